@@ -1,0 +1,122 @@
+"""Batched float64 gradient descent on scalar and vector maps, with orbit classification.
+
+Runs every (step size, start) pair at once as one array, never crashes on overflow (a run
+whose state leaves ``bound`` or stops being finite is marked diverged and frozen), and
+classifies each run as converged to a fixed point, a p-cycle, diverged or undecided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+UNDECIDED, FIXED, CYCLE, DIVERGED = 0, 1, 2, 3
+KIND_NAMES = {UNDECIDED: "undecided", FIXED: "fixed point", CYCLE: "cycle", DIVERGED: "diverged"}
+
+
+@dataclass(frozen=True)
+class ScalarRuns:
+    """The outcome of a batch: arrays of shape (n_deltas, n_starts)."""
+
+    deltas: np.ndarray
+    starts: np.ndarray
+    kind: np.ndarray  # UNDECIDED / FIXED / CYCLE / DIVERGED
+    period: np.ndarray  # 1 for fixed points, p for p-cycles, 0 otherwise
+    tail: np.ndarray  # last iterates, shape (n_deltas, n_starts, n_tail)
+
+    def count(self, kind: int) -> int:
+        return int(np.count_nonzero(self.kind == kind))
+
+
+def iterate_scalar(
+    step: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    starts: np.ndarray,
+    deltas: np.ndarray,
+    steps: int,
+    n_tail: int = 24,
+    bound: float = 1e100,
+) -> np.ndarray:
+    """Iterate ``x <- step(x, delta)`` from every start for every delta.
+
+    Args:
+        step: the GD map, vectorised in both arguments.
+        starts: initial points, shape (n,).
+        deltas: step sizes, shape (m,); every one must be positive and finite.
+        steps: number of iterations before the recorded tail.
+        n_tail: number of final iterates kept.
+        bound: |x| above this (or a non-finite x) counts as diverged; the run is frozen at NaN.
+
+    Returns:
+        The tail, shape (m, n, n_tail); diverged runs are NaN.
+    """
+    deltas = np.asarray(deltas, dtype=float)
+    if deltas.ndim != 1 or not np.all(np.isfinite(deltas)) or np.any(deltas <= 0):
+        raise ValueError("step sizes must be positive finite numbers")
+    x = np.broadcast_to(np.asarray(starts, dtype=float), (deltas.size, len(starts))).copy()
+    d = deltas[:, None]
+    tail = np.empty(x.shape + (n_tail,))
+    with np.errstate(all="ignore"):
+        for k in range(steps + n_tail):
+            x = step(x, d)
+            if k % 8 == 7 or k >= steps:
+                x[~(np.abs(x) <= bound)] = np.nan  # also catches inf and NaN
+            if k >= steps:
+                tail[..., k - steps] = x
+    return tail
+
+
+def classify_tail(tail: np.ndarray, rtol: float = 1e-9, atol: float = 1e-12,
+                  max_period: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Classify each run from its tail: (kind, period) arrays of shape tail.shape[:-1].
+
+    A run is a p-cycle when every recorded iterate equals the one p steps later within
+    ``atol + rtol*|x|``; the least such p is reported; p = 1 is a fixed point.
+    """
+    kind = np.full(tail.shape[:-1], UNDECIDED, dtype=np.int8)
+    period = np.zeros(tail.shape[:-1], dtype=np.int16)
+    diverged = np.any(np.isnan(tail), axis=-1)
+    kind[diverged] = DIVERGED
+    scale = atol + rtol * np.nanmax(np.abs(np.nan_to_num(tail)), axis=-1)
+    for p in range(1, min(max_period, tail.shape[-1] - 1) + 1):
+        gap = np.max(np.abs(tail[..., p:] - tail[..., :-p]), axis=-1)
+        hit = (kind == UNDECIDED) & (gap <= scale)
+        kind[hit] = FIXED if p == 1 else CYCLE
+        period[hit] = p
+    return kind, period
+
+
+def run_scalar(step, starts, deltas, steps, n_tail=24, rtol=1e-9, atol=1e-12,
+               max_period=8) -> ScalarRuns:
+    """Iterate and classify in one call."""
+    tail = iterate_scalar(step, starts, deltas, steps, n_tail)
+    kind, period = classify_tail(tail, rtol, atol, max_period)
+    return ScalarRuns(np.asarray(deltas, float), np.asarray(starts, float), kind, period, tail)
+
+
+def iterate_vector(
+    gradient: Callable[..., list],
+    starts: np.ndarray,
+    delta: float | np.ndarray,
+    steps: int,
+    bound: float = 1e100,
+) -> np.ndarray:
+    """Batched GD on a vector state: ``starts`` has shape (n_runs, dim).
+
+    ``gradient`` takes the ``dim`` coordinates as separate arrays (as SymPy's lambdify
+    produces) and returns the ``dim`` partial derivatives.  ``delta`` is a scalar or one step
+    size per run.  Diverged runs are NaN.
+    """
+    w = np.array(starts, dtype=float, copy=True)
+    d = np.broadcast_to(np.asarray(delta, dtype=float), (w.shape[0],))[:, None]
+    if not np.all(np.isfinite(d)) or np.any(d <= 0):
+        raise ValueError("step sizes must be positive finite numbers")
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            grad = np.stack(np.broadcast_arrays(*gradient(*w.T)), axis=1)
+            w -= d * grad
+            if k % 16 == 15:
+                w[~np.all(np.abs(w) <= bound, axis=1)] = np.nan
+    w[~np.all(np.abs(w) <= bound, axis=1)] = np.nan
+    return w

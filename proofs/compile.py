@@ -1,0 +1,69 @@
+"""Turning exact SymPy expressions into numeric callables for the numeric engines.
+
+The numeric engines in :mod:`numerics` take plain callables, so they never need SymPy; this
+module is the one bridge: numpy (float64, vectorised), mpmath (high precision) and python-flint
+``arb`` balls (certified enclosures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import flint
+import sympy as sp
+
+
+def to_numpy(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
+    """A float64 numpy ufunc-style callable of ``args`` (broadcasts over arrays)."""
+    return sp.lambdify(list(args), expr, modules="numpy", cse=True)
+
+
+def to_mpmath(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
+    """An mpmath callable; evaluate it inside ``mpmath.workdps`` for the wanted precision."""
+    return sp.lambdify(list(args), expr, modules="mpmath")
+
+
+def _arb_sign(a: flint.arb) -> flint.arb:
+    if a > 0:
+        return flint.arb(1)
+    if a < 0:
+        return flint.arb(-1)
+    if a == 0:
+        return flint.arb(0)
+    return flint.arb(0, 1)  # the sign of a ball that straddles 0 is enclosed by [-1, 1]
+
+
+_ARB_FUNCTIONS = {
+    "sqrt": lambda a: a.sqrt(),
+    "Abs": abs,
+    "sign": _arb_sign,
+    "exp": lambda a: a.exp(),
+    "log": lambda a: a.log(),
+    "sin": lambda a: a.sin(),
+    "cos": lambda a: a.cos(),
+    "tanh": lambda a: a.tanh(),
+    "pi": flint.arb.pi(),
+}
+
+
+def to_arb(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
+    """A callable on ``flint.arb`` balls returning a ball that encloses the exact value.
+
+    Rationals are kept exact (``flint.arb(p)/q``), so the enclosure is rigorous.
+    """
+    printer_expr = expr.replace(
+        lambda e: isinstance(e, sp.Rational) and not isinstance(e, sp.Integer),
+        lambda e: sp.Function("_RAT")(e.p, e.q),
+    )
+    modules = [dict(_ARB_FUNCTIONS, _RAT=lambda p, q: flint.arb(int(p)) / int(q)), "math"]
+    return sp.lambdify(list(args), printer_expr, modules=modules)
+
+
+def exact_to_arb(value: sp.Expr, prec_bits: int = 256) -> flint.arb:
+    """Enclose an exact constant (radicals allowed) in a ball."""
+    old = flint.ctx.prec
+    flint.ctx.prec = prec_bits
+    try:
+        return flint.arb(to_arb(value, [])())
+    finally:
+        flint.ctx.prec = old

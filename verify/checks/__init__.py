@@ -1,0 +1,8 @@
+"""Check factories: functions that build :class:`verify.vocabulary.Check` objects from data.
+
+Each factory's docstring says what its check can prove, what it can only refute, and over
+which scope.  Modules: :mod:`.common` (problems, decimal strings, re-evaluation helpers),
+:mod:`.orbits` (periodic orbits and exceptional sets), :mod:`.thresholds` (stability
+thresholds and basins), :mod:`.conditions` (convergence conditions on the start),
+:mod:`.chains` (deep scalar chains).
+"""

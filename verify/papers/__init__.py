@@ -1,0 +1,1 @@
+"""One module per paper; each defines ``PAPER`` (key, citation) and ``CLAIMS``."""

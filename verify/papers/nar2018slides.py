@@ -1,0 +1,76 @@
+"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides.
+
+Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
+
+| id | where | statement (short) |
+|---|---|---|
+| nar2018slides.example | slides 2-3, "Gradient Descent: Effect of Step Size" | f = (x^2+1)(x-1)^2(x-2)^2: x1* only if delta <= 0.5, x2* only if delta <= 0.2; converging with delta = 0.3 means x1* |
+| nar2018slides.proposition | slide "Lyapunov Stability ... Proposition" (also Section 2 of the paper) | 1/2 (w_L...w_1 - lam)^2: convergence to {w_i*} needs delta <= 2 / sum (lam/w_i*)^2 |
+"""
+
+from __future__ import annotations
+
+from verify.checks.chains import (
+    chain_hessian_symbolic, minimiser_multiplier_precise, minimiser_stability,
+)
+from verify.checks.common import ScalarProblem
+from verify.checks.thresholds import basin_fractions, threshold_certified, threshold_exact
+from verify.vocabulary import Claim, Reference
+
+PAPER = {
+    "key": "nar2018slides",
+    "citation": "K. Nar and S. S. Sastry. Step Size Matters in Deep Learning. NeurIPS 2018 talk "
+                "slides, December 4, 2018.",
+    "url": "",
+}
+
+SLIDES_POLY = ScalarProblem("(x**2 + 1)*(x - 1)**2*(x - 2)**2")
+MINIMA = {"x1*": "1", "x2*": "2"}
+CHAIN_BOUND = "2/Sum((lam/w[i])**2, (i, 1, L))"
+
+
+def _example() -> Claim:
+    return Claim(
+        id="nar2018slides.example",
+        ref=Reference("nar2018slides", "slides 2-3, Gradient Descent: Effect of Step Size"),
+        statement=("min (x^2 + 1)(x - 1)^2(x - 2)^2. From random initialization: converges to "
+                   "x1* only if delta <= 0.5; converges to x2* only if delta <= 0.2. If the "
+                   "algorithm converges with delta = 0.3, the solution is x1*."),
+        hypotheses={"loss": SLIDES_POLY.loss, "x1*": "1", "x2*": "2",
+                    "random initialization": "uniform in [0, 3] (the slides give none)",
+                    "delta": "(0, 0.6] empirical; (bound, 2] certified; all delta symbolic"},
+        asserts="delta > 0.5 => not -> x1*; delta > 0.2 => not -> x2*; delta = 0.3 => limit x1*",
+        checks=(
+            threshold_exact(SLIDES_POLY, "1", "1/2"),
+            threshold_exact(SLIDES_POLY, "2", "1/5"),
+            threshold_certified(SLIDES_POLY, "1", "1/2", "2"),
+            threshold_certified(SLIDES_POLY, "2", "1/5", "2"),
+            basin_fractions(SLIDES_POLY, MINIMA, {"x1*": "0.5", "x2*": "0.2"}, (0.01, 0.6),
+                            (0.0, 3.0), sole_limit=(0.3, "x1*")),
+        ),
+    )
+
+
+def _proposition() -> Claim:
+    return Claim(
+        id="nar2018slides.proposition",
+        ref=Reference("nar2018slides", "slide Lyapunov Stability of Gradient Descent, "
+                      "Proposition"),
+        statement=("lam in R, lam != 0, estimated as multiplication of scalar parameters {w_i}: "
+                   "min 1/2 (w_L ... w_2 w_1 - lam)^2. For convergence to {w_i*} with "
+                   "w_L* ... w_1* = lam, step size must satisfy "
+                   "delta <= 2 / sum_{i=1}^L (lam/w_i*)^2."),
+        hypotheses={"L": "2..5 (symbolic), 2..5 (empirical), 3 and 5 (precise)",
+                    "lam": "-2, 0.5, 3 (empirical), 3 (precise), every lam != 0 (symbolic)",
+                    "minimisers": "balanced |w_i| = |lam|^(1/L); unbalanced w_1 a, w_L / a, "
+                                  "a in {2, 5}"},
+        asserts="GD -> {w_i*} => delta <= 2 / sum_i (lam/w_i*)^2",
+        checks=(
+            chain_hessian_symbolic((2, 3, 4, 5), CHAIN_BOUND),
+            minimiser_multiplier_precise((3, 5), 3.0, CHAIN_BOUND),
+            minimiser_stability((2, 3, 4, 5), (-2.0, 0.5, 3.0), CHAIN_BOUND),
+        ),
+    )
+
+
+CLAIMS = (_example(), _proposition())

@@ -1,0 +1,351 @@
+"""Draw the figure specs of a ``results.json`` with matplotlib, as deterministic SVG files.
+
+A figure spec (``evidence[].figures[]``) names its series and reference lines with decimal
+strings.  :func:`draw_figure` draws what parses and is valid for the requested axis scales,
+and says in its notes what it had to leave out; it never raises on odd data.
+
+Only the stdlib and matplotlib are used here (the report layer reads ``results.json`` and
+nothing else of the suite).  The object-oriented :class:`matplotlib.figure.Figure` API is
+used rather than ``pyplot``: no global figure registry, no interactive backend, nothing to
+close, and the SVG backend is selected by ``format="svg"``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # harmless when pyplot is never imported; keeps any later use headless
+
+import matplotlib.style  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+SVG_HASHSALT = "verify-report"
+"""Fixed salt for matplotlib's SVG ids, so that the same spec gives the same bytes."""
+
+SCALES = ("linear", "log", "symlog")
+STYLES = ("line", "points", "step")
+RASTERIZE_POINTS_ABOVE = 5000
+"""Scatter series longer than this are rasterized inside the SVG to keep the page small."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_REF_STYLES = (("0.25", "--"), ("tab:red", "--"), ("tab:purple", ":"), ("tab:brown", "-."))
+
+
+@dataclass
+class FigureResult:
+    """What :func:`draw_figure` produced.
+
+    Attributes:
+        path: the SVG file written, or ``None`` when nothing could be drawn.
+        notes: short sentences about what was left out or could not be drawn.
+    """
+
+    path: Path | None
+    notes: list[str] = field(default_factory=list)
+
+
+def figure_filename(figure_id: object) -> str:
+    """The SVG file name of a figure: its id with characters outside [A-Za-z0-9._-] as '_'."""
+    name = _UNSAFE.sub("_", figure_id if isinstance(figure_id, str) else str(figure_id))
+    if not name.strip("._"):
+        name = "figure" + name
+    return name + ".svg"
+
+
+def parse_number(value: object) -> float | None:
+    """A finite float from a decimal string (or a plain int/float), else ``None``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            f = float(value)
+        except (OverflowError, ValueError):
+            return None
+    elif isinstance(value, str):
+        try:
+            f = float(value.strip().replace("_", ""))
+        except (ValueError, OverflowError):
+            return None
+    else:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _scale(spec: dict, key: str, notes: list[str]) -> str:
+    raw = spec.get(key)
+    if raw is None or raw == "":
+        return "linear"
+    s = _text(raw).strip().lower()
+    if s not in SCALES:
+        notes.append(f"unknown {key} {_text(raw)!r}; drawn linear")
+        return "linear"
+    return s
+
+
+def _valid_for(scale: str, v: float | None) -> bool:
+    return v is not None and (scale != "log" or v > 0)
+
+
+def _series_points(series: dict, xscale: str, yscale: str, label: str, notes: list[str]):
+    """(xs, ys, n_valid) with invalid points as NaN, and a note when some were dropped."""
+    xs_raw = series.get("x")
+    ys_raw = series.get("y")
+    xs_raw = xs_raw if isinstance(xs_raw, (list, tuple)) else []
+    ys_raw = ys_raw if isinstance(ys_raw, (list, tuple)) else []
+    n = min(len(xs_raw), len(ys_raw))
+    if len(xs_raw) != len(ys_raw):
+        notes.append(
+            f"series {label!r}: x has {len(xs_raw)} values and y {len(ys_raw)}; "
+            f"the first {n} pairs drawn"
+        )
+    xs: list[float] = []
+    ys: list[float] = []
+    valid = 0
+    for xr, yr in zip(xs_raw[:n], ys_raw[:n]):
+        x = parse_number(xr)
+        y = parse_number(yr)
+        if _valid_for(xscale, x) and _valid_for(yscale, y):
+            xs.append(x)  # type: ignore[arg-type]
+            ys.append(y)  # type: ignore[arg-type]
+            valid += 1
+        else:
+            xs.append(math.nan)
+            ys.append(math.nan)
+    dropped = n - valid
+    if n == 0:
+        notes.append(f"series {label!r} is empty")
+    elif dropped:
+        why = "non-finite, unparsable"
+        if "log" in (xscale, yscale):
+            why += " or non-positive on a log axis"
+        notes.append(f"series {label!r}: {dropped} of {n} points left out ({why})")
+    return xs, ys, valid
+
+
+def _symlog_threshold(values: list[float]) -> float | None:
+    nonzero = [abs(v) for v in values if not math.isnan(v) and v != 0]
+    if not nonzero:
+        return None
+    return max(min(nonzero), 1e-300)
+
+
+def _spaced(lo: float, hi: float, scale: str, n: int = 101) -> list[float]:
+    if scale == "log" and lo > 0 and hi > 0:
+        a, b = math.log10(lo), math.log10(hi)
+        return [10 ** (a + (b - a) * i / (n - 1)) for i in range(n)]
+    return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+
+
+def _wrap(s: str, width: int = 70) -> str:
+    return "\n".join(textwrap.wrap(s, width)) if len(s) > width else s
+
+
+def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
+    """Draw and save; returns notes.  ``plain`` turns off mathtext for every text."""
+    notes: list[str] = []
+    tk = {"parse_math": False} if plain else {}
+
+    def lab(s: str) -> str:
+        # Matplotlib hides legend labels starting with "_".
+        return " " + s if s.startswith("_") else s
+
+    xscale = _scale(spec, "xscale", notes)
+    yscale = _scale(spec, "yscale", notes)
+    fig = Figure(figsize=(6.4, 4.2), dpi=100)
+    try:
+        ax = fig.add_subplot()
+        has_label = False
+        all_x: list[float] = []
+        all_y: list[float] = []
+        total_valid = 0
+        big = False
+        has_points = False
+
+        series_list = spec.get("series")
+        series_list = series_list if isinstance(series_list, (list, tuple)) else []
+        for i, series in enumerate(series_list):
+            if not isinstance(series, dict):
+                notes.append(f"series {i + 1} is not an object; left out")
+                continue
+            label = _text(series.get("label"))
+            name = label or f"#{i + 1}"
+            xs, ys, valid = _series_points(series, xscale, yscale, name, notes)
+            total_valid += valid
+            all_x.extend(xs)
+            all_y.extend(ys)
+            if valid == 0:
+                continue
+            kw = {"label": lab(label)} if label else {}
+            has_label = has_label or bool(label)
+            style = _text(series.get("style") or "line").strip().lower()
+            if style not in STYLES:
+                notes.append(f"series {name!r}: unknown style {style!r}; drawn as a line")
+                style = "line"
+            color = f"C{i % 10}"
+            if style == "points":
+                px = [x for x in xs if not math.isnan(x)]
+                py = [y for y in ys if not math.isnan(y)]
+                size, alpha = (6, 0.9) if valid < 1000 else (4, 0.7) if valid < 5000 else (2, 0.5)
+                raster = valid > RASTERIZE_POINTS_ABOVE
+                big = big or valid > 2000
+                has_points = True
+                ax.scatter(
+                    px, py, s=size, alpha=alpha, linewidths=0, color=color,
+                    rasterized=raster, **kw,
+                )
+            else:
+                # Invalid points are left out and the valid ones joined; where some were left
+                # out (and there are not too many), markers show which points are data.
+                px = [x for x in xs if not math.isnan(x)]
+                py = [y for y in ys if not math.isnan(y)]
+                mark = {"marker": "o", "markersize": 3} if valid < len(xs) and valid <= 200 else {}
+                if valid == 1:
+                    mark = {"marker": "o", "markersize": 4}
+                if style == "step":
+                    ax.step(px, py, where="post", color=color, linewidth=1.2, **mark, **kw)
+                else:
+                    ax.plot(px, py, color=color, linewidth=1.2, **mark, **kw)
+
+        finite_x = [x for x in all_x if not math.isnan(x)]
+        finite_y = [y for y in all_y if not math.isnan(y)]
+
+        lines = spec.get("lines")
+        lines = lines if isinstance(lines, (list, tuple)) else []
+        for j, line in enumerate(lines):
+            if not isinstance(line, dict):
+                notes.append(f"reference line {j + 1} is not an object; left out")
+                continue
+            label = _text(line.get("label"))
+            name = label or f"#{j + 1}"
+            axis = _text(line.get("axis")).strip().lower()
+            color, ls = _REF_STYLES[j % len(_REF_STYLES)]
+            kw = {"label": lab(label)} if label else {}
+            if axis == "diag":
+                # y = x where it crosses the data's box; else over the data's x range.
+                positive = xscale == "log" or yscale == "log"
+                dx = [v for v in finite_x if v > 0 or not positive]
+                dy = [v for v in finite_y if v > 0 or not positive]
+                if not dx:
+                    notes.append(f"reference line {name!r} (y = x): no data range; left out")
+                    continue
+                lo, hi = max(min(dx), min(dy or dx)), min(max(dx), max(dy or dx))
+                if lo >= hi:
+                    lo, hi = min(dx), max(dx)
+                if lo == hi:
+                    notes.append(f"reference line {name!r} (y = x): data range is one point")
+                pts = _spaced(lo, hi, xscale)
+                ax.plot(pts, pts, color=color, linestyle=ls, linewidth=1.0, **kw)
+            elif axis in ("x", "y"):
+                v = parse_number(line.get("value"))
+                scale = xscale if axis == "x" else yscale
+                if v is None:
+                    notes.append(
+                        f"reference line {name!r}: value {_text(line.get('value'))!r} "
+                        "is not a finite number; left out"
+                    )
+                    continue
+                if scale == "log" and v <= 0:
+                    notes.append(
+                        f"reference line {name!r}: value {v!r} is not positive on a log "
+                        "axis; left out"
+                    )
+                    continue
+                if axis == "x":
+                    ax.axvline(v, color=color, linestyle=ls, linewidth=1.0, **kw)
+                    finite_x.append(v)
+                else:
+                    ax.axhline(v, color=color, linestyle=ls, linewidth=1.0, **kw)
+                    finite_y.append(v)
+            else:
+                notes.append(f"reference line {name!r}: unknown axis {axis!r}; left out")
+                continue
+            has_label = has_label or bool(label)
+
+        for scale, setter, values in (
+            (xscale, ax.set_xscale, finite_x),
+            (yscale, ax.set_yscale, finite_y),
+        ):
+            if scale == "symlog":
+                thr = _symlog_threshold(values)
+                setter("symlog", **({"linthresh": thr} if thr else {}))
+            elif scale == "log":
+                if values:
+                    setter("log")
+                else:
+                    notes.append("no positive values for a log axis; drawn linear")
+
+        if total_valid == 0:
+            notes.append("no plottable data points")
+            ax.text(
+                0.5, 0.5, "no plottable data", transform=ax.transAxes,
+                ha="center", va="center", color="0.4", **tk,
+            )
+        ax.set_xlabel(_text(spec.get("xlabel")), **tk)
+        ax.set_ylabel(_text(spec.get("ylabel")), **tk)
+        title = _text(spec.get("title"))
+        if title:
+            ax.set_title(_wrap(title), fontsize=11, **tk)
+        ax.grid(True, which="major", color="0.9", linewidth=0.6)
+        if has_label:
+            leg = ax.legend(
+                loc="upper right" if big else "best", fontsize=8, framealpha=0.85,
+                markerscale=2.0 if has_points else 1.0,
+            )
+            if plain:
+                for t in leg.get_texts():
+                    t.set_parse_math(False)
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
+            fig.savefig(path, format="svg", metadata={"Date": None}, dpi=150)
+    finally:
+        fig.clear()
+    return notes
+
+
+def draw_figure(spec: object, path: Path) -> FigureResult:
+    """Draw one figure spec into ``path`` (an ``.svg`` file).  Never raises on odd data.
+
+    Texts are first drawn with matplotlib's mathtext (so ``$\\delta$`` works); if that fails
+    (e.g. an unbalanced ``$``), the figure is drawn again with every text taken literally.
+    When even that fails, no file is written and the notes say why.
+    """
+    if not isinstance(spec, dict):
+        return FigureResult(None, ["figure spec is not an object"])
+    path = Path(path)
+    last: Exception | None = None
+    for plain in (False, True):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # Matplotlib's own defaults, whatever matplotlibrc the machine has.
+                with matplotlib.style.context("default"), matplotlib.rc_context(
+                    {"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}
+                ):
+                    notes = _draw(spec, path, plain)
+            if plain:
+                notes.append("texts drawn literally (mathtext could not parse them)")
+            return FigureResult(path, notes)
+        except Exception as exc:  # noqa: BLE001 - a report must never fail on a figure
+            last = exc
+            try:
+                if path.exists():
+                    path.unlink()
+            except OSError:
+                pass
+    return FigureResult(
+        None, [f"figure could not be drawn ({type(last).__name__}: {_text(last)[:200]})"]
+    )

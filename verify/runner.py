@@ -1,0 +1,71 @@
+"""Running checks: seeds, timing, error capture, verdicts.  Library code: never prints."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from verify.vocabulary import (
+    Check, CheckContext, Claim, Evidence, Finding, Outcome, Status, Tier, strongest_tier, verdict,
+)
+
+
+def derive_seed(run_seed: int, claim_id: str, check_name: str) -> int:
+    """A stable 63-bit seed from (run seed, claim id, check name); not Python's salted hash."""
+    digest = hashlib.sha256(f"{run_seed}/{claim_id}/{check_name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    status: Status
+    strongest: Tier | None
+    evidence: tuple[Evidence, ...]
+    seconds: float
+
+
+def reproduce_line(claim: Claim, check: Check, seed: int, quick: bool) -> str:
+    return (f"python -m verify run {claim.id} --check {check.name} --seed {seed}"
+            + (" --quick" if quick else ""))
+
+
+def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int) -> Evidence:
+    """Run one check; any exception becomes an ``error`` outcome naming it (never a pass)."""
+    ctx = CheckContext(seed=derive_seed(seed, claim.id, check.name), quick=quick, dps=dps)
+    start = time.perf_counter()
+    try:
+        finding = check.run(ctx)
+        if not isinstance(finding, Finding):
+            raise TypeError(f"check returned {type(finding).__name__}, not Finding")
+        if finding.outcome is Outcome.REFUTES and finding.counterexample is None:
+            finding = Finding(Outcome.ERROR, "check refuted without a counterexample: "
+                              + finding.detail, finding.numbers)
+    except Exception as exc:  # one failing check never stops the run
+        finding = Finding(Outcome.ERROR, f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - start
+    figures = tuple(replace(f, id=f"{claim.id}--{check.name}--{f.id}") for f in finding.figures)
+    return Evidence(check=check.name, tier=check.tier, outcome=finding.outcome,
+                    detail=finding.detail, numbers=dict(finding.numbers),
+                    counterexample=finding.counterexample,
+                    reproduce=reproduce_line(claim, check, seed, quick),
+                    seconds=f"{seconds:.3f}", figures=figures)
+
+
+def run_claim(claim: Claim, seed: int, quick: bool, dps: int,
+              only: str | None = None, progress: Callable[[str], None] | None = None
+              ) -> ClaimResult:
+    """Run a claim's checks (or only the one named ``only``) and derive its status."""
+    start = time.perf_counter()
+    evidence = []
+    for check in claim.checks:
+        if only and check.name != only:
+            continue
+        evidence.append(run_check(claim, check, seed, quick, dps))
+        if progress:
+            progress(f"{claim.id}:{check.name}")
+    status = verdict(claim, evidence)
+    return ClaimResult(claim, status, strongest_tier(evidence, status), tuple(evidence),
+                       time.perf_counter() - start)

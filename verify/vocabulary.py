@@ -1,0 +1,224 @@
+"""The suite's vocabulary: claims, checks, evidence and verdicts (DESIGN.md, "The vocabulary").
+
+Everything here is small, frozen and serialisable.  A check function receives a
+:class:`CheckContext` and returns a :class:`Finding`; the runner wraps the finding into an
+:class:`Evidence` record (adding the tier, the reproduce line and the timing), and
+:func:`verdict` derives a claim's status from its evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+
+class Tier(str, Enum):
+    """How strong a check's evidence is, weakest first."""
+
+    EMPIRICAL = "empirical"  # float64 GD runs: can refute, never prove
+    PRECISE = "precise"  # mpmath at a declared precision on a finite set
+    CERTIFIED = "certified"  # ball enclosures proving a statement on a whole box
+    SYMBOLIC = "symbolic"  # exact, for every member of the family it names
+
+
+TIER_RANK = {Tier.EMPIRICAL: 0, Tier.PRECISE: 1, Tier.CERTIFIED: 2, Tier.SYMBOLIC: 3}
+
+
+class Outcome(str, Enum):
+    """What one check concluded about one claim."""
+
+    SUPPORTS = "supports"
+    REFUTES = "refutes"  # only with a counterexample re-evaluated at high precision
+    UNDECIDED = "undecided"
+    ERROR = "error"
+
+
+class Status(str, Enum):
+    """A claim's verdict."""
+
+    CONFIRMED = "confirmed"
+    REFUTED = "refuted"
+    INCONCLUSIVE = "inconclusive"
+    NOT_CHECKABLE = "not-checkable"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where a claim is printed: paper key, the paper's own locator, optional url."""
+
+    paper: str
+    where: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A concrete point where a claim fails, re-evaluated at high precision.
+
+    Attributes:
+        at: the point (parameter and start values) as decimal strings.
+        observed: what the check measured there.
+        claimed: what the claim says it should be.
+        tol: the tolerance the comparison used.
+        margin: observed minus claimed (or the violated inequality's slack), computed at
+            ``dps`` digits; its sign is the refutation.
+        dps: decimal digits of the high-precision re-evaluation.
+        note: one sentence saying what fails at this point.
+    """
+
+    at: Mapping[str, str]
+    observed: str
+    claimed: str
+    tol: str
+    margin: str
+    dps: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One data series of a figure; numbers as decimal strings."""
+
+    label: str
+    x: tuple[str, ...]
+    y: tuple[str, ...]
+    style: str = "line"  # line | points | step
+
+
+@dataclass(frozen=True)
+class RefLine:
+    """A reference line drawn on a figure (a claimed threshold, y = x, ...)."""
+
+    label: str
+    axis: str  # "x" (vertical line at x=value), "y" (horizontal) or "diag" (y = x)
+    value: str = "0"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as data: the report draws it, so reports re-render from results.json alone."""
+
+    id: str
+    title: str
+    caption: str
+    xlabel: str
+    ylabel: str
+    series: tuple[Series, ...]
+    xscale: str = "linear"
+    yscale: str = "linear"
+    lines: tuple[RefLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check function returns; the runner turns it into :class:`Evidence`."""
+
+    outcome: Outcome
+    detail: str
+    numbers: Mapping[str, str] = field(default_factory=dict)
+    counterexample: Counterexample | None = None
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may use: its own seeded generator, the budget and the precision."""
+
+    seed: int
+    quick: bool
+    dps: int = 50
+
+    def rng(self) -> np.random.Generator:
+        """A fresh generator for this check (no global random state)."""
+        return np.random.default_rng(self.seed)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way of testing a claim.
+
+    Attributes:
+        name: short name, unique within the claim (used in reproduce lines).
+        tier: the strength of the evidence it can give.
+        run: the function computing the finding.
+        scope: what the check covers, in one sentence (shown in the report).
+    """
+
+    name: str
+    tier: Tier
+    run: Callable[[CheckContext], Finding]
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement from a paper (or a user), as printed, with the checks that test it.
+
+    Attributes:
+        id: ``<paper>.<locator>``, lower case, stable.
+        ref: where it is printed.
+        statement: the statement as printed.
+        hypotheses: the hypotheses as data (parameter boxes, assumptions), strings.
+        asserts: the relation asserted, in one line (``rho <= (2/(L delta))^(L/(2L-2))``).
+        checks: the checks that apply.
+        amends: the id of the printed claim this one corrects, if any.
+        amend_reason: why the amendment was needed.
+        not_checkable: what data is missing, when the claim cannot be checked as printed.
+        control: a deliberately false variant that must come out refuted.
+    """
+
+    id: str
+    ref: Reference
+    statement: str
+    hypotheses: Mapping[str, str]
+    asserts: str
+    checks: tuple[Check, ...]
+    amends: str | None = None
+    amend_reason: str = ""
+    not_checkable: str | None = None
+    control: bool = False
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One check's result on one claim, as recorded in results.json."""
+
+    check: str
+    tier: Tier
+    outcome: Outcome
+    detail: str
+    numbers: Mapping[str, str]
+    counterexample: Counterexample | None
+    reproduce: str
+    seconds: str
+    figures: tuple[Figure, ...] = ()
+
+
+def verdict(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...]) -> Status:
+    """Derive a claim's status from its evidence (the one rule the whole suite uses).
+
+    A single refutation decides; an error comes next; a claim that needs missing data is
+    ``not-checkable`` whatever its reduced checks said; otherwise the claim is confirmed only
+    when every check supports it, and inconclusive when any check is undecided.
+    """
+    outcomes = [e.outcome for e in evidence]
+    if Outcome.REFUTES in outcomes:
+        return Status.REFUTED
+    if Outcome.ERROR in outcomes:
+        return Status.ERROR
+    if claim.not_checkable:
+        return Status.NOT_CHECKABLE
+    if outcomes and all(o is Outcome.SUPPORTS for o in outcomes):
+        return Status.CONFIRMED
+    return Status.INCONCLUSIVE
+
+
+def strongest_tier(evidence: list[Evidence] | tuple[Evidence, ...], status: Status) -> Tier | None:
+    """The strongest tier whose outcome agrees with the status (supports or refutes)."""
+    wanted = Outcome.REFUTES if status is Status.REFUTED else Outcome.SUPPORTS
+    tiers = [e.tier for e in evidence if e.outcome is wanted]
+    return max(tiers, key=TIER_RANK.__getitem__) if tiers else None
