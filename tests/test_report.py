@@ -5,19 +5,15 @@ from __future__ import annotations
 import ast
 import copy
 import html
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if importlib.util.find_spec("verify") is None:  # plain `pytest` without a packaging config
-    sys.path.insert(0, str(ROOT))
+from verify.report import render_report
+from verify.report.figures import draw_figure, figure_filename, parse_number
 
-from verify.report import render_report  # noqa: E402
-from verify.report.figures import draw_figure, figure_filename, parse_number  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 REPORT_DIR = ROOT / "verify" / "report"
 FORBIDDEN = {"numpy", "sympy", "mpmath", "flint"}

@@ -96,7 +96,8 @@ def _starts(r: float, rng: np.random.Generator, n_random: int) -> np.ndarray:
 def _observed(orbit_abs: np.ndarray, x0: np.ndarray) -> np.ndarray:
     """+1 converging (|x| halved and still shrinking), -1 diverged, 0 undecided."""
     end = orbit_abs[-1]
-    shrinking = np.all(np.diff(orbit_abs[-50:], axis=0) <= 0, axis=0)
+    with np.errstate(invalid="ignore"):  # inf - inf in runs that already diverged
+        shrinking = np.all(np.diff(orbit_abs[-50:], axis=0) <= 0, axis=0)
     out = np.zeros(x0.shape, dtype=int)
     out[(end <= 0.5 * np.abs(x0)) & shrinking] = 1
     out[~np.isfinite(end) | (end > 1e40)] = -1

@@ -1,0 +1,98 @@
+"""The issue's claims get computed statuses; negative controls are refuted with the right
+counterexamples; the verdict rule itself."""
+
+from __future__ import annotations
+
+import mpmath
+import pytest
+
+from verify.vocabulary import (
+    Claim, Counterexample, Evidence, Outcome, Reference, Status, Tier, verdict,
+)
+
+
+def _ev(outcome):
+    cx = Counterexample({}, "1", "0", "0", "1", 50) if outcome is Outcome.REFUTES else None
+    return Evidence("c", Tier.EMPIRICAL, outcome, "", {}, cx, "", "0")
+
+
+CLAIM = Claim("x.y", Reference("x", "here"), "s", {}, "a", ())
+
+
+@pytest.mark.parametrize("outcomes,status", [
+    ([Outcome.SUPPORTS, Outcome.SUPPORTS], Status.CONFIRMED),
+    ([Outcome.SUPPORTS, Outcome.UNDECIDED], Status.INCONCLUSIVE),
+    ([Outcome.SUPPORTS, Outcome.REFUTES], Status.REFUTED),
+    ([Outcome.ERROR, Outcome.REFUTES], Status.REFUTED),
+    ([Outcome.ERROR, Outcome.SUPPORTS], Status.ERROR),
+    ([], Status.INCONCLUSIVE),
+])
+def test_verdict_rule(outcomes, status):
+    assert verdict(CLAIM, [_ev(o) for o in outcomes]) is status
+
+
+def test_not_checkable_is_kept_unless_refuted():
+    claim = Claim("x.y", Reference("x", "here"), "s", {}, "a", (), not_checkable="no data")
+    assert verdict(claim, [_ev(Outcome.SUPPORTS)]) is Status.NOT_CHECKABLE
+    assert verdict(claim, [_ev(Outcome.REFUTES)]) is Status.REFUTED
+
+
+@pytest.mark.parametrize("cid", ["nar2018step.ex1", "nar2018step.ex2", "nar2018slides.example",
+                                 "nar2018slides.proposition"])
+def test_paper_claims_regression(quick_results, cid):
+    """Regression pins on computed statuses (the checks compute them; this guards changes)."""
+    result = quick_results[cid]
+    assert result.status is Status.CONFIRMED, [(e.check, e.outcome, e.detail)
+                                               for e in result.evidence]
+    assert {e.tier for e in result.evidence} >= {Tier.SYMBOLIC, Tier.EMPIRICAL}
+
+
+def _refutation(result, check):
+    ev = next(e for e in result.evidence if e.check == check)
+    assert ev.outcome is Outcome.REFUTES, ev.detail
+    assert ev.counterexample is not None
+    return ev.counterexample
+
+
+def test_control_cycle_at_a_third(quick_results):
+    res = quick_results["controls.ex1_cycle_third"]
+    assert res.status is Status.REFUTED
+    cx = _refutation(res, "orbit_identity")
+    # At delta = 1/2: g(1/12) = 1/12 - sqrt(1/12)/2, not -1/12.
+    with mpmath.workdps(50):
+        expected = mpmath.mpf(1) / 12 - mpmath.sqrt(mpmath.mpf(1) / 12) / 2
+        assert abs(mpmath.mpf(cx.observed) - expected) < mpmath.mpf(10) ** -25
+        assert mpmath.mpf(cx.margin) > 0.02
+    cx = _refutation(res, "orbit_basins")
+    observed = sorted(abs(float(v)) for v in cx.observed.split(","))
+    delta = float(cx.at["delta"])
+    assert observed == pytest.approx([delta**2 / 4] * 2, rel=1e-12)
+
+
+def test_control_x2_threshold_at_03(quick_results):
+    res = quick_results["controls.slides_x2_at_03"]
+    assert res.status is Status.REFUTED
+    for check in ("threshold_exact", "threshold_certified", "basin_fractions"):
+        cx = _refutation(res, check)
+        delta = float(cx.at["delta"])
+        assert 0.2 < delta < 0.3  # the counterexample sits between the true and the claimed value
+        assert abs(1 - 10 * delta) > 1  # there x2* repels: the claimed tightness fails
+
+
+def test_control_wrong_power(quick_results):
+    res = quick_results["controls.ex2_wrong_power"]
+    assert res.status is Status.REFUTED
+    cx = _refutation(res, "start_condition_precise")
+    L, x0, delta = int(cx.at["L"]), float(cx.at["x0"]), float(cx.at["delta"])
+    wrong = x0 ** (L - 1) < 2 / (L * delta)
+    right = x0 ** (L - 2) < 2 / (L * delta)
+    assert wrong != right  # the wrong power puts this start on the wrong side
+    assert cx.observed == ("converges" if right else "diverges")
+
+
+def test_control_chain_half_bound(quick_results):
+    res = quick_results["controls.chain_half_bound"]
+    cx = _refutation(res, "chain_hessian_symbolic")
+    assert float(cx.margin) < 0
+    cx = _refutation(res, "minimiser_stability")
+    assert float(cx.margin) > 0
