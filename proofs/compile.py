@@ -11,11 +11,27 @@ from collections.abc import Callable, Sequence
 
 import flint
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+
+class _FastPowerPrinter(NumPyPrinter):
+    """Prints x**n for integer 3 <= n <= 8 as a product: numpy's float power is far slower than a
+    few multiplications (about 50 ns against 1-2 ns per element)."""
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp.is_Integer and 3 <= int(expr.exp) <= 8:
+            base = self.parenthesize(expr.base, PRECEDENCE["Mul"])
+            return "*".join([base] * int(expr.exp))
+        return super()._print_Pow(expr, rational=rational)
 
 
 def to_numpy(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
     """A float64 numpy ufunc-style callable of ``args`` (broadcasts over arrays)."""
-    return sp.lambdify(list(args), expr, modules="numpy", cse=True)
+    return sp.lambdify(list(args), expr, modules="numpy", cse=True,
+                       printer=_FastPowerPrinter({"fully_qualified_modules": False,
+                                                  "inline": True, "allow_unknown_functions": True,
+                                                  "user_functions": {}}))
 
 
 def to_mpmath(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:

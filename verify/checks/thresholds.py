@@ -56,7 +56,10 @@ def threshold_exact(problem: ScalarProblem, equilibrium: str, bound: str,
         curv = _curvature(problem, equilibrium)
         thr = stability_threshold(gd, expr_in(problem, equilibrium))
         b = expr_in(problem, bound)
-        numbers = {"f''(x*)": str(curv), "2/f''(x*)": str(thr), "claimed": str(b)}
+        numbers = {"f''(x*)": str(curv), "2/f''(x*)": str(thr), "claimed": str(b),
+                   "critical points (f'' there)": "; ".join(
+                       f"{c} ({sp.simplify(sp.diff(gd.loss, gd.x, 2).subs(gd.x, c))})"
+                       for c in gd.equilibria())}
         if thr is None:
             return Finding(Outcome.UNDECIDED, f"f''({equilibrium}) = {curv} is not positive: "
                            "the linearisation gives no finite threshold", numbers)
