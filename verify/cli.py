@@ -35,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--check", default=None, help="run only the check with this name")
     run.add_argument("--dps", type=int, default=DEFAULT_DPS, help="mpmath digits (>= 30)")
     run.add_argument("--no-progress", action="store_true")
+    chk = sub.add_parser("check", help="check the claims of a TOML claim file")
+    chk.add_argument("file", type=Path)
+    chk.add_argument("targets", nargs="*", metavar="ID", help="only these claim ids")
+    chk.add_argument("--quick", action="store_true")
+    chk.add_argument("--seed", type=int, default=0)
+    chk.add_argument("--out", type=Path, default=None)
+    chk.add_argument("--check", default=None, help="run only the check with this name")
+    chk.add_argument("--at", default=None, metavar="NAME=VALUE,...",
+                     help="replay exactly this parameter point (search checks)")
+    chk.add_argument("--dps", type=int, default=DEFAULT_DPS)
+    chk.add_argument("--no-progress", action="store_true")
     rep = sub.add_parser("report", help="re-render index.html from a results.json")
     rep.add_argument("results", type=Path)
     rep.add_argument("--out", type=Path, default=None)
@@ -59,16 +70,54 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from verify import registry, results
+    from verify import registry
+
+    try:
+        claims = registry.select(args.targets)
+    except registry.SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    _execute(args, claims, at=None)
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from verify.userclaims.build import claims_from_file
+    from verify.userclaims.spec import ClaimFileError
+
+    try:
+        claims = claims_from_file(args.file)
+    except ClaimFileError as exc:
+        raise UsageError(str(exc)) from None
+    if args.targets:
+        unknown = [t for t in args.targets if t not in {c.id for c in claims}]
+        if unknown:
+            raise UsageError(f"{args.file} has no claim {unknown[0]!r}")
+        claims = [c for c in claims if c.id in args.targets]
+    at = _parse_at(args.at) if args.at else None
+    outcomes = _execute(args, claims, at)
+    from verify.vocabulary import Status
+
+    return 1 if any(o.status in (Status.REFUTED, Status.ERROR) for o in outcomes) else 0
+
+
+def _parse_at(text: str) -> dict[str, str]:
+    point = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(f"--at wants NAME=VALUE pairs separated by commas, got {text!r}")
+        point[name.strip()] = value.strip()
+    return point
+
+
+def _execute(args, claims, at):
+    """Run the selected claims, write results.json and index.html, print the summary."""
+    from verify import results
     from verify.report import render_report
     from verify.runner import run_claim
 
     if args.dps < 30:
         raise UsageError(f"--dps must be at least 30, got {args.dps}")
-    try:
-        claims = registry.select(args.targets)
-    except registry.SelectionError as exc:
-        raise UsageError(str(exc)) from None
     if args.check and not any(ch.name == args.check for c in claims for ch in c.checks):
         raise UsageError(f"no selected claim has a check named {args.check!r}")
     started = dt.datetime.now(dt.timezone.utc)
@@ -85,21 +134,21 @@ def _cmd_run(args) -> int:
     for claim in claims:
         bar.set_postfix_str(claim.id)
         outcomes.append(run_claim(claim, args.seed, args.quick, args.dps, args.check,
-                                  progress=lambda _: bar.update(1)))
+                                  progress=lambda _: bar.update(1), at=at))
     bar.close()
     info = {"name": name, "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "seconds": f"{time.perf_counter() - t0:.1f}", "quick": args.quick,
             "selection": list(args.targets),
-            # With --check, statuses are derived from that one check only (a replay, not a verdict).
-            "only_check": args.check,
+            # With --check or --at, statuses rest on that check or that point alone.
+            "only_check": args.check, "at": at,
             "command": "python -m verify " + " ".join(shlex.quote(a) for a in sys.argv[1:])}
     data = results.build(outcomes, info, args.seed, args.dps)
     results.write(data, out)
     index = render_report(data, out)
     _summary(outcomes, index)
-    if args.check:
-        print(f"note: only the check {args.check!r} ran; statuses above rest on it alone")
-    return 0
+    if args.check or at:
+        print("note: a partial replay (--check/--at); the statuses above rest on it alone")
+    return outcomes
 
 
 def _progress(total: int, disable: bool):
@@ -144,7 +193,9 @@ def _cmd_report(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"list": _cmd_list, "run": _cmd_run, "report": _cmd_report}[args.command](args)
+        commands = {"list": _cmd_list, "run": _cmd_run, "check": _cmd_check,
+                    "report": _cmd_report}
+        return commands[args.command](args)
     except UsageError as exc:
         print(f"verify: error: {exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,14 +28,24 @@ class ClaimResult:
     seconds: float
 
 
-def reproduce_line(claim: Claim, check: Check, seed: int, quick: bool) -> str:
-    return (f"python -m verify run {claim.id} --check {check.name} --seed {seed}"
-            + (" --quick" if quick else ""))
+def reproduce_line(claim: Claim, check: Check, seed: int, quick: bool,
+                   finding: Finding | None = None) -> str:
+    """The one-line command that re-runs this check (with ``--at`` for a search's counterexample).
+
+    Claims from a claim file carry their file in ``claim.source`` and replay with ``check``.
+    """
+    verb = f"check {shlex.quote(claim.source)}" if claim.source else "run"
+    line = f"python -m verify {verb} {claim.id} --check {check.name} --seed {seed}"
+    cx = finding.counterexample if finding else None
+    if cx is not None and cx.replay:
+        line += " --at " + shlex.quote(",".join(f"{k}={v}" for k, v in cx.replay.items()))
+    return line + (" --quick" if quick else "")
 
 
-def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int) -> Evidence:
+def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
+              at: dict[str, str] | None = None) -> Evidence:
     """Run one check; any exception becomes an ``error`` outcome naming it (never a pass)."""
-    ctx = CheckContext(seed=derive_seed(seed, claim.id, check.name), quick=quick, dps=dps)
+    ctx = CheckContext(seed=derive_seed(seed, claim.id, check.name), quick=quick, dps=dps, at=at)
     start = time.perf_counter()
     try:
         finding = check.run(ctx)
@@ -50,20 +61,20 @@ def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int) -> E
     return Evidence(check=check.name, tier=check.tier, outcome=finding.outcome,
                     detail=finding.detail, numbers=dict(finding.numbers),
                     counterexample=finding.counterexample,
-                    reproduce=reproduce_line(claim, check, seed, quick),
-                    seconds=f"{seconds:.3f}", figures=figures)
+                    reproduce=reproduce_line(claim, check, seed, quick, finding),
+                    seconds=f"{seconds:.3f}", figures=figures, attempt=check.attempt)
 
 
 def run_claim(claim: Claim, seed: int, quick: bool, dps: int,
-              only: str | None = None, progress: Callable[[str], None] | None = None
-              ) -> ClaimResult:
+              only: str | None = None, progress: Callable[[str], None] | None = None,
+              at: dict[str, str] | None = None) -> ClaimResult:
     """Run a claim's checks (or only the one named ``only``) and derive its status."""
     start = time.perf_counter()
     evidence = []
     for check in claim.checks:
         if only and check.name != only:
             continue
-        evidence.append(run_check(claim, check, seed, quick, dps))
+        evidence.append(run_check(claim, check, seed, quick, dps, at))
         if progress:
             progress(f"{claim.id}:{check.name}")
     status = verdict(claim, evidence)

@@ -77,6 +77,7 @@ class Counterexample:
     margin: str
     dps: int
     note: str = ""
+    replay: Mapping[str, str] | None = None  # the --at point that re-checks exactly this case
 
 
 @dataclass(frozen=True)
@@ -126,11 +127,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a check may use: its own seeded generator, the budget and the precision."""
+    """What a check may use: its own seeded generator, the budget and the precision.
+
+    ``at`` (a replay point, name -> decimal string) asks a search check to evaluate exactly that
+    case instead of searching.
+    """
 
     seed: int
     quick: bool
     dps: int = 50
+    at: Mapping[str, str] | None = None
 
     def rng(self) -> np.random.Generator:
         """A fresh generator for this check (no global random state)."""
@@ -146,12 +152,15 @@ class Check:
         tier: the strength of the evidence it can give.
         run: the function computing the finding.
         scope: what the check covers, in one sentence (shown in the report).
+        attempt: an opportunistic proof attempt (symbolic or certified) whose ``undecided`` does
+            not make the claim inconclusive when the other checks support it.
     """
 
     name: str
     tier: Tier
     run: Callable[[CheckContext], Finding]
     scope: str = ""
+    attempt: bool = False  # a try at a stronger proof: when undecided it does not block a verdict
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,7 @@ class Claim:
     amend_reason: str = ""
     not_checkable: str | None = None
     control: bool = False
+    source: str | None = None  # the claim file a user claim came from (None: a paper module)
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,7 @@ class Evidence:
     reproduce: str
     seconds: str
     figures: tuple[Figure, ...] = ()
+    attempt: bool = False
 
 
 def verdict(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...]) -> Status:
@@ -203,9 +214,11 @@ def verdict(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...]) -> St
 
     A single refutation decides; an error comes next; a claim that needs missing data is
     ``not-checkable`` whatever its reduced checks said; otherwise the claim is confirmed only
-    when every check supports it, and inconclusive when any check is undecided.
+    when every check supports it (an undecided proof *attempt* is passed over), and
+    inconclusive when any other check is undecided.
     """
-    outcomes = [e.outcome for e in evidence]
+    outcomes = [e.outcome for e in evidence
+                if not (e.attempt and e.outcome is Outcome.UNDECIDED)]
     if Outcome.REFUTES in outcomes:
         return Status.REFUTED
     if Outcome.ERROR in outcomes:

@@ -1,0 +1,341 @@
+"""Claim files: TOML [[claim]] tables -> ClaimSpec / BadClaim / ClaimFileError."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verify.userclaims.parse import load_claims, parse_claims
+from verify.userclaims.spec import BadClaim, ClaimFileError, ClaimSpec
+
+VALID = '''
+[[claim]]
+id = "mine.ex1-cycle"
+statement = "A 2-cycle at +-delta**2/4"
+kind = "cycle"
+loss = "2*Abs(x)**Rational(3,2)/3"
+variables = ["x"]
+step = "delta"
+params = { delta = [0.01, 1.0] }
+assume = ["delta < 1"]
+points = [["delta**2/4"], ["-delta**2/4"]]
+stable = false
+
+[[claim]]
+id = "mine.threshold"
+kind = "threshold"
+loss = "a*x**2/2 + y**2"
+variables = ["x", "y"]
+step = "eta"
+params = { eta = ["1/100", 2], a = 3 }
+equilibrium = ["0", 0]
+bound = "2/a"
+tight = true
+
+[[claim]]
+id = "mine.convergence"
+kind = "convergence"
+loss = "x**2/2"
+variables = ["x"]
+step = "eta"
+params = { eta = [0.5, 3], x0 = "1/3" }
+start = ["x0"]
+condition = "eta < 2"
+target = ["0"]
+otherwise = "diverges"
+
+[[claim]]
+id = "mine.inequality"
+kind = "inequality"
+params = { delta = [0, 1] }
+lhs = "delta**2"
+relation = "<="
+rhs = "delta"
+
+[[claim]]
+id = "mine.rate"
+kind = "rate"
+loss = "x**2/2"
+variables = ["x"]
+step = "eta"
+params = { eta = [0.1, 0.9] }
+start = ["1"]
+metric = "loss - 0"
+bound = "metric0*(1-eta)**(2*t)"
+steps = 50
+'''
+
+
+def test_valid_file_parses_each_kind():
+    specs = parse_claims(VALID)
+    assert all(isinstance(s, ClaimSpec) for s in specs), specs
+    cycle, threshold, convergence, inequality, rate = specs
+
+    assert cycle == ClaimSpec(
+        id="mine.ex1-cycle", kind="cycle", statement="A 2-cycle at +-delta**2/4",
+        loss="2*Abs(x)**Rational(3,2)/3", variables=("x",), step="delta",
+        params={"delta": ("0.01", "1.0")}, assume=("delta < 1",),
+        points=(("delta**2/4",), ("-delta**2/4",)), stable=False)
+
+    assert threshold.kind == "threshold"
+    assert threshold.variables == ("x", "y")
+    assert threshold.params == {"eta": ("1/100", "2"), "a": "3"}
+    assert threshold.equilibrium == ("0", "0")
+    assert threshold.bound == "2/a" and threshold.tight is True
+    assert threshold.statement == "" and threshold.stable is None
+
+    assert convergence.start == ("x0",) and convergence.target == ("0",)
+    assert convergence.condition == "eta < 2" and convergence.otherwise == "diverges"
+    assert convergence.params == {"eta": ("0.5", "3"), "x0": "1/3"}
+
+    assert inequality.loss is None and inequality.variables == () and inequality.step is None
+    assert (inequality.lhs, inequality.relation, inequality.rhs) == ("delta**2", "<=", "delta")
+    assert inequality.params == {"delta": ("0", "1")}
+
+    assert rate.start == ("1",) and rate.metric == "loss - 0"
+    assert rate.bound == "metric0*(1-eta)**(2*t)" and rate.steps == 50
+    assert isinstance(rate.points, tuple) and isinstance(cycle.points[0], tuple)
+
+
+def test_load_claims_reads_a_file(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(VALID, encoding="utf-8")
+    assert [s.id for s in load_claims(path)] == [s.id for s in parse_claims(VALID)]
+    assert len(load_claims(str(path))) == 5
+
+
+def test_numbers_are_exact_decimal_strings():
+    text = '''
+[[claim]]
+id = "n"
+kind = "inequality"
+params = { a = [1e-05, 0.1], b = -7, c = " 2/3 ", d = "1e-3" }
+lhs = "a"
+relation = "<"
+rhs = "1"
+'''
+    (spec,) = parse_claims(text)
+    assert spec.params == {"a": ("1e-05", "0.1"), "b": "-7", "c": "2/3", "d": "1e-3"}
+
+
+# ---------------------------------------------------------------------------------------------
+# One claim, one problem
+
+BASE = {
+    "id": '"c1"',
+    "kind": '"cycle"',
+    "loss": '"x**2"',
+    "variables": '["x"]',
+    "step": '"delta"',
+    "params": "{ delta = [0.1, 1.0] }",
+    "points": '[["0"]]',
+}
+
+
+def claim(**changes: str | None) -> str:
+    """One [[claim]] table: BASE with keys replaced (value None: key removed)."""
+    fields = {**BASE, **changes}
+    return "[[claim]]\n" + "".join(f"{k} = {v}\n" for k, v in fields.items() if v is not None)
+
+
+def test_base_claim_is_valid():
+    (spec,) = parse_claims(claim())
+    assert isinstance(spec, ClaimSpec)
+
+
+INEQ = dict(kind='"inequality"', loss=None, variables=None, step=None, points=None,
+            params="{ a = [0, 1] }", lhs='"a"', rhs='"1"', relation='"<="')
+CONV = dict(kind='"convergence"', points=None, start='["1"]', condition='"delta < 2"',
+            target='["0"]')
+RATE = dict(kind='"rate"', points=None, start='["1"]', metric='"loss"',
+            bound='"metric0"', steps="10")
+
+MALFORMED = {
+    # name: (toml table, expected BadClaim.id, expected key, extra words in the message)
+    "missing id": (claim(id=None), "claim #1", "id", "missing"),
+    "empty id": (claim(id='""'), "claim #1", "id", "non-empty"),
+    "unknown kind": (claim(kind='"cycles"'), "c1", "kind", "cycles"),
+    "missing kind": (claim(kind=None), "c1", "kind", "missing"),
+    "missing loss": (claim(loss=None), "c1", "loss", "missing"),
+    "unparseable loss": (claim(loss='"x**"'), "c1", "loss", "x**"),
+    "unknown symbol in loss": (claim(loss='"x**2 + z"'), "c1", "loss", "z"),
+    "loss is a relation": (claim(loss='"x < 1"'), "c1", "loss", "not an expression"),
+    "step not a parameter": (claim(step='"eta"'), "c1", "step", "eta"),
+    "missing step": (claim(step=None), "c1", "step", "missing"),
+    "inverted interval": (claim(params="{ delta = [1.0, 0.5] }"), "c1", "params", "inverted"),
+    "empty interval": (claim(params="{ delta = [] }"), "c1", "params", "delta"),
+    "interval of three": (claim(params="{ delta = [0.1, 0.2, 0.3] }"), "c1", "params", "3"),
+    "nan value": (claim(params="{ delta = [nan, 1.0] }"), "c1", "params", "nan"),
+    "inf value": (claim(params="{ delta = [0.1, inf] }"), "c1", "params", "inf"),
+    "pinned nan": (claim(params="{ delta = 0.5, a = nan }"), "c1", "params", "'a'"),
+    "zero step interval": (claim(params="{ delta = [0, 1] }"), "c1", "params", "step"),
+    "negative step interval": (claim(params="{ delta = [-1, 1] }"), "c1", "params", "> 0"),
+    "negative pinned step": (claim(params='{ delta = "-1/2" }'), "c1", "params", "step"),
+    "non-numeric bound": (claim(params='{ delta = ["a", 1] }'), "c1", "params", "'a'"),
+    "rational string of zero denominator": (claim(params='{ delta = "1/0" }'), "c1", "params",
+                                            "1/0"),
+    "bool where number expected": (claim(params="{ delta = [true, 1.0] }"), "c1", "params",
+                                   "boolean"),
+    "params not a table": (claim(params='"delta"'), "c1", "params", "table"),
+    "parameter not an identifier": (claim(params='{ delta = 0.5, "a b" = 1 }'), "c1", "params",
+                                    "a b"),
+    "points of wrong length": (claim(points='[["0", "1"]]'), "c1", "points", "coordinate"),
+    "no points": (claim(points="[]"), "c1", "points", "at least one"),
+    "point uses a variable": (claim(points='[["x"]]'), "c1", "points", "variable"),
+    "points a string": (claim(points='"0"'), "c1", "points", "list"),
+    "unknown key": (claim(pionts='[["0"]]'), "c1", "pionts", "unknown"),
+    "key of another kind": (claim(bound='"1"'), "c1", "bound", "threshold"),
+    "stable not a bool": (claim(stable='"yes"'), "c1", "stable", "true or false"),
+    "variables a string": (claim(variables='"x"'), "c1", "variables", "list"),
+    "no variables": (claim(variables="[]"), "c1", "variables", "at least one"),
+    "duplicate variable": (claim(variables='["x", "x"]', points='[["0", "0"]]'), "c1",
+                           "variables", "twice"),
+    "variable clashes with a parameter": (claim(variables='["delta"]'), "c1", "variables",
+                                          "both"),
+    "assume not a relation": (claim(assume='["delta + 1"]'), "c1", "assume", "not a relation"),
+    "assume always true": (claim(assume='["delta > 0"]'), "c1", "assume", "always"),
+    "assume a string": (claim(assume='"delta < 1"'), "c1", "assume", "list"),
+    "relation not in RELATIONS": (claim(**{**INEQ, "relation": '"=<"'}), "c1",
+                                  "relation", "=<"),
+    "inequality uses a variable": (claim(**{**INEQ, "lhs": '"x"'}), "c1", "lhs", "x"),
+    "otherwise not diverges": (claim(**CONV, otherwise='"converges"'), "c1", "otherwise",
+                               "diverges"),
+    "condition not a relation": (claim(**{**CONV, "condition": '"delta"'}), "c1", "condition",
+                                 "relation"),
+    "missing target": (claim(**{**CONV, "target": None}), "c1", "target", "missing"),
+    "steps zero": (claim(**{**RATE, "steps": "0"}), "c1", "steps", "positive integer"),
+    "steps a float": (claim(**{**RATE, "steps": "2.5"}), "c1", "steps", "positive integer"),
+    "steps too many": (claim(**{**RATE, "steps": "1000001"}), "c1", "steps", "positive integer"),
+    "steps a bool": (claim(**{**RATE, "steps": "true"}), "c1", "steps", "boolean"),
+    "rate bound uses a variable": (claim(**{**RATE, "bound": '"x"'}), "c1", "bound", "x"),
+    "rate parameter named t": (claim(**{**RATE, "params": "{ delta = 0.5, t = 1 }"}), "c1",
+                               "params", "reserved"),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_claim(name):
+    text, bad_id, key, words = MALFORMED[name]
+    (result,) = parse_claims(text)
+    assert isinstance(result, BadClaim), result
+    assert result.id == bad_id
+    assert result.key == key
+    label = "claim #1" if bad_id == "claim #1" else f"claim {bad_id!r}"
+    assert result.message.startswith(f"{label}: key {key!r}: "), result.message
+    assert words in result.message, result.message
+
+
+def test_rate_metric_loss_is_the_loss():
+    # `loss` stands for the loss: its variables are then allowed.
+    (spec,) = parse_claims(claim(**{**RATE, "metric": '"loss + x**2"'}))
+    assert isinstance(spec, ClaimSpec) and spec.metric == "loss + x**2"
+
+
+def test_duplicate_id():
+    results = parse_claims(claim() + claim() + claim(id='"c2"') + claim())
+    assert [type(r) for r in results] == [ClaimSpec, BadClaim, ClaimSpec, BadClaim]
+    for bad in (results[1], results[3]):
+        assert bad.id == "c1" and bad.key == "id"
+        assert bad.message == "claim 'c1': key 'id': duplicate id, first used by claim #1"
+
+
+def test_bad_claim_does_not_stop_the_others():
+    text = claim(id='"good1"') + claim(id='"bad"', loss='"x**"') + claim(id='"good2"')
+    results = parse_claims(text)
+    assert [type(r) for r in results] == [ClaimSpec, BadClaim, ClaimSpec]
+    assert [r.id for r in results] == ["good1", "bad", "good2"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole file
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[[claim]]\nid = \n", "line 2"),
+    ("title = 'x'\n", "no [[claim]]"),
+    ("", "no [[claim]]"),
+    ("claim = []\n", "zero claims"),
+    ("claim = 3\n", "array of tables"),
+    ("claim = [1, 2]\n", "array of tables"),
+    (claim() + "[[cliam]]\nid = 'x'\n", "cliam"),
+])
+def test_file_level_errors(text, words):
+    with pytest.raises(ClaimFileError) as info:
+        parse_claims(text, source="mine.toml")
+    assert "mine.toml" in str(info.value) and words in str(info.value), str(info.value)
+
+
+def test_unreadable_path(tmp_path):
+    for path in (tmp_path / "missing.toml", tmp_path):
+        with pytest.raises(ClaimFileError) as info:
+            load_claims(path)
+        assert str(path) in str(info.value)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b'[[claim]]\nid = "\xe9"\n')
+    with pytest.raises(ClaimFileError, match="latin.toml"):
+        load_claims(latin)
+
+
+def test_syntax_error_message_names_file(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text('[[claim]]\nid = "a"\nkind = \n', encoding="utf-8")
+    with pytest.raises(ClaimFileError) as info:
+        load_claims(path)
+    message = str(info.value)
+    assert str(path) in message and "TOML syntax error" in message and "line 3" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# Never anything but ClaimFileError
+
+
+def _outcome(text: str) -> None:
+    try:
+        results = parse_claims(text, source="fuzz.toml")
+    except ClaimFileError as exc:
+        assert "fuzz.toml" in str(exc)
+        return
+    assert isinstance(results, list) and results
+    assert all(isinstance(r, (ClaimSpec, BadClaim)) for r in results)
+
+
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(st.text())
+def test_random_text_never_crashes(text):
+    _outcome(text)
+
+
+@FUZZ
+@given(st.data())
+def test_deleting_a_line_never_crashes(data):
+    lines = VALID.splitlines()
+    index = data.draw(st.integers(0, len(lines) - 1))
+    _outcome("\n".join(lines[:index] + lines[index + 1:]))
+
+
+@FUZZ
+@given(st.data())
+def test_replacing_a_character_never_crashes(data):
+    index = data.draw(st.integers(0, len(VALID) - 1))
+    char = data.draw(st.sampled_from(list('"[]{}=,.#-+*/()0123456789 \nxaet') + [
+        "nan", "inf", "true", "''", "**", "x", "loss"]))
+    _outcome(VALID[:index] + char + VALID[index + 1:])
+
+
+@FUZZ
+@given(st.data())
+def test_replacing_a_value_never_crashes(data):
+    lines = VALID.splitlines()
+    candidates = [i for i, line in enumerate(lines) if " = " in line]
+    index = data.draw(st.sampled_from(candidates))
+    value = data.draw(st.sampled_from([
+        '""', "0", "-1", "1.5", "nan", "-inf", "true", "[]", "[[]]", '["x"]', '[["x", "y"]]',
+        "{}", '{ delta = "1/0" }', '{ eta = [2, 1] }', '"delta"', '"Eq(eta, 1)"', '"x, y"',
+        '"1/0"', '"oo"', '"I"', '"lambda"', '"__import__"', "1979-05-27", '"loss"']))
+    key = lines[index].split(" = ")[0]
+    lines[index] = f"{key} = {value}"
+    _outcome("\n".join(lines))

@@ -1,0 +1,149 @@
+"""Claim files end to end: the shipped example, exit codes, --at replays, the Python API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from verify.api import ClaimError, assert_claim, box_strategy, check, claim
+from verify.cli import main
+from verify.userclaims.build import claims_from_file
+from verify.vocabulary import Outcome, Status
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "claims.toml"
+
+
+@pytest.fixture(scope="module")
+def example_results():
+    return {r.claim.id: r for r in check(EXAMPLE, quick=True, seed=0)}
+
+
+def _cx(result):
+    (ev,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+    return ev.counterexample
+
+
+def test_example_covers_every_kind():
+    kinds = {c.hypotheses["kind"] for c in claims_from_file(EXAMPLE)}
+    assert kinds == {"cycle", "threshold", "convergence", "inequality", "rate"}
+
+
+@pytest.mark.parametrize("cid", ["example.ex1-cycle", "example.slides-x2",
+                                 "example.quadratic-2d", "example.ex2-quartic",
+                                 "example.am-gm", "example.quadratic-rate"])
+def test_true_claims_confirmed(example_results, cid):
+    assert example_results[cid].status is Status.CONFIRMED
+
+
+def test_false_cycle_counterexample(example_results):
+    cx = _cx(example_results["example.ex1-cycle-third"])
+    delta = float(cx.at["delta"])
+    # One GD step from delta^2/3 lands at delta^2/3 - delta*sqrt(delta^2/3), not -delta^2/3.
+    image = delta**2 / 3 - delta * (delta**2 / 3) ** 0.5
+    scale = 1 + delta**2 / 3
+    assert float(cx.margin) == pytest.approx(abs(image + delta**2 / 3) / scale, rel=1e-9)
+
+
+def test_false_threshold_counterexample(example_results):
+    cx = _cx(example_results["example.slides-x2-at-03"])
+    delta = float(cx.at["delta"])
+    assert 0.2 < delta < 0.3 and abs(1 - 10 * delta) > 1
+
+
+def test_false_condition_counterexample(example_results):
+    cx = _cx(example_results["example.ex2-wrong-power"])
+    x0, delta = float(cx.at["x0"]), float(cx.at["delta"])
+    assert (x0**3 < 2 / (4 * delta)) != (x0**2 < 2 / (4 * delta))
+
+
+def test_false_inequality_counterexample(example_results):
+    cx = _cx(example_results["example.am-gm-strict"])
+    assert float(cx.at["a"]) == 1.0 and float(cx.margin) == 0.0
+
+
+def test_false_rate_counterexample(example_results):
+    cx = _cx(example_results["example.quadratic-rate-too-fast"])
+    assert float(cx.margin) < 0
+
+
+def test_check_exit_codes_and_replay(tmp_path, capsys):
+    assert main(["check", str(EXAMPLE), "example.am-gm", "--quick", "--no-progress",
+                 "--out", str(tmp_path / "ok")]) == 0
+    assert main(["check", str(EXAMPLE), "example.am-gm-strict", "--quick", "--no-progress",
+                 "--out", str(tmp_path / "bad")]) == 1
+    data = json.loads((tmp_path / "bad" / "results.json").read_text())
+    (ev,) = [e for e in data["claims"][0]["evidence"] if e["outcome"] == "refutes"]
+    assert "--at a=1.0" in ev["reproduce"]
+    # The replay re-checks exactly that point.
+    assert main(["check", str(EXAMPLE), "example.am-gm-strict", "--check", "inequality_search",
+                 "--at", "a=1.0", "--quick", "--no-progress", "--out", str(tmp_path / "r")]) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("[[claim]\nid = 1", "line"),
+    ("title = 'no claims'", "claim"),
+])
+def test_unusable_file_exit_2(tmp_path, capsys, text, needle):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    assert main(["check", str(path), "--quick", "--no-progress", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_claim_is_an_error_and_the_others_run(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text(EXAMPLE.read_text().split("[[claim]]")[0] + """
+[[claim]]
+id = "good"
+kind = "inequality"
+params = { a = [0, 1] }
+lhs = "a"
+relation = "<="
+rhs = "1"
+
+[[claim]]
+id = "bad"
+kind = "threshold"
+loss = "x**2"
+variables = ["x"]
+step = "delta"
+params = { delta = [0.1, 1] }
+equilibrium = ["1"]
+bound = "1"
+""")
+    assert main(["check", str(path), "--quick", "--no-progress", "--out", str(tmp_path / "o")]) == 1
+    data = json.loads((tmp_path / "o" / "results.json").read_text())
+    status = {c["id"]: c["status"] for c in data["claims"]}
+    assert status == {"good": "confirmed", "bad": "error"}
+    (bad,) = [c for c in data["claims"] if c["id"] == "bad"]
+    detail = bad["evidence"][-1]["detail"]
+    assert "'bad'" in detail and "equilibrium" in detail and "critical point" in detail
+    capsys.readouterr()
+
+
+def test_python_api_and_pytest_helper():
+    spec = claim(id="api.cycle", kind="cycle", loss="2*Abs(x)**Rational(3,2)/3",
+                 variables=["x"], step="delta", params={"delta": [0.01, 1.0]},
+                 points=[["delta**2/4"], ["-delta**2/4"]], stable=True)
+    assert assert_claim(spec).status is Status.CONFIRMED
+    with pytest.raises(AssertionError, match="Falsifying example"):
+        assert_claim(id="api.bad", kind="inequality", params={"a": [0, 2]},
+                     lhs="a**2 + 1", relation=">", rhs="2*a")
+    with pytest.raises(ClaimError, match="api.typo"):
+        claim(id="api.typo", kind="cycle", loss="x**", variables=["x"], step="delta",
+              params={"delta": [0.1, 1]}, points=[["0"]])
+
+
+SPEC = claim(id="api.box", kind="inequality", params={"a": [0.5, 2], "b": 3},
+             lhs="a", relation="<=", rhs="b")
+
+
+@settings(max_examples=30, deadline=None)
+@given(box_strategy(SPEC))
+def test_box_strategy_stays_in_the_box(point):
+    assert 0.5 <= point["a"] <= 2 and point["b"] == 3

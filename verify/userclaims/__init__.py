@@ -1,0 +1,1 @@
+"""A reviewer's own claims: TOML claim files, parsed into specs and checked by generic checks."""

@@ -1,0 +1,76 @@
+"""From parsed specs to registered-style :class:`Claim` objects, and the Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from verify.userclaims.checks import checks_for
+from verify.userclaims.model import Model
+from verify.userclaims.spec import BadClaim, ClaimSpec
+from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Tier
+
+ASSERTS = {
+    "cycle": "GD maps each point to the next, cyclically{stable}",
+    "threshold": "GD converges to the equilibrium only if step <= {bound}{tight}",
+    "convergence": "{condition} => GD from the start converges to the target{otherwise}",
+    "inequality": "{lhs} {relation} {rhs} on the whole box",
+    "rate": "metric(x_t) <= {bound} for t <= {steps}",
+}
+
+
+def _asserts(spec: ClaimSpec) -> str:
+    return ASSERTS[spec.kind].format(
+        stable={True: " (attracting)", False: " (repelling)", None: ""}[spec.stable],
+        bound=spec.bound, tight=" (tight)" if spec.tight else "", condition=spec.condition,
+        otherwise="; otherwise diverges" if spec.otherwise else "", lhs=spec.lhs,
+        relation=spec.relation, rhs=spec.rhs, steps=spec.steps)
+
+
+def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
+    out = {"kind": spec.kind}
+    if spec.loss:
+        out.update(loss=spec.loss, variables=", ".join(spec.variables), step=spec.step or "")
+    for name, value in spec.params.items():
+        out[name] = f"[{value[0]}, {value[1]}]" if isinstance(value, tuple) else f"= {value}"
+    if spec.assume:
+        out["assume"] = "; ".join(spec.assume)
+    for key in ("points", "equilibrium", "start", "target"):
+        value = getattr(spec, key)
+        if value:
+            out[key] = str([list(v) if isinstance(v, tuple) else v for v in value])
+    return out
+
+
+def _error_check(message: str) -> Check:
+    def run(ctx: CheckContext) -> Finding:
+        return Finding(Outcome.ERROR, message)
+
+    return Check("claim_file", Tier.SYMBOLIC, run, "validation of the claim table")
+
+
+def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Claim:
+    """A :class:`Claim` for one table; a bad table becomes a claim whose one check errors."""
+    paper = "user"
+    if isinstance(item, BadClaim):
+        return Claim(id=item.id, ref=Reference(paper, source or "claim file"),
+                     statement="(this claim table could not be used)", hypotheses={},
+                     asserts="-", checks=(_error_check(item.message),), source=source)
+    try:
+        model = Model(item)
+        checks = checks_for(model)
+    except Exception as exc:  # the parser validated it; a model failure is still reported
+        checks = (_error_check(f"claim '{item.id}': {type(exc).__name__}: {exc}"),)
+    return Claim(id=item.id, ref=Reference(paper, source or "python"),
+                 statement=item.statement or _asserts(item), hypotheses=_hypotheses(item),
+                 asserts=_asserts(item), checks=checks, source=source)
+
+
+def claims_from_file(path: str | Path) -> list[Claim]:
+    """Every claim of a claim file (bad tables become error claims).
+
+    Raises:
+        ClaimFileError: the file cannot be used at all.
+    """
+    from verify.userclaims.parse import load_claims
+
+    return [claim_from_spec(item, str(path)) for item in load_claims(path)]

@@ -1,0 +1,516 @@
+"""Generic checks for user claims, one set per kind (cycle, threshold, convergence, inequality,
+rate).  Symbolic attempts come first; Hypothesis searches the box; every violation is
+re-evaluated with mpmath before it is called a refutation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import flint
+import mpmath
+import sympy as sp
+
+from numerics.balls import certify_positive
+from proofs.compile import to_arb
+from proofs.identities import prove_zero
+from verify.checks.common import dec
+from verify.userclaims.model import Model
+from verify.userclaims.search import Probe, SearchResult, search
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
+
+
+def _examples(ctx: CheckContext) -> int:
+    return 40 if ctx.quick else 200
+
+
+def _mpf(v) -> mpmath.mpf:
+    return mpmath.mpf(repr(float(v))) if isinstance(v, float) else mpmath.mpf(v)
+
+
+def _point_text(point: dict[str, float]) -> dict[str, str]:
+    return {k: repr(float(v)) for k, v in point.items()}
+
+
+def _args(model: Model, point: dict[str, float]) -> list:
+    return [_mpf(point[n]) for n in model.free_names]
+
+
+def _finish(result: SearchResult, model: Model, what: str, refute) -> Finding:
+    """Turn a search result into a finding; ``refute(point, probe)`` builds the refutation (or
+    returns None when the precise re-evaluation does not confirm the violation)."""
+    numbers = {"examples": str(result.examples),
+               "smallest margin": dec(result.worst) if result.worst is not None else "n/a"}
+    if result.violation:
+        finding = refute(*result.violation)
+        if finding is not None:
+            return Finding(finding.outcome, finding.detail, {**numbers, **finding.numbers},
+                           finding.counterexample)
+        return Finding(Outcome.UNDECIDED, f"a float violation of {what} was not confirmed at "
+                       "high precision", numbers)
+    if result.unsatisfiable:
+        return Finding(Outcome.UNDECIDED, "no point of the box satisfies the assumptions", numbers)
+    return Finding(Outcome.SUPPORTS, f"{result.examples} points of the box (edges included, "
+                   f"guided towards the smallest margin): {what} held everywhere", numbers)
+
+
+# ---------------------------------------------------------------- cycle
+
+
+def cycle_symbolic(model: Model) -> Check:
+    """Symbolic attempt: g(p_i) = p_(i+1) exactly for every parameter value (pinned values
+    substituted).  Proves the orbit part of the claim; leaves stability to the search."""
+
+    def run(ctx: CheckContext) -> Finding:
+        pts = [[model.pin(model.expr(e)) for e in p] for p in model.spec.points]
+        sub = lambda p: dict(zip(model.vars, p))
+        residuals = [model.pin(model.gd_map.subs(sub(pts[i]))[j]) - pts[(i + 1) % len(pts)][j]
+                     for i in range(len(pts)) for j in range(len(model.vars))]
+        proofs = [prove_zero(r) for r in residuals]
+        if all(proofs):
+            return Finding(Outcome.SUPPORTS, "SymPy: every claimed point is mapped exactly to "
+                           "the next for every parameter value", {"residuals": "0"})
+        return Finding(Outcome.UNDECIDED, "SymPy could not prove the orbit identity; the search "
+                       "decides", {"residuals": "; ".join(str(sp.simplify(r)) for r in residuals)})
+
+    return Check("cycle_symbolic", Tier.SYMBOLIC, run, "exact, the whole box", attempt=True)
+
+
+def cycle_search(model: Model) -> Check:
+    """Precise search: at each box point the orbit residuals (and, if claimed, the spectral
+    radius of the product of Jacobians) at ``ctx.dps`` digits.  Refutes with the point where a
+    residual exceeds 10^-(dps-10) or the stability is the opposite of the claim."""
+    spec = model.spec
+
+    def run(ctx: CheckContext) -> Finding:
+        pts = [[model.mp(model.expr(e)) for e in p] for p in spec.points]
+        step_fn, jac_fn = model.mp_step, model.mp(model.jacobian)
+        tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
+
+        def evaluate(point):
+            with mpmath.workdps(ctx.dps):
+                args = _args(model, point)
+                orbit = [[f(*[0] * len(model.vars), *args) for f in p] for p in pts]
+                worst = mpmath.mpf(0)
+                product = mpmath.eye(len(model.vars))
+                for i, p in enumerate(orbit):
+                    image = step_fn(*p, *args)
+                    nxt = orbit[(i + 1) % len(orbit)]
+                    scale = 1 + max(abs(v) for v in nxt)
+                    worst = max(worst, max(abs(image[j] - nxt[j]) for j in range(len(nxt)))
+                                / scale)
+                    product = mpmath.matrix(jac_fn(*p, *args)) * product
+                radius = max(abs(e) for e in mpmath.eig(product)[0])
+                info = {"residual": worst, "spectral radius": radius}
+                if worst > tol:
+                    return Probe(-float(worst), info)
+                if spec.stable is True and radius > 1 + tol:
+                    return Probe(float(1 - radius), info)
+                if spec.stable is False and radius < 1 - tol:
+                    return Probe(float(radius - 1), info)
+                margin = float(1 - radius) if spec.stable else float(radius - 1) \
+                    if spec.stable is False else float(tol - worst)
+                return Probe(margin, info)
+
+        result = search(model, evaluate, ctx.seed, _examples(ctx), at=ctx.at)
+
+        def refute(point, probe):
+            with mpmath.workdps(ctx.dps):
+                res, rad = probe.info["residual"], probe.info["spectral radius"]
+            if res > tol:
+                observed, claimed, margin, note = (f"residual {dec(res, 20)}", "0", dec(res, 20),
+                                                   "a GD step from a claimed orbit point misses "
+                                                   "the next point")
+            else:
+                observed, claimed, margin = (f"spectral radius {dec(rad, 20)}",
+                                             "< 1" if spec.stable else "> 1", dec(rad - 1, 20))
+                note = "the orbit's multiplier contradicts the claimed stability"
+            return Finding(Outcome.REFUTES, f"at {_point_text(point)}: {observed}", {},
+                           Counterexample(at=_point_text(point), observed=observed,
+                                          claimed=claimed, tol=dec(tol, 3), margin=margin,
+                                          dps=ctx.dps, note=note, replay=_point_text(point)))
+
+        return _finish(result, model, "the orbit" + (" and its stability" if spec.stable
+                                                      is not None else ""), refute)
+
+    return Check("cycle_search", Tier.PRECISE, run, "Hypothesis over the box, mpmath residuals")
+
+
+# ---------------------------------------------------------------- threshold
+
+
+def _require_critical(model: Model) -> list[sp.Expr]:
+    eq = [model.pin(model.expr(e)) for e in model.spec.equilibrium]
+    grad = model.pin(model.gradient.subs(dict(zip(model.vars, eq))))
+    for j, g in enumerate(grad):
+        proof = prove_zero(g)
+        if proof is False or (proof is None and model.box.free and _nonzero_mid(model, g)):
+            raise ValueError(f"claim '{model.spec.id}': key 'equilibrium': "
+                             f"{list(model.spec.equilibrium)} is not a critical point of the loss "
+                             f"(d loss/d {model.vars[j]} = {sp.simplify(g)} there)")
+    return eq
+
+
+def _nonzero_mid(model: Model, e: sp.Expr) -> bool:
+    mid = {model.params[n]: (lo + hi) / 2 for n, (lo, hi) in model.box.free.items()}
+    return abs(sp.N(e.subs(mid), 30)) > 1e-20
+
+
+def threshold_symbolic(model: Model) -> Check:
+    """Symbolic attempt (one variable): 2/f''(x*) against the bound, exactly."""
+
+    def run(ctx: CheckContext) -> Finding:
+        eq = _require_critical(model)
+        if len(model.vars) != 1:
+            return Finding(Outcome.UNDECIDED, "symbolic threshold only for one variable")
+        curv = sp.simplify(model.pin(model.hessian[0, 0].subs(model.vars[0], eq[0])))
+        bound = model.pin(model.expr(model.spec.bound))
+        if curv.is_positive and prove_zero(bound - 2 / curv):
+            return Finding(Outcome.SUPPORTS, f"f''(x*) = {curv} > 0 and the bound equals "
+                           f"2/f''(x*) exactly: x* attracts below it and repels above it",
+                           {"f''(x*)": str(curv)})
+        return Finding(Outcome.UNDECIDED, f"f''(x*) = {curv}; SymPy could not decide the bound "
+                       "over the box", {"f''(x*)": str(curv)})
+
+    return Check("threshold_symbolic", Tier.SYMBOLIC, run, "exact, the whole box", attempt=True)
+
+
+def threshold_search(model: Model) -> Check:
+    """Precise search over the non-step parameters: Hessian eigenvalues at the equilibrium at
+    ``ctx.dps`` digits.  Refutes necessity when the Hessian is positive definite and some step
+    in the box lies in (bound, 2/lambda_max) (there x* attracts); with ``tight``, refutes when
+    some step in the box below the bound makes x* repel."""
+    spec = model.spec
+    names = [n for n in model.free_names if n != spec.step]
+    lo_step, hi_step = model.box.free.get(spec.step, (model.box.pinned.get(spec.step),) * 2)
+
+    def run(ctx: CheckContext) -> Finding:
+        eq = _require_critical(model)
+        hess = model.mp(model.hessian.subs(dict(zip(model.vars, eq))))
+        bound_fn = model.mp(model.expr(spec.bound))
+        lo, hi = _mpf(str(lo_step)), _mpf(str(hi_step))
+
+        def evaluate(point):
+            with mpmath.workdps(ctx.dps):
+                full = {**point, **({spec.step: float(lo_step)} if spec.step in model.box.free
+                                    else {})}
+                args = _args(model, full)
+                H = mpmath.matrix(hess(*[0] * len(model.vars), *args))
+                eig = sorted(mpmath.eigsy(H, eigvals_only=True) if H.rows > 1 else [H[0, 0]])
+                lmin, lmax = eig[0], eig[-1]
+                b = bound_fn(*[0] * len(model.vars), *args)
+                info = {"lambda_min": lmin, "lambda_max": lmax, "bound": b}
+                if lmax > 0:
+                    crit = 2 / lmax
+                    info["2/lambda_max"] = crit
+                    # Necessity fails if a step in (b, crit) is in the box, with H > 0.
+                    gap_lo, gap_hi = max(b, lo), min(crit, hi)
+                    if lmin > 0 and gap_lo < gap_hi:
+                        info["delta"] = (gap_lo + gap_hi) / 2
+                        return Probe(float(-(gap_hi - gap_lo)), info, float(crit - b))
+                    if spec.tight:
+                        gap_lo, gap_hi = max(crit, lo), min(b, hi)
+                        if gap_lo < gap_hi:
+                            info["delta"] = (gap_lo + gap_hi) / 2
+                            return Probe(float(-(gap_hi - gap_lo)), info, float(b - crit))
+                        if lmin < 0:
+                            info["delta"] = lo
+                            return Probe(float(lmin), info)
+                    return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
+                if spec.tight and lo < b:
+                    info["delta"] = lo
+                    return Probe(-1.0, info)
+                return Probe(1.0, info)
+
+        result = search(model, evaluate, ctx.seed, _examples(ctx), names=names, at=ctx.at)
+
+        def refute(point, probe):
+            info = probe.info
+            with mpmath.workdps(ctx.dps):
+                d = info["delta"]
+                multipliers = [1 - d * info["lambda_min"], 1 - d * info["lambda_max"]]
+                radius = max(abs(m) for m in multipliers)
+                attracts = radius < 1
+            at = {**_point_text(point), spec.step: dec(d, 20)}
+            return Finding(Outcome.REFUTES, (
+                f"at {at}: the linearisation's spectral radius is {dec(radius, 15)} "
+                f"({'attracting' if attracts else 'repelling'}) while the step is "
+                f"{'above' if attracts else 'below'} the bound {dec(info['bound'], 15)}"), {},
+                Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)}",
+                               claimed=("repelling above the bound" if attracts else
+                                        "attracting below the bound"),
+                               tol="0", margin=dec(radius - 1, 20), dps=ctx.dps,
+                               note="2/lambda_max = " + dec(info.get("2/lambda_max", "inf"), 20),
+                               replay=_point_text(point)))
+
+        return _finish(result, model, "the step-size threshold", refute)
+
+    return Check("threshold_search", Tier.PRECISE, run,
+                 "Hypothesis over the box, Hessian eigenvalues in mpmath")
+
+
+# ---------------------------------------------------------------- convergence and rate
+
+
+def _orbit(model: Model, start, args, steps: int, dps: int):
+    """The orbit at ``dps`` digits (stops when it escapes past 1e40)."""
+    with mpmath.workdps(dps):
+        x = list(start)
+        out = [x]
+        for _ in range(steps):
+            x = list(model.mp_step(*x, *args))
+            out.append(x)
+            if any(not mpmath.isfinite(v) or abs(v) > 1e40 for v in x):
+                break
+        return out
+
+
+def _behaviour(orbit, target) -> str:
+    """'converges' (distance to target at least halved and non-increasing over the last 20
+    steps, or below 1e-12), 'diverges' (escaped past 1e40), else 'undecided'."""
+    last = orbit[-1]
+    if any(not mpmath.isfinite(v) or abs(v) > 1e40 for v in last):
+        return "diverges"
+    dist = [mpmath.sqrt(sum((a - b) ** 2 for a, b in zip(p, target))) for p in orbit]
+    if dist[-1] < 1e-12 or (dist[-1] <= dist[0] / 2 and
+                            all(dist[k + 1] <= dist[k] for k in range(len(dist) - 21, len(dist) - 1))):
+        return "converges"
+    return "undecided"
+
+
+def convergence_search(model: Model) -> Check:
+    """Precise search over the box (step included): GD from the claimed start at ``ctx.dps``
+    digits, its behaviour compared with the condition.  Guided towards the condition's
+    boundary.  Refutes with a point where the condition holds but GD diverges (or, with
+    ``otherwise``, fails and GD converges)."""
+    spec = model.spec
+
+    def run(ctx: CheckContext) -> Finding:
+        start = [model.mp(model.expr(e)) for e in spec.start]
+        target = [model.mp(model.expr(e)) for e in spec.target]
+        cond = model.pin(model.expr(spec.condition))
+        slack_fn = model.mp(cond.lhs - cond.rhs)
+        steps = 300 if ctx.quick else 1500
+
+        def evaluate(point):
+            with mpmath.workdps(ctx.dps):
+                args = _args(model, point)
+                zeros = [0] * len(model.vars)
+                x0 = [f(*zeros, *args) for f in start]
+                tg = [f(*zeros, *args) for f in target]
+                slack = slack_fn(*zeros, *args)
+                holds = bool(cond.func(slack, 0))
+                seen = _behaviour(_orbit(model, x0, args, steps, ctx.dps), tg)
+                info = {"condition": holds, "observed": seen, "slack": slack}
+                wrong = (holds and seen == "diverges") or (
+                    not holds and spec.otherwise == "diverges" and seen == "converges")
+                return Probe(-1.0 if wrong else 1.0, info, -abs(float(slack)))
+
+        result = search(model, evaluate, ctx.seed, _examples(ctx), at=ctx.at)
+
+        def refute(point, probe):
+            info = probe.info
+            expected = "converges" if info["condition"] else "diverges"
+            return Finding(Outcome.REFUTES, (
+                f"at {_point_text(point)} the condition is {info['condition']} but GD "
+                f"{info['observed']} (at {ctx.dps} digits)"), {},
+                Counterexample(at=_point_text(point), observed=info["observed"],
+                               claimed=expected, tol="none",
+                               margin=f"condition slack {dec(info['slack'], 20)}", dps=ctx.dps,
+                               note="GD from the claimed start behaves against the condition",
+                               replay=_point_text(point)))
+
+        return _finish(result, model, "the convergence condition", refute)
+
+    return Check("convergence_search", Tier.PRECISE, run,
+                 "Hypothesis over the box, GD in mpmath from the claimed start")
+
+
+def rate_search(model: Model) -> Check:
+    """Search over the box: GD from the start for ``steps`` steps, metric(x_t) against
+    bound(t) for every t.  Runs at 30 digits during the search and re-evaluates a violation at
+    ``ctx.dps`` digits before refuting."""
+    spec = model.spec
+    t, m0 = sp.Symbol("t"), sp.Symbol("metric0")
+
+    def run(ctx: CheckContext) -> Finding:
+        start = [model.mp(model.expr(e)) for e in spec.start]
+        metric = model.mp(model.expr(spec.metric))
+        bound_expr = model.pin(model.expr(spec.bound, {"t": t, "metric0": m0}))
+        bound = sp.lambdify([t, m0, *[model.params[n] for n in model.free_names]], bound_expr,
+                            modules="mpmath")
+
+        def worst_slack(point, dps):
+            with mpmath.workdps(dps):
+                args = _args(model, point)
+                zeros = [0] * len(model.vars)
+                x = [f(*zeros, *args) for f in start]
+                orbit = _orbit(model, x, args, spec.steps, dps)
+                if len(orbit) < spec.steps + 1:
+                    return mpmath.mpf("-inf"), len(orbit) - 1, mpmath.inf, mpmath.mpf(0)
+                base = metric(*orbit[0], *args)
+                worst = (mpmath.inf, 0, 0, 0)
+                for k, x in enumerate(orbit):
+                    value, b = metric(*x, *args), bound(k, base, *args)
+                    slack = (b - value) / (1 + abs(b))
+                    if slack < worst[0]:
+                        worst = (slack, k, value, b)
+                return worst
+
+        tol = 1e-20
+
+        def evaluate(point):
+            slack, k, value, b = worst_slack(point, 30)
+            return Probe(float(slack) + tol, {"t": k, "metric": value, "bound": b})
+
+        result = search(model, evaluate, ctx.seed, 20 if ctx.quick else 80, at=ctx.at)
+
+        def refute(point, probe):
+            slack, k, value, b = worst_slack(point, ctx.dps)
+            if not slack < -tol:
+                return None
+            return Finding(Outcome.REFUTES, f"at {_point_text(point)}, t = {k}: metric "
+                           f"{dec(value, 15)} exceeds the bound {dec(b, 15)}", {},
+                           Counterexample(at={**_point_text(point), "t": str(k)},
+                                          observed=dec(value, 25), claimed=f"<= {dec(b, 25)}",
+                                          tol=str(tol), margin=dec(slack, 20), dps=ctx.dps,
+                                          note="relative slack (bound - metric)/(1 + |bound|)",
+                                          replay=_point_text(point)))
+
+        return _finish(result, model, f"the rate bound for t <= {spec.steps}", refute)
+
+    return Check("rate_search", Tier.PRECISE, run, "Hypothesis over the box, GD in mpmath")
+
+
+# ---------------------------------------------------------------- inequality
+
+
+_HOLDS = {"<=": lambda d: d <= 0, "<": lambda d: d < 0, ">=": lambda d: d >= 0,
+          ">": lambda d: d > 0, "==": lambda d: d == 0}
+
+
+def _signed(relation: str, d):
+    """A margin that is >= 0 where ``lhs relation rhs`` holds (d = lhs - rhs)."""
+    return {"<=": -d, "<": -d, ">=": d, ">": d, "==": -abs(d)}[relation]
+
+
+def _boxed_symbols(model: Model) -> dict[sp.Symbol, sp.Symbol]:
+    out = {}
+    for n, (lo, hi) in model.box.free.items():
+        flags = {"real": True}
+        if lo > 0:
+            flags["positive"] = True
+        elif lo >= 0:
+            flags["nonnegative"] = True
+        elif hi < 0:
+            flags["negative"] = True
+        elif hi <= 0:
+            flags["nonpositive"] = True
+        out[model.params[n]] = sp.Symbol(n + "_box", **flags)
+    return out
+
+
+def inequality_symbolic(model: Model) -> Check:
+    """Symbolic attempt: lhs - rhs simplified with the signs the box implies."""
+    spec = model.spec
+
+    def run(ctx: CheckContext) -> Finding:
+        d = sp.factor(sp.simplify(model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
+                                  .subs(_boxed_symbols(model))))
+        decided = {"<=": d.is_nonpositive, "<": d.is_negative, ">=": d.is_nonnegative,
+                   ">": d.is_positive, "==": (d == 0) or None}[spec.relation]
+        if decided:
+            return Finding(Outcome.SUPPORTS, f"SymPy: lhs - rhs = {d} {spec.relation} 0 "
+                           "on the whole box", {"lhs - rhs": str(d)})
+        return Finding(Outcome.UNDECIDED, f"SymPy could not decide lhs - rhs = {d}",
+                       {"lhs - rhs": str(d)})
+
+    return Check("inequality_symbolic", Tier.SYMBOLIC, run, "exact, the whole box", attempt=True)
+
+
+def inequality_certified(model: Model) -> Check:
+    """Certified attempt (one free parameter): Arb bisection proves the margin's sign on the
+    whole interval, or finds a certified violation."""
+    spec = model.spec
+
+    def run(ctx: CheckContext) -> Finding:
+        if len(model.free_names) != 1 or spec.relation == "==":
+            return Finding(Outcome.UNDECIDED, "certified only for one free parameter and a "
+                           "strict or non-strict inequality")
+        (name,) = model.free_names
+        lo, hi = model.box.free[name]
+        d = model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
+        fn = to_arb(_signed(spec.relation, d), [model.params[name]])
+        proof = certify_positive(fn, flint.arb(lo.p) / lo.q, flint.arb(hi.p) / hi.q)
+        if proof.proved:
+            return Finding(Outcome.SUPPORTS, f"Arb proves the margin > 0 on [{lo}, {hi}] "
+                           f"({proof.pieces} pieces)", {"pieces": str(proof.pieces)})
+        if proof.proved is False and float(proof.witness_value) < 0:
+            at = {name: proof.witness}
+            return Finding(Outcome.REFUTES, f"certified violation at {name} = {proof.witness}",
+                           {}, Counterexample(at=at, observed=f"margin {proof.witness_value}",
+                                              claimed=f"lhs {spec.relation} rhs", tol="0 (Arb)",
+                                              margin=str(proof.witness_value), dps=38,
+                                              note="Arb encloses a negative margin",
+                                              replay=at))
+        return Finding(Outcome.UNDECIDED, "Arb could not decide the sign on every piece "
+                       "(the margin may touch 0)", {"pieces": str(proof.pieces)})
+
+    return Check("inequality_certified", Tier.CERTIFIED, run, "Arb balls, the whole interval",
+                 attempt=True)
+
+
+def inequality_search(model: Model) -> Check:
+    """Precise search: the margin at ``ctx.dps`` digits; a violating point is re-checked
+    exactly (SymPy at the rational point) when the margin is within rounding of 0."""
+    spec = model.spec
+
+    def run(ctx: CheckContext) -> Finding:
+        d_expr = model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
+        d_fn = model.mp(d_expr)
+        tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
+
+        def evaluate(point):
+            with mpmath.workdps(ctx.dps):
+                d = d_fn(*[0] * len(model.vars), *_args(model, point))
+                margin = _signed(spec.relation, d)
+                strict = spec.relation in ("<", ">")
+                if margin < -tol or (strict and abs(margin) <= tol):
+                    return Probe(-max(float(abs(margin)), 1e-300), {"d": d})
+                return Probe(float(margin) + (0.0 if spec.relation == "==" else 0.0), {"d": d})
+
+        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at)
+
+        def refute(point, probe):
+            exact = sp.simplify(d_expr.subs({model.params[n]: sp.Rational(repr(float(v)))
+                                             for n, v in point.items()}))
+            value = sp.N(exact, ctx.dps)
+            if _HOLDS[spec.relation](value if exact != 0 else 0):
+                return None
+            return Finding(Outcome.REFUTES, f"at {_point_text(point)}: lhs - rhs = "
+                           f"{dec(value, 20)}, so lhs {spec.relation} rhs fails", {},
+                           Counterexample(at=_point_text(point), observed=f"lhs - rhs = "
+                                          f"{dec(value, 25)}", claimed=f"{spec.relation} 0",
+                                          tol=dec(tol, 3), margin=dec(value, 25), dps=ctx.dps,
+                                          note="evaluated exactly at the rational point",
+                                          replay=_point_text(point)))
+
+        return _finish(result, model, f"lhs {spec.relation} rhs", refute)
+
+    return Check("inequality_search", Tier.PRECISE, run, "Hypothesis over the box, mpmath")
+
+
+def checks_for(model: Model) -> tuple[Check, ...]:
+    """The checks that apply to a claim's kind, symbolic attempts first."""
+    kind = model.spec.kind
+    if kind == "cycle":
+        return (cycle_symbolic(model), cycle_search(model))
+    if kind == "threshold":
+        return (threshold_symbolic(model), threshold_search(model))
+    if kind == "convergence":
+        return (convergence_search(model),)
+    if kind == "inequality":
+        return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
+    if kind == "rate":
+        return (rate_search(model),)
+    raise ValueError(f"unknown kind {kind!r}")

@@ -1,0 +1,484 @@
+"""Reading a claim file: TOML ``[[claim]]`` tables -> :class:`ClaimSpec` (or :class:`BadClaim`).
+
+Two levels of failure:
+
+* the file cannot be used at all (unreadable, not UTF-8, TOML syntax, no ``[[claim]]`` array of
+  tables, zero claims, unknown top-level keys): :class:`ClaimFileError`, the CLI exits 2;
+* one table is wrong (missing/unknown key, wrong type, expression that does not parse, undeclared
+  symbol, ...): a :class:`BadClaim` for that table, the other tables are still parsed.
+
+A table is checked in a fixed order (id, kind, unknown keys, statement, params, step, variables,
+loss, assume, then the kind's own keys) and the first problem found is reported, as
+``claim 'ID': key 'KEY': problem`` (``claim #N`` when the id is missing or invalid).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+import sympy as sp
+from sympy.core.relational import Relational
+from sympy.logic.boolalg import BooleanAtom
+
+from proofs import expressions as _expressions
+from proofs.expressions import ExpressionError, parse, real_symbol
+from verify.userclaims.spec import KINDS, RELATIONS, BadClaim, ClaimFileError, ClaimSpec
+
+MAX_STEPS = 10**6
+
+COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params", "assume")
+KIND_KEYS = {
+    "cycle": ("points", "stable"),
+    "threshold": ("equilibrium", "bound", "tight"),
+    "convergence": ("start", "condition", "target", "otherwise"),
+    "inequality": ("lhs", "rhs", "relation"),
+    "rate": ("start", "metric", "bound", "steps"),
+}
+# Names a rate claim gives a meaning of its own: they cannot be variables or parameters there.
+RATE_RESERVED = ("t", "metric0", "loss")
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Python keywords plus the names an expression may call (shadowing them would break e.g. sqrt(x)).
+_RESERVED_NAMES = frozenset(
+    {"and", "or", "not", "if", "else", "for", "in", "is", "lambda", "None", "True", "False",
+     "def", "class", "return", "import", "from", "as", "with", "while", "pass", "del", "global",
+     "nonlocal", "assert", "break", "continue", "try", "except", "finally", "raise", "yield",
+     "async", "await", "elif"}
+    | set(getattr(_expressions, "_ALLOWED_FUNCTIONS", {}))
+)
+# A rational written as a string: "1/3", "-0.25", "1e-3", "3/4e2" is not accepted (exponent only
+# on the numerator).  The exponent is capped so that a typo cannot ask for 10**(10**9).
+_RATIONAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?(\d{1,4}))?(/\d+)?\Z")
+_MAX_EXPONENT = 400
+
+
+class _Bad(Exception):
+    """A problem with one key of one table (internal: turned into a BadClaim)."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(problem)
+        self.key = key
+        self.problem = problem
+
+
+# ---------------------------------------------------------------------------------------------
+# The file level
+
+
+def load_claims(path: str | Path) -> list[ClaimSpec | BadClaim]:
+    """Read and parse the claim file at ``path``.
+
+    Raises:
+        ClaimFileError: the file cannot be read (missing, a directory, not UTF-8) or cannot be
+            used at all (see :func:`parse_claims`).
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ClaimFileError(f"{path}: cannot read the claim file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ClaimFileError(f"{path}: the claim file is not UTF-8 text: {exc}") from None
+    return parse_claims(text, source=str(path))
+
+
+def parse_claims(text: str, source: str = "<string>") -> list[ClaimSpec | BadClaim]:
+    """Parse the text of a claim file; one entry per ``[[claim]]`` table, in file order.
+
+    Raises:
+        ClaimFileError: TOML syntax error (with tomllib's line/column), no ``[[claim]]`` array of
+            tables, zero claims, or top-level keys other than ``claim``.
+    """
+    if not isinstance(text, str):
+        raise ClaimFileError(f"{source}: expected the file's text, got {type(text).__name__}")
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ClaimFileError(f"{source}: TOML syntax error: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # pathological nesting and the like
+        raise ClaimFileError(f"{source}: cannot parse as TOML: {exc}") from None
+
+    others = [k for k in document if k != "claim"]
+    if "claim" not in document:
+        hint = f" (found top-level key(s) {', '.join(map(repr, others))})" if others else ""
+        raise ClaimFileError(f"{source}: no [[claim]] tables{hint}")
+    if others:
+        raise ClaimFileError(
+            f"{source}: unknown top-level key(s) {', '.join(map(repr, others))}; "
+            "a claim file holds only [[claim]] tables")
+    tables = document["claim"]
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ClaimFileError(
+            f"{source}: 'claim' must be an array of tables ([[claim]]), "
+            f"got {_describe(tables)}")
+    if not tables:
+        raise ClaimFileError(f"{source}: the file holds zero claims")
+
+    results: list[ClaimSpec | BadClaim] = []
+    first_use: dict[str, int] = {}
+    for number, table in enumerate(tables, start=1):
+        results.append(_parse_one(table, number, first_use))
+    return results
+
+
+def _parse_one(table: dict[str, Any], number: int,
+               first_use: dict[str, int]) -> ClaimSpec | BadClaim:
+    raw_id = table.get("id")
+    valid_id = isinstance(raw_id, str) and raw_id.strip() != ""
+    label = f"claim {raw_id!r}" if valid_id else f"claim #{number}"
+    bad_id = raw_id if valid_id else f"claim #{number}"
+
+    def bad(key: str, problem: str) -> BadClaim:
+        shown = f"key {key!r}" if key else "table"
+        return BadClaim(id=bad_id, key=key, message=f"{label}: {shown}: {problem}")
+
+    if "id" not in table:
+        return bad("id", "missing required key (a non-empty string, unique in the file)")
+    if not valid_id:
+        return bad("id", f"must be a non-empty string, got {_describe(raw_id)}")
+    if raw_id in first_use:
+        return bad("id", f"duplicate id, first used by claim #{first_use[raw_id]}")
+    first_use[raw_id] = number
+    try:
+        return _validate(table, raw_id)
+    except _Bad as exc:
+        return bad(exc.key, exc.problem)
+    except Exception as exc:  # noqa: BLE001 - a claim file must never crash the run
+        return bad("", f"unexpected error while validating: {type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------------------------------------
+# One table
+
+
+def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
+    # kind, then keys (the allowed keys depend on the kind)
+    if "kind" not in table:
+        raise _Bad("kind", f"missing required key (one of {', '.join(KINDS)})")
+    kind = table["kind"]
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise _Bad("kind", f"unknown kind {_short(kind)}; expected one of {', '.join(KINDS)}")
+    allowed = set(COMMON_KEYS) | set(KIND_KEYS[kind])
+    for key in table:
+        if key not in allowed:
+            other = [k for k, keys in KIND_KEYS.items() if key in keys]
+            why = (f"not used by kind {kind!r} (it belongs to {', '.join(other)})" if other
+                   else "unknown key (typo?)")
+            raise _Bad(key, f"{why}; allowed keys for {kind!r}: {', '.join(sorted(allowed))}")
+
+    statement = table.get("statement", "")
+    if not isinstance(statement, str):
+        raise _Bad("statement", f"must be a string, got {_describe(statement)}")
+
+    has_loss = "loss" in table
+    if kind != "inequality" and not has_loss:
+        raise _Bad("loss", f"missing required key (kind {kind!r} needs a loss)")
+
+    params = _params(table.get("params", {}), kind)
+    step = _step(table, params, required=has_loss)
+    variables = _variables(table, params, kind, required=has_loss)
+
+    param_symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
+    var_symbols = {name: real_symbol(name) for name in variables}
+    all_symbols = {**param_symbols, **var_symbols}
+    ctx = _Context(param_symbols, var_symbols)
+
+    loss = loss_expr = None
+    if has_loss:
+        loss, loss_expr = _expression(table["loss"], "loss", all_symbols, ctx,
+                                      where="the variables and the parameters")
+
+    assume = tuple(_relation(text, "assume", ctx, f"entry {i}")
+                   for i, text in enumerate(_list(table.get("assume", []), "assume"), start=1))
+
+    fields: dict[str, Any] = {}
+    if kind == "cycle":
+        points = _list(_required(table, "points"), "points")
+        if not points:
+            raise _Bad("points", "needs at least one point")
+        fields["points"] = tuple(
+            _point(p, "points", ctx, f"point {i}") for i, p in enumerate(points, start=1))
+        fields["stable"] = _optional_bool(table, "stable", None)
+    elif kind == "threshold":
+        fields["equilibrium"] = _point(_required(table, "equilibrium"), "equilibrium", ctx)
+        fields["bound"] = _param_expression(_required(table, "bound"), "bound", ctx)
+        fields["tight"] = _optional_bool(table, "tight", False)
+    elif kind == "convergence":
+        fields["start"] = _point(_required(table, "start"), "start", ctx)
+        fields["condition"] = _relation(_required(table, "condition"), "condition", ctx)
+        fields["target"] = _point(_required(table, "target"), "target", ctx)
+        otherwise = table.get("otherwise")
+        if otherwise is not None and otherwise != "diverges":
+            raise _Bad("otherwise", f"must be \"diverges\" (or absent), got {_short(otherwise)}")
+        fields["otherwise"] = otherwise
+    elif kind == "inequality":
+        fields["lhs"] = _param_expression(_required(table, "lhs"), "lhs", ctx)
+        fields["rhs"] = _param_expression(_required(table, "rhs"), "rhs", ctx)
+        relation = _required(table, "relation")
+        if not isinstance(relation, str) or relation not in RELATIONS:
+            raise _Bad("relation",
+                       f"must be one of {', '.join(map(repr, RELATIONS))}, got {_short(relation)}")
+        fields["relation"] = relation
+    elif kind == "rate":
+        fields["start"] = _point(_required(table, "start"), "start", ctx)
+        metric_symbols = dict(all_symbols)
+        metric_symbols["loss"] = loss_expr  # the bare word `loss` means the loss expression
+        fields["metric"], _ = _expression(
+            _required(table, "metric"), "metric", metric_symbols, ctx,
+            where="the variables, the parameters and `loss`")
+        bound_symbols = {**param_symbols, "t": real_symbol("t"), "metric0": real_symbol("metric0")}
+        fields["bound"], _ = _expression(_required(table, "bound"), "bound", bound_symbols, ctx,
+                                         where="t, metric0 and the parameters")
+        steps = _required(table, "steps")
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+            raise _Bad("steps", f"must be a positive integer <= {MAX_STEPS}, "
+                                f"got {_describe(steps)}")
+        fields["steps"] = steps
+
+    return ClaimSpec(id=claim_id, kind=kind, statement=statement, loss=loss,
+                     variables=variables, step=step, params=params, assume=assume, **fields)
+
+
+class _Context:
+    """The symbols of one table, for the expression checks."""
+
+    def __init__(self, params: dict[str, sp.Symbol], variables: dict[str, sp.Symbol]):
+        self.params = params
+        self.variables = variables
+
+
+def _required(table: dict[str, Any], key: str) -> Any:
+    if key not in table:
+        raise _Bad(key, "missing required key")
+    return table[key]
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Bad(key, f"must be a list, got {_describe(value)}")
+    return value
+
+
+def _optional_bool(table: dict[str, Any], key: str, default: bool | None) -> bool | None:
+    value = table.get(key, default)
+    if value is not default and not isinstance(value, bool):
+        raise _Bad(key, f"must be true or false, got {_describe(value)}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Symbols: params, step, variables
+
+
+def _check_name(name: Any, key: str, what: str, kind: str) -> str:
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise _Bad(key, f"{what} name {_short(name)} is not an identifier "
+                        "(letters, digits and _, not starting with a digit)")
+    if name in _RESERVED_NAMES:
+        raise _Bad(key, f"{what} name {name!r} is reserved (a keyword or a function name)")
+    if kind == "rate" and name in RATE_RESERVED:
+        raise _Bad(key, f"{what} name {name!r} is reserved in a rate claim "
+                        f"({', '.join(RATE_RESERVED)} have a meaning of their own there)")
+    return name
+
+
+def _params(value: Any, kind: str) -> dict[str, tuple[str, str] | str]:
+    if not isinstance(value, dict):
+        raise _Bad("params", f"must be a table (name = [lo, hi] or name = value), "
+                             f"got {_describe(value)}")
+    params: dict[str, tuple[str, str] | str] = {}
+    for name, box in value.items():
+        _check_name(name, "params", "parameter", kind)
+        if isinstance(box, list):
+            if len(box) != 2:
+                raise _Bad("params", f"parameter {name!r}: an interval is [lo, hi] (two numbers), "
+                                     f"got a list of {len(box)}")
+            lo, hi = (_number(v, f"parameter {name!r}: {end}") for v, end in zip(box, ("lo", "hi")))
+            if sp.Rational(lo) > sp.Rational(hi):
+                raise _Bad("params", f"parameter {name!r}: interval [{lo}, {hi}] is inverted "
+                                     "(lo > hi)")
+            params[name] = (lo, hi)
+        else:
+            params[name] = _number(box, f"parameter {name!r}")
+    return params
+
+
+def _number(value: Any, what: str) -> str:
+    """A finite number as an exact decimal string (ints, floats, rational strings like "1/3")."""
+    if isinstance(value, bool):
+        raise _Bad("params", f"{what}: expected a number, got a boolean ({str(value).lower()})")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Bad("params", f"{what}: must be a finite number, got {value!r}")
+        return repr(value)
+    if isinstance(value, str):
+        text = value.strip()
+        match = _RATIONAL.match(text)
+        if not match or (match.group(4) and int(match.group(4)) > _MAX_EXPONENT):
+            raise _Bad("params", f"{what}: {value!r} is not a rational number "
+                                 "(write e.g. 0.5, \"1/3\", \"1e-3\")")
+        try:
+            number = sp.Rational(text)
+        except (TypeError, ValueError, ZeroDivisionError):
+            number = None
+        if not isinstance(number, sp.Rational):
+            raise _Bad("params", f"{what}: {value!r} is not a finite rational number")
+        return text
+    raise _Bad("params", f"{what}: expected a number or an interval [lo, hi], "
+                         f"got {_describe(value)}")
+
+
+def _step(table: dict[str, Any], params: dict[str, Any], required: bool) -> str | None:
+    if "step" not in table:
+        if required:
+            raise _Bad("step", "missing required key (the step-size parameter's name)")
+        return None
+    step = table["step"]
+    if not isinstance(step, str) or not step:
+        raise _Bad("step", f"must be the name of a parameter, got {_describe(step)}")
+    if step not in params:
+        declared = ", ".join(params) or "none"
+        raise _Bad("step", f"{step!r} is not a parameter (declare it in params; "
+                           f"declared: {declared})")
+    box = params[step]
+    lo = box[0] if isinstance(box, tuple) else box
+    if sp.Rational(lo) <= 0:
+        shape = f"interval [{box[0]}, {box[1]}]" if isinstance(box, tuple) else f"value {box}"
+        raise _Bad("params", f"parameter {step!r} is the step size (key 'step'): its {shape} "
+                             "must be > 0 (lo > 0)")
+    return step
+
+
+def _variables(table: dict[str, Any], params: dict[str, Any], kind: str,
+               required: bool) -> tuple[str, ...]:
+    if "variables" not in table:
+        if required:
+            raise _Bad("variables", "missing required key (the list of state variable names)")
+        return ()
+    names = _list(table["variables"], "variables")
+    if not names:
+        raise _Bad("variables", "needs at least one variable")
+    seen: set[str] = set()
+    for name in names:
+        _check_name(name, "variables", "variable", kind)
+        if name in seen:
+            raise _Bad("variables", f"variable {name!r} is listed twice")
+        if name in params:
+            raise _Bad("variables", f"{name!r} is both a variable and a parameter")
+        seen.add(name)
+    return tuple(names)
+
+
+# ---------------------------------------------------------------------------------------------
+# Expressions
+
+
+def _expression(value: Any, key: str, symbols: dict[str, Any], ctx: _Context, where: str,
+                what: str = "") -> tuple[str, sp.Expr]:
+    """Check that ``value`` is an expression over exactly ``symbols``; (its text, its parse)."""
+    prefix = f"{what}: " if what else ""
+    if isinstance(value, bool):
+        raise _Bad(key, f"{prefix}expected an expression, got a boolean")
+    if isinstance(value, int):
+        value = str(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Bad(key, f"{prefix}must be finite, got {value!r}")
+        value = repr(value)
+    if not isinstance(value, str):
+        raise _Bad(key, f"{prefix}expected an expression string, got {_describe(value)}")
+    try:
+        expr = parse(value, symbols)
+    except ExpressionError as exc:
+        raise _Bad(key, f"{prefix}{exc}{_hint(str(exc), value, symbols, ctx, where)}") from None
+    except Exception as exc:  # noqa: BLE001 - SymPy may fail beyond parse's own net
+        raise _Bad(key, f"{prefix}cannot parse {value!r}: {type(exc).__name__}: {exc}") from None
+    if not isinstance(expr, sp.Expr):
+        raise _Bad(key, f"{prefix}{value!r} is not an expression (it parses to "
+                        f"{type(expr).__name__})")
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I):
+        raise _Bad(key, f"{prefix}{value!r} is not real and finite (it parses to {expr})")
+    return value, expr
+
+
+def _hint(message: str, text: str, symbols: dict[str, Any], ctx: _Context,
+          where: str) -> str:
+    """Why a name is undeclared: e.g. a variable used where only parameters are allowed."""
+    if "undeclared" not in message:
+        return ""
+    used_vars = [v for v in ctx.variables if v not in symbols and re.search(rf"\b{v}\b", text)]
+    if used_vars:
+        return f" (only {where} are allowed here, not the variable(s) {', '.join(used_vars)})"
+    return f" (allowed symbols: {', '.join(symbols) or 'none'})"
+
+
+def _param_expression(value: Any, key: str, ctx: _Context, what: str = "") -> str:
+    return _expression(value, key, ctx.params, ctx, where="the parameters", what=what)[0]
+
+
+def _point(value: Any, key: str, ctx: _Context, what: str = "") -> tuple[str, ...]:
+    prefix = f"{what}: " if what else ""
+    if not isinstance(value, list):
+        raise _Bad(key, f"{prefix}must be a list of {len(ctx.variables)} expression(s) "
+                        f"(one per variable), got {_describe(value)}")
+    if len(value) != len(ctx.variables):
+        raise _Bad(key, f"{prefix}has {len(value)} coordinate(s) but there are "
+                        f"{len(ctx.variables)} variable(s) ({', '.join(ctx.variables)})")
+    return tuple(
+        _param_expression(v, key, ctx, what=f"{prefix}coordinate {i}")
+        for i, v in enumerate(value, start=1))
+
+
+def _relation(value: Any, key: str, ctx: _Context, what: str = "") -> str:
+    prefix = f"{what}: " if what else ""
+    if not isinstance(value, str):
+        raise _Bad(key, f"{prefix}expected a relation string like \"delta < 1\", "
+                        f"got {_describe(value)}")
+    try:
+        rel = parse(value, ctx.params)
+    except ExpressionError as exc:
+        hint = _hint(str(exc), value, ctx.params, ctx, "the parameters")
+        raise _Bad(key, f"{prefix}{exc}{hint}") from None
+    except Exception as exc:  # noqa: BLE001
+        raise _Bad(key, f"{prefix}cannot parse {value!r}: {type(exc).__name__}: {exc}") from None
+    if isinstance(rel, BooleanAtom):
+        raise _Bad(key, f"{prefix}{value!r} is always {rel} given the declared parameters "
+                        "(the step is positive); write a relation that constrains them"
+                        + ("; for equality write Eq(a, b)" if "==" in value else ""))
+    if not isinstance(rel, Relational):
+        raise _Bad(key, f"{prefix}{value!r} is not a relation (<, <=, >, >=, Eq(a, b)); "
+                        f"it parses to {type(rel).__name__}"
+                        + ("; write one relation per entry" if key == "assume" else ""))
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+
+
+def _describe(value: Any) -> str:
+    """A value and its TOML type, for messages."""
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array",
+             dict: "table"}
+    kind = names.get(type(value), type(value).__name__)
+    return f"{kind} {_short(value)}"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = str(value).lower() if isinstance(value, bool) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_table(table: dict[str, Any]) -> ClaimSpec | BadClaim:
+    """Validate one claim given as a mapping (the Python API's entry point)."""
+    return _parse_one(dict(table), 1, {})

@@ -1,0 +1,81 @@
+"""The parsed, validated form of one ``[[claim]]`` table of a claim file (issue: claim files).
+
+Every expression stays a string here (SymPy syntax, already checked to parse over the declared
+symbols); numbers of parameter boxes are decimal strings, exactly as the user wrote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("cycle", "threshold", "convergence", "inequality", "rate")
+RELATIONS = ("<=", "<", ">=", ">", "==")
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """One user claim.
+
+    Attributes:
+        id: unique in the file.
+        kind: one of :data:`KINDS`.
+        statement: free text for the report ("" when absent).
+        loss: the loss in SymPy syntax over ``variables`` and the parameters (None for an
+            ``inequality`` without loss).
+        variables: the state symbols GD updates, in order.
+        step: the step-size symbol (a parameter).
+        params: name -> (lo, hi) closed interval (decimal strings, lo <= hi) or a pinned value
+            (one decimal string or a rational like "1/3").
+        assume: relations the parameters must satisfy (SymPy syntax), e.g. "delta < 1".
+        points: ``cycle``: the orbit's points in order, one tuple per point (len = len(variables)).
+        stable: ``cycle``: claimed attracting (True), repelling (False), or not claimed (None).
+        equilibrium: ``threshold``: the equilibrium point (len = len(variables)).
+        bound: ``threshold``: the step-size bound; ``rate``: the bound in t, params, metric0.
+        tight: ``threshold``: also claims attraction for every step below the bound.
+        start: ``convergence`` / ``rate``: start point, expressions in the parameters.
+        condition: ``convergence``: a relation in the parameters.
+        target: ``convergence``: the limit point.
+        otherwise: ``convergence``: "diverges" or None.
+        lhs, relation, rhs: ``inequality``.
+        metric: ``rate``: an expression in the variables (the word ``loss`` means the loss).
+        steps: ``rate``: claimed for every t = 0..steps.
+    """
+
+    id: str
+    kind: str
+    statement: str = ""
+    loss: str | None = None
+    variables: tuple[str, ...] = ()
+    step: str | None = None
+    params: dict[str, tuple[str, str] | str] = field(default_factory=dict)
+    assume: tuple[str, ...] = ()
+    points: tuple[tuple[str, ...], ...] = ()
+    stable: bool | None = None
+    equilibrium: tuple[str, ...] = ()
+    bound: str | None = None
+    tight: bool = False
+    start: tuple[str, ...] = ()
+    condition: str | None = None
+    target: tuple[str, ...] = ()
+    otherwise: str | None = None
+    lhs: str | None = None
+    relation: str | None = None
+    rhs: str | None = None
+    metric: str | None = None
+    steps: int = 0
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+@dataclass(frozen=True)
+class BadClaim:
+    """A ``[[claim]]`` table that cannot be used: recorded as an ``error`` claim, others go on."""
+
+    id: str  # the claim's id, or "claim #N" when it has none
+    key: str  # the key at fault ("" when the whole table is)
+    message: str
+
+
+class ClaimFileError(ValueError):
+    """A file that cannot be used at all (unreadable, TOML syntax, no [[claim]] tables)."""
