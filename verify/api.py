@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from verify.explain import explain
 from verify.runner import ClaimResult, run_claim
 from verify.userclaims.build import claim_from_spec, claims_from_file
 from verify.userclaims.parse import parse_table
@@ -48,22 +49,6 @@ def check(claims: ClaimSpec | list[ClaimSpec] | str | Path, *, quick: bool = Tru
         specs = [claims] if isinstance(claims, ClaimSpec) else list(claims)
         built = [claim_from_spec(s) for s in specs]
     return [run_claim(c, seed, quick, dps) for c in built]
-
-
-def explain(result: ClaimResult) -> str:
-    """A Hypothesis/pytest.approx-style account of a result: status, and per failing check the
-    counterexample, observed vs claimed +- tol, the high-precision margin and the replay line."""
-    lines = [f"{result.claim.id}: {result.status.value}"]
-    for ev in result.evidence:
-        lines.append(f"  {ev.check} [{ev.tier.value}] {ev.outcome.value}: {ev.detail}")
-        cx = ev.counterexample
-        if cx is not None:
-            at = ", ".join(f"{k}={v}" for k, v in cx.at.items())
-            lines.append(f"    Falsifying example: {at}")
-            lines.append(f"    observed {cx.observed} vs claimed {cx.claimed} +- {cx.tol}")
-            lines.append(f"    margin {cx.margin} (at {cx.dps} digits); {cx.note}")
-            lines.append(f"    replay: {ev.reproduce}")
-    return "\n".join(lines)
 
 
 def assert_claim(spec: ClaimSpec | None = None, *, quick: bool = True, seed: int = 0,

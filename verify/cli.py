@@ -168,6 +168,13 @@ def _summary(outcomes, index: Path) -> None:
     for o in outcomes:
         tier = o.strongest.value if o.strongest else "-"
         print(f"{o.claim.id:34s} {o.status.value:14s} {tier:15s} {o.seconds:7.1f}")
+    failing = [o for o in papers if o.status in (Status.REFUTED, Status.ERROR)]
+    if failing:
+        from verify.explain import explain
+
+        print()
+        for o in failing:
+            print(explain(o, only_failures=True))
     counts = {s: sum(o.status is s for o in papers) for s in Status}
     print()
     print("claims: " + ", ".join(f"{counts[s]} {s.value}" for s in Status))
