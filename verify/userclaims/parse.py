@@ -52,7 +52,7 @@ _RESERVED_NAMES = frozenset(
      "def", "class", "return", "import", "from", "as", "with", "while", "pass", "del", "global",
      "nonlocal", "assert", "break", "continue", "try", "except", "finally", "raise", "yield",
      "async", "await", "elif"}
-    | set(getattr(_expressions, "_ALLOWED_FUNCTIONS", {}))
+    | set(_expressions.ALLOWED_FUNCTIONS)
 )
 # A rational written as a string: "1/3", "-0.25", "1e-3", "3/4e2" is not accepted (exponent only
 # on the numerator).  The exponent is capped so that a typo cannot ask for 10**(10**9).

@@ -1,0 +1,331 @@
+"""The numeric engines (numerics/): batched float64 GD, orbit classification, mpmath replays,
+arb-ball sign certificates.  Expected values come from closed forms or hand computation."""
+
+from __future__ import annotations
+
+import warnings
+
+import flint
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from numerics import balls, precise
+from numerics.gd import (CYCLE, DIVERGED, FIXED, UNDECIDED, classify_tail, iterate_scalar,
+                         iterate_vector, run_scalar)
+from proofs.compile import to_arb
+from verify.checks.common import ScalarProblem, mpmath_map, numpy_map
+
+FAST = settings(max_examples=60, deadline=None)
+T = sp.Symbol("t", real=True)
+
+finite = dict(allow_nan=False, allow_infinity=False)
+
+
+# ---------------------------------------------------------------- iterate_scalar
+
+
+@FAST
+@given(a=st.floats(-10, 10, **finite),
+       deltas=st.lists(st.floats(1e-3, 2, **finite), min_size=1, max_size=3),
+       starts=st.lists(st.floats(-100, 100, allow_subnormal=False, **finite),
+                       min_size=1, max_size=4),
+       steps=st.integers(0, 60), n_tail=st.integers(1, 8))
+def test_iterate_scalar_linear_map_matches_closed_form(a, deltas, starts, steps, n_tail):
+    """x -> (1 - delta a) x: the tail entry j is (1 - delta a)^(steps + 1 + j) x0."""
+    tail = iterate_scalar(lambda x, d: (1 - d * a) * x, np.array(starts), np.array(deltas),
+                          steps, n_tail=n_tail)
+    assert tail.shape == (len(deltas), len(starts), n_tail)
+    with mpmath.workdps(40):
+        for i, d in enumerate(deltas):
+            r = mpmath.mpf(1 - d * a)  # the float ratio the map multiplies by
+            for k, x0 in enumerate(starts):
+                for j in range(n_tail):
+                    exact = r ** (steps + 1 + j) * mpmath.mpf(x0)
+                    got = tail[i, k, j]
+                    if abs(exact) <= 1e95:
+                        tol = 1e-13 * (steps + 2 + j) * abs(exact) + 1e-280
+                        assert abs(mpmath.mpf(got) - exact) <= tol, (d, x0, j, got, exact)
+                    elif abs(exact) >= 1e105:
+                        assert np.isnan(got)
+
+
+def test_iterate_scalar_tail_starts_after_steps_iterations():
+    # Doubling map from 1 with steps = 3: the tail is x_4, x_5, x_6.
+    tail = iterate_scalar(lambda x, d: 2 * x, np.array([1.0]), np.array([0.5]), 3, n_tail=3)
+    np.testing.assert_array_equal(tail[0, 0], [16.0, 32.0, 64.0])
+
+
+def test_run_scalar_classifies_linear_regimes():
+    # a = 1: delta 0.5 contracts to 0, delta 2 gives r = -1 (a 2-cycle x, -x), delta 3 diverges.
+    runs = run_scalar(lambda x, d: (1 - d) * x, np.array([0.7, -2.0]), np.array([0.5, 2.0, 3.0]),
+                      steps=400)
+    np.testing.assert_array_equal(runs.kind[0], [FIXED, FIXED])
+    np.testing.assert_array_equal(runs.kind[1], [CYCLE, CYCLE])
+    np.testing.assert_array_equal(runs.period[1], [2, 2])
+    np.testing.assert_array_equal(runs.kind[2], [DIVERGED, DIVERGED])
+    np.testing.assert_array_equal(runs.period[2], [0, 0])
+    assert runs.count(FIXED) == 2 and runs.count(CYCLE) == 2 and runs.count(DIVERGED) == 2
+
+
+@pytest.mark.parametrize("loss, minimiser", [("x**4", 0.0),
+                                             ("(x**2 + 1)*(x - 1)**2*(x - 2)**2", 1.0)])
+@settings(max_examples=25, deadline=None)
+@given(mags=st.lists(st.floats(10, 1e300, **finite), min_size=1, max_size=4),
+       signs=st.lists(st.sampled_from([1.0, -1.0]), min_size=4, max_size=4),
+       deltas=st.lists(st.floats(0.5, 1e3, **finite), min_size=1, max_size=3),
+       steps=st.integers(12, 40))
+def test_overflowing_runs_are_nan_and_diverged_without_warnings(loss, minimiser, mags, signs,
+                                                                 deltas, steps):
+    step = numpy_map(ScalarProblem(loss))
+    starts = np.array([m * s for m, s in zip(mags, signs)] + [minimiser])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tail = iterate_scalar(step, starts, np.array(deltas), steps, n_tail=8)
+        kind, period = classify_tail(tail)
+    assert np.all(np.isnan(tail[:, :-1, :]))  # |x0| >= 10 overflows within ~8 steps
+    assert np.all(kind[:, :-1] == DIVERGED) and np.all(period[:, :-1] == 0)
+    # Control column: the minimiser is a fixed point of the map, never marked diverged.
+    np.testing.assert_array_equal(tail[:, -1, :], minimiser)
+    assert np.all(kind[:, -1] == FIXED) and np.all(period[:, -1] == 1)
+
+
+@pytest.mark.parametrize("bad", [[0.0], [-1.0], [np.nan], [np.inf], [0.1, -0.1], [0.1, np.nan]])
+def test_iterate_scalar_rejects_bad_step_sizes(bad):
+    with pytest.raises(ValueError):
+        iterate_scalar(lambda x, d: x, np.array([1.0]), np.array(bad), 3)
+
+
+def test_iterate_scalar_rejects_two_dimensional_deltas():
+    with pytest.raises(ValueError):
+        iterate_scalar(lambda x, d: x, np.array([1.0]), np.array([[0.1]]), 3)
+
+
+# ---------------------------------------------------------------- classify_tail
+
+
+def _planted(values, n_tail, noise, rng):
+    """A tail that repeats ``values`` (phase-shifted), with a little noise below tolerance."""
+    p = len(values)
+    tail = np.array([values[k % p] for k in range(n_tail)], dtype=float)
+    return tail + noise * rng.uniform(-1, 1, n_tail) * (1e-12 + 1e-9 * np.abs(tail))
+
+
+@FAST
+@given(p=st.integers(1, 5), data=st.data(), n_tail=st.integers(12, 30),
+       scale=st.floats(1e-3, 1e6, **finite), seed=st.integers(0, 2**32 - 1))
+def test_classify_tail_finds_planted_cycles_with_least_period(p, data, n_tail, scale, seed):
+    ints = data.draw(st.lists(st.integers(-1000, 1000), min_size=p, max_size=p, unique=True))
+    values = [scale * k for k in ints]
+    rng = np.random.default_rng(seed)
+    tail = _planted(values, n_tail, 0.4, rng)
+    kind, period = classify_tail(tail[None, :])
+    assert kind[0] == (FIXED if p == 1 else CYCLE)
+    assert period[0] == p
+
+
+@pytest.mark.parametrize("block, least", [([1.0, 2.0, 1.0, 2.0], 2), ([3.0, 3.0, 3.0], 1),
+                                          ([1.0, 2.0, 3.0, 1.0, 2.0, 3.0], 3),
+                                          ([5.0, -5.0] * 3, 2)])
+def test_classify_tail_reports_least_period_of_repeated_blocks(block, least):
+    tail = np.array([block[k % len(block)] for k in range(24)])
+    kind, period = classify_tail(tail)
+    assert period == least
+    assert kind == (FIXED if least == 1 else CYCLE)
+
+
+def test_classify_tail_batched_shapes_and_kinds():
+    rng = np.random.default_rng(0)
+    tails = np.stack([
+        np.full(20, 0.25),                                   # fixed
+        np.array([1.0, -1.0] * 10),                          # 2-cycle
+        np.array([1.0, 2.0, 4.0, 8.0, 16.0] * 4),            # 5-cycle
+        rng.normal(size=20),                                 # no period
+        np.r_[np.ones(19), np.nan],                          # diverged
+        np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0] * 3)[:20],  # period 7 > max_period 6
+    ]).reshape(2, 3, 20)
+    kind, period = classify_tail(tails, max_period=6)
+    assert kind.shape == period.shape == (2, 3)
+    np.testing.assert_array_equal(kind.ravel(), [FIXED, CYCLE, CYCLE, UNDECIDED, DIVERGED,
+                                                 UNDECIDED])
+    np.testing.assert_array_equal(period.ravel(), [1, 2, 5, 0, 0, 0])
+
+
+@FAST
+@given(n_tail=st.integers(8, 30), seed=st.integers(0, 2**32 - 1))
+def test_classify_tail_does_not_invent_periods(n_tail, seed):
+    tail = np.cumsum(np.random.default_rng(seed).uniform(1.0, 2.0, n_tail))  # strictly rising
+    kind, period = classify_tail(tail)
+    assert kind == UNDECIDED and period == 0
+
+
+# ---------------------------------------------------------------- iterate_vector
+
+
+def _quadratic_gradient(w1, w2):
+    # f(w) = w1^2 + w1 w2 + w2^2, Hessian [[2, 1], [1, 2]].
+    return [2 * w1 + w2, w1 + 2 * w2]
+
+
+def test_iterate_vector_hand_computed_quadratic():
+    # delta = 1/4 from (1, 0): grad (2, 1) -> (1/2, -1/4); grad (3/4, 0) -> (5/16, -1/4).
+    out1 = iterate_vector(_quadratic_gradient, np.array([[1.0, 0.0]]), 0.25, 1)
+    out2 = iterate_vector(_quadratic_gradient, np.array([[1.0, 0.0]]), 0.25, 2)
+    np.testing.assert_array_equal(out1, [[0.5, -0.25]])
+    np.testing.assert_array_equal(out2, [[0.3125, -0.25]])
+
+
+@FAST
+@given(a=st.lists(st.floats(0.1, 5, **finite), min_size=3, max_size=3),
+       w0=st.lists(st.floats(-10, 10, **finite), min_size=3, max_size=3),
+       delta=st.floats(0.01, 0.3, **finite), steps=st.integers(0, 50))
+def test_iterate_vector_diagonal_quadratic_closed_form(a, w0, delta, steps):
+    grad = lambda w1, w2, w3: [a[0] * w1, a[1] * w2, a[2] * w3]  # noqa: E731
+    out = iterate_vector(grad, np.array([w0]), delta, steps)
+    expected = [(1 - delta * ai) ** steps * wi for ai, wi in zip(a, w0)]
+    np.testing.assert_allclose(out[0], expected, rtol=1e-12 * (steps + 1), atol=1e-300)
+
+
+def test_iterate_vector_per_run_step_sizes_and_divergence():
+    starts = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    deltas = np.array([0.25, 0.25, 2.0])  # eigenvalues 1 and 3: delta 2 > 2/3 diverges
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = iterate_vector(_quadratic_gradient, starts, deltas, 2000)
+    assert np.all(np.abs(out[:2]) < 1e-100)
+    assert np.all(np.isnan(out[2]))
+
+
+def test_iterate_vector_constant_gradient_component():
+    out = iterate_vector(lambda w1, w2: [w1, 0], np.array([[2.0, 3.0]]), 0.5, 3)
+    np.testing.assert_array_equal(out, [[0.25, 3.0]])
+
+
+@pytest.mark.parametrize("delta", [0.0, -0.5, np.nan, np.inf, np.array([0.1, -0.1])])
+def test_iterate_vector_rejects_bad_step_sizes(delta):
+    with pytest.raises(ValueError):
+        iterate_vector(_quadratic_gradient, np.zeros((2, 2)), delta, 3)
+
+
+# ---------------------------------------------------------------- precise
+
+
+CONTRACTING = ScalarProblem("log(cosh(x)) + x**2/2")  # f'' in [1, 2]: g' in [1-2d, 1-d]
+
+
+@FAST
+@given(x0=st.floats(-5, 5, **finite), delta=st.floats(0.05, 0.9, **finite),
+       steps=st.integers(1, 80))
+def test_precise_iterate_agrees_with_float64_on_a_contracting_map(x0, delta, steps):
+    orbit = precise.iterate(mpmath_map(CONTRACTING), x0, [delta], steps, dps=50)
+    assert len(orbit) == steps + 1
+    assert orbit[0] == mpmath.mpf(x0)
+    step = numpy_map(CONTRACTING)
+    x = np.float64(x0)
+    for k in range(1, steps + 1):
+        x = step(x, np.float64(delta))
+        assert abs(float(orbit[k]) - x) <= 1e-12, (k, orbit[k], x)
+    # It contracts to the minimiser 0 (|g'| <= max(1 - d, 2d - 1) < 1).
+    rate = max(1 - delta, 2 * delta - 1) * (1 + 1e-9)  # near 0, |g'| -> |1 - 2 delta|: a tie
+    assert abs(orbit[-1]) <= rate**steps * abs(x0) + mpmath.mpf(10) ** -45
+
+
+def test_precise_iterate_is_more_precise_than_float64():
+    # At 80 digits the 50-digit orbit is reproduced to about 1e-48, far below float64's 1e-16.
+    a = precise.iterate(mpmath_map(CONTRACTING), "1.3", ["0.3"], 40, dps=50)
+    b = precise.iterate(mpmath_map(CONTRACTING), "1.3", ["0.3"], 40, dps=80)
+    with mpmath.workdps(80):
+        worst = max(abs(u - v) for u, v in zip(a, b))
+    assert worst < mpmath.mpf(10) ** -45
+    assert a[-1] != 0
+
+
+def test_precise_iterate_stops_on_escape():
+    orbit = precise.iterate(mpmath_map(ScalarProblem("x**4")), 10, [1], 50, dps=30)
+    assert len(orbit) < 51
+    assert abs(orbit[-1]) > 1e40
+    assert all(abs(v) <= 1e40 for v in orbit[:-1])
+
+
+# ---------------------------------------------------------------- balls
+
+
+def test_certify_positive_proves_a_positive_quadratic():
+    proof = balls.certify_positive(to_arb(T**2 - T + 1, [T]), "-2", "2")  # min 3/4 at t = 1/2
+    assert proof.proved is True
+    assert proof.pieces >= 1 and proof.witness is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.fractions(-2, 2, max_denominator=50), eps=st.fractions("1/10", 2, max_denominator=20))
+def test_certify_positive_proves_shifted_squares(a, eps):
+    a, eps = sp.Rational(a.numerator, a.denominator), sp.Rational(eps.numerator, eps.denominator)
+    proof = balls.certify_positive(to_arb((T - a) ** 2 + eps, [T]), "-3", "3")
+    assert proof.proved is True
+
+
+def _exact_value(expr, witness: str):
+    return expr.subs(T, sp.Rational(witness))
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.fractions(-2, 2, max_denominator=30), width=st.fractions("1/25", 2, max_denominator=50),
+       pad=st.integers(0, 8))
+def test_certify_positive_witness_is_where_f_is_nonpositive(a, width, pad):
+    a = sp.Rational(a.numerator, a.denominator)
+    b = a + sp.Rational(width.numerator, width.denominator)
+    expr = (T - a) * (T - b)  # negative exactly on (a, b)
+    # Dyadic end points, so that they (and every bisection point) are exact balls.
+    lo = sp.floor(8 * a) / 8 - sp.Rational(pad, 8)
+    hi = sp.ceiling(8 * b) / 8 + 1
+    proof = balls.certify_positive(to_arb(expr, [T]), str(float(lo)), str(float(hi)))
+    assert proof.proved is False
+    assert proof.witness is not None
+    assert _exact_value(expr, proof.witness) <= 0
+    assert lo <= sp.Rational(proof.witness) <= hi
+    assert float(proof.witness_value) <= 0
+
+
+def test_certify_positive_undecided_when_budget_is_too_small():
+    # Positive, but only by 1e-12 near t = 1/3; expanded, interval arithmetic overestimates the
+    # range by about the piece width, so 64 pieces cannot show it, and it must claim neither a
+    # proof nor a counterexample.
+    expr = sp.expand((T - sp.Rational(1, 3)) ** 2) + sp.Rational(1, 10**12)
+    proof = balls.certify_positive(to_arb(expr, [T]), "0", "1", max_pieces=64)
+    assert proof.proved is None
+    assert proof.witness is None
+
+
+def test_certify_positive_restores_precision():
+    before = flint.ctx.prec
+    balls.certify_positive(to_arb(T + 1, [T]), "0", "1", prec_bits=300)
+    assert flint.ctx.prec == before
+
+
+# Regression (was a bug: numerics/balls.py, certify_positive): the witness is the exact dyadic midpoint rounded
+# to 20 significant digits (mid.mid().str(20, radius=False)), so when the set where f <= 0 is
+# narrower than that rounding, the reported witness lies where f > 0.  Here f < 0 only on
+# (1/3 - 1e-30, 1/3 + 1e-30); the witness is "0.33333333333333333333" = 1/3 - 3.3e-21, where
+# f = +1.1e-41, while witness_value (-7.2e-61) is the value at the unrounded midpoint.
+def test_certify_positive_witness_in_a_narrow_negative_region():
+    a = sp.Rational(1, 3) - sp.Rational(1, 10**30)
+    b = sp.Rational(1, 3) + sp.Rational(1, 10**30)
+    expr = (T - a) * (T - b)
+    proof = balls.certify_positive(to_arb(expr, [T]), "0", "1", prec_bits=256)
+    assert proof.proved is False
+    assert _exact_value(expr, proof.witness) <= 0
+
+
+# Regression (was a weakness: numerics/balls.py, certify_positive): with inexact end points ("-7/10" is a ball of
+# radius ~1e-39 at 128 bits) and a root of f at a bisection point (here t = 0, 3/8 of the way),
+# the left-first depth-first bisection keeps splitting the piece [+/- 8e-39] around the root,
+# which can never be decided, until the stack reaches max_pieces: the answer is proved=None
+# (pieces=137) although f(1/12) = -1/144 is a clear counterexample.  Not unsound, but the
+# budget is spent on a piece narrower than the end-point radius.
+def test_certify_positive_finds_a_wide_negative_region_with_inexact_end_points():
+    expr = T * (T - sp.Rational(1, 6))
+    proof = balls.certify_positive(to_arb(expr, [T]), "-7/10", "7/6")
+    assert proof.proved is False
