@@ -1,6 +1,7 @@
 """Metamorphic relations: transformations of the problem with a known effect on GD.
 
-* Scaling: GD on c f with step delta/c is GD on f with step delta (x - (delta/c) c f' = x - delta f').
+* Scaling: GD on c f with step delta/c is GD on f with step delta:
+  x - (delta/c) c f'(x) = x - delta f'(x).
 * Rotation: w = Q v with Q orthogonal turns the Hessian A into Q^T A Q (same spectrum) and maps GD
   orbits to rotated GD orbits.
 * Reflection: for even f, g(-x) = -g(x), so the orbit from -x0 is the negated orbit from x0.
@@ -131,7 +132,8 @@ def test_orthogonal_change_of_basis_keeps_hessian_spectrum(n, seed):
 def _pythagorean_rotation(p: int, q: int) -> sp.Matrix:
     """An exact rational rotation from the Pythagorean triple (p^2 - q^2, 2pq, p^2 + q^2)."""
     a, b, h = p * p - q * q, 2 * p * q, p * p + q * q
-    return sp.Matrix([[sp.Rational(a, h), -sp.Rational(b, h)], [sp.Rational(b, h), sp.Rational(a, h)]])
+    cos, sin = sp.Rational(a, h), sp.Rational(b, h)
+    return sp.Matrix([[cos, -sin], [sin, cos]])
 
 
 @settings(max_examples=25, deadline=None)

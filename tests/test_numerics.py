@@ -10,7 +10,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import balls, precise
@@ -305,11 +305,10 @@ def test_certify_positive_restores_precision():
     assert flint.ctx.prec == before
 
 
-# Regression (was a bug: numerics/balls.py, certify_positive): the witness is the exact dyadic midpoint rounded
-# to 20 significant digits (mid.mid().str(20, radius=False)), so when the set where f <= 0 is
-# narrower than that rounding, the reported witness lies where f > 0.  Here f < 0 only on
-# (1/3 - 1e-30, 1/3 + 1e-30); the witness is "0.33333333333333333333" = 1/3 - 3.3e-21, where
-# f = +1.1e-41, while witness_value (-7.2e-61) is the value at the unrounded midpoint.
+# Regression: certify_positive once reported the exact dyadic midpoint rounded to 20 significant
+# digits, so when the set where f <= 0 was narrower than that rounding the witness lay where
+# f > 0.  Here f < 0 only on (1/3 - 1e-30, 1/3 + 1e-30); the old witness "0.33333333333333333333"
+# = 1/3 - 3.3e-21 had f = +1.1e-41.
 def test_certify_positive_witness_in_a_narrow_negative_region():
     a = sp.Rational(1, 3) - sp.Rational(1, 10**30)
     b = sp.Rational(1, 3) + sp.Rational(1, 10**30)
@@ -319,12 +318,10 @@ def test_certify_positive_witness_in_a_narrow_negative_region():
     assert _exact_value(expr, proof.witness) <= 0
 
 
-# Regression (was a weakness: numerics/balls.py, certify_positive): with inexact end points ("-7/10" is a ball of
-# radius ~1e-39 at 128 bits) and a root of f at a bisection point (here t = 0, 3/8 of the way),
-# the left-first depth-first bisection keeps splitting the piece [+/- 8e-39] around the root,
-# which can never be decided, until the stack reaches max_pieces: the answer is proved=None
-# (pieces=137) although f(1/12) = -1/144 is a clear counterexample.  Not unsound, but the
-# budget is spent on a piece narrower than the end-point radius.
+# Regression: with inexact end points ("-7/10" is a ball of radius ~1e-39 at 128 bits) and a
+# root of f at a bisection point (t = 0, 3/8 of the way), the old left-first depth-first
+# bisection kept splitting the undecidable sliver [+/- 8e-39] around the root until the stack
+# reached max_pieces, answering proved=None although f(1/12) = -1/144 is a clear counterexample.
 def test_certify_positive_finds_a_wide_negative_region_with_inexact_end_points():
     expr = T * (T - sp.Rational(1, 6))
     proof = balls.certify_positive(to_arb(expr, [T]), "-7/10", "7/6")

@@ -66,9 +66,8 @@ def test_parse_short_decimals_are_exact(mantissa, places):
     assert sp.expand(got - (expected * X + 1)) == 0
 
 
-# Regression (was a bug: proofs/expressions.py, parse): floats are converted with sp.nsimplify(rational=True),
-# which searches for a *simpler* nearby rational, so decimals close to a simple fraction are
-# silently replaced by it: "0.1000000001" -> 1/10, "0.66666667" -> 2/3, "2.0000000000001" -> 2.
+# Regression: parse once converted floats with sp.nsimplify(rational=True), which looks for a
+# *simpler* nearby rational, so "0.1000000001" became 1/10, "0.66666667" 2/3, "2.0000000000001" 2.
 @pytest.mark.parametrize("text", ["0.1000000001", "0.66666667", "2.0000000000001",
                                   "0.30000000000000004", "0.333333333333"])
 def test_parse_keeps_every_digit_of_a_decimal(text):
@@ -109,15 +108,21 @@ def test_parse_rejects_empty_or_non_string(text):
         parse(text, SYMS)
 
 
-# Regression (was a bug: proofs/expressions.py, parse): the docstring promises ExpressionError for "a name that
-# is neither a declared symbol nor an allowed function", but an undeclared *function* name is
-# accepted (parse("foo(x)") -> AppliedUndef foo(x)), SymPy functions outside the allow-list are
-# accepted (gamma), Python builtins are evaluated (__import__), and a non-expression result
-# escapes as AttributeError ("[x]").
+# Regression: parse once accepted undeclared function names (parse("foo(x)") gave the
+# AppliedUndef foo(x)), SymPy functions outside the allow-list (gamma), evaluated Python builtins
+# (__import__), and let a non-expression result escape as AttributeError ("[x]").
 @pytest.mark.parametrize("text", ["foo(x)", "y(x)", "gamma(x)", "__import__('math').pi*x", "[x]"])
 def test_parse_rejects_names_outside_the_allow_list(text):
     with pytest.raises(ExpressionError):
         parse(text, SYMS)
+
+
+@pytest.mark.parametrize("text, name", [("foo(x)", "foo"), ("x + gamma(x)", "gamma"),
+                                        ("delta*y(x)**2", "y")])
+def test_parse_unknown_function_is_named_in_the_error(text, name):
+    with pytest.raises(ExpressionError) as info:
+        parse(text, SYMS)
+    assert name in str(info.value)
 
 
 # ---------------------------------------------------------------- ScalarGD: Example 1

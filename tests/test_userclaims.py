@@ -147,3 +147,30 @@ SPEC = claim(id="api.box", kind="inequality", params={"a": [0.5, 2], "b": 3},
 @given(box_strategy(SPEC))
 def test_box_strategy_stays_in_the_box(point):
     assert 0.5 <= point["a"] <= 2 and point["b"] == 3
+
+
+CHAIN = dict(kind="threshold", loss="(w1*w2 - lam)**2/2", variables=["w1", "w2"], step="delta",
+             params={"delta": [0.01, 2], "lam": [0.5, 3], "c": [0.5, 2]},
+             equilibrium=["c", "lam/c"], bound="2/(lam**2/c**2 + c**2)")
+
+
+def test_threshold_on_a_non_isolated_minimum():
+    """Necessity holds (confirmed); "attracts below" cannot be shown by linearisation at a
+    singular Hessian, so tight is inconclusive, never refuted by a rounding-level eigenvalue."""
+    (loose,) = check(claim(id="chain.loose", **CHAIN))
+    assert loose.status is Status.CONFIRMED
+    (tight,) = check(claim(id="chain.tight", tight=True, **CHAIN))
+    assert tight.status is Status.INCONCLUSIVE
+
+
+def test_convergence_search_finds_the_start_on_the_target_edge():
+    """'otherwise diverges' is false where the start is the target: Hypothesis finds the edge."""
+    (result,) = check(claim(
+        id="quad.edge", kind="convergence", loss="(x**2 + a*y**2)/2", variables=["x", "y"],
+        step="delta", params={"delta": [0.01, 1.5], "a": [0.5, 3], "x0": [-2, 2],
+                              "y0": [-2, 2]},
+        start=["x0", "y0"], condition="delta < 2/Max(1, a)", target=["0", "0"],
+        otherwise="diverges"))
+    assert result.status is Status.REFUTED
+    cx = _cx(result)
+    assert cx.observed == "converges" and cx.claimed == "diverges"

@@ -189,6 +189,8 @@ def threshold_search(model: Model) -> Check:
         hess = model.mp(model.hessian.subs(dict(zip(model.vars, eq))))
         bound_fn = model.mp(model.expr(spec.bound))
         lo, hi = _mpf(str(lo_step)), _mpf(str(hi_step))
+        tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
+        flat = {"n": 0}  # points where the Hessian is singular: linearisation cannot decide
 
         def evaluate(point):
             with mpmath.workdps(ctx.dps):
@@ -200,27 +202,30 @@ def threshold_search(model: Model) -> Check:
                 lmin, lmax = eig[0], eig[-1]
                 b = bound_fn(*[0] * len(model.vars), *args)
                 info = {"lambda_min": lmin, "lambda_max": lmax, "bound": b}
-                if lmax > 0:
-                    crit = 2 / lmax
-                    info["2/lambda_max"] = crit
-                    # Necessity fails if a step in (b, crit) is in the box, with H > 0.
-                    gap_lo, gap_hi = max(b, lo), min(crit, hi)
-                    if lmin > 0 and gap_lo < gap_hi:
+                if lmax <= tol:
+                    # No positive curvature: x* never attracts linearly; only "tight" can fail.
+                    if spec.tight and lmin < -tol and lo < b:
+                        info["delta"] = lo
+                        return Probe(-1.0, info)
+                    flat["n"] += spec.tight and abs(lmin) <= tol
+                    return Probe(1.0, info)
+                crit = 2 / lmax
+                info["2/lambda_max"] = crit
+                # Necessity fails if a step in (b, crit) is in the box while H > 0.
+                gap_lo, gap_hi = max(b, lo), min(crit, hi)
+                if lmin > tol and gap_lo < gap_hi:
+                    info["delta"] = (gap_lo + gap_hi) / 2
+                    return Probe(float(-(gap_hi - gap_lo)), info, float(crit - b))
+                if spec.tight:
+                    gap_lo, gap_hi = max(crit, lo), min(b, hi)
+                    if gap_lo < gap_hi:  # below the bound yet beyond 2/lambda_max: repels
                         info["delta"] = (gap_lo + gap_hi) / 2
-                        return Probe(float(-(gap_hi - gap_lo)), info, float(crit - b))
-                    if spec.tight:
-                        gap_lo, gap_hi = max(crit, lo), min(b, hi)
-                        if gap_lo < gap_hi:
-                            info["delta"] = (gap_lo + gap_hi) / 2
-                            return Probe(float(-(gap_hi - gap_lo)), info, float(b - crit))
-                        if lmin < 0:
-                            info["delta"] = lo
-                            return Probe(float(lmin), info)
-                    return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
-                if spec.tight and lo < b:
-                    info["delta"] = lo
-                    return Probe(-1.0, info)
-                return Probe(1.0, info)
+                        return Probe(float(-(gap_hi - gap_lo)), info, float(b - crit))
+                    if lmin < -tol and lo < b:  # a saddle: repels at every step
+                        info["delta"] = lo
+                        return Probe(float(lmin), info)
+                    flat["n"] += abs(lmin) <= tol
+                return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
 
         result = search(model, evaluate, ctx.seed, _examples(ctx), names=names, at=ctx.at)
 
@@ -228,9 +233,10 @@ def threshold_search(model: Model) -> Check:
             info = probe.info
             with mpmath.workdps(ctx.dps):
                 d = info["delta"]
-                multipliers = [1 - d * info["lambda_min"], 1 - d * info["lambda_max"]]
-                radius = max(abs(m) for m in multipliers)
-                attracts = radius < 1
+                radius = max(abs(1 - d * info["lambda_min"]), abs(1 - d * info["lambda_max"]))
+                attracts = radius < 1 - tol
+                if not attracts and not radius > 1 + tol:
+                    return None  # neutral: the linearisation decides nothing here
             at = {**_point_text(point), spec.step: dec(d, 20)}
             return Finding(Outcome.REFUTES, (
                 f"at {at}: the linearisation's spectral radius is {dec(radius, 15)} "
@@ -239,11 +245,17 @@ def threshold_search(model: Model) -> Check:
                 Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)}",
                                claimed=("repelling above the bound" if attracts else
                                         "attracting below the bound"),
-                               tol="0", margin=dec(radius - 1, 20), dps=ctx.dps,
+                               tol=dec(tol, 3), margin=dec(radius - 1, 20), dps=ctx.dps,
                                note="2/lambda_max = " + dec(info.get("2/lambda_max", "inf"), 20),
                                replay=_point_text(point)))
 
-        return _finish(result, model, "the step-size threshold", refute)
+        finding = _finish(result, model, "the step-size threshold", refute)
+        if finding.outcome is Outcome.SUPPORTS and flat["n"]:
+            return Finding(Outcome.UNDECIDED, (
+                f"no violation, but at {flat['n']} points the Hessian is singular at the "
+                "equilibrium (a non-isolated minimum?), where linearisation cannot show that it "
+                "attracts below the bound"), finding.numbers)
+        return finding
 
     return Check("threshold_search", Tier.PRECISE, run,
                  "Hypothesis over the box, Hessian eigenvalues in mpmath")
@@ -291,6 +303,7 @@ def convergence_search(model: Model) -> Check:
         cond = model.pin(model.expr(spec.condition))
         slack_fn = model.mp(cond.lhs - cond.rhs)
         steps = 300 if ctx.quick else 1500
+        seen_kinds = {"converges": 0, "diverges": 0, "undecided": 0}
 
         def evaluate(point):
             with mpmath.workdps(ctx.dps):
@@ -301,6 +314,7 @@ def convergence_search(model: Model) -> Check:
                 slack = slack_fn(*zeros, *args)
                 holds = bool(cond.func(slack, 0))
                 seen = _behaviour(_orbit(model, x0, args, steps, ctx.dps), tg)
+                seen_kinds[seen] += 1
                 info = {"condition": holds, "observed": seen, "slack": slack}
                 wrong = (holds and seen == "diverges") or (
                     not holds and spec.otherwise == "diverges" and seen == "converges")
@@ -320,7 +334,13 @@ def convergence_search(model: Model) -> Check:
                                note="GD from the claimed start behaves against the condition",
                                replay=_point_text(point)))
 
-        return _finish(result, model, "the convergence condition", refute)
+        finding = _finish(result, model, "the convergence condition", refute)
+        numbers = {**finding.numbers, **{f"runs that {k}": str(v) for k, v in seen_kinds.items()}}
+        if finding.outcome is Outcome.SUPPORTS and seen_kinds["undecided"] * 2 > sum(
+                seen_kinds.values()):
+            return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
+                           f"after {steps} steps", numbers)
+        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample)
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
