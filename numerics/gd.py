@@ -76,7 +76,7 @@ def classify_tail(tail: np.ndarray, rtol: float = 1e-9, atol: float = 1e-12,
     """
     kind = np.full(tail.shape[:-1], UNDECIDED, dtype=np.int8)
     period = np.zeros(tail.shape[:-1], dtype=np.int16)
-    diverged = np.any(np.isnan(tail), axis=-1)
+    diverged = np.any(~np.isfinite(tail), axis=-1)
     kind[diverged] = DIVERGED
     scale = atol + rtol * np.nanmax(np.abs(np.nan_to_num(tail)), axis=-1)
     for p in range(1, min(max_period, tail.shape[-1] - 1) + 1):

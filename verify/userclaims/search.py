@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import mpmath
-from hypothesis import HealthCheck, Phase, assume, given, seed, settings, target
+import itertools
+
+from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings, target
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
@@ -53,6 +55,23 @@ def parse_at(names: list[str], at: dict[str, str]) -> dict[str, float]:
         raise ValueError(f"--at values must be numbers, got {at}") from None
 
 
+def edge_points(model: Model, names: list[str], limit: int = 81) -> list[dict[str, float]]:
+    """The box's edges, tried before any random point: every combination of each interval's
+    ends and its zero (or midpoint, when 0 is outside); only the corners and the centre when
+    that grid would pass ``limit`` points.  Hypothesis alone may miss a measure-zero edge."""
+    levels = {}
+    for n in names:
+        lo, hi = (float(v) for v in model.box.free[n])
+        inner = 0.0 if lo < 0 < hi else (lo + hi) / 2
+        levels[n] = [lo, hi, inner]
+    if 3 ** len(names) > limit:
+        grid = [dict(zip(names, c)) for c in itertools.product(*[v[:2] for v in levels.values()])]
+        grid = grid[: limit - 1] + [{n: v[2] for n, v in levels.items()}]
+    else:
+        grid = [dict(zip(names, c)) for c in itertools.product(*levels.values())]
+    return grid
+
+
 def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed: int,
            examples: int, names: list[str] | None = None,
            at: dict[str, str] | None = None) -> SearchResult:
@@ -71,7 +90,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
     @seed(run_seed)
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), print_blob=False,
-              phases=[Phase.generate, Phase.target, Phase.shrink])
+              phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink])
     @given(strategy)
     def probe(point):
         assume(model.assumptions_hold(point))
@@ -83,6 +102,8 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         if result.margin < 0:
             raise _Violation(point, result)
 
+    for point in edge_points(model, names):
+        probe = example(point)(probe)
     try:
         probe()
     except _Violation as found:
