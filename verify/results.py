@@ -62,8 +62,15 @@ def claim_record(result: ClaimResult) -> dict:
         "strongest_tier": result.strongest.value if result.strongest else None,
         "amends": c.amends, "amend_reason": c.amend_reason, "not_checkable": c.not_checkable,
         "control": c.control, "seconds": f"{result.seconds:.3f}",
-        "evidence": [_plain(e) for e in result.evidence],
+        "evidence": [_evidence_record(e) for e in result.evidence],
     }
+
+
+def _evidence_record(evidence) -> dict:
+    record = _plain(evidence)
+    if record["counterexample"] is not None:  # every number in results.json is a string
+        record["counterexample"]["dps"] = str(record["counterexample"]["dps"])
+    return record
 
 
 def build(results: list[ClaimResult], run_info: dict, seed: int, dps: int) -> dict:
