@@ -209,7 +209,8 @@ def minimiser_multiplier_precise(depths: tuple[int, ...], lam: float, bound: str
                            for p in orbit]
                     factor = dev[-1] / dev[-2]
                     predicted = 1 - 2 * d / mpmath.mpf(b)
-                    numbers[f"L={L}, delta=b(1{off})"] = (
+                    sign = "" if off.startswith("-") else "+"
+                    numbers[f"L={L}, delta=b(1{sign}{off})"] = (
                         f"factor {mpmath.nstr(factor, 12)}, predicted {mpmath.nstr(predicted, 12)}")
                     above = mpmath.mpf(off) > 0
                     if above and abs(factor) < 1:
