@@ -41,7 +41,9 @@ def iterate_scalar(
     """Iterate ``x <- step(x, delta)`` from every start for every delta.
 
     Args:
-        step: the GD map, vectorised in both arguments.
+        step: the GD map, vectorised in both arguments; when it also has an ``iterate_tail``
+            method (a :class:`numerics.compiled.ScalarMap` with a compiled kernel), the batch
+            runs there instead, with the same contract.
         starts: initial points, shape (n,).
         deltas: step sizes, shape (m,); every one must be positive and finite.
         steps: number of iterations before the recorded tail.
@@ -54,6 +56,9 @@ def iterate_scalar(
     deltas = np.asarray(deltas, dtype=float)
     if deltas.ndim != 1 or not np.all(np.isfinite(deltas)) or np.any(deltas <= 0):
         raise ValueError("step sizes must be positive finite numbers")
+    compiled = getattr(step, "iterate_tail", None)
+    if compiled is not None:  # a compiled backend (numerics.compiled) runs the whole batch
+        return compiled(np.asarray(starts, dtype=float).ravel(), deltas, steps, n_tail, bound)
     x = np.broadcast_to(np.asarray(starts, dtype=float), (deltas.size, len(starts))).copy()
     d = deltas[:, None]
     tail = np.empty(x.shape + (n_tail,))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import flint
 import sympy as sp
+from sympy.printing.c import C99CodePrinter
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -32,6 +33,34 @@ def to_numpy(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
                        printer=_FastPowerPrinter({"fully_qualified_modules": False,
                                                   "inline": True, "allow_unknown_functions": True,
                                                   "user_functions": {}}))
+
+
+class _CPrinter(C99CodePrinter):
+    """C99 with small integer powers as products (as in the numpy printer: pow() is slow)."""
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp.is_Integer and 2 <= int(expr.exp) <= 8:
+            base = self.parenthesize(expr.base, PRECEDENCE["Mul"])
+            return "(" + "*".join([base] * int(expr.exp)) + ")"
+        return super()._print_Pow(expr)
+
+    def _print_sign(self, expr):
+        arg = self._print(expr.args[0])
+        return f"(double)(({arg} > 0) - ({arg} < 0))"
+
+
+def to_c(expr: sp.Expr, x: sp.Symbol, step: sp.Symbol) -> str | None:
+    """A C expression of the map in variables named ``x`` and ``delta`` (None if not printable).
+
+    For :mod:`numerics.compiled`; the names are fixed so the kernel template can use them.
+    """
+    renamed = expr.subs({x: sp.Symbol("x", real=True), step: sp.Symbol("delta", positive=True)},
+                        simultaneous=True)
+    try:
+        code = _CPrinter({"strict": True}).doprint(renamed)
+    except Exception:  # a function C99 cannot print: keep the numpy engine
+        return None
+    return None if "Not supported" in code else code
 
 
 def to_mpmath(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
@@ -71,7 +100,11 @@ def to_arb(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
         lambda e: isinstance(e, sp.Rational) and not isinstance(e, sp.Integer),
         lambda e: sp.Function("_RAT")(e.p, e.q),
     )
-    modules = [dict(_ARB_FUNCTIONS, _RAT=lambda p, q: flint.arb(int(p)) / int(q)), "math"]
+    # The math printer writes sign(x) as copysign(1, x), a float that is wrong for a ball
+    # straddling 0; an opaque name routes it to the ball version instead.
+    printer_expr = printer_expr.replace(sp.sign, sp.Function("_SIGN"))
+    modules = [dict(_ARB_FUNCTIONS, _RAT=lambda p, q: flint.arb(int(p)) / int(q),
+                    _SIGN=_arb_sign), "math"]
     return sp.lambdify(list(args), printer_expr, modules=modules)
 
 

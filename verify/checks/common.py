@@ -10,8 +10,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics import precise
-from proofs.compile import to_mpmath, to_numpy
+from numerics import compiled, precise
+from proofs.compile import to_c, to_mpmath, to_numpy
 from proofs.expressions import parse, real_symbol
 from proofs.scalar import ScalarGD
 
@@ -72,11 +72,17 @@ def expr_in(problem: ScalarProblem, text: str) -> sp.Expr:
 @functools.lru_cache(maxsize=64)
 def _maps(problem: ScalarProblem):
     gd = scalar_gd(problem)
-    return to_numpy(gd.gd_map, [gd.x, gd.step]), to_mpmath(gd.gd_map, [gd.x, gd.step])
+    vectorised = to_numpy(gd.gd_map, [gd.x, gd.step])
+    kernel = None
+    if compiled.backend_wanted() != "numpy":
+        source = to_c(gd.gd_map, gd.x, gd.step)
+        kernel = compiled.build(source) if source else None
+    return compiled.ScalarMap(vectorised, kernel), to_mpmath(gd.gd_map, [gd.x, gd.step])
 
 
 def numpy_map(problem: ScalarProblem):
-    """g(x, delta) vectorised in float64."""
+    """g(x, delta) in float64: callable on arrays (numpy); batches through
+    :func:`numerics.gd.iterate_scalar` run in a compiled kernel when one could be built."""
     return _maps(problem)[0]
 
 

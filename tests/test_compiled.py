@@ -1,0 +1,62 @@
+"""The compiled scalar backend agrees with the numpy engine, and its absence is harmless."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics import compiled
+from numerics.gd import classify_tail, iterate_scalar
+from proofs.compile import to_c, to_numpy
+from verify.checks.common import ScalarProblem, scalar_gd
+
+LOSSES = ["2*Abs(x)**Rational(3,2)/3", "x**4", "(x**2 + 1)*(x - 1)**2*(x - 2)**2"]
+needs_cc = pytest.mark.skipif(compiled.compiler() is None,
+                              reason="no C compiler on this machine: the numpy engine is used")
+
+
+def _pair(loss):
+    gd = scalar_gd(ScalarProblem(loss))
+    kernel = compiled.build(to_c(gd.gd_map, gd.x, gd.step))
+    return to_numpy(gd.gd_map, [gd.x, gd.step]), kernel
+
+
+@needs_cc
+@pytest.mark.parametrize("loss", LOSSES)
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 1500), steps=st.integers(0, 300))
+def test_compiled_agrees_with_numpy(loss, seed, n, steps):
+    vectorised, kernel = _pair(loss)
+    assert kernel is not None
+    rng = np.random.default_rng(seed)
+    starts, deltas = rng.uniform(-4, 4, n), rng.uniform(0.001, 1.0, 3)
+    a = iterate_scalar(compiled.ScalarMap(vectorised, kernel), starts, deltas, steps, 6)
+    b = iterate_scalar(vectorised, starts, deltas, steps, 6)
+    finite = np.isfinite(a) & np.isfinite(b)
+    # Same divergence decisions except within a rounding of the bound; same values to rounding
+    # of the expression order (chaotic runs may drift apart, so compare classifications).
+    # A handful of runs sitting on a divergence boundary or in a chaotic band may flip; allow a
+    # couple plus a few percent, so small batches are not judged by one boundary run.
+    allowed = 2 + 0.03 * a.size
+    assert np.sum(np.isnan(a) != np.isnan(b)) <= allowed
+    if steps <= 5:  # before chaotic runs amplify rounding differences
+        np.testing.assert_allclose(a[finite], b[finite], rtol=1e-9, atol=1e-12)
+    ka, _ = classify_tail(a)
+    kb, _ = classify_tail(b)
+    assert np.sum(ka != kb) <= 2 + 0.03 * ka.size
+
+
+def test_without_a_compiler_nothing_is_built(monkeypatch):
+    monkeypatch.setattr(compiled, "compiler", lambda: None)
+    assert compiled.build("x - delta*x") is None
+    vectorised, _ = _pair("x**4")
+    fallback = compiled.ScalarMap(vectorised, None)
+    assert not hasattr(fallback, "iterate_tail")
+    tail = iterate_scalar(fallback, np.array([0.5]), np.array([0.1]), 10, 2)
+    assert tail.shape == (1, 1, 2) and np.all(np.isfinite(tail))
+
+
+def test_a_failing_build_returns_none():
+    assert compiled.build("x + this_is_not_c(") is None
