@@ -20,37 +20,20 @@ Usage: ``python benchmarks/matrix_gd.py [--quick]``.  Prints; asserts nothing ab
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-import scipy
 
-from numerics import deeplinear as dl
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import Target, machine  # noqa: E402
+from numerics import accel  # noqa: E402
+from numerics import deeplinear as dl  # noqa: E402
 
 TARGET = 1.0  # seconds per timed gd run (0.2 with --quick)
 REPEAT = 3
-
-
-def machine() -> list[str]:
-    proc = platform.processor() or ""
-    if not proc:
-        try:
-            with open("/proc/cpuinfo", encoding="utf-8") as fh:
-                proc = next((ln.split(":", 1)[1].strip() for ln in fh
-                             if ln.startswith("model name")), "")
-        except OSError:
-            pass
-    return [
-        f"platform : {platform.platform()}",
-        f"processor: {proc or 'unknown'}",
-        f"cpu_count: {os.cpu_count()}",
-        f"python   : {sys.version.split()[0]}    numpy: {np.__version__}"
-        f"    scipy: {scipy.__version__}",
-    ]
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -80,7 +63,7 @@ def gd_rate(L: int, n: int, batch: int, target: float, rng: np.random.Generator
     return steps / best, diverged
 
 
-def table_gd(quick: bool, rng: np.random.Generator) -> None:
+def table_gd(quick: bool, rng: np.random.Generator) -> tuple[float, float]:
     batch = 16 if quick else 64
     depths = [2, 8] if quick else [2, 4, 8, 16, 32]
     ns = [4, 16] if quick else [4, 16, 64]
@@ -111,9 +94,10 @@ def table_gd(quick: bool, rng: np.random.Generator) -> None:
     print(f"joint fit: cost/step ~ L^{coef[1]:.2f} * n^{coef[2]:.2f}   "
           f"(diverged runs: {diverged})")
     print()
+    return float(coef[1]), float(coef[2])
 
 
-def table_lambda(quick: bool, rng: np.random.Generator) -> None:
+def table_lambda(quick: bool, rng: np.random.Generator) -> float:
     L = 4
     widths = [5, 11, 22, 71] + ([] if quick else [158])  # 4 n^2 = 100, 484, 1936, 20164, 99856
     print(f"Table 2: lambda_max of the Hessian, one network, L = {L}, square widths n")
@@ -121,6 +105,7 @@ def table_lambda(quick: bool, rng: np.random.Generator) -> None:
             f"{'lambda_max':>14} | {'rel diff':>9}")
     print(head)
     print("-" * len(head))
+    worst = 0.0
     for n in widths:
         ws = dl.random_weights((n,) * (L + 1), 1, rng)
         R = rng.standard_normal((n, n))
@@ -128,29 +113,65 @@ def table_lambda(quick: bool, rng: np.random.Generator) -> None:
         t_l, lan = timed(lambda: dl.lambda_max(ws, R, "lanczos", rng=rng)[0])
         if P <= dl.DENSE_LIMIT:
             t_d, den = timed(lambda: dl.lambda_max(ws, R, "dense")[0])
+            worst = max(worst, abs(lan - den) / abs(den))
             dense_s, diff = f"{t_d:8.3f}", f"{abs(lan - den) / abs(den):9.1e}"
         else:
             dense_s, diff = f"{'-':>8}", f"{'-':>9}"
         print(f"{n:>4} | {P:>7} | {dense_s} | {t_l:9.3f} | {lan:14.8e} | {diff}")
     print()
+    return worst
 
 
-def run(quick: bool) -> None:
-    """Print both tables (see the module docstring); ``quick`` shrinks every grid."""
+def table_gpu(quick: bool, rng: np.random.Generator) -> list[Target]:
+    """Batched deep linear GD on the GPU (numerics.accel) against the numpy engine."""
+    device = accel.gpu_device()
+    if device is None:
+        print("Table 3: GPU vs CPU deep linear GD: skipped (no CUDA GPU, or torch absent)\n")
+        return []
+    sizes = [(8, 16, 256), (32, 64, 256)] if quick else [(8, 16, 1024), (32, 64, 512),
+                                                         (64, 128, 256)]
+    print("Table 3: deeplinear.gd (numpy, CPU) vs accel.deeplinear_gd (torch, GPU), float64")
+    head = f"{'L':>4} | {'n':>4} | {'B':>5} | {'cpu steps/s':>11} | {'gpu steps/s':>11} | " \
+           f"{'gpu/cpu':>8} | {'max rel diff':>12}"
+    print(head)
+    print("-" * len(head))
+    out = []
+    for L, n, B in sizes:
+        ws = dl.random_weights((n,) * (L + 1), B, rng, scale=0.1, near_identity=True)
+        R = np.eye(n) + 0.1 * rng.standard_normal((n, n)) / np.sqrt(n)
+        steps = 20
+        accel.deeplinear_gd(ws, R, 0.5 / L, 2, device=device)  # warm up
+        t_cpu, (_, h_cpu) = timed(lambda: dl.gd(ws, R, 0.5 / L, steps))
+        t_gpu, (_, h_gpu) = timed(lambda: accel.deeplinear_gd(ws, R, 0.5 / L, steps,
+                                                              device=device))
+        rel = float(np.nanmax(np.abs(h_gpu - h_cpu) / np.maximum(np.abs(h_cpu), 1e-300)))
+        print(f"{L:>4} | {n:>4} | {B:>5} | {steps / t_cpu:11.1f} | {steps / t_gpu:11.1f} | "
+              f"{t_cpu / t_gpu:8.1f} | {rel:12.1e}")
+        out.append(Target(f"matrix GD L={L} n={n} B={B}: GPU / CPU (information)",
+                          f"{t_cpu / t_gpu:.1f}x", "reported", None))
+    print()
+    return out
+
+
+def run(quick: bool) -> list[Target]:
+    """Print the tables (see the module docstring); return the summary rows."""
     rng = np.random.default_rng(0)
     print("Deep linear networks: batched GD and Hessian lambda_max (numerics.deeplinear)")
-    print(*machine(), sep="\n")
-    print()
     t0 = time.perf_counter()
-    table_gd(quick, rng)
-    table_lambda(quick, rng)
-    print(f"total {time.perf_counter() - t0:.1f} s; timings depend on the machine and its load")
+    a, b = table_gd(quick, rng)
+    worst = table_lambda(quick, rng)
+    gpu = table_gpu(quick, rng)
+    print(f"total {time.perf_counter() - t0:.1f} s; timings depend on the machine and its load\n")
+    return [Target("matrix GD: cost per step grows as", f"L^{a:.2f} n^{b:.2f}", "reported", None),
+            Target("lambda_max: Lanczos vs dense, worst relative difference", f"{worst:.1e}",
+                   "<= 1e-8", worst <= 1e-8)] + gpu
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small grids (about 10 s)")
     args = ap.parse_args(argv)
+    print(*machine(), sep="\n")
     run(args.quick)
     return 0
 

@@ -6,10 +6,7 @@ the 2-cycle +-delta^2/4 = +-1/16 within about ten steps; the cycle is superattra
 (g'(+-1/16) = 0), so a plain floating-point iteration (mpmath) keeps its full precision.
 
 Both maps come from the same SymPy expression, ``scalar_gd(problem).gd_map``, through the
-project's bridge (:func:`proofs.compile.to_mpmath`, :func:`proofs.compile.to_arb`).  If the
-``to_arb`` map does not enclose ``sign`` on a ball that straddles 0 (checked at start-up), the
-arb map is written directly instead (``x.sqrt()``, ``abs(x)``, branching on ``x > 0`` /
-``x < 0``), and the output says so.
+project's bridge (:func:`proofs.compile.to_mpmath`, :func:`proofs.compile.to_arb`).
 
 Table 1: at 200 and 1000 digits, N steps (10^4, or 10^3 with ``--quick``), best of 3 timings:
 steps/s of each engine, their ratio, the final ball's relative radius and |mid(ball) - mpmath|.
@@ -23,17 +20,17 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
-import time
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import flint
 import mpmath
-import sympy as sp
 
-from proofs.compile import to_arb, to_mpmath
-from verify.checks.common import ScalarProblem, scalar_gd
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import Target, best_of, machine  # noqa: E402
+from proofs.compile import to_arb, to_mpmath  # noqa: E402
+from verify.checks.common import ScalarProblem, scalar_gd  # noqa: E402
 
 PROBLEM = ScalarProblem("2*Abs(x)**Rational(3,2)/3")
 DELTA = (1, 2)  # delta = 1/2, exact
@@ -63,60 +60,11 @@ class arb_prec:
         return False
 
 
-def direct_arb_map(x: flint.arb, delta: flint.arb) -> flint.arb:
-    """g(x) = x - delta*sign(x)*sqrt(|x|) on balls, one sign branch at a time.
-
-    A ball that straddles 0 gets sign in [-1, 1] and sqrt(|x|) in [0, sqrt(max |x|)], so the
-    result always encloses g over the whole ball.
-    """
-    if x > 0:
-        return x - delta * x.sqrt()
-    if x < 0:
-        return x + delta * (-x).sqrt()
-    return x - delta * flint.arb(0, 1) * abs(x).nonnegative_part().sqrt()
-
-
-def bridge_maps() -> tuple[Callable, Callable, Callable, str]:
-    """(mpmath map, arb map actually used, the to_arb map, note on the choice)."""
+def bridge_maps() -> tuple[Callable, Callable]:
+    """(mpmath map, arb map), both from the same SymPy expression through proofs.compile."""
     gd = scalar_gd(PROBLEM)
     args = [gd.x, gd.step]
-    mp_map = to_mpmath(gd.gd_map, args)
-    bridged = to_arb(gd.gd_map, args)
-    sign_only = to_arb(sp.sign(gd.x), [gd.x])
-    with arb_prec(128):
-        straddle = flint.arb(0.01, 0.02)  # the ball [-0.01, 0.03]
-        delta = flint.arb(DELTA[0]) / DELTA[1]
-        try:
-            s = sign_only(straddle)
-            sign_ok = isinstance(s, flint.arb) and s.contains(1) and s.contains(-1)
-            sign_seen = repr(s)
-        except Exception as exc:  # noqa: BLE001 - a probe: any failure means "not usable"
-            sign_ok, sign_seen = False, f"{type(exc).__name__}: {exc}"
-        try:
-            out = bridged(straddle, delta)
-            points = [flint.arb(p) / 100 for p in (-1, 0, 1, 3)]
-            map_ok = isinstance(out, flint.arb) and out.is_finite() and all(
-                out.contains(direct_arb_map(p, delta)) for p in points)
-            map_seen = repr(out)
-        except Exception as exc:  # noqa: BLE001
-            map_ok, map_seen = False, f"{type(exc).__name__}: {exc}"
-    if sign_ok and map_ok:
-        return mp_map, bridged, bridged, "arb map: proofs.compile.to_arb(gd_map) (bridge)."
-    note = ("arb map: written directly (x.sqrt(), abs(x), branches on x > 0 / x < 0), NOT "
-            "proofs.compile.to_arb: on the ball [-0.01, 0.03] to_arb's sign(x) gives "
-            f"{sign_seen} (sympy's 'math' printer inlines copysign(1, float(x)); the module's "
-            f"_arb_sign is never called) and its g gives {map_seen}, not a finite enclosure.")
-    return mp_map, direct_arb_map, bridged, note
-
-
-def best_of(repeat: int, fn):
-    """(best wall time in seconds, result of the last call)."""
-    best, result = math.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+    return to_mpmath(gd.gd_map, args), to_arb(gd.gd_map, args)
 
 
 def mpmath_orbit(g: Callable, steps: int, digits: int) -> mpmath.mpf:
@@ -163,13 +111,13 @@ def sci(value: flint.arb | None) -> str:
     return f"{10 ** (log10 - e):.2f}e{e:+d}"
 
 
-def table_speed(mp_map, arb_map, steps: int) -> None:
+def table_speed(mp_map, arb_map, steps: int) -> list[Target]:
     print(f"\nTable 1: {steps} steps from x0 = 7/3, delta = 1/2 (best of {REPEAT})")
     head = (f"{'digits':>6} | {'mpmath steps/s':>14} | {'flint steps/s':>13} | "
             f"{'flint/mpmath':>12} | {'flint rel. radius':>17} | {'|mid(flint)-mpmath|':>19}")
     print(head)
     print("-" * len(head))
-    generic = []
+    generic, targets = [], []
     for digits in DIGITS:
         bits = bits_for(digits)
         t_mp, x_mp = best_of(REPEAT, lambda: mpmath_orbit(mp_map, steps, digits))
@@ -180,6 +128,9 @@ def table_speed(mp_map, arb_map, steps: int) -> None:
             else:
                 gap = "n/a (ball not finite)"
             radius = sci(rel_radius(x_arb))
+        targets.append(Target(f"high precision, {digits} digits, {steps}-step orbit: "
+                              "flint / mpmath (information)", f"{t_mp / t_arb:.1f}x",
+                              "reported", None))
         print(f"{digits:>6} | {steps / t_mp:>14,.0f} | {steps / t_arb:>13,.0f} | "
               f"{t_mp / t_arb:>12.2f} | {radius:>17} | {gap:>19}")
         with mpmath.workdps(digits):
@@ -204,6 +155,7 @@ def table_speed(mp_map, arb_map, steps: int) -> None:
     for digits, mp_rate, arb_rate, ratio, at in generic:
         print(f"{digits:>6} | {at if at is not None else 'no':>22} | {mp_rate:>14,.0f} | "
               f"{arb_rate:>13,.0f} | {ratio:>12.2f}")
+    return targets
 
 
 def mpmath_repeat(g: Callable, steps: int, digits: int) -> None:
@@ -278,21 +230,22 @@ def table_loss(arb_map, steps: int) -> None:
           f"at all.")
 
 
-def run(quick: bool) -> None:
+def run(quick: bool) -> list[Target]:
+    """Print both tables; return the flint/mpmath ratios for the summary."""
     steps = 1_000 if quick else 10_000
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, python-flint {flint.__version__}, mpmath "
-          f"{mpmath.__version__}")
+    print("High precision: python-flint balls vs mpmath on one orbit")
     print("orbit: g(x) = x - delta*sign(x)*sqrt(|x|) (Nar & Sastry 2018, Example 1, "
           "f = 2|x|^(3/2)/3), delta = 1/2, x0 = 7/3")
-    mp_map, arb_map, _, note = bridge_maps()
-    print("mpmath map: proofs.compile.to_mpmath(gd_map) (bridge).")
-    print(note)
-    table_speed(mp_map, arb_map, steps)
+    mp_map, arb_map = bridge_maps()
+    print("maps: proofs.compile.to_mpmath and to_arb of the same SymPy gd_map")
+    targets = table_speed(mp_map, arb_map, steps)
     table_loss(arb_map, steps)
+    print()
+    return targets
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10^3 steps instead of 10^4")
+    print(*machine(), sep="\n")
     run(parser.parse_args().quick)

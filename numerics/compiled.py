@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from numerics import accel
+
 _KERNEL = r"""
 #include <math.h>
 #define BLOCK 512
@@ -57,7 +59,7 @@ void iterate_tail(const double *starts, long n, const double *deltas, long m, lo
 """
 
 # -fno-math-errno lets sqrt vectorise; it changes no result.
-_FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC"]
+FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC"]
 
 
 def compiler() -> str | None:
@@ -110,7 +112,7 @@ def build(c_expression: str) -> CompiledScalarMap | None:
     if cc is None:
         return None
     source = _KERNEL % {"expr": c_expression}
-    key = hashlib.sha256((source + " ".join(_FLAGS) + cc).encode()).hexdigest()[:20]
+    key = hashlib.sha256((source + " ".join(FLAGS) + cc).encode()).hexdigest()[:20]
     directory = _cache_dir()
     library = directory / f"gd_{key}.so"
     if not library.exists():
@@ -118,7 +120,7 @@ def build(c_expression: str) -> CompiledScalarMap | None:
         src.write_text(source)
         partial = directory / f"gd_{key}.{os.getpid()}.so"
         try:
-            subprocess.run([cc, *_FLAGS, "-o", str(partial), str(src), "-lm"], check=True,
+            subprocess.run([cc, *FLAGS, "-o", str(partial), str(src), "-lm"], check=True,
                            capture_output=True, timeout=60)
             os.replace(partial, library)  # atomic: concurrent builds never see half a file
         except (OSError, subprocess.SubprocessError):
@@ -131,18 +133,37 @@ def build(c_expression: str) -> CompiledScalarMap | None:
 
 class ScalarMap:
     """A GD map usable everywhere a numpy ufunc-style map is: calling it evaluates with numpy;
-    when a compiled kernel exists, batches run through ``iterate_tail`` in C."""
+    batches run through ``iterate_tail`` on the fastest engine there is.
 
-    def __init__(self, vectorised, kernel: CompiledScalarMap | None):
+    Engines, fastest first: a torch map on a GPU (:mod:`numerics.accel`) for batches of at
+    least ``accel.GPU_MIN_RUNS`` runs, the compiled C kernel, else (no ``iterate_tail``
+    attribute) :func:`numerics.gd.iterate_scalar`'s numpy loop.
+    """
+
+    def __init__(self, vectorised, kernel: CompiledScalarMap | None, gpu=None):
         self._vectorised = vectorised
         self.kernel = kernel
-        if kernel is not None:
-            self.iterate_tail = kernel.iterate_tail
+        self.gpu = gpu  # a numerics.accel.TorchScalarMap, or None
+        if kernel is not None or gpu is not None:
+            self.iterate_tail = self._iterate_tail
 
     def __call__(self, x, delta):
         return self._vectorised(x, delta)
 
+    def engine(self, runs: int) -> str:
+        """The engine a batch of ``runs`` (start, step size) pairs goes to."""
+        if self.gpu is not None and (runs >= accel.GPU_MIN_RUNS or self.kernel is None):
+            return "torch-" + self.gpu.device
+        return "c" if self.kernel is not None else "numpy"
+
+    def _iterate_tail(self, starts: np.ndarray, deltas: np.ndarray, steps: int, n_tail: int,
+                      bound: float) -> np.ndarray:
+        if self.engine(starts.size * deltas.size).startswith("torch"):
+            return self.gpu.iterate_tail(starts, deltas, steps, n_tail, bound)
+        return self.kernel.iterate_tail(starts, deltas, steps, n_tail, bound)
+
 
 def backend_wanted() -> str:
-    """``STEPSIZE_VERIFY_BACKEND``: "auto" (default: compiled when a compiler works) or "numpy"."""
+    """``STEPSIZE_VERIFY_BACKEND``: "auto" (default: a GPU through torch when there is one, the
+    compiled kernel when a compiler works, else numpy), "c", "torch" or "numpy"."""
     return os.environ.get("STEPSIZE_VERIFY_BACKEND", "auto").strip().lower()

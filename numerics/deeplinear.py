@@ -31,10 +31,11 @@ _DENSE_CHUNK_ENTRIES = 2_000_000  # complex entries per batched hvp in hessian_d
 def _t(a: np.ndarray) -> np.ndarray:
     """Transpose of the last two axes (no conjugation: the complex step needs the analytic
     continuation)."""
-    return np.swapaxes(a, -1, -2)
+    return a.swapaxes(-1, -2)  # a method, so torch tensors (numerics.accel) work too
 
 
-def _check(ws: Sequence[np.ndarray]) -> None:
+def check_stack(ws: Sequence[np.ndarray]) -> None:
+    """Raise ValueError unless ``ws`` is a stack of L >= 1 batched layers that chain."""
     if len(ws) == 0:
         raise ValueError("a network needs at least one layer")
     for j, w in enumerate(ws):
@@ -47,7 +48,7 @@ def _check(ws: Sequence[np.ndarray]) -> None:
 
 def widths(ws: Sequence[np.ndarray]) -> tuple[int, ...]:
     """The widths ``(n_0, ..., n_L)`` of a stack of networks."""
-    _check(ws)
+    check_stack(ws)
     return (ws[0].shape[2],) + tuple(w.shape[1] for w in ws)
 
 
@@ -78,7 +79,7 @@ def _prefixes(ws: Sequence[np.ndarray]) -> list[np.ndarray]:
     """``[W_1, W_2 W_1, ..., W_L ... W_1]`` with L - 1 matmuls."""
     out = [ws[0]]
     for w in ws[1:]:
-        out.append(np.matmul(w, out[-1]))
+        out.append(w @ out[-1])  # "@", not np.matmul: also runs on torch tensors
     return out
 
 
@@ -91,10 +92,10 @@ def product(ws: Sequence[np.ndarray]) -> np.ndarray:
     Returns:
         Array of shape (B, n_L, n_0).
     """
-    _check(ws)
+    check_stack(ws)
     p = ws[0]
     for w in ws[1:]:
-        p = np.matmul(w, p)
+        p = w @ p
     return p
 
 
@@ -114,19 +115,23 @@ def loss(ws: Sequence[np.ndarray], R: np.ndarray) -> np.ndarray:
     return 0.5 * np.sum(np.abs(e) ** 2 if np.iscomplexobj(e) else e * e, axis=(1, 2))
 
 
-def _gradient_and_error(ws: Sequence[np.ndarray], R: np.ndarray) -> tuple[Weights, np.ndarray]:
-    _check(ws)
+def gradient_and_error(ws: Sequence[np.ndarray], R: np.ndarray) -> tuple[Weights, np.ndarray]:
+    """The gradient (see :func:`gradient`) and the error ``E = W_L ... W_1 - R``.
+
+    Written with ``@`` and ``swapaxes`` only, so torch tensors run through it unchanged.
+    """
+    check_stack(ws)
     L = len(ws)
     pre = _prefixes(ws)  # pre[j] = W_{j+1} ... W_1
     e = pre[-1] - R
     grads: Weights = [np.empty(0)] * L
     a = e  # a = (W_L ... W_{j+1})^T E, starting at j = L
     for j in range(L - 1, -1, -1):  # 0-based layer index: G for ws[j]
-        grads[j] = np.matmul(a, _t(pre[j - 1])) if j > 0 else a
+        grads[j] = a @ _t(pre[j - 1]) if j > 0 else a
         if j > 0:
-            a = np.matmul(_t(ws[j]), a)
+            a = _t(ws[j]) @ a
     if grads[0].shape != ws[0].shape:  # R broadcast larger than the batch: not allowed
-        raise ValueError(f"R of shape {np.shape(R)} does not match the batch {ws[0].shape}")
+        raise ValueError(f"R of shape {tuple(R.shape)} does not match the batch {ws[0].shape}")
     return grads, e
 
 
@@ -146,7 +151,7 @@ def gradient(ws: Sequence[np.ndarray], R: np.ndarray) -> Weights:
     Returns:
         A list of L arrays, shaped like ``ws``.
     """
-    return _gradient_and_error(ws, R)[0]
+    return gradient_and_error(ws, R)[0]
 
 
 def gd(
@@ -174,7 +179,7 @@ def gd(
         ``(new_ws, history)``: the final weights (new arrays) and the loss before every step
         and after the last, shape (steps + 1, B).
     """
-    _check(ws)
+    check_stack(ws)
     B = ws[0].shape[0]
     d = np.broadcast_to(np.asarray(delta, dtype=float), (B,))
     if not np.all(np.isfinite(d)) or np.any(d <= 0):
@@ -190,7 +195,7 @@ def gd(
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
             if k < steps:
-                grads, e = _gradient_and_error(cur, R)
+                grads, e = gradient_and_error(cur, R)
             else:
                 e = product(cur) - R
             lk = 0.5 * np.sum(e * e, axis=(1, 2))
@@ -225,7 +230,7 @@ def hvp(ws: Sequence[np.ndarray], R: np.ndarray, vs: Sequence[np.ndarray]) -> We
     Returns:
         A list of L real arrays shaped like ``ws``.
     """
-    _check(ws)
+    check_stack(ws)
     if len(vs) != len(ws) or any(np.shape(v) != w.shape for v, w in zip(vs, ws)):
         raise ValueError("the direction must have the structure of the weights")
     h = COMPLEX_STEP
@@ -272,7 +277,7 @@ def hessian_dense(ws: Sequence[np.ndarray], R: np.ndarray, index: int = 0) -> np
     Returns:
         Array of shape (P, P), symmetric to rounding.
     """
-    _check(ws)
+    check_stack(ws)
     one, Rb = _one(ws, R, index)
     dims = widths(one)
     P = n_params(one)
@@ -307,7 +312,7 @@ def lambda_max(
     Returns:
         Array of shape (B,).
     """
-    _check(ws)
+    check_stack(ws)
     B = ws[0].shape[0]
     P = n_params(ws)
     if method == "auto":

@@ -63,6 +63,15 @@ def to_c(expr: sp.Expr, x: sp.Symbol, step: sp.Symbol) -> str | None:
     return None if "Not supported" in code else code
 
 
+def to_torch(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
+    """A callable on torch tensors (for :mod:`numerics.accel`); needs torch installed."""
+    import torch  # noqa: PLC0415 - optional: only called when numerics.accel found a GPU
+    from sympy.printing.pytorch import TorchPrinter  # noqa: PLC0415
+
+    return sp.lambdify(list(args), expr, modules=[{"torch": torch}, "math"],
+                       printer=TorchPrinter(), cse=True)
+
+
 def to_mpmath(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
     """An mpmath callable; evaluate it inside ``mpmath.workdps`` for the wanted precision."""
     return sp.lambdify(list(args), expr, modules="mpmath")
@@ -78,9 +87,12 @@ def _arb_sign(a: flint.arb) -> flint.arb:
     return flint.arb(0, 1)  # the sign of a ball that straddles 0 is enclosed by [-1, 1]
 
 
+def _arb_abs(a: flint.arb) -> flint.arb:
+    return abs(a).nonnegative_part()  # |ball| without the negative sliver of a centred ball
+
+
 _ARB_FUNCTIONS = {
     "sqrt": lambda a: a.sqrt(),
-    "Abs": abs,
     "sign": _arb_sign,
     "exp": lambda a: a.exp(),
     "log": lambda a: a.log(),
@@ -101,10 +113,12 @@ def to_arb(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
         lambda e: sp.Function("_RAT")(e.p, e.q),
     )
     # The math printer writes sign(x) as copysign(1, x), a float that is wrong for a ball
-    # straddling 0; an opaque name routes it to the ball version instead.
+    # straddling 0, and Abs(x) as the builtin abs, whose ball around 0 dips below 0 (so a sqrt
+    # of it is NaN); opaque names route both to the ball versions instead.
     printer_expr = printer_expr.replace(sp.sign, sp.Function("_SIGN"))
+    printer_expr = printer_expr.replace(sp.Abs, sp.Function("_ABS"))
     modules = [dict(_ARB_FUNCTIONS, _RAT=lambda p, q: flint.arb(int(p)) / int(q),
-                    _SIGN=_arb_sign), "math"]
+                    _SIGN=_arb_sign, _ABS=_arb_abs), "math"]
     return sp.lambdify(list(args), printer_expr, modules=modules)
 
 

@@ -10,8 +10,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics import compiled, precise
-from proofs.compile import to_c, to_mpmath, to_numpy
+from numerics import accel, compiled, precise
+from proofs.compile import to_c, to_mpmath, to_numpy, to_torch
 from proofs.expressions import parse, real_symbol
 from proofs.scalar import ScalarGD
 
@@ -73,11 +73,16 @@ def expr_in(problem: ScalarProblem, text: str) -> sp.Expr:
 def _maps(problem: ScalarProblem):
     gd = scalar_gd(problem)
     vectorised = to_numpy(gd.gd_map, [gd.x, gd.step])
-    kernel = None
-    if compiled.backend_wanted() != "numpy":
+    backend = compiled.backend_wanted()
+    kernel = gpu = None
+    if backend in ("auto", "c"):
         source = to_c(gd.gd_map, gd.x, gd.step)
         kernel = compiled.build(source) if source else None
-    return compiled.ScalarMap(vectorised, kernel), to_mpmath(gd.gd_map, [gd.x, gd.step])
+    device = accel.gpu_device()  # None unless torch sees a GPU and the backend allows it
+    if device is not None:
+        gpu = accel.TorchScalarMap(to_torch(gd.gd_map, [gd.x, gd.step]), device)
+    return (compiled.ScalarMap(vectorised, kernel, gpu),
+            to_mpmath(gd.gd_map, [gd.x, gd.step]))
 
 
 def numpy_map(problem: ScalarProblem):
