@@ -88,13 +88,8 @@ def deeplinear_gd(ws: Sequence[np.ndarray], R: np.ndarray, delta: float | np.nda
     if torch is None:
         raise RuntimeError("torch is not installed: use numerics.deeplinear.gd")
     dev = torch.device(device or gpu_device() or "cpu")
-    deeplinear.check_stack(ws)
-    B = ws[0].shape[0]
-    d = np.broadcast_to(np.asarray(delta, dtype=float), (B,))
-    if not np.all(np.isfinite(d)) or np.any(d <= 0):
-        raise ValueError("step sizes must be positive finite numbers")
-    if steps < 0:
-        raise ValueError("steps must be >= 0")
+    d = deeplinear.gd_step_sizes(ws, delta, steps)
+    B = d.size
 
     def put(a):
         return torch.tensor(np.array(a, dtype=np.float64), device=dev)  # a copy: writable

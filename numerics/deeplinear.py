@@ -154,6 +154,22 @@ def gradient(ws: Sequence[np.ndarray], R: np.ndarray) -> Weights:
     return gradient_and_error(ws, R)[0]
 
 
+def gd_step_sizes(ws: Sequence[np.ndarray], delta: float | np.ndarray, steps: int) -> np.ndarray:
+    """Validate a GD request (stack, step sizes, step count); the step size of each run, (B,).
+
+    Raises:
+        ValueError: a malformed stack, a step size that is not a positive finite number, or a
+            negative number of steps.
+    """
+    check_stack(ws)
+    d = np.broadcast_to(np.asarray(delta, dtype=float), (ws[0].shape[0],))
+    if not np.all(np.isfinite(d)) or np.any(d <= 0):
+        raise ValueError("step sizes must be positive finite numbers")
+    if steps < 0:
+        raise ValueError("steps must be >= 0")
+    return d
+
+
 def gd(
     ws: Sequence[np.ndarray],
     R: np.ndarray,
@@ -179,13 +195,8 @@ def gd(
         ``(new_ws, history)``: the final weights (new arrays) and the loss before every step
         and after the last, shape (steps + 1, B).
     """
-    check_stack(ws)
-    B = ws[0].shape[0]
-    d = np.broadcast_to(np.asarray(delta, dtype=float), (B,))
-    if not np.all(np.isfinite(d)) or np.any(d <= 0):
-        raise ValueError("step sizes must be positive finite numbers")
-    if steps < 0:
-        raise ValueError("steps must be >= 0")
+    d = gd_step_sizes(ws, delta, steps)
+    B = d.size
     d3 = d[:, None, None]
     cur = [np.array(w, dtype=float, copy=True) for w in ws]
     R = np.asarray(R, dtype=float)
