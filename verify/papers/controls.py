@@ -12,12 +12,15 @@ They run with every full verification so that a reviewer sees the checks can fai
 
 from __future__ import annotations
 
+from verify.checks.certified import (
+    chain_threshold_certified, cycle_certified, long_orbit_certified, threshold_crossing_certified,
+)
 from verify.checks.chains import chain_hessian_symbolic, minimiser_stability
 from verify.checks.conditions import start_condition
 from verify.checks.orbits import orbit_basins, orbit_identity, orbit_solutions
 from verify.checks.thresholds import basin_fractions, threshold_certified, threshold_exact
 from verify.papers.nar2018slides import MINIMA, SLIDES_POLY
-from verify.papers.nar2018step import ABS_THREE_HALVES, EVEN_POWERS
+from verify.papers.nar2018step import ABS_THREE_HALVES, EVEN_POWERS, boundary_cycle
 from verify.vocabulary import Claim, Reference, Tier
 
 PAPER = {"key": "controls", "citation": "Negative controls of the suite (deliberately false).",
@@ -34,7 +37,9 @@ CLAIMS = (
         hypotheses={"loss": ABS_THREE_HALVES.loss}, asserts="2-cycle +-delta^2/3",
         checks=(orbit_identity(ABS_THREE_HALVES, THIRD, stable=True),
                 orbit_solutions(ABS_THREE_HALVES, THIRD),
-                orbit_basins(ABS_THREE_HALVES, THIRD, (0.5, 1.0), (-10.0, 10.0))),
+                orbit_basins(ABS_THREE_HALVES, THIRD, (0.5, 1.0), (-10.0, 10.0)),
+                cycle_certified(ABS_THREE_HALVES, THIRD, ("1/100", "1")),
+                long_orbit_certified(ABS_THREE_HALVES, "7/3", "1/3", 100_000, 200, THIRD)),
         control=True),
     Claim(
         id="controls.slides_x2_at_03",
@@ -45,7 +50,8 @@ CLAIMS = (
         checks=(threshold_exact(SLIDES_POLY, "2", "3/10", tight=True),
                 threshold_certified(SLIDES_POLY, "2", "3/10", "2", tight=True),
                 basin_fractions(SLIDES_POLY, MINIMA, {"x2*": "0.3"}, (0.01, 0.6), (0.0, 3.0),
-                                tight=True)),
+                                tight=True),
+                threshold_crossing_certified(SLIDES_POLY, "2", "3/10")),
         control=True),
     Claim(
         id="controls.ex2_wrong_power",
@@ -55,7 +61,9 @@ CLAIMS = (
         checks=(start_condition(EVEN_POWERS[:2], "x0**(L-1)", "2/(L*delta)", (0.1,),
                                 Tier.PRECISE),
                 start_condition(EVEN_POWERS[:2], "x0**(L-1)", "2/(L*delta)", (0.1,),
-                                Tier.EMPIRICAL)),
+                                Tier.EMPIRICAL),
+                *(cycle_certified(p, boundary_cycle(L, power=1), ("1/100", "1"), stable=False)
+                  for p, L in zip(EVEN_POWERS[:2], (4, 6)))),
         control=True),
     Claim(
         id="controls.chain_half_bound",
@@ -63,6 +71,7 @@ CLAIMS = (
         statement="Convergence to {w_i*} requires delta <= 1 / sum (lam/w_i*)^2.",
         hypotheses={"L": "2, 3"}, asserts="threshold 1/sum(lam/w_i)^2",
         checks=(chain_hessian_symbolic((2, 3), "1/Sum((lam/w[i])**2, (i, 1, L))"),
-                minimiser_stability((2, 3), (3.0,), "1/Sum((lam/w[i])**2, (i, 1, L))")),
+                minimiser_stability((2, 3), (3.0,), "1/Sum((lam/w[i])**2, (i, 1, L))"),
+                chain_threshold_certified((2, 3), ("3",), "1/Sum((lam/w[i])**2, (i, 1, L))")),
         control=True),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from verify.checks.chains import (
     chain_hessian_symbolic, minimiser_multiplier_precise, minimiser_stability,
 )
+from verify.checks.certified import chain_threshold_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem
 from verify.checks.thresholds import basin_fractions, threshold_certified, threshold_exact
 from verify.vocabulary import Claim, Reference
@@ -47,6 +48,8 @@ def _example() -> Claim:
             threshold_certified(SLIDES_POLY, "2", "1/5", "2"),
             basin_fractions(SLIDES_POLY, MINIMA, {"x1*": "0.5", "x2*": "0.2"}, (0.01, 0.6),
                             (0.0, 3.0), sole_limit=(0.3, "x1*")),
+            threshold_crossing_certified(SLIDES_POLY, "1", "1/2"),
+            threshold_crossing_certified(SLIDES_POLY, "2", "1/5"),
         ),
     )
 
@@ -69,6 +72,7 @@ def _proposition() -> Claim:
             chain_hessian_symbolic((2, 3, 4, 5), CHAIN_BOUND),
             minimiser_multiplier_precise((3, 5), 3.0, CHAIN_BOUND),
             minimiser_stability((2, 3, 4, 5), (-2.0, 0.5, 3.0), CHAIN_BOUND),
+            chain_threshold_certified((2, 3, 4, 5), ("-2", "1/2", "3"), CHAIN_BOUND),
         ),
     )
 

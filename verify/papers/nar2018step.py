@@ -10,6 +10,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 from __future__ import annotations
 
+from verify.checks.certified import basin_cover_certified, cycle_certified, long_orbit_certified
 from verify.checks.common import ScalarProblem
 from verify.checks.conditions import condition_contraction, start_condition
 from verify.checks.orbits import (
@@ -26,6 +27,12 @@ PAPER = {
 ABS_THREE_HALVES = ScalarProblem("2*Abs(x)**Rational(3,2)/3")
 EX1_CYCLE = ("delta**2/4", "-delta**2/4")
 EVEN_POWERS = tuple(ScalarProblem("x**L", fixed={"L": str(L)}) for L in (4, 6, 8, 10))
+
+
+def boundary_cycle(L: int, power: int = 2) -> tuple[str, str]:
+    """The 2-cycle +-r on x0^(L-power) = 2/(L delta) (Example 2's basin boundary when power = 2)."""
+    r = f"(2/({L}*delta))**Rational(1, {L - power})"
+    return (r, "-" + r)
 
 
 def _ex1() -> Claim:
@@ -48,6 +55,9 @@ def _ex1() -> Claim:
                                 (-10.0, 10.0)),
             orbit_basins(ABS_THREE_HALVES, EX1_CYCLE, (0.01, 0.1, 0.5, 1.0, 1.7),
                          (-10.0, 10.0), diagram=(0.02, 2.0)),
+            cycle_certified(ABS_THREE_HALVES, EX1_CYCLE, ("1/100", "2"), stable=True),
+            long_orbit_certified(ABS_THREE_HALVES, "7/3", "1/3", 100_000, 200, EX1_CYCLE),
+            basin_cover_certified(ABS_THREE_HALVES, EX1_CYCLE, "1/2", ("-10", "10")),
         ),
     )
 
@@ -60,7 +70,9 @@ def _ex2() -> Claim:
                    "converges to the origin if the initial state satisfies x[0]^{L-2} < "
                    "(2/L delta) and x[k] diverges if x[0]^{L-2} > (2/L delta)."),
         hypotheses={"loss": "x**L", "L": "4, 6, 8, 10 (even, > 2)",
-                    "delta": "0.01, 0.1, 0.5 (precise and empirical); every delta > 0 (symbolic)"},
+                    "delta": "0.01, 0.1, 0.5 (precise and empirical); every delta > 0 (symbolic)",
+                    "delta (certified)": "[0.01, 1]: the boundary x0^(L-2) = 2/(L delta) is a "
+                                         "repelling 2-cycle"},
         asserts="x0^(L-2) < 2/(L delta) => x[k] -> 0; x0^(L-2) > 2/(L delta) => |x[k]| -> inf",
         checks=(
             condition_contraction(EVEN_POWERS, "x0**(L-2)", "2/(L*delta)"),
@@ -68,6 +80,8 @@ def _ex2() -> Claim:
                             Tier.PRECISE),
             start_condition(EVEN_POWERS, "x0**(L-2)", "2/(L*delta)", (0.01, 0.1, 0.5),
                             Tier.EMPIRICAL),
+            *(cycle_certified(p, boundary_cycle(L), ("1/100", "1"), stable=False)
+              for p, L in zip(EVEN_POWERS, (4, 6, 8, 10))),
         ),
     )
 

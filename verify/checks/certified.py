@@ -1,0 +1,603 @@
+"""Check factories of the certified tier: statements proven with python-flint ball arithmetic
+over whole ranges (issue 7).
+
+Each factory builds the ball callables of a :class:`ScalarProblem` through
+:func:`proofs.compile.to_arb` and calls the engine :mod:`numerics.certified`.  A check supports
+only when every piece of its range is proven, refutes only with an exact step size where a ball
+enclosure decides against the claim (re-evaluated with mpmath at ``ctx.dps`` digits), and is
+undecided otherwise.  The numbers always include the range covered, the number of boxes, the
+widest enclosure and the working precision.
+
+Used by Nar & Sastry (2018), "Step Size Matters": Example 1 (the 2-cycle +-delta^2/4 of GD on
+(2/3)|x|^{3/2}), Example 2 (the repelling 2-cycle on x0^{L-2} = 2/(L delta) of GD on x^L), the
+talk slides' thresholds 0.5 and 0.2, and the slides' Proposition (the scalar chain).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import flint
+import mpmath
+import sympy as sp
+
+from numerics import certified as cert
+from numerics.balls import certify_positive
+from numerics.certified.crossing import window_ends
+from numerics.certified.prec import decimal, upper_decimal
+from proofs.chains import hessian_at_minimisers
+from proofs.compile import exact_to_arb, to_arb, to_mpmath
+from proofs.identities import prove_zero
+from verify.checks.chains import _bound_expr
+from verify.checks.common import ScalarProblem, dec, expr_in, mpmath_map, scalar_gd
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
+
+_KINK_FUNCTIONS = (sp.Abs, sp.sign, sp.Heaviside)
+_OPAQUE = (sp.Max, sp.Min, sp.Piecewise)  # kinks the engine cannot locate: never guessed
+
+
+def _kinks(expr: sp.Expr, x: sp.Symbol) -> tuple[tuple[sp.Expr, ...] | None, str]:
+    """The real x where an Abs/sign/Heaviside argument of ``expr`` vanishes (None: unknown)."""
+    if expr.atoms(*_OPAQUE):
+        return None, "the map has Max/Min/Piecewise terms whose kinks are not located"
+    points: list[sp.Expr] = []
+    for term in expr.atoms(*_KINK_FUNCTIONS):
+        arg = term.args[0]
+        if not arg.has(x):
+            continue
+        try:
+            sols = sp.solve(sp.Eq(arg, 0), x)
+        except NotImplementedError:
+            return None, f"cannot solve {arg} = 0 for the kinks"
+        for s in sols:
+            if s.free_symbols:
+                return None, f"the kink {x} = {s} depends on a parameter"
+            if s.is_real and not any(prove_zero(s - p) for p in points):
+                points.append(s)
+    return tuple(points), ", ".join(f"{x} = {p}" for p in points) or "none"
+
+
+@functools.lru_cache(maxsize=32)
+def ball_map(problem: ScalarProblem) -> tuple[cert.BallMap | None, str]:
+    """(the GD map, its x-derivative and its kinks on balls, a note on the kinks).
+
+    The derivative drops SymPy's DiracDelta terms (zero away from the kinks); the engine uses
+    it only on balls free of kinks.  None when the kinks cannot be located.
+    """
+    gd = scalar_gd(problem)
+    kinks, note = _kinks(gd.gd_map, gd.x)
+    if kinks is None:
+        return None, note
+    dg = sp.diff(gd.gd_map, gd.x).replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+    args = [gd.x, gd.step]
+    return cert.BallMap(to_arb(gd.gd_map, args), to_arb(dg, args),
+                        tuple(exact_to_arb(k, 512) for k in kinks)), note
+
+
+def _derivative(problem: ScalarProblem) -> sp.Expr:
+    gd = scalar_gd(problem)
+    return sp.diff(gd.gd_map, gd.x).replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+
+
+def _rational(text: str) -> sp.Rational:
+    return sp.Rational(text)
+
+
+def _fmpq(value: sp.Rational) -> flint.fmpq:
+    return flint.fmpq(int(value.p), int(value.q))
+
+
+def _exact_mid(ball: flint.arb) -> sp.Rational:
+    """The (dyadic) midpoint of a ball as an exact rational."""
+    man, exp = ball.mid().man_exp()
+    return sp.Rational(int(man)) * sp.Rational(2) ** int(exp)
+
+
+def _short_rational_in(ball: flint.arb) -> sp.Rational:
+    """A short decimal inside the ball (exact), else its dyadic midpoint: a readable witness."""
+    for digits in (6, 10, 15, 25):
+        text = ball.mid().str(digits, radius=False)
+        value = sp.Rational(text)
+        with cert.working_prec(256):
+            if ball.contains(flint.arb(_fmpq(value))):
+                return value
+    return _exact_mid(ball)
+
+
+def _point_fns(problem: ScalarProblem, points: tuple[str, ...]):
+    gd = scalar_gd(problem)
+    exprs = [expr_in(problem, p) for p in points]
+    if any(e.has(gd.x) for e in exprs):
+        raise ValueError(f"orbit points {points} must be expressions in {gd.step} only")
+    return ([to_arb(e, [gd.step]) for e in exprs], [to_mpmath(e, [gd.step]) for e in exprs])
+
+
+def _residual_refutation(problem: ScalarProblem, points: tuple[str, ...], delta: sp.Rational,
+                         ctx: CheckContext, prec: int = 256) -> Finding | None:
+    """A refutation when some g(p_i) - p_{i+1} is certified nonzero at the exact step ``delta``
+    (and the mpmath value at ``ctx.dps`` digits agrees in sign); None otherwise."""
+    bm, _ = ball_map(problem)
+    arb_fns, mp_fns = _point_fns(problem, points)
+    with cert.working_prec(prec):
+        D = flint.arb(_fmpq(delta))
+        pts = [f(D) for f in arb_fns]
+        res = cert.cycle_residuals(bm, pts, D)
+    bad = next((i for i, r in enumerate(res) if cert.sign(r) in (1, -1)), None)
+    if bad is None:
+        return None
+    p = len(points)
+    with mpmath.workdps(ctx.dps):
+        d = mpmath.mpf(delta.p) / delta.q
+        here = mp_fns[bad](d)
+        there = mp_fns[(bad + 1) % p](d)
+        image = mpmath_map(problem)(here, d)
+        margin = image - there
+        if mpmath.sign(margin) != cert.sign(res[bad]):
+            return None  # the high-precision value does not confirm the certified sign
+        step = scalar_gd(problem).step.name
+        return Finding(
+            Outcome.REFUTES,
+            f"certified: at {step} = {delta} one GD step from the claimed point "
+            f"{points[bad]} misses the next claimed point {points[(bad + 1) % p]} "
+            f"(residual {res[bad].str(10)}), so the claimed points are not an orbit",
+            {"residual enclosure": res[bad].str(15), "working precision (bits)": str(prec)},
+            Counterexample(
+                at={step: str(delta), "x": points[bad]}, observed=dec(image, 30),
+                claimed=dec(there, 30), tol="0 (ball enclosure excludes 0)",
+                margin=dec(margin, 30), dps=ctx.dps,
+                note="g(claimed point) - next claimed point, certified nonzero by Arb and "
+                     "re-evaluated with mpmath"))
+
+
+def _samples(lo: sp.Rational, hi: sp.Rational, n: int) -> list[sp.Rational]:
+    return [lo + (hi - lo) * sp.Rational(k, n - 1) for k in range(n)]
+
+
+def _mp_orbit(problem: ScalarProblem, start: list, delta: sp.Rational, dps: int) -> list:
+    """The orbit points at ``dps`` digits by Newton's method from ``start`` (mpf list)."""
+    g = mpmath_map(problem)
+    p = len(start)
+    with mpmath.workdps(dps):
+        d = mpmath.mpf(delta.p) / delta.q
+
+        def system(*xs):
+            return [g(xs[(i - 1) % p], d) - xs[i] for i in range(p)]
+
+        sol = mpmath.findroot(system, [mpmath.mpf(s) for s in start])
+        return [sol] if p == 1 else [sol[i] for i in range(p)]
+
+
+def _multiplier_refutation(problem: ScalarProblem, proof: cert.OrbitProof, stable: bool,
+                           ctx: CheckContext) -> Finding:
+    gd = scalar_gd(problem)
+    delta = _short_rational_in(proof.delta)
+    dg = to_mpmath(_derivative(problem), [gd.x, gd.step])
+    start = [mpmath.mpf(_exact_mid(b).p) / _exact_mid(b).q for b in proof.box]
+    pts = _mp_orbit(problem, start, delta, ctx.dps)
+    with mpmath.workdps(ctx.dps):
+        d = mpmath.mpf(delta.p) / delta.q
+        m = mpmath.fprod(dg(x, d) for x in pts)
+        margin = abs(m) - 1
+    return Finding(
+        Outcome.REFUTES,
+        f"certified: for every {gd.step} in {proof.delta.str(10)} the orbit proven in its box "
+        f"has multiplier in {proof.multiplier.str(10)}, so it is "
+        f"{'repelling' if stable else 'attracting'}, not {'attracting' if stable else 'repelling'}",
+        {"multiplier enclosure": proof.multiplier.str(15)},
+        Counterexample(
+            at={gd.step.name: str(delta)}, observed=f"multiplier {dec(m, 30)}",
+            claimed="|multiplier| < 1" if stable else "|multiplier| > 1",
+            tol="0 (ball enclosure decides)", margin=dec(margin, 30), dps=ctx.dps,
+            note="orbit by Newton at high precision inside the Krawczyk box; multiplier = "
+                 "prod g'(x_i)"))
+
+
+def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
+                    delta_range: tuple[str, str], stable: bool | None = True,
+                    pieces: int = 128, samples: int = 5) -> Check:
+    """Certified: a p-periodic orbit near the claimed points for every step size in a range.
+
+    Proves, for every delta in ``delta_range`` (a superset of it, as exact binary end points),
+    with the Krawczyk operator on F_i = g(x_{i-1}) - x_i and delta a ball: in the box around
+    the claimed points (inflated by 2^-12 relative) there is exactly one orbit of period p;
+    its multiplier prod g'(x_i) is enclosed and, when ``stable`` is given, certified inside
+    (attracting) or outside (repelling) the unit interval.  The claimed formula itself lies in
+    every box; that it is the orbit exactly is consistent with (residual balls contain 0 at
+    ``samples`` exact step sizes) but not proven here (the symbolic tier does that).
+
+    Refutes with an exact step size where a residual g(p_i) - p_{i+1} of the claimed points is
+    certified nonzero, or where the proven multiplier is certified on the wrong side of 1.
+    Undecided when a piece of the range stays open after the bisection budget.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        bm, kink_note = ball_map(problem)
+        if bm is None:
+            return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
+        lo, hi = _rational(delta_range[0]), _rational(delta_range[1])
+        if not 0 < lo < hi:
+            raise ValueError(f"bad step range {delta_range}")
+        for d in _samples(lo, hi, samples):
+            refuted = _residual_refutation(problem, points, d, ctx)
+            if refuted:
+                return refuted
+        arb_fns, _ = _point_fns(problem, points)
+        t0 = time.perf_counter()
+        cov = cert.cover(bm, lambda D: [f(D) for f in arb_fns], flint.arb(_fmpq(lo)),
+                         flint.arb(_fmpq(hi)), pieces=pieces,
+                         max_attempts=400 if ctx.quick else 4000)
+        seconds = time.perf_counter() - t0
+        biggest = flint.arb(0)
+        for pr in cov.proofs:
+            biggest = flint.arb.max(biggest, abs(pr.multiplier))
+        covered = (f"[{decimal(cov.proofs[0].delta.lower(), 15)}, "
+                   f"{decimal(cov.proofs[-1].delta.upper(), 15)}]" if cov.proofs else "none")
+        numbers = {
+            "claimed range": f"[{lo}, {hi}]", "range covered": covered,
+            "boxes": str(len(cov.proofs)), "attempts": str(cov.attempts),
+            "widest enclosure (relative)": upper_decimal(cov.widest_relative()),
+            "largest |multiplier|": upper_decimal(biggest),
+            "working precision (bits)": str(cov.prec),
+            "undecided pieces": str(len(cov.undecided)), "excluded pieces": str(len(cov.excluded)),
+            "kinks": kink_note, "cover seconds": f"{seconds:.3f}",
+        }
+        for pr in cov.excluded:
+            refuted = _residual_refutation(problem, points, _exact_mid(pr.delta), ctx)
+            if refuted:
+                return Finding(refuted.outcome, refuted.detail + "; Krawczyk also excludes "
+                               "any orbit from the box there", {**numbers, **refuted.numbers},
+                               refuted.counterexample)
+        if stable is not None:
+            wrong = next((pr for pr in cov.proofs if pr.stable is (not stable)), None)
+            if wrong is not None:
+                found = _multiplier_refutation(problem, wrong, stable, ctx)
+                return Finding(found.outcome, found.detail, {**numbers, **found.numbers},
+                               found.counterexample)
+        if not cov.complete:
+            return Finding(Outcome.UNDECIDED, (
+                f"{len(cov.proofs)} boxes proven, but {len(cov.undecided)} pieces of the step "
+                f"range stay undecided and {len(cov.excluded)} boxes hold no orbit (reasons: "
+                f"{cov.reasons})"), numbers)
+        if stable is not None and any(pr.stable is None for pr in cov.proofs):
+            return Finding(Outcome.UNDECIDED, "every piece has a proven orbit, but |multiplier| "
+                           "vs 1 is undecided on some", numbers)
+        kind = {True: ", attracting (|multiplier| < 1)", False: ", repelling (|multiplier| > 1)",
+                None: ""}[stable]
+        return Finding(Outcome.SUPPORTS, (
+            f"Krawczyk proofs in {len(cov.proofs)} boxes cover every step size in {covered} "
+            f"(superset of [{lo}, {hi}]): each box around the claimed points {points} holds "
+            f"exactly one orbit of period {len(points)}{kind}; widest box "
+            f"{numbers['widest enclosure (relative)']} relative; {cov.prec} bits"), numbers)
+
+    return Check("cycle_certified", Tier.CERTIFIED, run,
+                 f"Arb/Krawczyk, every step size in [{delta_range[0]}, {delta_range[1]}]: "
+                 f"{problem.label()}, orbit {points}")
+
+
+def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, threshold: str,
+                                 delta_range: tuple[str, str] | None = None,
+                                 rel_eps: str = "1/1000000000000",
+                                 attracting_below: bool = True) -> Check:
+    """Certified: the multiplier g'(x*, delta) of the equilibrium crosses -1 exactly once, within
+    t(1 -+ rel_eps) of the claimed threshold t.
+
+    Proves, by bisection in Arb balls, 1 + g'(x*, delta) > 0 on [lo, t - eps] (with
+    ``attracting_below`` also 1 - g' > 0 there: x* attracts) and 1 + g' < 0 on [t + eps, hi]
+    (x* repels), and that d/d delta (1 + g') < 0 on [t - eps, t + eps], so the multiplier
+    passes -1 exactly once and inside that window.  ``delta_range`` defaults to [t/10, 2t].
+    Refutes with a certified step size on the wrong side (re-evaluated with mpmath).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        gd = scalar_gd(problem)
+        point = expr_in(problem, equilibrium)
+        if not prove_zero(gd.gradient.subs(gd.x, point)):
+            raise ValueError(f"{equilibrium} is not a critical point of {problem.loss}")
+        bm, kink_note = ball_map(problem)
+        if bm is None:
+            return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
+        xs = exact_to_arb(point, 512)
+        if not bm.smooth_on(xs):
+            return Finding(Outcome.UNDECIDED, f"x* = {equilibrium} is a kink of g: no multiplier")
+        mult = sp.simplify(_derivative(problem).subs(gd.x, point))
+        margin = 1 + mult
+        fn, dfn = to_arb(margin, [gd.step]), to_arb(sp.diff(margin, gd.step), [gd.step])
+        t = _rational(threshold)
+        lo, hi = ((t / 10, 2 * t) if delta_range is None
+                  else (_rational(delta_range[0]), _rational(delta_range[1])))
+        eps = t * _rational(rel_eps)
+        with cert.working_prec(256):
+            t_ball, eps_ball = flint.arb(_fmpq(t)), flint.arb(_fmpq(eps))
+            lo_s = flint.arb(_fmpq(lo)).lower().str(40, radius=False)
+            hi_s = flint.arb(_fmpq(hi)).upper().str(40, radius=False)
+        for bits in (256, 512, 1024):  # escalate while the crossing stays undecided
+            result = cert.enclose_crossing(fn, dfn, lo_s, t_ball, hi_s, eps_ball, prec=bits)
+            if result.enclosed is not None:
+                break
+        below_ok = None
+        if attracting_below:
+            with cert.working_prec(256):
+                left_end, _ = window_ends(t_ball, eps_ball)
+            below_ok = certify_positive(to_arb(1 - mult, [gd.step]), lo_s, left_end,
+                                        prec_bits=256)
+        numbers = {
+            "multiplier g'(x*)": str(mult), "claimed threshold": str(t),
+            "range covered": f"[{lo}, {hi}]",
+            "crossing enclosure": f"({t - eps}, {t + eps})",
+            "boxes": str(result.below.pieces + result.above.pieces
+                         + (below_ok.pieces if below_ok else 0)),
+            "widest enclosure": str(2 * eps), "working precision (bits)": str(bits),
+            "slope sign near t": str(result.slope),
+        }
+        failures = [("above -1", "below", result.below), ("below -1", "above", result.above)]
+        if below_ok is not None:
+            failures.append(("below 1 (attracting)", "below", below_ok))
+        for want, side, proof in failures:
+            if proof.proved is False:
+                w = sp.Rational(proof.witness)
+                with mpmath.workdps(ctx.dps):
+                    value = to_mpmath(mult, [gd.step])(mpmath.mpf(w.p) / w.q)
+                return Finding(Outcome.REFUTES, (
+                    f"certified: at {gd.step} = {proof.witness} ({side} the claimed threshold "
+                    f"{threshold}) the multiplier of x* = {equilibrium} is {dec(value, 15)}, not "
+                    f"{want}"), numbers, Counterexample(
+                        at={gd.step.name: proof.witness, "x*": equilibrium},
+                        observed=f"multiplier {dec(value, 30)}",
+                        claimed=f"multiplier {want} for {gd.step} {side} {threshold}",
+                        tol="0 (ball enclosure decides)",
+                        margin=dec(value + 1 if "-1" in want else 1 - value, 30), dps=ctx.dps,
+                        note="Arb certifies the sign of the stability margin here"))
+        if result.enclosed and (below_ok is None or below_ok.proved):
+            return Finding(Outcome.SUPPORTS, (
+                f"Arb proves: the multiplier {mult} of x* = {equilibrium} is "
+                + ("in (-1, 1)" if attracting_below else "> -1")
+                + f" for every {gd.step} in [{lo}, t - eps] and < -1 on [t + eps, {hi}], with "
+                f"one crossing of -1 inside t -+ eps, t = {t}, eps = {eps}"), numbers)
+        return Finding(Outcome.UNDECIDED, "the bisection budget ran out or the slope sign near "
+                       "t is undecided", numbers)
+
+    return Check("threshold_crossing", Tier.CERTIFIED, run,
+                 f"Arb balls, x* = {equilibrium}: crossing of -1 within {threshold}(1 -+ "
+                 f"{rel_eps}), signs on the whole range")
+
+
+def _trap_for(problem: ScalarProblem, points: tuple[str, ...], delta: sp.Rational,
+              prec: int) -> tuple[cert.Trap | None, cert.OrbitProof]:
+    """Prove the claimed orbit at the exact step and find a contracting trapping box around it
+    (relative radii 1/2, 1/8, ... 2^-20 of the first point tried in turn)."""
+    bm, _ = ball_map(problem)
+    arb_fns, _ = _point_fns(problem, points)
+    with cert.working_prec(prec):
+        D = flint.arb(_fmpq(delta))
+        proof = cert.krawczyk(bm, [cert.inflate(f(D), 2.0, 2.0 ** -12) for f in arb_fns], D,
+                              refine=20)
+        if not proof.exists:
+            return None, proof
+        c = proof.box[0]
+        for rel in (2, 8, 32, 2**10, 2**20):
+            box = flint.arb(c.mid(), (abs(c.mid()) / rel + c.rad()).upper())
+            trap = cert.trapping_region(bm, box, D, len(points))
+            if trap.ok:
+                return trap, proof
+    return None, proof
+
+
+def long_orbit_certified(problem: ScalarProblem, x0: str, delta: str, steps: int, dps: int,
+                         points: tuple[str, ...] | None = None) -> Check:
+    """Certified: one orbit of ``steps`` GD steps in Arb balls at ``dps`` digits, every sign
+    decided, and (with ``points``) a proof that it converges to the claimed cycle.
+
+    Iterates in the centred form X <- g(m) + g'(X)(X - m) (mean value theorem on kink-free
+    balls; branch by branch across a kink), which keeps the radius near the working precision
+    on an attracting orbit where naive ball iteration loses about a bit per step.  With
+    ``points``, the cycle is proven at the exact step size (Krawczyk) together with a
+    contracting trapping box around it; when the last ball lies in that region, the orbit from
+    x0 converges to the cycle (Banach).  ``--quick`` runs min(steps, 10^4) steps.  Supports when
+    every sign is decided and (with ``points``) the orbit is trapped; refutes only when the
+    claimed points are certified not to be an orbit; undecided otherwise.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        bm, kink_note = ball_map(problem)
+        if bm is None:
+            return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
+        d, start = _rational(delta), _rational(x0)
+        n = min(steps, 10_000) if ctx.quick else steps
+        bits = cert.bits_for(dps)
+        if points is not None:
+            refuted = _residual_refutation(problem, points, d, ctx)
+            if refuted:
+                return refuted
+        t0 = time.perf_counter()
+        orbit = cert.iterate(bm, _fmpq(start), _fmpq(d), n, bits)
+        seconds = time.perf_counter() - t0
+        x = orbit.final
+        numbers = {
+            "range covered": f"{problem.step} = {d}, x0 = {start}, {orbit.steps} steps",
+            "boxes": "1 ball per step", "steps": str(orbit.steps),
+            "widest enclosure": upper_decimal(2 * orbit.max_rad),
+            "final ball midpoint": decimal(x, 40), "final radius": upper_decimal(x.rad()),
+            "working precision (bits)": str(bits), "digits": str(dps),
+            "undecided signs": str(orbit.undecided_signs),
+            "steps on a kink": str(orbit.kink_steps), "iteration seconds": f"{seconds:.2f}",
+        }
+        if orbit.steps < n:
+            return Finding(Outcome.UNDECIDED, f"the ball stopped being finite after {orbit.steps} "
+                           "steps", numbers)
+        if orbit.undecided_signs:
+            return Finding(Outcome.UNDECIDED, f"{orbit.undecided_signs} of {n} signs undecided",
+                           numbers)
+        detail = (f"{n} steps at {dps} digits in the centred form: every sign decided, final "
+                  f"radius {numbers['final radius']}")
+        if points is None:
+            return Finding(Outcome.SUPPORTS, detail, numbers)
+        trap, proof = _trap_for(problem, points, d, bits)
+        if trap is None:
+            return Finding(Outcome.UNDECIDED, detail + f"; no trapping region proven around the "
+                           f"cycle ({proof.reason})", numbers)
+        with cert.working_prec(bits):
+            inside = next((k for k, b in enumerate(trap.boxes) if b.contains(x)), None)
+            dist = min((abs(x - c) for c in proof.box), key=lambda v: float(v.upper()))
+        numbers.update({"distance to the cycle (upper bound)": upper_decimal(dist),
+                        "trap contraction |(g^p)'|": upper_decimal(abs(trap.q)),
+                        "cycle enclosure": "; ".join(b.str(20) for b in proof.box)})
+        if inside is None:
+            return Finding(Outcome.UNDECIDED, detail + "; the last ball is not yet inside the "
+                           "proven trapping region", numbers)
+        return Finding(Outcome.SUPPORTS, detail + (
+            f"; the last ball lies in a trapping box where g^{len(points)} contracts by "
+            f"{upper_decimal(abs(trap.q))}, so the orbit from x0 = {start} converges "
+            f"to the proven cycle (distance now <= {upper_decimal(dist)})"),
+            numbers)
+
+    return Check("long_orbit_certified", Tier.CERTIFIED, run,
+                 f"Arb balls, {steps} steps at {dps} digits from x0 = {x0}, {problem.step} = "
+                 f"{delta}")
+
+
+def basin_cover_certified(problem: ScalarProblem, points: tuple[str, ...], delta: str,
+                          span: tuple[str, str], pieces: int = 64, attempt: bool = True) -> Check:
+    """Certified: every start in ``span`` converges to the claimed cycle, checked on a finite
+    cover, except pieces reported open.
+
+    Proves the cycle at the exact step (Krawczyk) and a contracting trapping region around it;
+    then cuts ``span`` into pieces, iterates each piece's ball in the centred form until it lies
+    in the region (every start of the piece then converges to the cycle), and bisects a piece
+    whose ball reaches a kink (e.g. the countable set S of Example 1: starts that land exactly
+    on 0) down to 2^-30 of the span.  Supports only when no piece is left open; otherwise
+    undecided, with the number and total length of the open pieces (where the statement is
+    not proven).  Refutes only when the claimed points are certified not to be an orbit.
+    ``attempt`` (default True): when S meets the span the check is undecided by design, and
+    that must not make the claim inconclusive.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        bm, kink_note = ball_map(problem)
+        if bm is None:
+            return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
+        d = _rational(delta)
+        refuted = _residual_refutation(problem, points, d, ctx)
+        if refuted:
+            return refuted
+        trap, proof = _trap_for(problem, points, d, 128)
+        if trap is None:
+            return Finding(Outcome.UNDECIDED, f"no trapping region proven ({proof.reason})")
+        lo, hi = _rational(span[0]), _rational(span[1])
+        with cert.working_prec(128):
+            result = cert.cover_starts(bm, flint.arb(_fmpq(lo)), flint.arb(_fmpq(hi)),
+                                       flint.arb(_fmpq(d)), trap, pieces=pieces,
+                                       max_pieces=2000 if ctx.quick else 20000)
+            open_len = result.undecided_length()
+        numbers = {
+            "range covered": f"starts in [{lo}, {hi}], {problem.step} = {d}",
+            "boxes": str(len(result.proven)), "pieces tried": str(result.pieces_tried),
+            "widest enclosure": upper_decimal(max(
+                (b - a for a, b in result.proven), key=lambda v: float(v.upper()),
+                default=flint.arb(0))),
+            "open pieces": str(len(result.undecided)),
+            "open length (upper bound)": upper_decimal(open_len),
+            "open pieces (first 8)": "; ".join(
+                f"[{decimal(a, 10)}, {decimal(b, 10)}]" for a, b in result.undecided[:8]),
+            "most steps to the trap": str(result.max_steps),
+            "trap contraction |(g^p)'|": upper_decimal(abs(trap.q)),
+            "working precision (bits)": "128",
+        }
+        if result.undecided:
+            return Finding(Outcome.UNDECIDED, (
+                f"proven for every start in [{lo}, {hi}] outside {len(result.undecided)} open "
+                f"pieces of total length <= {numbers['open length (upper bound)']} (their balls "
+                f"reach a kink or the budget ran out); the open pieces are not proven"), numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"every start in [{lo}, {hi}] enters a contracting trapping region of the cycle "
+            f"within {result.max_steps} steps ({len(result.proven)} pieces), so converges to it"),
+            numbers)
+
+    return Check("basin_cover_certified", Tier.CERTIFIED, run,
+                 f"Arb balls, every start in [{span[0]}, {span[1]}], {problem.step} = {delta}",
+                 attempt=attempt)
+
+
+def chain_threshold_certified(depths: tuple[int, ...], lams: tuple[str, ...], bound: str,
+                              factors: tuple[str, ...] = ("1", "2", "5"),
+                              rel_eps: str = "1/1000000000000") -> Check:
+    """Certified: at exact minimisers of 1/2 (w_L...w_1 - lam)^2, the Hessian's lambda_max is
+    enclosed (Arb eigenvalues) and the claimed bound b is certified to satisfy
+    b (1 + rel_eps) lambda_max > 2, i.e. every delta >= b (1 + rel_eps) makes the minimiser
+    linearly unstable (GD's Jacobian I - delta H has the eigenvalue 1 - delta lambda_max < -1).
+
+    Scope: depths ``depths``, lam in ``lams``, minimisers w_1 = s a |lam|^(1/L),
+    w_L = |lam|^(1/L)/a, the others |lam|^(1/L) (s the sign of lam, a in ``factors``).
+    Refutes when b lambda_max < 2 is certified (the minimiser is stable for delta between b
+    and 2/lambda_max), with the eigenvalue re-evaluated by mpmath.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers, worst, cases, methods, widest = {}, None, 0, {}, 0.0
+        eps = _rational(rel_eps)
+        for L in depths:
+            H, _, ws, lam = hessian_at_minimisers(L)
+            for lam_text in lams:
+                lam_v = _rational(lam_text)
+                for a_text in factors:
+                    a = _rational(a_text)
+                    root = sp.Abs(lam_v) ** sp.Rational(1, L)
+                    w = [root] * L
+                    w[0] = sp.sign(lam_v) * a * root
+                    w[-1] = w[-1] / a if L > 1 else w[-1]
+                    if L == 1:
+                        w = [lam_v]
+                    sub = dict(zip(ws, w))
+                    Hs = H.subs(sub)
+                    b = _bound_expr(bound, L, ws, lam).subs({**sub, lam: lam_v})
+                    entries = [[exact_to_arb(Hs[i, j], 256) for j in range(L)] for i in range(L)]
+                    spec = cert.symmetric_spectrum(entries, prec=256)
+                    with cert.working_prec(256):
+                        b_ball = exact_to_arb(sp.nsimplify(b), 256)
+                        product = b_ball * (1 + flint.arb(_fmpq(eps))) * spec.lam_max
+                        above = cert.less(flint.arb(2), product)
+                        below = cert.less(b_ball * spec.lam_max, flint.arb(2))
+                    label = f"L={L}, lam={lam_text}, a={a_text}"
+                    cases += 1
+                    methods[spec.method] = methods.get(spec.method, 0) + 1
+                    widest = max(widest, float(spec.lam_max.rad() / abs(spec.lam_max.mid())))
+                    if L == depths[-1] and lam_text == lams[-1]:
+                        numbers[label] = (f"lambda_max in {spec.lam_max.str(15)}, b*lambda_max "
+                                          f"in {(b_ball * spec.lam_max).str(15)}")
+                    if below:
+                        with mpmath.workdps(ctx.dps):
+                            Hm = mpmath.matrix([[mpmath.mpf(sp.N(Hs[i, j], ctx.dps + 10))
+                                                 for j in range(L)] for i in range(L)])
+                            lam_max = max(mpmath.eigsy(Hm, eigvals_only=True))
+                            bm = mpmath.mpf(sp.N(b, ctx.dps + 10))
+                            at_delta = (bm + 2 / lam_max) / 2
+                            margin = at_delta * lam_max - 2
+                        return Finding(Outcome.REFUTES, (
+                            f"{label}: certified b*lambda_max < 2, so for delta in "
+                            f"(b, 2/lambda_max) the minimiser is linearly stable although "
+                            f"delta exceeds the claimed bound"), numbers, Counterexample(
+                                at={"L": str(L), "lam": lam_text, "a": a_text,
+                                    "delta": dec(at_delta, 30)},
+                                observed=f"lambda_max {dec(lam_max, 30)}: 1 - delta*lambda_max "
+                                         f"= {dec(1 - at_delta * lam_max, 30)}",
+                                claimed=f"no convergence for delta > b = {dec(bm, 30)}",
+                                tol="0 (ball enclosure decides)", margin=dec(margin, 30),
+                                dps=ctx.dps,
+                                note="delta*lambda_max < 2: every eigenvalue of I - delta H "
+                                     "lies in (-1, 1]"))
+                    if above is not True:
+                        worst = label
+        numbers.update({"range covered": f"every delta >= b(1 + {rel_eps}), {cases} minimisers",
+                        "boxes": str(cases), "working precision (bits)": "256",
+                        "widest enclosure (relative, lambda_max)": f"{widest:.3g}",
+                        "eigenvalue method": ", ".join(f"{k}: {v}" for k, v in methods.items())})
+        if worst is not None:
+            return Finding(Outcome.UNDECIDED, f"{worst}: b(1+eps)*lambda_max > 2 not certified",
+                           numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"at {cases} exact minimisers (depths {depths}, lam in {lams}) Arb certifies "
+            f"b(1 + {rel_eps}) lambda_max > 2: every delta >= b(1 + {rel_eps}) makes the "
+            "minimiser linearly unstable"), numbers)
+
+    return Check("chain_threshold_certified", Tier.CERTIFIED, run,
+                 f"Arb eigenvalues at exact minimisers, depths {depths}, lam in {lams}")
