@@ -1,0 +1,200 @@
+"""Exact derivations behind Lemmas 3 and 4 (Appendices B and C of Nar & Sastry 2018) and
+Remark 4 (identity initialisation = zero initialisation of a linear residual network).
+
+The target is written ``lam = r^L`` with ``r > 0`` the positive L-th root, so that every
+statement becomes a polynomial identity or a sign condition on polynomials in (w, r, delta).
+Each function returns SymPy objects or booleans decided exactly; nothing here uses floats.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+from proofs.chains import scalar_chain
+from proofs.identities import prove_zero
+
+w, r, delta, sigma = sp.symbols("w r delta sigma", positive=True)
+lam = sp.Symbol("lam", real=True)
+
+
+def printed_recurrence(L: int) -> sp.Expr:
+    """Lemma 3's display: ``w[k+1] = w - delta w^(L-1) (w^L - lam)``."""
+    return w - delta * w ** (L - 1) * (w ** L - lam)
+
+
+@functools.lru_cache(maxsize=32)
+def equal_weight_recurrence(L: int) -> sp.Expr:
+    """The GD map of one weight when all L weights equal w, derived from the L-variable loss."""
+    loss, ws, lam_ = scalar_chain(L)
+    grad = sp.diff(loss, ws[0])
+    return (ws[0] - delta * grad).subs({v: w for v in ws}).subs(lam_, lam)
+
+
+def recurrence_matches(L: int) -> bool:
+    """Exact: the derived map equals the printed display, and every weight gets the same map
+    (so equal weights stay equal, the 'due to symmetry' step)."""
+    loss, ws, lam_ = scalar_chain(L)
+    same = all(prove_zero(sp.expand((sp.diff(loss, v) - sp.diff(loss, ws[0])).subs(
+        {u: w for u in ws}))) for v in ws)
+    return same and prove_zero(sp.expand(equal_weight_recurrence(L) - printed_recurrence(L)))
+
+
+def mu(L: int) -> sp.Expr:
+    """The printed contraction factor ``1 - delta w^(L-1) sum_j w^j lam^((L-1-j)/L)``
+    with ``lam^(1/L) = r``."""
+    return 1 - delta * w ** (L - 1) * sum(w ** j * r ** (L - 1 - j) for j in range(L))
+
+
+def mu_factorisation_holds(L: int) -> bool:
+    """Exact: ``w[k+1] - r = mu(w) (w - r)`` for the printed recurrence with lam = r^L."""
+    lhs = printed_recurrence(L).subs(lam, r ** L) - r
+    return prove_zero(sp.expand(lhs - mu(L) * (w - r)))
+
+
+def mu_decreasing(L: int) -> bool:
+    """Exact: ``-d mu/d w`` is delta times a polynomial in (w, r) with positive coefficients,
+    so mu decreases in w > 0 (the 'mu is monotonic' step)."""
+    poly = sp.Poly(sp.expand(-sp.diff(mu(L), w) / delta), w, r)
+    return all(c > 0 for c in poly.coeffs())
+
+
+def endpoint_bounds(L: int) -> dict[str, sp.Expr]:
+    """mu at the two ends of the orbit and the delta making each vanish (lam = r^L).
+
+    Returns ``mu(1)``, ``mu(r)``, ``delta at mu(1)=0`` and ``delta at mu(r)=0``.
+    """
+    m = mu(L)
+    m1, mr = sp.expand(m.subs(w, 1)), sp.expand(m.subs(w, r))
+    d1 = sp.solve(sp.Eq(m1, 0), delta)[0]
+    dr = sp.solve(sp.Eq(mr, 0), delta)[0]
+    return {"mu(1)": m1, "mu(r)": mr, "delta: mu(1)=0": d1, "delta: mu(r)=0": dr}
+
+
+def printed_delta_c(L: int) -> dict[str, sp.Expr]:
+    """The printed delta_c with lam = r^L, per branch."""
+    lam_r = r ** L
+    return {"lam >= 1": 1 / (L * lam_r ** sp.Rational(2 * (L - 1), L)),
+            "lam < 1": (1 - r) / (1 - lam_r)}
+
+
+def printed_beta(L: int) -> dict[str, sp.Expr]:
+    """The printed beta(delta) with lam = r^L, per branch."""
+    lam_r = r ** L
+    return {"lam > 1": 1 - delta * (lam_r - 1) / (r - 1),
+            "lam < 1": 1 - delta * L * lam_r ** sp.Rational(2 * (L - 1), L)}
+
+
+def lemma3_displays(L: int) -> dict[str, bool]:
+    """Each display of the proof of Lemma 3 compared with the derivation, exactly.
+
+    The binding end of the orbit is w = r for lam >= 1 (mu smallest there, w rises from 1 to r)
+    and w = 1 for lam < 1 (w falls from 1 to r); beta is mu at the other end.
+    """
+    ends = endpoint_bounds(L)
+    dc, bt = printed_delta_c(L), printed_beta(L)
+    return {
+        "recurrence": recurrence_matches(L),
+        "mu factorisation": mu_factorisation_holds(L),
+        "mu decreasing in w > 0": mu_decreasing(L),
+        "delta_c (lam >= 1) = root of mu(r)": prove_zero(sp.cancel(dc["lam >= 1"]
+                                                                   - ends["delta: mu(r)=0"])),
+        "delta_c (lam < 1) = root of mu(1)": prove_zero(sp.cancel(dc["lam < 1"]
+                                                                  - ends["delta: mu(1)=0"])),
+        "beta (lam > 1) = mu(1)": prove_zero(sp.cancel(bt["lam > 1"] - ends["mu(1)"])),
+        "beta (lam < 1) = mu(r)": prove_zero(sp.cancel(bt["lam < 1"] - ends["mu(r)"])),
+    }
+
+
+def delta_c_decreasing(L: int) -> dict[str, bool]:
+    """Exact: delta_c is decreasing on each branch and continuous at lam = 1 (value 1/L).
+
+    On (0, 1) delta_c = 1 / (1 + r + ... + r^(L-1)); on [1, inf) it is r^(-2(L-1)) / L; both are
+    decreasing in r, and r = lam^(1/L) increases with lam.
+    """
+    dc = printed_delta_c(L)
+    low = sp.cancel(dc["lam < 1"])
+    geometric = 1 / sum(r ** m for m in range(L))
+    d_high = sp.diff(dc["lam >= 1"], r)
+    return {
+        "low branch = 1/sum r^m": prove_zero(sp.cancel(low - geometric)),
+        # sum r^m has positive coefficients and degree L - 1 >= 1: increasing in r > 0
+        "low branch decreasing": L >= 2,
+        "high branch decreasing": bool(sp.simplify(d_high * r ** (2 * L - 1)) < 0),
+        "continuous at lam = 1": prove_zero(sp.limit(low, r, 1) - dc["lam >= 1"].subs(r, 1)),
+    }
+
+
+def one_step_landing(L: int) -> bool:
+    """Exact: for lam < 1 at delta = delta_c the first step lands on r = lam^(1/L)."""
+    d = printed_delta_c(L)["lam < 1"]
+    return prove_zero(sp.cancel(printed_recurrence(L).subs({lam: r ** L, delta: d, w: 1}) - r))
+
+
+def lemma4_sigma(L: int) -> list[sp.Expr]:
+    """The values of sigma for which Lemma 4's display ``w (1 - delta sigma w^(L-2)
+    (w^L - lam))`` equals the GD map for every (w, lam, delta): the derivation gives {1}."""
+    printed = w * (1 - delta * sigma * w ** (L - 2) * (w ** L - lam))
+    diff = sp.Poly(sp.expand(printed - equal_weight_recurrence(L)), w, lam, delta)
+    return [sol[sigma] for sol in sp.solve(diff.coeffs(), sigma, dict=True)]
+
+
+def real_roots_of(L: int, value: int) -> list[sp.Expr]:
+    """The real solutions of ``w^L = value`` (exact): the equilibria lam^(1/L) of Lemma 4."""
+    x = sp.Symbol("x", real=True)
+    return sp.real_roots(sp.Poly(x ** L - value, x))
+
+
+def lemma4_factor(L: int) -> sp.Expr:
+    """The contraction factor of Lemma 4 with sigma = 1: ``1 - delta w^(L-2) (w^L - lam)``."""
+    return 1 - delta * w ** (L - 2) * (w ** L - lam)
+
+
+def residual_gradients_match(n: int, L: int) -> bool:
+    """Remark 4, exactly: with ``W_i = I + A_i`` the gradient of 1/2 ||W_L...W_1 - R||_F^2 in
+    A_i equals its gradient in W_i evaluated at I + A_i, for generic symbolic n x n matrices."""
+    As = [sp.Matrix(n, n, lambda a, b, i=i: sp.Symbol(f"a{i}_{a}{b}", real=True))
+          for i in range(L)]
+    Ws = [sp.Matrix(n, n, lambda a, b, i=i: sp.Symbol(f"x{i}_{a}{b}", real=True))
+          for i in range(L)]
+    R = sp.Matrix(n, n, lambda a, b: sp.Symbol(f"R{a}{b}", real=True))
+
+    def loss(ms):
+        p = sp.eye(n)
+        for m in ms:
+            p = m * p
+        e = p - R
+        return sp.Rational(1, 2) * sum(v ** 2 for v in e)
+
+    lw = loss(Ws)
+    la = loss([sp.eye(n) + a for a in As])
+    at = {Ws[i][a, b]: (sp.eye(n) + As[i])[a, b] for i in range(L) for a in range(n)
+          for b in range(n)}
+    return all(prove_zero(sp.expand(sp.diff(la, As[i][a, b]) - sp.diff(lw, Ws[i][a, b]).subs(at)))
+               for i in range(L) for a in range(n) for b in range(n))
+
+
+def lemma4_lower_gap(L: int) -> tuple[sp.Expr, sp.Expr]:
+    """(factor - (1 - delta (1 - lam)), its form delta[(1 - w^(2L-2)) + m (1 - w^(L-2))])
+    with lam = -m, m > 0: both brackets are >= 0 on [0, 1], the induction step of Lemma 4."""
+    m = sp.Symbol("m", positive=True)
+    f = lemma4_factor(L).subs(lam, -m)
+    return (sp.expand(f - (1 - delta * (1 + m))),
+            sp.expand(delta * ((1 - w ** (2 * L - 2)) + m * (1 - w ** (L - 2)))))
+
+
+def lemma4_boundary(L: int, lam_value: int = -1) -> tuple[sp.Expr, sp.Expr]:
+    """(w[1], factor at w[1]) exactly at delta = 1/(1 - lam), w[0] = 1."""
+    d = sp.Rational(1, 1 - lam_value)
+    w1 = printed_recurrence(L).subs({w: 1, lam: lam_value, delta: d})
+    return w1, lemma4_factor(L).subs({lam: lam_value, delta: d, w: w1})
+
+
+def thm3_first_term_redundant(L: int) -> bool:
+    """Exact: L rho^(2(L-1)/L) >= 1 + rho for rho >= 1 (rho = (1+t)^L, t >= 0: a polynomial in
+    t with nonnegative coefficients), so min{1/L, 1/(L rho^(2(L-1)/L))} <= 1/(1 - lam_min)
+    whenever |lam_min| <= rho (for rho <= 1: 1/L <= 1/2 <= 1/(1 + |lam_min|))."""
+    t = sp.Symbol("t", nonnegative=True)
+    poly = sp.Poly(sp.expand(L * (1 + t) ** (2 * L - 2) - 1 - (1 + t) ** L), t)
+    return L >= 2 and all(c >= 0 for c in poly.all_coeffs())

@@ -1,0 +1,236 @@
+"""Section 3 and Appendices B, C of Nar & Sastry (2018): engines, derivations and checks.
+
+Engines are checked against values worked out by hand; each check factory is run on a
+deliberately wrong variant of its claim and must refute it (or, for the checks that can only
+support, come out undecided); the claims' statuses are pinned as a regression.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics import deeplinear as dl
+from numerics import scalar_chain as sc
+from proofs import identity_init as P
+from verify.checks import identity_init as C
+from verify.papers import nar2018step_identity as M
+from verify.vocabulary import CheckContext, Outcome, Status
+
+CTX = CheckContext(seed=1, quick=True, dps=40)
+
+
+# ---------------------------------------------------------------- numerics.scalar_chain
+
+def test_chain_step_by_hand():
+    # L = 2, lam = 4, delta = 1/10 from w = 1: 1 - 0.1 * 1 * (1 - 4) = 1.3
+    assert sc.chain_step(1.0, 4.0, 0.1, 2) == pytest.approx(1.3, abs=1e-15)
+    # L = 3, lam = -1, delta = 1/2: 1 - 0.5 * 1 * (1 + 1) = 0 (Lemma 4's equality case)
+    assert sc.chain_step(1.0, -1.0, 0.5, 3) == 0.0
+
+
+def test_delta_c_and_beta_by_hand():
+    assert sc.delta_c(4.0, 2) == pytest.approx(1 / 8)  # 1/(L lam^(2(L-1)/L)) = 1/(2*4)
+    assert sc.delta_c(0.25, 2) == pytest.approx(2 / 3)  # (1 - 1/2)/(1 - 1/4)
+    assert sc.delta_c(1.0, 5) == pytest.approx(0.2)
+    # lam = 4, L = 2: beta = 1 - delta (4 - 1)/(2 - 1) = 1 - 3 delta
+    assert sc.beta(0.1, 4.0, 2) == pytest.approx(0.7)
+    # lam = 1/4, L = 2: beta = 1 - delta * 2 * (1/4) = 1 - delta/2
+    assert sc.beta(0.1, 0.25, 2) == pytest.approx(0.95)
+    assert sc.bound4(4.0, 2) == pytest.approx(0.25)
+    assert sc.thm2_bound(4.0, 2) == pytest.approx(0.125)
+    assert sc.thm2_bound(0.25, 2) == pytest.approx(0.5)
+    assert sc.thm3_bound(-3.0, 3.0, 2) == pytest.approx(min(1 / 4, 1 / 2, 1 / 6))
+
+
+def test_precise_and_float_orbits_agree():
+    with mpmath.workdps(40):
+        exact = sc.orbit_precise("3", "0.05", 3, 50, 40)
+        fl = sc.orbits(np.array([3.0]), np.array([0.05]), 3, 50)[:, 0]
+        assert max(abs(float(a) - b) for a, b in zip(exact, fl)) < 1e-12
+        # the mpmath delta_c keeps its precision
+        assert abs(sc.delta_c(mpmath.mpf(4), 2) - mpmath.mpf(1) / 8) < mpmath.mpf(10) ** -35
+
+
+def test_fits_recover_known_rates():
+    k = np.arange(200)
+    assert sc.fit_rate(3.0 * 0.9 ** k, 10) == pytest.approx(0.9, rel=1e-12)
+    assert sc.fit_power(5.0 / np.maximum(k, 1) ** 0.5, 10) == pytest.approx(-0.5, rel=1e-9)
+    assert math.isnan(sc.fit_rate(np.zeros(10), 0))
+
+
+def test_escape_becomes_nan():
+    o = sc.orbits(np.array([0.1]), np.array([5.0]), 2, 30)
+    assert np.isnan(o[-1, 0])
+
+
+# ---------------------------------------------------------------- proofs.identity_init
+
+@pytest.mark.parametrize("L", [2, 3, 4])
+def test_lemma3_displays_derive(L):
+    assert all(P.lemma3_displays(L).values())
+    assert all(P.delta_c_decreasing(L).values())
+    assert P.one_step_landing(L)
+
+
+def test_lemma4_facts():
+    assert P.lemma4_sigma(3) == [1]
+    assert [len(P.real_roots_of(L, -1)) for L in (2, 3, 4, 5)] == [0, 1, 0, 1]
+    assert P.lemma4_boundary(2) == (0, sp.Rational(1, 2))
+    assert P.lemma4_boundary(3) == (0, 1)
+    lhs, rhs = P.lemma4_lower_gap(4)
+    assert sp.expand(lhs - rhs) == 0
+
+
+def test_residual_gradients_and_redundancy():
+    assert P.residual_gradients_match(2, 2)
+    assert all(P.thm3_first_term_redundant(L) for L in (2, 3, 7))
+
+
+def test_exact_first_step_gap():
+    assert C._exact_first_step(2, 1.0) == 0
+    assert C._exact_first_step(2, 2.0) != 0
+
+
+def test_grad_A_is_grad_W_at_identity_shift():
+    rng = np.random.default_rng(0)
+    As = [0.1 * rng.standard_normal((1, 3, 3)) for _ in range(3)]
+    R = rng.standard_normal((3, 3))
+    ga = C._grad_A(As, R, 1.0)
+    gw = dl.gradient([np.eye(3) + a for a in As], R)
+    assert max(np.abs(a - b).max() for a, b in zip(ga, gw)) < 1e-13
+
+
+def test_identity_run_symmetric_stays_commuting():
+    rng = np.random.default_rng(2)
+    Rs, Us, eigs = C._targets(((0.5, 2.0),), 4, rng)
+    h = C.identity_run(Rs, 3, np.array([0.05]), 50, None, Rs)
+    assert np.nanmax(h["asym"]) < 1e-12 and np.nanmax(h["comm"]) < 1e-12
+    R = np.triu(np.ones((3, 3)))
+    hn = C.identity_run(R[None], 3, np.array([0.05]), 50, None, R[None])
+    assert np.nanmax(hn["asym"]) > 1e-3
+
+
+# ---------------------------------------------------------------- wrong variants are caught
+
+def test_exact_displays_refutes_a_wrong_delta_c():
+    def wrong(L):
+        return [("delta_c doubled", 2 * P.printed_delta_c(L)["lam < 1"],
+                 P.endpoint_bounds(L)["delta: mu(1)=0"])]
+    f = C.exact_displays("x", wrong, (2,), "test").run(CTX)
+    assert f.outcome is Outcome.REFUTES and f.counterexample.at["L"] == "2"
+
+
+def test_chain_rate_refutes_a_doubled_delta_c():
+    wrong = lambda lam, L: 2 * sc.delta_c(lam, L)
+    f = C.chain_rate_precise((2,), ("4",), ("1",), delta_c=wrong).run(CTX)
+    assert f.outcome is Outcome.REFUTES
+    f = C.chain_rate_precise((2, 5), ("0.3", "4"), ("1", "0.5")).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+
+
+def test_identity_gd_refutes_a_too_fast_rate():
+    half = lambda d, lam, L: 0.5 * sc.beta(d, lam, L)
+    f = C.identity_gd_psd((2,), ((0.3, 2.0),), (1.0,), rate=half).run(CTX)
+    assert f.outcome is Outcome.REFUTES
+    assert f.counterexample.replay["L"] == "2"
+
+
+def test_linear_rate_refutes_on_a_kernel_only():
+    f = C.linear_rate_precise((2,), ((0.0, 1.0),), zero_is_linear=True).run(CTX)
+    assert f.outcome is Outcome.REFUTES and f.counterexample.at["lam"] == "0"
+    f = C.linear_rate_precise((2,), ((0.3, 1.0),), zero_is_linear=True).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+
+
+def test_tightness_refutes_small_rho_and_supports_large():
+    f = C.identity_tightness((2,), ((0.1,),), 0.5, grid=40).run(CTX)
+    assert f.outcome is Outcome.REFUTES and "diverges" in f.counterexample.observed
+    f = C.identity_tightness((2, 3), ((2.0, 0.01),), 0.99, grid=40).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+
+
+def test_optima_instability_is_undecided_far_below_4():
+    # At delta = (4)/2 with a small spread most sampled optima are stable: "most" fails there.
+    f = C.optima_instability((2,), (0.5, 2.0), (0.5,), (0.1,), samples=30).run(CTX)
+    assert f.outcome is Outcome.UNDECIDED
+
+
+def test_residual_equivalence_refutes_a_scaled_parametrisation():
+    assert C.residual_equivalence((2,), scale=2.0).run(CTX).outcome is Outcome.REFUTES
+    assert C.residual_equivalence((2, 3), scale=1.0).run(CTX).outcome is Outcome.SUPPORTS
+
+
+def test_zero_limit_refutes_beyond_the_bound():
+    f = C.zero_limit_precise((3,), ("-1",), ("1.5",), above=()).run(CTX)
+    assert f.outcome is Outcome.REFUTES
+
+
+def test_sign_reach_printed_vs_amended():
+    f = C.sign_reach_precise((2, 3), ("-1",), ("1.2",), M._never, "never").run(CTX)
+    assert f.outcome is Outcome.REFUTES and f.counterexample.at["L"] == "3"
+    f = C.sign_reach_precise((2, 3), ("-1",), ("1", "1.2"), M._amended_forbids, "x").run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+
+
+def test_balanced_hessian_refutes_a_wrong_formula():
+    wrong = lambda L, rho: 2 * L * rho ** (2 * (L - 1) / L)
+    assert C.balanced_hessian((2,), ((-1.0, 0.5),), wrong).run(CTX).outcome is Outcome.REFUTES
+    assert C.balanced_hessian((2, 3), ((-1.0, 0.5),)).run(CTX).outcome is Outcome.SUPPORTS
+
+
+def test_projection_limit_refutes_r_itself():
+    f = C.projection_limit((2,), ((-1.0, 0.5),), (1.0,), n=2, limit=lambda lam: lam).run(CTX)
+    assert f.outcome is Outcome.REFUTES
+
+
+def test_init_comparison_refutes_when_the_identity_fails():
+    # rho = 0.1, L = 2: from the identity GD diverges at 0.9 x (4) (see sec3_opening)
+    f = C.init_comparison((2,), (0.1,), (0.9,), n=2, samples=8).run(CTX)
+    assert f.outcome is Outcome.REFUTES
+    f = C.init_comparison((5,), (0.5, 1.0, 1.5, 2.0), (0.9,), samples=16).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+
+
+def test_common_basis_cannot_refute_only_support():
+    f = C.common_basis((3,), n=3).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+    assert any("non-symmetric" in k for k in f.numbers)
+
+
+# ---------------------------------------------------------------- the claims (regression)
+
+EXPECTED = {
+    "nar2018step.lemma3": Status.CONFIRMED,
+    "nar2018step.thm2_proof": Status.CONFIRMED,
+    "nar2018step.thm2": Status.REFUTED,
+    "nar2018step.thm2_amended": Status.CONFIRMED,
+    "nar2018step.sec3_opening": Status.REFUTED,
+    "nar2018step.sec3_opening_amended": Status.CONFIRMED,
+    "nar2018step.remark3": Status.CONFIRMED,
+    "nar2018step.remark4": Status.CONFIRMED,
+    "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
+    "nar2018step.lemma4": Status.CONFIRMED,
+    "nar2018step.lemma4_proof": Status.REFUTED,
+    "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
+    "nar2018step.thm3_pre": Status.REFUTED,
+    "nar2018step.thm3_pre_amended": Status.CONFIRMED,
+    "nar2018step.thm3": Status.CONFIRMED,
+}
+
+
+def test_every_claim_is_pinned():
+    assert {c.id for c in M.CLAIMS} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("cid", sorted(EXPECTED))
+def test_claim_status_quick(quick_results, cid):
+    result = quick_results[cid]
+    assert result.status is EXPECTED[cid], [e.detail for e in result.evidence]
+    for e in result.evidence:
+        if e.outcome is Outcome.REFUTES:
+            assert e.counterexample is not None and e.counterexample.replay

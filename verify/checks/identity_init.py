@@ -1,0 +1,1067 @@
+"""Check factories for identity initialisation of deep linear networks (Nar & Sastry 2018,
+Section 3, Appendices B and C: Lemmas 3 and 4, Theorems 2 and 3, Remarks 3 and 4).
+
+Two engines are used side by side.  The scalar recurrence ``w <- w - delta w^(L-1) (w^L - lam)``
+(:mod:`numerics.scalar_chain`) at high precision is the exact dynamics of every eigen-direction
+of a symmetric target from the identity; batched matrix GD (:mod:`numerics.deeplinear`) from
+``W_i = I`` with rotated targets checks that the reduction applies and probes targets outside it.
+Empirical findings that would refute are replayed with the scalar recurrence at ``ctx.dps``
+digits on the diagonal target with the same spectrum (GD keeps diagonal matrices diagonal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from numerics import deeplinear as dl
+from numerics import scalar_chain as sc
+from proofs.identities import prove_zero
+from verify.checks.common import dec, decs
+from verify.vocabulary import (
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, Series, Tier,
+)
+
+Spectrum = tuple[float, ...]
+
+
+# ---------------------------------------------------------------- exact displays (SymPy)
+
+def exact_displays(name: str, items: Callable[[int], list], depths: tuple[int, ...],
+                   scope: str) -> Check:
+    """Symbolic: each display of a proof, as printed, against its exact derivation.
+
+    ``items(L)`` returns ``(label, printed, derived)`` triples of SymPy expressions (an identity
+    to prove) or ``(label, fact)`` pairs where ``fact`` is True (proven), False (disproven
+    exactly) or None (SymPy could not decide).  Proves the listed displays for the listed
+    depths; refutes with the first exact point where printed and derived differ.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers, undecided, failures = {}, [], []
+        for L in ((int(ctx.at["L"]),) if ctx.at and "L" in ctx.at else depths):
+            for item in items(L):
+                label = f"L={L}: {item[0]}"
+                if len(item) == 2:
+                    fact = item[1]
+                    numbers[label] = {True: "proven", False: "false", None: "undecided"}[fact]
+                    if fact is False:
+                        failures.append((label, Counterexample(
+                            at={"L": str(L)}, observed="false (exact)", claimed="true",
+                            tol="0", margin="exact", dps=ctx.dps, note=item[0],
+                            replay={"L": str(L)})))
+                    elif fact is None:
+                        undecided.append(label)
+                    continue
+                _, printed, derived = item
+                same = prove_zero(sp.expand(printed - derived))
+                numbers[label] = {True: "identical", False: "differ", None: "undecided"}[same]
+                if same is True:
+                    continue
+                point, gap = _witness(printed - derived)
+                if point is None:
+                    undecided.append(label)
+                    continue
+                with mpmath.workdps(ctx.dps):
+                    margin = mpmath.mpf(sp.N(gap, ctx.dps))
+                numbers[label] = "differ"
+                failures.append((label, Counterexample(
+                    at={"L": str(L), **{k: str(v) for k, v in point.items()}},
+                    observed=f"printed = {sp.nsimplify(printed.subs(point))}",
+                    claimed=f"derived = {sp.nsimplify(derived.subs(point))}",
+                    tol="0", margin=dec(margin, 20), dps=ctx.dps,
+                    note=f"{item[0]}: the display and the derivation differ",
+                    replay={"L": str(L)})))
+        if failures:
+            return Finding(Outcome.REFUTES, "false as printed (exact): " + "; ".join(
+                label for label, _ in failures), numbers, failures[0][1])
+        if undecided:
+            return Finding(Outcome.UNDECIDED, "SymPy could not decide: " + "; ".join(undecided),
+                           numbers)
+        return Finding(Outcome.SUPPORTS, f"every display proven exactly for L in {depths}",
+                       numbers)
+
+    return Check(name, Tier.SYMBOLIC, run, scope)
+
+
+def _witness(expr: sp.Expr):
+    """An exact rational point (positive values) where ``expr`` is nonzero, and its value."""
+    syms = sorted(expr.free_symbols, key=str)
+    for base in (sp.Rational(3, 7), sp.Rational(5, 3), sp.Rational(2, 11)):
+        point = {s: base + sp.Rational(k, 13) for k, s in enumerate(syms)}
+        value = sp.nsimplify(sp.simplify(expr.subs(point)))
+        if value != 0:
+            return {str(s): v for s, v in point.items()}, value
+    return None, None
+
+
+# ---------------------------------------------------------------- Lemma 3 (precise)
+
+def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
+                       delta_c: Callable = sc.delta_c, beta: Callable = sc.beta,
+                       above: tuple[str, ...] = ("1.001", "1.5")) -> Check:
+    """Precise: Lemma 3's bound ``|w[k] - lam^(1/L)| <= beta(delta)^k |1 - lam^(1/L)|`` and its
+    monotone approach, for every k of the orbit, at ``ctx.dps`` digits.
+
+    Step sizes are ``rel * delta_c`` (rel = 1 is the equality case).  Refutes at the first
+    (L, lam, delta, k) where the bound fails by more than 10^(-dps/2) relative, or where the
+    orbit crosses lam^(1/L).  Beyond delta_c (``above``) nothing is claimed: the orbit's fate
+    and whether it overshoots are reported.  The fitted rate of the orbit's tail (least squares
+    on log error) is compared with the derivative 1 - delta L lam^(2(L-1)/L) at the root.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        steps = 120 if ctx.quick else 600
+        numbers, worst = {}, -np.inf
+        with mpmath.workdps(ctx.dps):
+            tol = mpmath.mpf(10) ** (-(ctx.dps // 2))
+            cases = [(L, lam) for L in depths for lam in lams]
+            if ctx.at:
+                cases = [(int(ctx.at["L"]), ctx.at["lam"])]
+            for L, lam_s in cases:
+                lam = mpmath.mpf(lam_s)
+                r = sc.root(lam, L)
+                dc = delta_c(lam, L)
+                rel_list = (ctx.at["rel"],) if ctx.at else rels
+                for rel in rel_list:
+                    d = dc * mpmath.mpf(rel)
+                    b = beta(d, lam, L)
+                    orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                    e0 = abs(1 - r)
+                    side0 = mpmath.sign(1 - r)
+                    for k, wk in enumerate(orbit):
+                        err = abs(wk - r)
+                        bound = abs(b) ** k * e0
+                        slack = (err - bound) / (e0 if e0 else 1)
+                        worst = max(worst, float(slack))
+                        crossed = side0 != 0 and (wk - r) * side0 < -tol * e0
+                        if slack > tol or crossed or len(orbit) <= steps:
+                            what = ("crosses lam^(1/L)" if crossed else "escapes"
+                                    if len(orbit) <= steps else "exceeds beta^k |1 - r|")
+                            return Finding(Outcome.REFUTES, (
+                                f"L={L}, lam={lam_s}, delta = {rel} delta_c: w[{k}] {what}"),
+                                numbers, Counterexample(
+                                    at={"L": str(L), "lam": lam_s, "delta": dec(d, 25),
+                                        "k": str(k)},
+                                    observed=f"|w[k] - lam^(1/L)| = {dec(err, 20)}",
+                                    claimed=f"<= beta^k |1 - lam^(1/L)| = {dec(bound, 20)}",
+                                    tol=dec(tol, 3), margin=dec(err - bound, 20), dps=ctx.dps,
+                                    note=f"Lemma 3's bound fails at delta = {rel} delta_c",
+                                    replay={"L": str(L), "lam": lam_s, "rel": rel}))
+                    errs = np.array([float(abs(v - r)) for v in orbit])
+                    tail = _tail_window(errs, e0)
+                    fitted = sc.fit_rate(errs, *tail) if tail else float("nan")
+                    numbers[f"L={L}, lam={lam_s}, delta={rel} delta_c"] = (
+                        f"delta_c={dec(dc, 8)}, beta={dec(b, 8)}, fitted tail rate "
+                        f"{fitted:.8g} vs root derivative {dec(sc.asymptotic_rate(d, lam, L), 8)}")
+                if ctx.at:
+                    continue
+                for rel in above:
+                    d = dc * mpmath.mpf(rel)
+                    orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                    last = orbit[-1]
+                    side0 = mpmath.sign(1 - r)
+                    over = side0 != 0 and any((v - r) * side0 < -tol * abs(1 - r)
+                                              for v in orbit)
+                    fate = ("escapes" if len(orbit) <= steps else
+                            f"|w - r| = {dec(abs(last - r), 4)} at k={steps}")
+                    numbers[f"L={L}, lam={lam_s}, delta={rel} delta_c (beyond)"] = (
+                        f"{fate}, overshoots r: {over}")
+        numbers["largest (err - bound)/|1 - r| over every k"] = f"{worst:.3g}"
+        return Finding(Outcome.SUPPORTS, (
+            f"at {ctx.dps} digits, every orbit ({len(depths)} depths x {len(lams)} targets x "
+            f"delta/delta_c in {rels}) stays within beta^k |1 - r| and never crosses r"),
+            numbers)
+
+    return Check("chain_rate_precise", Tier.PRECISE, run,
+                 f"mpmath, L in {depths}, lam in {lams}, delta = {rels} x delta_c")
+
+
+def _tail_window(errs: np.ndarray, e0) -> tuple[int, int] | None:
+    """The window of an orbit where the error is between 1e-3 and 1e-12 of the start (or its
+    last half): where the linear regime shows and rounding does not."""
+    e0 = float(e0) or 1.0
+    idx = np.flatnonzero((errs < 1e-3 * e0) & (errs > 1e-12 * e0))
+    if idx.size >= 5:
+        return int(idx[0]), int(idx[-1]) + 1
+    n = errs.size
+    return (n // 2, n) if n >= 10 else None
+
+
+# ---------------------------------------------------------------- matrix GD from the identity
+
+def haar(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A random orthogonal matrix (QR of a Gaussian, signs fixed)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
+                 targets_w: np.ndarray | None, targets_prod: np.ndarray,
+                 bound: float = 1e12) -> dict[str, np.ndarray]:
+    """Batched GD from ``W_i = I`` on 1/2 ||W_L ... W_1 - R||_F^2 with per-step diagnostics.
+
+    Returns (steps + 1, B) histories: ``w_err`` (max_i ||W_i - targets_w||_F, when given),
+    ``prod_err`` (||W_L ... W_1 - targets_prod||_F), ``asym`` (max_i ||W_i - W_i^T||_F) and
+    ``comm`` (max_i ||W_i R - R W_i||_F), and ``final_min_eig`` (B,), the smallest eigenvalue
+    of the symmetric part of the final product.  Diverged runs are NaN from then on.
+    """
+    B, n, _ = Rs.shape
+    ws = [np.broadcast_to(np.eye(n), (B, n, n)).copy() for _ in range(L)]
+    d3 = np.asarray(deltas, float)[:, None, None]
+    out = {k: np.full((steps + 1, B), np.nan) for k in ("w_err", "prod_err", "asym", "comm")}
+    alive = np.ones(B, bool)
+    with np.errstate(all="ignore"):
+        for k in range(steps + 1):
+            prod = dl.product(ws)
+            ok = alive & np.isfinite(prod).all(axis=(1, 2)) & (np.abs(prod).max(axis=(1, 2))
+                                                                < bound)
+            alive &= ok
+            fro = lambda a: np.linalg.norm(a, axis=(1, 2))
+            out["prod_err"][k] = np.where(alive, fro(prod - targets_prod), np.nan)
+            if targets_w is not None:
+                out["w_err"][k] = np.where(alive, np.max([fro(w - targets_w) for w in ws], 0),
+                                           np.nan)
+            out["asym"][k] = np.where(alive, np.max([fro(w - w.swapaxes(1, 2)) for w in ws], 0),
+                                      np.nan)
+            out["comm"][k] = np.where(alive, np.max([fro(w @ Rs - Rs @ w) for w in ws], 0),
+                                      np.nan)
+            if k < steps:
+                grads = dl.gradient(ws, Rs)
+                for w, g in zip(ws, grads):
+                    w -= d3 * g
+                    w[~alive] = np.nan
+    final = dl.product(ws)
+    with np.errstate(all="ignore"):
+        sym = np.nan_to_num((final + final.swapaxes(1, 2)) / 2, nan=0.0, posinf=0.0,
+                            neginf=0.0)
+        out["final_min_eig"] = np.where(alive, np.linalg.eigvalsh(sym)[:, 0], np.nan)
+    return out
+
+
+def _targets(spectra: Sequence[Spectrum], n: int, rng) -> tuple[np.ndarray, np.ndarray, list]:
+    """Rotated symmetric targets ``U diag(spectrum) U^T`` (spectra padded to n by repetition)."""
+    Rs, Us, eigs = [], [], []
+    for spec in spectra:
+        lam = np.array([spec[i % len(spec)] for i in range(n)], float)
+        U = haar(n, rng)
+        Rs.append(U @ np.diag(lam) @ U.T)
+        Us.append(U)
+        eigs.append(lam)
+    return np.array(Rs), np.array(Us), eigs
+
+
+def _label(spec: Spectrum) -> str:
+    return "{" + ", ".join(f"{v:g}" for v in spec) + "}"
+
+
+def identity_gd_psd(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
+                    rels: tuple[float, ...], n: int = 4,
+                    rate: Callable = sc.beta, figure_depth: int = 3) -> Check:
+    """Empirical: Theorem 2 on rotated PSD targets, GD from the identity at ``rel`` times the
+    printed step-size bound, every step tracked.
+
+    For each run: W_i -> R^(1/L) through the per-step bound
+    ``||W_i[k] - R^(1/L)||_F <= beta_max^k ||I - R^(1/L)||_F`` with beta_max the largest
+    printed rate over the positive eigenvalues, and the fitted linear rate (least squares on log
+    error) against beta_max.  Runs whose spectrum has a zero eigenvalue are reported (power-law
+    fit), not judged: the precise check decides them.  A violation is replayed at ``ctx.dps``
+    digits on the diagonal target before refuting.  Draws the error against iteration (log-log).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        steps = 1000 if ctx.quick else 4000
+        numbers, series = {}, []
+        for L in depths:
+            Rs, Us, eigs = _targets(spectra, n, rng)
+            for rel in rels:
+                deltas = np.array([rel * sc.thm2_bound(max(e), L) for e in eigs])
+                roots = np.array([U @ np.diag(np.maximum(e, 0) ** (1 / L)) @ U.T
+                                  for U, e in zip(Us, eigs)])
+                h = identity_run(Rs, L, deltas, steps, roots, Rs)
+                for b, (spec, e) in enumerate(zip(spectra, eigs)):
+                    errs = h["w_err"][:, b]
+                    tag = f"L={L}, spectrum {_label(spec)}, delta={rel:g} x bound"
+                    pos = [v for v in set(e.tolist()) if v > 0]
+                    bmax = max([abs(float(rate(deltas[b], v, L))) for v in pos] or [0.0])
+                    e0 = errs[0]
+                    if min(e) <= 0:
+                        power = sc.fit_power(errs, steps // 10)
+                        numbers[tag] = (f"zero eigenvalue: final error {errs[-1]:.3g}, "
+                                        f"power-law fit exponent {power:.4f} (sublinear)")
+                    else:
+                        win = _tail_window(errs, e0)
+                        fitted = sc.fit_rate(errs, *win) if win else float("nan")
+                        ks = np.arange(errs.size)
+                        viol = errs - (bmax ** ks * e0 * (1 + 1e-9) + 1e-12)
+                        if e0 < 1e-12:  # R = I: the start is the limit, nothing to fit
+                            fitted = 0.0
+                        numbers[tag] = (f"delta={deltas[b]:.6g}, final error {errs[-1]:.3g}, "
+                                        f"fitted rate {fitted:.8g}, printed beta_max {bmax:.8g}")
+                        bad = (not np.isfinite(errs[-1])) or np.nanmax(viol) > 0 or not np.isfinite(
+                            viol).all() or fitted > bmax + 1e-6
+                        if bad and rel <= 1:
+                            return _replay_thm2(ctx, L, e, float(deltas[b]), bmax, steps, tag,
+                                                numbers, rel)
+                    if L == figure_depth and rel == 1.0:
+                        k = np.arange(1, errs.size)
+                        keep = np.isfinite(errs[1:]) & (errs[1:] > 0)
+                        series.append(Series(_label(spec), decs(k[keep][::10]),
+                                             decs(errs[1:][keep][::10])))
+                asym = np.nanmax(h["asym"])
+                comm = np.nanmax(h["comm"])
+                numbers[f"L={L}, delta={rel:g} x bound: max asymmetry, commutator"] = (
+                    f"{asym:.2e}, {comm:.2e}")
+        fig = Figure(
+            id="thm2-error", title="Theorem 2: GD from the identity, error of W_i",
+            caption=(f"n={n}, rotated PSD targets, L={figure_depth}, delta at the printed "
+                     "bound; error max_i ||W_i - R^(1/L)||_F against iteration. Definite "
+                     "targets fall linearly; targets with a zero eigenvalue fall as a power."),
+            xlabel="iteration k", ylabel="max_i ||W_i[k] - R^(1/L)||_F", series=tuple(series),
+            xscale="log", yscale="log")
+        return Finding(Outcome.SUPPORTS, (
+            f"{len(depths) * len(rels) * len(spectra)} runs: every definite target converges "
+            "to R^(1/L) within beta_max^k ||I - R^(1/L)|| at every step, fitted rate <= "
+            "beta_max; zero eigenvalues reported (sublinear)"), numbers, None, (fig,))
+
+    return Check("identity_gd_psd", Tier.EMPIRICAL, run,
+                 f"numpy float64, n={n}, L in {depths}, {len(spectra)} spectra, "
+                 f"delta = {rels} x bound")
+
+
+def _replay_thm2(ctx, L, eig, delta, bmax, steps, tag, numbers, rel) -> Finding:
+    """Replay a suspect Theorem 2 run at high precision, eigen-direction by eigen-direction."""
+    with mpmath.workdps(ctx.dps):
+        d = mpmath.mpf(delta)
+        worst = None
+        for v in sorted(set(eig.tolist())):
+            lam = mpmath.mpf(v)
+            r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
+            orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+            e0 = abs(1 - r)
+            for k, wk in enumerate(orbit):
+                gap = abs(wk - r) - mpmath.mpf(bmax) ** k * e0
+                if gap > mpmath.mpf(10) ** (-(ctx.dps // 2)) or len(orbit) <= steps:
+                    worst = (v, k, abs(wk - r), gap)
+                    break
+            if worst:
+                break
+    if worst is None:
+        return Finding(Outcome.UNDECIDED, f"{tag}: float64 run looked wrong but the precise "
+                       "replay satisfies the bound", numbers)
+    v, k, err, gap = worst
+    return Finding(Outcome.REFUTES, f"{tag}: the eigen-direction lam={v:g} misses the bound at "
+                   f"k={k}", numbers, Counterexample(
+                       at={"L": str(L), "lam": repr(v), "delta": repr(delta), "k": str(k)},
+                       observed=f"|w[k] - lam^(1/L)| = {dec(err, 20)}",
+                       claimed=f"<= beta_max^k |1 - lam^(1/L)| (beta_max = {bmax:.10g})",
+                       tol=f"1e-{ctx.dps // 2}", margin=dec(gap, 20), dps=ctx.dps,
+                       note="identity-initialised GD misses the printed linear bound",
+                       replay={"L": str(L), "rel": repr(rel)}))
+
+
+def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
+                        zero_is_linear: bool = True, rel: float = 1.0) -> Check:
+    """Precise: is the convergence of every eigen-direction linear?  At ``ctx.dps`` digits.
+
+    For each eigenvalue the scalar orbit from 1 at ``delta = rel x`` Theorem 2's bound is run;
+    the one-step ratio ``e[k+1]/e[k]`` at the end is compared with 1.  For lam = 0 the ratio is
+    exactly ``1 - delta w[k]^(2L-2)`` with w[k] decreasing to 0, so it tends to 1 and no
+    linear rate exists (L >= 2); the fitted power law is compared with -1/(2L-2).
+    ``zero_is_linear`` (the printed claim) refutes on such a direction; with False (amended
+    claim) the direction must instead follow the power law within 2%.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        steps = 1500 if ctx.quick else 5000
+        numbers = {}
+        cases = [(L, spec) for L in depths for spec in spectra]
+        if ctx.at:
+            cases = [(int(ctx.at["L"]), (float(ctx.at["lam"]),))]
+        with mpmath.workdps(ctx.dps):
+            for L, spec in cases:
+                rho = max(spec)
+                delta = mpmath.mpf(rel * sc.thm2_bound(rho, L))
+                for v in sorted(set(spec)):
+                    lam = mpmath.mpf(v)
+                    r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
+                    orbit = sc.orbit_precise(lam, delta, L, steps, ctx.dps)
+                    errs = [abs(x - r) for x in orbit]
+                    floor = mpmath.mpf(10) ** (-(ctx.dps // 2))
+                    last = max(k for k, e in enumerate(errs) if e > floor or k == 0)
+                    ratio = errs[last] / errs[last - 1] if last >= 1 else mpmath.mpf(0)
+                    rate = sc.asymptotic_rate(delta, lam, L)
+                    tag = f"L={L}, spectrum {_label(spec)}, lam={v:g}"
+                    if lam > 0:
+                        reached = last < len(errs) - 1
+                        numbers[tag] = (
+                            f"e below 1e-{ctx.dps // 2} at k={last + 1}" if reached else
+                            f"e[K] = {dec(errs[-1], 4)}") + (
+                            f", last ratio {dec(ratio, 10)}, root derivative {dec(rate, 10)}")
+                        if not reached and abs(ratio - rate) > mpmath.mpf("1e-6"):
+                            return Finding(Outcome.UNDECIDED, f"{tag}: ratio not settled",
+                                           numbers)
+                        continue
+                    ef = np.array([float(x) for x in errs])
+                    power = sc.fit_power(ef, steps // 4)
+                    expected = -1.0 / (2 * L - 2)
+                    numbers[tag] = (f"ratio e[K]/e[K-1] = 1 - {dec(1 - ratio, 6)} (K={steps}), "
+                                    f"power-law exponent {power:.5f} vs -1/(2L-2) = "
+                                    f"{expected:.5f}")
+                    if zero_is_linear:
+                        return Finding(Outcome.REFUTES, (
+                            f"{tag}: the zero eigen-direction converges sublinearly: "
+                            f"e[k+1]/e[k] = 1 - delta w[k]^(2L-2) -> 1"), numbers,
+                            Counterexample(
+                                at={"L": str(L), "lam": "0", "delta": dec(delta, 20),
+                                    "k": str(steps)},
+                                observed=f"e[k+1]/e[k] = {dec(ratio, 20)}, e[k] = "
+                                         f"{dec(errs[-1], 12)} ~ k^({power:.4f})",
+                                claimed="e[k] <= C beta^k with beta < 1 (linear rate)",
+                                tol="0", margin=dec(1 - ratio, 12), dps=ctx.dps,
+                                note=("W_i -> R^(1/L) but along the kernel of R the weights "
+                                      "decay like k^(-1/(2L-2)): every beta < 1 is beaten"),
+                                replay={"L": str(L), "lam": "0"}))
+                    if abs(power - expected) > 0.02 * abs(expected):
+                        return Finding(Outcome.REFUTES, f"{tag}: power {power:.4f} is not "
+                                       f"{expected:.4f}", numbers, Counterexample(
+                                           at={"L": str(L), "lam": "0", "delta": dec(delta)},
+                                           observed=f"{power:.6f}", claimed=f"{expected:.6f}",
+                                           tol="2%", margin=f"{power - expected:.3g}",
+                                           dps=ctx.dps, replay={"L": str(L), "lam": "0"}))
+        kind = ("linear in every direction" if zero_is_linear else
+                "linear for lam > 0, power law k^(-1/(2L-2)) for lam = 0")
+        return Finding(Outcome.SUPPORTS, f"at {ctx.dps} digits: {kind}", numbers)
+
+    return Check("linear_rate_precise", Tier.PRECISE, run,
+                 f"mpmath, L in {depths}, {len(spectra)} spectra, delta = {rel} x bound")
+
+
+def common_basis(depths: tuple[int, ...], n: int = 4,
+                 nonsymmetric: tuple[str, ...] = ("upper", "rotation")) -> Check:
+    """Empirical: along GD from the identity with a symmetric PSD target every W_i stays
+    symmetric and commutes with R (so one orthogonal U diagonalises R and all iterates: proof
+    of Theorem 2).  Max asymmetry and commutator over every step must stay at rounding
+    (1e-12 relative).  Reported, not judged: an indefinite symmetric target (rounding errors
+    off the symmetric set grow where w -> 0 on a negative eigenvalue, a saddle for L = 2) and
+    non-symmetric targets (outside the hypotheses).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        steps = 300 if ctx.quick else 2000
+        numbers = {}
+        worst = 0.0
+        for L in depths:
+            Rs, _, eigs = _targets(((0.3, 1.0, 2.5, 0.0), (0.05, 0.2, 1.5, 3.0),
+                                    (-0.7, 0.2, 1.5, 3.0)), n, rng)
+            deltas = np.array([0.9 * sc.thm3_bound(min(min(e), 0), max(abs(e)), L)
+                               for e in eigs])
+            h = identity_run(Rs, L, deltas, steps, None, Rs)
+            scale = max(1.0, np.linalg.norm(Rs, axis=(1, 2)).max())
+            a = np.nanmax(h["asym"][:, :2]) / scale
+            c = np.nanmax(h["comm"][:, :2]) / scale ** 2
+            worst = max(worst, a, c)
+            numbers[f"L={L}, symmetric PSD: max asymmetry, commutator (relative)"] = (
+                f"{a:.2e}, {c:.2e} over {steps} steps")
+            numbers[f"L={L}, symmetric indefinite: max asymmetry, commutator (relative)"] = (
+                f"{np.nanmax(h['asym'][:, 2]) / scale:.2e}, "
+                f"{np.nanmax(h['comm'][:, 2]) / scale ** 2:.2e}")
+            for kind in nonsymmetric:
+                if kind == "upper":
+                    R = np.eye(n) + np.triu(rng.standard_normal((n, n)), 1)
+                else:
+                    R = np.eye(n)
+                    R[:2, :2] = [[0.0, -1.0], [1.0, 0.0]]
+                d = 0.9 * sc.thm2_bound(np.linalg.norm(R, 2), L)
+                hn = identity_run(R[None], L, np.array([d]), steps, None, R[None])
+                numbers[f"L={L}, non-symmetric ({kind}): max asymmetry, final ||W..W - R||"] = (
+                    f"{np.nanmax(hn['asym']):.3g}, {hn['prod_err'][-1, 0]:.3g}")
+        if worst > 1e-12:
+            return Finding(Outcome.UNDECIDED, f"asymmetry/commutator {worst:.2e} above rounding "
+                           "(float64 cannot refute an exact invariance)", numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"symmetric PSD targets: W_i symmetric and commuting with R at every step (max "
+            f"{worst:.1e}); indefinite and non-symmetric targets reported"), numbers)
+
+    return Check("common_basis", Tier.EMPIRICAL, run,
+                 f"numpy float64, n={n}, L in {depths}")
+
+
+# ---------------------------------------------------------------- tightness of (4)
+
+def identity_tightness(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
+                       fraction: float, grid: int = 200) -> Check:
+    """Empirical with precise replay: from the identity, does GD reach a global optimum for
+    every delta up to ``fraction`` x the necessary bound (4), 2/(L rho^(2(L-1)/L))?
+
+    Each spectrum is run eigen-direction by eigen-direction (exact for symmetric targets from
+    the identity) on a grid of delta/(4) in (0, fraction]; a run reaches the optimum when every
+    |w^L - lam| < 1e-9 max(1, lam).  The smallest failing fraction is replayed at ``ctx.dps``
+    digits and refutes when the replay also fails to reach the optimum.  Reports, per case, the
+    measured supremum of the converging fractions (tightness of (4)).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        steps = 3000 if ctx.quick else 12000
+        grid_n = max(grid // 2, 10) if ctx.quick else grid
+        taus = np.linspace(fraction / grid_n, fraction, grid_n)
+        numbers = {}
+        cases = [(L, s) for L in depths for s in spectra]
+        if ctx.at:
+            cases = [(int(ctx.at["L"]), tuple(float(v) for v in ctx.at["spectrum"].split(";")))]
+            taus = np.array([float(ctx.at["tau"])])
+        for L, spec in cases:
+            rho = max(spec)
+            b4 = sc.bound4(rho, L)
+            ok = np.ones(taus.size, bool)
+            for v in set(spec):
+                o = sc.orbits(np.full(taus.size, v), taus * b4, L, steps)
+                ok &= _converging(np.abs(o ** L - v), 1e-9 * max(1.0, v))
+            first = taus[~ok].min() if (~ok).any() else None
+            tag = f"L={L}, spectrum {_label(spec)}"
+            numbers[tag] = (f"(4) = {b4:.6g}; converges for every delta/(4) on the grid up to "
+                            f"{fraction}" if first is None else
+                            f"(4) = {b4:.6g}; first failure at delta/(4) = {first:.4f}")
+            if first is not None:
+                tau = float(first)
+                fate = _precise_fate(spec, tau * b4, L, steps, ctx.dps)
+                if fate is None:
+                    numbers[tag] += " (precise replay converges: float64 artefact)"
+                    continue
+                return Finding(Outcome.REFUTES, (
+                    f"{tag}: GD from the identity with delta = {tau:.4f} x (4) does not reach a "
+                    f"global optimum ({fate})"), numbers, Counterexample(
+                        at={"L": str(L), "spectrum": ";".join(f"{v:g}" for v in spec),
+                            "delta": repr(tau * b4), "tau": repr(tau)},
+                        observed=fate, claimed=f"converges for delta <= {fraction} x (4)",
+                        tol="1e-9", margin=f"delta/(4) = {tau:.6g} < {fraction}", dps=ctx.dps,
+                        note="identity initialisation fails well inside the necessary bound",
+                        replay={"L": str(L), "spectrum": ";".join(f"{v:g}" for v in spec),
+                                "tau": repr(tau)}))
+        return Finding(Outcome.SUPPORTS, (
+            f"every case converges from the identity for delta up to {fraction} x (4) "
+            f"(grid of {grid})"), numbers)
+
+    return Check("identity_tightness", Tier.EMPIRICAL, run,
+                 f"numpy float64 + mpmath replay, L in {depths}, {len(spectra)} spectra, "
+                 f"delta/(4) up to {fraction}")
+
+
+def _converging(gap: np.ndarray, tol: float, shrink: float = 1.0) -> np.ndarray:
+    """Runs (columns) that reached ``tol``, or whose gap still falls at every step of the last
+    quarter (slow but converging) and has shrunk by ``shrink`` over the second half; diverged
+    (NaN), oscillating and stalled runs are not converging."""
+    with np.errstate(invalid="ignore"):
+        q = gap[-(gap.shape[0] // 4):]
+        falling = np.all(np.diff(q, axis=0) < 0, axis=0) & np.all(np.isfinite(q), axis=0)
+        falling &= gap[-1] <= shrink * gap[gap.shape[0] // 2]
+        return (gap[-1] < tol) | falling
+
+
+def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) -> str | None:
+    """None when every eigen-direction reaches w^L = lam at ``dps`` digits or still approaches
+    it at every step of the last quarter; else what happens (divergence or oscillation)."""
+    with mpmath.workdps(dps):
+        for v in set(spec):
+            lam = mpmath.mpf(repr(float(v)))
+            orbit = sc.orbit_precise(lam, repr(delta), L, steps, dps)
+            if len(orbit) <= steps:
+                return f"lam={v:g}: |w| > 1e30 at k={len(orbit) - 1} (diverges)"
+            gaps = [abs(x ** L - lam) for x in orbit[-(steps // 4):]]
+            if gaps[-1] < mpmath.mpf("1e-9") * max(1, v):
+                continue
+            if all(b < a for a, b in zip(gaps, gaps[1:])):
+                continue
+            return (f"lam={v:g}: |w^L - lam| = {dec(gaps[-1], 6)} at k={steps}, not "
+                    f"decreasing (w[K-1], w[K] = {dec(orbit[-2], 6)}, {dec(orbit[-1], 6)})")
+    return None
+
+
+def optima_instability(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[float, ...],
+                       spreads: tuple[float, ...], n: int = 2, samples: int = 60) -> Check:
+    """Empirical: at delta = tau x (4), which global optima are linearly unstable?
+
+    Optima are the balanced R^(1/L) moved along the symmetry orbit, W_i -> G_i W_i G_(i-1)^-1
+    with G_0 = G_L = I and G_i = expm(s N_i) (N_i Gaussian, spread s); lambda_max of the dense
+    Hessian decides: lambda_max > 2/delta means the linearisation has an eigenvalue below -1,
+    hence instability (Lyapunov's indirect method).  Supports when, for every spread, the
+    balanced optimum (the identity's limit) has the smallest lambda_max of all samples, equal
+    to L rho^(2(L-1)/L), and the unstable fraction at the largest tau exceeds 1/2.  Reports the
+    fractions at every tau: "most" depends on the sampling measure, which the paper leaves open.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        m = samples // 5 if ctx.quick else samples
+        numbers = {}
+        lam = np.array([spectrum[i % len(spectrum)] for i in range(n)])
+        R = np.diag(lam)
+        rho = float(np.max(np.abs(lam)))
+        for L in depths:
+            root = np.diag(lam ** (1 / L))
+            bal = [root[None].copy() for _ in range(L)]
+            lm_bal = float(dl.lambda_max(bal, R, "dense")[0])
+            claimed = L * rho ** (2 * (L - 1) / L)
+            numbers[f"L={L}: lambda_max at R^(1/L)"] = f"{lm_bal:.10g} (L rho^(2(L-1)/L) = " \
+                                                       f"{claimed:.10g})"
+            if abs(lm_bal - claimed) > 1e-8 * claimed:
+                return Finding(Outcome.UNDECIDED, f"L={L}: balanced lambda_max {lm_bal} is not "
+                               f"{claimed}", numbers)
+            for s in spreads:
+                ws = _gauge(root, L, s, m, rng)
+                lm = dl.lambda_max(ws, R, "dense")
+                if lm.min() < lm_bal * (1 - 1e-9):
+                    return Finding(Outcome.UNDECIDED, f"L={L}, spread {s}: an optimum has a "
+                                   f"smaller lambda_max ({lm.min():.6g}) than R^(1/L)", numbers)
+                fr = {tau: float(np.mean(lm > 2 / (tau * sc.bound4(rho, L)))) for tau in taus}
+                numbers[f"L={L}, spread {s}: unstable fraction at tau"] = ", ".join(
+                    f"{t:g}: {f:.2f}" for t, f in fr.items())
+                if fr[max(taus)] <= 0.5:
+                    return Finding(Outcome.UNDECIDED, (
+                        f"L={L}, spread {s}: only {fr[max(taus)]:.2f} of the sampled optima are "
+                        f"unstable at delta = {max(taus)} x (4)"), numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"R^(1/L) (the identity's limit) minimises lambda_max = L rho^(2(L-1)/L) over every "
+            f"sample; at delta = {max(taus)} x (4) most sampled optima are unstable for every "
+            "spread (fractions at smaller tau reported: they depend on the measure)"), numbers)
+
+    return Check("optima_instability", Tier.EMPIRICAL, run,
+                 f"numpy float64 dense Hessians, n={n}, L in {depths}, spreads {spreads}")
+
+
+def _gauge(root: np.ndarray, L: int, spread: float, m: int, rng) -> list[np.ndarray]:
+    """m optima G_i W G_(i-1)^-1 with random invertible G_i = expm(spread N_i)."""
+    from scipy.linalg import expm
+
+    n = root.shape[0]
+    layers = [np.empty((m, n, n)) for _ in range(L)]
+    for b in range(m):
+        G = [np.eye(n)] + [expm(spread * rng.standard_normal((n, n))) for _ in range(L - 1)]
+        G.append(np.eye(n))
+        for i in range(L):
+            layers[i][b] = G[i + 1] @ root @ np.linalg.inv(G[i])
+    return layers
+
+
+# ---------------------------------------------------------------- Remark 4
+
+def residual_equivalence(depths: tuple[int, ...], n: int = 3, scale: float = 1.0) -> Check:
+    """Empirical with exact replay: GD on the residual parametrisation W_i = I + scale A_i from
+    A_i = 0 against GD on W_i from I, same step size.
+
+    The A-gradient is computed independently of the W-gradient (complex step on the loss in A,
+    all directions batched).  Supports when ``I + scale A_i[k]`` and ``W_i[k]`` agree to 1e-12
+    (relative) for every k; refutes when they differ, after an exact one-step comparison in
+    rational arithmetic (n = 2).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        steps = 60 if ctx.quick else 300
+        numbers, worst = {}, 0.0
+        for L in depths:
+            U = haar(n, rng)
+            R = U @ np.diag(rng.uniform(-1.0, 2.0, n)) @ U.T + 0.3 * rng.standard_normal((n, n))
+            delta = 0.5 * sc.thm2_bound(np.linalg.norm(R, 2), L)
+            ws = [np.eye(n)[None].copy() for _ in range(L)]
+            As = [np.zeros((1, n, n)) for _ in range(L)]
+            gap = 0.0
+            for _ in range(steps):
+                g = dl.gradient(ws, R)
+                ga = _grad_A(As, R, scale)
+                ws = [w - delta * x for w, x in zip(ws, g)]
+                As = [a - delta * x for a, x in zip(As, ga)]
+                gap = max(gap, max(float(np.abs(w - np.eye(n) - scale * a).max())
+                                   for w, a in zip(ws, As)))
+            numbers[f"L={L}: max |W_i[k] - (I + {scale:g} A_i[k])| over k <= {steps}"] = \
+                f"{gap:.2e}"
+            worst = max(worst, gap)
+            if gap > 1e-10:
+                exact = _exact_first_step(L, scale)
+                if exact == 0:
+                    return Finding(Outcome.UNDECIDED, "float64 gap but exact step agrees",
+                                   numbers)
+                return Finding(Outcome.REFUTES, f"L={L}: the iterates differ", numbers,
+                               Counterexample(
+                                   at={"L": str(L), "n": "2", "R": "[[2,1],[1,3]]",
+                                       "delta": "1/10", "scale": repr(scale)},
+                                   observed=f"max |W_i[1] - I - s A_i[1]| = {exact}",
+                                   claimed="0", tol="0", margin=str(exact), dps=ctx.dps,
+                                   note="one exact GD step already separates the two",
+                                   replay={"L": str(L)}))
+        return Finding(Outcome.SUPPORTS, (
+            f"W_i[k] = I + A_i[k] along GD for L in {depths} (max gap {worst:.1e}, rounding)"),
+            numbers)
+
+    return Check("residual_equivalence", Tier.EMPIRICAL, run,
+                 f"numpy float64, n={n}, L in {depths}, W = I + {scale:g} A")
+
+
+def _grad_A(As: list[np.ndarray], R: np.ndarray, scale: float) -> list[np.ndarray]:
+    """Gradient of 1/2 ||prod (I + s A_i) - R||^2 in the A_i by complex step (batched)."""
+    L, n = len(As), As[0].shape[1]
+    P = L * n * n
+    h = 1e-30
+    basis = np.eye(P).reshape(P, L, n, n)
+    layers = [np.eye(n) + scale * (As[i][0] + 1j * h * basis[:, i]) for i in range(L)]
+    prod = layers[0]
+    for w in layers[1:]:
+        prod = w @ prod
+    e = prod - R
+    loss = 0.5 * np.sum(e * e, axis=(1, 2))  # analytic in the complex step (no conjugate)
+    g = (loss.imag / h).reshape(L, n, n)
+    return [g[i][None] for i in range(L)]
+
+
+def _exact_first_step(L: int, scale: float):
+    """max |W_i[1] - I - s A_i[1]| after one exact GD step (n = 2, R = [[2,1],[1,3]], 1/10)."""
+    n, d, s = 2, sp.Rational(1, 10), sp.nsimplify(scale)
+    R = sp.Matrix([[2, 1], [1, 3]])
+    syms = [sp.Matrix(n, n, lambda a, b, i=i: sp.Symbol(f"a{i}{a}{b}")) for i in range(L)]
+
+    def loss(ms):
+        p = sp.eye(n)
+        for mtx in ms:
+            p = mtx * p
+        return sp.Rational(1, 2) * sum(v ** 2 for v in (p - R))
+
+    zero = {x: 0 for m in syms for x in m}
+    lw, la = loss(syms), loss([sp.eye(n) + s * m for m in syms])
+    ident = {syms[i][a, b]: (1 if a == b else 0) for i in range(L) for a in range(n)
+             for b in range(n)}
+    gaps = []
+    for i in range(L):
+        for a in range(n):
+            for b in range(n):
+                w1 = ident[syms[i][a, b]] - d * sp.diff(lw, syms[i][a, b]).subs(ident)
+                a1 = -d * sp.diff(la, syms[i][a, b]).subs(zero)
+                gaps.append(abs(w1 - ident[syms[i][a, b]] - s * a1))
+    return max(gaps)
+
+
+# ---------------------------------------------------------------- Lemma 4 and Theorem 3
+
+def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
+                       above: tuple[str, ...] = ("1.01", "1.5")) -> Check:
+    """Precise: Lemma 4, lam < 0, w[0] = 1, delta = rel / (1 - lam) (rel <= 1).
+
+    Proves convergence to 0 on each listed case from the computed orbit: at ``ctx.dps`` digits
+    0 <= w[k+1] <= w[k] <= 1 for every k and w[1] < 1, so w decreases to a fixed point in
+    [0, 1), and the only one is 0 (w^L - lam > 0 there).  Refutes when an orbit leaves [0, 1] or
+    increases.  Beyond the bound (``above``) the limit is reported by parity of L.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        steps = 300 if ctx.quick else 3000
+        numbers = {}
+        with mpmath.workdps(ctx.dps):
+            for L in depths:
+                for lam_s in lams:
+                    lam = mpmath.mpf(lam_s)
+                    for rel in rels:
+                        d = mpmath.mpf(rel) / (1 - lam)
+                        orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                        bad = next((k for k in range(len(orbit) - 1)
+                                    if not (0 <= orbit[k + 1] <= orbit[k] <= 1)), None)
+                        if bad is not None or len(orbit) <= steps or not orbit[1] < 1:
+                            k = bad or 0
+                            return Finding(Outcome.REFUTES, f"L={L}, lam={lam_s}, delta={rel}/"
+                                           f"(1-lam): w leaves [0, 1] decreasing at k={k}",
+                                           numbers, Counterexample(
+                                               at={"L": str(L), "lam": lam_s, "rel": rel,
+                                                   "k": str(k)},
+                                               observed=f"w[k+1] = {dec(orbit[k + 1], 15)}",
+                                               claimed="0 <= w[k+1] <= w[k] <= 1", tol="0",
+                                               margin=dec(orbit[k + 1] - orbit[k], 15),
+                                               dps=ctx.dps))
+                        ef = np.array([float(v) for v in orbit])
+                        power = sc.fit_power(ef, steps // 4) if L > 2 else float("nan")
+                        rate = sc.fit_rate(ef, steps // 4) if L == 2 else float("nan")
+                        numbers[f"L={L}, lam={lam_s}, delta={rel}/(1-lam)"] = (
+                            f"w[K] = {dec(orbit[-1], 6)}; " + (
+                                f"linear rate {rate:.8g} (1 - delta|lam| = "
+                                f"{dec(1 + d * lam, 8)})" if L == 2 else
+                                f"power law exponent {power:.4f} (-1/(L-2) = {-1 / (L - 2):.4f})"))
+                    for rel in above:
+                        d = mpmath.mpf(rel) / (1 - lam)
+                        orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                        last = orbit[-1]
+                        fate = ("diverges" if len(orbit) <= steps else
+                                f"w[K] = {dec(last, 8)}, w^L = {dec(last ** L, 8)}")
+                        numbers[f"L={L} ({'odd' if L % 2 else 'even'}), lam={lam_s}, "
+                                f"delta={rel}/(1-lam) (beyond)"] = fate
+        return Finding(Outcome.SUPPORTS, (
+            f"at {ctx.dps} digits every orbit with delta <= 1/(1-lam) decreases monotonically in "
+            "[0, 1] to 0 (exactly 0 after one step at delta = 1/(1-lam))"), numbers)
+
+    return Check("zero_limit_precise", Tier.PRECISE, run,
+                 f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
+
+
+def sign_reach_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
+                       forbidden: Callable[[int, float, float], bool], claim: str) -> Check:
+    """Precise: can the estimate's eigenvalue w^L become negative from the identity?
+
+    For lam < 0 and delta = rel / (1 - lam), the scalar orbit (the eigen-direction of lam) is
+    run at ``ctx.dps`` digits; where ``forbidden(L, lam, delta)`` says negative values cannot be
+    attained, the minimum of w[k]^L over the orbit must be >= 0.  Refutes with the first orbit
+    that reaches a negative product, reporting its limit.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        steps = 400 if ctx.quick else 3000
+        numbers = {}
+        cases = [(L, lam, rel) for L in depths for lam in lams for rel in rels]
+        if ctx.at:
+            cases = [(int(ctx.at["L"]), ctx.at["lam"], ctx.at["rel"])]
+        with mpmath.workdps(ctx.dps):
+            for L, lam_s, rel in cases:
+                lam = mpmath.mpf(lam_s)
+                d = mpmath.mpf(rel) / (1 - lam)
+                orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                low = min(v ** L for v in orbit)
+                last = orbit[-1] ** L
+                tag = f"L={L}, lam={lam_s}, delta={rel}/(1-lam)"
+                fate = "diverges" if len(orbit) <= steps else f"w^L -> {dec(last, 10)}"
+                numbers[tag] = f"min_k w[k]^L = {dec(low, 8)}; {fate}"
+                if low < 0 and forbidden(L, float(lam), float(d)):
+                    return Finding(Outcome.REFUTES, (
+                        f"{tag}: the estimate's eigenvalue becomes negative ({fate}, within "
+                        f"(4) = {sc.bound4(abs(float(lam)), L):.4g})"), numbers, Counterexample(
+                            at={"L": str(L), "lam": lam_s, "delta": dec(d, 20), "rel": rel},
+                            observed=f"min_k w[k]^L = {dec(low, 20)}; {fate}",
+                            claimed=claim, tol="0", margin=dec(low, 20), dps=ctx.dps,
+                            note="odd depth: w crosses 0 and the product reaches lam < 0",
+                            replay={"L": str(L), "lam": lam_s, "rel": rel}))
+        return Finding(Outcome.SUPPORTS, f"no orbit where the claim forbids it reaches a "
+                       f"negative product ({len(cases)} cases at {ctx.dps} digits)", numbers)
+
+    return Check("sign_reach_precise", Tier.PRECISE, run,
+                 f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
+
+
+def balanced_hessian(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
+                     claimed_fn: Callable[[int, float], float] | None = None) -> Check:
+    """Empirical: at the optimum W_1 = S |Lambda|^(1/L), W_i = |Lambda|^(1/L) (i > 1; S the
+    signs of the eigenvalues) of a symmetric target with negative eigenvalues, lambda_max of
+    the dense Hessian equals L rho^(2(L-1)/L) (so (4) is exactly 2/lambda_max there: tight).
+    Refutes when they differ by more than 1e-8 relative after a recomputation by Lanczos.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        for L in depths:
+            for spec in spectra:
+                lam = np.array(spec, float)
+                R = np.diag(lam)
+                mag = np.diag(np.abs(lam) ** (1 / L))
+                ws = [np.diag(np.sign(lam)) @ mag] + [mag] * (L - 1)
+                ws = [w[None].copy() for w in ws]
+                lm = float(dl.lambda_max(ws, R, "dense")[0])
+                rho = float(np.abs(lam).max())
+                claimed = (claimed_fn or (lambda L_, r_: L_ * r_ ** (2 * (L_ - 1) / L_)))(
+                    L, rho)
+                numbers[f"L={L}, spectrum {_label(spec)}"] = (
+                    f"lambda_max {lm:.12g}, L rho^(2(L-1)/L) {claimed:.12g}")
+                if abs(lm - claimed) > 1e-8 * claimed:
+                    lz = float(dl.lambda_max(ws, R, "lanczos")[0])
+                    if abs(lz - claimed) > 1e-8 * claimed:
+                        return Finding(Outcome.REFUTES, f"L={L}: lambda_max {lm} is not "
+                                       f"{claimed}", numbers, Counterexample(
+                                           at={"L": str(L), "spectrum": _label(spec)},
+                                           observed=repr(lm), claimed=repr(claimed),
+                                           tol="1e-8", margin=repr(lm - claimed), dps=16))
+        return Finding(Outcome.SUPPORTS, "at every sign-balanced optimum lambda_max = "
+                       "L rho^(2(L-1)/L): the bound (4) is attained (tight)", numbers)
+
+    return Check("balanced_hessian", Tier.EMPIRICAL, run,
+                 f"numpy float64 dense Hessian, L in {depths}, {len(spectra)} spectra")
+
+
+def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
+                     rels: tuple[float, ...], n: int = 4,
+                     limit: Callable[[np.ndarray], np.ndarray] | None = None) -> Check:
+    """Empirical with precise replay: Theorem 3, GD from the identity on rotated symmetric
+    targets with a negative eigenvalue at ``rel`` x the printed bound (rel > 1 is reported,
+    not judged).
+
+    The default limit, U max(Lambda, 0) U^T, is certified as the Frobenius projection onto the
+    PSD cone by its optimality conditions (X >= 0, X - R >= 0, <X, X - R> = 0); a limit that
+    fails them makes the check undecided.  A run supports when ||W_L...W_1 - limit||_F ends
+    below 1e-9 ||R||_F or still falls at every step of the last quarter and by 10% over the
+    second half (negative directions converge only as a power of k for L >= 3, ker R as 1/k).  Any other run is replayed at
+    ``ctx.dps`` digits eigen-direction by eigen-direction (the exact dynamics from the
+    identity): it refutes when the replay misses the limit too, and is counted as a float64
+    escape from the symmetric set when the replay reaches it (the limit is a saddle: rounding
+    errors grow there).  Draws the distance to the limit against iteration.
+    """
+    limit = limit or (lambda lam: np.maximum(lam, 0.0))
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        steps = 800 if ctx.quick else 6000
+        numbers, series, escapes, worst_kkt = {}, [], 0, 0.0
+        for L in depths:
+            Rs, Us, eigs = _targets(spectra, n, rng)
+            for rel in rels:
+                deltas = np.array([rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
+                                   for e in eigs])
+                lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
+                h = identity_run(Rs, L, deltas, steps, None, lims)
+                for b, spec in enumerate(spectra):
+                    dist = h["prod_err"][:, b]
+                    tag = f"L={L}, spectrum {_label(spec)}, delta={rel:g} x bound"
+                    kkt = _projection_kkt(lims[b], Rs[b])
+                    scale = np.linalg.norm(Rs[b])
+                    worst_kkt = max(worst_kkt, kkt / scale)
+                    power = sc.fit_power(dist, steps // 4)
+                    numbers[tag] = (f"delta={deltas[b]:.5g}, final distance {dist[-1]:.3g}, "
+                                    f"power fit {power:.3f}, smallest eigenvalue of the "
+                                    f"estimate {h['final_min_eig'][b]:.4g}")
+                    ok = bool(np.isfinite(dist).all() and _converging(
+                        dist[:, None], 1e-9 * scale, shrink=0.9)[0])
+                    if not ok and rel <= 1:  # beyond the printed bound: reported only
+                        fate = _precise_limit(eigs[b], float(deltas[b]), L, min(steps, 2000),
+                                              ctx.dps, limit)
+                        if fate is None:
+                            numbers[tag] += (" (float64 left the symmetric set: asymmetry "
+                                             f"{np.nanmax(h['asym'][:, b]):.2g}; the exact "
+                                             "dynamics, replayed at high precision, reach "
+                                             "the limit)")
+                            escapes += 1
+                            continue
+                        return Finding(Outcome.REFUTES, f"{tag}: the estimate does not reach "
+                                       "the claimed limit", numbers, Counterexample(
+                                           at={"L": str(L), "spectrum": _label(spec),
+                                               "delta": repr(float(deltas[b]))},
+                                           observed=fate, claimed="W_L...W_1 -> claimed limit",
+                                           tol="1e-9 ||R||", margin=f"{dist[-1]:.3g}",
+                                           dps=ctx.dps, note="diagonal replay at high precision",
+                                           replay={"L": str(L)}))
+            # The figure: diagonal targets, where float64 GD keeps every W_i diagonal exactly.
+            if L in (depths[0], depths[-1]):
+                diag = np.array([np.diag(e) for e in eigs])
+                deltas = np.array([sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs])
+                hd = identity_run(diag, L, deltas, steps, None,
+                                  np.array([np.diag(limit(e)) for e in eigs]))
+                for b, spec in enumerate(spectra):
+                    # clipped at 1e-16: below rounding the curve carries no information
+                    dist = np.maximum(hd["prod_err"][1:, b], 1e-16)
+                    k = np.arange(1, dist.size + 1)
+                    keep = np.isfinite(dist) & (dist > 0)
+                    idx = np.unique(np.geomspace(1, keep.sum(), 120).astype(int)) - 1
+                    series.append(Series(f"L={L} {_label(spec)}", decs(k[keep][idx]),
+                                         decs(dist[keep][idx])))
+        numbers["float64 runs on rotated targets that left the symmetric set"] = str(escapes)
+        numbers["largest projection KKT residual / ||R||_F"] = f"{worst_kkt:.1e}"
+        if worst_kkt > 1e-9:
+            return Finding(Outcome.UNDECIDED, "the limit compared with is not the Frobenius "
+                           f"projection onto the PSD cone (KKT residual {worst_kkt:.1e})",
+                           numbers)
+        fig = Figure(
+            id="thm3-distance", title="Theorem 3: distance of the estimate to R_+",
+            caption=(f"n={n}, diagonal symmetric targets with negative eigenvalues (float64 keeps "
+                     "them exactly decoupled), delta at the printed bound; ||W_L...W_1 - "
+                     "P_+(R)||_F against iteration, P_+(R) = max(Lambda, 0). L = 2 falls "
+                     "linearly (as 1/k along ker R); L >= 3 as a power (w ~ k^(-1/(L-2)) on "
+                     "the negative directions)."),
+            xlabel="iteration k", ylabel="||W_L...W_1 - P_+(R)||_F", series=tuple(series),
+            xscale="log", yscale="log")
+        return Finding(Outcome.SUPPORTS, (
+            "every run approaches the projection of R onto the PSD cone (certified by its "
+            "optimality conditions)"), numbers, None, (fig,))
+
+    return Check("projection_limit", Tier.EMPIRICAL, run,
+                 f"numpy float64 + mpmath replay, n={n}, L in {depths}, {len(spectra)} spectra, "
+                 f"delta = {rels} x bound")
+
+
+def _projection_kkt(X: np.ndarray, R: np.ndarray) -> float:
+    """Residual of the optimality conditions of X = argmin_{Y PSD} ||Y - R||_F."""
+    ev = np.linalg.eigvalsh((X + X.T) / 2)
+    ev2 = np.linalg.eigvalsh(((X - R) + (X - R).T) / 2)
+    return float(max(-ev.min(), -ev2.min(), abs(np.sum(X * (X - R))), 0.0))
+
+
+def _precise_limit(eig: np.ndarray, delta: float, L: int, steps: int, dps: int,
+                   limit) -> str | None:
+    """None when every eigen-direction's product reaches the claimed limit or still approaches
+    it at every step of the last quarter (mpmath)."""
+    target = limit(np.asarray(eig, float))
+    with mpmath.workdps(dps):
+        for v, t in zip(eig, target):
+            orbit = sc.orbit_precise(repr(float(v)), repr(delta), L, steps, dps)
+            if len(orbit) <= steps:
+                return f"lam={v:g}: diverges"
+            tm = mpmath.mpf(repr(float(t)))
+            gaps = [abs(x ** L - tm) for x in orbit[-(steps // 4):]]
+            if gaps[-1] > mpmath.mpf("1e-9") * max(1, abs(v)) and not all(
+                    b < a for a, b in zip(gaps, gaps[1:])):
+                return f"lam={v:g}: |w^L - {t:g}| = {dec(gaps[-1], 8)} at k={steps}, not falling"
+    return None
+
+
+# ---------------------------------------------------------------- Remark 4's explanation
+
+def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[float, ...],
+                    n: int = 4, samples: int = 64, scales: tuple[float, ...] = (0.5, 1.0)
+                    ) -> Check:
+    """Empirical (reduced check of a causal claim): at delta = tau x (4), does GD from the
+    identity (= zero-initialised linear residual network) reach the optimum where GD from
+    Gaussian initialisations (entries scale N(0, 1)/sqrt(n)) does not?
+
+    Supports when the identity run reaches loss < 1e-10 at every tau and some random
+    initialisation fails (diverges or stays above 1e-10) at the largest tau.  Refutes when the
+    identity run fails and a precise replay of its eigen-directions fails too.  Random-init
+    fractions are reported per depth, tau and scale.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        steps = 800 if ctx.quick else 3000
+        m = samples // 4 if ctx.quick else samples
+        numbers, random_fails = {}, False
+        lam = np.array([spectrum[i % len(spectrum)] for i in range(n)], float)
+        for L in depths:
+            U = haar(n, rng)
+            R = U @ np.diag(lam) @ U.T
+            b4 = sc.bound4(lam.max(), L)
+            for tau in taus:
+                ident = [np.eye(n)[None].copy() for _ in range(L)]
+                _, h = dl.gd(ident, R, tau * b4, steps)
+                if not h[-1, 0] < 1e-10:
+                    fate = _precise_fate(tuple(float(v) for v in lam), float(tau * b4), L, steps,
+                                     ctx.dps)
+                    if fate is not None:
+                        return Finding(Outcome.REFUTES, f"L={L}, tau={tau}: GD from the "
+                                       "identity does not converge", numbers, Counterexample(
+                                           at={"L": str(L), "tau": repr(tau)}, observed=fate,
+                                           claimed="converges from the identity", tol="1e-10",
+                                           margin=f"{h[-1, 0]:.3g}", dps=ctx.dps,
+                                           replay={"L": str(L), "tau": repr(tau)}))
+                parts = []
+                for s in scales:
+                    wr = dl.random_weights((n,) * (L + 1), m, rng, scale=s)
+                    _, hr = dl.gd(wr, R, tau * b4, steps)
+                    ok = np.nan_to_num(hr[-1], nan=np.inf) < 1e-10
+                    div = np.isnan(hr[-1])
+                    parts.append(f"scale {s:g}: reached {ok.mean():.2f}, diverged {div.mean():.2f}")
+                    if tau == max(taus) and not ok.all():
+                        random_fails = True
+                numbers[f"L={L}, delta={tau:g} x (4)"] = (
+                    f"identity: loss {h[-1, 0]:.1e}; random ({m} each): " + "; ".join(parts))
+        if not random_fails:
+            return Finding(Outcome.UNDECIDED, "random initialisations converge as well at the "
+                           "largest step size: no contrast to explain", numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"from the identity GD reaches the optimum at every delta up to {max(taus)} x (4); "
+            "Gaussian initialisations at the same step fail in part (reported)"), numbers)
+
+    return Check("init_comparison", Tier.EMPIRICAL, run,
+                 f"numpy float64, n={n}, L in {depths}, delta/(4) in {taus}, {samples} random "
+                 "starts per scale")

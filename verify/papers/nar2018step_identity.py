@@ -1,0 +1,466 @@
+"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 3 (identity
+initialisation) and Appendices B and C (Lemmas 3 and 4, proofs of Theorems 2 and 3).
+
+Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
+``nar2018step``; this module only groups the Section 3 claims.
+
+| id | where | statement (short) |
+|---|---|---|
+| nar2018step.lemma3 | Lemma 3 (Appendix B) | w_i[0] = 1, lam > 0, delta <= delta_c: |w_i[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)| |
+| nar2018step.thm2_proof | Proof of Theorem 2 (Appendix B) | one U diagonalises R and every iterate; delta_c decreasing in lam |
+| nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
+| nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
+| nar2018step.sec3_opening | Section 3, opening paragraph | (4) not tight for every problem; for SPD R GD can converge with delta close to (4) |
+| nar2018step.sec3_opening_amended | Section 3, opening (amended) | from the identity: every delta up to 0.99 x (4) converges when rho(R) >= 1 |
+| nar2018step.remark3 | Remark 3 | Theorem 2 gives a case where (4) is tight; most other optima unstable; identity's limit most stable |
+| nar2018step.remark4 | Remark 4 | identity init of W_i = zero init of the linear residual network W_i = I + A_i |
+| nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
+| nar2018step.lemma4 | Lemma 4 (Appendix C) | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam) |
+| nar2018step.lemma4_proof | Proof of Lemma 4 (Appendix C) | update with sigma; equilibrium lam^(1/L); 0 <= factor < 1 for all k |
+| nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
+| nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
+| nar2018step.thm3_pre_amended | sentence before Theorem 3 (amended) | cannot become negative for even L, or odd L with delta <= 1/(1 - lam_min) |
+| nar2018step.thm3 | Theorem 3 | lam_min(R) < 0, W_i[0] = I, printed delta: W_L...W_1 -> closest PSD matrix |
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from proofs import identity_init as P
+from verify.checks.identity_init import (
+    balanced_hessian, chain_rate_precise, common_basis, exact_displays, identity_gd_psd,
+    identity_tightness, init_comparison, linear_rate_precise, optima_instability,
+    projection_limit,
+    residual_equivalence, sign_reach_precise, zero_limit_precise,
+)
+from verify.papers.nar2018step import PAPER
+from verify.vocabulary import Claim, Reference
+
+URL = PAPER["url"]
+DEPTHS = (2, 3, 4, 5)
+CHAIN_DEPTHS = (2, 3, 4, 7, 50)
+POSITIVE_LAMS = ("1e-6", "0.1", "0.5", "0.999", "1", "1.001", "2", "10", "10000")
+DEFINITE = ((1.0, 1.0), (0.3, 2.0), (0.05, 0.5, 0.9), (1.5, 4.0, 9.0))
+SINGULAR = ((0.0, 1.0), (0.0, 0.0, 2.5))
+NEGATIVE_LAMS = ("-0.01", "-1", "-10")
+INDEFINITE = ((-1.0, 0.5), (-3.0, 0.2, 1.5), (-0.4, -0.1, 0.0, 2.0), (-2.0, -0.5))
+
+
+def _lemma3_items(L: int) -> list:
+    ends = P.endpoint_bounds(L)
+    dc, bt = P.printed_delta_c(L), P.printed_beta(L)
+    return [
+        ("w[k+1] = w - delta w^(L-1) (w^L - lam) for equal weights", P.printed_recurrence(L),
+         P.equal_weight_recurrence(L)),
+        ("equal weights stay equal", P.recurrence_matches(L)),
+        ("w[k+1] - lam^(1/L) = mu(w) (w - lam^(1/L))",
+         sp.expand(P.printed_recurrence(L).subs(P.lam, P.r ** L) - P.r),
+         sp.expand(P.mu(L) * (P.w - P.r))),
+        ("mu decreasing in w > 0", P.mu_decreasing(L)),
+        ("delta_c (lam >= 1) = root of mu(lam^(1/L))", sp.cancel(dc["lam >= 1"]),
+         sp.cancel(ends["delta: mu(r)=0"])),
+        ("delta_c (lam < 1) = root of mu(1)", sp.cancel(dc["lam < 1"]),
+         sp.cancel(ends["delta: mu(1)=0"])),
+        ("beta (lam > 1) = mu(1)", sp.cancel(bt["lam > 1"]), sp.cancel(ends["mu(1)"])),
+        ("beta (lam < 1) = mu(lam^(1/L))", bt["lam < 1"], ends["mu(r)"]),
+        ("lam < 1, delta = delta_c: w[1] = lam^(1/L) exactly", P.one_step_landing(L)),
+    ]
+
+
+def _lemma3() -> Claim:
+    return Claim(
+        id="nar2018step.lemma3",
+        ref=Reference("nar2018step", "Lemma 3", URL),
+        statement=("Let lam > 0 be estimated as a multiplication of the scalar parameters {w_i} "
+                   "by minimizing 1/2 (w_L ... w_2 w_1 - lam)^2 via gradient descent. Assume "
+                   "that w_i[0] = 1 for all i. If the step size delta is chosen to be less than "
+                   "or equal to delta_c = L^-1 lam^(-2(L-1)/L) if lam in [1, inf), "
+                   "(1 - lam)^-1 (1 - lam^(1/L)) if lam in (0, 1), then |w_i[k] - lam^(1/L)| <= "
+                   "beta(delta)^k |1 - lam^(1/L)| for all i, where beta(delta) = 1 - delta "
+                   "(lam - 1)(lam^(1/L) - 1)^-1 if lam in (1, inf), 1 - delta L lam^(2(L-1)/L) "
+                   "if lam in (0, 1). [Proof: w[k+1] = w[k] - delta w^(L-1)[k](w^L[k] - lam); "
+                   "w[k+1] - lam^(1/L) = mu(w[k])(w[k] - lam^(1/L)), mu(w) = 1 - delta w^(L-1) "
+                   "sum_j w^j lam^((L-1-j)/L); mu is monotonic, so (10) at w = 1 and lam^(1/L) "
+                   "gives delta_c and beta.]"),
+        hypotheses={"L": f"{CHAIN_DEPTHS} (precise), 2..6 (symbolic, every lam > 0)",
+                    "lam": f"{POSITIVE_LAMS} (lam -> 0+, lam = 1 +- 1e-3, large lam)",
+                    "delta": "delta_c (equality), 0.5, 0.01 x delta_c; beyond: 1.001, 1.5 "
+                             "x delta_c (reported)"},
+        asserts="delta <= delta_c => |w[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)|, monotone",
+        checks=(
+            exact_displays("lemma3_displays", _lemma3_items, (2, 3, 4, 5, 6),
+                           "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)"),
+            chain_rate_precise(CHAIN_DEPTHS, POSITIVE_LAMS, ("1", "0.5", "0.01")),
+        ),
+    )
+
+
+def _thm2_proof_items(L: int) -> list:
+    facts = P.delta_c_decreasing(L)
+    return [(f"delta_c: {k}", v) for k, v in facts.items()]
+
+
+def _thm2_proof() -> Claim:
+    return Claim(
+        id="nar2018step.thm2_proof",
+        ref=Reference("nar2018step", "Proof of Theorem 2 (Appendix B)", URL),
+        statement=("There exists a common invertible matrix U that can diagonalize all the "
+                   "matrices in the system created by the gradient descent: R = U Lambda_R U^T, "
+                   "W_i = U Lambda_Wi U^T for all i. [...] Since delta_c in Lemma 3 is "
+                   "monotonically decreasing in lam, the bound for the maximum eigenvalue of R "
+                   "guarantees linear convergence."),
+        hypotheses={"R": "symmetric (random eigenbasis, n = 4, eigenvalues incl. 0 and < 0)",
+                    "non-symmetric probes": "I + strictly upper triangular; 90-degree rotation "
+                                            "block (outside the hypotheses, reported)",
+                    "L": "2..5 (GD), 2..8 (delta_c symbolic)"},
+        asserts="W_i[k] symmetric and commuting with R for every k; delta_c decreasing in lam",
+        checks=(
+            exact_displays("delta_c_monotone", _thm2_proof_items, (2, 3, 4, 5, 8),
+                           "exact SymPy, L in (2, 3, 4, 5, 8), every lam > 0"),
+            common_basis(DEPTHS),
+        ),
+    )
+
+
+THM2_STATEMENT = (
+    "Assume that R in R^{n x n} is a symmetric positive semidefinite matrix, and given a set of "
+    "points {x_i} which satisfy (1/N) sum_i x_i x_i^T = I, the matrix R is estimated as a "
+    "multiplication of the square matrices {W_j} by minimizing (1/2N) sum_i ||R x_i - W_L ... "
+    "W_1 x_i||^2. If the weight parameters are initialized as W_i[0] = I for all i and the step "
+    "size satisfies delta <= min{1/L, 1/(L rho(R)^(2(L-1)/L))}, then each W_i converges to "
+    "R^(1/L) with a linear rate.")
+
+
+def _thm2() -> Claim:
+    return Claim(
+        id="nar2018step.thm2",
+        ref=Reference("nar2018step", "Theorem 2", URL),
+        statement=THM2_STATEMENT,
+        hypotheses={"R": "rotated, n = 4, spectra " + str(DEFINITE + SINGULAR)
+                         + " (definite and semidefinite, rho < 1, = 1, > 1)",
+                    "L": str(DEPTHS), "delta": "0.5, 1 x the printed bound (judged); 1.9 x "
+                                               "(reported)",
+                    "whitened data": "loss in closed form 1/2 ||W_L...W_1 - R||_F^2"},
+        asserts="W_i[k] -> R^(1/L) with ||W_i[k] - R^(1/L)|| <= C beta^k, beta < 1",
+        checks=(
+            identity_gd_psd(DEPTHS, DEFINITE + SINGULAR, (0.5, 1.0, 1.9)),
+            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=True),
+        ),
+    )
+
+
+def _thm2_amended() -> Claim:
+    return Claim(
+        id="nar2018step.thm2_amended",
+        ref=Reference("nar2018step", "Theorem 2 (amended)", URL),
+        statement=("As Theorem 2. If R is positive definite, each W_i converges to R^(1/L) "
+                   "linearly, with ||W_i[k] - R^(1/L)||_F <= beta_max^k ||I - R^(1/L)||_F, "
+                   "beta_max the largest Lemma 3 rate over the eigenvalues. If R is singular "
+                   "(L >= 2), W_i still converges to R^(1/L), but along ker R only as "
+                   "k^(-1/(2L-2)): no linear rate."),
+        hypotheses={"R": "rotated, n = 4, definite spectra " + str(DEFINITE)
+                         + "; singular " + str(SINGULAR) + " for the power law",
+                    "L": str(DEPTHS), "delta": "0.5, 1 x the printed bound"},
+        asserts="R > 0: linear with beta_max; R singular: power law k^(-1/(2L-2)) on ker R",
+        checks=(
+            identity_gd_psd(DEPTHS, DEFINITE, (0.5, 1.0)),
+            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=False),
+        ),
+        amends="nar2018step.thm2",
+        amend_reason=("A zero eigenvalue of R gives the recurrence w <- w - delta w^(2L-1), "
+                      "which converges to 0 only as k^(-1/(2L-2)), so the linear rate needs R "
+                      "positive definite (as the paper's contribution list says)."),
+    )
+
+
+RHO_SPECTRA = ((0.1,), (0.3,), (0.5,), (1.0, 1e-3), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0,))
+RHO_GE1 = ((1.0, 1e-3), (1.0, 0.5), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0, 1.0))
+
+
+def _sec3_opening() -> Claim:
+    return Claim(
+        id="nar2018step.sec3_opening",
+        ref=Reference("nar2018step", "Section 3, opening paragraph", URL),
+        statement=("Corollary 1 provides only a necessary condition for the convergence of the "
+                   "algorithm, and the bound (4) is not tight for every estimation problem. "
+                   "However, if the matrix to be estimated is symmetric and positive definite, "
+                   "the algorithm can converge to a solution with step sizes close to (4), which "
+                   "requires a specific initialization of the weight parameters."),
+        hypotheses={"initialization": "the identity (the section's Theorem 2); from a point "
+                                      "at the balanced optimum convergence below (4) is local "
+                                      "stability and holds for every R",
+                    "'close to (4)'": "every delta up to one half of (4) (Theorem 2's own "
+                                      "fraction when rho >= 1)",
+                    "R": "SPD spectra " + str(RHO_SPECTRA), "L": "2, 3, 5, 10, 20"},
+        asserts="R SPD => GD from I converges for every delta <= 0.5 x (4)",
+        checks=(identity_tightness((2, 3, 5, 10, 20), RHO_SPECTRA, 0.5),),
+    )
+
+
+def _sec3_opening_amended() -> Claim:
+    return Claim(
+        id="nar2018step.sec3_opening_amended",
+        ref=Reference("nar2018step", "Section 3, opening paragraph (amended)", URL),
+        statement=("If R is symmetric positive definite with rho(R) >= 1, GD from the identity "
+                   "converges to a global optimum for every delta up to 0.99 x (4); for "
+                   "rho(R) < 1/2 it can fail already at a small fraction of (4) (e.g. rho = 0.1: "
+                   "about 0.06 to 0.22 of (4))."),
+        hypotheses={"R": "SPD spectra with rho >= 1, incl. tiny eigenvalues " + str(RHO_GE1),
+                    "L": "2, 3, 5, 10, 20", "delta": "grid of 200 in (0, 0.99] x (4)"},
+        asserts="rho(R) >= 1 => GD from I converges for every delta <= 0.99 x (4)",
+        checks=(identity_tightness((2, 3, 5, 10, 20), RHO_GE1, 0.99),),
+        amends="nar2018step.sec3_opening",
+        amend_reason=("From the identity, a small spectral radius makes the first step "
+                      "1 - delta(1 - lam) overshoot far past 0 when delta is a fixed fraction of "
+                      "(4) = 2/(L rho^(2(L-1)/L)), so 'close to (4)' needs rho(R) bounded below."),
+    )
+
+
+def _remark3() -> Claim:
+    return Claim(
+        id="nar2018step.remark3",
+        ref=Reference("nar2018step", "Remark 3", URL),
+        statement=("Theorem 2 shows that the algorithm converges to a global optimum despite "
+                   "the nonconvexity of the optimization, and it provides a case where the bound "
+                   "(4) is tight. The tightness of the bound implies that for the same step "
+                   "size, most of the other global optima are unstable in the sense of Lyapunov, "
+                   "and therefore, the algorithm cannot converge to them independent of the "
+                   "initialization. Consequently, using identity initialization allows "
+                   "convergence to a solution which is most likely to be stable in the sense of "
+                   "Lyapunov for an arbitrarily chosen step size."),
+        hypotheses={"tight": "GD from I converges for every delta up to 0.99 x (4) (rho >= 1)",
+                    "'most'": "optima G_i R^(1/L) G_(i-1)^-1, G_i = expm(s N), spreads 0.3, 1; "
+                              "fraction with lambda_max > 2/delta at delta = 0.99 x (4) above 1/2 "
+                              "(also reported at 0.5 and 0.9 x (4))",
+                    "n": "2 (Hessians)", "L": "2, 3, 4"},
+        asserts="sup convergent delta from I = (4); most optima unstable near (4); R^(1/L) has "
+                "the smallest lambda_max",
+        checks=(
+            identity_tightness((2, 3, 5, 10), ((1.0, 0.5), (2.0,), (10.0, 0.1)), 0.99),
+            optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),
+        ),
+    )
+
+
+def _remark4() -> Claim:
+    return Claim(
+        id="nar2018step.remark4",
+        ref=Reference("nar2018step", "Remark 4", URL),
+        statement=("The fact that the identity initialization allows convergence to a global "
+                   "optimum even for large step sizes is remarkable. Given that the identity "
+                   "initialization on deep linear networks is equivalent to the zero "
+                   "initialization of linear residual networks (Hardt & Ma, 2016), Theorem 2 "
+                   "provides an explanation for the exceptional performance of residual networks "
+                   "as well."),
+        hypotheses={"residual network": "W_i = I + A_i, A_i[0] = 0, same loss and step",
+                    "checked": "equivalence of parametrisations and GD iterates; the "
+                               "explanation of ResNets' performance needs ResNet experiments "
+                               "(not run)",
+                    "n": "2 (symbolic), 3 (GD)", "L": "2, 3 (symbolic), 2..5 (GD)"},
+        asserts="grad_A = grad_W at W = I + A, hence A_i[k] = W_i[k] - I for every k",
+        checks=(
+            exact_displays("residual_gradients", lambda L: [
+                ("grad in A_i = grad in W_i at W = I + A (n = 2)",
+                 P.residual_gradients_match(2, L))], (2, 3),
+                "exact SymPy, generic 2 x 2 matrices, L = 2, 3"),
+            residual_equivalence(DEPTHS),
+        ),
+    )
+
+
+def _remark4_explanation() -> Claim:
+    return Claim(
+        id="nar2018step.remark4_explanation",
+        ref=Reference("nar2018step", "Remark 4, second sentence", URL),
+        statement=("The fact that the identity initialization allows convergence to a global "
+                   "optimum even for large step sizes is remarkable. [...] Theorem 2 provides an "
+                   "explanation for the exceptional performance of residual networks as well "
+                   "(He et al., 2016)."),
+        hypotheses={"reduced check": "deep linear networks, SPD target spectrum {0.5, 1, 1.5, 2} "
+                                     "rotated, n = 4, L = 3, 5: identity vs Gaussian "
+                                     "initialisations at delta = 0.25, 0.5, 0.9 x (4)"},
+        asserts="identity init reaches the optimum at step sizes where other inits fail",
+        checks=(init_comparison((3, 5), (0.5, 1.0, 1.5, 2.0), (0.25, 0.5, 0.9)),),
+        not_checkable=("the performance of nonlinear residual networks (He et al., 2016) needs "
+                       "ResNet training runs on image data, not available offline"),
+    )
+
+
+def _lemma4_items(L: int) -> list:
+    lhs, rhs = P.lemma4_lower_gap(L)
+    return [("factor - (1 - delta(1 - lam)) = delta[(1 - w^(2L-2)) + |lam|(1 - w^(L-2))] "
+             "(>= 0 on [0, 1])", lhs, rhs)]
+
+
+def _lemma4() -> Claim:
+    return Claim(
+        id="nar2018step.lemma4",
+        ref=Reference("nar2018step", "Lemma 4", URL),
+        statement=("Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the "
+                   "gradient descent algorithm to solve min 1/2 (w_L ... w_2 w_1 - lam)^2. Then, "
+                   "each w_i converges to 0 unless delta > (1 - lam)^-1."),
+        hypotheses={"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
+                    "delta": "1 (equality), 0.5, 0.01 x 1/(1 - lam); beyond: 1.01, 1.5 "
+                             "(reported by parity)"},
+        asserts="delta <= 1/(1 - lam) => w_i[k] -> 0",
+        checks=(
+            exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
+                           "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta"),
+            zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01")),
+        ),
+    )
+
+
+def _lemma4_proof_items(L: int) -> list:
+    w1, factor = P.lemma4_boundary(L)
+    return [
+        ("display w(1 - delta sigma w^(L-2)(w^L - lam)) is the GD map for sigma = 1 only",
+         P.lemma4_sigma(L) == [1]),
+        ("an equilibrium at w* = lam^(1/L) (real) for lam = -1",
+         len(P.real_roots_of(L, -1)) == 1),
+        ("0 <= 1 - delta w^(L-2)(w^L - lam) < 1 for all k at delta = 1/(1 - lam), lam = -1",
+         bool(0 <= factor < 1)),
+    ]
+
+
+def _lemma4_proof_amended_items(L: int) -> list:
+    w1, factor = P.lemma4_boundary(L)
+    return [
+        ("the display with sigma = 1 is the GD map", P.w * P.lemma4_factor(L),
+         P.equal_weight_recurrence(L)),
+        ("real solutions of w^L = -1: one for odd L, none for even L",
+         len(P.real_roots_of(L, -1)) == L % 2),
+        ("at delta = 1/(1 - lam): w[1] = 0 and the factor is 1 (L >= 3) or 1 + delta lam "
+         "(L = 2)", w1 == 0 and factor == (sp.Rational(1, 2) if L == 2 else 1)),
+    ]
+
+
+LEMMA4_PROOF = (
+    "We can write the update rule for any weight w_i as w[k+1] = w[k](1 - delta sigma "
+    "w^(L-2)[k](w^L[k] - lam)) which has one equilibrium at w* = lam^(1/L) and another at "
+    "w* = 0. If 0 < delta <= 1/sigma(1 - lam) and w[0] = 1, it can be shown by induction that "
+    "0 <= 1 - delta sigma w^(L-2)[k](w^L[k] - lam) < 1 for all k >= 0. As a result, w[k] "
+    "converges to 0.")
+
+
+def _lemma4_proof() -> Claim:
+    return Claim(
+        id="nar2018step.lemma4_proof",
+        ref=Reference("nar2018step", "Proof of Lemma 4 (Appendix C)", URL),
+        statement=LEMMA4_PROOF,
+        hypotheses={"sigma": "not defined in the paper; the derivation forces sigma = 1",
+                    "L": "2, 3, 4, 5", "lam": "-1 (exact)", "delta": "1/(1 - lam) (equality)"},
+        asserts="display = GD map; real equilibrium lam^(1/L); 0 <= factor < 1 for all k",
+        checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_items, (2, 3, 4, 5),
+                               "exact SymPy, L = 2..5, lam = -1, delta = 1/(1 - lam)"),),
+    )
+
+
+def _lemma4_proof_amended() -> Claim:
+    return Claim(
+        id="nar2018step.lemma4_proof_amended",
+        ref=Reference("nar2018step", "Proof of Lemma 4 (amended)", URL),
+        statement=("w[k+1] = w[k](1 - delta w^(L-2)[k](w^L[k] - lam)) (sigma = 1); its real "
+                   "equilibria are 0 and, for odd L only, lam^(1/L); for 0 < delta <= 1/(1 - lam) "
+                   "and w[0] = 1, 0 <= 1 - delta w^(L-2)[k](w^L[k] - lam) <= 1 for all k, with "
+                   "equality at 1 only once w[k] = 0 (delta = 1/(1 - lam), L >= 3)."),
+        hypotheses={"L": "2, 3, 4, 5", "lam": "-1 (exact) and every lam < 0 (induction "
+                                              "identity in nar2018step.lemma4)"},
+        asserts="sigma = 1; lam^(1/L) real iff L odd; factor in [0, 1]",
+        checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_amended_items,
+                               (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1"),),
+        amends="nar2018step.lemma4_proof",
+        amend_reason=("For even L a negative lam has no real L-th root, and at delta = "
+                      "1/(1 - lam) the first step lands on w = 0 where the factor is exactly 1 "
+                      "(L >= 3), so the strict '< 1' fails while the conclusion w -> 0 holds."),
+    )
+
+
+SIGN_RELS = ("0.5", "1", "1.2", "1.5", "1.9")
+
+
+def _never(L: int, lam: float, delta: float) -> bool:
+    """The printed sentence: from the identity, never negative (no step-size condition)."""
+    return True
+
+
+def _amended_forbids(L: int, lam: float, delta: float) -> bool:
+    """Amended: never negative for even L; for odd L when delta <= 1/(1 - lam)."""
+    return L % 2 == 0 or delta <= 1.0 / (1.0 - lam) * (1 + 1e-15)
+
+
+def _thm3_pre() -> Claim:
+    return Claim(
+        id="nar2018step.thm3_pre",
+        ref=Reference("nar2018step", "Section 3, sentence before Theorem 3", URL),
+        statement=("When the matrix to be estimated is symmetric but not positive semidefinite, "
+                   "the bound (4) is still tight for some of the global optima. In this case, "
+                   "however, the eigenvalues of the estimate cannot attain negative values if "
+                   "the weight matrices are initialized with the identity."),
+        hypotheses={"optima": "W_1 = sign(Lambda)|Lambda|^(1/L), W_i = |Lambda|^(1/L)",
+                    "L": "2..5", "lam": "-0.5, -1, -3 (eigen-directions of R)",
+                    "delta": f"{SIGN_RELS} x 1/(1 - lam) (the sentence states no condition)"},
+        asserts="lambda_max = L rho^(2(L-1)/L) at those optima; from I, w^L >= 0 for all k",
+        checks=(
+            balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
+            sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _never,
+                               "w[k]^L >= 0 for every k (identity initialization)"),
+        ),
+    )
+
+
+def _thm3_pre_amended() -> Claim:
+    return Claim(
+        id="nar2018step.thm3_pre_amended",
+        ref=Reference("nar2018step", "sentence before Theorem 3 (amended)", URL),
+        statement=("(4) is tight for some global optima of a symmetric indefinite R. From the "
+                   "identity the eigenvalues of the estimate cannot attain negative values when "
+                   "L is even (any step size), or when L is odd and delta <= 1/(1 - "
+                   "lam_min(R)); for odd L and larger delta (still below (4)) GD can converge to "
+                   "R itself, negative eigenvalues included."),
+        hypotheses={"L": "2..5", "lam": "-0.5, -1, -3",
+                    "delta": f"{SIGN_RELS} x 1/(1 - lam)"},
+        asserts="w^L >= 0 along the orbit for even L, or odd L with delta <= 1/(1 - lam)",
+        checks=(
+            balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
+            sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _amended_forbids,
+                               "w[k]^L >= 0 for even L or delta <= 1/(1 - lam)"),
+        ),
+        amends="nar2018step.thm3_pre",
+        amend_reason=("For odd L a step above 1/(1 - lam) sends w below 0, and w^L then "
+                      "converges to the negative eigenvalue lam, so the sentence needs the step "
+                      "condition of Theorem 3 or an even depth."),
+    )
+
+
+def _thm3() -> Claim:
+    return Claim(
+        id="nar2018step.thm3",
+        ref=Reference("nar2018step", "Theorem 3", URL),
+        statement=("Let R in Theorem 2 be a symmetric matrix such that the minimum eigenvalue "
+                   "of R, lam_min(R), is negative. If the weight parameters are initialized as "
+                   "W_i[0] = I for all i and the step size satisfies delta <= min{1/(1 - "
+                   "lam_min(R)), 1/L, 1/(L rho(R)^(2(L-1)/L))}, then the estimate R^ = W^_L ... "
+                   "W^_1 converges to the closest positive semidefinite matrix to R in "
+                   "Frobenius norm."),
+        hypotheses={"R": "rotated, n = 4, spectra " + str(INDEFINITE)
+                         + " (rho = |lam_min| and rho = lam_max, zero eigenvalue, negative "
+                           "definite)",
+                    "L": str(DEPTHS), "delta": "1 (equality), 0.5 x the printed bound (judged); "
+                                               "2 x (reported)"},
+        asserts="W_L...W_1 -> U max(Lambda, 0) U^T",
+        checks=(
+            exact_displays("thm3_condition", lambda L: [
+                ("1/(1 - lam_min) >= min{1/L, 1/(L rho^(2(L-1)/L))} (first term never binds)",
+                 P.thm3_first_term_redundant(L))], (2, 3, 4, 5, 10, 20),
+                "exact SymPy, L in (2, 3, 4, 5, 10, 20), every |lam_min| <= rho"),
+            projection_limit(DEPTHS, INDEFINITE, (1.0, 0.5, 2.0)),
+        ),
+    )
+
+
+CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
+          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), _lemma4(),
+          _lemma4_proof(),
+          _lemma4_proof_amended(), _thm3_pre(), _thm3_pre_amended(), _thm3())
