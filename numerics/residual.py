@@ -1,0 +1,311 @@
+"""Engines for Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex
+Decomposition*: what the paper needs beyond :mod:`numerics.deeplinear`.
+
+- eq. (5) with a general input covariance Sigma (reduced to the whitened engine);
+- the double linear network of Section 3.2 (``W_L ... W_1 - Z_L ... Z_1`` against ``R``);
+- the structure the proofs of Theorems 1 and 2 assume the iterates keep (every W_i a function
+  of R: commuting with R, diagonal in R's eigenbasis), and targets with non-orthogonal
+  eigenvectors;
+- the ReLU residual networks (7a)-(7c) and (10a)-(10c): forward passes that also run on exact
+  ``fractions.Fraction`` object arrays, the gradient formulas of Section 4, and exact kink /
+  linear-piece counting of scalar networks (Figure 4).
+
+No SymPy here (tests/test_layering.py); engines never print and take ``np.random.Generator``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from numerics import deeplinear as dl
+
+Weights = list[np.ndarray]
+
+
+# --- eq. (5) with Sigma ---------------------------------------------------------------------
+
+
+def sqrt_psd(Sigma: np.ndarray) -> np.ndarray:
+    """A matrix S with S S^T = Sigma (symmetric PSD Sigma; eigh, negative rounding clipped)."""
+    vals, vecs = np.linalg.eigh(np.asarray(Sigma, dtype=float))
+    return vecs * np.sqrt(np.clip(vals, 0.0, None))
+
+
+def gradient_sigma(ws: Sequence[np.ndarray], R: np.ndarray, Sigma: np.ndarray) -> Weights:
+    """Gradient of ``(1/2N) sum_i ||W_L...W_1 x_i - R x_i||^2`` with ``(1/N) sum x x^T = Sigma``.
+
+    This loss is ``0.5 tr(E Sigma E^T)`` = ``0.5 ||W_L ... (W_1 S) - R S||_F^2`` for S S^T =
+    Sigma, so it is the whitened loss of :mod:`numerics.deeplinear` with the first layer W_1 S;
+    by the chain rule only the first layer's gradient picks up a factor S^T.  Equal to eq. (5),
+    ``G_i E Sigma H_i`` (tested against it and against finite differences).
+    """
+    S = sqrt_psd(Sigma)
+    shifted = [ws[0] @ S] + list(ws[1:])
+    grads = dl.gradient(shifted, np.asarray(R, dtype=float) @ S)
+    grads[0] = grads[0] @ S.T
+    return grads
+
+
+def gradient_eq5(ws: Sequence[np.ndarray], R: np.ndarray, Sigma: np.ndarray) -> Weights:
+    """eq. (5) literally: ``G_i (F - R) Sigma H_i`` with ``G_i = W_{i+1}^T ... W_L^T`` and
+    ``H_i = W_1^T ... W_{i-1}^T`` (O(L^2) matmuls: a reference, not an engine)."""
+    L = len(ws)
+    F = dl.product(ws)
+    eye = np.broadcast_to(np.eye(ws[0].shape[1]), ws[0].shape)
+    out = []
+    for i in range(L):
+        G = eye.copy()
+        for w in ws[i + 1:]:
+            G = G @ w.swapaxes(1, 2)
+        H = eye.copy()
+        for w in ws[:i]:
+            H = H @ w.swapaxes(1, 2)
+        out.append(G @ (F - R) @ Sigma @ H)
+    return out
+
+
+# --- the double network (Section 3.2, (9a)-(9b)) --------------------------------------------
+
+
+def double_loss(ws: Sequence[np.ndarray], zs: Sequence[np.ndarray], R: np.ndarray) -> np.ndarray:
+    """``0.5 ||W_L...W_1 - Z_L...Z_1 - R||_F^2`` per network of the batch (whitened data)."""
+    e = dl.product(ws) - dl.product(zs) - R
+    return 0.5 * np.sum(e * e, axis=(1, 2))
+
+
+def double_gradient(ws, zs, R) -> tuple[Weights, Weights]:
+    """Gradients of :func:`double_loss`: the W part is the single network's gradient against
+    the target ``R + Z``-product; the Z part that of ``Z``-product against ``W``-product - R."""
+    pw, pz = dl.product(ws), dl.product(zs)
+    return dl.gradient(ws, R + pz), dl.gradient(zs, pw - R)
+
+
+def double_gd(ws, zs, R, delta, steps: int, bound: float = 1e50):
+    """Batched GD on the double network; runs that leave ``bound`` (or go non-finite) freeze as
+    NaN.  Returns ``(ws, zs, history)`` with the loss before every step and after the last."""
+    B = ws[0].shape[0]
+    d = np.broadcast_to(np.asarray(delta, dtype=float), (B,))[:, None, None]
+    ws = [np.array(w, dtype=float) for w in ws]
+    zs = [np.array(z, dtype=float) for z in zs]
+    hist = np.empty((steps + 1, B))
+    alive = np.ones(B, dtype=bool)
+    with np.errstate(all="ignore"):
+        for k in range(steps + 1):
+            lk = double_loss(ws, zs, R)
+            ok = np.isfinite(lk) & (lk < bound)
+            dead = alive & ~ok
+            if dead.any():
+                alive &= ok
+                for w in ws + zs:
+                    w[dead] = np.nan
+            hist[k] = np.where(alive, lk, np.nan)
+            if k == steps:
+                break
+            gw, gz = double_gradient(ws, zs, R)
+            for w, g in zip(ws + zs, gw + gz):
+                w -= d * g
+    return ws, zs, hist
+
+
+def identity_stack(n: int, L: int, B: int) -> Weights:
+    """L layers of B identity matrices (the residual initialisation W_i[0] = I)."""
+    return [np.broadcast_to(np.eye(n), (B, n, n)).copy() for _ in range(L)]
+
+
+# --- targets and the structure the proofs assume ---------------------------------------------
+
+
+def diagonalisable(eigs: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """``R = M diag(eigs) M^{-1}`` (batched: eigs (B, n), M (B, n, n) or unbatched)."""
+    eigs = np.asarray(eigs, dtype=float)
+    return (M * eigs[..., None, :]) @ np.linalg.inv(M)
+
+
+def random_targets(n: int, B: int, rng: np.random.Generator, low: float, high: float,
+                   orthogonal: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """B targets ``R = M diag(eigs) M^{-1}``, eigenvalues uniform on [low, high], eigenvectors
+    N(0, I) (as in the 20x20 experiment of Section 3.2) or orthonormal (symmetric R).
+
+    Returns ``(R, M, eigs)``.
+    """
+    eigs = rng.uniform(low, high, (B, n))
+    M = rng.standard_normal((B, n, n))
+    if orthogonal:
+        M = np.linalg.qr(M)[0]
+    return diagonalisable(eigs, M), M, eigs
+
+
+def root_of(R: np.ndarray, L: int) -> np.ndarray:
+    """The principal ``R^{1/L} = M diag(lam^{1/L}) M^{-1}`` of a diagonalisable R with positive
+    eigenvalues (batched), the limit Theorem 2 asserts."""
+    lam, M = np.linalg.eig(R)
+    if np.any(np.abs(lam.imag) > 1e-9) or np.any(lam.real <= 0):
+        raise ValueError("R^{1/L} needs real positive eigenvalues")
+    return diagonalisable(lam.real ** (1.0 / L), M.real)
+
+
+def commutator_distance(ws: Sequence[np.ndarray], R: np.ndarray) -> np.ndarray:
+    """``max_i ||W_i R - R W_i||_F / (||W_i||_F ||R||_F)`` per network.
+
+    For R with distinct eigenvalues, W commutes with R exactly when it is diagonal in R's
+    eigenbasis, i.e. shares R's eigenspaces (the structure Theorems 1 and 2 rely on).
+    """
+    R = np.asarray(R, dtype=float)
+    out = 0.0
+    for w in ws:
+        c = w @ R - R @ w
+        den = np.linalg.norm(w, axis=(1, 2)) * np.linalg.norm(R, axis=(-2, -1))
+        out = np.maximum(out, np.linalg.norm(c, axis=(1, 2)) / den)
+    return out
+
+
+def spectral_data(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(spectral radius, largest singular value) of every R of a batch (or of one R)."""
+    R = np.asarray(R, dtype=float)
+    return (np.max(np.abs(np.linalg.eigvals(R)), axis=-1),
+            np.linalg.norm(R, ord=2, axis=(-2, -1)))
+
+
+def balance_gap(ws: Sequence[np.ndarray]) -> np.ndarray:
+    """``max_i ||W_{i+1}^T W_{i+1} - W_i W_i^T||_F`` per network (0 at W_i = I; conserved by
+    gradient flow, nearly by GD): a minimiser GD reaches from I is nearly balanced."""
+    out = np.zeros(ws[0].shape[0])
+    for a, b in zip(ws[:-1], ws[1:]):
+        gap = b.swapaxes(1, 2) @ b - a @ a.swapaxes(1, 2)
+        out = np.maximum(out, np.linalg.norm(gap, axis=(1, 2)))
+    return out
+
+
+# --- ReLU residual networks (7a)-(7c), (10a)-(10c) -------------------------------------------
+
+
+def relu(z):
+    """``[z]_+`` elementwise; works on float and on Fraction object arrays."""
+    return np.where(z > 0, z, 0 * z)
+
+
+def forward7(X, Ws, Vs, bs, c, d=0):
+    """Network (7a)-(7c): ``h_i = h_{i-1} + W_i [V_i^T h_{i-1} - b_i]_+``, ``f = c^T h_L + d``.
+
+    Args:
+        X: points as columns, shape (n, N) (float, or object arrays of Fractions for exact).
+        Ws, Vs: L matrices each, shape (n, m_i); bs: L vectors (m_i,); c: (n,); d: scalar.
+
+    Returns:
+        The outputs, shape (N,).
+    """
+    h = X
+    for W, V, b in zip(Ws, Vs, bs):
+        h = h + W @ relu(V.T @ h - np.asarray(b)[:, None])
+    return np.asarray(c) @ h + d
+
+
+def forward10(X, Ws, bs):
+    """Network (10a)-(10b) (V_i = I): the hidden states ``[h_0, ..., h_L]``, each (n, N)."""
+    hs = [X]
+    for W, b in zip(Ws, bs):
+        hs.append(hs[-1] + W @ relu(hs[-1] - np.asarray(b)[:, None]))
+    return hs
+
+
+def grads10(X, y, Ws, bs, c, d=0.0):
+    """Gradients of ``0.5 sum_i (c^T h_L(x_i) + d - y_i)^2`` by the formulas of Section 4.
+
+    With ``c_l^i`` = the gradient of f with respect to h_l at x_i (``c^T (I + W~_L^i) ...
+    (I + W~_{l+1}^i)``, ``W~_k^i = W_k diag(1{h_{k-1}(x_i) - b_k > 0})``), and e_i the error:
+    dW_l = sum_i e_i c_l^i (h_{l-1}(x_i) - b_l)_+^T        (12a)
+    dc   = sum_i e_i h_L(x_i)                              (12b, with f = c^T h_L)
+    db_l = -sum_i diag(1{h_{l-1} - b_l > 0}) W_l^T c_l^i e_i   (Section 4)
+    dd   = sum_i e_i.
+
+    Returns:
+        ``(f, e, dWs, dbs, dc, dd, cs)`` with ``cs[l]`` the (n, N) array of c_l^i.
+    """
+    hs = forward10(X, Ws, bs)
+    f = np.asarray(c) @ hs[-1] + d
+    e = f - y
+    L = len(Ws)
+    cs = [None] * (L + 1)
+    cs[L] = np.repeat(np.asarray(c)[:, None], X.shape[1], axis=1)
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L, 0, -1):
+        pre = hs[l - 1] - np.asarray(bs[l - 1])[:, None]
+        act = np.where(pre > 0, 1, 0)  # ints keep Fraction object arrays exact
+        u = Ws[l - 1].T @ cs[l]  # W_l^T c_l^i, columns over points
+        dWs[l - 1] = (cs[l] * e) @ relu(pre).T
+        dbs[l - 1] = -np.sum(act * u * e, axis=1)
+        cs[l - 1] = cs[l] + act * u  # (I + W~_l^i)^T c_l^i
+    return f, e, dWs, dbs, hs[-1] @ e, np.sum(e), cs
+
+
+# --- exact kinks and linear pieces of scalar networks (Figure 4) -----------------------------
+
+
+def _to_frac(v) -> Fraction:
+    return v if isinstance(v, Fraction) else Fraction(v)
+
+
+def scalar_pieces(ws, bs, lo=0, hi=1):
+    """Exact piecewise-linear form of the scalar network ``h_i = h_{i-1} + w_i [h_{i-1} - b_i]_+``
+    (10a)-(10b), n = 1, on [lo, hi]: breakpoints ``x_0 = lo < ... < x_K = hi`` and the values
+    ``h_L(x_k)``, as Fractions (weights of any sign; floats are converted exactly).
+
+    Each layer splits a piece where ``h_{i-1}`` crosses ``b_i``; nothing is rounded.
+    """
+    xs = [_to_frac(lo), _to_frac(hi)]
+    hv = list(xs)
+    for w, b in zip(ws, bs):
+        w, b = _to_frac(w), _to_frac(b)
+        nx, nh = [xs[0]], [hv[0]]
+        for k in range(len(xs) - 1):
+            h0, h1 = hv[k], hv[k + 1]
+            if (h0 - b) * (h1 - b) < 0:  # strict crossing inside the piece: a new breakpoint
+                t = (b - h0) / (h1 - h0)
+                nx.append(xs[k] + t * (xs[k + 1] - xs[k]))
+                nh.append(b)
+            nx.append(xs[k + 1])
+            nh.append(h1)
+        xs = nx
+        hv = [h + w * max(h - b, Fraction(0)) for h in nh]
+    return xs, hv
+
+
+def merge_pieces(xs, ys):
+    """Drop breakpoints where the slope does not change; returns ``(xs, ys)`` of the maximal
+    linear pieces (exact)."""
+    keep_x, keep_y = [xs[0]], [ys[0]]
+    for k in range(1, len(xs) - 1):
+        s0 = (ys[k] - keep_y[-1]) / (xs[k] - keep_x[-1])
+        s1 = (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
+        if s0 != s1:
+            keep_x.append(xs[k])
+            keep_y.append(ys[k])
+    return keep_x + [xs[-1]], keep_y + [ys[-1]]
+
+
+def pair_pieces(net1, net2, c1, c2, d, lo=0, hi=1):
+    """Exact pieces of ``f = c1 h^(1)_L - c2 h^(2)_L + d`` (the decomposed estimator of Figure 4)
+    for ``net = (ws, bs)``: returns the merged ``(xs, ys)`` of f on [lo, hi]."""
+    x1, h1 = scalar_pieces(*net1, lo, hi)
+    x2, h2 = scalar_pieces(*net2, lo, hi)
+    c1, c2, d = _to_frac(c1), _to_frac(c2), _to_frac(d)
+    xs = sorted(set(x1) | set(x2))
+    return merge_pieces(xs, [c1 * _interp(x1, h1, x) - c2 * _interp(x2, h2, x) + d for x in xs])
+
+
+def _interp(xs, ys, x):
+    for k in range(len(xs) - 1):
+        if xs[k] <= x <= xs[k + 1]:
+            return ys[k] + (ys[k + 1] - ys[k]) * (x - xs[k]) / (xs[k + 1] - xs[k])
+    raise ValueError("x outside the breakpoints")
+
+
+def scalar_forward(x: np.ndarray, ws, bs) -> np.ndarray:
+    """Float forward pass of the scalar network (10a)-(10b) at points x."""
+    h = np.asarray(x, dtype=float)
+    for w, b in zip(ws, bs):
+        h = h + w * np.maximum(h - b, 0.0)
+    return h

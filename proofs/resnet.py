@@ -1,0 +1,282 @@
+"""Exact derivations for Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex
+Decomposition* (SymPy only, exact rationals).
+
+Each function derives one printed formula or one exact (counter)example and returns SymPy
+objects; the check factories in ``verify/checks/resnet.py`` decide what they mean.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+from proofs.chains import scalar_chain
+from proofs.identities import prove_zero
+
+R_ = sp.Rational
+
+
+# --- Section 2: ordinary least squares ------------------------------------------------------
+
+
+def ols_error_identity(n: int = 2, N: int = 3) -> bool | None:
+    """w[k+1] - w* = (I - delta X X^T)(w[k] - w*) for any w* with X X^T w* = X y (symbolic X,
+    y, w, w*, delta): the GD map on the OLS problem is affine with linear part I - delta X X^T."""
+    X = sp.Matrix(n, N, lambda i, j: sp.Symbol(f"x{i}{j}", real=True))
+    y = sp.Matrix(N, 1, lambda i, _: sp.Symbol(f"y{i}", real=True))
+    w = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"w{i}", real=True))
+    ws = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"s{i}", real=True))
+    d = sp.Symbol("delta", positive=True)
+    loss = (X.T * w - y).dot(X.T * w - y) / 2
+    grad = sp.Matrix([sp.diff(loss, v) for v in w])
+    step = w - d * grad
+    assert prove_zero(sp.expand((step - (sp.eye(n) - d * X * X.T) * w - d * X * y).norm() ** 2))
+    # Subtract the equilibrium equation ws = ws - delta (X X^T ws - X y), which holds at w*.
+    diff = step - ws - (sp.eye(n) - d * X * X.T) * (w - ws) - d * (X * y - X * X.T * ws)
+    return prove_zero(sp.expand(diff.norm() ** 2))
+
+
+def ols_singular_example():
+    """X = [1; 0] (n = 2, N = 1), y = 1, delta = 1/2, w[0] = (0, c): the exact orbit.
+
+    Returns ``(eigs, wk, limit, k, c)``: the eigenvalues of I - delta X X^T (1/2 and 1), the
+    closed-form iterate w[k] = (1 - 2^-k, c), and its limit (1, c): GD converges although an
+    eigenvalue has magnitude 1, and every equilibrium (1, c) is stable but not asymptotically.
+    """
+    X, y, d = sp.Matrix([[1], [0]]), sp.Matrix([[1]]), R_(1, 2)
+    A = sp.eye(2) - d * X * X.T
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    c = sp.Symbol("c", real=True)
+    wk = sp.Matrix([1 - R_(1, 2) ** k, c])
+    # Verify the closed form is the orbit: w[0] matches and w[k+1] = A w[k] + delta X y.
+    assert wk.subs(k, 0) == sp.Matrix([0, c])
+    assert prove_zero(sp.expand((wk.subs(k, k + 1) - A * wk - d * X * y).norm() ** 2))
+    limit = wk.applyfunc(lambda e: sp.limit(e, k, sp.oo))
+    return list(A.eigenvals()), wk, limit, k, c
+
+
+# --- Proposition 1 and the paragraph after it -----------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def chain_sigma_hessian(L: int):
+    """Prop. 1's loss (1/2N) sum (w_L...w_1 x_i - lam x_i)^2 = (sigma/2)(prod w - lam)^2.
+
+    Returns ``(H, g, ws, lam, sigma)``: the Hessian on the minimiser set prod w = lam and g =
+    grad(prod w); the caller proves H = sigma g g^T, so lambda_max = sigma |g|^2 =
+    sigma sum_i prod_{j!=i} w_j^2 and 2/lambda_max is exactly bound (1).
+    """
+    loss, ws, lam = scalar_chain(L)
+    sigma = sp.Symbol("sigma", positive=True)
+    H = sp.hessian(sigma * loss, ws)
+    prod = sp.Mul(*ws)
+    g = sp.Matrix([sp.diff(prod, w) for w in ws])
+    return H.subs(lam, prod), g, ws, lam, sigma
+
+
+def leave_one_out_sum(ws) -> sp.Expr:
+    """sum_i prod_{j != i} w_j^2, the sum in bound (1)."""
+    ws = list(ws)
+    return sp.Add(*[sp.Mul(*[v ** 2 for j, v in enumerate(ws) if j != i])
+                    for i in range(len(ws))])
+
+
+def disproportionate_sum(L: int):
+    """The sum of bound (1) at {kappa a, ..., kappa a, kappa^(1-L) a}, a = lam^(1/L) > 0.
+
+    Returns ``(S, kappa, a, closed)`` with closed = a^(2(L-1)) ((L-1)/kappa^2 + kappa^(2(L-1)))
+    (the caller proves S = closed, and that bound (1) -> 0 as kappa -> oo).
+    """
+    kappa, a = sp.symbols("kappa a", positive=True)
+    ws = [kappa * a] * (L - 1) + [kappa ** (1 - L) * a]
+    S = sp.Add(*[sp.Mul(*[v ** 2 for j, v in enumerate(ws) if j != i]) for i in range(L)])
+    closed = a ** (2 * (L - 1)) * ((L - 1) / kappa ** 2 + kappa ** (2 * (L - 1)))
+    return sp.simplify(S), kappa, a, closed
+
+
+def amgm_product_identity(L: int) -> bool | None:
+    """prod_i prod_{j!=i} w_j^2 = (prod w)^(2(L-1)): with AM-GM, sum_i prod_{j!=i} w_j^2 >=
+    L |prod w|^(2(L-1)/L), equality iff all |w_i| are equal (so delta_max is the largest
+    bound (1) over the minimisers, attained exactly at |w_i| = |lam|^(1/L))."""
+    ws = sp.symbols(f"w1:{L + 1}", real=True)
+    terms = [sp.Mul(*[v ** 2 for v in ws if v is not w]) for w in ws]
+    return prove_zero(sp.expand(sp.Mul(*terms) - sp.Mul(*ws) ** (2 * (L - 1))))
+
+
+def landing_start(L: int, lam: sp.Expr, delta: sp.Expr):
+    """A start w[0] = (v, ..., v), v != lam^(1/L), that GD maps exactly onto the balanced
+    minimiser (lam^(1/L), ...) in one step (sigma = 1); None when no real such v exists.
+
+    Returns ``(v, w1)`` with w1 the exact image.
+    """
+    v = sp.Symbol("v", real=True)
+    r = sp.root(lam, L)
+    image = v - delta * v ** (L - 1) * (v ** L - lam)
+    roots = [s for s in sp.Poly(sp.expand(image - r), v).real_roots()
+             if sp.simplify(s - r) != 0]
+    if not roots:
+        return None
+    v0 = sp.nsimplify(roots[-1]) if roots[-1].is_Rational else roots[-1]
+    return v0, sp.simplify(image.subs(v, v0))
+
+
+def matrix_gd_step(Ws: list[sp.Matrix], R: sp.Matrix, delta: sp.Expr) -> list[sp.Matrix]:
+    """One exact step of eq. (5) with Sigma = I."""
+    F = functools.reduce(lambda a, b: b * a, Ws)
+    out = []
+    for i in range(len(Ws)):
+        G = sp.eye(R.shape[0])
+        for W in Ws[i + 1:]:
+            G = G * W.T
+        H = sp.eye(R.shape[0])
+        for W in Ws[:i]:
+            H = H * W.T
+        out.append((Ws[i] - delta * G * (F - R) * H).applyfunc(sp.simplify))
+    return out
+
+
+# --- Proposition 2, its lambda < 0 remark, Proposition 3 -------------------------------------
+
+
+def mu_identity(L: int) -> bool | None:
+    """Proof of Prop. 2: w - delta sigma w^(L-1)(w^L - r^L) - r = mu(w)(w - r) with
+    mu(w) = 1 - delta sigma w^(L-1) sum_j w^j r^(L-1-j)  (r = lam^(1/L))."""
+    w, r, d, s = sp.symbols("w r delta sigma", positive=True)
+    mu = 1 - d * s * w ** (L - 1) * sp.Add(*[w ** j * r ** (L - 1 - j) for j in range(L)])
+    return prove_zero(sp.expand(w - d * s * w ** (L - 1) * (w ** L - r ** L) - r - mu * (w - r)))
+
+
+def sign_reduction(L: int, signs: tuple[int, ...]) -> bool | None:
+    """With w_i = s_i v (s_i = +-1, prod s = -1) and lam = -m (m > 0), one GD step of the chain
+    gives w_i' = s_i v' with v' = v - delta sigma v^(L-1)(v^L - m): the chain for |lam|."""
+    v, m, d, s = sp.symbols("v m delta sigma", positive=True)
+    ws = [si * v for si in signs]
+    e = sp.Mul(*ws) + m
+    v_next = v - d * s * v ** (L - 1) * (v ** L - m)
+    res = [w - d * s * e * sp.Mul(*[u for j, u in enumerate(ws) if j != i]) - si * v_next
+           for i, (w, si) in enumerate(zip(ws, signs))]
+    total = sp.expand(sum(r ** 2 for r in res))
+    proved = prove_zero(total)
+    if proved is None:  # a nonzero value at an exact point disproves the identity
+        witness = total.subs({v: R_(3, 2), m: 2, d: R_(1, 7), s: 1})
+        return False if witness != 0 else None
+    return proved
+
+
+def prop3_factor_slope(L: int) -> sp.Expr:
+    """d/dw of w^(L-2)(w^L - lam) at lam = -m: Prop. 3's factor 1 - delta sigma w^(L-2)(w^L - lam)
+    decreases on (0, 1] when this is >= 0 there (w, m > 0)."""
+    w, m = sp.symbols("w m", positive=True)
+    return sp.expand(sp.diff(w ** (L - 2) * (w ** L + m), w))
+
+
+def depth_one_orbit():
+    """L = 1, lam = -1, sigma = 1, delta = 1/4, w[0] = 1: w[k] = -1 + 2 (3/4)^k -> -1, not 0.
+
+    Returns ``(wk, k, limit, bound)`` with bound = 1/(sigma (1 - lam)) = 1/2 > delta.
+    """
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    lam, d = sp.Integer(-1), R_(1, 4)
+    wk = lam + 2 * (1 - d) ** k
+    assert wk.subs(k, 0) == 1
+    assert prove_zero(sp.expand(wk.subs(k, k + 1) - (wk - d * (wk - lam))))
+    return wk, k, sp.limit(wk, k, sp.oo), 1 / (1 - lam)
+
+
+# --- the double network (9a), (9b) ----------------------------------------------------------
+
+
+def double_reduction(L: int) -> bool | None:
+    """From w_i = w, z_i = z (all i), one GD step of the double chain keeps them equal and
+    follows (9a), (9b) with e = w^L - z^L - lam."""
+    w, z, lam, d, s = sp.symbols("w z lam delta sigma", real=True)
+    W = sp.symbols(f"a1:{L + 1}", real=True)
+    Z = sp.symbols(f"b1:{L + 1}", real=True)
+    loss = s * (sp.Mul(*W) - sp.Mul(*Z) - lam) ** 2 / 2
+    at = {**{a: w for a in W}, **{b: z for b in Z}}
+    e = w ** L - z ** L - lam
+    res = [(sp.diff(loss, a).subs(at) - s * w ** (L - 1) * e) for a in W]
+    res += [(sp.diff(loss, b).subs(at) + s * z ** (L - 1) * e) for b in Z]
+    return prove_zero(sp.expand(sum(r ** 2 for r in res)))
+
+
+def double_first_error(L: int):
+    """e[1] after one step of (9a), (9b) from w = z = 1, as a polynomial in t = delta sigma and
+    lam; returns ``(e1, t, lam)`` (e[0] = -lam)."""
+    t, lam = sp.symbols("t lam", real=True)
+    w1, z1 = 1 + t * lam, 1 - t * lam  # e[0] = -lam
+    return sp.expand(w1 ** L - z1 ** L - lam), t, lam
+
+
+def double_escape_increment(L: int) -> sp.Expr:
+    """z' - z on the axis w = 0 near the origin of (9a), (9b) with lam = -m < 0 (m > 0):
+    delta sigma z^(L-1)(m - z^L), positive for 0 < z < m^(1/L): the origin repels."""
+    z, m, d, s = sp.symbols("z m delta sigma", positive=True)
+    e = -z ** L + m
+    return sp.factor(s * d * z ** (L - 1) * e)
+
+
+# --- Section 3.1 -----------------------------------------------------------------------------
+
+
+def theorem3_family(c: sp.Expr):
+    """f_c(x) = x^4 + c x^2 on [-1, 1] (the search family for Section 3.1's implication).
+
+    Returns a dict of exact facts: ``strictly_convex`` (f'' >= 0 with isolated zeros),
+    ``min_f2`` (min of f'' on [-1, 1]), ``inverse_lipschitz`` (f' has a Lipschitz inverse,
+    i.e. min f'' > 0), ``ratio_limit`` (the limit of |(f')^-1(a) - (f')^-1(0)| / |a| as a -> 0+
+    along a = f'(t)), ``twice_differentiable`` (True: a polynomial), ``alpha_smooth`` (True:
+    f''' bounded on the box), ``det_positive_somewhere`` (f''(1) > 0).
+    """
+    x, t = sp.symbols("x t", real=True)
+    f = x ** 4 + c * x ** 2
+    f2 = sp.diff(f, x, 2)
+    crit = [p for p in sp.solve(sp.diff(f2, x), x) if p.is_real and -1 <= p <= 1]
+    min_f2 = sp.Min(*[f2.subs(x, p) for p in crit + [-1, 1]])
+    zeros = [p for p in sp.solve(f2, x) if p.is_real]
+    g = sp.diff(f, x)
+    ratio = sp.limit(t / g.subs(x, t), t, 0, "+")
+    return {"f": f, "min_f2": min_f2,
+            "strictly_convex": bool(min_f2 >= 0) and len(zeros) <= 2,
+            "inverse_lipschitz": bool(min_f2 > 0), "ratio_limit": ratio,
+            "twice_differentiable": True, "alpha_smooth": True,
+            "det_positive_somewhere": bool(f2.subs(x, 1) > 0)}
+
+
+def decomposition_gradients(f: sp.Expr, xs, alpha: sp.Expr, beta) -> tuple:
+    """r = alpha/2 x^T x + beta^T x + f, s = alpha/2 x^T x + beta^T x (Section 3.1): their
+    gradients at the origin and their Hessians."""
+    alpha = sp.sympify(alpha)
+    q = alpha / 2 * sum(v ** 2 for v in xs) + sum(b * v for b, v in zip(beta, xs))
+    r, s = q + f, q
+    at0 = {v: 0 for v in xs}
+    grad = lambda e: [sp.diff(e, v).subs(at0) for v in xs]  # noqa: E731
+    return grad(r), grad(s), sp.hessian(r, xs), sp.hessian(s, xs)
+
+
+# --- Section 4: formulas (10)-(12) --------------------------------------------------------------
+
+
+def network10_loss(n: int, L: int, points, labels, printed_output: bool = False):
+    """Loss (11) of network (10a)-(10c) with symbolic W_l (n x n), b_l (n), c (n), d.
+
+    ``printed_output=True`` uses (10c) as printed, f(x) = c^T x (not c^T h_L(x)).
+    Returns ``(loss, params)`` with params a dict name -> list of symbols.
+    """
+    Ws = [sp.Matrix(n, n, lambda i, j, l=l: sp.Symbol(f"W{l}_{i}{j}", real=True))
+          for l in range(1, L + 1)]
+    bs = [sp.Matrix(n, 1, lambda i, _, l=l: sp.Symbol(f"b{l}_{i}", real=True))
+          for l in range(1, L + 1)]
+    c = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"c{i}", real=True))
+    d = sp.Symbol("d", real=True)
+    total = 0
+    for x, y in zip(points, labels):
+        h = sp.Matrix(x)
+        x0 = h
+        for W, b in zip(Ws, bs):
+            h = h + W * (h - b).applyfunc(lambda z: sp.Max(z, 0))
+        out = (c.T * (x0 if printed_output else h))[0] + d
+        total += (out - y) ** 2 / 2
+    params = {"W": [list(W) for W in Ws], "b": [list(b) for b in bs], "c": list(c), "d": [d]}
+    return total, params

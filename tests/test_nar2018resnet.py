@@ -1,0 +1,343 @@
+"""Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex Decomposition*.
+
+Engines (numerics/residual.py, proofs/resnet.py) against values worked out by hand, SymPy or
+finite differences; each check factory of verify/checks/resnet.py against a deliberately wrong
+variant of its claim (it must refute, or, for a check that can only support, it must not);
+and regression pins of the claims' statuses.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics import deeplinear as dl
+from numerics import residual as rs
+from proofs import resnet as pr
+from verify.checks import resnet as rc
+from verify.registry import select
+from verify.runner import run_claim
+from verify.vocabulary import CheckContext, Outcome, Status
+
+F = Fraction
+
+
+def ctx(seed: int = 3, quick: bool = True, at=None) -> CheckContext:
+    return CheckContext(seed=seed, quick=quick, dps=50, at=at)
+
+
+def outcome(check, **kw):
+    return check.run(ctx(**kw)).outcome
+
+
+# --- numerics/residual.py --------------------------------------------------------------------
+
+
+def test_gradient_with_sigma_matches_eq5_and_finite_differences():
+    rng = np.random.default_rng(0)
+    n, L, N = 3, 4, 6
+    ws = dl.random_weights((n,) * (L + 1), 1, rng, scale=0.5, near_identity=True)
+    X, R = rng.standard_normal((n, N)), rng.standard_normal((n, n))
+    Sigma = X @ X.T / N
+
+    def data_loss(vs):
+        return np.sum(((dl.product(vs)[0] - R) @ X) ** 2) / (2 * N)
+
+    g1, g2 = rs.gradient_sigma(ws, R, Sigma), rs.gradient_eq5(ws, R, Sigma)
+    for j in range(L):
+        np.testing.assert_allclose(g1[j], g2[j], atol=1e-12)
+        for idx in [(0, 0), (2, 1)]:
+            p = [w.copy() for w in ws]
+            m = [w.copy() for w in ws]
+            p[j][(0,) + idx] += 1e-6
+            m[j][(0,) + idx] -= 1e-6
+            fd = (data_loss(p) - data_loss(m)) / 2e-6
+            assert g1[j][(0,) + idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def test_double_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    ws = dl.random_weights((2, 2, 2, 2), 1, rng, near_identity=True)
+    zs = dl.random_weights((2, 2, 2, 2), 1, rng, near_identity=True)
+    R = rng.standard_normal((2, 2))
+    gw, gz = rs.double_gradient(ws, zs, R)
+    for stack, grads in ((ws, gw), (zs, gz)):
+        for j in range(3):
+            p = [w.copy() for w in stack]
+            m = [w.copy() for w in stack]
+            p[j][0, 1, 0] += 1e-6
+            m[j][0, 1, 0] -= 1e-6
+            args_p = (p, zs) if stack is ws else (ws, p)
+            args_m = (m, zs) if stack is ws else (ws, m)
+            fd = (rs.double_loss(*args_p, R) - rs.double_loss(*args_m, R))[0] / 2e-6
+            assert grads[j][0, 1, 0] == pytest.approx(fd, rel=1e-6)
+
+
+def test_double_gd_scalar_is_9a_9b():
+    """n = 1: the batched engine follows (9a), (9b) computed by hand (sigma = 1)."""
+    L, lam, d = 3, -0.8, 0.1
+    ws, zs, _ = rs.double_gd(rs.identity_stack(1, L, 1), rs.identity_stack(1, L, 1),
+                             np.array([[lam]]), d, 5)
+    w = z = 1.0
+    for _ in range(5):
+        e = w ** L - z ** L - lam
+        w, z = w - d * w ** (L - 1) * e, z + d * z ** (L - 1) * e
+    assert ws[0][0, 0, 0] == pytest.approx(w, rel=1e-14)
+    assert zs[-1][0, 0, 0] == pytest.approx(z, rel=1e-14)
+
+
+def test_structure_measures():
+    R = np.array([[1.0, 2.0], [0.0, 2.0]])
+    rho, s1 = rs.spectral_data(R)
+    assert rho == pytest.approx(2.0)
+    assert s1 == pytest.approx(np.sqrt((9 + np.sqrt(65)) / 2))  # eigenvalues of R^T R by hand
+    root = rs.root_of(R[None], 2)[0]
+    np.testing.assert_allclose(root, [[1, 2 * np.sqrt(2) - 2], [0, np.sqrt(2)]], atol=1e-14)
+    np.testing.assert_allclose(root @ root, R, atol=1e-14)
+    poly = [np.eye(2)[None] + 0.3 * R[None]]
+    assert rs.commutator_distance(poly, R) == pytest.approx(0.0, abs=1e-16)
+    assert rs.commutator_distance([poly[0].swapaxes(1, 2)], R)[0] > 0.1  # W^T leaves it
+    assert rs.balance_gap(rs.identity_stack(2, 3, 1))[0] == 0.0
+    with pytest.raises(ValueError):
+        rs.root_of(np.array([[[-1.0, 0], [0, 1]]]), 2)
+
+
+def test_scalar_pieces_by_hand():
+    xs, hs = rs.scalar_pieces([1], [F(1, 2)])
+    assert xs == [0, F(1, 2), 1] and hs == [0, F(1, 2), F(3, 2)]
+    # a negative weight folds h back: h(1) = 1 - 2 (1/2) = 0, then b = 1/4 is crossed twice
+    xs, hs = rs.scalar_pieces([-2, 1], [F(1, 2), F(1, 4)])
+    assert xs == [0, F(1, 4), F(1, 2), F(3, 4), 1]  # 1 - x = 1/4 at x = 3/4
+    assert hs == [0, F(1, 4), F(3, 4), F(1, 4), 0]
+    mx, my = rs.merge_pieces([0, F(1, 3), 1], [0, F(1, 3), 1])  # collinear: one piece
+    assert mx == [0, 1] and my == [0, 1]
+
+
+def test_pair_pieces_agree_with_float_forward():
+    rng = np.random.default_rng(2)
+    n1 = ([F(int(v), 8) for v in rng.integers(0, 9, 4)], [F(int(v), 16) for v in
+                                                           rng.integers(0, 17, 4)])
+    n2 = ([F(int(v), 8) for v in rng.integers(0, 9, 4)], [F(int(v), 16) for v in
+                                                           rng.integers(0, 17, 4)])
+    xs, ys = rs.pair_pieces(n1, n2, F(3, 2), F(1, 2), F(1, 5))
+    grid = np.linspace(0, 1, 37)
+    want = (1.5 * rs.scalar_forward(grid, [float(w) for w in n1[0]], [float(b) for b in n1[1]])
+            - 0.5 * rs.scalar_forward(grid, [float(w) for w in n2[0]], [float(b) for b in
+                                                                         n2[1]]) + 0.2)
+    np.testing.assert_allclose(np.interp(grid, [float(x) for x in xs], [float(y) for y in ys]),
+                               want, atol=1e-12)
+
+
+def test_grads10_against_finite_differences_and_cs():
+    rng = np.random.default_rng(4)
+    n, N, L = 3, 8, 3
+    X, y = rng.uniform(0, 1, (n, N)), rng.standard_normal(N)
+    Ws = [rng.uniform(0, 0.5, (n, n)) for _ in range(L)]
+    bs = [rng.uniform(0, 0.5, n) for _ in range(L)]
+    c = rng.uniform(0.5, 1, n)
+    f, e, dW, db, dc, dd, cs = rs.grads10(X, y, Ws, bs, c, 0.3)
+
+    def loss(Ws, bs, c, d=0.3):
+        return 0.5 * np.sum((c @ rs.forward10(X, Ws, bs)[-1] + d - y) ** 2)
+
+    h = 1e-6
+    for l in range(L):
+        for idx in [(0, 0), (1, 2)]:
+            p = [w.copy() for w in Ws]
+            m = [w.copy() for w in Ws]
+            p[l][idx] += h
+            m[l][idx] -= h
+            assert dW[l][idx] == pytest.approx((loss(p, bs, c) - loss(m, bs, c)) / (2 * h),
+                                               rel=1e-6)
+        p = [b.copy() for b in bs]
+        m = [b.copy() for b in bs]
+        p[l][1] += h
+        m[l][1] -= h
+        assert db[l][1] == pytest.approx((loss(Ws, p, c) - loss(Ws, m, c)) / (2 * h), rel=1e-6)
+    cp = c.copy()
+    cp[0] += h
+    assert dc[0] == pytest.approx((loss(Ws, bs, cp) - loss(Ws, bs, c)) / h, rel=1e-5)
+    assert dd == pytest.approx((loss(Ws, bs, c, 0.3 + h) - loss(Ws, bs, c, 0.3 - h)) / (2 * h))
+    # c_0^i is the gradient of f with respect to the input x_i
+    xp = X.copy()
+    xp[2, 5] += h
+    fd = ((c @ rs.forward10(xp, Ws, bs)[-1])[5] - (c @ rs.forward10(X, Ws, bs)[-1])[5]) / h
+    assert cs[0][2, 5] == pytest.approx(fd, rel=1e-5)
+
+
+def test_forward7_exact_equals_float():
+    rng = np.random.default_rng(5)
+    Ws, Vs, bs, c = rc._random_net7(rng, 3, 2, 4, "none")
+    X = rng.uniform(0, 2, (3, 5))
+    exact = rs.forward7(rc._exact(X), [rc._exact(w) for w in Ws], [rc._exact(v) for v in Vs],
+                        [rc._exact(b) for b in bs], rc._exact(c))
+    np.testing.assert_allclose([float(v) for v in exact], rs.forward7(X, Ws, Vs, bs, c),
+                               rtol=1e-14)
+
+
+# --- proofs/resnet.py ------------------------------------------------------------------------
+
+
+def test_proof_engines_by_hand():
+    eigs, wk, limit, k, c = pr.ols_singular_example()
+    assert sorted(eigs) == [sp.Rational(1, 2), 1] and list(limit) == [1, c]
+    H, g, ws, lam, s = pr.chain_sigma_hessian(3)
+    assert sp.expand(H - s * g * g.T) == sp.zeros(3)
+    v, w1 = pr.landing_start(2, sp.Integer(1), sp.Integer(2))
+    assert sp.simplify(v - (sp.sqrt(3) - 1) / 2) == 0 and w1 == 1  # by hand: v(3 - 2v^2) = 1
+    e1, t, lam = pr.double_first_error(2)
+    assert sp.expand(e1 - lam * (4 * t - 1)) == 0  # (1 + t lam)^2 - (1 - t lam)^2 - lam
+    wk, k, limit, bound = pr.depth_one_orbit()
+    assert limit == -1 and bound == sp.Rational(1, 2)
+    assert pr.theorem3_family(sp.Integer(0))["ratio_limit"] == sp.oo
+    assert pr.theorem3_family(sp.Rational(1, 2))["ratio_limit"] == 1  # 1/f''(0) = 1/(2c)
+    assert pr.mu_identity(4) is True
+    assert pr.sign_reduction(3, (1, 1, -1)) is True
+    assert pr.sign_reduction(2, (1, 1)) is False  # even parity: not the |lam| chain
+    S, kappa, a, closed = pr.disproportionate_sum(3)
+    assert sp.simplify(S - closed) == 0
+    assert pr.amgm_product_identity(4) is True
+
+
+# --- check factories: printed variants and deliberately wrong ones ----------------------------
+
+
+def test_ols_exact_refutes_singular_supports_nonsingular():
+    assert outcome(rc.ols_exact(((1,), (0,)), (1,), "1/2", (0, 1))) is Outcome.REFUTES
+    assert outcome(rc.ols_exact(((1, 0), (0, 2)), (1, 1), "1/4", (0, 1))) is Outcome.SUPPORTS
+
+
+def test_ols_threshold_wrong_factor_refutes():
+    assert outcome(rc.ols_threshold()) is Outcome.SUPPORTS
+    assert outcome(rc.ols_threshold(factor=0.5)) is Outcome.REFUTES
+
+
+def test_sigma_chain_checks_refute_a_halved_bound():
+    half = lambda ws, lam, s: 1 / (s * pr.leave_one_out_sum(ws))  # noqa: E731
+    f = rc.sigma_chain_symbolic((2, 3), half).run(ctx())
+    assert f.outcome is Outcome.REFUTES and f.counterexample is not None
+    assert outcome(rc.sigma_chain_empirical((2,), factor=0.5)) is Outcome.REFUTES
+
+
+def test_deltamax_and_landing():
+    wrong = lambda L, lam, s: 1 / (s * L * lam ** sp.Rational(2 * (L - 1), L))  # noqa: E731
+    assert outcome(rc.deltamax_symbolic((2, 3), wrong)) is Outcome.REFUTES
+    assert outcome(rc.landing_exact(2, "1", "2", "1")) is Outcome.REFUTES
+    assert outcome(rc.landing_exact(2, "1", "1/2", "1")) is Outcome.UNDECIDED
+    assert outcome(rc.landing_matrix_exact(2, 2, "1")) is Outcome.UNDECIDED
+
+
+def test_unstable_random_starts_wrong_scale_refutes():
+    assert outcome(rc.unstable_random_starts((2,), 1.5, factors=(1.05,),
+                                             claimed_scale=0.5)) is Outcome.REFUTES
+
+
+def test_prop2_precise_refutes_a_doubled_delta_c():
+    assert outcome(rc.prop2_precise((3,), ("1/2", "2"))) is Outcome.SUPPORTS
+    f = rc.prop2_precise((3,), ("1/2", "2"), dc_scale="2").run(ctx())
+    assert f.outcome is Outcome.REFUTES and f.counterexample.replay is not None
+    again = rc.prop2_precise((3,), ("1/2",), dc_scale="2").run(ctx(at=f.counterexample.replay))
+    assert again.outcome is Outcome.REFUTES
+
+
+def test_sign_reduction_even_parity_refutes():
+    assert outcome(rc.sign_reduction_symbolic((2, 3), parity="even")) is Outcome.REFUTES
+
+
+def test_eq5_without_sigma_refutes():
+    assert outcome(rc.eq5_symbolic(2, 2, 3, with_sigma=False)) is Outcome.REFUTES
+
+
+def test_minimiser_sharpness_refutes_an_inflated_minimum():
+    assert outcome(rc.minimiser_sharpness("nonnormal", "sigma1", scale=1.5)) is Outcome.REFUTES
+
+
+def test_thm2_precise_nonnormal_refutes_symmetric_supports():
+    f = rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4", steps=400).run(ctx(quick=False))
+    assert f.outcome is Outcome.REFUTES
+    assert f.counterexample.margin.startswith("0.1181539")  # ||W_i - R^(1/2)||
+    assert outcome(rc.thm2_precise(((3, 1), (1, 3)), 2, "1/8", steps=400)) is Outcome.SUPPORTS
+
+
+def test_symmetric_root_symbolic_refutes_triangular():
+    assert outcome(rc.symmetric_root_symbolic(2)) is Outcome.SUPPORTS
+    assert outcome(rc.symmetric_root_symbolic(2, symmetric=False)) is Outcome.REFUTES
+
+
+def test_double_checks():
+    assert outcome(rc.double_first_step((2,), ("-1",))) is Outcome.REFUTES
+    assert outcome(rc.double_first_step((2, 3), ("-1",), t_max="1/20")) is Outcome.SUPPORTS
+    assert outcome(rc.double_first_step((2,), ("-1",), t_max="1")) is Outcome.REFUTES
+    # from (1, 0) with lam < 0, z stays 0 and w follows Proposition 3's chain to 0
+    assert outcome(rc.double_origin((2,), (-1.5,), start=(1.0, 0.0))) is Outcome.REFUTES
+
+
+def test_prop3_checks():
+    assert outcome(rc.prop3_depth_one()) is Outcome.REFUTES
+    assert outcome(rc.prop3_precise((2, 3), ("-1",), scale="4")) is Outcome.REFUTES
+
+
+def test_negative_eigen_wrong_target_refutes():
+    """'The smallest eigenvalue's estimate goes to 0' for an R with positive eigenvalues."""
+    assert outcome(rc.negative_eigen_matrix((((1, 2), (0, 2)),), 2, "1/5")) is Outcome.REFUTES
+
+
+def test_section31_checks():
+    f = rc.theorem3_family_search(("1/2", "0")).run(ctx())
+    assert f.outcome is Outcome.REFUTES and f.counterexample.replay == {"c": "0"}
+    assert outcome(rc.theorem3_family_search(("1/2",))) is Outcome.SUPPORTS
+    assert outcome(rc.strongly_convex_inverse(claimed_factor=0.1)) is Outcome.REFUTES
+    assert outcome(rc.decomposition_signs((("-2*x", "1", "1"),))) is Outcome.REFUTES
+    assert outcome(rc.decomposition_signs((("-2*x", "1", "1/10"),), "shifted")) \
+        is Outcome.SUPPORTS
+    assert outcome(rc.example_1d_exact("(1+w1+w2)")) is Outcome.REFUTES
+
+
+def test_convexity_checks_refute_free_signs():
+    assert outcome(rc.midpoint_convexity("W")) is Outcome.REFUTES
+    assert outcome(rc.midpoint_convexity("V_later")) is Outcome.REFUTES
+    assert outcome(rc.convexity_certificate("W")) is Outcome.REFUTES
+    assert outcome(rc.eq8_gradient_exact((2, 1))) is Outcome.REFUTES
+
+
+def test_section4_checks():
+    assert outcome(rc.eq12_printed_output()) is Outcome.REFUTES
+    assert outcome(rc.eq12_formulas_exact(1, 2, 3)) is Outcome.SUPPORTS
+    assert outcome(rc.eq12_formulas_exact(1, 2, 3, bias_sign=1)) is Outcome.REFUTES
+    assert outcome(rc.fig4_exact(claimed_pieces=30)) is Outcome.REFUTES
+
+
+def test_mnist_reduced_gap_threshold_decides():
+    assert outcome(rc.mnist_reduced(max_gap=-1.0)) is Outcome.UNDECIDED
+
+
+# --- regression pins of the statuses (quick run) ---------------------------------------------
+
+FAST = {"nar2018resnet.ols": Status.REFUTED, "nar2018resnet.ols_amended": Status.CONFIRMED,
+        "nar2018resnet.prop1_deltamax": Status.REFUTED, "nar2018resnet.prop2": Status.CONFIRMED,
+        "nar2018resnet.thm2": Status.REFUTED, "nar2018resnet.eq9_direction": Status.REFUTED,
+        "nar2018resnet.prop3": Status.REFUTED, "nar2018resnet.sec31_theorem3": Status.REFUTED,
+        "nar2018resnet.sec31_decomposition": Status.REFUTED, "nar2018resnet.eq7":
+            Status.CONFIRMED, "nar2018resnet.eq12": Status.REFUTED}
+
+
+@pytest.mark.parametrize("cid", sorted(FAST))
+def test_status_pins(cid):
+    assert run_claim(select([cid])[0], seed=0, quick=True, dps=50).status is FAST[cid]
+
+
+@pytest.mark.slow
+def test_every_claim_status_quick():
+    got = {c.id: run_claim(c, seed=0, quick=True, dps=50).status for c in select(["nar2018resnet"])}
+    assert Status.ERROR not in got.values()
+    assert got["nar2018resnet.mnist"] is Status.NOT_CHECKABLE
+    assert got["nar2018resnet.thm1"] is Status.REFUTED
+    assert got["nar2018resnet.thm1_amended"] is Status.CONFIRMED
+    assert got["nar2018resnet.thm2_amended"] is Status.CONFIRMED
+
+
+def test_convexity_conditions_pattern():
+    assert outcome(rc.convexity_conditions()) is Outcome.SUPPORTS

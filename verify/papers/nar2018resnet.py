@@ -1,0 +1,354 @@
+"""Nar & Sastry, *Residual Networks: Lyapunov Stability and Convex Decomposition*, 2018.
+
+Source: ``shared/papers/nar-sastry-2018-resnets-lyapunov-stability.md``.
+
+| id | where | statement (short) |
+|---|---|---|
+| nar2018resnet.ols | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
+| nar2018resnet.ols_amended | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
+| nar2018resnet.prop1 | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
+| nar2018resnet.prop1_deltamax | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
+| nar2018resnet.prop1_deltamax_amended | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
+| nar2018resnet.prop2 | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
+| nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
+| nar2018resnet.eq5 | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
+| nar2018resnet.thm1 | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
+| nar2018resnet.thm1_amended | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
+| nar2018resnet.thm2 | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
+| nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
+| nar2018resnet.eq9 | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
+| nar2018resnet.eq9_direction | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
+| nar2018resnet.eq9_direction_amended | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
+| nar2018resnet.eq9_origin | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
+| nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
+| nar2018resnet.prop3 | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
+| nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
+| nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
+| nar2018resnet.sec31_theorem3 | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
+| nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
+| nar2018resnet.sec31_decomposition | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
+| nar2018resnet.sec31_decomposition_amended | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
+| nar2018resnet.sec31_example | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
+| nar2018resnet.eq7 | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
+| nar2018resnet.eq8 | eqs. (8a)-(8b) | gradient [1, 1] near 0, incremented by e_j beyond x_j = b_j; V gives the normals, b the distances |
+| nar2018resnet.eq12 | eqs. (10)-(12) as printed | (10c) f = c^T x; optimality conditions (12a)-(12b) |
+| nar2018resnet.eq12_amended | eqs. (10)-(12) (amended) | with f = c^T h_L(x): (12a), (12b), the bias gradient and c_l^i are exact |
+| nar2018resnet.fig4 | Section 4, Figure 4 | f1 (b in [0, .5]) cannot fit f, has low Lipschitz constant; f2 (b in [0, 1]) fits; 10 segments possible |
+| nar2018resnet.mnist | Section 5 | MNIST: 97.91% train, 97.58% test after 12 epochs, no regularisation |
+"""
+
+from __future__ import annotations
+
+from verify.checks import resnet as rc
+from verify.vocabulary import Claim, Reference
+
+PAPER = {
+    "key": "nar2018resnet",
+    "citation": "K. Nar and S. S. Sastry. Residual Networks: Lyapunov Stability and Convex "
+                "Decomposition. arXiv:1803.08203, 2018.",
+    "url": "https://arxiv.org/abs/1803.08203",
+}
+
+DEPTHS = (2, 3, 4, 5)
+
+
+def _ref(where: str) -> Reference:
+    return Reference("nar2018resnet", where, PAPER["url"])
+
+
+def _c(id_, where, statement, hypotheses, asserts, checks, **kw) -> Claim:
+    return Claim(id=f"nar2018resnet.{id_}", ref=_ref(where), statement=statement,
+                 hypotheses=hypotheses, asserts=asserts, checks=tuple(checks), **kw)
+
+
+CLAIMS = (
+    _c("ols", "Section 2, ordinary least squares example",
+       "w[k+1] = (I - delta X X^T) w[k] + delta X y. Every equilibrium of this system is "
+       "asymptotically stable and the gradient descent converges to any of them only if all "
+       "eigenvalues of the matrix (I - delta X X^T) have magnitude less than 1.",
+       {"X": "any n x N (edge: X X^T singular)", "delta": "> 0"},
+       "equilibria asymptotically stable; convergence => max |eig(I - delta X X^T)| < 1",
+       [rc.ols_exact(((1,), (0,)), (1,), "1/2", (0, 1)), rc.ols_affine_symbolic()]),
+    _c("ols_amended", "Section 2, ordinary least squares example (amended)",
+       "GD converges from every start iff delta < 2/lambda_max(X X^T) (the eigenvalue 1 of "
+       "I - delta X X^T on null(X^T) is harmless); the equilibria are asymptotically stable iff "
+       "in addition X X^T is nonsingular.",
+       {"X": "random 5 x 9 (full rank) and 6 x 3 (rank deficient)"},
+       "convergence <=> delta < 2/lambda_max; asymptotic stability <=> X X^T nonsingular",
+       [rc.ols_affine_symbolic(), rc.ols_threshold(),
+        rc.ols_exact(((1, 0), (0, 2)), (1, 1), "1/4", (0, 1))],
+       amends="nar2018resnet.ols",
+       amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "
+                    "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1."),
+    _c("prop1", "Proposition 1",
+       "Then an equilibrium {w_j*} with w_L* ... w_1* = lambda is asymptotically stable only if "
+       "the step size delta satisfies delta <= 2 / (sigma sum_{i=1}^L prod_{j != i} (w_j*)^2) "
+       "where sigma = sum_i x_i^2 / N.",
+       {"loss": "(1/2N) sum (w_L...w_1 x_i - lam x_i)^2", "L": "2..5", "sigma": "any > 0",
+        "lam": "!= 0 (empirical: -1.5, 0.7, 2)"},
+       "asymptotically stable => delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2)",
+       [rc.sigma_chain_symbolic(DEPTHS), rc.sigma_chain_empirical((2, 3, 5))]),
+    _c("prop1_deltamax", "Section 2, paragraph after Proposition 1",
+       "the bound in (1) can become very small for an equilibrium with disproportionate "
+       "parameters such as {kappa lam^(1/L), ..., kappa lam^(1/L), kappa^(1-L) lam^(1/L)} with "
+       "kappa >> 1; and it attains its largest value delta_max = 2/(sigma L lam^(2(L-1)/L)) for "
+       "the equilibria which satisfy |w_i*| = |lam|^(1/L) for all i. If the step size is even "
+       "larger than delta_max, then the gradient descent algorithm cannot converge to any of "
+       "the local optima.",
+       {"L": "2..5", "lam^(2(L-1)/L)": "read as |lam|^(2(L-1)/L)",
+        "edge": "a start that lands exactly on an optimum"},
+       "sup over minimisers of bound (1) = delta_max; delta > delta_max => no convergence",
+       [rc.deltamax_symbolic(DEPTHS), rc.landing_exact(2, "1", "2", "1")]),
+    _c("prop1_deltamax_amended", "Section 2, paragraph after Proposition 1 (amended)",
+       "If delta > delta_max, every local optimum is linearly unstable (an eigenvalue of the GD "
+       "Jacobian below -1), so GD converges to one only from a set of starts of measure zero "
+       "(such as exact landings); random starts do not converge.",
+       {"L": "2, 3, 5", "lam": "1.5", "starts": "U[-2, 2]^L"},
+       "delta > delta_max => every optimum unstable; random starts do not converge",
+       [rc.deltamax_symbolic(DEPTHS), rc.sigma_chain_symbolic(DEPTHS),
+        rc.unstable_random_starts((2, 3, 5), 1.5)],
+       amends="nar2018resnet.prop1_deltamax",
+       amend_reason="GD does converge above delta_max from starts that land exactly on an "
+                    "optimum (a measure-zero set)."),
+    _c("prop2", "Proposition 2",
+       "Assume that lam > 0 and w_i[0] = 1 for all i. If the step size delta is chosen to be "
+       "less than or equal to delta_c = (L sigma)^-1 lam^(-2(L-1)/L) if lam in [1, oo), "
+       "sigma^-1 (1 - lam)^-1 (1 - lam^(1/L)) if lam in (0, 1), then |w_i[k] - lam^(1/L)| <= "
+       "rho(delta)^k |1 - lam^(1/L)| for all i, where rho(delta) = 1 - delta sigma (lam - 1)"
+       "(lam^(1/L) - 1)^-1 if lam in (1, oo), 1 - delta sigma L lam^(2(L-1)/L) if lam in (0, 1).",
+       {"L": "2..6 symbolic; 2, 3, 5, 8 precise", "lam": "1/10, 1/2, 1, 2, 7 (lam = 1: rho := 0)",
+        "sigma": "1, 5/2", "delta": "delta_c (equality edge) and delta_c/2"},
+       "|w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| for every k",
+       [rc.prop2_symbolic((2, 3, 4, 5, 6)),
+        rc.prop2_precise((2, 3, 5, 8), ("1/10", "1/2", "1", "2", "7"))]),
+    _c("prop2_negative", "Section 2, after Proposition 2",
+       "The identical result also holds for lam < 0 if |w_i[0]| = 1 for all i and the "
+       "cardinality of the set {i : w_i[0] = -1} is odd.",
+       {"reading": "lam^(1/L) read as s_i |lam|^(1/L) (s_i = w_i[0]); delta_c, rho at |lam|",
+        "L": "2..5 symbolic; 2, 3, 4, 5 precise", "lam": "-1/10, -1/2, -2, -7"},
+       "|w_i[k] - s_i |lam|^(1/L)| <= rho(delta)^k |1 - |lam|^(1/L)|",
+       [rc.sign_reduction_symbolic(DEPTHS),
+        rc.prop2_precise((2, 3, 4, 5), ("-1/10", "-1/2", "-2", "-7"), signs="odd")]),
+    _c("eq5", "eq. (5)",
+       "the update rule for W_i is W_i[k+1] = W_i[k] - delta (G_i[k](F[k] - R) Sigma H_i[k]), "
+       "where G_i = W_{i+1}^T ... W_L^T, F = W_L ... W_1, H_i = W_1^T ... W_{i-1}^T, Sigma = "
+       "(1/N) sum_i x_i x_i^T.",
+       {"n, L, N": "2, 3, 3 (symbolic); 4, 5, 7 (numeric)", "data": "not whitened"},
+       "gradient of (4) = G_i (F - R) Sigma H_i",
+       [rc.eq5_symbolic(), rc.eq5_numeric()]),
+    _c("thm1", "Theorem 1",
+       "Assume that R is diagonalizable with real eigenvalues, the initial matrices W_1[0], ..., "
+       "W_L[0] and R have the identical eigenspaces, and the matrix Sigma = I. If the step size "
+       "delta satisfies delta > 2/(L lam(R)^(2(L-1)/L)), then none of the equilibria that "
+       "satisfy W_L ... W_1 = R is stable, and the gradient descent cannot converge.",
+       {"edge": "R = I (n = 2), W_i[0] = v I, L = 2, delta = 2 > 2/L = 1"},
+       "delta > 2/(L rho^(2(L-1)/L)) => no stable global minimiser and no convergence",
+       [rc.landing_matrix_exact(2, 2, "2"),
+        rc.minimiser_sharpness("nonnormal", use="rho")]),
+    _c("thm1_amended", "Theorem 1 (amended)",
+       "For every R (Sigma = I), every global minimiser W_L...W_1 = R has lambda_max(Hessian) "
+       ">= L sigma1(R)^(2(L-1)/L) >= L rho(R)^(2(L-1)/L); so for delta > 2/(L sigma1^(2(L-1)/L)) "
+       "no global minimiser is linearly stable and GD converges to one only from a measure-zero "
+       "set of starts.  (Proof: with u, v the top singular vectors of R, the perturbation "
+       "V_i = y_i x_{i-1}^T, y_i = (W_L...W_{i+1})^T u, x_i = W_i...W_1 v, gives a Rayleigh "
+       "quotient sum_i |y_i|^2 |x_{i-1}|^2 >= L sigma1^(2(L-1)/L) by AM-GM and |y_j||x_j| >= "
+       "sigma1.)",
+       {"R": "symmetric and non-normal, eigenvalues in [0.3, 1.8]", "n, L": "(2, 2), (3, 3)",
+        "minimisers": "random, R^(1/L), the one GD reaches from I"},
+       "lambda_max >= L sigma1^(2(L-1)/L) >= L rho^(2(L-1)/L) at every global minimiser",
+       [rc.minimiser_sharpness("nonnormal", use="sigma1"),
+        rc.minimiser_sharpness("normal", use="sigma1")],
+       amends="nar2018resnet.thm1",
+       amend_reason="GD can land exactly on a minimiser (measure zero); the sharper and still "
+                    "valid threshold uses the largest singular value, not the spectral radius."),
+    _c("thm2", "Theorem 2",
+       "Assume that R is diagonalizable and all of its eigenvalues are real and positive. If "
+       "Sigma = I and W_i[0] = I for all i and the step size delta satisfies delta <= (1/L) "
+       "min{1, 1/lam(R)^(2(L-1)/L)}, then each W_i converges to R^(1/L) exponentially fast.",
+       {"R": "M diag(U[0.5, 2]) M^-1, M Gaussian (eigenvectors not orthogonal); exact 2 x 2 "
+             "R = [[1, 2], [0, 2]]", "delta": "Theorem 2's bound (1/4 for the 2 x 2, L = 2)"},
+       "W_i[k] -> R^(1/L)",
+       [rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4"), rc.thm2_structure(orthogonal=False)]),
+    _c("thm2_amended", "Theorem 2 (amended)",
+       "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
+       "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
+       "R^(1/L) exponentially fast.",
+       {"R": "Q diag(U[0.5, 2]) Q^T; exact 2 x 2 R = [[3/2, 1/2], [1/2, 3/2]]"},
+       "W_i[k] -> R^(1/L) for symmetric R",
+       [rc.symmetric_root_symbolic(3), rc.thm2_precise(((3, 1), (1, 3)), 2, "1/8"),
+        rc.thm2_structure(orthogonal=True)],
+       amends="nar2018resnet.thm2",
+       amend_reason="With non-orthogonal eigenvectors W_i^T is not diagonal in R's eigenbasis, "
+                    "so the iterates leave the proof's structure and converge elsewhere (or not "
+                    "at all)."),
+    _c("eq9", "eqs. (9a), (9b)",
+       "If w_i[0] = z_i[0] = 1 for all i, we obtain w[k+1] = w[k] - delta sigma w^(L-1)[k] e[k], "
+       "z[k+1] = z[k] + delta sigma z^(L-1)[k] e[k], where e[0] = -lam.",
+       {"L": "2..5"}, "GD on the double chain from ones = (9a), (9b)",
+       [rc.double_reduction_symbolic(DEPTHS)]),
+    _c("eq9_direction", "Section 3.2, after (9b)",
+       "Note that if lam < 0, w[k] decreases and z[k] increases initially, bringing e[k] closer "
+       "to zero.",
+       {"L": "2..5", "lam": "-1/2, -1, -3/2", "delta sigma": "any > 0 (none stated)"},
+       "lam < 0 => w[1] < 1 < z[1] and |e[1]| < |e[0]|",
+       [rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"))]),
+    _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
+       "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
+       "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "
+       "e[1]^2 = lam^2 (t* = 1/2 for L = 2); in particular for delta sigma <= 1/20 in the "
+       "tested cases.",
+       {"L": "2..5", "lam": "-1/2, -1, -3/2", "delta sigma": "<= 1/20"},
+       "|e[1]| < |e[0]| for delta sigma <= 1/20",
+       [rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"), t_max="1/20")],
+       amends="nar2018resnet.eq9_direction",
+       amend_reason="For large delta sigma the first step overshoots: e.g. L = 2, lam = -1, "
+                    "delta sigma = 1 gives e[1] = -3."),
+    _c("eq9_origin", "Section 3.2, after (9b)",
+       "Even though the origin w* = z* = 0 is still an equilibrium, it is unstable and "
+       "(w[k], z[k]) cannot converge to it.",
+       {"start": "w = z = 1 (the paper's)", "L": "2, 3, 4", "lam": "-1.5, -0.5, 0.5, 1.5",
+        "delta sigma": "0.01, 0.05, 0.2, 0.5"},
+       "origin Lyapunov unstable; the orbit from (1, 1) does not converge to it",
+       [rc.double_origin((2, 3, 4), (-1.5, -0.5, 0.5, 1.5))]),
+    _c("double_experiment", "Section 3.2, Figure 3",
+       "we generated a set of random diagonalizable matrices in R^(20x20) with random "
+       "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "
+       "compared the training errors for both networks by choosing L = 20. As expected, the "
+       "convergence rate of the double network was consistently better than that of the single "
+       "network for all the matrices generated. It was also observed that the gradient descent "
+       "for the single network became unstable for some of the matrices, while the algorithm "
+       "remained stable for the double network.",
+       {"n, L": "20, 20 (8, 8 quick)", "matrices": "6 (4 quick)",
+        "delta": "1e-5, 1e-4, 1e-3 (not given in the paper)"},
+       "double loss < single loss for every matrix; single unstable where double is stable",
+       [rc.double_experiment()]),
+    _c("prop3", "Proposition 3",
+       "Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the gradient descent "
+       "algorithm to solve min (1/2N) sum_i (w_L...w_1 x_i - lam x_i)^2. Then, each w_i converges "
+       "to 0 unless delta > 1/(sigma(1 - lam)).",
+       {"L": "1 (edge) and 2..8", "lam": "< 0"},
+       "delta <= 1/(sigma(1 - lam)) => w_i -> 0",
+       [rc.prop3_depth_one(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8))]),
+    _c("prop3_amended", "Proposition 3 (amended)",
+       "For depth L >= 2: lam < 0, w_i[0] = 1 and delta <= 1/(sigma(1 - lam)) give w_i -> 0 "
+       "(monotonically).",
+       {"L": "2..8 symbolic; 2, 3, 5 precise", "lam": "-1/10, -1, -5"},
+       "L >= 2, delta <= 1/(sigma(1 - lam)) => w_i decreases to 0",
+       [rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8)), rc.prop3_precise((2, 3, 5), ("-1/10", "-1",
+                                                                             "-5"))],
+       amends="nar2018resnet.prop3",
+       amend_reason="At depth L = 1 the chain is plain least squares and w converges to lam, "
+                    "not 0."),
+    _c("sec32_negative", "Section 3.2, first paragraph",
+       "if all the weight matrices are initialized as the identity, then the diagonal elements "
+       "corresponding to the negative eigenvalues converge to 0, not to a negative value",
+       {"R": "exact 2 x 2 R = [[1, -3/2], [0, -1/2]] (eigenvalues 1, -1/2, eigenvectors not "
+             "orthogonal) and symmetric [[1/2, 1], [1, -1/4]]", "L": "2",
+        "arithmetic": "exact GD, approximated by mpmath at two precisions",
+        "delta": "1/5 (Theorem 2's bound is 1/2, Prop. 3's 2/3)"},
+       "the estimate of a negative eigenvalue -> 0",
+       [rc.negative_eigen_matrix((((1, "-3/2"), (0, "-1/2")), (("1/2", 1), (1, "-1/4"))), 2,
+                                 "1/5")]),
+    _c("sec31_theorem3", "Section 3.1, after Theorem 3",
+       "Note that if f : D -> R is a twice differentiable, strictly convex function over a "
+       "bounded domain D, then its gradient grad f satisfies all the conditions of Theorem 3.",
+       {"search family": "f_c(x) = x^4 + c x^2 on [-1, 1], c in {0, 1/10, 1/2, 1}"},
+       "strictly convex + twice differentiable => grad f differentiable, invertible, "
+       "alpha-smooth, Lipschitz inverse, det > 0 somewhere",
+       [rc.theorem3_family_search(("0", "1/10", "1/2", "1"))]),
+    _c("sec31_theorem3_amended", "Section 3.1, after Theorem 3 (amended)",
+       "If f is strongly convex on the bounded convex domain (Hessian >= m I, m > 0) and its "
+       "Hessian is Lipschitz, then grad f satisfies all the conditions of Theorem 3 (inverse "
+       "Lipschitz with constant 1/m).",
+       {"family": "x^4 + c x^2, c in {1/10, 1/2, 1}; logsumexp(A x) + (m/2)|x|^2 on [0, 1]^3"},
+       "Hessian >= m I => ||x - y|| <= ||grad f(x) - grad f(y)|| / m",
+       [rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
+       amends="nar2018resnet.sec31_theorem3",
+       amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
+                    "grad f is not Lipschitz."),
+    _c("sec31_decomposition", "Section 3.1, decomposition f_k = r - s",
+       "f_k can be written as f_k(x) = r(x) - s(x), where both r and s are strictly convex and "
+       "their gradients at the origin have strictly positive coordinates, e.g., r(x) = alpha/2 "
+       "x^T x + beta^T x + f_k(x), s(x) = alpha/2 x^T x + beta^T x, where beta is a vector with "
+       "positive elements and alpha is a positive constant large enough to make the Hessian of "
+       "r(x) positive definite everywhere in the domain of f_k.",
+       {"cases": "f = -2x (alpha = 1, beta = 1); f = sin(3x) (alpha = 10, beta = 1)",
+        "domain": "[0, 1]"},
+       "beta > 0, alpha large => r, s strictly convex with positive gradients at 0",
+       [rc.decomposition_signs((("-2*x", "1", "1"), ("sin(3*x)", "10", "1")))]),
+    _c("sec31_decomposition_amended", "Section 3.1, decomposition (amended)",
+       "With beta_j > max(0, -d f_k/d x_j (0)) and alpha > max(0, -min lambda_min(Hessian of "
+       "f_k)), r and s are strictly convex with strictly positive gradients at the origin.",
+       {"cases": "f = -2x, sin(3x), x^3 - 4x, -x^2 on [0, 1]; beta = max(0, -f'(0)) + 1/10"},
+       "beta_j > max(0, -d_j f(0)) => r'(0), s'(0) > 0",
+       [rc.decomposition_signs((("-2*x", "1", "1/10"), ("sin(3*x)", "10", "1/10"),
+                                ("x**3 - 4*x", "1", "1/10"), ("-x**2", "3", "1/10")),
+                               beta_rule="shifted")],
+       amends="nar2018resnet.sec31_decomposition",
+       amend_reason="r'(0) = beta + f_k'(0) is not positive when f_k'(0) <= -beta, so beta must "
+                    "exceed -grad f_k(0)."),
+    _c("sec31_example", "Section 3.1, two-layer univariate example",
+       "h_1(x) = x + w_1(x - b_1)_+, h_2(x) = h_1(x) + w_2(h_1(x) - b_2)_+, f_hat(x) = f(0) + "
+       "f'(0) h_2(x) [...] The estimate f_hat is strictly increasing, and as x gets large, the "
+       "derivative of the estimate gradually increases to (1 + w_2)(1 + w_1) f'(0), provided "
+       "that b_1 and b_2 are not too large.",
+       {"w, b": "random positive rationals", "f'(0)": "> 0", "M": "beyond both kinks"},
+       "every slope > 0; last slope = (1 + w1)(1 + w2) f'(0)",
+       [rc.example_1d_exact()]),
+    _c("eq7", "eqs. (7a)-(7c)",
+       "where all of W_i, V_i, b_i have nonnegative elements, c has positive elements, and "
+       "d in R. The function described by (7a)-(7c) is convex because for each i, every "
+       "coordinate of h_i(x) is obtained by taking nonnegative combination and pointwise maximum "
+       "of the coordinates of h_{i-1}(x), both of which are operations that preserve convexity.",
+       {"networks": "n = 3, L = 3, m = 4, uniform nonnegative parameters",
+        "domain": "[0, 2]^3", "conditions probed": "W, later V, first V, b of free sign"},
+       "sign conditions => f convex (midpoint convexity; certificate)",
+       [rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()]),
+    _c("eq8", "eqs. (8a)-(8b), Figure 2",
+       "Gradient of f_hat near the origin is [1 1]^T, and when [1 0] x - b_1 >= 0 or "
+       "[0 1] x - b_2 >= 0 holds, the gradient gets an increment of [1 0]^T or [0 1]^T, "
+       "respectively. [...] the columns of V determine the normals of the lines beyond which the "
+       "gradient is incremented, while the elements of b determine the distance of these lines "
+       "to the origin.",
+       {"b": "(1/2, 3/4)", "general V": "random, W >= 0, c > 0"},
+       "grad = [1, 1] + e_j 1{x_j > b_j}; jumps (W^T c)_j v_j across v_j^T x = b_j",
+       [rc.eq8_gradient_exact()]),
+    _c("eq12", "eqs. (10a)-(10c), (11), (12a)-(12b) as printed",
+       "h_0(x) = x, h_i(x) = h_{i-1}(x) + W_i[h_{i-1}(x) - b_i]_+, f_hat(x) = c^T x (10c). [...] "
+       "The first order local optimality condition for {W_l*} and c* dictates that sum_i "
+       "c_l^i (f_hat*(x_i) - y_i)(h_{l-1}*(x_i) - b_l*)_+^T = 0 (12a), sum_i (f_hat*(x_i) - y_i) "
+       "h_L*(x_i)^T = 0 (12b).",
+       {"instance": "x = (1, 2), y = (1, 3), n = L = 1, w = 1, b = 1/2"},
+       "stationary points of (11) satisfy (12a)-(12b)",
+       [rc.eq12_printed_output()]),
+    _c("eq12_amended", "eqs. (10)-(12) and the bias gradient (amended)",
+       "With f_hat(x) = c^T h_L(x) (+ d), c_l^i = c^T (I + W~_L^i) ... (I + W~_{l+1}^i) is the "
+       "gradient of f_hat with respect to h_l at x_i; the gradients of (11) are sum_i c_l^i e_i "
+       "(h_{l-1}(x_i) - b_l)_+^T (W_l), sum_i e_i h_L(x_i) (c) and -sum_i diag(1{h_{l-1}(x_i) - "
+       "b_l >= 0}) W_l^T c_l^i e_i (b_l).",
+       {"n, L, N": "2, 2, 3 (exact); random rationals, W, b >= 0, c > 0"},
+       "(12a), (12b), the bias gradient are the exact derivatives",
+       [rc.eq12_formulas_exact(), rc.eq12_formulas_exact(n=1, L=3, N=4)],
+       amends="nar2018resnet.eq12",
+       amend_reason="(10c) is printed as c^T x; the formulas (12a)-(12b) need c^T h_L(x)."),
+    _c("fig4", "Section 4, Figure 4",
+       "Initialized with a larger range for the bias parameters, f_2 fits all the data points. "
+       "The estimate f_1, on the other hand, fails to fit the data perfectly even though the "
+       "network had 10 layers and it could have had 10 segments. Nevertheless, over the region "
+       "where it fails to fit the data, it is close to a linear estimate of the points belonging "
+       "to that region. Consequently, the Lipschitz constant of the estimate at a certain point "
+       "is either the same as or less than that of the original function.",
+       {"f1": "biases from U[0, 0.5]", "f2": "biases from U[0, 1]", "layers": "10, scalar",
+        "training": "Nesterov, 50 points, w >= 0 and c > 0 by projection"},
+       "f1 affine beyond 0.5 (cannot fit f), Lip(f1) <= Lip(f); f2 can fit f; >= 10 pieces "
+       "possible",
+       [rc.fig4_exact(), rc.fig4_training()]),
+    _c("mnist", "Section 5, Figure 5",
+       "We trained this network for 12 epochs [...] the training and the test errors were "
+       "remarkably close to each other throughout the training. After the 12th epoch, the "
+       "training and the test accuracy were 97.91% and 97.58%, respectively.",
+       {"data": "reduced: generated 10-class clusters in [0, 1]^8 (MNIST not offline)"},
+       "train and test accuracy close without regularisation",
+       [rc.mnist_reduced()],
+       not_checkable="the MNIST data set and the convolutional feature layer's training setup"),
+)
