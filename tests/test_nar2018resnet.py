@@ -18,6 +18,7 @@ from numerics import deeplinear as dl
 from numerics import residual as rs
 from proofs import resnet as pr
 from verify.checks import resnet as rc
+from verify.checks.resnet import convex
 from verify.registry import select
 from verify.runner import run_claim
 from verify.vocabulary import CheckContext, Outcome, Status
@@ -170,10 +171,10 @@ def test_grads10_against_finite_differences_and_cs():
 
 def test_forward7_exact_equals_float():
     rng = np.random.default_rng(5)
-    Ws, Vs, bs, c = rc._random_net7(rng, 3, 2, 4, "none")
+    Ws, Vs, bs, c = convex._random_net7(rng, 3, 2, 4, "none")
     X = rng.uniform(0, 2, (3, 5))
-    exact = rs.forward7(rc._exact(X), [rc._exact(w) for w in Ws], [rc._exact(v) for v in Vs],
-                        [rc._exact(b) for b in bs], rc._exact(c))
+    exact = rs.forward7(convex._exact(X), [convex._exact(w) for w in Ws], [convex._exact(v) for v in Vs],
+                        [convex._exact(b) for b in bs], convex._exact(c))
     np.testing.assert_allclose([float(v) for v in exact], rs.forward7(X, Ws, Vs, bs, c),
                                rtol=1e-14)
 

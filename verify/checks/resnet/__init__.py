@@ -1,0 +1,82 @@
+"""Check factories for Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex
+Decomposition* (paper key ``nar2018resnet``).
+
+Section 2 (stability): least squares, scalar chains with sigma, deep linear matrix networks from
+the identity (Theorems 1 and 2, with targets whose eigenvectors are not orthogonal).  Section 3:
+the double network (9a)-(9b), Proposition 3, the convexity of (7a)-(7c), the decomposition of
+Section 3.1 and the implication to Theorem 3's hypotheses.  Section 4: formulas (10)-(12) and
+the Figure 4 statements (exact kink counting).  Engines: :mod:`numerics.residual`,
+:mod:`numerics.deeplinear`, :mod:`proofs.resnet`.
+
+Every factory's docstring says what it can prove, what it can only refute, and over which scope.
+Refutations carry a counterexample re-evaluated exactly (SymPy / Fractions) or with mpmath.
+
+Modules: :mod:`.least_squares`, :mod:`.chains`, :mod:`.gradients`, :mod:`.matrix`, :mod:`.double`,
+:mod:`.convex`, :mod:`.section4` (one per part of the paper; :mod:`._shared` holds helpers).
+"""
+
+from __future__ import annotations
+
+from verify.checks.resnet.least_squares import (
+    ols_exact, ols_affine_symbolic, ols_threshold,
+)
+from verify.checks.resnet.chains import (
+    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, landing_exact, landing_matrix_exact, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
+)
+from verify.checks.resnet.gradients import (
+    eq5_symbolic, eq5_numeric,
+)
+from verify.checks.resnet.matrix import (
+    minimiser_sharpness, thm2_structure, thm2_precise, symmetric_root_symbolic,
+)
+from verify.checks.resnet.double import (
+    double_reduction_symbolic, double_first_step, double_origin, double_experiment, prop3_depth_one, prop3_symbolic, prop3_precise, negative_eigen_matrix,
+)
+from verify.checks.resnet.convex import (
+    theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
+)
+from verify.checks.resnet.section4 import (
+    eq12_printed_output, eq12_formulas_exact, fig4_exact, fig4_training, mnist_reduced,
+)
+
+__all__ = [
+    "ols_exact",
+    "ols_affine_symbolic",
+    "ols_threshold",
+    "sigma_chain_symbolic",
+    "sigma_chain_empirical",
+    "deltamax_symbolic",
+    "landing_exact",
+    "landing_matrix_exact",
+    "unstable_random_starts",
+    "prop2_symbolic",
+    "prop2_precise",
+    "sign_reduction_symbolic",
+    "eq5_symbolic",
+    "eq5_numeric",
+    "minimiser_sharpness",
+    "thm2_structure",
+    "thm2_precise",
+    "symmetric_root_symbolic",
+    "double_reduction_symbolic",
+    "double_first_step",
+    "double_origin",
+    "double_experiment",
+    "prop3_depth_one",
+    "prop3_symbolic",
+    "prop3_precise",
+    "negative_eigen_matrix",
+    "theorem3_family_search",
+    "strongly_convex_inverse",
+    "decomposition_signs",
+    "example_1d_exact",
+    "midpoint_convexity",
+    "convexity_conditions",
+    "convexity_certificate",
+    "eq8_gradient_exact",
+    "eq12_printed_output",
+    "eq12_formulas_exact",
+    "fig4_exact",
+    "fig4_training",
+    "mnist_reduced",
+]

@@ -1,0 +1,329 @@
+"""Check factories for Nar & Sastry (2018), *Residual Networks*: the double network (9a), (9b) and
+Proposition 3, with the Section 3.2 sentence."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from numerics import deeplinear as dl
+from numerics import residual as rs
+from proofs import resnet as pr
+from verify.checks.common import decs
+from verify.checks.resnet._shared import _cx
+from verify.checks.resnet.matrix import _gd2x2_mp
+from verify.vocabulary import (
+    Check, CheckContext, Figure, Finding, Outcome, Series, Tier,
+)
+
+SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
+
+# === the double network (9a), (9b) and Proposition 3 ========================================
+
+
+def double_reduction_symbolic(depths: tuple[int, ...]) -> Check:
+    """Symbolic: from w_i = w, z_i = z the gradient of (sigma/2)(prod w - prod z - lam)^2 with
+    respect to every w_i is sigma w^(L-1) e and to every z_i is -sigma z^(L-1) e: GD keeps the
+    symmetry and follows (9a), (9b).  Refutes if SymPy finds the identity false."""
+
+    def run(ctx: CheckContext) -> Finding:
+        for L in depths:
+            ok = pr.double_reduction(L)
+            if ok is False:
+                return Finding(REF, f"L={L}: (9a), (9b) are not the reduced GD", {},
+                               _cx({"L": L}, "nonzero residual", "0", "nonzero", ctx.dps,
+                                   "SymPy"))
+            if ok is None:
+                return Finding(UND, f"L={L}: not proved")
+        return Finding(SUP, f"(9a), (9b) are exactly GD from w_i = z_i = 1, L in {depths}")
+
+    return Check("double_reduction_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
+
+
+def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
+                      t_max: str | None = None) -> Check:
+    """Symbolic (exact): one step of (9a), (9b) from w = z = 1 with lam < 0: w[1] = 1 + t lam
+    < 1, z[1] = 1 - t lam > 1 for every t = delta sigma > 0, and e[1] is an exact polynomial in
+    t; |e[1]| < |e[0]| = |lam| holds exactly for 0 < t < t*, t* the first positive root of
+    e[1]^2 = lam^2 (computed exactly).
+
+    ``t_max=None`` tests the printed sentence (no step-size condition): refutes at t = 2 t*
+    with the exact e[1].  With ``t_max`` (the amended claim "for delta sigma <= t_max"),
+    supports when t_max <= t* for every case, refutes otherwise.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        for L in depths:
+            e1, t, lam = pr.double_first_error(L)
+            for lam_s in lams:
+                lv = sp.Rational(lam_s)
+                poly = sp.Poly(sp.expand(e1.subs(lam, lv) ** 2 - lv ** 2), t)
+                roots = sorted(r for r in poly.real_roots() if r > 0)
+                tstar = roots[0]
+                numbers[f"L={L}, lam={lam_s}"] = f"t* = {sp.N(tstar, 12)}"
+                probe = 2 * tstar if t_max is None else sp.Rational(t_max)
+                if t_max is not None and probe <= tstar:
+                    continue
+                e_at = e1.subs({lam: lv, t: probe})
+                e_at = sp.nsimplify(e_at) if e_at.is_Rational else e_at
+                if sp.Abs(e_at) >= sp.Abs(lv):
+                    return Finding(REF, f"L={L}, lam={lam_s}, delta sigma = {sp.N(probe, 8)}: "
+                                   f"|e[1]| = {sp.N(sp.Abs(e_at), 12)} >= |e[0]| = {abs(lv)}",
+                                   numbers, _cx({"L": L, "lam": lv, "delta*sigma": probe},
+                                                f"e[1] = {sp.N(e_at, 20)}",
+                                                f"|e[1]| < {abs(lv)}",
+                                                sp.N(sp.Abs(e_at) - abs(lv), 20), ctx.dps,
+                                                "exact polynomial e[1](t) (SymPy)"))
+        return Finding(SUP, "w decreases, z increases, and |e[1]| < |e[0]| on the tested "
+                       "step range", numbers)
+
+    return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
+
+
+def double_origin(depths: tuple[int, ...], lams: tuple[float, ...],
+                  start: tuple[float, float] = (1.0, 1.0)) -> Check:
+    """Symbolic + precise: the origin of (9a), (9b) repels and GD from w = z = 1 never goes to it.
+
+    Symbolic: on the axis w = 0 (resp. z = 0 for lam > 0) the increment of the other coordinate
+    is delta sigma z^(L-1)(|lam| - z^L) > 0 for 0 < z < |lam|^(1/L): orbits from arbitrarily
+    close to the origin move away monotonically (Lyapunov unstable).  Precise: mpmath orbits
+    of (9a), (9b) from ``start`` on a grid of delta; refutes when one converges to (0, 0)
+    (replayable).  Reports what each orbit converges to.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        for L in depths:
+            inc = pr.double_escape_increment(L)
+            z, m = sp.symbols("z m", positive=True)
+            sub = inc.subs(z, m ** sp.Rational(1, L) * sp.Symbol("q", positive=True))
+            q = sp.Symbol("q", positive=True)
+            # positive for 0 < q < 1: factor (1 - q^L) > 0 and the rest positive
+            if not sp.simplify(sub.subs(q, sp.Rational(1, 2))).is_positive:
+                return Finding(UND, f"L={L}: escape increment not positive")
+        K = 400 if ctx.quick else 1500
+        deltas = ("0.01", "0.05", "0.2", "0.5")
+        if ctx.at:
+            grid = [(int(ctx.at["L"]), float(ctx.at["lam"]), ctx.at["delta"])]
+        else:
+            grid = [(L, lam, d) for L in depths for lam in lams for d in deltas]
+        with mpmath.workdps(ctx.dps):
+            for L, lam, d_s in grid:
+                w, zz = mpmath.mpf(start[0]), mpmath.mpf(start[1])
+                d, lm = mpmath.mpf(d_s), mpmath.mpf(lam)
+                for _ in range(K):
+                    e = w ** L - zz ** L - lm
+                    w, zz = w - d * w ** (L - 1) * e, zz + d * zz ** (L - 1) * e
+                    if abs(w) > 1e10 or abs(zz) > 1e10:
+                        break
+                e = w ** L - zz ** L - lm
+                kind = ("diverged" if abs(w) > 1e10 or abs(zz) > 1e10 else
+                        "origin" if abs(w) + abs(zz) < 1e-8 else
+                        "e -> 0" if abs(e) < 1e-12 else "not settled")
+                numbers[f"L={L}, lam={lam}, delta={d_s}"] = \
+                    f"{kind}: w = {mpmath.nstr(w, 8)}, z = {mpmath.nstr(zz, 8)}"
+                if kind == "origin":
+                    return Finding(REF, f"L={L}, lam={lam}, delta={d_s}: the orbit converges to "
+                                   "the origin", numbers,
+                                   _cx({"L": L, "lam": lam, "delta": d_s, "start": start},
+                                       f"|w| + |z| = {mpmath.nstr(abs(w) + abs(zz), 5)}",
+                                       "cannot converge to (0, 0)", "0", ctx.dps, "mpmath orbit",
+                                       replay={"L": str(L), "lam": str(lam), "delta": d_s}))
+        return Finding(SUP, "the origin repels (exact sign of the escape increment) and no "
+                       "orbit from (1, 1) converged to it", numbers)
+
+    return Check("double_origin", Tier.PRECISE, run,
+                 f"exact escape sign + mpmath orbits, depths {depths}, lam {lams}")
+
+
+def double_experiment() -> Check:
+    """Empirical: the 20 x 20, L = 20 experiment of Section 3.2 (8 x 8, L = 8 with --quick).
+
+    R = M diag(U[-1.5, 1.5]) M^-1 with Gaussian M; single network W_L...W_1 and double network
+    W_L...W_1 - Z_L...Z_1, all from the identity, plain GD at three step sizes (the paper
+    gives none).  Supports "the double network's training error is consistently lower" when
+    at the last step the double loss is below the single loss for every (R, delta) where the
+    single run is finite, and records where each run diverges or stalls.  A contrary case is
+    undecided (no high-precision replay at this size), never a refutation.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        n, L, B, steps = (8, 8, 4, 600) if ctx.quick else (20, 20, 6, 2000)
+        R, _, _ = rs.random_targets(n, B, rng, -1.5, 1.5)
+        ds = np.array([1e-5, 1e-4, 1e-3])
+        RR, dd = np.repeat(R, 3, axis=0), np.tile(ds, B)
+        _, h1 = dl.gd(rs.identity_stack(n, L, 3 * B), RR, dd, steps)
+        _, _, h2 = rs.double_gd(rs.identity_stack(n, L, 3 * B), rs.identity_stack(n, L, 3 * B),
+                                RR, dd, steps)
+        r1, r2 = h1[-1] / h1[0], h2[-1] / h2[0]
+        both = np.isfinite(r1)
+        better = np.where(both, r2 < r1, True)
+        s1 = rs.spectral_data(R)[1]
+        numbers = {"largest singular values of R": str(decs(s1, 4))}
+        for k in range(3 * B):
+            numbers[f"R{k // 3}, delta={dd[k]:g}"] = \
+                f"final/initial loss: single {r1[k]:.3g}, double {r2[k]:.3g}"
+        single_bad = ~np.isfinite(r1) | (r1 > 0.5)
+        numbers["single diverged or stalled (loss > 0.5 x initial)"] = str(int(single_bad.sum()))
+        numbers["double diverged"] = str(int((~np.isfinite(r2)).sum()))
+        numbers["single bad while double finite and < 0.1"] = str(int(np.sum(
+            single_bad & np.isfinite(r2) & (r2 < 0.1))))
+        numbers["both diverged"] = str(int(np.sum(~np.isfinite(r1) & ~np.isfinite(r2))))
+        j = int(np.argmax(np.isfinite(r2)))  # first matrix with a finite double run
+        m = j // 3
+        ks = np.unique(np.linspace(0, steps, 80).astype(int))
+        fig = Figure(id="double-vs-single", title=f"Single vs double network, {n}x{n}, L={L}",
+                     caption=f"Training loss (relative to the initial loss) of GD from the "
+                     f"identity on R{m}, at three step sizes; a missing tail means divergence.",
+                     xlabel="GD step", ylabel="loss / initial loss", yscale="log",
+                     series=tuple(Series(f"{name} delta={ds[i]:g}", decs(ks),
+                                         decs(np.maximum(h[ks, 3 * m + i] / h[0, 3 * m + i],
+                                                         1e-300)))
+                                  for i in range(3) for name, h in (("single", h1),
+                                                                    ("double", h2))))
+        if better.all():
+            return Finding(SUP, f"double loss below single loss in all {int(both.sum())} "
+                           "comparable runs; see the numbers for divergence", numbers, None,
+                           (fig,))
+        return Finding(UND, f"double not better in {int((~better).sum())} runs", numbers, None,
+                       (fig,))
+
+    return Check("double_experiment", Tier.EMPIRICAL, run,
+                 "numpy float64, 20x20 (8x8 quick), L=20 (8), 6 (4) matrices, 3 step sizes")
+
+
+def prop3_depth_one() -> Check:
+    """Symbolic (exact): L = 1, lam = -1, sigma = 1, delta = 1/4 <= 1/(sigma(1 - lam)) = 1/2,
+    w[0] = 1: w[k] = -1 + 2 (3/4)^k -> -1, not 0.  Refutes Proposition 3 at depth 1."""
+
+    def run(ctx: CheckContext) -> Finding:
+        wk, k, limit, bound = pr.depth_one_orbit()
+        return Finding(REF, f"L = 1: w[k] = {wk} -> {limit} though delta = 1/4 <= {bound}",
+                       {"w[k]": str(wk), "limit": str(limit)},
+                       _cx({"L": 1, "lam": -1, "sigma": 1, "delta": "1/4"}, f"limit {limit}",
+                           "limit 0", limit, ctx.dps, "exact closed-form orbit (SymPy)"))
+
+    return Check("prop3_depth_one", Tier.SYMBOLIC, run, "exact, L = 1")
+
+
+def prop3_symbolic(depths: tuple[int, ...]) -> Check:
+    """Symbolic: for L >= 2 and lam = -m < 0, d/dw [w^(L-2)(w^L + m)] >= 0 on w > 0 (a
+    polynomial with nonnegative coefficients), so the factor 1 - delta sigma w^(L-2)(w^L - lam)
+    is smallest at w = 1, where it is 1 - delta sigma (1 - lam) >= 0 for delta <= bound: by
+    induction 0 <= w[k+1] <= w[k] and the limit is the only fixed point in [0, 1], 0.
+    Undecided if a coefficient is negative."""
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        for L in depths:
+            slope = pr.prop3_factor_slope(L)
+            w = sp.Symbol("w", positive=True)
+            ok = slope == 0 or all(c >= 0 for c in sp.Poly(slope, w).coeffs())
+            numbers[f"L={L}"] = f"slope {slope}: nonnegative coefficients {ok}"
+            if not ok:
+                return Finding(UND, f"L={L}: monotonicity not shown", numbers)
+        return Finding(SUP, f"L in {depths}: the induction of the proof holds", numbers)
+
+    return Check("prop3_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
+
+
+def prop3_precise(depths: tuple[int, ...], lams: tuple[str, ...], scale: str = "1") -> Check:
+    """Precise (mpmath): w[k] from w[0] = 1 for delta = f x scale / (sigma (1 - lam)),
+    f in {1, 1/2, 1/10}, sigma = 1 (delta sigma is what matters): supports when every orbit
+    stays in [0, w[k]] for K steps (the proof's induction; a monotone sequence in [0, 1] whose
+    only fixed point there is 0 converges to 0; the decay is polynomial for L >= 3, so w[K]
+    is reported, not thresholded).  Refutes when an orbit leaves [0, w[k]]."""
+
+    def run(ctx: CheckContext) -> Finding:
+        K = 2000 if ctx.quick else 6000
+        numbers = {}
+        with mpmath.workdps(ctx.dps):
+            for L in depths:
+                for lam_s in lams:
+                    lam = mpmath.mpf(sp.Rational(lam_s))
+                    for f in ("1", "1/2", "1/10"):
+                        d = mpmath.mpf(sp.Rational(f) * sp.Rational(scale)) / (1 - lam)
+                        w, prev, mono = mpmath.mpf(1), mpmath.mpf(1), True
+                        for _ in range(K):
+                            w = w * (1 - d * w ** (L - 2) * (w ** L - lam))
+                            mono &= 0 <= w <= prev
+                            prev = w
+                            if not mono:
+                                break
+                        numbers[f"L={L}, lam={lam_s}, f={f}"] = f"w[K] = {mpmath.nstr(w, 6)}"
+                        if not mono:
+                            return Finding(REF, f"L={L}, lam={lam_s}: the orbit leaves [0, w[k]]",
+                                           numbers, _cx({"L": L, "lam": lam_s, "delta": d},
+                                                        mpmath.nstr(w, 15), "0 <= w[k+1] <= w[k]",
+                                                        mpmath.nstr(w, 15), ctx.dps, "mpmath"))
+                        if not w < 1:
+                            return Finding(UND, f"L={L}, lam={lam_s}: w did not move", numbers)
+        return Finding(SUP, "every orbit decreases monotonically towards 0", numbers)
+
+    return Check("prop3_precise", Tier.PRECISE, run, f"mpmath, depths {depths}, lam {lams}")
+
+
+def _escape_step(losses, record):
+    """First recorded step where the loss is below 1e-10 (None: never)."""
+    return next((record * k for k, v in enumerate(losses) if v < 1e-10), None)
+
+
+def negative_eigen_matrix(cases: tuple[tuple, ...], L: int, delta: str,
+                          which: str = "negative") -> Check:
+    """Precise (mpmath at two precisions): GD from W_i = I on exact 2 x 2 targets R with one
+    negative eigenvalue; the sentence of Section 3.2 says the estimate of the negative
+    eigenvalue (``which="positive"``: the positive one, a deliberately false variant) goes to 0.
+
+    At d1 and d2 = 2 d1 digits (12/24 with --quick, 25/50 otherwise) the orbit is run for K
+    steps; e = the product's eigenvalue for that direction.  Supports when at d2 digits |e| <
+    1e-3 and GD has stopped there, or when GD leaves that point only after a number of steps
+    that grows with the digits (the point is a saddle; rounding errors of size 10^-digits are
+    what push GD off it, so exact GD converges to it).  Refutes when at both precisions the
+    loss reaches 1e-10 at nearly the same step (within 20%) with |e| > 1e-3: a fit that does
+    not depend on rounding.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        d1, K = (12, 1000) if ctx.quick else (25, 2500)
+        rec = 50
+        numbers = {}
+        for R in cases:
+            Rs = sp.Matrix(R).applyfunc(sp.Rational)
+            lam = sorted(Rs.eigenvals(), key=lambda v: float(v))
+            target = lam[0] if which == "negative" else lam[-1]
+            esc, est = {}, {}
+            for dps in (d1, 2 * d1):
+                _, F, moved, losses = _gd2x2_mp(Rs, L, delta, K, dps, record=rec)
+                with mpmath.workdps(dps):
+                    ev = [mpmath.re(v) for v in mpmath.eig(F)[0]]
+                    e = min(ev, key=lambda v: abs(v - mpmath.mpf(sp.N(target, dps))))
+                    # the estimate of the chosen eigen-direction: the eigenvalue of the product
+                    # nearest to it, or (at the saddle) the one near 0
+                    if which == "negative":
+                        e = min(ev)
+                esc[dps], est[dps] = _escape_step(losses, rec), e
+                numbers[f"R={R}, {dps} digits"] = (f"estimate {mpmath.nstr(e, 8)}, loss < 1e-10 "
+                                                   f"from step {esc[dps]}, last step "
+                                                   f"{mpmath.nstr(moved, 3)}")
+            s1, s2 = esc[d1], esc[2 * d1]
+            if abs(est[2 * d1]) < 1e-3:
+                continue  # settled at the point the sentence predicts, at the higher precision
+            if s1 is not None and s2 is not None and s2 <= 1.2 * s1:
+                return Finding(REF, f"R={R}: the {which} eigenvalue is fitted at the same step "
+                               "at both precisions (not a rounding effect)", numbers,
+                               _cx({"R": Rs.tolist(), "L": L, "delta": delta},
+                                   f"estimate {mpmath.nstr(est[2 * d1], 15)}", "-> 0",
+                                   mpmath.nstr(est[2 * d1], 15), 2 * d1,
+                                   "mpmath orbits at two precisions"))
+            if not (s1 is not None and s2 is not None and s2 > 1.2 * s1) and s2 is not None:
+                return Finding(UND, f"R={R}: inconclusive escape pattern", numbers)
+        return Finding(SUP, "the estimate goes to 0 in exact GD (at the higher precision GD "
+                       "settles there or leaves later: the limit is a saddle and only rounding "
+                       "errors push GD off it, after a number of steps growing with the digits)",
+                       numbers)
+
+    return Check(f"negative_eigen_matrix_{which}", Tier.PRECISE, run,
+                 f"mpmath at two precisions, {len(cases)} targets, L = {L}")

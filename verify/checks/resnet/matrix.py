@@ -1,0 +1,309 @@
+"""Check factories for Nar & Sastry (2018), *Residual Networks*: Theorems 1 and 2: deep linear
+matrix networks from the identity."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from numerics import deeplinear as dl
+from numerics import residual as rs
+from proofs import resnet as pr
+from proofs.identities import prove_zero
+from verify.checks.common import decs
+from verify.checks.resnet._shared import _cx
+from verify.vocabulary import (
+    Check, CheckContext, Figure, Finding, Outcome, Series, Tier,
+)
+
+SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
+
+# === Theorems 1 and 2 =========================================================================
+
+
+def _jacobian_mp(Ws):
+    """J = [B_i^T kron A_i]_i (vec column-major) at mpmath matrices Ws: lambda_max(H) =
+    lambda_max(J J^T) at a global minimiser (H = J^T J there)."""
+    n, L = Ws[0].rows, len(Ws)
+    eye = mpmath.eye(n)
+    blocks = []
+    for i in range(L):
+        A, B = eye, eye
+        for W in Ws[i + 1:]:
+            A = W * A
+        for W in Ws[:i]:
+            B = W * B
+        # d vec(F) = (B^T kron A) d vec(W_i)
+        K = mpmath.matrix(n * n, n * n)
+        for a in range(n):
+            for b in range(n):
+                for c in range(n):
+                    for d in range(n):
+                        K[a + n * b, c + n * d] = B[d, b] * A[a, c]
+        blocks.append(K)
+    JJt = mpmath.matrix(n * n, n * n)
+    for K in blocks:
+        JJt += K * K.T
+    return JJt
+
+
+def minimiser_sharpness(kind: str, use: str = "sigma1", scale: float = 1.0) -> Check:
+    """Empirical with precise recheck: lambda_max of the Hessian at global minimisers of
+    0.5 ||W_L ... W_1 - R||_F^2 (Sigma = I) against scale x L m^(2(L-1)/L), where m is the
+    spectral radius (``use="rho"``, Theorem 1's quantity) or the largest singular value of R
+    (``use="sigma1"``).
+
+    Minimisers: random ones (W_2..W_L near identity, W_1 = (W_L...W_2)^-1 R), R^(1/L) when R has
+    positive eigenvalues, and the one GD reaches from the identity.  ``kind``: "normal"
+    (symmetric R) or "nonnormal" (random non-orthogonal eigenvectors).  The amended Theorem 1
+    says lambda_max >= L sigma1^(2(L-1)/L) >= L rho^(2(L-1)/L) at every global minimiser
+    (hand proof in the claim).  Refutes when a minimiser is flatter than claimed and an mpmath
+    eigenvalue of J J^T (dps digits, n = 2) agrees.  Reports the ratio lambda_max / claimed.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        ratios, numbers = [], {}
+        cases = 6 if ctx.quick else 16
+        for t in range(cases):
+            n, L = (2, 2) if t % 2 == 0 else (3, 3)
+            R, _, _ = rs.random_targets(n, 1, rng, 0.3, 1.8, orthogonal=(kind == "normal"))
+            rho, s1 = (float(v[0]) for v in rs.spectral_data(R))
+            m = s1 if use == "sigma1" else rho
+            claim = scale * L * m ** (2 * (L - 1) / L)
+            mins = {}
+            ws = dl.random_weights((n,) * (L + 1), 1, rng, scale=0.4, near_identity=True)
+            top = dl.product(ws[1:]) if L > 1 else np.eye(n)[None]
+            ws[0] = np.linalg.solve(top, R)
+            mins["random"] = ws
+            mins["root"] = [rs.root_of(R, L)] * L
+            reached, h = dl.gd(rs.identity_stack(n, L, 1), R, 0.5 / claim * scale, 6000)
+            if np.isfinite(h[-1, 0]) and h[-1, 0] < 1e-20:
+                mins["GD from I"] = reached
+            for name, ws in mins.items():
+                lm = float(dl.lambda_max(ws, R, method="dense")[0])
+                ratios.append(lm / claim)
+                numbers[f"case {t} (n={n}, L={L}) {name}"] = \
+                    f"lambda_max {lm:.6g}, claimed >= {claim:.6g}, rho {rho:.4g}, sigma1 {s1:.4g}"
+                if lm < claim * (1 - 1e-9) and n == 2:
+                    with mpmath.workdps(ctx.dps):
+                        Wm = [mpmath.matrix(w[0].tolist()) for w in ws]
+                        # exact minimiser at this precision: refit W_1 = (W_L...W_2)^-1 R
+                        T = mpmath.eye(n)
+                        for W in Wm[1:]:
+                            T = W * T
+                        Wm[0] = mpmath.inverse(T) * mpmath.matrix(R[0].tolist())
+                        ev = max(mpmath.eigsy(_jacobian_mp(Wm))[0])
+                    if ev < claim:
+                        return Finding(REF, f"a global minimiser ({name}) has lambda_max "
+                                       "below the claimed minimum", numbers,
+                                       _cx({"R": R[0].tolist(), "L": L, "minimiser": name},
+                                           mpmath.nstr(ev, 20), f">= {claim:.17g}",
+                                           mpmath.nstr(ev - claim, 10), ctx.dps,
+                                           "mpmath eigenvalue of J J^T at the refitted minimiser"))
+        r = np.array(ratios)
+        numbers["lambda_max / claimed: min, max"] = f"{r.min():.6f}, {r.max():.6f}"
+        return Finding(SUP, f"{r.size} global minimisers: lambda_max >= claimed (min ratio "
+                       f"{r.min():.4f})", numbers)
+
+    return Check("minimiser_sharpness", Tier.EMPIRICAL, run,
+                 f"numpy float64 dense Hessians, n in (2, 3), {kind} R, m = {use}")
+
+
+def _thm2_runs(n, L, B, rng, orthogonal, steps, record=40):
+    R, M, eigs = rs.random_targets(n, B, rng, 0.5, 2.0, orthogonal=orthogonal)
+    rho, s1 = rs.spectral_data(R)
+    d = np.minimum(1 / L, 1 / (L * rho ** (2 * (L - 1) / L)))
+    ws = rs.identity_stack(n, L, B)
+    every = max(1, steps // record)
+    trace = {"k": [], "comm": [], "root": [], "loss": []}
+    root = rs.root_of(R, L)
+    for k in range(0, steps + 1, every):
+        trace["k"].append(k)
+        trace["comm"].append(rs.commutator_distance(ws, R))
+        trace["root"].append(np.max([np.linalg.norm(w - root, axis=(1, 2)) for w in ws], 0))
+        trace["loss"].append(dl.loss(ws, R))
+        if k < steps:
+            ws, _ = dl.gd(ws, R, d, every)
+    return R, rho, s1, d, ws, {k: np.array(v) for k, v in trace.items()}
+
+
+def thm2_structure(orthogonal: bool) -> Check:
+    """Empirical: GD on 0.5 ||W_L...W_1 - R||^2 from W_i = I at Theorem 2's step size
+    delta = (1/L) min{1, rho^(-2(L-1)/L)}, R = M diag(U[0.5, 2]) M^-1 with orthogonal M (the
+    symmetric case) or Gaussian M (eigenvectors not orthogonal).
+
+    Tracks the structure the proof assumes (every W_i commutes with R, i.e. is diagonal in R's
+    eigenbasis), the distance to R^(1/L), the loss; at the end lambda_max of the Hessian where
+    GD converged, against 2/delta, Theorem 1's L rho^(2(L-1)/L) and L sigma1^(2(L-1)/L).  The
+    claim "each W_i -> R^(1/L)" is supported when every run ends within 1e-6 of R^(1/L);
+    a failure is reported as undecided here (float64) and refuted by :func:`thm2_precise`.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        n, L, B = (3, 3, 4) if ctx.quick else (4, 4, 8)
+        steps = 1500 if ctx.quick else 4000
+        R, rho, s1, d, ws, tr = _thm2_runs(n, L, B, rng, orthogonal, steps)
+        final_root = tr["root"][-1]
+        conv = np.isfinite(tr["loss"][-1]) & (tr["loss"][-1] < 1e-20)
+        numbers = {"runs": str(B), "converged (loss < 1e-20)": str(int(conv.sum())),
+                   "diverged": str(int((~np.isfinite(tr["loss"][-1])).sum())),
+                   "max commutator distance along GD": f"{np.nanmax(tr['comm']):.3g}",
+                   "final max ||W_i - R^(1/L)||": str(decs(final_root, 4))}
+        lm = np.full(B, np.nan)
+        for b in np.flatnonzero(conv):
+            lm[b] = dl.lambda_max([w[b:b + 1] for w in ws], R[b:b + 1], method="dense")[0]
+        t1 = L * rho ** (2 * (L - 1) / L)
+        ts = L * s1 ** (2 * (L - 1) / L)
+        numbers["lambda_max at the limit"] = str(decs(lm, 6))
+        numbers["balance gap max ||W_(i+1)^T W_(i+1) - W_i W_i^T|| at the end"] = \
+            str(decs(rs.balance_gap(ws), 3))
+        flat_ok = 2 / d > L * s1 ** (2 * (L - 1) / L)  # the flattest minimiser is stable
+        numbers["converged where 2/delta > L sigma1^(2(L-1)/L)"] = \
+            f"{int(np.sum(conv & flat_ok))} of {int(flat_ok.sum())}"
+        numbers["converged where 2/delta < L sigma1^(2(L-1)/L)"] = \
+            f"{int(np.sum(conv & ~flat_ok))} of {int((~flat_ok).sum())}"
+        numbers["2/delta"] = str(decs(2 / d, 6))
+        numbers["L rho^(2(L-1)/L)"] = str(decs(t1, 6))
+        numbers["L sigma1^(2(L-1)/L)"] = str(decs(ts, 6))
+        label = "orthogonal" if orthogonal else "non-orthogonal"
+        figs = (
+            Figure(id=f"thm2-structure-{label}", title=f"Distance from the proof's structure "
+                   f"along GD ({label} eigenvectors)",
+                   caption="max_i ||W_i R - R W_i|| / (||W_i|| ||R||) (0 when every W_i is "
+                   "diagonal in R's eigenbasis) and max_i ||W_i - R^(1/L)||_F, per run, GD from "
+                   "W_i = I at Theorem 2's step size.", xlabel="GD step k",
+                   ylabel="distance", yscale="log",
+                   series=tuple(Series(f"run {b} {what}", decs(tr["k"]),
+                                       decs(np.maximum(tr[key][:, b], 1e-17)))
+                                for b in range(min(B, 4))
+                                for what, key in (("commutator", "comm"),
+                                                  ("||W - R^(1/L)||", "root")))),
+            Figure(id=f"thm2-lambda-{label}", title=f"Sharpness at the limit vs thresholds "
+                   f"({label} eigenvectors)",
+                   caption="Per run (x = run index): lambda_max of the Hessian at the minimiser "
+                   "GD reached (missing: no convergence), 2/delta for Theorem 2's step, and the "
+                   "minimum sharpness L m^(2(L-1)/L) with m the spectral radius (Theorem 1) or "
+                   "the largest singular value.", xlabel="run", ylabel="curvature",
+                   yscale="log",
+                   series=(Series("lambda_max at limit", decs(np.arange(B)), decs(lm), "points"),
+                           Series("2/delta (Theorem 2 step)", decs(np.arange(B)), decs(2 / d),
+                                  "points"),
+                           Series("L rho^(2(L-1)/L) (Theorem 1)", decs(np.arange(B)), decs(t1),
+                                  "points"),
+                           Series("L sigma1^(2(L-1)/L)", decs(np.arange(B)), decs(ts),
+                                  "points"))))
+        if conv.all() and np.all(final_root < 1e-6):
+            return Finding(SUP, f"all {B} runs converge to R^(1/L); the commutator stays "
+                           f"<= {np.nanmax(tr['comm']):.2g} (the structure is kept)", numbers,
+                           None, figs)
+        return Finding(UND, f"{int(conv.sum())}/{B} runs converge, "
+                       f"{int(np.sum(final_root < 1e-6))} to R^(1/L); the commutator reaches "
+                       f"{np.nanmax(tr['comm']):.2g} (the proof's structure is lost); see "
+                       "thm2_precise for an exact-precision counterexample", numbers, None, figs)
+
+    return Check("thm2_structure", Tier.EMPIRICAL, run,
+                 f"numpy float64, {'orthogonal' if orthogonal else 'Gaussian'} eigenvectors")
+
+
+def _gd2x2_mp(Rs, L, delta, K, dps, record=100):
+    """mpmath GD (eq. (5), Sigma = I) from W_i = I on a 2 x 2 target; returns the final layers,
+    the product, the size of the last step and the loss every ``record`` steps."""
+    with mpmath.workdps(dps):
+        Rm = mpmath.matrix(Rs.tolist())
+        d = mpmath.mpf(sp.Rational(delta))
+        Ws = [mpmath.eye(2) for _ in range(L)]
+        losses, moved = [], mpmath.mpf(0)
+        for k in range(K):
+            F = mpmath.eye(2)
+            for W in Ws:
+                F = W * F
+            E = F - Rm
+            if k % record == 0:
+                losses.append(mpmath.norm(E) ** 2 / 2)
+            new = []
+            for i in range(L):
+                G, H = mpmath.eye(2), mpmath.eye(2)
+                for W in Ws[i + 1:]:
+                    G = G * W.T
+                for W in Ws[:i]:
+                    H = H * W.T
+                new.append(Ws[i] - d * G * E * H)
+            moved = max(mpmath.mnorm(a - b, "f") for a, b in zip(new, Ws))
+            Ws = new
+        F = mpmath.eye(2)
+        for W in Ws:
+            F = W * F
+        return Ws, F, moved, losses
+
+
+def thm2_precise(R: tuple, L: int, delta: str, steps: int = 600) -> Check:
+    """Precise (mpmath, ctx.dps digits): GD from W_i = I on an exact rational 2 x 2 R with
+    positive eigenvalues at the given step (Theorem 2's bound).  Reports the loss, the distance
+    of each W_i to R^(1/L) (exact: M diag(lam^(1/L)) M^-1), and the commutator with R.
+
+    Refutes "each W_i converges to R^(1/L)" when the loss is below 10^(-dps/2) (GD has converged
+    to a global minimiser: a linearly stable one, the remaining motion is below the loss scale)
+    while W_i is farther than 1e-3 from R^(1/L); supports when every W_i ends within 1e-20 of it.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        K = steps if not ctx.quick else steps // 2
+        Rs = sp.Matrix(R).applyfunc(sp.Rational)
+        P, D = Rs.diagonalize()
+        root = P * sp.diag(*[sp.root(D[i, i], L) for i in range(2)]) * P.inv()
+        d = sp.Rational(delta)
+        Ws, F, _, _ = _gd2x2_mp(Rs, L, delta, K, ctx.dps)
+        with mpmath.workdps(ctx.dps):
+            Rm = mpmath.matrix(Rs.tolist())
+            rootm = mpmath.matrix([[sp.N(root[i, j], ctx.dps + 10) for j in range(2)]
+                                   for i in range(2)])
+            loss = mpmath.norm(F - Rm) ** 2 / 2
+            dist = max(mpmath.mnorm(W - rootm, "f") for W in Ws)
+            comm = max(mpmath.mnorm(W * Rm - Rm * W, "f") for W in Ws)
+            numbers = {"loss after K steps": mpmath.nstr(loss, 8), "K": str(K),
+                       "max ||W_i - R^(1/L)||_F": mpmath.nstr(dist, 12),
+                       "max ||W_i R - R W_i||_F": mpmath.nstr(comm, 12),
+                       "W_1": mpmath.nstr(Ws[0], 10), "R^(1/L)": mpmath.nstr(rootm, 10)}
+            tol = mpmath.mpf(10) ** (-(ctx.dps // 2))
+            if loss < tol and dist > mpmath.mpf("1e-3"):
+                return Finding(REF, "GD converges to a global minimiser that is not R^(1/L): "
+                               "the iterates leave the commutant of R (eigenvectors of R are "
+                               "not orthogonal, so W^T is not diagonal in R's eigenbasis)",
+                               numbers, _cx({"R": Rs.tolist(), "L": L, "delta": d, "K": K},
+                                            f"loss {mpmath.nstr(loss, 5)}, ||W_i - R^(1/L)|| = "
+                                            f"{mpmath.nstr(dist, 12)}", "W_i -> R^(1/L)",
+                                            mpmath.nstr(dist, 12), ctx.dps,
+                                            "mpmath orbit of eq. (5) from the identity"))
+            if dist < mpmath.mpf("1e-20"):
+                return Finding(SUP, "W_i -> R^(1/L) at high precision", numbers)
+            return Finding(UND, "GD has not converged within K steps", numbers)
+
+    return Check("thm2_precise", Tier.PRECISE, run, f"mpmath, R = {R}, L = {L}, delta = {delta}")
+
+
+def symmetric_root_symbolic(L: int = 3, symmetric: bool = True) -> Check:
+    """Symbolic: for symmetric R and W_i = p_i(R) symmetric polynomials in R (true at W_i = I),
+    one step of eq. (5) gives polynomials in R again (each W_i commutes with R, exactly), so the
+    update decouples along R's orthonormal eigenvectors into the scalar chains of Prop. 2.
+    Shown with a symbolic symmetric 2 x 2 R and W_i = a_i I + b_i R.  Refutes if not
+    (``symmetric=False``, an upper-triangular R: the variant the proof of Theorem 2 would need)."""
+
+    def run(ctx: CheckContext) -> Finding:
+        r11, r12, r22, dl_ = sp.symbols("r11 r12 r22 delta", real=True)
+        R = sp.Matrix([[r11, r12], [r12 if symmetric else 0, r22]])
+        depth = 2 if ctx.quick else L  # depth 3 takes SymPy ~10 s
+        Ws = [sp.Symbol(f"a{i}") * sp.eye(2) + sp.Symbol(f"b{i}") * R for i in range(depth)]
+        new = pr.matrix_gd_step(Ws, R, dl_)
+        bad = [i for i, W in enumerate(new) if not prove_zero(
+            sp.expand((W * R - R * W).norm() ** 2))]
+        if bad:
+            return Finding(REF, f"layers {bad} stop commuting with R", {},
+                           _cx({"L": depth, "R": str(R.tolist())}, "nonzero commutator", "0",
+                               "nonzero", ctx.dps, "SymPy"))
+        return Finding(SUP, f"L={depth}: after one step every W_i still commutes with symmetric R "
+                       "(exact), so iterates stay in the proof's structure")
+
+    return Check("symmetric_root_symbolic", Tier.SYMBOLIC, run, f"exact, 2 x 2, L={L}")
