@@ -1,0 +1,306 @@
+"""Two-layer ReLU networks with fixed first-layer biases, batched (Nar & Sastry 2018, Section 4).
+
+The network of Theorem 4 is ``f_hat(x) = W g(V x - b)`` with ``g`` the ReLU, ``W`` of shape
+(m, r), ``V`` of shape (r, n) and a fixed bias ``b`` of shape (r,); the loss is
+``scale * sum_i ||f_hat(x_i) - y_i||^2`` (``scale = 1/2`` in Theorem 4, ``scale = 1`` in the
+Figure 2 experiment, which prints the sum without the 1/2).
+
+Within one activation pattern (the diagonal 0/1 matrices G_i of Appendix D) the loss is a
+polynomial in (W, V), so its gradient and Hessian are exact there:
+``H = 2 scale (J^T J + sum_i e_i . d^2 f_hat(x_i))``, where the second-derivative term is the
+W-V cross block ``delta_{l l'} sum_i e_ik G_il x_ip``.  Points where a unit sits exactly at its
+kink (``V x_i - b`` has a zero entry) are reported by :func:`kink_margin`; there the Hessian is
+that of the pattern with ``g'(0) = 0``.
+
+Batched arrays: ``W`` (B, m, r), ``V`` (B, r, n); ``b`` (r,) shared or (B, r); ``X`` (N, n) and
+``Y`` (N, m) shared.  Parameters of one network flatten as ``concat(W.ravel(), V.ravel())``.
+Engines never print and take an ``np.random.Generator`` where they need randomness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+from scipy.optimize import minimize as _scipy_minimize
+
+
+def _bias(b: np.ndarray) -> np.ndarray:
+    b = np.asarray(b, dtype=float)
+    return b[None, :, None] if b.ndim == 1 else b[:, :, None]
+
+
+def _mm(a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """a @ c, as a broadcast product when the inner dimension is 1 (much faster in numpy)."""
+    return a * c if a.shape[-1] == 1 else a @ c
+
+
+def forward(W: np.ndarray, V: np.ndarray, b: np.ndarray, X: np.ndarray):
+    """Pre-activations (B, r, N), activations (B, r, N) and outputs (B, m, N)."""
+    pre = _mm(V, X.T) - _bias(b)
+    act = np.maximum(pre, 0.0)
+    return pre, act, W @ act
+
+
+def loss(W, V, b, X, Y, scale: float = 0.5) -> np.ndarray:
+    """``scale * sum_i ||W g(V x_i - b) - y_i||^2`` for every network, shape (B,)."""
+    e = forward(W, V, b, X)[2] - Y.T[None]
+    return scale * np.sum(e * e, axis=(1, 2))
+
+
+def gradient(W, V, b, X, Y, scale: float = 0.5):
+    """Exact gradient (dW, dV) of :func:`loss` (with ``g'(0) = 0`` at kinks), and the error."""
+    pre, act, out = forward(W, V, b, X)
+    e = out - Y.T[None]  # (B, m, N)
+    gW = 2 * scale * e @ act.swapaxes(1, 2)
+    gV = 2 * scale * (_mm(W.swapaxes(1, 2), e) * (pre > 0)) @ X
+    return gW, gV, e
+
+
+def kink_margin(V, b, X) -> np.ndarray:
+    """min over units and points of |V x_i - b|: 0 means some unit is exactly at its kink."""
+    return np.min(np.abs(V @ X.T - _bias(b)), axis=(1, 2))
+
+
+def theorem4_quantity(W, V, b, X) -> np.ndarray:
+    """``max_i ||x_i|| ||f_hat(x_i)||`` (Theorem 4's left-hand side), shape (B,)."""
+    out = forward(W, V, b, X)[2]
+    return np.max(np.linalg.norm(X, axis=1)[None] * np.linalg.norm(out, axis=1), axis=1)
+
+
+def flatten(W: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """One network's parameters as a vector ``concat(W.ravel(), V.ravel())``."""
+    return np.concatenate([np.ravel(W), np.ravel(V)])
+
+
+def unflatten(theta: np.ndarray, m: int, r: int, n: int):
+    """Inverse of :func:`flatten` for one network: (W (m, r), V (r, n))."""
+    return theta[: m * r].reshape(m, r), theta[m * r:].reshape(r, n)
+
+
+def jacobian(W, V, b, X) -> np.ndarray:
+    """Jacobian of the stacked outputs (row ``i*m + k`` is f_hat_k(x_i)) for one network.
+
+    Args:
+        W: (m, r); V: (r, n); b: (r,); X: (N, n).
+
+    Returns:
+        (N m, m r + r n): d f_hat_k(x_i)/dW_k'l = [k = k'] a_il, d/dV_lp = W_kl G_il x_ip.
+    """
+    m, r = W.shape
+    N, n = X.shape
+    pre = X @ V.T - b  # (N, r)
+    act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
+    JW = np.einsum("kq,il->ikql", np.eye(m), act).reshape(N * m, m * r)
+    JV = np.einsum("kl,il,ip->iklp", W, G, X).reshape(N * m, r * n)
+    return np.hstack([JW, JV])
+
+
+def hessian(W, V, b, X, Y, scale: float = 0.5) -> np.ndarray:
+    """Exact Hessian of :func:`loss` within the activation pattern at (W, V), one network."""
+    m, r = W.shape
+    n = V.shape[1]
+    J = jacobian(W, V, b, X)
+    pre = X @ V.T - b
+    e = np.maximum(pre, 0.0) @ W.T - Y  # (N, m)
+    G = (pre > 0).astype(float)
+    C = np.einsum("ik,il,ip->klp", e, G, X)  # the W-V cross block of sum_i e_i d^2 f_hat(x_i)
+    cross = np.einsum("klp,lq->klqp", C, np.eye(r)).reshape(m * r, r * n)
+    H = J.T @ J
+    H[: m * r, m * r:] += cross
+    H[m * r:, : m * r] += cross.T
+    return 2 * scale * H
+
+
+def gauss_newton(W, V, b, X, scale: float = 0.5) -> np.ndarray:
+    """The Gauss-Newton part ``2 scale J^T J`` (the Hessian at an interpolating solution)."""
+    J = jacobian(W, V, b, X)
+    return 2 * scale * J.T @ J
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """A local minimum found by the second-order search."""
+
+    W: np.ndarray
+    V: np.ndarray
+    loss: float
+    grad_norm: float
+    kink_margin: float
+    success: bool
+
+
+def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum:
+    """Newton trust-region (scipy ``trust-exact``) with the exact per-pattern gradient/Hessian."""
+    m, r = W0.shape
+    n = V0.shape[1]
+
+    def parts(theta):
+        W, V = unflatten(theta, m, r, n)
+        return W[None], V[None]
+
+    def fun(theta):
+        W, V = parts(theta)
+        gW, gV, e = gradient(W, V, b, X, Y, scale)
+        return scale * float(np.sum(e * e)), flatten(gW[0], gV[0])
+
+    def hess(theta):
+        W, V = parts(theta)
+        return hessian(W[0], V[0], b, X, Y, scale)
+
+    res = _scipy_minimize(fun, flatten(W0, V0), jac=True, hess=hess, method="trust-exact",
+                          options={"maxiter": maxiter, "gtol": 1e-12})
+    W, V = unflatten(res.x, m, r, n)
+    g = fun(res.x)[1]
+    return Minimum(W, V, float(res.fun), float(np.linalg.norm(g)),
+                   float(kink_margin(V[None], b, X)[0]), bool(res.success))
+
+
+@dataclass(frozen=True)
+class GDRun:
+    """A batch of GD runs: final parameters and a record of the last iterations.
+
+    ``steps_rec`` are the recorded iteration numbers; ``loss``, ``d1`` (||theta_k - theta_k-1||)
+    and ``d2`` (||theta_k - theta_k-2||) have shape (B, len(steps_rec)).
+    """
+
+    W: np.ndarray
+    V: np.ndarray
+    W_prev: np.ndarray
+    V_prev: np.ndarray
+    steps_rec: np.ndarray
+    loss: np.ndarray
+    d1: np.ndarray
+    d2: np.ndarray
+    diverged: np.ndarray
+
+
+def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 60,
+       drop: tuple[int, float] | None = None, bound: float = 1e8) -> GDRun:
+    """Full-batch GD on every network at once, each with its own step size.
+
+    Args:
+        deltas: (B,) step sizes.
+        drop: ``(k, factor)`` divides every step size by ``factor`` from iteration ``k`` on.
+        bound: a run whose parameters exceed this (or stop being finite) is frozen as diverged.
+    """
+    W, V = W.copy(), V.copy()
+    d = np.asarray(deltas, dtype=float)[:, None, None]
+    rec = np.unique(np.concatenate([np.geomspace(1, steps, n_records).astype(int), [steps]]))
+    out_l, out_1, out_2 = (np.full((W.shape[0], rec.size), np.nan) for _ in range(3))
+    prev1 = prev2 = None
+    dead = np.zeros(W.shape[0], dtype=bool)
+    j = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, steps + 1):
+            if drop is not None and k == drop[0]:
+                d = d / drop[1]
+            gW, gV, e = gradient(W, V, b, X, Y, scale)
+            step = np.where(dead[:, None, None], 0.0, d)
+            prev2, prev1 = prev1, (W.copy(), V.copy())
+            W = W - step * gW
+            V = V - step * gV
+            bad = ~(np.isfinite(W).all(axis=(1, 2)) & np.isfinite(V).all(axis=(1, 2))
+                    & (np.abs(W).max(axis=(1, 2)) < bound) & (np.abs(V).max(axis=(1, 2)) < bound))
+            if bad.any():
+                W[bad], V[bad] = prev1[0][bad], prev1[1][bad]
+                dead |= bad
+            if k == rec[j]:
+                out_l[:, j] = loss(W, V, b, X, Y, scale)
+                out_1[:, j] = _dist(W, V, *prev1)
+                if prev2 is not None:
+                    out_2[:, j] = _dist(W, V, *prev2)
+                j += 1
+    out_l[dead] = np.inf
+    return GDRun(W, V, prev1[0], prev1[1], rec, out_l, out_1, out_2, dead)
+
+
+def _dist(W, V, W2, V2) -> np.ndarray:
+    return np.sqrt(np.sum((W - W2) ** 2, axis=(1, 2)) + np.sum((V - V2) ** 2, axis=(1, 2)))
+
+
+def gd_map(theta: np.ndarray, delta: float, b, X, Y, m: int, r: int, n: int,
+           scale: float = 0.5) -> np.ndarray:
+    """One GD step on one network's flat parameter vector."""
+    W, V = unflatten(theta, m, r, n)
+    gW, gV, _ = gradient(W[None], V[None], b, X, Y, scale)
+    return theta - delta * flatten(gW[0], gV[0])
+
+
+# ---- high precision (mpmath, inside workdps) -------------------------------------------------
+
+def _mp_parts(theta, b, X, Y, m, r, n):
+    W = [[theta[k * r + l] for l in range(r)] for k in range(m)]
+    V = [[theta[m * r + l * n + p] for p in range(n)] for l in range(r)]
+    N = len(X)
+    pre = [[sum(V[l][p] * X[i][p] for p in range(n)) - b[l] for l in range(r)] for i in range(N)]
+    act = [[max(z, 0) for z in row] for row in pre]
+    G = [[1 if z > 0 else 0 for z in row] for row in pre]
+    out = [[sum(W[k][l] * act[i][l] for l in range(r)) for k in range(m)] for i in range(N)]
+    e = [[out[i][k] - Y[i][k] for k in range(m)] for i in range(N)]
+    return W, pre, act, G, out, e
+
+
+def precise_state(theta, b, X, Y, m: int, r: int, n: int, dps: int, scale="1/2",
+                  newton_steps: int = 8) -> dict:
+    """Refine a minimum by Newton's method at ``dps`` digits and evaluate it exactly there.
+
+    All inputs are converted from their float64 values (exact binary fractions) or decimal
+    strings.  Newton stays within the activation pattern of the start (the loss is a polynomial
+    there); the returned ``kink_margin`` says how far the pattern's boundary is.
+
+    Returns:
+        dict of mpf values: ``theta``, ``grad_norm``, ``loss``, ``eigenvalues`` (ascending),
+        ``lam_max``, ``lam_min``, ``thm4`` (max_i ||x_i|| ||f_hat(x_i)||), ``kink_margin``.
+    """
+    with mpmath.workdps(dps):
+        frac = Fraction(str(scale))
+        c = mpmath.mpf(frac.numerator) / frac.denominator
+        th = [mpmath.mpf(v) for v in theta]
+        b_ = [mpmath.mpf(v) for v in b]
+        X_ = [[mpmath.mpf(v) for v in row] for row in X]
+        Y_ = [[mpmath.mpf(v) for v in row] for row in Y]
+        P = len(th)
+        for it in range(newton_steps + 1):
+            g, H, parts = _mp_grad_hess(th, b_, X_, Y_, m, r, n, c)
+            gnorm = mpmath.sqrt(sum(v * v for v in g))
+            if it == newton_steps:
+                break
+            if gnorm == 0:
+                break
+            # Levenberg damping: minima of interpolating problems form manifolds (H singular)
+            mu = mpmath.mpf(10) ** (-(dps // 3)) * (1 + mpmath.mnorm(H, 1))
+            step = mpmath.lu_solve(H + mu * mpmath.eye(P), mpmath.matrix(g))
+            th = [th[i] - step[i] for i in range(P)]
+        W, pre, act, G, out, e = parts
+        eig = sorted(mpmath.eigsy(H, eigvals_only=True))
+        thm4 = max(mpmath.sqrt(sum(v * v for v in X_[i])) * mpmath.sqrt(sum(v * v for v in out[i]))
+                   for i in range(len(X_)))
+        return {"theta": th, "grad_norm": gnorm,
+                "loss": c * sum(v * v for row in e for v in row),
+                "eigenvalues": eig, "lam_max": eig[-1], "lam_min": eig[0], "thm4": thm4,
+                "kink_margin": min(abs(z) for row in pre for z in row)}
+
+
+def _mp_grad_hess(th, b, X, Y, m, r, n, c):
+    W, pre, act, G, out, e = parts = _mp_parts(th, b, X, Y, m, r, n)
+    N, P = len(X), m * r + r * n
+    J = mpmath.matrix(N * m, P)
+    for i in range(N):
+        for k in range(m):
+            for l in range(r):
+                J[i * m + k, k * r + l] = act[i][l]
+                for p in range(n):
+                    J[i * m + k, m * r + l * n + p] = W[k][l] * G[i][l] * X[i][p]
+    ev = mpmath.matrix([e[i][k] for i in range(N) for k in range(m)])
+    g = (J.T * ev) * (2 * c)
+    H = J.T * J
+    for k in range(m):
+        for l in range(r):
+            for p in range(n):
+                v = sum(e[i][k] * G[i][l] * X[i][p] for i in range(N))
+                H[k * r + l, m * r + l * n + p] += v
+                H[m * r + l * n + p, k * r + l] += v
+    return [g[i] for i in range(P)], H * (2 * c), parts

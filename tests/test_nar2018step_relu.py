@@ -1,0 +1,219 @@
+"""Two-layer ReLU engine (numerics.relu, proofs.relu) and the checks of Section 4, Figures 1-2
+and the slides' remaining statements (Nar & Sastry 2018).
+
+Engines are checked against values worked out independently: by hand, by SymPy (exact per
+activation pattern) and by finite differences.  Each new check is shown to refute a deliberately
+wrong variant of its claim (or, for exact checks, to compute the printed numbers).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics import relu
+from proofs import relu as prelu
+from verify.checks import dynamics as dy
+from verify.checks import relu as cr
+from verify.registry import select
+from verify.vocabulary import CheckContext, Outcome, Status
+
+QUICK = CheckContext(seed=3, quick=True)
+
+
+def _small(rng, m=2, r=3, n=2, N=5):
+    return (rng.standard_normal((m, r)), rng.standard_normal((r, n)), rng.standard_normal(r),
+            rng.standard_normal((N, n)), rng.standard_normal((N, m)))
+
+
+def test_forward_by_hand():
+    # f_hat(x) = W relu(V x - b): V = [1, -1]^T, b = [0.5, -1], x = 2 -> pre = [1.5, -1] -> [1.5, 0]
+    W, V = np.array([[2.0, 3.0]]), np.array([[1.0], [-1.0]])
+    b, X = np.array([0.5, -1.0]), np.array([[2.0]])
+    pre, act, out = relu.forward(W[None], V[None], b, X)
+    assert pre[0, :, 0].tolist() == [1.5, -1.0]
+    assert act[0, :, 0].tolist() == [1.5, 0.0]
+    assert out[0, 0, 0] == 3.0
+    assert relu.theorem4_quantity(W[None], V[None], b, X)[0] == 6.0  # ||x|| ||f_hat|| = 2 * 3
+    assert relu.loss(W[None], V[None], b, X, np.array([[1.0]]))[0] == 2.0  # (3 - 1)^2 / 2
+
+
+def test_gradient_and_hessian_match_finite_differences():
+    rng = np.random.default_rng(0)
+    W, V, b, X, Y = _small(rng)
+    m, r, n = W.shape[0], W.shape[1], V.shape[1]
+    th = relu.flatten(W, V)
+
+    def L(t):
+        Wt, Vt = relu.unflatten(t, m, r, n)
+        return relu.loss(Wt[None], Vt[None], b, X, Y)[0]
+
+    def G(t):
+        Wt, Vt = relu.unflatten(t, m, r, n)
+        gW, gV, _ = relu.gradient(Wt[None], Vt[None], b, X, Y)
+        return relu.flatten(gW[0], gV[0])
+
+    h, eye = 1e-6, np.eye(th.size)
+    fd = np.array([(L(th + h * e) - L(th - h * e)) / (2 * h) for e in eye])
+    assert np.allclose(fd, G(th), atol=1e-7)
+    Hfd = np.array([(G(th + h * e) - G(th - h * e)) / (2 * h) for e in eye])
+    assert np.allclose(Hfd, relu.hessian(W, V, b, X, Y), atol=1e-6)
+
+
+def test_hessian_matches_sympy_exactly():
+    X = [[sp.Rational(1, 2)], [sp.Rational(3, 2)], [-1]]
+    Y = [[1, 2], [0, -1], [sp.Rational(1, 3), 1]]
+    b = [sp.Rational(-1, 2), sp.Rational(1, 4)]
+    Wn, Vn = np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([[1.0], [-0.75]])
+    Xf, Yf, bf = (np.array(v, dtype=float) for v in (X, Y, b))
+    pattern = ((Xf @ Vn.T - bf) > 0).astype(int).tolist()
+    pl = prelu.pattern_loss(X, Y, b, pattern)
+    point = dict(zip(pl.params, [sp.Rational(v) for v in relu.flatten(Wn, Vn)]))
+    H = np.array(prelu.hessian(pl).subs(point), dtype=float)
+    g = np.array(prelu.gradient(pl).subs(point), dtype=float)[:, 0]
+    assert np.array_equal(H, relu.hessian(Wn, Vn, bf, Xf, Yf))  # dyadic data: exact in float
+    gW, gV, _ = relu.gradient(Wn[None], Vn[None], bf, Xf, Yf)
+    assert np.allclose(g, relu.flatten(gW[0], gV[0]), atol=1e-15)
+    st = relu.precise_state(relu.flatten(Wn, Vn), bf, Xf, Yf, 2, 2, 1, 30, newton_steps=0)
+    exact_max = max(sp.Matrix(prelu.hessian(pl).subs(point)).eigenvals(), key=lambda e: sp.N(e))
+    with mpmath.workdps(30):
+        assert abs(st["lam_max"] - mpmath.mpf(sp.N(exact_max, 40))) < mpmath.mpf(10) ** -25
+
+
+def test_hessian_is_gauss_newton_at_interpolation():
+    rng = np.random.default_rng(1)
+    W, V, b, X, _ = _small(rng, m=1, r=2, n=1, N=3)
+    Y = relu.forward(W[None], V[None], b, X)[2][0].T  # e = 0
+    assert np.allclose(relu.hessian(W, V, b, X, Y), relu.gauss_newton(W, V, b, X))
+
+
+def test_gd_step_and_divergence():
+    rng = np.random.default_rng(2)
+    W, V, b, X, Y = _small(rng)
+    run = relu.gd(W[None], V[None], b, X, Y, [0.01], 1)
+    gW, gV, _ = relu.gradient(W[None], V[None], b, X, Y)
+    assert np.allclose(run.W[0], W - 0.01 * gW[0]) and np.allclose(run.V[0], V - 0.01 * gV[0])
+    big = relu.gd(np.repeat(W[None], 2, 0), np.repeat(V[None], 2, 0), b, X, Y, [1e-3, 1e3], 200)
+    assert big.diverged.tolist() == [False, True]
+    assert np.all(np.isfinite(big.W[1]))  # frozen at the last finite iterate
+
+
+def test_minimize_reaches_an_exact_interpolating_minimum():
+    rng = np.random.default_rng(4)
+    W, V, b, X, _ = _small(rng, m=1, r=2, n=1, N=2)
+    Wt, Vt = rng.standard_normal((1, 2)), rng.standard_normal((2, 1))
+    Y = relu.forward(Wt[None], Vt[None], b, X)[2][0].T
+    mn = relu.minimize(W, V, b, X, Y)
+    assert mn.loss < 1e-20 or mn.kink_margin < 1e-6
+
+
+def test_fig2_classifier():
+    assert dy._classify(1e-3, 1e-6, False) == "period-2 oscillation"
+    assert dy._classify(1e-3, 2e-3, False) == "still moving (no oscillation)"
+    assert dy._classify(1e-12, 1e-12, False) == "fixed point"
+    assert dy._classify(1.0, 1.0, True) == "diverged"
+    x = np.array([0.0, 0.2, 0.5, 0.9])
+    assert np.allclose(dy.fig2_target(x), [0.0, 0.4, 0.5, 0.5 * np.sin(3.6 * np.pi)])
+
+
+# ---- checks: printed numbers and deliberately wrong variants ---------------------------------
+
+def test_exact_landing_refutes_printed_thm4_exactly():
+    f = cr.exact_landing().run(QUICK)
+    assert f.outcome is Outcome.REFUTES
+    assert f.counterexample.margin == "3" and f.numbers["gradient at (w, v) = (2, 1)"] == "[0, 0]"
+
+
+def test_hessian_bound_supports_thm4_and_refutes_a_stronger_constant():
+    assert cr.hessian_bound(ms=(1,)).run(QUICK).outcome is Outcome.SUPPORTS
+    wrong = cr.hessian_bound(ms=(1,), c=0.25).run(QUICK)  # claims max ||x|| ||f|| <= 1/(4 delta)
+    assert wrong.outcome is Outcome.REFUTES
+    assert mpmath.mpf(wrong.counterexample.margin) > 0
+
+
+def test_adversarial_minimum_refutes_a_stronger_constant():
+    f = cr.adversarial_minimum(c=0.25).run(QUICK)
+    assert f.outcome is Outcome.REFUTES and "c/delta" in f.counterexample.observed
+
+
+def test_known_m2_minimum_breaks_the_printed_constant_but_not_twice_it():
+    printed = cr.known_minimum().run(QUICK)
+    assert printed.outcome is Outcome.REFUTES
+    assert mpmath.mpf(printed.counterexample.margin) > 0
+    eig = [float(v) for v in printed.numbers["eigenvalues of H"].split(", ")]
+    assert min(eig) > 0  # a strict minimum
+    assert cr.known_minimum(c=2.0).run(QUICK).outcome is Outcome.SUPPORTS
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_general_lower_bound_at_any_point(seed):
+    """lambda_max(H) >= max_i ||x_i|| ||f_hat(x_i)|| at every point (the amended constant 2):
+    the averaged Rayleigh quotient of J_j^T u and its V-flipped copy cancels the error block."""
+    rng = np.random.default_rng(seed)
+    m, r, n, N = 1 + seed % 3, 2 + seed % 2, 1 + seed % 2, 4
+    W, V, b, X, Y = _small(rng, m, r, n, N)
+    Y = 3 * Y
+    lam = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y))[-1]
+    assert lam >= relu.theorem4_quantity(W[None], V[None], b, X)[0] * (1 - 1e-12)
+
+
+def test_converged_runs_refute_a_stronger_constant():
+    assert cr.converged_runs(c=0.01).run(QUICK).outcome is Outcome.REFUTES
+
+
+def test_residual_identity_and_tightness():
+    assert cr.residual_identity_symbolic().run(QUICK).outcome is Outcome.SUPPORTS
+    t = cr.tightness_symbolic().run(QUICK)
+    assert t.outcome is Outcome.SUPPORTS and t.numbers["lambda_max - 2 x |f_hat|"] in (
+        "(a - w*x)**2", "(-a + w*x)**2")
+
+
+def test_fig1_checks():
+    f = dy.oscillatory_convergence_speedup().run(QUICK)
+    assert f.outcome is Outcome.REFUTES
+    # a monotone slow mode (delta lambda < 1): dividing the step does slow it down
+    assert dy.oscillatory_convergence_speedup("1/2").run(QUICK).outcome is Outcome.SUPPORTS
+    drop = dy.orbit_drop_plummet().run(QUICK)
+    assert drop.numbers["loss ratio before / after the drop"] == "1000"
+
+
+def test_sgd_plummet_replays_from_its_seed():
+    f = dy.sgd_noise_plummet().run(QUICK)
+    assert f.outcome is Outcome.REFUTES and f.counterexample.replay
+    replay = CheckContext(seed=99, quick=True, at=f.counterexample.replay)
+    again = dy.sgd_noise_plummet().run(replay)
+    assert again.counterexample.observed == f.counterexample.observed
+    # without gradient noise (full batch) the same schedule shows no plummet
+    assert dy.sgd_noise_plummet(batch=4096, noise=0.0).run(QUICK).outcome is not Outcome.REFUTES
+
+
+@pytest.mark.parametrize("prop", ["infinite", "varies", "vanishes", "subset"])
+def test_chain_family(prop):
+    assert dy.chain_family((2, 3), prop).run(QUICK).outcome is Outcome.SUPPORTS
+
+
+def test_chain_family_rejects_unknown_property():
+    with pytest.raises(ValueError):
+        dy.chain_family((2,), "bogus").run(QUICK)
+
+
+def test_slides_exact_statements():
+    nl = dy.no_lipschitz((2, 3)).run(QUICK)
+    assert nl.outcome is Outcome.SUPPORTS and nl.numbers["L=1: quotient as t -> infinity"] == "1"
+    assert dy.ols_contrast().run(QUICK).outcome is Outcome.SUPPORTS
+    assert dy.start_on_unstable_minimum().run(QUICK).numbers["lambda_max(H)"] == "18"
+    assert dy.convexity_not_the_cause().run(QUICK).outcome is Outcome.SUPPORTS
+
+
+def test_registered_statuses(quick_results):
+    """Regression: the statuses computed in the quick run (the checks compute them)."""
+    expected = {"nar2018step.thm4": Status.REFUTED, "nar2018step.thm4_amended": Status.CONFIRMED,
+                "nar2018step.fig1": Status.REFUTED, "nar2018step.fig2": Status.NOT_CHECKABLE,
+                "nar2018slides.identity_tight": Status.REFUTED,
+                "nar2018slides.no_lipschitz": Status.CONFIRMED,
+                "nar2018slides.relu_theorem": Status.REFUTED}
+    for cid, status in expected.items():
+        assert quick_results[cid].status is status, cid
+    assert select(["nar2018step.thm4_amended"])[0].amends == "nar2018step.thm4"

@@ -1,0 +1,159 @@
+"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
+not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.
+
+Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
+slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
+delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
+``basin_fractions``) and is not repeated here.
+
+| id | where | statement (short) |
+|---|---|---|
+| nar2018slides.many_minima | slide Deep Linear Networks | the cost function has infinitely many local minima |
+| nar2018slides.different_dynamics | slide Deep Linear Networks | different dynamic characteristics at different optima |
+| nar2018slides.disproportionate | slide Lyapunov Stability, after the Proposition | delta needs to be very small for disproportionate {w_i*} |
+| nar2018slides.subset | slide Lyapunov Stability, after the Proposition | for each delta, GD can converge only to a subset of optima |
+| nar2018slides.no_lipschitz | slide Lyapunov Stability, after the Proposition | no finite Lipschitz constant for the gradient on the whole parameter space |
+| nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
+| nar2018slides.ols_contrast | slide Deep Linear Networks, Theorem | contrary to ordinary least squares |
+| nar2018slides.identity_tight | slide Deep Linear Networks, Symmetric PSD matrices | the bound is tight with identity initialization; identity allows the largest step size |
+| nar2018slides.identity_tight_amended | same slide (amended) | the same for rho(R) >= 1 |
+| nar2018slides.most_optima_unstable | slides: "only to a subset of optima", "identity ... largest step size" (Remark 3's wording) | most other global optima are unstable |
+| nar2018slides.relu_theorem | slide Nonlinear Networks, Theorem | two-layer ReLU: if GD converges, max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely |
+| nar2018slides.relu_theorem_amended | same slide (amended) | 1/delta at interpolating minima or m = 1; only 2/delta in general |
+"""
+
+from __future__ import annotations
+
+from verify.checks.dynamics import (
+    chain_family, converged_rho, no_lipschitz, ols_contrast, start_on_unstable_minimum,
+)
+from verify.checks.identity_init import identity_tightness, optima_instability
+from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
+from verify.papers.nar2018slides import PAPER
+from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
+from verify.vocabulary import Claim, Reference
+
+DEPTHS = (2, 3, 4, 5)
+CHAIN = {"loss": "1/2 (w_L ... w_1 - lam)^2",
+         "minimisers": "(a c, c, ..., c/a), c = lam^(1/L), a > 0",
+         "L": "2, 3, 4, 5", "lam": "every lam > 0"}
+
+
+def _ref(where: str) -> Reference:
+    return Reference("nar2018slides", where)
+
+
+def _chain_claim(cid: str, where: str, statement: str, asserts: str, prop: str) -> Claim:
+    return Claim(id=cid, ref=_ref(where), statement=statement, hypotheses=CHAIN,
+                 asserts=asserts, checks=(chain_family(DEPTHS, prop),))
+
+
+CLAIMS = (
+    _chain_claim("nar2018slides.many_minima", "slide Deep Linear Networks",
+                 "x -> W_L W_{L-1} ... W_2 W_1 x. Cost function has infinitely many local minimum.",
+                 "the minimiser set contains a continuum", "infinite"),
+    _chain_claim("nar2018slides.different_dynamics", "slide Deep Linear Networks",
+                 "Different dynamic characteristics at different optima.",
+                 "the stability bound 2/sum(lam/w_i)^2 is not constant on the minimiser set",
+                 "varies"),
+    _chain_claim("nar2018slides.disproportionate",
+                 "slide Lyapunov Stability of Gradient Descent, after the Proposition",
+                 "delta needs to be very small for equilibria with disproportionate {w_i*}.",
+                 "2/sum(lam/w_i)^2 -> 0 as the ratio of the w_i grows", "vanishes"),
+    _chain_claim("nar2018slides.subset",
+                 "slide Lyapunov Stability of Gradient Descent, after the Proposition",
+                 "For each delta, the algorithm can converge only to a subset of optima.",
+                 "for every delta > 0 some optima have bound < delta", "subset"),
+    Claim(
+        id="nar2018slides.no_lipschitz",
+        ref=_ref("slide Lyapunov Stability of Gradient Descent, after the Proposition"),
+        statement="No finite Lipschitz constant for the gradient on the whole parameter space.",
+        hypotheses={**CHAIN, "L": "1 (edge), 2, 3, 4, 5",
+                    "also": "Example 1's (2/3)|x|^{3/2} (gradient sign(x)|x|^{1/2}) near 0"},
+        asserts="sup ||grad f(p) - grad f(q)|| / ||p - q|| = infinity for L >= 2",
+        checks=(no_lipschitz(DEPTHS),),
+    ),
+    Claim(
+        id="nar2018slides.theorem_rho",
+        ref=_ref("slide Deep Linear Networks, Theorem"),
+        statement=("{x_i} satisfies (1/N) sum x_i x_i^T = I; R is estimated as multiplication of "
+                   "{W_j} by min 1/(2N) sum ||R x_i - W_L ... W_1 x_i||^2. Assume the gradient "
+                   "descent algorithm with random initialization has converged to R_hat. Then "
+                   "rho(R_hat) <= (2/(L delta))^{L/(2L-2)} almost surely. Step size bounds the "
+                   "Lipschitz constant of the estimated function."),
+        hypotheses={"networks": "n = 2, L = 2, 3, 4, whitened data (closed-form loss)",
+                    "starts": "W_i = I + 0.3 N(0,1)/sqrt(n)",
+                    "targets": "random R with ||R|| in [0.5, 1.5] x the bound",
+                    "null set": "a start exactly on a repelling minimiser (exact)"},
+        asserts=("converged => rho(R_hat) <= (2/(L delta))^(L/(2L-2)), except on a null set of "
+                 "starts"),
+        checks=(converged_rho(), start_on_unstable_minimum()),
+    ),
+    Claim(
+        id="nar2018slides.ols_contrast",
+        ref=_ref("slide Deep Linear Networks, Theorem"),
+        statement="Contrary to ordinary-least-squares.",
+        hypotheses={"OLS": "L = 1, whitened data", "deep": "L = 2, 3, 4 balanced minimisers"},
+        asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
+        checks=(ols_contrast(),),
+    ),
+    Claim(
+        id="nar2018slides.identity_tight",
+        ref=_ref("slide Deep Linear Networks, Symmetric PSD matrices"),
+        statement=("Symmetric PSD matrices: The bound is tight with identity initialization. "
+                   "Identity initialization allows convergence with the largest step size."),
+        hypotheses={"R": "symmetric PSD, spectra (0.25,), (0.1,), (2,), (10, 0.1)",
+                    "L": "2, 3, 5", "bound": "(4) = 2/(L rho(R)^(2(L-1)/L))"},
+        asserts="from W_i = I, GD reaches a global optimum for every delta up to 0.99 x (4)",
+        checks=(identity_tightness((2, 3, 5), ((0.25,), (0.1,), (2.0,), (10.0, 0.1)), 0.99),),
+    ),
+    Claim(
+        id="nar2018slides.identity_tight_amended",
+        ref=_ref("slide Deep Linear Networks, Symmetric PSD matrices (amended)"),
+        statement=("For symmetric PSD R with rho(R) >= 1, GD from the identity converges for every "
+                   "step size up to (just below) the bound (4), the largest any start allows."),
+        hypotheses={"R": "spectra (1,), (2,), (10, 0.1), (4, 0)", "L": "2, 3, 5"},
+        asserts="from W_i = I, convergence for every delta <= 0.99 x (4) when rho(R) >= 1",
+        checks=(identity_tightness((2, 3, 5), ((1.0,), (2.0,), (10.0, 0.1), (4.0, 0.0)), 0.99),),
+        amends="nar2018slides.identity_tight",
+        amend_reason=("For small rho(R) the bound (4) exceeds 2/L and GD from the identity fails "
+                      "well below it (e.g. rho = 1/4)."),
+    ),
+    Claim(
+        id="nar2018slides.most_optima_unstable",
+        ref=_ref("slides Deep Linear Networks: 'only to a subset of optima' and 'identity "
+                 "initialization allows convergence with the largest step size' (the words "
+                 "'most other global optima are unstable' are Remark 3's)"),
+        statement=("For each delta, the algorithm can converge only to a subset of optima; "
+                   "identity initialization allows convergence with the largest step size: for "
+                   "the same step size, most of the other global optima are unstable."),
+        hypotheses={"R": "spectrum (0.5, 2)", "L": "2, 3, 4",
+                    "optima": "balanced R^(1/L) moved along the symmetry orbit (spreads 0.3, 1)",
+                    "delta": "0.5, 0.9, 0.99 x (4)"},
+        asserts="at delta near (4) most sampled optima have lambda_max > 2/delta",
+        checks=(optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),),
+    ),
+    Claim(
+        id="nar2018slides.relu_theorem",
+        ref=_ref("slide Nonlinear Networks, Theorem"),
+        statement=("Let f: R^n -> R^m be estimated by min_{W,V} 1/2 sum_i ||W(V x_i - b)_+ - "
+                   "f(x_i)||^2. If the algorithm converges, then the estimate f_hat(x_i) "
+                   "satisfies max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely."),
+        hypotheses={"network": "f_hat(x) = W (V x - b)_+, b fixed", "m": "1 and 2",
+                    "minima": "interpolating and not; units at a kink excluded and counted"},
+        asserts="converged (almost every start) => max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta",
+        checks=(known_minimum(), hessian_bound(), adversarial_minimum(), converged_runs()),
+    ),
+    Claim(
+        id="nar2018slides.relu_theorem_amended",
+        ref=_ref("slide Nonlinear Networks, Theorem (amended)"),
+        statement=AMENDED_THM4,
+        hypotheses={"network": "f_hat(x) = W (V x - b)_+, b fixed", "m": "1 and 2",
+                    "minima": "interpolating and not; units at a kink excluded and counted"},
+        asserts=("interpolating or m = 1: max ||x|| ||f_hat|| <= 1/delta; in general "
+                 "max ||x|| ||f_hat|| <= 2/delta"),
+        checks=amended_checks(),
+        amends="nar2018slides.relu_theorem",
+        amend_reason=AMEND_REASON,
+    ),
+)

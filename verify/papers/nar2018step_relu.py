@@ -1,0 +1,220 @@
+"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 4 (two-layer ReLU
+networks, Theorem 4, Appendix D, Figure 2) and the paper's explanation of Figure 1 (Section 1).
+
+Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
+``nar2018step``; this module only groups these claims.
+
+| id | where | statement (short) |
+|---|---|---|
+| nar2018step.thm4 | Theorem 4 | GD with step delta converges to (W, V) only if max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta |
+| nar2018step.thm4_amended | Theorem 4 (amended) | almost every start; 1/delta at interpolating minima or m = 1, only 2/delta in general |
+| nar2018step.thm4_remark | Section 4, after Theorem 4 | converging with a large step => f_hat(x) small for large ||x|| |
+| nar2018step.thm4_remark_amended | Section 4, after Theorem 4 (amended) | the same at the training points x_i only |
+| nar2018step.thm4_tight | Section 4, "not necessarily tight" | the bound of Theorem 4 is not necessarily tight |
+| nar2018step.fig2 | Section 4 and Figure 2 | 1-20-1 ReLU net, x_i = i/1000: delta = 2e-4 converges, 3e-4 oscillates f_hat_odd / f_hat_even |
+| nar2018step.fig1 | Figure 1 caption and Section 1 | the plummet after a step-size drop can only be explained by oscillation around a local optimum |
+| nar2018step.fig1_amended | Figure 1 caption and Section 1 (amended) | oscillation around an optimum is one cause of the plummet, not the only one |
+| nar2018step.sec1_convexity | Section 1, after Examples 1 and 2 | the behaviours are consequences of the nonlinear dynamics, not of (non)convexity |
+"""
+
+from __future__ import annotations
+
+from verify.checks.dynamics import (
+    FIG2_TARGET, convexity_not_the_cause, fig2_experiment, orbit_drop_plummet,
+    oscillatory_convergence_speedup, sgd_noise_plummet,
+)
+from verify.checks.relu import (
+    adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
+    residual_identity_symbolic, tightness_symbolic,
+)
+from verify.papers.nar2018step import PAPER
+from verify.vocabulary import Claim, Reference
+
+URL = PAPER["url"]
+THM4 = ("Given a set of points {x_i} in R^n, let a function f: R^n -> R^m be estimated by a "
+        "two-layer neural network with ReLU activations by minimizing the squared error loss "
+        "min_{W,V} 1/2 sum_i ||W g(V x_i - b) - f(x_i)||_2^2, where g is the ReLU function, b in "
+        "R^r is the fixed bias vector, and the optimization is only over W in R^{m x r} and V in "
+        "R^{r x n}. If the gradient descent algorithm with step size delta converges to a "
+        "solution (W_hat, V_hat), then the estimate f_hat(x) = W_hat g(V_hat x - b) satisfies "
+        "max_i ||x_i||_2 ||f_hat(x_i)||_2 <= 1/delta.")
+RELU_HYP = {"network": "f_hat(x) = W g(V x - b), b fixed",
+            "loss": "1/2 sum_i ||f_hat(x_i) - y_i||^2",
+            "m": "1 and 2 (output dimension)", "minima": "interpolating and non-interpolating, "
+            "found by GD and by Newton trust-region; units at a kink excluded and counted",
+            "adversarial": "m = 2, r = 2, n = 1, N = 6 critical points built from the residual"}
+
+
+def _thm4() -> Claim:
+    return Claim(
+        id="nar2018step.thm4",
+        ref=Reference("nar2018step", "Theorem 4", URL),
+        statement=THM4,
+        hypotheses=RELU_HYP,
+        asserts="GD -> (W_hat, V_hat) => max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta",
+        checks=(exact_landing(), known_minimum(), residual_identity_symbolic(), hessian_bound(),
+                adversarial_minimum(), converged_runs()),
+    )
+
+
+AMENDED_THM4 = ("For almost every start: GD with step delta converges to a minimum (W_hat, V_hat) "
+                "at which no unit sits at its kink at a data point only if max_i ||x_i|| "
+                "||f_hat(x_i)|| <= 1/delta when the minimum interpolates the data or m = 1, and "
+                "only if max_i ||x_i|| ||f_hat(x_i)|| <= 2/delta in general (m >= 2, "
+                "non-interpolating).")
+AMEND_REASON = ("A start exactly on a violating minimum stays there, and for m >= 2 a strict "
+                "non-interpolating minimum with lambda_max(H) < 2 max ||x|| ||f_hat|| attracts GD "
+                "for some delta > 1/max ||x|| ||f_hat||: Appendix D drops the error terms of the "
+                "Hessian, which vanish only at interpolating minima or for m = 1.")
+
+
+def amended_checks():
+    """The checks of the amended Theorem 4 (also used for the slides' version)."""
+    return (residual_identity_symbolic(),
+            hessian_bound(ms=(1, 2), interp=(True,)),
+            hessian_bound(ms=(1,), interp=(False,)),
+            hessian_bound(ms=(2,), interp=(False,), c=2.0),
+            known_minimum(c=2.0), adversarial_minimum(c=2.0), converged_runs(c=2.0))
+
+
+def _thm4_amended() -> Claim:
+    return Claim(
+        id="nar2018step.thm4_amended",
+        ref=Reference("nar2018step", "Theorem 4 (amended)", URL),
+        statement=AMENDED_THM4,
+        hypotheses=RELU_HYP,
+        asserts=("interpolating or m = 1: lambda_max(H) >= 2 max ||x|| ||f_hat||; in general "
+                 "lambda_max(H) >= max ||x|| ||f_hat||"),
+        checks=amended_checks(),
+        amends="nar2018step.thm4",
+        amend_reason=AMEND_REASON,
+    )
+
+
+def _thm4_remark() -> Claim:
+    return Claim(
+        id="nar2018step.thm4_remark",
+        ref=Reference("nar2018step", "Section 4, sentence after Theorem 4", URL),
+        statement=("Theorem 4 shows that if the algorithm is able to converge with a large step "
+                   "size, then the estimate f_hat(x) must have a small magnitude for large values "
+                   "of ||x||."),
+        hypotheses={"reading": "||x|| ||f_hat(x)|| <= 1/delta at every x (the bound of Theorem 4 "
+                               "read as a property of the function f_hat)",
+                    "runs": "r = 4, N = 6 points in [0.25, 1.5], x = 15 off the data"},
+        asserts="GD converged with step delta => ||x|| ||f_hat(x)|| <= 1/delta for large ||x||",
+        checks=(converged_runs((0.05, 0.1, 0.2, 0.4), off_data=True),),
+    )
+
+
+def _thm4_remark_amended() -> Claim:
+    return Claim(
+        id="nar2018step.thm4_remark_amended",
+        ref=Reference("nar2018step", "Section 4, sentence after Theorem 4 (amended)", URL),
+        statement=("If GD converges with step size delta (from almost every start), the estimate "
+                   "is small at the training points with large norm: ||f_hat(x_i)|| <= "
+                   "1/(delta ||x_i||) for every i; away from the data f_hat is not constrained."),
+        hypotheses={"runs": "r = 4, N = 6 points in [0.25, 1.5], m = 1 and 2"},
+        asserts="||f_hat(x_i)|| <= 1/(delta ||x_i||) at every training point",
+        checks=(converged_runs((0.05, 0.1, 0.2, 0.4)),),
+        amends="nar2018step.thm4_remark",
+        amend_reason=("Theorem 4 bounds f_hat only at the training points; a converged network "
+                      "can be large at a large x outside the data."),
+    )
+
+
+def _thm4_tight() -> Claim:
+    return Claim(
+        id="nar2018step.thm4_tight",
+        ref=Reference("nar2018step", "Section 4, after Theorem 4", URL),
+        statement=("Similar to Corollary 1, the bound given by Theorem 4 is not necessarily "
+                   "tight."),
+        hypotheses={"exact": "n = m = r = 1, N = 1 (every point of the minimum set)"},
+        asserts="2/lambda_max(H) < 1/max ||x|| ||f_hat|| at some minima (and = at others)",
+        checks=(tightness_symbolic(),),
+    )
+
+
+def _fig2() -> Claim:
+    return Claim(
+        id="nar2018step.fig2",
+        ref=Reference("nar2018step", "Section 4 and Figure 2", URL),
+        statement=("We generated a piecewise continuous function f: [0, 1] -> R and estimated it "
+                   "with a two-layer network by minimizing sum_i |W g(V x_i - b) - f(x_i)|^2 with "
+                   "two different step sizes delta in {2e-4, 3e-4}, where W in R^{1 x 20}, V in "
+                   "R^20, b in R^20, N = 1000 and x_i = i/N. [...] training with delta = 2e-4 "
+                   "converged to a fixed solution [...]. In contrast, training with delta = 3e-4 "
+                   "converged to an oscillation and not to a fixed point. That is, after "
+                   "sufficient training, the estimate kept switching between f_hat_odd and "
+                   "f_hat_even at each iteration of the gradient descent."),
+        hypotheses={"target (reduced check)": FIG2_TARGET, "W, V, b": "standard normal, seeded",
+                    "loss": "sum without 1/2, as printed", "seeds": "1 (quick), 3 (full)"},
+        asserts="delta = 2e-4: fixed point; delta = 3e-4: period-2 oscillation",
+        checks=(fig2_experiment(),),
+        not_checkable=("the target function f of Figure 2 (only 'a piecewise continuous "
+                       "function' is said), the initial draws and the number of iterations"),
+    )
+
+
+FIG1_STATEMENT = (
+    "Figure 1 caption: Right after the step size is decreased, the training error plummets. It "
+    "cannot be the case that the parameters are slowly converging to a local optimum or a saddle "
+    "point, because decreasing the step size would have further slowed down the convergence in "
+    "those cases. This behavior can only be explained by the fact that the initial step size is "
+    "too large for certain regions in the parameter space and the parameters keep oscillating "
+    "around a local optimum until the step size is changed. Section 1: only these behaviors can "
+    "provide a satisfactory explanation for a phenomenon observed in Figure 1 [...] These sharp "
+    "falls can only be explained by the fact that the initial step size is too large for some "
+    "regions in the parameter space, and the parameters are oscillating around a local optimum "
+    "right before the step size is changed.")
+
+
+def _fig1() -> Claim:
+    return Claim(
+        id="nar2018step.fig1",
+        ref=Reference("nar2018step", "Figure 1 caption and Section 1", URL),
+        statement=FIG1_STATEMENT,
+        hypotheses={"reduced checks": "a quadratic with delta lambda = 1.99 (exact); minibatch "
+                                      "SGD on least squares, N = 256, d = 4, batch 1 (seeded); "
+                                      "Example 1's 2-cycle (exact)"},
+        asserts=("plummet after a step-size drop => oscillation around a local optimum with a "
+                 "step too large; slowly converging runs would slow down further"),
+        checks=(oscillatory_convergence_speedup(), sgd_noise_plummet(), orbit_drop_plummet()),
+        not_checkable="the CIFAR-10 training runs of He et al. (2016) behind Figure 1",
+    )
+
+
+def _fig1_amended() -> Claim:
+    return Claim(
+        id="nar2018step.fig1_amended",
+        ref=Reference("nar2018step", "Figure 1 caption and Section 1 (amended)", URL),
+        statement=("A sharp fall of the training error right after the step size is divided is "
+                   "what GD oscillating around an optimum shows (the oscillation shrinks with the "
+                   "step), so oscillation is one possible cause; the signature alone does not "
+                   "identify it (gradient noise and oscillatory convergence produce it too)."),
+        hypotheses={"exact": "Example 1's 2-cycle +-delta^2/4 before and after delta -> delta/10"},
+        asserts="GD on a 2-cycle around an optimum: loss falls by 1000x when delta -> delta/10",
+        checks=(orbit_drop_plummet(),),
+        amends="nar2018step.fig1",
+        amend_reason=("SGD noise with every minibatch map contracting, and GD converging with an "
+                      "alternating slow mode, show the same plummet."),
+    )
+
+
+def _sec1_convexity() -> Claim:
+    return Claim(
+        id="nar2018step.sec1_convexity",
+        ref=Reference("nar2018step", "Section 1, after Examples 1 and 2", URL),
+        statement=("Note that these are consequences of the nonlinear dynamics of the algorithm "
+                   "and not of the (non)convexity of the function to be minimized. While both of "
+                   "the functions used in the examples are convex, the identical behaviors are "
+                   "observed during the minimization of nonconvex cost functions of neural "
+                   "networks as well."),
+        hypotheses={"convex examples": "(2/3)|x|^{3/2}, x^L (L = 4, 6, 8)",
+                    "linear dynamics": "every convex quadratic a x^2/2"},
+        asserts="the behaviours occur on convex losses and never with linear GD dynamics",
+        checks=(convexity_not_the_cause(),),
+    )
+
+
+CLAIMS = (_thm4(), _thm4_amended(), _thm4_remark(), _thm4_remark_amended(), _thm4_tight(),
+          _fig2(), _fig1(), _fig1_amended(), _sec1_convexity())
