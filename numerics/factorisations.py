@@ -1,0 +1,345 @@
+"""Factorisations of a target R as deep linear networks, and the Hessian at them.
+
+Engines for Section 2 and Appendix A of Nar & Sastry (2018), "Step Size Matters in Deep
+Learning": the quantities p_j, q_j of Theorem 1 and the bound (3), the bound (4) of
+Corollary 1, the operator f of eq. (7) (= J J^T, J the Jacobian of the product map), the
+Gauss-Newton matrix J^T J (the exact Hessian at a global minimum), the full Hessian at any point
+(float64 or mpmath, same code), parametrised families of minima (random, balanced, rescaled,
+rank-r "bottleneck" minima), and a search for the factorisation minimising
+lambda_max(H) / sum_j p_{j-1}^2 q_{j+1}^2.
+
+A network here is one list ``W = [W_1, ..., W_L]`` of 2-D arrays (``W_j`` is n_j x n_{j-1});
+:func:`batched` turns it into the batched stacks of :mod:`numerics.deeplinear`.  Parameters are
+ordered as :func:`numerics.deeplinear.flatten` orders them (layer 1 first, row-major).
+
+Arrays of dtype object holding mpmath numbers run through the same code (``np.dot`` works on
+them), which is how :func:`hessian` gives a high-precision Hessian; call those inside
+``mpmath.workdps``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import mpmath
+import numpy as np
+from scipy.optimize import minimize
+
+from numerics import deeplinear as dl
+
+Net = list[np.ndarray]
+
+
+def batched(W: Sequence[np.ndarray]) -> dl.Weights:
+    """One network as a batch of one, for :mod:`numerics.deeplinear`."""
+    return [np.asarray(w, dtype=float)[None] for w in W]
+
+
+def chain(W: Sequence[np.ndarray], lo: int, hi: int, n: int) -> np.ndarray:
+    """``W_hi ... W_lo`` (1-based, inclusive); the n x n identity when hi < lo."""
+    out = None
+    for j in range(lo, hi + 1):
+        out = W[j - 1] if out is None else np.dot(W[j - 1], out)
+    if out is None:
+        eye = np.zeros((n, n), dtype=np.asarray(W[0]).dtype)
+        for k in range(n):
+            eye[k, k] = 1
+        return eye
+    return out
+
+
+def end_to_end(W: Sequence[np.ndarray]) -> np.ndarray:
+    """The product ``W_L ... W_1``."""
+    return chain(W, 1, len(W), 0)
+
+
+def _width_in(W: Sequence[np.ndarray], j: int) -> int:
+    return np.shape(W[j - 1])[1]
+
+
+def top_singular(P: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(u, v, rho): left and right singular vectors of the largest singular value rho."""
+    U, s, Vt = np.linalg.svd(np.asarray(P, dtype=float))
+    return U[:, 0], Vt[0], float(s[0])
+
+
+def pq(W: Sequence[np.ndarray], u: np.ndarray, v: np.ndarray) -> tuple[list, list]:
+    """Theorem 1's p_j = ||W_j ... W_1 v|| (j = 0..L) and q_j = ||u^T W_L ... W_j|| (j = 1..L+1).
+
+    Returns lists indexed by j: ``p[0] = ||v||``, ``q[L + 1] = ||u||`` and ``q[0]`` unused.
+    Works on float and on mpmath object arrays.
+    """
+    L = len(W)
+    sqrt = mpmath.sqrt if np.asarray(W[0]).dtype == object else np.sqrt
+    p, x = [sqrt(np.dot(v, v))], v
+    for j in range(L):
+        x = np.dot(W[j], x)
+        p.append(sqrt(np.dot(x, x)))
+    q = [None] * (L + 2)
+    q[L + 1], y = sqrt(np.dot(u, u)), u
+    for j in range(L, 0, -1):
+        y = np.dot(np.asarray(W[j - 1]).T, y)
+        q[j] = sqrt(np.dot(y, y))
+    return p, q
+
+
+def thm1_denominator(W: Sequence[np.ndarray], u=None, v=None):
+    """sum_{j=1}^L p_{j-1}^2 q_{j+1}^2, so that the bound (3) is 2 / this.
+
+    u, v default to the top singular pair of ``W_L ... W_1`` (float only).
+    """
+    if u is None or v is None:
+        u, v, _ = top_singular(end_to_end(W))
+    p, q = pq(W, u, v)
+    return sum(p[j - 1] ** 2 * q[j + 1] ** 2 for j in range(1, len(W) + 1))
+
+
+def cor1_denominator(rho: float, L: int) -> float:
+    """L rho^{2(L-1)/L}, so that the bound (4) of Corollary 1 is 2 / this."""
+    return L * rho ** (2 * (L - 1) / L)
+
+
+def product_jacobian(W: Sequence[np.ndarray]) -> np.ndarray:
+    """The Jacobian J of vec(W_L ... W_1) (row-major) with respect to the parameters.
+
+    Block j is ``kron(W_L ... W_{j+1}, (W_{j-1} ... W_1)^T)``: vec(A X B) = (A kron B^T) vec(X)
+    for row-major vec.  Shape (n_L n_0, P).
+    """
+    L, n0, nL = len(W), _width_in(W, 1), np.shape(W[-1])[0]
+    blocks = []
+    for j in range(1, L + 1):
+        A = chain(W, j + 1, L, np.shape(W[j - 1])[0])
+        B = chain(W, 1, j - 1, n0)
+        blocks.append(np.kron(A, B.T))
+    J = np.concatenate(blocks, axis=1)
+    assert J.shape[0] == nL * n0
+    return J
+
+
+def f_operator(W: Sequence[np.ndarray]) -> np.ndarray:
+    """The map f(X) = sum_i A_i X B_i of eq. (7) as a matrix on row-major vec(X).
+
+    A_i = (W_L ... W_{i+1})(W_L ... W_{i+1})^T and B_i = (W_{i-1} ... W_1)^T (W_{i-1} ... W_1),
+    as printed in Appendix A; vec(A X B) = (A kron B^T) vec(X) and B_i is symmetric.
+    """
+    L, n0 = len(W), _width_in(W, 1)
+    out = 0
+    for i in range(1, L + 1):
+        Pa = chain(W, i + 1, L, np.shape(W[i - 1])[0])
+        Pb = chain(W, 1, i - 1, n0)
+        out = out + np.kron(np.dot(Pa, Pa.T), np.dot(Pb.T, Pb).T)
+    return out
+
+
+def hessian(W: Sequence[np.ndarray], R: np.ndarray) -> np.ndarray:
+    """The full Hessian of 0.5 ||W_L ... W_1 - R||_F^2 at W: J^T J plus the residual term.
+
+    The second-order term is <E, D^2 P[V, V']>, with E = W_L ... W_1 - R; for layers i < j its
+    block is S[(j, a, b), (i, c, d)] = G_{ad} M_{bc}, G = (W_L..W_{j+1})^T E (W_{i-1}..W_1)^T,
+    M = W_{j-1} ... W_{i+1}.  Float arrays give float64; object arrays of mpf give mpmath.
+    """
+    L, n0 = len(W), _width_in(W, 1)
+    J = product_jacobian(W)
+    H = np.dot(J.T, J)
+    E = end_to_end(W) - R
+    sizes = [np.shape(w)[0] * np.shape(w)[1] for w in W]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    for j in range(2, L + 1):
+        for i in range(1, j):
+            A = chain(W, j + 1, L, np.shape(W[j - 1])[0])
+            B = chain(W, 1, i - 1, n0)
+            G = np.dot(np.dot(A.T, E), B.T)  # n_j x n_{i-1}
+            M = chain(W, i + 1, j - 1, np.shape(W[i - 1])[0])  # n_{j-1} x n_i
+            # S[(a,b),(c,d)] = G[a,d] M[b,c]
+            S = np.einsum("ad,bc->abcd", G, M).reshape(sizes[j - 1], sizes[i - 1])
+            H[offs[j - 1]:offs[j], offs[i - 1]:offs[i]] += S
+            H[offs[i - 1]:offs[i], offs[j - 1]:offs[j]] += S.T
+    return H
+
+
+def to_mp(a) -> np.ndarray:
+    """An array of mpf (object dtype) from floats, exactly (call inside workdps); an object
+    array (already mpmath) is returned as it is."""
+    if np.asarray(a).dtype == object:
+        return np.asarray(a)
+    arr = np.asarray(a, dtype=float)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        out[idx] = mpmath.mpf(float(arr[idx]))
+    return out
+
+
+def ratio_mp(W: Sequence[np.ndarray], R: np.ndarray, dps: int) -> dict:
+    """lambda_max(H) and sum p_{j-1}^2 q_{j+1}^2 at ``dps`` digits, W and R taken exactly
+    (floats are converted exactly; mpmath object arrays are used as they are).
+
+    The top singular pair is computed at ``dps`` digits as well (mpmath ``svd_r``).
+    Returns mpf values: ``lam_max``, ``den3`` (Theorem 1), ``rho``, ``lam_min``.
+    """
+    with mpmath.workdps(dps):
+        Wm = [to_mp(w) for w in W]
+        Rm = to_mp(R)
+        H = hessian(Wm, Rm)
+        ev = mpmath.eigsy(mpmath.matrix(H.tolist()), eigvals_only=True)
+        vals = sorted(ev[k] for k in range(len(ev)))
+        P = end_to_end(Wm)
+        U, S, V = mpmath.svd_r(mpmath.matrix(P.tolist()))
+        k = max(range(len(S)), key=lambda t: S[t])
+        u = np.array([U[r, k] for r in range(U.rows)], dtype=object)
+        v = np.array([V[k, c] for c in range(V.cols)], dtype=object)
+        p, q = pq(Wm, u, v)
+        den = mpmath.fsum(p[j - 1] ** 2 * q[j + 1] ** 2 for j in range(1, len(W) + 1))
+        return {"lam_max": vals[-1], "lam_min": vals[0], "den3": den, "rho": S[k]}
+
+
+# --- families of minima --------------------------------------------------------------------
+
+
+def factorise(R: np.ndarray, r: int, cores: Sequence[np.ndarray]) -> Net:
+    """A global minimiser of a network of inner widths r for target R (rank-r truncation).
+
+    With R = U S V^T truncated to rank r and L - 1 invertible r x r ``cores`` G_1..G_{L-1}:
+    W_1 = G_1 V_r^T, W_j = G_j (1 < j < L), W_L = U_r S_r (G_{L-1} ... G_1)^{-1}, so
+    W_L ... W_1 = U_r S_r V_r^T, the best rank-r approximation of R (the global minimum of the
+    width-r network; for r = rank R, R itself).  Every such minimiser with full-rank layers is
+    of this form.  L = len(cores) + 1 >= 2.
+    """
+    U, s, Vt = np.linalg.svd(np.asarray(R, dtype=float))
+    Ur, Sr, Vr = U[:, :r], np.diag(s[:r]), Vt[:r].T
+    cores = [np.asarray(c, dtype=float) for c in cores]
+    M = np.eye(r)
+    for c in cores:
+        M = c @ M
+    W = [cores[0] @ Vr.T] + cores[1:] + [Ur @ Sr @ np.linalg.inv(M)]
+    return W
+
+
+def balanced(R: np.ndarray, L: int, r: int | None = None) -> Net:
+    """The balanced factorisation: W_1 = S^{1/L} V^T, W_j = S^{1/L}, W_L = U S^{1/L} (rank r)."""
+    U, s, Vt = np.linalg.svd(np.asarray(R, dtype=float))
+    r = len(s) if r is None else r
+    root = np.diag(s[:r] ** (1.0 / L))
+    if L == 1:
+        return [U[:, :r] @ np.diag(s[:r]) @ Vt[:r]]
+    return [root @ Vt[:r]] + [root.copy() for _ in range(L - 2)] + [U[:, :r] @ root]
+
+
+def rescale(W: Sequence[np.ndarray], alphas: Sequence[float]) -> Net:
+    """{alpha_i W_i}: a minimiser again when prod alpha_i = 1 (Section 2)."""
+    return [a * np.asarray(w, dtype=float) for a, w in zip(alphas, W)]
+
+
+def random_cores(r: int, L: int, rng: np.random.Generator, spread: float = 1.0) -> list:
+    """L - 1 random r x r cores: orthogonal times exp(spread * N(0,1)) singular values."""
+    out = []
+    for _ in range(L - 1):
+        q1, _ = np.linalg.qr(rng.standard_normal((r, r)))
+        q2, _ = np.linalg.qr(rng.standard_normal((r, r)))
+        out.append(q1 @ np.diag(np.exp(spread * rng.standard_normal(r))) @ q2)
+    return out
+
+
+def ratio(W: Sequence[np.ndarray], R: np.ndarray) -> float:
+    """lambda_max(H) / sum p_{j-1}^2 q_{j+1}^2 at W (float64, dense Hessian)."""
+    lam = np.linalg.eigvalsh(hessian(W, R))[-1]
+    return float(lam / thm1_denominator(W))
+
+
+def search_min_ratio(R: np.ndarray, r: int, L: int, rng: np.random.Generator,
+                     starts: int = 2, maxiter: int = 400, target=None) -> tuple[Net, float]:
+    """Minimise ``target(W, R)`` (default :func:`ratio`) over minimisers :func:`factorise`.
+
+    Nelder-Mead over the entries of the cores from ``starts`` random starts; returns the best
+    minimiser and its value.  A search, not a proof: it can only find small values.
+    """
+    target = ratio if target is None else target
+    best_W, best = None, np.inf
+
+    def obj(theta: np.ndarray) -> float:
+        cores = [c for c in theta.reshape(L - 1, r, r)]
+        try:
+            W = factorise(R, r, cores)
+            val = target(W, R)
+        except np.linalg.LinAlgError:
+            return 1e6
+        return val if np.isfinite(val) else 1e6
+
+    for _ in range(starts):
+        theta = np.concatenate([c.ravel() for c in random_cores(r, L, rng, 0.5)])
+        res = minimize(obj, theta, method="Nelder-Mead",
+                       options={"maxiter": maxiter, "xatol": 1e-10, "fatol": 1e-14})
+        if res.fun < best:
+            best = float(res.fun)
+            best_W = factorise(R, r, list(res.x.reshape(L - 1, r, r)))
+    return best_W, best
+
+
+def lambda_max_f_over_h(W: Sequence[np.ndarray], R: np.ndarray) -> float:
+    """lambda_max(f) / lambda_max(H): the proof's eq. (7) step needs this <= 1."""
+    lf = np.linalg.eigvalsh(f_operator(W))[-1]
+    lh = np.linalg.eigvalsh(hessian(W, R))[-1]
+    return float(lf / lh)
+
+
+# --- GD near a minimiser -------------------------------------------------------------------
+
+
+def leaves(W: Sequence[np.ndarray], R: np.ndarray, deltas: np.ndarray, steps: int,
+           noise: float, rng: np.random.Generator) -> np.ndarray:
+    """For each delta: distance from W after ``steps`` GD steps from W + noise (NaN: diverged).
+
+    Batched over the step sizes with :func:`numerics.deeplinear.gd`.
+    """
+    B = len(deltas)
+    ws = [np.repeat(np.asarray(w, dtype=float)[None], B, 0) for w in W]
+    ws = [w + noise * rng.standard_normal(w.shape) for w in ws]
+    end, _ = dl.gd(ws, R, np.asarray(deltas, dtype=float), steps, bound=1e6)
+    d2 = sum(np.sum((e - np.asarray(w)[None]) ** 2, axis=(1, 2)) for e, w in zip(end, W))
+    return np.sqrt(d2)
+
+
+
+# --- scalar chains: period-2 orbits (Remark 1) ---------------------------------------------
+
+
+def chain_step(w: np.ndarray, lam: float, delta: float) -> np.ndarray:
+    """One GD step on 0.5 (w_1 ... w_L - lam)^2 for rows w of shape (B, L)."""
+    L = w.shape[1]
+    # prod_{j != i} w_j without dividing (w_i may be 0)
+    others = np.stack([np.prod(np.delete(w, i, axis=1), axis=1) for i in range(L)], axis=1)
+    e = np.prod(w, axis=1, keepdims=True) - lam
+    return w - delta * others * e
+
+
+def two_cycles(L: int, lam: float, delta: float, rng: np.random.Generator, starts: int,
+               box: float = 3.0, iters: int = 60) -> list[tuple[np.ndarray, float]]:
+    """Period-2 orbits of GD on the scalar chain, by batched Newton on G(G(w)) - w from random
+    starts in [-box, box]^L (central-difference Jacobians, least squares).
+
+    Returns distinct points w (|G(w) - w| > 1e-6, residual < 1e-11) with the spectral radius
+    of D(G o G) there (> 1: the orbit repels).  A search: it can miss orbits.
+    """
+    def F(w):
+        return chain_step(chain_step(w, lam, delta), lam, delta) - w
+
+    w = rng.uniform(-box, box, (starts, L))
+    h = 1e-7
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            J = np.stack([(F(w + h * np.eye(L)[i]) - F(w - h * np.eye(L)[i])) / (2 * h)
+                          for i in range(L)], axis=2)
+            ok = np.all(np.isfinite(J), axis=(1, 2)) & np.all(np.isfinite(w), axis=1)
+            step = np.zeros_like(w)
+            if ok.any():  # least-squares Newton step, batched through the pseudo-inverse
+                step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok]), F(w[ok]))
+            w = np.where(ok[:, None] & (np.abs(w) < 1e3), w + step, np.nan)
+        res = np.abs(F(w)).max(axis=1)
+        moved = np.abs(chain_step(w, lam, delta) - w).max(axis=1)
+    out: list[tuple[np.ndarray, float]] = []
+    for b in np.flatnonzero((res < 1e-11) & (moved > 1e-6)):
+        if any(np.abs(p - w[b]).max() < 1e-6 for p, _ in out):
+            continue
+        J = np.stack([(F(w[b:b + 1] + h * np.eye(L)[i]) - F(w[b:b + 1] - h * np.eye(L)[i]))[0]
+                      / (2 * h) for i in range(L)], axis=1) + np.eye(L)
+        out.append((w[b].copy(), float(np.max(np.abs(np.linalg.eigvals(J))))))
+    return out

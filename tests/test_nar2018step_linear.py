@@ -1,0 +1,289 @@
+"""Section 2 and Appendix A of Nar & Sastry (2018): engines (numerics.factorisations,
+proofs.deeplinear) against independent values, and every check factory against a deliberately
+wrong variant of its claim (verify.checks.deeplinear, deeplinear_proofs, psd).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics import deeplinear as dl
+from numerics import factorisations as fz
+from proofs import deeplinear as pd
+from verify.checks import deeplinear as cd
+from verify.checks import deeplinear_proofs as dp
+from verify.checks import psd
+from verify.vocabulary import CheckContext, Outcome, Tier
+
+QUICK = CheckContext(seed=11, quick=True)
+
+
+def rand_net(dims, rng):
+    return [rng.standard_normal((dims[j + 1], dims[j])) for j in range(len(dims) - 1)]
+
+
+# --- engines -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dims", [(2, 2), (3, 2, 3), (2, 3, 4, 2), (1, 2, 2, 1)])
+def test_hessian_matches_complex_step_hessian(dims):
+    rng = np.random.default_rng(1)
+    W = rand_net(dims, rng)
+    R = rng.standard_normal((dims[-1], dims[0]))
+    np.testing.assert_allclose(fz.hessian(W, R), dl.hessian_dense(fz.batched(W), R),
+                               atol=1e-12 * np.abs(fz.hessian(W, R)).max())
+
+
+def test_jacobian_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    W = rand_net((2, 3, 2), rng)
+    J = fz.product_jacobian(W)
+    flat = dl.flatten(fz.batched(W))[0]
+    h = 1e-7
+    for k in range(flat.size):
+        e = np.zeros_like(flat)
+        e[k] = h
+        plus = [w[0] for w in dl.unflatten(flat + e, (2, 3, 2))]
+        minus = [w[0] for w in dl.unflatten(flat - e, (2, 3, 2))]
+        fd = (fz.end_to_end(plus) - fz.end_to_end(minus)).ravel() / (2 * h)
+        np.testing.assert_allclose(J[:, k], fd, atol=1e-7)
+
+
+def test_f_is_jjt_and_hessian_is_jtj_at_a_global_minimum():
+    rng = np.random.default_rng(3)
+    R = rng.standard_normal((3, 3))
+    W = fz.factorise(R, 3, fz.random_cores(3, 3, rng))
+    J = fz.product_jacobian(W)
+    np.testing.assert_allclose(fz.end_to_end(W), R, atol=1e-12)
+    np.testing.assert_allclose(J @ J.T, fz.f_operator(W), atol=1e-10)
+    np.testing.assert_allclose(fz.hessian(W, R), J.T @ J, atol=1e-9)
+
+
+def test_bound_3_by_hand_for_a_scalar_chain():
+    # w = (2, 3): p_0 = 1, p_1 = 2, q_2 = 3, q_3 = 1 -> sum = 1*9 + 4*1 = 13 = w1^2 + w2^2,
+    # and H = g g^T with g = (w2, w1) has lambda_max = 13 (ratio 1).
+    W = [np.array([[2.0]]), np.array([[3.0]])]
+    assert fz.thm1_denominator(W) == pytest.approx(13.0)
+    assert np.linalg.eigvalsh(fz.hessian(W, np.array([[6.0]])))[-1] == pytest.approx(13.0)
+
+
+@pytest.mark.parametrize("L", [2, 3, 5])
+def test_balanced_factorisation_attains_bound_4(L):
+    R = np.diag([2.0, 0.5])
+    W = fz.balanced(R, L)
+    np.testing.assert_allclose(fz.end_to_end(W), R, atol=1e-12)
+    lam = np.linalg.eigvalsh(fz.hessian(W, R))[-1]
+    assert lam == pytest.approx(L * 2.0 ** (2 * (L - 1) / L), rel=1e-12)  # L rho^{2(L-1)/L}
+
+
+def test_bottleneck_minimiser_is_a_critical_point_of_the_best_rank_r_approximation():
+    rng = np.random.default_rng(4)
+    R = rng.standard_normal((4, 4))
+    W = fz.factorise(R, 2, fz.random_cores(2, 3, rng))
+    U, s, Vt = np.linalg.svd(R)
+    np.testing.assert_allclose(fz.end_to_end(W), U[:, :2] * s[:2] @ Vt[:2], atol=1e-12)
+    for g in dl.gradient(fz.batched(W), R):
+        assert np.abs(g).max() < 1e-12
+    assert np.linalg.eigvalsh(fz.hessian(W, R))[0] > -1e-10  # a minimum, not a saddle
+
+
+def test_ratio_mp_agrees_with_float_and_is_one_at_balanced():
+    R = np.diag([1.5, 0.7])
+    W = fz.balanced(R, 3)
+    with mpmath.workdps(50):
+        Wm = [fz.to_mp(w) for w in W]
+        res = fz.ratio_mp(Wm, fz.end_to_end(Wm), 50)
+        assert abs(res["lam_max"] / res["den3"] - 1) < mpmath.mpf(10) ** -25
+    assert float(res["lam_max"]) == pytest.approx(np.linalg.eigvalsh(fz.hessian(W, R))[-1])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10 ** 6), st.integers(2, 4), st.floats(0.1, 1.5))
+def test_theorem1_inequality_at_random_factorisations(seed, L, spread):
+    """lambda_max(H) >= sum p_{j-1}^2 q_{j+1}^2 (Lemma 2 at a global minimum), any cores."""
+    rng = np.random.default_rng(seed)
+    R = rng.standard_normal((2, 2))
+    W = fz.factorise(R, 2, fz.random_cores(2, L, rng, spread))
+    assert fz.ratio(W, R) >= 1 - 1e-8
+
+
+def test_leaves_distinguishes_the_two_sides_of_2_over_lambda_max():
+    R = np.diag([1.0, 0.5])
+    W = fz.balanced(R, 2)
+    lam = np.linalg.eigvalsh(fz.hessian(W, R))[-1]
+    dist = fz.leaves(W, R, np.array([0.95 * 2 / lam, 1.05 * 2 / lam]), 800, 1e-7,
+                     np.random.default_rng(0))
+    assert dist[0] < 1e-5 and not dist[1] < 1e-3
+
+
+# --- symbolic engine -----------------------------------------------------------------------
+
+
+def test_scalar_landing_by_hand():
+    # e = (delta (w1^2 + w2^2) - 1) / (delta^2 w1 w2) = (3/4 * 17/4 - 1) / (9/16) = 35/9
+    got = pd.scalar_landing(2, "1/2", "3/4")
+    assert got["e"] == sp.Rational(35, 9) and got["lam"] == sp.Rational(-26, 9)
+    assert got["w1"] * got["w2"] == got["lam"]
+
+
+def test_eq6_remainder_for_a_scalar_chain_by_hand():
+    # L = 2, 1 x 1: E' = e - delta e (w1^2 + w2^2) + delta^2 e^2 w1 w2, so the remainder is
+    # delta^2 e^2 w1 w2 (t^2 after scaling e by t).
+    rem, t = pd.eq6_remainder((1, 1, 1))
+    w1, w2 = sp.Symbol("w1_00", real=True), sp.Symbol("w2_00", real=True)
+    e, d = sp.Symbol("e_00", real=True), sp.Symbol("delta", positive=True)
+    assert sp.expand(rem[0] - d ** 2 * (t * e) ** 2 * w1 * w2) == 0
+
+
+def test_trace_and_data_losses_agree_at_a_numeric_point():
+    Ws = pd.net((2, 2, 2))
+    R = pd.matrix(2, 2, "r")
+    point = {s: sp.Rational(k + 1, 3) for k, s in enumerate(pd.params(Ws) + list(R))}
+    X = pd.sign_data(2)
+    assert X * X.T == 4 * sp.eye(2)
+    assert pd.data_loss(Ws, R, X).subs(point) == pd.trace_loss(Ws, R).subs(point)
+
+
+def test_symbolic_gaps_vanish():
+    assert pd.lemma1_gap(2) == 0 and pd.lagrange_gap(3) == 0 and pd.lemma2_gap(2, 1, 2) == 0
+    assert pd.rayleigh_gap((2, 2, 2)) == 0
+
+
+# --- checks: printed claims and deliberately wrong variants --------------------------------
+
+
+def test_hessian_vs_bound_supports_printed_and_refutes_half_bound():
+    assert cd.hessian_vs_bound("thm1").run(QUICK).outcome is Outcome.SUPPORTS
+    bad = cd.hessian_vs_bound("thm1", "1/2", tier=Tier.PRECISE).run(QUICK)
+    assert bad.outcome is Outcome.REFUTES
+    cx = bad.counterexample
+    assert float(cx.margin) < 0 and cx.replay["sample"]
+    replay = CheckContext(seed=11, quick=True, at=dict(cx.replay))
+    assert cd.hessian_vs_bound("thm1", "1/2").run(replay).outcome is Outcome.REFUTES
+
+
+def test_hessian_vs_bound_figure_is_a_scatter_with_the_diagonal():
+    fig = cd.hessian_vs_bound("cor1").run(QUICK).figures[0]
+    assert all(s.style == "points" for s in fig.series)
+    assert fig.lines[0].axis == "diag"
+
+
+def test_exact_landing_counterexample_replays_in_fractions():
+    f = cd.exact_landing("thm1").run(QUICK)
+    assert f.outcome is Outcome.REFUTES
+    at = f.counterexample.at
+    w1, w2, d, lam = (Fraction(at[k]) for k in ("w1", "w2", "delta", "lam"))
+    e = w1 * w2 - lam
+    n1, n2 = w1 - d * w2 * e, w2 - d * w1 * e
+    assert n1 * n2 == lam and (n1, n2) != (w1, w2)  # lands on a minimiser, from elsewhere
+    assert d > Fraction(2) / (n1 ** 2 + n2 ** 2)  # which the bound (3) excludes
+
+
+def test_exact_landing_undecided_where_the_bound_holds():
+    # start on a minimiser: e = 0, nothing to land on
+    ctx = CheckContext(seed=0, quick=True, at={"w1": "1", "w2": "1", "delta": "1"})
+    assert cd.exact_landing("thm1").run(ctx).outcome is Outcome.UNDECIDED
+
+
+def test_edges_at_depth_one_refute_and_depth_two_supports():
+    assert cd.rescaled_bound((1, 2)).run(QUICK).outcome is Outcome.REFUTES
+    assert cd.rescaled_bound((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
+    assert cd.minimiser_isolation((1, 2)).run(QUICK).outcome is Outcome.REFUTES
+    assert cd.minimiser_isolation((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
+
+
+def test_strong_convexity_point_and_a_point_where_it_fails():
+    assert cd.hessian_definite_point().run(QUICK).outcome is Outcome.REFUTES
+    singular = CheckContext(seed=0, quick=True, at={"w1": "1", "w2": "1"})  # H = [[1,1],[1,1]]
+    assert cd.hessian_definite_point().run(singular).outcome is Outcome.UNDECIDED
+    assert cd.singular_at_minima((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
+
+
+def test_reached_minima_supports_printed_refutes_half():
+    assert cd.reached_minima((0.1, 0.2), (2,)).run(QUICK).outcome is Outcome.SUPPORTS
+    assert cd.reached_minima((0.1,), (2,), scale=0.5).run(QUICK).outcome is Outcome.REFUTES
+
+
+def test_largest_stable_step_matches_bound_4():
+    f = cd.largest_stable_step((1.0, 2.0), (1, 2)).run(QUICK)
+    assert f.outcome is Outcome.SUPPORTS
+    assert f.numbers["L=2, rho=2"].startswith("largest stable step 0.5,")  # 2/(2*2) = 1/2
+
+
+def test_gd_near_minima_and_f_vs_hessian_support():
+    assert cd.gd_near_minima("thm1").run(QUICK).outcome is Outcome.SUPPORTS
+    assert cd.f_vs_hessian().run(QUICK).outcome is Outcome.SUPPORTS
+
+
+def test_oscillation_search_never_refutes():
+    assert cd.oscillation_search((2,), (0.9,)).run(QUICK).outcome in (Outcome.SUPPORTS,
+                                                                       Outcome.UNDECIDED)
+
+
+def test_displays_and_wrong_gradient():
+    for name in ("eq2", "eq5", "eq6"):
+        assert dp.display_symbolic(name, ((2, 2, 2),)).run(QUICK).outcome is Outcome.SUPPORTS
+    bad = dp.display_symbolic("eq5_no_transpose", ((2, 2, 2),)).run(QUICK)
+    assert bad.outcome is Outcome.REFUTES and bad.counterexample.margin != "0"
+
+
+def test_proof_inequalities_and_wrong_step():
+    ok = dp.proof_inequalities(("cs", "eq8", "eq9", "amgm", "prod")).run(QUICK)
+    assert ok.outcome is Outcome.SUPPORTS
+    assert dp.proof_inequalities(("skip",)).run(QUICK).outcome is Outcome.REFUTES
+    assert dp.eq6_order().run(QUICK).outcome is Outcome.SUPPORTS
+    assert dp.gradient_fd().run(QUICK).outcome is Outcome.SUPPORTS
+
+
+def test_lemma1_and_its_edges():
+    assert psd.psd_inner_product().run(QUICK).outcome is Outcome.SUPPORTS
+    strict = psd.psd_inner_product(strict=True).run(QUICK)
+    assert strict.outcome is Outcome.REFUTES and strict.counterexample.margin == "0"
+    nonsym = psd.psd_inner_product("psd_form").run(QUICK)
+    assert nonsym.outcome is Outcome.REFUTES and int(nonsym.counterexample.margin) < 0
+
+
+def test_lemma2_and_its_edges():
+    assert psd.rayleigh_lower_bound().run(QUICK).outcome is Outcome.SUPPORTS
+    assert psd.rayleigh_lower_bound("symmetric").run(QUICK).outcome is Outcome.SUPPORTS
+    bad = psd.rayleigh_lower_bound("psd_form").run(QUICK)
+    assert bad.outcome is Outcome.REFUTES and float(bad.counterexample.margin) == pytest.approx(-1)
+
+
+def test_class_membership_is_exact():
+    assert psd.in_class(sp.Matrix([[1, 2], [-2, 1]]), "psd_form")
+    assert not psd.in_class(sp.Matrix([[0, 0], [0, -1]]), "symmetric_psd")  # a negative minor
+    assert psd.in_class(sp.Matrix([[1, 0], [0, 0]]), "symmetric_psd")
+
+
+def test_two_cycles_of_the_scalar_chain_by_hand():
+    # L = 2, lam = 1: on the diagonal GD is s -> s - delta s (s^2 - 1), whose multiplier at
+    # s = 1 is 1 - 2 delta = -1 at delta = 1 (period doubling): a stable 2-cycle just above 1.
+    # Each point returned must be a genuine 2-cycle (checked by two steps of chain_step).
+    rng = np.random.default_rng(0)
+    for w, radius in fz.two_cycles(2, 1.0, 1.1, rng, 300):
+        once = fz.chain_step(w[None], 1.0, 1.1)
+        np.testing.assert_allclose(fz.chain_step(once, 1.0, 1.1)[0], w, atol=1e-10)
+        assert np.abs(once[0] - w).max() > 1e-6
+    assert any(r < 1 for _, r in fz.two_cycles(2, 1.0, 1.1, rng, 300))
+    assert all(r > 1 for _, r in fz.two_cycles(2, 1.0, 0.9, rng, 300))
+    f = cd.two_cycle_stability((2,), (0.9, 1.1)).run(QUICK)
+    assert f.outcome is Outcome.UNDECIDED and "positive control above (4) finds" in f.detail
+
+
+def test_wrong_variants_of_the_remaining_checks_are_refuted():
+    assert cd.hessian_identities(((2, 2, 2),)).run(QUICK).outcome is Outcome.SUPPORTS
+    shifted = cd.hessian_identities(((2, 2, 2),), shift=1).run(QUICK)
+    assert shifted.outcome is Outcome.REFUTES and shifted.counterexample.margin != "0"
+    assert cd.gd_near_minima("thm1", scale=0.5).run(QUICK).outcome is Outcome.REFUTES
+    assert cd.singular_at_minima((2,), sign=1).run(QUICK).outcome is Outcome.REFUTES
+    grows = cd.largest_stable_step((1.0, 2.0), (2,), shrinks=False).run(QUICK)
+    assert grows.outcome is Outcome.REFUTES
+    assert dp.eq6_order(printed=False).run(QUICK).outcome is Outcome.REFUTES

@@ -1,0 +1,926 @@
+"""Check factories for deep linear networks with matrix weights: Hessians at factorisations.
+
+Used by Section 2 and Appendix A of Nar & Sastry (2018) (Theorem 1, Corollaries 1 and 2,
+Remarks 1 and 2, eqs. (5)-(9)); the engines are :mod:`numerics.factorisations` (float64 and
+mpmath) and :mod:`proofs.deeplinear` (SymPy).  The lemmas of Appendix A have their own factories
+in :mod:`verify.checks.psd`.
+
+Samples of minimisers ("factorisations") are drawn per check from ``ctx.seed``: random
+(random invertible cores), balanced, rescaled ({alpha_i W_i}, prod alpha_i = 1), found by a
+search minimising lambda_max(H) / sum_j p_{j-1}^2 q_{j+1}^2, and rank-r minimisers of networks
+with a bottleneck width r < rank R (their product is the best rank-r approximation, not R).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from numerics import deeplinear as dl
+from numerics import factorisations as fz
+from proofs import deeplinear as pd
+from proofs.identities import prove_zero
+from verify.checks.common import dec, decs
+from verify.vocabulary import (
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+)
+
+# (n, r, L): n x n targets, inner widths r (r < n: bottleneck), depth L
+CASES = ((2, 2, 2), (3, 3, 2), (2, 2, 3), (3, 3, 3), (2, 2, 5), (3, 1, 2), (3, 2, 3), (4, 2, 3))
+QUICK_CASES = ((2, 2, 2), (3, 3, 3), (3, 2, 3))
+FLOAT_GUARD = 1e-9  # relative float64 margin below which a point is re-evaluated at mpmath
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One minimiser W of 0.5 ||W_L ... W_1 - R||^2 (r < n: a bottleneck network)."""
+
+    label: str
+    kind: str
+    n: int
+    r: int
+    W: tuple
+    R: np.ndarray
+
+    @property
+    def L(self) -> int:
+        return len(self.W)
+
+
+def _target(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A random n x n target with singular values spread over [0.3, 3]."""
+    q1, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return q1 @ np.diag(np.sort(rng.uniform(0.3, 3.0, n))[::-1]) @ q2
+
+
+def samples(ctx: CheckContext, search: bool = True) -> list[Sample]:
+    """Minimisers of every family, drawn from ``ctx.seed`` (smaller with ``ctx.quick``)."""
+    rng = ctx.rng()
+    out = []
+    n_random, n_search = (2, 1) if ctx.quick else (6, 2)
+    for n, r, L in (QUICK_CASES if ctx.quick else CASES):
+        R = _target(n, rng)
+        tag = f"n{n}-r{r}-L{L}"
+
+        def add(kind, W, k=0):
+            out.append(Sample(f"{tag}-{kind}-{k}", kind, n, r, tuple(W), R))
+
+        for k in range(n_random):
+            add("random", fz.factorise(R, r, fz.random_cores(r, L, rng)), k)
+        Wb = fz.balanced(R, L, r)
+        add("balanced", Wb)
+        for k, t in enumerate((0.25, 4.0) if ctx.quick else (0.1, 0.5, 2.0, 10.0)):
+            add("rescaled", fz.rescale(Wb, [t, 1 / t] + [1.0] * (L - 2)), k)
+        if search:
+            W, _ = fz.search_min_ratio(R, r, L, rng, starts=n_search,
+                                       maxiter=120 if ctx.quick else 400)
+            add("searched", W)
+    return out
+
+
+def _pick(ctx: CheckContext, found: list[Sample]) -> list[Sample]:
+    """With a replay point (``--at sample=LABEL``), only that sample."""
+    if ctx.at and "sample" in ctx.at:
+        found = [s for s in found if s.label == ctx.at["sample"]]
+        if not found:
+            raise ValueError(f"no sample labelled {ctx.at['sample']!r} for this seed")
+    return found
+
+
+def _den(s: Sample, which: str) -> float:
+    """2 / (claimed bound) at the sample: (3) for "thm1", (4) for "cor1"."""
+    if which == "thm1":
+        return float(fz.thm1_denominator(list(s.W)))
+    rho = np.linalg.svd(fz.end_to_end(list(s.W)), compute_uv=False)[0]
+    return fz.cor1_denominator(rho, s.L)
+
+
+def _mp_point(s: Sample, dps: int) -> tuple[list, np.ndarray]:
+    """The sample as an exact critical point at ``dps`` digits: W as given, R replaced by
+    R_hat = W_L ... W_1 plus the part of R orthogonal to R_hat's column and row spaces (the
+    same R to rounding; for r = n, R_hat itself)."""
+    with mpmath.workdps(dps):
+        Wm = [fz.to_mp(w) for w in s.W]
+        P = fz.end_to_end(Wm)
+        if s.r == s.n:
+            return Wm, P
+        eye = np.array([[mpmath.mpf(int(a == b)) for b in range(s.n)] for a in range(s.n)],
+                       dtype=object)
+        Rperp = np.dot(np.dot(eye - _projector(P), fz.to_mp(s.R)), eye - _projector(P.T))
+        return Wm, P + Rperp
+
+
+def _projector(P: np.ndarray) -> np.ndarray:
+    """Orthogonal projector onto the column space of P (mpmath SVD, numerical rank)."""
+    U, S, _ = mpmath.svd_r(mpmath.matrix(P.tolist()))
+    tol = mpmath.mpf(10) ** (-(mpmath.mp.dps // 2))
+    cols = [k for k in range(len(S)) if S[k] > tol * max(S)]
+    Uk = np.array([[U[a, k] for k in cols] for a in range(U.rows)], dtype=object)
+    return np.dot(Uk, Uk.T)
+
+
+def hessian_vs_bound(which: str, scale: str = "1", tier: Tier = Tier.EMPIRICAL) -> Check:
+    """lambda_max(H) against 2 / (claimed bound) over sampled minimisers (Theorem 1 or Cor. 1).
+
+    The claim "GD can converge to W (be Lyapunov stable there) only if delta <= b" holds at W
+    exactly when b >= 2 / lambda_max(H(W)): above 2/lambda_max the linearisation I - delta H
+    has an eigenvalue below -1.  The claimed bound is ``scale`` times (3) (``which="thm1"``)
+    or (4) (``"cor1"``).  Empirical tier: float64 dense Hessians at every sample, a point with
+    lambda_max < 2/b by more than 1e-9 (relative) is re-evaluated at ``ctx.dps`` digits (as an
+    exact critical point) and refutes only if the deficit survives.  Precise tier: the same, and
+    the eight smallest ratios are always re-evaluated at ``ctx.dps`` digits.  Can refute, or
+    support on the samples; never proves.
+    """
+    k = sp.Rational(scale)
+
+    def run(ctx: CheckContext) -> Finding:
+        found = _pick(ctx, samples(ctx))
+        xs, ys, rows = [], [], []
+        for s in found:
+            lam = float(np.linalg.eigvalsh(fz.hessian(list(s.W), s.R))[-1])
+            den = _den(s, which) / float(k)  # 2 / claimed bound
+            xs.append(den)
+            ys.append(lam)
+            rows.append((lam / den, s))
+        rows.sort(key=lambda t: t[0])
+        numbers = {"samples": str(len(found)),
+                   "min lambda_max * b / 2": f"{rows[0][0]:.15g} ({rows[0][1].label})"}
+        for kind in ("random", "balanced", "rescaled", "searched"):
+            rs = [r for r, s in rows if s.kind == kind]
+            if rs:
+                numbers[f"min ratio, {kind}"] = f"{min(rs):.12g}"
+        bott = [r for r, s in rows if s.r < s.n]
+        if bott:
+            numbers["min ratio, bottleneck minima"] = f"{min(bott):.12g}"
+        recheck = [t for t in rows if t[0] < 1 - FLOAT_GUARD]
+        if tier is Tier.PRECISE:
+            recheck = rows[:8]
+        worst_mp = None
+        for r, s in recheck:
+            Wm, Rm = _mp_point(s, ctx.dps)
+            with mpmath.workdps(ctx.dps):
+                res = fz.ratio_mp(Wm, Rm, ctx.dps)
+                den = (res["den3"] if which == "thm1" else
+                       s.L * res["rho"] ** (mpmath.mpf(2 * (s.L - 1)) / s.L)) / mpmath.mpf(
+                           sp.N(k, ctx.dps))
+                mp_ratio = res["lam_max"] / den
+                worst_mp = mp_ratio if worst_mp is None else min(worst_mp, mp_ratio)
+                if mp_ratio < 1 - mpmath.mpf(10) ** (-(ctx.dps // 2)):
+                    thr, claimed = 2 / res["lam_max"], 2 / den
+                    return Finding(Outcome.REFUTES, (
+                        f"{s.label}: lambda_max(H) = {dec(res['lam_max'], 15)} < 2/b = "
+                        f"{dec(den, 15)}: the minimiser is linearly stable for every delta < "
+                        f"2/lambda_max = {dec(thr, 15)}, above the claimed bound "
+                        f"{dec(claimed, 15)}"), numbers, Counterexample(
+                            at={"sample": s.label, "delta": dec((thr + claimed) / 2, 20),
+                                "W": str([np.asarray(w).tolist() for w in s.W])},
+                            observed=f"2/lambda_max(H) = {dec(thr, 25)}",
+                            claimed=f"no convergence for delta > {dec(claimed, 25)}", tol="0",
+                            margin=dec(claimed - thr, 25), dps=ctx.dps,
+                            note="a minimiser that is stable at step sizes the bound excludes",
+                            replay={"sample": s.label}))
+        if worst_mp is not None:
+            numbers[f"min ratio re-evaluated at {ctx.dps} digits"] = dec(worst_mp, 30)
+        label = "(3)" if which == "thm1" else "(4)"
+        fig = Figure(
+            id=f"lambda-vs-bound-{which}", title=f"lambda_max(H) against the bound {label}",
+            caption=(f"{len(found)} minimisers (random, balanced, rescaled, searched; "
+                     "bottleneck widths included). x = 2/b with b the printed bound "
+                     f"{label}" + ("" if k == 1 else f" times {k}") + ", y = lambda_max of the "
+                     "loss Hessian. The claim holds where points lie on or above y = x."),
+            xlabel=f"2 / bound {label}", ylabel="lambda_max(H)",
+            series=tuple(Series(kind, decs([x for x, s in zip(xs, found) if s.kind == kind]),
+                                decs([y for y, s in zip(ys, found) if s.kind == kind]),
+                                "points")
+                         for kind in ("random", "balanced", "rescaled", "searched")
+                         if any(s.kind == kind for s in found)),
+            xscale="log", yscale="log", lines=(RefLine("y = x", "diag"),))
+        return Finding(Outcome.SUPPORTS, (
+            f"at all {len(found)} minimisers lambda_max(H) >= 2/b (smallest ratio "
+            f"{rows[0][0]:.12g}, at {rows[0][1].label}): no minimiser is linearly stable above "
+            "the bound"), numbers, None, (fig,) if tier is Tier.EMPIRICAL else ())
+
+    scope = (f"{'mpmath' if tier is Tier.PRECISE else 'float64'} Hessians at sampled minimisers "
+             f"of cases (n, r, L) in {CASES}")
+    return Check(f"hessian_vs_bound_{which}" + ("_precise" if tier is Tier.PRECISE else ""),
+                 tier, run, scope)
+
+
+def hessian_identities(dims_list: tuple[tuple[int, ...], ...] = ((2, 2, 2), (2, 3, 2),
+                                                                 (2, 2, 2, 2), (1, 2, 2, 1)),
+                       shift: int = 0) -> Check:
+    """Symbolic: at every global minimum, H = J^T J, J J^T = f of eq. (7), and
+    <u v^T, f(u v^T)> = sum_i ||(W_L..W_{i+1})^T u||^2 ||W_{i-1}..W_1 v||^2 for all u, v.
+
+    Together with the Rayleigh quotient (f is symmetric) this proves lambda_max(H) >=
+    sum_j p_{j-1}^2 q_{j+1}^2 (unit u, v), i.e. instability above (3), at every global minimum
+    of the listed widths.  Undecided when SymPy cannot reduce a difference to zero; refutes
+    with an integer point when the Rayleigh identity is false (``shift = 1``: p_i in place of
+    p_{i-1}, a wrong variant).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        for dims in dims_list:
+            H, J = pd.hessian_at_global_minimum(dims)
+            Ws = pd.net(dims)
+            checks = {"H - J^T J": (H - J.T * J), "J J^T - f": (J * J.T - pd.f_matrix(Ws))}
+            for name, M in checks.items():
+                if M.applyfunc(sp.expand) != sp.zeros(*M.shape):
+                    return Finding(Outcome.UNDECIDED, f"{dims}: {name} not reduced to 0",
+                                   numbers)
+            gap = pd.rayleigh_gap(dims, shift)
+            proved = prove_zero(gap)
+            if proved is False or (proved is None and gap.free_symbols):
+                point = {x: sp.Integer(k % 3 + 1) for k, x in
+                         enumerate(sorted(gap.free_symbols, key=str))}
+                val = gap.subs(point)
+                if val != 0:
+                    return Finding(Outcome.REFUTES, (
+                        f"widths {dims}: <u v^T, f(u v^T)> differs from the claimed sum by "
+                        f"{val} at an integer point"), numbers, Counterexample(
+                            at={"widths": str(dims), "point": "entry k of the sorted symbols "
+                                "= k mod 3 + 1"}, observed=f"difference {val}", claimed="0",
+                            tol="0", margin=str(val), dps=ctx.dps, note="exact integers"))
+            if proved is not True:
+                return Finding(Outcome.UNDECIDED, f"{dims}: Rayleigh identity not reduced",
+                               numbers)
+            numbers[f"widths {dims}"] = "H = J^T J, J J^T = f, Rayleigh identity: exact"
+        return Finding(Outcome.SUPPORTS, (
+            "exact for widths " + ", ".join(map(str, dims_list)) + ": at a global minimum the "
+            "nonzero spectrum of H is that of f (7), and f's Rayleigh quotient at u v^T is "
+            "sum_j p_{j-1}^2 q_{j+1}^2, so lambda_max(H) >= that sum"), numbers)
+
+    return Check("hessian_identities" + ("" if shift == 0 else f"_shift{shift}"), Tier.SYMBOLIC,
+                 run,
+                 f"SymPy, symbolic weights of widths {dims_list}, every global minimum")
+
+
+# --- exact landings: GD reaching an excluded minimiser -------------------------------------
+
+_GRID = ("1/2", "1", "3/2", "2", "3", "-1/2", "-1", "-2")
+_DELTAS = ("1/4", "1/2", "3/4", "1")
+
+
+def _height(q: sp.Rational) -> int:
+    """max(|numerator|, denominator): how simple a rational is."""
+    q = sp.Rational(q)
+    return max(abs(q.p), q.q)
+
+
+def _violation(which: str, land: dict, delta: sp.Rational) -> sp.Expr:
+    """delta minus the claimed bound at the landing point (positive: the claim excludes it)."""
+    w1, w2, lam = land["w1"], land["w2"], land["lam"]
+    if which == "thm1":  # p_0 = q_3 = 1, p_1 = |w1|, q_2 = |w2|
+        return delta - 2 / (w1 ** 2 + w2 ** 2)
+    if which == "cor1":  # L = 2: 2 / (2 |lam|)
+        return delta - 1 / abs(lam)
+    # cor2: rho(R_hat) - (2/(L delta))^{L/(2L-2)} with L = 2, written as delta - bound form
+    return abs(lam) - 1 / delta
+
+
+def exact_landing(which: str) -> Check:
+    """Symbolic: a start from which one GD step lands exactly on a global minimiser that the
+    claim ("thm1": bound (3), "cor1": bound (4), "cor2": Corollary 2) excludes.
+
+    Scalar network L = 2 (1 x 1 matrices, whitened data x = +-1): for rational (w1, w2, delta)
+    :func:`proofs.deeplinear.scalar_landing` gives the target lam for which GD maps (w1, w2) to
+    a point with w1' w2' = lam; that point is an equilibrium, so GD has converged to it.  Refutes
+    "GD can converge to W only if delta <= b" (a necessary condition with no restriction on the
+    start) when the landing violates the bound; exact rationals, re-evaluated with SymPy.
+    Replay: ``--at w1=..,w2=..,delta=..``.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        if ctx.at and {"w1", "w2", "delta"} <= set(ctx.at):
+            grid = [(ctx.at["w1"], ctx.at["w2"], ctx.at["delta"])]
+        else:
+            grid = [(a, b, d) for d in _DELTAS for a in _GRID for b in _GRID]
+            # simplest counterexample first: the smallest numerators and denominators of lam
+            grid.sort(key=lambda t: _height(pd.scalar_landing(*t)["lam"])
+                      if sp.Rational(t[0]) * sp.Rational(t[1]) != 0
+                      and sp.Rational(t[2]) * (sp.Rational(t[0]) ** 2 + sp.Rational(t[1]) ** 2)
+                      != 1 else 10 ** 9)
+        tried = 0
+        for a, b, d in grid:
+            w1, w2, delta = sp.Rational(a), sp.Rational(b), sp.Rational(d)
+            if w1 * w2 == 0 or delta * (w1 ** 2 + w2 ** 2) == 1:
+                continue  # e = 0: the start is already a minimiser
+            tried += 1
+            land = pd.scalar_landing(w1, w2, delta)
+            lam = land["lam"]
+            # exact re-evaluation: one GD step, then the gradient at the landing point
+            e0 = w1 * w2 - lam
+            n1, n2 = w1 - delta * w2 * e0, w2 - delta * w1 * e0
+            residual = n1 * n2 - lam
+            gap = _violation(which, land, delta)
+            if lam != 0 and residual == 0 and (n1, n2) != (w1, w2) and gap > 0:
+                bound = delta - gap if which != "cor2" else None
+                claimed = (f"delta <= {bound} at this minimiser" if bound is not None else
+                           f"rho(R_hat) <= (2/(L delta))^(L/(2L-2)) = {1 / delta}")
+                return Finding(Outcome.REFUTES, (
+                    f"GD with delta = {delta} on 1/2 (w2 w1 - ({lam}))^2 started at "
+                    f"(w1, w2) = ({w1}, {w2}) lands in one step on the global minimiser "
+                    f"({n1}, {n2}) (product {n1 * n2} = lam, gradient 0) and stays there, "
+                    "although the claim excludes convergence to it"),
+                    {"starts tried": str(tried), "lam": str(lam), "landing": f"({n1}, {n2})",
+                     "bound (3) there": str(2 / (n1 ** 2 + n2 ** 2)),
+                     "bound (4)": str(1 / abs(lam)),
+                     "Corollary 2 bound on rho": str(1 / delta)},
+                    Counterexample(
+                        at={"w1": str(w1), "w2": str(w2), "delta": str(delta), "lam": str(lam),
+                            "L": "2"},
+                        observed=f"W[1] = ({n1}, {n2}), W[k] = W[1] for all k >= 1 "
+                                 f"(residual {residual})",
+                        claimed=claimed, tol="0", margin=str(gap), dps=ctx.dps,
+                        note="exact rationals: the start is not a minimiser, one step reaches "
+                             "an excluded one",
+                        replay={"w1": str(w1), "w2": str(w2), "delta": str(delta)}))
+        return Finding(Outcome.UNDECIDED, f"no excluded landing among {tried} rational starts",
+                       {"starts tried": str(tried)})
+
+    return Check(f"exact_landing_{which}", Tier.SYMBOLIC, run,
+                 "exact rationals, scalar L = 2, starts on a grid of 8 x 8 values, 4 step sizes")
+
+
+# --- GD next to minimisers ------------------------------------------------------------------
+
+
+def gd_near_minima(which: str = "thm1", scale: float = 1.0) -> Check:
+    """Empirical: GD from W + 1e-7 noise at delta = c * 2/lambda_max(H), c in {0.97, 1.03}, and at
+    1.03 times the claimed bound (``scale`` times (3) or (4)).
+
+    Measures whether runs stay within 1e-4 of W (converge next to it) after 1000 steps (600
+    quick).  Refutes when a run with delta above the claimed bound stays and the mpmath
+    Hessian at W confirms lambda_max < 2/b; otherwise supports (the linear prediction holds on
+    both sides).  Cannot prove.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = np.random.default_rng(ctx.seed + 1)
+        # random minimisers 0-1, balanced and two rescaled ones per case
+        found = [s for s in _pick(ctx, samples(ctx, search=False))
+                 if s.label.endswith(("-0", "-1"))]
+        steps = 600 if ctx.quick else 1000
+        tally = {"stays below 2/lambda_max": 0, "leaves above 2/lambda_max": 0,
+                 "leaves above bound": 0}
+        bad = []
+        for s in found:
+            W = list(s.W)
+            lam = float(np.linalg.eigvalsh(fz.hessian(W, s.R))[-1])
+            b = scale * 2 / _den(s, which)
+            ds = np.array([0.97 * 2 / lam, 1.03 * 2 / lam, 1.03 * b])
+            dist = fz.leaves(W, s.R, ds, steps, 1e-7, rng)
+            stays = np.isfinite(dist) & (dist < 1e-4)
+            tally["stays below 2/lambda_max"] += int(stays[0])
+            tally["leaves above 2/lambda_max"] += int(not stays[1])
+            tally["leaves above bound"] += int(not stays[2])
+            if stays[2]:
+                bad.append(s)
+        numbers = {k: f"{v} of {len(found)}" for k, v in tally.items()}
+        for s in bad:
+            Wm, Rm = _mp_point(s, ctx.dps)
+            res = fz.ratio_mp(Wm, Rm, ctx.dps)
+            with mpmath.workdps(ctx.dps):
+                den = mpmath.mpf(_den(s, which)) / mpmath.mpf(scale)
+                if res["lam_max"] < den * (1 - mpmath.mpf(10) ** -20):
+                    return Finding(Outcome.REFUTES, f"{s.label}: GD above the bound stays and "
+                                   "lambda_max(H) < 2/b at high precision", numbers,
+                                   Counterexample(
+                                       at={"sample": s.label}, observed=dec(res["lam_max"], 20),
+                                       claimed=f">= {dec(den, 20)}", tol="1e-20",
+                                       margin=dec(res["lam_max"] - den, 20), dps=ctx.dps,
+                                       replay={"sample": s.label}))
+        if bad:
+            numbers["runs above the bound that stayed (not confirmed by the Hessian)"] = str(
+                len(bad))
+            return Finding(Outcome.UNDECIDED, "some runs above the bound stayed within 1e-4 "
+                           "although the Hessian predicts instability (too few steps?)", numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"{len(found)} minimisers: GD stays at 0.97 * 2/lambda_max, leaves at 1.03 * "
+            "2/lambda_max and at 1.03 * the bound (linear prediction confirmed)"), numbers)
+
+    return Check(f"gd_near_minima_{which}", Tier.EMPIRICAL, run,
+                 "numpy float64 GD, sampled minimisers (no search), noise 1e-7")
+
+
+# --- the text of Section 2: rescaled optima, isolation, strong convexity --------------------
+
+
+def rescaled_bound(depths: tuple[int, ...], ts: tuple[float, ...] = (1.0, 1e-1, 1e-2, 1e-3)
+                   ) -> Check:
+    """Theorem 1's text: over {alpha_i W_i} with prod alpha_i = 1 the bound (3) gets arbitrarily
+    small.
+
+    Symbolic: for scalar chains of each depth, the sum of (3) at (t w_1, w_2 / t, w_3, ...) is
+    exactly c_1 / t^2 + c_2 t^2 + rest (c_1 = (prod_{j>1} w_j)^2 > 0), so (3) -> 0 as t -> 0.
+    Empirical: the same rescaling of sampled matrix minimisers, bound (3) and lambda_max(H)
+    at each t.  Depth 1 (where prod alpha = 1 forces alpha_1 = 1) refutes exactly: the only
+    minimiser is W_1 = R and (3) = 2 there.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        if 1 in depths:
+            return Finding(Outcome.REFUTES, (
+                "L = 1: prod alpha_i = 1 forces alpha_1 = 1; the loss 1/2 ||W_1 - R||^2 has the "
+                "single minimiser W_1 = R, where p_0 = q_2 = 1 and (3) = 2 exactly: the bound "
+                "cannot be made small"), numbers, Counterexample(
+                    at={"L": "1", "R": "[[1]]"}, observed="bound (3) = 2 at every rescaling",
+                    claimed="arbitrarily small for some optimum", tol="0", margin="2",
+                    dps=ctx.dps, note="exact: a single optimum", replay={"L": "1"}))
+        t = sp.Symbol("t", positive=True)
+        for L in depths:
+            ws = sp.symbols(f"w1:{L + 1}", positive=True)
+            scaled = [ws[0] * t, ws[1] / t, *ws[2:]]
+            prod = sp.Mul(*scaled)
+            den = sum((prod / w) ** 2 for w in scaled)  # scalars: p_{j-1} q_{j+1} = prod/w_j
+            if sp.limit(2 / den, t, 0) != 0:
+                return Finding(Outcome.UNDECIDED, f"L={L}: limit not shown to be 0", numbers)
+            numbers[f"L={L}: sum in (3) at t"] = str(sp.simplify(den))
+        rows = []
+        for s in samples(ctx, search=False):
+            if s.kind != "balanced":
+                continue
+            for tt in ts:
+                W = fz.rescale(list(s.W), [tt, 1 / tt] + [1.0] * (s.L - 2))
+                b = 2 / float(fz.thm1_denominator(W))
+                lam = float(np.linalg.eigvalsh(fz.hessian(W, s.R))[-1])
+                rows.append((s.label, tt, b, lam))
+        for label, tt, b, lam in rows:
+            if tt == ts[-1]:
+                numbers[f"{label}, t={tt:g}"] = f"bound (3) = {b:.3e}, 2/lambda_max = {2 / lam:.3e}"
+        shrinks = all(b2 < b1 for (l1, _, b1, _), (l2, _, b2, _) in zip(rows, rows[1:])
+                      if l1 == l2)
+        if not shrinks:
+            return Finding(Outcome.UNDECIDED, "bound (3) did not shrink monotonically with t",
+                           numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"depths {depths}: the sum in (3) at (t W_1, W_2 / t, ...) grows like 1/t^2 "
+            "(exact for scalar chains; measured for matrix minimisers, down to t = "
+            f"{ts[-1]:g}); 2/lambda_max(H) <= (3) shrinks with it"), numbers)
+
+    return Check("rescaled_bound", Tier.SYMBOLIC, run,
+                 f"SymPy limits for scalar chains, depths {depths}; float64 matrix minimisers")
+
+
+def minimiser_isolation(depths: tuple[int, ...]) -> Check:
+    """Section 2: "none of the local optima is isolated" (any loss of W_L ... W_1).
+
+    Symbolic: for L >= 2, P(t W_1, W_2 / t, ...) = P(W) exactly, and the curve is not constant
+    unless W_1 = W_2 = 0 (then W_2 alone can move), so no minimiser is isolated.  Empirical: at
+    sampled minimisers, the Hessian kernel dimension against the dimension of the minimiser
+    set.  Depth 1 refutes exactly: 1/2 ||W_1 - R||^2 has Hessian I (exact), a strict, isolated
+    minimiser.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        if 1 in depths:
+            H, _ = pd.hessian_at_global_minimum((2, 2))
+            if H != sp.eye(4):
+                return Finding(Outcome.UNDECIDED, "L = 1 Hessian not reduced to I", numbers)
+            return Finding(Outcome.REFUTES, (
+                "L = 1, widths (2, 2): the Hessian of 1/2 ||W_1 - R||^2 is exactly I_4, so the "
+                "minimiser W_1 = R is strict and isolated"), numbers, Counterexample(
+                    at={"L": "1", "widths": "(2, 2)"}, observed="Hessian = I (exact)",
+                    claimed="no isolated local optimum", tol="0", margin="1", dps=ctx.dps,
+                    note="the least-squares minimiser is unique", replay={"L": "1"}))
+        t = sp.Symbol("t", positive=True)
+        for L in depths:
+            Ws = pd.net((2,) * (L + 1))
+            moved = [Ws[0] * t, Ws[1] / t, *Ws[2:]]
+            if (pd.product(moved) - pd.product(Ws)).applyfunc(sp.simplify) != sp.zeros(2, 2):
+                return Finding(Outcome.UNDECIDED, f"L={L}: product not invariant", numbers)
+        numbers["symbolic"] = f"P(t W_1, W_2/t, ...) = P(W) for L in {depths} (2x2 layers)"
+        kern = []
+        for s in samples(ctx, search=False):
+            if s.L not in depths:
+                continue
+            ev = np.linalg.eigvalsh(fz.hessian(list(s.W), s.R))
+            k = int(np.sum(np.abs(ev) < 1e-9 * ev[-1]))
+            kern.append(k)
+        numbers["Hessian kernel dimension at sampled minimisers (min, max)"] = (
+            f"{min(kern)}, {max(kern)} over {len(kern)}")
+        if min(kern) < 1:
+            return Finding(Outcome.UNDECIDED, "a sampled minimiser has a regular Hessian",
+                           numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"depths {depths}: every minimiser lies on the curve t -> (t W_1, W_2 / t, ...) of "
+            "minimisers (exact); sampled Hessians are singular"), numbers)
+
+    return Check("minimiser_isolation", Tier.SYMBOLIC, run,
+                 f"SymPy for depths {depths} (2x2 layers); float64 Hessians at samples")
+
+
+def hessian_definite_point() -> Check:
+    """Section 2: "the cost function is not strongly convex at any point".
+
+    Exact: for the scalar chain 1/2 (w_2 w_1 - 1)^2 (L = 2, 1 x 1 matrices) the Hessian at
+    (3/4, 3/4) is [[9/16, 1/8], [1/8, 9/16]], positive definite, so the loss is strongly convex
+    on a neighbourhood of that point.  Also searches sampled matrix networks for a positive
+    definite Hessian (float, re-evaluated exactly).  Refutes on a positive definite Hessian.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        w1, w2 = sp.symbols("w1 w2", real=True)
+        loss = sp.Rational(1, 2) * (w2 * w1 - 1) ** 2
+        at = {"w1": "3/4", "w2": "3/4"}
+        if ctx.at and {"w1", "w2"} <= set(ctx.at):
+            at = {"w1": ctx.at["w1"], "w2": ctx.at["w2"]}
+        H = sp.hessian(loss, (w1, w2)).subs({w1: sp.Rational(at["w1"]),
+                                             w2: sp.Rational(at["w2"])})
+        ev = sorted(H.eigenvals(), key=lambda e: float(e))
+        if ev[0] > 0:
+            return Finding(Outcome.REFUTES, (
+                f"L = 2, R = 1: the Hessian at (w1, w2) = ({at['w1']}, {at['w2']}) is "
+                f"{H.tolist()} with eigenvalues {ev}: positive definite, so the loss is "
+                "strongly convex near this point"), {"Hessian": str(H.tolist())},
+                Counterexample(at={**at, "R": "1", "L": "2"}, observed=f"lambda_min(H) = {ev[0]}",
+                               claimed="not strongly convex at any point (lambda_min <= 0)",
+                               tol="0", margin=str(ev[0]), dps=ctx.dps,
+                               note="exact rationals", replay=at))
+        return Finding(Outcome.UNDECIDED, f"Hessian at {at} is not positive definite",
+                       {"Hessian": str(H.tolist())})
+
+    return Check("hessian_definite_point", Tier.SYMBOLIC, run,
+                 "exact, scalar chain L = 2, R = 1, at (3/4, 3/4)")
+
+
+def singular_at_minima(depths: tuple[int, ...] = (2, 3, 4, 5), sign: int = -1) -> Check:
+    """Amended Section 2: at every local minimiser with L >= 2 the Hessian is singular (so the
+    loss is not strongly convex at any optimum).
+
+    Symbolic: for scalar chains the Hessian on prod w = lam is g g^T (rank one) for each depth.
+    Precise: at sampled matrix minimisers (bottleneck included), H t = 0 for the rescaling
+    tangent t = (W_1, -W_2, 0, ...) at ``ctx.dps`` digits.  Refutes if ||H t|| / ||t|| exceeds
+    1e-30 there (then the minimiser set is not what the argument says); ``sign = +1`` uses
+    (W_1, +W_2, 0, ...), not a tangent (a wrong variant).
+    """
+    from proofs.chains import hessian_at_minimisers
+
+    def run(ctx: CheckContext) -> Finding:
+        numbers = {}
+        for L in depths:
+            H, g, _, _ = hessian_at_minimisers(L)
+            if not prove_zero(sp.expand(H - g * g.T).norm() ** 2):
+                return Finding(Outcome.UNDECIDED, f"L={L}: H = g g^T not shown", numbers)
+        numbers["symbolic"] = f"H = g g^T (rank 1) on prod w = lam, L in {depths}"
+        worst = mpmath.mpf(0)
+        found = samples(ctx, search=False)
+        for s in found[: 6 if ctx.quick else 24]:
+            Wm, Rm = _mp_point(s, ctx.dps)
+            with mpmath.workdps(ctx.dps):
+                H = fz.hessian(Wm, Rm)
+                tv = np.concatenate([np.asarray(Wm[0]).ravel(),
+                                     sign * np.asarray(Wm[1]).ravel()]
+                                    + [np.zeros(np.size(w), dtype=object) for w in Wm[2:]])
+                Ht = np.dot(H, tv)
+                rel = mpmath.sqrt(np.dot(Ht, Ht) / np.dot(tv, tv))
+                worst = max(worst, rel)
+                if rel > mpmath.mpf(10) ** -30:
+                    return Finding(Outcome.REFUTES, f"{s.label}: ||H t|| / ||t|| = "
+                                   f"{dec(rel, 10)}", numbers, Counterexample(
+                                       at={"sample": s.label}, observed=dec(rel, 20),
+                                       claimed="0", tol="1e-30", margin=dec(rel, 20),
+                                       dps=ctx.dps, replay={"sample": s.label}))
+        numbers[f"max ||H t|| / ||t|| at {ctx.dps} digits"] = dec(worst, 5)
+        return Finding(Outcome.SUPPORTS, (
+            "the Hessian annihilates the rescaling direction at every sampled minimiser "
+            f"(largest ||H t||/||t|| = {dec(worst, 3)}) and is rank one for scalar chains"),
+            numbers)
+
+    return Check("singular_at_minima" + ("" if sign == -1 else "_plus"), Tier.PRECISE, run,
+                 f"SymPy scalar chains L in {depths}; mpmath Hessians at sampled minimisers")
+
+
+# --- Remark 2, Corollary 2, Remark 1 --------------------------------------------------------
+
+
+def largest_stable_step(rhos: tuple[float, ...], depths: tuple[int, ...],
+                        shrinks: bool = True) -> Check:
+    """Remark 2: the step size that allows convergence to a global optimum depends on R and
+    shrinks as its largest singular value grows.
+
+    Measures, for R = rho * diag(1, 1/2) and each depth, the largest delta at which some global
+    minimiser is linearly stable, 2 / min_W lambda_max(H(W)), minimising over balanced,
+    random, rescaled and searched minimisers; compares it with (4) (equal when (4) is tight) and
+    checks that it decreases in rho for L >= 2 and does not depend on rho for L = 1 (least
+    squares: H = I).  Symbolic: d/drho of (4) < 0 for L >= 2.  Refutes when the measured step
+    does not decrease (beyond 1e-9 relative) as rho grows with L >= 2 (``shrinks=False``: the
+    wrong variant "grows", refuted when it decreases).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        rho_s, L_s = sp.symbols("rho L", positive=True)
+        d4 = sp.diff(2 / (L_s * rho_s ** (2 * (L_s - 1) / L_s)), rho_s)
+        numbers = {"d(4)/drho": str(sp.simplify(d4))}
+        xs, ys, series = [], [], []
+        for L in depths:
+            steps = []
+            for rho in rhos:
+                R = rho * np.diag([1.0, 0.5])
+                if L == 1:
+                    lam = float(np.linalg.eigvalsh(fz.hessian([R], R))[-1])
+                else:
+                    cands = [fz.balanced(R, L)] + [fz.factorise(R, 2, fz.random_cores(2, L, rng))
+                                                    for _ in range(2 if ctx.quick else 6)]
+                    cands.append(fz.search_min_ratio(
+                        R, 2, L, rng, 1, 80 if ctx.quick else 300,
+                        target=lambda W, R: float(np.linalg.eigvalsh(fz.hessian(W, R))[-1]))[0])
+                    lam = min(float(np.linalg.eigvalsh(fz.hessian(W, R))[-1]) for W in cands)
+                steps.append(2 / lam)
+                b4 = 2 / fz.cor1_denominator(rho, L)
+                numbers[f"L={L}, rho={rho:g}"] = (f"largest stable step {2 / lam:.6g}, "
+                                                  f"(4) = {b4:.6g}")
+            series.append(Series(f"L={L}", decs(rhos), decs(steps), "line"))
+            def ok(a, b):
+                return b < a * (1 - 1e-9) if shrinks else b > a * (1 + 1e-9)
+
+            if L >= 2 and not all(ok(a, b) for a, b in zip(steps, steps[1:])):
+                k = next(i for i, (a, b) in enumerate(zip(steps, steps[1:])) if not ok(a, b))
+                word = "shrink" if shrinks else "grow"
+                return Finding(Outcome.REFUTES, f"L={L}: the largest stable step does not "
+                               f"{word} from rho={rhos[k]} to rho={rhos[k + 1]}", numbers,
+                               Counterexample(at={"L": str(L), "rho": str(rhos[k + 1])},
+                                              observed=f"{steps[k + 1]:.17g}",
+                                              claimed=("< " if shrinks else "> ")
+                                              + f"{steps[k]:.17g}", tol="1e-9",
+                                              margin=f"{steps[k + 1] - steps[k]:.3e}",
+                                              dps=ctx.dps))
+            if L == 1 and max(steps) - min(steps) > 1e-12:
+                return Finding(Outcome.UNDECIDED, "L = 1 threshold varies with rho", numbers)
+        fig = Figure(id="stable-step-vs-rho", title="Largest step size with a stable global "
+                     "optimum, against rho(R)", caption="R = rho diag(1, 1/2); y = 2 / min over "
+                     "sampled global minimisers of lambda_max(H).", xlabel="rho(R)",
+                     ylabel="largest stable delta", series=tuple(series), xscale="log",
+                     yscale="log")
+        return Finding(Outcome.SUPPORTS, (
+            f"for L in {[L for L in depths if L >= 2]} the largest step at which a global "
+            "optimum is stable decreases in rho and equals (4) (attained at the balanced "
+            "factorisation); for L = 1 it is 2 for every R"), numbers, None, (fig,))
+
+    return Check("largest_stable_step" + ("" if shrinks else "_grows"), Tier.EMPIRICAL, run,
+                 f"float64 Hessians, rho in {rhos}, depths {depths}, 2 x 2 targets")
+
+
+def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: float = 1.0
+                   ) -> Check:
+    """Corollary 2 (and Corollary 1): after GD from random starts has converged, the reached
+    R_hat satisfies rho(R_hat) <= (2/(L delta))^{L/(2L-2)}.
+
+    Batched float64 GD (2 x 2 layers, targets with singular values up to 6, starts of scale
+    0.5, 3000 steps, 1500 quick); a run counts as converged when its gradient norm is below
+    1e-10.  The claimed bound is ``scale`` times the printed one.  Refutes when a converged run
+    violates it and the mpmath Hessian there shows the reached point linearly stable at that
+    delta (a stable point beyond the bound).
+    Symbolic: the bound is Corollary 1's (4) solved for rho (exact for each depth).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        rho_s, d_s = sp.symbols("rho delta", positive=True)
+        numbers = {}
+        for L in depths:
+            cor2 = (2 / (L * d_s)) ** sp.Rational(L, 2 * L - 2)
+            back = (2 / (L * rho_s ** sp.Rational(2 * (L - 1), L))).subs(rho_s, cor2)
+            if sp.simplify(back - d_s) != 0:
+                return Finding(Outcome.UNDECIDED, f"L={L}: (4) at Cor. 2's rho is not delta",
+                               numbers)
+        numbers["symbolic"] = ("(4) evaluated at rho = (2/(L delta))^(L/(2L-2)) is delta, L in "
+                               f"{depths}")
+        B = 64 if ctx.quick else 256
+        steps = 1500 if ctx.quick else 3000
+        total, conv, worst = 0, 0, 0.0
+        for L in depths:
+            for delta in deltas:
+                R = np.stack([np.diag(rng.uniform(0.2, 6.0, 2)) for _ in range(B)])
+                ws = dl.random_weights((2,) * (L + 1), B, rng, scale=0.5, near_identity=True)
+                end, _ = dl.gd(ws, R, delta, steps, bound=1e6)
+                grads = dl.gradient(end, R)
+                gn = np.sqrt(sum(np.sum(g * g, axis=(1, 2)) for g in grads))
+                ok = np.isfinite(gn) & (gn < 1e-10)
+                rho = np.linalg.svd(dl.product(end)[ok], compute_uv=False)[:, 0]
+                bound = scale * (2 / (L * delta)) ** (L / (2 * L - 2))
+                total += B
+                conv += int(ok.sum())
+                if rho.size:
+                    worst = max(worst, float(np.max(rho / bound)))
+                numbers[f"L={L}, delta={delta:g}"] = (
+                    f"{int(ok.sum())}/{B} converged; max rho(R_hat)/bound = "
+                    f"{(np.max(rho / bound) if rho.size else float('nan')):.6g}")
+                if rho.size and np.max(rho / bound) > 1 + 1e-9:
+                    b = int(np.flatnonzero(ok)[np.argmax(rho / bound)])
+                    W = [w[b] for w in end]
+                    res = fz.ratio_mp(W, R[b], ctx.dps)
+                    with mpmath.workdps(ctx.dps):
+                        if res["lam_max"] * mpmath.mpf(delta) < 2:
+                            return Finding(Outcome.REFUTES, (
+                                f"L={L}, delta={delta}: GD converged to R_hat with rho = "
+                                f"{rho.max():.6g} > {bound:.6g}, and lambda_max(H) there is "
+                                f"{dec(res['lam_max'], 10)} < 2/delta"), numbers,
+                                Counterexample(at={"L": str(L), "delta": repr(delta)},
+                                               observed=f"rho(R_hat) = {rho.max():.17g}",
+                                               claimed=f"<= {bound:.17g}", tol="1e-9",
+                                               margin=f"{rho.max() - bound:.3e}", dps=ctx.dps))
+        numbers["runs converged"] = f"{conv} of {total}"
+        if conv == 0:
+            return Finding(Outcome.UNDECIDED, "no run converged", numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"{conv} of {total} runs converged; every reached R_hat has rho below the bound "
+            f"(largest ratio {worst:.6g})"), numbers)
+
+    return Check("reached_minima", Tier.EMPIRICAL, run,
+                 f"numpy float64 GD, 2 x 2 layers, depths {depths}, delta in {deltas}")
+
+
+def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Check:
+    """Remark 1: GD "might" converge to an oscillation around an optimum violating (3) while
+    other optima satisfy (3).  An existence statement: this search can support it (by a
+    witness) or stay undecided, never refute.
+
+    For 2 x 2 targets and each depth, delta = frac * (4) (so the balanced optimum satisfies (3)),
+    starts random (scale 1.5) and constructed (unbalanced optima {t W_1, W_2 / t}, t in
+    {3, 10}, that violate (3), plus 1e-3 noise); 4000 float64 GD steps, then the tail is
+    classified: diverged, converged (gradient < 1e-9), periodic (period 2-8, amplitude
+    > 1e-6) or other.  A periodic tail is replayed at ``ctx.dps`` digits before it counts.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        B = 128 if ctx.quick else 512
+        steps = 1500 if ctx.quick else 4000
+        counts = {"diverged": 0, "converged": 0, "periodic": 0, "other": 0}
+        conv_ok, conv_total = 0, 0
+        for L in depths:
+            R = np.diag([1.0, 0.5])
+            Wb = fz.balanced(R, L)
+            for frac in fracs:
+                delta = frac * 2 / fz.cor1_denominator(1.0, L)
+                ws = dl.random_weights((2,) * (L + 1), B, rng, scale=1.5)
+                for k, t in enumerate((3.0, 10.0)):
+                    Wt = fz.rescale(Wb, [t, 1 / t] + [1.0] * (L - 2))
+                    for j, w in enumerate(Wt):
+                        ws[j][k::8] = w + 1e-3 * rng.standard_normal(ws[j][k::8].shape)
+                end, hist = dl.gd(ws, R, delta, steps, bound=1e6)
+                fin = np.isfinite(hist[-1])
+                orbit = [end]
+                for _ in range(8):
+                    orbit.append(dl.gd(orbit[-1], R, delta, 1, bound=1e6)[0])
+                dist = [sum(np.abs(a - b).max(axis=(1, 2)) for a, b in zip(o, end))
+                        for o in orbit[1:]]
+                grads = dl.gradient(end, R)
+                gn = np.sqrt(sum(np.sum(g * g, axis=(1, 2)) for g in grads))
+                conv = fin & (gn < 1e-9)
+                per = fin & ~conv & (dist[0] > 1e-6) & np.any(
+                    [d < 1e-10 for d in dist[1:]], axis=0)
+                counts["diverged"] += int((~fin).sum())
+                counts["converged"] += int(conv.sum())
+                counts["periodic"] += int(per.sum())
+                counts["other"] += int((fin & ~conv & ~per).sum())
+                for b in np.flatnonzero(conv)[:64]:
+                    W = [w[b] for w in end]
+                    conv_total += 1
+                    conv_ok += int(2 / float(fz.thm1_denominator(W)) >= delta * (1 - 1e-6))
+                for b in np.flatnonzero(per)[:4]:
+                    p = 1 + int(np.argmax([d[b] < 1e-10 for d in dist[1:]])) + 1
+                    amp, closure = _periodic_mp([w[b] for w in end], R, delta, p, ctx.dps)
+                    if amp > 1e-6 and closure < mpmath.mpf(10) ** -20:
+                        return Finding(Outcome.SUPPORTS, (
+                            f"L={L}, delta={delta:.6g} (balanced optimum satisfies (3)): GD "
+                            f"converges to a period-{p} orbit of amplitude {dec(amp, 6)} "
+                            f"(closure {dec(closure, 3)} at {ctx.dps} digits)"),
+                            {k: str(v) for k, v in counts.items()})
+        numbers = {f"runs {k}": str(v) for k, v in counts.items()}
+        numbers["converged runs whose limit satisfies (3)"] = f"{conv_ok} of {conv_total}"
+        return Finding(Outcome.UNDECIDED, (
+            f"no oscillation found: of {sum(counts.values())} runs (random and next to "
+            "unbalanced optima violating (3)), each diverged or converged, and every converged "
+            "run ended at an optimum satisfying (3)"), numbers)
+
+    return Check("oscillation_search", Tier.EMPIRICAL, run,
+                 f"numpy float64 GD, 2 x 2 targets, depths {depths}, delta = frac * (4), "
+                 f"frac in {fracs}")
+
+
+def _periodic_mp(W: list, R: np.ndarray, delta: float, p: int, dps: int, steps: int = 400):
+    """Replay GD from W for ``steps`` steps at ``dps`` digits; return (amplitude, closure) of the
+    last p-periodic stretch: the largest entry change over one step and over p steps."""
+    with mpmath.workdps(dps):
+        cur = [fz.to_mp(w)[None] for w in W]
+        Rm = fz.to_mp(R)
+        d = mpmath.mpf(delta)
+        orbit = []
+        for _ in range(steps + p):
+            grads = dl.gradient(cur, Rm)
+            cur = [w - d * g for w, g in zip(cur, grads)]
+            orbit.append(cur)
+        def gap(a, b):
+            return max(abs(x - y) for u, v in zip(a, b) for x, y in zip(u.ravel(), v.ravel()))
+        return gap(orbit[-1], orbit[-2]), gap(orbit[-1], orbit[-1 - p])
+
+
+def f_vs_hessian() -> Check:
+    """The step at eq. (7): "stable only if f has no real eigenvalue larger than 2/delta" needs
+    lambda_max(f) <= lambda_max(H) at the minimiser.  At global minima the two are equal
+    (exactly: see :func:`hessian_identities`); at bottleneck minima (R_hat != R) the Hessian has
+    a residual term and the proof's linearisation of E around R_hat - R is not the Hessian.
+
+    Empirical: lambda_max(f) / lambda_max(H) over sampled minimisers and a search maximising it
+    over bottleneck minimisers; a value above 1 + 1e-9 is re-evaluated at ``ctx.dps`` digits and
+    refutes if it survives.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = np.random.default_rng(ctx.seed + 7)
+        found = list(_pick(ctx, samples(ctx, search=False)))
+        for n, r, L in ((3, 2, 2), (3, 2, 3), (4, 2, 3)):
+            R = _target(n, rng)
+            W, _ = fz.search_min_ratio(R, r, L, rng, 1, 100 if ctx.quick else 300,
+                                       target=lambda W, R: -fz.lambda_max_f_over_h(W, R))
+            found.append(Sample(f"n{n}-r{r}-L{L}-max-f-over-H", "searched", n, r, tuple(W), R))
+        rows = sorted(((fz.lambda_max_f_over_h(list(s.W), s.R), s) for s in found),
+                      key=lambda t: -t[0])
+        numbers = {"samples": str(len(rows)),
+                   "max lambda_max(f)/lambda_max(H)": f"{rows[0][0]:.15g} ({rows[0][1].label})"}
+        bott = [x for x, s in rows if s.r < s.n]
+        numbers["max at bottleneck minima"] = f"{max(bott):.15g}" if bott else "none"
+        for x, s in rows:
+            if x <= 1 + FLOAT_GUARD:
+                break
+            Wm, Rm = _mp_point(s, ctx.dps)
+            with mpmath.workdps(ctx.dps):
+                F = fz.f_operator(Wm)
+                lf = max(mpmath.eigsy(mpmath.matrix(F.tolist()), eigvals_only=True))
+                lh = fz.ratio_mp(Wm, Rm, ctx.dps)["lam_max"]
+                if lf > lh * (1 + mpmath.mpf(10) ** -20):
+                    return Finding(Outcome.REFUTES, (
+                        f"{s.label}: lambda_max(f) = {dec(lf, 12)} > lambda_max(H) = "
+                        f"{dec(lh, 12)}: for delta between 2/lambda_max(f) and 2/lambda_max(H) "
+                        "the minimiser is stable though f has an eigenvalue above 2/delta"),
+                        numbers, Counterexample(
+                            at={"sample": s.label}, observed=dec(lf, 25),
+                            claimed=f"<= lambda_max(H) = {dec(lh, 25)}", tol="1e-20",
+                            margin=dec(lf - lh, 25), dps=ctx.dps, replay={"sample": s.label}))
+        return Finding(Outcome.SUPPORTS, (
+            f"lambda_max(f) <= lambda_max(H) at all {len(rows)} minimisers (largest ratio "
+            f"{rows[0][0]:.12g}), bottleneck minima and a search maximising the ratio included"),
+            numbers)
+
+    return Check("f_vs_hessian", Tier.EMPIRICAL, run,
+                 "float64 spectra at sampled minimisers and searched bottleneck minimisers")
+
+
+def two_cycle_stability(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Check:
+    """Remark 1, scalar chains 0.5 (w_1 ... w_L - 1)^2: every period-2 orbit found by Newton
+    from random starts, and its stability, at delta = frac * (4) (frac < 1: the balanced optimum
+    satisfies (3); frac > 1 is a positive control where stable 2-cycles are known to exist).
+
+    Supports Remark 1 when a stable 2-cycle exists at some frac < 1 (its stability re-evaluated
+    with an mpmath Jacobian at ``ctx.dps`` digits); otherwise undecided, reporting the spectral
+    radii (an existence claim is never refuted by a search).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        starts = 400 if ctx.quick else 2000
+        numbers, control = {}, False
+        for L in depths:
+            for frac in fracs:
+                delta = frac * 2 / L
+                cycles = fz.two_cycles(L, 1.0, delta, rng, starts)
+                radii = sorted(r for _, r in cycles)
+                numbers[f"L={L}, delta={frac:g} x (4)"] = (
+                    f"{len(cycles)} 2-cycles, spectral radii "
+                    + (", ".join(f"{r:.4g}" for r in sorted(set(np.round(radii, 4))))
+                       if radii else "-"))
+                if frac >= 1:
+                    control = control or any(r < 1 for r in radii)
+                    continue
+                for w, r in cycles:
+                    if r >= 1:
+                        continue
+                    with mpmath.workdps(ctx.dps):
+                        def G(*v, d=mpmath.mpf(delta)):
+                            P = mpmath.fprod(v)
+                            return [x - d * (P / x) * (P - 1) for x in v]
+                        Jm = mpmath.jacobian(lambda *v: G(*G(*v)), [mpmath.mpf(x) for x in w])
+                        rad = max(abs(e) for e in mpmath.eig(Jm)[0])
+                    if rad < 1:
+                        return Finding(Outcome.SUPPORTS, (
+                            f"L={L}, delta = {frac} x (4): a stable 2-cycle through {w} "
+                            f"(spectral radius {dec(rad, 6)} at {ctx.dps} digits) while the "
+                            "balanced optimum satisfies (3)"), numbers)
+        return Finding(Outcome.UNDECIDED, (
+            "no stable 2-cycle below (4): every period-2 orbit found repels ("
+            + ("the positive control above (4) finds stable ones)" if control else
+               "and the positive control above (4) found none either: the search is weak)")),
+            numbers)
+
+    return Check("two_cycle_stability", Tier.EMPIRICAL, run,
+                 f"batched Newton on G(G(w)) = w, scalar chains L in {depths}, lam = 1")

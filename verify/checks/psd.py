@@ -1,0 +1,201 @@
+"""Check factories for matrix inequalities with definiteness hypotheses (Lemmas 1 and 2 of
+Appendix A of Nar & Sastry (2018)), run on the printed hypothesis class and on its edges.
+
+Classes of matrices (``cls``): ``"symmetric_psd"`` (as printed), ``"symmetric"`` (indefinite
+allowed), ``"psd_form"`` (x^T A x >= 0 for all x but A not symmetric), ``"indefinite"``.
+Every evaluation is exact (SymPy rationals) or at ``ctx.dps`` digits (mpmath eigenvalues), so a
+violation found is a counterexample as it stands.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from proofs import deeplinear as pd
+from proofs.identities import prove_zero
+from verify.checks.common import dec
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
+
+CLASSES = ("symmetric_psd", "symmetric", "psd_form", "indefinite")
+
+
+def _draw(cls: str, n: int, rng: np.random.Generator, rank: int | None = None) -> sp.Matrix:
+    """A random integer matrix of the class (rank-deficient Gram factors give semidefinite)."""
+    k = n if rank is None else rank
+    M = sp.Matrix(rng.integers(-3, 4, (n, k)).tolist())
+    S = M * M.T
+    if cls == "symmetric_psd":
+        return S
+    K = sp.Matrix(rng.integers(-3, 4, (n, n)).tolist())
+    if cls == "psd_form":  # symmetric part PSD, any skew part
+        return S + (K - K.T)
+    if cls == "symmetric":
+        return K + K.T
+    # indefinite: the last diagonal entry pushed to -1 (e_n^T A e_n < 0)
+    return S - sp.diag(*([0] * (n - 1) + [S[n - 1, n - 1] + 1]))
+
+
+def in_class(A: sp.Matrix, cls: str) -> bool:
+    """Exact membership test."""
+    sym = A == A.T
+    S = (A + A.T) / 2
+    # PSD exactly: every principal minor (not only the leading ones) is >= 0
+    psd = all(S.extract(list(idx), list(idx)).det() >= 0
+              for k in range(1, S.rows + 1) for idx in itertools.combinations(range(S.rows), k))
+    return {"symmetric_psd": sym and psd, "symmetric": sym, "psd_form": psd and not sym,
+            "indefinite": sym and not psd}[cls]
+
+
+_CONSTRUCTED = {
+    "psd_form": [(sp.Matrix([[1, 2], [-2, 1]]), sp.Matrix([[1, -2], [2, 1]]))],
+    "symmetric_psd": [(sp.Matrix([[1, 0], [0, 0]]), sp.Matrix([[0, 0], [0, 1]]))],
+    "indefinite": [(sp.Matrix([[1, 0], [0, -1]]), sp.Matrix([[0, 0], [0, 1]]))],
+    "symmetric": [(sp.Matrix([[1, 0], [0, -1]]), sp.Matrix([[0, 0], [0, 1]]))],
+}
+
+
+def psd_inner_product(cls: str = "symmetric_psd", strict: bool = False) -> Check:
+    """Lemma 1's <A, B> >= 0 (``strict``: > 0 for nonzero A, B) for A, B of class ``cls``.
+
+    Symbolic part (``symmetric_psd``, non-strict): trace(M M^T N N^T) = ||M^T N||_F^2 exactly for
+    n = 2, 3, which proves the lemma there (every PSD matrix is a Gram matrix).  Search part:
+    constructed edge cases and random integer pairs (full rank and semidefinite), evaluated
+    exactly; refutes on the first violation.  Replay: ``--at A=..,B=..`` (SymPy lists).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        if ctx.at and {"A", "B"} <= set(ctx.at):
+            pairs = [(sp.Matrix(sp.sympify(ctx.at["A"])), sp.Matrix(sp.sympify(ctx.at["B"])))]
+        else:
+            pairs = list(_CONSTRUCTED.get(cls, []))
+            for _ in range(40 if ctx.quick else 400):
+                n = int(rng.integers(2, 4))
+                r1, r2 = (int(rng.integers(1, n + 1)) for _ in range(2))
+                pairs.append((_draw(cls, n, rng, r1), _draw(cls, n, rng, r2)))
+        numbers, tried, smallest = {}, 0, None
+        for A, B in pairs:
+            if not (in_class(A, cls) and in_class(B, cls)) or A.is_zero_matrix or B.is_zero_matrix:
+                continue
+            tried += 1
+            ip = pd.frob(A, B)
+            smallest = ip if smallest is None else min(smallest, ip)
+            if ip < 0 or (strict and ip == 0):
+                return Finding(Outcome.REFUTES, (
+                    f"A = {A.tolist()}, B = {B.tolist()} ({cls}): <A, B> = {ip}"), numbers,
+                    Counterexample(at={"A": str(A.tolist()), "B": str(B.tolist())},
+                                   observed=f"<A, B> = {ip}",
+                                   claimed="> 0" if strict else ">= 0", tol="0",
+                                   margin=str(ip), dps=ctx.dps, note="exact rationals",
+                                   replay={"A": str(A.tolist()), "B": str(B.tolist())}))
+        numbers.update({"pairs evaluated exactly": str(tried), "smallest <A, B>": str(smallest)})
+        if cls == "symmetric_psd" and not strict:
+            for n in (2, 3):
+                if prove_zero(pd.lemma1_gap(n)) is not True:
+                    return Finding(Outcome.UNDECIDED, f"n={n}: Gram identity not reduced",
+                                   numbers)
+            numbers["symbolic"] = "trace(M M^T N N^T) = ||M^T N||_F^2 for n = 2, 3"
+            return Finding(Outcome.SUPPORTS, (
+                "proved for n = 2, 3 (A = M M^T, B = N N^T gives <A, B> = ||M^T N||^2 >= 0) "
+                f"and no violation in {tried} exact pairs (equality reached: {smallest == 0})"),
+                numbers)
+        return Finding(Outcome.SUPPORTS, f"no violation in {tried} exact pairs of class {cls}",
+                       numbers)
+
+    return Check(f"inner_product_{cls}" + ("_strict" if strict else ""), Tier.PRECISE, run,
+                 f"exact rationals, sizes 2-3, class {cls}")
+
+
+def _f_spectrum_max(As, Bs, dps: int):
+    """Largest real part of the eigenvalues of X -> sum A_i X B_i, at ``dps`` digits."""
+    F = sum((np.kron(np.array(A.tolist(), dtype=object), np.array(B.T.tolist(), dtype=object))
+             for A, B in zip(As, Bs)), 0)
+    with mpmath.workdps(dps):
+        M = mpmath.matrix([[mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q for x in row]
+                           for row in F.tolist()])
+        if M == M.T:
+            ev = mpmath.eigsy(M, eigvals_only=True)
+            return max(ev[k] for k in range(len(ev)))
+        ev = mpmath.eig(M, left=False, right=False)
+        return max(mpmath.re(e) for e in ev)
+
+
+_L2_CONSTRUCTED = {
+    "psd_form": ([sp.Matrix([[1, 2], [0, 1]])], [sp.Matrix([[1]])], sp.Matrix([1, 1]),
+                 sp.Matrix([1])),
+}
+
+
+def rayleigh_lower_bound(cls: str = "symmetric_psd") -> Check:
+    """Lemma 2: lambda_max(f) >= sum_i (u^T A_i u)(v^T B_i v) / (||u||^2 ||v||^2) for A_i, B_i of
+    class ``cls`` (for non-symmetric f, lambda_max = the largest real part of an eigenvalue).
+
+    Symbolic part (symmetric classes): the identity <u v^T, f(u v^T)> = sum (u^T A_i u)(v^T B_i v)
+    and self-adjointness <X, f(Y)> = <Y, f(X)> for symmetric symbolic A_i, B_i (m, n <= 2,
+    L <= 2), which proves the bound there.  Search part: constructed edge cases and random
+    integer matrices, lambda_max at ``ctx.dps`` digits; refutes on a violation beyond 1e-30.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = ctx.rng()
+        cases = []
+        if cls in _L2_CONSTRUCTED:
+            cases.append(_L2_CONSTRUCTED[cls])
+        for _ in range(30 if ctx.quick else 300):
+            m, n, L = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+            As = [_draw(cls, m, rng) if m > 1 or cls in ("symmetric_psd", "symmetric")
+                  else sp.Matrix([[int(rng.integers(0, 3))]]) for _ in range(L)]
+            Bs = [_draw("symmetric_psd" if cls == "psd_form" else cls, n, rng) if n > 1
+                  else sp.Matrix([[int(rng.integers(0, 3))]]) for _ in range(L)]
+            u = sp.Matrix(rng.integers(-3, 4, m).tolist())
+            v = sp.Matrix(rng.integers(-3, 4, n).tolist())
+            if u.is_zero_matrix or v.is_zero_matrix:
+                continue
+            cases.append((As, Bs, u, v))
+        worst, tried = None, 0
+        for As, Bs, u, v in cases:
+            rhs = sum(((u.T * A * u)[0] * (v.T * B * v)[0] for A, B in zip(As, Bs)),
+                      sp.Integer(0)) / (pd.frob(u, u) * pd.frob(v, v))
+            lam = _f_spectrum_max(As, Bs, ctx.dps)
+            tried += 1
+            with mpmath.workdps(ctx.dps):
+                gap = lam - mpmath.mpf(rhs.p) / rhs.q
+                worst = gap if worst is None else min(worst, gap)
+                if gap < -mpmath.mpf(10) ** -30:
+                    at = {"A": str([A.tolist() for A in As]), "B": str([B.tolist() for B in Bs]),
+                          "u": str(list(u)), "v": str(list(v))}
+                    return Finding(Outcome.REFUTES, (
+                        f"class {cls}: lambda_max(f) = {dec(lam, 20)} < {rhs} at {at}"),
+                        {"cases": str(tried)}, Counterexample(
+                            at=at, observed=f"lambda_max(f) = {dec(lam, 30)}",
+                            claimed=f">= {rhs}", tol="1e-30", margin=dec(gap, 30), dps=ctx.dps,
+                            note="largest real part of the spectrum of X -> sum A_i X B_i"))
+        numbers = {"cases": str(tried), "smallest lambda_max - rhs": dec(worst, 20)}
+        if cls in ("symmetric_psd", "symmetric"):
+            if prove_zero(pd.lemma2_gap(2, 2, 2)) is not True or not _self_adjoint():
+                return Finding(Outcome.UNDECIDED, "symbolic identities not reduced", numbers)
+            numbers["symbolic"] = ("<uv^T, f(uv^T)> = sum (u^T A_i u)(v^T B_i v) for all "
+                                   "matrices; f self-adjoint for symmetric A_i, B_i (m=n=2, L=2)")
+        return Finding(Outcome.SUPPORTS, (
+            f"no violation in {tried} cases of class {cls} (smallest gap {dec(worst, 6)})"
+            + ("; proved for symmetric A_i, B_i, PSD not needed" if cls in
+               ("symmetric_psd", "symmetric") else "")), numbers)
+
+    return Check(f"rayleigh_bound_{cls}", Tier.PRECISE, run,
+                 f"mpmath spectra at ctx.dps digits, sizes 1-3, L 1-3, class {cls}")
+
+
+def _self_adjoint() -> bool:
+    """<X, f(Y)> = <Y, f(X)> exactly for symmetric symbolic 2 x 2 A_i, B_i, L = 2."""
+    X, Y = pd.matrix(2, 2, "x"), pd.matrix(2, 2, "y")
+    gap = 0
+    for i in range(2):
+        a, b = pd.matrix(2, 2, f"a{i}"), pd.matrix(2, 2, f"b{i}")
+        A = (a + a.T) / 2
+        B = (b + b.T) / 2
+        gap += pd.frob(X, A * Y * B) - pd.frob(Y, A * X * B)
+    return prove_zero(sp.expand(gap)) is True

@@ -1,0 +1,310 @@
+"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 2 and Appendix A
+(deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2, Lemmas 1 and 2 and the
+displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's).
+
+Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
+
+| id | where | statement (short) |
+|---|---|---|
+| nar2018step.thm1 | Theorem 1 | GD can converge to {W_j} only if delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2 (3) |
+| nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
+| nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
+| nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
+| nar2018step.sec2_not_isolated | Section 2, before Theorem 1 | {alpha_i W_i} are local minima too; none of the local optima is isolated |
+| nar2018step.sec2_not_isolated_amended | Section 2, before Theorem 1 (amended) | the same for L >= 2 |
+| nar2018step.sec2_not_strongly_convex | Section 2, before Theorem 1 | the cost is not strongly convex at any point |
+| nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
+| nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
+| nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
+| nar2018step.cor1_amended | Corollary 1 (amended) | a global optimum is Lyapunov stable only if delta <= (4); (4) is attained |
+| nar2018step.remark2 | Remark 2 | the step size needed depends on R: larger singular values need smaller steps |
+| nar2018step.cor2 | Corollary 2 | if GD converged, rho(R_hat) <= (2/(L delta))^{L/(2L-2)} |
+| nar2018step.cor2_amended | Corollary 2 (amended) | the same for Lyapunov-stable limits, L >= 2 |
+| nar2018step.eq2 | Appendix A, proof of Theorem 1 | the cost (2) equals 1/2 trace{(W_L...W_1 - R)^T (W_L...W_1 - R)} |
+| nar2018step.eq5 | Appendix A, eq. (5) | the GD update W_i <- W_i - delta W_{i+1}^T...W_L^T E W_1^T...W_{i-1}^T |
+| nar2018step.eq6 | Appendix A, eq. (6) | E[k+1] = E[k] - delta sum_i A_i E B_i + o(E) |
+| nar2018step.eq7 | Appendix A, eq. (7) | stability requires f(E) = sum A_i E B_i to have no real eigenvalue above 2/delta |
+| nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
+| nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
+| nar2018step.lemma1 | Appendix A, Lemma 1 | <A, B> >= 0 for symmetric PSD A, B |
+| nar2018step.lemma2 | Appendix A, Lemma 2 | lambda_max(f) >= sum (u^T A_i u)(v^T B_i v) / (||u||^2 ||v||^2) |
+| controls.lemma1_nonsymmetric | variant of Lemma 1 | <A, B> >= 0 when x^T A x, x^T B x >= 0 but A, B not symmetric |
+| controls.lemma1_strict | variant of Lemma 1 | <A, B> > 0 for nonzero symmetric PSD A, B |
+| controls.lemma2_nonsymmetric | variant of Lemma 2 | Lemma 2 with non-symmetric A_i (x^T A_i x >= 0) |
+| controls.thm1_half_bound | variant of Theorem 1 | delta <= 1 / sum_j p_{j-1}^2 q_{j+1}^2 (half of (3)) |
+| controls.eq5_no_transpose | variant of eq. (5) | W_{i+1}^T...W_L^T E W_{i-1}...W_1 (right factor not transposed) |
+| controls.cor2_half | variant of Corollary 2 | rho(R_hat) <= (1/2)(2/(L delta))^{L/(2L-2)} |
+| controls.eq8_skip | variant of eq. (8) | p_{i-1} q_{i+1} >= rho(R) (a layer left out) |
+"""
+
+from __future__ import annotations
+
+from verify.checks.deeplinear import (
+    exact_landing, f_vs_hessian, gd_near_minima, hessian_definite_point, hessian_identities,
+    hessian_vs_bound, largest_stable_step, minimiser_isolation, oscillation_search,
+    reached_minima, rescaled_bound, singular_at_minima, two_cycle_stability,
+)
+from verify.checks.deeplinear_proofs import (
+    display_symbolic, eq6_order, gradient_fd, lagrange_symbolic, proof_inequalities,
+)
+from verify.checks.psd import psd_inner_product, rayleigh_lower_bound
+from verify.papers.nar2018step import PAPER
+from verify.vocabulary import Claim, Reference, Tier
+
+URL = PAPER["url"]
+SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
+                   "0.5 ||W_L ... W_1 - R||_F^2",
+           "minimisers": "n x n targets (n = 2..4), inner widths r (r < n: bottleneck), "
+                         "L = 2, 3, 5; random, balanced, rescaled, searched"}
+THM1 = ("Given a nonzero matrix R and points {x_i} with (1/N) sum x_i x_i^T = I, assume that R is "
+        "estimated as a multiplication of the matrices {W_j} by minimizing the squared error "
+        "loss (2). Then the gradient descent algorithm can converge to a solution {W_j} only if "
+        "the step size delta satisfies delta <= 2 / sum_{j=1}^L p_{j-1}^2 q_{j+1}^2 (3), where "
+        "p_j = ||W_j ... W_1 v||, q_j = ||u^T W_L ... W_j||, and u and v are the left and right "
+        "singular vectors of R_hat = W_L ... W_1 corresponding to its largest singular value.")
+COR1 = ("For the minimization problem in Theorem 1, the gradient descent with step size delta "
+        "cannot converge to a global optimum unless the step size delta satisfies "
+        "delta <= 2 / (L rho(R)^{2(L-1)/L}) (4), where rho(R) is the largest singular value of R.")
+COR2 = ("Assume that the gradient descent with step size delta has converged to a local optimum "
+        "R_hat = W_L ... W_1 for the minimization problem in Theorem 1. Then the largest "
+        "singular value of R_hat satisfies rho(R_hat) <= (2/(L delta))^{L/(2L-2)}.")
+LANDING = "exact rational start (w1, w2) landing in one step on an excluded minimiser (L = 2)"
+
+
+def _ref(where: str) -> Reference:
+    return Reference("nar2018step", where, URL)
+
+
+def _thm1() -> tuple[Claim, Claim]:
+    printed = Claim(
+        id="nar2018step.thm1", ref=_ref("Theorem 1"), statement=THM1,
+        hypotheses={**SETTING, "starts": "any (the theorem puts no condition on them)"},
+        asserts="GD -> {W_j} => delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2",
+        checks=(hessian_identities(), exact_landing("thm1"), hessian_vs_bound("thm1"),
+                hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")))
+    amended = Claim(
+        id="nar2018step.thm1_amended", ref=_ref("Theorem 1 (amended)"),
+        statement=("A minimiser {W_j} of (2) (global, or of a network with a bottleneck width) is "
+                   "stable in the sense of Lyapunov only if delta <= (3); for delta > (3) the "
+                   "linearisation of GD there has an eigenvalue below -1, so GD converges to "
+                   "{W_j} only from a Lebesgue-null set of starts."),
+        hypotheses=SETTING, asserts="lambda_max(H(W)) >= sum_j p_{j-1}^2 q_{j+1}^2 at minimisers",
+        checks=(hessian_identities(), hessian_vs_bound("thm1"),
+                hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")),
+        amends="nar2018step.thm1",
+        amend_reason=("GD started on a preimage of an excluded minimiser reaches it exactly, so "
+                      "'can converge only if' holds for Lyapunov stability (almost every start), "
+                      "which is what the proof shows."))
+    return printed, amended
+
+
+def _thm1_text() -> tuple[Claim, ...]:
+    small = ("Considering all the solutions {alpha_i W_i} that satisfy alpha_1 ... alpha_L = 1, "
+             "the bound in (3) can be arbitrarily small for some of the local optima. Therefore, "
+             "given a fixed step size delta, the gradient descent can converge to only a subset "
+             "of the local optima.")
+    isolated = ("If the point {W_i} is a local minimum, then {alpha_i W_i} is also a local minimum "
+                "for every set of scalars satisfying alpha_1 ... alpha_L = 1. Consequently, "
+                "independent of the function L, none of the local optima is isolated in the "
+                "parameter space.")
+    convex = ("[...] and the cost function is not strongly convex at any point.")
+    return (
+        Claim(id="nar2018step.thm1_small", ref=_ref("Section 2, after Theorem 1"),
+              statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
+              asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0",
+              checks=(rescaled_bound((1, 2, 3, 5)),)),
+        Claim(id="nar2018step.thm1_small_amended",
+              ref=_ref("Section 2, after Theorem 1 (amended)"),
+              statement="For L >= 2: " + small, hypotheses={**SETTING, "depths": "2, 3, 5"},
+              asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)",
+              checks=(rescaled_bound((2, 3, 5)),), amends="nar2018step.thm1_small",
+              amend_reason="With L = 1 the only rescaling is alpha_1 = 1 and the optimum "
+                           "W_1 = R is unique, with (3) = 2."),
+        Claim(id="nar2018step.sec2_not_isolated", ref=_ref("Section 2, before Theorem 1"),
+              statement=isolated, hypotheses={"depths": "1, 2, 3, 5"},
+              asserts="no local minimiser of L(W_L ... W_1) is isolated",
+              checks=(minimiser_isolation((1, 2, 3, 5)),)),
+        Claim(id="nar2018step.sec2_not_isolated_amended",
+              ref=_ref("Section 2, before Theorem 1 (amended)"),
+              statement="For L >= 2: " + isolated, hypotheses={"depths": "2, 3, 5"},
+              asserts="no local minimiser is isolated (L >= 2)",
+              checks=(minimiser_isolation((2, 3, 5)),), amends="nar2018step.sec2_not_isolated",
+              amend_reason="For L = 1 the least-squares loss has Hessian I and a unique, "
+                           "isolated minimiser."),
+        Claim(id="nar2018step.sec2_not_strongly_convex", ref=_ref("Section 2, before Theorem 1"),
+              statement=convex, hypotheses={"loss": "0.5 (w2 w1 - 1)^2 (scalar chain, L = 2)"},
+              asserts="the Hessian is nowhere positive definite",
+              checks=(hessian_definite_point(),)),
+        Claim(id="nar2018step.sec2_not_strongly_convex_amended",
+              ref=_ref("Section 2, before Theorem 1 (amended)"),
+              statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
+                         "so the cost is not strongly convex at (or near) any optimum."),
+              hypotheses={**SETTING, "scalar chains": "L = 2..5"},
+              asserts="H t = 0 for the rescaling tangent t at every minimiser",
+              checks=(singular_at_minima(),), amends="nar2018step.sec2_not_strongly_convex",
+              amend_reason="Away from the optima the Hessian can be positive definite "
+                           "(0.5 (w2 w1 - 1)^2 at (3/4, 3/4)); what holds is singularity at "
+                           "the optima."),
+    )
+
+
+def _remark1() -> Claim:
+    return Claim(
+        id="nar2018step.remark1", ref=_ref("Remark 1"),
+        statement=("Theorem 1 provides a necessary condition for convergence to a specific "
+                   "solution. [...] It might be the case, for example, that the algorithm "
+                   "converges to an oscillation around a local optimum which violates (3) even "
+                   "though there are some other local optima which satisfy (3)."),
+        hypotheses={"targets": "diag(1, 1/2) (GD runs); scalar lam = 1 (2-cycles)",
+                    "depths": "2, 3",
+                    "delta": "0.8 and 0.95 times (4) (the balanced optimum satisfies (3))"},
+        asserts="exists a start whose GD orbit converges to an oscillation around such an optimum",
+        checks=(oscillation_search((2, 3), (0.8, 0.95)),
+                two_cycle_stability((2, 3), (0.5, 0.9, 0.99, 1.1))))
+
+
+def _cor1() -> tuple[Claim, Claim]:
+    printed = Claim(
+        id="nar2018step.cor1", ref=_ref("Corollary 1"), statement=COR1,
+        hypotheses={**SETTING, "starts": "any"},
+        asserts="GD -> global optimum => delta <= 2 / (L rho(R)^{2(L-1)/L})",
+        checks=(exact_landing("cor1"), hessian_vs_bound("cor1"),
+                hessian_vs_bound("cor1", tier=Tier.PRECISE)))
+    amended = Claim(
+        id="nar2018step.cor1_amended", ref=_ref("Corollary 1 (amended)"),
+        statement=("A global optimum of (2) is stable in the sense of Lyapunov only if delta <= "
+                   "(4); for delta > (4) GD converges to a global optimum only from a null set "
+                   "of starts. The bound is attained (balanced factorisation)."),
+        hypotheses=SETTING, asserts="lambda_max(H(W)) >= L rho(R)^{2(L-1)/L} at global minima",
+        checks=(hessian_vs_bound("cor1"), hessian_vs_bound("cor1", tier=Tier.PRECISE),
+                lagrange_symbolic(), proof_inequalities(("cs", "eq8", "eq9", "amgm", "prod")),
+                gd_near_minima("cor1")),
+        amends="nar2018step.cor1",
+        amend_reason=("Like Theorem 1, the bound is necessary for Lyapunov stability (almost "
+                      "every start), not for convergence from every start."))
+    return printed, amended
+
+
+def _remark2() -> Claim:
+    return Claim(
+        id="nar2018step.remark2", ref=_ref("Remark 2"),
+        statement=("Corollary 1 shows that, unlike the optimization of the ordinary least squares "
+                   "problem, the step size required for the convergence of the algorithm depends "
+                   "on the parameter to be estimated, R. Consequently, estimating linear mappings "
+                   "with larger singular values requires the use of a smaller step size."),
+        hypotheses={"R": "rho diag(1, 1/2), rho in 0.5, 1, 2, 4", "depths": "1 (OLS), 2, 3, 4"},
+        asserts="max over global optima of the stable step size decreases in rho (L >= 2)",
+        checks=(largest_stable_step((0.5, 1.0, 2.0, 4.0), (1, 2, 3, 4)),))
+
+
+def _cor2() -> tuple[Claim, Claim]:
+    printed = Claim(
+        id="nar2018step.cor2", ref=_ref("Corollary 2"), statement=COR2,
+        hypotheses={**SETTING, "starts": "any; random (GD runs) and constructed (landing)"},
+        asserts="GD -> R_hat => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}",
+        checks=(exact_landing("cor2"), reached_minima((0.05, 0.1, 0.2), (2, 3))))
+    amended = Claim(
+        id="nar2018step.cor2_amended", ref=_ref("Corollary 2 (amended)"),
+        statement=("For L >= 2, if GD with step size delta converges to R_hat from a set of "
+                   "starts of positive measure (R_hat Lyapunov stable), then rho(R_hat) <= "
+                   "(2/(L delta))^{L/(2L-2)}."),
+        hypotheses={**SETTING, "L": ">= 2 (the exponent L/(2L-2) needs it)"},
+        asserts="stable limit => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}",
+        checks=(reached_minima((0.05, 0.1, 0.2), (2, 3)), hessian_vs_bound("cor1")),
+        amends="nar2018step.cor2",
+        amend_reason=("Corollary 2 inherits the exact-landing counterexample of Corollary 1; it "
+                      "holds for Lyapunov-stable limits, and only for L >= 2."))
+    return printed, amended
+
+
+def _displays() -> tuple[Claim, ...]:
+    return (
+        Claim(id="nar2018step.eq2", ref=_ref("Appendix A, proof of Theorem 1 (cost (2) as a "
+                                             "trace)"),
+              statement=("The cost function (2) in Theorem 1 can be written as 1/2 trace{(W_L "
+                         "... W_1 - R)^T (W_L ... W_1 - R)}."),
+              hypotheses={"data": "all 2^{n_0} sign vectors (exactly whitened)"},
+              asserts="(2) = 1/2 ||W_L ... W_1 - R||_F^2", checks=(display_symbolic("eq2"),)),
+        Claim(id="nar2018step.eq5", ref=_ref("Appendix A, eq. (5)"),
+              statement=("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T "
+                         "for all i in [L]."),
+              hypotheses={"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
+              asserts="the update direction is the gradient of 1/2 ||E||_F^2",
+              checks=(display_symbolic("eq5"), gradient_fd())),
+        Claim(id="nar2018step.eq6", ref=_ref("Appendix A, eq. (6)"),
+              statement=("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with "
+                         "A_i = W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T "
+                         "W_{i-1} ... W_1."),
+              hypotheses={"widths": "symbolic up to L = 3; mpmath near minimisers"},
+              asserts="remainder has no term of order 0 or 1 in E",
+              checks=(display_symbolic("eq6"), eq6_order())),
+        Claim(id="nar2018step.eq7", ref=_ref("Appendix A, eq. (7)"),
+              statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
+                         "Lyapunov only if [the linearised system] does not have any eigenvalue "
+                         "larger than 1 in magnitude, which requires that the mapping f(E) = "
+                         "sum_i A_i E B_i (7) does not have any real eigenvalue larger than "
+                         "(2/delta)."),
+              hypotheses={**SETTING}, asserts="lambda_max(f) <= lambda_max(H) at minimisers",
+              checks=(hessian_identities(), f_vs_hessian())),
+        Claim(id="nar2018step.eq8", ref=_ref("Appendix A, proof of Corollary 1, eq. (8)"),
+              statement=("q_{i+1} p_i = ||u^T W_L ... W_{i+1}|| ||W_i ... W_1 v|| >= ||u^T W_L "
+                         "... W_1 v|| = rho(R). [...] p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2 / p_i^2) "
+                         "rho(R)^2 (8)."),
+              hypotheses={**SETTING}, asserts="Cauchy-Schwarz and (8) at every global minimum",
+              checks=(lagrange_symbolic(), proof_inequalities(("cs", "eq8")))),
+        Claim(id="nar2018step.eq9", ref=_ref("Appendix A, proof of Corollary 1, eq. (9)"),
+              statement=("Using inequality (8), the bound in Theorem 1 can be relaxed as delta "
+                         "<= 2 (sum_i p_{i-1}^2/p_i^2 rho(R)^2)^{-1} (9). Since prod_i (p_i / "
+                         "p_{i-1}) = rho(R), sum_i p_{i-1}^2/p_i^2 rho(R)^2 >= "
+                         "L rho(R)^{2(L-1)/L}."),
+              hypotheses={**SETTING}, asserts="sum (3) >= sum (9) >= L rho^{2(L-1)/L}; prod = rho",
+              checks=(proof_inequalities(("eq9", "amgm", "prod")),)),
+        Claim(id="nar2018step.lemma1", ref=_ref("Appendix A, Lemma 1"),
+              statement=("Let A, B in R^{n x n} be symmetric and positive semidefinite. Then, "
+                         "<A, B> >= 0."),
+              hypotheses={"sizes": "2, 3 (symbolic); 2-3 (exact search)"},
+              asserts="trace(A^T B) >= 0", checks=(psd_inner_product(),)),
+        Claim(id="nar2018step.lemma2", ref=_ref("Appendix A, Lemma 2"),
+              statement=("Let f(X) = sum_{i=1}^L A_i X B_i with A_i, B_i symmetric positive "
+                         "semidefinite. Then, for every nonzero u and v, lambda_max(f) >= "
+                         "1/(||u||^2 ||v||^2) sum_i (u^T A_i u)(v^T B_i v)."),
+              hypotheses={"sizes": "m, n in 1..3, L in 1..3"},
+              asserts="lambda_max(f) >= Rayleigh quotient at u v^T",
+              checks=(rayleigh_lower_bound(),)),
+    )
+
+
+def _control(cid: str, where: str, statement: str, checks) -> Claim:
+    return Claim(id=cid, ref=Reference("controls", where), statement=statement,
+                 hypotheses={}, asserts=statement, checks=checks, control=True)
+
+
+def _controls() -> tuple[Claim, ...]:
+    return (
+        _control("controls.lemma1_nonsymmetric", "variant of Lemma 1 (nar2018step)",
+                 "<A, B> >= 0 for A, B with x^T A x >= 0, x^T B x >= 0 (not symmetric).",
+                 (psd_inner_product("psd_form"),)),
+        _control("controls.lemma1_strict", "variant of Lemma 1 (nar2018step)",
+                 "<A, B> > 0 for nonzero symmetric PSD A, B.",
+                 (psd_inner_product(strict=True),)),
+        _control("controls.lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)",
+                 "Lemma 2 for A_i with x^T A_i x >= 0 but not symmetric.",
+                 (rayleigh_lower_bound("psd_form"),)),
+        _control("controls.thm1_half_bound", "variant of Theorem 1 (nar2018step)",
+                 "Convergence to {W_j} requires delta <= 1 / sum_j p_{j-1}^2 q_{j+1}^2.",
+                 (hessian_vs_bound("thm1", "1/2"),
+                  hessian_vs_bound("thm1", "1/2", tier=Tier.PRECISE))),
+        _control("controls.eq5_no_transpose", "variant of eq. (5) (nar2018step)",
+                 "The gradient is W_{i+1}^T ... W_L^T E W_{i-1} ... W_1 (no transpose on the "
+                 "right).", (display_symbolic("eq5_no_transpose", ((2, 2, 2),)),)),
+        _control("controls.cor2_half", "variant of Corollary 2 (nar2018step)",
+                 "rho(R_hat) <= (1/2) (2/(L delta))^{L/(2L-2)} for the limit of GD.",
+                 (reached_minima((0.1,), (2,), scale=0.5),)),
+        _control("controls.eq8_skip", "variant of eq. (8) (nar2018step)",
+                 "p_{i-1} q_{i+1} >= rho(R) at every global minimum.",
+                 (proof_inequalities(("skip",)),)),
+    )
+
+
+CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), *_cor1(), _remark2(), *_cor2(), *_displays(),
+          *_controls())
