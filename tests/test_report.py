@@ -1,38 +1,49 @@
-"""Tests of the HTML report renderer (verify.report)."""
+"""Tests of the HTML report (verify.report), its diffs between runs, and the source hashes
+recorded in results.json (verify.results)."""
 
 from __future__ import annotations
 
 import ast
 import copy
 import html
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from verify.cli import main
 from verify.report import render_report
+from verify.report.diff import compare
 from verify.report.figures import draw_figure, figure_filename, parse_number
+from verify.report.maths import MathRenderer, to_mathtext
+from verify.results import check_hash, claim_hash, claim_record
+from verify.runner import ClaimResult
+from verify.vocabulary import (
+    Check, Claim, Evidence, Finding, Outcome, Reference, Status, Tier,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-
 REPORT_DIR = ROOT / "verify" / "report"
-FORBIDDEN = {"numpy", "sympy", "mpmath", "flint"}
+FORBIDDEN = {"numpy", "sympy", "mpmath", "flint", "scipy"}
 
-REPRODUCE = "python -m verify run nar2018step.ex2 --seed 0 --check threshold"
+REPRODUCE = "python -m verify run nar2018step.ex2 --check threshold --seed 0 --at 'delta=0.5'"
 SCRIPT_STATEMENT = "x <script>alert('pwn')</script> & y > 0"
+STATUSES = ("confirmed", "refuted", "inconclusive", "not-checkable", "error")
 
 
 def _evidence(check, tier, outcome, **kw):
     ev = {
-        "check": check,
-        "tier": tier,
-        "outcome": outcome,
+        "check": check, "tier": tier, "outcome": outcome,
         "detail": kw.pop("detail", f"{check} detail"),
         "numbers": kw.pop("numbers", {}),
         "counterexample": kw.pop("counterexample", None),
         "reproduce": kw.pop("reproduce", f"python -m verify run x --check {check}"),
         "seconds": kw.pop("seconds", "0.1"),
         "figures": kw.pop("figures", []),
+        "attempt": kw.pop("attempt", False),
+        "scope": kw.pop("scope", f"scope of {check}"),
+        "check_hash": kw.pop("check_hash", f"hash-{check}"),
     }
     ev.update(kw)
     return ev
@@ -40,8 +51,7 @@ def _evidence(check, tier, outcome, **kw):
 
 def _claim(cid, paper, status, **kw):
     c = {
-        "id": cid,
-        "paper": paper,
+        "id": cid, "paper": paper,
         "where": kw.pop("where", "Theorem 1"),
         "url": kw.pop("url", ""),
         "statement": kw.pop("statement", f"statement of {cid}"),
@@ -53,6 +63,8 @@ def _claim(cid, paper, status, **kw):
         "amend_reason": kw.pop("amend_reason", ""),
         "not_checkable": kw.pop("not_checkable", None),
         "control": kw.pop("control", False),
+        "source": kw.pop("source", None),
+        "source_hash": kw.pop("source_hash", f"src-{cid}"),
         "seconds": kw.pop("seconds", "1.0"),
         "evidence": kw.pop("evidence", []),
     }
@@ -64,10 +76,7 @@ ORBIT_FIGURE = {
     "id": "nar2018step.ex1-orbit diagram/1",  # odd characters: file name must be sanitised
     "title": "Orbit diagram of GD with step $\\eta$",
     "caption": "Attracting points against the step size.",
-    "xlabel": "step size",
-    "ylabel": "x",
-    "xscale": "linear",
-    "yscale": "linear",
+    "xlabel": "step size", "ylabel": "x", "xscale": "linear", "yscale": "linear",
     "series": [
         {"label": "orbit", "x": [str(0.01 * i) for i in range(400)],
          "y": [str((i * 37 % 101) / 50) for i in range(400)], "style": "points"},
@@ -86,15 +95,10 @@ LOG_FIGURE = {
     "id": "nar2018step.ex2-residual",
     "title": "Residual decay",
     "caption": "Log scale, with non-positive and non-finite values in the data.",
-    "xlabel": "iteration",
-    "ylabel": "|residual|",
-    "xscale": "log",
-    "yscale": "log",
+    "xlabel": "iteration", "ylabel": "|residual|", "xscale": "log", "yscale": "log",
     "series": [
-        {"label": "residual",
-         "x": ["0", "1", "2", "3", "4", "5", "6", "-1"],
-         "y": ["1", "0.1", "nan", "1e-3", "0", "-5", "1e-6", "1"],
-         "style": "line"},
+        {"label": "residual", "x": ["0", "1", "2", "3", "4", "5", "6", "-1"],
+         "y": ["1", "0.1", "nan", "1e-3", "0", "-5", "1e-6", "1"], "style": "line"},
         {"label": "empty", "x": [], "y": [], "style": "points"},
         {"label": "junk", "x": ["a", "inf"], "y": ["1", "2"], "style": "points"},
     ],
@@ -107,61 +111,80 @@ LOG_FIGURE = {
 
 COUNTEREXAMPLE = {
     "at": {"delta": "0.5", "eta": "1.25"},
-    "observed": "0.731",
-    "claimed": "0.5",
-    "tol": "1e-30",
+    "observed": "0.731", "claimed": "0.5", "tol": "1e-30",
     "margin": "0.231000000000000000000000000000000000000000000001",
-    "dps": 50,
+    "dps": "50",
     "note": "the orbit leaves the basin before step 3",
+    "replay": {"delta": "0.5"},
 }
 
 
 def make_results():
+    """A results.json covering every status, an amendment, a refutation with a counterexample,
+    a not-checkable claim with a reduced check, an error, a control, a claim file and figures."""
     claims = [
         _claim(
             "nar2018step.ex1", "nar2018step", "confirmed", seconds="3.2",
-            strongest_tier="symbolic", statement=SCRIPT_STATEMENT,
+            strongest_tier="symbolic", where="Example 1",
+            statement="Consider f(x) = (2/3)|x|^{3/2}. The orbit oscillates between delta^2/4 "
+                      "and -delta^2/4.",
             evidence=[
                 _evidence("orbit_exists", "symbolic", "supports",
-                          numbers={"multiplier": "0", "period": "2"},
+                          numbers={"multiplier": "0", "period": "2", "a": "1", "b": "2",
+                                   "c": "3", "d": "4"},
                           figures=[ORBIT_FIGURE]),
+                _evidence("orbit_proof", "certified", "undecided", attempt=True),
             ],
         ),
         _claim(
-            "nar2018step.ex2", "nar2018step", "refuted", seconds="12.5",
+            "nar2018step.ex2", "nar2018step", "refuted", seconds="12.5", where="Example 2",
+            statement="x[k] converges if x[0]^{L-2} < 2/(L delta).",
             evidence=[
                 _evidence("threshold", "precise", "refutes", counterexample=COUNTEREXAMPLE,
-                          reproduce=REPRODUCE,
-                          figures=[LOG_FIGURE]),
+                          reproduce=REPRODUCE, figures=[LOG_FIGURE]),
                 _evidence("grid", "empirical", "undecided"),
             ],
         ),
         _claim(
-            "nar2018step.ex2b", "nar2018step", "confirmed", seconds="0.4",
+            "nar2018step.ex2b", "nar2018step", "confirmed", seconds="0.4", where="Example 2",
             amends="nar2018step.ex2", amend_reason="the printed bound misses a factor 2",
+            evidence=[_evidence("threshold", "symbolic", "supports")],
         ),
         _claim("smith2020.thm3", "smith2020", "inconclusive", seconds="7",
-               strongest_tier=None),
-        _claim("smith2020.lem1", "smith2020", "not-checkable", seconds="0",
-               not_checkable="needs an oracle for the whole function class", evidence=[]),
+               strongest_tier=None, statement=SCRIPT_STATEMENT,
+               evidence=[_evidence("search", "precise", "undecided",
+                                   detail="margin inside the guard band")]),
+        _claim("smith2020.lem1", "smith2020", "not-checkable", seconds="0.2",
+               strongest_tier="empirical", statement="Holds on ImageNet: $\\eta < 2/\\lambda$.",
+               not_checkable="needs the trained ImageNet weights",
+               evidence=[_evidence("reduced_mnist", "empirical", "supports",
+                                   detail="the reduced check on a linear model")]),
         _claim("smith2020.prop2", "smith2020", "error", seconds="nan",
+               latex=r"\frac{2}{\lambda_{\max}}",
                evidence=[_evidence("boom", "empirical", "error", detail="ZeroDivisionError")]),
+        _claim("mine.cycle", "mine", "confirmed", source="examples/claims.toml",
+               statement="bad math $\\frac{$ stays text",
+               evidence=[_evidence("cycle_symbolic", "symbolic", "supports")]),
         _claim(
             "control.false-threshold", "controls", "refuted", control=True, seconds="0.9",
             evidence=[_evidence("threshold", "precise", "refutes", counterexample={
                 "at": {"eta": "3"}, "observed": "1", "claimed": "0", "tol": "0",
-                "margin": "1", "dps": 30, "note": ""})],
+                "margin": "1", "dps": "30", "note": ""})],
         ),
     ]
     return {
         "schema_version": 1,
         "run": {"name": "2026-11-23T13-40-00", "started": "2026-11-23T13:40:00Z",
                 "seconds": "42.1", "quick": False, "selection": ["nar2018step", "smith2020"],
+                "only_check": None, "at": None,
                 "command": "python -m verify run --seed 0"},
         "environment": {"python": "3.11.7", "platform": "Linux-6.1-x86_64",
                         "libraries": {"sympy": "1.14.0", "numpy": "2.4.6"},
-                        "git_sha": None, "seed": "0", "precision": {"mpmath_dps": "50"}},
-        "summary": {"confirmed": "2", "refuted": "2", "inconclusive": "1",
+                        "git_sha": "0123abcd", "git_dirty": False, "seed": "0",
+                        "precision": {"mpmath_dps": "50"}},
+        "papers": {"nar2018step": {"citation": "K. Nar and S. S. Sastry. Step Size Matters.",
+                                   "url": "https://arxiv.org/abs/1805.08890"}},
+        "summary": {"confirmed": "3", "refuted": "1", "inconclusive": "1",
                     "not-checkable": "1", "error": "1"},
         "claims": claims,
     }
@@ -175,124 +198,188 @@ def rendered(tmp_path_factory):
     return results, out, index, index.read_text(encoding="utf-8")
 
 
-def _all_figures(results):
-    for c in results["claims"]:
-        for ev in c["evidence"]:
-            yield from ev["figures"]
+def _section(text: str, ident: str) -> str:
+    """The HTML of the element with this id, up to its matching close tag."""
+    m = re.search(rf'<(\w+)[^>]*\bid="{re.escape(ident)}"', text)
+    assert m, ident
+    tag, start, depth = m.group(1), m.start(), 0
+    for t in re.finditer(rf"<(/?){tag}\b", text[start:]):
+        depth += -1 if t.group(1) else 1
+        if depth == 0:
+            return text[start:start + t.end()]
+    raise AssertionError(f"unclosed {ident}")
 
 
-def test_index_written(rendered):
+def test_page_is_self_contained(rendered):
     _, out, index, text = rendered
-    assert index == out / "index.html"
-    assert index.is_file()
-    assert text.startswith("<!DOCTYPE html>")
-    assert "<script" not in text.lower().replace("&lt;script", "")
-    # Self-contained: nothing fetched from elsewhere.
-    assert not re.search(r"<link\b|\bsrc=|@import", text)
+    assert index == out / "index.html" and text.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<link\b|<img\b|<iframe\b|\bsrc=|@import|url\(http", text)
+    # Only page anchors, the figure SVGs' own references and links to the papers.
+    hrefs = set(re.findall(r'href="([^"#][^"]*)"', text))
+    assert hrefs <= {"https://arxiv.org/abs/1805.08890"}
+    assert text.count("<script") == 1 and "<script>" in text  # one inline script, no src
     assert "@media print" in text
-    assert "could not be rendered" not in text and "could not be drawn" not in text
+    assert "could not be rendered" not in text
 
 
-def test_internal_links_resolve(rendered):
+def test_internal_links_and_ids(rendered):
     _, _, _, text = rendered
     ids = re.findall(r'\bid="([^"]*)"', text)
-    dupes = {i for i in ids if ids.count(i) > 1}
-    assert not dupes, f"duplicate ids: {sorted(dupes)[:10]}"
+    assert len(ids) == len(set(ids)), "duplicate ids"
     targets = set(re.findall(r'href="#([^"]*)"', text))
-    assert targets
-    missing = targets - set(ids)
-    assert not missing, f"dangling links: {sorted(missing)}"
+    assert targets and not targets - set(ids)
     assert 'id="claim-nar2018step.ex1"' in text
 
 
-def test_figures_saved_and_inlined(rendered):
-    results, out, _, text = rendered
-    figs = list(_all_figures(results))
-    assert len(figs) == 2
-    assert text.count("<figure") == 2
-    for spec in figs:
-        path = out / "figures" / figure_filename(spec["id"])
-        assert path.is_file() and path.stat().st_size > 0
-        assert re.fullmatch(r"[A-Za-z0-9._-]+\.svg", path.name)
-        assert f'href="figures/{path.name}"' in text
-        assert html.escape(spec["title"]) in text and html.escape(spec["caption"]) in text
-    assert text.count("<svg") == 2
-    assert "<?xml" not in text and "<!DOCTYPE svg" not in text
-    # The log figure says what it left out.
-    assert "left out" in text
-
-
-def test_counterexample_and_reproduce(rendered):
+def test_header_says_what_and_with_what(rendered):
     _, _, _, text = rendered
-    assert "Falsifying example: at delta=0.5, eta=1.25" in text
-    assert "observed 0.731 vs claimed 0.5 \u00b1 1e-30" in text
-    assert f"high-precision margin {COUNTEREXAMPLE['margin']} (50 digits)" in text
-    assert COUNTEREXAMPLE["note"] in text
-    assert f"<pre><code>{REPRODUCE}</code></pre>" in text
+    header = _section(text, "top")
+    for needle in ("K. Nar and S. S. Sastry. Step Size Matters.",
+                   "<code>examples/claims.toml</code>", "0123abcd", "mpmath_dps = 50",
+                   "sympy 1.14.0", "42.1 s", "2026-11-23T13:40:00Z",
+                   "python -m verify run --seed 0", "nar2018step, smith2020"):
+        assert needle in header, needle
+    assert "7 claims from 3 sources and 1 negative control" in header
 
 
-def _summary_counts(text):
-    pattern = r'<section id="summary">.*?<table class="kv">(.*?)</table>'
-    table = re.search(pattern, text, re.S).group(1)
+def _summary_counts(text: str) -> dict[str, dict[str, int]]:
+    table = _section(text, "summary-table")
     counts = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
-        m = re.match(r'<td><span class="badge b-[^"]*">([^<]*)</span></td>(.*)', row, re.S)
-        if m:
-            cells = re.findall(r'<td class="num">(?:<a href="#[^"]*">)?(\d+)', m.group(2))
-            counts[m.group(1)] = tuple(int(x) for x in cells)
+    for row in re.findall(r"<tr class=\"(?:paper|total|controls)\"(.*?)</tr>", table, re.S):
+        group = re.search(r'data-group="([^"]*)"', row)
+        key = group.group(1) if group else "all"
+        counts[key] = {s: int(n) for s, n in re.findall(
+            r'data-count="([^"]*)">(?:<a href="#[^"]*">)?(\d+)', row)}
     return counts
 
 
-def test_summary_counts_match_claims(rendered):
+def test_summary_by_paper_counts_match_claims(rendered):
     results, _, _, text = rendered
     counts = _summary_counts(text)
-    for status in ("confirmed", "refuted", "inconclusive", "not-checkable", "error"):
-        plain = sum(1 for c in results["claims"] if c["status"] == status and not c["control"])
-        ctrl = sum(1 for c in results["claims"] if c["status"] == status and c["control"])
-        assert counts[status] == (plain, ctrl), status
+    claims = results["claims"]
+    papers = {c["paper"] for c in claims if not c["control"]}
+    assert set(counts) == papers | {"all", "negative-controls"}
+    for s in STATUSES:
+        for p in papers:
+            assert counts[p][s] == sum(1 for c in claims if c["paper"] == p
+                                       and c["status"] == s and not c["control"]), (p, s)
+        assert counts["all"][s] == sum(1 for c in claims if c["status"] == s
+                                       and not c["control"])
+        assert counts["negative-controls"][s] == sum(1 for c in claims if c["status"] == s
+                                                     and c["control"])
+    assert counts["nar2018step"]["amended"] == 1
     assert "negative controls: 1/1 refuted as expected" in text
-    assert html.escape("Negative controls (deliberately false; must be refuted)") in text
-    # Recorded summary agrees with the claims: no disagreement note.
-    assert "disagrees" not in text
-    # Status counts link to lists of those claims.
-    m = re.search(r'<td class="num"><a href="#(status-confirmed)">2</a></td>', text)
-    assert m
-    section = re.search(r'<section id="status-confirmed">(.*?)</section>', text, re.S).group(1)
-    assert "claim-nar2018step.ex1" in section and "claim-nar2018step.ex2b" in section
+    assert "disagrees" not in text  # the recorded summary agrees with the claims
+
+
+def test_summary_counts_link_to_matching_lists(rendered):
+    _, _, _, text = rendered
+    table = _section(text, "summary-table")
+    links = re.findall(r'data-count="([^"]*)"><a href="#([^"]*)">(\d+)</a>', table)
+    assert links
+    for status, anchor, n in links:
+        listing = _section(text, anchor)
+        items = re.findall(r'<li><a href="#claim-([^"]*)"', listing)
+        assert len(items) == int(n), anchor
+    refuted = _section(text, "list-nar2018step-refuted")
+    assert "claim-nar2018step.ex2" in refuted and "claim-nar2018step.ex1" not in refuted
+    amended = _section(text, "list-nar2018step-amended")
+    assert "claim-nar2018step.ex2b" in amended and "amends" in amended
+
+
+def test_referee_table_amendment_under_amended_claim(rendered):
+    _, _, _, text = rendered
+    table = _section(text, "paper-nar2018step")
+    rows = re.findall(r'<td class="loc"[^>]*><a href="#claim-([^"]*)">', table)
+    assert rows == ["nar2018step.ex1", "nar2018step.ex2", "nar2018step.ex2b"]
+    assert "&#8627; amends" in table and "the printed bound misses a factor 2" in table
+    assert 'class="amend"' in table
+    # Statements are typeset: the TeX-like fragments became SVG formulas.
+    assert 'aria-label="x[0]^{L-2} &lt; 2/(L delta)"' in table
+
+
+def test_counterexample_and_replay(rendered):
+    _, _, _, text = rendered
+    claim = _section(text, "claim-nar2018step.ex2")
+    assert "Falsifying example: at delta=0.5, eta=1.25" in claim
+    assert "observed 0.731 vs claimed 0.5 \u00b1 1e-30" in claim
+    assert f"<code>{COUNTEREXAMPLE['margin']}</code> (50 digits)" in claim
+    assert COUNTEREXAMPLE["note"] in claim
+    assert f'<pre class="cmd"><code>{html.escape(REPRODUCE)}</code></pre>' in claim
+    assert "<strong>Refuted.</strong>" in claim and "<code>threshold</code> (precise)" in claim
+
+
+def test_not_checkable_says_what_is_missing_and_the_reduced_check(rendered):
+    _, _, _, text = rendered
+    claim = _section(text, "claim-smith2020.lem1")
+    assert "Not checkable as printed:</strong> needs the trained ImageNet weights" in claim
+    assert "Reduced check run instead: <code>reduced_mnist</code> (empirical)" in claim
+    assert 'aria-label="$\\eta &lt; 2/\\lambda$"' in claim  # an explicit $...$ formula
+
+
+def test_claim_section_answers_how_do_you_know(rendered):
+    _, _, _, text = rendered
+    ex1 = _section(text, "claim-nar2018step.ex1")
+    assert "<strong>Confirmed.</strong>" in ex1 and "exact (SymPy)" in ex1
+    assert "proof attempt passed over" in ex1.replace("attempts", "attempt")
+    assert "+3 more" in ex1 and "all key numbers" in ex1  # six numbers: three in the table
+    assert "Scope: scope of orbit_exists" in ex1
+    assert "<h4>Hypotheses</h4>" in ex1 and "<th>delta</th>" in ex1
+    assert "<strong>Amended by</strong>" in _section(text, "claim-nar2018step.ex2")
+    err = _section(text, "claim-smith2020.prop2")
+    assert "<strong>Error.</strong>" in err and "ZeroDivisionError" in err
+    assert 'aria-label="statement of smith2020.prop2"' in err  # the latex field, typeset
+    assert "<strong>Inconclusive.</strong>" in _section(text, "claim-smith2020.thm3")
+
+
+def test_figures_inlined_with_captions(rendered):
+    results, out, _, text = rendered
+    figs = [f for c in results["claims"] for ev in c["evidence"] for f in ev["figures"]]
+    assert len(figs) == 2 and text.count("<figure") == 2
+    for spec in figs:
+        assert (out / "figures" / figure_filename(spec["id"])).stat().st_size > 0
+        assert html.escape(spec["title"]) in text and html.escape(spec["caption"]) in text
+    figures = re.findall(r"<figure.*?</figure>", text, re.S)
+    assert all("<svg" in f for f in figures)
+    assert "<?xml" not in text and "<!DOCTYPE svg" not in text
+    assert "left out" in text  # the log figure says what it left out
 
 
 def test_statements_escaped(rendered):
     _, _, _, text = rendered
-    assert SCRIPT_STATEMENT not in text
-    assert "<script>" not in text
-    assert html.escape(SCRIPT_STATEMENT) in text
+    assert SCRIPT_STATEMENT not in text and "<script>alert" not in text
+    assert html.escape("x <script>alert('pwn')</script> & y") in text
 
 
-def test_amendment_listed_under_amended_claim(rendered):
+def test_unparsable_math_stays_text(rendered):
     _, _, _, text = rendered
-    papers = re.search(r'<section id="papers">(.*)<section id="slowest">', text, re.S).group(1)
-    rows = re.findall(r'<tr[^>]*><td[^>]*><a href="#claim-([^"]*)"', papers)
-    assert rows.index("nar2018step.ex2b") == rows.index("nar2018step.ex2") + 1
-    assert "the printed bound misses a factor 2" in papers
-    assert rows[-1] == "control.false-threshold"
+    claim = _section(text, "claim-mine.cycle")
+    assert "<code>$\\frac{$</code>" in claim and "stays text" in claim
 
 
 def test_slowest_table(rendered):
     _, _, _, text = rendered
-    slow = re.search(r'<section id="slowest">(.*?)</section>', text, re.S).group(1)
+    slow = _section(text, "slowest")
     order = re.findall(r'href="#claim-([^"]*)"', slow)
     assert order[:3] == ["nar2018step.ex2", "smith2020.thm3", "nar2018step.ex1"]
     assert "smith2020.prop2" not in order  # seconds "nan"
+
+
+def test_filter_controls_and_data_attributes(rendered):
+    results, _, _, text = rendered
+    form = _section(text, "filter")
+    assert "hidden" in form.split(">")[0]  # shown only by the script
+    for s in STATUSES:
+        assert f'<option value="{s}">' in form
+    sections = re.findall(r'<section class="claim" id="[^"]*" data-status="([^"]*)" '
+                          r'data-paper="([^"]*)"', text)
+    assert len(sections) == len(results["claims"])
 
 
 def test_deterministic(tmp_path):
     a = render_report(make_results(), tmp_path / "a").read_bytes()
     b = render_report(make_results(), tmp_path / "b").read_bytes()
     assert a == b
-    for name in sorted(p.name for p in (tmp_path / "a" / "figures").iterdir()):
-        assert (tmp_path / "a" / "figures" / name).read_bytes() == (
-            tmp_path / "b" / "figures" / name
-        ).read_bytes()
 
 
 def test_tolerates_odd_input(tmp_path):
@@ -300,35 +387,30 @@ def test_tolerates_odd_input(tmp_path):
     del results["summary"]
     results["environment"] = {"libraries": "n/a"}
     results["run"] = {}
+    results["papers"] = ["not", "a", "dict"]
     c = results["claims"][0]
     c["status"] = "weird"
     c["hypotheses"] = None
+    c["statement"] = 42
     c["evidence"][0]["numbers"] = ["not", "a", "dict"]
     c["evidence"][0]["figures"] = [
         {"id": "empty", "series": [], "lines": [], "xscale": "log", "yscale": "cubic"},
         {"id": "allnan", "series": [{"x": ["nan"], "y": ["inf"]}], "title": "bad $\\frac{$ math"},
         "not a figure",
         {"id": "empty", "series": [{"x": ["1", "2"], "y": ["1"], "style": "zigzag"}]},
-        {"id": "sym", "xscale": "symlog", "yscale": "symlog",
-         "series": [{"x": ["-1e-9", "0", "1e3"], "y": ["-5", "0", "1e-12"], "style": "step"}],
-         "lines": [{"axis": "diag"}, {"axis": "x", "value": "nan"}, {"axis": "z", "value": "1"}]},
     ]
     c["evidence"].append("not an evidence object")
     results["claims"].append("not a claim")
     results["claims"].append({"status": None, "evidence": None, "amends": "missing.claim"})
-    index = render_report(results, tmp_path)
-    text = index.read_text(encoding="utf-8")
+    text = render_report(results, tmp_path).read_text(encoding="utf-8")
     ids = re.findall(r'\bid="([^"]*)"', text)
     assert set(re.findall(r'href="#([^"]*)"', text)) <= set(ids)
     assert len(ids) == len(set(ids))
     assert "weird" in text and "not in this run" in text
     assert (tmp_path / "figures" / "empty.svg").is_file()
     assert (tmp_path / "figures" / "empty-2.svg").is_file()
-    assert (tmp_path / "figures" / "allnan.svg").is_file()
-    assert (tmp_path / "figures" / "sym.svg").is_file()
     assert text.count("could not be drawn") == 1  # the non-object spec only
-    assert "texts drawn literally" in text  # mathtext failed, drawn again literally
-    # Not even a dict.
+    assert "texts drawn literally" in text
     assert render_report({}, tmp_path / "bare").is_file()
     assert render_report(None, tmp_path / "none").is_file()  # type: ignore[arg-type]
 
@@ -336,8 +418,188 @@ def test_tolerates_odd_input(tmp_path):
 def test_does_not_mutate_input(tmp_path):
     results = make_results()
     before = copy.deepcopy(results)
-    render_report(results, tmp_path)
+    render_report(results, tmp_path, against=make_results())
     assert results == before
+
+
+# ---------------------------------------------------------------- mathematics
+
+
+@pytest.mark.parametrize("plain,tex", [
+    ("|x|^{3/2}", "|x|^{3/2}"),
+    ("delta^2/4", r"\delta ^{2}/4"),
+    ("x0^(L-2)", "x_0^{L-2}"),
+    ("|lam|^(1/L)", r"|\lambda |^{1/L}"),
+    ("lambda_max", r"\lambda _{\mathrm{max}}"),
+    ("(lam/w_i*)^2", r"(\lambda /w_{i}^{*})^{2}"),
+    ("x**10 <= 2*y", r"x^{10} \leq 2 \cdot y"),
+    ("S = {0, delta^2}", r"S = \{0, \delta ^{2}\}"),
+])
+def test_to_mathtext(plain, tex):
+    assert to_mathtext(plain) == tex
+
+
+def test_prose_typesets_fragments_and_shares_glyphs():
+    m = MathRenderer()
+    out = m.prose("converges if x[0]^{L-2} < (2/L delta) and oscillates between delta^2/4 and "
+                  "-delta^2/4.")
+    labels = re.findall(r'<svg class="math" role="img" aria-label="([^"]*)"', out)
+    assert labels == ["x[0]^{L-2} &lt; (2/L delta)", "delta^2/4", "-delta^2/4"]
+    assert out.startswith("converges if <svg") and out.endswith("</svg>.")
+    defs = m.glyph_defs()
+    used = set(re.findall(r'xlink:href="#([^"]*)"', out))
+    defined = re.findall(r'<path id="([^"]*)"', defs)
+    assert used and used <= set(defined) and len(defined) == len(set(defined))
+    # Greek names in running text become letters; relations become symbols.
+    assert m.prose("for delta <= 0.5") == "for \u03b4 \u2264 0.5"
+
+
+def test_prose_never_fails():
+    m = MathRenderer()
+    for s in ("$", "$$", "a $\\frac{$ b", "x^{", "x^", "^^^", "_", "\\", "x^{" * 50, "%&#^2",
+              "a" * 3000 + "^2", "<b>^2</b>"):
+        out = m.prose(s)
+        assert isinstance(out, str) and "<b>" not in out
+
+
+# ---------------------------------------------------------------- diffs between runs
+
+
+def _older():
+    old = make_results()
+    old["run"]["name"] = "older-run"
+    for c in old["claims"]:
+        if c["id"] == "nar2018step.ex2":
+            c["status"] = "confirmed"  # refuted now
+        if c["id"] == "smith2020.thm3":
+            c["source_hash"] = "src-old"  # the claim's definition changed
+        if c["id"] == "nar2018step.ex1":
+            c["evidence"][0]["check_hash"] = "hash-old"  # the check's code changed
+    old["claims"] = [c for c in old["claims"] if c["id"] != "mine.cycle"]  # new now
+    old["claims"].append(_claim("gone.claim", "gone", "confirmed"))  # removed now
+    return old
+
+
+def test_compare_finds_every_kind_of_change():
+    cmp = compare(make_results(), _older())
+    assert cmp.claims["nar2018step.ex2"].status_changed
+    assert cmp.claims["nar2018step.ex2"].old_status == "confirmed"
+    assert cmp.claims["smith2020.thm3"].source_changed is True
+    assert cmp.claims["nar2018step.ex1"].evidence[("orbit_exists", 1)].code_changed is True
+    assert cmp.claims["nar2018step.ex1"].evidence[("orbit_proof", 1)].code_changed is False
+    assert cmp.claims["mine.cycle"].old_status is None
+    assert cmp.removed == [("gone.claim", "confirmed")]
+    assert not cmp.claims["smith2020.lem1"].flagged
+
+
+def test_report_against_older_run(tmp_path):
+    text = render_report(make_results(), tmp_path, against=_older()).read_text()
+    changes = _section(text, "changes")
+    assert "older-run" in _section(text, "top")
+    assert re.search(r"claim-nar2018step.ex2\".*?status .*?confirmed.*?&#8594;.*?refuted",
+                     changes, re.S)
+    assert "claim definition (statement, hypotheses or check parameters) changed" in changes
+    assert "<code>orbit_exists</code>: check code changed since the older run" in changes
+    assert "new in this run" in changes and "<code>gone.claim</code>" in changes
+    assert "smith2020.lem1" not in changes
+    ex2 = _section(text, "claim-nar2018step.ex2")
+    assert '<span class="badge b-changed">was confirmed</span>' in ex2
+    assert "check code changed since the older run" in _section(text, "claim-nar2018step.ex1")
+    ids = re.findall(r'\bid="([^"]*)"', text)
+    assert set(re.findall(r'href="#([^"]*)"', text)) <= set(ids)
+
+
+def test_against_run_without_hashes_says_so(tmp_path):
+    old = make_results()
+    for c in old["claims"]:
+        c.pop("source_hash")
+        for ev in c["evidence"]:
+            ev.pop("check_hash")
+    text = render_report(make_results(), tmp_path, against=old).read_text()
+    assert "The older run recorded no source hashes" in text
+    assert "hash not recorded" not in text and "definition" not in _section(text, "changes")
+    # One entry without a hash in an older run that records them is flagged as unknown.
+    older = make_results()
+    older["claims"][0]["evidence"][0].pop("check_hash")
+    text = render_report(make_results(), tmp_path / "one", against=older).read_text()
+    assert "<code>orbit_exists</code>: check code hash not recorded in one of the runs" in text
+
+
+def test_cli_report_against(tmp_path, capsys):
+    new, old = tmp_path / "new", tmp_path / "old"
+    new.mkdir()
+    old.mkdir()
+    (new / "results.json").write_text(json.dumps(make_results()))
+    (old / "results.json").write_text(json.dumps(_older()))
+    assert main(["report", str(new / "results.json"), "--against",
+                 str(old / "results.json")]) == 0
+    assert "b-changed" in (new / "index.html").read_text()
+    capsys.readouterr()
+    # --against a file of another kind or schema: one line, exit 2, no traceback.
+    for content, needle in ((json.dumps({"schema_version": 9, "claims": []}), "schema version 9"),
+                            (json.dumps({"hello": 1}), "not a results.json"),
+                            ("{oops", "not valid JSON")):
+        (old / "results.json").write_text(content)
+        assert main(["report", str(new / "results.json"), "--against",
+                     str(old / "results.json")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err
+    assert main(["report", str(new / "results.json"), "--against", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- source hashes
+
+
+def _factory(deltas: tuple[float, ...]) -> Check:
+    def run(ctx):
+        return Finding(Outcome.SUPPORTS, f"{len(deltas)} step sizes")
+    return Check("demo", Tier.PRECISE, run, "demo scope")
+
+
+def _factory_changed(deltas: tuple[float, ...]) -> Check:
+    def run(ctx):
+        return Finding(Outcome.SUPPORTS, f"{len(deltas) + 0} step sizes")
+    return Check("demo", Tier.PRECISE, run, "demo scope")
+
+
+def _demo_claim(check: Check, hypotheses=None) -> Claim:
+    return Claim("demo.claim", Reference("demo", "Lemma 1"), "x^2 >= 0",
+                 hypotheses or {"x": "real"}, "x^2 >= 0", (check,))
+
+
+def test_source_hashes_follow_code_and_data():
+    base = _factory((0.1, 0.5))
+    assert check_hash(base) == check_hash(_factory((0.1, 0.5)))
+    assert check_hash(base) == check_hash(_factory((0.2,)))  # same code, other data
+    assert check_hash(base) != check_hash(_factory_changed((0.1, 0.5)))  # other code
+    claim = claim_hash(_demo_claim(base))
+    assert claim == claim_hash(_demo_claim(_factory((0.1, 0.5))))
+    assert claim != claim_hash(_demo_claim(_factory((0.2,))))  # captured parameters
+    assert claim != claim_hash(_demo_claim(base, {"x": "positive"}))  # hypotheses
+
+
+def test_registry_hashes_are_stable_and_transitive():
+    from verify.registry import all_claims
+
+    claims = all_claims()
+    first = [(claim_hash(c), [check_hash(ch) for ch in c.checks]) for c in claims]
+    assert first == [(claim_hash(c), [check_hash(ch) for ch in c.checks]) for c in claims]
+    hashes = {h for _, hs in first for h in hs}
+    assert len(hashes) > 3 and all(re.fullmatch(r"[0-9a-f]{16}", h) for h in hashes)
+
+
+def test_claim_record_carries_hashes_scope_and_source():
+    check = _factory((0.1,))
+    claim = _demo_claim(check)
+    ev = Evidence("demo", Tier.PRECISE, Outcome.SUPPORTS, "ok", {}, None, "replay", "0.001")
+    record = claim_record(ClaimResult(claim, Status.CONFIRMED, Tier.PRECISE, (ev,), 0.01))
+    assert record["source_hash"] == claim_hash(claim) and record["source"] is None
+    assert record["evidence"][0]["check_hash"] == check_hash(check)
+    assert record["evidence"][0]["scope"] == "demo scope"
+
+
+# ---------------------------------------------------------------- figures and layering
 
 
 def test_parse_number_and_filename():
@@ -373,7 +635,7 @@ def _imports(tree):
 
 def test_report_layer_imports_only_stdlib_and_matplotlib():
     files = sorted(REPORT_DIR.glob("*.py"))
-    assert {p.name for p in files} >= {"__init__.py", "html.py", "figures.py"}
+    assert {p.name for p in files} >= {"__init__.py", "html.py", "figures.py", "maths.py"}
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for module, level in _imports(tree):

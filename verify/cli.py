@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", type=Path, default=None, help="report folder (default reports/<run>)")
     run.add_argument("--check", default=None, help="run only the check with this name")
+    run.add_argument("--at", default=None, metavar="NAME=VALUE,...",
+                     help="replay exactly this point (a counterexample's replay line)")
     run.add_argument("--dps", type=int, default=DEFAULT_DPS, help="mpmath digits (>= 30)")
     run.add_argument("--no-progress", action="store_true")
     chk = sub.add_parser("check", help="check the claims of a TOML claim file")
@@ -48,7 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--no-progress", action="store_true")
     rep = sub.add_parser("report", help="re-render index.html from a results.json")
     rep.add_argument("results", type=Path)
-    rep.add_argument("--out", type=Path, default=None)
+    rep.add_argument("--out", type=Path, default=None,
+                     help="folder for index.html (default: beside the results file)")
+    rep.add_argument("--against", type=Path, default=None, metavar="OLD/results.json",
+                     help="an older run: mark changed statuses and changed check/claim sources")
     return p
 
 
@@ -76,8 +81,14 @@ def _cmd_run(args) -> int:
         claims = registry.select(args.targets)
     except registry.SelectionError as exc:
         raise UsageError(str(exc)) from None
-    _execute(args, claims, at=None)
-    return 0
+    at = _parse_at(args.at) if args.at else None
+    outcomes = _execute(args, claims, at)
+    if at is None:
+        return 0
+    from verify.vocabulary import Status
+
+    # A replay asks one question: does the counterexample still refute? Say so in the status.
+    return 1 if any(o.status in (Status.REFUTED, Status.ERROR) for o in outcomes) else 0
 
 
 def _cmd_check(args) -> int:
@@ -190,10 +201,15 @@ def _cmd_report(args) -> int:
 
     try:
         data = load(args.results)
+        older = load(args.against) if args.against else None
     except ResultsError as exc:
         raise UsageError(str(exc)) from None
     out = args.out or args.results.parent
-    print(f"report: {render_report(data, out)}")
+    try:
+        index = render_report(data, out, against=older)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report into {out}: {exc.strerror or exc}") from None
+    print(f"report: {index}")
     return 0
 
 

@@ -1,21 +1,44 @@
-"""results.json (schema version 1): writing and reading.  Every number is a decimal string."""
+"""results.json (schema version 1): writing and reading.  Every number is a decimal string.
+
+Keys added after the first version are optional, so older files stay readable and a reader must
+tolerate their absence: ``papers`` (citation per paper key), per claim ``source`` (the claim
+file, for user claims) and ``source_hash``, per evidence ``scope`` and ``check_hash``.
+
+The two hashes let ``verify report NEW --against OLD`` flag evidence whose inputs changed
+between runs, as asv does for benchmarks.  They are computed when the run is made:
+
+- ``check_hash``: the code of the check: the source of the function that builds it (the
+  factory around the ``run`` closure) and, transitively, of every function or class of this
+  project (``verify``, ``proofs``, ``numerics``) that code names.
+- ``source_hash``: the claim as data: its id, reference, statement, hypotheses, assertion,
+  amendment and not-checkable fields, and for each check its name, tier, scope and the values
+  its ``run`` closure captured (parameter boxes, step sizes, problems).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import importlib
+import inspect
 import json
 import platform
 import subprocess
-import sys
+import types
+from collections.abc import Mapping
 from enum import Enum
 from importlib import metadata
 from pathlib import Path
 
 from verify.runner import ClaimResult
-from verify.vocabulary import Status
+from verify.vocabulary import Check, Claim, Status
 
 SCHEMA_VERSION = 1
-LIBRARIES = ("sympy", "numpy", "mpmath", "python-flint", "matplotlib", "hypothesis", "tqdm")
+LIBRARIES = ("sympy", "numpy", "mpmath", "python-flint", "scipy", "matplotlib", "hypothesis",
+             "tqdm")
+PROJECT_PACKAGES = ("verify", "proofs", "numerics")
+HASH_CHARS = 16  # 64 bits of sha256: plenty to tell two versions of one check apart
 
 
 def _plain(value):
@@ -40,6 +63,17 @@ def git_sha() -> str | None:
         return None
 
 
+def git_dirty() -> bool | None:
+    """Whether tracked files differ from the commit (so the sha alone does not pin the code)."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                             capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        return bool(out.stdout.strip()) if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def environment(seed: int, dps: int) -> dict:
     libs = {}
     for name in LIBRARIES:
@@ -48,9 +82,161 @@ def environment(seed: int, dps: int) -> dict:
         except metadata.PackageNotFoundError:
             libs[name] = "not installed"
     return {"python": platform.python_version(), "platform": platform.platform(),
-            "libraries": libs, "git_sha": git_sha(), "seed": str(seed),
+            "libraries": libs, "git_sha": git_sha(), "git_dirty": git_dirty(),
+            "seed": str(seed),
             "precision": {"mpmath_dps": str(dps), "float": "IEEE 754 binary64",
                           "arb_bits": "128-256"}}
+
+
+# ---------------------------------------------------------------- source hashes
+
+
+def _digest(parts: list[str]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()[:HASH_CHARS]
+
+
+def _in_project(obj) -> bool:
+    module = getattr(obj, "__module__", None) or ""
+    return module.split(".")[0] in PROJECT_PACKAGES
+
+
+def _names(code: types.CodeType):
+    """Global names a code object (and the functions nested in it) may refer to."""
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _names(const)
+
+
+def _outermost(fn: types.FunctionType):
+    """For a closure made by a factory (``factory.<locals>.run``), the factory itself."""
+    top = fn.__qualname__.split(".<locals>.")[0]
+    found = fn.__globals__.get(top) if top != fn.__qualname__ else None
+    return inspect.unwrap(found) if isinstance(found, types.FunctionType) else fn
+
+
+@functools.lru_cache(maxsize=None)
+def _source(obj) -> str:
+    """``module.qualname`` and the source of a function or class (cached: many checks share
+    their helpers, and reading source is the slow part)."""
+    name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', obj)}"
+    try:
+        return f"{name}\n{inspect.getsource(obj)}"
+    except (OSError, TypeError):  # built at run time (exec, a REPL): the name only
+        return name
+
+
+def _code_sources(obj, seen: set[int], out: list[str], root: bool = False) -> None:
+    """Append the source of ``obj`` and of the project functions/classes it names, once each.
+
+    The ``root`` (the check's own code) counts wherever it is defined; what it uses counts
+    only inside this project, so library upgrades do not flag every check.
+    """
+    obj = inspect.unwrap(obj) if callable(obj) else obj
+    if id(obj) in seen or not (root or _in_project(obj)):
+        return
+    seen.add(id(obj))
+    out.append(_source(obj))
+    if isinstance(obj, type):
+        for member in vars(obj).values():
+            if isinstance(member, (types.FunctionType, staticmethod, classmethod, property)):
+                inner = getattr(member, "__func__", None) or getattr(member, "fget", None) \
+                    or member
+                _code_refs(inner, seen, out)
+    elif isinstance(obj, types.FunctionType):
+        _code_refs(obj, seen, out)
+
+
+def _code_refs(fn, seen: set[int], out: list[str]) -> None:
+    if not isinstance(fn, types.FunctionType):
+        return
+    for name in sorted(set(_names(fn.__code__))):
+        target = fn.__globals__.get(name)
+        if isinstance(target, (types.FunctionType, type)) or hasattr(target, "__wrapped__"):
+            _code_sources(target, seen, out)
+    for cell in fn.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if isinstance(value, types.FunctionType):
+            _code_sources(value, seen, out)
+
+
+def check_hash(check: Check) -> str:
+    """Hash of a check's code: its factory and the project code it uses, transitively."""
+    run = inspect.unwrap(check.run)
+    parts: list[str] = []
+    seen: set[int] = set()
+    if isinstance(run, types.FunctionType):
+        _code_sources(_outermost(run), seen, parts, root=True)
+        _code_sources(run, seen, parts, root=True)  # a closure not made by a module factory
+    else:  # a callable object: its class's code
+        _code_sources(type(run), seen, parts, root=True)
+    return _digest(parts or [repr(check.name)])
+
+
+def _stable(value, depth: int = 0) -> str:
+    """A deterministic text for a captured value (no memory addresses, sets sorted)."""
+    if depth > 8:
+        return type(value).__qualname__
+    nxt = depth + 1
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return repr(value)
+    if isinstance(value, Enum):
+        return f"{type(value).__qualname__}.{value.name}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Fields left out of repr are caches and the like, not what the value means.
+        fields = ", ".join(f"{f.name}={_stable(getattr(value, f.name), nxt)}"
+                           for f in dataclasses.fields(value) if f.repr)
+        return f"{type(value).__qualname__}({fields})"
+    if isinstance(value, Mapping):
+        items = sorted((_stable(k, nxt), _stable(v, nxt)) for k, v in value.items())
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable(v, nxt) for v in value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_stable(v, nxt) for v in value) + ")"
+    if isinstance(value, types.FunctionType):
+        return f"{value.__module__}.{value.__qualname__}{_closure_data(value, nxt)}"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if hasattr(value, "tobytes") and hasattr(value, "dtype"):  # arrays: their bytes
+        return f"array({value.dtype}, {getattr(value, 'shape', '')}, " \
+               f"{hashlib.sha256(value.tobytes()).hexdigest()[:16]})"
+    text = repr(value)
+    return type(value).__qualname__ if " at 0x" in text else text
+
+
+def _closure_data(fn: types.FunctionType, depth: int) -> str:
+    names = fn.__code__.co_freevars
+    cells = fn.__closure__ or ()
+    values = []
+    for name, cell in zip(names, cells):
+        try:
+            values.append(f"{name}={_stable(cell.cell_contents, depth)}")
+        except ValueError:
+            values.append(f"{name}=<empty>")
+    return "[" + ", ".join(values) + "]" if values else ""
+
+
+def claim_hash(claim: Claim) -> str:
+    """Hash of a claim as data: its printed fields and the parameters its checks captured."""
+    parts = [claim.id, _stable(claim.ref), claim.statement, _stable(dict(claim.hypotheses)),
+             claim.asserts, _stable(claim.amends), claim.amend_reason,
+             _stable(claim.not_checkable), _stable(claim.control)]
+    for check in claim.checks:
+        run = inspect.unwrap(check.run)
+        data = _closure_data(run, 0) if isinstance(run, types.FunctionType) else _stable(run)
+        parts.append(f"{check.name}|{check.tier.value}|{check.scope}|{check.attempt}|{data}")
+    return _digest(parts)
+
+
+# ---------------------------------------------------------------- records
 
 
 def claim_record(result: ClaimResult) -> dict:
@@ -61,16 +247,39 @@ def claim_record(result: ClaimResult) -> dict:
         "status": result.status.value,
         "strongest_tier": result.strongest.value if result.strongest else None,
         "amends": c.amends, "amend_reason": c.amend_reason, "not_checkable": c.not_checkable,
-        "control": c.control, "seconds": f"{result.seconds:.3f}",
-        "evidence": [_evidence_record(e) for e in result.evidence],
+        "control": c.control, "source": c.source, "source_hash": claim_hash(c),
+        "seconds": f"{result.seconds:.3f}",
+        "evidence": [_evidence_record(e, ch) for e, ch in _with_checks(c, result.evidence)],
     }
 
 
-def _evidence_record(evidence) -> dict:
+def _with_checks(claim: Claim, evidence):
+    """Pair each evidence with the check that produced it (in order; names may repeat)."""
+    checks = iter(claim.checks)
+    for e in evidence:
+        check = next((ch for ch in checks if ch.name == e.check), None)
+        yield e, check
+
+
+def _evidence_record(evidence, check: Check | None) -> dict:
     record = _plain(evidence)
     if record["counterexample"] is not None:  # every number in results.json is a string
         record["counterexample"]["dps"] = str(record["counterexample"]["dps"])
+    record["scope"] = check.scope if check else ""
+    record["check_hash"] = check_hash(check) if check else None
     return record
+
+
+def papers(results: list[ClaimResult]) -> dict:
+    """Citation and url of every paper key in the run, from its module's ``PAPER``."""
+    out = {}
+    for key in dict.fromkeys(r.claim.ref.paper for r in results):
+        try:
+            info = getattr(importlib.import_module(f"verify.papers.{key}"), "PAPER", {})
+        except ImportError:  # a claim file's own paper key: no module
+            info = {}
+        out[key] = {"citation": str(info.get("citation", "")), "url": str(info.get("url", ""))}
+    return out
 
 
 def build(results: list[ClaimResult], run_info: dict, seed: int, dps: int) -> dict:
@@ -79,7 +288,7 @@ def build(results: list[ClaimResult], run_info: dict, seed: int, dps: int) -> di
         if not r.claim.control:
             counts[r.status.value] += 1
     return {"schema_version": SCHEMA_VERSION, "run": run_info,
-            "environment": environment(seed, dps),
+            "environment": environment(seed, dps), "papers": papers(results),
             "summary": {k: str(v) for k, v in counts.items()},
             "claims": [claim_record(r) for r in results]}
 
@@ -96,13 +305,20 @@ class ResultsError(ValueError):
 
 
 def load(path: Path) -> dict:
+    """Read a results.json; :class:`ResultsError` with a one-line reason when it is not one."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise ResultsError(f"{path} is a folder, not a results.json") from None
     except OSError as exc:
         raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ResultsError(f"{path} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION \
-            or not isinstance(data.get("claims"), list):
-        raise ResultsError(f"{path} is not a results.json of schema version {SCHEMA_VERSION}")
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ResultsError(f"{path} is not a results.json (no schema_version)")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ResultsError(f"{path} has schema version {data.get('schema_version')!r}; this "
+                           f"version of verify reads version {SCHEMA_VERSION}")
+    if not isinstance(data.get("claims"), list):
+        raise ResultsError(f"{path} has no list of claims")
     return data

@@ -1,0 +1,195 @@
+"""The report as a person sees it: loaded in headless Chromium, scripts on.
+
+Checks, on a synthetic run covering every status and on a small real run: the page loads with no
+console error and no network request; every internal link points to an existing element; every
+figure and formula has rendered with a non-zero size; the summary counts equal the statuses in
+results.json; the filter and the print stylesheet work; the screenshot script writes a PNG.
+
+Skipped, with the reason, only when no Chromium is installed (``.ci/run`` installs Debian's).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from verify import results as results_json
+from verify.report import render_report
+from verify.report.browser import Chromium, find_chromium
+
+from test_report import _older, make_results
+
+ROOT = Path(__file__).resolve().parents[1]
+STATUSES = ("confirmed", "refuted", "inconclusive", "not-checkable", "error")
+FAST_CLAIMS = ("nar2018slides.proposition", "controls.chain_half_bound")  # ~1 s, a figure
+
+pytestmark = pytest.mark.skipif(
+    find_chromium() is None,
+    reason="no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set "
+           "CHROMIUM=/path/to/chrome to run the browser tests",
+)
+
+# Every in-page link and the element it names (missing ones are the failures).
+DANGLING_LINKS = """
+Array.from(document.querySelectorAll('a[href^="#"]'))
+  .map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
+  .filter(id => !document.getElementById(id))
+"""
+# [kind, label, width, height] of every figure and every typeset formula.
+RENDERED_SIZES = """
+Array.from(document.querySelectorAll('figure svg, svg.math')).map(e => {
+  const r = e.getBoundingClientRect();
+  return [e.classList.contains('math') ? 'math' : 'figure', e.getAttribute('aria-label'),
+          r.width, r.height];
+})
+"""
+# {group: {status: count}} as the summary table shows it.
+SUMMARY_COUNTS = """
+(() => { const out = {};
+  document.querySelectorAll('#summary-table tr.paper, #summary-table tr.total,' +
+                            '#summary-table tr.controls').forEach(tr => {
+    const counts = {};
+    tr.querySelectorAll('td[data-count]').forEach(td => {
+      counts[td.dataset.count] = parseInt(td.textContent, 10); });
+    out[tr.dataset.group || 'all'] = counts; });
+  return out; })()
+"""
+VISIBLE_CLAIMS = """
+Array.from(document.querySelectorAll('section.claim'))
+  .filter(s => !s.hidden).map(s => s.dataset.status)
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synthetic")
+    data = make_results()
+    (out / "results.json").write_text(json.dumps(data))
+    return data, render_report(data, out, against=_older())
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    """A real (quick) run of two fast claims, through results.build as `verify run` does."""
+    from verify.registry import select
+    from verify.runner import run_claim
+
+    outcomes = [run_claim(c, seed=0, quick=True, dps=50) for c in select(FAST_CLAIMS)]
+    info = {"name": "browser-test", "started": "2026-01-01T00:00:00Z", "seconds": "1.0",
+            "quick": True, "selection": list(FAST_CLAIMS), "command": "pytest"}
+    data = json.loads(json.dumps(results_json.build(outcomes, info, 0, 50)))
+    out = tmp_path_factory.mktemp("real")
+    return data, render_report(data, out)
+
+
+def _expected_counts(data: dict) -> dict[str, dict[str, int]]:
+    claims = data["claims"]
+    groups = {c["paper"] for c in claims if not c["control"]}
+    expected = {g: {s: sum(1 for c in claims if c["paper"] == g and not c["control"]
+                           and c["status"] == s) for s in STATUSES} for g in groups}
+    expected["all"] = {s: sum(1 for c in claims if not c["control"] and c["status"] == s)
+                       for s in STATUSES}
+    if any(c["control"] for c in claims):
+        expected["negative-controls"] = {
+            s: sum(1 for c in claims if c["control"] and c["status"] == s) for s in STATUSES}
+    return expected
+
+
+def _check_page(browser: Chromium, data: dict, index: Path) -> None:
+    load = browser.load(index)
+    assert load.errors == [], load.errors
+    assert load.requests == [], f"the page made network requests: {load.requests[:5]}"
+    assert browser.evaluate(DANGLING_LINKS) == []
+    sizes = browser.evaluate(RENDERED_SIZES)
+    n_figures = sum(len(ev.get("figures") or []) for c in data["claims"]
+                    for ev in c["evidence"])
+    assert sum(1 for kind, *_ in sizes if kind == "figure") == n_figures
+    empty = [(kind, label) for kind, label, w, h in sizes if not (w > 0 and h > 0)]
+    assert not empty, f"rendered with zero size: {empty[:5]}"
+    shown = browser.evaluate(SUMMARY_COUNTS)
+    expected = _expected_counts(data)
+    assert {g: {s: shown[g][s] for s in STATUSES} for g in shown} == expected
+
+
+def test_synthetic_report_in_browser(browser, synthetic):
+    data, index = synthetic
+    _check_page(browser, data, index)
+    # Every status of the synthetic run appears in the summary, with a typeset formula.
+    assert all(_expected_counts(data)["all"][s] > 0 for s in STATUSES)
+    assert any(kind == "math" for kind, *_ in browser.evaluate(RENDERED_SIZES))
+
+
+def test_real_run_report_in_browser(browser, real_run):
+    data, index = real_run
+    assert {c["status"] for c in data["claims"]} == {"confirmed", "refuted"}
+    _check_page(browser, data, index)
+
+
+def test_filter_by_status_and_paper(browser, synthetic):
+    data, index = synthetic
+    browser.load(index)
+    assert browser.evaluate("document.getElementById('filter').hidden") is False
+    pick = """
+    (() => { const f = document.getElementById('filter');
+      f.elements.status.value = %s; f.elements.paper.value = %s;
+      f.dispatchEvent(new Event('change')); })()
+    """
+    browser.evaluate(pick % ("'refuted'", "''"))
+    assert sorted(browser.evaluate(VISIBLE_CLAIMS)) == sorted(
+        c["status"] for c in data["claims"] if c["status"] == "refuted")
+    browser.evaluate(pick % ("''", "'smith2020'"))
+    assert len(browser.evaluate(VISIBLE_CLAIMS)) == sum(
+        1 for c in data["claims"] if c["paper"] == "smith2020" and not c["control"])
+    browser.evaluate(pick % ("''", "''"))
+    assert len(browser.evaluate(VISIBLE_CLAIMS)) == len(data["claims"])
+
+
+def test_print_stylesheet_hides_navigation(browser, synthetic):
+    _, index = synthetic
+    browser.load(index)
+    browser.emulate_media("print")
+    try:
+        shown = browser.evaluate(
+            "['nav.toc', '#filter'].map(s => getComputedStyle(document.querySelector(s)).display)")
+        assert shown == ["none", "none"]
+        assert browser.evaluate("getComputedStyle(document.querySelector('section.claim'))"
+                                ".breakBefore") == "page"
+    finally:
+        browser.emulate_media("screen")
+
+
+def test_screenshot_script(synthetic, tmp_path):
+    _, index = synthetic
+    png = tmp_path / "shot.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshot.py"), str(index),
+                           str(png), "--viewport"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert "console error" not in proc.stderr and "network request" not in proc.stderr
+
+
+def test_the_checks_catch_a_broken_page(browser, tmp_path):
+    """Negative control: a page with each fault the checks above look for."""
+    page = tmp_path / "broken.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><a href="#nowhere">x</a>'
+        '<figure><svg width="0" height="0"></svg></figure>'
+        '<img src="http://127.0.0.1:9/x.png" alt="">'  # the discard port: refused at once
+        '<script>console.error("boom"); undefined_function();</script></body></html>')
+    load = browser.load(page)
+    assert any("boom" in e for e in load.errors)
+    assert any("undefined_function" in e for e in load.errors)
+    assert load.requests == ["http://127.0.0.1:9/x.png"]
+    assert browser.evaluate(DANGLING_LINKS) == ["nowhere"]
+    assert browser.evaluate(RENDERED_SIZES) == [["figure", None, 0, 0]]
