@@ -25,7 +25,7 @@ from test_report import _older, make_results
 
 ROOT = Path(__file__).resolve().parents[1]
 STATUSES = ("confirmed", "refuted", "inconclusive", "not-checkable", "error")
-FAST_CLAIMS = ("nar2018slides.proposition", "controls.chain_half_bound")  # ~1 s, a figure
+FAST_CLAIMS = ("nar2018slides.proposition_amended", "controls.chain_half_bound")  # ~1 s, a figure
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,

@@ -38,13 +38,21 @@ def test_not_checkable_is_kept_unless_refuted():
 
 
 @pytest.mark.parametrize("cid", ["nar2018step.ex1", "nar2018step.ex2", "nar2018slides.example",
-                                 "nar2018slides.proposition"])
+                                 "nar2018slides.proposition_amended"])
 def test_paper_claims_regression(quick_results, cid):
     """Regression pins on computed statuses (the checks compute them; this guards changes)."""
     result = quick_results[cid]
     assert result.status is Status.CONFIRMED, [(e.check, e.outcome, e.detail)
                                                for e in result.evidence]
     assert {e.tier for e in result.evidence} >= {Tier.SYMBOLIC, Tier.EMPIRICAL}
+
+
+def test_slides_proposition_as_printed_falls_to_an_exact_landing(quick_results):
+    """No condition on the start: one exact GD step lands on an excluded minimiser."""
+    res = quick_results["nar2018slides.proposition"]
+    assert res.status is Status.REFUTED
+    cx = _refutation(res, "exact_landing_thm1")
+    assert {"w1", "w2", "delta"} <= set(cx.at)
 
 
 def _refutation(result, check):

@@ -6,6 +6,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 |---|---|---|
 | nar2018slides.example | slides 2-3, "Gradient Descent: Effect of Step Size" | f = (x^2+1)(x-1)^2(x-2)^2: x1* only if delta <= 0.5, x2* only if delta <= 0.2; converging with delta = 0.3 means x1* |
 | nar2018slides.proposition | slide "Lyapunov Stability ... Proposition" (also Section 2 of the paper) | 1/2 (w_L...w_1 - lam)^2: convergence to {w_i*} needs delta <= 2 / sum (lam/w_i*)^2 |
+| nar2018slides.proposition_amended | the same, amended | the same condition for stability (convergence from almost every start) |
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from verify.checks.chains import (
 )
 from verify.checks.certified import chain_threshold_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem
+from verify.checks.deeplinear import exact_landing
 from verify.checks.thresholds import basin_fractions, threshold_certified, threshold_exact
 from verify.vocabulary import Claim, Reference
 
@@ -54,6 +56,22 @@ def _example() -> Claim:
     )
 
 
+def _proposition_checks() -> tuple:
+    return (
+        chain_hessian_symbolic((2, 3, 4, 5), CHAIN_BOUND),
+        minimiser_multiplier_precise((3, 5), 3.0, CHAIN_BOUND),
+        minimiser_stability((2, 3, 4, 5), (-2.0, 0.5, 3.0), CHAIN_BOUND),
+        chain_threshold_certified((2, 3, 4, 5), ("-2", "1/2", "3"), CHAIN_BOUND),
+    )
+
+
+PROPOSITION_HYPOTHESES = {
+    "L": "2..5 (symbolic), 2..5 (empirical), 3 and 5 (precise)",
+    "lam": "-2, 0.5, 3 (empirical), 3 (precise), every lam != 0 (symbolic)",
+    "minimisers": "balanced |w_i| = |lam|^(1/L); unbalanced w_1 a, w_L / a, a in {2, 5}",
+}
+
+
 def _proposition() -> Claim:
     return Claim(
         id="nar2018slides.proposition",
@@ -63,18 +81,33 @@ def _proposition() -> Claim:
                    "min 1/2 (w_L ... w_2 w_1 - lam)^2. For convergence to {w_i*} with "
                    "w_L* ... w_1* = lam, step size must satisfy "
                    "delta <= 2 / sum_{i=1}^L (lam/w_i*)^2."),
-        hypotheses={"L": "2..5 (symbolic), 2..5 (empirical), 3 and 5 (precise)",
-                    "lam": "-2, 0.5, 3 (empirical), 3 (precise), every lam != 0 (symbolic)",
-                    "minimisers": "balanced |w_i| = |lam|^(1/L); unbalanced w_1 a, w_L / a, "
-                                  "a in {2, 5}"},
+        hypotheses={**PROPOSITION_HYPOTHESES,
+                    "starts": "any (the slide puts no condition on the start); exact rational "
+                              "starts that land on a minimiser in one step"},
         asserts="GD -> {w_i*} => delta <= 2 / sum_i (lam/w_i*)^2",
-        checks=(
-            chain_hessian_symbolic((2, 3, 4, 5), CHAIN_BOUND),
-            minimiser_multiplier_precise((3, 5), 3.0, CHAIN_BOUND),
-            minimiser_stability((2, 3, 4, 5), (-2.0, 0.5, 3.0), CHAIN_BOUND),
-            chain_threshold_certified((2, 3, 4, 5), ("-2", "1/2", "3"), CHAIN_BOUND),
-        ),
+        # The exact-landing check is the one of Theorem 1 (nar2018step_linear): for scalar
+        # chains the bound (3) is exactly 2 / sum (lam/w_i*)^2.
+        checks=(exact_landing("thm1"), *_proposition_checks()),
     )
 
 
-CLAIMS = (_example(), _proposition())
+def _proposition_amended() -> Claim:
+    return Claim(
+        id="nar2018slides.proposition_amended",
+        ref=Reference("nar2018slides", "slide Lyapunov Stability of Gradient Descent, "
+                      "Proposition (amended)"),
+        statement=("For GD to converge to {w_i*} from a set of starts of positive measure (or "
+                   "for {w_i*} to be stable in the sense of Lyapunov), the step size must "
+                   "satisfy delta <= 2 / sum_{i=1}^L (lam/w_i*)^2."),
+        hypotheses=PROPOSITION_HYPOTHESES,
+        asserts="{w_i*} Lyapunov stable (or attracting a positive-measure set) => "
+                "delta <= 2 / sum_i (lam/w_i*)^2",
+        checks=_proposition_checks(),
+        amends="nar2018slides.proposition",
+        amend_reason=("GD can land exactly on an excluded minimiser in one step from a "
+                      "measure-zero set of starts, so the condition is necessary only for "
+                      "stability, i.e. for convergence from almost every start."),
+    )
+
+
+CLAIMS = (_example(), _proposition(), _proposition_amended())
