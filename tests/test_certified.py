@@ -392,3 +392,31 @@ def test_trapping_region_holds_the_cycle(c, r, d):
     if trap.ok:
         with mpmath.workprec(384):
             assert box.contains(to_arb_exact(mp_frac(d) ** 2 / 4))
+
+
+# ---------------------------------------------------------------- matrix thresholds
+
+
+def test_exact_f_operator_matches_the_float_engine():
+    import numpy as np
+
+    from numerics import factorisations as fz
+    from verify.checks.certified import _f_operator_exact, _random_rational_net
+
+    ws = _random_rational_net(np.random.default_rng(3), (2, 3, 2, 2))
+    exact = np.array(_f_operator_exact(ws).tolist(), dtype=float)
+    floats = fz.f_operator([np.array(w.tolist(), dtype=float) for w in ws])
+    np.testing.assert_allclose(exact, floats, rtol=1e-12, atol=1e-12)
+
+
+def test_minimiser_sharpness_certified_supports_corollary1_and_refutes_twice_the_bound():
+    from verify.checks.certified import minimiser_sharpness_certified
+
+    ctx = CheckContext(seed=0, quick=True, dps=50)
+    widths = ((2, 2, 2), (2, 3, 2))
+    ok = minimiser_sharpness_certified(widths, 4).run(ctx)
+    assert ok.outcome is Outcome.SUPPORTS and float(ok.numbers["smallest lambda_max / bound"]) > 1
+    bad = minimiser_sharpness_certified(widths, 4, factor="2").run(ctx)
+    assert bad.outcome is Outcome.REFUTES
+    cx = bad.counterexample
+    assert float(cx.observed) < float(cx.claimed.lstrip(">= ")) and float(cx.margin) < 0

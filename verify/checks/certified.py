@@ -596,3 +596,114 @@ def chain_threshold_certified(depths: tuple[int, ...], lams: tuple[str, ...], bo
 
     return Check("chain_threshold_certified", Tier.CERTIFIED, run,
                  f"Arb eigenvalues at exact minimisers, depths {depths}, lam in {lams}")
+
+
+# ---------------------------------------------------------------- matrix thresholds
+
+
+def _random_rational_net(rng, widths: tuple[int, ...]) -> list[sp.Matrix]:
+    """Layers W_1..W_L with entries k/4, k in [-8, 8] (exact rationals), full rank or redrawn."""
+    while True:
+        ws = [sp.Matrix(n_out, n_in, lambda i, j: sp.Rational(int(rng.integers(-8, 9)), 4))
+              for n_in, n_out in zip(widths[:-1], widths[1:])]
+        product = functools.reduce(lambda a, b: b * a, ws)
+        if any(v != 0 for v in product):
+            return ws
+
+
+def _f_operator_exact(ws: list[sp.Matrix]) -> sp.Matrix:
+    """J J^T at a global minimiser, i.e. the map f(X) = sum_i A_i X B_i of Nar & Sastry (2018),
+    eq. (7), with A_i = P_i P_i^T (P_i = W_L..W_{i+1}) and B_i = Q_i^T Q_i (Q_i = W_{i-1}..W_1),
+    as a matrix on row-major vec(X): its lambda_max is lambda_max of the Hessian there."""
+    from sympy.physics.quantum import TensorProduct  # noqa: PLC0415 - kron of explicit matrices
+
+    L, n0, nL = len(ws), ws[0].cols, ws[-1].rows
+    out = sp.zeros(nL * n0, nL * n0)
+    for i in range(L):
+        P = functools.reduce(lambda a, b: b * a, ws[i + 1:], sp.eye(ws[i].rows))
+        Q = functools.reduce(lambda a, b: b * a, ws[:i], sp.eye(n0))
+        out += TensorProduct(P * P.T, (Q.T * Q).T)
+    return out
+
+
+def minimiser_sharpness_certified(widths: tuple[tuple[int, ...], ...], samples: int = 6,
+                                  factor: str = "1") -> Check:
+    """Certified: lambda_max(H) >= factor * L rho(R)^{2(L-1)/L} at exact global minimisers.
+
+    Nar & Sastry (2018), Corollary 1 (its proof, Appendix A): at a global minimiser W of the
+    whitened loss (2) the Hessian is J^T J, so lambda_max(H) = lambda_max(J J^T), and Corollary 1
+    rests on lambda_max(H) >= L rho(R)^{2(L-1)/L}.  For random rational layers (R := their
+    product, so W is an exact global minimiser) the symmetric matrices J J^T and R^T R are exact;
+    Arb encloses their eigenvalues (``numerics.certified.eigen``) and the comparison is certified
+    in both directions.  Supports when every sample is certified above the bound; refutes with
+    the exact layers when one is certified below it (lambda_max re-evaluated with mpmath at
+    ``ctx.dps`` digits); undecided otherwise (e.g. at equality, the balanced factorisation).
+    """
+    import numpy as np  # noqa: PLC0415
+
+    c = sp.Rational(factor)
+
+    def run(ctx: CheckContext) -> Finding:
+        rng = np.random.default_rng(ctx.seed)
+        n = max(2, samples // 2) if ctx.quick else samples
+        proven, undecided, widest, margins = 0, 0, flint.arb(0), []
+        bits = 192
+        for w_shape in widths:
+            L = len(w_shape) - 1
+            for _ in range(n):
+                ws = _random_rational_net(rng, w_shape)
+                R = functools.reduce(lambda a, b: b * a, ws)
+                f = _f_operator_exact(ws)
+                to_ball = [[flint.arb(_fmpq(v)) for v in row] for row in f.tolist()]
+                rtr = [[flint.arb(_fmpq(v)) for v in row] for row in (R.T * R).tolist()]
+                with cert.working_prec(bits):
+                    lam = cert.symmetric_spectrum(to_ball, bits).lam_max
+                    rho2 = cert.symmetric_spectrum(rtr, bits).lam_max  # sigma_max(R)^2
+                    bound = flint.arb(_fmpq(c)) * L * rho2 ** (flint.arb(L - 1) / L)
+                    widest = flint.arb.max(widest, lam.rad() + bound.rad())
+                    above = cert.less(bound, lam)
+                    below = cert.less(lam, bound)
+                if above:
+                    proven += 1
+                    margins.append(float((lam / bound).mid()))
+                    continue
+                if below:
+                    with mpmath.workdps(ctx.dps):
+                        lam_mp = max(mpmath.eigsy(mpmath.matrix(
+                            [[mpmath.mpf(v.p) / v.q for v in row] for row in f.tolist()]))[0])
+                        rho2_mp = max(mpmath.eigsy(mpmath.matrix(
+                            [[mpmath.mpf(v.p) / v.q for v in row]
+                             for row in (R.T * R).tolist()]))[0])
+                        bound_mp = mpmath.mpf(c.p) / c.q * L * rho2_mp ** (mpmath.mpf(L - 1) / L)
+                    layers = "; ".join(str(w.tolist()) for w in ws)
+                    return Finding(
+                        Outcome.REFUTES,
+                        f"certified: at the exact global minimiser W = ({layers}) "
+                        f"lambda_max(H) = {mpmath.nstr(lam_mp, 12)} < {factor} L rho^(2(L-1)/L) "
+                        f"= {mpmath.nstr(bound_mp, 12)}",
+                        {"samples proven": str(proven), "working precision (bits)": str(bits)},
+                        counterexample=Counterexample(
+                            at={"widths": "-".join(map(str, w_shape)), "layers": layers},
+                            observed=dec(lam_mp), claimed=f">= {dec(bound_mp)}", tol="0",
+                            margin=dec(lam_mp - bound_mp), dps=ctx.dps,
+                            note="exact rational layers; Arb certified the order, mpmath "
+                                 "re-evaluated both sides"))
+                undecided += 1
+        total = proven + undecided
+        numbers = {"range covered": f"{total} exact global minimisers, widths "
+                                    + ", ".join("-".join(map(str, w)) for w in widths),
+                   "boxes": str(total), "samples proven": str(proven),
+                   "undecided samples": str(undecided),
+                   "widest enclosure": upper_decimal(widest, 3),
+                   "working precision (bits)": str(bits),
+                   "smallest lambda_max / bound": f"{min(margins):.6f}" if margins else "-"}
+        if undecided:
+            return Finding(Outcome.UNDECIDED, f"{undecided} of {total} samples could not be "
+                           "ordered by their enclosures", numbers)
+        return Finding(Outcome.SUPPORTS,
+                       f"Arb certifies lambda_max(H) > {factor} L rho(R)^(2(L-1)/L) at all "
+                       f"{total} exact rational global minimisers (smallest ratio "
+                       f"{numbers['smallest lambda_max / bound']})", numbers)
+
+    return Check("minimiser_sharpness_certified", Tier.CERTIFIED, run,
+                 scope=f"random rational global minimisers, widths {widths}")

@@ -39,6 +39,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 from __future__ import annotations
 
+from verify.checks.certified import minimiser_sharpness_certified
 from verify.checks.deeplinear import (
     exact_landing, f_vs_hessian, gd_near_minima, hessian_definite_point, hessian_identities,
     hessian_vs_bound, largest_stable_step, minimiser_isolation, oscillation_search,
@@ -177,6 +178,7 @@ def _cor1() -> tuple[Claim, Claim]:
                    "of starts. The bound is attained (balanced factorisation)."),
         hypotheses=SETTING, asserts="lambda_max(H(W)) >= L rho(R)^{2(L-1)/L} at global minima",
         checks=(hessian_vs_bound("cor1"), hessian_vs_bound("cor1", tier=Tier.PRECISE),
+                minimiser_sharpness_certified(((2, 2, 2), (2, 3, 2), (2, 2, 2, 2), (1, 2, 2, 1))),
                 lagrange_symbolic(), proof_inequalities(("cs", "eq8", "eq9", "amgm", "prod")),
                 gd_near_minima("cor1")),
         amends="nar2018step.cor1",
