@@ -1,0 +1,140 @@
+"""Exact algebra for Wu, Wang & Ma (2019), deep linear residual networks (SymPy only).
+
+* Section 2: the gradient formula, by differentiating the loss (2.3) entry by entry on explicit
+  symbolic matrices, against the formula as printed and as corrected.
+* Lemma 4.2 and Lemma A.5: non-commutative algebra on ``MatrixSymbol`` s (no entries, any
+  width): the invariance identity ``grad_l W_l^T = W_{l+1}^T grad_{l+1}`` and the one-step
+  update of the invariant matrices D_l, compared with the printed expansion.
+* Scalar inequalities stated in the appendix, evaluated in exact rationals.
+
+Every function returns exact SymPy values; the callers decide what they prove.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+def _chain(ws, a: int, b: int, d):
+    """W_{b:a} = W_b ... W_a (1-based); the identity when b < a."""
+    if b < a:
+        return sp.Identity(d) if isinstance(d, int) or d.is_Symbol else sp.eye(d)
+    return sp.MatMul(*[ws[i - 1] for i in range(b, a - 1, -1)])
+
+
+def _chain_explicit(ws, a: int, b: int, d: int) -> sp.Matrix:
+    out = sp.eye(d)
+    for i in range(a, b + 1):
+        out = ws[i - 1] * out
+    return out
+
+
+def gradient_formula_residual(L: int, d: int, printed: bool) -> sp.Matrix:
+    """Entry-wise dR/dW_l minus the formula of Section 2, for every layer, stacked.
+
+    With ``printed`` the formula is read as printed, ``W_{L:l+1}^T (W_{L:l} - Phi)
+    W_{l-1:l}^T`` (``W_{l-1:l}`` an empty product, I); otherwise as corrected,
+    ``W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T``.  Returns the symbolic residual (all layers
+    stacked vertically): exactly zero when the formula is right.
+    """
+    ws = [sp.Matrix(d, d, lambda i, j, l=l: sp.Symbol(f"w{l}_{i}{j}")) for l in range(1, L + 1)]
+    Phi = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"phi_{i}{j}"))
+    E = _chain_explicit(ws, 1, L, d) - Phi
+    R = sp.Rational(1, 2) * sum(e ** 2 for e in E)
+    blocks = []
+    for l in range(1, L + 1):
+        exact = ws[l - 1].applyfunc(lambda w: sp.diff(R, w))
+        left = _chain_explicit(ws, l + 1, L, d).T
+        if printed:
+            formula = left * (_chain_explicit(ws, l, L, d) - Phi)  # W_{l-1:l} = I (empty)
+        else:
+            formula = left * E * _chain_explicit(ws, 1, l - 1, d).T
+        blocks.append((exact - formula).applyfunc(sp.expand))
+    return sp.Matrix.vstack(*blocks)
+
+
+def symbols_of_gradient(L: int, d: int) -> list[sp.Symbol]:
+    """The entry symbols used by :func:`gradient_formula_residual`, weights then target."""
+    out = [sp.Symbol(f"w{l}_{i}{j}") for l in range(1, L + 1) for i in range(d)
+           for j in range(d)]
+    return out + [sp.Symbol(f"phi_{i}{j}") for i in range(d) for j in range(d)]
+
+
+def matrix_chain(L: int, n: str = "n"):
+    """Non-commutative symbols W_1..W_L, Phi (n x n) and the gradients of Section 2."""
+    d = sp.Symbol(n, integer=True, positive=True)
+    ws = [sp.MatrixSymbol(f"W{i}", d, d) for i in range(1, L + 1)]
+    Phi = sp.MatrixSymbol("Phi", d, d)
+    E = _chain(ws, 1, L, d) - Phi
+    grads = [_chain(ws, l + 1, L, d).T * E * _chain(ws, 1, l - 1, d).T for l in range(1, L + 1)]
+    return ws, Phi, grads
+
+
+def invariance_residual(L: int, l: int) -> sp.MatrixExpr:
+    """grad_l W_l^T - W_{l+1}^T grad_{l+1} (Lemma 4.2's proof; Lemma A.5's "invariance
+    condition"), expanded: the zero matrix when the identity holds for every width."""
+    ws, _, g = matrix_chain(L)
+    return (g[l - 1] * ws[l - 1].T - ws[l].T * g[l]).expand().doit()
+
+
+def one_step_invariant_residual(L: int, l: int, printed: bool) -> sp.MatrixExpr:
+    """D_l^+ minus its expansion after one GD step of size eta (Lemma A.5), expanded.
+
+    ``printed``: the expansion as printed, ``D_l + eta^2 [grad_{l+1}^T grad_{l+1} +
+    grad_l grad_l^T]``; otherwise the re-derived ``D_l + eta^2 [grad_{l+1}^T grad_{l+1} -
+    grad_l grad_l^T]``.  Zero when the expansion is right.
+    """
+    eta = sp.Symbol("eta", positive=True)
+    ws, _, g = matrix_chain(L)
+    up = [w - eta * gr for w, gr in zip(ws, g)]
+    D = ws[l].T * ws[l] - ws[l - 1] * ws[l - 1].T
+    Dp = up[l].T * up[l] - up[l - 1] * up[l - 1].T
+    sign = 1 if printed else -1
+    claimed = D + eta ** 2 * (g[l].T * g[l] + sign * g[l - 1] * g[l - 1].T)
+    return (Dp - claimed).expand().doit()
+
+
+def one_step_scalar(ws: list[sp.Rational], phi: sp.Rational, eta: sp.Rational, l: int):
+    """Width 1, exact rationals: (D_l^+ - D_l, printed eta^2 (g_{l+1}^2 + g_l^2),
+    re-derived eta^2 (g_{l+1}^2 - g_l^2)) after one GD step (Lemma A.5)."""
+    L = len(ws)
+    prod = sp.Mul(*ws)
+    g = [(prod - phi) * sp.Mul(*(ws[:i] + ws[i + 1:])) for i in range(L)]
+    up = [w - eta * gi for w, gi in zip(ws, g)]
+    D = ws[l] ** 2 - ws[l - 1] ** 2
+    Dp = up[l] ** 2 - up[l - 1] ** 2
+    return (Dp - D, eta ** 2 * (g[l] ** 2 + g[l - 1] ** 2), eta ** 2 * (g[l] ** 2 - g[l - 1] ** 2))
+
+
+def binomial_bounds(L: int) -> dict[str, sp.Rational]:
+    """Slack of the three inequalities used in Lemma A.6 at their worst point y = x / L^2
+    (x = 1 by homogeneity), exact; each must be >= 0.
+
+    (x+y)^L <= 2 x^L, (x+y)^L <= x^L + 2L x^{L-1} y, (x+y)^L <= x^L + L x^{L-1} y + L^2 x^{L-2}
+    y^2 on 0 <= y <= x/L^2: the first two slacks are monotone (resp. convex with value 0 at
+    y = 0), so the endpoint is the worst case; the third is concave on the interval when
+    L(L-1)(1+1/L^2)^{L-2} <= 2L^2, which is returned as a fourth slack.
+    """
+    u = sp.Rational(1, L ** 2)
+    p = (1 + u) ** L
+    return {
+        "2x^L": 2 - p,
+        "x^L+2Lx^{L-1}y": 1 + 2 * L * u - p,
+        "x^L+Lx^{L-1}y+L^2x^{L-2}y^2": 1 + L * u + L ** 2 * u ** 2 - p,
+        "concavity": 2 * L ** 2 - L * (L - 1) * (1 + u) ** max(L - 2, 0),
+    }
+
+
+def phi_main(L, norm_phi) -> sp.Expr:
+    """phi of Theorem 4.3: max{2 ||Phi||_F, 3 L^{-1/2}, 1}."""
+    return sp.Max(2 * norm_phi, 3 / sp.sqrt(L), 1)
+
+
+def phi_appendix(L, norm_phi) -> sp.Expr:
+    """phi recalled in the proof of Theorem 4.3 (Appendix A.3): max{2 ||Phi||_F, e/sqrt(L), 1}."""
+    return sp.Max(2 * norm_phi, sp.E / sp.sqrt(L), 1)
+
+
+def eta_bound(L, phi) -> sp.Expr:
+    """The step-size condition of Theorem 4.3: min{(4 L^3 phi^6)^{-1}, (144 L^2 phi^4)^{-1}}."""
+    return sp.Min(1 / (4 * L ** 3 * phi ** 6), 1 / (144 * L ** 2 * phi ** 4))

@@ -1,0 +1,296 @@
+"""Wu, Wang & Ma (2019): engines (numerics.resnet, proofs.zas) against independent values, and
+the checks of verify.checks.zas against deliberately wrong variants of the paper's claims."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics import deeplinear as dl
+from numerics import resnet as rn
+from proofs import zas as pz
+from verify.checks import zas as cz
+from verify.vocabulary import CheckContext, Outcome
+
+CTX = CheckContext(seed=3, quick=True)
+
+
+# --- numerics.resnet -----------------------------------------------------------------------
+
+
+def test_zas_square_and_rectangular():
+    ws = rn.zas(3, 2)
+    assert np.array_equal(ws[0][0], np.eye(2)) and not ws[-1].any()
+    ws = rn.zas(3, (2, 3, 4, 5))
+    assert [w.shape for w in ws] == [(1, 3, 2), (1, 4, 3), (1, 5, 4)]
+    block = np.zeros((4, 3))
+    block[0, 0] = block[1, 1] = 1.0  # [[I_{d0}, 0], [0, 0]] with d0 = 2
+    assert np.array_equal(ws[1][0], block) and np.array_equal(ws[0][0], np.eye(3, 2))
+    # D_l = 0 for l <= L-2, D_{L-1} = -diag(I_{d0}, 0) (Remark (1) after Theorem 4.1)
+    D = rn.invariants(ws)
+    assert not D[0].any() and np.array_equal(D[1][0], -np.diag([1.0, 1.0, 0.0, 0.0]))
+    with pytest.raises(ValueError):
+        rn.zas(2, (3, 2, 3))
+
+
+def test_stacked_gradient_matches_deeplinear():
+    rng = np.random.default_rng(0)
+    for d in (1, 2, 3):
+        ws = dl.random_weights((d,) * 7, 3, rng, near_identity=True)
+        Phi = rng.standard_normal((d, d))
+        G, E = rn.stacked_gradient(np.stack(ws, axis=1), Phi)
+        for l, g in enumerate(dl.gradient(ws, Phi)):
+            assert np.allclose(G[:, l], g, atol=1e-12)
+        assert np.allclose(E, dl.product(ws) - Phi)
+
+
+def test_iterations_scalar_chain_by_hand():
+    # L = 1, d = 1, Phi = -1 from w = 0: w_t = -1 + (1 - eta)^t, R_t = (1 - eta)^{2t} / 2.
+    eta, eps = 0.5, 1e-6
+    expected = int(np.ceil(np.log(2 * eps) / (2 * np.log(1 - eta))))
+    got = rn.iterations_to(np.zeros((1, 1, 1, 1)), -np.eye(1), np.array([eta]), eps, 100)
+    assert got[0] == expected
+    # a diverging step size reports -1
+    assert rn.iterations_to(np.zeros((1, 1, 1, 1)), -np.eye(1), np.array([2.5]), eps, 100)[0] == -1
+
+
+def test_flow_scalar_closed_form():
+    # L = 1: W' = -(W - Phi), so R(t) = e^{-2t} R(0) exactly (the equality case of Thm 4.1).
+    Phi = np.array([[1.0, -2.0], [0.5, 3.0]])
+    t = np.linspace(0, 3, 7)
+    out = rn.flow(rn.zas(1, 2), Phi, t)
+    assert np.allclose(out["loss"][:, 0], np.exp(-2 * t) * 0.5 * np.sum(Phi ** 2), rtol=1e-7)
+
+
+def test_flow_keeps_invariants_and_data_target():
+    rng = np.random.default_rng(1)
+    ws = dl.random_weights((2, 3, 3, 2), 2, rng, 0.5, True)
+    out = rn.flow(ws, rng.standard_normal((2, 2)), np.linspace(0, 2, 5))
+    assert out["drift"].max() < 1e-8
+    # the data target reproduces the gradient of (2.2) (finite differences)
+    X, Y = rng.standard_normal((2, 5)), rng.standard_normal((2, 5))
+    g = dl.gradient(ws, rn.data_target(ws, X, Y))
+    h = 1e-6
+    p = [w.copy() for w in ws]
+    p[1][:, 0, 1] += h
+    m = [w.copy() for w in ws]
+    m[1][:, 0, 1] -= h
+    fd = (rn.data_loss(p, X, Y) - rn.data_loss(m, X, Y)) / (2 * h)
+    assert np.allclose(fd, g[1][:, 0, 1], rtol=1e-6)
+
+
+def test_gd_track_invariant_drift_is_second_order():
+    # Lemma A.5 (re-derived): D_l^+ - D_l = eta^2 (g_{l+1}^T g_{l+1} - g_l g_l^T).
+    rng = np.random.default_rng(2)
+    ws = dl.random_weights((2, 2, 2, 2), 1, rng, 0.5, True)
+    Phi = rng.standard_normal((2, 2))
+    g = dl.gradient(ws, Phi)
+    eta = 1e-2
+    out = rn.gd_track(ws, Phi, eta, 1)
+    D0, D1 = rn.invariants(ws), rn.invariants(out["ws"])
+    for l in range(2):
+        pred = eta ** 2 * (g[l + 1][0].T @ g[l + 1][0] - g[l][0] @ g[l][0].T)
+        assert np.allclose(D1[l][0] - D0[l][0], pred, atol=1e-14)
+
+
+def test_approx_balanced_hits_the_prescribed_norms():
+    rng = np.random.default_rng(4)
+    ws = rn.approx_balanced(5, 3, rng, 0.8, 1e-3, 2e-3)
+    D = rn.invariants([w[None] for w in ws])
+    assert np.allclose([np.linalg.norm(x[0], 2) for x in D[:-1]], 1e-3, rtol=1e-9)
+    assert np.isclose(np.linalg.norm(np.eye(3) + D[-1][0], 2), 2e-3, rtol=1e-9)
+    assert np.isclose(np.linalg.norm(ws[-1], 2), 0.8)
+
+
+def test_relu_resnet_gradient_and_mzas():
+    rng = np.random.default_rng(5)
+    X, Y = rng.standard_normal((3, 7)), rng.standard_normal((2, 7))
+    p = rn.relu_resnet_init("xavier", 3, 4, 5, 3, 2, rng)
+    loss, g = rn.relu_resnet_loss_grad(p, X, Y)
+    h = 1e-6
+    for key, l, idx in (("V", 0, (1, 2)), ("V", 2, (0, 3)), ("U", 1, (2, 1)), ("U", 3, (1, 0))):
+        p[key][l][idx] += h
+        lp, _ = rn.relu_resnet_loss_grad(p, X, Y)
+        p[key][l][idx] -= 2 * h
+        lm, _ = rn.relu_resnet_loss_grad(p, X, Y)
+        p[key][l][idx] += h
+        assert np.isclose((lp - lm) / (2 * h), g[key][l][idx], rtol=1e-5, atol=1e-9)
+    z = rn.relu_resnet_init("mzas", 3, 4, 5, 3, 2, rng)
+    assert np.isclose(rn.relu_resnet_loss_grad(z, X, Y)[0], 0.5 * np.sum(Y ** 2) / 7)
+
+
+# --- proofs.zas ----------------------------------------------------------------------------
+
+
+def test_gradient_formula_symbolic():
+    assert all(e == 0 for e in pz.gradient_formula_residual(2, 2, printed=False))
+    assert any(e != 0 for e in pz.gradient_formula_residual(2, 1, printed=True))
+
+
+def test_one_step_invariant_by_hand():
+    # L = 2, d = 1, w = (1, 2), Phi = 0, eta = 1/2: g1 = (w1 w2) w2 = 4, g2 = (w1 w2) w1 = 2;
+    # w+ = (1 - 2, 2 - 1) = (-1, 1): D+ - D = (1 - 1) - (4 - 1) = -3 = eta^2 (g2^2 - g1^2).
+    actual, printed, rederived = pz.one_step_scalar([sp.Integer(1), sp.Integer(2)], 0,
+                                                    sp.Rational(1, 2), 1)
+    assert actual == -3 and rederived == -3 and printed == 5
+    assert pz.one_step_invariant_residual(3, 1, printed=False) == 0 or \
+        pz.one_step_invariant_residual(3, 1, printed=False) == sp.ZeroMatrix(
+            *pz.one_step_invariant_residual(3, 1, printed=False).shape)
+
+
+def test_binomial_bounds_exact():
+    for L in (1, 2, 7, 30):
+        assert all(v >= 0 for v in pz.binomial_bounds(L).values())
+
+
+# --- checks against wrong variants ---------------------------------------------------------
+
+
+def test_gradient_formula_checks():
+    assert cz.gradient_formula(False, ((2, 2),)).run(CTX).outcome is Outcome.SUPPORTS
+    f = cz.gradient_formula(True, ((2, 1),)).run(CTX)
+    assert f.outcome is Outcome.REFUTES and f.counterexample is not None
+
+
+def test_one_step_expansion_checks():
+    assert cz.one_step_expansion(False, (2, 3)).run(CTX).outcome is Outcome.SUPPORTS
+    f = cz.one_step_expansion(True, (2,)).run(CTX)
+    assert f.outcome is Outcome.REFUTES and "eta" in f.counterexample.at
+
+
+@pytest.mark.parametrize("lemma", ["a1", "a2", "a3", "a4", "a5", "a6", "a6p"])
+def test_lemma_inequalities_hold(lemma):
+    f = cz.lemma_inequality(lemma, 60, 60).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS, f.numbers
+
+
+def test_lemma_inequality_refutes_a_wrong_rate():
+    # Lemma A.6 with a promised decrease 10^6 times too large must fail, replayed in mpmath.
+    f = cz.lemma_inequality("a6", 60, 60, rate=1e6).run(CTX)
+    assert f.outcome is Outcome.REFUTES and float(f.counterexample.margin) < 0
+
+
+def test_lemma_a4_terms_are_tight_at_aligned_inputs():
+    # W_l = I (alpha = 1), W_L = b: grad_l^2 = b^2 (2R) and phi^2 = max(1/L, b^2/2).
+    b, L = 3.0, 4
+    s = {"ws": [np.eye(1)] * (L - 1) + [np.array([[b]])], "Phi": np.array([[0.0]])}
+    terms = cz.a4_terms(cz._NP, s)
+    R = b ** 2 / 2
+    assert np.isclose(terms[0][1], b ** 2 * 2 * R) and np.isclose(terms[0][2], 4 * (b ** 2 / 2) * R)
+
+
+def test_exact_statements_decides_and_refutes():
+    ok = cz.exact_statements("t", lambda: [("1 < 2", 1, "<", 2, {})], "x").run(CTX)
+    assert ok.outcome is Outcome.SUPPORTS
+    bad = cz.exact_statements("t", lambda: [("3 <= 2", 3, "<=", 2, {"p": 1})], "x").run(CTX)
+    assert bad.outcome is Outcome.REFUTES and bad.counterexample.margin.startswith("-1")
+
+
+def test_gd_rate_refutes_a_too_fast_rate():
+    assert cz.gd_rate((1,)).run(CTX).outcome is Outcome.SUPPORTS
+    f = cz.gd_rate((1,), rate=1e4).run(CTX)
+    assert f.outcome is Outcome.REFUTES and float(f.counterexample.margin) < 0
+
+
+def test_orders_47_printed_refuted_and_amended_ratios():
+    assert cz.orders_47(True).run(CTX).outcome is Outcome.REFUTES
+    # at the balanced limit s (1 + s)^{L-1} = 1: L s >= W(L - 1) (Lambert), so sqrt(L)||W_L||
+    # is unbounded; check the root at L = 10^4 against that bound independently.
+    L = 10 ** 4
+    with mpmath.workdps(30):
+        s = mpmath.findroot(lambda x: mpmath.log(x) + (L - 1) * mpmath.log1p(x), 1e-3)
+        assert abs(s * (1 + s) ** (L - 1) - 1) < mpmath.mpf(10) ** -20
+        assert (L - 1) * s >= mpmath.lambertw(L - 1).real - mpmath.mpf(10) ** -20
+    assert cz.orders_47(False).run(CTX).outcome is Outcome.SUPPORTS
+
+
+def test_flow_rate_check_and_a_wrong_rate():
+    f = cz.flow_rate(({"L": 2, "dims": 1, "target": "negI"},)).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+    # L = 1 is the equality case: a rate e^{-2.2t} (wrong) is exceeded
+    t = np.linspace(0, 3, 4)
+    out = rn.flow(rn.zas(1, 1), -np.eye(1), t)
+    assert np.all(out["loss"][1:, 0] > np.exp(-2.2 * t[1:]) * out["loss"][0, 0])
+
+
+def test_paper_claims_registered():
+    from verify.papers import wu2019zas as paper
+
+    ids = {c.id for c in paper.CLAIMS}
+    for cid in ("wu2019zas.thm4_1", "wu2019zas.thm4_3", "wu2019zas.lemma_a6",
+                "wu2019zas.sec5_1", "wu2019zas.sec6"):
+        assert cid in ids
+    for c in paper.CLAIMS:
+        if c.amends:
+            assert c.amends in ids and c.id.endswith("_amended")
+
+
+@pytest.mark.parametrize("cid, expected", [
+    ("wu2019zas.phi_def", Outcome.REFUTES), ("wu2019zas.phi_def_amended", Outcome.SUPPORTS),
+    ("wu2019zas.thm4_3_proof", Outcome.REFUTES),
+    ("wu2019zas.thm4_3_proof_amended", Outcome.SUPPORTS),
+    ("wu2019zas.lemma_a3_proof", Outcome.REFUTES),
+    ("wu2019zas.lemma_a3_proof_amended", Outcome.SUPPORTS),
+    ("wu2019zas.thm4_3_iterations", Outcome.SUPPORTS),
+])
+def test_exact_claims(cid, expected):
+    from verify.papers import wu2019zas as paper
+
+    claim = next(c for c in paper.CLAIMS if c.id == cid)
+    assert [ch.run(CTX).outcome for ch in claim.checks] == [expected] * len(claim.checks)
+
+
+def test_depth_sweep_against_wrong_exponents():
+    # -I (d = 1), quick depths 2..128: the fitted exponent is about 0.3 (by hand from the
+    # counts 6, 10, 14, 23), so gamma = 0.3 is supported and gamma = 2 is refuted, with the
+    # counts replayed in mpmath.
+    ok = cz.depth_sweep((("negI", 0.3),)).run(CTX)
+    assert ok.outcome is Outcome.SUPPORTS, ok.numbers
+    bad = cz.depth_sweep((("negI", 2.0),)).run(CTX)
+    assert bad.outcome is Outcome.REFUTES and "mpmath" in bad.counterexample.observed
+    assert len(bad.figures) == 2
+
+
+def test_dynamics_checks_quick():
+    for check in (cz.near_identity_vs_zas(), cz.escape_fraction(), cz.near_zas_rate(),
+                  cz.mzas_vs_xavier(), cz.saddle_plateau(), cz.manifold_flow(),
+                  cz.flow_invariants(), cz.residual_equivalence(), cz.small_init_plateau()):
+        assert check.run(CTX).outcome is Outcome.SUPPORTS, check.name
+
+
+_REFUTED = {"sec2_grad", "phi_def", "eq4_7", "lemma4_4", "lemma_a3_proof", "lemma_a5_proof",
+            "thm4_3_proof"}
+_NOT_CHECKABLE = {"sec5_2_runs", "sec6"}
+_QUICK_INCONCLUSIVE = {"sec5_1"}  # quick depths 2..128, one Gaussian draw: interval too wide
+
+
+def test_quick_statuses(quick_results):
+    """Regression: every wu2019zas claim's status in the shared quick run (seed 0)."""
+    from verify.papers import wu2019zas as paper
+    from verify.vocabulary import Status
+
+    for claim in paper.CLAIMS:
+        short = claim.id.split(".", 1)[1]
+        expected = (Status.REFUTED if short in _REFUTED else
+                    Status.NOT_CHECKABLE if short in _NOT_CHECKABLE else
+                    Status.INCONCLUSIVE if short in _QUICK_INCONCLUSIVE else Status.CONFIRMED)
+        assert quick_results[claim.id].status is expected, claim.id
+
+
+def test_a6_proof_terms_add_up():
+    # R^+ - R = I_1 + I_2 + I_3 exactly (the proof's decomposition), and the B/A tails are
+    # consistent with a direct one-step computation.
+    rng = np.random.default_rng(8)
+    s = cz.sample_balanced(rng, "a6")
+    terms = dict((label, lhs) for label, lhs, _ in cz.a6_step_terms(cz._NP, s))
+    I1 = terms["I_1 = -eta sum ||grad_l||^2 <= -eta R"]
+    I2, I3 = terms["I_2 <= eta R / 4"], terms["I_3 <= eta R / 4"]
+    g, R, _ = cz._grads(cz._NP, s["ws"], s["Phi"])
+    L = len(s["ws"])
+    _, phi, _ = cz._hyp_a6p(cz._NP, s)
+    eta = min(1 / (64 * L ** 2 * phi ** 3 * np.sqrt(R)), 1 / (144 * L ** 2 * phi ** 4))
+    _, Rp, _ = cz._grads(cz._NP, [w - eta * gi for w, gi in zip(s["ws"], g)], s["Phi"])
+    assert np.isclose(I1 + I2 + I3, Rp - R, rtol=1e-6, atol=1e-11 * R)  # R^+ - R cancels
+    assert np.isclose(I1, -eta * sum(np.sum(x * x) for x in g))

@@ -1,0 +1,539 @@
+"""Wu, Wang & Ma, *Global Convergence of Gradient Descent for Deep Linear Residual Networks*,
+NeurIPS 2019.
+
+Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
+
+| id | where | statement (short) |
+|---|---|---|
+| wu2019zas.sec2_grad | Section 2 | grad_l R = W_{L:l+1}^T (W_{L:l} - Phi) W_{l-1:l}^T (as printed) |
+| wu2019zas.sec2_grad_amended | Section 2 | the same with W_{L:1} and W_{l-1:1} |
+| wu2019zas.sec3_residual | Section 3 | ZAS = zero residual blocks and output layer; same dynamics |
+| wu2019zas.sec3_manifold | Section 3 | O is a saddle of (3.2); M = {w_1 = .. = w_L >= 0} is a stable manifold of O |
+| wu2019zas.fig1 | Figure 1 | L = 2, Phi = -1: near-identity lingers near the saddle, ZAS does not |
+| wu2019zas.lemma4_2 | Lemma 4.2 | D_l(t) = D_l(0) along gradient flow |
+| wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 |
+| wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
+| wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
+| wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) |
+| wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations |
+| wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) |
+| wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 |
+| wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) |
+| wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) |
+| wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) |
+| wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) |
+| wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R |
+| wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) |
+| wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 |
+| wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R |
+| wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 |
+| wu2019zas.lemma_a3_proof | Lemma A.3, proof | A >= B => W_L A^{L-1} W_L^T >= W_L B^{L-1} W_L^T; (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x |
+| wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows |
+| wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R |
+| wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
+| wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] |
+| wu2019zas.lemma_a5_proof_amended | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] |
+| wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} |
+| wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 |
+| wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 |
+| wu2019zas.thm4_3_proof_amended | Appendix A.3 | R(0) <= phi^2/8 and ||I + D_{L-1}|| <= eta (L+2) phi^4 / 2 < (4L^2)^-1 |
+| wu2019zas.remark_near_zas | Remark after Lemma 4.6 | Theorem 4.3 under near-ZAS starts meeting (4.6) |
+| wu2019zas.sec5_1 | Section 5.1 | iterations ~ L^gamma, gamma ~ 1/2 (-I), ~ 1 (Gaussian); tuned eta decreases with L |
+| wu2019zas.sec5_2 | Section 5.2 | near-identity is attracted to a saddle region; ZAS never is |
+| wu2019zas.sec5_2_runs | Figure 3 | near-identity escapes only 2 of 5 times in the given iterations |
+| wu2019zas.sec6 | Section 6 | mZAS outperforms Xavier on Fashion-MNIST; Xavier blows up for L = 2000, 10000 |
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from proofs import zas as pz
+from verify.checks import zas as cz
+from verify.vocabulary import Claim, Reference
+
+PAPER = {
+    "key": "wu2019zas",
+    "citation": "L. Wu, Q. Wang and C. Ma. Global Convergence of Gradient Descent for Deep "
+                "Linear Residual Networks. NeurIPS 2019.",
+    "url": "https://arxiv.org/abs/1911.00645",
+}
+
+KEY = PAPER["key"]
+
+
+def _ref(where: str) -> Reference:
+    return Reference(KEY, where, PAPER["url"])
+
+
+def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str, checks,
+           **kw) -> Claim:
+    return Claim(id=f"{KEY}.{id_}", ref=_ref(where), statement=statement, hypotheses=hypotheses,
+                 asserts=asserts, checks=tuple(checks), **kw)
+
+
+# --- exact items ---------------------------------------------------------------------------
+
+L_, k_ = sp.Symbol("L", positive=True), sp.Symbol("k", nonnegative=True)
+
+
+def _phi_items_printed():
+    L, c = 4, 0
+    return [("appendix phi == Theorem 4.3 phi (L=4, Phi=0)", pz.phi_appendix(L, c), "==",
+             pz.phi_main(L, c), {"L": L, "||Phi||_F": c})]
+
+
+def _phi_items_amended():
+    items = [("3 > e (so the main-text phi >= the appendix phi)", sp.Integer(3), ">", sp.E, {}),
+             ("log(L phi^2) >= 2 with phi >= 3/sqrt(L): log 9 >= 2", sp.log(9), ">=", 2, {}),
+             ("log(L phi^2) >= 2 with phi >= e/sqrt(L): log e^2 >= 2", sp.log(sp.E ** 2), ">=",
+              2, {})]
+    return items
+
+
+def _thm43_point(L, c):
+    phi = pz.phi_main(L, c)
+    return phi, pz.eta_bound(L, phi)
+
+
+def _thm43_items_printed():
+    c = sp.Rational(1, 10)  # d = 1, Phi = 1/10
+    phi, _ = _thm43_point(4, c)
+    R0 = c ** 2 / 2  # ZAS: W_{L:1}(0) = 0
+    L = 100
+    phi1, eta1 = _thm43_point(L, 0)
+    return [
+        ("R(0) = phi^2/8 (L=4, Phi=1/10)", R0, "==", phi ** 2 / 8, {"L": 4, "Phi": c}),
+        ("(144 L^2 phi^4)^-1 < (64 L^2 phi^3 sqrt(R))^-1 for R <= phi^2/8 (L=4, Phi=1/10)",
+         1 / (144 * 16 * phi ** 4), "<", 1 / (64 * 16 * phi ** 3 * sp.sqrt(phi ** 2 / 8)),
+         {"L": 4, "Phi": c}),
+        ("||Phi||_F + sqrt(2 R(0)) <= phi", c + sp.sqrt(2 * R0), "<=", phi, {"L": 4, "Phi": c}),
+        ("2 eta phi^4 <= (2 L^3 phi^2)^-1 (L=100, Phi=0, eta = bound)", 2 * eta1 * phi1 ** 4,
+         "<=", 1 / (2 * L ** 3 * phi1 ** 2), {"L": L, "Phi": 0, "eta": eta1}),
+        ("4 eta (L+2) phi^2 < (4 L^2)^-1 (L=100, Phi=0, eta = bound)",
+         4 * eta1 * (L + 2) * phi1 ** 2, "<", sp.Rational(1, 4 * L ** 2),
+         {"L": L, "Phi": 0, "eta": eta1}),
+    ]
+
+
+def _thm43_items_amended():
+    items = [("R(0) = ||Phi||_F^2/2 <= phi^2/8 for every Phi (phi >= 2||Phi||_F)",
+              sp.Symbol("c", nonnegative=True) ** 2 / 2, "<=",
+              (2 * sp.Symbol("c", nonnegative=True)) ** 2 / 8, {})]
+    for L in range(2, 9):  # phi is smallest at Phi = 0: phi = max(3/sqrt(L), 1)
+        phi, eta = _thm43_point(L, 0)
+        items.append((f"eta (L+2) phi^4 / 2 < (4L^2)^-1 at L={L}, Phi=0, eta = bound",
+                      eta * (L + 2) * phi ** 4 / 2, "<", sp.Rational(1, 4 * L ** 2),
+                      {"L": L, "Phi": 0}))
+    L = 9 + k_  # L >= 9: phi >= 1 and eta <= 1/(4 L^3 phi^6) give (L+2)/(8 L^3 phi^2)
+    items.append(("(L+2)/(8 L^3) < 1/(4 L^2) for every L >= 9 (L = 9 + k, k >= 0)",
+                  (L + 2) / (8 * L ** 3), "<", 1 / (4 * L ** 2), {}))
+    phi, eta = _thm43_point(100, 0)
+    items.append(("eta (L+2) phi^4 / 2 < (4L^2)^-1 (L=100, Phi=0, the printed line's point)",
+                  eta * 102 * phi ** 4 / 2, "<", sp.Rational(1, 40000), {"L": 100}))
+    return items
+
+
+def _iterations_items():
+    items = []
+    for c in (sp.Integer(0), sp.Rational(1, 4), sp.Integer(1), sp.Integer(3)):
+        for L in (10 ** 3, 10 ** 6, 10 ** 9):
+            phi, eta = _thm43_point(L, c)
+            items.append((f"eta L^3 = 1/(4 phi^6) at L={L}, ||Phi||_F={c}", eta * L ** 3, "==",
+                          1 / (4 * sp.Max(2 * c, 1) ** 6), {"L": L}))
+    x, y = sp.Symbol("x", positive=True), sp.Symbol("y", positive=True)
+    # -log(1 - x/2) >= x/2 on (0, 2): equal at 0 and the derivative is positive there
+    # (x = 2y/(1+y) ranges over (0, 2)), so T(eps) <= (2/eta) log(R(0)/eps).
+    slope = sp.diff(-sp.log(1 - x / 2) - x / 2, x).subs(x, 2 * y / (1 + y))
+    items.append(("d/dx [-log(1 - x/2) - x/2] > 0 on (0, 2)", 0, "<", slope, {}))
+    return items
+
+
+def _a3_step_point():
+    # W = (sqrt2, sqrt2, 1): alpha^2 = 2, beta = 1, D_1 = 0, I + D_2 = 0, phi = 2; the proof's
+    # bounds taken at their largest allowed values: eps = 1/(4L^2), delta = 0.
+    L, a2, eps, delta = 3, sp.Integer(2), sp.Rational(1, 36), sp.Integer(0)
+    x = 2 * eps + (L - 2) * delta
+    return L, a2, eps, delta, x
+
+
+def _a3_items_printed():
+    L, a2, eps, delta, x = _a3_step_point()
+    at = {"L": L, "W": "(sqrt(2), sqrt(2), 1)", "alpha^2": a2, "eps": eps, "delta": delta}
+    return [("(alpha^2 - 2 eps - (L-2) delta)^{L-1} >= alpha^{2(L-1)} - (L-1)(2 eps + (L-2) "
+             "delta)", (a2 - x) ** (L - 1), ">=", a2 ** (L - 1) - (L - 1) * x, at)]
+
+
+def _a3_matrix_point():
+    # L = 3, d = 2: W_L = diag(2, 1/2), A = W_{L-1} W_{L-1}^T = I + W_L^T W_L + F with
+    # F = eps [[0, 1], [1, 0]] (||I + D_{L-1}|| = eps = 1/(4L^2)), W_1 = W_2^T (D_1 = 0).
+    eps = sp.Rational(1, 36)
+    WL = sp.diag(2, sp.Rational(1, 2))
+    B = (1 - eps) * sp.eye(2) + WL.T * WL  # I + W_L^T W_L - eps I
+    A = B + eps * sp.Matrix([[1, 1], [1, 1]])
+    return eps, WL, A, B
+
+
+def _lam_min_2x2(M):
+    tr, det = M.trace(), M.det()
+    return (tr - sp.sqrt(tr ** 2 - 4 * det)) / 2
+
+
+def _a3_matrix_items_printed():
+    eps, WL, A, B = _a3_matrix_point()
+    at = {"L": 3, "W_L": "diag(2, 1/2)", "W_{L-1}W_{L-1}^T": str(A.tolist()), "eps": eps,
+          "delta": 0}
+    return [("W_L[(W_{L-1}W_{L-1}^T)^{L-1} - (I + W_L^T W_L - eps I)^{L-1}]W_L^T >= 0 "
+             "(smallest eigenvalue)", 0, "<=", _lam_min_2x2(WL * (A ** 2 - B ** 2) * WL.T), at)]
+
+
+def _a3_items_amended():
+    L, a2, eps, delta, x = _a3_step_point()
+    at = {"L": L, "alpha^2": a2, "eps": eps}
+    return [
+        ("Bernoulli with the factor: (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) "
+         "alpha^{2(L-2)} x", (a2 - x) ** (L - 1), ">=", a2 ** (L - 1) - (L - 1) * a2 ** (L - 2) * x,
+         at),
+        ("(L-1)^2/L^3 + 1/(4L) <= 1/2 for every L >= 2 (L = 2 + k), so alpha^{2(L-1)} - "
+         "alpha^{2(L-2)}[...] >= alpha^{2(L-1)}/2",
+         (1 + k_) ** 2 / (2 + k_) ** 3 + 1 / (4 * (2 + k_)), "<=", sp.Rational(1, 2), {}),
+        ("conclusion at the point: alpha^{2(L-1)} = 4 < L phi^2 = 12", 4, "<", 12, at),
+        ("matrix step replaced by the top right singular vector u of W_L: ||W_L A^{L-1} "
+         "W_L^T|| >= beta^2 u^T A^{L-1} u >= beta^2 (u^T A u)^{L-1} (at the 2x2 point)",
+         4 * _a3_matrix_point()[2][0, 0] ** 2, "<=",
+         (lambda M: (M.trace() + sp.sqrt(M.trace() ** 2 - 4 * M.det())) / 2)(
+             _a3_matrix_point()[1] * _a3_matrix_point()[2] ** 2 * _a3_matrix_point()[1].T),
+         {"L": 3, "W_L": "diag(2, 1/2)"}),
+        ("conclusion at the point: alpha^{2(L-1)} beta^2 = 4 < 2 phi^2 = 8", 4, "<", 8, at),
+    ]
+
+
+def _binomial_items():
+    items = []
+    for L in (1, 2, 3, 4, 5, 10, 20, 50, 100, 200):
+        for label, slack in pz.binomial_bounds(L).items():
+            items.append((f"L={L}: {label}", 0, "<=", slack, {"L": L}))
+    return items
+
+
+# --- claims --------------------------------------------------------------------------------
+
+GRAD = "grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T"
+A2_HYP = {"W_l": "||W_l||_2 <= alpha (l < L), 1 <= alpha^{2(L-1)} < L phi^2",
+          "D_l": "||D_l||_2 <= delta <= (2 L^3 phi^2)^-1 (l <= L-2), ||I + D_{L-1}||_2 <= eps "
+                 "<= (4 L^2)^-1",
+          "samples": "L in {2,3,4,6,10}, d in {1,2,3}, norms at the bounds, smallest phi"}
+A4_HYP = {"W_l": "||W_l||_2 <= alpha (l < L), ||W_L||_2 <= beta, 1 <= alpha^{2(L-1)} < L phi^2,"
+                 " alpha^{2(L-1)} beta^2 < 2 phi^2 (phi: the smallest allowed)",
+          "samples": "aligned diagonal layers (tight) and Gaussian ones"}
+
+_FLOW_CASES = (
+    {"L": 1, "dims": 2, "target": "gauss"}, {"L": 2, "dims": 1, "target": "negI"},
+    {"L": 5, "dims": 3, "target": "gauss"}, {"L": 3, "dims": 2, "target": "negI"},
+    {"L": 10, "dims": 2, "target": "gauss"}, {"L": 20, "dims": 1, "target": "negI"},
+)
+
+
+def _claims() -> tuple[Claim, ...]:
+    return (
+        _claim("sec2_grad", "Section 2",
+               "grad_l R := dR/dW_l = W_{L:l+1}^T (W_{L:l} - Phi) W_{l-1:l}^T, where "
+               "W_{l2:l1} := W_{l2} W_{l2-1} ... W_{l1}.",
+               {"loss": "(2.3)", "reading": "as printed; W_{l-1:l} an empty product (I)"},
+               "dR/dW_l == W_{L:l+1}^T (W_{L:l} - Phi)", [cz.gradient_formula(True)]),
+        _claim("sec2_grad_amended", "Section 2",
+               "grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T (the form used in Lemma A.4).",
+               {"loss": "(2.3)", "widths": "square (symbolic), rectangular (finite differences)"},
+               GRAD, [cz.gradient_formula(False), cz.gradient_fd()],
+               amends=f"{KEY}.sec2_grad",
+               amend_reason="The subscripts l in W_{L:l} and W_{l-1:l} must read 1 (a likely "
+                            "transcription of the subscript 1)."),
+        _claim("sec3_residual", "Section 3",
+               "Since dR/dU_l = dR/dW_l, the dynamics will be the same as ZAS if we initialize "
+               "U_l(0) = W_L(0) = 0. Therefore, ZAS is equivalent to initializing all the "
+               "residual blocks and the output layer with zero in a linear residual network.",
+               {"parametrisation": "W_l = I + U_l, l < L"}, "dR/dU_l = dR/dW_l; same iterates",
+               [cz.residual_equivalence()]),
+        _claim("sec3_manifold", "Section 3",
+               "The origin O(0, ..., 0) is a saddle point of R [(3.2)], so gradient descent with "
+               "small initialization, e.g., Xavier initialization, will spend long time "
+               "escaping the neighborhood of O. In addition, M = {w_1 = w_2 = ... = w_L >= 0} "
+               "is a stable manifold of O, i.e., gradient flow starting from any point in M "
+               "will converge to O. The near-identity initialization [...] will still be "
+               "attracted to the neighborhood of O [...] the ZAS initialization breaks the "
+               "symmetry by initialize the output layer to be 0.",
+               {"loss": "(w_L ... w_1 + 1)^2 / 2", "L": ">= 2 (for L = 1, O is not critical)",
+                "small init": "w_l ~ N(0, 0.01), L = 2, 3, 4 (gradient flow)",
+                "near-identity": "(1 - 0.001, 1 + 0.001, 1, 1), L = 4"},
+               "O critical, not an extremum; flow on M stays on M and tends to O",
+               [cz.manifold_flow(), cz.saddle_plateau(L=4, figure=False),
+                cz.small_init_plateau()]),
+        _claim("fig1", "Figure 1",
+               "The near-identity initialization (blue curve) spends long time escaping the "
+               "saddle region, while the ZAS initialization (red curve) converges to the "
+               "global minima without attraction by the saddle point.",
+               {"L": "2", "Phi": "-1", "starts": "(1 - 0.001, 1 + 0.001) and (1, 0)",
+                "dynamics": "gradient flow (the figure's step size is not printed)"},
+               "near-identity plateau at R = 1/2 >= 10x ZAS's, passing near O",
+               [cz.saddle_plateau()]),
+        _claim("lemma4_2", "Lemma 4.2",
+               "The invariant matrices (4.3) are indeed invariances under continuous-time "
+               "gradient descent (4.1), i.e., D_l(t) = D_l(0) for l = 1, ..., L-1 and t >= 0.",
+               {"D_l": "W_{l+1}^T W_{l+1} - W_l W_l^T", "starts": "any (ZAS and random)"},
+               "d/dt D_l = 0", [cz.invariance_identity(), cz.flow_invariants()]),
+        _claim("thm4_1", "Theorem 4.1",
+               "For the deep linear network (2.3), the continuous-time gradient descent (4.1) "
+               "with the zero-asymmetric initialization (3.1) satisfies R(t) <= e^{-2t} R(0), "
+               "t >= 0, for any Phi in R^{d x d} and L >= 1.",
+               {"Phi": "Gaussian and -I", "L": "1, 2, 3, 5, 10, 20", "d": "1, 2, 3"},
+               "R(t) <= exp(-2t) R(0)", [cz.flow_rate(_FLOW_CASES,
+                                                      "Theorem 4.1: R(t) against e^{-2t} R(0)")]),
+        _claim("thm4_1_remark1", "Remark (1) after Theorem 4.1",
+               "For rectangular weight matrices W_l in R^{d_l x d_{l-1}}, if d_l >= d_0 = d_x, "
+               "l = 1, ..., L-1, we can always ignore the redundant nodes by initializing "
+               "W_L = 0 and W_l = [[I_{d_0}, 0], [0, 0]], then the proof of Theorem 4.1 still "
+               "holds.", {"widths": "(2,3,4,3), (2,5,2,4), (1,3,3,3,2), (3,3,4,1)"},
+               "R(t) <= exp(-2t) R(0)",
+               [cz.flow_rate(({"L": 3, "dims": (2, 3, 4, 3), "target": "gauss"},
+                              {"L": 3, "dims": (2, 5, 2, 4), "target": "gauss"},
+                              {"L": 4, "dims": (1, 3, 3, 3, 2), "target": "gauss"},
+                              {"L": 3, "dims": (3, 3, 4, 1), "target": "gauss"}))]),
+        _claim("thm4_1_remark2", "Remark (2) after Theorem 4.1",
+               "For the general square loss R~ in (2.2) with un-whitened data X, if lambda_X := "
+               "lambda_min(X^T X) > 0, following the similar proof, we will have ||grad_L R~||_F^2"
+               " >= 2 lambda_X R~, and R~(t) <= e^{-2 lambda_X t} R~(0).",
+               {"X": "d_x x n Gaussian with n <= d_x (lambda_min(X^T X) > 0 needs n <= d_x; "
+                     "for n > d_x lambda_X = 0 and the bound is vacuous)",
+                "widths": "(4,4,4,2), (3,3,3,3), (5,5,5,5,1)"},
+               "R~(t) <= exp(-2 lambda_X t) R~(0)",
+               [cz.flow_rate(({"L": 3, "dims": (4, 4, 4, 2), "target": "data", "n": 3},
+                              {"L": 3, "dims": (3, 3, 3, 3), "target": "data", "n": 3},
+                              {"L": 4, "dims": (5, 5, 5, 5, 1), "target": "data", "n": 2}))]),
+        _claim("thm4_3", "Theorem 4.3",
+               "For deep linear network (2.3) with the zero-asymmetric initialization (3.1) and "
+               "discrete-time gradient descent (2.4), if the learning rate satisfies eta <= "
+               "min{(4 L^3 phi^6)^{-1}, (144 L^2 phi^4)^{-1}} where phi = max{2||Phi||_F, "
+               "3 L^{-1/2}, 1}, then we have linear convergence R(t) <= (1 - eta/2)^t R(0).",
+               {"eta": "the bound itself (the edge) and 10 .. 10^6 times it (beyond)",
+                "L": "1, 2, 3, 5, 10", "Phi": "-I (d=1), Gaussian / d (d = 2, 3)"},
+               "R(t) <= (1 - eta/2)^t R(0) at eta = bound", [cz.gd_rate()]),
+        _claim("thm4_3_iterations", "Theorem 4.3",
+               "Since the learning rate eta = O(L^{-3}), the theorem indicates that gradient "
+               "descent can achieve R(t) <= eps in O(L^3 log(1/eps)) iterations.",
+               {"Phi": "||Phi||_F in {0, 1/4, 1, 3}"},
+               "eta L^3 -> 1/(4 phi^6); T(eps) <= (2/eta) log(R(0)/eps)",
+               [cz.exact_statements("iteration_order", _iterations_items,
+                                    "exact at L = 10^3, 10^6, 10^9")]),
+        _claim("phi_def", "Theorem 4.3 and Appendix A.3",
+               "[Theorem 4.3:] phi = max{2||Phi||_F, 3L^{-1/2}, 1}. [Proof of Theorem 4.3:] "
+               "Recall that phi = max{2||Phi||_F, e/sqrt(L), 1}.",
+               {"reading": "the two definitions name the same number"},
+               "max{2||Phi||_F, e/sqrt(L), 1} == max{2||Phi||_F, 3/sqrt(L), 1}",
+               [cz.exact_statements("phi_agree", _phi_items_printed, "exact at L = 4, Phi = 0")]),
+        _claim("phi_def_amended", "Theorem 4.3 and Appendix A.3",
+               "The two definitions differ (3 vs e) when the middle term is the maximum; the "
+               "main-text phi is never smaller, and both give log(L phi^2) >= 2, the only "
+               "property of the middle term that the proof of Lemma A.3 uses.",
+               {"L": ">= 1"}, "phi_main >= phi_appendix; log(L phi^2) >= 2",
+               [cz.exact_statements("phi_compatible", _phi_items_amended, "exact")],
+               amends=f"{KEY}.phi_def",
+               amend_reason="The appendix recalls phi with e/sqrt(L) where Theorem 4.3 has "
+                            "3/sqrt(L); only log(L phi^2) >= 2 is needed, which both satisfy."),
+        _claim("eq4_7", "eq. (4.7)",
+               "Weight bounds: ||W_l||_2 = 1 + O(log L / L), l = 1, ..., L-1, and "
+               "||W_{L-1}|| = O(L^{-1/2}).",
+               {"setting": "along GD/gradient flow from ZAS, (4.6) holding"},
+               "sqrt(L) ||W_{L-1}|| bounded in L", [cz.orders_47(True)]),
+        _claim("eq4_7_amended", "eq. (4.7)",
+               "||W_l||_2 = 1 + O(log L / L) for l < L and ||W_L||_2 = O(sqrt(log L / L)) (not "
+               "O(L^{-1/2})), as Lemma A.3 gives: alpha^2 < (L phi^2)^{1/(L-1)}, beta^2 <= "
+               "alpha^2 - 1 + eps + (L-2) delta.",
+               {"setting": "the ZAS limit point for Phi = -1 (d = 1), L = 10 .. 10^12"},
+               "L (||W_l|| - 1) / log L and L ||W_L||^2 / log L bounded",
+               [cz.orders_47(False)], amends=f"{KEY}.eq4_7",
+               amend_reason="||W_{L-1}|| >= sqrt(1 - eps) under (4.6), and even ||W_L|| is of "
+                            "order sqrt(log L / L), not L^{-1/2}."),
+        _claim("lemma4_4", "Lemma 4.4",
+               "The approximate invariances condition (4.6) implies the weight bounds (4.7) and "
+               "the gradient bound (4.8).",
+               {"(4.6)": "||D_l|| = O(L^-3), ||I + D_{L-1}|| = O(L^-2)"},
+               "(4.6) => (4.7) and (4.8)", [cz.orders_47(True)]),
+        _claim("lemma4_4_amended", "Lemma 4.4",
+               "(4.6) with the constants of Lemmas A.2 and A.3 implies the amended weight bounds "
+               "(||W_l|| = 1 + O(log L/L), ||W_L|| = O(sqrt(log L / L))) and the gradient bound "
+               "(4.8) ||grad_L R||_F^2 >= R.", A2_HYP,
+               "(4.6) => amended (4.7) and (4.8)",
+               [cz.lemma_inequality("a2", 600, 80), cz.lemma_inequality("a3", 600, 80),
+                cz.orders_47(False)], amends=f"{KEY}.lemma4_4",
+               amend_reason="(4.7) as printed fails (see eq4_7); the lemma holds with the "
+                            "amended weight bounds."),
+        _claim("lemma4_5", "Lemma 4.5",
+               "If the weight bounds (4.7) hold at iteration t, then the change of invariant "
+               "matrices after one-step update with learning rate eta satisfies "
+               "||D_l(t+1) - D_l(t)||_2 = O(eta^2) R(t), l = 1, ..., L-2, and "
+               "||D_{L-1}(t+1) - D_{L-1}(t)||_2 = O(eta^2 L) R(t).",
+               A4_HYP, "explicit constants of Lemma A.5: 8 phi^2 and 2 (L+2) phi^2",
+               [cz.lemma_inequality("a5", 600, 80)]),
+        _claim("lemma4_6", "Lemma 4.6",
+               "If the weight bounds (4.7) and the gradient bound (4.8) hold, and the learning "
+               "rate eta = O(L^{-2}), then the loss function R(t+1) <= (1 - eta/2) R(t).",
+               A2_HYP, "explicit step size of Lemma A.6", [cz.lemma_inequality("a6", 600, 80)]),
+        _claim("lemma_a1", "Lemma A.1",
+               "Assume that the weight matrices ||W_l||_2 <= alpha, l = 1, ..., L-1 and the "
+               "invariant matrices ||D_l||_2 <= delta, l = 1, ..., L-2, then ||W_{L-1:1} "
+               "W_{L-1:1}^T - (W_{L-1} W_{L-1}^T)^{L-1}||_2 <= (1/2) L^2 alpha^{2(L-2)} delta "
+               "(A.1); by induction (A.2) with l(l-1)/2 alpha^{2(l-1)} delta for every l.",
+               {"alpha, delta": "the actual max norms (the tightest allowed)",
+                "delta": "10^-4 .. 0.3", "samples": "L in {2,3,4,6,10}, d in {1,2,3}"},
+               "(A.1) and (A.2)", [cz.lemma_inequality("a1", 600, 80)]),
+        _claim("lemma_a2", "Lemma A.2",
+               "Assume [...] ||W_l||_2 <= alpha, 1 <= alpha^{2(L-1)} < L phi^2 [...] ||D_l||_2 <= "
+               "delta [...] ||I + D_{L-1}||_2 <= eps, where delta <= (2L^3 phi^2)^{-1} and "
+               "eps <= (4L^2)^{-1}. Then ||grad_L R||_F^2 >= R.", A2_HYP,
+               "||grad_L R||_F^2 >= R", [cz.lemma_inequality("a2", 600, 80)]),
+        _claim("lemma_a3", "Lemma A.3",
+               "Let alpha = max ||W_l||_2 v 1, beta = ||W_L||_2 and phi = max{||W_{L:1}||_2, "
+               "e/sqrt(L), 1}. Assume ||D_l||_2 <= delta, ||I + D_{L-1}||_2 <= eps, where "
+               "delta <= (2L^3 phi^2)^{-1} and eps <= (4L^2)^{-1}. Then alpha^{2(L-1)} < "
+               "L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2.",
+               {**A2_HYP, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
+               "(A.3)", [cz.lemma_inequality("a3", 600, 80, strict=True)]),
+        _claim("lemma_a3_proof", "Lemma A.3, proof",
+               "W_L [(W_{L-1}W_{L-1}^T)^{L-1} - ...] W_L^T >= W_L [(I + W_L^T W_L - delta I)^{L-1}"
+               " - ...] W_L^T [...] beta^2 [(alpha^2 - 2eps - (L-2)delta)^{L-1} - ...] >= "
+               "beta^2 [alpha^{2(L-1)} - (L-1)(2eps + (L-2)delta) - ...]",
+               {"points": "W = (sqrt 2, sqrt 2, 1), L = 3, eps = 1/(4L^2), delta = 0; and L = 3, "
+                          "d = 2, W_L = diag(2, 1/2) (both meet the lemma's hypotheses)"},
+               "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x; A >= B => W_L A^2 W_L^T >= "
+               "W_L B^2 W_L^T",
+               [cz.exact_statements("a3_step", _a3_items_printed, "exact at one point"),
+                cz.exact_statements("a3_matrix_step", _a3_matrix_items_printed,
+                                    "exact at one 2 x 2 point meeting the hypotheses")]),
+        _claim("lemma_a3_proof_amended", "Lemma A.3, proof",
+               "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x, and the next "
+               "line's conclusion >= alpha^{2(L-1)} beta^2 / 2 still follows since "
+               "(L-1)^2/L^3 + 1/(4L) <= 1/2; the Loewner step is replaced by the top right "
+               "singular vector u of W_L (u^T A^k u >= (u^T A u)^k for unit u).", {"L": ">= 2", "alpha": ">= 1"},
+               "corrected Bernoulli step; conclusion unchanged",
+               [cz.exact_statements("a3_step_fixed", _a3_items_amended, "exact; every L >= 2")],
+               amends=f"{KEY}.lemma_a3_proof",
+               amend_reason="Bernoulli's inequality keeps a factor alpha^{2(L-2)} >= 1 that the "
+                            "printed step drops, and A >= B does not give A^k >= B^k."),
+        _claim("lemma_a4", "Lemma A.4",
+               "Assume that ||W_l||_2 <= alpha, l = 1, ..., L-1 and ||W_L||_2 <= beta, where "
+               "1 <= alpha^{2(L-1)} < L phi^2 and alpha^{2(L-1)} beta^2 < 2 phi^2 for some phi "
+               "> 0. Then ||grad_l R||_F^2 <= 4 phi^2 R, l = 1, ..., L-1, ||grad_L R||_F^2 <= "
+               "2 L phi^2 R.", A4_HYP, "gradient bounds", [cz.lemma_inequality("a4", 600, 80)]),
+        _claim("lemma_a5", "Lemma A.5",
+               "Under the same conditions as Lemma A.4, the change of invariant matrices under "
+               "one-step update satisfies ||D_l^+ - D_l||_2 <= 8 eta^2 phi^2 R, l = 1, ..., L-2,"
+               " ||D_{L-1}^+ - D_{L-1}||_2 <= 2 eta^2 (L+2) phi^2 R.",
+               {**A4_HYP, "eta": "log-uniform in [1e-4, 10]"}, "one-step drift bounds",
+               [cz.lemma_inequality("a5", 600, 80)]),
+        _claim("lemma_a5_proof", "Lemma A.5, proof",
+               "D_l^+ = D_l + eta^2 [grad_{l+1}^T R grad_{l+1} R + grad_l R grad_l^T R].",
+               {"algebra": "non-commutative, any width"}, "printed expansion",
+               [cz.one_step_expansion(True)]),
+        _claim("lemma_a5_proof_amended", "Lemma A.5, proof",
+               "D_l^+ = D_l + eta^2 [grad_{l+1}^T R grad_{l+1} R - grad_l R grad_l^T R] (so "
+               "||D_l^+ - D_l|| <= eta^2 max(||grad_{l+1}||^2, ||grad_l||^2) and Lemma A.5's "
+               "bounds hold a fortiori).", {"algebra": "non-commutative, any width"},
+               "re-derived expansion", [cz.one_step_expansion(False)],
+               amends=f"{KEY}.lemma_a5_proof",
+               amend_reason="The eta^2 term is a difference: the sign of grad_l grad_l^T is "
+                            "minus."),
+        _claim("lemma_a6", "Lemma A.6",
+               "Under the same conditions as Lemma A.2, for learning rate eta <= min{(64 L^2 "
+               "phi^3 sqrt(R))^{-1}, (144 L^2 phi^4)^{-1}}, the decrease of the loss function in "
+               "one-step update satisfies R^+ <= (1 - eta/2) R.",
+               {**A2_HYP, "eta": "the bound itself, with the smallest phi allowed",
+                "note": "the proof also uses Lemma A.4's alpha^{2(L-1)} beta^2 < 2 phi^2, which "
+                        "A.2's conditions do not state"},
+               "R^+ <= (1 - eta/2) R", [cz.lemma_inequality("a6", 600, 80)]),
+        _claim("lemma_a6_proof", "Lemma A.6, proof",
+               "We use the following inequalities for 0 <= y <= x/L^2: (x+y)^L <= 2x^L, "
+               "(x+y)^L <= x^L + 2L x^{L-1} y, (x+y)^L <= x^L + L x^{L-1} y + L^2 x^{L-2} y^2. "
+               "[...] ||sum_k eta^k B_k||_2 <= 2 alpha^{L-1}, ||sum_{k>=1} eta^k B_k||_F <= "
+               "4 eta L alpha^{L-2} phi sqrt(R), ||sum_{k>=2} eta^k B_k||_F <= 4 eta^2 L^2 "
+               "alpha^{L-3} phi^2 R [...] ||sum_{k>=1} eta^k A_k||_F <= 6 eta L phi^2 sqrt(2R), "
+               "||sum_{k>=2} eta^k A_k||_F <= 8 sqrt2 eta^2 L^2 phi^3 R. So I_2 <= 16 eta^2 L^2 "
+               "phi^3 R^{3/2}, I_3 <= 36 eta^2 L^2 phi^4 R [...] I_2 <= eta R/4 and I_3 <= "
+               "eta R/4.",
+               {"L (binomial)": "1..5, 10, 20, 50, 100, 200 (worst case y = x/L^2, exact)",
+                "inputs (displayed bounds)": "Lemma A.2's hypotheses plus Lemma A.4's "
+                                             "alpha^{2(L-1)} beta^2 < 2 phi^2 (used through "
+                                             "Lemma A.4), eta at its bound, smallest phi"},
+               "three binomial bounds; every displayed bound of the proof",
+               [cz.exact_statements("binomial_bounds", _binomial_items, "exact rationals"),
+                cz.lemma_inequality("a6p", 600, 80)]),
+        _claim("thm4_3_proof", "Appendix A.3, proof of Theorem 4.3",
+               "R(t) <= R(0) = phi^2/8, then eta <= (144L^2 phi^4)^{-1} < (64 L^2 phi^3 "
+               "sqrt(R(t)))^{-1} [...] ||W_{L:1}(t+1)||_F <= ||Phi||_F + sqrt(2R(0)) <= phi "
+               "[...] ||D_l(t+1)||_2 <= 2 eta phi^4 <= 1/(2 L^3 phi^2) since eta <= "
+               "(4 L^3 phi^6)^{-1}. Similarly, ||I + D_{L-1}(t+1)||_2 <= 4 eta (L+2) phi^2 < "
+               "(4L^2)^{-1}.", {"points": "exact: L = 4, Phi = 1/10; L = 100, Phi = 0"},
+               "each numeric step", [cz.exact_statements("proof_steps", _thm43_items_printed,
+                                                         "exact at two points")]),
+        _claim("thm4_3_proof_amended", "Appendix A.3, proof of Theorem 4.3",
+               "R(0) = ||Phi||_F^2 / 2 <= phi^2/8, and summing Lemma A.5's bound gives "
+               "||I + D_{L-1}(t+1)||_2 <= 2 eta^2 (L+2) phi^2 phi^2/(4 eta) = eta (L+2) phi^4/2 < "
+               "(4L^2)^{-1} for every L >= 2 under eta <= (4 L^3 phi^6)^{-1}.",
+               {"L": ">= 2", "phi": ">= max(3/sqrt(L), 1)"}, "corrected steps",
+               [cz.exact_statements("proof_steps_fixed", _thm43_items_amended,
+                                    "exact: L = 2..8 and every L >= 9")],
+               amends=f"{KEY}.thm4_3_proof",
+               amend_reason="R(0) = phi^2/8 only when 2||Phi||_F is the maximum, and the printed "
+                            "4 eta (L+2) phi^2 is not what the sum gives and exceeds (4L^2)^-1 "
+                            "for large L."),
+        _claim("remark_near_zas", "Remark after Lemma 4.6",
+               "Following the proof sketch, we can actually prove Theorem 4.3 under "
+               "'near-ZAS' initialization with perturbation: W_l(0) ~ N(I, sigma^2), "
+               "l = 1, ..., L-1 and W_L(0) ~ N(0, sigma^2), where sigma is sufficiently small "
+               "such that the approximate invariances condition (4.6) holds at the "
+               "initialization.",
+               {"sigma": "halved until (4.6) holds with half of Lemma A.3's budget",
+                "eta": "half of Theorem 4.3's bound"}, "R(t) <= (1 - eta/2)^t R(0)",
+               [cz.near_zas_rate()]),
+        _claim("sec5_1", "Section 5.1 and Figure 2",
+               "We manually tune the optimal learning rate for each L. [...] we numerically find "
+               "that the optimal learning rate decrease with L. [...] the number of iterations "
+               "required roughly scale as O(L^gamma), where gamma ~ 1/2 for the negative "
+               "identity matrix and gamma ~ 1 for the Gaussian random matrices.",
+               {"eps": "1e-10", "L": "2, 4, ..., 1024", "eta": "grid c/L, c in [0.1, 20]",
+                "tolerance for ~": "+-0.25 on gamma (estimate in the band: supports; whole "
+                                   "95% CI outside: refutes)",
+                "reading": "gamma as the growth exponent (two-sided); as an upper bound "
+                           "O(L^gamma) a smaller measured exponent is consistent",
+                "targets": "-I with d = 1 (identical to d = 100 under ZAS); Gaussian d = 2"},
+               "fitted gamma ~ printed gamma; tuned eta decreasing in L", [cz.depth_sweep()]),
+        _claim("sec5_2", "Section 5.2 and Figure 3",
+               "Gradient descent with the near-identity initialization is attracted to a "
+               "saddle region, spends a long time escaping that region, and then converges "
+               "fast to a global minimum. As a comparison, gradient descent with ZAS "
+               "initialization does not encounter any saddle region during the whole "
+               "optimization process.",
+               {"L": "6", "Phi": "-I", "eta": "0.01", "d": "10 (not printed; [18] used 25)"},
+               "near-identity lingers at R = 1/2-type plateaus; ZAS monotone, no plateau",
+               [cz.near_identity_vs_zas()]),
+        _claim("sec5_2_runs", "Figure 3",
+               "GD with the near-identity successfully escape the saddle region only 2 of 5 "
+               "times in the given number of iterations, while the ZAS does not suffer from the "
+               "attraction of saddle point at all.",
+               {"L": "6", "Phi": "-I", "eta": "0.01", "d": "10"},
+               "2 of 5 escape within the budget; ZAS converged",
+               [cz.escape_fraction()],
+               not_checkable="the iteration budget of Figure 3 (the figure is not in the "
+                             "source text) and its 5 random seeds"),
+        _claim("sec6", "Section 6 and Figure 4",
+               "It is shown that mZAS initialization always outperforms the Xavier "
+               "initialization. [...] The latter blows up for depth L = 2000, 10000.",
+               {"data": "Fashion-MNIST, 1000 samples (not available offline)",
+                "reduced": "synthetic regression, ReLU ResNet (6.1), L = 10, 50, 200"},
+               "mZAS best loss < Xavier best loss at every depth",
+               [cz.mzas_vs_xavier()],
+               not_checkable="Fashion-MNIST (no network access) and the paper's widths and "
+                             "training budget"),
+    )
+
+
+CLAIMS = _claims()
