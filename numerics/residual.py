@@ -1,5 +1,6 @@
 """Engines for Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex
-Decomposition*: what the paper needs beyond :mod:`numerics.deeplinear`.
+Decomposition*: what the paper needs beyond :mod:`numerics.deeplinear` (the deep linear residual
+networks of Wu, Wang & Ma 2019 are in :mod:`numerics.linear_resnet`).
 
 - eq. (5) with a general input covariance Sigma (reduced to the whitened engine);
 - the double linear network of Section 3.2 (``W_L ... W_1 - Z_L ... Z_1`` against ``R``);

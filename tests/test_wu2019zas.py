@@ -1,5 +1,5 @@
-"""Wu, Wang & Ma (2019): engines (numerics.resnet, proofs.zas) against independent values, and
-the checks of verify.checks.zas against deliberately wrong variants of the paper's claims."""
+"""Wu, Wang & Ma (2019): engines (numerics.linear_resnet, proofs.zas) against independent values,
+and the checks of verify.checks.zas against deliberately wrong variants of the paper's claims."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from numerics import deeplinear as dl
-from numerics import resnet as rn
+from numerics import linear_resnet as rn
 from proofs import zas as pz
 from verify.checks import zas as cz
 from verify.vocabulary import CheckContext, Outcome
@@ -17,7 +17,7 @@ from verify.vocabulary import CheckContext, Outcome
 CTX = CheckContext(seed=3, quick=True)
 
 
-# --- numerics.resnet -----------------------------------------------------------------------
+# --- numerics.linear_resnet -----------------------------------------------------------------------
 
 
 def test_zas_square_and_rectangular():

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from numerics import deeplinear as dl
-from numerics import resnet as rn
+from numerics import linear_resnet as rn
 from proofs import zas as pz
 from verify.checks.common import dec, decs
 from verify.vocabulary import (
