@@ -21,8 +21,9 @@ def example_results():
     return {r.claim.id: r for r in check(EXAMPLE, quick=True, seed=0)}
 
 
-def _cx(result):
-    (ev,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+def _cx(result, check=None):
+    (ev,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES
+             and (check is None or e.check == check)]
     return ev.counterexample
 
 
@@ -39,7 +40,7 @@ def test_true_claims_confirmed(example_results, cid):
 
 
 def test_false_cycle_counterexample(example_results):
-    cx = _cx(example_results["example.ex1-cycle-third"])
+    cx = _cx(example_results["example.ex1-cycle-third"], "cycle_search")
     delta = float(cx.at["delta"])
     # One GD step from delta^2/3 lands at delta^2/3 - delta*sqrt(delta^2/3), not -delta^2/3.
     image = delta**2 / 3 - delta * (delta**2 / 3) ** 0.5
@@ -48,9 +49,25 @@ def test_false_cycle_counterexample(example_results):
 
 
 def test_false_threshold_counterexample(example_results):
-    cx = _cx(example_results["example.slides-x2-at-03"])
-    delta = float(cx.at["delta"])
-    assert 0.2 < delta < 0.3 and abs(1 - 10 * delta) > 1
+    for check in ("threshold_search", "threshold_crossing"):
+        cx = _cx(example_results["example.slides-x2-at-03"], check)
+        delta = float(cx.at["delta"])
+        assert 0.2 < delta < 0.3 and abs(1 - 10 * delta) > 1
+
+
+def test_certified_tier_applies_to_scalar_cycle_and_tight_threshold_claims(example_results):
+    """One variable, the step the only free parameter: Arb proofs over the whole interval."""
+    def certified(cid):
+        return {e.check: e.outcome for e in example_results[cid].evidence
+                if e.tier.value == "certified"}
+
+    assert certified("example.ex1-cycle") == {"cycle_certified": Outcome.SUPPORTS}
+    assert certified("example.ex1-cycle-third") == {"cycle_certified": Outcome.REFUTES}
+    assert certified("example.slides-x2") == {"threshold_crossing": Outcome.SUPPORTS}
+    assert certified("example.slides-x2-at-03") == {"threshold_crossing": Outcome.REFUTES}
+    assert certified("example.quadratic-2d") == {}  # two variables: no certified attempt
+    cx = _cx(example_results["example.ex1-cycle-third"], "cycle_certified")
+    assert cx.at["delta"] == "1/100" and float(cx.margin) != 0
 
 
 def test_false_condition_counterexample(example_results):

@@ -5,6 +5,7 @@ re-evaluated with mpmath before it is called a refutation.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import flint
@@ -14,7 +15,8 @@ import sympy as sp
 from numerics.balls import certify_positive
 from proofs.compile import to_arb
 from proofs.identities import prove_zero
-from verify.checks.common import dec
+from verify.checks.certified import cycle_certified, threshold_crossing_certified
+from verify.checks.common import ScalarProblem, dec
 from verify.userclaims.model import Model
 from verify.userclaims.search import Probe, SearchResult, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
@@ -520,13 +522,57 @@ def inequality_search(model: Model) -> Check:
     return Check("inequality_search", Tier.PRECISE, run, "Hypothesis over the box, mpmath")
 
 
+def _scalar_problem(model: Model) -> ScalarProblem | None:
+    """The claim as a :class:`ScalarProblem` when the certified tier applies to it: one
+    variable, the step size the only free parameter (the others pinned), no assumptions."""
+    spec = model.spec
+    if (len(model.vars) != 1 or spec.loss is None or model.step is None or spec.assume
+            or set(model.box.free) != {spec.step}):
+        return None
+    return ScalarProblem(spec.loss, var=spec.variables[0], step=spec.step,
+                         fixed={k: str(v) for k, v in model.box.pinned.items()})
+
+
+def _exact_text(model: Model, text: str) -> str:
+    """An expression of the claim with its pinned parameters substituted, as SymPy text."""
+    return str(model.pin(model.expr(text)))
+
+
+def certified_checks(model: Model) -> tuple[Check, ...]:
+    """Certified attempts (Arb balls over the whole step-size interval) where they apply.
+
+    ``cycle``: a Krawczyk cover of the claimed orbit for every step size in the box
+    (:func:`verify.checks.certified.cycle_certified`); ``threshold`` with ``tight``: the
+    equilibrium's multiplier crosses -1 exactly at the bound
+    (:func:`verify.checks.certified.threshold_crossing_certified`).  Attempts: undecided does
+    not block a verdict; a certified refutation (re-evaluated with mpmath) does.
+    """
+    problem = _scalar_problem(model)
+    spec = model.spec
+    if problem is None:
+        return ()
+    if spec.kind == "cycle":
+        lo, hi = model.box.free[spec.step]
+        points = tuple(_exact_text(model, p[0]) for p in spec.points)
+        check = cycle_certified(problem, points, (str(lo), str(hi)), stable=spec.stable)
+    elif spec.kind == "threshold" and spec.tight:
+        bound = model.pin(model.expr(spec.bound))
+        if not (bound.is_Rational and bound > 0):
+            return ()  # the crossing check needs one exact threshold
+        check = threshold_crossing_certified(problem, _exact_text(model, spec.equilibrium[0]),
+                                             str(bound))
+    else:
+        return ()
+    return (dataclasses.replace(check, attempt=True),)
+
+
 def checks_for(model: Model) -> tuple[Check, ...]:
     """The checks that apply to a claim's kind, symbolic attempts first."""
     kind = model.spec.kind
     if kind == "cycle":
-        return (cycle_symbolic(model), cycle_search(model))
+        return (cycle_symbolic(model), *certified_checks(model), cycle_search(model))
     if kind == "threshold":
-        return (threshold_symbolic(model), threshold_search(model))
+        return (threshold_symbolic(model), *certified_checks(model), threshold_search(model))
     if kind == "convergence":
         return (convergence_search(model),)
     if kind == "inequality":
