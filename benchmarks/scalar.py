@@ -177,6 +177,11 @@ def run(quick: bool, repeat: int = 3) -> list[Target]:
         else:
             targets.append(Target(f"scalar GD, {case.name}: suite engine / C loop",
                                   "skipped: no C compiler", ">= 25%", None))
+        c_part = (f", {100 * rate['numpy'] / rate['C loop']:.0f}% of the C loop"
+                  if "C loop" in rate else "")
+        targets.append(Target(f"scalar GD, {case.name}: numpy fallback (no compiler)",
+                              f"{rate['numpy'] / rate['python']:.0f}x Python{c_part}",
+                              "reported", None))
         if "gpu" in rate:
             targets.append(Target(f"scalar GD, {case.name}: GPU / CPU engine (information)",
                                   f"{rate['gpu'] / fastest_cpu:.1f}x", "reported", None))
