@@ -48,6 +48,9 @@ from verify.checks.deeplinear import (
 from verify.checks.deeplinear_proofs import (
     display_symbolic, eq6_order, gradient_fd, lagrange_symbolic, proof_inequalities,
 )
+from verify.checks.oscillation import (
+    near_optimum_exclusion, sharpness_landscape, two_cycle_witness,
+)
 from verify.checks.psd import psd_inner_product, rayleigh_lower_bound
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim, Reference, Tier
@@ -156,12 +159,25 @@ def _remark1() -> Claim:
                    "solution. [...] It might be the case, for example, that the algorithm "
                    "converges to an oscillation around a local optimum which violates (3) even "
                    "though there are some other local optima which satisfy (3)."),
-        hypotheses={"targets": "diag(1, 1/2) (GD runs); scalar lam = 1 (2-cycles)",
-                    "depths": "2, 3",
-                    "delta": "0.8 and 0.95 times (4) (the balanced optimum satisfies (3))"},
-        asserts="exists a start whose GD orbit converges to an oscillation around such an optimum",
+        hypotheses={"loss": SETTING["loss"],
+                    "witness sought": ("a period-2 orbit of GD attracting an open set of "
+                                       "starts, around an optimum violating (3), at a delta "
+                                       "<= (4) (so the balanced optimum satisfies (3))"),
+                    "searched": ("GD runs (2 x 2, L = 2, 3); Newton for 2-cycles: scalar "
+                                 "L = 2, 3, widths (2,2,2), (2,3,2), (2,1,2), (1,2,1), "
+                                 "(2,2,2,2), diagonal and non-symmetric targets, delta = "
+                                 "0.5 to 0.99 x (4), control 1.05-1.1 x (4)"),
+                    "excluded exactly": ("scalar chains L = 2, 3, 4: periodic orbits near the "
+                                         "optimum set (SymPy imbalance law, flip normal "
+                                         "form); L = 2: every 2-cycle at any amplitude"),
+                    "landscape": ("local minima of lambda_max(H) over the optimum set, 2 x 2 "
+                                  "layers, L = 2, 3: a spurious one would seed a witness")},
+        asserts=("exists delta and an open set of starts whose GD orbits converge to an "
+                 "oscillation around an optimum violating (3) while another optimum satisfies (3)"),
         checks=(oscillation_search((2, 3), (0.8, 0.95)),
-                two_cycle_stability((2, 3), (0.5, 0.9, 0.99, 1.1))))
+                two_cycle_stability((2, 3), (0.5, 0.9, 0.99, 1.1)),
+                near_optimum_exclusion((2, 3, 4), ((2, 2, 2), (1, 2, 1), (2, 1, 2))),
+                two_cycle_witness(), sharpness_landscape()))
 
 
 def _cor1() -> tuple[Claim, Claim]:
