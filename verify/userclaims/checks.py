@@ -6,7 +6,6 @@ re-evaluated with mpmath before it is called a refutation.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import flint
 import mpmath
