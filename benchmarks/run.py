@@ -1,4 +1,4 @@
-"""All benchmarks of issue 9 in one run, side by side, ending with a table of the targets.
+"""All benchmarks of issues 7 and 9 in one run, side by side, ending with a table of the targets.
 
 Sections (each also runs on its own as a script):
 
@@ -6,14 +6,15 @@ Sections (each also runs on its own as a script):
                      C loop built here, and a GPU through torch when present;
 2. ``matrix_gd.py``  deep linear GD steps/s against depth and width, cost growth, lambda_max
                      by Lanczos vs dense Hessians, GPU vs CPU when a GPU is present;
-3. ``precision.py``  python-flint balls vs mpmath on one orbit at 200 and 1000 digits;
-4. ``certified.py``  the certified tier: centred vs naive ball iteration vs mpmath, and the
-                     issue-7 targets (Example 1's cycle on [0.01, 1], the slides' thresholds,
-                     a 10^5-step orbit at 200 digits);
-5. ``whole_runs.py`` wall time of ``python -m verify run --quick`` and of the full run, with
+3. ``certified.py``  high precision and the certified tier: centred and naive python-flint
+                     ball iteration against mpmath on one orbit at 200 and 1000 digits (with
+                     the digits a naive ball loses per step), and the issue-7 targets
+                     (Example 1's cycle on [0.01, 1], the slides' thresholds, a 10^5-step
+                     orbit at 200 digits);
+4. ``whole_runs.py`` wall time of ``python -m verify run --quick`` and of the full run, with
                      the ten slowest claims of each.
 
-Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,precision,certified,runs]``.
+Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,certified,runs]``.
 Prints; asserts nothing (the unit tests never time anything: speed is judged here).
 """
 
@@ -25,13 +26,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks import certified, matrix_gd, precision, scalar, whole_runs  # noqa: E402
+from benchmarks import certified, matrix_gd, scalar, whole_runs  # noqa: E402
 from benchmarks.common import Target, machine  # noqa: E402
 
 SECTIONS = {
     "scalar": lambda quick: scalar.run(quick),
     "matrix": matrix_gd.run,
-    "precision": precision.run,
     "certified": certified.run,
     "runs": whole_runs.run,
 }
