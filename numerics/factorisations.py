@@ -169,6 +169,15 @@ def to_mp(a) -> np.ndarray:
     return out
 
 
+def top_singular_mp(P: np.ndarray) -> tuple[np.ndarray, np.ndarray, mpmath.mpf]:
+    """(u, v, rho) of an mpmath matrix at the working precision (call inside workdps)."""
+    U, S, V = mpmath.svd_r(mpmath.matrix(np.asarray(P).tolist()))
+    k = max(range(len(S)), key=lambda t: S[t])
+    u = np.array([U[r, k] for r in range(U.rows)], dtype=object)
+    v = np.array([V[k, c] for c in range(V.cols)], dtype=object)
+    return u, v, S[k]
+
+
 def ratio_mp(W: Sequence[np.ndarray], R: np.ndarray, dps: int) -> dict:
     """lambda_max(H) and sum p_{j-1}^2 q_{j+1}^2 at ``dps`` digits, W and R taken exactly
     (floats are converted exactly; mpmath object arrays are used as they are).
@@ -182,14 +191,10 @@ def ratio_mp(W: Sequence[np.ndarray], R: np.ndarray, dps: int) -> dict:
         H = hessian(Wm, Rm)
         ev = mpmath.eigsy(mpmath.matrix(H.tolist()), eigvals_only=True)
         vals = sorted(ev[k] for k in range(len(ev)))
-        P = end_to_end(Wm)
-        U, S, V = mpmath.svd_r(mpmath.matrix(P.tolist()))
-        k = max(range(len(S)), key=lambda t: S[t])
-        u = np.array([U[r, k] for r in range(U.rows)], dtype=object)
-        v = np.array([V[k, c] for c in range(V.cols)], dtype=object)
+        u, v, rho = top_singular_mp(end_to_end(Wm))
         p, q = pq(Wm, u, v)
         den = mpmath.fsum(p[j - 1] ** 2 * q[j + 1] ** 2 for j in range(1, len(W) + 1))
-        return {"lam_max": vals[-1], "lam_min": vals[0], "den3": den, "rho": S[k]}
+        return {"lam_max": vals[-1], "lam_min": vals[0], "den3": den, "rho": rho}
 
 
 # --- families of minima --------------------------------------------------------------------
@@ -296,7 +301,6 @@ def leaves(W: Sequence[np.ndarray], R: np.ndarray, deltas: np.ndarray, steps: in
     end, _ = dl.gd(ws, R, np.asarray(deltas, dtype=float), steps, bound=1e6)
     d2 = sum(np.sum((e - np.asarray(w)[None]) ** 2, axis=(1, 2)) for e, w in zip(end, W))
     return np.sqrt(d2)
-
 
 
 # --- scalar chains: period-2 orbits (Remark 1) ---------------------------------------------

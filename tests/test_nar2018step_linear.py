@@ -193,7 +193,8 @@ def test_exact_landing_undecided_where_the_bound_holds():
 
 
 def test_edges_at_depth_one_refute_and_depth_two_supports():
-    assert cd.rescaled_bound((1, 2)).run(QUICK).outcome is Outcome.REFUTES
+    depth_one = cd.rescaled_bound((1, 2)).run(QUICK)
+    assert depth_one.outcome is Outcome.REFUTES and depth_one.counterexample.margin == "2"
     assert cd.rescaled_bound((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
     assert cd.minimiser_isolation((1, 2)).run(QUICK).outcome is Outcome.REFUTES
     assert cd.minimiser_isolation((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
@@ -222,6 +223,12 @@ def test_gd_near_minima_and_f_vs_hessian_support():
     assert cd.f_vs_hessian().run(QUICK).outcome is Outcome.SUPPORTS
 
 
+def test_gd_near_minima_undecided_when_the_controls_fail(monkeypatch):
+    # every run diverges: nothing stays below 2/lambda_max, so GD shows nothing
+    monkeypatch.setattr(fz, "leaves", lambda W, R, ds, *a: np.full(len(ds), np.nan))
+    assert cd.gd_near_minima("thm1").run(QUICK).outcome is Outcome.UNDECIDED
+
+
 def test_oscillation_search_never_refutes():
     assert cd.oscillation_search((2,), (0.9,)).run(QUICK).outcome in (Outcome.SUPPORTS,
                                                                        Outcome.UNDECIDED)
@@ -240,6 +247,11 @@ def test_proof_inequalities_and_wrong_step():
     assert dp.proof_inequalities(("skip",)).run(QUICK).outcome is Outcome.REFUTES
     assert dp.eq6_order().run(QUICK).outcome is Outcome.SUPPORTS
     assert dp.gradient_fd().run(QUICK).outcome is Outcome.SUPPORTS
+
+
+def test_lemma1_with_no_pair_of_the_class_is_undecided():
+    ctx = CheckContext(seed=0, quick=True, at={"A": "[[1, 2], [-2, 1]]", "B": "[[1, 0], [0, 1]]"})
+    assert psd.psd_inner_product().run(ctx).outcome is Outcome.UNDECIDED
 
 
 def test_lemma1_and_its_edges():
@@ -286,4 +298,20 @@ def test_wrong_variants_of_the_remaining_checks_are_refuted():
     assert cd.singular_at_minima((2,), sign=1).run(QUICK).outcome is Outcome.REFUTES
     grows = cd.largest_stable_step((1.0, 2.0), (2,), shrinks=False).run(QUICK)
     assert grows.outcome is Outcome.REFUTES
+    assert float(grows.counterexample.margin) == pytest.approx(0.5 - 1.0)  # (4): 1 -> 1/2
     assert dp.eq6_order(printed=False).run(QUICK).outcome is Outcome.REFUTES
+
+
+def test_remark1_searches_hand_candidates_to_the_full_verifier():
+    """A stable 2-cycle found above (4) passes every Remark 1 condition but one: no optimum
+    satisfies (3) there, so the search checks must not count it as a witness."""
+    import numpy as np
+
+    from numerics import factorisations as fz
+    from numerics import oscillation as osc
+
+    cycles = fz.two_cycles(2, 1.0, 1.1, np.random.default_rng(0), 400)
+    w, r = next((w, r) for w, r in cycles if r < 1)
+    ver = osc.verify_cycle(list(w), (1, 1, 1), np.array([[1.0]]), 1.1, 50)
+    assert ver["is_cycle"] and ver["attracts"] and ver["centre_violates"]
+    assert not ver["other_satisfies"] and not ver["witness"]

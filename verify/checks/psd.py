@@ -93,6 +93,8 @@ def psd_inner_product(cls: str = "symmetric_psd", strict: bool = False) -> Check
                                    margin=str(ip), dps=ctx.dps, note="exact rationals",
                                    replay={"A": str(A.tolist()), "B": str(B.tolist())}))
         numbers.update({"pairs evaluated exactly": str(tried), "smallest <A, B>": str(smallest)})
+        if tried == 0:
+            return Finding(Outcome.UNDECIDED, f"no pair of class {cls} to evaluate", numbers)
         if cls == "symmetric_psd" and not strict:
             for n in (2, 3):
                 if prove_zero(pd.lemma1_gap(n)) is not True:

@@ -72,7 +72,6 @@ COR1 = ("For the minimization problem in Theorem 1, the gradient descent with st
 COR2 = ("Assume that the gradient descent with step size delta has converged to a local optimum "
         "R_hat = W_L ... W_1 for the minimization problem in Theorem 1. Then the largest "
         "singular value of R_hat satisfies rho(R_hat) <= (2/(L delta))^{L/(2L-2)}.")
-LANDING = "exact rational start (w1, w2) landing in one step on an excluded minimiser (L = 2)"
 
 
 def _ref(where: str) -> Reference:
