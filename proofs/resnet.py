@@ -2,7 +2,7 @@
 Decomposition* (SymPy only, exact rationals).
 
 Each function derives one printed formula or one exact (counter)example and returns SymPy
-objects; the check factories in ``verify/checks/resnet.py`` decide what they mean.
+objects; the check factories in ``verify/checks/resnet/`` decide what they mean.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import functools
 
 import sympy as sp
 
-from proofs.chains import scalar_chain
+from proofs import deeplinear as pdl
+from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
 
 R_ = sp.Rational
@@ -67,12 +68,9 @@ def chain_sigma_hessian(L: int):
     grad(prod w); the caller proves H = sigma g g^T, so lambda_max = sigma |g|^2 =
     sigma sum_i prod_{j!=i} w_j^2 and 2/lambda_max is exactly bound (1).
     """
-    loss, ws, lam = scalar_chain(L)
+    H, g, ws, lam = hessian_at_minimisers(L)
     sigma = sp.Symbol("sigma", positive=True)
-    H = sp.hessian(sigma * loss, ws)
-    prod = sp.Mul(*ws)
-    g = sp.Matrix([sp.diff(prod, w) for w in ws])
-    return H.subs(lam, prod), g, ws, lam, sigma
+    return sigma * H, g, ws, lam, sigma
 
 
 def leave_one_out_sum(ws) -> sp.Expr:
@@ -90,7 +88,7 @@ def disproportionate_sum(L: int):
     """
     kappa, a = sp.symbols("kappa a", positive=True)
     ws = [kappa * a] * (L - 1) + [kappa ** (1 - L) * a]
-    S = sp.Add(*[sp.Mul(*[v ** 2 for j, v in enumerate(ws) if j != i]) for i in range(L)])
+    S = leave_one_out_sum(ws)
     closed = a ** (2 * (L - 1)) * ((L - 1) / kappa ** 2 + kappa ** (2 * (L - 1)))
     return sp.simplify(S), kappa, a, closed
 
@@ -122,18 +120,9 @@ def landing_start(L: int, lam: sp.Expr, delta: sp.Expr):
 
 
 def matrix_gd_step(Ws: list[sp.Matrix], R: sp.Matrix, delta: sp.Expr) -> list[sp.Matrix]:
-    """One exact step of eq. (5) with Sigma = I."""
-    F = functools.reduce(lambda a, b: b * a, Ws)
-    out = []
-    for i in range(len(Ws)):
-        G = sp.eye(R.shape[0])
-        for W in Ws[i + 1:]:
-            G = G * W.T
-        H = sp.eye(R.shape[0])
-        for W in Ws[:i]:
-            H = H * W.T
-        out.append((Ws[i] - delta * G * (F - R) * H).applyfunc(sp.simplify))
-    return out
+    """One exact step of eq. (5) with Sigma = I (:func:`proofs.deeplinear.printed_gradient`)."""
+    return [(W - delta * pdl.printed_gradient(Ws, R, i)).applyfunc(sp.simplify)
+            for i, W in enumerate(Ws, start=1)]
 
 
 # --- Proposition 2, its lambda < 0 remark, Proposition 3 -------------------------------------
@@ -145,6 +134,10 @@ def mu_identity(L: int) -> bool | None:
     w, r, d, s = sp.symbols("w r delta sigma", positive=True)
     mu = 1 - d * s * w ** (L - 1) * sp.Add(*[w ** j * r ** (L - 1 - j) for j in range(L)])
     return prove_zero(sp.expand(w - d * s * w ** (L - 1) * (w ** L - r ** L) - r - mu * (w - r)))
+
+
+SIGN_WITNESS = {"v": R_(3, 2), "m": 2, "delta": R_(1, 7), "sigma": 1}
+"""The exact point at which :func:`sign_reduction` evaluates a residual it cannot prove zero."""
 
 
 def sign_reduction(L: int, signs: tuple[int, ...]) -> bool | None:
@@ -159,7 +152,8 @@ def sign_reduction(L: int, signs: tuple[int, ...]) -> bool | None:
     total = sp.expand(sum(r ** 2 for r in res))
     proved = prove_zero(total)
     if proved is None:  # a nonzero value at an exact point disproves the identity
-        witness = total.subs({v: R_(3, 2), m: 2, d: R_(1, 7), s: 1})
+        witness = total.subs({v: SIGN_WITNESS["v"], m: SIGN_WITNESS["m"],
+                              d: SIGN_WITNESS["delta"], s: SIGN_WITNESS["sigma"]})
         return False if witness != 0 else None
     return proved
 
@@ -223,25 +217,22 @@ def double_escape_increment(L: int) -> sp.Expr:
 def theorem3_family(c: sp.Expr):
     """f_c(x) = x^4 + c x^2 on [-1, 1] (the search family for Section 3.1's implication).
 
-    Returns a dict of exact facts: ``strictly_convex`` (f'' >= 0 with isolated zeros),
-    ``min_f2`` (min of f'' on [-1, 1]), ``inverse_lipschitz`` (f' has a Lipschitz inverse,
-    i.e. min f'' > 0), ``ratio_limit`` (the limit of |(f')^-1(a) - (f')^-1(0)| / |a| as a -> 0+
-    along a = f'(t)), ``twice_differentiable`` (True: a polynomial), ``alpha_smooth`` (True:
-    f''' bounded on the box), ``det_positive_somewhere`` (f''(1) > 0).
+    Returns a dict of exact facts: ``strictly_convex`` (f'' >= 0 and not identically 0: a
+    polynomial's zeros are isolated), ``min_f2`` (min of f'' on [-1, 1]), ``inverse_lipschitz``
+    (f' has a Lipschitz inverse, i.e. min f'' > 0), ``ratio_limit`` (the limit of
+    |(f')^-1(a) - (f')^-1(0)| / |a| as a -> 0+ along a = f'(t)).  Twice differentiability and
+    alpha-smoothness hold for every member (a polynomial).
     """
     x, t = sp.symbols("x t", real=True)
     f = x ** 4 + c * x ** 2
     f2 = sp.diff(f, x, 2)
     crit = [p for p in sp.solve(sp.diff(f2, x), x) if p.is_real and -1 <= p <= 1]
     min_f2 = sp.Min(*[f2.subs(x, p) for p in crit + [-1, 1]])
-    zeros = [p for p in sp.solve(f2, x) if p.is_real]
     g = sp.diff(f, x)
     ratio = sp.limit(t / g.subs(x, t), t, 0, "+")
     return {"f": f, "min_f2": min_f2,
-            "strictly_convex": bool(min_f2 >= 0) and len(zeros) <= 2,
-            "inverse_lipschitz": bool(min_f2 > 0), "ratio_limit": ratio,
-            "twice_differentiable": True, "alpha_smooth": True,
-            "det_positive_somewhere": bool(f2.subs(x, 1) > 0)}
+            "strictly_convex": bool(min_f2 >= 0) and f2 != 0,
+            "inverse_lipschitz": bool(min_f2 > 0), "ratio_limit": ratio}
 
 
 def decomposition_gradients(f: sp.Expr, xs, alpha: sp.Expr, beta) -> tuple:
@@ -253,6 +244,24 @@ def decomposition_gradients(f: sp.Expr, xs, alpha: sp.Expr, beta) -> tuple:
     at0 = {v: 0 for v in xs}
     grad = lambda e: [sp.diff(e, v).subs(at0) for v in xs]  # noqa: E731
     return grad(r), grad(s), sp.hessian(r, xs), sp.hessian(s, xs)
+
+
+def layer7_jacobian_nonneg(n: int, m: int, free: tuple[str, ...] = ()) -> bool:
+    """One layer of (7): h -> h + W [V^T h - b]_+ has Jacobian J = I + W diag(a) V^T, a_k in
+    {0, 1} the ReLU pattern (b does not enter).  With W (n x m), V (n x m) and a symbolic,
+    nonnegative unless named in ``free`` ("W", "V"), True when every entry of J is a polynomial
+    with nonnegative coefficients in nonnegative symbols: J >= 0 for every such layer and every
+    pattern.  False means no proof (not a counterexample)."""
+    def sym(name, signed):
+        return sp.Symbol(name, real=True) if signed else sp.Symbol(name, nonnegative=True)
+
+    W = sp.Matrix(n, m, lambda i, k: sym(f"W_{i}{k}", "W" in free))
+    V = sp.Matrix(n, m, lambda i, k: sym(f"V_{i}{k}", "V" in free))
+    a = sp.diag(*[sp.Symbol(f"a_{k}", nonnegative=True) for k in range(m)])
+    J = sp.eye(n) + W * a * V.T
+    return all(all(s.is_nonnegative for s in e.free_symbols)
+               and all(c >= 0 for c in sp.Poly(e, *sorted(e.free_symbols, key=str)).coeffs())
+               for e in J)
 
 
 # --- Section 4: formulas (10)-(12) --------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex Decomposition*.
 
 Engines (numerics/residual.py, proofs/resnet.py) against values worked out by hand, SymPy or
-finite differences; each check factory of verify/checks/resnet.py against a deliberately wrong
+finite differences; each check factory of verify/checks/resnet/ against a deliberately wrong
 variant of its claim (it must refute, or, for a check that can only support, it must not);
 and regression pins of the claims' statuses.
 """
@@ -196,6 +196,7 @@ def test_proof_engines_by_hand():
     assert pr.theorem3_family(sp.Integer(0))["ratio_limit"] == sp.oo
     assert pr.theorem3_family(sp.Rational(1, 2))["ratio_limit"] == 1  # 1/f''(0) = 1/(2c)
     assert pr.mu_identity(4) is True
+    assert outcome(rc.prop2_symbolic((2, 3))) is Outcome.SUPPORTS
     assert pr.sign_reduction(3, (1, 1, -1)) is True
     assert pr.sign_reduction(2, (1, 1)) is False  # even parity: not the |lam| chain
     S, kappa, a, closed = pr.disproportionate_sum(3)
@@ -245,7 +246,9 @@ def test_prop2_precise_refutes_a_doubled_delta_c():
 
 
 def test_sign_reduction_even_parity_refutes():
-    assert outcome(rc.sign_reduction_symbolic((2, 3), parity="even")) is Outcome.REFUTES
+    f = rc.sign_reduction_symbolic((2, 3), parity="even").run(ctx())
+    assert f.outcome is Outcome.REFUTES
+    assert f.counterexample.at["v"] == str(pr.SIGN_WITNESS["v"])  # the exact witness point
 
 
 def test_eq5_without_sigma_refutes():
@@ -265,7 +268,9 @@ def test_thm2_precise_nonnormal_refutes_symmetric_supports():
 
 def test_symmetric_root_symbolic_refutes_triangular():
     assert outcome(rc.symmetric_root_symbolic(2)) is Outcome.SUPPORTS
-    assert outcome(rc.symmetric_root_symbolic(2, symmetric=False)) is Outcome.REFUTES
+    f = rc.symmetric_root_symbolic(2, symmetric=False).run(ctx())
+    assert f.outcome is Outcome.REFUTES
+    assert f.counterexample.at["r11"] == "1" and f.counterexample.margin != "[[0, 0], [0, 0]]"
 
 
 def test_double_checks():
@@ -301,6 +306,10 @@ def test_convexity_checks_refute_free_signs():
     assert outcome(rc.midpoint_convexity("W")) is Outcome.REFUTES
     assert outcome(rc.midpoint_convexity("V_later")) is Outcome.REFUTES
     assert outcome(rc.convexity_certificate("W")) is Outcome.REFUTES
+    assert outcome(rc.convexity_certificate()) is Outcome.SUPPORTS
+    assert pr.layer7_jacobian_nonneg(2, 2) is True
+    assert pr.layer7_jacobian_nonneg(2, 2, ("W",)) is False  # no proof without W >= 0
+    assert pr.layer7_jacobian_nonneg(2, 2, ("V",)) is False
     assert outcome(rc.eq8_gradient_exact((2, 1))) is Outcome.REFUTES
 
 

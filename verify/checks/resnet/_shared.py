@@ -1,15 +1,13 @@
-"""Shared by the check modules of :mod:`verify.checks.resnet`: counterexample and --at helpers."""
+"""Shared by the check modules of :mod:`verify.checks.resnet`: outcome aliases, counterexample
+and --at helpers."""
 
 from __future__ import annotations
-
-
 
 from verify.vocabulary import (
     CheckContext, Counterexample, Outcome,
 )
 
 SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
-
 
 
 def _cx(at, observed, claimed, margin, dps, note, replay=None, tol="0") -> Counterexample:

@@ -3,21 +3,22 @@ paragraph after it, Proposition 2 and the lambda < 0 remark."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from proofs import identity_init as pii
 from proofs import resnet as pr
 from proofs.identities import prove_zero
 from verify.checks.common import dec
-from verify.checks.resnet._shared import _at, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _at, _cx
 from verify.vocabulary import (
-    Check, CheckContext, Finding, Outcome, Tier,
+    Check, CheckContext, Finding, Tier,
 )
 
-SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
 
 # === Proposition 1 and the paragraph after it =================================================
 
@@ -150,8 +151,11 @@ def deltamax_symbolic(depths: tuple[int, ...],
             lim = sp.limit(2 / closed, kappa, sp.oo)
             numbers[f"L={L}"] = f"bound at balanced - claimed = {diff}; kappa-family sum = " \
                                 f"{closed}; bound -> {lim} as kappa -> oo"
+            pt = {lam: 2, s: 1}
+            if diff != 0 and prove_zero(diff.subs(pt)) is not False:
+                return Finding(UND, f"L={L}: could not decide whether the claimed delta_max "
+                               "equals the bound at |w_i| = |lam|^(1/L)", numbers)
             if diff != 0:
-                pt = {lam: 2, s: 1}
                 return Finding(REF, f"L={L}: the claimed delta_max is not the bound at |w_i| = "
                                "|lam|^(1/L)", numbers,
                                _cx({"L": L, "lam": 2, "sigma": 1}, sp.N(at_bal.subs(pt), 20),
@@ -304,18 +308,32 @@ def prop2_symbolic(depths: tuple[int, ...]) -> Check:
     with negative coefficients); (3) at delta = delta_c, mu >= 0 at both ends of [1, r] (resp.
     [r, 1]): for lam >= 1, L r^(2L-2) - sum_{j<L} r^j has nonnegative coefficients in u = r - 1;
     for lam < 1, mu(1) = 0 exactly and sum_j r^j - L r^(2L-2) >= 0 (coefficients in u with r =
-    1/(1+u)); (4) rho(delta) = max mu on the segment.  So 0 <= mu <= rho on the orbit and the
-    bound follows.  Refutes when the recursion identity is false at an exact rational point.
+    1/(1+u)); (4) rho(delta) = max mu on the segment: mu(1) for lam > 1 and mu(r) for lam < 1
+    (exact identities with lam = r^L).  So 0 <= mu <= rho on the orbit and the bound follows.
+    Refutes when the recursion identity reduces to a nonzero constant; undecided when a step
+    is not proved.
     """
 
     def run(ctx: CheckContext) -> Finding:
         u = sp.Symbol("u", positive=True)
+        w, r, d = pii.w, pii.r, pii.delta
         numbers = {}
         for L in depths:
-            if not pr.mu_identity(L):
+            ok = pr.mu_identity(L)
+            if ok is False:
                 return Finding(REF, f"L={L}: w' - r != mu(w)(w - r)", numbers,
-                               _cx({"L": L}, "identity fails", "identity", "nonzero", ctx.dps,
-                                   "SymPy"))
+                               _cx({"L": L}, "w' - r - mu(w)(w - r) is a nonzero constant",
+                                   "0", "nonzero", ctx.dps, "SymPy"))
+            if ok is None:
+                return Finding(UND, f"L={L}: could not prove w' - r = mu(w)(w - r)", numbers)
+            if not pii.mu_decreasing(L):
+                return Finding(UND, f"L={L}: mu not shown decreasing in w > 0", numbers)
+            mu = pii.mu(L)
+            rho_gt = 1 - d * (r ** L - 1) / (r - 1)
+            rho_lt = 1 - d * L * r ** (2 * L - 2)
+            if not (prove_zero(sp.cancel(mu.subs(w, 1) - rho_gt))
+                    and prove_zero(sp.expand(mu.subs(w, r) - rho_lt))):
+                return Finding(UND, f"L={L}: rho(delta) is not shown to be max mu", numbers)
             up = sp.Poly(sp.expand(L * (1 + u) ** (2 * L - 2)
                                    - sum((1 + u) ** j for j in range(L))), u)
             lo = sp.Poly(sp.expand(sum((1 + u) ** (2 * L - 2 - j) for j in range(L)) - L), u)
@@ -394,19 +412,21 @@ def sign_reduction_symbolic(depths: tuple[int, ...], parity: str = "odd") -> Che
     """
 
     def run(ctx: CheckContext) -> Finding:
-        import itertools
-
         numbers = {}
         for L in depths:
             for signs in itertools.product((1, -1), repeat=L):
                 if (signs.count(-1) % 2 == 1) != (parity == "odd"):
                     continue
                 ok = pr.sign_reduction(L, signs)
+                if ok is None:
+                    return Finding(UND, f"L={L}, signs {signs}: reduction not proved", numbers)
                 if not ok:
                     return Finding(REF, f"L={L}, signs {signs}: the sign-symmetric orbit is not "
                                    "the |lam| chain", numbers,
-                                   _cx({"L": L, "signs": signs}, "reduction fails",
-                                       "w_i' = s_i v'", "nonzero residual", ctx.dps, "SymPy"))
+                                   _cx({"L": L, "signs": signs, **pr.SIGN_WITNESS},
+                                       "sum_i (w_i' - s_i v')^2 != 0 (exact)", "w_i' = s_i v'",
+                                       "nonzero residual", ctx.dps,
+                                       "SymPy, exact residual at the listed point"))
             numbers[f"L={L}"] = f"all {parity} sign patterns reduce"
         return Finding(SUP, "every odd sign pattern reduces exactly to the |lam| chain",
                        numbers)

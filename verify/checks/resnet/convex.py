@@ -11,12 +11,11 @@ import sympy as sp
 
 from numerics import residual as rs
 from proofs import resnet as pr
-from verify.checks.resnet._shared import _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx
 from verify.vocabulary import (
-    Check, CheckContext, Finding, Outcome, Tier,
+    Check, CheckContext, Finding, Tier,
 )
 
-SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
 
 # === Section 3.1 ==============================================================================
 
@@ -40,6 +39,9 @@ def theorem3_family_search(cs: tuple[str, ...]) -> Check:
                                    f"{facts['min_f2']}, inverse Lipschitz "
                                    f"{facts['inverse_lipschitz']}")
             if facts["strictly_convex"] and not facts["inverse_lipschitz"]:
+                if facts["ratio_limit"].is_infinite is not True:
+                    return Finding(UND, f"c={c_s}: min f'' = 0 but the difference quotient of "
+                                   "(f')^-1 at 0 stays finite", numbers)
                 return Finding(REF, f"f(x) = {facts['f']} is strictly convex and twice "
                                "differentiable, but (f')^-1 is not Lipschitz at 0",
                                numbers, _cx({"c": c_s, "domain": "[-1, 1]"},
@@ -265,18 +267,32 @@ def convexity_conditions() -> Check:
 
 
 def convexity_certificate(free: str = "none") -> Check:
-    """Symbolic (structural): for random sign-constrained networks (7), certifies exactly, on
-    sampled points, the two facts the composition argument needs layer by layer: each layer's
-    Jacobian I + W diag(1{V^T h > b}) V^T is entrywise >= 0 (coordinatewise nondecreasing) and
-    each output coordinate h_j + sum_k W_jk [v_k^T h - b_k]_+ is a nonnegative combination of
-    convex functions of h.  With c > 0 this proves convexity for every such network (Boyd &
-    Vandenberghe 3.2.4); the sampled Jacobians are an exact sanity check.  Refutes when a
-    sampled Jacobian has a negative entry (impossible under the sign conditions)."""
+    """Symbolic (structural): proves, with symbolic W, V and ReLU pattern a (nonnegative except
+    the part named by ``free``, see :func:`_random_net7`), that every layer's Jacobian
+    I + W diag(a) V^T of (7) (n = 3, m = 4) is entrywise >= 0: each layer is coordinatewise
+    nondecreasing, and each output coordinate h_j + sum_k W_jk [v_k^T h - b_k]_+ is a
+    nonnegative combination of convex functions of h; with c > 0 the network is convex for
+    every such parameter (Boyd & Vandenberghe 3.2.4; V_1 and b are not needed for convexity,
+    but the printed conditions include V_1 >= 0, which this proof uses).
+
+    When the proof does not go through (a part of free sign), samples 20 random networks and
+    refutes with the first exact (Fraction) Jacobian that has a negative entry; undecided if
+    none is found."""
 
     def run(ctx: CheckContext) -> Finding:
+        L = 3
+        proved = all(pr.layer7_jacobian_nonneg(
+            3, 4, tuple(part for part, is_free in (
+                ("W", free == "W"),
+                ("V", free == "V_first" if layer == 0 else free == "V_later")) if is_free))
+            for layer in range(L))
+        if proved:
+            return Finding(SUP, "W, V >= 0 make every layer coordinatewise nondecreasing and "
+                           "convex for every parameter and ReLU pattern (symbolic); c > 0 keeps "
+                           "the sum convex")
         rng = ctx.rng()
         for _ in range(20):
-            Ws, Vs, bs, c = _random_net7(rng, 3, 3, 4, free)
+            Ws, Vs, bs, c = _random_net7(rng, 3, L, 4, free)
             h = _exact(rng.uniform(0, 2, (3, 1)))
             for W, V, b in zip(Ws, Vs, bs):
                 We, Ve, be = _exact(W), _exact(V), _exact(b)
@@ -287,9 +303,8 @@ def convexity_certificate(free: str = "none") -> Check:
                                    _cx({"layer": "sampled"}, str(J.tolist()), ">= 0", "negative",
                                        ctx.dps, "exact Fractions"))
                 h = h + We @ rs.relu(Ve.T @ h - be[:, None])
-        return Finding(SUP, "W, V >= 0 make every layer coordinatewise nondecreasing and "
-                       "convex; c > 0 keeps the sum convex (certificate; V_1 and b may have any "
-                       "sign for this argument)")
+        return Finding(UND, f"with {free} of free sign the layer Jacobians are not proved "
+                       ">= 0, and no sampled Jacobian has a negative entry")
 
     return Check("convexity_certificate", Tier.SYMBOLIC, run,
                  f"structural, exact Jacobians, {free} of free sign")

@@ -11,13 +11,12 @@ from numerics import deeplinear as dl
 from numerics import residual as rs
 from proofs import resnet as pr
 from verify.checks.common import decs
-from verify.checks.resnet._shared import _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx
 from verify.checks.resnet.matrix import _gd2x2_mp
 from verify.vocabulary import (
-    Check, CheckContext, Figure, Finding, Outcome, Series, Tier,
+    Check, CheckContext, Figure, Finding, Series, Tier,
 )
 
-SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
 
 # === the double network (9a), (9b) and Proposition 3 ========================================
 

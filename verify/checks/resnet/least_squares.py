@@ -9,12 +9,11 @@ import sympy as sp
 
 from proofs import resnet as pr
 from proofs.identities import prove_zero
-from verify.checks.resnet._shared import _at, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _at, _cx
 from verify.vocabulary import (
-    Check, CheckContext, Finding, Outcome, Tier,
+    Check, CheckContext, Finding, Tier,
 )
 
-SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
 
 # === Section 2: ordinary least squares =======================================================
 

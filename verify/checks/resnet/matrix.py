@@ -12,12 +12,11 @@ from numerics import residual as rs
 from proofs import resnet as pr
 from proofs.identities import prove_zero
 from verify.checks.common import decs
-from verify.checks.resnet._shared import _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx
 from verify.vocabulary import (
-    Check, CheckContext, Figure, Finding, Outcome, Series, Tier,
+    Check, CheckContext, Figure, Finding, Series, Tier,
 )
 
-SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
 
 # === Theorems 1 and 2 =========================================================================
 
@@ -288,8 +287,9 @@ def symmetric_root_symbolic(L: int = 3, symmetric: bool = True) -> Check:
     """Symbolic: for symmetric R and W_i = p_i(R) symmetric polynomials in R (true at W_i = I),
     one step of eq. (5) gives polynomials in R again (each W_i commutes with R, exactly), so the
     update decouples along R's orthonormal eigenvectors into the scalar chains of Prop. 2.
-    Shown with a symbolic symmetric 2 x 2 R and W_i = a_i I + b_i R.  Refutes if not
-    (``symmetric=False``, an upper-triangular R: the variant the proof of Theorem 2 would need)."""
+    Shown with a symbolic symmetric 2 x 2 R and W_i = a_i I + b_i R.  Refutes if not, with the
+    exact commutator at a rational point (``symmetric=False``, an upper-triangular R: the variant
+    the proof of Theorem 2 would need); undecided when SymPy can decide neither."""
 
     def run(ctx: CheckContext) -> Finding:
         r11, r12, r22, dl_ = sp.symbols("r11 r12 r22 delta", real=True)
@@ -297,12 +297,22 @@ def symmetric_root_symbolic(L: int = 3, symmetric: bool = True) -> Check:
         depth = 2 if ctx.quick else L  # depth 3 takes SymPy ~10 s
         Ws = [sp.Symbol(f"a{i}") * sp.eye(2) + sp.Symbol(f"b{i}") * R for i in range(depth)]
         new = pr.matrix_gd_step(Ws, R, dl_)
-        bad = [i for i, W in enumerate(new) if not prove_zero(
-            sp.expand((W * R - R * W).norm() ** 2))]
+        comms = [W * R - R * W for W in new]
+        bad = [i for i, C in enumerate(comms) if not prove_zero(sp.expand(C.norm() ** 2))]
         if bad:
+            # a concrete rational point where the commutator is nonzero, exactly
+            pt = {r11: 1, r12: 2, r22: 3, dl_: sp.Rational(1, 5),
+                  **{sp.Symbol(f"a{i}"): 1 for i in range(depth)},
+                  **{sp.Symbol(f"b{i}"): sp.Rational(1, 2) for i in range(depth)}}
+            C = comms[bad[0]].subs(pt).applyfunc(sp.nsimplify)
+            if C == sp.zeros(2):
+                return Finding(UND, f"layers {bad}: commutator not proved zero, but zero at "
+                               "the sample point", {})
             return Finding(REF, f"layers {bad} stop commuting with R", {},
-                           _cx({"L": depth, "R": str(R.tolist())}, "nonzero commutator", "0",
-                               "nonzero", ctx.dps, "SymPy"))
+                           _cx({"L": depth, "R": str(R.tolist()),
+                                **{k.name: v for k, v in pt.items()}},
+                               f"W_{bad[0] + 1}[1] R - R W_{bad[0] + 1}[1] = {C.tolist()}", "0",
+                               str(C.tolist()), ctx.dps, "exact (SymPy) at a rational point"))
         return Finding(SUP, f"L={depth}: after one step every W_i still commutes with symmetric R "
                        "(exact), so iterates stay in the proof's structure")
 

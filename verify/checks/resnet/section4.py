@@ -11,12 +11,11 @@ import sympy as sp
 from numerics import residual as rs
 from proofs import resnet as pr
 from verify.checks.common import decs
-from verify.checks.resnet._shared import _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx
 from verify.vocabulary import (
-    Check, CheckContext, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check, CheckContext, Figure, Finding, RefLine, Series, Tier,
 )
 
-SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
 
 # === Section 4: (10)-(12) and Figure 4 ========================================================
 
@@ -72,7 +71,8 @@ def eq12_formulas_exact(n: int = 2, L: int = 2, N: int = 3, bias_sign: int = -1)
             bs = [q(1, 5, n) - Fraction(1, 16) for _ in range(L)]
             c = q(1, 9, n)
             hs = rs.forward10(X, Ws, bs)
-            if not any((hs[l] - bs[l][:, None] == 0).any() for l in range(L)):
+            kink = any((hs[l] - bs[l][:, None] == 0).any() for l in range(L))
+            if not kink:
                 break
         d = Fraction(1, 3)
         f, e, dW, db, dc, dd, cs = rs.grads10(X, y, Ws, bs, c, d)
@@ -84,8 +84,6 @@ def eq12_formulas_exact(n: int = 2, L: int = 2, N: int = 3, bias_sign: int = -1)
             subs.update({s: sp.Rational(v.numerator, v.denominator)
                          for s, v in zip(params["b"][l], bs[l])})
         subs.update({s: sp.Rational(v.numerator, v.denominator) for s, v in zip(params["c"], c)})
-        hs = rs.forward10(X, Ws, bs)
-        kink = any((hs[l] - bs[l][:, None] == 0).any() for l in range(L))
         numbers = {"points at a kink": str(kink)}
         pairs = []
         for l in range(L):
@@ -138,7 +136,7 @@ def fig4_exact(bias_cap: str = "1/2", claimed_pieces: int = 10) -> Check:
             ws = [Fraction(int(v), 16) for v in rng.integers(0, 33, 10)]
             bs = [Fraction(int(v), 64) * cap for v in rng.integers(0, 65, 10)]
             xs, _ = rs.scalar_pieces(ws, bs)
-            inner = [x for x in xs[1:-1]]
+            inner = xs[1:-1]
             if inner and max(inner) > cap:
                 return Finding(REF, "a kink lies beyond the largest bias", numbers,
                                _cx({"w": [str(w) for w in ws], "b": [str(b) for b in bs]},
