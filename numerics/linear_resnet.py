@@ -8,8 +8,8 @@ reused here.  What this module adds:
 
 * the initialisations of the paper: ZAS (3.1) (also rectangular, Remark (1) after Theorem 4.1),
   near-ZAS (Remark after Lemma 4.6), near-identity (5.1);
-* the invariant matrices D_l (4.3) and their drift along GD (2.4) and along gradient flow
-  (4.1), the latter integrated by ``scipy.integrate.solve_ivp`` (LSODA/Radau, tight tolerance);
+* the invariant matrices D_l (4.3) and their drift along gradient flow (4.1), integrated by
+  ``scipy.integrate.solve_ivp`` (LSODA/Radau, tight tolerance);
 * a fast GD for many depths and step sizes at once (Section 5.1): prefix and suffix products
   by a parallel (Hillis-Steele) scan over the depth axis, 2 log2 L batched matmuls per step
   instead of the 3L of :func:`numerics.deeplinear.gradient`.
@@ -81,14 +81,6 @@ def spectral(a: np.ndarray) -> np.ndarray:
     return np.linalg.norm(a, ord=2, axis=(1, 2))
 
 
-def drift(ws: Sequence[np.ndarray], D0: Sequence[np.ndarray]) -> np.ndarray:
-    """max_l ||D_l - D_l(0)||_2 for every network of the batch, shape (B,)."""
-    D = invariants(ws)
-    if not D:
-        return np.zeros(ws[0].shape[0])
-    return np.max([spectral(a - b) for a, b in zip(D, D0)], axis=0)
-
-
 # --- losses and gradients (reusing numerics.deeplinear) -------------------------------------
 
 
@@ -108,33 +100,6 @@ def data_loss(ws: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray) -> np.ndar
     return 0.5 * np.sum(e * e, axis=(1, 2))
 
 
-def gd_track(ws: Sequence[np.ndarray], Phi: np.ndarray, eta: float | np.ndarray, steps: int,
-             every: int = 1) -> dict[str, np.ndarray]:
-    """GD (2.4) from ``ws``, recording the loss and the drift of the invariants.
-
-    Returns:
-        ``{"t", "loss" (T, B), "drift" (T, B), "grad_L" (T, B) = ||grad_L R||_F^2, "ws"}`` at the
-        recorded steps t = 0, every, 2 every, ..., steps.  Diverged runs become NaN.
-    """
-    d = dl.gd_step_sizes(ws, eta, steps)[:, None, None]
-    cur = [np.array(w, dtype=float) for w in ws]
-    D0 = invariants(cur)
-    ts, losses, drifts, gls = [], [], [], []
-    with np.errstate(all="ignore"):
-        for k in range(steps + 1):
-            grads, e = dl.gradient_and_error(cur, Phi)
-            if k % every == 0 or k == steps:
-                ts.append(k)
-                losses.append(0.5 * np.sum(e * e, axis=(1, 2)))
-                drifts.append(drift(cur, D0))
-                gls.append(np.sum(grads[-1] ** 2, axis=(1, 2)))
-            if k < steps:
-                for w, g in zip(cur, grads):
-                    w -= d * g
-    return {"t": np.array(ts), "loss": np.array(losses), "drift": np.array(drifts),
-            "grad_L": np.array(gls), "ws": cur}
-
-
 def flow(ws: Sequence[np.ndarray], Phi: np.ndarray | None, t_eval: np.ndarray,
          data: tuple[np.ndarray, np.ndarray] | None = None, method: str = "LSODA",
          rtol: float = 1e-10, atol: float = 1e-12) -> dict[str, np.ndarray]:
@@ -148,7 +113,8 @@ def flow(ws: Sequence[np.ndarray], Phi: np.ndarray | None, t_eval: np.ndarray,
         method: a stiff-capable method of ``solve_ivp`` (LSODA, Radau, BDF).
 
     Returns:
-        ``{"t", "loss" (T, B), "drift" (T, B, L-1) = ||D_l(t) - D_l(0)||_2, "ws_end", "ok"}``.
+        ``{"t", "loss" (T, B), "drift" (T, B, L-1) = ||D_l(t) - D_l(0)||_2, "ws_t" (the weights
+        at every output time), "ws_end", "ok"}``.
     """
     dims = dl.widths(ws)
     B = ws[0].shape[0]
@@ -164,14 +130,15 @@ def flow(ws: Sequence[np.ndarray], Phi: np.ndarray | None, t_eval: np.ndarray,
 
     sol = solve_ivp(rhs, (float(t_eval[0]), float(t_eval[-1])), dl.flatten(ws).ravel(),
                     method=method, t_eval=t_eval, rtol=rtol, atol=atol)
-    losses, drifts = [], []
+    losses, drifts, ws_t = [], [], []
     for y in sol.y.T:
         cur = unpack(y)
+        ws_t.append(cur)
         losses.append(data_loss(cur, *data) if data is not None else dl.loss(cur, Phi))
         D = invariants(cur)
         drifts.append(np.stack([spectral(a - b) for a, b in zip(D, D0)], axis=-1)
                       if D else np.zeros((B, 0)))
-    return {"t": sol.t, "loss": np.array(losses), "drift": np.array(drifts),
+    return {"t": sol.t, "loss": np.array(losses), "drift": np.array(drifts), "ws_t": ws_t,
             "ws_end": unpack(sol.y[:, -1]), "ok": sol.success}
 
 

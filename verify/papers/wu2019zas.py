@@ -74,7 +74,7 @@ def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str,
 
 # --- exact items ---------------------------------------------------------------------------
 
-L_, k_ = sp.Symbol("L", positive=True), sp.Symbol("k", nonnegative=True)
+k_ = sp.Symbol("k", nonnegative=True)
 
 
 def _phi_items_printed():
@@ -174,9 +174,10 @@ def _a3_matrix_point():
     return eps, WL, A, B
 
 
-def _lam_min_2x2(M):
+def _lam_2x2(M, sign: int = -1):
+    """The smallest (sign -1) or largest (sign +1) eigenvalue of a symmetric 2 x 2 matrix."""
     tr, det = M.trace(), M.det()
-    return (tr - sp.sqrt(tr ** 2 - 4 * det)) / 2
+    return (tr + sign * sp.sqrt(tr ** 2 - 4 * det)) / 2
 
 
 def _a3_matrix_items_printed():
@@ -184,11 +185,12 @@ def _a3_matrix_items_printed():
     at = {"L": 3, "W_L": "diag(2, 1/2)", "W_{L-1}W_{L-1}^T": str(A.tolist()), "eps": eps,
           "delta": 0}
     return [("W_L[(W_{L-1}W_{L-1}^T)^{L-1} - (I + W_L^T W_L - eps I)^{L-1}]W_L^T >= 0 "
-             "(smallest eigenvalue)", 0, "<=", _lam_min_2x2(WL * (A ** 2 - B ** 2) * WL.T), at)]
+             "(smallest eigenvalue)", 0, "<=", _lam_2x2(WL * (A ** 2 - B ** 2) * WL.T), at)]
 
 
 def _a3_items_amended():
     L, a2, eps, delta, x = _a3_step_point()
+    _, WL, A, _ = _a3_matrix_point()
     at = {"L": L, "alpha^2": a2, "eps": eps}
     return [
         ("Bernoulli with the factor: (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) "
@@ -200,9 +202,7 @@ def _a3_items_amended():
         ("conclusion at the point: alpha^{2(L-1)} = 4 < L phi^2 = 12", 4, "<", 12, at),
         ("matrix step replaced by the top right singular vector u of W_L: ||W_L A^{L-1} "
          "W_L^T|| >= beta^2 u^T A^{L-1} u >= beta^2 (u^T A u)^{L-1} (at the 2x2 point)",
-         4 * _a3_matrix_point()[2][0, 0] ** 2, "<=",
-         (lambda M: (M.trace() + sp.sqrt(M.trace() ** 2 - 4 * M.det())) / 2)(
-             _a3_matrix_point()[1] * _a3_matrix_point()[2] ** 2 * _a3_matrix_point()[1].T),
+         4 * A[0, 0] ** 2, "<=", _lam_2x2(WL * A ** 2 * WL.T, +1),
          {"L": 3, "W_L": "diag(2, 1/2)"}),
         ("conclusion at the point: alpha^{2(L-1)} beta^2 = 4 < 2 phi^2 = 8", 4, "<", 8, at),
     ]
