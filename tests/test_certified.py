@@ -292,6 +292,21 @@ def test_wrong_stability_refuted_with_exact_step():
     assert float(f.counterexample.margin) < 0  # |multiplier| - 1 = -1: attracting
 
 
+def test_refutation_needs_the_mpmath_value_to_agree(monkeypatch):
+    """A certified wrong side is reported as a refutation only when the high-precision value
+    agrees; a disagreeing re-evaluation (forced here) leaves the check undecided, never
+    supporting and never refuting."""
+    import verify.checks.certified as vc
+
+    r = "sqrt(1/(2*delta))"
+    monkeypatch.setattr(vc, "_mp_orbit", lambda problem, start, delta, dps: [mpmath.mpf(0)] * 2)
+    f = _run(cycle_certified(QUARTIC, (r, "-" + r), ("1/100", "1"), stable=True))
+    assert f.outcome is Outcome.UNDECIDED and "does not confirm" in f.detail
+    monkeypatch.setattr(vc, "to_mpmath", lambda expr, args: lambda d: mpmath.mpf(0))
+    f = _run(threshold_crossing_certified(SLIDES, "2", "3/10"))
+    assert f.outcome is Outcome.UNDECIDED and "does not confirm" in f.detail
+
+
 def test_cover_budget_exhausted_is_undecided():
     """A range reaching down to tiny steps with one piece per decade and almost no budget."""
     bm, _ = ball_map(EX1)
@@ -398,15 +413,31 @@ def test_trapping_region_holds_the_cycle(c, r, d):
 
 
 def test_exact_f_operator_matches_the_float_engine():
+    """The certified check runs numerics.factorisations.f_operator on object arrays of
+    Rationals: the result must be exact, equal to J J^T built by hand in SymPy (kron of
+    P P^T and (Q^T Q)^T, eq. (7)), and agree with the float64 engine."""
+    import functools
+
     import numpy as np
+    from sympy.physics.quantum import TensorProduct
 
     from numerics import factorisations as fz
-    from verify.checks.certified import _f_operator_exact, _random_rational_net
+    from verify.checks.certified import _random_rational_net
 
     ws = _random_rational_net(np.random.default_rng(3), (2, 3, 2, 2))
-    exact = np.array(_f_operator_exact(ws).tolist(), dtype=float)
+    exact = fz.f_operator(ws)
+    assert all(isinstance(sp.sympify(v), sp.Rational) for v in exact.flat)
+    mats = [sp.Matrix(w.tolist()) for w in ws]
+    n0 = mats[0].cols
+    by_hand = sp.zeros(exact.shape[0], exact.shape[1])
+    for i in range(len(mats)):
+        P = functools.reduce(lambda a, b: b * a, mats[i + 1:], sp.eye(mats[i].rows))
+        Q = functools.reduce(lambda a, b: b * a, mats[:i], sp.eye(n0))
+        by_hand += TensorProduct(P * P.T, (Q.T * Q).T)
+    assert sp.Matrix(exact.tolist()) == by_hand
     floats = fz.f_operator([np.array(w.tolist(), dtype=float) for w in ws])
-    np.testing.assert_allclose(exact, floats, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.array(exact.tolist(), dtype=float), floats, rtol=1e-12,
+                               atol=1e-12)
 
 
 def test_minimiser_sharpness_certified_supports_corollary1_and_refutes_twice_the_bound():

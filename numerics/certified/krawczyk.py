@@ -121,8 +121,6 @@ class Cover:
     to hold no orbit; ``attempts``: boxes tried; ``prec``: the highest precision used.
     """
 
-    lo: flint.arb
-    hi: flint.arb
     proofs: tuple[OrbitProof, ...]
     undecided: tuple[tuple[flint.arb, flint.arb], ...]
     excluded: tuple[OrbitProof, ...]
@@ -156,8 +154,7 @@ def cover(m: BallMap, guess: Guess, lo: flint.arb, hi: flint.arb, pieces: int = 
     ``max_prec``).  A certified exclusion (no orbit in the box) is kept and not bisected.
     """
     with working_prec(prec):
-        lo_b, hi_b = flint.arb(lo), flint.arb(hi)
-        a, b = lo_b.lower(), hi_b.upper()
+        a, b = flint.arb(lo).lower(), flint.arb(hi).upper()
         cuts = [a]
         for k in range(1, pieces):
             if geometric and a > 0:
@@ -200,5 +197,5 @@ def cover(m: BallMap, guess: Guess, lo: flint.arb, hi: flint.arb, pieces: int = 
             stack.append((mid, right, bits))
             stack.append((left, mid, bits))
     proofs.sort(key=lambda pr: float(pr.delta.mid()))
-    return Cover(lo_b, hi_b, tuple(proofs), tuple(undecided), tuple(excluded), attempts, top,
+    return Cover(tuple(proofs), tuple(undecided), tuple(excluded), attempts, top,
                  reasons)

@@ -38,7 +38,6 @@ class BallOrbit:
     kink_steps: int
     steps: int
     prec: int
-    tail: tuple[flint.arb, ...] = ()
 
 
 Exact = Union[flint.fmpq, int, str, Callable[[], flint.arb]]  # an exact value or its builder
@@ -51,18 +50,15 @@ def ball(value) -> flint.arb:
 
 
 def iterate(m: BallMap, x0: Exact, delta: Exact, steps: int, prec: int,
-            centred: bool = True, keep: int = 2,
-            progress: Callable[[int], None] | None = None) -> BallOrbit:
+            centred: bool = True) -> BallOrbit:
     """Iterate ``steps`` times at ``prec`` bits (centred form unless ``centred`` is False).
 
-    ``x0`` and ``delta`` are exact values (or callables) rounded at ``prec`` bits; ``keep``:
-    how many final balls to return in ``tail`` (to compare with a claimed cycle).
+    ``x0`` and ``delta`` are exact values (or callables) rounded at ``prec`` bits.
     """
     with working_prec(prec):
         x, delta = ball(x0), ball(delta)
         max_rad = x.rad()
         undecided = kinks = 0
-        tail: list[flint.arb] = []
         done = 0
         for k in range(steps):
             if not m.smooth_on(x):
@@ -74,8 +70,4 @@ def iterate(m: BallMap, x0: Exact, delta: Exact, steps: int, prec: int,
             if sign(x) is None:
                 undecided += 1
             max_rad = flint.arb.max(max_rad, x.rad())
-            if k >= steps - keep:
-                tail.append(x)
-            if progress is not None and k % 4096 == 0:
-                progress(k)
-        return BallOrbit(x, max_rad, undecided, kinks, done, prec, tuple(tail))
+        return BallOrbit(x, max_rad, undecided, kinks, done, prec)

@@ -68,19 +68,15 @@ def ball_map(problem: ScalarProblem) -> tuple[cert.BallMap | None, str]:
     kinks, note = _kinks(gd.gd_map, gd.x)
     if kinks is None:
         return None, note
-    dg = sp.diff(gd.gd_map, gd.x).replace(sp.DiracDelta, lambda *a: sp.Integer(0))
     args = [gd.x, gd.step]
-    return cert.BallMap(to_arb(gd.gd_map, args), to_arb(dg, args),
+    return cert.BallMap(to_arb(gd.gd_map, args), to_arb(_derivative(problem), args),
                         tuple(exact_to_arb(k, 512) for k in kinks)), note
 
 
 def _derivative(problem: ScalarProblem) -> sp.Expr:
+    """g'(x) of the GD map, DiracDelta terms dropped (zero away from the kinks)."""
     gd = scalar_gd(problem)
     return sp.diff(gd.gd_map, gd.x).replace(sp.DiracDelta, lambda *a: sp.Integer(0))
-
-
-def _rational(text: str) -> sp.Rational:
-    return sp.Rational(text)
 
 
 def _fmpq(value: sp.Rational) -> flint.fmpq:
@@ -104,6 +100,7 @@ def _short_rational_in(ball: flint.arb) -> sp.Rational:
     return _exact_mid(ball)
 
 
+@functools.lru_cache(maxsize=32)
 def _point_fns(problem: ScalarProblem, points: tuple[str, ...]):
     gd = scalar_gd(problem)
     exprs = [expr_in(problem, p) for p in points]
@@ -168,7 +165,9 @@ def _mp_orbit(problem: ScalarProblem, start: list, delta: sp.Rational, dps: int)
 
 
 def _multiplier_refutation(problem: ScalarProblem, proof: cert.OrbitProof, stable: bool,
-                           ctx: CheckContext) -> Finding:
+                           ctx: CheckContext) -> Finding | None:
+    """A refutation of the claimed stability at a short step size inside ``proof.delta``, the
+    multiplier re-evaluated with mpmath; None when that value does not confirm the Arb sign."""
     gd = scalar_gd(problem)
     delta = _short_rational_in(proof.delta)
     dg = to_mpmath(_derivative(problem), [gd.x, gd.step])
@@ -178,6 +177,8 @@ def _multiplier_refutation(problem: ScalarProblem, proof: cert.OrbitProof, stabl
         d = mpmath.mpf(delta.p) / delta.q
         m = mpmath.fprod(dg(x, d) for x in pts)
         margin = abs(m) - 1
+    if (margin > 0) is not stable:
+        return None  # the high-precision orbit does not confirm the certified side of 1
     return Finding(
         Outcome.REFUTES,
         f"certified: for every {gd.step} in {proof.delta.str(10)} the orbit proven in its box "
@@ -214,7 +215,7 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
         bm, kink_note = ball_map(problem)
         if bm is None:
             return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
-        lo, hi = _rational(delta_range[0]), _rational(delta_range[1])
+        lo, hi = sp.Rational(delta_range[0]), sp.Rational(delta_range[1])
         if not 0 < lo < hi:
             raise ValueError(f"bad step range {delta_range}")
         for d in _samples(lo, hi, samples):
@@ -249,6 +250,10 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
             wrong = next((pr for pr in cov.proofs if pr.stable is (not stable)), None)
             if wrong is not None:
                 found = _multiplier_refutation(problem, wrong, stable, ctx)
+                if found is None:
+                    return Finding(Outcome.UNDECIDED, "Arb puts the multiplier on the wrong side "
+                                   "of 1, but the mpmath re-evaluation does not confirm it",
+                                   numbers)
                 return Finding(found.outcome, found.detail, {**numbers, **found.numbers},
                                found.counterexample)
         if not cov.complete:
@@ -300,10 +305,10 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
         mult = sp.simplify(_derivative(problem).subs(gd.x, point))
         margin = 1 + mult
         fn, dfn = to_arb(margin, [gd.step]), to_arb(sp.diff(margin, gd.step), [gd.step])
-        t = _rational(threshold)
+        t = sp.Rational(threshold)
         lo, hi = ((t / 10, 2 * t) if delta_range is None
-                  else (_rational(delta_range[0]), _rational(delta_range[1])))
-        eps = t * _rational(rel_eps)
+                  else (sp.Rational(delta_range[0]), sp.Rational(delta_range[1])))
+        eps = t * sp.Rational(rel_eps)
         with cert.working_prec(256):
             t_ball, eps_ball = flint.arb(_fmpq(t)), flint.arb(_fmpq(eps))
             lo_s = flint.arb(_fmpq(lo)).lower().str(40, radius=False)
@@ -327,14 +332,20 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
             "widest enclosure": str(2 * eps), "working precision (bits)": str(bits),
             "slope sign near t": str(result.slope),
         }
-        failures = [("above -1", "below", result.below), ("below -1", "above", result.above)]
+        # (wanted, side of t, sign proof, the margin reported, its sign when the claim holds)
+        failures = [("above -1", "below", result.below, lambda v: v + 1, 1),
+                    ("below -1", "above", result.above, lambda v: v + 1, -1)]
         if below_ok is not None:
-            failures.append(("below 1 (attracting)", "below", below_ok))
-        for want, side, proof in failures:
+            failures.append(("below 1 (attracting)", "below", below_ok, lambda v: 1 - v, 1))
+        for want, side, proof, margin_of, good in failures:
             if proof.proved is False:
                 w = sp.Rational(proof.witness)
                 with mpmath.workdps(ctx.dps):
                     value = to_mpmath(mult, [gd.step])(mpmath.mpf(w.p) / w.q)
+                    wrong_side = good * margin_of(value) <= 0
+                if not wrong_side:  # mpmath does not confirm the certified sign: decide nothing
+                    return Finding(Outcome.UNDECIDED, f"Arb puts {gd.step} = {proof.witness} on "
+                                   "the wrong side, but mpmath does not confirm it", numbers)
                 return Finding(Outcome.REFUTES, (
                     f"certified: at {gd.step} = {proof.witness} ({side} the claimed threshold "
                     f"{threshold}) the multiplier of x* = {equilibrium} is {dec(value, 15)}, not "
@@ -343,7 +354,7 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
                         observed=f"multiplier {dec(value, 30)}",
                         claimed=f"multiplier {want} for {gd.step} {side} {threshold}",
                         tol="0 (ball enclosure decides)",
-                        margin=dec(value + 1 if "-1" in want else 1 - value, 30), dps=ctx.dps,
+                        margin=dec(margin_of(value), 30), dps=ctx.dps,
                         note="Arb certifies the sign of the stability margin here"))
         if result.enclosed and (below_ok is None or below_ok.proved):
             return Finding(Outcome.SUPPORTS, (
@@ -381,17 +392,17 @@ def _trap_for(problem: ScalarProblem, points: tuple[str, ...], delta: sp.Rationa
 
 
 def long_orbit_certified(problem: ScalarProblem, x0: str, delta: str, steps: int, dps: int,
-                         points: tuple[str, ...] | None = None) -> Check:
+                         points: tuple[str, ...]) -> Check:
     """Certified: one orbit of ``steps`` GD steps in Arb balls at ``dps`` digits, every sign
-    decided, and (with ``points``) a proof that it converges to the claimed cycle.
+    decided, and a proof that it converges to the claimed cycle ``points``.
 
     Iterates in the centred form X <- g(m) + g'(X)(X - m) (mean value theorem on kink-free
     balls; branch by branch across a kink), which keeps the radius near the working precision
-    on an attracting orbit where naive ball iteration loses about a bit per step.  With
-    ``points``, the cycle is proven at the exact step size (Krawczyk) together with a
+    on an attracting orbit where naive ball iteration loses about a bit per step.  The cycle
+    is proven at the exact step size (Krawczyk) together with a
     contracting trapping box around it; when the last ball lies in that region, the orbit from
     x0 converges to the cycle (Banach).  ``--quick`` runs min(steps, 10^4) steps.  Supports when
-    every sign is decided and (with ``points``) the orbit is trapped; refutes only when the
+    every sign is decided and the orbit is trapped; refutes only when the
     claimed points are certified not to be an orbit; undecided otherwise.
     """
 
@@ -399,13 +410,12 @@ def long_orbit_certified(problem: ScalarProblem, x0: str, delta: str, steps: int
         bm, kink_note = ball_map(problem)
         if bm is None:
             return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
-        d, start = _rational(delta), _rational(x0)
+        d, start = sp.Rational(delta), sp.Rational(x0)
         n = min(steps, 10_000) if ctx.quick else steps
         bits = cert.bits_for(dps)
-        if points is not None:
-            refuted = _residual_refutation(problem, points, d, ctx)
-            if refuted:
-                return refuted
+        refuted = _residual_refutation(problem, points, d, ctx)
+        if refuted:
+            return refuted
         orbit = cert.iterate(bm, _fmpq(start), _fmpq(d), n, bits)
         x = orbit.final
         numbers = {
@@ -425,19 +435,17 @@ def long_orbit_certified(problem: ScalarProblem, x0: str, delta: str, steps: int
                            numbers)
         detail = (f"{n} steps at {dps} digits in the centred form: every sign decided, final "
                   f"radius {numbers['final radius']}")
-        if points is None:
-            return Finding(Outcome.SUPPORTS, detail, numbers)
         trap, proof = _trap_for(problem, points, d, bits)
         if trap is None:
             return Finding(Outcome.UNDECIDED, detail + f"; no trapping region proven around the "
                            f"cycle ({proof.reason})", numbers)
         with cert.working_prec(bits):
-            inside = next((k for k, b in enumerate(trap.boxes) if b.contains(x)), None)
+            inside = any(b.contains(x) for b in trap.boxes)
             dist = min((abs(x - c) for c in proof.box), key=lambda v: float(v.upper()))
         numbers.update({"distance to the cycle (upper bound)": upper_decimal(dist),
                         "trap contraction |(g^p)'|": upper_decimal(abs(trap.q)),
                         "cycle enclosure": "; ".join(b.str(20) for b in proof.box)})
-        if inside is None:
+        if not inside:
             return Finding(Outcome.UNDECIDED, detail + "; the last ball is not yet inside the "
                            "proven trapping region", numbers)
         return Finding(Outcome.SUPPORTS, detail + (
@@ -471,14 +479,14 @@ def basin_cover_certified(problem: ScalarProblem, points: tuple[str, ...], delta
         bm, kink_note = ball_map(problem)
         if bm is None:
             return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
-        d = _rational(delta)
+        d = sp.Rational(delta)
         refuted = _residual_refutation(problem, points, d, ctx)
         if refuted:
             return refuted
         trap, proof = _trap_for(problem, points, d, 128)
         if trap is None:
             return Finding(Outcome.UNDECIDED, f"no trapping region proven ({proof.reason})")
-        lo, hi = _rational(span[0]), _rational(span[1])
+        lo, hi = sp.Rational(span[0]), sp.Rational(span[1])
         with cert.working_prec(128):
             result = cert.cover_starts(bm, flint.arb(_fmpq(lo)), flint.arb(_fmpq(hi)),
                                        flint.arb(_fmpq(d)), trap, pieces=pieces,
@@ -529,26 +537,26 @@ def chain_threshold_certified(depths: tuple[int, ...], lams: tuple[str, ...], bo
 
     def run(ctx: CheckContext) -> Finding:
         numbers, worst, cases, methods, widest = {}, None, 0, {}, 0.0
-        eps = _rational(rel_eps)
+        eps = sp.Rational(rel_eps)
         for L in depths:
             H, _, ws, lam = hessian_at_minimisers(L)
             for lam_text in lams:
-                lam_v = _rational(lam_text)
+                lam_v = sp.Rational(lam_text)
                 for a_text in factors:
-                    a = _rational(a_text)
+                    a = sp.Rational(a_text)
                     root = sp.Abs(lam_v) ** sp.Rational(1, L)
                     w = [root] * L
-                    w[0] = sp.sign(lam_v) * a * root
-                    w[-1] = w[-1] / a if L > 1 else w[-1]
                     if L == 1:
                         w = [lam_v]
+                    else:
+                        w[0], w[-1] = sp.sign(lam_v) * a * root, root / a
                     sub = dict(zip(ws, w))
                     Hs = H.subs(sub)
                     b = _bound_expr(bound, L, ws, lam).subs({**sub, lam: lam_v})
                     entries = [[exact_to_arb(Hs[i, j], 256) for j in range(L)] for i in range(L)]
                     spec = cert.symmetric_spectrum(entries, prec=256)
                     with cert.working_prec(256):
-                        b_ball = exact_to_arb(sp.nsimplify(b), 256)
+                        b_ball = exact_to_arb(b, 256)  # exact b: never a rounded stand-in
                         product = b_ball * (1 + flint.arb(_fmpq(eps))) * spec.lam_max
                         above = cert.less(flint.arb(2), product)
                         below = cert.less(b_ball * spec.lam_max, flint.arb(2))
@@ -601,29 +609,24 @@ def chain_threshold_certified(depths: tuple[int, ...], lams: tuple[str, ...], bo
 # ---------------------------------------------------------------- matrix thresholds
 
 
-def _random_rational_net(rng, widths: tuple[int, ...]) -> list[sp.Matrix]:
-    """Layers W_1..W_L with entries k/4, k in [-8, 8] (exact rationals), full rank or redrawn."""
+def _random_rational_net(rng, widths: tuple[int, ...]) -> list:
+    """Layers W_1..W_L (object arrays) with entries k/4, k in [-8, 8] (exact rationals),
+    redrawn until the product is nonzero; exact through :mod:`numerics.factorisations`."""
+    import numpy as np  # noqa: PLC0415
+
+    from numerics import factorisations as fz  # noqa: PLC0415 - pulls in scipy
+
     while True:
-        ws = [sp.Matrix(n_out, n_in, lambda i, j: sp.Rational(int(rng.integers(-8, 9)), 4))
+        ws = [np.array([[sp.Rational(int(rng.integers(-8, 9)), 4) for _ in range(n_in)]
+                        for _ in range(n_out)], dtype=object)
               for n_in, n_out in zip(widths[:-1], widths[1:])]
-        product = functools.reduce(lambda a, b: b * a, ws)
-        if any(v != 0 for v in product):
+        if any(v != 0 for v in fz.end_to_end(ws).flat):
             return ws
 
 
-def _f_operator_exact(ws: list[sp.Matrix]) -> sp.Matrix:
-    """J J^T at a global minimiser, i.e. the map f(X) = sum_i A_i X B_i of Nar & Sastry (2018),
-    eq. (7), with A_i = P_i P_i^T (P_i = W_L..W_{i+1}) and B_i = Q_i^T Q_i (Q_i = W_{i-1}..W_1),
-    as a matrix on row-major vec(X): its lambda_max is lambda_max of the Hessian there."""
-    from sympy.physics.quantum import TensorProduct  # noqa: PLC0415 - kron of explicit matrices
-
-    L, n0, nL = len(ws), ws[0].cols, ws[-1].rows
-    out = sp.zeros(nL * n0, nL * n0)
-    for i in range(L):
-        P = functools.reduce(lambda a, b: b * a, ws[i + 1:], sp.eye(ws[i].rows))
-        Q = functools.reduce(lambda a, b: b * a, ws[:i], sp.eye(n0))
-        out += TensorProduct(P * P.T, (Q.T * Q).T)
-    return out
+def _exact_rows(a) -> list[list[sp.Rational]]:
+    """An object array of exact numbers as rows of SymPy Rationals."""
+    return [[sp.Rational(v) for v in row] for row in a.tolist()]
 
 
 def minimiser_sharpness_certified(widths: tuple[tuple[int, ...], ...], samples: int = 6,
@@ -641,6 +644,8 @@ def minimiser_sharpness_certified(widths: tuple[tuple[int, ...], ...], samples: 
     """
     import numpy as np  # noqa: PLC0415
 
+    from numerics import factorisations as fz  # noqa: PLC0415 - pulls in scipy
+
     c = sp.Rational(factor)
 
     def run(ctx: CheckContext) -> Finding:
@@ -652,10 +657,11 @@ def minimiser_sharpness_certified(widths: tuple[tuple[int, ...], ...], samples: 
             L = len(w_shape) - 1
             for _ in range(n):
                 ws = _random_rational_net(rng, w_shape)
-                R = functools.reduce(lambda a, b: b * a, ws)
-                f = _f_operator_exact(ws)
-                to_ball = [[flint.arb(_fmpq(v)) for v in row] for row in f.tolist()]
-                rtr = [[flint.arb(_fmpq(v)) for v in row] for row in (R.T * R).tolist()]
+                R = fz.end_to_end(ws)
+                # J J^T at the global minimiser (eq. (7)'s f), exact on rational object arrays
+                f, rtr_exact = _exact_rows(fz.f_operator(ws)), _exact_rows(R.T.dot(R))
+                to_ball = [[flint.arb(_fmpq(v)) for v in row] for row in f]
+                rtr = [[flint.arb(_fmpq(v)) for v in row] for row in rtr_exact]
                 with cert.working_prec(bits):
                     lam = cert.symmetric_spectrum(to_ball, bits).lam_max
                     rho2 = cert.symmetric_spectrum(rtr, bits).lam_max  # sigma_max(R)^2
@@ -669,11 +675,9 @@ def minimiser_sharpness_certified(widths: tuple[tuple[int, ...], ...], samples: 
                     continue
                 if below:
                     with mpmath.workdps(ctx.dps):
-                        lam_mp = max(mpmath.eigsy(mpmath.matrix(
-                            [[mpmath.mpf(v.p) / v.q for v in row] for row in f.tolist()]))[0])
-                        rho2_mp = max(mpmath.eigsy(mpmath.matrix(
-                            [[mpmath.mpf(v.p) / v.q for v in row]
-                             for row in (R.T * R).tolist()]))[0])
+                        lam_mp, rho2_mp = (max(mpmath.eigsy(mpmath.matrix(
+                            [[mpmath.mpf(v.p) / v.q for v in row] for row in rows]))[0])
+                            for rows in (f, rtr_exact))
                         bound_mp = mpmath.mpf(c.p) / c.q * L * rho2_mp ** (mpmath.mpf(L - 1) / L)
                     layers = "; ".join(str(w.tolist()) for w in ws)
                     return Finding(

@@ -189,12 +189,12 @@ class Chromium:
         raw, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(raw)
 
-    def _send(self, method: str, params: dict | None = None, timeout: float | None = None,
-              session: bool = True) -> dict:
+    def _send(self, method: str, params: dict | None = None,
+              timeout: float | None = None) -> dict:
         """Send one command and wait for its reply; events that arrive meanwhile are kept."""
         self._next_id += 1
         msg = {"id": self._next_id, "method": method, "params": params or {}}
-        if session and self.session:
+        if self.session:
             msg["sessionId"] = self.session
         os.write(self._to_browser, json.dumps(msg).encode() + b"\0")
         deadline = time.monotonic() + (timeout or self.timeout)

@@ -135,6 +135,10 @@ class _Renderer:
     def _status(self, i: int) -> str:
         return status_of(self.claims[i].get("status"))
 
+    def _count(self, s: str, groups: list[str]) -> int:
+        """How many claims of these groups have status ``s``."""
+        return sum(1 for g in groups for i in self.groups[g] if self._status(i) == s)
+
     def _cid(self, i: int) -> str:
         return text(self.claims[i].get("id")) or f"(claim {i + 1} without id)"
 
@@ -199,7 +203,7 @@ class _Renderer:
         papers = [g for g in self.groups if g != CONTROLS]
         counts = ", ".join(
             f"{n} {s}" for s in self.statuses
-            if (n := sum(1 for g in papers for i in self.groups[g] if self._status(i) == s))
+            if (n := self._count(s, papers))
         )
         out.append(
             f'<p class="lead">{n_claims} claim{"s" * (n_claims != 1)} from {len(papers)} '
@@ -358,7 +362,7 @@ class _Renderer:
             return '<p class="note">The recorded summary is not an object; ignored.</p>'
         diffs = []
         for s in sorted(set(self.statuses) | {status_of(k) for k in recorded}):
-            have = sum(1 for g in papers for i in self.groups[g] if self._status(i) == s)
+            have = self._count(s, papers)
             rv = recorded.get(s)
             if rv is None:
                 if have:

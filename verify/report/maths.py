@@ -224,29 +224,25 @@ class MathRenderer:
         self.size_pt = size_pt
         self.glyphs: dict[str, str] = {}
         self._cache: dict[str, str | None] = {}
-        self.formulas = 0  # how many typeset formulas the page holds (for tests and timing)
 
     # -- one formula
 
-    def formula(self, tex: str, label: str | None = None, display: bool = False) -> str | None:
+    def formula(self, tex: str, label: str | None = None) -> str | None:
         """Inline ``<svg>`` for the mathtext ``tex`` (without ``$``), or ``None`` if it fails."""
-        key = f"{display}|{tex}"
-        if key not in self._cache:
-            self._cache[key] = self._typeset(tex, display)
-        body = self._cache[key]
+        if tex not in self._cache:
+            self._cache[tex] = self._typeset(tex)
+        body = self._cache[tex]
         if body is None:
             return None
-        self.formulas += 1
         label = escape(label if label is not None else tex, quote=True)
-        cls = "math display" if display else "math"
         body = body.replace("<title></title>", f"<title>{label}</title>", 1)
-        return f'<svg class="{cls}" role="img" aria-label="{label}" {body}'
+        return f'<svg class="math" role="img" aria-label="{label}" {body}'
 
-    def _typeset(self, tex: str, display: bool) -> str | None:
+    def _typeset(self, tex: str) -> str | None:
         """The attributes and body of the formula's ``<svg>`` (without its opening ``<svg``)."""
         if not tex.strip() or len(tex) > 2000:
             return None
-        size = self.size_pt * (1.1 if display else 1.0)
+        size = self.size_pt
         # The math font is a property of the FontProperties (read when it is made), not only rc.
         prop = FontProperties(size=size, math_fontfamily=RC["mathtext.fontset"])
         probe = prop.copy()
@@ -324,6 +320,5 @@ class MathRenderer:
         if not self.glyphs:
             return ""
         body = "".join(self.glyphs[k] for k in sorted(self.glyphs))
-        body = re.sub(r' xmlns(:\w+)?="[^"]*"', "", body)
         return (f'<svg class="glyphs" xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="0" '
                 f'height="0" aria-hidden="true" focusable="false"><defs>{body}</defs></svg>')
