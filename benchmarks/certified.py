@@ -160,8 +160,7 @@ def table_targets(quick: bool) -> list[common.Target]:
     steps = 10_000 if quick else 100_000
     outcome, _ = timed(f"Ex.1 orbit, {steps} steps at 200 digits",
           long_orbit_certified(PROBLEM, "7/3", "1/3", steps, 200, CYCLE),
-          ("final radius", "undecided signs", "distance to the cycle (upper bound)",
-           "iteration seconds"))
+          ("final radius", "undecided signs", "distance to the cycle (upper bound)"))
     targets.append(common.Target(f"certified: {steps}-step Ex.1 orbit at 200 digits, signs decided",
                                  outcome, "supports", outcome == "supports"))
     timed("Ex.1 starts in [-10, 10], delta = 1/2",
