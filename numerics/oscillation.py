@@ -41,11 +41,6 @@ def gd_map(flat: np.ndarray, dims: Sequence[int], R, delta) -> np.ndarray:
     return flat - delta * dl.flatten(dl.gradient(ws, R))
 
 
-def symmetry_dim(dims: Sequence[int]) -> int:
-    """Dimension of the hidden-layer orthogonal symmetry: sum of n_j (n_j - 1) / 2, 0 < j < L."""
-    return sum(n * (n - 1) // 2 for n in dims[1:-1])
-
-
 def two_cycles(dims: Sequence[int], R: np.ndarray, delta: float, rng: np.random.Generator,
                starts: int, scale: float = 1.5, iters: int = 60,
                x0: np.ndarray | None = None) -> list[tuple[np.ndarray, float]]:

@@ -16,6 +16,9 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
+from numerics import factorisations as fz
+from numerics import precise
+
 
 def chain_step(w, lam, delta, L: int):
     """One GD step of the equal-weights chain: ``w - delta w^(L-1) (w^L - lam)``.
@@ -35,15 +38,8 @@ def orbit_precise(lam, delta, L: int, steps: int, dps: int, w0="1",
 
     Arguments may be strings (exact decimals), ints or mpf values.
     """
-    with mpmath.workdps(dps):
-        w, lam_, d = (mpmath.mpf(v) for v in (w0, lam, delta))
-        out = [w]
-        for _ in range(steps):
-            w = chain_step(w, lam_, d, L)
-            out.append(w)
-            if not mpmath.isfinite(w) or abs(w) > escape:
-                break
-        return out
+    return precise.iterate(lambda w, lam_, d: chain_step(w, lam_, d, L), w0, (lam, delta),
+                           steps, dps, escape=escape)
 
 
 def orbits(lams: np.ndarray, deltas: np.ndarray, L: int, steps: int,
@@ -88,7 +84,7 @@ def beta(delta, lam, L: int):
         return 0 * delta
     if lam > 1:
         return 1 - delta * (lam - 1) / (root(lam, L) - 1)
-    return 1 - delta * L * _pow(lam, 2 * (L - 1), L)
+    return asymptotic_rate(delta, lam, L)
 
 
 def asymptotic_rate(delta, lam, L: int):
@@ -98,7 +94,7 @@ def asymptotic_rate(delta, lam, L: int):
 
 def bound4(rho, L: int) -> float:
     """The necessary bound (4) of Corollary 1: ``2 / (L rho^(2(L-1)/L))``."""
-    return 2.0 / (L * float(rho) ** (2.0 * (L - 1) / L))
+    return 2.0 / fz.cor1_denominator(float(rho), L)
 
 
 def thm2_bound(rho, L: int) -> float:

@@ -19,6 +19,15 @@ w, r, delta, sigma = sp.symbols("w r delta sigma", positive=True)
 lam = sp.Symbol("lam", real=True)
 
 
+def _all_proven(results) -> bool | None:
+    """Three-valued conjunction of :func:`prove_zero` results: False if one is disproven, None
+    if one is undecided (never counted as proven or as disproven), else True."""
+    results = list(results)
+    if any(x is False for x in results):
+        return False
+    return None if any(x is None for x in results) else True
+
+
 def printed_recurrence(L: int) -> sp.Expr:
     """Lemma 3's display: ``w[k+1] = w - delta w^(L-1) (w^L - lam)``."""
     return w - delta * w ** (L - 1) * (w ** L - lam)
@@ -32,25 +41,20 @@ def equal_weight_recurrence(L: int) -> sp.Expr:
     return (ws[0] - delta * grad).subs({v: w for v in ws}).subs(lam_, lam)
 
 
-def recurrence_matches(L: int) -> bool:
+def recurrence_matches(L: int) -> bool | None:
     """Exact: the derived map equals the printed display, and every weight gets the same map
-    (so equal weights stay equal, the 'due to symmetry' step)."""
+    (so equal weights stay equal, the 'due to symmetry' step).  None: SymPy undecided."""
     loss, ws, lam_ = scalar_chain(L)
-    same = all(prove_zero(sp.expand((sp.diff(loss, v) - sp.diff(loss, ws[0])).subs(
-        {u: w for u in ws}))) for v in ws)
-    return same and prove_zero(sp.expand(equal_weight_recurrence(L) - printed_recurrence(L)))
+    same = [prove_zero(sp.expand((sp.diff(loss, v) - sp.diff(loss, ws[0])).subs(
+        {u: w for u in ws}))) for v in ws]
+    return _all_proven(same + [prove_zero(sp.expand(equal_weight_recurrence(L)
+                                                    - printed_recurrence(L)))])
 
 
 def mu(L: int) -> sp.Expr:
     """The printed contraction factor ``1 - delta w^(L-1) sum_j w^j lam^((L-1-j)/L)``
     with ``lam^(1/L) = r``."""
     return 1 - delta * w ** (L - 1) * sum(w ** j * r ** (L - 1 - j) for j in range(L))
-
-
-def mu_factorisation_holds(L: int) -> bool:
-    """Exact: ``w[k+1] - r = mu(w) (w - r)`` for the printed recurrence with lam = r^L."""
-    lhs = printed_recurrence(L).subs(lam, r ** L) - r
-    return prove_zero(sp.expand(lhs - mu(L) * (w - r)))
 
 
 def mu_decreasing(L: int) -> bool:
@@ -86,27 +90,6 @@ def printed_beta(L: int) -> dict[str, sp.Expr]:
             "lam < 1": 1 - delta * L * lam_r ** sp.Rational(2 * (L - 1), L)}
 
 
-def lemma3_displays(L: int) -> dict[str, bool]:
-    """Each display of the proof of Lemma 3 compared with the derivation, exactly.
-
-    The binding end of the orbit is w = r for lam >= 1 (mu smallest there, w rises from 1 to r)
-    and w = 1 for lam < 1 (w falls from 1 to r); beta is mu at the other end.
-    """
-    ends = endpoint_bounds(L)
-    dc, bt = printed_delta_c(L), printed_beta(L)
-    return {
-        "recurrence": recurrence_matches(L),
-        "mu factorisation": mu_factorisation_holds(L),
-        "mu decreasing in w > 0": mu_decreasing(L),
-        "delta_c (lam >= 1) = root of mu(r)": prove_zero(sp.cancel(dc["lam >= 1"]
-                                                                   - ends["delta: mu(r)=0"])),
-        "delta_c (lam < 1) = root of mu(1)": prove_zero(sp.cancel(dc["lam < 1"]
-                                                                  - ends["delta: mu(1)=0"])),
-        "beta (lam > 1) = mu(1)": prove_zero(sp.cancel(bt["lam > 1"] - ends["mu(1)"])),
-        "beta (lam < 1) = mu(r)": prove_zero(sp.cancel(bt["lam < 1"] - ends["mu(r)"])),
-    }
-
-
 def delta_c_decreasing(L: int) -> dict[str, bool]:
     """Exact: delta_c is decreasing on each branch and continuous at lam = 1 (value 1/L).
 
@@ -115,12 +98,15 @@ def delta_c_decreasing(L: int) -> dict[str, bool]:
     """
     dc = printed_delta_c(L)
     low = sp.cancel(dc["lam < 1"])
-    geometric = 1 / sum(r ** m for m in range(L))
+    series = sum(r ** m for m in range(L))
+    geometric = 1 / series
     d_high = sp.diff(dc["lam >= 1"], r)
+    d_series = sp.Poly(sp.diff(series, r), r)
     return {
         "low branch = 1/sum r^m": prove_zero(sp.cancel(low - geometric)),
-        # sum r^m has positive coefficients and degree L - 1 >= 1: increasing in r > 0
-        "low branch decreasing": L >= 2,
+        # d/dr sum r^m nonzero with positive coefficients: sum r^m increasing in r > 0
+        "low branch decreasing": bool(not d_series.is_zero
+                                      and all(c > 0 for c in d_series.coeffs())),
         "high branch decreasing": bool(sp.simplify(d_high * r ** (2 * L - 1)) < 0),
         "continuous at lam = 1": prove_zero(sp.limit(low, r, 1) - dc["lam >= 1"].subs(r, 1)),
     }
@@ -151,7 +137,7 @@ def lemma4_factor(L: int) -> sp.Expr:
     return 1 - delta * w ** (L - 2) * (w ** L - lam)
 
 
-def residual_gradients_match(n: int, L: int) -> bool:
+def residual_gradients_match(n: int, L: int) -> bool | None:
     """Remark 4, exactly: with ``W_i = I + A_i`` the gradient of 1/2 ||W_L...W_1 - R||_F^2 in
     A_i equals its gradient in W_i evaluated at I + A_i, for generic symbolic n x n matrices."""
     As = [sp.Matrix(n, n, lambda a, b, i=i: sp.Symbol(f"a{i}_{a}{b}", real=True))
@@ -171,8 +157,9 @@ def residual_gradients_match(n: int, L: int) -> bool:
     la = loss([sp.eye(n) + a for a in As])
     at = {Ws[i][a, b]: (sp.eye(n) + As[i])[a, b] for i in range(L) for a in range(n)
           for b in range(n)}
-    return all(prove_zero(sp.expand(sp.diff(la, As[i][a, b]) - sp.diff(lw, Ws[i][a, b]).subs(at)))
-               for i in range(L) for a in range(n) for b in range(n))
+    return _all_proven(
+        prove_zero(sp.expand(sp.diff(la, As[i][a, b]) - sp.diff(lw, Ws[i][a, b]).subs(at)))
+        for i in range(L) for a in range(n) for b in range(n))
 
 
 def lemma4_lower_gap(L: int) -> tuple[sp.Expr, sp.Expr]:

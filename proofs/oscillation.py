@@ -29,17 +29,15 @@ from collections.abc import Sequence
 import sympy as sp
 
 from proofs import deeplinear as pd
+from proofs.chains import scalar_chain
 
 DELTA = sp.Symbol("delta", positive=True)
 
 
 def scalar_step(L: int) -> tuple[tuple[sp.Symbol, ...], sp.Symbol, list[sp.Expr], sp.Expr]:
     """(ws, lam, ws_next, e): one GD step on 1/2 (w_1 ... w_L - lam)^2, gradient by diff."""
-    ws = sp.symbols(f"w1:{L + 1}", real=True)
-    lam = sp.Symbol("lam", real=True)
-    P = sp.Mul(*ws)
-    loss = sp.Rational(1, 2) * (P - lam) ** 2
-    return ws, lam, [w - DELTA * sp.diff(loss, w) for w in ws], P - lam
+    loss, ws, lam = scalar_chain(L)
+    return ws, lam, [w - DELTA * sp.diff(loss, w) for w in ws], sp.Mul(*ws) - lam
 
 
 def imbalance_multiplier(ws: Sequence[sp.Symbol], lam: sp.Symbol, i: int, j: int) -> sp.Expr:

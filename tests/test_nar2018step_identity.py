@@ -72,7 +72,9 @@ def test_escape_becomes_nan():
 
 @pytest.mark.parametrize("L", [2, 3, 4])
 def test_lemma3_displays_derive(L):
-    assert all(P.lemma3_displays(L).values())
+    f = C.exact_displays("lemma3_displays", M._lemma3_items, (L,), "test").run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+    assert set(f.numbers.values()) <= {"identical", "proven"}
     assert all(P.delta_c_decreasing(L).values())
     assert P.one_step_landing(L)
 
@@ -125,6 +127,18 @@ def test_exact_displays_refutes_a_wrong_delta_c():
     assert f.outcome is Outcome.REFUTES and f.counterexample.at["L"] == "2"
 
 
+def test_exact_displays_counts_only_true_as_proven():
+    # a falsy fact that is not the bool False (numpy, SymPy) still refutes; None is undecided
+    for fact in (np.False_, sp.false, 0):
+        f = C.exact_displays("x", lambda L, v=fact: [("fact", v)], (2,), "test").run(CTX)
+        assert f.outcome is Outcome.REFUTES and f.numbers["L=2: fact"] == "false"
+    f = C.exact_displays("x", lambda L: [("fact", None)], (2,), "test").run(CTX)
+    assert f.outcome is Outcome.UNDECIDED
+    # an undecided step is neither proven nor disproven in a conjunction
+    assert P._all_proven([True, None]) is None and P._all_proven([None, False]) is False
+    assert P._all_proven([True, True]) is True
+
+
 def test_chain_rate_refutes_a_doubled_delta_c():
     wrong = lambda lam, L: 2 * sc.delta_c(lam, L)
     f = C.chain_rate_precise((2,), ("4",), ("1",), delta_c=wrong).run(CTX)
@@ -145,6 +159,10 @@ def test_linear_rate_refutes_on_a_kernel_only():
     assert f.outcome is Outcome.REFUTES and f.counterexample.at["lam"] == "0"
     f = C.linear_rate_precise((2,), ((0.3, 1.0),), zero_is_linear=True).run(CTX)
     assert f.outcome is Outcome.SUPPORTS
+    # a kernel direction that does not decay as k^(-1/(2L-2)) (here it diverges: delta = 2.5)
+    # is no evidence of sublinear convergence: not refuted
+    f = C.linear_rate_precise((2,), ((0.0, 1.0),), zero_is_linear=True, rel=5.0).run(CTX)
+    assert f.outcome is Outcome.UNDECIDED and "does not follow" in f.detail
 
 
 def test_tightness_refutes_small_rho_and_supports_large():
@@ -200,6 +218,23 @@ def test_common_basis_cannot_refute_only_support():
     f = C.common_basis((3,), n=3).run(CTX)
     assert f.outcome is Outcome.SUPPORTS
     assert any("non-symmetric" in k for k in f.numbers)
+
+
+@pytest.mark.parametrize("factor", [1e3, "asym"])
+def test_common_basis_is_undecided_when_gd_breaks_the_invariance(monkeypatch, factor):
+    # a gradient 1000 times too large diverges (NaN histories must not pass as rounding); one
+    # with an asymmetric factor leaves the symmetric set
+    exact = dl.gradient
+
+    def wrong(ws, R):
+        gs = exact(ws, R)
+        if factor == "asym":
+            return [g @ np.triu(np.ones(g.shape[1:])) for g in gs]
+        return [factor * g for g in gs]
+
+    monkeypatch.setattr(C.dl, "gradient", wrong)
+    f = C.common_basis((3,), n=3, nonsymmetric=()).run(CTX)
+    assert f.outcome is Outcome.UNDECIDED and "above rounding" in f.detail
 
 
 # ---------------------------------------------------------------- the claims (regression)

@@ -113,6 +113,14 @@ def _l2_classified() -> bool:
     return bool(zero and only_fixed and r["uv_solutions"] and balanced and anti)
 
 
+def _judge(v: dict, require_other: bool) -> tuple[bool, bool]:
+    """(an attracting 2-cycle around an optimum violating (3) that GD settles on, and a witness
+    of Remark 1: that, with another optimum satisfying (3) unless ``require_other`` is False)
+    from the flags of :func:`numerics.oscillation.verify_cycle`."""
+    cycle = bool(v["is_cycle"] and v["attracts"] and v["centre_violates"] and v["gd_converges"])
+    return cycle, cycle and (bool(v["other_satisfies"]) or not require_other)
+
+
 DEFAULT_CASES: tuple[Case, ...] = (
     ((1, 1, 1), ((1.0,),)),
     ((1, 1, 1, 1), ((1.0,),)),
@@ -166,9 +174,7 @@ def two_cycle_witness(cases: Sequence[Case] = DEFAULT_CASES,
                     f"{dec(v['amplitude'], 6)}, radius {dec(v['radius'], 6)} ({v['neutral']} "
                     f"eigenvalues 1), (3) at its centre {dec(v['bound3_centre'], 6)}, (4) "
                     f"{dec(v['bound4'], 6)}, GD settles within {v['gd_distance']:.2g}")
-                cycle = (v["is_cycle"] and v["attracts"] and v["centre_violates"]
-                         and v["gd_converges"])
-                ok = cycle and (v["other_satisfies"] or not require_other)
+                cycle, ok = _judge(v, require_other)
                 if frac >= 1 and not ok:
                     if cycle:
                         numbers["control above (4)"] = (
@@ -240,8 +246,7 @@ def sharpness_landscape(cases=LANDSCAPE_CASES, runs: int = 5, require_other: boo
             v = no.verify_cycle(w, dims, R, delta, dps=ctx.dps, seed=ctx.seed)
             numbers[key] += (f"; 2-cycle at delta = {dec(delta, 8)}: radius {dec(v['radius'], 6)}"
                              f", witness {v['witness']}")
-            if v["is_cycle"] and v["attracts"] and v["centre_violates"] and v["gd_converges"] \
-                    and (v["other_satisfies"] or not require_other):
+            if _judge(v, require_other)[1]:
                 return Finding(Outcome.SUPPORTS, (
                     f"witness next to the optimum with lambda_max(H) = {s_loc:.6g} "
                     f"(L = {L}, R = {R.tolist()}): a 2-cycle at delta = {dec(delta, 10)} of "

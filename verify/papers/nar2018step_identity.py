@@ -313,7 +313,7 @@ def _lemma4() -> Claim:
 
 
 def _lemma4_proof_items(L: int) -> list:
-    w1, factor = P.lemma4_boundary(L)
+    _, factor = P.lemma4_boundary(L)
     return [
         ("display w(1 - delta sigma w^(L-2)(w^L - lam)) is the GD map for sigma = 1 only",
          P.lemma4_sigma(L) == [1]),
