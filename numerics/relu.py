@@ -221,14 +221,6 @@ def _dist(W, V, W2, V2) -> np.ndarray:
     return np.sqrt(np.sum((W - W2) ** 2, axis=(1, 2)) + np.sum((V - V2) ** 2, axis=(1, 2)))
 
 
-def gd_map(theta: np.ndarray, delta: float, b, X, Y, m: int, r: int, n: int,
-           scale: float = 0.5) -> np.ndarray:
-    """One GD step on one network's flat parameter vector."""
-    W, V = unflatten(theta, m, r, n)
-    gW, gV, _ = gradient(W[None], V[None], b, X, Y, scale)
-    return theta - delta * flatten(gW[0], gV[0])
-
-
 # ---- high precision (mpmath, inside workdps) -------------------------------------------------
 
 def _mp_parts(theta, b, X, Y, m, r, n):
@@ -241,6 +233,14 @@ def _mp_parts(theta, b, X, Y, m, r, n):
     out = [[sum(W[k][l] * act[i][l] for l in range(r)) for k in range(m)] for i in range(N)]
     e = [[out[i][k] - Y[i][k] for k in range(m)] for i in range(N)]
     return W, pre, act, G, out, e
+
+
+def precise_outputs(theta, b, X, m: int, r: int, n: int, dps: int) -> list:
+    """f_hat(x) (a list of m mpf values) at every row x of ``X``, at ``dps`` digits."""
+    with mpmath.workdps(dps):
+        b_ = [mpmath.mpf(v) for v in b]
+        X_ = [[mpmath.mpf(v) for v in row] for row in X]
+        return _mp_parts(list(theta), b_, X_, [[0] * m for _ in X_], m, r, n)[4]
 
 
 def precise_state(theta, b, X, Y, m: int, r: int, n: int, dps: int, scale="1/2",

@@ -159,12 +159,47 @@ def test_general_lower_bound_at_any_point(seed):
     assert lam >= relu.theorem4_quantity(W[None], V[None], b, X)[0] * (1 - 1e-12)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: cr.hessian_bound(ms=(1,), c=0.25), lambda: cr.adversarial_minimum(c=0.25),
+    lambda: cr.known_minimum()])
+def test_unconfirmed_violation_is_undecided_not_supported(make, monkeypatch):
+    """A bound that float64 (or the refined point) violates, with the high-precision
+    counterexample withheld, must not come out as support."""
+    monkeypatch.setattr(cr, "_counterexample", lambda *a, **k: None)
+    assert make().run(QUICK).outcome is Outcome.UNDECIDED
+
+
+def test_precise_outputs_match_forward():
+    rng = np.random.default_rng(5)
+    W, V, b, X, _ = _small(rng)
+    out = relu.precise_outputs(relu.flatten(W, V), b, X, 2, 3, 2, 30)
+    assert np.allclose(np.array(out, dtype=float), relu.forward(W[None], V[None], b, X)[2][0].T,
+                       rtol=1e-14)
+
+
+def test_critical_from_residual_is_a_critical_point():
+    rng = np.random.default_rng(6)
+    m, r, n, N = 2, 2, 1, 6
+    W, V, b, X, Y, _ = cr._critical_from_residual(
+        rng.standard_normal(m * r + r * n + r + N * n + N * m - (m * r + r * n)), m, r, n, N)
+    gW, gV, e = relu.gradient(W[None], V[None], b, X, Y)
+    assert np.abs(e).max() > 0.1 and np.abs(relu.flatten(gW[0], gV[0])).max() < 1e-12
+
+
+def test_chain_family_undecided_when_not_shown(monkeypatch):
+    a, lam = sp.symbols("a lam", positive=True)
+    monkeypatch.setattr(dy, "_family", lambda L: (a, lam, [a, 1 / a], 1 + 0 * a))
+    assert dy.chain_family((2,), "varies").run(QUICK).outcome is Outcome.UNDECIDED
+
+
 def test_converged_runs_refute_a_stronger_constant():
     assert cr.converged_runs(c=0.01).run(QUICK).outcome is Outcome.REFUTES
 
 
 def test_residual_identity_and_tightness():
-    assert cr.residual_identity_symbolic().run(QUICK).outcome is Outcome.SUPPORTS
+    ident = cr.residual_identity_symbolic().run(QUICK)
+    assert ident.outcome is Outcome.SUPPORTS
+    assert ident.numbers["m=2: some entry differs at a rational point"] == "True"
     t = cr.tightness_symbolic().run(QUICK)
     assert t.outcome is Outcome.SUPPORTS and t.numbers["lambda_max - 2 x |f_hat|"] in (
         "(a - w*x)**2", "(-a + w*x)**2")
@@ -203,7 +238,9 @@ def test_slides_exact_statements():
     nl = dy.no_lipschitz((2, 3)).run(QUICK)
     assert nl.outcome is Outcome.SUPPORTS and nl.numbers["L=1: quotient as t -> infinity"] == "1"
     assert dy.ols_contrast().run(QUICK).outcome is Outcome.SUPPORTS
-    assert dy.start_on_unstable_minimum().run(QUICK).numbers["lambda_max(H)"] == "18"
+    start = dy.start_on_unstable_minimum().run(QUICK)
+    assert start.outcome is Outcome.SUPPORTS and start.numbers["lambda_max(H)"] == "18"
+    assert start.numbers["rho(R_hat)"] == "9" and start.numbers["(2/(L delta))^(L/(2L-2))"] == "1"
     assert dy.convexity_not_the_cause().run(QUICK).outcome is Outcome.SUPPORTS
 
 

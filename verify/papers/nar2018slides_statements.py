@@ -29,7 +29,6 @@ from verify.checks.dynamics import (
 )
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
-from verify.papers.nar2018slides import PAPER
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
 from verify.vocabulary import Claim, Reference
 
