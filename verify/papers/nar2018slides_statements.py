@@ -29,8 +29,11 @@ from verify.checks.dynamics import (
 )
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
+from verify.papers import nar2018slides
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
 from verify.vocabulary import Claim, Reference
+
+PAPER = nar2018slides.PAPER  # the registry reads each paper module's citation
 
 DEPTHS = (2, 3, 4, 5)
 CHAIN = {"loss": "1/2 (w_L ... w_1 - lam)^2",
