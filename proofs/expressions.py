@@ -1,36 +1,65 @@
-"""Parsing loss expressions and parameter values safely, with errors that name the problem."""
+"""Parsing untrusted expression text into exact SymPy expressions, without executing anything.
+
+Claim files come from other people, so their expressions are data, never code.  The text is
+parsed by Python's own parser into a syntax tree (:func:`ast.parse`, which evaluates nothing) and
+the tree is then *interpreted* node by node against a white list:
+
+* numbers (integer and decimal literals; a decimal becomes the exact rational of its digits);
+* the declared names (the caller's symbols) and the constants ``pi`` and ``E``;
+* calls of the allowed functions (:data:`ALLOWED_FUNCTIONS`) by bare name, positional
+  arguments only;
+* ``+ - * / **`` and unary ``+ -``;
+* one comparison ``< <= > >= == !=`` (``==`` means :class:`sympy.Eq`);
+* inside ``Piecewise``: ``(value, condition)`` pairs, the condition ``True`` for the last one;
+  inside ``Sum``: ``(k, lo, hi)`` with a fresh bound name ``k``.
+
+Everything else (attribute access, subscripts, strings, lambdas, comprehensions, keyword
+arguments, starred arguments, ``^``, boolean operators, conditional expressions, ...) is refused
+with an :class:`ExpressionError` naming the construct.  No ``eval``, ``exec`` or ``sympify`` of
+text happens anywhere on this path, so no payload can run.
+"""
 
 from __future__ import annotations
 
+import ast
 import math
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
-from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
 
 
 class ExpressionError(ValueError):
-    """An expression that cannot be used: unparseable, or with undeclared symbols."""
+    """An expression that cannot be used: unparseable, refused construct, undeclared name."""
 
 
-# Names a user expression may use besides its declared symbols.
+# Functions a user expression may call, by name.
 ALLOWED_FUNCTIONS = {
     name: getattr(sp, name)
     for name in (
         "Abs", "sqrt", "exp", "log", "sin", "cos", "tanh", "Max", "Min", "Rational",
-        "Piecewise", "sign", "pi", "E", "Heaviside", "cosh", "sinh", "atan", "Sum", "Eq",
+        "Piecewise", "sign", "Heaviside", "cosh", "sinh", "atan", "Sum", "Eq",
     )
 }
+# Constants a user expression may name.
+ALLOWED_CONSTANTS = {"pi": sp.pi, "E": sp.E}
 
-# What the generated code of the standard transformations needs, and nothing else: no Python
-# builtins (so "__import__(...)" is not evaluated) and no other SymPy names.
-_GLOBALS = {"__builtins__": {}, "Integer": sp.Integer, "Float": sp.Float,
-            "Rational": sp.Rational, "Symbol": sp.Symbol, "Function": sp.Function,
-            "Add": sp.Add, "Mul": sp.Mul, "Pow": sp.Pow, "Lt": sp.Lt, "Le": sp.Le,
-            "Gt": sp.Gt, "Ge": sp.Ge, "Eq": sp.Eq, "Ne": sp.Ne}
-# Floats become the exact rational of their decimal text ("0.1" is 1/10, every digit kept).
-_TRANSFORMATIONS = standard_transformations + (rationalize,)
-_MAX_DIGITS = 10_000  # an integer power with more digits than this is refused (e.g. 9**9**9)
+MAX_LENGTH = 20_000  # characters of one expression
+MAX_NODES = 5_000  # syntax-tree nodes of one expression
+MAX_DIGITS = 10_000  # an exact number with more digits than this is refused (e.g. 9**9**9)
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq,
+            ast.NotEq: sp.Ne}
+# What a refused node is called in messages.
+_NODE_NAMES = {
+    ast.Attribute: "attribute access (a.b)", ast.Subscript: "subscripts (a[i])",
+    ast.Lambda: "lambda", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.IfExp: "conditional expressions (a if c else b)", ast.BoolOp: "and/or",
+    ast.NamedExpr: "assignment (:=)", ast.Starred: "starred arguments", ast.List: "lists",
+    ast.Dict: "dicts", ast.Set: "sets", ast.Tuple: "tuples outside Piecewise/Sum",
+    ast.JoinedStr: "strings", ast.FormattedValue: "strings", ast.Await: "await",
+    ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
+}
 
 
 def real_symbol(name: str, positive: bool = False) -> sp.Symbol:
@@ -38,61 +67,216 @@ def real_symbol(name: str, positive: bool = False) -> sp.Symbol:
     return sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
 
 
-def _parse(text: str, namespace: dict, evaluate: bool):
-    return parse_expr(text, local_dict=dict(namespace), global_dict=dict(_GLOBALS),
-                      transformations=_TRANSFORMATIONS, evaluate=evaluate)
+def parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
+    """Parse ``text`` into an exact SymPy expression (or relation) over ``symbols``.
 
-
-def _too_large(expr: sp.Basic) -> bool:
-    """An unevaluated numeric power whose value would have more than _MAX_DIGITS digits."""
-    for p in expr.atoms(sp.Pow):
-        base, exp = p.args
-        if base.is_Number and exp.is_number:
-            if exp.atoms(sp.Pow) and _too_large(exp):
-                return True
-            try:
-                size = abs(float(exp)) * math.log10(abs(float(base)) + 2)
-            except (TypeError, OverflowError, ValueError):
-                return True
-            if size > _MAX_DIGITS:
-                return True
-    return False
-
-
-def parse(text: str, symbols: dict[str, sp.Symbol]) -> sp.Expr:
-    """Parse ``text`` into an exact SymPy expression over ``symbols``.
-
-    Floats in the text are turned into the exact rational of their decimal digits (``0.3``
-    means 3/10), so that the symbolic tier stays exact.
+    Decimal literals become the exact rational of their digits (``0.3`` means 3/10), so that the
+    symbolic tier stays exact.  ``symbols`` maps each allowed name to the object it stands for
+    (usually a :class:`sympy.Symbol`; any SymPy expression works, e.g. ``loss``).
 
     Raises:
-        ExpressionError: the text does not parse, is not an expression, uses a name that is
-            neither a declared symbol nor an allowed function, or asks for an integer power
-            too large to compute.
+        ExpressionError: the text does not parse, uses a construct outside the white list, a
+            name that is neither declared nor allowed, or asks for a number too large to compute.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ExpressionError(f"expression must be a non-empty string, got {text!r}")
-    namespace = dict(ALLOWED_FUNCTIONS)
-    namespace.update(symbols)
+        raise ExpressionError(f"expression must be a non-empty string, got {_short(text)}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is {len(text)} characters long "
+                              f"(at most {MAX_LENGTH})")
     try:
-        raw = _parse(text, namespace, evaluate=False)
-        if isinstance(raw, sp.Basic) and _too_large(raw):
-            raise ExpressionError(f"{text!r} asks for a number too large to compute")
-        expr = _parse(text, namespace, evaluate=True)
-    except ExpressionError:
-        raise
-    except Exception as exc:  # SymPy raises many types (SyntaxError, TokenError, TypeError...)
-        raise ExpressionError(f"cannot parse {text!r}: {type(exc).__name__}: {exc}") from None
-    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
-        expr = sp.Rational(str(expr))
-    if not isinstance(expr, sp.Basic):
-        raise ExpressionError(f"{text!r} is not an expression (got {type(expr).__name__})")
-    unknown_functions = sorted({f.func.__name__ for f in expr.atoms(AppliedUndef)})
-    if unknown_functions:
-        raise ExpressionError(f"{text!r} uses unknown function(s): {', '.join(unknown_functions)}"
-                              f" (allowed: {', '.join(sorted(ALLOWED_FUNCTIONS))})")
-    unknown = {s.name for s in expr.free_symbols
-               if not isinstance(s, sp.Indexed)} - set(symbols)
-    if unknown:
-        raise ExpressionError(f"{text!r} uses undeclared symbol(s): {', '.join(sorted(unknown))}")
-    return expr
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse {_short(text)}: {exc.msg}") from None
+    except (ValueError, MemoryError, RecursionError) as exc:  # e.g. huge literals, deep nesting
+        raise ExpressionError(f"cannot parse {_short(text)}: {type(exc).__name__}: "
+                              f"{_short(str(exc))}") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise ExpressionError(f"{_short(text)} is too large (more than {MAX_NODES} terms)")
+    try:
+        return _Interpreter(text.strip(), symbols).value(tree.body)
+    except ExpressionError as exc:
+        raise ExpressionError(f"{_short(text)}: {exc}") from None
+    except RecursionError:
+        raise ExpressionError(f"{_short(text)} is nested too deeply") from None
+    except Exception as exc:  # noqa: BLE001 - SymPy raises many types on ill-typed input
+        raise ExpressionError(f"cannot evaluate {_short(text)}: {type(exc).__name__}: "
+                              f"{_short(str(exc))}") from None
+
+
+def parse_number(text: str) -> sp.Expr:
+    """A finite real number written as an expression without names (``0.5``, ``1/3``,
+    ``sqrt(2)/2``, ``2*pi``), exact.  The parser of ``--at`` replay values.
+
+    Raises:
+        ExpressionError: not an expression of numbers, or not finite and real.
+    """
+    value = parse(text, {})
+    if not isinstance(value, sp.Expr) or value.free_symbols:
+        raise ExpressionError(f"{_short(text)} is not a number")
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or value.is_real is False:
+        raise ExpressionError(f"{_short(text)} is not a finite real number")
+    numeric = sp.N(value, 30)
+    if not numeric.is_real or not numeric.is_finite or not numeric.is_Number:
+        raise ExpressionError(f"{_short(text)} is not a finite real number")
+    return value
+
+
+class _Interpreter:
+    """Builds the SymPy object of a white-listed syntax tree, one node kind at a time."""
+
+    def __init__(self, text: str, symbols: dict[str, sp.Basic]):
+        self.text = text
+        self.symbols = symbols
+
+    def value(self, node: ast.AST) -> sp.Basic:
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise ExpressionError(f"{_refused(node)} not allowed")
+        return method(node)
+
+    def _Constant(self, node: ast.Constant) -> sp.Basic:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            kind = "strings" if isinstance(value, (str, bytes)) else repr(value)
+            raise ExpressionError(f"{kind} not allowed (only numbers)")
+        if isinstance(value, int):
+            if value.bit_length() > MAX_DIGITS * 3.33:
+                raise ExpressionError("integer literal too large")
+            return sp.Integer(value)
+        literal = ast.get_source_segment(self.text, node) or repr(value)
+        try:  # the exact rational of the decimal text, every digit kept
+            return sp.Rational(literal.replace("_", ""))
+        except (TypeError, ValueError) as exc:
+            raise ExpressionError(f"number {literal!r} is not a finite decimal") from exc
+
+    def _Name(self, node: ast.Name) -> sp.Basic:
+        name = node.id
+        if name in self.symbols:
+            return self.symbols[name]
+        if name in ALLOWED_CONSTANTS:
+            return ALLOWED_CONSTANTS[name]
+        if name in ALLOWED_FUNCTIONS:
+            raise ExpressionError(f"function {name} used without arguments")
+        raise ExpressionError(f"uses undeclared symbol(s): {name}")
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> sp.Basic:
+        operand = self.value(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise ExpressionError(f"operator {_op_text(node.op)} not allowed")
+
+    def _BinOp(self, node: ast.BinOp) -> sp.Basic:
+        if type(node.op) not in _BINARY:
+            hint = " (write ** for powers)" if isinstance(node.op, ast.BitXor) else ""
+            raise ExpressionError(f"operator {_op_text(node.op)} not allowed{hint}")
+        left, right = self.value(node.left), self.value(node.right)
+        for side in (left, right):
+            if not isinstance(side, sp.Expr):
+                raise ExpressionError("arithmetic on a relation")
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return _checked(left * right)
+        if isinstance(node.op, ast.Div):
+            return _checked(left / right)
+        _check_power(left, right)
+        return _checked(left**right)
+
+    def _Compare(self, node: ast.Compare) -> sp.Basic:
+        if len(node.ops) != 1:
+            raise ExpressionError("chained comparisons not allowed (write one relation)")
+        op = type(node.ops[0])
+        if op not in _COMPARE:
+            raise ExpressionError(f"comparison {_op_text(node.ops[0])} not allowed")
+        left, right = self.value(node.left), self.value(node.comparators[0])
+        if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
+            raise ExpressionError("a comparison of relations")
+        return _COMPARE[op](left, right)
+
+    def _Call(self, node: ast.Call) -> sp.Basic:
+        if not isinstance(node.func, ast.Name):
+            raise ExpressionError(f"only calls of allowed functions by name "
+                                  f"({', '.join(sorted(ALLOWED_FUNCTIONS))}) are allowed")
+        name = node.func.id
+        if name not in ALLOWED_FUNCTIONS:
+            if name in self.symbols:
+                raise ExpressionError(f"{name} is a symbol, not a function")
+            raise ExpressionError(f"uses unknown function(s): {name} "
+                                  f"(allowed: {', '.join(sorted(ALLOWED_FUNCTIONS))})")
+        if node.keywords:
+            raise ExpressionError(f"keyword arguments not allowed (in {name}(...))")
+        if not node.args:
+            raise ExpressionError(f"{name}() needs arguments")
+        if name == "Piecewise":
+            return sp.Piecewise(*(self._piece(a) for a in node.args))
+        if name == "Sum":
+            return self._sum(node.args)
+        args = [self.value(a) for a in node.args]
+        if name == "Rational":
+            if len(args) not in (1, 2) or not all(a.is_Rational for a in args):
+                raise ExpressionError("Rational(p, q) takes one or two rational numbers")
+        elif not all(isinstance(a, sp.Expr) for a in args):
+            raise ExpressionError(f"{name}(...) of a relation")
+        return _checked(ALLOWED_FUNCTIONS[name](*args))
+
+    def _piece(self, node: ast.AST) -> tuple[sp.Basic, sp.Basic]:
+        if not isinstance(node, ast.Tuple) or len(node.elts) != 2:
+            raise ExpressionError("Piecewise takes (value, condition) pairs")
+        value_node, cond_node = node.elts
+        value = self.value(value_node)
+        if isinstance(cond_node, ast.Constant) and cond_node.value is True:
+            return value, sp.true
+        return value, self.value(cond_node)
+
+    def _sum(self, args: list[ast.AST]) -> sp.Basic:
+        if len(args) != 2 or not isinstance(args[1], ast.Tuple) or len(args[1].elts) != 3:
+            raise ExpressionError("Sum takes (summand, (k, lo, hi))")
+        index_node, lo_node, hi_node = args[1].elts
+        if not isinstance(index_node, ast.Name) or index_node.id in self.symbols:
+            raise ExpressionError("Sum's index must be a new name")
+        index = sp.Symbol(index_node.id, integer=True)
+        inner = _Interpreter(self.text, {**self.symbols, index_node.id: index})
+        return sp.Sum(inner.value(args[0]), (index, self.value(lo_node), self.value(hi_node)))
+
+
+def _check_power(base: sp.Basic, exponent: sp.Basic) -> None:
+    """Refuse a numeric power whose exact value would have more than MAX_DIGITS digits."""
+    if not (base.is_number and exponent.is_number):
+        if exponent.is_number and exponent.is_Integer and abs(exponent) > 10**6:
+            raise ExpressionError("power exponent larger than 10**6")
+        return
+    try:
+        size = abs(float(exponent)) * math.log10(abs(complex(base)) + 2)
+    except (TypeError, ValueError, OverflowError):
+        raise ExpressionError("power too large to compute") from None
+    if size > MAX_DIGITS:
+        raise ExpressionError(f"power with about {size:.3g} digits (at most {MAX_DIGITS})")
+
+
+def _checked(value: sp.Basic) -> sp.Basic:
+    """Refuse an exact number that has grown past MAX_DIGITS (repeated products and the like)."""
+    too_many_bits = MAX_DIGITS * 3.33
+    if isinstance(value, sp.Rational) and max(abs(value.p), value.q).bit_length() > too_many_bits:
+        raise ExpressionError(f"number with more than {MAX_DIGITS} digits")
+    return value
+
+
+def _refused(node: ast.AST) -> str:
+    return _NODE_NAMES.get(type(node), type(node).__name__)
+
+
+def _op_text(op: ast.AST) -> str:
+    symbols = {ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|", ast.Mod: "%",
+               ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+               ast.Invert: "~", ast.Not: "not", ast.Is: "is", ast.IsNot: "is not",
+               ast.In: "in", ast.NotIn: "not in"}
+    return symbols.get(type(op), type(op).__name__)
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -81,7 +81,7 @@ def _cmd_run(args) -> int:
         claims = registry.select(args.targets)
     except registry.SelectionError as exc:
         raise UsageError(str(exc)) from None
-    at = _parse_at(args.at) if args.at else None
+    at = _parse_at(args.at, claims) if args.at else None
     outcomes = _execute(args, claims, at)
     # Papers hold refuted claims by design, so a plain run exits 0; a replay asks one question
     # (does the counterexample still refute?) and answers it in the exit status.
@@ -101,7 +101,7 @@ def _cmd_check(args) -> int:
         if unknown:
             raise UsageError(f"{args.file} has no claim {unknown[0]!r}")
         claims = [c for c in claims if c.id in args.targets]
-    at = _parse_at(args.at) if args.at else None
+    at = _parse_at(args.at, claims) if args.at else None
     return _exit_status(_execute(args, claims, at))
 
 
@@ -112,13 +112,17 @@ def _exit_status(outcomes) -> int:
     return 1 if any(o.status in (Status.REFUTED, Status.ERROR) for o in outcomes) else 0
 
 
-def _parse_at(text: str) -> dict[str, str]:
-    point = {}
-    for part in text.split(","):
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise UsageError(f"--at wants NAME=VALUE pairs separated by commas, got {text!r}")
-        point[name.strip()] = value.strip()
+def _parse_at(text: str, claims) -> dict[str, str]:
+    """The validated replay point (finite values, inside each selected claim's box)."""
+    from verify.replay import ReplayError, check_in_box, parse_at
+
+    try:
+        point = parse_at(text)
+        for claim in claims:
+            if claim.replay_box is not None:
+                check_in_box(point, claim.replay_box)
+    except ReplayError as exc:
+        raise UsageError(str(exc)) from None
     return point
 
 
@@ -143,10 +147,16 @@ def _execute(args, claims, at):
     bar = _progress(total, disable=args.no_progress)
     t0 = time.perf_counter()
     outcomes = []
+    from verify.replay import ReplayError
+
     for claim in claims:
         bar.set_postfix_str(claim.id)
-        outcomes.append(run_claim(claim, args.seed, args.quick, args.dps, args.check,
-                                  progress=lambda _: bar.update(1), at=at))
+        try:
+            outcomes.append(run_claim(claim, args.seed, args.quick, args.dps, args.check,
+                                      progress=lambda _: bar.update(1), at=at))
+        except ReplayError as exc:  # raised only for a replay point the check cannot use
+            bar.close()
+            raise UsageError(str(exc)) from None
     bar.close()
     info = {"name": name, "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "seconds": f"{time.perf_counter() - t0:.1f}", "quick": args.quick,

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from verify.replay import ReplayError
 from verify.vocabulary import (
     Check, CheckContext, Claim, Evidence, Finding, Outcome, Status, Tier, strongest_tier, verdict,
 )
@@ -35,7 +36,8 @@ def reproduce_line(claim: Claim, check: Check, seed: int, quick: bool,
     Claims from a claim file carry their file in ``claim.source`` and replay with ``check``.
     """
     verb = f"check {shlex.quote(claim.source)}" if claim.source else "run"
-    line = f"python -m verify {verb} {claim.id} --check {check.name} --seed {seed}"
+    line = (f"python -m verify {verb} {shlex.quote(claim.id)} --check {shlex.quote(check.name)}"
+            f" --seed {int(seed)}")
     cx = finding.counterexample if finding else None
     if cx is not None and cx.replay:
         line += " --at " + shlex.quote(",".join(f"{k}={v}" for k, v in cx.replay.items()))
@@ -54,6 +56,8 @@ def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
         if finding.outcome is Outcome.REFUTES and finding.counterexample is None:
             finding = Finding(Outcome.ERROR, "check refuted without a counterexample: "
                               + finding.detail, finding.numbers)
+    except ReplayError:
+        raise  # a bad --at point is the caller's usage error, not the claim's
     except Exception as exc:  # one failing check never stops the run
         finding = Finding(Outcome.ERROR, f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - start

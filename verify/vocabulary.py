@@ -191,6 +191,9 @@ class Claim:
     not_checkable: str | None = None
     control: bool = False
     source: str | None = None  # the claim file a user claim came from (None: a paper module)
+    # The free parameters a replay (--at) may set, with their closed intervals (claim files);
+    # None: the checks validate their own replay names (paper modules).
+    replay_box: Mapping[str, tuple[str, str]] | None = None
 
 
 @dataclass(frozen=True)

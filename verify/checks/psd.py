@@ -18,6 +18,7 @@ import sympy as sp
 from proofs import deeplinear as pd
 from proofs.identities import prove_zero
 from verify.checks.common import dec
+from verify.replay import parse_matrix
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 CLASSES = ("symmetric_psd", "symmetric", "psd_form", "indefinite")
@@ -70,7 +71,7 @@ def psd_inner_product(cls: str = "symmetric_psd", strict: bool = False) -> Check
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         if ctx.at and {"A", "B"} <= set(ctx.at):
-            pairs = [(sp.Matrix(sp.sympify(ctx.at["A"])), sp.Matrix(sp.sympify(ctx.at["B"])))]
+            pairs = [(parse_matrix(ctx.at["A"]), parse_matrix(ctx.at["B"]))]
         else:
             pairs = list(_CONSTRUCTED.get(cls, []))
             for _ in range(40 if ctx.quick else 400):

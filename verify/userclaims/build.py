@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sympy as sp
+
 from verify.userclaims.checks import checks_for
 from verify.userclaims.model import Model
 from verify.userclaims.spec import BadClaim, ClaimSpec
@@ -60,9 +62,11 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
         checks = checks_for(model)
     except Exception as exc:  # the parser validated it; a model failure is still reported
         checks = (_error_check(f"claim '{item.id}': {type(exc).__name__}: {exc}"),)
+    box = {name: value for name, value in item.params.items()
+           if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     return Claim(id=item.id, ref=Reference(paper, source or "python"),
                  statement=item.statement or _asserts(item), hypotheses=_hypotheses(item),
-                 asserts=_asserts(item), checks=checks, source=source)
+                 asserts=_asserts(item), checks=checks, source=source, replay_box=box)
 
 
 def claims_from_file(path: str | Path) -> list[Claim]:

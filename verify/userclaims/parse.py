@@ -46,6 +46,8 @@ KIND_KEYS = {
 RATE_RESERVED = ("t", "metric0", "loss")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Claim ids end up in file names, HTML and printed shell commands: a small safe alphabet only.
+_CLAIM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}\Z")
 # Python keywords plus the names an expression may call (shadowing them would break e.g. sqrt(x)).
 _RESERVED_NAMES = frozenset(
     {"and", "or", "not", "if", "else", "for", "in", "is", "lambda", "None", "True", "False",
@@ -132,7 +134,7 @@ def parse_claims(text: str, source: str = "<string>") -> list[ClaimSpec | BadCla
 def _parse_one(table: dict[str, Any], number: int,
                first_use: dict[str, int]) -> ClaimSpec | BadClaim:
     raw_id = table.get("id")
-    valid_id = isinstance(raw_id, str) and raw_id.strip() != ""
+    valid_id = isinstance(raw_id, str) and _CLAIM_ID.match(raw_id) is not None
     label = f"claim {raw_id!r}" if valid_id else f"claim #{number}"
     bad_id = raw_id if valid_id else f"claim #{number}"
 
@@ -143,7 +145,8 @@ def _parse_one(table: dict[str, Any], number: int,
     if "id" not in table:
         return bad("id", "missing required key (a non-empty string, unique in the file)")
     if not valid_id:
-        return bad("id", f"must be a non-empty string, got {_describe(raw_id)}")
+        return bad("id", "must be a non-empty string of at most 100 letters, digits and "
+                         f"'_.:-' starting with a letter or digit, got {_describe(raw_id)}")
     if raw_id in first_use:
         return bad("id", f"duplicate id, first used by claim #{first_use[raw_id]}")
     first_use[raw_id] = number

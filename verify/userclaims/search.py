@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, assume, example, given, seed, setting
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
+from verify.replay import ReplayError
 from verify.userclaims.model import Model
 
 
@@ -48,11 +49,11 @@ def parse_at(names: list[str], at: dict[str, str]) -> dict[str, float]:
     """A replay point: every searched parameter must be given (decimal strings)."""
     missing = [n for n in names if n not in at]
     if missing:
-        raise ValueError(f"--at must give {', '.join(missing)} (free parameters of the box)")
+        raise ReplayError(f"--at must give {', '.join(missing)} (free parameters of the box)")
     try:
         return {n: float(mpmath.mpf(at[n])) for n in names}
     except ValueError:
-        raise ValueError(f"--at values must be numbers, got {at}") from None
+        raise ReplayError(f"--at values must be numbers, got {dict(at)}") from None
 
 
 def edge_points(model: Model, names: list[str], limit: int = 81) -> list[dict[str, float]]:

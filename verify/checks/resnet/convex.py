@@ -10,6 +10,7 @@ import numpy as np
 import sympy as sp
 
 from numerics import residual as rs
+from proofs.expressions import parse
 from proofs import resnet as pr
 from verify.checks.resnet._shared import REF, SUP, UND, _cx
 from verify.vocabulary import (
@@ -118,7 +119,7 @@ def decomposition_signs(cases: tuple[tuple[str, str, str], ...], beta_rule: str 
         x = sp.Symbol("x", real=True)
         numbers = {}
         for f_s, a_s, b_s in cases:
-            f = sp.sympify(f_s, locals={"x": x})
+            f = parse(f_s, {"x": x})
             alpha = sp.Rational(a_s)
             extra = sp.Rational(b_s)
             f0 = sp.diff(f, x).subs(x, 0)
@@ -157,9 +158,9 @@ def example_1d_exact(final_slope: str = "(1+w1)*(1+w2)") -> Check:
             M = 2 * (b1 + b2) + 1  # both kinks inside [0, M]
             xs, hs = rs.scalar_pieces([w1, w2], [b1, b2], 0, M)
             slopes = [fp * (hs[k + 1] - hs[k]) / (xs[k + 1] - xs[k]) for k in range(len(xs) - 1)]
-            want = fp * sp.Rational(str(sp.sympify(final_slope).subs(
-                {"w1": sp.Rational(w1.numerator, w1.denominator),
-                 "w2": sp.Rational(w2.numerator, w2.denominator)})))
+            weights = {"w1": sp.Rational(w1.numerator, w1.denominator),
+                       "w2": sp.Rational(w2.numerator, w2.denominator)}
+            want = fp * sp.Rational(str(parse(final_slope, weights)))
             ok = all(s > 0 for s in slopes) and slopes[-1] == Fraction(int(want.p), int(want.q))
             if t < 3:
                 numbers[f"w1={w1}, w2={w2}, b1={b1}, b2={b2}, f'(0)={fp}"] = \
