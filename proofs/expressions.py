@@ -44,7 +44,7 @@ ALLOWED_CONSTANTS = {"pi": sp.pi, "E": sp.E}
 
 MAX_LENGTH = 20_000  # characters of one expression
 MAX_NODES = 5_000  # syntax-tree nodes of one expression
-MAX_DIGITS = 10_000  # an exact number with more digits than this is refused (e.g. 9**9**9)
+MAX_DIGITS = 4_000  # an exact number with more digits than this is refused (e.g. 9**9**9)
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq,
@@ -143,9 +143,12 @@ class _Interpreter:
             if value.bit_length() > MAX_DIGITS * 3.33:
                 raise ExpressionError("integer literal too large")
             return sp.Integer(value)
-        literal = ast.get_source_segment(self.text, node) or repr(value)
+        literal = (ast.get_source_segment(self.text, node) or repr(value)).replace("_", "")
+        exponent = literal.lower().partition("e")[2]
+        if exponent and abs(int(exponent)) > MAX_DIGITS:  # 1e999999999 would fill the memory
+            raise ExpressionError(f"number {literal!r} has more than {MAX_DIGITS} digits")
         try:  # the exact rational of the decimal text, every digit kept
-            return sp.Rational(literal.replace("_", ""))
+            return sp.Rational(literal)
         except (TypeError, ValueError) as exc:
             raise ExpressionError(f"number {literal!r} is not a finite decimal") from exc
 

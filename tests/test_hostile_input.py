@@ -1,0 +1,300 @@
+"""Claim files and --at values are untrusted input: nothing in them may run (issue 15).
+
+Every payload below tries to execute code (most of them by creating a sentinel file).  Each is put
+into every expression field of every claim kind, into claim ids and into ``--at`` values; the
+suite must refuse each one with a message naming the field, never run it, never print a
+traceback.  Hypothesis then generates expressions from a grammar that mixes the allowed
+constructs with dangerous ones, and (``hypothesmith``) arbitrary Python expressions; a slow-marked
+fuzz runs the same for several minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from proofs.expressions import ExpressionError, parse
+from verify.cli import main
+from verify.userclaims.parse import parse_claims, parse_table
+from verify.userclaims.spec import BadClaim, ClaimSpec
+
+SENTINEL_NAME = "PWNED_SENTINEL"
+
+# {S} is replaced by the sentinel's path.
+PAYLOADS = [
+    "__import__('os').system('touch {S}')",
+    "().__class__.__base__.__subclasses__()",
+    "Symbol.__new__.__globals__['__builtins__']['__import__']('os').system('touch {S}')",
+    "Abs.__init__.__globals__['__builtins__']['open']('{S}', 'w')",
+    "sqrt(x).func.__globals__['__builtins__']['open']('{S}', 'w')",
+    "Rational.__new__.__globals__",
+    "(lambda: __import__('os').system('touch {S}'))()",
+    "[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == 'Popen'][0]"
+    "(['touch', '{S}'])",
+    "exec(\"open('{S}', 'w')\")",
+    "eval(\"open('{S}', 'w')\")",
+    "open('{S}', 'w')",
+    "getattr(x, '__class__')",
+    "x.__class__.__mro__[-1].__subclasses__()",
+    "Symbol('x')**2",
+    "Function('f')(x)",
+    "sympify(\"open('{S}', 'w')\")",
+    "S(\"open('{S}', 'w')\")",
+    "parse_expr(\"open('{S}', 'w')\")",
+    "Lambda(x, x)",
+    "f\"{{open('{S}', 'w')}}\"",
+    "(s := open('{S}', 'w'))",
+    "x if open('{S}', 'w') else x",
+    "\uff3f\uff3fimport\uff3f\uff3f('os').system('touch {S}')",  # fullwidth underscores (NFKC)
+    "breakpoint()",
+    "globals()",
+    "Piecewise((open('{S}', 'w'), True))",
+    "Sum(open('{S}', 'w'), (k, 1, 2))",
+    "Sum(x, (x.__class__, 1, 2))",
+    "Max(*[x])",
+    "Min(x, **{{}})",
+    "x[::]",
+    "{{x}}",
+    "{{x: 1}}",
+    "...",
+    "b'x'",
+    "None",
+    "x ^ 2",
+    "x and open('{S}', 'w')",
+    "(" * 300 + "x" + ")" * 300,
+    "-" * 50_000 + "x",
+    "x" + "+x" * 20_000,
+    "9**9**9**9",
+    "1e99999999",
+    "(x+1)**(10**9)",
+]
+
+BASE = {"id": "c1", "kind": "cycle", "loss": "x**2/2", "variables": ["x"], "step": "delta",
+        "params": {"delta": [0.1, 1.0]}}
+# kind -> its own keys with valid values; (kind, field) pairs below put a payload in each field.
+KIND_FIELDS = {
+    "cycle": {"points": [["0"]]},
+    "threshold": {"equilibrium": ["0"], "bound": "2"},
+    "convergence": {"start": ["1"], "condition": "delta < 2", "target": ["0"]},
+    "inequality": {"lhs": "delta**2", "relation": "<=", "rhs": "delta"},
+    "rate": {"start": ["1"], "metric": "loss", "bound": "metric0", "steps": 10},
+}
+POINT_FIELDS = {"points", "equilibrium", "start", "target"}
+FIELDS = [(kind, key) for kind, keys in KIND_FIELDS.items()
+          for key in list(keys) + ["assume"] if key not in ("relation", "steps")]
+FIELDS.append(("cycle", "loss"))
+
+
+@pytest.fixture
+def sentinel(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / SENTINEL_NAME
+    yield path
+    assert not path.exists(), "a payload ran: the sentinel file was created"
+
+
+def _table(kind: str, key: str, payload: str) -> dict:
+    table = {**BASE, "kind": kind, **KIND_FIELDS[kind]}
+    if kind == "inequality":
+        table = {k: v for k, v in table.items() if k not in ("loss", "variables", "step")}
+    if key in POINT_FIELDS:
+        table[key] = [[payload]] if key == "points" else [payload]
+    elif key == "assume":
+        table[key] = [payload]
+    else:
+        table[key] = payload
+    return table
+
+
+@pytest.mark.parametrize("kind, key", FIELDS)
+@pytest.mark.parametrize("index", range(len(PAYLOADS)))
+def test_payload_in_every_field_is_refused(kind, key, index, sentinel):
+    payload = PAYLOADS[index].replace("{S}", str(sentinel))
+    result = parse_table(_table(kind, key, payload))
+    assert isinstance(result, BadClaim), result
+    assert result.key == key, result.message
+    assert result.message.startswith(f"claim 'c1': key {key!r}: "), result.message
+    assert "Traceback" not in result.message
+
+
+def test_valid_tables_of_the_corpus_parse():
+    """The corpus tables differ from valid ones only in the payload field."""
+    for kind, key in FIELDS:
+        table = _table(kind, key, "1")
+        table[key] = {**KIND_FIELDS[kind], **BASE}.get(key, ["delta < 1"])
+        assert isinstance(parse_table(table), ClaimSpec), (kind, key)
+
+
+@pytest.mark.parametrize("bad_id", [
+    "x; touch PWNED_SENTINEL", "$(touch PWNED_SENTINEL)", "`touch PWNED_SENTINEL`", "a b",
+    "../../etc/passwd", "-rf", "<script>", "a\nb", "x" * 101, "", "'quoted'",
+])
+def test_claim_ids_outside_the_safe_alphabet_are_refused(bad_id):
+    result = parse_table({**BASE, "id": bad_id, "points": [["0"]]})
+    assert isinstance(result, BadClaim)
+    assert result.key == "id" and result.id == "claim #1"
+
+
+def _claim_file(tmp_path, payload: str) -> str:
+    """A file with a payload claim in each field of a cycle claim, and one good claim."""
+    lines = []
+    for i, key in enumerate(["loss", "points", "assume"]):
+        table = _table("cycle", key, payload)
+        table["id"] = f"bad{i}"
+        lines.append(_toml(table))
+    lines.append(_toml({"id": "good", "kind": "inequality", "params": {"delta": [0.1, 1.0]},
+                        "lhs": "delta**2", "relation": "<=", "rhs": "delta"}))
+    path = tmp_path / "claims.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return str(path)
+
+
+def _toml(table: dict) -> str:
+    def value(v):
+        if isinstance(v, str):
+            return json.dumps(v)  # a JSON string is a valid TOML basic string
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+
+    return "[[claim]]\n" + "".join(f"{k} = {value(v)}\n" for k, v in table.items())
+
+
+@pytest.mark.parametrize("index", [0, 2, 3, 6, 7, 9, 15, 22])
+def test_cli_check_never_runs_a_payload(index, sentinel, tmp_path, capsys):
+    payload = PAYLOADS[index].replace("{S}", str(sentinel))
+    path = _claim_file(tmp_path, payload)
+    out = tmp_path / "out"
+    code = main(["check", path, "--quick", "--no-progress", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 1  # the payload claims are errors
+    assert "Traceback" not in captured.out + captured.err
+    results = json.loads((out / "results.json").read_text())
+    statuses = {c["id"]: c["status"] for c in results["claims"]}
+    assert statuses == {"bad0": "error", "bad1": "error", "bad2": "error", "good": "confirmed"}
+    # Selecting only the good claim still parses (and refuses) the others, running nothing.
+    code = main(["check", path, "good", "--quick", "--no-progress", "--out", str(out)])
+    assert code == 0
+
+
+@pytest.mark.parametrize("value", [
+    "__import__('os').system('touch PWNED_SENTINEL')", "().__class__", "nan", "inf", "-inf",
+    "1/0", "x", "[[1, 2], [3]]", "0.5; touch PWNED_SENTINEL", "5", "-0.5", "0.05",
+    "sqrt(-1)", "1e999999",
+])
+def test_at_values_must_be_finite_numbers_in_the_box(value, sentinel, tmp_path, capsys):
+    path = _claim_file(tmp_path, "x")
+    code = main(["check", path, "good", "--no-progress", "--out", str(tmp_path / "o"),
+                 "--at", f"delta={value}"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("verify: error: --at") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_at_names_must_be_free_parameters(tmp_path, capsys):
+    path = _claim_file(tmp_path, "x")
+    code = main(["check", path, "good", "--no-progress", "--at", "eta=0.5"])
+    assert code == 2 and "not a free parameter" in capsys.readouterr().err
+
+
+def test_replay_lines_are_shell_quoted(tmp_path):
+    from verify.runner import reproduce_line
+    from verify.vocabulary import Check, Claim, Reference, Tier
+
+    claim = Claim(id="ok.id", ref=Reference("user", "f"), statement="", hypotheses={},
+                  asserts="", checks=(), source=str(tmp_path / "my claims; rm -rf ~.toml"))
+    check = Check("search", Tier.PRECISE, lambda ctx: None)
+    line = reproduce_line(claim, check, 3, True)
+    argv = shlex.split(line)
+    assert argv[:5] == ["python", "-m", "verify", "check", claim.source]
+    assert argv[5] == "ok.id"
+
+
+# ---------------------------------------------------------------- generated expressions
+
+_DANGEROUS_NAMES = ["open", "__import__", "exec", "eval", "getattr", "Symbol", "sympify", "os",
+                    "__builtins__", "__class__", "globals", "S", "Function", "x", "delta",
+                    "sqrt", "Abs", "Piecewise", "Sum", "Rational", "pi"]
+
+
+def _expressions(sentinel: str) -> st.SearchStrategy[str]:
+    atoms = st.one_of(
+        st.sampled_from(_DANGEROUS_NAMES),
+        st.integers(-10**6, 10**6).map(str),
+        st.floats(allow_nan=False, allow_infinity=False).map(repr),
+        st.just(repr(sentinel)), st.just("'w'"), st.just("()"), st.just("[]"),
+    )
+
+    def extend(inner):
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "^", "%", "<", "==",
+                                              " and ", " if x else "]), inner).map("".join),
+            st.tuples(inner, st.sampled_from(_DANGEROUS_NAMES)).map(
+                lambda t: f"({t[0]}).{t[1]}"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]})[{t[1]}]"),
+            st.tuples(st.sampled_from(_DANGEROUS_NAMES), st.lists(inner, max_size=3)).map(
+                lambda t: f"{t[0]}({', '.join(t[1])})"),
+            inner.map(lambda e: f"(lambda: {e})()"),
+            inner.map(lambda e: f"[{e} for _ in ()]"),
+            inner.map(lambda e: f"({e}, True)"),
+            inner.map(lambda e: f"-({e})"),
+        )
+
+    return st.recursive(atoms, extend, max_leaves=12)
+
+
+SYMBOLS = {"x": sp.Symbol("x", real=True), "delta": sp.Symbol("delta", positive=True)}
+
+
+def _parse_is_safe(text: str) -> None:
+    try:
+        result = parse(text, SYMBOLS)
+    except ExpressionError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(result, sp.Basic)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_generated_expressions_never_run(data, tmp_path_factory):
+    sentinel = tmp_path_factory.getbasetemp() / SENTINEL_NAME
+    _parse_is_safe(data.draw(_expressions(str(sentinel))))
+    assert not sentinel.exists()
+
+
+def _python_expressions():
+    hypothesmith = pytest.importorskip("hypothesmith")
+    return hypothesmith.from_grammar(start="eval_input").map(str.strip)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=_python_expressions())
+def test_grammar_generated_python_never_raises_anything_else(text):
+    _parse_is_safe(text)
+
+
+@pytest.mark.slow
+@settings(max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_fuzz_generated_expressions_slow(data, tmp_path_factory):
+    sentinel = tmp_path_factory.getbasetemp() / SENTINEL_NAME
+    _parse_is_safe(data.draw(_expressions(str(sentinel))))
+    assert not sentinel.exists()
+
+
+@pytest.mark.slow
+@settings(max_examples=3_000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=_python_expressions())
+def test_fuzz_grammar_generated_python_slow(text):
+    _parse_is_safe(text)
