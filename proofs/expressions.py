@@ -10,6 +10,7 @@ the tree is then *interpreted* node by node against a white list:
   arguments only;
 * ``+ - * / **`` and unary ``+ -``;
 * one comparison ``< <= > >= == !=`` (``==`` means :class:`sympy.Eq`);
+* ``w[i]`` / ``A[0, 1]`` on a declared indexed or matrix symbol;
 * inside ``Piecewise``: ``(value, condition)`` pairs, the condition ``True`` for the last one;
   inside ``Sum``: ``(k, lo, hi)`` with a fresh bound name ``k``.
 
@@ -51,7 +52,7 @@ _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq
             ast.NotEq: sp.Ne}
 # What a refused node is called in messages.
 _NODE_NAMES = {
-    ast.Attribute: "attribute access (a.b)", ast.Subscript: "subscripts (a[i])",
+    ast.Attribute: "attribute access (a.b)",
     ast.Lambda: "lambda", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
     ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
     ast.IfExp: "conditional expressions (a if c else b)", ast.BoolOp: "and/or",
@@ -226,6 +227,27 @@ class _Interpreter:
             raise ExpressionError(f"{name}(...) of a relation")
         return _checked(ALLOWED_FUNCTIONS[name](*args))
 
+    def _Subscript(self, node: ast.Subscript) -> sp.Basic:
+        """``w[i]``, ``A[0, 1]``: an entry of a declared indexed or matrix symbol, nothing else."""
+        if not isinstance(node.value, ast.Name) or node.value.id not in self.symbols:
+            raise ExpressionError("subscripts (a[i]) allowed only on declared indexed symbols")
+        base = self.symbols[node.value.id]
+        if not isinstance(base, (sp.IndexedBase, sp.MatrixSymbol, sp.ImmutableMatrix)):
+            raise ExpressionError(f"{node.value.id} is not indexed (subscripts not allowed)")
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        index = [self.value(p) for p in parts]
+        if not all(isinstance(i, sp.Expr) for i in index):
+            raise ExpressionError("an index must be an expression")
+        if isinstance(base, sp.IndexedBase):
+            return base[tuple(index)]
+        if len(index) != 2 or not all(i.is_Integer for i in index):
+            raise ExpressionError(f"{node.value.id}[i, j] takes two integer indices")
+        rows, cols = base.shape
+        i, j = (int(v) for v in index)
+        if not (0 <= i < rows and 0 <= j < cols):
+            raise ExpressionError(f"{node.value.id}[{i}, {j}] is outside its {rows}x{cols} shape")
+        return base[i, j]
+
     def _piece(self, node: ast.AST) -> tuple[sp.Basic, sp.Basic]:
         if not isinstance(node, ast.Tuple) or len(node.elts) != 2:
             raise ExpressionError("Piecewise takes (value, condition) pairs")
@@ -239,9 +261,11 @@ class _Interpreter:
         if len(args) != 2 or not isinstance(args[1], ast.Tuple) or len(args[1].elts) != 3:
             raise ExpressionError("Sum takes (summand, (k, lo, hi))")
         index_node, lo_node, hi_node = args[1].elts
-        if not isinstance(index_node, ast.Name) or index_node.id in self.symbols:
-            raise ExpressionError("Sum's index must be a new name")
-        index = sp.Symbol(index_node.id, integer=True)
+        if not isinstance(index_node, ast.Name):
+            raise ExpressionError("Sum's index must be a name")
+        index = self.symbols.get(index_node.id, sp.Symbol(index_node.id, integer=True))
+        if not isinstance(index, sp.Symbol):
+            raise ExpressionError(f"Sum's index {index_node.id} is not a symbol")
         inner = _Interpreter(self.text, {**self.symbols, index_node.id: index})
         return sp.Sum(inner.value(args[0]), (index, self.value(lo_node), self.value(hi_node)))
 

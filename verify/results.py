@@ -246,6 +246,8 @@ def claim_record(result: ClaimResult) -> dict:
         "statement": c.statement, "hypotheses": dict(c.hypotheses), "asserts": c.asserts,
         "status": result.status.value,
         "strongest_tier": result.strongest.value if result.strongest else None,
+        "strength": result.strength.value if result.strength else None,
+        "strength_basis": result.strength_basis, "scope": _plain(c.scope),
         "amends": c.amends, "amend_reason": c.amend_reason, "not_checkable": c.not_checkable,
         "control": c.control, "source": c.source, "source_hash": claim_hash(c),
         "seconds": f"{result.seconds:.3f}",

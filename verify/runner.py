@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 
 from verify.replay import ReplayError
 from verify.vocabulary import (
-    Check, CheckContext, Claim, Evidence, Finding, Outcome, Status, Tier, strongest_tier, verdict,
+    Check, CheckContext, Claim, Evidence, Finding, Outcome, Status, Strength, Tier, strength,
+    strongest_tier, verdict,
 )
 
 
@@ -27,6 +28,8 @@ class ClaimResult:
     strongest: Tier | None
     evidence: tuple[Evidence, ...]
     seconds: float
+    strength: Strength | None = None
+    strength_basis: str = ""
 
 
 def reproduce_line(claim: Claim, check: Check, seed: int, quick: bool,
@@ -66,7 +69,8 @@ def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
                     detail=finding.detail, numbers=dict(finding.numbers),
                     counterexample=finding.counterexample,
                     reproduce=reproduce_line(claim, check, seed, quick, finding),
-                    seconds=f"{seconds:.3f}", figures=figures, attempt=check.attempt)
+                    seconds=f"{seconds:.3f}", figures=figures, attempt=check.attempt,
+                    coverage=finding.coverage)
 
 
 def run_claim(claim: Claim, seed: int, quick: bool, dps: int,
@@ -82,5 +86,6 @@ def run_claim(claim: Claim, seed: int, quick: bool, dps: int,
         if progress:
             progress(f"{claim.id}:{check.name}")
     status = verdict(claim, evidence)
+    how, basis = strength(claim, evidence, status)
     return ClaimResult(claim, status, strongest_tier(evidence, status), tuple(evidence),
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, how, basis)

@@ -46,6 +46,49 @@ class Status(str, Enum):
     ERROR = "error"
 
 
+class Strength(str, Enum):
+    """How strongly a confirmed claim is established (issue 18)."""
+
+    PROVEN = "proven"  # for every member of the class the claim states
+    PROVEN_ON_INSTANCES = "proven-on-instances"  # exact or certified on listed instances
+    SAMPLED = "sampled"  # high precision or float at finitely many points
+
+
+class Scope(str, Enum):
+    """What one piece of evidence covers."""
+
+    CLASS = "class"  # every member of the stated set (a whole box, every depth)
+    INSTANCES = "instances"  # an explicit list of instances (L in {2, 3, 4}, d = 2)
+    SAMPLE = "sample"  # finitely many sampled points
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a check's evidence covers: declared by the check, never inferred from its tier.
+
+    Attributes:
+        scope: class, instances or sample.
+        covers: the set covered, parameter by parameter, as text in the claim's own notation
+            (``{"delta": "[1/100, 1]"}``, ``{"L": "{2, 3, 4}", "d": "2"}``).  A class proof makes
+            a claim ``proven`` only when this equals the claim's stated :attr:`Claim.scope`.
+        points: how many points a sample evaluated.
+        decides: False when the evidence establishes only a side fact, not the claim itself.
+    """
+
+    scope: Scope
+    covers: Mapping[str, str] = field(default_factory=dict)
+    points: int | None = None
+    decides: bool = True
+
+    def describe(self) -> str:
+        where = ", ".join(f"{k} in {v}" if not v.startswith("=") else f"{k} {v}"
+                          for k, v in self.covers.items())
+        if self.scope is Scope.SAMPLE:
+            count = f"{self.points} points" if self.points is not None else "sampled points"
+            return f"{count}" + (f" of {where}" if where else "")
+        return where or self.scope.value
+
+
 @dataclass(frozen=True)
 class Reference:
     """Where a claim is printed: paper key, the paper's own locator, optional url."""
@@ -123,6 +166,7 @@ class Finding:
     numbers: Mapping[str, str] = field(default_factory=dict)
     counterexample: Counterexample | None = None
     figures: tuple[Figure, ...] = ()
+    coverage: Coverage | None = None  # what the evidence covers (None: not declared)
 
 
 @dataclass(frozen=True)
@@ -194,6 +238,10 @@ class Claim:
     # The free parameters a replay (--at) may set, with their closed intervals (claim files);
     # None: the checks validate their own replay names (paper modules).
     replay_box: Mapping[str, tuple[str, str]] | None = None
+    # The class the claim speaks of, parameter by parameter (``{"delta": "[1/100, 1]"}``,
+    # ``{"L": ">= 2"}``); a check proves the claim for the whole class only by covering exactly
+    # this.  None: not stated as data, so no evidence can make the claim ``proven``.
+    scope: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +258,7 @@ class Evidence:
     seconds: str
     figures: tuple[Figure, ...] = ()
     attempt: bool = False
+    coverage: Coverage | None = None
 
 
 def verdict(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...]) -> Status:
@@ -238,3 +287,38 @@ def strongest_tier(evidence: list[Evidence] | tuple[Evidence, ...], status: Stat
     wanted = Outcome.REFUTES if status is Status.REFUTED else Outcome.SUPPORTS
     tiers = [e.tier for e in evidence if e.outcome is wanted]
     return max(tiers, key=TIER_RANK.__getitem__) if tiers else None
+
+
+_EXACT_TIERS = (Tier.SYMBOLIC, Tier.CERTIFIED)
+
+
+def strength(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...],
+             status: Status) -> tuple[Strength | None, str]:
+    """How strongly a confirmed claim is established, and on what (None for other statuses).
+
+    Derived only from what each supporting check declared it covers (:class:`Coverage`):
+
+    * ``proven``: a symbolic or certified check that decides the claim covers exactly the
+      class the claim states (:attr:`Claim.scope`);
+    * ``proven-on-instances``: such a check covers a listed set of instances (or a part of the
+      class): the covered set is returned;
+    * ``sampled``: otherwise; the sample sizes and boxes are returned.
+
+    A float or mpmath check can never prove, whatever it declares.
+    """
+    if status is not Status.CONFIRMED:
+        return None, ""
+    deciding = [e for e in evidence if e.outcome is Outcome.SUPPORTS and e.coverage is not None
+                and e.coverage.decides]
+    exact = [e for e in deciding if e.tier in _EXACT_TIERS
+             and e.coverage.scope in (Scope.CLASS, Scope.INSTANCES)]
+    for e in exact:
+        if (e.coverage.scope is Scope.CLASS and claim.scope is not None
+                and dict(e.coverage.covers) == dict(claim.scope)):
+            return Strength.PROVEN, f"{e.check}: {e.coverage.describe()}"
+    if exact:
+        return Strength.PROVEN_ON_INSTANCES, "; ".join(
+            f"{e.check}: {e.coverage.describe()}" for e in exact)
+    sampled = [e for e in deciding if e.coverage.scope is Scope.SAMPLE]
+    basis = "; ".join(f"{e.check}: {e.coverage.describe()}" for e in sampled)
+    return Strength.SAMPLED, basis or "no check declared what it covers"
