@@ -11,10 +11,13 @@ Sections (each also runs on its own as a script):
                      the digits a naive ball loses per step), and the issue-7 targets
                      (Example 1's cycle on [0.01, 1], the slides' thresholds, a 10^5-step
                      orbit at 200 digits);
-4. ``whole_runs.py`` wall time of ``python -m verify run --quick`` and of the full run, with
+4. ``boxprover.py``  the box prover (issue 18): proofs of inequalities over boxes with
+                     python-flint balls against mpmath.iv in the same branch and bound
+                     (time to prove, boxes per second, the ratio);
+5. ``whole_runs.py`` wall time of ``python -m verify run --quick`` and of the full run, with
                      the ten slowest claims of each.
 
-Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,certified,runs]``.
+Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,certified,boxprover,runs]``.
 Prints; asserts nothing (the unit tests never time anything: speed is judged here).
 """
 
@@ -26,13 +29,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks import certified, matrix_gd, scalar, whole_runs  # noqa: E402
+from benchmarks import boxprover, certified, matrix_gd, scalar, whole_runs  # noqa: E402
 from benchmarks.common import Target, machine  # noqa: E402
 
 SECTIONS = {
     "scalar": lambda quick: scalar.run(quick),
     "matrix": matrix_gd.run,
     "certified": certified.run,
+    "boxprover": boxprover.run,
     "runs": whole_runs.run,
 }
 

@@ -9,7 +9,10 @@ Callables on ``flint.arb`` balls in, three-valued results out; no SymPy (the bri
 - :mod:`.crossing`: where an equilibrium's multiplier crosses -1, around a claimed threshold;
 - :mod:`.eigen`: eigenvalue enclosures of symmetric matrices with ball entries;
 - :mod:`.orbit`: long orbits in the centred form (digits kept) and naive ones (for comparison);
-- :mod:`.trapping`: contracting trapping regions of a cycle and covers of a set of starts.
+- :mod:`.trapping`: contracting trapping regions of a cycle and covers of a set of starts;
+- :mod:`.arithmetic`: interval backends (python-flint balls, mpmath.iv) for the box prover;
+- :mod:`.boxprover`: branch and bound for g >= 0 / g > 0 on a box (issue 18; the SymPy front
+  end is :func:`proofs.boxprove.prove_nonnegative`).
 """
 
 from numerics.certified.crossing import Crossing, enclose_crossing
