@@ -7,6 +7,8 @@ module is the one bridge: numpy (float64, vectorised), mpmath (high precision) a
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Sequence
 
 import flint
@@ -99,7 +101,10 @@ _ARB_FUNCTIONS = {
     "sin": lambda a: a.sin(),
     "cos": lambda a: a.cos(),
     "tanh": lambda a: a.tanh(),
-    "pi": flint.arb.pi(),
+    "_PI": flint.arb.pi,
+    "_E": lambda: flint.arb(1).exp(),
+    "_MIN": lambda *a: functools.reduce(lambda u, v: flint.arb(u).min(v), a),
+    "_MAX": lambda *a: functools.reduce(lambda u, v: flint.arb(u).max(v), a),
 }
 
 
@@ -108,17 +113,32 @@ def to_arb(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
 
     Rationals are kept exact (``flint.arb(p)/q``), so the enclosure is rigorous.
     """
-    printer_expr = expr.replace(
+    # Floats are taken at their exact binary value, then every non-integer rational exactly.
+    printer_expr = sp.sympify(expr).replace(lambda e: isinstance(e, sp.Float),
+                                            lambda e: sp.Rational(e))
+    printer_expr = printer_expr.replace(
         lambda e: isinstance(e, sp.Rational) and not isinstance(e, sp.Integer),
         lambda e: sp.Function("_RAT")(e.p, e.q),
     )
+    # Constants are enclosed when the callable runs, at the precision then in force (a ball
+    # made once at import would carry 53 bits into a 256-bit proof); Min and Max go to the ball
+    # versions (the builtins compare balls, which is wrong when they overlap).
+    printer_expr = printer_expr.subs({sp.pi: sp.Function("_PI")(), sp.E: sp.Function("_E")()})
+    printer_expr = printer_expr.replace(sp.Min, sp.Function("_MIN"))
+    printer_expr = printer_expr.replace(sp.Max, sp.Function("_MAX"))
     # The math printer writes sign(x) as copysign(1, x), a float that is wrong for a ball
     # straddling 0, and Abs(x) as the builtin abs, whose ball around 0 dips below 0 (so a sqrt
     # of it is NaN); opaque names route both to the ball versions instead.
     printer_expr = printer_expr.replace(sp.sign, sp.Function("_SIGN"))
     printer_expr = printer_expr.replace(sp.Abs, sp.Function("_ABS"))
+    # A function without a ball version fails loudly instead of being printed as a ``math``
+    # call that silently computes in floats.
+    unknown = sorted({f.func.__name__ for f in printer_expr.atoms(sp.Function)}
+                     - set(_ARB_FUNCTIONS) - {"_RAT", "_SIGN", "_ABS"})
+    if unknown:
+        raise ValueError(f"no ball version of {', '.join(unknown)} (certified tier)")
     modules = [dict(_ARB_FUNCTIONS, _RAT=lambda p, q: flint.arb(int(p)) / int(q),
-                    _SIGN=_arb_sign, _ABS=_arb_abs), "math"]
+                    _SIGN=_arb_sign, _ABS=_arb_abs)]
     return sp.lambdify(list(args), printer_expr, modules=modules)
 
 

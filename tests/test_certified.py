@@ -451,3 +451,23 @@ def test_minimiser_sharpness_certified_supports_corollary1_and_refutes_twice_the
     assert bad.outcome is Outcome.REFUTES
     cx = bad.counterexample
     assert float(cx.observed) < float(cx.claimed.lstrip(">= ")) and float(cx.margin) < 0
+
+
+def test_to_arb_encloses_constants_at_the_working_precision_and_refuses_float_fallbacks():
+    """Regression: pi was a 53-bit ball made at import, E and unknown functions went to math."""
+    import flint
+    import sympy as sp
+
+    from proofs.compile import to_arb
+
+    x = sp.Symbol("x")
+    old = flint.ctx.prec
+    flint.ctx.prec = 300
+    try:
+        value = to_arb(sp.pi * x + sp.E + sp.Max(x, 1), [x])(flint.arb(2))
+        assert value.rad() < flint.arb(2) ** -250
+        assert value.contains(flint.arb.pi() * 2 + flint.arb(1).exp() + 2)
+    finally:
+        flint.ctx.prec = old
+    with pytest.raises(ValueError, match="atan"):
+        to_arb(sp.atan(x), [x])
