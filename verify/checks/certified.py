@@ -106,7 +106,31 @@ def _point_fns(problem: ScalarProblem, points: tuple[str, ...]):
     exprs = [expr_in(problem, p) for p in points]
     if any(e.has(gd.x) for e in exprs):
         raise ValueError(f"orbit points {points} must be expressions in {gd.step} only")
-    return ([to_arb(e, [gd.step]) for e in exprs], [to_mpmath(e, [gd.step]) for e in exprs])
+    return ([_as_ball(to_arb(e, [gd.step])) for e in exprs],
+            [_as_mpf(to_mpmath(e, [gd.step])) for e in exprs])
+
+
+# A claimed point that does not depend on the step compiles to a plain int/float: make it a
+# ball (an exact constant enclosure) and an mpf, as the engine expects.
+def _as_ball(fn):
+    return lambda D: flint.arb(fn(D))
+
+
+def _as_mpf(fn):
+    return lambda d: mpmath.mpf(fn(d))
+
+
+def _guess(arb_fns):
+    """The Krawczyk guess at a step-size ball: the claimed points, an exact 0 given a tiny
+    radius (the engine's relative inflation leaves a point at 0 without room)."""
+    def guess(D):
+        balls = [f(D) for f in arb_fns]
+        return [flint.arb(0, _ZERO_RADIUS) if b == 0 else b for b in balls]
+
+    return guess
+
+
+_ZERO_RADIUS = flint.arb(2) ** -40
 
 
 def _residual_refutation(problem: ScalarProblem, points: tuple[str, ...], delta: sp.Rational,
@@ -223,7 +247,7 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
             if refuted:
                 return refuted
         arb_fns, _ = _point_fns(problem, points)
-        cov = cert.cover(bm, lambda D: [f(D) for f in arb_fns], flint.arb(_fmpq(lo)),
+        cov = cert.cover(bm, _guess(arb_fns), flint.arb(_fmpq(lo)),
                          flint.arb(_fmpq(hi)), pieces=pieces,
                          max_attempts=400 if ctx.quick else 4000)
         biggest = flint.arb(0)
