@@ -295,7 +295,7 @@ def threshold_search(model: Model) -> Check:
 # Work units: GD steps (mpmath) one search may spend in all; a claim that needs more is
 # undecided, the same on every machine (the wall-clock deadline is only the safety net).
 GD_WORK = {True: 300_000, False: 1_500_000}
-_ESCAPE = mpmath.mpf(10) ** 40
+_ESCAPE = mpmath.mpf(10) ** 40  # relative to the start: an iterate this far out has escaped
 _CHUNK = 1000  # GD steps between two looks at the deadline
 
 
@@ -309,14 +309,20 @@ def _real(v):
     return v if mpmath.isfinite(v) else None
 
 
+def _escape(start) -> mpmath.mpf:
+    """Past this size an iterate has escaped: 1e40 times the start's size (at least 1)."""
+    return _ESCAPE * (1 + max((abs(v) for v in start if v is not None), default=0))
+
+
 def _orbit(model: Model, start, args, steps: int, dps: int, deadline: Deadline | None = None):
-    """The orbit at ``dps`` digits; it stops early at an iterate that escaped past 1e40 or is not
-    real and finite (that iterate is kept, with its non-real coordinates as None)."""
+    """The orbit at ``dps`` digits; it stops early at an iterate that escaped (see
+    :func:`_escape`) or is not real and finite (kept, its non-real coordinates None)."""
     with mpmath.workdps(dps):
         x = [_real(v) for v in start]
         out = [x]
+        escape = _escape(x)
         for k in range(steps):
-            if None in x or any(abs(v) > _ESCAPE for v in x):
+            if None in x or any(abs(v) > escape for v in x):
                 break
             if deadline is not None and k % _CHUNK == _CHUNK - 1:
                 deadline.check(f"GD step {k + 1} of {steps}")
@@ -358,12 +364,12 @@ def _behaviour(orbit, target, dps: int) -> str:
     alone is not enough, GD near a degenerate minimum crawls);
     'cycle': it repeats with a period 2..8 away from the target (|x_T - x_(T-p)| below the
     tolerance times its step lengths: it moves, yet comes back);
-    'diverges': an iterate escaped past 1e40 or is not real and finite;
+    'diverges': an iterate escaped (1e40 times the start's size) or is not real and finite;
     'stalls': it slows down too fast to reach the target (extrapolated travel < 0.9 distance);
     'slow': none of these (too few steps to tell).
     """
     last = orbit[-1]
-    if None in last or any(abs(v) > _ESCAPE for v in last):
+    if None in last or any(abs(v) > _escape(orbit[0]) for v in last):
         return "diverges"
     with mpmath.workdps(dps):
         tol = mpmath.mpf(10) ** (-(dps // 2))
@@ -485,7 +491,7 @@ def rate_search(model: Model) -> Check:
     """Search over the box: GD from the start for ``steps`` steps, metric(x_t) against
     bound(t) for every t.  Runs at 30 digits during the search and re-evaluates a violation at
     ``ctx.dps`` digits before refuting.  A diverging orbit is compared at the iterate where it
-    escaped (past 1e40): there the metric exceeds any moderate bound; a metric or bound that is
+    escaped (1e40 times the start's size): there the metric exceeds any moderate bound; a metric or bound that is
     not real and finite there leaves the point undecided."""
     spec = model.spec
     t, m0 = sp.Symbol("t"), sp.Symbol("metric0")
@@ -652,31 +658,42 @@ def inequality_search(model: Model) -> Check:
         d_fn = model.mp(d_expr)
         tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
 
+        def settle(point):
+            """(holds, lhs - rhs, how): exact at the rational point when SymPy can afford it,
+            else mpmath at twice the digits (holds None: within rounding of 0 there)."""
+            if sympy_size_problem(d_expr) is None:
+                exact = sp.simplify(d_expr.subs({model.params[n]: sp.Rational(repr(float(v)))
+                                                 for n, v in point.items()}))
+                value = sp.N(exact, ctx.dps)
+                holds = _HOLDS[spec.relation](value if exact != 0 else 0)
+                return holds, value, "evaluated exactly at the rational point"
+            with mpmath.workdps(2 * ctx.dps):  # too large to evaluate exactly (a huge power)
+                value = _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+            if value is None:
+                raise ValueError("lhs - rhs is not real and finite")
+            holds = None if abs(value) <= tol else _HOLDS[spec.relation](value)
+            return holds, value, f"evaluated with mpmath at {2 * ctx.dps} digits"
+
         def evaluate(point):
             with mpmath.workdps(ctx.dps):
-                d = d_fn(*[0] * len(model.vars), *_args(model, point))
+                d = _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+                if d is None:
+                    raise ValueError("lhs - rhs is not real and finite")
                 margin = _signed(spec.relation, d)
                 strict = spec.relation in ("<", ">")
+                if strict and abs(margin) <= tol and settle(point)[0]:
+                    return Probe(0.0, {"d": d})  # within rounding of 0 yet exactly true
                 if margin < -tol or (strict and abs(margin) <= tol):
                     return Probe(-max(float(abs(margin)), 1e-300), {"d": d})
-                return Probe(float(margin) + (0.0 if spec.relation == "==" else 0.0), {"d": d})
+                return Probe(float(margin), {"d": d})
 
         result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at,
                         deadline=Deadline(ctx))
 
         def refute(point, probe):
-            if sympy_size_problem(d_expr) is None:
-                exact = sp.simplify(d_expr.subs({model.params[n]: sp.Rational(repr(float(v)))
-                                                 for n, v in point.items()}))
-                value, how = sp.N(exact, ctx.dps), "evaluated exactly at the rational point"
-                if _HOLDS[spec.relation](value if exact != 0 else 0):
-                    return None
-            else:  # too large to evaluate exactly (e.g. a huge power): twice the digits
-                with mpmath.workdps(2 * ctx.dps):
-                    value = d_fn(*[0] * len(model.vars), *_args(model, point))
-                how = f"evaluated with mpmath at {2 * ctx.dps} digits"
-                if abs(value) <= tol or _HOLDS[spec.relation](value):
-                    return None  # within rounding of 0: not a confirmed violation
+            holds, value, how = settle(point)
+            if holds is not False:
+                return None
             return Finding(Outcome.REFUTES, f"at {_point_text(point)}: lhs - rhs = "
                            f"{dec(value, 20)}, so lhs {spec.relation} rhs fails", {},
                            Counterexample(at=_point_text(point), observed=f"lhs - rhs = "
@@ -731,7 +748,9 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
                                              str(bound))
     else:
         return ()
-    return (dataclasses.replace(check, attempt=True),)
+    # In a child killed at the deadline: the engine's SymPy steps (kinks, simplify) and its
+    # bisection cannot be interrupted otherwise.
+    return (dataclasses.replace(check, attempt=True, run=budgeted(in_child(check.run))),)
 
 
 def checks_for(model: Model) -> tuple[Check, ...]:
