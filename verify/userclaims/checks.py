@@ -364,12 +364,15 @@ def _behaviour(orbit, target, dps: int) -> str:
     alone is not enough, GD near a degenerate minimum crawls);
     'cycle': it repeats with a period 2..8 away from the target (|x_T - x_(T-p)| below the
     tolerance times its step lengths: it moves, yet comes back);
-    'diverges': an iterate escaped (1e40 times the start's size) or is not real and finite;
+    'diverges': an iterate escaped (1e40 times the start's size);
+    'undefined': an iterate is not real and finite (the loss is not defined there);
     'stalls': it slows down too fast to reach the target (extrapolated travel < 0.9 distance);
     'slow': none of these (too few steps to tell).
     """
     last = orbit[-1]
-    if None in last or any(abs(v) > _escape(orbit[0]) for v in last):
+    if None in last:
+        return "undefined"
+    if any(abs(v) > _escape(orbit[0]) for v in last):
         return "diverges"
     with mpmath.workdps(dps):
         tol = mpmath.mpf(10) ** (-(dps // 2))
@@ -425,7 +428,7 @@ def convergence_search(model: Model) -> Check:
         steps = 300 if ctx.quick else 1500
         examples = min(_examples(ctx), GD_WORK[ctx.quick] // steps)
         seen_kinds = dict.fromkeys(("converges", "diverges", "elsewhere", "cycle", "stalls",
-                                    "slow"), 0)
+                                    "slow", "undefined"), 0)
         deadline = Deadline(ctx)
 
         def classify(point, dps):
@@ -443,7 +446,8 @@ def convergence_search(model: Model) -> Check:
             holds, seen, slack, _ = classify(point, ctx.dps)
             seen_kinds[seen] += 1
             info = {"condition": holds, "observed": seen, "slack": slack}
-            bad = _wrong(holds, seen, spec.otherwise) or (holds and seen == "stalls")
+            bad = _wrong(holds, seen, spec.otherwise) or seen == "undefined" or (
+                holds and seen == "stalls")
             return Probe(-1.0 if bad else 1.0, info, -abs(float(slack)))
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
@@ -451,6 +455,10 @@ def convergence_search(model: Model) -> Check:
         def refute(point, probe):
             holds, seen, slack, (x0, tg) = classify(point, ctx.dps + 20)
             if not _wrong(holds, seen, spec.otherwise):
+                if seen == "undefined":
+                    return Finding(Outcome.UNDECIDED, (
+                        f"at {_point_text(point)} an iterate of GD is not real and finite (the "
+                        "loss or its gradient is not defined there): cannot decide"), {})
                 if seen == "stalls":
                     return Finding(Outcome.UNDECIDED, (
                         f"at {_point_text(point)} the condition holds but after {steps} steps "
@@ -484,15 +492,16 @@ def convergence_search(model: Model) -> Check:
 _SEEN = {"converges": "converges to the target", "diverges": "diverges",
          "elsewhere": "settles at another point than the target",
          "cycle": "ends in a cycle away from the target", "stalls": "stalls",
-         "slow": "has not settled"}
+         "slow": "has not settled", "undefined": "leaves the loss's domain"}
 
 
 def rate_search(model: Model) -> Check:
     """Search over the box: GD from the start for ``steps`` steps, metric(x_t) against
     bound(t) for every t.  Runs at 30 digits during the search and re-evaluates a violation at
     ``ctx.dps`` digits before refuting.  A diverging orbit is compared at the iterate where it
-    escaped (1e40 times the start's size): there the metric exceeds any moderate bound; a metric or bound that is
-    not real and finite there leaves the point undecided."""
+    escaped (1e40 times the start's size): there the metric exceeds any moderate bound; a
+    metric or bound that is not real and finite there leaves the point undecided.  At most
+    :data:`GD_WORK` GD steps in all (fewer than 3 points fit: undecided, "budget exhausted")."""
     spec = model.spec
     t, m0 = sp.Symbol("t"), sp.Symbol("metric0")
 
