@@ -64,9 +64,11 @@ def test_convergence_to_the_right_point_is_confirmed():
 # 2. a symbol that is not one of the declared objects is an error
 
 def test_foreign_symbol_object_is_an_error_not_a_second_variable():
-    spec = ClaimSpec(id="robust.sym", kind="cycle", loss="(Symbol('x') - 1)**2",
-                     variables=("x",), step="delta", params={"delta": ("1/10", "1/2")},
-                     points=(("0",),))
+    # Before: d/dx of the loss ignored the foreign x, so 0 "was" a minimiser with f'' = 2 and
+    # every tier confirmed the threshold 1 (the true loss (x-1)^2 + x^2 has its minimum at 1/2).
+    spec = ClaimSpec(id="robust.sym", kind="threshold", loss="(Symbol('x') - 1)**2 + x**2",
+                     variables=("x",), step="delta", params={"delta": ("1/10", "2")},
+                     equilibrium=("0",), bound="1", tight=True)
     result = run_claim(claim_from_spec(spec), 0, True, 50)
     assert result.status is Status.ERROR
     assert "loss" in result.evidence[0].detail or "Symbol" in result.evidence[0].detail
