@@ -169,18 +169,32 @@ class Finding:
     coverage: Coverage | None = None  # what the evidence covers (None: not declared)
 
 
+BUDGET_QUICK_S = 20.0  # default wall-clock safety net of one check, --quick
+BUDGET_FULL_S = 60.0  # the same for a full run
+
+
 @dataclass(frozen=True)
 class CheckContext:
     """What a check may use: its own seeded generator, the budget and the precision.
 
     ``at`` (a replay point, name -> decimal string) asks a search check to evaluate exactly that
-    case instead of searching.
+    case instead of searching.  ``budget_s`` is the wall-clock safety net of one check (None:
+    :data:`BUDGET_QUICK_S` / :data:`BUDGET_FULL_S`); a check that runs out of it says
+    ``undecided`` ("budget exhausted"), never supports or refutes because of it.
     """
 
     seed: int
     quick: bool
     dps: int = 50
     at: Mapping[str, str] | None = None
+    budget_s: float | None = None
+
+    @property
+    def budget(self) -> float:
+        """This check's wall-clock budget in seconds."""
+        if self.budget_s is not None:
+            return self.budget_s
+        return BUDGET_QUICK_S if self.quick else BUDGET_FULL_S
 
     def rng(self) -> np.random.Generator:
         """A fresh generator for this check (no global random state)."""

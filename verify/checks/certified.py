@@ -57,6 +57,17 @@ def _kinks(expr: sp.Expr, x: sp.Symbol) -> tuple[tuple[sp.Expr, ...] | None, str
     return tuple(points), ", ".join(f"{x} = {p}" for p in points) or "none"
 
 
+def _ball_fn(expr: sp.Expr, args: list[sp.Symbol]):
+    """:func:`to_arb`, with a constant result (an expression free of ``args`` compiles to a
+    plain int or float: a claimed point 0, a GD map with constant derivative) made a ball."""
+    fn = to_arb(expr, args)
+    return lambda *balls: flint.arb(fn(*balls))
+
+
+def _as_mpf(fn):
+    return lambda *a: mpmath.mpf(fn(*a))
+
+
 @functools.lru_cache(maxsize=32)
 def ball_map(problem: ScalarProblem) -> tuple[cert.BallMap | None, str]:
     """(the GD map, its x-derivative and its kinks on balls, a note on the kinks).
@@ -69,7 +80,7 @@ def ball_map(problem: ScalarProblem) -> tuple[cert.BallMap | None, str]:
     if kinks is None:
         return None, note
     args = [gd.x, gd.step]
-    return cert.BallMap(to_arb(gd.gd_map, args), to_arb(_derivative(problem), args),
+    return cert.BallMap(_ball_fn(gd.gd_map, args), _ball_fn(_derivative(problem), args),
                         tuple(exact_to_arb(k, 512) for k in kinks)), note
 
 
@@ -106,7 +117,21 @@ def _point_fns(problem: ScalarProblem, points: tuple[str, ...]):
     exprs = [expr_in(problem, p) for p in points]
     if any(e.has(gd.x) for e in exprs):
         raise ValueError(f"orbit points {points} must be expressions in {gd.step} only")
-    return ([to_arb(e, [gd.step]) for e in exprs], [to_mpmath(e, [gd.step]) for e in exprs])
+    return ([_ball_fn(e, [gd.step]) for e in exprs],
+            [_as_mpf(to_mpmath(e, [gd.step])) for e in exprs])
+
+
+def _guess(arb_fns):
+    """The Krawczyk guess at a step-size ball: the claimed points, an exact 0 given a tiny
+    radius (the engine's relative inflation leaves a point at 0 without room)."""
+    def guess(D):
+        balls = [f(D) for f in arb_fns]
+        return [flint.arb(0, _ZERO_RADIUS) if b == 0 else b for b in balls]
+
+    return guess
+
+
+_ZERO_RADIUS = flint.arb(2) ** -40
 
 
 def _residual_refutation(problem: ScalarProblem, points: tuple[str, ...], delta: sp.Rational,
@@ -223,7 +248,7 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
             if refuted:
                 return refuted
         arb_fns, _ = _point_fns(problem, points)
-        cov = cert.cover(bm, lambda D: [f(D) for f in arb_fns], flint.arb(_fmpq(lo)),
+        cov = cert.cover(bm, _guess(arb_fns), flint.arb(_fmpq(lo)),
                          flint.arb(_fmpq(hi)), pieces=pieces,
                          max_attempts=400 if ctx.quick else 4000)
         biggest = flint.arb(0)
@@ -304,7 +329,7 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
             return Finding(Outcome.UNDECIDED, f"x* = {equilibrium} is a kink of g: no multiplier")
         mult = sp.simplify(_derivative(problem).subs(gd.x, point))
         margin = 1 + mult
-        fn, dfn = to_arb(margin, [gd.step]), to_arb(sp.diff(margin, gd.step), [gd.step])
+        fn, dfn = _ball_fn(margin, [gd.step]), _ball_fn(sp.diff(margin, gd.step), [gd.step])
         t = sp.Rational(threshold)
         lo, hi = ((t / 10, 2 * t) if delta_range is None
                   else (sp.Rational(delta_range[0]), sp.Rational(delta_range[1])))
@@ -321,7 +346,7 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
         if attracting_below:
             with cert.working_prec(256):
                 left_end, _ = window_ends(t_ball, eps_ball)
-            below_ok = certify_positive(to_arb(1 - mult, [gd.step]), lo_s, left_end,
+            below_ok = certify_positive(_ball_fn(1 - mult, [gd.step]), lo_s, left_end,
                                         prec_bits=256)
         numbers = {
             "multiplier g'(x*)": str(mult), "claimed threshold": str(t),

@@ -7,7 +7,7 @@ from pathlib import Path
 import sympy as sp
 
 from verify.userclaims.checks import checks_for
-from verify.userclaims.model import Model
+from verify.userclaims.model import Model, ModelError
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Tier
 
@@ -60,6 +60,8 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
     try:
         model = Model(item)
         checks = checks_for(model)
+    except ModelError as exc:  # the message names the claim and the key
+        checks = (_error_check(str(exc)),)
     except Exception as exc:  # the parser validated it; a model failure is still reported
         checks = (_error_check(f"claim '{item.id}': {type(exc).__name__}: {exc}"),)
     box = {name: value for name, value in item.params.items()

@@ -16,8 +16,11 @@ from proofs.compile import to_arb
 from proofs.identities import prove_zero
 from verify.checks.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
+from verify.userclaims.budget import (
+    Deadline, budgeted, in_child, require_small, sympy_size_problem,
+)
 from verify.userclaims.model import Model
-from verify.userclaims.search import Probe, SearchResult, search
+from verify.userclaims.search import EVALUATION_ERRORS, Probe, SearchResult, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 
@@ -42,8 +45,20 @@ def _finish(result: SearchResult, model: Model, what: str, refute) -> Finding:
     returns None when the precise re-evaluation does not confirm the violation)."""
     numbers = {"examples": str(result.examples),
                "smallest margin": dec(result.worst) if result.worst is not None else "n/a"}
+    if result.exhausted:
+        return Finding(Outcome.UNDECIDED, f"budget exhausted ({result.exhausted}) after "
+                       f"{result.examples} points", numbers)
+    if result.invalid:
+        point, why = result.invalid
+        return Finding(Outcome.UNDECIDED, f"the claim's expressions are not real and finite at "
+                       f"{_point_text(point)} ({why}): {what} cannot be decided there", numbers)
     if result.violation:
-        finding = refute(*result.violation)
+        try:
+            finding = refute(*result.violation)
+        except EVALUATION_ERRORS as exc:
+            return Finding(Outcome.UNDECIDED, f"a float violation of {what} at "
+                           f"{_point_text(result.violation[0])} could not be re-evaluated at high "
+                           f"precision ({type(exc).__name__}: {exc})", numbers)
         if finding is not None:
             return Finding(finding.outcome, finding.detail, {**numbers, **finding.numbers},
                            finding.counterexample)
@@ -62,8 +77,11 @@ def cycle_symbolic(model: Model) -> Check:
     """Symbolic attempt: g(p_i) = p_(i+1) exactly for every parameter value (pinned values
     substituted).  Proves the orbit part of the claim; leaves stability to the search."""
 
+    @budgeted
+    @in_child
     def run(ctx: CheckContext) -> Finding:
         pts = [[model.pin(model.expr(e)) for e in p] for p in model.spec.points]
+        require_small(model.loss, *[e for p in pts for e in p])
         sub = lambda p: dict(zip(model.vars, p))
         residuals = [model.pin(model.gd_map.subs(sub(pts[i]))[j]) - pts[(i + 1) % len(pts)][j]
                      for i in range(len(pts)) for j in range(len(model.vars))]
@@ -83,6 +101,7 @@ def cycle_search(model: Model) -> Check:
     residual exceeds 10^-(dps-10) or the stability is the opposite of the claim."""
     spec = model.spec
 
+    @budgeted
     def run(ctx: CheckContext) -> Finding:
         pts = [[model.mp(model.expr(e)) for e in p] for p in spec.points]
         step_fn, jac_fn = model.mp_step, model.mp(model.jacobian)
@@ -113,7 +132,8 @@ def cycle_search(model: Model) -> Check:
                     if spec.stable is False else float(tol - worst)
                 return Probe(margin, info)
 
-        result = search(model, evaluate, ctx.seed, _examples(ctx), at=ctx.at)
+        result = search(model, evaluate, ctx.seed, _examples(ctx), at=ctx.at,
+                        deadline=Deadline(ctx))
 
         def refute(point, probe):
             with mpmath.workdps(ctx.dps):
@@ -144,11 +164,13 @@ def _require_critical(model: Model) -> list[sp.Expr]:
     eq = [model.pin(model.expr(e)) for e in model.spec.equilibrium]
     grad = model.pin(model.gradient.subs(dict(zip(model.vars, eq))))
     for j, g in enumerate(grad):
-        proof = prove_zero(g)
+        small = sympy_size_problem(g) is None  # a huge one goes to the numeric test alone
+        proof = prove_zero(g) if small else None
         if proof is False or (proof is None and model.box.free and _nonzero_mid(model, g)):
             raise ValueError(f"claim '{model.spec.id}': key 'equilibrium': "
                              f"{list(model.spec.equilibrium)} is not a critical point of the loss "
-                             f"(d loss/d {model.vars[j]} = {sp.simplify(g)} there)")
+                             f"(d loss/d {model.vars[j]} = {sp.simplify(g) if small else g} "
+                             "there)")
     return eq
 
 
@@ -160,7 +182,10 @@ def _nonzero_mid(model: Model, e: sp.Expr) -> bool:
 def threshold_symbolic(model: Model) -> Check:
     """Symbolic attempt (one variable): 2/f''(x*) against the bound, exactly."""
 
+    @budgeted
+    @in_child
     def run(ctx: CheckContext) -> Finding:
+        require_small(model.loss, model.expr(model.spec.bound))
         eq = _require_critical(model)
         if len(model.vars) != 1:
             return Finding(Outcome.UNDECIDED, "symbolic threshold only for one variable")
@@ -185,6 +210,7 @@ def threshold_search(model: Model) -> Check:
     names = [n for n in model.free_names if n != spec.step]
     lo_step, hi_step = model.box.free.get(spec.step, (model.box.pinned.get(spec.step),) * 2)
 
+    @budgeted
     def run(ctx: CheckContext) -> Finding:
         eq = _require_critical(model)
         hess = model.mp(model.hessian.subs(dict(zip(model.vars, eq))))
@@ -228,7 +254,8 @@ def threshold_search(model: Model) -> Check:
                     flat["n"] += abs(lmin) <= tol
                 return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
 
-        result = search(model, evaluate, ctx.seed, _examples(ctx), names=names, at=ctx.at)
+        result = search(model, evaluate, ctx.seed, _examples(ctx), names=names, at=ctx.at,
+                        deadline=Deadline(ctx))
 
         def refute(point, probe):
             info = probe.info
@@ -265,79 +292,194 @@ def threshold_search(model: Model) -> Check:
 # ---------------------------------------------------------------- convergence and rate
 
 
-def _orbit(model: Model, start, args, steps: int, dps: int):
-    """The orbit at ``dps`` digits (stops when it escapes past 1e40)."""
+# Work units: GD steps (mpmath) one search may spend in all; a claim that needs more is
+# undecided, the same on every machine (the wall-clock deadline is only the safety net).
+GD_WORK = {True: 300_000, False: 1_500_000}
+_ESCAPE = mpmath.mpf(10) ** 40  # relative to the start: an iterate this far out has escaped
+_CHUNK = 1000  # GD steps between two looks at the deadline
+
+
+def _real(v):
+    """``v`` as a real mpf, or None when it is complex (nonzero imaginary part), inf or NaN."""
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0:
+            return None
+        v = v.real
+    v = mpmath.mpf(v)
+    return v if mpmath.isfinite(v) else None
+
+
+def _escape(start) -> mpmath.mpf:
+    """Past this size an iterate has escaped: 1e40 times the start's size (at least 1)."""
+    return _ESCAPE * (1 + max((abs(v) for v in start if v is not None), default=0))
+
+
+def _orbit(model: Model, start, args, steps: int, dps: int, deadline: Deadline | None = None):
+    """The orbit at ``dps`` digits; it stops early at an iterate that escaped (see
+    :func:`_escape`) or is not real and finite (kept, its non-real coordinates None)."""
     with mpmath.workdps(dps):
-        x = list(start)
+        x = [_real(v) for v in start]
         out = [x]
-        for _ in range(steps):
-            x = list(model.mp_step(*x, *args))
-            out.append(x)
-            if any(not mpmath.isfinite(v) or abs(v) > 1e40 for v in x):
+        escape = _escape(x)
+        for k in range(steps):
+            if None in x or any(abs(v) > escape for v in x):
                 break
+            if deadline is not None and k % _CHUNK == _CHUNK - 1:
+                deadline.check(f"GD step {k + 1} of {steps}")
+            try:
+                x = [_real(v) for v in model.mp_step(*x, *args)]
+            except EVALUATION_ERRORS:
+                x = [None] * len(x)
+            out.append(x)
         return out
 
 
-def _behaviour(orbit, target) -> str:
-    """'converges' (distance to target at least halved and non-increasing over the last 20
-    steps, or below 1e-12), 'diverges' (escaped past 1e40), else 'undecided'."""
+def _dist(p, q):
+    return mpmath.sqrt(sum((a - b) ** 2 for a, b in zip(p, q)))
+
+
+def _tail(steps: list) -> mpmath.mpf:
+    """How far the orbit may still travel, extrapolated from its last step lengths: the larger
+    of a geometric tail s_T r/(1 - r) and a power-law tail s_T T/(alpha - 1) (slow, sublinear
+    convergence at a degenerate minimum); inf when neither model decays."""
+    T, s = len(steps), steps[-1]
+    if s == 0:
+        return s  # it stands still: an exact fixed point
+    ratios = [steps[k + 1] / steps[k] for k in range(T - 11, T - 1) if steps[k] > 0]
+    r = max(ratios, default=mpmath.inf)
+    geometric = s * r / (1 - r) if r < 1 else mpmath.inf
+    half = steps[T // 2]
+    alpha = mpmath.log(half / s) / mpmath.log(mpmath.mpf(T) / (T // 2)) if s > 0 < half else 0
+    power = s * T / (alpha - 1) if alpha > 1 else mpmath.inf
+    return max(geometric, power)
+
+
+def _behaviour(orbit, target, dps: int) -> str:
+    """How a GD orbit ends, compared with the claimed limit (tolerance 10^-(dps/2), relative):
+
+    'converges': it reached the target, or is still approaching it (distance at least halved,
+    non-increasing over the last 20 steps, and the extrapolated remaining travel reaches it);
+    'elsewhere': it settled at another point (its last step is at rounding level relative to
+    the iterate, or its extrapolated remaining travel is below the tolerance: a small last step
+    alone is not enough, GD near a degenerate minimum crawls);
+    'cycle': it repeats with a period 2..8 away from the target (|x_T - x_(T-p)| below the
+    tolerance times its step lengths: it moves, yet comes back);
+    'diverges': an iterate escaped (1e40 times the start's size);
+    'undefined': an iterate is not real and finite (the loss is not defined there);
+    'stalls': it slows down too fast to reach the target (extrapolated travel < 0.9 distance);
+    'slow': none of these (too few steps to tell).
+    """
     last = orbit[-1]
-    if any(not mpmath.isfinite(v) or abs(v) > 1e40 for v in last):
+    if None in last:
+        return "undefined"
+    if any(abs(v) > _escape(orbit[0]) for v in last):
         return "diverges"
-    dist = [mpmath.sqrt(sum((a - b) ** 2 for a, b in zip(p, target))) for p in orbit]
-    if dist[-1] < 1e-12 or (dist[-1] <= dist[0] / 2 and
-                            all(dist[k + 1] <= dist[k] for k in range(len(dist) - 21, len(dist) - 1))):
-        return "converges"
-    return "undecided"
+    with mpmath.workdps(dps):
+        tol = mpmath.mpf(10) ** (-(dps // 2))
+        scale = 1 + max(abs(v) for v in list(last) + list(target))
+        dist = [_dist(p, target) for p in orbit]
+        if dist[-1] <= tol * scale:
+            return "converges"
+        steps = [_dist(orbit[k + 1], orbit[k]) for k in range(len(orbit) - 1)]
+        if len(steps) <= 20:
+            return "slow"  # too few steps to extrapolate anything
+        tail = _tail(steps)
+        # Settled: the last step is at rounding level relative to the iterate (it stopped
+        # changing at dps digits), or the extrapolated remaining travel is below the tolerance.
+        rounding = mpmath.mpf(10) ** (5 - dps) * max(abs(v) for v in last)
+        if steps[-1] <= rounding or tail <= tol * scale:
+            return "elsewhere"
+        for period in range(2, 9):  # returns to within tol of its own motion over a period
+            if _dist(orbit[-1], orbit[-1 - period]) <= tol * max(steps[-period:]):
+                return "cycle"
+        reaches = tail >= dist[-1] * mpmath.mpf("0.9")
+        if reaches and dist[-1] <= dist[0] / 2 and all(
+                dist[k + 1] <= dist[k] for k in range(len(dist) - 21, len(dist) - 1)):
+            return "converges"
+        return "slow" if reaches else "stalls"
+
+
+# Behaviours that contradict "converges to the target" and "diverges", and those that leave
+# the claim open at that point (a refutation needs one of the first).
+_NOT_CONVERGING = ("diverges", "elsewhere", "cycle")
+_NOT_DIVERGING = ("converges", "elsewhere", "cycle")
+
+
+def _wrong(holds: bool, seen: str, otherwise: str | None) -> bool:
+    return seen in _NOT_CONVERGING if holds else (otherwise == "diverges"
+                                                  and seen in _NOT_DIVERGING)
 
 
 def convergence_search(model: Model) -> Check:
     """Precise search over the box (step included): GD from the claimed start at ``ctx.dps``
     digits, its behaviour compared with the condition.  Guided towards the condition's
-    boundary.  Refutes with a point where the condition holds but GD diverges (or, with
-    ``otherwise``, fails and GD converges)."""
+    boundary.  Refutes with a point where the condition holds but GD diverges, settles at
+    another point or cycles (or, with ``otherwise``, fails and GD does not diverge), after the
+    orbit is recomputed at ``ctx.dps + 20`` digits and behaves the same.  A run that stalls
+    away from the target makes the check undecided, never supporting."""
     spec = model.spec
 
+    @budgeted
     def run(ctx: CheckContext) -> Finding:
         start = [model.mp(model.expr(e)) for e in spec.start]
         target = [model.mp(model.expr(e)) for e in spec.target]
         cond = model.pin(model.expr(spec.condition))
         slack_fn = model.mp(cond.lhs - cond.rhs)
         steps = 300 if ctx.quick else 1500
-        seen_kinds = {"converges": 0, "diverges": 0, "undecided": 0}
+        examples = min(_examples(ctx), GD_WORK[ctx.quick] // steps)
+        seen_kinds = dict.fromkeys(("converges", "diverges", "elsewhere", "cycle", "stalls",
+                                    "slow", "undefined"), 0)
+        deadline = Deadline(ctx)
 
-        def evaluate(point):
-            with mpmath.workdps(ctx.dps):
+        def classify(point, dps):
+            with mpmath.workdps(dps):
                 args = _args(model, point)
                 zeros = [0] * len(model.vars)
                 x0 = [f(*zeros, *args) for f in start]
                 tg = [f(*zeros, *args) for f in target]
                 slack = slack_fn(*zeros, *args)
                 holds = bool(cond.func(slack, 0))
-                seen = _behaviour(_orbit(model, x0, args, steps, ctx.dps), tg)
-                seen_kinds[seen] += 1
-                info = {"condition": holds, "observed": seen, "slack": slack}
-                wrong = (holds and seen == "diverges") or (
-                    not holds and spec.otherwise == "diverges" and seen == "converges")
-                return Probe(-1.0 if wrong else 1.0, info, -abs(float(slack)))
+                seen = _behaviour(_orbit(model, x0, args, steps, dps, deadline), tg, dps)
+                return holds, seen, slack, (x0, tg)
 
-        result = search(model, evaluate, ctx.seed, _examples(ctx), at=ctx.at)
+        def evaluate(point):
+            holds, seen, slack, _ = classify(point, ctx.dps)
+            seen_kinds[seen] += 1
+            info = {"condition": holds, "observed": seen, "slack": slack}
+            bad = _wrong(holds, seen, spec.otherwise) or seen == "undefined" or (
+                holds and seen == "stalls")
+            return Probe(-1.0 if bad else 1.0, info, -abs(float(slack)))
+
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
         def refute(point, probe):
-            info = probe.info
-            expected = "converges" if info["condition"] else "diverges"
+            holds, seen, slack, (x0, tg) = classify(point, ctx.dps + 20)
+            if not _wrong(holds, seen, spec.otherwise):
+                if seen == "undefined":
+                    return Finding(Outcome.UNDECIDED, (
+                        f"at {_point_text(point)} an iterate of GD is not real and finite (the "
+                        "loss or its gradient is not defined there): cannot decide"), {})
+                if seen == "stalls":
+                    return Finding(Outcome.UNDECIDED, (
+                        f"at {_point_text(point)} the condition holds but after {steps} steps "
+                        "GD slows down too fast to reach the target (not settled either): "
+                        "cannot decide"), {})
+                return None
+            expected = "converges" if holds else "diverges"
             return Finding(Outcome.REFUTES, (
-                f"at {_point_text(point)} the condition is {info['condition']} but GD "
-                f"{info['observed']} (at {ctx.dps} digits)"), {},
-                Counterexample(at=_point_text(point), observed=info["observed"],
-                               claimed=expected, tol="none",
-                               margin=f"condition slack {dec(info['slack'], 20)}", dps=ctx.dps,
-                               note="GD from the claimed start behaves against the condition",
+                f"at {_point_text(point)} the condition is {holds} but GD "
+                f"{_SEEN[seen]} (at {ctx.dps + 20} digits, {steps} steps)"), {},
+                Counterexample(at=_point_text(point), observed=seen,
+                               claimed=expected, tol=f"1e-{(ctx.dps + 20) // 2} (relative)",
+                               margin=f"condition slack {dec(slack, 20)}", dps=ctx.dps + 20,
+                               note=f"GD from the claimed start {[dec(v, 15) for v in x0]} "
+                                    f"{_SEEN[seen]} (target "
+                                    f"{[dec(v, 15) for v in tg]})",
                                replay=_point_text(point)))
 
         finding = _finish(result, model, "the convergence condition", refute)
         numbers = {**finding.numbers, **{f"runs that {k}": str(v) for k, v in seen_kinds.items()}}
-        if finding.outcome is Outcome.SUPPORTS and seen_kinds["undecided"] * 2 > sum(
+        if finding.outcome is Outcome.SUPPORTS and seen_kinds["slow"] * 2 > sum(
                 seen_kinds.values()):
             return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
                            f"after {steps} steps", numbers)
@@ -347,47 +489,76 @@ def convergence_search(model: Model) -> Check:
                  "Hypothesis over the box, GD in mpmath from the claimed start")
 
 
+_SEEN = {"converges": "converges to the target", "diverges": "diverges",
+         "elsewhere": "settles at another point than the target",
+         "cycle": "ends in a cycle away from the target", "stalls": "stalls",
+         "slow": "has not settled", "undefined": "leaves the loss's domain"}
+
+
 def rate_search(model: Model) -> Check:
     """Search over the box: GD from the start for ``steps`` steps, metric(x_t) against
     bound(t) for every t.  Runs at 30 digits during the search and re-evaluates a violation at
-    ``ctx.dps`` digits before refuting."""
+    ``ctx.dps`` digits before refuting.  A diverging orbit is compared at the iterate where it
+    escaped (1e40 times the start's size): there the metric exceeds any moderate bound; a
+    metric or bound that is not real and finite there leaves the point undecided.  At most
+    :data:`GD_WORK` GD steps in all (fewer than 3 points fit: undecided, "budget exhausted")."""
     spec = model.spec
     t, m0 = sp.Symbol("t"), sp.Symbol("metric0")
 
+    @budgeted
     def run(ctx: CheckContext) -> Finding:
         start = [model.mp(model.expr(e)) for e in spec.start]
         metric = model.mp(model.expr(spec.metric))
         bound_expr = model.pin(model.expr(spec.bound, {"t": t, "metric0": m0}))
         bound = sp.lambdify([t, m0, *[model.params[n] for n in model.free_names]], bound_expr,
                             modules="mpmath")
+        examples = min(20 if ctx.quick else 80, GD_WORK[ctx.quick] // (spec.steps + 1))
+        if examples < 3:
+            return Finding(Outcome.UNDECIDED, (
+                f"budget exhausted ({spec.steps} GD steps per point: fewer than 3 points fit "
+                f"the {GD_WORK[ctx.quick]} steps one search may take)"),
+                {"steps": str(spec.steps), "work budget (GD steps)": str(GD_WORK[ctx.quick])})
+        deadline = Deadline(ctx)
 
         def worst_slack(point, dps):
+            """(slack, t, metric, bound) at the worst t; slack None: not real and finite."""
             with mpmath.workdps(dps):
                 args = _args(model, point)
                 zeros = [0] * len(model.vars)
                 x = [f(*zeros, *args) for f in start]
-                orbit = _orbit(model, x, args, spec.steps, dps)
-                if len(orbit) < spec.steps + 1:
-                    return mpmath.mpf("-inf"), len(orbit) - 1, mpmath.inf, mpmath.mpf(0)
-                base = metric(*orbit[0], *args)
+                orbit = _orbit(model, x, args, spec.steps, dps, deadline)
+                base = _real(metric(*orbit[0], *args)) if None not in orbit[0] else None
                 worst = (mpmath.inf, 0, 0, 0)
                 for k, x in enumerate(orbit):
-                    value, b = metric(*x, *args), bound(k, base, *args)
+                    value = _real(metric(*x, *args)) if None not in x and base is not None \
+                        else None
+                    b = _real(bound(k, base, *args)) if base is not None else None
+                    if value is None or b is None:  # a violation before it still counts
+                        return worst if worst[0] < 0 else (None, k, value, b)
                     slack = (b - value) / (1 + abs(b))
                     if slack < worst[0]:
                         worst = (slack, k, value, b)
+                if len(orbit) < spec.steps + 1 and worst[0] >= 0:
+                    return None, len(orbit) - 1, worst[2], worst[3]  # escaped within the bound
                 return worst
 
         tol = 1e-20
 
         def evaluate(point):
             slack, k, value, b = worst_slack(point, 30)
-            return Probe(float(slack) + tol, {"t": k, "metric": value, "bound": b})
+            if slack is None:
+                return Probe(-1.0, {"t": k, "metric": value, "bound": b, "open": True})
+            return Probe(max(float(slack), -1e300) + tol, {"t": k, "metric": value, "bound": b})
 
-        result = search(model, evaluate, ctx.seed, 20 if ctx.quick else 80, at=ctx.at)
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
         def refute(point, probe):
             slack, k, value, b = worst_slack(point, ctx.dps)
+            if slack is None:
+                return Finding(Outcome.UNDECIDED, (
+                    f"at {_point_text(point)}, t = {k}: GD escapes or the metric/bound is not "
+                    f"real and finite (metric {value}, bound {b}) before any violation: cannot "
+                    "decide"), {})
             if not slack < -tol:
                 return None
             return Finding(Outcome.REFUTES, f"at {_point_text(point)}, t = {k}: metric "
@@ -435,9 +606,12 @@ def inequality_symbolic(model: Model) -> Check:
     """Symbolic attempt: lhs - rhs simplified with the signs the box implies."""
     spec = model.spec
 
+    @budgeted
+    @in_child
     def run(ctx: CheckContext) -> Finding:
-        d = sp.factor(sp.simplify(model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
-                                  .subs(_boxed_symbols(model))))
+        d = model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
+        require_small(d)
+        d = sp.factor(sp.simplify(d.subs(_boxed_symbols(model))))
         decided = {"<=": d.is_nonpositive, "<": d.is_negative, ">=": d.is_nonnegative,
                    ">": d.is_positive, "==": (d == 0) or None}[spec.relation]
         if decided:
@@ -454,6 +628,7 @@ def inequality_certified(model: Model) -> Check:
     whole interval, or finds a certified violation."""
     spec = model.spec
 
+    @budgeted
     def run(ctx: CheckContext) -> Finding:
         if len(model.free_names) != 1 or spec.relation == "==":
             return Finding(Outcome.UNDECIDED, "certified only for one free parameter and a "
@@ -486,34 +661,54 @@ def inequality_search(model: Model) -> Check:
     exactly (SymPy at the rational point) when the margin is within rounding of 0."""
     spec = model.spec
 
+    @budgeted
     def run(ctx: CheckContext) -> Finding:
         d_expr = model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
         d_fn = model.mp(d_expr)
         tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
 
+        def settle(point):
+            """(holds, lhs - rhs, how): exact at the rational point when SymPy can afford it,
+            else mpmath at twice the digits (holds None: within rounding of 0 there)."""
+            if sympy_size_problem(d_expr) is None:
+                exact = sp.simplify(d_expr.subs({model.params[n]: sp.Rational(repr(float(v)))
+                                                 for n, v in point.items()}))
+                value = sp.N(exact, ctx.dps)
+                holds = _HOLDS[spec.relation](value if exact != 0 else 0)
+                return holds, value, "evaluated exactly at the rational point"
+            with mpmath.workdps(2 * ctx.dps):  # too large to evaluate exactly (a huge power)
+                value = _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+            if value is None:
+                raise ValueError("lhs - rhs is not real and finite")
+            holds = None if abs(value) <= tol else _HOLDS[spec.relation](value)
+            return holds, value, f"evaluated with mpmath at {2 * ctx.dps} digits"
+
         def evaluate(point):
             with mpmath.workdps(ctx.dps):
-                d = d_fn(*[0] * len(model.vars), *_args(model, point))
+                d = _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+                if d is None:
+                    raise ValueError("lhs - rhs is not real and finite")
                 margin = _signed(spec.relation, d)
                 strict = spec.relation in ("<", ">")
+                if strict and abs(margin) <= tol and settle(point)[0]:
+                    return Probe(0.0, {"d": d})  # within rounding of 0 yet exactly true
                 if margin < -tol or (strict and abs(margin) <= tol):
                     return Probe(-max(float(abs(margin)), 1e-300), {"d": d})
-                return Probe(float(margin) + (0.0 if spec.relation == "==" else 0.0), {"d": d})
+                return Probe(float(margin), {"d": d})
 
-        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at)
+        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at,
+                        deadline=Deadline(ctx))
 
         def refute(point, probe):
-            exact = sp.simplify(d_expr.subs({model.params[n]: sp.Rational(repr(float(v)))
-                                             for n, v in point.items()}))
-            value = sp.N(exact, ctx.dps)
-            if _HOLDS[spec.relation](value if exact != 0 else 0):
+            holds, value, how = settle(point)
+            if holds is not False:
                 return None
             return Finding(Outcome.REFUTES, f"at {_point_text(point)}: lhs - rhs = "
                            f"{dec(value, 20)}, so lhs {spec.relation} rhs fails", {},
                            Counterexample(at=_point_text(point), observed=f"lhs - rhs = "
                                           f"{dec(value, 25)}", claimed=f"{spec.relation} 0",
                                           tol=dec(tol, 3), margin=dec(value, 25), dps=ctx.dps,
-                                          note="evaluated exactly at the rational point",
+                                          note=how,
                                           replay=_point_text(point)))
 
         return _finish(result, model, f"lhs {spec.relation} rhs", refute)
@@ -562,7 +757,9 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
                                              str(bound))
     else:
         return ()
-    return (dataclasses.replace(check, attempt=True),)
+    # In a child killed at the deadline: the engine's SymPy steps (kinks, simplify) and its
+    # bisection cannot be interrupted otherwise.
+    return (dataclasses.replace(check, attempt=True, run=budgeted(in_child(check.run))),)
 
 
 def checks_for(model: Model) -> tuple[Check, ...]:

@@ -17,6 +17,10 @@ from proofs.expressions import parse, real_symbol
 from verify.userclaims.spec import ClaimSpec
 
 
+class ModelError(ValueError):
+    """A claim that parsed but cannot be modelled; the message names the claim and the key."""
+
+
 @dataclass(frozen=True)
 class Box:
     """Parameter box: free intervals and pinned values, exact rationals."""
@@ -36,7 +40,7 @@ class Model:
         self.symbols = {**{v.name: v for v in self.vars}, **self.params}
         self.step = self.params.get(spec.step) if spec.step else None
         self.loss = None
-        self.loss = self.expr(spec.loss) if spec.loss else None
+        self.loss = self.expr(spec.loss, check=False) if spec.loss else None
         free, pinned = {}, {}
         for name, value in spec.params.items():
             if isinstance(value, tuple):
@@ -48,9 +52,47 @@ class Model:
             else:
                 pinned[name] = sp.Rational(value)
         self.box = Box(free, pinned)
-        self.assume = [self.expr(a) for a in spec.assume]
+        self.assume = [self.expr(a, check=False) for a in spec.assume]
+        self._check_symbols()
 
-    def expr(self, text: str, extra: dict[str, sp.Symbol] | None = None) -> sp.Expr:
+    def _check_symbols(self) -> None:
+        """Every expression of the claim uses only the declared symbol objects.
+
+        A symbol with a declared *name* but other assumptions (what ``Symbol('x')`` in a loss
+        builds) is another variable to SymPy: a gradient in the declared ``x`` would ignore it
+        and the symbolic tier would "prove" a false claim.  Compared by object, not by name.
+
+        Raises:
+            ModelError: naming the key and the foreign symbols.
+        """
+        spec = self.spec
+        texts = [("loss", spec.loss), *(("assume", a) for a in spec.assume),
+                 *(("points", e) for p in spec.points for e in p),
+                 *((k, e) for k in ("equilibrium", "start", "target") for e in getattr(spec, k)),
+                 *((k, getattr(spec, k)) for k in ("condition", "lhs", "rhs", "metric"))]
+        if spec.bound is not None:
+            texts.append(("bound", spec.bound))
+        rate = {"t": sp.Symbol("t"), "metric0": sp.Symbol("metric0")}
+        for key, text in texts:
+            if text is None:
+                continue
+            extra = rate if spec.kind == "rate" and key == "bound" else {}
+            value = self.expr(text, extra, check=False)
+            allowed = set(self.symbols.values()) | set(extra.values())
+            foreign = sorted((s for s in value.free_symbols if s not in allowed), key=str)
+            if foreign:
+                raise ModelError(
+                    f"claim '{spec.id}': key '{key}': {text!r} uses symbol(s) "
+                    f"{', '.join(map(str, foreign))} that are not the declared ones (a Symbol(...) "
+                    "call makes another variable of the same name); only the declared "
+                    "variables and parameters may appear")
+
+    def expr(self, text: str, extra: dict[str, sp.Symbol] | None = None,
+             check: bool = True) -> sp.Expr:
+        """Parse one expression of the claim (``loss`` in it means the loss).
+
+        With ``check``, a symbol that is not one of the declared objects (nor of ``extra``) is
+        an error (see :meth:`_check_symbols`)."""
         symbols = dict(self.symbols)
         if extra:
             symbols.update(extra)
@@ -60,6 +102,11 @@ class Model:
         value = parse(text, symbols)
         if self.loss is not None:
             value = value.subs(placeholder, self.loss)
+        allowed = set(self.symbols.values()) | set((extra or {}).values())
+        if check and not value.free_symbols <= allowed:
+            foreign = ", ".join(sorted(map(str, value.free_symbols - allowed)))
+            raise ModelError(f"claim '{self.spec.id}': {text!r} uses symbol(s) {foreign} that "
+                             "are not the declared ones")
         return value
 
     def pin(self, e: sp.Expr) -> sp.Expr:

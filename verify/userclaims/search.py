@@ -7,18 +7,26 @@ it can find; the caller then re-evaluates that point at high precision.
 
 from __future__ import annotations
 
+import builtins
+import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import mpmath
-import itertools
 
 from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings, target
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from verify.replay import ReplayError
+from verify.userclaims.budget import BudgetExhausted, Deadline
 from verify.userclaims.model import Model
+
+# What evaluating a claim's expressions at one point may raise (1/0, a complex value compared,
+# an mpmath domain error): the point is recorded as not evaluable, never passed silently.
+EVALUATION_ERRORS = (ArithmeticError, TypeError, ValueError)
+_GROUP = getattr(builtins, "BaseExceptionGroup", ())  # Python >= 3.11; () matches nothing
 
 
 @dataclass(frozen=True)
@@ -37,12 +45,45 @@ class _Violation(Exception):
         self.point, self.probe = point, probe
 
 
+class _Invalid(Exception):
+    """The claim's expressions are not real and finite at a point (NaN margin, 1/0, ...)."""
+
+    def __init__(self, point: dict[str, float], why: str):
+        super().__init__(why)
+        self.point, self.why = point, why
+
+
 @dataclass(frozen=True)
 class SearchResult:
+    """What a search found.  At most one of ``violation``, ``invalid`` and ``exhausted`` is set:
+    a point with a negative margin; a point where the margin could not be evaluated (with the
+    reason); the budget message when the wall-clock safety net stopped the search."""
+
     violation: tuple[dict[str, float], Probe] | None
     examples: int
     worst: float | None  # the smallest margin seen
     unsatisfiable: bool = False
+    invalid: tuple[dict[str, float], str] | None = None
+    exhausted: str | None = None
+
+
+def _checked(evaluate: Callable[[dict[str, float]], Probe], point: dict[str, float]) -> Probe:
+    """``evaluate(point)`` with its failures turned into :class:`_Invalid` (NaN margin too)."""
+    try:
+        probe = evaluate(point)
+    except EVALUATION_ERRORS as exc:
+        raise _Invalid(point, f"{type(exc).__name__}: {exc}") from None
+    if math.isnan(probe.margin):
+        raise _Invalid(point, "the margin evaluates to NaN")
+    return probe
+
+
+def _guide(probe: Probe) -> float | None:
+    """The value given to Hypothesis' ``target`` (finite: it refuses inf and NaN), or None."""
+    value = probe.guide if probe.guide is not None else -probe.margin
+    if math.isnan(value):
+        return None
+    return max(-1e300, min(1e300, value))
 
 
 def parse_at(names: list[str], at: dict[str, str]) -> dict[str, float]:
@@ -75,12 +116,21 @@ def edge_points(model: Model, names: list[str], limit: int = 81) -> list[dict[st
 
 def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed: int,
            examples: int, names: list[str] | None = None,
-           at: dict[str, str] | None = None) -> SearchResult:
-    """Search ``names`` (default: every free parameter) of the box for a negative margin."""
+           at: dict[str, str] | None = None, deadline: Deadline | None = None) -> SearchResult:
+    """Search ``names`` (default: every free parameter) of the box for a negative margin.
+
+    ``evaluate`` may raise :class:`BudgetExhausted` (its own work limit or the deadline); the
+    search then stops with ``exhausted`` set, whatever it had seen (never a verdict by timing).
+    """
     names = model.free_names if names is None else names
     if at is not None:
         point = parse_at(names, at)
-        probe = evaluate(point)
+        try:
+            probe = _checked(evaluate, point)
+        except _Invalid as bad:
+            return SearchResult(None, 1, None, invalid=(bad.point, bad.why))
+        except BudgetExhausted as exc:
+            return SearchResult(None, 0, None, exhausted=str(exc))
         return SearchResult((point, probe) if probe.margin < 0 else None, 1, probe.margin)
     box = model.box.free
     strategy = st.fixed_dictionaries({
@@ -88,18 +138,35 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         for n in names})
     seen = {"n": 0, "worst": None}
 
+    stop: dict[str, str | None] = {"why": None}
+
+    # report_multiple_bugs=False: one failure (never an ExceptionGroup of several).
     @seed(run_seed)
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), print_blob=False,
+              report_multiple_bugs=False,
               phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink])
     @given(strategy)
     def probe(point):
+        if stop["why"] is None and deadline is not None:
+            try:
+                deadline.check("search")
+            except BudgetExhausted as exc:
+                stop["why"] = str(exc)
+        if stop["why"] is not None:
+            raise BudgetExhausted(stop["why"])  # every later call too: nothing else is reported
         assume(model.assumptions_hold(point))
-        result = evaluate(point)
+        try:
+            result = _checked(evaluate, point)
+        except BudgetExhausted as exc:
+            stop["why"] = str(exc)
+            raise
         seen["n"] += 1
         if seen["worst"] is None or result.margin < seen["worst"]:
             seen["worst"] = result.margin
-        target(result.guide if result.guide is not None else -result.margin, label="violation")
+        guide = _guide(result)
+        if guide is not None:
+            target(guide, label="violation")
         if result.margin < 0:
             raise _Violation(point, result)
 
@@ -108,7 +175,19 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
     try:
         probe()
     except _Violation as found:
-        return SearchResult((found.point, found.probe), seen["n"], seen["worst"])
+        if stop["why"] is None:
+            return SearchResult((found.point, found.probe), seen["n"], seen["worst"])
+    except _Invalid as bad:
+        if stop["why"] is None:
+            return SearchResult(None, seen["n"], seen["worst"], invalid=(bad.point, bad.why))
     except Unsatisfiable:
-        return SearchResult(None, seen["n"], seen["worst"], unsatisfiable=True)
+        if stop["why"] is None:
+            return SearchResult(None, seen["n"], seen["worst"], unsatisfiable=True)
+    except BudgetExhausted:
+        pass
+    except _GROUP:  # a stop raced another failure
+        if stop["why"] is None:
+            raise
+    if stop["why"] is not None:
+        return SearchResult(None, seen["n"], seen["worst"], exhausted=stop["why"])
     return SearchResult(None, seen["n"], seen["worst"])
