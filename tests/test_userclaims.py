@@ -77,8 +77,11 @@ def test_false_condition_counterexample(example_results):
 
 
 def test_false_inequality_counterexample(example_results):
-    cx = _cx(example_results["example.am-gm-strict"])
+    cx = _cx(example_results["example.am-gm-strict"], "inequality_search")
     assert float(cx.at["a"]) == 1.0 and float(cx.margin) == 0.0
+    # The box prover finds an exact equality point of the strict inequality too.
+    cx = _cx(example_results["example.am-gm-strict"], "inequality_certified")
+    assert float(cx.margin) == 0.0
 
 
 def test_false_rate_counterexample(example_results):
@@ -92,7 +95,8 @@ def test_check_exit_codes_and_replay(tmp_path, capsys):
     assert main(["check", str(EXAMPLE), "example.am-gm-strict", "--quick", "--no-progress",
                  "--out", str(tmp_path / "bad")]) == 1
     data = json.loads((tmp_path / "bad" / "results.json").read_text())
-    (ev,) = [e for e in data["claims"][0]["evidence"] if e["outcome"] == "refutes"]
+    (ev,) = [e for e in data["claims"][0]["evidence"] if e["outcome"] == "refutes"
+             and e["check"] == "inequality_search"]
     assert "--at a=1.0" in ev["reproduce"]
     # The replay re-checks exactly that point.
     assert main(["check", str(EXAMPLE), "example.am-gm-strict", "--check", "inequality_search",

@@ -200,8 +200,13 @@ ADVERSARIAL = {
                                           steps=30), Status.CONFIRMED),
     "tiny interval": (dict(kind="inequality", params={"a": ["1e-300", "2e-300"]}, lhs="a",
                            relation=">", rhs="0"), Status.CONFIRMED),
+    # False away from the pole too (1/a = -128 at a = -1/128): the box prover finds that point
+    # exactly, while the search stops at the undefined a = 0.
     "division by zero in the box": (dict(kind="inequality", params={"a": [-1, 1]}, lhs="1/a",
-                                         relation=">=", rhs="-100"), Status.INCONCLUSIVE),
+                                         relation=">=", rhs="-100"), Status.REFUTED),
+    "division by zero, true elsewhere": (dict(kind="inequality", params={"a": [-1, 1]},
+                                              lhs="1/a**2", relation=">=", rhs="-100"),
+                                         Status.INCONCLUSIVE),
     "gradient undefined at the start": (dict(kind="convergence", loss="1/x", **ONE,
                                              params={"delta": [0.1, 0.5], "x0": [-1, 1]},
                                              start=["x0"], condition="delta < 1",

@@ -72,13 +72,15 @@ class Coverage:
             (``{"delta": "[1/100, 1]"}``, ``{"L": "{2, 3, 4}", "d": "2"}``).  A class proof makes
             a claim ``proven`` only when this equals the claim's stated :attr:`Claim.scope`.
         points: how many points a sample evaluated.
-        decides: False when the evidence establishes only a side fact, not the claim itself.
+        decides: False when the evidence establishes only a side fact or a part of the claim.
+        part: which of the claim's :attr:`Claim.parts` a non-deciding proof establishes.
     """
 
     scope: Scope
     covers: Mapping[str, str] = field(default_factory=dict)
     points: int | None = None
     decides: bool = True
+    part: str = ""  # the part of the claim a non-deciding proof establishes (Claim.parts)
 
     def describe(self) -> str:
         where = ", ".join(f"{k} in {v}" if not v.startswith("=") else f"{k} {v}"
@@ -256,6 +258,9 @@ class Claim:
     # ``{"L": ">= 2"}``); a check proves the claim for the whole class only by covering exactly
     # this.  None: not stated as data, so no evidence can make the claim ``proven``.
     scope: Mapping[str, str] | None = None
+    # The parts that together make the claim (a cycle: "orbit" and "stability"); proofs of every
+    # part over the whole class prove the claim even when no single check proves all of it.
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -313,7 +318,8 @@ def strength(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...],
     Derived only from what each supporting check declared it covers (:class:`Coverage`):
 
     * ``proven``: a symbolic or certified check that decides the claim covers exactly the
-      class the claim states (:attr:`Claim.scope`);
+      class the claim states (:attr:`Claim.scope`), or such checks prove every one of the
+      claim's :attr:`Claim.parts` on exactly that class;
     * ``proven-on-instances``: such a check covers a listed set of instances (or a part of the
       class): the covered set is returned;
     * ``sampled``: otherwise; the sample sizes and boxes are returned.
@@ -322,14 +328,21 @@ def strength(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...],
     """
     if status is not Status.CONFIRMED:
         return None, ""
-    deciding = [e for e in evidence if e.outcome is Outcome.SUPPORTS and e.coverage is not None
-                and e.coverage.decides]
+    declared = [e for e in evidence if e.outcome is Outcome.SUPPORTS and e.coverage is not None]
+    whole_class = [e for e in declared if e.tier in _EXACT_TIERS
+                   and e.coverage.scope is Scope.CLASS and claim.scope is not None
+                   and dict(e.coverage.covers) == dict(claim.scope)]
+    for e in whole_class:
+        if e.coverage.decides:
+            return Strength.PROVEN, f"{e.check}: {e.coverage.describe()}"
+    proven_parts = {e.coverage.part: e.check for e in whole_class if e.coverage.part}
+    if claim.parts and set(claim.parts) <= set(proven_parts):
+        return Strength.PROVEN, "; ".join(f"{part} by {proven_parts[part]}"
+                                          for part in claim.parts) + \
+            f": {whole_class[0].coverage.describe()}"
+    deciding = [e for e in declared if e.coverage.decides]
     exact = [e for e in deciding if e.tier in _EXACT_TIERS
              and e.coverage.scope in (Scope.CLASS, Scope.INSTANCES)]
-    for e in exact:
-        if (e.coverage.scope is Scope.CLASS and claim.scope is not None
-                and dict(e.coverage.covers) == dict(claim.scope)):
-            return Strength.PROVEN, f"{e.check}: {e.coverage.describe()}"
     if exact:
         return Strength.PROVEN_ON_INSTANCES, "; ".join(
             f"{e.check}: {e.coverage.describe()}" for e in exact)

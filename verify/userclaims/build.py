@@ -50,6 +50,11 @@ def _error_check(message: str) -> Check:
     return Check("claim_file", Tier.SYMBOLIC, run, "validation of the claim table")
 
 
+def _parts(spec: ClaimSpec) -> tuple[str, ...]:
+    """A cycle claimed stable (or unstable) is two statements: the orbit, and its stability."""
+    return ("orbit", "stability") if spec.kind == "cycle" and spec.stable is not None else ()
+
+
 def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Claim:
     """A :class:`Claim` for one table; a bad table becomes a claim whose one check errors."""
     paper = "user"
@@ -57,9 +62,11 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
         return Claim(id=item.id, ref=Reference(paper, source or "claim file"),
                      statement="(this claim table could not be used)", hypotheses={},
                      asserts="-", checks=(_error_check(item.message),), source=source)
+    scope = None
     try:
         model = Model(item)
         checks = checks_for(model)
+        scope = model.scope
     except ModelError as exc:  # the message names the claim and the key
         checks = (_error_check(str(exc)),)
     except Exception as exc:  # the parser validated it; a model failure is still reported
@@ -68,7 +75,8 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     return Claim(id=item.id, ref=Reference(paper, source or "python"),
                  statement=item.statement or _asserts(item), hypotheses=_hypotheses(item),
-                 asserts=_asserts(item), checks=checks, source=source, replay_box=box)
+                 asserts=_asserts(item), checks=checks, source=source, replay_box=box,
+                 scope=scope, parts=_parts(item))
 
 
 def claims_from_file(path: str | Path) -> list[Claim]:

@@ -7,21 +7,32 @@ from __future__ import annotations
 
 import dataclasses
 
-import flint
 import mpmath
 import sympy as sp
 
-from numerics.balls import certify_positive
-from proofs.compile import to_arb
+from proofs.ballcode import UnsupportedExpression
+from proofs.boxprove import BoxInputError, prove_nonnegative
 from proofs.identities import prove_zero
 from verify.checks.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
 from verify.userclaims.budget import (
-    Deadline, budgeted, in_child, require_small, sympy_size_problem,
+    Deadline,
+    budgeted,
+    in_child,
+    require_small,
+    sympy_size_problem,
 )
 from verify.userclaims.model import Model
 from verify.userclaims.search import EVALUATION_ERRORS, Probe, SearchResult, search
-from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
+from verify.vocabulary import (
+    Check,
+    CheckContext,
+    Counterexample,
+    Finding,
+    Outcome,
+    Scope,
+    Tier,
+)
 
 
 def _examples(ctx: CheckContext) -> int:
@@ -67,7 +78,8 @@ def _finish(result: SearchResult, model: Model, what: str, refute) -> Finding:
     if result.unsatisfiable:
         return Finding(Outcome.UNDECIDED, "no point of the box satisfies the assumptions", numbers)
     return Finding(Outcome.SUPPORTS, f"{result.examples} points of the box (edges included, "
-                   f"guided towards the smallest margin): {what} held everywhere", numbers)
+                   f"guided towards the smallest margin): {what} held everywhere", numbers,
+                   coverage=model.coverage(Scope.SAMPLE, points=result.examples))
 
 
 # ---------------------------------------------------------------- cycle
@@ -88,7 +100,9 @@ def cycle_symbolic(model: Model) -> Check:
         proofs = [prove_zero(r) for r in residuals]
         if all(proofs):
             return Finding(Outcome.SUPPORTS, "SymPy: every claimed point is mapped exactly to "
-                           "the next for every parameter value", {"residuals": "0"})
+                           "the next for every parameter value", {"residuals": "0"},
+                           coverage=model.coverage(Scope.CLASS, part="orbit",
+                                                   decides=model.spec.stable is None))
         return Finding(Outcome.UNDECIDED, "SymPy could not prove the orbit identity; the search "
                        "decides", {"residuals": "; ".join(str(sp.simplify(r)) for r in residuals)})
 
@@ -194,7 +208,7 @@ def threshold_symbolic(model: Model) -> Check:
         if curv.is_positive and prove_zero(bound - 2 / curv):
             return Finding(Outcome.SUPPORTS, f"f''(x*) = {curv} > 0 and the bound equals "
                            f"2/f''(x*) exactly: x* attracts below it and repels above it",
-                           {"f''(x*)": str(curv)})
+                           {"f''(x*)": str(curv)}, coverage=model.coverage(Scope.CLASS))
         return Finding(Outcome.UNDECIDED, f"f''(x*) = {curv}; SymPy could not decide the bound "
                        "over the box", {"f''(x*)": str(curv)})
 
@@ -616,7 +630,8 @@ def inequality_symbolic(model: Model) -> Check:
                    ">": d.is_positive, "==": (d == 0) or None}[spec.relation]
         if decided:
             return Finding(Outcome.SUPPORTS, f"SymPy: lhs - rhs = {d} {spec.relation} 0 "
-                           "on the whole box", {"lhs - rhs": str(d)})
+                           "on the whole box", {"lhs - rhs": str(d)},
+                           coverage=model.coverage(Scope.CLASS))
         return Finding(Outcome.UNDECIDED, f"SymPy could not decide lhs - rhs = {d}",
                        {"lhs - rhs": str(d)})
 
@@ -624,36 +639,55 @@ def inequality_symbolic(model: Model) -> Check:
 
 
 def inequality_certified(model: Model) -> Check:
-    """Certified attempt (one free parameter): Arb bisection proves the margin's sign on the
-    whole interval, or finds a certified violation."""
+    """Certified attempt: branch and bound on Arb balls (:func:`proofs.boxprove.
+    prove_nonnegative`) proves the margin's sign on the whole box, every free parameter at once,
+    or finds a violation re-checked exactly or at high precision.  The box budget is counted in
+    boxes, so the outcome is the same on every machine."""
     spec = model.spec
 
     @budgeted
+    @in_child
     def run(ctx: CheckContext) -> Finding:
-        if len(model.free_names) != 1 or spec.relation == "==":
-            return Finding(Outcome.UNDECIDED, "certified only for one free parameter and a "
-                           "strict or non-strict inequality")
-        (name,) = model.free_names
-        lo, hi = model.box.free[name]
+        if spec.relation == "==":
+            return Finding(Outcome.UNDECIDED, "an equality is decided symbolically, not by "
+                           "bisection")
         d = model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
-        fn = to_arb(_signed(spec.relation, d), [model.params[name]])
-        proof = certify_positive(fn, flint.arb(lo.p) / lo.q, flint.arb(hi.p) / hi.q)
-        if proof.proved:
-            return Finding(Outcome.SUPPORTS, f"Arb proves the margin > 0 on [{lo}, {hi}] "
-                           f"({proof.pieces} pieces)", {"pieces": str(proof.pieces)})
-        if proof.proved is False and float(proof.witness_value) < 0:
-            at = {name: proof.witness}
-            return Finding(Outcome.REFUTES, f"certified violation at {name} = {proof.witness}",
-                           {}, Counterexample(at=at, observed=f"margin {proof.witness_value}",
-                                              claimed=f"lhs {spec.relation} rhs", tol="0 (Arb)",
-                                              margin=str(proof.witness_value), dps=38,
-                                              note="Arb encloses a negative margin",
-                                              replay=at))
-        return Finding(Outcome.UNDECIDED, "Arb could not decide the sign on every piece "
-                       "(the margin may touch 0)", {"pieces": str(proof.pieces)})
+        require_small(d)
+        margin = _signed(spec.relation, d).subs(
+            {model.params[n]: sp.Symbol(n, real=True) for n in model.free_names})
+        box = {n: model.box.free[n] for n in model.free_names}
+        strict = spec.relation in ("<", ">")
+        if ctx.at is not None:  # a replay: the one point, exactly
+            box = {n: (sp.Rational(ctx.at[n]),) * 2 for n in model.free_names}
+        budget = 2_000 if ctx.quick else 10_000
+        try:
+            proof = prove_nonnegative(margin, box, strict=strict, budget=budget)
+        except (UnsupportedExpression, BoxInputError) as exc:
+            return Finding(Outcome.UNDECIDED, f"the box prover does not apply: {exc}")
+        numbers = {"boxes": str(proof.boxes), "bisection depth": str(proof.max_depth),
+                   "precision (bits)": str(proof.prec)}
+        if proof.outcome == "proven" and ctx.at is not None:
+            return Finding(Outcome.SUPPORTS, f"lhs {spec.relation} rhs holds at the replayed "
+                           "point", numbers, coverage=model.coverage(Scope.SAMPLE, points=1))
+        if proof.outcome == "proven":
+            return Finding(Outcome.SUPPORTS, f"Arb branch and bound proves lhs {spec.relation} "
+                           f"rhs on the whole box ({proof.boxes} boxes)", numbers,
+                           coverage=model.coverage(Scope.CLASS))
+        if proof.outcome == "counterexample":
+            at = {n: str(sp.Rational(v.numerator, v.denominator))
+                  for n, v in proof.counterexample.items()}
+            return Finding(Outcome.REFUTES, f"at {at}: lhs - rhs = {proof.value}, so lhs "
+                           f"{spec.relation} rhs fails (re-checked)", numbers,
+                           Counterexample(at=at, observed=f"margin {proof.value}",
+                                          claimed=f"lhs {spec.relation} rhs", tol="0",
+                                          margin=str(proof.value), dps=ctx.dps,
+                                          note="found by branch and bound, re-checked exactly "
+                                               "or at high precision", replay=at))
+        return Finding(Outcome.UNDECIDED, f"branch and bound left {proof.remaining_count} "
+                       f"boxes open ({proof.reason})", numbers)
 
-    return Check("inequality_certified", Tier.CERTIFIED, run, "Arb balls, the whole interval",
-                 attempt=True)
+    return Check("inequality_certified", Tier.CERTIFIED, run,
+                 "Arb branch and bound over the whole box", attempt=True)
 
 
 def inequality_search(model: Model) -> Check:
@@ -757,9 +791,28 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
                                              str(bound))
     else:
         return ()
+    # The cycle cover proves an orbit near the claimed points and its stability, not that the
+    # claimed formula is the orbit exactly (the symbolic check proves that part); the crossing
+    # proves the tight threshold itself.
+    coverage = (model.coverage(Scope.CLASS, decides=False, part="stability" if spec.stable
+                               is not None else "") if spec.kind == "cycle"
+                else model.coverage(Scope.CLASS))
     # In a child killed at the deadline: the engine's SymPy steps (kinks, simplify) and its
     # bisection cannot be interrupted otherwise.
-    return (dataclasses.replace(check, attempt=True, run=budgeted(in_child(check.run))),)
+    run = budgeted(in_child(_declaring(check.run, coverage)))
+    return (dataclasses.replace(check, attempt=True, run=run),)
+
+
+def _declaring(run, coverage):
+    """A shared engine check whose support, for this claim, covers ``coverage``."""
+
+    def declared(ctx: CheckContext) -> Finding:
+        finding = run(ctx)
+        if finding.outcome is Outcome.SUPPORTS:
+            return dataclasses.replace(finding, coverage=coverage)
+        return finding
+
+    return declared
 
 
 def checks_for(model: Model) -> tuple[Check, ...]:

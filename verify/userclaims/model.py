@@ -15,6 +15,7 @@ import sympy as sp
 from proofs.compile import to_mpmath
 from proofs.expressions import parse, real_symbol
 from verify.userclaims.spec import ClaimSpec
+from verify.vocabulary import Coverage, Scope
 
 
 class ModelError(ValueError):
@@ -86,6 +87,18 @@ class Model:
                     f"{', '.join(map(str, foreign))} that are not the declared ones (a Symbol(...) "
                     "call makes another variable of the same name); only the declared "
                     "variables and parameters may appear")
+
+    @functools.cached_property
+    def scope(self) -> dict[str, str]:
+        """The class the claim states, as data: each parameter's interval or pinned value."""
+        out = {name: f"[{lo}, {hi}]" for name, (lo, hi) in self.box.free.items()}
+        out.update({name: f"= {value}" for name, value in self.box.pinned.items()})
+        return dict(sorted(out.items()))
+
+    def coverage(self, scope: Scope, points: int | None = None, decides: bool = True,
+                 part: str = "") -> Coverage:
+        """What a check of this claim covers: the whole box (its assumptions only shrink it)."""
+        return Coverage(scope, self.scope, points=points, decides=decides, part=part)
 
     def expr(self, text: str, extra: dict[str, sp.Symbol] | None = None,
              check: bool = True) -> sp.Expr:
