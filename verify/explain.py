@@ -9,6 +9,7 @@ may come from a file: every field is read tolerantly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from verify.runner import ClaimResult
@@ -17,6 +18,13 @@ from verify.vocabulary import Status
 STATUSES = tuple(s.value for s in Status)
 FAILING = ("refuted", "error")  # the statuses a reviewer must look at
 MARK = {"refutes": "refuted", "error": "error"}  # the evidence outcome behind each failing status
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # left after collapsing whitespace: ESC, NUL...
+
+
+def one_line(text: object) -> str:
+    """Text on one line: whitespace runs collapsed, control characters (a terminal escape in a
+    claim file's detail, say) replaced by U+FFFD."""
+    return _CONTROL.sub("\ufffd", " ".join(str(text).split()))
 
 
 def explain(result: ClaimResult, only_failures: bool = False) -> str:
@@ -27,7 +35,8 @@ def explain(result: ClaimResult, only_failures: bool = False) -> str:
     return explain_record(claim_record(result), only_failures)
 
 
-def _field(mapping: object, key: str) -> str:
+def text_of(mapping: object, key: str) -> str:
+    """``mapping[key]`` as text ("" when missing or not a mapping)."""
     value = mapping.get(key) if isinstance(mapping, dict) else None
     return "" if value is None else str(value)
 
@@ -45,21 +54,21 @@ def counterexample_lines(ev: dict, indent: str = "    ") -> list[str]:
     at = cx.get("at") if isinstance(cx.get("at"), dict) else {}
     point = ", ".join(f"{k}={v}" for k, v in at.items())
     return [f"{indent}Falsifying example: {point}",
-            f"{indent}observed {_field(cx, 'observed')} vs claimed {_field(cx, 'claimed')} "
-            f"+- {_field(cx, 'tol')}",
-            f"{indent}margin {_field(cx, 'margin')} (at {_field(cx, 'dps')} digits); "
-            f"{_field(cx, 'note')}",
-            f"{indent}replay: {_field(ev, 'reproduce')}"]
+            f"{indent}observed {text_of(cx, 'observed')} vs claimed {text_of(cx, 'claimed')} "
+            f"+- {text_of(cx, 'tol')}",
+            f"{indent}margin {text_of(cx, 'margin')} (at {text_of(cx, 'dps')} digits); "
+            f"{text_of(cx, 'note')}",
+            f"{indent}replay: {text_of(ev, 'reproduce')}"]
 
 
 def explain_record(record: dict, only_failures: bool = False) -> str:
     """:func:`explain` for a claim record of ``results.json``."""
-    lines = [f"{_field(record, 'id')}: {_field(record, 'status')}"]
+    lines = [f"{text_of(record, 'id')}: {text_of(record, 'status')}"]
     for ev in _evidence(record):
-        if only_failures and _field(ev, "outcome") not in MARK:
+        if only_failures and text_of(ev, "outcome") not in MARK:
             continue
-        lines.append(f"  {_field(ev, 'check')} [{_field(ev, 'tier')}] {_field(ev, 'outcome')}: "
-                     f"{_field(ev, 'detail')}")
+        lines.append(f"  {text_of(ev, 'check')} [{text_of(ev, 'tier')}] {text_of(ev, 'outcome')}: "
+                     f"{text_of(ev, 'detail')}")
         lines += counterexample_lines(ev)
     return "\n".join(lines)
 
@@ -70,13 +79,13 @@ def is_control(record: dict) -> bool:
 
 def failing(records: Iterable[dict]) -> list[dict]:
     """The refuted and error claims, negative controls left out (they are meant to fail)."""
-    return [r for r in records if not is_control(r) and _field(r, "status") in FAILING]
+    return [r for r in records if not is_control(r) and text_of(r, "status") in FAILING]
 
 
 def controls(records: Iterable[dict]) -> tuple[int, int]:
     """(negative controls refuted as expected, negative controls)."""
     ctl = [r for r in records if is_control(r)]
-    return sum(_field(r, "status") == "refuted" for r in ctl), len(ctl)
+    return sum(text_of(r, "status") == "refuted" for r in ctl), len(ctl)
 
 
 def counts_by_paper(records: Iterable[dict]) -> dict[str, dict[str, int]]:
@@ -85,16 +94,16 @@ def counts_by_paper(records: Iterable[dict]) -> dict[str, dict[str, int]]:
     for r in records:
         if is_control(r):
             continue
-        row = table.setdefault(_field(r, "paper") or "?", dict.fromkeys(STATUSES, 0))
-        status = _field(r, "status")
+        row = table.setdefault(text_of(r, "paper") or "?", dict.fromkeys(STATUSES, 0))
+        status = text_of(r, "status")
         row[status] = row.get(status, 0) + 1
     return table
 
 
 def culprit(record: dict) -> dict:
     """The evidence behind a failing status: the first refuting (or erroring) check."""
-    wanted = "refutes" if _field(record, "status") == "refuted" else "error"
-    return next((e for e in _evidence(record) if _field(e, "outcome") == wanted), {})
+    wanted = "refutes" if text_of(record, "status") == "refuted" else "error"
+    return next((e for e in _evidence(record) if text_of(e, "outcome") == wanted), {})
 
 
 def reason(record: dict, with_check: bool = True) -> str:
@@ -103,9 +112,9 @@ def reason(record: dict, with_check: bool = True) -> str:
     empty)."""
     ev = culprit(record)
     cx = ev.get("counterexample")
-    text = _field(ev, "detail") or _field(cx, "note") or "(no detail recorded)"
-    check = _field(ev, "check") if with_check else ""
-    return " ".join((f"{check}: {text}" if check else text).split())
+    text = text_of(ev, "detail") or text_of(cx, "note") or "(no detail recorded)"
+    check = text_of(ev, "check") if with_check else ""
+    return one_line(f"{check}: {text}" if check else text)
 
 
 def clip(text: str, width: int) -> str:

@@ -12,7 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from verify.explain import (
-    STATUSES, controls, counts_by_paper, culprit, explain_record, failing, is_control, reason,
+    STATUSES, controls, counts_by_paper, culprit, explain_record, failing, is_control, one_line,
+    reason, text_of,
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -24,22 +25,17 @@ def _claims(data: dict) -> list[dict]:
     return [c for c in claims if isinstance(c, dict)] if isinstance(claims, list) else []
 
 
-def _get(mapping: object, key: str) -> str:
-    value = mapping.get(key) if isinstance(mapping, dict) else None
-    return "" if value is None else str(value)
-
-
 # ---------------------------------------------------------------- Markdown
 
 
-def _md(text: str) -> str:
+def _md(text: object) -> str:
     """Plain text for Markdown: one line, every markup character escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
 
 
-def _code(text: str) -> str:
+def _code(text: object) -> str:
     """An inline code span that holds ``text`` whatever backticks it contains."""
-    text = " ".join(str(text).split())
+    text = one_line(text)
     fence = "`" * (max((len(m) for m in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -50,11 +46,11 @@ def markdown(data: dict) -> str:
     controls, then each refuted or error claim with its reason, counterexample and replay line."""
     records = _claims(data)
     run, env = data.get("run"), data.get("environment")
-    lines = ["## stepsize-verify: " + _md(_get(run, "name") or "run"), ""]
-    facts = [f"command {_code(_get(run, 'command'))}" if _get(run, "command") else "",
-             f"seed {_md(_get(env, 'seed'))}" if _get(env, "seed") else "",
+    lines = ["## stepsize-verify: " + _md(text_of(run, "name") or "run"), ""]
+    facts = [f"command {_code(text_of(run, 'command'))}" if text_of(run, "command") else "",
+             f"seed {_md(text_of(env, 'seed'))}" if text_of(env, "seed") else "",
              "quick budgets" if run and run.get("quick") is True else "",
-             f"commit {_code(_get(env, 'git_sha')[:12])}" if _get(env, "git_sha") else ""]
+             f"commit {_code(text_of(env, 'git_sha')[:12])}" if text_of(env, "git_sha") else ""]
     if any(facts):
         lines += ["Run: " + "; ".join(f for f in facts if f) + ".", ""]
     table = counts_by_paper(records)
@@ -70,19 +66,19 @@ def markdown(data: dict) -> str:
     lines += ["", f"### Refuted or in error ({len(bad)})" if bad else "No claim is refuted or "
               "in error."]
     for r in bad:
-        lines += ["", f"**{_md(_get(r, 'id'))}**: {_md(_get(r, 'status'))}"
-                  + (f" ({_md(_get(r, 'where'))})" if _get(r, "where") else ""), ""]
+        lines += ["", f"**{_md(text_of(r, 'id'))}**: {_md(text_of(r, 'status'))}"
+                  + (f" ({_md(text_of(r, 'where'))})" if text_of(r, "where") else ""), ""]
         lines.append(f"- Reason: {_md(reason(r))}")
         ev = culprit(r)
         cx = ev.get("counterexample")
         if isinstance(cx, dict):
             at = cx.get("at") if isinstance(cx.get("at"), dict) else {}
             point = ", ".join(f"{k}={v}" for k, v in at.items())
-            lines.append(f"- Counterexample: {_code(point)}: observed {_code(_get(cx, 'observed'))}"
-                         f" vs claimed {_code(_get(cx, 'claimed'))} +- {_code(_get(cx, 'tol'))};"
-                         f" margin {_code(_get(cx, 'margin'))} at {_md(_get(cx, 'dps'))} digits")
-        if _get(ev, "reproduce"):
-            lines.append(f"- Replay: {_code(_get(ev, 'reproduce'))}")
+            lines.append(f"- Counterexample: {_code(point)}: observed {_code(text_of(cx, 'observed'))}"
+                         f" vs claimed {_code(text_of(cx, 'claimed'))} +- {_code(text_of(cx, 'tol'))};"
+                         f" margin {_code(text_of(cx, 'margin'))} at {_md(text_of(cx, 'dps'))} digits")
+        if text_of(ev, "reproduce"):
+            lines.append(f"- Replay: {_code(text_of(ev, 'reproduce'))}")
     return "\n".join(lines) + "\n"
 
 
@@ -103,18 +99,18 @@ def _seconds(value: object) -> str:
 
 def _undecided(record: dict) -> str:
     """Why an inconclusive or not-checkable claim has no verdict."""
-    if _get(record, "not_checkable"):
-        return _get(record, "not_checkable")
+    if text_of(record, "not_checkable"):
+        return text_of(record, "not_checkable")
     ev = next((e for e in record.get("evidence") or [] if isinstance(e, dict)
-               and _get(e, "outcome") in ("undecided", "error")), {})
-    return f"{_get(ev, 'check')}: {_get(ev, 'detail')}" if ev else "no check decided"
+               and text_of(e, "outcome") in ("undecided", "error")), {})
+    return f"{text_of(ev, 'check')}: {text_of(ev, 'detail')}" if ev else "no check decided"
 
 
 def _testcase(suite: ET.Element, record: dict) -> str:
     """Add the claim's testcase; its result: passed, failure, error or skipped."""
-    case = ET.SubElement(suite, "testcase", classname=_x(_get(record, "paper") or "?"),
-                         name=_x(_get(record, "id")), time=_seconds(record.get("seconds")))
-    status = _get(record, "status")
+    case = ET.SubElement(suite, "testcase", classname=_x(text_of(record, "paper") or "?"),
+                         name=_x(text_of(record, "id")), time=_seconds(record.get("seconds")))
+    status = text_of(record, "status")
     if is_control(record):  # a negative control passes when it is refuted
         if status == "refuted":
             return "passed"
@@ -142,7 +138,7 @@ def junit(data: dict) -> str:
     suites: dict[str, ET.Element] = {}
     tally: dict[str, dict[str, int]] = {}
     for record in _claims(data):
-        paper = _get(record, "paper") or "?"
+        paper = text_of(record, "paper") or "?"
         if paper not in suites:
             suites[paper] = ET.SubElement(root, "testsuite", name=_x(paper))
             tally[paper] = {"tests": 0, "failure": 0, "error": 0, "skipped": 0, "time": 0.0}
