@@ -59,8 +59,9 @@ def test_unusable_claim_file_is_a_collection_error_with_its_message(tmp_path):
 
 
 def test_patterns_come_from_the_ini_option(tmp_path):
-    (tmp_path / "pytest.ini").write_text("[pytest]\nverify_claim_files = review_*.toml\n")
-    (tmp_path / "review_one.toml").write_text(_tables("example.am-gm"))
+    (tmp_path / "pytest.ini").write_text("[pytest]\nverify_claim_files = review/*.toml\n")
+    (tmp_path / "review").mkdir()
+    (tmp_path / "review" / "one.toml").write_text(_tables("example.am-gm"))
     (tmp_path / "claims_demo.toml").write_text(_tables("example.am-gm-strict"))  # not matched
     proc = _pytest(tmp_path, "--verify-quick")
     out = proc.stdout + proc.stderr

@@ -1,9 +1,9 @@
 """pytest plugin: claim files collected as tests, one test per claim.
 
 Installed with the package (entry point ``pytest11``, name ``stepsize-verify``; without the
-entry point, ``pytest -p verify.pytest_plugin``).  pytest collects every file whose name matches
-the ini option ``verify_claim_files`` (glob patterns, default ``claims_*.toml``) and checks each
-of its claims as :func:`verify.api.check` does.  A claim passes when it is confirmed; any other
+entry point, ``pytest -p verify.pytest_plugin``).  pytest collects every file matching the ini
+option ``verify_claim_files`` (glob patterns matched from the right of the path, default
+``claims_*.toml``) and checks each of its claims as :func:`verify.api.check` does.  A claim passes when it is confirmed; any other
 status fails with the claim's evidence (for a refutation the falsifying example, observed vs
 claimed, the margin and the replay line), as :func:`verify.api.assert_claim` does.  A file that
 cannot be used at all (TOML syntax, no ``[[claim]]`` table) is a collection error with the
@@ -13,8 +13,6 @@ Options: ``--verify-quick`` (smaller search budgets), ``--verify-seed N`` (defau
 """
 
 from __future__ import annotations
-
-from fnmatch import fnmatch
 
 import pytest
 
@@ -34,7 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collect_file(file_path, parent: pytest.Collector):
     patterns = parent.config.getini("verify_claim_files")
-    if any(fnmatch(file_path.name, p) for p in patterns):
+    # Path.match compares from the right: "claims_*.toml" tests the name, "review/*.toml" the
+    # folder too.
+    if any(file_path.match(p) for p in patterns):
         return ClaimFile.from_parent(parent, path=file_path)
     return None
 
