@@ -4,6 +4,7 @@ needs setuptools from the package index) is the ``slow`` test."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -49,12 +50,17 @@ def test_metadata():
 
 @pytest.mark.slow
 def test_wheel_ships_the_example_and_the_licence(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+    # Built from a copy: setuptools leaves build/ and *.egg-info beside the sources.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "reports", "build", "*.egg-info", "__pycache__", ".hypothesis",
+        ".pytest_cache"))
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
                            "-w", str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (wheel,) = tmp_path.glob("stepsize_verify-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "verify/examples/claims.toml" in names
+    assert {"verify/examples/claims.toml", "verify/examples/__init__.py"} <= names
     assert "verify/pytest_plugin.py" in names and "numerics/certified/__init__.py" in names
     assert any(n.endswith("licenses/LICENSE") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
