@@ -102,10 +102,14 @@ def _cmd_list(args) -> int:
                            "tiers": sorted({ch.tier.value for ch in c.checks}),
                            "checks": [ch.name for ch in c.checks]} for c in claims], indent=1))
         return 0
-    for c in claims:
+    from verify.explain import clip, one_line
+
+    width = max((len(c.id) for c in claims), default=0)
+    for c in claims:  # two lines a claim, each within the summary's 100 columns
         tiers = ",".join(sorted({ch.tier.value for ch in c.checks}))
-        print(f"{c.id:32s} {c.ref.where[:40]:40s} [{tiers}]")
-        print(f"    {c.statement[:110]}")
+        head = f"{c.id:{width}s} [{tiers}] "
+        print(head + clip(one_line(c.ref.where), SCREEN[0] - len(head)))
+        print("    " + clip(one_line(c.statement), SCREEN[0] - 4))
     return 0
 
 
