@@ -5,25 +5,53 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
 DEFAULT_DPS = 50
+EXPORTS = {"html": "index.html", "markdown": "review.md", "junit": "junit.xml"}
 
 
 class UsageError(Exception):
     """Bad command-line input: reported on one line with exit status 2."""
 
 
+class _Exit(Exception):
+    """argparse finished the command itself (``--help``, ``--version``): exit with ``status``."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse would print usage and exit; we want one line
         raise UsageError(message)
 
+    def exit(self, status: int = 0, message: str | None = None):  # return from main, no exit
+        if message:
+            print(message, file=sys.stderr, end="")
+        raise _Exit(status)
+
+
+def version() -> str:
+    """The installed distribution's version, else the package's own (a source checkout)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("stepsize-verify")
+    except metadata.PackageNotFoundError:
+        from verify import __version__
+
+        return __version__
+
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="verify", description="Verify step-size claims of deep-learning papers.")
+    p.add_argument("--version", action="version", version=f"verify {version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="list registered claims")
     ls.add_argument("--json", action="store_true", help="print a JSON array")
@@ -37,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="replay exactly this point (a counterexample's replay line)")
     run.add_argument("--dps", type=int, default=DEFAULT_DPS, help="mpmath digits (>= 30)")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--verbose", "-v", action="store_true",
+                     help="also print every claim and every counterexample")
     chk = sub.add_parser("check", help="check the claims of a TOML claim file")
     chk.add_argument("file", type=Path)
     chk.add_argument("targets", nargs="*", metavar="ID", help="only these claim ids")
@@ -48,10 +78,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="replay exactly this parameter point (search checks)")
     chk.add_argument("--dps", type=int, default=DEFAULT_DPS)
     chk.add_argument("--no-progress", action="store_true")
+    chk.add_argument("--verbose", "-v", action="store_true",
+                     help="also print every claim and every counterexample")
     rep = sub.add_parser("report", help="re-render index.html from a results.json")
     rep.add_argument("results", type=Path)
     rep.add_argument("--out", type=Path, default=None,
-                     help="folder for index.html (default: beside the results file)")
+                     help="folder for the output (default: beside the results file)")
+    rep.add_argument("--format", choices=sorted(EXPORTS), default="html",
+                     help="html: the report page (index.html); markdown: a summary to paste "
+                          "into a review (review.md); junit: JUnit XML for CI (junit.xml)")
     rep.add_argument("--against", type=Path, default=None, metavar="OLD/results.json",
                      help="an older run: mark changed statuses and changed check/claim sources")
     return p
@@ -67,10 +102,14 @@ def _cmd_list(args) -> int:
                            "tiers": sorted({ch.tier.value for ch in c.checks}),
                            "checks": [ch.name for ch in c.checks]} for c in claims], indent=1))
         return 0
-    for c in claims:
+    from verify.explain import clip, one_line
+
+    width = max((len(c.id) for c in claims), default=0)
+    for c in claims:  # two lines a claim, each within the summary's 100 columns
         tiers = ",".join(sorted({ch.tier.value for ch in c.checks}))
-        print(f"{c.id:32s} {c.ref.where[:40]:40s} [{tiers}]")
-        print(f"    {c.statement[:110]}")
+        head = f"{c.id:{width}s} [{tiers}] "
+        print(head + clip(one_line(c.ref.where), SCREEN[0] - len(head)))
+        print("    " + clip(one_line(c.statement), SCREEN[0] - 4))
     return 0
 
 
@@ -167,7 +206,7 @@ def _execute(args, claims, at):
     data = results.build(outcomes, info, args.seed, args.dps)
     results.write(data, out)
     index = render_report(data, out)
-    _summary(outcomes, index)
+    _summary(outcomes, index, getattr(args, "verbose", False))
     if args.check or at:
         print("note: a partial replay (--check/--at); the statuses above rest on it alone")
     return outcomes
@@ -180,34 +219,84 @@ def _progress(total: int, disable: bool):
                 bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} checks [{elapsed}<{remaining}]{postfix}")
 
 
-def _summary(outcomes, index: Path) -> None:
-    from verify.vocabulary import Status
+SCREEN = (100, 40)  # columns, lines: the summary of a full run fits one terminal of this size
 
-    papers = [o for o in outcomes if not o.claim.control]
-    controls = [o for o in outcomes if o.claim.control]
-    print()
-    print(f"{'claim':34s} {'status':14s} {'strongest tier':15s} seconds")
-    for o in outcomes:
-        tier = o.strongest.value if o.strongest else "-"
-        print(f"{o.claim.id:34s} {o.status.value:14s} {tier:15s} {o.seconds:7.1f}")
-    failing = [o for o in papers if o.status in (Status.REFUTED, Status.ERROR)]
-    if failing:
-        from verify.explain import explain
 
-        print()
-        for o in failing:
-            print(explain(o, only_failures=True))
-    counts = {s: sum(o.status is s for o in papers) for s in Status}
-    print()
-    print("claims: " + ", ".join(f"{counts[s]} {s.value}" for s in Status))
-    if controls:
-        ok = sum(o.status is Status.REFUTED for o in controls)
-        print(f"negative controls: {ok}/{len(controls)} refuted as expected")
-    print(f"report: {index}")
+def _summary(outcomes, index: Path, verbose: bool = False) -> None:
+    """Print what a reviewer needs first, in at most 40 lines of at most 100 columns: counts by
+    paper and status, each refuted or error claim with its reason, the negative controls in one
+    line, and the report's path.  ``--verbose`` prints every claim and every counterexample
+    first."""
+    from verify.results import claim_record
+
+    records = [claim_record(o) for o in outcomes]
+    if verbose:
+        print("\n".join(_claim_table(records)))
+        print("\n".join(_failure_details(records)))
+    print("\n".join(summary_lines(records, index)))
+
+
+def summary_lines(records: list[dict], index: Path | str, screen: tuple[int, int] = SCREEN
+                  ) -> list[str]:
+    """The summary as lines (see :func:`_summary`); failing claims beyond the screen are
+    counted in one line that points to the report."""
+    from verify.explain import clip, controls, failing, reason
+
+    width, height = screen
+    lines = _counts_table(records)
+    done, total = controls(records)
+    if total:
+        lines.append(f"negative controls: {done}/{total} refuted as expected")
+    bad = failing(records)
+    room = height - len(lines) - 1  # the report line comes last
+    shown = bad if len(bad) <= room else bad[: max(room - 1, 0)]
+    idw = max((len(str(r.get("id"))) for r in shown), default=0)
+    for r in shown:
+        head = f"{str(r.get('id')):{idw}s} {str(r.get('status')):7s} "
+        lines.append(head + clip(reason(r, with_check=False), width - len(head)))
+    if len(shown) < len(bad):
+        lines.append(clip(f"... and {len(bad) - len(shown)} more refuted/error claims: "
+                          "see the report or --verbose", width))
+    lines.append(f"report: {index}")
+    return lines
+
+
+def _counts_table(records: list[dict]) -> list[str]:
+    """Claims by paper (rows) and status (columns), with a total column; an 'all' row when the
+    run spans several papers."""
+    from verify.explain import STATUSES, counts_by_paper
+
+    table = counts_by_paper(records)
+    if len(table) > 1:
+        table["all"] = {s: sum(row.get(s, 0) for row in table.values()) for s in STATUSES}
+    head = ["paper", *STATUSES, "total"]
+    rows = [[paper, *(str(row.get(s, 0)) for s in STATUSES), str(sum(row.values()))]
+            for paper, row in table.items()]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    return [" ".join(f"{c:{w}s}" if i == 0 else f"{c:>{w}s}"
+                     for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in [head, *rows]]
+
+
+def _claim_table(records: list[dict]) -> list[str]:
+    """Every claim on one line: id, status, strongest tier, seconds (``--verbose``)."""
+    lines = [f"{'claim':44s} {'status':13s} {'strongest tier':14s} seconds"]
+    for r in records:
+        lines.append(f"{str(r.get('id')):44s} {str(r.get('status')):13s} "
+                     f"{str(r.get('strongest_tier') or '-'):14s} {str(r.get('seconds')):>7s}")
+    return lines
+
+
+def _failure_details(records: list[dict]) -> list[str]:
+    """Each refuted/error claim with its failing checks and counterexamples (``--verbose``)."""
+    from verify.explain import explain_record, failing
+
+    out = []
+    for r in failing(records):
+        out += ["", explain_record(r, only_failures=True)]
+    return out + [""]
 
 
 def _cmd_report(args) -> int:
-    from verify.report import render_report
     from verify.results import ResultsError, load
 
     try:
@@ -215,27 +304,64 @@ def _cmd_report(args) -> int:
         older = load(args.against) if args.against else None
     except ResultsError as exc:
         raise UsageError(str(exc)) from None
+    if older is not None and args.format != "html":
+        raise UsageError("--against marks changes in the html report only (use --format html)")
     out = args.out or args.results.parent
     try:
-        index = render_report(data, out, against=older)
+        path = _export(args.format, data, out, older)
     except OSError as exc:
         raise UsageError(f"cannot write the report into {out}: {exc.strerror or exc}") from None
-    print(f"report: {index}")
+    print(f"{'report' if args.format == 'html' else args.format}: {path}")
     return 0
 
 
+def _export(fmt: str, data: dict, out: Path, older: dict | None) -> Path:
+    """Write ``data`` in format ``fmt`` into the folder ``out``; the file's path."""
+    if fmt == "html":
+        from verify.report import render_report
+
+        return render_report(data, out, against=older)
+    from verify import exports
+
+    text = exports.markdown(data) if fmt == "markdown" else exports.junit(data)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / EXPORTS[fmt]
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _hypothesis_home() -> None:
+    """Keep Hypothesis's files (its cache of source constants; the suite's searches use no
+    example database) out of the caller's working folder: in the user cache, unless the caller
+    chose a place.  Set in the environment so worker processes inherit it."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                          os.path.join(root, "stepsize-verify", "hypothesis"))
+
+
 def main(argv: list[str] | None = None) -> int:
+    _hypothesis_home()
     try:
         args = _parser().parse_args(argv)
         commands = {"list": _cmd_list, "run": _cmd_run, "check": _cmd_check,
                     "report": _cmd_report}
-        return commands[args.command](args)
+        status = commands[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return status
+    except _Exit as done:
+        return done.status
     except UsageError as exc:
         print(f"verify: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("verify: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``verify list | head -1``): stop quietly, as cat does.  Python's
+        # recipe: point stdout at devnull so the flush at interpreter exit cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # killed by SIGPIPE, in the shell's convention
 
 
 if __name__ == "__main__":
