@@ -262,15 +262,16 @@ def summary_lines(records: list[dict], index: Path | str, screen: tuple[int, int
 
 
 def _counts_table(records: list[dict]) -> list[str]:
-    """Claims by paper (rows) and status (columns), with a total column; an 'all' row when the
-    run spans several papers."""
-    from verify.explain import STATUSES, counts_by_paper
+    """Claims by paper (rows) and status (columns; confirmed claims by strength: proven,
+    proven-on-instances, sampled), with a total column; an 'all' row when the run spans several
+    papers."""
+    from verify.explain import VERDICTS, counts_by_paper
 
     table = counts_by_paper(records)
     if len(table) > 1:
-        table["all"] = {s: sum(row.get(s, 0) for row in table.values()) for s in STATUSES}
-    head = ["paper", *STATUSES, "total"]
-    rows = [[paper, *(str(row.get(s, 0)) for s in STATUSES), str(sum(row.values()))]
+        table["all"] = {s: sum(row.get(s, 0) for row in table.values()) for s in VERDICTS}
+    head = ["paper", *VERDICTS, "total"]
+    rows = [[paper, *(str(row.get(s, 0)) for s in VERDICTS), str(sum(row.values()))]
             for paper, row in table.items()]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     return [" ".join(f"{c:{w}s}" if i == 0 else f"{c:>{w}s}"
@@ -278,11 +279,11 @@ def _counts_table(records: list[dict]) -> list[str]:
 
 
 def _claim_table(records: list[dict]) -> list[str]:
-    """Every claim on one line: id, status, strongest tier, seconds (``--verbose``)."""
-    lines = [f"{'claim':44s} {'status':13s} {'strongest tier':14s} seconds"]
+    """Every claim on one line: id, status, strength, seconds (``--verbose``)."""
+    lines = [f"{'claim':44s} {'status':13s} {'strength':19s} seconds"]
     for r in records:
         lines.append(f"{str(r.get('id')):44s} {str(r.get('status')):13s} "
-                     f"{str(r.get('strongest_tier') or '-'):14s} {str(r.get('seconds')):>7s}")
+                     f"{str(r.get('strength') or '-'):19s} {str(r.get('seconds')):>7s}")
     return lines
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 from verify.runner import ClaimResult
-from verify.vocabulary import Status
+from verify.vocabulary import Status, Strength
 
 STATUSES = tuple(s.value for s in Status)
 FAILING = ("refuted", "error")  # the statuses a reviewer must look at
@@ -88,15 +88,29 @@ def controls(records: Iterable[dict]) -> tuple[int, int]:
     return sum(text_of(r, "status") == "refuted" for r in ctl), len(ctl)
 
 
+# The columns of a count table: a confirmed claim is counted under its strength.
+VERDICTS = tuple(s.value for s in Strength) + tuple(
+    s.value for s in Status if s is not Status.CONFIRMED)
+
+
+def verdict_of(record: dict) -> str:
+    """A claim's status, with a confirmed claim's strength in its place (``proven``, ...)."""
+    status = text_of(record, "status")
+    if status == Status.CONFIRMED.value:
+        return text_of(record, "strength") or Strength.SAMPLED.value
+    return status
+
+
 def counts_by_paper(records: Iterable[dict]) -> dict[str, dict[str, int]]:
-    """{paper key: {status: number of claims}}, negative controls left out, in run order."""
+    """{paper key: {verdict: number of claims}} (:data:`VERDICTS`: confirmed claims by strength),
+    negative controls left out, in run order."""
     table: dict[str, dict[str, int]] = {}
     for r in records:
         if is_control(r):
             continue
-        row = table.setdefault(text_of(r, "paper") or "?", dict.fromkeys(STATUSES, 0))
-        status = text_of(r, "status")
-        row[status] = row.get(status, 0) + 1
+        row = table.setdefault(text_of(r, "paper") or "?", dict.fromkeys(VERDICTS, 0))
+        verdict = verdict_of(r)
+        row[verdict] = row.get(verdict, 0) + 1
     return table
 
 

@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from verify.explain import (
-    STATUSES, controls, counts_by_paper, culprit, explain_record, failing, is_control, one_line,
+    VERDICTS, controls, counts_by_paper, culprit, explain_record, failing, is_control, one_line,
     reason, text_of,
 )
 
@@ -54,10 +54,10 @@ def markdown(data: dict) -> str:
     if any(facts):
         lines += ["Run: " + "; ".join(f for f in facts if f) + ".", ""]
     table = counts_by_paper(records)
-    lines += ["| paper | " + " | ".join(STATUSES) + " | total |",
-              "|---|" + "---:|" * (len(STATUSES) + 1)]
+    lines += ["| paper | " + " | ".join(VERDICTS) + " | total |",
+              "|---|" + "---:|" * (len(VERDICTS) + 1)]
     for paper, row in table.items():
-        lines.append(f"| {_md(paper)} | " + " | ".join(str(row.get(s, 0)) for s in STATUSES)
+        lines.append(f"| {_md(paper)} | " + " | ".join(str(row.get(s, 0)) for s in VERDICTS)
                      + f" | {sum(row.values())} |")
     done, total = controls(records)
     if total:
