@@ -279,6 +279,9 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
         parallel.run_claims(claims, todo, settings, workers, finished, progress)
     except KeyboardInterrupt:
         bar.close()
+        journal.close()
+        # The journal, not `records`: Ctrl-C may land between its append and the dict's.
+        records = runfolder.read_journal(out)
         info["seconds"] = f"{time.perf_counter() - t0:.1f}"
         results.write(snapshot("incomplete"), out)
         verb = "run" if args.command == "run" else f"check {shlex.quote(str(args.file))}"
