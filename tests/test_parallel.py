@@ -89,3 +89,30 @@ def test_longest_claims_are_handed_out_first():
 def test_workers_must_be_positive(capsys):
     assert main(["run", "controls.eq8_skip", "--workers", "0"]) == 2
     assert "--workers" in capsys.readouterr().err
+
+
+_REAL_WORK = parallel._work
+
+
+def _dies_on_square(job, settings):
+    """A worker job that kills its process for claim t.square (a crash in compiled code)."""
+    import os
+
+    if job.claim_id == "t.square":
+        os._exit(3)
+    return _REAL_WORK(job, settings)
+
+
+def test_a_claim_that_kills_its_worker_is_an_error_and_the_others_still_run(tmp_path,
+                                                                             monkeypatch):
+    path = tmp_path / "claims.toml"
+    path.write_text(FIRST + SECOND + FIRST.replace("t.am-gm", "t.am-gm-2"))
+    claims = claims_from_file(path)
+    monkeypatch.setattr(parallel, "_work", _dies_on_square)
+    got = {}
+    parallel.run_claims(claims, [1, 0, 2], parallel.Settings(seed=0, quick=True, dps=50),
+                        workers=2, finished=got.__setitem__)
+    # t.am-gm ran beside t.square when the pool broke: it is retried alone and passes.
+    assert {i: r["status"] for i, r in got.items()} == {0: "confirmed", 1: "error",
+                                                         2: "confirmed"}
+    assert all("died" in ev["detail"] for ev in got[1]["evidence"])

@@ -162,7 +162,7 @@ def _execute(args, claims, at):
     try:
         if out is None:
             out = runfolder.new_run_dir(Path("reports"), started)
-            stored["info"]["name"] = out.name
+            stored["info"]["name"] = out.name  # the timestamp, made unique
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -182,7 +182,7 @@ def _new_settings(args, at, started) -> dict:
             "seed": 0 if args.seed is None else args.seed, "quick": bool(args.quick),
             "dps": DEFAULT_DPS if args.dps is None else args.dps,
             "check": args.check, "at": at, "git_sha": results.git_sha(),
-            "info": {"name": (args.out.name if args.out else ""),
+            "info": {"name": started.strftime("%Y-%m-%dT%H-%M-%S"),
                      "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
                      "command": "python -m verify " + " ".join(shlex.quote(a)
                                                                for a in sys.argv[1:])}}
@@ -234,7 +234,7 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
 
     settings = parallel.Settings(stored["seed"], stored["quick"], stored["dps"],
                                  stored["check"], stored["at"])
-    info = {"name": stored["info"]["name"] or out.name, "started": stored["info"]["started"],
+    info = {"name": stored["info"]["name"], "started": stored["info"]["started"],
             "seconds": "0.0", "quick": settings.quick, "selection": stored["selection"],
             # With --check or --at, statuses rest on that check or that point alone.
             "only_check": settings.only, "at": settings.at,

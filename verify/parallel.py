@@ -169,22 +169,29 @@ class _Pool:
                 if broken:  # every future of a broken pool fails: collect them, start afresh
                     for future in list(self.running):
                         self._collect(future, queue)
-                    self.executor.shutdown(wait=True)
-                    self.executor = None
+                    self._replace()
         finally:
             self._stop()
 
     def _submit(self, queue: deque) -> None:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=_context(),
-                                                initializer=_init_worker)
+        """Hand out claims while a worker is free; a suspect only to an otherwise idle pool."""
         while queue and len(self.running) < self.workers:
             alone = queue[0] in self.suspects
             if alone and self.running:
                 return
+            if self.executor is None:
+                self.executor = ProcessPoolExecutor(self.workers, mp_context=_context(),
+                                                    initializer=_init_worker)
             i = queue.popleft()
-            job = _job(self.claims, i)
-            self.running[self.executor.submit(_work, job, self.settings)] = i
+            try:
+                future = self.executor.submit(_work, _job(self.claims, i), self.settings)
+            except BrokenProcessPool:  # a worker died; its claim's future is not in yet
+                queue.appendleft(i)
+                if self.running:
+                    return  # collecting that future marks the suspects and starts a new pool
+                self._replace()  # died with nothing to run: nobody to blame
+                continue
+            self.running[future] = i
             if alone:
                 return
 
@@ -206,6 +213,11 @@ class _Pool:
         self.tick(i, len(record["evidence"]))
         self.finished(i, record)
         return False
+
+    def _replace(self) -> None:
+        """Drop a broken pool; the next submission starts a fresh one."""
+        self.executor.shutdown(wait=True)
+        self.executor = None
 
     def _stop(self) -> None:
         """Shut the pool down; when interrupted, cancel what waits and end the workers."""
