@@ -2,10 +2,12 @@
 
 Each finished claim is handed back as its results.json record (:func:`verify.results.
 claim_record`), whichever way it ran, so the output does not depend on the number of workers.
-Workers are started with ``spawn`` and rebuild each claim from where it came from (the registry,
-or its claim file) by id: check closures are never pickled.  At most one claim per worker is
-handed out at a time, longest first, so the claims running when a worker dies are known: they
-are retried alone, and a claim that kills a worker alone is recorded as ``error``.
+Workers are forked from a ``forkserver`` that has imported the suite (``spawn`` where there is
+none) and rebuild each claim from where it came from (the registry, or its claim file) by id:
+check closures are never pickled.  At most one claim per worker is handed out at a time,
+longest first, so the claims running when a worker dies are known: they are retried alone, and
+a claim that kills a worker alone is recorded as ``error``.  Worker processes keep the
+environment variables of the forkserver's start (the first pool of this process).
 
 Library code: never prints; progress and finished claims go to callbacks.
 """
