@@ -31,8 +31,12 @@ from enum import Enum
 from importlib import metadata
 from pathlib import Path
 
+from verify.runfolder import write_atomic
 from verify.runner import ClaimResult
-from verify.vocabulary import Check, Claim, Status
+from verify.vocabulary import (
+    Check, Claim, Counterexample, Coverage, Evidence, Figure, Outcome, RefLine, Scope, Series,
+    Status, Strength, Tier,
+)
 
 SCHEMA_VERSION = 1
 LIBRARIES = ("sympy", "numpy", "mpmath", "python-flint", "scipy", "matplotlib", "hypothesis",
@@ -274,8 +278,12 @@ def _evidence_record(evidence, check: Check | None) -> dict:
 
 def papers(results: list[ClaimResult]) -> dict:
     """Citation and url of every paper key in the run, from its module's ``PAPER``."""
+    return _papers(r.claim.ref.paper for r in results)
+
+
+def _papers(keys) -> dict:
     out = {}
-    for key in dict.fromkeys(r.claim.ref.paper for r in results):
+    for key in dict.fromkeys(keys):
         try:
             info = getattr(importlib.import_module(f"verify.papers.{key}"), "PAPER", {})
         except ImportError:  # a claim file's own paper key: no module
@@ -285,21 +293,72 @@ def papers(results: list[ClaimResult]) -> dict:
 
 
 def build(results: list[ClaimResult], run_info: dict, seed: int, dps: int) -> dict:
+    """results.json's contents for finished claim results (in the order given)."""
+    return assemble([claim_record(r) for r in results], run_info, seed, dps)
+
+
+def assemble(records: list[dict], run_info: dict, seed: int, dps: int,
+             complete: bool = True) -> dict:
+    """results.json's contents from claim records (:func:`claim_record`, or journal lines).
+
+    ``complete`` is false for a run that was interrupted or is still going: the claims are
+    then only those finished so far (``verify run --resume`` finishes it).
+    """
     counts = {s.value: 0 for s in Status}
-    for r in results:
-        if not r.claim.control:
-            counts[r.status.value] += 1
-    return {"schema_version": SCHEMA_VERSION, "run": run_info,
-            "environment": environment(seed, dps), "papers": papers(results),
+    for r in records:
+        if not r["control"]:
+            counts[r["status"]] += 1
+    return {"schema_version": SCHEMA_VERSION, "complete": complete, "run": run_info,
+            "environment": environment(seed, dps), "papers": _papers(r["paper"] for r in records),
             "summary": {k: str(v) for k, v in counts.items()},
-            "claims": [claim_record(r) for r in results]}
+            "claims": records}
 
 
 def write(data: dict, out_dir: Path) -> Path:
+    """Write ``out_dir/results.json`` atomically: readers see the old file or the new one."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "results.json"
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     return path
+
+
+# ---------------------------------------------------------------- reading records back
+
+
+def result_from_record(record: dict, claim: Claim) -> ClaimResult:
+    """The :class:`ClaimResult` a record was made from (for the summary and exit status of a
+    run whose claims come back from worker processes or from a journal)."""
+    strongest = record["strongest_tier"]
+    how = record.get("strength")
+    return ClaimResult(claim, Status(record["status"]), Tier(strongest) if strongest else None,
+                       tuple(_evidence(e) for e in record["evidence"]),
+                       float(record["seconds"]), Strength(how) if how else None,
+                       record.get("strength_basis", ""))
+
+
+def _evidence(e: dict) -> Evidence:
+    cx = e["counterexample"]
+    if cx is not None:
+        cx = Counterexample(**{**cx, "dps": int(cx["dps"])})
+    return Evidence(check=e["check"], tier=Tier(e["tier"]), outcome=Outcome(e["outcome"]),
+                    detail=e["detail"], numbers=e["numbers"], counterexample=cx,
+                    reproduce=e["reproduce"], seconds=e["seconds"],
+                    figures=tuple(_figure(f) for f in e["figures"]), attempt=e["attempt"],
+                    coverage=_coverage(e.get("coverage")))
+
+
+def _coverage(c: dict | None) -> Coverage | None:
+    if c is None:
+        return None
+    points = c.get("points")
+    return Coverage(Scope(c["scope"]), dict(c.get("covers", {})),
+                    int(points) if points is not None else None, bool(c.get("decides", True)),
+                    c.get("part", ""))
+
+
+def _figure(f: dict) -> Figure:
+    series = tuple(Series(**{**s, "x": tuple(s["x"]), "y": tuple(s["y"])}) for s in f["series"])
+    return Figure(**{**f, "series": series, "lines": tuple(RefLine(**ln) for ln in f["lines"])})
 
 
 class ResultsError(ValueError):

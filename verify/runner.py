@@ -89,3 +89,17 @@ def run_claim(claim: Claim, seed: int, quick: bool, dps: int,
     how, basis = strength(claim, evidence, status)
     return ClaimResult(claim, status, strongest_tier(evidence, status), tuple(evidence),
                        time.perf_counter() - start, how, basis)
+
+
+def failed_claim(claim: Claim, seed: int, quick: bool, only: str | None,
+                 reason: str) -> ClaimResult:
+    """A claim whose checks could not run at all (its worker process died or raised): each
+    selected check is recorded as ``error`` with the reason, so the run goes on."""
+    evidence = tuple(
+        Evidence(check=check.name, tier=check.tier, outcome=Outcome.ERROR, detail=reason,
+                 numbers={}, counterexample=None,
+                 reproduce=reproduce_line(claim, check, seed, quick), seconds="0.000",
+                 attempt=check.attempt)
+        for check in claim.checks if not only or check.name == only)
+    status = verdict(claim, evidence)
+    return ClaimResult(claim, status, strongest_tier(evidence, status), evidence, 0.0)

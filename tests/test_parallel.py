@@ -1,0 +1,118 @@
+"""The parallel runner: the same results.json whatever the worker count, errors that stay with
+their claim, and the order claims are handed out in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from verify import parallel
+from verify.cli import main
+from verify.userclaims.build import claims_from_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("command", [
+    ["check", "examples/claims.toml"],  # Hypothesis searches: the most order-sensitive checks
+    ["run", "controls"],  # registry claims, rebuilt by id in the workers
+])
+def test_one_worker_and_two_give_the_same_results(tmp_path, command, without_timings):
+    """Runs of the CLI in fresh processes (under pytest, this process also holds the test
+    modules, whose literals Hypothesis would add to its examples: see parallel.load_suite)."""
+    data = {}
+    for workers in ("1", "2"):
+        out = tmp_path / workers
+        proc = subprocess.run([sys.executable, "-m", "verify", *command, "--quick",
+                               "--no-progress", "--workers", workers, "--out", str(out)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+        data[workers] = json.loads((out / "results.json").read_text())
+    assert [c["id"] for c in data["2"]["claims"]] == [c["id"] for c in data["1"]["claims"]]
+    assert without_timings(data["1"]) == without_timings(data["2"])
+
+
+FIRST = """
+[[claim]]
+id = "t.am-gm"
+kind = "inequality"
+lhs = "(a + 1)/2"
+relation = ">="
+rhs = "sqrt(a)"
+params = { a = [0.0, 4.0] }
+"""
+SECOND = """
+[[claim]]
+id = "t.square"
+kind = "inequality"
+lhs = "a**2"
+relation = ">="
+rhs = "0"
+params = { a = [-1.0, 1.0] }
+"""
+
+
+def test_a_claim_that_fails_in_its_worker_is_an_error_and_the_run_goes_on(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(FIRST + SECOND)
+    claims = claims_from_file(path)
+    # The workers rebuild claims from the file: with the second claim gone, its worker raises.
+    path.write_text(FIRST)
+    got = {}
+    parallel.run_claims(claims, [0, 1], parallel.Settings(seed=0, quick=True, dps=50),
+                        workers=2, finished=got.__setitem__)
+    assert sorted(got) == [0, 1]
+    assert got[0]["status"] == "confirmed"
+    assert got[1]["status"] == "error" and got[1]["id"] == "t.square"
+    assert [ev["check"] for ev in got[1]["evidence"]] == [ch.name for ch in claims[1].checks]
+    for ev in got[1]["evidence"]:
+        assert ev["outcome"] == "error" and "not found again" in ev["detail"]
+        assert f"--check {ev['check']}" in ev["reproduce"]
+
+
+def test_longest_claims_are_handed_out_first():
+    class C:
+        def __init__(self, id):
+            self.id = id
+
+    claims = [C("a"), C("b"), C("c"), C("d")]
+    previous = {"a": 1.0, "b": 5.0, "d": 1.0}
+    # "c" has no earlier timing: it may be long, so it goes first; ties keep selection order.
+    assert parallel.longest_first(claims, [0, 1, 2, 3], previous) == [2, 1, 0, 3]
+    assert parallel.longest_first(claims, [3, 0], {}) == [0, 3]
+
+
+def test_workers_must_be_positive(capsys):
+    assert main(["run", "controls.eq8_skip", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+_REAL_WORK = parallel._work
+
+
+def _dies_on_square(job, settings):
+    """A worker job that kills its process for claim t.square (a crash in compiled code)."""
+    import os
+
+    if job.claim_id == "t.square":
+        os._exit(3)
+    return _REAL_WORK(job, settings)
+
+
+def test_a_claim_that_kills_its_worker_is_an_error_and_the_others_still_run(tmp_path,
+                                                                             monkeypatch):
+    path = tmp_path / "claims.toml"
+    path.write_text(FIRST + SECOND + FIRST.replace("t.am-gm", "t.am-gm-2"))
+    claims = claims_from_file(path)
+    monkeypatch.setattr(parallel, "_work", _dies_on_square)
+    got = {}
+    parallel.run_claims(claims, [1, 0, 2], parallel.Settings(seed=0, quick=True, dps=50),
+                        workers=2, finished=got.__setitem__)
+    # t.am-gm ran beside t.square when the pool broke: it is retried alone and passes.
+    assert {i: r["status"] for i, r in got.items()} == {0: "confirmed", 1: "error",
+                                                         2: "confirmed"}
+    assert all("died" in ev["detail"] for ev in got[1]["evidence"])

@@ -1,0 +1,279 @@
+"""Running a selection of claims: in this process, or over worker processes.
+
+Each finished claim is handed back as its results.json record (:func:`verify.results.
+claim_record`), whichever way it ran, so the output does not depend on the number of workers.
+Workers are forked from a ``forkserver`` that has imported the suite (``spawn`` where there is
+none) and rebuild each claim from where it came from (the registry, or its claim file) by id:
+check closures are never pickled.  At most one claim per worker is handed out at a time,
+longest first, so the claims running when a worker dies are known: they are retried alone, and
+a claim that kills a worker alone is recorded as ``error``.  Worker processes keep the
+environment variables of the forkserver's start (the first pool of this process).
+
+Library code: never prints; progress and finished claims go to callbacks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+# Imports of the suite stay inside functions: a worker starts by unpickling this module's
+# functions, and should pay for numpy, SymPy and the registry once, when it builds claims.
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every claim of one run is checked with."""
+
+    seed: int
+    quick: bool
+    dps: int
+    only: str | None = None  # run only the check with this name
+    at: dict[str, str] | None = None  # replay exactly this point
+
+
+@dataclass(frozen=True)
+class _Job:
+    cwd: str  # the parent's working folder (a claim file's path may be relative to it)
+    source: str | None  # the claim file, or None for the registry
+    claim_id: str
+    occurrence: int  # the k-th claim with this id in its source (a claim file may repeat one)
+
+
+Progress = Callable[[int, int], None]  # (place of the claim in the selection, checks just done)
+Finished = Callable[[int, dict], None]  # (place of the claim in the selection, its record)
+
+
+def record_for(claim, settings: Settings, progress: Callable[[str], None] | None = None) -> dict:
+    """Run one claim and return its results.json record; an exception becomes ``error``."""
+    from verify.results import claim_record
+    from verify.runner import run_claim
+
+    from verify.replay import ReplayError, ReplayPoint
+
+    at = ReplayPoint(settings.at) if settings.at is not None else None
+    try:
+        return claim_record(run_claim(claim, settings.seed, settings.quick, settings.dps,
+                                      settings.only, progress=progress, at=at))
+    except ReplayError:
+        raise  # a replay point the check cannot use: the caller's usage error
+    except Exception as exc:  # one failing claim never stops the run
+        return failed_record(claim, settings, f"{type(exc).__name__}: {exc}")
+
+
+def failed_record(claim, settings: Settings, reason: str) -> dict:
+    """The record of a claim whose checks could not run (each selected check in ``error``)."""
+    from verify.results import claim_record
+    from verify.runner import failed_claim
+
+    return claim_record(failed_claim(claim, settings.seed, settings.quick, settings.only,
+                                     reason))
+
+
+def longest_first(claims: Sequence, todo: Sequence[int],
+                  previous: dict[str, float]) -> list[int]:
+    """``todo`` (places in ``claims``) in the order to hand out: claims with no earlier timing
+    first (they may be long), then by decreasing earlier time; ties keep selection order."""
+    def key(i: int):
+        seconds = previous.get(claims[i].id)
+        return (seconds is not None, -(seconds or 0.0), i)
+
+    return sorted(todo, key=key)
+
+
+def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, workers: int,
+               finished: Finished, progress: Progress | None = None) -> None:
+    """Run ``claims[i]`` for each ``i`` of ``order``; call ``finished(i, record)`` as each ends.
+
+    ``workers <= 1`` runs in this process, one claim after another (``progress`` per check);
+    otherwise a pool of ``workers`` processes (``progress`` per claim).  An exception raised by
+    ``finished`` or a KeyboardInterrupt stops the run: claims not started are dropped and the
+    workers are stopped before it propagates.
+    """
+    def tick(i: int, checks: int) -> None:
+        if progress:
+            progress(i, checks)
+
+    if workers <= 1:
+        load_suite()
+        for i in order:
+            tick(i, 0)
+            finished(i, record_for(claims[i], settings, progress=lambda _, i=i: tick(i, 1)))
+        return
+    _Pool(claims, settings, workers, finished, tick).run(order)
+
+
+SUITE_PACKAGES = ("verify", "proofs", "numerics")
+
+
+def suite_modules() -> list[str]:
+    """The names of every module of the suite (``__main__`` modules left out)."""
+    import importlib
+    import pkgutil
+
+    names = []
+    for package in SUITE_PACKAGES:
+        path = importlib.import_module(package).__path__
+        names += [m.name for m in pkgutil.walk_packages(path, package + ".")
+                  if not m.name.endswith(".__main__")]
+    return names
+
+
+def load_suite() -> None:
+    """Import every module of the suite into this process (once; about 2 s of CPU).
+
+    Why: Hypothesis adds the literals of every module of *local* code loaded when a search runs
+    to the values it tries (``hypothesis.internal.conjecture.providers._get_local_constants``),
+    so a search's examples depend on which of the suite's modules happen to be imported, and
+    checks import theirs lazily.  With all of them loaded before the first claim, that is the
+    same in every worker and in this process, whatever ran there before: results do not depend
+    on the worker count or on the order claims are handed out in.  (Local modules that are not
+    the suite's, such as test files under pytest, still count: compare runs of the CLI.)
+    """
+    import importlib
+
+    for name in suite_modules():
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional backend (torch) that is not installed
+            pass
+
+
+def _job(claims: Sequence, i: int) -> _Job:
+    """How a worker finds ``claims[i]`` again.  A selection takes every claim with a given id
+    or none, so counting within it counts within the claim's source."""
+    claim = claims[i]
+    return _Job(os.getcwd(), claim.source, claim.id,
+                sum(1 for c in claims[:i] if c.id == claim.id))
+
+
+class _Pool:
+    """The scheduler over a process pool (see the module docstring)."""
+
+    def __init__(self, claims, settings: Settings, workers: int, finished: Finished,
+                 tick: Progress):
+        self.claims, self.settings, self.workers = claims, settings, workers
+        self.finished, self.tick = finished, tick
+        self.running: dict[Future, int] = {}
+        self.suspects: set[int] = set()  # claims running when a worker died: retried alone
+        self.executor: ProcessPoolExecutor | None = None
+
+    def run(self, order: Sequence[int]) -> None:
+        queue = deque(order)
+        try:
+            while queue or self.running:
+                self._submit(queue)
+                done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    broken |= self._collect(future, queue)
+                if broken:  # every future of a broken pool fails: collect them, start afresh
+                    for future in list(self.running):
+                        self._collect(future, queue)
+                    self._replace()
+        finally:
+            self._stop()
+
+    def _submit(self, queue: deque) -> None:
+        """Hand out claims while a worker is free; a suspect only to an otherwise idle pool."""
+        while queue and len(self.running) < self.workers:
+            alone = queue[0] in self.suspects
+            if alone and self.running:
+                return
+            if self.executor is None:
+                self.executor = ProcessPoolExecutor(self.workers, mp_context=_context(),
+                                                    initializer=_init_worker)
+            i = queue.popleft()
+            try:
+                future = self.executor.submit(_work, _job(self.claims, i), self.settings)
+            except BrokenProcessPool:  # a worker died; its claim's future is not in yet
+                queue.appendleft(i)
+                if self.running:
+                    return  # collecting that future marks the suspects and starts a new pool
+                self._replace()  # died with nothing to run: nobody to blame
+                continue
+            self.running[future] = i
+            if alone:
+                return
+
+    def _collect(self, future: Future, queue: deque) -> bool:
+        """Hand a finished future's record on; True when its worker process died."""
+        i = self.running.pop(future)
+        claim = self.claims[i]
+        try:
+            record = future.result()
+        except BrokenProcessPool as exc:
+            if i not in self.suspects:
+                self.suspects.add(i)
+                queue.appendleft(i)
+                return True
+            record = failed_record(claim, self.settings, "the worker process running this "
+                                   f"claim (alone) died: {exc}")
+        except Exception as exc:  # raised in the worker outside the checks: an error record
+            record = failed_record(claim, self.settings, f"{type(exc).__name__}: {exc}")
+        self.tick(i, len(record["evidence"]))
+        self.finished(i, record)
+        return False
+
+    def _replace(self) -> None:
+        """Drop a broken pool; the next submission starts a fresh one."""
+        self.executor.shutdown(wait=True)
+        self.executor = None
+
+    def _stop(self) -> None:
+        """Shut the pool down; when interrupted, cancel what waits and end the workers."""
+        if self.executor is None:
+            return
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.running:  # claims still running: their results are not wanted any more
+            for process in list((getattr(self.executor, "_processes", None) or {}).values()):
+                process.terminate()
+        self.executor.shutdown(wait=True)
+        self.executor = None
+
+
+def _context():
+    """``forkserver`` where there is one, with the suite imported in the server once (workers
+    forked from it start at once, and it serves every run of this process); else ``spawn``."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(suite_modules())
+    return ctx
+
+
+# ---------------------------------------------------------------- in the worker
+
+_CLAIMS: dict[str | None, list] = {}
+
+
+def _init_worker() -> None:
+    # Ctrl-C reaches every process of the terminal's group; the parent alone handles it
+    # (it stops the workers), so workers print no tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load_suite()  # already done when forked from a preloaded forkserver
+
+
+def _work(job: _Job, settings: Settings) -> dict:
+    if os.getcwd() != job.cwd:  # a forkserver keeps the folder it was started in
+        os.chdir(job.cwd)
+    if job.source not in _CLAIMS:
+        if job.source is None:
+            from verify.registry import all_claims
+
+            _CLAIMS[None] = all_claims()
+        else:
+            from verify.userclaims.build import claims_from_file
+
+            _CLAIMS[job.source] = claims_from_file(job.source)
+    same_id = [c for c in _CLAIMS[job.source] if c.id == job.claim_id]
+    if job.occurrence >= len(same_id):
+        raise LookupError(f"claim {job.claim_id!r} not found again in "
+                          f"{job.source or 'the registry'} by the worker")
+    return record_for(same_id[job.occurrence], settings)
