@@ -733,3 +733,39 @@ def test_report_layer_imports_only_stdlib_and_matplotlib():
             assert top not in FORBIDDEN, where
             if top == "verify":
                 assert module == "verify.report" or module.startswith("verify.report."), where
+
+
+# ---------------------------------------------------------------- a full run
+
+
+@pytest.mark.slow
+def test_full_run_report(tmp_path):
+    """A full run's report (``$VERIFY_FULL_RESULTS``, a results.json, else a fresh full run of
+    about five minutes): index.html under 1.5 MB, every refuted and error claim in the failures
+    table, every statement typeset with nothing raw left."""
+    import os
+    import subprocess
+    import sys
+
+    given = os.environ.get("VERIFY_FULL_RESULTS")
+    if given:
+        results = json.loads(Path(given).read_text())
+    else:
+        subprocess.run([sys.executable, "-m", "verify", "run", "--out", str(tmp_path / "run"),
+                        "--no-progress"], check=True, cwd=ROOT, capture_output=True)
+        results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["run"]["quick"] is False
+    index = render_report(results, tmp_path / "report")
+    assert index.stat().st_size < 1_500_000
+    text = index.read_text()
+    failures = _section(text, "failures").split('id="controls-table"')[0]
+    listed = re.findall(r'<td class="loc"><a href="#claim-([^"]*)">', failures)
+    assert listed == [c["id"] for c in results["claims"]
+                      if c["status"] in ("refuted", "error") and not c["control"]]
+    for c in results["claims"]:
+        row = re.search(rf'<tr[^>]*data-paper[^>]*><td class="loc"[^>]*><a href="#claim-'
+                        rf'{re.escape(c["id"])}">.*?<td class="stmt">(.*?)</td>', text, re.S)
+        assert row, c["id"]
+        assert not _statement_leftovers(row.group(1)), (c["id"], _statement_leftovers(row.group(1)))
+        if re.search(r"[\^_]|\|\|", c["statement"]):
+            assert "<math" in row.group(1), c["id"]
