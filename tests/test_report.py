@@ -16,7 +16,7 @@ from verify.cli import main
 from verify.report import render_report
 from verify.report.diff import compare
 from verify.report.figures import draw_figure, figure_filename, parse_number
-from verify.report.maths import MathRenderer, to_mathtext
+from verify.report.maths import MathRenderer, to_tex
 from verify.results import check_hash, claim_hash, claim_record
 from verify.runner import ClaimResult
 from verify.vocabulary import (
@@ -213,10 +213,14 @@ def _section(text: str, ident: str) -> str:
 def test_page_is_self_contained(rendered):
     _, out, index, text = rendered
     assert index == out / "index.html" and text.startswith("<!DOCTYPE html>")
-    assert not re.search(r"<link\b|<img\b|<iframe\b|\bsrc=|@import|url\(http", text)
-    # Only page anchors, the figure SVGs' own references and links to the papers.
+    assert not re.search(r"<link\b|<iframe\b|@import|url\(http", text)
+    # The only files the page loads are its figures, beside it.
+    srcs = re.findall(r'\bsrc="([^"]*)"', text)
+    assert srcs and all(re.fullmatch(r"figures/[A-Za-z0-9._-]+\.png", x) for x in srcs)
+    assert all((out / x).is_file() for x in srcs)
+    # Only page anchors, the figures and links to the papers.
     hrefs = set(re.findall(r'href="([^"#][^"]*)"', text))
-    assert hrefs <= {"https://arxiv.org/abs/1805.08890"}
+    assert hrefs - set(srcs) <= {"https://arxiv.org/abs/1805.08890"}
     assert text.count("<script") == 1 and "<script>" in text  # one inline script, no src
     assert "@media print" in text
     assert "could not be rendered" not in text
@@ -233,13 +237,13 @@ def test_internal_links_and_ids(rendered):
 
 def test_header_says_what_and_with_what(rendered):
     _, _, _, text = rendered
-    header = _section(text, "top")
+    header = _section(text, "about")
     for needle in ("K. Nar and S. S. Sastry. Step Size Matters.",
                    "<code>examples/claims.toml</code>", "0123abcd", "mpmath_dps = 50",
                    "sympy 1.14.0", "42.1 s", "2026-11-23T13:40:00Z",
                    "python -m verify run --seed 0", "nar2018step, smith2020"):
         assert needle in header, needle
-    assert "7 claims from 3 sources and 1 negative control" in header
+    assert "7 claims from 3 sources and 1 negative control" in _section(text, "top")
 
 
 def _summary_counts(text: str) -> dict[str, dict[str, int]]:
@@ -268,23 +272,54 @@ def test_summary_by_paper_counts_match_claims(rendered):
         assert counts["negative-controls"][s] == sum(1 for c in claims if c["status"] == s
                                                      and c["control"])
     assert counts["nar2018step"]["amended"] == 1
-    assert "negative controls: 1/1 refuted as expected" in text
+    assert "Negative controls: 1/1 refuted as expected" in text
     assert "disagrees" not in text  # the recorded summary agrees with the claims
 
 
-def test_summary_counts_link_to_matching_lists(rendered):
-    _, _, _, text = rendered
-    table = _section(text, "summary-table")
-    links = re.findall(r'data-count="([^"]*)"><a href="#([^"]*)">(\d+)</a>', table)
-    assert links
-    for status, anchor, n in links:
-        listing = _section(text, anchor)
-        items = re.findall(r'<li><a href="#claim-([^"]*)"', listing)
-        assert len(items) == int(n), anchor
-    refuted = _section(text, "list-nar2018step-refuted")
-    assert "claim-nar2018step.ex2" in refuted and "claim-nar2018step.ex1" not in refuted
-    amended = _section(text, "list-nar2018step-amended")
-    assert "claim-nar2018step.ex2b" in amended and "amends" in amended
+def test_first_screen_lists_every_failure(rendered):
+    """The failures table holds exactly the refuted and error claims (controls apart), each with
+    its one-line reason, counterexample and replay command; it comes before the papers."""
+    results, _, _, text = rendered
+    failures = _section(text, "failures")
+    assert text.index('id="failures"') < text.index('id="papers"')
+    table, controls = failures.split('id="controls-table"')
+    listed = re.findall(r'<td class="loc"><a href="#claim-([^"]*)">', table)
+    assert listed == [c["id"] for c in results["claims"]
+                      if c["status"] in ("refuted", "error") and not c["control"]]
+    assert re.findall(r'<td class="loc"><a href="#claim-([^"]*)">', controls) == [
+        c["id"] for c in results["claims"] if c["control"]]
+    assert "caught" in controls and "MISSED" not in controls
+    row = re.search(r"<tr[^>]*>.*?claim-nar2018step.ex2\".*?</tr>", table, re.S).group(0)
+    assert "<code>threshold</code>: threshold detail" in row
+    assert "at delta=0.5, eta=1.25: observed 0.731 vs claimed 0.5" in row
+    assert REPRODUCE in html.unescape(row)
+    assert "ZeroDivisionError" in table
+
+
+def test_missed_control_is_marked(tmp_path):
+    results = make_results()
+    results["claims"][-1]["status"] = "confirmed"
+    text = render_report(results, tmp_path).read_text()
+    assert "MISSED" in _section(text, "failures") and "0/1 refuted" in text
+
+
+def test_strength_table_only_when_recorded(tmp_path, rendered):
+    assert 'id="strength-table"' not in rendered[3]
+    results = make_results()
+    for k, c in enumerate(results["claims"]):
+        c["strength"] = "as printed" if k % 2 else "weaker"
+    text = render_report(results, tmp_path).read_text()
+    table = _section(text, "strength-table")
+    assert 'data-group="nar2018step" data-strength="weaker"' in table
+    assert "strength: weaker" in _section(text, "claim-nar2018step.ex1")
+
+
+def test_progress_callback(tmp_path):
+    calls = []
+    render_report(make_results(), tmp_path, progress=lambda done, total: calls.append((done,
+                                                                                       total)))
+    n = len(make_results()["claims"])
+    assert calls == [(k, n) for k in range(n + 1)]
 
 
 def test_referee_table_amendment_under_amended_claim(rendered):
@@ -294,8 +329,8 @@ def test_referee_table_amendment_under_amended_claim(rendered):
     assert rows == ["nar2018step.ex1", "nar2018step.ex2", "nar2018step.ex2b"]
     assert "&#8627; amends" in table and "the printed bound misses a factor 2" in table
     assert 'class="amend"' in table
-    # Statements are typeset: the TeX-like fragments became SVG formulas.
-    assert 'aria-label="x[0]^{L-2} &lt; 2/(L delta)"' in table
+    # Statements are typeset: the TeX-like fragments became MathML.
+    assert '<math alttext="x[0]^{L-2} &lt; 2/(L delta)"' in table
 
 
 def test_counterexample_and_replay(rendered):
@@ -303,9 +338,9 @@ def test_counterexample_and_replay(rendered):
     claim = _section(text, "claim-nar2018step.ex2")
     assert "Falsifying example: at delta=0.5, eta=1.25" in claim
     assert "observed 0.731 vs claimed 0.5 \u00b1 1e-30" in claim
-    assert f"<code>{COUNTEREXAMPLE['margin']}</code> (50 digits)" in claim
+    assert f"<code>{COUNTEREXAMPLE['margin']} (50 digits)</code>" in claim
     assert COUNTEREXAMPLE["note"] in claim
-    assert f'<pre class="cmd"><code>{html.escape(REPRODUCE)}</code></pre>' in claim
+    assert f'<pre class="cmd"><code>{REPRODUCE}</code></pre>' in html.unescape(claim)
     assert "<strong>Refuted.</strong>" in claim and "<code>threshold</code> (precise)" in claim
 
 
@@ -314,7 +349,9 @@ def test_not_checkable_says_what_is_missing_and_the_reduced_check(rendered):
     claim = _section(text, "claim-smith2020.lem1")
     assert "Not checkable as printed:</strong> needs the trained ImageNet weights" in claim
     assert "Reduced check run instead: <code>reduced_mnist</code> (empirical)" in claim
-    assert 'aria-label="$\\eta &lt; 2/\\lambda$"' in claim  # an explicit $...$ formula
+    row = re.search(r"<tr[^>]*>.*?claim-smith2020.lem1\".*?</tr>", _section(text, "paper-smith2020"),
+                    re.S).group(0)
+    assert '<math alttext="$\\eta &lt; 2/\\lambda$"' in row  # an explicit $...$ formula
 
 
 def test_claim_section_answers_how_do_you_know(rendered):
@@ -328,7 +365,7 @@ def test_claim_section_answers_how_do_you_know(rendered):
     assert "<strong>Amended by</strong>" in _section(text, "claim-nar2018step.ex2")
     err = _section(text, "claim-smith2020.prop2")
     assert "<strong>Error.</strong>" in err and "ZeroDivisionError" in err
-    assert 'aria-label="statement of smith2020.prop2"' in err  # the latex field, typeset
+    assert '<math alttext="statement of smith2020.prop2"' in _section(text, "paper-smith2020")
     assert "<strong>Inconclusive.</strong>" in _section(text, "claim-smith2020.thm3")
 
 
@@ -337,24 +374,24 @@ def test_figures_inlined_with_captions(rendered):
     figs = [f for c in results["claims"] for ev in c["evidence"] for f in ev["figures"]]
     assert len(figs) == 2 and text.count("<figure") == 2
     for spec in figs:
-        assert (out / "figures" / figure_filename(spec["id"])).stat().st_size > 0
-        assert html.escape(spec["title"]) in text and html.escape(spec["caption"]) in text
+        png = out / "figures" / figure_filename(spec["id"])
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert html.escape(spec["caption"]) in text
     figures = re.findall(r"<figure.*?</figure>", text, re.S)
-    assert all("<svg" in f for f in figures)
-    assert "<?xml" not in text and "<!DOCTYPE svg" not in text
+    assert all('<img src="figures/' in f and 'width="640" height="420"' in f for f in figures)
     assert "left out" in text  # the log figure says what it left out
 
 
 def test_statements_escaped(rendered):
     _, _, _, text = rendered
     assert SCRIPT_STATEMENT not in text and "<script>alert" not in text
-    assert html.escape("x <script>alert('pwn')</script> & y") in text
+    assert "x &lt;script&gt;alert(&#39;pwn&#39;)&lt;/script&gt; &amp; y" in text
 
 
 def test_unparsable_math_stays_text(rendered):
     _, _, _, text = rendered
-    claim = _section(text, "claim-mine.cycle")
-    assert "<code>$\\frac{$</code>" in claim and "stays text" in claim
+    table = _section(text, "paper-mine")
+    assert "<code>$\\frac{$</code>" in table and "stays text" in table
 
 
 def test_slowest_table(rendered):
@@ -371,7 +408,7 @@ def test_filter_controls_and_data_attributes(rendered):
     assert "hidden" in form.split(">")[0]  # shown only by the script
     for s in STATUSES:
         assert f'<option value="{s}">' in form
-    sections = re.findall(r'<section class="claim" id="[^"]*" data-status="([^"]*)" '
+    sections = re.findall(r'<details class="claim" id="[^"]*" data-status="([^"]*)" '
                           r'data-paper="([^"]*)"', text)
     assert len(sections) == len(results["claims"])
 
@@ -407,8 +444,8 @@ def test_tolerates_odd_input(tmp_path):
     assert set(re.findall(r'href="#([^"]*)"', text)) <= set(ids)
     assert len(ids) == len(set(ids))
     assert "weird" in text and "not in this run" in text
-    assert (tmp_path / "figures" / "empty.svg").is_file()
-    assert (tmp_path / "figures" / "empty-2.svg").is_file()
+    assert (tmp_path / "figures" / "empty.png").is_file()
+    assert (tmp_path / "figures" / "empty-2.png").is_file()
     assert text.count("could not be drawn") == 1  # the non-object spec only
     assert "texts drawn literally" in text
     assert render_report({}, tmp_path / "bare").is_file()
@@ -435,23 +472,58 @@ def test_does_not_mutate_input(tmp_path):
     ("x**10 <= 2*y", r"x^{10} \leq 2 \cdot y"),
     ("S = {0, delta^2}", r"S = \{0, \delta ^{2}\}"),
 ])
-def test_to_mathtext(plain, tex):
-    assert to_mathtext(plain) == tex
+def test_to_tex(plain, tex):
+    assert to_tex(plain) == tex
 
 
-def test_prose_typesets_fragments_and_shares_glyphs():
+def test_prose_typesets_fragments_as_mathml():
     m = MathRenderer()
     out = m.prose("converges if x[0]^{L-2} < (2/L delta) and oscillates between delta^2/4 and "
                   "-delta^2/4.")
-    labels = re.findall(r'<svg class="math" role="img" aria-label="([^"]*)"', out)
+    labels = re.findall(r'<math alttext="([^"]*)"', out)
     assert labels == ["x[0]^{L-2} &lt; (2/L delta)", "delta^2/4", "-delta^2/4"]
-    assert out.startswith("converges if <svg") and out.endswith("</svg>.")
-    defs = m.glyph_defs()
-    used = set(re.findall(r'xlink:href="#([^"]*)"', out))
-    defined = re.findall(r'<path id="([^"]*)"', defs)
-    assert used and used <= set(defined) and len(defined) == len(set(defined))
+    assert out.startswith("converges if <math") and out.endswith("</math>.")
+    assert '<msup><mi>δ</mi><mn>2</mn></msup>' in out  # delta^2, as text a reader can copy
     # Greek names in running text become letters; relations become symbols.
-    assert m.prose("for delta <= 0.5") == "for \u03b4 \u2264 0.5"
+    assert m.prose("for delta in (0, 1]") == "for \u03b4 in (0, 1]"
+    assert "<math" in m.prose("for delta <= 0.5")
+
+
+def test_mathml_is_sanitised():
+    """Claim files are untrusted: TeX that would carry markup stays escaped text."""
+    m = MathRenderer()
+    for s in ("$\\text{<script>alert(1)</script>}$", "$a & b$", "x^{<img src=x>}",
+              "$\\href{javascript:alert(1)}{x}$", "a_<b>"):
+        out = re.sub(r'alttext="[^"]*"', "", m.prose(s))  # the source, escaped, stays there
+        assert "<script" not in out and "<img" not in out and "javascript:" not in out, out
+        assert not re.search(r"<(?!/?(math|m[a-z]+)\b|code\b|/code)", out), out
+    assert "&amp;" in m.prose("$a & b$")
+
+
+def _statement_leftovers(html_text: str) -> str:
+    """What a rendered statement shows outside its MathML that is still raw TeX-like markup."""
+    rest = re.sub(r"<[^>]+>", " ", re.sub(r"<math\b.*?</math>", " ", html_text, flags=re.S))
+    return " ".join(re.findall(r"\S*(?:[\^$\\]|\w_[\w{(]|\|\|)\S*", html.unescape(rest)))
+
+
+def test_every_registered_statement_fully_typeset():
+    """Every statement of every claim in the registry (and the example claim files) is typeset:
+    the formulas are MathML and nothing raw (^, _, \\, $, ||) is left outside them."""
+    from verify.registry import all_claims
+
+    m = MathRenderer()
+    claims = all_claims()
+    assert len(claims) > 100
+    problems = []
+    for claim in claims:
+        for text in (claim.statement, *claim.hypotheses.values()):
+            out = m.prose(text)
+            if _statement_leftovers(out):
+                problems.append((claim.id, _statement_leftovers(out)))
+            if re.search(r"[\^_]|\|\|", text) and "<math" not in out:
+                problems.append((claim.id, "no MathML"))
+    assert not problems, problems[:10]
+    assert m.formulas > 500
 
 
 def test_prose_never_fails():
@@ -495,7 +567,7 @@ def test_compare_finds_every_kind_of_change():
 def test_report_against_older_run(tmp_path):
     text = render_report(make_results(), tmp_path, against=_older()).read_text()
     changes = _section(text, "changes")
-    assert "older-run" in _section(text, "top")
+    assert "older-run" in changes
     assert re.search(r"claim-nar2018step.ex2\".*?status .*?confirmed.*?&#8594;.*?refuted",
                      changes, re.S)
     assert "claim definition (statement, hypotheses or check parameters) changed" in changes
@@ -607,7 +679,21 @@ def test_parse_number_and_filename():
     assert parse_number("nan") is None and parse_number("-inf") is None
     assert parse_number("") is None and parse_number(None) is None and parse_number(True) is None
     assert parse_number("1e999") is None
-    assert figure_filename("a b/c:d.e-f_g") == "a_b_c_d.e-f_g.svg"
+    assert figure_filename("a b/c:d.e-f_g") == "a_b_c_d.e-f_g.png"
+
+
+def test_log_axis_shows_the_meaningful_range(tmp_path):
+    """Underflowed values (1e-315) are left out of a log axis, a span beyond MAX_DECADES is
+    clipped, and the notes (the caption) say both."""
+    from verify.report.figures import MAX_DECADES
+
+    ys = ["1e13", "1e5", "1", "1e-10", "1e-25", "1e-300", "1e-315", "0"]
+    spec = {"id": "f", "yscale": "log",
+            "series": [{"label": "s", "x": [str(k) for k in range(len(ys))], "y": ys}]}
+    res = draw_figure(spec, tmp_path / "f.png")
+    notes = "; ".join(res.notes)
+    assert res.path is not None and "2 of 8 points left out" in notes and "underflowed" in notes
+    assert f"{MAX_DECADES} decades below the largest value (1e+13); 2 points below" in notes
 
 
 def test_draw_figure_never_raises(tmp_path):
@@ -647,3 +733,40 @@ def test_report_layer_imports_only_stdlib_and_matplotlib():
             assert top not in FORBIDDEN, where
             if top == "verify":
                 assert module == "verify.report" or module.startswith("verify.report."), where
+
+
+# ---------------------------------------------------------------- a full run
+
+
+@pytest.mark.slow
+def test_full_run_report(tmp_path):
+    """A full run's report (``$VERIFY_FULL_RESULTS``, a results.json, else a fresh full run of
+    about five minutes): index.html under 1.5 MB, every refuted and error claim in the failures
+    table, every statement typeset with nothing raw left."""
+    import os
+    import subprocess
+    import sys
+
+    given = os.environ.get("VERIFY_FULL_RESULTS")
+    if given:
+        results = json.loads(Path(given).read_text())
+    else:
+        subprocess.run([sys.executable, "-m", "verify", "run", "--out", str(tmp_path / "run"),
+                        "--no-progress"], check=True, cwd=ROOT, capture_output=True)
+        results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["run"]["quick"] is False
+    index = render_report(results, tmp_path / "report")
+    assert index.stat().st_size < 1_500_000
+    text = index.read_text()
+    failures = _section(text, "failures").split('id="controls-table"')[0]
+    listed = re.findall(r'<td class="loc"><a href="#claim-([^"]*)">', failures)
+    assert listed == [c["id"] for c in results["claims"]
+                      if c["status"] in ("refuted", "error") and not c["control"]]
+    for c in results["claims"]:
+        row = re.search(rf'<tr[^>]*data-paper[^>]*><td class="loc"[^>]*><a href="#claim-'
+                        rf'{re.escape(c["id"])}">.*?<td class="stmt">(.*?)</td>', text, re.S)
+        assert row, c["id"]
+        cell = re.sub(r'<div class="amend-note">.*?</div>', "", row.group(1), flags=re.S)
+        assert not _statement_leftovers(cell), (c["id"], _statement_leftovers(cell))
+        if re.search(r"[\^_]|\|\|", c["statement"]):
+            assert "<math" in cell, c["id"]

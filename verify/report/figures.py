@@ -1,4 +1,4 @@
-"""Draw the figure specs of a ``results.json`` with matplotlib, as deterministic SVG files.
+"""Draw the figure specs of a ``results.json`` with matplotlib, as deterministic PNG files.
 
 A figure spec (``evidence[].figures[]``) names its series and reference lines with decimal
 strings.  :func:`draw_figure` draws what parses and is valid for the requested axis scales,
@@ -7,13 +7,20 @@ and says in its notes what it had to leave out; it never raises on odd data.
 Only the stdlib and matplotlib are used here (the report layer reads ``results.json`` and
 nothing else of the suite).  The object-oriented :class:`matplotlib.figure.Figure` API is
 used rather than ``pyplot``: no global figure registry, no interactive backend, nothing to
-close, and the SVG backend is selected by ``format="svg"``.
+close.  Figures are raster PNG (Agg): a plot of thousands of points gains nothing from being a
+vector, and as files beside the page they keep ``index.html`` small and quick to open.
+
+Log axes show the data's meaningful range: values that underflowed (below the smallest normal
+double, e.g. ``1e-315``) are left out, and when the rest spans more than ``MAX_DECADES``
+decades the axis starts ``MAX_DECADES`` below the largest value; the notes (shown in the
+caption) say so, with how many points lie outside.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 import textwrap
 import warnings
 from dataclasses import dataclass, field
@@ -26,13 +33,16 @@ matplotlib.use("Agg")  # harmless when pyplot is never imported; keeps any later
 import matplotlib.style  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-SVG_HASHSALT = "verify-report"
-"""Fixed salt for matplotlib's SVG ids, so that the same spec gives the same bytes."""
+DPI = 150
+"""Pixels per inch of the PNG (a 6.4 x 4.2 in figure is 960 x 630 pixels, shown at 640 x 420)."""
+FIGSIZE = (6.4, 4.2)
+MAX_DECADES = 30
+"""A log axis spans at most this many decades below the largest value."""
+UNDERFLOW = sys.float_info.min
+"""Positive values below the smallest normal double are underflow, not data, on a log axis."""
 
 SCALES = ("linear", "log", "symlog")
 STYLES = ("line", "points", "step")
-RASTERIZE_POINTS_ABOVE = 5000
-"""Scatter series longer than this are rasterized inside the SVG to keep the page small."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _REF_STYLES = (("0.25", "--"), ("tab:red", "--"), ("tab:purple", ":"), ("tab:brown", "-."))
@@ -43,20 +53,22 @@ class FigureResult:
     """What :func:`draw_figure` produced.
 
     Attributes:
-        path: the SVG file written, or ``None`` when nothing could be drawn.
+        path: the PNG file written, or ``None`` when nothing could be drawn.
         notes: short sentences about what was left out or could not be drawn.
+        size: (width, height) in CSS pixels to show it at, when drawn.
     """
 
     path: Path | None
     notes: list[str] = field(default_factory=list)
+    size: tuple[int, int] | None = None
 
 
 def figure_filename(figure_id: object) -> str:
-    """The SVG file name of a figure: its id with characters outside [A-Za-z0-9._-] as '_'."""
+    """The PNG file name of a figure: its id with characters outside [A-Za-z0-9._-] as '_'."""
     name = _UNSAFE.sub("_", figure_id if isinstance(figure_id, str) else str(figure_id))
     if not name.strip("._"):
         name = "figure" + name
-    return name + ".svg"
+    return name + ".png"
 
 
 def parse_number(value: object) -> float | None:
@@ -96,7 +108,7 @@ def _scale(spec: dict, key: str, notes: list[str]) -> str:
 
 
 def _valid_for(scale: str, v: float | None) -> bool:
-    return v is not None and (scale != "log" or v > 0)
+    return v is not None and (scale != "log" or v >= UNDERFLOW)
 
 
 def _series_points(series: dict, xscale: str, yscale: str, label: str, notes: list[str]):
@@ -130,7 +142,7 @@ def _series_points(series: dict, xscale: str, yscale: str, label: str, notes: li
     elif dropped:
         why = "non-finite, unparsable"
         if "log" in (xscale, yscale):
-            why += " or non-positive on a log axis"
+            why += ", non-positive or underflowed (below 2.2e-308) on a log axis"
         notes.append(f"series {label!r}: {dropped} of {n} points left out ({why})")
     return xs, ys, valid
 
@@ -164,7 +176,7 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
 
     xscale = _scale(spec, "xscale", notes)
     yscale = _scale(spec, "yscale", notes)
-    fig = Figure(figsize=(6.4, 4.2), dpi=100)
+    fig = Figure(figsize=FIGSIZE, dpi=DPI)
     try:
         ax = fig.add_subplot()
         has_label = False
@@ -199,13 +211,9 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
                 px = [x for x in xs if not math.isnan(x)]
                 py = [y for y in ys if not math.isnan(y)]
                 size, alpha = (6, 0.9) if valid < 1000 else (4, 0.7) if valid < 5000 else (2, 0.5)
-                raster = valid > RASTERIZE_POINTS_ABOVE
                 big = big or valid > 2000
                 has_points = True
-                ax.scatter(
-                    px, py, s=size, alpha=alpha, linewidths=0, color=color,
-                    rasterized=raster, **kw,
-                )
+                ax.scatter(px, py, s=size, alpha=alpha, linewidths=0, color=color, **kw)
             else:
                 # Invalid points are left out and the valid ones joined; where some were left
                 # out (and there are not too many), markers show which points are data.
@@ -284,6 +292,7 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
             elif scale == "log":
                 if values:
                     setter("log")
+                    _clip_decades(ax, setter is ax.set_yscale, values, notes)
                 else:
                     notes.append("no positive values for a log axis; drawn linear")
 
@@ -309,15 +318,30 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
                     t.set_parse_math(False)
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
-            fig.savefig(path, format="svg", metadata={"Date": None}, dpi=150)
+        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
     finally:
         fig.clear()
     return notes
 
 
+def _clip_decades(ax, is_y: bool, values: list[float], notes: list[str]) -> None:
+    """Start a log axis ``MAX_DECADES`` below its largest value when the data span more."""
+    top = max(values)
+    floor = top * 10.0 ** -MAX_DECADES
+    below = sum(1 for v in values if v < floor)
+    if not below:
+        return
+    if is_y:
+        ax.set_ylim(bottom=floor)
+    else:
+        ax.set_xlim(left=floor)
+    notes.append(f"the {'y' if is_y else 'x'} axis shows {MAX_DECADES} decades below the "
+                 f"largest value ({top:.3g}); {below} point{'s' * (below != 1)} below "
+                 f"{floor:.3g} lie beyond it")
+
+
 def draw_figure(spec: object, path: Path) -> FigureResult:
-    """Draw one figure spec into ``path`` (an ``.svg`` file).  Never raises on odd data.
+    """Draw one figure spec into ``path`` (a ``.png`` file).  Never raises on odd data.
 
     Texts are first drawn with matplotlib's mathtext (so ``$\\delta$`` works); if that fails
     (e.g. an unbalanced ``$``), the figure is drawn again with every text taken literally.
@@ -332,13 +356,12 @@ def draw_figure(spec: object, path: Path) -> FigureResult:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 # Matplotlib's own defaults, whatever matplotlibrc the machine has.
-                with matplotlib.style.context("default"), matplotlib.rc_context(
-                    {"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}
-                ):
+                with matplotlib.style.context("default"):
                     notes = _draw(spec, path, plain)
             if plain:
                 notes.append("texts drawn literally (mathtext could not parse them)")
-            return FigureResult(path, notes)
+            w, h = FIGSIZE
+            return FigureResult(path, notes, (round(w * 100), round(h * 100)))
         except Exception as exc:  # noqa: BLE001 - a report must never fail on a figure
             last = exc
             try:

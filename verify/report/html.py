@@ -1,44 +1,50 @@
-"""Render a parsed ``results.json`` (schema version 1) as one self-contained HTML page.
+"""Render a parsed ``results.json`` (schema version 1) as an HTML report.
 
-:func:`render_report` writes ``out_dir/index.html`` (and each figure also as
-``out_dir/figures/<figure>.svg``).  The page stands alone: inline CSS, figures and typeset
-formulas inlined as SVG, one short inline script (filtering; everything works without it), no
-network.  It answers, for each claim, "does it hold, how do you know, how do I re-check it":
+:func:`render_report` writes ``out_dir/index.html`` and each figure as
+``out_dir/figures/<figure>.png``.  The page needs no network and no script (one short inline
+script adds filtering and opens a claim's details when a link points into it).  Its first
+screen answers "what failed and why":
 
-1. header: what was checked (papers, claim files, selection) and with what (versions, git sha,
-   seed, precision, run time);
-2. summary by paper: counts per status, each a link to the list of those claims;
+1. a one-line verdict, then counts by paper x status (and x strength when the claims carry one);
+2. every refuted and error claim in one table: id, one-line reason, counterexample, replay
+   command (negative controls in their own table, marked caught or missed);
 3. with ``against`` (an older run): claims whose status changed, evidence whose source changed;
-4. a referee's table per paper: locator, statement, status, strongest tier, amendments beneath
-   the claim they amend;
-5. the ten slowest claims;
-6. a section per claim: statement, hypotheses, why the status, evidence table, counterexamples
-   with replay commands, figures.
+4. per paper: a referee's table (locator, typeset statement, status, strongest tier) and each
+   claim's details folded in a ``<details>`` (why the status, hypotheses, evidence,
+   counterexamples with replay commands, figures);
+5. the slowest claims, then what was checked and with what (versions, git sha, seed, precision).
 
-Every string taken from the results is escaped.  The renderer is tolerant: missing keys get
-defaults, values of the wrong type are shown as text, a figure that cannot be drawn becomes a
-note; it raises only on I/O errors writing ``out_dir``.  The same input gives the same bytes.
+The markup lives in Jinja2 templates (``templates/``) with autoescaping on, so every string
+taken from the results is escaped; only typeset maths (sanitised MathML, see ``maths``) and the
+page's own CSS are passed through.  The renderer is tolerant: missing keys get defaults, values
+of the wrong type are shown as text, a figure that cannot be drawn becomes a note; it raises
+only on I/O errors writing ``out_dir``.  The same input gives the same bytes.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
+from collections.abc import Callable
 from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .diff import ClaimChange, Comparison, EvidenceChange, compare, evidence_keys
 from .figures import FigureResult, draw_figure, figure_filename
-from .maths import MathRenderer
+from .maths import MathRenderer, plain_text
 from .style import CSS, SCRIPT
 from .util import (
-    STATUSES, Ids, as_dict, as_float, as_list, badge, esc, present, status_of, text, truthy,
+    STATUSES, Ids, as_dict, as_float, as_list, badge, present, status_of, text, truthy,
 )
 
 SLOWEST = 10
 NUMBERS_IN_TABLE = 3
+REASON_CHARS = 220
 CONTROLS = "negative-controls"
 CONTROLS_TITLE = "Negative controls (deliberately false; must be refuted)"
 AMENDED = "amended"
+FAILED = ("refuted", "error")
 TIER_MEANING = {
     "symbolic": "exact (SymPy) for every member of the family it names",
     "certified": "proved on a whole box with ball arithmetic (Arb)",
@@ -46,50 +52,64 @@ TIER_MEANING = {
     "empirical": "float64 gradient-descent runs (can refute, never prove)",
 }
 
-_PROLOG = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", re.IGNORECASE)
-_SVG_ID = re.compile(r'\bid="([^"]*)"')
-_DASH = "&#8212;"
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called once before the first claim and after each claim."""
+
+_ENV = Environment(
+    loader=PackageLoader("verify.report", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,  # a template naming a missing field is a bug: fail the tests
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENV.filters["badge"] = lambda value: Markup(badge(value))
+_ENV.filters["wbr"] = lambda value: Markup(".<wbr>").join(text(value).split("."))
 
 
-def _inline_svg(path: Path, prefix: str, label: str) -> str:
-    """The SVG file's markup for inlining: prolog stripped, ids made unique on the page."""
-    svg = _PROLOG.sub("", path.read_text(encoding="utf-8"), count=1)
-    ids = set(_SVG_ID.findall(svg))
-    if ids:
-        svg = _SVG_ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
-        svg = re.sub(
-            r'(href=")#([^"]*)"',
-            lambda m: f'{m.group(1)}#{prefix}{m.group(2)}"' if m.group(2) in ids else m.group(0),
-            svg,
-        )
-        svg = re.sub(
-            r"url\(#([^)]*)\)",
-            lambda m: f"url(#{prefix}{m.group(1)})" if m.group(1) in ids else m.group(0),
-            svg,
-        )
-    attrs = f'<svg role="img" aria-label="{escape(label, quote=True)}"'
-    return re.sub(r"<svg\b", lambda _: attrs, svg, count=1).strip()
+def _http(url: str) -> str:
+    """The URL when it is an http(s) link (else ``""``: nothing else becomes an href)."""
+    return url if re.match(r"https?://", url, re.IGNORECASE) else ""
 
 
-def _kv(rows: list[tuple[str, str]]) -> str:
-    """A two-column table; values are HTML already."""
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="kv">{body}</table>'
+def _one_line(s: str, limit: int = REASON_CHARS) -> str:
+    """The first line of a detail, cut to ``limit`` characters at a word."""
+    line = next((ln.strip() for ln in s.splitlines() if ln.strip()), "")
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + " \u2026"
 
 
-def _unknown(value: object) -> str:
-    return esc(value) if present(value) else '<span class="muted">unknown</span>'
+def _where(at: object) -> str:
+    if isinstance(at, dict):
+        return ", ".join(f"{text(k)}={text(v)}" for k, v in at.items()) or "(no parameters)"
+    return text(at) or "(no point recorded)"
+
+
+def _evidence_change_words(e: EvidenceChange) -> list[str]:
+    words = []
+    if e.new_check:
+        words.append("new check since the older run")
+    if e.code_changed:
+        words.append("check code changed since the older run")
+    elif e.code_changed is None:
+        words.append("check code hash not recorded in one of the runs")
+    if e.old_outcome:
+        words.append(f"outcome was {e.old_outcome}")
+    return words
 
 
 class _Renderer:
-    def __init__(self, results: object, out_dir: Path, against: object = None) -> None:
+    def __init__(self, results: object, out_dir: Path, against: object = None,
+                 progress: Progress | None = None) -> None:
         self.results = as_dict(results)
         self.fig_dir = Path(out_dir) / "figures"
+        self.progress = progress
         self.math = MathRenderer()
         self.ids = Ids()
         self.figure_files: set[str] = set()
-        for fixed in ("top", "summary", "lists", "changes", "filter", "papers", "slowest",
-                      "claims", "summary-table"):
+        for fixed in ("top", "overview", "summary-table", "strength-table", "failures",
+                      "controls-table", "changes", "filter", "papers", "slowest", "about"):
             self.ids.new(fixed)
         raw = as_list(self.results.get("claims"))
         self.claims: list[dict] = [c for c in raw if isinstance(c, dict)]
@@ -111,9 +131,6 @@ class _Renderer:
         self.statuses = list(STATUSES) + sorted(
             {status_of(c.get("status")) for c in self.claims} - set(STATUSES))
         self.group_anchor = {g: self.ids.new(f"paper-{g}") for g in self.groups}
-        self.status_anchor = {s: self.ids.new(f"status-{s}") for s in [*self.statuses, AMENDED]}
-        self.list_anchor = {(g, s): self.ids.new(f"list-{g}-{s}")
-                            for g in self.groups for s in [*self.statuses, AMENDED]}
         self.cmp: Comparison | None = None
         if isinstance(against, dict):
             self.cmp = compare(self.results, against)
@@ -135,15 +152,11 @@ class _Renderer:
     def _status(self, i: int) -> str:
         return status_of(self.claims[i].get("status"))
 
-    def _count(self, s: str, groups: list[str]) -> int:
-        """How many claims of these groups have status ``s``."""
-        return sum(1 for g in groups for i in self.groups[g] if self._status(i) == s)
-
     def _cid(self, i: int) -> str:
         return text(self.claims[i].get("id")) or f"(claim {i + 1} without id)"
 
-    def _link(self, i: int) -> str:
-        return f'<a href="#{self.anchor[i]}">{escape(self._cid(i))}</a>'
+    def _ref(self, i: int) -> dict:
+        return {"anchor": self.anchor[i], "id": self._cid(i), "status": self._status(i)}
 
     def _amend_target(self, i: int) -> int | None:
         target = self.claims[i].get("amends")
@@ -152,315 +165,242 @@ class _Renderer:
         j = self.by_id.get(text(target))
         return None if j is None or j == i else j
 
-    def _amends_html(self, i: int) -> str:
+    def _amends(self, i: int) -> dict | None:
+        c = self.claims[i]
+        if not present(c.get("amends")):
+            return None
         j = self._amend_target(i)
-        if j is not None:
-            return self._link(j)
-        target = self.claims[i].get("amends")
-        return (f'<span class="mono">{esc(target)}</span> '
-                '<span class="muted">(not in this run)</span>')
-
-    def _amendments(self, g: str) -> list[int]:
-        return [i for i in self.groups.get(g, []) if present(self.claims[i].get("amends"))]
+        reason = text(c.get("amend_reason"))
+        return {"target": self._ref(j) if j is not None else None, "id": text(c.get("amends")),
+                "reason": Markup(self.math.prose(reason)) if reason else ""}
 
     def _change(self, i: int) -> ClaimChange | None:
         if self.cmp is None:
             return None
         return self.cmp.claims.get(text(self.claims[i].get("id")))
 
-    def _change_flags(self, i: int) -> str:
-        """Badges saying how a claim differs from the older run (empty without one)."""
+    def _change_flags(self, i: int) -> list[tuple[str, str]]:
+        """(kind, words) saying how a claim differs from the older run ([] without one)."""
         ch = self._change(i)
         if ch is None:
-            return ""
+            return []
         out = []
         if ch.old_status is None:
-            out.append('<span class="badge b-changed">new claim</span>')
+            out.append(("changed", "new claim"))
         elif ch.status_changed:
-            out.append(f'<span class="badge b-changed">was {escape(ch.old_status)}</span>')
+            out.append(("changed", f"was {ch.old_status}"))
         if ch.source_changed:
-            out.append('<span class="flag">claim definition changed</span>')
+            out.append(("flag", "claim definition changed"))
         n_code = sum(1 for e in ch.evidence.values() if e.code_changed)
         if n_code:
-            out.append(f'<span class="flag">check code changed ({n_code})</span>')
-        return " " + " ".join(out) if out else ""
+            out.append(("flag", f"check code changed ({n_code})"))
+        return out
 
-    # -- header
+    def _statement(self, c: dict) -> Markup:
+        latex = c.get("latex")
+        if isinstance(latex, str) and latex.strip():
+            math = self.math.formula(latex.strip().strip("$"), text(c.get("statement")) or latex)
+            if math:
+                return Markup(math)
+        return Markup(self.math.prose(text(c.get("statement"))))
 
-    def header(self) -> str:
-        run = as_dict(self.results.get("run"))
-        env = as_dict(self.results.get("environment"))
-        name = text(run.get("name")) or "verification run"
-        out = [f'<header id="top"><h1>Verification report: {escape(name)}</h1>']
-        version = self.results.get("schema_version")
-        if text(version) != "1":
-            out.append(
-                f'<p class="note">results.json schema_version is {esc(version) or "missing"}; '
-                "this page was rendered by a version-1 renderer and may be incomplete.</p>"
-            )
-        n_claims = sum(len(m) for g, m in self.groups.items() if g != CONTROLS)
-        n_ctrl = len(self.groups.get(CONTROLS, []))
-        papers = [g for g in self.groups if g != CONTROLS]
-        counts = ", ".join(
-            f"{n} {s}" for s in self.statuses
-            if (n := self._count(s, papers))
-        )
-        out.append(
-            f'<p class="lead">{n_claims} claim{"s" * (n_claims != 1)} from {len(papers)} '
-            f'source{"s" * (len(papers) != 1)}'
-            + (f" and {n_ctrl} negative control{'s' * (n_ctrl != 1)}" if n_ctrl else "")
-            + f", checked {_unknown(run.get('started'))} in {_unknown(run.get('seconds'))} s"
-            + (f": {escape(counts)}." if counts else ".")
-            + "</p>"
-        )
-        checked = []
-        for g in papers:
-            info = as_dict(self.papers_info.get(g))
-            url = text(info.get("url"))
-            cite = esc(info.get("citation"))
-            if re.match(r"https?://", url, re.IGNORECASE):
-                cite += f' <a href="{escape(url, quote=True)}">{escape(url)}</a>'
-            checked.append((g, f'{cite} &middot; <a href="#{self.group_anchor[g]}">'
-                               f"{len(self.groups[g])} claim{'s' * (len(self.groups[g]) != 1)}"
-                               "</a>"))
-        files = sorted({text(c.get("source")) for c in self.claims if present(c.get("source"))})
-        if files:
-            checked.append(("claim files", ", ".join(f"<code>{escape(f)}</code>" for f in files)))
-        sel = run.get("selection")
-        sel_s = ", ".join(text(x) for x in as_list(sel)) if isinstance(sel, list) else text(sel)
-        checked.append(("selection", escape(sel_s) or "all registered claims"))
-        if "quick" in run:
-            checked.append(("budgets", "quick (smaller budgets)" if truthy(run.get("quick"))
-                            else "full"))
-        for key, label in (("only_check", "only the check"), ("at", "replay point")):
-            if present(run.get(key)) and run.get(key) != {}:
-                checked.append((label, f"<code>{esc(run.get(key))}</code> (a partial replay: "
-                                       "statuses rest on it alone)"))
-        checked.append(("command", f"<code>{esc(run.get('command'))}</code>"))
-        out.append("<h3>What was checked</h3>" + _kv(checked))
+    def _evidence_dicts(self, i: int) -> list[dict]:
+        return [e for e in as_list(self.claims[i].get("evidence")) if isinstance(e, dict)]
 
-        sha = env.get("git_sha")
-        sha_html = f"<code>{esc(sha)}</code>" if present(sha) else _unknown(sha)
-        if env.get("git_dirty") is True:
-            sha_html += ' <span class="flag">uncommitted changes</span>'
-        libs, prec = env.get("libraries"), env.get("precision")
-        with_what = [
-            ("started", _unknown(run.get("started"))),
-            ("run time", f"{_unknown(run.get('seconds'))} s"),
-            ("git sha", sha_html),
-            ("seed", _unknown(env.get("seed"))),
-            ("precision", ", ".join(f"{esc(k)} = {esc(v)}" for k, v in prec.items())
-             if isinstance(prec, dict) else _unknown(prec)),
-            ("python", _unknown(env.get("python"))),
-            ("platform", _unknown(env.get("platform"))),
-            ("libraries", ", ".join(f"{esc(k)} {esc(v)}" for k, v in libs.items())
-             if isinstance(libs, dict) else _unknown(libs)),
-        ]
-        known = {"python", "platform", "libraries", "git_sha", "git_dirty", "seed", "precision"}
-        with_what += [(text(k), esc(v)) for k, v in env.items() if k not in known]
-        known_run = {"name", "started", "seconds", "command", "quick", "selection", "only_check",
-                     "at"}
-        with_what += [(text(k), esc(v)) for k, v in run.items() if k not in known_run]
-        out.append("<h3>With what</h3>" + _kv(with_what))
-        if self.cmp is not None:
-            old = self.cmp.old_run
-            old_sha = text(self.cmp.old_environment.get("git_sha"))
-            out.append(
-                f'<p class="note">Compared with the older run <strong>{esc(old.get("name"))}'
-                f"</strong> (started {_unknown(old.get('started'))}, git sha "
-                f"<code>{escape(old_sha) or 'unknown'}</code>): see "
-                '<a href="#changes">Changes since the older run</a>.'
-                + (" The two runs used different budgets (quick and full), so outcomes may "
-                   "differ for that reason alone."
-                   if "quick" in old and "quick" in run
-                   and truthy(old.get("quick")) != truthy(run.get("quick")) else "")
-                + "</p>"
-            )
-        toc = [("summary", "Summary"), ("papers", "Claims by paper"),
-               ("slowest", "Slowest claims"), ("claims", "Claim details")]
-        if self.cmp is not None:
-            toc.insert(1, ("changes", "Changes"))
-        out.append('<nav class="toc">' + "".join(f'<a href="#{a}">{t}</a>' for a, t in toc)
-                   + "</nav></header>")
-        return "\n".join(out)
+    # -- the first screen: counts, failures, controls
 
-    # -- summary by paper, and the lists it links to
-
-    def summary(self) -> str:
+    def _count_rows(self) -> tuple[list[dict], dict | None, dict]:
         cols = [*self.statuses, AMENDED]
-        head = "".join(f'<th class="num">{badge(s) if s != AMENDED else _amended_badge()}</th>'
-                       for s in cols)
-        out = ['<section id="summary"><h2>Summary by paper</h2>',
-               f'<table id="summary-table"><tr><th>paper</th>{head}'
-               '<th class="num">total</th></tr>']
 
-        def members(g: str, s: str) -> list[int]:
-            if s == AMENDED:
-                return self._amendments(g)
-            return [i for i in self.groups[g] if self._status(i) == s]
-
-        def cell(idx: list[int], anchor: str, s: str) -> str:
-            if not idx:
-                return f'<td class="num zero" data-count="{escape(s)}">0</td>'
-            return (f'<td class="num" data-count="{escape(s)}"><a href="#{anchor}">'
-                    f"{len(idx)}</a></td>")
+        def row(g: str | None, members: list[int]) -> dict:
+            counts = {s: sum(1 for i in members if self._status(i) == s) for s in self.statuses}
+            counts[AMENDED] = sum(1 for i in members if present(self.claims[i].get("amends")))
+            return {"group": g, "anchor": self.group_anchor.get(g, "papers") if g else "papers",
+                    "counts": [(s, counts[s]) for s in cols], "total": len(members)}
 
         papers = [g for g in self.groups if g != CONTROLS]
-        for g in papers:
-            cells = "".join(cell(members(g, s), self.list_anchor[(g, s)], s) for s in cols)
-            out.append(f'<tr class="paper" data-group="{escape(g)}"><td>'
-                       f'<a href="#{self.group_anchor[g]}">{escape(g)}</a></td>{cells}'
-                       f'<td class="num">{len(self.groups[g])}</td></tr>')
-        totals = "".join(
-            cell([i for g in papers for i in members(g, s)], self.status_anchor[s], s)
-            for s in cols
-        )
-        n_plain = sum(len(self.groups[g]) for g in papers)
-        out.append(f'<tr class="total"><th>all papers</th>{totals}'
-                   f'<th class="num">{n_plain}</th></tr>')
-        if CONTROLS in self.groups:
-            cells = "".join(cell(members(CONTROLS, s), self.list_anchor[(CONTROLS, s)], s)
-                            for s in cols)
-            out.append(f'<tr class="controls" data-group="{CONTROLS}"><td><a href="#'
-                       f'{self.group_anchor[CONTROLS]}">negative controls</a></td>{cells}'
-                       f'<td class="num">{len(self.groups[CONTROLS])}</td></tr>')
-        out.append("</table>")
-        out.append(f'<p class="muted">{_amended_badge()} counts the claims that correct a '
-                   "printed claim; each is also counted under its own status. Every count "
-                   "links to the list of those claims.</p>")
-        out.append(self._controls_line())
-        out.append(self._recorded_summary_check(papers))
-        out.append(self._lists(cols, members))
-        out.append("</section>")
-        return "\n".join(x for x in out if x)
+        rows = [row(g, self.groups[g]) for g in papers]
+        total = row(None, [i for g in papers for i in self.groups[g]])
+        controls = row(CONTROLS, self.groups[CONTROLS]) if CONTROLS in self.groups else None
+        return rows, controls, total
 
-    def _controls_line(self) -> str:
-        ctrl = self.groups.get(CONTROLS, [])
-        if not ctrl:
-            return '<p class="controls-line muted">negative controls: none in this run</p>'
-        k = sum(1 for i in ctrl if self._status(i) == "refuted")
-        out = [f'<p class="controls-line"><strong>negative controls: {k}/{len(ctrl)} refuted as '
-               "expected</strong></p>"]
-        missed = [i for i in ctrl if self._status(i) != "refuted"]
-        if missed:
-            items = "".join(f"<li>{self._link(i)}: {badge(self._status(i))}</li>" for i in missed)
-            out.append('<div class="warn">Negative controls that were <em>not</em> refuted '
-                       f"(the suite failed to catch a deliberately false claim):<ul>{items}</ul>"
-                       "</div>")
-        if self.skipped_claims:
-            out.append(f'<p class="note">{self.skipped_claims} entr'
-                       f'{"y" if self.skipped_claims == 1 else "ies"} of "claims" are not '
-                       "objects and were left out.</p>")
-        return "".join(out)
-
-    def _recorded_summary_check(self, papers: list[str]) -> str:
-        """A note when the summary stored in results.json disagrees with the claims."""
-        recorded = self.results.get("summary")
-        if recorded is None:
-            return ""
-        if not isinstance(recorded, dict):
-            return '<p class="note">The recorded summary is not an object; ignored.</p>'
-        diffs = []
-        for s in sorted(set(self.statuses) | {status_of(k) for k in recorded}):
-            have = self._count(s, papers)
-            rv = recorded.get(s)
-            if rv is None:
-                if have:
-                    diffs.append(f"{s}: missing (claims give {have})")
-            elif as_float(rv) != have:
-                diffs.append(f"{s}: {text(rv)} (claims give {have})")
-        if not diffs:
-            return ""
-        return ('<p class="note">The summary recorded in results.json disagrees with the claims; '
-                "the counts above are computed from the claims. Recorded: "
-                f"{escape('; '.join(diffs))}.</p>")
-
-    def _lists(self, cols: list[str], members) -> str:
-        """Per status, the claims of each paper; the "all papers" count links to the papers'
-        lists together, the controls' own list sits apart (as in the summary table)."""
-        out = ['<section id="lists" class="lists"><h3>Claims by status</h3>']
-        for s in cols:
-            groups = [g for g in self.groups if members(g, s)]
-            n = sum(len(members(g, s)) for g in groups if g != CONTROLS)
-            n_ctrl = len(members(CONTROLS, s)) if CONTROLS in self.groups else 0
-            title = badge(s) if s != AMENDED else _amended_badge()
-            count = f"{n} claim{'s' * (n != 1)}" + (
-                f", {n_ctrl} negative control{'s' * (n_ctrl != 1)}" if n_ctrl else "")
-            out.append(f"<section><h4>{title} {count if groups else 'none'}</h4>"
-                       f'<div id="{self.status_anchor[s]}">')
-            for g in groups:
-                if g == CONTROLS:
-                    out.append("</div>")  # the controls' list is not part of "all papers"
-                items = []
-                for i in members(g, s):
-                    c = self.claims[i]
-                    extra = f' <span class="muted">{esc(c.get("where"))}</span>'
-                    if s == AMENDED:
-                        extra += (f" &#8212; amends {self._amends_html(i)}, "
-                                  f"now {badge(self._status(i))}")
-                    items.append(f"<li>{self._link(i)}{extra}</li>")
-                out.append(f'<div id="{self.list_anchor[(g, s)]}"><p><strong>'
-                           f"{escape(self._group_title(g))}</strong></p>"
-                           f'<ul class="claimlist">{"".join(items)}</ul></div>')
-            if CONTROLS not in groups:
-                out.append("</div>")
-            out.append("</section>")
-        out.append("</section>")
-        return "\n".join(out)
-
-    # -- changes since an older run
-
-    def changes(self) -> str:
-        if self.cmp is None:
-            return ""
-        cmp = self.cmp
-        out = ['<section id="changes"><h2>Changes since the older run</h2>']
-        if not cmp.hashes_recorded:
-            out.append('<p class="note">The older run recorded no source hashes, so changed '
-                       "check or claim sources cannot be told apart; only statuses and outcomes "
-                       "are compared.</p>")
+    def _strength_rows(self) -> list[dict]:
+        """Counts by (paper, strength) x status, when the claims record a ``strength``."""
+        if not any(present(c.get("strength")) for c in self.claims):
+            return []
         rows = []
-        for i in range(len(self.claims)):
-            ch = self._change(i)
-            if ch is None or not ch.flagged:
-                continue
-            what = []
-            if ch.old_status is None:
-                what.append("new in this run")
-            elif ch.status_changed:
-                what.append(f"status {badge(ch.old_status)} &#8594; {badge(ch.new_status)}")
-            if ch.source_changed:
-                what.append("claim definition (statement, hypotheses or check parameters) "
-                            "changed")
-            for (check, k), e in ch.evidence.items():
-                what += [f"<code>{escape(check)}</code>{f' #{k}' if k > 1 else ''}: {w}"
-                         for w in _evidence_change_words(e)]
-            rows.append(f"<tr><td>{self._link(i)}</td><td>{'<br>'.join(what)}</td></tr>")
-        if rows:
-            out.append("<table><tr><th>claim</th><th>what changed</th></tr>" + "".join(rows)
-                       + "</table>")
+        for g, members in self.groups.items():
+            strengths: dict[str, list[int]] = {}
+            for i in members:
+                strengths.setdefault(text(self.claims[i].get("strength")) or "(none)",
+                                     []).append(i)
+            for s, idx in strengths.items():
+                rows.append({"group": g, "anchor": self.group_anchor[g], "strength": s,
+                             "counts": [(st, sum(1 for i in idx if self._status(i) == st))
+                                        for st in self.statuses],
+                             "total": len(idx)})
+        return rows
+
+    def _failure(self, i: int) -> dict:
+        """One row of the failures table: what failed, why in one line, where, how to replay."""
+        s = self._status(i)
+        evidence = self._evidence_dicts(i)
+        wanted = "refutes" if s == "refuted" else "error"
+        deciding = [e for e in evidence if status_of(e.get("outcome")) == wanted]
+        ev = next((e for e in deciding if e.get("counterexample") is not None),
+                  deciding[0] if deciding else {})
+        reason = _one_line(text(ev.get("detail")))
+        if not reason and s == "error":
+            reason = _one_line(text(self.claims[i].get("error")))
+        cex = ev.get("counterexample")
+        if isinstance(cex, dict):
+            cex_line = (f"at {_where(cex.get('at'))}: observed {text(cex.get('observed')) or '?'}"
+                        f" vs claimed {text(cex.get('claimed')) or '?'}")
         else:
-            out.append("<p>No claim changed status, and no check or claim source changed.</p>")
-        if cmp.removed:
-            items = "".join(f"<li><code>{escape(cid)}</code> (was {badge(s)})</li>"
-                            for cid, s in cmp.removed)
-            out.append(f"<p>Claims of the older run that are not in this one:</p><ul>{items}</ul>")
-        out.append("</section>")
-        return "\n".join(out)
+            cex_line = text(cex)
+        return {**self._ref(i), "where": text(self.claims[i].get("where")),
+                "check": text(ev.get("check")), "reason": reason or "(no detail recorded)",
+                "cex": _one_line(cex_line, 2 * REASON_CHARS),
+                "replay": text(ev.get("reproduce"))}
 
-    # -- filter form (scripts only) and the referee's tables
+    # -- one claim
 
-    def filter_form(self) -> str:
-        status_opts = "".join(f'<option value="{escape(s)}">{escape(s)}</option>'
-                              for s in self.statuses)
-        paper_opts = "".join(
-            f'<option value="{escape(g)}">{escape("negative controls" if g == CONTROLS else g)}'
-            "</option>" for g in self.groups)
-        return ('<form id="filter" class="filter" hidden><strong>Show</strong> '
-                f'<label>status <select name="status"><option value="">any</option>{status_opts}'
-                f'</select></label><label>paper <select name="paper"><option value="">any'
-                f"</option>{paper_opts}</select></label>"
-                '<button type="reset">show all</button></form>')
+    def _why(self, i: int, evidence: list[dict]) -> dict:
+        c = self.claims[i]
+
+        def names(outcome: str, attempts: bool | None = None) -> list[tuple[str, str]]:
+            return [(text(e.get("check")), text(e.get("tier"))) for e in evidence
+                    if status_of(e.get("outcome")) == outcome
+                    and (attempts is None or truthy(e.get("attempt")) == attempts)]
+
+        tier = text(c.get("strongest_tier"))
+        return {
+            "status": self._status(i), "tier": tier, "meaning": TIER_MEANING.get(tier, ""),
+            "refutes": names("refutes"), "errors": names("error"),
+            "error_detail": "; ".join(text(e.get("detail")) for e in evidence
+                                      if status_of(e.get("outcome")) == "error")[:400],
+            "supports": names("supports"),
+            "undecided": names("undecided", attempts=False) or names("undecided"),
+            "all": [(text(e.get("check")), text(e.get("tier"))) for e in evidence],
+            "not_checkable": text(c.get("not_checkable")),
+            "passed": names("undecided", attempts=True),
+        }
+
+    def _counterexample(self, cex: object) -> dict:
+        if not isinstance(cex, dict):
+            return {"text": text(cex)}
+        where = _where(cex.get("at"))
+        line = (f"observed {text(cex.get('observed')) or '?'} vs claimed "
+                f"{text(cex.get('claimed')) or '?'}")
+        if present(cex.get("tol")):
+            line += f" \u00b1 {text(cex.get('tol'))}"
+        rows = [("falsifying example", where, True), ("observed vs claimed", line, False)]
+        lines = [f"Falsifying example: at {where}", line]
+        if present(cex.get("margin")):
+            dps = f" ({text(cex.get('dps'))} digits)" if present(cex.get("dps")) else ""
+            rows.append(("high-precision margin", text(cex.get("margin")) + dps, True))
+            lines.append(f"high-precision margin {text(cex.get('margin'))}{dps}")
+        if present(cex.get("note")):
+            rows.append(("what fails", text(cex.get("note")), False))
+        return {"rows": rows, "plain": "\n".join(lines)}
+
+    def _figure(self, spec: object, n: int, owner: str) -> dict:
+        sd = as_dict(spec)
+        fid = text(sd.get("id")) or f"{owner}-figure-{n}"
+        fname = figure_filename(fid)
+        stem, suffix = fname.rsplit(".", 1)
+        base, k = stem, 1
+        while fname in self.figure_files:
+            k += 1
+            stem = f"{base}-{k}"
+            fname = f"{stem}.{suffix}"
+        self.figure_files.add(fname)
+        notes: list[str] = []
+        if k > 1:
+            notes.append(f"figure id {fid!r} is used more than once; saved as {fname}")
+        try:
+            result = draw_figure(spec, self.fig_dir / fname)
+        except Exception as exc:  # noqa: BLE001 - draw_figure should not raise; be sure
+            result = FigureResult(None, [f"figure could not be drawn ({type(exc).__name__})"])
+        notes += result.notes
+        title = text(sd.get("title"))
+        return {"anchor": self.ids.new(f"figure-{stem}"), "id": fid,
+                "src": f"figures/{fname}" if result.path is not None else "",
+                "size": result.size, "title": plain_text(title), "label": title or fid,
+                "caption": text(sd.get("caption")), "notes": "; ".join(notes)}
+
+    def _evidence(self, i: int, a: str) -> list[dict]:
+        evidence = as_list(self.claims[i].get("evidence"))
+        ch = self._change(i)
+        keys = evidence_keys(evidence)
+        out = []
+        for n, ev in enumerate(evidence):
+            if not isinstance(ev, dict):
+                out.append({"malformed": text(ev)})
+                continue
+            anchor = self.ids.new(f"{a}--ev-{n + 1}")
+            nums = ev.get("numbers")
+            items = [(text(k), text(v)) for k, v in nums.items()] if isinstance(nums, dict) \
+                else []
+            # "+1 more" would take the line the one number needs.
+            cut = NUMBERS_IN_TABLE if len(items) > NUMBERS_IN_TABLE + 1 else len(items)
+            figs = ev.get("figures")
+            flags = []
+            if ch is not None and keys[n] in ch.evidence:
+                flags = _evidence_change_words(ch.evidence[keys[n]])
+            out.append({
+                "anchor": anchor, "check": text(ev.get("check")) or f"evidence {n + 1}",
+                "attempt": truthy(ev.get("attempt")), "flags": flags,
+                "tier": text(ev.get("tier")), "outcome": ev.get("outcome"),
+                "detail": text(ev.get("detail")), "scope": text(ev.get("scope")),
+                "numbers": items[:cut], "numbers_more": len(items) - cut,
+                "all_numbers": items if len(items) > NUMBERS_IN_TABLE + 1 else [],
+                "numbers_text": "" if isinstance(nums, dict) or nums in (None, "", [])
+                else text(nums),
+                "seconds": text(ev.get("seconds")),
+                "counterexample": self._counterexample(ev.get("counterexample"))
+                if ev.get("counterexample") is not None else None,
+                "reproduce": text(ev.get("reproduce")),
+                "figures": [self._figure(s, m, anchor) for m, s in enumerate(as_list(figs), 1)],
+                "figures_not_list": figs not in (None, []) and not isinstance(figs, (list,
+                                                                                       tuple)),
+            })
+        return out
+
+    def _claim(self, i: int) -> dict:
+        c = self.claims[i]
+        a = self.anchor[i]
+        g = self._group(i)
+        hyp = c.get("hypotheses")
+        return {
+            **self._ref(i), "group": g, "group_anchor": self.group_anchor[g],
+            "control": g == CONTROLS, "paper": text(c.get("paper")),
+            "where": text(c.get("where")), "url": text(c.get("url")),
+            "href": _http(text(c.get("url"))), "source": text(c.get("source")),
+            "tier": text(c.get("strongest_tier")), "strength": text(c.get("strength")),
+            "seconds": text(c.get("seconds")), "flags": self._change_flags(i),
+            "statement": self._statement(c), "statement_plain": text(c.get("statement")),
+            "asserts": Markup(self.math.prose(text(c.get("asserts"))))
+            if present(c.get("asserts")) else "",
+            "hypotheses": [(text(k), Markup(self.math.prose(text(v)))) for k, v in hyp.items()]
+            if isinstance(hyp, dict) else None,
+            "hypotheses_text": "" if isinstance(hyp, dict) else text(hyp),
+            "amends": self._amends(i),
+            "amended_by": [self._ref(k) for k in range(len(self.claims))
+                           if self._amend_target(k) == i],
+            "why": self._why(i, self._evidence_dicts(i)),
+            "evidence": self._evidence(i, a),
+        }
+
+    def _claim_or_note(self, i: int) -> dict:
+        try:
+            return self._claim(i)
+        except Exception as exc:  # noqa: BLE001 - one odd claim must not sink the page
+            g = self._group(i)
+            return {**self._ref(i), "group": g, "group_anchor": self.group_anchor[g],
+                    "control": g == CONTROLS, "where": "", "flags": [], "amends": None,
+                    "statement": "", "tier": "", "seconds": "",
+                    "broken": f"{type(exc).__name__}: {str(exc)[:300]}"}
 
     def _ordered(self, members: list[int]) -> list[tuple[int, int]]:
         """Claims of one group with amendments right under the claim they amend: (index, depth)."""
@@ -490,369 +430,175 @@ class _Renderer:
             walk(i, 0)
         return out
 
-    def _statement_html(self, c: dict) -> str:
-        latex = c.get("latex")
-        if isinstance(latex, str) and latex.strip():
-            svg = self.math.formula(latex.strip().strip("$"), text(c.get("statement")) or latex)
-            if svg:
-                return svg
-        return self.math.prose(text(c.get("statement")))
+    # -- the run
 
-    def papers(self) -> str:
-        out = ['<section id="papers"><h2>Claims by paper</h2>']
-        if not self.groups:
-            out.append('<p class="muted">No claims in this run.</p>')
-        for g, members in self.groups.items():
-            out.append(f'<section id="{self.group_anchor[g]}"><h3>'
-                       f"{escape(self._group_title(g))}</h3>")
-            out.append('<table class="referee"><tr><th>where (claim)</th><th>statement</th>'
-                       '<th>status</th><th>strongest tier</th><th class="num">seconds</th></tr>')
-            for i, depth in self._ordered(members):
-                c = self.claims[i]
-                amend, cls = "", ""
-                if present(c.get("amends")):
-                    cls = ' class="amend"'
-                    reason = text(c.get("amend_reason"))
-                    amend = (f'<div class="amend-note">&#8627; amends {self._amends_html(i)}'
-                             + (f": {self.math.prose(reason)}" if reason else "") + "</div>")
-                pad = f' style="padding-left:{0.5 + 1.2 * depth:.1f}em"' if depth else ""
-                tier = c.get("strongest_tier")
-                where = esc(c.get("where")) or escape(self._cid(i))
-                # The id breaks after its dots in a narrow column.
-                cid = escape(self._cid(i)).replace(".", ".<wbr>")
-                out.append(
-                    f'<tr{cls} data-status="{escape(self._status(i))}" '
-                    f'data-paper="{escape(g)}"><td class="loc"{pad}>'
-                    f'<a href="#{self.anchor[i]}">{where}</a><div class="cid">{cid}</div></td>'
-                    f'<td class="stmt">{amend}{self._statement_html(c)}</td>'
-                    f"<td>{badge(self._status(i))}{self._change_flags(i)}</td>"
-                    f"<td>{esc(tier) if present(tier) else _DASH}</td>"
-                    f'<td class="num">{esc(c.get("seconds"))}</td></tr>'
-                )
-            out.append("</table></section>")
-        out.append("</section>")
-        return "\n".join(out)
-
-    def slowest(self) -> str:
-        timed = [(s, i) for i, c in enumerate(self.claims)
-                 if (s := as_float(c.get("seconds"))) is not None]
-        timed.sort(key=lambda t: (-t[0], t[1]))
-        out = ['<section id="slowest"><h2>Slowest claims</h2>']
-        if not timed:
-            out.append('<p class="muted">No claim records its time.</p></section>')
-            return "\n".join(out)
-        out.append('<table class="kv"><tr><th class="num">#</th><th>claim</th><th>status</th>'
-                   '<th class="num">seconds</th></tr>')
-        for rank, (_, i) in enumerate(timed[:SLOWEST], 1):
-            out.append(f'<tr><td class="num">{rank}</td><td>{self._link(i)}</td>'
-                       f"<td>{badge(self._status(i))}</td>"
-                       f'<td class="num">{esc(self.claims[i].get("seconds"))}</td></tr>')
-        out.append("</table></section>")
-        return "\n".join(out)
-
-    # -- one claim
-
-    def _why(self, i: int, evidence: list[dict]) -> str:
-        """One paragraph: the status and the evidence it rests on, in words."""
-        c = self.claims[i]
-        s = self._status(i)
-
-        def names(outcome: str, attempts: bool | None = None) -> list[dict]:
-            return [e for e in evidence if status_of(e.get("outcome")) == outcome
-                    and (attempts is None or truthy(e.get("attempt")) == attempts)]
-
-        def listing(evs: list[dict]) -> str:
-            return ", ".join(f"<code>{esc(e.get('check'))}</code> ({esc(e.get('tier'))})"
-                             for e in evs)
-
-        tier = text(c.get("strongest_tier"))
-        meaning = TIER_MEANING.get(tier, "")
-        if s == "refuted":
-            refs = names("refutes")
-            line = (f"<strong>Refuted.</strong> {listing(refs)} found a counterexample, "
-                    "re-evaluated at high precision (below, with the command that replays it).")
-        elif s == "error":
-            errs = names("error")
-            line = (f"<strong>Error.</strong> {listing(errs)} raised; no verdict. "
-                    + escape("; ".join(text(e.get("detail")) for e in errs)[:400]))
-        elif s == "not-checkable":
-            line = (f"<strong>Not checkable as printed:</strong> {esc(c.get('not_checkable'))}. "
-                    + (f"Reduced check{'s' * (len(evidence) != 1)} run instead: "
-                       f"{listing(evidence)}." if evidence else "No reduced check was run."))
-        elif s == "confirmed":
-            sup = names("supports")
-            line = (f"<strong>Confirmed.</strong> Every check supports it ({listing(sup)}); the "
-                    f"strongest is <em>{escape(tier)}</em>"
-                    + (f": {escape(meaning)}." if meaning else "."))
-        elif s == "inconclusive":
-            und = names("undecided", attempts=False) or names("undecided")
-            line = (f"<strong>Inconclusive.</strong> {listing(und) or 'no check'} could not "
-                    "decide; nothing refutes it.")
-        else:
-            line = f"Status <strong>{escape(s)}</strong>."
-        passed = names("undecided", attempts=True)
-        if passed and s != "inconclusive":
-            line += (f" Undecided proof attempt{'s' * (len(passed) != 1)} passed over: "
-                     f"{listing(passed)}.")
-        return f'<p class="why">{line}</p>'
-
-    def _counterexample(self, cex: object) -> str:
-        if not isinstance(cex, dict):
-            return f'<div class="cex"><p>Falsifying example: {esc(cex)}</p></div>'
-        at = cex.get("at")
-        if isinstance(at, dict):
-            where = ", ".join(f"{text(k)}={text(v)}" for k, v in at.items()) or "(no parameters)"
-        else:
-            where = text(at) or "(no point recorded)"
-        line = f"observed {text(cex.get('observed')) or '?'} vs claimed " \
-               f"{text(cex.get('claimed')) or '?'}"
-        if present(cex.get("tol")):
-            line += f" \u00b1 {text(cex.get('tol'))}"
-        rows = [("falsifying example", f"<code>{escape(where)}</code>"),
-                ("observed vs claimed", escape(line))]
-        if present(cex.get("margin")):
-            dps = cex.get("dps")
-            rows.append(("high-precision margin",
-                         f"<code>{esc(cex.get('margin'))}</code>"
-                         + (f" ({esc(dps)} digits)" if present(dps) else "")))
-        if present(cex.get("note")):
-            rows.append(("what fails", esc(cex.get("note"))))
-        lines = [f"Falsifying example: at {where}", line]
-        if present(cex.get("margin")):
-            lines.append(f"high-precision margin {text(cex.get('margin'))}"
-                         + (f" ({text(cex.get('dps'))} digits)" if present(cex.get("dps")) else ""))
-        # The table reads well; the plain lines are what a reviewer pastes into a review.
-        return (f'<div class="cex"><h5>Counterexample</h5>{_kv(rows)}'
-                "<details><summary>as text, for a review</summary>"
-                f'<pre class="plain">{escape(chr(10).join(lines))}</pre></details></div>')
-
-    def _figure(self, spec: object, n: int, claim_anchor: str) -> str:
-        sd = as_dict(spec)
-        fid = text(sd.get("id")) or f"{claim_anchor}-figure-{n}"
-        fname = figure_filename(fid)
-        stem = fname[: -len(".svg")]
-        base, k = stem, 1
-        while fname in self.figure_files:
-            k += 1
-            stem = f"{base}-{k}"
-            fname = stem + ".svg"
-        self.figure_files.add(fname)
-        title, caption = text(sd.get("title")), text(sd.get("caption"))
-        notes: list[str] = []
-        if k > 1:
-            notes.append(f"figure id {fid!r} is used more than once; saved as {fname}")
-        try:
-            result = draw_figure(spec, self.fig_dir / fname)
-        except Exception as exc:  # noqa: BLE001 - draw_figure should not raise; be sure
-            result = FigureResult(None, [f"figure could not be drawn ({type(exc).__name__})"])
-        notes += result.notes
-        body = ""
-        if result.path is not None:
-            try:
-                body = _inline_svg(result.path, self.ids.new(f"svg-{stem}") + "-", title or fid)
-            except (OSError, UnicodeDecodeError) as exc:
-                notes.append(f"figure file could not be read back ({type(exc).__name__})")
-        fig_anchor = self.ids.new(f"figure-{stem}")
-        cap = [f"<strong>{escape(title or fid)}</strong>"]
-        if caption:
-            cap.append(f" {escape(caption)}")
-        if notes:
-            cap.append(f'<br><span class="fig-notes">Notes: {escape("; ".join(notes))}.</span>')
-        if not body:
-            body = f'<p class="note">Figure {escape(fid)} could not be drawn.</p>'
-        return f'<figure id="{fig_anchor}">{body}<figcaption>{"".join(cap)}</figcaption></figure>'
-
-    def _numbers_cell(self, nums: object, detail_anchor: str) -> str:
-        if not isinstance(nums, dict):
-            return esc(nums) if nums not in (None, {}, "", []) else ""
-        items = list(nums.items())
-        # "+1 more" would take the line the one number needs.
-        cut = NUMBERS_IN_TABLE if len(items) > NUMBERS_IN_TABLE + 1 else len(items)
-        shown = "".join(f"<div>{esc(k)} = {esc(v)}</div>" for k, v in items[:cut])
-        more = len(items) - cut
-        if more > 0:
-            shown += f'<div><a href="#{detail_anchor}">+{more} more</a></div>'
-        return f'<div class="nums mono">{shown}</div>'
-
-    def _evidence(self, i: int, evidence: list, a: str) -> list[str]:
-        out = ["<h4>Evidence</h4>"]
-        if not evidence:
-            out.append('<p class="muted">No evidence recorded.</p>')
-            return out
-        ch = self._change(i)
-        keys = evidence_keys(evidence)
-        ev_anchor = [self.ids.new(f"{a}--ev-{n}") for n in range(1, len(evidence) + 1)]
-        out.append("<table><tr><th>check</th><th>tier</th><th>outcome</th><th>detail</th>"
-                   '<th>key numbers</th><th class="num">seconds</th></tr>')
-        for n, ev in enumerate(evidence):
-            if not isinstance(ev, dict):
-                out.append(f'<tr><td colspan="6" class="detail">malformed evidence entry: '
-                           f"{esc(ev)}</td></tr>")
+    def _about(self) -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
+        """(what was checked, with what) as (label, value) rows; values are text or dicts."""
+        run = as_dict(self.results.get("run"))
+        env = as_dict(self.results.get("environment"))
+        checked: list[tuple[str, object]] = []
+        for g in self.groups:
+            if g == CONTROLS:
                 continue
-            check = text(ev.get("check")) or f"evidence {n + 1}"
-            flags = ""
-            if ch is not None and keys[n] in ch.evidence:
-                words = _evidence_change_words(ch.evidence[keys[n]])
-                flags = "".join(f'<br><span class="flag">{w}</span>' for w in words)
-            attempt = ' <span class="muted">(proof attempt)</span>' if truthy(ev.get("attempt")) \
-                else ""
-            out.append(
-                f'<tr><td><a href="#{ev_anchor[n]}">{escape(check)}</a>{attempt}{flags}</td>'
-                f"<td>{esc(ev.get('tier')) or _DASH}</td><td>{badge(ev.get('outcome'))}</td>"
-                f'<td class="detail">{esc(ev.get("detail"))}</td>'
-                f'<td class="numbers">{self._numbers_cell(ev.get("numbers"), ev_anchor[n])}</td>'
-                f'<td class="num">{esc(ev.get("seconds"))}</td></tr>'
-            )
-        out.append("</table>")
-        for n, ev in enumerate(evidence):
-            if not isinstance(ev, dict):
-                continue
-            check = text(ev.get("check")) or f"evidence {n + 1}"
-            out.append(f'<div class="evidence" id="{ev_anchor[n]}"><h4>{escape(check)} '
-                       f"{badge(ev.get('outcome'))} "
-                       f'<span class="muted">{esc(ev.get("tier"))}</span></h4>')
-            if present(ev.get("scope")):
-                out.append(f'<p class="muted">Scope: {esc(ev.get("scope"))}</p>')
-            nums = ev.get("numbers")
-            if isinstance(nums, dict) and len(nums) > NUMBERS_IN_TABLE + 1:
-                out.append("<details><summary>all key numbers</summary>"
-                           + _kv([(text(k), esc(v)) for k, v in nums.items()]) + "</details>")
-            if ev.get("counterexample") is not None:
-                out.append(self._counterexample(ev.get("counterexample")))
-            if present(ev.get("reproduce")):
-                label = "Replay this counterexample" if ev.get("counterexample") is not None \
-                    else "Re-run this check"
-                out.append(f'<p class="cmd-label">{label}:</p>'
-                           f'<pre class="cmd"><code>{esc(ev.get("reproduce"))}</code></pre>')
-            figs = ev.get("figures")
-            for m, spec in enumerate(as_list(figs), 1):
-                out.append(self._figure(spec, m, ev_anchor[n]))
-            if figs not in (None, []) and not isinstance(figs, (list, tuple)):
-                out.append('<p class="note">"figures" is not a list; left out.</p>')
-            out.append("</div>")
-        return out
+            info = as_dict(self.papers_info.get(g))
+            checked.append((g, {"citation": text(info.get("citation")),
+                                "url": _http(text(info.get("url"))),
+                                "anchor": self.group_anchor[g], "n": len(self.groups[g])}))
+        files = sorted({text(c.get("source")) for c in self.claims if present(c.get("source"))})
+        if files:
+            checked.append(("claim files", {"files": files}))
+        sel = run.get("selection")
+        sel_s = ", ".join(text(x) for x in as_list(sel)) if isinstance(sel, list) else text(sel)
+        checked.append(("selection", sel_s or "all registered claims"))
+        if "quick" in run:
+            checked.append(("budgets", "quick (smaller budgets)" if truthy(run.get("quick"))
+                            else "full"))
+        for key, label in (("only_check", "only the check"), ("at", "replay point")):
+            if present(run.get(key)) and run.get(key) != {}:
+                checked.append((label, {"code": text(run.get(key)),
+                                        "after": " (a partial replay: statuses rest on it alone)"}))
+        checked.append(("command", {"code": text(run.get("command"))}))
+        sha = env.get("git_sha")
+        libs, prec = env.get("libraries"), env.get("precision")
+        with_what: list[tuple[str, object]] = [
+            ("started", text(run.get("started")) or None),
+            ("run time", f"{text(run.get('seconds'))} s" if present(run.get("seconds")) else None),
+            ("git sha", {"code": text(sha), "dirty": env.get("git_dirty") is True}
+             if present(sha) else None),
+            ("seed", text(env.get("seed")) or None),
+            ("precision", ", ".join(f"{text(k)} = {text(v)}" for k, v in prec.items())
+             if isinstance(prec, dict) else text(prec) or None),
+            ("python", text(env.get("python")) or None),
+            ("platform", text(env.get("platform")) or None),
+            ("libraries", ", ".join(f"{text(k)} {text(v)}" for k, v in libs.items())
+             if isinstance(libs, dict) else text(libs) or None),
+        ]
+        known = {"python", "platform", "libraries", "git_sha", "git_dirty", "seed", "precision"}
+        with_what += [(text(k), text(v)) for k, v in env.items() if k not in known]
+        known_run = {"name", "started", "seconds", "command", "quick", "selection", "only_check",
+                     "at"}
+        with_what += [(text(k), text(v)) for k, v in run.items() if k not in known_run]
+        return checked, with_what
 
-    def _claim(self, i: int) -> str:
-        c = self.claims[i]
-        a = self.anchor[i]
-        g = self._group(i)
-        out = [f'<section class="claim" id="{a}" data-status="{escape(self._status(i))}" '
-               f'data-paper="{escape(g)}">']
-        ctrl = ' <span class="badge b-unknown">negative control</span>' if g == CONTROLS else ""
-        out.append(f"<h3>{escape(self._cid(i))} {badge(self._status(i))}{ctrl}"
-                   f"{self._change_flags(i)}</h3>")
-        meta = []
-        paper, where, url = text(c.get("paper")), text(c.get("where")), text(c.get("url"))
-        if paper or where:
-            meta.append(escape(", ".join(x for x in (paper, where) if x)))
-        if url:
-            meta.append(f'<a href="{escape(url, quote=True)}">{escape(url)}</a>'
-                        if re.match(r"https?://", url, re.IGNORECASE) else escape(url))
-        if present(c.get("source")):
-            meta.append(f"claim file <code>{esc(c.get('source'))}</code>")
-        tier = c.get("strongest_tier")
-        meta.append(f"strongest tier: {esc(tier) if present(tier) else _DASH}")
-        if present(c.get("seconds")):
-            meta.append(f"{esc(c.get('seconds'))} s")
-        out.append(f'<p class="muted">{" &middot; ".join(meta)}</p>')
-        if g == CONTROLS:
-            out.append('<p class="note">Negative control: a deliberately false claim; the suite '
-                       "must refute it.</p>")
-        evidence = as_list(c.get("evidence"))
-        out.append(self._why(i, [e for e in evidence if isinstance(e, dict)]))
-        out.append("<h4>Statement as printed</h4>")
-        out.append(f'<blockquote class="statement">{self._statement_html(c)}</blockquote>')
-        if present(c.get("statement")):
-            out.append("<details><summary>plain text</summary>"
-                       f"<pre>{esc(c.get('statement'))}</pre></details>")
-        if present(c.get("asserts")):
-            out.append(f"<h4>Asserts</h4><p>{self.math.prose(text(c.get('asserts')))}</p>")
-        hyp = c.get("hypotheses")
-        out.append("<h4>Hypotheses</h4>")
-        if isinstance(hyp, dict):
-            out.append(_kv([(text(k), self.math.prose(text(v))) for k, v in hyp.items()])
-                       if hyp else '<p class="muted">none</p>')
-        else:
-            out.append(f"<p>{esc(hyp) or 'none'}</p>")
-        if present(c.get("amends")):
-            reason = text(c.get("amend_reason"))
-            out.append(f"<p><strong>Amends</strong> {self._amends_html(i)}"
-                       + (f": {self.math.prose(reason)}" if reason else "") + "</p>")
-        amended_by = [k for k in range(len(self.claims)) if self._amend_target(k) == i]
-        if amended_by:
-            out.append("<p><strong>Amended by</strong> "
-                       + ", ".join(f"{self._link(k)} ({badge(self._status(k))})"
-                                   for k in amended_by) + "</p>")
-        out += self._evidence(i, evidence, a)
-        out.append('<p class="no-print"><a href="#top">&#8593; top</a> &middot; '
-                   f'<a href="#{self.group_anchor[g]}">{escape(g if g != CONTROLS else "controls")}'
-                   "</a></p></section>")
-        return "\n".join(out)
+    def _recorded_summary_diffs(self) -> list[str] | None:
+        """Where the summary stored in results.json disagrees with the claims (None: no
+        summary recorded, or not an object)."""
+        recorded = self.results.get("summary")
+        if not isinstance(recorded, dict):
+            return None
+        papers = [i for g, m in self.groups.items() if g != CONTROLS for i in m]
+        diffs = []
+        for s in sorted(set(self.statuses) | {status_of(k) for k in recorded}):
+            have = sum(1 for i in papers if self._status(i) == s)
+            rv = recorded.get(s)
+            if rv is None:
+                if have:
+                    diffs.append(f"{s}: missing (claims give {have})")
+            elif as_float(rv) != have:
+                diffs.append(f"{s}: {text(rv)} (claims give {have})")
+        return diffs
 
-    def claims_section(self) -> str:
-        out = ['<section id="claims"><h2>Claim details</h2>']
+    def _changes(self) -> dict | None:
+        if self.cmp is None:
+            return None
+        rows = []
         for i in range(len(self.claims)):
-            try:
-                out.append(self._claim(i))
-            except Exception as exc:  # noqa: BLE001 - one odd claim must not sink the page
-                out.append(
-                    f'<section class="claim" id="{self.anchor[i]}"><h3>{escape(self._cid(i))}</h3>'
-                    f'<p class="warn">This claim could not be rendered '
-                    f"({escape(type(exc).__name__)}: {escape(str(exc)[:300])}).</p></section>"
-                )
-        if not self.claims:
-            out.append('<p class="muted">No claims in this run.</p>')
-        out.append("</section>")
-        return "\n".join(out)
+            ch = self._change(i)
+            if ch is None or not ch.flagged:
+                continue
+            what: list[tuple[str, object]] = []
+            if ch.old_status is None:
+                what.append(("text", "new in this run"))
+            elif ch.status_changed:
+                what.append(("status", (ch.old_status, ch.new_status)))
+            if ch.source_changed:
+                what.append(("text", "claim definition (statement, hypotheses or check "
+                                     "parameters) changed"))
+            for (check, k), e in ch.evidence.items():
+                what += [("check", (check + (f" #{k}" if k > 1 else ""), w))
+                         for w in _evidence_change_words(e)]
+            rows.append({**self._ref(i), "what": what})
+        old = self.cmp.old_run
+        run = as_dict(self.results.get("run"))
+        return {"rows": rows, "removed": self.cmp.removed,
+                "hashes_recorded": self.cmp.hashes_recorded,
+                "old_name": text(old.get("name")), "old_started": text(old.get("started")),
+                "old_sha": text(self.cmp.old_environment.get("git_sha")),
+                "budgets_differ": "quick" in old and "quick" in run
+                and truthy(old.get("quick")) != truthy(run.get("quick"))}
 
     def page(self) -> str:
         run = as_dict(self.results.get("run"))
-        title = f"Verification report: {text(run.get('name')) or 'run'}"
-        parts = [self.header(), self.summary(), self.changes(), self.filter_form(),
-                 self.papers(), self.slowest(), self.claims_section()]
-        return (
-            "<!DOCTYPE html>\n"
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            + self.math.glyph_defs() + "\n"
-            + "\n".join(p for p in parts if p)
-            + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+        total = len(self.claims)
+        if self.progress:
+            self.progress(0, total)
+        details: dict[int, dict] = {}
+        for n, i in enumerate(range(total), 1):
+            details[i] = self._claim_or_note(i)
+            if self.progress:
+                self.progress(n, total)
+        papers = [g for g in self.groups if g != CONTROLS]
+        plain = [i for g in papers for i in self.groups[g]]
+        controls = self.groups.get(CONTROLS, [])
+        rows, controls_row, total_row = self._count_rows()
+        papers_view = []
+        for g, members in self.groups.items():
+            papers_view.append({
+                "group": g, "anchor": self.group_anchor[g], "title": self._group_title(g),
+                "control": g == CONTROLS,
+                "rows": [{**details[i], "depth": depth} for i, depth in self._ordered(members)],
+            })
+        checked, with_what = self._about()
+        version = self.results.get("schema_version")
+        return _ENV.get_template("index.html").render(
+            css=Markup(CSS), script=Markup(SCRIPT),
+            name=text(run.get("name")) or "verification run",
+            schema_note=None if text(version) == "1" else (text(version) or "missing"),
+            n_claims=len(plain), n_papers=len(papers), n_controls=len(controls),
+            started=text(run.get("started")), seconds=text(run.get("seconds")),
+            status_totals=[(s, sum(1 for i in plain if self._status(i) == s))
+                           for s in self.statuses],
+            statuses=self.statuses, amended=AMENDED,
+            count_rows=rows, controls_row=controls_row, total_row=total_row,
+            strength_rows=self._strength_rows(),
+            failures=[self._failure(i) for i in plain if self._status(i) in FAILED],
+            controls=[{**self._failure(i), "caught": self._status(i) == "refuted"}
+                      for i in controls],
+            skipped_claims=self.skipped_claims,
+            summary_diffs=self._recorded_summary_diffs(),
+            changes=self._changes(),
+            groups=[(g, "negative controls" if g == CONTROLS else g) for g in self.groups],
+            papers=papers_view,
+            slowest=self._slowest(),
+            checked=checked, with_what=with_what,
         )
 
-
-def _amended_badge() -> str:
-    return f'<span class="badge b-{AMENDED}">{AMENDED}</span>'
-
-
-def _evidence_change_words(e: EvidenceChange) -> list[str]:
-    words = []
-    if e.new_check:
-        words.append("new check since the older run")
-    if e.code_changed:
-        words.append("check code changed since the older run")
-    elif e.code_changed is None:
-        words.append("check code hash not recorded in one of the runs")
-    if e.old_outcome:
-        words.append(f"outcome was {escape(e.old_outcome)}")
-    return words
+    def _slowest(self) -> list[dict]:
+        timed = [(s, i) for i, c in enumerate(self.claims)
+                 if (s := as_float(c.get("seconds"))) is not None]
+        timed.sort(key=lambda t: (-t[0], t[1]))
+        return [{**self._ref(i), "seconds": text(self.claims[i].get("seconds"))}
+                for _, i in timed[:SLOWEST]]
 
 
-def render_report(results: dict, out_dir: Path, against: dict | None = None) -> Path:
-    """Write ``out_dir/index.html`` and ``out_dir/figures/*.svg``; return index.html's path.
+def render_report(results: dict, out_dir: Path, against: dict | None = None,
+                  progress: Progress | None = None) -> Path:
+    """Write ``out_dir/index.html`` and ``out_dir/figures/*.png``; return index.html's path.
 
     Args:
         results: the parsed contents of a ``results.json`` (schema version 1).
         out_dir: the folder to write into (created if missing).
         against: the parsed results of an older run; the page then marks claims whose status
             changed and evidence whose check or claim source changed.
+        progress: called as ``progress(done, total)`` with the number of claims rendered so
+            far (drawing figures is most of the time), once with ``done = 0`` first.
 
     Returns:
         The path of the written ``index.html``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = _Renderer(results, out_dir, against).page()
+    page = _Renderer(results, out_dir, against, progress).page()
     index = out_dir / "index.html"
     index.write_text(page, encoding="utf-8", newline="\n")
     return index

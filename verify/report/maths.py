@@ -1,38 +1,46 @@
-"""Mathematics in statements, typeset offline as inline SVG by matplotlib's mathtext.
+"""Mathematics in statements, typeset as MathML (copyable, searchable, zoomable text).
 
 Statements are plain text as printed, with TeX-like fragments (``|x|^{3/2}``, ``delta^2/4``,
-``x[0]^{L-2} < 2/(L delta)``).  :meth:`MathRenderer.prose` turns such a text into HTML:
+``x[0]^{L-2} < 2/(L delta)``, ``sum_i``, ``||grad_L R||_F^2``).  :meth:`MathRenderer.prose`
+turns such a text into HTML:
 
-- text with ``$...$`` segments: those segments are TeX and are typeset as they are;
-- otherwise each word that carries a superscript or a subscript (``^``, or ``_`` after a
-  single letter or a Greek name) is translated to mathtext (``delta`` to ``\\delta``,
-  ``^(1/L)`` to ``^{1/L}``, ``<=`` to ``\\leq``, ...) and typeset; Greek names elsewhere are
-  shown as Greek letters.
+- text with ``$...$`` segments: those segments are TeX and are converted as they are;
+- otherwise runs of words that form a formula (a word with a superscript or a subscript, a
+  relation between formula atoms) are translated to TeX (``delta`` to ``\\delta``, ``^(1/L)`` to
+  ``^{1/L}``, ``<=`` to ``\\leq``, ``f_hat`` to ``\\hat{f}``, ...) and converted; Greek names
+  elsewhere are shown as Greek letters.
 
-Whatever mathtext cannot parse stays plain text, so odd input never fails the page.  Each
-typeset formula keeps its source in ``aria-label`` and ``<title>``.  Glyph outlines are shared:
-every glyph is defined once in :meth:`MathRenderer.glyph_defs` and formulas ``<use>`` them, which
-keeps a page with hundreds of formulas small.
+TeX becomes MathML with ``latex2mathml`` (pure Python, maintained, no network, no JavaScript):
+MathML is rendered natively by current browsers, and unlike pictures of formulas it can be
+selected, copied and searched.  SymPy's MathML printer is not an option here: the report layer
+never imports the math stack (DESIGN.md), and the statements are text, not SymPy expressions.
+The converter's output is parsed back and rebuilt from a white list of MathML elements and
+attributes, so no input (claim files are untrusted) can smuggle markup into the page; whatever
+cannot be converted stays escaped plain text.  Each formula keeps its source in ``alttext``.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
+import xml.etree.ElementTree as ET
 from html import escape
 
-import matplotlib
+from latex2mathml.converter import convert
 
-matplotlib.use("Agg")  # headless; harmless when pyplot is never imported
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+MAX_TEX = 2000
+"""Longer fragments stay text: a pathological input must not stall the page."""
 
-from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.textpath import text_to_path  # noqa: E402
-
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-GLYPH_PREFIX = "mg-"
-SIZE_PT = 11.5
-RC = {"mathtext.fontset": "cm", "svg.fonttype": "path", "svg.hashsalt": "verify-report-math"}
+# MathML Core's presentation elements (what latex2mathml emits and browsers render).
+_ELEMENTS = frozenset(
+    "math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac msqrt "
+    "mroot mstyle merror mpadded mphantom menclose mtable mtr mtd semantics annotation "
+    "mmultiscripts mprescripts none".split())
+_ATTRIBUTES = frozenset(
+    "display mathvariant stretchy fence separator accent accentunder movablelimits largeop "
+    "symmetric lspace rspace minsize maxsize form linethickness columnalign rowalign "
+    "columnspacing rowspacing columnlines rowlines frame width height depth notation "
+    "displaystyle scriptlevel open close separators encoding".split())
 
 GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
          "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
@@ -44,13 +52,15 @@ _GREEK_WORD = re.compile(
     + r")(?![A-Za-z])"
 )
 _OPERATORS = {"sum": r"\sum", "prod": r"\prod", "sqrt": r"\sqrt", "log": r"\log",
-              "exp": r"\exp", "min": r"\min", "max": r"\max", "inf": r"\infty", "oo": r"\infty"}
+              "exp": r"\exp", "min": r"\min", "max": r"\max", "inf": r"\infty", "oo": r"\infty",
+              "grad": r"\nabla", "diag": r"\operatorname{diag}", "det": r"\det",
+              "tr": r"\operatorname{tr}"}
 _OPERATOR_WORD = re.compile(r"(?<![A-Za-z\\{])(" + "|".join(_OPERATORS) + r")(?![A-Za-z])")
 _RELATIONS = (("<=>", r"\Leftrightarrow"), ("=>", r"\Rightarrow"), ("<=", r"\leq"),
-              (">=", r"\geq"), ("!=", r"\neq"), ("->", r"\to"), ("+-", r"\pm"))
-_SUBSCRIPT_WORD = re.compile(
-    r"(?<![A-Za-z])([A-Za-z]|" + "|".join([*GREEK, *_ALIASES]) + r")_[{\w]"
-)
+              (">=", r"\geq"), ("!=", r"\neq"), ("->", r"\to"), ("+-", r"\pm"),
+              ("≤", r"\leq"), ("≥", r"\geq"), ("≠", r"\neq"), ("→", r"\to"))
+_SUBSCRIPT_WORD = re.compile(r"(?:(?<![A-Za-z])[A-Za-z]+~?|[)\]|])_[{(\w+-]")
+_ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot"}
 
 
 def _group(s: str, i: int) -> int:
@@ -67,27 +77,42 @@ def _group(s: str, i: int) -> int:
     return -1
 
 
+def _script_arg(ch: str, arg: str) -> str:
+    if ch == "_" and len(arg) > 1 and arg.isalpha() and arg not in GREEK \
+            and arg not in _ALIASES:
+        return rf"\mathrm{{{arg}}}"  # lambda_max: an upright label, not a product
+    return arg
+
+
 def _scripts(s: str) -> str:
-    """``^x`` and ``_x`` arguments as TeX groups: ``^(1/L)`` -> ``^{1/L}``, ``^10`` -> ``^{10}``."""
-    out, i = [], 0
+    """``^x`` and ``_x`` arguments as TeX groups: ``^(1/L)`` -> ``^{1/L}``, ``^10`` -> ``^{10}``.
+
+    A second subscript joins the first (``f_hat_odd``: one subscript ``hat,odd``), since TeX
+    allows one; ``^+`` and ``_+`` (a positive part) are scripts too.
+    """
+    out: list[str] = []
+    i = 0
     while i < len(s):
         ch = s[i]
         if ch in "^_" and i + 1 < len(s):
             nxt = s[i + 1]
+            arg, end = None, -1
             if nxt in "({":
                 end = _group(s, i + 1)
                 if end > 0:
-                    inner = _scripts(s[i + 2:end - 1])
-                    out.append(f"{ch}{{{inner}}}")
-                    i = end
-                    continue
-            m = re.match(r"-?[A-Za-z0-9.*]+", s[i + 1:])
-            if m:
-                arg = m.group(0)
-                if ch == "_" and len(arg) > 1 and arg.isalpha() and arg not in GREEK:
-                    arg = rf"\mathrm{{{arg}}}"  # lambda_max: an upright label, not a product
-                out.append(f"{ch}{{{arg}}}")
-                i += 1 + len(m.group(0))
+                    arg = _scripts(s[i + 2:end - 1])
+                    if ch == "^" or "," not in arg:
+                        arg = re.sub(r"(?<=\w) x (?=\w)", r" \\times ", arg)  # R^{n x m}
+            else:
+                m = re.match(r"-?[A-Za-z0-9.*]+|[+*-](?![\w(])", s[i + 1:])
+                if m:
+                    arg, end = _script_arg(ch, m.group(0)), i + 1 + len(m.group(0))
+            if arg is not None:
+                if ch == "_" and out and out[-1].startswith("_{"):
+                    out[-1] = out[-1][:-1] + "," + arg + "}"  # a double subscript joined
+                else:
+                    out.append(f"{ch}{{{arg}}}")
+                i = end
                 continue
         if ch == "{":  # a brace that opens no script is a set brace: {0, delta^2, ...}
             end = _group(s, i)
@@ -100,15 +125,41 @@ def _scripts(s: str) -> str:
     return "".join(out)
 
 
-def to_mathtext(fragment: str) -> str:
-    """Translate a plain-text formula (``x[0]^{L-2}``, ``|lam|^(1/L)``) to mathtext."""
-    s = fragment.replace("**", "^").replace("...", r"\ldots ")
+def _sqrt_groups(s: str) -> str:
+    """``sqrt(x)`` and ``sqrt x`` as ``\\sqrt{x}``."""
+    out, i = [], 0
+    for m in re.finditer(r"(?<![A-Za-z\\])sqrt\s*", s):
+        if m.start() < i:
+            continue
+        j = m.end()
+        if j < len(s) and s[j] == "(":
+            end = _group(s, j)
+            if end > 0:
+                out.append(s[i:m.start()] + r"\sqrt{" + _sqrt_groups(s[j + 1:end - 1]) + "}")
+                i = end
+                continue
+        arg = re.match(r"[A-Za-z0-9.]+", s[j:])
+        if arg:
+            out.append(s[i:m.start()] + r"\sqrt{" + arg.group(0) + "}")
+            i = j + arg.end()
+    return "".join(out) + s[i:]
+
+
+def to_tex(fragment: str) -> str:
+    """Translate a plain-text formula (``x[0]^{L-2}``, ``|lam|^(1/L)``) to TeX."""
+    s = fragment.replace("**", "^").replace("...", r"\ldots ").replace("||", r"\| ")
     for plain, tex in _RELATIONS:
         s = s.replace(plain, f" {tex} ")
-    s = re.sub(r"([#%&])", r"\\\1", s)
+    s = re.sub(r"([#%&$])", r"\\\1", s)
+    # Accents: f_hat, W~ (a tilde after a letter: a modified quantity, R~ in wu2019zas).
+    s = re.sub(r"(?<![A-Za-z\\])([A-Za-z])_(" + "|".join(_ACCENTS) + r")(?![A-Za-z])",
+               lambda m: _ACCENTS[m.group(2)] + "{" + m.group(1) + "}", s)
+    s = re.sub(r"(?<![A-Za-z\\])([A-Za-z])~", r"\\tilde{\1}", s)
     s = re.sub(r"\*(?=[A-Za-z0-9(])", r" \\cdot ", s)  # 2*x: a product
     s = s.replace("*", "^{*}")  # w_i*, x1*: a starred (optimal) value
+    s = re.sub(r"\^\{\*\}\^", "^{*}{}^", s)
     s = _scripts(s)
+    s = _sqrt_groups(s)
     s = _GREEK_WORD.sub(lambda m: "\\" + _ALIASES.get(m.group(1), m.group(1)) + " ", s)
     s = _OPERATOR_WORD.sub(lambda m: _OPERATORS[m.group(1)] + " ", s)
     s = re.sub(r"(?<![A-Za-z\\])([A-Za-z])(\d)(?![\d.])", r"\1_\2", s)  # x0 -> x_0
@@ -127,37 +178,43 @@ def plain_text(s: str) -> str:
 
 
 def _looks_like_math(core: str) -> bool:
-    return "^" in core or bool(_SUBSCRIPT_WORD.search(core))
+    """A script (``x^2``, ``W_l``, ``(..)_+``) or a norm (``||x||``) marks a formula."""
+    return "^" in core or "||" in core or bool(_SUBSCRIPT_WORD.search(core))
 
 
 _ATOM = re.compile(
-    r"(?:[-+*/=<>!|()\[\]{}.,0-9']|(?<![A-Za-z])(?:[A-Za-z]|"
+    r"(?:[-+*/=<>!|()\[\]{}.,0-9'~≤≥≠→:\u0391-\u03c9]|(?<![A-Za-z])(?:[A-Za-z]|"
     + "|".join(sorted([*GREEK, *_ALIASES, *_OPERATORS], key=len, reverse=True))
     + r")(?![A-Za-z]))+"
 )
-
-
-_OPERATOR_ONLY = re.compile(r"[-+*/=<>!|,.:;]+")
+_OPERATOR_ONLY = re.compile(r"[-+*/=<>!|,.:;≤≥≠→]+")
+_RELATION_ONLY = re.compile(r"(<=>|=>|<=|>=|!=|:=|->|[<>=≤≥≠→])")
 
 
 def _formula_run(words: list[str], k: int) -> int:
     """The last index of a formula spread over several words from ``words[k]``, else ``k - 1``.
 
     A run joins words that are formula atoms (operators, numbers, single letters, Greek names:
-    ``<``, ``(2/L``, ``delta)``) or carry a script (``x[0]^{L-2}``), holds at least one of the
-    latter, and stops after a word that ends a sentence or clause (``.``, ``;``, ``:``).
+    ``<``, ``(2/L``, ``delta)``) or carry a script (``x[0]^{L-2}``), and holds at least one of
+    the latter or a relation with atoms on both sides (``delta < 2/lambda``); it stops after a
+    word that ends a sentence or clause (``.``, ``;``, ``:``).
     """
     if k % 2 or _OPERATOR_ONLY.fullmatch(words[k]):  # a formula does not start with "->"
         return k - 1
-    last, scripted, j = k - 1, False, k
+    last, mathy, j, atoms_before = k - 1, False, k, 0
     while j < len(words):
         word = words[j]
         core = word.rstrip(",.;:")
         if not core or not (_looks_like_math(core) or _ATOM.fullmatch(core)):
             break
-        scripted = scripted or _looks_like_math(core)
-        if scripted and not _OPERATOR_ONLY.fullmatch(core):  # nor ends with "/"
-            last = j
+        if _looks_like_math(core):
+            mathy = True
+        elif _RELATION_ONLY.fullmatch(core) and atoms_before:
+            mathy = mathy or "relation"
+        if not _OPERATOR_ONLY.fullmatch(core):
+            atoms_before += 1
+            if mathy:
+                last = j
         if word[len(core):].strip(","):  # the clause ends here
             break
         j += 2
@@ -193,88 +250,63 @@ def _split_word(word: str) -> tuple[str, str, str]:
     return lead, word, tail
 
 
-_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
-_SVG_COMMANDS = {1: "M", 2: "L", 3: "Q", 4: "C"}  # matplotlib Path codes; 79 closes
+def _clean(node: ET.Element) -> ET.Element | None:
+    """A copy of a converted MathML tree holding only white-listed elements and attributes."""
+    tag = node.tag.split("}", 1)[-1] if node.tag.startswith("{" + MATHML_NS + "}") else None
+    if tag not in _ELEMENTS:
+        return None
+    out = ET.Element(f"{{{MATHML_NS}}}{tag}",
+                     {k: v for k, v in node.attrib.items() if k in _ATTRIBUTES})
+    out.text, out.tail = node.text, node.tail
+    for child in node:
+        kept = _clean(child)
+        if kept is None:
+            return None
+        # An <mrow> around one element groups nothing (the converter wraps every TeX group).
+        if kept.tag.endswith("}mrow") and len(kept) == 1 and not (kept.text or "").strip() \
+                and not kept.attrib:
+            inner, inner.tail = kept[0], kept.tail
+            kept = inner
+        out.append(kept)
+    return out
 
 
-def _path_data(vertices, codes) -> str:
-    """SVG path data for a matplotlib (vertices, codes) outline.
-
-    matplotlib's SVG backend does this in private C++ code; glyph outlines only use move, line,
-    quadratic, cubic and close, each code repeated for each of its control points.
-    """
-    out, k, n = [], 0, len(codes)
-    while k < n:
-        code = int(codes[k])
-        if code == 79:  # CLOSEPOLY (its vertex is ignored)
-            out.append("z")
-            k += 1
-            continue
-        points = {1: 1, 2: 1, 3: 2, 4: 3}.get(code, 1)
-        coords = " ".join(f"{float(c):.6g}" for v in vertices[k:k + points] for c in v)
-        out.append(f"{_SVG_COMMANDS.get(code, 'L')} {coords}")
-        k += points
-    return " ".join(out)
+ET.register_namespace("", MATHML_NS)
 
 
 class MathRenderer:
-    """Typesets formulas as inline SVG, sharing glyph outlines across the page."""
+    """Typesets formulas as inline MathML; remembers each conversion (statements repeat)."""
 
-    def __init__(self, size_pt: float = SIZE_PT) -> None:
-        self.size_pt = size_pt
-        self.glyphs: dict[str, str] = {}
+    def __init__(self) -> None:
         self._cache: dict[str, str | None] = {}
-
-    # -- one formula
+        self.formulas = 0
+        self.failures = 0
 
     def formula(self, tex: str, label: str | None = None) -> str | None:
-        """Inline ``<svg>`` for the mathtext ``tex`` (without ``$``), or ``None`` if it fails."""
+        """Inline ``<math>`` for ``tex`` (without ``$``), or ``None`` if it cannot be converted."""
         if tex not in self._cache:
-            self._cache[tex] = self._typeset(tex)
+            self._cache[tex] = self._convert(tex)
         body = self._cache[tex]
         if body is None:
+            self.failures += 1
             return None
+        self.formulas += 1
         label = escape(label if label is not None else tex, quote=True)
-        body = body.replace("<title></title>", f"<title>{label}</title>", 1)
-        return f'<svg class="math" role="img" aria-label="{label}" {body}'
+        return f'<math alttext="{label}"' + body[len("<math"):]
 
-    def _typeset(self, tex: str) -> str | None:
-        """The attributes and body of the formula's ``<svg>`` (without its opening ``<svg``)."""
-        if not tex.strip() or len(tex) > 2000:
+    @staticmethod
+    def _convert(tex: str) -> str | None:
+        if not tex.strip() or len(tex) > MAX_TEX:
             return None
-        size = self.size_pt
-        # The math font is a property of the FontProperties (read when it is made), not only rc.
-        prop = FontProperties(size=size, math_fontfamily=RC["mathtext.fontset"])
-        probe = prop.copy()
-        probe.set_size(text_to_path.FONT_SCALE)
         try:
-            with warnings.catch_warnings(), matplotlib.rc_context(RC):
-                warnings.simplefilter("ignore")
-                # Metrics and glyphs as matplotlib's SVG backend gets them (one parse: the
-                # second call finds the first in the parser's cache), at 100 pt, scaled down.
-                width, height, depth, _, _ = text_to_path.mathtext_parser.parse(
-                    f"${tex}$", text_to_path.DPI, probe)
-                glyphs, outlines, rects = text_to_path.get_glyphs_mathtext(prop, f"${tex}$")
-        except Exception:  # noqa: BLE001 - mathtext raises ValueError and more; fall back
+            tree = ET.fromstring(convert(tex, display="inline"))
+        except Exception:  # noqa: BLE001 - the converter raises many kinds; fall back to text
             return None
-        if width <= 0 or height <= 0:
+        clean = _clean(tree)
+        if clean is None:
             return None
-        for glyph_id, (vertices, codes) in outlines.items():
-            gid = GLYPH_PREFIX + _ID_UNSAFE.sub("_", glyph_id)
-            # Outlines in FreeType's integral units (x64), as matplotlib's SVG backend writes.
-            self.glyphs.setdefault(gid, f'<path id="{gid}" transform="scale(0.015625)" '
-                                        f'd="{_path_data(vertices * 64, codes)}"/>')
-        uses = "".join(
-            f'<use xlink:href="#{GLYPH_PREFIX}{_ID_UNSAFE.sub("_", gid)}" '
-            f'transform="translate({x:.3f} {y:.3f}) scale({scale:.4g})"/>'
-            for gid, x, y, scale in glyphs)
-        bars = "".join(f'<path d="{_path_data(v, c)}"/>' for v, c in rects)
-        k = size / text_to_path.FONT_SCALE
-        w, h, d = width * k, height * k, depth * k
-        return (f'width="{w:.2f}pt" height="{h:.2f}pt" viewBox="0 0 {w:.2f} {h:.2f}" '
-                f'style="vertical-align:-{d:.2f}pt" xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}">'
-                f'<title></title><g transform="translate(0 {h - d:.3f}) scale({k:.5g} {-k:.5g})">'
-                f"{uses}{bars}</g></svg>")
+        clean.attrib.pop("display", None)
+        return ET.tostring(clean, encoding="unicode", short_empty_elements=True)
 
     # -- running text
 
@@ -286,12 +318,15 @@ class MathRenderer:
                 out = []
                 for k, part in enumerate(parts):
                     if k % 2:
-                        svg = self.formula(part, f"${part}$")
-                        out.append(svg if svg else f"<code>${escape(part)}$</code>")
+                        math = self.formula(part, f"${part}$")
+                        out.append(math if math else f"<code>${escape(part)}$</code>")
                     else:
-                        out.append(escape(part))
+                        out.append(self._plain_prose(part))
                 return "".join(out)
             return escape(s)
+        return self._plain_prose(s)
+
+    def _plain_prose(self, s: str) -> str:
         words = re.split(r"(\s+)", s)  # words at even indices, whitespace at odd ones
         out, k = [], 0
         while k < len(words):
@@ -299,9 +334,9 @@ class MathRenderer:
             if end > k:
                 run = "".join(words[k:end + 1])
                 lead, core, tail = _split_word(run)
-                svg = self.formula(to_mathtext(core), core)
-                if svg:
-                    out.append(f"{escape(plain_text(lead))}{svg}{escape(plain_text(tail))}")
+                math = self.formula(to_tex(core), core)
+                if math:
+                    out.append(f"{escape(plain_text(lead))}{math}{escape(plain_text(tail))}")
                     k = end + 1
                     continue
             out.append(self._word(words[k]) if k % 2 == 0 else words[k])
@@ -310,15 +345,7 @@ class MathRenderer:
 
     def _word(self, word: str) -> str:
         lead, core, tail = _split_word(word)
-        svg = self.formula(to_mathtext(core), core) if core and _looks_like_math(core) else None
-        if svg:
-            return f"{escape(plain_text(lead))}{svg}{escape(plain_text(tail))}"
+        math = self.formula(to_tex(core), core) if core and _looks_like_math(core) else None
+        if math:
+            return f"{escape(plain_text(lead))}{math}{escape(plain_text(tail))}"
         return escape(plain_text(word))
-
-    def glyph_defs(self) -> str:
-        """One hidden ``<svg>`` defining every glyph the page's formulas use."""
-        if not self.glyphs:
-            return ""
-        body = "".join(self.glyphs[k] for k in sorted(self.glyphs))
-        return (f'<svg class="glyphs" xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="0" '
-                f'height="0" aria-hidden="true" focusable="false"><defs>{body}</defs></svg>')
