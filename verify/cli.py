@@ -343,7 +343,7 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
         info["resumed_claims"] = str(len(claims) - len(todo))
     data = snapshot("complete")
     results.write(data, out)
-    index = runfolder.render(data, out)
+    index = _render_with_progress(data, out, args.no_progress)
     outcomes = [results.result_from_record(records[i], c) for i, c in enumerate(claims)]
     _summary(outcomes, index, getattr(args, "verbose", False))
     if settings.only or settings.at:
@@ -373,6 +373,24 @@ def _sigterm_interrupts():
         yield
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def _render_with_progress(data: dict, out: Path, disable: bool) -> Path:
+    """Render the report, with a progress bar (drawing figures takes a while on a full run)."""
+    from tqdm import tqdm
+
+    from verify import runfolder
+
+    bar = tqdm(total=None, desc="report", unit="claim", disable=disable, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        return runfolder.render(data, out, progress=progress)
+    finally:
+        bar.close()
 
 
 def _progress(total: int, disable: bool):

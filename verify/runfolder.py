@@ -243,7 +243,7 @@ def previous_timings(folder: Path, quick: bool) -> dict[str, float]:
     return fallback
 
 
-def render(data: dict, folder: Path) -> Path:
+def render(data: dict, folder: Path, progress=None) -> Path:
     """Render index.html (and figures/) for ``data`` into ``folder``, the page replaced in one
     step (drawn in a hidden folder beside it first)."""
     from verify.report import render_report
@@ -251,7 +251,7 @@ def render(data: dict, folder: Path) -> Path:
     folder = Path(folder)
     tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".render-"))
     try:
-        render_report(data, tmp)
+        render_report(data, tmp, progress=progress)
         if (tmp / "figures").is_dir():
             (folder / "figures").mkdir(exist_ok=True)
             for fig in (tmp / "figures").iterdir():

@@ -9,7 +9,7 @@ screen answers "what failed and why":
 2. every refuted and error claim in one table: id, one-line reason, counterexample, replay
    command (negative controls in their own table, marked caught or missed);
 3. with ``against`` (an older run): claims whose status changed, evidence whose source changed;
-4. per paper: a referee's table (locator, typeset statement, status, strongest tier) and each
+4. per paper: a referee's table (locator, typeset statement, status, strength) and each
    claim's details folded in a ``<details>`` (why the status, hypotheses, evidence,
    counterexamples with replay commands, figures);
 5. the slowest claims, then what was checked and with what (versions, git sha, seed, precision).
@@ -45,11 +45,10 @@ CONTROLS = "negative-controls"
 CONTROLS_TITLE = "Negative controls (deliberately false; must be refuted)"
 AMENDED = "amended"
 FAILED = ("refuted", "error")
-TIER_MEANING = {
-    "symbolic": "exact (SymPy) for every member of the family it names",
-    "certified": "proved on a whole box with ball arithmetic (Arb)",
-    "precise": "mpmath at high precision on a finite set of cases",
-    "empirical": "float64 gradient-descent runs (can refute, never prove)",
+STRENGTH_MEANING = {
+    "proven": "an exact or certified proof covers the whole class the claim states",
+    "proven-on-instances": "exact or certified on the instances listed, not the whole class",
+    "sampled": "high precision or float evaluations at finitely many points: not a proof",
 }
 
 Progress = Callable[[int, int], None]
@@ -84,6 +83,26 @@ def _where(at: object) -> str:
     if isinstance(at, dict):
         return ", ".join(f"{text(k)}={text(v)}" for k, v in at.items()) or "(no parameters)"
     return text(at) or "(no point recorded)"
+
+
+def _covers(coverage: object) -> str:
+    """What a piece of evidence covers, in words (results.json's ``coverage``)."""
+    if not isinstance(coverage, dict):
+        return "not declared"
+    covers = coverage.get("covers")
+    where = ", ".join(f"{text(k)} {text(v)}" if text(v).startswith("=") else
+                      f"{text(k)} in {text(v)}" for k, v in covers.items()) \
+        if isinstance(covers, dict) else ""
+    scope = text(coverage.get("scope"))
+    if scope == "sample":
+        words = f"{text(coverage.get('points')) or 'some'} points" + (f" of {where}" if where
+                                                                       else "")
+    else:
+        words = f"{scope}: {where}" if where else scope
+    if coverage.get("decides") is False:
+        part = text(coverage.get("part"))
+        words += f" (proves {'the ' + part if part else 'a side fact'} only)"
+    return words
 
 
 def _evidence_change_words(e: EvidenceChange) -> list[str]:
@@ -273,9 +292,10 @@ class _Renderer:
                     if status_of(e.get("outcome")) == outcome
                     and (attempts is None or truthy(e.get("attempt")) == attempts)]
 
-        tier = text(c.get("strongest_tier"))
         return {
-            "status": self._status(i), "tier": tier, "meaning": TIER_MEANING.get(tier, ""),
+            "status": self._status(i), "strength": text(c.get("strength")),
+            "strength_basis": text(c.get("strength_basis")),
+            "meaning": STRENGTH_MEANING.get(text(c.get("strength")), ""),
             "refutes": names("refutes"), "errors": names("error"),
             "error_detail": "; ".join(text(e.get("detail")) for e in evidence
                                       if status_of(e.get("outcome")) == "error")[:400],
@@ -353,6 +373,7 @@ class _Renderer:
                 "attempt": truthy(ev.get("attempt")), "flags": flags,
                 "tier": text(ev.get("tier")), "outcome": ev.get("outcome"),
                 "detail": text(ev.get("detail")), "scope": text(ev.get("scope")),
+                "covers": _covers(ev.get("coverage")),
                 "numbers": items[:cut], "numbers_more": len(items) - cut,
                 "all_numbers": items if len(items) > NUMBERS_IN_TABLE + 1 else [],
                 "numbers_text": "" if isinstance(nums, dict) or nums in (None, "", [])
@@ -377,7 +398,7 @@ class _Renderer:
             "control": g == CONTROLS, "paper": text(c.get("paper")),
             "where": text(c.get("where")), "url": text(c.get("url")),
             "href": _http(text(c.get("url"))), "source": text(c.get("source")),
-            "tier": text(c.get("strongest_tier")), "strength": text(c.get("strength")),
+            "strength": text(c.get("strength")),
             "seconds": text(c.get("seconds")), "flags": self._change_flags(i),
             "statement": self._statement(c), "statement_plain": text(c.get("statement")),
             "asserts": Markup(self.math.prose(text(c.get("asserts"))))
