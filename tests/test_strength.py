@@ -68,3 +68,23 @@ def test_undeclared_coverage_is_sampled_and_says_so():
 def test_only_confirmed_claims_have_a_strength(status):
     ev = [_ev(Tier.SYMBOLIC, Coverage(Scope.CLASS, BOX))]
     assert strength(_claim(), ev, status) == (None, "")
+
+
+def test_every_proven_claim_rests_on_a_proof_of_exactly_its_stated_class(quick_results):
+    """Issue 18's guard: no claim is ``proven`` unless exact or certified evidence that decides
+    it (or proves each of its parts) covers exactly the class the claim states."""
+    proven = [r for r in quick_results.values() if r.strength is Strength.PROVEN]
+    for r in proven:
+        assert r.claim.scope is not None, r.claim.id
+        exact = [e for e in r.evidence if e.outcome is Outcome.SUPPORTS and e.coverage
+                 and e.tier in (Tier.SYMBOLIC, Tier.CERTIFIED)
+                 and e.coverage.scope is Scope.CLASS
+                 and dict(e.coverage.covers) == dict(r.claim.scope)]
+        parts = {e.coverage.part for e in exact}
+        assert any(e.coverage.decides for e in exact) or (
+            r.claim.parts and set(r.claim.parts) <= parts), r.claim.id
+
+
+def test_strength_is_recorded_for_every_confirmed_claim(quick_results):
+    for r in quick_results.values():
+        assert (r.strength is not None) == (r.status is Status.CONFIRMED), r.claim.id
