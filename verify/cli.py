@@ -101,12 +101,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (``--budget``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
 def _run_options(sub: argparse.ArgumentParser) -> None:
     """Options of ``run`` and ``check`` about how the claims run (not what they compute)."""
     sub.add_argument("--workers", type=int, default=None, metavar="N",
                      help="worker processes (default: one per core; 1 runs in this process)")
     sub.add_argument("--resume", type=Path, default=None, metavar="DIR",
                      help="finish the interrupted run in DIR (its settings, its journal)")
+    sub.add_argument("--budget", type=_seconds, default=None, metavar="SECONDS",
+                     help="wall-clock budget of one check (default: 20 s quick / 60 s full for "
+                          "claim-file proof attempts, 10x that as every check's safety net); "
+                          "a check past it is undecided ('budget exhausted')")
 
 
 def _cmd_list(args) -> int:
@@ -225,7 +240,7 @@ def _new_settings(args, at, started) -> dict:
             "selection": list(args.targets),
             "seed": 0 if args.seed is None else args.seed, "quick": bool(args.quick),
             "dps": DEFAULT_DPS if args.dps is None else args.dps,
-            "check": args.check, "at": at, "git_sha": results.git_sha(),
+            "check": args.check, "at": at, "budget": args.budget, "git_sha": results.git_sha(),
             "info": {"name": started.strftime("%Y-%m-%dT%H-%M-%S"),
                      "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
                      "command": "python -m verify " + " ".join(shlex.quote(a)
@@ -256,7 +271,8 @@ def _resumed(args, claims, at):
         raise UsageError(str(exc)) from None
     given = {"command": args.command, "file": _claim_file(args),
              "selection": list(args.targets) or None, "seed": args.seed, "quick": args.quick,
-             "dps": args.dps, "check": args.check, "at": at, "git_sha": results.git_sha()}
+             "dps": args.dps, "check": args.check, "at": at, "budget": args.budget,
+             "git_sha": results.git_sha()}
     for key, value in given.items():
         if value is not None and value != stored.get(key):
             raise UsageError(f"cannot resume {folder}: it was started with {key} "
@@ -278,7 +294,7 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
     from verify.replay import ReplayError
 
     settings = parallel.Settings(stored["seed"], stored["quick"], stored["dps"],
-                                 stored["check"], stored["at"])
+                                 stored["check"], stored["at"], stored.get("budget"))
     info = {"name": stored["info"]["name"], "started": stored["info"]["started"],
             "seconds": "0.0", "quick": settings.quick, "selection": stored["selection"],
             # With --check or --at, statuses rest on that check or that point alone.

@@ -36,6 +36,7 @@ class Settings:
     dps: int
     only: str | None = None  # run only the check with this name
     at: dict[str, str] | None = None  # replay exactly this point
+    budget: float | None = None  # wall-clock budget of one check (None: the defaults)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def record_for(claim, settings: Settings, progress: Callable[[str], None] | None
     at = ReplayPoint(settings.at) if settings.at is not None else None
     try:
         return claim_record(run_claim(claim, settings.seed, settings.quick, settings.dps,
-                                      settings.only, progress=progress, at=at))
+                                      settings.only, progress=progress, at=at,
+                                      budget_s=settings.budget))
     except ReplayError:
         raise  # a replay point the check cannot use: the caller's usage error
     except Exception as exc:  # one failing claim never stops the run

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shlex
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from verify.replay import ReplayError
 from verify.vocabulary import (
-    Check, CheckContext, Claim, Evidence, Finding, Outcome, Status, Strength, Tier, strength,
-    strongest_tier, verdict,
+    BudgetExhausted, Check, CheckContext, Claim, Evidence, Finding, Outcome, Status, Strength,
+    Tier, strength, strongest_tier, verdict,
 )
+
+
+# Every check's wall-clock safety net is this many times its budget (CheckContext.budget): the
+# claim-file checks keep their own tighter deadlines inside it; a paper check that hangs stops.
+NET_FACTOR = 10
+
+
+@contextlib.contextmanager
+def wall_clock_net(seconds: float):
+    """Raise :class:`BudgetExhausted` in this thread after ``seconds`` (SIGALRM; where there is
+    no such timer, or off the main thread, no net: the work-unit limits still apply)."""
+    if (not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise BudgetExhausted(f"past the check's {seconds:g} s safety net")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def derive_seed(run_seed: int, claim_id: str, check_name: str) -> int:
@@ -48,12 +77,15 @@ def reproduce_line(claim: Claim, check: Check, seed: int, quick: bool,
 
 
 def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
-              at: dict[str, str] | None = None) -> Evidence:
-    """Run one check; any exception becomes an ``error`` outcome naming it (never a pass)."""
-    ctx = CheckContext(seed=derive_seed(seed, claim.id, check.name), quick=quick, dps=dps, at=at)
+              at: dict[str, str] | None = None, budget_s: float | None = None) -> Evidence:
+    """Run one check; any exception becomes an ``error`` outcome naming it (never a pass), and a
+    check past its safety net (:func:`wall_clock_net`) is ``undecided``."""
+    ctx = CheckContext(seed=derive_seed(seed, claim.id, check.name), quick=quick, dps=dps, at=at,
+                       budget_s=budget_s)
     start = time.perf_counter()
     try:
-        finding = check.run(ctx)
+        with wall_clock_net(NET_FACTOR * ctx.budget):
+            finding = check.run(ctx)
         if not isinstance(finding, Finding):
             raise TypeError(f"check returned {type(finding).__name__}, not Finding")
         if finding.outcome is Outcome.REFUTES and finding.counterexample is None:
@@ -61,6 +93,8 @@ def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
                               + finding.detail, finding.numbers)
     except ReplayError:
         raise  # a bad --at point is the caller's usage error, not the claim's
+    except BudgetExhausted as exc:
+        finding = Finding(Outcome.UNDECIDED, f"budget exhausted ({exc})")
     except Exception as exc:  # one failing check never stops the run
         finding = Finding(Outcome.ERROR, f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - start
@@ -75,14 +109,14 @@ def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
 
 def run_claim(claim: Claim, seed: int, quick: bool, dps: int,
               only: str | None = None, progress: Callable[[str], None] | None = None,
-              at: dict[str, str] | None = None) -> ClaimResult:
+              at: dict[str, str] | None = None, budget_s: float | None = None) -> ClaimResult:
     """Run a claim's checks (or only the one named ``only``) and derive its status."""
     start = time.perf_counter()
     evidence = []
     for check in claim.checks:
         if only and check.name != only:
             continue
-        evidence.append(run_check(claim, check, seed, quick, dps, at))
+        evidence.append(run_check(claim, check, seed, quick, dps, at, budget_s))
         if progress:
             progress(f"{claim.id}:{check.name}")
     status = verdict(claim, evidence)

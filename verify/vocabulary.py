@@ -175,6 +175,11 @@ BUDGET_QUICK_S = 20.0  # default wall-clock safety net of one check, --quick
 BUDGET_FULL_S = 60.0  # the same for a full run
 
 
+class BudgetExhausted(Exception):
+    """A check ran out of its budget (work units or wall clock); the message says which and
+    where.  The check is then ``undecided``, never supports or refutes because of it."""
+
+
 @dataclass(frozen=True)
 class CheckContext:
     """What a check may use: its own seeded generator, the budget and the precision.

@@ -18,15 +18,13 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from verify.vocabulary import CheckContext, Finding, Outcome
+from verify.vocabulary import BudgetExhausted, CheckContext, Finding, Outcome
 
 # Work units: an expression larger than this is not handed to simplify/factor at all.
 MAX_SYMPY_OPS = 400
 MAX_SYMPY_POWER = 64  # |integer exponent| of a non-numeric base (e.g. (a+1)**100000 expands)
 
 
-class BudgetExhausted(Exception):
-    """The check ran out of its budget; the message says which and where."""
 
 
 class Deadline:
