@@ -16,6 +16,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.remark4 | Remark 4 | identity init of W_i = zero init of the linear residual network W_i = I + A_i |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam) |
+| nar2018step.lemma4_amended | Lemma 4 (amended) | the same for L >= 2 (L = 1 converges to lam) |
 | nar2018step.lemma4_proof | Proof of Lemma 4 (Appendix C) | update with sigma; equilibrium lam^(1/L); 0 <= factor < 1 for all k |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 | nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs import general_depth as G
 from proofs import identity_init as P
 from verify.checks.identity_init import (
     balanced_hessian, chain_rate_precise, common_basis, exact_displays, identity_gd_psd,
@@ -34,6 +36,7 @@ from verify.checks.identity_init import (
     projection_limit,
     residual_equivalence, sign_reach_precise, zero_limit_precise,
 )
+from verify.checks.general_depth import general_proof
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim, Reference
 
@@ -68,6 +71,9 @@ def _lemma3_items(L: int) -> list:
     ]
 
 
+LEMMA3_SCOPE = {"L": ">= 1", "lam": "> 0", "delta": "(0, delta_c]"}
+
+
 def _lemma3() -> Claim:
     return Claim(
         id="nar2018step.lemma3",
@@ -88,7 +94,11 @@ def _lemma3() -> Claim:
                     "delta": "delta_c (equality), 0.5, 0.01 x delta_c; beyond: 1.001, 1.5 "
                              "x delta_c (reported)"},
         asserts="delta <= delta_c => |w[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)|, monotone",
+        scope=LEMMA3_SCOPE,
         checks=(
+            general_proof("lemma3_every_depth", G.lemma3_steps, LEMMA3_SCOPE,
+                          "w[k+1] - lam^(1/L) = mu(w[k]) (w[k] - lam^(1/L)) with 0 <= mu <= "
+                          "beta <= 1 on the orbit (induction), hence the rate beta^k"),
             exact_displays("lemma3_displays", _lemma3_items, (2, 3, 4, 5, 6),
                            "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)"),
             chain_rate_precise(CHAIN_DEPTHS, POSITIVE_LAMS, ("1", "0.5", "0.01")),
@@ -293,23 +303,50 @@ def _lemma4_items(L: int) -> list:
              "(>= 0 on [0, 1])", lhs, rhs)]
 
 
-def _lemma4() -> Claim:
-    return Claim(
-        id="nar2018step.lemma4",
-        ref=Reference("nar2018step", "Lemma 4", URL),
-        statement=("Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the "
-                   "gradient descent algorithm to solve min 1/2 (w_L ... w_2 w_1 - lam)^2. Then, "
-                   "each w_i converges to 0 unless delta > (1 - lam)^-1."),
-        hypotheses={"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
-                    "delta": "1 (equality), 0.5, 0.01 x 1/(1 - lam); beyond: 1.01, 1.5 "
-                             "(reported by parity)"},
-        asserts="delta <= 1/(1 - lam) => w_i[k] -> 0",
-        checks=(
-            exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
-                           "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta"),
-            zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01")),
-        ),
-    )
+LEMMA4 = ("Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the gradient "
+          "descent algorithm to solve min 1/2 (w_L ... w_2 w_1 - lam)^2. Then, each w_i "
+          "converges to 0 unless delta > (1 - lam)^-1.")
+LEMMA4_HYP = {"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
+              "delta": "1 (equality), 0.5, 0.01 x 1/(1 - lam); beyond: 1.01, 1.5 "
+                       "(reported by parity)"}
+LEMMA4_SCOPE = {"lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
+
+
+def _depth_one_items(L: int) -> list:
+    """L = 1, lam = -1, delta = 1/2 = 1/(1 - lam): w[k] = -1 + 2^(1-k) exactly, so w -> -1."""
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    closed = -1 + 2 * sp.Rational(1, 2) ** k
+    step = closed - sp.Rational(1, 2) * (closed + 1)  # w - delta (w - lam)
+    return [("the closed form w[k] = -1 + 2^(1-k) solves w[k+1] = w[k] - (w[k] + 1)/2 from "
+             "w[0] = 1", sp.simplify(step - closed.subs(k, k + 1)) == 0
+             and closed.subs(k, 0) == 1),
+            ("L = 1, lam = -1, delta = 1/(1 - lam): w[k] -> 0", sp.limit(closed, k, sp.oo) == 0)]
+
+
+def _lemma4() -> tuple[Claim, Claim]:
+    induction = exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
+                               "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta")
+    zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
+    amended_scope = {"L": ">= 2", **LEMMA4_SCOPE}
+    printed = Claim(
+        id="nar2018step.lemma4", ref=Reference("nar2018step", "Lemma 4", URL),
+        statement=LEMMA4, hypotheses={**LEMMA4_HYP, "L = 1": "exact closed form"},
+        asserts="delta <= 1/(1 - lam) => w_i[k] -> 0", scope={"L": ">= 1", **LEMMA4_SCOPE},
+        checks=(exact_displays("lemma4_depth_one", _depth_one_items, (1,),
+                               "exact SymPy, L = 1, lam = -1, delta = 1/2"), induction, zero))
+    amended = Claim(
+        id="nar2018step.lemma4_amended", ref=Reference("nar2018step", "Lemma 4 (amended)", URL),
+        statement="For L >= 2: " + LEMMA4, hypotheses=LEMMA4_HYP,
+        asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=amended_scope,
+        checks=(general_proof("lemma4_every_depth", G.lemma4_steps, amended_scope,
+                              "the factor 1 - delta w^(L-2) (w^L - lam) lies in [0, 1] on "
+                              "[0, 1] (induction), so w[k] decreases to a fixed point, which "
+                              "is 0"), induction, zero),
+        amends="nar2018step.lemma4",
+        amend_reason=("For L = 1 GD is w <- w - delta (w - lam), which converges to lam < 0, not "
+                      "to 0, for every delta in (0, 1/(1 - lam)]; the proof's factor "
+                      "w^(L-2) needs L >= 2."))
+    return printed, amended
 
 
 def _lemma4_proof_items(L: int) -> list:
@@ -461,6 +498,6 @@ def _thm3() -> Claim:
 
 
 CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
-          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), _lemma4(),
+          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), *_lemma4(),
           _lemma4_proof(),
           _lemma4_proof_amended(), _thm3_pre(), _thm3_pre_amended(), _thm3())
