@@ -38,3 +38,18 @@ def general_proof(name: str, steps: Callable[[], Mapping[str, bool | None]],
                  "SymPy with L an integer symbol: " + ", ".join(f"{k} {v}"
                                                                 for k, v in covers.items()),
                  attempt=True)
+
+
+def listed(values) -> str:
+    """A finite set of instances in the claims' notation: ``{2, 3, 4}``."""
+    return "{" + ", ".join(str(v) for v in values) + "}"
+
+
+def sampled(points: int, **covers: str) -> Coverage:
+    """Coverage of a float or mpmath check: ``points`` evaluated points of the listed sets."""
+    return Coverage(Scope.SAMPLE, dict(covers), points=points)
+
+
+def instances(decides: bool = True, **covers: str) -> Coverage:
+    """Coverage of an exact check on the listed instances (``L={2, 3}``)."""
+    return Coverage(Scope.INSTANCES, dict(covers), decides=decides)

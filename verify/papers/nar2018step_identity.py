@@ -100,7 +100,8 @@ def _lemma3() -> Claim:
                           "w[k+1] - lam^(1/L) = mu(w[k]) (w[k] - lam^(1/L)) with 0 <= mu <= "
                           "beta <= 1 on the orbit (induction), hence the rate beta^k"),
             exact_displays("lemma3_displays", _lemma3_items, (2, 3, 4, 5, 6),
-                           "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)"),
+                           "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)",
+                           {"lam": "> 0", "delta": "(0, delta_c]"}),
             chain_rate_precise(CHAIN_DEPTHS, POSITIVE_LAMS, ("1", "0.5", "0.01")),
         ),
     )
@@ -125,9 +126,11 @@ def _thm2_proof() -> Claim:
                                             "block (outside the hypotheses, reported)",
                     "L": "2..5 (GD), 2..8 (delta_c symbolic)"},
         asserts="W_i[k] symmetric and commuting with R for every k; delta_c decreasing in lam",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric"},
         checks=(
             exact_displays("delta_c_monotone", _thm2_proof_items, (2, 3, 4, 5, 8),
-                           "exact SymPy, L in (2, 3, 4, 5, 8), every lam > 0"),
+                           "exact SymPy, L in (2, 3, 4, 5, 8), every lam > 0", {"lam": "> 0"},
+                           decides=False),  # only the delta_c step; the common basis is GD
             common_basis(DEPTHS),
         ),
     )
@@ -141,6 +144,9 @@ THM2_STATEMENT = (
     "size satisfies delta <= min{1/L, 1/(L rho(R)^(2(L-1)/L))}, then each W_i converges to "
     "R^(1/L) with a linear rate.")
 
+THM2_SCOPE = {"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite",
+              "delta": "(0, min{1/L, 1/(L rho(R)^(2(L-1)/L))}]"}
+
 
 def _thm2() -> Claim:
     return Claim(
@@ -153,6 +159,7 @@ def _thm2() -> Claim:
                                                "(reported)",
                     "whitened data": "loss in closed form 1/2 ||W_L...W_1 - R||_F^2"},
         asserts="W_i[k] -> R^(1/L) with ||W_i[k] - R^(1/L)|| <= C beta^k, beta < 1",
+        scope=THM2_SCOPE,
         checks=(
             identity_gd_psd(DEPTHS, DEFINITE + SINGULAR, (0.5, 1.0, 1.9)),
             linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=True),
@@ -173,6 +180,7 @@ def _thm2_amended() -> Claim:
                          + "; singular " + str(SINGULAR) + " for the power law",
                     "L": str(DEPTHS), "delta": "0.5, 1 x the printed bound"},
         asserts="R > 0: linear with beta_max; R singular: power law k^(-1/(2L-2)) on ker R",
+        scope={**THM2_SCOPE, "L": ">= 2"},
         checks=(
             identity_gd_psd(DEPTHS, DEFINITE, (0.5, 1.0)),
             linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=False),
@@ -204,6 +212,7 @@ def _sec3_opening() -> Claim:
                                       "fraction when rho >= 1)",
                     "R": "SPD spectra " + str(RHO_SPECTRA), "L": "2, 3, 5, 10, 20"},
         asserts="R SPD => GD from I converges for every delta <= 0.5 x (4)",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite"},
         checks=(identity_tightness((2, 3, 5, 10, 20), RHO_SPECTRA, 0.5),),
     )
 
@@ -219,6 +228,8 @@ def _sec3_opening_amended() -> Claim:
         hypotheses={"R": "SPD spectra with rho >= 1, incl. tiny eigenvalues " + str(RHO_GE1),
                     "L": "2, 3, 5, 10, 20", "delta": "grid of 200 in (0, 0.99] x (4)"},
         asserts="rho(R) >= 1 => GD from I converges for every delta <= 0.99 x (4)",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite, rho(R) >= 1",
+               "delta": "(0, 0.99 x (4)]"},
         checks=(identity_tightness((2, 3, 5, 10, 20), RHO_GE1, 0.99),),
         amends="nar2018step.sec3_opening",
         amend_reason=("From the identity, a small spectral radius makes the first step "
@@ -246,6 +257,7 @@ def _remark3() -> Claim:
                     "n": "2 (Hessians)", "L": "2, 3, 4"},
         asserts="sup convergent delta from I = (4); most optima unstable near (4); R^(1/L) has "
                 "the smallest lambda_max",
+        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric positive semidefinite"},
         checks=(
             identity_tightness((2, 3, 5, 10), ((1.0, 0.5), (2.0,), (10.0, 0.1)), 0.99),
             optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),
@@ -269,11 +281,12 @@ def _remark4() -> Claim:
                                "(not run)",
                     "n": "2 (symbolic), 3 (GD)", "L": "2, 3 (symbolic), 2..5 (GD)"},
         asserts="grad_A = grad_W at W = I + A, hence A_i[k] = W_i[k] - I for every k",
+        scope={"L": ">= 1", "n": ">= 1"},
         checks=(
             exact_displays("residual_gradients", lambda L: [
                 ("grad in A_i = grad in W_i at W = I + A (n = 2)",
                  P.residual_gradients_match(2, L))], (2, 3),
-                "exact SymPy, generic 2 x 2 matrices, L = 2, 3"),
+                "exact SymPy, generic 2 x 2 matrices, L = 2, 3", {"n": "= 2"}),
             residual_equivalence(DEPTHS),
         ),
     )
@@ -325,7 +338,8 @@ def _depth_one_items(L: int) -> list:
 
 def _lemma4() -> tuple[Claim, Claim]:
     induction = exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
-                               "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta")
+                               "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta",
+                               {"lam": "< 0"}, decides=False)  # the induction identity only
     zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
     amended_scope = {"L": ">= 2", **LEMMA4_SCOPE}
     printed = Claim(
@@ -389,8 +403,10 @@ def _lemma4_proof() -> Claim:
         hypotheses={"sigma": "not defined in the paper; the derivation forces sigma = 1",
                     "L": "2, 3, 4, 5", "lam": "-1 (exact)", "delta": "1/(1 - lam) (equality)"},
         asserts="display = GD map; real equilibrium lam^(1/L); 0 <= factor < 1 for all k",
+        scope={"L": ">= 1", "lam": "< 0", "delta": "(0, 1/(sigma (1 - lam))]"},
         checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_items, (2, 3, 4, 5),
-                               "exact SymPy, L = 2..5, lam = -1, delta = 1/(1 - lam)"),),
+                               "exact SymPy, L = 2..5, lam = -1, delta = 1/(1 - lam)",
+                               {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
     )
 
 
@@ -405,8 +421,10 @@ def _lemma4_proof_amended() -> Claim:
         hypotheses={"L": "2, 3, 4, 5", "lam": "-1 (exact) and every lam < 0 (induction "
                                               "identity in nar2018step.lemma4)"},
         asserts="sigma = 1; lam^(1/L) real iff L odd; factor in [0, 1]",
+        scope={"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"},
         checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_amended_items,
-                               (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1"),),
+                               (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1",
+                               {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
         amends="nar2018step.lemma4_proof",
         amend_reason=("For even L a negative lam has no real L-th root, and at delta = "
                       "1/(1 - lam) the first step lands on w = 0 where the factor is exactly 1 "
@@ -439,6 +457,7 @@ def _thm3_pre() -> Claim:
                     "L": "2..5", "lam": "-0.5, -1, -3 (eigen-directions of R)",
                     "delta": f"{SIGN_RELS} x 1/(1 - lam) (the sentence states no condition)"},
         asserts="lambda_max = L rho^(2(L-1)/L) at those optima; from I, w^L >= 0 for all k",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric, not positive semidefinite"},
         checks=(
             balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
             sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _never,
@@ -459,6 +478,7 @@ def _thm3_pre_amended() -> Claim:
         hypotheses={"L": "2..5", "lam": "-0.5, -1, -3",
                     "delta": f"{SIGN_RELS} x 1/(1 - lam)"},
         asserts="w^L >= 0 along the orbit for even L, or odd L with delta <= 1/(1 - lam)",
+        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric, not positive semidefinite"},
         checks=(
             balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
             sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _amended_forbids,
@@ -487,11 +507,14 @@ def _thm3() -> Claim:
                     "L": str(DEPTHS), "delta": "1 (equality), 0.5 x the printed bound (judged); "
                                                "2 x (reported)"},
         asserts="W_L...W_1 -> U max(Lambda, 0) U^T",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric, lam_min(R) < 0",
+               "delta": "(0, min{1/(1 - lam_min(R)), 1/L, 1/(L rho(R)^(2(L-1)/L))}]"},
         checks=(
             exact_displays("thm3_condition", lambda L: [
                 ("1/(1 - lam_min) >= min{1/L, 1/(L rho^(2(L-1)/L))} (first term never binds)",
                  P.thm3_first_term_redundant(L))], (2, 3, 4, 5, 10, 20),
-                "exact SymPy, L in (2, 3, 4, 5, 10, 20), every |lam_min| <= rho"),
+                "exact SymPy, L in (2, 3, 4, 5, 10, 20), every |lam_min| <= rho",
+                decides=False),  # a side fact: which term of the step condition binds
             projection_limit(DEPTHS, INDEFINITE, (1.0, 0.5, 2.0)),
         ),
     )
