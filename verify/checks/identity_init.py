@@ -24,7 +24,14 @@ from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
 from verify.checks.general_depth import instances, listed, sampled
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, Series, Tier,
+    Check,
+    CheckContext,
+    Counterexample,
+    Figure,
+    Finding,
+    Outcome,
+    Series,
+    Tier,
 )
 
 Spectrum = tuple[float, ...]
