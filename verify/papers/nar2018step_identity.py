@@ -30,13 +30,22 @@ import sympy as sp
 
 from proofs import general_depth as G
 from proofs import identity_init as P
-from verify.checks.identity_init import (
-    balanced_hessian, chain_rate_precise, common_basis, exact_displays, identity_gd_psd,
-    identity_tightness, init_comparison, linear_rate_precise, optima_instability,
-    projection_limit,
-    residual_equivalence, sign_reach_precise, zero_limit_precise,
-)
 from verify.checks.general_depth import general_proof
+from verify.checks.identity_init import (
+    balanced_hessian,
+    chain_rate_precise,
+    common_basis,
+    exact_displays,
+    identity_gd_psd,
+    identity_tightness,
+    init_comparison,
+    linear_rate_precise,
+    optima_instability,
+    projection_limit,
+    residual_equivalence,
+    sign_reach_precise,
+    zero_limit_precise,
+)
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim, Reference
 

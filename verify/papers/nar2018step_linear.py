@@ -42,18 +42,34 @@ from __future__ import annotations
 from proofs import general_depth as G
 from verify.checks.certified import minimiser_sharpness_certified
 from verify.checks.deeplinear import (
-    exact_landing, f_vs_hessian, gd_near_minima, hessian_definite_point, hessian_identities,
-    hessian_vs_bound, largest_stable_step, minimiser_isolation, oscillation_search,
-    reached_minima, rescaled_bound, singular_at_minima, two_cycle_stability,
+    exact_landing,
+    f_vs_hessian,
+    gd_near_minima,
+    hessian_definite_point,
+    hessian_identities,
+    hessian_vs_bound,
+    largest_stable_step,
+    minimiser_isolation,
+    oscillation_search,
+    reached_minima,
+    rescaled_bound,
+    singular_at_minima,
+    two_cycle_stability,
 )
 from verify.checks.deeplinear_proofs import (
-    display_symbolic, eq6_order, gradient_fd, lagrange_symbolic, proof_inequalities,
+    display_symbolic,
+    eq6_order,
+    gradient_fd,
+    lagrange_symbolic,
+    proof_inequalities,
 )
+from verify.checks.general_depth import general_proof
 from verify.checks.oscillation import (
-    near_optimum_exclusion, sharpness_landscape, two_cycle_witness,
+    near_optimum_exclusion,
+    sharpness_landscape,
+    two_cycle_witness,
 )
 from verify.checks.psd import psd_inner_product, rayleigh_lower_bound
-from verify.checks.general_depth import general_proof
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim, Reference, Tier
 
