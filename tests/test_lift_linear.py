@@ -42,8 +42,9 @@ def test_proven_claims_rest_on_evidence_covering_their_scope(quick_results, cid)
     assert any(dict(e.coverage.covers) == dict(claim.scope) for e in deciding)
 
 
-# relu.hessian_bound is being changed on branch `stability`; its coverage is declared there.
-NOT_YET = {"hessian_bound"}
+# relu.hessian_bound is being changed on branch `stability`; certified.py is not this branch's:
+# their coverage is declared by their owners.
+NOT_YET = {"hessian_bound", "minimiser_sharpness_certified"}
 
 
 @pytest.mark.parametrize("cid", sorted(OWN))
