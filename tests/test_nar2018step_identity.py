@@ -249,7 +249,8 @@ EXPECTED = {
     "nar2018step.remark3": Status.CONFIRMED,
     "nar2018step.remark4": Status.CONFIRMED,
     "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
-    "nar2018step.lemma4": Status.CONFIRMED,
+    "nar2018step.lemma4": Status.REFUTED,  # L = 1 converges to lam (exact)
+    "nar2018step.lemma4_amended": Status.CONFIRMED,
     "nar2018step.lemma4_proof": Status.REFUTED,
     "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
     "nar2018step.thm3_pre": Status.REFUTED,

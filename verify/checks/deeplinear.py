@@ -26,6 +26,7 @@ from proofs import deeplinear as pd
 from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
+from verify.checks.general_depth import instances, listed, sampled
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
 )
@@ -204,7 +205,9 @@ def hessian_vs_bound(which: str, scale: str = "1", tier: Tier = Tier.EMPIRICAL) 
         return Finding(Outcome.SUPPORTS, (
             f"at all {len(found)} minimisers lambda_max(H) >= 2/b (smallest ratio "
             f"{rows[0][0]:.12g}, at {rows[0][1].label}): no minimiser is linearly stable above "
-            "the bound"), numbers, None, (fig,) if tier is Tier.EMPIRICAL else ())
+            "the bound"), numbers, None, (fig,) if tier is Tier.EMPIRICAL else (),
+            coverage=sampled(len(found), **{"(n, r, L)": listed(QUICK_CASES if ctx.quick
+                                                                else CASES)}))
 
     scope = (f"{'mpmath' if tier is Tier.PRECISE else 'float64'} Hessians at sampled minimisers "
              f"of cases (n, r, L) in {CASES}")
@@ -255,7 +258,8 @@ def hessian_identities(dims_list: tuple[tuple[int, ...], ...] = ((2, 2, 2), (2, 
         return Finding(Outcome.SUPPORTS, (
             "exact for widths " + ", ".join(map(str, dims_list)) + ": at a global minimum the "
             "nonzero spectrum of H is that of f (7), and f's Rayleigh quotient at u v^T is "
-            "sum_j p_{j-1}^2 q_{j+1}^2, so lambda_max(H) >= that sum"), numbers)
+            "sum_j p_{j-1}^2 q_{j+1}^2, so lambda_max(H) >= that sum"), numbers,
+            coverage=instances(widths=listed(dims_list), minimisers="global"))
 
     return Check("hessian_identities" + ("" if shift == 0 else f"_shift{shift}"), Tier.SYMBOLIC,
                  run,
@@ -408,7 +412,8 @@ def gd_near_minima(which: str = "thm1", scale: float = 1.0) -> Check:
                            numbers)
         return Finding(Outcome.SUPPORTS, (
             f"{len(found)} minimisers: GD stays at 0.97 * 2/lambda_max, leaves at 1.03 * "
-            "2/lambda_max and at 1.03 * the bound (linear prediction confirmed)"), numbers)
+            "2/lambda_max and at 1.03 * the bound (linear prediction confirmed)"), numbers,
+            coverage=sampled(3 * len(found)))
 
     return Check(f"gd_near_minima_{which}", Tier.EMPIRICAL, run,
                  "numpy float64 GD, sampled minimisers (no search), noise 1e-7")
@@ -474,7 +479,9 @@ def rescaled_bound(depths: tuple[int, ...], ts: tuple[float, ...] = (1.0, 1e-1, 
         return Finding(Outcome.SUPPORTS, (
             f"depths {depths}: the sum in (3) at (t W_1, W_2 / t, ...) grows like 1/t^2 "
             "(exact for scalar chains; measured for matrix minimisers, down to t = "
-            f"{ts[-1]:g}); 2/lambda_max(H) <= (3) shrinks with it"), numbers)
+            f"{ts[-1]:g}); 2/lambda_max(H) <= (3) shrinks with it"), numbers,
+            # exact only for scalar chains (width 1); matrix minimisers are sampled
+            coverage=instances(L=listed(depths), widths="= 1"))
 
     return Check("rescaled_bound", Tier.SYMBOLIC, run,
                  f"SymPy limits for scalar chains, depths {depths}; float64 matrix minimisers")
@@ -523,7 +530,8 @@ def minimiser_isolation(depths: tuple[int, ...]) -> Check:
                            numbers)
         return Finding(Outcome.SUPPORTS, (
             f"depths {depths}: every minimiser lies on the curve t -> (t W_1, W_2 / t, ...) of "
-            "minimisers (exact); sampled Hessians are singular"), numbers)
+            "minimisers (exact); sampled Hessians are singular"), numbers,
+            coverage=instances(L=listed(depths), widths="= 2"))
 
     return Check("minimiser_isolation", Tier.SYMBOLIC, run,
                  f"SymPy for depths {depths} (2x2 layers); float64 Hessians at samples")
@@ -603,7 +611,8 @@ def singular_at_minima(depths: tuple[int, ...] = (2, 3, 4, 5), sign: int = -1) -
         return Finding(Outcome.SUPPORTS, (
             "the Hessian annihilates the rescaling direction at every sampled minimiser "
             f"(largest ||H t||/||t|| = {dec(worst, 3)}) and is rank one for scalar chains"),
-            numbers)
+            numbers, coverage=sampled(min(len(found), 6 if ctx.quick else 24),
+                                      L=listed(sorted({s.L for s in found}))))
 
     return Check("singular_at_minima" + ("" if sign == -1 else "_plus"), Tier.PRECISE, run,
                  f"SymPy scalar chains L in {depths}; mpmath Hessians at sampled minimisers")
@@ -690,7 +699,8 @@ def largest_stable_step(rhos: tuple[float, ...], depths: tuple[int, ...],
             f"for L in {[L for L in depths if L >= 2]} the largest step at which a global "
             f"optimum is stable decreases in rho and matches (4) to {gap4:.1e} (relative)"
             + (f"; for L = 1 it is {ols:.12g} for every R" if ols is not None else "")),
-            numbers, None, (fig,))
+            numbers, None, (fig,),
+            coverage=sampled(len(rhos) * len(depths), L=listed(depths), rho=listed(rhos)))
 
     return Check("largest_stable_step" + ("" if shrinks else "_grows"), Tier.EMPIRICAL, run,
                  f"float64 Hessians, rho in {rhos}, depths {depths}, 2 x 2 targets")
@@ -762,7 +772,8 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
             return Finding(Outcome.UNDECIDED, "no run converged", numbers)
         return Finding(Outcome.SUPPORTS, (
             f"{conv} of {total} runs converged; every reached R_hat has rho below the bound "
-            f"(largest ratio {worst:.6g})"), numbers)
+            f"(largest ratio {worst:.6g})"), numbers,
+            coverage=sampled(total, L=listed(depths), delta=listed(deltas)))
 
     return Check("reached_minima", Tier.EMPIRICAL, run,
                  f"numpy float64 GD, 2 x 2 layers, depths {depths}, delta in {deltas}")
@@ -834,7 +845,8 @@ def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Che
                             f"amplitude {dec(amp, 6)} around an optimum violating (3) while "
                             f"the balanced optimum satisfies (3); verified at {ctx.dps} digits "
                             f"(spectral radius {dec(ver['radius'], 6)})"),
-                            {k: str(v) for k, v in counts.items()})
+                            {k: str(v) for k, v in counts.items()},
+                            coverage=sampled(1, L=f"= {L}", delta=f"= {delta:.6g}"))
         numbers = {f"runs {k}": str(v) for k, v in counts.items()}
         numbers["converged runs whose limit satisfies (3)"] = f"{conv_ok} of {conv_total}"
         return Finding(Outcome.UNDECIDED, (
@@ -909,7 +921,7 @@ def f_vs_hessian() -> Check:
         return Finding(Outcome.SUPPORTS, (
             f"lambda_max(f) <= lambda_max(H) at all {len(rows)} minimisers (largest ratio "
             f"{rows[0][0]:.12g}), bottleneck minima and a search maximising the ratio included"),
-            numbers)
+            numbers, coverage=sampled(len(rows)))
 
     return Check("f_vs_hessian", Tier.EMPIRICAL, run,
                  "float64 spectra at sampled minimisers and searched bottleneck minimisers")
@@ -954,7 +966,8 @@ def two_cycle_stability(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Ch
                             f"L={L}, delta = {frac} x (4): a stable 2-cycle through {w} "
                             f"(spectral radius {dec(ver['radius'], 6)} at {ctx.dps} digits) "
                             "around an optimum violating (3), while the balanced optimum "
-                            "satisfies (3)"), numbers)
+                            "satisfies (3)"), numbers,
+                            coverage=sampled(1, L=f"= {L}", delta=f"= {frac} x (4)"))
         return Finding(Outcome.UNDECIDED, (
             "no stable 2-cycle below (4): every period-2 orbit found repels ("
             + ("the positive control above (4) finds stable ones)" if control else

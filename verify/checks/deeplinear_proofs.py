@@ -19,6 +19,7 @@ from proofs import deeplinear as pd
 from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.checks.deeplinear import _mp_point, _pick, samples
+from verify.checks.general_depth import instances, listed, sampled
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 DIMS = ((2, 2, 2), (2, 3, 2), (2, 2, 2, 2), (1, 2, 3, 1))
@@ -88,7 +89,8 @@ def display_symbolic(display: str, dims_list: tuple[tuple[int, ...], ...] = DIMS
                                numbers)
             numbers[f"widths {dims}"] = f"{len(diffs)} entries: difference exactly 0"
         return Finding(Outcome.SUPPORTS, (
-            f"{display} holds exactly for widths " + ", ".join(map(str, dims_list))), numbers)
+            f"{display} holds exactly for widths " + ", ".join(map(str, dims_list))), numbers,
+            coverage=instances(widths=listed(dims_list)))
 
     return Check(f"{display}_symbolic", Tier.SYMBOLIC, run,
                  f"SymPy, symbolic weights of widths {dims_list}")
@@ -125,7 +127,8 @@ def gradient_fd() -> Check:
                     return Finding(Outcome.UNDECIDED, f"widths {dims}, layer {i}: finite "
                                    f"differences differ by {rel:.2e}", {"worst": f"{rel:.3e}"})
         return Finding(Outcome.SUPPORTS, f"largest relative difference {worst:.2e}",
-                       {"largest relative difference": f"{worst:.3e}"})
+                       {"largest relative difference": f"{worst:.3e}"},
+                       coverage=sampled(5 if ctx.quick else 20, L="{1, 2, 3, 4}"))
 
     return Check("gradient_fd", Tier.EMPIRICAL, run, "float64 central differences, h = 1e-6")
 
@@ -183,7 +186,7 @@ def eq6_order(printed: bool = True) -> Check:
             least = min(falls)
         return Finding(Outcome.SUPPORTS, (
             f"||r|| / ||E|| falls at least {dec(least, 3)}x per 100x decrease of eps: the "
-            "remainder is o(||E||)"), numbers)
+            "remainder is o(||E||)"), numbers, coverage=sampled(4 * len(numbers)))
 
     return Check("eq6_order" + ("" if printed else "_no_sum"), Tier.PRECISE, run,
                  "mpmath, three sampled minimisers, delta = 0.1")
@@ -241,7 +244,8 @@ def proof_inequalities(names: tuple[str, ...]) -> Check:
                                            replay={"sample": s.label}))
         return Finding(Outcome.SUPPORTS, (
             f"{len(found)} global minimisers at {ctx.dps} digits: every step holds"),
-            {f"smallest value, {n}": dec(w, 6) for n, w in worst.items()})
+            {f"smallest value, {n}": dec(w, 6) for n, w in worst.items()},
+            coverage=sampled(len(found), minimisers="global"))
 
     return Check("proof_inequalities_" + "_".join(names), Tier.PRECISE, run,
                  "mpmath, sampled global minimisers (random, balanced, rescaled)")
@@ -255,7 +259,8 @@ def lagrange_symbolic(ns: tuple[int, ...] = (1, 2, 3)) -> Check:
         for n in ns:
             if prove_zero(pd.lagrange_gap(n)) is not True:
                 return Finding(Outcome.UNDECIDED, f"n={n}: identity not reduced")
+        # Cauchy-Schwarz only: a step of (8), not (8) or Corollary 1 themselves
         return Finding(Outcome.SUPPORTS, f"Lagrange's identity exact for n in {ns}",
-                       {"sizes": str(ns)})
+                       {"sizes": str(ns)}, coverage=instances(False, n=listed(ns)))
 
     return Check("lagrange_symbolic", Tier.SYMBOLIC, run, f"SymPy, vector sizes {ns}")

@@ -16,8 +16,17 @@ import sympy as sp
 
 from numerics import relu
 from verify.checks.common import dec, decs
+from verify.checks.general_depth import instances, listed, sampled
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check,
+    CheckContext,
+    Counterexample,
+    Figure,
+    Finding,
+    Outcome,
+    RefLine,
+    Series,
+    Tier,
 )
 
 # ---- Figure 2: a 1-20-1 ReLU network, x_i = i/1000 ------------------------------------------
@@ -122,7 +131,7 @@ def fig2_experiment(deltas: tuple[float, float] = (2e-4, 3e-4), N: int = 1000,
                 f"seeds {dichotomy}: delta = {deltas[0]:g} does not oscillate and delta = "
                 f"{deltas[1]:g} ends in a period-2 oscillation (f_hat alternates); mechanisms "
                 f"of the oscillations: {numbers['oscillation mechanisms seen']}"), numbers, None,
-                figs)
+                figs, coverage=sampled(2 * len(dichotomy), delta=listed(deltas)))
         return Finding(Outcome.UNDECIDED, (
             f"no seed shows the printed dichotomy on this target within {steps} iterations "
             f"(outcomes: {sorted(set(table.values()))}); period-2 oscillations seen: "
@@ -198,7 +207,8 @@ def oscillatory_convergence_speedup(delta: str = "199/100") -> Check:
                                tol="0", margin=dec(sp.N(dropped - kept, 30), 20), dps=ctx.dps,
                                note="exact rationals: the run converges to the optimum, and "
                                     "the step-size drop makes the loss plummet"))
-        return Finding(Outcome.SUPPORTS, "the drop slowed convergence here", numbers)
+        return Finding(Outcome.SUPPORTS, "the drop slowed convergence here", numbers,
+                       coverage=sampled(1))
 
     return Check("oscillatory_convergence_speedup", Tier.SYMBOLIC, run,
                  f"exact, one quadratic, delta = {delta} then a tenth of it")
@@ -347,7 +357,8 @@ def orbit_drop_plummet() -> Check:
             return Finding(Outcome.SUPPORTS, (
                 "exact: the 2-cycle +-delta^2/4 has loss delta^3/12; after delta -> delta/10 the "
                 "cycle is +-delta^2/400 and the loss is 1000 times smaller: oscillation around the "
-                "optimum produces the plummet"), numbers)
+                "optimum produces the plummet"), numbers,
+                coverage=instances(loss="(2/3)|x|^(3/2) (Example 1)", delta="> 0"))
         return Finding(Outcome.UNDECIDED, "identities not shown", numbers)
 
     return Check("orbit_drop_plummet", Tier.SYMBOLIC, run, "exact, every delta > 0")
@@ -381,7 +392,8 @@ def convexity_not_the_cause() -> Check:
                 "dependent basin on them; on a convex quadratic x[k] = (1 - delta a)^k x0, so "
                 "convergence is decided by |1 - delta a| < 1 alone, for every start, and the "
                 "only limit is the minimiser: the behaviours come from the nonlinearity of the "
-                "GD map, not from (non)convexity"), numbers)
+                "GD map, not from (non)convexity"), numbers,
+                coverage=instances(examples="Example 1, Example 2 with L in {4, 6, 8}"))
         return Finding(Outcome.UNDECIDED, "could not establish every identity", numbers)
 
     return Check("convexity_not_the_cause", Tier.SYMBOLIC, run,
@@ -442,7 +454,8 @@ def chain_family(depths: tuple[int, ...], prop: str) -> Check:
                         "(disproportionate w_i need a tiny step)",
             "subset": "exact: for every delta > 0 some minimisers have bound < delta (excluded, "
                       "whatever the start) while the balanced one has a positive bound",
-        }[prop] + f" (L in {depths}, every lam > 0)", numbers)
+        }[prop] + f" (L in {depths}, every lam > 0)", numbers,
+            coverage=instances(L=listed(depths), lam="> 0", widths="= 1"))
 
     return Check(f"chain_family_{prop}", Tier.SYMBOLIC, run,
                  f"exact, depths {depths}, every lam > 0, minimisers (a c, c, ..., c/a)")
@@ -483,7 +496,8 @@ def no_lipschitz(depths: tuple[int, ...]) -> Check:
             f"exact: for L in {depths} the gradient's difference quotient along (t, ..., t) grows "
             "without bound (the Hessian grows like t^(2L-2)); for L = 1 (least squares) the "
             "quotient is bounded (the statement needs depth >= 2); Example 1's gradient has "
-            "quotient h^(-1/2) at 0"), numbers)
+            "quotient h^(-1/2) at 0"), numbers,
+            coverage=instances(L=listed(depths), widths="= 1"))
 
     return Check("no_lipschitz", Tier.SYMBOLIC, run, f"exact, depths 1 and {depths}, Example 1")
 
@@ -510,7 +524,8 @@ def ols_contrast() -> Check:
         if mult1 == 1 - d and dependent:
             return Finding(Outcome.SUPPORTS, (
                 "exact: L = 1 converges iff |1 - delta| < 1 for every target; for L = 2, 3, 4 "
-                "the threshold depends on lam"), numbers)
+                "the threshold depends on lam"), numbers,
+                coverage=instances(L="{2, 3, 4}"))
         return Finding(Outcome.REFUTES if not dependent else Outcome.UNDECIDED,
                        "the threshold does not depend on the target", numbers,
                        Counterexample(at={"lam": "2, 3"}, observed="equal thresholds",
@@ -545,7 +560,8 @@ def start_on_unstable_minimum() -> Check:
             return Finding(Outcome.SUPPORTS, (
                 "exact: a start on the repelling minimiser (3, 3) 'converges' with rho(R_hat) = "
                 "9 > 1: without 'almost surely' the statement would fail on this null set of "
-                "starts; with it, the exception is allowed"), numbers)
+                "starts; with it, the exception is allowed"), numbers,
+                coverage=instances(False, L="= 2", lam="= 9", delta="= 1"))
         return Finding(Outcome.UNDECIDED, "construction failed", numbers)
 
     return Check("start_on_unstable_minimum", Tier.SYMBOLIC, run,
@@ -608,7 +624,8 @@ def converged_rho(depths: tuple[int, ...] = (2, 3, 4), deltas: tuple[float, ...]
                 "re-evaluated at high precision here"), numbers, None, (fig,))
         return Finding(Outcome.SUPPORTS, (
             f"every converged run has rho(R_hat) <= (2/(L delta))^(L/(2L-2)) (largest ratio "
-            f"{worst:.6g})"), numbers, None, (fig,))
+            f"{worst:.6g})"), numbers, None, (fig,),
+            coverage=sampled(len(pts[0]), L=listed(depths), delta=listed(deltas), n=f"= {n}"))
 
     return Check("converged_rho", Tier.EMPIRICAL, run,
                  f"float64 deep linear GD, n = {n}, depths {depths}, delta in {deltas}")

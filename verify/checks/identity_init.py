@@ -22,8 +22,16 @@ from numerics import factorisations as fz
 from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
+from verify.checks.general_depth import instances, listed, sampled
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, Series, Tier,
+    Check,
+    CheckContext,
+    Counterexample,
+    Figure,
+    Finding,
+    Outcome,
+    Series,
+    Tier,
 )
 
 Spectrum = tuple[float, ...]
@@ -32,13 +40,16 @@ Spectrum = tuple[float, ...]
 # ---------------------------------------------------------------- exact displays (SymPy)
 
 def exact_displays(name: str, items: Callable[[int], list], depths: tuple[int, ...],
-                   scope: str) -> Check:
+                   scope: str, covers: dict[str, str] | None = None,
+                   decides: bool = True) -> Check:
     """Symbolic: each display of a proof, as printed, against its exact derivation.
 
     ``items(L)`` returns ``(label, printed, derived)`` triples of SymPy expressions (an identity
     to prove) or ``(label, fact)`` pairs where ``fact`` is True (proven), False (disproven
     exactly) or None (SymPy could not decide).  Proves the listed displays for the listed
-    depths; refutes with the first exact point where printed and derived differ.
+    depths; refutes with the first exact point where printed and derived differ.  Its coverage:
+    the listed depths and ``covers`` (the other parameters' sets the displays hold on);
+    ``decides=False`` when the displays are only a step of the claim.
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -85,7 +96,7 @@ def exact_displays(name: str, items: Callable[[int], list], depths: tuple[int, .
             return Finding(Outcome.UNDECIDED, "SymPy could not decide: " + "; ".join(undecided),
                            numbers)
         return Finding(Outcome.SUPPORTS, f"every display proven exactly for L in {depths}",
-                       numbers)
+                       numbers, coverage=instances(decides, L=listed(depths), **(covers or {})))
 
     return Check(name, Tier.SYMBOLIC, run, scope)
 
@@ -177,7 +188,8 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
         return Finding(Outcome.SUPPORTS, (
             f"at {ctx.dps} digits, every orbit ({len(depths)} depths x {len(lams)} targets x "
             f"delta/delta_c in {rels}) stays within beta^k |1 - r| and never crosses r"),
-            numbers)
+            numbers, coverage=sampled(len(depths) * len(lams) * len(rels), L=listed(depths),
+                                      lam=listed(lams)))
 
     return Check("chain_rate_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, lam in {lams}, delta = {rels} x delta_c")
@@ -332,7 +344,9 @@ def identity_gd_psd(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         return Finding(Outcome.SUPPORTS, (
             f"{len(depths) * len(rels) * len(spectra)} runs: every definite target converges "
             "to R^(1/L) within beta_max^k ||I - R^(1/L)|| at every step, fitted rate <= "
-            "beta_max; zero eigenvalues reported (sublinear)"), numbers, None, (fig,))
+            "beta_max; zero eigenvalues reported (sublinear)"), numbers, None, (fig,),
+            coverage=sampled(len(depths) * len(rels) * len(spectra), L=listed(depths),
+                             n="= 4"))
 
     return Check("identity_gd_psd", Tier.EMPIRICAL, run,
                  f"numpy float64, n={n}, L in {depths}, {len(spectra)} spectra, "
@@ -447,7 +461,8 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                                            dps=ctx.dps, replay={"L": str(L), "lam": "0"}))
         kind = ("linear in every direction" if zero_is_linear else
                 "linear for lam > 0, power law k^(-1/(2L-2)) for lam = 0")
-        return Finding(Outcome.SUPPORTS, f"at {ctx.dps} digits: {kind}", numbers)
+        return Finding(Outcome.SUPPORTS, f"at {ctx.dps} digits: {kind}", numbers,
+                       coverage=sampled(len(depths) * len(spectra), L=listed(depths)))
 
     return Check("linear_rate_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, {len(spectra)} spectra, delta = {rel} x bound")
@@ -499,7 +514,8 @@ def common_basis(depths: tuple[int, ...], n: int = 4,
                            "(float64 cannot refute an exact invariance)", numbers)
         return Finding(Outcome.SUPPORTS, (
             f"symmetric PSD targets: W_i symmetric and commuting with R at every step (max "
-            f"{worst:.1e}); indefinite and non-symmetric targets reported"), numbers)
+            f"{worst:.1e}); indefinite and non-symmetric targets reported"), numbers,
+            coverage=sampled(len(depths), L=listed(depths), n=f"= {n}"))
 
     return Check("common_basis", Tier.EMPIRICAL, run,
                  f"numpy float64, n={n}, L in {depths}")
@@ -558,7 +574,8 @@ def identity_tightness(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                                 "tau": repr(tau)}))
         return Finding(Outcome.SUPPORTS, (
             f"every case converges from the identity for delta up to {fraction} x (4) "
-            f"(grid of {grid})"), numbers)
+            f"(grid of {grid})"), numbers,
+            coverage=sampled(len(depths) * len(spectra) * grid, L=listed(depths)))
 
     return Check("identity_tightness", Tier.EMPIRICAL, run,
                  f"numpy float64 + mpmath replay, L in {depths}, {len(spectra)} spectra, "
@@ -641,7 +658,9 @@ def optima_instability(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[
         return Finding(Outcome.SUPPORTS, (
             f"R^(1/L) (the identity's limit) minimises lambda_max = L rho^(2(L-1)/L) over every "
             f"sample; at delta = {max(taus)} x (4) most sampled optima are unstable for every "
-            "spread (fractions at smaller tau reported: they depend on the measure)"), numbers)
+            "spread (fractions at smaller tau reported: they depend on the measure)"), numbers,
+            coverage=sampled(len(depths) * len(spreads) * len(taus), L=listed(depths),
+                             n="= 2"))
 
     return Check("optima_instability", Tier.EMPIRICAL, run,
                  f"numpy float64 dense Hessians, n={n}, L in {depths}, spreads {spreads}")
@@ -709,7 +728,7 @@ def residual_equivalence(depths: tuple[int, ...], n: int = 3, scale: float = 1.0
                                    replay={"L": str(L)}))
         return Finding(Outcome.SUPPORTS, (
             f"W_i[k] = I + A_i[k] along GD for L in {depths} (max gap {worst:.1e}, rounding)"),
-            numbers)
+            numbers, coverage=sampled(len(depths), L=listed(depths), n=f"= {n}"))
 
     return Check("residual_equivalence", Tier.EMPIRICAL, run,
                  f"numpy float64, n={n}, L in {depths}, W = I + {scale:g} A")
@@ -810,7 +829,9 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                                 f"delta={rel}/(1-lam) (beyond)"] = fate
         return Finding(Outcome.SUPPORTS, (
             f"at {ctx.dps} digits every orbit with delta <= 1/(1-lam) decreases monotonically in "
-            "[0, 1] to 0 (exactly 0 after one step at delta = 1/(1-lam))"), numbers)
+            "[0, 1] to 0 (exactly 0 after one step at delta = 1/(1-lam))"), numbers,
+            coverage=sampled(len(depths) * len(lams) * len(rels), L=listed(depths),
+                             lam=listed(lams)))
 
     return Check("zero_limit_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
@@ -852,7 +873,8 @@ def sign_reach_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                             note="odd depth: w crosses 0 and the product reaches lam < 0",
                             replay={"L": str(L), "lam": lam_s, "rel": rel}))
         return Finding(Outcome.SUPPORTS, f"no orbit where the claim forbids it reaches a "
-                       f"negative product ({len(cases)} cases at {ctx.dps} digits)", numbers)
+                       f"negative product ({len(cases)} cases at {ctx.dps} digits)", numbers,
+                       coverage=sampled(len(cases), L=listed(depths), lam=listed(lams)))
 
     return Check("sign_reach_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
@@ -895,7 +917,8 @@ def balanced_hessian(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                                            margin=dec(gap, 20), dps=ctx.dps,
                                            note="dense Hessian re-evaluated with mpmath"))
         return Finding(Outcome.SUPPORTS, "at every sign-balanced optimum lambda_max = "
-                       "L rho^(2(L-1)/L): the bound (4) is attained (tight)", numbers)
+                       "L rho^(2(L-1)/L): the bound (4) is attained (tight)", numbers,
+                       coverage=sampled(len(depths) * len(spectra), L=listed(depths)))
 
     return Check("balanced_hessian", Tier.EMPIRICAL, run,
                  f"numpy float64 dense Hessian, L in {depths}, {len(spectra)} spectra")
@@ -992,7 +1015,9 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
             xscale="log", yscale="log")
         return Finding(Outcome.SUPPORTS, (
             "every run approaches the projection of R onto the PSD cone (certified by its "
-            "optimality conditions)"), numbers, None, (fig,))
+            "optimality conditions)"), numbers, None, (fig,),
+            coverage=sampled(len(depths) * len(spectra) * len(rels), L=listed(depths),
+                             n=f"= {n}"))
 
     return Check("projection_limit", Tier.EMPIRICAL, run,
                  f"numpy float64 + mpmath replay, n={n}, L in {depths}, {len(spectra)} spectra, "
@@ -1078,7 +1103,8 @@ def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[flo
                            "largest step size: no contrast to explain", numbers)
         return Finding(Outcome.SUPPORTS, (
             f"from the identity GD reaches the optimum at every delta up to {max(taus)} x (4); "
-            "Gaussian initialisations at the same step fail in part (reported)"), numbers)
+            "Gaussian initialisations at the same step fail in part (reported)"), numbers,
+            coverage=sampled(len(depths) * len(taus), L=listed(depths), n=f"= {n}"))
 
     return Check("init_comparison", Tier.EMPIRICAL, run,
                  f"numpy float64, n={n}, L in {depths}, delta/(4) in {taus}, {samples} random "

@@ -22,8 +22,16 @@ from numerics import oscillation as no
 from proofs import oscillation as po
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
+from verify.checks.general_depth import sampled
 from verify.vocabulary import (
-    Check, CheckContext, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check,
+    CheckContext,
+    Figure,
+    Finding,
+    Outcome,
+    RefLine,
+    Series,
+    Tier,
 )
 
 Case = tuple[tuple[int, ...], tuple[tuple[float, ...], ...]]  # (widths, target rows)
@@ -191,7 +199,8 @@ def two_cycle_witness(cases: Sequence[Case] = DEFAULT_CASES,
                         f"whose (3) is {dec(v['bound3_centre'], 6)} < delta, while the "
                         f"balanced optimum's (3) = (4) = {dec(v['bound4'], 6)}"
                         + (" >= delta" if v["other_satisfies"] else
-                           " < delta (that condition was dropped)")), numbers)
+                           " < delta (that condition was dropped)")), numbers,
+                        coverage=sampled(1, widths=str(dims)))
         numbers.setdefault("control above (4)",
                            "no stable 2-cycle confirmed: the search is weak")
         return Finding(Outcome.UNDECIDED, (
@@ -253,7 +262,7 @@ def sharpness_landscape(cases=LANDSCAPE_CASES, runs: int = 5, require_other: boo
                     f"amplitude {dec(v['amplitude'], 6)}, spectral radius {dec(v['radius'], 6)}"
                     f" at {ctx.dps} digits, around an optimum with (3) = "
                     f"{dec(v['bound3_centre'], 6)} < delta; (4) = {dec(v['bound4'], 6)}"),
-                    numbers)
+                    numbers, coverage=sampled(1, L=f"= {L}"))
         numbers[key] += f"; {len(cycles)} 2-cycles next to it, none a verified witness"
         return None
 

@@ -18,6 +18,7 @@ import sympy as sp
 from proofs import deeplinear as pd
 from proofs.identities import prove_zero
 from verify.checks.common import dec
+from verify.checks.general_depth import sampled
 from verify.replay import parse_matrix
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
@@ -105,9 +106,9 @@ def psd_inner_product(cls: str = "symmetric_psd", strict: bool = False) -> Check
             return Finding(Outcome.SUPPORTS, (
                 "proved for n = 2, 3 (A = M M^T, B = N N^T gives <A, B> = ||M^T N||^2 >= 0) "
                 f"and no violation in {tried} exact pairs (equality reached: {smallest == 0})"),
-                numbers)
+                numbers, coverage=sampled(tried, n="{2, 3}"))
         return Finding(Outcome.SUPPORTS, f"no violation in {tried} exact pairs of class {cls}",
-                       numbers)
+                       numbers, coverage=sampled(tried, n="{2, 3}"))
 
     return Check(f"inner_product_{cls}" + ("_strict" if strict else ""), Tier.PRECISE, run,
                  f"exact rationals, sizes 2-3, class {cls}")
@@ -186,7 +187,8 @@ def rayleigh_lower_bound(cls: str = "symmetric_psd") -> Check:
         return Finding(Outcome.SUPPORTS, (
             f"no violation in {tried} cases of class {cls} (smallest gap {dec(worst, 6)})"
             + ("; proved for symmetric A_i, B_i, PSD not needed" if cls in
-               ("symmetric_psd", "symmetric") else "")), numbers)
+               ("symmetric_psd", "symmetric") else "")), numbers,
+            coverage=sampled(tried, **{"m, n": "{1, 2, 3}", "L": "{1, 2, 3}"}))
 
     return Check(f"rayleigh_bound_{cls}", Tier.PRECISE, run,
                  f"mpmath spectra at ctx.dps digits, sizes 1-3, L 1-3, class {cls}")

@@ -22,8 +22,19 @@ from numerics import relu
 from proofs import relu as prelu
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
+from verify.checks.general_depth import instances, listed, sampled
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check,
+    CheckContext,
+    Counterexample,
+    Coverage,
+    Figure,
+    Finding,
+    Outcome,
+    RefLine,
+    Scope,
+    Series,
+    Tier,
 )
 
 GRAD_TOL = 1e-9  # a float64 critical point (relative to the loss scale)
@@ -276,7 +287,7 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
             f"the adversarial search (m={m}, r={r}, n={n}, N={N}) found no strict minimum with "
             f"lambda_max(H) below (2/c) max ||x|| ||f_hat||, c = {c}: smallest ratio "
             f"lambda_max / (2 max ||x|| ||f_hat||) = {dec(ratio, 8)}"),
-            numbers)
+            numbers, coverage=sampled(None, **{"m, r, n, N": f"= {m}, {r}, {n}, {N}"}))
 
     return Check("adversarial_minimum", Tier.EMPIRICAL, run,
                  f"Nelder-Mead over critical points, m={m}, r={r}, n={n}, N={N}")
@@ -326,7 +337,8 @@ def residual_identity_symbolic() -> Check:
                 "(dL/dV_l)/W_l, which vanishes at a critical point (W_l != 0), so there "
                 "H = J^T J and the Appendix D chain applies to non-interpolating minima; for "
                 "m = 2 only the W-weighted sum vanishes, so the proof does not cover "
-                "non-interpolating minima with m >= 2 (the other checks probe them)"), numbers)
+                "non-interpolating minima with m >= 2 (the other checks probe them)"), numbers,
+                coverage=instances(False, m="{1, 2}", **{"r, n, N": "= 2, 1, 2"}))
         return Finding(Outcome.UNDECIDED, "the identities did not come out as expected", numbers)
 
     return Check("residual_identity_symbolic", Tier.SYMBOLIC, run,
@@ -481,10 +493,16 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
             return Finding(Outcome.UNDECIDED, "no run converged", numbers, None, (fig,))
         return Finding(Outcome.SUPPORTS, (
             f"every converged run satisfies max_i ||x_i|| ||f_hat(x_i)|| <= {c}/delta"), numbers,
-            None, (fig,))
+            None, (fig,), coverage=sampled(sum(len(x) for x, _ in pts.values()),
+                                           delta=listed(deltas)))
 
     return Check("converged_runs" + ("_off_data" if off_data else ""), Tier.EMPIRICAL, run,
                  f"float64 GD, r = 4, N = 6, m = 1, 2, delta in {deltas}")
+
+
+# The class of the existential statement "the bound is not necessarily tight".
+TIGHTNESS_CLASS = {"exists": "a two-layer ReLU problem with a minimum where 2/lambda_max(H) < "
+                             "1/max_i ||x_i|| ||f_hat(x_i)||"}
 
 
 def tightness_symbolic() -> Check:
@@ -512,7 +530,9 @@ def tightness_symbolic() -> Check:
         if rank_one and sp.simplify(gap - (a - w * x) ** 2) == 0:
             return Finding(Outcome.SUPPORTS, (
                 "exact: 2/lambda_max = 1/(x |f_hat|) exactly when a = |w| x and is strictly "
-                "smaller otherwise, e.g. (a, w, x) = (2, 1, 1): lambda_max = 5 > 4"), numbers)
+                "smaller otherwise, e.g. (a, w, x) = (2, 1, 1): lambda_max = 5 > 4"), numbers,
+                # "not necessarily tight" is existential: one exact witness proves all of it
+                coverage=Coverage(Scope.CLASS, dict(TIGHTNESS_CLASS)))
         # a failed identity is no counterexample to "not necessarily tight"
         return Finding(Outcome.UNDECIDED, "the identity lambda_max - 2 x |f_hat| = (a - w x)^2 "
                        "was not shown", numbers)
@@ -591,7 +611,8 @@ def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int 
         return Finding(Outcome.SUPPORTS, (
             f"at the given strict minimum lambda_max(H) >= (2/c) max ||x|| ||f_hat|| with c = {c}"
             f" (ratio lambda_max / (2 max ||x|| ||f||) = "
-            f"{numbers['lambda_max / (2 max ||x|| ||f||)']})"), numbers)
+            f"{numbers['lambda_max / (2 max ||x|| ||f||)']})"), numbers,
+            coverage=sampled(1, m="= 2"))
 
     return Check("known_minimum", Tier.PRECISE, run,
                  f"one strict m = 2 minimum refined at high precision, claimed constant c = {c}")

@@ -24,9 +24,15 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 from __future__ import annotations
 
+from proofs import general_depth as G
 from verify.checks.dynamics import (
-    chain_family, converged_rho, no_lipschitz, ols_contrast, start_on_unstable_minimum,
+    chain_family,
+    converged_rho,
+    no_lipschitz,
+    ols_contrast,
+    start_on_unstable_minimum,
 )
+from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import nar2018slides
@@ -45,27 +51,47 @@ def _ref(where: str) -> Reference:
     return Reference("nar2018slides", where)
 
 
-def _chain_claim(cid: str, where: str, statement: str, asserts: str, prop: str) -> Claim:
+# The class of the Proposition's scalar chains (the slide states lam != 0, deep: L >= 2); the
+# slide "Deep Linear Networks" speaks of matrix networks of any width.
+CHAIN_SCOPE = {"L": ">= 2", "lam": "!= 0"}
+NETWORK_SCOPE = {**CHAIN_SCOPE, "widths": "any"}
+
+
+def _both_signs() -> dict:
+    """The family's facts for lam > 0 and for lam < 0 (first weight negative)."""
+    return {f"{k} (lam {'>' if sign > 0 else '<'} 0)": v for sign in (1, -1)
+            for k, v in G.chain_family_steps(sign).items()}
+
+
+def _chain_claim(cid: str, where: str, statement: str, asserts: str, prop: str,
+                 scope: dict) -> Claim:
+    every_depth = general_proof(
+        f"chain_family_every_depth_{prop}", _both_signs, {**CHAIN_SCOPE, "widths": "= 1"}
+        if "widths" in scope else CHAIN_SCOPE,
+        "w(a) = (s a c, c, ..., c/a) is a global minimiser for every a > 0 with threshold "
+        "2 / (c^(2L-2) (1/a^2 + L - 2 + a^2)): not constant, -> 0 as a -> 0 or infinity, "
+        "positive at a = 1")
     return Claim(id=cid, ref=_ref(where), statement=statement, hypotheses=CHAIN,
-                 asserts=asserts, checks=(chain_family(DEPTHS, prop),))
+                 asserts=asserts, scope=scope,
+                 checks=(every_depth, chain_family(DEPTHS, prop)))
 
 
 CLAIMS = (
     _chain_claim("nar2018slides.many_minima", "slide Deep Linear Networks",
                  "x -> W_L W_{L-1} ... W_2 W_1 x. Cost function has infinitely many local minimum.",
-                 "the minimiser set contains a continuum", "infinite"),
+                 "the minimiser set contains a continuum", "infinite", NETWORK_SCOPE),
     _chain_claim("nar2018slides.different_dynamics", "slide Deep Linear Networks",
                  "Different dynamic characteristics at different optima.",
                  "the stability bound 2/sum(lam/w_i)^2 is not constant on the minimiser set",
-                 "varies"),
+                 "varies", NETWORK_SCOPE),
     _chain_claim("nar2018slides.disproportionate",
                  "slide Lyapunov Stability of Gradient Descent, after the Proposition",
                  "delta needs to be very small for equilibria with disproportionate {w_i*}.",
-                 "2/sum(lam/w_i)^2 -> 0 as the ratio of the w_i grows", "vanishes"),
+                 "2/sum(lam/w_i)^2 -> 0 as the ratio of the w_i grows", "vanishes", CHAIN_SCOPE),
     _chain_claim("nar2018slides.subset",
                  "slide Lyapunov Stability of Gradient Descent, after the Proposition",
                  "For each delta, the algorithm can converge only to a subset of optima.",
-                 "for every delta > 0 some optima have bound < delta", "subset"),
+                 "for every delta > 0 some optima have bound < delta", "subset", CHAIN_SCOPE),
     Claim(
         id="nar2018slides.no_lipschitz",
         ref=_ref("slide Lyapunov Stability of Gradient Descent, after the Proposition"),
@@ -73,6 +99,7 @@ CLAIMS = (
         hypotheses={**CHAIN, "L": "1 (edge), 2, 3, 4, 5",
                     "also": "Example 1's (2/3)|x|^{3/2} (gradient sign(x)|x|^{1/2}) near 0"},
         asserts="sup ||grad f(p) - grad f(q)|| / ||p - q|| = infinity for L >= 2",
+        scope=CHAIN_SCOPE,
         checks=(no_lipschitz(DEPTHS),),
     ),
     Claim(
@@ -88,7 +115,7 @@ CLAIMS = (
                     "targets": "random R with ||R|| in [0.5, 1.5] x the bound",
                     "null set": "a start exactly on a repelling minimiser (exact)"},
         asserts=("converged => rho(R_hat) <= (2/(L delta))^(L/(2L-2)), except on a null set of "
-                 "starts"),
+                 "starts"), scope={"L": ">= 2", "widths": "any"},
         checks=(converged_rho(), start_on_unstable_minimum()),
     ),
     Claim(
@@ -97,6 +124,7 @@ CLAIMS = (
         statement="Contrary to ordinary-least-squares.",
         hypotheses={"OLS": "L = 1, whitened data", "deep": "L = 2, 3, 4 balanced minimisers"},
         asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
+        scope={"L": ">= 2"},
         checks=(ols_contrast(),),
     ),
     Claim(
@@ -107,6 +135,7 @@ CLAIMS = (
         hypotheses={"R": "symmetric PSD, spectra (0.25,), (0.1,), (2,), (10, 0.1)",
                     "L": "2, 3, 5", "bound": "(4) = 2/(L rho(R)^(2(L-1)/L))"},
         asserts="from W_i = I, GD reaches a global optimum for every delta up to 0.99 x (4)",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite"},
         checks=(identity_tightness((2, 3, 5), ((0.25,), (0.1,), (2.0,), (10.0, 0.1)), 0.99),),
     ),
     Claim(
@@ -116,6 +145,7 @@ CLAIMS = (
                    "step size up to (just below) the bound (4), the largest any start allows."),
         hypotheses={"R": "spectra (1,), (2,), (10, 0.1), (4, 0)", "L": "2, 3, 5"},
         asserts="from W_i = I, convergence for every delta <= 0.99 x (4) when rho(R) >= 1",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite, rho(R) >= 1"},
         checks=(identity_tightness((2, 3, 5), ((1.0,), (2.0,), (10.0, 0.1), (4.0, 0.0)), 0.99),),
         amends="nar2018slides.identity_tight",
         amend_reason=("For small rho(R) the bound (4) exceeds 2/L and GD from the identity fails "
@@ -133,6 +163,7 @@ CLAIMS = (
                     "optima": "balanced R^(1/L) moved along the symmetry orbit (spreads 0.3, 1)",
                     "delta": "0.5, 0.9, 0.99 x (4)"},
         asserts="at delta near (4) most sampled optima have lambda_max > 2/delta",
+        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric positive semidefinite"},
         checks=(optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),),
     ),
     Claim(
@@ -144,6 +175,7 @@ CLAIMS = (
         hypotheses={"network": "f_hat(x) = W (V x - b)_+, b fixed", "m": "1 and 2",
                     "minima": "interpolating and not; units at a kink excluded and counted"},
         asserts="converged (almost every start) => max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta",
+        scope={"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"},
         checks=(known_minimum(), hessian_bound(), adversarial_minimum(), converged_runs()),
     ),
     Claim(
@@ -154,6 +186,7 @@ CLAIMS = (
                     "minima": "interpolating and not; units at a kink excluded and counted"},
         asserts=("interpolating or m = 1: max ||x|| ||f_hat|| <= 1/delta; in general "
                  "max ||x|| ||f_hat|| <= 2/delta"),
+        scope={"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"},
         checks=amended_checks(),
         amends="nar2018slides.relu_theorem",
         amend_reason=AMEND_REASON,

@@ -16,6 +16,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.remark4 | Remark 4 | identity init of W_i = zero init of the linear residual network W_i = I + A_i |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam) |
+| nar2018step.lemma4_amended | Lemma 4 (amended) | the same for L >= 2 (L = 1 converges to lam) |
 | nar2018step.lemma4_proof | Proof of Lemma 4 (Appendix C) | update with sigma; equilibrium lam^(1/L); 0 <= factor < 1 for all k |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 | nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
@@ -27,12 +28,23 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs import general_depth as G
 from proofs import identity_init as P
+from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import (
-    balanced_hessian, chain_rate_precise, common_basis, exact_displays, identity_gd_psd,
-    identity_tightness, init_comparison, linear_rate_precise, optima_instability,
+    balanced_hessian,
+    chain_rate_precise,
+    common_basis,
+    exact_displays,
+    identity_gd_psd,
+    identity_tightness,
+    init_comparison,
+    linear_rate_precise,
+    optima_instability,
     projection_limit,
-    residual_equivalence, sign_reach_precise, zero_limit_precise,
+    residual_equivalence,
+    sign_reach_precise,
+    zero_limit_precise,
 )
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim, Reference
@@ -68,6 +80,9 @@ def _lemma3_items(L: int) -> list:
     ]
 
 
+LEMMA3_SCOPE = {"L": ">= 1", "lam": "> 0", "delta": "(0, delta_c]"}
+
+
 def _lemma3() -> Claim:
     return Claim(
         id="nar2018step.lemma3",
@@ -88,9 +103,14 @@ def _lemma3() -> Claim:
                     "delta": "delta_c (equality), 0.5, 0.01 x delta_c; beyond: 1.001, 1.5 "
                              "x delta_c (reported)"},
         asserts="delta <= delta_c => |w[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)|, monotone",
+        scope=LEMMA3_SCOPE,
         checks=(
+            general_proof("lemma3_every_depth", G.lemma3_steps, LEMMA3_SCOPE,
+                          "w[k+1] - lam^(1/L) = mu(w[k]) (w[k] - lam^(1/L)) with 0 <= mu <= "
+                          "beta <= 1 on the orbit (induction), hence the rate beta^k"),
             exact_displays("lemma3_displays", _lemma3_items, (2, 3, 4, 5, 6),
-                           "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)"),
+                           "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)",
+                           {"lam": "> 0", "delta": "(0, delta_c]"}),
             chain_rate_precise(CHAIN_DEPTHS, POSITIVE_LAMS, ("1", "0.5", "0.01")),
         ),
     )
@@ -115,9 +135,11 @@ def _thm2_proof() -> Claim:
                                             "block (outside the hypotheses, reported)",
                     "L": "2..5 (GD), 2..8 (delta_c symbolic)"},
         asserts="W_i[k] symmetric and commuting with R for every k; delta_c decreasing in lam",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric"},
         checks=(
             exact_displays("delta_c_monotone", _thm2_proof_items, (2, 3, 4, 5, 8),
-                           "exact SymPy, L in (2, 3, 4, 5, 8), every lam > 0"),
+                           "exact SymPy, L in (2, 3, 4, 5, 8), every lam > 0", {"lam": "> 0"},
+                           decides=False),  # only the delta_c step; the common basis is GD
             common_basis(DEPTHS),
         ),
     )
@@ -131,6 +153,9 @@ THM2_STATEMENT = (
     "size satisfies delta <= min{1/L, 1/(L rho(R)^(2(L-1)/L))}, then each W_i converges to "
     "R^(1/L) with a linear rate.")
 
+THM2_SCOPE = {"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite",
+              "delta": "(0, min{1/L, 1/(L rho(R)^(2(L-1)/L))}]"}
+
 
 def _thm2() -> Claim:
     return Claim(
@@ -143,6 +168,7 @@ def _thm2() -> Claim:
                                                "(reported)",
                     "whitened data": "loss in closed form 1/2 ||W_L...W_1 - R||_F^2"},
         asserts="W_i[k] -> R^(1/L) with ||W_i[k] - R^(1/L)|| <= C beta^k, beta < 1",
+        scope=THM2_SCOPE,
         checks=(
             identity_gd_psd(DEPTHS, DEFINITE + SINGULAR, (0.5, 1.0, 1.9)),
             linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=True),
@@ -163,6 +189,7 @@ def _thm2_amended() -> Claim:
                          + "; singular " + str(SINGULAR) + " for the power law",
                     "L": str(DEPTHS), "delta": "0.5, 1 x the printed bound"},
         asserts="R > 0: linear with beta_max; R singular: power law k^(-1/(2L-2)) on ker R",
+        scope={**THM2_SCOPE, "L": ">= 2"},
         checks=(
             identity_gd_psd(DEPTHS, DEFINITE, (0.5, 1.0)),
             linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=False),
@@ -194,6 +221,7 @@ def _sec3_opening() -> Claim:
                                       "fraction when rho >= 1)",
                     "R": "SPD spectra " + str(RHO_SPECTRA), "L": "2, 3, 5, 10, 20"},
         asserts="R SPD => GD from I converges for every delta <= 0.5 x (4)",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite"},
         checks=(identity_tightness((2, 3, 5, 10, 20), RHO_SPECTRA, 0.5),),
     )
 
@@ -209,6 +237,8 @@ def _sec3_opening_amended() -> Claim:
         hypotheses={"R": "SPD spectra with rho >= 1, incl. tiny eigenvalues " + str(RHO_GE1),
                     "L": "2, 3, 5, 10, 20", "delta": "grid of 200 in (0, 0.99] x (4)"},
         asserts="rho(R) >= 1 => GD from I converges for every delta <= 0.99 x (4)",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite, rho(R) >= 1",
+               "delta": "(0, 0.99 x (4)]"},
         checks=(identity_tightness((2, 3, 5, 10, 20), RHO_GE1, 0.99),),
         amends="nar2018step.sec3_opening",
         amend_reason=("From the identity, a small spectral radius makes the first step "
@@ -236,6 +266,7 @@ def _remark3() -> Claim:
                     "n": "2 (Hessians)", "L": "2, 3, 4"},
         asserts="sup convergent delta from I = (4); most optima unstable near (4); R^(1/L) has "
                 "the smallest lambda_max",
+        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric positive semidefinite"},
         checks=(
             identity_tightness((2, 3, 5, 10), ((1.0, 0.5), (2.0,), (10.0, 0.1)), 0.99),
             optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),
@@ -259,11 +290,12 @@ def _remark4() -> Claim:
                                "(not run)",
                     "n": "2 (symbolic), 3 (GD)", "L": "2, 3 (symbolic), 2..5 (GD)"},
         asserts="grad_A = grad_W at W = I + A, hence A_i[k] = W_i[k] - I for every k",
+        scope={"L": ">= 1", "n": ">= 1"},
         checks=(
             exact_displays("residual_gradients", lambda L: [
                 ("grad in A_i = grad in W_i at W = I + A (n = 2)",
                  P.residual_gradients_match(2, L))], (2, 3),
-                "exact SymPy, generic 2 x 2 matrices, L = 2, 3"),
+                "exact SymPy, generic 2 x 2 matrices, L = 2, 3", {"n": "= 2"}),
             residual_equivalence(DEPTHS),
         ),
     )
@@ -293,23 +325,51 @@ def _lemma4_items(L: int) -> list:
              "(>= 0 on [0, 1])", lhs, rhs)]
 
 
-def _lemma4() -> Claim:
-    return Claim(
-        id="nar2018step.lemma4",
-        ref=Reference("nar2018step", "Lemma 4", URL),
-        statement=("Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the "
-                   "gradient descent algorithm to solve min 1/2 (w_L ... w_2 w_1 - lam)^2. Then, "
-                   "each w_i converges to 0 unless delta > (1 - lam)^-1."),
-        hypotheses={"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
-                    "delta": "1 (equality), 0.5, 0.01 x 1/(1 - lam); beyond: 1.01, 1.5 "
-                             "(reported by parity)"},
-        asserts="delta <= 1/(1 - lam) => w_i[k] -> 0",
-        checks=(
-            exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
-                           "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta"),
-            zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01")),
-        ),
-    )
+LEMMA4 = ("Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the gradient "
+          "descent algorithm to solve min 1/2 (w_L ... w_2 w_1 - lam)^2. Then, each w_i "
+          "converges to 0 unless delta > (1 - lam)^-1.")
+LEMMA4_HYP = {"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
+              "delta": "1 (equality), 0.5, 0.01 x 1/(1 - lam); beyond: 1.01, 1.5 "
+                       "(reported by parity)"}
+LEMMA4_SCOPE = {"lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
+
+
+def _depth_one_items(L: int) -> list:
+    """L = 1, lam = -1, delta = 1/2 = 1/(1 - lam): w[k] = -1 + 2^(1-k) exactly, so w -> -1."""
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    closed = -1 + 2 * sp.Rational(1, 2) ** k
+    step = closed - sp.Rational(1, 2) * (closed + 1)  # w - delta (w - lam)
+    return [("the closed form w[k] = -1 + 2^(1-k) solves w[k+1] = w[k] - (w[k] + 1)/2 from "
+             "w[0] = 1", sp.simplify(step - closed.subs(k, k + 1)) == 0
+             and closed.subs(k, 0) == 1),
+            ("L = 1, lam = -1, delta = 1/(1 - lam): w[k] -> 0", sp.limit(closed, k, sp.oo) == 0)]
+
+
+def _lemma4() -> tuple[Claim, Claim]:
+    induction = exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
+                               "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta",
+                               {"lam": "< 0"}, decides=False)  # the induction identity only
+    zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
+    amended_scope = {"L": ">= 2", **LEMMA4_SCOPE}
+    printed = Claim(
+        id="nar2018step.lemma4", ref=Reference("nar2018step", "Lemma 4", URL),
+        statement=LEMMA4, hypotheses={**LEMMA4_HYP, "L = 1": "exact closed form"},
+        asserts="delta <= 1/(1 - lam) => w_i[k] -> 0", scope={"L": ">= 1", **LEMMA4_SCOPE},
+        checks=(exact_displays("lemma4_depth_one", _depth_one_items, (1,),
+                               "exact SymPy, L = 1, lam = -1, delta = 1/2"), induction, zero))
+    amended = Claim(
+        id="nar2018step.lemma4_amended", ref=Reference("nar2018step", "Lemma 4 (amended)", URL),
+        statement="For L >= 2: " + LEMMA4, hypotheses=LEMMA4_HYP,
+        asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=amended_scope,
+        checks=(general_proof("lemma4_every_depth", G.lemma4_steps, amended_scope,
+                              "the factor 1 - delta w^(L-2) (w^L - lam) lies in [0, 1] on "
+                              "[0, 1] (induction), so w[k] decreases to a fixed point, which "
+                              "is 0"), induction, zero),
+        amends="nar2018step.lemma4",
+        amend_reason=("For L = 1 GD is w <- w - delta (w - lam), which converges to lam < 0, not "
+                      "to 0, for every delta in (0, 1/(1 - lam)]; the proof's factor "
+                      "w^(L-2) needs L >= 2."))
+    return printed, amended
 
 
 def _lemma4_proof_items(L: int) -> list:
@@ -352,8 +412,10 @@ def _lemma4_proof() -> Claim:
         hypotheses={"sigma": "not defined in the paper; the derivation forces sigma = 1",
                     "L": "2, 3, 4, 5", "lam": "-1 (exact)", "delta": "1/(1 - lam) (equality)"},
         asserts="display = GD map; real equilibrium lam^(1/L); 0 <= factor < 1 for all k",
+        scope={"L": ">= 1", "lam": "< 0", "delta": "(0, 1/(sigma (1 - lam))]"},
         checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_items, (2, 3, 4, 5),
-                               "exact SymPy, L = 2..5, lam = -1, delta = 1/(1 - lam)"),),
+                               "exact SymPy, L = 2..5, lam = -1, delta = 1/(1 - lam)",
+                               {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
     )
 
 
@@ -368,8 +430,10 @@ def _lemma4_proof_amended() -> Claim:
         hypotheses={"L": "2, 3, 4, 5", "lam": "-1 (exact) and every lam < 0 (induction "
                                               "identity in nar2018step.lemma4)"},
         asserts="sigma = 1; lam^(1/L) real iff L odd; factor in [0, 1]",
+        scope={"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"},
         checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_amended_items,
-                               (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1"),),
+                               (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1",
+                               {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
         amends="nar2018step.lemma4_proof",
         amend_reason=("For even L a negative lam has no real L-th root, and at delta = "
                       "1/(1 - lam) the first step lands on w = 0 where the factor is exactly 1 "
@@ -402,6 +466,7 @@ def _thm3_pre() -> Claim:
                     "L": "2..5", "lam": "-0.5, -1, -3 (eigen-directions of R)",
                     "delta": f"{SIGN_RELS} x 1/(1 - lam) (the sentence states no condition)"},
         asserts="lambda_max = L rho^(2(L-1)/L) at those optima; from I, w^L >= 0 for all k",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric, not positive semidefinite"},
         checks=(
             balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
             sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _never,
@@ -422,6 +487,7 @@ def _thm3_pre_amended() -> Claim:
         hypotheses={"L": "2..5", "lam": "-0.5, -1, -3",
                     "delta": f"{SIGN_RELS} x 1/(1 - lam)"},
         asserts="w^L >= 0 along the orbit for even L, or odd L with delta <= 1/(1 - lam)",
+        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric, not positive semidefinite"},
         checks=(
             balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
             sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _amended_forbids,
@@ -450,17 +516,20 @@ def _thm3() -> Claim:
                     "L": str(DEPTHS), "delta": "1 (equality), 0.5 x the printed bound (judged); "
                                                "2 x (reported)"},
         asserts="W_L...W_1 -> U max(Lambda, 0) U^T",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric, lam_min(R) < 0",
+               "delta": "(0, min{1/(1 - lam_min(R)), 1/L, 1/(L rho(R)^(2(L-1)/L))}]"},
         checks=(
             exact_displays("thm3_condition", lambda L: [
                 ("1/(1 - lam_min) >= min{1/L, 1/(L rho^(2(L-1)/L))} (first term never binds)",
                  P.thm3_first_term_redundant(L))], (2, 3, 4, 5, 10, 20),
-                "exact SymPy, L in (2, 3, 4, 5, 10, 20), every |lam_min| <= rho"),
+                "exact SymPy, L in (2, 3, 4, 5, 10, 20), every |lam_min| <= rho",
+                decides=False),  # a side fact: which term of the step condition binds
             projection_limit(DEPTHS, INDEFINITE, (1.0, 0.5, 2.0)),
         ),
     )
 
 
 CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
-          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), _lemma4(),
+          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), *_lemma4(),
           _lemma4_proof(),
           _lemma4_proof_amended(), _thm3_pre(), _thm3_pre_amended(), _thm3())

@@ -39,17 +39,35 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 from __future__ import annotations
 
+from proofs import general_depth as G
 from verify.checks.certified import minimiser_sharpness_certified
 from verify.checks.deeplinear import (
-    exact_landing, f_vs_hessian, gd_near_minima, hessian_definite_point, hessian_identities,
-    hessian_vs_bound, largest_stable_step, minimiser_isolation, oscillation_search,
-    reached_minima, rescaled_bound, singular_at_minima, two_cycle_stability,
+    exact_landing,
+    f_vs_hessian,
+    gd_near_minima,
+    hessian_definite_point,
+    hessian_identities,
+    hessian_vs_bound,
+    largest_stable_step,
+    minimiser_isolation,
+    oscillation_search,
+    reached_minima,
+    rescaled_bound,
+    singular_at_minima,
+    two_cycle_stability,
 )
 from verify.checks.deeplinear_proofs import (
-    display_symbolic, eq6_order, gradient_fd, lagrange_symbolic, proof_inequalities,
+    display_symbolic,
+    eq6_order,
+    gradient_fd,
+    lagrange_symbolic,
+    proof_inequalities,
 )
+from verify.checks.general_depth import general_proof
 from verify.checks.oscillation import (
-    near_optimum_exclusion, sharpness_landscape, two_cycle_witness,
+    near_optimum_exclusion,
+    sharpness_landscape,
+    two_cycle_witness,
 )
 from verify.checks.psd import psd_inner_product, rayleigh_lower_bound
 from verify.papers.nar2018step import PAPER
@@ -73,6 +91,12 @@ COR2 = ("Assume that the gradient descent with step size delta has converged to 
         "R_hat = W_L ... W_1 for the minimization problem in Theorem 1. Then the largest "
         "singular value of R_hat satisfies rho(R_hat) <= (2/(L delta))^{L/(2L-2)}.")
 
+# The classes the claims state (Claim.scope): every depth, every width; "widths" are the layer
+# widths d_0, ..., d_L, bottlenecks included.
+NET = {"L": ">= 1", "widths": "any", "R": "!= 0"}
+NET2 = {**NET, "L": ">= 2"}
+ANY_LOSS = {"L": ">= 1", "widths": "any", "loss": "any function of W_L ... W_1"}
+
 
 def _ref(where: str) -> Reference:
     return Reference("nar2018step", where, URL)
@@ -82,7 +106,7 @@ def _thm1() -> tuple[Claim, Claim]:
     printed = Claim(
         id="nar2018step.thm1", ref=_ref("Theorem 1"), statement=THM1,
         hypotheses={**SETTING, "starts": "any (the theorem puts no condition on them)"},
-        asserts="GD -> {W_j} => delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2",
+        asserts="GD -> {W_j} => delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2", scope=NET,
         checks=(hessian_identities(), exact_landing("thm1"), hessian_vs_bound("thm1"),
                 hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")))
     amended = Claim(
@@ -92,6 +116,7 @@ def _thm1() -> tuple[Claim, Claim]:
                    "linearisation of GD there has an eigenvalue below -1, so GD converges to "
                    "{W_j} only from a Lebesgue-null set of starts."),
         hypotheses=SETTING, asserts="lambda_max(H(W)) >= sum_j p_{j-1}^2 q_{j+1}^2 at minimisers",
+        scope={**NET, "minimisers": "global, or of a bottleneck network"},
         checks=(hessian_identities(), hessian_vs_bound("thm1"),
                 hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")),
         amends="nar2018step.thm1",
@@ -114,36 +139,43 @@ def _thm1_text() -> tuple[Claim, ...]:
     return (
         Claim(id="nar2018step.thm1_small", ref=_ref("Section 2, after Theorem 1"),
               statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
-              asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0",
+              asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0", scope=NET,
               checks=(rescaled_bound((1, 2, 3, 5)),)),
         Claim(id="nar2018step.thm1_small_amended",
               ref=_ref("Section 2, after Theorem 1 (amended)"),
               statement="For L >= 2: " + small, hypotheses={**SETTING, "depths": "2, 3, 5"},
               asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)",
+              scope=NET2,
               checks=(rescaled_bound((2, 3, 5)),), amends="nar2018step.thm1_small",
               amend_reason="With L = 1 the only rescaling is alpha_1 = 1 and the optimum "
                            "W_1 = R is unique, with (3) = 2."),
         Claim(id="nar2018step.sec2_not_isolated", ref=_ref("Section 2, before Theorem 1"),
               statement=isolated, hypotheses={"depths": "1, 2, 3, 5"},
-              asserts="no local minimiser of L(W_L ... W_1) is isolated",
+              asserts="no local minimiser of L(W_L ... W_1) is isolated", scope=ANY_LOSS,
               checks=(minimiser_isolation((1, 2, 3, 5)),)),
         Claim(id="nar2018step.sec2_not_isolated_amended",
               ref=_ref("Section 2, before Theorem 1 (amended)"),
               statement="For L >= 2: " + isolated, hypotheses={"depths": "2, 3, 5"},
               asserts="no local minimiser is isolated (L >= 2)",
-              checks=(minimiser_isolation((2, 3, 5)),), amends="nar2018step.sec2_not_isolated",
+              scope={**ANY_LOSS, "L": ">= 2"},
+              checks=(general_proof("isolation_every_depth", G.rescaling_invariance,
+                                    {**ANY_LOSS, "L": ">= 2"},
+                                    "(t W_1, W_2 / t, W_3, ...) has the product of W for every "
+                                    "t != 0 (non-commuting matrix symbols): a curve of equal "
+                                    "loss through every point, so no minimiser is isolated"),
+                      minimiser_isolation((2, 3, 5))), amends="nar2018step.sec2_not_isolated",
               amend_reason="For L = 1 the least-squares loss has Hessian I and a unique, "
                            "isolated minimiser."),
         Claim(id="nar2018step.sec2_not_strongly_convex", ref=_ref("Section 2, before Theorem 1"),
               statement=convex, hypotheses={"loss": "0.5 (w2 w1 - 1)^2 (scalar chain, L = 2)"},
-              asserts="the Hessian is nowhere positive definite",
+              asserts="the Hessian is nowhere positive definite", scope=NET,
               checks=(hessian_definite_point(),)),
         Claim(id="nar2018step.sec2_not_strongly_convex_amended",
               ref=_ref("Section 2, before Theorem 1 (amended)"),
               statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
                          "so the cost is not strongly convex at (or near) any optimum."),
               hypotheses={**SETTING, "scalar chains": "L = 2..5"},
-              asserts="H t = 0 for the rescaling tangent t at every minimiser",
+              asserts="H t = 0 for the rescaling tangent t at every minimiser", scope=NET2,
               checks=(singular_at_minima(),), amends="nar2018step.sec2_not_strongly_convex",
               amend_reason="Away from the optima the Hessian can be positive definite "
                            "(0.5 (w2 w1 - 1)^2 at (3/4, 3/4)); what holds is singularity at "
@@ -173,6 +205,7 @@ def _remark1() -> Claim:
                                   "layers, L = 2, 3: a spurious one would seed a witness")},
         asserts=("exists delta and an open set of starts whose GD orbits converge to an "
                  "oscillation around an optimum violating (3) while another optimum satisfies (3)"),
+        scope=NET2,
         checks=(oscillation_search((2, 3), (0.8, 0.95)),
                 two_cycle_stability((2, 3), (0.5, 0.9, 0.99, 1.1)),
                 near_optimum_exclusion((2, 3, 4), ((2, 2, 2), (1, 2, 1), (2, 1, 2))),
@@ -183,7 +216,7 @@ def _cor1() -> tuple[Claim, Claim]:
     printed = Claim(
         id="nar2018step.cor1", ref=_ref("Corollary 1"), statement=COR1,
         hypotheses={**SETTING, "starts": "any"},
-        asserts="GD -> global optimum => delta <= 2 / (L rho(R)^{2(L-1)/L})",
+        asserts="GD -> global optimum => delta <= 2 / (L rho(R)^{2(L-1)/L})", scope=NET,
         checks=(exact_landing("cor1"), hessian_vs_bound("cor1"),
                 hessian_vs_bound("cor1", tier=Tier.PRECISE)))
     amended = Claim(
@@ -192,6 +225,7 @@ def _cor1() -> tuple[Claim, Claim]:
                    "(4); for delta > (4) GD converges to a global optimum only from a null set "
                    "of starts. The bound is attained (balanced factorisation)."),
         hypotheses=SETTING, asserts="lambda_max(H(W)) >= L rho(R)^{2(L-1)/L} at global minima",
+        scope=NET,
         checks=(hessian_vs_bound("cor1"), hessian_vs_bound("cor1", tier=Tier.PRECISE),
                 minimiser_sharpness_certified(((2, 2, 2), (2, 3, 2), (2, 2, 2, 2), (1, 2, 2, 1))),
                 lagrange_symbolic(), proof_inequalities(("cs", "eq8", "eq9", "amgm", "prod")),
@@ -211,6 +245,7 @@ def _remark2() -> Claim:
                    "with larger singular values requires the use of a smaller step size."),
         hypotheses={"R": "rho diag(1, 1/2), rho in 0.5, 1, 2, 4", "depths": "1 (OLS), 2, 3, 4"},
         asserts="max over global optima of the stable step size decreases in rho (L >= 2)",
+        scope=NET2,
         checks=(largest_stable_step((0.5, 1.0, 2.0, 4.0), (1, 2, 3, 4)),))
 
 
@@ -218,7 +253,7 @@ def _cor2() -> tuple[Claim, Claim]:
     printed = Claim(
         id="nar2018step.cor2", ref=_ref("Corollary 2"), statement=COR2,
         hypotheses={**SETTING, "starts": "any; random (GD runs) and constructed (landing)"},
-        asserts="GD -> R_hat => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}",
+        asserts="GD -> R_hat => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}", scope=NET,
         checks=(exact_landing("cor2"), reached_minima((0.05, 0.1, 0.2), (2, 3))))
     amended = Claim(
         id="nar2018step.cor2_amended", ref=_ref("Corollary 2 (amended)"),
@@ -226,7 +261,7 @@ def _cor2() -> tuple[Claim, Claim]:
                    "starts of positive measure (R_hat Lyapunov stable), then rho(R_hat) <= "
                    "(2/(L delta))^{L/(2L-2)}."),
         hypotheses={**SETTING, "L": ">= 2 (the exponent L/(2L-2) needs it)"},
-        asserts="stable limit => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}",
+        asserts="stable limit => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}", scope=NET2,
         checks=(reached_minima((0.05, 0.1, 0.2), (2, 3)), hessian_vs_bound("cor1")),
         amends="nar2018step.cor2",
         amend_reason=("Corollary 2 inherits the exact-landing counterexample of Corollary 1; it "
@@ -241,19 +276,20 @@ def _displays() -> tuple[Claim, ...]:
               statement=("The cost function (2) in Theorem 1 can be written as 1/2 trace{(W_L "
                          "... W_1 - R)^T (W_L ... W_1 - R)}."),
               hypotheses={"data": "all 2^{n_0} sign vectors (exactly whitened)"},
-              asserts="(2) = 1/2 ||W_L ... W_1 - R||_F^2", checks=(display_symbolic("eq2"),)),
+              asserts="(2) = 1/2 ||W_L ... W_1 - R||_F^2", scope=NET,
+              checks=(display_symbolic("eq2"),)),
         Claim(id="nar2018step.eq5", ref=_ref("Appendix A, eq. (5)"),
               statement=("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T "
                          "for all i in [L]."),
               hypotheses={"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
-              asserts="the update direction is the gradient of 1/2 ||E||_F^2",
+              asserts="the update direction is the gradient of 1/2 ||E||_F^2", scope=NET,
               checks=(display_symbolic("eq5"), gradient_fd())),
         Claim(id="nar2018step.eq6", ref=_ref("Appendix A, eq. (6)"),
               statement=("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with "
                          "A_i = W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T "
                          "W_{i-1} ... W_1."),
               hypotheses={"widths": "symbolic up to L = 3; mpmath near minimisers"},
-              asserts="remainder has no term of order 0 or 1 in E",
+              asserts="remainder has no term of order 0 or 1 in E", scope=NET,
               checks=(display_symbolic("eq6"), eq6_order())),
         Claim(id="nar2018step.eq7", ref=_ref("Appendix A, eq. (7)"),
               statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
@@ -262,12 +298,14 @@ def _displays() -> tuple[Claim, ...]:
                          "sum_i A_i E B_i (7) does not have any real eigenvalue larger than "
                          "(2/delta)."),
               hypotheses={**SETTING}, asserts="lambda_max(f) <= lambda_max(H) at minimisers",
+              scope=NET,
               checks=(hessian_identities(), f_vs_hessian())),
         Claim(id="nar2018step.eq8", ref=_ref("Appendix A, proof of Corollary 1, eq. (8)"),
               statement=("q_{i+1} p_i = ||u^T W_L ... W_{i+1}|| ||W_i ... W_1 v|| >= ||u^T W_L "
                          "... W_1 v|| = rho(R). [...] p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2 / p_i^2) "
                          "rho(R)^2 (8)."),
               hypotheses={**SETTING}, asserts="Cauchy-Schwarz and (8) at every global minimum",
+              scope=NET,
               checks=(lagrange_symbolic(), proof_inequalities(("cs", "eq8")))),
         Claim(id="nar2018step.eq9", ref=_ref("Appendix A, proof of Corollary 1, eq. (9)"),
               statement=("Using inequality (8), the bound in Theorem 1 can be relaxed as delta "
@@ -275,18 +313,20 @@ def _displays() -> tuple[Claim, ...]:
                          "p_{i-1}) = rho(R), sum_i p_{i-1}^2/p_i^2 rho(R)^2 >= "
                          "L rho(R)^{2(L-1)/L}."),
               hypotheses={**SETTING}, asserts="sum (3) >= sum (9) >= L rho^{2(L-1)/L}; prod = rho",
+              scope=NET,
               checks=(proof_inequalities(("eq9", "amgm", "prod")),)),
         Claim(id="nar2018step.lemma1", ref=_ref("Appendix A, Lemma 1"),
               statement=("Let A, B in R^{n x n} be symmetric and positive semidefinite. Then, "
                          "<A, B> >= 0."),
               hypotheses={"sizes": "2, 3 (symbolic); 2-3 (exact search)"},
-              asserts="trace(A^T B) >= 0", checks=(psd_inner_product(),)),
+              asserts="trace(A^T B) >= 0", scope={"n": ">= 1"}, checks=(psd_inner_product(),)),
         Claim(id="nar2018step.lemma2", ref=_ref("Appendix A, Lemma 2"),
               statement=("Let f(X) = sum_{i=1}^L A_i X B_i with A_i, B_i symmetric positive "
                          "semidefinite. Then, for every nonzero u and v, lambda_max(f) >= "
                          "1/(||u||^2 ||v||^2) sum_i (u^T A_i u)(v^T B_i v)."),
               hypotheses={"sizes": "m, n in 1..3, L in 1..3"},
               asserts="lambda_max(f) >= Rayleigh quotient at u v^T",
+              scope={"L": ">= 1", "m, n": ">= 1"},
               checks=(rayleigh_lower_bound(),)),
     )
 

@@ -24,7 +24,7 @@ from verify.checks.dynamics import (
     oscillatory_convergence_speedup, sgd_noise_plummet,
 )
 from verify.checks.relu import (
-    adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
+    TIGHTNESS_CLASS, adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
     residual_identity_symbolic, tightness_symbolic,
 )
 from verify.papers.nar2018step import PAPER
@@ -43,6 +43,7 @@ RELU_HYP = {"network": "f_hat(x) = W g(V x - b), b fixed",
             "m": "1 and 2 (output dimension)", "minima": "interpolating and non-interpolating, "
             "found by GD and by Newton trust-region; units at a kink excluded and counted",
             "adversarial": "m = 2, r = 2, n = 1, N = 6 critical points built from the residual"}
+RELU_SCOPE = {"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"}
 
 
 def _thm4() -> Claim:
@@ -52,6 +53,7 @@ def _thm4() -> Claim:
         statement=THM4,
         hypotheses=RELU_HYP,
         asserts="GD -> (W_hat, V_hat) => max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta",
+        scope=RELU_SCOPE,
         checks=(exact_landing(), known_minimum(), residual_identity_symbolic(), hessian_bound(),
                 adversarial_minimum(), converged_runs()),
     )
@@ -85,7 +87,7 @@ def _thm4_amended() -> Claim:
         hypotheses=RELU_HYP,
         asserts=("interpolating or m = 1: lambda_max(H) >= 2 max ||x|| ||f_hat||; in general "
                  "lambda_max(H) >= max ||x|| ||f_hat||"),
-        checks=amended_checks(),
+        scope=RELU_SCOPE, checks=amended_checks(),
         amends="nar2018step.thm4",
         amend_reason=AMEND_REASON,
     )
@@ -102,6 +104,7 @@ def _thm4_remark() -> Claim:
                                "read as a property of the function f_hat)",
                     "runs": "r = 4, N = 6 points in [0.25, 1.5], x = 15 off the data"},
         asserts="GD converged with step delta => ||x|| ||f_hat(x)|| <= 1/delta for large ||x||",
+        scope=RELU_SCOPE,
         checks=(converged_runs((0.05, 0.1, 0.2, 0.4), off_data=True),),
     )
 
@@ -114,7 +117,7 @@ def _thm4_remark_amended() -> Claim:
                    "is small at the training points with large norm: ||f_hat(x_i)|| <= "
                    "1/(delta ||x_i||) for every i; away from the data f_hat is not constrained."),
         hypotheses={"runs": "r = 4, N = 6 points in [0.25, 1.5], m = 1 and 2"},
-        asserts="||f_hat(x_i)|| <= 1/(delta ||x_i||) at every training point",
+        asserts="||f_hat(x_i)|| <= 1/(delta ||x_i||) at every training point", scope=RELU_SCOPE,
         checks=(converged_runs((0.05, 0.1, 0.2, 0.4)),),
         amends="nar2018step.thm4_remark",
         amend_reason=("Theorem 4 bounds f_hat only at the training points; a converged network "
@@ -130,6 +133,7 @@ def _thm4_tight() -> Claim:
                    "tight."),
         hypotheses={"exact": "n = m = r = 1, N = 1 (every point of the minimum set)"},
         asserts="2/lambda_max(H) < 1/max ||x|| ||f_hat|| at some minima (and = at others)",
+        scope=TIGHTNESS_CLASS,
         checks=(tightness_symbolic(),),
     )
 
@@ -149,6 +153,7 @@ def _fig2() -> Claim:
         hypotheses={"target (reduced check)": FIG2_TARGET, "W, V, b": "standard normal, seeded",
                     "loss": "sum without 1/2, as printed", "seeds": "1 (quick), 3 (full)"},
         asserts="delta = 2e-4: fixed point; delta = 3e-4: period-2 oscillation",
+        scope={"delta": "{2e-4, 3e-4}", "network": "1-20-1 ReLU, N = 1000"},
         checks=(fig2_experiment(),),
         not_checkable=("the target function f of Figure 2 (only 'a piecewise continuous "
                        "function' is said), the initial draws and the number of iterations"),
@@ -178,6 +183,7 @@ def _fig1() -> Claim:
                                       "Example 1's 2-cycle (exact)"},
         asserts=("plummet after a step-size drop => oscillation around a local optimum with a "
                  "step too large; slowly converging runs would slow down further"),
+        scope={"losses": "any", "delta": "> 0"},
         checks=(oscillatory_convergence_speedup(), sgd_noise_plummet(), orbit_drop_plummet()),
         not_checkable="the CIFAR-10 training runs of He et al. (2016) behind Figure 1",
     )
@@ -193,6 +199,7 @@ def _fig1_amended() -> Claim:
                    "identify it (gradient noise and oscillatory convergence produce it too)."),
         hypotheses={"exact": "Example 1's 2-cycle +-delta^2/4 before and after delta -> delta/10"},
         asserts="GD on a 2-cycle around an optimum: loss falls by 1000x when delta -> delta/10",
+        scope={"losses": "any with a 2-cycle of GD around an optimum", "delta": "> 0"},
         checks=(orbit_drop_plummet(),),
         amends="nar2018step.fig1",
         amend_reason=("SGD noise with every minibatch map contracting, and GD converging with an "
@@ -212,6 +219,8 @@ def _sec1_convexity() -> Claim:
         hypotheses={"convex examples": "(2/3)|x|^{3/2}, x^L (L = 4, 6, 8)",
                     "linear dynamics": "every convex quadratic a x^2/2"},
         asserts="the behaviours occur on convex losses and never with linear GD dynamics",
+        scope={"examples": "Example 1, Example 2 (every even L > 2)",
+               "linear dynamics": "every convex quadratic"},
         checks=(convexity_not_the_cause(),),
     )
 

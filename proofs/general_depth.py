@@ -1,0 +1,180 @@
+"""Proofs for every depth L at once: SymPy with L an integer symbol (Nar & Sastry 2018).
+
+The scalar chain ``1/2 (w_L ... w_1 - lam)^2`` with equal weights gives displays whose only
+dependence on L is through powers ``w^L`` and geometric sums ``sum_{j<L} w^j r^(L-1-j)``; SymPy
+sums those in closed form, so each step of the proofs of Lemma 3 (Appendix B) and Lemma 4
+(Appendix C) is an identity or a sign condition in (L, w, r, delta) checked once for all L.
+The rescaling argument of Section 2 ("no optimum is isolated") is an identity between
+non-commuting matrix symbols, so it holds for every width as well.
+
+Every function returns a dict ``fact -> True | False | None`` (proven, disproven, SymPy could
+not decide); the caller treats None as undecided, never as proven.  The logical glue between
+the facts (an induction, a monotone limit) is written out in each docstring.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from proofs.identities import prove_zero
+
+L = sp.Symbol("L", integer=True, positive=True)
+j = sp.Symbol("j", integer=True, nonnegative=True)
+w, r, delta, m, a, c, t = sp.symbols("w r delta m a c t", positive=True)
+
+
+def _geometric(x: sp.Expr, y: sp.Expr) -> sp.Expr:
+    """sum_{j=0}^{L-1} x^j y^(L-1-j) in SymPy's closed form; for x != y SymPy's generic branch
+    (the last piece of its Piecewise on x = y)."""
+    total = sp.piecewise_fold(sp.summation(x ** j * y ** (L - 1 - j), (j, 0, L - 1)))
+    return total.args[-1][0] if isinstance(total, sp.Piecewise) else total
+
+
+def _is(expr: sp.Expr, attr: str) -> bool | None:
+    """SymPy's assumption ``attr`` (``is_nonnegative`` ...) of ``expr``: True, False or None."""
+    return getattr(sp.simplify(expr), attr)
+
+
+def _equal_weight_gradient() -> tuple[sp.Expr, sp.Symbol]:
+    """d/dw_i of 1/2 (w_L ... w_1 - lam)^2 at w_1 = ... = w_L = w: the loss is
+    1/2 (w_i P - lam)^2 with P the product of the other L - 1 weights (= w^(L-1))."""
+    wi, P, lam = sp.symbols("w_i P lam", real=True)
+    return sp.diff((wi * P - lam) ** 2 / 2, wi).subs({wi: w, P: w ** (L - 1)}), lam
+
+
+def lemma3_steps() -> dict[str, bool | None]:
+    """Lemma 3 for every L >= 1, lam = r^L > 0 (r = lam^(1/L)), 0 < delta <= delta_c.
+
+    Facts (each for symbolic L):
+
+    * ``gradient``: with all weights equal to w, d/dw_i of the loss is w^(L-1) (w^L - lam)
+      (the loss is w_i P - lam squared over 2, P the product of the other L - 1 weights), so
+      the weights stay equal and follow w <- w - delta w^(L-1) (w^L - lam);
+    * ``contraction``: w[k+1] - r = mu(w[k]) (w[k] - r) with mu(w) = 1 - delta w^(L-1) S(w),
+      S(w) = sum_j w^j r^(L-1-j) (the closed-form geometric sum times (w - r) is w^L - r^L);
+    * ``mu decreasing``: every term w^(L-1+j) r^(L-1-j) of w^(L-1) S(w) has a nonnegative
+      w-derivative, so mu is nonincreasing in w > 0;
+    * ``mu(r)``, ``mu(1)``: mu(r) = 1 - delta L r^(2L-2) and mu(1) = 1 - delta (1 - r^L)/(1 - r);
+    * ``delta_c``: the printed delta_c makes mu at the far end of [min(1, r), max(1, r)] zero
+      (mu(r) for lam >= 1, mu(1) for lam < 1), and mu is affine decreasing in delta (S > 0), so
+      delta <= delta_c gives mu >= 0 there;
+    * ``beta``: the printed beta is mu at the near end (mu(1) for lam > 1, mu(r) for lam < 1),
+      and beta <= 1 (delta S > 0).
+
+    Induction: if w[k] lies between 1 and r, then 0 <= mu(far end) <= mu(w[k]) <= mu(near end)
+    = beta <= 1, so w[k+1] - r = mu(w[k]) (w[k] - r) lies between 0 and beta (w[k] - r): w[k+1]
+    stays between 1 and r and |w[k+1] - r| <= beta |w[k] - r|.  With w[0] = 1 this is
+    |w[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)|.
+    """
+    grad, lam = _equal_weight_gradient()
+    S = _geometric(w, r)  # for w != r; at w = r the contraction identity is 0 = 0
+    mu = 1 - delta * w ** (L - 1) * S
+    step = w - delta * grad.subs(lam, r ** L)
+    Lp = sp.Symbol("L_minus_1", integer=True, nonnegative=True)  # L >= 1: L = Lp + 1
+    term = (w ** (L - 1 + j) * r ** (L - 1 - j)).subs(L, Lp + 1)  # 0 <= j <= L - 1 = Lp
+    mu_r = 1 - delta * r ** (L - 1) * _geometric(r, r)  # S(r) = L r^(L-1), summed at w = r
+    mu_1 = 1 - delta * (1 - r ** L) / (1 - r)
+    dc_high = 1 / (L * (r ** L) ** (2 * (L - 1) / L))
+    dc_low = (1 - r ** L) ** -1 * (1 - r)
+    beta_high = 1 - delta * (r ** L - 1) / (r - 1)
+    beta_low = 1 - delta * L * (r ** L) ** (2 * (L - 1) / L)
+    return {
+        "gradient": prove_zero(grad - w ** (L - 1) * (w ** L - lam)),
+        "contraction": prove_zero(sp.simplify((step - r) - mu * (w - r))),
+        "mu decreasing": _is(sp.diff(term, w), "is_nonnegative"),
+        "S > 0": _is(term, "is_positive"),
+        "mu(r)": prove_zero(sp.powsimp(mu_r - (1 - delta * L * r ** (2 * L - 2)))),
+        "mu(1)": prove_zero(sp.simplify(mu.subs(w, 1) - mu_1)),
+        "delta_c (lam >= 1): mu(r) = 0": prove_zero(sp.powsimp(
+            sp.expand_power_base((1 - dc_high * L * r ** (2 * L - 2)), force=False),
+            force=True)),
+        "delta_c (lam < 1): mu(1) = 0": prove_zero(sp.simplify(mu_1.subs(delta, dc_low))),
+        "beta (lam > 1) = mu(1)": prove_zero(sp.simplify(beta_high - mu_1)),
+        "beta (lam < 1) = mu(r)": prove_zero(sp.powsimp(
+            beta_low - (1 - delta * L * r ** (2 * L - 2)), force=True)),
+    }
+
+
+def lemma4_steps() -> dict[str, bool | None]:
+    """Lemma 4 for every L >= 2, lam = -m < 0, 0 < delta <= 1/(1 - lam), w[0] = 1.
+
+    Facts (each for symbolic L):
+
+    * ``factor form``: the equal-weight GD map w - delta w^(L-1) (w^L - lam) is
+      w (1 - delta w^(L-2) (w^L - lam)) (sigma = 1);
+    * ``gap``: factor - (1 - delta (1 - lam)) = delta [(1 - w^(2L-2)) + m (1 - w^(L-2))];
+    * ``w^k <= 1 on (0, 1]`` for every integer k >= 0 (d/dw w^k = k w^(k-1) >= 0 and 1^k = 1),
+      applied with k = 2L - 2 and k = L - 2 (L >= 2), so the factor is >= 1 - delta (1 - lam)
+      >= 0 on [0, 1];
+    * ``factor <= 1``: delta w^(L-2) (w^L + m) >= 0;
+    * ``no positive fixed point``: w^(L-2) (w^L + m) > 0 for w > 0.
+
+    Induction: w[0] = 1 and w in [0, 1] gives w[k+1] = w[k] factor in [0, w[k]]; so w[k] is
+    nonincreasing in [0, 1] and converges to some w* in [0, 1] with w* (factor(w*) - 1) = 0, i.e.
+    w* = 0 or w*^(L-2) (w*^L + m) = 0; the latter has no root w* > 0.  Hence w[k] -> 0.
+    """
+    grad, lam_ = _equal_weight_gradient()
+    lam = -m
+    factor = 1 - delta * w ** (L - 2) * (w ** L - lam)
+    step = w - delta * grad.subs(lam_, lam)
+    Lm2 = sp.Symbol("L_minus_2", integer=True, nonnegative=True)  # L >= 2: L - 2 = Lm2 >= 0
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    u = sp.Symbol("u", positive=True)  # any w > 0
+    return {
+        "factor form": prove_zero(sp.powsimp(sp.expand(step - w * factor), force=True)),
+        "gap": prove_zero(sp.expand(factor - (1 - delta * (1 - lam))
+                                    - delta * ((1 - w ** (2 * L - 2)) + m * (1 - w ** (L - 2))))),
+        "w^k nondecreasing in w > 0": _is(sp.diff(u ** k, u), "is_nonnegative"),
+        "1^k = 1": prove_zero(sp.Integer(1) ** k - 1),
+        "factor <= 1": _is(delta * u ** Lm2 * (u ** (Lm2 + 2) + m), "is_nonnegative"),
+        "no positive fixed point": _is(u ** Lm2 * (u ** (Lm2 + 2) + m), "is_positive"),
+    }
+
+
+def chain_family_steps(sign: int = 1) -> dict[str, bool | None]:
+    """The minimisers w(a) = (s a c, c, ..., c, c/a) of 1/2 (w_L ... w_1 - lam)^2, every L >= 2,
+    lam = s c^L (s = ``sign``, c = |lam|^(1/L) > 0), a > 0: the L - 2 middle weights are
+    equal, so sums over them are (L - 2) times one term.
+
+    * ``product``: (s a c) c^(L-2) (c/a) = lam, so every w(a) is a global minimiser (loss 0);
+    * ``distinct``: the first weight differs at a = 2 and a = 3 (infinitely many minimisers);
+    * ``bound``: sum_i (lam / w_i)^2 = c^(2L-2) (1/a^2 + L - 2 + a^2), the Proposition's
+      threshold being 2 / that sum;
+    * ``varies``: the threshold differs at a = 1 and a = 2;
+    * ``vanishes``: the threshold tends to 0 as a -> 0 and as a -> infinity;
+    * ``balanced positive``: at a = 1 it is 2 / (L c^(2L-2)) > 0.
+    """
+    lam = sign * c ** L
+    first, middle, last = sign * a * c, c, c / a
+    total = (lam / first) ** 2 + (L - 2) * (lam / middle) ** 2 + (lam / last) ** 2
+    closed = c ** (2 * L - 2) * (1 / a ** 2 + L - 2 + a ** 2)
+    bound = 2 / closed
+    Lm2 = sp.Symbol("L_minus_2", integer=True, nonnegative=True)
+    return {
+        "product": prove_zero(sp.powsimp(first * middle ** (L - 2) * last - lam, force=True)),
+        "distinct": _is(first.subs(a, 3) - first.subs(a, 2), "is_nonzero"),
+        "bound": prove_zero(sp.simplify(sp.powsimp(sp.expand(total - closed), force=True))),
+        "varies": _is((bound.subs(a, 1) - bound.subs(a, 2)).subs(L, Lm2 + 2), "is_positive"),
+        "vanishes": (sp.limit(bound, a, sp.oo) == 0 and sp.limit(bound, a, 0, "+") == 0),
+        "balanced positive": _is(bound.subs(a, 1).subs(L, Lm2 + 2), "is_positive"),
+    }
+
+
+def rescaling_invariance() -> dict[str, bool | None]:
+    """Section 2, every depth L >= 2 and every width: with non-commuting matrix symbols W_1, W_2
+    and M = W_L ... W_3 (the identity when L = 2), M (W_2 / t) (t W_1) = M W_2 W_1 for every
+    scalar t != 0, and more generally M (W_2 / a_2)(a_1 W_1) = (a_1 / a_2) M W_2 W_1.
+
+    So every loss of the product is constant along t -> (t W_1, W_2 / t, W_3, ...): the map is
+    a loss-preserving homeomorphism of parameter space (local minima go to local minima), and
+    the curve through a minimiser is not constant unless W_1 = W_2 = 0 (then every W_2 + X keeps
+    the product 0).  No local minimiser is isolated.
+    """
+    W1, W2, M = sp.symbols("W_1 W_2 M", commutative=False)
+    a1, a2 = sp.symbols("a_1 a_2", nonzero=True)
+    return {
+        "curve keeps the product": prove_zero(sp.expand(M * (W2 / t) * (t * W1) - M * W2 * W1)),
+        "scalars factor out": prove_zero(sp.expand(M * (W2 * a2) * (a1 * W1)
+                                                   - a1 * a2 * M * W2 * W1)),
+        "W_1 = W_2 = 0: W_2 free": prove_zero(sp.expand(M * (0 * W2 + t * W2) * (0 * W1))),
+    }
