@@ -101,13 +101,13 @@ def residual_parametrisation() -> tuple[sp.MatrixExpr, sp.MatrixExpr]:
 
 def invariance_residual() -> sp.MatrixExpr:
     """grad_l W_l^T - W_{l+1}^T grad_{l+1} for every L and l < L, expanded (Lemma 4.2)."""
-    (A, W2, W1, B, Phi), g1, g2 = two_layers()
+    (_, W2, W1, _, _), g1, g2 = two_layers()
     return (g1 * W1.T - W2.T * g2).expand().doit()
 
 
 def flow_derivative_of_invariant() -> sp.MatrixExpr:
     """dD_l/dt along (4.1) (dW/dt = -grad), D_l = W_{l+1}^T W_{l+1} - W_l W_l^T, expanded."""
-    (A, W2, W1, B, Phi), g1, g2 = two_layers()
+    (_, W2, W1, _, _), g1, g2 = two_layers()
     dW1, dW2 = -g1, -g2
     return (dW2.T * W2 + W2.T * dW2 - dW1 * W1.T - W1 * dW1.T).expand().doit()
 
@@ -116,7 +116,7 @@ def one_step_residual(printed: bool) -> sp.MatrixExpr:
     """D_l^+ minus the expansion of Lemma A.5's proof after one GD step of size eta, for every
     L and l < L: printed D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T], re-derived with a minus
     sign on g_l g_l^T.  Zero when the expansion is right."""
-    (A, W2, W1, B, Phi), g1, g2 = two_layers()
+    (_, W2, W1, _, _), g1, g2 = two_layers()
     eta = sp.Symbol("eta", positive=True)
     D = W2.T * W2 - W1 * W1.T
     W2p, W1p = W2 - eta * g2, W1 - eta * g1

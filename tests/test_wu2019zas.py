@@ -11,8 +11,8 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
 from proofs import zas as pz
-from verify.checks import zas as cz
 from proofs import zas_general as pzg
+from verify.checks import zas as cz
 from verify.vocabulary import CheckContext, Coverage, Outcome, Scope, Strength
 
 CTX = CheckContext(seed=3, quick=True)

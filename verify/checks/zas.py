@@ -20,8 +20,8 @@ from proofs import zas as pz
 from proofs import zas_general as pzg
 from verify.checks.common import dec, decs
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope, Series,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
+    Series, Tier,
 )
 
 # --- linear algebra on one network, in numpy or in mpmath ---------------------------------

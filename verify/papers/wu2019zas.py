@@ -243,7 +243,7 @@ def _a3_items_amended_scalar():
 
 
 def _a3_items_amended():
-    L, a2, eps, delta, x = _a3_step_point()
+    L, a2, eps, _, _ = _a3_step_point()
     _, WL, A, _ = _a3_matrix_point()
     at = {"L": L, "alpha^2": a2, "eps": eps}
     return [
