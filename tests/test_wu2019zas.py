@@ -11,8 +11,9 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
 from proofs import zas as pz
+from proofs import zas_general as pzg
 from verify.checks import zas as cz
-from verify.vocabulary import CheckContext, Outcome
+from verify.vocabulary import CheckContext, Coverage, Outcome, Scope, Strength
 
 CTX = CheckContext(seed=3, quick=True)
 
@@ -180,10 +181,18 @@ def test_lemma_a4_terms_are_tight_at_aligned_inputs():
 
 
 def test_exact_statements_decides_and_refutes():
-    ok = cz.exact_statements("t", lambda: [("1 < 2", 1, "<", 2, {})], "x").run(CTX)
-    assert ok.outcome is Outcome.SUPPORTS
-    bad = cz.exact_statements("t", lambda: [("3 <= 2", 3, "<=", 2, {"p": 1})], "x").run(CTX)
+    cov = Coverage(Scope.INSTANCES, {"p": "= 1"})
+    ok = cz.exact_statements("t", lambda: [("1 < 2", 1, "<", 2, {})], "x", cov).run(CTX)
+    assert ok.outcome is Outcome.SUPPORTS and ok.coverage == cov
+    bad = cz.exact_statements("t", lambda: [("3 <= 2", 3, "<=", 2, {"p": 1})], "x",
+                              cov).run(CTX)
     assert bad.outcome is Outcome.REFUTES and bad.counterexample.margin.startswith("-1")
+    # a nonnegative numerator with no constant term decides "<=" but not "<" (k = 0 is equality)
+    k = sp.Symbol("k", nonnegative=True)
+    le = cz.exact_statements("t", lambda: [("k/(1+k) >= 0", 0, "<=", k / (1 + k), {})], "x", cov)
+    lt = cz.exact_statements("t", lambda: [("k/(1+k) > 0", 0, "<", k / (1 + k), {})], "x", cov)
+    assert le.run(CTX).outcome is Outcome.SUPPORTS
+    assert lt.run(CTX).outcome is not Outcome.SUPPORTS
 
 
 def test_gd_rate_refutes_a_too_fast_rate():
@@ -299,3 +308,87 @@ def test_a6_proof_terms_add_up():
     _, Rp, _ = cz._grads(cz._NP, [w - eta * gi for w, gi in zip(s["ws"], g)], s["Phi"])
     assert np.isclose(I1 + I2 + I3, Rp - R, rtol=1e-6, atol=1e-11 * R)  # R^+ - R cancels
     assert np.isclose(I1, -eta * sum(np.sum(x * x) for x in g))
+
+
+# --- proofs for every depth and width (proofs.zas_general) --------------------------------
+
+
+def test_general_identities_hold_and_wrong_variants_do_not():
+    assert pzg.is_zero(pzg.gradient_residual())
+    assert pzg.is_zero(pzg.invariance_residual())
+    assert pzg.is_zero(pzg.flow_derivative_of_invariant())
+    assert all(pzg.is_zero(r) for r in pzg.residual_parametrisation())
+    assert pzg.is_zero(pzg.one_step_residual(printed=False))
+    # the printed formula and the printed expansion are not identities
+    assert not pzg.is_zero(pzg.gradient_residual_printed())
+    assert not pzg.is_zero(pzg.one_step_residual(printed=True))
+    step, form = pzg.bernoulli_step()
+    assert sp.expand(step - form) == 0
+
+
+def test_general_gradient_agrees_with_entries_at_an_instance():
+    # the free-algebra gradient specialised to L = 3, l = 2 (A = W_3, B = W_1) against the
+    # entry-by-entry derivative of proofs.zas at d = 2 (independent route)
+    A, W, B, Phi = pzg.one_layer()
+    d = 2
+    mats = {M: sp.Matrix(d, d, lambda i, j, n=M.name: sp.Symbol(f"{n}_{i}{j}"))
+            for M in (A, W, B, Phi)}
+    E = mats[A] * mats[W] * mats[B] - mats[Phi]
+    formula = mats[A].T * E * mats[B].T
+    R = sum(e ** 2 for e in E) / 2
+    exact = mats[W].applyfunc(lambda w: sp.diff(R, w))
+    assert (exact - formula).applyfunc(sp.expand) == sp.zeros(d, d)
+
+
+@pytest.mark.parametrize("which", ["gradient", "invariance", "one_step", "residual"])
+def test_general_identity_check_declares_the_class(which):
+    f = cz.general_identity(which).run(CTX)
+    assert f.outcome is Outcome.SUPPORTS
+    assert f.coverage == Coverage(Scope.CLASS, cz.EVERY_DEPTH_WIDTH)
+
+
+_PROVEN = {"sec2_grad_amended", "sec3_residual", "lemma4_2", "lemma_a5_proof_amended",
+           "thm4_3_iterations", "phi_def_amended", "thm4_3_proof_amended"}
+_ON_INSTANCES = {"sec3_manifold", "lemma_a3_proof_amended"}
+
+
+def test_quick_strengths(quick_results):
+    """Regression: the lifted claims' strength; every other confirmed claim is sampled."""
+    from verify.papers import wu2019zas as paper
+
+    for claim in paper.CLAIMS:
+        res = quick_results[claim.id]
+        short = claim.id.split(".", 1)[1]
+        if res.status.value != "confirmed":
+            assert short not in _PROVEN | _ON_INSTANCES, claim.id
+            continue
+        expected = (Strength.PROVEN if short in _PROVEN else Strength.PROVEN_ON_INSTANCES
+                    if short in _ON_INSTANCES else Strength.SAMPLED)
+        assert res.strength is expected, (claim.id, res.strength, res.strength_basis)
+
+
+def test_proven_claims_are_covered_exactly(quick_results):
+    """Every proven wu2019zas claim rests on a deciding symbolic/certified SUPPORTS whose covers
+    equal the claim's stated scope; every claim states a scope."""
+    from verify.papers import wu2019zas as paper
+    from verify.vocabulary import Tier
+
+    for claim in paper.CLAIMS:
+        assert claim.scope, claim.id
+        res = quick_results[claim.id]
+        if res.strength is not Strength.PROVEN:
+            continue
+        deciding = [e for e in res.evidence if e.outcome is Outcome.SUPPORTS and e.coverage
+                    and e.coverage.decides and e.coverage.scope is Scope.CLASS
+                    and e.tier in (Tier.SYMBOLIC, Tier.CERTIFIED)]
+        assert deciding and all(dict(e.coverage.covers) == dict(claim.scope) for e in deciding), \
+            claim.id
+
+
+def test_every_supporting_finding_declares_coverage(quick_results):
+    from verify.papers import wu2019zas as paper
+
+    for claim in paper.CLAIMS:
+        for e in quick_results[claim.id].evidence:
+            if e.outcome is Outcome.SUPPORTS and e.check != "depth_sweep":
+                assert e.coverage is not None, (claim.id, e.check)

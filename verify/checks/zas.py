@@ -17,9 +17,11 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
 from proofs import zas as pz
+from proofs import zas_general as pzg
 from verify.checks.common import dec, decs
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
+    Series, Tier,
 )
 
 # --- linear algebra on one network, in numpy or in mpmath ---------------------------------
@@ -339,6 +341,9 @@ def sample_free(rng: np.random.Generator) -> dict:
     return {"ws": ws, "Phi": Phi, "eta": float(10 ** rng.uniform(-4, 1))}
 
 
+# what the samplers draw from (sample_balanced, sample_free): the box a lemma sample covers
+LEMMA_SAMPLE_BOX = {"L": "{2, 3, 4, 6, 10}", "d": "{1, 2, 3}"}
+
 HYPOTHESES: Mapping[str, Callable] = {
     "a1": lambda xp, s: True,
     "a2": lambda xp, s: _hyp_a2(xp, s)[3],
@@ -401,7 +406,8 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
         numbers.update({f"worst relative slack: {k}": f"{v:.3e}" for k, v in worst.items()})
         if bad is None:
             return Finding(Outcome.SUPPORTS, f"{n - rejected} inputs meeting the hypotheses "
-                           f"(most at their edges): no violation", numbers)
+                           f"(most at their edges): no violation", numbers,
+                           coverage=Coverage(Scope.SAMPLE, LEMMA_SAMPLE_BOX, n - rejected))
         s, label = bad
         with mpmath.workdps(ctx.dps):
             smp = {**s, "ws": [_MP.arr(w) for w in s["ws"]], "Phi": _MP.arr(s["Phi"])}
@@ -425,6 +431,11 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
 
 
 # --- symbolic and exact checks -------------------------------------------------------------
+
+
+def _set_text(values) -> str:
+    """A finite set in the claims' notation: "{2, 3, 4}"."""
+    return "{" + ", ".join(str(v) for v in values) + "}"
 
 
 def gradient_formula(printed: bool, cases: tuple[tuple[int, int], ...] = ((2, 2), (3, 2))) -> Check:
@@ -460,7 +471,9 @@ def gradient_formula(printed: bool, cases: tuple[tuple[int, int], ...] = ((2, 2)
             return Finding(Outcome.UNDECIDED, "residual nonzero symbolically but no integer "
                            "point found", numbers)
         return Finding(Outcome.SUPPORTS, "residual identically zero: the formula is the "
-                       "gradient for every entry", numbers)
+                       "gradient for every entry", numbers,
+                       coverage=Coverage(Scope.INSTANCES,
+                                         {"(L, d)": _set_text(f"({L}, {d})" for L, d in cases)}))
 
     return Check("gradient_formula_printed" if printed else "gradient_formula", Tier.SYMBOLIC,
                  run, f"exact, symbolic d x d matrices, (L, d) in {cases}")
@@ -488,7 +501,9 @@ def gradient_fd(dims_list=((3, 3, 3, 3), (2, 4, 5, 3), (3,) * 7)) -> Check:
                     worst = max(worst, float(err.max()))
         numbers = {"max relative error": f"{worst:.2e}", "widths": str(dims_list)}
         if worst < 1e-6:
-            return Finding(Outcome.SUPPORTS, "gradient matches finite differences", numbers)
+            return Finding(Outcome.SUPPORTS, "gradient matches finite differences", numbers,
+                           coverage=Coverage(Scope.SAMPLE, {"widths": _set_text(dims_list)},
+                                             2 * len(dims_list)))
         return Finding(Outcome.UNDECIDED, "finite differences disagree beyond 1e-6", numbers)
 
     return Check("gradient_fd", Tier.EMPIRICAL, run, f"central differences, widths {dims_list}")
@@ -507,7 +522,8 @@ def invariance_identity(depths: tuple[int, ...] = (2, 3, 4, 5)) -> Check:
                     return Finding(Outcome.UNDECIDED, f"L={L}, l={l}: residual {r}", numbers)
             numbers[f"L={L}"] = "grad_l W_l^T - W_{l+1}^T grad_{l+1} = 0 for every l"
         return Finding(Outcome.SUPPORTS, "identity holds for every width (non-commutative "
-                       "algebra)", numbers)
+                       "algebra)", numbers,
+                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(depths), "d": ">= 1"}))
 
     return Check("invariance_identity", Tier.SYMBOLIC, run, f"exact, any width, L in {depths}")
 
@@ -541,18 +557,68 @@ def one_step_expansion(printed: bool, depths: tuple[int, ...] = (2, 3, 4)) -> Ch
                 return Finding(Outcome.UNDECIDED, "nonzero residual, equal at the test point",
                                numbers)
             numbers[f"L={L}"] = "D_l^+ - expansion = 0 for every l"
-        return Finding(Outcome.SUPPORTS, "the expansion holds identically (any width)", numbers)
+        return Finding(Outcome.SUPPORTS, "the expansion holds identically (any width)", numbers,
+                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(depths), "d": ">= 1"}))
 
     return Check("one_step_expansion_printed" if printed else "one_step_expansion",
                  Tier.SYMBOLIC, run, f"exact, non-commutative, L in {depths}")
 
 
-def exact_statements(name: str, items: Callable[[], list], scope: str) -> Check:
+# Every depth and every width: the identities of proofs.zas_general hold in the free algebra of
+# the layers concerned, W_{L:l+1}, W_{l-1:1} and Phi with free dimensions (see that module).
+EVERY_DEPTH_WIDTH = {"L": ">= 1", "d": ">= 1"}
+
+# name -> (what is proven, the residuals that must vanish)
+_GENERAL: Mapping[str, tuple[str, Callable[[], tuple]]] = {
+    "gradient": ("dR/dW_l = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T",
+                 lambda: (pzg.gradient_residual(),)),
+    "invariance": ("grad_l W_l^T = W_{l+1}^T grad_{l+1}, hence dD_l/dt = 0 along (4.1)",
+                   lambda: (pzg.invariance_residual(), pzg.flow_derivative_of_invariant())),
+    "one_step": ("D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T]",
+                 lambda: (pzg.one_step_residual(False),)),
+    "residual": ("with W_l = I + U_l: dR/dU_l = dR/dW_l and W_l^+ = I + U_l^+",
+                 lambda: pzg.residual_parametrisation()),
+}
+
+
+def general_identity(which: str) -> Check:
+    """Symbolic, every depth L and width: one identity of :mod:`proofs.zas_general` (``which``
+    in gradient / invariance / one_step / residual), proven in the free non-commutative algebra
+    of the layers it involves with the rest of the chain as free factors (gradients by SymPy's
+    matrix calculus).  Supports with a CLASS coverage (every L >= 1, every d; for L = 1 the
+    invariants D_l do not exist and their statements are vacuous) when every residual expands
+    to zero; a nonzero residual is undecided here (the per-instance checks refute with points).
+    """
+    statement, residuals = _GENERAL[which]
+
+    def run(ctx: CheckContext) -> Finding:
+        res = residuals()
+        zero = [pzg.is_zero(r) for r in res]
+        numbers = {"identity": statement,
+                   "residuals (expanded)": ", ".join("0" if z else str(r)[:120]
+                                                     for z, r in zip(zero, res)),
+                   "symbols": "W_{L:l+1}, W_l (and W_{l+1}), W_{l-1:1}, Phi: free dimensions"}
+        if all(zero):
+            return Finding(Outcome.SUPPORTS, "identity of the free algebra: every depth, every "
+                           "width", numbers, coverage=Coverage(Scope.CLASS, EVERY_DEPTH_WIDTH))
+        return Finding(Outcome.UNDECIDED, "a residual does not vanish", numbers)
+
+    return Check(f"general_{which}", Tier.SYMBOLIC, run,
+                 "exact, non-commutative symbols with free dimensions: every L, every width")
+
+
+def exact_statements(name: str, items: Callable[[], list], scope: str,
+                     coverage: Coverage) -> Check:
     """Symbolic/exact: each item ``(label, lhs, rel, rhs, at)`` (``rel`` in ``<=``, ``<``,
     ``>=``, ``>``, ``==``) is decided in exact arithmetic from the sign of rhs - lhs (SymPy
     assumptions: symbols in an item carry them, e.g. ``k`` nonnegative for "every L >= 9").
     Every item is evaluated; the first false one refutes with its point and exact margin; an
-    item SymPy cannot decide makes the check undecided."""
+    item SymPy cannot decide makes the check undecided.
+
+    ``coverage``: what the items together establish when all hold (the caller builds the items,
+    so it states their class: INSTANCES for items at points, CLASS only when symbols with
+    assumptions carry every member of the class).
+    """
     def decide(lhs, rel, rhs):
         m = sp.simplify(sp.nsimplify(rhs - lhs) if rel in ("<=", "<", "==")
                         else sp.nsimplify(lhs - rhs))
@@ -561,7 +627,8 @@ def exact_statements(name: str, items: Callable[[], list], scope: str) -> Check:
         pos = m.is_nonnegative if rel in ("<=", ">=") else m.is_positive
         if pos is None:  # a rational function: signs of the expanded numerator, denominator
             num, den = (sp.expand(x) for x in sp.fraction(sp.together(m)))
-            if den.is_positive and num.is_positive:
+            num_ok = num.is_nonnegative if rel in ("<=", ">=") else num.is_positive
+            if den.is_positive and num_ok:
                 pos = True
             elif den.is_positive and num.is_negative:
                 pos = False
@@ -586,7 +653,8 @@ def exact_statements(name: str, items: Callable[[], list], scope: str) -> Check:
             return Finding(Outcome.REFUTES, f"{label}: false", numbers, cx)
         if undecided:
             return Finding(Outcome.UNDECIDED, f"{undecided}: undecided", numbers)
-        return Finding(Outcome.SUPPORTS, "every statement holds exactly", numbers)
+        return Finding(Outcome.SUPPORTS, "every statement holds exactly", numbers,
+                       coverage=coverage)
 
     return Check(name, Tier.SYMBOLIC, run, scope)
 
@@ -618,7 +686,8 @@ def flow_rate(cases: tuple[dict, ...], figure: str | None = None, rate: float = 
         rng = ctx.rng()
         numbers, curves, refs = {}, [], []
         worst, tgrid = -np.inf, np.linspace(0, 6 if ctx.quick else 10, 61)
-        for c in (cases[:3] if ctx.quick else cases):
+        run_cases = cases[:3] if ctx.quick else cases
+        for c in run_cases:
             L, dims = c["L"], c["dims"]
             ws = rn.zas(L, dims)
             widths = dl.widths(ws)
@@ -663,7 +732,9 @@ def flow_rate(cases: tuple[dict, ...], figure: str | None = None, rate: float = 
         numbers["worst (R - bound)/bound"] = f"{worst:.2e}"
         if worst <= 1e-6:
             return Finding(Outcome.SUPPORTS, "R(t) stays below the bound in every case",
-                           numbers, figures=figs)
+                           numbers, figures=figs, coverage=Coverage(
+                               Scope.SAMPLE, {"L": _set_text(sorted({c["L"] for c in run_cases})),
+                                              "t": f"[0, {tgrid[-1]:g}]"}, len(run_cases)))
         return Finding(Outcome.UNDECIDED, "the bound is exceeded beyond the integrator guard "
                        "(float evidence only)", numbers, figures=figs)
 
@@ -698,7 +769,9 @@ def flow_invariants() -> Check:
         numbers["worst"] = f"{worst:.2e}"
         outcome = Outcome.SUPPORTS if worst < 1e-7 else Outcome.UNDECIDED
         return Finding(outcome, "D_l(t) constant to the integrator's accuracy"
-                       if worst < 1e-7 else "drift above 1e-7", numbers, figures=(fig,))
+                       if worst < 1e-7 else "drift above 1e-7", numbers, figures=(fig,),
+                       coverage=Coverage(Scope.SAMPLE, {"L": "{4, 6}", "t": f"[0, {t[-1]:g}]"},
+                                         3))
 
     return Check("flow_invariants", Tier.EMPIRICAL, run, "LSODA, ZAS and random starts")
 
@@ -753,7 +826,10 @@ def gd_rate(factors: tuple[float, ...] = (1, 10, 100, 1e3, 1e4, 3e4, 1e5, 3e5, 1
                            "GD from ZAS at the printed step size and beyond")
         if bad is None:
             return Finding(Outcome.SUPPORTS, "rate holds at the printed step size in every "
-                           "case", numbers, figures=(fig,))
+                           "case", numbers, figures=(fig,), coverage=Coverage(
+                               Scope.SAMPLE, {"L": _set_text(sorted({c[0] for c in cases})),
+                                              "d": "{1, 2, 3}", "t": f"<= {steps}"},
+                               len(cases)))
         L, d, s, Phi, eta = bad
         with mpmath.workdps(ctx.dps):  # replay in mpmath: scalar chain or d x d products
             ws = [_MP.arr(w[0]) for w in rn.zas(L, d)]
@@ -840,7 +916,10 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
             numbers["sqrt(L)||W_L|| grows"] = str(rows[-1][3] > rows[0][3])
         if settled:
             return Finding(Outcome.SUPPORTS, "the ratios stay bounded (below 1/2 and 1, "
-                           "increments shrinking) up to L = 10^12", numbers)
+                           "increments shrinking) up to L = 10^12", numbers,
+                           coverage=Coverage(Scope.SAMPLE, {"L": _set_text(
+                               f"10^{k}" for k in range(1, len(Ls) + 1)), "Phi": "= -1"},
+                               len(Ls)))
         return Finding(Outcome.UNDECIDED, "ratios not settled", numbers)
 
     return Check("orders_47_printed" if printed else "orders_47", Tier.PRECISE, run,
@@ -887,7 +966,8 @@ def manifold_flow() -> Check:
                 if end > 0.2:
                     return Finding(Outcome.UNDECIDED, "a flow on M did not approach O", numbers)
         return Finding(Outcome.SUPPORTS, "M is invariant and its flow converges to the saddle "
-                       "O (L = 2..8 exactly; flows sampled)", numbers)
+                       "O (L = 2..8 exactly; flows sampled)", numbers,
+                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(range(2, 9))}))
 
     return Check("manifold_flow", Tier.SYMBOLIC, run, "exact for L = 2..8; LSODA samples")
 
@@ -924,7 +1004,8 @@ def saddle_plateau(L: int = 2, perturb: float = 1e-3, figure: bool = True) -> Ch
         ok = res["near-identity"] >= 10 * max(res["ZAS"], 1e-3) and dmin < start / 4
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
                        "near-identity lingers at the saddle, ZAS does not" if ok else
-                       "no clear plateau difference", numbers, figures=(fig,) if figure else ())
+                       "no clear plateau difference", numbers, figures=(fig,) if figure else (),
+                       coverage=Coverage(Scope.SAMPLE, {"L": f"= {L}"}, 2))
 
     return Check("saddle_plateau", Tier.EMPIRICAL, run, f"LSODA gradient flow, L = {L}")
 
@@ -1102,8 +1183,10 @@ def residual_equivalence() -> Check:
         numbers = {"symbolic": "dR/dU_l = dR/dW_l (L=3, d=2)",
                    "loss gap after 50 steps": f"{gap:.1e}"}
         ok = gap < 1e-12
+        # exact only at L = 3, d = 2 (the iterates are compared in float at L = 5, d = 3)
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
-                       "ZAS is GD on the residual network from zero", numbers)
+                       "ZAS is GD on the residual network from zero", numbers,
+                       coverage=Coverage(Scope.INSTANCES, {"L": "= 3", "d": "= 2"}))
 
     return Check("residual_equivalence", Tier.SYMBOLIC, run, "exact for L=3, d=2; GD L=5, d=3")
 
@@ -1142,7 +1225,8 @@ def near_identity_vs_zas(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
         ok = bz < 50 and mono and np.median(bn) >= 10 * max(bz, 1)
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
                        "near-identity lingers at saddles, ZAS does not" if ok else
-                       "no clear difference", numbers, figures=(fig,))
+                       "no clear difference", numbers, figures=(fig,),
+                       coverage=Coverage(Scope.SAMPLE, {"L": f"= {L}", "d": f"= {d}"}, B + 1))
 
     return Check("near_identity_vs_zas", Tier.EMPIRICAL, run,
                  f"GD, L={L}, d={d}, eta={eta}, 40 near-identity seeds, 6000 steps")
@@ -1168,7 +1252,8 @@ def escape_fraction(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
         ok = N <= steps and z < N / 3
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
                        "a budget exists at which 2 of 5 escape while ZAS has converged" if ok
-                       else "no such budget within the run", numbers)
+                       else "no such budget within the run", numbers,
+                       coverage=Coverage(Scope.SAMPLE, {"L": f"= {L}", "d": f"= {d}"}, B + 1))
 
     return Check("escape_fraction", Tier.EMPIRICAL, run, f"GD, L={L}, d={d}, 40 seeds")
 
@@ -1182,7 +1267,8 @@ def near_zas_rate() -> Check:
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         numbers, worst = {}, -np.inf
-        for L, d in ((2, 2), (3, 2), (5, 3)) if ctx.quick else ((2, 2), (3, 2), (5, 3), (8, 2)):
+        pairs = ((2, 2), (3, 2), (5, 3)) if ctx.quick else ((2, 2), (3, 2), (5, 3), (8, 2))
+        for L, d in pairs:
             Phi = rng.standard_normal((d, d)) / d
             phi = phi_of(L, Phi)
             sigma = 1.0
@@ -1205,7 +1291,8 @@ def near_zas_rate() -> Check:
         numbers["worst"] = f"{worst:.2e}"
         if worst <= 1e-12:
             return Finding(Outcome.SUPPORTS, "near-ZAS starts meeting (4.6) keep the rate",
-                           numbers)
+                           numbers, coverage=Coverage(Scope.SAMPLE, {"(L, d)": _set_text(
+                               f"({L}, {d})" for L, d in pairs)}, len(pairs)))
         return Finding(Outcome.UNDECIDED, "rate exceeded (float)", numbers)
 
     return Check("near_zas_rate", Tier.EMPIRICAL, run, "8 near-ZAS starts per (L, d), 300 steps")
@@ -1241,7 +1328,8 @@ def mzas_vs_xavier() -> Check:
         ok &= blow
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
                        "mZAS beats Xavier at every depth; Xavier blows up when deep" if ok
-                       else "mZAS does not beat Xavier everywhere", numbers)
+                       else "mZAS does not beat Xavier everywhere", numbers,
+                       coverage=Coverage(Scope.SAMPLE, {"L": _set_text(depths)}, 2 * len(depths)))
 
     return Check("mzas_vs_xavier", Tier.EMPIRICAL, run,
                  "synthetic data, ReLU ResNet (6.1), L = 10, 50, 200, 60 GD steps, tuned lr")
@@ -1268,7 +1356,8 @@ def small_init_plateau(depths: tuple[int, ...] = (2, 3, 4), sigma: float = 0.1) 
             ok &= bool(np.median(times) >= 10 * max(z_time, 1e-3))
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
                        "small starts linger near O, ZAS does not" if ok else
-                       "a small start escaped quickly", numbers)
+                       "a small start escaped quickly", numbers,
+                       coverage=Coverage(Scope.SAMPLE, {"L": _set_text(depths)}, 6 * len(depths)))
 
     return Check("small_init_plateau", Tier.EMPIRICAL, run,
                  f"LSODA gradient flow, L in {depths}, 5 starts each, t <= 50")

@@ -49,8 +49,9 @@ from __future__ import annotations
 import sympy as sp
 
 from proofs import zas as pz
+from proofs import zas_general as pzg
 from verify.checks import zas as cz
-from verify.vocabulary import Claim, Reference
+from verify.vocabulary import Claim, Coverage, Reference, Scope
 
 PAPER = {
     "key": "wu2019zas",
@@ -69,12 +70,13 @@ def _ref(where: str) -> Reference:
 def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str, checks,
            **kw) -> Claim:
     return Claim(id=f"{KEY}.{id_}", ref=_ref(where), statement=statement, hypotheses=hypotheses,
-                 asserts=asserts, checks=tuple(checks), **kw)
+                 asserts=asserts, checks=tuple(checks), scope=SCOPES[id_], **kw)
 
 
 # --- exact items ---------------------------------------------------------------------------
 
 k_ = sp.Symbol("k", nonnegative=True)
+eta_ = sp.Symbol("eta", positive=True)
 
 
 def _phi_items_printed():
@@ -83,12 +85,20 @@ def _phi_items_printed():
              pz.phi_main(L, c), {"L": L, "||Phi||_F": c})]
 
 
+L_ = sp.Symbol("L", positive=True)  # every depth (a real L > 0 covers every integer L >= 1)
+
+
 def _phi_items_amended():
-    items = [("3 > e (so the main-text phi >= the appendix phi)", sp.Integer(3), ">", sp.E, {}),
-             ("log(L phi^2) >= 2 with phi >= 3/sqrt(L): log 9 >= 2", sp.log(9), ">=", 2, {}),
-             ("log(L phi^2) >= 2 with phi >= e/sqrt(L): log e^2 >= 2", sp.log(sp.E ** 2), ">=",
-              2, {})]
-    return items
+    # max is monotone in each argument, so these cover every L >= 1 and every ||Phi||_F >= 0:
+    # the middle terms compare for every L, and phi >= (middle term) gives L phi^2 >= 9 or e^2.
+    return [("e/sqrt(L) < 3/sqrt(L) for every L > 0 (so the main-text phi >= the appendix phi)",
+             sp.E / sp.sqrt(L_), "<", 3 / sp.sqrt(L_), {}),
+            ("L (3/sqrt(L))^2 = 9 for every L > 0", L_ * (3 / sp.sqrt(L_)) ** 2, "==", 9, {}),
+            ("L (e/sqrt(L))^2 = e^2 for every L > 0", L_ * (sp.E / sp.sqrt(L_)) ** 2, "==",
+             sp.E ** 2, {}),
+            ("log(L phi^2) >= 2 with L phi^2 >= 9: log 9 >= 2", sp.log(9), ">=", 2, {}),
+            ("log(L phi^2) >= 2 with L phi^2 >= e^2: log e^2 >= 2", sp.log(sp.E ** 2), ">=", 2,
+             {})]
 
 
 def _thm43_point(L, c):
@@ -116,26 +126,44 @@ def _thm43_items_printed():
     ]
 
 
+_c, _p, _q, _r, _s = sp.symbols("c p q r s", nonnegative=True)
+_phi = sp.Symbol("phi", positive=True)
+
+
 def _thm43_items_amended():
-    items = [("R(0) = ||Phi||_F^2/2 <= phi^2/8 for every Phi (phi >= 2||Phi||_F)",
-              sp.Symbol("c", nonnegative=True) ** 2 / 2, "<=",
-              (2 * sp.Symbol("c", nonnegative=True)) ** 2 / 8, {})]
-    for L in range(2, 9):  # phi is smallest at Phi = 0: phi = max(3/sqrt(L), 1)
-        phi, eta = _thm43_point(L, 0)
-        items.append((f"eta (L+2) phi^4 / 2 < (4L^2)^-1 at L={L}, Phi=0, eta = bound",
-                      eta * (L + 2) * phi ** 4 / 2, "<", sp.Rational(1, 4 * L ** 2),
-                      {"L": L, "Phi": 0}))
-    L = 9 + k_  # L >= 9: phi >= 1 and eta <= 1/(4 L^3 phi^6) give (L+2)/(8 L^3 phi^2)
-    items.append(("(L+2)/(8 L^3) < 1/(4 L^2) for every L >= 9 (L = 9 + k, k >= 0)",
-                  (L + 2) / (8 * L ** 3), "<", 1 / (4 * L ** 2), {}))
-    phi, eta = _thm43_point(100, 0)
-    items.append(("eta (L+2) phi^4 / 2 < (4L^2)^-1 (L=100, Phi=0, the printed line's point)",
-                  eta * 102 * phi ** 4 / 2, "<", sp.Rational(1, 40000), {"L": 100}))
+    """Every L >= 2, Phi, phi = max{2||Phi||_F, 3/sqrt(L), 1}, eta in (0, (4 L^3 phi^6)^-1]:
+    each free symbol below is nonnegative and ranges over its whole part of that class."""
+    c = _c  # ||Phi||_F
+    items = [("R(0) = ||Phi||_F^2/2 <= phi^2/8 for every Phi (phi = 2||Phi||_F + p, p >= 0)",
+              c ** 2 / 2, "<=", (2 * c + _p) ** 2 / 8, {}),
+             ("sum_{s<=t} (1 - eta/2)^s = (1 - r)/(eta/2) <= 2/eta (r = (1 - eta/2)^{t+1} >= 0)",
+              (1 - _r) / (eta_ / 2), "<=", 2 / eta_, {}),
+             ("sum of Lemma A.5's bound: 2 eta^2 (L+2) phi^2 * phi^2/(4 eta) = eta (L+2) phi^4 / 2",
+              2 * eta_ ** 2 * (L_ + 2) * _phi ** 2 * _phi ** 2 / (4 * eta_), "==",
+              eta_ * (L_ + 2) * _phi ** 4 / 2, {})]
+    # eta = (4 L^3 phi^6)^-1 / (1 + q), q >= 0: every allowed step size
+    eta = 1 / (4 * L_ ** 3 * _phi ** 6 * (1 + _q))
+    items.append(("eta (L+2) phi^4 / 2 <= (L+2)/(8 L^3 phi^2) for every eta <= (4 L^3 phi^6)^-1",
+                  eta * (L_ + 2) * _phi ** 4 / 2, "<=", (L_ + 2) / (8 * L_ ** 3 * _phi ** 2), {}))
+    # 2 <= L < 9: phi^2 >= 9/L (phi^2 = 9/L + p); L = (2 + 9 s)/(1 + s), s >= 0, is [2, 9)
+    L = (2 + 9 * _s) / (1 + _s)
+    items.append(("(L+2)/(8 L^3 phi^2) < 1/(4 L^2) for 2 <= L < 9, phi^2 >= 9/L",
+                  (L + 2) / (8 * L ** 3 * (9 / L + _p)), "<", 1 / (4 * L ** 2), {}))
+    L = 9 + k_  # L >= 9: phi^2 >= 1 (phi^2 = 1 + p)
+    items.append(("(L+2)/(8 L^3 phi^2) < 1/(4 L^2) for every L >= 9, phi^2 >= 1",
+                  (L + 2) / (8 * L ** 3 * (1 + _p)), "<", 1 / (4 * L ** 2), {}))
     return items
 
 
 def _iterations_items():
-    items = []
+    # every L >= 36 (L = 36 + k) and every Phi (phi = 1 + p >= 1): the first term of the min is
+    # the smaller, so eta L^3 = 1/(4 phi^6); and for L >= 9 (3/sqrt(L) <= 1) phi = max{2||Phi||_F,
+    # 1} does not depend on L: eta = Theta(L^-3).
+    L = 36 + k_
+    items = [("(4 L^3 phi^6)^-1 <= (144 L^2 phi^4)^-1 for every L >= 36, phi >= 1",
+              1 / (4 * L ** 3 * (1 + _p) ** 6), "<=", 1 / (144 * L ** 2 * (1 + _p) ** 4), {}),
+             ("(3/sqrt(L))^2 <= 1 for every L >= 9 (so phi = max{2||Phi||_F, 1})",
+              (3 / sp.sqrt(9 + k_)) ** 2, "<=", 1, {})]
     for c in (sp.Integer(0), sp.Rational(1, 4), sp.Integer(1), sp.Integer(3)):
         for L in (10 ** 3, 10 ** 6, 10 ** 9):
             phi, eta = _thm43_point(L, c)
@@ -188,17 +216,37 @@ def _a3_matrix_items_printed():
              "(smallest eigenvalue)", 0, "<=", _lam_2x2(WL * (A ** 2 - B ** 2) * WL.T), at)]
 
 
-def _a3_items_amended():
-    L, a2, eps, delta, x = _a3_step_point()
-    _, WL, A, _ = _a3_matrix_point()
-    at = {"L": L, "alpha^2": a2, "eps": eps}
+def _a3_items_amended_scalar():
+    """The scalar steps for every L >= 2, alpha >= 1: Bernoulli (1 - t)^n >= 1 - n t on
+    [0, 1] by induction (base n = 0; the step's identity and the sign of its remainder), its
+    rescaling t = x / alpha^2 (x <= 1 <= alpha^2 under the lemma's delta, eps), and the
+    constant of the next line."""
+    step, form = pzg.bernoulli_step()
+    n, r, v = sp.symbols("n r v", nonnegative=True)  # v = 1 - t >= 0
+    a = sp.Symbol("alpha", positive=True)
+    x, Ls = sp.Symbol("x", nonnegative=True), sp.Symbol("L", integer=True, positive=True)
     return [
-        ("Bernoulli with the factor: (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) "
-         "alpha^{2(L-2)} x", (a2 - x) ** (L - 1), ">=", a2 ** (L - 1) - (L - 1) * a2 ** (L - 2) * x,
-         at),
+        ("Bernoulli, base n = 0: (1 - t)^0 = 1 - 0 t", sp.Integer(1), "==", 1, {}),
+        ("Bernoulli step: (1-t)(1 - n t + r) - (1 - (n+1) t) = (1 - t) r + n t^2", step, "==",
+         form, {}),
+        ("Bernoulli step: (1 - t) r + n t^2 >= 0 (v = 1 - t >= 0, r >= 0)", 0, "<=",
+         v * r + n * (1 - v) ** 2, {}),
+        ("rescaling: alpha^{2(L-1)} (1 - (L-1) x/alpha^2) = alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x",
+         a ** (2 * (Ls - 1)) * (1 - (Ls - 1) * x / a ** 2), "==",
+         a ** (2 * (Ls - 1)) - (Ls - 1) * a ** (2 * (Ls - 2)) * x, {}),
+        ("x = 2 eps + (L-2) delta <= 1/(2L^2) + (L-2)/(2L^3) <= 1 <= alpha^2 for every L >= 2",
+         1 / (2 * (2 + k_) ** 2) + k_ / (2 * (2 + k_) ** 3), "<=", 1, {}),
         ("(L-1)^2/L^3 + 1/(4L) <= 1/2 for every L >= 2 (L = 2 + k), so alpha^{2(L-1)} - "
          "alpha^{2(L-2)}[...] >= alpha^{2(L-1)}/2",
          (1 + k_) ** 2 / (2 + k_) ** 3 + 1 / (4 * (2 + k_)), "<=", sp.Rational(1, 2), {}),
+    ]
+
+
+def _a3_items_amended():
+    L, a2, eps, _, _ = _a3_step_point()
+    _, WL, A, _ = _a3_matrix_point()
+    at = {"L": L, "alpha^2": a2, "eps": eps}
+    return [
         ("conclusion at the point: alpha^{2(L-1)} = 4 < L phi^2 = 12", 4, "<", 12, at),
         ("matrix step replaced by the top right singular vector u of W_L: ||W_L A^{L-1} "
          "W_L^T|| >= beta^2 u^T A^{L-1} u >= beta^2 (u^T A u)^{L-1} (at the 2x2 point)",
@@ -208,12 +256,78 @@ def _a3_items_amended():
     ]
 
 
+_BINOMIAL_L = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200)
+_BINOMIAL_L_TEXT = "{" + ", ".join(map(str, _BINOMIAL_L)) + "}"
+
+
 def _binomial_items():
     items = []
-    for L in (1, 2, 3, 4, 5, 10, 20, 50, 100, 200):
+    for L in _BINOMIAL_L:
         for label, slack in pz.binomial_bounds(L).items():
             items.append((f"L={L}: {label}", 0, "<=", slack, {"L": L}))
     return items
+
+
+# --- the classes the claims state ---------------------------------------------------------
+
+_EVERY = cz.EVERY_DEPTH_WIDTH  # every depth L >= 1, every width d (Section 2: W_l in R^{d x d})
+_PHI = "max{2||Phi||_F, 3/sqrt(L), 1}"
+_A2 = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)", "delta": "[0, (2 L^3 phi^2)^-1]",
+       "eps": "[0, (4 L^2)^-1]"}
+_A4 = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)",
+       "alpha^{2(L-1)} beta^2": "[0, 2 phi^2)"}
+
+# The class each claim states, in the paper's notation (short id -> parameter -> set).
+SCOPES: dict[str, dict[str, str]] = {
+    "sec2_grad": _EVERY, "sec2_grad_amended": _EVERY, "sec3_residual": _EVERY,
+    "sec3_manifold": {"L": ">= 2", "w(0)": "M = {w_1 = ... = w_L >= 0}"},
+    "fig1": {"L": "= 2", "Phi": "= -1"},
+    "lemma4_2": _EVERY,
+    "thm4_1": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}", "t": ">= 0"},
+    "thm4_1_remark1": {"L": ">= 1", "widths": "d_l >= d_0 (l < L)", "t": ">= 0"},
+    "thm4_1_remark2": {"L": ">= 1", "X": "lambda_min(X^T X) > 0", "t": ">= 0"},
+    "thm4_3": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}",
+               "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]", "phi": _PHI,
+               "t": ">= 0"},
+    "thm4_3_iterations": {"L": ">= 1", "||Phi||_F": ">= 0"},
+    "phi_def": {"L": ">= 1", "||Phi||_F": ">= 0"},
+    "phi_def_amended": {"L": ">= 1", "||Phi||_F": ">= 0"},
+    "eq4_7": {"L": ">= 2", "(4.6)": "holds"}, "eq4_7_amended": {"L": ">= 2", "(4.6)": "holds"},
+    "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
+    "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
+    "lemma4_5": {**_A4, "eta": "> 0"},
+    "lemma4_6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
+    "lemma_a1": {"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"},
+    "lemma_a2": _A2,
+    "lemma_a3": {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
+                 "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
+    "lemma_a3_proof": {"L": ">= 2", "alpha": ">= 1"},
+    "lemma_a3_proof_amended": {"L": ">= 2", "alpha": ">= 1"},
+    "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
+    "lemma_a5_proof": _EVERY, "lemma_a5_proof_amended": _EVERY,
+    "lemma_a6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
+    "lemma_a6_proof": {**_A2, "y": "[0, x/L^2]",
+                       "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
+    "thm4_3_proof": {"L": ">= 2", "Phi": "R^{d x d}", "phi": _PHI,
+                     "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]"},
+    "thm4_3_proof_amended": {"L": ">= 2", "Phi": "R^{d x d}", "phi": _PHI,
+                             "eta": "(0, (4 L^3 phi^6)^-1]"},
+    "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
+    "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
+    "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
+    "sec6": {"L": "{100, 200, 2000, 10000}", "data": "Fashion-MNIST (1000 samples)"},
+}
+
+
+def _class(short: str, decides: bool = True, part: str = "") -> Coverage:
+    """Exact items that carry every member of claim ``short``'s stated class (symbols with
+    assumptions ranging over it): a CLASS coverage equal to that claim's scope."""
+    return Coverage(Scope.CLASS, SCOPES[short], decides=decides, part=part)
+
+
+def _at(covers: dict[str, str], decides: bool = True, part: str = "") -> Coverage:
+    """Exact items at the listed instances only."""
+    return Coverage(Scope.INSTANCES, covers, decides=decides, part=part)
 
 
 # --- claims --------------------------------------------------------------------------------
@@ -244,7 +358,7 @@ def _claims() -> tuple[Claim, ...]:
         _claim("sec2_grad_amended", "Section 2",
                "grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T (the form used in Lemma A.4).",
                {"loss": "(2.3)", "widths": "square (symbolic), rectangular (finite differences)"},
-               GRAD, [cz.gradient_formula(False), cz.gradient_fd()],
+               GRAD, [cz.general_identity("gradient"), cz.gradient_formula(False), cz.gradient_fd()],
                amends=f"{KEY}.sec2_grad",
                amend_reason="The subscripts l in W_{L:l} and W_{l-1:l} must read 1 (a likely "
                             "transcription of the subscript 1)."),
@@ -253,7 +367,7 @@ def _claims() -> tuple[Claim, ...]:
                "U_l(0) = W_L(0) = 0. Therefore, ZAS is equivalent to initializing all the "
                "residual blocks and the output layer with zero in a linear residual network.",
                {"parametrisation": "W_l = I + U_l, l < L"}, "dR/dU_l = dR/dW_l; same iterates",
-               [cz.residual_equivalence()]),
+               [cz.general_identity("residual"), cz.residual_equivalence()]),
         _claim("sec3_manifold", "Section 3",
                "The origin O(0, ..., 0) is a saddle point of R [(3.2)], so gradient descent with "
                "small initialization, e.g., Xavier initialization, will spend long time "
@@ -280,7 +394,8 @@ def _claims() -> tuple[Claim, ...]:
                "The invariant matrices (4.3) are indeed invariances under continuous-time "
                "gradient descent (4.1), i.e., D_l(t) = D_l(0) for l = 1, ..., L-1 and t >= 0.",
                {"D_l": "W_{l+1}^T W_{l+1} - W_l W_l^T", "starts": "any (ZAS and random)"},
-               "d/dt D_l = 0", [cz.invariance_identity(), cz.flow_invariants()]),
+               "d/dt D_l = 0", [cz.general_identity("invariance"), cz.invariance_identity(),
+                                 cz.flow_invariants()]),
         _claim("thm4_1", "Theorem 4.1",
                "For the deep linear network (2.3), the continuous-time gradient descent (4.1) "
                "with the zero-asymmetric initialization (3.1) satisfies R(t) <= e^{-2t} R(0), "
@@ -322,20 +437,23 @@ def _claims() -> tuple[Claim, ...]:
                "descent can achieve R(t) <= eps in O(L^3 log(1/eps)) iterations.",
                {"Phi": "||Phi||_F in {0, 1/4, 1, 3}"},
                "eta L^3 -> 1/(4 phi^6); T(eps) <= (2/eta) log(R(0)/eps)",
-               [cz.exact_statements("iteration_order", _iterations_items,
-                                    "exact at L = 10^3, 10^6, 10^9")]),
+               [cz.exact_statements("iteration_order", _iterations_items, "exact: every L >= 36 "
+                                    "and every Phi; and at L = 10^3, 10^6, 10^9",
+                                    _class("thm4_3_iterations"))]),
         _claim("phi_def", "Theorem 4.3 and Appendix A.3",
                "[Theorem 4.3:] phi = max{2||Phi||_F, 3L^{-1/2}, 1}. [Proof of Theorem 4.3:] "
                "Recall that phi = max{2||Phi||_F, e/sqrt(L), 1}.",
                {"reading": "the two definitions name the same number"},
                "max{2||Phi||_F, e/sqrt(L), 1} == max{2||Phi||_F, 3/sqrt(L), 1}",
-               [cz.exact_statements("phi_agree", _phi_items_printed, "exact at L = 4, Phi = 0")]),
+               [cz.exact_statements("phi_agree", _phi_items_printed, "exact at L = 4, Phi = 0",
+                                    _at({"L": "= 4", "||Phi||_F": "= 0"}))]),
         _claim("phi_def_amended", "Theorem 4.3 and Appendix A.3",
                "The two definitions differ (3 vs e) when the middle term is the maximum; the "
                "main-text phi is never smaller, and both give log(L phi^2) >= 2, the only "
                "property of the middle term that the proof of Lemma A.3 uses.",
                {"L": ">= 1"}, "phi_main >= phi_appendix; log(L phi^2) >= 2",
-               [cz.exact_statements("phi_compatible", _phi_items_amended, "exact")],
+               [cz.exact_statements("phi_compatible", _phi_items_amended, "exact, every L > 0",
+                                    _class("phi_def_amended"))],
                amends=f"{KEY}.phi_def",
                amend_reason="The appendix recalls phi with e/sqrt(L) where Theorem 4.3 has "
                             "3/sqrt(L); only log(L phi^2) >= 2 is needed, which both satisfy."),
@@ -406,16 +524,24 @@ def _claims() -> tuple[Claim, ...]:
                           "d = 2, W_L = diag(2, 1/2) (both meet the lemma's hypotheses)"},
                "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x; A >= B => W_L A^2 W_L^T >= "
                "W_L B^2 W_L^T",
-               [cz.exact_statements("a3_step", _a3_items_printed, "exact at one point"),
+               [cz.exact_statements("a3_step", _a3_items_printed, "exact at one point",
+                                    _at({"L": "= 3", "d": "= 1"})),
                 cz.exact_statements("a3_matrix_step", _a3_matrix_items_printed,
-                                    "exact at one 2 x 2 point meeting the hypotheses")]),
+                                    "exact at one 2 x 2 point meeting the hypotheses",
+                                    _at({"L": "= 3", "d": "= 2"}))]),
         _claim("lemma_a3_proof_amended", "Lemma A.3, proof",
                "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x, and the next "
                "line's conclusion >= alpha^{2(L-1)} beta^2 / 2 still follows since "
                "(L-1)^2/L^3 + 1/(4L) <= 1/2; the Loewner step is replaced by the top right "
                "singular vector u of W_L (u^T A^k u >= (u^T A u)^k for unit u).", {"L": ">= 2", "alpha": ">= 1"},
                "corrected Bernoulli step; conclusion unchanged",
-               [cz.exact_statements("a3_step_fixed", _a3_items_amended, "exact; every L >= 2")],
+               [cz.exact_statements("a3_scalar_steps", _a3_items_amended_scalar,
+                                    "exact; every L >= 2, alpha >= 1",
+                                    _class("lemma_a3_proof_amended", decides=False,
+                                           part="scalar steps")),
+                cz.exact_statements("a3_step_fixed", _a3_items_amended,
+                                    "exact at one 2 x 2 point (L = 3)",
+                                    _at({"L": "= 3", "d": "= 2"}))],
                amends=f"{KEY}.lemma_a3_proof",
                amend_reason="Bernoulli's inequality keeps a factor alpha^{2(L-2)} >= 1 that the "
                             "printed step drops, and A >= B does not give A^k >= B^k."),
@@ -438,7 +564,8 @@ def _claims() -> tuple[Claim, ...]:
                "D_l^+ = D_l + eta^2 [grad_{l+1}^T R grad_{l+1} R - grad_l R grad_l^T R] (so "
                "||D_l^+ - D_l|| <= eta^2 max(||grad_{l+1}||^2, ||grad_l||^2) and Lemma A.5's "
                "bounds hold a fortiori).", {"algebra": "non-commutative, any width"},
-               "re-derived expansion", [cz.one_step_expansion(False)],
+               "re-derived expansion", [cz.general_identity("one_step"),
+                                        cz.one_step_expansion(False)],
                amends=f"{KEY}.lemma_a5_proof",
                amend_reason="The eta^2 term is a difference: the sign of grad_l grad_l^T is "
                             "minus."),
@@ -464,7 +591,9 @@ def _claims() -> tuple[Claim, ...]:
                                              "alpha^{2(L-1)} beta^2 < 2 phi^2 (used through "
                                              "Lemma A.4), eta at its bound, smallest phi"},
                "three binomial bounds; every displayed bound of the proof",
-               [cz.exact_statements("binomial_bounds", _binomial_items, "exact rationals"),
+               [cz.exact_statements("binomial_bounds", _binomial_items, "exact rationals",
+                                    _at({"L": _BINOMIAL_L_TEXT}, decides=False,
+                                        part="binomial bounds")),
                 cz.lemma_inequality("a6p", 600, 80)]),
         _claim("thm4_3_proof", "Appendix A.3, proof of Theorem 4.3",
                "R(t) <= R(0) = phi^2/8, then eta <= (144L^2 phi^4)^{-1} < (64 L^2 phi^3 "
@@ -473,14 +602,16 @@ def _claims() -> tuple[Claim, ...]:
                "(4 L^3 phi^6)^{-1}. Similarly, ||I + D_{L-1}(t+1)||_2 <= 4 eta (L+2) phi^2 < "
                "(4L^2)^{-1}.", {"points": "exact: L = 4, Phi = 1/10; L = 100, Phi = 0"},
                "each numeric step", [cz.exact_statements("proof_steps", _thm43_items_printed,
-                                                         "exact at two points")]),
+                                                         "exact at two points",
+                                                         _at({"L": "{4, 100}"}))]),
         _claim("thm4_3_proof_amended", "Appendix A.3, proof of Theorem 4.3",
                "R(0) = ||Phi||_F^2 / 2 <= phi^2/8, and summing Lemma A.5's bound gives "
                "||I + D_{L-1}(t+1)||_2 <= 2 eta^2 (L+2) phi^2 phi^2/(4 eta) = eta (L+2) phi^4/2 < "
                "(4L^2)^{-1} for every L >= 2 under eta <= (4 L^3 phi^6)^{-1}.",
                {"L": ">= 2", "phi": ">= max(3/sqrt(L), 1)"}, "corrected steps",
                [cz.exact_statements("proof_steps_fixed", _thm43_items_amended,
-                                    "exact: L = 2..8 and every L >= 9")],
+                                    "exact: every L >= 2, phi, eta in the class",
+                                    _class("thm4_3_proof_amended"))],
                amends=f"{KEY}.thm4_3_proof",
                amend_reason="R(0) = phi^2/8 only when 2||Phi||_F is the maximum, and the printed "
                             "4 eta (L+2) phi^2 is not what the sum gives and exceeds (4L^2)^-1 "
