@@ -285,7 +285,7 @@ def test_grammar_generated_python_never_raises_anything_else(text):
 
 
 @pytest.mark.slow
-@settings(max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_fuzz_generated_expressions_slow(data, tmp_path_factory):
     sentinel = tmp_path_factory.getbasetemp() / SENTINEL_NAME
@@ -294,7 +294,7 @@ def test_fuzz_generated_expressions_slow(data, tmp_path_factory):
 
 
 @pytest.mark.slow
-@settings(max_examples=3_000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=_python_expressions())
 def test_fuzz_grammar_generated_python_slow(text):
     _parse_is_safe(text)
