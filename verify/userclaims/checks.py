@@ -331,6 +331,8 @@ def _behaviour(orbit, target, dps: int, residual=None) -> str:
             ratios = [dist[k + 1] / dist[k] for k in range(len(dist) - 11, len(dist) - 1)]
             if dist[-1] <= dist[0] / 2 and max(ratios) < 1:
                 return "converges"
+            if dist[-1] >= 2 * dist[0] and min(ratios) > 1:
+                return "diverges"  # the residual grows geometrically: it moves away from the set
             return "slow"
         reaches = tail >= dist[-1] * mpmath.mpf("0.9")
         if reaches and dist[-1] <= dist[0] / 2 and all(
@@ -755,4 +757,8 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate":
         return (rate_search(model),)
+    if kind == "trajectory":
+        from verify.userclaims.trajectory import trajectory_search
+
+        return (trajectory_search(model, _orbit, _finish, _point_text, GD_WORK),)
     raise ValueError(f"unknown kind {kind!r}")

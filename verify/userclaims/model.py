@@ -242,7 +242,11 @@ class Model:
         """The step at iteration t (the schedule's, else the step parameter's value)."""
         if self.mp_schedule is not None:
             return self.mp_schedule(t, *args)
-        return self.mp(self.step)(*[0] * len(self.vars), *args)
+        return self.mp_eta(*[0] * len(self.vars), *args)
+
+    @functools.cached_property
+    def mp_eta(self):
+        return self.mp(self.step)
 
     def stepper(self, args: list):
         """The optimiser's map as a stateful function ``x_t -> x_(t+1)`` (momentum methods keep

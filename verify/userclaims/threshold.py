@@ -73,15 +73,16 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                 crit = model.critical_step(lmax, args)
                 info["critical step"] = crit
                 gap_lo, gap_hi = max(b, lo), min(crit, hi)
-                if gap_lo < gap_hi:  # steps above the bound where x* may still attract
+                wide = tol * crit  # a gap narrower than this is rounding (bound = critical step)
+                if gap_hi - gap_lo > wide:  # steps above the bound where x* may still attract
                     if lmin > tol:
                         return Probe(float(-(gap_hi - gap_lo)), {**info, "delta": (gap_lo + gap_hi) / 2},
                                      float(crit - b))
                     # beyond rounding only: a bound equal to the critical step leaves no gap
-                    undecided["singular"] += abs(lmin) <= tol and gap_hi - gap_lo > tol * crit
+                    undecided["singular"] += abs(lmin) <= tol
                 if spec.tight:
                     gap_lo, gap_hi = max(crit, lo), min(b, hi)
-                    if gap_lo < gap_hi:  # below the bound yet beyond the critical step: repels
+                    if gap_hi - gap_lo > wide:  # below the bound yet beyond the critical step: repels
                         return Probe(float(-(gap_hi - gap_lo)), {**info, "delta": (gap_lo + gap_hi) / 2},
                                      float(b - crit))
                     if lmin < -tol and lo < b:  # a saddle: repels at every step
