@@ -426,7 +426,8 @@ def convergence_search(model: Model) -> Check:
                 seen_kinds.values()):
             return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
                            f"after {steps} steps", numbers)
-        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample)
+        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample,
+                       coverage=finding.coverage)
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
