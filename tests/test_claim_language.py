@@ -95,8 +95,8 @@ def test_depth_instances_cover_exactly_the_listed_depths(quick0):
     assert result.claim.scope["L"] == "{2, 3, 4, 5}"
     (ev,) = result.evidence
     assert ev.coverage.scope is Scope.SAMPLE and ev.coverage.covers["L"] == "{2, 3, 4, 5}"
-    cx = [e for e in quick0["depth.toml"]["depth.chain-converges-2-over-L"].evidence
-          if e.outcome is Outcome.REFUTES][0].counterexample
+    cx = next(e for e in quick0["depth.toml"]["depth.chain-converges-2-over-L"].evidence
+              if e.outcome is Outcome.REFUTES).counterexample
     assert cx.replay["L"] in {"2", "3", "4", "5"}  # the instance is part of the replay
 
 
@@ -110,8 +110,8 @@ def test_replay_at_a_non_integer_depth_is_a_usage_error(tmp_path, capsys):
 def test_equality_case_is_decided_exactly(quick0):
     """At eta = 2/lambda_max the affine map has the multiplier -1 exactly (SymPy): the
     non-strict claim is refuted there and the strict one holds."""
-    ev = [e for e in quick0["quadratic.toml"]["quad.threshold-nonstrict"].evidence
-          if e.outcome is Outcome.REFUTES][0]
+    ev = next(e for e in quick0["quadratic.toml"]["quad.threshold-nonstrict"].evidence
+              if e.outcome is Outcome.REFUTES)
     assert "exactly" in ev.counterexample.note and "neutral" in ev.counterexample.observed
 
 
@@ -123,9 +123,9 @@ def test_singular_hessian_is_never_support(quick0):
 
 def test_vector_and_matrix_variables_in_an_expression_loss():
     """Entries of declared vectors and matrices are addressable; a false twin is refuted."""
-    base = dict(kind="threshold", variables=["w[2]", "A[1, 1]"], step="eta",
-                loss="(w[0]**2 + 2*w[1]**2)/2 + A[0, 0]**2", params={"eta": [0.05, 1.5]},
-                equilibrium=[["0", "0"], [["0"]]], tight=True)
+    base = {"kind": "threshold", "variables": ["w[2]", "A[1, 1]"], "step": "eta",
+            "loss": "(w[0]**2 + 2*w[1]**2)/2 + A[0, 0]**2", "params": {"eta": [0.05, 1.5]},
+            "equilibrium": [["0", "0"], [["0"]]], "tight": True}
     (true,) = check(claim(id="vec.true", bound="1", **base))
     assert true.status is C
     (false,) = check(claim(id="vec.false", bound="1/2", **base))

@@ -8,8 +8,8 @@ import sympy as sp
 
 from verify.userclaims.checks import checks_for
 from verify.userclaims.instances import integer_scope, over_instances
-from verify.userclaims.parse import instances
 from verify.userclaims.model import Model, ModelError
+from verify.userclaims.parse import instances
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Tier
 
@@ -52,8 +52,8 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     if spec.model:
         out.update(model=", ".join(f"{k} = {v}" for k, v in spec.model.items()),
                    step=spec.step or "")
-    for name, values in spec.integers.items():
-        out[name] = integer_scope(spec.integers)[name] + " (integer)"
+    for name, values in integer_scope(spec.integers).items():
+        out[name] = values + " (integer)"
     if spec.optimizer.get("method", "gd") != "gd":
         out["optimizer"] = ", ".join(f"{k} = {v}" for k, v in spec.optimizer.items())
     if spec.schedule:

@@ -76,15 +76,13 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                 wide = tol * crit  # a gap narrower than this is rounding (bound = critical step)
                 if gap_hi - gap_lo > wide:  # steps above the bound where x* may still attract
                     if lmin > tol:
-                        return Probe(float(-(gap_hi - gap_lo)), {**info, "delta": (gap_lo + gap_hi) / 2},
-                                     float(crit - b))
+                        return _gap(gap_lo, gap_hi, info, crit - b)
                     # beyond rounding only: a bound equal to the critical step leaves no gap
                     undecided["singular"] += abs(lmin) <= tol
                 if spec.tight:
                     gap_lo, gap_hi = max(crit, lo), min(b, hi)
-                    if gap_hi - gap_lo > wide:  # below the bound yet beyond the critical step: repels
-                        return Probe(float(-(gap_hi - gap_lo)), {**info, "delta": (gap_lo + gap_hi) / 2},
-                                     float(b - crit))
+                    if gap_hi - gap_lo > wide:  # below the bound, beyond the critical step
+                        return _gap(gap_lo, gap_hi, info, b - crit)
                     if lmin < -tol and lo < b:  # a saddle: repels at every step
                         return Probe(float(lmin), {**info, "delta": lo})
                     undecided["singular"] += abs(lmin) <= tol
@@ -122,10 +120,10 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
             claimed = ("does not attract at step = bound (strict)" if probe.info.get("at bound")
                        and above else "attracts at step = bound" if probe.info.get("at bound")
                        else "repels above the bound" if above else "attracts below the bound")
+            where = "at" if probe.info.get("at bound") else "above" if above else "below"
             return Finding(Outcome.REFUTES, (
                 f"at {at}: the optimiser map's spectral radius is {dec(radius, 15)} "
-                f"({side}) with the step {'at' if probe.info.get('at bound') else 'above' if above else 'below'} "
-                f"the bound {dec(probe.info['bound'], 15)}"), {},
+                f"({side}) with the step {where} the bound {dec(probe.info['bound'], 15)}"), {},
                 Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)} ({side})",
                                claimed=claimed, tol=dec(tol, 3), margin=dec(radius - 1, 20),
                                dps=ctx.dps + 20, note=f"{how}; critical step "
@@ -149,6 +147,11 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
 
     return Check("threshold_search", Tier.PRECISE, run,
                  "Hypothesis over the box, the optimiser's multipliers in mpmath")
+
+
+def _gap(lo, hi, info: dict, guide) -> Probe:
+    """A violation: the steps (lo, hi) contradict the claim; probe their midpoint."""
+    return Probe(float(-(hi - lo)), {**info, "delta": (lo + hi) / 2}, float(guide))
 
 
 def _at_bound(model: Model, H, b, args, lmin, tol, undecided, info) -> Probe | None:

@@ -16,6 +16,8 @@ domain before any violation leaves its point undecided.
 
 from __future__ import annotations
 
+import itertools
+
 import mpmath
 import sympy as sp
 
@@ -101,7 +103,7 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
         def refute(point, probe):
             runs = [worst(point, dps) for dps in (ctx.dps, ctx.dps + 20, ctx.dps + 40)]
             agreed = None
-            for (m1, *_), (m2, k, value, limit, _c) in zip(runs, runs[1:]):
+            for (m1, *_), (m2, k, value, limit, _c) in itertools.pairwise(runs):
                 if m1 == m2 or abs(m1 - m2) <= mpmath.mpf(10) ** (-(ctx.dps // 2)) * (1 + abs(m2)):
                     agreed = (m2, k, value, limit)
                     break
