@@ -96,7 +96,8 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
                 return Probe(-1.0, {**info, "open": True})
             if spec.relation in ("<", ">") and abs(margin) <= _TOL:
                 ties["n"] += 1  # equality within rounding: a strict relation is not decided
-            return Probe(float(margin) + 1e-300, info)
+            # within rounding of 0 is not a violation; Hypothesis is still steered by the margin
+            return Probe(max(float(margin), 0.0), info, -float(margin))
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
