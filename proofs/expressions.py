@@ -10,7 +10,8 @@ the tree is then *interpreted* node by node against a white list:
   arguments only;
 * ``+ - * / **`` and unary ``+ -``;
 * one comparison ``< <= > >= == !=`` (``==`` means :class:`sympy.Eq`);
-* ``w[i]`` / ``A[0, 1]`` on a declared indexed or matrix symbol;
+* ``w[i]`` / ``A[0, 1]`` on a declared indexed or matrix symbol (``w[i]`` also on a declared
+  n x 1 matrix, a vector);
 * inside ``Piecewise``: ``(value, condition)`` pairs, the condition ``True`` for the last one;
   inside ``Sum``: ``(k, lo, hi)`` with a fresh bound name ``k``.
 
@@ -240,8 +241,11 @@ class _Interpreter:
             raise ExpressionError("an index must be an expression")
         if isinstance(base, sp.IndexedBase):
             return base[tuple(index)]
+        if len(index) == 1 and base.shape[1] == 1:  # a vector (an n x 1 matrix): w[i]
+            index = [index[0], sp.Integer(0)]
         if len(index) != 2 or not all(i.is_Integer for i in index):
-            raise ExpressionError(f"{node.value.id}[i, j] takes two integer indices")
+            raise ExpressionError(f"{node.value.id}[i, j] takes two integer indices"
+                                  + (" (w[i] for a vector)" if base.shape[1] == 1 else ""))
         rows, cols = base.shape
         i, j = (int(v) for v in index)
         if not (0 <= i < rows and 0 <= j < cols):

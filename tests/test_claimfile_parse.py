@@ -134,7 +134,10 @@ BASE = {
 
 
 def claim(**changes: str | None) -> str:
-    """One [[claim]] table: BASE with keys replaced (value None: key removed)."""
+    """One [[claim]] table: BASE with keys replaced (value None: key removed; ``_model``
+    replaces ``model``)."""
+    if "_model" in changes:
+        changes["model"] = changes.pop("_model")
     fields = {**BASE, **changes}
     return "[[claim]]\n" + "".join(f"{k} = {v}\n" for k, v in fields.items() if v is not None)
 
@@ -150,6 +153,11 @@ CONV = dict(kind='"convergence"', points=None, start='["1"]', condition='"delta 
             target='["0"]')
 RATE = dict(kind='"rate"', points=None, start='["1"]', metric='"loss"',
             bound='"metric0"', steps="10")
+
+MODEL = dict(kind='"trajectory"', loss=None, variables=None, points=None,
+             model='{ family = "quadratic", A = [["1", "0"], ["0", "2"]] }',
+             start='["1", "1"]', quantity='"loss"', steps="10", monotone='"nonincreasing"')
+THRESH = dict(kind='"threshold"', points=None, equilibrium='["0"]', bound='"2"')
 
 MALFORMED = {
     # name: (toml table, expected BadClaim.id, expected key, extra words in the message)
@@ -211,6 +219,63 @@ MALFORMED = {
     "rate bound uses a variable": (claim(**{**RATE, "bound": '"x"'}), "c1", "bound", "x"),
     "rate parameter named t": (claim(**{**RATE, "params": "{ delta = 0.5, t = 1 }"}), "c1",
                                "params", "reserved"),
+    # The claim language: models, integers, optimisers, schedules, trajectories (issue 16).
+    "unknown family": (claim(**MODEL, _model='{ family = "cubic" }'), "c1", "model.family",
+                       "cubic"),
+    "model table a string": (claim(**MODEL, _model='"quadratic"'), "c1", "model", "table"),
+    "model with a loss": (claim(**{**MODEL, "loss": '"x**2"'}), "c1", "loss", "model"),
+    "unknown model key": (claim(**MODEL, _model='{ family = "quadratic", A = [["1"]], c = 1 }'),
+                          "c1", "model.c", "allowed"),
+    "quadratic A not square": (claim(**MODEL, _model='{ family = "quadratic", A = [["1", "0"]] }'),
+                               "c1", "model.A", "square"),
+    "quadratic A not symmetric": (claim(**MODEL, _model='{ family = "quadratic", '
+                                  'A = [["1", "1"], ["0", "1"]] }'),
+                                  "c1", "model.A", "symmetric"),
+    "quadratic A uses the state": (claim(**MODEL, _model='{ family = "quadratic", '
+                                   'A = [["x_0"]] }'), "c1", "model.A", "x_0"),
+    "quadratic b of wrong length": (claim(**MODEL, _model='{ family = "quadratic", A = [["1"]], '
+                                    'b = ["1", "2"] }'), "c1", "model.b", "1 expressions"),
+    "depth not declared": (claim(**MODEL, _model='{ family = "deep_linear", depth = "L", '
+                           'target = "1" }'), "c1", "model.depth", "integers"),
+    "depth a float": (claim(**MODEL, _model='{ family = "deep_linear", depth = 2.5, '
+                      'target = "1" }'), "c1", "model.depth", "integer"),
+    "depth too deep": (claim(**MODEL, _model='{ family = "deep_linear", depth = 40, '
+                       'target = "1" }'), "c1", "model.depth", "1..12"),
+    "missing target of the chain": (claim(**MODEL, _model='{ family = "deep_linear", depth = 2 }'),
+                                    "c1", "model.target", "missing"),
+    "integers not integers": (claim(**MODEL, integers="{ L = [2.0, 3] }"), "c1", "integers",
+                              "integers"),
+    "integers inverted": (claim(**MODEL, integers="{ L = [5, 2] }"), "c1", "integers", "lo"),
+    "integers too many": (claim(**MODEL, integers="{ L = [1, 12] }"), "c1", "integers",
+                          "instances"),
+    "start length depends on L": (claim(**{**MODEL, "integers": "{ L = [2, 3] }"},
+                                        _model='{ family = "deep_linear", depth = "L", '
+                                              'target = "1" }'),
+                                  "c1", "start", "init"),
+    "unknown optimizer": (claim(**MODEL, optimizer='{ method = "adam" }'), "c1", "optimizer",
+                          "adam"),
+    "heavy ball without beta": (claim(**MODEL, optimizer='{ method = "heavy_ball" }'), "c1",
+                                "optimizer", "beta"),
+    "gd with beta": (claim(**MODEL, optimizer='{ method = "gd", beta = "0.5" }'), "c1",
+                     "optimizer", "no beta"),
+    "schedule uses the state": (claim(**MODEL, schedule='"delta/(1 + x_0)"'), "c1",
+                                "schedule", "x_0"),
+    "schedule on a threshold": (claim(**{**THRESH, "schedule": '"delta/(1+t)"'}), "c1",
+                                "schedule", "constant step"),
+    "strict not a bool": (claim(**{**THRESH, "strict": '"yes"'}), "c1", "strict",
+                          "true or false"),
+    "target set unknown": (claim(**{**CONV, "target": '"minimisers"'}), "c1", "target",
+                           "no known set"),
+    "no trajectory form": (claim(**{**MODEL, "monotone": None}), "c1", "bound", "exactly one"),
+    "two trajectory forms": (claim(**MODEL, drift='"1"'), "c1", "drift", "exactly one"),
+    "unknown monotone": (claim(**{**MODEL, "monotone": '"decreasing"'}), "c1", "monotone",
+                         "nonincreasing"),
+    "unknown quantity": (claim(**{**MODEL, "quantity": '"curvature"'}), "c1", "quantity",
+                         "curvature"),
+    "sv of a quadratic": (claim(**{**MODEL, "quantity": '"sv_1"'}), "c1", "quantity", "sv_1"),
+    "after past steps": (claim(**MODEL, after="20"), "c1", "after", "0..steps"),
+    "relation without bound": (claim(**MODEL, relation='"<="'), "c1", "relation", "bound"),
+    "shaped variable too big": (claim(variables='["w[99]"]'), "c1", "variables", "1..8"),
 }
 
 

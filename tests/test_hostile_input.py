@@ -298,3 +298,47 @@ def test_fuzz_generated_expressions_slow(data, tmp_path_factory):
 @given(text=_python_expressions())
 def test_fuzz_grammar_generated_python_slow(text):
     _parse_is_safe(text)
+
+
+# The claim language's new fields (models, optimisers, schedules, trajectories): each payload is
+# refused with a message naming the key.
+QUAD = {"id": "c1", "kind": "trajectory", "step": "eta", "params": {"eta": [0.1, 1.0]},
+        "model": {"family": "quadratic", "A": [["1", "0"], ["0", "2"]], "b": ["0", "0"]},
+        "start": ["1", "1"], "quantity": "loss", "steps": 5, "monotone": "nonincreasing"}
+CHAIN = {**QUAD, "model": {"family": "deep_linear", "depth": 2, "target": "1", "init": "1"}}
+CHAIN.pop("start")
+LANGUAGE_FIELDS = {
+    "model.A": lambda p: {**QUAD, "model": {**QUAD["model"], "A": [[p, "0"], ["0", "2"]]}},
+    "model.b": lambda p: {**QUAD, "model": {**QUAD["model"], "b": [p, "0"]}},
+    "model.target": lambda p: {**CHAIN, "model": {**CHAIN["model"], "target": p}},
+    "model.init": lambda p: {**CHAIN, "model": {**CHAIN["model"], "init": p}},
+    "optimizer": lambda p: {**QUAD, "optimizer": {"method": "heavy_ball", "beta": p}},
+    "schedule": lambda p: {**QUAD, "schedule": p},
+    "quantity": lambda p: {**QUAD, "quantity": p},
+    "drift": lambda p: {**{k: v for k, v in QUAD.items() if k != "monotone"}, "drift": p},
+    "bound": lambda p: {**{k: v for k, v in QUAD.items() if k != "monotone"}, "bound": p},
+}
+
+
+@pytest.mark.parametrize("key", list(LANGUAGE_FIELDS))
+@pytest.mark.parametrize("index", range(len(PAYLOADS)))
+def test_payload_in_every_language_field_is_refused(key, index, sentinel):
+    payload = PAYLOADS[index].replace("{S}", str(sentinel))
+    result = parse_table(LANGUAGE_FIELDS[key](payload))
+    assert isinstance(result, BadClaim), result
+    assert result.key == key, result.message
+    assert "Traceback" not in result.message
+
+
+def test_language_tables_are_valid_without_a_payload():
+    for key, build in LANGUAGE_FIELDS.items():
+        assert isinstance(parse_table(build("1/2")), ClaimSpec), key
+
+
+@pytest.mark.parametrize("text", ["w[1.5]", "w[k]", "w[3]", "w[-1]", "w[0, 1]", "w[0][0]",
+                                  "w[0:1]", "w[()]", "w[0, 0, 0]"])
+def test_vector_subscripts_are_integers_in_range(text):
+    w = sp.ImmutableMatrix(3, 1, sp.symbols("w_0:3", real=True))
+    with pytest.raises(ExpressionError):
+        parse(text, {"w": w, "k": sp.Symbol("k")})
+    assert parse("w[2] - w[2, 0]", {"w": w}) == 0

@@ -10,7 +10,12 @@
     @given(box_strategy(c))              # a Hypothesis strategy over the claim's box
     def test_mine(point): ...
 
-The keys are those of a ``[[claim]]`` table of a claim file (README, "Claim files").
+The keys are those of a ``[[claim]]`` table of a claim file (README, "Claim files"), models and
+optimisers included:
+
+    c = claim(id="mine.chain", kind="convergence", step="eta", target="minimisers",
+              model={"family": "deep_linear", "depth": "L", "target": "1", "init": "1"},
+              integers={"L": [2, 4]}, params={"eta": [0.01, 0.1]}, condition="eta < 1/L")
 """
 
 from __future__ import annotations
@@ -65,7 +70,8 @@ def assert_claim(spec: ClaimSpec | None = None, *, quick: bool = True, seed: int
 
 
 def box_strategy(spec: ClaimSpec) -> st.SearchStrategy[dict[str, float]]:
-    """Points of a claim's parameter box (pinned values fixed) as a Hypothesis strategy."""
+    """Points of a claim's parameter box (pinned values fixed, integer parameters drawn from
+    their values) as a Hypothesis strategy."""
     parts = {}
     for name, value in spec.params.items():
         if isinstance(value, tuple):
@@ -73,4 +79,6 @@ def box_strategy(spec: ClaimSpec) -> st.SearchStrategy[dict[str, float]]:
             parts[name] = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
         else:
             parts[name] = st.just(float(Fraction(value)))
+    for name, values in spec.integers.items():  # a depth L: one of its integer values
+        parts[name] = st.sampled_from(values)
     return st.fixed_dictionaries(parts)

@@ -7,31 +7,57 @@ from pathlib import Path
 import sympy as sp
 
 from verify.userclaims.checks import checks_for
+from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.model import Model, ModelError
+from verify.userclaims.parse import instances
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Tier
 
 ASSERTS = {
     "cycle": "GD maps each point to the next, cyclically{stable}",
-    "threshold": "GD converges to the equilibrium only if step <= {bound}{tight}",
-    "convergence": "{condition} => GD from the start converges to the target{otherwise}",
+    "threshold": "GD converges to the equilibrium only if step {le} {bound}{tight}",
+    "convergence": "{condition} => GD from the start converges to {target}{otherwise}",
     "inequality": "{lhs} {relation} {rhs} on the whole box",
     "rate": "metric(x_t) <= {bound} for t <= {steps}",
+    "trajectory": "{quantity} along the path: {form}",
 }
 
 
 def _asserts(spec: ClaimSpec) -> str:
     return ASSERTS[spec.kind].format(
         stable={True: " (attracting)", False: " (repelling)", None: ""}[spec.stable],
-        bound=spec.bound, tight=" (tight)" if spec.tight else "", condition=spec.condition,
+        bound=spec.bound, tight=" (tight)" if spec.tight else "",
+        le="<" if spec.strict else "<=", condition=spec.condition,
+        target="the set of minimisers" if spec.to_set else "the target",
         otherwise="; otherwise diverges" if spec.otherwise else "", lhs=spec.lhs,
-        relation=spec.relation, rhs=spec.rhs, steps=spec.steps)
+        relation=spec.relation, rhs=spec.rhs, steps=spec.steps, quantity=spec.quantity,
+        form=_trajectory_form(spec))
+
+
+def _trajectory_form(spec: ClaimSpec) -> str:
+    if spec.kind != "trajectory":
+        return ""
+    span = f"for t = {spec.after}..{spec.steps}"
+    if spec.monotone:
+        return f"{spec.monotone} {span}"
+    if spec.drift:
+        return f"|q(x_t) - q(x_0)| <= {spec.drift} {span}"
+    return f"{spec.relation} {spec.bound} {span}"
 
 
 def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     out = {"kind": spec.kind}
     if spec.loss:
         out.update(loss=spec.loss, variables=", ".join(spec.variables), step=spec.step or "")
+    if spec.model:
+        out.update(model=", ".join(f"{k} = {v}" for k, v in spec.model.items()),
+                   step=spec.step or "")
+    for name, values in integer_scope(spec.integers).items():
+        out[name] = values + " (integer)"
+    if spec.optimizer.get("method", "gd") != "gd":
+        out["optimizer"] = ", ".join(f"{k} = {v}" for k, v in spec.optimizer.items())
+    if spec.schedule:
+        out["schedule"] = spec.schedule
     for name, value in spec.params.items():
         out[name] = f"[{value[0]}, {value[1]}]" if isinstance(value, tuple) else f"= {value}"
     if spec.assume:
@@ -55,6 +81,21 @@ def _parts(spec: ClaimSpec) -> tuple[str, ...]:
     return ("orbit", "stability") if spec.kind == "cycle" and spec.stable is not None else ()
 
 
+def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
+    """The claim's checks and the class it states; one exact model per integer instance."""
+    if not spec.integers:
+        model = Model(spec)
+        return checks_for(model), model.scope
+    per = [(ints, Model(spec, ints)) for ints in instances(spec.integers)]
+    runs = [(ints, checks_for(model)) for ints, model in per]
+    names = list(dict.fromkeys(c.name for _, checks in runs for c in checks))
+    combined = tuple(over_instances(name, [(ints, c) for ints, checks in runs for c in checks
+                                           if c.name == name], spec.integers) for name in names)
+    scope = {k: v for k, v in per[0][1].scope.items() if k not in spec.integers}
+    scope.update(integer_scope(spec.integers))
+    return combined, dict(sorted(scope.items()))
+
+
 def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Claim:
     """A :class:`Claim` for one table; a bad table becomes a claim whose one check errors."""
     paper = "user"
@@ -64,15 +105,15 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
                      asserts="-", checks=(_error_check(item.message),), source=source)
     scope = None
     try:
-        model = Model(item)
-        checks = checks_for(model)
-        scope = model.scope
+        checks, scope = _checks(item)
     except ModelError as exc:  # the message names the claim and the key
         checks = (_error_check(str(exc)),)
     except Exception as exc:  # the parser validated it; a model failure is still reported
         checks = (_error_check(f"claim '{item.id}': {type(exc).__name__}: {exc}"),)
     box = {name: value for name, value in item.params.items()
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
+    box.update({name: (str(min(values)), str(max(values)))
+                for name, values in item.integers.items()})
     return Claim(id=item.id, ref=Reference(paper, source or "python"),
                  statement=item.statement or _asserts(item), hypotheses=_hypotheses(item),
                  asserts=_asserts(item), checks=checks, source=source, replay_box=box,

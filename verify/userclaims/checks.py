@@ -216,91 +216,10 @@ def threshold_symbolic(model: Model) -> Check:
 
 
 def threshold_search(model: Model) -> Check:
-    """Precise search over the non-step parameters: Hessian eigenvalues at the equilibrium at
-    ``ctx.dps`` digits.  Refutes necessity when the Hessian is positive definite and some step
-    in the box lies in (bound, 2/lambda_max) (there x* attracts); with ``tight``, refutes when
-    some step in the box below the bound makes x* repel."""
-    spec = model.spec
-    names = [n for n in model.free_names if n != spec.step]
-    lo_step, hi_step = model.box.free.get(spec.step, (model.box.pinned.get(spec.step),) * 2)
+    """See :mod:`verify.userclaims.threshold` (any model and optimiser, strict or not)."""
+    from verify.userclaims import threshold
 
-    @budgeted
-    def run(ctx: CheckContext) -> Finding:
-        eq = _require_critical(model)
-        hess = model.mp(model.hessian.subs(dict(zip(model.vars, eq))))
-        bound_fn = model.mp(model.expr(spec.bound))
-        lo, hi = _mpf(str(lo_step)), _mpf(str(hi_step))
-        tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
-        flat = {"n": 0}  # points where the Hessian is singular: linearisation cannot decide
-
-        def evaluate(point):
-            with mpmath.workdps(ctx.dps):
-                full = {**point, **({spec.step: float(lo_step)} if spec.step in model.box.free
-                                    else {})}
-                args = _args(model, full)
-                H = mpmath.matrix(hess(*[0] * len(model.vars), *args))
-                eig = sorted(mpmath.eigsy(H, eigvals_only=True) if H.rows > 1 else [H[0, 0]])
-                lmin, lmax = eig[0], eig[-1]
-                b = bound_fn(*[0] * len(model.vars), *args)
-                info = {"lambda_min": lmin, "lambda_max": lmax, "bound": b}
-                if lmax <= tol:
-                    # No positive curvature: x* never attracts linearly; only "tight" can fail.
-                    if spec.tight and lmin < -tol and lo < b:
-                        info["delta"] = lo
-                        return Probe(-1.0, info)
-                    flat["n"] += spec.tight and abs(lmin) <= tol
-                    return Probe(1.0, info)
-                crit = 2 / lmax
-                info["2/lambda_max"] = crit
-                # Necessity fails if a step in (b, crit) is in the box while H > 0.
-                gap_lo, gap_hi = max(b, lo), min(crit, hi)
-                if lmin > tol and gap_lo < gap_hi:
-                    info["delta"] = (gap_lo + gap_hi) / 2
-                    return Probe(float(-(gap_hi - gap_lo)), info, float(crit - b))
-                if spec.tight:
-                    gap_lo, gap_hi = max(crit, lo), min(b, hi)
-                    if gap_lo < gap_hi:  # below the bound yet beyond 2/lambda_max: repels
-                        info["delta"] = (gap_lo + gap_hi) / 2
-                        return Probe(float(-(gap_hi - gap_lo)), info, float(b - crit))
-                    if lmin < -tol and lo < b:  # a saddle: repels at every step
-                        info["delta"] = lo
-                        return Probe(float(lmin), info)
-                    flat["n"] += abs(lmin) <= tol
-                return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
-
-        result = search(model, evaluate, ctx.seed, _examples(ctx), names=names, at=ctx.at,
-                        deadline=Deadline(ctx))
-
-        def refute(point, probe):
-            info = probe.info
-            with mpmath.workdps(ctx.dps):
-                d = info["delta"]
-                radius = max(abs(1 - d * info["lambda_min"]), abs(1 - d * info["lambda_max"]))
-                attracts = radius < 1 - tol
-                if not attracts and not radius > 1 + tol:
-                    return None  # neutral: the linearisation decides nothing here
-            at = {**_point_text(point), spec.step: dec(d, 20)}
-            return Finding(Outcome.REFUTES, (
-                f"at {at}: the linearisation's spectral radius is {dec(radius, 15)} "
-                f"({'attracting' if attracts else 'repelling'}) while the step is "
-                f"{'above' if attracts else 'below'} the bound {dec(info['bound'], 15)}"), {},
-                Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)}",
-                               claimed=("repelling above the bound" if attracts else
-                                        "attracting below the bound"),
-                               tol=dec(tol, 3), margin=dec(radius - 1, 20), dps=ctx.dps,
-                               note="2/lambda_max = " + dec(info.get("2/lambda_max", "inf"), 20),
-                               replay=_point_text(point)))
-
-        finding = _finish(result, model, "the step-size threshold", refute)
-        if finding.outcome is Outcome.SUPPORTS and flat["n"]:
-            return Finding(Outcome.UNDECIDED, (
-                f"no violation, but at {flat['n']} points the Hessian is singular at the "
-                "equilibrium (a non-isolated minimum?), where linearisation cannot show that it "
-                "attracts below the bound"), finding.numbers)
-        return finding
-
-    return Check("threshold_search", Tier.PRECISE, run,
-                 "Hypothesis over the box, Hessian eigenvalues in mpmath")
+    return threshold.threshold_search(model, _require_critical, _finish, _examples, _point_text)
 
 
 # ---------------------------------------------------------------- convergence and rate
@@ -335,13 +254,14 @@ def _orbit(model: Model, start, args, steps: int, dps: int, deadline: Deadline |
         x = [_real(v) for v in start]
         out = [x]
         escape = _escape(x)
+        step = model.stepper(args)
         for k in range(steps):
             if None in x or any(abs(v) > escape for v in x):
                 break
             if deadline is not None and k % _CHUNK == _CHUNK - 1:
                 deadline.check(f"GD step {k + 1} of {steps}")
             try:
-                x = [_real(v) for v in model.mp_step(*x, *args)]
+                x = [_real(v) for v in step(x, k)]
             except EVALUATION_ERRORS:
                 x = [None] * len(x)
             out.append(x)
@@ -368,7 +288,7 @@ def _tail(steps: list) -> mpmath.mpf:
     return max(geometric, power)
 
 
-def _behaviour(orbit, target, dps: int) -> str:
+def _behaviour(orbit, target, dps: int, residual=None) -> str:
     """How a GD orbit ends, compared with the claimed limit (tolerance 10^-(dps/2), relative):
 
     'converges': it reached the target, or is still approaching it (distance at least halved,
@@ -391,7 +311,8 @@ def _behaviour(orbit, target, dps: int) -> str:
     with mpmath.workdps(dps):
         tol = mpmath.mpf(10) ** (-(dps // 2))
         scale = 1 + max(abs(v) for v in list(last) + list(target))
-        dist = [_dist(p, target) for p in orbit]
+        # A set of minimisers: the residual (zero exactly on the set) stands for the distance.
+        dist = [residual(p) if residual else _dist(p, target) for p in orbit]
         if dist[-1] <= tol * scale:
             return "converges"
         steps = [_dist(orbit[k + 1], orbit[k]) for k in range(len(orbit) - 1)]
@@ -406,6 +327,13 @@ def _behaviour(orbit, target, dps: int) -> str:
         for period in range(2, 9):  # returns to within tol of its own motion over a period
             if _dist(orbit[-1], orbit[-1 - period]) <= tol * max(steps[-period:]):
                 return "cycle"
+        if residual is not None:  # no point to reach: the residual itself must keep decaying
+            ratios = [dist[k + 1] / dist[k] for k in range(len(dist) - 11, len(dist) - 1)]
+            if dist[-1] <= dist[0] / 2 and max(ratios) < 1:
+                return "converges"
+            if dist[-1] >= 2 * dist[0] and min(ratios) > 1:
+                return "diverges"  # the residual grows geometrically: it moves away from the set
+            return "slow"
         reaches = tail >= dist[-1] * mpmath.mpf("0.9")
         if reaches and dist[-1] <= dist[0] / 2 and all(
                 dist[k + 1] <= dist[k] for k in range(len(dist) - 21, len(dist) - 1)):
@@ -435,8 +363,9 @@ def convergence_search(model: Model) -> Check:
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
-        start = [model.mp(model.expr(e)) for e in spec.start]
-        target = [model.mp(model.expr(e)) for e in spec.target]
+        start = model.mp_point(model.start)
+        target = model.mp_point([model.expr(e) for e in spec.target])
+        residual = model.mp(model.residual) if spec.to_set else None
         cond = model.pin(model.expr(spec.condition))
         slack_fn = model.mp(cond.lhs - cond.rhs)
         steps = 300 if ctx.quick else 1500
@@ -449,11 +378,11 @@ def convergence_search(model: Model) -> Check:
             with mpmath.workdps(dps):
                 args = _args(model, point)
                 zeros = [0] * len(model.vars)
-                x0 = [f(*zeros, *args) for f in start]
-                tg = [f(*zeros, *args) for f in target]
+                x0, tg = start(args), target(args)
                 slack = slack_fn(*zeros, *args)
                 holds = bool(cond.func(slack, 0))
-                seen = _behaviour(_orbit(model, x0, args, steps, dps, deadline), tg, dps)
+                dist = (lambda p: residual(*p, *args)) if residual else None
+                seen = _behaviour(_orbit(model, x0, args, steps, dps, deadline), tg, dps, dist)
                 return holds, seen, slack, (x0, tg)
 
         def evaluate(point):
@@ -488,7 +417,7 @@ def convergence_search(model: Model) -> Check:
                                margin=f"condition slack {dec(slack, 20)}", dps=ctx.dps + 20,
                                note=f"GD from the claimed start {[dec(v, 15) for v in x0]} "
                                     f"{_SEEN[seen]} (target "
-                                    f"{[dec(v, 15) for v in tg]})",
+                                    f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
                                replay=_point_text(point)))
 
         finding = _finish(result, model, "the convergence condition", refute)
@@ -497,13 +426,14 @@ def convergence_search(model: Model) -> Check:
                 seen_kinds.values()):
             return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
                            f"after {steps} steps", numbers)
-        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample)
+        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample,
+                       coverage=finding.coverage)
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
 
 
-_SEEN = {"converges": "converges to the target", "diverges": "diverges",
+_SEEN = {"converges": "converges to the target (or the set)", "diverges": "diverges",
          "elsewhere": "settles at another point than the target",
          "cycle": "ends in a cycle away from the target", "stalls": "stalls",
          "slow": "has not settled", "undefined": "leaves the loss's domain"}
@@ -521,7 +451,7 @@ def rate_search(model: Model) -> Check:
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
-        start = [model.mp(model.expr(e)) for e in spec.start]
+        start = model.mp_point(model.start)
         metric = model.mp(model.expr(spec.metric))
         bound_expr = model.pin(model.expr(spec.bound, {"t": t, "metric0": m0}))
         bound = sp.lambdify([t, m0, *[model.params[n] for n in model.free_names]], bound_expr,
@@ -538,9 +468,7 @@ def rate_search(model: Model) -> Check:
             """(slack, t, metric, bound) at the worst t; slack None: not real and finite."""
             with mpmath.workdps(dps):
                 args = _args(model, point)
-                zeros = [0] * len(model.vars)
-                x = [f(*zeros, *args) for f in start]
-                orbit = _orbit(model, x, args, spec.steps, dps, deadline)
+                orbit = _orbit(model, start(args), args, spec.steps, dps, deadline)
                 base = _real(metric(*orbit[0], *args)) if None not in orbit[0] else None
                 worst = (mpmath.inf, 0, 0, 0)
                 for k, x in enumerate(orbit):
@@ -755,7 +683,9 @@ def _scalar_problem(model: Model) -> ScalarProblem | None:
     variable, the step size the only free parameter (the others pinned), no assumptions."""
     spec = model.spec
     if (len(model.vars) != 1 or spec.loss is None or model.step is None or spec.assume
-            or set(model.box.free) != {spec.step}):
+            or set(model.box.free) != {spec.step} or spec.model or spec.integers
+            or "[" in spec.variables[0] or spec.strict is not None
+            or model.method != "gd"):
         return None
     return ScalarProblem(spec.loss, var=spec.variables[0], step=spec.step,
                          fixed={k: str(v) for k, v in model.box.pinned.items()})
@@ -828,4 +758,8 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate":
         return (rate_search(model),)
+    if kind == "trajectory":
+        from verify.userclaims.trajectory import trajectory_search
+
+        return (trajectory_search(model, _orbit, _finish, _point_text, GD_WORK),)
     raise ValueError(f"unknown kind {kind!r}")

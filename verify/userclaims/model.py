@@ -14,6 +14,8 @@ import sympy as sp
 
 from proofs.compile import to_mpmath
 from proofs.expressions import parse, real_symbol
+from verify.models import FAMILIES
+from verify.models import quantities as Q
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import Coverage, Scope
 
@@ -31,17 +33,25 @@ class Box:
 
 
 class Model:
-    """Symbols and exact expressions of one claim, with mpmath evaluators."""
+    """Symbols and exact expressions of one claim (one instance: the integer parameters such as
+    a depth L take the values ``ints``), with mpmath evaluators."""
 
-    def __init__(self, spec: ClaimSpec):
+    def __init__(self, spec: ClaimSpec, ints: dict[str, int] | None = None):
         self.spec = spec
-        self.vars = [real_symbol(v) for v in spec.variables]
+        self.ints = dict(ints or {})
+        self.family = FAMILIES[(spec.model or {}).get("family", "expression")]
+        self.family_spec = spec.model or {"loss": spec.loss, "variables": spec.variables}
+        self.state = self.family.state(self.family_spec, self.ints)
+        self.vars = list(self.state.coords)
         self.params = {name: real_symbol(name, positive=(name == spec.step))
                        for name in spec.params}
-        self.symbols = {**{v.name: v for v in self.vars}, **self.params}
+        self.params.update({name: sp.Symbol(name, integer=True, positive=True)
+                            for name in spec.integers})
+        self.symbols = {**self.state.names, **self.params}
         self.step = self.params.get(spec.step) if spec.step else None
         self.loss = None
-        self.loss = self.expr(spec.loss, check=False) if spec.loss else None
+        if spec.loss or spec.model:
+            self.loss = self.family.loss(self.family_spec, self.state, self.params)
         free, pinned = {}, {}
         for name, value in spec.params.items():
             if isinstance(value, tuple):
@@ -52,6 +62,7 @@ class Model:
                     free[name] = (lo, hi)
             else:
                 pinned[name] = sp.Rational(value)
+        pinned.update({name: sp.Integer(v) for name, v in self.ints.items()})
         self.box = Box(free, pinned)
         self.assume = [self.expr(a, check=False) for a in spec.assume]
         self._check_symbols()
@@ -79,7 +90,7 @@ class Model:
                 continue
             extra = rate if spec.kind == "rate" and key == "bound" else {}
             value = self.expr(text, extra, check=False)
-            allowed = set(self.symbols.values()) | set(extra.values())
+            allowed = self._declared | set(extra.values())
             foreign = sorted((s for s in value.free_symbols if s not in allowed), key=str)
             if foreign:
                 raise ModelError(
@@ -87,6 +98,10 @@ class Model:
                     f"{', '.join(map(str, foreign))} that are not the declared ones (a Symbol(...) "
                     "call makes another variable of the same name); only the declared "
                     "variables and parameters may appear")
+
+    @property
+    def _declared(self) -> set[sp.Symbol]:
+        return set(self.vars) | set(self.params.values())
 
     @functools.cached_property
     def scope(self) -> dict[str, str]:
@@ -115,7 +130,7 @@ class Model:
         value = parse(text, symbols)
         if self.loss is not None:
             value = value.subs(placeholder, self.loss)
-        allowed = set(self.symbols.values()) | set((extra or {}).values())
+        allowed = self._declared | set((extra or {}).values())
         if check and not value.free_symbols <= allowed:
             foreign = ", ".join(sorted(map(str, value.free_symbols - allowed)))
             raise ModelError(f"claim '{self.spec.id}': {text!r} uses symbol(s) {foreign} that "
@@ -167,3 +182,180 @@ class Model:
         subs = {**{self.params[k]: v for k, v in self.box.pinned.items()},
                 **{self.params[k]: sp.Rational(str(v)) for k, v in values.items()}}
         return all(bool(a.subs(subs)) for a in self.assume)
+
+    # ------------------------------------------------------------ the claim language's extras
+
+    def numbers(self, point: dict[str, float]) -> list:
+        """The free parameters' values at a search point, as mpf (in ``free_names`` order)."""
+        return [mpmath.mpf(repr(float(point[n]))) if isinstance(point[n], float)
+                else mpmath.mpf(point[n]) for n in self.free_names]
+
+    @functools.cached_property
+    def start(self) -> list[sp.Expr]:
+        """The start point: the claim's ``start``, else the family's ``init``."""
+        if self.spec.start:
+            return [self.expr(e) for e in self.spec.start]
+        own = self.family.start(self.family_spec, self.state, self.params, self.ints)
+        if own is None:
+            raise ModelError(f"claim '{self.spec.id}': key 'start': missing (the model has no "
+                             "init)")
+        return list(own)
+
+    def mp_point(self, exprs: list[sp.Expr]):
+        """A function of the free parameters' values -> the points' coordinates (mpf)."""
+        fns = [self.mp(e) for e in exprs]
+        zeros = [0] * len(self.vars)
+        return lambda args: [f(*zeros, *args) for f in fns]
+
+    @functools.cached_property
+    def residual(self) -> sp.Expr | None:
+        """Vanishes exactly on the minimiser set (None: the family does not know the set)."""
+        return self.family.residual(self.family_spec, self.state, self.params)
+
+    @functools.cached_property
+    def mp_grad(self):
+        return self.mp_vector(self.gradient)
+
+    @functools.cached_property
+    def mp_hessian(self):
+        return self.mp(self.hessian)
+
+    @functools.cached_property
+    def method(self) -> str:
+        return self.spec.optimizer.get("method", "gd")
+
+    @functools.cached_property
+    def mp_beta(self):
+        beta = self.spec.optimizer.get("beta")
+        return self.mp(self.expr(beta)) if beta else None
+
+    @functools.cached_property
+    def mp_schedule(self):
+        """eta_t as a function of (t, free parameters...), or None for the constant step."""
+        if not self.spec.schedule:
+            return None
+        t = sp.Symbol("t", real=True)
+        e = self.pin(self.expr(self.spec.schedule, {"t": t}))
+        return to_mpmath(e, [t] + [self.params[n] for n in self.free_names])
+
+    def eta(self, t: int, args: list):
+        """The step at iteration t (the schedule's, else the step parameter's value)."""
+        if self.mp_schedule is not None:
+            return self.mp_schedule(t, *args)
+        return self.mp_eta(*[0] * len(self.vars), *args)
+
+    @functools.cached_property
+    def mp_eta(self):
+        return self.mp(self.step)
+
+    def stepper(self, args: list):
+        """The optimiser's map as a stateful function ``x_t -> x_(t+1)`` (momentum methods keep
+        x_(t-1), starting with x_(-1) = x_0: no initial velocity)."""
+        method = self.method
+        if method == "gd" and self.mp_schedule is None:
+            return lambda x, t: self.mp_step(*x, *args)
+        beta = self.mp_beta(*[0] * len(self.vars), *args) if self.mp_beta else 0
+        memory = {"prev": None}
+
+        def step(x, t):
+            prev = memory["prev"] if memory["prev"] is not None else x
+            memory["prev"] = x
+            eta = self.eta(t, args)
+            if method == "nesterov":
+                y = [a + beta * (a - b) for a, b in zip(x, prev)]
+                return [a - eta * g for a, g in zip(y, self.mp_grad(*y, *args))]
+            g = self.mp_grad(*x, *args)
+            return [a - eta * gi + beta * (a - b) for a, gi, b in zip(x, g, prev)]
+
+        return step
+
+    def map_jacobian(self, H: mpmath.matrix, eta, args: list) -> mpmath.matrix:
+        """The optimiser map's Jacobian at a fixed point with Hessian ``H`` (state x for GD,
+        (x, x_prev) for the momentum methods)."""
+        n = H.rows
+        A = mpmath.eye(n) - eta * H
+        if self.method == "gd":
+            return A
+        beta = self.mp_beta(*[0] * n, *args)
+        J = mpmath.zeros(2 * n)
+        for i in range(n):
+            for j in range(n):
+                if self.method == "heavy_ball":
+                    J[i, j] = (1 + beta) * (i == j) - eta * H[i, j]
+                    J[i, n + j] = -beta * (i == j)
+                else:  # nesterov: y = (1+beta) x - beta x_prev, x' = y - eta grad(y)
+                    J[i, j] = (1 + beta) * A[i, j]
+                    J[i, n + j] = -beta * A[i, j]
+            J[n + i, i] = 1
+        return J
+
+    def critical_step(self, lam, args: list):
+        """The step at which a Hessian eigenvalue lam > 0 puts a multiplier at -1: 2/lam for GD,
+        2(1+beta)/lam for heavy ball, 2(1+beta)/((1+2 beta) lam) for Nesterov (roots of
+        z^2 - (1+beta-h) z + beta and z^2 - (1+beta)(1-h) z + beta(1-h) at z = -1, h = eta lam)."""
+        if self.method == "gd":
+            return 2 / lam
+        beta = self.mp_beta(*[0] * len(self.vars), *args)
+        if self.method == "heavy_ball":
+            return 2 * (1 + beta) / lam
+        return 2 * (1 + beta) / ((1 + 2 * beta) * lam)
+
+    @functools.cached_property
+    def affine_map(self) -> bool:
+        """Whether the optimiser map is affine in the state (a quadratic loss): then a multiplier
+        of modulus exactly 1 means the fixed point does not attract."""
+        return self.loss is not None and all(
+            sp.diff(g, v).free_symbols.isdisjoint(self.vars)
+            for g in self.gradient for v in self.vars)
+
+    def quantity(self, text: str):
+        """An evaluator of a trajectory quantity: ``(x, args, t) -> mpf`` at the working
+        precision (see :mod:`verify.models.quantities` for the names)."""
+        product = self.family.product(self.family_spec, self.state)
+        has_set = self.residual is not None
+        marks = Q.placeholders(len(self.vars), product.rows if product is not None else 0,
+                               has_set, self.family.name == "quadratic", set(self.symbols))
+        expr = self.pin(parse(text, {**self.symbols, **marks}))
+        used = [m for m in marks.values() if m in expr.free_symbols]
+        fn = to_mpmath(expr, self.vars + [self.params[n] for n in self.free_names] + used)
+        needs = {m.name for m in used}
+        product_fn = self.mp(product) if product is not None and any(
+            n.startswith("sv_") for n in needs) else None
+        residual_fn = self.mp(self.residual) if "residual" in needs else None
+        matrices = None
+        if "distance" in needs:
+            A, b = self.family.matrices(self.family_spec, self.params)
+            matrices = (self.mp(A), self.mp(b))
+        loss_fn = self.mp(self.loss) if "loss" in needs else None
+
+        def evaluate(x, args, t=0):
+            values = {}
+            if "loss" in needs:
+                values["loss"] = loss_fn(*x, *args)
+            if "grad_norm" in needs:
+                values["grad_norm"] = mpmath.sqrt(sum(g**2 for g in self.mp_grad(*x, *args)))
+            if needs & {"sharpness", "lambda_min", "radius"} or any(
+                    n.startswith(("hessian_eig_", "multiplier_")) for n in needs):
+                H = mpmath.matrix(self.mp_hessian(*x, *args))
+                eig = Q.hessian_eigenvalues(H)
+                values.update(sharpness=eig[0], lambda_min=eig[-1])
+                values.update({f"hessian_eig_{k + 1}": e for k, e in enumerate(eig)})
+                if "radius" in needs or any(n.startswith("multiplier_") for n in needs):
+                    mult = Q.multipliers(self.map_jacobian(H, self.eta(t, args), args))
+                    values["radius"] = mult[0]
+                    values.update({f"multiplier_{k + 1}": m for k, m in enumerate(mult)})
+            if residual_fn is not None:
+                values["residual"] = residual_fn(*x, *args)
+            if matrices is not None:
+                A = mpmath.matrix(matrices[0](*x, *args))
+                g = A * mpmath.matrix(x) + mpmath.matrix(matrices[1](*x, *args))
+                values["distance"] = Q.distance_to_affine(A, g)
+            if product_fn is not None:
+                sv = Q.singular_values(mpmath.matrix(product_fn(*x, *args)))
+                values.update({f"sv_{k + 1}": v for k, v in enumerate(sv)})
+            missing = [n for n in needs if n not in values]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} not defined for this model")
+            return fn(*x, *args, *[values[m.name] for m in used])
+
+        return evaluate

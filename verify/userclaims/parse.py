@@ -30,18 +30,34 @@ from sympy.logic.boolalg import BooleanAtom
 
 from proofs import expressions as _expressions
 from proofs.expressions import ExpressionError, parse, real_symbol
-from verify.userclaims.spec import KINDS, RELATIONS, BadClaim, ClaimFileError, ClaimSpec
+from verify.models import FAMILIES, FamilyError
+from verify.models.base import MAX_COORDS, State, shaped_name
+from verify.models.quantities import placeholders
+from verify.userclaims.spec import (
+    KINDS,
+    METHODS,
+    MONOTONE,
+    RELATIONS,
+    BadClaim,
+    ClaimFileError,
+    ClaimSpec,
+)
 
 MAX_STEPS = 10**6
 
-COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params", "assume")
+COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params", "assume",
+               "model", "integers", "optimizer", "schedule")
 KIND_KEYS = {
     "cycle": ("points", "stable"),
-    "threshold": ("equilibrium", "bound", "tight"),
+    "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise"),
     "inequality": ("lhs", "rhs", "relation"),
     "rate": ("start", "metric", "bound", "steps"),
+    "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
+                   "drift"),
 }
+MAX_INSTANCES = 8  # values of all integer parameters together (each is checked exactly)
+MAX_INTEGER = 12
 # Names a rate claim gives a meaning of its own: they cannot be variables or parameters there.
 RATE_RESERVED = ("t", "metric0", "loss")
 
@@ -181,23 +197,44 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     if not isinstance(statement, str):
         raise _Bad("statement", f"must be a string, got {_describe(statement)}")
 
-    has_loss = "loss" in table
+    has_model = "model" in table
+    for key in ("loss", "variables"):
+        if has_model and key in table:
+            raise _Bad(key, "a claim with a 'model' table takes its loss and state from the "
+                            "model; remove this key (or the model table)")
+    has_loss = "loss" in table or has_model
     if kind != "inequality" and not has_loss:
-        raise _Bad("loss", f"missing required key (kind {kind!r} needs a loss)")
+        raise _Bad("loss", f"missing required key (kind {kind!r} needs a loss or a model)")
 
     params = _params(table.get("params", {}), kind)
+    integers = _integers(table.get("integers", {}), params, kind)
     step = _step(table, params, required=has_loss)
-    variables = _variables(table, params, kind, required=has_loss)
+    variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
     param_symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
-    var_symbols = {name: real_symbol(name) for name in variables}
+    param_symbols.update({name: sp.Symbol(name, integer=True, positive=True)
+                          for name in integers})
+    model_spec = _model(table["model"], param_symbols, integers) if has_model else None
+    states = _states(model_spec, variables, integers)
+    var_symbols = {name: obj for state in states for name, obj in state.names.items()}
     all_symbols = {**param_symbols, **var_symbols}
-    ctx = _Context(param_symbols, var_symbols)
+    ctx = _Context(param_symbols, var_symbols, states)
 
     loss = loss_expr = None
-    if has_loss:
+    if has_loss and not has_model:
         loss, loss_expr = _expression(table["loss"], "loss", all_symbols, ctx,
                                       where="the variables and the parameters")
+    if has_model:  # the model's loss (first instance) for the keys that name `loss`
+        loss_expr = FAMILIES[model_spec["family"]].loss(model_spec, states[0], param_symbols)
+    optimizer = _optimizer(table.get("optimizer", {"method": "gd"}), ctx, kind)
+    schedule = None
+    if "schedule" in table:
+        if kind not in ("convergence", "rate", "trajectory"):
+            raise _Bad("schedule", f"kind {kind!r} speaks of one constant step; a schedule is "
+                                   "for convergence, rate and trajectory claims")
+        schedule, _ = _expression(table["schedule"], "schedule",
+                                  {**param_symbols, "t": real_symbol("t")}, ctx,
+                                  where="t and the parameters")
 
     assume = tuple(_relation(text, "assume", ctx, f"entry {i}")
                    for i, text in enumerate(_list(table.get("assume", []), "assume"), start=1))
@@ -214,10 +251,19 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["equilibrium"] = _point(_required(table, "equilibrium"), "equilibrium", ctx)
         fields["bound"] = _param_expression(_required(table, "bound"), "bound", ctx)
         fields["tight"] = _optional_bool(table, "tight", False)
+        fields["strict"] = _optional_bool(table, "strict", None)
     elif kind == "convergence":
-        fields["start"] = _point(_required(table, "start"), "start", ctx)
+        fields["start"] = _start(table, model_spec, ctx)
         fields["condition"] = _relation(_required(table, "condition"), "condition", ctx)
-        fields["target"] = _point(_required(table, "target"), "target", ctx)
+        target = _required(table, "target")
+        if target == "minimisers":
+            family = FAMILIES[(model_spec or {}).get("family", "expression")]
+            if family.residual(model_spec, states[0], param_symbols) is None:
+                raise _Bad("target", f"the {family.name!r} family has no known set of "
+                                     "minimisers; give the limit point")
+            fields["to_set"] = True
+        else:
+            fields["target"] = _point(target, "target", ctx)
         otherwise = table.get("otherwise")
         if otherwise is not None and otherwise != "diverges":
             raise _Bad("otherwise", f"must be \"diverges\" (or absent), got {_short(otherwise)}")
@@ -231,7 +277,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                        f"must be one of {', '.join(map(repr, RELATIONS))}, got {_short(relation)}")
         fields["relation"] = relation
     elif kind == "rate":
-        fields["start"] = _point(_required(table, "start"), "start", ctx)
+        fields["start"] = _start(table, model_spec, ctx)
         metric_symbols = dict(all_symbols)
         metric_symbols["loss"] = loss_expr  # the bare word `loss` means the loss expression
         fields["metric"], _ = _expression(
@@ -245,17 +291,33 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             raise _Bad("steps", f"must be a positive integer <= {MAX_STEPS}, "
                                 f"got {_describe(steps)}")
         fields["steps"] = steps
+    elif kind == "trajectory":
+        fields.update(_trajectory(table, model_spec, ctx))
+    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", "inequality"):
+        raise _Bad("optimizer" if optimizer["method"] != "gd" else "schedule",
+                   f"kind {kind!r} is about plain GD with a constant step")
 
     return ClaimSpec(id=claim_id, kind=kind, statement=statement, loss=loss,
-                     variables=variables, step=step, params=params, assume=assume, **fields)
+                     variables=variables, step=step, params=params, assume=assume,
+                     model=model_spec, integers=integers, optimizer=optimizer,
+                     schedule=schedule, **fields)
 
 
 class _Context:
-    """The symbols of one table, for the expression checks."""
+    """The symbols of one table, for the expression checks; ``states`` one per instance (one
+    per value of the integer parameters)."""
 
-    def __init__(self, params: dict[str, sp.Symbol], variables: dict[str, sp.Symbol]):
+    def __init__(self, params: dict[str, sp.Symbol], variables: dict[str, sp.Basic],
+                 states: list[State] = ()):
         self.params = params
         self.variables = variables
+        self.states = list(states)
+
+    @property
+    def coords(self) -> int | None:
+        """The number of state coordinates (None: it depends on an integer parameter)."""
+        sizes = {len(s.coords) for s in self.states}
+        return sizes.pop() if len(sizes) == 1 else None
 
 
 def _required(table: dict[str, Any], key: str) -> Any:
@@ -372,14 +434,182 @@ def _variables(table: dict[str, Any], params: dict[str, Any], kind: str,
     if not names:
         raise _Bad("variables", "needs at least one variable")
     seen: set[str] = set()
-    for name in names:
+    out = []
+    for text in names:
+        try:
+            name, shape = shaped_name(text, "variables")
+        except FamilyError as exc:
+            if isinstance(text, str) and "[" in text:
+                raise _Bad("variables", exc.problem) from None
+            name, shape = text, ()  # the identifier check below says what is wrong
         _check_name(name, "variables", "variable", kind)
         if name in seen:
             raise _Bad("variables", f"variable {name!r} is listed twice")
         if name in params:
             raise _Bad("variables", f"{name!r} is both a variable and a parameter")
         seen.add(name)
-    return tuple(names)
+        out.append(name if not shape else f"{name}[{', '.join(map(str, shape))}]")
+    return tuple(out)
+
+
+def _flatten(value: list) -> list:
+    """A point written with nested lists (a vector, a matrix's rows) as its flat coordinates."""
+    out = []
+    for v in value:
+        out += _flatten(v) if isinstance(v, list) else [v]
+    return out
+
+
+def _integers(value: Any, params: dict[str, Any], kind: str) -> dict[str, tuple[int, ...]]:
+    """``integers = { L = [2, 6] }`` (every integer from 2 to 6) or ``{ L = 3 }``."""
+    if not isinstance(value, dict):
+        raise _Bad("integers", f"must be a table (name = [lo, hi] or name = n), "
+                               f"got {_describe(value)}")
+    out: dict[str, tuple[int, ...]] = {}
+    for name, box in value.items():
+        _check_name(name, "integers", "integer parameter", kind)
+        if name in params:
+            raise _Bad("integers", f"{name!r} is declared in params too")
+        ends = box if isinstance(box, list) else [box, box]
+        if (len(ends) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in ends)
+                or not 1 <= ends[0] <= ends[1] <= MAX_INTEGER):
+            raise _Bad("integers", f"integer parameter {name!r}: write n or [lo, hi] with "
+                                   f"integers 1 <= lo <= hi <= {MAX_INTEGER}, got "
+                                   f"{_describe(box)}")
+        out[name] = tuple(range(ends[0], ends[1] + 1))
+    if math.prod(len(v) for v in out.values()) > MAX_INSTANCES:
+        raise _Bad("integers", f"at most {MAX_INSTANCES} instances in all (each is checked "
+                               "exactly)")
+    return out
+
+
+def instances(integers: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
+    """Every combination of the integer parameters' values (one dict each, in order)."""
+    import itertools
+
+    names = list(integers)
+    return [dict(zip(names, combo)) for combo in itertools.product(*integers.values())]
+
+
+def _model(value: Any, symbols: dict[str, sp.Basic],
+           integers: dict[str, tuple[int, ...]]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Bad("model", f"must be a table with a 'family' key, got {_describe(value)}")
+    family = value.get("family")
+    if family not in FAMILIES or family == "expression":
+        names = ", ".join(f for f in FAMILIES if f != "expression")
+        raise _Bad("model.family", f"unknown family {_short(family)}; expected one of {names} "
+                                   "(an expression loss is written with 'loss' and 'variables')")
+    fam = FAMILIES[family]
+    for key in value:
+        if key != "family" and key not in fam.keys:
+            raise _Bad(f"model.{key}", f"unknown key for family {family!r}; allowed: "
+                                       f"{', '.join(fam.keys)}")
+    try:
+        spec = fam.read(value, symbols, integers)
+    except FamilyError as exc:
+        raise _Bad(exc.key, exc.problem) from None
+    return {"family": family, **spec}
+
+
+def _states(model_spec: dict | None, variables: tuple[str, ...],
+            integers: dict[str, tuple[int, ...]]) -> list[State]:
+    """One state per instance; its coordinate names must not clash with the parameters."""
+    family = FAMILIES[(model_spec or {}).get("family", "expression")]
+    spec = model_spec or {"variables": variables}
+    states = [family.state(spec, ints) for ints in instances(integers)]
+    for state in states:
+        if len(state.coords) > MAX_COORDS:
+            raise _Bad("model" if model_spec else "variables",
+                       f"{len(state.coords)} coordinates (at most {MAX_COORDS}: the exact model "
+                       "is symbolic)")
+        labels = state.labels
+        if len(set(labels)) != len(labels):
+            raise _Bad("variables", "two variables have a coordinate of the same name "
+                                    f"({', '.join(labels)})")
+    return states
+
+
+def _optimizer(value: Any, ctx: _Context, kind: str) -> dict[str, str]:
+    """``{ method = "heavy_ball", beta = "0.5" }``; beta an expression of the parameters."""
+    if not isinstance(value, dict):
+        raise _Bad("optimizer", f"must be a table like {{ method = \"heavy_ball\", beta = "
+                                f"\"0.9\" }}, got {_describe(value)}")
+    method = value.get("method", "gd")
+    if method not in METHODS:
+        raise _Bad("optimizer", f"method must be one of {', '.join(METHODS)}, "
+                                f"got {_short(method)}")
+    extra = [k for k in value if k not in ("method", "beta")]
+    if extra:
+        raise _Bad("optimizer", f"unknown key(s) {', '.join(map(repr, extra))} "
+                                "(allowed: method, beta)")
+    if method == "gd":
+        if "beta" in value:
+            raise _Bad("optimizer", "plain gd takes no beta (use heavy_ball or nesterov)")
+        return {"method": "gd"}
+    if "beta" not in value:
+        raise _Bad("optimizer", f"{method} needs beta, the momentum (an expression of the "
+                                "parameters in [0, 1))")
+    beta = _param_expression(value["beta"], "optimizer", ctx, what="beta")
+    return {"method": method, "beta": beta}
+
+
+def _start(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -> tuple[str, ...]:
+    """The claim's start, or () when the model's own ``init`` gives it."""
+    if "start" in table:
+        return _point(table["start"], "start", ctx)
+    if model_spec is not None and "init" in model_spec:
+        return ()
+    raise _Bad("start", "missing required key" + (" (or the model's init)" if model_spec
+                                                   else ""))
+
+
+def _trajectory(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -> dict:
+    """A quantity along the path: a bound after T steps, monotone, or a bounded drift."""
+    fields: dict[str, Any] = {"start": _start(table, model_spec, ctx)}
+    family = FAMILIES[(model_spec or {}).get("family", "expression")]
+    for state in ctx.states:  # every instance's names must make sense of it
+        product = family.product(model_spec, state) if model_spec else None
+        has_set = model_spec is not None and family.residual(model_spec, state,
+                                                              ctx.params) is not None
+        declared = set(ctx.params) | set(state.names)
+        names = {**ctx.params, **state.names,
+                 **placeholders(len(state.coords), product.rows if product is not None else 0,
+                                has_set, family.name == "quadratic", declared)}
+        fields["quantity"], _ = _expression(_required(table, "quantity"), "quantity", names,
+                                            ctx, where="the state, the parameters and the "
+                                                       "quantity names (loss, sharpness, ...)")
+    steps = _required(table, "steps")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise _Bad("steps", f"must be a positive integer <= {MAX_STEPS}, got {_describe(steps)}")
+    fields["steps"] = steps
+    after = table.get("after", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= steps:
+        raise _Bad("after", f"must be an integer 0..steps ({steps}), got {_describe(after)}")
+    fields["after"] = after
+    forms = [k for k in ("bound", "monotone", "drift") if k in table]
+    if len(forms) != 1:
+        raise _Bad(forms[1] if len(forms) > 1 else "bound",
+                   "give exactly one of bound (with relation), monotone and drift"
+                   + (f" (got {', '.join(forms)})" if forms else ""))
+    if "bound" in table:
+        relation = table.get("relation", "<=")
+        if relation not in ("<=", "<", ">=", ">"):
+            raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
+        fields["relation"] = relation
+        fields["bound"], _ = _expression(table["bound"], "bound",
+                                         {**ctx.params, "t": real_symbol("t")}, ctx,
+                                         where="t and the parameters")
+    elif "relation" in table:
+        raise _Bad("relation", "a relation goes with a bound")
+    if "monotone" in table:
+        if table["monotone"] not in MONOTONE:
+            raise _Bad("monotone", f"must be one of {', '.join(MONOTONE)}, "
+                                   f"got {_short(table['monotone'])}")
+        fields["monotone"] = table["monotone"]
+    if "drift" in table:
+        fields["drift"] = _param_expression(table["drift"], "drift", ctx)
+    return fields
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,12 +661,18 @@ def _param_expression(value: Any, key: str, ctx: _Context, what: str = "") -> st
 
 def _point(value: Any, key: str, ctx: _Context, what: str = "") -> tuple[str, ...]:
     prefix = f"{what}: " if what else ""
+    n = ctx.coords
+    if n is None:
+        raise _Bad(key, f"{prefix}the number of coordinates depends on an integer parameter; "
+                        "give the model's 'init' instead")
     if not isinstance(value, list):
-        raise _Bad(key, f"{prefix}must be a list of {len(ctx.variables)} expression(s) "
-                        f"(one per variable), got {_describe(value)}")
-    if len(value) != len(ctx.variables):
+        raise _Bad(key, f"{prefix}must be a list of {n} expression(s) "
+                        f"(one per coordinate), got {_describe(value)}")
+    value = _flatten(value)
+    if len(value) != n:
+        labels = ", ".join(ctx.states[0].labels) if ctx.states else ""
         raise _Bad(key, f"{prefix}has {len(value)} coordinate(s) but there are "
-                        f"{len(ctx.variables)} variable(s) ({', '.join(ctx.variables)})")
+                        f"{n} variable(s) ({labels})")
     return tuple(
         _param_expression(v, key, ctx, what=f"{prefix}coordinate {i}")
         for i, v in enumerate(value, start=1))

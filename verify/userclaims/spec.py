@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("cycle", "threshold", "convergence", "inequality", "rate")
+KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory")
+METHODS = ("gd", "heavy_ball", "nesterov")
+MONOTONE = ("nonincreasing", "nondecreasing")
 RELATIONS = ("<=", "<", ">=", ">", "==")
 
 
@@ -38,7 +40,22 @@ class ClaimSpec:
         otherwise: ``convergence``: "diverges" or None.
         lhs, relation, rhs: ``inequality``.
         metric: ``rate``: an expression in the variables (the word ``loss`` means the loss).
-        steps: ``rate``: claimed for every t = 0..steps.
+        steps: ``rate``: claimed for every t = 0..steps; ``trajectory``: steps run.
+        model: the validated ``model`` table (``family`` and the family's keys; None: the
+            ``expression`` family of ``loss`` and ``variables``).
+        integers: integer parameters (a depth L): name -> the values, each checked exactly.
+        optimizer: ``method`` ("gd", "heavy_ball", "nesterov") and ``beta`` (an expression).
+        schedule: the step at iteration t, an expression of t and the parameters (None: the
+            constant ``step``).
+        strict: ``threshold``: True: x* attracts only if step < bound (at step = bound it
+            does not); False: only if step <= bound, and with ``tight`` it attracts at
+            step = bound too; None (absent): no claim at step = bound itself.
+        to_set: ``convergence``: the target is the model's set of minimisers.
+        quantity: ``trajectory``: what is followed along the path (quantity names and the
+            state's names, see :mod:`verify.models.quantities`).
+        after: ``trajectory``: the bound is claimed for t = after..steps.
+        monotone: ``trajectory``: "nonincreasing" or "nondecreasing".
+        drift: ``trajectory``: max_t |q(x_t) - q(x_0)| is at most this expression.
     """
 
     id: str
@@ -63,6 +80,16 @@ class ClaimSpec:
     rhs: str | None = None
     metric: str | None = None
     steps: int = 0
+    model: dict | None = None
+    integers: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    optimizer: dict[str, str] = field(default_factory=lambda: {"method": "gd"})
+    schedule: str | None = None
+    strict: bool | None = None
+    to_set: bool = False
+    quantity: str | None = None
+    after: int = 0
+    monotone: str | None = None
+    drift: str | None = None
 
     def __hash__(self) -> int:
         return hash(self.id)

@@ -1,0 +1,151 @@
+"""The claim language (issue 16): models, quantities, trajectory and set targets, optimisers,
+integer depths.  Every example file in examples/ is checked, its expected verdicts asserted, and
+each false twin's replay line, run through the CLI as printed, exits 1.
+
+The default run checks every example once (quick, seed 0); seeds 1..4 and the full mode are
+marked slow.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from verify.api import ClaimError, box_strategy, check, claim
+from verify.cli import main
+from verify.userclaims.build import claims_from_file
+from verify.vocabulary import Outcome, Scope, Status
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+C, R, I = Status.CONFIRMED, Status.REFUTED, Status.INCONCLUSIVE
+EXPECTED = {
+    "quadratic.toml": {"quad.threshold-strict": C, "quad.threshold-nonstrict": R,
+                       "quad.threshold-diagonal-only": R},
+    "trajectory.toml": {"traj.sharpness-below-2-over-eta": C,
+                        "traj.sharpness-below-1-over-eta": R, "traj.loss-monotone": C,
+                        "traj.loss-monotone-large-step": R, "traj.balance-drift": C,
+                        "traj.balance-conserved": R},
+    "convergence_set.toml": {"set.line": C, "set.line-too-far": R, "set.distance-shrinks": C},
+    "momentum.toml": {"mom.heavy-ball-threshold": C, "mom.heavy-ball-gd-bound": R,
+                      "mom.nesterov-converges": C, "mom.nesterov-heavy-ball-bound": R,
+                      "mom.schedule-monotone": C, "mom.schedule-monotone-large": R},
+    "depth.toml": {"depth.chain-converges": C, "depth.chain-converges-2-over-L": R,
+                   "depth.balanced-sharpness": C, "depth.balanced-sharpness-wrong-power": R,
+                   "depth.balanced-threshold": I},
+}
+
+
+def _verdicts(name: str, seed: int, quick: bool):
+    return {r.claim.id: r for r in check(EXAMPLES / name, quick=quick, seed=seed)}
+
+
+def _assert_expected(name: str, results) -> None:
+    assert {cid: r.status for cid, r in results.items()} == EXPECTED[name]
+    for cid, result in results.items():
+        if result.status is not Status.REFUTED:
+            continue
+        refuting = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+        assert refuting and all(e.counterexample is not None for e in refuting), cid
+        for ev in refuting:  # the replay line as printed: it re-checks that point and exits 1
+            args = shlex.split(ev.reproduce)
+            assert args[:3] == ["python", "-m", "verify"] and "--at" in args, ev.reproduce
+            assert main([*args[3:], "--no-progress", "--out", "/tmp/lang-test-replay"]) == 1, \
+                ev.reproduce
+
+
+@pytest.fixture(scope="module")
+def quick0():
+    return {name: _verdicts(name, 0, True) for name in EXPECTED}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_examples_quick_seed0(name, quick0, capsys):
+    _assert_expected(name, quick0[name])
+    capsys.readouterr()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_examples_quick_other_seeds_slow(name, seed, capsys):
+    _assert_expected(name, _verdicts(name, seed, True))
+    capsys.readouterr()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_examples_full_slow(name, seed, capsys):
+    _assert_expected(name, _verdicts(name, seed, False))
+    capsys.readouterr()
+
+
+def test_every_example_file_is_listed():
+    files = {p.name for p in EXAMPLES.glob("*.toml")} - {"claims.toml"}
+    assert files == set(EXPECTED)
+    for name, expected in EXPECTED.items():
+        assert [c.id for c in claims_from_file(EXAMPLES / name)] == list(expected)
+
+
+def test_depth_instances_cover_exactly_the_listed_depths(quick0):
+    result = quick0["depth.toml"]["depth.chain-converges"]
+    assert result.claim.scope["L"] == "{2, 3, 4, 5}"
+    (ev,) = result.evidence
+    assert ev.coverage.scope is Scope.SAMPLE and ev.coverage.covers["L"] == "{2, 3, 4, 5}"
+    cx = next(e for e in quick0["depth.toml"]["depth.chain-converges-2-over-L"].evidence
+              if e.outcome is Outcome.REFUTES).counterexample
+    assert cx.replay["L"] in {"2", "3", "4", "5"}  # the instance is part of the replay
+
+
+def test_replay_at_a_non_integer_depth_is_a_usage_error(tmp_path, capsys):
+    code = main(["check", str(EXAMPLES / "depth.toml"), "depth.chain-converges-2-over-L",
+                 "--at", "L=2.5,eta=0.5,r=1", "--quick", "--no-progress", "--out",
+                 str(tmp_path)])
+    assert code == 2 and "L" in capsys.readouterr().err
+
+
+def test_equality_case_is_decided_exactly(quick0):
+    """At eta = 2/lambda_max the affine map has the multiplier -1 exactly (SymPy): the
+    non-strict claim is refuted there and the strict one holds."""
+    ev = next(e for e in quick0["quadratic.toml"]["quad.threshold-nonstrict"].evidence
+              if e.outcome is Outcome.REFUTES)
+    assert "exactly" in ev.counterexample.note and "neutral" in ev.counterexample.observed
+
+
+def test_singular_hessian_is_never_support(quick0):
+    result = quick0["depth.toml"]["depth.balanced-threshold"]
+    (search,) = [e for e in result.evidence if e.check == "threshold_search"]
+    assert search.outcome is Outcome.UNDECIDED and "singular" in search.detail
+
+
+def test_vector_and_matrix_variables_in_an_expression_loss():
+    """Entries of declared vectors and matrices are addressable; a false twin is refuted."""
+    base = {"kind": "threshold", "variables": ["w[2]", "A[1, 1]"], "step": "eta",
+            "loss": "(w[0]**2 + 2*w[1]**2)/2 + A[0, 0]**2", "params": {"eta": [0.05, 1.5]},
+            "equilibrium": [["0", "0"], [["0"]]], "tight": True}
+    (true,) = check(claim(id="vec.true", bound="1", **base))
+    assert true.status is C
+    (false,) = check(claim(id="vec.false", bound="1/2", **base))
+    assert false.status is R
+
+
+def test_python_api_takes_models_and_integer_parameters():
+    spec = claim(id="api.chain", kind="convergence", step="eta", target="minimisers",
+                 model={"family": "deep_linear", "depth": "L", "target": "1", "init": "1"},
+                 integers={"L": [2, 3]}, params={"eta": [0.02, 0.1]}, condition="eta < 1/L")
+    (result,) = check(spec)
+    assert result.status is C
+    with pytest.raises(ClaimError, match="model.depth"):
+        claim(id="api.bad", kind="convergence", step="eta", target="minimisers",
+              model={"family": "deep_linear", "depth": "K", "target": "1", "init": "1"},
+              params={"eta": [0.02, 0.1]}, condition="eta < 1")
+
+
+@settings(max_examples=20, deadline=None)
+@given(box_strategy(claim(id="api.box", kind="inequality", params={"a": [0, 1]},
+                          integers={"L": [2, 4]}, lhs="a", relation="<=", rhs="L")))
+def test_box_strategy_draws_integer_parameters(point):
+    assert point["L"] in (2, 3, 4) and 0 <= point["a"] <= 1

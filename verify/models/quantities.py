@@ -1,0 +1,89 @@
+"""Quantities a claim can name, evaluated at a state in mpmath (any precision).
+
+In a trajectory's ``quantity`` (and its ``bound``) these names stand for numbers computed at the
+current iterate x_t; they combine with the state's names and the parameters in one expression
+(``"sharpness - 2/eta"``, ``"w1**2 - w2**2"``, ``"loss/grad_norm**2"``):
+
+============== ==========================================================================
+loss           the loss f(x)
+grad_norm      |grad f(x)| (Euclidean)
+sharpness      lambda_max of the Hessian (the largest eigenvalue, not the largest modulus)
+lambda_min     the smallest Hessian eigenvalue
+hessian_eig_K  the K-th largest Hessian eigenvalue (K = 1, 2, ...)
+radius         spectral radius of the optimiser map's Jacobian at x (the multipliers' max
+               modulus: max |1 - eta lambda| for GD; the 2n x 2n map for momentum)
+multiplier_K   the K-th largest multiplier modulus
+residual       a quantity vanishing exactly on the model's minimiser set (|grad| for a
+               quadratic, |W_L...W_1 - R|_F for a deep linear chain)
+distance       the Euclidean distance to the minimiser set (quadratic family: exact)
+sv_K           the K-th largest singular value of the end-to-end product (deep linear)
+============== ==========================================================================
+
+A name the claim declares itself (a variable or a parameter) keeps the claim's meaning.
+"""
+
+from __future__ import annotations
+
+import re
+
+import mpmath
+import sympy as sp
+
+BASIC = ("loss", "grad_norm", "sharpness", "lambda_min", "radius", "residual", "distance")
+INDEXED = ("hessian_eig", "multiplier", "sv")
+_INDEXED = re.compile(r"(hessian_eig|multiplier|sv)_(\d+)\Z")
+
+
+def placeholders(n: int, product_dim: int, has_residual: bool, has_distance: bool,
+                 declared: set[str]) -> dict[str, sp.Symbol]:
+    """The quantity names available to a model with ``n`` coordinates, as placeholder symbols
+    (a name the claim declares is left to the claim)."""
+    names = ["loss", "grad_norm", "sharpness", "lambda_min", "radius"]
+    names += ["residual"] if has_residual else []
+    names += ["distance"] if has_distance else []
+    names += [f"hessian_eig_{k}" for k in range(1, n + 1)]
+    names += [f"multiplier_{k}" for k in range(1, 2 * n + 1)]
+    names += [f"sv_{k}" for k in range(1, product_dim + 1)]
+    return {name: sp.Symbol(name, real=True) for name in names if name not in declared}
+
+
+def indexed(name: str) -> tuple[str, int] | None:
+    match = _INDEXED.match(name)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def hessian_eigenvalues(H: mpmath.matrix) -> list:
+    """Eigenvalues of a symmetric matrix, largest first."""
+    if H.rows == 1:
+        return [H[0, 0]]
+    return sorted(mpmath.eigsy(H, eigvals_only=True), reverse=True)
+
+
+def multipliers(J: mpmath.matrix) -> list:
+    """Moduli of the eigenvalues of a (non-symmetric) Jacobian, largest first."""
+    if J.rows == 1:
+        return [abs(J[0, 0])]
+    return sorted((abs(e) for e in mpmath.eig(J)[0]), reverse=True)
+
+
+def singular_values(P: mpmath.matrix) -> list:
+    if P.rows == P.cols == 1:
+        return [abs(P[0, 0])]
+    return sorted(mpmath.svd_r(P, compute_uv=False), reverse=True)
+
+
+def distance_to_affine(A: mpmath.matrix, g: mpmath.matrix) -> mpmath.mpf:
+    """|A^+ g|: the distance from x to {y : A y + b = 0} when g = A x + b and A is symmetric
+    (eigen-decomposition; eigenvalues below the working precision count as zero)."""
+    if A.rows == 1:
+        return abs(g[0] / A[0, 0]) if A[0, 0] != 0 else mpmath.inf
+    E, Q = mpmath.eigsy(A)
+    eps = mpmath.mpf(10) ** (-(mpmath.mp.dps - 5)) * (1 + max(abs(e) for e in E))
+    coeffs = Q.T * g
+    total = mpmath.mpf(0)
+    for k in range(A.rows):
+        if abs(E[k]) > eps:
+            total += (coeffs[k] / E[k]) ** 2
+        elif abs(coeffs[k]) > eps:
+            return mpmath.inf  # A x = -b has no solution: no minimiser
+    return mpmath.sqrt(total)
