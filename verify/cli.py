@@ -119,7 +119,7 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--resume", type=Path, default=None, metavar="DIR",
                      help="finish the interrupted run in DIR (its settings, its journal)")
     sub.add_argument("--budget", type=_seconds, default=None, metavar="SECONDS",
-                     help="wall-clock budget of one check (default: 20 s quick / 60 s full for "
+                     help="wall-clock budget of one check (default: 120 s quick / 300 s full for "
                           "claim-file proof attempts, 10x that as every check's safety net); "
                           "a check past it is undecided ('budget exhausted')")
 

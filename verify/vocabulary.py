@@ -171,8 +171,11 @@ class Finding:
     coverage: Coverage | None = None  # what the evidence covers (None: not declared)
 
 
-BUDGET_QUICK_S = 20.0  # default wall-clock safety net of one check, --quick
-BUDGET_FULL_S = 60.0  # the same for a full run
+# Default wall-clock safety net of one check (--quick, full).  Generous on purpose: work units
+# (expression sizes, GD steps, boxes) bound the work deterministically; the clock only stops a
+# hang, so a loaded machine does not turn a verdict into "budget exhausted".
+BUDGET_QUICK_S = 120.0
+BUDGET_FULL_S = 300.0
 
 
 class BudgetExhausted(Exception):
