@@ -3,8 +3,8 @@
 The sweep is the one ``orbit_basins`` runs: Example 1's map 2|x|^{3/2}/3 from uniform starts
 in [-10, 10] at step size 0.5, iterated, its tail classified (fixed point / p-cycle /
 diverged) and the last 2 iterates kept, through :func:`numerics.gd.run_scalar` with the
-suite's engine.  It runs in a fresh process so that ``ru_maxrss`` (the peak resident set, in
-KiB on Linux) is the sweep's alone, imports included.
+suite's engine.  It runs in a fresh process so that its peak resident set (``VmHWM`` of
+/proc/self/status, else ``ru_maxrss``) is the sweep's alone, imports included.
 
 Usage: ``python benchmarks/sweep_memory.py [N]``; :func:`measure` is what the benchmark table
 and the slow test call.
@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.common import Target  # noqa: E402
+
 LIMIT_MB = 1024
 
 _SWEEP = r"""
@@ -27,6 +28,16 @@ import json, resource, sys, time
 import numpy as np
 from numerics import gd
 from verify.checks.common import ScalarProblem, numpy_map
+
+
+def peak_kib():
+    # VmHWM: the peak resident set of this process image.  ru_maxrss would do, but Linux
+    # carries it over from the parent across fork + exec (a large parent inflates it).
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 n = int(sys.argv[1])
 step = numpy_map(ScalarProblem("2*Abs(x)**Rational(3,2)/3"))
@@ -36,7 +47,7 @@ t0 = time.perf_counter()
 runs = gd.run_scalar(step, starts, np.array([0.5]), steps, keep=2)
 seconds = time.perf_counter() - t0
 print(json.dumps({"n": n, "seconds": seconds, "engine": step.engine(n) if hasattr(step, "engine") else "numpy",
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_mb": peak_kib() / 1024,
                   "cycles": runs.count(gd.CYCLE), "undecided": runs.count(gd.UNDECIDED)}))
 """
 

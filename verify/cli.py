@@ -279,8 +279,7 @@ def _resumed(args, claims, at):
 def _run_locked(args, claims, out: Path, stored: dict, workers: int):
     """The run proper, with ``out`` locked (see :func:`_execute`)."""
     from verify import parallel, results, runfolder
-    from verify.cache import ResultCache
-    from verify.cache import cache_root
+    from verify.cache import ResultCache, cache_root
     from verify.cache import disabled_by_environment as cache_off
     from verify.replay import ReplayError
 
