@@ -14,10 +14,11 @@ Sections (each also runs on its own as a script):
 4. ``boxprover.py``  the box prover (issue 18): proofs of inequalities over boxes with
                      python-flint balls against mpmath.iv in the same branch and bound
                      (time to prove, boxes per second, the ratio);
-5. ``whole_runs.py`` wall time of ``python -m verify run --quick`` and of the full run, with
+5. ``sweep_memory.py`` peak resident memory of a 10^7-start orbit sweep (10^6 with --quick);
+6. ``whole_runs.py`` wall time of ``python -m verify run --quick`` and of the full run, with
                      the ten slowest claims of each.
 
-Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,certified,boxprover,runs]``.
+Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,certified,boxprover,sweep,runs]``.
 Prints; asserts nothing (the unit tests never time anything: speed is judged here).
 """
 
@@ -29,7 +30,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks import boxprover, certified, matrix_gd, scalar, whole_runs  # noqa: E402
+from benchmarks import (  # noqa: E402
+    boxprover, certified, matrix_gd, scalar, sweep_memory, whole_runs,
+)
 from benchmarks.common import Target, machine  # noqa: E402
 
 SECTIONS = {
@@ -37,6 +40,7 @@ SECTIONS = {
     "matrix": matrix_gd.run,
     "certified": certified.run,
     "boxprover": boxprover.run,
+    "sweep": sweep_memory.run,
     "runs": whole_runs.run,
 }
 

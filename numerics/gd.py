@@ -24,7 +24,7 @@ class ScalarRuns:
     starts: np.ndarray
     kind: np.ndarray  # UNDECIDED / FIXED / CYCLE / DIVERGED
     period: np.ndarray  # 1 for fixed points, p for p-cycles, 0 otherwise
-    tail: np.ndarray  # last iterates, shape (n_deltas, n_starts, n_tail)
+    tail: np.ndarray  # last iterates, shape (n_deltas, n_starts, kept) (see run_scalar)
 
     def count(self, kind: int) -> int:
         return int(np.count_nonzero(self.kind == kind))
@@ -102,12 +102,35 @@ def classify_tail(tail: np.ndarray, rtol: float = 1e-9, atol: float = 1e-12,
     return kind, period
 
 
+SWEEP_CHUNK = 1 << 17
+"""Starts per chunk of :func:`run_scalar`: a chunk's tail of 24 iterates is 25 MB per step size,
+and classifying it takes a few times that."""
+
+
 def run_scalar(step, starts, deltas, steps, n_tail=24, rtol=1e-9, atol=1e-12,
-               max_period=8) -> ScalarRuns:
-    """Iterate and classify in one call."""
-    tail = iterate_scalar(step, starts, deltas, steps, n_tail)
-    kind, period = classify_tail(tail, rtol, atol, max_period)
-    return ScalarRuns(np.asarray(deltas, float), np.asarray(starts, float), kind, period, tail)
+               max_period=8, keep: int | None = None, chunk: int = SWEEP_CHUNK) -> ScalarRuns:
+    """Iterate and classify, a chunk of ``chunk`` starts at a time.
+
+    Each chunk's tail is classified as soon as it is computed and only its last ``keep``
+    iterates are kept (all ``n_tail`` when None), so memory grows by ``3 + 8*keep`` bytes per
+    run instead of several times ``8*n_tail``: a sweep of 10^7 starts that keeps 2 iterates
+    stays under 1 GB.  Runs are independent, so the result does not depend on ``chunk``.
+    """
+    starts = np.asarray(starts, dtype=float).ravel()
+    deltas = np.asarray(deltas, dtype=float)
+    keep = n_tail if keep is None else keep
+    if not 1 <= keep <= n_tail or chunk < 1:
+        raise ValueError("keep must be in 1..n_tail and chunk positive")
+    shape = (deltas.size, starts.size)
+    kind = np.empty(shape, dtype=np.int8)
+    period = np.empty(shape, dtype=np.int16)
+    tail = np.empty(shape + (keep,))
+    for j in range(0, max(starts.size, 1), chunk):
+        part = iterate_scalar(step, starts[j:j + chunk], deltas, steps, n_tail)
+        kind[:, j:j + chunk], period[:, j:j + chunk] = classify_tail(part, rtol, atol,
+                                                                     max_period)
+        tail[:, j:j + chunk] = part[..., n_tail - keep:]
+    return ScalarRuns(deltas, starts, kind, period, tail)
 
 
 def iterate_vector(

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Runs under test never read or fill the user's result cache (verify/cache.py): each test sees
+# its claims computed afresh, and tests comparing two runs compare two computations.  The
+# cache's own tests turn it back on with a cache folder of their own.  Set in the environment so
+# that the CLI run in subprocesses inherits it.
+os.environ["VERIFY_NO_CACHE"] = "1"
 
 from verify.registry import all_claims
 from verify.runner import run_claim

@@ -3,6 +3,8 @@ arb-ball sign certificates.  Expected values come from closed forms or hand comp
 
 from __future__ import annotations
 
+import os
+
 import warnings
 
 import flint
@@ -348,3 +350,49 @@ def test_to_arb_encloses_maps_with_sign_on_balls_straddling_zero(expr):
 def test_to_arb_sign_of_a_straddling_ball_encloses_all_three_values():
     enclosure = to_arb(sp.sign(T), [T])(flint.arb("0.5", "0.75"))
     assert all(enclosure.contains(v) for v in (-1, 0, 1))
+
+
+def test_run_scalar_in_chunks_gives_the_same_runs_and_keeps_the_last_iterates():
+    starts = np.linspace(-3.0, 3.0, 1001)
+    deltas = np.array([0.5, 2.0, 3.0])
+    step = lambda x, d: (1 - d) * x  # noqa: E731 - a fixed point, 2-cycles, divergence
+    whole = run_scalar(step, starts, deltas, steps=200, chunk=10**6)
+    parts = run_scalar(step, starts, deltas, steps=200, chunk=97, keep=3)
+    np.testing.assert_array_equal(parts.kind, whole.kind)
+    np.testing.assert_array_equal(parts.period, whole.period)
+    np.testing.assert_array_equal(parts.tail, whole.tail[..., -3:])
+    assert parts.tail.shape == (3, 1001, 3) and len(set(whole.kind.ravel())) >= 3
+    with pytest.raises(ValueError):
+        run_scalar(step, starts, deltas, steps=10, keep=0)
+
+
+_SWEEP_RSS = """
+import resource, sys
+import numpy as np
+from numerics.gd import run_scalar
+n, keep = int(sys.argv[1]), int(sys.argv[2])
+run_scalar(lambda x, d: x - d * x, np.linspace(-1, 1, n), np.array([1.5]), 8, keep=keep)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the (large) pytest parent.
+with open("/proc/self/status") as f:
+    print(next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) // 1024)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_a_sweep_keeps_its_memory_bounded():
+    """2*10^6 starts: the whole 24-iterate tail would be 384 MB before classification's
+    temporaries; chunked, with 2 iterates kept, the process stays far below that."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _SWEEP_RSS, str(2 * 10**6), "2"],
+                         capture_output=True, text=True, timeout=300, check=True)
+    assert int(out.stdout.split()[-1]) < 250, out.stdout
+
+
+@pytest.mark.slow
+def test_a_sweep_of_ten_million_starts_stays_under_one_gigabyte():
+    from benchmarks.sweep_memory import LIMIT_MB, measure
+
+    got = measure(10**7)
+    assert got["peak_mb"] < LIMIT_MB and got["cycles"] + got["undecided"] > 0, got

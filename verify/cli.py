@@ -122,6 +122,10 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
                      help="wall-clock budget of one check (default: 120 s quick / 300 s full for "
                           "claim-file proof attempts, 10x that as every check's safety net); "
                           "a check past it is undecided ('budget exhausted')")
+    sub.add_argument("--no-cache", action="store_true",
+                     help="run every claim afresh (default: reuse a claim's record from the "
+                          "user cache while its data, its checks' code and the settings are "
+                          "unchanged)")
 
 
 def _cmd_list(args) -> int:
@@ -291,6 +295,8 @@ def _resumed(args, claims, at):
 def _run_locked(args, claims, out: Path, stored: dict, workers: int):
     """The run proper, with ``out`` locked (see :func:`_execute`)."""
     from verify import parallel, results, runfolder
+    from verify.cache import ResultCache, cache_root
+    from verify.cache import disabled_by_environment as cache_off
     from verify.replay import ReplayError
 
     settings = parallel.Settings(stored["seed"], stored["quick"], stored["dps"],
@@ -336,8 +342,9 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
         bar.set_postfix_str(claims[i].id, refresh=False)
         bar.update(checks)
 
+    cache = None if args.no_cache or cache_off() else ResultCache()
     try:
-        parallel.run_claims(claims, todo, settings, workers, finished, progress)
+        parallel.run_claims(claims, todo, settings, workers, finished, progress, cache)
     except ReplayError as exc:  # raised only for a replay point the check cannot use
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:
@@ -357,9 +364,11 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
     info["seconds"] = f"{time.perf_counter() - t0:.1f}"
     if len(todo) < len(claims):
         info["resumed_claims"] = str(len(claims) - len(todo))
+    info["cached_claims"] = str(sum(1 for r in records.values() if r.get("cached")))
     data = snapshot("complete")
     results.write(data, out)
-    index = _render_with_progress(data, out, args.no_progress)
+    index = _render_with_progress(data, out, args.no_progress,
+                                  None if cache is None else cache_root() / "figures")
     outcomes = [results.result_from_record(records[i], c) for i, c in enumerate(claims)]
     _summary(outcomes, index, getattr(args, "verbose", False))
     if settings.only or settings.at:
@@ -391,7 +400,8 @@ def _sigterm_interrupts():
         signal.signal(signal.SIGTERM, before)
 
 
-def _render_with_progress(data: dict, out: Path, disable: bool) -> Path:
+def _render_with_progress(data: dict, out: Path, disable: bool,
+                          figure_cache: Path | None = None) -> Path:
     """Render the report, with a progress bar (drawing figures takes a while on a full run)."""
     from tqdm import tqdm
 
@@ -404,7 +414,7 @@ def _render_with_progress(data: dict, out: Path, disable: bool) -> Path:
         bar.update(done - bar.n)
 
     try:
-        return runfolder.render(data, out, progress=progress)
+        return runfolder.render(data, out, progress=progress, figure_cache=figure_cache)
     finally:
         bar.close()
 

@@ -90,10 +90,13 @@ def longest_first(claims: Sequence, todo: Sequence[int],
 
 
 def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, workers: int,
-               finished: Finished, progress: Progress | None = None) -> None:
+               finished: Finished, progress: Progress | None = None, cache=None) -> None:
     """Run ``claims[i]`` for each ``i`` of ``order``; call ``finished(i, record)`` as each ends.
 
-    ``workers <= 1`` runs in this process, one claim after another (``progress`` per check);
+    With a ``cache`` (:class:`verify.cache.ResultCache`), claims whose record is stored under
+    their key are handed on from it first (marked ``"cached": true``), before any worker
+    starts; the others run and their records are stored.  ``workers <= 1`` (or a single claim
+    left to run) runs in this process, one claim after another (``progress`` per check);
     otherwise a pool of ``workers`` processes (``progress`` per claim).  An exception raised by
     ``finished`` or a KeyboardInterrupt stops the run: claims not started are dropped and the
     workers are stopped before it propagates.
@@ -102,6 +105,11 @@ def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, worke
         if progress:
             progress(i, checks)
 
+    if cache is not None:
+        order, finished = _from_cache(claims, order, settings, cache, finished, tick)
+    if not order:
+        return
+    workers = min(workers, len(order))  # no pool to start for one claim
     if workers <= 1:
         load_suite()
         for i in order:
@@ -109,6 +117,34 @@ def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, worke
             finished(i, record_for(claims[i], settings, progress=lambda _, i=i: tick(i, 1)))
         return
     _Pool(claims, settings, workers, finished, tick).run(order)
+
+
+def _from_cache(claims: Sequence, order: Sequence[int], settings: Settings, cache,
+                finished: Finished, tick: Progress) -> tuple[list[int], Finished]:
+    """Hand on the cached records of ``order``; return the claims left to run and a
+    ``finished`` that also stores their records."""
+    keys: dict[int, str] = {}
+    rest = []
+    for i in order:
+        try:
+            key = cache.key(claims[i], settings)
+        except Exception:  # noqa: BLE001 - a claim whose hash fails just runs, uncached
+            rest.append(i)
+            continue
+        record = cache.get(key, claims[i].id)
+        if record is None:
+            keys[i] = key
+            rest.append(i)
+        else:
+            tick(i, len(record["evidence"]))
+            finished(i, record)
+
+    def store(i: int, record: dict) -> None:
+        if i in keys:
+            cache.put(keys[i], record)
+        finished(i, record)
+
+    return rest, store
 
 
 SUITE_PACKAGES = ("verify", "proofs", "numerics")

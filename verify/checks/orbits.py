@@ -273,7 +273,8 @@ def orbit_basins(problem: ScalarProblem, points: tuple[str, ...], deltas: tuple[
         step = numpy_map(problem)
         # |x| shrinks by about delta sqrt|x| per step far out, so the budget scales with 1/delta.
         steps = int(2 * np.sqrt(max(abs(v) for v in span)) / min(deltas)) + 300
-        runs = batch.run_scalar(step, starts, np.array(deltas), steps=steps)
+        # Only the last `period` iterates are needed: kept per chunk, so memory stays bounded.
+        runs = batch.run_scalar(step, starts, np.array(deltas), steps=steps, keep=len(points))
         claimed = np.array([[float(sp.N(expr_in(problem, p).subs(gd.step, sp.Rational(d))))
                              for p in points] for d in deltas])
         period = len(points)

@@ -18,8 +18,15 @@ caption) say so, with how many points lie outside.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import json
 import math
+import os
 import re
+import secrets
+import shutil
 import sys
 import textwrap
 import warnings
@@ -372,3 +379,63 @@ def draw_figure(spec: object, path: Path) -> FigureResult:
     return FigureResult(
         None, [f"figure could not be drawn ({type(last).__name__}: {_text(last)[:200]})"]
     )
+
+
+# ---------------------------------------------------------------- the figure cache
+
+
+@functools.lru_cache(maxsize=1)
+def _drawing_version() -> str:
+    """What else decides a PNG besides its spec: this module's code and matplotlib's version."""
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"{code};matplotlib={matplotlib.__version__};dpi={DPI};size={FIGSIZE}"
+
+
+def figure_key(spec: dict) -> str:
+    """The cache key of a figure: a hash of its data (all of the spec but its id, which names
+    the file only) and of :func:`_drawing_version`."""
+    data = json.dumps({k: v for k, v in spec.items() if k != "id"}, sort_keys=True, default=str)
+    return hashlib.sha256(f"{_drawing_version()}\0{data}".encode("utf-8", "surrogatepass")
+                          ).hexdigest()
+
+
+def draw_figure_cached(spec: object, path: Path, cache: Path | None) -> FigureResult:
+    """:func:`draw_figure`, reusing the PNG drawn earlier for the same figure data.
+
+    ``cache`` is a folder holding ``<key>.png`` and ``<key>.json`` (the notes and size); None
+    draws every figure.  A damaged or unreadable entry is drawn again; a cache that cannot be
+    written only costs the next report its time.
+    """
+    if cache is None or not isinstance(spec, dict):
+        return draw_figure(spec, path)
+    path, cache = Path(path), Path(cache)
+    key = figure_key(spec)
+    png, meta = cache / f"{key}.png", cache / f"{key}.json"
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        notes, size = [str(n) for n in info["notes"]], info["size"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, path)
+        return FigureResult(path, notes, tuple(size) if size else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    result = draw_figure(spec, path)
+    if result.path is not None:
+        with contextlib.suppress(OSError):
+            cache.mkdir(parents=True, exist_ok=True)
+            _replace_with(png, lambda tmp: shutil.copyfile(result.path, tmp))
+            # The notes last: an entry counts only once its PNG is complete.
+            _replace_with(meta, lambda tmp: tmp.write_text(
+                json.dumps({"notes": result.notes, "size": result.size}), encoding="utf-8"))
+    return result
+
+
+def _replace_with(target: Path, write) -> None:
+    """Write ``target`` through a temporary file beside it, replaced in one step."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()

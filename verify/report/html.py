@@ -31,7 +31,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .diff import ClaimChange, Comparison, EvidenceChange, compare, evidence_keys
-from .figures import FigureResult, draw_figure, figure_filename
+from .figures import FigureResult, draw_figure_cached, figure_filename
 from .maths import MathRenderer, plain_text
 from .style import CSS, SCRIPT
 from .util import (
@@ -120,9 +120,10 @@ def _evidence_change_words(e: EvidenceChange) -> list[str]:
 
 class _Renderer:
     def __init__(self, results: object, out_dir: Path, against: object = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, figure_cache: Path | None = None) -> None:
         self.results = as_dict(results)
         self.fig_dir = Path(out_dir) / "figures"
+        self.figure_cache = figure_cache
         self.progress = progress
         self.math = MathRenderer()
         self.ids = Ids()
@@ -339,7 +340,7 @@ class _Renderer:
         if k > 1:
             notes.append(f"figure id {fid!r} is used more than once; saved as {fname}")
         try:
-            result = draw_figure(spec, self.fig_dir / fname)
+            result = draw_figure_cached(spec, self.fig_dir / fname, self.figure_cache)
         except Exception as exc:  # noqa: BLE001 - draw_figure should not raise; be sure
             result = FigureResult(None, [f"figure could not be drawn ({type(exc).__name__})"])
         notes += result.notes
@@ -603,7 +604,7 @@ class _Renderer:
 
 
 def render_report(results: dict, out_dir: Path, against: dict | None = None,
-                  progress: Progress | None = None) -> Path:
+                  progress: Progress | None = None, figure_cache: Path | None = None) -> Path:
     """Write ``out_dir/index.html`` and ``out_dir/figures/*.png``; return index.html's path.
 
     Args:
@@ -613,13 +614,15 @@ def render_report(results: dict, out_dir: Path, against: dict | None = None,
             changed and evidence whose check or claim source changed.
         progress: called as ``progress(done, total)`` with the number of claims rendered so
             far (drawing figures is most of the time), once with ``done = 0`` first.
+        figure_cache: a folder of PNGs drawn earlier, by a hash of their figure's data
+            (:func:`~verify.report.figures.draw_figure_cached`); None draws every figure.
 
     Returns:
         The path of the written ``index.html``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = _Renderer(results, out_dir, against, progress).page()
+    page = _Renderer(results, out_dir, against, progress, figure_cache).page()
     index = out_dir / "index.html"
     index.write_text(page, encoding="utf-8", newline="\n")
     return index

@@ -1,0 +1,173 @@
+"""Fair anchors for the batched scalar GD engine: the same map, iterated over the same batch,
+by hand-written C, numba and JAX (see ``scalar.py`` for what each one is and why it is fair).
+
+Each builder returns ``run(starts, deltas, iterations) -> (m, n) final iterates`` (NaN where a
+run left the divergence bound), or None with the reason in ``SKIPPED`` when it cannot be built
+on this machine.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+from numerics import compiled
+from proofs.compile import to_c
+
+SKIPPED: dict[str, str] = {}
+
+# The batch, one step size at a time: every run takes step k before any takes step k + 1, so
+# the inner loop is across independent runs (vectorised).  The whole row stays in L2.
+_C_BATCH = r"""
+#include <math.h>
+static inline double gd_map(double x, double delta) { return %(expr)s; }
+void batch_loop(const double *starts, long n, const double *deltas, long m, long steps,
+                double bound, double *out) {
+    for (long i = 0; i < m; i++) {
+        double *x = out + i * n;
+        const double delta = deltas[i];
+        for (long j = 0; j < n; j++) x[j] = starts[j];
+        for (long k = 0; k < steps; k++)
+            for (long j = 0; j < n; j++) x[j] = gd_map(x[j], delta);
+        for (long j = 0; j < n; j++) if (!(fabs(x[j]) <= bound)) x[j] = NAN;
+    }
+}
+"""
+
+# Per run, all its steps, then the next run: each step waits for the one before (latency).
+_C_LATENCY = r"""
+#include <math.h>
+static inline double gd_map(double x, double delta) { return %(expr)s; }
+void batch_loop(const double *starts, long n, const double *deltas, long m, long steps,
+                double bound, double *out) {
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) {
+            double x = starts[j];
+            for (long k = 0; k < steps; k++) x = gd_map(x, deltas[i]);
+            out[i * n + j] = (fabs(x) <= bound) ? x : NAN;
+        }
+}
+"""
+
+FMA_FLAGS = [f for f in compiled.FLAGS if f != "-ffp-contract=off"] + [
+    "-ffp-contract=fast", "-mprefer-vector-width=512"]
+
+
+def horner_map(gd) -> sp.Expr:
+    """``x - delta*grad(x)`` with the gradient in Horner form when it is a polynomial in x
+    (else the map unchanged)."""
+    grad = sp.expand((gd.x - gd.gd_map) / gd.step)
+    if grad.has(gd.step) or not grad.is_polynomial(gd.x):
+        return gd.gd_map
+    return gd.x - gd.step * sp.horner(grad, gd.x)
+
+
+def _c_library(template: str, expr: str, flags: list[str], name: str):
+    cc = compiled.compiler()
+    if cc is None:
+        SKIPPED[name] = "no C compiler"
+        return None
+    tmp = Path(tempfile.mkdtemp(prefix="bench_anchor_"))
+    (tmp / "loop.c").write_text(template % {"expr": expr})
+    try:
+        subprocess.run([cc, *flags, "-o", str(tmp / "loop.so"), str(tmp / "loop.c"), "-lm"],
+                       check=True, capture_output=True, timeout=60)
+        fn = ctypes.CDLL(str(tmp / "loop.so")).batch_loop
+    except (OSError, subprocess.SubprocessError) as exc:
+        SKIPPED[name] = f"build failed ({type(exc).__name__})"
+        return None
+    dptr = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
+    fn.argtypes = [dptr, ctypes.c_long, dptr, ctypes.c_long, ctypes.c_long, ctypes.c_double,
+                   dptr]
+    fn.restype = None
+
+    def run(starts: np.ndarray, deltas: np.ndarray, iterations: int, bound: float):
+        out = np.empty((deltas.size, starts.size))
+        fn(np.ascontiguousarray(starts), starts.size, np.ascontiguousarray(deltas), deltas.size,
+           iterations, bound, out)
+        return out
+
+    return run
+
+
+def c_batch(gd):
+    """Hand C over the batch, the suite's C expression, the suite's flags."""
+    source = to_c(gd.gd_map, gd.x, gd.step)
+    return _c_library(_C_BATCH, source, compiled.FLAGS, "C batch") if source else None
+
+
+def c_fma(gd):
+    """Hand C over the batch, Horner form, FMA contraction and 512-bit vectors."""
+    source = to_c(horner_map(gd), gd.x, gd.step)
+    return _c_library(_C_BATCH, source, FMA_FLAGS, "C fma") if source else None
+
+
+def c_latency(gd):
+    """The naive per-run loop (reference only: latency-bound)."""
+    source = to_c(gd.gd_map, gd.x, gd.step)
+    return _c_library(_C_LATENCY, source, compiled.FLAGS, "C latency") if source else None
+
+
+def numba_batch(gd):
+    """numba.njit over the batch, step-major like ``C batch``; IEEE (no fastmath)."""
+    try:
+        import numba
+    except ImportError:
+        SKIPPED["numba"] = "numba not installed (pip install '.[bench]')"
+        return None
+    g = numba.njit(sp.lambdify([gd.x, gd.step], gd.gd_map, modules="math", cse=True))
+
+    @numba.njit
+    def loop(starts, deltas, steps, bound, out):
+        for i in range(deltas.size):
+            d = deltas[i]
+            x = out[i]
+            x[:] = starts
+            for _ in range(steps):
+                for j in range(x.size):
+                    x[j] = g(x[j], d)
+            for j in range(x.size):
+                if not abs(x[j]) <= bound:
+                    x[j] = np.nan
+
+    def run(starts, deltas, iterations, bound):
+        out = np.empty((deltas.size, starts.size))
+        loop(starts, deltas, iterations, bound, out)
+        return out
+
+    run(np.zeros(8), np.full(1, 0.01), 2, 1e100)  # compile outside the timings
+    return run
+
+
+def jax_vmap(gd):
+    """jax.jit(vmap over step sizes (vmap over starts (fori_loop of the map))) in float64."""
+    try:
+        import jax
+    except ImportError:
+        SKIPPED["jax"] = "jax not installed (pip install '.[bench]')"
+        return None
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    g = sp.lambdify([gd.x, gd.step], gd.gd_map, modules="jax")
+    compiled_for: dict[int, object] = {}
+
+    def build(iterations: int):
+        def one(x0, d):
+            return jax.lax.fori_loop(0, iterations, lambda _, x: g(x, d), x0)
+
+        return jax.jit(jax.vmap(jax.vmap(one, (0, None)), (None, 0)))
+
+    def run(starts, deltas, iterations, bound):
+        if iterations not in compiled_for:
+            compiled_for[iterations] = build(iterations)
+        out = compiled_for[iterations](jnp.asarray(starts), jnp.asarray(deltas))
+        out = np.asarray(out.block_until_ready())
+        return np.where(np.abs(out) <= bound, out, np.nan)
+
+    return run

@@ -1,0 +1,174 @@
+"""The result cache (verify/cache.py) and the figure cache (verify/report/figures.py): a second
+run reuses every record, editing one claim re-checks that claim alone, a change in a check's
+code changes its key, and nothing cached goes unmarked."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import textwrap
+
+import pytest
+
+from verify import cache, parallel
+from verify.cli import main
+from verify.report import figures
+from verify.userclaims.build import claims_from_file
+
+AM_GM = """
+[[claim]]
+id = "t.am-gm"
+kind = "inequality"
+lhs = "(a + 1)/2"
+relation = ">="
+rhs = "sqrt(a)"
+params = { a = [0.0, 4.0] }
+"""
+SQUARE = """
+[[claim]]
+id = "t.square"
+kind = "inequality"
+lhs = "a**2"
+relation = ">="
+rhs = "0"
+params = { a = [-1.0, 1.0] }
+"""
+SETTINGS = parallel.Settings(seed=0, quick=True, dps=50)
+
+
+@pytest.fixture
+def user_cache(tmp_path, monkeypatch):
+    """The cache turned on (conftest turns it off), in a folder of this test's own."""
+    monkeypatch.delenv(cache.DISABLE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    return tmp_path / "xdg" / "stepsize-verify"
+
+
+def _check(path, out, *extra) -> dict:
+    assert main(["check", str(path), "--quick", "--no-progress", "--workers", "1",
+                 "--out", str(out), *extra]) == 0
+    return json.loads((out / "results.json").read_text())
+
+
+def _cached(data: dict) -> dict[str, bool]:
+    return {c["id"]: c.get("cached", False) for c in data["claims"]}
+
+
+def test_a_rerun_takes_every_record_from_the_cache_and_an_edit_reruns_that_claim_alone(
+        tmp_path, user_cache):
+    path = tmp_path / "claims.toml"
+    path.write_text(AM_GM + SQUARE)
+    first = _check(path, tmp_path / "1")
+    assert _cached(first) == {"t.am-gm": False, "t.square": False}
+    assert first["run"]["cached_claims"] == "0"
+    assert len(list((user_cache / "results").glob("*.json"))) == 2
+
+    second = _check(path, tmp_path / "2")
+    assert _cached(second) == {"t.am-gm": True, "t.square": True}
+    assert second["run"]["cached_claims"] == "2"
+    for a, b in zip(first["claims"], second["claims"]):  # the same record, marked
+        assert {**a, "cached": True} == b
+
+    path.write_text(AM_GM + SQUARE.replace("[-1.0, 1.0]", "[-2.0, 3.0]"))
+    third = _check(path, tmp_path / "3")
+    assert _cached(third) == {"t.am-gm": True, "t.square": False}
+    assert third["run"]["cached_claims"] == "1"
+    assert third["claims"][1]["source_hash"] != first["claims"][1]["source_hash"]
+
+    fresh = _check(path, tmp_path / "4", "--no-cache")
+    assert _cached(fresh) == {"t.am-gm": False, "t.square": False}
+    assert fresh["run"]["cached_claims"] == "0"
+
+
+def test_the_settings_are_part_of_the_key(tmp_path, user_cache):
+    path = tmp_path / "claims.toml"
+    path.write_text(AM_GM)
+    claim = claims_from_file(path)[0]
+    store = cache.ResultCache()
+    base = store.key(claim, SETTINGS)
+    assert base == cache.ResultCache().key(claim, SETTINGS)
+    for other in (parallel.Settings(1, True, 50), parallel.Settings(0, False, 50),
+                  parallel.Settings(0, True, 60), parallel.Settings(0, True, 50, "x"),
+                  parallel.Settings(0, True, 50, None, {"a": "1"})):
+        assert store.key(claim, other) != base
+
+
+FACTORY = '''
+from verify.vocabulary import Check, Finding, Outcome, Tier
+
+def make(bound):
+    def run(ctx):
+        return Finding(Outcome.SUPPORTS, str(bound {op} 1))
+    return Check("c", Tier.EMPIRICAL, run)
+'''
+
+
+def test_a_change_in_a_checks_code_changes_its_key_and_not_the_claims(tmp_path, monkeypatch,
+                                                                      user_cache):
+    from verify.results import check_hash, claim_hash
+    from verify.vocabulary import Claim, Reference
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    hashes = []
+    for op in ("+", "-"):
+        (tmp_path / "tmp_check_kind.py").write_text(textwrap.dedent(FACTORY.format(op=op)))
+        sys.modules.pop("tmp_check_kind", None)
+        module = importlib.import_module("tmp_check_kind")
+        claim = Claim("t.c", Reference("t", "here"), "s", {}, "a", (module.make(2.0),))
+        hashes.append((claim_hash(claim), check_hash(claim.checks[0]),
+                       cache.ResultCache().key(claim, SETTINGS)))
+    sys.modules.pop("tmp_check_kind", None)
+    (claim_a, check_a, key_a), (claim_b, check_b, key_b) = hashes
+    assert claim_a == claim_b  # the same data...
+    assert check_a != check_b and key_a != key_b  # ...run by other code: run afresh
+
+
+def test_error_records_are_not_stored_and_damaged_entries_are_misses(tmp_path):
+    store = cache.ResultCache(tmp_path)
+    ok = {"id": "t.x", "status": "confirmed", "evidence": [{"outcome": "supports"}]}
+    assert store.put("k1", ok) and store.get("k1", "t.x") == {**ok, "cached": True}
+    assert store.get("k1", "t.other") is None  # a key that names another claim's record
+    assert not store.put("k2", {**ok, "status": "error"})
+    assert not store.put("k3", {**ok, "evidence": [{"outcome": "error"}]})
+    assert store.get("k2", "t.x") is None and store.get("k3", "t.x") is None
+    (tmp_path / "k4.json").write_text('{"id": "t.x", "evid')
+    assert store.get("k4", "t.x") is None
+
+
+def test_run_claims_hands_on_cached_records_and_runs_the_rest(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(AM_GM + SQUARE)
+    claims = claims_from_file(path)
+    store = cache.ResultCache(tmp_path / "c")
+    done = {}
+    parallel.run_claims(claims, [0], SETTINGS, 1, done.__setitem__, cache=store)
+    assert not done[0].get("cached")
+    done.clear()
+    parallel.run_claims(claims, [0, 1], SETTINGS, 2, done.__setitem__, cache=store)
+    assert done[0]["cached"] is True and not done[1].get("cached")
+
+
+SPEC = {"id": "f1", "title": "orbit", "xlabel": "t", "ylabel": "x",
+        "series": [{"label": "x_t", "x": ["0", "1", "2"], "y": ["1", "0.5", "0.25"]}],
+        "lines": []}
+
+
+def test_figures_are_drawn_once_per_figure_data(tmp_path, monkeypatch):
+    store = tmp_path / "figcache"
+    first = figures.draw_figure_cached(SPEC, tmp_path / "a" / "f1.png", store)
+    assert first.path is not None and len(list(store.glob("*.png"))) == 1
+
+    def no_drawing(spec, path):
+        raise AssertionError("drawn again although cached")
+
+    monkeypatch.setattr(figures, "draw_figure", no_drawing)
+    again = figures.draw_figure_cached({**SPEC, "id": "other"}, tmp_path / "b" / "g.png", store)
+    assert again.path.read_bytes() == first.path.read_bytes()
+    assert (again.notes, again.size) == (first.notes, first.size)
+
+    monkeypatch.undo()
+    changed = {**SPEC, "series": [{**SPEC["series"][0], "y": ["1", "0.5", "0.3"]}]}
+    assert figures.figure_key(changed) != figures.figure_key(SPEC)
+    figures.draw_figure_cached(changed, tmp_path / "c" / "f1.png", store)
+    assert len(list(store.glob("*.png"))) == 2
