@@ -1054,10 +1054,15 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
     L (fitted slope of log eta on log L and its interval).
 
     Phi = -I is run with d = 1 (ZAS keeps every layer a multiple of I, so d = 100 gives the
-    same counts); Gaussian targets with d = 2 (d = 100 is out of the time budget).
+    same counts); Gaussian targets with d = 2 (d = 100 is out of the time budget).  The targets
+    are fixed (seeded by ``gauss_seeds``, not by the run), so the verdict does not depend on
+    the run's seed; --quick stops at L = 128 with a 16-point grid and one Gaussian draw.
     """
     def run(ctx: CheckContext) -> Finding:
-        depths = (2, 8, 32, 128) if ctx.quick else (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+        # quick: every power of two to 128.  With only L = 2, 8, 32, 128 (2 degrees of freedom,
+        # t = 4.3) the interval was too wide to decide what the full sweep decides, so the
+        # quick verdict differed from the full one; seven depths (t = 2.6) decide, at < 1 s.
+        depths = tuple(2 ** k for k in range(1, 8 if ctx.quick else 11))
         cgrid = np.geomspace(0.1, 20, 16 if ctx.quick else 32)
         numbers, verdicts = {}, []
         it_series, eta_series = [], []
