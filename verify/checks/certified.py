@@ -29,8 +29,10 @@ from proofs.chains import hessian_at_minimisers
 from proofs.compile import exact_to_arb, to_arb, to_mpmath
 from proofs.identities import prove_zero
 from verify.checks.chains import _bound_expr
-from verify.checks.common import ScalarProblem, dec, expr_in, mpmath_map, scalar_gd
-from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
+from verify.checks.common import (
+    ScalarProblem, dec, declared, expr_in, mpmath_map, scalar_gd, set_text,
+)
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 _KINK_FUNCTIONS = (sp.Abs, sp.sign, sp.Heaviside)
 _OPAQUE = (sp.Max, sp.Min, sp.Piecewise)  # kinks the engine cannot locate: never guessed
@@ -234,6 +236,9 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
     Refutes with an exact step size where a residual g(p_i) - p_{i+1} of the claimed points is
     certified nonzero, or where the proven multiplier is certified on the wrong side of 1.
     Undecided when a piece of the range stays open after the bisection budget.
+
+    Coverage: the step range, never deciding (it does not prove the claimed formula is the
+    orbit); with ``stable`` given it proves the "stability" part there.
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -295,7 +300,9 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
             f"Krawczyk proofs in {len(cov.proofs)} boxes cover every step size in {covered} "
             f"(superset of [{lo}, {hi}]): each box around the claimed points {points} holds "
             f"exactly one orbit of period {len(points)}{kind}; widest box "
-            f"{numbers['widest enclosure (relative)']} relative; {cov.prec} bits"), numbers)
+            f"{numbers['widest enclosure (relative)']} relative; {cov.prec} bits"), numbers,
+            coverage=declared(Scope.CLASS, {scalar_gd(problem).step.name: f"[{lo}, {hi}]"},
+                              part="stability" if stable is not None else ""))
 
     return Check("cycle_certified", Tier.CERTIFIED, run,
                  f"Arb/Krawczyk, every step size in [{delta_range[0]}, {delta_range[1]}]: "
@@ -305,7 +312,7 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
 def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, threshold: str,
                                  delta_range: tuple[str, str] | None = None,
                                  rel_eps: str = "1/1000000000000",
-                                 attracting_below: bool = True) -> Check:
+                                 attracting_below: bool = True, part: str | None = None) -> Check:
     """Certified: the multiplier g'(x*, delta) of the equilibrium crosses -1 exactly once, within
     t(1 -+ rel_eps) of the claimed threshold t.
 
@@ -314,6 +321,7 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
     (x* repels), and that d/d delta (1 + g') < 0 on [t - eps, t + eps], so the multiplier
     passes -1 exactly once and inside that window.  ``delta_range`` defaults to [t/10, 2t].
     Refutes with a certified step size on the wrong side (re-evaluated with mpmath).
+    Coverage: the step range; ``part`` as in :func:`verify.checks.common.declared`.
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -386,7 +394,8 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
                 f"Arb proves: the multiplier {mult} of x* = {equilibrium} is "
                 + ("in (-1, 1)" if attracting_below else "> -1")
                 + f" for every {gd.step} in [{lo}, t - eps] and < -1 on [t + eps, {hi}], with "
-                f"one crossing of -1 inside t -+ eps, t = {t}, eps = {eps}"), numbers)
+                f"one crossing of -1 inside t -+ eps, t = {t}, eps = {eps}"), numbers,
+                coverage=declared(Scope.CLASS, {gd.step.name: f"[{lo}, {hi}]"}, part=part))
         return Finding(Outcome.UNDECIDED, "the bisection budget ran out or the slope sign near "
                        "t is undecided", numbers)
 
@@ -477,7 +486,8 @@ def long_orbit_certified(problem: ScalarProblem, x0: str, delta: str, steps: int
             f"; the last ball lies in a trapping box where g^{len(points)} contracts by "
             f"{upper_decimal(abs(trap.q))}, so the orbit from x0 = {start} converges "
             f"to the proven cycle (distance now <= {upper_decimal(dist)})"),
-            numbers)
+            numbers, coverage=declared(  # one orbit: a side fact of any "every start" claim
+                Scope.INSTANCES, {problem.step: f"= {d}", "x[0]": f"= {start}"}, part=""))
 
     return Check("long_orbit_certified", Tier.CERTIFIED, run,
                  f"Arb balls, {steps} steps at {dps} digits from x0 = {x0}, {problem.step} = "
@@ -539,7 +549,8 @@ def basin_cover_certified(problem: ScalarProblem, points: tuple[str, ...], delta
         return Finding(Outcome.SUPPORTS, (
             f"every start in [{lo}, {hi}] enters a contracting trapping region of the cycle "
             f"within {result.max_steps} steps ({len(result.proven)} pieces), so converges to it"),
-            numbers)
+            numbers, coverage=declared(  # one step size, starts in a bounded span
+                Scope.INSTANCES, {problem.step: f"= {d}", "x[0]": f"[{lo}, {hi}]"}, part=""))
 
     return Check("basin_cover_certified", Tier.CERTIFIED, run,
                  f"Arb balls, every start in [{span[0]}, {span[1]}], {problem.step} = {delta}",
@@ -625,7 +636,11 @@ def chain_threshold_certified(depths: tuple[int, ...], lams: tuple[str, ...], bo
         return Finding(Outcome.SUPPORTS, (
             f"at {cases} exact minimisers (depths {depths}, lam in {lams}) Arb certifies "
             f"b(1 + {rel_eps}) lambda_max > 2: every delta >= b(1 + {rel_eps}) makes the "
-            "minimiser linearly unstable"), numbers)
+            "minimiser linearly unstable"), numbers, coverage=declared(
+                Scope.INSTANCES, {"L": set_text(depths), "lam": set_text(lams),
+                                  "w*": "balanced, w_1 and w_L scaled by a, 1/a, a in "
+                                        + set_text(factors),
+                                  "delta": f">= b (1 + {rel_eps})"}))
 
     return Check("chain_threshold_certified", Tier.CERTIFIED, run,
                  f"Arb eigenvalues at exact minimisers, depths {depths}, lam in {lams}")
@@ -732,7 +747,9 @@ def minimiser_sharpness_certified(widths: tuple[tuple[int, ...], ...], samples: 
         return Finding(Outcome.SUPPORTS,
                        f"Arb certifies lambda_max(H) > {factor} L rho(R)^(2(L-1)/L) at all "
                        f"{total} exact rational global minimisers (smallest ratio "
-                       f"{numbers['smallest lambda_max / bound']})", numbers)
+                       f"{numbers['smallest lambda_max / bound']})", numbers,
+                       coverage=declared(Scope.SAMPLE, {"widths": ", ".join(
+                           "-".join(map(str, w)) for w in widths)}, points=total))
 
     return Check("minimiser_sharpness_certified", Tier.CERTIFIED, run,
                  scope=f"random rational global minimisers, widths {widths}")

@@ -18,10 +18,12 @@ from proofs.chains import hessian_at_minimisers, scalar_chain
 from proofs.compile import to_mpmath, to_numpy
 from proofs.expressions import parse
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs
+from verify.checks.common import dec, decs, declared, set_text
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Scope, Series, Tier,
 )
+
+NONZERO = "!= 0"  # the class "lam in R, lam != 0" as coverage and scope text
 
 
 def _bound_expr(bound: str, L: int, ws, lam) -> sp.Expr:
@@ -81,29 +83,94 @@ def chain_hessian_symbolic(depths: tuple[int, ...], bound: str) -> Check:
                 return Finding(Outcome.UNDECIDED, f"L={L}: bound/(2/lambda_max) = {ratio} is "
                                "not a constant", numbers)
             if ratio < 1:
-                point = {w: sp.Integer(k + 1) for k, w in enumerate(ws)}
-                with mpmath.workdps(ctx.dps):
-                    exact = mpmath.mpf(sp.N((2 / lam_max).subs(point), ctx.dps))
-                    claimed = mpmath.mpf(sp.N(b.subs(point), ctx.dps))
-                return Finding(Outcome.REFUTES, (
-                    f"L={L}: the claimed bound is {ratio} times the exact threshold "
-                    f"2/lambda_max, so every minimiser attracts for some delta above the bound"),
-                    numbers, Counterexample(
-                        at={**{w.name: str(v) for w, v in point.items()},
-                            "lam": str(sp.Mul(*point.values())),
-                            "delta": dec((exact + claimed) / 2, 25)},
-                        observed=f"2/lambda_max = {dec(exact, 25)} (linearly stable below it)",
-                        claimed=f"no convergence above {dec(claimed, 25)}", tol="0",
-                        margin=dec(claimed - exact, 25), dps=ctx.dps,
-                        note="exact minimiser stable at a step size the claim excludes"))
+                return _loose_refutation(L, bound, ratio, numbers, ctx)
             tight.append(ratio == 1)
         return Finding(Outcome.SUPPORTS, (
             f"for L in {depths}: H = g g^T on prod w = lam, rank one, lambda_max = "
             f"sum_i (prod_(j!=i) w_j)^2 = sum_i (lam/w_i)^2; the bound is "
             + ("exactly 2/lambda_max (tight)" if all(tight) else ">= 2/lambda_max (valid, loose)")),
-            numbers)
+            numbers, coverage=declared(Scope.INSTANCES, {"L": set_text(depths), "lam": NONZERO}))
 
     return Check("chain_hessian_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
+
+
+def _loose_refutation(L: int, bound: str, ratio: sp.Expr, numbers: dict,
+                      ctx: CheckContext) -> Finding:
+    """The refutation of a bound ``ratio`` < 1 times 2/lambda_max, at the exact minimiser
+    w_i = i (lam = L!) of depth ``L``, the two thresholds evaluated at ``ctx.dps`` digits."""
+    H, g, ws, lam = hessian_at_minimisers(L)
+    lam_max = sp.expand((g.T * g)[0])
+    b = _bound_expr(bound, L, ws, lam).subs(lam, sp.Mul(*ws))
+    point = {w: sp.Integer(k + 1) for k, w in enumerate(ws)}
+    with mpmath.workdps(ctx.dps):
+        exact = mpmath.mpf(sp.N((2 / lam_max).subs(point), ctx.dps))
+        claimed = mpmath.mpf(sp.N(b.subs(point), ctx.dps))
+    return Finding(Outcome.REFUTES, (
+        f"L={L}: the claimed bound is {ratio} times the exact threshold "
+        f"2/lambda_max, so every minimiser attracts for some delta above the bound"),
+        numbers, Counterexample(
+            at={**{w.name: str(v) for w, v in point.items()},
+                "lam": str(sp.Mul(*point.values())),
+                "delta": dec((exact + claimed) / 2, 25)},
+            observed=f"2/lambda_max = {dec(exact, 25)} (linearly stable below it)",
+            claimed=f"no convergence above {dec(claimed, 25)}", tol="0",
+            margin=dec(claimed - exact, 25), dps=ctx.dps,
+            note="exact minimiser stable at a step size the claim excludes"))
+
+
+def chain_hessian_general(bound: str) -> Check:
+    """Symbolic, for every depth L >= 2 at once (L an integer symbol) and every lam != 0.
+
+    Any product of L >= 2 factors is w_i w_j Q with Q free of w_i, w_j (i != j), and
+    w_i R with R free of w_i; SymPy proves on the minimiser set (Q = lam/(w_i w_j),
+    R = lam/w_i) that H_ij = (lam/w_i)(lam/w_j) and H_ii = (lam/w_i)^2, i.e. H = g g^T with
+    g_i = lam/w_i.  A rank-one g g^T has the eigenvalue |g|^2 on g and 0 on g's orthogonal
+    complement (checked with an L x 1 MatrixSymbol), so GD's Jacobian I - delta H has the
+    eigenvalue 1 - delta sum_i (lam/w_i)^2, below -1 exactly when delta > 2/sum_i (lam/w_i)^2:
+    the minimiser is then linearly unstable.  The claimed bound (written with Sum over
+    i = 1..L) is compared with that threshold symbolically.  Refutes (at L = 2) when the
+    bound is a constant < 1 times the threshold.
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        wi, wj, rest = sp.symbols("w_i w_j Q", real=True, nonzero=True)
+        lam = sp.Symbol("lam", real=True, nonzero=True)
+        off = sp.diff(sp.Rational(1, 2) * (wi * wj * rest - lam) ** 2, wi, wj)
+        diag = sp.diff(sp.Rational(1, 2) * (wi * rest - lam) ** 2, wi, 2)
+        facts = {
+            "H_ij = (lam/w_i)(lam/w_j) on the minimisers":
+                prove_zero(off.subs(rest, lam / (wi * wj)) - (lam / wi) * (lam / wj)),
+            "H_ii = (lam/w_i)^2 on the minimisers":
+                prove_zero(diag.subs(rest, lam / wi) - (lam / wi) ** 2),
+        }
+        L = sp.Symbol("L", integer=True, positive=True)
+        g, v = sp.MatrixSymbol("g", L, 1), sp.MatrixSymbol("v", L, 1)
+        facts["(g g^T) g = |g|^2 g"] = (g * g.T * g - g * (g.T * g)).doit().is_ZeroMatrix
+        facts["(g g^T) v = g (g^T v)"] = (g * g.T * v - g * (g.T * v)).doit().is_ZeroMatrix
+        numbers = {k: str(bool(ok)) for k, ok in facts.items()}
+        if not all(facts.values()):
+            return Finding(Outcome.UNDECIDED, "SymPy did not prove "
+                           + ", ".join(k for k, ok in facts.items() if not ok), numbers)
+        w, i = sp.IndexedBase("w"), sp.Symbol("i", integer=True)
+        claimed = parse(bound, {"w": w, "i": i, "lam": lam, "L": L})
+        threshold = 2 / sp.Sum((lam / w[i]) ** 2, (i, 1, L))
+        ratio = sp.simplify(claimed / threshold)
+        numbers["bound / (2 / sum_i (lam/w_i)^2)"] = str(ratio)
+        if not ratio.is_number:
+            return Finding(Outcome.UNDECIDED, f"bound / threshold = {ratio} is not a constant",
+                           numbers)
+        if ratio < 1:
+            return _loose_refutation(2, bound, ratio, numbers, ctx)
+        return Finding(Outcome.SUPPORTS, (
+            "for every L >= 2 and lam != 0: on the minimiser set H = g g^T with g_i = lam/w_i "
+            "(second derivatives of 1/2 (w_i w_j Q - lam)^2), whose largest eigenvalue is "
+            "sum_i (lam/w_i)^2; for delta above the bound, "
+            + ("equal to " if ratio == 1 else f"{ratio} times ")
+            + "2/lambda_max, I - delta H has an eigenvalue below -1: the minimiser is linearly "
+            "unstable"), numbers,
+            coverage=declared(Scope.CLASS, {"L": ">= 2", "lam": NONZERO}))
+
+    return Check("chain_hessian_general", Tier.SYMBOLIC, run, "exact, every depth L >= 2")
 
 
 def _stays(L, bound, w_star, lam, deltas, steps, noise, rng) -> np.ndarray:
@@ -173,7 +240,9 @@ def minimiser_stability(depths: tuple[int, ...], lams: tuple[float, ...], bound:
         return Finding(Outcome.SUPPORTS, (
             f"{len(measured)} minimisers: no run above the bound stayed; measured/claimed "
             f"threshold in [{np.nanmin(ratio):.4f}, {np.nanmax(ratio):.4f}] (grid 0.00125), so "
-            "the bound is also tight"), numbers, None, (figure,))
+            "the bound is also tight"), numbers, None, (figure,), coverage=declared(
+                Scope.SAMPLE, {"L": set_text(depths), "lam": set_text(lams)},
+                points=len(measured)))
 
     return Check("minimiser_stability", Tier.EMPIRICAL, run,
                  f"numpy float64, depths {depths}, lam in {lams}")
@@ -222,7 +291,9 @@ def minimiser_multiplier_precise(depths: tuple[int, ...], lam: float, bound: str
                                            margin=mpmath.nstr(abs(factor) - 1, 20), dps=ctx.dps))
         return Finding(Outcome.SUPPORTS, (
             f"at {ctx.dps} digits, a perturbation along grad(prod w) is multiplied by "
-            "1 - 2 delta/b per step: inside (-1, 1) below the bound, below -1 above it"), numbers)
+            "1 - 2 delta/b per step: inside (-1, 1) below the bound, below -1 above it"), numbers,
+            coverage=declared(Scope.SAMPLE, {"L": set_text(depths), "lam": f"= {lam:g}"},
+                              points=len(depths) * len(offsets)))
 
     return Check("minimiser_multiplier_precise", Tier.PRECISE, run,
                  f"mpmath, depths {depths}, lam = {lam}")

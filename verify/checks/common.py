@@ -14,6 +14,7 @@ from numerics import accel, compiled, precise
 from proofs.compile import to_c, to_mpmath, to_numpy, to_torch
 from proofs.expressions import parse, real_symbol
 from proofs.scalar import ScalarGD
+from verify.vocabulary import Coverage, Scope
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,18 @@ def replay(problem: ScalarProblem, x0, delta, steps: int, dps: int,
             if all(abs(tail[i + p] - tail[i]) <= tol * scale for i in range(len(tail) - p)):
                 return PreciseOrbit("fixed" if p == 1 else "cycle", p, tuple(tail[-p:]))
     return PreciseOrbit("undecided", 0, ())
+
+
+EVERY_STEP = "(0, oo)"  # the class "every step size delta > 0", as coverage and scope text
+
+
+def declared(scope: Scope, covers: Mapping[str, str], points: int | None = None,
+             part: str | None = None) -> Coverage:
+    """What a finding covers.  ``part`` None: the evidence decides the claim; a string: it
+    establishes only that part of the claim (``""``: a side fact), so it never decides."""
+    return Coverage(scope, dict(covers), points=points, decides=part is None, part=part or "")
+
+
+def set_text(values) -> str:
+    """A finite set of instances as coverage text: ``{2, 3, 4}``."""
+    return "{" + ", ".join(str(v) for v in values) + "}"

@@ -15,9 +15,11 @@ from numerics import precise
 from proofs.compile import to_mpmath, to_numpy
 from proofs.expressions import parse
 from proofs.identities import prove_zero
-from verify.checks.common import ScalarProblem, dec, decs, mpmath_map, numpy_map, scalar_gd
+from verify.checks.common import (
+    EVERY_STEP, ScalarProblem, dec, decs, declared, mpmath_map, numpy_map, scalar_gd, set_text,
+)
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Scope, Series, Tier,
 )
 
 
@@ -33,6 +35,23 @@ def _condition(problem: ScalarProblem, lhs: str, rhs: str) -> tuple[sp.Expr, sp.
     return lhs_e, rhs_e, x0
 
 
+def _contraction(gd_map: sp.Expr, x: sp.Symbol, lhs_e: sp.Expr, rhs_e: sp.Expr,
+                 x0: sp.Symbol) -> tuple[str | None, sp.Expr, sp.Expr]:
+    """(why the argument fails or None, u, the ratio (rhs - lhs) / (2 - u(x0))) for
+    g(x) = x (1 - u(x)); the exponent of u may be symbolic (an integer family)."""
+    u = sp.factor_terms(sp.powsimp(sp.expand(1 - sp.cancel(sp.powsimp(gd_map / x)))))
+    c, k = u.as_coeff_exponent(x)
+    if c.has(x) or not prove_zero(u - c * x ** k):
+        return f"g(x)/x = 1 - ({u}) is not 1 - c x^k", u, sp.nan
+    if not (c.is_positive and k.is_even and k.is_positive):
+        return f"u = {u}: c = {c} > 0 and k = {k} even and positive not shown", u, sp.nan
+    factor = sp.simplify((rhs_e - lhs_e) / (2 - u.subs(x, x0)))
+    if factor.has(x0) or not factor.is_positive:
+        return f"({rhs_e}) - ({lhs_e}) is not a positive multiple of 2 - u(x0) (ratio " \
+               f"{factor})", u, factor
+    return None, u, factor
+
+
 def condition_contraction(problems: tuple[ScalarProblem, ...], lhs: str, rhs: str) -> Check:
     """Symbolic: writes g(x) = x (1 - u(x)) and compares ``lhs < rhs`` with u(x0) < 2.
 
@@ -40,6 +59,7 @@ def condition_contraction(problems: tuple[ScalarProblem, ...], lhs: str, rhs: st
     shrinks exactly when 0 < u < 2, u shrinks with |x|, and |x| grows without bound when u > 2)
     and (rhs - lhs) is a positive multiple of (2 - u(x0)).  Also reports the equality case: the
     exact image of the boundary point.  Undecided (never refutes) outside that family.
+    Coverage: the listed instances (their pinned parameters), every step size.
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -47,17 +67,11 @@ def condition_contraction(problems: tuple[ScalarProblem, ...], lhs: str, rhs: st
         for problem in problems:
             gd = scalar_gd(problem)
             lhs_e, rhs_e, x0 = _condition(problem, lhs, rhs)
-            u = sp.expand(1 - sp.cancel(gd.gd_map / gd.x))
-            poly = sp.Poly(u, gd.x)
-            (k,), c = poly.terms()[0] if len(poly.terms()) == 1 else ((None,), None)
             tag = problem.label()
-            if k is None or k % 2 or not c.is_positive:
-                return Finding(Outcome.UNDECIDED, f"{tag}: g(x)/x = 1 - ({u}) is not 1 - c x^k "
-                               "with c > 0 and k even", numbers)
-            factor = sp.simplify((rhs_e - lhs_e) / (2 - u.subs(gd.x, x0)))
-            if factor.has(x0) or not factor.is_positive:
-                return Finding(Outcome.UNDECIDED, f"{tag}: ({rhs_e}) - ({lhs_e}) is not a "
-                               f"positive multiple of 2 - u(x0) (ratio {factor})", numbers)
+            why, u, factor = _contraction(gd.gd_map, gd.x, lhs_e, rhs_e, x0)
+            if why:
+                return Finding(Outcome.UNDECIDED, f"{tag}: {why}", numbers)
+            c, k = u.as_coeff_exponent(gd.x)
             r = sp.root(2 / c, k)
             image = sp.simplify(gd.g(r))
             mult = sp.simplify(gd.derivative_at(r) * gd.derivative_at(-r))
@@ -67,10 +81,58 @@ def condition_contraction(problems: tuple[ScalarProblem, ...], lhs: str, rhs: st
             numbers[f"{tag}: at equality"] = f"{equality}, multiplier {mult}"
             notes.append(f"{tag}: u = {u}, condition = u(x0) < 2 times {factor}; at |x0| = r "
                          f"the orbit is a {equality} with multiplier {mult} (repelling)")
-        return Finding(Outcome.SUPPORTS, "; ".join(notes), numbers)
+        pins = sorted({name for p in problems for name, _ in p.fixed.items()})
+        covers = {name: set_text(sorted({int(v) if sp.Rational(v).is_Integer else v
+                                          for p in problems for n, v in p.fixed.items()
+                                          if n == name}))
+                  for name in pins}
+        covers[problems[0].step] = EVERY_STEP
+        return Finding(Outcome.SUPPORTS, "; ".join(notes), numbers,
+                       coverage=declared(Scope.INSTANCES, covers))
 
     return Check("condition_contraction", Tier.SYMBOLIC, run,
                  f"exact, every step size, for {len(problems)} pinned losses")
+
+
+def condition_contraction_even(loss: str, name: str, above: int, lhs: str, rhs: str,
+                               var: str = "x", step: str = "delta") -> Check:
+    """Symbolic, for a whole integer family: ``name`` = 2m + ``above`` for every integer
+    m >= 1 (every even ``name`` > ``above``; ``above`` even), as one SymPy proof with m an
+    integer symbol.
+
+    The argument of :func:`condition_contraction` (u = c x^k, c > 0, k even and positive,
+    rhs - lhs a positive multiple of 2 - u(x0)) with k symbolic.  Coverage: the family
+    (``"even, > above"``) and every step size.  Undecided (never refutes) outside that form.
+    """
+    if above % 2:
+        raise ValueError(f"the family 2m + {above} is not the even numbers above {above}")
+
+    def run(ctx: CheckContext) -> Finding:
+        m = sp.Symbol("m", integer=True, positive=True)
+        x = sp.Symbol(var, real=True)
+        delta = sp.Symbol(step, positive=True)
+        x0 = sp.Symbol("x0", real=True)
+        member = 2 * m + above
+        syms = {var: x, step: delta, name: sp.Symbol(name)}
+        loss_e = parse(loss, syms).subs(syms[name], member)
+        gd_map = x - delta * sp.diff(loss_e, x)
+        lhs_e, rhs_e = (parse(t, {**syms, "x0": x0}).subs(syms[name], member)
+                        for t in (lhs, rhs))
+        why, u, factor = _contraction(gd_map, x, lhs_e, rhs_e, x0)
+        numbers = {"family": f"{name} = {member}, m >= 1 an integer", "g(x)": str(gd_map),
+                   "u(x) = 1 - g(x)/x": str(u), "(rhs - lhs) / (2 - u(x0))": str(factor)}
+        if why:
+            return Finding(Outcome.UNDECIDED, why, numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"for every {name} = {member} (m >= 1) and every {step} > 0: g(x) = x (1 - u), "
+            f"u = {u} with an even positive exponent, and {rhs} - {lhs} = {factor} (2 - u(x0)): "
+            "below the boundary |x| and u decrease and x -> 0 (a positive limit of |x| would "
+            "be contracted further), above it |x| grows by a factor >= u(x0) - 1 > 1 per step"),
+            numbers, coverage=declared(Scope.CLASS, {name: f"even, > {above}",
+                                                     step: EVERY_STEP}))
+
+    return Check("condition_contraction_even", Tier.SYMBOLIC, run,
+                 f"exact, every even {name} > {above} and every step size: f = {loss}")
 
 
 def _boundary(lhs_fn, rhs_fn, delta: float) -> float:
@@ -156,7 +218,8 @@ def start_condition(problems: tuple[ScalarProblem, ...], lhs: str, rhs: str,
                 figures.append(_curves_figure(problem, r, deltas[-1]))
         return Finding(Outcome.SUPPORTS, f"{checked} starts on both sides of the boundary "
                        f"behave as the condition predicts ({tier.value} tier)", numbers, None,
-                       tuple(figures))
+                       tuple(figures), coverage=declared(
+                           Scope.SAMPLE, {problems[0].step: set_text(deltas)}, points=checked))
 
     return Check(f"start_condition_{tier.value}", tier, run,
                  f"starts near the boundary, step sizes {deltas}, {len(problems)} losses")

@@ -15,25 +15,31 @@ from numerics import precise
 from proofs.compile import to_mpmath
 from proofs.identities import prove_zero
 from verify.checks.common import (
-    ScalarProblem, dec, decs, expr_in, mpmath_map, numpy_map, replay, scalar_gd,
+    EVERY_STEP, ScalarProblem, dec, decs, declared, expr_in, mpmath_map, numpy_map, replay,
+    scalar_gd,
 )
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Scope, Series, Tier,
 )
 
 
 def orbit_identity(problem: ScalarProblem, points: tuple[str, ...], stable: bool | None,
-                   witness_deltas: tuple[str, ...] = ("1/2", "1", "3/2")) -> Check:
+                   witness_deltas: tuple[str, ...] = ("1/2", "1", "3/2"),
+                   part: str | None = None) -> Check:
     """Symbolic: g maps each claimed point to the next (cyclically) for every step size.
 
     Proves the orbit for all delta > 0 when every residual g(p_i) - p_{i+1} simplifies to 0, and
     (if ``stable`` is given) that the multiplier prod g'(p_i) is inside (stable) or outside
     (unstable) the unit interval.  Refutes with the first witness step size where a residual,
     evaluated at high precision, is not zero.
+
+    Coverage: every step size; ``part`` None when the orbit (and its local stability) is the
+    whole claim, else the part of the claim it proves (``""``: a side fact).
     """
 
     def run(ctx: CheckContext) -> Finding:
         gd = scalar_gd(problem)
+        covers = declared(Scope.CLASS, {gd.step.name: EVERY_STEP}, part=part)
         pts = [expr_in(problem, p) for p in points]
         residuals = [gd.g(pts[i]) - pts[(i + 1) % len(pts)] for i in range(len(pts))]
         proofs = [prove_zero(r) for r in residuals]
@@ -66,12 +72,13 @@ def orbit_identity(problem: ScalarProblem, points: tuple[str, ...], stable: bool
         detail = (f"g maps {' -> '.join(points)} -> {points[0]} exactly for every {gd.step} > 0; "
                   f"multiplier prod g'(p_i) = {multiplier}")
         if stable is None:
-            return Finding(Outcome.SUPPORTS, detail, numbers)
+            return Finding(Outcome.SUPPORTS, detail, numbers, coverage=covers)
         inside = (sp.Abs(multiplier) - 1).is_negative
         outside = (sp.Abs(multiplier) - 1).is_positive
         if (stable and inside) or (stable is False and outside):
             return Finding(Outcome.SUPPORTS, detail + (" (attracting)" if stable else
-                                                       " (repelling)"), numbers)
+                                                       " (repelling)"), numbers,
+                           coverage=covers)
         if inside is None and outside is None:
             return Finding(Outcome.UNDECIDED, detail + "; sign of |multiplier| - 1 undecided",
                            numbers)
@@ -105,8 +112,10 @@ def orbit_solutions(problem: ScalarProblem, points: tuple[str, ...]) -> Check:
                    if any(all(prove_zero(o[(i + r) % len(o)] - claimed[i])
                               for i in range(len(o))) for r in range(len(o)))]
         if matches and len(orbits) == 1:
+            # a side fact of a convergence claim: the claimed orbit is the only one of its period
             return Finding(Outcome.SUPPORTS, f"the only orbit of least period {len(points)} is "
-                           f"{listed}", numbers)
+                           f"{listed}", numbers, coverage=declared(
+                               Scope.CLASS, {gd.step.name: EVERY_STEP}, part=""))
         if matches:
             return Finding(Outcome.UNDECIDED, f"the claimed orbit is one of {len(orbits)}: "
                            f"{listed}", numbers)
@@ -181,7 +190,9 @@ def exceptional_set(problem: ScalarProblem, target: str, members: tuple[str, ...
             f"{target} is the only equilibrium and repels (|g'| -> {sides[0]} on both sides), so only orbits landing on it "
             f"converge to it; preimage levels have sizes {[len(t) for t in tree]} (finite), so "
             f"S is countable; {', '.join(members)} are level-1 preimages; g^k(level k) = "
-            f"{target} verified exactly"), numbers)
+            f"{target} verified exactly"), numbers,
+            # side facts (the equilibrium repels, S is countable), every step size
+            coverage=declared(Scope.CLASS, {gd.step.name: EVERY_STEP}, part=""))
 
     return Check("exceptional_set", Tier.SYMBOLIC, run,
                  f"exact: repulsion of {target} and {levels} preimage levels")
@@ -250,7 +261,9 @@ def orbit_limit_precise(problem: ScalarProblem, points: tuple[str, ...], deltas:
             f"claimed orbit (largest deviation {dec(worst, 3)}); {hits} exact members of S "
             f"reach 0 in the predicted number of steps"),
             {"starts": str(visited), "max_deviation": dec(worst, 5), "dps": str(ctx.dps),
-             "members_checked": str(hits)})
+             "members_checked": str(hits)},
+            coverage=declared(Scope.SAMPLE, {gd.step.name: "{" + ", ".join(deltas) + "}"},
+                              points=visited))
 
     return Check("orbit_limit_precise", Tier.PRECISE, run,
                  f"mpmath, starts in {span}, step sizes {deltas}")
@@ -316,7 +329,9 @@ def orbit_basins(problem: ScalarProblem, points: tuple[str, ...], deltas: tuple[
                            None, figures)
         return Finding(Outcome.SUPPORTS, f"all {good.size} runs ({n} starts in {span} x "
                        f"{len(deltas)} step sizes) end on the claimed {period}-cycle", numbers,
-                       None, figures)
+                       None, figures, coverage=declared(
+                           Scope.SAMPLE, {gd.step.name: "{" + ", ".join(map(str, deltas)) + "}"},
+                           points=int(good.size)))
 
     return Check("orbit_basins", Tier.EMPIRICAL, run,
                  f"numpy float64, uniform starts in {span}, step sizes {deltas}")

@@ -17,11 +17,14 @@ import sympy as sp
 from numerics import gd as batch
 from numerics.balls import certify_positive
 from proofs.compile import exact_to_arb
+from proofs.critical_points import equilibrium_multipliers
 from proofs.scalar import stability_threshold
-from verify.checks.common import ScalarProblem, dec, decs, expr_in, numpy_map, replay, scalar_gd
+from verify.checks.common import (
+    EVERY_STEP, ScalarProblem, dec, decs, declared, expr_in, numpy_map, replay, scalar_gd,
+)
 from verify.checks.orbits import orbit_diagram
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Scope, Series, Tier,
 )
 
 
@@ -43,12 +46,14 @@ def _multiplier_counterexample(curv: sp.Expr, delta: sp.Expr, equilibrium: str, 
 
 
 def threshold_exact(problem: ScalarProblem, equilibrium: str, bound: str,
-                    tight: bool = False) -> Check:
+                    tight: bool = False, part: str | None = None) -> Check:
     """Symbolic: the exact stability threshold 2/f''(x*) against the claimed bound.
 
     Proves the necessity claim (every delta > b makes x* repelling) when b >= 2/f''(x*) and the
     map is a nonconstant polynomial; with ``tight``, also that x* attracts for every delta < b
     (requires b = 2/f''(x*)).  Refutes with an exact step size between the two values.
+    Coverage: every step size ("delta > b => no convergence" holds vacuously below b);
+    ``part`` as in :func:`verify.checks.common.declared`.
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -89,19 +94,21 @@ def threshold_exact(problem: ScalarProblem, equilibrium: str, bound: str,
             f"delta > {thr} the multiplier 1 - delta*{curv} < -1, so x* repels and only the "
             f"countably many exact preimages of x* (g is a polynomial of degree "
             f"{sp.degree(gd.gd_map, gd.x)}) converge to it" + (
-                "; below it x* attracts" if tight else "")), numbers)
+                "; below it x* attracts" if tight else "")), numbers,
+            coverage=declared(Scope.CLASS, {gd.step.name: EVERY_STEP}, part=part))
 
     return Check("threshold_exact", Tier.SYMBOLIC, run,
                  f"exact, every step size: {equilibrium} against bound {bound}")
 
 
 def threshold_certified(problem: ScalarProblem, equilibrium: str, bound: str,
-                        delta_max: str, tight: bool = False) -> Check:
+                        delta_max: str, tight: bool = False, part: str | None = None) -> Check:
     """Certified: ball arithmetic proves |1 - delta f''(x*)| > 1 for every delta in (b, delta_max].
 
     The interval starts at b(1 + 2^-40) (the multiplier is exactly -1 at the threshold, where
     no enclosure can decide).  With ``tight``, also proves |1 - delta f''(x*)| < 1 on
     [b/1000, b(1 - 2^-40)].  Refutes with a certified step size where the sign is wrong.
+    Coverage: that step range only (a sub-box of "every delta > b").
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -130,7 +137,9 @@ def threshold_certified(problem: ScalarProblem, equilibrium: str, bound: str,
         if all(p.proved for _, p in results):
             return Finding(Outcome.SUPPORTS, (
                 f"Arb proves |1 - delta f''(x*)| > 1 on every delta in (b(1+2^-40), {delta_max}]"
-                + (" and < 1 on [b/1000, b(1-2^-40)]" if tight else "")), numbers)
+                + (" and < 1 on [b/1000, b(1-2^-40)]" if tight else "")), numbers,
+                coverage=declared(Scope.CLASS, {problem.step: f"[{bound} (1 + 2^-40), "
+                                                              f"{delta_max}]"}, part=part))
         return Finding(Outcome.UNDECIDED, "the bisection budget ran out before every piece was "
                        "decided", numbers)
 
@@ -240,7 +249,9 @@ def basin_fractions(problem: ScalarProblem, equilibria: dict[str, str], bounds: 
             f"over {deltas.size} step sizes x {n} starts in {span}: no run above a claimed bound "
             f"converged to that equilibrium ({undecided} runs still undecided after {steps} "
             "steps)" + (f"; at delta = {sole_limit[0]} every fixed-point limit is "
-                        f"{sole_limit[1]}" if sole_limit else "")), numbers, None, figures)
+                        f"{sole_limit[1]}" if sole_limit else "")), numbers, None, figures,
+            coverage=declared(Scope.SAMPLE, {problem.step: f"[{window[0]}, {window[1]}]"},
+                              points=n * int(deltas.size)))
 
     return Check("basin_fractions", Tier.EMPIRICAL, run,
                  f"numpy float64, starts uniform in {span}, step sizes in {window}")
@@ -262,3 +273,52 @@ def _fractions_figure(problem, deltas, frac, other_fixed, runs, bounds, span, n)
                  "bounds."),
         xlabel="step size delta", ylabel="fraction of starts", series=tuple(series),
         lines=tuple(RefLine(f"claimed bound for {k}: {v}", "x", v) for k, v in bounds.items()))
+
+
+def sole_attractor_exact(problem: ScalarProblem, delta: str, equilibrium: str,
+                         part: str | None = None) -> Check:
+    """Symbolic: at the step size ``delta`` every critical point other than ``equilibrium``
+    repels and ``equilibrium`` attracts, so a run from a random start that converges (to a
+    point) converges to ``equilibrium`` almost surely.
+
+    The critical points are all real roots of f' (exact isolating intervals); the multiplier
+    1 - delta f'' at each is classified by Sturm counting (:mod:`proofs.critical_points`).  A
+    polynomial GD map reaches a repelling fixed point only from its countably many exact
+    preimages.  Undecided (never refutes) when another critical point does not repel.
+    Coverage: every step size ("delta = d => limit x*" holds vacuously elsewhere).
+    """
+
+    def run(ctx: CheckContext) -> Finding:
+        gd = scalar_gd(problem)
+        d = expr_in(problem, delta)
+        target = expr_in(problem, equilibrium)
+        if not (d.is_Rational and d > 0 and target.is_Rational):
+            raise ValueError(f"sole_attractor_exact needs an exact rational step and point, "
+                             f"got {delta}, {equilibrium}")
+        if not (gd.loss.is_polynomial(gd.x) and sp.degree(gd.gd_map, gd.x) >= 2):
+            return Finding(Outcome.UNDECIDED, "the loss is not a polynomial of degree >= 3")
+        kinds = equilibrium_multipliers(gd.loss, gd.x, d)
+        numbers = {f"critical point in [{lo}, {hi}]": kind for lo, hi, kind in kinds}
+        if gd.gradient.subs(gd.x, target) != 0:
+            raise ValueError(f"{equilibrium} is not a critical point of {problem.loss}")
+        # the isolating intervals are disjoint, so the one holding the root x* is x*'s own
+        holding = [i for i, (lo, hi, _) in enumerate(kinds) if lo <= target <= hi]
+        if len(holding) != 1:
+            return Finding(Outcome.UNDECIDED, f"{equilibrium} is not isolated", numbers)
+        mine = [kinds[holding[0]][2]]
+        others = [k for i, k in enumerate(kinds) if i != holding[0]]
+        if mine != ["attracting"]:
+            return Finding(Outcome.UNDECIDED, f"{equilibrium} is not an attracting critical "
+                           f"point at {gd.step} = {delta}", numbers)
+        if any(kind != "repelling" for _, _, kind in others):
+            return Finding(Outcome.UNDECIDED, f"another critical point does not repel at "
+                           f"{gd.step} = {delta}", numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"at {gd.step} = {delta} the critical points of f are {len(kinds)} (exact isolating "
+            f"intervals): {equilibrium} attracts and the {len(others)} others repel, so a "
+            "convergent run ends at it unless it lands exactly on a repelling one (countably "
+            "many starts, g a polynomial)"), numbers,
+            coverage=declared(Scope.CLASS, {gd.step.name: EVERY_STEP}, part=part))
+
+    return Check("sole_attractor_exact", Tier.SYMBOLIC, run,
+                 f"exact, {problem.step} = {delta}: all critical points of {problem.label()}")

@@ -19,8 +19,9 @@ from verify.checks.chains import chain_hessian_symbolic, minimiser_stability
 from verify.checks.conditions import start_condition
 from verify.checks.orbits import orbit_basins, orbit_identity, orbit_solutions
 from verify.checks.thresholds import basin_fractions, threshold_certified, threshold_exact
-from verify.papers.nar2018slides import MINIMA, SLIDES_POLY
-from verify.papers.nar2018step import ABS_THREE_HALVES, EVEN_POWERS, boundary_cycle
+from verify.checks.common import EVERY_STEP
+from verify.papers.nar2018slides import CHAIN_SCOPE, MINIMA, SLIDES_POLY
+from verify.papers.nar2018step import ABS_THREE_HALVES, EVEN_POWERS, EX2_SCOPE, boundary_cycle
 from verify.vocabulary import Claim, Reference, Tier
 
 PAPER = {"key": "controls", "citation": "Negative controls of the suite (deliberately false).",
@@ -35,6 +36,7 @@ CLAIMS = (
         statement="GD on (2/3)|x|^{3/2} converges to the oscillation between delta^2/3 and "
                   "-delta^2/3.",
         hypotheses={"loss": ABS_THREE_HALVES.loss}, asserts="2-cycle +-delta^2/3",
+        scope={"delta": EVERY_STEP},
         checks=(orbit_identity(ABS_THREE_HALVES, THIRD, stable=True),
                 orbit_solutions(ABS_THREE_HALVES, THIRD),
                 orbit_basins(ABS_THREE_HALVES, THIRD, (0.5, 1.0), (-10.0, 10.0)),
@@ -47,6 +49,7 @@ CLAIMS = (
         statement="GD on (x^2+1)(x-1)^2(x-2)^2 converges to x2* = 2 exactly when delta < 0.3 "
                   "(threshold 0.3, tight).",
         hypotheses={"loss": SLIDES_POLY.loss}, asserts="x2* attracts iff delta < 0.3",
+        scope={"delta": EVERY_STEP},
         checks=(threshold_exact(SLIDES_POLY, "2", "3/10", tight=True),
                 threshold_certified(SLIDES_POLY, "2", "3/10", "2", tight=True),
                 basin_fractions(SLIDES_POLY, MINIMA, {"x2*": "0.3"}, (0.01, 0.6), (0.0, 3.0),
@@ -58,6 +61,7 @@ CLAIMS = (
         ref=Reference("controls", "variant of Example 2 (nar2018step)"),
         statement="GD on x^L converges if x0^{L-1} < 2/(L delta) and diverges otherwise.",
         hypotheses={"L": "4, 6"}, asserts="x0^(L-1) < 2/(L delta) <=> convergence",
+        scope=EX2_SCOPE,
         checks=(start_condition(EVEN_POWERS[:2], "x0**(L-1)", "2/(L*delta)", (0.1,),
                                 Tier.PRECISE),
                 start_condition(EVEN_POWERS[:2], "x0**(L-1)", "2/(L*delta)", (0.1,),
@@ -69,7 +73,7 @@ CLAIMS = (
         id="controls.chain_half_bound",
         ref=Reference("controls", "variant of the slides' Proposition (nar2018slides)"),
         statement="Convergence to {w_i*} requires delta <= 1 / sum (lam/w_i*)^2.",
-        hypotheses={"L": "2, 3"}, asserts="threshold 1/sum(lam/w_i)^2",
+        hypotheses={"L": "2, 3"}, asserts="threshold 1/sum(lam/w_i)^2", scope=CHAIN_SCOPE,
         checks=(chain_hessian_symbolic((2, 3), "1/Sum((lam/w[i])**2, (i, 1, L))"),
                 minimiser_stability((2, 3), (3.0,), "1/Sum((lam/w[i])**2, (i, 1, L))"),
                 chain_threshold_certified((2, 3), ("3",), "1/Sum((lam/w[i])**2, (i, 1, L))")),

@@ -12,12 +12,15 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 from __future__ import annotations
 
 from verify.checks.chains import (
-    chain_hessian_symbolic, minimiser_multiplier_precise, minimiser_stability,
+    NONZERO, chain_hessian_general, chain_hessian_symbolic, minimiser_multiplier_precise,
+    minimiser_stability,
 )
 from verify.checks.certified import chain_threshold_certified, threshold_crossing_certified
-from verify.checks.common import ScalarProblem
+from verify.checks.common import EVERY_STEP, ScalarProblem
 from verify.checks.deeplinear import exact_landing
-from verify.checks.thresholds import basin_fractions, threshold_certified, threshold_exact
+from verify.checks.thresholds import (
+    basin_fractions, sole_attractor_exact, threshold_certified, threshold_exact,
+)
 from verify.vocabulary import Claim, Reference
 
 PAPER = {
@@ -30,6 +33,10 @@ PAPER = {
 SLIDES_POLY = ScalarProblem("(x**2 + 1)*(x - 1)**2*(x - 2)**2")
 MINIMA = {"x1*": "1", "x2*": "2"}
 CHAIN_BOUND = "2/Sum((lam/w[i])**2, (i, 1, L))"
+CHAIN_SCOPE = {"L": ">= 2", "lam": NONZERO}  # the slide: lam in R, lam != 0, w_L ... w_2 w_1
+# The example's three statements; each is an implication over every step size.
+X1_PART, X2_PART, SOLE_PART = ("x1* only if delta <= 0.5", "x2* only if delta <= 0.2",
+                               "delta = 0.3 gives x1*")
 
 
 def _example() -> Claim:
@@ -43,21 +50,24 @@ def _example() -> Claim:
                     "random initialization": "uniform in [0, 3] (the slides give none)",
                     "delta": "(0, 0.6] empirical; (bound, 2] certified; all delta symbolic"},
         asserts="delta > 0.5 => not -> x1*; delta > 0.2 => not -> x2*; delta = 0.3 => limit x1*",
+        scope={"delta": EVERY_STEP}, parts=(X1_PART, X2_PART, SOLE_PART),
         checks=(
-            threshold_exact(SLIDES_POLY, "1", "1/2"),
-            threshold_exact(SLIDES_POLY, "2", "1/5"),
-            threshold_certified(SLIDES_POLY, "1", "1/2", "2"),
-            threshold_certified(SLIDES_POLY, "2", "1/5", "2"),
+            threshold_exact(SLIDES_POLY, "1", "1/2", part=X1_PART),
+            threshold_exact(SLIDES_POLY, "2", "1/5", part=X2_PART),
+            sole_attractor_exact(SLIDES_POLY, "3/10", "1", part=SOLE_PART),
+            threshold_certified(SLIDES_POLY, "1", "1/2", "2", part=X1_PART),
+            threshold_certified(SLIDES_POLY, "2", "1/5", "2", part=X2_PART),
             basin_fractions(SLIDES_POLY, MINIMA, {"x1*": "0.5", "x2*": "0.2"}, (0.01, 0.6),
                             (0.0, 3.0), sole_limit=(0.3, "x1*")),
-            threshold_crossing_certified(SLIDES_POLY, "1", "1/2"),
-            threshold_crossing_certified(SLIDES_POLY, "2", "1/5"),
+            threshold_crossing_certified(SLIDES_POLY, "1", "1/2", part=X1_PART),
+            threshold_crossing_certified(SLIDES_POLY, "2", "1/5", part=X2_PART),
         ),
     )
 
 
 def _proposition_checks() -> tuple:
     return (
+        chain_hessian_general(CHAIN_BOUND),
         chain_hessian_symbolic((2, 3, 4, 5), CHAIN_BOUND),
         minimiser_multiplier_precise((3, 5), 3.0, CHAIN_BOUND),
         minimiser_stability((2, 3, 4, 5), (-2.0, 0.5, 3.0), CHAIN_BOUND),
@@ -66,7 +76,8 @@ def _proposition_checks() -> tuple:
 
 
 PROPOSITION_HYPOTHESES = {
-    "L": "2..5 (symbolic), 2..5 (empirical), 3 and 5 (precise)",
+    "L": "every L >= 2 (symbolic, L an integer symbol), 2..5 (symbolic, explicit), 2..5 "
+         "(empirical), 3 and 5 (precise)",
     "lam": "-2, 0.5, 3 (empirical), 3 (precise), every lam != 0 (symbolic)",
     "minimisers": "balanced |w_i| = |lam|^(1/L); unbalanced w_1 a, w_L / a, a in {2, 5}",
 }
@@ -84,7 +95,7 @@ def _proposition() -> Claim:
         hypotheses={**PROPOSITION_HYPOTHESES,
                     "starts": "any (the slide puts no condition on the start); exact rational "
                               "starts that land on a minimiser in one step"},
-        asserts="GD -> {w_i*} => delta <= 2 / sum_i (lam/w_i*)^2",
+        asserts="GD -> {w_i*} => delta <= 2 / sum_i (lam/w_i*)^2", scope=CHAIN_SCOPE,
         # The exact-landing check is the one of Theorem 1 (nar2018step_linear): for scalar
         # chains the bound (3) is exactly 2 / sum (lam/w_i*)^2.
         checks=(exact_landing("thm1"), *_proposition_checks()),
@@ -102,7 +113,7 @@ def _proposition_amended() -> Claim:
         hypotheses=PROPOSITION_HYPOTHESES,
         asserts="{w_i*} Lyapunov stable (or attracting a positive-measure set) => "
                 "delta <= 2 / sum_i (lam/w_i*)^2",
-        checks=_proposition_checks(),
+        scope=CHAIN_SCOPE, checks=_proposition_checks(),
         amends="nar2018slides.proposition",
         amend_reason=("GD can land exactly on an excluded minimiser in one step from a "
                       "measure-zero set of starts, so the condition is necessary only for "

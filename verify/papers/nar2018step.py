@@ -11,8 +11,11 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 from __future__ import annotations
 
 from verify.checks.certified import basin_cover_certified, cycle_certified, long_orbit_certified
-from verify.checks.common import ScalarProblem
-from verify.checks.conditions import condition_contraction, start_condition
+from verify.checks.common import EVERY_STEP, ScalarProblem
+from verify.checks.conditions import (
+    condition_contraction, condition_contraction_even, start_condition,
+)
+from verify.checks.global_cycle import global_cycle_symbolic
 from verify.checks.orbits import (
     exceptional_set, orbit_basins, orbit_identity, orbit_limit_precise, orbit_solutions,
 )
@@ -26,6 +29,7 @@ PAPER = {
 
 ABS_THREE_HALVES = ScalarProblem("2*Abs(x)**Rational(3,2)/3")
 EX1_CYCLE = ("delta**2/4", "-delta**2/4")
+EX2_SCOPE = {"L": "even, > 2", "delta": EVERY_STEP}  # "L in N an even number larger than 2"
 EVEN_POWERS = tuple(ScalarProblem("x**L", fixed={"L": str(L)}) for L in (4, 6, 8, 10))
 
 
@@ -47,8 +51,11 @@ def _ex1() -> Claim:
                     "starts (precise)": "uniform in [-10, 10]",
                     "starts (empirical)": "uniform in [-10, 10], 10^5 per step size"},
         asserts="x[k] -> {delta^2/4, -delta^2/4} 2-cycle for x[0] not in S; S countable",
+        scope={"delta": EVERY_STEP},
         checks=(
-            orbit_identity(ABS_THREE_HALVES, EX1_CYCLE, stable=True),
+            global_cycle_symbolic(ABS_THREE_HALVES, EX1_CYCLE, ("delta**2", "-delta**2")),
+            # the orbit and its local stability: a side fact of the global statement
+            orbit_identity(ABS_THREE_HALVES, EX1_CYCLE, stable=True, part=""),
             orbit_solutions(ABS_THREE_HALVES, EX1_CYCLE),
             exceptional_set(ABS_THREE_HALVES, "0", ("delta**2", "-delta**2"), levels=3),
             orbit_limit_precise(ABS_THREE_HALVES, EX1_CYCLE, ("1/10", "1/2", "1", "3/2"),
@@ -71,10 +78,14 @@ def _ex2() -> Claim:
                    "(2/L delta) and x[k] diverges if x[0]^{L-2} > (2/L delta)."),
         hypotheses={"loss": "x**L", "L": "4, 6, 8, 10 (even, > 2)",
                     "delta": "0.01, 0.1, 0.5 (precise and empirical); every delta > 0 (symbolic)",
+                    "L (symbolic)": "every even L > 2 (L = 2m + 2, m an integer symbol); "
+                                    "4, 6, 8, 10 pinned",
                     "delta (certified)": "[0.01, 1]: the boundary x0^(L-2) = 2/(L delta) is a "
                                          "repelling 2-cycle"},
         asserts="x0^(L-2) < 2/(L delta) => x[k] -> 0; x0^(L-2) > 2/(L delta) => |x[k]| -> inf",
+        scope=EX2_SCOPE,
         checks=(
+            condition_contraction_even("x**L", "L", 2, "x0**(L-2)", "2/(L*delta)"),
             condition_contraction(EVEN_POWERS, "x0**(L-2)", "2/(L*delta)"),
             start_condition(EVEN_POWERS, "x0**(L-2)", "2/(L*delta)", (0.01, 0.1, 0.5),
                             Tier.PRECISE),

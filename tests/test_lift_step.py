@@ -1,0 +1,177 @@
+"""Issue 18 for Nar & Sastry (2018), Examples 1-2, and the talk slides' example and
+Proposition: the claims are proven for the class they state, and the proofs that make them so
+cover exactly that class; the engines behind the new class proofs fail on wrong variants.
+
+Hand values: Example 1 scales by x = (delta^2/4) y to h(y) = y - 2 sqrt(y) (y > 0), i.e.
+q(s) = s^2 - 2s with s = sqrt(y): root s0 = 2 (y = 4 = delta^2 lands on 0), min q = -1 at
+s = 1, s^2 - q = 2s >= 4 beyond s0.  Example 2 with L = 2m + 2: u = delta L x^(2m).  The
+slides' polynomial has critical points 1 (f'' = 4), 2 (f'' = 10) and one root of
+3x^3 - 6x^2 + 4x - 3 in (3/2, 5/3) where f'' < 0.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from proofs.critical_points import equilibrium_multipliers
+from proofs.symmetric_cycle import prove_symmetric_cycle
+from verify.checks.chains import chain_hessian_general
+from verify.checks.common import scalar_gd
+from verify.checks.conditions import condition_contraction_even
+from verify.checks.global_cycle import global_cycle_symbolic
+from verify.checks.thresholds import sole_attractor_exact
+from verify.papers import controls, nar2018slides, nar2018step
+from verify.papers.nar2018slides import CHAIN_BOUND, SLIDES_POLY
+from verify.papers.nar2018step import ABS_THREE_HALVES, EX1_CYCLE
+from verify.vocabulary import (
+    CheckContext, Outcome, Scope, Status, Strength, Tier,
+)
+
+QUICK = CheckContext(seed=0, quick=True)
+MINE = tuple(nar2018step.CLAIMS) + tuple(nar2018slides.CLAIMS) + tuple(controls.CLAIMS)
+LIFTED = ("nar2018step.ex1", "nar2018step.ex2", "nar2018slides.example",
+          "nar2018slides.proposition_amended")
+
+
+# --- the claims --------------------------------------------------------------------------
+
+
+def test_every_claim_states_its_class():
+    for claim in MINE:
+        assert claim.scope, claim.id
+
+
+@pytest.mark.parametrize("cid", LIFTED)
+def test_lifted_claims_are_proven(quick_results, cid):
+    result = quick_results[cid]
+    assert result.status is Status.CONFIRMED, [(e.check, e.outcome.value, e.detail)
+                                               for e in result.evidence]
+    assert result.strength is Strength.PROVEN, result.strength_basis
+
+
+def test_proven_claims_rest_on_evidence_covering_exactly_their_class(quick_results):
+    by_id = {c.id: c for c in MINE}
+    proven = {cid for cid, r in quick_results.items()
+              if cid in by_id and r.strength is Strength.PROVEN}
+    assert proven == set(LIFTED)
+    for cid in proven:
+        claim, result = by_id[cid], quick_results[cid]
+        exact = [e for e in result.evidence if e.outcome is Outcome.SUPPORTS
+                 and e.tier in (Tier.SYMBOLIC, Tier.CERTIFIED) and e.coverage is not None
+                 and e.coverage.scope is Scope.CLASS]
+        deciding = [e for e in exact if e.coverage.decides]
+        parts = {e.coverage.part for e in exact if e.coverage.part
+                 and dict(e.coverage.covers) == dict(claim.scope)}
+        assert (any(dict(e.coverage.covers) == dict(claim.scope) for e in deciding)
+                or (claim.parts and set(claim.parts) <= parts)), cid
+
+
+def test_controls_stay_refuted(quick_results):
+    for claim in controls.CLAIMS:
+        assert quick_results[claim.id].status is Status.REFUTED, claim.id
+
+
+# --- Example 1: the global cycle proof ---------------------------------------------------
+
+
+def test_example1_global_proof_facts():
+    gd = scalar_gd(ABS_THREE_HALVES)
+    proof = prove_symmetric_cycle(gd.gd_map, gd.x, gd.step, gd.step ** 2 / 4)
+    assert proof.holds is True
+    assert proof.facts["q(s) = h(s^2)"] == "s**2 - 2*s"
+    assert proof.facts["s0 (q(s0) = 0: lands on 0)"] == "2"
+    assert proof.facts["min q on [0, s0]"] == "-1"
+    assert proof.facts["min (s^2 - q) on [s0, oo)"] == "4"
+
+
+@pytest.mark.parametrize("point", ["delta**2/3", "delta**2/2", "delta**2", "delta/4"])
+def test_example1_wrong_cycles_are_not_proven(point):
+    gd = scalar_gd(ABS_THREE_HALVES)
+    p = sp.sympify(point, locals={"delta": gd.step})
+    assert prove_symmetric_cycle(gd.gd_map, gd.x, gd.step, p).holds is not True
+    finding = global_cycle_symbolic(ABS_THREE_HALVES, (point, f"-({point})"),
+                                    ("delta**2",)).run(QUICK)
+    assert finding.outcome is Outcome.UNDECIDED and finding.coverage is None
+
+
+def test_example1_wrong_member_of_s_is_not_proven():
+    finding = global_cycle_symbolic(ABS_THREE_HALVES, EX1_CYCLE, ("delta**2/2",)).run(QUICK)
+    assert finding.outcome is Outcome.UNDECIDED
+
+
+def test_not_odd_map_is_not_proven():
+    x, d = sp.Symbol("x", real=True), sp.Symbol("delta", positive=True)
+    skewed = x - d * sp.sign(x) * sp.sqrt(sp.Abs(x)) + d * x ** 2
+    assert prove_symmetric_cycle(skewed, x, d, d ** 2 / 4).holds is None
+
+
+# --- Example 2: every even L > 2 ---------------------------------------------------------
+
+
+def test_example2_family_proof_covers_every_even_power():
+    finding = condition_contraction_even("x**L", "L", 2, "x0**(L-2)", "2/(L*delta)").run(QUICK)
+    assert finding.outcome is Outcome.SUPPORTS
+    assert finding.coverage.covers == {"L": "even, > 2", "delta": "(0, oo)"}
+    assert finding.numbers["u(x) = 1 - g(x)/x"] == "2*delta*x**(2*m)*(m + 1)"
+
+
+@pytest.mark.parametrize("lhs,rhs", [("x0**(L-1)", "2/(L*delta)"), ("x0**(L-2)", "1/(L*delta)"),
+                                     ("x0**(L-2)", "4/(L*delta)")])
+def test_example2_wrong_conditions_are_not_proven(lhs, rhs):
+    finding = condition_contraction_even("x**L", "L", 2, lhs, rhs).run(QUICK)
+    assert finding.outcome is Outcome.UNDECIDED
+
+
+def test_example2_family_must_exclude_l_equal_two():
+    # L = 2m (m >= 1) includes L = 2, where u = 2 delta is constant: no proof
+    finding = condition_contraction_even("x**L", "L", 0, "x0**(L-2)", "2/(L*delta)").run(QUICK)
+    assert finding.outcome is Outcome.UNDECIDED
+    with pytest.raises(ValueError):
+        condition_contraction_even("x**L", "L", 1, "x0**(L-2)", "2/(L*delta)")
+
+
+# --- the slides' example: the sole attractor at 0.3 --------------------------------------
+
+
+def test_critical_points_of_the_slides_polynomial():
+    x = sp.Symbol("x", real=True)
+    f = (x ** 2 + 1) * (x - 1) ** 2 * (x - 2) ** 2
+    kinds = equilibrium_multipliers(f, x, sp.Rational(3, 10))
+    assert [k for _, _, k in kinds] == ["attracting", "repelling", "repelling"]
+    assert kinds[1][0] >= sp.Rational(3, 2) and kinds[1][1] <= sp.Rational(5, 3)
+    # at the thresholds the multiplier is exactly -1
+    assert equilibrium_multipliers(f, x, sp.Rational(1, 2))[0][2] == "neutral"
+    assert equilibrium_multipliers(f, x, sp.Rational(1, 5))[2][2] == "neutral"
+
+
+@pytest.mark.parametrize("delta,point", [("1/10", "1"), ("3/10", "2"), ("1/2", "1")])
+def test_sole_attractor_fails_where_it_should(delta, point):
+    finding = sole_attractor_exact(SLIDES_POLY, delta, point).run(QUICK)
+    assert finding.outcome is Outcome.UNDECIDED
+
+
+def test_sole_attractor_rejects_a_non_critical_point():
+    with pytest.raises(ValueError):
+        sole_attractor_exact(SLIDES_POLY, "3/10", "3/2").run(QUICK)
+
+
+# --- the slides' Proposition: every depth ------------------------------------------------
+
+
+def test_chain_hessian_for_every_depth():
+    finding = chain_hessian_general(CHAIN_BOUND).run(QUICK)
+    assert finding.outcome is Outcome.SUPPORTS
+    assert finding.coverage.covers == {"L": ">= 2", "lam": "!= 0"}
+    assert finding.numbers["bound / (2 / sum_i (lam/w_i)^2)"] == "1"
+
+
+def test_chain_hessian_general_refutes_half_the_bound():
+    finding = chain_hessian_general("1/Sum((lam/w[i])**2, (i, 1, L))").run(QUICK)
+    assert finding.outcome is Outcome.REFUTES
+    assert finding.counterexample.at["lam"] == "2"
+
+
+def test_chain_hessian_general_accepts_a_loose_bound():
+    finding = chain_hessian_general("3/Sum((lam/w[i])**2, (i, 1, L))").run(QUICK)
+    assert finding.outcome is Outcome.SUPPORTS
