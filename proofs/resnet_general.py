@@ -100,7 +100,7 @@ def _mu_parts():
     return w, r, t, S, 1 - t * w ** (L - 1) * S
 
 
-def prop2_chain(dc_scale: sp.Expr = sp.Integer(1)) -> dict[str, bool | None]:
+def prop2_chain(dc_scale: sp.Expr = sp.S.One) -> dict[str, bool | None]:
     """The proof of Proposition 2 for every L >= 1, lam > 0, delta in (0, delta_c].
 
     r = lam^(1/L) (lam = r^L), t = delta sigma.  Checked: (a) w' - r = mu(w)(w - r) with
@@ -133,7 +133,10 @@ def prop2_chain(dc_scale: sp.Expr = sp.Integer(1)) -> dict[str, bool | None]:
     dc_lt1 = dc_scale * (1 - lam ** (1 / L)) / (s * (1 - lam))
     rho_gt1 = 1 - d * s * (lam - 1) / (lam ** (1 / L) - 1)
     rho_lt1 = 1 - d * s * L * lam ** (2 * (L - 1) / L)
-    ok = lambda e: prove_zero(sp.simplify(sp.powsimp(sp.expand(e), force=True)))  # noqa: E731
+
+    def ok(e):
+        return prove_zero(sp.simplify(sp.powsimp(sp.expand(e), force=True)))
+
     out["delta_c, lam >= 1"] = ok((mu_r.subs(t, f * dc_ge1 * s) - (1 - f)).subs(at))
     out["delta_c, lam < 1"] = ok((mu_1.subs(t, f * dc_lt1 * s) - (1 - f)).subs(at))
     out["rho, lam > 1"] = ok((mu_1.subs(t, d * s) - rho_gt1).subs(at))
@@ -163,7 +166,7 @@ def odd_sign_reduction() -> bool | None:
 # --- Proposition 3 for L >= 2 ---------------------------------------------------------------------
 
 
-def prop3_chain(scale: sp.Expr = sp.Integer(1)) -> dict[str, bool | None]:
+def prop3_chain(scale: sp.Expr = sp.S.One) -> dict[str, bool | None]:
     """Every L >= 2 (L = K + 2), lam = -m < 0, t = delta sigma in (0, 1/(1 - lam)]:
     phi(w) = 1 - t w^(L-2)(w^L + m) (w' = w phi(w)) satisfies 0 <= phi(w) < 1 on (0, 1].
 

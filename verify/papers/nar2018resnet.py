@@ -109,7 +109,7 @@ CLAIMS = (
        "(such as exact landings); random starts do not converge.",
        {"L": "2, 3, 5", "lam": "1.5", "starts": "U[-2, 2]^L"},
        "delta > delta_max => every optimum unstable; random starts do not converge",
-       [rc.deltamax_symbolic(DEPTHS), rc.sigma_chain_symbolic(DEPTHS),
+       [rc.deltamax_symbolic(DEPTHS), rc.sigma_chain_symbolic(DEPTHS, decides=False),
         rc.unstable_random_starts((2, 3, 5), 1.5)],
        amends="nar2018resnet.prop1_deltamax",
        amend_reason="GD does converge above delta_max from starts that land exactly on an "
