@@ -17,11 +17,12 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import residual as rs
 from proofs import resnet as pr
+from proofs import resnet_general as prg
 from verify.checks import resnet as rc
 from verify.checks.resnet import convex
 from verify.registry import select
 from verify.runner import run_claim
-from verify.vocabulary import CheckContext, Outcome, Status
+from verify.vocabulary import CheckContext, Outcome, Scope, Status, Strength, Tier
 
 F = Fraction
 
@@ -351,3 +352,71 @@ def test_every_claim_status_quick():
 
 def test_convexity_conditions_pattern():
     assert outcome(rc.convexity_conditions()) is Outcome.SUPPORTS
+
+
+# --- proofs for every depth (proofs/resnet_general.py) and the claims they lift ---------------
+
+
+def test_general_proofs_prove_every_step():
+    assert prg.symmetric_gradients(double=True) and prg.symmetric_gradients(double=False)
+    assert prg.rank_one_hessian() and prg.odd_sign_reduction()
+    assert prg.eq5_gradient() and prg.decomposition_general() and prg.example_1d_slopes()
+    for steps in (prg.prop2_chain(), prg.prop3_chain(), prg.double_first_step()):
+        assert all(v is True for v in steps.values()), steps
+
+
+def test_general_proofs_do_not_prove_wrong_thresholds():
+    """Twice the printed delta_c (Prop. 2) or bound (Prop. 3) must leave a step unproved."""
+    assert prg.prop2_chain(sp.Integer(2))["delta_c, lam >= 1"] is not True
+    assert prg.prop2_chain(sp.Integer(2))["delta_c, lam < 1"] is not True
+    assert prg.prop3_chain(sp.Integer(2))["phi(1)"] is not True
+    assert outcome(rc.prop2_general(dc_scale="2")) is Outcome.UNDECIDED
+    assert outcome(rc.prop3_general(scale="2")) is Outcome.UNDECIDED
+
+
+# claim -> the check that proves it for its whole stated class
+LIFTED = {"nar2018resnet.prop1": "prop1_general", "nar2018resnet.prop2": "prop2_general_ones",
+          "nar2018resnet.prop2_negative": "prop2_general_odd", "nar2018resnet.eq5": "eq5_general",
+          "nar2018resnet.eq9": "eq9_general",
+          "nar2018resnet.eq9_direction_amended": "eq9_direction_general",
+          "nar2018resnet.prop3_amended": "prop3_general",
+          "nar2018resnet.sec31_decomposition_amended": "decomposition_general",
+          "nar2018resnet.sec31_example": "example_1d_general"}
+HEAVY = {"nar2018resnet.prop1", "nar2018resnet.prop2", "nar2018resnet.eq5"}
+
+
+@pytest.mark.parametrize("cid", sorted(LIFTED))
+def test_lifting_check_covers_exactly_the_claims_class(cid):
+    claim = select([cid])[0]
+    check = next(c for c in claim.checks if c.name == LIFTED[cid])
+    found = check.run(ctx())
+    assert found.outcome is Outcome.SUPPORTS and check.tier is Tier.SYMBOLIC
+    assert found.coverage.scope is Scope.CLASS and found.coverage.decides
+    assert dict(found.coverage.covers) == dict(claim.scope)
+
+
+@pytest.mark.parametrize("cid", [pytest.param(c, marks=pytest.mark.slow) if c in HEAVY else c
+                                 for c in sorted(LIFTED)])
+def test_lifted_claim_is_confirmed_and_proven(cid):
+    claim = select([cid])[0]
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    assert result.status is Status.CONFIRMED and result.strength is Strength.PROVEN
+    deciding = [e for e in result.evidence if e.check == LIFTED[cid]]
+    assert result.strength_basis.startswith(LIFTED[cid])
+    assert dict(deciding[0].coverage.covers) == dict(claim.scope)
+
+
+@pytest.mark.slow
+def test_every_proven_claim_rests_on_evidence_covering_its_scope():
+    """Registry-wide rule, for this paper: a proven claim has an exact check whose declared
+    class equals the claim's scope; and the proven claims are exactly the lifted ones."""
+    proven = set()
+    for claim in select(["nar2018resnet"]):
+        result = run_claim(claim, seed=0, quick=True, dps=50)
+        if result.strength is not Strength.PROVEN:
+            continue
+        proven.add(claim.id)
+        assert any(e.tier in (Tier.SYMBOLIC, Tier.CERTIFIED) and e.coverage is not None
+                   and e.coverage.scope is Scope.CLASS and e.coverage.decides
+                   and dict(e.coverage.covers) == dict(claim.scope) for e in result.evidence)
+    assert proven == set(LIFTED)

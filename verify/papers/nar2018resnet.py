@@ -68,7 +68,8 @@ CLAIMS = (
        "eigenvalues of the matrix (I - delta X X^T) have magnitude less than 1.",
        {"X": "any n x N (edge: X X^T singular)", "delta": "> 0"},
        "equilibria asymptotically stable; convergence => max |eig(I - delta X X^T)| < 1",
-       [rc.ols_exact(((1,), (0,)), (1,), "1/2", (0, 1)), rc.ols_affine_symbolic()]),
+       [rc.ols_exact(((1,), (0,)), (1,), "1/2", (0, 1)), rc.ols_affine_symbolic()],
+       scope={"X": "any real n x N", "delta": "> 0"}),
     _c("ols_amended", "Section 2, ordinary least squares example (amended)",
        "GD converges from every start iff delta < 2/lambda_max(X X^T) (the eigenvalue 1 of "
        "I - delta X X^T on null(X^T) is harmless); the equilibria are asymptotically stable iff "
@@ -79,7 +80,8 @@ CLAIMS = (
         rc.ols_exact(((1, 0), (0, 2)), (1, 1), "1/4", (0, 1))],
        amends="nar2018resnet.ols",
        amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "
-                    "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1."),
+                    "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1.",
+       scope={"X": "any real n x N", "delta": "> 0"}),
     _c("prop1", "Proposition 1",
        "Then an equilibrium {w_j*} with w_L* ... w_1* = lambda is asymptotically stable only if "
        "the step size delta satisfies delta <= 2 / (sigma sum_{i=1}^L prod_{j != i} (w_j*)^2) "
@@ -87,7 +89,8 @@ CLAIMS = (
        {"loss": "(1/2N) sum (w_L...w_1 x_i - lam x_i)^2", "L": "2..5", "sigma": "any > 0",
         "lam": "!= 0 (empirical: -1.5, 0.7, 2)"},
        "asymptotically stable => delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2)",
-       [rc.sigma_chain_symbolic(DEPTHS), rc.sigma_chain_empirical((2, 3, 5))]),
+       [rc.prop1_general(), rc.sigma_chain_symbolic(DEPTHS), rc.sigma_chain_empirical((2, 3, 5))],
+       scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> 0"}),
     _c("prop1_deltamax", "Section 2, paragraph after Proposition 1",
        "the bound in (1) can become very small for an equilibrium with disproportionate "
        "parameters such as {kappa lam^(1/L), ..., kappa lam^(1/L), kappa^(1-L) lam^(1/L)} with "
@@ -98,18 +101,20 @@ CLAIMS = (
        {"L": "2..5", "lam^(2(L-1)/L)": "read as |lam|^(2(L-1)/L)",
         "edge": "a start that lands exactly on an optimum"},
        "sup over minimisers of bound (1) = delta_max; delta > delta_max => no convergence",
-       [rc.deltamax_symbolic(DEPTHS), rc.landing_exact(2, "1", "2", "1")]),
+       [rc.deltamax_symbolic(DEPTHS), rc.landing_exact(2, "1", "2", "1")],
+       scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0"}),
     _c("prop1_deltamax_amended", "Section 2, paragraph after Proposition 1 (amended)",
        "If delta > delta_max, every local optimum is linearly unstable (an eigenvalue of the GD "
        "Jacobian below -1), so GD converges to one only from a set of starts of measure zero "
        "(such as exact landings); random starts do not converge.",
        {"L": "2, 3, 5", "lam": "1.5", "starts": "U[-2, 2]^L"},
        "delta > delta_max => every optimum unstable; random starts do not converge",
-       [rc.deltamax_symbolic(DEPTHS), rc.sigma_chain_symbolic(DEPTHS),
+       [rc.deltamax_symbolic(DEPTHS), rc.sigma_chain_symbolic(DEPTHS, decides=False),
         rc.unstable_random_starts((2, 3, 5), 1.5)],
        amends="nar2018resnet.prop1_deltamax",
        amend_reason="GD does converge above delta_max from starts that land exactly on an "
-                    "optimum (a measure-zero set)."),
+                    "optimum (a measure-zero set).",
+       scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> delta_max"}),
     _c("prop2", "Proposition 2",
        "Assume that lam > 0 and w_i[0] = 1 for all i. If the step size delta is chosen to be "
        "less than or equal to delta_c = (L sigma)^-1 lam^(-2(L-1)/L) if lam in [1, oo), "
@@ -119,23 +124,27 @@ CLAIMS = (
        {"L": "2..6 symbolic; 2, 3, 5, 8 precise", "lam": "1/10, 1/2, 1, 2, 7 (lam = 1: rho := 0)",
         "sigma": "1, 5/2", "delta": "delta_c (equality edge) and delta_c/2"},
        "|w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| for every k",
-       [rc.prop2_symbolic((2, 3, 4, 5, 6)),
-        rc.prop2_precise((2, 3, 5, 8), ("1/10", "1/2", "1", "2", "7"))]),
+       [rc.prop2_general(), rc.prop2_symbolic((2, 3, 4, 5, 6)),
+        rc.prop2_precise((2, 3, 5, 8), ("1/10", "1/2", "1", "2", "7"))],
+       scope={"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}),
     _c("prop2_negative", "Section 2, after Proposition 2",
        "The identical result also holds for lam < 0 if |w_i[0]| = 1 for all i and the "
        "cardinality of the set {i : w_i[0] = -1} is odd.",
        {"reading": "lam^(1/L) read as s_i |lam|^(1/L) (s_i = w_i[0]); delta_c, rho at |lam|",
         "L": "2..5 symbolic; 2, 3, 4, 5 precise", "lam": "-1/10, -1/2, -2, -7"},
        "|w_i[k] - s_i |lam|^(1/L)| <= rho(delta)^k |1 - |lam|^(1/L)|",
-       [rc.sign_reduction_symbolic(DEPTHS),
-        rc.prop2_precise((2, 3, 4, 5), ("-1/10", "-1/2", "-2", "-7"), signs="odd")]),
+       [rc.prop2_general("odd"), rc.sign_reduction_symbolic(DEPTHS),
+        rc.prop2_precise((2, 3, 4, 5), ("-1/10", "-1/2", "-2", "-7"), signs="odd")],
+       scope={"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
+              "w_i[0]": "+-1, an odd number of -1"}),
     _c("eq5", "eq. (5)",
        "the update rule for W_i is W_i[k+1] = W_i[k] - delta (G_i[k](F[k] - R) Sigma H_i[k]), "
        "where G_i = W_{i+1}^T ... W_L^T, F = W_L ... W_1, H_i = W_1^T ... W_{i-1}^T, Sigma = "
        "(1/N) sum_i x_i x_i^T.",
        {"n, L, N": "2, 3, 3 (symbolic); 4, 5, 7 (numeric)", "data": "not whitened"},
        "gradient of (4) = G_i (F - R) Sigma H_i",
-       [rc.eq5_symbolic(), rc.eq5_numeric()]),
+       [rc.eq5_general(), rc.eq5_symbolic(), rc.eq5_numeric()],
+       scope={"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}),
     _c("thm1", "Theorem 1",
        "Assume that R is diagonalizable with real eigenvalues, the initial matrices W_1[0], ..., "
        "W_L[0] and R have the identical eigenspaces, and the matrix Sigma = I. If the step size "
@@ -144,7 +153,9 @@ CLAIMS = (
        {"edge": "R = I (n = 2), W_i[0] = v I, L = 2, delta = 2 > 2/L = 1"},
        "delta > 2/(L rho^(2(L-1)/L)) => no stable global minimiser and no convergence",
        [rc.landing_matrix_exact(2, 2, "2"),
-        rc.minimiser_sharpness("nonnormal", use="rho")]),
+        rc.minimiser_sharpness("nonnormal", use="rho")],
+       scope={"n": ">= 1", "L": ">= 1", "R": "diagonalizable, real eigenvalues",
+              "delta": "> 2/(L lam(R)^(2(L-1)/L))"}),
     _c("thm1_amended", "Theorem 1 (amended)",
        "For every R (Sigma = I), every global minimiser W_L...W_1 = R has lambda_max(Hessian) "
        ">= L sigma1(R)^(2(L-1)/L) >= L rho(R)^(2(L-1)/L); so for delta > 2/(L sigma1^(2(L-1)/L)) "
@@ -160,7 +171,8 @@ CLAIMS = (
         rc.minimiser_sharpness("normal", use="sigma1")],
        amends="nar2018resnet.thm1",
        amend_reason="GD can land exactly on a minimiser (measure zero); the sharper and still "
-                    "valid threshold uses the largest singular value, not the spectral radius."),
+                    "valid threshold uses the largest singular value, not the spectral radius.",
+       scope={"n": ">= 1", "L": ">= 1", "R": "any n x n", "W": "any global minimiser"}),
     _c("thm2", "Theorem 2",
        "Assume that R is diagonalizable and all of its eigenvalues are real and positive. If "
        "Sigma = I and W_i[0] = I for all i and the step size delta satisfies delta <= (1/L) "
@@ -168,7 +180,9 @@ CLAIMS = (
        {"R": "M diag(U[0.5, 2]) M^-1, M Gaussian (eigenvectors not orthogonal); exact 2 x 2 "
              "R = [[1, 2], [0, 2]]", "delta": "Theorem 2's bound (1/4 for the 2 x 2, L = 2)"},
        "W_i[k] -> R^(1/L)",
-       [rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4"), rc.thm2_structure(orthogonal=False)]),
+       [rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4"), rc.thm2_structure(orthogonal=False)],
+       scope={"n": ">= 1", "L": ">= 1", "R": "diagonalizable, eigenvalues > 0",
+              "delta": "(0, (1/L) min{1, lam(R)^(-2(L-1)/L)}]"}),
     _c("thm2_amended", "Theorem 2 (amended)",
        "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
        "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
@@ -180,36 +194,45 @@ CLAIMS = (
        amends="nar2018resnet.thm2",
        amend_reason="With non-orthogonal eigenvectors W_i^T is not diagonal in R's eigenbasis, "
                     "so the iterates leave the proof's structure and converge elsewhere (or not "
-                    "at all)."),
+                    "at all).",
+       scope={"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
+              "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}),
     _c("eq9", "eqs. (9a), (9b)",
        "If w_i[0] = z_i[0] = 1 for all i, we obtain w[k+1] = w[k] - delta sigma w^(L-1)[k] e[k], "
        "z[k+1] = z[k] + delta sigma z^(L-1)[k] e[k], where e[0] = -lam.",
        {"L": "2..5"}, "GD on the double chain from ones = (9a), (9b)",
-       [rc.double_reduction_symbolic(DEPTHS)]),
+       [rc.eq9_general(), rc.double_reduction_symbolic(DEPTHS)],
+       scope={"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}),
     _c("eq9_direction", "Section 3.2, after (9b)",
        "Note that if lam < 0, w[k] decreases and z[k] increases initially, bringing e[k] closer "
        "to zero.",
        {"L": "2..5", "lam": "-1/2, -1, -3/2", "delta sigma": "any > 0 (none stated)"},
        "lam < 0 => w[1] < 1 < z[1] and |e[1]| < |e[0]|",
-       [rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"))]),
+       [rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"))],
+       scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
     _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
        "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
        "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "
        "e[1]^2 = lam^2 (t* = 1/2 for L = 2); in particular for delta sigma <= 1/20 in the "
        "tested cases.",
-       {"L": "2..5", "lam": "-1/2, -1, -3/2", "delta sigma": "<= 1/20"},
-       "|e[1]| < |e[0]| for delta sigma <= 1/20",
-       [rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"), t_max="1/20")],
+       {"L": "every L >= 1 (general proof); 2..5 exact", "lam": "< 0; -1/2, -1, -3/2 exact",
+        "delta sigma": "> 0; <= 1/20 exact"},
+       "lam < 0: w[1] < 1 < z[1] for every delta sigma > 0; |e[1]| < |e[0]| <=> delta sigma "
+       "< t*(L, lam)",
+       [rc.eq9_direction_general(),
+        rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"), t_max="1/20")],
        amends="nar2018resnet.eq9_direction",
        amend_reason="For large delta sigma the first step overshoots: e.g. L = 2, lam = -1, "
-                    "delta sigma = 1 gives e[1] = -3."),
+                    "delta sigma = 1 gives e[1] = -3.",
+       scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
     _c("eq9_origin", "Section 3.2, after (9b)",
        "Even though the origin w* = z* = 0 is still an equilibrium, it is unstable and "
        "(w[k], z[k]) cannot converge to it.",
        {"start": "w = z = 1 (the paper's)", "L": "2, 3, 4", "lam": "-1.5, -0.5, 0.5, 1.5",
         "delta sigma": "0.01, 0.05, 0.2, 0.5"},
        "origin Lyapunov unstable; the orbit from (1, 1) does not converge to it",
-       [rc.double_origin((2, 3, 4), (-1.5, -0.5, 0.5, 1.5))]),
+       [rc.double_origin((2, 3, 4), (-1.5, -0.5, 0.5, 1.5))],
+       scope={"L": ">= 1", "lam": "!= 0", "delta sigma": "> 0", "start": "w = z = 1"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "
@@ -221,24 +244,27 @@ CLAIMS = (
        {"n, L": "20, 20 (8, 8 quick)", "matrices": "6 (4 quick)",
         "delta": "1e-5, 1e-4, 1e-3 (not given in the paper)"},
        "double loss < single loss for every matrix; single unstable where double is stable",
-       [rc.double_experiment()]),
+       [rc.double_experiment()],
+       scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
     _c("prop3", "Proposition 3",
        "Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the gradient descent "
        "algorithm to solve min (1/2N) sum_i (w_L...w_1 x_i - lam x_i)^2. Then, each w_i converges "
        "to 0 unless delta > 1/(sigma(1 - lam)).",
        {"L": "1 (edge) and 2..8", "lam": "< 0"},
        "delta <= 1/(sigma(1 - lam)) => w_i -> 0",
-       [rc.prop3_depth_one(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8))]),
+       [rc.prop3_depth_one(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8))],
+       scope={"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}),
     _c("prop3_amended", "Proposition 3 (amended)",
        "For depth L >= 2: lam < 0, w_i[0] = 1 and delta <= 1/(sigma(1 - lam)) give w_i -> 0 "
        "(monotonically).",
        {"L": "2..8 symbolic; 2, 3, 5 precise", "lam": "-1/10, -1, -5"},
        "L >= 2, delta <= 1/(sigma(1 - lam)) => w_i decreases to 0",
-       [rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8)), rc.prop3_precise((2, 3, 5), ("-1/10", "-1",
-                                                                             "-5"))],
+       [rc.prop3_general(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8)),
+        rc.prop3_precise((2, 3, 5), ("-1/10", "-1", "-5"))],
        amends="nar2018resnet.prop3",
        amend_reason="At depth L = 1 the chain is plain least squares and w converges to lam, "
-                    "not 0."),
+                    "not 0.",
+       scope={"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}),
     _c("sec32_negative", "Section 3.2, first paragraph",
        "if all the weight matrices are initialized as the identity, then the diagonal elements "
        "corresponding to the negative eigenvalues converge to 0, not to a negative value",
@@ -248,14 +274,17 @@ CLAIMS = (
         "delta": "1/5 (Theorem 2's bound is 1/2, Prop. 3's 2/3)"},
        "the estimate of a negative eigenvalue -> 0",
        [rc.negative_eigen_matrix((((1, "-3/2"), (0, "-1/2")), (("1/2", 1), (1, "-1/4"))), 2,
-                                 "1/5")]),
+                                 "1/5")],
+       scope={"n": ">= 1", "L": ">= 1", "R": "real eigenvalues, some negative",
+              "W_i[0]": "I"}),
     _c("sec31_theorem3", "Section 3.1, after Theorem 3",
        "Note that if f : D -> R is a twice differentiable, strictly convex function over a "
        "bounded domain D, then its gradient grad f satisfies all the conditions of Theorem 3.",
        {"search family": "f_c(x) = x^4 + c x^2 on [-1, 1], c in {0, 1/10, 1/2, 1}"},
        "strictly convex + twice differentiable => grad f differentiable, invertible, "
        "alpha-smooth, Lipschitz inverse, det > 0 somewhere",
-       [rc.theorem3_family_search(("0", "1/10", "1/2", "1"))]),
+       [rc.theorem3_family_search(("0", "1/10", "1/2", "1"))],
+       scope={"f": "twice differentiable, strictly convex on a bounded D"}),
     _c("sec31_theorem3_amended", "Section 3.1, after Theorem 3 (amended)",
        "If f is strongly convex on the bounded convex domain (Hessian >= m I, m > 0) and its "
        "Hessian is Lipschitz, then grad f satisfies all the conditions of Theorem 3 (inverse "
@@ -265,7 +294,8 @@ CLAIMS = (
        [rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
        amends="nar2018resnet.sec31_theorem3",
        amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
-                    "grad f is not Lipschitz."),
+                    "grad f is not Lipschitz.",
+       scope={"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}),
     _c("sec31_decomposition", "Section 3.1, decomposition f_k = r - s",
        "f_k can be written as f_k(x) = r(x) - s(x), where both r and s are strictly convex and "
        "their gradients at the origin have strictly positive coordinates, e.g., r(x) = alpha/2 "
@@ -275,18 +305,24 @@ CLAIMS = (
        {"cases": "f = -2x (alpha = 1, beta = 1); f = sin(3x) (alpha = 10, beta = 1)",
         "domain": "[0, 1]"},
        "beta > 0, alpha large => r, s strictly convex with positive gradients at 0",
-       [rc.decomposition_signs((("-2*x", "1", "1"), ("sin(3*x)", "10", "1")))]),
+       [rc.decomposition_signs((("-2*x", "1", "1"), ("sin(3*x)", "10", "1")))],
+       scope={"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
+              "beta": "> 0", "alpha": "large enough"}),
     _c("sec31_decomposition_amended", "Section 3.1, decomposition (amended)",
        "With beta_j > max(0, -d f_k/d x_j (0)) and alpha > max(0, -min lambda_min(Hessian of "
        "f_k)), r and s are strictly convex with strictly positive gradients at the origin.",
        {"cases": "f = -2x, sin(3x), x^3 - 4x, -x^2 on [0, 1]; beta = max(0, -f'(0)) + 1/10"},
        "beta_j > max(0, -d_j f(0)) => r'(0), s'(0) > 0",
-       [rc.decomposition_signs((("-2*x", "1", "1/10"), ("sin(3*x)", "10", "1/10"),
+       [rc.decomposition_general(),
+        rc.decomposition_signs((("-2*x", "1", "1/10"), ("sin(3*x)", "10", "1/10"),
                                 ("x**3 - 4*x", "1", "1/10"), ("-x**2", "3", "1/10")),
                                beta_rule="shifted")],
        amends="nar2018resnet.sec31_decomposition",
        amend_reason="r'(0) = beta + f_k'(0) is not positive when f_k'(0) <= -beta, so beta must "
-                    "exceed -grad f_k(0)."),
+                    "exceed -grad f_k(0).",
+       scope={"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
+              "beta_j": "> max(0, -d_j f_k(0))",
+              "alpha": "> max(0, -min lambda_min(Hess f_k))"}),
     _c("sec31_example", "Section 3.1, two-layer univariate example",
        "h_1(x) = x + w_1(x - b_1)_+, h_2(x) = h_1(x) + w_2(h_1(x) - b_2)_+, f_hat(x) = f(0) + "
        "f'(0) h_2(x) [...] The estimate f_hat is strictly increasing, and as x gets large, the "
@@ -294,7 +330,8 @@ CLAIMS = (
        "that b_1 and b_2 are not too large.",
        {"w, b": "random positive rationals", "f'(0)": "> 0", "M": "beyond both kinks"},
        "every slope > 0; last slope = (1 + w1)(1 + w2) f'(0)",
-       [rc.example_1d_exact()]),
+       [rc.example_1d_general(), rc.example_1d_exact()],
+       scope={"w1, w2, b1, b2": "> 0", "f'(0)": "> 0"}),
     _c("eq7", "eqs. (7a)-(7c)",
        "where all of W_i, V_i, b_i have nonnegative elements, c has positive elements, and "
        "d in R. The function described by (7a)-(7c) is convex because for each i, every "
@@ -303,7 +340,8 @@ CLAIMS = (
        {"networks": "n = 3, L = 3, m = 4, uniform nonnegative parameters",
         "domain": "[0, 2]^3", "conditions probed": "W, later V, first V, b of free sign"},
        "sign conditions => f convex (midpoint convexity; certificate)",
-       [rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()]),
+       [rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()],
+       scope={"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}),
     _c("eq8", "eqs. (8a)-(8b), Figure 2",
        "Gradient of f_hat near the origin is [1 1]^T, and when [1 0] x - b_1 >= 0 or "
        "[0 1] x - b_2 >= 0 holds, the gradient gets an increment of [1 0]^T or [0 1]^T, "
@@ -312,7 +350,8 @@ CLAIMS = (
        "to the origin.",
        {"b": "(1/2, 3/4)", "general V": "random, W >= 0, c > 0"},
        "grad = [1, 1] + e_j 1{x_j > b_j}; jumps (W^T c)_j v_j across v_j^T x = b_j",
-       [rc.eq8_gradient_exact()]),
+       [rc.eq8_gradient_exact()],
+       scope={"b1, b2": "> 0", "V": "any (general part)"}),
     _c("eq12", "eqs. (10a)-(10c), (11), (12a)-(12b) as printed",
        "h_0(x) = x, h_i(x) = h_{i-1}(x) + W_i[h_{i-1}(x) - b_i]_+, f_hat(x) = c^T x (10c). [...] "
        "The first order local optimality condition for {W_l*} and c* dictates that sum_i "
@@ -320,7 +359,8 @@ CLAIMS = (
        "h_L*(x_i)^T = 0 (12b).",
        {"instance": "x = (1, 2), y = (1, 3), n = L = 1, w = 1, b = 1/2"},
        "stationary points of (11) satisfy (12a)-(12b)",
-       [rc.eq12_printed_output()]),
+       [rc.eq12_printed_output()],
+       scope={"n, L, N": ">= 1"}),
     _c("eq12_amended", "eqs. (10)-(12) and the bias gradient (amended)",
        "With f_hat(x) = c^T h_L(x) (+ d), c_l^i = c^T (I + W~_L^i) ... (I + W~_{l+1}^i) is the "
        "gradient of f_hat with respect to h_l at x_i; the gradients of (11) are sum_i c_l^i e_i "
@@ -330,7 +370,8 @@ CLAIMS = (
        "(12a), (12b), the bias gradient are the exact derivatives",
        [rc.eq12_formulas_exact(), rc.eq12_formulas_exact(n=1, L=3, N=4)],
        amends="nar2018resnet.eq12",
-       amend_reason="(10c) is printed as c^T x; the formulas (12a)-(12b) need c^T h_L(x)."),
+       amend_reason="(10c) is printed as c^T x; the formulas (12a)-(12b) need c^T h_L(x).",
+       scope={"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}),
     _c("fig4", "Section 4, Figure 4",
        "Initialized with a larger range for the bias parameters, f_2 fits all the data points. "
        "The estimate f_1, on the other hand, fails to fit the data perfectly even though the "
@@ -342,7 +383,8 @@ CLAIMS = (
         "training": "Nesterov, 50 points, w >= 0 and c > 0 by projection"},
        "f1 affine beyond 0.5 (cannot fit f), Lip(f1) <= Lip(f); f2 can fit f; >= 10 pieces "
        "possible",
-       [rc.fig4_exact(), rc.fig4_training()]),
+       [rc.fig4_exact(), rc.fig4_training()],
+       scope={"f1": "biases U[0, 0.5]", "f2": "biases U[0, 1]", "layers": "10, scalar"}),
     _c("mnist", "Section 5, Figure 5",
        "We trained this network for 12 epochs [...] the training and the test errors were "
        "remarkably close to each other throughout the training. After the 12th epoch, the "
@@ -350,5 +392,6 @@ CLAIMS = (
        {"data": "reduced: generated 10-class clusters in [0, 1]^8 (MNIST not offline)"},
        "train and test accuracy close without regularisation",
        [rc.mnist_reduced()],
-       not_checkable="the MNIST data set and the convolutional feature layer's training setup"),
+       not_checkable="the MNIST data set and the convolutional feature layer's training setup",
+       scope={"data": "MNIST, 12 epochs"}),
 )

@@ -12,7 +12,8 @@ Every factory's docstring says what it can prove, what it can only refute, and o
 Refutations carry a counterexample re-evaluated exactly (SymPy / Fractions) or with mpmath.
 
 Modules: :mod:`.least_squares`, :mod:`.chains`, :mod:`.gradients`, :mod:`.matrix`, :mod:`.double`,
-:mod:`.convex`, :mod:`.section4` (one per part of the paper; :mod:`._shared` holds helpers).
+:mod:`.convex`, :mod:`.section4` (one per part of the paper), :mod:`.general` (proofs for every
+depth and width; :mod:`._shared` holds helpers).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from verify.checks.resnet.double import (
 )
 from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
+)
+from verify.checks.resnet.general import (
+    prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, eq5_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_printed_output, eq12_formulas_exact, fig4_exact, fig4_training, mnist_reduced,
@@ -79,4 +83,12 @@ __all__ = [
     "fig4_exact",
     "fig4_training",
     "mnist_reduced",
+    "prop1_general",
+    "prop2_general",
+    "prop3_general",
+    "eq9_general",
+    "eq9_direction_general",
+    "eq5_general",
+    "decomposition_general",
+    "example_1d_general",
 ]

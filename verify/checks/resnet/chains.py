@@ -14,24 +14,27 @@ from proofs import identity_init as pii
 from proofs import resnet as pr
 from proofs.identities import prove_zero
 from verify.checks.common import dec
-from verify.checks.resnet._shared import REF, SUP, UND, _at, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _at, _cx, _instances, _sample, _set
 from verify.vocabulary import (
-    Check, CheckContext, Finding, Tier,
+    Check,
+    CheckContext,
+    Finding,
+    Tier,
 )
-
 
 # === Proposition 1 and the paragraph after it =================================================
 
 
 def sigma_chain_symbolic(depths: tuple[int, ...],
-                         bound: Callable = lambda ws, lam, s: 2 / (s * pr.leave_one_out_sum(ws))
-                         ) -> Check:
+                         bound: Callable = lambda ws, lam, s: 2 / (s * pr.leave_one_out_sum(ws)),
+                         decides: bool = True) -> Check:
     """Symbolic: for each depth, the Hessian of (sigma/2)(prod w - lam)^2 on the minimiser set is
     sigma g g^T, so lambda_max = sigma sum_i prod_{j!=i} w_j^2 and the exact linear-stability
     threshold is 2/lambda_max; the claimed bound (a function of ws, lam, sigma) is compared.
 
     Proves "GD converges to w* only if delta <= bound" when bound >= 2/lambda_max identically
     (reports tightness); refutes at an exact minimiser when bound < 2/lambda_max there.
+    ``decides=False`` where that is only a part of the claim (the instability above a bound).
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -55,7 +58,8 @@ def sigma_chain_symbolic(depths: tuple[int, ...],
                                             sp.N((ratio - 1), 20), ctx.dps,
                                             "exact minimiser linearly stable above the bound"))
         return Finding(SUP, f"L in {depths}: H = sigma g g^T on prod w = lam; bound (1) equals "
-                       "2/lambda_max exactly (necessary and tight for linear stability)", numbers)
+                       "2/lambda_max exactly (necessary and tight for linear stability)", numbers,
+                       coverage=_instances(decides, L=_set(depths), lam="!= 0", sigma="> 0"))
 
     return Check("sigma_chain_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}, all sigma")
 
@@ -118,7 +122,8 @@ def sigma_chain_empirical(depths: tuple[int, ...], factor: float = 1.0) -> Check
                     numbers[f"L={L}, lam={lam}, kappa={kappa}"] = (
                         f"bound {b:.5g}: stays at 0.99 x: {stays[0]}, at 1.01 x: {stays[1]}")
         return Finding(SUP, "no run above the bound stayed at its minimiser; runs 1% below "
-                       "stayed (bound tight)", numbers)
+                       "stayed (bound tight)", numbers,
+                       coverage=_sample(len(depths) * 12, L=_set(depths), lam="{-1.5, 0.7, 2}", delta="(1 +- 1%) x bound (1)"))
 
     return Check("sigma_chain_empirical", Tier.EMPIRICAL, run,
                  f"numpy float64, depths {depths}, lam in (-1.5, 0.7, 2), kappa in (1, 2)")
@@ -163,9 +168,11 @@ def deltamax_symbolic(depths: tuple[int, ...],
                                    sp.N(diff.subs(pt), 20), ctx.dps, "exact"))
             if lim != 0:
                 return Finding(UND, f"L={L}: the bound does not vanish for large kappa", numbers)
+        # decides=False: the sup of bound (1) over the minimisers only, not what GD does above it
         return Finding(SUP, "delta_max = 2/(sigma L |lam|^(2(L-1)/L)) is the largest bound (1) "
                        "(AM-GM, equality iff all |w_i| equal); the kappa family's bound -> 0",
-                       numbers)
+                       numbers,
+                       coverage=_instances(False, L=_set(depths), lam="!= 0", sigma="> 0"))
 
     return Check("deltamax_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
 
@@ -276,7 +283,8 @@ def unstable_random_starts(depths: tuple[int, ...], lam: float, factors=(1.05, 1
                                                      "w0": list(w0[i])}, f"|prod w - lam| = "
                                                     f"{mpmath.nstr(res, 5)}", "no convergence",
                                                     repr(d - dmax), ctx.dps, "mpmath replay"))
-        return Finding(SUP, "no random start converged to a minimiser above delta_max", numbers)
+        return Finding(SUP, "no random start converged to a minimiser above delta_max", numbers,
+                       coverage=_sample(B * len(depths) * (1 + len(factors)), L=_set(depths), lam=str(lam), delta=f"{_set(factors)} x delta_max", **{"w[0]": "U[-2, 2]^L"}))
 
     return Check("unstable_random_starts", Tier.EMPIRICAL, run,
                  f"numpy float64, depths {depths}, lam = {lam}, U[-2,2]^L starts")
@@ -343,7 +351,8 @@ def prop2_symbolic(depths: tuple[int, ...]) -> Check:
                 return Finding(UND, f"L={L}: endpoint inequality not proved", numbers)
         return Finding(SUP, f"L in {depths}: 0 <= mu(w[k]) <= rho(delta) along the orbit for "
                        "every delta <= delta_c and lam > 0 (every sigma, by delta sigma)",
-                       numbers)
+                       numbers,
+                       coverage=_instances(L=_set(depths), lam="> 0", sigma="> 0", delta="(0, delta_c]"))
 
     return Check("prop2_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}, every lam > 0")
 
@@ -398,7 +407,8 @@ def prop2_precise(depths: tuple[int, ...], lams: tuple[str, ...], signs: str = "
                 numbers[f"L={L}, lam={lam_s}, sigma={s_s}, f={f_s}"] = \
                     f"delta = {mpmath.nstr(d, 8)}, rho = {mpmath.nstr(rk, 8)}"
         numbers["max (distance - bound) over all k"] = mpmath.nstr(worst, 8)
-        return Finding(SUP, f"{len(grid)} cases, k <= {K}: the bound held at every step", numbers)
+        return Finding(SUP, f"{len(grid)} cases, k <= {K}: the bound held at every step", numbers,
+                       coverage=_sample(len(grid), L=_set(depths), lam=_set(lams), sigma=_set(sigmas), delta=f"{{{dc_scale}, {dc_scale}/2}} x delta_c", k=f"<= {K}"))
 
     return Check("prop2_precise", Tier.PRECISE, run,
                  f"mpmath, depths {depths}, lam in {lams}, signs {signs}")
@@ -428,7 +438,9 @@ def sign_reduction_symbolic(depths: tuple[int, ...], parity: str = "odd") -> Che
                                        "nonzero residual", ctx.dps,
                                        "SymPy, exact residual at the listed point"))
             numbers[f"L={L}"] = f"all {parity} sign patterns reduce"
+        # decides=False: the reduction to the |lam| chain, not the bound of Proposition 2 itself
         return Finding(SUP, "every odd sign pattern reduces exactly to the |lam| chain",
-                       numbers)
+                       numbers,
+                       coverage=_instances(False, L=_set(depths), **{"w_i[0]": f"every {parity} sign pattern"}))
 
     return Check("sign_reduction_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")

@@ -10,13 +10,15 @@ import numpy as np
 import sympy as sp
 
 from numerics import residual as rs
-from proofs.expressions import parse
 from proofs import resnet as pr
-from verify.checks.resnet._shared import REF, SUP, UND, _cx
+from proofs.expressions import parse
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.vocabulary import (
-    Check, CheckContext, Finding, Tier,
+    Check,
+    CheckContext,
+    Finding,
+    Tier,
 )
-
 
 # === Section 3.1 ==============================================================================
 
@@ -52,7 +54,8 @@ def theorem3_family_search(cs: tuple[str, ...]) -> Check:
                                             replay={"c": c_s}))
         return Finding(SUP, "every strictly convex member meets Theorem 3's hypotheses "
                        "(min f'' > 0 gives a Lipschitz inverse, f''' bounded gives "
-                       "alpha-smoothness, f'' > 0 the determinant)", numbers)
+                       "alpha-smoothness, f'' > 0 the determinant)", numbers,
+                       coverage=_instances(f="x^4 + c x^2 on [-1, 1], c in " + _set(cs)))
 
     return Check("theorem3_family_search", Tier.SYMBOLIC, run, f"exact, c in {cs}")
 
@@ -99,7 +102,8 @@ def strongly_convex_inverse(m: float = 0.5, claimed_factor: float = 1.0) -> Chec
                                    f"<= {claimed_factor / m}", mpmath.nstr(r - claimed_factor / m,
                                                                            10),
                                    ctx.dps, "mpmath"))
-        return Finding(SUP, f"{P} pairs: inverse Lipschitz constant <= 1/m", numbers)
+        return Finding(SUP, f"{P} pairs: inverse Lipschitz constant <= 1/m", numbers,
+                       coverage=_sample(P, f=f"logsumexp(A x) + ({m}/2)|x|^2 on [0, 1]^3"))
 
     return Check("strongly_convex_inverse", Tier.EMPIRICAL, run, "numpy, 3-D, sampled pairs")
 
@@ -138,7 +142,8 @@ def decomposition_signs(cases: tuple[tuple[str, str, str], ...], beta_rule: str 
                                _cx({"f": f_s, "alpha": a_s, "beta": beta}, f"r'(0) = {gr[0]}",
                                    "> 0", gr[0], ctx.dps, "exact (SymPy)"))
         return Finding(SUP, "r and s strictly convex with positive gradients at 0 in every case",
-                       numbers)
+                       numbers,
+                       coverage=_instances(f_k=_set(c[0] for c in cases)))
 
     return Check("decomposition_signs", Tier.SYMBOLIC, run, f"exact, {len(cases)} cases, "
                  f"beta rule {beta_rule}")
@@ -172,7 +177,8 @@ def example_1d_exact(final_slope: str = "(1+w1)*(1+w2)") -> Check:
                                    f"positive, last = {want}", str(slopes[-1] - Fraction(
                                        int(want.p), int(want.q))), ctx.dps, "exact Fractions"))
         return Finding(SUP, "strictly increasing, final slope (1 + w1)(1 + w2) f'(0), exactly",
-                       numbers)
+                       numbers,
+                       coverage=_sample(30 if ctx.quick else 200, **{"w1, w2, b1, b2, f'(0)": "random k/8, k in 1..23"}))
 
     return Check("example_1d_exact", Tier.SYMBOLIC, run, "exact Fractions, random rationals")
 
@@ -236,7 +242,8 @@ def midpoint_convexity(free: str = "none") -> Check:
                                        f"<= {float(avg):.17g}", f"{float(mid - avg):.6g}",
                                        ctx.dps, "exact rational arithmetic (Fractions)"))
         return Finding(SUP, f"{nets} networks x 200 midpoints: no violation (max gap "
-                       f"{worst:.3g})", {"max midpoint gap": f"{worst:.6g}", "free": free})
+                       f"{worst:.3g})", {"max midpoint gap": f"{worst:.6g}", "free": free},
+                       coverage=_sample(nets * 200, **{"n, L, m": "3, 3, 4"}, x="[0, 2]^3"))
 
     return Check(f"midpoint_convexity_{free.lower()}", Tier.EMPIRICAL, run,
                  f"random networks (7), {free} of free sign, exact recheck")
@@ -260,7 +267,8 @@ def convexity_conditions() -> Check:
         if all(pattern):
             return Finding(SUP, "W >= 0 and V_i >= 0 (i >= 2) are needed; V_1 and b may have "
                            "any sign (no violation, and the certificate does not use them)",
-                           numbers)
+                           numbers,
+                       coverage=_sample(4, False, **{"parts of free sign": "{W, V_later, V_first, b}"}))
         return Finding(UND, "the sign pattern differs from the expected one", numbers)
 
     return Check("convexity_conditions", Tier.EMPIRICAL, run,
@@ -290,7 +298,8 @@ def convexity_certificate(free: str = "none") -> Check:
         if proved:
             return Finding(SUP, "W, V >= 0 make every layer coordinatewise nondecreasing and "
                            "convex for every parameter and ReLU pattern (symbolic); c > 0 keeps "
-                           "the sum convex")
+                           "the sum convex",
+                       coverage=_instances(**{"n, m": "3, 4"}, L="3", **{"W, V": ">= 0"}))
         rng = ctx.rng()
         for _ in range(20):
             Ws, Vs, bs, c = _random_net7(rng, 3, L, 4, free)
@@ -369,6 +378,7 @@ def eq8_gradient_exact(increment: tuple[int, int] = (1, 1)) -> Check:
                                _cx({"line": j}, str(list(g1 - g0)), str(list(want)), "nonzero",
                                    ctx.dps, "exact Fractions"))
         return Finding(SUP, "(8): gradient [1, 1] plus e_j beyond x_j = b_j, exactly; general V: "
-                       "jump (W^T c)_j v_j across v_j^T x = b_j", nums)
+                       "jump (W^T c)_j v_j across v_j^T x = b_j", nums,
+                       coverage=_instances(b="(1/2, 3/4)", V="one random (exact)"))
 
     return Check("eq8_gradient_exact", Tier.SYMBOLIC, run, "exact Fractions")

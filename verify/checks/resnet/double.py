@@ -11,12 +11,17 @@ from numerics import deeplinear as dl
 from numerics import residual as rs
 from proofs import resnet as pr
 from verify.checks.common import decs
-from verify.checks.resnet._shared import REF, SUP, UND, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
 from verify.vocabulary import (
-    Check, CheckContext, Figure, Finding, Series, Tier,
+    Check,
+    CheckContext,
+    Coverage,
+    Figure,
+    Finding,
+    Series,
+    Tier,
 )
-
 
 # === the double network (9a), (9b) and Proposition 3 ========================================
 
@@ -35,9 +40,19 @@ def double_reduction_symbolic(depths: tuple[int, ...]) -> Check:
                                    "SymPy"))
             if ok is None:
                 return Finding(UND, f"L={L}: not proved")
-        return Finding(SUP, f"(9a), (9b) are exactly GD from w_i = z_i = 1, L in {depths}")
+        return Finding(SUP, f"(9a), (9b) are exactly GD from w_i = z_i = 1, L in {depths}",
+                       coverage=_instances(L=_set(depths)))
 
     return Check("double_reduction_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
+
+
+def _first_step_coverage(depths, lams, t_max) -> Coverage:
+    """Exact on the listed (L, lam) over the whole step range (0, t_max]; without t_max the
+    check only probed t = 2 t* per case."""
+    if t_max is None:
+        return _sample(len(depths) * len(lams), L=_set(depths), lam=_set(lams),
+                       **{"delta sigma": "2 t*"})
+    return _instances(L=_set(depths), lam=_set(lams), **{"delta sigma": f"(0, {t_max}]"})
 
 
 def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
@@ -63,9 +78,9 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
                 tstar = roots[0]
                 numbers[f"L={L}, lam={lam_s}"] = f"t* = {sp.N(tstar, 12)}"
                 probe = 2 * tstar if t_max is None else sp.Rational(t_max)
-                if t_max is not None and probe <= tstar:
-                    continue
                 e_at = e1.subs({lam: lv, t: probe})
+                if t_max is not None and probe <= tstar and sp.Abs(e_at) < sp.Abs(lv):
+                    continue
                 e_at = sp.nsimplify(e_at) if e_at.is_Rational else e_at
                 if sp.Abs(e_at) >= sp.Abs(lv):
                     return Finding(REF, f"L={L}, lam={lam_s}, delta sigma = {sp.N(probe, 8)}: "
@@ -76,7 +91,8 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
                                                 sp.N(sp.Abs(e_at) - abs(lv), 20), ctx.dps,
                                                 "exact polynomial e[1](t) (SymPy)"))
         return Finding(SUP, "w decreases, z increases, and |e[1]| < |e[0]| on the tested "
-                       "step range", numbers)
+                       "step range", numbers,
+                       coverage=_first_step_coverage(depths, lams, t_max))
 
     return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
 
@@ -131,7 +147,8 @@ def double_origin(depths: tuple[int, ...], lams: tuple[float, ...],
                                        "cannot converge to (0, 0)", "0", ctx.dps, "mpmath orbit",
                                        replay={"L": str(L), "lam": str(lam), "delta": d_s}))
         return Finding(SUP, "the origin repels (exact sign of the escape increment) and no "
-                       "orbit from (1, 1) converged to it", numbers)
+                       "orbit from (1, 1) converged to it", numbers,
+                       coverage=_sample(len(grid), L=_set(depths), lam=_set(lams), delta=_set(deltas)))
 
     return Check("double_origin", Tier.PRECISE, run,
                  f"exact escape sign + mpmath orbits, depths {depths}, lam {lams}")
@@ -186,7 +203,8 @@ def double_experiment() -> Check:
         if better.all():
             return Finding(SUP, f"double loss below single loss in all {int(both.sum())} "
                            "comparable runs; see the numbers for divergence", numbers, None,
-                           (fig,))
+                           (fig,),
+                       coverage=_sample(3 * B, **{"n, L": f"{n}, {L}"}, delta="{1e-05, 0.0001, 0.001}"))
         return Finding(UND, f"double not better in {int((~better).sum())} runs", numbers, None,
                        (fig,))
 
@@ -224,7 +242,8 @@ def prop3_symbolic(depths: tuple[int, ...]) -> Check:
             numbers[f"L={L}"] = f"slope {slope}: nonnegative coefficients {ok}"
             if not ok:
                 return Finding(UND, f"L={L}: monotonicity not shown", numbers)
-        return Finding(SUP, f"L in {depths}: the induction of the proof holds", numbers)
+        return Finding(SUP, f"L in {depths}: the induction of the proof holds", numbers,
+                       coverage=_instances(L=_set(depths), lam="< 0", sigma="> 0", delta="(0, 1/(sigma (1 - lam))]"))
 
     return Check("prop3_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
 
@@ -260,7 +279,8 @@ def prop3_precise(depths: tuple[int, ...], lams: tuple[str, ...], scale: str = "
                                                         mpmath.nstr(w, 15), ctx.dps, "mpmath"))
                         if not w < 1:
                             return Finding(UND, f"L={L}, lam={lam_s}: w did not move", numbers)
-        return Finding(SUP, "every orbit decreases monotonically towards 0", numbers)
+        return Finding(SUP, "every orbit decreases monotonically towards 0", numbers,
+                       coverage=_sample(len(depths) * len(lams) * 3, L=_set(depths), lam=_set(lams), delta="{1, 1/2, 1/10} x 1/(1 - lam)"))
 
     return Check("prop3_precise", Tier.PRECISE, run, f"mpmath, depths {depths}, lam {lams}")
 
@@ -322,7 +342,8 @@ def negative_eigen_matrix(cases: tuple[tuple, ...], L: int, delta: str,
         return Finding(SUP, "the estimate goes to 0 in exact GD (at the higher precision GD "
                        "settles there or leaves later: the limit is a saddle and only rounding "
                        "errors push GD off it, after a number of steps growing with the digits)",
-                       numbers)
+                       numbers,
+                       coverage=_sample(len(cases), R=_set(cases), L=str(L), delta=delta))
 
     return Check(f"negative_eigen_matrix_{which}", Tier.PRECISE, run,
                  f"mpmath at two precisions, {len(cases)} targets, L = {L}")

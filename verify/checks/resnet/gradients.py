@@ -9,11 +9,13 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import residual as rs
 from proofs import deeplinear as pdl
-from verify.checks.resnet._shared import REF, SUP, UND, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
 from verify.vocabulary import (
-    Check, CheckContext, Finding, Tier,
+    Check,
+    CheckContext,
+    Finding,
+    Tier,
 )
-
 
 # === eq. (5) ================================================================================
 
@@ -52,7 +54,8 @@ def eq5_symbolic(n: int = 2, L: int = 3, N: int = 3, with_sigma: bool = True) ->
                                    str(formula.subs(pt)), str(val.tolist()), ctx.dps,
                                    "exact (SymPy)"))
         return Finding(SUP, f"eq. (5) is the exact gradient for every layer (n={n}, L={L}, "
-                       f"N={N} rational points, symbolic weights)", {"Sigma": str(Sigma)})
+                       f"N={N} rational points, symbolic weights)", {"Sigma": str(Sigma)},
+                       coverage=_instances(**{"n, L, N": f"{n}, {L}, {N}"}))
 
     return Check("eq5_symbolic", Tier.SYMBOLIC, run, f"exact, n={n}, L={L}, N={N}")
 
@@ -91,6 +94,7 @@ def eq5_numeric() -> Check:
             return Finding(UND, f"finite differences disagree by {worst:.3g} (not confirmed at "
                            "high precision)", {"max relative error": f"{worst:.3g}"})
         return Finding(SUP, "eq. (5) and the engine match central differences of the data loss",
-                       {"max relative error": f"{worst:.3g}"})
+                       {"max relative error": f"{worst:.3g}"},
+                       coverage=_sample(1, **{"n, L, N": "4, 5, 7"}))
 
     return Check("eq5_numeric", Tier.EMPIRICAL, run, "numpy float64, n=4, L=5, N=7")

@@ -9,11 +9,13 @@ import sympy as sp
 
 from proofs import resnet as pr
 from proofs.identities import prove_zero
-from verify.checks.resnet._shared import REF, SUP, UND, _at, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _at, _cx, _instances, _sample
 from verify.vocabulary import (
-    Check, CheckContext, Finding, Tier,
+    Check,
+    CheckContext,
+    Finding,
+    Tier,
 )
-
 
 # === Section 2: ordinary least squares =======================================================
 
@@ -63,7 +65,8 @@ def ols_exact(X: tuple, y: tuple, delta: str, w0: tuple) -> Check:
                                         eig_max - 1, ctx.dps, "exact closed-form orbit (SymPy)",
                                         replay={"c": str(start[-1])}))
         return Finding(SUP, f"exact orbit: converges = {converges}, max |eigenvalue| = "
-                       f"{eig_max}: consistent with the claim", numbers)
+                       f"{eig_max}: consistent with the claim", numbers,
+                       coverage=_instances(X=str(X), y=str(y), delta=delta, **{"w[0]": str(w0)}))
 
     return Check("ols_exact", Tier.SYMBOLIC, run, "exact closed-form GD orbit on one instance")
 
@@ -76,7 +79,8 @@ def ols_affine_symbolic() -> Check:
         ok = pr.ols_error_identity()
         if ok:
             return Finding(SUP, "the GD map is affine with linear part I - delta X X^T around "
-                           "every equilibrium (symbolic X in R^(2x3))")
+                           "every equilibrium (symbolic X in R^(2x3))",
+                       coverage=_instances(False, X="symbolic 2 x 3", delta="> 0"))
         return Finding(UND, "SymPy could not prove the error recursion")
 
     return Check("ols_affine_symbolic", Tier.SYMBOLIC, run, "symbolic X (2 x 3), y, delta")
@@ -139,7 +143,8 @@ def ols_threshold(factor: float = 1.0) -> Check:
                     return Finding(UND, "the null-space offset did not persist", numbers)
         return Finding(SUP, "convergence exactly below 2/lambda_max in every case (full rank "
                        "and rank deficient); in the rank-deficient case a 1e-3 offset along "
-                       "null(X^T) stays (stable, not asymptotically stable)", numbers)
+                       "null(X^T) stays (stable, not asymptotically stable)", numbers,
+                       coverage=_sample(2, X="{random 5 x 9, random 6 x 3}", delta="(1 +- 3%) x 2/lambda_max"))
 
     return Check("ols_threshold", Tier.EMPIRICAL, run,
                  "numpy float64, 2 random instances, delta at 0.97 and 1.03 x threshold")

@@ -12,11 +12,15 @@ from numerics import residual as rs
 from proofs import resnet as pr
 from proofs.identities import prove_zero
 from verify.checks.common import decs
-from verify.checks.resnet._shared import REF, SUP, UND, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
 from verify.vocabulary import (
-    Check, CheckContext, Figure, Finding, Series, Tier,
+    Check,
+    CheckContext,
+    Figure,
+    Finding,
+    Series,
+    Tier,
 )
-
 
 # === Theorems 1 and 2 =========================================================================
 
@@ -104,7 +108,8 @@ def minimiser_sharpness(kind: str, use: str = "sigma1", scale: float = 1.0) -> C
         r = np.array(ratios)
         numbers["lambda_max / claimed: min, max"] = f"{r.min():.6f}, {r.max():.6f}"
         return Finding(SUP, f"{r.size} global minimisers: lambda_max >= claimed (min ratio "
-                       f"{r.min():.4f})", numbers)
+                       f"{r.min():.4f})", numbers,
+                       coverage=_sample(r.size, R=kind, minimisers="random, R^(1/L), GD from I"))
 
     return Check("minimiser_sharpness", Tier.EMPIRICAL, run,
                  f"numpy float64 dense Hessians, n in (2, 3), {kind} R, m = {use}")
@@ -197,7 +202,8 @@ def thm2_structure(orthogonal: bool) -> Check:
         if conv.all() and np.all(final_root < 1e-6):
             return Finding(SUP, f"all {B} runs converge to R^(1/L); the commutator stays "
                            f"<= {np.nanmax(tr['comm']):.2g} (the structure is kept)", numbers,
-                           None, figs)
+                           None, figs,
+                       coverage=_sample(B, R="orthogonal" if orthogonal else "non-orthogonal eigenvectors", delta="Theorem 2 bound"))
         return Finding(UND, f"{int(conv.sum())}/{B} runs converge, "
                        f"{int(np.sum(final_root < 1e-6))} to R^(1/L); the commutator reaches "
                        f"{np.nanmax(tr['comm']):.2g} (the proof's structure is lost); see "
@@ -277,7 +283,8 @@ def thm2_precise(R: tuple, L: int, delta: str, steps: int = 600) -> Check:
                                             mpmath.nstr(dist, 12), ctx.dps,
                                             "mpmath orbit of eq. (5) from the identity"))
             if dist < mpmath.mpf("1e-20"):
-                return Finding(SUP, "W_i -> R^(1/L) at high precision", numbers)
+                return Finding(SUP, "W_i -> R^(1/L) at high precision", numbers,
+                       coverage=_sample(1, R=str(R), L=str(L), delta=delta))
             return Finding(UND, "GD has not converged within K steps", numbers)
 
     return Check("thm2_precise", Tier.PRECISE, run, f"mpmath, R = {R}, L = {L}, delta = {delta}")
@@ -314,6 +321,7 @@ def symmetric_root_symbolic(L: int = 3, symmetric: bool = True) -> Check:
                                f"W_{bad[0] + 1}[1] R - R W_{bad[0] + 1}[1] = {C.tolist()}", "0",
                                str(C.tolist()), ctx.dps, "exact (SymPy) at a rational point"))
         return Finding(SUP, f"L={depth}: after one step every W_i still commutes with symmetric R "
-                       "(exact), so iterates stay in the proof's structure")
+                       "(exact), so iterates stay in the proof's structure",
+                       coverage=_instances(False, R="symbolic symmetric 2 x 2", L=str(depth)))
 
     return Check("symmetric_root_symbolic", Tier.SYMBOLIC, run, f"exact, 2 x 2, L={L}")

@@ -11,11 +11,16 @@ import sympy as sp
 from numerics import residual as rs
 from proofs import resnet as pr
 from verify.checks.common import decs
-from verify.checks.resnet._shared import REF, SUP, UND, _cx
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
 from verify.vocabulary import (
-    Check, CheckContext, Figure, Finding, RefLine, Series, Tier,
+    Check,
+    CheckContext,
+    Figure,
+    Finding,
+    RefLine,
+    Series,
+    Tier,
 )
-
 
 # === Section 4: (10)-(12) and Figure 4 ========================================================
 
@@ -48,7 +53,8 @@ def eq12_printed_output() -> Check:
                                                   "b": "1/2", "c": cstar},
                                                  f"(12b) = {cond}", "0", cond, ctx.dps,
                                                  "exact (SymPy)"))
-        return Finding(SUP, "(12b) holds at the stationary point", numbers)
+        return Finding(SUP, "(12b) holds at the stationary point", numbers,
+                       coverage=_instances(x="(1, 2)", y="(1, 3)", **{"n, L": "1, 1"}))
 
     return Check("eq12_printed_output", Tier.SYMBOLIC, run, "exact, one 1-D instance")
 
@@ -102,7 +108,8 @@ def eq12_formulas_exact(n: int = 2, L: int = 2, N: int = 3, bias_sign: int = -1)
                                             str(mine - exact), ctx.dps, "exact (SymPy)"))
         numbers["entries compared"] = str(len(pairs))
         return Finding(SUP, f"(12a), (12b) and the bias gradient equal SymPy's derivatives "
-                       f"exactly ({len(pairs)} entries, n={n}, L={L}, N={N})", numbers)
+                       f"exactly ({len(pairs)} entries, n={n}, L={L}, N={N})", numbers,
+                       coverage=_instances(**{"n, L, N": f"{n}, {L}, {N}"}))
 
     return Check("eq12_formulas_exact", Tier.SYMBOLIC, run, f"exact, n={n}, L={L}, N={N}")
 
@@ -177,7 +184,8 @@ def fig4_exact(bias_cap: str = "1/2", claimed_pieces: int = 10) -> Check:
         return Finding(SUP, f"kinks of f1 lie in [0, {cap}] so f1 is affine on [{cap}, 1] and "
                        f"cannot fit f (residual {sp.N(resid, 6)} > 0); the pair can have up to "
                        f"{len(xp) - 1} pieces; with biases in [0, 1] f is represented exactly",
-                       numbers)
+                       numbers,
+                       coverage=_sample(60 if ctx.quick else 200, b=f"[0, {bias_cap}]", layers="10"))
 
     return Check("fig4_exact", Tier.SYMBOLIC, run, "exact Fractions, 10-layer scalar networks")
 
@@ -387,7 +395,8 @@ def mnist_reduced(max_gap: float = 0.03) -> Check:
                    "gap": f"{acc_tr - acc_te:.4f}", "paper (MNIST)": "0.9791 / 0.9758"}
         if acc_tr >= 0.5 and abs(acc_tr - acc_te) <= max_gap:
             return Finding(SUP, f"train {acc_tr:.3f}, test {acc_te:.3f}: gap within {max_gap}",
-                           numbers)
+                           numbers,
+                       coverage=_sample(1, data="generated 10-class clusters in [0, 1]^8"))
         return Finding(UND, f"train {acc_tr:.3f}, test {acc_te:.3f}", numbers)
 
     return Check("mnist_reduced", Tier.EMPIRICAL, run, "generated 10-class data in [0,1]^8")

@@ -1,0 +1,146 @@
+"""Check factories for Nar & Sastry (2018), *Residual Networks*: proofs for every depth L and
+width n (engine :mod:`proofs.resnet_general`).
+
+Each factory proves one claim's argument for the whole class it names and declares that class as
+its coverage (``Coverage(Scope.CLASS, covers=...)``); when a step is not proved it says
+``undecided`` and covers nothing.  These are proofs only: they cannot refute (a wrong formula
+leaves a step unproved), so each claim keeps its exact or precise checks that can refute.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from proofs import resnet_general as prg
+from verify.checks.resnet._shared import SUP, UND
+from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tier
+
+# The classes the proofs cover, in the paper's notation (the claims' scopes must equal these).
+PROP1_CLASS = {"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> 0"}
+PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
+PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
+                   "w_i[0]": "+-1, an odd number of -1"}
+PROP3_CLASS = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
+EQ9_CLASS = {"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}
+EQ9_DIRECTION_CLASS = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
+EQ5_CLASS = {"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}
+DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
+                       "beta_j": "> max(0, -d_j f_k(0))",
+                       "alpha": "> max(0, -min lambda_min(Hess f_k))"}
+EXAMPLE_1D_CLASS = {"w1, w2, b1, b2": "> 0", "f'(0)": "> 0"}
+
+
+def _proved(steps: dict[str, bool | None]) -> list[str]:
+    """The names of the steps that are not proved."""
+    return [k for k, v in steps.items() if v is not True]
+
+
+def _general(name: str, steps, covers: dict[str, str], what: str) -> Check:
+    """A check running ``steps()`` (a dict of step -> proved) and, when every step is proved,
+    supporting with a proof over ``covers``."""
+
+    def run(ctx: CheckContext) -> Finding:
+        result = steps()
+        numbers = {k: "proved" if v is True else "not proved" for k, v in result.items()}
+        missing = _proved(result)
+        if missing:
+            return Finding(UND, f"not proved for general L: {', '.join(missing)}", numbers)
+        return Finding(SUP, what, numbers, coverage=Coverage(Scope.CLASS, dict(covers)))
+
+    where = ", ".join(f"{k} {v}" for k, v in covers.items())
+    return Check(name, Tier.SYMBOLIC, run, f"SymPy, every member: {where}")
+
+
+def prop1_general() -> Check:
+    """Symbolic, every L: Proposition 1's bound is 2/lambda_max of the Hessian sigma g g^T at
+    every minimiser (:func:`proofs.resnet_general.rank_one_hessian`); above it the GD Jacobian
+    has the eigenvalue 1 - delta lambda_max < -1 and the equilibrium is unstable (Lyapunov's
+    indirect method)."""
+    return _general("prop1_general", lambda: {"rank-one Hessian, bound = 2/lambda_max":
+                                              prg.rank_one_hessian()}, PROP1_CLASS,
+                    "for every L: the Hessian at each minimiser is sigma g g^T, lambda_max = "
+                    "sigma sum_i prod_{j!=i} w_j^2, so linear stability needs delta <= bound (1)")
+
+
+def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
+    """Symbolic, every L >= 1: Proposition 2's proof (:func:`proofs.resnet_general.prop2_chain`)
+    for lam > 0 and delta <= dc_scale x delta_c; ``signs="odd"`` adds the reduction of an odd
+    sign pattern with lam < 0 to the |lam| chain (the remark after Proposition 2)."""
+    scale = sp.Rational(dc_scale)
+
+    def steps():
+        out = prg.prop2_chain(scale)
+        out["symmetric start stays symmetric"] = prg.symmetric_gradients(double=False)
+        if signs == "odd":
+            out["odd signs reduce to the |lam| chain"] = prg.odd_sign_reduction()
+        return out
+
+    covers = PROP2_NEG_CLASS if signs == "odd" else PROP2_CLASS
+    if scale != 1:  # a different threshold is a different class
+        covers = {**covers, "delta": f"(0, {dc_scale} delta_c]"}
+    return _general(f"prop2_general_{signs}", steps, covers,
+                    "for every L: w' - r = mu(w)(w - r), mu decreasing, 0 <= mu <= rho(delta) "
+                    "on the segment between 1 and lam^(1/L) for delta <= delta_c; by induction "
+                    "|w_i[k] - r| <= rho^k |1 - r|")
+
+
+def prop3_general(scale: str = "1") -> Check:
+    """Symbolic, every L >= 2: Proposition 3's induction (:func:`proofs.resnet_general.
+    prop3_chain`): 0 <= phi(w) < 1 on (0, 1], so w[k] decreases to 0."""
+    sc = sp.Rational(scale)
+    covers = PROP3_CLASS if sc == 1 else {**PROP3_CLASS,
+                                          "delta": f"(0, {scale}/(sigma (1 - lam))]"}
+
+    def steps():
+        return {**prg.prop3_chain(sc),
+                "symmetric start stays symmetric": prg.symmetric_gradients(double=False)}
+
+    return _general("prop3_general", steps, covers,
+                    "for every L >= 2: w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1]: "
+                    "w[k] decreases monotonically to 0")
+
+
+def eq9_general() -> Check:
+    """Symbolic, every L: from w_i = w, z_i = z the double-chain gradients are sigma e w^(L-1)
+    and -sigma e z^(L-1), so GD from w_i = z_i = 1 is (9a), (9b) at every step (induction)."""
+    return _general("eq9_general", lambda: {"symmetric gradients":
+                                            prg.symmetric_gradients(double=True)}, EQ9_CLASS,
+                    "for every L: GD keeps w_i = w, z_i = z and follows (9a), (9b)")
+
+
+def eq9_direction_general() -> Check:
+    """Symbolic, every L: the first step of (9a), (9b) for lam < 0
+    (:func:`proofs.resnet_general.double_first_step`)."""
+    return _general("eq9_direction_general", prg.double_first_step, EQ9_DIRECTION_CLASS,
+                    "for every L and lam < 0: w[1] < 1 < z[1] for every delta sigma > 0, and "
+                    "|e[1]| < |e[0]| exactly for delta sigma < t*(L, lam)")
+
+
+def eq5_general() -> Check:
+    """Symbolic, every n, L, i and data: eq. (5) is the gradient of (4)
+    (:func:`proofs.resnet_general.eq5_gradient`, MatrixSymbol of symbolic size)."""
+    return _general("eq5_general", lambda: {"d/dW_i = G_i (F - R) x x^T H_i":
+                                            prg.eq5_gradient()}, EQ5_CLASS,
+                    "for every n, L, i: the gradient of (4) with respect to W_i is "
+                    "G_i (F - R) Sigma H_i")
+
+
+def decomposition_general() -> Check:
+    """Symbolic, every n and f_k: the gradients at 0 and the Hessians of r and s
+    (:func:`proofs.resnet_general.decomposition_general`)."""
+    return _general("decomposition_general", lambda: {"gradients and Hessians of r, s":
+                                                      prg.decomposition_general()},
+                    DECOMPOSITION_CLASS,
+                    "grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha I + "
+                    "Hess f_k, Hess s = alpha I: the amended conditions make both strictly "
+                    "convex with positive gradients at 0")
+
+
+def example_1d_general() -> Check:
+    """Symbolic, every positive w1, w2, b1, b2 and f'(0) > 0: the slopes of Section 3.1's
+    two-layer example (:func:`proofs.resnet_general.example_1d_slopes`).  The slope never
+    decreases in x: a1 = 1{x > b1} and a2 = 1{h1(x) > b2} switch on once (h1 increases)."""
+    return _general("example_1d_general", lambda: {"slopes on every piece":
+                                                   prg.example_1d_slopes()}, EXAMPLE_1D_CLASS,
+                    "every slope is f'(0)(1 + a1 w1)(1 + a2 w2) > 0; beyond both kinks it is "
+                    "(1 + w1)(1 + w2) f'(0)")
