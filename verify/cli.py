@@ -461,9 +461,10 @@ def summary_lines(records: list[dict], index: Path | str, screen: tuple[int, int
     for r in shown:
         head = f"{str(r.get('id')):{idw}s} {str(r.get('status')):7s} "
         lines.append(head + clip(reason(r, with_check=False), width - len(head)))
-    if len(shown) < len(bad):
-        lines.append(clip(f"... and {len(bad) - len(shown)} more refuted/error claims: "
-                          "see the report or --verbose", width))
+    if len(shown) < len(bad):  # the rest by id, as many as the line holds
+        rest = ", ".join(str(r.get("id")) for r in bad[len(shown):])
+        lines.append(clip(f"... and {len(bad) - len(shown)} more refuted/error claims (report, "
+                          f"--verbose): {rest}", width))
     lines.append(f"report: {index}")
     return lines
 

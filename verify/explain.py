@@ -78,8 +78,10 @@ def is_control(record: dict) -> bool:
 
 
 def failing(records: Iterable[dict]) -> list[dict]:
-    """The refuted and error claims, negative controls left out (they are meant to fail)."""
-    return [r for r in records if not is_control(r) and text_of(r, "status") in FAILING]
+    """The error and refuted claims (errors first: no verdict at all is the worse news),
+    negative controls left out (they are meant to fail)."""
+    bad = [r for r in records if not is_control(r) and text_of(r, "status") in FAILING]
+    return sorted(bad, key=lambda r: text_of(r, "status") != "error")
 
 
 def controls(records: Iterable[dict]) -> tuple[int, int]:
