@@ -39,3 +39,24 @@ def without_timings():
         return data
 
     return strip
+
+
+# Two small claim-file claims that several run-level tests (parallel, cache) check quickly.
+AM_GM_CLAIM = """
+[[claim]]
+id = "t.am-gm"
+kind = "inequality"
+lhs = "(a + 1)/2"
+relation = ">="
+rhs = "sqrt(a)"
+params = { a = [0.0, 4.0] }
+"""
+SQUARE_CLAIM = """
+[[claim]]
+id = "t.square"
+kind = "inequality"
+lhs = "a**2"
+relation = ">="
+rhs = "0"
+params = { a = [-1.0, 1.0] }
+"""

@@ -15,25 +15,9 @@ from verify import cache, parallel
 from verify.cli import main
 from verify.report import figures
 from verify.userclaims.build import claims_from_file
+from conftest import AM_GM_CLAIM, SQUARE_CLAIM
 
-AM_GM = """
-[[claim]]
-id = "t.am-gm"
-kind = "inequality"
-lhs = "(a + 1)/2"
-relation = ">="
-rhs = "sqrt(a)"
-params = { a = [0.0, 4.0] }
-"""
-SQUARE = """
-[[claim]]
-id = "t.square"
-kind = "inequality"
-lhs = "a**2"
-relation = ">="
-rhs = "0"
-params = { a = [-1.0, 1.0] }
-"""
+AM_GM, SQUARE = AM_GM_CLAIM, SQUARE_CLAIM
 SETTINGS = parallel.Settings(seed=0, quick=True, dps=50)
 
 

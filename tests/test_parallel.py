@@ -13,6 +13,7 @@ import pytest
 from verify import parallel
 from verify.cli import main
 from verify.userclaims.build import claims_from_file
+from conftest import AM_GM_CLAIM, SQUARE_CLAIM
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,24 +37,7 @@ def test_one_worker_and_two_give_the_same_results(tmp_path, command, without_tim
     assert without_timings(data["1"]) == without_timings(data["2"])
 
 
-FIRST = """
-[[claim]]
-id = "t.am-gm"
-kind = "inequality"
-lhs = "(a + 1)/2"
-relation = ">="
-rhs = "sqrt(a)"
-params = { a = [0.0, 4.0] }
-"""
-SECOND = """
-[[claim]]
-id = "t.square"
-kind = "inequality"
-lhs = "a**2"
-relation = ">="
-rhs = "0"
-params = { a = [-1.0, 1.0] }
-"""
+FIRST, SECOND = AM_GM_CLAIM, SQUARE_CLAIM
 
 
 def test_a_claim_that_fails_in_its_worker_is_an_error_and_the_run_goes_on(tmp_path):
