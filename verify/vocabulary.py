@@ -83,7 +83,7 @@ class Coverage:
     part: str = ""  # the part of the claim a non-deciding proof establishes (Claim.parts)
 
     def describe(self) -> str:
-        where = ", ".join(f"{k} in {v}" if not v.startswith("=") else f"{k} {v}"
+        where = ", ".join(f"{k} {v}" if v[:1] in "=<>!" else f"{k} in {v}"
                           for k, v in self.covers.items())
         if self.scope is Scope.SAMPLE:
             count = f"{self.points} points" if self.points is not None else "sampled points"

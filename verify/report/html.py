@@ -90,7 +90,7 @@ def _covers(coverage: object) -> str:
     if not isinstance(coverage, dict):
         return "not declared"
     covers = coverage.get("covers")
-    where = ", ".join(f"{text(k)} {text(v)}" if text(v).startswith("=") else
+    where = ", ".join(f"{text(k)} {text(v)}" if text(v)[:1] in "=<>!" else
                       f"{text(k)} in {text(v)}" for k, v in covers.items()) \
         if isinstance(covers, dict) else ""
     scope = text(coverage.get("scope"))
