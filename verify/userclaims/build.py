@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import sympy as sp
@@ -129,3 +131,29 @@ def claims_from_file(path: str | Path) -> list[Claim]:
     from verify.userclaims.parse import load_claims
 
     return [claim_from_spec(item, str(path)) for item in load_claims(path)]
+
+
+@lru_cache(maxsize=None)
+def claims_from_paper(path: str) -> tuple[Claim, ...]:
+    """Every claim of a paper data file, in file order, referenced as the paper's own.
+
+    A bad table becomes a claim whose one check errors (as in a claim file); the registry's
+    tests assert that no paper file holds one.  Cached: the registry asks for them often.
+
+    Raises:
+        ClaimFileError: the file cannot be used at all.
+    """
+    from verify.userclaims.paperfile import load_paper
+
+    paper = load_paper(path)
+    out = []
+    for entry in paper.claims:
+        claim = claim_from_spec(entry.item)
+        ref = Reference(paper.key, entry.where or "paper file (bad table)", paper.url)
+        if isinstance(entry.item, BadClaim):
+            out.append(replace(claim, ref=ref))
+            continue
+        out.append(replace(claim, ref=ref, control=entry.control, amends=entry.amends,
+                           amend_reason=entry.amend_reason,
+                           scope=dict(entry.scope) if entry.scope is not None else claim.scope))
+    return tuple(out)
