@@ -16,24 +16,31 @@ from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Tier
 
 ASSERTS = {
-    "cycle": "GD maps each point to the next, cyclically{stable}",
-    "threshold": "GD converges to the equilibrium only if step {le} {bound}{tight}",
-    "convergence": "{condition} => GD from the start converges to {target}{otherwise}",
+    "cycle": "GD cycles through {points} (each point to the next){stable}",
+    "threshold": "GD converges to {equilibrium} only if {step} {le} {bound}{tight}",
+    "convergence": "{condition} => GD from {start} converges to {target}{otherwise}",
     "inequality": "{lhs} {relation} {rhs} on the whole box",
-    "rate": "metric(x_t) <= {bound} for t <= {steps}",
+    "rate": "{metric}(x_t) <= {bound} for t <= {steps}",
     "trajectory": "{quantity} along the path: {form}",
 }
 
 
+def _point(values: tuple[str, ...]) -> str:
+    return values[0] if len(values) == 1 else f"({', '.join(values)})"
+
+
 def _asserts(spec: ClaimSpec) -> str:
+    """The relation the checks test, in one line, from the kind's keys."""
     return ASSERTS[spec.kind].format(
         stable={True: " (attracting)", False: " (repelling)", None: ""}[spec.stable],
-        bound=spec.bound, tight=" (tight)" if spec.tight else "",
+        points=" -> ".join(map(_point, spec.points)), equilibrium=_point(spec.equilibrium),
+        step=spec.step or "step", bound=spec.bound, tight=" (tight)" if spec.tight else "",
         le="<" if spec.strict else "<=", condition=spec.condition,
-        target="the set of minimisers" if spec.to_set else "the target",
+        start=_point(spec.start) if spec.start else "its start",
+        target="the set of minimisers" if spec.to_set else _point(spec.target),
         otherwise="; otherwise diverges" if spec.otherwise else "", lhs=spec.lhs,
-        relation=spec.relation, rhs=spec.rhs, steps=spec.steps, quantity=spec.quantity,
-        form=_trajectory_form(spec))
+        relation=spec.relation, rhs=spec.rhs, metric=spec.metric, steps=spec.steps,
+        quantity=spec.quantity, form=_trajectory_form(spec))
 
 
 def _trajectory_form(spec: ClaimSpec) -> str:
