@@ -1,4 +1,5 @@
-"""Every registered claim is well formed (DESIGN.md, "One paper = one module")."""
+"""Every registered claim is well formed (DESIGN.md, "One paper = one module"); the papers are
+discovered (modules and data files), never listed."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import re
 
 import pytest
 
-from verify.registry import SelectionError, all_claims, paper_modules, select
+from verify.registry import SelectionError, all_claims, paper_files, paper_modules, select
 from verify.vocabulary import Check, Tier
 
 CLAIMS = all_claims()
-PAPER_KEYS = {"nar2018step", "nar2018slides", "nar2018resnet", "wu2019zas", "controls"}
+# The paper keys the modules and data files declare (discovered: adding a paper adds its key).
+PAPER_KEYS = ({m.PAPER["key"] for m in paper_modules()} | {p.stem for p in paper_files()})
 
 
 def test_ids_are_unique():
@@ -56,3 +58,29 @@ def test_issue_claims_cover_every_tier():
         tiers = {ch.tier for ch in select([cid])[0].checks}
         assert Tier.SYMBOLIC in tiers and Tier.EMPIRICAL in tiers
         assert tiers & {Tier.PRECISE, Tier.CERTIFIED}
+
+
+def test_every_paper_key_has_claims_and_every_claim_a_discovered_paper():
+    keys = {c.ref.paper for c in CLAIMS}
+    assert keys == PAPER_KEYS
+    assert "controls" in keys and len(keys) >= 4
+
+
+def test_data_file_claims_are_registered_in_file_order():
+    from verify.userclaims.paperfile import load_paper
+
+    ids = [c.id for c in CLAIMS]
+    for path in paper_files():
+        file_ids = [entry.item.id for entry in load_paper(path).claims]
+        positions = [ids.index(cid) for cid in file_ids]
+        assert positions == sorted(positions), path.name
+        assert {c.id for c in select([path.stem])} >= set(file_ids)
+
+
+def test_the_controls_file_comes_last():
+    from verify.userclaims.paperfile import load_paper
+
+    last = [p for p in paper_files() if p.stem == "controls"]
+    assert last and paper_files()[-1] == last[0]
+    file_ids = [entry.item.id for entry in load_paper(last[0]).claims]
+    assert [c.id for c in CLAIMS[-len(file_ids):]] == file_ids

@@ -195,3 +195,19 @@ def test_convergence_search_finds_the_start_on_the_target_edge():
     assert result.status is Status.REFUTED
     cx = _cx(result)
     assert cx.observed == "converges" and cx.claimed == "diverges"
+
+
+def test_a_certified_violation_outside_the_assumptions_does_not_refute(tmp_path):
+    """Branch and bound searches the box; a violation where `assume` fails is no counterexample
+    (the lemma holds for PSD A, B: the box's corner a = b = c = 0 is excluded by a + c > 0)."""
+    from verify.runner import run_claim
+
+    path = tmp_path / "assume.toml"
+    path.write_text('[[claim]]\nid = "psd.strict-trace"\nkind = "inequality"\n'
+                    'params = { a = [0, 2], c = [0, 2] }\nassume = ["a + c > 0"]\n'
+                    'lhs = "a + c"\nrelation = ">"\nrhs = "0"\n')
+    result = run_claim(claims_from_file(path)[0], seed=0, quick=True, dps=50)
+    certified = next(e for e in result.evidence if e.check == "inequality_certified")
+    assert certified.outcome is Outcome.UNDECIDED, certified.detail
+    assert "assumptions fail" in certified.detail
+    assert result.status is not Status.REFUTED

@@ -65,22 +65,22 @@ def _refutation(result, check):
 def test_control_cycle_at_a_third(quick_results):
     res = quick_results["controls.ex1_cycle_third"]
     assert res.status is Status.REFUTED
-    cx = _refutation(res, "orbit_identity")
-    # At delta = 1/2: g(1/12) = 1/12 - sqrt(1/12)/2, not -1/12.
+    cx = _refutation(res, "cycle_certified")
+    # g(x) = x - delta sign(x) sqrt|x|: from delta^2/3 one step lands at delta^2/3 - delta^2/sqrt 3.
     with mpmath.workdps(50):
-        expected = mpmath.mpf(1) / 12 - mpmath.sqrt(mpmath.mpf(1) / 12) / 2
+        num, _, den = cx.at["delta"].partition("/")
+        delta = mpmath.mpf(num) / mpmath.mpf(den or 1)
+        expected = delta**2 / 3 - delta**2 / mpmath.sqrt(3)
         assert abs(mpmath.mpf(cx.observed) - expected) < mpmath.mpf(10) ** -25
-        assert mpmath.mpf(cx.margin) > 0.02
-    cx = _refutation(res, "orbit_basins")
-    observed = sorted(abs(float(v)) for v in cx.observed.split(","))
-    delta = float(cx.at["delta"])
-    assert observed == pytest.approx([delta**2 / 4] * 2, rel=1e-12)
+        assert abs(mpmath.mpf(cx.claimed) + delta**2 / 3) < mpmath.mpf(10) ** -25
+    cx = _refutation(res, "cycle_search")
+    assert float(cx.margin) > 0 and 0.01 <= float(cx.at["delta"]) <= 1
 
 
 def test_control_x2_threshold_at_03(quick_results):
     res = quick_results["controls.slides_x2_at_03"]
     assert res.status is Status.REFUTED
-    for check in ("threshold_exact", "threshold_certified", "basin_fractions"):
+    for check in ("threshold_crossing", "threshold_search"):
         cx = _refutation(res, check)
         delta = float(cx.at["delta"])
         assert 0.2 < delta < 0.3  # the counterexample sits between the true and the claimed value
@@ -90,8 +90,8 @@ def test_control_x2_threshold_at_03(quick_results):
 def test_control_wrong_power(quick_results):
     res = quick_results["controls.ex2_wrong_power"]
     assert res.status is Status.REFUTED
-    cx = _refutation(res, "start_condition_precise")
-    L, x0, delta = int(cx.at["L"]), float(cx.at["x0"]), float(cx.at["delta"])
+    cx = _refutation(res, "convergence_search")
+    L, x0, delta = 2 * int(cx.at["m"]), float(cx.at["x0"]), float(cx.at["delta"])
     wrong = x0 ** (L - 1) < 2 / (L * delta)
     right = x0 ** (L - 2) < 2 / (L * delta)
     assert wrong != right  # the wrong power puts this start on the wrong side
@@ -100,7 +100,10 @@ def test_control_wrong_power(quick_results):
 
 def test_control_chain_half_bound(quick_results):
     res = quick_results["controls.chain_half_bound"]
-    cx = _refutation(res, "chain_hessian_symbolic")
-    assert float(cx.margin) < 0
-    cx = _refutation(res, "minimiser_stability")
-    assert float(cx.margin) > 0
+    assert res.status is Status.REFUTED
+    cx = _refutation(res, "trajectory_search")
+    L, a, lam = int(cx.at["L"]), float(cx.at["a"]), float(cx.at["lam"])
+    w = [a ** (j - (L + 1) / 2) * lam ** (1 / L) for j in range(1, L + 1)]
+    sharpness = sum((lam / wj) ** 2 for wj in w)  # the Hessian is g g^T with g_i = lam / w_i
+    assert float(cx.observed) == pytest.approx(sharpness, rel=1e-12)
+    assert float(cx.claimed.lstrip(">= ")) == pytest.approx(2 * sharpness, rel=1e-12)

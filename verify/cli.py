@@ -136,16 +136,19 @@ def _cmd_list(args) -> int:
         print(json.dumps([{"id": c.id, "paper": c.ref.paper, "where": c.ref.where,
                            "statement": c.statement, "control": c.control,
                            "tiers": sorted({ch.tier.value for ch in c.checks}),
+                           "asserts": c.asserts,
                            "checks": [ch.name for ch in c.checks]} for c in claims], indent=1))
         return 0
     from verify.explain import clip, one_line
 
     width = max((len(c.id) for c in claims), default=0)
-    for c in claims:  # two lines a claim, each within the summary's 100 columns
+    for c in claims:  # three lines a claim, each within the summary's 100 columns
         tiers = ",".join(sorted({ch.tier.value for ch in c.checks}))
         head = f"{c.id:{width}s} [{tiers}] "
         print(head + clip(one_line(c.ref.where), SCREEN[0] - len(head)))
         print("    " + clip(one_line(c.statement), SCREEN[0] - 4))
+        # The relation the checks test (Claim.asserts), which the prose may only paraphrase.
+        print("    checks: " + clip(one_line(c.asserts), SCREEN[0] - 12))
     return 0
 
 

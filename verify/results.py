@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import importlib
 import inspect
 import json
 import platform
@@ -277,19 +276,14 @@ def _evidence_record(evidence, check: Check | None) -> dict:
 
 
 def papers(results: list[ClaimResult]) -> dict:
-    """Citation and url of every paper key in the run, from its module's ``PAPER``."""
+    """Citation and url of every paper key in the run (its data file or module)."""
     return _papers(r.claim.ref.paper for r in results)
 
 
 def _papers(keys) -> dict:
-    out = {}
-    for key in dict.fromkeys(keys):
-        try:
-            info = getattr(importlib.import_module(f"verify.papers.{key}"), "PAPER", {})
-        except ImportError:  # a claim file's own paper key: no module
-            info = {}
-        out[key] = {"citation": str(info.get("citation", "")), "url": str(info.get("url", ""))}
-    return out
+    from verify.registry import paper_info
+
+    return {key: paper_info(key) for key in dict.fromkeys(keys)}
 
 
 def build(results: list[ClaimResult], run_info: dict, seed: int, dps: int) -> dict:

@@ -28,8 +28,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
 | nar2018step.lemma1 | Appendix A, Lemma 1 | <A, B> >= 0 for symmetric PSD A, B |
 | nar2018step.lemma2 | Appendix A, Lemma 2 | lambda_max(f) >= sum (u^T A_i u)(v^T B_i v) / (||u||^2 ||v||^2) |
-| controls.lemma1_nonsymmetric | variant of Lemma 1 | <A, B> >= 0 when x^T A x, x^T B x >= 0 but A, B not symmetric |
-| controls.lemma1_strict | variant of Lemma 1 | <A, B> > 0 for nonzero symmetric PSD A, B |
 | controls.lemma2_nonsymmetric | variant of Lemma 2 | Lemma 2 with non-symmetric A_i (x^T A_i x >= 0) |
 | controls.thm1_half_bound | variant of Theorem 1 | delta <= 1 / sum_j p_{j-1}^2 q_{j+1}^2 (half of (3)) |
 | controls.eq5_no_transpose | variant of eq. (5) | W_{i+1}^T...W_L^T E W_{i-1}...W_1 (right factor not transposed) |
@@ -337,13 +335,8 @@ def _control(cid: str, where: str, statement: str, checks) -> Claim:
 
 
 def _controls() -> tuple[Claim, ...]:
+    """Controls the claim language cannot state yet; Lemma 1's are in papers/controls.toml."""
     return (
-        _control("controls.lemma1_nonsymmetric", "variant of Lemma 1 (nar2018step)",
-                 "<A, B> >= 0 for A, B with x^T A x >= 0, x^T B x >= 0 (not symmetric).",
-                 (psd_inner_product("psd_form"),)),
-        _control("controls.lemma1_strict", "variant of Lemma 1 (nar2018step)",
-                 "<A, B> > 0 for nonzero symmetric PSD A, B.",
-                 (psd_inner_product(strict=True),)),
         _control("controls.lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)",
                  "Lemma 2 for A_i with x^T A_i x >= 0 but not symmetric.",
                  (rayleigh_lower_bound("psd_form"),)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import sympy as sp
@@ -14,24 +16,31 @@ from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Tier
 
 ASSERTS = {
-    "cycle": "GD maps each point to the next, cyclically{stable}",
-    "threshold": "GD converges to the equilibrium only if step {le} {bound}{tight}",
-    "convergence": "{condition} => GD from the start converges to {target}{otherwise}",
+    "cycle": "GD cycles through {points} (each point to the next){stable}",
+    "threshold": "GD converges to {equilibrium} only if {step} {le} {bound}{tight}",
+    "convergence": "{condition} => GD from {start} converges to {target}{otherwise}",
     "inequality": "{lhs} {relation} {rhs} on the whole box",
-    "rate": "metric(x_t) <= {bound} for t <= {steps}",
+    "rate": "{metric}(x_t) <= {bound} for t <= {steps}",
     "trajectory": "{quantity} along the path: {form}",
 }
 
 
+def _point(values: tuple[str, ...]) -> str:
+    return values[0] if len(values) == 1 else f"({', '.join(values)})"
+
+
 def _asserts(spec: ClaimSpec) -> str:
+    """The relation the checks test, in one line, from the kind's keys."""
     return ASSERTS[spec.kind].format(
         stable={True: " (attracting)", False: " (repelling)", None: ""}[spec.stable],
-        bound=spec.bound, tight=" (tight)" if spec.tight else "",
+        points=" -> ".join(map(_point, spec.points)), equilibrium=_point(spec.equilibrium),
+        step=spec.step or "step", bound=spec.bound, tight=" (tight)" if spec.tight else "",
         le="<" if spec.strict else "<=", condition=spec.condition,
-        target="the set of minimisers" if spec.to_set else "the target",
+        start=_point(spec.start) if spec.start else "its start",
+        target="the set of minimisers" if spec.to_set else _point(spec.target),
         otherwise="; otherwise diverges" if spec.otherwise else "", lhs=spec.lhs,
-        relation=spec.relation, rhs=spec.rhs, steps=spec.steps, quantity=spec.quantity,
-        form=_trajectory_form(spec))
+        relation=spec.relation, rhs=spec.rhs, metric=spec.metric, steps=spec.steps,
+        quantity=spec.quantity, form=_trajectory_form(spec))
 
 
 def _trajectory_form(spec: ClaimSpec) -> str:
@@ -129,3 +138,29 @@ def claims_from_file(path: str | Path) -> list[Claim]:
     from verify.userclaims.parse import load_claims
 
     return [claim_from_spec(item, str(path)) for item in load_claims(path)]
+
+
+@lru_cache(maxsize=None)
+def claims_from_paper(path: str) -> tuple[Claim, ...]:
+    """Every claim of a paper data file, in file order, referenced as the paper's own.
+
+    A bad table becomes a claim whose one check errors (as in a claim file); the registry's
+    tests assert that no paper file holds one.  Cached: the registry asks for them often.
+
+    Raises:
+        ClaimFileError: the file cannot be used at all.
+    """
+    from verify.userclaims.paperfile import load_paper
+
+    paper = load_paper(path)
+    out = []
+    for entry in paper.claims:
+        claim = claim_from_spec(entry.item)
+        ref = Reference(paper.key, entry.where or "paper file (bad table)", paper.url)
+        if isinstance(entry.item, BadClaim):
+            out.append(replace(claim, ref=ref))
+            continue
+        out.append(replace(claim, ref=ref, control=entry.control, amends=entry.amends,
+                           amend_reason=entry.amend_reason,
+                           scope=dict(entry.scope) if entry.scope is not None else claim.scope))
+    return tuple(out)

@@ -604,6 +604,9 @@ def inequality_certified(model: Model) -> Check:
         if proof.outcome == "counterexample":
             at = {n: str(sp.Rational(v.numerator, v.denominator))
                   for n, v in proof.counterexample.items()}
+            if not model.assumptions_hold(at):  # the bisection knows the box, not `assume`
+                return Finding(Outcome.UNDECIDED, f"branch and bound found a violation at {at}, "
+                               "where the claim's assumptions fail; the search decides", numbers)
             return Finding(Outcome.REFUTES, f"at {at}: lhs - rhs = {proof.value}, so lhs "
                            f"{spec.relation} rhs fails (re-checked)", numbers,
                            Counterexample(at=at, observed=f"margin {proof.value}",

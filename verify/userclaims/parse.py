@@ -115,23 +115,44 @@ def parse_claims(text: str, source: str = "<string>") -> list[ClaimSpec | BadCla
         ClaimFileError: TOML syntax error (with tomllib's line/column), no ``[[claim]]`` array of
             tables, zero claims, or top-level keys other than ``claim``.
     """
+    document = read_document(text, source)
+    first_use: dict[str, int] = {}
+    return [_parse_one(table, number, first_use)
+            for number, table in enumerate(claim_tables(document, source), start=1)]
+
+
+def read_document(text: str, source: str) -> dict[str, Any]:
+    """The TOML document of a claim (or paper) file.
+
+    Raises:
+        ClaimFileError: not text, a TOML syntax error (with tomllib's line/column).
+    """
     if not isinstance(text, str):
         raise ClaimFileError(f"{source}: expected the file's text, got {type(text).__name__}")
     try:
-        document = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ClaimFileError(f"{source}: TOML syntax error: {exc}") from None
     except (RecursionError, ValueError) as exc:  # pathological nesting and the like
         raise ClaimFileError(f"{source}: cannot parse as TOML: {exc}") from None
 
-    others = [k for k in document if k != "claim"]
+
+def claim_tables(document: dict[str, Any], source: str,
+                 top: tuple[str, ...] = ("claim",)) -> list[dict[str, Any]]:
+    """The ``[[claim]]`` tables of a document whose top-level keys must all be in ``top``.
+
+    Raises:
+        ClaimFileError: no ``[[claim]]`` array of tables, zero claims, other top-level keys.
+    """
+    others = [k for k in document if k not in top]
     if "claim" not in document:
         hint = f" (found top-level key(s) {', '.join(map(repr, others))})" if others else ""
         raise ClaimFileError(f"{source}: no [[claim]] tables{hint}")
     if others:
+        holds = " and ".join(f"[{k}]" if k != "claim" else "[[claim]] tables" for k in top)
         raise ClaimFileError(
             f"{source}: unknown top-level key(s) {', '.join(map(repr, others))}; "
-            "a claim file holds only [[claim]] tables")
+            f"a {'claim' if top == ('claim',) else 'paper'} file holds only {holds}")
     tables = document["claim"]
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise ClaimFileError(
@@ -139,12 +160,7 @@ def parse_claims(text: str, source: str = "<string>") -> list[ClaimSpec | BadCla
             f"got {_describe(tables)}")
     if not tables:
         raise ClaimFileError(f"{source}: the file holds zero claims")
-
-    results: list[ClaimSpec | BadClaim] = []
-    first_use: dict[str, int] = {}
-    for number, table in enumerate(tables, start=1):
-        results.append(_parse_one(table, number, first_use))
-    return results
+    return tables
 
 
 def _parse_one(table: dict[str, Any], number: int,
