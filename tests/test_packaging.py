@@ -61,6 +61,9 @@ def test_wheel_ships_the_example_and_the_licence(tmp_path):
     (wheel,) = tmp_path.glob("stepsize_verify-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"verify/examples/claims.toml", "verify/examples/__init__.py"} <= names
+    # The registry's paper data files and the report's templates are package data too.
+    assert {"verify/papers/controls.toml", "verify/papers/TEMPLATE.toml.example",
+            "verify/report/templates/index.html"} <= names
     assert "verify/pytest_plugin.py" in names and "numerics/certified/__init__.py" in names
     assert any(n.endswith("licenses/LICENSE") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
