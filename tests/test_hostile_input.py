@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from proofs.expressions import ExpressionError, parse
 from verify.cli import main
-from verify.userclaims.parse import parse_claims, parse_table
+from verify.userclaims.parse import parse_table
 from verify.userclaims.spec import BadClaim, ClaimSpec
 
 SENTINEL_NAME = "PWNED_SENTINEL"
