@@ -18,7 +18,6 @@ Usage: ``python benchmarks/boxprover.py [--quick]``.  Prints; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -79,11 +78,7 @@ def run(quick: bool) -> list[common.Target]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a smaller fixed budget")
-    print(*common.machine(), sep="\n")
-    run(ap.parse_args(argv).quick)
-    return 0
+    return common.script_main(__doc__, run, "a smaller fixed budget", argv)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Usage: ``python benchmarks/certified.py [--quick]``.  Prints; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -183,11 +182,7 @@ def run(quick: bool) -> list[common.Target]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="10^3 / 10^4 steps instead of 10^4 / 10^5")
-    print(*common.machine(), sep="\n")
-    run(ap.parse_args(argv).quick)
-    return 0
+    return common.script_main(__doc__, run, "10^3 / 10^4 steps instead of 10^4 / 10^5", argv)
 
 
 if __name__ == "__main__":

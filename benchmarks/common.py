@@ -96,3 +96,16 @@ def machine() -> list[str]:
         f"compiler : {_compiler() if shutil.which('cc') or shutil.which('gcc') else 'none'}",
         f"gpu      : {_gpu()}",
     ]
+
+
+def script_main(doc: str, run, quick_help: str, argv: list[str] | None = None) -> int:
+    """The command line of one benchmark section run on its own: ``--quick``, the machine's
+    description, then the section."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0].splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    quick = ap.parse_args(argv).quick
+    print(*machine(), sep="\n")
+    run(quick)
+    return 0

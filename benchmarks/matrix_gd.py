@@ -19,7 +19,6 @@ Usage: ``python benchmarks/matrix_gd.py [--quick]``.  Prints; asserts nothing ab
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -28,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.common import Target, machine  # noqa: E402
+from benchmarks import common  # noqa: E402
+from benchmarks.common import Target  # noqa: E402
 from numerics import accel  # noqa: E402
 from numerics import deeplinear as dl  # noqa: E402
 
@@ -168,12 +168,7 @@ def run(quick: bool) -> list[Target]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small grids (about 10 s)")
-    args = ap.parse_args(argv)
-    print(*machine(), sep="\n")
-    run(args.quick)
-    return 0
+    return common.script_main(__doc__, run, "small grids (about 10 s)", argv)
 
 
 if __name__ == "__main__":

@@ -265,9 +265,7 @@ def _parse_is_safe(text: str) -> None:
         assert isinstance(result, sp.Basic)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=st.data())
-def test_generated_expressions_never_run(data, tmp_path_factory):
+def _no_payload_runs(data, tmp_path_factory) -> None:
     sentinel = tmp_path_factory.getbasetemp() / SENTINEL_NAME
     _parse_is_safe(data.draw(_expressions(str(sentinel))))
     assert not sentinel.exists()
@@ -278,23 +276,32 @@ def _python_expressions():
     return hypothesmith.from_grammar(start="eval_input").map(str.strip)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# The same properties twice: a short run by default, the several-minute fuzz under -m slow.
+_FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+_SLOW = settings(max_examples=5_000, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@_FAST
+@given(data=st.data())
+def test_generated_expressions_never_run(data, tmp_path_factory):
+    _no_payload_runs(data, tmp_path_factory)
+
+
+@settings(_FAST, max_examples=40)
 @given(text=_python_expressions())
 def test_grammar_generated_python_never_raises_anything_else(text):
     _parse_is_safe(text)
 
 
 @pytest.mark.slow
-@settings(max_examples=5_000, deadline=None, suppress_health_check=list(HealthCheck))
+@_SLOW
 @given(data=st.data())
 def test_fuzz_generated_expressions_slow(data, tmp_path_factory):
-    sentinel = tmp_path_factory.getbasetemp() / SENTINEL_NAME
-    _parse_is_safe(data.draw(_expressions(str(sentinel))))
-    assert not sentinel.exists()
+    _no_payload_runs(data, tmp_path_factory)
 
 
 @pytest.mark.slow
-@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(_SLOW, max_examples=500)
 @given(text=_python_expressions())
 def test_fuzz_grammar_generated_python_slow(text):
     _parse_is_safe(text)

@@ -669,7 +669,7 @@ def test_claim_record_carries_hashes_scope_and_source():
     check = _factory((0.1,))
     claim = _demo_claim(check)
     ev = Evidence("demo", Tier.PRECISE, Outcome.SUPPORTS, "ok", {}, None, "replay", "0.001")
-    record = claim_record(ClaimResult(claim, Status.CONFIRMED, Tier.PRECISE, (ev,), 0.01))
+    record = claim_record(ClaimResult(claim, Status.CONFIRMED, (ev,), 0.01))
     assert record["source_hash"] == claim_hash(claim) and record["source"] is None
     assert record["evidence"][0]["check_hash"] == check_hash(check)
     assert record["evidence"][0]["scope"] == "demo scope"

@@ -248,7 +248,6 @@ def claim_record(result: ClaimResult) -> dict:
         "id": c.id, "paper": c.ref.paper, "where": c.ref.where, "url": c.ref.url,
         "statement": c.statement, "hypotheses": dict(c.hypotheses), "asserts": c.asserts,
         "status": result.status.value,
-        "strongest_tier": result.strongest.value if result.strongest else None,
         "strength": result.strength.value if result.strength else None,
         "strength_basis": result.strength_basis, "scope": _plain(c.scope),
         "amends": c.amends, "amend_reason": c.amend_reason, "not_checkable": c.not_checkable,
@@ -322,9 +321,8 @@ def write(data: dict, out_dir: Path) -> Path:
 def result_from_record(record: dict, claim: Claim) -> ClaimResult:
     """The :class:`ClaimResult` a record was made from (for the summary and exit status of a
     run whose claims come back from worker processes or from a journal)."""
-    strongest = record["strongest_tier"]
     how = record.get("strength")
-    return ClaimResult(claim, Status(record["status"]), Tier(strongest) if strongest else None,
+    return ClaimResult(claim, Status(record["status"]),
                        tuple(_evidence(e) for e in record["evidence"]),
                        float(record["seconds"]), Strength(how) if how else None,
                        record.get("strength_basis", ""))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from verify.replay import ReplayError
 from verify.vocabulary import (
     BudgetExhausted, Check, CheckContext, Claim, Evidence, Finding, Outcome, Status, Strength,
-    Tier, strength, strongest_tier, verdict,
+    strength, verdict,
 )
 
 
@@ -54,7 +54,6 @@ def derive_seed(run_seed: int, claim_id: str, check_name: str) -> int:
 class ClaimResult:
     claim: Claim
     status: Status
-    strongest: Tier | None
     evidence: tuple[Evidence, ...]
     seconds: float
     strength: Strength | None = None
@@ -121,7 +120,7 @@ def run_claim(claim: Claim, seed: int, quick: bool, dps: int,
             progress(f"{claim.id}:{check.name}")
     status = verdict(claim, evidence)
     how, basis = strength(claim, evidence, status)
-    return ClaimResult(claim, status, strongest_tier(evidence, status), tuple(evidence),
+    return ClaimResult(claim, status, tuple(evidence),
                        time.perf_counter() - start, how, basis)
 
 
@@ -136,4 +135,4 @@ def failed_claim(claim: Claim, seed: int, quick: bool, only: str | None,
                  attempt=check.attempt)
         for check in claim.checks if not only or check.name == only)
     status = verdict(claim, evidence)
-    return ClaimResult(claim, status, strongest_tier(evidence, status), evidence, 0.0)
+    return ClaimResult(claim, status, evidence, 0.0)

@@ -24,7 +24,6 @@ class Tier(str, Enum):
     SYMBOLIC = "symbolic"  # exact, for every member of the family it names
 
 
-TIER_RANK = {Tier.EMPIRICAL: 0, Tier.PRECISE: 1, Tier.CERTIFIED: 2, Tier.SYMBOLIC: 3}
 
 
 class Outcome(str, Enum):
@@ -307,13 +306,6 @@ def verdict(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...]) -> St
     if outcomes and all(o is Outcome.SUPPORTS for o in outcomes):
         return Status.CONFIRMED
     return Status.INCONCLUSIVE
-
-
-def strongest_tier(evidence: list[Evidence] | tuple[Evidence, ...], status: Status) -> Tier | None:
-    """The strongest tier whose outcome agrees with the status (supports or refutes)."""
-    wanted = Outcome.REFUTES if status is Status.REFUTED else Outcome.SUPPORTS
-    tiers = [e.tier for e in evidence if e.outcome is wanted]
-    return max(tiers, key=TIER_RANK.__getitem__) if tiers else None
 
 
 _EXACT_TIERS = (Tier.SYMBOLIC, Tier.CERTIFIED)

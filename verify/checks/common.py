@@ -156,3 +156,14 @@ def declared(scope: Scope, covers: Mapping[str, str], points: int | None = None,
 def set_text(values) -> str:
     """A finite set of instances as coverage text: ``{2, 3, 4}``."""
     return "{" + ", ".join(str(v) for v in values) + "}"
+
+
+def instances(decides: bool = True, **covers: str) -> Coverage:
+    """Exact or certified evidence on the listed instances (``L=set_text((2, 3))``; names with
+    spaces or punctuation go through ``**{"name": ...}``)."""
+    return Coverage(Scope.INSTANCES, dict(covers), decides=decides)
+
+
+def sampled(points: int, decides: bool = True, **covers: str) -> Coverage:
+    """Float or mpmath evidence: ``points`` evaluated points of the listed sets."""
+    return Coverage(Scope.SAMPLE, dict(covers), points=points, decides=decides)

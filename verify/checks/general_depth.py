@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from verify.checks.common import instances, sampled
+from verify.checks.common import set_text as listed
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Outcome, Scope, Tier
+
+__all__ = ["general_proof", "instances", "listed", "sampled"]  # coverage helpers re-exported
 
 
 def general_proof(name: str, steps: Callable[[], Mapping[str, bool | None]],
@@ -40,16 +44,3 @@ def general_proof(name: str, steps: Callable[[], Mapping[str, bool | None]],
                  attempt=True)
 
 
-def listed(values) -> str:
-    """A finite set of instances in the claims' notation: ``{2, 3, 4}``."""
-    return "{" + ", ".join(str(v) for v in values) + "}"
-
-
-def sampled(points: int, **covers: str) -> Coverage:
-    """Coverage of a float or mpmath check: ``points`` evaluated points of the listed sets."""
-    return Coverage(Scope.SAMPLE, dict(covers), points=points)
-
-
-def instances(decides: bool = True, **covers: str) -> Coverage:
-    """Coverage of an exact check on the listed instances (``L={2, 3}``)."""
-    return Coverage(Scope.INSTANCES, dict(covers), decides=decides)

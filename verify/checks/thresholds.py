@@ -159,7 +159,6 @@ def basin_fractions(problem: ScalarProblem, equilibria: dict[str, str], bounds: 
     """
 
     def run(ctx: CheckContext) -> Finding:
-        gd = scalar_gd(problem)
         rng = ctx.rng()
         n = 2_000 if ctx.quick else 8_000
         steps = 1_500 if ctx.quick else 4_000

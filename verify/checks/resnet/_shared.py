@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from verify.vocabulary import (
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Outcome,
-    Scope,
-)
+from verify.checks.common import instances as _instances  # noqa: F401 - re-exported
+from verify.checks.common import sampled as _sample  # noqa: F401 - re-exported
+from verify.checks.common import set_text as _set  # noqa: F401 - re-exported
+from verify.vocabulary import CheckContext, Counterexample, Outcome
 
 SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
 
@@ -25,17 +22,3 @@ def _at(ctx: CheckContext, key: str, default: str) -> str:
     return (ctx.at or {}).get(key, default)
 
 
-def _set(values) -> str:
-    """A finite set of instance values as covers text: ``{2, 3, 4}``."""
-    return "{" + ", ".join(str(v) for v in values) + "}"
-
-
-def _instances(decides: bool = True, **covers: str) -> Coverage:
-    """Exact or certified evidence on the listed instances (keyword names with spaces or
-    punctuation go through ``**{"name": ...}``)."""
-    return Coverage(Scope.INSTANCES, dict(covers), decides=decides)
-
-
-def _sample(points: int, decides: bool = True, **covers: str) -> Coverage:
-    """Evidence at ``points`` sampled points of the named box."""
-    return Coverage(Scope.SAMPLE, dict(covers), points=points, decides=decides)
