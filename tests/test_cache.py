@@ -53,6 +53,9 @@ def test_a_rerun_takes_every_record_from_the_cache_and_an_edit_reruns_that_claim
     assert second["run"]["cached_claims"] == "2"
     for a, b in zip(first["claims"], second["claims"]):  # the same record, marked
         assert {**a, "cached": True} == b
+    # the report says so on each reused claim, and only there
+    assert (tmp_path / "2" / "index.html").read_text().count("reused from the result cache") == 2
+    assert "reused from the result cache" not in (tmp_path / "1" / "index.html").read_text()
 
     path.write_text(AM_GM + SQUARE.replace("[-1.0, 1.0]", "[-2.0, 3.0]"))
     third = _check(path, tmp_path / "3")

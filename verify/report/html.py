@@ -400,8 +400,8 @@ class _Renderer:
             "where": text(c.get("where")), "url": text(c.get("url")),
             "href": _http(text(c.get("url"))), "source": text(c.get("source")),
             "strength": text(c.get("strength")),
-            "seconds": text(c.get("seconds")), "flags": self._change_flags(i),
-            "statement": self._statement(c), "statement_plain": text(c.get("statement")),
+            "seconds": text(c.get("seconds")), "cached": c.get("cached") is True,
+            "flags": self._change_flags(i), "statement": self._statement(c), "statement_plain": text(c.get("statement")),
             "asserts": Markup(self.math.prose(text(c.get("asserts"))))
             if present(c.get("asserts")) else "",
             "hypotheses": [(text(k), Markup(self.math.prose(text(v)))) for k, v in hyp.items()]
