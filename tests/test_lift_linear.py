@@ -18,7 +18,8 @@ MODULES = (nar2018step_linear, nar2018step_identity, nar2018step_relu, nar2018sl
 OWN = {c.id for m in MODULES for c in m.CLAIMS}
 
 PROVEN = (
-    "nar2018step.lemma3", "nar2018step.lemma4_amended", "nar2018step.sec2_not_isolated_amended",
+    "nar2018step.lemma3", "nar2018step.lemma4", "nar2018step.lemma4_depth_one",
+    "nar2018step.sec2_not_isolated_amended",
     "nar2018step.thm4_tight", "nar2018slides.disproportionate", "nar2018slides.subset",
 )
 

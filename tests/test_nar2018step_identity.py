@@ -249,8 +249,8 @@ EXPECTED = {
     "nar2018step.remark3": Status.CONFIRMED,
     "nar2018step.remark4": Status.CONFIRMED,
     "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
-    "nar2018step.lemma4": Status.REFUTED,  # L = 1 converges to lam (exact)
-    "nar2018step.lemma4_amended": Status.CONFIRMED,
+    "nar2018step.lemma4": Status.CONFIRMED,  # on L >= 2; the edge L = 1 is a caveat ...
+    "nar2018step.lemma4_depth_one": Status.CONFIRMED,  # ... stated on its own: w -> lam
     "nar2018step.lemma4_proof": Status.REFUTED,
     "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
     "nar2018step.thm3_pre": Status.REFUTED,
@@ -270,3 +270,16 @@ def test_claim_status_quick(quick_results, cid):
     for e in result.evidence:
         if e.outcome is Outcome.REFUTES:
             assert e.counterexample is not None and e.counterexample.replay
+
+
+def test_lemma4_edge_is_a_caveat_with_its_own_claim(quick_results):
+    """Issue 17's edge rule: Lemma 4 is checked on its intended scope (deep chains, L >= 2);
+    the edge L = 1, where it fails, is a caveat of the headline and a claim of its own."""
+    from verify.results import claim_record
+
+    headline = quick_results["nar2018step.lemma4"]
+    edge = quick_results["nar2018step.lemma4_depth_one"]
+    assert headline.claim.scope["L"] == ">= 2" and "L = 1" in headline.claim.caveat
+    assert edge.claim.amends == "nar2018step.lemma4" and edge.claim.scope["L"] == "= 1"
+    assert claim_record(headline)["caveat"] == headline.claim.caveat
+    assert claim_record(edge)["caveat"] is None

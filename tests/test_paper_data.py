@@ -74,10 +74,10 @@ def test_the_template_parses_when_copied_to_a_paper_file(tmp_path):
 
 def test_paper_only_keys_are_read():
     text = HEAD + CLAIM + ('control = true\namends = "p.b"\namend_reason = "why"\n'
-                           'scope = { a = "R" }\n')
+                           'scope = { a = "R" }\ncaveat = "fails at L = 1"\n')
     entry = parse_paper(text, "p").claims[0]
-    assert (entry.control, entry.amends, entry.amend_reason, entry.scope) == (
-        True, "p.b", "why", {"a": "R"})
+    assert (entry.control, entry.amends, entry.amend_reason, entry.scope, entry.caveat) == (
+        True, "p.b", "why", {"a": "R"}, "fails at L = 1")
 
 
 @pytest.mark.parametrize("extra,key", [
@@ -85,6 +85,7 @@ def test_paper_only_keys_are_read():
     ('amends = "p.b"\n', "amend_reason"),
     ('amend_reason = "why"\n', "amend_reason"),
     ('scope = { a = 1 }\n', "scope"),
+    ('caveat = 1\n', "caveat"),
     ('bogus = 1\n', "bogus"),
 ])
 def test_a_bad_paper_key_is_a_bad_claim_naming_it(extra, key):

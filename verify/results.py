@@ -231,7 +231,10 @@ def claim_hash(claim: Claim) -> str:
     """Hash of a claim as data: its printed fields and the parameters its checks captured."""
     parts = [claim.id, _stable(claim.ref), claim.statement, _stable(dict(claim.hypotheses)),
              claim.asserts, _stable(claim.amends), claim.amend_reason,
-             _stable(claim.not_checkable), _stable(claim.control)]
+             _stable(claim.not_checkable), _stable(claim.control),
+             # scope and parts decide the strength, so a change in them must change the hash
+             # (the result cache is keyed on it)
+             _stable(_plain(claim.scope)), _stable(list(claim.parts)), claim.caveat]
     for check in claim.checks:
         run = inspect.unwrap(check.run)
         data = _closure_data(run, 0) if isinstance(run, types.FunctionType) else _stable(run)
@@ -250,8 +253,8 @@ def claim_record(result: ClaimResult) -> dict:
         "status": result.status.value,
         "strength": result.strength.value if result.strength else None,
         "strength_basis": result.strength_basis, "scope": _plain(c.scope),
-        "amends": c.amends, "amend_reason": c.amend_reason, "not_checkable": c.not_checkable,
-        "control": c.control, "source": c.source, "source_hash": claim_hash(c),
+        "amends": c.amends, "amend_reason": c.amend_reason, "caveat": c.caveat or None,
+        "not_checkable": c.not_checkable, "control": c.control, "source": c.source, "source_hash": claim_hash(c),
         "seconds": f"{result.seconds:.3f}",
         "evidence": [_evidence_record(e, ch) for e, ch in _with_checks(c, result.evidence)],
     }

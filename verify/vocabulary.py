@@ -245,6 +245,9 @@ class Claim:
         amend_reason: why the amendment was needed.
         not_checkable: what data is missing, when the claim cannot be checked as printed.
         control: a deliberately false variant that must come out refuted.
+        caveat: a degenerate edge the paper's evident scope excludes (L = 1, width 1), where the
+            statement fails; the headline is checked on the intended scope and the edge is
+            stated, and checked, as its own claim (issue 17's edge rule).
     """
 
     id: str
@@ -268,6 +271,7 @@ class Claim:
     # The parts that together make the claim (a cycle: "orbit" and "stability"); proofs of every
     # part over the whole class prove the claim even when no single check proves all of it.
     parts: tuple[str, ...] = ()
+    caveat: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.remark3 | Remark 3 | Theorem 2 gives a case where (4) is tight; most other optima unstable; identity's limit most stable |
 | nar2018step.remark4 | Remark 4 | identity init of W_i = zero init of the linear residual network W_i = I + A_i |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
-| nar2018step.lemma4 | Lemma 4 (Appendix C) | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam) |
-| nar2018step.lemma4_amended | Lemma 4 (amended) | the same for L >= 2 (L = 1 converges to lam) |
+| nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
+| nar2018step.lemma4_depth_one | Lemma 4, the edge L = 1 | L = 1 converges to lam, not 0 |
 | nar2018step.lemma4_proof | Proof of Lemma 4 (Appendix C) | update with sigma; equilibrium lam^(1/L); 0 <= factor < 1 for all k |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 | nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
@@ -342,34 +342,49 @@ def _depth_one_items(L: int) -> list:
     return [("the closed form w[k] = -1 + 2^(1-k) solves w[k+1] = w[k] - (w[k] + 1)/2 from "
              "w[0] = 1", sp.simplify(step - closed.subs(k, k + 1)) == 0
              and closed.subs(k, 0) == 1),
-            ("L = 1, lam = -1, delta = 1/(1 - lam): w[k] -> 0", sp.limit(closed, k, sp.oo) == 0)]
+            ("L = 1, lam = -1, delta = 1/(1 - lam): w[k] -> lam = -1",
+             sp.limit(closed, k, sp.oo) == -1)]
 
 
 def _lemma4() -> tuple[Claim, Claim]:
+    """Lemma 4 on its intended scope (deep chains, L >= 2), with the edge L = 1 as a caveat
+    and a claim of its own (issue 17's edge rule: the paper speaks of deep networks, so L = 1
+    does not refute the headline; what holds there is stated and checked separately)."""
     induction = exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
                                "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta",
                                {"lam": "< 0"}, decides=False)  # the induction identity only
     zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
-    amended_scope = {"L": ">= 2", **LEMMA4_SCOPE}
-    printed = Claim(
+    scope = {"L": ">= 2", **LEMMA4_SCOPE}
+    edge_scope = {"L": "= 1", **LEMMA4_SCOPE}
+    headline = Claim(
         id="nar2018step.lemma4", ref=Reference("nar2018step", "Lemma 4", URL),
-        statement=LEMMA4, hypotheses={**LEMMA4_HYP, "L = 1": "exact closed form"},
-        asserts="delta <= 1/(1 - lam) => w_i[k] -> 0", scope={"L": ">= 1", **LEMMA4_SCOPE},
-        checks=(exact_displays("lemma4_depth_one", _depth_one_items, (1,),
-                               "exact SymPy, L = 1, lam = -1, delta = 1/2"), induction, zero))
-    amended = Claim(
-        id="nar2018step.lemma4_amended", ref=Reference("nar2018step", "Lemma 4 (amended)", URL),
-        statement="For L >= 2: " + LEMMA4, hypotheses=LEMMA4_HYP,
-        asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=amended_scope,
-        checks=(general_proof("lemma4_every_depth", G.lemma4_steps, amended_scope,
+        statement=LEMMA4, hypotheses=LEMMA4_HYP,
+        asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=scope,
+        checks=(general_proof("lemma4_every_depth", G.lemma4_steps, scope,
                               "the factor 1 - delta w^(L-2) (w^L - lam) lies in [0, 1] on "
                               "[0, 1] (induction), so w[k] decreases to a fixed point, which "
                               "is 0"), induction, zero),
+        caveat=("The lemma is about deep chains; at L = 1 (a single weight) it fails: GD is "
+                "w <- w - delta (w - lam), which converges to lam < 0, not to 0, for every "
+                "delta in (0, 1/(1 - lam)] (nar2018step.lemma4_depth_one); the proof's factor "
+                "w^(L-2) needs L >= 2."))
+    edge = Claim(
+        id="nar2018step.lemma4_depth_one",
+        ref=Reference("nar2018step", "Lemma 4 (the edge L = 1)", URL),
+        statement=("For L = 1, lam < 0, w[0] = 1 and 0 < delta <= (1 - lam)^-1, GD on "
+                   "1/2 (w - lam)^2 converges to lam, not to 0."),
+        hypotheses={"L": "1", "lam": "< 0", "delta": "(0, 1/(1 - lam)]",
+                    "exact instance": "lam = -1, delta = 1/2"},
+        asserts="L = 1, delta <= 1/(1 - lam) => w[k] -> lam != 0", scope=edge_scope,
+        checks=(general_proof("lemma4_depth_one_every_step", G.lemma4_depth_one_steps,
+                              edge_scope, "w[k] = lam + (1 - lam)(1 - delta)^k with "
+                              "0 < 1 - delta < 1, so w[k] -> lam < 0"),
+                exact_displays("lemma4_depth_one", _depth_one_items, (1,),
+                               "exact SymPy, L = 1, lam = -1, delta = 1/2", decides=False)),
         amends="nar2018step.lemma4",
-        amend_reason=("For L = 1 GD is w <- w - delta (w - lam), which converges to lam < 0, not "
-                      "to 0, for every delta in (0, 1/(1 - lam)]; the proof's factor "
-                      "w^(L-2) needs L >= 2."))
-    return printed, amended
+        amend_reason=("states what holds at the edge L = 1, which the lemma's deep chains "
+                      "exclude: the limit is lam, not 0"))
+    return headline, edge
 
 
 def _lemma4_proof_items(L: int) -> list:

@@ -401,6 +401,7 @@ class _Renderer:
             "href": _http(text(c.get("url"))), "source": text(c.get("source")),
             "strength": text(c.get("strength")),
             "seconds": text(c.get("seconds")), "cached": c.get("cached") is True,
+            "caveat": text(c.get("caveat")),
             "flags": self._change_flags(i), "statement": self._statement(c), "statement_plain": text(c.get("statement")),
             "asserts": Markup(self.math.prose(text(c.get("asserts"))))
             if present(c.get("asserts")) else "",

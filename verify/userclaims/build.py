@@ -161,6 +161,6 @@ def claims_from_paper(path: str) -> tuple[Claim, ...]:
             out.append(replace(claim, ref=ref))
             continue
         out.append(replace(claim, ref=ref, control=entry.control, amends=entry.amends,
-                           amend_reason=entry.amend_reason,
+                           amend_reason=entry.amend_reason, caveat=entry.caveat,
                            scope=dict(entry.scope) if entry.scope is not None else claim.scope))
     return tuple(out)

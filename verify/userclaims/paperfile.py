@@ -5,7 +5,8 @@ A paper file is a claim file (``[[claim]]`` tables, see :mod:`verify.userclaims.
 * a ``[paper]`` table: ``key`` (the file's stem), ``citation``, optional ``url``;
 * per claim, the paper-only keys ``where`` (the paper's own locator, required), ``control``
   (a deliberately false variant), ``amends`` and ``amend_reason`` (the printed claim this one
-  corrects, and why), ``scope`` (the class the claim states, parameter -> set text).
+  corrects, and why), ``scope`` (the class the claim states, parameter -> set text), ``caveat``
+  (a degenerate edge the paper's evident scope excludes, stated beside the headline verdict).
 
 Claim ids must start with ``<key>.``.  The paper-only keys are split off before the claim-file
 parser sees a table, so a reviewer's claim file still refuses them as unknown keys.  A bad table
@@ -22,7 +23,7 @@ from verify.userclaims.parse import _CLAIM_ID, _describe, _parse_one, claim_tabl
 from verify.userclaims.spec import BadClaim, ClaimFileError, ClaimSpec
 
 PAPER_TABLE_KEYS = ("key", "citation", "url")
-PAPER_CLAIM_KEYS = ("where", "control", "amends", "amend_reason", "scope")
+PAPER_CLAIM_KEYS = ("where", "control", "amends", "amend_reason", "scope", "caveat")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class PaperClaim:
     amends: str | None = None
     amend_reason: str = ""
     scope: dict[str, str] | None = None  # None: the box the claim-file builder derives
+    caveat: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def _paper_claim(table: dict[str, Any], number: int, first_use: dict[str, int],
                                    message=f"claim {item.id!r}: key {name!r}: {message}"))
     return PaperClaim(item, where=table["where"], control=table.get("control", False),
                       amends=table.get("amends"), amend_reason=table.get("amend_reason", ""),
-                      scope=table.get("scope"))
+                      scope=table.get("scope"), caveat=table.get("caveat", ""))
 
 
 def _paper_keys_problem(table: dict[str, Any], key: str) -> tuple[str, str] | None:
@@ -131,6 +133,8 @@ def _paper_keys_problem(table: dict[str, Any], key: str) -> tuple[str, str] | No
         return "amend_reason", "an amendment needs its reason (a non-empty string)"
     if reason and amends is None:
         return "amend_reason", "given without 'amends'"
+    if not isinstance(table.get("caveat", ""), str):
+        return "caveat", f"must be a string, got {_describe(table['caveat'])}"
     scope = table.get("scope")
     if scope is not None and not (isinstance(scope, dict) and scope and all(
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in scope.items())):
