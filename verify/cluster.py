@@ -170,6 +170,7 @@ def work(job: ClusterJob, settings) -> dict:
     from verify import parallel
 
     with _ONE_AT_A_TIME:
+        parallel.one_thread_per_worker()
         parallel.load_suite()  # imports once; later calls find every module loaded
         key = (job.source, job.text)
         if key not in _CLAIMS:

@@ -303,7 +303,14 @@ def _init_worker() -> None:
     # Ctrl-C reaches every process of the terminal's group; the parent alone handles it
     # (it stops the workers), so workers print no tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    one_thread_per_worker()
     load_suite()  # already done when forked from a preloaded forkserver
+
+
+def one_thread_per_worker() -> None:
+    """In a worker process: batched kernels run on one thread (the workers fill the cores),
+    unless ``STEPSIZE_VERIFY_THREADS`` says otherwise.  Results do not depend on it."""
+    os.environ.setdefault("STEPSIZE_VERIFY_THREADS", "1")
 
 
 def _work(job: _Job, settings: Settings) -> dict:
