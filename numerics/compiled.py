@@ -45,10 +45,13 @@ void iterate_tail(const double *starts, long n, const double *deltas, long steps
         const long b = (n - j0 < BLOCK) ? n - j0 : BLOCK;
         for (long j = 0; j < b; j++) buf[j] = starts[j0 + j];
         for (long k = 0; k < steps; k++) {
-            for (long j = 0; j < b; j++) buf[j] = gd_map(buf[j], delta);
-            if ((k & 7) == 7)
-                for (long j = 0; j < b; j++)
-                    if (!(fabs(buf[j]) <= bound)) buf[j] = NAN;  /* inf and NaN too */
+            if ((k & 7) != 7)
+                for (long j = 0; j < b; j++) buf[j] = gd_map(buf[j], delta);
+            else  /* the divergence check fused into every eighth step (inf and NaN too) */
+                for (long j = 0; j < b; j++) {
+                    const double x = gd_map(buf[j], delta);
+                    buf[j] = (fabs(x) <= bound) ? x : NAN;
+                }
         }
         for (long j = 0; j < b; j++)
             if (!(fabs(buf[j]) <= bound)) buf[j] = NAN;
