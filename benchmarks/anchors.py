@@ -113,33 +113,39 @@ def c_latency(gd):
     return _c_library(_C_LATENCY, source, compiled.FLAGS, "C latency") if source else None
 
 
-def _numba_map(gd, name: str):
+def _numba_block(gd, name: str):
+    """(numba, ``block(x, x0, delta, steps, bound)``): runs ``x0`` of one step size iterated
+    step-major into ``x`` (NaN past ``bound``), njit-compiled, IEEE (no fastmath)."""
     try:
         import numba
     except ImportError:
         SKIPPED[name] = "numba not installed (pip install '.[bench]')"
         return None, None
-    return numba, numba.njit(sp.lambdify([gd.x, gd.step], gd.gd_map, modules="math", cse=True))
+    g = numba.njit(sp.lambdify([gd.x, gd.step], gd.gd_map, modules="math", cse=True))
+
+    @numba.njit
+    def block(x, x0, d, steps, bound):
+        x[:] = x0
+        for _ in range(steps):
+            for j in range(x.size):
+                x[j] = g(x[j], d)
+        for j in range(x.size):
+            if not abs(x[j]) <= bound:
+                x[j] = np.nan
+
+    return numba, block
 
 
 def numba_batch(gd):
     """numba.njit over the batch, step-major like ``C batch``; IEEE (no fastmath); one thread."""
-    numba, g = _numba_map(gd, "numba")
+    numba, block = _numba_block(gd, "numba")
     if numba is None:
         return None
 
     @numba.njit
     def loop(starts, deltas, steps, bound, out):
         for i in range(deltas.size):
-            d = deltas[i]
-            x = out[i]
-            x[:] = starts
-            for _ in range(steps):
-                for j in range(x.size):
-                    x[j] = g(x[j], d)
-            for j in range(x.size):
-                if not abs(x[j]) <= bound:
-                    x[j] = np.nan
+            block(out[i], starts, deltas[i], steps, bound)
 
     return _warmed(loop)
 
@@ -147,7 +153,7 @@ def numba_batch(gd):
 def numba_parallel(gd):
     """numba.njit(parallel=True): ``prange`` over (step size, block of 512 starts) units, each
     block step-major as in ``C batch`` (the engine's own split); IEEE; every core."""
-    numba, g = _numba_map(gd, "numba parallel")
+    numba, block = _numba_block(gd, "numba parallel")
     if numba is None:
         return None
 
@@ -157,15 +163,8 @@ def numba_parallel(gd):
         blocks = (n + 511) // 512
         for u in numba.prange(deltas.size * blocks):
             i, j0 = u // blocks, (u % blocks) * 512
-            x = out[i, j0:min(n, j0 + 512)]
-            d = deltas[i]
-            x[:] = starts[j0:j0 + x.size]
-            for _ in range(steps):
-                for j in range(x.size):
-                    x[j] = g(x[j], d)
-            for j in range(x.size):
-                if not abs(x[j]) <= bound:
-                    x[j] = np.nan
+            j1 = min(n, j0 + 512)
+            block(out[i, j0:j1], starts[j0:j1], deltas[i], steps, bound)
 
     return _warmed(loop)
 
