@@ -113,28 +113,63 @@ def c_latency(gd):
     return _c_library(_C_LATENCY, source, compiled.FLAGS, "C latency") if source else None
 
 
-def numba_batch(gd):
-    """numba.njit over the batch, step-major like ``C batch``; IEEE (no fastmath)."""
+def _numba_block(gd, name: str):
+    """(numba, ``block(x, x0, delta, steps, bound)``): runs ``x0`` of one step size iterated
+    step-major into ``x`` (NaN past ``bound``), njit-compiled, IEEE (no fastmath)."""
     try:
         import numba
     except ImportError:
-        SKIPPED["numba"] = "numba not installed (pip install '.[bench]')"
-        return None
+        SKIPPED[name] = "numba not installed (pip install '.[bench]')"
+        return None, None
     g = numba.njit(sp.lambdify([gd.x, gd.step], gd.gd_map, modules="math", cse=True))
+
+    @numba.njit
+    def block(x, x0, d, steps, bound):
+        x[:] = x0
+        for _ in range(steps):
+            for j in range(x.size):
+                x[j] = g(x[j], d)
+        for j in range(x.size):
+            if not abs(x[j]) <= bound:
+                x[j] = np.nan
+
+    return numba, block
+
+
+def numba_batch(gd):
+    """numba.njit over the batch, step-major like ``C batch``; IEEE (no fastmath); one thread."""
+    numba, block = _numba_block(gd, "numba")
+    if numba is None:
+        return None
 
     @numba.njit
     def loop(starts, deltas, steps, bound, out):
         for i in range(deltas.size):
-            d = deltas[i]
-            x = out[i]
-            x[:] = starts
-            for _ in range(steps):
-                for j in range(x.size):
-                    x[j] = g(x[j], d)
-            for j in range(x.size):
-                if not abs(x[j]) <= bound:
-                    x[j] = np.nan
+            block(out[i], starts, deltas[i], steps, bound)
 
+    return _warmed(loop)
+
+
+def numba_parallel(gd):
+    """numba.njit(parallel=True): ``prange`` over (step size, block of 512 starts) units, each
+    block step-major as in ``C batch`` (the engine's own split); IEEE; every core."""
+    numba, block = _numba_block(gd, "numba parallel")
+    if numba is None:
+        return None
+
+    @numba.njit(parallel=True)
+    def loop(starts, deltas, steps, bound, out):
+        n = starts.size
+        blocks = (n + 511) // 512
+        for u in numba.prange(deltas.size * blocks):
+            i, j0 = u // blocks, (u % blocks) * 512
+            j1 = min(n, j0 + 512)
+            block(out[i, j0:j1], starts[j0:j1], deltas[i], steps, bound)
+
+    return _warmed(loop)
+
+
+def _warmed(loop):
     def run(starts, deltas, iterations, bound):
         out = np.empty((deltas.size, starts.size))
         loop(starts, deltas, iterations, bound, out)
@@ -145,7 +180,10 @@ def numba_batch(gd):
 
 
 def jax_vmap(gd):
-    """jax.jit(vmap over step sizes (vmap over starts (fori_loop of the map))) in float64."""
+    """jax.jit(vmap over step sizes (vmap over starts (fori_loop of the map))) in float64, on
+    the threads XLA chooses.  Rounding: XLA's CPU compiler contracts ``a*b + c`` into a fused
+    multiply-add (measured by :func:`jax_fuses`), so it rounds as ``C fma`` does, not as the
+    engine."""
     try:
         import jax
     except ImportError:
@@ -171,3 +209,80 @@ def jax_vmap(gd):
         return np.where(np.abs(out) <= bound, out, np.nan)
 
     return run
+
+
+def jax_fuses() -> bool | None:
+    """Whether jitted JAX rounds ``a*b + c`` once (fused) on this machine; None without jax.
+    ``(1 + 2^-30)(1 - 2^-30) - 1`` is ``-2^-60`` exactly, and 0 when the product is rounded."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    a, b = np.float64(1 + 2.0**-30), np.float64(1 - 2.0**-30)
+    return float(jax.jit(lambda a, b, c: a * b + c)(a, b, np.float64(-1.0))) != 0.0
+
+
+# JAX on one core: a fresh process (XLA's thread pools are sized when it starts) pinned to one
+# CPU, with XLA's intra-op parallelism off.
+ONE_THREAD_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+def jax_one_thread(case_index: int):
+    """The ``jax`` anchor of ``scalar.CASES[case_index]`` in a subprocess pinned to one CPU;
+    None (reason in ``SKIPPED``) without jax or without CPU affinity."""
+    import importlib.util
+    import json
+    import os
+    import sys
+
+    if importlib.util.find_spec("jax") is None:
+        SKIPPED["jax 1 thread"] = "jax not installed (pip install '.[bench]')"
+        return None
+    if not hasattr(os, "sched_setaffinity"):
+        SKIPPED["jax 1 thread"] = "no CPU affinity on this platform"
+        return None
+    root = Path(__file__).resolve().parents[1]
+
+    def run(starts, deltas, iterations, bound, repeat=1):
+        with tempfile.TemporaryDirectory() as tmp:
+            np.save(Path(tmp, "starts.npy"), starts)
+            np.save(Path(tmp, "deltas.npy"), deltas)
+            env = {**os.environ, "XLA_FLAGS": ONE_THREAD_XLA_FLAGS,
+                   "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.anchors", str(case_index),
+                                   tmp, str(iterations), str(int(repeat)), repr(bound)],
+                                  cwd=root, env=env, capture_output=True, text=True,
+                                  timeout=600)
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr.strip().splitlines()[-1])
+            seconds = json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]
+            return seconds, np.load(Path(tmp, "out.npy"))
+
+    return run
+
+
+def _one_thread_main(argv: list[str]) -> None:
+    """In the subprocess of :func:`jax_one_thread`: pin, build, time (best of), save."""
+    import json
+    import os
+
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    from benchmarks.common import best_of
+    from benchmarks.scalar import CASES
+    from verify.checks.common import scalar_gd
+
+    case, folder, iterations, repeat, bound = (int(argv[0]), Path(argv[1]), int(argv[2]),
+                                               int(argv[3]), float(argv[4]))
+    loop = jax_vmap(scalar_gd(CASES[case].problem))
+    starts, deltas = np.load(folder / "starts.npy"), np.load(folder / "deltas.npy")
+    loop(starts, deltas, iterations, bound)  # compile outside the timings
+    seconds, out = best_of(repeat, lambda: loop(starts, deltas, iterations, bound))
+    np.save(folder / "out.npy", out)
+    print(json.dumps({"seconds": seconds}))
+
+
+if __name__ == "__main__":
+    import sys
+
+    _one_thread_main(sys.argv[1:])

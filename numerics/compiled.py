@@ -3,7 +3,8 @@ with the system's C compiler and loaded with ctypes.
 
 Runs are iterated a cache-sized block at a time, the block's runs side by side so the compiler
 vectorises across them: the cost is the map's arithmetic, with no temporaries and no memory
-traffic beyond L1.  Where no
+traffic beyond L1.  A large batch is shared out over every core (threads, each iterating whole
+blocks in C).  Where no
 compiler exists, or the build fails, :func:`build` returns None and callers keep the numpy
 engine.  The generated code keeps IEEE semantics (``-ffp-contract=off``, no fast-math), so
 results agree with numpy's to rounding of the expression order.
@@ -17,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -25,38 +27,62 @@ from numerics import accel
 
 _KERNEL = r"""
 #include <math.h>
-#define BLOCK 512
+#define BLOCK 512  /* runs side by side: 4 KiB, in L1 (BLOCK in Python must match) */
 static inline double gd_map(double x, double delta) { return %(expr)s; }
 
 /* Runs are independent, so the inner loop goes across a block of runs (vectorised, latency
-   hidden) and the outer loop over steps; the block stays in L1. */
-void iterate_tail(const double *starts, long n, const double *deltas, long m, long steps,
-                  long n_tail, double bound, double *tail) {
+   hidden) and the outer loop over steps; the block stays in L1.  The work is cut into units
+   (one step size, one block of starts); this call does units [u0, u1), so threads given
+   disjoint ranges write disjoint parts of the tail and the result does not depend on how the
+   units are shared out.  Every step of a unit runs here, without returning to Python. */
+void iterate_tail(const double *starts, long n, const double *deltas, long steps,
+                  long n_tail, double bound, double *tail, long u0, long u1) {
     double buf[BLOCK];
-    for (long i = 0; i < m; i++) {
+    const long blocks = (n + BLOCK - 1) / BLOCK;
+    for (long u = u0; u < u1; u++) {
+        const long i = u / blocks, j0 = (u %% blocks) * BLOCK;
         const double delta = deltas[i];
-        for (long j0 = 0; j0 < n; j0 += BLOCK) {
-            const long b = (n - j0 < BLOCK) ? n - j0 : BLOCK;
-            for (long j = 0; j < b; j++) buf[j] = starts[j0 + j];
-            for (long k = 0; k < steps; k++) {
+        const long b = (n - j0 < BLOCK) ? n - j0 : BLOCK;
+        for (long j = 0; j < b; j++) buf[j] = starts[j0 + j];
+        for (long k = 0; k < steps; k++) {
+            if ((k & 7) != 7)
                 for (long j = 0; j < b; j++) buf[j] = gd_map(buf[j], delta);
-                if ((k & 7) == 7)
-                    for (long j = 0; j < b; j++)
-                        if (!(fabs(buf[j]) <= bound)) buf[j] = NAN;  /* inf and NaN too */
-            }
-            for (long j = 0; j < b; j++)
-                if (!(fabs(buf[j]) <= bound)) buf[j] = NAN;
-            for (long t = 0; t < n_tail; t++)
+            else  /* the divergence check fused into every eighth step (inf and NaN too) */
                 for (long j = 0; j < b; j++) {
-                    double x = gd_map(buf[j], delta);
-                    if (!(fabs(x) <= bound)) x = NAN;
-                    buf[j] = x;
-                    tail[(i * n + j0 + j) * n_tail + t] = x;
+                    const double x = gd_map(buf[j], delta);
+                    buf[j] = (fabs(x) <= bound) ? x : NAN;
                 }
         }
+        for (long j = 0; j < b; j++)
+            if (!(fabs(buf[j]) <= bound)) buf[j] = NAN;
+        for (long t = 0; t < n_tail; t++)
+            for (long j = 0; j < b; j++) {
+                double x = gd_map(buf[j], delta);
+                if (!(fabs(x) <= bound)) x = NAN;
+                buf[j] = x;
+                tail[(i * n + j0 + j) * n_tail + t] = x;
+            }
     }
 }
 """
+
+BLOCK = 512  # as in _KERNEL
+MIN_WORK_PER_THREAD = 1 << 21  # map evaluations (about a millisecond) worth a thread
+THREADS_ENV = "STEPSIZE_VERIFY_THREADS"
+
+
+def default_threads() -> int:
+    """Threads for one batch: ``$STEPSIZE_VERIFY_THREADS``, else every core this process may
+    use.  (Worker processes of the parallel runner set it to 1: the pool already fills the
+    cores.)"""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this platform
+        return os.cpu_count() or 1
+
 
 # -fno-math-errno lets sqrt vectorise; it changes no result.
 FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC"]
@@ -87,19 +113,33 @@ class CompiledScalarMap:
         self.source = source
         fn = library.iterate_tail
         dptr = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-        fn.argtypes = [dptr, ctypes.c_long, dptr, ctypes.c_long, ctypes.c_long, ctypes.c_long,
-                       ctypes.c_double, dptr]
+        fn.argtypes = [dptr, ctypes.c_long, dptr, ctypes.c_long, ctypes.c_long, ctypes.c_double,
+                       dptr, ctypes.c_long, ctypes.c_long]
         fn.restype = None
         self._fn = fn
 
     def iterate_tail(self, starts: np.ndarray, deltas: np.ndarray, steps: int, n_tail: int,
-                     bound: float) -> np.ndarray:
-        """Same contract as :func:`numerics.gd.iterate_scalar`: the (m, n, n_tail) tail."""
+                     bound: float, threads: int | None = None) -> np.ndarray:
+        """Same contract as :func:`numerics.gd.iterate_scalar`: the (m, n, n_tail) tail.
+
+        Large batches are shared out over ``threads`` threads (default :func:`threads`), each
+        running a contiguous range of units in C (ctypes releases the GIL during the call);
+        the result is the same for every thread count.
+        """
         starts = np.ascontiguousarray(starts, dtype=np.float64)
         deltas = np.ascontiguousarray(deltas, dtype=np.float64)
         tail = np.empty((deltas.size, starts.size, n_tail))
-        self._fn(starts, starts.size, deltas, deltas.size, int(steps), int(n_tail),
-                 float(bound), tail)
+        units = deltas.size * -(-starts.size // BLOCK)
+        work = deltas.size * starts.size * (int(steps) + int(n_tail))
+        parts = min(threads or default_threads(), units, max(1, work // MIN_WORK_PER_THREAD))
+        args = (starts, starts.size, deltas, int(steps), int(n_tail), float(bound), tail)
+        if parts <= 1:
+            self._fn(*args, 0, units)
+            return tail
+        cuts = [units * p // parts for p in range(parts + 1)]
+        with ThreadPoolExecutor(parts) as pool:
+            for done in [pool.submit(self._fn, *args, a, b) for a, b in zip(cuts, cuts[1:])]:
+                done.result()
         return tail
 
 

@@ -60,3 +60,16 @@ def test_without_a_compiler_nothing_is_built(monkeypatch):
 
 def test_a_failing_build_returns_none():
     assert compiled.build("x + this_is_not_c(") is None
+
+
+@needs_cc
+def test_the_tail_is_the_same_for_every_thread_count(monkeypatch):
+    """The batch is shared out over threads by whole blocks: bit-identical tails."""
+    _, kernel = _pair("(x**2 + 1)*(x - 1)**2*(x - 2)**2")
+    monkeypatch.setattr(compiled, "MIN_WORK_PER_THREAD", 1)  # split even this small batch
+    starts, deltas = np.linspace(-0.5, 2.5, 3 * compiled.BLOCK + 17), np.array([0.01, 0.05, 0.3])
+    one = kernel.iterate_tail(starts, deltas, 40, 5, 1e100, threads=1)
+    for threads in (2, 3, 7):
+        np.testing.assert_array_equal(kernel.iterate_tail(starts, deltas, 40, 5, 1e100,
+                                                          threads=threads), one)
+    assert np.isnan(one).any() and np.isfinite(one).any()  # divergent and bounded runs both

@@ -116,6 +116,10 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
     """Options of ``run`` and ``check`` about how the claims run (not what they compute)."""
     sub.add_argument("--workers", type=int, default=None, metavar="N",
                      help="worker processes (default: one per core; 1 runs in this process)")
+    sub.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run the claims on the Dask cluster whose scheduler is at ADDRESS "
+                          "(tcp://host:8786), or 'local' for a LocalCluster of --workers "
+                          "processes here; needs stepsize-verify[cluster]")
     sub.add_argument("--resume", type=Path, default=None, metavar="DIR",
                      help="finish the interrupted run in DIR (its settings, its journal)")
     sub.add_argument("--budget", type=_seconds, default=None, metavar="SECONDS",
@@ -223,19 +227,41 @@ def _execute(args, claims, at):
     workers = (os.cpu_count() or 1) if args.workers is None else args.workers
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
+    scheduler = args.scheduler
+    if scheduler is not None and scheduler != "local" and args.workers is not None:
+        raise UsageError("--workers sizes the local pool (or --scheduler local); a remote "
+                         "cluster runs on the workers it has")
     if stored["at"]:
         workers = 1  # a replay is one point: no pool, and a bad point surfaces as usage error
+        scheduler = None
     try:
-        if out is None:
-            out = runfolder.new_run_dir(Path("reports"), started)
-            stored["info"]["name"] = out.name  # the timestamp, made unique
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create report folder {out}: {exc.strerror}") from None
-        with runfolder.locked(out), _sigterm_interrupts():
-            return _run_locked(args, claims, out, stored, workers)
+        # The cluster first: an unreachable scheduler leaves no run folder behind.
+        with _cluster_client(scheduler, workers) as client:
+            if out is None:
+                out = runfolder.new_run_dir(Path("reports"), started)
+                stored["info"]["name"] = out.name  # the timestamp, made unique
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"cannot create report folder {out}: {exc.strerror}") from None
+            with runfolder.locked(out), _sigterm_interrupts():
+                return _run_locked(args, claims, out, stored, workers, client)
     except runfolder.RunFolderError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _cluster_client(scheduler: str | None, workers: int):
+    """A Dask client for ``--scheduler`` (None without it); dask is imported only here."""
+    if scheduler is None:
+        yield None
+        return
+    from verify import cluster
+
+    try:
+        with cluster.connect(scheduler, workers) as client:  # ClusterError: only on connect
+            yield client
+    except cluster.ClusterError as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -295,7 +321,7 @@ def _resumed(args, claims, at):
     return folder, stored, claims
 
 
-def _run_locked(args, claims, out: Path, stored: dict, workers: int):
+def _run_locked(args, claims, out: Path, stored: dict, workers: int, client=None):
     """The run proper, with ``out`` locked (see :func:`_execute`)."""
     from verify import parallel, results, runfolder
     from verify.cache import ResultCache, cache_root
@@ -326,7 +352,7 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
         records = {}
         runfolder.start(out, stored, json.dumps(snapshot("running"), indent=1) + "\n")
     todo = [i for i in range(len(claims)) if i not in records]
-    if workers > 1:
+    if workers > 1 or client is not None:
         todo = parallel.longest_first(claims, todo, previous)
     total = sum(1 for i in todo for ch in claims[i].checks
                 if not settings.only or ch.name == settings.only)
@@ -347,7 +373,7 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int):
 
     cache = None if args.no_cache or cache_off() else ResultCache()
     try:
-        parallel.run_claims(claims, todo, settings, workers, finished, progress, cache)
+        parallel.run_claims(claims, todo, settings, workers, finished, progress, cache, client)
     except ReplayError as exc:  # raised only for a replay point the check cannot use
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:

@@ -90,16 +90,19 @@ def longest_first(claims: Sequence, todo: Sequence[int],
 
 
 def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, workers: int,
-               finished: Finished, progress: Progress | None = None, cache=None) -> None:
+               finished: Finished, progress: Progress | None = None, cache=None,
+               client=None) -> None:
     """Run ``claims[i]`` for each ``i`` of ``order``; call ``finished(i, record)`` as each ends.
 
     With a ``cache`` (:class:`verify.cache.ResultCache`), claims whose record is stored under
     their key are handed on from it first (marked ``"cached": true``), before any worker
     starts; the others run and their records are stored.  ``workers <= 1`` (or a single claim
     left to run) runs in this process, one claim after another (``progress`` per check);
-    otherwise a pool of ``workers`` processes (``progress`` per claim).  An exception raised by
-    ``finished`` or a KeyboardInterrupt stops the run: claims not started are dropped and the
-    workers are stopped before it propagates.
+    otherwise a pool of ``workers`` processes (``progress`` per claim).  With a Dask ``client``
+    (:mod:`verify.cluster`) the claims left run on its cluster instead, whatever ``workers``
+    says (``progress`` per claim).  An exception raised by ``finished`` or a KeyboardInterrupt
+    stops the run: claims not started are dropped and the workers are stopped before it
+    propagates.
     """
     def tick(i: int, checks: int) -> None:
         if progress:
@@ -108,6 +111,11 @@ def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, worke
     if cache is not None:
         order, finished = _from_cache(claims, order, settings, cache, finished, tick)
     if not order:
+        return
+    if client is not None:
+        from verify import cluster
+
+        cluster.run(client, claims, order, settings, finished, tick)
         return
     workers = min(workers, len(order))  # no pool to start for one claim
     if workers <= 1:
@@ -295,7 +303,14 @@ def _init_worker() -> None:
     # Ctrl-C reaches every process of the terminal's group; the parent alone handles it
     # (it stops the workers), so workers print no tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    one_thread_per_worker()
     load_suite()  # already done when forked from a preloaded forkserver
+
+
+def one_thread_per_worker() -> None:
+    """In a worker process: batched kernels run on one thread (the workers fill the cores),
+    unless ``STEPSIZE_VERIFY_THREADS`` says otherwise.  Results do not depend on it."""
+    os.environ.setdefault("STEPSIZE_VERIFY_THREADS", "1")
 
 
 def _work(job: _Job, settings: Settings) -> dict:
@@ -310,8 +325,13 @@ def _work(job: _Job, settings: Settings) -> dict:
             from verify.userclaims.build import claims_from_file
 
             _CLAIMS[job.source] = claims_from_file(job.source)
-    same_id = [c for c in _CLAIMS[job.source] if c.id == job.claim_id]
+    return record_for(nth_claim(_CLAIMS[job.source], job), settings)
+
+
+def nth_claim(claims: Sequence, job):
+    """The claim ``job`` (a :class:`_Job` or a cluster job) names among its source's claims."""
+    same_id = [c for c in claims if c.id == job.claim_id]
     if job.occurrence >= len(same_id):
         raise LookupError(f"claim {job.claim_id!r} not found again in "
                           f"{job.source or 'the registry'} by the worker")
-    return record_for(same_id[job.occurrence], settings)
+    return same_id[job.occurrence]
