@@ -101,7 +101,8 @@ CLAIMS = (
                     "also": "Example 1's (2/3)|x|^{3/2} (gradient sign(x)|x|^{1/2}) near 0"},
         asserts="sup ||grad f(p) - grad f(q)|| / ||p - q|| = infinity for L >= 2",
         scope=CHAIN_SCOPE,
-        checks=(SG.no_lipschitz_every_depth(CHAIN_SCOPE), no_lipschitz(DEPTHS)),
+        checks=(SG.class_proof("no_lipschitz_every_depth", CHAIN_SCOPE),
+                no_lipschitz(DEPTHS)),
     ),
     Claim(
         id="nar2018slides.theorem_rho",
@@ -126,7 +127,7 @@ CLAIMS = (
         hypotheses={"OLS": "L = 1, whitened data", "deep": "L = 2, 3, 4 balanced minimisers"},
         asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
         scope={"L": ">= 2"},
-        checks=(SG.ols_contrast_every_depth(), ols_contrast()),
+        checks=(SG.class_proof("ols_contrast_every_depth"), ols_contrast()),
     ),
     Claim(
         id="nar2018slides.identity_tight",

@@ -293,7 +293,7 @@ def _remark4() -> Claim:
         asserts="grad_A = grad_W at W = I + A, hence A_i[k] = W_i[k] - I for every k",
         scope={"L": ">= 1", "n": ">= 1"},
         checks=(
-            SG.remark4_every_size(),
+            SG.class_proof("remark4_every_size"),
             exact_displays("residual_gradients", lambda L: [
                 ("grad in A_i = grad in W_i at W = I + A (n = 2)",
                  P.residual_gradients_match(2, L))], (2, 3),
@@ -436,7 +436,7 @@ def _lemma4_proof_amended() -> Claim:
                                               "identity in nar2018step.lemma4)"},
         asserts="sigma = 1; lam^(1/L) real iff L odd; factor in [0, 1]",
         scope=LEMMA4_PROOF_AMENDED_SCOPE,
-        checks=(SG.lemma4_proof_every_depth(LEMMA4_PROOF_AMENDED_SCOPE),
+        checks=(SG.class_proof("lemma4_proof_every_depth", LEMMA4_PROOF_AMENDED_SCOPE),
                 exact_displays("lemma4_proof_displays", _lemma4_proof_amended_items,
                                (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1",
                                {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
