@@ -25,6 +25,7 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 from __future__ import annotations
 
 from proofs import general_depth as G
+from verify.checks import step_general as SG
 from verify.checks.dynamics import (
     chain_family,
     converged_rho,
@@ -100,7 +101,8 @@ CLAIMS = (
                     "also": "Example 1's (2/3)|x|^{3/2} (gradient sign(x)|x|^{1/2}) near 0"},
         asserts="sup ||grad f(p) - grad f(q)|| / ||p - q|| = infinity for L >= 2",
         scope=CHAIN_SCOPE,
-        checks=(no_lipschitz(DEPTHS),),
+        checks=(SG.class_proof("no_lipschitz_every_depth", CHAIN_SCOPE),
+                no_lipschitz(DEPTHS)),
     ),
     Claim(
         id="nar2018slides.theorem_rho",
@@ -125,7 +127,7 @@ CLAIMS = (
         hypotheses={"OLS": "L = 1, whitened data", "deep": "L = 2, 3, 4 balanced minimisers"},
         asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
         scope={"L": ">= 2"},
-        checks=(ols_contrast(),),
+        checks=(SG.class_proof("ols_contrast_every_depth"), ols_contrast()),
     ),
     Claim(
         id="nar2018slides.identity_tight",

@@ -30,6 +30,7 @@ import sympy as sp
 
 from proofs import general_depth as G
 from proofs import identity_init as P
+from verify.checks import step_general as SG
 from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import (
     balanced_hessian,
@@ -292,6 +293,7 @@ def _remark4() -> Claim:
         asserts="grad_A = grad_W at W = I + A, hence A_i[k] = W_i[k] - I for every k",
         scope={"L": ">= 1", "n": ">= 1"},
         checks=(
+            SG.class_proof("remark4_every_size"),
             exact_displays("residual_gradients", lambda L: [
                 ("grad in A_i = grad in W_i at W = I + A (n = 2)",
                  P.residual_gradients_match(2, L))], (2, 3),
@@ -434,6 +436,9 @@ def _lemma4_proof() -> Claim:
     )
 
 
+LEMMA4_PROOF_AMENDED_SCOPE = {"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
+
+
 def _lemma4_proof_amended() -> Claim:
     return Claim(
         id="nar2018step.lemma4_proof_amended",
@@ -445,8 +450,9 @@ def _lemma4_proof_amended() -> Claim:
         hypotheses={"L": "2, 3, 4, 5", "lam": "-1 (exact) and every lam < 0 (induction "
                                               "identity in nar2018step.lemma4)"},
         asserts="sigma = 1; lam^(1/L) real iff L odd; factor in [0, 1]",
-        scope={"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"},
-        checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_amended_items,
+        scope=LEMMA4_PROOF_AMENDED_SCOPE,
+        checks=(SG.class_proof("lemma4_proof_every_depth", LEMMA4_PROOF_AMENDED_SCOPE),
+                exact_displays("lemma4_proof_displays", _lemma4_proof_amended_items,
                                (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1",
                                {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
         amends="nar2018step.lemma4_proof",

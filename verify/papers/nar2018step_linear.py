@@ -38,6 +38,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 from __future__ import annotations
 
 from proofs import general_depth as G
+from verify.checks import step_general as SG
 from verify.checks.certified import minimiser_sharpness_certified
 from verify.checks.deeplinear import (
     exact_landing,
@@ -275,20 +276,22 @@ def _displays() -> tuple[Claim, ...]:
                          "... W_1 - R)^T (W_L ... W_1 - R)}."),
               hypotheses={"data": "all 2^{n_0} sign vectors (exactly whitened)"},
               asserts="(2) = 1/2 ||W_L ... W_1 - R||_F^2", scope=NET,
-              checks=(display_symbolic("eq2"),)),
+              checks=(SG.class_proof("eq2_every_width"), display_symbolic("eq2"))),
         Claim(id="nar2018step.eq5", ref=_ref("Appendix A, eq. (5)"),
               statement=("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T "
                          "for all i in [L]."),
               hypotheses={"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
               asserts="the update direction is the gradient of 1/2 ||E||_F^2", scope=NET,
-              checks=(display_symbolic("eq5"), gradient_fd())),
+              checks=(SG.class_proof("eq5_every_width"), display_symbolic("eq5"),
+                      gradient_fd())),
         Claim(id="nar2018step.eq6", ref=_ref("Appendix A, eq. (6)"),
               statement=("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with "
                          "A_i = W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T "
                          "W_{i-1} ... W_1."),
               hypotheses={"widths": "symbolic up to L = 3; mpmath near minimisers"},
               asserts="remainder has no term of order 0 or 1 in E", scope=NET,
-              checks=(display_symbolic("eq6"), eq6_order())),
+              checks=(SG.class_proof("eq6_every_width"), display_symbolic("eq6"),
+                      eq6_order())),
         Claim(id="nar2018step.eq7", ref=_ref("Appendix A, eq. (7)"),
               statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
                          "Lyapunov only if [the linearised system] does not have any eigenvalue "
@@ -317,7 +320,8 @@ def _displays() -> tuple[Claim, ...]:
               statement=("Let A, B in R^{n x n} be symmetric and positive semidefinite. Then, "
                          "<A, B> >= 0."),
               hypotheses={"sizes": "2, 3 (symbolic); 2-3 (exact search)"},
-              asserts="trace(A^T B) >= 0", scope={"n": ">= 1"}, checks=(psd_inner_product(),)),
+              asserts="trace(A^T B) >= 0", scope={"n": ">= 1"},
+              checks=(SG.class_proof("lemma1_every_size"), psd_inner_product())),
         Claim(id="nar2018step.lemma2", ref=_ref("Appendix A, Lemma 2"),
               statement=("Let f(X) = sum_{i=1}^L A_i X B_i with A_i, B_i symmetric positive "
                          "semidefinite. Then, for every nonzero u and v, lambda_max(f) >= "
@@ -325,7 +329,7 @@ def _displays() -> tuple[Claim, ...]:
               hypotheses={"sizes": "m, n in 1..3, L in 1..3"},
               asserts="lambda_max(f) >= Rayleigh quotient at u v^T",
               scope={"L": ">= 1", "m, n": ">= 1"},
-              checks=(rayleigh_lower_bound(),)),
+              checks=(SG.class_proof("lemma2_every_size"), rayleigh_lower_bound())),
     )
 
 

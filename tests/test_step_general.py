@@ -1,0 +1,101 @@
+"""Issue 18, Nar & Sastry (2018) and its slides: the class proofs of proofs/step_general.py
+(every depth, every width) prove the printed statements and fail on wrong variants, and the
+claims they serve are ``proven`` on exactly their stated class.
+
+Hand values: Tr(X Y) = Tr(Y X) and Tr(X^T) = Tr(X) are what proofs/matrix_words.py uses;
+Tr(X^T A Y) = Tr(Y^T A X) holds for symmetric A only; (W + eps X)(P + eps S) has linear term
+X P + W S; the slides' balanced thresholds at |lam| = 2^L, 3^L differ by the factor (9/4)^(L-1).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from proofs import step_general as S
+from proofs.matrix_words import Algebra, equal, trace_equal
+from verify.registry import all_claims
+from verify.runner import run_claim
+from verify.vocabulary import Scope, Status, Strength
+
+# (steps, a wrong variant that must not be proven)
+PROOFS = {
+    "eq2": (S.eq2_steps, "unscaled"),
+    "eq5": (S.eq5_steps, "sign"),
+    "eq6": (S.eq6_steps, "sign"),
+    "lemma1": (S.lemma1_steps, "not psd"),
+    "lemma2": (S.lemma2_steps, "nonsymmetric"),
+    "remark4": (S.remark4_steps, "scaled"),
+    "lemma4_proof_amended": (S.lemma4_proof_amended_steps, "even root"),
+    "ols_contrast": (S.ols_contrast_steps, "L = 1"),
+    "no_lipschitz": (S.no_lipschitz_steps, "L = 1"),
+}
+LIFTED = ("nar2018step.eq2", "nar2018step.eq5", "nar2018step.eq6", "nar2018step.lemma1",
+          "nar2018step.lemma2", "nar2018step.remark4", "nar2018step.lemma4_proof_amended",
+          "nar2018slides.ols_contrast", "nar2018slides.no_lipschitz")
+
+
+@pytest.mark.parametrize("name", PROOFS)
+def test_the_proof_proves_the_printed_statement(name):
+    facts = PROOFS[name][0]()
+    assert facts and all(v is True for v in facts.values()), facts
+
+
+@pytest.mark.parametrize("name", PROOFS)
+def test_the_proof_fails_on_a_wrong_variant(name):
+    steps, variant = PROOFS[name]
+    facts = steps(variant)
+    assert any(v is False for v in facts.values()), facts
+
+
+# --- the free-algebra decision procedure ---------------------------------------------------
+
+ALG = Algebra({"X": ("m", "n"), "Y": ("m", "n"), "A": ("m", "m"), "B": ("n", "n"),
+               "S": ("m", "m")}, frozenset({"S"}))
+
+
+def test_trace_rotation_and_transpose_are_proven():
+    X, Y, A = ALG["X"], ALG["Y"], ALG["A"]
+    assert trace_equal(ALG, X * ALG.T(Y) * A, A * X * ALG.T(Y)) is True
+    assert trace_equal(ALG, X * ALG.T(Y), Y * ALG.T(X)) is True  # Tr(M^T) = Tr(M)
+
+
+def test_symmetry_is_needed_and_a_counterexample_is_found():
+    X, Y, A, Sy = ALG["X"], ALG["Y"], ALG["A"], ALG["S"]
+    assert trace_equal(ALG, ALG.T(X) * Sy * Y, ALG.T(Y) * Sy * X) is True
+    assert trace_equal(ALG, ALG.T(X) * A * Y, ALG.T(Y) * A * X) is False
+
+
+def test_free_algebra_identities_respect_order():
+    X, A = ALG["X"], ALG["A"]
+    assert equal(ALG, A * (X + X), 2 * A * X) is True
+    B = ALG["B"]
+    assert equal(ALG, A * X * B, A * X * B + A * X * B - A * X * B) is True
+    assert equal(ALG, (A + 1) * (A - 1), A * A - 1) is True
+    assert equal(ALG, A * A * X, A * X * 2) is False
+
+
+def test_ill_formed_traces_are_undecided_not_proven():
+    X, Y = ALG["X"], ALG["Y"]
+    assert trace_equal(ALG, X * Y, Y * X) is None  # m x n times m x n
+
+
+# --- the claims ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cid", LIFTED)
+def test_lifted_claims_are_proven_on_exactly_their_class(cid):
+    claim = next(c for c in all_claims() if c.id == cid)
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    assert result.status is Status.CONFIRMED
+    assert result.strength is Strength.PROVEN, result.strength_basis
+    proofs = [e for e in result.evidence if e.coverage is not None
+              and e.coverage.scope is Scope.CLASS and e.coverage.decides]
+    assert any(dict(e.coverage.covers) == dict(claim.scope) for e in proofs)
+
+
+def test_sum_of_squares_step_is_a_real_check():
+    i = sp.Symbol("i", integer=True)
+    assert sp.Sum(-sp.Function("m", real=True)(i) ** 2, (i, 0, 3)).is_nonnegative is not True
+    assert S._sum_of_squares_nonnegative() is True
