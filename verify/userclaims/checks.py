@@ -1,5 +1,5 @@
 """Generic checks for user claims, one set per kind (cycle, threshold, convergence, inequality,
-rate).  Symbolic attempts come first; Hypothesis searches the box; every violation is
+rate; trajectory, identity, the fitted rate and convergence to a k-cycle in their own modules).  Symbolic attempts come first; Hypothesis searches the box; every violation is
 re-evaluated with mpmath before it is called a refutation.
 """
 
@@ -755,12 +755,26 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (cycle_symbolic(model), *certified_checks(model), cycle_search(model))
     if kind == "threshold":
         return (threshold_symbolic(model), *certified_checks(model), threshold_search(model))
+    if kind == "convergence" and model.spec.period:
+        from verify.userclaims.cycles import cycle_convergence_search
+
+        return (cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
+                                         _finish, _point_text, GD_WORK),)
     if kind == "convergence":
         return (convergence_search(model),)
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
+    if kind == "rate" and model.spec.order:
+        from verify.userclaims.rates import fitted_rate_search
+
+        return (fitted_rate_search(model, _orbit, _finish, _point_text, GD_WORK),)
     if kind == "rate":
         return (rate_search(model),)
+    if kind == "identity":
+        from verify.userclaims.identity import identity_search, identity_symbolic
+
+        return (identity_symbolic(model, _boxed_symbols),
+                identity_search(model, _finish, _point_text))
     if kind == "trajectory":
         from verify.userclaims.trajectory import trajectory_search
 
