@@ -92,6 +92,12 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         out[name] = f"[{value[0]}, {value[1]}]" if isinstance(value, tuple) else f"= {value}"
     if spec.assume:
         out["assume"] = "; ".join(spec.assume)
+    for key in ("order", "exponent", "factor", "eventually", "period"):  # the newer kinds' keys
+        value = getattr(spec, key)
+        if value:
+            out["after" if key == "eventually" else key] = str(value)
+    if spec.kind == "identity" and spec.variables or spec.kind == "identity" and spec.model:
+        out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"
     for key in ("points", "equilibrium", "start", "target"):
         value = getattr(spec, key)
         if value:
