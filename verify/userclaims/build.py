@@ -96,7 +96,7 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out["after" if key == "eventually" else key] = str(value)
-    if spec.kind == "identity" and spec.variables or spec.kind == "identity" and spec.model:
+    if spec.kind == "identity" and (spec.variables or spec.model):
         out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"
     for key in ("points", "equilibrium", "start", "target"):
         value = getattr(spec, key)

@@ -103,7 +103,7 @@ def identity_search(model: Model, finish, point_text) -> Check:
                 return worst
 
         def evaluate(point):
-            rel, k, a, b = measure(point, SEARCH_DPS)
+            rel, k, _a, _b = measure(point, SEARCH_DPS)
             tol = mpmath.mpf(10) ** (-(SEARCH_DPS - 10))
             margin = float(tol - rel) if rel <= tol else -max(float(rel), 1e-300)
             return Probe(margin, {"entry": k}, float(rel))

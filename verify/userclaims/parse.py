@@ -36,8 +36,8 @@ from verify.models.quantities import derivative_names, placeholders
 from verify.userclaims.spec import (
     KINDS,
     METHODS,
-    ORDERS,
     MONOTONE,
+    ORDERS,
     RELATIONS,
     BadClaim,
     ClaimFileError,

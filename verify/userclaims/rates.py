@@ -210,7 +210,7 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                         str(counts["below the claim but not settled"])})
         lowest = ""
         if seen["worst"] is not None:
-            margin, (whole, early, late), span, at = seen["worst"]
+            _margin, (whole, early, late), span, at = seen["worst"]
             lowest = (f"smallest late fitted {what} {dec(late, 8)} (t = {(span[0] + span[1]) // 2}"
                       f"..{span[1]}; whole window t = {span[0]}..{span[1]}: {dec(whole, 8)}, "
                       f"early half {dec(early, 8)}) at {at}")
