@@ -420,17 +420,22 @@ def convergence_search(model: Model) -> Check:
                                     f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
                                replay=_point_text(point)))
 
-        finding = _finish(result, model, "the convergence condition", refute)
-        numbers = {**finding.numbers, **{f"runs that {k}": str(v) for k, v in seen_kinds.items()}}
-        if finding.outcome is Outcome.SUPPORTS and seen_kinds["slow"] * 2 > sum(
-                seen_kinds.values()):
-            return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
-                           f"after {steps} steps", numbers)
-        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample,
-                       coverage=finding.coverage)
+        return with_tally(_finish(result, model, "the convergence condition", refute),
+                          seen_kinds, steps)
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
+
+
+def with_tally(finding: Finding, tally: dict[str, int], steps: int) -> Finding:
+    """A convergence search's finding with its runs' endings counted; support where most runs
+    had not settled ('slow') is only undecided."""
+    numbers = {**finding.numbers, **{f"runs that {k}": str(v) for k, v in tally.items()}}
+    if finding.outcome is Outcome.SUPPORTS and tally["slow"] * 2 > sum(tally.values()):
+        return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
+                       f"after {steps} steps", numbers)
+    return Finding(finding.outcome, finding.detail, numbers, finding.counterexample,
+                   coverage=finding.coverage)
 
 
 _SEEN = {"converges": "converges to the target (or the set)", "diverges": "diverges",

@@ -31,6 +31,7 @@ import mpmath
 
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.checks import with_tally
 from verify.userclaims.model import Model
 from verify.userclaims.search import Probe, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
@@ -154,13 +155,8 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                                     f"{[dec(v, 15) if v is not None else None for v in last]}",
                                replay=point_text(point)))
 
-        finding = finish(result, model, f"convergence to a {k}-cycle", refute)
-        numbers = {**finding.numbers, **{f"runs that {s}": str(v) for s, v in tally.items()}}
-        if finding.outcome is Outcome.SUPPORTS and tally["slow"] * 2 > sum(tally.values()):
-            return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
-                           f"after {steps} steps", numbers)
-        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample,
-                       coverage=finding.coverage)
+        return with_tally(finish(result, model, f"convergence to a {k}-cycle", refute), tally,
+                          steps)
 
     return Check("cycle_convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")

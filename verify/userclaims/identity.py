@@ -19,8 +19,6 @@ matrix (compared entry by entry).  Two checks:
 
 from __future__ import annotations
 
-import itertools
-
 import mpmath
 import sympy as sp
 
@@ -28,6 +26,7 @@ from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
 from verify.userclaims.model import Box, Model
+from verify.userclaims.precision import escalate
 from verify.userclaims.search import Probe, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
@@ -112,12 +111,8 @@ def identity_search(model: Model, finish, point_text) -> Check:
                         deadline=Deadline(ctx))
 
         def refute(point, probe):
-            runs = [measure(point, dps) for dps in (ctx.dps, ctx.dps + 20, ctx.dps + 40)]
-            agreed = None
-            for (r1, *_), (r2, k, a, b) in itertools.pairwise(runs):
-                if abs(r1 - r2) <= mpmath.mpf(10) ** (-(ctx.dps // 2)) * (1 + r2):
-                    agreed = (r2, k, a, b)
-                    break
+            agreed, _runs = escalate(lambda dps: measure(point, dps), ctx.dps,
+                                     lambda run: run[0], mpmath.mpf(10) ** (-(ctx.dps // 2)))
             if agreed is None:
                 return Finding(Outcome.UNDECIDED, f"at {point_text(point)} the difference "
                                "changes with the precision (cancellation): cannot decide", {})

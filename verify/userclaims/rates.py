@@ -40,14 +40,13 @@ undecided.
 
 from __future__ import annotations
 
-import itertools
-
 import mpmath
 
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
 from verify.userclaims.parse import MIN_FIT_POINTS as MIN_POINTS
+from verify.userclaims.precision import escalate
 from verify.userclaims.search import Probe, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
@@ -163,20 +162,16 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
 
         def refute(point, probe):
             span = probe.info["window"]
-            runs = [measure(point, dps, span) for dps in (ctx.dps, ctx.dps + 20, ctx.dps + 40)]
+            agreed, runs = escalate(lambda dps: measure(point, dps, span), ctx.dps,
+                                    lambda run: run[1], _AGREE)
             if probe.info.get("open") or any(not isinstance(r[1], mpmath.mpf) for r in runs):
                 return Finding(Outcome.UNDECIDED, (
                     f"at {point_text(point)} the path escapes, leaves the metric's domain or "
                     f"stops short within t <= {spec.steps}: no tail to fit, cannot decide"), {})
-            agreed = None
-            for (_, f1, *_), (m2, f2, c2, _s, three, settled) in itertools.pairwise(runs):
-                if abs(f1 - f2) <= _AGREE * (1 + abs(f2)):
-                    agreed = (m2, f2, c2, three, settled)
-                    break
             if agreed is None:
                 return Finding(Outcome.UNDECIDED, f"at {point_text(point)} the fitted {what} "
                                "changes with the precision: cannot decide", {})
-            margin, fitted, claimed, three, settled = agreed
+            margin, fitted, claimed, _span, three, settled = agreed
             if not (margin < 0 and settled):
                 return None
             shown = _shown(fitted, claimed)
