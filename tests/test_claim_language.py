@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from verify.api import ClaimError, box_strategy, check, claim
 from verify.cli import main
 from verify.userclaims.build import claims_from_file
-from verify.vocabulary import Outcome, Scope, Status
+from verify.vocabulary import Outcome, Scope, Status, Strength
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 C, R, I = Status.CONFIRMED, Status.REFUTED, Status.INCONCLUSIVE
@@ -35,6 +35,15 @@ EXPECTED = {
     "depth.toml": {"depth.chain-converges": C, "depth.chain-converges-2-over-L": R,
                    "depth.balanced-sharpness": C, "depth.balanced-sharpness-wrong-power": R,
                    "depth.balanced-threshold": I},
+    "identity.toml": {"id.balance-under-gd": C, "id.balance-conserved-by-gd": R,
+                      "id.chain-balance-every-depth": C, "id.chain-gradients-equal": R,
+                      "id.determinant-gradient": C, "id.determinant-gradient-adjugate": R},
+    "rate.toml": {"rate.quartic-sublinear": C, "rate.quartic-sublinear-too-fast": R,
+                  "rate.quartic-iterate": C, "rate.quartic-iterate-linear": R,
+                  "rate.two-mode-linear": C, "rate.two-mode-linear-fast-mode": R},
+    "cycle_convergence.toml": {"cyc.two-cycle-points": C, "cyc.two-cycle-points-third": R,
+                               "cyc.two-cycle": C, "cyc.four-cycle": R,
+                               "cyc.quadratic-two-cycle": R},
 }
 
 
@@ -149,3 +158,27 @@ def test_python_api_takes_models_and_integer_parameters():
                           integers={"L": [2, 4]}, lhs="a", relation="<=", rhs="L")))
 def test_box_strategy_draws_integer_parameters(point):
     assert point["L"] in (2, 3, 4) and 0 <= point["a"] <= 1
+
+
+def test_identity_strength_follows_the_integer_instances(quick0):
+    """SymPy proves the GD-map identity on the whole box (proven) and the depth-L one on each
+    listed depth (proven on those instances only: L is never a real number)."""
+    results = quick0["identity.toml"]
+    assert results["id.balance-under-gd"].strength is Strength.PROVEN
+    chain = results["id.chain-balance-every-depth"]
+    assert chain.strength is Strength.PROVEN_ON_INSTANCES and "{2, 3, 4, 5}" in \
+        chain.strength_basis
+
+
+def test_fitted_rate_and_cycle_evidence_say_what_was_fitted_and_seen(quick0):
+    rate = quick0["rate.toml"]["rate.quartic-sublinear"]
+    (ev,) = rate.evidence
+    assert "fitted exponent" in ev.detail and "whole window t = " in ev.detail
+    false = quick0["rate.toml"]["rate.two-mode-linear-fast-mode"]
+    cx = next(e for e in false.evidence if e.outcome is Outcome.REFUTES).counterexample
+    assert cx.observed.startswith("factor ") and "late half" in cx.note
+    cycle = quick0["cycle_convergence.toml"]
+    for cid, seen in (("cyc.two-cycle-points-third", "other"), ("cyc.four-cycle", "shorter"),
+                      ("cyc.quadratic-two-cycle", "fixed")):
+        cx = next(e for e in cycle[cid].evidence if e.outcome is Outcome.REFUTES).counterexample
+        assert cx.observed == seen, cid

@@ -157,6 +157,10 @@ RATE = dict(kind='"rate"', points=None, start='["1"]', metric='"loss"',
 MODEL = dict(kind='"trajectory"', loss=None, variables=None, points=None,
              model='{ family = "quadratic", A = [["1", "0"], ["0", "2"]] }',
              start='["1", "1"]', quantity='"loss"', steps="10", monotone='"nonincreasing"')
+IDENT = dict(kind='"identity"', points=None, lhs='"grad_x"', rhs='"2*x"')
+FIT = dict(kind='"rate"', points=None, start='["1"]', metric='"loss"', order='"sublinear"',
+           exponent='"2"', steps="100")
+CYC = dict(kind='"convergence"', points=None, start='["1"]', target='"cycle"', period="2")
 THRESH = dict(kind='"threshold"', points=None, equilibrium='["0"]', bound='"2"')
 
 MALFORMED = {
@@ -276,6 +280,46 @@ MALFORMED = {
     "after past steps": (claim(**MODEL, after="20"), "c1", "after", "0..steps"),
     "relation without bound": (claim(**MODEL, relation='"<="'), "c1", "relation", "bound"),
     "shaped variable too big": (claim(variables='["w[99]"]'), "c1", "variables", "1..8"),
+    # identity, the fitted rate, convergence to a k-cycle
+    "identity without lhs": (claim(**{**IDENT, "lhs": None}), "c1", "lhs", "missing"),
+    "identity unknown name": (claim(**{**IDENT, "lhs": '"grad_y"'}), "c1", "lhs", "grad_y"),
+    "identity gd without a step": (claim(**{**IDENT, "step": None, "params": "{ a = 1 }",
+                                            "lhs": '"gd_x"'}), "c1", "lhs", "gd_x"),
+    "identity shapes differ": (claim(**{**IDENT, "lhs": '[["x", "0"], ["0", "x"]]',
+                                        "rhs": '["x", "x"]'}), "c1", "rhs", "differs"),
+    "identity ragged matrix": (claim(**{**IDENT, "lhs": '[["x", "0"], ["0"]]'}), "c1", "lhs",
+                               "equal length"),
+    "identity side a table": (claim(**{**IDENT, "lhs": "{ a = 1 }"}), "c1", "lhs",
+                              "expected an expression"),
+    "identity region inverted": (claim(**IDENT, region="[2, -2]"), "c1", "region", "lo < hi"),
+    "identity region not a pair": (claim(**IDENT, region="3"), "c1", "region", "[lo, hi]"),
+    "identity region not numbers": (claim(**IDENT, region='["a", 1]'), "c1", "region", "'a'"),
+    "identity with an optimizer": (claim(**IDENT, optimizer='{ method = "heavy_ball", '
+                                   'beta = "0.5" }'), "c1", "optimizer", "plain GD"),
+    "unknown order": (claim(**{**FIT, "order": '"quadratic"'}), "c1", "order", "sublinear"),
+    "order with a bound": (claim(**FIT, bound='"metric0"'), "c1", "bound", "not both"),
+    "sublinear without exponent": (claim(**{**FIT, "exponent": None}), "c1", "exponent",
+                                   "missing"),
+    "sublinear with a factor": (claim(**FIT, factor='"1/2"'), "c1", "factor", "exponent"),
+    "linear without factor": (claim(**{**FIT, "order": '"linear"', "exponent": None}), "c1",
+                              "factor", "missing"),
+    "exponent uses the state": (claim(**{**FIT, "exponent": '"x"'}), "c1", "exponent", "x"),
+    "fitted rate too few steps": (claim(**{**FIT, "steps": "10"}), "c1", "steps", "tail"),
+    "fitted rate after too late": (claim(**FIT, after="95"), "c1", "after", "0..90"),
+    "after without order": (claim(**RATE, after="5"), "c1", "after", "order"),
+    "exponent without order": (claim(**RATE, exponent='"2"'), "c1", "exponent", "order"),
+    "cycle target without period": (claim(**{**CYC, "period": None}), "c1", "period",
+                                     "missing"),
+    "cycle period one": (claim(**{**CYC, "period": "1"}), "c1", "period", "2..8"),
+    "cycle period a string": (claim(**{**CYC, "period": '"2"'}), "c1", "period", "2..8"),
+    "cycle points of wrong count": (claim(**{**CYC, "points": '[["1"]]'}), "c1", "points",
+                                    "2 points"),
+    "cycle point uses the state": (claim(**{**CYC, "points": '[["x"], ["0"]]'}), "c1", "points", "x"),
+    "period without a cycle target": (claim(**CONV, period="2"), "c1", "period", "cycle"),
+    "cycle target with momentum": (claim(**CYC, optimizer='{ method = "heavy_ball", '
+                                   'beta = "0.5" }'), "c1", "target", "plain GD"),
+    "otherwise without condition": (claim(**CYC, otherwise='"diverges"'), "c1", "otherwise",
+                                    "condition"),
 }
 
 

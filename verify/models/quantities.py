@@ -20,6 +20,10 @@ sv_K           the K-th largest singular value of the end-to-end product (deep l
 ============== ==========================================================================
 
 A name the claim declares itself (a variable or a parameter) keeps the claim's meaning.
+
+An ``identity`` claim speaks of exact expressions instead (:func:`derivative_names`): ``loss``,
+``grad_NAME`` (the gradient with respect to the state variable NAME, of NAME's shape) and
+``gd_NAME`` (NAME after one GD step, NAME - step * grad_NAME).
 """
 
 from __future__ import annotations
@@ -87,3 +91,23 @@ def distance_to_affine(A: mpmath.matrix, g: mpmath.matrix) -> mpmath.mpf:
         elif abs(coeffs[k]) > eps:
             return mpmath.inf  # A x = -b has no solution: no minimiser
     return mpmath.sqrt(total)
+
+
+def derivative_names(loss: sp.Expr | None, names: dict[str, sp.Basic], step: sp.Symbol | None,
+                     declared: set[str]) -> dict[str, sp.Basic]:
+    """The exact names an identity may use: ``loss``, ``grad_NAME`` and (with a step)
+    ``gd_NAME`` for each state variable NAME (a scalar, or a matrix of coordinates); a name the
+    claim declares itself is left to the claim."""
+    if loss is None:
+        return {}
+    out: dict[str, sp.Basic] = {"loss": loss}
+    for name, obj in names.items():
+        if isinstance(obj, sp.MatrixBase):
+            grad = sp.ImmutableMatrix(obj.shape[0], obj.shape[1],
+                                      [sp.diff(loss, c) for c in obj])
+        else:
+            grad = sp.diff(loss, obj)
+        out[f"grad_{name}"] = grad
+        if step is not None:
+            out[f"gd_{name}"] = obj - step * grad
+    return {k: v for k, v in out.items() if k not in declared}

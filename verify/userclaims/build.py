@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from verify.models import FAMILIES
 from verify.userclaims.checks import checks_for
 from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.model import Model, ModelError
@@ -22,6 +23,7 @@ ASSERTS = {
     "inequality": "{lhs} {relation} {rhs} on the whole box",
     "rate": "{metric}(x_t) <= {bound} for t <= {steps}",
     "trajectory": "{quantity} along the path: {form}",
+    "identity": "{lhs} == {rhs} for every state and parameter",
 }
 
 
@@ -31,6 +33,18 @@ def _point(values: tuple[str, ...]) -> str:
 
 def _asserts(spec: ClaimSpec) -> str:
     """The relation the checks test, in one line, from the kind's keys."""
+    if spec.kind == "rate" and spec.order:
+        claimed = (f"O(t^-({spec.exponent}))" if spec.order == "sublinear"
+                   else f"O(({spec.factor})^t)")
+        after = f"t >= {spec.eventually}" if spec.eventually is not None else "a transient"
+        return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
+    if spec.kind == "convergence" and spec.period:
+        cycle = (" -> ".join(map(_point, spec.points)) if spec.points
+                 else f"a {spec.period}-cycle")
+        condition = f"{spec.condition} => " if spec.condition else ""
+        return (f"{condition}GD from {_point(spec.start) if spec.start else 'its start'} "
+                f"converges to {cycle} (least period {spec.period})"
+                + ("; otherwise diverges" if spec.otherwise else ""))
     return ASSERTS[spec.kind].format(
         stable={True: " (attracting)", False: " (repelling)", None: ""}[spec.stable],
         points=" -> ".join(map(_point, spec.points)), equilibrium=_point(spec.equilibrium),
@@ -38,9 +52,16 @@ def _asserts(spec: ClaimSpec) -> str:
         le="<" if spec.strict else "<=", condition=spec.condition,
         start=_point(spec.start) if spec.start else "its start",
         target="the set of minimisers" if spec.to_set else _point(spec.target),
-        otherwise="; otherwise diverges" if spec.otherwise else "", lhs=spec.lhs,
-        relation=spec.relation, rhs=spec.rhs, metric=spec.metric, steps=spec.steps,
+        otherwise="; otherwise diverges" if spec.otherwise else "", lhs=_side(spec.lhs),
+        relation=spec.relation, rhs=_side(spec.rhs), metric=spec.metric, steps=spec.steps,
         quantity=spec.quantity, form=_trajectory_form(spec))
+
+
+def _side(value) -> str | None:
+    """An identity's side as one line (a matrix as its rows)."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join("[" + ", ".join(row) + "]" for row in value) + "]"
+    return value
 
 
 def _trajectory_form(spec: ClaimSpec) -> str:
@@ -71,6 +92,12 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         out[name] = f"[{value[0]}, {value[1]}]" if isinstance(value, tuple) else f"= {value}"
     if spec.assume:
         out["assume"] = "; ".join(spec.assume)
+    for key in ("order", "exponent", "factor", "eventually", "period"):  # the newer kinds' keys
+        value = getattr(spec, key)
+        if value:
+            out["after" if key == "eventually" else key] = str(value)
+    if spec.kind == "identity" and (spec.variables or spec.model):
+        out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"
     for key in ("points", "equilibrium", "start", "target"):
         value = getattr(spec, key)
         if value:
@@ -105,6 +132,14 @@ def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
     return combined, dict(sorted(scope.items()))
 
 
+def _state_box(spec: ClaimSpec) -> dict[str, tuple[str, str]]:
+    """Every instance's state coordinates, each over the identity's ``region``."""
+    family = FAMILIES[(spec.model or {}).get("family", "expression")]
+    table = spec.model or {"loss": spec.loss, "variables": spec.variables}
+    return {label: tuple(spec.region) for ints in instances(spec.integers)
+            for label in family.state(table, ints).labels}
+
+
 def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Claim:
     """A :class:`Claim` for one table; a bad table becomes a claim whose one check errors."""
     paper = "user"
@@ -123,6 +158,8 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     box.update({name: (str(min(values)), str(max(values)))
                 for name, values in item.integers.items()})
+    if item.kind == "identity":  # the search draws the state too: a replay names it
+        box.update(_state_box(item))
     return Claim(id=item.id, ref=Reference(paper, source or "python"),
                  statement=item.statement or _asserts(item), hypotheses=_hypotheses(item),
                  asserts=_asserts(item), checks=checks, source=source, replay_box=box,

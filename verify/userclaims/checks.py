@@ -1,5 +1,5 @@
 """Generic checks for user claims, one set per kind (cycle, threshold, convergence, inequality,
-rate).  Symbolic attempts come first; Hypothesis searches the box; every violation is
+rate; trajectory, identity, the fitted rate and convergence to a k-cycle in their own modules).  Symbolic attempts come first; Hypothesis searches the box; every violation is
 re-evaluated with mpmath before it is called a refutation.
 """
 
@@ -420,17 +420,22 @@ def convergence_search(model: Model) -> Check:
                                     f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
                                replay=_point_text(point)))
 
-        finding = _finish(result, model, "the convergence condition", refute)
-        numbers = {**finding.numbers, **{f"runs that {k}": str(v) for k, v in seen_kinds.items()}}
-        if finding.outcome is Outcome.SUPPORTS and seen_kinds["slow"] * 2 > sum(
-                seen_kinds.values()):
-            return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
-                           f"after {steps} steps", numbers)
-        return Finding(finding.outcome, finding.detail, numbers, finding.counterexample,
-                       coverage=finding.coverage)
+        return with_tally(_finish(result, model, "the convergence condition", refute),
+                          seen_kinds, steps)
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
+
+
+def with_tally(finding: Finding, tally: dict[str, int], steps: int) -> Finding:
+    """A convergence search's finding with its runs' endings counted; support where most runs
+    had not settled ('slow') is only undecided."""
+    numbers = {**finding.numbers, **{f"runs that {k}": str(v) for k, v in tally.items()}}
+    if finding.outcome is Outcome.SUPPORTS and tally["slow"] * 2 > sum(tally.values()):
+        return Finding(Outcome.UNDECIDED, f"no violation, but most runs had not settled "
+                       f"after {steps} steps", numbers)
+    return Finding(finding.outcome, finding.detail, numbers, finding.counterexample,
+                   coverage=finding.coverage)
 
 
 _SEEN = {"converges": "converges to the target (or the set)", "diverges": "diverges",
@@ -755,12 +760,26 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (cycle_symbolic(model), *certified_checks(model), cycle_search(model))
     if kind == "threshold":
         return (threshold_symbolic(model), *certified_checks(model), threshold_search(model))
+    if kind == "convergence" and model.spec.period:
+        from verify.userclaims.cycles import cycle_convergence_search
+
+        return (cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
+                                         _finish, _point_text, GD_WORK),)
     if kind == "convergence":
         return (convergence_search(model),)
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
+    if kind == "rate" and model.spec.order:
+        from verify.userclaims.rates import fitted_rate_search
+
+        return (fitted_rate_search(model, _orbit, _finish, _point_text, GD_WORK),)
     if kind == "rate":
         return (rate_search(model),)
+    if kind == "identity":
+        from verify.userclaims.identity import identity_search, identity_symbolic
+
+        return (identity_symbolic(model, _boxed_symbols),
+                identity_search(model, _finish, _point_text))
     if kind == "trajectory":
         from verify.userclaims.trajectory import trajectory_search
 

@@ -81,7 +81,9 @@ class Model:
         texts = [("loss", spec.loss), *(("assume", a) for a in spec.assume),
                  *(("points", e) for p in spec.points for e in p),
                  *((k, e) for k in ("equilibrium", "start", "target") for e in getattr(spec, k)),
-                 *((k, getattr(spec, k)) for k in ("condition", "lhs", "rhs", "metric"))]
+                 *((k, getattr(spec, k)) for k in ("condition", "metric")),
+                 *((k, getattr(spec, k)) for k in ("lhs", "rhs") if spec.kind != "identity"),
+                 *(("exponent", spec.exponent), ("factor", spec.factor))]
         if spec.bound is not None:
             texts.append(("bound", spec.bound))
         rate = {"t": sp.Symbol("t"), "metric0": sp.Symbol("metric0")}
@@ -91,13 +93,44 @@ class Model:
             extra = rate if spec.kind == "rate" and key == "bound" else {}
             value = self.expr(text, extra, check=False)
             allowed = self._declared | set(extra.values())
-            foreign = sorted((s for s in value.free_symbols if s not in allowed), key=str)
-            if foreign:
-                raise ModelError(
-                    f"claim '{spec.id}': key '{key}': {text!r} uses symbol(s) "
-                    f"{', '.join(map(str, foreign))} that are not the declared ones (a Symbol(...) "
-                    "call makes another variable of the same name); only the declared "
-                    "variables and parameters may appear")
+            self._foreign(key, text, value, allowed)
+        if spec.kind == "identity":
+            extra = self.identity_names
+            for key in ("lhs", "rhs"):
+                value = self.side(getattr(spec, key), check=False)
+                self._foreign(key, getattr(spec, key), value,
+                              self._declared | set(extra.values()))
+
+    def _foreign(self, key: str, text, value, allowed) -> None:
+        foreign = sorted((s for s in value.free_symbols if s not in allowed), key=str)
+        if foreign:
+            raise ModelError(
+                f"claim '{self.spec.id}': key '{key}': {text!r} uses symbol(s) "
+                f"{', '.join(map(str, foreign))} that are not the declared ones (a Symbol(...) "
+                "call makes another variable of the same name); only the declared "
+                "variables and parameters may appear")
+
+    @functools.cached_property
+    def identity_names(self) -> dict[str, sp.Basic]:
+        """``loss``, ``grad_NAME``, ``gd_NAME`` as exact expressions (an identity's names)."""
+        return Q.derivative_names(self.loss, self.state.names, self.step, set(self.symbols))
+
+    def side(self, value, check: bool = True) -> sp.Matrix:
+        """One side of an identity as a matrix (a scalar is 1 x 1; a vector a column)."""
+        extra = self.identity_names
+        if isinstance(value, tuple):
+            return sp.Matrix([[self.expr(v, extra, check) for v in row] for row in value])
+        parsed = self.expr(value, extra, check)
+        return sp.Matrix(parsed) if isinstance(parsed, sp.MatrixBase) else sp.Matrix([[parsed]])
+
+    @functools.cached_property
+    def identity_differences(self) -> list[tuple[sp.Expr, sp.Expr]]:
+        """(lhs entry, rhs entry) pairs, pinned parameters substituted (a scalar 0 on the
+        right stands for the zero matrix)."""
+        lhs, rhs = self.side(self.spec.lhs), self.side(self.spec.rhs)
+        if rhs.shape == (1, 1) and lhs.shape != (1, 1) and rhs[0, 0] == 0:
+            rhs = sp.zeros(*lhs.shape)
+        return [(self.pin(a), self.pin(b)) for a, b in zip(lhs, rhs)]
 
     @property
     def _declared(self) -> set[sp.Symbol]:

@@ -32,11 +32,12 @@ from proofs import expressions as _expressions
 from proofs.expressions import ExpressionError, parse, real_symbol
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
-from verify.models.quantities import placeholders
+from verify.models.quantities import derivative_names, placeholders
 from verify.userclaims.spec import (
     KINDS,
     METHODS,
     MONOTONE,
+    ORDERS,
     RELATIONS,
     BadClaim,
     ClaimFileError,
@@ -50,12 +51,15 @@ COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params",
 KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
-    "convergence": ("start", "condition", "target", "otherwise"),
+    "convergence": ("start", "condition", "target", "otherwise", "period", "points"),
     "inequality": ("lhs", "rhs", "relation"),
-    "rate": ("start", "metric", "bound", "steps"),
+    "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
+    "identity": ("lhs", "rhs", "region"),
 }
+MAX_PERIOD = 8  # the longest cycle a convergence claim may name (periods 2..8)
+MIN_FIT_POINTS = 10  # a fitted rate needs at least this many steps in its tail
 MAX_INSTANCES = 8  # values of all integer parameters together (each is checked exactly)
 MAX_INTEGER = 12
 # Names a rate claim gives a meaning of its own: they cannot be variables or parameters there.
@@ -219,12 +223,12 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             raise _Bad(key, "a claim with a 'model' table takes its loss and state from the "
                             "model; remove this key (or the model table)")
     has_loss = "loss" in table or has_model
-    if kind != "inequality" and not has_loss:
+    if kind not in ("inequality", "identity") and not has_loss:
         raise _Bad("loss", f"missing required key (kind {kind!r} needs a loss or a model)")
 
     params = _params(table.get("params", {}), kind)
     integers = _integers(table.get("integers", {}), params, kind)
-    step = _step(table, params, required=has_loss)
+    step = _step(table, params, required=has_loss and kind != "identity")
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
     param_symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
@@ -270,9 +274,17 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["strict"] = _optional_bool(table, "strict", None)
     elif kind == "convergence":
         fields["start"] = _start(table, model_spec, ctx)
-        fields["condition"] = _relation(_required(table, "condition"), "condition", ctx)
+        target = table.get("target")
+        if target != "cycle" or "condition" in table:  # a cycle target may go without one
+            fields["condition"] = _relation(_required(table, "condition"), "condition", ctx)
         target = _required(table, "target")
-        if target == "minimisers":
+        if target != "cycle":
+            for key in ("period", "points"):
+                if key in table:
+                    raise _Bad(key, "goes with target = \"cycle\" (convergence to a k-cycle)")
+        if target == "cycle":
+            fields.update(_cycle_target(table, ctx, optimizer, schedule))
+        elif target == "minimisers":
             family = FAMILIES[(model_spec or {}).get("family", "expression")]
             if family.residual(model_spec, states[0], param_symbols) is None:
                 raise _Bad("target", f"the {family.name!r} family has no known set of "
@@ -283,6 +295,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         otherwise = table.get("otherwise")
         if otherwise is not None and otherwise != "diverges":
             raise _Bad("otherwise", f"must be \"diverges\" (or absent), got {_short(otherwise)}")
+        if otherwise is not None and "condition" not in fields:
+            raise _Bad("otherwise", "goes with a condition (what GD does when it fails)")
         fields["otherwise"] = otherwise
     elif kind == "inequality":
         fields["lhs"] = _param_expression(_required(table, "lhs"), "lhs", ctx)
@@ -299,17 +313,23 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["metric"], _ = _expression(
             _required(table, "metric"), "metric", metric_symbols, ctx,
             where="the variables, the parameters and `loss`")
-        bound_symbols = {**param_symbols, "t": real_symbol("t"), "metric0": real_symbol("metric0")}
-        fields["bound"], _ = _expression(_required(table, "bound"), "bound", bound_symbols, ctx,
-                                         where="t, metric0 and the parameters")
-        steps = _required(table, "steps")
-        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-            raise _Bad("steps", f"must be a positive integer <= {MAX_STEPS}, "
-                                f"got {_describe(steps)}")
-        fields["steps"] = steps
+        if "order" in table:
+            fields.update(_fitted_rate(table, ctx))
+        else:
+            for key in ("exponent", "factor", "after"):
+                if key in table:
+                    raise _Bad(key, "goes with order (\"linear\" or \"sublinear\": an eventual "
+                                    "rate with a fitted exponent)")
+            bound_symbols = {**param_symbols, "t": real_symbol("t"),
+                             "metric0": real_symbol("metric0")}
+            fields["bound"], _ = _expression(_required(table, "bound"), "bound", bound_symbols,
+                                             ctx, where="t, metric0 and the parameters")
+            fields["steps"] = _steps(table)
     elif kind == "trajectory":
         fields.update(_trajectory(table, model_spec, ctx))
-    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", "inequality"):
+    elif kind == "identity":
+        fields.update(_identity(table, model_spec, ctx, loss_expr))
+    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", "inequality", "identity"):
         raise _Bad("optimizer" if optimizer["method"] != "gd" else "schedule",
                    f"kind {kind!r} is about plain GD with a constant step")
 
@@ -595,10 +615,7 @@ def _trajectory(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -
         fields["quantity"], _ = _expression(_required(table, "quantity"), "quantity", names,
                                             ctx, where="the state, the parameters and the "
                                                        "quantity names (loss, sharpness, ...)")
-    steps = _required(table, "steps")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise _Bad("steps", f"must be a positive integer <= {MAX_STEPS}, got {_describe(steps)}")
-    fields["steps"] = steps
+    fields["steps"] = steps = _steps(table)
     after = table.get("after", 0)
     if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= steps:
         raise _Bad("after", f"must be an integer 0..steps ({steps}), got {_describe(after)}")
@@ -626,6 +643,126 @@ def _trajectory(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -
     if "drift" in table:
         fields["drift"] = _param_expression(table["drift"], "drift", ctx)
     return fields
+
+
+def _steps(table: dict[str, Any], lo: int = 1) -> int:
+    steps = _required(table, "steps")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not lo <= steps <= MAX_STEPS:
+        raise _Bad("steps", f"must be a positive integer {lo}..{MAX_STEPS}"
+                            f"{' (a fitted rate needs a tail)' if lo > 1 else ''}, "
+                            f"got {_describe(steps)}")
+    return steps
+
+
+def _fitted_rate(table: dict[str, Any], ctx: _Context) -> dict:
+    """``order = "sublinear"`` with ``exponent`` p, or ``order = "linear"`` with ``factor`` c;
+    ``after`` (optional) where the tail starts."""
+    order = table["order"]
+    if order not in ORDERS:
+        raise _Bad("order", f"must be one of {', '.join(map(repr, ORDERS))}, got {_short(order)}")
+    if "bound" in table:
+        raise _Bad("bound", "give either bound (a bound for every t) or order (an eventual rate "
+                            "with a fitted exponent), not both")
+    need, other = ("exponent", "factor") if order == "sublinear" else ("factor", "exponent")
+    if other in table:
+        raise _Bad(other, f"not used by order = {order!r} (it takes {need})")
+    fields: dict[str, Any] = {"order": order}
+    fields[need] = _param_expression(_required(table, need), need, ctx)
+    fields["steps"] = steps = _steps(table, lo=2 * MIN_FIT_POINTS)
+    if "after" in table:
+        after = table["after"]
+        top = steps - MIN_FIT_POINTS
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= top:
+            raise _Bad("after", f"must be an integer 0..{top} (steps - {MIN_FIT_POINTS}: the "
+                                f"tail must hold {MIN_FIT_POINTS} steps), got {_describe(after)}")
+        fields["eventually"] = after
+    return fields
+
+
+def _cycle_target(table: dict[str, Any], ctx: _Context, optimizer: dict,
+                  schedule: str | None) -> dict:
+    """``target = "cycle"``: ``period`` k (2..8) and optionally the cycle's ``points``."""
+    if optimizer["method"] != "gd" or schedule:
+        raise _Bad("target", "a cycle target is about plain GD with a constant step (no "
+                             "optimizer, no schedule)")
+    period = _required(table, "period")
+    if isinstance(period, bool) or not isinstance(period, int) or not 2 <= period <= MAX_PERIOD:
+        raise _Bad("period", f"must be an integer 2..{MAX_PERIOD} (a period-1 limit is a point: "
+                             f"give it as the target), got {_describe(period)}")
+    fields: dict[str, Any] = {"period": period}
+    if "points" in table:
+        points = _list(table["points"], "points")
+        if len(points) != period:
+            raise _Bad("points", f"a {period}-cycle has {period} points, got {len(points)}")
+        fields["points"] = tuple(
+            _point(p, "points", ctx, f"point {i}") for i, p in enumerate(points, start=1))
+    return fields
+
+
+def _identity(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
+              loss_expr: sp.Expr | None) -> dict:
+    """``lhs == rhs`` identically in the state and the parameters; each side a scalar or
+    matrix-valued expression, or a list (vector) / list of rows (matrix) of expressions; the
+    same shape on both sides (a scalar 0 on the right stands for the zero matrix)."""
+    fields: dict[str, Any] = {"region": _region(table)}
+    family = FAMILIES[(model_spec or {}).get("family", "expression")]
+    spec = model_spec or {"variables": (), "loss": None}
+    step = ctx.params.get(table.get("step")) if isinstance(table.get("step"), str) else None
+    for state in ctx.states:  # every instance's names must make sense of it
+        loss = family.loss(spec, state, ctx.params) if model_spec is not None else loss_expr
+        declared = set(ctx.params) | set(state.names)
+        names = {**ctx.params, **state.names,
+                 **derivative_names(loss, state.names, step, declared)}
+        where = ("the state, the parameters" + (", loss, grad_NAME" if loss is not None else "")
+                 + (", gd_NAME" if loss is not None and step is not None else ""))
+        shapes = {}
+        for key in ("lhs", "rhs"):
+            fields[key], matrix = _side(_required(table, key), key, names, ctx, where)
+            shapes[key] = matrix.shape
+        if shapes["lhs"] != shapes["rhs"] and not (shapes["rhs"] == (1, 1)
+                                                   and fields["rhs"] == "0"):
+            raise _Bad("rhs", f"shape {shapes['rhs'][0]} x {shapes['rhs'][1]} differs from "
+                              f"lhs's {shapes['lhs'][0]} x {shapes['lhs'][1]}")
+    return fields
+
+
+def _side(value: Any, key: str, names: dict[str, Any], ctx: _Context,
+          where: str) -> tuple[str | tuple, sp.Matrix]:
+    """One side of an identity: (its text as stored, its value as a matrix)."""
+    if isinstance(value, list):
+        rows = value if value and all(isinstance(r, list) for r in value) else [[v] for v in value]
+        if (not rows or any(not r for r in rows) or len({len(r) for r in rows}) != 1
+                or any(isinstance(v, (list, dict)) for r in rows for v in r)):
+            raise _Bad(key, "a vector is a list of expressions and a matrix a list of rows of "
+                            f"equal length, got {_describe(value)}")
+        texts = tuple(tuple(_expression(v, key, names, ctx, where, what=f"entry [{i}, {j}]")[0]
+                            for j, v in enumerate(row)) for i, row in enumerate(rows))
+        return texts, sp.Matrix([[parse(v, names) for v in row] for row in texts])
+    if isinstance(value, str):
+        try:
+            parsed = parse(value, names)
+        except Exception:  # noqa: BLE001 - _expression below says what is wrong
+            parsed = None
+        if isinstance(parsed, sp.MatrixBase):
+            if any(e.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I) for e in parsed):
+                raise _Bad(key, f"{value!r} is not real and finite (it parses to {parsed})")
+            return value, sp.Matrix(parsed)
+    text, expr = _expression(value, key, names, ctx, where=where)
+    return text, sp.Matrix([[expr]])
+
+
+def _region(table: dict[str, Any]) -> tuple[str, str]:
+    value = table.get("region", [-2, 2])
+    if not isinstance(value, list) or len(value) != 2:
+        raise _Bad("region", f"must be [lo, hi], the interval each state coordinate is drawn "
+                             f"from, got {_describe(value)}")
+    try:
+        lo, hi = (_number(v, end) for v, end in zip(value, ("lo", "hi")))
+    except _Bad as exc:
+        raise _Bad("region", exc.problem) from None
+    if not sp.Rational(lo) < sp.Rational(hi):
+        raise _Bad("region", f"[{lo}, {hi}] is empty or a point (lo < hi)")
+    return lo, hi
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory")
+KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory", "identity")
+ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
 MONOTONE = ("nonincreasing", "nondecreasing")
 RELATIONS = ("<=", "<", ">=", ">", "==")
@@ -56,6 +57,17 @@ class ClaimSpec:
         after: ``trajectory``: the bound is claimed for t = after..steps.
         monotone: ``trajectory``: "nonincreasing" or "nondecreasing".
         drift: ``trajectory``: max_t |q(x_t) - q(x_0)| is at most this expression.
+        lhs, rhs: ``identity``: each side a string (a scalar or matrix-valued expression) or a
+            tuple of rows (tuples of strings; a vector is a column of 1-entry rows).
+        region: ``identity``: the interval each state coordinate is drawn from by the search
+            (the identity itself is claimed for every real state).
+        order: ``rate``: "linear" or "sublinear" (None: the explicit ``bound`` form).
+        exponent: ``rate``, sublinear: p in metric_t = O(t^-p), an expression of the parameters.
+        factor: ``rate``, linear: c in metric_t <= C c^t, an expression of the parameters.
+        eventually: ``rate`` with ``order``: the tail starts at t = this (the key ``after``;
+            None: after a detected transient).
+        period: ``convergence`` with ``target = "cycle"``: the claimed period k (0: not a cycle
+            target); ``points`` then optionally holds the cycle's k points.
     """
 
     id: str
@@ -90,6 +102,12 @@ class ClaimSpec:
     after: int = 0
     monotone: str | None = None
     drift: str | None = None
+    region: tuple[str, str] = ("-2", "2")
+    order: str | None = None
+    exponent: str | None = None
+    factor: str | None = None
+    eventually: int | None = None
+    period: int = 0
 
     def __hash__(self) -> int:
         return hash(self.id)

@@ -16,8 +16,6 @@ domain before any violation leaves its point undecided.
 
 from __future__ import annotations
 
-import itertools
-
 import mpmath
 import sympy as sp
 
@@ -25,6 +23,7 @@ from proofs.compile import to_mpmath
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
+from verify.userclaims.precision import escalate
 from verify.userclaims.search import Probe, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
@@ -102,16 +101,12 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
         def refute(point, probe):
-            runs = [worst(point, dps) for dps in (ctx.dps, ctx.dps + 20, ctx.dps + 40)]
-            agreed = None
-            for (m1, *_), (m2, k, value, limit, _c) in itertools.pairwise(runs):
-                if m1 == m2 or abs(m1 - m2) <= mpmath.mpf(10) ** (-(ctx.dps // 2)) * (1 + abs(m2)):
-                    agreed = (m2, k, value, limit)
-                    break
+            agreed, _runs = escalate(lambda dps: worst(point, dps), ctx.dps, lambda run: run[0],
+                                     mpmath.mpf(10) ** (-(ctx.dps // 2)))
             if agreed is None:
                 return Finding(Outcome.UNDECIDED, f"at {point_text(point)} the margin changes "
                                "with the precision (cancellation): cannot decide", {})
-            margin, k, value, limit = agreed
+            margin, k, value, limit, _complete = agreed
             if not margin < -_TOL:
                 if probe.info.get("open"):
                     return Finding(Outcome.UNDECIDED, (

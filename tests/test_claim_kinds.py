@@ -1,0 +1,73 @@
+"""The claim language's newer kinds (issue 16): identity, the rate with a fitted exponent, and
+convergence to a k-cycle: what their evidence says beyond the verdicts that
+tests/test_claim_language.py asserts on the example files."""
+
+from __future__ import annotations
+
+from verify.api import check, claim
+from verify.vocabulary import Outcome, Status, Strength
+
+C, R, I = Status.CONFIRMED, Status.REFUTED, Status.INCONCLUSIVE
+
+
+def test_identity_proved_by_sympy_is_proven():
+    (result,) = check(claim(id="k.id-proof", kind="identity", variables=["x"], loss="x**4/4",
+                            step="eta", params={"eta": [0.1, 1]},
+                            lhs="gd_x", rhs="x*(1 - eta*x**2)"))
+    assert result.status is C and result.strength is Strength.PROVEN, result.strength_basis
+
+
+def test_identity_sympy_cannot_decide_is_only_sampled():
+    """sqrt(x^2 + 2x + 1) = |x + 1| is true, but SymPy's simplify leaves it open: the search
+    confirms it, as a sample, never as a proof."""
+    (result,) = check(claim(id="k.id-sampled", kind="identity", variables=["x"],
+                            params={"a": [0, 1]}, lhs="sqrt(x**2 + 2*x + 1) + a",
+                            rhs="Abs(x + 1) + a"))
+    assert result.status is C and result.strength is Strength.SAMPLED
+    symbolic = next(e for e in result.evidence if e.check == "identity_symbolic")
+    assert symbolic.outcome is Outcome.UNDECIDED
+
+
+def test_identity_refutation_replays_a_state_and_parameters():
+    (result,) = check(claim(id="k.id-false", kind="identity", variables=["x", "y"],
+                            loss="x**2*y", params={"a": [1, 2]}, lhs="grad_x",
+                            rhs="2*x*y + a - 1"))
+    assert result.status is R
+    cx = next(e for e in result.evidence if e.outcome is Outcome.REFUTES).counterexample
+    assert set(cx.replay) == {"a", "x", "y"} and "agree" in cx.note
+
+
+def test_fitted_rate_in_its_transient_is_undecided_not_refuted():
+    """x^4 from x0 = 1 with eta = 0.275: 1/x_t^2 ~ 2.2 t + 100, so over t <= 100 the fitted
+    exponent (about 1.3) is still rising towards 2: the true claim is not refuted."""
+    (result,) = check(claim(id="k.rate-short", kind="rate", loss="x**4", variables=["x"],
+                            step="eta", params={"eta": "0.275"}, start=["1"], metric="loss",
+                            order="sublinear", exponent="2", steps=100))
+    assert result.status is I
+    (ev,) = result.evidence
+    assert "still moving" in ev.detail and "fitted exponent" in ev.detail
+
+
+def test_fitted_rate_evidence_names_the_exponent_and_the_window():
+    base = {"kind": "rate", "loss": "x**4", "variables": ["x"], "step": "eta",
+            "params": {"eta": "0.1"}, "start": ["1"], "metric": "loss", "order": "sublinear",
+            "steps": 1000}
+    (true,) = check(claim(id="k.rate-2", exponent="2", **base))
+    (ev,) = true.evidence
+    assert true.status is C and "fitted exponent 1.9" in ev.detail
+    assert "t = 500..1000" in ev.detail
+    (false,) = check(claim(id="k.rate-3", exponent="3", **base))
+    (ev,) = false.evidence
+    assert false.status is R and ev.counterexample.observed.startswith("exponent 1.9")
+    assert "t = 750..1000" in ev.detail
+
+
+def test_cycle_target_bounded_wandering_is_a_violation():
+    """GD with step 1 on f = -3 x^2/2 + 4 x^3/3 is the logistic map x -> 4 x (1 - x): chaotic
+    on (0, 1), it converges to no cycle (x0 in [0.1, 0.2] avoids 1/4, whose image 3/4 is fixed)."""
+    (result,) = check(claim(id="k.chaos", kind="convergence", loss="-3*x**2/2 + 4*x**3/3",
+                            variables=["x"], step="eta", params={"eta": "1", "x0": [0.1, 0.2]},
+                            start=["x0"], target="cycle", period=2))
+    assert result.status is R
+    cx = next(e for e in result.evidence if e.outcome is Outcome.REFUTES).counterexample
+    assert cx.observed == "wanders"

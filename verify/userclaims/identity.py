@@ -1,0 +1,136 @@
+"""The identity kind: ``lhs == rhs`` identically in the model's state and parameters.
+
+Each side is an exact expression of the state, the parameters and the names ``loss``,
+``grad_NAME`` and ``gd_NAME`` (:func:`verify.models.quantities.derivative_names`), a scalar or a
+matrix (compared entry by entry).  Two checks:
+
+* :func:`identity_symbolic`: every entry of lhs - rhs, the pinned parameters substituted and the
+  free ones given the signs their box implies, simplifies to 0 (:func:`proofs.identities.
+  prove_zero`): the identity holds for every real state and every parameter of the box, so the
+  proof covers the claim's whole class (one integer instance at a time: a depth L is an
+  instance, never a real number);
+* :func:`identity_search`: Hypothesis over the parameter box and the state ``region`` for a
+  point where some entry differs, |lhs - rhs| / (1 + max(|lhs|, |rhs|)) > 10^-(dps - 10).  A
+  violation is re-evaluated at ``ctx.dps``, ``ctx.dps + 20`` (and ``ctx.dps + 40`` when those
+  disagree) digits and refutes only when two consecutive precisions agree on the difference
+  (else undecided: cancellation).  When SymPy cannot decide and no point differs, the claim is
+  confirmed only as sampled.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+from proofs.identities import prove_zero
+from verify.checks.common import dec
+from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
+from verify.userclaims.model import Box, Model
+from verify.userclaims.precision import escalate
+from verify.userclaims.search import Probe, search
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
+
+SEARCH_DPS = 30
+
+
+class _WithState:
+    """The claim's model seen by :func:`verify.userclaims.search.search` with the state
+    coordinates added to the box (each over ``region``): the search draws both."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        lo, hi = (sp.Rational(v) for v in model.spec.region)
+        self.labels = list(model.state.labels)
+        self.box = Box({**model.box.free, **{label: (lo, hi) for label in self.labels}},
+                       model.box.pinned)
+        self.free_names = model.free_names + self.labels
+
+    def assumptions_hold(self, values) -> bool:
+        return self.model.assumptions_hold({n: values[n] for n in self.model.free_names})
+
+
+def identity_symbolic(model: Model, boxed) -> Check:
+    """SymPy: every entry of lhs - rhs is 0 exactly (``boxed`` gives the free parameters the
+    signs their box implies).  A proof covers every real state and the whole parameter box."""
+
+    @budgeted
+    @in_child
+    def run(ctx: CheckContext) -> Finding:
+        diffs = [a - b for a, b in model.identity_differences]
+        require_small(*diffs)
+        signs = boxed(model)
+        proofs = [prove_zero(d.subs(signs)) for d in diffs]
+        if all(p is True for p in proofs):
+            return Finding(Outcome.SUPPORTS, f"SymPy: lhs - rhs simplifies to 0 in every entry "
+                           f"({len(diffs)}) for every state and every parameter of the box",
+                           {"entries": str(len(diffs))}, coverage=model.coverage(Scope.CLASS))
+        open_ = [i for i, p in enumerate(proofs) if p is not True]
+        constant = [i for i in open_ if proofs[i] is False]
+        why = (f"entry {constant[0]} of lhs - rhs is the nonzero constant "
+               f"{sp.simplify(diffs[constant[0]])}" if constant
+               else f"SymPy could not simplify entry {open_[0]} of lhs - rhs to 0")
+        return Finding(Outcome.UNDECIDED, f"{why}; the search decides",
+                       {"undecided entries": str(len(open_))})
+
+    return Check("identity_symbolic", Tier.SYMBOLIC, run, "exact, every state and the whole box",
+                 attempt=True)
+
+
+def identity_search(model: Model, finish, point_text) -> Check:
+    """Hypothesis over the box and the state region for an entry where lhs != rhs (see the
+    module docstring for the tolerance and the precision escalation)."""
+    view = _WithState(model)
+
+    @budgeted
+    def run(ctx: CheckContext) -> Finding:
+        pairs = [(model.mp(a), model.mp(b)) for a, b in model.identity_differences]
+
+        def measure(point, dps):
+            """(relative difference, entry, lhs, rhs) at the worst entry."""
+            with mpmath.workdps(dps):
+                x = [mpmath.mpf(point[label]) for label in view.labels]
+                args = model.numbers(point)
+                worst = (mpmath.mpf(-1), 0, None, None)
+                for k, (f, g) in enumerate(pairs):
+                    a, b = f(*x, *args), g(*x, *args)
+                    if not all(mpmath.isfinite(v) and mpmath.im(v) == 0 for v in (a, b)):
+                        raise ValueError(f"entry {k} is not real and finite")
+                    a, b = mpmath.re(a), mpmath.re(b)
+                    rel = abs(a - b) / (1 + max(abs(a), abs(b)))
+                    if rel > worst[0]:
+                        worst = (rel, k, a, b)
+                return worst
+
+        def evaluate(point):
+            rel, k, _a, _b = measure(point, SEARCH_DPS)
+            tol = mpmath.mpf(10) ** (-(SEARCH_DPS - 10))
+            margin = float(tol - rel) if rel <= tol else -max(float(rel), 1e-300)
+            return Probe(margin, {"entry": k}, float(rel))
+
+        result = search(view, evaluate, ctx.seed, 100 if ctx.quick else 500, at=ctx.at,
+                        deadline=Deadline(ctx))
+
+        def refute(point, probe):
+            agreed, _runs = escalate(lambda dps: measure(point, dps), ctx.dps,
+                                     lambda run: run[0], mpmath.mpf(10) ** (-(ctx.dps // 2)))
+            if agreed is None:
+                return Finding(Outcome.UNDECIDED, f"at {point_text(point)} the difference "
+                               "changes with the precision (cancellation): cannot decide", {})
+            rel, k, a, b = agreed
+            tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
+            if not rel > tol:
+                return None
+            return Finding(Outcome.REFUTES, (
+                f"at {point_text(point)}: entry {k} of lhs is {dec(a, 15)} but rhs is "
+                f"{dec(b, 15)}"), {},
+                Counterexample(at=point_text(point), observed=f"lhs = {dec(a, 25)}",
+                               claimed=f"== rhs = {dec(b, 25)}", tol=dec(tol, 3),
+                               margin=dec(rel, 20), dps=ctx.dps + 20,
+                               note="relative difference |lhs - rhs|/(1 + max(|lhs|, |rhs|)) "
+                                    f"of entry {k}; {ctx.dps} and {ctx.dps + 20} digits agree",
+                               replay=point_text(point)))
+
+        return finish(result, model, "lhs == rhs", refute)
+
+    return Check("identity_search", Tier.PRECISE, run,
+                 "Hypothesis over the box and the state region, mpmath")
