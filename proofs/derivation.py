@@ -74,7 +74,8 @@ def _is_zero(expr) -> bool:
         out = expr.expand().doit()
         return out == 0 or isinstance(out, sp.ZeroMatrix) or (
             isinstance(out, sp.MatrixExpr) and out.is_ZeroMatrix)
-    return sp.expand(sp.sympify(expr)) == 0
+    out = sp.expand(sp.sympify(expr))
+    return out == 0 or (out.is_commutative and sp.simplify(out) == 0)
 
 
 def check(step: Step) -> bool | None:

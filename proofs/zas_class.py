@@ -366,3 +366,80 @@ def lemma_4_5() -> list[Step]:
     L = 2 + k
     return lemma_a5() + [inequality("2 (L+2) <= 4 L for L >= 2, so 2 (L+2) phi^2 = O(L)",
                                     2 * (L + 2), "<=", 4 * L)]
+
+
+# --- Appendix A.1: Lemma A.3 (amended route) ------------------------------------------------
+
+
+def a3_matrix_step() -> list[Step]:
+    """The matrix step of the amended proof of Lemma A.3, every width and every L >= 2: with u a
+    unit top right singular vector of W_L (W_L^T W_L u = beta^2 u) and y = W_L u / beta,
+    ||W_L M W_L^T|| >= y^T W_L M W_L^T y = beta^2 u^T M u, and u^T A^j u >= (u^T A u)^j for
+    A >= 0 (Jensen on the spectral weights, t^j convex on t >= 0)."""
+    W, Wt, y, yt, uu, ut, M = sp.symbols("W Wt y yt u ut M", **_nc)
+    b = sp.Symbol("beta", positive=True)
+    t = sp.Symbol("t", positive=True)  # convex on (0, oo), hence on [0, oo) by continuity
+    j = 1 + k  # j = L - 1 >= 1
+    quad = (yt * W * M * Wt * y).subs({Wt * y: b * uu, yt * W: b * ut}) - b ** 2 * ut * M * uu
+    return [
+        premise("||N||_2 >= y^T N y for a unit y; W_L^T y = beta u and y^T W_L = beta u^T for "
+                "y = W_L u / beta (beta = ||W_L||_2 > 0; beta = 0 makes the bound trivial)"),
+        identity("y^T W_L M W_L^T y = beta^2 u^T M u", quad),
+        premise("spectral theorem: A = sum_i a_i q_i q_i^T, a_i >= 0, so u^T A^j u = sum_i "
+                "p_i a_i^j with p_i = (q_i^T u)^2, sum_i p_i = 1; Jensen for convex t^j"),
+        inequality("t^j is convex on t >= 0 for every j >= 1: (t^j)'' = j (j-1) t^{j-2} >= 0",
+                   sp.diff(t ** j, t, 2), ">=", 0),
+    ]
+
+
+def lemma_a3(strict_const=sp.Rational(1, 2)) -> list[Step]:
+    """Lemma A.3 (A.3): alpha^{2(L-1)} beta^2 < 2 phi^2 and alpha^{2(L-1)} < L phi^2, for every
+    L >= 2 and width, by the amended route (top singular vector of W_L, Bernoulli with the
+    factor alpha^{2(L-2)}); ``strict_const`` is the 1/2 in ||W_{L:1}||^2 >= (1/2)
+    alpha^{2(L-1)} beta^2."""
+    L = 2 + k
+    eps, delta = sp.symbols("eps delta", nonnegative=True)
+    a2 = sp.Symbol("a2", positive=True)  # alpha^{2(L-2)} >= 1
+    x = 2 * eps + (L - 2) * delta
+    G = a2 * (1 + u) - (L - 1) * a2 * x - sp.Rational(1, 2) * L ** 2 * a2 * delta
+    corner = G.subs({eps: 1 / (4 * L ** 2), delta: 1 / (2 * L ** 3)})
+    yv = sp.Symbol("y", positive=True)
+    return lemma_a1() + pzg_bernoulli() + a3_matrix_step() + [
+        premise("reverse triangle inequality | ||X|| - ||Y|| | <= ||X - Y||; ||I + W_L^T W_L||"
+                " = 1 + beta^2; ||W W^T|| = ||W^T W|| = ||W||^2"),
+        inequality("so ||W_l||^2 <= 1 + beta^2 + eps + (L-l-1) delta <= 1 + beta^2 + eps + "
+                   "(L-2) delta for l >= 1 (and 1 <= 1 + beta^2): L - l - 1 <= L - 2",
+                   (2 + k + i) - (1 + i) - 1, "<=", (2 + k + i) - 2),
+        premise("u^T A u >= u^T (I + W_L^T W_L) u - ||I + D_{L-1}|| >= 1 + beta^2 - eps >= "
+                "alpha^2 - x, x = 2 eps + (L-2) delta; Lemma A.1 gives u^T P P^T u >= u^T "
+                "A^{L-1} u - (1/2) L^2 alpha^{2(L-2)} delta; t^{L-1} increasing on t >= 0"),
+        inequality("x <= 1/(2L^2) + (L-2)/(2L^3) <= 1 <= alpha^2 (so alpha^2 - x >= 0)",
+                   1 / (2 * L ** 2) + (L - 2) / (2 * L ** 3), "<=", 1),
+        identity("Bernoulli rescaled: (alpha^2 - x)^{L-1} = alpha^{2(L-1)} (1 - x/alpha^2)^{L-1}"
+                 " >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x",
+                 sp.Symbol("alpha", positive=True) ** (2 * (L - 1)) * (
+                     1 - (L - 1) * x / sp.Symbol("alpha", positive=True) ** 2)
+                 - (sp.Symbol("alpha", positive=True) ** (2 * (L - 1)) - (L - 1) * sp.Symbol(
+                     "alpha", positive=True) ** (2 * (L - 2)) * x)),
+        inequality("G = alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x - (1/2) L^2 alpha^{2(L-2)} "
+                   "delta is decreasing in eps", sp.diff(G, eps), "<=", 0),
+        inequality("... and in delta", sp.diff(G, delta), "<=", 0),
+        inequality("at eps = (4L^2)^-1, delta = (2L^3)^-1 (>= (2 L^3 phi^2)^-1, phi >= 1): "
+                   "G > c alpha^{2(L-1)}, alpha^2 = 1 + u, alpha^{2(L-2)} = a2",
+                   corner, ">", strict_const * a2 * (1 + u)),
+        premise("so ||W_{L:1}||^2 >= beta^2 G > alpha^{2(L-1)} beta^2 / 2 when beta > 0, and "
+                "||W_{L:1}|| <= phi: alpha^{2(L-1)} beta^2 < 2 phi^2 (beta = 0: 0 < 2 phi^2)"),
+        premise("if alpha^{2(L-1)} >= L phi^2: alpha^2 >= exp(log(L phi^2)/(L-1)) and "
+                "log(L phi^2) >= 2 (phi >= e/sqrt(L))"),
+        premise("mean value theorem: a function that vanishes at 0 and has a positive "
+                "derivative on (0, oo) is positive there"),
+        identity("e^y - 1 and e^y - 1 - y vanish at y = 0", 2 * (sp.exp(0) - 1) - 0),
+        inequality("d/dy (e^y - 1) = e^y > 0, so e^y - 1 > 0 for y > 0", sp.exp(yv), ">", 0),
+        identity("d/dy (e^y - 1 - y) = e^y - 1 (> 0 for y > 0), so e^y > 1 + y",
+                 sp.diff(sp.exp(yv) - 1 - yv, yv) - (sp.exp(yv) - 1)),
+        inequality("then beta^2 >= alpha^2 - 1 - eps - (L-2) delta > 2/(L-1) - 1/(4L^2) - "
+                   "(L-2)/(2L^3) > 2/L",
+                   2 / (L - 1) - 1 / (4 * L ** 2) - (L - 2) / (2 * L ** 3), ">", 2 / L),
+        identity("and ||W_{L:1}||^2 > (1/2) L phi^2 (2/L) = phi^2, contradicting ||W_{L:1}|| <= "
+                 "phi", sp.Rational(1, 2) * L * phi ** 2 * (2 / L) - phi ** 2),
+    ]

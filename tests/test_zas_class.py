@@ -20,6 +20,8 @@ TRUE = {
     "lemma A.4": zc.lemma_a4,
     "lemma A.5": zc.lemma_a5,
     "lemma 4.5": zc.lemma_4_5,
+    "lemma A.3": zc.lemma_a3,
+    "lemma A.3, matrix step": zc.a3_matrix_step,
 }
 
 FALSE = {
@@ -33,6 +35,7 @@ FALSE = {
     "Lemma A.4 with L phi^2 R": lambda: zc.lemma_a4(c_out=1),
     "Lemma A.5 with L phi^2 for D_{L-1}": lambda: zc.lemma_a5(c_last=lambda L: L),
     "Lemma A.5 with 3 phi^2": lambda: zc.lemma_a5(c_hidden=3),
+    "Lemma A.3 with ||W_{L:1}||^2 > alpha^{2(L-1)} beta^2": lambda: zc.lemma_a3(1),
 }
 
 

@@ -528,7 +528,8 @@ def _claims() -> tuple[Claim, ...]:
                "delta <= (2L^3 phi^2)^{-1} and eps <= (4L^2)^{-1}. Then alpha^{2(L-1)} < "
                "L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2.",
                {**A2_HYP, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
-               "(A.3)", [cz.lemma_inequality("a3", 600, 80, strict=True)]),
+               "(A.3)", [_proof("a3_proof", zc.lemma_a3, "lemma_a3"),
+                         cz.lemma_inequality("a3", 600, 80, strict=True)]),
         _claim("lemma_a3_proof", "Lemma A.3, proof",
                "W_L [(W_{L-1}W_{L-1}^T)^{L-1} - ...] W_L^T >= W_L [(I + W_L^T W_L - delta I)^{L-1}"
                " - ...] W_L^T [...] beta^2 [(alpha^2 - 2eps - (L-2)delta)^{L-1} - ...] >= "
@@ -552,10 +553,13 @@ def _claims() -> tuple[Claim, ...]:
                                     "exact; every L >= 2, alpha >= 1",
                                     _class("lemma_a3_proof_amended", decides=False,
                                            part="scalar steps")),
+                derivation("a3_matrix_general", zc.a3_matrix_step,
+                           _class("lemma_a3_proof_amended", decides=False, part="matrix step"),
+                           "SymPy-checked derivation: every width, every L >= 2"),
                 cz.exact_statements("a3_step_fixed", _a3_items_amended,
                                     "exact at one 2 x 2 point (L = 3)",
                                     _at({"L": "= 3", "d": "= 2"}))],
-               amends=f"{KEY}.lemma_a3_proof",
+               amends=f"{KEY}.lemma_a3_proof", parts=("scalar steps", "matrix step"),
                amend_reason="Bernoulli's inequality keeps a factor alpha^{2(L-2)} >= 1 that the "
                             "printed step drops, and A >= B does not give A^k >= B^k."),
         _claim("lemma_a4", "Lemma A.4",
