@@ -8,7 +8,7 @@ import sympy as sp
 
 from proofs import derivation as dv
 from proofs import zas_class as zc
-from verify.checks.zas_class import derivation
+from verify.checks.derivation import derivation
 from verify.vocabulary import CheckContext, Coverage, Outcome, Scope
 
 TRUE = {

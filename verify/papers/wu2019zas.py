@@ -52,7 +52,7 @@ from proofs import zas as pz
 from proofs import zas_class as zc
 from proofs import zas_general as pzg
 from verify.checks import zas as cz
-from verify.checks.zas_class import derivation
+from verify.checks.derivation import derivation
 from verify.vocabulary import Check, Claim, Coverage, Reference, Scope
 
 PAPER = {

@@ -1,5 +1,5 @@
-"""Check factory for derivations (:mod:`proofs.derivation`) of Wu, Wang & Ma (2019) results
-for their whole stated class (:mod:`proofs.zas_class`)."""
+"""Check factory for derivations (:mod:`proofs.derivation`): SymPy-checked proofs of a claim
+for its whole stated class (:mod:`proofs.zas_class`, :mod:`proofs.resnet_class`)."""
 
 from __future__ import annotations
 
