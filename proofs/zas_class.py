@@ -21,13 +21,14 @@ import sympy as sp
 from proofs import zas_general as pzg
 from proofs.derivation import Step, identity, inequality, premise
 
-_nc = dict(commutative=False)
+_nc = {"commutative": False}
 
 # scalar symbols: k >= 0 shifts a depth (L = 2 + k), the rest carry their class's signs
 k, m, i = sp.symbols("k m i", integer=True, nonnegative=True)
 n = sp.Symbol("n", integer=True, nonnegative=True)
 u, p, q, r, R = sp.symbols("u p q r R", nonnegative=True)
 phi, eta = sp.symbols("phi eta", positive=True)
+HALF = sp.Rational(1, 2)
 
 # --- matrix lemmas for every width -------------------------------------------------------------
 
@@ -65,7 +66,7 @@ def gram_powers() -> list[Step]:
     W, Wt, x, xt, Mm = sp.symbols("W Wt x xt Mm", **_nc)
     even = xt * Mm * Mm * x - (xt * Mm) * (Mm * x)  # (M_m x)^T = x^T M_m
     odd = xt * Mm * (1 + Wt * W) * Mm * x - ((xt * Mm) * (Mm * x) + (xt * Mm * Wt) * (W * Mm * x))
-    a, b = sp.symbols("a b", nonnegative=True)  # a = |M_m x|^2 >= |x|^2 = b
+    b = sp.Symbol("b", nonnegative=True)  # |x|^2 = b <= |M_m x|^2 = b + p
     return [
         premise("M_n = (I + W^T W)^n is symmetric ((A^n)^T = (A^T)^n) and M_{i+j} = M_i M_j"),
         identity("Gram powers, base n = 0: x^T I x = |x|^2", xt * x - xt * x),
@@ -198,7 +199,6 @@ def stable_manifold() -> list[Step]:
     L = 2 + k
     w = sp.Symbol("w", positive=True)
     s = sp.Symbol("s", positive=True)
-    rr = sp.Symbol("rho", positive=True)  # rho = s^L in (0, 1) for s in (0, 1)
     field = -(w ** L + 1) * w ** (L - 1)
     wl, others = sp.symbols("w_l others", real=True)  # others = prod_{j != l} w_j
     # dR/dw_l = (prod + 1) prod_{j != l} w_j: at O a product of L - 1 >= 1 zeros
@@ -232,7 +232,7 @@ def stable_manifold() -> list[Step]:
 # --- Appendix A.1: Lemma A.1 ----------------------------------------------------------------
 
 
-def lemma_a1(coef=sp.Rational(1, 2), const=sp.Rational(1, 2)) -> list[Step]:
+def lemma_a1(coef=HALF, const=HALF) -> list[Step]:
     """(A.2) ||W_{l:1} W_{l:1}^T - (W_l W_l^T)^l|| <= coef l (l-1) alpha^{2(l-1)} delta by
     induction on l, and (A.1) with const L^2 alpha^{2(L-2)} delta; every width, every L >= 2,
     alpha > 0, delta >= 0 (coef = const = 1/2 in the paper)."""
@@ -243,7 +243,10 @@ def lemma_a1(coef=sp.Rational(1, 2), const=sp.Rational(1, 2)) -> list[Step]:
     a = sp.Symbol("alpha", positive=True)
     delta = sp.Symbol("delta", nonnegative=True)
     ll = 1 + i  # l >= 1
-    bound = lambda j: coef * j * (j - 1) * a ** (2 * (j - 1)) * delta  # noqa: E731
+
+    def bound(j):
+        return coef * j * (j - 1) * a ** (2 * (j - 1)) * delta
+
     L = 2 + k
     return push_through() + [
         premise("operator norm: ||X Y|| <= ||X|| ||Y||, ||X + Y|| <= ||X|| + ||Y||, ||X^T|| = "
@@ -392,7 +395,7 @@ def a3_matrix_step() -> list[Step]:
     ]
 
 
-def lemma_a3(strict_const=sp.Rational(1, 2)) -> list[Step]:
+def lemma_a3(strict_const=HALF) -> list[Step]:
     """Lemma A.3 (A.3): alpha^{2(L-1)} beta^2 < 2 phi^2 and alpha^{2(L-1)} < L phi^2, for every
     L >= 2 and width, by the amended route (top singular vector of W_L, Bernoulli with the
     factor alpha^{2(L-2)}); ``strict_const`` is the 1/2 in ||W_{L:1}||^2 >= (1/2)
