@@ -16,6 +16,7 @@ import sympy as sp
 
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
+from proofs import derivation as dv
 from proofs import zas as pz
 from proofs import zas_general as pzg
 from verify.checks.common import dec, decs
@@ -619,20 +620,7 @@ def exact_statements(name: str, items: Callable[[], list], scope: str,
     so it states their class: INSTANCES for items at points, CLASS only when symbols with
     assumptions carry every member of the class).
     """
-    def decide(lhs, rel, rhs):
-        m = sp.simplify(sp.nsimplify(rhs - lhs) if rel in ("<=", "<", "==")
-                        else sp.nsimplify(lhs - rhs))
-        if rel == "==":
-            return (True if m == 0 else False if m.is_zero is False else None), m
-        pos = m.is_nonnegative if rel in ("<=", ">=") else m.is_positive
-        if pos is None:  # a rational function: signs of the expanded numerator, denominator
-            num, den = (sp.expand(x) for x in sp.fraction(sp.together(m)))
-            num_ok = num.is_nonnegative if rel in ("<=", ">=") else num.is_positive
-            if den.is_positive and num_ok:
-                pos = True
-            elif den.is_positive and num.is_negative:
-                pos = False
-        return pos, m
+    decide = dv.decide  # one sign rule for exact items and derivation steps
 
     def run(ctx: CheckContext) -> Finding:
         numbers, first_false, undecided = {}, None, None

@@ -39,8 +39,10 @@ Source: ``shared/papers/nar-sastry-2018-resnets-lyapunov-stability.md``.
 
 from __future__ import annotations
 
+from proofs import resnet_class as rpc
 from verify.checks import resnet as rc
-from verify.vocabulary import Claim, Reference
+from verify.checks.derivation import derivation
+from verify.vocabulary import Claim, Coverage, Reference, Scope
 
 PAPER = {
     "key": "nar2018resnet",
@@ -76,7 +78,11 @@ CLAIMS = (
        "in addition X X^T is nonsingular.",
        {"X": "random 5 x 9 (full rank) and 6 x 3 (rank deficient)"},
        "convergence <=> delta < 2/lambda_max; asymptotic stability <=> X X^T nonsingular",
-       [rc.ols_affine_symbolic(), rc.ols_threshold(),
+       [derivation("ols_proof", rpc.ols_amended,
+                   Coverage(Scope.CLASS, {"X": "any real n x N", "delta": "> 0"}),
+                   "SymPy-checked derivation: every real X, every delta > 0; spectral theorem "
+                   "named"),
+        rc.ols_affine_symbolic(), rc.ols_threshold(),
         rc.ols_exact(((1, 0), (0, 2)), (1, 1), "1/4", (0, 1))],
        amends="nar2018resnet.ols",
        amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "

@@ -49,9 +49,11 @@ from __future__ import annotations
 import sympy as sp
 
 from proofs import zas as pz
+from proofs import zas_class as zc
 from proofs import zas_general as pzg
 from verify.checks import zas as cz
-from verify.vocabulary import Claim, Coverage, Reference, Scope
+from verify.checks.derivation import derivation
+from verify.vocabulary import Check, Claim, Coverage, Reference, Scope
 
 PAPER = {
     "key": "wu2019zas",
@@ -325,6 +327,12 @@ def _class(short: str, decides: bool = True, part: str = "") -> Coverage:
     return Coverage(Scope.CLASS, SCOPES[short], decides=decides, part=part)
 
 
+def _proof(name: str, build, short: str) -> Check:
+    """A derivation (:mod:`proofs.zas_class`) for claim ``short``'s whole stated class."""
+    return derivation(name, build, _class(short), "SymPy-checked derivation: every L, every "
+                      "width, the whole parameter class; textbook premises named")
+
+
 def _at(covers: dict[str, str], decides: bool = True, part: str = "") -> Coverage:
     """Exact items at the listed instances only."""
     return Coverage(Scope.INSTANCES, covers, decides=decides, part=part)
@@ -380,7 +388,8 @@ def _claims() -> tuple[Claim, ...]:
                 "small init": "w_l ~ N(0, 0.01), L = 2, 3, 4 (gradient flow)",
                 "near-identity": "(1 - 0.001, 1 + 0.001, 1, 1), L = 4"},
                "O critical, not an extremum; flow on M stays on M and tends to O",
-               [cz.manifold_flow(), cz.saddle_plateau(L=4, figure=False),
+               [_proof("manifold_proof", zc.stable_manifold, "sec3_manifold"),
+                cz.manifold_flow(), cz.saddle_plateau(L=4, figure=False),
                 cz.small_init_plateau()]),
         _claim("fig1", "Figure 1",
                "The near-identity initialization (blue curve) spends long time escaping the "
@@ -401,7 +410,8 @@ def _claims() -> tuple[Claim, ...]:
                "with the zero-asymmetric initialization (3.1) satisfies R(t) <= e^{-2t} R(0), "
                "t >= 0, for any Phi in R^{d x d} and L >= 1.",
                {"Phi": "Gaussian and -I", "L": "1, 2, 3, 5, 10, 20", "d": "1, 2, 3"},
-               "R(t) <= exp(-2t) R(0)", [cz.flow_rate(_FLOW_CASES,
+               "R(t) <= exp(-2t) R(0)", [_proof("flow_proof", zc.theorem_4_1, "thm4_1"),
+                                         cz.flow_rate(_FLOW_CASES,
                                                       "Theorem 4.1: R(t) against e^{-2t} R(0)")]),
         _claim("thm4_1_remark1", "Remark (1) after Theorem 4.1",
                "For rectangular weight matrices W_l in R^{d_l x d_{l-1}}, if d_l >= d_0 = d_x, "
@@ -421,7 +431,8 @@ def _claims() -> tuple[Claim, ...]:
                      "for n > d_x lambda_X = 0 and the bound is vacuous)",
                 "widths": "(4,4,4,2), (3,3,3,3), (5,5,5,5,1)"},
                "R~(t) <= exp(-2 lambda_X t) R~(0)",
-               [cz.flow_rate(({"L": 3, "dims": (4, 4, 4, 2), "target": "data", "n": 3},
+               [_proof("flow_proof_data", lambda: zc.theorem_4_1(data=True), "thm4_1_remark2"),
+                cz.flow_rate(({"L": 3, "dims": (4, 4, 4, 2), "target": "data", "n": 3},
                               {"L": 3, "dims": (3, 3, 3, 3), "target": "data", "n": 3},
                               {"L": 4, "dims": (5, 5, 5, 5, 1), "target": "data", "n": 2}))]),
         _claim("thm4_3", "Theorem 4.3",
@@ -491,7 +502,7 @@ def _claims() -> tuple[Claim, ...]:
                "||D_l(t+1) - D_l(t)||_2 = O(eta^2) R(t), l = 1, ..., L-2, and "
                "||D_{L-1}(t+1) - D_{L-1}(t)||_2 = O(eta^2 L) R(t).",
                A4_HYP, "explicit constants of Lemma A.5: 8 phi^2 and 2 (L+2) phi^2",
-               [cz.lemma_inequality("a5", 600, 80)]),
+               [_proof("a5_proof", zc.lemma_4_5, "lemma4_5"), cz.lemma_inequality("a5", 600, 80)]),
         _claim("lemma4_6", "Lemma 4.6",
                "If the weight bounds (4.7) and the gradient bound (4.8) hold, and the learning "
                "rate eta = O(L^{-2}), then the loss function R(t+1) <= (1 - eta/2) R(t).",
@@ -503,19 +514,22 @@ def _claims() -> tuple[Claim, ...]:
                "(A.1); by induction (A.2) with l(l-1)/2 alpha^{2(l-1)} delta for every l.",
                {"alpha, delta": "the actual max norms (the tightest allowed)",
                 "delta": "10^-4 .. 0.3", "samples": "L in {2,3,4,6,10}, d in {1,2,3}"},
-               "(A.1) and (A.2)", [cz.lemma_inequality("a1", 600, 80)]),
+               "(A.1) and (A.2)", [_proof("a1_proof", zc.lemma_a1, "lemma_a1"),
+                                    cz.lemma_inequality("a1", 600, 80)]),
         _claim("lemma_a2", "Lemma A.2",
                "Assume [...] ||W_l||_2 <= alpha, 1 <= alpha^{2(L-1)} < L phi^2 [...] ||D_l||_2 <= "
                "delta [...] ||I + D_{L-1}||_2 <= eps, where delta <= (2L^3 phi^2)^{-1} and "
                "eps <= (4L^2)^{-1}. Then ||grad_L R||_F^2 >= R.", A2_HYP,
-               "||grad_L R||_F^2 >= R", [cz.lemma_inequality("a2", 600, 80)]),
+               "||grad_L R||_F^2 >= R", [_proof("a2_proof", zc.lemma_a2, "lemma_a2"),
+                                          cz.lemma_inequality("a2", 600, 80)]),
         _claim("lemma_a3", "Lemma A.3",
                "Let alpha = max ||W_l||_2 v 1, beta = ||W_L||_2 and phi = max{||W_{L:1}||_2, "
                "e/sqrt(L), 1}. Assume ||D_l||_2 <= delta, ||I + D_{L-1}||_2 <= eps, where "
                "delta <= (2L^3 phi^2)^{-1} and eps <= (4L^2)^{-1}. Then alpha^{2(L-1)} < "
                "L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2.",
                {**A2_HYP, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
-               "(A.3)", [cz.lemma_inequality("a3", 600, 80, strict=True)]),
+               "(A.3)", [_proof("a3_proof", zc.lemma_a3, "lemma_a3"),
+                         cz.lemma_inequality("a3", 600, 80, strict=True)]),
         _claim("lemma_a3_proof", "Lemma A.3, proof",
                "W_L [(W_{L-1}W_{L-1}^T)^{L-1} - ...] W_L^T >= W_L [(I + W_L^T W_L - delta I)^{L-1}"
                " - ...] W_L^T [...] beta^2 [(alpha^2 - 2eps - (L-2)delta)^{L-1} - ...] >= "
@@ -539,23 +553,27 @@ def _claims() -> tuple[Claim, ...]:
                                     "exact; every L >= 2, alpha >= 1",
                                     _class("lemma_a3_proof_amended", decides=False,
                                            part="scalar steps")),
+                derivation("a3_matrix_general", zc.a3_matrix_step,
+                           _class("lemma_a3_proof_amended", decides=False, part="matrix step"),
+                           "SymPy-checked derivation: every width, every L >= 2"),
                 cz.exact_statements("a3_step_fixed", _a3_items_amended,
                                     "exact at one 2 x 2 point (L = 3)",
                                     _at({"L": "= 3", "d": "= 2"}))],
-               amends=f"{KEY}.lemma_a3_proof",
+               amends=f"{KEY}.lemma_a3_proof", parts=("scalar steps", "matrix step"),
                amend_reason="Bernoulli's inequality keeps a factor alpha^{2(L-2)} >= 1 that the "
                             "printed step drops, and A >= B does not give A^k >= B^k."),
         _claim("lemma_a4", "Lemma A.4",
                "Assume that ||W_l||_2 <= alpha, l = 1, ..., L-1 and ||W_L||_2 <= beta, where "
                "1 <= alpha^{2(L-1)} < L phi^2 and alpha^{2(L-1)} beta^2 < 2 phi^2 for some phi "
                "> 0. Then ||grad_l R||_F^2 <= 4 phi^2 R, l = 1, ..., L-1, ||grad_L R||_F^2 <= "
-               "2 L phi^2 R.", A4_HYP, "gradient bounds", [cz.lemma_inequality("a4", 600, 80)]),
+               "2 L phi^2 R.", A4_HYP, "gradient bounds", [_proof("a4_proof", zc.lemma_a4, "lemma_a4"),
+                                     cz.lemma_inequality("a4", 600, 80)]),
         _claim("lemma_a5", "Lemma A.5",
                "Under the same conditions as Lemma A.4, the change of invariant matrices under "
                "one-step update satisfies ||D_l^+ - D_l||_2 <= 8 eta^2 phi^2 R, l = 1, ..., L-2,"
                " ||D_{L-1}^+ - D_{L-1}||_2 <= 2 eta^2 (L+2) phi^2 R.",
                {**A4_HYP, "eta": "log-uniform in [1e-4, 10]"}, "one-step drift bounds",
-               [cz.lemma_inequality("a5", 600, 80)]),
+               [_proof("a5_proof", zc.lemma_a5, "lemma_a5"), cz.lemma_inequality("a5", 600, 80)]),
         _claim("lemma_a5_proof", "Lemma A.5, proof",
                "D_l^+ = D_l + eta^2 [grad_{l+1}^T R grad_{l+1} R + grad_l R grad_l^T R].",
                {"algebra": "non-commutative, any width"}, "printed expansion",
