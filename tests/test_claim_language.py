@@ -35,6 +35,9 @@ EXPECTED = {
     "depth.toml": {"depth.chain-converges": C, "depth.chain-converges-2-over-L": R,
                    "depth.balanced-sharpness": C, "depth.balanced-sharpness-wrong-power": R,
                    "depth.balanced-threshold": I},
+    "families.toml": {"fam.resnet-zas-rate": C, "fam.resnet-zas-rate-continuous": R,
+                      "fam.relu-converges": C, "fam.relu-converges-2-over-y": R,
+                      "fam.double-negative-target": C, "fam.double-negative-target-2-over-L": R},
 }
 
 

@@ -158,6 +158,10 @@ MODEL = dict(kind='"trajectory"', loss=None, variables=None, points=None,
              model='{ family = "quadratic", A = [["1", "0"], ["0", "2"]] }',
              start='["1", "1"]', quantity='"loss"', steps="10", monotone='"nonincreasing"')
 THRESH = dict(kind='"threshold"', points=None, equilibrium='["0"]', bound='"2"')
+RESNET = '{{ family = "linear_resnet", {} }}'
+DOUBLE = '{{ family = "double_network", {} }}'
+RELU = '{{ family = "two_layer_relu", {} }}'
+
 
 MALFORMED = {
     # name: (toml table, expected BadClaim.id, expected key, extra words in the message)
@@ -276,6 +280,63 @@ MALFORMED = {
     "after past steps": (claim(**MODEL, after="20"), "c1", "after", "0..steps"),
     "relation without bound": (claim(**MODEL, relation='"<="'), "c1", "relation", "bound"),
     "shaped variable too big": (claim(variables='["w[99]"]'), "c1", "variables", "1..8"),
+    # The linear residual network, the two-layer ReLU network and the double network.
+    "resnet too many coordinates": (claim(**MODEL, _model=RESNET.format(
+        'depth = 12, width = 2, target = [["1", "0"], ["0", "1"]]')), "c1", "model.depth",
+        "at most 40"),
+    "resnet scalar target at width 2": (claim(**MODEL, _model=RESNET.format(
+        'depth = 2, width = 2, target = "1"')), "c1", "model.target", "2 x 2 matrix"),
+    "resnet sigma not semidefinite": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, width = 2, target = [["1", "0"], ["0", "1"]], '
+        'sigma = [["1", "2"], ["2", "1"]]')), "c1", "model.sigma", "semidefinite"),
+    "resnet sigma not symmetric": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, width = 2, target = [["1", "0"], ["0", "1"]], '
+        'sigma = [["1", "1"], ["0", "1"]]')), "c1", "model.sigma", "symmetric"),
+    "resnet sigma uses a parameter": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, target = "1", sigma = "delta"')), "c1", "model.sigma", "delta"),
+    "resnet sigma negative": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, target = "1", sigma = "-1"')), "c1", "model.sigma", "semidefinite"),
+    "resnet init not an expression": (claim(**MODEL, _model=RESNET.format(
+        'depth = 2, target = "1", init = "zaz"')), "c1", "model.init", "zaz"),
+    "resnet depth a float": (claim(**MODEL, _model=RESNET.format('depth = 1.5, target = "1"')),
+                             "c1", "model.depth", "integer"),
+    "double too many coordinates": (claim(**MODEL, _model=DOUBLE.format(
+        'depth = 6, width = 2, target = [["1", "0"], ["0", "1"]]')), "c1", "model.depth",
+        "2 x depth"),
+    "double init table keys": (claim(**MODEL, _model=DOUBLE.format(
+        'depth = 2, target = "1", init = { w = "1" }')), "c1", "model.init", "w and z"),
+    "double init z unparseable": (claim(**MODEL, _model=DOUBLE.format(
+        'depth = 2, target = "1", init = { w = "1", z = "1 +" }')), "c1", "model.init.z",
+        "1 +"),
+    "double missing target": (claim(**MODEL, _model=DOUBLE.format('depth = 2')), "c1",
+                              "model.target", "missing"),
+    "relu missing width": (claim(**MODEL, _model=RELU.format('x = [1], y = ["1"]')), "c1",
+                           "model.width", "missing"),
+    "relu width zero": (claim(**MODEL, _model=RELU.format('width = 0, x = [1], y = ["1"]')),
+                        "c1", "model.width", "1..8"),
+    "relu width undeclared": (claim(**MODEL, _model=RELU.format('width = "m", x = [1], '
+                                                                 'y = ["1"]')),
+                              "c1", "model.width", "integers"),
+    "relu input uses a parameter": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = ["delta"], y = ["1"]')), "c1", "model.x", "input 0"),
+    "relu input a boolean": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [true], y = ["1"]')), "c1", "model.x", "expression"),
+    "relu labels of other length": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1, 2], y = ["1"]')), "c1", "model.y", "labels for 2 inputs"),
+    "relu too many points": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [' + ", ".join(["1"] * 13) + '], y = ["1"]')), "c1", "model.x",
+        "1..12"),
+    "relu missing data": (claim(**MODEL, _model=RELU.format('width = 1, y = ["1"]')), "c1",
+                          "model.x", "missing"),
+    "relu init keys": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], init = { a = "1" }')), "c1", "model.init", "a, w"),
+    "relu bias a list": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = [1]')), "c1", "model.bias", "expression"),
+    "relu data not fitted": (claim(**{**CONV, "target": '"minimisers"', "loss": None,
+                                      "variables": None, "start": None, "model": RELU.format(
+                                          'width = 2, x = [1, 2], y = ["1", "3"], '
+                                          'init = { a = "1", w = "1" }')}),
+                             "c1", "target", "no known set"),
 }
 
 
