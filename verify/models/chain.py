@@ -11,6 +11,7 @@ data, Wu et al. 2019 eq. (2.3)) is |F - R|_F^2 / 2.
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 import sympy as sp
@@ -19,6 +20,7 @@ from proofs.expressions import parse
 from verify.models.base import (
     MAX_COORDS,
     FamilyError,
+    State,
     coordinates,
     expression,
     integer_or_name,
@@ -83,8 +85,6 @@ def read_sigma(value: Any, width: int) -> str | list[list[str]]:
     S = as_matrix(value, width, {})
     if not S.is_symmetric():
         raise FamilyError("model.sigma", "must be symmetric (a covariance (1/N) sum x x^T)")
-    from itertools import combinations  # noqa: PLC0415 - used here only
-
     for k in range(1, width + 1):
         for rows in combinations(range(width), k):
             minor = sp.simplify(S.extract(list(rows), list(rows)).det())
@@ -152,10 +152,33 @@ def squared_error(E: sp.Matrix, sigma, width: int) -> sp.Expr:
     return (E * as_matrix(sigma, width, {}) * E.T).trace()
 
 
-class ProductLoss:
-    """Loss and residual of a family whose end-to-end map is ``self.product``: f = tr(E Sigma
-    E^T) / 2 with E = product - R, and sqrt(2 f), which vanishes exactly on the minimisers when
-    every R is reached (true of all three chains: the minimum is 0) and Sigma is PSD."""
+class Chain:
+    """A layered linear family: the model table's ``depth``, ``width``, ``target``, ``init``
+    (and ``sigma`` where the family's keys allow it), layers named ``layer_name`` + j, and the
+    loss f = tr(E Sigma E^T) / 2 with E = product - R.  Its residual sqrt(2 f) vanishes exactly
+    on the minimisers because every R is reached by each of the chains here (the minimum is 0)
+    and Sigma is PSD.  A family supplies ``product`` and overrides what differs."""
+
+    layer_name = "w"
+    chains = 1
+
+    def read(self, table: dict[str, Any], symbols: dict[str, sp.Basic],
+             integers: dict[str, tuple[int, ...]]) -> dict[str, Any]:
+        spec = read_shape(table, integers, self.chains)
+        spec["target"] = read_target(table, spec["width"], symbols)
+        if "sigma" in table:
+            spec["sigma"] = read_sigma(table["sigma"], spec["width"])
+        if "init" in table:
+            spec["init"] = self.read_init(table["init"], spec, layer_symbols(symbols,
+                                                                             spec["depth"]))
+        return spec
+
+    def read_init(self, value: Any, spec: dict[str, Any], symbols: dict[str, sp.Basic]):
+        return read_matrix_or_scalar(value, "model.init", spec["width"], symbols)
+
+    def state(self, spec: dict[str, Any], ints: dict[str, int]) -> State:
+        coords, names = layer_coords(self.layer_name, depth_of(spec, ints), spec["width"])
+        return State(tuple(coords), names)
 
     def _twice(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
         E = self.product(spec, state) - as_matrix(spec["target"], spec["width"], symbols)
@@ -166,3 +189,11 @@ class ProductLoss:
 
     def residual(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
         return sp.sqrt(self._twice(spec, state, symbols))
+
+    def depth(self, spec: dict[str, Any], state) -> int:
+        return len(state.coords) // (self.chains * spec["width"] ** 2)
+
+    def start(self, spec, state, symbols, ints):
+        if "init" not in spec:
+            return None
+        return tuple(layer_starts(spec["init"], spec, self.depth(spec, state), symbols))

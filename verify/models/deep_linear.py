@@ -12,48 +12,24 @@ expression for width 1, a d x d matrix otherwise).  ``init`` (optional) is every
 an expression (times the identity) or a d x d matrix, in the parameters, the layer index ``j``
 (1..L) and ``L``.  The minimisers are the chains whose product equals R: the residual
 |W_L ... W_1 - R|_F vanishes exactly there; the product's singular values are the quantities
-``sv_1`` (largest), ``sv_2``, ...
+``sv_1`` (largest), ``sv_2``, ...  The table's keys are read by :class:`chain.Chain`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import sympy as sp
-
 from verify.models import chain
-from verify.models.base import FamilyError, State
+from verify.models.base import FamilyError
 
 MAX_DEPTH = chain.MAX_DEPTH
 MAX_WIDTH = chain.MAX_WIDTH
 
 
-class DeepLinear(chain.ProductLoss):
+class DeepLinear(chain.Chain):
     name = "deep_linear"
     keys = ("depth", "width", "target", "init")
 
-    def read(self, table: dict[str, Any], symbols: dict[str, sp.Basic],
-             integers: dict[str, tuple[int, ...]]) -> dict[str, Any]:
-        spec = chain.read_shape(table, integers)
-        spec["target"] = chain.read_target(table, spec["width"], symbols)
-        if "init" in table:
-            spec["init"] = chain.read_matrix_or_scalar(
-                table["init"], "model.init", spec["width"],
-                chain.layer_symbols(symbols, spec["depth"]))
-        return spec
-
-    def state(self, spec: dict[str, Any], ints: dict[str, int]) -> State:
-        coords, names = chain.layer_coords("w", chain.depth_of(spec, ints), spec["width"])
-        return State(tuple(coords), names)
-
     def product(self, spec, state):
         return chain.product(chain.layers(state.coords, spec["width"]), spec["width"])
-
-    def start(self, spec, state, symbols, ints):
-        if "init" not in spec:
-            return None
-        depth = len(state.coords) // spec["width"] ** 2
-        return tuple(chain.layer_starts(spec["init"], spec, depth, symbols))
 
 
 __all__ = ["DeepLinear", "FamilyError"]

@@ -24,37 +24,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import sympy as sp
-
 from verify.models import chain
 from verify.models.base import FamilyError, State
 
 
-class DoubleNetwork(chain.ProductLoss):
+class DoubleNetwork(chain.Chain):
     name = "double_network"
     keys = ("depth", "width", "target", "init", "sigma")
+    chains = 2
 
-    def read(self, table: dict[str, Any], symbols: dict[str, sp.Basic],
-             integers: dict[str, tuple[int, ...]]) -> dict[str, Any]:
-        spec = chain.read_shape(table, integers, chains=2)
-        spec["target"] = chain.read_target(table, spec["width"], symbols)
-        if "sigma" in table:
-            spec["sigma"] = chain.read_sigma(table["sigma"], spec["width"])
-        if "init" in table:
-            init = table["init"]
-            if isinstance(init, dict):
-                if set(init) != {"w", "z"}:
-                    raise FamilyError("model.init", "a table of the two chains' starts takes "
-                                                    f"exactly the keys w and z, got {sorted(init)}")
-                pair = (init["w"], init["z"])
-            else:
-                pair = (init, init)
-            layer = chain.layer_symbols(symbols, spec["depth"])
-            keys = ("model.init.w", "model.init.z") if isinstance(init, dict) else \
-                ("model.init",) * 2
-            spec["init"] = [chain.read_matrix_or_scalar(v, key, spec["width"], layer)
-                            for key, v in zip(keys, pair)]
-        return spec
+    def read_init(self, value, spec, symbols):
+        """One value for both chains, or ``{ w = ..., z = ... }``: kept as the pair."""
+        if not isinstance(value, dict):
+            return [super().read_init(value, spec, symbols)] * 2
+        if set(value) != {"w", "z"}:
+            raise FamilyError("model.init", "a table of the two chains' starts takes exactly "
+                                            f"the keys w and z, got {sorted(value)}")
+        return [chain.read_matrix_or_scalar(value[c], f"model.init.{c}", spec["width"], symbols)
+                for c in "wz"]
 
     def state(self, spec: dict[str, Any], ints: dict[str, int]) -> State:
         depth = chain.depth_of(spec, ints)
@@ -71,6 +58,5 @@ class DoubleNetwork(chain.ProductLoss):
     def start(self, spec, state, symbols, ints):
         if "init" not in spec:
             return None
-        depth = len(state.coords) // (2 * spec["width"] ** 2)
         return tuple(v for value in spec["init"]
-                     for v in chain.layer_starts(value, spec, depth, symbols))
+                     for v in chain.layer_starts(value, spec, self.depth(spec, state), symbols))

@@ -23,44 +23,28 @@ minimisers; the product (I + U_L) ... (I + U_1) gives ``sv_1``, ``sv_2``, ...
 
 from __future__ import annotations
 
-from typing import Any
-
 import sympy as sp
 
 from verify.models import chain
-from verify.models.base import State
 
 
-class LinearResNet(chain.ProductLoss):
+class LinearResNet(chain.Chain):
     name = "linear_resnet"
     keys = ("depth", "width", "target", "init", "sigma")
+    layer_name = "u"
 
-    def read(self, table: dict[str, Any], symbols: dict[str, sp.Basic],
-             integers: dict[str, tuple[int, ...]]) -> dict[str, Any]:
-        spec = chain.read_shape(table, integers)
-        spec["target"] = chain.read_target(table, spec["width"], symbols)
-        if "sigma" in table:
-            spec["sigma"] = chain.read_sigma(table["sigma"], spec["width"])
-        if "init" in table:
-            init = table["init"]
-            spec["init"] = "zas" if isinstance(init, str) and init.strip().lower() == "zas" \
-                else chain.read_matrix_or_scalar(init, "model.init", spec["width"],
-                                                 chain.layer_symbols(symbols, spec["depth"]))
-        return spec
-
-    def state(self, spec: dict[str, Any], ints: dict[str, int]) -> State:
-        coords, names = chain.layer_coords("u", chain.depth_of(spec, ints), spec["width"])
-        return State(tuple(coords), names)
+    def read_init(self, value, spec, symbols):
+        if isinstance(value, str) and value.strip().lower() == "zas":
+            return "zas"
+        return super().read_init(value, spec, symbols)
 
     def product(self, spec, state):
         d = spec["width"]
         return chain.product([sp.eye(d) + U for U in chain.layers(state.coords, d)], d)
 
     def start(self, spec, state, symbols, ints):
-        if "init" not in spec:
-            return None
-        d = spec["width"]
-        depth = len(state.coords) // (d * d)
-        if spec["init"] == "zas":  # U_j = 0 (j < L), U_L = -I: the output layer I + U_L is 0
-            return tuple([sp.Integer(0)] * (d * d * (depth - 1)) + list(-sp.eye(d)))
-        return tuple(chain.layer_starts(spec["init"], spec, depth, symbols))
+        if spec.get("init") == "zas":  # U_j = 0 (j < L), U_L = -I: the output layer I + U_L = 0
+            d = spec["width"]
+            return tuple([sp.Integer(0)] * (d * d * (self.depth(spec, state) - 1))
+                         + list(-sp.eye(d)))
+        return super().start(spec, state, symbols, ints)
