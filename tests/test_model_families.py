@@ -70,7 +70,7 @@ def test_relu_derivative_at_the_kink_is_zero():
 def test_relu_knows_the_minimisers_only_when_the_data_are_fitted_exactly():
     def fits(**table):
         family, spec, state, symbols = _model({"family": "two_layer_relu", **table})
-        return spec["fits_from"], family.residual(spec, state, symbols) is not None
+        return spec["exact_fit_width"], family.residual(spec, state, symbols) is not None
 
     # Biases: the piecewise-linear interpolant needs one unit per distinct input.
     assert fits(width=3, x=[0, 1, 2], y=["r", "1", "0"], bias=True) == (3, True)

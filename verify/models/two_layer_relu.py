@@ -93,7 +93,7 @@ class TwoLayerReLU:
         if "init" in table:
             spec["init"] = self._read_init(table["init"], spec, symbols)
         # The smallest width at which the data are fitted exactly (None: not known to be).
-        spec["fits_from"] = self._fits_from(spec, symbols)
+        spec["exact_fit_width"] = self._exact_fit_width(spec, symbols)
         return spec
 
     def _read_init(self, init, spec, symbols) -> dict[str, str]:
@@ -156,7 +156,7 @@ class TwoLayerReLU:
 
     def residual(self, spec, state, symbols):
         m = len(state.coords) // (3 if spec["bias"] is True else 2)
-        if spec["fits_from"] is None or m < spec["fits_from"]:
+        if spec["exact_fit_width"] is None or m < spec["exact_fit_width"]:
             return None
         return sp.sqrt(2 * self.loss(spec, state, symbols))
 
@@ -172,7 +172,7 @@ class TwoLayerReLU:
 
     # ------------------------------------------------- exact fit: is the minimum of f zero?
 
-    def _fits_from(self, spec, symbols) -> int | None:
+    def _exact_fit_width(self, spec, symbols) -> int | None:
         """The fewest units with an exact interpolant, verified by f = 0 there (None: no
         construction applies, or SymPy cannot show that f vanishes at it)."""
         if spec["bias"] not in (True, False):
