@@ -4,10 +4,13 @@ minimiser set.  (Their claims are checked in tests/test_claim_language.py.)"""
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 
 from proofs.expressions import real_symbol
+from verify.api import check, claim
 from verify.models import FAMILIES
+from verify.vocabulary import Status
 
 
 def _model(table: dict, params=("r",), ints=None):
@@ -84,3 +87,17 @@ def test_relu_knows_the_minimisers_only_when_the_data_are_fitted_exactly():
     assert fits(width=2, x=[1], y=["1"], bias="-1")[1] is False
     # One input, two labels.
     assert fits(width=3, x=[1, 1], y=["1", "2"], bias=True) == (None, False)
+
+
+@pytest.mark.xfail(strict=True, reason="checks._behaviour with a residual calls an orbit that "
+                   "converges to a saddle 'converges' when the residual has halved and still "
+                   "decreases (its limit |r| > 0 is not checked); fix belongs in checks.py")
+def test_convergence_to_a_saddle_is_not_support():
+    """Nar & Sastry, "Residual networks...", Proposition 3: from the identity (U = 0) with a
+    target r < 0 and eta <= 1/(1 - r), every layer goes to 0, a saddle with loss r^2/2 > 0; GD
+    never reaches the minimisers, so this claim is false and must not come out confirmed."""
+    spec = claim(id="saddle", kind="convergence", step="eta", target="minimisers",
+                 model={"family": "linear_resnet", "depth": 2, "target": "r", "init": "0"},
+                 params={"eta": [0.01, 0.03], "r": [-0.9, -0.5]}, condition="eta <= 1/(1 - r)")
+    (result,) = check(spec)
+    assert result.status is not Status.CONFIRMED
