@@ -44,6 +44,9 @@ EXPECTED = {
     "cycle_convergence.toml": {"cyc.two-cycle-points": C, "cyc.two-cycle-points-third": R,
                                "cyc.two-cycle": C, "cyc.four-cycle": R,
                                "cyc.quadratic-two-cycle": R},
+    "families.toml": {"fam.resnet-zas-rate": C, "fam.resnet-zas-rate-continuous": R,
+                      "fam.relu-converges": C, "fam.relu-converges-2-over-y": R,
+                      "fam.double-negative-target": C, "fam.double-negative-target-2-over-L": R},
 }
 
 

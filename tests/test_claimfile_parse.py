@@ -162,6 +162,10 @@ FIT = dict(kind='"rate"', points=None, start='["1"]', metric='"loss"', order='"s
            exponent='"2"', steps="100")
 CYC = dict(kind='"convergence"', points=None, start='["1"]', target='"cycle"', period="2")
 THRESH = dict(kind='"threshold"', points=None, equilibrium='["0"]', bound='"2"')
+RESNET = '{{ family = "linear_resnet", {} }}'
+DOUBLE = '{{ family = "double_network", {} }}'
+RELU = '{{ family = "two_layer_relu", {} }}'
+
 
 MALFORMED = {
     # name: (toml table, expected BadClaim.id, expected key, extra words in the message)
@@ -320,6 +324,63 @@ MALFORMED = {
                                    'beta = "0.5" }'), "c1", "target", "plain GD"),
     "otherwise without condition": (claim(**CYC, otherwise='"diverges"'), "c1", "otherwise",
                                     "condition"),
+    # The linear residual network, the two-layer ReLU network and the double network.
+    "resnet too many coordinates": (claim(**MODEL, _model=RESNET.format(
+        'depth = 12, width = 2, target = [["1", "0"], ["0", "1"]]')), "c1", "model.depth",
+        "at most 40"),
+    "resnet scalar target at width 2": (claim(**MODEL, _model=RESNET.format(
+        'depth = 2, width = 2, target = "1"')), "c1", "model.target", "2 x 2 matrix"),
+    "resnet sigma not semidefinite": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, width = 2, target = [["1", "0"], ["0", "1"]], '
+        'sigma = [["1", "2"], ["2", "1"]]')), "c1", "model.sigma", "semidefinite"),
+    "resnet sigma not symmetric": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, width = 2, target = [["1", "0"], ["0", "1"]], '
+        'sigma = [["1", "1"], ["0", "1"]]')), "c1", "model.sigma", "symmetric"),
+    "resnet sigma uses a parameter": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, target = "1", sigma = "delta"')), "c1", "model.sigma", "delta"),
+    "resnet sigma negative": (claim(**MODEL, _model=RESNET.format(
+        'depth = 1, target = "1", sigma = "-1"')), "c1", "model.sigma", "semidefinite"),
+    "resnet init not an expression": (claim(**MODEL, _model=RESNET.format(
+        'depth = 2, target = "1", init = "zaz"')), "c1", "model.init", "zaz"),
+    "resnet depth a float": (claim(**MODEL, _model=RESNET.format('depth = 1.5, target = "1"')),
+                             "c1", "model.depth", "integer"),
+    "double too many coordinates": (claim(**MODEL, _model=DOUBLE.format(
+        'depth = 6, width = 2, target = [["1", "0"], ["0", "1"]]')), "c1", "model.depth",
+        "2 x depth"),
+    "double init table keys": (claim(**MODEL, _model=DOUBLE.format(
+        'depth = 2, target = "1", init = { w = "1" }')), "c1", "model.init", "w and z"),
+    "double init z unparseable": (claim(**MODEL, _model=DOUBLE.format(
+        'depth = 2, target = "1", init = { w = "1", z = "1 +" }')), "c1", "model.init.z",
+        "1 +"),
+    "double missing target": (claim(**MODEL, _model=DOUBLE.format('depth = 2')), "c1",
+                              "model.target", "missing"),
+    "relu missing width": (claim(**MODEL, _model=RELU.format('x = [1], y = ["1"]')), "c1",
+                           "model.width", "missing"),
+    "relu width zero": (claim(**MODEL, _model=RELU.format('width = 0, x = [1], y = ["1"]')),
+                        "c1", "model.width", "1..8"),
+    "relu width undeclared": (claim(**MODEL, _model=RELU.format('width = "m", x = [1], '
+                                                                 'y = ["1"]')),
+                              "c1", "model.width", "integers"),
+    "relu input uses a parameter": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = ["delta"], y = ["1"]')), "c1", "model.x", "input 0"),
+    "relu input a boolean": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [true], y = ["1"]')), "c1", "model.x", "expression"),
+    "relu labels of other length": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1, 2], y = ["1"]')), "c1", "model.y", "labels for 2 inputs"),
+    "relu too many points": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [' + ", ".join(["1"] * 13) + '], y = ["1"]')), "c1", "model.x",
+        "1..12"),
+    "relu missing data": (claim(**MODEL, _model=RELU.format('width = 1, y = ["1"]')), "c1",
+                          "model.x", "missing"),
+    "relu init keys": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], init = { a = "1" }')), "c1", "model.init", "a, w"),
+    "relu bias a list": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = [1]')), "c1", "model.bias", "expression"),
+    "relu data not fitted": (claim(**{**CONV, "target": '"minimisers"', "loss": None,
+                                      "variables": None, "start": None, "model": RELU.format(
+                                          'width = 2, x = [1, 2], y = ["1", "3"], '
+                                          'init = { a = "1", w = "1" }')}),
+                             "c1", "target", "no known set"),
 }
 
 

@@ -314,11 +314,23 @@ QUAD = {"id": "c1", "kind": "trajectory", "step": "eta", "params": {"eta": [0.1,
         "start": ["1", "1"], "quantity": "loss", "steps": 5, "monotone": "nonincreasing"}
 CHAIN = {**QUAD, "model": {"family": "deep_linear", "depth": 2, "target": "1", "init": "1"}}
 CHAIN.pop("start")
+RESNET = {**CHAIN, "model": {"family": "linear_resnet", "depth": 2, "target": "1", "init": "0",
+                            "sigma": "1"}}
+DOUBLE = {**CHAIN, "model": {"family": "double_network", "depth": 2, "target": "1",
+                            "init": {"w": "1", "z": "1"}}}
+RELU = {**CHAIN, "model": {"family": "two_layer_relu", "width": 1, "x": ["1"], "y": ["1"],
+                          "bias": "0", "init": {"a": "1", "w": "1"}}}
 LANGUAGE_FIELDS = {
     "model.A": lambda p: {**QUAD, "model": {**QUAD["model"], "A": [[p, "0"], ["0", "2"]]}},
     "model.b": lambda p: {**QUAD, "model": {**QUAD["model"], "b": [p, "0"]}},
     "model.target": lambda p: {**CHAIN, "model": {**CHAIN["model"], "target": p}},
     "model.init": lambda p: {**CHAIN, "model": {**CHAIN["model"], "init": p}},
+    "model.sigma": lambda p: {**RESNET, "model": {**RESNET["model"], "sigma": p}},
+    "model.init.z": lambda p: {**DOUBLE, "model": {**DOUBLE["model"], "init": {"w": "1", "z": p}}},
+    "model.x": lambda p: {**RELU, "model": {**RELU["model"], "x": [p]}},
+    "model.y": lambda p: {**RELU, "model": {**RELU["model"], "y": [p]}},
+    "model.bias": lambda p: {**RELU, "model": {**RELU["model"], "bias": p}},
+    "model.init.a": lambda p: {**RELU, "model": {**RELU["model"], "init": {"a": p, "w": "1"}}},
     "optimizer": lambda p: {**QUAD, "optimizer": {"method": "heavy_ball", "beta": p}},
     "schedule": lambda p: {**QUAD, "schedule": p},
     "quantity": lambda p: {**QUAD, "quantity": p},

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 from verify.models.base import Family, FamilyError, State
 from verify.models.deep_linear import DeepLinear
+from verify.models.double_network import DoubleNetwork
 from verify.models.expression import ExpressionFamily
+from verify.models.linear_resnet import LinearResNet
 from verify.models.quadratic import Quadratic
+from verify.models.two_layer_relu import TwoLayerReLU
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (ExpressionFamily(), Quadratic(), DeepLinear())}
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    ExpressionFamily(), Quadratic(), DeepLinear(), LinearResNet(), TwoLayerReLU(),
+    DoubleNetwork())}
 
 __all__ = ["FAMILIES", "Family", "FamilyError", "State"]

@@ -1,0 +1,199 @@
+"""What the layered linear families share (``deep_linear``, ``linear_resnet``,
+``double_network``): a depth L that is an integer or an integer parameter of the claim, a width
+d, a target R, per-layer initialisations in the layer index ``j``, an optional data covariance
+Sigma, the layers' coordinates and the chain product W_L ... W_1.
+
+Nar & Sastry, "Residual networks: Lyapunov stability and convex decomposition" (2018), eq. (4):
+with inputs x_i and Sigma = (1/N) sum_i x_i x_i^T, the loss
+(1/2N) sum_i |F x_i - R x_i|^2 is tr((F - R) Sigma (F - R)^T) / 2, which for Sigma = I (whitened
+data, Wu et al. 2019 eq. (2.3)) is |F - R|_F^2 / 2.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import sympy as sp
+
+from proofs.expressions import parse
+from verify.models.base import (
+    MAX_COORDS,
+    FamilyError,
+    State,
+    coordinates,
+    expression,
+    integer_or_name,
+    matrix,
+    parsed_matrix,
+    resolve,
+)
+
+MAX_DEPTH = 12
+MAX_WIDTH = 3
+
+
+def read_shape(table: dict[str, Any], integers: dict[str, tuple[int, ...]],
+               chains: int = 1) -> dict[str, Any]:
+    """``depth`` (required) and ``width`` (default 1); ``chains`` chains of L d x d layers must
+    fit in :data:`MAX_COORDS` coordinates at the largest depth."""
+    if "depth" not in table:
+        raise FamilyError("model.depth", "missing required key (an integer, or the name of "
+                                         "an integer parameter such as L)")
+    depth = integer_or_name(table["depth"], "model.depth", integers, 1, MAX_DEPTH)
+    width = integer_or_name(table.get("width", 1), "model.width", {}, 1, MAX_WIDTH)
+    if chains * max(integers.get(depth, (depth,))) * width * width > MAX_COORDS:
+        per = f"{chains} x " if chains > 1 else ""
+        raise FamilyError("model.depth", f"{per}depth x width^2 must be at most {MAX_COORDS} "
+                                         "coordinates (the exact model is symbolic)")
+    return {"depth": depth, "width": width}
+
+
+def layer_symbols(symbols: dict[str, sp.Basic], depth: int | str) -> dict[str, sp.Basic]:
+    """What a layer's ``init`` may use: the parameters, the layer index ``j`` and the depth."""
+    return {**symbols, "j": sp.Symbol("j", integer=True, positive=True),
+            **({depth: symbols[depth]} if isinstance(depth, str) else {})}
+
+
+def read_matrix_or_scalar(value: Any, key: str, width: int, symbols: dict[str, sp.Basic],
+                          need_matrix: bool = False) -> str | list[list[str]]:
+    """An expression (times the identity) or, for width > 1, a width x width matrix; with
+    ``need_matrix`` a width > 1 value must be a matrix."""
+    if width == 1 or not isinstance(value, list):
+        if width > 1 and need_matrix:
+            raise FamilyError(key, f"must be a {width} x {width} matrix")
+        expression(value, key, symbols)
+        return value if isinstance(value, str) else repr(value)
+    rows = matrix(value, key, symbols)
+    if len(rows) != width:
+        raise FamilyError(key, f"must be {width} x {width}")
+    return rows
+
+
+def read_target(table: dict[str, Any], width: int, symbols: dict[str, sp.Basic]):
+    if "target" not in table:
+        raise FamilyError("model.target", "missing required key (R, the product's target)")
+    return read_matrix_or_scalar(table["target"], "model.target", width, symbols,
+                                 need_matrix=True)
+
+
+def read_sigma(value: Any, width: int) -> str | list[list[str]]:
+    """The optional ``sigma``: the data covariance Sigma of eq. (4), a number (times the identity)
+    or a d x d matrix of constants, symmetric positive semidefinite (checked exactly: every
+    principal minor >= 0), so that the loss is >= 0 with minimum 0 at F = R."""
+    value = read_matrix_or_scalar(value, "model.sigma", width, {})
+    S = as_matrix(value, width, {})
+    if not S.is_symmetric():
+        raise FamilyError("model.sigma", "must be symmetric (a covariance (1/N) sum x x^T)")
+    for k in range(1, width + 1):
+        for rows in combinations(range(width), k):
+            minor = sp.simplify(S.extract(list(rows), list(rows)).det())
+            if minor.is_nonnegative is not True:
+                raise FamilyError("model.sigma", "must be positive semidefinite (a covariance): "
+                                                 f"principal minor on rows {list(rows)} is "
+                                                 f"{minor}")
+    return value
+
+
+def as_matrix(value: str | list[list[str]], width: int,
+              symbols: dict[str, sp.Basic]) -> sp.Matrix:
+    """A read value as a d x d matrix (an expression stands for that multiple of I)."""
+    if isinstance(value, list):
+        return parsed_matrix(value, symbols)
+    return parse(value, symbols) * sp.eye(width)
+
+
+def layers(coords: tuple[sp.Symbol, ...], width: int) -> list[sp.Matrix]:
+    """The consecutive d x d blocks of ``coords`` (layer 1 first)."""
+    n = width * width
+    return [sp.Matrix(width, width, coords[k * n:(k + 1) * n]) for k in range(len(coords) // n)]
+
+
+def product(mats: list[sp.Matrix], width: int) -> sp.Matrix:
+    """M_L ... M_1 for ``mats`` = [M_1, ..., M_L]."""
+    P = sp.eye(width)
+    for M in mats:
+        P = M * P
+    return P
+
+
+def layer_coords(name: str, depth: int, width: int) -> tuple[list[sp.Symbol], dict[str, Any]]:
+    """Coordinates and names of layers ``name1`` .. ``nameL`` (scalars for width 1, entries
+    ``name1[i, j]`` otherwise); ``name`` is lower-cased for width 1 (``w1``, ``W1``)."""
+    coords, names = [], {}
+    for j in range(1, depth + 1):
+        label = f"{name.lower()}{j}" if width == 1 else f"{name.upper()}{j}"
+        syms, obj = coordinates(label, () if width == 1 else (width, width))
+        coords += syms
+        names[label] = obj
+    return coords, names
+
+
+def layer_starts(value: str | list[list[str]], spec: dict[str, Any], depth: int,
+                 symbols: dict[str, sp.Basic]) -> list[sp.Expr]:
+    """Every layer's start (layers 1..L, flattened): ``value`` in ``j`` and the depth."""
+    out = []
+    for j in range(1, depth + 1):
+        layer = {**symbols, "j": sp.Integer(j)}
+        if isinstance(spec["depth"], str):
+            layer[spec["depth"]] = sp.Integer(depth)
+        out += list(as_matrix(value, spec["width"], layer))
+    return out
+
+
+def depth_of(spec: dict[str, Any], ints: dict[str, int]) -> int:
+    return resolve(spec["depth"], ints)
+
+
+def squared_error(E: sp.Matrix, sigma, width: int) -> sp.Expr:
+    """tr(E Sigma E^T) (Sigma = I when ``sigma`` is None): twice the loss of eq. (4)."""
+    if sigma is None:
+        return sum(e**2 for e in E)
+    return (E * as_matrix(sigma, width, {}) * E.T).trace()
+
+
+class Chain:
+    """A layered linear family: the model table's ``depth``, ``width``, ``target``, ``init``
+    (and ``sigma`` where the family's keys allow it), layers named ``layer_name`` + j, and the
+    loss f = tr(E Sigma E^T) / 2 with E = product - R.  Its residual sqrt(2 f) vanishes exactly
+    on the minimisers because every R is reached by each of the chains here (the minimum is 0)
+    and Sigma is PSD.  A family supplies ``product`` and overrides what differs."""
+
+    layer_name = "w"
+    chains = 1
+
+    def read(self, table: dict[str, Any], symbols: dict[str, sp.Basic],
+             integers: dict[str, tuple[int, ...]]) -> dict[str, Any]:
+        spec = read_shape(table, integers, self.chains)
+        spec["target"] = read_target(table, spec["width"], symbols)
+        if "sigma" in table:
+            spec["sigma"] = read_sigma(table["sigma"], spec["width"])
+        if "init" in table:
+            spec["init"] = self.read_init(table["init"], spec, layer_symbols(symbols,
+                                                                             spec["depth"]))
+        return spec
+
+    def read_init(self, value: Any, spec: dict[str, Any], symbols: dict[str, sp.Basic]):
+        return read_matrix_or_scalar(value, "model.init", spec["width"], symbols)
+
+    def state(self, spec: dict[str, Any], ints: dict[str, int]) -> State:
+        coords, names = layer_coords(self.layer_name, depth_of(spec, ints), spec["width"])
+        return State(tuple(coords), names)
+
+    def _twice(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
+        E = self.product(spec, state) - as_matrix(spec["target"], spec["width"], symbols)
+        return squared_error(E, spec.get("sigma"), spec["width"])
+
+    def loss(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
+        return self._twice(spec, state, symbols) / 2
+
+    def residual(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
+        return sp.sqrt(self._twice(spec, state, symbols))
+
+    def depth(self, spec: dict[str, Any], state) -> int:
+        return len(state.coords) // (self.chains * spec["width"] ** 2)
+
+    def start(self, spec, state, symbols, ints):
+        if "init" not in spec:
+            return None
+        return tuple(layer_starts(spec["init"], spec, self.depth(spec, state), symbols))
