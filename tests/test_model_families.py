@@ -89,9 +89,6 @@ def test_relu_knows_the_minimisers_only_when_the_data_are_fitted_exactly():
     assert fits(width=3, x=[1, 1], y=["1", "2"], bias=True) == (None, False)
 
 
-@pytest.mark.xfail(strict=True, reason="checks._behaviour with a residual calls an orbit that "
-                   "converges to a saddle 'converges' when the residual has halved and still "
-                   "decreases (its limit |r| > 0 is not checked); fix belongs in checks.py")
 def test_convergence_to_a_saddle_is_not_support():
     """Nar & Sastry, "Residual networks...", Proposition 3: from the identity (U = 0) with a
     target r < 0 and eta <= 1/(1 - r), every layer goes to 0, a saddle with loss r^2/2 > 0; GD

@@ -300,7 +300,8 @@ def _behaviour(orbit, target, dps: int, residual=None) -> str:
     tolerance times its step lengths: it moves, yet comes back);
     'diverges': an iterate escaped (1e40 times the start's size);
     'undefined': an iterate is not real and finite (the loss is not defined there);
-    'stalls': it slows down too fast to reach the target (extrapolated travel < 0.9 distance);
+    'stalls': it slows down too fast to reach the target (extrapolated travel < 0.9 distance;
+    for a set, the residual's extrapolated remaining drop < 0.9 of the residual);
     'slow': none of these (too few steps to tell).
     """
     last = orbit[-1]
@@ -330,7 +331,10 @@ def _behaviour(orbit, target, dps: int, residual=None) -> str:
         if residual is not None:  # no point to reach: the residual itself must keep decaying
             ratios = [dist[k + 1] / dist[k] for k in range(len(dist) - 11, len(dist) - 1)]
             if dist[-1] <= dist[0] / 2 and max(ratios) < 1:
-                return "converges"
+                # ... all the way to 0: its extrapolated remaining drop must reach it.  A residual
+                # falling towards a positive limit (an orbit drawn to a saddle) is not support.
+                drops = [dist[k] - dist[k + 1] for k in range(len(dist) - 1)]
+                return "converges" if _tail(drops) >= dist[-1] * mpmath.mpf("0.9") else "stalls"
             if dist[-1] >= 2 * dist[0] and min(ratios) > 1:
                 return "diverges"  # the residual grows geometrically: it moves away from the set
             return "slow"
