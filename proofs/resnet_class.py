@@ -49,3 +49,45 @@ def ols_amended(threshold=2) -> list[Step]:
                 "is an equilibrium, 2/0 read as oo); asymptotic stability needs also every "
                 "lambda_i > 0, i.e. X X^T nonsingular"),
     ]
+
+
+def convex_network(w_sign=1) -> list[Step]:
+    """(7a)-(7c) (Section 3.1): f_hat = c^T h_L + d is convex for every n, L, m_i when W_i, V_i,
+    b_i >= 0 and c > 0, by induction on the layer i over the convexity inequality: at z =
+    lam x + mu y (lam, mu >= 0, lam + mu = 1), a convex F has F(z) = lam F(x) + mu F(y) - s,
+    s >= 0.  The coordinates of h_0 = x are affine (s = 0); a coordinate of h_i is
+    h_{i-1,j} + sum_k (W_i)_{jk} [V_{i,k}^T h_{i-1} - b_{i,k}]_+: nonnegative combinations
+    (added one term at a time), an affine shift (-b) and [.]_+ = max(., 0) each keep the
+    inequality.  ``w_sign = -1`` lets a weight be negative (false: -[x]_+ is concave)."""
+    rr = sp.Symbol("r", nonnegative=True)
+    lam, mu = 1 / (1 + rr), rr / (1 + rr)  # every lam in (0, 1]; lam = 0 swaps x and y
+    x, y, bias = sp.symbols("x y b", real=True)
+    Fx, Fy, Gx, Gy = sp.symbols("F_x F_y G_x G_y", real=True)
+    s1, s2, a, g = sp.symbols("s1 s2 a g", nonnegative=True)  # slacks; a weight; 0 <= g
+    Fz = lam * Fx + mu * Fy - s1  # F convex at z
+    Gz = lam * Gx + mu * Gy - s2
+    t1, t2 = sp.symbols("t1 t2", nonnegative=True)  # [F(x)]_+ = F(x) + t1 >= 0, etc.
+    return [
+        premise("convexity of F: F(lam x + mu y) <= lam F(x) + mu F(y) for lam in [0, 1], mu = "
+                "1 - lam (lam = 0 is lam = 1 with x and y swapped); every coordinate is handled alike (induction on i, then on the "
+                "number of terms k of the sum)"),
+        identity("lam = 1/(1 + r), mu = r/(1 + r) (r >= 0): lam + mu = 1", lam + mu - 1),
+        identity("base: h_0(z) = z = lam x + mu y is affine (equality, slack 0)",
+                 (lam * x + mu * y) - (lam * x + mu * y)),
+        inequality("sum step: F + a G with a = (W_i)_{jk} >= 0 keeps the inequality",
+                   Fz + w_sign * a * Gz, "<=", lam * (Fx + w_sign * a * Gx)
+                   + mu * (Fy + w_sign * a * Gy)),
+        inequality("nonnegative combination V_{i,k}^T h_{i-1} likewise (a = (V_i)_{jk} >= 0), "
+                   "and c^T h_L with c > 0", Fz + a * Gz, "<=",
+                   lam * (Fx + a * Gx) + mu * (Fy + a * Gy)),
+        identity("affine shift: (F - b)(z) bound is lam (F(x) - b) + mu (F(y) - b) - s",
+                 (Fz - bias) - (lam * (Fx - bias) + mu * (Fy - bias) - s1)),
+        inequality("[F]_+ where F(z) >= 0: F(z) <= lam [F(x)]_+ + mu [F(y)]_+",
+                   Fz, "<=", lam * (Fx + t1) + mu * (Fy + t2)),
+        inequality("[F]_+ where F(z) < 0: 0 <= lam [F(x)]_+ + mu [F(y)]_+ (both >= 0)",
+                   0, "<=", lam * g + mu * sp.Symbol("g2", nonnegative=True)),
+        identity("(7c): + d, an affine shift again (d real)",
+                 (Fz + bias) - (lam * (Fx + bias) + mu * (Fy + bias) - s1)),
+        premise("so by induction every coordinate of h_i is convex, and f_hat = c^T h_L + d is "
+                "convex on R^n"),
+    ]

@@ -55,6 +55,7 @@ def test_cauchy_schwarz_identity_needs_the_cross_term():
     ("nar2018step.eq8", "eq8_every_depth"),
     ("nar2018step.eq9", "eq9_every_depth"),
     ("wu2019zas.lemma4_4_amended", "lemma4_4_proof"),
+    ("nar2018resnet.eq7", "convexity_proof"),
 ])
 def test_claim_carries_the_class_derivation_with_its_own_scope(cid, check):
     [claim] = select([cid])
@@ -63,3 +64,10 @@ def test_claim_carries_the_class_derivation_with_its_own_scope(cid, check):
     finding = found[0].run(CheckContext(seed=0, quick=True))
     assert finding.outcome is Outcome.SUPPORTS
     assert dict(finding.coverage.covers) == dict(claim.scope)
+
+
+def test_resnet_convexity_derivation_and_a_negative_weight():
+    from proofs import resnet_class as rpc
+    assert dv.run(rpc.convex_network()).proved
+    out = dv.run(rpc.convex_network(w_sign=-1))
+    assert not out.proved and "sum step" in out.failed

@@ -52,6 +52,7 @@ PAPER = {
 }
 
 DEPTHS = (2, 3, 4, 5)
+EQ7_CLASS = {"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}
 
 
 def _ref(where: str) -> Reference:
@@ -346,8 +347,11 @@ CLAIMS = (
        {"networks": "n = 3, L = 3, m = 4, uniform nonnegative parameters",
         "domain": "[0, 2]^3", "conditions probed": "W, later V, first V, b of free sign"},
        "sign conditions => f convex (midpoint convexity; certificate)",
-       [rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()],
-       scope={"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}),
+       [derivation("convexity_proof", rpc.convex_network, Coverage(Scope.CLASS, EQ7_CLASS),
+                   "SymPy-checked derivation: the convexity inequality kept by each operation "
+                   "of (7b)-(7c); every n, L, m_i"),
+        rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()],
+       scope=EQ7_CLASS),
     _c("eq8", "eqs. (8a)-(8b), Figure 2",
        "Gradient of f_hat near the origin is [1 1]^T, and when [1 0] x - b_1 >= 0 or "
        "[0 1] x - b_2 >= 0 holds, the gradient gets an increment of [1 0]^T or [0 1]^T, "
