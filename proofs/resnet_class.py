@@ -10,6 +10,8 @@ from __future__ import annotations
 import sympy as sp
 
 from proofs.derivation import Step, identity, inequality, premise
+from proofs.matrix_words import Algebra
+from proofs.step_class import trace_residual
 
 
 def ols_amended(threshold=2) -> list[Step]:
@@ -90,4 +92,106 @@ def convex_network(w_sign=1) -> list[Step]:
                  (Fz + bias) - (lam * (Fx + bias) + mu * (Fy + bias) - s1)),
         premise("so by induction every coordinate of h_i is convex, and f_hat = c^T h_L + d is "
                 "convex on R^n"),
+    ]
+
+
+# --- (8a)-(8b) and (10)-(12): gradients of the ReLU residual network, every size ---------------
+
+
+def gradient_jumps(variant: str = "printed") -> list[Step]:
+    """(8a)-(8b) and the paragraph after them, for every width n, m and every V, W, c, b:
+    on a region where the activation pattern D = diag(1{V^T x - b >= 0}) is fixed, f(x) =
+    c^T x + c^T W D (V^T x - b) (one layer of (7b), [z]_+ = D z), its gradient is
+    c + V D W^T c; crossing the line v_j^T x = b_j flips D_jj, so the gradient jumps by
+    (W^T c)_j v_j (normal v_j, distance b_j / ||v_j|| from the origin).  Near the origin
+    (b > 0) D = 0 and the gradient is c = [1 1]^T; with W = V = I the increments are e_j.
+
+    ``variant="W"`` claims the jump (W c)_j v_j (false for a non-symmetric W)."""
+    alg = Algebra({"x": ("n", "1"), "H": ("n", "1"), "c": ("n", "1"), "W": ("n", "m"),
+                   "V": ("n", "m"), "D": ("m", "m"), "b": ("m", "1"), "e": ("m", "1")},
+                  symmetric=frozenset({"D"}))
+    x, H, c, W, V, D, b, e = (alg[k] for k in ("x", "H", "c", "W", "V", "D", "b", "e"))
+    ct, Vt, Wt, et = alg["c^T"], alg["V^T"], alg["W^T"], alg["e^T"]
+    t = sp.Symbol("t", real=True)
+
+    def f(z, Dm):
+        return ct * z + ct * W * Dm * (Vt * z - b)
+
+    def grad(Dm):
+        return c + V * Dm * Wt * c
+
+    jump = V * e * (et * (alg["W"] if variant == "W" else Wt) * c)
+    b1, b2 = sp.symbols("b1 b2", positive=True)
+    I2, one, xs = sp.eye(2), sp.Matrix([1, 1]), sp.Matrix(sp.symbols("x1 x2", real=True))
+    printed = [*((I2.T * one)[j] * I2[:, j] - sp.eye(2)[:, j] for j in (0, 1)),
+               I2.T * xs - sp.Matrix([b1, b2]) - (xs - sp.Matrix([b1, b2]))]
+    printed = [entry for M in printed for entry in M]
+    return [
+        premise("[z]_+ = D z with D = diag(1{z_j >= 0}); away from the lines v_j^T x = b_j "
+                "the pattern D is locally constant, so f is affine there"),
+        identity("f(x + t H) - f(x) = t (c^T H + c^T W D V^T H) (every n, m)",
+                 sp.expand(f(x + t * H, D) - f(x, D) - t * (ct * H + ct * W * D * Vt * H))),
+        identity("c^T H + c^T W D V^T H = H^T (c + V D W^T c): the gradient is c + V D W^T c",
+                 trace_residual(alg, ct * H + ct * W * D * Vt * H, alg["H^T"] * grad(D))),
+        identity("crossing v_j^T x = b_j (D -> D + e_j e_j^T): the gradient jumps by "
+                 "v_j (W^T c)_j", sp.expand(grad(D + e * et) - grad(D) - jump)),
+        premise("|v_j^T x| <= ||v_j|| ||x|| < b_j for ||x|| < min_j b_j/||v_j|| (Cauchy-"
+                "Schwarz, b > 0), so D = 0 near the origin; v_j^T x = b_j is the line with "
+                "normal v_j at distance b_j/||v_j|| from the origin"),
+        identity("near the origin (D = 0) the gradient is c", grad(sp.Integer(0)) - c),
+        identity("(8a)-(8b): W = V = I, c = [1 1]^T: (W^T c)_j v_j = e_j, and the region "
+                 "x_j >= b_j is where [V^T x - b]_j >= 0 (b = (b1, b2); entries squared, "
+                 "summed)", sum(r ** 2 for r in printed)),
+    ]
+
+
+def eq12_gradients(variant: str = "printed") -> list[Step]:
+    """(10)-(12) amended, every n, L, N: with f_hat(x) = c^T h_L(x) and, at a sample x_i where
+    f_hat is differentiable, the activation patterns D_k = diag(1{h_{k-1} - b_k >= 0}) (fixed
+    near the parameters), W~_k = W_k D_k and U = (I + W~_L) ... (I + W~_{l+1}):
+
+    * a change delta of h_l changes h_L by U delta (induction over the layers above, one
+      layer at a time: h_k = h_{k-1} + W_k D_k (h_{k-1} - b_k)), so c_l = U^T c;
+    * W_l -> W_l + t H changes h_l by t H p, p = (h_{l-1} - b_l)_+ = D_l (h_{l-1} - b_l), so
+      the gradient of (1/2) e^2 (e = f_hat - y) is c_l e p^T (12a);
+    * b_l -> b_l + t beta changes h_l by -t W_l D_l beta: gradient -D_l W_l^T c_l e;
+    * c -> c + t gamma changes f_hat by t gamma^T h_L: gradient e h_L (12b);
+    and the sum over the N samples is the sum of these (the loss is a sum).
+
+    ``variant="no_relu"`` claims (h_{l-1} - b_l) instead of its positive part in (12a)."""
+    alg = Algebra({"U": ("n", "n"), "W": ("n", "n"), "D": ("n", "n"), "h": ("n", "1"),
+                   "b": ("n", "1"), "d": ("n", "1"), "H": ("n", "n"), "beta": ("n", "1"),
+                   "c": ("n", "1"), "g": ("n", "1"), "hL": ("n", "1")},
+                  symmetric=frozenset({"D"}))
+    U, W, D, h, b, dd, H, beta, c, g, hL = (alg[k] for k in (
+        "U", "W", "D", "h", "b", "d", "H", "beta", "c", "g", "hL"))
+    T = alg.T
+    t, e = sp.symbols("t e", real=True)
+
+    def layer(z, Wm, bm):  # one layer of (10b) with the pattern D fixed
+        return z + Wm * D * (z - bm)
+
+    cl = T(U) * c  # c_l = U^T c (a column)
+    p = D * (h - b) if variant == "printed" else h - b
+    return [
+        premise("at a sample where f_hat is differentiable no coordinate of h_{k-1} - b_k is 0, "
+                "so the patterns D_k are locally constant and [z]_+ = D_k z"),
+        identity("one layer: h_k(h_{k-1} + t d) = h_k + t (I + W_k D_k) d",
+                 sp.expand(layer(h + t * dd, W, b) - layer(h, W, b) - t * (1 + W * D) * dd)),
+        identity("induction over the layers above: (I + W~_k) U' d = U d with U = (I + W~_k) "
+                 "U' (so h_L changes by U d and c_l^T = c^T U)",
+                 sp.expand((1 + W * D) * U * dd - ((1 + W * D) * U) * dd)),
+        identity("W_l -> W_l + t H: h_l changes by t H (h_{l-1} - b_l)_+",
+                 sp.expand(layer(h, W + t * H, b) - layer(h, W, b) - t * H * D * (h - b))),
+        identity("(12a): e c^T U H p = trace(H^T (c_l e p^T))",
+                 trace_residual(alg, e * T(c) * U * H * D * (h - b), e * T(H) * cl * T(p))),
+        identity("b_l -> b_l + t beta: h_l changes by -t W_l D_l beta",
+                 sp.expand(layer(h, W, b + t * beta) - layer(h, W, b) + t * W * D * beta)),
+        identity("bias: -e c^T U W D beta = beta^T (-D W^T c_l e)",
+                 trace_residual(alg, -e * T(c) * U * W * D * beta,
+                                 T(beta) * (-D * T(W) * cl * e))),
+        identity("(12b): (c + t g)^T h_L - c^T h_L = t g^T h_L, so the c-gradient is e h_L",
+                 trace_residual(alg, e * (T(c + t * g) * hL - T(c) * hL), t * T(g) * (e * hL))),
+        premise("the loss (11) is the sum over the N samples of (1/2) e_i^2, so its gradients "
+                "are the sums of the per-sample ones (chain rule, linearity)"),
     ]

@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 
 from proofs import derivation as dv
+from proofs import resnet_class as rpc
 from proofs import step_class as sc
 from proofs import zas_class as zc
 from verify.registry import select
@@ -18,6 +19,9 @@ TRUE = {
     "nar2018step (9) and AM-GM": sc.eq9,
     "wu2019zas Lemma 4.4 (amended), orders": zc.lemma_4_4_orders,
     "wu2019zas Lemma 4.4 (amended)": zc.lemma_4_4,
+    "nar2018resnet (7): convexity": rpc.convex_network,
+    "nar2018resnet (8): gradient jumps": rpc.gradient_jumps,
+    "nar2018resnet (10)-(12) amended: gradients": rpc.eq12_gradients,
 }
 
 FALSE = {
@@ -27,6 +31,9 @@ FALSE = {
     "||W_l|| - 1 <= phi^2 log(L phi^2) / L": lambda: zc.lemma_4_4_orders(const_up=1),
     "1 - ||W_l|| <= 1/(8L)": lambda: zc.lemma_4_4_orders(const_low=sp.Rational(1, 8)),
     "Lemma 4.4 with the upper constant 1": lambda: zc.lemma_4_4(const_up=1),
+    "(7) with a negative weight": lambda: rpc.convex_network(w_sign=-1),
+    "(8): jump (W c)_j v_j": lambda: rpc.gradient_jumps("W"),
+    "(12a) without the positive part": lambda: rpc.eq12_gradients("no_relu"),
 }
 
 
@@ -56,6 +63,8 @@ def test_cauchy_schwarz_identity_needs_the_cross_term():
     ("nar2018step.eq9", "eq9_every_depth"),
     ("wu2019zas.lemma4_4_amended", "lemma4_4_proof"),
     ("nar2018resnet.eq7", "convexity_proof"),
+    ("nar2018resnet.eq8", "eq8_gradient_proof"),
+    ("nar2018resnet.eq12_amended", "eq12_gradient_proof"),
 ])
 def test_claim_carries_the_class_derivation_with_its_own_scope(cid, check):
     [claim] = select([cid])
@@ -65,9 +74,3 @@ def test_claim_carries_the_class_derivation_with_its_own_scope(cid, check):
     assert finding.outcome is Outcome.SUPPORTS
     assert dict(finding.coverage.covers) == dict(claim.scope)
 
-
-def test_resnet_convexity_derivation_and_a_negative_weight():
-    from proofs import resnet_class as rpc
-    assert dv.run(rpc.convex_network()).proved
-    out = dv.run(rpc.convex_network(w_sign=-1))
-    assert not out.proved and "sum step" in out.failed

@@ -53,6 +53,8 @@ PAPER = {
 
 DEPTHS = (2, 3, 4, 5)
 EQ7_CLASS = {"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}
+EQ8_CLASS = {"b1, b2": "> 0", "V": "any (general part)"}
+EQ12_CLASS = {"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}
 
 
 def _ref(where: str) -> Reference:
@@ -360,8 +362,11 @@ CLAIMS = (
        "to the origin.",
        {"b": "(1/2, 3/4)", "general V": "random, W >= 0, c > 0"},
        "grad = [1, 1] + e_j 1{x_j > b_j}; jumps (W^T c)_j v_j across v_j^T x = b_j",
-       [rc.eq8_gradient_exact()],
-       scope={"b1, b2": "> 0", "V": "any (general part)"}),
+       [derivation("eq8_gradient_proof", rpc.gradient_jumps, Coverage(Scope.CLASS, EQ8_CLASS),
+                   "SymPy-checked derivation: gradient c + V D W^T c on each activation region, "
+                   "jump (W^T c)_j v_j, every width and V"),
+        rc.eq8_gradient_exact()],
+       scope=EQ8_CLASS),
     _c("eq12", "eqs. (10a)-(10c), (11), (12a)-(12b) as printed",
        "h_0(x) = x, h_i(x) = h_{i-1}(x) + W_i[h_{i-1}(x) - b_i]_+, f_hat(x) = c^T x (10c). [...] "
        "The first order local optimality condition for {W_l*} and c* dictates that sum_i "
@@ -378,10 +383,13 @@ CLAIMS = (
        "b_l >= 0}) W_l^T c_l^i e_i (b_l).",
        {"n, L, N": "2, 2, 3 (exact); random rationals, W, b >= 0, c > 0"},
        "(12a), (12b), the bias gradient are the exact derivatives",
-       [rc.eq12_formulas_exact(), rc.eq12_formulas_exact(n=1, L=3, N=4)],
+       [derivation("eq12_gradient_proof", rpc.eq12_gradients, Coverage(Scope.CLASS, EQ12_CLASS),
+                   "SymPy-checked derivation: per-sample directional derivatives in the free "
+                   "algebra (every n), layers above as one letter (every L), summed (every N)"),
+        rc.eq12_formulas_exact(), rc.eq12_formulas_exact(n=1, L=3, N=4)],
        amends="nar2018resnet.eq12",
        amend_reason="(10c) is printed as c^T x; the formulas (12a)-(12b) need c^T h_L(x).",
-       scope={"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}),
+       scope=EQ12_CLASS),
     _c("fig4", "Section 4, Figure 4",
        "Initialized with a larger range for the bias parameters, f_2 fits all the data points. "
        "The estimate f_1, on the other hand, fails to fit the data perfectly even though the "
