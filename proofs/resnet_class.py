@@ -195,3 +195,41 @@ def eq12_gradients(variant: str = "printed") -> list[Step]:
         premise("the loss (11) is the sum over the N samples of (1/2) e_i^2, so its gradients "
                 "are the sums of the per-sample ones (chain rule, linearity)"),
     ]
+
+
+# --- Section 3.1 after Theorem 3 (amended): grad f meets Theorem 3's conditions ----------------
+
+
+def strongly_convex_gradient(factor=1) -> list[Step]:
+    """Section 3.1 (amended): f with Hessian >= m I (m > 0) and a Lipschitz Hessian on a
+    bounded convex D; h = grad f meets Theorem 3's conditions, for every dimension n:
+    differentiable and alpha-smooth (Dh is the Hessian, Lipschitz by hypothesis), strongly
+    monotone ((h(y) - h(x))^T (y - x) >= m |y - x|^2 on the segment, which D contains),
+    hence injective with |x - y| <= |h(x) - h(y)| / m (Cauchy-Schwarz), and det Dh(x_0) >=
+    m^n > 0.  ``factor`` scales the inverse's Lipschitz constant (the paper: 1/m; 1/(2m) is
+    false for a quadratic f = (m/2)|x|^2)."""
+    from proofs.step_class import cauchy_schwarz
+    m, r = sp.symbols("m r", positive=True)  # r = |y - x| > 0
+    N = sp.Symbol("N", nonnegative=True)  # |h(y) - h(x)|
+    s1, s2 = sp.symbols("s1 s2", nonnegative=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    return cauchy_schwarz() + [
+        premise("Dh = Hessian of f: h is differentiable, and ||Dh(y) - Dh(x)|| <= alpha ||y - x|| "
+                "is the Lipschitz-Hessian hypothesis (alpha-smooth)"),
+        premise("chain rule: g(t) = (h(x + t(y - x)) - h(x))^T (y - x) has g(0) = 0 and g'(t) = "
+                "(y - x)^T Hess f(x + t(y - x)) (y - x) >= m |y - x|^2 (the segment lies in the "
+                "convex D)"),
+        premise("fundamental theorem of calculus: g(1) = int_0^1 g' >= m |y - x|^2"),
+        premise("Cauchy-Schwarz above: g(1) <= |h(y) - h(x)| |y - x| = N r"),
+        inequality("from N r >= g(1) = m r^2 + s1: N/m - r >= 0, i.e. |x - y| <= "
+                   f"{factor} |h(x) - h(y)| / m", factor * (m * r ** 2 + s1 + s2) / (m * r), ">=", r),
+        inequality("so h(x) != h(y) for x != y: N >= m r > 0 (h is invertible on D, its inverse "
+                   "1/m-Lipschitz on h(D))", (m * r ** 2 + s1 + s2) / r, ">", 0),
+        premise("spectral theorem: Dh(x_0) = Hess f(x_0) is symmetric with eigenvalues lam_i >= "
+                "m, and det = prod_i lam_i"),
+        identity("det as a product, base n = 0: the empty product 1 = m^0", m ** 0 - 1),
+        inequality("step: a product P_k = m^k + a (a >= 0) times lam = m + s (s >= 0, every "
+                   "eigenvalue >= m) is >= m^{k+1}", (m ** n + s1) * (m + s2), ">=",
+                   m ** (n + 1)),
+        inequality("m^n > 0", m ** n, ">", 0),
+    ]

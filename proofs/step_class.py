@@ -201,3 +201,43 @@ def eq9(factor=1) -> list[Step]:
         inequality(f"sum_i a_i = G (L + z) >= {factor} L G = {factor} L rho^{{2(L-1)/L}} "
                    "(z >= 0)", G * (L + zsum), ">=", factor * L * G),
     ]
+
+
+# --- Section 2, after Theorem 1 (amended): the bound (3) over the rescalings ----------------
+
+
+def rescaled_bound(variant: str = "printed") -> list[Step]:
+    """For L >= 2, every width and R != 0: at every minimiser W (R_hat = W_L ... W_1 != 0) the
+    bound (3), 2 / sum_j p_{j-1}^2 q_{j+1}^2, has infimum 0 over the rescalings {alpha_i W_i},
+    prod alpha_i = 1.  With alpha_1 = t, alpha_2 = 1/t (others 1) the product, and so R_hat,
+    u, v and the loss, are unchanged (each rescaled point is again a minimiser), and the term
+    j = 2 of the sum is p_1^2 q_3^2 with p_1 = t |W_1 v| and q_3 = |u^T W_L ... W_3| (= |u| = 1
+    for L = 2), both nonzero since u^T R_hat v = rho(R_hat) > 0; so (3) <= 2/(t^2 a b) < eps
+    for t^2 = 2/(eps a b) + 1, every eps > 0.
+
+    ``variant="both"`` rescales W_1 and W_2 by t (the product changes: false)."""
+    alg = Algebra({"u": ("d_L", "1"), "v": ("d_0", "1"), "A": ("d_L", "d_2"),
+                   "W2": ("d_2", "d_1"), "W1": ("d_1", "d_0")})
+    u, v, A, W2, W1 = (alg[n] for n in ("u", "v", "A", "W2", "W1"))
+    t = sp.Symbol("t", positive=True)
+    second = t if variant == "both" else 1 / t
+    a, b, epsilon, rest = sp.symbols("a b epsilon rest", positive=True)
+    moved_p1 = (t * W1) * v
+    return [
+        identity("(W_L ... W_3)(W_2 / t)(t W_1) = W_L ... W_1 (every width; A = W_L ... W_3 a "
+                 "letter, A = I for L = 2)", sp.expand(A * (second * W2) * (t * W1) - A * W2 * W1)),
+        premise("the loss depends on W only through the product, so every rescaled point is a "
+                "minimiser with the same R_hat, u, v; rho(R_hat) > 0: every local minimum of a "
+                "deep linear network with square loss is global (Laurent & von Brecht 2018, "
+                "any widths), and a nonzero R has a nonzero best approximation of every rank "
+                ">= 1 (Eckart-Young)"),
+        identity("p_1 at the rescaled point: (t W_1) v = t (W_1 v)", sp.expand(moved_p1 - t * (W1 * v))),
+        premise("q_3 = |u^T W_L ... W_3| involves neither W_1 nor W_2, so it is unchanged; "
+                "a = |W_1 v|^2 > 0 and b = q_3^2 = |A^T u|^2 > 0, since u^T A W_2 W_1 v = "
+                "rho(R_hat) > 0; the other terms of the sum are >= 0 (squares)"),
+        inequality("(3) = 2 / (t^2 a b + rest) <= 2 / (t^2 a b)", 2 / (t ** 2 * a * b + rest),
+                   "<=", 2 / (t ** 2 * a * b)),
+        inequality("at t^2 = 2/(eps a b) + 1: 2/(t^2 a b) < eps, for every eps > 0",
+                   2 / ((2 / (epsilon * a * b) + 1) * a * b), "<", epsilon),
+        premise("(3) > 0 at every point, so its infimum over the rescalings is 0"),
+    ]

@@ -22,6 +22,8 @@ TRUE = {
     "nar2018resnet (7): convexity": rpc.convex_network,
     "nar2018resnet (8): gradient jumps": rpc.gradient_jumps,
     "nar2018resnet (10)-(12) amended: gradients": rpc.eq12_gradients,
+    "nar2018resnet Section 3.1 (amended): Theorem 3's conditions": rpc.strongly_convex_gradient,
+    "nar2018step Section 2 (amended): (3) has infimum 0": sc.rescaled_bound,
 }
 
 FALSE = {
@@ -34,6 +36,8 @@ FALSE = {
     "(7) with a negative weight": lambda: rpc.convex_network(w_sign=-1),
     "(8): jump (W c)_j v_j": lambda: rpc.gradient_jumps("W"),
     "(12a) without the positive part": lambda: rpc.eq12_gradients("no_relu"),
+    "inverse Lipschitz with 1/(2m)": lambda: rpc.strongly_convex_gradient(sp.Rational(1, 2)),
+    "W_1 and W_2 both scaled by t": lambda: sc.rescaled_bound("both"),
 }
 
 
@@ -65,6 +69,8 @@ def test_cauchy_schwarz_identity_needs_the_cross_term():
     ("nar2018resnet.eq7", "convexity_proof"),
     ("nar2018resnet.eq8", "eq8_gradient_proof"),
     ("nar2018resnet.eq12_amended", "eq12_gradient_proof"),
+    ("nar2018resnet.sec31_theorem3_amended", "theorem3_conditions_proof"),
+    ("nar2018step.thm1_small_amended", "rescaled_bound_every_depth"),
 ])
 def test_claim_carries_the_class_derivation_with_its_own_scope(cid, check):
     [claim] = select([cid])

@@ -53,6 +53,7 @@ PAPER = {
 
 DEPTHS = (2, 3, 4, 5)
 EQ7_CLASS = {"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}
+THM3_CLASS = {"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}
 EQ8_CLASS = {"b1, b2": "> 0", "V": "any (general part)"}
 EQ12_CLASS = {"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}
 
@@ -300,11 +301,14 @@ CLAIMS = (
        "Lipschitz with constant 1/m).",
        {"family": "x^4 + c x^2, c in {1/10, 1/2, 1}; logsumexp(A x) + (m/2)|x|^2 on [0, 1]^3"},
        "Hessian >= m I => ||x - y|| <= ||grad f(x) - grad f(y)|| / m",
-       [rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
+       [derivation("theorem3_conditions_proof", rpc.strongly_convex_gradient,
+                   Coverage(Scope.CLASS, THM3_CLASS), "SymPy-checked derivation: strong "
+                   "monotonicity, Cauchy-Schwarz (every n), the determinant; textbook premises"),
+        rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
        amends="nar2018resnet.sec31_theorem3",
        amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
                     "grad f is not Lipschitz.",
-       scope={"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}),
+       scope=THM3_CLASS),
     _c("sec31_decomposition", "Section 3.1, decomposition f_k = r - s",
        "f_k can be written as f_k(x) = r(x) - s(x), where both r and s are strictly convex and "
        "their gradients at the origin have strictly positive coordinates, e.g., r(x) = alpha/2 "

@@ -153,7 +153,8 @@ def _thm1_text() -> tuple[Claim, ...]:
               statement="For L >= 2: " + small, hypotheses={**SETTING, "depths": "2, 3, 5"},
               asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)",
               scope=NET2,
-              checks=(rescaled_bound((2, 3, 5)),), amends="nar2018step.thm1_small",
+              checks=(_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
+                      rescaled_bound((2, 3, 5))), amends="nar2018step.thm1_small",
               amend_reason="With L = 1 the only rescaling is alpha_1 = 1 and the optimum "
                            "W_1 = R is unique, with (3) = 2."),
         Claim(id="nar2018step.sec2_not_isolated", ref=_ref("Section 2, before Theorem 1"),
