@@ -11,7 +11,7 @@ import sympy as sp
 
 from proofs.derivation import Step, identity, inequality, premise
 from proofs.matrix_words import Algebra
-from proofs.step_class import trace_residual
+from proofs.step_class import cauchy_schwarz, trace_residual
 
 
 def ols_amended(threshold=2) -> list[Step]:
@@ -208,9 +208,7 @@ def strongly_convex_gradient(factor=1) -> list[Step]:
     hence injective with |x - y| <= |h(x) - h(y)| / m (Cauchy-Schwarz), and det Dh(x_0) >=
     m^n > 0.  ``factor`` scales the inverse's Lipschitz constant (the paper: 1/m; 1/(2m) is
     false for a quadratic f = (m/2)|x|^2)."""
-    from proofs.step_class import cauchy_schwarz
     m, r = sp.symbols("m r", positive=True)  # r = |y - x| > 0
-    N = sp.Symbol("N", nonnegative=True)  # |h(y) - h(x)|
     s1, s2 = sp.symbols("s1 s2", nonnegative=True)
     n = sp.Symbol("n", integer=True, positive=True)
     return cauchy_schwarz() + [

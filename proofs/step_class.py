@@ -133,7 +133,7 @@ def eq8(variant: str = "printed") -> list[Step]:
     ``variant="skip"`` drops the layer W_i from y (the claim p_{i-1} q_{i+1} >= rho: false)."""
     alg = Algebra({"u": ("d_L", "1"), "v": ("d_0", "1"), "A": ("d_L", "d_i"),
                    "W": ("d_i", "d_im1"), "B": ("d_im1", "d_0")})
-    u, v, A, W, B = (alg[n] for n in ("u", "v", "A", "W", "B"))
+    v, A, W, B = (alg[n] for n in ("v", "A", "W", "B"))
     y = B * v if variant == "skip" else W * B * v
     rho, q, p, P = sp.symbols("rho q p P", positive=True)  # q = q_{i+1}, p = p_i, P = p_{i-1}
     z, e = sp.symbols("z e", nonnegative=True)
@@ -218,7 +218,7 @@ def rescaled_bound(variant: str = "printed") -> list[Step]:
     ``variant="both"`` rescales W_1 and W_2 by t (the product changes: false)."""
     alg = Algebra({"u": ("d_L", "1"), "v": ("d_0", "1"), "A": ("d_L", "d_2"),
                    "W2": ("d_2", "d_1"), "W1": ("d_1", "d_0")})
-    u, v, A, W2, W1 = (alg[n] for n in ("u", "v", "A", "W2", "W1"))
+    v, A, W2, W1 = (alg[n] for n in ("v", "A", "W2", "W1"))
     t = sp.Symbol("t", positive=True)
     second = t if variant == "both" else 1 / t
     a, b, epsilon, rest = sp.symbols("a b epsilon rest", positive=True)

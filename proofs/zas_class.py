@@ -461,7 +461,10 @@ def _exp_minus_one() -> list[Step]:
             premise("mean value theorem: f(0) = 0 and f' >= 0 on [0, oo) give f >= 0 there")]
 
 
-def lemma_4_4_orders(const_up=4, const_low=sp.Rational(3, 8)) -> list[Step]:
+LOW_CONST = sp.Rational(3, 8)  # 1 - ||W_l|| <= LOW_CONST / L (Lemma 4.4's lower side)
+
+
+def lemma_4_4_orders(const_up=4, const_low=LOW_CONST) -> list[Step]:
     """The amended weight bounds (4.7) of Lemma 4.4 under (4.6) with Lemma A.2's constants,
     every L >= 2 and every width, with explicit constants (phi fixed, as in the paper's O):
 
@@ -478,7 +481,6 @@ def lemma_4_4_orders(const_up=4, const_low=sp.Rational(3, 8)) -> list[Step]:
     tests pass smaller ones and see the route fail."""
     L = 2 + k
     c = 1 + u  # c = phi^2 >= 1
-    a = sp.Symbol("alpha", positive=True)
     w = sp.Symbol("w", nonnegative=True)  # alpha = 1 + w (alpha >= 1)
     Y, lc, gap = sp.symbols("Y lc gap", nonnegative=True)  # log(L c), log c, log L - log 2
     eps, delta = sp.symbols("eps delta", nonnegative=True)
