@@ -10,6 +10,8 @@ from __future__ import annotations
 import sympy as sp
 
 from proofs.derivation import Step, identity, inequality, premise
+from proofs.matrix_words import Algebra
+from proofs.step_class import cauchy_schwarz, trace_residual
 
 
 def ols_amended(threshold=2) -> list[Step]:
@@ -48,4 +50,184 @@ def ols_amended(threshold=2) -> list[Step]:
         premise("so GD converges from every start iff delta < 2/lambda_max (X = 0: every start "
                 "is an equilibrium, 2/0 read as oo); asymptotic stability needs also every "
                 "lambda_i > 0, i.e. X X^T nonsingular"),
+    ]
+
+
+def convex_network(w_sign=1) -> list[Step]:
+    """(7a)-(7c) (Section 3.1): f_hat = c^T h_L + d is convex for every n, L, m_i when W_i, V_i,
+    b_i >= 0 and c > 0, by induction on the layer i over the convexity inequality: at z =
+    lam x + mu y (lam, mu >= 0, lam + mu = 1), a convex F has F(z) = lam F(x) + mu F(y) - s,
+    s >= 0.  The coordinates of h_0 = x are affine (s = 0); a coordinate of h_i is
+    h_{i-1,j} + sum_k (W_i)_{jk} [V_{i,k}^T h_{i-1} - b_{i,k}]_+: nonnegative combinations
+    (added one term at a time), an affine shift (-b) and [.]_+ = max(., 0) each keep the
+    inequality.  ``w_sign = -1`` lets a weight be negative (false: -[x]_+ is concave)."""
+    rr = sp.Symbol("r", nonnegative=True)
+    lam, mu = 1 / (1 + rr), rr / (1 + rr)  # every lam in (0, 1]; lam = 0 swaps x and y
+    x, y, bias = sp.symbols("x y b", real=True)
+    Fx, Fy, Gx, Gy = sp.symbols("F_x F_y G_x G_y", real=True)
+    s1, s2, a, g = sp.symbols("s1 s2 a g", nonnegative=True)  # slacks; a weight; 0 <= g
+    Fz = lam * Fx + mu * Fy - s1  # F convex at z
+    Gz = lam * Gx + mu * Gy - s2
+    t1, t2 = sp.symbols("t1 t2", nonnegative=True)  # [F(x)]_+ = F(x) + t1 >= 0, etc.
+    return [
+        premise("convexity of F: F(lam x + mu y) <= lam F(x) + mu F(y) for lam in [0, 1], mu = "
+                "1 - lam (lam = 0 is lam = 1 with x and y swapped); every coordinate is handled alike (induction on i, then on the "
+                "number of terms k of the sum)"),
+        identity("lam = 1/(1 + r), mu = r/(1 + r) (r >= 0): lam + mu = 1", lam + mu - 1),
+        identity("base: h_0(z) = z = lam x + mu y is affine (equality, slack 0)",
+                 (lam * x + mu * y) - (lam * x + mu * y)),
+        inequality("sum step: F + a G with a = (W_i)_{jk} >= 0 keeps the inequality",
+                   Fz + w_sign * a * Gz, "<=", lam * (Fx + w_sign * a * Gx)
+                   + mu * (Fy + w_sign * a * Gy)),
+        inequality("nonnegative combination V_{i,k}^T h_{i-1} likewise (a = (V_i)_{jk} >= 0), "
+                   "and c^T h_L with c > 0", Fz + a * Gz, "<=",
+                   lam * (Fx + a * Gx) + mu * (Fy + a * Gy)),
+        identity("affine shift: (F - b)(z) bound is lam (F(x) - b) + mu (F(y) - b) - s",
+                 (Fz - bias) - (lam * (Fx - bias) + mu * (Fy - bias) - s1)),
+        inequality("[F]_+ where F(z) >= 0: F(z) <= lam [F(x)]_+ + mu [F(y)]_+",
+                   Fz, "<=", lam * (Fx + t1) + mu * (Fy + t2)),
+        inequality("[F]_+ where F(z) < 0: 0 <= lam [F(x)]_+ + mu [F(y)]_+ (both >= 0)",
+                   0, "<=", lam * g + mu * sp.Symbol("g2", nonnegative=True)),
+        identity("(7c): + d, an affine shift again (d real)",
+                 (Fz + bias) - (lam * (Fx + bias) + mu * (Fy + bias) - s1)),
+        premise("so by induction every coordinate of h_i is convex, and f_hat = c^T h_L + d is "
+                "convex on R^n"),
+    ]
+
+
+# --- (8a)-(8b) and (10)-(12): gradients of the ReLU residual network, every size ---------------
+
+
+def gradient_jumps(variant: str = "printed") -> list[Step]:
+    """(8a)-(8b) and the paragraph after them, for every width n, m and every V, W, c, b:
+    on a region where the activation pattern D = diag(1{V^T x - b >= 0}) is fixed, f(x) =
+    c^T x + c^T W D (V^T x - b) (one layer of (7b), [z]_+ = D z), its gradient is
+    c + V D W^T c; crossing the line v_j^T x = b_j flips D_jj, so the gradient jumps by
+    (W^T c)_j v_j (normal v_j, distance b_j / ||v_j|| from the origin).  Near the origin
+    (b > 0) D = 0 and the gradient is c = [1 1]^T; with W = V = I the increments are e_j.
+
+    ``variant="W"`` claims the jump (W c)_j v_j (false for a non-symmetric W)."""
+    alg = Algebra({"x": ("n", "1"), "H": ("n", "1"), "c": ("n", "1"), "W": ("n", "m"),
+                   "V": ("n", "m"), "D": ("m", "m"), "b": ("m", "1"), "e": ("m", "1")},
+                  symmetric=frozenset({"D"}))
+    x, H, c, W, V, D, b, e = (alg[k] for k in ("x", "H", "c", "W", "V", "D", "b", "e"))
+    ct, Vt, Wt, et = alg["c^T"], alg["V^T"], alg["W^T"], alg["e^T"]
+    t = sp.Symbol("t", real=True)
+
+    def f(z, Dm):
+        return ct * z + ct * W * Dm * (Vt * z - b)
+
+    def grad(Dm):
+        return c + V * Dm * Wt * c
+
+    jump = V * e * (et * (alg["W"] if variant == "W" else Wt) * c)
+    b1, b2 = sp.symbols("b1 b2", positive=True)
+    I2, one, xs = sp.eye(2), sp.Matrix([1, 1]), sp.Matrix(sp.symbols("x1 x2", real=True))
+    printed = [*((I2.T * one)[j] * I2[:, j] - sp.eye(2)[:, j] for j in (0, 1)),
+               I2.T * xs - sp.Matrix([b1, b2]) - (xs - sp.Matrix([b1, b2]))]
+    printed = [entry for M in printed for entry in M]
+    return [
+        premise("[z]_+ = D z with D = diag(1{z_j >= 0}); away from the lines v_j^T x = b_j "
+                "the pattern D is locally constant, so f is affine there"),
+        identity("f(x + t H) - f(x) = t (c^T H + c^T W D V^T H) (every n, m)",
+                 sp.expand(f(x + t * H, D) - f(x, D) - t * (ct * H + ct * W * D * Vt * H))),
+        identity("c^T H + c^T W D V^T H = H^T (c + V D W^T c): the gradient is c + V D W^T c",
+                 trace_residual(alg, ct * H + ct * W * D * Vt * H, alg["H^T"] * grad(D))),
+        identity("crossing v_j^T x = b_j (D -> D + e_j e_j^T): the gradient jumps by "
+                 "v_j (W^T c)_j", sp.expand(grad(D + e * et) - grad(D) - jump)),
+        premise("|v_j^T x| <= ||v_j|| ||x|| < b_j for ||x|| < min_j b_j/||v_j|| (Cauchy-"
+                "Schwarz, b > 0), so D = 0 near the origin; v_j^T x = b_j is the line with "
+                "normal v_j at distance b_j/||v_j|| from the origin"),
+        identity("near the origin (D = 0) the gradient is c", grad(sp.Integer(0)) - c),
+        identity("(8a)-(8b): W = V = I, c = [1 1]^T: (W^T c)_j v_j = e_j, and the region "
+                 "x_j >= b_j is where [V^T x - b]_j >= 0 (b = (b1, b2); entries squared, "
+                 "summed)", sum(r ** 2 for r in printed)),
+    ]
+
+
+def eq12_gradients(variant: str = "printed") -> list[Step]:
+    """(10)-(12) amended, every n, L, N: with f_hat(x) = c^T h_L(x) and, at a sample x_i where
+    f_hat is differentiable, the activation patterns D_k = diag(1{h_{k-1} - b_k >= 0}) (fixed
+    near the parameters), W~_k = W_k D_k and U = (I + W~_L) ... (I + W~_{l+1}):
+
+    * a change delta of h_l changes h_L by U delta (induction over the layers above, one
+      layer at a time: h_k = h_{k-1} + W_k D_k (h_{k-1} - b_k)), so c_l = U^T c;
+    * W_l -> W_l + t H changes h_l by t H p, p = (h_{l-1} - b_l)_+ = D_l (h_{l-1} - b_l), so
+      the gradient of (1/2) e^2 (e = f_hat - y) is c_l e p^T (12a);
+    * b_l -> b_l + t beta changes h_l by -t W_l D_l beta: gradient -D_l W_l^T c_l e;
+    * c -> c + t gamma changes f_hat by t gamma^T h_L: gradient e h_L (12b);
+    and the sum over the N samples is the sum of these (the loss is a sum).
+
+    ``variant="no_relu"`` claims (h_{l-1} - b_l) instead of its positive part in (12a)."""
+    alg = Algebra({"U": ("n", "n"), "W": ("n", "n"), "D": ("n", "n"), "h": ("n", "1"),
+                   "b": ("n", "1"), "d": ("n", "1"), "H": ("n", "n"), "beta": ("n", "1"),
+                   "c": ("n", "1"), "g": ("n", "1"), "hL": ("n", "1")},
+                  symmetric=frozenset({"D"}))
+    U, W, D, h, b, dd, H, beta, c, g, hL = (alg[k] for k in (
+        "U", "W", "D", "h", "b", "d", "H", "beta", "c", "g", "hL"))
+    T = alg.T
+    t, e = sp.symbols("t e", real=True)
+
+    def layer(z, Wm, bm):  # one layer of (10b) with the pattern D fixed
+        return z + Wm * D * (z - bm)
+
+    cl = T(U) * c  # c_l = U^T c (a column)
+    p = D * (h - b) if variant == "printed" else h - b
+    return [
+        premise("at a sample where f_hat is differentiable no coordinate of h_{k-1} - b_k is 0, "
+                "so the patterns D_k are locally constant and [z]_+ = D_k z"),
+        identity("one layer: h_k(h_{k-1} + t d) = h_k + t (I + W_k D_k) d",
+                 sp.expand(layer(h + t * dd, W, b) - layer(h, W, b) - t * (1 + W * D) * dd)),
+        identity("induction over the layers above: (I + W~_k) U' d = U d with U = (I + W~_k) "
+                 "U' (so h_L changes by U d and c_l^T = c^T U)",
+                 sp.expand((1 + W * D) * U * dd - ((1 + W * D) * U) * dd)),
+        identity("W_l -> W_l + t H: h_l changes by t H (h_{l-1} - b_l)_+",
+                 sp.expand(layer(h, W + t * H, b) - layer(h, W, b) - t * H * D * (h - b))),
+        identity("(12a): e c^T U H p = trace(H^T (c_l e p^T))",
+                 trace_residual(alg, e * T(c) * U * H * D * (h - b), e * T(H) * cl * T(p))),
+        identity("b_l -> b_l + t beta: h_l changes by -t W_l D_l beta",
+                 sp.expand(layer(h, W, b + t * beta) - layer(h, W, b) + t * W * D * beta)),
+        identity("bias: -e c^T U W D beta = beta^T (-D W^T c_l e)",
+                 trace_residual(alg, -e * T(c) * U * W * D * beta,
+                                 T(beta) * (-D * T(W) * cl * e))),
+        identity("(12b): (c + t g)^T h_L - c^T h_L = t g^T h_L, so the c-gradient is e h_L",
+                 trace_residual(alg, e * (T(c + t * g) * hL - T(c) * hL), t * T(g) * (e * hL))),
+        premise("the loss (11) is the sum over the N samples of (1/2) e_i^2, so its gradients "
+                "are the sums of the per-sample ones (chain rule, linearity)"),
+    ]
+
+
+# --- Section 3.1 after Theorem 3 (amended): grad f meets Theorem 3's conditions ----------------
+
+
+def strongly_convex_gradient(factor=1) -> list[Step]:
+    """Section 3.1 (amended): f with Hessian >= m I (m > 0) and a Lipschitz Hessian on a
+    bounded convex D; h = grad f meets Theorem 3's conditions, for every dimension n:
+    differentiable and alpha-smooth (Dh is the Hessian, Lipschitz by hypothesis), strongly
+    monotone ((h(y) - h(x))^T (y - x) >= m |y - x|^2 on the segment, which D contains),
+    hence injective with |x - y| <= |h(x) - h(y)| / m (Cauchy-Schwarz), and det Dh(x_0) >=
+    m^n > 0.  ``factor`` scales the inverse's Lipschitz constant (the paper: 1/m; 1/(2m) is
+    false for a quadratic f = (m/2)|x|^2)."""
+    m, r = sp.symbols("m r", positive=True)  # r = |y - x| > 0
+    s1, s2 = sp.symbols("s1 s2", nonnegative=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    return cauchy_schwarz() + [
+        premise("Dh = Hessian of f: h is differentiable, and ||Dh(y) - Dh(x)|| <= alpha ||y - x|| "
+                "is the Lipschitz-Hessian hypothesis (alpha-smooth)"),
+        premise("chain rule: g(t) = (h(x + t(y - x)) - h(x))^T (y - x) has g(0) = 0 and g'(t) = "
+                "(y - x)^T Hess f(x + t(y - x)) (y - x) >= m |y - x|^2 (the segment lies in the "
+                "convex D)"),
+        premise("fundamental theorem of calculus: g(1) = int_0^1 g' >= m |y - x|^2"),
+        premise("Cauchy-Schwarz above: g(1) <= |h(y) - h(x)| |y - x| = N r"),
+        inequality("from N r >= g(1) = m r^2 + s1: N/m - r >= 0, i.e. |x - y| <= "
+                   f"{factor} |h(x) - h(y)| / m", factor * (m * r ** 2 + s1 + s2) / (m * r), ">=", r),
+        inequality("so h(x) != h(y) for x != y: N >= m r > 0 (h is invertible on D, its inverse "
+                   "1/m-Lipschitz on h(D))", (m * r ** 2 + s1 + s2) / r, ">", 0),
+        premise("spectral theorem: Dh(x_0) = Hess f(x_0) is symmetric with eigenvalues lam_i >= "
+                "m, and det = prod_i lam_i"),
+        identity("det as a product, base n = 0: the empty product 1 = m^0", m ** 0 - 1),
+        inequality("step: a product P_k = m^k + a (a >= 0) times lam = m + s (s >= 0, every "
+                   "eigenvalue >= m) is >= m^{k+1}", (m ** n + s1) * (m + s2), ">=",
+                   m ** (n + 1)),
+        inequality("m^n > 0", m ** n, ">", 0),
     ]

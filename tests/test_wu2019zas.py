@@ -350,7 +350,7 @@ _PROVEN = {"sec2_grad_amended", "sec3_residual", "lemma4_2", "lemma_a5_proof_ame
            "thm4_3_iterations", "phi_def_amended", "thm4_3_proof_amended",
            # derivations for the whole class (proofs/zas_class.py)
            "sec3_manifold", "thm4_1", "thm4_1_remark2", "lemma4_5", "lemma_a1", "lemma_a2",
-           "lemma_a3", "lemma_a3_proof_amended", "lemma_a4", "lemma_a5"}
+           "lemma_a3", "lemma_a3_proof_amended", "lemma_a4", "lemma_a5", "lemma4_4_amended"}
 _ON_INSTANCES: set[str] = set()
 
 

@@ -52,6 +52,10 @@ PAPER = {
 }
 
 DEPTHS = (2, 3, 4, 5)
+EQ7_CLASS = {"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}
+THM3_CLASS = {"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}
+EQ8_CLASS = {"b1, b2": "> 0", "V": "any (general part)"}
+EQ12_CLASS = {"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}
 
 
 def _ref(where: str) -> Reference:
@@ -297,11 +301,14 @@ CLAIMS = (
        "Lipschitz with constant 1/m).",
        {"family": "x^4 + c x^2, c in {1/10, 1/2, 1}; logsumexp(A x) + (m/2)|x|^2 on [0, 1]^3"},
        "Hessian >= m I => ||x - y|| <= ||grad f(x) - grad f(y)|| / m",
-       [rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
+       [derivation("theorem3_conditions_proof", rpc.strongly_convex_gradient,
+                   Coverage(Scope.CLASS, THM3_CLASS), "SymPy-checked derivation: strong "
+                   "monotonicity, Cauchy-Schwarz (every n), the determinant; textbook premises"),
+        rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
        amends="nar2018resnet.sec31_theorem3",
        amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
                     "grad f is not Lipschitz.",
-       scope={"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}),
+       scope=THM3_CLASS),
     _c("sec31_decomposition", "Section 3.1, decomposition f_k = r - s",
        "f_k can be written as f_k(x) = r(x) - s(x), where both r and s are strictly convex and "
        "their gradients at the origin have strictly positive coordinates, e.g., r(x) = alpha/2 "
@@ -346,8 +353,11 @@ CLAIMS = (
        {"networks": "n = 3, L = 3, m = 4, uniform nonnegative parameters",
         "domain": "[0, 2]^3", "conditions probed": "W, later V, first V, b of free sign"},
        "sign conditions => f convex (midpoint convexity; certificate)",
-       [rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()],
-       scope={"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}),
+       [derivation("convexity_proof", rpc.convex_network, Coverage(Scope.CLASS, EQ7_CLASS),
+                   "SymPy-checked derivation: the convexity inequality kept by each operation "
+                   "of (7b)-(7c); every n, L, m_i"),
+        rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()],
+       scope=EQ7_CLASS),
     _c("eq8", "eqs. (8a)-(8b), Figure 2",
        "Gradient of f_hat near the origin is [1 1]^T, and when [1 0] x - b_1 >= 0 or "
        "[0 1] x - b_2 >= 0 holds, the gradient gets an increment of [1 0]^T or [0 1]^T, "
@@ -356,8 +366,11 @@ CLAIMS = (
        "to the origin.",
        {"b": "(1/2, 3/4)", "general V": "random, W >= 0, c > 0"},
        "grad = [1, 1] + e_j 1{x_j > b_j}; jumps (W^T c)_j v_j across v_j^T x = b_j",
-       [rc.eq8_gradient_exact()],
-       scope={"b1, b2": "> 0", "V": "any (general part)"}),
+       [derivation("eq8_gradient_proof", rpc.gradient_jumps, Coverage(Scope.CLASS, EQ8_CLASS),
+                   "SymPy-checked derivation: gradient c + V D W^T c on each activation region, "
+                   "jump (W^T c)_j v_j, every width and V"),
+        rc.eq8_gradient_exact()],
+       scope=EQ8_CLASS),
     _c("eq12", "eqs. (10a)-(10c), (11), (12a)-(12b) as printed",
        "h_0(x) = x, h_i(x) = h_{i-1}(x) + W_i[h_{i-1}(x) - b_i]_+, f_hat(x) = c^T x (10c). [...] "
        "The first order local optimality condition for {W_l*} and c* dictates that sum_i "
@@ -374,10 +387,13 @@ CLAIMS = (
        "b_l >= 0}) W_l^T c_l^i e_i (b_l).",
        {"n, L, N": "2, 2, 3 (exact); random rationals, W, b >= 0, c > 0"},
        "(12a), (12b), the bias gradient are the exact derivatives",
-       [rc.eq12_formulas_exact(), rc.eq12_formulas_exact(n=1, L=3, N=4)],
+       [derivation("eq12_gradient_proof", rpc.eq12_gradients, Coverage(Scope.CLASS, EQ12_CLASS),
+                   "SymPy-checked derivation: per-sample directional derivatives in the free "
+                   "algebra (every n), layers above as one letter (every L), summed (every N)"),
+        rc.eq12_formulas_exact(), rc.eq12_formulas_exact(n=1, L=3, N=4)],
        amends="nar2018resnet.eq12",
        amend_reason="(10c) is printed as c^T x; the formulas (12a)-(12b) need c^T h_L(x).",
-       scope={"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}),
+       scope=EQ12_CLASS),
     _c("fig4", "Section 4, Figure 4",
        "Initialized with a larger range for the bias parameters, f_2 fits all the data points. "
        "The estimate f_1, on the other hand, fails to fit the data perfectly even though the "

@@ -38,6 +38,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 from __future__ import annotations
 
 from proofs import general_depth as G
+from proofs import step_class as SC
 from verify.checks import step_general as SG
 from verify.checks.certified import minimiser_sharpness_certified
 from verify.checks.deeplinear import (
@@ -62,6 +63,7 @@ from verify.checks.deeplinear_proofs import (
     lagrange_symbolic,
     proof_inequalities,
 )
+from verify.checks.derivation import derivation
 from verify.checks.general_depth import general_proof
 from verify.checks.oscillation import (
     near_optimum_exclusion,
@@ -70,7 +72,7 @@ from verify.checks.oscillation import (
 )
 from verify.checks.psd import psd_inner_product, rayleigh_lower_bound
 from verify.papers.nar2018step import PAPER
-from verify.vocabulary import Claim, Reference, Tier
+from verify.vocabulary import Check, Claim, Coverage, Reference, Scope, Tier
 
 URL = PAPER["url"]
 SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
@@ -95,6 +97,12 @@ COR2 = ("Assume that the gradient descent with step size delta has converged to 
 NET = {"L": ">= 1", "widths": "any", "R": "!= 0"}
 NET2 = {**NET, "L": ">= 2"}
 ANY_LOSS = {"L": ">= 1", "widths": "any", "loss": "any function of W_L ... W_1"}
+
+
+def _derived(name: str, build, scope: dict[str, str]) -> Check:
+    """A derivation (:mod:`proofs.step_class`) covering exactly ``scope``, the claim's class."""
+    return derivation(name, build, Coverage(Scope.CLASS, scope), "SymPy-checked derivation: "
+                      "every depth, every width (free-algebra letters); textbook premises named")
 
 
 def _ref(where: str) -> Reference:
@@ -145,7 +153,8 @@ def _thm1_text() -> tuple[Claim, ...]:
               statement="For L >= 2: " + small, hypotheses={**SETTING, "depths": "2, 3, 5"},
               asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)",
               scope=NET2,
-              checks=(rescaled_bound((2, 3, 5)),), amends="nar2018step.thm1_small",
+              checks=(_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
+                      rescaled_bound((2, 3, 5))), amends="nar2018step.thm1_small",
               amend_reason="With L = 1 the only rescaling is alpha_1 = 1 and the optimum "
                            "W_1 = R is unique, with (3) = 2."),
         Claim(id="nar2018step.sec2_not_isolated", ref=_ref("Section 2, before Theorem 1"),
@@ -175,7 +184,8 @@ def _thm1_text() -> tuple[Claim, ...]:
                          "so the cost is not strongly convex at (or near) any optimum."),
               hypotheses={**SETTING, "scalar chains": "L = 2..5"},
               asserts="H t = 0 for the rescaling tangent t at every minimiser", scope=NET2,
-              checks=(singular_at_minima(),), amends="nar2018step.sec2_not_strongly_convex",
+              checks=(_derived("singular_every_depth", SC.not_strongly_convex, NET2),
+                      singular_at_minima()), amends="nar2018step.sec2_not_strongly_convex",
               amend_reason="Away from the optima the Hessian can be positive definite "
                            "(0.5 (w2 w1 - 1)^2 at (3/4, 3/4)); what holds is singularity at "
                            "the optima."),
@@ -307,7 +317,8 @@ def _displays() -> tuple[Claim, ...]:
                          "rho(R)^2 (8)."),
               hypotheses={**SETTING}, asserts="Cauchy-Schwarz and (8) at every global minimum",
               scope=NET,
-              checks=(lagrange_symbolic(), proof_inequalities(("cs", "eq8")))),
+              checks=(_derived("eq8_every_depth", SC.eq8, NET), lagrange_symbolic(),
+                      proof_inequalities(("cs", "eq8")))),
         Claim(id="nar2018step.eq9", ref=_ref("Appendix A, proof of Corollary 1, eq. (9)"),
               statement=("Using inequality (8), the bound in Theorem 1 can be relaxed as delta "
                          "<= 2 (sum_i p_{i-1}^2/p_i^2 rho(R)^2)^{-1} (9). Since prod_i (p_i / "
@@ -315,7 +326,8 @@ def _displays() -> tuple[Claim, ...]:
                          "L rho(R)^{2(L-1)/L}."),
               hypotheses={**SETTING}, asserts="sum (3) >= sum (9) >= L rho^{2(L-1)/L}; prod = rho",
               scope=NET,
-              checks=(proof_inequalities(("eq9", "amgm", "prod")),)),
+              checks=(_derived("eq9_every_depth", SC.eq9, NET),
+                      proof_inequalities(("eq9", "amgm", "prod")))),
         Claim(id="nar2018step.lemma1", ref=_ref("Appendix A, Lemma 1"),
               statement=("Let A, B in R^{n x n} be symmetric and positive semidefinite. Then, "
                          "<A, B> >= 0."),

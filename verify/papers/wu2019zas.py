@@ -492,7 +492,8 @@ def _claims() -> tuple[Claim, ...]:
                "(||W_l|| = 1 + O(log L/L), ||W_L|| = O(sqrt(log L / L))) and the gradient bound "
                "(4.8) ||grad_L R||_F^2 >= R.", A2_HYP,
                "(4.6) => amended (4.7) and (4.8)",
-               [cz.lemma_inequality("a2", 600, 80), cz.lemma_inequality("a3", 600, 80),
+               [_proof("lemma4_4_proof", zc.lemma_4_4, "lemma4_4_amended"),
+                cz.lemma_inequality("a2", 600, 80), cz.lemma_inequality("a3", 600, 80),
                 cz.orders_47(False)], amends=f"{KEY}.lemma4_4",
                amend_reason="(4.7) as printed fails (see eq4_7); the lemma holds with the "
                             "amended weight bounds."),
