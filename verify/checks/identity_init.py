@@ -949,11 +949,16 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         numbers, series, escapes, worst_kkt = {}, [], 0, 0.0
         for L in depths:
             Rs, Us, eigs = _targets(spectra, n, rng)
-            for rel in rels:
+            lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
+            # every rel in one batched run (each run's numbers are those of a run alone)
+            every = identity_run(np.concatenate([Rs] * len(rels)), L, np.concatenate(
+                [[rel * sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs]
+                 for rel in rels]), steps, None, np.concatenate([lims] * len(rels)))
+            B = len(spectra)
+            for r, rel in enumerate(rels):
+                h = {k: v[..., r * B:(r + 1) * B] for k, v in every.items()}
                 deltas = np.array([rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
                                    for e in eigs])
-                lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
-                h = identity_run(Rs, L, deltas, steps, None, lims)
                 for b, spec in enumerate(spectra):
                     dist = h["prod_err"][:, b]
                     tag = f"L={L}, spectrum {_label(spec)}, delta={rel:g} x bound"
