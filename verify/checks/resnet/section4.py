@@ -99,7 +99,7 @@ def eq12_formulas_exact(n: int = 2, L: int = 2, N: int = 3, bias_sign: int = -1)
                       enumerate(params["b"][l])]
         pairs += [(sym, dc[k], "dc") for k, sym in enumerate(params["c"])]
         for sym, val, name in pairs:
-            exact = sp.diff(loss, sym).subs(subs)
+            exact = sp.diff(loss, sym).xreplace(subs)  # rationals in: every node evaluates
             exact = sp.nsimplify(exact.rewrite(sp.Piecewise)) if not exact.is_Rational else exact
             mine = sp.Rational(val.numerator, val.denominator)
             if sp.simplify(exact - mine) != 0:
