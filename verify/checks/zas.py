@@ -16,6 +16,7 @@ import sympy as sp
 
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
+from numerics import mpmat as mm
 from proofs import zas as pz
 from proofs import zas_general as pzg
 from verify.checks.common import dec, decs
@@ -1021,46 +1022,24 @@ def _fit(Ls, its):
 
 def _mp_count(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int | None:
     """Steps GD from ZAS needs to reach R <= eps, in mpmath (call inside workdps), with
-    prefix/suffix products so a step costs O(L) matrix products.
-
-    The matrices are lists of rows of raw mpmath numbers, worked on with mpmath's own
-    ``libmp`` functions in the operations ``mpmath.matrix`` performs (a product entry is
-    ``fdot``: the exact products summed and rounded once, ``mpf_sum``; ``a - b`` is
-    ``a + b * (-1)``), so every entry is the number mpmath's matrices give; their objects cost
-    far more than the arithmetic at d <= 2."""
-    from mpmath.libmp import from_float, mpf_add, mpf_mul, mpf_neg, mpf_sum
-
+    prefix/suffix products so a step costs O(L) matrix products (:mod:`numerics.mpmat`: the
+    numbers of ``mpmath.matrix`` without its objects)."""
     d = Phi.shape[0]
-    prec, rnd = mpmath.mp._prec_rounding
-
-    def mul(a, b):
-        return [[mpf_sum([mpf_mul(a[i][k], b[k][j]) for k in range(d)], prec, rnd)
-                 for j in range(d)] for i in range(d)]
-
-    def T(a):
-        return [list(r) for r in zip(*a)]
-
-    def arr(a):
-        return [[mpmath.mpf(v)._mpf_ for v in row]
-                for row in np.asarray(a, dtype=float).tolist()]
-
-    eye = [[from_float(float(i == j)) for j in range(d)] for i in range(d)]
-    ws = [arr(w[0]) for w in rn.zas(L, d)]
-    P, e = arr(Phi), mpmath.mpf(eta)._mpf_
+    eye = mm.eye(d)
+    ws = [mm.raw(np.asarray(w[0], dtype=float).tolist()) for w in rn.zas(L, d)]
+    P, e = mm.raw(np.asarray(Phi, dtype=float).tolist()), mpmath.mpf(eta)
     for k in range(cap + 1):
         pre = [eye]
         for w in ws:
-            pre.append(mul(w, pre[-1]))
-        E = [[mpf_add(x, mpf_neg(y), prec, rnd) for x, y in zip(r, q)]
-             for r, q in zip(pre[-1], P)]
-        if _MP.fro2(mpmath.matrix([[mpmath.mpf(x) for x in r] for r in E])) / 2 <= eps:
+            pre.append(mm.mul(w, pre[-1]))
+        E = mm.sub(pre[-1], P)
+        if _MP.fro2(mm.matrix(E)) / 2 <= eps:
             return k
         suf = [eye]
         for w in reversed(ws):
-            suf.append(mul(suf[-1], w))
+            suf.append(mm.mul(suf[-1], w))
         suf = suf[::-1]  # suf[l] = W_L ... W_{l+1} (0-based l)
-        ws = [[[mpf_add(x, mpf_neg(mpf_mul(e, y, prec, rnd)), prec, rnd) for x, y in zip(r, q)]
-               for r, q in zip(w, mul(mul(T(suf[l + 1]), E), T(pre[l])))]
+        ws = [mm.sub(w, mm.scale(e, mm.mul(mm.mul(mm.T(suf[l + 1]), E), mm.T(pre[l]))))
               for l, w in enumerate(ws)]
     return None
 
