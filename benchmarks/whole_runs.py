@@ -10,7 +10,9 @@ Runs, each in a fresh subprocess (``sys.executable -m verify run ... --no-cache 
 Each kind runs twice back to back, first the baseline (``--against REV``, default
 ``BASELINE``, the tree before issue 19's batched loops; its files are taken with
 ``git archive``, nothing in this checkout changes) and then this tree, so both see the same
-machine load; the load average before each run is printed, and the ratio baseline / this tree.
+machine load; the load average before each run is printed, and the ratios baseline / this
+tree of the wall time and of the CPU time of each run with its workers (on a shared machine the
+CPU ratio is the steadier one).
 Both runs are then compared claim by claim (status and strength): a speed-up that changed a
 verdict is not one.  Then this tree's ten slowest claims and five slowest checks.  Prints;
 asserts nothing.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,21 +51,29 @@ def load() -> str:
         return "?"
 
 
-def time_run(kind: str, tree: Path, out: Path) -> tuple[float, int | str, str]:
-    """(wall seconds, exit status or 'timeout', last lines of its output) of one run of the
-    suite in ``tree`` (imported from there: PYTHONPATH, whatever the installed copy is)."""
+def cpu_children() -> float:
+    """CPU seconds (user + system) of the finished child processes, theirs included."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def time_run(kind: str, tree: Path, out: Path) -> tuple[float, int | str, str, float]:
+    """(wall seconds, exit status or 'timeout', last lines of its output, CPU seconds of the
+    run and its workers) of one run of the suite in ``tree`` (imported from there:
+    PYTHONPATH, whatever the installed copy is).  The CPU seconds hardly depend on what else
+    the machine runs, the wall seconds do: compare walls only at the same load."""
     cmd = [sys.executable, "-m", "verify", "run", "--no-progress", "--out", str(out)]
     if kind == "quick":
         cmd.insert(4, "--quick")
     env = dict(os.environ, PYTHONPATH=str(tree), VERIFY_NO_CACHE="1")
     help_text = subprocess.run(cmd[:4] + ["--help"], cwd=tree, env=env, capture_output=True,
-                               text=True).stdout
+                               text=True, check=False).stdout
     if "--no-cache" in help_text:
         cmd.append("--no-cache")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_children()
     try:
         proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT)
+                              timeout=TIMEOUT, check=False)
         code: int | str = proc.returncode
         output = proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
@@ -71,7 +82,7 @@ def time_run(kind: str, tree: Path, out: Path) -> tuple[float, int | str, str]:
             else (exc.stdout or "")
     seconds = time.perf_counter() - start
     tail = "\n".join(output.strip().splitlines()[-6:])
-    return seconds, code, tail
+    return seconds, code, tail, cpu_children() - cpu
 
 
 def claims_of(results: Path) -> dict[str, dict]:
@@ -145,14 +156,17 @@ def run(quick: bool, against: str | None = BASELINE, keep: Path | None = None) -
             row["new"] = time_run(kind, ROOT, Path(tmp) / kind)
             rows.append(row)
         print(f"\n{'run':<6} | {'baseline s':>10} | {'this tree s':>11} | {'ratio':>6} | "
+              f"{'baseline CPU s':>14} | {'this CPU s':>10} | {'CPU ratio':>9} | "
               f"{'bar (2 cores)':>13} | {'exit':>5} | load avg before (base; this)")
-        print("-" * 100)
+        print("-" * 140)
         for r in rows:
-            seconds, code, _ = r["new"]
+            seconds, code, _, cpu = r["new"]
             base = r.get("base")
             ratio = f"{base[0] / seconds:.2f}x" if base else "-"
+            cpu_ratio = f"{base[3] / cpu:.2f}x" if base and cpu > 0 else "-"
             print(f"{r['kind']:<6} | {(f'{base[0]:.1f}' if base else '-'):>10} | "
-                  f"{seconds:>11.1f} | {ratio:>6} | "
+                  f"{seconds:>11.1f} | {ratio:>6} | {(f'{base[3]:.1f}' if base else '-'):>14} | "
+                  f"{cpu:>10.1f} | {cpu_ratio:>9} | "
                   f"{'< ' + format(BARS[r['kind']], '.0f') + ' s':>13} | {code!s:>5} | "
                   f"{r.get('load_base', '-')}; {r['load']}")
         if base_tree is not None:
@@ -168,21 +182,22 @@ def run(quick: bool, against: str | None = BASELINE, keep: Path | None = None) -
                       f"{len(changed)}")
                 for line in changed:
                     print("  " + line)
-            seconds, code, tail = r["new"]
+            seconds, code, tail, _ = r["new"]
             print(f"\n== {kind} run of this tree ({seconds:.1f} s, exit {code}); its last lines:")
             print("\n".join("  " + line for line in tail.splitlines()))
             slowest(Path(tmp) / kind / "results.json")
         print()
         targets = []
         for r in rows:
-            seconds, code, _ = r["new"]
+            seconds, code, _, cpu = r["new"]
             name = "whole run --quick" if r["kind"] == "quick" else "whole run (full)"
             targets.append(Target(name, f"{seconds:.1f} s on {cores} cores (exit {code})",
                                   f"< {BARS[r['kind']]:.0f} s on 2 cores",
                                   seconds < BARS[r["kind"]] and code == 0))
             if "base" in r:
                 ratio = r["base"][0] / seconds
-                targets.append(Target(f"{name} vs {against}", f"{ratio:.2f}x faster",
+                targets.append(Target(f"{name} vs {against}",
+                                      f"{ratio:.2f}x faster (CPU {r['base'][3] / cpu:.2f}x)",
                                       f">= {RATIO_BAR:g}x", ratio >= RATIO_BAR and code == 0))
         return targets
 

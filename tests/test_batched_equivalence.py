@@ -110,7 +110,7 @@ def test_flow_diagnostics_equal_a_loop_over_times():
 
 def test_identity_runs_over_rels_equal_one_run_per_rel():
     rng = np.random.default_rng(2)
-    Rs, _, eigs = ii._targets(((1.0, -0.5), (2.0, 0.0)), 3, rng)
+    Rs, _, _ = ii._targets(((1.0, -0.5), (2.0, 0.0)), 3, rng)
     deltas = [[0.1 * r, 0.05 * r] for r in (1.0, 0.5)]
     every = ii._runs_over((1.0, 0.5), Rs, 3, deltas, 30, None, Rs)
     for d, h in zip(deltas, every):
