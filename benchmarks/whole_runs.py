@@ -17,7 +17,8 @@ Both runs are then compared claim by claim (status and strength): a speed-up tha
 verdict is not one.  Then this tree's ten slowest claims and five slowest checks.  Prints;
 asserts nothing.
 
-Usage: ``python benchmarks/whole_runs.py [--quick] [--against REV] [--no-baseline]``
+Usage: ``python benchmarks/whole_runs.py [--quick | --full-only] [--against REV] [--no-baseline]
+[--keep DIR]``
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -51,16 +52,34 @@ def load() -> str:
         return "?"
 
 
-def cpu_children() -> float:
-    """CPU seconds (user + system) of the finished child processes, theirs included."""
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
+def _tree_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record in ``seen`` the CPU seconds (user + system) so far of ``root`` and of every
+    process below it, from /proc (the pool's workers are children of a forkserver, which
+    getrusage of this process's children does not count)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, grew = {root}, True
+    while grew:
+        new = {pid for pid, (ppid, _) in stats.items() if ppid in tree} - tree
+        grew = bool(new)
+        tree |= new
+    for pid in tree:
+        if pid in stats:
+            seen[pid] = max(seen.get(pid, 0.0), stats[pid][1])
 
 
 def time_run(kind: str, tree: Path, out: Path) -> tuple[float, int | str, str, float]:
     """(wall seconds, exit status or 'timeout', last lines of its output, CPU seconds of the
-    run and its workers) of one run of the suite in ``tree`` (imported from there:
-    PYTHONPATH, whatever the installed copy is).  The CPU seconds hardly depend on what else
+    run and every process under it, sampled every 0.25 s from /proc) of one run of the suite
+    in ``tree`` (imported from there: PYTHONPATH, whatever the installed copy is).  The CPU seconds hardly depend on what else
     the machine runs, the wall seconds do: compare walls only at the same load."""
     cmd = [sys.executable, "-m", "verify", "run", "--no-progress", "--out", str(out)]
     if kind == "quick":
@@ -70,19 +89,29 @@ def time_run(kind: str, tree: Path, out: Path) -> tuple[float, int | str, str, f
                                text=True, check=False).stdout
     if "--no-cache" in help_text:
         cmd.append("--no-cache")
-    start, cpu = time.perf_counter(), cpu_children()
-    try:
-        proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False)
-        code: int | str = proc.returncode
-        output = proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        code = "timeout"
-        output = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) \
-            else (exc.stdout or "")
+    start, seen = time.perf_counter(), {}
+    proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    captured: list[str] = []
+    reader = threading.Thread(target=lambda: captured.append(proc.stdout.read()))
+    reader.start()
+    code: int | str = "timeout"
+    while time.perf_counter() - start < TIMEOUT:
+        if os.path.isdir("/proc"):
+            _tree_cpu(proc.pid, seen)  # sampled: a worker's last < 0.25 s may be missed
+        try:
+            code = proc.wait(timeout=0.25)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    else:
+        proc.kill()
+        proc.wait()
+    reader.join()
+    output = "".join(captured)
     seconds = time.perf_counter() - start
     tail = "\n".join(output.strip().splitlines()[-6:])
-    return seconds, code, tail, cpu_children() - cpu
+    return seconds, code, tail, sum(seen.values())
 
 
 def claims_of(results: Path) -> dict[str, dict]:
@@ -135,12 +164,13 @@ def export(rev: str, into: Path) -> Path:
     return into
 
 
-def run(quick: bool, against: str | None = BASELINE, keep: Path | None = None) -> list[Target]:
+def run(quick: bool, against: str | None = BASELINE, keep: Path | None = None,
+        full_only: bool = False) -> list[Target]:
     """Time the runs (baseline, then this tree, per kind), print ratios and the slowest claims;
     return target rows.  ``keep``: a new folder to leave the runs' folders in."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print("Whole verification runs (fresh subprocesses, --no-cache)")
-    kinds = ["quick"] if quick else ["quick", "full"]
+    kinds = ["quick"] if quick else ["full"] if full_only else ["quick", "full"]
     with tempfile.TemporaryDirectory(prefix="whole_runs_") as tmp:
         if keep is not None:
             Path(keep).mkdir(parents=True)
@@ -207,9 +237,10 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="only the --quick runs")
     parser.add_argument("--against", default=BASELINE, metavar="REV",
                         help=f"baseline commit (default {BASELINE})")
+    parser.add_argument("--full-only", action="store_true", help="only the full runs")
     parser.add_argument("--no-baseline", action="store_true", help="time this tree only")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="leave the trees and run folders in DIR (a new folder)")
     args = parser.parse_args()
     print(*machine(), sep="\n")
-    run(args.quick, None if args.no_baseline else args.against, args.keep)
+    run(args.quick, None if args.no_baseline else args.against, args.keep, args.full_only)
