@@ -130,15 +130,16 @@ def flow(ws: Sequence[np.ndarray], Phi: np.ndarray | None, t_eval: np.ndarray,
 
     sol = solve_ivp(rhs, (float(t_eval[0]), float(t_eval[-1])), dl.flatten(ws).ravel(),
                     method=method, t_eval=t_eval, rtol=rtol, atol=atol)
-    losses, drifts, ws_t = [], [], []
-    for y in sol.y.T:
-        cur = unpack(y)
-        ws_t.append(cur)
-        losses.append(data_loss(cur, *data) if data is not None else dl.loss(cur, Phi))
-        D = invariants(cur)
-        drifts.append(np.stack([spectral(a - b) for a, b in zip(D, D0)], axis=-1)
-                      if D else np.zeros((B, 0)))
-    return {"t": sol.t, "loss": np.array(losses), "drift": np.array(drifts), "ws_t": ws_t,
+    # Every output time at once: the T states as one stack of T * B networks (each network's
+    # numbers are computed by the same per-matrix operations as one time at a time).
+    T = sol.y.shape[1]
+    allw = dl.unflatten(sol.y.T.reshape(T * B, -1), dims)
+    ws_t = [[w[k * B:(k + 1) * B] for w in allw] for k in range(T)]
+    losses = (data_loss(allw, *data) if data is not None else dl.loss(allw, Phi)).reshape(T, B)
+    D = invariants(allw)
+    drifts = (np.stack([spectral(a - np.tile(b, (T, 1, 1))) for a, b in zip(D, D0)],
+                       axis=-1).reshape(T, B, len(D)) if D else np.zeros((T, B, 0)))
+    return {"t": sol.t, "loss": losses, "drift": drifts, "ws_t": ws_t,
             "ws_end": unpack(sol.y[:, -1]), "ok": sol.success}
 
 

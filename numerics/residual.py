@@ -310,3 +310,71 @@ def scalar_forward(x: np.ndarray, ws, bs) -> np.ndarray:
     for w, b in zip(ws, bs):
         h = h + w * np.maximum(h - b, 0.0)
     return h
+
+
+def nesterov_pairs(P: dict, x: np.ndarray, y: np.ndarray, steps: int, lr: float = 0.05,
+                   mom: float = 0.9) -> tuple[dict, np.ndarray]:
+    """Nesterov's accelerated GD on B decomposed estimators ``f = c1 h1(x) - c2 h2(x) + d`` of
+    scalar networks (10a)-(10b) (n = 1) at once, with ``w >= 0`` and ``c >= 1e-3`` kept by
+    projection (Nar & Sastry 2018, Section 4, Figure 4).
+
+    ``P`` holds ``w1, b1, w2, b2`` of shape (B, L) and ``c1, c2, d`` of shape (B, 1); returns
+    the trained parameters (new arrays) and the loss history (steps, B) (the loss at the
+    look-ahead point before each step).  The gradients are those of :func:`grads10` for n = 1,
+    computed with the same floating-point operations in the same order, one network per row,
+    so each row reproduces a one-network run bit for bit; the batch only removes the
+    per-network Python overhead.
+    """
+    P = {k: np.array(v, dtype=float) for k, v in P.items()}
+    V = {k: np.zeros_like(v) for k, v in P.items()}
+    N = x.size
+    B, L = P["w1"].shape
+    hist = np.empty((steps, B))
+    sgn = np.repeat([1.0, -1.0], B)[:, None]
+
+    def grads(w, b, c, target):
+        """grads10 for n = 1 on the rows of (w, b, c): (dW, db, dc)."""
+        hs = [np.broadcast_to(x, (w.shape[0], N))]  # forward10: h_i = h_{i-1} + w_i [.]_+
+        for i in range(L):
+            hs.append(hs[-1] + w[:, i:i + 1] * relu(hs[-1] - b[:, i:i + 1]))
+        e = c * hs[-1] - target
+        cl = np.repeat(c, N, axis=1)
+        dW, db = np.empty(w.shape), np.empty(w.shape)
+        for i in range(L - 1, -1, -1):
+            pre = hs[i] - b[:, i:i + 1]
+            act = np.where(pre > 0, 1, 0)
+            u = w[:, i:i + 1] * cl
+            dW[:, i] = ((cl * e)[:, None, :] @ relu(pre)[:, :, None])[:, 0, 0]
+            db[:, i] = -np.sum(act * u * e, axis=1)
+            cl = cl + act * u
+        return dW, db, (hs[-1][:, None, :] @ e[:, :, None])[:, 0, :]
+
+    for k in range(steps):
+        Q = {key: P[key] + mom * V[key] for key in P}
+        Q["w1"], Q["w2"] = np.maximum(Q["w1"], 0), np.maximum(Q["w2"], 0)
+        # both networks of every pair as one stack of 2B rows: h1 rows first, then h2
+        w, b = np.concatenate([Q["w1"], Q["w2"]]), np.concatenate([Q["b1"], Q["b2"]])
+        c = np.concatenate([Q["c1"], Q["c2"]])
+        fo = c * scalar_forward_rows(x, w, b)
+        e = (fo[:B] - fo[B:] + Q["d"] - y) / N
+        hist[k] = np.sum(e * e, axis=1) * N / 2
+        ee = np.concatenate([e, e])
+        dW, db, dc = grads(w, b, c, fo - ee)
+        dW, db, dc = sgn * dW, sgn * db, sgn * dc
+        g = {"w1": dW[:B], "w2": dW[B:], "b1": db[:B], "b2": db[B:], "c1": dc[:B],
+             "c2": dc[B:], "d": np.sum(e, axis=1, keepdims=True)}
+        for key in P:
+            V[key] = mom * V[key] - lr * g[key]
+            P[key] = P[key] + V[key]
+        P["w1"], P["w2"] = np.maximum(P["w1"], 0), np.maximum(P["w2"], 0)
+        P["c1"], P["c2"] = np.maximum(P["c1"], 1e-3), np.maximum(P["c2"], 1e-3)
+    return P, hist
+
+
+def scalar_forward_rows(x: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
+    """:func:`scalar_forward` for B networks at once: ``ws``, ``bs`` of shape (B, L); returns
+    (B, len(x))."""
+    h = np.broadcast_to(np.asarray(x, dtype=float), (ws.shape[0], np.size(x)))
+    for i in range(ws.shape[1]):
+        h = h + ws[:, i:i + 1] * np.maximum(h - bs[:, i:i + 1], 0.0)
+    return h

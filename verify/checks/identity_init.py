@@ -260,6 +260,18 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
     return out
 
 
+def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod) -> list[dict]:
+    """:func:`identity_run` for every rel (``deltas[r]``: the step sizes of rel r, one per
+    target) as one batch, split back into one history per rel.  Every operation of
+    identity_run is per network, so each run's numbers are those of the run alone."""
+    k = len(rels)
+    every = identity_run(np.concatenate([Rs] * k), L, np.concatenate(deltas), steps,
+                         None if targets_w is None else np.concatenate([targets_w] * k),
+                         np.concatenate([targets_prod] * k))
+    B = len(Rs)
+    return [{key: v[..., r * B:(r + 1) * B] for key, v in every.items()} for r in range(k)]
+
+
 def _targets(spectra: Sequence[Spectrum], n: int, rng) -> tuple[np.ndarray, np.ndarray, list]:
     """Rotated symmetric targets ``U diag(spectrum) U^T`` (spectra padded to n by repetition)."""
     Rs, Us, eigs = [], [], []
@@ -296,11 +308,12 @@ def identity_gd_psd(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         numbers, series = {}, []
         for L in depths:
             Rs, Us, eigs = _targets(spectra, n, rng)
-            for rel in rels:
+            roots = np.array([U @ np.diag(np.maximum(e, 0) ** (1 / L)) @ U.T
+                              for U, e in zip(Us, eigs)])
+            every = _runs_over(rels, Rs, L, [[rel * sc.thm2_bound(max(e), L) for e in eigs]
+                                             for rel in rels], steps, roots, Rs)
+            for rel, h in zip(rels, every):
                 deltas = np.array([rel * sc.thm2_bound(max(e), L) for e in eigs])
-                roots = np.array([U @ np.diag(np.maximum(e, 0) ** (1 / L)) @ U.T
-                                  for U, e in zip(Us, eigs)])
-                h = identity_run(Rs, L, deltas, steps, roots, Rs)
                 for b, (spec, e) in enumerate(zip(spectra, eigs)):
                     errs = h["w_err"][:, b]
                     tag = f"L={L}, spectrum {_label(spec)}, delta={rel:g} x bound"
@@ -949,11 +962,12 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         numbers, series, escapes, worst_kkt = {}, [], 0, 0.0
         for L in depths:
             Rs, Us, eigs = _targets(spectra, n, rng)
-            for rel in rels:
+            lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
+            every = _runs_over(rels, Rs, L, [[rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
+                                              for e in eigs] for rel in rels], steps, None, lims)
+            for rel, h in zip(rels, every):
                 deltas = np.array([rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
                                    for e in eigs])
-                lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
-                h = identity_run(Rs, L, deltas, steps, None, lims)
                 for b, spec in enumerate(spectra):
                     dist = h["prod_err"][:, b]
                     tag = f"L={L}, spectrum {_label(spec)}, delta={rel:g} x bound"

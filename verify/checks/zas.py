@@ -16,6 +16,7 @@ import sympy as sp
 
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
+from numerics import mpmat as mm
 from proofs import derivation as dv
 from proofs import zas as pz
 from proofs import zas_general as pzg
@@ -1009,22 +1010,25 @@ def _fit(Ls, its):
 
 def _mp_count(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int | None:
     """Steps GD from ZAS needs to reach R <= eps, in mpmath (call inside workdps), with
-    prefix/suffix products so a step costs O(L) matrix products."""
+    prefix/suffix products so a step costs O(L) matrix products (:mod:`numerics.mpmat`: the
+    numbers of ``mpmath.matrix`` without its objects)."""
     d = Phi.shape[0]
-    ws = [_MP.arr(w[0]) for w in rn.zas(L, d)]
-    P, e = _MP.arr(Phi), mpmath.mpf(eta)
+    eye = mm.eye(d)
+    ws = [mm.raw(np.asarray(w[0], dtype=float).tolist()) for w in rn.zas(L, d)]
+    P, e = mm.raw(np.asarray(Phi, dtype=float).tolist()), mpmath.mpf(eta)
     for k in range(cap + 1):
-        pre = [mpmath.eye(d)]
+        pre = [eye]
         for w in ws:
-            pre.append(w * pre[-1])
-        E = pre[-1] - P
-        if _MP.fro2(E) / 2 <= eps:
+            pre.append(mm.mul(w, pre[-1]))
+        E = mm.sub(pre[-1], P)
+        if _MP.fro2(mm.matrix(E)) / 2 <= eps:
             return k
-        suf = [mpmath.eye(d)]
+        suf = [eye]
         for w in reversed(ws):
-            suf.append(suf[-1] * w)
+            suf.append(mm.mul(suf[-1], w))
         suf = suf[::-1]  # suf[l] = W_L ... W_{l+1} (0-based l)
-        ws = [w - e * (suf[l + 1].T * E * pre[l].T) for l, w in enumerate(ws)]
+        ws = [mm.sub(w, mm.scale(e, mm.mul(mm.mul(mm.T(suf[l + 1]), E), mm.T(pre[l]))))
+              for l, w in enumerate(ws)]
     return None
 
 

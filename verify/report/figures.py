@@ -430,6 +430,46 @@ def draw_figure_cached(spec: object, path: Path, cache: Path | None) -> FigureRe
     return result
 
 
+def _draw_into(spec: dict, cache: str, scratch: str) -> None:
+    """Draw one figure into the cache folder ``cache`` (a worker's task in :func:`predraw`)."""
+    draw_figure_cached(spec, Path(scratch) / f"{figure_key(spec)}.png", Path(cache))
+
+
+def predraw(specs: list, cache: Path, workers: int) -> None:
+    """Draw the figures of ``specs`` not yet in ``cache`` over ``workers`` processes, so that a
+    report then takes every PNG from ``cache``.
+
+    Drawing is most of a report's time and each figure is independent of the others; the PNGs
+    are those :func:`draw_figure` draws (same function, same inputs).  Each distinct figure
+    (by :func:`figure_key`) is drawn once.  Where processes cannot be started the report just
+    draws them itself.
+    """
+    import concurrent.futures
+    import multiprocessing
+    import tempfile
+
+    todo: dict[str, dict] = {}
+    for spec in specs:
+        if isinstance(spec, dict):
+            key = figure_key(spec)
+            if key not in todo and not (Path(cache) / f"{key}.json").exists():
+                todo[key] = spec
+    if workers < 2 or len(todo) < 2:
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="figures-") as scratch, \
+                concurrent.futures.ProcessPoolExecutor(min(workers, len(todo)),
+                                                       mp_context=ctx) as pool:
+            for job in [pool.submit(_draw_into, spec, str(cache), scratch)
+                        for spec in todo.values()]:
+                with contextlib.suppress(Exception):
+                    job.result()
+    except Exception:  # noqa: BLE001 - no processes here (a daemon, limits): the report draws
+        pass
+
+
 def _replace_with(target: Path, write) -> None:
     """Write ``target`` through a temporary file beside it, replaced in one step."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")

@@ -23,7 +23,10 @@ only on I/O errors writing ``out_dir``.  The same input gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +34,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .diff import ClaimChange, Comparison, EvidenceChange, compare, evidence_keys
-from .figures import FigureResult, draw_figure_cached, figure_filename
+from .figures import FigureResult, draw_figure_cached, figure_filename, predraw
 from .maths import MathRenderer, plain_text
 from .style import CSS, SCRIPT
 from .util import (
@@ -604,8 +607,21 @@ class _Renderer:
                 for _, i in timed[:SLOWEST]]
 
 
+def _figure_specs(results: dict) -> list:
+    """Every figure spec of the results, in page order."""
+    return [spec for c in as_list(as_dict(results).get("claims")) if isinstance(c, dict)
+            for ev in as_list(c.get("evidence")) if isinstance(ev, dict)
+            for spec in as_list(ev.get("figures"))]
+
+
+def _workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+
+
 def render_report(results: dict, out_dir: Path, against: dict | None = None,
-                  progress: Progress | None = None, figure_cache: Path | None = None) -> Path:
+                  progress: Progress | None = None, figure_cache: Path | None = None,
+                  workers: int | None = None) -> Path:
     """Write ``out_dir/index.html`` and ``out_dir/figures/*.png``; return index.html's path.
 
     Args:
@@ -617,13 +633,25 @@ def render_report(results: dict, out_dir: Path, against: dict | None = None,
             far (drawing figures is most of the time), once with ``done = 0`` first.
         figure_cache: a folder of PNGs drawn earlier, by a hash of their figure's data
             (:func:`~verify.report.figures.draw_figure_cached`); None draws every figure.
+        workers: processes that draw the figures first (default: one per core; 1 draws them
+            in this process, as the page is written); the page and PNGs do not depend on it.
 
     Returns:
         The path of the written ``index.html``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = _Renderer(results, out_dir, against, progress, figure_cache).page()
+    workers = _workers() if workers is None else workers
+    # Figures are drawn over the cores first (into the cache, or a folder of this render's
+    # own when there is none); the page then takes each PNG from there.
+    with contextlib.ExitStack() as stack:
+        store = figure_cache
+        if workers > 1 and store is None:
+            store = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=out_dir,
+                                                                          prefix=".figures-")))
+        if store is not None and workers > 1:
+            predraw(_figure_specs(results), store, workers)
+        page = _Renderer(results, out_dir, against, progress, store).page()
     index = out_dir / "index.html"
     index.write_text(page, encoding="utf-8", newline="\n")
     return index

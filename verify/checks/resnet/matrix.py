@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 
 from numerics import deeplinear as dl
+from numerics import mpmat as mm
 from numerics import residual as rs
 from proofs import resnet as pr
 from proofs.identities import prove_zero
@@ -217,31 +218,33 @@ def _gd2x2_mp(Rs, L, delta, K, dps, record=100):
     """mpmath GD (eq. (5), Sigma = I) from W_i = I on a 2 x 2 target; returns the final layers,
     the product, the size of the last step and the loss every ``record`` steps."""
     with mpmath.workdps(dps):
-        Rm = mpmath.matrix(Rs.tolist())
+        # numerics.mpmat: the numbers of mpmath.matrix (same operations, same order)
+        Rm = mm.raw(mpmath.matrix(Rs.tolist()))
         d = mpmath.mpf(sp.Rational(delta))
-        Ws = [mpmath.eye(2) for _ in range(L)]
+        eye = mm.eye(2)
+        Ws = [eye for _ in range(L)]
         losses, moved = [], mpmath.mpf(0)
         for k in range(K):
-            F = mpmath.eye(2)
+            F = eye
             for W in Ws:
-                F = W * F
-            E = F - Rm
+                F = mm.mul(W, F)
+            E = mm.sub(F, Rm)
             if k % record == 0:
-                losses.append(mpmath.norm(E) ** 2 / 2)
+                losses.append(mpmath.norm(mm.matrix(E)) ** 2 / 2)
             new = []
             for i in range(L):
-                G, H = mpmath.eye(2), mpmath.eye(2)
+                G, H = eye, eye
                 for W in Ws[i + 1:]:
-                    G = G * W.T
+                    G = mm.mul(G, mm.T(W))
                 for W in Ws[:i]:
-                    H = H * W.T
-                new.append(Ws[i] - d * G * E * H)
-            moved = max(mpmath.mnorm(a - b, "f") for a, b in zip(new, Ws))
+                    H = mm.mul(H, mm.T(W))
+                new.append(mm.sub(Ws[i], mm.mul(mm.mul(mm.scale(d, G), E), H)))
+            moved = max(mpmath.mnorm(mm.matrix(mm.sub(a, b)), "f") for a, b in zip(new, Ws))
             Ws = new
-        F = mpmath.eye(2)
+        F = eye
         for W in Ws:
-            F = W * F
-        return Ws, F, moved, losses
+            F = mm.mul(W, F)
+        return [mm.matrix(W) for W in Ws], mm.matrix(F), moved, losses
 
 
 def thm2_precise(R: tuple, L: int, delta: str, steps: int = 600) -> Check:
