@@ -20,6 +20,31 @@ from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import Coverage, Scope
 
 
+def claim_symbols(spec: ClaimSpec) -> dict[str, sp.Symbol]:
+    """The parameter symbols of a claim: reals (the step positive) and positive integers (a depth
+    L), the same objects the parser validated the claim with."""
+    out = {name: real_symbol(name, positive=(name == spec.step)) for name in spec.params}
+    out.update({name: sp.Symbol(name, integer=True, positive=True) for name in spec.integers})
+    return out
+
+
+def parse_assumptions(spec: ClaimSpec) -> list[sp.Basic]:
+    """The claim's ``assume`` relations over its parameters (parsed safely, never executed)."""
+    symbols = claim_symbols(spec)
+    return [parse(text, symbols) for text in spec.assume]
+
+
+def assumptions_hold(relations: list[sp.Basic], values: dict) -> bool:
+    """Whether every relation holds at a parameter point, evaluated exactly (a float value is
+    the rational it denotes; an int stays an integer)."""
+    if not relations:
+        return True
+    by_name = {s.name: s for r in relations for s in r.free_symbols}
+    subs = {by_name[k]: sp.Integer(v) if isinstance(v, int) else sp.Rational(str(v))
+            for k, v in values.items() if k in by_name}
+    return all(bool(r.subs(subs)) for r in relations)
+
+
 class ModelError(ValueError):
     """A claim that parsed but cannot be modelled; the message names the claim and the key."""
 
@@ -43,10 +68,7 @@ class Model:
         self.family_spec = spec.model or {"loss": spec.loss, "variables": spec.variables}
         self.state = self.family.state(self.family_spec, self.ints)
         self.vars = list(self.state.coords)
-        self.params = {name: real_symbol(name, positive=(name == spec.step))
-                       for name in spec.params}
-        self.params.update({name: sp.Symbol(name, integer=True, positive=True)
-                            for name in spec.integers})
+        self.params = claim_symbols(spec)
         self.symbols = {**self.state.names, **self.params}
         self.step = self.params.get(spec.step) if spec.step else None
         self.loss = None
@@ -179,9 +201,9 @@ class Model:
 
     def assumptions_hold(self, values: dict[str, mpmath.mpf]) -> bool:
         """Whether the ``assume`` relations hold at a parameter point (evaluated at 30 digits)."""
-        subs = {**{self.params[k]: v for k, v in self.box.pinned.items()},
-                **{self.params[k]: sp.Rational(str(v)) for k, v in values.items()}}
-        return all(bool(a.subs(subs)) for a in self.assume)
+        pinned = [a.subs({self.params[k]: v for k, v in self.box.pinned.items()})
+                  for a in self.assume]
+        return assumptions_hold(pinned, values)
 
     # ------------------------------------------------------------ the claim language's extras
 

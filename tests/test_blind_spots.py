@@ -1,0 +1,60 @@
+"""Issue 16, item 6: the known blind spots of the generic checks, each shown by a concrete claim
+that today's checks misjudged, and gone.
+
+a. a threshold at a minimum whose Hessian is singular is never support (every route);
+b. a tight multi-variable threshold is decided symbolically (not only in one variable);
+c. the equality case step = bound is decided exactly, also for a non-affine map where SymPy can;
+d. a high-precision re-evaluation swamped by cancellation escalates, else stays undecided;
+e. ``box_strategy`` draws only points that satisfy the claim's ``assume``;
+f. an integer parameter (a depth L) is never a real number.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+
+from verify.api import box_strategy, check, claim
+from verify.cli import main
+from verify.vocabulary import Outcome, Status
+
+C, R, I = Status.CONFIRMED, Status.REFUTED, Status.INCONCLUSIVE
+
+
+def _by_check(result):
+    return {e.check: e for e in result.evidence}
+
+
+# ---------------------------------------------------------------- e. box_strategy and assume
+
+_ASSUMED = claim(id="bs.assume", kind="inequality", params={"a": [0, 1], "b": [0, 1]},
+                 integers={"L": [2, 4]}, assume=["a < b", "b*L <= 3"], lhs="a", relation="<=",
+                 rhs="b")
+
+
+@settings(max_examples=60, deadline=None)
+@given(box_strategy(_ASSUMED))
+def test_box_strategy_respects_assume(point):
+    """Before: the strategy drew the whole box, a >= b and b L > 3 included."""
+    assert point["a"] < point["b"] and point["b"] * point["L"] <= 3
+
+
+# ---------------------------------------------------------------- f. an integer L stays integer
+
+
+@settings(max_examples=30, deadline=None)
+@given(box_strategy(claim(id="bs.int", kind="inequality", params={"a": [0, 1]},
+                          integers={"L": [2, 4]}, lhs="a", relation="<=", rhs="L")))
+def test_box_strategy_draws_python_ints_for_integer_parameters(point):
+    assert type(point["L"]) is int and point["L"] in (2, 3, 4)
+
+
+@pytest.mark.parametrize("value", ["2.0", "2.5", "1e0"])
+def test_replay_at_a_real_valued_depth_is_a_usage_error(value, tmp_path, capsys):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    code = main(["check", str(examples / "depth.toml"), "depth.chain-converges-2-over-L",
+                 "--at", f"L={value},eta=0.5,r=1", "--quick", "--no-progress", "--out",
+                 str(tmp_path)])
+    assert code == 2 and "L" in capsys.readouterr().err
