@@ -58,3 +58,25 @@ def test_replay_at_a_real_valued_depth_is_a_usage_error(value, tmp_path, capsys)
                  "--at", f"L={value},eta=0.5,r=1", "--quick", "--no-progress", "--out",
                  str(tmp_path)])
     assert code == 2 and "L" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- a. singular Hessian
+
+_X4 = {"kind": "threshold", "loss": "x**4", "variables": ["x"], "step": "d",
+       "params": {"d": [0.01, 1]}, "equilibrium": ["0"], "bound": "1/2"}
+
+
+@pytest.mark.parametrize("tight", [False, True])
+def test_vanishing_hessian_is_undecided_on_every_route(tight):
+    """x^4 at 0: every multiplier is 1 at every step, and 0 attracts for every step (the cubic
+    term): linearisation cannot decide a threshold there.  Before: the non-tight claim was
+    confirmed by the search, the tight one refuted by the certified crossing ("the multiplier
+    is 1, not below -1", which says nothing about attraction)."""
+    (result,) = check(claim(id=f"x4.{tight}", tight=tight, **_X4))
+    assert result.status is I
+    routes = _by_check(result)
+    assert {"threshold_symbolic", "threshold_search"} <= set(routes)
+    assert tight is False or "threshold_crossing" in routes
+    for ev in routes.values():
+        assert ev.outcome is Outcome.UNDECIDED, (ev.check, ev.detail)
+    assert "singular" in routes["threshold_search"].detail

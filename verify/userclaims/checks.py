@@ -720,6 +720,10 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
         bound = model.pin(model.expr(spec.bound))
         if not (bound.is_Rational and bound > 0):
             return ()  # the crossing check needs one exact threshold
+        curv = sp.simplify(model.pin(model.hessian[0, 0].subs(
+            model.vars[0], model.pin(model.expr(spec.equilibrium[0])))))
+        if not (curv.is_positive or curv.is_negative):
+            return (_singular_crossing(curv),)
         check = threshold_crossing_certified(problem, _exact_text(model, spec.equilibrium[0]),
                                              str(bound))
     else:
@@ -734,6 +738,21 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
     # bisection cannot be interrupted otherwise.
     run = budgeted(in_child(_declaring(check.run, coverage)))
     return (dataclasses.replace(check, attempt=True, run=run),)
+
+
+def _singular_crossing(curv: sp.Expr) -> Check:
+    """The crossing route at x* with f''(x*) = 0 (or not provably nonzero): the multiplier is 1
+    at every step, so it never crosses -1 and says nothing about attraction (x^4 attracts at 0
+    for every step, -x^4 never does): undecided, never a refutation or support."""
+
+    def run(ctx: CheckContext) -> Finding:
+        return Finding(Outcome.UNDECIDED, f"f''(x*) = {curv} is not provably nonzero: the "
+                       "multiplier is 1 at every step (a singular Hessian) and the higher-order "
+                       "terms decide attraction, which the crossing check does not see",
+                       {"f''(x*)": str(curv)})
+
+    return Check("threshold_crossing", Tier.CERTIFIED, run,
+                 "certified multiplier crossing (not applicable: singular Hessian)", attempt=True)
 
 
 def _declaring(run, coverage):

@@ -7,7 +7,8 @@ lambda_max (2/lambda_max for GD, see :meth:`Model.critical_step`) when the Hessi
 definite, and repels above it.  What linearisation cannot decide is said so:
 
 * a singular Hessian (a non-isolated minimum) where the claim's bound differs from the critical
-  step: undecided, never support;
+  step, or a Hessian that vanishes (every multiplier 1 at every step, x^4 at 0): undecided,
+  never support;
 * step = bound with a multiplier of modulus 1 (the equality case of strict vs non-strict claims):
   decided exactly (SymPy, det(I + J) = 0 at the rational point) when the map is affine (a
   quadratic loss), where a unit multiplier means x* does not attract; undecided otherwise.
@@ -68,7 +69,10 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                 if lmax <= tol:  # no positive curvature: x* never attracts linearly
                     if spec.tight and lmin < -tol and lo < b:
                         return Probe(-1.0, {**info, "delta": lo})
-                    undecided["singular"] += spec.tight and abs(lmin) <= tol
+                    # Every eigenvalue 0 (x^4 at 0): the multipliers are 1 at every step and the
+                    # higher-order terms decide attraction, for "only if" claims too; a bound
+                    # at or above the box's top claims nothing there.
+                    undecided["singular"] += abs(lmin) <= tol and (spec.tight or b < hi)
                     return Probe(1.0, info)
                 crit = model.critical_step(lmax, args)
                 info["critical step"] = crit
