@@ -80,3 +80,43 @@ def test_vanishing_hessian_is_undecided_on_every_route(tight):
     for ev in routes.values():
         assert ev.outcome is Outcome.UNDECIDED, (ev.check, ev.detail)
     assert "singular" in routes["threshold_search"].detail
+
+
+# ---------------------------------------------------------------- d. cancellation
+
+
+def test_reevaluation_refuses_a_violation_that_is_rounding_noise():
+    """The claimed points carry cosh(40)^2 - sinh(40)^2 - 1, exactly 0 but about 1e-16 at 50
+    digits: the search sees a residual far above its tolerance.  Before: refuted ("a GD step
+    misses the next point").  The shared re-evaluation finds the residual changing with the
+    precision and refuses it (swamped, or settled at a residual within rounding)."""
+    noise = "(cosh(40)**2 - sinh(40)**2 - 1)"
+    spec = claim(id="cancel.cycle", kind="cycle", loss="2*Abs(x)**Rational(3,2)/3",
+                 variables=["x"], step="delta", params={"delta": [0.5, 1.0]},
+                 points=[[f"delta**2/4 + {noise}"], [f"-delta**2/4 - {noise}"]])
+    (result,) = check(spec)
+    search = _by_check(result)["cycle_search"]
+    assert search.outcome is Outcome.UNDECIDED, search.detail
+    assert "cancellation" in search.detail or "not confirmed" in search.detail
+    assert result.status is not R
+
+
+def test_shared_reevaluation_agrees_on_a_well_determined_value_only():
+    import mpmath
+
+    from verify.userclaims.search import reevaluate
+
+    def noisy(dps):  # exactly 0; at d digits, rounding noise of about 10^(60 - d)
+        with mpmath.workdps(dps):
+            big = mpmath.mpf(10) ** 60
+            return (big + mpmath.pi) - big - mpmath.pi
+
+    def real(dps):
+        with mpmath.workdps(dps):
+            return mpmath.sqrt(2) - 1
+
+    assert reevaluate(noisy, 50) is None
+    settled = reevaluate(real, 50)
+    assert settled is not None and (settled.lower, settled.dps) == (50, 70)
+    with mpmath.workdps(70):
+        assert abs(settled.value - (mpmath.sqrt(2) - 1)) < mpmath.mpf(10) ** -65

@@ -23,7 +23,14 @@ from verify.userclaims.budget import (
     sympy_size_problem,
 )
 from verify.userclaims.model import Model
-from verify.userclaims.search import EVALUATION_ERRORS, Probe, SearchResult, search
+from verify.userclaims.search import (
+    EVALUATION_ERRORS,
+    Probe,
+    SearchResult,
+    reevaluate,
+    search,
+    swamped,
+)
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -119,10 +126,10 @@ def cycle_search(model: Model) -> Check:
     def run(ctx: CheckContext) -> Finding:
         pts = [[model.mp(model.expr(e)) for e in p] for p in spec.points]
         step_fn, jac_fn = model.mp_step, model.mp(model.jacobian)
-        tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
 
-        def evaluate(point):
-            with mpmath.workdps(ctx.dps):
+        def measure(point, dps):
+            tol = mpmath.mpf(10) ** (-(dps - 10))
+            with mpmath.workdps(dps):
                 args = _args(model, point)
                 orbit = [[f(*[0] * len(model.vars), *args) for f in p] for p in pts]
                 worst = mpmath.mpf(0)
@@ -146,12 +153,22 @@ def cycle_search(model: Model) -> Check:
                     if spec.stable is False else float(tol - worst)
                 return Probe(margin, info)
 
-        result = search(model, evaluate, ctx.seed, _examples(ctx), at=ctx.at,
-                        deadline=Deadline(ctx))
+        result = search(model, lambda point: measure(point, ctx.dps), ctx.seed, _examples(ctx),
+                        at=ctx.at, deadline=Deadline(ctx))
 
         def refute(point, probe):
-            with mpmath.workdps(ctx.dps):
-                res, rad = probe.info["residual"], probe.info["spectral radius"]
+            # What decided the violation must agree at two precisions: the residual (a true
+            # orbit's residual is rounding noise and never agrees), else the radius.
+            decisive = "residual" if probe.info["residual"] > mpmath.mpf(10) ** (
+                -(ctx.dps - 10)) else "spectral radius"
+            settled = reevaluate(lambda dps: measure(point, dps), ctx.dps,
+                                 key=lambda p: p.info[decisive])
+            if settled is None:
+                return swamped(str(_point_text(point)))
+            if settled.value.margin >= 0:
+                return None
+            res, rad = settled.value.info["residual"], settled.value.info["spectral radius"]
+            tol = mpmath.mpf(10) ** (-(settled.dps - 10))
             if res > tol:
                 observed, claimed, margin, note = (f"residual {dec(res, 20)}", "0", dec(res, 20),
                                                    "a GD step from a claimed orbit point misses "
@@ -163,7 +180,8 @@ def cycle_search(model: Model) -> Check:
             return Finding(Outcome.REFUTES, f"at {_point_text(point)}: {observed}", {},
                            Counterexample(at=_point_text(point), observed=observed,
                                           claimed=claimed, tol=dec(tol, 3), margin=margin,
-                                          dps=ctx.dps, note=note, replay=_point_text(point)))
+                                          dps=settled.dps, note=f"{note}; {settled.note}",
+                                          replay=_point_text(point)))
 
         return _finish(result, model, "the orbit" + (" and its stability" if spec.stable
                                                       is not None else ""), refute)
@@ -396,7 +414,11 @@ def convergence_search(model: Model) -> Check:
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
         def refute(point, probe):
-            holds, seen, slack, (x0, tg) = classify(point, ctx.dps + 20)
+            settled = reevaluate(lambda dps: classify(point, dps), ctx.dps,
+                                 key=lambda r: r[:2])
+            if settled is None:  # the behaviour changes with the precision
+                return swamped(str(_point_text(point)))
+            holds, seen, slack, (x0, tg) = settled.value
             if not _wrong(holds, seen, spec.otherwise):
                 if seen == "undefined":
                     return Finding(Outcome.UNDECIDED, (
@@ -411,10 +433,10 @@ def convergence_search(model: Model) -> Check:
             expected = "converges" if holds else "diverges"
             return Finding(Outcome.REFUTES, (
                 f"at {_point_text(point)} the condition is {holds} but GD "
-                f"{_SEEN[seen]} (at {ctx.dps + 20} digits, {steps} steps)"), {},
+                f"{_SEEN[seen]} ({settled.note}, {steps} steps)"), {},
                 Counterexample(at=_point_text(point), observed=seen,
-                               claimed=expected, tol=f"1e-{(ctx.dps + 20) // 2} (relative)",
-                               margin=f"condition slack {dec(slack, 20)}", dps=ctx.dps + 20,
+                               claimed=expected, tol=f"1e-{settled.dps // 2} (relative)",
+                               margin=f"condition slack {dec(slack, 20)}", dps=settled.dps,
                                note=f"GD from the claimed start {[dec(v, 15) for v in x0]} "
                                     f"{_SEEN[seen]} (target "
                                     f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
@@ -495,7 +517,11 @@ def rate_search(model: Model) -> Check:
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
         def refute(point, probe):
-            slack, k, value, b = worst_slack(point, ctx.dps)
+            settled = reevaluate(lambda dps: worst_slack(point, dps), ctx.dps,
+                                 key=lambda r: r[:2])
+            if settled is None:
+                return swamped(str(_point_text(point)))
+            slack, k, value, b = settled.value
             if slack is None:
                 return Finding(Outcome.UNDECIDED, (
                     f"at {_point_text(point)}, t = {k}: GD escapes or the metric/bound is not "
@@ -507,8 +533,9 @@ def rate_search(model: Model) -> Check:
                            f"{dec(value, 15)} exceeds the bound {dec(b, 15)}", {},
                            Counterexample(at={**_point_text(point), "t": str(k)},
                                           observed=dec(value, 25), claimed=f"<= {dec(b, 25)}",
-                                          tol=str(tol), margin=dec(slack, 20), dps=ctx.dps,
-                                          note="relative slack (bound - metric)/(1 + |bound|)",
+                                          tol=str(tol), margin=dec(slack, 20),
+                                          dps=settled.dps, note="relative slack (bound - "
+                                          f"metric)/(1 + |bound|); {settled.note}",
                                           replay=_point_text(point)))
 
         return _finish(result, model, f"the rate bound for t <= {spec.steps}", refute)
@@ -641,12 +668,18 @@ def inequality_search(model: Model) -> Check:
                 value = sp.N(exact, ctx.dps)
                 holds = _HOLDS[spec.relation](value if exact != 0 else 0)
                 return holds, value, "evaluated exactly at the rational point"
-            with mpmath.workdps(2 * ctx.dps):  # too large to evaluate exactly (a huge power)
-                value = _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+            def at(dps):  # too large to evaluate exactly (a huge power)
+                with mpmath.workdps(dps):
+                    return _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+
+            settled = reevaluate(at, 2 * ctx.dps)
+            if settled is None:
+                return None, None, "swamped by cancellation"
+            value = settled.value
             if value is None:
                 raise ValueError("lhs - rhs is not real and finite")
             holds = None if abs(value) <= tol else _HOLDS[spec.relation](value)
-            return holds, value, f"evaluated with mpmath at {2 * ctx.dps} digits"
+            return holds, value, f"evaluated with mpmath, {settled.note}"
 
         def evaluate(point):
             with mpmath.workdps(ctx.dps):

@@ -12,6 +12,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 
@@ -22,6 +23,7 @@ from hypothesis.errors import Unsatisfiable
 from verify.replay import ReplayError
 from verify.userclaims.budget import BudgetExhausted, Deadline
 from verify.userclaims.model import Model
+from verify.vocabulary import Finding, Outcome
 
 # What evaluating a claim's expressions at one point may raise (1/0, a complex value compared,
 # an mpmath domain error): the point is recorded as not evaluable, never passed silently.
@@ -65,6 +67,67 @@ class SearchResult:
     unsatisfiable: bool = False
     invalid: tuple[dict[str, float], str] | None = None
     exhausted: str | None = None
+
+
+# Extra digits of the re-evaluations of a violation: dps, dps + 20, dps + 40 (see reevaluate).
+REEVALUATION_STEPS = (0, 20, 40)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A re-evaluation two consecutive precisions agree on: the result at the higher one."""
+
+    value: Any
+    dps: int
+    lower: int
+
+    @property
+    def note(self) -> str:
+        return f"recomputed at {self.lower} and {self.dps} digits, which agree"
+
+
+def agree(a, b, digits: int) -> bool:
+    """Whether two re-evaluations agree: numbers to ``digits`` significant digits (equal, or
+    |a - b| <= 10^-digits max(|a|, |b|): relative, so a value that is all rounding noise, a true
+    0 computed as 1e-16 then 1e-36, never agrees with itself), everything else exactly;
+    tuples, lists and dicts item by item."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(agree(x, y, digits) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(agree(a[k], b[k], digits) for k in a)
+    numeric = (mpmath.mpf, mpmath.mpc, float)
+    if isinstance(a, numeric) or isinstance(b, numeric):
+        if a == b:
+            return True
+        if not (isinstance(a, numeric + (int,)) and isinstance(b, numeric + (int,))
+                and mpmath.isfinite(a) and mpmath.isfinite(b)):
+            return False
+        return abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(abs(a), abs(b))
+    return a == b
+
+
+def reevaluate(evaluate: Callable[[int], Any], dps: int, key: Callable[[Any], Any] = lambda r: r,
+               steps: tuple[int, ...] = REEVALUATION_STEPS) -> Settled | None:
+    """The one re-evaluation of a search's violation, for every kind: ``evaluate(d)`` at
+    d = dps + each of ``steps`` until two consecutive precisions agree on ``key(result)`` (see
+    :func:`agree`, to half the lower precision's digits); the later result, or None when no two
+    agree (the value is swamped by cancellation: the caller says inconclusive, never refuted).
+    ``evaluate`` sets its own working precision from d."""
+    previous = None
+    for extra in steps:
+        d = dps + extra
+        result = evaluate(d)
+        if previous is not None and agree(key(previous[1]), key(result), previous[0] // 2):
+            return Settled(result, d, previous[0])
+        previous = (d, result)
+    return None
+
+
+def swamped(where: str, steps: tuple[int, ...] = REEVALUATION_STEPS):
+    """The undecided finding of a violation whose re-evaluations never agree."""
+    return Finding(Outcome.UNDECIDED, f"at {where} the re-evaluated margin changes with the "
+                   f"precision (+{', +'.join(map(str, steps[1:]))} digits): swamped by "
+                   "cancellation, cannot decide", {})
 
 
 def _checked(evaluate: Callable[[dict[str, float]], Probe], point: dict[str, float]) -> Probe:

@@ -13,8 +13,8 @@ definite, and repels above it.  What linearisation cannot decide is said so:
   decided exactly (SymPy, det(I + J) = 0 at the rational point) when the map is affine (a
   quadratic loss), where a unit multiplier means x* does not attract; undecided otherwise.
 
-Every refutation is re-evaluated at two precisions (``ctx.dps`` and ``ctx.dps + 20``) that must
-agree, or exactly.
+Every refutation is re-evaluated by :func:`verify.userclaims.search.reevaluate` (two consecutive
+precisions must agree on the side: attracts, repels, neutral), or exactly.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from verify.checks.common import dec
 from verify.models.quantities import hessian_eigenvalues, multipliers
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
-from verify.userclaims.search import Probe, search
+from verify.userclaims.search import Probe, reevaluate, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 
@@ -99,27 +99,29 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
         result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
                         deadline=Deadline(ctx))
 
+        def side(point, probe, dps):
+            """(side, spectral radius, step, tol) of the optimiser map at ``dps`` digits."""
+            args, H, *_ = linear(point, dps)
+            with mpmath.workdps(dps):
+                d = bound_fn(*[0] * n, *args) if probe.info.get("at bound") else \
+                    mpmath.mpf(probe.info["delta"])
+                radius = multipliers(model.map_jacobian(H, d, args))[0]
+                tol = mpmath.mpf(10) ** (-(dps - 10))
+                return ("attracts" if radius < 1 - tol else "repels" if radius > 1 + tol
+                        else "neutral"), radius, d, tol
+
         def refute(point, probe):
-            d0 = probe.info["delta"]
-            sides = []
-            for dps in (ctx.dps, ctx.dps + 20):  # two precisions must agree
-                args, H, *_ = linear(point, dps)
-                with mpmath.workdps(dps):
-                    d = bound_fn(*[0] * n, *args) if probe.info.get("at bound") else \
-                        mpmath.mpf(d0)
-                    radius = multipliers(model.map_jacobian(H, d, args))[0]
-                    tol = mpmath.mpf(10) ** (-(dps - 10))
-                    sides.append("attracts" if radius < 1 - tol else "repels"
-                                 if radius > 1 + tol else "neutral")
-            how = f"at {ctx.dps} and {ctx.dps + 20} digits"
-            if sides[0] != sides[1]:
+            settled = reevaluate(lambda dps: side(point, probe, dps), ctx.dps,
+                                 key=lambda r: r[0])
+            if settled is None:
                 return None
-            if sides[0] == "neutral":
+            sides, radius, d, tol = settled.value
+            how = settled.note
+            if sides == "neutral":
                 if not (probe.info.get("at bound") and _unit_multiplier(model, point, eq)):
                     return None
                 how = "a multiplier of modulus 1 exactly (SymPy); the map is affine"
-            side = sides[0]
-            above = side == "attracts"
+            above = sides == "attracts"
             at = {**point_text(point), spec.step: dec(d, 20)}
             claimed = ("does not attract at step = bound (strict)" if probe.info.get("at bound")
                        and above else "attracts at step = bound" if probe.info.get("at bound")
@@ -127,10 +129,10 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
             where = "at" if probe.info.get("at bound") else "above" if above else "below"
             return Finding(Outcome.REFUTES, (
                 f"at {at}: the optimiser map's spectral radius is {dec(radius, 15)} "
-                f"({side}) with the step {where} the bound {dec(probe.info['bound'], 15)}"), {},
-                Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)} ({side})",
+                f"({sides}) with the step {where} the bound {dec(probe.info['bound'], 15)}"), {},
+                Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)} ({sides})",
                                claimed=claimed, tol=dec(tol, 3), margin=dec(radius - 1, 20),
-                               dps=ctx.dps + 20, note=f"{how}; critical step "
+                               dps=settled.dps, note=f"{how}; critical step "
                                + dec(probe.info.get("critical step", "inf"), 20),
                                replay=point_text(point)))
 
