@@ -120,3 +120,59 @@ def test_shared_reevaluation_agrees_on_a_well_determined_value_only():
     assert settled is not None and (settled.lower, settled.dps) == (50, 70)
     with mpmath.workdps(70):
         assert abs(settled.value - (mpmath.sqrt(2) - 1)) < mpmath.mpf(10) ** -65
+
+
+# ---------------------------------------------------------------- b. several variables
+
+
+def test_tight_multi_variable_threshold_is_proven_symbolically():
+    """a x^2/2 + y^2 + x^4 at 0 (non-affine, two variables, the bound switching branch at
+    a = 2): before, the symbolic route said "one variable only" and the claim was at best
+    sampled; now det(2I - bH) = 0 and the minors are proven on the whole box."""
+    from verify.vocabulary import Scope, Strength
+
+    (result,) = check(claim(id="multi.tight", kind="threshold", loss="a*x**2/2 + y**2 + x**4",
+                            variables=["x", "y"], step="d", params={"d": [0.01, 1.5],
+                                                                      "a": [0.5, 4]},
+                            equilibrium=["0", "0"], bound="2/Max(a, 2)", tight=True))
+    symbolic = _by_check(result)["threshold_symbolic"]
+    assert symbolic.outcome is Outcome.SUPPORTS and symbolic.coverage.scope is Scope.CLASS
+    assert result.status is C and result.strength is Strength.PROVEN
+
+
+def test_multi_variable_symbolic_route_never_proves_a_wrong_bound():
+    (result,) = check(claim(id="multi.wrong", kind="threshold", loss="a*x**2/2 + y**2",
+                            variables=["x", "y"], step="d", params={"d": [0.01, 1.5],
+                                                                     "a": [0.5, 4]},
+                            equilibrium=["0", "0"], bound="2/a", tight=True))
+    assert _by_check(result)["threshold_symbolic"].outcome is Outcome.UNDECIDED
+    assert result.status is R
+
+
+# ---------------------------------------------------------------- c. the equality case
+
+
+def _flip_claim(sign: str, strict: bool):
+    return claim(id=f"flip.{'plus' if sign == '+' else 'minus'}.{strict}", kind="threshold",
+                 loss=f"a*x**2/2 {sign} x**4", variables=["x"], step="d",
+                 params={"d": [0.01, 2], "a": [1, 3]}, equilibrium=["0"], bound="2/a",
+                 tight=True, strict=strict)
+
+
+@pytest.mark.parametrize("sign, strict, expected", [("+", True, C), ("-", True, R),
+                                                    ("-", False, C), ("+", False, R)])
+def test_equality_case_of_a_non_affine_map_is_decided_exactly(sign, strict, expected):
+    """At d = 2/a the multiplier of GD on a x^2/2 +- x^4 is exactly -1; the flip normal form
+    c = +-16/a decides: + repels there (a strict claim holds), - attracts (a non-strict one
+    holds).  Before: all four inconclusive (a multiplier of modulus 1 on a non-affine map);
+    now the true ones are proven on the whole box and the false twins refuted at a replayable
+    point, exactly."""
+    (result,) = check(_flip_claim(sign, strict))
+    assert result.status is expected, [(e.check, e.outcome, e.detail) for e in result.evidence]
+    if expected is R:
+        (ev,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+        assert ev.check == "threshold_search" and "flip normal form" in ev.counterexample.note
+        assert "--at" in ev.reproduce and "a=" in ev.reproduce
+    else:
+        symbolic = _by_check(result)["threshold_symbolic"]
+        assert symbolic.outcome is Outcome.SUPPORTS and "flip" in symbolic.detail

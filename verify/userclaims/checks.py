@@ -212,23 +212,15 @@ def _nonzero_mid(model: Model, e: sp.Expr) -> bool:
 
 
 def threshold_symbolic(model: Model) -> Check:
-    """Symbolic attempt (one variable): 2/f''(x*) against the bound, exactly."""
+    """Symbolic attempt, any number of variables: the multipliers at x* against the bound,
+    exactly on the whole box (see :func:`verify.userclaims.threshold.symbolic_threshold`)."""
+    from verify.userclaims.threshold import symbolic_threshold
 
     @budgeted
     @in_child
     def run(ctx: CheckContext) -> Finding:
         require_small(model.loss, model.expr(model.spec.bound))
-        eq = _require_critical(model)
-        if len(model.vars) != 1:
-            return Finding(Outcome.UNDECIDED, "symbolic threshold only for one variable")
-        curv = sp.simplify(model.pin(model.hessian[0, 0].subs(model.vars[0], eq[0])))
-        bound = model.pin(model.expr(model.spec.bound))
-        if curv.is_positive and prove_zero(bound - 2 / curv):
-            return Finding(Outcome.SUPPORTS, f"f''(x*) = {curv} > 0 and the bound equals "
-                           f"2/f''(x*) exactly: x* attracts below it and repels above it",
-                           {"f''(x*)": str(curv)}, coverage=model.coverage(Scope.CLASS))
-        return Finding(Outcome.UNDECIDED, f"f''(x*) = {curv}; SymPy could not decide the bound "
-                       "over the box", {"f''(x*)": str(curv)})
+        return symbolic_threshold(model, _require_critical(model), _boxed_symbols(model))
 
     return Check("threshold_symbolic", Tier.SYMBOLIC, run, "exact, the whole box", attempt=True)
 
@@ -517,8 +509,9 @@ def rate_search(model: Model) -> Check:
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
         def refute(point, probe):
+            # the slack must agree, not its t: a plateau's worst t is a tie within rounding
             settled = reevaluate(lambda dps: worst_slack(point, dps), ctx.dps,
-                                 key=lambda r: r[:2])
+                                 key=lambda r: r[0])
             if settled is None:
                 return swamped(str(_point_text(point)))
             slack, k, value, b = settled.value

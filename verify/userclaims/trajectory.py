@@ -100,7 +100,7 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
 
         def refute(point, probe):
-            settled = reevaluate(lambda dps: worst(point, dps), ctx.dps, key=lambda r: r[:2])
+            settled = reevaluate(lambda dps: worst(point, dps), ctx.dps, key=lambda r: r[0])
             if settled is None:
                 return swamped(str(point_text(point)))
             margin, k, value, limit, _complete = settled.value
