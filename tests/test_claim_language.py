@@ -9,6 +9,7 @@ marked slow.
 from __future__ import annotations
 
 import shlex
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,8 @@ def _assert_expected(name: str, results) -> None:
         for ev in refuting:  # the replay line as printed: it re-checks that point and exits 1
             args = shlex.split(ev.reproduce)
             assert args[:3] == ["python", "-m", "verify"] and "--at" in args, ev.reproduce
-            assert main([*args[3:], "--no-progress", "--out", "/tmp/lang-test-replay"]) == 1, \
-                ev.reproduce
+            with tempfile.TemporaryDirectory() as out:  # its own folder: runs beside it lock theirs
+                assert main([*args[3:], "--no-progress", "--out", out]) == 1, ev.reproduce
 
 
 @pytest.fixture(scope="module")
