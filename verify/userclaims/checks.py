@@ -762,7 +762,7 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
                 else model.coverage(Scope.CLASS))
     # In a child killed at the deadline: the engine's SymPy steps (kinks, simplify) and its
     # bisection cannot be interrupted otherwise.
-    run = budgeted(in_child(_declaring(check.run, coverage)))
+    run = budgeted(in_child(_declaring(check.run, coverage, model)))
     return (dataclasses.replace(check, attempt=True, run=run),)
 
 
@@ -781,13 +781,21 @@ def _singular_crossing(curv: sp.Expr) -> Check:
                  "certified multiplier crossing (not applicable: singular Hessian)", attempt=True)
 
 
-def _declaring(run, coverage):
-    """A shared engine check whose support, for this claim, covers ``coverage``."""
+def _declaring(run, coverage, model: Model):
+    """A shared engine check whose support, for this claim, covers ``coverage``; its refutation
+    carries the certified point as its replay (every free parameter, as the search's do)."""
 
     def declared(ctx: CheckContext) -> Finding:
         finding = run(ctx)
         if finding.outcome is Outcome.SUPPORTS:
             return dataclasses.replace(finding, coverage=coverage)
+        cx = finding.counterexample
+        if finding.outcome is Outcome.REFUTES and cx is not None and not cx.replay:
+            point = {n: cx.at[n] for n in model.free_names if n in cx.at}
+            if len(point) == len(model.free_names):
+                point = {n: dec(mpmath.mpf(v), 25) for n, v in point.items()}
+                return dataclasses.replace(finding, counterexample=dataclasses.replace(
+                    cx, replay=point))
         return finding
 
     return declared

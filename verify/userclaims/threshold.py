@@ -154,7 +154,7 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                                claimed=claimed, tol=dec(tol, 3), margin=dec(radius - 1, 20),
                                dps=settled.dps, note=f"{how}; critical step "
                                + dec(probe.info.get("critical step", "inf"), 20),
-                               replay=point_text(point)))
+                               replay={**point_text(point), spec.step: dec(d, 20)}))
 
         finding = finish(result, model, "the step-size threshold", refute)
         if finding.outcome is Outcome.SUPPORTS and (undecided["singular"] or undecided["neutral"]):
