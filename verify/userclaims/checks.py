@@ -70,9 +70,11 @@ def _finish(result: SearchResult, model: Model, what: str, refute) -> Finding:
         point, why = result.invalid
         return Finding(Outcome.UNDECIDED, f"the claim's expressions are not real and finite at "
                        f"{_point_text(point)} ({why}): {what} cannot be decided there", numbers)
+    if result.refused:
+        numbers["violations refused at high precision"] = str(result.refused)
     if result.violation:
         try:
-            finding = refute(*result.violation)
+            finding = result.verdict or refute(*result.violation)
         except EVALUATION_ERRORS as exc:
             return Finding(Outcome.UNDECIDED, f"a float violation of {what} at "
                            f"{_point_text(result.violation[0])} could not be re-evaluated at high "
@@ -153,9 +155,6 @@ def cycle_search(model: Model) -> Check:
                     if spec.stable is False else float(tol - worst)
                 return Probe(margin, info)
 
-        result = search(model, lambda point: measure(point, ctx.dps), ctx.seed, _examples(ctx),
-                        at=ctx.at, deadline=Deadline(ctx))
-
         def refute(point, probe):
             # What decided the violation must agree at two precisions: the residual (a true
             # orbit's residual is rounding noise and never agrees), else the radius.
@@ -183,6 +182,8 @@ def cycle_search(model: Model) -> Check:
                                           dps=settled.dps, note=f"{note}; {settled.note}",
                                           replay=_point_text(point)))
 
+        result = search(model, lambda point: measure(point, ctx.dps), ctx.seed, _examples(ctx),
+                        at=ctx.at, deadline=Deadline(ctx), confirm=refute)
         return _finish(result, model, "the orbit" + (" and its stability" if spec.stable
                                                       is not None else ""), refute)
 
@@ -403,8 +404,6 @@ def convergence_search(model: Model) -> Check:
                 holds and seen == "stalls")
             return Probe(-1.0 if bad else 1.0, info, -abs(float(slack)))
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
             settled = reevaluate(lambda dps: classify(point, dps), ctx.dps,
                                  key=lambda r: r[:2])
@@ -434,6 +433,8 @@ def convergence_search(model: Model) -> Check:
                                     f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
                                replay=_point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         finding = _finish(result, model, "the convergence condition", refute)
         numbers = {**finding.numbers, **{f"runs that {k}": str(v) for k, v in seen_kinds.items()}}
         if finding.outcome is Outcome.SUPPORTS and seen_kinds["slow"] * 2 > sum(
@@ -506,8 +507,6 @@ def rate_search(model: Model) -> Check:
                 return Probe(-1.0, {"t": k, "metric": value, "bound": b, "open": True})
             return Probe(max(float(slack), -1e300) + tol, {"t": k, "metric": value, "bound": b})
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
             # the slack must agree, not its t: a plateau's worst t is a tie within rounding
             settled = reevaluate(lambda dps: worst_slack(point, dps), ctx.dps,
@@ -531,6 +530,8 @@ def rate_search(model: Model) -> Check:
                                           f"metric)/(1 + |bound|); {settled.note}",
                                           replay=_point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         return _finish(result, model, f"the rate bound for t <= {spec.steps}", refute)
 
     return Check("rate_search", Tier.PRECISE, run, "Hypothesis over the box, GD in mpmath")
@@ -687,9 +688,6 @@ def inequality_search(model: Model) -> Check:
                     return Probe(-max(float(abs(margin)), 1e-300), {"d": d})
                 return Probe(float(margin), {"d": d})
 
-        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at,
-                        deadline=Deadline(ctx))
-
         def refute(point, probe):
             holds, value, how = settle(point)
             if holds is not False:
@@ -702,6 +700,8 @@ def inequality_search(model: Model) -> Check:
                                           note=how,
                                           replay=_point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at,
+                        deadline=Deadline(ctx), confirm=refute)
         return _finish(result, model, f"lhs {spec.relation} rhs", refute)
 
     return Check("inequality_search", Tier.PRECISE, run, "Hypothesis over the box, mpmath")

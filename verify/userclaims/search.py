@@ -42,9 +42,9 @@ class Probe:
 
 
 class _Violation(Exception):
-    def __init__(self, point: dict[str, float], probe: Probe):
+    def __init__(self, point: dict[str, float], probe: Probe, verdict: Finding | None = None):
         super().__init__("violation")
-        self.point, self.probe = point, probe
+        self.point, self.probe, self.verdict = point, probe, verdict
 
 
 class _Invalid(Exception):
@@ -67,6 +67,8 @@ class SearchResult:
     unsatisfiable: bool = False
     invalid: tuple[dict[str, float], str] | None = None
     exhausted: str | None = None
+    verdict: Finding | None = None  # the violation's re-evaluation (``confirm``), when asked
+    refused: int = 0  # violations the re-evaluation found to hold (the search went on)
 
 
 # Extra digits of the re-evaluations of a violation: dps, dps + 20, dps + 40 (see reevaluate).
@@ -177,13 +179,31 @@ def edge_points(model: Model, names: list[str], limit: int = 81) -> list[dict[st
     return grid
 
 
+def _confirmed(confirm, point: dict[str, float], probe: Probe) -> Finding | None:
+    """``confirm(point, probe)``: the violation's high-precision re-evaluation (a refutation,
+    an undecided finding, or None when the point holds after all)."""
+    try:
+        return confirm(point, probe)
+    except EVALUATION_ERRORS as exc:
+        return Finding(Outcome.UNDECIDED, f"a float violation at {point} could not be "
+                       f"re-evaluated at high precision ({type(exc).__name__}: {exc})", {})
+
+
 def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed: int,
            examples: int, names: list[str] | None = None,
-           at: dict[str, str] | None = None, deadline: Deadline | None = None) -> SearchResult:
+           at: dict[str, str] | None = None, deadline: Deadline | None = None,
+           confirm: Callable[[dict[str, float], Probe], Finding | None] | None = None,
+           ) -> SearchResult:
     """Search ``names`` (default: every free parameter) of the box for a negative margin.
 
     ``evaluate`` may raise :class:`BudgetExhausted` (its own work limit or the deadline); the
     search then stops with ``exhausted`` set, whatever it had seen (never a verdict by timing).
+
+    ``confirm`` (the kind's re-evaluation, see :func:`reevaluate`) is asked at every violation,
+    inside the search: a violation it refuses (None: the point holds at high precision) is not
+    one, and the search goes on; one it confirms (or leaves undecided) is what Hypothesis
+    shrinks, so the minimal point reported is itself confirmed (``verdict``).  Without it a
+    false alarm at the search's precision would end the search before a real violation.
     """
     names = model.free_names if names is None else names
     if at is not None:
@@ -194,12 +214,17 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
             return SearchResult(None, 1, None, invalid=(bad.point, bad.why))
         except BudgetExhausted as exc:
             return SearchResult(None, 0, None, exhausted=str(exc))
+        if probe.margin < 0 and confirm is not None:
+            verdict = _confirmed(confirm, point, probe)
+            if verdict is None:
+                return SearchResult(None, 1, probe.margin, refused=1)
+            return SearchResult((point, probe), 1, probe.margin, verdict=verdict)
         return SearchResult((point, probe) if probe.margin < 0 else None, 1, probe.margin)
     box = model.box.free
     strategy = st.fixed_dictionaries({
         n: st.floats(float(box[n][0]), float(box[n][1]), allow_nan=False, allow_infinity=False)
         for n in names})
-    seen = {"n": 0, "worst": None}
+    seen = {"n": 0, "worst": None, "refused": 0}
 
     stop: dict[str, str | None] = {"why": None}
 
@@ -231,7 +256,11 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         if guide is not None:
             target(guide, label="violation")
         if result.margin < 0:
-            raise _Violation(point, result)
+            verdict = _confirmed(confirm, point, result) if confirm is not None else None
+            if confirm is not None and verdict is None:
+                seen["refused"] += 1  # held at high precision: not a violation
+                return
+            raise _Violation(point, result, verdict)
 
     for point in edge_points(model, names):
         probe = example(point)(probe)
@@ -239,7 +268,8 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         probe()
     except _Violation as found:
         if stop["why"] is None:
-            return SearchResult((found.point, found.probe), seen["n"], seen["worst"])
+            return SearchResult((found.point, found.probe), seen["n"], seen["worst"],
+                                verdict=found.verdict, refused=seen["refused"])
     except _Invalid as bad:
         if stop["why"] is None:
             return SearchResult(None, seen["n"], seen["worst"], invalid=(bad.point, bad.why))
@@ -253,4 +283,4 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
             raise
     if stop["why"] is not None:
         return SearchResult(None, seen["n"], seen["worst"], exhausted=stop["why"])
-    return SearchResult(None, seen["n"], seen["worst"])
+    return SearchResult(None, seen["n"], seen["worst"], refused=seen["refused"])

@@ -109,9 +109,6 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                         return probe
                 return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
 
-        result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
-                        deadline=Deadline(ctx))
-
         def side(point, probe, dps):
             """(side, spectral radius, step, tol) of the optimiser map at ``dps`` digits."""
             args, H, *_ = linear(point, dps)
@@ -156,6 +153,8 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                                + dec(probe.info.get("critical step", "inf"), 20),
                                replay={**point_text(point), spec.step: dec(d, 20)}))
 
+        result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
+                        deadline=Deadline(ctx), confirm=refute)
         finding = finish(result, model, "the step-size threshold", refute)
         if finding.outcome is Outcome.SUPPORTS and (undecided["singular"] or undecided["neutral"]):
             why = []

@@ -97,8 +97,6 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
             # within rounding of 0 is not a violation; Hypothesis is still steered by the margin
             return Probe(max(float(margin), 0.0), info, -float(margin))
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
             settled = reevaluate(lambda dps: worst(point, dps), ctx.dps, key=lambda r: r[0])
             if settled is None:
@@ -125,6 +123,8 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
                                dps=settled.dps, note=f"relative margin; the path {settled.note}",
                                replay=point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         finding = finish(result, model, f"the trajectory claim for t = {spec.after}.."
                                         f"{spec.steps}", refute)
         if finding.outcome is Outcome.SUPPORTS and ties["n"]:
