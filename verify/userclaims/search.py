@@ -256,7 +256,11 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         if guide is not None:
             target(guide, label="violation")
         if result.margin < 0:
-            verdict = _confirmed(confirm, point, result) if confirm is not None else None
+            try:
+                verdict = _confirmed(confirm, point, result) if confirm is not None else None
+            except BudgetExhausted as exc:  # the re-evaluation ran out: stop, never support
+                stop["why"] = str(exc)
+                raise
             if confirm is not None and verdict is None:
                 seen["refused"] += 1  # held at high precision: not a violation
                 return
