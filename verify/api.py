@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from verify.explain import explain
 from verify.runner import ClaimResult, run_claim
 from verify.userclaims.build import claim_from_spec, claims_from_file
+from verify.userclaims.model import assumptions_hold, parse_assumptions
 from verify.userclaims.parse import parse_table
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Status
@@ -69,9 +70,14 @@ def assert_claim(spec: ClaimSpec | None = None, *, quick: bool = True, seed: int
     return result
 
 
-def box_strategy(spec: ClaimSpec) -> st.SearchStrategy[dict[str, float]]:
+def box_strategy(spec: ClaimSpec) -> st.SearchStrategy[dict[str, float | int]]:
     """Points of a claim's parameter box (pinned values fixed, integer parameters drawn from
-    their values) as a Hypothesis strategy."""
+    their values, as Python ints: a depth L is never a real number) that satisfy the claim's
+    ``assume`` relations, as a Hypothesis strategy.
+
+    The assumptions are the claim's own (parsed safely by :func:`parse_assumptions`, the same
+    test the checks' search applies, :func:`assumptions_hold`): a point outside them is not a
+    member of the claim's class, so it is never drawn."""
     parts = {}
     for name, value in spec.params.items():
         if isinstance(value, tuple):
@@ -80,5 +86,9 @@ def box_strategy(spec: ClaimSpec) -> st.SearchStrategy[dict[str, float]]:
         else:
             parts[name] = st.just(float(Fraction(value)))
     for name, values in spec.integers.items():  # a depth L: one of its integer values
-        parts[name] = st.sampled_from(values)
-    return st.fixed_dictionaries(parts)
+        parts[name] = st.sampled_from([int(v) for v in values])
+    strategy = st.fixed_dictionaries(parts)
+    relations = parse_assumptions(spec)
+    if not relations:
+        return strategy
+    return strategy.filter(lambda point: assumptions_hold(relations, point))

@@ -1,4 +1,6 @@
-"""Quantities a claim can name, evaluated at a state in mpmath (any precision).
+"""Quantities a claim can name, evaluated at a state in mpmath (any precision) and, batched over
+many states and parameter points, in numpy (float64; the ``np_*`` functions and
+:meth:`verify.userclaims.model.Model.quantity_numpy`).
 
 In a trajectory's ``quantity`` (and its ``bound``) these names stand for numbers computed at the
 current iterate x_t; they combine with the state's names and the parameters in one expression
@@ -31,6 +33,7 @@ from __future__ import annotations
 import re
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 BASIC = ("loss", "grad_norm", "sharpness", "lambda_min", "radius", "residual", "distance")
@@ -111,3 +114,39 @@ def derivative_names(loss: sp.Expr | None, names: dict[str, sp.Basic], step: sp.
         if step is not None:
             out[f"gd_{name}"] = obj - step * grad
     return {k: v for k, v in out.items() if k not in declared}
+
+
+# ---------------------------------------------------------------- batched (numpy) twins
+#
+# The same quantities for many states at once, in float64: arrays with a leading batch axis
+# (H: (m, n, n) -> (m, n)).  They screen many points cheaply; every verdict still rests on the
+# mpmath evaluations above (a screened point is re-evaluated there before it counts).
+
+
+def np_hessian_eigenvalues(H: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a batch of symmetric matrices (m, n, n), largest first: (m, n)."""
+    return np.linalg.eigvalsh(H)[..., ::-1]
+
+
+def np_multipliers(J: np.ndarray) -> np.ndarray:
+    """Moduli of the eigenvalues of a batch of Jacobians (m, k, k), largest first."""
+    return -np.sort(-np.abs(np.linalg.eigvals(J)), axis=-1)
+
+
+def np_singular_values(P: np.ndarray) -> np.ndarray:
+    """Singular values of a batch of matrices (m, r, c), largest first."""
+    return np.linalg.svd(P, compute_uv=False)
+
+
+def np_distance_to_affine(A: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """|A^+ g| for a batch of symmetric A (m, n, n) and g = A x + b (m, n), as
+    :func:`distance_to_affine` (eigenvalues below rounding count as zero; inf when A y = -b has
+    no solution)."""
+    E, Q = np.linalg.eigh(A)
+    coeffs = np.einsum("mji,mj->mi", Q, g)
+    eps = 1e-12 * (1 + np.abs(E).max(axis=-1, keepdims=True))
+    zero = np.abs(E) <= eps
+    safe = np.where(zero, 1.0, E)
+    total = np.where(zero, 0.0, (coeffs / safe) ** 2).sum(axis=-1)
+    unsolvable = (zero & (np.abs(coeffs) > eps)).any(axis=-1)
+    return np.where(unsolvable, np.inf, np.sqrt(total))

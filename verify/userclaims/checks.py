@@ -23,7 +23,14 @@ from verify.userclaims.budget import (
     sympy_size_problem,
 )
 from verify.userclaims.model import Model
-from verify.userclaims.search import EVALUATION_ERRORS, Probe, SearchResult, search
+from verify.userclaims.search import (
+    EVALUATION_ERRORS,
+    Probe,
+    SearchResult,
+    reevaluate,
+    search,
+    swamped,
+)
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -63,9 +70,11 @@ def _finish(result: SearchResult, model: Model, what: str, refute) -> Finding:
         point, why = result.invalid
         return Finding(Outcome.UNDECIDED, f"the claim's expressions are not real and finite at "
                        f"{_point_text(point)} ({why}): {what} cannot be decided there", numbers)
+    if result.refused:
+        numbers["violations refused at high precision"] = str(result.refused)
     if result.violation:
         try:
-            finding = refute(*result.violation)
+            finding = result.verdict or refute(*result.violation)
         except EVALUATION_ERRORS as exc:
             return Finding(Outcome.UNDECIDED, f"a float violation of {what} at "
                            f"{_point_text(result.violation[0])} could not be re-evaluated at high "
@@ -119,10 +128,10 @@ def cycle_search(model: Model) -> Check:
     def run(ctx: CheckContext) -> Finding:
         pts = [[model.mp(model.expr(e)) for e in p] for p in spec.points]
         step_fn, jac_fn = model.mp_step, model.mp(model.jacobian)
-        tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
 
-        def evaluate(point):
-            with mpmath.workdps(ctx.dps):
+        def measure(point, dps):
+            tol = mpmath.mpf(10) ** (-(dps - 10))
+            with mpmath.workdps(dps):
                 args = _args(model, point)
                 orbit = [[f(*[0] * len(model.vars), *args) for f in p] for p in pts]
                 worst = mpmath.mpf(0)
@@ -146,12 +155,19 @@ def cycle_search(model: Model) -> Check:
                     if spec.stable is False else float(tol - worst)
                 return Probe(margin, info)
 
-        result = search(model, evaluate, ctx.seed, _examples(ctx), at=ctx.at,
-                        deadline=Deadline(ctx))
-
         def refute(point, probe):
-            with mpmath.workdps(ctx.dps):
-                res, rad = probe.info["residual"], probe.info["spectral radius"]
+            # What decided the violation must agree at two precisions: the residual (a true
+            # orbit's residual is rounding noise and never agrees), else the radius.
+            decisive = "residual" if probe.info["residual"] > mpmath.mpf(10) ** (
+                -(ctx.dps - 10)) else "spectral radius"
+            settled = reevaluate(lambda dps: measure(point, dps), ctx.dps,
+                                 key=lambda p: p.info[decisive])
+            if settled is None:
+                return swamped(str(_point_text(point)))
+            if settled.value.margin >= 0:
+                return None
+            res, rad = settled.value.info["residual"], settled.value.info["spectral radius"]
+            tol = mpmath.mpf(10) ** (-(settled.dps - 10))
             if res > tol:
                 observed, claimed, margin, note = (f"residual {dec(res, 20)}", "0", dec(res, 20),
                                                    "a GD step from a claimed orbit point misses "
@@ -163,8 +179,11 @@ def cycle_search(model: Model) -> Check:
             return Finding(Outcome.REFUTES, f"at {_point_text(point)}: {observed}", {},
                            Counterexample(at=_point_text(point), observed=observed,
                                           claimed=claimed, tol=dec(tol, 3), margin=margin,
-                                          dps=ctx.dps, note=note, replay=_point_text(point)))
+                                          dps=settled.dps, note=f"{note}; {settled.note}",
+                                          replay=_point_text(point)))
 
+        result = search(model, lambda point: measure(point, ctx.dps), ctx.seed, _examples(ctx),
+                        at=ctx.at, deadline=Deadline(ctx), confirm=refute)
         return _finish(result, model, "the orbit" + (" and its stability" if spec.stable
                                                       is not None else ""), refute)
 
@@ -194,23 +213,15 @@ def _nonzero_mid(model: Model, e: sp.Expr) -> bool:
 
 
 def threshold_symbolic(model: Model) -> Check:
-    """Symbolic attempt (one variable): 2/f''(x*) against the bound, exactly."""
+    """Symbolic attempt, any number of variables: the multipliers at x* against the bound,
+    exactly on the whole box (see :func:`verify.userclaims.threshold.symbolic_threshold`)."""
+    from verify.userclaims.threshold import symbolic_threshold
 
     @budgeted
     @in_child
     def run(ctx: CheckContext) -> Finding:
         require_small(model.loss, model.expr(model.spec.bound))
-        eq = _require_critical(model)
-        if len(model.vars) != 1:
-            return Finding(Outcome.UNDECIDED, "symbolic threshold only for one variable")
-        curv = sp.simplify(model.pin(model.hessian[0, 0].subs(model.vars[0], eq[0])))
-        bound = model.pin(model.expr(model.spec.bound))
-        if curv.is_positive and prove_zero(bound - 2 / curv):
-            return Finding(Outcome.SUPPORTS, f"f''(x*) = {curv} > 0 and the bound equals "
-                           f"2/f''(x*) exactly: x* attracts below it and repels above it",
-                           {"f''(x*)": str(curv)}, coverage=model.coverage(Scope.CLASS))
-        return Finding(Outcome.UNDECIDED, f"f''(x*) = {curv}; SymPy could not decide the bound "
-                       "over the box", {"f''(x*)": str(curv)})
+        return symbolic_threshold(model, _require_critical(model), _boxed_symbols(model))
 
     return Check("threshold_symbolic", Tier.SYMBOLIC, run, "exact, the whole box", attempt=True)
 
@@ -397,10 +408,12 @@ def convergence_search(model: Model) -> Check:
                 holds and seen == "stalls")
             return Probe(-1.0 if bad else 1.0, info, -abs(float(slack)))
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
-            holds, seen, slack, (x0, tg) = classify(point, ctx.dps + 20)
+            settled = reevaluate(lambda dps: classify(point, dps), ctx.dps,
+                                 key=lambda r: r[:2])
+            if settled is None:  # the behaviour changes with the precision
+                return swamped(str(_point_text(point)))
+            holds, seen, slack, (x0, tg) = settled.value
             if not _wrong(holds, seen, spec.otherwise):
                 if seen == "undefined":
                     return Finding(Outcome.UNDECIDED, (
@@ -415,15 +428,17 @@ def convergence_search(model: Model) -> Check:
             expected = "converges" if holds else "diverges"
             return Finding(Outcome.REFUTES, (
                 f"at {_point_text(point)} the condition is {holds} but GD "
-                f"{_SEEN[seen]} (at {ctx.dps + 20} digits, {steps} steps)"), {},
+                f"{_SEEN[seen]} ({settled.note}, {steps} steps)"), {},
                 Counterexample(at=_point_text(point), observed=seen,
-                               claimed=expected, tol=f"1e-{(ctx.dps + 20) // 2} (relative)",
-                               margin=f"condition slack {dec(slack, 20)}", dps=ctx.dps + 20,
+                               claimed=expected, tol=f"1e-{settled.dps // 2} (relative)",
+                               margin=f"condition slack {dec(slack, 20)}", dps=settled.dps,
                                note=f"GD from the claimed start {[dec(v, 15) for v in x0]} "
                                     f"{_SEEN[seen]} (target "
                                     f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
                                replay=_point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         return with_tally(_finish(result, model, "the convergence condition", refute),
                           seen_kinds, steps)
 
@@ -501,10 +516,13 @@ def rate_search(model: Model) -> Check:
                 return Probe(-1.0, {"t": k, "metric": value, "bound": b, "open": True})
             return Probe(max(float(slack), -1e300) + tol, {"t": k, "metric": value, "bound": b})
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
-            slack, k, value, b = worst_slack(point, ctx.dps)
+            # the slack must agree, not its t: a plateau's worst t is a tie within rounding
+            settled = reevaluate(lambda dps: worst_slack(point, dps), ctx.dps,
+                                 key=lambda r: r[0])
+            if settled is None:
+                return swamped(str(_point_text(point)))
+            slack, k, value, b = settled.value
             if slack is None:
                 return Finding(Outcome.UNDECIDED, (
                     f"at {_point_text(point)}, t = {k}: GD escapes or the metric/bound is not "
@@ -516,10 +534,13 @@ def rate_search(model: Model) -> Check:
                            f"{dec(value, 15)} exceeds the bound {dec(b, 15)}", {},
                            Counterexample(at={**_point_text(point), "t": str(k)},
                                           observed=dec(value, 25), claimed=f"<= {dec(b, 25)}",
-                                          tol=str(tol), margin=dec(slack, 20), dps=ctx.dps,
-                                          note="relative slack (bound - metric)/(1 + |bound|)",
+                                          tol=str(tol), margin=dec(slack, 20),
+                                          dps=settled.dps, note="relative slack (bound - "
+                                          f"metric)/(1 + |bound|); {settled.note}",
                                           replay=_point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         return _finish(result, model, f"the rate bound for t <= {spec.steps}", refute)
 
     return Check("rate_search", Tier.PRECISE, run, "Hypothesis over the box, GD in mpmath")
@@ -650,12 +671,18 @@ def inequality_search(model: Model) -> Check:
                 value = sp.N(exact, ctx.dps)
                 holds = _HOLDS[spec.relation](value if exact != 0 else 0)
                 return holds, value, "evaluated exactly at the rational point"
-            with mpmath.workdps(2 * ctx.dps):  # too large to evaluate exactly (a huge power)
-                value = _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+            def at(dps):  # too large to evaluate exactly (a huge power)
+                with mpmath.workdps(dps):
+                    return _real(d_fn(*[0] * len(model.vars), *_args(model, point)))
+
+            settled = reevaluate(at, 2 * ctx.dps)
+            if settled is None:
+                return None, None, "swamped by cancellation"
+            value = settled.value
             if value is None:
                 raise ValueError("lhs - rhs is not real and finite")
             holds = None if abs(value) <= tol else _HOLDS[spec.relation](value)
-            return holds, value, f"evaluated with mpmath at {2 * ctx.dps} digits"
+            return holds, value, f"evaluated with mpmath, {settled.note}"
 
         def evaluate(point):
             with mpmath.workdps(ctx.dps):
@@ -670,9 +697,6 @@ def inequality_search(model: Model) -> Check:
                     return Probe(-max(float(abs(margin)), 1e-300), {"d": d})
                 return Probe(float(margin), {"d": d})
 
-        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at,
-                        deadline=Deadline(ctx))
-
         def refute(point, probe):
             holds, value, how = settle(point)
             if holds is not False:
@@ -685,6 +709,8 @@ def inequality_search(model: Model) -> Check:
                                           note=how,
                                           replay=_point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at,
+                        deadline=Deadline(ctx), confirm=refute)
         return _finish(result, model, f"lhs {spec.relation} rhs", refute)
 
     return Check("inequality_search", Tier.PRECISE, run, "Hypothesis over the box, mpmath")
@@ -729,6 +755,10 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
         bound = model.pin(model.expr(spec.bound))
         if not (bound.is_Rational and bound > 0):
             return ()  # the crossing check needs one exact threshold
+        curv = sp.simplify(model.pin(model.hessian[0, 0].subs(
+            model.vars[0], model.pin(model.expr(spec.equilibrium[0])))))
+        if not (curv.is_positive or curv.is_negative):
+            return (_singular_crossing(curv),)
         check = threshold_crossing_certified(problem, _exact_text(model, spec.equilibrium[0]),
                                              str(bound))
     else:
@@ -741,17 +771,40 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
                 else model.coverage(Scope.CLASS))
     # In a child killed at the deadline: the engine's SymPy steps (kinks, simplify) and its
     # bisection cannot be interrupted otherwise.
-    run = budgeted(in_child(_declaring(check.run, coverage)))
+    run = budgeted(in_child(_declaring(check.run, coverage, model)))
     return (dataclasses.replace(check, attempt=True, run=run),)
 
 
-def _declaring(run, coverage):
-    """A shared engine check whose support, for this claim, covers ``coverage``."""
+def _singular_crossing(curv: sp.Expr) -> Check:
+    """The crossing route at x* with f''(x*) = 0 (or not provably nonzero): the multiplier is 1
+    at every step, so it never crosses -1 and says nothing about attraction (x^4 attracts at 0
+    for every step, -x^4 never does): undecided, never a refutation or support."""
+
+    def run(ctx: CheckContext) -> Finding:
+        return Finding(Outcome.UNDECIDED, f"f''(x*) = {curv} is not provably nonzero: the "
+                       "multiplier is 1 at every step (a singular Hessian) and the higher-order "
+                       "terms decide attraction, which the crossing check does not see",
+                       {"f''(x*)": str(curv)})
+
+    return Check("threshold_crossing", Tier.CERTIFIED, run,
+                 "certified multiplier crossing (not applicable: singular Hessian)", attempt=True)
+
+
+def _declaring(run, coverage, model: Model):
+    """A shared engine check whose support, for this claim, covers ``coverage``; its refutation
+    carries the certified point as its replay (every free parameter, as the search's do)."""
 
     def declared(ctx: CheckContext) -> Finding:
         finding = run(ctx)
         if finding.outcome is Outcome.SUPPORTS:
             return dataclasses.replace(finding, coverage=coverage)
+        cx = finding.counterexample
+        if finding.outcome is Outcome.REFUTES and cx is not None and not cx.replay:
+            point = {n: cx.at[n] for n in model.free_names if n in cx.at}
+            if len(point) == len(model.free_names):
+                point = {n: dec(mpmath.mpf(v), 25) for n, v in point.items()}
+                return dataclasses.replace(finding, counterexample=dataclasses.replace(
+                    cx, replay=point))
         return finding
 
     return declared

@@ -132,8 +132,6 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
             guide = -abs(float(slack)) if cond is not None else 0.0
             return Probe(-1.0 if bad else 1.0, {"condition": holds, "observed": seen}, guide)
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
             holds, seen, slack, last = classify(point, ctx.dps + 20)
             if not wrong(holds, seen):
@@ -155,6 +153,8 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                                     f"{[dec(v, 15) if v is not None else None for v in last]}",
                                replay=point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         return with_tally(finish(result, model, f"convergence to a {k}-cycle", refute), tally,
                           steps)
 

@@ -26,8 +26,7 @@ from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
 from verify.userclaims.model import Box, Model
-from verify.userclaims.precision import escalate
-from verify.userclaims.search import Probe, search
+from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 SEARCH_DPS = 30
@@ -107,16 +106,11 @@ def identity_search(model: Model, finish, point_text) -> Check:
             margin = float(tol - rel) if rel <= tol else -max(float(rel), 1e-300)
             return Probe(margin, {"entry": k}, float(rel))
 
-        result = search(view, evaluate, ctx.seed, 100 if ctx.quick else 500, at=ctx.at,
-                        deadline=Deadline(ctx))
-
         def refute(point, probe):
-            agreed, _runs = escalate(lambda dps: measure(point, dps), ctx.dps,
-                                     lambda run: run[0], mpmath.mpf(10) ** (-(ctx.dps // 2)))
+            agreed = reevaluate(lambda dps: measure(point, dps), ctx.dps, key=lambda run: run[0])
             if agreed is None:
-                return Finding(Outcome.UNDECIDED, f"at {point_text(point)} the difference "
-                               "changes with the precision (cancellation): cannot decide", {})
-            rel, k, a, b = agreed
+                return swamped(str(point_text(point)))
+            rel, k, a, b = agreed.value
             tol = mpmath.mpf(10) ** (-(ctx.dps - 10))
             if not rel > tol:
                 return None
@@ -125,11 +119,13 @@ def identity_search(model: Model, finish, point_text) -> Check:
                 f"{dec(b, 15)}"), {},
                 Counterexample(at=point_text(point), observed=f"lhs = {dec(a, 25)}",
                                claimed=f"== rhs = {dec(b, 25)}", tol=dec(tol, 3),
-                               margin=dec(rel, 20), dps=ctx.dps + 20,
+                               margin=dec(rel, 20), dps=agreed.dps,
                                note="relative difference |lhs - rhs|/(1 + max(|lhs|, |rhs|)) "
-                                    f"of entry {k}; {ctx.dps} and {ctx.dps + 20} digits agree",
+                                    f"of entry {k}; {agreed.note}",
                                replay=point_text(point)))
 
+        result = search(view, evaluate, ctx.seed, 100 if ctx.quick else 500, at=ctx.at,
+                        deadline=Deadline(ctx), confirm=refute)
         return finish(result, model, "lhs == rhs", refute)
 
     return Check("identity_search", Tier.PRECISE, run,

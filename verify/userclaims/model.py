@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from proofs.compile import to_mpmath
@@ -18,6 +19,31 @@ from verify.models import FAMILIES
 from verify.models import quantities as Q
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import Coverage, Scope
+
+
+def claim_symbols(spec: ClaimSpec) -> dict[str, sp.Symbol]:
+    """The parameter symbols of a claim: reals (the step positive) and positive integers (a depth
+    L), the same objects the parser validated the claim with."""
+    out = {name: real_symbol(name, positive=(name == spec.step)) for name in spec.params}
+    out.update({name: sp.Symbol(name, integer=True, positive=True) for name in spec.integers})
+    return out
+
+
+def parse_assumptions(spec: ClaimSpec) -> list[sp.Basic]:
+    """The claim's ``assume`` relations over its parameters (parsed safely, never executed)."""
+    symbols = claim_symbols(spec)
+    return [parse(text, symbols) for text in spec.assume]
+
+
+def assumptions_hold(relations: list[sp.Basic], values: dict) -> bool:
+    """Whether every relation holds at a parameter point, evaluated exactly (a float value is
+    the rational it denotes; an int stays an integer)."""
+    if not relations:
+        return True
+    by_name = {s.name: s for r in relations for s in r.free_symbols}
+    subs = {by_name[k]: sp.Integer(v) if isinstance(v, int) else sp.Rational(str(v))
+            for k, v in values.items() if k in by_name}
+    return all(bool(r.subs(subs)) for r in relations)
 
 
 class ModelError(ValueError):
@@ -43,10 +69,7 @@ class Model:
         self.family_spec = spec.model or {"loss": spec.loss, "variables": spec.variables}
         self.state = self.family.state(self.family_spec, self.ints)
         self.vars = list(self.state.coords)
-        self.params = {name: real_symbol(name, positive=(name == spec.step))
-                       for name in spec.params}
-        self.params.update({name: sp.Symbol(name, integer=True, positive=True)
-                            for name in spec.integers})
+        self.params = claim_symbols(spec)
         self.symbols = {**self.state.names, **self.params}
         self.step = self.params.get(spec.step) if spec.step else None
         self.loss = None
@@ -212,9 +235,9 @@ class Model:
 
     def assumptions_hold(self, values: dict[str, mpmath.mpf]) -> bool:
         """Whether the ``assume`` relations hold at a parameter point (evaluated at 30 digits)."""
-        subs = {**{self.params[k]: v for k, v in self.box.pinned.items()},
-                **{self.params[k]: sp.Rational(str(v)) for k, v in values.items()}}
-        return all(bool(a.subs(subs)) for a in self.assume)
+        pinned = [a.subs({self.params[k]: v for k, v in self.box.pinned.items()})
+                  for a in self.assume]
+        return assumptions_hold(pinned, values)
 
     # ------------------------------------------------------------ the claim language's extras
 
@@ -341,17 +364,31 @@ class Model:
             sp.diff(g, v).free_symbols.isdisjoint(self.vars)
             for g in self.gradient for v in self.vars)
 
-    def quantity(self, text: str):
-        """An evaluator of a trajectory quantity: ``(x, args, t) -> mpf`` at the working
-        precision (see :mod:`verify.models.quantities` for the names)."""
+    def _quantity_parts(self, text: str):
+        """A quantity's text parsed (safely) with the quantity names as placeholders: (the pinned
+        expression, the placeholders it uses, their names, the family's end-to-end product)."""
         product = self.family.product(self.family_spec, self.state)
         has_set = self.residual is not None
         marks = Q.placeholders(len(self.vars), product.rows if product is not None else 0,
                                has_set, self.family.name == "quadratic", set(self.symbols))
         expr = self.pin(parse(text, {**self.symbols, **marks}))
         used = [m for m in marks.values() if m in expr.free_symbols]
+        return expr, used, {m.name for m in used}, product
+
+    @staticmethod
+    def _needs_hessian(needs: set[str]) -> bool:
+        return bool(needs & {"sharpness", "lambda_min", "radius"}) or any(
+            n.startswith(("hessian_eig_", "multiplier_")) for n in needs)
+
+    @staticmethod
+    def _needs_multipliers(needs: set[str]) -> bool:
+        return "radius" in needs or any(n.startswith("multiplier_") for n in needs)
+
+    def quantity(self, text: str):
+        """An evaluator of a trajectory quantity: ``(x, args, t) -> mpf`` at the working
+        precision (see :mod:`verify.models.quantities` for the names)."""
+        expr, used, needs, product = self._quantity_parts(text)
         fn = to_mpmath(expr, self.vars + [self.params[n] for n in self.free_names] + used)
-        needs = {m.name for m in used}
         product_fn = self.mp(product) if product is not None and any(
             n.startswith("sv_") for n in needs) else None
         residual_fn = self.mp(self.residual) if "residual" in needs else None
@@ -367,13 +404,12 @@ class Model:
                 values["loss"] = loss_fn(*x, *args)
             if "grad_norm" in needs:
                 values["grad_norm"] = mpmath.sqrt(sum(g**2 for g in self.mp_grad(*x, *args)))
-            if needs & {"sharpness", "lambda_min", "radius"} or any(
-                    n.startswith(("hessian_eig_", "multiplier_")) for n in needs):
+            if self._needs_hessian(needs):
                 H = mpmath.matrix(self.mp_hessian(*x, *args))
                 eig = Q.hessian_eigenvalues(H)
                 values.update(sharpness=eig[0], lambda_min=eig[-1])
                 values.update({f"hessian_eig_{k + 1}": e for k, e in enumerate(eig)})
-                if "radius" in needs or any(n.startswith("multiplier_") for n in needs):
+                if self._needs_multipliers(needs):
                     mult = Q.multipliers(self.map_jacobian(H, self.eta(t, args), args))
                     values["radius"] = mult[0]
                     values.update({f"multiplier_{k + 1}": m for k, m in enumerate(mult)})
@@ -390,5 +426,103 @@ class Model:
             if missing:
                 raise ValueError(f"{', '.join(missing)} not defined for this model")
             return fn(*x, *args, *[values[m.name] for m in used])
+
+        return evaluate
+
+    # ------------------------------------------------------------ batched numpy twins
+
+    def np_fn(self, e) -> callable:
+        """A numpy function of (X, P) -> array (m,) for a scalar expression, X the states (m, n)
+        and P the free parameters (m, p) in ``free_names`` order: ``sympy.lambdify`` of the
+        trusted SymPy object (never of text), pinned values inserted, float64."""
+        args = self.vars + [self.params[n] for n in self.free_names]
+        f = sp.lambdify(args, self.pin(sp.sympify(e)), modules="numpy")
+
+        def call(X, P):
+            out = np.asarray(f(*X.T, *P.T))
+            if np.iscomplexobj(out):
+                out = np.where(out.imag == 0, out.real, np.nan)
+            return np.broadcast_to(out.astype(float), (X.shape[0],))
+
+        return call
+
+    def np_matrix(self, M: sp.Matrix) -> callable:
+        """Like :meth:`np` for a matrix: (X, P) -> array (m, rows, cols)."""
+        entries = [[self.np_fn(M[i, j]) for j in range(M.cols)] for i in range(M.rows)]
+        return lambda X, P: np.stack([np.stack([f(X, P) for f in row], axis=-1)
+                                      for row in entries], axis=-2)
+
+    def np_eta(self, t: int, P):
+        """The step at iteration t for each parameter point (m,)."""
+        m = P.shape[0]
+        X0 = np.zeros((m, len(self.vars)))
+        if self.mp_schedule is not None:
+            t_ = sp.Symbol("t", real=True)
+            e = self.pin(self.expr(self.spec.schedule, {"t": t_}))
+            return self.np_fn(e.subs(t_, t))(X0, P)
+        return self.np_fn(self.step)(X0, P)
+
+    def np_map_jacobian(self, H, eta, P):
+        """:meth:`map_jacobian` for a batch: H (m, n, n), eta (m,) -> (m, k, k)."""
+        m, n = H.shape[0], H.shape[1]
+        eye = np.broadcast_to(np.eye(n), H.shape)
+        A = eye - eta[:, None, None] * H
+        if self.method == "gd":
+            return A
+        beta = self.np_fn(self.expr(self.spec.optimizer["beta"]))(np.zeros((m, n)), P)[:, None, None]
+        top = ((1 + beta) * eye - eta[:, None, None] * H if self.method == "heavy_ball"
+               else (1 + beta) * A)
+        right = -beta * eye if self.method == "heavy_ball" else -beta * A
+        return np.concatenate([np.concatenate([top, right], axis=2),
+                               np.concatenate([eye, np.zeros_like(H)], axis=2)], axis=1)
+
+    def quantity_numpy(self, text: str):
+        """The batched twin of :meth:`quantity`: ``(X, P, t) -> array (m,)`` for states X (m, n)
+        and parameter points P (m, p), in float64 (numpy.linalg for the spectra)."""
+        expr, used, needs, product = self._quantity_parts(text)
+        args = self.vars + [self.params[n] for n in self.free_names] + used
+        fn = sp.lambdify(args, expr, modules="numpy")
+        loss_fn = self.np_fn(self.loss) if "loss" in needs else None
+        grad_fn = self.np_matrix(self.gradient) if "grad_norm" in needs else None
+        hess_fn = self.np_matrix(self.hessian) if self._needs_hessian(needs) else None
+        residual_fn = self.np_fn(self.residual) if "residual" in needs else None
+        product_fn = self.np_matrix(product) if product is not None and any(
+            n.startswith("sv_") for n in needs) else None
+        matrices = None
+        if "distance" in needs:
+            A, b = self.family.matrices(self.family_spec, self.params)
+            matrices = (self.np_matrix(sp.Matrix(A)), self.np_matrix(sp.Matrix(b)))
+
+        def evaluate(X, P, t=0):
+            X, P = np.asarray(X, dtype=float), np.asarray(P, dtype=float).reshape(len(X), -1)
+            values = {}
+            if loss_fn is not None:
+                values["loss"] = loss_fn(X, P)
+            if grad_fn is not None:
+                values["grad_norm"] = np.linalg.norm(grad_fn(X, P)[..., 0], axis=-1)
+            if hess_fn is not None:
+                H = hess_fn(X, P)
+                eig = Q.np_hessian_eigenvalues(H)
+                values.update(sharpness=eig[:, 0], lambda_min=eig[:, -1])
+                values.update({f"hessian_eig_{k + 1}": eig[:, k] for k in range(eig.shape[1])})
+                if self._needs_multipliers(needs):
+                    mult = Q.np_multipliers(self.np_map_jacobian(H, self.np_eta(t, P), P))
+                    values["radius"] = mult[:, 0]
+                    values.update({f"multiplier_{k + 1}": mult[:, k]
+                                   for k in range(mult.shape[1])})
+            if residual_fn is not None:
+                values["residual"] = residual_fn(X, P)
+            if matrices is not None:
+                A = matrices[0](X, P)
+                g = np.einsum("mij,mj->mi", A, X) + matrices[1](X, P)[..., 0]
+                values["distance"] = Q.np_distance_to_affine(A, g)
+            if product_fn is not None:
+                sv = Q.np_singular_values(product_fn(X, P))
+                values.update({f"sv_{k + 1}": sv[:, k] for k in range(sv.shape[1])})
+            missing = [n for n in needs if n not in values]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} not defined for this model")
+            out = fn(*X.T, *P.T, *[values[m.name] for m in used])
+            return np.broadcast_to(np.asarray(out, dtype=float), (X.shape[0],))
 
         return evaluate

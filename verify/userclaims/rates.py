@@ -46,15 +46,13 @@ from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
 from verify.userclaims.parse import MIN_FIT_POINTS as MIN_POINTS
-from verify.userclaims.precision import escalate
-from verify.userclaims.search import Probe, search
+from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 SEARCH_DPS = 30
 FLOOR_DIGITS = 15  # the rounding floor 10^-15 (1 + |metric_0|): SEARCH_DPS / 2, at every dps
 FIT_POINTS = 200
 SLACK = {"sublinear": mpmath.mpf("0.05"), "linear": mpmath.mpf("0.01")}
-_AGREE = mpmath.mpf("1e-6")
 
 
 def window(values: list, after: int | None) -> tuple[int, int]:
@@ -158,20 +156,18 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                 return Probe(0.0, info, -float(margin))
             return Probe(max(float(margin), -1e300), info)
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
             span = probe.info["window"]
-            agreed, runs = escalate(lambda dps: measure(point, dps, span), ctx.dps,
-                                    lambda run: run[1], _AGREE)
-            if probe.info.get("open") or any(not isinstance(r[1], mpmath.mpf) for r in runs):
+            agreed = reevaluate(lambda dps: measure(point, dps, span), ctx.dps,
+                                key=lambda run: run[1])
+            if probe.info.get("open") or (agreed is not None
+                                          and not isinstance(agreed.value[1], mpmath.mpf)):
                 return Finding(Outcome.UNDECIDED, (
                     f"at {point_text(point)} the path escapes, leaves the metric's domain or "
                     f"stops short within t <= {spec.steps}: no tail to fit, cannot decide"), {})
             if agreed is None:
-                return Finding(Outcome.UNDECIDED, f"at {point_text(point)} the fitted {what} "
-                               "changes with the precision: cannot decide", {})
-            margin, fitted, claimed, _span, three, settled = agreed
+                return swamped(f"{point_text(point)} (the fitted {what})")
+            margin, fitted, claimed, _span, three, settled = agreed.value
             if not (margin < 0 and settled):
                 return None
             shown = _shown(fitted, claimed)
@@ -185,11 +181,11 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                                claimed=f">= {shown['claimed']} (within "
                                        f"{dec(SLACK[order] * 100, 3)}%)",
                                tol=dec(SLACK[order], 3), margin=dec(margin, 20),
-                               dps=ctx.dps + 20,
+                               dps=agreed.dps,
                                note=f"least-squares fit of log metric on "
                                     f"{'log t' if order == 'sublinear' else 't'} over the late "
-                                    f"half of t = {span[0]}..{span[1]}; {ctx.dps} and "
-                                    f"{ctx.dps + 20} digits agree", replay=point_text(point)))
+                                    f"half of t = {span[0]}..{span[1]}; {agreed.note}",
+                               replay=point_text(point)))
 
         def _shown(fitted, claimed) -> dict[str, str]:
             if order == "sublinear":
@@ -199,6 +195,8 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                     "claimed": f"factor {dec(mpmath.exp(-claimed), 10)} (decay "
                                f"{dec(claimed, 8)})"}
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         finding = finish(result, model, f"the {order} rate (fitted over the tail)", refute)
         numbers = {**finding.numbers, "points too fast to fit": str(counts["too fast to fit"])}
         numbers.update({"points below the claim but not settled":

@@ -10,8 +10,10 @@ from __future__ import annotations
 import builtins
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 
@@ -22,6 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from verify.replay import ReplayError
 from verify.userclaims.budget import BudgetExhausted, Deadline
 from verify.userclaims.model import Model
+from verify.vocabulary import Finding, Outcome
 
 # What evaluating a claim's expressions at one point may raise (1/0, a complex value compared,
 # an mpmath domain error): the point is recorded as not evaluable, never passed silently.
@@ -40,9 +43,9 @@ class Probe:
 
 
 class _Violation(Exception):
-    def __init__(self, point: dict[str, float], probe: Probe):
+    def __init__(self, point: dict[str, float], probe: Probe, verdict: Finding | None = None):
         super().__init__("violation")
-        self.point, self.probe = point, probe
+        self.point, self.probe, self.verdict = point, probe, verdict
 
 
 class _Invalid(Exception):
@@ -65,6 +68,69 @@ class SearchResult:
     unsatisfiable: bool = False
     invalid: tuple[dict[str, float], str] | None = None
     exhausted: str | None = None
+    verdict: Finding | None = None  # the violation's re-evaluation (``confirm``), when asked
+    refused: int = 0  # violations the re-evaluation found to hold (the search went on)
+
+
+# Extra digits of the re-evaluations of a violation: dps, dps + 20, dps + 40 (see reevaluate).
+REEVALUATION_STEPS = (0, 20, 40)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A re-evaluation two consecutive precisions agree on: the result at the higher one."""
+
+    value: Any
+    dps: int
+    lower: int
+
+    @property
+    def note(self) -> str:
+        return f"recomputed at {self.lower} and {self.dps} digits, which agree"
+
+
+def agree(a, b, digits: int) -> bool:
+    """Whether two re-evaluations agree: numbers to ``digits`` significant digits (equal, or
+    |a - b| <= 10^-digits max(|a|, |b|): relative, so a value that is all rounding noise, a true
+    0 computed as 1e-16 then 1e-36, never agrees with itself), everything else exactly;
+    tuples, lists and dicts item by item."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(agree(x, y, digits) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(agree(a[k], b[k], digits) for k in a)
+    numeric = (mpmath.mpf, mpmath.mpc, float)
+    if isinstance(a, numeric) or isinstance(b, numeric):
+        if a == b:
+            return True
+        if not (isinstance(a, numeric + (int,)) and isinstance(b, numeric + (int,))
+                and mpmath.isfinite(a) and mpmath.isfinite(b)):
+            return False
+        return abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(abs(a), abs(b))
+    return a == b
+
+
+def reevaluate(evaluate: Callable[[int], Any], dps: int, key: Callable[[Any], Any] = lambda r: r,
+               steps: tuple[int, ...] = REEVALUATION_STEPS) -> Settled | None:
+    """The one re-evaluation of a search's violation, for every kind: ``evaluate(d)`` at
+    d = dps + each of ``steps`` until two consecutive precisions agree on ``key(result)`` (see
+    :func:`agree`, to half the lower precision's digits); the later result, or None when no two
+    agree (the value is swamped by cancellation: the caller says inconclusive, never refuted).
+    ``evaluate`` sets its own working precision from d."""
+    previous = None
+    for extra in steps:
+        d = dps + extra
+        result = evaluate(d)
+        if previous is not None and agree(key(previous[1]), key(result), previous[0] // 2):
+            return Settled(result, d, previous[0])
+        previous = (d, result)
+    return None
+
+
+def swamped(where: str, steps: tuple[int, ...] = REEVALUATION_STEPS):
+    """The undecided finding of a violation whose re-evaluations never agree."""
+    return Finding(Outcome.UNDECIDED, f"at {where} the re-evaluated margin changes with the "
+                   f"precision (+{', +'.join(map(str, steps[1:]))} digits): swamped by "
+                   "cancellation, cannot decide", {})
 
 
 def _checked(evaluate: Callable[[dict[str, float]], Probe], point: dict[str, float]) -> Probe:
@@ -114,13 +180,65 @@ def edge_points(model: Model, names: list[str], limit: int = 81) -> list[dict[st
     return grid
 
 
+def _confirmed(confirm, point: dict[str, float], probe: Probe) -> Finding | None:
+    """``confirm(point, probe)``: the violation's high-precision re-evaluation (a refutation,
+    an undecided finding, or None when the point holds after all)."""
+    try:
+        return confirm(point, probe)
+    except EVALUATION_ERRORS as exc:
+        return Finding(Outcome.UNDECIDED, f"a float violation at {point} could not be "
+                       f"re-evaluated at high precision ({type(exc).__name__}: {exc})", {})
+
+
+@contextmanager
+def without_local_constants() -> Iterator[None]:
+    """Run a Hypothesis search without the literals of "local" modules in its draws.
+
+    Why: Hypothesis mixes into its draws the number literals of every module it deems local
+    code (``hypothesis.internal.conjecture.providers._get_local_constants``): which ones depends
+    on what is imported (test files under pytest, the suite's lazily imported checks), on where
+    the project is installed (an editable checkout is local, a wheel in site-packages is not)
+    and on every literal anyone adds to the code.  A search's points, and so a sampled verdict,
+    then changed with the process that ran it (seen: a false twin refuted alone, confirmed in a
+    larger pytest run).  Within a search the local pool is empty, the same everywhere; the
+    global constants (0, 1, powers of two, ...) stay.  The hook is private to Hypothesis: if it
+    is gone in a later release, nothing is patched (and ``test_search_is_independent_of_loaded_
+    modules`` says so)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without the module
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if original is None or not hasattr(providers, "Constants") or cache is None:
+        yield
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()  # permitted constants computed with the local pool
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
+
+
 def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed: int,
            examples: int, names: list[str] | None = None,
-           at: dict[str, str] | None = None, deadline: Deadline | None = None) -> SearchResult:
+           at: dict[str, str] | None = None, deadline: Deadline | None = None,
+           confirm: Callable[[dict[str, float], Probe], Finding | None] | None = None,
+           ) -> SearchResult:
     """Search ``names`` (default: every free parameter) of the box for a negative margin.
 
     ``evaluate`` may raise :class:`BudgetExhausted` (its own work limit or the deadline); the
     search then stops with ``exhausted`` set, whatever it had seen (never a verdict by timing).
+
+    ``confirm`` (the kind's re-evaluation, see :func:`reevaluate`) is asked at every violation,
+    inside the search: a violation it refuses (None: the point holds at high precision) is not
+    one, and the search goes on; one it confirms (or leaves undecided) is what Hypothesis
+    shrinks, so the minimal point reported is itself confirmed (``verdict``).  Without it a
+    false alarm at the search's precision would end the search before a real violation.
     """
     names = model.free_names if names is None else names
     if at is not None:
@@ -131,12 +249,17 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
             return SearchResult(None, 1, None, invalid=(bad.point, bad.why))
         except BudgetExhausted as exc:
             return SearchResult(None, 0, None, exhausted=str(exc))
+        if probe.margin < 0 and confirm is not None:
+            verdict = _confirmed(confirm, point, probe)
+            if verdict is None:
+                return SearchResult(None, 1, probe.margin, refused=1)
+            return SearchResult((point, probe), 1, probe.margin, verdict=verdict)
         return SearchResult((point, probe) if probe.margin < 0 else None, 1, probe.margin)
     box = model.box.free
     strategy = st.fixed_dictionaries({
         n: st.floats(float(box[n][0]), float(box[n][1]), allow_nan=False, allow_infinity=False)
         for n in names})
-    seen = {"n": 0, "worst": None}
+    seen = {"n": 0, "worst": None, "refused": 0}
 
     stop: dict[str, str | None] = {"why": None}
 
@@ -168,15 +291,25 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         if guide is not None:
             target(guide, label="violation")
         if result.margin < 0:
-            raise _Violation(point, result)
+            try:
+                verdict = _confirmed(confirm, point, result) if confirm is not None else None
+            except BudgetExhausted as exc:  # the re-evaluation ran out: stop, never support
+                stop["why"] = str(exc)
+                raise
+            if confirm is not None and verdict is None:
+                seen["refused"] += 1  # held at high precision: not a violation
+                return
+            raise _Violation(point, result, verdict)
 
     for point in edge_points(model, names):
         probe = example(point)(probe)
     try:
-        probe()
+        with without_local_constants():
+            probe()
     except _Violation as found:
         if stop["why"] is None:
-            return SearchResult((found.point, found.probe), seen["n"], seen["worst"])
+            return SearchResult((found.point, found.probe), seen["n"], seen["worst"],
+                                verdict=found.verdict, refused=seen["refused"])
     except _Invalid as bad:
         if stop["why"] is None:
             return SearchResult(None, seen["n"], seen["worst"], invalid=(bad.point, bad.why))
@@ -190,4 +323,4 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
             raise
     if stop["why"] is not None:
         return SearchResult(None, seen["n"], seen["worst"], exhausted=stop["why"])
-    return SearchResult(None, seen["n"], seen["worst"])
+    return SearchResult(None, seen["n"], seen["worst"], refused=seen["refused"])

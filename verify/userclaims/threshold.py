@@ -7,16 +7,19 @@ lambda_max (2/lambda_max for GD, see :meth:`Model.critical_step`) when the Hessi
 definite, and repels above it.  What linearisation cannot decide is said so:
 
 * a singular Hessian (a non-isolated minimum) where the claim's bound differs from the critical
-  step: undecided, never support;
+  step, or a Hessian that vanishes (every multiplier 1 at every step, x^4 at 0): undecided,
+  never support;
 * step = bound with a multiplier of modulus 1 (the equality case of strict vs non-strict claims):
   decided exactly (SymPy, det(I + J) = 0 at the rational point) when the map is affine (a
   quadratic loss), where a unit multiplier means x* does not attract; undecided otherwise.
 
-Every refutation is re-evaluated at two precisions (``ctx.dps`` and ``ctx.dps + 20``) that must
-agree, or exactly.
+Every refutation is re-evaluated by :func:`verify.userclaims.search.reevaluate` (two consecutive
+precisions must agree on the side: attracts, repels, neutral), or exactly.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import mpmath
 import sympy as sp
@@ -26,8 +29,16 @@ from verify.checks.common import dec
 from verify.models.quantities import hessian_eigenvalues, multipliers
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
-from verify.userclaims.search import Probe, search
-from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
+from verify.userclaims.search import Probe, reevaluate, search
+from verify.vocabulary import (
+    Check,
+    CheckContext,
+    Counterexample,
+    Finding,
+    Outcome,
+    Scope,
+    Tier,
+)
 
 
 def threshold_search(model: Model, require_critical, finish, examples, point_text) -> Check:
@@ -41,6 +52,8 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
     def run(ctx: CheckContext) -> Finding:
         eq = require_critical(model)
         hess = model.mp(model.hessian.subs(dict(zip(model.vars, eq))))
+        flip = flip_coefficient(model, eq) if spec.strict is not None else None
+        flip_fn = model.mp(flip) if flip is not None else None
         bound_fn = model.mp(model.expr(spec.bound))
         undecided = {"singular": 0, "neutral": 0}
 
@@ -68,7 +81,10 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                 if lmax <= tol:  # no positive curvature: x* never attracts linearly
                     if spec.tight and lmin < -tol and lo < b:
                         return Probe(-1.0, {**info, "delta": lo})
-                    undecided["singular"] += spec.tight and abs(lmin) <= tol
+                    # Every eigenvalue 0 (x^4 at 0): the multipliers are 1 at every step and the
+                    # higher-order terms decide attraction, for "only if" claims too; a bound
+                    # at or above the box's top claims nothing there.
+                    undecided["singular"] += abs(lmin) <= tol and (spec.tight or b < hi)
                     return Probe(1.0, info)
                 crit = model.critical_step(lmax, args)
                 info["critical step"] = crit
@@ -87,35 +103,42 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                         return Probe(float(lmin), {**info, "delta": lo})
                     undecided["singular"] += abs(lmin) <= tol
                 if spec.strict is not None and lo <= b <= hi:
-                    probe = _at_bound(model, H, b, args, lmin, tol, undecided, info)
+                    c = flip_fn(*[0] * n, *args) if flip_fn is not None else None
+                    probe = _at_bound(model, H, b, args, c, tol, undecided, info)
                     if probe is not None:
                         return probe
                 return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
 
-        result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
-                        deadline=Deadline(ctx))
+        def side(point, probe, dps):
+            """(side, spectral radius, step, tol) of the optimiser map at ``dps`` digits."""
+            args, H, *_ = linear(point, dps)
+            with mpmath.workdps(dps):
+                d = bound_fn(*[0] * n, *args) if probe.info.get("at bound") else \
+                    mpmath.mpf(probe.info["delta"])
+                radius = multipliers(model.map_jacobian(H, d, args))[0]
+                tol = mpmath.mpf(10) ** (-(dps - 10))
+                return ("attracts" if radius < 1 - tol else "repels" if radius > 1 + tol
+                        else "neutral"), radius, d, tol
 
         def refute(point, probe):
-            d0 = probe.info["delta"]
-            sides = []
-            for dps in (ctx.dps, ctx.dps + 20):  # two precisions must agree
-                args, H, *_ = linear(point, dps)
-                with mpmath.workdps(dps):
-                    d = bound_fn(*[0] * n, *args) if probe.info.get("at bound") else \
-                        mpmath.mpf(d0)
-                    radius = multipliers(model.map_jacobian(H, d, args))[0]
-                    tol = mpmath.mpf(10) ** (-(dps - 10))
-                    sides.append("attracts" if radius < 1 - tol else "repels"
-                                 if radius > 1 + tol else "neutral")
-            how = f"at {ctx.dps} and {ctx.dps + 20} digits"
-            if sides[0] != sides[1]:
+            settled = reevaluate(lambda dps: side(point, probe, dps), ctx.dps,
+                                 key=lambda r: r[0])
+            if settled is None:
                 return None
-            if sides[0] == "neutral":
-                if not (probe.info.get("at bound") and _unit_multiplier(model, point, eq)):
+            sides, radius, d, tol = settled.value
+            how = settled.note
+            if sides == "neutral":
+                if not probe.info.get("at bound"):
                     return None
-                how = "a multiplier of modulus 1 exactly (SymPy); the map is affine"
-            side = sides[0]
-            above = side == "attracts"
+                if model.affine_map and _unit_multiplier(model, point, eq):
+                    how = "a multiplier of modulus 1 exactly (SymPy); the map is affine"
+                else:
+                    sides = _flip_side(model, point, eq, flip)
+                    if sides is None:
+                        return None
+                    how = (f"the multiplier is -1 exactly and the flip normal form "
+                           f"c = {flip} says x* {sides} (SymPy, exact at the point)")
+            above = sides == "attracts"
             at = {**point_text(point), spec.step: dec(d, 20)}
             claimed = ("does not attract at step = bound (strict)" if probe.info.get("at bound")
                        and above else "attracts at step = bound" if probe.info.get("at bound")
@@ -123,13 +146,15 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
             where = "at" if probe.info.get("at bound") else "above" if above else "below"
             return Finding(Outcome.REFUTES, (
                 f"at {at}: the optimiser map's spectral radius is {dec(radius, 15)} "
-                f"({side}) with the step {where} the bound {dec(probe.info['bound'], 15)}"), {},
-                Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)} ({side})",
+                f"({sides}) with the step {where} the bound {dec(probe.info['bound'], 15)}"), {},
+                Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)} ({sides})",
                                claimed=claimed, tol=dec(tol, 3), margin=dec(radius - 1, 20),
-                               dps=ctx.dps + 20, note=f"{how}; critical step "
+                               dps=settled.dps, note=f"{how}; critical step "
                                + dec(probe.info.get("critical step", "inf"), 20),
-                               replay=point_text(point)))
+                               replay={**point_text(point), spec.step: dec(d, 20)}))
 
+        result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
+                        deadline=Deadline(ctx), confirm=refute)
         finding = finish(result, model, "the step-size threshold", refute)
         if finding.outcome is Outcome.SUPPORTS and (undecided["singular"] or undecided["neutral"]):
             why = []
@@ -154,8 +179,10 @@ def _gap(lo, hi, info: dict, guide) -> Probe:
     return Probe(float(-(hi - lo)), {**info, "delta": (lo + hi) / 2}, float(guide))
 
 
-def _at_bound(model: Model, H, b, args, lmin, tol, undecided, info) -> Probe | None:
-    """The equality case, step = bound: a violation probe, or None (holds or undecided)."""
+def _at_bound(model: Model, H, b, args, flip, tol, undecided, info) -> Probe | None:
+    """The equality case, step = bound: a violation probe, or None (holds or undecided).
+    ``flip``: the flip normal form's value there (one-variable GD, see
+    :func:`flip_coefficient`), which decides a non-affine map's multiplier -1."""
     spec = model.spec
     radius = multipliers(model.map_jacobian(H, b, args))[0]
     info = {**info, "delta": b, "at bound": True}
@@ -167,8 +194,28 @@ def _at_bound(model: Model, H, b, args, lmin, tol, undecided, info) -> Probe | N
         if abs(radius - 1) <= tol and model.affine_map:
             return Probe(-1e-300, info)  # neutral, affine: does not attract (checked exactly)
     if abs(radius - 1) <= tol and not model.affine_map:
+        minus_one = abs(1 - b * H[0, 0] + 1) <= tol if H.rows == 1 else False
+        if flip is not None and minus_one and abs(flip) > tol:
+            if (spec.strict and flip < 0) or (spec.strict is False and spec.tight and flip > 0):
+                return Probe(-float(abs(flip)) - 1e-300, {**info, "flip": flip})
+            return None  # the flip normal form agrees with the claim here
         undecided["neutral"] += 1
     return None
+
+
+def _flip_side(model: Model, point: dict[str, float], eq, flip) -> str | None:
+    """Exactly (SymPy, at the rational point): 'attracts' or 'repels' at step = bound when the
+    one-variable GD map's multiplier there is exactly -1 and the flip normal form c is nonzero
+    (c < 0 attracts); None otherwise."""
+    if flip is None:
+        return None
+    subs = {model.params[k]: sp.Rational(repr(float(v))) for k, v in point.items()}
+    H = model.pin(model.hessian.subs(dict(zip(model.vars, eq)))).subs(subs)
+    b = model.pin(model.expr(model.spec.bound)).subs(subs)
+    if not prove_zero(2 - b * H[0, 0]):
+        return None
+    c = sp.simplify(flip.subs(subs))
+    return "attracts" if c.is_negative else "repels" if c.is_positive else None
 
 
 def _unit_multiplier(model: Model, point: dict[str, float], eq) -> bool:
@@ -189,3 +236,154 @@ def _unit_multiplier(model: Model, point: dict[str, float], eq) -> bool:
     eye = sp.eye(J.rows)
     return bool(prove_zero((eye + J).det()) or prove_zero((eye - J).det()))
 
+
+
+# ---------------------------------------------------------------- the symbolic route, n variables
+
+
+def flip_coefficient(model: Model, eq) -> sp.Expr | None:
+    """The equality case step = bound of one-variable GD, where the multiplier is exactly -1:
+    the cubic coefficient c of the second iterate g(g(x* + u)) = x* + u + c u^3 + O(u^4).
+
+    With g(x) = x - b f'(x) and 1 - b f''(x*) = -1: g(x* + u) = x* - u + a u^2 + d u^3 + ...,
+    a = -b f'''(x*)/2, d = -b f''''(x*)/6, and c = -2(d + a^2) = b f''''/3 - b^2 f'''^2/2
+    (the flip bifurcation's normal form; Kuznetsov, Elements of Applied Bifurcation Theory,
+    3rd ed., Sec. 4.4, eq. (4.14)-(4.17)): c < 0 attracts, c > 0 repels, c = 0 needs higher
+    terms.  None when it does not apply (several variables, momentum, a schedule, a loss that is
+    not smooth at x*)."""
+    if len(model.vars) != 1 or model.method != "gd" or model.loss is None:
+        return None
+    x = model.vars[0]
+    b = model.pin(model.expr(model.spec.bound))
+    f3, f4 = (model.pin(sp.diff(model.loss, x, k).subs(x, eq[0])) for k in (3, 4))
+    c = b * f4 / 3 - b**2 * f3**2 / 2
+    if c.has(sp.DiracDelta, sp.Heaviside, sp.sign, sp.Abs, sp.Piecewise, sp.Derivative,
+             sp.Subs, sp.nan, sp.zoo):
+        return None
+    return c
+
+
+def _zero(e: sp.Expr) -> bool:
+    """e == 0 identically (SymPy; Max/Min/Abs rewritten as Piecewise, every branch zero)."""
+    if prove_zero(e):
+        return True
+    folded = sp.piecewise_fold(e.rewrite(sp.Piecewise))
+    if isinstance(folded, sp.Piecewise):
+        return all(prove_zero(branch) for branch, _ in folded.args)
+    return bool(prove_zero(folded))
+
+
+def _sign_on_box(e: sp.Expr, model: Model, boxed: dict, strict: bool) -> bool:
+    """Proves e >= 0 (``strict``: > 0) on the whole box: SymPy with the box's signs, then each
+    branch of e's Piecewise form on its part of the box (one-variable conditions), then Arb
+    branch and bound (:func:`proofs.boxprove.prove_nonnegative`).  False means not proven."""
+    from proofs.ballcode import UnsupportedExpression
+    from proofs.boxprove import BoxInputError, prove_nonnegative
+
+    signed = sp.simplify(e.subs(boxed))
+    if (signed.is_positive if strict else signed.is_nonnegative):
+        return True
+    names = {model.params[n]: sp.Symbol(n, real=True) for n in model.free_names}
+    box = {n: model.box.free[n] for n in model.free_names}
+    folded = sp.piecewise_fold(e.rewrite(sp.Piecewise)).subs(names)
+    pieces = [(folded, box)]
+    if isinstance(folded, sp.Piecewise):  # each branch where it applies: first match wins
+        pieces, taken, name = [], sp.S.EmptySet, None
+        for branch, cond in folded.args:
+            syms = cond.free_symbols
+            if len(syms) > 1 or (syms and name not in (None, next(iter(syms)).name)):
+                return False  # conditions in one parameter only
+            if syms:
+                name = next(iter(syms)).name
+            region = cond.as_set() if syms else sp.S.Reals if cond == sp.true else sp.S.EmptySet
+            if name is None:  # an unconditional first branch: the whole box
+                pieces.append((branch, box))
+                break
+            part = (region - taken).intersect(sp.Interval(*box[name]))
+            taken = taken.union(region)
+            for iv in part.args if isinstance(part, sp.Union) else [part]:
+                if isinstance(iv, sp.Interval) and iv.measure > 0:
+                    pieces.append((branch, {**box, name: (iv.start, iv.end)}))
+                elif iv is not sp.S.EmptySet:  # an isolated point: evaluate it there
+                    pieces.extend((branch.subs(sp.Symbol(name, real=True), v), box)
+                                  for v in iv)
+    for piece, sub in pieces:
+        if piece.is_number:
+            if not (piece > 0 if strict else piece >= 0):
+                return False
+            continue
+        try:
+            proof = prove_nonnegative(piece, sub, strict=strict, budget=2_000)
+        except (UnsupportedExpression, BoxInputError, TypeError):
+            return False
+        if proof.outcome != "proven":
+            return False
+    return True
+
+
+def symbolic_threshold(model: Model, eq, boxed: dict) -> Finding:
+    """Plain GD, any number of variables, over the whole box (every parameter at once).
+
+    With H = Hessian at x* and b = the bound (pinned values substituted): det(2I - bH) = 0
+    identically means some multiplier 1 - b lambda is exactly -1 everywhere, so for every step
+    above b that multiplier is below -1 and x* repels (an "only if" claim holds).  ``tight``
+    also needs attraction below b: H positive definite (leading principal minors > 0) and
+    2I - bH positive semidefinite (every principal minor >= 0), so that every multiplier is in
+    (-1, 1) for steps in (0, b).  ``strict`` (the equality case step = b): decided exactly for an
+    affine map (a multiplier -1 never attracts) and, in one variable, by the flip normal form
+    (:func:`flip_coefficient`, its sign proven on the box); otherwise left to the search.
+    """
+    spec = model.spec
+    if model.method != "gd" or model.loss is None:
+        return Finding(Outcome.UNDECIDED, "the symbolic threshold is for plain GD")
+    n = len(model.vars)
+    H = model.pin(model.hessian.subs(dict(zip(model.vars, eq))))
+    b = model.pin(model.expr(spec.bound))
+    numbers = {"Hessian at x*": str(H.tolist() if n > 1 else H[0, 0]), "bound": str(b)}
+    M = 2 * sp.eye(n) - b * H
+    if not _zero(M.det()):
+        return Finding(Outcome.UNDECIDED, "SymPy could not prove det(2I - bound*H(x*)) = 0 "
+                       "identically (a multiplier exactly -1 at step = bound on the whole box)",
+                       numbers)
+    what = "at step = bound a multiplier is exactly -1 on the whole box, so x* repels above it"
+    if spec.tight:
+        minors = [H[:k, :k].det() for k in range(1, n + 1)]
+        if not all(_sign_on_box(m, model, boxed, strict=True) for m in minors):
+            return Finding(Outcome.UNDECIDED, "could not prove the Hessian at x* positive "
+                           "definite on the whole box (a singular or indefinite Hessian leaves "
+                           "attraction below the bound to higher-order terms)", numbers)
+        principal = [M.extract(list(rows), list(rows)).det()
+                     for k in range(1, n + 1) for rows in itertools.combinations(range(n), k)]
+        if not all(_sign_on_box(m, model, boxed, strict=False) for m in principal):
+            return Finding(Outcome.UNDECIDED, "could not prove every multiplier >= -1 at step "
+                           "= bound (2I - bound*H(x*) positive semidefinite) on the whole box",
+                           numbers)
+        what += "; H(x*) is positive definite and every multiplier lies in (-1, 1) below it"
+    if spec.strict is not None and not (spec.strict is False and not spec.tight):
+        # the equality case matters: strict says x* does not attract at step = bound;
+        # non-strict tight says it does.
+        if model.affine_map:
+            if not spec.strict:
+                return Finding(Outcome.UNDECIDED, "at step = bound the affine map has the "
+                               "multiplier -1 exactly, so x* does not attract there: the "
+                               "non-strict claim fails; the search finds the replayable point",
+                               numbers)
+            what += "; at step = bound the affine map has the multiplier -1: x* does not attract"
+        else:
+            c = flip_coefficient(model, eq)
+            side = None
+            if c is not None:
+                numbers["flip coefficient c (step = bound)"] = str(sp.simplify(c))
+                side = ("repels" if _sign_on_box(c, model, boxed, strict=True) else
+                        "attracts" if _sign_on_box(-c, model, boxed, strict=True) else None)
+            wanted = "repels" if spec.strict else "attracts"
+            if side != wanted:
+                return Finding(Outcome.UNDECIDED, "the equality case step = bound: "
+                               + ("the flip normal form's sign is not proven on the box"
+                                  if side is None else f"x* {side} there (flip normal form), "
+                                  "against the claim; the search finds the replayable point"),
+                               numbers)
+            what += f"; at step = bound the flip normal form c = {sp.simplify(c)} has the sign " \
+                    f"that makes x* {side} (exactly, on the whole box)"
+    return Finding(Outcome.SUPPORTS, f"SymPy: {what}", numbers,
+                   coverage=model.coverage(Scope.CLASS))

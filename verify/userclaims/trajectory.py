@@ -8,9 +8,9 @@ Three forms (exactly one per claim):
 * ``drift``: |q(x_t) - q(x_0)| <= drift for t = after..steps (a conserved quantity of gradient
   flow, and how far GD moves it).
 
-Hypothesis searches the box with the path in mpmath at 30 digits; a violation is re-evaluated at
-``ctx.dps`` and ``ctx.dps + 20`` digits (and ``ctx.dps + 40`` when those disagree) and refutes only
-when two consecutive precisions agree on its margin.  An orbit that escapes or leaves the loss's
+Hypothesis searches the box with the path in mpmath at 30 digits; a violation is re-evaluated by
+the shared :func:`verify.userclaims.search.reevaluate` (``ctx.dps``, ``+ 20``, ``+ 40`` digits) and
+refutes only when two consecutive precisions agree on its margin.  An orbit that escapes or leaves the loss's
 domain before any violation leaves its point undecided.
 """
 
@@ -23,8 +23,7 @@ from proofs.compile import to_mpmath
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
-from verify.userclaims.precision import escalate
-from verify.userclaims.search import Probe, search
+from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 SEARCH_DPS = 30
@@ -98,15 +97,11 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
             # within rounding of 0 is not a violation; Hypothesis is still steered by the margin
             return Probe(max(float(margin), 0.0), info, -float(margin))
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline)
-
         def refute(point, probe):
-            agreed, _runs = escalate(lambda dps: worst(point, dps), ctx.dps, lambda run: run[0],
-                                     mpmath.mpf(10) ** (-(ctx.dps // 2)))
-            if agreed is None:
-                return Finding(Outcome.UNDECIDED, f"at {point_text(point)} the margin changes "
-                               "with the precision (cancellation): cannot decide", {})
-            margin, k, value, limit, _complete = agreed
+            settled = reevaluate(lambda dps: worst(point, dps), ctx.dps, key=lambda r: r[0])
+            if settled is None:
+                return swamped(str(point_text(point)))
+            margin, k, value, limit, _complete = settled.value
             if not margin < -_TOL:
                 if probe.info.get("open"):
                     return Finding(Outcome.UNDECIDED, (
@@ -125,10 +120,11 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
                 f"{spec.quantity} = {dec(value, 15)} breaks {claimed}"), {},
                 Counterexample(at={**point_text(point), "t": str(k)}, observed=dec(value, 25),
                                claimed=claimed, tol=dec(_TOL, 3), margin=dec(margin, 20),
-                               dps=ctx.dps + 20, note="relative margin; the path recomputed at "
-                               f"{ctx.dps} and {ctx.dps + 20} digits agrees",
+                               dps=settled.dps, note=f"relative margin; the path {settled.note}",
                                replay=point_text(point)))
 
+        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+                        confirm=refute)
         finding = finish(result, model, f"the trajectory claim for t = {spec.after}.."
                                         f"{spec.steps}", refute)
         if finding.outcome is Outcome.SUPPORTS and ties["n"]:
