@@ -13,6 +13,7 @@ from proofs import resnet as pr
 from verify.checks.common import decs
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
+from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -69,15 +70,22 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
 
     def run(ctx: CheckContext) -> Finding:
         numbers = {}
-        for L in depths:
+        grid = [(int(ctx.at["L"]), [ctx.at["lam"]])] if ctx.at else [(L, lams) for L in depths]
+        for L, lam_list in grid:  # smallest depth and |lam| first: the first failure is minimal
+            if L < 1 or sp.Rational(lam_list[0]) >= 0:
+                raise ReplayError("--at: the sentence is about L >= 1 and lam < 0")
             e1, t, lam = pr.double_first_error(L)
-            for lam_s in lams:
+            for lam_s in lam_list:
                 lv = sp.Rational(lam_s)
                 poly = sp.Poly(sp.expand(e1.subs(lam, lv) ** 2 - lv ** 2), t)
                 roots = sorted(r for r in poly.real_roots() if r > 0)
                 tstar = roots[0]
                 numbers[f"L={L}, lam={lam_s}"] = f"t* = {sp.N(tstar, 12)}"
                 probe = 2 * tstar if t_max is None else sp.Rational(t_max)
+                if not probe.is_Rational:  # a rational probe past t*: printable, exact e[1]
+                    probe = sp.ceiling(probe * 10 ** 6) / sp.Integer(10 ** 6)
+                if ctx.at:
+                    probe = sp.Rational(ctx.at["t"])
                 e_at = e1.subs({lam: lv, t: probe})
                 if t_max is not None and probe <= tstar and sp.Abs(e_at) < sp.Abs(lv):
                     continue
@@ -89,7 +97,10 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
                                                 f"e[1] = {sp.N(e_at, 20)}",
                                                 f"|e[1]| < {abs(lv)}",
                                                 sp.N(sp.Abs(e_at) - abs(lv), 20), ctx.dps,
-                                                "exact polynomial e[1](t) (SymPy)"))
+                                                "exact polynomial e[1](t) (SymPy); t = delta "
+                                                "sigma",
+                                                replay={"L": str(L), "lam": str(lv),
+                                                        "t": str(probe)}))
         return Finding(SUP, "w decreases, z increases, and |e[1]| < |e[0]| on the tested "
                        "step range", numbers,
                        coverage=_first_step_coverage(depths, lams, t_max))
