@@ -225,14 +225,30 @@ def double_experiment() -> Check:
 
 def prop3_depth_one() -> Check:
     """Symbolic (exact): L = 1, lam = -1, sigma = 1, delta = 1/4 <= 1/(sigma(1 - lam)) = 1/2,
-    w[0] = 1: w[k] = -1 + 2 (3/4)^k -> -1, not 0.  Refutes Proposition 3 at depth 1."""
+    w[0] = 1: w[k] = -1 + 2 (3/4)^k -> -1, not 0.  Refutes Proposition 3 at depth 1 (the
+    smallest depth, with the simplest lam, sigma and a delta inside the bound).  ``--at
+    L=1,lam=..,sigma=..,delta=..`` replays the closed-form orbit at another depth-one point."""
 
     def run(ctx: CheckContext) -> Finding:
-        wk, k, limit, bound = pr.depth_one_orbit()
-        return Finding(REF, f"L = 1: w[k] = {wk} -> {limit} though delta = 1/4 <= {bound}",
-                       {"w[k]": str(wk), "limit": str(limit)},
-                       _cx({"L": 1, "lam": -1, "sigma": 1, "delta": "1/4"}, f"limit {limit}",
-                           "limit 0", limit, ctx.dps, "exact closed-form orbit (SymPy)"))
+        point = {"L": "1", "lam": "-1", "sigma": "1", "delta": "1/4"}
+        if ctx.at:
+            point = {k: ctx.at[k] for k in point}
+            lam_v, sig, d = (sp.Rational(point[k]) for k in ("lam", "sigma", "delta"))
+            if point["L"] != "1" or not (lam_v < 0 and sig > 0 and d > 0):
+                raise ReplayError("--at: this check is about L = 1, lam < 0, sigma > 0, "
+                                  "delta > 0")
+        wk, k, limit, bound = pr.depth_one_orbit(point["lam"], point["delta"], point["sigma"])
+        numbers = {"w[k]": str(wk), "limit": str(limit), "1/(sigma (1 - lam))": str(bound)}
+        if sp.Rational(point["delta"]) > bound:
+            return Finding(UND, f"delta = {point['delta']} > {bound}: outside the hypothesis",
+                           numbers)
+        if limit == 0:
+            return Finding(SUP, f"L = 1: w[k] = {wk} -> 0", numbers,
+                           coverage=_sample(1, **point))
+        return Finding(REF, f"L = 1: w[k] = {wk} -> {limit} though delta = {point['delta']} "
+                       f"<= {bound}", numbers,
+                       _cx(point, f"limit {limit}", "limit 0", limit, ctx.dps,
+                           "exact closed-form orbit (SymPy)", replay=point))
 
     return Check("prop3_depth_one", Tier.SYMBOLIC, run, "exact, L = 1")
 
