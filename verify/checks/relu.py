@@ -12,6 +12,8 @@ measure-zero edge (a start exactly on a minimum) and look at f_hat away from the
 
 from __future__ import annotations
 
+import dataclasses
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -23,6 +25,7 @@ from proofs import relu as prelu
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
 from verify.checks.general_depth import instances, listed, sampled
+from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -569,6 +572,20 @@ M2_COUNTEREXAMPLE = {
 }
 
 
+def _known_point(ctx: CheckContext, data: dict) -> tuple:
+    """(X, Y, b, W, V) as nested lists: the given data, or the ``--at`` point (matrices, b as
+    ``b1;b2``), whose float decimals are read exactly."""
+    if not ctx.at:
+        return tuple(data[k] for k in ("X", "Y", "b", "W", "V"))
+    mats = {k: parse_matrix(ctx.at[k]).tolist() for k in ("X", "Y", "W", "V")}
+    b = [sp.Rational(v) for v in ctx.at["b"].split(";")]
+    X, Y, W, V = mats["X"], mats["Y"], mats["W"], mats["V"]
+    if not (len(X) == len(Y) and len(Y[0]) == len(W) and len(W[0]) == len(b) == len(V)
+            and len(V[0]) == len(X[0])):
+        raise ReplayError("--at: shapes must be X N x n, Y N x m, W m x r, b r, V r x n")
+    return X, Y, b, W, V
+
+
 def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int = 4000) -> Check:
     """Precise: a given minimum, refined by Newton's method at ``ctx.dps`` digits, against the
     claimed bound ``max_i ||x_i|| ||f_hat(x_i)|| <= c/delta``.
@@ -581,8 +598,7 @@ def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int 
     """
 
     def run(ctx: CheckContext) -> Finding:
-        X, Y, b = (np.array(data[k], dtype=float) for k in ("X", "Y", "b"))
-        W, V = np.array(data["W"], dtype=float), np.array(data["V"], dtype=float)
+        X, Y, b, W, V = (np.array(v, dtype=float) for v in _known_point(ctx, data))
         m, r, n = W.shape[0], W.shape[1], V.shape[1]
         st = relu.precise_state(relu.flatten(W, V), b, X, Y, m, r, n, ctx.dps, newton_steps=12)
         with mpmath.workdps(ctx.dps):
@@ -610,6 +626,10 @@ def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int 
                 f"{d0.max():.3g} / {d1.max():.3g}")
             cx = _counterexample((X, Y, b, W, V), st, ctx.dps, "given m = 2 minimum", c)
             if cx is not None:
+                cx = dataclasses.replace(cx, replay={
+                    "X": str(X.tolist()), "Y": str(Y.tolist()),
+                    "b": ";".join(repr(float(v)) for v in b), "W": str(W.tolist()),
+                    "V": str(V.tolist())})
                 return Finding(Outcome.REFUTES, (
                     f"a strict minimum with lambda_max(H) = {dec(lam_max, 12)} < (2/c) max ||x|| "
                     f"||f_hat|| = {dec(2 * q / c, 12)}: GD converges to it from a neighbourhood "
