@@ -369,24 +369,35 @@ def exact_landing() -> Check:
     """
 
     def run(ctx: CheckContext) -> Finding:
-        X, Y, b = [[1]], [[4]], [-1]  # f_hat(1) = w relu(v + 1) = 2 * 2 = 4 at (w, v) = (2, 1)
-        pl = prelu.pattern_loss(X, Y, b, [[1]])
-        point = dict(zip(pl.params, (sp.Integer(2), sp.Integer(1))))
+        # n = m = r = N = 1 (the smallest network), small integers: f_hat(1) = w relu(v + 1) =
+        # 2 * 2 = 4 at (w, v) = (2, 1)
+        given = {"delta": "1", "w0": "2", "v0": "1", "x": "1", "y": "4", "b": "-1"}
+        if ctx.at:
+            given = {k: ctx.at[k] for k in given}
+        delta, w0, v0, x, y, b_v = (sp.Rational(given[k]) for k in given)
+        if delta <= 0:
+            raise ReplayError("--at: delta must be positive")
+        X, Y, b = [[x]], [[y]], [b_v]
+        pre = v0 * x - b_v  # the unit's input: its pattern is locally constant only off 0
+        if pre == 0:
+            return Finding(Outcome.UNDECIDED, "the start sits on the unit's kink", {})
+        pl = prelu.pattern_loss(X, Y, b, [[1 if pre > 0 else 0]])
+        point = dict(zip(pl.params, (w0, v0)))
         grad = prelu.gradient(pl).subs(point)
         q = abs(X[0][0]) * abs(pl.outputs[0][0].subs(point))  # ||x|| ||f_hat(x)||, n = m = 1
-        delta = sp.Integer(1)
-        numbers = {"gradient at (w, v) = (2, 1)": str(list(grad)), "max ||x|| ||f_hat||": str(q),
+        numbers = {f"gradient at (w, v) = ({w0}, {v0})": str(list(grad)),
+                   "max ||x|| ||f_hat||": str(q),
                    "1/delta": str(1 / delta),
                    "lambda_max(H)": str(max(prelu.hessian(pl).subs(point).eigenvals()))}
         if all(g == 0 for g in grad) and q > 1 / delta:
             return Finding(Outcome.REFUTES, (
-                "n = m = r = 1, x = 1, y = 4, b = -1: (w, v) = (2, 1) interpolates, the gradient "
-                "is exactly 0, so GD with delta = 1 started there converges (it never moves) "
-                f"although max ||x|| ||f_hat|| = {q} > 1/delta = 1; the theorem holds only for "
-                "almost every start (the slides add 'almost surely')"), numbers,
-                Counterexample(at={"delta": "1", "w0": "2", "v0": "1", "x": "1", "y": "4",
-                                   "b": "-1"},
-                               observed="GD iterates constant at (2, 1): converged",
+                f"n = m = r = 1, x = {x}, y = {y}, b = {b_v}: (w, v) = ({w0}, {v0}) is a "
+                f"critical point, the gradient is exactly 0, so GD with delta = {delta} started "
+                f"there converges (it never moves) although max ||x|| ||f_hat|| = {q} > "
+                f"1/delta = {1 / delta}; the theorem holds only for almost every start (the "
+                "slides add 'almost surely')"), numbers,
+                Counterexample(at=given, replay=given,
+                               observed=f"GD iterates constant at ({w0}, {v0}): converged",
                                claimed=f"max ||x_i|| ||f_hat(x_i)|| = {q} <= 1/delta = "
                                        f"{1 / delta}",
                                tol="0", margin=str(q - 1 / delta), dps=ctx.dps,
