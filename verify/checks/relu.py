@@ -417,7 +417,8 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
     converged run whose limit is a strict minimum (Newton-refined at high precision).
     """
 
-    def run(ctx: CheckContext) -> Finding:
+    def search(ctx: CheckContext):
+        """Batched float64 GD; the runs that converged, those over the bound, the figure."""
         rng = ctx.rng()
         B = 24 if ctx.quick else 96
         steps = 3000 if ctx.quick else 12000
@@ -456,6 +457,16 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
             xlabel="1/delta", ylabel="max ||x_i|| ||f_hat(x_i)||",
             series=tuple(Series(k, decs(x), decs(y), "points") for k, (x, y) in pts.items()),
             xscale="log", yscale="log", lines=(RefLine("y = x (Theorem 4)", "diag"),))
+        return pts, numbers, viol, offv, (fig,)
+
+    def run(ctx: CheckContext) -> Finding:
+        if ctx.at:  # a replay: the one limit (W, V) of a run on (X, Y, b) at delta
+            X, Y, bb, W, V = (np.array(v, dtype=float) for v in _known_point(ctx, {}))
+            cand = (0.0, W.shape[0], X, Y, bb, W, V, float(sp.Rational(ctx.at["delta"])))
+            pts, numbers, viol, offv, figs = {}, {}, [], [], ()
+            (offv if off_data else viol).append(cand)
+        else:
+            pts, numbers, viol, offv, figs = search(ctx)
 
         def stable_minimum(X, Y, bb, W, V, dd):
             """The Newton-refined limit, or None unless it is a PSD critical point off the
@@ -484,11 +495,12 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
                         claimed=f"<= {c}/delta = {dec(c / mpmath.mpf(dd), 25)}", tol="0",
                         margin=dec(st["thm4"] - c / mpmath.mpf(dd), 25), dps=ctx.dps,
                         note=("the limit is a minimum (PSD Hessian) refined at high precision, "
-                              "linearly stable at this delta (delta lambda_max < 2)")), (fig,))
+                              "linearly stable at this delta (delta lambda_max < 2)"),
+                        replay=_data_replay(X, Y, bb, W, V, delta=repr(float(dd)))), figs)
         if viol:
             return Finding(Outcome.UNDECIDED, (
                 f"{len(viol)} converged float64 runs exceed the bound, but no high-precision "
-                "replay confirmed a stable minimum there"), numbers, None, (fig,))
+                "replay confirmed a stable minimum there"), numbers, None, figs)
         if off_data and offv:
             offv.sort(key=lambda t: -t[0])
             for _, m, X, Y, bb, W, V, dd in offv[:3]:
@@ -514,13 +526,17 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
                             claimed=f"small: <= 1/delta = {dec(1 / mpmath.mpf(dd), 25)}",
                             tol="0", margin=dec(val - 1 / mpmath.mpf(dd), 25), dps=ctx.dps,
                             note=("the limit is a minimum (PSD Hessian) refined at high precision, "
-                                  "linearly stable at this delta (delta lambda_max < 2)")),
-                        (fig,))
+                                  "linearly stable at this delta (delta lambda_max < 2)"),
+                            replay=_data_replay(X, Y, bb, W, V, delta=repr(float(dd)))),
+                        figs)
+        if ctx.at:
+            return Finding(Outcome.UNDECIDED, "the replayed limit is not a linearly stable "
+                           "minimum over the bound at high precision", numbers)
         if not any(len(x) for x, _ in pts.values()):
-            return Finding(Outcome.UNDECIDED, "no run converged", numbers, None, (fig,))
+            return Finding(Outcome.UNDECIDED, "no run converged", numbers, None, figs)
         return Finding(Outcome.SUPPORTS, (
             f"every converged run satisfies max_i ||x_i|| ||f_hat(x_i)|| <= {c}/delta"), numbers,
-            None, (fig,), coverage=sampled(sum(len(x) for x, _ in pts.values()),
+            None, figs, coverage=sampled(sum(len(x) for x, _ in pts.values()),
                                            delta=listed(deltas)))
 
     return Check("converged_runs" + ("_off_data" if off_data else ""), Tier.EMPIRICAL, run,
@@ -583,6 +599,13 @@ M2_COUNTEREXAMPLE = {
 }
 
 
+def _data_replay(X, Y, b, W, V, **extra: str) -> dict[str, str]:
+    """The ``--at`` point of a two-layer problem and its weights (float decimals, read back
+    exactly by :func:`_known_point`)."""
+    return {**extra, "X": str(X.tolist()), "Y": str(Y.tolist()),
+            "b": ";".join(repr(float(v)) for v in b), "W": str(W.tolist()), "V": str(V.tolist())}
+
+
 def _known_point(ctx: CheckContext, data: dict) -> tuple:
     """(X, Y, b, W, V) as nested lists: the given data, or the ``--at`` point (matrices, b as
     ``b1;b2``), whose float decimals are read exactly."""
@@ -637,10 +660,7 @@ def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int 
                 f"{d0.max():.3g} / {d1.max():.3g}")
             cx = _counterexample((X, Y, b, W, V), st, ctx.dps, "given m = 2 minimum", c)
             if cx is not None:
-                cx = dataclasses.replace(cx, replay={
-                    "X": str(X.tolist()), "Y": str(Y.tolist()),
-                    "b": ";".join(repr(float(v)) for v in b), "W": str(W.tolist()),
-                    "V": str(V.tolist())})
+                cx = dataclasses.replace(cx, replay=_data_replay(X, Y, b, W, V))
                 return Finding(Outcome.REFUTES, (
                     f"a strict minimum with lambda_max(H) = {dec(lam_max, 12)} < (2/c) max ||x|| "
                     f"||f_hat|| = {dec(2 * q / c, 12)}: GD converges to it from a neighbourhood "
