@@ -17,7 +17,7 @@ import sympy as sp
 from numerics import factorisations as fz
 from proofs import deeplinear as pd
 from proofs.identities import prove_zero
-from verify.checks.common import dec
+from verify.checks.common import dec, smallest_nonzero_point
 from verify.checks.deeplinear import _mp_point, _pick, samples
 from verify.checks.general_depth import instances, listed, sampled
 from verify.replay import ReplayError
@@ -75,7 +75,7 @@ def display_symbolic(display: str, dims_list: tuple[tuple[int, ...], ...] = DIMS
                 verdict = prove_zero(d)
                 if verdict is True:
                     continue
-                point = _smallest_nonzero(d, ctx.rng())
+                point = smallest_nonzero_point([d], d.free_symbols, ctx.rng())
                 if point is not None:
                     return _display_refutes(dims, k, d, point, ctx.dps)
                 return Finding(Outcome.UNDECIDED, f"widths {dims}: difference not reduced",
@@ -87,16 +87,6 @@ def display_symbolic(display: str, dims_list: tuple[tuple[int, ...], ...] = DIMS
 
     return Check(f"{display}_symbolic", Tier.SYMBOLIC, run,
                  f"SymPy, symbolic weights of widths {dims_list}")
-
-
-def _smallest_nonzero(d: sp.Expr, rng) -> dict | None:
-    """An integer point where ``d`` is not 0, the smallest found: all ones, then entries in
-    {-1, 0, 1}, then in {-2, ..., 2} (50 draws each)."""
-    free = sorted(d.free_symbols, key=str)
-    draws = [{s: sp.Integer(1) for s in free}]
-    for k in (1, 2):
-        draws += [{s: sp.Integer(int(rng.integers(-k, k + 1))) for s in free} for _ in range(50)]
-    return next((p for p in draws if d.subs(p) != 0), None)
 
 
 def _display_refutes(dims, k: int, d: sp.Expr, point: dict, dps: int) -> Finding:

@@ -19,7 +19,8 @@ from numerics import linear_resnet as rn
 from proofs import derivation as dv
 from proofs import zas as pz
 from proofs import zas_general as pzg
-from verify.checks.common import dec, decs
+from verify.checks.common import dec, decs, smallest_nonzero_point
+from verify.replay import ReplayError
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
     Series, Tier,
@@ -449,26 +450,35 @@ def gradient_formula(printed: bool, cases: tuple[tuple[int, int], ...] = ((2, 2)
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         numbers = {}
-        for L, d in cases:
+        grid = cases
+        if ctx.at:  # a replay: one (L, d) and every entry of the layers and Phi
+            grid = [(int(ctx.at["L"]), int(ctx.at["d"]))]
+            if not (1 <= grid[0][0] <= 6 and 1 <= grid[0][1] <= 4):
+                raise ReplayError("--at: L in 1..6 and d in 1..4")
+        for L, d in grid:  # smallest (L, d) first
             res = pz.gradient_formula_residual(L, d, printed)
             nonzero = [e for e in res if e != 0]
             numbers[f"L={L}, d={d}: nonzero residual entries"] = str(len(nonzero))
             if not nonzero:
                 continue
             syms = pz.symbols_of_gradient(L, d)
-            for _ in range(50):
-                point = {s: sp.Integer(int(v)) for s, v in zip(syms, rng.integers(-2, 3,
-                                                                                    len(syms)))}
+            if ctx.at:
+                point = {s: sp.Rational(ctx.at[str(s)]) for s in syms}
+                if all(e.subs(point) == 0 for e in res):
+                    return Finding(Outcome.UNDECIDED, "the residual is 0 at the replayed point",
+                                   numbers)
+            else:
+                point = smallest_nonzero_point(res, syms, rng)
+            if point is not None:
                 vals = [e.subs(point) for e in res]
                 worst = max(vals, key=abs)
-                if worst != 0:
-                    cx = Counterexample(
-                        at={str(k): str(v) for k, v in point.items()} | {"L": str(L), "d": str(d)},
-                        observed=f"dR/dW - formula has an entry {worst}", claimed="0", tol="0",
-                        margin=str(worst), dps=ctx.dps,
-                        note="exact integers: the formula as printed is not the gradient")
-                    return Finding(Outcome.REFUTES, f"L={L}, d={d}: the printed formula differs "
-                                   "from the gradient", numbers, cx)
+                replay = {"L": str(L), "d": str(d)} | {str(k): str(v) for k, v in point.items()}
+                cx = Counterexample(
+                    at=replay, observed=f"dR/dW - formula has an entry {worst}", claimed="0",
+                    tol="0", margin=str(worst), dps=ctx.dps, replay=replay,
+                    note="exact integers: the formula as printed is not the gradient")
+                return Finding(Outcome.REFUTES, f"L={L}, d={d}: the printed formula differs "
+                               "from the gradient", numbers, cx)
             return Finding(Outcome.UNDECIDED, "residual nonzero symbolically but no integer "
                            "point found", numbers)
         return Finding(Outcome.SUPPORTS, "residual identically zero: the formula is the "
