@@ -20,7 +20,7 @@ from proofs import derivation as dv
 from proofs import zas as pz
 from proofs import zas_general as pzg
 from verify.checks.common import dec, decs, smallest_nonzero_point
-from verify.replay import ReplayError
+from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
     Series, Tier,
@@ -618,8 +618,8 @@ def general_identity(which: str) -> Check:
                  "exact, non-commutative symbols with free dimensions: every L, every width")
 
 
-def exact_statements(name: str, items: Callable[[], list], scope: str,
-                     coverage: Coverage) -> Check:
+def exact_statements(name: str, items: Callable[..., list], scope: str,
+                     coverage: Coverage, point: Mapping[str, str] | None = None) -> Check:
     """Symbolic/exact: each item ``(label, lhs, rel, rhs, at)`` (``rel`` in ``<=``, ``<``,
     ``>=``, ``>``, ``==``) is decided in exact arithmetic from the sign of rhs - lhs (SymPy
     assumptions: symbols in an item carry them, e.g. ``k`` nonnegative for "every L >= 9").
@@ -629,12 +629,18 @@ def exact_statements(name: str, items: Callable[[], list], scope: str,
     ``coverage``: what the items together establish when all hold (the caller builds the items,
     so it states their class: INSTANCES for items at points, CLASS only when symbols with
     assumptions carry every member of the class).
+
+    ``point``: the items' parameters (name -> exact text: a number or a matrix), passed to
+    ``items`` as keywords; a refutation replays them (``--at``), and a replay evaluates the
+    items at the point it gives.
     """
     decide = dv.decide  # one sign rule for exact items and derivation steps
 
     def run(ctx: CheckContext) -> Finding:
         numbers, first_false, undecided = {}, None, None
-        for label, lhs, rel, rhs, at in items():
+        given = {k: (ctx.at or point)[k] for k in point} if point is not None else None
+        listed = items(**{k: _exact_value(v) for k, v in given.items()}) if given else items()
+        for label, lhs, rel, rhs, at in listed:
             truth, m = decide(sp.sympify(lhs), rel, sp.sympify(rhs))
             shown = sp.N(m, 12) if m.is_number else m
             numbers[label] = f"{truth} (margin {shown})"
@@ -647,7 +653,8 @@ def exact_statements(name: str, items: Callable[[], list], scope: str,
             cx = Counterexample(at={k: str(v) for k, v in at.items()},
                                 observed=str(sp.N(lhs, 20)), claimed=f"{rel} {sp.N(rhs, 20)}",
                                 tol="0", margin=str(sp.N(m, ctx.dps)), dps=ctx.dps,
-                                note=f"{label} is false here (exact arithmetic)")
+                                note=f"{label} is false here (exact arithmetic)",
+                                replay=given)
             return Finding(Outcome.REFUTES, f"{label}: false", numbers, cx)
         if undecided:
             return Finding(Outcome.UNDECIDED, f"{undecided}: undecided", numbers)
@@ -655,6 +662,11 @@ def exact_statements(name: str, items: Callable[[], list], scope: str,
                        coverage=coverage)
 
     return Check(name, Tier.SYMBOLIC, run, scope)
+
+
+def _exact_value(text: str):
+    """A replay value as an exact SymPy number or matrix."""
+    return parse_matrix(text) if text.lstrip().startswith("[") else sp.Rational(text)
 
 
 # --- dynamics ------------------------------------------------------------------------------
