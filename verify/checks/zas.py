@@ -546,28 +546,37 @@ def one_step_expansion(printed: bool, depths: tuple[int, ...] = (2, 3, 4)) -> Ch
     width-1 rational point."""
     def run(ctx: CheckContext) -> Finding:
         numbers = {}
-        for L in depths:
-            for l in range(1, L):
-                r = pz.one_step_invariant_residual(L, l, printed)
-                if r == sp.ZeroMatrix(*r.shape) or r == 0:
-                    continue
-                ws = [sp.Rational(3, 2)] * (L - 1) + [sp.Rational(1, 2)]
-                phi, eta = sp.Integer(-1), sp.Rational(1, 10)
-                actual, pr, rederived = pz.one_step_scalar(ws, phi, eta, l)
-                claimed = pr if printed else rederived
-                numbers[f"L={L}, l={l}: residual"] = str(r)[:200]
-                if actual != claimed:
-                    cx = Counterexample(
-                        at={"L": str(L), "l": str(l), "w": str([str(w) for w in ws]),
-                            "Phi": str(phi), "eta": str(eta), "d": "1"},
-                        observed=f"D_l^+ - D_l = {actual}", claimed=f"{claimed}", tol="0",
-                        margin=str(actual - claimed), dps=ctx.dps,
-                        note="exact rationals: the expansion's eta^2 term has the wrong sign")
-                    return Finding(Outcome.REFUTES, f"L={L}, l={l}: expansion differs by "
-                                   f"{r}"[:300], numbers, cx)
-                return Finding(Outcome.UNDECIDED, "nonzero residual, equal at the test point",
-                               numbers)
-            numbers[f"L={L}"] = "D_l^+ - expansion = 0 for every l"
+        grid = [(L, l) for L in depths for l in range(1, L)]  # smallest depth first
+        if ctx.at:  # a replay: one (L, l) at the width-1 point w, Phi, eta
+            grid = [(int(ctx.at["L"]), int(ctx.at["l"]))]
+            given = [sp.Rational(v) for v in ctx.at["w"].split(";")]
+            if not (1 <= grid[0][1] < grid[0][0] <= 8 and len(given) == grid[0][0]):
+                raise ReplayError("--at: 1 <= l < L <= 8 and w lists L entries (w1;...;wL)")
+        for L, l in grid:
+            r = pz.one_step_invariant_residual(L, l, printed)
+            if r == sp.ZeroMatrix(*r.shape) or r == 0:
+                continue
+            ws = [sp.Rational(3, 2)] * (L - 1) + [sp.Rational(1, 2)]
+            phi, eta = sp.Integer(-1), sp.Rational(1, 10)
+            if ctx.at:
+                ws, phi, eta = given, sp.Rational(ctx.at["Phi"]), sp.Rational(ctx.at["eta"])
+            actual, pr, rederived = pz.one_step_scalar(ws, phi, eta, l)
+            claimed = pr if printed else rederived
+            numbers[f"L={L}, l={l}: residual"] = str(r)[:200]
+            if actual != claimed:
+                cx = Counterexample(
+                    at={"L": str(L), "l": str(l), "w": str([str(w) for w in ws]),
+                        "Phi": str(phi), "eta": str(eta), "d": "1"},
+                    observed=f"D_l^+ - D_l = {actual}", claimed=f"{claimed}", tol="0",
+                    margin=str(actual - claimed), dps=ctx.dps,
+                    note="exact rationals: the expansion's eta^2 term has the wrong sign",
+                    replay={"L": str(L), "l": str(l), "w": ";".join(str(w) for w in ws),
+                            "Phi": str(phi), "eta": str(eta)})
+                return Finding(Outcome.REFUTES, f"L={L}, l={l}: expansion differs by "
+                               f"{r}"[:300], numbers, cx)
+            return Finding(Outcome.UNDECIDED, "nonzero residual, equal at the test point",
+                           numbers)
+        numbers.update({f"L={L}": "D_l^+ - expansion = 0 for every l" for L, _ in grid})
         return Finding(Outcome.SUPPORTS, "the expansion holds identically (any width)", numbers,
                        coverage=Coverage(Scope.INSTANCES, {"L": _set_text(depths), "d": ">= 1"}))
 
