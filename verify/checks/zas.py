@@ -890,6 +890,10 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
     """
     def run(ctx: CheckContext) -> Finding:
         Ls = [10 ** k for k in range(1, 7 if ctx.quick else 13)]
+        if ctx.at:  # a replay: the two depths L0 < L1 between which the growth is measured
+            Ls = [int(sp.Rational(ctx.at["L0"])), int(sp.Rational(ctx.at["L1"]))]
+            if not 2 <= Ls[0] < Ls[1] <= 10 ** 15:
+                raise ReplayError("--at: depths 2 <= L0 < L1 <= 10^15")
         numbers = {}
         with mpmath.workdps(ctx.dps):
             rows = []
@@ -915,14 +919,17 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
                 if not grows:
                     return Finding(Outcome.UNDECIDED, f"sqrt(L) ||W_(L-1)|| does not grow by "
                                    f"{growth:g} over the table", numbers)
-                L = Ls[-1]
+                # the smallest table Ls[0] .. L over which both grow by ``growth``
+                k = next(k for k in range(len(Ls)) if at0[k] >= growth * at0[0]
+                         and at_limit[k] >= growth * at_limit[0])
+                L = Ls[k]
                 cx = Counterexample(
                     at={"L": str(L), "t": "0 and the limit", "init": "ZAS", "Phi": "-1",
-                        "d": "1"},
-                    observed=f"sqrt(L) ||W_(L-1)(0)||_2 = {mpmath.nstr(at0[-1], 15)}, at the "
-                             f"limit {mpmath.nstr(at_limit[-1], 15)}",
+                        "d": "1"}, replay={"L0": str(Ls[0]), "L1": str(L)},
+                    observed=f"sqrt(L) ||W_(L-1)(0)||_2 = {mpmath.nstr(at0[k], 15)}, at the "
+                             f"limit {mpmath.nstr(at_limit[k], 15)}",
                     claimed="bounded in L (O(L^-1/2))", tol="0",
-                    margin=mpmath.nstr(at_limit[-1] / at_limit[0], 15), dps=ctx.dps,
+                    margin=mpmath.nstr(at_limit[k] / at_limit[0], 15), dps=ctx.dps,
                     note=f"sqrt(L) ||W_(L-1)||_2 increases over L = {Ls[0]} .. {L} and grows "
                          f"by >= {growth:g}: ||W_(L-1)||_2 stays >= 1")
                 return Finding(Outcome.REFUTES, "||W_{L-1}|| stays >= 1: not O(L^{-1/2})",
