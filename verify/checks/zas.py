@@ -1066,6 +1066,39 @@ def _mp_count(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int 
     return None
 
 
+def _depth_sweep_at(ctx: CheckContext, gammas: Mapping[str, float], eps: float, tol: float
+                    ) -> Finding:
+    """The replay of :func:`depth_sweep`: iteration counts in mpmath (30 digits) at two depths
+    with their tuned step sizes on the given target; refutes when the two-point exponent lies
+    outside the printed gamma +- tol (the counts the sweep's refutation rests on)."""
+    at = ctx.at
+    if at["target"] not in gammas:
+        raise ReplayError(f"--at: target must be one of {', '.join(gammas)}")
+    Phi = np.array(parse_matrix(at["Phi"]).tolist(), dtype=float)
+    Ls = (int(sp.Rational(at["L0"])), int(sp.Rational(at["L1"])))
+    etas = (float(sp.Rational(at["eta0"])), float(sp.Rational(at["eta1"])))
+    if Phi.shape[0] != Phi.shape[1] or not 1 <= Ls[0] < Ls[1] <= 256 or min(etas) <= 0:
+        raise ReplayError("--at: square Phi, depths 1 <= L0 < L1 <= 256, step sizes > 0")
+    with mpmath.workdps(30):
+        counts = [_mp_count(L, Phi, e, eps, 20000) for L, e in zip(Ls, etas)]
+    numbers = {"mpmath counts": str(dict(zip(Ls, counts)))}
+    if None in counts or 0 in counts:
+        return Finding(Outcome.UNDECIDED, "a replayed run did not reach R <= eps", numbers)
+    gamma = gammas[at["target"]]
+    two_point = np.log(counts[1] / counts[0]) / np.log(Ls[1] / Ls[0])
+    numbers["two-point exponent"] = f"{two_point:.3f}"
+    if abs(two_point - gamma) <= tol:
+        return Finding(Outcome.UNDECIDED, "the two-point exponent lies within the tolerance "
+                       "of the printed one", numbers)
+    return Finding(Outcome.REFUTES, f"{at['target']}: two-point exponent {two_point:.2f} vs "
+                   f"printed {gamma:g}", numbers, Counterexample(
+                       at=dict(at), observed=f"iterations {counts[0]} -> {counts[1]} (mpmath, "
+                       f"30 digits), two-point exponent {two_point:.3f}",
+                       claimed=f"gamma ~ {gamma:g}", tol=dec(tol),
+                       margin=f"{abs(two_point - gamma) - tol:.3f}", dps=30, replay=dict(at),
+                       note="the replayed counts at the tuned step sizes"))
+
+
 def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss", 1.0)),
                 eps: float = 1e-10, tol: float = 0.25, gauss_seeds: tuple[int, ...] = (1, 2)
                 ) -> Check:
@@ -1088,6 +1121,8 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
         # quick: every power of two to 128.  With only L = 2, 8, 32, 128 (2 degrees of freedom,
         # t = 4.3) the interval was too wide to decide what the full sweep decides, so the
         # quick verdict differed from the full one; seven depths (t = 2.6) decide, at < 1 s.
+        if ctx.at:
+            return _depth_sweep_at(ctx, dict(targets), eps, tol)
         depths = tuple(2 ** k for k in range(1, 8 if ctx.quick else 11))
         cgrid = np.geomspace(0.1, 20, 16 if ctx.quick else 32)
         numbers, verdicts = {}, []
@@ -1162,7 +1197,10 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
                            numbers | {"mpmath counts": str(replayed)}, figures=figs)
         lo_L, hi_L = pair
         two_point = np.log(replayed[hi_L] / replayed[lo_L]) / np.log(hi_L / lo_L)
-        cx = Counterexample(
+        replay = {"target": name, "Phi": str(np.asarray(Phi).tolist()), "L0": str(lo_L),
+                  "L1": str(hi_L), "eta0": repr(alleta[allL.index(lo_L)]),
+                  "eta1": repr(alleta[allL.index(hi_L)])}
+        cx = Counterexample(replay=replay if abs(two_point - gamma) > tol else None,
             at={"target": label, "L": f"{lo_L} and {hi_L}",
                 "eta": f"{alleta[allL.index(lo_L)]:.6g} and {alleta[allL.index(hi_L)]:.6g}"},
             observed=f"gamma fit {slope:.3f}; iterations {replayed[lo_L]} -> {replayed[hi_L]} "
