@@ -97,6 +97,9 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
 
         def refute(point, probe):
             d0 = probe.info["delta"]
+            given = None if probe.info.get("at bound") else (ctx.at or {}).get(spec.step)
+            if given is not None:  # a replay names the step: decide at exactly that step
+                d0 = given
             sides = []
             for dps in (ctx.dps, ctx.dps + 20):  # two precisions must agree
                 args, H, *_ = linear(point, dps)
@@ -116,6 +119,8 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                 how = "a multiplier of modulus 1 exactly (SymPy); the map is affine"
             side = sides[0]
             above = side == "attracts"
+            if given is not None and (d > probe.info["bound"]) is not above:
+                return None  # the replayed step lies on the side where the claim holds
             at = {**point_text(point), spec.step: dec(d, 20)}
             claimed = ("does not attract at step = bound (strict)" if probe.info.get("at bound")
                        and above else "attracts at step = bound" if probe.info.get("at bound")
@@ -128,7 +133,9 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                                claimed=claimed, tol=dec(tol, 3), margin=dec(radius - 1, 20),
                                dps=ctx.dps + 20, note=f"{how}; critical step "
                                + dec(probe.info.get("critical step", "inf"), 20),
-                               replay=point_text(point)))
+                               replay=point_text(point) | (
+                                   {spec.step: dec(d, 20)} if spec.step in model.box.free
+                                   and not probe.info.get("at bound") else {})))
 
         finding = finish(result, model, "the step-size threshold", refute)
         if finding.outcome is Outcome.SUPPORTS and (undecided["singular"] or undecided["neutral"]):
@@ -150,8 +157,12 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
 
 
 def _gap(lo, hi, info: dict, guide) -> Probe:
-    """A violation: the steps (lo, hi) contradict the claim; probe their midpoint."""
-    return Probe(float(-(hi - lo)), {**info, "delta": (lo + hi) / 2}, float(guide))
+    """A violation: the steps (lo, hi) contradict the claim; probe the shortest decimal in
+    their middle half (a simple step size for the counterexample), else the midpoint."""
+    mid, quarter = (lo + hi) / 2, (hi - lo) / 4
+    step = next((c for c in (mpmath.mpf(mpmath.nstr(mid, k)) for k in range(1, 16))
+                 if abs(c - mid) < quarter), mid)
+    return Probe(float(-(hi - lo)), {**info, "delta": step}, float(guide))
 
 
 def _at_bound(model: Model, H, b, args, lmin, tol, undecided, info) -> Probe | None:
