@@ -165,7 +165,7 @@ def prop3_factor_slope(L: int) -> sp.Expr:
     return sp.expand(sp.diff(w ** (L - 2) * (w ** L + m), w))
 
 
-def depth_one_orbit(lam=-1, delta=R_(1, 4), sigma=1):
+def depth_one_orbit(lam="-1", delta="1/4", sigma="1"):
     """L = 1, w[0] = 1: GD w[k+1] = w[k] - delta sigma (w[k] - lam) gives w[k] = lam + (1 - lam)
     (1 - delta sigma)^k; the default lam = -1, sigma = 1, delta = 1/4 gives -1 + 2 (3/4)^k -> -1,
     not 0.

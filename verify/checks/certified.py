@@ -352,14 +352,14 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
 
 
 def _shortest_step(mult: sp.Expr, step: sp.Symbol, witness: sp.Rational, window: tuple,
-                   margin) -> sp.Rational | None:
+                   margin_of, good: int) -> sp.Rational | None:
     """The witness rounded to the fewest significant digits (1..8) that stays inside the
-    closed ``window`` and where ``margin`` of the exact multiplier is provably < 0 (the same
-    failure, exactly and strictly); None when no rounding keeps it."""
+    closed ``window`` and where ``good * margin_of`` of the exact multiplier is provably < 0
+    (the same failure, exactly and strictly); None when no rounding keeps it."""
     for digits in range(1, 9):
         rounded = sp.Rational(str(sp.Float(witness, digits)))
         if window[0] <= rounded <= window[1] and rounded > 0:
-            sign = sp.sign(sp.simplify(margin(mult.subs(step, rounded))))
+            sign = sp.sign(sp.simplify(good * margin_of(mult.subs(step, rounded))))
             if sign.is_number and sign < 0:
                 return rounded
     return None
@@ -474,7 +474,7 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
                     return Finding(Outcome.UNDECIDED, f"Arb puts {gd.step} = {proof.witness} on "
                                    "the wrong side, but mpmath does not confirm it", numbers)
                 window = (lo, t - eps) if side == "below" else (t + eps, hi)
-                short = _shortest_step(mult, gd.step, w, window, lambda v: good * margin_of(v))
+                short = _shortest_step(mult, gd.step, w, window, margin_of, good)
                 if short is not None:  # the simplest step size with the same exact failure
                     numbers["Arb witness"] = proof.witness
                     w = short

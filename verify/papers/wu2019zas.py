@@ -81,9 +81,10 @@ k_ = sp.Symbol("k", nonnegative=True)
 eta_ = sp.Symbol("eta", positive=True)
 
 
-def _phi_items_printed(L=4, Phi=0):
+def _phi_items_printed(*, L, Phi):
+    # the point (L, Phi) is the check's: exact_statements passes it (and a replay's --at)
     c = Phi
-    return [("appendix phi == Theorem 4.3 phi (L=4, Phi=0)", pz.phi_appendix(L, c), "==",
+    return [(f"appendix phi == Theorem 4.3 phi (L={L}, Phi={c})", pz.phi_appendix(L, c), "==",
              pz.phi_main(L, c), {"L": L, "||Phi||_F": c})]
 
 
@@ -108,7 +109,7 @@ def _thm43_point(L, c):
     return phi, pz.eta_bound(L, phi)
 
 
-def _thm43_items_printed(L=4, Phi=sp.Rational(1, 10), L2=100):
+def _thm43_items_printed(*, L, Phi, L2):
     c, L1 = Phi, L  # d = 1: the first three steps at (L, Phi), the last two at (L2, Phi = 0)
     phi, _ = _thm43_point(L1, c)
     R0 = c ** 2 / 2  # ZAS: W_{L:1}(0) = 0
@@ -188,7 +189,7 @@ def _a3_step_point():
     return L, a2, eps, delta, x
 
 
-def _a3_items_printed(L=3, alpha2=2, eps=sp.Rational(1, 36), delta=0):
+def _a3_items_printed(*, L, alpha2, eps, delta):
     a2, x = alpha2, 2 * eps + (L - 2) * delta
     at = {"L": L, "alpha^2": a2, "eps": eps, "delta": delta}
     if (L, a2) == (3, 2):
@@ -213,7 +214,7 @@ def _lam_2x2(M, sign: int = -1):
     return (tr + sign * sp.sqrt(tr ** 2 - 4 * det)) / 2
 
 
-def _a3_matrix_items_printed(L=3, eps=sp.Rational(1, 36), WL=sp.diag(2, sp.Rational(1, 2))):
+def _a3_matrix_items_printed(*, L, eps, WL):
     B = (1 - eps) * sp.eye(2) + WL.T * WL  # as in _a3_matrix_point, at the given eps and W_L
     A = B + eps * sp.Matrix([[1, 1], [1, 1]])
     at = {"L": L, "W_L": str(WL.tolist()), "W_{L-1}W_{L-1}^T": str(A.tolist()), "eps": eps,
