@@ -352,16 +352,17 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
 
 
 def _shortest_step(mult: sp.Expr, step: sp.Symbol, witness: sp.Rational, window: tuple,
-                   margin_of, good: int) -> sp.Rational | None:
-    """The witness rounded to the fewest significant digits (1..8) that stays inside the
-    closed ``window`` and where ``good * margin_of`` of the exact multiplier is provably < 0
-    (the same failure, exactly and strictly); None when no rounding keeps it."""
+                   margin_of, good: int) -> str | None:
+    """The witness rounded to the fewest significant digits (1..8), as decimal text, that stays
+    inside the closed ``window`` and where ``good * margin_of`` of the exact multiplier is
+    provably < 0 (the same failure, exactly and strictly); None when no rounding keeps it."""
     for digits in range(1, 9):
-        rounded = sp.Rational(str(sp.Float(witness, digits)))
+        text = str(sp.Float(witness, digits))
+        rounded = sp.Rational(text)
         if window[0] <= rounded <= window[1] and rounded > 0:
             sign = sp.sign(sp.simplify(good * margin_of(mult.subs(step, rounded))))
             if sign.is_number and sign < 0:
-                return rounded
+                return text
     return None
 
 
@@ -371,7 +372,7 @@ def _crossing_at(problem: ScalarProblem, equilibrium: str, threshold: str, rel_e
     multiplier of x* there, exact (SymPy) where it simplifies to a number, against the side of
     the claimed threshold the step lies on."""
     gd = scalar_gd(problem)
-    delta = _replayed_step(problem, ctx)
+    delta, given = _replayed_step(problem, ctx), ctx.at[gd.step.name]
     t = sp.Rational(threshold)
     eps = t * sp.Rational(rel_eps)
     mult = sp.simplify(_derivative(problem).subs(gd.x, expr_in(problem, equilibrium)))
@@ -391,12 +392,12 @@ def _crossing_at(problem: ScalarProblem, equilibrium: str, threshold: str, rel_e
             return Finding(Outcome.REFUTES, (
                 f"at {gd.step} = {delta} ({side} the claimed threshold {threshold}) the "
                 f"multiplier of x* = {equilibrium} is {shown}, not {want}"), {},
-                Counterexample(at={gd.step.name: str(delta), "x*": equilibrium},
+                Counterexample(at={gd.step.name: given, "x*": equilibrium},
                                observed=f"multiplier {shown}",
                                claimed=f"multiplier {want} for {gd.step} {side} {threshold}",
                                tol="0", margin=str(margin_of(value)), dps=ctx.dps,
                                note="the exact multiplier at the replayed step size",
-                               replay={gd.step.name: str(delta)}))
+                               replay={gd.step.name: given}))
     return Finding(Outcome.UNDECIDED, f"at {gd.step} = {delta} the multiplier {shown} is on "
                    "the claimed side (one step size proves nothing)", {"multiplier": shown})
 
@@ -475,23 +476,23 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
                                    "the wrong side, but mpmath does not confirm it", numbers)
                 window = (lo, t - eps) if side == "below" else (t + eps, hi)
                 short = _shortest_step(mult, gd.step, w, window, margin_of, good)
+                shown = proof.witness
                 if short is not None:  # the simplest step size with the same exact failure
-                    numbers["Arb witness"] = proof.witness
-                    w = short
+                    numbers["Arb witness"], shown, w = proof.witness, short, sp.Rational(short)
                     with mpmath.workdps(ctx.dps):
                         value = to_mpmath(mult, [gd.step])(mpmath.mpf(w.p) / w.q)
                 return Finding(Outcome.REFUTES, (
-                    f"certified: at {gd.step} = {w} ({side} the claimed threshold "
+                    f"certified: at {gd.step} = {shown} ({side} the claimed threshold "
                     f"{threshold}) the multiplier of x* = {equilibrium} is {dec(value, 15)}, not "
                     f"{want}"), numbers, Counterexample(
-                        at={gd.step.name: str(w), "x*": equilibrium},
+                        at={gd.step.name: shown, "x*": equilibrium},
                         observed=f"multiplier {dec(value, 30)}",
                         claimed=f"multiplier {want} for {gd.step} {side} {threshold}",
                         tol="0 (ball enclosure decides)",
                         margin=dec(margin_of(value), 30), dps=ctx.dps,
                         note="Arb certifies the sign of the stability margin on a piece "
                              "holding this step" + (", where it is exact" if short else ""),
-                        replay={gd.step.name: str(w)}))
+                        replay={gd.step.name: shown}))
         if result.enclosed and (below_ok is None or below_ok.proved):
             return Finding(Outcome.SUPPORTS, (
                 f"Arb proves: the multiplier {mult} of x* = {equilibrium} is "
