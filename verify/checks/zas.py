@@ -484,7 +484,7 @@ def gradient_formula(printed: bool, cases: tuple[tuple[int, int], ...] = ((2, 2)
         return Finding(Outcome.SUPPORTS, "residual identically zero: the formula is the "
                        "gradient for every entry", numbers,
                        coverage=Coverage(Scope.INSTANCES,
-                                         {"(L, d)": _set_text(f"({L}, {d})" for L, d in cases)}))
+                                         {"(L, d)": _set_text(f"({L}, {d})" for L, d in grid)}))
 
     return Check("gradient_formula_printed" if printed else "gradient_formula", Tier.SYMBOLIC,
                  run, f"exact, symbolic d x d matrices, (L, d) in {cases}")
@@ -578,7 +578,8 @@ def one_step_expansion(printed: bool, depths: tuple[int, ...] = (2, 3, 4)) -> Ch
                            numbers)
         numbers.update({f"L={L}": "D_l^+ - expansion = 0 for every l" for L, _ in grid})
         return Finding(Outcome.SUPPORTS, "the expansion holds identically (any width)", numbers,
-                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(depths), "d": ">= 1"}))
+                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(sorted({L for L, _ in grid})),
+                                                           "d": ">= 1"}))
 
     return Check("one_step_expansion_printed" if printed else "one_step_expansion",
                  Tier.SYMBOLIC, run, f"exact, non-commutative, L in {depths}")
@@ -667,6 +668,8 @@ def exact_statements(name: str, items: Callable[..., list], scope: str,
             return Finding(Outcome.REFUTES, f"{label}: false", numbers, cx)
         if undecided:
             return Finding(Outcome.UNDECIDED, f"{undecided}: undecided", numbers)
+        if ctx.at:  # the replayed point only
+            coverage = Coverage(Scope.INSTANCES, {k: f"= {v}" for k, v in given.items()})
         return Finding(Outcome.SUPPORTS, "every statement holds exactly", numbers,
                        coverage=coverage)
 
@@ -890,6 +893,9 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
     """
     def run(ctx: CheckContext) -> Finding:
         Ls = [10 ** k for k in range(1, 7 if ctx.quick else 13)]
+        if ctx.at and not printed:
+            raise ReplayError("--at: the amended orders are read off the whole table; replay "
+                              "the printed reading (orders_47_printed)")
         if ctx.at:  # a replay: the two depths L0 < L1 between which the growth is measured
             Ls = [int(sp.Rational(ctx.at["L0"])), int(sp.Rational(ctx.at["L1"]))]
             if not 2 <= Ls[0] < Ls[1] <= 10 ** 15:

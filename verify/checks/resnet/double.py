@@ -103,7 +103,9 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
                                                         "t": str(probe)}))
         return Finding(SUP, "w decreases, z increases, and |e[1]| < |e[0]| on the tested "
                        "step range", numbers,
-                       coverage=_first_step_coverage(depths, lams, t_max))
+                       coverage=(_sample(1, L=str(grid[0][0]), lam=grid[0][1][0],
+                                         **{"delta sigma": str(probe)}) if ctx.at else
+                                 _first_step_coverage(depths, lams, t_max)))
 
     return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
 
