@@ -668,10 +668,10 @@ def exact_statements(name: str, items: Callable[..., list], scope: str,
             return Finding(Outcome.REFUTES, f"{label}: false", numbers, cx)
         if undecided:
             return Finding(Outcome.UNDECIDED, f"{undecided}: undecided", numbers)
-        if ctx.at:  # the replayed point only
-            coverage = Coverage(Scope.INSTANCES, {k: f"= {v}" for k, v in given.items()})
+        covers = (Coverage(Scope.INSTANCES, {k: f"= {v}" for k, v in given.items()})
+                  if ctx.at else coverage)  # a replay covers the replayed point only
         return Finding(Outcome.SUPPORTS, "every statement holds exactly", numbers,
-                       coverage=coverage)
+                       coverage=covers)
 
     return Check(name, Tier.SYMBOLIC, run, scope)
 
