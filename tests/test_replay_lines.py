@@ -15,14 +15,22 @@ import pytest
 
 from verify.api import check
 from verify.cli import main
-from verify.vocabulary import Outcome
+from verify.vocabulary import Outcome, Status
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "claims.toml"
 
 
 def _refuting(results):
+    """(claim id, evidence) for every refuting evidence of a refuted claim, controls included."""
     return [(r.claim.id, e) for r in results for e in r.evidence
-            if e.outcome is Outcome.REFUTES and not r.claim.control]
+            if e.outcome is Outcome.REFUTES and r.status is Status.REFUTED]
+
+
+def _without_point(pairs) -> list[str]:
+    """The refutations whose reproduce line re-runs a whole check instead of one point."""
+    return [f"{cid}: {ev.check}" for cid, ev in pairs
+            if " --at " not in ev.reproduce or ev.counterexample is None
+            or not ev.counterexample.replay]
 
 
 def _replay(line: str, out: Path) -> int:
@@ -42,12 +50,48 @@ def _assert_replays(pairs, tmp_path, capsys):
 
 
 def test_claim_file_replay_lines_work_as_printed(tmp_path, capsys):
-    _assert_replays(_refuting(check(EXAMPLE, quick=True, seed=0)), tmp_path, capsys)
+    pairs = _refuting(check(EXAMPLE, quick=True, seed=0))
+    assert not _without_point(pairs)
+    _assert_replays(pairs, tmp_path, capsys)
+
+
+def test_every_registry_refutation_replays_one_point(quick_results):
+    """Issue 17: every refutation of every refuted registry claim (papers and controls) carries
+    a counterexample with a replay point, and its reproduce line re-checks that point."""
+    pairs = _refuting(quick_results.values())
+    assert pairs, "nothing refuted: the test would assert nothing"
+    assert not _without_point(pairs)
 
 
 def test_some_paper_replay_lines_work_as_printed(quick_results, tmp_path, capsys):
     pairs = [p for p in _refuting(quick_results.values()) if " --at " in p[1].reproduce][:4]
     _assert_replays(pairs, tmp_path, capsys)
+
+
+# Refutations that re-ran a whole check before issue 17 and are cheap to replay (exact or
+# mpmath at one point); the slow test below replays every refutation.
+POINT_REPLAYS = [
+    ("nar2018resnet.eq9_direction", "double_first_step"),
+    ("nar2018resnet.prop3", "prop3_depth_one"),
+    ("nar2018resnet.sec31_decomposition", "decomposition_signs"),
+    ("nar2018resnet.eq12", "eq12_printed_output"),
+    ("nar2018step.thm4", "exact_landing"),
+    ("nar2018step.fig1", "oscillatory_convergence_speedup"),
+    ("wu2019zas.phi_def", "phi_agree"),
+    ("wu2019zas.lemma_a3_proof", "a3_matrix_step"),
+    ("wu2019zas.lemma_a5_proof", "one_step_expansion_printed"),
+    ("controls.lemma2_nonsymmetric", "rayleigh_bound_psd_form"),
+    ("controls.slides_x2_at_03", "threshold_crossing"),
+    ("controls.slides_x2_at_03", "threshold_search"),
+]
+
+
+@pytest.mark.parametrize("claim_id, check_name", POINT_REPLAYS)
+def test_point_replay_lines_exit_1_as_printed(quick_results, claim_id, check_name, tmp_path,
+                                              capsys):
+    ev = next(e for e in quick_results[claim_id].evidence if e.check == check_name)
+    assert ev.outcome is Outcome.REFUTES and " --at " in ev.reproduce, ev.reproduce
+    _assert_replays([(claim_id, ev)], tmp_path, capsys)
 
 
 @pytest.mark.slow

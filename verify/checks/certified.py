@@ -32,6 +32,7 @@ from verify.checks.chains import _bound_expr
 from verify.checks.common import (
     ScalarProblem, dec, declared, expr_in, mpmath_map, scalar_gd, set_text,
 )
+from verify.replay import ReplayError
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 _KINK_FUNCTIONS = (sp.Abs, sp.sign, sp.Heaviside)
@@ -170,7 +171,7 @@ def _residual_refutation(problem: ScalarProblem, points: tuple[str, ...], delta:
                 claimed=dec(there, 30), tol="0 (ball enclosure excludes 0)",
                 margin=dec(margin, 30), dps=ctx.dps,
                 note="g(claimed point) - next claimed point, certified nonzero by Arb and "
-                     "re-evaluated with mpmath"))
+                     "re-evaluated with mpmath", replay={step: str(delta)}))
 
 
 def _samples(lo: sp.Rational, hi: sp.Rational, n: int) -> list[sp.Rational]:
@@ -217,7 +218,46 @@ def _multiplier_refutation(problem: ScalarProblem, proof: cert.OrbitProof, stabl
             claimed="|multiplier| < 1" if stable else "|multiplier| > 1",
             tol="0 (ball enclosure decides)", margin=dec(margin, 30), dps=ctx.dps,
             note="orbit by Newton at high precision inside the Krawczyk box; multiplier = "
-                 "prod g'(x_i)"))
+                 "prod g'(x_i)", replay={gd.step.name: str(delta)}))
+
+
+def _replayed_step(problem: ScalarProblem, ctx: CheckContext) -> sp.Rational:
+    """The exact positive step size a replay gives (named as the problem names it)."""
+    name = scalar_gd(problem).step.name
+    delta = sp.Rational(ctx.at[name])
+    if delta <= 0:
+        raise ReplayError(f"--at: {name} must be positive")
+    return delta
+
+
+def _cycle_at(problem: ScalarProblem, points: tuple[str, ...], stable: bool | None,
+              ctx: CheckContext) -> Finding:
+    """The replay of :func:`cycle_certified` at one exact step size: the certified residuals of
+    the claimed points, then (``stable`` given) the multiplier of the orbit Newton finds from
+    them at ``ctx.dps`` digits."""
+    delta = _replayed_step(problem, ctx)
+    refuted = _residual_refutation(problem, points, delta, ctx)
+    if refuted or stable is None:
+        return refuted or Finding(Outcome.UNDECIDED, f"the claimed points pass the residual "
+                                  f"test at {delta} (one step size proves nothing)")
+    gd = scalar_gd(problem)
+    _, mp_fns = _point_fns(problem, points)
+    dg = to_mpmath(_derivative(problem), [gd.x, gd.step])
+    with mpmath.workdps(ctx.dps):
+        d = mpmath.mpf(delta.p) / delta.q
+        pts = _mp_orbit(problem, [f(d) for f in mp_fns], delta, ctx.dps)
+        m = mpmath.fprod(dg(x, d) for x in pts)
+        margin = abs(m) - 1
+    if (margin < 0) is stable:
+        return Finding(Outcome.UNDECIDED, f"at {delta} the orbit's multiplier {dec(m, 15)} is "
+                       "on the claimed side of 1 (one step size proves nothing)")
+    return Finding(Outcome.REFUTES, f"at {gd.step} = {delta} the orbit has multiplier "
+                   f"{dec(m, 15)}: {'repelling' if stable else 'attracting'}", {},
+                   Counterexample(at={gd.step.name: str(delta)}, observed=f"multiplier {dec(m, 30)}",
+                                  claimed="|multiplier| < 1" if stable else "|multiplier| > 1",
+                                  tol="0", margin=dec(margin, 30), dps=ctx.dps,
+                                  note="orbit by Newton at high precision from the claimed points",
+                                  replay={gd.step.name: str(delta)}))
 
 
 def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
@@ -248,7 +288,9 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
         lo, hi = sp.Rational(delta_range[0]), sp.Rational(delta_range[1])
         if not 0 < lo < hi:
             raise ValueError(f"bad step range {delta_range}")
-        for d in _samples(lo, hi, samples):
+        if ctx.at:  # a replay: the one step size
+            return _cycle_at(problem, points, stable, ctx)
+        for d in _samples(lo, hi, samples):  # the smallest step size first
             refuted = _residual_refutation(problem, points, d, ctx)
             if refuted:
                 return refuted
@@ -309,6 +351,57 @@ def cycle_certified(problem: ScalarProblem, points: tuple[str, ...],
                  f"{problem.label()}, orbit {points}")
 
 
+def _shortest_step(mult: sp.Expr, step: sp.Symbol, witness: sp.Rational, window: tuple,
+                   margin_of, good: int) -> str | None:
+    """The witness rounded to the fewest significant digits (1..8), as decimal text, that stays
+    inside the closed ``window`` and where ``good * margin_of`` of the exact multiplier is
+    provably < 0 (the same failure, exactly and strictly); None when no rounding keeps it."""
+    for digits in range(1, 9):
+        text = str(sp.Float(witness, digits))
+        rounded = sp.Rational(text)
+        if window[0] <= rounded <= window[1] and rounded > 0:
+            sign = sp.sign(sp.simplify(good * margin_of(mult.subs(step, rounded))))
+            if sign.is_number and sign < 0:
+                return text
+    return None
+
+
+def _crossing_at(problem: ScalarProblem, equilibrium: str, threshold: str, rel_eps: str,
+                 attracting_below: bool, ctx: CheckContext) -> Finding:
+    """The replay of :func:`threshold_crossing_certified` at one exact step size: the
+    multiplier of x* there, exact (SymPy) where it simplifies to a number, against the side of
+    the claimed threshold the step lies on."""
+    gd = scalar_gd(problem)
+    delta, given = _replayed_step(problem, ctx), ctx.at[gd.step.name]
+    t = sp.Rational(threshold)
+    eps = t * sp.Rational(rel_eps)
+    mult = sp.simplify(_derivative(problem).subs(gd.x, expr_in(problem, equilibrium)))
+    value = mult.subs(gd.step, delta)
+    with mpmath.workdps(ctx.dps):
+        shown = dec(to_mpmath(mult, [gd.step])(mpmath.mpf(delta.p) / delta.q), 30)
+    if abs(delta - t) <= eps:
+        return Finding(Outcome.UNDECIDED, f"{gd.step} = {delta} lies in the crossing window "
+                       f"t -+ eps", {"multiplier": shown})
+    checks = ([("above -1", lambda v: v + 1)]
+              + ([("below 1 (attracting)", lambda v: 1 - v)] if attracting_below else [])
+              if delta < t else [("below -1", lambda v: -(v + 1))])
+    for want, margin_of in checks:
+        sign = sp.sign(margin_of(value))
+        if sign.is_number and sign <= 0:
+            side = "below" if delta < t else "above"
+            return Finding(Outcome.REFUTES, (
+                f"at {gd.step} = {delta} ({side} the claimed threshold {threshold}) the "
+                f"multiplier of x* = {equilibrium} is {shown}, not {want}"), {},
+                Counterexample(at={gd.step.name: given, "x*": equilibrium},
+                               observed=f"multiplier {shown}",
+                               claimed=f"multiplier {want} for {gd.step} {side} {threshold}",
+                               tol="0", margin=str(margin_of(value)), dps=ctx.dps,
+                               note="the exact multiplier at the replayed step size",
+                               replay={gd.step.name: given}))
+    return Finding(Outcome.UNDECIDED, f"at {gd.step} = {delta} the multiplier {shown} is on "
+                   "the claimed side (one step size proves nothing)", {"multiplier": shown})
+
+
 def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, threshold: str,
                                  delta_range: tuple[str, str] | None = None,
                                  rel_eps: str = "1/1000000000000",
@@ -329,6 +422,8 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
         point = expr_in(problem, equilibrium)
         if not prove_zero(gd.gradient.subs(gd.x, point)):
             raise ValueError(f"{equilibrium} is not a critical point of {problem.loss}")
+        if ctx.at:
+            return _crossing_at(problem, equilibrium, threshold, rel_eps, attracting_below, ctx)
         bm, kink_note = ball_map(problem)
         if bm is None:
             return Finding(Outcome.UNDECIDED, f"kinks unknown: {kink_note}")
@@ -379,16 +474,25 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
                 if not wrong_side:  # mpmath does not confirm the certified sign: decide nothing
                     return Finding(Outcome.UNDECIDED, f"Arb puts {gd.step} = {proof.witness} on "
                                    "the wrong side, but mpmath does not confirm it", numbers)
+                window = (lo, t - eps) if side == "below" else (t + eps, hi)
+                short = _shortest_step(mult, gd.step, w, window, margin_of, good)
+                shown = proof.witness
+                if short is not None:  # the simplest step size with the same exact failure
+                    numbers["Arb witness"], shown, w = proof.witness, short, sp.Rational(short)
+                    with mpmath.workdps(ctx.dps):
+                        value = to_mpmath(mult, [gd.step])(mpmath.mpf(w.p) / w.q)
                 return Finding(Outcome.REFUTES, (
-                    f"certified: at {gd.step} = {proof.witness} ({side} the claimed threshold "
+                    f"certified: at {gd.step} = {shown} ({side} the claimed threshold "
                     f"{threshold}) the multiplier of x* = {equilibrium} is {dec(value, 15)}, not "
                     f"{want}"), numbers, Counterexample(
-                        at={gd.step.name: proof.witness, "x*": equilibrium},
+                        at={gd.step.name: shown, "x*": equilibrium},
                         observed=f"multiplier {dec(value, 30)}",
                         claimed=f"multiplier {want} for {gd.step} {side} {threshold}",
                         tol="0 (ball enclosure decides)",
                         margin=dec(margin_of(value), 30), dps=ctx.dps,
-                        note="Arb certifies the sign of the stability margin here"))
+                        note="Arb certifies the sign of the stability margin on a piece "
+                             "holding this step" + (", where it is exact" if short else ""),
+                        replay={gd.step.name: shown}))
         if result.enclosed and (below_ok is None or below_ok.proved):
             return Finding(Outcome.SUPPORTS, (
                 f"Arb proves: the multiplier {mult} of x* = {equilibrium} is "

@@ -27,6 +27,7 @@ from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
 from verify.checks.general_depth import instances, listed, sampled
+from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
 )
@@ -706,6 +707,29 @@ def largest_stable_step(rhos: tuple[float, ...], depths: tuple[int, ...],
                  f"float64 Hessians, rho in {rhos}, depths {depths}, 2 x 2 targets")
 
 
+def _stable_beyond_bound(W, R, delta: float, scale: float, dps: int, numbers) -> Finding | None:
+    """A refutation when the converged layers ``W`` (target ``R``) give rho(R_hat) beyond
+    ``scale`` times Corollary 2's bound and are linearly stable at ``delta`` (mpmath at ``dps``
+    digits, floats read exactly); None otherwise."""
+    L = len(W)
+    res = fz.ratio_mp(W, R, dps)
+    with mpmath.workdps(dps):
+        d = mpmath.mpf(delta)
+        bmp = mpmath.mpf(scale) * (2 / (L * d)) ** (mpmath.mpf(L) / (2 * L - 2))
+        if not (res["lam_max"] * d < 2 and res["rho"] > bmp):
+            return None
+        replay = {"L": str(L), "delta": repr(delta), "R": str(np.asarray(R).tolist()),
+                  **{f"W{j}": str(np.asarray(w).tolist()) for j, w in enumerate(W, 1)}}
+        return Finding(Outcome.REFUTES, (
+            f"L={L}, delta={delta}: GD converged to R_hat with rho = {dec(res['rho'], 10)} > "
+            f"{dec(bmp, 10)}, and lambda_max(H) there is {dec(res['lam_max'], 10)} < 2/delta"),
+            numbers, Counterexample(at={"L": str(L), "delta": repr(delta)},
+                                    observed=f"rho(R_hat) = {dec(res['rho'], 25)}",
+                                    claimed=f"<= {dec(bmp, 25)}", tol="0",
+                                    margin=dec(res["rho"] - bmp, 25), dps=dps, replay=replay,
+                                    note="the reached layers, read exactly at high precision"))
+
+
 def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: float = 1.0
                    ) -> Check:
     """Corollary 2 (and Corollary 1): after GD from random starts has converged, the reached
@@ -723,6 +747,19 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
         rng = ctx.rng()
         rho_s, d_s = sp.symbols("rho delta", positive=True)
         numbers = {}
+        if ctx.at:  # a replay: the reached layers W1..WL for target R at delta
+            L = int(ctx.at["L"])
+            W = [np.array(parse_matrix(ctx.at[f"W{j}"]).tolist(), dtype=float)
+                 for j in range(1, L + 1)]
+            R = np.array(parse_matrix(ctx.at["R"]).tolist(), dtype=float)
+            if L < 2 or any(w.shape != (2, 2) for w in W) or R.shape != (2, 2):
+                raise ReplayError("--at: L >= 2 and 2 x 2 layers W1..WL and target R")
+            gn = np.sqrt(sum(np.sum(g * g) for g in dl.gradient([w[None] for w in W], R[None])))
+            numbers["gradient norm (float64)"] = f"{gn:.3e}"
+            found = (_stable_beyond_bound(W, R, float(sp.Rational(ctx.at["delta"])), scale,
+                                          ctx.dps, numbers) if gn < 1e-10 else None)
+            return found or Finding(Outcome.UNDECIDED, "the replayed point is not a converged, "
+                                    "stable point beyond the bound", numbers)
         for L in depths:
             cor2 = (2 / (L * d_s)) ** sp.Rational(L, 2 * L - 2)
             back = (2 / (L * rho_s ** sp.Rational(2 * (L - 1), L))).subs(rho_s, cor2)
@@ -753,20 +790,10 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
                     f"{(np.max(rho / bound) if rho.size else float('nan')):.6g}")
                 if rho.size and np.max(rho / bound) > 1 + 1e-9:
                     b = int(np.flatnonzero(ok)[np.argmax(rho / bound)])
-                    W = [w[b] for w in end]
-                    res = fz.ratio_mp(W, R[b], ctx.dps)
-                    with mpmath.workdps(ctx.dps):
-                        d = mpmath.mpf(delta)
-                        bmp = mpmath.mpf(scale) * (2 / (L * d)) ** (mpmath.mpf(L) / (2 * L - 2))
-                        if res["lam_max"] * d < 2 and res["rho"] > bmp:
-                            return Finding(Outcome.REFUTES, (
-                                f"L={L}, delta={delta}: GD converged to R_hat with rho = "
-                                f"{dec(res['rho'], 10)} > {dec(bmp, 10)}, and lambda_max(H) "
-                                f"there is {dec(res['lam_max'], 10)} < 2/delta"), numbers,
-                                Counterexample(at={"L": str(L), "delta": repr(delta)},
-                                               observed=f"rho(R_hat) = {dec(res['rho'], 25)}",
-                                               claimed=f"<= {dec(bmp, 25)}", tol="0",
-                                               margin=dec(res["rho"] - bmp, 25), dps=ctx.dps))
+                    found = _stable_beyond_bound([w[b] for w in end], R[b], delta, scale,
+                                                 ctx.dps, numbers)
+                    if found is not None:
+                        return found
         numbers["runs converged"] = f"{conv} of {total}"
         if conv == 0:
             return Finding(Outcome.UNDECIDED, "no run converged", numbers)

@@ -17,9 +17,10 @@ import sympy as sp
 from numerics import factorisations as fz
 from proofs import deeplinear as pd
 from proofs.identities import prove_zero
-from verify.checks.common import dec
+from verify.checks.common import dec, smallest_nonzero_point
 from verify.checks.deeplinear import _mp_point, _pick, samples
 from verify.checks.general_depth import instances, listed, sampled
+from verify.replay import ReplayError
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 DIMS = ((2, 2, 2), (2, 3, 2), (2, 2, 2, 2), (1, 2, 3, 1))
@@ -66,25 +67,17 @@ def display_symbolic(display: str, dims_list: tuple[tuple[int, ...], ...] = DIMS
 
     def run(ctx: CheckContext) -> Finding:
         numbers = {}
+        if ctx.at:  # a replay: one entry of the difference at one exact point
+            return _display_at(DISPLAYS[display], ctx)
         for dims in dims_list:
             diffs = DISPLAYS[display](dims)
-            for d in diffs:
+            for k, d in enumerate(diffs):
                 verdict = prove_zero(d)
                 if verdict is True:
                     continue
-                free = sorted(d.free_symbols, key=str)
-                rng = ctx.rng()
-                for _ in range(50):
-                    point = {s: sp.Integer(int(rng.integers(-2, 3))) for s in free}
-                    val = d.subs(point)
-                    if val != 0:
-                        return Finding(Outcome.REFUTES, (
-                            f"widths {dims}: the display differs from the derivation; at an "
-                            f"integer point the difference is {val}"), numbers, Counterexample(
-                                at={"widths": str(dims), **{str(k): str(v) for k, v in
-                                                            list(point.items())[:12]}},
-                                observed=f"derived - displayed = {val}", claimed="0", tol="0",
-                                margin=str(val), dps=ctx.dps, note="exact integers"))
+                point = smallest_nonzero_point([d], d.free_symbols, ctx.rng())
+                if point is not None:
+                    return _display_refutes(dims, k, d, point, ctx.dps)
                 return Finding(Outcome.UNDECIDED, f"widths {dims}: difference not reduced",
                                numbers)
             numbers[f"widths {dims}"] = f"{len(diffs)} entries: difference exactly 0"
@@ -94,6 +87,34 @@ def display_symbolic(display: str, dims_list: tuple[tuple[int, ...], ...] = DIMS
 
     return Check(f"{display}_symbolic", Tier.SYMBOLIC, run,
                  f"SymPy, symbolic weights of widths {dims_list}")
+
+
+def _display_refutes(dims, k: int, d: sp.Expr, point: dict, dps: int) -> Finding:
+    val = d.subs(point)
+    replay = {"widths": ";".join(map(str, dims)), "entry": str(k),
+              **{str(s): str(v) for s, v in point.items()}}
+    return Finding(Outcome.REFUTES, (
+        f"widths {dims}: the display differs from the derivation; at an integer point the "
+        f"difference (entry {k}) is {val}"), {}, Counterexample(
+            at=replay, observed=f"derived - displayed = {val}", claimed="0", tol="0",
+            margin=str(val), dps=dps, note="exact integers", replay=replay))
+
+
+def _display_at(display: Callable[..., list], ctx: CheckContext) -> Finding:
+    """Entry ``entry`` of the display's difference at widths ``widths``, evaluated exactly at
+    the replayed values of its symbols (every one must be given)."""
+    dims = tuple(int(sp.Rational(v)) for v in ctx.at["widths"].split(";"))
+    if len(dims) < 2 or min(dims) < 1 or max(dims) > 4:
+        raise ReplayError("--at: widths must be 2 or more integers in 1..4 (n0;n1;...)")
+    diffs = display(dims)
+    k = int(sp.Rational(ctx.at["entry"]))
+    if not 0 <= k < len(diffs):
+        raise ReplayError(f"--at: entry must lie in 0..{len(diffs) - 1}")
+    point = {s: sp.Rational(ctx.at[str(s)]) for s in diffs[k].free_symbols}
+    if diffs[k].subs(point) != 0:
+        return _display_refutes(dims, k, diffs[k], point, ctx.dps)
+    return Finding(Outcome.UNDECIDED, f"widths {dims}, entry {k}: the difference is 0 at this "
+                   "point (one point proves nothing)", {})
 
 
 def gradient_fd() -> Check:

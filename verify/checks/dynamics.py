@@ -17,6 +17,7 @@ import sympy as sp
 from numerics import relu
 from verify.checks.common import dec, decs
 from verify.checks.general_depth import instances, listed, sampled
+from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -174,10 +175,17 @@ def oscillatory_convergence_speedup(delta: str = "199/100") -> Check:
     """
 
     def run(ctx: CheckContext) -> Finding:
-        d0 = sp.Rational(delta)
-        lam = (sp.Integer(1), sp.Rational(1, 100))
-        x0 = (sp.Integer(1), sp.Integer(1))
-        K, after = 300, 30
+        # f = (x^2 + c y^2)/2 from (x0, y0); the step drops to delta/10 after K steps and the
+        # loss is compared ``after`` steps later
+        point = {"delta": str(sp.Rational(delta)), "c": "1/100", "x0": "1", "y0": "1",
+                 "K": "300", "after": "30"}
+        if ctx.at:
+            point = {k: ctx.at[k] for k in point}
+        d0, c, *x0 = (sp.Rational(point[k]) for k in ("delta", "c", "x0", "y0"))
+        K, after = int(point["K"]), int(point["after"])
+        if not (d0 > 0 and c > 0 and 0 <= K <= 10 ** 4 and 1 <= after <= 10 ** 4):
+            raise ReplayError("--at: delta, c > 0; K in 0..10000, after in 1..10000")
+        lam = (sp.Integer(1), c)
 
         def loss_at(k0, k1):  # k0 steps at d0, then k1 steps at d0/10
             return sum(l * (x * (1 - d0 * l) ** k0 * (1 - d0 / 10 * l) ** k1) ** 2 / 2
@@ -200,8 +208,9 @@ def oscillatory_convergence_speedup(delta: str = "199/100") -> Check:
                 f"step by 10 at k = {K} makes the loss {dec(sp.N(kept / dropped, 6), 6)} times "
                 f"smaller {after} steps later than keeping it: decreasing the step size sped "
                 "convergence up (the slow mode converges with alternating sign)"), numbers,
-                Counterexample(at={"f": "(x^2 + y^2/100)/2", "x0": "(1, 1)", "delta": str(d0),
-                                   "drop at": str(K), "compare at": str(K + after)},
+                Counterexample(at={"f": f"(x^2 + {c} y^2)/2", "x0": f"({x0[0]}, {x0[1]})",
+                                   "delta": str(d0), "drop at": str(K),
+                                   "compare at": str(K + after)}, replay=point,
                                observed=f"loss {dec(sp.N(dropped, 30), 20)} after the drop",
                                claimed=f"slower: loss >= {dec(sp.N(kept, 30), 20)} (step kept)",
                                tol="0", margin=dec(sp.N(dropped - kept, 30), 20), dps=ctx.dps,

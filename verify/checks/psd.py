@@ -10,6 +10,7 @@ violation found is a counterexample as it stands.
 from __future__ import annotations
 
 import itertools
+import re
 
 import mpmath
 import numpy as np
@@ -19,7 +20,7 @@ from proofs import deeplinear as pd
 from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.checks.general_depth import sampled
-from verify.replay import parse_matrix
+from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 CLASSES = ("symmetric_psd", "symmetric", "psd_form", "indefinite")
@@ -147,9 +148,11 @@ def rayleigh_lower_bound(cls: str = "symmetric_psd") -> Check:
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         cases = []
-        if cls in _L2_CONSTRUCTED:
+        if ctx.at:  # a replay: A1, B1, A2, B2, ... and u, v (entries separated by ";")
+            cases.append(_rayleigh_point(ctx.at))
+        elif cls in _L2_CONSTRUCTED:  # the smallest edge case first
             cases.append(_L2_CONSTRUCTED[cls])
-        for _ in range(30 if ctx.quick else 300):
+        for _ in range(0 if ctx.at else 30 if ctx.quick else 300):
             m, n, L = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4)))
             As = [_draw(cls, m, rng) if m > 1 or cls in ("symmetric_psd", "symmetric")
                   else sp.Matrix([[int(rng.integers(0, 3))]]) for _ in range(L)]
@@ -177,7 +180,8 @@ def rayleigh_lower_bound(cls: str = "symmetric_psd") -> Check:
                         {"cases": str(tried)}, Counterexample(
                             at=at, observed=f"lambda_max(f) = {dec(lam, 30)}",
                             claimed=f">= {rhs}", tol="1e-30", margin=dec(gap, 30), dps=ctx.dps,
-                            note="largest real part of the spectrum of X -> sum A_i X B_i"))
+                            note="largest real part of the spectrum of X -> sum A_i X B_i",
+                            replay=_rayleigh_replay(As, Bs, u, v)))
         numbers = {"cases": str(tried), "smallest lambda_max - rhs": dec(worst, 20)}
         if cls in ("symmetric_psd", "symmetric"):
             if prove_zero(pd.lemma2_gap(2, 2, 2)) is not True or not _self_adjoint():
@@ -192,6 +196,26 @@ def rayleigh_lower_bound(cls: str = "symmetric_psd") -> Check:
 
     return Check(f"rayleigh_bound_{cls}", Tier.PRECISE, run,
                  f"mpmath spectra at ctx.dps digits, sizes 1-3, L 1-3, class {cls}")
+
+
+def _rayleigh_replay(As, Bs, u, v) -> dict[str, str]:
+    """The ``--at`` point of one Rayleigh-bound case (read back by :func:`_rayleigh_point`)."""
+    point = {}
+    for i, (A, B) in enumerate(zip(As, Bs), 1):
+        point.update({f"A{i}": str(A.tolist()), f"B{i}": str(B.tolist())})
+    return {**point, "u": ";".join(str(x) for x in u), "v": ";".join(str(x) for x in v)}
+
+
+def _rayleigh_point(at) -> tuple:
+    """(As, Bs, u, v) from a replay point, sizes checked (a bad point is a usage error)."""
+    L = sum(1 for name in at if re.fullmatch(r"A\d+", name))
+    As = [parse_matrix(at[f"A{i}"]) for i in range(1, L + 1)]
+    Bs = [parse_matrix(at[f"B{i}"]) for i in range(1, L + 1)]
+    u, v = (sp.Matrix([sp.Rational(x) for x in at[k].split(";")]) for k in ("u", "v"))
+    if not As or any(A.shape != (len(u), len(u)) for A in As) or any(
+            B.shape != (len(v), len(v)) for B in Bs):
+        raise ReplayError("--at: give A1, B1, ... (square, sizes of u and v) and u, v")
+    return As, Bs, u, v
 
 
 def _self_adjoint() -> bool:

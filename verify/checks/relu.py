@@ -12,6 +12,8 @@ measure-zero edge (a start exactly on a minimum) and look at f_hat away from the
 
 from __future__ import annotations
 
+import dataclasses
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -23,6 +25,7 @@ from proofs import relu as prelu
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs
 from verify.checks.general_depth import instances, listed, sampled
+from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -366,24 +369,35 @@ def exact_landing() -> Check:
     """
 
     def run(ctx: CheckContext) -> Finding:
-        X, Y, b = [[1]], [[4]], [-1]  # f_hat(1) = w relu(v + 1) = 2 * 2 = 4 at (w, v) = (2, 1)
-        pl = prelu.pattern_loss(X, Y, b, [[1]])
-        point = dict(zip(pl.params, (sp.Integer(2), sp.Integer(1))))
+        # n = m = r = N = 1 (the smallest network), small integers: f_hat(1) = w relu(v + 1) =
+        # 2 * 2 = 4 at (w, v) = (2, 1)
+        given = {"delta": "1", "w0": "2", "v0": "1", "x": "1", "y": "4", "b": "-1"}
+        if ctx.at:
+            given = {k: ctx.at[k] for k in given}
+        delta, w0, v0, x, y, b_v = (sp.Rational(given[k]) for k in given)
+        if delta <= 0:
+            raise ReplayError("--at: delta must be positive")
+        X, Y, b = [[x]], [[y]], [b_v]
+        pre = v0 * x - b_v  # the unit's input: its pattern is locally constant only off 0
+        if pre == 0:
+            return Finding(Outcome.UNDECIDED, "the start sits on the unit's kink", {})
+        pl = prelu.pattern_loss(X, Y, b, [[1 if pre > 0 else 0]])
+        point = dict(zip(pl.params, (w0, v0)))
         grad = prelu.gradient(pl).subs(point)
         q = abs(X[0][0]) * abs(pl.outputs[0][0].subs(point))  # ||x|| ||f_hat(x)||, n = m = 1
-        delta = sp.Integer(1)
-        numbers = {"gradient at (w, v) = (2, 1)": str(list(grad)), "max ||x|| ||f_hat||": str(q),
+        numbers = {f"gradient at (w, v) = ({w0}, {v0})": str(list(grad)),
+                   "max ||x|| ||f_hat||": str(q),
                    "1/delta": str(1 / delta),
                    "lambda_max(H)": str(max(prelu.hessian(pl).subs(point).eigenvals()))}
         if all(g == 0 for g in grad) and q > 1 / delta:
             return Finding(Outcome.REFUTES, (
-                "n = m = r = 1, x = 1, y = 4, b = -1: (w, v) = (2, 1) interpolates, the gradient "
-                "is exactly 0, so GD with delta = 1 started there converges (it never moves) "
-                f"although max ||x|| ||f_hat|| = {q} > 1/delta = 1; the theorem holds only for "
-                "almost every start (the slides add 'almost surely')"), numbers,
-                Counterexample(at={"delta": "1", "w0": "2", "v0": "1", "x": "1", "y": "4",
-                                   "b": "-1"},
-                               observed="GD iterates constant at (2, 1): converged",
+                f"n = m = r = 1, x = {x}, y = {y}, b = {b_v}: (w, v) = ({w0}, {v0}) is a "
+                f"critical point, the gradient is exactly 0, so GD with delta = {delta} started "
+                f"there converges (it never moves) although max ||x|| ||f_hat|| = {q} > "
+                f"1/delta = {1 / delta}; the theorem holds only for almost every start (the "
+                "slides add 'almost surely')"), numbers,
+                Counterexample(at=given, replay=given,
+                               observed=f"GD iterates constant at ({w0}, {v0}): converged",
                                claimed=f"max ||x_i|| ||f_hat(x_i)|| = {q} <= 1/delta = "
                                        f"{1 / delta}",
                                tol="0", margin=str(q - 1 / delta), dps=ctx.dps,
@@ -403,7 +417,8 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
     converged run whose limit is a strict minimum (Newton-refined at high precision).
     """
 
-    def run(ctx: CheckContext) -> Finding:
+    def search(ctx: CheckContext):
+        """Batched float64 GD; the runs that converged, those over the bound, the figure."""
         rng = ctx.rng()
         B = 24 if ctx.quick else 96
         steps = 3000 if ctx.quick else 12000
@@ -442,6 +457,16 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
             xlabel="1/delta", ylabel="max ||x_i|| ||f_hat(x_i)||",
             series=tuple(Series(k, decs(x), decs(y), "points") for k, (x, y) in pts.items()),
             xscale="log", yscale="log", lines=(RefLine("y = x (Theorem 4)", "diag"),))
+        return pts, numbers, viol, offv, (fig,)
+
+    def run(ctx: CheckContext) -> Finding:
+        if ctx.at:  # a replay: the one limit (W, V) of a run on (X, Y, b) at delta
+            X, Y, bb, W, V = (np.array(v, dtype=float) for v in _known_point(ctx, {}))
+            cand = (0.0, W.shape[0], X, Y, bb, W, V, float(sp.Rational(ctx.at["delta"])))
+            pts, numbers, viol, offv, figs = {}, {}, [], [], ()
+            (offv if off_data else viol).append(cand)
+        else:
+            pts, numbers, viol, offv, figs = search(ctx)
 
         def stable_minimum(X, Y, bb, W, V, dd):
             """The Newton-refined limit, or None unless it is a PSD critical point off the
@@ -470,11 +495,12 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
                         claimed=f"<= {c}/delta = {dec(c / mpmath.mpf(dd), 25)}", tol="0",
                         margin=dec(st["thm4"] - c / mpmath.mpf(dd), 25), dps=ctx.dps,
                         note=("the limit is a minimum (PSD Hessian) refined at high precision, "
-                              "linearly stable at this delta (delta lambda_max < 2)")), (fig,))
+                              "linearly stable at this delta (delta lambda_max < 2)"),
+                        replay=_data_replay(X, Y, bb, W, V, delta=repr(float(dd)))), figs)
         if viol:
             return Finding(Outcome.UNDECIDED, (
                 f"{len(viol)} converged float64 runs exceed the bound, but no high-precision "
-                "replay confirmed a stable minimum there"), numbers, None, (fig,))
+                "replay confirmed a stable minimum there"), numbers, None, figs)
         if off_data and offv:
             offv.sort(key=lambda t: -t[0])
             for _, m, X, Y, bb, W, V, dd in offv[:3]:
@@ -500,13 +526,17 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
                             claimed=f"small: <= 1/delta = {dec(1 / mpmath.mpf(dd), 25)}",
                             tol="0", margin=dec(val - 1 / mpmath.mpf(dd), 25), dps=ctx.dps,
                             note=("the limit is a minimum (PSD Hessian) refined at high precision, "
-                                  "linearly stable at this delta (delta lambda_max < 2)")),
-                        (fig,))
+                                  "linearly stable at this delta (delta lambda_max < 2)"),
+                            replay=_data_replay(X, Y, bb, W, V, delta=repr(float(dd)))),
+                        figs)
+        if ctx.at:
+            return Finding(Outcome.UNDECIDED, "the replayed limit is not a linearly stable "
+                           "minimum over the bound at high precision", numbers)
         if not any(len(x) for x, _ in pts.values()):
-            return Finding(Outcome.UNDECIDED, "no run converged", numbers, None, (fig,))
+            return Finding(Outcome.UNDECIDED, "no run converged", numbers, None, figs)
         return Finding(Outcome.SUPPORTS, (
             f"every converged run satisfies max_i ||x_i|| ||f_hat(x_i)|| <= {c}/delta"), numbers,
-            None, (fig,), coverage=sampled(sum(len(x) for x, _ in pts.values()),
+            None, figs, coverage=sampled(sum(len(x) for x, _ in pts.values()),
                                            delta=listed(deltas)))
 
     return Check("converged_runs" + ("_off_data" if off_data else ""), Tier.EMPIRICAL, run,
@@ -569,6 +599,27 @@ M2_COUNTEREXAMPLE = {
 }
 
 
+def _data_replay(X, Y, b, W, V, **extra: str) -> dict[str, str]:
+    """The ``--at`` point of a two-layer problem and its weights (float decimals, read back
+    exactly by :func:`_known_point`)."""
+    return {**extra, "X": str(X.tolist()), "Y": str(Y.tolist()),
+            "b": ";".join(repr(float(v)) for v in b), "W": str(W.tolist()), "V": str(V.tolist())}
+
+
+def _known_point(ctx: CheckContext, data: dict) -> tuple:
+    """(X, Y, b, W, V) as nested lists: the given data, or the ``--at`` point (matrices, b as
+    ``b1;b2``), whose float decimals are read exactly."""
+    if not ctx.at:
+        return tuple(data[k] for k in ("X", "Y", "b", "W", "V"))
+    mats = {k: parse_matrix(ctx.at[k]).tolist() for k in ("X", "Y", "W", "V")}
+    b = [sp.Rational(v) for v in ctx.at["b"].split(";")]
+    X, Y, W, V = mats["X"], mats["Y"], mats["W"], mats["V"]
+    if not (len(X) == len(Y) and len(Y[0]) == len(W) and len(W[0]) == len(b) == len(V)
+            and len(V[0]) == len(X[0])):
+        raise ReplayError("--at: shapes must be X N x n, Y N x m, W m x r, b r, V r x n")
+    return X, Y, b, W, V
+
+
 def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int = 4000) -> Check:
     """Precise: a given minimum, refined by Newton's method at ``ctx.dps`` digits, against the
     claimed bound ``max_i ||x_i|| ||f_hat(x_i)|| <= c/delta``.
@@ -581,8 +632,7 @@ def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int 
     """
 
     def run(ctx: CheckContext) -> Finding:
-        X, Y, b = (np.array(data[k], dtype=float) for k in ("X", "Y", "b"))
-        W, V = np.array(data["W"], dtype=float), np.array(data["V"], dtype=float)
+        X, Y, b, W, V = (np.array(v, dtype=float) for v in _known_point(ctx, data))
         m, r, n = W.shape[0], W.shape[1], V.shape[1]
         st = relu.precise_state(relu.flatten(W, V), b, X, Y, m, r, n, ctx.dps, newton_steps=12)
         with mpmath.workdps(ctx.dps):
@@ -610,6 +660,7 @@ def known_minimum(data: dict = M2_COUNTEREXAMPLE, c: float = 1.0, gd_steps: int 
                 f"{d0.max():.3g} / {d1.max():.3g}")
             cx = _counterexample((X, Y, b, W, V), st, ctx.dps, "given m = 2 minimum", c)
             if cx is not None:
+                cx = dataclasses.replace(cx, replay=_data_replay(X, Y, b, W, V))
                 return Finding(Outcome.REFUTES, (
                     f"a strict minimum with lambda_max(H) = {dec(lam_max, 12)} < (2/c) max ||x|| "
                     f"||f_hat|| = {dec(2 * q / c, 12)}: GD converges to it from a neighbourhood "

@@ -20,7 +20,8 @@ from numerics import mpmat as mm
 from proofs import derivation as dv
 from proofs import zas as pz
 from proofs import zas_general as pzg
-from verify.checks.common import dec, decs
+from verify.checks.common import dec, decs, smallest_nonzero_point
+from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
     Series, Tier,
@@ -450,32 +451,41 @@ def gradient_formula(printed: bool, cases: tuple[tuple[int, int], ...] = ((2, 2)
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         numbers = {}
-        for L, d in cases:
+        grid = cases
+        if ctx.at:  # a replay: one (L, d) and every entry of the layers and Phi
+            grid = [(int(ctx.at["L"]), int(ctx.at["d"]))]
+            if not (1 <= grid[0][0] <= 6 and 1 <= grid[0][1] <= 4):
+                raise ReplayError("--at: L in 1..6 and d in 1..4")
+        for L, d in grid:  # smallest (L, d) first
             res = pz.gradient_formula_residual(L, d, printed)
             nonzero = [e for e in res if e != 0]
             numbers[f"L={L}, d={d}: nonzero residual entries"] = str(len(nonzero))
             if not nonzero:
                 continue
             syms = pz.symbols_of_gradient(L, d)
-            for _ in range(50):
-                point = {s: sp.Integer(int(v)) for s, v in zip(syms, rng.integers(-2, 3,
-                                                                                    len(syms)))}
+            if ctx.at:
+                point = {s: sp.Rational(ctx.at[str(s)]) for s in syms}
+                if all(e.subs(point) == 0 for e in res):
+                    return Finding(Outcome.UNDECIDED, "the residual is 0 at the replayed point",
+                                   numbers)
+            else:
+                point = smallest_nonzero_point(res, syms, rng)
+            if point is not None:
                 vals = [e.subs(point) for e in res]
                 worst = max(vals, key=abs)
-                if worst != 0:
-                    cx = Counterexample(
-                        at={str(k): str(v) for k, v in point.items()} | {"L": str(L), "d": str(d)},
-                        observed=f"dR/dW - formula has an entry {worst}", claimed="0", tol="0",
-                        margin=str(worst), dps=ctx.dps,
-                        note="exact integers: the formula as printed is not the gradient")
-                    return Finding(Outcome.REFUTES, f"L={L}, d={d}: the printed formula differs "
-                                   "from the gradient", numbers, cx)
+                replay = {"L": str(L), "d": str(d)} | {str(k): str(v) for k, v in point.items()}
+                cx = Counterexample(
+                    at=replay, observed=f"dR/dW - formula has an entry {worst}", claimed="0",
+                    tol="0", margin=str(worst), dps=ctx.dps, replay=replay,
+                    note="exact integers: the formula as printed is not the gradient")
+                return Finding(Outcome.REFUTES, f"L={L}, d={d}: the printed formula differs "
+                               "from the gradient", numbers, cx)
             return Finding(Outcome.UNDECIDED, "residual nonzero symbolically but no integer "
                            "point found", numbers)
         return Finding(Outcome.SUPPORTS, "residual identically zero: the formula is the "
                        "gradient for every entry", numbers,
                        coverage=Coverage(Scope.INSTANCES,
-                                         {"(L, d)": _set_text(f"({L}, {d})" for L, d in cases)}))
+                                         {"(L, d)": _set_text(f"({L}, {d})" for L, d in grid)}))
 
     return Check("gradient_formula_printed" if printed else "gradient_formula", Tier.SYMBOLIC,
                  run, f"exact, symbolic d x d matrices, (L, d) in {cases}")
@@ -537,30 +547,40 @@ def one_step_expansion(printed: bool, depths: tuple[int, ...] = (2, 3, 4)) -> Ch
     width-1 rational point."""
     def run(ctx: CheckContext) -> Finding:
         numbers = {}
-        for L in depths:
-            for l in range(1, L):
-                r = pz.one_step_invariant_residual(L, l, printed)
-                if r == sp.ZeroMatrix(*r.shape) or r == 0:
-                    continue
-                ws = [sp.Rational(3, 2)] * (L - 1) + [sp.Rational(1, 2)]
-                phi, eta = sp.Integer(-1), sp.Rational(1, 10)
-                actual, pr, rederived = pz.one_step_scalar(ws, phi, eta, l)
-                claimed = pr if printed else rederived
-                numbers[f"L={L}, l={l}: residual"] = str(r)[:200]
-                if actual != claimed:
-                    cx = Counterexample(
-                        at={"L": str(L), "l": str(l), "w": str([str(w) for w in ws]),
-                            "Phi": str(phi), "eta": str(eta), "d": "1"},
-                        observed=f"D_l^+ - D_l = {actual}", claimed=f"{claimed}", tol="0",
-                        margin=str(actual - claimed), dps=ctx.dps,
-                        note="exact rationals: the expansion's eta^2 term has the wrong sign")
-                    return Finding(Outcome.REFUTES, f"L={L}, l={l}: expansion differs by "
-                                   f"{r}"[:300], numbers, cx)
-                return Finding(Outcome.UNDECIDED, "nonzero residual, equal at the test point",
-                               numbers)
-            numbers[f"L={L}"] = "D_l^+ - expansion = 0 for every l"
+        grid = [(L, l) for L in depths for l in range(1, L)]  # smallest depth first
+        if ctx.at:  # a replay: one (L, l) at the width-1 point w, Phi, eta
+            grid = [(int(ctx.at["L"]), int(ctx.at["l"]))]
+            given = [sp.Rational(v) for v in ctx.at["w"].split(";")]
+            if not (1 <= grid[0][1] < grid[0][0] <= 8 and len(given) == grid[0][0]):
+                raise ReplayError("--at: 1 <= l < L <= 8 and w lists L entries (w1;...;wL)")
+        for L, l in grid:
+            r = pz.one_step_invariant_residual(L, l, printed)
+            if r == sp.ZeroMatrix(*r.shape) or r == 0:
+                continue
+            ws = [sp.Rational(3, 2)] * (L - 1) + [sp.Rational(1, 2)]
+            phi, eta = sp.Integer(-1), sp.Rational(1, 10)
+            if ctx.at:
+                ws, phi, eta = given, sp.Rational(ctx.at["Phi"]), sp.Rational(ctx.at["eta"])
+            actual, pr, rederived = pz.one_step_scalar(ws, phi, eta, l)
+            claimed = pr if printed else rederived
+            numbers[f"L={L}, l={l}: residual"] = str(r)[:200]
+            if actual != claimed:
+                cx = Counterexample(
+                    at={"L": str(L), "l": str(l), "w": str([str(w) for w in ws]),
+                        "Phi": str(phi), "eta": str(eta), "d": "1"},
+                    observed=f"D_l^+ - D_l = {actual}", claimed=f"{claimed}", tol="0",
+                    margin=str(actual - claimed), dps=ctx.dps,
+                    note="exact rationals: the expansion's eta^2 term has the wrong sign",
+                    replay={"L": str(L), "l": str(l), "w": ";".join(str(w) for w in ws),
+                            "Phi": str(phi), "eta": str(eta)})
+                return Finding(Outcome.REFUTES, f"L={L}, l={l}: expansion differs by "
+                               f"{r}"[:300], numbers, cx)
+            return Finding(Outcome.UNDECIDED, "nonzero residual, equal at the test point",
+                           numbers)
+        numbers.update({f"L={L}": "D_l^+ - expansion = 0 for every l" for L, _ in grid})
         return Finding(Outcome.SUPPORTS, "the expansion holds identically (any width)", numbers,
-                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(depths), "d": ">= 1"}))
+                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(sorted({L for L, _ in grid})),
+                                                           "d": ">= 1"}))
 
     return Check("one_step_expansion_printed" if printed else "one_step_expansion",
                  Tier.SYMBOLIC, run, f"exact, non-commutative, L in {depths}")
@@ -609,8 +629,8 @@ def general_identity(which: str) -> Check:
                  "exact, non-commutative symbols with free dimensions: every L, every width")
 
 
-def exact_statements(name: str, items: Callable[[], list], scope: str,
-                     coverage: Coverage) -> Check:
+def exact_statements(name: str, items: Callable[..., list], scope: str,
+                     coverage: Coverage, point: Mapping[str, str] | None = None) -> Check:
     """Symbolic/exact: each item ``(label, lhs, rel, rhs, at)`` (``rel`` in ``<=``, ``<``,
     ``>=``, ``>``, ``==``) is decided in exact arithmetic from the sign of rhs - lhs (SymPy
     assumptions: symbols in an item carry them, e.g. ``k`` nonnegative for "every L >= 9").
@@ -620,12 +640,18 @@ def exact_statements(name: str, items: Callable[[], list], scope: str,
     ``coverage``: what the items together establish when all hold (the caller builds the items,
     so it states their class: INSTANCES for items at points, CLASS only when symbols with
     assumptions carry every member of the class).
+
+    ``point``: the items' parameters (name -> exact text: a number or a matrix), passed to
+    ``items`` as keywords; a refutation replays them (``--at``), and a replay evaluates the
+    items at the point it gives.
     """
     decide = dv.decide  # one sign rule for exact items and derivation steps
 
     def run(ctx: CheckContext) -> Finding:
         numbers, first_false, undecided = {}, None, None
-        for label, lhs, rel, rhs, at in items():
+        given = {k: (ctx.at or point)[k] for k in point} if point is not None else None
+        listed = items(**{k: _exact_value(v) for k, v in given.items()}) if given else items()
+        for label, lhs, rel, rhs, at in listed:
             truth, m = decide(sp.sympify(lhs), rel, sp.sympify(rhs))
             shown = sp.N(m, 12) if m.is_number else m
             numbers[label] = f"{truth} (margin {shown})"
@@ -638,14 +664,22 @@ def exact_statements(name: str, items: Callable[[], list], scope: str,
             cx = Counterexample(at={k: str(v) for k, v in at.items()},
                                 observed=str(sp.N(lhs, 20)), claimed=f"{rel} {sp.N(rhs, 20)}",
                                 tol="0", margin=str(sp.N(m, ctx.dps)), dps=ctx.dps,
-                                note=f"{label} is false here (exact arithmetic)")
+                                note=f"{label} is false here (exact arithmetic)",
+                                replay=given)
             return Finding(Outcome.REFUTES, f"{label}: false", numbers, cx)
         if undecided:
             return Finding(Outcome.UNDECIDED, f"{undecided}: undecided", numbers)
+        covers = (Coverage(Scope.INSTANCES, {k: f"= {v}" for k, v in given.items()})
+                  if ctx.at else coverage)  # a replay covers the replayed point only
         return Finding(Outcome.SUPPORTS, "every statement holds exactly", numbers,
-                       coverage=coverage)
+                       coverage=covers)
 
     return Check(name, Tier.SYMBOLIC, run, scope)
+
+
+def _exact_value(text: str):
+    """A replay value as an exact SymPy number or matrix."""
+    return parse_matrix(text) if text.lstrip().startswith("[") else sp.Rational(text)
 
 
 # --- dynamics ------------------------------------------------------------------------------
@@ -860,6 +894,13 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
     """
     def run(ctx: CheckContext) -> Finding:
         Ls = [10 ** k for k in range(1, 7 if ctx.quick else 13)]
+        if ctx.at and not printed:
+            raise ReplayError("--at: the amended orders are read off the whole table; replay "
+                              "the printed reading (orders_47_printed)")
+        if ctx.at:  # a replay: the two depths L0 < L1 between which the growth is measured
+            Ls = [int(sp.Rational(ctx.at["L0"])), int(sp.Rational(ctx.at["L1"]))]
+            if not 2 <= Ls[0] < Ls[1] <= 10 ** 15:
+                raise ReplayError("--at: depths 2 <= L0 < L1 <= 10^15")
         numbers = {}
         with mpmath.workdps(ctx.dps):
             rows = []
@@ -885,14 +926,17 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
                 if not grows:
                     return Finding(Outcome.UNDECIDED, f"sqrt(L) ||W_(L-1)|| does not grow by "
                                    f"{growth:g} over the table", numbers)
-                L = Ls[-1]
+                # the smallest table Ls[0] .. L over which both grow by ``growth``
+                k = next(k for k in range(len(Ls)) if at0[k] >= growth * at0[0]
+                         and at_limit[k] >= growth * at_limit[0])
+                L = Ls[k]
                 cx = Counterexample(
                     at={"L": str(L), "t": "0 and the limit", "init": "ZAS", "Phi": "-1",
-                        "d": "1"},
-                    observed=f"sqrt(L) ||W_(L-1)(0)||_2 = {mpmath.nstr(at0[-1], 15)}, at the "
-                             f"limit {mpmath.nstr(at_limit[-1], 15)}",
+                        "d": "1"}, replay={"L0": str(Ls[0]), "L1": str(L)},
+                    observed=f"sqrt(L) ||W_(L-1)(0)||_2 = {mpmath.nstr(at0[k], 15)}, at the "
+                             f"limit {mpmath.nstr(at_limit[k], 15)}",
                     claimed="bounded in L (O(L^-1/2))", tol="0",
-                    margin=mpmath.nstr(at_limit[-1] / at_limit[0], 15), dps=ctx.dps,
+                    margin=mpmath.nstr(at_limit[k] / at_limit[0], 15), dps=ctx.dps,
                     note=f"sqrt(L) ||W_(L-1)||_2 increases over L = {Ls[0]} .. {L} and grows "
                          f"by >= {growth:g}: ||W_(L-1)||_2 stays >= 1")
                 return Finding(Outcome.REFUTES, "||W_{L-1}|| stays >= 1: not O(L^{-1/2})",
@@ -1032,6 +1076,39 @@ def _mp_count(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int 
     return None
 
 
+def _depth_sweep_at(ctx: CheckContext, gammas: Mapping[str, float], eps: float, tol: float
+                    ) -> Finding:
+    """The replay of :func:`depth_sweep`: iteration counts in mpmath (30 digits) at two depths
+    with their tuned step sizes on the given target; refutes when the two-point exponent lies
+    outside the printed gamma +- tol (the counts the sweep's refutation rests on)."""
+    at = ctx.at
+    if at["target"] not in gammas:
+        raise ReplayError(f"--at: target must be one of {', '.join(gammas)}")
+    Phi = np.array(parse_matrix(at["Phi"]).tolist(), dtype=float)
+    Ls = (int(sp.Rational(at["L0"])), int(sp.Rational(at["L1"])))
+    etas = (float(sp.Rational(at["eta0"])), float(sp.Rational(at["eta1"])))
+    if Phi.shape[0] != Phi.shape[1] or not 1 <= Ls[0] < Ls[1] <= 256 or min(etas) <= 0:
+        raise ReplayError("--at: square Phi, depths 1 <= L0 < L1 <= 256, step sizes > 0")
+    with mpmath.workdps(30):
+        counts = [_mp_count(L, Phi, e, eps, 20000) for L, e in zip(Ls, etas)]
+    numbers = {"mpmath counts": str(dict(zip(Ls, counts)))}
+    if None in counts or 0 in counts:
+        return Finding(Outcome.UNDECIDED, "a replayed run did not reach R <= eps", numbers)
+    gamma = gammas[at["target"]]
+    two_point = np.log(counts[1] / counts[0]) / np.log(Ls[1] / Ls[0])
+    numbers["two-point exponent"] = f"{two_point:.3f}"
+    if abs(two_point - gamma) <= tol:
+        return Finding(Outcome.UNDECIDED, "the two-point exponent lies within the tolerance "
+                       "of the printed one", numbers)
+    return Finding(Outcome.REFUTES, f"{at['target']}: two-point exponent {two_point:.2f} vs "
+                   f"printed {gamma:g}", numbers, Counterexample(
+                       at=dict(at), observed=f"iterations {counts[0]} -> {counts[1]} (mpmath, "
+                       f"30 digits), two-point exponent {two_point:.3f}",
+                       claimed=f"gamma ~ {gamma:g}", tol=dec(tol),
+                       margin=f"{abs(two_point - gamma) - tol:.3f}", dps=30, replay=dict(at),
+                       note="the replayed counts at the tuned step sizes"))
+
+
 def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss", 1.0)),
                 eps: float = 1e-10, tol: float = 0.25, gauss_seeds: tuple[int, ...] = (1, 2)
                 ) -> Check:
@@ -1054,6 +1131,8 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
         # quick: every power of two to 128.  With only L = 2, 8, 32, 128 (2 degrees of freedom,
         # t = 4.3) the interval was too wide to decide what the full sweep decides, so the
         # quick verdict differed from the full one; seven depths (t = 2.6) decide, at < 1 s.
+        if ctx.at:
+            return _depth_sweep_at(ctx, dict(targets), eps, tol)
         depths = tuple(2 ** k for k in range(1, 8 if ctx.quick else 11))
         cgrid = np.geomspace(0.1, 20, 16 if ctx.quick else 32)
         numbers, verdicts = {}, []
@@ -1128,7 +1207,10 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
                            numbers | {"mpmath counts": str(replayed)}, figures=figs)
         lo_L, hi_L = pair
         two_point = np.log(replayed[hi_L] / replayed[lo_L]) / np.log(hi_L / lo_L)
-        cx = Counterexample(
+        replay = {"target": name, "Phi": str(np.asarray(Phi).tolist()), "L0": str(lo_L),
+                  "L1": str(hi_L), "eta0": repr(alleta[allL.index(lo_L)]),
+                  "eta1": repr(alleta[allL.index(hi_L)])}
+        cx = Counterexample(replay=replay if abs(two_point - gamma) > tol else None,
             at={"target": label, "L": f"{lo_L} and {hi_L}",
                 "eta": f"{alleta[allL.index(lo_L)]:.6g} and {alleta[allL.index(hi_L)]:.6g}"},
             observed=f"gamma fit {slope:.3f}; iterations {replayed[lo_L]} -> {replayed[hi_L]} "

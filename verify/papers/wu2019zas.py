@@ -81,9 +81,10 @@ k_ = sp.Symbol("k", nonnegative=True)
 eta_ = sp.Symbol("eta", positive=True)
 
 
-def _phi_items_printed():
-    L, c = 4, 0
-    return [("appendix phi == Theorem 4.3 phi (L=4, Phi=0)", pz.phi_appendix(L, c), "==",
+def _phi_items_printed(*, L, Phi):
+    # the point (L, Phi) is the check's: exact_statements passes it (and a replay's --at)
+    c = Phi
+    return [(f"appendix phi == Theorem 4.3 phi (L={L}, Phi={c})", pz.phi_appendix(L, c), "==",
              pz.phi_main(L, c), {"L": L, "||Phi||_F": c})]
 
 
@@ -108,18 +109,19 @@ def _thm43_point(L, c):
     return phi, pz.eta_bound(L, phi)
 
 
-def _thm43_items_printed():
-    c = sp.Rational(1, 10)  # d = 1, Phi = 1/10
-    phi, _ = _thm43_point(4, c)
+def _thm43_items_printed(*, L, Phi, L2):
+    c, L1 = Phi, L  # d = 1: the first three steps at (L, Phi), the last two at (L2, Phi = 0)
+    phi, _ = _thm43_point(L1, c)
     R0 = c ** 2 / 2  # ZAS: W_{L:1}(0) = 0
-    L = 100
+    L = L2
     phi1, eta1 = _thm43_point(L, 0)
     return [
-        ("R(0) = phi^2/8 (L=4, Phi=1/10)", R0, "==", phi ** 2 / 8, {"L": 4, "Phi": c}),
-        ("(144 L^2 phi^4)^-1 < (64 L^2 phi^3 sqrt(R))^-1 for R <= phi^2/8 (L=4, Phi=1/10)",
-         1 / (144 * 16 * phi ** 4), "<", 1 / (64 * 16 * phi ** 3 * sp.sqrt(phi ** 2 / 8)),
-         {"L": 4, "Phi": c}),
-        ("||Phi||_F + sqrt(2 R(0)) <= phi", c + sp.sqrt(2 * R0), "<=", phi, {"L": 4, "Phi": c}),
+        (f"R(0) = phi^2/8 (L={L1}, Phi={c})", R0, "==", phi ** 2 / 8, {"L": L1, "Phi": c}),
+        (f"(144 L^2 phi^4)^-1 < (64 L^2 phi^3 sqrt(R))^-1 for R <= phi^2/8 (L={L1}, Phi={c})",
+         1 / (144 * L1 ** 2 * phi ** 4), "<",
+         1 / (64 * L1 ** 2 * phi ** 3 * sp.sqrt(phi ** 2 / 8)), {"L": L1, "Phi": c}),
+        ("||Phi||_F + sqrt(2 R(0)) <= phi", c + sp.sqrt(2 * R0), "<=", phi,
+         {"L": L1, "Phi": c}),
         ("2 eta phi^4 <= (2 L^3 phi^2)^-1 (L=100, Phi=0, eta = bound)", 2 * eta1 * phi1 ** 4,
          "<=", 1 / (2 * L ** 3 * phi1 ** 2), {"L": L, "Phi": 0, "eta": eta1}),
         ("4 eta (L+2) phi^2 < (4 L^2)^-1 (L=100, Phi=0, eta = bound)",
@@ -187,9 +189,11 @@ def _a3_step_point():
     return L, a2, eps, delta, x
 
 
-def _a3_items_printed():
-    L, a2, eps, delta, x = _a3_step_point()
-    at = {"L": L, "W": "(sqrt(2), sqrt(2), 1)", "alpha^2": a2, "eps": eps, "delta": delta}
+def _a3_items_printed(*, L, alpha2, eps, delta):
+    a2, x = alpha2, 2 * eps + (L - 2) * delta
+    at = {"L": L, "alpha^2": a2, "eps": eps, "delta": delta}
+    if (L, a2) == (3, 2):
+        at["W"] = "(sqrt(2), sqrt(2), 1)"
     return [("(alpha^2 - 2 eps - (L-2) delta)^{L-1} >= alpha^{2(L-1)} - (L-1)(2 eps + (L-2) "
              "delta)", (a2 - x) ** (L - 1), ">=", a2 ** (L - 1) - (L - 1) * x, at)]
 
@@ -210,12 +214,14 @@ def _lam_2x2(M, sign: int = -1):
     return (tr + sign * sp.sqrt(tr ** 2 - 4 * det)) / 2
 
 
-def _a3_matrix_items_printed():
-    eps, WL, A, B = _a3_matrix_point()
-    at = {"L": 3, "W_L": "diag(2, 1/2)", "W_{L-1}W_{L-1}^T": str(A.tolist()), "eps": eps,
+def _a3_matrix_items_printed(*, L, eps, WL):
+    B = (1 - eps) * sp.eye(2) + WL.T * WL  # as in _a3_matrix_point, at the given eps and W_L
+    A = B + eps * sp.Matrix([[1, 1], [1, 1]])
+    at = {"L": L, "W_L": str(WL.tolist()), "W_{L-1}W_{L-1}^T": str(A.tolist()), "eps": eps,
           "delta": 0}
     return [("W_L[(W_{L-1}W_{L-1}^T)^{L-1} - (I + W_L^T W_L - eps I)^{L-1}]W_L^T >= 0 "
-             "(smallest eigenvalue)", 0, "<=", _lam_2x2(WL * (A ** 2 - B ** 2) * WL.T), at)]
+             "(smallest eigenvalue)", 0, "<=",
+             _lam_2x2(WL * (A ** (L - 1) - B ** (L - 1)) * WL.T), at)]
 
 
 def _a3_items_amended_scalar():
@@ -457,7 +463,8 @@ def _claims() -> tuple[Claim, ...]:
                {"reading": "the two definitions name the same number"},
                "max{2||Phi||_F, e/sqrt(L), 1} == max{2||Phi||_F, 3/sqrt(L), 1}",
                [cz.exact_statements("phi_agree", _phi_items_printed, "exact at L = 4, Phi = 0",
-                                    _at({"L": "= 4", "||Phi||_F": "= 0"}))]),
+                                    _at({"L": "= 4", "||Phi||_F": "= 0"}),
+                                    {"L": "4", "Phi": "0"})]),
         _claim("phi_def_amended", "Theorem 4.3 and Appendix A.3",
                "The two definitions differ (3 vs e) when the middle term is the maximum; the "
                "main-text phi is never smaller, and both give log(L phi^2) >= 2, the only "
@@ -540,10 +547,12 @@ def _claims() -> tuple[Claim, ...]:
                "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x; A >= B => W_L A^2 W_L^T >= "
                "W_L B^2 W_L^T",
                [cz.exact_statements("a3_step", _a3_items_printed, "exact at one point",
-                                    _at({"L": "= 3", "d": "= 1"})),
+                                    _at({"L": "= 3", "d": "= 1"}),
+                                    {"L": "3", "alpha2": "2", "eps": "1/36", "delta": "0"}),
                 cz.exact_statements("a3_matrix_step", _a3_matrix_items_printed,
                                     "exact at one 2 x 2 point meeting the hypotheses",
-                                    _at({"L": "= 3", "d": "= 2"}))]),
+                                    _at({"L": "= 3", "d": "= 2"}),
+                                    {"L": "3", "eps": "1/36", "WL": "[[2, 0], [0, 1/2]]"})]),
         _claim("lemma_a3_proof_amended", "Lemma A.3, proof",
                "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x, and the next "
                "line's conclusion >= alpha^{2(L-1)} beta^2 / 2 still follows since "
@@ -622,7 +631,9 @@ def _claims() -> tuple[Claim, ...]:
                "(4L^2)^{-1}.", {"points": "exact: L = 4, Phi = 1/10; L = 100, Phi = 0"},
                "each numeric step", [cz.exact_statements("proof_steps", _thm43_items_printed,
                                                          "exact at two points",
-                                                         _at({"L": "{4, 100}"}))]),
+                                                         _at({"L": "{4, 100}"}),
+                                                         {"L": "4", "Phi": "1/10",
+                                                          "L2": "100"})]),
         _claim("thm4_3_proof_amended", "Appendix A.3, proof of Theorem 4.3",
                "R(0) = ||Phi||_F^2 / 2 <= phi^2/8, and summing Lemma A.5's bound gives "
                "||I + D_{L-1}(t+1)||_2 <= 2 eta^2 (L+2) phi^2 phi^2/(4 eta) = eta (L+2) phi^4/2 < "

@@ -109,19 +109,22 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                         return probe
                 return Probe(float(abs(b - crit)), info, -float(abs(b - crit)))
 
-        def side(point, probe, dps):
+        def side(point, info, dps):
             """(side, spectral radius, step, tol) of the optimiser map at ``dps`` digits."""
             args, H, *_ = linear(point, dps)
             with mpmath.workdps(dps):
-                d = bound_fn(*[0] * n, *args) if probe.info.get("at bound") else \
-                    mpmath.mpf(probe.info["delta"])
+                d = bound_fn(*[0] * n, *args) if info.get("at bound") else \
+                    mpmath.mpf(info["delta"])
                 radius = multipliers(model.map_jacobian(H, d, args))[0]
                 tol = mpmath.mpf(10) ** (-(dps - 10))
                 return ("attracts" if radius < 1 - tol else "repels" if radius > 1 + tol
                         else "neutral"), radius, d, tol
 
         def refute(point, probe):
-            settled = reevaluate(lambda dps: side(point, probe, dps), ctx.dps,
+            given = None if probe.info.get("at bound") else (ctx.at or {}).get(spec.step)
+            # a replay names the step: decide at exactly that step
+            info = probe.info if given is None else {**probe.info, "delta": given}
+            settled = reevaluate(lambda dps: side(point, info, dps), ctx.dps,
                                  key=lambda r: r[0])
             if settled is None:
                 return None
@@ -139,6 +142,8 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                     how = (f"the multiplier is -1 exactly and the flip normal form "
                            f"c = {flip} says x* {sides} (SymPy, exact at the point)")
             above = sides == "attracts"
+            if given is not None and (d > probe.info["bound"]) is not above:
+                return None  # the replayed step lies on the side where the claim holds
             at = {**point_text(point), spec.step: dec(d, 20)}
             claimed = ("does not attract at step = bound (strict)" if probe.info.get("at bound")
                        and above else "attracts at step = bound" if probe.info.get("at bound")
@@ -151,7 +156,9 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                                claimed=claimed, tol=dec(tol, 3), margin=dec(radius - 1, 20),
                                dps=settled.dps, note=f"{how}; critical step "
                                + dec(probe.info.get("critical step", "inf"), 20),
-                               replay={**point_text(point), spec.step: dec(d, 20)}))
+                               replay=point_text(point) | (
+                                   {spec.step: dec(d, 20)} if spec.step in model.box.free
+                                   and not probe.info.get("at bound") else {})))
 
         result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
                         deadline=Deadline(ctx), confirm=refute)
@@ -175,8 +182,12 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
 
 
 def _gap(lo, hi, info: dict, guide) -> Probe:
-    """A violation: the steps (lo, hi) contradict the claim; probe their midpoint."""
-    return Probe(float(-(hi - lo)), {**info, "delta": (lo + hi) / 2}, float(guide))
+    """A violation: the steps (lo, hi) contradict the claim; probe the shortest decimal in
+    their middle half (a simple step size for the counterexample), else the midpoint."""
+    mid, quarter = (lo + hi) / 2, (hi - lo) / 4
+    step = next((c for c in (mpmath.mpf(mpmath.nstr(mid, k)) for k in range(1, 16))
+                 if abs(c - mid) < quarter), mid)
+    return Probe(float(-(hi - lo)), {**info, "delta": step}, float(guide))
 
 
 def _at_bound(model: Model, H, b, args, flip, tol, undecided, info) -> Probe | None:

@@ -122,7 +122,12 @@ def decomposition_signs(cases: tuple[tuple[str, str, str], ...], beta_rule: str 
     def run(ctx: CheckContext) -> Finding:
         x = sp.Symbol("x", real=True)
         numbers = {}
-        for f_s, a_s, b_s in cases:
+        grid = cases
+        if ctx.at:  # a replay: f = sum_j fc_j x^j (coefficients from x^0 up), alpha, beta-extra
+            coeffs = [sp.Rational(v) for v in ctx.at["fc"].split(";")]
+            f_at = sp.Add(*[c * x ** j for j, c in enumerate(coeffs)])
+            grid = [(str(f_at), ctx.at["alpha"], ctx.at["beta"])]
+        for f_s, a_s, b_s in grid:
             f = parse(f_s, {"x": x})
             alpha = sp.Rational(a_s)
             extra = sp.Rational(b_s)
@@ -140,13 +145,23 @@ def decomposition_signs(cases: tuple[tuple[str, str, str], ...], beta_rule: str 
                 return Finding(REF, f"f = {f_s}: with beta = {beta} > 0 and alpha = {a_s} "
                                f"(r convex), r'(0) = {gr[0]} is not positive", numbers,
                                _cx({"f": f_s, "alpha": a_s, "beta": beta}, f"r'(0) = {gr[0]}",
-                                   "> 0", gr[0], ctx.dps, "exact (SymPy)"))
+                                   "> 0", gr[0], ctx.dps, "exact (SymPy)",
+                                   replay=_poly_replay(f, x, a_s, b_s)))
         return Finding(SUP, "r and s strictly convex with positive gradients at 0 in every case",
                        numbers,
                        coverage=_instances(f_k=_set(c[0] for c in cases)))
 
     return Check("decomposition_signs", Tier.SYMBOLIC, run, f"exact, {len(cases)} cases, "
                  f"beta rule {beta_rule}")
+
+
+def _poly_replay(f, x, alpha: str, extra: str) -> dict[str, str] | None:
+    """The ``--at`` point of a polynomial case: its coefficients from x^0 up (``fc=0;-2`` is
+    f = -2x), alpha and beta-extra; None for a case that is not a polynomial."""
+    if not f.is_polynomial(x):
+        return None
+    coeffs = sp.Poly(f, x).all_coeffs()[::-1]
+    return {"fc": ";".join(str(c) for c in coeffs), "alpha": str(alpha), "beta": str(extra)}
 
 
 def example_1d_exact(final_slope: str = "(1+w1)*(1+w2)") -> Check:

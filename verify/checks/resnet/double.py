@@ -13,6 +13,7 @@ from proofs import resnet as pr
 from verify.checks.common import decs
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
+from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -69,15 +70,22 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
 
     def run(ctx: CheckContext) -> Finding:
         numbers = {}
-        for L in depths:
+        grid = [(int(ctx.at["L"]), [ctx.at["lam"]])] if ctx.at else [(L, lams) for L in depths]
+        for L, lam_list in grid:  # smallest depth and |lam| first: the first failure is minimal
+            if L < 1 or sp.Rational(lam_list[0]) >= 0:
+                raise ReplayError("--at: the sentence is about L >= 1 and lam < 0")
             e1, t, lam = pr.double_first_error(L)
-            for lam_s in lams:
+            for lam_s in lam_list:
                 lv = sp.Rational(lam_s)
                 poly = sp.Poly(sp.expand(e1.subs(lam, lv) ** 2 - lv ** 2), t)
                 roots = sorted(r for r in poly.real_roots() if r > 0)
                 tstar = roots[0]
                 numbers[f"L={L}, lam={lam_s}"] = f"t* = {sp.N(tstar, 12)}"
                 probe = 2 * tstar if t_max is None else sp.Rational(t_max)
+                if not probe.is_Rational:  # a rational probe past t*: printable, exact e[1]
+                    probe = sp.ceiling(probe * 10 ** 6) / sp.Integer(10 ** 6)
+                if ctx.at:
+                    probe = sp.Rational(ctx.at["t"])
                 e_at = e1.subs({lam: lv, t: probe})
                 if t_max is not None and probe <= tstar and sp.Abs(e_at) < sp.Abs(lv):
                     continue
@@ -89,10 +97,15 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
                                                 f"e[1] = {sp.N(e_at, 20)}",
                                                 f"|e[1]| < {abs(lv)}",
                                                 sp.N(sp.Abs(e_at) - abs(lv), 20), ctx.dps,
-                                                "exact polynomial e[1](t) (SymPy)"))
+                                                "exact polynomial e[1](t) (SymPy); t = delta "
+                                                "sigma",
+                                                replay={"L": str(L), "lam": str(lv),
+                                                        "t": str(probe)}))
         return Finding(SUP, "w decreases, z increases, and |e[1]| < |e[0]| on the tested "
                        "step range", numbers,
-                       coverage=_first_step_coverage(depths, lams, t_max))
+                       coverage=(_sample(1, L=str(grid[0][0]), lam=grid[0][1][0],
+                                         **{"delta sigma": str(probe)}) if ctx.at else
+                                 _first_step_coverage(depths, lams, t_max)))
 
     return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
 
@@ -214,14 +227,30 @@ def double_experiment() -> Check:
 
 def prop3_depth_one() -> Check:
     """Symbolic (exact): L = 1, lam = -1, sigma = 1, delta = 1/4 <= 1/(sigma(1 - lam)) = 1/2,
-    w[0] = 1: w[k] = -1 + 2 (3/4)^k -> -1, not 0.  Refutes Proposition 3 at depth 1."""
+    w[0] = 1: w[k] = -1 + 2 (3/4)^k -> -1, not 0.  Refutes Proposition 3 at depth 1 (the
+    smallest depth, with the simplest lam, sigma and a delta inside the bound).  ``--at
+    L=1,lam=..,sigma=..,delta=..`` replays the closed-form orbit at another depth-one point."""
 
     def run(ctx: CheckContext) -> Finding:
-        wk, k, limit, bound = pr.depth_one_orbit()
-        return Finding(REF, f"L = 1: w[k] = {wk} -> {limit} though delta = 1/4 <= {bound}",
-                       {"w[k]": str(wk), "limit": str(limit)},
-                       _cx({"L": 1, "lam": -1, "sigma": 1, "delta": "1/4"}, f"limit {limit}",
-                           "limit 0", limit, ctx.dps, "exact closed-form orbit (SymPy)"))
+        point = {"L": "1", "lam": "-1", "sigma": "1", "delta": "1/4"}
+        if ctx.at:
+            point = {k: ctx.at[k] for k in point}
+            lam_v, sig, d = (sp.Rational(point[k]) for k in ("lam", "sigma", "delta"))
+            if point["L"] != "1" or not (lam_v < 0 and sig > 0 and d > 0):
+                raise ReplayError("--at: this check is about L = 1, lam < 0, sigma > 0, "
+                                  "delta > 0")
+        wk, k, limit, bound = pr.depth_one_orbit(point["lam"], point["delta"], point["sigma"])
+        numbers = {"w[k]": str(wk), "limit": str(limit), "1/(sigma (1 - lam))": str(bound)}
+        if sp.Rational(point["delta"]) > bound:
+            return Finding(UND, f"delta = {point['delta']} > {bound}: outside the hypothesis",
+                           numbers)
+        if limit == 0:
+            return Finding(SUP, f"L = 1: w[k] = {wk} -> 0", numbers,
+                           coverage=_sample(1, **point))
+        return Finding(REF, f"L = 1: w[k] = {wk} -> {limit} though delta = {point['delta']} "
+                       f"<= {bound}", numbers,
+                       _cx(point, f"limit {limit}", "limit 0", limit, ctx.dps,
+                           "exact closed-form orbit (SymPy)", replay=point))
 
     return Check("prop3_depth_one", Tier.SYMBOLIC, run, "exact, L = 1")
 

@@ -14,6 +14,7 @@ from proofs import resnet as pr
 from proofs.identities import prove_zero
 from verify.checks.common import decs
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
+from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -258,15 +259,24 @@ def thm2_precise(R: tuple, L: int, delta: str, steps: int = 600) -> Check:
     """
 
     def run(ctx: CheckContext) -> Finding:
-        K = steps if not ctx.quick else steps // 2
-        Rs = sp.Matrix(R).applyfunc(sp.Rational)
+        if ctx.at:  # a replay: that target, depth, step and number of steps
+            Rs, L_, delta_, K = (parse_matrix(ctx.at["R"]), int(ctx.at["L"]), ctx.at["delta"],
+                                 int(ctx.at["K"]))
+            if Rs.shape != (2, 2) or L_ < 1 or K < 1:
+                raise ReplayError("--at: R must be 2 x 2, L >= 1 and K >= 1")
+        else:
+            Rs, L_, delta_ = sp.Matrix(R).applyfunc(sp.Rational), L, delta
+            K = steps if not ctx.quick else steps // 2
+        return _thm2_at(Rs, L_, delta_, K, ctx.dps)
+
+    def _thm2_at(Rs, L, delta, K, dps):
         P, D = Rs.diagonalize()
         root = P * sp.diag(*[sp.root(D[i, i], L) for i in range(2)]) * P.inv()
         d = sp.Rational(delta)
-        Ws, F, _, _ = _gd2x2_mp(Rs, L, delta, K, ctx.dps)
-        with mpmath.workdps(ctx.dps):
+        Ws, F, _, _ = _gd2x2_mp(Rs, L, delta, K, dps)
+        with mpmath.workdps(dps):
             Rm = mpmath.matrix(Rs.tolist())
-            rootm = mpmath.matrix([[sp.N(root[i, j], ctx.dps + 10) for j in range(2)]
+            rootm = mpmath.matrix([[sp.N(root[i, j], dps + 10) for j in range(2)]
                                    for i in range(2)])
             loss = mpmath.norm(F - Rm) ** 2 / 2
             dist = max(mpmath.mnorm(W - rootm, "f") for W in Ws)
@@ -275,7 +285,7 @@ def thm2_precise(R: tuple, L: int, delta: str, steps: int = 600) -> Check:
                        "max ||W_i - R^(1/L)||_F": mpmath.nstr(dist, 12),
                        "max ||W_i R - R W_i||_F": mpmath.nstr(comm, 12),
                        "W_1": mpmath.nstr(Ws[0], 10), "R^(1/L)": mpmath.nstr(rootm, 10)}
-            tol = mpmath.mpf(10) ** (-(ctx.dps // 2))
+            tol = mpmath.mpf(10) ** (-(dps // 2))
             if loss < tol and dist > mpmath.mpf("1e-3"):
                 return Finding(REF, "GD converges to a global minimiser that is not R^(1/L): "
                                "the iterates leave the commutant of R (eigenvectors of R are "
@@ -283,11 +293,15 @@ def thm2_precise(R: tuple, L: int, delta: str, steps: int = 600) -> Check:
                                numbers, _cx({"R": Rs.tolist(), "L": L, "delta": d, "K": K},
                                             f"loss {mpmath.nstr(loss, 5)}, ||W_i - R^(1/L)|| = "
                                             f"{mpmath.nstr(dist, 12)}", "W_i -> R^(1/L)",
-                                            mpmath.nstr(dist, 12), ctx.dps,
-                                            "mpmath orbit of eq. (5) from the identity"))
+                                            mpmath.nstr(dist, 12), dps,
+                                            "mpmath orbit of eq. (5) from the identity; L = 2 "
+                                            "is the smallest depth where it can fail (at L = 1 "
+                                            "the only minimiser is W_1 = R)",
+                                            replay={"R": str(Rs.tolist()), "L": str(L),
+                                                    "delta": str(d), "K": str(K)}))
             if dist < mpmath.mpf("1e-20"):
                 return Finding(SUP, "W_i -> R^(1/L) at high precision", numbers,
-                       coverage=_sample(1, R=str(R), L=str(L), delta=delta))
+                       coverage=_sample(1, R=str(Rs.tolist()), L=str(L), delta=str(d)))
             return Finding(UND, "GD has not converged within K steps", numbers)
 
     return Check("thm2_precise", Tier.PRECISE, run, f"mpmath, R = {R}, L = {L}, delta = {delta}")
