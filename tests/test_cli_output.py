@@ -144,5 +144,7 @@ def test_no_hypothesis_folder_in_the_working_directory(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not (work / ".hypothesis").exists()
     assert sorted(p.name for p in work.iterdir()) == []
-    # Hypothesis did run and kept its files in the user cache instead.
-    assert (tmp_path / "cache" / "stepsize-verify" / "hypothesis").is_dir()
+    # Whatever Hypothesis keeps goes to the user cache (HYPOTHESIS_STORAGE_DIRECTORY); with no
+    # example database and its local-constants pool off during searches it may write nothing.
+    stored = tmp_path / "cache" / "stepsize-verify" / "hypothesis"
+    assert not stored.exists() or stored.is_dir()
