@@ -438,12 +438,50 @@ def convergence_search(model: Model) -> Check:
                                replay=_point_text(point)))
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute)
+                        confirm=refute, extra=condition_edges(model, slack_fn))
         return with_tally(_finish(result, model, "the convergence condition", refute),
                           seen_kinds, steps)
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
+
+
+def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
+    """Points just either side of where the convergence condition flips along the step, the
+    other parameters at the box's centre and at its lower corner: the claim's own edge ("GD
+    converges when eta < c"), which a sampled search can miss when the band between c and
+    the true threshold is narrow (seen: a quick seed that never drew eta in [1, 6/5))."""
+    step = model.spec.step
+    if step not in model.box.free:
+        return ()
+    lo, hi = (float(v) for v in model.box.free[step])
+    others = [n for n in model.free_names if n != step]
+    corners = []
+    for pick in (lambda a, b: 0.0 if a < 0 < b else (a + b) / 2, lambda a, b: a):
+        corners.append({n: pick(*(float(v) for v in model.box.free[n])) for n in others})
+    zeros = [0] * len(model.vars)
+    out = []
+    for base in corners:
+        def slack(d, base=base):
+            point = {**base, step: d}
+            with mpmath.workdps(30):
+                return slack_fn(*zeros, *_args(model, point))
+        try:
+            a, b = slack(lo), slack(hi)
+            if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or (a < 0) == (b < 0):
+                continue
+            x, y = lo, hi
+            for _ in range(60):  # bisection to float resolution
+                mid = (x + y) / 2
+                if (slack(mid) < 0) == (a < 0):
+                    x = mid
+                else:
+                    y = mid
+        except (ArithmeticError, ValueError, TypeError):
+            continue
+        eps = 1e-3 * (hi - lo)
+        out += [{**base, step: v} for v in (x - eps, y + eps) if lo <= v <= hi]
+    return tuple(out)
 
 
 def with_tally(finding: Finding, tally: dict[str, int], steps: int) -> Finding:

@@ -228,6 +228,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
            examples: int, names: list[str] | None = None,
            at: dict[str, str] | None = None, deadline: Deadline | None = None,
            confirm: Callable[[dict[str, float], Probe], Finding | None] | None = None,
+           extra: tuple[dict[str, float], ...] = (),
            ) -> SearchResult:
     """Search ``names`` (default: every free parameter) of the box for a negative margin.
 
@@ -301,7 +302,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
                 return
             raise _Violation(point, result, verdict)
 
-    for point in edge_points(model, names):
+    for point in [*edge_points(model, names), *extra]:  # extra: a kind's own edges
         probe = example(point)(probe)
     try:
         with without_local_constants():
