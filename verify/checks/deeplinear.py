@@ -25,11 +25,19 @@ from numerics import oscillation as osc
 from proofs import deeplinear as pd
 from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs
-from verify.checks.general_depth import instances, listed, sampled
+from verify.checks.common import dec, decs, instances, sampled
+from verify.checks.common import set_text as listed
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+    Check,
+    CheckContext,
+    Counterexample,
+    Figure,
+    Finding,
+    Outcome,
+    RefLine,
+    Series,
+    Tier,
 )
 
 # (n, r, L): n x n targets, inner widths r (r < n: bottleneck), depth L

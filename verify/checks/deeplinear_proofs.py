@@ -17,9 +17,9 @@ import sympy as sp
 from numerics import factorisations as fz
 from proofs import deeplinear as pd
 from proofs.identities import prove_zero
-from verify.checks.common import dec, smallest_nonzero_point
+from verify.checks.common import dec, instances, sampled, smallest_nonzero_point
+from verify.checks.common import set_text as listed
 from verify.checks.deeplinear import _mp_point, _pick, samples
-from verify.checks.general_depth import instances, listed, sampled
 from verify.replay import ReplayError
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 

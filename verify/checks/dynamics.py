@@ -15,8 +15,8 @@ import numpy as np
 import sympy as sp
 
 from numerics import relu
-from verify.checks.common import dec, decs
-from verify.checks.general_depth import instances, listed, sampled
+from verify.checks.common import dec, decs, instances, sampled
+from verify.checks.common import set_text as listed
 from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,

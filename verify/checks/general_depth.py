@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from verify.checks.common import instances, sampled
-from verify.checks.common import set_text as listed
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Outcome, Scope, Tier
-
-__all__ = ["general_proof", "instances", "listed", "sampled"]  # coverage helpers re-exported
 
 
 def general_proof(name: str, steps: Callable[[], Mapping[str, bool | None]],

@@ -21,8 +21,8 @@ from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs
-from verify.checks.general_depth import instances, listed, sampled
+from verify.checks.common import dec, decs, instances, sampled
+from verify.checks.common import set_text as listed
 from verify.vocabulary import (
     Check,
     CheckContext,

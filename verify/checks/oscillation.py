@@ -21,8 +21,7 @@ from numerics import factorisations as fz
 from numerics import oscillation as no
 from proofs import oscillation as po
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs
-from verify.checks.general_depth import sampled
+from verify.checks.common import dec, decs, sampled
 from verify.vocabulary import (
     Check,
     CheckContext,

@@ -18,8 +18,7 @@ import sympy as sp
 
 from proofs import deeplinear as pd
 from proofs.identities import prove_zero
-from verify.checks.common import dec
-from verify.checks.general_depth import sampled
+from verify.checks.common import dec, sampled
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 

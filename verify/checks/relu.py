@@ -23,8 +23,8 @@ from scipy.optimize import minimize as scipy_minimize
 from numerics import relu
 from proofs import relu as prelu
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs
-from verify.checks.general_depth import instances, listed, sampled
+from verify.checks.common import dec, decs, instances, sampled
+from verify.checks.common import set_text as listed
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check,
