@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize("command", [
     ["check", "examples/claims.toml"],  # Hypothesis searches: the most order-sensitive checks
-    ["run", "controls"],  # registry claims, rebuilt by id in the workers
+    # registry claims, rebuilt by id in the workers (Example 1 draws figures)
+    ["run", "controls", "nar2018step.ex1"],
 ])
 def test_one_worker_and_two_give_the_same_results(tmp_path, command, without_timings):
     """Runs of the CLI in fresh processes (under pytest, this process also holds the test
@@ -35,6 +36,13 @@ def test_one_worker_and_two_give_the_same_results(tmp_path, command, without_tim
         data[workers] = json.loads((out / "results.json").read_text())
     assert [c["id"] for c in data["2"]["claims"]] == [c["id"] for c in data["1"]["claims"]]
     assert without_timings(data["1"]) == without_timings(data["2"])
+    # Two workers draw each claim's figures as it ends (one worker: the report draws them);
+    # the report's PNGs are the same either way, and the run's own figure folder is gone.
+    pngs = {w: {p.name: p.read_bytes() for p in (tmp_path / w / "figures").glob("*.png")}
+            for w in ("1", "2")}
+    assert pngs["1"] == pngs["2"]
+    assert pngs["1"] or command[0] == "check"
+    assert not list((tmp_path / "2").glob(".figures-*"))
 
 
 FIRST, SECOND = AM_GM_CLAIM, SQUARE_CLAIM

@@ -37,6 +37,10 @@ class Settings:
     only: str | None = None  # run only the check with this name
     at: dict[str, str] | None = None  # replay exactly this point
     budget: float | None = None  # wall-clock budget of one check (None: the defaults)
+    # A folder to draw each finished claim's figures into, where the claim ran (the report's
+    # figure store): drawing then overlaps the claims still running instead of following the
+    # run.  Not part of a result's cache key; the PNGs are those the report would draw.
+    figures: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,19 @@ def record_for(claim, settings: Settings, progress: Callable[[str], None] | None
 
     at = ReplayPoint(settings.at) if settings.at is not None else None
     try:
-        return claim_record(run_claim(claim, settings.seed, settings.quick, settings.dps,
-                                      settings.only, progress=progress, at=at,
-                                      budget_s=settings.budget))
+        record = claim_record(run_claim(claim, settings.seed, settings.quick, settings.dps,
+                                        settings.only, progress=progress, at=at,
+                                        budget_s=settings.budget))
     except ReplayError:
         raise  # a replay point the check cannot use: the caller's usage error
     except Exception as exc:  # one failing claim never stops the run
         return failed_record(claim, settings, f"{type(exc).__name__}: {exc}")
+    if settings.figures:
+        from verify.report.figures import predraw_here
+
+        predraw_here([spec for ev in record["evidence"] for spec in ev.get("figures") or ()],
+                     settings.figures)
+    return record
 
 
 def failed_record(claim, settings: Settings, reason: str) -> dict:

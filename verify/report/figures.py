@@ -435,6 +435,22 @@ def _draw_into(spec: dict, cache: str, scratch: str) -> None:
     draw_figure_cached(spec, Path(scratch) / f"{figure_key(spec)}.png", Path(cache))
 
 
+def predraw_here(specs: list, cache: Path | str) -> None:
+    """Draw the figures of ``specs`` into the folder ``cache`` in this process (a run's worker
+    draws its claim's figures as the claim ends; the report then takes them from ``cache``).
+    Never raises: a figure not drawn here is drawn by the report."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="figures-") as scratch:
+            for spec in specs:
+                if isinstance(spec, dict):
+                    with contextlib.suppress(Exception):
+                        _draw_into(spec, str(cache), scratch)
+    except OSError:
+        pass
+
+
 def predraw(specs: list, cache: Path, workers: int) -> None:
     """Draw the figures of ``specs`` not yet in ``cache`` over ``workers`` processes, so that a
     report then takes every PNG from ``cache``.
