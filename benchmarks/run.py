@@ -16,9 +16,10 @@ Sections (each also runs on its own as a script):
                      (time to prove, boxes per second, the ratio);
 5. ``sweep_memory.py`` peak resident memory of a 10^7-start orbit sweep (10^6 with --quick);
 6. ``whole_runs.py`` wall time of ``python -m verify run --quick`` and of the full run, with
-                     the ten slowest claims of each.
+                     the ten slowest claims of each;
+7. ``rerun_after_edit.py`` a re-run after editing one claim against a clean run (caches on).
 
-Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,certified,boxprover,sweep,runs]``.
+Usage: ``python benchmarks/run.py [--quick] [--only scalar,matrix,certified,boxprover,sweep,runs,rerun]``.
 Prints; asserts nothing (the unit tests never time anything: speed is judged here).
 """
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import (  # noqa: E402
-    boxprover, certified, matrix_gd, scalar, sweep_memory, whole_runs,
+    boxprover, certified, matrix_gd, rerun_after_edit, scalar, sweep_memory, whole_runs,
 )
 from benchmarks.common import Target, machine  # noqa: E402
 
@@ -42,6 +43,7 @@ SECTIONS = {
     "boxprover": boxprover.run,
     "sweep": sweep_memory.run,
     "runs": whole_runs.run,
+    "rerun": rerun_after_edit.run,
 }
 
 

@@ -76,18 +76,26 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
             seen[pid] = max(seen.get(pid, 0.0), stats[pid][1])
 
 
-def time_run(kind: str, tree: Path, out: Path) -> tuple[float, int | str, str, float]:
+def time_run(kind: str, tree: Path, out: Path, cache_home: Path | None = None
+             ) -> tuple[float, int | str, str, float]:
     """(wall seconds, exit status or 'timeout', last lines of its output, CPU seconds of the
     run and every process under it, sampled every 0.25 s from /proc) of one run of the suite
-    in ``tree`` (imported from there: PYTHONPATH, whatever the installed copy is).  The CPU seconds hardly depend on what else
-    the machine runs, the wall seconds do: compare walls only at the same load."""
+    in ``tree`` (imported from there: PYTHONPATH, whatever the installed copy is).  The CPU
+    seconds hardly depend on what else the machine runs, the wall seconds do: compare walls
+    only at the same load.  ``cache_home``: run with the result and figure caches in that
+    folder (XDG_CACHE_HOME); None: with ``--no-cache``."""
     cmd = [sys.executable, "-m", "verify", "run", "--no-progress", "--out", str(out)]
     if kind == "quick":
         cmd.insert(4, "--quick")
-    env = dict(os.environ, PYTHONPATH=str(tree), VERIFY_NO_CACHE="1")
+    env = {k: v for k, v in os.environ.items() if k != "VERIFY_NO_CACHE"}
+    env["PYTHONPATH"] = str(tree)
+    if cache_home is None:
+        env["VERIFY_NO_CACHE"] = "1"
+    else:
+        env["XDG_CACHE_HOME"] = str(cache_home)
     help_text = subprocess.run(cmd[:4] + ["--help"], cwd=tree, env=env, capture_output=True,
                                text=True, check=False).stdout
-    if "--no-cache" in help_text:
+    if "--no-cache" in help_text and cache_home is None:
         cmd.append("--no-cache")
     start, seen = time.perf_counter(), {}
     proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE,
