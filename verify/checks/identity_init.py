@@ -23,16 +23,8 @@ from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Figure,
-    Finding,
-    Outcome,
-    Series,
-    Tier,
-)
+from verify.vocabulary import (Check, CheckContext, Counterexample, Figure, Finding, Outcome,
+                               Series, Tier)
 
 Spectrum = tuple[float, ...]
 
