@@ -104,7 +104,8 @@ def _proposition() -> Claim:
 
 def _proposition_amended() -> Claim:
     return _claim(
-        "proposition_amended", "slide Lyapunov Stability of Gradient Descent, Proposition (amended)",
+        "proposition_amended",
+        "slide Lyapunov Stability of Gradient Descent, Proposition (amended)",
         statement=("For GD to converge to {w_i*} from a set of starts of positive measure (or "
                    "for {w_i*} to be stable in the sense of Lyapunov), the step size must "
                    "satisfy delta <= 2 / sum_{i=1}^L (lam/w_i*)^2."),
