@@ -272,29 +272,32 @@ def _cor2() -> tuple[Claim, Claim]:
     return printed, amended
 
 
+def _display(eq: str, where: str, statement: str, hypotheses: dict, asserts: str,
+             *more: Check) -> Claim:
+    """A displayed step of Appendix A over the whole class NET: its proof for every width
+    (:mod:`proofs.step_general`), the display at symbolic sizes, and ``more``."""
+    return _claim(eq, where, statement, hypotheses, asserts,
+                  (SG.class_proof(f"{eq}_every_width"), display_symbolic(eq), *more), scope=NET)
+
+
 def _displays() -> tuple[Claim, ...]:
     return (
-        _claim("eq2", "Appendix A, proof of Theorem 1 (cost (2) as a trace)",
-               statement=("The cost function (2) in Theorem 1 can be written as 1/2 trace{(W_L "
-                          "... W_1 - R)^T (W_L ... W_1 - R)}."),
-               hypotheses={"data": "all 2^{n_0} sign vectors (exactly whitened)"},
-               asserts="(2) = 1/2 ||W_L ... W_1 - R||_F^2", scope=NET,
-               checks=(SG.class_proof("eq2_every_width"), display_symbolic("eq2"))),
-        _claim("eq5", "Appendix A, eq. (5)",
-               statement=("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T "
-                          "for all i in [L]."),
-               hypotheses={"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
-               asserts="the update direction is the gradient of 1/2 ||E||_F^2", scope=NET,
-               checks=(SG.class_proof("eq5_every_width"), display_symbolic("eq5"),
-                       gradient_fd())),
-        _claim("eq6", "Appendix A, eq. (6)",
-               statement=("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with "
-                          "A_i = W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T "
-                          "W_{i-1} ... W_1."),
-               hypotheses={"widths": "symbolic up to L = 3; mpmath near minimisers"},
-               asserts="remainder has no term of order 0 or 1 in E", scope=NET,
-               checks=(SG.class_proof("eq6_every_width"), display_symbolic("eq6"),
-                       eq6_order())),
+        _display("eq2", "Appendix A, proof of Theorem 1 (cost (2) as a trace)",
+                 ("The cost function (2) in Theorem 1 can be written as 1/2 trace{(W_L ... W_1 - "
+                  "R)^T (W_L ... W_1 - R)}."),
+                 {"data": "all 2^{n_0} sign vectors (exactly whitened)"},
+                 "(2) = 1/2 ||W_L ... W_1 - R||_F^2"),
+        _display("eq5", "Appendix A, eq. (5)",
+                 ("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T for all i "
+                  "in [L]."),
+                 {"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
+                 "the update direction is the gradient of 1/2 ||E||_F^2", gradient_fd()),
+        _display("eq6", "Appendix A, eq. (6)",
+                 ("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with A_i = "
+                  "W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T W_{i-1} ... "
+                  "W_1."),
+                 {"widths": "symbolic up to L = 3; mpmath near minimisers"},
+                 "remainder has no term of order 0 or 1 in E", eq6_order()),
         _claim("eq7", "Appendix A, eq. (7)",
                statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
                           "Lyapunov only if [the linearised system] does not have any eigenvalue "
