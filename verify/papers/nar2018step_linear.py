@@ -130,6 +130,15 @@ def _thm1() -> tuple[Claim, Claim]:
     return printed, amended
 
 
+def _deep(locator: str, where: str, statement: str, hypotheses: dict, asserts: str,
+          scope: dict, checks: tuple, reason: str) -> Claim:
+    """The amendment that restricts a printed sentence to deep networks: "For L >= 2: " and
+    the sentence, registered as ``<locator>_amended``."""
+    return _claim(f"{locator}_amended", f"{where} (amended)", "For L >= 2: " + statement,
+                  hypotheses, asserts, checks, scope=scope, amends=f"nar2018step.{locator}",
+                  amend_reason=reason)
+
+
 def _thm1_text() -> tuple[Claim, ...]:
     small = ("Considering all the solutions {alpha_i W_i} that satisfy alpha_1 ... alpha_L = 1, "
              "the bound in (3) can be arbitrarily small for some of the local optima. Therefore, "
@@ -145,30 +154,27 @@ def _thm1_text() -> tuple[Claim, ...]:
                statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
                asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0", scope=NET,
                checks=(rescaled_bound((1, 2, 3, 5)),)),
-        _claim("thm1_small_amended", "Section 2, after Theorem 1 (amended)",
-               statement="For L >= 2: " + small, hypotheses={**SETTING, "depths": "2, 3, 5"},
-               asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)",
-               scope=NET2,
-               checks=(_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
-                       rescaled_bound((2, 3, 5))), amends="nar2018step.thm1_small",
-               amend_reason="With L = 1 the only rescaling is alpha_1 = 1 and the optimum "
-                            "W_1 = R is unique, with (3) = 2."),
+        _deep("thm1_small", "Section 2, after Theorem 1", small,
+              {**SETTING, "depths": "2, 3, 5"},
+              "inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)", NET2,
+              (_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
+               rescaled_bound((2, 3, 5))),
+              "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
+              "with (3) = 2."),
         _claim("sec2_not_isolated", "Section 2, before Theorem 1",
                statement=isolated, hypotheses={"depths": "1, 2, 3, 5"},
                asserts="no local minimiser of L(W_L ... W_1) is isolated", scope=ANY_LOSS,
                checks=(minimiser_isolation((1, 2, 3, 5)),)),
-        _claim("sec2_not_isolated_amended", "Section 2, before Theorem 1 (amended)",
-               statement="For L >= 2: " + isolated, hypotheses={"depths": "2, 3, 5"},
-               asserts="no local minimiser is isolated (L >= 2)",
-               scope={**ANY_LOSS, "L": ">= 2"},
-               checks=(general_proof("isolation_every_depth", G.rescaling_invariance,
-                                     {**ANY_LOSS, "L": ">= 2"},
-                                     "(t W_1, W_2 / t, W_3, ...) has the product of W for every "
-                                     "t != 0 (non-commuting matrix symbols): a curve of equal "
-                                     "loss through every point, so no minimiser is isolated"),
-                       minimiser_isolation((2, 3, 5))), amends="nar2018step.sec2_not_isolated",
-               amend_reason="For L = 1 the least-squares loss has Hessian I and a unique, "
-                            "isolated minimiser."),
+        _deep("sec2_not_isolated", "Section 2, before Theorem 1", isolated,
+              {"depths": "2, 3, 5"}, "no local minimiser is isolated (L >= 2)",
+              {**ANY_LOSS, "L": ">= 2"},
+              (general_proof("isolation_every_depth", G.rescaling_invariance,
+                             {**ANY_LOSS, "L": ">= 2"},
+                             "(t W_1, W_2 / t, W_3, ...) has the product of W for every t != 0 "
+                             "(non-commuting matrix symbols): a curve of equal loss through "
+                             "every point, so no minimiser is isolated"),
+               minimiser_isolation((2, 3, 5))),
+              "For L = 1 the least-squares loss has Hessian I and a unique, isolated minimiser."),
         _claim("sec2_not_strongly_convex", "Section 2, before Theorem 1",
                statement=convex, hypotheses={"loss": "0.5 (w2 w1 - 1)^2 (scalar chain, L = 2)"},
                asserts="the Hessian is nowhere positive definite", scope=NET,
