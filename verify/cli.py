@@ -63,35 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="print a JSON array")
     run = sub.add_parser("run", help="run checks and write a report")
     run.add_argument("targets", nargs="*", metavar="ID-or-PAPER")
-    # --quick, --seed and --dps default to None so that --resume can tell a value given
-    # (checked against the interrupted run's) from one left out (taken from it).
-    run.add_argument("--quick", action="store_true", default=None,
-                     help="smaller budgets (CI, first look)")
-    run.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
-    run.add_argument("--out", type=Path, default=None, help="report folder (default reports/<run>)")
-    run.add_argument("--check", default=None, help="run only the check with this name")
-    run.add_argument("--at", default=None, metavar="NAME=VALUE,...",
-                     help="replay exactly this point (a counterexample's replay line)")
-    run.add_argument("--dps", type=int, default=None,
-                     help=f"mpmath digits (>= 30, default {DEFAULT_DPS})")
-    run.add_argument("--no-progress", action="store_true")
-    run.add_argument("--verbose", "-v", action="store_true",
-                     help="also print every claim and every counterexample")
-    _run_options(run)
+    _run_options(run, "replay exactly this point (a counterexample's replay line)")
     chk = sub.add_parser("check", help="check the claims of a TOML claim file")
     chk.add_argument("file", type=Path)
     chk.add_argument("targets", nargs="*", metavar="ID", help="only these claim ids")
-    chk.add_argument("--quick", action="store_true", default=None)
-    chk.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
-    chk.add_argument("--out", type=Path, default=None)
-    chk.add_argument("--check", default=None, help="run only the check with this name")
-    chk.add_argument("--at", default=None, metavar="NAME=VALUE,...",
-                     help="replay exactly this parameter point (search checks)")
-    chk.add_argument("--dps", type=int, default=None, help=f"default {DEFAULT_DPS}")
-    chk.add_argument("--no-progress", action="store_true")
-    chk.add_argument("--verbose", "-v", action="store_true",
-                     help="also print every claim and every counterexample")
-    _run_options(chk)
+    _run_options(chk, "replay exactly this parameter point (search checks)")
     rep = sub.add_parser("report", help="re-render index.html from a results.json")
     rep.add_argument("results", type=Path)
     rep.add_argument("--out", type=Path, default=None,
@@ -115,8 +91,22 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _run_options(sub: argparse.ArgumentParser) -> None:
-    """Options of ``run`` and ``check`` about how the claims run (not what they compute)."""
+def _run_options(sub: argparse.ArgumentParser, at_help: str) -> None:
+    """Options shared by ``run`` and ``check``: what they compute (--quick, --seed, --dps,
+    --check, --at), where the report goes, and how the claims run."""
+    # --quick, --seed and --dps default to None so that --resume can tell a value given
+    # (checked against the interrupted run's) from one left out (taken from it).
+    sub.add_argument("--quick", action="store_true", default=None,
+                     help="smaller budgets (CI, first look)")
+    sub.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
+    sub.add_argument("--out", type=Path, default=None, help="report folder (default reports/<run>)")
+    sub.add_argument("--check", default=None, help="run only the check with this name")
+    sub.add_argument("--at", default=None, metavar="NAME=VALUE,...", help=at_help)
+    sub.add_argument("--dps", type=int, default=None,
+                     help=f"mpmath digits (>= 30, default {DEFAULT_DPS})")
+    sub.add_argument("--no-progress", action="store_true")
+    sub.add_argument("--verbose", "-v", action="store_true",
+                     help="also print every claim and every counterexample")
     sub.add_argument("--workers", type=int, default=None, metavar="N",
                      help="worker processes (default: one per core; 1 runs in this process)")
     sub.add_argument("--scheduler", default=None, metavar="ADDRESS",

@@ -28,17 +28,8 @@ from proofs.identities import prove_zero
 from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
 from verify.replay import ReplayError, parse_matrix
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Figure,
-    Finding,
-    Outcome,
-    RefLine,
-    Series,
-    Tier,
-)
+from verify.vocabulary import (Check, CheckContext, Counterexample, Figure, Finding, Outcome,
+                               RefLine, Series, Tier)
 
 # (n, r, L): n x n targets, inner widths r (r < n: bottleneck), depth L
 CASES = ((2, 2, 2), (3, 3, 2), (2, 2, 3), (3, 3, 3), (2, 2, 5), (3, 1, 2), (3, 2, 3), (4, 2, 3))

@@ -21,18 +21,10 @@ from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs, instances, sampled
+from verify.checks.common import dec, decs, instances, lam_fractions, sampled
 from verify.checks.common import set_text as listed
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Figure,
-    Finding,
-    Outcome,
-    Series,
-    Tier,
-)
+from verify.vocabulary import (Check, CheckContext, Counterexample, Figure, Finding, Outcome,
+                               Series, Tier)
 
 Spectrum = tuple[float, ...]
 
@@ -808,8 +800,7 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
             for L in depths:
                 for lam_s in lams:
                     lam = mpmath.mpf(lam_s)
-                    for rel in rels:
-                        d = mpmath.mpf(rel) / (1 - lam)
+                    for rel, d in lam_fractions(lam, rels):
                         orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
                         bad = next((k for k in range(len(orbit) - 1)
                                     if not (0 <= orbit[k + 1] <= orbit[k] <= 1)), None)
@@ -832,8 +823,7 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                                 f"linear rate {rate:.8g} (1 - delta|lam| = "
                                 f"{dec(1 + d * lam, 8)})" if L == 2 else
                                 f"power law exponent {power:.4f} (-1/(L-2) = {-1 / (L - 2):.4f})"))
-                    for rel in above:
-                        d = mpmath.mpf(rel) / (1 - lam)
+                    for rel, d in lam_fractions(lam, above):
                         orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
                         last = orbit[-1]
                         fate = ("diverges" if len(orbit) <= steps else

@@ -22,16 +22,7 @@ from numerics import oscillation as no
 from proofs import oscillation as po
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs, sampled
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Figure,
-    Finding,
-    Outcome,
-    RefLine,
-    Series,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Figure, Finding, Outcome, RefLine, Series, Tier
 
 Case = tuple[tuple[int, ...], tuple[tuple[float, ...], ...]]  # (widths, target rows)
 

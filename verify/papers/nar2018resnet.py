@@ -42,7 +42,8 @@ from __future__ import annotations
 from proofs import resnet_class as rpc
 from verify.checks import resnet as rc
 from verify.checks.derivation import derivation
-from verify.vocabulary import Claim, Coverage, Reference, Scope
+from verify.papers import claim_builder
+from verify.vocabulary import Coverage, Scope
 
 PAPER = {
     "key": "nar2018resnet",
@@ -58,13 +59,7 @@ EQ8_CLASS = {"b1, b2": "> 0", "V": "any (general part)"}
 EQ12_CLASS = {"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}
 
 
-def _ref(where: str) -> Reference:
-    return Reference("nar2018resnet", where, PAPER["url"])
-
-
-def _c(id_, where, statement, hypotheses, asserts, checks, **kw) -> Claim:
-    return Claim(id=f"nar2018resnet.{id_}", ref=_ref(where), statement=statement,
-                 hypotheses=hypotheses, asserts=asserts, checks=tuple(checks), **kw)
+_c = claim_builder(PAPER)
 
 
 CLAIMS = (

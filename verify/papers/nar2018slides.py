@@ -21,7 +21,8 @@ from verify.checks.deeplinear import exact_landing
 from verify.checks.thresholds import (
     basin_fractions, sole_attractor_exact, threshold_certified, threshold_exact,
 )
-from verify.vocabulary import Claim, Reference
+from verify.papers import claim_builder
+from verify.vocabulary import Claim
 
 PAPER = {
     "key": "nar2018slides",
@@ -29,6 +30,8 @@ PAPER = {
                 "slides, December 4, 2018.",
     "url": "",
 }
+
+_claim = claim_builder(PAPER)
 
 SLIDES_POLY = ScalarProblem("(x**2 + 1)*(x - 1)**2*(x - 2)**2")
 MINIMA = {"x1*": "1", "x2*": "2"}
@@ -40,9 +43,8 @@ X1_PART, X2_PART, SOLE_PART = ("x1* only if delta <= 0.5", "x2* only if delta <=
 
 
 def _example() -> Claim:
-    return Claim(
-        id="nar2018slides.example",
-        ref=Reference("nar2018slides", "slides 2-3, Gradient Descent: Effect of Step Size"),
+    return _claim(
+        "example", "slides 2-3, Gradient Descent: Effect of Step Size",
         statement=("min (x^2 + 1)(x - 1)^2(x - 2)^2. From random initialization: converges to "
                    "x1* only if delta <= 0.5; converges to x2* only if delta <= 0.2. If the "
                    "algorithm converges with delta = 0.3, the solution is x1*."),
@@ -84,10 +86,8 @@ PROPOSITION_HYPOTHESES = {
 
 
 def _proposition() -> Claim:
-    return Claim(
-        id="nar2018slides.proposition",
-        ref=Reference("nar2018slides", "slide Lyapunov Stability of Gradient Descent, "
-                      "Proposition"),
+    return _claim(
+        "proposition", "slide Lyapunov Stability of Gradient Descent, Proposition",
         statement=("lam in R, lam != 0, estimated as multiplication of scalar parameters {w_i}: "
                    "min 1/2 (w_L ... w_2 w_1 - lam)^2. For convergence to {w_i*} with "
                    "w_L* ... w_1* = lam, step size must satisfy "
@@ -103,10 +103,9 @@ def _proposition() -> Claim:
 
 
 def _proposition_amended() -> Claim:
-    return Claim(
-        id="nar2018slides.proposition_amended",
-        ref=Reference("nar2018slides", "slide Lyapunov Stability of Gradient Descent, "
-                      "Proposition (amended)"),
+    return _claim(
+        "proposition_amended",
+        "slide Lyapunov Stability of Gradient Descent, Proposition (amended)",
         statement=("For GD to converge to {w_i*} from a set of starts of positive measure (or "
                    "for {w_i*} to be stable in the sense of Lyapunov), the step size must "
                    "satisfy delta <= 2 / sum_{i=1}^L (lam/w_i*)^2."),

@@ -36,9 +36,9 @@ from verify.checks.dynamics import (
 from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
-from verify.papers import nar2018slides
+from verify.papers import claim_builder, nar2018slides
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
-from verify.vocabulary import Claim, Reference
+from verify.vocabulary import Claim
 
 PAPER = nar2018slides.PAPER  # the registry reads each paper module's citation
 
@@ -48,8 +48,7 @@ CHAIN = {"loss": "1/2 (w_L ... w_1 - lam)^2",
          "L": "2, 3, 4, 5", "lam": "every lam > 0"}
 
 
-def _ref(where: str) -> Reference:
-    return Reference("nar2018slides", where)
+_claim = claim_builder(PAPER)
 
 
 # The class of the Proposition's scalar chains (the slide states lam != 0, deep: L >= 2); the
@@ -64,7 +63,7 @@ def _both_signs() -> dict:
             for k, v in G.chain_family_steps(sign).items()}
 
 
-def _chain_claim(cid: str, where: str, statement: str, asserts: str, prop: str,
+def _chain_claim(locator: str, where: str, statement: str, asserts: str, prop: str,
                  scope: dict) -> Claim:
     every_depth = general_proof(
         f"chain_family_every_depth_{prop}", _both_signs, {**CHAIN_SCOPE, "widths": "= 1"}
@@ -72,30 +71,28 @@ def _chain_claim(cid: str, where: str, statement: str, asserts: str, prop: str,
         "w(a) = (s a c, c, ..., c/a) is a global minimiser for every a > 0 with threshold "
         "2 / (c^(2L-2) (1/a^2 + L - 2 + a^2)): not constant, -> 0 as a -> 0 or infinity, "
         "positive at a = 1")
-    return Claim(id=cid, ref=_ref(where), statement=statement, hypotheses=CHAIN,
-                 asserts=asserts, scope=scope,
-                 checks=(every_depth, chain_family(DEPTHS, prop)))
+    return _claim(locator, where, statement, CHAIN, asserts,
+                  (every_depth, chain_family(DEPTHS, prop)), scope=scope)
 
 
 CLAIMS = (
-    _chain_claim("nar2018slides.many_minima", "slide Deep Linear Networks",
+    _chain_claim("many_minima", "slide Deep Linear Networks",
                  "x -> W_L W_{L-1} ... W_2 W_1 x. Cost function has infinitely many local minimum.",
                  "the minimiser set contains a continuum", "infinite", NETWORK_SCOPE),
-    _chain_claim("nar2018slides.different_dynamics", "slide Deep Linear Networks",
+    _chain_claim("different_dynamics", "slide Deep Linear Networks",
                  "Different dynamic characteristics at different optima.",
                  "the stability bound 2/sum(lam/w_i)^2 is not constant on the minimiser set",
                  "varies", NETWORK_SCOPE),
-    _chain_claim("nar2018slides.disproportionate",
+    _chain_claim("disproportionate",
                  "slide Lyapunov Stability of Gradient Descent, after the Proposition",
                  "delta needs to be very small for equilibria with disproportionate {w_i*}.",
                  "2/sum(lam/w_i)^2 -> 0 as the ratio of the w_i grows", "vanishes", CHAIN_SCOPE),
-    _chain_claim("nar2018slides.subset",
+    _chain_claim("subset",
                  "slide Lyapunov Stability of Gradient Descent, after the Proposition",
                  "For each delta, the algorithm can converge only to a subset of optima.",
                  "for every delta > 0 some optima have bound < delta", "subset", CHAIN_SCOPE),
-    Claim(
-        id="nar2018slides.no_lipschitz",
-        ref=_ref("slide Lyapunov Stability of Gradient Descent, after the Proposition"),
+    _claim(
+        "no_lipschitz", "slide Lyapunov Stability of Gradient Descent, after the Proposition",
         statement="No finite Lipschitz constant for the gradient on the whole parameter space.",
         hypotheses={**CHAIN, "L": "1 (edge), 2, 3, 4, 5",
                     "also": "Example 1's (2/3)|x|^{3/2} (gradient sign(x)|x|^{1/2}) near 0"},
@@ -104,9 +101,8 @@ CLAIMS = (
         checks=(SG.class_proof("no_lipschitz_every_depth", CHAIN_SCOPE),
                 no_lipschitz(DEPTHS)),
     ),
-    Claim(
-        id="nar2018slides.theorem_rho",
-        ref=_ref("slide Deep Linear Networks, Theorem"),
+    _claim(
+        "theorem_rho", "slide Deep Linear Networks, Theorem",
         statement=("{x_i} satisfies (1/N) sum x_i x_i^T = I; R is estimated as multiplication of "
                    "{W_j} by min 1/(2N) sum ||R x_i - W_L ... W_1 x_i||^2. Assume the gradient "
                    "descent algorithm with random initialization has converged to R_hat. Then "
@@ -120,18 +116,16 @@ CLAIMS = (
                  "starts"), scope={"L": ">= 2", "widths": "any"},
         checks=(converged_rho(), start_on_unstable_minimum()),
     ),
-    Claim(
-        id="nar2018slides.ols_contrast",
-        ref=_ref("slide Deep Linear Networks, Theorem"),
+    _claim(
+        "ols_contrast", "slide Deep Linear Networks, Theorem",
         statement="Contrary to ordinary-least-squares.",
         hypotheses={"OLS": "L = 1, whitened data", "deep": "L = 2, 3, 4 balanced minimisers"},
         asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
         scope={"L": ">= 2"},
         checks=(SG.class_proof("ols_contrast_every_depth"), ols_contrast()),
     ),
-    Claim(
-        id="nar2018slides.identity_tight",
-        ref=_ref("slide Deep Linear Networks, Symmetric PSD matrices"),
+    _claim(
+        "identity_tight", "slide Deep Linear Networks, Symmetric PSD matrices",
         statement=("Symmetric PSD matrices: The bound is tight with identity initialization. "
                    "Identity initialization allows convergence with the largest step size."),
         hypotheses={"R": "symmetric PSD, spectra (0.25,), (0.1,), (2,), (10, 0.1)",
@@ -140,9 +134,8 @@ CLAIMS = (
         scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite"},
         checks=(identity_tightness((2, 3, 5), ((0.25,), (0.1,), (2.0,), (10.0, 0.1)), 0.99),),
     ),
-    Claim(
-        id="nar2018slides.identity_tight_amended",
-        ref=_ref("slide Deep Linear Networks, Symmetric PSD matrices (amended)"),
+    _claim(
+        "identity_tight_amended", "slide Deep Linear Networks, Symmetric PSD matrices (amended)",
         statement=("For symmetric PSD R with rho(R) >= 1, GD from the identity converges for every "
                    "step size up to (just below) the bound (4), the largest any start allows."),
         hypotheses={"R": "spectra (1,), (2,), (10, 0.1), (4, 0)", "L": "2, 3, 5"},
@@ -153,11 +146,11 @@ CLAIMS = (
         amend_reason=("For small rho(R) the bound (4) exceeds 2/L and GD from the identity fails "
                       "well below it (e.g. rho = 1/4)."),
     ),
-    Claim(
-        id="nar2018slides.most_optima_unstable",
-        ref=_ref("slides Deep Linear Networks: 'only to a subset of optima' and 'identity "
-                 "initialization allows convergence with the largest step size' (the words "
-                 "'most other global optima are unstable' are Remark 3's)"),
+    _claim(
+        "most_optima_unstable",
+        "slides Deep Linear Networks: 'only to a subset of optima' and 'identity "
+        "initialization allows convergence with the largest step size' (the words "
+        "'most other global optima are unstable' are Remark 3's)",
         statement=("For each delta, the algorithm can converge only to a subset of optima; "
                    "identity initialization allows convergence with the largest step size: for "
                    "the same step size, most of the other global optima are unstable."),
@@ -168,9 +161,8 @@ CLAIMS = (
         scope={"L": ">= 2", "n": ">= 1", "R": "symmetric positive semidefinite"},
         checks=(optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),),
     ),
-    Claim(
-        id="nar2018slides.relu_theorem",
-        ref=_ref("slide Nonlinear Networks, Theorem"),
+    _claim(
+        "relu_theorem", "slide Nonlinear Networks, Theorem",
         statement=("Let f: R^n -> R^m be estimated by min_{W,V} 1/2 sum_i ||W(V x_i - b)_+ - "
                    "f(x_i)||^2. If the algorithm converges, then the estimate f_hat(x_i) "
                    "satisfies max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely."),
@@ -180,9 +172,8 @@ CLAIMS = (
         scope={"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"},
         checks=(known_minimum(), hessian_bound(), adversarial_minimum(), converged_runs()),
     ),
-    Claim(
-        id="nar2018slides.relu_theorem_amended",
-        ref=_ref("slide Nonlinear Networks, Theorem (amended)"),
+    _claim(
+        "relu_theorem_amended", "slide Nonlinear Networks, Theorem (amended)",
         statement=AMENDED_THM4,
         hypotheses={"network": "f_hat(x) = W (V x - b)_+, b fixed", "m": "1 and 2",
                     "minima": "interpolating and not; units at a kink excluded and counted"},

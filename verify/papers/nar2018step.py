@@ -19,13 +19,16 @@ from verify.checks.global_cycle import global_cycle_symbolic
 from verify.checks.orbits import (
     exceptional_set, orbit_basins, orbit_identity, orbit_limit_precise, orbit_solutions,
 )
-from verify.vocabulary import Claim, Reference, Tier
+from verify.papers import claim_builder
+from verify.vocabulary import Claim, Tier
 
 PAPER = {
     "key": "nar2018step",
     "citation": "K. Nar and S. S. Sastry. Step Size Matters in Deep Learning. NeurIPS 2018.",
     "url": "https://arxiv.org/abs/1805.08890",
 }
+
+_claim = claim_builder(PAPER)
 
 ABS_THREE_HALVES = ScalarProblem("2*Abs(x)**Rational(3,2)/3")
 EX1_CYCLE = ("delta**2/4", "-delta**2/4")
@@ -40,9 +43,8 @@ def boundary_cycle(L: int, power: int = 2) -> tuple[str, str]:
 
 
 def _ex1() -> Claim:
-    return Claim(
-        id="nar2018step.ex1",
-        ref=Reference("nar2018step", "Example 1", PAPER["url"]),
+    return _claim(
+        "ex1", "Example 1",
         statement=("Consider f(x) = (2/3)|x|^{3/2}. [...] the origin is the only equilibrium of "
                    "this system. [...] x[k] converges to the origin only when x[0] belongs to a "
                    "countable set S = {0, delta^2, -delta^2, ...}. For all other initializations, "
@@ -70,9 +72,8 @@ def _ex1() -> Claim:
 
 
 def _ex2() -> Claim:
-    return Claim(
-        id="nar2018step.ex2",
-        ref=Reference("nar2018step", "Example 2", PAPER["url"]),
+    return _claim(
+        "ex2", "Example 2",
         statement=("Consider f(x) = x^L where L is an even number larger than 2. [...] x[k] "
                    "converges to the origin if the initial state satisfies x[0]^{L-2} < "
                    "(2/L delta) and x[k] diverges if x[0]^{L-2} > (2/L delta)."),

@@ -47,10 +47,11 @@ from verify.checks.identity_init import (
     sign_reach_precise,
     zero_limit_precise,
 )
+from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
-from verify.vocabulary import Claim, Reference
+from verify.vocabulary import Claim
 
-URL = PAPER["url"]
+_claim = claim_builder(PAPER)
 DEPTHS = (2, 3, 4, 5)
 CHAIN_DEPTHS = (2, 3, 4, 7, 50)
 POSITIVE_LAMS = ("1e-6", "0.1", "0.5", "0.999", "1", "1.001", "2", "10", "10000")
@@ -85,9 +86,8 @@ LEMMA3_SCOPE = {"L": ">= 1", "lam": "> 0", "delta": "(0, delta_c]"}
 
 
 def _lemma3() -> Claim:
-    return Claim(
-        id="nar2018step.lemma3",
-        ref=Reference("nar2018step", "Lemma 3", URL),
+    return _claim(
+        "lemma3", "Lemma 3",
         statement=("Let lam > 0 be estimated as a multiplication of the scalar parameters {w_i} "
                    "by minimizing 1/2 (w_L ... w_2 w_1 - lam)^2 via gradient descent. Assume "
                    "that w_i[0] = 1 for all i. If the step size delta is chosen to be less than "
@@ -123,9 +123,8 @@ def _thm2_proof_items(L: int) -> list:
 
 
 def _thm2_proof() -> Claim:
-    return Claim(
-        id="nar2018step.thm2_proof",
-        ref=Reference("nar2018step", "Proof of Theorem 2 (Appendix B)", URL),
+    return _claim(
+        "thm2_proof", "Proof of Theorem 2 (Appendix B)",
         statement=("There exists a common invertible matrix U that can diagonalize all the "
                    "matrices in the system created by the gradient descent: R = U Lambda_R U^T, "
                    "W_i = U Lambda_Wi U^T for all i. [...] Since delta_c in Lemma 3 is "
@@ -159,9 +158,8 @@ THM2_SCOPE = {"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite",
 
 
 def _thm2() -> Claim:
-    return Claim(
-        id="nar2018step.thm2",
-        ref=Reference("nar2018step", "Theorem 2", URL),
+    return _claim(
+        "thm2", "Theorem 2",
         statement=THM2_STATEMENT,
         hypotheses={"R": "rotated, n = 4, spectra " + str(DEFINITE + SINGULAR)
                          + " (definite and semidefinite, rho < 1, = 1, > 1)",
@@ -178,9 +176,8 @@ def _thm2() -> Claim:
 
 
 def _thm2_amended() -> Claim:
-    return Claim(
-        id="nar2018step.thm2_amended",
-        ref=Reference("nar2018step", "Theorem 2 (amended)", URL),
+    return _claim(
+        "thm2_amended", "Theorem 2 (amended)",
         statement=("As Theorem 2. If R is positive definite, each W_i converges to R^(1/L) "
                    "linearly, with ||W_i[k] - R^(1/L)||_F <= beta_max^k ||I - R^(1/L)||_F, "
                    "beta_max the largest Lemma 3 rate over the eigenvalues. If R is singular "
@@ -207,9 +204,8 @@ RHO_GE1 = ((1.0, 1e-3), (1.0, 0.5), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0, 1.0))
 
 
 def _sec3_opening() -> Claim:
-    return Claim(
-        id="nar2018step.sec3_opening",
-        ref=Reference("nar2018step", "Section 3, opening paragraph", URL),
+    return _claim(
+        "sec3_opening", "Section 3, opening paragraph",
         statement=("Corollary 1 provides only a necessary condition for the convergence of the "
                    "algorithm, and the bound (4) is not tight for every estimation problem. "
                    "However, if the matrix to be estimated is symmetric and positive definite, "
@@ -228,9 +224,8 @@ def _sec3_opening() -> Claim:
 
 
 def _sec3_opening_amended() -> Claim:
-    return Claim(
-        id="nar2018step.sec3_opening_amended",
-        ref=Reference("nar2018step", "Section 3, opening paragraph (amended)", URL),
+    return _claim(
+        "sec3_opening_amended", "Section 3, opening paragraph (amended)",
         statement=("If R is symmetric positive definite with rho(R) >= 1, GD from the identity "
                    "converges to a global optimum for every delta up to 0.99 x (4); for "
                    "rho(R) < 1/2 it can fail already at a small fraction of (4) (e.g. rho = 0.1: "
@@ -249,9 +244,8 @@ def _sec3_opening_amended() -> Claim:
 
 
 def _remark3() -> Claim:
-    return Claim(
-        id="nar2018step.remark3",
-        ref=Reference("nar2018step", "Remark 3", URL),
+    return _claim(
+        "remark3", "Remark 3",
         statement=("Theorem 2 shows that the algorithm converges to a global optimum despite "
                    "the nonconvexity of the optimization, and it provides a case where the bound "
                    "(4) is tight. The tightness of the bound implies that for the same step "
@@ -276,9 +270,8 @@ def _remark3() -> Claim:
 
 
 def _remark4() -> Claim:
-    return Claim(
-        id="nar2018step.remark4",
-        ref=Reference("nar2018step", "Remark 4", URL),
+    return _claim(
+        "remark4", "Remark 4",
         statement=("The fact that the identity initialization allows convergence to a global "
                    "optimum even for large step sizes is remarkable. Given that the identity "
                    "initialization on deep linear networks is equivalent to the zero "
@@ -304,9 +297,8 @@ def _remark4() -> Claim:
 
 
 def _remark4_explanation() -> Claim:
-    return Claim(
-        id="nar2018step.remark4_explanation",
-        ref=Reference("nar2018step", "Remark 4, second sentence", URL),
+    return _claim(
+        "remark4_explanation", "Remark 4, second sentence",
         statement=("The fact that the identity initialization allows convergence to a global "
                    "optimum even for large step sizes is remarkable. [...] Theorem 2 provides an "
                    "explanation for the exceptional performance of residual networks as well "
@@ -358,9 +350,8 @@ def _lemma4() -> tuple[Claim, Claim]:
     zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
     scope = {"L": ">= 2", **LEMMA4_SCOPE}
     edge_scope = {"L": "= 1", **LEMMA4_SCOPE}
-    headline = Claim(
-        id="nar2018step.lemma4", ref=Reference("nar2018step", "Lemma 4", URL),
-        statement=LEMMA4, hypotheses=LEMMA4_HYP,
+    headline = _claim(
+        "lemma4", "Lemma 4", statement=LEMMA4, hypotheses=LEMMA4_HYP,
         asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=scope,
         checks=(general_proof("lemma4_every_depth", G.lemma4_steps, scope,
                               "the factor 1 - delta w^(L-2) (w^L - lam) lies in [0, 1] on "
@@ -370,9 +361,8 @@ def _lemma4() -> tuple[Claim, Claim]:
                 "w <- w - delta (w - lam), which converges to lam < 0, not to 0, for every "
                 "delta in (0, 1/(1 - lam)] (nar2018step.lemma4_depth_one); the proof's factor "
                 "w^(L-2) needs L >= 2."))
-    edge = Claim(
-        id="nar2018step.lemma4_depth_one",
-        ref=Reference("nar2018step", "Lemma 4 (the edge L = 1)", URL),
+    edge = _claim(
+        "lemma4_depth_one", "Lemma 4 (the edge L = 1)",
         statement=("For L = 1, lam < 0, w[0] = 1 and 0 < delta <= (1 - lam)^-1, GD on "
                    "1/2 (w - lam)^2 converges to lam, not to 0."),
         hypotheses={"L": "1", "lam": "< 0", "delta": "(0, 1/(1 - lam)]",
@@ -422,9 +412,8 @@ LEMMA4_PROOF = (
 
 
 def _lemma4_proof() -> Claim:
-    return Claim(
-        id="nar2018step.lemma4_proof",
-        ref=Reference("nar2018step", "Proof of Lemma 4 (Appendix C)", URL),
+    return _claim(
+        "lemma4_proof", "Proof of Lemma 4 (Appendix C)",
         statement=LEMMA4_PROOF,
         hypotheses={"sigma": "not defined in the paper; the derivation forces sigma = 1",
                     "L": "2, 3, 4, 5", "lam": "-1 (exact)", "delta": "1/(1 - lam) (equality)"},
@@ -440,9 +429,8 @@ LEMMA4_PROOF_AMENDED_SCOPE = {"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - la
 
 
 def _lemma4_proof_amended() -> Claim:
-    return Claim(
-        id="nar2018step.lemma4_proof_amended",
-        ref=Reference("nar2018step", "Proof of Lemma 4 (amended)", URL),
+    return _claim(
+        "lemma4_proof_amended", "Proof of Lemma 4 (amended)",
         statement=("w[k+1] = w[k](1 - delta w^(L-2)[k](w^L[k] - lam)) (sigma = 1); its real "
                    "equilibria are 0 and, for odd L only, lam^(1/L); for 0 < delta <= 1/(1 - lam) "
                    "and w[0] = 1, 0 <= 1 - delta w^(L-2)[k](w^L[k] - lam) <= 1 for all k, with "
@@ -476,9 +464,8 @@ def _amended_forbids(L: int, lam: float, delta: float) -> bool:
 
 
 def _thm3_pre() -> Claim:
-    return Claim(
-        id="nar2018step.thm3_pre",
-        ref=Reference("nar2018step", "Section 3, sentence before Theorem 3", URL),
+    return _claim(
+        "thm3_pre", "Section 3, sentence before Theorem 3",
         statement=("When the matrix to be estimated is symmetric but not positive semidefinite, "
                    "the bound (4) is still tight for some of the global optima. In this case, "
                    "however, the eigenvalues of the estimate cannot attain negative values if "
@@ -497,9 +484,8 @@ def _thm3_pre() -> Claim:
 
 
 def _thm3_pre_amended() -> Claim:
-    return Claim(
-        id="nar2018step.thm3_pre_amended",
-        ref=Reference("nar2018step", "sentence before Theorem 3 (amended)", URL),
+    return _claim(
+        "thm3_pre_amended", "sentence before Theorem 3 (amended)",
         statement=("(4) is tight for some global optima of a symmetric indefinite R. From the "
                    "identity the eigenvalues of the estimate cannot attain negative values when "
                    "L is even (any step size), or when L is odd and delta <= 1/(1 - "
@@ -522,9 +508,8 @@ def _thm3_pre_amended() -> Claim:
 
 
 def _thm3() -> Claim:
-    return Claim(
-        id="nar2018step.thm3",
-        ref=Reference("nar2018step", "Theorem 3", URL),
+    return _claim(
+        "thm3", "Theorem 3",
         statement=("Let R in Theorem 2 be a symmetric matrix such that the minimum eigenvalue "
                    "of R, lam_min(R), is negative. If the weight parameters are initialized as "
                    "W_i[0] = I for all i and the step size satisfies delta <= min{1/(1 - "

@@ -71,10 +71,11 @@ from verify.checks.oscillation import (
     two_cycle_witness,
 )
 from verify.checks.psd import psd_inner_product, rayleigh_lower_bound
+from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
-from verify.vocabulary import Check, Claim, Coverage, Reference, Scope, Tier
+from verify.vocabulary import Check, Claim, Coverage, Scope, Tier
 
-URL = PAPER["url"]
+_claim = claim_builder(PAPER)
 SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
                    "0.5 ||W_L ... W_1 - R||_F^2",
            "minimisers": "n x n targets (n = 2..4), inner widths r (r < n: bottleneck), "
@@ -105,19 +106,15 @@ def _derived(name: str, build, scope: dict[str, str]) -> Check:
                       "every depth, every width (free-algebra letters); textbook premises named")
 
 
-def _ref(where: str) -> Reference:
-    return Reference("nar2018step", where, URL)
-
-
 def _thm1() -> tuple[Claim, Claim]:
-    printed = Claim(
-        id="nar2018step.thm1", ref=_ref("Theorem 1"), statement=THM1,
+    printed = _claim(
+        "thm1", "Theorem 1", statement=THM1,
         hypotheses={**SETTING, "starts": "any (the theorem puts no condition on them)"},
         asserts="GD -> {W_j} => delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2", scope=NET,
         checks=(hessian_identities(), exact_landing("thm1"), hessian_vs_bound("thm1"),
                 hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")))
-    amended = Claim(
-        id="nar2018step.thm1_amended", ref=_ref("Theorem 1 (amended)"),
+    amended = _claim(
+        "thm1_amended", "Theorem 1 (amended)",
         statement=("A minimiser {W_j} of (2) (global, or of a network with a bottleneck width) is "
                    "stable in the sense of Lyapunov only if delta <= (3); for delta > (3) the "
                    "linearisation of GD there has an eigenvalue below -1, so GD converges to "
@@ -133,6 +130,15 @@ def _thm1() -> tuple[Claim, Claim]:
     return printed, amended
 
 
+def _deep(locator: str, where: str, statement: str, hypotheses: dict, asserts: str,
+          scope: dict, checks: tuple, reason: str) -> Claim:
+    """The amendment that restricts a printed sentence to deep networks: "For L >= 2: " and
+    the sentence, registered as ``<locator>_amended``."""
+    return _claim(f"{locator}_amended", f"{where} (amended)", "For L >= 2: " + statement,
+                  hypotheses, asserts, checks, scope=scope, amends=f"nar2018step.{locator}",
+                  amend_reason=reason)
+
+
 def _thm1_text() -> tuple[Claim, ...]:
     small = ("Considering all the solutions {alpha_i W_i} that satisfy alpha_1 ... alpha_L = 1, "
              "the bound in (3) can be arbitrarily small for some of the local optima. Therefore, "
@@ -144,57 +150,51 @@ def _thm1_text() -> tuple[Claim, ...]:
                 "parameter space.")
     convex = ("[...] and the cost function is not strongly convex at any point.")
     return (
-        Claim(id="nar2018step.thm1_small", ref=_ref("Section 2, after Theorem 1"),
-              statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
-              asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0", scope=NET,
-              checks=(rescaled_bound((1, 2, 3, 5)),)),
-        Claim(id="nar2018step.thm1_small_amended",
-              ref=_ref("Section 2, after Theorem 1 (amended)"),
-              statement="For L >= 2: " + small, hypotheses={**SETTING, "depths": "2, 3, 5"},
-              asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)",
-              scope=NET2,
-              checks=(_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
-                      rescaled_bound((2, 3, 5))), amends="nar2018step.thm1_small",
-              amend_reason="With L = 1 the only rescaling is alpha_1 = 1 and the optimum "
-                           "W_1 = R is unique, with (3) = 2."),
-        Claim(id="nar2018step.sec2_not_isolated", ref=_ref("Section 2, before Theorem 1"),
-              statement=isolated, hypotheses={"depths": "1, 2, 3, 5"},
-              asserts="no local minimiser of L(W_L ... W_1) is isolated", scope=ANY_LOSS,
-              checks=(minimiser_isolation((1, 2, 3, 5)),)),
-        Claim(id="nar2018step.sec2_not_isolated_amended",
-              ref=_ref("Section 2, before Theorem 1 (amended)"),
-              statement="For L >= 2: " + isolated, hypotheses={"depths": "2, 3, 5"},
-              asserts="no local minimiser is isolated (L >= 2)",
-              scope={**ANY_LOSS, "L": ">= 2"},
-              checks=(general_proof("isolation_every_depth", G.rescaling_invariance,
-                                    {**ANY_LOSS, "L": ">= 2"},
-                                    "(t W_1, W_2 / t, W_3, ...) has the product of W for every "
-                                    "t != 0 (non-commuting matrix symbols): a curve of equal "
-                                    "loss through every point, so no minimiser is isolated"),
-                      minimiser_isolation((2, 3, 5))), amends="nar2018step.sec2_not_isolated",
-              amend_reason="For L = 1 the least-squares loss has Hessian I and a unique, "
-                           "isolated minimiser."),
-        Claim(id="nar2018step.sec2_not_strongly_convex", ref=_ref("Section 2, before Theorem 1"),
-              statement=convex, hypotheses={"loss": "0.5 (w2 w1 - 1)^2 (scalar chain, L = 2)"},
-              asserts="the Hessian is nowhere positive definite", scope=NET,
-              checks=(hessian_definite_point(),)),
-        Claim(id="nar2018step.sec2_not_strongly_convex_amended",
-              ref=_ref("Section 2, before Theorem 1 (amended)"),
-              statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
-                         "so the cost is not strongly convex at (or near) any optimum."),
-              hypotheses={**SETTING, "scalar chains": "L = 2..5"},
-              asserts="H t = 0 for the rescaling tangent t at every minimiser", scope=NET2,
-              checks=(_derived("singular_every_depth", SC.not_strongly_convex, NET2),
-                      singular_at_minima()), amends="nar2018step.sec2_not_strongly_convex",
-              amend_reason="Away from the optima the Hessian can be positive definite "
-                           "(0.5 (w2 w1 - 1)^2 at (3/4, 3/4)); what holds is singularity at "
-                           "the optima."),
+        _claim("thm1_small", "Section 2, after Theorem 1",
+               statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
+               asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0", scope=NET,
+               checks=(rescaled_bound((1, 2, 3, 5)),)),
+        _deep("thm1_small", "Section 2, after Theorem 1", small,
+              {**SETTING, "depths": "2, 3, 5"},
+              "inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)", NET2,
+              (_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
+               rescaled_bound((2, 3, 5))),
+              "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
+              "with (3) = 2."),
+        _claim("sec2_not_isolated", "Section 2, before Theorem 1",
+               statement=isolated, hypotheses={"depths": "1, 2, 3, 5"},
+               asserts="no local minimiser of L(W_L ... W_1) is isolated", scope=ANY_LOSS,
+               checks=(minimiser_isolation((1, 2, 3, 5)),)),
+        _deep("sec2_not_isolated", "Section 2, before Theorem 1", isolated,
+              {"depths": "2, 3, 5"}, "no local minimiser is isolated (L >= 2)",
+              {**ANY_LOSS, "L": ">= 2"},
+              (general_proof("isolation_every_depth", G.rescaling_invariance,
+                             {**ANY_LOSS, "L": ">= 2"},
+                             "(t W_1, W_2 / t, W_3, ...) has the product of W for every t != 0 "
+                             "(non-commuting matrix symbols): a curve of equal loss through "
+                             "every point, so no minimiser is isolated"),
+               minimiser_isolation((2, 3, 5))),
+              "For L = 1 the least-squares loss has Hessian I and a unique, isolated minimiser."),
+        _claim("sec2_not_strongly_convex", "Section 2, before Theorem 1",
+               statement=convex, hypotheses={"loss": "0.5 (w2 w1 - 1)^2 (scalar chain, L = 2)"},
+               asserts="the Hessian is nowhere positive definite", scope=NET,
+               checks=(hessian_definite_point(),)),
+        _claim("sec2_not_strongly_convex_amended", "Section 2, before Theorem 1 (amended)",
+               statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
+                          "so the cost is not strongly convex at (or near) any optimum."),
+               hypotheses={**SETTING, "scalar chains": "L = 2..5"},
+               asserts="H t = 0 for the rescaling tangent t at every minimiser", scope=NET2,
+               checks=(_derived("singular_every_depth", SC.not_strongly_convex, NET2),
+                       singular_at_minima()), amends="nar2018step.sec2_not_strongly_convex",
+               amend_reason="Away from the optima the Hessian can be positive definite "
+                            "(0.5 (w2 w1 - 1)^2 at (3/4, 3/4)); what holds is singularity at "
+                            "the optima."),
     )
 
 
 def _remark1() -> Claim:
-    return Claim(
-        id="nar2018step.remark1", ref=_ref("Remark 1"),
+    return _claim(
+        "remark1", "Remark 1",
         statement=("Theorem 1 provides a necessary condition for convergence to a specific "
                    "solution. [...] It might be the case, for example, that the algorithm "
                    "converges to an oscillation around a local optimum which violates (3) even "
@@ -222,14 +222,14 @@ def _remark1() -> Claim:
 
 
 def _cor1() -> tuple[Claim, Claim]:
-    printed = Claim(
-        id="nar2018step.cor1", ref=_ref("Corollary 1"), statement=COR1,
+    printed = _claim(
+        "cor1", "Corollary 1", statement=COR1,
         hypotheses={**SETTING, "starts": "any"},
         asserts="GD -> global optimum => delta <= 2 / (L rho(R)^{2(L-1)/L})", scope=NET,
         checks=(exact_landing("cor1"), hessian_vs_bound("cor1"),
                 hessian_vs_bound("cor1", tier=Tier.PRECISE)))
-    amended = Claim(
-        id="nar2018step.cor1_amended", ref=_ref("Corollary 1 (amended)"),
+    amended = _claim(
+        "cor1_amended", "Corollary 1 (amended)",
         statement=("A global optimum of (2) is stable in the sense of Lyapunov only if delta <= "
                    "(4); for delta > (4) GD converges to a global optimum only from a null set "
                    "of starts. The bound is attained (balanced factorisation)."),
@@ -246,8 +246,8 @@ def _cor1() -> tuple[Claim, Claim]:
 
 
 def _remark2() -> Claim:
-    return Claim(
-        id="nar2018step.remark2", ref=_ref("Remark 2"),
+    return _claim(
+        "remark2", "Remark 2",
         statement=("Corollary 1 shows that, unlike the optimization of the ordinary least squares "
                    "problem, the step size required for the convergence of the algorithm depends "
                    "on the parameter to be estimated, R. Consequently, estimating linear mappings "
@@ -259,13 +259,13 @@ def _remark2() -> Claim:
 
 
 def _cor2() -> tuple[Claim, Claim]:
-    printed = Claim(
-        id="nar2018step.cor2", ref=_ref("Corollary 2"), statement=COR2,
+    printed = _claim(
+        "cor2", "Corollary 2", statement=COR2,
         hypotheses={**SETTING, "starts": "any; random (GD runs) and constructed (landing)"},
         asserts="GD -> R_hat => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}", scope=NET,
         checks=(exact_landing("cor2"), reached_minima((0.05, 0.1, 0.2), (2, 3))))
-    amended = Claim(
-        id="nar2018step.cor2_amended", ref=_ref("Corollary 2 (amended)"),
+    amended = _claim(
+        "cor2_amended", "Corollary 2 (amended)",
         statement=("For L >= 2, if GD with step size delta converges to R_hat from a set of "
                    "starts of positive measure (R_hat Lyapunov stable), then rho(R_hat) <= "
                    "(2/(L delta))^{L/(2L-2)}."),
@@ -278,95 +278,99 @@ def _cor2() -> tuple[Claim, Claim]:
     return printed, amended
 
 
+def _display(eq: str, where: str, statement: str, hypotheses: dict, asserts: str,
+             *more: Check) -> Claim:
+    """A displayed step of Appendix A over the whole class NET: its proof for every width
+    (:mod:`proofs.step_general`), the display at symbolic sizes, and ``more``."""
+    return _claim(eq, where, statement, hypotheses, asserts,
+                  (SG.class_proof(f"{eq}_every_width"), display_symbolic(eq), *more), scope=NET)
+
+
 def _displays() -> tuple[Claim, ...]:
     return (
-        Claim(id="nar2018step.eq2", ref=_ref("Appendix A, proof of Theorem 1 (cost (2) as a "
-                                             "trace)"),
-              statement=("The cost function (2) in Theorem 1 can be written as 1/2 trace{(W_L "
-                         "... W_1 - R)^T (W_L ... W_1 - R)}."),
-              hypotheses={"data": "all 2^{n_0} sign vectors (exactly whitened)"},
-              asserts="(2) = 1/2 ||W_L ... W_1 - R||_F^2", scope=NET,
-              checks=(SG.class_proof("eq2_every_width"), display_symbolic("eq2"))),
-        Claim(id="nar2018step.eq5", ref=_ref("Appendix A, eq. (5)"),
-              statement=("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T "
-                         "for all i in [L]."),
-              hypotheses={"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
-              asserts="the update direction is the gradient of 1/2 ||E||_F^2", scope=NET,
-              checks=(SG.class_proof("eq5_every_width"), display_symbolic("eq5"),
-                      gradient_fd())),
-        Claim(id="nar2018step.eq6", ref=_ref("Appendix A, eq. (6)"),
-              statement=("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with "
-                         "A_i = W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T "
-                         "W_{i-1} ... W_1."),
-              hypotheses={"widths": "symbolic up to L = 3; mpmath near minimisers"},
-              asserts="remainder has no term of order 0 or 1 in E", scope=NET,
-              checks=(SG.class_proof("eq6_every_width"), display_symbolic("eq6"),
-                      eq6_order())),
-        Claim(id="nar2018step.eq7", ref=_ref("Appendix A, eq. (7)"),
-              statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
-                         "Lyapunov only if [the linearised system] does not have any eigenvalue "
-                         "larger than 1 in magnitude, which requires that the mapping f(E) = "
-                         "sum_i A_i E B_i (7) does not have any real eigenvalue larger than "
-                         "(2/delta)."),
-              hypotheses={**SETTING}, asserts="lambda_max(f) <= lambda_max(H) at minimisers",
-              scope=NET,
-              checks=(hessian_identities(), f_vs_hessian())),
-        Claim(id="nar2018step.eq8", ref=_ref("Appendix A, proof of Corollary 1, eq. (8)"),
-              statement=("q_{i+1} p_i = ||u^T W_L ... W_{i+1}|| ||W_i ... W_1 v|| >= ||u^T W_L "
-                         "... W_1 v|| = rho(R). [...] p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2 / p_i^2) "
-                         "rho(R)^2 (8)."),
-              hypotheses={**SETTING}, asserts="Cauchy-Schwarz and (8) at every global minimum",
-              scope=NET,
-              checks=(_derived("eq8_every_depth", SC.eq8, NET), lagrange_symbolic(),
-                      proof_inequalities(("cs", "eq8")))),
-        Claim(id="nar2018step.eq9", ref=_ref("Appendix A, proof of Corollary 1, eq. (9)"),
-              statement=("Using inequality (8), the bound in Theorem 1 can be relaxed as delta "
-                         "<= 2 (sum_i p_{i-1}^2/p_i^2 rho(R)^2)^{-1} (9). Since prod_i (p_i / "
-                         "p_{i-1}) = rho(R), sum_i p_{i-1}^2/p_i^2 rho(R)^2 >= "
-                         "L rho(R)^{2(L-1)/L}."),
-              hypotheses={**SETTING}, asserts="sum (3) >= sum (9) >= L rho^{2(L-1)/L}; prod = rho",
-              scope=NET,
-              checks=(_derived("eq9_every_depth", SC.eq9, NET),
-                      proof_inequalities(("eq9", "amgm", "prod")))),
-        Claim(id="nar2018step.lemma1", ref=_ref("Appendix A, Lemma 1"),
-              statement=("Let A, B in R^{n x n} be symmetric and positive semidefinite. Then, "
-                         "<A, B> >= 0."),
-              hypotheses={"sizes": "2, 3 (symbolic); 2-3 (exact search)"},
-              asserts="trace(A^T B) >= 0", scope={"n": ">= 1"},
-              checks=(SG.class_proof("lemma1_every_size"), psd_inner_product())),
-        Claim(id="nar2018step.lemma2", ref=_ref("Appendix A, Lemma 2"),
-              statement=("Let f(X) = sum_{i=1}^L A_i X B_i with A_i, B_i symmetric positive "
-                         "semidefinite. Then, for every nonzero u and v, lambda_max(f) >= "
-                         "1/(||u||^2 ||v||^2) sum_i (u^T A_i u)(v^T B_i v)."),
-              hypotheses={"sizes": "m, n in 1..3, L in 1..3"},
-              asserts="lambda_max(f) >= Rayleigh quotient at u v^T",
-              scope={"L": ">= 1", "m, n": ">= 1"},
-              checks=(SG.class_proof("lemma2_every_size"), rayleigh_lower_bound())),
+        _display("eq2", "Appendix A, proof of Theorem 1 (cost (2) as a trace)",
+                 ("The cost function (2) in Theorem 1 can be written as 1/2 trace{(W_L ... W_1 - "
+                  "R)^T (W_L ... W_1 - R)}."),
+                 {"data": "all 2^{n_0} sign vectors (exactly whitened)"},
+                 "(2) = 1/2 ||W_L ... W_1 - R||_F^2"),
+        _display("eq5", "Appendix A, eq. (5)",
+                 ("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T for all i "
+                  "in [L]."),
+                 {"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
+                 "the update direction is the gradient of 1/2 ||E||_F^2", gradient_fd()),
+        _display("eq6", "Appendix A, eq. (6)",
+                 ("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with A_i = "
+                  "W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T W_{i-1} ... "
+                  "W_1."),
+                 {"widths": "symbolic up to L = 3; mpmath near minimisers"},
+                 "remainder has no term of order 0 or 1 in E", eq6_order()),
+        _claim("eq7", "Appendix A, eq. (7)",
+               statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
+                          "Lyapunov only if [the linearised system] does not have any eigenvalue "
+                          "larger than 1 in magnitude, which requires that the mapping f(E) = "
+                          "sum_i A_i E B_i (7) does not have any real eigenvalue larger than "
+                          "(2/delta)."),
+               hypotheses={**SETTING}, asserts="lambda_max(f) <= lambda_max(H) at minimisers",
+               scope=NET,
+               checks=(hessian_identities(), f_vs_hessian())),
+        _claim("eq8", "Appendix A, proof of Corollary 1, eq. (8)",
+               statement=("q_{i+1} p_i = ||u^T W_L ... W_{i+1}|| ||W_i ... W_1 v|| >= ||u^T W_L "
+                          "... W_1 v|| = rho(R). [...] p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2 / p_i^2) "
+                          "rho(R)^2 (8)."),
+               hypotheses={**SETTING}, asserts="Cauchy-Schwarz and (8) at every global minimum",
+               scope=NET,
+               checks=(_derived("eq8_every_depth", SC.eq8, NET), lagrange_symbolic(),
+                       proof_inequalities(("cs", "eq8")))),
+        _claim("eq9", "Appendix A, proof of Corollary 1, eq. (9)",
+               statement=("Using inequality (8), the bound in Theorem 1 can be relaxed as delta "
+                          "<= 2 (sum_i p_{i-1}^2/p_i^2 rho(R)^2)^{-1} (9). Since prod_i (p_i / "
+                          "p_{i-1}) = rho(R), sum_i p_{i-1}^2/p_i^2 rho(R)^2 >= "
+                          "L rho(R)^{2(L-1)/L}."),
+               hypotheses={**SETTING}, asserts="sum (3) >= sum (9) >= L rho^{2(L-1)/L}; prod = rho",
+               scope=NET,
+               checks=(_derived("eq9_every_depth", SC.eq9, NET),
+                       proof_inequalities(("eq9", "amgm", "prod")))),
+        _claim("lemma1", "Appendix A, Lemma 1",
+               statement=("Let A, B in R^{n x n} be symmetric and positive semidefinite. Then, "
+                          "<A, B> >= 0."),
+               hypotheses={"sizes": "2, 3 (symbolic); 2-3 (exact search)"},
+               asserts="trace(A^T B) >= 0", scope={"n": ">= 1"},
+               checks=(SG.class_proof("lemma1_every_size"), psd_inner_product())),
+        _claim("lemma2", "Appendix A, Lemma 2",
+               statement=("Let f(X) = sum_{i=1}^L A_i X B_i with A_i, B_i symmetric positive "
+                          "semidefinite. Then, for every nonzero u and v, lambda_max(f) >= "
+                          "1/(||u||^2 ||v||^2) sum_i (u^T A_i u)(v^T B_i v)."),
+               hypotheses={"sizes": "m, n in 1..3, L in 1..3"},
+               asserts="lambda_max(f) >= Rayleigh quotient at u v^T",
+               scope={"L": ">= 1", "m, n": ">= 1"},
+               checks=(SG.class_proof("lemma2_every_size"), rayleigh_lower_bound())),
     )
 
 
-def _control(cid: str, where: str, statement: str, checks) -> Claim:
-    return Claim(id=cid, ref=Reference("controls", where), statement=statement,
-                 hypotheses={}, asserts=statement, checks=checks, control=True)
+_control_claim = claim_builder({"key": "controls"})
+
+
+def _control(locator: str, where: str, statement: str, checks) -> Claim:
+    return _control_claim(locator, where, statement, {}, statement, checks, control=True)
 
 
 def _controls() -> tuple[Claim, ...]:
     """Controls the claim language cannot state yet; Lemma 1's are in papers/controls.toml."""
     return (
-        _control("controls.lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)",
+        _control("lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)",
                  "Lemma 2 for A_i with x^T A_i x >= 0 but not symmetric.",
                  (rayleigh_lower_bound("psd_form"),)),
-        _control("controls.thm1_half_bound", "variant of Theorem 1 (nar2018step)",
+        _control("thm1_half_bound", "variant of Theorem 1 (nar2018step)",
                  "Convergence to {W_j} requires delta <= 1 / sum_j p_{j-1}^2 q_{j+1}^2.",
                  (hessian_vs_bound("thm1", "1/2"),
                   hessian_vs_bound("thm1", "1/2", tier=Tier.PRECISE))),
-        _control("controls.eq5_no_transpose", "variant of eq. (5) (nar2018step)",
+        _control("eq5_no_transpose", "variant of eq. (5) (nar2018step)",
                  "The gradient is W_{i+1}^T ... W_L^T E W_{i-1} ... W_1 (no transpose on the "
                  "right).", (display_symbolic("eq5_no_transpose", ((2, 2, 2),)),)),
-        _control("controls.cor2_half", "variant of Corollary 2 (nar2018step)",
+        _control("cor2_half", "variant of Corollary 2 (nar2018step)",
                  "rho(R_hat) <= (1/2) (2/(L delta))^{L/(2L-2)} for the limit of GD.",
                  (reached_minima((0.1,), (2,), scale=0.5),)),
-        _control("controls.eq8_skip", "variant of eq. (8) (nar2018step)",
+        _control("eq8_skip", "variant of eq. (8) (nar2018step)",
                  "p_{i-1} q_{i+1} >= rho(R) at every global minimum.",
                  (proof_inequalities(("skip",)),)),
     )

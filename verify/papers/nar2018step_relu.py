@@ -27,10 +27,11 @@ from verify.checks.relu import (
     TIGHTNESS_CLASS, adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
     residual_identity_symbolic, tightness_symbolic,
 )
+from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
-from verify.vocabulary import Claim, Reference
+from verify.vocabulary import Claim
 
-URL = PAPER["url"]
+_claim = claim_builder(PAPER)
 THM4 = ("Given a set of points {x_i} in R^n, let a function f: R^n -> R^m be estimated by a "
         "two-layer neural network with ReLU activations by minimizing the squared error loss "
         "min_{W,V} 1/2 sum_i ||W g(V x_i - b) - f(x_i)||_2^2, where g is the ReLU function, b in "
@@ -47,9 +48,8 @@ RELU_SCOPE = {"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"}
 
 
 def _thm4() -> Claim:
-    return Claim(
-        id="nar2018step.thm4",
-        ref=Reference("nar2018step", "Theorem 4", URL),
+    return _claim(
+        "thm4", "Theorem 4",
         statement=THM4,
         hypotheses=RELU_HYP,
         asserts="GD -> (W_hat, V_hat) => max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta",
@@ -80,9 +80,8 @@ def amended_checks():
 
 
 def _thm4_amended() -> Claim:
-    return Claim(
-        id="nar2018step.thm4_amended",
-        ref=Reference("nar2018step", "Theorem 4 (amended)", URL),
+    return _claim(
+        "thm4_amended", "Theorem 4 (amended)",
         statement=AMENDED_THM4,
         hypotheses=RELU_HYP,
         asserts=("interpolating or m = 1: lambda_max(H) >= 2 max ||x|| ||f_hat||; in general "
@@ -94,9 +93,8 @@ def _thm4_amended() -> Claim:
 
 
 def _thm4_remark() -> Claim:
-    return Claim(
-        id="nar2018step.thm4_remark",
-        ref=Reference("nar2018step", "Section 4, sentence after Theorem 4", URL),
+    return _claim(
+        "thm4_remark", "Section 4, sentence after Theorem 4",
         statement=("Theorem 4 shows that if the algorithm is able to converge with a large step "
                    "size, then the estimate f_hat(x) must have a small magnitude for large values "
                    "of ||x||."),
@@ -110,9 +108,8 @@ def _thm4_remark() -> Claim:
 
 
 def _thm4_remark_amended() -> Claim:
-    return Claim(
-        id="nar2018step.thm4_remark_amended",
-        ref=Reference("nar2018step", "Section 4, sentence after Theorem 4 (amended)", URL),
+    return _claim(
+        "thm4_remark_amended", "Section 4, sentence after Theorem 4 (amended)",
         statement=("If GD converges with step size delta (from almost every start), the estimate "
                    "is small at the training points with large norm: ||f_hat(x_i)|| <= "
                    "1/(delta ||x_i||) for every i; away from the data f_hat is not constrained."),
@@ -126,9 +123,8 @@ def _thm4_remark_amended() -> Claim:
 
 
 def _thm4_tight() -> Claim:
-    return Claim(
-        id="nar2018step.thm4_tight",
-        ref=Reference("nar2018step", "Section 4, after Theorem 4", URL),
+    return _claim(
+        "thm4_tight", "Section 4, after Theorem 4",
         statement=("Similar to Corollary 1, the bound given by Theorem 4 is not necessarily "
                    "tight."),
         hypotheses={"exact": "n = m = r = 1, N = 1 (every point of the minimum set)"},
@@ -139,9 +135,8 @@ def _thm4_tight() -> Claim:
 
 
 def _fig2() -> Claim:
-    return Claim(
-        id="nar2018step.fig2",
-        ref=Reference("nar2018step", "Section 4 and Figure 2", URL),
+    return _claim(
+        "fig2", "Section 4 and Figure 2",
         statement=("We generated a piecewise continuous function f: [0, 1] -> R and estimated it "
                    "with a two-layer network by minimizing sum_i |W g(V x_i - b) - f(x_i)|^2 with "
                    "two different step sizes delta in {2e-4, 3e-4}, where W in R^{1 x 20}, V in "
@@ -174,9 +169,8 @@ FIG1_STATEMENT = (
 
 
 def _fig1() -> Claim:
-    return Claim(
-        id="nar2018step.fig1",
-        ref=Reference("nar2018step", "Figure 1 caption and Section 1", URL),
+    return _claim(
+        "fig1", "Figure 1 caption and Section 1",
         statement=FIG1_STATEMENT,
         hypotheses={"reduced checks": "a quadratic with delta lambda = 1.99 (exact); minibatch "
                                       "SGD on least squares, N = 256, d = 4, batch 1 (seeded); "
@@ -190,9 +184,8 @@ def _fig1() -> Claim:
 
 
 def _fig1_amended() -> Claim:
-    return Claim(
-        id="nar2018step.fig1_amended",
-        ref=Reference("nar2018step", "Figure 1 caption and Section 1 (amended)", URL),
+    return _claim(
+        "fig1_amended", "Figure 1 caption and Section 1 (amended)",
         statement=("A sharp fall of the training error right after the step size is divided is "
                    "what GD oscillating around an optimum shows (the oscillation shrinks with the "
                    "step), so oscillation is one possible cause; the signature alone does not "
@@ -208,9 +201,8 @@ def _fig1_amended() -> Claim:
 
 
 def _sec1_convexity() -> Claim:
-    return Claim(
-        id="nar2018step.sec1_convexity",
-        ref=Reference("nar2018step", "Section 1, after Examples 1 and 2", URL),
+    return _claim(
+        "sec1_convexity", "Section 1, after Examples 1 and 2",
         statement=("Note that these are consequences of the nonlinear dynamics of the algorithm "
                    "and not of the (non)convexity of the function to be minimized. While both of "
                    "the functions used in the examples are convex, the identical behaviors are "

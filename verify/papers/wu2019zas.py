@@ -53,7 +53,8 @@ from proofs import zas_class as zc
 from proofs import zas_general as pzg
 from verify.checks import zas as cz
 from verify.checks.derivation import derivation
-from verify.vocabulary import Check, Claim, Coverage, Reference, Scope
+from verify.papers import claim_builder
+from verify.vocabulary import Check, Claim, Coverage, Scope
 
 PAPER = {
     "key": "wu2019zas",
@@ -65,14 +66,13 @@ PAPER = {
 KEY = PAPER["key"]
 
 
-def _ref(where: str) -> Reference:
-    return Reference(KEY, where, PAPER["url"])
+_make = claim_builder(PAPER)
 
 
 def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str, checks,
            **kw) -> Claim:
-    return Claim(id=f"{KEY}.{id_}", ref=_ref(where), statement=statement, hypotheses=hypotheses,
-                 asserts=asserts, checks=tuple(checks), scope=SCOPES[id_], **kw)
+    """A claim whose class is its row of :data:`SCOPES`."""
+    return _make(id_, where, statement, hypotheses, asserts, checks, scope=SCOPES[id_], **kw)
 
 
 # --- exact items ---------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import shutil
 import sys
 import textwrap
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,6 +155,19 @@ def _series_points(series: dict, xscale: str, yscale: str, label: str, notes: li
     return xs, ys, valid
 
 
+def _entries(spec: dict, key: str, what: str,
+             notes: list[str]) -> Iterator[tuple[int, dict, str, str]]:
+    """The objects of the list ``spec[key]`` as (index, entry, label, display name); an entry
+    that is not an object is noted and left out (a hand-edited results.json may hold one)."""
+    items = spec.get(key)
+    for i, entry in enumerate(items if isinstance(items, (list, tuple)) else []):
+        if not isinstance(entry, dict):
+            notes.append(f"{what} {i + 1} is not an object; left out")
+            continue
+        label = _text(entry.get("label"))
+        yield i, entry, label, label or f"#{i + 1}"
+
+
 def _symlog_threshold(values: list[float]) -> float | None:
     nonzero = [abs(v) for v in values if not math.isnan(v) and v != 0]
     if not nonzero:
@@ -193,14 +207,7 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
         big = False
         has_points = False
 
-        series_list = spec.get("series")
-        series_list = series_list if isinstance(series_list, (list, tuple)) else []
-        for i, series in enumerate(series_list):
-            if not isinstance(series, dict):
-                notes.append(f"series {i + 1} is not an object; left out")
-                continue
-            label = _text(series.get("label"))
-            name = label or f"#{i + 1}"
+        for i, series, label, name in _entries(spec, "series", "series", notes):
             xs, ys, valid = _series_points(series, xscale, yscale, name, notes)
             total_valid += valid
             all_x.extend(xs)
@@ -237,14 +244,7 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
         finite_x = [x for x in all_x if not math.isnan(x)]
         finite_y = [y for y in all_y if not math.isnan(y)]
 
-        lines = spec.get("lines")
-        lines = lines if isinstance(lines, (list, tuple)) else []
-        for j, line in enumerate(lines):
-            if not isinstance(line, dict):
-                notes.append(f"reference line {j + 1} is not an object; left out")
-                continue
-            label = _text(line.get("label"))
-            name = label or f"#{j + 1}"
+        for j, line, label, name in _entries(spec, "lines", "reference line", notes):
             axis = _text(line.get("axis")).strip().lower()
             color, ls = _REF_STYLES[j % len(_REF_STYLES)]
             kw = {"label": lab(label)} if label else {}

@@ -15,31 +15,11 @@ from proofs.boxprove import BoxInputError, prove_nonnegative
 from proofs.identities import prove_zero
 from verify.checks.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
-from verify.userclaims.budget import (
-    Deadline,
-    budgeted,
-    in_child,
-    require_small,
-    sympy_size_problem,
-)
+from verify.userclaims.budget import Deadline, budgeted, in_child, require_small, sympy_size_problem
 from verify.userclaims.model import Model
-from verify.userclaims.search import (
-    EVALUATION_ERRORS,
-    Probe,
-    SearchResult,
-    reevaluate,
-    search,
-    swamped,
-)
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Finding,
-    Outcome,
-    Scope,
-    Tier,
-)
+from verify.userclaims.search import (EVALUATION_ERRORS, Probe, SearchResult, reevaluate, search,
+                                      swamped)
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 
 def _examples(ctx: CheckContext) -> int:

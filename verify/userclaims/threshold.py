@@ -30,15 +30,7 @@ from verify.models.quantities import hessian_eigenvalues, multipliers
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
 from verify.userclaims.search import Probe, reevaluate, search
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Finding,
-    Outcome,
-    Scope,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 
 def threshold_search(model: Model, require_critical, finish, examples, point_text) -> Check:

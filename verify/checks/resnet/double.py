@@ -10,7 +10,7 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import residual as rs
 from proofs import resnet as pr
-from verify.checks.common import decs
+from verify.checks.common import decs, lam_grid
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
 from verify.replay import ReplayError
@@ -288,26 +288,22 @@ def prop3_precise(depths: tuple[int, ...], lams: tuple[str, ...], scale: str = "
         K = 2000 if ctx.quick else 6000
         numbers = {}
         with mpmath.workdps(ctx.dps):
-            for L in depths:
-                for lam_s in lams:
-                    lam = mpmath.mpf(sp.Rational(lam_s))
-                    for f in ("1", "1/2", "1/10"):
-                        d = mpmath.mpf(sp.Rational(f) * sp.Rational(scale)) / (1 - lam)
-                        w, prev, mono = mpmath.mpf(1), mpmath.mpf(1), True
-                        for _ in range(K):
-                            w = w * (1 - d * w ** (L - 2) * (w ** L - lam))
-                            mono &= 0 <= w <= prev
-                            prev = w
-                            if not mono:
-                                break
-                        numbers[f"L={L}, lam={lam_s}, f={f}"] = f"w[K] = {mpmath.nstr(w, 6)}"
-                        if not mono:
-                            return Finding(REF, f"L={L}, lam={lam_s}: the orbit leaves [0, w[k]]",
-                                           numbers, _cx({"L": L, "lam": lam_s, "delta": d},
-                                                        mpmath.nstr(w, 15), "0 <= w[k+1] <= w[k]",
-                                                        mpmath.nstr(w, 15), ctx.dps, "mpmath"))
-                        if not w < 1:
-                            return Finding(UND, f"L={L}, lam={lam_s}: w did not move", numbers)
+            for L, lam_s, lam, f, d in lam_grid(depths, lams, ("1", "1/2", "1/10"), scale):
+                w, prev, mono = mpmath.mpf(1), mpmath.mpf(1), True
+                for _ in range(K):
+                    w = w * (1 - d * w ** (L - 2) * (w ** L - lam))
+                    mono &= 0 <= w <= prev
+                    prev = w
+                    if not mono:
+                        break
+                numbers[f"L={L}, lam={lam_s}, f={f}"] = f"w[K] = {mpmath.nstr(w, 6)}"
+                if not mono:
+                    return Finding(REF, f"L={L}, lam={lam_s}: the orbit leaves [0, w[k]]",
+                                   numbers, _cx({"L": L, "lam": lam_s, "delta": d},
+                                                mpmath.nstr(w, 15), "0 <= w[k+1] <= w[k]",
+                                                mpmath.nstr(w, 15), ctx.dps, "mpmath"))
+                if not w < 1:
+                    return Finding(UND, f"L={L}, lam={lam_s}: w did not move", numbers)
         return Finding(SUP, "every orbit decreases monotonically towards 0", numbers,
                        coverage=_sample(len(depths) * len(lams) * 3, L=_set(depths), lam=_set(lams), delta="{1, 1/2, 1/10} x 1/(1 - lam)"))
 
