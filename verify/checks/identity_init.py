@@ -633,13 +633,15 @@ def identity_tightness(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         if ctx.at:
             cases = [(int(ctx.at["L"]), tuple(float(v) for v in ctx.at["spectrum"].split(";")))]
             taus = np.array([float(ctx.at["tau"])])
+        batches = {}  # L -> converging flags of every (spectrum, eigenvalue, tau) of depth L
         for L, spec in cases:
             rho = max(spec)
             b4 = sc.bound4(rho, L)
+            if L not in batches:
+                batches[L] = _tightness_batch(L, [s for L_, s in cases if L_ == L], taus, steps)
             ok = np.ones(taus.size, bool)
             for v in set(spec):
-                o = sc.orbits(np.full(taus.size, v), taus * b4, L, steps)
-                ok &= _converging(np.abs(o ** L - v), 1e-9 * max(1.0, v))
+                ok &= batches[L][(spec, v)]
             first = taus[~ok].min() if (~ok).any() else None
             tag = f"L={L}, spectrum {_label(spec)}"
             numbers[tag] = (f"(4) = {b4:.6g}; converges for every delta/(4) on the grid up to "
@@ -675,11 +677,83 @@ def _converging(gap: np.ndarray, tol: float, shrink: float = 1.0) -> np.ndarray:
     """Runs (columns) that reached ``tol``, or whose gap still falls at every step of the last
     quarter (slow but converging) and has shrunk by ``shrink`` over the second half; diverged
     (NaN), oscillating and stalled runs are not converging."""
+    n = gap.shape[0]
+    return _converging_rows(gap[-(n // 4):], gap[n // 2], tol, shrink)
+
+
+def _converging_rows(q: np.ndarray, mid: np.ndarray, tol: float,
+                     shrink: float = 1.0) -> np.ndarray:
+    """:func:`_converging` from the rows it reads: ``q`` the last quarter of the gap (n // 4
+    rows of n), ``mid`` its row n // 2."""
     with np.errstate(invalid="ignore"):
-        q = gap[-(gap.shape[0] // 4):]
         falling = np.all(np.diff(q, axis=0) < 0, axis=0) & np.all(np.isfinite(q), axis=0)
-        falling &= gap[-1] <= shrink * gap[gap.shape[0] // 2]
-        return (gap[-1] < tol) | falling
+        falling &= q[-1] <= shrink * mid
+        return (q[-1] < tol) | falling
+
+
+def _tightness_batch(L: int, spectra, taus: np.ndarray, steps: int) -> dict:
+    """``(spectrum, eigenvalue) -> converging flags over taus`` for every eigenvalue of the
+    spectra at depth L (delta = tau x (4) of its spectrum), as
+    ``_converging(|sc.orbits(v, taus (4), L, steps)^L - v|, 1e-9 max(1, v))`` would give:
+    the orbits are elementwise, so all of them run as one batch (:func:`_orbit_rows`)."""
+    keys = list(dict.fromkeys((spec, v) for spec in spectra for v in set(spec)))
+    lams = np.repeat([v for _, v in keys], taus.size)
+    deltas = np.concatenate([taus * sc.bound4(max(spec), L) for spec, _ in keys])
+    n = steps + 1
+    mid, q = _orbit_rows(lams, deltas, L, steps, n // 2, n - n // 4)
+    ok = _converging_rows(np.abs(q ** L - lams), np.abs(mid ** L - lams),
+                          np.repeat([1e-9 * max(1.0, v) for _, v in keys], taus.size))
+    return {key: ok[i * taus.size:(i + 1) * taus.size] for i, key in enumerate(keys)}
+
+
+def _orbit_rows(lams: np.ndarray, deltas: np.ndarray, L: int, steps: int, mid: int,
+                first: int, bound: float = 1e30, every: int = 16):
+    """Row ``mid`` and rows ``first..steps`` of ``sc.orbits(lams, deltas, L, steps)`` (1-d
+    batch), the same float64 values: each run is advanced by the same ``sc.chain_step`` and
+    NaN rule, and a run stops being advanced once its value is fixed (w[k] = w[k-1] bit for
+    bit, or NaN, which stays NaN) or alternates (w[k] = w[k-2]): its remaining rows are then
+    known exactly.  Checked every ``every`` steps."""
+    B = lams.size
+    tail = np.empty((steps + 1 - first, B))
+    mid_row = np.empty(B)
+    w, prev = np.ones(B), np.full(B, np.nan)
+    idx, lam_a, d_a = np.arange(B), lams, deltas
+
+    def fill(k, cols, even, odd):  # rows k + 1, k + 2, ... get even, odd, even, ...
+        rows = np.arange(steps + 1)
+        for at, out, base in ((rows[mid:mid + 1], mid_row[None], mid), (rows[first:], tail,
+                                                                           first)):
+            at = at[at > k]
+            if at.size:
+                out[np.ix_(at - base, cols)] = np.where(((at - k) % 2 == 1)[:, None], even,
+                                                        odd)
+
+    if mid == 0:
+        mid_row[:] = w
+    if first == 0:
+        tail[0] = w
+    with np.errstate(all="ignore"):
+        for k in range(1, steps + 1):
+            new = sc.chain_step(w, lam_a, d_a, L)
+            new = np.where(np.isfinite(new) & (np.abs(new) <= bound), new, np.nan)
+            if k == mid:
+                mid_row[idx] = new
+            if k >= first:
+                tail[k - first, idx] = new
+            if k % every == 0 and k < steps:
+                fixed = (new.view(np.int64) == w.view(np.int64)) | np.isnan(new)
+                flip = (new.view(np.int64) == prev.view(np.int64)) & ~fixed
+                done = fixed | flip
+                if done.any():
+                    # fixed: w[k + j] = new for all j; flip: w[k + 1] = w, w[k + 2] = new ...
+                    fill(k, idx[done], np.where(fixed, new, w)[done], new[done])
+                    keep = ~done
+                    idx, lam_a, d_a, new, w = idx[keep], lam_a[keep], d_a[keep], new[keep], \
+                        w[keep]
+                    if idx.size == 0:
+                        break
+            prev, w = w, new
+    return mid_row, tail
 
 
 def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) -> str | None:
