@@ -301,13 +301,16 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
     of the symmetric part of the final product.  Diverged runs are NaN from then on.
     """
     B, n, _ = Rs.shape
-    ws = [np.broadcast_to(np.eye(n), (B, n, n)).copy() for _ in range(L)]
+    # the L layers as one (L, B, n, n) array, so each diagnostic is one batched operation over
+    # the layers; ws are views of it (updated in place)
+    W = np.broadcast_to(np.eye(n), (L, B, n, n)).copy()
+    ws = list(W)
     d3 = np.asarray(deltas, float)[:, None, None]
     out = {k: np.full((steps + 1, B), np.nan) for k in ("w_err", "prod_err", "asym", "comm")}
     alive = np.ones(B, bool)
 
-    def fro(a):
-        return np.linalg.norm(a, axis=(1, 2))
+    def fro(a):  # np.linalg.norm(., axis=(-2, -1)) for real arrays, its very formula
+        return np.sqrt(np.add.reduce(a * a, axis=(-2, -1)))
 
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
@@ -317,17 +320,12 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
             alive &= ok
             out["prod_err"][k] = np.where(alive, fro(prod - targets_prod), np.nan)
             if targets_w is not None:
-                out["w_err"][k] = np.where(alive, np.max([fro(w - targets_w) for w in ws], 0),
-                                           np.nan)
-            out["asym"][k] = np.where(alive, np.max([fro(w - w.swapaxes(1, 2)) for w in ws], 0),
-                                      np.nan)
-            out["comm"][k] = np.where(alive, np.max([fro(w @ Rs - Rs @ w) for w in ws], 0),
-                                      np.nan)
+                out["w_err"][k] = np.where(alive, fro(W - targets_w).max(0), np.nan)
+            out["asym"][k] = np.where(alive, fro(W - W.swapaxes(-1, -2)).max(0), np.nan)
+            out["comm"][k] = np.where(alive, fro(W @ Rs - Rs @ W).max(0), np.nan)
             if k < steps:
-                grads = dl.gradient(ws, Rs)
-                for w, g in zip(ws, grads):
-                    w -= d3 * g
-                    w[~alive] = np.nan
+                W -= d3 * np.array(dl.gradient(ws, Rs))
+                W[:, ~alive] = np.nan
     final = dl.product(ws)
     with np.errstate(all="ignore"):
         sym = np.nan_to_num((final + final.swapaxes(1, 2)) / 2, nan=0.0, posinf=0.0,
