@@ -247,7 +247,7 @@ def _offsets(orbit: list, r, side0, floor) -> tuple[list, list]:
     each the value the mpf expression gives (mpmath's operations, precision and rounding on
     raw values; each distinct iterate once, a periodic orbit repeating the same objects)."""
     prec = mpmath.mp.prec
-    R, S, F = r._mpf_, side0._mpf_, floor._mpf_
+    R, S, F = r._mpf_, side0._mpf_, floor and floor._mpf_
     memo = {}
     for v in orbit:
         if id(v) not in memo:
@@ -255,6 +255,47 @@ def _offsets(orbit: list, r, side0, floor) -> tuple[list, list]:
             memo[id(v)] = (libmp.mpf_abs(diff, prec, _RND), side0 != 0 and libmp.mpf_lt(
                 libmp.mpf_mul(diff, S, prec, _RND), F))
     return [memo[id(v)][0] for v in orbit], [memo[id(v)][1] for v in orbit]
+
+
+def _first_not_decreasing_in_unit(orbit: list) -> int | None:
+    """The first k where ``0 <= w[k+1] <= w[k] <= 1`` fails (None: never), compared on raw
+    values (each distinct pair of iterates once: a periodic orbit repeats the same objects)."""
+    zero, one = libmp.fzero, libmp.fone
+    memo = {}
+    for k in range(len(orbit) - 1):
+        a, b = orbit[k], orbit[k + 1]
+        key = (id(a), id(b))
+        if key not in memo:
+            x, y = a._mpf_, b._mpf_
+            memo[key] = (libmp.mpf_le(zero, y) and libmp.mpf_le(y, x)
+                         and libmp.mpf_le(x, one))
+        if not memo[key]:
+            return k
+    return None
+
+
+def _min_power(orbit: list, L: int):
+    """``min(w ** L for w in orbit)``, the same mpf (raw powers, each distinct iterate once)."""
+    prec = mpmath.mp.prec
+    memo, low = {}, None
+    for v in orbit:
+        if id(v) not in memo:
+            memo[id(v)] = libmp.mpf_pow_int(v._mpf_, L, prec, _RND)
+            if low is None or libmp.mpf_lt(memo[id(v)], low):  # as min() compares
+                low = memo[id(v)]
+    return mpmath.mp.make_mpf(low)
+
+
+def _power_gaps(orbit: list, L: int, target) -> list:
+    """``[abs(w ** L - target) for w in orbit]``, the same mpf values (raw operations, each
+    distinct iterate once)."""
+    prec, T, make = mpmath.mp.prec, target._mpf_, mpmath.mp.make_mpf
+    memo = {}
+    for v in orbit:
+        if id(v) not in memo:
+            memo[id(v)] = make(libmp.mpf_abs(libmp.mpf_sub(libmp.mpf_pow_int(
+                v._mpf_, L, prec, _RND), T, prec, _RND), prec, _RND))
+    return [memo[id(v)] for v in orbit]
 
 
 def _bound_slacks(orbit: list, r, beta_abs, e0, side0, floor) -> tuple[list, list, list]:
@@ -448,7 +489,7 @@ def _replay_thm2(ctx, L, eig, delta, bmax, steps, tag, numbers, rel) -> Finding:
         for v in sorted(set(eig.tolist())):
             lam = mpmath.mpf(v)
             r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
-            orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+            orbit = _orbit(lam, d, L, steps, ctx.dps)
             e0 = abs(1 - r)
             for k, wk in enumerate(orbit):
                 gap = abs(wk - r) - mpmath.mpf(bmax) ** k * e0
@@ -497,10 +538,12 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                 for v in sorted(set(spec)):
                     lam = mpmath.mpf(v)
                     r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
-                    orbit = sc.orbit_precise(lam, delta, L, steps, ctx.dps)
-                    errs = [abs(x - r) for x in orbit]
+                    orbit = _orbit(lam, delta, L, steps, ctx.dps)
+                    raw = _offsets(orbit, r, mpmath.mpf(0), None)[0]
+                    errs = [mpmath.mp.make_mpf(e) for e in raw]
                     floor = mpmath.mpf(10) ** (-(ctx.dps // 2))
-                    last = max(k for k, e in enumerate(errs) if e > floor or k == 0)
+                    last = max(k for k, e in enumerate(raw) if libmp.mpf_gt(e, floor._mpf_)
+                               or k == 0)
                     ratio = errs[last] / errs[last - 1] if last >= 1 else mpmath.mpf(0)
                     rate = sc.asymptotic_rate(delta, lam, L)
                     tag = f"L={L}, spectrum {_label(spec)}, lam={v:g}"
@@ -760,10 +803,10 @@ def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) ->
     with mpmath.workdps(dps):
         for v in set(spec):
             lam = mpmath.mpf(repr(float(v)))
-            orbit = sc.orbit_precise(lam, repr(delta), L, steps, dps)
+            orbit = _orbit(lam, repr(delta), L, steps, dps)
             if len(orbit) <= steps:
                 return f"lam={v:g}: |w| > 1e30 at k={len(orbit) - 1} (diverges)"
-            gaps = [abs(x ** L - lam) for x in orbit[-(steps // 4):]]
+            gaps = _power_gaps(orbit[-(steps // 4):], L, lam)
             if gaps[-1] < mpmath.mpf("1e-9") * max(1, v):
                 continue
             if all(b < a for a, b in zip(gaps, gaps[1:])):
@@ -958,9 +1001,8 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                     lam = mpmath.mpf(lam_s)
                     for rel in rels:
                         d = mpmath.mpf(rel) / (1 - lam)
-                        orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
-                        bad = next((k for k in range(len(orbit) - 1)
-                                    if not (0 <= orbit[k + 1] <= orbit[k] <= 1)), None)
+                        orbit = _orbit(lam, d, L, steps, ctx.dps)
+                        bad = _first_not_decreasing_in_unit(orbit)
                         if bad is not None or len(orbit) <= steps or not orbit[1] < 1:
                             k = bad or 0
                             return Finding(Outcome.REFUTES, f"L={L}, lam={lam_s}, delta={rel}/"
@@ -982,7 +1024,7 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                                 f"power law exponent {power:.4f} (-1/(L-2) = {-1 / (L - 2):.4f})"))
                     for rel in above:
                         d = mpmath.mpf(rel) / (1 - lam)
-                        orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                        orbit = _orbit(lam, d, L, steps, ctx.dps)
                         last = orbit[-1]
                         fate = ("diverges" if len(orbit) <= steps else
                                 f"w[K] = {dec(last, 8)}, w^L = {dec(last ** L, 8)}")
@@ -1018,8 +1060,8 @@ def sign_reach_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
             for L, lam_s, rel in cases:
                 lam = mpmath.mpf(lam_s)
                 d = mpmath.mpf(rel) / (1 - lam)
-                orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
-                low = min(v ** L for v in orbit)
+                orbit = _orbit(lam, d, L, steps, ctx.dps)
+                low = _min_power(orbit, L)
                 last = orbit[-1] ** L
                 tag = f"L={L}, lam={lam_s}, delta={rel}/(1-lam)"
                 fate = "diverges" if len(orbit) <= steps else f"w^L -> {dec(last, 10)}"
@@ -1200,11 +1242,11 @@ def _precise_limit(eig: np.ndarray, delta: float, L: int, steps: int, dps: int,
     target = limit(np.asarray(eig, float))
     with mpmath.workdps(dps):
         for v, t in zip(eig, target):
-            orbit = sc.orbit_precise(repr(float(v)), repr(delta), L, steps, dps)
+            orbit = _orbit(repr(float(v)), repr(delta), L, steps, dps)
             if len(orbit) <= steps:
                 return f"lam={v:g}: diverges"
             tm = mpmath.mpf(repr(float(t)))
-            gaps = [abs(x ** L - tm) for x in orbit[-(steps // 4):]]
+            gaps = _power_gaps(orbit[-(steps // 4):], L, tm)
             if gaps[-1] > mpmath.mpf("1e-9") * max(1, abs(v)) and not all(
                     b < a for a, b in zip(gaps, gaps[1:])):
                 return f"lam={v:g}: |w^L - {t:g}| = {dec(gaps[-1], 8)} at k={steps}, not falling"
