@@ -1278,9 +1278,18 @@ def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[flo
             U = haar(n, rng)
             R = U @ np.diag(lam) @ U.T
             b4 = sc.bound4(lam.max(), L)
-            for tau in taus:
-                ident = [np.eye(n)[None].copy() for _ in range(L)]
-                _, h = dl.gd(ident, R, tau * b4, steps)
+            # every run of this depth (per tau: the identity, then m starts per scale, drawn in
+            # the order the loops below read them) as one GD batch: dl.gd treats each network
+            # on its own, so each history is the one its run would have alone
+            starts = [[np.eye(n)[None]] * L] * len(taus) + [
+                dl.random_weights((n,) * (L + 1), m, rng, scale=s) for _ in taus for s in scales]
+            sizes = [len(ws[0]) for ws in starts]
+            deltas = [tau * b4 for tau in taus] + [tau * b4 for tau in taus for _ in scales]
+            _, every = dl.gd([np.concatenate([ws[j] for ws in starts]) for j in range(L)], R,
+                             np.repeat(deltas, sizes), steps)
+            hists = np.split(every, np.cumsum(sizes)[:-1], axis=1)
+            for i, tau in enumerate(taus):
+                h = hists[i]
                 if not h[-1, 0] < 1e-10:
                     fate = _precise_fate(tuple(float(v) for v in lam), float(tau * b4), L, steps,
                                      ctx.dps)
@@ -1292,9 +1301,8 @@ def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[flo
                                            margin=f"{h[-1, 0]:.3g}", dps=ctx.dps,
                                            replay={"L": str(L), "tau": repr(tau)}))
                 parts = []
-                for s in scales:
-                    wr = dl.random_weights((n,) * (L + 1), m, rng, scale=s)
-                    _, hr = dl.gd(wr, R, tau * b4, steps)
+                for j, s in enumerate(scales):
+                    hr = hists[len(taus) + i * len(scales) + j]
                     ok = np.nan_to_num(hr[-1], nan=np.inf) < 1e-10
                     div = np.isnan(hr[-1])
                     parts.append(f"scale {s:g}: reached {ok.mean():.2f}, diverged {div.mean():.2f}")
