@@ -375,16 +375,22 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
     return out
 
 
-def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod) -> list[dict]:
+def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod,
+               extra: tuple | None = None) -> list[dict]:
     """:func:`identity_run` for every rel (``deltas[r]``: the step sizes of rel r, one per
     target) as one batch, split back into one history per rel.  Every operation of
-    identity_run is per network, so each run's numbers are those of the run alone."""
-    k = len(rels)
-    every = identity_run(np.concatenate([Rs] * k), L, np.concatenate(deltas), steps,
-                         None if targets_w is None else np.concatenate([targets_w] * k),
-                         np.concatenate([targets_prod] * k))
-    B = len(Rs)
-    return [{key: v[..., r * B:(r + 1) * B] for key, v in every.items()} for r in range(k)]
+    identity_run is per network, so each run's numbers are those of the run alone.
+    ``extra`` = (Rs, deltas, targets_prod) adds one more group of runs to the batch (its
+    history comes last; only without ``targets_w``)."""
+    groups = [(Rs, d, targets_w, targets_prod) for d in deltas]
+    if extra is not None:
+        groups.append((extra[0], extra[1], None, extra[2]))
+    every = identity_run(np.concatenate([g[0] for g in groups]), L,
+                         np.concatenate([g[1] for g in groups]), steps,
+                         None if targets_w is None else np.concatenate([g[2] for g in groups]),
+                         np.concatenate([g[3] for g in groups]))
+    ends = np.cumsum([0] + [len(g[0]) for g in groups])
+    return [{key: v[..., a:b] for key, v in every.items()} for a, b in zip(ends, ends[1:])]
 
 
 def _targets(spectra: Sequence[Spectrum], n: int, rng) -> tuple[np.ndarray, np.ndarray, list]:
@@ -1153,8 +1159,15 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         for L in depths:
             Rs, Us, eigs = _targets(spectra, n, rng)
             lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
+            # the figure's runs (diagonal targets, where float64 GD keeps every W_i diagonal
+            # exactly, delta at the bound) join the same batch
+            drawn = L in (depths[0], depths[-1])
             every = _runs_over(rels, Rs, L, [[rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
-                                              for e in eigs] for rel in rels], steps, None, lims)
+                                              for e in eigs] for rel in rels], steps, None, lims,
+                               extra=(np.array([np.diag(e) for e in eigs]), np.array(
+                                   [sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs]),
+                                      np.array([np.diag(limit(e)) for e in eigs]))
+                               if drawn else None)
             for rel, h in zip(rels, every):
                 deltas = np.array([rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
                                    for e in eigs])
@@ -1189,11 +1202,8 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                                            dps=ctx.dps, note="diagonal replay at high precision",
                                            replay={"L": str(L)}))
             # The figure: diagonal targets, where float64 GD keeps every W_i diagonal exactly.
-            if L in (depths[0], depths[-1]):
-                diag = np.array([np.diag(e) for e in eigs])
-                deltas = np.array([sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs])
-                hd = identity_run(diag, L, deltas, steps, None,
-                                  np.array([np.diag(limit(e)) for e in eigs]))
+            if drawn:
+                hd = every[-1]
                 for b, spec in enumerate(spectra):
                     # clipped at 1e-16: below rounding the curve carries no information
                     dist = np.maximum(hd["prod_err"][1:, b], 1e-16)
