@@ -11,6 +11,7 @@ digits on the diagonal target with the same spectrum (GD keeps diagonal matrices
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import mpmath
@@ -390,7 +391,8 @@ def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod,
                          None if targets_w is None else np.concatenate([g[2] for g in groups]),
                          np.concatenate([g[3] for g in groups]))
     ends = np.cumsum([0] + [len(g[0]) for g in groups])
-    return [{key: v[..., a:b] for key, v in every.items()} for a, b in zip(ends, ends[1:])]
+    return [{key: v[..., a:b] for key, v in every.items()}
+            for a, b in itertools.pairwise(ends)]
 
 
 def _targets(spectra: Sequence[Spectrum], n: int, rng) -> tuple[np.ndarray, np.ndarray, list]:
