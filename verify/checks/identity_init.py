@@ -11,11 +11,13 @@ digits on the diagonal target with the same spectrum (GD keeps diagonal matrices
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath import libmp
 
 from numerics import deeplinear as dl
 from numerics import factorisations as fz
@@ -104,6 +106,52 @@ def _witness(expr: sp.Expr):
     return None, None
 
 
+# ---------------------------------------------------------------- the scalar orbit, fast
+
+_RND = libmp.round_nearest  # mpmath's only rounding for mpf arithmetic
+
+
+def _raw(x) -> tuple:
+    """The raw mpf (libmp tuple) of ``x`` at the working precision, converted as
+    :func:`numerics.precise.iterate` converts its arguments."""
+    return (+x if isinstance(x, mpmath.mpf) else mpmath.mpf(x))._mpf_
+
+
+def _orbit(lam, delta, L: int, steps: int, dps: int, escape: float = 1e30) -> list:
+    """:func:`numerics.scalar_chain.orbit_precise` from w[0] = 1, the same mpf values bit for
+    bit, at a fraction of the cost.
+
+    Each step is the same tree of mpmath operations as ``scalar_chain.chain_step``
+    (``w - (delta w^(L-1)) (w^L - lam)``) on raw libmp values with the same precision and
+    rounding, so no object is built per operation.  The map depends on w alone, so once an
+    iterate repeats an earlier one, w[k] = w[j], the orbit is periodic from j on (period k - j;
+    a fixed point has period 1) and its remaining iterates are copied, not recomputed.
+    The escape test (``|w| > escape`` or not finite) is the one of
+    :func:`numerics.precise.iterate`.
+    """
+    with mpmath.workdps(dps):
+        prec = mpmath.mp.prec
+        lam_, d = _raw(lam), _raw(delta)
+        esc = libmp.from_float(escape)
+        pow_, mul, sub = libmp.mpf_pow_int, libmp.mpf_mul, libmp.mpf_sub
+        w = _raw("1")
+        out, seen = [w], {w: 0}
+        for k in range(1, steps + 1):
+            w = sub(w, mul(mul(d, pow_(w, L - 1, prec, _RND), prec, _RND),
+                           sub(pow_(w, L, prec, _RND), lam_, prec, _RND), prec, _RND),
+                    prec, _RND)
+            out.append(w)
+            if w in (libmp.finf, libmp.fninf, libmp.fnan) or libmp.mpf_gt(libmp.mpf_abs(w),
+                                                                         esc):
+                break
+            j = seen.setdefault(w, k)
+            if j != k:  # w[k] = w[j]: w[i] = w[j + (i - j) mod (k - j)] for every i > k
+                out += [out[j + (i - j) % (k - j)] for i in range(k + 1, steps + 1)]
+                break
+        make = mpmath.mp.make_mpf
+        return [make(v) for v in out]
+
+
 # ---------------------------------------------------------------- Lemma 3 (precise)
 
 def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
@@ -135,16 +183,17 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                 for rel in rel_list:
                     d = dc * mpmath.mpf(rel)
                     b = beta(d, lam, L)
-                    orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                    orbit = _orbit(lam, d, L, steps, ctx.dps)
                     e0 = abs(1 - r)
                     side0 = mpmath.sign(1 - r)
+                    slacks, crosses, errs = _bound_slacks(orbit, r, abs(b), e0, side0,
+                                                          -tol * e0)
                     for k, wk in enumerate(orbit):
-                        err = abs(wk - r)
-                        bound = abs(b) ** k * e0
-                        slack = (err - bound) / (e0 if e0 else 1)
+                        slack = slacks[k]
                         worst = max(worst, float(slack))
-                        crossed = side0 != 0 and (wk - r) * side0 < -tol * e0
+                        crossed = crosses[k]
                         if slack > tol or crossed or len(orbit) <= steps:
+                            err, bound = errs[k], abs(b) ** k * e0
                             what = ("crosses lam^(1/L)" if crossed else "escapes"
                                     if len(orbit) <= steps else "exceeds beta^k |1 - r|")
                             return Finding(Outcome.REFUTES, (
@@ -157,7 +206,7 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                                     tol=dec(tol, 3), margin=dec(err - bound, 20), dps=ctx.dps,
                                     note=f"Lemma 3's bound fails at delta = {rel} delta_c",
                                     replay={"L": str(L), "lam": lam_s, "rel": rel}))
-                    errs = np.array([float(abs(v - r)) for v in orbit])
+                    errs = np.array([float(v) for v in errs])
                     tail = _tail_window(errs, e0)
                     fitted = sc.fit_rate(errs, *tail) if tail else float("nan")
                     numbers[f"L={L}, lam={lam_s}, delta={rel} delta_c"] = (
@@ -167,11 +216,10 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                     continue
                 for rel in above:
                     d = dc * mpmath.mpf(rel)
-                    orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                    orbit = _orbit(lam, d, L, steps, ctx.dps)
                     last = orbit[-1]
                     side0 = mpmath.sign(1 - r)
-                    over = side0 != 0 and any((v - r) * side0 < -tol * abs(1 - r)
-                                              for v in orbit)
+                    over = side0 != 0 and any(_offsets(orbit, r, side0, -tol * abs(1 - r))[1])
                     fate = ("escapes" if len(orbit) <= steps else
                             f"|w - r| = {dec(abs(last - r), 4)} at k={steps}")
                     numbers[f"L={L}, lam={lam_s}, delta={rel} delta_c (beyond)"] = (
@@ -185,6 +233,76 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
 
     return Check("chain_rate_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, lam in {lams}, delta = {rels} x delta_c")
+
+
+def _offsets(orbit: list, r, side0, floor) -> tuple[list, list]:
+    """Per k: ``|w[k] - r|`` and whether ``(w[k] - r) side0 < floor`` (False when side0 = 0),
+    each the value the mpf expression gives (mpmath's operations, precision and rounding on
+    raw values; each distinct iterate once, a periodic orbit repeating the same objects)."""
+    prec = mpmath.mp.prec
+    R, S, F = r._mpf_, side0._mpf_, floor and floor._mpf_
+    memo = {}
+    for v in orbit:
+        if id(v) not in memo:
+            diff = libmp.mpf_sub(v._mpf_, R, prec, _RND)
+            memo[id(v)] = (libmp.mpf_abs(diff, prec, _RND), side0 != 0 and libmp.mpf_lt(
+                libmp.mpf_mul(diff, S, prec, _RND), F))
+    return [memo[id(v)][0] for v in orbit], [memo[id(v)][1] for v in orbit]
+
+
+def _first_not_decreasing_in_unit(orbit: list) -> int | None:
+    """The first k where ``0 <= w[k+1] <= w[k] <= 1`` fails (None: never), compared on raw
+    values (each distinct pair of iterates once: a periodic orbit repeats the same objects)."""
+    zero, one = libmp.fzero, libmp.fone
+    memo = {}
+    for k in range(len(orbit) - 1):
+        a, b = orbit[k], orbit[k + 1]
+        key = (id(a), id(b))
+        if key not in memo:
+            x, y = a._mpf_, b._mpf_
+            memo[key] = (libmp.mpf_le(zero, y) and libmp.mpf_le(y, x)
+                         and libmp.mpf_le(x, one))
+        if not memo[key]:
+            return k
+    return None
+
+
+def _min_power(orbit: list, L: int):
+    """``min(w ** L for w in orbit)``, the same mpf (raw powers, each distinct iterate once)."""
+    prec = mpmath.mp.prec
+    memo, low = {}, None
+    for v in orbit:
+        if id(v) not in memo:
+            memo[id(v)] = libmp.mpf_pow_int(v._mpf_, L, prec, _RND)
+            if low is None or libmp.mpf_lt(memo[id(v)], low):  # as min() compares
+                low = memo[id(v)]
+    return mpmath.mp.make_mpf(low)
+
+
+def _power_gaps(orbit: list, L: int, target) -> list:
+    """``[abs(w ** L - target) for w in orbit]``, the same mpf values (raw operations, each
+    distinct iterate once)."""
+    prec, T, make = mpmath.mp.prec, target._mpf_, mpmath.mp.make_mpf
+    memo = {}
+    for v in orbit:
+        if id(v) not in memo:
+            memo[id(v)] = make(libmp.mpf_abs(libmp.mpf_sub(libmp.mpf_pow_int(
+                v._mpf_, L, prec, _RND), T, prec, _RND), prec, _RND))
+    return [memo[id(v)] for v in orbit]
+
+
+def _bound_slacks(orbit: list, r, beta_abs, e0, side0, floor) -> tuple[list, list, list]:
+    """Per k of the orbit: ``(|w[k] - r| - beta_abs^k e0) / (e0 or 1)``, whether
+    ``(w[k] - r) side0 < floor`` and ``|w[k] - r|`` (see :func:`_offsets`)."""
+    prec = mpmath.mp.prec
+    B, E0 = beta_abs._mpf_, e0._mpf_
+    D = E0 if e0 else libmp.from_int(1)
+    errs, crossed = _offsets(orbit, r, side0, floor)
+    make = mpmath.mp.make_mpf
+    slacks = [make(libmp.mpf_div(libmp.mpf_sub(err, libmp.mpf_mul(
+        libmp.mpf_pow_int(B, k, prec, _RND), E0, prec, _RND), prec, _RND), D, prec, _RND))
+        for k, err in enumerate(errs)]
+    return slacks, crossed, [make(e) for e in errs]
 
 
 def _tail_window(errs: np.ndarray, e0) -> tuple[int, int] | None:
@@ -217,13 +335,16 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
     of the symmetric part of the final product.  Diverged runs are NaN from then on.
     """
     B, n, _ = Rs.shape
-    ws = [np.broadcast_to(np.eye(n), (B, n, n)).copy() for _ in range(L)]
+    # the L layers as one (L, B, n, n) array, so each diagnostic is one batched operation over
+    # the layers; ws are views of it (updated in place)
+    W = np.broadcast_to(np.eye(n), (L, B, n, n)).copy()
+    ws = list(W)
     d3 = np.asarray(deltas, float)[:, None, None]
     out = {k: np.full((steps + 1, B), np.nan) for k in ("w_err", "prod_err", "asym", "comm")}
     alive = np.ones(B, bool)
 
-    def fro(a):
-        return np.linalg.norm(a, axis=(1, 2))
+    def fro(a):  # np.linalg.norm(., axis=(-2, -1)) for real arrays, its very formula
+        return np.sqrt(np.add.reduce(a * a, axis=(-2, -1)))
 
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
@@ -233,17 +354,12 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
             alive &= ok
             out["prod_err"][k] = np.where(alive, fro(prod - targets_prod), np.nan)
             if targets_w is not None:
-                out["w_err"][k] = np.where(alive, np.max([fro(w - targets_w) for w in ws], 0),
-                                           np.nan)
-            out["asym"][k] = np.where(alive, np.max([fro(w - w.swapaxes(1, 2)) for w in ws], 0),
-                                      np.nan)
-            out["comm"][k] = np.where(alive, np.max([fro(w @ Rs - Rs @ w) for w in ws], 0),
-                                      np.nan)
+                out["w_err"][k] = np.where(alive, fro(W - targets_w).max(0), np.nan)
+            out["asym"][k] = np.where(alive, fro(W - W.swapaxes(-1, -2)).max(0), np.nan)
+            out["comm"][k] = np.where(alive, fro(W @ Rs - Rs @ W).max(0), np.nan)
             if k < steps:
-                grads = dl.gradient(ws, Rs)
-                for w, g in zip(ws, grads):
-                    w -= d3 * g
-                    w[~alive] = np.nan
+                W -= d3 * np.array(dl.gradient(ws, Rs))
+                W[:, ~alive] = np.nan
     final = dl.product(ws)
     with np.errstate(all="ignore"):
         sym = np.nan_to_num((final + final.swapaxes(1, 2)) / 2, nan=0.0, posinf=0.0,
@@ -252,16 +368,23 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
     return out
 
 
-def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod) -> list[dict]:
+def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod,
+               extra: tuple | None = None) -> list[dict]:
     """:func:`identity_run` for every rel (``deltas[r]``: the step sizes of rel r, one per
     target) as one batch, split back into one history per rel.  Every operation of
-    identity_run is per network, so each run's numbers are those of the run alone."""
-    k = len(rels)
-    every = identity_run(np.concatenate([Rs] * k), L, np.concatenate(deltas), steps,
-                         None if targets_w is None else np.concatenate([targets_w] * k),
-                         np.concatenate([targets_prod] * k))
-    B = len(Rs)
-    return [{key: v[..., r * B:(r + 1) * B] for key, v in every.items()} for r in range(k)]
+    identity_run is per network, so each run's numbers are those of the run alone.
+    ``extra`` = (Rs, deltas, targets_prod) adds one more group of runs to the batch (its
+    history comes last; only without ``targets_w``)."""
+    groups = [(Rs, d, targets_w, targets_prod) for d in deltas]
+    if extra is not None:
+        groups.append((extra[0], extra[1], None, extra[2]))
+    every = identity_run(np.concatenate([g[0] for g in groups]), L,
+                         np.concatenate([g[1] for g in groups]), steps,
+                         None if targets_w is None else np.concatenate([g[2] for g in groups]),
+                         np.concatenate([g[3] for g in groups]))
+    ends = np.cumsum([0] + [len(g[0]) for g in groups])
+    return [{key: v[..., a:b] for key, v in every.items()}
+            for a, b in itertools.pairwise(ends)]
 
 
 def _targets(spectra: Sequence[Spectrum], n: int, rng) -> tuple[np.ndarray, np.ndarray, list]:
@@ -366,7 +489,7 @@ def _replay_thm2(ctx, L, eig, delta, bmax, steps, tag, numbers, rel) -> Finding:
         for v in sorted(set(eig.tolist())):
             lam = mpmath.mpf(v)
             r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
-            orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+            orbit = _orbit(lam, d, L, steps, ctx.dps)
             e0 = abs(1 - r)
             for k, wk in enumerate(orbit):
                 gap = abs(wk - r) - mpmath.mpf(bmax) ** k * e0
@@ -415,10 +538,12 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                 for v in sorted(set(spec)):
                     lam = mpmath.mpf(v)
                     r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
-                    orbit = sc.orbit_precise(lam, delta, L, steps, ctx.dps)
-                    errs = [abs(x - r) for x in orbit]
+                    orbit = _orbit(lam, delta, L, steps, ctx.dps)
+                    raw = _offsets(orbit, r, mpmath.mpf(0), None)[0]
+                    errs = [mpmath.mp.make_mpf(e) for e in raw]
                     floor = mpmath.mpf(10) ** (-(ctx.dps // 2))
-                    last = max(k for k, e in enumerate(errs) if e > floor or k == 0)
+                    last = max(k for k, e in enumerate(raw) if libmp.mpf_gt(e, floor._mpf_)
+                               or k == 0)
                     ratio = errs[last] / errs[last - 1] if last >= 1 else mpmath.mpf(0)
                     rate = sc.asymptotic_rate(delta, lam, L)
                     tag = f"L={L}, spectrum {_label(spec)}, lam={v:g}"
@@ -493,7 +618,19 @@ def common_basis(depths: tuple[int, ...], n: int = 4,
                                     (-0.7, 0.2, 1.5, 3.0)), n, rng)
             deltas = np.array([0.9 * sc.thm3_bound(min(min(e), 0), max(abs(e)), L)
                                for e in eigs])
-            h = identity_run(Rs, L, deltas, steps, None, Rs)
+            others = []  # the non-symmetric targets, drawn in the order of the loop below
+            for kind in nonsymmetric:
+                if kind == "upper":
+                    R = np.eye(n) + np.triu(rng.standard_normal((n, n)), 1)
+                else:
+                    R = np.eye(n)
+                    R[:2, :2] = [[0.0, -1.0], [1.0, 0.0]]
+                others.append((R, 0.9 * sc.thm2_bound(np.linalg.norm(R, 2), L)))
+            # one batch for all of them (identity_run treats each network on its own)
+            every = _runs_over((1.0,), Rs, L, [deltas], steps, None, Rs, extra=(
+                np.array([R for R, _ in others]).reshape(-1, n, n), np.array(
+                    [d for _, d in others]), np.array([R for R, _ in others]).reshape(-1, n, n)))
+            h, rest = every
             scale = max(1.0, np.linalg.norm(Rs, axis=(1, 2)).max())
             # a diverged run is NaN from then on: counted as a failure, not skipped
             a = np.max(h["asym"][:, :2]) / scale
@@ -504,14 +641,8 @@ def common_basis(depths: tuple[int, ...], n: int = 4,
             numbers[f"L={L}, symmetric indefinite: max asymmetry, commutator (relative)"] = (
                 f"{np.nanmax(h['asym'][:, 2]) / scale:.2e}, "
                 f"{np.nanmax(h['comm'][:, 2]) / scale ** 2:.2e}")
-            for kind in nonsymmetric:
-                if kind == "upper":
-                    R = np.eye(n) + np.triu(rng.standard_normal((n, n)), 1)
-                else:
-                    R = np.eye(n)
-                    R[:2, :2] = [[0.0, -1.0], [1.0, 0.0]]
-                d = 0.9 * sc.thm2_bound(np.linalg.norm(R, 2), L)
-                hn = identity_run(R[None], L, np.array([d]), steps, None, R[None])
+            for j, kind in enumerate(nonsymmetric):
+                hn = {key: v[..., j:j + 1] for key, v in rest.items()}
                 numbers[f"L={L}, non-symmetric ({kind}): max asymmetry, final ||W..W - R||"] = (
                     f"{np.nanmax(hn['asym']):.3g}, {hn['prod_err'][-1, 0]:.3g}")
         if worst > 1e-12:
@@ -549,13 +680,15 @@ def identity_tightness(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         if ctx.at:
             cases = [(int(ctx.at["L"]), tuple(float(v) for v in ctx.at["spectrum"].split(";")))]
             taus = np.array([float(ctx.at["tau"])])
+        batches = {}  # L -> converging flags of every (spectrum, eigenvalue, tau) of depth L
         for L, spec in cases:
             rho = max(spec)
             b4 = sc.bound4(rho, L)
+            if L not in batches:
+                batches[L] = _tightness_batch(L, [s for L_, s in cases if L_ == L], taus, steps)
             ok = np.ones(taus.size, bool)
             for v in set(spec):
-                o = sc.orbits(np.full(taus.size, v), taus * b4, L, steps)
-                ok &= _converging(np.abs(o ** L - v), 1e-9 * max(1.0, v))
+                ok &= batches[L][(spec, v)]
             first = taus[~ok].min() if (~ok).any() else None
             tag = f"L={L}, spectrum {_label(spec)}"
             numbers[tag] = (f"(4) = {b4:.6g}; converges for every delta/(4) on the grid up to "
@@ -591,11 +724,83 @@ def _converging(gap: np.ndarray, tol: float, shrink: float = 1.0) -> np.ndarray:
     """Runs (columns) that reached ``tol``, or whose gap still falls at every step of the last
     quarter (slow but converging) and has shrunk by ``shrink`` over the second half; diverged
     (NaN), oscillating and stalled runs are not converging."""
+    n = gap.shape[0]
+    return _converging_rows(gap[-(n // 4):], gap[n // 2], tol, shrink)
+
+
+def _converging_rows(q: np.ndarray, mid: np.ndarray, tol: float,
+                     shrink: float = 1.0) -> np.ndarray:
+    """:func:`_converging` from the rows it reads: ``q`` the last quarter of the gap (n // 4
+    rows of n), ``mid`` its row n // 2."""
     with np.errstate(invalid="ignore"):
-        q = gap[-(gap.shape[0] // 4):]
         falling = np.all(np.diff(q, axis=0) < 0, axis=0) & np.all(np.isfinite(q), axis=0)
-        falling &= gap[-1] <= shrink * gap[gap.shape[0] // 2]
-        return (gap[-1] < tol) | falling
+        falling &= q[-1] <= shrink * mid
+        return (q[-1] < tol) | falling
+
+
+def _tightness_batch(L: int, spectra, taus: np.ndarray, steps: int) -> dict:
+    """``(spectrum, eigenvalue) -> converging flags over taus`` for every eigenvalue of the
+    spectra at depth L (delta = tau x (4) of its spectrum), as
+    ``_converging(|sc.orbits(v, taus (4), L, steps)^L - v|, 1e-9 max(1, v))`` would give:
+    the orbits are elementwise, so all of them run as one batch (:func:`_orbit_rows`)."""
+    keys = list(dict.fromkeys((spec, v) for spec in spectra for v in set(spec)))
+    lams = np.repeat([v for _, v in keys], taus.size)
+    deltas = np.concatenate([taus * sc.bound4(max(spec), L) for spec, _ in keys])
+    n = steps + 1
+    mid, q = _orbit_rows(lams, deltas, L, steps, n // 2, n - n // 4)
+    ok = _converging_rows(np.abs(q ** L - lams), np.abs(mid ** L - lams),
+                          np.repeat([1e-9 * max(1.0, v) for _, v in keys], taus.size))
+    return {key: ok[i * taus.size:(i + 1) * taus.size] for i, key in enumerate(keys)}
+
+
+def _orbit_rows(lams: np.ndarray, deltas: np.ndarray, L: int, steps: int, mid: int,
+                first: int, bound: float = 1e30, every: int = 16):
+    """Row ``mid`` and rows ``first..steps`` of ``sc.orbits(lams, deltas, L, steps)`` (1-d
+    batch), the same float64 values: each run is advanced by the same ``sc.chain_step`` and
+    NaN rule, and a run stops being advanced once its value is fixed (w[k] = w[k-1] bit for
+    bit, or NaN, which stays NaN) or alternates (w[k] = w[k-2]): its remaining rows are then
+    known exactly.  Checked every ``every`` steps."""
+    B = lams.size
+    tail = np.empty((steps + 1 - first, B))
+    mid_row = np.empty(B)
+    w, prev = np.ones(B), np.full(B, np.nan)
+    idx, lam_a, d_a = np.arange(B), lams, deltas
+
+    def fill(k, cols, even, odd):  # rows k + 1, k + 2, ... get even, odd, even, ...
+        rows = np.arange(steps + 1)
+        for at, out, base in ((rows[mid:mid + 1], mid_row[None], mid), (rows[first:], tail,
+                                                                           first)):
+            at = at[at > k]
+            if at.size:
+                out[np.ix_(at - base, cols)] = np.where(((at - k) % 2 == 1)[:, None], even,
+                                                        odd)
+
+    if mid == 0:
+        mid_row[:] = w
+    if first == 0:
+        tail[0] = w
+    with np.errstate(all="ignore"):
+        for k in range(1, steps + 1):
+            new = sc.chain_step(w, lam_a, d_a, L)
+            new = np.where(np.isfinite(new) & (np.abs(new) <= bound), new, np.nan)
+            if k == mid:
+                mid_row[idx] = new
+            if k >= first:
+                tail[k - first, idx] = new
+            if k % every == 0 and k < steps:
+                fixed = (new.view(np.int64) == w.view(np.int64)) | np.isnan(new)
+                flip = (new.view(np.int64) == prev.view(np.int64)) & ~fixed
+                done = fixed | flip
+                if done.any():
+                    # fixed: w[k + j] = new for all j; flip: w[k + 1] = w, w[k + 2] = new ...
+                    fill(k, idx[done], np.where(fixed, new, w)[done], new[done])
+                    keep = ~done
+                    idx, lam_a, d_a, new, w = idx[keep], lam_a[keep], d_a[keep], new[keep], \
+                        w[keep]
+                    if idx.size == 0:
+                        break
+            prev, w = w, new
+    return mid_row, tail
 
 
 def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) -> str | None:
@@ -604,10 +809,10 @@ def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) ->
     with mpmath.workdps(dps):
         for v in set(spec):
             lam = mpmath.mpf(repr(float(v)))
-            orbit = sc.orbit_precise(lam, repr(delta), L, steps, dps)
+            orbit = _orbit(lam, repr(delta), L, steps, dps)
             if len(orbit) <= steps:
                 return f"lam={v:g}: |w| > 1e30 at k={len(orbit) - 1} (diverges)"
-            gaps = [abs(x ** L - lam) for x in orbit[-(steps // 4):]]
+            gaps = _power_gaps(orbit[-(steps // 4):], L, lam)
             if gaps[-1] < mpmath.mpf("1e-9") * max(1, v):
                 continue
             if all(b < a for a, b in zip(gaps, gaps[1:])):
@@ -801,9 +1006,8 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                 for lam_s in lams:
                     lam = mpmath.mpf(lam_s)
                     for rel, d in lam_fractions(lam, rels):
-                        orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
-                        bad = next((k for k in range(len(orbit) - 1)
-                                    if not (0 <= orbit[k + 1] <= orbit[k] <= 1)), None)
+                        orbit = _orbit(lam, d, L, steps, ctx.dps)
+                        bad = _first_not_decreasing_in_unit(orbit)
                         if bad is not None or len(orbit) <= steps or not orbit[1] < 1:
                             k = bad or 0
                             return Finding(Outcome.REFUTES, f"L={L}, lam={lam_s}, delta={rel}/"
@@ -824,7 +1028,7 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                                 f"{dec(1 + d * lam, 8)})" if L == 2 else
                                 f"power law exponent {power:.4f} (-1/(L-2) = {-1 / (L - 2):.4f})"))
                     for rel, d in lam_fractions(lam, above):
-                        orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
+                        orbit = _orbit(lam, d, L, steps, ctx.dps)
                         last = orbit[-1]
                         fate = ("diverges" if len(orbit) <= steps else
                                 f"w[K] = {dec(last, 8)}, w^L = {dec(last ** L, 8)}")
@@ -860,8 +1064,8 @@ def sign_reach_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
             for L, lam_s, rel in cases:
                 lam = mpmath.mpf(lam_s)
                 d = mpmath.mpf(rel) / (1 - lam)
-                orbit = sc.orbit_precise(lam, d, L, steps, ctx.dps)
-                low = min(v ** L for v in orbit)
+                orbit = _orbit(lam, d, L, steps, ctx.dps)
+                low = _min_power(orbit, L)
                 last = orbit[-1] ** L
                 tag = f"L={L}, lam={lam_s}, delta={rel}/(1-lam)"
                 fate = "diverges" if len(orbit) <= steps else f"w^L -> {dec(last, 10)}"
@@ -953,8 +1157,15 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
         for L in depths:
             Rs, Us, eigs = _targets(spectra, n, rng)
             lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
+            # the figure's runs (diagonal targets, where float64 GD keeps every W_i diagonal
+            # exactly, delta at the bound) join the same batch
+            drawn = L in (depths[0], depths[-1])
             every = _runs_over(rels, Rs, L, [[rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
-                                              for e in eigs] for rel in rels], steps, None, lims)
+                                              for e in eigs] for rel in rels], steps, None, lims,
+                               extra=(np.array([np.diag(e) for e in eigs]), np.array(
+                                   [sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs]),
+                                      np.array([np.diag(limit(e)) for e in eigs]))
+                               if drawn else None)
             for rel, h in zip(rels, every):
                 deltas = np.array([rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
                                    for e in eigs])
@@ -989,11 +1200,8 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                                            dps=ctx.dps, note="diagonal replay at high precision",
                                            replay={"L": str(L)}))
             # The figure: diagonal targets, where float64 GD keeps every W_i diagonal exactly.
-            if L in (depths[0], depths[-1]):
-                diag = np.array([np.diag(e) for e in eigs])
-                deltas = np.array([sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs])
-                hd = identity_run(diag, L, deltas, steps, None,
-                                  np.array([np.diag(limit(e)) for e in eigs]))
+            if drawn:
+                hd = every[-1]
                 for b, spec in enumerate(spectra):
                     # clipped at 1e-16: below rounding the curve carries no information
                     dist = np.maximum(hd["prod_err"][1:, b], 1e-16)
@@ -1042,11 +1250,11 @@ def _precise_limit(eig: np.ndarray, delta: float, L: int, steps: int, dps: int,
     target = limit(np.asarray(eig, float))
     with mpmath.workdps(dps):
         for v, t in zip(eig, target):
-            orbit = sc.orbit_precise(repr(float(v)), repr(delta), L, steps, dps)
+            orbit = _orbit(repr(float(v)), repr(delta), L, steps, dps)
             if len(orbit) <= steps:
                 return f"lam={v:g}: diverges"
             tm = mpmath.mpf(repr(float(t)))
-            gaps = [abs(x ** L - tm) for x in orbit[-(steps // 4):]]
+            gaps = _power_gaps(orbit[-(steps // 4):], L, tm)
             if gaps[-1] > mpmath.mpf("1e-9") * max(1, abs(v)) and not all(
                     b < a for a, b in zip(gaps, gaps[1:])):
                 return f"lam={v:g}: |w^L - {t:g}| = {dec(gaps[-1], 8)} at k={steps}, not falling"
@@ -1078,9 +1286,18 @@ def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[flo
             U = haar(n, rng)
             R = U @ np.diag(lam) @ U.T
             b4 = sc.bound4(lam.max(), L)
-            for tau in taus:
-                ident = [np.eye(n)[None].copy() for _ in range(L)]
-                _, h = dl.gd(ident, R, tau * b4, steps)
+            # every run of this depth (per tau: the identity, then m starts per scale, drawn in
+            # the order the loops below read them) as one GD batch: dl.gd treats each network
+            # on its own, so each history is the one its run would have alone
+            starts = [[np.eye(n)[None]] * L] * len(taus) + [
+                dl.random_weights((n,) * (L + 1), m, rng, scale=s) for _ in taus for s in scales]
+            sizes = [len(ws[0]) for ws in starts]
+            deltas = [tau * b4 for tau in taus] + [tau * b4 for tau in taus for _ in scales]
+            _, every = dl.gd([np.concatenate([ws[j] for ws in starts]) for j in range(L)], R,
+                             np.repeat(deltas, sizes), steps)
+            hists = np.split(every, np.cumsum(sizes)[:-1], axis=1)
+            for i, tau in enumerate(taus):
+                h = hists[i]
                 if not h[-1, 0] < 1e-10:
                     fate = _precise_fate(tuple(float(v) for v in lam), float(tau * b4), L, steps,
                                      ctx.dps)
@@ -1092,9 +1309,8 @@ def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[flo
                                            margin=f"{h[-1, 0]:.3g}", dps=ctx.dps,
                                            replay={"L": str(L), "tau": repr(tau)}))
                 parts = []
-                for s in scales:
-                    wr = dl.random_weights((n,) * (L + 1), m, rng, scale=s)
-                    _, hr = dl.gd(wr, R, tau * b4, steps)
+                for j, s in enumerate(scales):
+                    hr = hists[len(taus) + i * len(scales) + j]
                     ok = np.nan_to_num(hr[-1], nan=np.inf) < 1e-10
                     div = np.isnan(hr[-1])
                     parts.append(f"scale {s:g}: reached {ok.mean():.2f}, diverged {div.mean():.2f}")
