@@ -409,6 +409,8 @@ def convergence_search(model: Model) -> Check:
             return Probe(-1.0 if bad else 1.0, info, -abs(float(slack)))
 
         def refute(point, probe):
+            if exclude is not None and exclude(point):
+                return None  # a start in the exception set never refutes
             settled = reevaluate(lambda dps: classify(point, dps), ctx.dps,
                                  key=lambda r: r[:2])
             if settled is None:  # the behaviour changes with the precision
@@ -437,10 +439,12 @@ def convergence_search(model: Model) -> Check:
                                     f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
                                replay=_point_text(point)))
 
+        exclude = model.excluded if spec.exceptions else None
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute, extra=condition_edges(model, slack_fn))
-        return with_tally(_finish(result, model, "the convergence condition", refute),
-                          seen_kinds, steps)
+                        confirm=refute, extra=condition_edges(model, slack_fn),
+                        exclude=exclude)
+        return with_exceptions(with_tally(_finish(result, model, "the convergence condition",
+                                                  refute), seen_kinds, steps), model, result)
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
@@ -482,6 +486,29 @@ def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
         eps = 1e-3 * (hi - lo)
         out += [{**base, step: v} for v in (x - eps, y + eps) if lo <= v <= hi]
     return tuple(out)
+
+
+def with_exceptions(finding: Finding, model: Model, result: SearchResult) -> Finding:
+    """A convergence search's finding with its exception set stated: the starts excluded from
+    the claim, and how many drawn (or edge) points fell in it and were not run."""
+    exceptions = model.spec.exceptions
+    if not exceptions:
+        return finding
+    texts = [e if isinstance(e, str) else "start = [" + ", ".join(e) + "]" for e in exceptions]
+    numbers = {**finding.numbers, "exception set (starts excluded)": "; ".join(texts),
+               "points in the exception set (not run)": str(result.excluded)}
+    detail = finding.detail
+    if ctx_replayed_excluded(result):
+        return Finding(Outcome.UNDECIDED, "the replayed point's start is in the claim's "
+                       f"exception set ({'; '.join(texts)}): the claim says nothing there",
+                       numbers)
+    return dataclasses.replace(finding, detail=f"{detail} (starts with {' or '.join(texts)} "
+                               "excluded)", numbers=numbers)
+
+
+def ctx_replayed_excluded(result: SearchResult) -> bool:
+    """A replay (one point) that fell in the exception set: nothing was run."""
+    return result.examples == 0 and result.excluded == 1 and result.worst is None
 
 
 def with_tally(finding: Finding, tally: dict[str, int], steps: int) -> Finding:
