@@ -403,7 +403,7 @@ def convergence_search(model: Model) -> Check:
                 n = steps
                 orbit = _orbit(model, x0, args, n, dps, deadline)
                 seen = _behaviour(orbit, tg, dps, dist)
-                while (seen == "slow" and n < EXTEND * steps and 2 * n <= extension["left"]
+                while (seen in ("slow", "stalls") and n < EXTEND * steps and 2 * n <= extension["left"]
                        and still_converging(orbit)):
                     n *= 2  # rerun from the start: momentum and schedules keep their state
                     extension["left"] -= n
