@@ -6,6 +6,7 @@ re-evaluated with mpmath before it is called a refutation.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import mpmath
 import sympy as sp
@@ -484,7 +485,7 @@ def still_converging(orbit) -> bool:
     size = (len(half) - 1) // 4
     dist = [_dist(half[k + 1], half[k]) for k in range(4 * size)]
     peaks = [max(dist[i * size:(i + 1) * size]) for i in range(4)]
-    return all(b < a for a, b in zip(peaks, peaks[1:])) and peaks[-1] <= peaks[0] * 0.99
+    return all(b < a for a, b in itertools.pairwise(peaks)) and peaks[-1] <= peaks[0] * 0.99
 
 
 def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
