@@ -230,7 +230,7 @@ def _parts_claim(item: ClaimSpec, source: str | None) -> Claim:
         checks, scope, parts = _part_checks(item)
     except ModelError as exc:
         checks = (_error_check(str(exc)),)
-    except Exception as exc:  # noqa: BLE001 - the parser validated it; a model failure is still reported
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
         checks = (_error_check(f"claim '{item.id}': {type(exc).__name__}: {exc}"),)
     box: dict[str, tuple[str, str]] = {}
     for _, part in item.parts:  # a name two parts share replays over the hull of their boxes
