@@ -1,6 +1,6 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
-not covered by ``nar2018slides.example`` and ``nar2018slides.proposition`` (the identity
-initialisation claims ``nar2018slides.identity_tight`` and ``_amended`` are data, in
+not covered by ``nar2018slides.example`` and ``nar2018slides.proposition`` (the printed
+identity-initialisation claim ``nar2018slides.identity_tight`` is data, in
 ``nar2018slides.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
@@ -17,6 +17,7 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 | nar2018slides.no_lipschitz | slide Lyapunov Stability, after the Proposition | no finite Lipschitz constant for the gradient on the whole parameter space |
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
 | nar2018slides.ols_contrast | slide Deep Linear Networks, Theorem | contrary to ordinary least squares |
+| nar2018slides.identity_tight_amended | slide Deep Linear Networks, Symmetric PSD (amended) | the same for rho(R) >= 1 |
 | nar2018slides.most_optima_unstable | slides: "only to a subset of optima", "identity ... largest step size" (Remark 3's wording) | most other global optima are unstable |
 | nar2018slides.relu_theorem | slide Nonlinear Networks, Theorem | two-layer ReLU: if GD converges, max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely |
 | nar2018slides.relu_theorem_amended | same slide (amended) | 1/delta at interpolating minima or m = 1; only 2/delta in general |
@@ -34,7 +35,7 @@ from verify.checks.dynamics import (
     start_on_unstable_minimum,
 )
 from verify.checks.general_depth import general_proof
-from verify.checks.identity_init import optima_instability
+from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import nar2018slides
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
@@ -128,6 +129,19 @@ CLAIMS = (
         asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
         scope={"L": ">= 2"},
         checks=(SG.class_proof("ols_contrast_every_depth"), ols_contrast()),
+    ),
+    Claim(
+        id="nar2018slides.identity_tight_amended",
+        ref=_ref("slide Deep Linear Networks, Symmetric PSD matrices (amended)"),
+        statement=("For symmetric PSD R with rho(R) >= 1, GD from the identity converges for every "
+                   "step size up to (just below) the bound (4), the largest any start allows."),
+        hypotheses={"R": "spectra (1,), (2,), (10, 0.1), (4, 0)", "L": "2, 3, 5"},
+        asserts="from W_i = I, convergence for every delta <= 0.99 x (4) when rho(R) >= 1",
+        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite, rho(R) >= 1"},
+        checks=(identity_tightness((2, 3, 5), ((1.0,), (2.0,), (10.0, 0.1), (4.0, 0.0)), 0.99),),
+        amends="nar2018slides.identity_tight",
+        amend_reason=("For small rho(R) the bound (4) exceeds 2/L and GD from the identity fails "
+                      "well below it (e.g. rho = 1/4)."),
     ),
     Claim(
         id="nar2018slides.most_optima_unstable",
