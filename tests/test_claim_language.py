@@ -8,6 +8,7 @@ checks every example file on seeds 0..4 in quick and in full mode.
 
 from __future__ import annotations
 
+import json
 import shlex
 import tempfile
 from pathlib import Path
@@ -53,6 +54,10 @@ EXPECTED = {
     "families.toml": {"fam.resnet-zas-rate": C, "fam.resnet-zas-rate-continuous": R,
                       "fam.relu-converges": C, "fam.relu-converges-2-over-y": R,
                       "fam.double-negative-target": C, "fam.double-negative-target-2-over-L": R},
+    "parts.toml": {"parts.two-wells": C, "parts.two-wells-x2-quarter": R},
+    "exceptions.toml": {"exc.double-well": C, "exc.double-well-point": C,
+                        "exc.double-well-every-start": R},
+    "budget.toml": {"budget.heavy-ball": C, "budget.heavy-ball-wrong-limit": R},
 }
 
 
@@ -218,3 +223,62 @@ def test_every_example_refutation_replays_a_point_with_every_free_parameter(quic
                 refutations += 1
     assert refutations >= sum(s is R for e in EXPECTED.values() for s in e.values())
     capsys.readouterr()
+
+
+def test_multi_part_claim_is_as_strong_as_its_weakest_part(quick0):
+    true = quick0["parts.toml"]["parts.two-wells"]
+    assert true.claim.parts == ("x1", "x2")
+    assert {e.check.split(".")[0] for e in true.evidence} == {"x1", "x2"}
+    # each part's threshold is proven on the whole step interval, so the claim is proven
+    assert true.strength is Strength.PROVEN
+    assert "x1: proven" in true.strength_basis and "x2: proven" in true.strength_basis
+    false = quick0["parts.toml"]["parts.two-wells-x2-quarter"]
+    refuting = {e.check for e in false.evidence if e.outcome is Outcome.REFUTES}
+    assert refuting and all(name.startswith("x2.") for name in refuting)
+    assert all(e.outcome is not Outcome.REFUTES for e in false.evidence
+               if e.check.startswith("x1."))
+
+
+def test_weakest_part_decides_the_strength():
+    spec = claim(id="mine.mixed", loss="x**2/2", variables=["x"], step="eta",
+                 params={"eta": [0.1, 1.5], "x0": [0.5, 1]},
+                 part=[{"name": "thr", "kind": "threshold", "equilibrium": ["0"],
+                        "bound": "2", "tight": True},
+                       {"name": "conv", "kind": "convergence", "start": ["x0"],
+                        "condition": "eta < 2", "target": ["0"]}])
+    (result,) = check(spec, quick=True)
+    assert result.status is Status.CONFIRMED
+    # the threshold part is proven, the convergence part only sampled: the claim is sampled
+    assert result.strength is Strength.SAMPLED
+    assert "thr: proven" in result.strength_basis and "conv: sampled" in result.strength_basis
+
+
+def test_exception_set_is_excluded_and_stated(quick0):
+    for cid in ("exc.double-well", "exc.double-well-point"):
+        (ev,) = quick0["exceptions.toml"][cid].evidence
+        assert ev.outcome is Outcome.SUPPORTS
+        assert "exception set (starts excluded)" in ev.numbers
+        assert int(ev.numbers["points in the exception set (not run)"]) > 0  # x0 = 0 is an edge
+    (ev,) = quick0["exceptions.toml"]["exc.double-well-every-start"].evidence
+    assert ev.counterexample.at["x0"] == "0.0" and ev.counterexample.observed == "elsewhere"
+
+
+def test_a_replay_inside_the_exception_set_never_refutes():
+    with tempfile.TemporaryDirectory() as out:
+        code = main(["check", str(EXAMPLES / "exceptions.toml"), "exc.double-well",
+                     "--check", "convergence_search", "--at", "eta=0.2,x0=0", "--quick",
+                     "--no-progress", "--out", out])
+        (record,) = json.loads((Path(out) / "results.json").read_text())["claims"]
+    (ev,) = record["evidence"]
+    assert code == 0 and ev["outcome"] == "undecided" and "exception set" in ev["detail"]
+
+
+def test_budget_is_extended_only_for_runs_still_converging(quick0):
+    (ev,) = quick0["budget.toml"]["budget.heavy-ball"].evidence
+    assert ev.outcome is Outcome.SUPPORTS and int(ev.numbers["runs that slow"]) == 0
+    assert int(ev.numbers["runs extended"].split()[0]) > 0
+    assert "up to 4800" in ev.numbers["step budget"]
+    (ev,) = quick0["budget.toml"]["budget.heavy-ball-wrong-limit"].evidence
+    # the extended run settled at 1/10: refuted by a run longer than the 300-step budget
+    assert ev.outcome is Outcome.REFUTES and ev.counterexample.observed == "elsewhere"
+    assert "300 steps" not in ev.detail and " steps)" in ev.detail

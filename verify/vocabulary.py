@@ -9,7 +9,7 @@ Everything here is small, frozen and serialisable.  A check function receives a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -332,6 +332,8 @@ def strength(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...],
     """
     if status is not Status.CONFIRMED:
         return None, ""
+    if claim.parts:
+        return _weakest_part(claim, evidence)
     declared = [e for e in evidence if e.outcome is Outcome.SUPPORTS and e.coverage is not None]
     whole_class = [e for e in declared if e.tier in _EXACT_TIERS
                    and e.coverage.scope is Scope.CLASS and claim.scope is not None
@@ -339,11 +341,6 @@ def strength(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...],
     for e in whole_class:
         if e.coverage.decides:
             return Strength.PROVEN, f"{e.check}: {e.coverage.describe()}"
-    proven_parts = {e.coverage.part: e.check for e in whole_class if e.coverage.part}
-    if claim.parts and set(claim.parts) <= set(proven_parts):
-        return Strength.PROVEN, "; ".join(f"{part} by {proven_parts[part]}"
-                                          for part in claim.parts) + \
-            f": {whole_class[0].coverage.describe()}"
     deciding = [e for e in declared if e.coverage.decides]
     exact = [e for e in deciding if e.tier in _EXACT_TIERS
              and e.coverage.scope in (Scope.CLASS, Scope.INSTANCES)]
@@ -353,3 +350,26 @@ def strength(claim: Claim, evidence: list[Evidence] | tuple[Evidence, ...],
     sampled = [e for e in deciding if e.coverage.scope is Scope.SAMPLE]
     basis = "; ".join(f"{e.check}: {e.coverage.describe()}" for e in sampled)
     return Strength.SAMPLED, basis or "no check declared what it covers"
+
+
+_ORDER = (Strength.SAMPLED, Strength.PROVEN_ON_INSTANCES, Strength.PROVEN)
+
+
+def _weakest_part(claim: Claim, evidence) -> tuple[Strength, str]:
+    """A claim made of :attr:`Claim.parts`: the weakest part's strength.  A part's evidence is
+    what declares that part (``coverage.part`` equal to it, or a prefix ``p`` of a part named
+    ``p.q``), which decides that part, plus what declares no part (it covers the whole claim)."""
+    def mine(e: Evidence, part: str) -> bool:
+        tag = e.coverage.part if e.coverage is not None else ""
+        return not tag or part == tag or part.startswith(tag + ".")
+
+    results = []
+    for part in claim.parts:
+        own = [replace(e, coverage=replace(e.coverage, decides=True, part=""))
+               if e.coverage is not None and e.coverage.part else e
+               for e in evidence if mine(e, part)]
+        results.append((part, *strength(replace(claim, parts=()), own, Status.CONFIRMED)))
+    weakest = min(results, key=lambda r: _ORDER.index(r[1]))[1]
+    if weakest is Strength.PROVEN and len({basis for _, _, basis in results}) == 1:
+        return weakest, results[0][2]  # one check proves the whole claim
+    return weakest, "; ".join(f"{part}: {s.value} ({basis})" for part, s, basis in results)

@@ -1,5 +1,7 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
-not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.
+not covered by ``nar2018slides.example`` and ``nar2018slides.proposition`` (the printed
+identity-initialisation claim ``nar2018slides.identity_tight`` is data, in
+``nar2018slides.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
 slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
@@ -15,8 +17,7 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 | nar2018slides.no_lipschitz | slide Lyapunov Stability, after the Proposition | no finite Lipschitz constant for the gradient on the whole parameter space |
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
 | nar2018slides.ols_contrast | slide Deep Linear Networks, Theorem | contrary to ordinary least squares |
-| nar2018slides.identity_tight | slide Deep Linear Networks, Symmetric PSD matrices | the bound is tight with identity initialization; identity allows the largest step size |
-| nar2018slides.identity_tight_amended | same slide (amended) | the same for rho(R) >= 1 |
+| nar2018slides.identity_tight_amended | slide Deep Linear Networks, Symmetric PSD (amended) | the same for rho(R) >= 1 |
 | nar2018slides.most_optima_unstable | slides: "only to a subset of optima", "identity ... largest step size" (Remark 3's wording) | most other global optima are unstable |
 | nar2018slides.relu_theorem | slide Nonlinear Networks, Theorem | two-layer ReLU: if GD converges, max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely |
 | nar2018slides.relu_theorem_amended | same slide (amended) | 1/delta at interpolating minima or m = 1; only 2/delta in general |
@@ -123,16 +124,6 @@ CLAIMS = (
         asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
         scope={"L": ">= 2"},
         checks=(SG.class_proof("ols_contrast_every_depth"), ols_contrast()),
-    ),
-    _claim(
-        "identity_tight", "slide Deep Linear Networks, Symmetric PSD matrices",
-        statement=("Symmetric PSD matrices: The bound is tight with identity initialization. "
-                   "Identity initialization allows convergence with the largest step size."),
-        hypotheses={"R": "symmetric PSD, spectra (0.25,), (0.1,), (2,), (10, 0.1)",
-                    "L": "2, 3, 5", "bound": "(4) = 2/(L rho(R)^(2(L-1)/L))"},
-        asserts="from W_i = I, GD reaches a global optimum for every delta up to 0.99 x (4)",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite"},
-        checks=(identity_tightness((2, 3, 5), ((0.25,), (0.1,), (2.0,), (10.0, 0.1)), 0.99),),
     ),
     _claim(
         "identity_tight_amended", "slide Deep Linear Networks, Symmetric PSD matrices (amended)",

@@ -14,7 +14,16 @@ from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
 from verify.userclaims.spec import BadClaim, ClaimSpec
-from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Tier
+from verify.vocabulary import (
+    Check,
+    CheckContext,
+    Claim,
+    Finding,
+    Outcome,
+    Reference,
+    Scope,
+    Tier,
+)
 
 ASSERTS = {
     "cycle": "GD cycles through {points} (each point to the next){stable}",
@@ -132,6 +141,56 @@ def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
     return combined, dict(sorted(scope.items()))
 
 
+def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
+    """The names a replay (``--at``) may set, with their intervals."""
+    box = {name: value for name, value in item.params.items()
+           if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
+    box.update({name: (str(min(values)), str(max(values)))
+                for name, values in item.integers.items()})
+    if item.kind == "identity":  # the search draws the state too: a replay names it
+        box.update(_state_box(item))
+    return box
+
+
+def _part_checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str], tuple[str, ...]]:
+    """A multi-part claim's checks (each part's own, named ``PART.CHECK``), its class (the
+    parts' boxes together) and its parts (a part with parts of its own, a stable cycle, counts
+    as ``PART.orbit`` and ``PART.stability``).  A part's proof on its own whole box proves that
+    part on the whole claim's class (a part speaks only of its own parameters), so its coverage
+    is restated on the claim's class, tagged with the part."""
+    per = [(name, part, *_checks(part)) for name, part in spec.parts]
+    texts: dict[str, dict[str, str]] = {}
+    for name, _, _, scope in per:
+        for key, value in scope.items():
+            texts.setdefault(key, {})[name] = value
+    claim_scope = {key: next(iter(v.values())) if len(set(v.values())) == 1
+                   else "; ".join(f"{value} (part {name})" for name, value in v.items())
+                   for key, v in sorted(texts.items())}
+    checks, parts = [], []
+    for name, part, own, scope in per:
+        inner = _parts(part)
+        parts += [f"{name}.{p}" for p in inner] or [name]
+        checks += [replace(c, name=f"{name}.{c.name}", scope=f"part {name}: {c.scope}",
+                           run=_as_part(c.run, name, scope, claim_scope)) for c in own]
+    return tuple(checks), claim_scope, tuple(parts)
+
+
+def _as_part(run, name: str, own: dict[str, str], claim_scope: dict[str, str]):
+    """``run`` whose declared coverage is tagged with the part ``name``."""
+
+    def tagged(ctx: CheckContext) -> Finding:
+        finding = run(ctx)
+        cov = finding.coverage
+        if cov is None:
+            return finding
+        whole = cov.scope is Scope.CLASS and dict(cov.covers) == dict(own)
+        return replace(finding, coverage=replace(
+            cov, covers=claim_scope if whole else cov.covers, decides=False,
+            part=f"{name}.{cov.part}" if cov.part else name))
+
+    return tagged
+
+
 def _state_box(spec: ClaimSpec) -> dict[str, tuple[str, str]]:
     """Every instance's state coordinates, each over the identity's ``region``."""
     family = FAMILIES[(spec.model or {}).get("family", "expression")]
@@ -147,6 +206,8 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
         return Claim(id=item.id, ref=Reference(paper, source or "claim file"),
                      statement="(this claim table could not be used)", hypotheses={},
                      asserts="-", checks=(_error_check(item.message),), source=source)
+    if item.kind == "parts":
+        return _parts_claim(item, source)
     scope = None
     try:
         checks, scope = _checks(item)
@@ -154,16 +215,34 @@ def claim_from_spec(item: ClaimSpec | BadClaim, source: str | None = None) -> Cl
         checks = (_error_check(str(exc)),)
     except Exception as exc:  # the parser validated it; a model failure is still reported
         checks = (_error_check(f"claim '{item.id}': {type(exc).__name__}: {exc}"),)
-    box = {name: value for name, value in item.params.items()
-           if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
-    box.update({name: (str(min(values)), str(max(values)))
-                for name, values in item.integers.items()})
-    if item.kind == "identity":  # the search draws the state too: a replay names it
-        box.update(_state_box(item))
+    box = _replay_box(item)
     return Claim(id=item.id, ref=Reference(paper, source or "python"),
                  statement=item.statement or _asserts(item), hypotheses=_hypotheses(item),
                  asserts=_asserts(item), checks=checks, source=source, replay_box=box,
                  scope=scope, parts=_parts(item))
+
+
+def _parts_claim(item: ClaimSpec, source: str | None) -> Claim:
+    """The claim of a multi-part spec: every part's checks; refuted when one part is, confirmed
+    when all are, as strong as its weakest part (:func:`verify.vocabulary.strength`)."""
+    scope, parts = None, ()
+    try:
+        checks, scope, parts = _part_checks(item)
+    except ModelError as exc:
+        checks = (_error_check(str(exc)),)
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        checks = (_error_check(f"claim '{item.id}': {type(exc).__name__}: {exc}"),)
+    box: dict[str, tuple[str, str]] = {}
+    for _, part in item.parts:  # a name two parts share replays over the hull of their boxes
+        for key, (lo, hi) in _replay_box(part).items():
+            old = box.get(key, (lo, hi))
+            box[key] = (min(old[0], lo, key=sp.Rational), max(old[1], hi, key=sp.Rational))
+    hypotheses = {f"{name}: {k}": v for name, part in item.parts
+                  for k, v in _hypotheses(part).items()}
+    asserts = "; ".join(f"[{name}] {_asserts(part)}" for name, part in item.parts)
+    return Claim(id=item.id, ref=Reference("user", source or "python"),
+                 statement=item.statement or asserts, hypotheses=hypotheses, asserts=asserts,
+                 checks=checks, source=source, replay_box=box, scope=scope, parts=parts)
 
 
 def claims_from_file(path: str | Path) -> list[Claim]:

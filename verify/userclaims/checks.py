@@ -6,6 +6,7 @@ re-evaluated with mpmath before it is called a refutation.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import mpmath
 import sympy as sp
@@ -368,6 +369,9 @@ def convergence_search(model: Model) -> Check:
         seen_kinds = dict.fromkeys(("converges", "diverges", "elsewhere", "cycle", "stalls",
                                     "slow", "undefined"), 0)
         deadline = Deadline(ctx)
+        # Runs still converging at the budget are rerun with twice the steps, up to EXTEND
+        # times the budget, while the extension work (GD steps) lasts: deterministic.
+        extension = {"left": GD_WORK[ctx.quick], "runs": 0, "longest": steps}
 
         def classify(point, dps):
             with mpmath.workdps(dps):
@@ -377,11 +381,22 @@ def convergence_search(model: Model) -> Check:
                 slack = slack_fn(*zeros, *args)
                 holds = bool(cond.func(slack, 0))
                 dist = (lambda p: residual(*p, *args)) if residual else None
-                seen = _behaviour(_orbit(model, x0, args, steps, dps, deadline), tg, dps, dist)
-                return holds, seen, slack, (x0, tg)
+                n = steps
+                orbit = _orbit(model, x0, args, n, dps, deadline)
+                seen = _behaviour(orbit, tg, dps, dist)
+                while (seen in ("slow", "stalls") and n < EXTEND * steps and 2 * n <= extension["left"]
+                       and still_converging(orbit)):
+                    n *= 2  # rerun from the start: momentum and schedules keep their state
+                    extension["left"] -= n
+                    orbit = _orbit(model, x0, args, n, dps, deadline)
+                    seen = _behaviour(orbit, tg, dps, dist)
+                if n > steps:
+                    extension["runs"] += 1
+                    extension["longest"] = max(extension["longest"], n)
+                return holds, seen, slack, (x0, tg), n
 
         def evaluate(point):
-            holds, seen, slack, _ = classify(point, ctx.dps)
+            holds, seen, slack, *_ = classify(point, ctx.dps)
             seen_kinds[seen] += 1
             info = {"condition": holds, "observed": seen, "slack": slack}
             bad = _wrong(holds, seen, spec.otherwise) or seen == "undefined" or (
@@ -389,11 +404,13 @@ def convergence_search(model: Model) -> Check:
             return Probe(-1.0 if bad else 1.0, info, -abs(float(slack)))
 
         def refute(point, probe):
+            if exclude is not None and exclude(point):
+                return None  # a start in the exception set never refutes
             settled = reevaluate(lambda dps: classify(point, dps), ctx.dps,
                                  key=lambda r: r[:2])
             if settled is None:  # the behaviour changes with the precision
                 return swamped(str(_point_text(point)))
-            holds, seen, slack, (x0, tg) = settled.value
+            holds, seen, slack, (x0, tg), n = settled.value
             if not _wrong(holds, seen, spec.otherwise):
                 if seen == "undefined":
                     return Finding(Outcome.UNDECIDED, (
@@ -401,14 +418,14 @@ def convergence_search(model: Model) -> Check:
                         "loss or its gradient is not defined there): cannot decide"), {})
                 if seen == "stalls":
                     return Finding(Outcome.UNDECIDED, (
-                        f"at {_point_text(point)} the condition holds but after {steps} steps "
+                        f"at {_point_text(point)} the condition holds but after {n} steps "
                         "GD slows down too fast to reach the target (not settled either): "
                         "cannot decide"), {})
                 return None
             expected = "converges" if holds else "diverges"
             return Finding(Outcome.REFUTES, (
                 f"at {_point_text(point)} the condition is {holds} but GD "
-                f"{_SEEN[seen]} ({settled.note}, {steps} steps)"), {},
+                f"{_SEEN[seen]} ({settled.note}, {n} steps)"), {},
                 Counterexample(at=_point_text(point), observed=seen,
                                claimed=expected, tol=f"1e-{settled.dps // 2} (relative)",
                                margin=f"condition slack {dec(slack, 20)}", dps=settled.dps,
@@ -417,13 +434,38 @@ def convergence_search(model: Model) -> Check:
                                     f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
                                replay=_point_text(point)))
 
+        exclude = model.excluded if spec.exceptions else None
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute, extra=condition_edges(model, slack_fn))
-        return with_tally(_finish(result, model, "the convergence condition", refute),
-                          seen_kinds, steps)
+                        confirm=refute, extra=condition_edges(model, slack_fn),
+                        exclude=exclude)
+        finding = with_exceptions(with_tally(_finish(result, model, "the convergence condition",
+                                                     refute), seen_kinds, steps), model, result)
+        return dataclasses.replace(finding, numbers={
+            **finding.numbers, "step budget": f"{steps}, doubled up to {EXTEND * steps} for a "
+            f"run still converging (extension work {GD_WORK[ctx.quick]} GD steps)",
+            "runs extended": f"{extension['runs']} (longest {extension['longest']} steps)"})
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
+
+
+EXTEND = 16  # a convergence run still converging at its budget may run up to 16x as long
+
+
+def still_converging(orbit) -> bool:
+    """Whether a run that has not settled is clearly still converging (to its target or to
+    another point: the longer run tells which): over the last half of the run, the largest step
+    length |x_(k+1) - x_k| in each of four consecutive blocks falls from block to block, and the
+    last block's is at most 0.99 of the first's (a geometric or power-law decay, oscillating or
+    not).  Only a reason to run longer: the verdict still needs the longer run to meet the
+    convergence criterion (or to settle elsewhere)."""
+    if None in orbit[-1] or len(orbit) < 40:
+        return False
+    half = orbit[len(orbit) // 2:]
+    size = (len(half) - 1) // 4
+    dist = [_dist(half[k + 1], half[k]) for k in range(4 * size)]
+    peaks = [max(dist[i * size:(i + 1) * size]) for i in range(4)]
+    return all(b < a for a, b in itertools.pairwise(peaks)) and peaks[-1] <= peaks[0] * 0.99
 
 
 def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
@@ -462,6 +504,29 @@ def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
         eps = 1e-3 * (hi - lo)
         out += [{**base, step: v} for v in (x - eps, y + eps) if lo <= v <= hi]
     return tuple(out)
+
+
+def with_exceptions(finding: Finding, model: Model, result: SearchResult) -> Finding:
+    """A convergence search's finding with its exception set stated: the starts excluded from
+    the claim, and how many drawn (or edge) points fell in it and were not run."""
+    exceptions = model.spec.exceptions
+    if not exceptions:
+        return finding
+    texts = [e if isinstance(e, str) else "start = [" + ", ".join(e) + "]" for e in exceptions]
+    numbers = {**finding.numbers, "exception set (starts excluded)": "; ".join(texts),
+               "points in the exception set (not run)": str(result.excluded)}
+    detail = finding.detail
+    if ctx_replayed_excluded(result):
+        return Finding(Outcome.UNDECIDED, "the replayed point's start is in the claim's "
+                       f"exception set ({'; '.join(texts)}): the claim says nothing there",
+                       numbers)
+    return dataclasses.replace(finding, detail=f"{detail} (starts with {' or '.join(texts)} "
+                               "excluded)", numbers=numbers)
+
+
+def ctx_replayed_excluded(result: SearchResult) -> bool:
+    """A replay (one point) that fell in the exception set: nothing was run."""
+    return result.examples == 0 and result.excluded == 1 and result.worst is None
 
 
 def with_tally(finding: Finding, tally: dict[str, int], steps: int) -> Finding:

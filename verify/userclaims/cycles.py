@@ -31,7 +31,7 @@ import mpmath
 
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
-from verify.userclaims.checks import with_tally
+from verify.userclaims.checks import with_exceptions, with_tally
 from verify.userclaims.model import Model
 from verify.userclaims.search import Probe, search
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
@@ -132,7 +132,11 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
             guide = -abs(float(slack)) if cond is not None else 0.0
             return Probe(-1.0 if bad else 1.0, {"condition": holds, "observed": seen}, guide)
 
+        exclude = model.excluded if model.spec.exceptions else None
+
         def refute(point, probe):
+            if exclude is not None and exclude(point):
+                return None  # a start in the exception set never refutes
             holds, seen, slack, last = classify(point, ctx.dps + 20)
             if not wrong(holds, seen):
                 if seen == "undefined":
@@ -154,9 +158,9 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                                replay=point_text(point)))
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute)
-        return with_tally(finish(result, model, f"convergence to a {k}-cycle", refute), tally,
-                          steps)
+                        confirm=refute, exclude=exclude)
+        return with_exceptions(with_tally(finish(result, model, f"convergence to a {k}-cycle",
+                                                 refute), tally, steps), model, result)
 
     return Check("cycle_convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")

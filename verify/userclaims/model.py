@@ -239,6 +239,42 @@ class Model:
                   for a in self.assume]
         return assumptions_hold(pinned, values)
 
+    @functools.cached_property
+    def _exceptions(self) -> list:
+        """The ``except`` entries: ("relation", the pinned relation) or ("point", exprs)."""
+        out = []
+        for entry in self.spec.exceptions:
+            if isinstance(entry, str):
+                out.append(("relation", self.pin(self.expr(entry, check=False))))
+            else:
+                out.append(("point", [self.pin(self.expr(e)) for e in entry]))
+        return out
+
+    def excluded(self, point: dict) -> str | None:
+        """The ``except`` entry whose set holds the start of ``point`` (a parameter point), or
+        None.  A relation is decided exactly at the rational point (as ``assume``); a point
+        entry holds when the start equals it to 45 digits (evaluated at 60)."""
+        for (kind, value), text in zip(self._exceptions, self.spec.exceptions):
+            if kind == "relation":
+                try:
+                    holds = assumptions_hold([value], point)
+                except TypeError:  # not decidable exactly: 60 digits
+                    subs = {self.params[k]: sp.Rational(str(v)) for k, v in point.items()
+                            if k in self.params}
+                    holds = bool(value.func(sp.N(value.lhs.subs(subs) - value.rhs.subs(subs),
+                                                 60), 0))
+                if holds:
+                    return text
+                continue
+            with mpmath.workdps(60):
+                args = self.numbers(point)
+                start = self.mp_point(self.start)(args)
+                there = self.mp_point(value)(args)
+                scale = 1 + max((abs(v) for v in there), default=0)
+                if max(abs(a - b) for a, b in zip(start, there)) <= mpmath.mpf(10) ** -45 * scale:
+                    return "[" + ", ".join(text) + "]"
+        return None
+
     # ------------------------------------------------------------ the claim language's extras
 
     def numbers(self, point: dict[str, float]) -> list:

@@ -136,6 +136,9 @@ def _paper_keys_problem(table: dict[str, Any], key: str) -> tuple[str, str] | No
     if not isinstance(table.get("caveat", ""), str):
         return "caveat", f"must be a string, got {_describe(table['caveat'])}"
     scope = table.get("scope")
+    if scope is not None and "part" in table:
+        return "scope", ("a multi-part claim's class is its parts' boxes (each part proven on "
+                         "its own box proves it on the claim's); remove scope")
     if scope is not None and not (isinstance(scope, dict) and scope and all(
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in scope.items())):
         return "scope", ("must be a table parameter -> the set claimed, as text "

@@ -51,13 +51,19 @@ COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params",
 KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
-    "convergence": ("start", "condition", "target", "otherwise", "period", "points"),
+    "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except"),
     "inequality": ("lhs", "rhs", "relation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
     "identity": ("lhs", "rhs", "region"),
 }
+# A multi-part claim: the keys its parts share (each part may override them) and its limits.
+SHARED_KEYS = ("loss", "variables", "step", "params", "assume", "model", "integers", "optimizer",
+               "schedule")
+MAX_PARTS = 8
+_PART_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}\Z")
+MAX_EXCEPTIONS = 16  # entries of a convergence claim's ``except`` list
 MAX_PERIOD = 8  # the longest cycle a convergence claim may name (periods 2..8)
 MIN_FIT_POINTS = 10  # a fitted rate needs at least this many steps in its tail
 MAX_INSTANCES = 8  # values of all integer parameters together (each is checked exactly)
@@ -199,6 +205,8 @@ def _parse_one(table: dict[str, Any], number: int,
 
 
 def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
+    if "part" in table:
+        return _validate_parts(table, claim_id)
     # kind, then keys (the allowed keys depend on the kind)
     if "kind" not in table:
         raise _Bad("kind", f"missing required key (one of {', '.join(KINDS)})")
@@ -292,6 +300,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             fields["to_set"] = True
         else:
             fields["target"] = _point(target, "target", ctx)
+        fields["exceptions"] = _exceptions(table, ctx)
         otherwise = table.get("otherwise")
         if otherwise is not None and otherwise != "diverges":
             raise _Bad("otherwise", f"must be \"diverges\" (or absent), got {_short(otherwise)}")
@@ -337,6 +346,75 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                      variables=variables, step=step, params=params, assume=assume,
                      model=model_spec, integers=integers, optimizer=optimizer,
                      schedule=schedule, **fields)
+
+
+def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
+    """A claim of several relations: ``[[claim.part]]`` tables, each a complete claim body
+    (``name``, ``kind`` and the kind's keys) that shares the claim's keys in
+    :data:`SHARED_KEYS` unless it gives its own (a part's ``model`` replaces a shared
+    ``loss``/``variables`` and the other way round).  A problem in a part is reported as key
+    ``part.NAME.KEY``."""
+    allowed = ("id", "statement", "part", *SHARED_KEYS)
+    for key in table:
+        if key not in allowed:
+            why = ("each part gives its own kind" if key == "kind" else
+                   "goes in a [[claim.part]] table" if any(key in k for k in KIND_KEYS.values())
+                   else "unknown key (typo?)")
+            raise _Bad(key, f"{why}; a multi-part claim ([[claim.part]] tables) takes "
+                            f"{', '.join(allowed)}")
+    statement = table.get("statement", "")
+    if not isinstance(statement, str):
+        raise _Bad("statement", f"must be a string, got {_describe(statement)}")
+    parts = table["part"]
+    if (not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts)
+            or not 2 <= len(parts) <= MAX_PARTS):
+        raise _Bad("part", f"must be 2..{MAX_PARTS} [[claim.part]] tables (a claim of one "
+                           f"relation is a plain claim), got {_describe(parts)}")
+    shared = {k: table[k] for k in SHARED_KEYS if k in table}
+    out: list[tuple[str, ClaimSpec]] = []
+    for number, part in enumerate(parts, start=1):
+        name = part.get("name")
+        if not isinstance(name, str) or not _PART_NAME.match(name):
+            raise _Bad(f"part #{number}.name", "required: a name of at most 40 letters, digits "
+                                               "and _, starting with a letter, got "
+                                               f"{_describe(name)}")
+        if name in dict(out):
+            raise _Bad(f"part.{name}.name", "duplicate part name")
+        for key in ("id", "statement", "part"):
+            if key in part:
+                raise _Bad(f"part.{name}.{key}", "belongs to the claim, not to one part")
+        merged = dict(shared)
+        if "model" in part:
+            merged.pop("loss", None)
+            merged.pop("variables", None)
+        if "loss" in part or "variables" in part:
+            merged.pop("model", None)
+        merged.update({k: v for k, v in part.items() if k != "name"})
+        try:
+            spec = _validate(merged, f"{claim_id}:{name}")
+        except _Bad as exc:
+            raise _Bad(f"part.{name}.{exc.key}" if exc.key else f"part.{name}",
+                       exc.problem) from None
+        out.append((name, spec))
+    return ClaimSpec(id=claim_id, kind="parts", statement=statement, parts=tuple(out))
+
+
+def _exceptions(table: dict[str, Any], ctx: _Context) -> tuple:
+    """``except``: starts excluded from a convergence claim, each a relation in the
+    parameters (a string, ``"x0 == 0"``) or a start point (a list of coordinates)."""
+    entries = _list(table.get("except", []), "except")
+    if len(entries) > MAX_EXCEPTIONS:
+        raise _Bad("except", f"at most {MAX_EXCEPTIONS} entries, got {len(entries)}")
+    out: list = []
+    for i, entry in enumerate(entries, start=1):
+        if isinstance(entry, list):
+            out.append(_point(entry, "except", ctx, f"entry {i} (a start point)"))
+        elif isinstance(entry, str):
+            out.append(_relation(entry, "except", ctx, f"entry {i}"))
+        else:
+            raise _Bad("except", f"entry {i}: a relation in the parameters (\"x0 == 0\") or "
+                                 f"a start point ([\"0\", \"1\"]), got {_describe(entry)}")
+    return tuple(out)
 
 
 class _Context:

@@ -70,6 +70,7 @@ class SearchResult:
     exhausted: str | None = None
     verdict: Finding | None = None  # the violation's re-evaluation (``confirm``), when asked
     refused: int = 0  # violations the re-evaluation found to hold (the search went on)
+    excluded: int = 0  # points dropped as outside the claim (``exclude``)
 
 
 # Extra digits of the re-evaluations of a violation: dps, dps + 20, dps + 40 (see reevaluate).
@@ -229,6 +230,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
            at: dict[str, str] | None = None, deadline: Deadline | None = None,
            confirm: Callable[[dict[str, float], Probe], Finding | None] | None = None,
            extra: tuple[dict[str, float], ...] = (),
+           exclude: Callable[[dict[str, float]], Any] | None = None,
            ) -> SearchResult:
     """Search ``names`` (default: every free parameter) of the box for a negative margin.
 
@@ -240,10 +242,16 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
     one, and the search goes on; one it confirms (or leaves undecided) is what Hypothesis
     shrinks, so the minimal point reported is itself confirmed (``verdict``).  Without it a
     false alarm at the search's precision would end the search before a real violation.
+
+    ``exclude(point)`` (truthy: the point is outside the claim, e.g. a start in a convergence
+    claim's exception set) drops a point as ``assume`` does, edges included; the count is
+    ``excluded``.  A replay at an excluded point evaluates nothing (``excluded`` = 1).
     """
     names = model.free_names if names is None else names
     if at is not None:
         point = parse_at(names, at)
+        if exclude is not None and exclude(point):
+            return SearchResult(None, 0, None, excluded=1)
         try:
             probe = _checked(evaluate, point)
         except _Invalid as bad:
@@ -260,7 +268,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
     strategy = st.fixed_dictionaries({
         n: st.floats(float(box[n][0]), float(box[n][1]), allow_nan=False, allow_infinity=False)
         for n in names})
-    seen = {"n": 0, "worst": None, "refused": 0}
+    seen = {"n": 0, "worst": None, "refused": 0, "excluded": 0}
 
     stop: dict[str, str | None] = {"why": None}
 
@@ -280,6 +288,9 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         if stop["why"] is not None:
             raise BudgetExhausted(stop["why"])  # every later call too: nothing else is reported
         assume(model.assumptions_hold(point))
+        if exclude is not None and exclude(point):
+            seen["excluded"] += 1
+            assume(False)
         try:
             result = _checked(evaluate, point)
         except BudgetExhausted as exc:
@@ -303,6 +314,9 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
             raise _Violation(point, result, verdict)
 
     for point in [*edge_points(model, names), *extra]:  # extra: a kind's own edges
+        if exclude is not None and exclude(point):
+            seen["excluded"] += 1  # an edge in the exception set is not probed
+            continue
         probe = example(point)(probe)
     try:
         with without_local_constants():
@@ -310,18 +324,23 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
     except _Violation as found:
         if stop["why"] is None:
             return SearchResult((found.point, found.probe), seen["n"], seen["worst"],
-                                verdict=found.verdict, refused=seen["refused"])
+                                verdict=found.verdict, refused=seen["refused"],
+                                excluded=seen["excluded"])
     except _Invalid as bad:
         if stop["why"] is None:
-            return SearchResult(None, seen["n"], seen["worst"], invalid=(bad.point, bad.why))
+            return SearchResult(None, seen["n"], seen["worst"], invalid=(bad.point, bad.why),
+                                excluded=seen["excluded"])
     except Unsatisfiable:
         if stop["why"] is None:
-            return SearchResult(None, seen["n"], seen["worst"], unsatisfiable=True)
+            return SearchResult(None, seen["n"], seen["worst"], unsatisfiable=True,
+                                excluded=seen["excluded"])
     except BudgetExhausted:
         pass
     except _GROUP:  # a stop raced another failure
         if stop["why"] is None:
             raise
     if stop["why"] is not None:
-        return SearchResult(None, seen["n"], seen["worst"], exhausted=stop["why"])
-    return SearchResult(None, seen["n"], seen["worst"], refused=seen["refused"])
+        return SearchResult(None, seen["n"], seen["worst"], exhausted=stop["why"],
+                            excluded=seen["excluded"])
+    return SearchResult(None, seen["n"], seen["worst"], refused=seen["refused"],
+                        excluded=seen["excluded"])

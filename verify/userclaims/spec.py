@@ -68,6 +68,10 @@ class ClaimSpec:
             None: after a detected transient).
         period: ``convergence`` with ``target = "cycle"``: the claimed period k (0: not a cycle
             target); ``points`` then optionally holds the cycle's k points.
+        exceptions: ``convergence``: starts excluded from the claim (the key ``except``), each
+            a relation in the parameters (a string) or a start point (a tuple of coordinates).
+        parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
+            the claim holds when every part does.
     """
 
     id: str
@@ -108,6 +112,8 @@ class ClaimSpec:
     factor: str | None = None
     eventually: int | None = None
     period: int = 0
+    exceptions: tuple = ()
+    parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
         return hash(self.id)
