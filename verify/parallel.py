@@ -294,9 +294,17 @@ class _Pool:
         self.executor = None
 
 
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _context():
     """``forkserver`` where there is one, with the suite imported in the server once (workers
     forked from it start at once, and it serves every run of this process); else ``spawn``."""
+    # The workers fill the cores: BLAS threads of their own would only contend for them (and
+    # OpenBLAS's idle threads spin, costing CPU time under load).  Read by numpy's BLAS when the
+    # forkserver (or a spawned worker) imports it; results do not depend on it.
+    for var in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(var, "1")
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
