@@ -295,12 +295,37 @@ def leaves(W: Sequence[np.ndarray], R: np.ndarray, deltas: np.ndarray, steps: in
 
     Batched over the step sizes with :func:`numerics.deeplinear.gd`.
     """
-    B = len(deltas)
-    ws = [np.repeat(np.asarray(w, dtype=float)[None], B, 0) for w in W]
-    ws = [w + noise * rng.standard_normal(w.shape) for w in ws]
-    end, _ = dl.gd(ws, R, np.asarray(deltas, dtype=float), steps, bound=1e6)
-    d2 = sum(np.sum((e - np.asarray(w)[None]) ** 2, axis=(1, 2)) for e, w in zip(end, W))
-    return np.sqrt(d2)
+    return leaves_many([(W, R, deltas)], steps, noise, rng)[0]
+
+
+def leaves_many(cases: Sequence[tuple], steps: int, noise: float,
+                rng: np.random.Generator) -> list[np.ndarray]:
+    """:func:`leaves` for each (W, R, deltas) of ``cases``, as if called on them in turn (the
+    same noise from ``rng``, in the same order), with one batched GD per layer shape: GD runs
+    are independent rows of :func:`numerics.deeplinear.gd`, so batching changes no run."""
+    starts = []
+    for W, R, deltas in cases:
+        ws = [np.repeat(np.asarray(w, dtype=float)[None], len(deltas), 0) for w in W]
+        starts.append([w + noise * rng.standard_normal(w.shape) for w in ws])
+    groups: dict[tuple, list[int]] = {}
+    for k, (W, _, _) in enumerate(cases):
+        groups.setdefault(tuple(np.shape(w) for w in W), []).append(k)
+    out: list = [None] * len(cases)
+    for ks in groups.values():
+        ws = [np.concatenate([starts[k][j] for k in ks]) for j in range(len(starts[ks[0]]))]
+        R = np.concatenate([np.broadcast_to(np.asarray(cases[k][1], dtype=float),
+                                            (len(cases[k][2]),) + np.shape(cases[k][1]))
+                            for k in ks])
+        deltas = np.concatenate([np.asarray(cases[k][2], dtype=float) for k in ks])
+        end, _ = dl.gd(ws, R, deltas, steps, bound=1e6)
+        row = 0
+        for k in ks:
+            W, B = cases[k][0], len(cases[k][2])
+            d2 = sum(np.sum((e[row:row + B] - np.asarray(w)[None]) ** 2, axis=(1, 2))
+                     for e, w in zip(end, W))
+            out[k] = np.sqrt(d2)
+            row += B
+    return out
 
 
 # --- scalar chains: period-2 orbits (Remark 1) ---------------------------------------------

@@ -13,6 +13,7 @@ with a bottleneck width r < rank R (their product is the best rank-r approximati
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import mpmath
@@ -69,8 +70,18 @@ def _target(n: int, rng: np.random.Generator) -> np.ndarray:
     return q1 @ np.diag(np.sort(rng.uniform(0.3, 3.0, n))[::-1]) @ q2
 
 
-def samples(ctx: CheckContext, search: bool = True) -> list[Sample]:
-    """Minimisers of every family, drawn from ``ctx.seed`` (smaller with ``ctx.quick``)."""
+def samples(ctx: CheckContext, search: bool = True) -> tuple[Sample, ...]:
+    """Minimisers of every family, drawn from ``ctx.seed`` (smaller with ``ctx.quick``).
+
+    Drawn once per (seed, quick, search) in a process and shared: a dozen checks use the same
+    samples, and the search (Nelder-Mead over the cores) is most of each one's cost.  The
+    arrays are read-only, so no check can change what the others see."""
+    return _samples(ctx.seed, ctx.quick, search)
+
+
+@functools.lru_cache(maxsize=8)
+def _samples(seed: int, quick: bool, search: bool) -> tuple[Sample, ...]:
+    ctx = CheckContext(seed=seed, quick=quick)
     rng = ctx.rng()
     out = []
     n_random, n_search = (2, 1) if ctx.quick else (6, 2)
@@ -91,7 +102,10 @@ def samples(ctx: CheckContext, search: bool = True) -> list[Sample]:
             W, _ = fz.search_min_ratio(R, r, L, rng, starts=n_search,
                                        maxiter=120 if ctx.quick else 400)
             add("searched", W)
-    return out
+    for s in out:
+        for a in (*s.W, s.R):
+            a.setflags(write=False)
+    return tuple(out)
 
 
 def _pick(ctx: CheckContext, found: list[Sample]) -> list[Sample]:
@@ -383,13 +397,14 @@ def gd_near_minima(which: str = "thm1", scale: float = 1.0) -> Check:
         steps = 600 if ctx.quick else 1000
         tally = {"stays below 2/lambda_max": 0, "leaves above 2/lambda_max": 0,
                  "leaves above bound": 0}
-        bad = []
+        bad, cases = [], []
         for s in found:
             W = list(s.W)
             lam = float(np.linalg.eigvalsh(fz.hessian(W, s.R))[-1])
             b = scale * 2 / _den(s, which)
-            ds = np.array([0.97 * 2 / lam, 1.03 * 2 / lam, 1.03 * b])
-            dist = fz.leaves(W, s.R, ds, steps, 1e-7, rng)
+            cases.append((W, s.R, np.array([0.97 * 2 / lam, 1.03 * 2 / lam, 1.03 * b])))
+        # every sample's runs in one batched GD per layer shape (the same runs as one by one)
+        for s, dist in zip(found, fz.leaves_many(cases, steps, 1e-7, rng)):
             stays = np.isfinite(dist) & (dist < 1e-4)
             tally["stays below 2/lambda_max"] += int(stays[0])
             tally["leaves above 2/lambda_max"] += int(not stays[1])
