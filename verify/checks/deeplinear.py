@@ -767,7 +767,6 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
     """
 
     def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
         rho_s, d_s = sp.symbols("rho delta", positive=True)
         numbers = {}
         if ctx.at:  # a replay: the reached layers W1..WL for target R at delta
@@ -792,31 +791,22 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
         numbers["symbolic"] = ("(4) evaluated at rho = (2/(L delta))^(L/(2L-2)) is delta, L in "
                                f"{depths}")
         B = 64 if ctx.quick else 256
-        steps = 1500 if ctx.quick else 3000
         total, conv, worst = 0, 0, 0.0
-        for L in depths:
-            for delta in deltas:
-                R = np.stack([np.diag(rng.uniform(0.2, 6.0, 2)) for _ in range(B)])
-                ws = dl.random_weights((2,) * (L + 1), B, rng, scale=0.5, near_identity=True)
-                end, _ = dl.gd(ws, R, delta, steps, bound=1e6)
-                grads = dl.gradient(end, R)
-                gn = np.sqrt(sum(np.sum(g * g, axis=(1, 2)) for g in grads))
-                ok = np.isfinite(gn) & (gn < 1e-10)
-                rho = np.linalg.svd(dl.product(end)[ok], compute_uv=False)[:, 0]
-                bound = scale * (2 / (L * delta)) ** (L / (2 * L - 2))
-                total += B
-                conv += int(ok.sum())
-                if rho.size:
-                    worst = max(worst, float(np.max(rho / bound)))
-                numbers[f"L={L}, delta={delta:g}"] = (
-                    f"{int(ok.sum())}/{B} converged; max rho(R_hat)/bound = "
-                    f"{(np.max(rho / bound) if rho.size else float('nan')):.6g}")
-                if rho.size and np.max(rho / bound) > 1 + 1e-9:
-                    b = int(np.flatnonzero(ok)[np.argmax(rho / bound)])
-                    found = _stable_beyond_bound([w[b] for w in end], R[b], delta, scale,
-                                                 ctx.dps, numbers)
-                    if found is not None:
-                        return found
+        for L, delta, R, end, ok, rho in _reached(ctx.seed, ctx.quick, depths, deltas):
+            bound = scale * (2 / (L * delta)) ** (L / (2 * L - 2))
+            total += B
+            conv += int(ok.sum())
+            if rho.size:
+                worst = max(worst, float(np.max(rho / bound)))
+            numbers[f"L={L}, delta={delta:g}"] = (
+                f"{int(ok.sum())}/{B} converged; max rho(R_hat)/bound = "
+                f"{(np.max(rho / bound) if rho.size else float('nan')):.6g}")
+            if rho.size and np.max(rho / bound) > 1 + 1e-9:
+                b = int(np.flatnonzero(ok)[np.argmax(rho / bound)])
+                found = _stable_beyond_bound([w[b] for w in end], R[b], delta, scale,
+                                             ctx.dps, numbers)
+                if found is not None:
+                    return found
         numbers["runs converged"] = f"{conv} of {total}"
         if conv == 0:
             return Finding(Outcome.UNDECIDED, "no run converged", numbers)
@@ -827,6 +817,40 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
 
     return Check("reached_minima", Tier.EMPIRICAL, run,
                  f"numpy float64 GD, 2 x 2 layers, depths {depths}, delta in {deltas}")
+
+
+@functools.lru_cache(maxsize=8)
+def _reached(seed: int, quick: bool, depths: tuple[int, ...], deltas: tuple[float, ...]
+             ) -> tuple:
+    """The GD runs of :func:`reached_minima`, once per process for the same (seed, quick,
+    depths, deltas) (Corollary 2 and its amendment run the same ones): for each (L, delta)
+    in order, (L, delta, R, final layers, converged mask, rho(R_hat) of the converged).  The
+    draws are made in the order of one run per (L, delta), and each depth's runs over all
+    step sizes go through one batched GD (runs are independent rows: the same runs)."""
+    rng = CheckContext(seed=seed, quick=quick).rng()
+    B = 64 if quick else 256
+    steps = 1500 if quick else 3000
+    out = []
+    for L in depths:
+        drawn = []
+        for _ in deltas:
+            R = np.stack([np.diag(rng.uniform(0.2, 6.0, 2)) for _ in range(B)])
+            drawn.append((R, dl.random_weights((2,) * (L + 1), B, rng, scale=0.5,
+                                               near_identity=True)))
+        R_all = np.concatenate([R for R, _ in drawn])
+        ws = [np.concatenate([w[j] for _, w in drawn]) for j in range(L)]
+        end_all, _ = dl.gd(ws, R_all, np.repeat(np.asarray(deltas, dtype=float), B), steps,
+                           bound=1e6)
+        for k, delta in enumerate(deltas):
+            R, end = R_all[k * B:(k + 1) * B], [w[k * B:(k + 1) * B] for w in end_all]
+            grads = dl.gradient(end, R)
+            gn = np.sqrt(sum(np.sum(g * g, axis=(1, 2)) for g in grads))
+            ok = np.isfinite(gn) & (gn < 1e-10)
+            rho = np.linalg.svd(dl.product(end)[ok], compute_uv=False)[:, 0]
+            for a in (R, *end, ok, rho):
+                a.setflags(write=False)
+            out.append((L, delta, R, end, ok, rho))
+    return tuple(out)
 
 
 def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Check:
