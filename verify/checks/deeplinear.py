@@ -839,8 +839,8 @@ def _reached(seed: int, quick: bool, depths: tuple[int, ...], deltas: tuple[floa
                                                near_identity=True)))
         R_all = np.concatenate([R for R, _ in drawn])
         ws = [np.concatenate([w[j] for _, w in drawn]) for j in range(L)]
-        end_all, _ = dl.gd(ws, R_all, np.repeat(np.asarray(deltas, dtype=float), B), steps,
-                           bound=1e6)
+        end_all = dl.gd_final(ws, R_all, np.repeat(np.asarray(deltas, dtype=float), B), steps,
+                              bound=1e6)
         for k, delta in enumerate(deltas):
             R, end = R_all[k * B:(k + 1) * B], [w[k * B:(k + 1) * B] for w in end_all]
             grads = dl.gradient(end, R)
@@ -882,8 +882,8 @@ def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Che
                     Wt = fz.rescale(Wb, [t, 1 / t] + [1.0] * (L - 2))
                     for j, w in enumerate(Wt):
                         ws[j][k::8] = w + 1e-3 * rng.standard_normal(ws[j][k::8].shape)
-                end, hist = dl.gd(ws, R, delta, steps, bound=1e6)
-                fin = np.isfinite(hist[-1])
+                end = dl.gd_final(ws, R, delta, steps, bound=1e6)  # most diverge early
+                fin = np.all(np.isfinite(end[0]), axis=(1, 2))
                 orbit = [end]
                 for _ in range(8):
                     orbit.append(dl.gd(orbit[-1], R, delta, 1, bound=1e6)[0])
