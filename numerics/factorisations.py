@@ -99,6 +99,15 @@ def cor1_denominator(rho: float, L: int) -> float:
     return L * rho ** (2 * (L - 1) / L)
 
 
+def kron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.kron`` of two matrices (float or mpmath object arrays), the same products
+    a_ij b_kl, without np.kron's general n-d set-up (most of its cost on these small
+    matrices, called thousands of times in a search)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return (a[:, None, :, None] * b[None, :, None, :]).reshape(
+        a.shape[0] * b.shape[0], a.shape[1] * b.shape[1])
+
+
 def product_jacobian(W: Sequence[np.ndarray]) -> np.ndarray:
     """The Jacobian J of vec(W_L ... W_1) (row-major) with respect to the parameters.
 
@@ -110,7 +119,7 @@ def product_jacobian(W: Sequence[np.ndarray]) -> np.ndarray:
     for j in range(1, L + 1):
         A = chain(W, j + 1, L, np.shape(W[j - 1])[0])
         B = chain(W, 1, j - 1, n0)
-        blocks.append(np.kron(A, B.T))
+        blocks.append(kron(A, B.T))
     J = np.concatenate(blocks, axis=1)
     assert J.shape[0] == nL * n0
     return J
@@ -127,7 +136,7 @@ def f_operator(W: Sequence[np.ndarray]) -> np.ndarray:
     for i in range(1, L + 1):
         Pa = chain(W, i + 1, L, np.shape(W[i - 1])[0])
         Pb = chain(W, 1, i - 1, n0)
-        out = out + np.kron(np.dot(Pa, Pa.T), np.dot(Pb.T, Pb).T)
+        out = out + kron(np.dot(Pa, Pa.T), np.dot(Pb.T, Pb).T)
     return out
 
 
