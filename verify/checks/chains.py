@@ -202,7 +202,7 @@ def _stability_runs(seed: int, quick: bool, depths: tuple[int, ...], lams: tuple
             starts.append(w_star + 1e-7 * rng.standard_normal((rel.size, L)))
             states.append(rng.bit_generator.state)
         lam_rows = np.repeat([lam for lam, _, _ in cases], rel.size)
-        ends = batch.iterate_vector(lambda *w: list(grad(*w, lam_rows)[:, 0]),
+        ends = batch.iterate_vector(lambda *w, g=grad, lr=lam_rows: list(g(*w, lr)[:, 0]),
                                     np.concatenate(starts),
                                     np.concatenate([rel * b for _, _, b in cases]), steps)
         for k, (_, w_star, _) in enumerate(cases):
