@@ -225,6 +225,43 @@ def gd(
     return cur, history
 
 
+def gd_final(
+    ws: Sequence[np.ndarray],
+    R: np.ndarray,
+    delta: float | np.ndarray,
+    steps: int,
+    bound: float = 1e100,
+) -> Weights:
+    """The final weights of :func:`gd` (the same runs, bit for bit; NaN for a frozen run)
+    without the loss history, dropping every run from the batch once it is frozen.
+
+    Runs are independent rows, and a frozen run stays NaN, so stepping the rest alone changes
+    nothing; GD goes in chunks of 8, 16, 32, ... steps (``gd`` over a + b steps is ``gd`` over
+    a then b: each chunk starts with the bound check the previous one ended with).  Where most
+    runs diverge within a few steps (large step sizes), the remaining steps cost only the
+    runs still alive.
+    """
+    d = gd_step_sizes(ws, delta, steps)
+    R = np.asarray(R, dtype=float)
+    per_run = R.ndim == 3
+    out = [np.full(np.shape(w), np.nan) for w in ws]
+    idx = np.arange(d.size)
+    cur = [np.asarray(w, dtype=float) for w in ws]
+    done, chunk = 0, 8
+    while True:
+        n = min(chunk, steps - done)
+        cur, hist = gd(cur, R[idx] if per_run else R, d[idx], n, bound)
+        done += n
+        alive = np.isfinite(hist[-1])
+        idx, cur = idx[alive], [w[alive] for w in cur]
+        if done >= steps or idx.size == 0:
+            break
+        chunk *= 2
+    for o, w in zip(out, cur):
+        o[idx] = w
+    return out
+
+
 def hvp(ws: Sequence[np.ndarray], R: np.ndarray, vs: Sequence[np.ndarray]) -> Weights:
     """Hessian-vector product of :func:`loss` at ``ws`` along ``vs``, exact to rounding.
 

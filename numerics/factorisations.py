@@ -99,6 +99,15 @@ def cor1_denominator(rho: float, L: int) -> float:
     return L * rho ** (2 * (L - 1) / L)
 
 
+def kron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.kron`` of two matrices (float or mpmath object arrays), the same products
+    a_ij b_kl, without np.kron's general n-d set-up (most of its cost on these small
+    matrices, called thousands of times in a search)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return (a[:, None, :, None] * b[None, :, None, :]).reshape(
+        a.shape[0] * b.shape[0], a.shape[1] * b.shape[1])
+
+
 def product_jacobian(W: Sequence[np.ndarray]) -> np.ndarray:
     """The Jacobian J of vec(W_L ... W_1) (row-major) with respect to the parameters.
 
@@ -110,7 +119,7 @@ def product_jacobian(W: Sequence[np.ndarray]) -> np.ndarray:
     for j in range(1, L + 1):
         A = chain(W, j + 1, L, np.shape(W[j - 1])[0])
         B = chain(W, 1, j - 1, n0)
-        blocks.append(np.kron(A, B.T))
+        blocks.append(kron(A, B.T))
     J = np.concatenate(blocks, axis=1)
     assert J.shape[0] == nL * n0
     return J
@@ -127,7 +136,7 @@ def f_operator(W: Sequence[np.ndarray]) -> np.ndarray:
     for i in range(1, L + 1):
         Pa = chain(W, i + 1, L, np.shape(W[i - 1])[0])
         Pb = chain(W, 1, i - 1, n0)
-        out = out + np.kron(np.dot(Pa, Pa.T), np.dot(Pb.T, Pb).T)
+        out = out + kron(np.dot(Pa, Pa.T), np.dot(Pb.T, Pb).T)
     return out
 
 
@@ -295,12 +304,37 @@ def leaves(W: Sequence[np.ndarray], R: np.ndarray, deltas: np.ndarray, steps: in
 
     Batched over the step sizes with :func:`numerics.deeplinear.gd`.
     """
-    B = len(deltas)
-    ws = [np.repeat(np.asarray(w, dtype=float)[None], B, 0) for w in W]
-    ws = [w + noise * rng.standard_normal(w.shape) for w in ws]
-    end, _ = dl.gd(ws, R, np.asarray(deltas, dtype=float), steps, bound=1e6)
-    d2 = sum(np.sum((e - np.asarray(w)[None]) ** 2, axis=(1, 2)) for e, w in zip(end, W))
-    return np.sqrt(d2)
+    return leaves_many([(W, R, deltas)], steps, noise, rng)[0]
+
+
+def leaves_many(cases: Sequence[tuple], steps: int, noise: float,
+                rng: np.random.Generator) -> list[np.ndarray]:
+    """:func:`leaves` for each (W, R, deltas) of ``cases``, as if called on them in turn (the
+    same noise from ``rng``, in the same order), with one batched GD per layer shape: GD runs
+    are independent rows of :func:`numerics.deeplinear.gd`, so batching changes no run."""
+    starts = []
+    for W, R, deltas in cases:
+        ws = [np.repeat(np.asarray(w, dtype=float)[None], len(deltas), 0) for w in W]
+        starts.append([w + noise * rng.standard_normal(w.shape) for w in ws])
+    groups: dict[tuple, list[int]] = {}
+    for k, (W, _, _) in enumerate(cases):
+        groups.setdefault(tuple(np.shape(w) for w in W), []).append(k)
+    out: list = [None] * len(cases)
+    for ks in groups.values():
+        ws = [np.concatenate([starts[k][j] for k in ks]) for j in range(len(starts[ks[0]]))]
+        R = np.concatenate([np.broadcast_to(np.asarray(cases[k][1], dtype=float),
+                                            (len(cases[k][2]),) + np.shape(cases[k][1]))
+                            for k in ks])
+        deltas = np.concatenate([np.asarray(cases[k][2], dtype=float) for k in ks])
+        end, _ = dl.gd(ws, R, deltas, steps, bound=1e6)
+        row = 0
+        for k in ks:
+            W, B = cases[k][0], len(cases[k][2])
+            d2 = sum(np.sum((e[row:row + B] - np.asarray(w)[None]) ** 2, axis=(1, 2))
+                     for e, w in zip(end, W))
+            out[k] = np.sqrt(d2)
+            row += B
+    return out
 
 
 # --- scalar chains: period-2 orbits (Remark 1) ---------------------------------------------

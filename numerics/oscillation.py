@@ -245,8 +245,7 @@ def _gd_from_neighbourhood(a, b, dims, R, delta, starts, steps, seed) -> float:
     the module docstring) lets the limit be a neighbour of {a, b}, hence distance, not 0."""
     rng = np.random.default_rng(seed)
     x = a[None] + 1e-4 * rng.standard_normal((starts, a.size))
-    ws, _ = dl.gd(dl.unflatten(x, dims), R, delta, steps, bound=1e6)
-    end = dl.flatten(ws)
+    end = dl.flatten(dl.gd_final(dl.unflatten(x, dims), R, delta, steps, bound=1e6))
     with np.errstate(all="ignore"):
         g1 = gd_map(end, dims, R, delta)
         g2 = gd_map(g1, dims, R, delta)

@@ -239,6 +239,21 @@ def test_gd_absurd_step_diverges_quietly():
     assert all(np.all(np.isfinite(w[0])) for w in new)
 
 
+@pytest.mark.parametrize("per_run_target", [False, True])
+def test_gd_final_is_gd_bit_for_bit(per_run_target):
+    # runs that diverge (at different steps) are dropped, the others step exactly as in gd
+    rng = np.random.default_rng(7)
+    ws = rand_ws((2, 2, 2), 40, 8, scale=1.5)
+    R = (np.stack([np.diag(rng.uniform(0.2, 3.0, 2)) for _ in range(40)]) if per_run_target
+         else np.diag([1.0, 0.5]))
+    deltas = rng.uniform(0.05, 0.9, 40)
+    for steps in (0, 5, 300):
+        new, hist = dl.gd(ws, R, deltas, steps, bound=1e6)
+        final = dl.gd_final(ws, R, deltas, steps, bound=1e6)
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(new, final))
+    assert 0 < np.isnan(hist[-1]).sum() < 40  # both kinds of run were exercised
+
+
 def test_gd_rejects_bad_steps():
     ws = rand_ws((2, 2), 2, 0)
     for bad in (0.0, -1.0, np.nan, np.array([0.1, np.inf])):

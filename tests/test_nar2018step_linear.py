@@ -123,6 +123,22 @@ def test_leaves_distinguishes_the_two_sides_of_2_over_lambda_max():
     assert dist[0] < 1e-5 and not dist[1] < 1e-3
 
 
+def test_leaves_many_is_leaves_one_by_one():
+    # batched by layer shape, yet every run (its noise included) exactly as alone, in order
+    rng = np.random.default_rng(3)
+    cases = []
+    for n, L in ((2, 2), (3, 3), (2, 2), (2, 3)):
+        R = np.diag(np.linspace(1.0, 0.5, n))
+        W = fz.factorise(R, n, fz.random_cores(n, L, rng))
+        lam = np.linalg.eigvalsh(fz.hessian(W, R))[-1]
+        cases.append((W, R, np.array([0.9 * 2 / lam, 1.2 * 2 / lam, 3 * 2 / lam])))
+    rng = np.random.default_rng(5)
+    alone = [fz.leaves(W, R, ds, 300, 1e-6, rng) for W, R, ds in cases]
+    together = fz.leaves_many(cases, 300, 1e-6, np.random.default_rng(5))
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(alone, together))
+    assert len(together) == 4 and np.isnan(together[0][2]) and together[0][0] < 1e-4
+
+
 # --- symbolic engine -----------------------------------------------------------------------
 
 
@@ -225,7 +241,8 @@ def test_gd_near_minima_and_f_vs_hessian_support():
 
 def test_gd_near_minima_undecided_when_the_controls_fail(monkeypatch):
     # every run diverges: nothing stays below 2/lambda_max, so GD shows nothing
-    monkeypatch.setattr(fz, "leaves", lambda W, R, ds, *a: np.full(len(ds), np.nan))
+    monkeypatch.setattr(fz, "leaves_many",
+                        lambda cases, *a: [np.full(len(ds), np.nan) for _, _, ds in cases])
     assert cd.gd_near_minima("thm1").run(QUICK).outcome is Outcome.UNDECIDED
 
 

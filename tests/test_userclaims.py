@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from verify.api import ClaimError, assert_claim, box_strategy, check, claim
 from verify.cli import main
 from verify.userclaims.build import claims_from_file
-from verify.vocabulary import Outcome, Status
+from verify.vocabulary import CheckContext, Outcome, Status
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "claims.toml"
 
@@ -82,6 +82,21 @@ def test_false_inequality_counterexample(example_results):
     # The box prover finds an exact equality point of the strict inequality too.
     cx = _cx(example_results["example.am-gm-strict"], "inequality_certified")
     assert float(cx.margin) == 0.0
+
+
+def test_false_nonstrict_inequality_refuted_by_search(tmp_path):
+    # A clear violation of a non-strict inequality, evaluated exactly at the rational point,
+    # must refute (a SymPy `false` was once taken for "holds", so the search supported it).
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nid = "t.false-ge"\nkind = "inequality"\n'
+                    'params = { a = [0, 2], b = [-2, 2] }\nlhs = "a*b"\nrelation = ">="\n'
+                    'rhs = "0"\n')
+    (c,) = claims_from_file(path)
+    (search,) = [k for k in c.checks if k.name == "inequality_search"]
+    found = search.run(CheckContext(seed=0, quick=True))
+    assert found.outcome is Outcome.REFUTES
+    at = {k: float(v) for k, v in found.counterexample.at.items()}
+    assert at["a"] * at["b"] < 0 and float(found.counterexample.margin) < 0
 
 
 def test_false_rate_counterexample(example_results):

@@ -13,6 +13,7 @@ with a bottleneck width r < rank R (their product is the best rank-r approximati
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import mpmath
@@ -60,8 +61,18 @@ def _target(n: int, rng: np.random.Generator) -> np.ndarray:
     return q1 @ np.diag(np.sort(rng.uniform(0.3, 3.0, n))[::-1]) @ q2
 
 
-def samples(ctx: CheckContext, search: bool = True) -> list[Sample]:
-    """Minimisers of every family, drawn from ``ctx.seed`` (smaller with ``ctx.quick``)."""
+def samples(ctx: CheckContext, search: bool = True) -> tuple[Sample, ...]:
+    """Minimisers of every family, drawn from ``ctx.seed`` (smaller with ``ctx.quick``).
+
+    Drawn once per (seed, quick, search) in a process and shared: a dozen checks use the same
+    samples, and the search (Nelder-Mead over the cores) is most of each one's cost.  The
+    arrays are read-only, so no check can change what the others see."""
+    return _samples(ctx.seed, ctx.quick, search)
+
+
+@functools.lru_cache(maxsize=8)
+def _samples(seed: int, quick: bool, search: bool) -> tuple[Sample, ...]:
+    ctx = CheckContext(seed=seed, quick=quick)
     rng = ctx.rng()
     out = []
     n_random, n_search = (2, 1) if ctx.quick else (6, 2)
@@ -82,7 +93,10 @@ def samples(ctx: CheckContext, search: bool = True) -> list[Sample]:
             W, _ = fz.search_min_ratio(R, r, L, rng, starts=n_search,
                                        maxiter=120 if ctx.quick else 400)
             add("searched", W)
-    return out
+    for s in out:
+        for a in (*s.W, s.R):
+            a.setflags(write=False)
+    return tuple(out)
 
 
 def _pick(ctx: CheckContext, found: list[Sample]) -> list[Sample]:
@@ -374,13 +388,14 @@ def gd_near_minima(which: str = "thm1", scale: float = 1.0) -> Check:
         steps = 600 if ctx.quick else 1000
         tally = {"stays below 2/lambda_max": 0, "leaves above 2/lambda_max": 0,
                  "leaves above bound": 0}
-        bad = []
+        bad, cases = [], []
         for s in found:
             W = list(s.W)
             lam = float(np.linalg.eigvalsh(fz.hessian(W, s.R))[-1])
             b = scale * 2 / _den(s, which)
-            ds = np.array([0.97 * 2 / lam, 1.03 * 2 / lam, 1.03 * b])
-            dist = fz.leaves(W, s.R, ds, steps, 1e-7, rng)
+            cases.append((W, s.R, np.array([0.97 * 2 / lam, 1.03 * 2 / lam, 1.03 * b])))
+        # every sample's runs in one batched GD per layer shape (the same runs as one by one)
+        for s, dist in zip(found, fz.leaves_many(cases, steps, 1e-7, rng)):
             stays = np.isfinite(dist) & (dist < 1e-4)
             tally["stays below 2/lambda_max"] += int(stays[0])
             tally["leaves above 2/lambda_max"] += int(not stays[1])
@@ -743,7 +758,6 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
     """
 
     def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
         rho_s, d_s = sp.symbols("rho delta", positive=True)
         numbers = {}
         if ctx.at:  # a replay: the reached layers W1..WL for target R at delta
@@ -768,31 +782,22 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
         numbers["symbolic"] = ("(4) evaluated at rho = (2/(L delta))^(L/(2L-2)) is delta, L in "
                                f"{depths}")
         B = 64 if ctx.quick else 256
-        steps = 1500 if ctx.quick else 3000
         total, conv, worst = 0, 0, 0.0
-        for L in depths:
-            for delta in deltas:
-                R = np.stack([np.diag(rng.uniform(0.2, 6.0, 2)) for _ in range(B)])
-                ws = dl.random_weights((2,) * (L + 1), B, rng, scale=0.5, near_identity=True)
-                end, _ = dl.gd(ws, R, delta, steps, bound=1e6)
-                grads = dl.gradient(end, R)
-                gn = np.sqrt(sum(np.sum(g * g, axis=(1, 2)) for g in grads))
-                ok = np.isfinite(gn) & (gn < 1e-10)
-                rho = np.linalg.svd(dl.product(end)[ok], compute_uv=False)[:, 0]
-                bound = scale * (2 / (L * delta)) ** (L / (2 * L - 2))
-                total += B
-                conv += int(ok.sum())
-                if rho.size:
-                    worst = max(worst, float(np.max(rho / bound)))
-                numbers[f"L={L}, delta={delta:g}"] = (
-                    f"{int(ok.sum())}/{B} converged; max rho(R_hat)/bound = "
-                    f"{(np.max(rho / bound) if rho.size else float('nan')):.6g}")
-                if rho.size and np.max(rho / bound) > 1 + 1e-9:
-                    b = int(np.flatnonzero(ok)[np.argmax(rho / bound)])
-                    found = _stable_beyond_bound([w[b] for w in end], R[b], delta, scale,
-                                                 ctx.dps, numbers)
-                    if found is not None:
-                        return found
+        for L, delta, R, end, ok, rho in _reached(ctx.seed, ctx.quick, depths, deltas):
+            bound = scale * (2 / (L * delta)) ** (L / (2 * L - 2))
+            total += B
+            conv += int(ok.sum())
+            if rho.size:
+                worst = max(worst, float(np.max(rho / bound)))
+            numbers[f"L={L}, delta={delta:g}"] = (
+                f"{int(ok.sum())}/{B} converged; max rho(R_hat)/bound = "
+                f"{(np.max(rho / bound) if rho.size else float('nan')):.6g}")
+            if rho.size and np.max(rho / bound) > 1 + 1e-9:
+                b = int(np.flatnonzero(ok)[np.argmax(rho / bound)])
+                found = _stable_beyond_bound([w[b] for w in end], R[b], delta, scale,
+                                             ctx.dps, numbers)
+                if found is not None:
+                    return found
         numbers["runs converged"] = f"{conv} of {total}"
         if conv == 0:
             return Finding(Outcome.UNDECIDED, "no run converged", numbers)
@@ -803,6 +808,40 @@ def reached_minima(deltas: tuple[float, ...], depths: tuple[int, ...], scale: fl
 
     return Check("reached_minima", Tier.EMPIRICAL, run,
                  f"numpy float64 GD, 2 x 2 layers, depths {depths}, delta in {deltas}")
+
+
+@functools.lru_cache(maxsize=8)
+def _reached(seed: int, quick: bool, depths: tuple[int, ...], deltas: tuple[float, ...]
+             ) -> tuple:
+    """The GD runs of :func:`reached_minima`, once per process for the same (seed, quick,
+    depths, deltas) (Corollary 2 and its amendment run the same ones): for each (L, delta)
+    in order, (L, delta, R, final layers, converged mask, rho(R_hat) of the converged).  The
+    draws are made in the order of one run per (L, delta), and each depth's runs over all
+    step sizes go through one batched GD (runs are independent rows: the same runs)."""
+    rng = CheckContext(seed=seed, quick=quick).rng()
+    B = 64 if quick else 256
+    steps = 1500 if quick else 3000
+    out = []
+    for L in depths:
+        drawn = []
+        for _ in deltas:
+            R = np.stack([np.diag(rng.uniform(0.2, 6.0, 2)) for _ in range(B)])
+            drawn.append((R, dl.random_weights((2,) * (L + 1), B, rng, scale=0.5,
+                                               near_identity=True)))
+        R_all = np.concatenate([R for R, _ in drawn])
+        ws = [np.concatenate([w[j] for _, w in drawn]) for j in range(L)]
+        end_all = dl.gd_final(ws, R_all, np.repeat(np.asarray(deltas, dtype=float), B), steps,
+                              bound=1e6)
+        for k, delta in enumerate(deltas):
+            R, end = R_all[k * B:(k + 1) * B], [w[k * B:(k + 1) * B] for w in end_all]
+            grads = dl.gradient(end, R)
+            gn = np.sqrt(sum(np.sum(g * g, axis=(1, 2)) for g in grads))
+            ok = np.isfinite(gn) & (gn < 1e-10)
+            rho = np.linalg.svd(dl.product(end)[ok], compute_uv=False)[:, 0]
+            for a in (R, *end, ok, rho):
+                a.setflags(write=False)
+            out.append((L, delta, R, end, ok, rho))
+    return tuple(out)
 
 
 def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Check:
@@ -834,8 +873,8 @@ def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Che
                     Wt = fz.rescale(Wb, [t, 1 / t] + [1.0] * (L - 2))
                     for j, w in enumerate(Wt):
                         ws[j][k::8] = w + 1e-3 * rng.standard_normal(ws[j][k::8].shape)
-                end, hist = dl.gd(ws, R, delta, steps, bound=1e6)
-                fin = np.isfinite(hist[-1])
+                end = dl.gd_final(ws, R, delta, steps, bound=1e6)  # most diverge early
+                fin = np.all(np.isfinite(end[0]), axis=(1, 2))
                 orbit = [end]
                 for _ in range(8):
                     orbit.append(dl.gd(orbit[-1], R, delta, 1, bound=1e6)[0])

@@ -752,7 +752,9 @@ def inequality_search(model: Model) -> Check:
                 exact = sp.simplify(d_expr.subs({model.params[n]: sp.Rational(repr(float(v)))
                                                  for n, v in point.items()}))
                 value = sp.N(exact, ctx.dps)
-                holds = _HOLDS[spec.relation](value if exact != 0 else 0)
+                # bool(): a SymPy comparison gives sympy.false, which `holds is not False`
+                # below took for "holds", so every exact violation was refused
+                holds = bool(_HOLDS[spec.relation](value if exact != 0 else 0))
                 return holds, value, "evaluated exactly at the rational point"
             def at(dps):  # too large to evaluate exactly (a huge power)
                 with mpmath.workdps(dps):
