@@ -86,6 +86,11 @@ def default_threads() -> int:
 
 # -fno-math-errno lets sqrt vectorise; it changes no result.
 FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC"]
+# The fused multiply-add variant (opt-in, see fma_wanted): each a*b + c rounded once, and
+# 512-bit vectors where the processor has them (no effect elsewhere).
+FMA_FLAGS = [f for f in FLAGS if f != "-ffp-contract=off"] + [
+    "-ffp-contract=fast", "-mprefer-vector-width=512"]
+FMA_ENV = "STEPSIZE_VERIFY_FMA"
 
 
 def compiler() -> str | None:
@@ -143,16 +148,19 @@ class CompiledScalarMap:
         return tail
 
 
-def build(c_expression: str) -> CompiledScalarMap | None:
+def build(c_expression: str, fma: bool = False) -> CompiledScalarMap | None:
     """Compile the map whose C expression (in ``x`` and ``delta``) is given; None on failure.
 
+    ``fma``: build with :data:`FMA_FLAGS` (``a*b + c`` contracted into fused multiply-adds:
+    iterates differ from the IEEE expression order's in the last bits); else :data:`FLAGS`.
     Built libraries are cached by the hash of their source and flags.
     """
     cc = compiler()
     if cc is None:
         return None
+    flags = FMA_FLAGS if fma else FLAGS
     source = _KERNEL % {"expr": c_expression}
-    key = hashlib.sha256((source + " ".join(FLAGS) + cc).encode()).hexdigest()[:20]
+    key = hashlib.sha256((source + " ".join(flags) + cc).encode()).hexdigest()[:20]
     directory = _cache_dir()
     library = directory / f"gd_{key}.so"
     if not library.exists():
@@ -160,7 +168,7 @@ def build(c_expression: str) -> CompiledScalarMap | None:
         src.write_text(source)
         partial = directory / f"gd_{key}.{os.getpid()}.so"
         try:
-            subprocess.run([cc, *FLAGS, "-o", str(partial), str(src), "-lm"], check=True,
+            subprocess.run([cc, *flags, "-o", str(partial), str(src), "-lm"], check=True,
                            capture_output=True, timeout=60)
             os.replace(partial, library)  # atomic: concurrent builds never see half a file
         except (OSError, subprocess.SubprocessError):
@@ -201,6 +209,13 @@ class ScalarMap:
         if self.engine(starts.size * deltas.size).startswith("torch"):
             return self.gpu.iterate_tail(starts, deltas, steps, n_tail, bound)
         return self.kernel.iterate_tail(starts, deltas, steps, n_tail, bound)
+
+
+def fma_wanted() -> bool:
+    """``STEPSIZE_VERIFY_FMA=1``: build the suite's kernels with fused multiply-adds and
+    polynomial gradients in Horner form (faster on polynomial maps; rounds differently from
+    numpy, so off by default)."""
+    return os.environ.get(FMA_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def backend_wanted() -> str:
