@@ -265,7 +265,7 @@ def _table(rows, device) -> None:
           "the anchor is faster)")
     for name, rate in rows:
         cells = []
-        for group, headline in HEADLINES.items():
+        for headline in HEADLINES.values():
             for engine_col, names, label in headline:
                 best = _fastest(rate, engine_col, names)
                 if best is not None:
