@@ -31,7 +31,7 @@ def _pair(loss, fma=False):
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 1500), steps=st.integers(0, 300))
 def test_compiled_agrees_with_numpy(loss, fma, seed, n, steps):
-    """The IEEE build and the FMA build (the default) (Horner form, fused multiply-adds: it rounds
+    """The IEEE build and the default FMA build (Horner form, fused multiply-adds: it rounds
     differently, by the same order of magnitude) against numpy, with the same tolerances."""
     vectorised, kernel = _pair(loss, fma)
     assert kernel is not None
