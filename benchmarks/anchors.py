@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from numerics import compiled
-from proofs.compile import to_c
+from proofs.compile import horner_map, to_c
 
 SKIPPED: dict[str, str] = {}
 
@@ -53,19 +53,6 @@ void batch_loop(const double *starts, long n, const double *deltas, long m, long
         }
 }
 """
-
-FMA_FLAGS = [f for f in compiled.FLAGS if f != "-ffp-contract=off"] + [
-    "-ffp-contract=fast", "-mprefer-vector-width=512"]
-
-
-def horner_map(gd) -> sp.Expr:
-    """``x - delta*grad(x)`` with the gradient in Horner form when it is a polynomial in x
-    (else the map unchanged)."""
-    grad = sp.expand((gd.x - gd.gd_map) / gd.step)
-    if grad.has(gd.step) or not grad.is_polynomial(gd.x):
-        return gd.gd_map
-    return gd.x - gd.step * sp.horner(grad, gd.x)
-
 
 def _c_library(template: str, expr: str, flags: list[str], name: str):
     cc = compiled.compiler()
@@ -103,8 +90,8 @@ def c_batch(gd):
 
 def c_fma(gd):
     """Hand C over the batch, Horner form, FMA contraction and 512-bit vectors."""
-    source = to_c(horner_map(gd), gd.x, gd.step)
-    return _c_library(_C_BATCH, source, FMA_FLAGS, "C fma") if source else None
+    source = to_c(horner_map(gd.gd_map, gd.x, gd.step), gd.x, gd.step)
+    return _c_library(_C_BATCH, source, compiled.FMA_FLAGS, "C fma") if source else None
 
 
 def c_latency(gd):
@@ -266,6 +253,7 @@ def _one_thread_main(argv: list[str]) -> None:
     """In the subprocess of :func:`jax_one_thread`: pin, build, time (best of), save."""
     import json
     import os
+    import time
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from benchmarks.common import best_of
@@ -277,7 +265,9 @@ def _one_thread_main(argv: list[str]) -> None:
     loop = jax_vmap(scalar_gd(CASES[case].problem))
     starts, deltas = np.load(folder / "starts.npy"), np.load(folder / "deltas.npy")
     loop(starts, deltas, iterations, bound)  # compile outside the timings
-    seconds, out = best_of(repeat, lambda: loop(starts, deltas, iterations, bound))
+    # CPU time of this process (pinned to one CPU): other processes' share of it not counted
+    seconds, out = best_of(repeat, lambda: loop(starts, deltas, iterations, bound),
+                           time.process_time)
     np.save(folder / "out.npy", out)
     print(json.dumps({"seconds": seconds}))
 

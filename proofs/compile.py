@@ -65,6 +65,20 @@ def to_c(expr: sp.Expr, x: sp.Symbol, step: sp.Symbol) -> str | None:
     return None if "Not supported" in code else code
 
 
+def horner_map(gd_map: sp.Expr, x: sp.Symbol, step: sp.Symbol) -> sp.Expr:
+    """``x - step*grad(x)`` with the gradient in Horner form when it is a polynomial in ``x``
+    with coefficients free of ``step`` (else ``gd_map`` unchanged).
+
+    For the fused multiply-add kernels (:func:`numerics.compiled.build` with ``fma=True``):
+    Horner's ``c0 + x*(c1 + x*(...))`` is one ``a*b + c`` per degree.  Exactly equal to
+    ``gd_map`` as an expression; in floating point it rounds differently.
+    """
+    grad = sp.expand((x - gd_map) / step)
+    if grad.has(step) or not grad.is_polynomial(x):
+        return gd_map
+    return x - step * sp.horner(grad, x)
+
+
 def to_torch(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
     """A callable on torch tensors (for :mod:`numerics.accel`); needs torch installed."""
     import torch  # noqa: PLC0415 - optional: only called when numerics.accel found a GPU

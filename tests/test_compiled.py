@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import compiled
 from numerics.gd import classify_tail, iterate_scalar
-from proofs.compile import to_c, to_numpy
+from proofs.compile import horner_map, to_c, to_numpy
 from verify.checks.common import ScalarProblem, scalar_gd
 
 LOSSES = ["2*Abs(x)**Rational(3,2)/3", "x**4", "(x**2 + 1)*(x - 1)**2*(x - 2)**2"]
@@ -17,18 +18,22 @@ needs_cc = pytest.mark.skipif(compiled.compiler() is None,
                               reason="no C compiler on this machine: the numpy engine is used")
 
 
-def _pair(loss):
+def _pair(loss, fma=False):
     gd = scalar_gd(ScalarProblem(loss))
-    kernel = compiled.build(to_c(gd.gd_map, gd.x, gd.step))
+    expr = horner_map(gd.gd_map, gd.x, gd.step) if fma else gd.gd_map
+    kernel = compiled.build(to_c(expr, gd.x, gd.step), fma=fma)
     return to_numpy(gd.gd_map, [gd.x, gd.step]), kernel
 
 
 @needs_cc
+@pytest.mark.parametrize("fma", [False, True], ids=["ieee", "fma"])
 @pytest.mark.parametrize("loss", LOSSES)
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 1500), steps=st.integers(0, 300))
-def test_compiled_agrees_with_numpy(loss, seed, n, steps):
-    vectorised, kernel = _pair(loss)
+def test_compiled_agrees_with_numpy(loss, fma, seed, n, steps):
+    """The IEEE build and the default FMA build (Horner form, fused multiply-adds: it rounds
+    differently, by the same order of magnitude) against numpy, with the same tolerances."""
+    vectorised, kernel = _pair(loss, fma)
     assert kernel is not None
     rng = np.random.default_rng(seed)
     starts, deltas = rng.uniform(-4, 4, n), rng.uniform(0.001, 1.0, 3)
@@ -73,3 +78,31 @@ def test_the_tail_is_the_same_for_every_thread_count(monkeypatch):
         np.testing.assert_array_equal(kernel.iterate_tail(starts, deltas, 40, 5, 1e100,
                                                           threads=threads), one)
     assert np.isnan(one).any() and np.isfinite(one).any()  # divergent and bounded runs both
+
+
+def test_horner_map_is_the_same_map():
+    """Horner form only for polynomial gradients, and exactly equal to the map as an
+    expression; a map that is not polynomial in x is returned unchanged."""
+    for loss in LOSSES:
+        gd = scalar_gd(ScalarProblem(loss))
+        assert sp.simplify(horner_map(gd.gd_map, gd.x, gd.step) - gd.gd_map) == 0
+    ex1 = scalar_gd(ScalarProblem(LOSSES[0]))
+    assert horner_map(ex1.gd_map, ex1.x, ex1.step) is ex1.gd_map
+    slides = scalar_gd(ScalarProblem(LOSSES[2]))
+    grad = sp.expand((slides.x - horner_map(slides.gd_map, slides.x, slides.step)) / slides.step)
+    assert sp.Poly(grad, slides.x).degree() == 5
+    assert "pow" not in to_c(horner_map(slides.gd_map, slides.x, slides.step), slides.x,
+                             slides.step)
+
+
+@needs_cc
+def test_fma_build_differs_from_the_ieee_build_only_by_rounding():
+    """The FMA kernel contracts a*b + c (so its bits differ from the IEEE kernel's on the
+    slides' polynomial), yet agrees to a few ulps after one step."""
+    _, ieee = _pair(LOSSES[2])
+    _, fma = _pair(LOSSES[2], fma=True)
+    starts, deltas = np.linspace(-0.5, 2.5, 4001), np.array([0.01, 0.05])
+    a = ieee.iterate_tail(starts, deltas, 0, 1, 1e100)
+    b = fma.iterate_tail(starts, deltas, 0, 1, 1e100)
+    assert not np.array_equal(a, b)
+    np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-13)

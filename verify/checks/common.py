@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from numerics import accel, compiled, precise
-from proofs.compile import to_c, to_mpmath, to_numpy, to_torch
+from proofs.compile import horner_map, to_c, to_mpmath, to_numpy, to_torch
 from proofs.expressions import parse, real_symbol
 from proofs.scalar import ScalarGD
 from verify.vocabulary import Coverage, Scope
@@ -77,8 +77,9 @@ def _maps(problem: ScalarProblem):
     backend = compiled.backend_wanted()
     kernel = gpu = None
     if backend in ("auto", "c"):
-        source = to_c(gd.gd_map, gd.x, gd.step)
-        kernel = compiled.build(source) if source else None
+        fma = compiled.fma_wanted()
+        source = to_c(horner_map(gd.gd_map, gd.x, gd.step) if fma else gd.gd_map, gd.x, gd.step)
+        kernel = compiled.build(source, fma=fma) if source else None
     device = accel.gpu_device()  # None unless torch sees a GPU and the backend allows it
     if device is not None:
         gpu = accel.TorchScalarMap(to_torch(gd.gd_map, [gd.x, gd.step]), device)
