@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 import sympy as sp
+from sympy.polys.matrices import DomainMatrix
 
 from proofs import deeplinear as pdl
 from proofs.chains import hessian_at_minimisers
@@ -123,6 +124,42 @@ def matrix_gd_step(Ws: list[sp.Matrix], R: sp.Matrix, delta: sp.Expr) -> list[sp
     """One exact step of eq. (5) with Sigma = I (:func:`proofs.deeplinear.printed_gradient`)."""
     return [(W - delta * pdl.printed_gradient(Ws, R, i)).applyfunc(sp.simplify)
             for i, W in enumerate(Ws, start=1)]
+
+
+def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
+                           delta: sp.Expr) -> list[sp.Matrix]:
+    """``W_i' R - R W_i'`` for the layers ``W_i'`` after one exact step of eq. (5) with
+    Sigma = I, every entry an expanded polynomial.
+
+    The same step as :func:`matrix_gd_step` (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
+    W_1)^T``, :func:`proofs.deeplinear.printed_gradient`) when the entries of ``Ws``, ``R`` and
+    ``delta`` are polynomials: the arithmetic runs in the polynomial ring over QQ in their
+    symbols (SymPy ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial
+    exactly when it is returned as 0 (no per-entry ``simplify``, which took seconds at L = 3).
+    """
+    gens = sorted(set().union(R.free_symbols, sp.sympify(delta).free_symbols,
+                              *(W.free_symbols for W in Ws)), key=lambda v: v.name)
+    ring = sp.QQ[tuple(gens)] if gens else sp.QQ
+
+    def dm(M):
+        return DomainMatrix.from_Matrix(M).convert_to(ring)
+
+    Rd, Wd, d = dm(R), [dm(W) for W in Ws], ring.from_sympy(sp.sympify(delta))
+    eye = DomainMatrix.eye(R.rows, ring)
+
+    def chain(mats):  # the product of mats, last factor leftmost (identity when empty)
+        out = eye
+        for M in mats:
+            out = M * out
+        return out
+
+    E = chain(Wd) - Rd
+    comms = []
+    for i, W in enumerate(Wd):
+        grad = chain(Wd[i + 1:]).transpose() * E * chain(Wd[:i]).transpose()
+        new = W - grad * d
+        comms.append((new * Rd - Rd * new).to_Matrix())
+    return comms
 
 
 # --- Proposition 2, its lambda < 0 remark, Proposition 3 -------------------------------------

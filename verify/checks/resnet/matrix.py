@@ -11,7 +11,6 @@ from numerics import deeplinear as dl
 from numerics import mpmat as mm
 from numerics import residual as rs
 from proofs import resnet as pr
-from proofs.identities import prove_zero
 from verify.checks.common import decs
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
 from verify.replay import ReplayError, parse_matrix
@@ -313,16 +312,18 @@ def symmetric_root_symbolic(L: int = 3, symmetric: bool = True) -> Check:
     update decouples along R's orthonormal eigenvectors into the scalar chains of Prop. 2.
     Shown with a symbolic symmetric 2 x 2 R and W_i = a_i I + b_i R.  Refutes if not, with the
     exact commutator at a rational point (``symmetric=False``, an upper-triangular R: the variant
-    the proof of Theorem 2 would need); undecided when SymPy can decide neither."""
+    the proof of Theorem 2 would need); undecided when a commutator is a nonzero polynomial that
+    vanishes at that point.  The step is computed in the polynomial ring over QQ
+    (:func:`proofs.resnet.commutators_after_step`), where zero is decided exactly."""
 
     def run(ctx: CheckContext) -> Finding:
         r11, r12, r22, dl_ = sp.symbols("r11 r12 r22 delta", real=True)
         R = sp.Matrix([[r11, r12], [r12 if symmetric else 0, r22]])
-        depth = 2 if ctx.quick else L  # depth 3 takes SymPy ~10 s
+        depth = 2 if ctx.quick else L
         Ws = [sp.Symbol(f"a{i}") * sp.eye(2) + sp.Symbol(f"b{i}") * R for i in range(depth)]
-        new = pr.matrix_gd_step(Ws, R, dl_)
-        comms = [W * R - R * W for W in new]
-        bad = [i for i, C in enumerate(comms) if not prove_zero(sp.expand(C.norm() ** 2))]
+        # exact polynomial arithmetic (QQ[symbols]): an entry is 0 iff it is the zero polynomial
+        comms = pr.commutators_after_step(Ws, R, dl_)
+        bad = [i for i, C in enumerate(comms) if not C.is_zero_matrix]
         if bad:
             # a concrete rational point where the commutator is nonzero, exactly
             pt = {r11: 1, r12: 2, r22: 3, dl_: sp.Rational(1, 5),
