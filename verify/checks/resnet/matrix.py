@@ -70,20 +70,33 @@ def minimiser_sharpness(kind: str, use: str = "sigma1", scale: float = 1.0) -> C
         rng = ctx.rng()
         ratios, numbers = [], {}
         cases = 6 if ctx.quick else 16
+        drawn = []  # every case's target and random minimiser, drawn in the case order
         for t in range(cases):
             n, L = (2, 2) if t % 2 == 0 else (3, 3)
             R, _, _ = rs.random_targets(n, 1, rng, 0.3, 1.8, orthogonal=(kind == "normal"))
             rho, s1 = (float(v[0]) for v in rs.spectral_data(R))
             m = s1 if use == "sigma1" else rho
             claim = scale * L * m ** (2 * (L - 1) / L)
-            mins = {}
             ws = dl.random_weights((n,) * (L + 1), 1, rng, scale=0.4, near_identity=True)
+            drawn.append((n, L, R, rho, s1, claim, ws))
+        # GD from the identity, one batched run per shape (n, L): each case keeps its own
+        # target and step (the runs of a batch are independent), 2 GD loops instead of `cases`
+        reached_all = {}
+        for shape in {(c[0], c[1]) for c in drawn}:
+            idx = [t for t, c in enumerate(drawn) if (c[0], c[1]) == shape]
+            Rb = np.concatenate([drawn[t][2] for t in idx])
+            steps = np.array([0.5 / drawn[t][5] * scale for t in idx])
+            reached, h = dl.gd(rs.identity_stack(*shape, len(idx)), Rb, steps, 6000)
+            for j, t in enumerate(idx):
+                reached_all[t] = ([w[j:j + 1] for w in reached], h[-1, j])
+        for t, (n, L, R, rho, s1, claim, ws) in enumerate(drawn):
+            mins = {}
             top = dl.product(ws[1:]) if L > 1 else np.eye(n)[None]
             ws[0] = np.linalg.solve(top, R)
             mins["random"] = ws
             mins["root"] = [rs.root_of(R, L)] * L
-            reached, h = dl.gd(rs.identity_stack(n, L, 1), R, 0.5 / claim * scale, 6000)
-            if np.isfinite(h[-1, 0]) and h[-1, 0] < 1e-20:
+            reached, h_end = reached_all[t]
+            if np.isfinite(h_end) and h_end < 1e-20:
                 mins["GD from I"] = reached
             for name, ws in mins.items():
                 lm = float(dl.lambda_max(ws, R, method="dense")[0])
