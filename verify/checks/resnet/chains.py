@@ -9,6 +9,7 @@ from collections.abc import Callable
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath import libmp
 
 from proofs import identity_init as pii
 from proofs import resnet as pr
@@ -64,9 +65,29 @@ def sigma_chain_symbolic(depths: tuple[int, ...],
     return Check("sigma_chain_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}, all sigma")
 
 
+def _fprod_raw(xs, prec, rnd):
+    """``mpmath.fprod`` of raw mpf tuples: 1 times each factor in turn, rounded every time."""
+    v = libmp.fone
+    for x in xs:
+        v = libmp.mpf_mul(v, x, prec, rnd)
+    return libmp.mpf_pos(v, prec, rnd)
+
+
+def _chain_step_raw(ws, lam, ds, prec, rnd):
+    """One GD step of the scalar chain on raw tuples, ``w_i - ds (prod w - lam) prod_(j != i)
+    w_j`` with ``ds`` = delta sigma: the libmp calls of :func:`_chain_step_mp`'s mpf
+    expression, the factor ``ds (prod w - lam)`` (the same for every i) formed once."""
+    c = libmp.mpf_mul(ds, libmp.mpf_sub(_fprod_raw(ws, prec, rnd), lam, prec, rnd), prec, rnd)
+    return [libmp.mpf_sub(w, libmp.mpf_mul(c, _fprod_raw(ws[:i] + ws[i + 1:], prec, rnd),
+                                           prec, rnd), prec, rnd)
+            for i, w in enumerate(ws)]
+
+
 def _chain_step_mp(ws, lam, d, s):
-    p = mpmath.fprod(ws)
-    return [w - d * s * (p - lam) * mpmath.fprod(ws[:i] + ws[i + 1:]) for i, w in enumerate(ws)]
+    """``[w_i - d s (fprod(w) - lam) fprod(w_j, j != i)]`` at the working precision."""
+    prec, rnd = mpmath.mp._prec_rounding
+    out = _chain_step_raw([w._mpf_ for w in ws], lam._mpf_, (d * s)._mpf_, prec, rnd)
+    return [mpmath.mp.make_mpf(v) for v in out]
 
 
 def _chain_gd_batch(v: np.ndarray, c: np.ndarray, lam: np.ndarray, steps: int) -> np.ndarray:
@@ -413,14 +434,25 @@ def prop2_precise(depths: tuple[int, ...], lams: tuple[str, ...], signs: str = "
                 sg = [1] * L
                 if signs == "odd":  # one -1, or three when the depth allows
                     sg = [-1] * (3 if L >= 4 else 1) + [1] * (L - (3 if L >= 4 else 1))
-                w = [mpmath.mpf(v) for v in sg]
                 r = mpmath.root(abs(lam), L)
                 c0 = abs(1 - r)
                 rk = rho(d * s)
                 tol = mpmath.mpf(10) ** (-(ctx.dps // 2))
+                # the orbit and the bound on raw tuples, with the libmp calls of the mpf
+                # expressions gap = max_i |w_i - s_i r| - rk^k c0, worst = max(worst, gap)
+                prec, rnd = mpmath.mp._prec_rounding
+                w = [mpmath.mpf(v)._mpf_ for v in sg]
+                targets = [(si * r)._mpf_ for si in sg]
+                lam_, ds, rk_, c0_ = lam._mpf_, (d * s)._mpf_, rk._mpf_, c0._mpf_
                 for k in range(K + 1):
-                    gap = max(abs(wi - si * r) for wi, si in zip(w, sg)) - rk ** k * c0
-                    worst = gap if worst is None else max(worst, gap)
+                    dist = None
+                    for wi, ti in zip(w, targets):
+                        a = libmp.mpf_abs(libmp.mpf_sub(wi, ti, prec, rnd), prec, rnd)
+                        dist = a if dist is None or libmp.mpf_gt(a, dist) else dist
+                    gap_ = libmp.mpf_sub(dist, libmp.mpf_mul(libmp.mpf_pow_int(rk_, k, prec, rnd),
+                                                             c0_, prec, rnd), prec, rnd)
+                    gap = mpmath.mp.make_mpf(gap_)
+                    worst = gap if worst is None or gap > worst else worst
                     if gap > tol:
                         return Finding(REF, f"L={L}, lam={lam_s}, sigma={s_s}, delta = {f_s} "
                                        f"delta_c: the bound fails at k={k}", numbers,
@@ -431,7 +463,7 @@ def prop2_precise(depths: tuple[int, ...], lams: tuple[str, ...], signs: str = "
                                            "mpmath orbit of the full L-vector GD",
                                            replay={"L": str(L), "lam": lam_s, "sigma": s_s,
                                                    "f": f_s}))
-                    w = _chain_step_mp(w, lam, d, s)
+                    w = _chain_step_raw(w, lam_, ds, prec, rnd)
                 numbers[f"L={L}, lam={lam_s}, sigma={s_s}, f={f_s}"] = \
                     f"delta = {mpmath.nstr(d, 8)}, rho = {mpmath.nstr(rk, 8)}"
         numbers["max (distance - bound) over all k"] = mpmath.nstr(worst, 8)
