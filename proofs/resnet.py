@@ -126,37 +126,47 @@ def matrix_gd_step(Ws: list[sp.Matrix], R: sp.Matrix, delta: sp.Expr) -> list[sp
             for i, W in enumerate(Ws, start=1)]
 
 
+def polynomial_ring(*objs):
+    """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
+    when there are none.  Exact, canonical arithmetic for the polynomial identities of
+    eq. (5): an element is the zero polynomial exactly when it compares equal to 0."""
+    gens = sorted(set().union(*(sp.sympify(o).free_symbols for o in objs)),
+                  key=lambda v: v.name)
+    return sp.QQ[tuple(gens)] if gens else sp.QQ
+
+
+def in_ring(M: sp.Matrix, ring) -> DomainMatrix:
+    """``M`` (polynomial entries) as a DomainMatrix over ``ring``."""
+    return DomainMatrix.from_Matrix(M).convert_to(ring)
+
+
+def ring_chain(mats, n: int, ring) -> DomainMatrix:
+    """``mats[-1] ... mats[0]`` (the last factor leftmost); the n x n identity when empty."""
+    out = DomainMatrix.eye(n, ring)
+    for M in mats:
+        out = M * out
+    return out
+
+
 def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
                            delta: sp.Expr) -> list[sp.Matrix]:
-    """``W_i' R - R W_i'`` for the layers ``W_i'`` after one exact step of eq. (5) with
-    Sigma = I, every entry an expanded polynomial.
+    """``W_i' R - R W_i'`` for the layers ``W_i'`` (square, n x n) after one exact step of
+    eq. (5) with Sigma = I, every entry an expanded polynomial.
 
     The same step as :func:`matrix_gd_step` (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
     W_1)^T``, :func:`proofs.deeplinear.printed_gradient`) when the entries of ``Ws``, ``R`` and
-    ``delta`` are polynomials: the arithmetic runs in the polynomial ring over QQ in their
-    symbols (SymPy ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial
-    exactly when it is returned as 0 (no per-entry ``simplify``, which took seconds at L = 3).
+    ``delta`` are polynomials: the arithmetic runs in :func:`polynomial_ring` (SymPy
+    ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial exactly when it
+    is returned as 0 (no per-entry ``simplify``, which took seconds at L = 3).
     """
-    gens = sorted(set().union(R.free_symbols, sp.sympify(delta).free_symbols,
-                              *(W.free_symbols for W in Ws)), key=lambda v: v.name)
-    ring = sp.QQ[tuple(gens)] if gens else sp.QQ
-
-    def dm(M):
-        return DomainMatrix.from_Matrix(M).convert_to(ring)
-
-    Rd, Wd, d = dm(R), [dm(W) for W in Ws], ring.from_sympy(sp.sympify(delta))
-    eye = DomainMatrix.eye(R.rows, ring)
-
-    def chain(mats):  # the product of mats, last factor leftmost (identity when empty)
-        out = eye
-        for M in mats:
-            out = M * out
-        return out
-
-    E = chain(Wd) - Rd
+    ring = polynomial_ring(R, delta, *Ws)
+    Rd, Wd = in_ring(R, ring), [in_ring(W, ring) for W in Ws]
+    d = ring.from_sympy(sp.sympify(delta))
+    E = ring_chain(Wd, R.rows, ring) - Rd
     comms = []
     for i, W in enumerate(Wd):
-        grad = chain(Wd[i + 1:]).transpose() * E * chain(Wd[:i]).transpose()
+        grad = (ring_chain(Wd[i + 1:], R.rows, ring).transpose() * E
+                * ring_chain(Wd[:i], R.rows, ring).transpose())
         new = W - grad * d
         comms.append((new * Rd - Rd * new).to_Matrix())
     return comms
