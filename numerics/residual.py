@@ -364,20 +364,27 @@ def nesterov_pairs(P: dict, x: np.ndarray, y: np.ndarray, steps: int, lr: float 
 
     def grads(w, b, c, target):
         """grads10 for n = 1 on the rows of (w, b, c): (dW, db, dc)."""
-        hs = [np.broadcast_to(x, (w.shape[0], N))]  # forward10: h_i = h_{i-1} + w_i [.]_+
+        # forward10: h_i = h_{i-1} + w_i [h_{i-1} - b_i]_+, keeping 1{h_{i-1} - b_i > 0} and
+        # [.]_+ for the backward pass; relu(z) is z * 1{z > 0} bitwise (z * 1.0 = z, and
+        # z * 0.0 = 0 * z, signed zeros and NaN alike), and grads10's int 0/1 activation
+        # times u is the boolean one times u
+        h = np.broadcast_to(x, (w.shape[0], N))
+        ons, acts = [], []
         for i in range(L):
-            hs.append(hs[-1] + w[:, i:i + 1] * relu(hs[-1] - b[:, i:i + 1]))
-        e = c * hs[-1] - target
+            pre = h - b[:, i:i + 1]
+            ons.append(pre > 0)
+            acts.append(pre * ons[-1])
+            h = h + w[:, i:i + 1] * acts[-1]
+        e = c * h - target
         cl = np.repeat(c, N, axis=1)
         dW, db = np.empty(w.shape), np.empty(w.shape)
         for i in range(L - 1, -1, -1):
-            pre = hs[i] - b[:, i:i + 1]
-            act = np.where(pre > 0, 1, 0)
             u = w[:, i:i + 1] * cl
-            dW[:, i] = ((cl * e)[:, None, :] @ relu(pre)[:, :, None])[:, 0, 0]
-            db[:, i] = -np.sum(act * u * e, axis=1)
-            cl = cl + act * u
-        return dW, db, (hs[-1][:, None, :] @ e[:, :, None])[:, 0, :]
+            dW[:, i] = ((cl * e)[:, None, :] @ acts[i][:, :, None])[:, 0, 0]
+            au = ons[i] * u
+            db[:, i] = -np.sum(au * e, axis=1)
+            cl = cl + au
+        return dW, db, (h[:, None, :] @ e[:, :, None])[:, 0, :]
 
     for k in range(steps):
         Q = {key: P[key] + mom * V[key] for key in P}
