@@ -107,7 +107,11 @@ def eq12_formulas_exact(n: int = 2, L: int = 2, N: int = 3, bias_sign: int = -1)
                       enumerate(params["b"][l])]
         pairs += [(sym, dc[k], "dc") for k, sym in enumerate(params["c"])]
         for sym, val, name in pairs:
-            exact = sp.diff(loss, sym).xreplace(subs)  # rationals in: every node evaluates
+            # the partial derivative at the point is the derivative of the loss restricted to
+            # the line through it: the other parameters substituted first (rationals in, the
+            # expression collapses to one variable), then d/dsym, then sym's value
+            rest = {k: v for k, v in subs.items() if k != sym}
+            exact = sp.diff(loss.xreplace(rest), sym).xreplace({sym: subs[sym]})
             exact = sp.nsimplify(exact.rewrite(sp.Piecewise)) if not exact.is_Rational else exact
             mine = sp.Rational(val.numerator, val.denominator)
             if sp.simplify(exact - mine) != 0:
