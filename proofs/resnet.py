@@ -22,9 +22,14 @@ R_ = sp.Rational
 # --- Section 2: ordinary least squares ------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
 def ols_error_identity(n: int = 2, N: int = 3) -> bool | None:
     """w[k+1] - w* = (I - delta X X^T)(w[k] - w*) for any w* with X X^T w* = X y (symbolic X,
-    y, w, w*, delta): the GD map on the OLS problem is affine with linear part I - delta X X^T."""
+    y, w, w*, delta): the GD map on the OLS problem is affine with linear part I - delta X X^T.
+
+    Both sides are polynomial vectors: the identity holds exactly when every entry of their
+    difference expands to 0 (the squared norm of real entries is 0 exactly then; expanding it
+    took most of the time).  Cached: the same question for every claim that asks it."""
     X = sp.Matrix(n, N, lambda i, j: sp.Symbol(f"x{i}{j}", real=True))
     y = sp.Matrix(N, 1, lambda i, _: sp.Symbol(f"y{i}", real=True))
     w = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"w{i}", real=True))
@@ -33,10 +38,13 @@ def ols_error_identity(n: int = 2, N: int = 3) -> bool | None:
     loss = (X.T * w - y).dot(X.T * w - y) / 2
     grad = sp.Matrix([sp.diff(loss, v) for v in w])
     step = w - d * grad
-    assert prove_zero(sp.expand((step - (sp.eye(n) - d * X * X.T) * w - d * X * y).norm() ** 2))
+    assert all(prove_zero(sp.expand(e))
+               for e in step - (sp.eye(n) - d * X * X.T) * w - d * X * y)
     # Subtract the equilibrium equation ws = ws - delta (X X^T ws - X y), which holds at w*.
     diff = step - ws - (sp.eye(n) - d * X * X.T) * (w - ws) - d * (X * y - X * X.T * ws)
-    return prove_zero(sp.expand(diff.norm() ** 2))
+    entries = [prove_zero(sp.expand(e)) for e in diff]
+    return True if all(v is True for v in entries) else (
+        False if any(v is False for v in entries) else None)
 
 
 def ols_singular_example():
