@@ -86,29 +86,59 @@ def double_gradient(ws, zs, R) -> tuple[Weights, Weights]:
 
 def double_gd(ws, zs, R, delta, steps: int, bound: float = 1e50):
     """Batched GD on the double network; runs that leave ``bound`` (or go non-finite) freeze as
-    NaN.  Returns ``(ws, zs, history)`` with the loss before every step and after the last."""
+    NaN.  Returns ``(ws, zs, history)`` with the loss before every step and after the last.
+
+    The W and Z networks of the live runs are stacked along the batch (W rows first, then Z),
+    so one chain of prefix products ``W_j ... W_1`` / ``Z_j ... Z_1`` gives the loss, both
+    targets of :func:`double_gradient` and the right factors of both gradients (eq. (5),
+    accumulated from the top as in :func:`numerics.deeplinear.gradient_and_error`): the same
+    float operations per run as :func:`double_loss` and :func:`double_gradient`, with 3L - 2
+    batched matmuls a step instead of 10L - 8.  A frozen run is dropped from the stack (its
+    weights are NaN from then on, as they would stay).
+    """
     B = ws[0].shape[0]
-    d = np.broadcast_to(np.asarray(delta, dtype=float), (B,))[:, None, None]
-    ws = [np.array(w, dtype=float) for w in ws]
-    zs = [np.array(z, dtype=float) for z in zs]
-    hist = np.empty((steps + 1, B))
-    alive = np.ones(B, dtype=bool)
+    d = np.broadcast_to(np.asarray(delta, dtype=float), (B,))
+    R = np.broadcast_to(np.asarray(R, dtype=float), ws[-1].shape[:1] + np.shape(R)[-2:])
+    out = [np.array(w, dtype=float) for w in ws] + [np.array(z, dtype=float) for z in zs]
+    L = len(ws)
+    live = np.arange(B)  # the runs still in the stack, in batch order
+    st = [np.concatenate([w, z]) for w, z in zip(out[:L], out[L:])]
+    hist = np.full((steps + 1, B), np.nan)
+    Rl, dl2 = R, np.concatenate([d, d])[:, None, None]  # target and step of the stack's rows
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
-            lk = double_loss(ws, zs, R)
-            ok = np.isfinite(lk) & (lk < bound)
-            dead = alive & ~ok
-            if dead.any():
-                alive &= ok
-                for w in ws + zs:
-                    w[dead] = np.nan
-            hist[k] = np.where(alive, lk, np.nan)
-            if k == steps:
+            m = live.size
+            if m == 0:
                 break
-            gw, gz = double_gradient(ws, zs, R)
-            for w, g in zip(ws + zs, gw + gz):
-                w -= d * g
-    return ws, zs, hist
+            pre = [st[0]]  # pre[j] = W_(j+1) ... W_1 over Z_(j+1) ... Z_1
+            for w in st[1:]:
+                pre.append(w @ pre[-1])
+            pw, pz = pre[-1][:m], pre[-1][m:]
+            e = pw - pz - Rl
+            lk = 0.5 * np.sum(e * e, axis=(1, 2))
+            ok = np.isfinite(lk) & (lk < bound)
+            hist[k, live] = np.where(ok, lk, np.nan)
+            if not ok.all():  # freeze: NaN weights in the output, out of the stack
+                for j, w in enumerate(st):
+                    out[j][live[~ok]] = np.nan
+                    out[L + j][live[~ok]] = np.nan
+                keep = np.concatenate([ok, ok])
+                st, pre, dl2 = [w[keep] for w in st], [p[keep] for p in pre], dl2[keep]
+                live, m, Rl = live[ok], int(ok.sum()), Rl[ok]
+                pw, pz = pre[-1][:m], pre[-1][m:]
+            if k == steps or m == 0:
+                break
+            # E of each network against its target: W-product - (R + Z-product) for the W
+            # part, Z-product - (W-product - R) for the Z part (double_gradient)
+            a = pre[-1] - np.concatenate([Rl + pz, pw - Rl])
+            for j in range(L - 1, -1, -1):  # top-down; st[j] is updated after its last use
+                g = a @ pre[j - 1].swapaxes(1, 2) if j > 0 else a
+                if j > 0:
+                    a = st[j].swapaxes(1, 2) @ a
+                st[j] -= dl2 * g
+    for j, w in enumerate(st):
+        out[j][live], out[L + j][live] = w[:live.size], w[live.size:]
+    return out[:L], out[L:], hist
 
 
 def identity_stack(n: int, L: int, B: int) -> Weights:
@@ -334,20 +364,27 @@ def nesterov_pairs(P: dict, x: np.ndarray, y: np.ndarray, steps: int, lr: float 
 
     def grads(w, b, c, target):
         """grads10 for n = 1 on the rows of (w, b, c): (dW, db, dc)."""
-        hs = [np.broadcast_to(x, (w.shape[0], N))]  # forward10: h_i = h_{i-1} + w_i [.]_+
+        # forward10: h_i = h_{i-1} + w_i [h_{i-1} - b_i]_+, keeping 1{h_{i-1} - b_i > 0} and
+        # [.]_+ for the backward pass; relu(z) is z * 1{z > 0} bitwise (z * 1.0 = z, and
+        # z * 0.0 = 0 * z, signed zeros and NaN alike), and grads10's int 0/1 activation
+        # times u is the boolean one times u
+        h = np.broadcast_to(x, (w.shape[0], N))
+        ons, acts = [], []
         for i in range(L):
-            hs.append(hs[-1] + w[:, i:i + 1] * relu(hs[-1] - b[:, i:i + 1]))
-        e = c * hs[-1] - target
+            pre = h - b[:, i:i + 1]
+            ons.append(pre > 0)
+            acts.append(pre * ons[-1])
+            h = h + w[:, i:i + 1] * acts[-1]
+        e = c * h - target
         cl = np.repeat(c, N, axis=1)
         dW, db = np.empty(w.shape), np.empty(w.shape)
         for i in range(L - 1, -1, -1):
-            pre = hs[i] - b[:, i:i + 1]
-            act = np.where(pre > 0, 1, 0)
             u = w[:, i:i + 1] * cl
-            dW[:, i] = ((cl * e)[:, None, :] @ relu(pre)[:, :, None])[:, 0, 0]
-            db[:, i] = -np.sum(act * u * e, axis=1)
-            cl = cl + act * u
-        return dW, db, (hs[-1][:, None, :] @ e[:, :, None])[:, 0, :]
+            dW[:, i] = ((cl * e)[:, None, :] @ acts[i][:, :, None])[:, 0, 0]
+            au = ons[i] * u
+            db[:, i] = -np.sum(au * e, axis=1)
+            cl = cl + au
+        return dW, db, (h[:, None, :] @ e[:, :, None])[:, 0, :]
 
     for k in range(steps):
         Q = {key: P[key] + mom * V[key] for key in P}

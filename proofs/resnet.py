@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 import sympy as sp
+from sympy.polys.matrices import DomainMatrix
 
 from proofs import deeplinear as pdl
 from proofs.chains import hessian_at_minimisers
@@ -21,9 +22,14 @@ R_ = sp.Rational
 # --- Section 2: ordinary least squares ------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
 def ols_error_identity(n: int = 2, N: int = 3) -> bool | None:
     """w[k+1] - w* = (I - delta X X^T)(w[k] - w*) for any w* with X X^T w* = X y (symbolic X,
-    y, w, w*, delta): the GD map on the OLS problem is affine with linear part I - delta X X^T."""
+    y, w, w*, delta): the GD map on the OLS problem is affine with linear part I - delta X X^T.
+
+    Both sides are polynomial vectors: the identity holds exactly when every entry of their
+    difference expands to 0 (the squared norm of real entries is 0 exactly then; expanding it
+    took most of the time).  Cached: the same question for every claim that asks it."""
     X = sp.Matrix(n, N, lambda i, j: sp.Symbol(f"x{i}{j}", real=True))
     y = sp.Matrix(N, 1, lambda i, _: sp.Symbol(f"y{i}", real=True))
     w = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"w{i}", real=True))
@@ -32,10 +38,13 @@ def ols_error_identity(n: int = 2, N: int = 3) -> bool | None:
     loss = (X.T * w - y).dot(X.T * w - y) / 2
     grad = sp.Matrix([sp.diff(loss, v) for v in w])
     step = w - d * grad
-    assert prove_zero(sp.expand((step - (sp.eye(n) - d * X * X.T) * w - d * X * y).norm() ** 2))
+    assert all(prove_zero(sp.expand(e))
+               for e in step - (sp.eye(n) - d * X * X.T) * w - d * X * y)
     # Subtract the equilibrium equation ws = ws - delta (X X^T ws - X y), which holds at w*.
     diff = step - ws - (sp.eye(n) - d * X * X.T) * (w - ws) - d * (X * y - X * X.T * ws)
-    return prove_zero(sp.expand(diff.norm() ** 2))
+    entries = [prove_zero(sp.expand(e)) for e in diff]
+    return True if all(v is True for v in entries) else (
+        False if any(v is False for v in entries) else None)
 
 
 def ols_singular_example():
@@ -123,6 +132,52 @@ def matrix_gd_step(Ws: list[sp.Matrix], R: sp.Matrix, delta: sp.Expr) -> list[sp
     """One exact step of eq. (5) with Sigma = I (:func:`proofs.deeplinear.printed_gradient`)."""
     return [(W - delta * pdl.printed_gradient(Ws, R, i)).applyfunc(sp.simplify)
             for i, W in enumerate(Ws, start=1)]
+
+
+def polynomial_ring(*objs):
+    """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
+    when there are none.  Exact, canonical arithmetic for the polynomial identities of
+    eq. (5): an element is the zero polynomial exactly when it compares equal to 0."""
+    gens = sorted(set().union(*(sp.sympify(o).free_symbols for o in objs)),
+                  key=lambda v: v.name)
+    return sp.QQ[tuple(gens)] if gens else sp.QQ
+
+
+def in_ring(M: sp.Matrix, ring) -> DomainMatrix:
+    """``M`` (polynomial entries) as a DomainMatrix over ``ring``."""
+    return DomainMatrix.from_Matrix(M).convert_to(ring)
+
+
+def ring_chain(mats, n: int, ring) -> DomainMatrix:
+    """``mats[-1] ... mats[0]`` (the last factor leftmost); the n x n identity when empty."""
+    out = DomainMatrix.eye(n, ring)
+    for M in mats:
+        out = M * out
+    return out
+
+
+def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
+                           delta: sp.Expr) -> list[sp.Matrix]:
+    """``W_i' R - R W_i'`` for the layers ``W_i'`` (square, n x n) after one exact step of
+    eq. (5) with Sigma = I, every entry an expanded polynomial.
+
+    The same step as :func:`matrix_gd_step` (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
+    W_1)^T``, :func:`proofs.deeplinear.printed_gradient`) when the entries of ``Ws``, ``R`` and
+    ``delta`` are polynomials: the arithmetic runs in :func:`polynomial_ring` (SymPy
+    ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial exactly when it
+    is returned as 0 (no per-entry ``simplify``, which took seconds at L = 3).
+    """
+    ring = polynomial_ring(R, delta, *Ws)
+    Rd, Wd = in_ring(R, ring), [in_ring(W, ring) for W in Ws]
+    d = ring.from_sympy(sp.sympify(delta))
+    E = ring_chain(Wd, R.rows, ring) - Rd
+    comms = []
+    for i, W in enumerate(Wd):
+        grad = (ring_chain(Wd[i + 1:], R.rows, ring).transpose() * E
+                * ring_chain(Wd[:i], R.rows, ring).transpose())
+        new = W - grad * d
+        comms.append((new * Rd - Rd * new).to_Matrix())
+    return comms
 
 
 # --- Proposition 2, its lambda < 0 remark, Proposition 3 -------------------------------------

@@ -420,3 +420,36 @@ def test_every_proven_claim_rests_on_evidence_covering_its_scope():
                    and e.coverage.scope is Scope.CLASS and e.coverage.decides
                    and dict(e.coverage.covers) == dict(claim.scope) for e in result.evidence)
     assert proven == set(LIFTED)
+
+
+def test_train_decomposed_is_the_per_network_loop_bitwise():
+    """mnist_reduced's batched training makes the float operations of the per-network loop
+    over forward10 / grads10 (Section 5 model), so its weights are bitwise the same."""
+    import copy
+
+    from verify.checks.resnet.section4 import _train_decomposed
+
+    rng = np.random.default_rng(3)
+    n, K, L, N, lr, steps = 4, 3, 3, 50, 0.2, 20
+    X, Y = rng.uniform(0, 1, (N, n)), np.eye(K)[rng.integers(0, K, N)]
+    nets = [[{"W": [rng.uniform(0, 0.05, (n, n)) for _ in range(L)],
+              "b": [rng.uniform(0, 1, n) for _ in range(L)],
+              "c": rng.uniform(0.05, 0.15, n)} for _ in range(2)] for _ in range(K)]
+    batched, d1, d2 = copy.deepcopy(nets), np.zeros(K), np.zeros(K)
+    for _ in range(steps):
+        for k in range(K):
+            fs = [p["c"] @ rs.forward10(X.T, p["W"], p["b"])[-1] for p in nets[k]]
+            e = (fs[0] - fs[1] + d1[k] - Y[:, k]) / N
+            for p, f, sgn in zip(nets[k], fs, (1.0, -1.0)):
+                _, _, dW, db, dc, _, _ = rs.grads10(X.T, f - e, p["W"], p["b"], p["c"])
+                p["W"] = [np.maximum(w - lr * sgn * g, 0) for w, g in zip(p["W"], dW)]
+                p["b"] = [b - lr * sgn * g for b, g in zip(p["b"], db)]
+                p["c"] = np.maximum(p["c"] - lr * sgn * dc, 1e-4)
+            d1[k] -= lr * np.sum(e)
+    _train_decomposed(batched, d2, X, Y, steps, lr)
+    assert np.array_equal(d1, d2)
+    for k in range(K):
+        for a, b in zip(nets[k], batched[k]):
+            for key in ("W", "b"):
+                assert all(np.array_equal(x, y) for x, y in zip(a[key], b[key]))
+            assert np.array_equal(a["c"], b["c"])

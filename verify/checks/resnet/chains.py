@@ -9,6 +9,7 @@ from collections.abc import Callable
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath import libmp
 
 from proofs import identity_init as pii
 from proofs import resnet as pr
@@ -64,9 +65,50 @@ def sigma_chain_symbolic(depths: tuple[int, ...],
     return Check("sigma_chain_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}, all sigma")
 
 
+def _fprod_raw(xs, prec, rnd):
+    """``mpmath.fprod`` of raw mpf tuples: 1 times each factor in turn, rounded every time."""
+    v = libmp.fone
+    for x in xs:
+        v = libmp.mpf_mul(v, x, prec, rnd)
+    return libmp.mpf_pos(v, prec, rnd)
+
+
+def _chain_step_raw(ws, lam, ds, prec, rnd):
+    """One GD step of the scalar chain on raw tuples, ``w_i - ds (prod w - lam) prod_(j != i)
+    w_j`` with ``ds`` = delta sigma: the libmp calls of :func:`_chain_step_mp`'s mpf
+    expression, the factor ``ds (prod w - lam)`` (the same for every i) formed once."""
+    c = libmp.mpf_mul(ds, libmp.mpf_sub(_fprod_raw(ws, prec, rnd), lam, prec, rnd), prec, rnd)
+    return [libmp.mpf_sub(w, libmp.mpf_mul(c, _fprod_raw(ws[:i] + ws[i + 1:], prec, rnd),
+                                           prec, rnd), prec, rnd)
+            for i, w in enumerate(ws)]
+
+
 def _chain_step_mp(ws, lam, d, s):
-    p = mpmath.fprod(ws)
-    return [w - d * s * (p - lam) * mpmath.fprod(ws[:i] + ws[i + 1:]) for i, w in enumerate(ws)]
+    """``[w_i - d s (fprod(w) - lam) fprod(w_j, j != i)]`` at the working precision."""
+    prec, rnd = mpmath.mp._prec_rounding
+    out = _chain_step_raw([w._mpf_ for w in ws], lam._mpf_, (d * s)._mpf_, prec, rnd)
+    return [mpmath.mp.make_mpf(v) for v in out]
+
+
+def _chain_gd_batch(v: np.ndarray, c: np.ndarray, lam: np.ndarray, steps: int) -> np.ndarray:
+    """``steps`` GD steps of the scalar chain, v_i <- v_i - c (prod v - lam) prod_(j != i) v_j,
+    for many runs at once: ``v`` holds one run per column (shape (L, runs)), ``c`` = delta sigma
+    and ``lam`` one per run.  Every product is formed in the layer order, the factors of the
+    update multiplied left to right, as in the one-run loop over ``np.prod(np.delete(v, i))``:
+    the same float operations, run by run."""
+    L = v.shape[0]
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            p = np.prod(v, axis=0)
+            others = np.empty_like(v)
+            for i in range(L):
+                rest = [v[j] for j in range(L) if j != i]
+                o = rest[0] if rest else np.ones_like(p)
+                for u in rest[1:]:
+                    o = o * u
+                others[i] = o
+            v = v - c * (p - lam) * others
+    return v
 
 
 def sigma_chain_empirical(depths: tuple[int, ...], factor: float = 1.0) -> Check:
@@ -84,6 +126,7 @@ def sigma_chain_empirical(depths: tuple[int, ...], factor: float = 1.0) -> Check
         steps = 800 if ctx.quick else 2000
         numbers = {"sigma": f"{s:.6g}"}
         for L in depths:
+            runs = []  # (lam, kappa, minimiser, bound, r, step, start), in the order drawn
             for lam in (-1.5, 0.7, 2.0):
                 root = abs(lam) ** (1 / L)
                 for kappa in (1.0, 2.0):
@@ -92,35 +135,33 @@ def sigma_chain_empirical(depths: tuple[int, ...], factor: float = 1.0) -> Check
                     w[-1] /= kappa
                     S = sum(np.prod(np.delete(w, i) ** 2) for i in range(L))
                     b = factor * 2 / (s * S)
-                    stays = []
                     for r in (0.99, 1.01):
-                        d = r * b
-                        v = w + 1e-7 * rng.standard_normal(L)
-                        v0 = v.copy()
-                        with np.errstate(all="ignore"):
-                            for _ in range(steps):
-                                p = np.prod(v)
-                                v = v - d * s * (p - lam) * np.array(
-                                    [np.prod(np.delete(v, i)) for i in range(L)])
-                        st = bool(np.all(np.isfinite(v)) and np.linalg.norm(v - w) < 1e-5)
-                        stays.append(st)
-                        if r > 1 and st:
-                            with mpmath.workdps(ctx.dps):
-                                vm = [mpmath.mpf(t) for t in v0]
-                                for _ in range(steps):
-                                    vm = _chain_step_mp(vm, mpmath.mpf(lam), mpmath.mpf(d),
-                                                        mpmath.mpf(s))
-                                dist = mpmath.sqrt(mpmath.fsum((a - c) ** 2
-                                                               for a, c in zip(vm, w)))
-                            if dist < 1e-5:
-                                return Finding(REF, f"L={L}, lam={lam}: GD above the bound "
-                                               "stays at the minimiser", numbers,
-                                               _cx({"L": L, "lam": lam, "sigma": s,
-                                                    "delta": repr(d)}, f"distance {dist}",
-                                                   "leaves the minimiser", repr(d - b), ctx.dps,
-                                                   "mpmath replay"))
+                        runs.append((lam, kappa, w, b, r, r * b,
+                                     w + 1e-7 * rng.standard_normal(L)))
+            ends = _chain_gd_batch(np.array([u[6] for u in runs]).T,
+                                   np.array([u[5] * s for u in runs]),
+                                   np.array([u[0] for u in runs]), steps).T
+            stays = []
+            for (lam, kappa, w, b, r, d, v0), v in zip(runs, ends):
+                st = bool(np.all(np.isfinite(v)) and np.linalg.norm(v - w) < 1e-5)
+                stays.append(st)
+                if r > 1 and st:
+                    with mpmath.workdps(ctx.dps):
+                        vm = [mpmath.mpf(t) for t in v0]
+                        for _ in range(steps):
+                            vm = _chain_step_mp(vm, mpmath.mpf(lam), mpmath.mpf(d),
+                                                mpmath.mpf(s))
+                        dist = mpmath.sqrt(mpmath.fsum((a - c) ** 2 for a, c in zip(vm, w)))
+                    if dist < 1e-5:
+                        return Finding(REF, f"L={L}, lam={lam}: GD above the bound "
+                                       "stays at the minimiser", numbers,
+                                       _cx({"L": L, "lam": lam, "sigma": s,
+                                            "delta": repr(d)}, f"distance {dist}",
+                                           "leaves the minimiser", repr(d - b), ctx.dps,
+                                           "mpmath replay"))
+                if r > 1:
                     numbers[f"L={L}, lam={lam}, kappa={kappa}"] = (
-                        f"bound {b:.5g}: stays at 0.99 x: {stays[0]}, at 1.01 x: {stays[1]}")
+                        f"bound {b:.5g}: stays at 0.99 x: {stays[-2]}, at 1.01 x: {stays[-1]}")
         return Finding(SUP, "no run above the bound stayed at its minimiser; runs 1% below "
                        "stayed (bound tight)", numbers,
                        coverage=_sample(len(depths) * 12, L=_set(depths), lam="{-1.5, 0.7, 2}", delta="(1 +- 1%) x bound (1)"))
@@ -254,21 +295,29 @@ def unstable_random_starts(depths: tuple[int, ...], lam: float, factors=(1.05, 1
         B = 400 if ctx.quick else 2000
         steps = 1000 if ctx.quick else 3000
         numbers = {}
+        fs = (0.9,) + tuple(factors)
         for L in depths:
             dmax = claimed_scale * 2 / (L * abs(lam) ** (2 * (L - 1) / L))
-            for f in (0.9,) + tuple(factors):
+            # The starts of every factor, drawn in the factor order, run as one batch, stored
+            # one column per run (a product over the layers is then a product of rows, in the
+            # same order as along a row: the same float operations, run by run, as one loop
+            # per factor over (B, L) arrays, and a fraction of the time)
+            w0s = [rng.uniform(-2, 2, (B, L)) for _ in fs]
+            d = np.repeat([f * dmax for f in fs], B)
+            w = np.ascontiguousarray(np.concatenate(w0s).T)
+            with np.errstate(all="ignore"):
+                for k in range(steps):
+                    p = np.prod(w, axis=0)
+                    w_new = w - d * (p - lam) * p / np.where(w == 0, 1e-300, w)
+                    # not finite or beyond 1e6 (NaN and inf fail "<= 1e6"): frozen as NaN
+                    w_new[:, ~(np.abs(w_new) <= 1e6).all(axis=0)] = np.nan
+                    if k == steps - 1:  # only the last step's size is used
+                        step = np.abs(w_new - w).max(axis=0)
+                    w = w_new
+            conv_all = ((np.abs(np.prod(w, axis=0) - lam) < 1e-9) & (step < 1e-9)).reshape(
+                len(fs), B)
+            for f, w0, conv in zip(fs, w0s, conv_all):
                 d = f * dmax
-                w0 = rng.uniform(-2, 2, (B, L))
-                w = w0.copy()
-                with np.errstate(all="ignore"):
-                    for _ in range(steps):
-                        p = np.prod(w, axis=1, keepdims=True)
-                        w_new = w - d * (p - lam) * p / np.where(w == 0, 1e-300, w)
-                        w_new[~np.isfinite(w_new).all(axis=1) | (np.abs(w_new) > 1e6).any(1)] \
-                            = np.nan
-                        step = np.abs(w_new - w).max(axis=1)
-                        w = w_new
-                conv = (np.abs(np.prod(w, axis=1) - lam) < 1e-9) & (step < 1e-9)
                 numbers[f"L={L}, delta={f}*delta_max"] = f"{conv.mean():.4f} of {B} converge"
                 if f > 1 and conv.any():
                     i = int(np.flatnonzero(conv)[0])
@@ -385,14 +434,25 @@ def prop2_precise(depths: tuple[int, ...], lams: tuple[str, ...], signs: str = "
                 sg = [1] * L
                 if signs == "odd":  # one -1, or three when the depth allows
                     sg = [-1] * (3 if L >= 4 else 1) + [1] * (L - (3 if L >= 4 else 1))
-                w = [mpmath.mpf(v) for v in sg]
                 r = mpmath.root(abs(lam), L)
                 c0 = abs(1 - r)
                 rk = rho(d * s)
                 tol = mpmath.mpf(10) ** (-(ctx.dps // 2))
+                # the orbit and the bound on raw tuples, with the libmp calls of the mpf
+                # expressions gap = max_i |w_i - s_i r| - rk^k c0, worst = max(worst, gap)
+                prec, rnd = mpmath.mp._prec_rounding
+                w = [mpmath.mpf(v)._mpf_ for v in sg]
+                targets = [(si * r)._mpf_ for si in sg]
+                lam_, ds, rk_, c0_ = lam._mpf_, (d * s)._mpf_, rk._mpf_, c0._mpf_
                 for k in range(K + 1):
-                    gap = max(abs(wi - si * r) for wi, si in zip(w, sg)) - rk ** k * c0
-                    worst = gap if worst is None else max(worst, gap)
+                    dist = None
+                    for wi, ti in zip(w, targets):
+                        a = libmp.mpf_abs(libmp.mpf_sub(wi, ti, prec, rnd), prec, rnd)
+                        dist = a if dist is None or libmp.mpf_gt(a, dist) else dist
+                    gap_ = libmp.mpf_sub(dist, libmp.mpf_mul(libmp.mpf_pow_int(rk_, k, prec, rnd),
+                                                             c0_, prec, rnd), prec, rnd)
+                    gap = mpmath.mp.make_mpf(gap_)
+                    worst = gap if worst is None or gap > worst else worst
                     if gap > tol:
                         return Finding(REF, f"L={L}, lam={lam_s}, sigma={s_s}, delta = {f_s} "
                                        f"delta_c: the bound fails at k={k}", numbers,
@@ -403,7 +463,7 @@ def prop2_precise(depths: tuple[int, ...], lams: tuple[str, ...], signs: str = "
                                            "mpmath orbit of the full L-vector GD",
                                            replay={"L": str(L), "lam": lam_s, "sigma": s_s,
                                                    "f": f_s}))
-                    w = _chain_step_mp(w, lam, d, s)
+                    w = _chain_step_raw(w, lam_, ds, prec, rnd)
                 numbers[f"L={L}, lam={lam_s}, sigma={s_s}, f={f_s}"] = \
                     f"delta = {mpmath.nstr(d, 8)}, rho = {mpmath.nstr(rk, 8)}"
         numbers["max (distance - bound) over all k"] = mpmath.nstr(worst, 8)

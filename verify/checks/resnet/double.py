@@ -6,6 +6,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath import libmp
 
 from numerics import deeplinear as dl
 from numerics import residual as rs
@@ -110,6 +111,30 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
     return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
 
 
+def _double_orbit(L, lam, d, start, K):
+    """K steps of (9a), (9b) (sigma = 1) from ``start`` at the working precision, stopping when
+    |w| or |z| passes 1e10; returns (w, z).
+
+    The mpf expressions ``e = w^L - z^L - lam``, ``w - d w^(L-1) e``, ``z + d z^(L-1) e``
+    evaluated with the libmp calls their operators make (at the context's precision and
+    rounding), on raw tuples: the same numbers without the object bookkeeping."""
+    prec, rnd = mpmath.mp._prec_rounding
+    mul, pw = libmp.mpf_mul, libmp.mpf_pow_int
+    w, z = mpmath.mpf(start[0])._mpf_, mpmath.mpf(start[1])._mpf_
+    lam_, d_, big = lam._mpf_, d._mpf_, libmp.from_float(1e10)
+    for _ in range(K):
+        e = libmp.mpf_sub(libmp.mpf_sub(pw(w, L, prec, rnd), pw(z, L, prec, rnd), prec, rnd),
+                          lam_, prec, rnd)
+        w, z = (libmp.mpf_sub(w, mul(mul(d_, pw(w, L - 1, prec, rnd), prec, rnd), e, prec, rnd),
+                              prec, rnd),
+                libmp.mpf_add(z, mul(mul(d_, pw(z, L - 1, prec, rnd), prec, rnd), e, prec, rnd),
+                              prec, rnd))
+        if (libmp.mpf_gt(libmp.mpf_abs(w, prec, rnd), big)
+                or libmp.mpf_gt(libmp.mpf_abs(z, prec, rnd), big)):
+            break
+    return mpmath.mp.make_mpf(w), mpmath.mp.make_mpf(z)
+
+
 def double_origin(depths: tuple[int, ...], lams: tuple[float, ...],
                   start: tuple[float, float] = (1.0, 1.0)) -> Check:
     """Symbolic + precise: the origin of (9a), (9b) repels and GD from w = z = 1 never goes to it.
@@ -139,13 +164,8 @@ def double_origin(depths: tuple[int, ...], lams: tuple[float, ...],
             grid = [(L, lam, d) for L in depths for lam in lams for d in deltas]
         with mpmath.workdps(ctx.dps):
             for L, lam, d_s in grid:
-                w, zz = mpmath.mpf(start[0]), mpmath.mpf(start[1])
-                d, lm = mpmath.mpf(d_s), mpmath.mpf(lam)
-                for _ in range(K):
-                    e = w ** L - zz ** L - lm
-                    w, zz = w - d * w ** (L - 1) * e, zz + d * zz ** (L - 1) * e
-                    if abs(w) > 1e10 or abs(zz) > 1e10:
-                        break
+                w, zz = _double_orbit(L, mpmath.mpf(lam), mpmath.mpf(d_s), start, K)
+                lm = mpmath.mpf(lam)
                 e = w ** L - zz ** L - lm
                 kind = ("diverged" if abs(w) > 1e10 or abs(zz) > 1e10 else
                         "origin" if abs(w) + abs(zz) < 1e-8 else
@@ -277,6 +297,30 @@ def prop3_symbolic(depths: tuple[int, ...]) -> Check:
     return Check("prop3_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
 
 
+def _prop3_orbit(L, lam, d, K):
+    """w[k+1] = w[k] (1 - d w[k]^(L-2) (w[k]^L - lam)) from w[0] = 1 at the working precision,
+    for at most K steps, stopping at the first k where 0 <= w[k+1] <= w[k] fails; returns
+    (w, whether it held throughout).
+
+    The mpf expression evaluated with the libmp calls its operators make (``mpf_pow_int``,
+    ``mpf_sub``, ``mpf_mul`` at the context's precision and rounding, ``mpf_ge``/``mpf_le``
+    for the comparisons), on raw tuples: the same numbers without the object bookkeeping."""
+    prec, rnd = mpmath.mp._prec_rounding
+    one, lam_, d_ = libmp.from_int(1), lam._mpf_, d._mpf_
+    w = prev = one
+    mono = True
+    for _ in range(K):
+        t = libmp.mpf_mul(libmp.mpf_mul(d_, libmp.mpf_pow_int(w, L - 2, prec, rnd), prec, rnd),
+                          libmp.mpf_sub(libmp.mpf_pow_int(w, L, prec, rnd), lam_, prec, rnd),
+                          prec, rnd)
+        w = libmp.mpf_mul(w, libmp.mpf_sub(one, t, prec, rnd), prec, rnd)
+        mono &= libmp.mpf_ge(w, libmp.fzero) and libmp.mpf_le(w, prev)
+        prev = w
+        if not mono:
+            break
+    return mpmath.mp.make_mpf(w), mono
+
+
 def prop3_precise(depths: tuple[int, ...], lams: tuple[str, ...], scale: str = "1") -> Check:
     """Precise (mpmath): w[k] from w[0] = 1 for delta = f x scale / (sigma (1 - lam)),
     f in {1, 1/2, 1/10}, sigma = 1 (delta sigma is what matters): supports when every orbit
@@ -289,13 +333,7 @@ def prop3_precise(depths: tuple[int, ...], lams: tuple[str, ...], scale: str = "
         numbers = {}
         with mpmath.workdps(ctx.dps):
             for L, lam_s, lam, f, d in lam_grid(depths, lams, ("1", "1/2", "1/10"), scale):
-                w, prev, mono = mpmath.mpf(1), mpmath.mpf(1), True
-                for _ in range(K):
-                    w = w * (1 - d * w ** (L - 2) * (w ** L - lam))
-                    mono &= 0 <= w <= prev
-                    prev = w
-                    if not mono:
-                        break
+                w, mono = _prop3_orbit(L, lam, d, K)
                 numbers[f"L={L}, lam={lam_s}, f={f}"] = f"w[K] = {mpmath.nstr(w, 6)}"
                 if not mono:
                     return Finding(REF, f"L={L}, lam={lam_s}: the orbit leaves [0, w[k]]",

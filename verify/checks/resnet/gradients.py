@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy.polys.matrices import DomainMatrix
 
 from numerics import deeplinear as dl
 from numerics import residual as rs
-from proofs import deeplinear as pdl
+from proofs import resnet as pr
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
 from verify.vocabulary import (
     Check,
@@ -34,15 +35,27 @@ def eq5_symbolic(n: int = 2, L: int = 3, N: int = 3, with_sigma: bool = True) ->
         R = sp.Matrix(n, n, lambda i, j: sp.Rational(int(rng.integers(-5, 6)), 3))
         Ws = [sp.Matrix(n, n, lambda i, j, l=l: sp.Symbol(f"w{l}_{i}{j}", real=True))
               for l in range(L)]
-        F = pdl.product(Ws)
-        loss = sum(((F - R) * x).dot((F - R) * x) for x in xs) / (2 * N)
         Sigma = sum((x * x.T for x in xs), sp.zeros(n)) / N if with_sigma else sp.eye(n)
+        # exact polynomial arithmetic in QQ[w entries] (canonical: a difference is the zero
+        # polynomial exactly when it is 0), the loss differentiated there
+        ring = pr.polynomial_ring(*Ws)
+        Wd = [pr.in_ring(W, ring) for W in Ws]
+        Rd, Sd = pr.in_ring(R, ring), pr.in_ring(Sigma, ring)
+        E = pr.ring_chain(Wd, n, ring) - Rd
+        loss = ring.zero
+        for x in xs:
+            loss += sum((v * v for (v,) in (E * pr.in_ring(x, ring)).to_list()), ring.zero)
+        loss = loss * ring.convert(sp.Rational(1, 2 * N))
+        gen = dict(zip(ring.symbols, ring.ring.gens))
         for i in range(1, L + 1):
             # G_i (F - R) Sigma H_i with G_i = (W_L...W_{i+1})^T, H_i = (W_{i-1}...W_1)^T
-            formula = pdl.above(Ws, i).T * (F - R) * Sigma * pdl.below(Ws, i).T
-            grad = Ws[i - 1].applyfunc(lambda e: sp.diff(loss, e))
-            diff = (grad - formula).applyfunc(sp.expand)
-            if diff != sp.zeros(n):
+            formula_d = (pr.ring_chain(Wd[i:], n, ring).transpose() * E * Sd
+                         * pr.ring_chain(Wd[:i - 1], n, ring).transpose())
+            grad_d = DomainMatrix([[loss.diff(gen[Ws[i - 1][a, b]]) for b in range(n)]
+                                   for a in range(n)], (n, n), ring)
+            if not (grad_d - formula_d).is_zero_matrix:
+                grad, formula = grad_d.to_Matrix(), formula_d.to_Matrix()
+                diff = grad - formula
                 pt = {s: 1 for W in Ws for s in W}
                 val = diff.subs(pt)
                 if val == sp.zeros(n):

@@ -11,7 +11,6 @@ from numerics import deeplinear as dl
 from numerics import mpmat as mm
 from numerics import residual as rs
 from proofs import resnet as pr
-from proofs.identities import prove_zero
 from verify.checks.common import decs
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
 from verify.replay import ReplayError, parse_matrix
@@ -71,20 +70,33 @@ def minimiser_sharpness(kind: str, use: str = "sigma1", scale: float = 1.0) -> C
         rng = ctx.rng()
         ratios, numbers = [], {}
         cases = 6 if ctx.quick else 16
+        drawn = []  # every case's target and random minimiser, drawn in the case order
         for t in range(cases):
             n, L = (2, 2) if t % 2 == 0 else (3, 3)
             R, _, _ = rs.random_targets(n, 1, rng, 0.3, 1.8, orthogonal=(kind == "normal"))
             rho, s1 = (float(v[0]) for v in rs.spectral_data(R))
             m = s1 if use == "sigma1" else rho
             claim = scale * L * m ** (2 * (L - 1) / L)
-            mins = {}
             ws = dl.random_weights((n,) * (L + 1), 1, rng, scale=0.4, near_identity=True)
+            drawn.append((n, L, R, rho, s1, claim, ws))
+        # GD from the identity, one batched run per shape (n, L): each case keeps its own
+        # target and step (the runs of a batch are independent), 2 GD loops instead of `cases`
+        reached_all = {}
+        for shape in {(c[0], c[1]) for c in drawn}:
+            idx = [t for t, c in enumerate(drawn) if (c[0], c[1]) == shape]
+            Rb = np.concatenate([drawn[t][2] for t in idx])
+            steps = np.array([0.5 / drawn[t][5] * scale for t in idx])
+            reached, h = dl.gd(rs.identity_stack(*shape, len(idx)), Rb, steps, 6000)
+            for j, t in enumerate(idx):
+                reached_all[t] = ([w[j:j + 1] for w in reached], h[-1, j])
+        for t, (n, L, R, rho, s1, claim, ws) in enumerate(drawn):
+            mins = {}
             top = dl.product(ws[1:]) if L > 1 else np.eye(n)[None]
             ws[0] = np.linalg.solve(top, R)
             mins["random"] = ws
             mins["root"] = [rs.root_of(R, L)] * L
-            reached, h = dl.gd(rs.identity_stack(n, L, 1), R, 0.5 / claim * scale, 6000)
-            if np.isfinite(h[-1, 0]) and h[-1, 0] < 1e-20:
+            reached, h_end = reached_all[t]
+            if np.isfinite(h_end) and h_end < 1e-20:
                 mins["GD from I"] = reached
             for name, ws in mins.items():
                 lm = float(dl.lambda_max(ws, R, method="dense")[0])
@@ -215,6 +227,27 @@ def thm2_structure(orthogonal: bool) -> Check:
                  f"numpy float64, {'orthogonal' if orthogonal else 'Gaussian'} eigenvectors")
 
 
+def _left_product(mats):
+    """``mats[0] mats[1] ...`` (raw :mod:`numerics.mpmat` matrices), None for the identity.
+
+    A factor I is left out: ``mm.mul`` rounds the exact products once per entry, so I X and
+    X I are X itself (entries at working precision, no inf/nan in mpmath), and so is
+    ``mm.mul(mm.scale(d, I), E)`` = ``mm.scale(d, E)`` (d e_kj rounded once): the same
+    numbers with fewer multiplications."""
+    out = None
+    for M in mats:
+        out = M if out is None else mm.mul(out, M)
+    return out
+
+
+def _network(Ws):
+    """W_L (... (W_2 W_1)), multiplied in that order (I W_1 = W_1 left out)."""
+    F = Ws[0]
+    for W in Ws[1:]:
+        F = mm.mul(W, F)
+    return F
+
+
 def _gd2x2_mp(Rs, L, delta, K, dps, record=100):
     """mpmath GD (eq. (5), Sigma = I) from W_i = I on a 2 x 2 target; returns the final layers,
     the product, the size of the last step and the loss every ``record`` steps."""
@@ -226,25 +259,22 @@ def _gd2x2_mp(Rs, L, delta, K, dps, record=100):
         Ws = [eye for _ in range(L)]
         losses, moved = [], mpmath.mpf(0)
         for k in range(K):
-            F = eye
-            for W in Ws:
-                F = mm.mul(W, F)
-            E = mm.sub(F, Rm)
+            E = mm.sub(_network(Ws), Rm)
             if k % record == 0:
                 losses.append(mpmath.norm(mm.matrix(E)) ** 2 / 2)
             new = []
             for i in range(L):
-                G, H = eye, eye
-                for W in Ws[i + 1:]:
-                    G = mm.mul(G, mm.T(W))
-                for W in Ws[:i]:
-                    H = mm.mul(H, mm.T(W))
-                new.append(mm.sub(Ws[i], mm.mul(mm.mul(mm.scale(d, G), E), H)))
-            moved = max(mpmath.mnorm(mm.matrix(mm.sub(a, b)), "f") for a, b in zip(new, Ws))
+                # G = W_(i+2)^T ... W_L^T, H = W_1^T ... W_i^T (0-based i), as products from
+                # the identity: eq. (5)'s step d G E H
+                G = _left_product([mm.T(W) for W in Ws[i + 1:]])
+                H = _left_product([mm.T(W) for W in Ws[:i]])
+                step = mm.scale(d, E) if G is None else mm.mul(mm.scale(d, G), E)
+                new.append(mm.sub(Ws[i], step if H is None else mm.mul(step, H)))
+            if k == K - 1:  # the size of the last step (only that one is returned)
+                moved = max(mpmath.mnorm(mm.matrix(mm.sub(a, b)), "f")
+                            for a, b in zip(new, Ws))
             Ws = new
-        F = eye
-        for W in Ws:
-            F = mm.mul(W, F)
+        F = _network(Ws)
         return [mm.matrix(W) for W in Ws], mm.matrix(F), moved, losses
 
 
@@ -313,16 +343,18 @@ def symmetric_root_symbolic(L: int = 3, symmetric: bool = True) -> Check:
     update decouples along R's orthonormal eigenvectors into the scalar chains of Prop. 2.
     Shown with a symbolic symmetric 2 x 2 R and W_i = a_i I + b_i R.  Refutes if not, with the
     exact commutator at a rational point (``symmetric=False``, an upper-triangular R: the variant
-    the proof of Theorem 2 would need); undecided when SymPy can decide neither."""
+    the proof of Theorem 2 would need); undecided when a commutator is a nonzero polynomial that
+    vanishes at that point.  The step is computed in the polynomial ring over QQ
+    (:func:`proofs.resnet.commutators_after_step`), where zero is decided exactly."""
 
     def run(ctx: CheckContext) -> Finding:
         r11, r12, r22, dl_ = sp.symbols("r11 r12 r22 delta", real=True)
         R = sp.Matrix([[r11, r12], [r12 if symmetric else 0, r22]])
-        depth = 2 if ctx.quick else L  # depth 3 takes SymPy ~10 s
+        depth = 2 if ctx.quick else L
         Ws = [sp.Symbol(f"a{i}") * sp.eye(2) + sp.Symbol(f"b{i}") * R for i in range(depth)]
-        new = pr.matrix_gd_step(Ws, R, dl_)
-        comms = [W * R - R * W for W in new]
-        bad = [i for i, C in enumerate(comms) if not prove_zero(sp.expand(C.norm() ** 2))]
+        # exact polynomial arithmetic (QQ[symbols]): an entry is 0 iff it is the zero polynomial
+        comms = pr.commutators_after_step(Ws, R, dl_)
+        bad = [i for i, C in enumerate(comms) if not C.is_zero_matrix]
         if bad:
             # a concrete rational point where the commutator is nonzero, exactly
             pt = {r11: 1, r12: 2, r22: 3, dl_: sp.Rational(1, 5),
