@@ -52,11 +52,31 @@ def loss(W, V, b, X, Y, scale: float = 0.5) -> np.ndarray:
 
 def gradient(W, V, b, X, Y, scale: float = 0.5):
     """Exact gradient (dW, dV) of :func:`loss` (with ``g'(0) = 0`` at kinks), and the error."""
-    pre, act, out = forward(W, V, b, X)
-    e = out - Y.T[None]  # (B, m, N)
-    gW = 2 * scale * e @ act.swapaxes(1, 2)
-    gV = 2 * scale * (_mm(W.swapaxes(1, 2), e) * (pre > 0)) @ X
-    return gW, gV, e
+    return _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)(W, V)
+
+
+def _gradient_map(m: int, n: int, b, X, Y, scale: float):
+    """:func:`gradient` as a function of (W, V) alone, for a fixed problem.
+
+    The problem's constants (bias, X^T, Y^T, 2 scale) are prepared once, so that GD's inner
+    loop pays only for the arithmetic; every product and sum is the same numpy operation on the
+    same operands as in :func:`forward`, so the values agree bit for bit."""
+    bias, XT, YT, two = _bias(b), X.T, Y.T[None], 2 * scale
+
+    def grad(W, V):
+        pre = V * XT if n == 1 else V @ XT  # :func:`_mm`
+        pre -= bias
+        act = np.maximum(pre, 0.0)
+        e = W @ act
+        e -= YT
+        WT = W.swapaxes(1, 2)
+        back = WT * e if m == 1 else WT @ e  # :func:`_mm`
+        back *= pre > 0
+        if two == 1.0:  # multiplying by 1 is exact (inf and nan included): skipped
+            return e @ act.swapaxes(1, 2), back @ X, e
+        return two * e @ act.swapaxes(1, 2), two * back @ X, e
+
+    return grad
 
 
 def kink_margin(V, b, X) -> np.ndarray:
@@ -98,11 +118,15 @@ def jacobian(W, V, b, X) -> np.ndarray:
     return np.hstack([JW, JV])
 
 
-def hessian(W, V, b, X, Y, scale: float = 0.5) -> np.ndarray:
-    """Exact Hessian of :func:`loss` within the activation pattern at (W, V), one network."""
+def hessian(W, V, b, X, Y, scale: float = 0.5, J: np.ndarray | None = None) -> np.ndarray:
+    """Exact Hessian of :func:`loss` within the activation pattern at (W, V), one network.
+
+    ``J``: :func:`jacobian` at the same point, when the caller has it already (not recomputed).
+    """
     m, r = W.shape
     n = V.shape[1]
-    J = jacobian(W, V, b, X)
+    if J is None:
+        J = jacobian(W, V, b, X)
     pre = X @ V.T - b
     e = np.maximum(pre, 0.0) @ W.T - Y  # (N, m)
     G = (pre > 0).astype(float)
@@ -192,19 +216,23 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     out_l, out_1, out_2 = (np.full((W.shape[0], rec.size), np.nan) for _ in range(3))
     prev1 = prev2 = None
     dead = np.zeros(W.shape[0], dtype=bool)
+    grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)
     j = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             if drop is not None and k == drop[0]:
                 d = d / drop[1]
-            gW, gV, e = gradient(W, V, b, X, Y, scale)
-            step = np.where(dead[:, None, None], 0.0, d)
-            prev2, prev1 = prev1, (W.copy(), V.copy())
+            gW, gV, e = grad(W, V)
+            step = np.where(dead[:, None, None], 0.0, d) if dead.any() else d
+            # W and V are rebound to new arrays below, never written in place: no copies
+            prev2, prev1 = prev1, (W, V)
             W = W - step * gW
             V = V - step * gV
-            bad = ~(np.isfinite(W).all(axis=(1, 2)) & np.isfinite(V).all(axis=(1, 2))
-                    & (np.abs(W).max(axis=(1, 2)) < bound) & (np.abs(V).max(axis=(1, 2)) < bound))
-            if bad.any():
+            # one whole-batch test first: the max is nan or inf exactly when some entry is
+            if not (np.abs(W).max() < bound and np.abs(V).max() < bound):
+                bad = ~(np.isfinite(W).all(axis=(1, 2)) & np.isfinite(V).all(axis=(1, 2))
+                        & (np.abs(W).max(axis=(1, 2)) < bound)
+                        & (np.abs(V).max(axis=(1, 2)) < bound))
                 W[bad], V[bad] = prev1[0][bad], prev1[1][bad]
                 dead |= bad
             if k == rec[j]:

@@ -17,7 +17,7 @@ import dataclasses
 import mpmath
 import numpy as np
 import sympy as sp
-from scipy.linalg import null_space
+from scipy.linalg import svd
 from scipy.optimize import minimize as scipy_minimize
 
 from numerics import relu
@@ -214,9 +214,12 @@ def _scatter(points) -> Figure:
         xscale="log", yscale="log", lines=(RefLine("y = x", "diag"),))
 
 
-def _critical_from_residual(v, m, r, n, N):
+def _critical_from_residual(v, m, r, n, N, with_jacobian: bool = False):
     """(W, V, b, X, Y) with (W, V) a critical point by construction: the error e is drawn from
-    the null space of the stationarity equations (the adversarial search's parametrisation)."""
+    the null space of the stationarity equations (the adversarial search's parametrisation).
+
+    With ``with_jacobian`` the output Jacobian J at (W, V) is appended (the null space is that
+    of J^T, and the Hessian needs J again: computed once)."""
     i = 0
     W = v[i:i + m * r].reshape(m, r); i += m * r
     V = v[i:i + r * n].reshape(r, n); i += r * n
@@ -224,11 +227,24 @@ def _critical_from_residual(v, m, r, n, N):
     X = v[i:i + N * n].reshape(N, n); i += N * n
     z = v[i:]
     pre = X @ V.T - b
-    basis = null_space(relu.jacobian(W, V, b, X).T)  # gradient = J^T e = 0
+    J = relu.jacobian(W, V, b, X)
+    basis = _null_space(J.T)  # gradient = J^T e = 0
     if basis.shape[1] < z.size:
         return None
     e = (basis[:, : z.size] @ z).reshape(N, m)
-    return W, V, b, X, np.maximum(pre, 0.0) @ W.T - e, np.abs(pre).min()
+    out = (W, V, b, X, np.maximum(pre, 0.0) @ W.T - e, np.abs(pre).min())
+    return (*out, J) if with_jacobian else out
+
+
+def _null_space(A: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.null_space(A)`` (same SVD call, same rank cut, so the same basis, bit for
+    bit) without re-validating the input on every call of the search: the finiteness test that
+    ``check_finite`` would make is one vectorised test here."""
+    if not np.isfinite(A).all():
+        raise ValueError("array must not contain infs or NaNs")  # null_space's own error
+    u, s, vh = svd(A, full_matrices=True, check_finite=False)
+    tol = np.amax(s, initial=0.0) * np.finfo(s.dtype).eps * max(u.shape[0], vh.shape[1])
+    return vh[np.sum(s > tol, dtype=int):, :].T.conj()
 
 
 def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float = 1.0) -> Check:
@@ -246,11 +262,11 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
         nz = N * m - (m * r + r * n)
 
         def score(v):
-            built = _critical_from_residual(v, m, r, n, N)
+            built = _critical_from_residual(v, m, r, n, N, with_jacobian=True)
             if built is None:
                 return 10.0
-            W, V, b, X, Y, margin = built
-            ev = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y))
+            W, V, b, X, Y, margin, J = built
+            ev = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y, J=J))
             q = relu.theorem4_quantity(W[None], V[None], b, X)[0]
             if not np.isfinite(ev[-1]) or q <= 0 or ev[-1] <= 0:
                 return 10.0
