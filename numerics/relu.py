@@ -19,6 +19,7 @@ Engines never print and take an ``np.random.Generator`` where they need randomne
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -100,6 +101,14 @@ def unflatten(theta: np.ndarray, m: int, r: int, n: int):
     return theta[: m * r].reshape(m, r), theta[m * r:].reshape(r, n)
 
 
+@functools.lru_cache(maxsize=None)
+def _eye(k: int) -> np.ndarray:
+    """The k x k identity, made once (the searches build Jacobians ten thousands of times)."""
+    eye = np.eye(k)
+    eye.flags.writeable = False
+    return eye
+
+
 def jacobian(W, V, b, X) -> np.ndarray:
     """Jacobian of the stacked outputs (row ``i*m + k`` is f_hat_k(x_i)) for one network.
 
@@ -113,7 +122,7 @@ def jacobian(W, V, b, X) -> np.ndarray:
     N, n = X.shape
     pre = X @ V.T - b  # (N, r)
     act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
-    JW = np.einsum("kq,il->ikql", np.eye(m), act).reshape(N * m, m * r)
+    JW = np.einsum("kq,il->ikql", _eye(m), act).reshape(N * m, m * r)
     JV = np.einsum("kl,il,ip->iklp", W, G, X).reshape(N * m, r * n)
     return np.hstack([JW, JV])
 
@@ -131,7 +140,7 @@ def hessian(W, V, b, X, Y, scale: float = 0.5, J: np.ndarray | None = None) -> n
     e = np.maximum(pre, 0.0) @ W.T - Y  # (N, m)
     G = (pre > 0).astype(float)
     C = np.einsum("ik,il,ip->klp", e, G, X)  # the W-V cross block of sum_i e_i d^2 f_hat(x_i)
-    cross = np.einsum("klp,lq->klqp", C, np.eye(r)).reshape(m * r, r * n)
+    cross = np.einsum("klp,lq->klqp", C, _eye(r)).reshape(m * r, r * n)
     H = J.T @ J
     H[: m * r, m * r:] += cross
     H[m * r:, : m * r] += cross.T
