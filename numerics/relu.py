@@ -118,13 +118,18 @@ def jacobian(W, V, b, X) -> np.ndarray:
     Returns:
         (N m, m r + r n): d f_hat_k(x_i)/dW_k'l = [k = k'] a_il, d/dV_lp = W_kl G_il x_ip.
     """
+    return _jacobian_parts(W, V, b, X)[0]
+
+
+def _jacobian_parts(W, V, b, X):
+    """:func:`jacobian` with the pre-activations (N, r), activations and 0/1 pattern it used."""
     m, r = W.shape
     N, n = X.shape
     pre = X @ V.T - b  # (N, r)
     act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
     JW = np.einsum("kq,il->ikql", _eye(m), act).reshape(N * m, m * r)
     JV = np.einsum("kl,il,ip->iklp", W, G, X).reshape(N * m, r * n)
-    return np.hstack([JW, JV])
+    return np.hstack([JW, JV]), pre, act, G
 
 
 def hessian(W, V, b, X, Y, scale: float = 0.5, J: np.ndarray | None = None) -> np.ndarray:
@@ -135,10 +140,11 @@ def hessian(W, V, b, X, Y, scale: float = 0.5, J: np.ndarray | None = None) -> n
     m, r = W.shape
     n = V.shape[1]
     if J is None:
-        J = jacobian(W, V, b, X)
-    pre = X @ V.T - b
-    e = np.maximum(pre, 0.0) @ W.T - Y  # (N, m)
-    G = (pre > 0).astype(float)
+        J, pre, act, G = _jacobian_parts(W, V, b, X)
+    else:
+        pre = X @ V.T - b
+        act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
+    e = act @ W.T - Y  # (N, m)
     C = np.einsum("ik,il,ip->klp", e, G, X)  # the W-V cross block of sum_i e_i d^2 f_hat(x_i)
     cross = np.einsum("klp,lq->klqp", C, _eye(r)).reshape(m * r, r * n)
     H = J.T @ J
@@ -170,18 +176,15 @@ def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum
     m, r = W0.shape
     n = V0.shape[1]
 
-    def parts(theta):
-        W, V = unflatten(theta, m, r, n)
-        return W[None], V[None]
+    grad = _gradient_map(m, n, b, X, Y, scale)  # :func:`gradient`, prepared once
 
     def fun(theta):
-        W, V = parts(theta)
-        gW, gV, e = gradient(W, V, b, X, Y, scale)
-        return scale * float(np.sum(e * e)), flatten(gW[0], gV[0])
+        gW, gV, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
+        return scale * float(np.sum(e * e)), np.concatenate([gW.ravel(), gV.ravel()])
 
     def hess(theta):
-        W, V = parts(theta)
-        return hessian(W[0], V[0], b, X, Y, scale)
+        W, V = unflatten(theta, m, r, n)
+        return hessian(W, V, b, X, Y, scale)
 
     res = _scipy_minimize(fun, flatten(W0, V0), jac=True, hess=hess, method="trust-exact",
                           options={"maxiter": maxiter, "gtol": 1e-12})
