@@ -229,13 +229,13 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     prev1 = prev2 = None
     dead = np.zeros(W.shape[0], dtype=bool)
     grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)
-    j = 0
+    rec_at, any_dead, j = rec.tolist(), False, 0  # Python ints and flags: cheap per step
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             if drop is not None and k == drop[0]:
                 d = d / drop[1]
             gW, gV, e = grad(W, V)
-            step = np.where(dead[:, None, None], 0.0, d) if dead.any() else d
+            step = np.where(dead[:, None, None], 0.0, d) if any_dead else d
             # W and V are rebound to new arrays below, never written in place: no copies
             prev2, prev1 = prev1, (W, V)
             W = W - step * gW
@@ -247,7 +247,8 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
                         & (np.abs(V).max(axis=(1, 2)) < bound))
                 W[bad], V[bad] = prev1[0][bad], prev1[1][bad]
                 dead |= bad
-            if k == rec[j]:
+                any_dead = bool(dead.any())
+            if k == rec_at[j]:
                 out_l[:, j] = loss(W, V, b, X, Y, scale)
                 out_1[:, j] = _dist(W, V, *prev1)
                 if prev2 is not None:
