@@ -101,7 +101,7 @@ def unflatten(theta: np.ndarray, m: int, r: int, n: int):
     return theta[: m * r].reshape(m, r), theta[m * r:].reshape(r, n)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _eye(k: int) -> np.ndarray:
     """The k x k identity, made once (the searches build Jacobians ten thousands of times)."""
     eye = np.eye(k)
@@ -234,7 +234,7 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
         for k in range(1, steps + 1):
             if drop is not None and k == drop[0]:
                 d = d / drop[1]
-            gW, gV, e = grad(W, V)
+            gW, gV, _ = grad(W, V)
             step = np.where(dead[:, None, None], 0.0, d) if any_dead else d
             # W and V are rebound to new arrays below, never written in place: no copies
             prev2, prev1 = prev1, (W, V)

@@ -254,7 +254,7 @@ def _null_space(A: np.ndarray) -> np.ndarray:
     return vh[np.sum(s > tol, dtype=int):, :].T.conj()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _gesdd(shape: tuple[int, int]):
     """The routine and work size ``scipy.linalg.svd`` uses for a float64 matrix of ``shape``."""
     probe = np.zeros(shape)
