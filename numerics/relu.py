@@ -132,18 +132,15 @@ def _jacobian_parts(W, V, b, X):
     return np.hstack([JW, JV]), pre, act, G
 
 
-def hessian(W, V, b, X, Y, scale: float = 0.5, J: np.ndarray | None = None) -> np.ndarray:
+def hessian(W, V, b, X, Y, scale: float = 0.5, parts: tuple | None = None) -> np.ndarray:
     """Exact Hessian of :func:`loss` within the activation pattern at (W, V), one network.
 
-    ``J``: :func:`jacobian` at the same point, when the caller has it already (not recomputed).
+    ``parts``: what :func:`_jacobian_parts` returns at the same point, when the caller has it
+    already (not recomputed).
     """
     m, r = W.shape
     n = V.shape[1]
-    if J is None:
-        J, pre, act, G = _jacobian_parts(W, V, b, X)
-    else:
-        pre = X @ V.T - b
-        act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
+    J, _, act, G = _jacobian_parts(W, V, b, X) if parts is None else parts
     e = act @ W.T - Y  # (N, m)
     C = np.einsum("ik,il,ip->klp", e, G, X)  # the W-V cross block of sum_i e_i d^2 f_hat(x_i)
     cross = np.einsum("klp,lq->klqp", C, _eye(r)).reshape(m * r, r * n)

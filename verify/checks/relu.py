@@ -220,22 +220,22 @@ def _critical_from_residual(v, m, r, n, N, with_jacobian: bool = False):
     """(W, V, b, X, Y) with (W, V) a critical point by construction: the error e is drawn from
     the null space of the stationarity equations (the adversarial search's parametrisation).
 
-    With ``with_jacobian`` the output Jacobian J at (W, V) is appended (the null space is that
-    of J^T, and the Hessian needs J again: computed once)."""
+    With ``with_jacobian`` the Jacobian and the pattern it was built from are appended (what
+    ``relu._jacobian_parts`` returns: the null space is that of J^T, and the Hessian needs them
+    again, so they are computed once)."""
     i = 0
     W = v[i:i + m * r].reshape(m, r); i += m * r
     V = v[i:i + r * n].reshape(r, n); i += r * n
     b = v[i:i + r]; i += r
     X = v[i:i + N * n].reshape(N, n); i += N * n
     z = v[i:]
-    pre = X @ V.T - b
-    J = relu.jacobian(W, V, b, X)
+    parts = J, pre, act, _ = relu._jacobian_parts(W, V, b, X)  # pre = X V^T - b
     basis = _null_space(J.T)  # gradient = J^T e = 0
     if basis.shape[1] < z.size:
         return None
     e = (basis[:, : z.size] @ z).reshape(N, m)
-    out = (W, V, b, X, np.maximum(pre, 0.0) @ W.T - e, np.abs(pre).min())
-    return (*out, J) if with_jacobian else out
+    out = (W, V, b, X, act @ W.T - e, np.abs(pre).min())
+    return (*out, parts) if with_jacobian else out
 
 
 def _null_space(A: np.ndarray) -> np.ndarray:
@@ -281,8 +281,8 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
             built = _critical_from_residual(v, m, r, n, N, with_jacobian=True)
             if built is None:
                 return 10.0
-            W, V, b, X, Y, margin, J = built
-            ev = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y, J=J))
+            W, V, b, X, Y, margin, parts = built
+            ev = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y, parts=parts))
             q = relu.theorem4_quantity(W[None], V[None], b, X)[0]
             if not np.isfinite(ev[-1]) or q <= 0 or ev[-1] <= 0:
                 return 10.0
