@@ -19,6 +19,7 @@ Engines never print and take an ``np.random.Generator`` where they need randomne
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -52,11 +53,31 @@ def loss(W, V, b, X, Y, scale: float = 0.5) -> np.ndarray:
 
 def gradient(W, V, b, X, Y, scale: float = 0.5):
     """Exact gradient (dW, dV) of :func:`loss` (with ``g'(0) = 0`` at kinks), and the error."""
-    pre, act, out = forward(W, V, b, X)
-    e = out - Y.T[None]  # (B, m, N)
-    gW = 2 * scale * e @ act.swapaxes(1, 2)
-    gV = 2 * scale * (_mm(W.swapaxes(1, 2), e) * (pre > 0)) @ X
-    return gW, gV, e
+    return _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)(W, V)
+
+
+def _gradient_map(m: int, n: int, b, X, Y, scale: float):
+    """:func:`gradient` as a function of (W, V) alone, for a fixed problem.
+
+    The problem's constants (bias, X^T, Y^T, 2 scale) are prepared once, so that GD's inner
+    loop pays only for the arithmetic; every product and sum is the same numpy operation on the
+    same operands as in :func:`forward`, so the values agree bit for bit."""
+    bias, XT, YT, two = _bias(b), X.T, Y.T[None], 2 * scale
+
+    def grad(W, V):
+        pre = V * XT if n == 1 else V @ XT  # :func:`_mm`
+        pre -= bias
+        act = np.maximum(pre, 0.0)
+        e = W @ act
+        e -= YT
+        WT = W.swapaxes(1, 2)
+        back = WT * e if m == 1 else WT @ e  # :func:`_mm`
+        back *= pre > 0
+        if two == 1.0:  # multiplying by 1 is exact (inf and nan included): skipped
+            return e @ act.swapaxes(1, 2), back @ X, e
+        return two * e @ act.swapaxes(1, 2), two * back @ X, e
+
+    return grad
 
 
 def kink_margin(V, b, X) -> np.ndarray:
@@ -80,6 +101,14 @@ def unflatten(theta: np.ndarray, m: int, r: int, n: int):
     return theta[: m * r].reshape(m, r), theta[m * r:].reshape(r, n)
 
 
+@functools.cache
+def _eye(k: int) -> np.ndarray:
+    """The k x k identity, made once (the searches build Jacobians ten thousands of times)."""
+    eye = np.eye(k)
+    eye.flags.writeable = False
+    return eye
+
+
 def jacobian(W, V, b, X) -> np.ndarray:
     """Jacobian of the stacked outputs (row ``i*m + k`` is f_hat_k(x_i)) for one network.
 
@@ -89,25 +118,32 @@ def jacobian(W, V, b, X) -> np.ndarray:
     Returns:
         (N m, m r + r n): d f_hat_k(x_i)/dW_k'l = [k = k'] a_il, d/dV_lp = W_kl G_il x_ip.
     """
+    return _jacobian_parts(W, V, b, X)[0]
+
+
+def _jacobian_parts(W, V, b, X):
+    """:func:`jacobian` with the pre-activations (N, r), activations and 0/1 pattern it used."""
     m, r = W.shape
     N, n = X.shape
     pre = X @ V.T - b  # (N, r)
     act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
-    JW = np.einsum("kq,il->ikql", np.eye(m), act).reshape(N * m, m * r)
+    JW = np.einsum("kq,il->ikql", _eye(m), act).reshape(N * m, m * r)
     JV = np.einsum("kl,il,ip->iklp", W, G, X).reshape(N * m, r * n)
-    return np.hstack([JW, JV])
+    return np.hstack([JW, JV]), pre, act, G
 
 
-def hessian(W, V, b, X, Y, scale: float = 0.5) -> np.ndarray:
-    """Exact Hessian of :func:`loss` within the activation pattern at (W, V), one network."""
+def hessian(W, V, b, X, Y, scale: float = 0.5, parts: tuple | None = None) -> np.ndarray:
+    """Exact Hessian of :func:`loss` within the activation pattern at (W, V), one network.
+
+    ``parts``: what :func:`_jacobian_parts` returns at the same point, when the caller has it
+    already (not recomputed).
+    """
     m, r = W.shape
     n = V.shape[1]
-    J = jacobian(W, V, b, X)
-    pre = X @ V.T - b
-    e = np.maximum(pre, 0.0) @ W.T - Y  # (N, m)
-    G = (pre > 0).astype(float)
+    J, _, act, G = _jacobian_parts(W, V, b, X) if parts is None else parts
+    e = act @ W.T - Y  # (N, m)
     C = np.einsum("ik,il,ip->klp", e, G, X)  # the W-V cross block of sum_i e_i d^2 f_hat(x_i)
-    cross = np.einsum("klp,lq->klqp", C, np.eye(r)).reshape(m * r, r * n)
+    cross = np.einsum("klp,lq->klqp", C, _eye(r)).reshape(m * r, r * n)
     H = J.T @ J
     H[: m * r, m * r:] += cross
     H[m * r:, : m * r] += cross.T
@@ -137,18 +173,15 @@ def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum
     m, r = W0.shape
     n = V0.shape[1]
 
-    def parts(theta):
-        W, V = unflatten(theta, m, r, n)
-        return W[None], V[None]
+    grad = _gradient_map(m, n, b, X, Y, scale)  # :func:`gradient`, prepared once
 
     def fun(theta):
-        W, V = parts(theta)
-        gW, gV, e = gradient(W, V, b, X, Y, scale)
-        return scale * float(np.sum(e * e)), flatten(gW[0], gV[0])
+        gW, gV, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
+        return scale * float(np.sum(e * e)), np.concatenate([gW.ravel(), gV.ravel()])
 
     def hess(theta):
-        W, V = parts(theta)
-        return hessian(W[0], V[0], b, X, Y, scale)
+        W, V = unflatten(theta, m, r, n)
+        return hessian(W, V, b, X, Y, scale)
 
     res = _scipy_minimize(fun, flatten(W0, V0), jac=True, hess=hess, method="trust-exact",
                           options={"maxiter": maxiter, "gtol": 1e-12})
@@ -192,22 +225,27 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     out_l, out_1, out_2 = (np.full((W.shape[0], rec.size), np.nan) for _ in range(3))
     prev1 = prev2 = None
     dead = np.zeros(W.shape[0], dtype=bool)
-    j = 0
+    grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)
+    rec_at, any_dead, j = rec.tolist(), False, 0  # Python ints and flags: cheap per step
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             if drop is not None and k == drop[0]:
                 d = d / drop[1]
-            gW, gV, e = gradient(W, V, b, X, Y, scale)
-            step = np.where(dead[:, None, None], 0.0, d)
-            prev2, prev1 = prev1, (W.copy(), V.copy())
+            gW, gV, _ = grad(W, V)
+            step = np.where(dead[:, None, None], 0.0, d) if any_dead else d
+            # W and V are rebound to new arrays below, never written in place: no copies
+            prev2, prev1 = prev1, (W, V)
             W = W - step * gW
             V = V - step * gV
-            bad = ~(np.isfinite(W).all(axis=(1, 2)) & np.isfinite(V).all(axis=(1, 2))
-                    & (np.abs(W).max(axis=(1, 2)) < bound) & (np.abs(V).max(axis=(1, 2)) < bound))
-            if bad.any():
+            # one whole-batch test first: the max is nan or inf exactly when some entry is
+            if not (np.abs(W).max() < bound and np.abs(V).max() < bound):
+                bad = ~(np.isfinite(W).all(axis=(1, 2)) & np.isfinite(V).all(axis=(1, 2))
+                        & (np.abs(W).max(axis=(1, 2)) < bound)
+                        & (np.abs(V).max(axis=(1, 2)) < bound))
                 W[bad], V[bad] = prev1[0][bad], prev1[1][bad]
                 dead |= bad
-            if k == rec[j]:
+                any_dead = bool(dead.any())
+            if k == rec_at[j]:
                 out_l[:, j] = loss(W, V, b, X, Y, scale)
                 out_1[:, j] = _dist(W, V, *prev1)
                 if prev2 is not None:

@@ -13,11 +13,13 @@ measure-zero edge (a start exactly on a minimum) and look at f_hat away from the
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import mpmath
 import numpy as np
 import sympy as sp
-from scipy.linalg import null_space
+from scipy.linalg import get_lapack_funcs
+from scipy.linalg.lapack import _compute_lwork  # what scipy.linalg.svd sizes work with
 from scipy.optimize import minimize as scipy_minimize
 
 from numerics import relu
@@ -214,21 +216,51 @@ def _scatter(points) -> Figure:
         xscale="log", yscale="log", lines=(RefLine("y = x", "diag"),))
 
 
-def _critical_from_residual(v, m, r, n, N):
+def _critical_from_residual(v, m, r, n, N, with_jacobian: bool = False):
     """(W, V, b, X, Y) with (W, V) a critical point by construction: the error e is drawn from
-    the null space of the stationarity equations (the adversarial search's parametrisation)."""
+    the null space of the stationarity equations (the adversarial search's parametrisation).
+
+    With ``with_jacobian`` the Jacobian and the pattern it was built from are appended (what
+    ``relu._jacobian_parts`` returns: the null space is that of J^T, and the Hessian needs them
+    again, so they are computed once)."""
     i = 0
     W = v[i:i + m * r].reshape(m, r); i += m * r
     V = v[i:i + r * n].reshape(r, n); i += r * n
     b = v[i:i + r]; i += r
     X = v[i:i + N * n].reshape(N, n); i += N * n
     z = v[i:]
-    pre = X @ V.T - b
-    basis = null_space(relu.jacobian(W, V, b, X).T)  # gradient = J^T e = 0
+    parts = J, pre, act, _ = relu._jacobian_parts(W, V, b, X)  # pre = X V^T - b
+    basis = _null_space(J.T)  # gradient = J^T e = 0
     if basis.shape[1] < z.size:
         return None
     e = (basis[:, : z.size] @ z).reshape(N, m)
-    return W, V, b, X, np.maximum(pre, 0.0) @ W.T - e, np.abs(pre).min()
+    out = (W, V, b, X, act @ W.T - e, np.abs(pre).min())
+    return (*out, parts) if with_jacobian else out
+
+
+def _null_space(A: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.null_space(A)`` for a float64 matrix, bit for bit: the same LAPACK routine
+    that ``scipy.linalg.svd`` picks (gesdd, full matrices), with the same work size, and the
+    same rank cut; without the per-call validation and dispatch (the search calls it some ten
+    thousand times on 6 x 12 matrices, where that overhead was most of the cost)."""
+    if not np.isfinite(A).all():
+        raise ValueError("array must not contain infs or NaNs")  # null_space's own error
+    gesdd, lwork = _gesdd(A.shape)
+    _, s, vh, info = gesdd(A, compute_uv=True, lwork=lwork, full_matrices=True,
+                           overwrite_a=False)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"gesdd failed (info = {info})")
+    tol = np.amax(s, initial=0.0) * np.finfo(s.dtype).eps * max(A.shape)
+    return vh[np.sum(s > tol, dtype=int):, :].T.conj()
+
+
+@functools.cache
+def _gesdd(shape: tuple[int, int]):
+    """The routine and work size ``scipy.linalg.svd`` uses for a float64 matrix of ``shape``."""
+    probe = np.zeros(shape)
+    gesdd, gesdd_lwork = get_lapack_funcs(("gesdd", "gesdd_lwork"), (probe,), ilp64="preferred")
+    return gesdd, _compute_lwork(gesdd_lwork, shape[0], shape[1], compute_uv=True,
+                                 full_matrices=True)
 
 
 def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float = 1.0) -> Check:
@@ -246,11 +278,11 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
         nz = N * m - (m * r + r * n)
 
         def score(v):
-            built = _critical_from_residual(v, m, r, n, N)
+            built = _critical_from_residual(v, m, r, n, N, with_jacobian=True)
             if built is None:
                 return 10.0
-            W, V, b, X, Y, margin = built
-            ev = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y))
+            W, V, b, X, Y, margin, parts = built
+            ev = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y, parts=parts))
             q = relu.theorem4_quantity(W[None], V[None], b, X)[0]
             if not np.isfinite(ev[-1]) or q <= 0 or ev[-1] <= 0:
                 return 10.0
