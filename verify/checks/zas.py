@@ -1331,6 +1331,16 @@ def residual_equivalence() -> Check:
     return Check("residual_equivalence", Tier.SYMBOLIC, run, "exact for L=3, d=2; GD L=5, d=3")
 
 
+def _zas_and_near_identity(L: int, d: int, B: int, rng: np.random.Generator, eta: float,
+                           steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Loss histories of GD on Phi = -I_d from ZAS, (steps + 1, 1), and from B near-identity
+    starts (5.1), (steps + 1, B): one batch of B + 1 networks (the networks of a batch do not
+    interact, and each one's products are the same BLAS calls as alone)."""
+    ws = [np.concatenate([z, n]) for z, n in zip(rn.zas(L, d), rn.near_identity(L, d, B, rng))]
+    _, h = dl.gd(ws, -np.eye(d), eta, steps)
+    return h[:, :1], h[:, 1:]
+
+
 def near_identity_vs_zas(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
     """Empirical (Section 5.2, Figure 3): GD with eta = 0.01, L = 6, Phi = -I_d from ZAS and
     from near-identity (5.1) (many seeds).  Measured: steps spent near the saddle levels
@@ -1341,8 +1351,7 @@ def near_identity_vs_zas(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         B, steps = (10, 2000) if ctx.quick else (40, 6000)
-        _, hz = dl.gd(rn.zas(L, d), -np.eye(d), eta, steps)
-        _, hn = dl.gd(rn.near_identity(L, d, B, rng), -np.eye(d), eta, steps)
+        hz, hn = _zas_and_near_identity(L, d, B, rng, eta, steps)
         band = lambda h: np.sum((h >= 0.45) & (h <= 1.05), axis=0)  # noqa: E731
         bz, bn = int(band(hz)[0]), band(hn)
         mono = bool(np.all(np.diff(hz[:, 0]) <= 1e-12))
@@ -1381,8 +1390,7 @@ def escape_fraction(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         B, steps = (12, 6000) if ctx.quick else (40, 6000)
-        _, hz = dl.gd(rn.zas(L, d), -np.eye(d), eta, steps)
-        _, hn = dl.gd(rn.near_identity(L, d, B, rng), -np.eye(d), eta, steps)
+        hz, hn = _zas_and_near_identity(L, d, B, rng, eta, steps)
         esc = np.array([np.argmax(h < 1e-2) if (h < 1e-2).any() else steps + 1 for h in hn.T])
         N = float(np.quantile(esc, 0.4))
         z = int(np.argmax(hz[:, 0] < 1e-2))
