@@ -40,7 +40,8 @@ class _NP:
     mm = staticmethod(lambda a, b: a @ b)
     T = staticmethod(lambda a: a.T)
     eye = staticmethod(np.eye)
-    n2 = staticmethod(lambda a: float(np.linalg.norm(a, 2)))
+    # np.linalg.norm(a, 2) is this (the largest singular value), without its axis handling
+    n2 = staticmethod(lambda a: float(np.linalg.svd(a, compute_uv=False).max()))
     fro2 = staticmethod(lambda a: float(np.sum(a * a)))
     lmin = staticmethod(lambda s: float(np.linalg.eigvalsh((s + s.T) / 2)[0]))
     num = staticmethod(float)
@@ -312,11 +313,17 @@ def sample_balanced(rng: np.random.Generator, lemma: str) -> dict:
     if lemma == "a1":  # A.1 has no smallness hypothesis: any delta
         delta = float(10 ** rng.uniform(-4, -0.5))
     else:
-        base = rn.approx_balanced(L, d, rng, beta, 0.0, 0.0)
-        alpha = max(max(np.linalg.norm(w, 2) for w in base[:-1]), 1.0)
+        # The exactly balanced base approx_balanced(L, d, rng, beta, 0, 0) sets the budget.
+        # Built from the top with D_l = 0 and I + D_{L-1} = 0, it has W_l W_l^T =
+        # Q^T (I + W_L^T W_L) Q (Q orthogonal) for l < L, so ||W_l||_2 = sqrt(1 + beta^2), and
+        # (W_{L-1:1})(W_{L-1:1})^T = (W_{L-1} W_{L-1}^T)^{L-1} by the balance, so
+        # ||W_{L:1}||_2 = beta (1 + beta^2)^{(L-1)/2}: closed forms (to rounding) instead of
+        # 2L - 1 factorisations.  Only its draws are taken, as it takes them (2L - 1 Gaussian
+        # d x d matrices in a row), so the samples that follow are the same.
+        rng.standard_normal((2 * L - 1) * d * d)
+        alpha = max(np.sqrt(1 + beta ** 2), 1.0)
         if lemma == "a3":
-            phi = max(np.linalg.norm(dl.product([w[None] for w in base])[0], 2),
-                      np.e / np.sqrt(L), 1.0)
+            phi = max(beta * (1 + beta ** 2) ** ((L - 1) / 2), np.e / np.sqrt(L), 1.0)
             delta = theta / (2 * L ** 3 * phi ** 2)
         else:
             delta = theta / (2 * L ** 2 * alpha ** (2 * (L - 1)))
