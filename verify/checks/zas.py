@@ -1119,8 +1119,9 @@ def zas_iterations(L: int, Phi: np.ndarray, etas: np.ndarray, eps: float, max_st
 
 def _mp_count(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int | None:
     """Steps GD from ZAS needs to reach R <= eps, in mpmath (call inside workdps), with
-    prefix/suffix products so a step costs O(L) matrix products (:mod:`numerics.mpmat`: the
-    numbers of ``mpmath.matrix`` without its objects)."""
+    prefix products and the left factors (W_{L:l+1})^T E accumulated from the top, so a step
+    costs 3L - 1 matrix products (:mod:`numerics.mpmat`: the numbers of ``mpmath.matrix``
+    without its objects)."""
     d = Phi.shape[0]
     eye = mm.eye(d)
     ws = [mm.raw(np.asarray(w[0], dtype=float).tolist()) for w in rn.zas(L, d)]
@@ -1132,12 +1133,12 @@ def _mp_count(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int 
         E = mm.sub(pre[-1], P)
         if _MP.fro2(mm.matrix(E)) / 2 <= eps:
             return k
-        suf = [eye]
-        for w in reversed(ws):
-            suf.append(mm.mul(suf[-1], w))
-        suf = suf[::-1]  # suf[l] = W_L ... W_{l+1} (0-based l)
-        ws = [mm.sub(w, mm.scale(e, mm.mul(mm.mul(mm.T(suf[l + 1]), E), mm.T(pre[l]))))
-              for l, w in enumerate(ws)]
+        new, left = [None] * len(ws), E  # left = (W_{L:l+1})^T E, from l = L down (1-based)
+        for l in range(len(ws) - 1, -1, -1):  # 0-based layer l: grad = left W_{l:1}^T
+            new[l] = mm.sub(ws[l], mm.scale(e, mm.mul(left, mm.T(pre[l]))))
+            if l:
+                left = mm.mul(mm.T(ws[l]), left)
+        ws = new
     return None
 
 
