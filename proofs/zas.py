@@ -101,10 +101,10 @@ def one_step_invariant_residual(L: int, l: int, printed: bool) -> sp.MatrixExpr:
     # transposes by SymPy (pushed down to the symbols), then the arithmetic and the expansion
     # in the free algebra, which decides quickly; a nonzero residual is recomputed as a
     # matrix expression to be shown
-    free = [[pzg.free_algebra(x) for x in xs] for xs in (ws, [w.T for w in ws], g, [x.T for x in g])]
-    if sp.expand(residual(*free)) == 0:
+    blocks = (ws, [w.T for w in ws], g, [x.T for x in g])
+    if sp.expand(residual(*[[pzg.free_algebra(x) for x in xs] for xs in blocks])) == 0:
         return sp.ZeroMatrix(*ws[0].shape)
-    return residual(ws, [w.T for w in ws], g, [x.T for x in g]).expand().doit()
+    return residual(*blocks).expand().doit()
 
 
 def one_step_scalar(ws: list[sp.Rational], phi: sp.Rational, eta: sp.Rational, l: int):

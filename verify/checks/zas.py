@@ -999,7 +999,7 @@ def manifold_flow() -> Check:
             # the Hessian at O from R as a polynomial (exact; sp.hessian's expression
             # derivatives cost ten times more)
             Rp, at0 = sp.Poly(R, *ws), dict.fromkeys(ws, 0)
-            hess0 = sp.Matrix(L, L, lambda i, j: Rp.diff(ws[i]).diff(ws[j]).eval(at0))
+            hess0 = sp.Matrix([[Rp.diff(a).diff(b).eval(at0) for b in ws] for a in ws])
             # not an extremum: R(O) = 1/2, R(e,..,e) > 1/2 and R(-e, e, .., e) < 1/2
             e = sp.Rational(1, 10)
             up = R.subs({x: e for x in ws})
