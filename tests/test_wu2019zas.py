@@ -443,3 +443,14 @@ def test_free_algebra_decides_like_matrix_expressions():
     for L, l in ((2, 1), (3, 2)):
         assert pz.one_step_invariant_residual(L, l, printed=False) == sp.ZeroMatrix(d, d)
         assert pz.one_step_invariant_residual(L, l, printed=True) != sp.ZeroMatrix(d, d)
+
+
+def test_chunked_escape_steps_equal_the_whole_history():
+    # chunks of 37 steps, runs leaving the batch once below the level, against one history
+    for level in (0.3, 1e-2):
+        hz, hn = cz._zas_and_near_identity(4, 3, 6, np.random.default_rng(5), 0.05, 300)
+        h = np.concatenate([hz, hn], axis=1)
+        want = [int(np.argmax(c < level)) if (c < level).any() else 301 for c in h.T]
+        got = cz._escape_steps(4, 3, 6, np.random.default_rng(5), 0.05, 300, level, chunk=37)
+        assert got.tolist() == want
+        assert level == 1e-2 or 301 > min(want) > 0  # the coarse level: escapes mid-chunk
