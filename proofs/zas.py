@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs import zas_general as pzg
+
 
 def _chain(ws, a: int, b: int, d):
     """W_{b:a} = W_b ... W_a (1-based); the identity when b < a."""
@@ -74,7 +76,7 @@ def invariance_residual(L: int, l: int) -> sp.MatrixExpr:
     """grad_l W_l^T - W_{l+1}^T grad_{l+1} (Lemma 4.2's proof; Lemma A.5's "invariance
     condition"), expanded: the zero matrix when the identity holds for every width."""
     ws, _, g = matrix_chain(L)
-    return (g[l - 1] * ws[l - 1].T - ws[l].T * g[l]).expand().doit()
+    return pzg.expanded(g[l - 1] * ws[l - 1].T - ws[l].T * g[l])
 
 
 def one_step_invariant_residual(L: int, l: int, printed: bool) -> sp.MatrixExpr:
@@ -86,12 +88,23 @@ def one_step_invariant_residual(L: int, l: int, printed: bool) -> sp.MatrixExpr:
     """
     eta = sp.Symbol("eta", positive=True)
     ws, _, g = matrix_chain(L)
-    up = [w - eta * gr for w, gr in zip(ws, g)]
-    D = ws[l].T * ws[l] - ws[l - 1] * ws[l - 1].T
-    Dp = up[l].T * up[l] - up[l - 1] * up[l - 1].T
     sign = 1 if printed else -1
-    claimed = D + eta ** 2 * (g[l].T * g[l] + sign * g[l - 1] * g[l - 1].T)
-    return (Dp - claimed).expand().doit()
+
+    def residual(ws, wts, g, gts):
+        """The same expression over matrices or over their free-algebra images."""
+        up = [w - eta * gr for w, gr in zip(ws, g)]
+        upt = [w - eta * gr for w, gr in zip(wts, gts)]
+        D = wts[l] * ws[l] - ws[l - 1] * wts[l - 1]
+        Dp = upt[l] * up[l] - up[l - 1] * upt[l - 1]
+        return Dp - (D + eta ** 2 * (gts[l] * g[l] + sign * g[l - 1] * gts[l - 1]))
+
+    # transposes by SymPy (pushed down to the symbols), then the arithmetic and the expansion
+    # in the free algebra, which decides quickly; a nonzero residual is recomputed as a
+    # matrix expression to be shown
+    blocks = (ws, [w.T for w in ws], g, [x.T for x in g])
+    if sp.expand(residual(*[[pzg.free_algebra(x) for x in xs] for xs in blocks])) == 0:
+        return sp.ZeroMatrix(*ws[0].shape)
+    return residual(*blocks).expand().doit()
 
 
 def one_step_scalar(ws: list[sp.Rational], phi: sp.Rational, eta: sp.Rational, l: int):

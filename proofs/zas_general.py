@@ -23,9 +23,50 @@ the callers decide what it proves.
 
 from __future__ import annotations
 
+from functools import cache
+
 import sympy as sp
 
 _DIMS = sp.symbols("d0:5", integer=True, positive=True)
+
+
+def free_algebra(expr) -> sp.Expr:
+    """A matrix expression as an element of the free algebra: each MatrixSymbol X and its
+    transpose X^T become independent non-commutative symbols (SymPy has already pushed every
+    transpose down to the symbols, reversing products), I becomes 1.  A polynomial that
+    expands to 0 there is 0 for every substitution of matrices, so the matrix identity holds
+    for every width; SymPy's commutative-free ``expand`` does this far faster than
+    ``MatrixExpr.expand().doit()``."""
+    if isinstance(expr, sp.MatrixSymbol):
+        return sp.Symbol(expr.name, commutative=False)
+    if isinstance(expr, sp.Transpose):
+        if isinstance(expr.arg, sp.MatrixSymbol):
+            return sp.Symbol(expr.arg.name + ".T", commutative=False)
+        pushed = expr.doit()
+        if isinstance(pushed, sp.Transpose) and not isinstance(pushed.arg, sp.MatrixSymbol):
+            raise TypeError(f"cannot push the transpose into {expr.arg}")
+        return free_algebra(pushed)
+    if isinstance(expr, sp.Identity):
+        return sp.Integer(1)
+    if isinstance(expr, sp.ZeroMatrix):
+        return sp.Integer(0)
+    if isinstance(expr, sp.MatAdd):
+        return sp.Add(*[free_algebra(a) for a in expr.args])
+    if isinstance(expr, sp.MatMul):
+        return sp.Mul(*[free_algebra(a) for a in expr.args])
+    if isinstance(expr, sp.MatPow) and expr.exp.is_Integer and expr.exp >= 0:
+        return free_algebra(expr.base) ** expr.exp
+    if isinstance(expr, sp.MatrixExpr):
+        raise TypeError(f"no free-algebra form for {type(expr).__name__}")
+    return expr  # a scalar coefficient
+
+
+def expanded(expr: sp.MatrixExpr) -> sp.MatrixExpr:
+    """``expr.expand().doit()``, decided first in the free algebra (:func:`free_algebra`): the
+    zero matrix when it vanishes there, else the expanded matrix expression (to be shown)."""
+    if sp.expand(free_algebra(expr)) == 0:
+        return sp.ZeroMatrix(*expr.shape)
+    return expr.expand().doit()
 
 
 def _loss(E: sp.MatrixExpr) -> sp.Expr:
@@ -51,6 +92,7 @@ def one_layer():
     return A, W, B, Phi
 
 
+@cache  # immutable SymPy results; the matrix calculus is the slow part
 def two_layers():
     """A = W_{L:l+2}, W2 = W_{l+1}, W1 = W_l, B = W_{l-1:1}, Phi, every dimension free, and
     the two gradients of R = ||A W2 W1 B - Phi||_F^2 / 2 by SymPy's matrix calculus."""
@@ -68,7 +110,7 @@ def gradient_residual() -> sp.MatrixExpr:
     """dR/dW_l - W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T, expanded (Section 2, corrected)."""
     A, W, B, Phi = one_layer()
     E = A * W * B - Phi
-    return (_loss(E).diff(W) - A.T * E * B.T).expand().doit()
+    return expanded(_loss(E).diff(W) - A.T * E * B.T)
 
 
 def gradient_residual_printed() -> sp.MatrixExpr:
@@ -78,7 +120,7 @@ def gradient_residual_printed() -> sp.MatrixExpr:
     A, W, B = (sp.MatrixSymbol(s, d, d) for s in ("A", "W_l", "B"))
     Phi = sp.MatrixSymbol("Phi", d, d)
     E = A * W * B - Phi
-    return (_loss(E).diff(W) - A.T * (A * W - Phi)).expand().doit()
+    return expanded(_loss(E).diff(W) - A.T * (A * W - Phi))
 
 
 def residual_parametrisation() -> tuple[sp.MatrixExpr, sp.MatrixExpr]:
@@ -95,21 +137,20 @@ def residual_parametrisation() -> tuple[sp.MatrixExpr, sp.MatrixExpr]:
     I = sp.Identity(d)
     gU = _loss(A * (I + U) * B - Phi).diff(U)
     gW = _loss(A * W * B - Phi).diff(W).subs(W, I + U)
-    return ((gU - gW).expand().doit(),
-            ((I + U - eta * gW) - (I + (U - eta * gU))).expand().doit())
+    return (expanded(gU - gW), expanded((I + U - eta * gW) - (I + (U - eta * gU))))
 
 
 def invariance_residual() -> sp.MatrixExpr:
     """grad_l W_l^T - W_{l+1}^T grad_{l+1} for every L and l < L, expanded (Lemma 4.2)."""
     (_, W2, W1, _, _), g1, g2 = two_layers()
-    return (g1 * W1.T - W2.T * g2).expand().doit()
+    return expanded(g1 * W1.T - W2.T * g2)
 
 
 def flow_derivative_of_invariant() -> sp.MatrixExpr:
     """dD_l/dt along (4.1) (dW/dt = -grad), D_l = W_{l+1}^T W_{l+1} - W_l W_l^T, expanded."""
     (_, W2, W1, _, _), g1, g2 = two_layers()
     dW1, dW2 = -g1, -g2
-    return (dW2.T * W2 + W2.T * dW2 - dW1 * W1.T - W1 * dW1.T).expand().doit()
+    return expanded(dW2.T * W2 + W2.T * dW2 - dW1 * W1.T - W1 * dW1.T)
 
 
 def one_step_residual(printed: bool) -> sp.MatrixExpr:
@@ -122,7 +163,7 @@ def one_step_residual(printed: bool) -> sp.MatrixExpr:
     W2p, W1p = W2 - eta * g2, W1 - eta * g1
     Dp = W2p.T * W2p - W1p * W1p.T
     sign = 1 if printed else -1
-    return (Dp - D - eta ** 2 * (g2.T * g2 + sign * g1 * g1.T)).expand().doit()
+    return expanded(Dp - D - eta ** 2 * (g2.T * g2 + sign * g1 * g1.T))
 
 
 def is_zero(expr) -> bool:

@@ -397,3 +397,60 @@ def test_every_supporting_finding_declares_coverage(quick_results):
         for e in quick_results[claim.id].evidence:
             if e.outcome is Outcome.SUPPORTS and e.check != "depth_sweep":
                 assert e.coverage is not None, (claim.id, e.check)
+
+
+# --- the fast engines of verify.checks.zas against the engines they replace ----------------------
+
+
+def test_reduced_zas_gd_counts_equal_the_matrix_gd():
+    # every step size of a grid (converging, slow, diverging runs), square targets of widths
+    # 1-3 (a repeated singular value included), against numerics.linear_resnet.iterations_to
+    rng = np.random.default_rng(7)
+    targets = [-np.eye(1), rng.standard_normal((2, 2)), np.diag([2.0, 2.0, 0.5]),
+               rng.standard_normal((3, 3))]
+    etas_c = np.geomspace(0.1, 20, 12)
+    for Phi in targets:
+        for L in (2, 3, 6):
+            W0 = np.repeat(np.stack(rn.zas(L, Phi.shape[0]), axis=1), etas_c.size, axis=0)
+            for first in (False, True):
+                want = rn.iterations_to(W0, Phi, etas_c / L, 1e-8, 400, first=first)
+                got = cz.zas_iterations(L, Phi, etas_c / L, 1e-8, 400, first=first)
+                assert np.array_equal(got, want), (Phi, L, first)
+    with pytest.raises(ValueError):
+        cz.zas_iterations(1, -np.eye(1), np.array([0.1]), 1e-8, 10)
+
+
+def test_batched_relu_resnet_equals_one_run_at_a_time():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3, 20))
+    Y = np.tanh(rng.standard_normal((2, 3)) @ X)
+    lrs = [3.0, 0.1, 0.01]  # the first blows up
+    inits = [rn.relu_resnet_init(kind, 3, 4, 5, 4, 2, np.random.default_rng(s))
+             for kind, s in (("mzas", 0), ("xavier", 1), ("xavier", 2))]
+    want = [rn.relu_resnet_gd(p, X, Y, lr, 15)[-1] for p in inits for lr in lrs]
+    got = cz.relu_resnet_finals([p for p in inits for _ in lrs], X, Y, lrs * 3, 15)
+    assert np.array_equal(got, np.array(want)) and np.isinf(got[0])
+
+
+def test_free_algebra_decides_like_matrix_expressions():
+    d = sp.Symbol("n", integer=True, positive=True)
+    A, B = sp.MatrixSymbol("A", d, d), sp.MatrixSymbol("B", d, d)
+    assert pzg.free_algebra((A * B).T) == sp.Symbol("B.T", commutative=False) * \
+        sp.Symbol("A.T", commutative=False)
+    # (A B)^T - B^T A^T = 0 but A B - B A is not: the non-commutative expansion tells them apart
+    assert pzg.expanded((A * B).T - B.T * A.T) == sp.ZeroMatrix(d, d)
+    assert pzg.expanded(A * B - B * A) != sp.ZeroMatrix(d, d)
+    for L, l in ((2, 1), (3, 2)):
+        assert pz.one_step_invariant_residual(L, l, printed=False) == sp.ZeroMatrix(d, d)
+        assert pz.one_step_invariant_residual(L, l, printed=True) != sp.ZeroMatrix(d, d)
+
+
+def test_chunked_escape_steps_equal_the_whole_history():
+    # chunks of 37 steps, runs leaving the batch once below the level, against one history
+    for level in (0.3, 1e-2):
+        hz, hn = cz._zas_and_near_identity(4, 3, 6, np.random.default_rng(5), 0.05, 300)
+        h = np.concatenate([hz, hn], axis=1)
+        want = [int(np.argmax(c < level)) if (c < level).any() else 301 for c in h.T]
+        got = cz._escape_steps(4, 3, 6, np.random.default_rng(5), 0.05, 300, level, chunk=37)
+        assert got.tolist() == want
+        assert level == 1e-2 or 301 > min(want) > 0  # the coarse level: escapes mid-chunk
