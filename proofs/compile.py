@@ -65,6 +65,9 @@ def to_c(expr: sp.Expr, x: sp.Symbol, step: sp.Symbol) -> str | None:
     return None if "Not supported" in code else code
 
 
+HORNER_MAX_POWER = 64  # a higher power is left as it is (the symbolic tier's limit too)
+
+
 def horner_map(gd_map: sp.Expr, x: sp.Symbol, step: sp.Symbol) -> sp.Expr:
     """``x - step*grad(x)`` with the gradient in Horner form when it is a polynomial in ``x``
     with coefficients free of ``step`` (else ``gd_map`` unchanged).
@@ -73,10 +76,14 @@ def horner_map(gd_map: sp.Expr, x: sp.Symbol, step: sp.Symbol) -> sp.Expr:
     Horner's ``c0 + x*(c1 + x*(...))`` is one ``a*b + c`` per degree.  Exactly equal to
     ``gd_map`` as an expression; in floating point it rounds differently.
     """
-    grad = sp.expand((x - gd_map) / step)
-    if grad.has(step) or not grad.is_polynomial(x):
+    # Decided before expanding: SymPy's automatic evaluation already cancels x and step here,
+    # and expanding a high power such as (x - a)**100000 would take minutes (a claim file may
+    # hold one; the kernel then runs the map as it is).
+    grad = (x - gd_map) / step
+    if grad.has(step) or not grad.is_polynomial(x) or any(
+            p.exp.is_Integer and abs(p.exp) > HORNER_MAX_POWER for p in grad.atoms(sp.Pow)):
         return gd_map
-    return x - step * sp.horner(grad, x)
+    return x - step * sp.horner(sp.expand(grad), x)
 
 
 def to_torch(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
