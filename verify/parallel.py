@@ -308,7 +308,9 @@ def _context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(suite_modules())
+    # matplotlib too: the report's module imports it only when a figure is drawn, and every
+    # worker draws its claims' figures.
+    ctx.set_forkserver_preload(suite_modules() + ["matplotlib.figure", "matplotlib.style"])
     return ctx
 
 

@@ -34,12 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # harmless when pyplot is never imported; keeps any later use headless
-
-import matplotlib.style  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from importlib import metadata
 
 DPI = 150
 """Pixels per inch of the PNG (a 6.4 x 4.2 in figure is 960 x 630 pixels, shown at 640 x 420)."""
@@ -54,6 +49,19 @@ STYLES = ("line", "points", "step")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _REF_STYLES = (("0.25", "--"), ("tab:red", "--"), ("tab:purple", ":"), ("tab:brown", "-."))
+
+
+@functools.lru_cache(maxsize=1)
+def _matplotlib():
+    """matplotlib, imported when a figure is first drawn (about a second): a report whose
+    figures all come from the cache, such as a re-run's, never needs it."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # harmless when pyplot is never imported; keeps any later use headless
+    import matplotlib.figure
+    import matplotlib.style
+
+    return matplotlib
 
 
 @dataclass
@@ -197,7 +205,7 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
 
     xscale = _scale(spec, "xscale", notes)
     yscale = _scale(spec, "yscale", notes)
-    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    fig = _matplotlib().figure.Figure(figsize=FIGSIZE, dpi=DPI)
     try:
         ax = fig.add_subplot()
         has_label = False
@@ -363,7 +371,7 @@ def draw_figure(spec: object, path: Path) -> FigureResult:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 # Matplotlib's own defaults, whatever matplotlibrc the machine has.
-                with matplotlib.style.context("default"):
+                with _matplotlib().style.context("default"):
                     notes = _draw(spec, path, plain)
             if plain:
                 notes.append("texts drawn literally (mathtext could not parse them)")
@@ -388,7 +396,7 @@ def draw_figure(spec: object, path: Path) -> FigureResult:
 def _drawing_version() -> str:
     """What else decides a PNG besides its spec: this module's code and matplotlib's version."""
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return f"{code};matplotlib={matplotlib.__version__};dpi={DPI};size={FIGSIZE}"
+    return f"{code};matplotlib={metadata.version('matplotlib')};dpi={DPI};size={FIGSIZE}"
 
 
 def figure_key(spec: dict) -> str:
