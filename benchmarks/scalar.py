@@ -119,7 +119,6 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
 # rounding differs from the engine's IEEE expression order (see the module docstring).
 ONE_CORE = {"C batch": anchors.c_batch, "C fma": anchors.c_fma, "numba": anchors.numba_batch}
 ALL_CORES = {"numba par": anchors.numba_parallel, "jax": anchors.jax_vmap}
-FMA_ROUNDING = ("C fma", "jax 1T", "jax")
 SAME_ROUNDING = {"1 core": ("C batch", "numba"), "all cores": ("numba par",)}
 ANY_ROUNDING = {"1 core": ("C batch", "numba", "C fma", "jax 1T"),
                 "all cores": ("numba par", "jax")}

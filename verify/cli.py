@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import os
 import shlex
-import shutil
 import signal
 import sys
 import tempfile
@@ -365,48 +364,42 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int, client=None
         bar.update(checks)
 
     cache = None if args.no_cache or cache_off() else ResultCache()
-    # The report's figures are drawn where each claim ran, as it ends (not by a cluster's
-    # workers: their folders are not this machine's), into the figure cache or, without one,
-    # a folder of this run's own that the report reads and that is removed after it.
+    # The report's figures are drawn where each claim ran, as it ends (by pool workers only,
+    # not a cluster's: their folders are not this machine's), into the figure cache or, without
+    # one, a folder of this run's own that the report reads and that is removed after it.
     figures = None if cache is None else cache_root() / "figures"
-    scratch = None
-    if client is None and figures is None:
-        scratch = figures = Path(tempfile.mkdtemp(dir=out, prefix=".figures-"))
-    if client is None and workers > 1:
-        settings = dataclasses.replace(settings, figures=str(figures))
-    try:
-        parallel.run_claims(claims, todo, settings, workers, finished, progress, cache, client)
-    except ReplayError as exc:  # raised only for a replay point the check cannot use
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-        raise UsageError(str(exc)) from None
-    except KeyboardInterrupt:
-        bar.close()
-        journal.close()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-        # The journal, not `records`: Ctrl-C may land between its append and the dict's.
-        records = runfolder.read_journal(out)
+    with contextlib.ExitStack() as stack:
+        if client is None and workers > 1:
+            if figures is None:
+                figures = Path(stack.enter_context(
+                    tempfile.TemporaryDirectory(dir=out, prefix=".figures-")))
+            settings = dataclasses.replace(settings, figures=str(figures))
+        try:
+            parallel.run_claims(claims, todo, settings, workers, finished, progress, cache,
+                                client)
+        except ReplayError as exc:  # raised only for a replay point the check cannot use
+            raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            bar.close()
+            journal.close()
+            # The journal, not `records`: Ctrl-C may land between its append and the dict's.
+            records = runfolder.read_journal(out)
+            info["seconds"] = f"{time.perf_counter() - t0:.1f}"
+            results.write(snapshot("incomplete"), out)
+            verb = "run" if args.command == "run" else f"check {shlex.quote(str(args.file))}"
+            print(f"interrupted: {len(records)} of {len(claims)} claims saved in {out}; finish "
+                  f"with: python -m verify {verb} --resume {shlex.quote(str(out))}")
+            raise
+        finally:
+            bar.close()
+            journal.close()
         info["seconds"] = f"{time.perf_counter() - t0:.1f}"
-        results.write(snapshot("incomplete"), out)
-        verb = "run" if args.command == "run" else f"check {shlex.quote(str(args.file))}"
-        print(f"interrupted: {len(records)} of {len(claims)} claims saved in {out}; finish "
-              f"with: python -m verify {verb} --resume {shlex.quote(str(out))}")
-        raise
-    finally:
-        bar.close()
-        journal.close()
-    info["seconds"] = f"{time.perf_counter() - t0:.1f}"
-    if len(todo) < len(claims):
-        info["resumed_claims"] = str(len(claims) - len(todo))
-    info["cached_claims"] = str(sum(1 for r in records.values() if r.get("cached")))
-    data = snapshot("complete")
-    results.write(data, out)
-    try:
+        if len(todo) < len(claims):
+            info["resumed_claims"] = str(len(claims) - len(todo))
+        info["cached_claims"] = str(sum(1 for r in records.values() if r.get("cached")))
+        data = snapshot("complete")
+        results.write(data, out)
         index = _render_with_progress(data, out, args.no_progress, figures)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
     outcomes = [results.result_from_record(records[i], c) for i, c in enumerate(claims)]
     _summary(outcomes, index, getattr(args, "verbose", False))
     if settings.only or settings.at:

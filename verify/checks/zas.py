@@ -321,7 +321,7 @@ def sample_balanced(rng: np.random.Generator, lemma: str) -> dict:
         # 2L - 1 factorisations.  Only its draws are taken, as it takes them (2L - 1 Gaussian
         # d x d matrices in a row), so the samples that follow are the same.
         rng.standard_normal((2 * L - 1) * d * d)
-        alpha = max(np.sqrt(1 + beta ** 2), 1.0)
+        alpha = np.sqrt(1 + beta ** 2)  # >= 1
         if lemma == "a3":
             phi = max(beta * (1 + beta ** 2) ** ((L - 1) / 2), np.e / np.sqrt(L), 1.0)
             delta = theta / (2 * L ** 3 * phi ** 2)
@@ -636,17 +636,6 @@ def general_identity(which: str) -> Check:
                  "exact, non-commutative symbols with free dimensions: every L, every width")
 
 
-def _decide_rational(lhs, rel: str, rhs) -> tuple[bool | None, sp.Expr]:
-    """:func:`proofs.derivation.decide` (the one sign rule for exact items and derivation
-    steps), with its result for two rational numbers computed directly: the sign of the exact
-    difference (``decide`` spends ~10 ms per item in ``nsimplify``/``simplify``, which leave a
-    rational's value unchanged)."""
-    if not (lhs.is_Rational and rhs.is_Rational):
-        return dv.decide(lhs, rel, rhs)
-    m = rhs - lhs if rel in ("<=", "<", "==") else lhs - rhs
-    return bool(m == 0 if rel == "==" else m >= 0 if rel in ("<=", ">=") else m > 0), m
-
-
 def exact_statements(name: str, items: Callable[..., list], scope: str,
                      coverage: Coverage, point: Mapping[str, str] | None = None) -> Check:
     """Symbolic/exact: each item ``(label, lhs, rel, rhs, at)`` (``rel`` in ``<=``, ``<``,
@@ -668,7 +657,7 @@ def exact_statements(name: str, items: Callable[..., list], scope: str,
         given = {k: (ctx.at or point)[k] for k in point} if point is not None else None
         listed = items(**{k: _exact_value(v) for k, v in given.items()}) if given else items()
         for label, lhs, rel, rhs, at in listed:
-            truth, m = _decide_rational(sp.sympify(lhs), rel, sp.sympify(rhs))
+            truth, m = dv.decide(sp.sympify(lhs), rel, sp.sympify(rhs))
             shown = sp.N(m, 12) if m.is_number else m
             numbers[label] = f"{truth} (margin {shown})"
             if truth is False and first_false is None:

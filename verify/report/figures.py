@@ -449,6 +449,8 @@ def predraw_here(specs: list, cache: Path | str) -> None:
     Never raises: a figure not drawn here is drawn by the report."""
     import tempfile
 
+    if not specs:  # most claims draw none: no scratch folder to make
+        return
     try:
         with tempfile.TemporaryDirectory(prefix="figures-") as scratch:
             for spec in specs:

@@ -784,6 +784,8 @@ def inequality_search(model: Model) -> Check:
 
         def refute(point, probe):
             holds, value, how = settle(point)
+            if holds is None and value is None:  # swamped: undecided, not "holds after all"
+                return swamped(_point_text(point))
             if holds is not False:
                 return None
             return Finding(Outcome.REFUTES, f"at {_point_text(point)}: lhs - rhs = "

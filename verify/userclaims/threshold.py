@@ -29,7 +29,7 @@ from verify.checks.common import dec
 from verify.models.quantities import hessian_eigenvalues, multipliers
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
-from verify.userclaims.search import Probe, reevaluate, search
+from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 
@@ -118,8 +118,8 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
             info = probe.info if given is None else {**probe.info, "delta": given}
             settled = reevaluate(lambda dps: side(point, info, dps), ctx.dps,
                                  key=lambda r: r[0])
-            if settled is None:
-                return None
+            if settled is None:  # not "holds after all" (None): the search must not go on
+                return swamped(point_text(point))
             sides, radius, d, tol = settled.value
             how = settled.note
             if sides == "neutral":
