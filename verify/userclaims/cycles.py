@@ -33,7 +33,7 @@ from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.checks import with_exceptions, with_tally
 from verify.userclaims.model import Model
-from verify.userclaims.search import Probe, search
+from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
 
 # What contradicts "converges to the k-cycle", and what contradicts "diverges" (otherwise).
@@ -95,8 +95,8 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
     """Hypothesis over the box: GD from the claimed start, its ending classified by
     :func:`cycle_behaviour`; refutes where the condition (if any) holds and the path does not
     converge to the k-cycle (or, with ``otherwise = "diverges"``, the condition fails and the
-    path does not diverge), after the path recomputed at ``ctx.dps + 20`` digits ends the same
-    way."""
+    path does not diverge), after the path recomputed at rising precisions ends the same way
+    at two of them in a row (:func:`~verify.userclaims.search.reevaluate`)."""
     spec = model.spec
     k = spec.period
 
@@ -137,7 +137,12 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
         def refute(point, probe):
             if exclude is not None and exclude(point):
                 return None  # a start in the exception set never refutes
-            holds, seen, slack, last = classify(point, ctx.dps + 20)
+            # the same re-evaluation as every kind: two precisions must agree on the behaviour
+            settled = reevaluate(lambda dps: classify(point, dps), ctx.dps,
+                                 key=lambda r: r[:2])
+            if settled is None:
+                return swamped(point_text(point))
+            holds, seen, slack, last = settled.value
             if not wrong(holds, seen):
                 if seen == "undefined":
                     return Finding(Outcome.UNDECIDED, (
@@ -148,11 +153,11 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
             condition = f"the condition is {holds} but " if cond is not None else ""
             return Finding(Outcome.REFUTES, (
                 f"at {point_text(point)} {condition}GD {SEEN[seen]} "
-                f"(at {ctx.dps + 20} digits, {steps} steps)"), {},
+                f"(at {settled.dps} digits, {steps} steps)"), {},
                 Counterexample(at=point_text(point), observed=seen, claimed=expected,
-                               tol=f"1e-{(ctx.dps + 20) // 2} (relative)",
+                               tol=f"1e-{settled.dps // 2} (relative)",
                                margin=(f"condition slack {dec(slack, 20)}" if cond is not None
-                                       else "no condition"), dps=ctx.dps + 20,
+                                       else "no condition"), dps=settled.dps,
                                note=f"GD {SEEN[seen]}; last iterate "
                                     f"{[dec(v, 15) if v is not None else None for v in last]}",
                                replay=point_text(point)))
