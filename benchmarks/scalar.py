@@ -58,8 +58,8 @@ from benchmarks import anchors
 from benchmarks.common import Target, best_of
 from numerics import accel, compiled
 from numerics.gd import iterate_scalar
-from proofs.compile import horner_map, to_c, to_numpy, to_torch
-from verify.checks.common import ScalarProblem, scalar_gd
+from proofs.compile import to_numpy, to_torch
+from verify.checks.common import ScalarProblem, gd_kernel, scalar_gd
 
 BOUND = 1e100  # the engines' divergence bound, mirrored by the loops
 
@@ -94,13 +94,6 @@ def python_loop(g, starts: list[float], deltas: list[float], iterations: int) ->
             row.append(x if abs(x) <= BOUND else math.nan)
         out.append(row)
     return np.array(out)
-
-
-def _kernel(gd, fma: bool):
-    """The suite's compiled kernel of ``gd``'s map, the FMA build or the IEEE build, as
-    :func:`verify.checks.common.numpy_map` builds it (see :func:`numerics.compiled.fma_wanted`)."""
-    source = to_c(horner_map(gd.gd_map, gd.x, gd.step) if fma else gd.gd_map, gd.x, gd.step)
-    return compiled.build(source, fma=fma) if source else None
 
 
 def _clock(threads: int | None):
@@ -167,7 +160,7 @@ def run(quick: bool, repeat: int = 3) -> list[Target]:
         rate = {"python": n_deltas * n_py * iterations / t_py, "numpy": work / t_np}
         diffs = {"python": _max_diff(final_np[:, idx], final_py)}
 
-        kernels = {fma: _kernel(gd, fma) for fma in (False, True)}
+        kernels = {fma: gd_kernel(gd, fma) for fma in (False, True)}
         for name, threads, fma in ENGINES:
             if kernels[fma] is not None:
                 t, tail = best_of(3 * repeat, lambda: kernels[fma].iterate_tail(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from numerics import compiled
 from numerics.gd import classify_tail, iterate_scalar
 from proofs.compile import horner_map, to_c, to_numpy
-from verify.checks.common import ScalarProblem, scalar_gd
+from verify.checks.common import ScalarProblem, gd_kernel, scalar_gd
 
 LOSSES = ["2*Abs(x)**Rational(3,2)/3", "x**4", "(x**2 + 1)*(x - 1)**2*(x - 2)**2"]
 needs_cc = pytest.mark.skipif(compiled.compiler() is None,
@@ -20,9 +20,7 @@ needs_cc = pytest.mark.skipif(compiled.compiler() is None,
 
 def _pair(loss, fma=False):
     gd = scalar_gd(ScalarProblem(loss))
-    expr = horner_map(gd.gd_map, gd.x, gd.step) if fma else gd.gd_map
-    kernel = compiled.build(to_c(expr, gd.x, gd.step), fma=fma)
-    return to_numpy(gd.gd_map, [gd.x, gd.step]), kernel
+    return to_numpy(gd.gd_map, [gd.x, gd.step]), gd_kernel(gd, fma)
 
 
 @needs_cc
@@ -43,11 +41,16 @@ def test_compiled_agrees_with_numpy(loss, fma, seed, n, steps):
     # Same divergence decisions except within a rounding of the bound; same values to rounding
     # of the expression order (chaotic runs may drift apart, so compare classifications).
     # A handful of runs sitting on a divergence boundary or in a chaotic band may flip; allow a
-    # couple plus a few percent, so small batches are not judged by one boundary run.
-    allowed = 2 + 0.03 * a.size
-    assert np.sum(np.isnan(a) != np.isnan(b)) <= allowed
+    # couple plus a few percent of the runs (a flipped run flips its whole tail, so runs are
+    # counted, not tail entries), so small batches are not judged by one boundary run.
+    flipped = np.any(np.isnan(a) != np.isnan(b), axis=-1)
+    assert np.sum(flipped) <= 2 + 0.03 * flipped.size
     if steps <= 5:  # before chaotic runs amplify rounding differences
-        np.testing.assert_allclose(a[finite], b[finite], rtol=1e-9, atol=1e-12)
+        # A diverging run (|x| past 1e3, growing like x^6 a step) amplifies the rounding of the
+        # expression order by its degree each step: a looser relative tolerance there.
+        bounded = finite & (np.abs(b) < 1e3)
+        np.testing.assert_allclose(a[bounded], b[bounded], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a[finite & ~bounded], b[finite & ~bounded], rtol=1e-6)
     ka, _ = classify_tail(a)
     kb, _ = classify_tail(b)
     assert np.sum(ka != kb) <= 2 + 0.03 * ka.size

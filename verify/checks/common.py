@@ -71,15 +71,22 @@ def expr_in(problem: ScalarProblem, text: str) -> sp.Expr:
 
 
 @functools.lru_cache(maxsize=64)
+def gd_kernel(gd, fma: bool):
+    """The compiled kernel of ``gd``'s map (None where no C source or compiler): the FMA build
+    runs the Horner form with fused multiply-adds, the IEEE build the expression as derived
+    (see :func:`numerics.compiled.fma_wanted`).  The one recipe the suite, its benchmark and
+    its tests share."""
+    source = to_c(horner_map(gd.gd_map, gd.x, gd.step) if fma else gd.gd_map, gd.x, gd.step)
+    return compiled.build(source, fma=fma) if source else None
+
+
 def _maps(problem: ScalarProblem):
     gd = scalar_gd(problem)
     vectorised = to_numpy(gd.gd_map, [gd.x, gd.step])
     backend = compiled.backend_wanted()
     kernel = gpu = None
     if backend in ("auto", "c"):
-        fma = compiled.fma_wanted()
-        source = to_c(horner_map(gd.gd_map, gd.x, gd.step) if fma else gd.gd_map, gd.x, gd.step)
-        kernel = compiled.build(source, fma=fma) if source else None
+        kernel = gd_kernel(gd, compiled.fma_wanted())
     device = accel.gpu_device()  # None unless torch sees a GPU and the backend allows it
     if device is not None:
         gpu = accel.TorchScalarMap(to_torch(gd.gd_map, [gd.x, gd.step]), device)
