@@ -208,13 +208,6 @@ CLAIMS = (
        {"L": "2..5"}, "GD on the double chain from ones = (9a), (9b)",
        [rc.eq9_general(), rc.double_reduction_symbolic(DEPTHS)],
        scope={"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}),
-    _c("eq9_direction", "Section 3.2, after (9b)",
-       "Note that if lam < 0, w[k] decreases and z[k] increases initially, bringing e[k] closer "
-       "to zero.",
-       {"L": "2..5", "lam": "-1/2, -1, -3/2", "delta sigma": "any > 0 (none stated)"},
-       "lam < 0 => w[1] < 1 < z[1] and |e[1]| < |e[0]|",
-       [rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"))],
-       scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
     _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
        "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
        "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "
