@@ -71,3 +71,20 @@ def test_cycle_target_bounded_wandering_is_a_violation():
     assert result.status is R
     cx = next(e for e in result.evidence if e.outcome is Outcome.REFUTES).counterexample
     assert cx.observed == "wanders"
+
+
+def test_convergence_target_one_value_for_every_coordinate_of_any_depth():
+    """``target = "EXPR"``: every coordinate tends to EXPR, for a state whose size depends on
+    an integer parameter.  The scalar chain from w_j = 1 stays balanced and reaches
+    w_j = r^(1/L) (Nar & Sastry 2018b, Proposition 2); the same limit claimed as r is refuted
+    at L = 2 with a replay naming the instance."""
+    base = {"kind": "convergence", "step": "eta", "integers": {"L": [1, 2]},
+            "model": {"family": "deep_linear", "depth": "L", "target": "r", "init": "1"},
+            "params": {"eta": [0.05, 0.2], "r": [2, 3]}, "condition": "eta <= 1/(4*L*r)"}
+    (true,) = check(claim(id="k.every-root", target="r**(1/L)", **base), quick=True)
+    assert true.status is C, [e.detail for e in true.evidence]
+    assert "r**(1/L) in every coordinate" in true.claim.asserts
+    (false,) = check(claim(id="k.every-r", target="r", **base), quick=True)
+    assert false.status is R
+    cx = next(e for e in false.evidence if e.outcome is Outcome.REFUTES).counterexample
+    assert cx.replay["L"] == "2" and cx.observed == "elsewhere"

@@ -244,14 +244,6 @@ CLAIMS = (
        "double loss < single loss for every matrix; single unstable where double is stable",
        [rc.double_experiment()],
        scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
-    _c("prop3", "Proposition 3",
-       "Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the gradient descent "
-       "algorithm to solve min (1/2N) sum_i (w_L...w_1 x_i - lam x_i)^2. Then, each w_i converges "
-       "to 0 unless delta > 1/(sigma(1 - lam)).",
-       {"L": "1 (edge) and 2..8", "lam": "< 0"},
-       "delta <= 1/(sigma(1 - lam)) => w_i -> 0",
-       [rc.prop3_depth_one(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8))],
-       scope={"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}),
     _c("prop3_amended", "Proposition 3 (amended)",
        "For depth L >= 2: lam < 0, w_i[0] = 1 and delta <= 1/(sigma(1 - lam)) give w_i -> 0 "
        "(monotonically).",

@@ -360,7 +360,8 @@ def convergence_search(model: Model) -> Check:
     @budgeted
     def run(ctx: CheckContext) -> Finding:
         start = model.mp_point(model.start)
-        target = model.mp_point([model.expr(e) for e in spec.target])
+        limits = spec.target * len(model.vars) if spec.target_every else spec.target
+        target = model.mp_point([model.expr(e) for e in limits])
         residual = model.mp(model.residual) if spec.to_set else None
         cond = model.pin(model.expr(spec.condition))
         slack_fn = model.mp(cond.lhs - cond.rhs)

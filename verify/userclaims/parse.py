@@ -298,6 +298,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                 raise _Bad("target", f"the {family.name!r} family has no known set of "
                                      "minimisers; give the limit point")
             fields["to_set"] = True
+        elif isinstance(target, str):  # one value every coordinate tends to (any depth)
+            fields["target"] = (_param_expression(target, "target", ctx),)
+            fields["target_every"] = True
         else:
             fields["target"] = _point(target, "target", ctx)
         fields["exceptions"] = _exceptions(table, ctx)
@@ -895,7 +898,8 @@ def _point(value: Any, key: str, ctx: _Context, what: str = "") -> tuple[str, ..
     n = ctx.coords
     if n is None:
         raise _Bad(key, f"{prefix}the number of coordinates depends on an integer parameter; "
-                        "give the model's 'init' instead")
+                        + ("give one expression every coordinate tends to (target = \"0\")"
+                           if key == "target" else "give the model's 'init' instead"))
     if not isinstance(value, list):
         raise _Bad(key, f"{prefix}must be a list of {n} expression(s) "
                         f"(one per coordinate), got {_describe(value)}")

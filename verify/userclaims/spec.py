@@ -52,6 +52,9 @@ class ClaimSpec:
             does not); False: only if step <= bound, and with ``tight`` it attracts at
             step = bound too; None (absent): no claim at step = bound itself.
         to_set: ``convergence``: the target is the model's set of minimisers.
+        target_every: ``convergence``: ``target`` is one expression (the key written as a
+            string, ``target = "0"``) that every state coordinate tends to; the number of
+            coordinates may then depend on an integer parameter (a depth L).
         quantity: ``trajectory``: what is followed along the path (quantity names and the
             state's names, see :mod:`verify.models.quantities`).
         after: ``trajectory``: the bound is claimed for t = after..steps.
@@ -102,6 +105,7 @@ class ClaimSpec:
     schedule: str | None = None
     strict: bool | None = None
     to_set: bool = False
+    target_every: bool = False
     quantity: str | None = None
     after: int = 0
     monotone: str | None = None
