@@ -220,21 +220,6 @@ def prop3_factor_slope(L: int) -> sp.Expr:
     return sp.expand(sp.diff(w ** (L - 2) * (w ** L + m), w))
 
 
-def depth_one_orbit(lam="-1", delta="1/4", sigma="1"):
-    """L = 1, w[0] = 1: GD w[k+1] = w[k] - delta sigma (w[k] - lam) gives w[k] = lam + (1 - lam)
-    (1 - delta sigma)^k; the default lam = -1, sigma = 1, delta = 1/4 gives -1 + 2 (3/4)^k -> -1,
-    not 0.
-
-    Returns ``(wk, k, limit, bound)`` with bound = 1/(sigma (1 - lam)) (1/2 > delta by default).
-    """
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    lam, d, s = sp.Rational(lam), sp.Rational(delta), sp.Rational(sigma)
-    wk = lam + (1 - lam) * (1 - d * s) ** k
-    assert wk.subs(k, 0) == 1
-    assert prove_zero(sp.expand(wk.subs(k, k + 1) - (wk - d * s * (wk - lam))))
-    return wk, k, sp.limit(wk, k, sp.oo), 1 / (s * (1 - lam))
-
-
 # --- the double network (9a), (9b) ----------------------------------------------------------
 
 
