@@ -178,16 +178,6 @@ CLAIMS = (
        amend_reason="GD can land exactly on a minimiser (measure zero); the sharper and still "
                     "valid threshold uses the largest singular value, not the spectral radius.",
        scope={"n": ">= 1", "L": ">= 1", "R": "any n x n", "W": "any global minimiser"}),
-    _c("thm2", "Theorem 2",
-       "Assume that R is diagonalizable and all of its eigenvalues are real and positive. If "
-       "Sigma = I and W_i[0] = I for all i and the step size delta satisfies delta <= (1/L) "
-       "min{1, 1/lam(R)^(2(L-1)/L)}, then each W_i converges to R^(1/L) exponentially fast.",
-       {"R": "M diag(U[0.5, 2]) M^-1, M Gaussian (eigenvectors not orthogonal); exact 2 x 2 "
-             "R = [[1, 2], [0, 2]]", "delta": "Theorem 2's bound (1/4 for the 2 x 2, L = 2)"},
-       "W_i[k] -> R^(1/L)",
-       [rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4"), rc.thm2_structure(orthogonal=False)],
-       scope={"n": ">= 1", "L": ">= 1", "R": "diagonalizable, eigenvalues > 0",
-              "delta": "(0, (1/L) min{1, lam(R)^(-2(L-1)/L)}]"}),
     _c("thm2_amended", "Theorem 2 (amended)",
        "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
        "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
