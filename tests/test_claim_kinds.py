@@ -88,3 +88,34 @@ def test_convergence_target_one_value_for_every_coordinate_of_any_depth():
     assert false.status is R
     cx = next(e for e in false.evidence if e.outcome is Outcome.REFUTES).counterexample
     assert cx.replay["L"] == "2" and cx.observed == "elsewhere"
+
+
+def test_convergence_otherwise_does_not_converge_is_refuted_only_by_reaching_the_target():
+    """``otherwise = "does not converge"`` on a box where the condition fails states "GD
+    reaches the target only if the condition holds": a cycle or a divergent run satisfies it
+    (x^2/2 with eta in [2, 3], eta < 2 failing: x -> (1 - eta) x cycles or diverges), a
+    convergent run refutes it (eta in [1/2, 3/2] converges to 0, though eta > 2 fails)."""
+    base = {"kind": "convergence", "loss": "x**2/2", "variables": ["x"], "step": "eta",
+            "start": ["1"], "target": ["0"], "otherwise": "does not converge"}
+    (true,) = check(claim(id="k.never", params={"eta": [2, 3]}, condition="eta < 2", **base),
+                    quick=True)
+    assert true.status is C, [e.detail for e in true.evidence]
+    assert "otherwise does not converge" in true.claim.asserts
+    (false,) = check(claim(id="k.never-false", params={"eta": ["1/2", "3/2"]},
+                           condition="eta > 2", **base), quick=True)
+    assert false.status is R
+    cx = next(e for e in false.evidence if e.outcome is Outcome.REFUTES).counterexample
+    assert cx.observed == "converges" and cx.claimed == "does not converge"
+
+
+def test_otherwise_values_are_checked():
+    import pytest
+
+    from verify.api import ClaimError
+
+    base = {"kind": "convergence", "loss": "x**2/2", "variables": ["x"], "step": "eta",
+            "params": {"eta": [1, 3]}, "start": ["1"], "condition": "eta < 2"}
+    with pytest.raises(ClaimError, match="otherwise"):
+        claim(id="k.bad", target=["0"], otherwise="stalls", **base)
+    with pytest.raises(ClaimError, match="cycle target takes"):
+        claim(id="k.bad", target="cycle", period=2, otherwise="does not converge", **base)

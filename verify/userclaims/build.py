@@ -53,7 +53,7 @@ def _asserts(spec: ClaimSpec) -> str:
         condition = f"{spec.condition} => " if spec.condition else ""
         return (f"{condition}GD from {_point(spec.start) if spec.start else 'its start'} "
                 f"converges to {cycle} (least period {spec.period})"
-                + ("; otherwise diverges" if spec.otherwise else ""))
+                + (f"; otherwise {spec.otherwise}" if spec.otherwise else ""))
     return ASSERTS[spec.kind].format(
         stable={True: " (attracting)", False: " (repelling)", None: ""}[spec.stable],
         points=" -> ".join(map(_point, spec.points)), equilibrium=_point(spec.equilibrium),
@@ -63,7 +63,7 @@ def _asserts(spec: ClaimSpec) -> str:
         target="the set of minimisers" if spec.to_set else (
             f"{spec.target[0]} in every coordinate" if spec.target_every
             else _point(spec.target)),
-        otherwise="; otherwise diverges" if spec.otherwise else "", lhs=_side(spec.lhs),
+        otherwise=f"; otherwise {spec.otherwise}" if spec.otherwise else "", lhs=_side(spec.lhs),
         relation=spec.relation, rhs=_side(spec.rhs), metric=spec.metric, steps=spec.steps,
         quantity=spec.quantity, form=_trajectory_form(spec))
 

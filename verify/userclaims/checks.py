@@ -344,15 +344,19 @@ _NOT_DIVERGING = ("converges", "elsewhere", "cycle")
 
 
 def _wrong(holds: bool, seen: str, otherwise: str | None) -> bool:
-    return seen in _NOT_CONVERGING if holds else (otherwise == "diverges"
-                                                  and seen in _NOT_DIVERGING)
+    if holds:
+        return seen in _NOT_CONVERGING
+    if otherwise == "does not converge":  # only reaching the target contradicts it
+        return seen == "converges"
+    return otherwise == "diverges" and seen in _NOT_DIVERGING
 
 
 def convergence_search(model: Model) -> Check:
     """Precise search over the box (step included): GD from the claimed start at ``ctx.dps``
     digits, its behaviour compared with the condition.  Guided towards the condition's
     boundary.  Refutes with a point where the condition holds but GD diverges, settles at
-    another point or cycles (or, with ``otherwise``, fails and GD does not diverge), after the
+    another point or cycles (or, with ``otherwise``, fails and GD does not diverge, or with
+    ``otherwise = "does not converge"`` fails and GD converges to the target), after the
     orbit is recomputed at ``ctx.dps + 20`` digits and behaves the same.  A run that stalls
     away from the target makes the check undecided, never supporting."""
     spec = model.spec
@@ -423,7 +427,7 @@ def convergence_search(model: Model) -> Check:
                         "GD slows down too fast to reach the target (not settled either): "
                         "cannot decide"), {})
                 return None
-            expected = "converges" if holds else "diverges"
+            expected = "converges" if holds else spec.otherwise
             return Finding(Outcome.REFUTES, (
                 f"at {_point_text(point)} the condition is {holds} but GD "
                 f"{_SEEN[seen]} ({settled.note}, {n} steps)"), {},

@@ -38,6 +38,7 @@ from verify.userclaims.spec import (
     METHODS,
     MONOTONE,
     ORDERS,
+    OTHERWISE,
     RELATIONS,
     BadClaim,
     ClaimFileError,
@@ -305,8 +306,11 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             fields["target"] = _point(target, "target", ctx)
         fields["exceptions"] = _exceptions(table, ctx)
         otherwise = table.get("otherwise")
-        if otherwise is not None and otherwise != "diverges":
-            raise _Bad("otherwise", f"must be \"diverges\" (or absent), got {_short(otherwise)}")
+        if otherwise is not None and otherwise not in OTHERWISE:
+            raise _Bad("otherwise", f"must be \"diverges\" or \"does not converge\" (or "
+                                    f"absent), got {_short(otherwise)}")
+        if otherwise == "does not converge" and target == "cycle":
+            raise _Bad("otherwise", "a cycle target takes otherwise = \"diverges\" only")
         if otherwise is not None and "condition" not in fields:
             raise _Bad("otherwise", "goes with a condition (what GD does when it fails)")
         fields["otherwise"] = otherwise

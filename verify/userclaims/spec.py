@@ -13,6 +13,7 @@ ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
 MONOTONE = ("nonincreasing", "nondecreasing")
 RELATIONS = ("<=", "<", ">=", ">", "==")
+OTHERWISE = ("diverges", "does not converge")  # convergence: what GD does when the condition fails
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class ClaimSpec:
         start: ``convergence`` / ``rate``: start point, expressions in the parameters.
         condition: ``convergence``: a relation in the parameters.
         target: ``convergence``: the limit point.
-        otherwise: ``convergence``: "diverges" or None.
+        otherwise: ``convergence``: "diverges", "does not converge" (to the target; a
+            divergent, cycling or elsewhere-settling run all satisfy it: with a box where the
+            condition fails it states "GD converges only if the condition holds") or None.
         lhs, relation, rhs: ``inequality``.
         metric: ``rate``: an expression in the variables (the word ``loss`` means the loss).
         steps: ``rate``: claimed for every t = 0..steps; ``trajectory``: steps run.
