@@ -12,7 +12,6 @@ import functools
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from proofs import deeplinear as pdl
 from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
 
@@ -128,12 +127,6 @@ def landing_start(L: int, lam: sp.Expr, delta: sp.Expr):
     return v0, sp.simplify(image.subs(v, v0))
 
 
-def matrix_gd_step(Ws: list[sp.Matrix], R: sp.Matrix, delta: sp.Expr) -> list[sp.Matrix]:
-    """One exact step of eq. (5) with Sigma = I (:func:`proofs.deeplinear.printed_gradient`)."""
-    return [(W - delta * pdl.printed_gradient(Ws, R, i)).applyfunc(sp.simplify)
-            for i, W in enumerate(Ws, start=1)]
-
-
 def polynomial_ring(*objs):
     """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
     when there are none.  Exact, canonical arithmetic for the polynomial identities of
@@ -161,7 +154,7 @@ def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
     """``W_i' R - R W_i'`` for the layers ``W_i'`` (square, n x n) after one exact step of
     eq. (5) with Sigma = I, every entry an expanded polynomial.
 
-    The same step as :func:`matrix_gd_step` (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
+    One exact step of eq. (5) (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
     W_1)^T``, :func:`proofs.deeplinear.printed_gradient`) when the entries of ``Ws``, ``R`` and
     ``delta`` are polynomials: the arithmetic runs in :func:`polynomial_ring` (SymPy
     ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial exactly when it

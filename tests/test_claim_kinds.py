@@ -119,3 +119,22 @@ def test_otherwise_values_are_checked():
         claim(id="k.bad", target=["0"], otherwise="stalls", **base)
     with pytest.raises(ClaimError, match="cycle target takes"):
         claim(id="k.bad", target="cycle", period=2, otherwise="does not converge", **base)
+
+
+def test_exact_orbit_decides_a_landing_the_search_cannot_see():
+    """``exact_orbit = true``: the depth-2 chain (w2 w1 - 1)^2/2 from w_i = v(delta), the root of
+    v - delta v (v^2 - 1) = 1 other than 1, lands on the minimiser w_i = 1 in one exact step,
+    for every delta, also above the stability bound 1 (Nar & Sastry 2018b, Theorem 1).  Claimed
+    "does not converge for delta > 1", it is refuted exactly at a corner of the box, with a
+    replay of that corner.  (A floating-point run sees the landing only where its first step
+    happens to round to exactly 1; the minimiser is unstable, so any rounding error grows.)"""
+    base = {"kind": "convergence", "step": "delta", "params": {"delta": ["4/3", 2]},
+            "model": {"family": "deep_linear", "depth": 2, "target": "1",
+                      "init": "(sqrt(delta**2 + 4*delta) - delta)/(2*delta)"},
+            "condition": "delta <= 1", "otherwise": "does not converge", "target": "minimisers"}
+    (result,) = check(claim(id="k.landing", exact_orbit=True, **base), quick=True)
+    assert result.status is R
+    ev = next(e for e in result.evidence if e.check == "convergence_exact")
+    assert ev.outcome is Outcome.REFUTES and ev.counterexample.replay == {"delta": "4/3"}
+    assert " --at delta=4/3" in ev.reproduce
+    assert "x[1] = ['1', '1'] (exact)" in ev.counterexample.observed

@@ -228,7 +228,6 @@ def test_deltamax_and_landing():
     assert outcome(rc.deltamax_symbolic((2, 3), wrong)) is Outcome.REFUTES
     assert outcome(rc.landing_exact(2, "1", "2", "1")) is Outcome.REFUTES
     assert outcome(rc.landing_exact(2, "1", "1/2", "1")) is Outcome.UNDECIDED
-    assert outcome(rc.landing_matrix_exact(2, 2, "1")) is Outcome.UNDECIDED
 
 
 def test_unstable_random_starts_wrong_scale_refutes():

@@ -150,17 +150,6 @@ CLAIMS = (
        "gradient of (4) = G_i (F - R) Sigma H_i",
        [rc.eq5_general(), rc.eq5_symbolic(), rc.eq5_numeric()],
        scope={"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}),
-    _c("thm1", "Theorem 1",
-       "Assume that R is diagonalizable with real eigenvalues, the initial matrices W_1[0], ..., "
-       "W_L[0] and R have the identical eigenspaces, and the matrix Sigma = I. If the step size "
-       "delta satisfies delta > 2/(L lam(R)^(2(L-1)/L)), then none of the equilibria that "
-       "satisfy W_L ... W_1 = R is stable, and the gradient descent cannot converge.",
-       {"edge": "R = I (n = 2), W_i[0] = v I, L = 2, delta = 2 > 2/L = 1"},
-       "delta > 2/(L rho^(2(L-1)/L)) => no stable global minimiser and no convergence",
-       [rc.landing_matrix_exact(2, 2, "2"),
-        rc.minimiser_sharpness("nonnormal", use="rho")],
-       scope={"n": ">= 1", "L": ">= 1", "R": "diagonalizable, real eigenvalues",
-              "delta": "> 2/(L lam(R)^(2(L-1)/L))"}),
     _c("thm1_amended", "Theorem 1 (amended)",
        "For every R (Sigma = I), every global minimiser W_L...W_1 = R has lambda_max(Hessian) "
        ">= L sigma1(R)^(2(L-1)/L) >= L rho(R)^(2(L-1)/L); so for delta > 2/(L sigma1^(2(L-1)/L)) "

@@ -914,6 +914,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
 
         return (cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
                                          _finish, _point_text, GD_WORK),)
+    if kind == "convergence" and model.spec.exact_orbit:
+        from verify.userclaims.landing import convergence_exact
+
+        return (convergence_exact(model, _wrong), convergence_search(model))
     if kind == "convergence":
         return (convergence_search(model),)
     if kind == "inequality":

@@ -52,7 +52,8 @@ COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params",
 KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
-    "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except"),
+    "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
+                    "exact_orbit"),
     "inequality": ("lhs", "rhs", "relation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -305,6 +306,11 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         else:
             fields["target"] = _point(target, "target", ctx)
         fields["exceptions"] = _exceptions(table, ctx)
+        fields["exact_orbit"] = _optional_bool(table, "exact_orbit", False)
+        if fields["exact_orbit"] and (target == "cycle" or schedule
+                                      or optimizer.get("method", "gd") != "gd"):
+            raise _Bad("exact_orbit", "the exact orbit is plain GD with a constant step to a "
+                                      "point or the minimisers (no cycle, schedule, momentum)")
         otherwise = table.get("otherwise")
         if otherwise is not None and otherwise not in OTHERWISE:
             raise _Bad("otherwise", f"must be \"diverges\" or \"does not converge\" (or "

@@ -74,6 +74,9 @@ class ClaimSpec:
             None: after a detected transient).
         period: ``convergence`` with ``target = "cycle"``: the claimed period k (0: not a cycle
             target); ``points`` then optionally holds the cycle's k points.
+        exact_orbit: ``convergence``: also run GD exactly (SymPy) at the box's corners, so
+            that a start landing exactly on a critical point is decided
+            (:mod:`verify.userclaims.landing`).
         exceptions: ``convergence``: starts excluded from the claim (the key ``except``), each
             a relation in the parameters (a string) or a start point (a tuple of coordinates).
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
@@ -109,6 +112,7 @@ class ClaimSpec:
     strict: bool | None = None
     to_set: bool = False
     target_every: bool = False
+    exact_orbit: bool = False
     quantity: str | None = None
     after: int = 0
     monotone: str | None = None
