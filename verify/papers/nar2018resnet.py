@@ -63,14 +63,6 @@ _c = claim_builder(PAPER)
 
 
 CLAIMS = (
-    _c("ols", "Section 2, ordinary least squares example",
-       "w[k+1] = (I - delta X X^T) w[k] + delta X y. Every equilibrium of this system is "
-       "asymptotically stable and the gradient descent converges to any of them only if all "
-       "eigenvalues of the matrix (I - delta X X^T) have magnitude less than 1.",
-       {"X": "any n x N (edge: X X^T singular)", "delta": "> 0"},
-       "equilibria asymptotically stable; convergence => max |eig(I - delta X X^T)| < 1",
-       [rc.ols_exact(((1,), (0,)), (1,), "1/2", (0, 1)), rc.ols_affine_symbolic()],
-       scope={"X": "any real n x N", "delta": "> 0"}),
     _c("ols_amended", "Section 2, ordinary least squares example (amended)",
        "GD converges from every start iff delta < 2/lambda_max(X X^T) (the eigenvalue 1 of "
        "I - delta X X^T on null(X^T) is harmless); the equilibria are asymptotically stable iff "
