@@ -138,3 +138,20 @@ def test_exact_orbit_decides_a_landing_the_search_cannot_see():
     assert ev.outcome is Outcome.REFUTES and ev.counterexample.replay == {"delta": "4/3"}
     assert " --at delta=4/3" in ev.reproduce
     assert "x[1] = ['1', '1'] (exact)" in ev.counterexample.observed
+
+
+def test_exact_orbit_skips_corners_outside_the_claim():
+    """The landing claim above with assumptions that exclude both ends of the box: the exact
+    check concludes nothing there (the corners are not points of the claim)."""
+    from verify.userclaims.build import claim_from_spec
+    from verify.vocabulary import CheckContext
+
+    spec = claim(id="k.landing-inside", kind="convergence", step="delta", exact_orbit=True,
+                 params={"delta": ["4/3", 2]}, assume=["delta > 4/3", "delta < 2"],
+                 model={"family": "deep_linear", "depth": 2, "target": "1",
+                        "init": "(sqrt(delta**2 + 4*delta) - delta)/(2*delta)"},
+                 condition="delta <= 1", otherwise="does not converge", target="minimisers")
+    exact = next(c for c in claim_from_spec(spec).checks if c.name == "convergence_exact")
+    found = exact.run(CheckContext(seed=0, quick=True, dps=50))
+    assert found.outcome is Outcome.UNDECIDED and "no corner" in found.detail
+    assert all("skipped" in v for v in found.numbers.values())
