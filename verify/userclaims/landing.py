@@ -81,6 +81,9 @@ def convergence_exact(model: Model, wrong) -> Check:
     @in_child
     def run(ctx: CheckContext) -> Finding:
         corners = _corners(model, ctx)
+        if len(corners) > MAX_CORNERS:
+            return Finding(Outcome.UNDECIDED, f"{len(model.free_names)} free parameters: "
+                           f"{len(corners)} corners, more than {MAX_CORNERS}; the search decides")
         cond = model.pin(model.expr(spec.condition))
         grad = model.pin(model.gradient)
         start = [model.pin(e) for e in model.start]
