@@ -12,7 +12,6 @@ import functools
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from proofs import deeplinear as pdl
 from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
 
@@ -128,12 +127,6 @@ def landing_start(L: int, lam: sp.Expr, delta: sp.Expr):
     return v0, sp.simplify(image.subs(v, v0))
 
 
-def matrix_gd_step(Ws: list[sp.Matrix], R: sp.Matrix, delta: sp.Expr) -> list[sp.Matrix]:
-    """One exact step of eq. (5) with Sigma = I (:func:`proofs.deeplinear.printed_gradient`)."""
-    return [(W - delta * pdl.printed_gradient(Ws, R, i)).applyfunc(sp.simplify)
-            for i, W in enumerate(Ws, start=1)]
-
-
 def polynomial_ring(*objs):
     """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
     when there are none.  Exact, canonical arithmetic for the polynomial identities of
@@ -161,7 +154,7 @@ def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
     """``W_i' R - R W_i'`` for the layers ``W_i'`` (square, n x n) after one exact step of
     eq. (5) with Sigma = I, every entry an expanded polynomial.
 
-    The same step as :func:`matrix_gd_step` (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
+    One exact step of eq. (5) (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
     W_1)^T``, :func:`proofs.deeplinear.printed_gradient`) when the entries of ``Ws``, ``R`` and
     ``delta`` are polynomials: the arithmetic runs in :func:`polynomial_ring` (SymPy
     ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial exactly when it
@@ -218,21 +211,6 @@ def prop3_factor_slope(L: int) -> sp.Expr:
     decreases on (0, 1] when this is >= 0 there (w, m > 0)."""
     w, m = sp.symbols("w m", positive=True)
     return sp.expand(sp.diff(w ** (L - 2) * (w ** L + m), w))
-
-
-def depth_one_orbit(lam="-1", delta="1/4", sigma="1"):
-    """L = 1, w[0] = 1: GD w[k+1] = w[k] - delta sigma (w[k] - lam) gives w[k] = lam + (1 - lam)
-    (1 - delta sigma)^k; the default lam = -1, sigma = 1, delta = 1/4 gives -1 + 2 (3/4)^k -> -1,
-    not 0.
-
-    Returns ``(wk, k, limit, bound)`` with bound = 1/(sigma (1 - lam)) (1/2 > delta by default).
-    """
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    lam, d, s = sp.Rational(lam), sp.Rational(delta), sp.Rational(sigma)
-    wk = lam + (1 - lam) * (1 - d * s) ** k
-    assert wk.subs(k, 0) == 1
-    assert prove_zero(sp.expand(wk.subs(k, k + 1) - (wk - d * s * (wk - lam))))
-    return wk, k, sp.limit(wk, k, sp.oo), 1 / (s * (1 - lam))
 
 
 # --- the double network (9a), (9b) ----------------------------------------------------------

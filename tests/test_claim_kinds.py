@@ -71,3 +71,87 @@ def test_cycle_target_bounded_wandering_is_a_violation():
     assert result.status is R
     cx = next(e for e in result.evidence if e.outcome is Outcome.REFUTES).counterexample
     assert cx.observed == "wanders"
+
+
+def test_convergence_target_one_value_for_every_coordinate_of_any_depth():
+    """``target = "EXPR"``: every coordinate tends to EXPR, for a state whose size depends on
+    an integer parameter.  The scalar chain from w_j = 1 stays balanced and reaches
+    w_j = r^(1/L) (Nar & Sastry 2018b, Proposition 2); the same limit claimed as r is refuted
+    at L = 2 with a replay naming the instance."""
+    base = {"kind": "convergence", "step": "eta", "integers": {"L": [1, 2]},
+            "model": {"family": "deep_linear", "depth": "L", "target": "r", "init": "1"},
+            "params": {"eta": [0.05, 0.2], "r": [2, 3]}, "condition": "eta <= 1/(4*L*r)"}
+    (true,) = check(claim(id="k.every-root", target="r**(1/L)", **base), quick=True)
+    assert true.status is C, [e.detail for e in true.evidence]
+    assert "r**(1/L) in every coordinate" in true.claim.asserts
+    (false,) = check(claim(id="k.every-r", target="r", **base), quick=True)
+    assert false.status is R
+    cx = next(e for e in false.evidence if e.outcome is Outcome.REFUTES).counterexample
+    assert cx.replay["L"] == "2" and cx.observed == "elsewhere"
+
+
+def test_convergence_otherwise_does_not_converge_is_refuted_only_by_reaching_the_target():
+    """``otherwise = "does not converge"`` on a box where the condition fails states "GD
+    reaches the target only if the condition holds": a cycle or a divergent run satisfies it
+    (x^2/2 with eta in [2, 3], eta < 2 failing: x -> (1 - eta) x cycles or diverges), a
+    convergent run refutes it (eta in [1/2, 3/2] converges to 0, though eta > 2 fails)."""
+    base = {"kind": "convergence", "loss": "x**2/2", "variables": ["x"], "step": "eta",
+            "start": ["1"], "target": ["0"], "otherwise": "does not converge"}
+    (true,) = check(claim(id="k.never", params={"eta": [2, 3]}, condition="eta < 2", **base),
+                    quick=True)
+    assert true.status is C, [e.detail for e in true.evidence]
+    assert "otherwise does not converge" in true.claim.asserts
+    (false,) = check(claim(id="k.never-false", params={"eta": ["1/2", "3/2"]},
+                           condition="eta > 2", **base), quick=True)
+    assert false.status is R
+    cx = next(e for e in false.evidence if e.outcome is Outcome.REFUTES).counterexample
+    assert cx.observed == "converges" and cx.claimed == "does not converge"
+
+
+def test_otherwise_values_are_checked():
+    import pytest
+
+    from verify.api import ClaimError
+
+    base = {"kind": "convergence", "loss": "x**2/2", "variables": ["x"], "step": "eta",
+            "params": {"eta": [1, 3]}, "start": ["1"], "condition": "eta < 2"}
+    with pytest.raises(ClaimError, match="otherwise"):
+        claim(id="k.bad", target=["0"], otherwise="stalls", **base)
+    with pytest.raises(ClaimError, match="cycle target takes"):
+        claim(id="k.bad", target="cycle", period=2, otherwise="does not converge", **base)
+
+
+def test_exact_orbit_decides_a_landing_the_search_cannot_see():
+    """``exact_orbit = true``: the depth-2 chain (w2 w1 - 1)^2/2 from w_i = v(delta), the root of
+    v - delta v (v^2 - 1) = 1 other than 1, lands on the minimiser w_i = 1 in one exact step,
+    for every delta, also above the stability bound 1 (Nar & Sastry 2018b, Theorem 1).  Claimed
+    "does not converge for delta > 1", it is refuted exactly at a corner of the box, with a
+    replay of that corner.  (A floating-point run sees the landing only where its first step
+    happens to round to exactly 1; the minimiser is unstable, so any rounding error grows.)"""
+    base = {"kind": "convergence", "step": "delta", "params": {"delta": ["4/3", 2]},
+            "model": {"family": "deep_linear", "depth": 2, "target": "1",
+                      "init": "(sqrt(delta**2 + 4*delta) - delta)/(2*delta)"},
+            "condition": "delta <= 1", "otherwise": "does not converge", "target": "minimisers"}
+    (result,) = check(claim(id="k.landing", exact_orbit=True, **base), quick=True)
+    assert result.status is R
+    ev = next(e for e in result.evidence if e.check == "convergence_exact")
+    assert ev.outcome is Outcome.REFUTES and ev.counterexample.replay == {"delta": "4/3"}
+    assert " --at delta=4/3" in ev.reproduce
+    assert "x[1] = ['1', '1'] (exact)" in ev.counterexample.observed
+
+
+def test_exact_orbit_skips_corners_outside_the_claim():
+    """The landing claim above with assumptions that exclude both ends of the box: the exact
+    check concludes nothing there (the corners are not points of the claim)."""
+    from verify.userclaims.build import claim_from_spec
+    from verify.vocabulary import CheckContext
+
+    spec = claim(id="k.landing-inside", kind="convergence", step="delta", exact_orbit=True,
+                 params={"delta": ["4/3", 2]}, assume=["delta > 4/3", "delta < 2"],
+                 model={"family": "deep_linear", "depth": 2, "target": "1",
+                        "init": "(sqrt(delta**2 + 4*delta) - delta)/(2*delta)"},
+                 condition="delta <= 1", otherwise="does not converge", target="minimisers")
+    exact = next(c for c in claim_from_spec(spec).checks if c.name == "convergence_exact")
+    found = exact.run(CheckContext(seed=0, quick=True, dps=50))
+    assert found.outcome is Outcome.UNDECIDED and "no corner" in found.detail
+    assert all("skipped" in v for v in found.numbers.values())

@@ -71,8 +71,8 @@ def test_some_paper_replay_lines_work_as_printed(quick_results, tmp_path, capsys
 # Refutations that re-ran a whole check before issue 17 and are cheap to replay (exact or
 # mpmath at one point); the slow test below replays every refutation.
 POINT_REPLAYS = [
-    ("nar2018resnet.eq9_direction", "double_first_step"),
-    ("nar2018resnet.prop3", "prop3_depth_one"),
+    ("nar2018resnet.eq9_direction", "e_closer.trajectory_search"),
+    ("nar2018resnet.prop3", "convergence_search"),
     ("nar2018resnet.sec31_decomposition", "decomposition_signs"),
     ("nar2018resnet.eq12", "eq12_printed_output"),
     ("nar2018step.thm4", "exact_landing"),

@@ -2,9 +2,14 @@
 
 Source: ``shared/papers/nar-sastry-2018-resnets-lyapunov-stability.md``.
 
+The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, in the claim
+language (README, "The claim language"); the others are built here, because their proofs cover
+every depth L or width n (a class the language's finite boxes and integer instances cannot
+state), or they are experiments.
+
 | id | where | statement (short) |
 |---|---|---|
-| nar2018resnet.ols | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
+| nar2018resnet.ols (data) | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
 | nar2018resnet.ols_amended | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
 | nar2018resnet.prop1 | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
 | nar2018resnet.prop1_deltamax | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
@@ -12,16 +17,16 @@ Source: ``shared/papers/nar-sastry-2018-resnets-lyapunov-stability.md``.
 | nar2018resnet.prop2 | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
 | nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
 | nar2018resnet.eq5 | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
-| nar2018resnet.thm1 | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
+| nar2018resnet.thm1 (data) | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
 | nar2018resnet.thm1_amended | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
-| nar2018resnet.thm2 | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
+| nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
 | nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
 | nar2018resnet.eq9 | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
-| nar2018resnet.eq9_direction | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
+| nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
 | nar2018resnet.eq9_direction_amended | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
 | nar2018resnet.eq9_origin | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
-| nar2018resnet.prop3 | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
+| nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
 | nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
 | nar2018resnet.sec31_theorem3 | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
@@ -63,14 +68,6 @@ _c = claim_builder(PAPER)
 
 
 CLAIMS = (
-    _c("ols", "Section 2, ordinary least squares example",
-       "w[k+1] = (I - delta X X^T) w[k] + delta X y. Every equilibrium of this system is "
-       "asymptotically stable and the gradient descent converges to any of them only if all "
-       "eigenvalues of the matrix (I - delta X X^T) have magnitude less than 1.",
-       {"X": "any n x N (edge: X X^T singular)", "delta": "> 0"},
-       "equilibria asymptotically stable; convergence => max |eig(I - delta X X^T)| < 1",
-       [rc.ols_exact(((1,), (0,)), (1,), "1/2", (0, 1)), rc.ols_affine_symbolic()],
-       scope={"X": "any real n x N", "delta": "> 0"}),
     _c("ols_amended", "Section 2, ordinary least squares example (amended)",
        "GD converges from every start iff delta < 2/lambda_max(X X^T) (the eigenvalue 1 of "
        "I - delta X X^T on null(X^T) is harmless); the equilibria are asymptotically stable iff "
@@ -150,17 +147,6 @@ CLAIMS = (
        "gradient of (4) = G_i (F - R) Sigma H_i",
        [rc.eq5_general(), rc.eq5_symbolic(), rc.eq5_numeric()],
        scope={"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}),
-    _c("thm1", "Theorem 1",
-       "Assume that R is diagonalizable with real eigenvalues, the initial matrices W_1[0], ..., "
-       "W_L[0] and R have the identical eigenspaces, and the matrix Sigma = I. If the step size "
-       "delta satisfies delta > 2/(L lam(R)^(2(L-1)/L)), then none of the equilibria that "
-       "satisfy W_L ... W_1 = R is stable, and the gradient descent cannot converge.",
-       {"edge": "R = I (n = 2), W_i[0] = v I, L = 2, delta = 2 > 2/L = 1"},
-       "delta > 2/(L rho^(2(L-1)/L)) => no stable global minimiser and no convergence",
-       [rc.landing_matrix_exact(2, 2, "2"),
-        rc.minimiser_sharpness("nonnormal", use="rho")],
-       scope={"n": ">= 1", "L": ">= 1", "R": "diagonalizable, real eigenvalues",
-              "delta": "> 2/(L lam(R)^(2(L-1)/L))"}),
     _c("thm1_amended", "Theorem 1 (amended)",
        "For every R (Sigma = I), every global minimiser W_L...W_1 = R has lambda_max(Hessian) "
        ">= L sigma1(R)^(2(L-1)/L) >= L rho(R)^(2(L-1)/L); so for delta > 2/(L sigma1^(2(L-1)/L)) "
@@ -178,16 +164,6 @@ CLAIMS = (
        amend_reason="GD can land exactly on a minimiser (measure zero); the sharper and still "
                     "valid threshold uses the largest singular value, not the spectral radius.",
        scope={"n": ">= 1", "L": ">= 1", "R": "any n x n", "W": "any global minimiser"}),
-    _c("thm2", "Theorem 2",
-       "Assume that R is diagonalizable and all of its eigenvalues are real and positive. If "
-       "Sigma = I and W_i[0] = I for all i and the step size delta satisfies delta <= (1/L) "
-       "min{1, 1/lam(R)^(2(L-1)/L)}, then each W_i converges to R^(1/L) exponentially fast.",
-       {"R": "M diag(U[0.5, 2]) M^-1, M Gaussian (eigenvectors not orthogonal); exact 2 x 2 "
-             "R = [[1, 2], [0, 2]]", "delta": "Theorem 2's bound (1/4 for the 2 x 2, L = 2)"},
-       "W_i[k] -> R^(1/L)",
-       [rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4"), rc.thm2_structure(orthogonal=False)],
-       scope={"n": ">= 1", "L": ">= 1", "R": "diagonalizable, eigenvalues > 0",
-              "delta": "(0, (1/L) min{1, lam(R)^(-2(L-1)/L)}]"}),
     _c("thm2_amended", "Theorem 2 (amended)",
        "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
        "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
@@ -208,13 +184,6 @@ CLAIMS = (
        {"L": "2..5"}, "GD on the double chain from ones = (9a), (9b)",
        [rc.eq9_general(), rc.double_reduction_symbolic(DEPTHS)],
        scope={"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}),
-    _c("eq9_direction", "Section 3.2, after (9b)",
-       "Note that if lam < 0, w[k] decreases and z[k] increases initially, bringing e[k] closer "
-       "to zero.",
-       {"L": "2..5", "lam": "-1/2, -1, -3/2", "delta sigma": "any > 0 (none stated)"},
-       "lam < 0 => w[1] < 1 < z[1] and |e[1]| < |e[0]|",
-       [rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"))],
-       scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
     _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
        "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
        "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "
@@ -251,14 +220,6 @@ CLAIMS = (
        "double loss < single loss for every matrix; single unstable where double is stable",
        [rc.double_experiment()],
        scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
-    _c("prop3", "Proposition 3",
-       "Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the gradient descent "
-       "algorithm to solve min (1/2N) sum_i (w_L...w_1 x_i - lam x_i)^2. Then, each w_i converges "
-       "to 0 unless delta > 1/(sigma(1 - lam)).",
-       {"L": "1 (edge) and 2..8", "lam": "< 0"},
-       "delta <= 1/(sigma(1 - lam)) => w_i -> 0",
-       [rc.prop3_depth_one(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8))],
-       scope={"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}),
     _c("prop3_amended", "Proposition 3 (amended)",
        "For depth L >= 2: lam < 0, w_i[0] = 1 and delta <= 1/(sigma(1 - lam)) give w_i -> 0 "
        "(monotonically).",

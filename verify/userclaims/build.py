@@ -53,15 +53,17 @@ def _asserts(spec: ClaimSpec) -> str:
         condition = f"{spec.condition} => " if spec.condition else ""
         return (f"{condition}GD from {_point(spec.start) if spec.start else 'its start'} "
                 f"converges to {cycle} (least period {spec.period})"
-                + ("; otherwise diverges" if spec.otherwise else ""))
+                + (f"; otherwise {spec.otherwise}" if spec.otherwise else ""))
     return ASSERTS[spec.kind].format(
         stable={True: " (attracting)", False: " (repelling)", None: ""}[spec.stable],
         points=" -> ".join(map(_point, spec.points)), equilibrium=_point(spec.equilibrium),
         step=spec.step or "step", bound=spec.bound, tight=" (tight)" if spec.tight else "",
         le="<" if spec.strict else "<=", condition=spec.condition,
         start=_point(spec.start) if spec.start else "its start",
-        target="the set of minimisers" if spec.to_set else _point(spec.target),
-        otherwise="; otherwise diverges" if spec.otherwise else "", lhs=_side(spec.lhs),
+        target="the set of minimisers" if spec.to_set else (
+            f"{spec.target[0]} in every coordinate" if spec.target_every
+            else _point(spec.target)),
+        otherwise=f"; otherwise {spec.otherwise}" if spec.otherwise else "", lhs=_side(spec.lhs),
         relation=spec.relation, rhs=_side(spec.rhs), metric=spec.metric, steps=spec.steps,
         quantity=spec.quantity, form=_trajectory_form(spec))
 

@@ -344,15 +344,19 @@ _NOT_DIVERGING = ("converges", "elsewhere", "cycle")
 
 
 def _wrong(holds: bool, seen: str, otherwise: str | None) -> bool:
-    return seen in _NOT_CONVERGING if holds else (otherwise == "diverges"
-                                                  and seen in _NOT_DIVERGING)
+    if holds:
+        return seen in _NOT_CONVERGING
+    if otherwise == "does not converge":  # only reaching the target contradicts it
+        return seen == "converges"
+    return otherwise == "diverges" and seen in _NOT_DIVERGING
 
 
 def convergence_search(model: Model) -> Check:
     """Precise search over the box (step included): GD from the claimed start at ``ctx.dps``
     digits, its behaviour compared with the condition.  Guided towards the condition's
     boundary.  Refutes with a point where the condition holds but GD diverges, settles at
-    another point or cycles (or, with ``otherwise``, fails and GD does not diverge), after the
+    another point or cycles (or, with ``otherwise``, fails and GD does not diverge, or with
+    ``otherwise = "does not converge"`` fails and GD converges to the target), after the
     orbit is recomputed at ``ctx.dps + 20`` digits and behaves the same.  A run that stalls
     away from the target makes the check undecided, never supporting."""
     spec = model.spec
@@ -360,7 +364,8 @@ def convergence_search(model: Model) -> Check:
     @budgeted
     def run(ctx: CheckContext) -> Finding:
         start = model.mp_point(model.start)
-        target = model.mp_point([model.expr(e) for e in spec.target])
+        limits = spec.target * len(model.vars) if spec.target_every else spec.target
+        target = model.mp_point([model.expr(e) for e in limits])
         residual = model.mp(model.residual) if spec.to_set else None
         cond = model.pin(model.expr(spec.condition))
         slack_fn = model.mp(cond.lhs - cond.rhs)
@@ -422,7 +427,7 @@ def convergence_search(model: Model) -> Check:
                         "GD slows down too fast to reach the target (not settled either): "
                         "cannot decide"), {})
                 return None
-            expected = "converges" if holds else "diverges"
+            expected = "converges" if holds else spec.otherwise
             return Finding(Outcome.REFUTES, (
                 f"at {_point_text(point)} the condition is {holds} but GD "
                 f"{_SEEN[seen]} ({settled.note}, {n} steps)"), {},
@@ -909,6 +914,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
 
         return (cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
                                          _finish, _point_text, GD_WORK),)
+    if kind == "convergence" and model.spec.exact_orbit:
+        from verify.userclaims.landing import convergence_exact
+
+        return (convergence_exact(model, _wrong), convergence_search(model))
     if kind == "convergence":
         return (convergence_search(model),)
     if kind == "inequality":

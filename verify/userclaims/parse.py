@@ -38,6 +38,7 @@ from verify.userclaims.spec import (
     METHODS,
     MONOTONE,
     ORDERS,
+    OTHERWISE,
     RELATIONS,
     BadClaim,
     ClaimFileError,
@@ -51,7 +52,8 @@ COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params",
 KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
-    "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except"),
+    "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
+                    "exact_orbit"),
     "inequality": ("lhs", "rhs", "relation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -298,12 +300,23 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                 raise _Bad("target", f"the {family.name!r} family has no known set of "
                                      "minimisers; give the limit point")
             fields["to_set"] = True
+        elif isinstance(target, str):  # one value every coordinate tends to (any depth)
+            fields["target"] = (_param_expression(target, "target", ctx),)
+            fields["target_every"] = True
         else:
             fields["target"] = _point(target, "target", ctx)
         fields["exceptions"] = _exceptions(table, ctx)
+        fields["exact_orbit"] = _optional_bool(table, "exact_orbit", False)
+        if fields["exact_orbit"] and (target == "cycle" or schedule
+                                      or optimizer.get("method", "gd") != "gd"):
+            raise _Bad("exact_orbit", "the exact orbit is plain GD with a constant step to a "
+                                      "point or the minimisers (no cycle, schedule, momentum)")
         otherwise = table.get("otherwise")
-        if otherwise is not None and otherwise != "diverges":
-            raise _Bad("otherwise", f"must be \"diverges\" (or absent), got {_short(otherwise)}")
+        if otherwise is not None and otherwise not in OTHERWISE:
+            raise _Bad("otherwise", f"must be \"diverges\" or \"does not converge\" (or "
+                                    f"absent), got {_short(otherwise)}")
+        if otherwise == "does not converge" and target == "cycle":
+            raise _Bad("otherwise", "a cycle target takes otherwise = \"diverges\" only")
         if otherwise is not None and "condition" not in fields:
             raise _Bad("otherwise", "goes with a condition (what GD does when it fails)")
         fields["otherwise"] = otherwise
@@ -895,7 +908,8 @@ def _point(value: Any, key: str, ctx: _Context, what: str = "") -> tuple[str, ..
     n = ctx.coords
     if n is None:
         raise _Bad(key, f"{prefix}the number of coordinates depends on an integer parameter; "
-                        "give the model's 'init' instead")
+                        + ("give one expression every coordinate tends to (target = \"0\")"
+                           if key == "target" else "give the model's 'init' instead"))
     if not isinstance(value, list):
         raise _Bad(key, f"{prefix}must be a list of {n} expression(s) "
                         f"(one per coordinate), got {_describe(value)}")

@@ -13,6 +13,7 @@ ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
 MONOTONE = ("nonincreasing", "nondecreasing")
 RELATIONS = ("<=", "<", ">=", ">", "==")
+OTHERWISE = ("diverges", "does not converge")  # convergence: what GD does when the condition fails
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class ClaimSpec:
         start: ``convergence`` / ``rate``: start point, expressions in the parameters.
         condition: ``convergence``: a relation in the parameters.
         target: ``convergence``: the limit point.
-        otherwise: ``convergence``: "diverges" or None.
+        otherwise: ``convergence``: "diverges", "does not converge" (to the target; a
+            divergent, cycling or elsewhere-settling run all satisfy it: with a box where the
+            condition fails it states "GD converges only if the condition holds") or None.
         lhs, relation, rhs: ``inequality``.
         metric: ``rate``: an expression in the variables (the word ``loss`` means the loss).
         steps: ``rate``: claimed for every t = 0..steps; ``trajectory``: steps run.
@@ -52,6 +55,9 @@ class ClaimSpec:
             does not); False: only if step <= bound, and with ``tight`` it attracts at
             step = bound too; None (absent): no claim at step = bound itself.
         to_set: ``convergence``: the target is the model's set of minimisers.
+        target_every: ``convergence``: ``target`` is one expression (the key written as a
+            string, ``target = "0"``) that every state coordinate tends to; the number of
+            coordinates may then depend on an integer parameter (a depth L).
         quantity: ``trajectory``: what is followed along the path (quantity names and the
             state's names, see :mod:`verify.models.quantities`).
         after: ``trajectory``: the bound is claimed for t = after..steps.
@@ -68,6 +74,9 @@ class ClaimSpec:
             None: after a detected transient).
         period: ``convergence`` with ``target = "cycle"``: the claimed period k (0: not a cycle
             target); ``points`` then optionally holds the cycle's k points.
+        exact_orbit: ``convergence``: also run GD exactly (SymPy) at the box's corners, so
+            that a start landing exactly on a critical point is decided
+            (:mod:`verify.userclaims.landing`).
         exceptions: ``convergence``: starts excluded from the claim (the key ``except``), each
             a relation in the parameters (a string) or a start point (a tuple of coordinates).
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
@@ -102,6 +111,8 @@ class ClaimSpec:
     schedule: str | None = None
     strict: bool | None = None
     to_set: bool = False
+    target_every: bool = False
+    exact_orbit: bool = False
     quantity: str | None = None
     after: int = 0
     monotone: str | None = None

@@ -22,7 +22,7 @@ from verify.checks.resnet.least_squares import (
     ols_exact, ols_affine_symbolic, ols_threshold,
 )
 from verify.checks.resnet.chains import (
-    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, landing_exact, landing_matrix_exact, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
+    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, landing_exact, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
 )
 from verify.checks.resnet.gradients import (
     eq5_symbolic, eq5_numeric,
@@ -31,7 +31,7 @@ from verify.checks.resnet.matrix import (
     minimiser_sharpness, thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
-    double_reduction_symbolic, double_first_step, double_origin, double_experiment, prop3_depth_one, prop3_symbolic, prop3_precise, negative_eigen_matrix,
+    double_reduction_symbolic, double_first_step, double_origin, double_experiment, prop3_symbolic, prop3_precise, negative_eigen_matrix,
 )
 from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
@@ -51,7 +51,6 @@ __all__ = [
     "sigma_chain_empirical",
     "deltamax_symbolic",
     "landing_exact",
-    "landing_matrix_exact",
     "unstable_random_starts",
     "prop2_symbolic",
     "prop2_precise",
@@ -66,7 +65,6 @@ __all__ = [
     "double_first_step",
     "double_origin",
     "double_experiment",
-    "prop3_depth_one",
     "prop3_symbolic",
     "prop3_precise",
     "negative_eigen_matrix",

@@ -249,39 +249,6 @@ def landing_exact(L: int, lam: str, delta: str, threshold: str) -> Check:
     return Check("landing_exact", Tier.SYMBOLIC, run, f"exact, L={L}, lam={lam}, delta={delta}")
 
 
-def landing_matrix_exact(n: int, L: int, delta: str) -> Check:
-    """Symbolic (exact): Theorem 1's setting with R = I_n (diagonalisable, real eigenvalues,
-    rho = 1), W_i[0] = v I (same eigenspaces as R), Sigma = I, delta > 2/(L rho^(2(L-1)/L)):
-    one exact step of eq. (5) lands on W_i = I, a global minimiser, where GD stays.
-
-    Refutes "the gradient descent cannot converge"; undecided if no such v exists.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        d = sp.Rational(_at(ctx, "delta", delta))
-        thr = sp.Rational(2, L)
-        if d <= thr:
-            return Finding(UND, f"delta = {d} is not above 2/L = {thr}")
-        out = pr.landing_start(L, sp.Integer(1), d)
-        if out is None:
-            return Finding(UND, "no landing start")
-        v = out[0]
-        W1 = pr.matrix_gd_step([v * sp.eye(n)] * L, sp.eye(n), d)
-        if not all(prove_zero((W - sp.eye(n)).norm() ** 2) for W in W1):
-            return Finding(UND, "the exact step did not land on the identity")
-        W2 = pr.matrix_gd_step(W1, sp.eye(n), d)
-        assert all(W == sp.eye(n) for W in W2)
-        return Finding(REF, f"W_i[0] = {v} I (n={n}, L={L}) is mapped exactly onto W_i = I "
-                       f"(product = R) and stays there, with delta = {d} > 2/L",
-                       {"v": str(v)}, _cx({"n": n, "L": L, "R": "I", "delta": d, "W_i[0]":
-                                           f"({v}) I"}, "W_i[k] = I for k >= 1 (exact)",
-                                          "GD cannot converge", d - thr, ctx.dps,
-                                          "exact eq. (5) step (SymPy)",
-                                          replay={"delta": str(d)}))
-
-    return Check("landing_matrix_exact", Tier.SYMBOLIC, run, f"exact, n={n}, L={L}")
-
-
 def unstable_random_starts(depths: tuple[int, ...], lam: float, factors=(1.05, 1.5),
                            claimed_scale: float = 1.0) -> Check:
     """Empirical with precise replay: 2000 random starts (w_i ~ U[-2, 2]) at delta = f x

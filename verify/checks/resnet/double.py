@@ -18,7 +18,6 @@ from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,
     CheckContext,
-    Coverage,
     Figure,
     Finding,
     Series,
@@ -48,25 +47,16 @@ def double_reduction_symbolic(depths: tuple[int, ...]) -> Check:
     return Check("double_reduction_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
 
 
-def _first_step_coverage(depths, lams, t_max) -> Coverage:
-    """Exact on the listed (L, lam) over the whole step range (0, t_max]; without t_max the
-    check only probed t = 2 t* per case."""
-    if t_max is None:
-        return _sample(len(depths) * len(lams), L=_set(depths), lam=_set(lams),
-                       **{"delta sigma": "2 t*"})
-    return _instances(L=_set(depths), lam=_set(lams), **{"delta sigma": f"(0, {t_max}]"})
-
-
-def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
-                      t_max: str | None = None) -> Check:
+def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...], t_max: str) -> Check:
     """Symbolic (exact): one step of (9a), (9b) from w = z = 1 with lam < 0: w[1] = 1 + t lam
     < 1, z[1] = 1 - t lam > 1 for every t = delta sigma > 0, and e[1] is an exact polynomial in
     t; |e[1]| < |e[0]| = |lam| holds exactly for 0 < t < t*, t* the first positive root of
     e[1]^2 = lam^2 (computed exactly).
 
-    ``t_max=None`` tests the printed sentence (no step-size condition): refutes at t = 2 t*
-    with the exact e[1].  With ``t_max`` (the amended claim "for delta sigma <= t_max"),
-    supports when t_max <= t* for every case, refutes otherwise.
+    Tests the amended claim "for delta sigma <= t_max": supports when t_max <= t* for every
+    case (exact on the listed (L, lam) over the whole step range (0, t_max]), refutes
+    otherwise.  (The printed sentence, with no step-size condition, is the data claim
+    nar2018resnet.eq9_direction.)
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -82,13 +72,11 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
                 roots = sorted(r for r in poly.real_roots() if r > 0)
                 tstar = roots[0]
                 numbers[f"L={L}, lam={lam_s}"] = f"t* = {sp.N(tstar, 12)}"
-                probe = 2 * tstar if t_max is None else sp.Rational(t_max)
-                if not probe.is_Rational:  # a rational probe past t*: printable, exact e[1]
-                    probe = sp.ceiling(probe * 10 ** 6) / sp.Integer(10 ** 6)
+                probe = sp.Rational(t_max)
                 if ctx.at:
                     probe = sp.Rational(ctx.at["t"])
                 e_at = e1.subs({lam: lv, t: probe})
-                if t_max is not None and probe <= tstar and sp.Abs(e_at) < sp.Abs(lv):
+                if probe <= tstar and sp.Abs(e_at) < sp.Abs(lv):
                     continue
                 e_at = sp.nsimplify(e_at) if e_at.is_Rational else e_at
                 if sp.Abs(e_at) >= sp.Abs(lv):
@@ -106,7 +94,8 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...],
                        "step range", numbers,
                        coverage=(_sample(1, L=str(grid[0][0]), lam=grid[0][1][0],
                                          **{"delta sigma": str(probe)}) if ctx.at else
-                                 _first_step_coverage(depths, lams, t_max)))
+                                 _instances(L=_set(depths), lam=_set(lams),
+                                            **{"delta sigma": f"(0, {t_max}]"})))
 
     return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
 
@@ -243,36 +232,6 @@ def double_experiment() -> Check:
 
     return Check("double_experiment", Tier.EMPIRICAL, run,
                  "numpy float64, 20x20 (8x8 quick), L=20 (8), 6 (4) matrices, 3 step sizes")
-
-
-def prop3_depth_one() -> Check:
-    """Symbolic (exact): L = 1, lam = -1, sigma = 1, delta = 1/4 <= 1/(sigma(1 - lam)) = 1/2,
-    w[0] = 1: w[k] = -1 + 2 (3/4)^k -> -1, not 0.  Refutes Proposition 3 at depth 1 (the
-    smallest depth, with the simplest lam, sigma and a delta inside the bound).  ``--at
-    L=1,lam=..,sigma=..,delta=..`` replays the closed-form orbit at another depth-one point."""
-
-    def run(ctx: CheckContext) -> Finding:
-        point = {"L": "1", "lam": "-1", "sigma": "1", "delta": "1/4"}
-        if ctx.at:
-            point = {k: ctx.at[k] for k in point}
-            lam_v, sig, d = (sp.Rational(point[k]) for k in ("lam", "sigma", "delta"))
-            if point["L"] != "1" or not (lam_v < 0 and sig > 0 and d > 0):
-                raise ReplayError("--at: this check is about L = 1, lam < 0, sigma > 0, "
-                                  "delta > 0")
-        wk, k, limit, bound = pr.depth_one_orbit(point["lam"], point["delta"], point["sigma"])
-        numbers = {"w[k]": str(wk), "limit": str(limit), "1/(sigma (1 - lam))": str(bound)}
-        if sp.Rational(point["delta"]) > bound:
-            return Finding(UND, f"delta = {point['delta']} > {bound}: outside the hypothesis",
-                           numbers)
-        if limit == 0:
-            return Finding(SUP, f"L = 1: w[k] = {wk} -> 0", numbers,
-                           coverage=_sample(1, **point))
-        return Finding(REF, f"L = 1: w[k] = {wk} -> {limit} though delta = {point['delta']} "
-                       f"<= {bound}", numbers,
-                       _cx(point, f"limit {limit}", "limit 0", limit, ctx.dps,
-                           "exact closed-form orbit (SymPy)", replay=point))
-
-    return Check("prop3_depth_one", Tier.SYMBOLIC, run, "exact, L = 1")
 
 
 def prop3_symbolic(depths: tuple[int, ...]) -> Check:

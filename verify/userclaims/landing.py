@@ -1,0 +1,147 @@
+"""The exact orbit of a convergence claim (``exact_orbit = true``): GD in SymPy from the start.
+
+A run in floating point (mpmath included) cannot see a start that GD maps *exactly* onto a
+critical point: near an unstable minimiser the rounding error grows by the Jacobian's largest
+multiplier every step, and the run leaves a point it should sit on forever.  Such landings are a
+set of measure zero, but they are exactly what refutes "GD cannot converge above the bound"
+(Nar & Sastry 2018b, Theorem 1; the paragraph after Proposition 1).
+
+:func:`convergence_exact` runs GD exactly (plain GD, constant step) at the box's corners (every
+free parameter at an end of its interval; at most :data:`MAX_CORNERS`) or at the replayed
+``--at`` point, for at most :data:`MAX_STEPS` steps; a corner where an ``assume`` relation is not
+proven, or whose start is in the ``except`` set, is skipped.  When an iterate is a critical point
+(every gradient entry proven 0 by :func:`proofs.identities.prove_zero`) GD stays there forever
+and its limit is known exactly: it converges to the target iff the iterate is the target (or,
+for ``target = "minimisers"``, the model's residual is proven 0 there).  That limit is compared
+with the condition (decided exactly at the rational point):
+
+* a limit that contradicts the claim refutes, with the corner as the counterexample and its
+  replay (``--at``);
+* limits consistent with the claim at every corner support, as a sample of those points;
+* a corner whose orbit reaches no critical point within the steps leaves the check undecided
+  (the search decides); nothing else is concluded from it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+from proofs.identities import prove_zero
+from verify.userclaims.budget import budgeted, in_child, require_small
+from verify.userclaims.model import Model
+from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
+
+MAX_STEPS = 8  # exact GD steps per corner (algebraic numbers grow with each)
+MAX_CORNERS = 16  # 2^4: at most four free parameters
+
+
+def _corners(model: Model, ctx: CheckContext) -> list[dict[str, sp.Rational]]:
+    if ctx.at is not None:
+        return [{n: sp.Rational(str(ctx.at[n])) for n in model.free_names}]
+    ends = [model.box.free[n] for n in model.free_names]
+    return [dict(zip(model.free_names, combo)) for combo in itertools.product(*ends)]
+
+
+def _outside(model: Model, values: dict) -> str | None:
+    """Why a corner is not a point of the claim (an ``assume`` relation not proven there, or a
+    start in the ``except`` set, each decided exactly), or None."""
+    for a in model.assume:
+        if model.pin(a).subs(values) is not sp.true:
+            return "an assumption does not hold"
+    start = [model.pin(e).subs(values) for e in model.start]
+    for kind, value in model._exceptions:
+        if kind == "relation" and value.subs(values) is not sp.false:
+            return "in the exception set"
+        if kind == "point" and all(prove_zero(s - p.subs(values)) is True
+                                   for s, p in zip(start, value)):
+            return "in the exception set"
+    return None
+
+
+def _limit(model: Model, x: list[sp.Expr], grad: sp.Matrix, values: dict) -> tuple[int, list]:
+    """(the step at which GD reaches a critical point, that point), or (-1, last iterate)."""
+    step = model.pin(model.step).subs(values)
+    for k in range(MAX_STEPS + 1):
+        g = [sp.expand(e.subs(dict(zip(model.vars, x)))) for e in grad]
+        require_small(*g)
+        if all(prove_zero(e) is True for e in g):
+            return k, x
+        x = [sp.radsimp(sp.expand(a - step * b)) for a, b in zip(x, g)]
+    return -1, x
+
+
+def convergence_exact(model: Model, wrong) -> Check:
+    """The exact orbit at the box's corners (see the module docstring); ``wrong(holds, seen,
+    otherwise)`` says whether a behaviour contradicts the claim (the search's own rule)."""
+    spec = model.spec
+
+    @budgeted
+    @in_child
+    def run(ctx: CheckContext) -> Finding:
+        corners = _corners(model, ctx)
+        if len(corners) > MAX_CORNERS:
+            return Finding(Outcome.UNDECIDED, f"{len(model.free_names)} free parameters: "
+                           f"{len(corners)} corners, more than {MAX_CORNERS}; the search decides")
+        cond = model.pin(model.expr(spec.condition))
+        grad = model.pin(model.gradient)
+        start = [model.pin(e) for e in model.start]
+        target = None if spec.to_set else [
+            model.pin(model.expr(e)) for e in (spec.target * len(model.vars)
+                                               if spec.target_every else spec.target)]
+        residual = model.pin(model.residual) if spec.to_set else None
+        numbers, open_, skipped = {}, [], 0
+        for corner in corners:
+            values = {model.params[n]: v for n, v in corner.items()}
+            label = ", ".join(f"{n} = {v}" for n, v in corner.items()) or "the pinned point"
+            why = _outside(model, values)
+            if why:  # not a point the claim speaks of: skipped, never evidence
+                numbers[label] = f"skipped: {why}"
+                skipped += 1
+                continue
+            k, x = _limit(model, [e.subs(values) for e in start], grad.subs(values), values)
+            if k < 0:
+                open_.append(label)
+                numbers[label] = f"no critical point within {MAX_STEPS} exact steps"
+                continue
+            gaps = ([residual.subs(values).subs(dict(zip(model.vars, x)))] if target is None
+                    else [a - b.subs(values) for a, b in zip(x, target)])
+            there = [prove_zero(g) for g in gaps]
+            if None in there:
+                open_.append(label)
+                numbers[label] = f"critical point after {k} step(s); target not decided"
+                continue
+            seen = "converges" if all(there) else "elsewhere"
+            decided = cond.subs(values)
+            if decided not in (sp.true, sp.false):
+                open_.append(label)
+                numbers[label] = f"critical point after {k} step(s); condition not decided"
+                continue
+            holds = bool(decided)
+            numbers[label] = (f"GD sits on the critical point {[str(v) for v in x]} from step "
+                              f"{k} on ({seen}); condition {holds}")
+            if wrong(holds, seen, spec.otherwise):
+                expected = "converges" if holds else spec.otherwise
+                at = {n: str(v) for n, v in corner.items()}
+                return Finding(Outcome.REFUTES, (
+                    f"at {label} GD reaches the critical point {[str(v) for v in x]} exactly "
+                    f"after {k} step(s) and stays there ({seen}), but the condition is {holds}"),
+                    numbers, Counterexample(
+                        at=at, observed=f"{seen}: x[{k}] = {[str(v) for v in x]} (exact)",
+                        claimed=expected, tol="0", margin="exact", dps=ctx.dps,
+                        note="exact GD orbit (SymPy): every gradient entry is 0 at the iterate",
+                        replay=at or None))
+        if skipped == len(corners):
+            return Finding(Outcome.UNDECIDED, "no corner is a point of the claim (assumptions, "
+                           "exception set): the search decides", numbers)
+        if open_:
+            return Finding(Outcome.UNDECIDED, f"no exact limit at {'; '.join(open_)}: the search "
+                           "decides", numbers)
+        checked = len(corners) - skipped
+        return Finding(Outcome.SUPPORTS, f"the exact orbit agrees with the claim at every corner "
+                       f"of the claim ({checked})", numbers,
+                       coverage=model.coverage(Scope.SAMPLE, points=checked))
+
+    return Check("convergence_exact", Tier.SYMBOLIC, run,
+                 "exact GD orbit (SymPy) at the box's corners", attempt=True)
