@@ -85,7 +85,10 @@ class Model:
                     free[name] = (lo, hi)
             else:
                 pinned[name] = sp.Rational(value)
-        pinned.update({name: sp.Integer(v) for name, v in self.ints.items()})
+        # an int is one instance; a SymPy expression (n + N, N >= 0 an integer symbol) stands
+        # for every integer from n on (verify.userclaims.every_integer)
+        pinned.update({name: v if isinstance(v, sp.Basic) else sp.Integer(v)
+                       for name, v in self.ints.items()})
         self.box = Box(free, pinned)
         self.assume = [self.expr(a, check=False) for a in spec.assume]
         self._check_symbols()

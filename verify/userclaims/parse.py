@@ -68,6 +68,9 @@ MAX_PERIOD = 8  # the longest cycle a convergence claim may name (periods 2..8)
 MIN_FIT_POINTS = 10  # a fitted rate needs at least this many steps in its tail
 MAX_INSTANCES = 8  # values of all integer parameters together (each is checked exactly)
 MAX_INTEGER = 12
+# ``L = ">= n"``: every integer from n on; checked on n..n+4 where no proof covers every value.
+UNBOUNDED_INSTANCES = 5
+_UNBOUNDED = re.compile(r"\s*>=\s*(\d{1,3})\s*")
 # Names a rate claim gives a meaning of its own: they cannot be variables or parameters there.
 RATE_RESERVED = ("t", "metric0", "loss")
 
@@ -236,6 +239,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     params = _params(table.get("params", {}), kind)
     integers = _integers(table.get("integers", {}), params, kind)
+    unbounded = _unbounded(table.get("integers", {}))
     step = _step(table, params, required=has_loss and kind != "identity")
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
@@ -344,7 +348,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     return ClaimSpec(id=claim_id, kind=kind, statement=statement, loss=loss,
                      variables=variables, step=step, params=params, assume=assume,
-                     model=model_spec, integers=integers, optimizer=optimizer,
+                     model=model_spec, integers=integers, unbounded=unbounded,
+                     optimizer=optimizer,
                      schedule=schedule, **fields)
 
 
@@ -575,26 +580,52 @@ def _flatten(value: list) -> list:
 
 
 def _integers(value: Any, params: dict[str, Any], kind: str) -> dict[str, tuple[int, ...]]:
-    """``integers = { L = [2, 6] }`` (every integer from 2 to 6) or ``{ L = 3 }``."""
+    """``integers = { L = [2, 6] }`` (every integer from 2 to 6), ``{ L = 3 }``, or
+    ``{ L = ">= 2" }`` (every integer from 2 on: its instances are 2..6, see
+    :func:`_unbounded`)."""
     if not isinstance(value, dict):
-        raise _Bad("integers", f"must be a table (name = [lo, hi] or name = n), "
+        raise _Bad("integers", f"must be a table (name = [lo, hi], name = n or name = \">= n\"), "
                                f"got {_describe(value)}")
     out: dict[str, tuple[int, ...]] = {}
     for name, box in value.items():
         _check_name(name, "integers", "integer parameter", kind)
         if name in params:
             raise _Bad("integers", f"{name!r} is declared in params too")
+        if isinstance(box, str):
+            low = _unbounded_end(name, box)
+            out[name] = tuple(range(low, low + UNBOUNDED_INSTANCES))
+            continue
         ends = box if isinstance(box, list) else [box, box]
         if (len(ends) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in ends)
                 or not 1 <= ends[0] <= ends[1] <= MAX_INTEGER):
             raise _Bad("integers", f"integer parameter {name!r}: write n or [lo, hi] with "
-                                   f"integers 1 <= lo <= hi <= {MAX_INTEGER}, got "
-                                   f"{_describe(box)}")
+                                   f"integers 1 <= lo <= hi <= {MAX_INTEGER} (or \">= n\": "
+                                   f"every integer from n on), got {_describe(box)}")
         out[name] = tuple(range(ends[0], ends[1] + 1))
     if math.prod(len(v) for v in out.values()) > MAX_INSTANCES:
         raise _Bad("integers", f"at most {MAX_INSTANCES} instances in all (each is checked "
                                "exactly)")
     return out
+
+
+def _unbounded_end(name: str, text: str) -> int:
+    """The lower end n of ``">= n"``: every integer from n on (1 <= n <= the largest end whose
+    fallback instances n..n+4 stay within :data:`MAX_INTEGER`)."""
+    match = _UNBOUNDED.fullmatch(text)
+    low = int(match.group(1)) if match else None
+    if low is None or not 1 <= low <= MAX_INTEGER - UNBOUNDED_INSTANCES + 1:
+        raise _Bad("integers", f"integer parameter {name!r}: write n, [lo, hi] or \">= n\" "
+                               f"(every integer from n on) with an integer 1 <= n <= "
+                               f"{MAX_INTEGER - UNBOUNDED_INSTANCES + 1}, got {_short(text)}")
+    return low
+
+
+def _unbounded(value: Any) -> dict[str, int]:
+    """The integer parameters declared ``">= n"`` (already validated by :func:`_integers`):
+    name -> n.  The symbolic tier proves such a claim for every n, n + 1, ... where SymPy can
+    (:mod:`verify.userclaims.every_integer`); the other checks run on the instances n..n+4."""
+    return {name: _unbounded_end(name, box) for name, box in value.items()
+            if isinstance(box, str)}
 
 
 def instances(integers: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
