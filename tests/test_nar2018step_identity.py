@@ -80,7 +80,6 @@ def test_lemma3_displays_derive(L):
 
 
 def test_lemma4_facts():
-    assert P.lemma4_sigma(3) == [1]
     assert [len(P.real_roots_of(L, -1)) for L in (2, 3, 4, 5)] == [0, 1, 0, 1]
     assert P.lemma4_boundary(2) == (0, sp.Rational(1, 2))
     assert P.lemma4_boundary(3) == (0, 1)
@@ -251,7 +250,6 @@ EXPECTED = {
     "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
     "nar2018step.lemma4": Status.CONFIRMED,  # on L >= 2; the edge L = 1 is a caveat ...
     "nar2018step.lemma4_depth_one": Status.CONFIRMED,  # ... stated on its own: w -> lam
-    "nar2018step.lemma4_proof": Status.REFUTED,
     "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
     "nar2018step.thm3_pre": Status.REFUTED,
     "nar2018step.thm3_pre_amended": Status.CONFIRMED,

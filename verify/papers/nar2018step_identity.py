@@ -2,7 +2,8 @@
 initialisation) and Appendices B and C (Lemmas 3 and 4, proofs of Theorems 2 and 3).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
-``nar2018step``; this module only groups the Section 3 claims.
+``nar2018step``; this module only groups the Section 3 claims.  The proof of Lemma 4 as printed
+(``nar2018step.lemma4_proof``) is data: ``verify/papers/nar2018step_depth.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
@@ -17,7 +18,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
 | nar2018step.lemma4_depth_one | Lemma 4, the edge L = 1 | L = 1 converges to lam, not 0 |
-| nar2018step.lemma4_proof | Proof of Lemma 4 (Appendix C) | update with sigma; equilibrium lam^(1/L); 0 <= factor < 1 for all k |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 | nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
 | nar2018step.thm3_pre_amended | sentence before Theorem 3 (amended) | cannot become negative for even L, or odd L with delta <= 1/(1 - lam_min) |
@@ -379,18 +379,6 @@ def _lemma4() -> tuple[Claim, Claim]:
     return headline, edge
 
 
-def _lemma4_proof_items(L: int) -> list:
-    _, factor = P.lemma4_boundary(L)
-    return [
-        ("display w(1 - delta sigma w^(L-2)(w^L - lam)) is the GD map for sigma = 1 only",
-         P.lemma4_sigma(L) == [1]),
-        ("an equilibrium at w* = lam^(1/L) (real) for lam = -1",
-         len(P.real_roots_of(L, -1)) == 1),
-        ("0 <= 1 - delta w^(L-2)(w^L - lam) < 1 for all k at delta = 1/(1 - lam), lam = -1",
-         bool(0 <= factor < 1)),
-    ]
-
-
 def _lemma4_proof_amended_items(L: int) -> list:
     w1, factor = P.lemma4_boundary(L)
     return [
@@ -401,28 +389,6 @@ def _lemma4_proof_amended_items(L: int) -> list:
         ("at delta = 1/(1 - lam): w[1] = 0 and the factor is 1 (L >= 3) or 1 + delta lam "
          "(L = 2)", w1 == 0 and factor == (sp.Rational(1, 2) if L == 2 else 1)),
     ]
-
-
-LEMMA4_PROOF = (
-    "We can write the update rule for any weight w_i as w[k+1] = w[k](1 - delta sigma "
-    "w^(L-2)[k](w^L[k] - lam)) which has one equilibrium at w* = lam^(1/L) and another at "
-    "w* = 0. If 0 < delta <= 1/sigma(1 - lam) and w[0] = 1, it can be shown by induction that "
-    "0 <= 1 - delta sigma w^(L-2)[k](w^L[k] - lam) < 1 for all k >= 0. As a result, w[k] "
-    "converges to 0.")
-
-
-def _lemma4_proof() -> Claim:
-    return _claim(
-        "lemma4_proof", "Proof of Lemma 4 (Appendix C)",
-        statement=LEMMA4_PROOF,
-        hypotheses={"sigma": "not defined in the paper; the derivation forces sigma = 1",
-                    "L": "2, 3, 4, 5", "lam": "-1 (exact)", "delta": "1/(1 - lam) (equality)"},
-        asserts="display = GD map; real equilibrium lam^(1/L); 0 <= factor < 1 for all k",
-        scope={"L": ">= 1", "lam": "< 0", "delta": "(0, 1/(sigma (1 - lam))]"},
-        checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_items, (2, 3, 4, 5),
-                               "exact SymPy, L = 2..5, lam = -1, delta = 1/(1 - lam)",
-                               {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
-    )
 
 
 LEMMA4_PROOF_AMENDED_SCOPE = {"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
@@ -537,5 +503,4 @@ def _thm3() -> Claim:
 
 CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
           _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), *_lemma4(),
-          _lemma4_proof(),
           _lemma4_proof_amended(), _thm3_pre(), _thm3_pre_amended(), _thm3())
