@@ -1,7 +1,8 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 2 and Appendix A
 (deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2, Lemmas 1 and 2 and the
 displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
-``nar2018step.sec2_not_strongly_convex`` is data (``verify/papers/nar2018step_depth.toml``).
+``nar2018step.sec2_not_isolated`` and ``nar2018step.sec2_not_strongly_convex`` are data
+(``verify/papers/nar2018step_depth.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
@@ -11,7 +12,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
 | nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
 | nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
-| nar2018step.sec2_not_isolated | Section 2, before Theorem 1 | {alpha_i W_i} are local minima too; none of the local optima is isolated |
 | nar2018step.sec2_not_isolated_amended | Section 2, before Theorem 1 (amended) | the same for L >= 2 |
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
@@ -159,10 +159,6 @@ def _thm1_text() -> tuple[Claim, ...]:
                rescaled_bound((2, 3, 5))),
               "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
               "with (3) = 2."),
-        _claim("sec2_not_isolated", "Section 2, before Theorem 1",
-               statement=isolated, hypotheses={"depths": "1, 2, 3, 5"},
-               asserts="no local minimiser of L(W_L ... W_1) is isolated", scope=ANY_LOSS,
-               checks=(minimiser_isolation((1, 2, 3, 5)),)),
         _deep("sec2_not_isolated", "Section 2, before Theorem 1", isolated,
               {"depths": "2, 3, 5"}, "no local minimiser is isolated (L >= 2)",
               {**ANY_LOSS, "L": ">= 2"},
