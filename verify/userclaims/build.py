@@ -103,6 +103,8 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         out["schedule"] = spec.schedule
     for name, value in spec.params.items():
         out[name] = f"[{value[0]}, {value[1]}]" if isinstance(value, tuple) else f"= {value}"
+        if name in spec.rays:
+            out[name] = f"{spec.rays[name]} (searched in {out[name]})"
     if spec.assume:
         out["assume"] = "; ".join(spec.assume)
     for key in ("order", "exponent", "factor", "eventually", "period"):  # the newer kinds' keys

@@ -240,6 +240,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     params = _params(table.get("params", {}), kind)
     integers = _integers(table.get("integers", {}), params, kind)
     unbounded = _unbounded(table.get("integers", {}))
+    rays = _rays(table.get("params", {}), kind)
     step = _step(table, params, required=has_loss and kind != "identity")
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
@@ -349,7 +350,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     return ClaimSpec(id=claim_id, kind=kind, statement=statement, loss=loss,
                      variables=variables, step=step, params=params, assume=assume,
                      model=model_spec, integers=integers, unbounded=unbounded,
-                     optimizer=optimizer,
+                     rays=rays, optimizer=optimizer,
                      schedule=schedule, **fields)
 
 
@@ -490,9 +491,49 @@ def _params(value: Any, kind: str) -> dict[str, tuple[str, str] | str]:
                 raise _Bad("params", f"parameter {name!r}: interval [{lo}, {hi}] is inverted "
                                      "(lo > hi)")
             params[name] = (lo, hi)
+        elif isinstance(box, str) and box.strip()[:1] in ("<", ">"):
+            params[name] = _ray(name, box, kind)[1]
         else:
             params[name] = _number(box, f"parameter {name!r}")
     return params
+
+
+RAY_KINDS = ("identity", "inequality")
+RAY_WIDTH = 10  # the searches draw a half-line's parameter from an interval this long in it
+_RAY = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
+
+
+def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
+    """``"> a"``, ``">= a"``, ``"< a"``, ``"<= a"`` (a rational): the half-line as text, and
+    the closed interval of length :data:`RAY_WIDTH` inside it the searches draw from.  An open
+    end is moved in by min(1/1000, |a|/2), so the interval has the signs the half-line has
+    (the symbolic tier gives a parameter the signs of this interval: a proof with them
+    covers the half-line)."""
+    match = _RAY.match(text)
+    if kind not in RAY_KINDS:
+        raise _Bad("params", f"parameter {name!r}: a half-line ({text!r}) is for kinds "
+                             f"{' and '.join(RAY_KINDS)}; give an interval [lo, hi]")
+    if not match:
+        raise _Bad("params", f"parameter {name!r}: a half-line is \"> a\", \">= a\", \"< a\" "
+                             f"or \"<= a\" with a rational a, got {_short(text)}")
+    op, end = match.group(1), _number(match.group(2), f"parameter {name!r}: the end of {text!r}")
+    a = sp.Rational(end)
+    if abs(a) > 10**6:
+        raise _Bad("params", f"parameter {name!r}: the end of {text!r} must lie in "
+                             "[-10^6, 10^6]")
+    gap = 0 if "=" in op else (sp.Rational(1, 1000) if a == 0
+                               else min(sp.Rational(1, 1000), abs(a) / 2))
+    if op.startswith(">"):
+        box = (a + gap, a + gap + RAY_WIDTH)
+    else:
+        box = (a - gap - RAY_WIDTH, a - gap)
+    return f"{op} {end}", (str(box[0]), str(box[1]))
+
+
+def _rays(value: Any, kind: str) -> dict[str, str]:
+    """The parameters declared on a half-line (already validated by :func:`_params`)."""
+    return {name: _ray(name, box, kind)[0] for name, box in value.items()
+            if isinstance(box, str) and box.strip()[:1] in ("<", ">")}
 
 
 def _number(value: Any, what: str) -> str:
