@@ -3,7 +3,8 @@ initialisation) and Appendices B and C (Lemmas 3 and 4, proofs of Theorems 2 and
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups the Section 3 claims.  The proof of Lemma 4 as printed
-(``nar2018step.lemma4_proof``) is data: ``verify/papers/nar2018step_depth.toml``.
+(``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
+are data: ``verify/papers/nar2018step_depth.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
@@ -17,7 +18,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.remark4 | Remark 4 | identity init of W_i = zero init of the linear residual network W_i = I + A_i |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
-| nar2018step.lemma4_depth_one | Lemma 4, the edge L = 1 | L = 1 converges to lam, not 0 |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 | nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
 | nar2018step.thm3_pre_amended | sentence before Theorem 3 (amended) | cannot become negative for even L, or odd L with delta <= 1/(1 - lam_min) |
@@ -328,28 +328,16 @@ LEMMA4_HYP = {"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
 LEMMA4_SCOPE = {"lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
 
 
-def _depth_one_items(L: int) -> list:
-    """L = 1, lam = -1, delta = 1/2 = 1/(1 - lam): w[k] = -1 + 2^(1-k) exactly, so w -> -1."""
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    closed = -1 + 2 * sp.Rational(1, 2) ** k
-    step = closed - sp.Rational(1, 2) * (closed + 1)  # w - delta (w - lam)
-    return [("the closed form w[k] = -1 + 2^(1-k) solves w[k+1] = w[k] - (w[k] + 1)/2 from "
-             "w[0] = 1", sp.simplify(step - closed.subs(k, k + 1)) == 0
-             and closed.subs(k, 0) == 1),
-            ("L = 1, lam = -1, delta = 1/(1 - lam): w[k] -> lam = -1",
-             sp.limit(closed, k, sp.oo) == -1)]
-
-
-def _lemma4() -> tuple[Claim, Claim]:
+def _lemma4() -> Claim:
     """Lemma 4 on its intended scope (deep chains, L >= 2), with the edge L = 1 as a caveat
     and a claim of its own (issue 17's edge rule: the paper speaks of deep networks, so L = 1
-    does not refute the headline; what holds there is stated and checked separately)."""
+    does not refute the headline; what holds there is stated and checked separately, as data:
+    ``nar2018step.lemma4_depth_one`` in nar2018step_depth.toml)."""
     induction = exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
                                "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta",
                                {"lam": "< 0"}, decides=False)  # the induction identity only
     zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
     scope = {"L": ">= 2", **LEMMA4_SCOPE}
-    edge_scope = {"L": "= 1", **LEMMA4_SCOPE}
     headline = _claim(
         "lemma4", "Lemma 4", statement=LEMMA4, hypotheses=LEMMA4_HYP,
         asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=scope,
@@ -361,22 +349,7 @@ def _lemma4() -> tuple[Claim, Claim]:
                 "w <- w - delta (w - lam), which converges to lam < 0, not to 0, for every "
                 "delta in (0, 1/(1 - lam)] (nar2018step.lemma4_depth_one); the proof's factor "
                 "w^(L-2) needs L >= 2."))
-    edge = _claim(
-        "lemma4_depth_one", "Lemma 4 (the edge L = 1)",
-        statement=("For L = 1, lam < 0, w[0] = 1 and 0 < delta <= (1 - lam)^-1, GD on "
-                   "1/2 (w - lam)^2 converges to lam, not to 0."),
-        hypotheses={"L": "1", "lam": "< 0", "delta": "(0, 1/(1 - lam)]",
-                    "exact instance": "lam = -1, delta = 1/2"},
-        asserts="L = 1, delta <= 1/(1 - lam) => w[k] -> lam != 0", scope=edge_scope,
-        checks=(general_proof("lemma4_depth_one_every_step", G.lemma4_depth_one_steps,
-                              edge_scope, "w[k] = lam + (1 - lam)(1 - delta)^k with "
-                              "0 < 1 - delta < 1, so w[k] -> lam < 0"),
-                exact_displays("lemma4_depth_one", _depth_one_items, (1,),
-                               "exact SymPy, L = 1, lam = -1, delta = 1/2", decides=False)),
-        amends="nar2018step.lemma4",
-        amend_reason=("states what holds at the edge L = 1, which the lemma's deep chains "
-                      "exclude: the limit is lam, not 0"))
-    return headline, edge
+    return headline
 
 
 def _lemma4_proof_amended_items(L: int) -> list:
@@ -502,5 +475,5 @@ def _thm3() -> Claim:
 
 
 CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
-          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), *_lemma4(),
+          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), _lemma4(),
           _lemma4_proof_amended(), _thm3_pre(), _thm3_pre_amended(), _thm3())
