@@ -1,4 +1,5 @@
-"""The claim language's unbounded integer parameters: ``integers = { L = ">= n" }``.
+"""The claim language's unbounded parameters: ``integers = { L = ">= n" }`` (every depth) and
+real parameters on a half-line (``params = { lam = "< 0" }``).
 
 A claim about every depth L is proven for every L at once where SymPy can (L = n + N, N a
 nonnegative integer symbol); otherwise its instances n..n+4 decide it, at best
@@ -138,3 +139,62 @@ def test_lemma4_proof_as_data_is_refuted_at_a_concrete_depth():
     assert by["sigma.identity_every_L"].outcome is Outcome.SUPPORTS
     assert by["real_equilibrium.identity_search"].counterexample.replay["L"] == "2"
     assert by["factor_below_one.inequality_search"].counterexample.replay["L"] == "3"
+
+
+# ------------------------------------------------------------ real parameters on a half-line
+
+RAY = ('[[claim]]\nid = "r"\nkind = "inequality"\nparams = {{ lam = {lam}, s = ">= 0" }}\n'
+       'lhs = "1 - 1/((1 + s)*(1 - lam))"\nrelation = ">"\nrhs = "0"\n')
+
+
+def test_half_line_parses_to_its_class_and_a_box_inside_it():
+    (spec,) = parse_claims(RAY.format(lam='"< 0"'))
+    assert spec.rays == {"lam": "< 0", "s": ">= 0"}
+    assert spec.params == {"lam": ("-10001/1000", "-1/1000"), "s": ("0", "10")}
+    claim = claim_from_spec(spec)
+    assert claim.scope == {"lam": "< 0", "s": ">= 0"}
+    assert claim.hypotheses["lam"] == "< 0 (searched in [-10001/1000, -1/1000])"
+
+
+@pytest.mark.parametrize("lam", ['"< zero"', '"<"', '"< 1e999"', '"< 10000000"', '"=< 0"'])
+def test_hostile_half_line_names_the_field(lam):
+    (spec,) = parse_claims(RAY.format(lam=lam))
+    assert isinstance(spec, BadClaim) and spec.key == "params" and "'lam'" in spec.message
+
+
+def test_half_line_only_where_a_proof_can_cover_it():
+    (spec,) = parse_claims('[[claim]]\nid = "t"\nkind = "threshold"\nloss = "x**2"\n'
+                           'variables = ["x"]\nstep = "eta"\nparams = { eta = "> 0" }\n'
+                           'equilibrium = ["0"]\nbound = "1"\n')
+    assert isinstance(spec, BadClaim) and spec.key == "params" and "half-line" in spec.message
+
+
+def test_half_line_proof_covers_it_and_bisection_only_its_box():
+    """A symbolic proof (signs of the half-line) covers lam < 0; Arb bisection over the drawn
+    box covers that box only, so it alone could never make the claim proven."""
+    (spec,) = parse_claims(RAY.format(lam='"< 0"'))
+    claim = claim_from_spec(spec)
+    by = {c.name: c for c in claim.checks}
+    symbolic = run_check(claim, by["inequality_symbolic"], seed=0, quick=True, dps=30)
+    assert symbolic.outcome is Outcome.SUPPORTS
+    assert dict(symbolic.coverage.covers) == {"lam": "< 0", "s": ">= 0"}
+    certified = run_check(claim, by["inequality_certified"], seed=0, quick=True, dps=30)
+    assert certified.outcome is Outcome.SUPPORTS
+    assert dict(certified.coverage.covers) == {"lam": "[-10001/1000, -1/1000]", "s": "[0, 10]"}
+
+
+def test_half_line_signs_stay_those_of_the_half_line():
+    """lam > -1/1000 contains negative values: its drawn box must not start above 0 (the
+    symbolic tier takes the box's signs), so lam > 0 is not 'proven' there."""
+    (spec,) = parse_claims(RAY.format(lam='"> -1/1000"').replace(
+        'lhs = "1 - 1/((1 + s)*(1 - lam))"', 'lhs = "lam"'))
+    assert sp_rational(spec.params["lam"][0]) < 0
+    claim = claim_from_spec(spec)
+    symbolic = run_check(claim, claim.checks[0], seed=0, quick=True, dps=30)
+    assert symbolic.outcome is not Outcome.SUPPORTS
+
+
+def sp_rational(text: str):
+    import sympy as sp
+
+    return sp.Rational(text)
