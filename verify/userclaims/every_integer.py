@@ -38,10 +38,13 @@ def offsets(spec: ClaimSpec) -> dict[str, sp.Expr]:
 def _forms(e: sp.Expr) -> list[sp.Expr]:
     """Sound rewritings of ``e`` (no ``force``: a power is combined only where the symbols'
     assumptions allow), cheapest first."""
-    e = sp.piecewise_fold(e.doit())
-    out = [e, sp.expand(e), sp.simplify(e)]
-    out.append(sp.powsimp(sp.expand_power_base(out[-1])))
-    out.append(sp.factor(out[-1]))
+    out = [sp.piecewise_fold(e.doit())]
+    for rewrite in (sp.expand, sp.simplify,
+                    lambda f: sp.powsimp(sp.expand_power_base(f)), sp.factor):
+        try:  # a rewriting SymPy cannot do (a PolynomialError in factor) is just not tried
+            out.append(rewrite(out[-1] if rewrite is not sp.expand else out[0]))
+        except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
+            continue
     return out
 
 
@@ -64,7 +67,10 @@ def _on(value: sp.Expr, condition) -> list[sp.Expr]:
         for symbol in sorted(condition.free_symbols, key=str):
             if getattr(symbol, "is_integer", False):
                 continue
-            roots = sp.solveset(condition.lhs - condition.rhs, symbol, domain=sp.S.Reals)
+            try:
+                roots = sp.solveset(condition.lhs - condition.rhs, symbol, domain=sp.S.Reals)
+            except (NotImplementedError, TypeError, ValueError):
+                continue
             if isinstance(roots, sp.FiniteSet):
                 return [value.subs(symbol, root) for root in roots]
     return [value]
@@ -108,8 +114,13 @@ def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
         diffs, relation = _differences(model)
         require_small(*diffs)
         signs = boxed(model)
-        entries = [b for d in diffs for b in _branches(d.subs(signs))]
-        open_ = [i for i, e in enumerate(entries) if not _signed(e, relation)]
+        try:
+            entries = [b for d in diffs for b in _branches(d.subs(signs))]
+            open_ = [i for i, e in enumerate(entries) if not _signed(e, relation)]
+        except (ArithmeticError, NotImplementedError, TypeError, ValueError,
+                RecursionError) as exc:  # SymPy gave up on a symbolic L: no proof, no verdict
+            return Finding(Outcome.UNDECIDED, f"SymPy failed on the symbolic {names} "
+                           f"({type(exc).__name__}: {str(exc)[:200]}); the instances decide")
         if open_:
             return Finding(Outcome.UNDECIDED, f"SymPy could not prove lhs {relation} rhs for "
                            f"every {every} (entry {open_[0]}: {sp.sstr(entries[open_[0]])[:200]}"
