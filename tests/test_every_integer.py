@@ -72,6 +72,21 @@ def test_every_l_proof_sums_in_closed_form():
     assert ev.outcome is Outcome.SUPPORTS and ev.coverage.covers["L"] == ">= 1"
 
 
+THRESHOLD = ('kind = "threshold"\nloss = "(w**L - r)**2/(2*L)"\nvariables = ["w"]\n'
+             'step = "delta"\nparams = {{ delta = ["1/100", 2], r = ["1/2", 2] }}\n'
+             'equilibrium = ["r**(1/L)"]\nbound = "{bound}"\ntight = true')
+
+
+def test_every_l_threshold_of_the_balanced_chain():
+    """The equal-weight chain (each layer's gradient is d/dw of (w^L - r)^2/(2L)): its
+    threshold 2/(L r^(2 - 2/L)) (Corollary 1's bound (4), scalar) proven for every L >= 2; a
+    wrong power is not."""
+    ev = _every_l(_claim(THRESHOLD.format(bound="2/(L*r**(2 - 2/L))")))
+    assert ev.outcome is Outcome.SUPPORTS and ev.coverage.covers["L"] == ">= 2"
+    wrong = _every_l(_claim(THRESHOLD.format(bound="2/(L*r**(2 - 1/L))")))
+    assert wrong.outcome is Outcome.UNDECIDED
+
+
 @pytest.mark.parametrize("body", [FALSE, AMGM])
 def test_every_l_attempt_never_refutes(body):
     """No proof for every L: undecided (a symbolic L is no counterexample), never refuted."""

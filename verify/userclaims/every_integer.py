@@ -1,12 +1,14 @@
 """Claims over every integer from n on (``integers = { L = ">= 2" }``): one proof for all L.
 
 An integer parameter declared ``">= n"`` stands for every integer n, n + 1, ...  Where the claim
-is an ``identity`` or an ``inequality`` of expressions (no model family, whose state needs a
-concrete depth), the symbolic tier substitutes L = n + N with N a nonnegative integer symbol,
-evaluates sums over k = 1..L in closed form (``Sum(...).doit()``; a Piecewise closed form is
-proven branch by branch, so whichever branch applies is covered) and asks SymPy for the zero or
-the sign of lhs - rhs, the other parameters carrying the signs their box implies.  A proof
-covers the claim's whole class, L ">= n" included, so the claim can be ``proven``.
+is an ``identity``, an ``inequality`` or a plain-GD ``threshold`` of expressions (no model
+family, whose state needs a concrete depth), the symbolic tier substitutes L = n + N with N a
+nonnegative integer symbol and runs the kind's symbolic argument once for all L: for an identity
+or inequality, sums over k = 1..L in closed form (``Sum(...).doit()``; a Piecewise closed form
+is proven branch by branch, so whichever branch applies is covered) and SymPy's zero or sign of
+lhs - rhs, the other parameters carrying the signs their box implies; for a threshold, the
+multipliers at x* against the bound (:func:`verify.userclaims.threshold.symbolic_threshold`).
+A proof covers the claim's whole class, L ">= n" included, so the claim can be ``proven``.
 
 Where SymPy cannot finish, this check is undecided (an attempt) and the claim's other checks,
 which run on the instances n..n+4 exactly (:mod:`verify.userclaims.instances`), decide it: at
@@ -22,9 +24,17 @@ from proofs.identities import prove_zero
 from verify.userclaims.budget import budgeted, in_child, require_small
 from verify.userclaims.model import Model
 from verify.userclaims.spec import ClaimSpec
-from verify.vocabulary import Check, CheckContext, Coverage, Finding, Outcome, Scope, Tier
+from verify.vocabulary import (
+    BudgetExhausted,
+    Check,
+    CheckContext,
+    Coverage,
+    Finding,
+    Outcome,
+    Scope,
+    Tier,
+)
 
-KINDS = ("identity", "inequality")
 _SIGN = {"<=": "is_nonpositive", "<": "is_negative", ">=": "is_nonnegative",
          ">": "is_positive"}
 
@@ -93,12 +103,45 @@ def _differences(model: Model) -> tuple[list[sp.Expr], str]:
     return [model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))], spec.relation
 
 
+def _relation_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
+    """identity / inequality: every entry of lhs - rhs (each Piecewise branch) is 0, or has
+    the relation's sign, for the symbolic L."""
+    diffs, relation = _differences(model)
+    require_small(*diffs)
+    signs = boxed(model)
+    entries = [b for d in diffs for b in _branches(d.subs(signs))]
+    open_ = [i for i, e in enumerate(entries) if not _signed(e, relation)]
+    if open_:
+        return False, (f"SymPy could not prove lhs {relation} rhs for every {every} (entry "
+                       f"{open_[0]}: {sp.sstr(entries[open_[0]])[:200]})"), {
+                           "open entries": str(len(open_))}
+    return True, f"SymPy: lhs {relation} rhs for every {every}", {"entries": str(len(entries))}
+
+
+def _threshold_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
+    """threshold: the symbolic threshold argument (det(2I - bound H(x*)) = 0, and with
+    ``tight`` H(x*) > 0 and 2I - bound H(x*) >= 0) run with L symbolic."""
+    from verify.userclaims.checks import _require_critical
+    from verify.userclaims.threshold import symbolic_threshold
+
+    require_small(model.loss, model.expr(model.spec.bound))
+    finding = symbolic_threshold(model, _require_critical(model), boxed(model))
+    if finding.outcome is Outcome.SUPPORTS:
+        return True, f"for every {every}: {finding.detail}", dict(finding.numbers)
+    return False, f"not for every {every}: {finding.detail}", dict(finding.numbers)
+
+
+PROOFS = {"identity": _relation_proof, "inequality": _relation_proof,
+          "threshold": _threshold_proof}
+
+
 def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
     """The proof for every value of the unbounded integer parameters, where it applies (an
-    identity or inequality of expressions whose integer parameters are all unbounded);
-    ``boxed(model)`` gives the free parameters the signs of their box."""
-    if (not spec.unbounded or spec.kind not in KINDS or spec.model
-            or set(spec.integers) != set(spec.unbounded)):
+    identity, inequality or plain-GD threshold of expressions whose integer parameters are all
+    unbounded); ``boxed(model)`` gives the free parameters the signs of their box."""
+    if (not spec.unbounded or spec.kind not in PROOFS or spec.model
+            or set(spec.integers) != set(spec.unbounded)
+            or spec.optimizer.get("method", "gd") != "gd"):
         return ()
     names = ", ".join(spec.unbounded)
     ends = {name: f">= {low}" for name, low in spec.unbounded.items()}
@@ -111,25 +154,19 @@ def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
             return Finding(Outcome.UNDECIDED, "a replay checks one instance, not every "
                            f"{names}")
         model = Model(spec, offsets(spec))
-        diffs, relation = _differences(model)
-        require_small(*diffs)
-        signs = boxed(model)
         try:
-            entries = [b for d in diffs for b in _branches(d.subs(signs))]
-            open_ = [i for i, e in enumerate(entries) if not _signed(e, relation)]
-        except (ArithmeticError, NotImplementedError, TypeError, ValueError,
-                RecursionError) as exc:  # SymPy gave up on a symbolic L: no proof, no verdict
+            proven, detail, numbers = PROOFS[spec.kind](model, boxed, every)
+        except BudgetExhausted:
+            raise
+        except Exception as exc:  # noqa: BLE001 - SymPy gave up on a symbolic L: no proof
             return Finding(Outcome.UNDECIDED, f"SymPy failed on the symbolic {names} "
                            f"({type(exc).__name__}: {str(exc)[:200]}); the instances decide")
-        if open_:
-            return Finding(Outcome.UNDECIDED, f"SymPy could not prove lhs {relation} rhs for "
-                           f"every {every} (entry {open_[0]}: {sp.sstr(entries[open_[0]])[:200]}"
-                           "); the instances decide", {"open entries": str(len(open_))})
+        if not proven:
+            return Finding(Outcome.UNDECIDED, detail + "; the instances decide", numbers)
         covers = {k: v for k, v in model.scope.items() if k not in ends}
         covers.update(ends)
-        return Finding(Outcome.SUPPORTS, f"SymPy: lhs {relation} rhs for every {every} "
-                       f"({names} = n + N, N a nonnegative integer symbol; {len(entries)} "
-                       "entries) and every parameter of the box", {"entries": str(len(entries))},
+        return Finding(Outcome.SUPPORTS, f"{detail} ({names} = n + N, N a nonnegative integer "
+                       "symbol) and every parameter of the box", numbers,
                        coverage=Coverage(Scope.CLASS, dict(sorted(covers.items()))))
 
     return (Check(f"{spec.kind}_every_{'_'.join(spec.unbounded)}", Tier.SYMBOLIC, run,
