@@ -198,12 +198,16 @@ def test_half_line_proof_covers_it_and_bisection_only_its_box():
     assert dict(certified.coverage.covers) == {"lam": "[-10001/1000, -1/1000]", "s": "[0, 10]"}
 
 
-def test_half_line_signs_stay_those_of_the_half_line():
-    """lam > -1/1000 contains negative values: its drawn box must not start above 0 (the
-    symbolic tier takes the box's signs), so lam > 0 is not 'proven' there."""
-    (spec,) = parse_claims(RAY.format(lam='"> -1/1000"').replace(
-        'lhs = "1 - 1/((1 + s)*(1 - lam))"', 'lhs = "lam"'))
-    assert sp_rational(spec.params["lam"][0]) < 0
+@pytest.mark.parametrize("lam, relation", [('"> -1/1000"', ">"), ('"> -100"', ">"),
+                                           ('"< 100"', "<"), ('"<= 50"', "<")])
+def test_half_line_signs_stay_those_of_the_half_line(lam, relation):
+    """A half-line that contains values of both signs draws from an interval that does too
+    (the symbolic tier takes the interval's signs), so a one-signed claim is not 'proven'."""
+    (spec,) = parse_claims(RAY.format(lam=lam).replace(
+        'lhs = "1 - 1/((1 + s)*(1 - lam))"', 'lhs = "lam"').replace(
+        'relation = ">"', f'relation = "{relation}"'))
+    lo, hi = (sp_rational(v) for v in spec.params["lam"])
+    assert lo < 0 < hi
     claim = claim_from_spec(spec)
     symbolic = run_check(claim, claim.checks[0], seed=0, quick=True, dps=30)
     assert symbolic.outcome is not Outcome.SUPPORTS

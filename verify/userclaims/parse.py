@@ -505,10 +505,11 @@ _RAY = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
 
 def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
     """``"> a"``, ``">= a"``, ``"< a"``, ``"<= a"`` (a rational): the half-line as text, and
-    the closed interval of length :data:`RAY_WIDTH` inside it the searches draw from.  An open
-    end is moved in by min(1/1000, |a|/2), so the interval has the signs the half-line has
-    (the symbolic tier gives a parameter the signs of this interval: a proof with them
-    covers the half-line)."""
+    the closed interval (length :data:`RAY_WIDTH`, longer when it must reach past 0) inside it
+    the searches draw from.  An open end is moved in by min(1/1000, |a|/2) and the interval
+    crosses 0 whenever the half-line does, so it has exactly the signs the half-line has (the
+    symbolic tier gives a parameter the signs of this interval: a proof with them covers the
+    half-line)."""
     match = _RAY.match(text)
     if kind not in RAY_KINDS:
         raise _Bad("params", f"parameter {name!r}: a half-line ({text!r}) is for kinds "
@@ -523,10 +524,11 @@ def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
                              "[-10^6, 10^6]")
     gap = 0 if "=" in op else (sp.Rational(1, 1000) if a == 0
                                else min(sp.Rational(1, 1000), abs(a) / 2))
+    # the interval reaches past 0 whenever the half-line does (its signs are the proof's)
     if op.startswith(">"):
-        box = (a + gap, a + gap + RAY_WIDTH)
+        box = (a + gap, max(a + gap + RAY_WIDTH, 1))
     else:
-        box = (a - gap - RAY_WIDTH, a - gap)
+        box = (min(a - gap - RAY_WIDTH, -1), a - gap)
     return f"{op} {end}", (str(box[0]), str(box[1]))
 
 
