@@ -131,35 +131,6 @@ def lemma4_steps() -> dict[str, bool | None]:
     }
 
 
-def lemma4_depth_one_steps() -> dict[str, bool | None]:
-    """Lemma 4 at L = 1 (the edge the paper's deep networks exclude): lam = -m < 0,
-    0 < delta <= 1/(1 - lam), w[0] = 1.  GD is w <- w - delta (w - lam), so
-
-    * ``closed form``: w[k] = lam + (1 - lam) q^k with q = 1 - delta solves the recursion from
-      w[0] = 1 (k a symbolic integer);
-    * ``0 < q``, ``q < 1``: writing delta = 1/((1 + s)(1 + m)) with s >= 0 covers exactly
-      (0, 1/(1 - lam)] as s ranges over [0, oo);
-
-    hence q^k -> 0 and w[k] -> lam < 0: the limit is lam, never 0.
-    """
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    s = sp.Symbol("s", nonnegative=True)
-    lam = -m
-    q = 1 - delta
-    closed = lam + (1 - lam) * q ** k
-    step = closed - delta * (closed - lam)
-    on_range = sp.together(q.subs(delta, 1 / ((1 + s) * (1 + m))))
-    numerator, denominator = sp.fraction(on_range)
-    return {
-        "closed form solves the recursion": prove_zero(sp.expand(step - closed.subs(k, k + 1))),
-        "closed form at k = 0 is 1": prove_zero(closed.subs(k, 0) - 1),
-        "0 < q on the range": (_is(sp.expand(numerator), "is_positive") is True
-                               and _is(sp.expand(denominator), "is_positive") is True) or None,
-        "q < 1 (delta > 0)": _is(delta, "is_positive"),
-        "the limit lam is not 0": _is(lam, "is_negative"),
-    }
-
-
 def chain_family_steps(sign: int = 1) -> dict[str, bool | None]:
     """The minimisers w(a) = (s a c, c, ..., c, c/a) of 1/2 (w_L ... w_1 - lam)^2, every L >= 2,
     lam = s c^L (s = ``sign``, c = |lam|^(1/L) > 0), a > 0: the L - 2 middle weights are

@@ -15,7 +15,7 @@ import sympy as sp
 from proofs.chains import scalar_chain
 from proofs.identities import prove_zero
 
-w, r, delta, sigma = sp.symbols("w r delta sigma", positive=True)
+w, r, delta = sp.symbols("w r delta", positive=True)
 lam = sp.Symbol("lam", real=True)
 
 
@@ -116,14 +116,6 @@ def one_step_landing(L: int) -> bool:
     """Exact: for lam < 1 at delta = delta_c the first step lands on r = lam^(1/L)."""
     d = printed_delta_c(L)["lam < 1"]
     return prove_zero(sp.cancel(printed_recurrence(L).subs({lam: r ** L, delta: d, w: 1}) - r))
-
-
-def lemma4_sigma(L: int) -> list[sp.Expr]:
-    """The values of sigma for which Lemma 4's display ``w (1 - delta sigma w^(L-2)
-    (w^L - lam))`` equals the GD map for every (w, lam, delta): the derivation gives {1}."""
-    printed = w * (1 - delta * sigma * w ** (L - 2) * (w ** L - lam))
-    diff = sp.Poly(sp.expand(printed - equal_weight_recurrence(L)), w, lam, delta)
-    return [sol[sigma] for sol in sp.solve(diff.coeffs(), sigma, dict=True)]
 
 
 def real_roots_of(L: int, value: int) -> list[sp.Expr]:

@@ -216,10 +216,7 @@ def test_edges_at_depth_one_refute_and_depth_two_supports():
     assert cd.minimiser_isolation((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
 
 
-def test_strong_convexity_point_and_a_point_where_it_fails():
-    assert cd.hessian_definite_point().run(QUICK).outcome is Outcome.REFUTES
-    singular = CheckContext(seed=0, quick=True, at={"w1": "1", "w2": "1"})  # H = [[1,1],[1,1]]
-    assert cd.hessian_definite_point().run(singular).outcome is Outcome.UNDECIDED
+def test_singular_at_minima():
     assert cd.singular_at_minima((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
 
 

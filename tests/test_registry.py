@@ -8,11 +8,13 @@ import re
 import pytest
 
 from verify.registry import SelectionError, all_claims, paper_files, paper_modules, select
+from verify.userclaims.paperfile import load_paper
 from verify.vocabulary import Check, Tier
 
 CLAIMS = all_claims()
 # The paper keys the modules and data files declare (discovered: adding a paper adds its key).
-PAPER_KEYS = ({m.PAPER["key"] for m in paper_modules()} | {p.stem for p in paper_files()})
+PAPER_KEYS = ({m.PAPER["key"] for m in paper_modules()}
+              | {load_paper(p).key for p in paper_files()})  # <key>_<part>.toml: its <key>
 
 
 def test_ids_are_unique():
@@ -67,14 +69,12 @@ def test_every_paper_key_has_claims_and_every_claim_a_discovered_paper():
 
 
 def test_data_file_claims_are_registered_in_file_order():
-    from verify.userclaims.paperfile import load_paper
-
     ids = [c.id for c in CLAIMS]
     for path in paper_files():
         file_ids = [entry.item.id for entry in load_paper(path).claims]
         positions = [ids.index(cid) for cid in file_ids]
         assert positions == sorted(positions), path.name
-        assert {c.id for c in select([path.stem])} >= set(file_ids)
+        assert {c.id for c in select([load_paper(path).key])} >= set(file_ids)
 
 
 def test_the_controls_file_comes_last():

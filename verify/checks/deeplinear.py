@@ -552,40 +552,6 @@ def minimiser_isolation(depths: tuple[int, ...]) -> Check:
                  f"SymPy for depths {depths} (2x2 layers); float64 Hessians at samples")
 
 
-def hessian_definite_point() -> Check:
-    """Section 2: "the cost function is not strongly convex at any point".
-
-    Exact: for the scalar chain 1/2 (w_2 w_1 - 1)^2 (L = 2, 1 x 1 matrices) the Hessian at
-    (3/4, 3/4) is [[9/16, 1/8], [1/8, 9/16]], positive definite, so the loss is strongly convex
-    on a neighbourhood of that point.  Also searches sampled matrix networks for a positive
-    definite Hessian (float, re-evaluated exactly).  Refutes on a positive definite Hessian.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        w1, w2 = sp.symbols("w1 w2", real=True)
-        loss = sp.Rational(1, 2) * (w2 * w1 - 1) ** 2
-        at = {"w1": "3/4", "w2": "3/4"}
-        if ctx.at and {"w1", "w2"} <= set(ctx.at):
-            at = {"w1": ctx.at["w1"], "w2": ctx.at["w2"]}
-        H = sp.hessian(loss, (w1, w2)).subs({w1: sp.Rational(at["w1"]),
-                                             w2: sp.Rational(at["w2"])})
-        ev = sorted(H.eigenvals(), key=lambda e: float(e))
-        if ev[0] > 0:
-            return Finding(Outcome.REFUTES, (
-                f"L = 2, R = 1: the Hessian at (w1, w2) = ({at['w1']}, {at['w2']}) is "
-                f"{H.tolist()} with eigenvalues {ev}: positive definite, so the loss is "
-                "strongly convex near this point"), {"Hessian": str(H.tolist())},
-                Counterexample(at={**at, "R": "1", "L": "2"}, observed=f"lambda_min(H) = {ev[0]}",
-                               claimed="not strongly convex at any point (lambda_min <= 0)",
-                               tol="0", margin=str(ev[0]), dps=ctx.dps,
-                               note="exact rationals", replay=at))
-        return Finding(Outcome.UNDECIDED, f"Hessian at {at} is not positive definite",
-                       {"Hessian": str(H.tolist())})
-
-    return Check("hessian_definite_point", Tier.SYMBOLIC, run,
-                 "exact, scalar chain L = 2, R = 1, at (3/4, 3/4)")
-
-
 def singular_at_minima(depths: tuple[int, ...] = (2, 3, 4, 5), sign: int = -1) -> Check:
     """Amended Section 2: at every local minimiser with L >= 2 the Hessian is singular (so the
     loss is not strongly convex at any optimum).

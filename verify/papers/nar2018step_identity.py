@@ -2,7 +2,9 @@
 initialisation) and Appendices B and C (Lemmas 3 and 4, proofs of Theorems 2 and 3).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
-``nar2018step``; this module only groups the Section 3 claims.
+``nar2018step``; this module only groups the Section 3 claims.  The proof of Lemma 4 as printed
+(``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
+are data: ``verify/papers/nar2018step_depth.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
@@ -16,8 +18,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.remark4 | Remark 4 | identity init of W_i = zero init of the linear residual network W_i = I + A_i |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
-| nar2018step.lemma4_depth_one | Lemma 4, the edge L = 1 | L = 1 converges to lam, not 0 |
-| nar2018step.lemma4_proof | Proof of Lemma 4 (Appendix C) | update with sigma; equilibrium lam^(1/L); 0 <= factor < 1 for all k |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 | nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
 | nar2018step.thm3_pre_amended | sentence before Theorem 3 (amended) | cannot become negative for even L, or odd L with delta <= 1/(1 - lam_min) |
@@ -328,28 +328,16 @@ LEMMA4_HYP = {"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
 LEMMA4_SCOPE = {"lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
 
 
-def _depth_one_items(L: int) -> list:
-    """L = 1, lam = -1, delta = 1/2 = 1/(1 - lam): w[k] = -1 + 2^(1-k) exactly, so w -> -1."""
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    closed = -1 + 2 * sp.Rational(1, 2) ** k
-    step = closed - sp.Rational(1, 2) * (closed + 1)  # w - delta (w - lam)
-    return [("the closed form w[k] = -1 + 2^(1-k) solves w[k+1] = w[k] - (w[k] + 1)/2 from "
-             "w[0] = 1", sp.simplify(step - closed.subs(k, k + 1)) == 0
-             and closed.subs(k, 0) == 1),
-            ("L = 1, lam = -1, delta = 1/(1 - lam): w[k] -> lam = -1",
-             sp.limit(closed, k, sp.oo) == -1)]
-
-
-def _lemma4() -> tuple[Claim, Claim]:
+def _lemma4() -> Claim:
     """Lemma 4 on its intended scope (deep chains, L >= 2), with the edge L = 1 as a caveat
     and a claim of its own (issue 17's edge rule: the paper speaks of deep networks, so L = 1
-    does not refute the headline; what holds there is stated and checked separately)."""
+    does not refute the headline; what holds there is stated and checked separately, as data:
+    ``nar2018step.lemma4_depth_one`` in nar2018step_depth.toml)."""
     induction = exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
                                "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta",
                                {"lam": "< 0"}, decides=False)  # the induction identity only
     zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
     scope = {"L": ">= 2", **LEMMA4_SCOPE}
-    edge_scope = {"L": "= 1", **LEMMA4_SCOPE}
     headline = _claim(
         "lemma4", "Lemma 4", statement=LEMMA4, hypotheses=LEMMA4_HYP,
         asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=scope,
@@ -361,34 +349,7 @@ def _lemma4() -> tuple[Claim, Claim]:
                 "w <- w - delta (w - lam), which converges to lam < 0, not to 0, for every "
                 "delta in (0, 1/(1 - lam)] (nar2018step.lemma4_depth_one); the proof's factor "
                 "w^(L-2) needs L >= 2."))
-    edge = _claim(
-        "lemma4_depth_one", "Lemma 4 (the edge L = 1)",
-        statement=("For L = 1, lam < 0, w[0] = 1 and 0 < delta <= (1 - lam)^-1, GD on "
-                   "1/2 (w - lam)^2 converges to lam, not to 0."),
-        hypotheses={"L": "1", "lam": "< 0", "delta": "(0, 1/(1 - lam)]",
-                    "exact instance": "lam = -1, delta = 1/2"},
-        asserts="L = 1, delta <= 1/(1 - lam) => w[k] -> lam != 0", scope=edge_scope,
-        checks=(general_proof("lemma4_depth_one_every_step", G.lemma4_depth_one_steps,
-                              edge_scope, "w[k] = lam + (1 - lam)(1 - delta)^k with "
-                              "0 < 1 - delta < 1, so w[k] -> lam < 0"),
-                exact_displays("lemma4_depth_one", _depth_one_items, (1,),
-                               "exact SymPy, L = 1, lam = -1, delta = 1/2", decides=False)),
-        amends="nar2018step.lemma4",
-        amend_reason=("states what holds at the edge L = 1, which the lemma's deep chains "
-                      "exclude: the limit is lam, not 0"))
-    return headline, edge
-
-
-def _lemma4_proof_items(L: int) -> list:
-    _, factor = P.lemma4_boundary(L)
-    return [
-        ("display w(1 - delta sigma w^(L-2)(w^L - lam)) is the GD map for sigma = 1 only",
-         P.lemma4_sigma(L) == [1]),
-        ("an equilibrium at w* = lam^(1/L) (real) for lam = -1",
-         len(P.real_roots_of(L, -1)) == 1),
-        ("0 <= 1 - delta w^(L-2)(w^L - lam) < 1 for all k at delta = 1/(1 - lam), lam = -1",
-         bool(0 <= factor < 1)),
-    ]
+    return headline
 
 
 def _lemma4_proof_amended_items(L: int) -> list:
@@ -401,28 +362,6 @@ def _lemma4_proof_amended_items(L: int) -> list:
         ("at delta = 1/(1 - lam): w[1] = 0 and the factor is 1 (L >= 3) or 1 + delta lam "
          "(L = 2)", w1 == 0 and factor == (sp.Rational(1, 2) if L == 2 else 1)),
     ]
-
-
-LEMMA4_PROOF = (
-    "We can write the update rule for any weight w_i as w[k+1] = w[k](1 - delta sigma "
-    "w^(L-2)[k](w^L[k] - lam)) which has one equilibrium at w* = lam^(1/L) and another at "
-    "w* = 0. If 0 < delta <= 1/sigma(1 - lam) and w[0] = 1, it can be shown by induction that "
-    "0 <= 1 - delta sigma w^(L-2)[k](w^L[k] - lam) < 1 for all k >= 0. As a result, w[k] "
-    "converges to 0.")
-
-
-def _lemma4_proof() -> Claim:
-    return _claim(
-        "lemma4_proof", "Proof of Lemma 4 (Appendix C)",
-        statement=LEMMA4_PROOF,
-        hypotheses={"sigma": "not defined in the paper; the derivation forces sigma = 1",
-                    "L": "2, 3, 4, 5", "lam": "-1 (exact)", "delta": "1/(1 - lam) (equality)"},
-        asserts="display = GD map; real equilibrium lam^(1/L); 0 <= factor < 1 for all k",
-        scope={"L": ">= 1", "lam": "< 0", "delta": "(0, 1/(sigma (1 - lam))]"},
-        checks=(exact_displays("lemma4_proof_displays", _lemma4_proof_items, (2, 3, 4, 5),
-                               "exact SymPy, L = 2..5, lam = -1, delta = 1/(1 - lam)",
-                               {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
-    )
 
 
 LEMMA4_PROOF_AMENDED_SCOPE = {"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
@@ -536,6 +475,5 @@ def _thm3() -> Claim:
 
 
 CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
-          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), *_lemma4(),
-          _lemma4_proof(),
+          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), _lemma4(),
           _lemma4_proof_amended(), _thm3_pre(), _thm3_pre_amended(), _thm3())

@@ -1,6 +1,8 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 2 and Appendix A
 (deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2, Lemmas 1 and 2 and the
-displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's).
+displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
+``nar2018step.sec2_not_isolated`` and ``nar2018step.sec2_not_strongly_convex`` are data
+(``verify/papers/nar2018step_depth.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
@@ -10,9 +12,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
 | nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
 | nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
-| nar2018step.sec2_not_isolated | Section 2, before Theorem 1 | {alpha_i W_i} are local minima too; none of the local optima is isolated |
 | nar2018step.sec2_not_isolated_amended | Section 2, before Theorem 1 (amended) | the same for L >= 2 |
-| nar2018step.sec2_not_strongly_convex | Section 2, before Theorem 1 | the cost is not strongly convex at any point |
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
 | nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
@@ -45,7 +45,6 @@ from verify.checks.deeplinear import (
     exact_landing,
     f_vs_hessian,
     gd_near_minima,
-    hessian_definite_point,
     hessian_identities,
     hessian_vs_bound,
     largest_stable_step,
@@ -148,7 +147,6 @@ def _thm1_text() -> tuple[Claim, ...]:
                 "for every set of scalars satisfying alpha_1 ... alpha_L = 1. Consequently, "
                 "independent of the function L, none of the local optima is isolated in the "
                 "parameter space.")
-    convex = ("[...] and the cost function is not strongly convex at any point.")
     return (
         _claim("thm1_small", "Section 2, after Theorem 1",
                statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
@@ -161,10 +159,6 @@ def _thm1_text() -> tuple[Claim, ...]:
                rescaled_bound((2, 3, 5))),
               "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
               "with (3) = 2."),
-        _claim("sec2_not_isolated", "Section 2, before Theorem 1",
-               statement=isolated, hypotheses={"depths": "1, 2, 3, 5"},
-               asserts="no local minimiser of L(W_L ... W_1) is isolated", scope=ANY_LOSS,
-               checks=(minimiser_isolation((1, 2, 3, 5)),)),
         _deep("sec2_not_isolated", "Section 2, before Theorem 1", isolated,
               {"depths": "2, 3, 5"}, "no local minimiser is isolated (L >= 2)",
               {**ANY_LOSS, "L": ">= 2"},
@@ -175,10 +169,6 @@ def _thm1_text() -> tuple[Claim, ...]:
                              "every point, so no minimiser is isolated"),
                minimiser_isolation((2, 3, 5))),
               "For L = 1 the least-squares loss has Hessian I and a unique, isolated minimiser."),
-        _claim("sec2_not_strongly_convex", "Section 2, before Theorem 1",
-               statement=convex, hypotheses={"loss": "0.5 (w2 w1 - 1)^2 (scalar chain, L = 2)"},
-               asserts="the Hessian is nowhere positive definite", scope=NET,
-               checks=(hessian_definite_point(),)),
         _claim("sec2_not_strongly_convex_amended", "Section 2, before Theorem 1 (amended)",
                statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
                           "so the cost is not strongly convex at (or near) any optimum."),

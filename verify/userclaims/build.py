@@ -9,7 +9,8 @@ from pathlib import Path
 import sympy as sp
 
 from verify.models import FAMILIES
-from verify.userclaims.checks import checks_for
+from verify.userclaims.checks import _boxed_symbols, checks_for
+from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
@@ -95,12 +96,17 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
                    step=spec.step or "")
     for name, values in integer_scope(spec.integers).items():
         out[name] = values + " (integer)"
+        if name in spec.unbounded:
+            out[name] = (f">= {spec.unbounded[name]} (every integer; the instances {values} "
+                         "where no proof covers every value)")
     if spec.optimizer.get("method", "gd") != "gd":
         out["optimizer"] = ", ".join(f"{k} = {v}" for k, v in spec.optimizer.items())
     if spec.schedule:
         out["schedule"] = spec.schedule
     for name, value in spec.params.items():
         out[name] = f"[{value[0]}, {value[1]}]" if isinstance(value, tuple) else f"= {value}"
+        if name in spec.rays:
+            out[name] = f"{spec.rays[name]} (searched in {out[name]})"
     if spec.assume:
         out["assume"] = "; ".join(spec.assume)
     for key in ("order", "exponent", "factor", "eventually", "period"):  # the newer kinds' keys
@@ -140,7 +146,9 @@ def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
                                            if c.name == name], spec.integers) for name in names)
     scope = {k: v for k, v in per[0][1].scope.items() if k not in spec.integers}
     scope.update(integer_scope(spec.integers))
-    return combined, dict(sorted(scope.items()))
+    # ``L = ">= n"``: the class is every integer from n on; the proof for all of them first
+    scope.update({name: f">= {low}" for name, low in spec.unbounded.items()})
+    return every_integer_checks(spec, _boxed_symbols) + combined, dict(sorted(scope.items()))
 
 
 def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:

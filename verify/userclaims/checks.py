@@ -718,7 +718,7 @@ def inequality_certified(model: Model) -> Check:
         if proof.outcome == "proven":
             return Finding(Outcome.SUPPORTS, f"Arb branch and bound proves lhs {spec.relation} "
                            f"rhs on the whole box ({proof.boxes} boxes)", numbers,
-                           coverage=model.coverage(Scope.CLASS))
+                           coverage=model.coverage(Scope.CLASS, boxed=True))
         if proof.outcome == "counterexample":
             at = {n: str(sp.Rational(v.numerator, v.denominator))
                   for n, v in proof.counterexample.items()}

@@ -58,7 +58,7 @@ def identity_symbolic(model: Model, boxed) -> Check:
         diffs = [a - b for a, b in model.identity_differences]
         require_small(*diffs)
         signs = boxed(model)
-        proofs = [prove_zero(d.subs(signs)) for d in diffs]
+        proofs = [prove_zero(d.subs(signs).doit()) for d in diffs]  # doit: a Sum
         if all(p is True for p in proofs):
             return Finding(Outcome.SUPPORTS, f"SymPy: lhs - rhs simplifies to 0 in every entry "
                            f"({len(diffs)}) for every state and every parameter of the box",

@@ -85,7 +85,10 @@ class Model:
                     free[name] = (lo, hi)
             else:
                 pinned[name] = sp.Rational(value)
-        pinned.update({name: sp.Integer(v) for name, v in self.ints.items()})
+        # an int is one instance; a SymPy expression (n + N, N >= 0 an integer symbol) stands
+        # for every integer from n on (verify.userclaims.every_integer)
+        pinned.update({name: v if isinstance(v, sp.Basic) else sp.Integer(v)
+                       for name, v in self.ints.items()})
         self.box = Box(free, pinned)
         self.assume = [self.expr(a, check=False) for a in spec.assume]
         self._check_symbols()
@@ -161,15 +164,25 @@ class Model:
 
     @functools.cached_property
     def scope(self) -> dict[str, str]:
-        """The class the claim states, as data: each parameter's interval or pinned value."""
+        """The class the claim states, as data: each parameter's interval or pinned value (a
+        half-line, ``"< 0"``, as written)."""
+        return dict(sorted({**self.box_scope, **self.spec.rays}.items()))
+
+    @functools.cached_property
+    def box_scope(self) -> dict[str, str]:
+        """The box the searches draw from: :attr:`scope` with each half-line replaced by the
+        finite interval drawn in it."""
         out = {name: f"[{lo}, {hi}]" for name, (lo, hi) in self.box.free.items()}
         out.update({name: f"= {value}" for name, value in self.box.pinned.items()})
         return dict(sorted(out.items()))
 
     def coverage(self, scope: Scope, points: int | None = None, decides: bool = True,
-                 part: str = "") -> Coverage:
-        """What a check of this claim covers: the whole box (its assumptions only shrink it)."""
-        return Coverage(scope, self.scope, points=points, decides=decides, part=part)
+                 part: str = "", boxed: bool = False) -> Coverage:
+        """What a check of this claim covers: the whole box (its assumptions only shrink it).
+        A sample, or a proof over the drawn box only (``boxed``: bisection), covers the box
+        drawn in a half-line, not the half-line."""
+        covers = self.box_scope if boxed or scope is not Scope.CLASS else self.scope
+        return Coverage(scope, covers, points=points, decides=decides, part=part)
 
     def expr(self, text: str, extra: dict[str, sp.Symbol] | None = None,
              check: bool = True) -> sp.Expr:

@@ -73,6 +73,7 @@ def parse_paper(text: str, key: str, source: str = "<string>") -> PaperFile:
     document = read_document(text, source)
     tables = claim_tables(document, source, top=("paper", "claim"))
     paper = _paper_table(document.get("paper"), key, source)
+    key = paper["key"]  # the stem, or the paper a second file ``<key>_<part>.toml`` adds to
     first_use: dict[str, int] = {}
     claims = tuple(_paper_claim(table, number, first_use, key)
                    for number, table in enumerate(tables, start=1))
@@ -88,9 +89,13 @@ def _paper_table(table: Any, key: str, source: str) -> dict[str, str]:
     if unknown:
         raise ClaimFileError(f"{source}: [paper]: unknown key(s) {', '.join(map(repr, unknown))}"
                              f"; allowed: {', '.join(PAPER_TABLE_KEYS)}")
-    if table.get("key") != key:
-        raise ClaimFileError(f"{source}: [paper]: key must be the file's stem {key!r}, "
-                             f"got {_describe(table.get('key'))}")
+    given = table.get("key")
+    # a paper's claims may span files: <key>.toml and <key>_<part>.toml (nar2018step_depth)
+    if given != key and not (isinstance(given, str) and given
+                             and key.startswith(given + "_")):
+        raise ClaimFileError(f"{source}: [paper]: key must be the file's stem {key!r} (or, "
+                             f"for a further file <key>_<part>.toml of a paper, that <key>), "
+                             f"got {_describe(given)}")
     for name in ("citation", "url"):
         value = table.get(name, "")
         if not isinstance(value, str) or (name == "citation" and not value.strip()):

@@ -70,6 +70,9 @@ MAX_PERIOD = 8  # the longest cycle a convergence claim may name (periods 2..8)
 MIN_FIT_POINTS = 10  # a fitted rate needs at least this many steps in its tail
 MAX_INSTANCES = 8  # values of all integer parameters together (each is checked exactly)
 MAX_INTEGER = 12
+# ``L = ">= n"``: every integer from n on; checked on n..n+4 where no proof covers every value.
+UNBOUNDED_INSTANCES = 5
+_UNBOUNDED = re.compile(r"\s*>=\s*(\d{1,3})\s*")
 # Names a rate claim gives a meaning of its own: they cannot be variables or parameters there.
 RATE_RESERVED = ("t", "metric0", "loss")
 
@@ -238,6 +241,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     params = _params(table.get("params", {}), kind)
     integers = _integers(table.get("integers", {}), params, kind)
+    unbounded = _unbounded(table.get("integers", {}))
+    rays = _rays(table.get("params", {}), kind)
     step = _step(table, params, required=has_loss and kind != "identity")
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
@@ -357,7 +362,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     return ClaimSpec(id=claim_id, kind=kind, statement=statement, loss=loss,
                      variables=variables, step=step, params=params, assume=assume,
-                     model=model_spec, integers=integers, optimizer=optimizer,
+                     model=model_spec, integers=integers, unbounded=unbounded,
+                     rays=rays, optimizer=optimizer,
                      schedule=schedule, **fields)
 
 
@@ -498,9 +504,51 @@ def _params(value: Any, kind: str) -> dict[str, tuple[str, str] | str]:
                 raise _Bad("params", f"parameter {name!r}: interval [{lo}, {hi}] is inverted "
                                      "(lo > hi)")
             params[name] = (lo, hi)
+        elif isinstance(box, str) and box.strip()[:1] in ("<", ">"):
+            params[name] = _ray(name, box, kind)[1]
         else:
             params[name] = _number(box, f"parameter {name!r}")
     return params
+
+
+RAY_KINDS = ("identity", "inequality")
+RAY_WIDTH = 10  # the searches draw a half-line's parameter from an interval this long in it
+_RAY = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
+
+
+def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
+    """``"> a"``, ``">= a"``, ``"< a"``, ``"<= a"`` (a rational): the half-line as text, and
+    the closed interval (length :data:`RAY_WIDTH`, longer when it must reach past 0) inside it
+    the searches draw from.  An open end is moved in by min(1/1000, |a|/2) and the interval
+    crosses 0 whenever the half-line does, so it has exactly the signs the half-line has (the
+    symbolic tier gives a parameter the signs of this interval: a proof with them covers the
+    half-line)."""
+    match = _RAY.match(text)
+    if kind not in RAY_KINDS:
+        raise _Bad("params", f"parameter {name!r}: a half-line ({text!r}) is for kinds "
+                             f"{' and '.join(RAY_KINDS)}; give an interval [lo, hi]")
+    if not match:
+        raise _Bad("params", f"parameter {name!r}: a half-line is \"> a\", \">= a\", \"< a\" "
+                             f"or \"<= a\" with a rational a, got {_short(text)}")
+    op, end = match.group(1), _number(match.group(2), f"parameter {name!r}: the end of {text!r}")
+    a = sp.Rational(end)
+    if abs(a) > 10**6:
+        raise _Bad("params", f"parameter {name!r}: the end of {text!r} must lie in "
+                             "[-10^6, 10^6]")
+    gap = 0 if "=" in op else (sp.Rational(1, 1000) if a == 0
+                               else min(sp.Rational(1, 1000), abs(a) / 2))
+    # the interval reaches past 0 whenever the half-line does (its signs are the proof's)
+    if op.startswith(">"):
+        box = (a + gap, max(a + gap + RAY_WIDTH, 1))
+    else:
+        box = (min(a - gap - RAY_WIDTH, -1), a - gap)
+    return f"{op} {end}", (str(box[0]), str(box[1]))
+
+
+def _rays(value: Any, kind: str) -> dict[str, str]:
+    """The parameters declared on a half-line (already validated by :func:`_params`)."""
+    return {name: _ray(name, box, kind)[0] for name, box in value.items()
+            if isinstance(box, str) and box.strip()[:1] in ("<", ">")}
 
 
 def _number(value: Any, what: str) -> str:
@@ -588,26 +636,52 @@ def _flatten(value: list) -> list:
 
 
 def _integers(value: Any, params: dict[str, Any], kind: str) -> dict[str, tuple[int, ...]]:
-    """``integers = { L = [2, 6] }`` (every integer from 2 to 6) or ``{ L = 3 }``."""
+    """``integers = { L = [2, 6] }`` (every integer from 2 to 6), ``{ L = 3 }``, or
+    ``{ L = ">= 2" }`` (every integer from 2 on: its instances are 2..6, see
+    :func:`_unbounded`)."""
     if not isinstance(value, dict):
-        raise _Bad("integers", f"must be a table (name = [lo, hi] or name = n), "
+        raise _Bad("integers", f"must be a table (name = [lo, hi], name = n or name = \">= n\"), "
                                f"got {_describe(value)}")
     out: dict[str, tuple[int, ...]] = {}
     for name, box in value.items():
         _check_name(name, "integers", "integer parameter", kind)
         if name in params:
             raise _Bad("integers", f"{name!r} is declared in params too")
+        if isinstance(box, str):
+            low = _unbounded_end(name, box)
+            out[name] = tuple(range(low, low + UNBOUNDED_INSTANCES))
+            continue
         ends = box if isinstance(box, list) else [box, box]
         if (len(ends) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in ends)
                 or not 1 <= ends[0] <= ends[1] <= MAX_INTEGER):
             raise _Bad("integers", f"integer parameter {name!r}: write n or [lo, hi] with "
-                                   f"integers 1 <= lo <= hi <= {MAX_INTEGER}, got "
-                                   f"{_describe(box)}")
+                                   f"integers 1 <= lo <= hi <= {MAX_INTEGER} (or \">= n\": "
+                                   f"every integer from n on), got {_describe(box)}")
         out[name] = tuple(range(ends[0], ends[1] + 1))
     if math.prod(len(v) for v in out.values()) > MAX_INSTANCES:
         raise _Bad("integers", f"at most {MAX_INSTANCES} instances in all (each is checked "
                                "exactly)")
     return out
+
+
+def _unbounded_end(name: str, text: str) -> int:
+    """The lower end n of ``">= n"``: every integer from n on (1 <= n <= the largest end whose
+    fallback instances n..n+4 stay within :data:`MAX_INTEGER`)."""
+    match = _UNBOUNDED.fullmatch(text)
+    low = int(match.group(1)) if match else None
+    if low is None or not 1 <= low <= MAX_INTEGER - UNBOUNDED_INSTANCES + 1:
+        raise _Bad("integers", f"integer parameter {name!r}: write n, [lo, hi] or \">= n\" "
+                               f"(every integer from n on) with an integer 1 <= n <= "
+                               f"{MAX_INTEGER - UNBOUNDED_INSTANCES + 1}, got {_short(text)}")
+    return low
+
+
+def _unbounded(value: Any) -> dict[str, int]:
+    """The integer parameters declared ``">= n"`` (already validated by :func:`_integers`):
+    name -> n.  The symbolic tier proves such a claim for every n, n + 1, ... where SymPy can
+    (:mod:`verify.userclaims.every_integer`); the other checks run on the instances n..n+4."""
+    return {name: _unbounded_end(name, box) for name, box in value.items()
+            if isinstance(box, str)}
 
 
 def instances(integers: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:

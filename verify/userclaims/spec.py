@@ -48,6 +48,12 @@ class ClaimSpec:
         model: the validated ``model`` table (``family`` and the family's keys; None: the
             ``expression`` family of ``loss`` and ``variables``).
         integers: integer parameters (a depth L): name -> the values, each checked exactly.
+        rays: the real parameters declared on a half-line (``lam = "< 0"``, identity and
+            inequality only): name -> the half-line as text.  ``params`` then holds the finite
+            interval inside it that the searches draw from (a proof covers the half-line).
+        unbounded: the integer parameters declared for every integer from a lower end on
+            (``L = ">= 2"``): name -> that end.  ``integers`` then holds the instances checked
+            when no proof covers every value (the end and the next four).
         optimizer: ``method`` ("gd", "heavy_ball", "nesterov") and ``beta`` (an expression).
         schedule: the step at iteration t, an expression of t and the parameters (None: the
             constant ``step``).
@@ -107,6 +113,8 @@ class ClaimSpec:
     steps: int = 0
     model: dict | None = None
     integers: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    unbounded: dict[str, int] = field(default_factory=dict)
+    rays: dict[str, str] = field(default_factory=dict)
     optimizer: dict[str, str] = field(default_factory=lambda: {"method": "gd"})
     schedule: str | None = None
     strict: bool | None = None

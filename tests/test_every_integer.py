@@ -1,0 +1,219 @@
+"""The claim language's unbounded parameters: ``integers = { L = ">= n" }`` (every depth) and
+real parameters on a half-line (``params = { lam = "< 0" }``).
+
+A claim about every depth L is proven for every L at once where SymPy can (L = n + N, N a
+nonnegative integer symbol); otherwise its instances n..n+4 decide it, at best
+proven-on-instances, and a false claim is refuted there with a concrete L.  Hostile values give
+a message naming the field.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from verify.runner import run_check, run_claim
+from verify.userclaims.build import claim_from_spec
+from verify.userclaims.paperfile import parse_paper
+from verify.userclaims.parse import parse_claims
+from verify.userclaims.spec import BadClaim, ClaimFileError
+from verify.vocabulary import Outcome, Status, Strength
+
+
+def _claim(body: str, integers: str = '{ L = ">= 2" }'):
+    (spec,) = parse_claims(f'[[claim]]\nid = "c"\nintegers = {integers}\n{body}')
+    return spec
+
+
+EVERY = 'kind = "inequality"\nparams = { w = [0, 1], m = [0, 5] }\n' \
+        'lhs = "w**(L - 2)*(w**L + m)"\nrelation = ">="\nrhs = "0"'
+GEOMETRIC = ('kind = "identity"\nvariables = ["w"]\nparams = { r = [2, 3] }\n'
+             'lhs = "(w - r)*Sum(w**j*r**(L - 1 - j), (j, 0, L - 1))"\nrhs = "w**L - r**L"')
+FALSE = 'kind = "inequality"\nparams = { w = ["1/2", 2] }\nlhs = "w**L"\nrelation = "<="\n' \
+        'rhs = "w**3"'
+AMGM = ('kind = "inequality"\nparams = { a = ["1/2", 2] }\nlhs = "(L - 1)*a**L + 1"\n'
+        'relation = ">="\nrhs = "L*a**(L - 1)"')
+
+
+def test_unbounded_parses_to_its_end_and_instances():
+    spec = _claim(EVERY)
+    assert spec.unbounded == {"L": 2} and spec.integers == {"L": (2, 3, 4, 5, 6)}
+    claim = claim_from_spec(spec)
+    assert claim.scope["L"] == ">= 2" and claim.hypotheses["L"].startswith(">= 2")
+    assert claim.checks[0].name == "inequality_every_L" and claim.checks[0].attempt
+
+
+@pytest.mark.parametrize("value", ['">= -5"', '">= 0"', '">= 1000000"', '"nonsense"',
+                                   '">= 2.5"', '">="', '"<= 3"', '">= 2 or 3"'])
+def test_hostile_unbounded_names_the_field(value):
+    spec = _claim(EVERY, f"{{ L = {value} }}")
+    assert isinstance(spec, BadClaim) and spec.key == "integers"
+    assert "'L'" in spec.message and ">= n" in spec.message
+
+
+def test_two_unbounded_exceed_the_instance_limit():
+    spec = _claim(EVERY.replace("m = [0, 5]", "m = 1"), '{ L = ">= 2", K = ">= 1" }')
+    assert isinstance(spec, BadClaim) and spec.key == "integers" and "instances" in spec.message
+
+
+def _every_l(spec):
+    claim = claim_from_spec(spec)
+    return run_check(claim, claim.checks[0], seed=0, quick=True, dps=30)
+
+
+def test_every_l_proof_covers_every_depth():
+    ev = _every_l(_claim(EVERY))
+    assert ev.outcome is Outcome.SUPPORTS
+    assert dict(ev.coverage.covers) == {"L": ">= 2", "m": "[0, 5]", "w": "[0, 1]"}
+
+
+def test_every_l_proof_sums_in_closed_form():
+    """A geometric sum over j = 0..L-1 (SymPy's Piecewise closed form, both branches)."""
+    ev = _every_l(_claim(GEOMETRIC, '{ L = ">= 1" }'))
+    assert ev.outcome is Outcome.SUPPORTS and ev.coverage.covers["L"] == ">= 1"
+
+
+THRESHOLD = ('kind = "threshold"\nloss = "(w**L - r)**2/(2*L)"\nvariables = ["w"]\n'
+             'step = "delta"\nparams = {{ delta = ["1/100", 2], r = ["1/2", 2] }}\n'
+             'equilibrium = ["r**(1/L)"]\nbound = "{bound}"\ntight = true')
+
+
+def test_every_l_threshold_of_the_balanced_chain():
+    """The equal-weight chain (each layer's gradient is d/dw of (w^L - r)^2/(2L)): its
+    threshold 2/(L r^(2 - 2/L)) (Corollary 1's bound (4), scalar) proven for every L >= 2; a
+    wrong power is not."""
+    ev = _every_l(_claim(THRESHOLD.format(bound="2/(L*r**(2 - 2/L))")))
+    assert ev.outcome is Outcome.SUPPORTS and ev.coverage.covers["L"] == ">= 2"
+    wrong = _every_l(_claim(THRESHOLD.format(bound="2/(L*r**(2 - 1/L))")))
+    assert wrong.outcome is Outcome.UNDECIDED
+
+
+@pytest.mark.parametrize("body", [FALSE, AMGM])
+def test_every_l_attempt_never_refutes(body):
+    """No proof for every L: undecided (a symbolic L is no counterexample), never refuted."""
+    assert _every_l(_claim(body, '{ L = ">= 1" }')).outcome is Outcome.UNDECIDED
+
+
+def test_every_l_replay_is_left_to_the_instances():
+    claim = claim_from_spec(_claim(EVERY))
+    ev = run_check(claim, claim.checks[0], seed=0, quick=True, dps=30, at={"L": "3", "w": "0.5",
+                                                                             "m": "1"})
+    assert ev.outcome is Outcome.UNDECIDED
+
+
+@pytest.mark.slow
+def test_claims_end_to_end():
+    """Proven for every L; false at L = 1 refuted with that L; no proof for every L:
+    proven-on-instances (each instance proven exactly), honestly not proven."""
+    proven = run_claim(claim_from_spec(_claim(EVERY)), seed=0, quick=True, dps=30)
+    assert (proven.status, proven.strength) == (Status.CONFIRMED, Strength.PROVEN)
+    false = run_claim(claim_from_spec(_claim(FALSE, '{ L = ">= 1" }')), seed=0, quick=True,
+                      dps=30)
+    assert false.status is Status.REFUTED
+    cx = [e.counterexample for e in false.evidence if e.outcome is Outcome.REFUTES]
+    assert cx and all(c.at["L"] == "1" and c.replay["L"] == "1" for c in cx)
+    instances = run_claim(claim_from_spec(_claim(AMGM)), seed=0, quick=True, dps=30)
+    assert (instances.status, instances.strength) == (Status.CONFIRMED,
+                                                      Strength.PROVEN_ON_INSTANCES)
+    assert "{2, 3, 4, 5, 6}" in instances.strength_basis
+
+
+PAPER = '''[paper]
+key = "{key}"
+citation = "A paper."
+
+[[claim]]
+id = "p.one"
+where = "Lemma 1"
+kind = "inequality"
+params = {{ a = [0, 1] }}
+lhs = "a"
+relation = ">="
+rhs = "0"
+'''
+
+
+def test_a_second_paper_file_adds_to_its_paper():
+    paper = parse_paper(PAPER.format(key="p"), "p_depth")
+    assert paper.key == "p" and paper.claims[0].item.id == "p.one"
+    with pytest.raises(ClaimFileError, match="key must be the file's stem"):
+        parse_paper(PAPER.format(key="q"), "p_depth")
+    with pytest.raises(ClaimFileError, match="key must be the file's stem"):
+        parse_paper(PAPER.format(key="p_dep"), "p_depth")
+
+
+@pytest.mark.slow
+def test_lemma4_proof_as_data_is_refuted_at_a_concrete_depth():
+    """nar2018step.lemma4_proof (nar2018step_depth.toml): sigma = 1 proven for every L; the
+    real equilibrium fails at L = 2 and the strict factor bound at L = 3, each with its L."""
+    from verify.registry import select
+
+    (claim,) = select(["nar2018step.lemma4_proof"])
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    assert result.status is Status.REFUTED
+    by = {e.check: e for e in result.evidence}
+    assert by["sigma.identity_every_L"].outcome is Outcome.SUPPORTS
+    assert by["real_equilibrium.identity_search"].counterexample.replay["L"] == "2"
+    assert by["factor_below_one.inequality_search"].counterexample.replay["L"] == "3"
+
+
+# ------------------------------------------------------------ real parameters on a half-line
+
+RAY = ('[[claim]]\nid = "r"\nkind = "inequality"\nparams = {{ lam = {lam}, s = ">= 0" }}\n'
+       'lhs = "1 - 1/((1 + s)*(1 - lam))"\nrelation = ">"\nrhs = "0"\n')
+
+
+def test_half_line_parses_to_its_class_and_a_box_inside_it():
+    (spec,) = parse_claims(RAY.format(lam='"< 0"'))
+    assert spec.rays == {"lam": "< 0", "s": ">= 0"}
+    assert spec.params == {"lam": ("-10001/1000", "-1/1000"), "s": ("0", "10")}
+    claim = claim_from_spec(spec)
+    assert claim.scope == {"lam": "< 0", "s": ">= 0"}
+    assert claim.hypotheses["lam"] == "< 0 (searched in [-10001/1000, -1/1000])"
+
+
+@pytest.mark.parametrize("lam", ['"< zero"', '"<"', '"< 1e999"', '"< 10000000"', '"=< 0"'])
+def test_hostile_half_line_names_the_field(lam):
+    (spec,) = parse_claims(RAY.format(lam=lam))
+    assert isinstance(spec, BadClaim) and spec.key == "params" and "'lam'" in spec.message
+
+
+def test_half_line_only_where_a_proof_can_cover_it():
+    (spec,) = parse_claims('[[claim]]\nid = "t"\nkind = "threshold"\nloss = "x**2"\n'
+                           'variables = ["x"]\nstep = "eta"\nparams = { eta = "> 0" }\n'
+                           'equilibrium = ["0"]\nbound = "1"\n')
+    assert isinstance(spec, BadClaim) and spec.key == "params" and "half-line" in spec.message
+
+
+def test_half_line_proof_covers_it_and_bisection_only_its_box():
+    """A symbolic proof (signs of the half-line) covers lam < 0; Arb bisection over the drawn
+    box covers that box only, so it alone could never make the claim proven."""
+    (spec,) = parse_claims(RAY.format(lam='"< 0"'))
+    claim = claim_from_spec(spec)
+    by = {c.name: c for c in claim.checks}
+    symbolic = run_check(claim, by["inequality_symbolic"], seed=0, quick=True, dps=30)
+    assert symbolic.outcome is Outcome.SUPPORTS
+    assert dict(symbolic.coverage.covers) == {"lam": "< 0", "s": ">= 0"}
+    certified = run_check(claim, by["inequality_certified"], seed=0, quick=True, dps=30)
+    assert certified.outcome is Outcome.SUPPORTS
+    assert dict(certified.coverage.covers) == {"lam": "[-10001/1000, -1/1000]", "s": "[0, 10]"}
+
+
+@pytest.mark.parametrize("lam, relation", [('"> -1/1000"', ">"), ('"> -100"', ">"),
+                                           ('"< 100"', "<"), ('"<= 50"', "<")])
+def test_half_line_signs_stay_those_of_the_half_line(lam, relation):
+    """A half-line that contains values of both signs draws from an interval that does too
+    (the symbolic tier takes the interval's signs), so a one-signed claim is not 'proven'."""
+    (spec,) = parse_claims(RAY.format(lam=lam).replace(
+        'lhs = "1 - 1/((1 + s)*(1 - lam))"', 'lhs = "lam"').replace(
+        'relation = ">"', f'relation = "{relation}"'))
+    lo, hi = (sp_rational(v) for v in spec.params["lam"])
+    assert lo < 0 < hi
+    claim = claim_from_spec(spec)
+    symbolic = run_check(claim, claim.checks[0], seed=0, quick=True, dps=30)
+    assert symbolic.outcome is not Outcome.SUPPORTS
+
+
+def sp_rational(text: str):
+    import sympy as sp
+
+    return sp.Rational(text)

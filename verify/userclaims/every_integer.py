@@ -1,0 +1,173 @@
+"""Claims over every integer from n on (``integers = { L = ">= 2" }``): one proof for all L.
+
+An integer parameter declared ``">= n"`` stands for every integer n, n + 1, ...  Where the claim
+is an ``identity``, an ``inequality`` or a plain-GD ``threshold`` of expressions (no model
+family, whose state needs a concrete depth), the symbolic tier substitutes L = n + N with N a
+nonnegative integer symbol and runs the kind's symbolic argument once for all L: for an identity
+or inequality, sums over k = 1..L in closed form (``Sum(...).doit()``; a Piecewise closed form
+is proven branch by branch, so whichever branch applies is covered) and SymPy's zero or sign of
+lhs - rhs, the other parameters carrying the signs their box implies; for a threshold, the
+multipliers at x* against the bound (:func:`verify.userclaims.threshold.symbolic_threshold`).
+A proof covers the claim's whole class, L ">= n" included, so the claim can be ``proven``.
+
+Where SymPy cannot finish, this check is undecided (an attempt) and the claim's other checks,
+which run on the instances n..n+4 exactly (:mod:`verify.userclaims.instances`), decide it: at
+best ``proven-on-instances`` or ``sampled``, and a false claim is refuted there with a concrete
+L.  This check never refutes: a symbolic L gives no point to re-evaluate.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from proofs.identities import prove_zero
+from verify.userclaims.budget import budgeted, in_child, require_small
+from verify.userclaims.model import Model
+from verify.userclaims.spec import ClaimSpec
+from verify.vocabulary import (
+    BudgetExhausted,
+    Check,
+    CheckContext,
+    Coverage,
+    Finding,
+    Outcome,
+    Scope,
+    Tier,
+)
+
+_SIGN = {"<=": "is_nonpositive", "<": "is_negative", ">=": "is_nonnegative",
+         ">": "is_positive"}
+
+
+def offsets(spec: ClaimSpec) -> dict[str, sp.Expr]:
+    """Each unbounded integer parameter as n + N, N a nonnegative integer symbol."""
+    return {name: low + sp.Symbol(f"{name}_minus_{low}", integer=True, nonnegative=True)
+            for name, low in spec.unbounded.items()}
+
+
+def _forms(e: sp.Expr) -> list[sp.Expr]:
+    """Sound rewritings of ``e`` (no ``force``: a power is combined only where the symbols'
+    assumptions allow), cheapest first."""
+    out = [sp.piecewise_fold(e.doit())]
+    for rewrite in (sp.expand, sp.simplify,
+                    lambda f: sp.powsimp(sp.expand_power_base(f)), sp.factor):
+        try:  # a rewriting SymPy cannot do (a PolynomialError in factor) is just not tried
+            out.append(rewrite(out[-1] if rewrite is not sp.expand else out[0]))
+        except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
+            continue
+    return out
+
+
+def _branches(e: sp.Expr) -> list[sp.Expr]:
+    """The values of a Piecewise, each of which must satisfy the relation (else ``[e]``).  A
+    branch taken on an equation (``Eq(w/r, 1)`` of a geometric sum's closed form) is proven at
+    every real solution of it for one of its symbols, when SymPy finds them all (a finite
+    set); otherwise the branch is proven as it stands, for every value of its symbols."""
+    e = sp.piecewise_fold(e.doit())
+    if not isinstance(e, sp.Piecewise):
+        return [e]
+    out = []
+    for value, condition in e.args:
+        out += _on(value, condition)
+    return out
+
+
+def _on(value: sp.Expr, condition) -> list[sp.Expr]:
+    if isinstance(condition, sp.Eq):
+        for symbol in sorted(condition.free_symbols, key=str):
+            if getattr(symbol, "is_integer", False):
+                continue
+            try:
+                roots = sp.solveset(condition.lhs - condition.rhs, symbol, domain=sp.S.Reals)
+            except (NotImplementedError, TypeError, ValueError):
+                continue
+            if isinstance(roots, sp.FiniteSet):
+                return [value.subs(symbol, root) for root in roots]
+    return [value]
+
+
+def _zero(e: sp.Expr) -> bool:
+    return any(prove_zero(f) is True for f in _forms(e))
+
+
+def _signed(e: sp.Expr, relation: str) -> bool:
+    if relation == "==":
+        return _zero(e)
+    return any(getattr(f, _SIGN[relation]) is True for f in _forms(e))
+
+
+def _differences(model: Model) -> tuple[list[sp.Expr], str]:
+    spec = model.spec
+    if spec.kind == "identity":
+        return [a - b for a, b in model.identity_differences], "=="
+    return [model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))], spec.relation
+
+
+def _relation_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
+    """identity / inequality: every entry of lhs - rhs (each Piecewise branch) is 0, or has
+    the relation's sign, for the symbolic L."""
+    diffs, relation = _differences(model)
+    require_small(*diffs)
+    signs = boxed(model)
+    entries = [b for d in diffs for b in _branches(d.subs(signs))]
+    open_ = [i for i, e in enumerate(entries) if not _signed(e, relation)]
+    if open_:
+        return False, (f"SymPy could not prove lhs {relation} rhs for every {every} (entry "
+                       f"{open_[0]}: {sp.sstr(entries[open_[0]])[:200]})"), {
+                           "open entries": str(len(open_))}
+    return True, f"SymPy: lhs {relation} rhs for every {every}", {"entries": str(len(entries))}
+
+
+def _threshold_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
+    """threshold: the symbolic threshold argument (det(2I - bound H(x*)) = 0, and with
+    ``tight`` H(x*) > 0 and 2I - bound H(x*) >= 0) run with L symbolic."""
+    from verify.userclaims.checks import _require_critical
+    from verify.userclaims.threshold import symbolic_threshold
+
+    require_small(model.loss, model.expr(model.spec.bound))
+    finding = symbolic_threshold(model, _require_critical(model), boxed(model))
+    if finding.outcome is Outcome.SUPPORTS:
+        return True, f"for every {every}: {finding.detail}", dict(finding.numbers)
+    return False, f"not for every {every}: {finding.detail}", dict(finding.numbers)
+
+
+PROOFS = {"identity": _relation_proof, "inequality": _relation_proof,
+          "threshold": _threshold_proof}
+
+
+def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
+    """The proof for every value of the unbounded integer parameters, where it applies (an
+    identity, inequality or plain-GD threshold of expressions whose integer parameters are all
+    unbounded); ``boxed(model)`` gives the free parameters the signs of their box."""
+    if (not spec.unbounded or spec.kind not in PROOFS or spec.model
+            or set(spec.integers) != set(spec.unbounded)
+            or spec.optimizer.get("method", "gd") != "gd"):
+        return ()
+    names = ", ".join(spec.unbounded)
+    ends = {name: f">= {low}" for name, low in spec.unbounded.items()}
+    every = " and ".join(f"{name} {end}" for name, end in ends.items())
+
+    @budgeted
+    @in_child
+    def run(ctx: CheckContext) -> Finding:
+        if ctx.at is not None:  # a replay names one instance: the instances' checks re-check it
+            return Finding(Outcome.UNDECIDED, "a replay checks one instance, not every "
+                           f"{names}")
+        model = Model(spec, offsets(spec))
+        try:
+            proven, detail, numbers = PROOFS[spec.kind](model, boxed, every)
+        except BudgetExhausted:
+            raise
+        except Exception as exc:  # noqa: BLE001 - SymPy gave up on a symbolic L: no proof
+            return Finding(Outcome.UNDECIDED, f"SymPy failed on the symbolic {names} "
+                           f"({type(exc).__name__}: {str(exc)[:200]}); the instances decide")
+        if not proven:
+            return Finding(Outcome.UNDECIDED, detail + "; the instances decide", numbers)
+        covers = {k: v for k, v in model.scope.items() if k not in ends}
+        covers.update(ends)
+        return Finding(Outcome.SUPPORTS, f"{detail} ({names} = n + N, N a nonnegative integer "
+                       "symbol) and every parameter of the box", numbers,
+                       coverage=Coverage(Scope.CLASS, dict(sorted(covers.items()))))
+
+    return (Check(f"{spec.kind}_every_{'_'.join(spec.unbounded)}", Tier.SYMBOLIC, run,
+                  f"exact, every {every} and the whole box", attempt=True),)
