@@ -94,37 +94,98 @@ def _cho_solve(U: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x
 
 
+def _pairwise_sum(a: list[float]) -> float:
+    """``np.add.reduce`` of a float64 vector, in Python floats, summed as numpy sums it: the
+    first entry plus numpy's ``pairwise_sum`` of the rest (in order below 8 entries, else eight
+    running sums combined pairwise, then the remainder).  Checked against numpy in
+    ``tests/test_relu_speed.py``."""
+    n = len(a)
+    if n == 0:
+        return 0.0
+    rest, k = a[1:], n - 1
+    if k < 8:
+        s = 0.0
+        for x in rest:
+            s += x
+        return a[0] + s
+    r = rest[:8]
+    i = 8
+    while i < k - k % 8:
+        for j in range(8):
+            r[j] += rest[i + j]
+        i += 8
+    s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for x in rest[i:]:
+        s += x
+    return a[0] + s
+
+
 def _smallest_singular_value(U: np.ndarray):
     """``scipy.optimize._trustregion_exact.estimate_smallest_singular_value`` (Cline, Moler,
     Stewart & Wilkinson 1979; Golub & Van Loan 2013, Alg. 3.5.1).
 
-    SciPy forms the two candidate updates ``pp``, ``pm`` of each step and compares
-    ``|w| + norm(., 1)``; here both are one (2, k) array and their 1-norms one row-wise
-    ``add.reduce`` (the same pairwise sum per row as on each vector alone).  SciPy's finiteness
-    check of ``pp`` and ``pm`` is implied by a finite 1-norm and made exactly otherwise."""
+    The sequential sweep runs in Python floats (IEEE double, each product and sum rounded once
+    as numpy rounds it elementwise; the 1-norms summed as numpy sums them, see
+    :func:`_pairwise_sum`).  SciPy's finiteness check of the candidates ``pp`` and ``pm`` is
+    implied by a finite 1-norm and made exactly otherwise; a zero pivot (never, after a
+    successful Cholesky) falls back to numpy's division by zero."""
     n = U.shape[0]
-    p = np.zeros(n)
-    w = np.empty(n)
+    rows = U.tolist()
+    if not all(rows[k][k] != 0 for k in range(n)):
+        return _smallest_singular_value_numpy(U)
+    p = [0.0] * n
+    w = [0.0] * n
     for k in range(n):
-        ukk = U[k, k]
-        pk = p[k]
-        wpm = np.array(((1 - pk) / ukk, (-1 - pk) / ukk))
-        cand = p[k + 1:] + U[k, k + 1:] * wpm[:, None]  # rows: pp, pm (U[k, k+1:] = U.T[k+1:, k])
-        s1, s2 = _add(np.abs(cand), axis=1).tolist()
+        row, ukk, pk = rows[k], rows[k][k], p[k]
+        wp = (1 - pk) / ukk
+        wm = (-1 - pk) / ukk
+        pp = [p[j] + row[j] * wp for j in range(k + 1, n)]
+        pm = [p[j] + row[j] * wm for j in range(k + 1, n)]
+        s1 = _pairwise_sum([abs(x) for x in pp])
+        s2 = _pairwise_sum([abs(x) for x in pm])
         if not (math.isfinite(s1) and math.isfinite(s2)):
-            _finite(cand[0])
-            _finite(cand[1])
-        wp, wm = wpm.tolist()
+            _finite(np.array(pp))
+            _finite(np.array(pm))
         if abs(wp) + s1 >= abs(wm) + s2:
             w[k] = wp
-            p[k + 1:] = cand[0]
+            p[k + 1:] = pp
         else:
             w[k] = wm
-            p[k + 1:] = cand[1]
+            p[k + 1:] = pm
+    return _singular_pair(U, np.array(w))
+
+
+def _singular_pair(U, w):
     v = _solve_triangular(U, w)
     v_norm = _norm2(v)
     w_norm = _norm2(w)
     return w_norm / v_norm, v / v_norm
+
+
+def _smallest_singular_value_numpy(U: np.ndarray):
+    """:func:`_smallest_singular_value` in numpy, as SciPy writes it (both candidate updates as
+    one (2, k) array, their 1-norms one row-wise ``add.reduce``)."""
+    n = U.shape[0]
+    p = np.zeros(n)
+    w = np.empty(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(n):
+            ukk = U[k, k]
+            pk = p[k]
+            wpm = np.array(((1 - pk) / ukk, (-1 - pk) / ukk))
+            cand = p[k + 1:] + U[k, k + 1:] * wpm[:, None]  # rows pp, pm; U[k, k+1:] = U.T[k+1:, k]
+            s1, s2 = _add(np.abs(cand), axis=1).tolist()
+            if not (math.isfinite(s1) and math.isfinite(s2)):
+                _finite(cand[0])
+                _finite(cand[1])
+            wp, wm = wpm.tolist()
+            if abs(wp) + s1 >= abs(wm) + s2:
+                w[k] = wp
+                p[k + 1:] = cand[0]
+            else:
+                w[k] = wm
+                p[k + 1:] = cand[1]
+    return _singular_pair(U, w)
 
 
 def _boundaries_intersections(z, d, trust_radius):
