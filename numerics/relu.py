@@ -89,7 +89,10 @@ def kink_margin(V, b, X) -> np.ndarray:
 def theorem4_quantity(W, V, b, X) -> np.ndarray:
     """``max_i ||x_i|| ||f_hat(x_i)||`` (Theorem 4's left-hand side), shape (B,)."""
     out = forward(W, V, b, X)[2]
-    return np.max(np.linalg.norm(X, axis=1)[None] * np.linalg.norm(out, axis=1), axis=1)
+    # np.linalg.norm(., axis=1) of a real array is sqrt(add.reduce(x * x, axis=(1,))): written
+    # out, without the wrapper (the adversarial search evaluates this some 90 000 times a run)
+    xn = np.sqrt(np.add.reduce(X * X, axis=(1,)))
+    return (xn[None] * np.sqrt(np.add.reduce(out * out, axis=(1,)))).max(axis=1)
 
 
 def flatten(W: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -130,7 +133,7 @@ def _jacobian_parts(W, V, b, X):
     act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
     JW = np.einsum("kq,il->ikql", _eye(m), act).reshape(N * m, m * r)
     JV = np.einsum("kl,il,ip->iklp", W, G, X).reshape(N * m, r * n)
-    return np.hstack([JW, JV]), pre, act, G
+    return np.concatenate((JW, JV), axis=1), pre, act, G  # np.hstack of two matrices
 
 
 def hessian(W, V, b, X, Y, scale: float = 0.5, parts: tuple | None = None) -> np.ndarray:
@@ -148,7 +151,8 @@ def hessian(W, V, b, X, Y, scale: float = 0.5, parts: tuple | None = None) -> np
     H = J.T @ J
     H[: m * r, m * r:] += cross
     H[m * r:, : m * r] += cross.T
-    return 2 * scale * H
+    two = 2 * scale
+    return H if two == 1.0 else two * H  # multiplying by 1 is exact: skipped
 
 
 def gauss_newton(W, V, b, X, scale: float = 0.5) -> np.ndarray:
@@ -221,6 +225,9 @@ class GDRun:
     diverged: np.ndarray
 
 
+FREEZE_EVERY = 64  # gd: how often runs that stopped moving are taken out of the batch
+
+
 def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 60,
        drop: tuple[int, float] | None = None, bound: float = 1e8) -> GDRun:
     """Full-batch GD on every network at once, each with its own step size.
@@ -229,19 +236,44 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
         deltas: (B,) step sizes.
         drop: ``(k, factor)`` divides every step size by ``factor`` from iteration ``k`` on.
         bound: a run whose parameters exceed this (or stop being finite) is frozen as diverged.
+
+    A run whose float64 iterate did not change in a step, bit for bit, with the same step size
+    and the same diverged flag as all later steps will have, is at a fixed point of its own
+    (deterministic, per-run) update: every later iterate is the same bits.  Every
+    ``FREEZE_EVERY`` steps such runs are taken out of the batch (its cost grows with the number
+    of runs: numpy multiplies the stacked small matrices one by one) and kept as they are; the
+    records of a frozen run (loss at the same point, distances 0 to the same bits) and the
+    result are those the full loop gives, bit for bit.
     """
+    B = W.shape[0]
     W, V = W.copy(), V.copy()
     d = np.asarray(deltas, dtype=float)[:, None, None]
     rec = np.unique(np.concatenate([np.geomspace(1, steps, n_records).astype(int), [steps]]))
-    out_l, out_1, out_2 = (np.full((W.shape[0], rec.size), np.nan) for _ in range(3))
+    out_l, out_1, out_2 = (np.full((B, rec.size), np.nan) for _ in range(3))
     prev1 = prev2 = None
-    dead = np.zeros(W.shape[0], dtype=bool)
+    dead = np.zeros(B, dtype=bool)
+    per_run_bias = np.asarray(b).ndim == 2
     grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)
     rec_at, any_dead, j = rec.tolist(), False, 0  # Python ints and flags: cheap per step
+    active = None  # indices of the runs still in the batch (None: all of them)
+    # the full batch: frozen runs' final state (rows of active runs are filled in when read)
+    full_W, full_V, full_dead = W, V, dead
+
+    def whole(part, full):
+        """The full batch of ``part`` (the active runs), frozen runs from ``full``."""
+        if active is None:
+            return part
+        out = full.copy()
+        out[active] = part
+        return out
+
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             if drop is not None and k == drop[0]:
                 d = d / drop[1]
+            check = k % FREEZE_EVERY == 0 and (drop is None or k >= drop[0])
+            if check:
+                dead_before = dead.copy()
             gW, gV, _ = grad(W, V)
             step = np.where(dead[:, None, None], 0.0, d) if any_dead else d
             # W and V are rebound to new arrays below, never written in place: no copies
@@ -257,13 +289,47 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
                 dead |= bad
                 any_dead = bool(dead.any())
             if k == rec_at[j]:
-                out_l[:, j] = loss(W, V, b, X, Y, scale)
-                out_1[:, j] = _dist(W, V, *prev1)
+                Wf, Vf = whole(W, full_W), whole(V, full_V)
+                out_l[:, j] = loss(Wf, Vf, b, X, Y, scale)
+                out_1[:, j] = _dist(Wf, Vf, whole(prev1[0], full_W), whole(prev1[1], full_V))
                 if prev2 is not None:
-                    out_2[:, j] = _dist(W, V, *prev2)
+                    out_2[:, j] = _dist(Wf, Vf, whole(prev2[0], full_W),
+                                        whole(prev2[1], full_V))
                 j += 1
+            if check:
+                still = (_same_bits(W, prev1[0]) & _same_bits(V, prev1[1])
+                         & (dead == dead_before))
+                if still.any():
+                    full_W, full_V = whole(W, full_W), whole(V, full_V)
+                    full_dead = whole(dead, full_dead)
+                    keep = ~still
+                    active = (np.arange(B) if active is None else active)[keep]
+                    if active.size == 0:
+                        break
+                    W, V, d, dead = W[keep], V[keep], d[keep], dead[keep]
+                    prev1 = (prev1[0][keep], prev1[1][keep])
+                    prev2 = (prev2[0][keep], prev2[1][keep])
+                    any_dead = bool(dead.any())
+                    grad = _gradient_map(W.shape[1], V.shape[2],
+                                         np.asarray(b)[active] if per_run_bias else b, X, Y,
+                                         scale)
+    if active is not None and active.size == 0:
+        # every run froze at step k: the later records are the same point's, distances 0
+        for jj in range(j, rec.size):
+            out_l[:, jj] = loss(full_W, full_V, b, X, Y, scale)
+            out_1[:, jj] = out_2[:, jj] = _dist(full_W, full_V, full_W, full_V)
+        W, V, dead, prev1 = full_W, full_V, full_dead, (full_W, full_V)
+    else:
+        W, V, dead = whole(W, full_W), whole(V, full_V), whole(dead, full_dead)
+        prev1 = (whole(prev1[0], full_W), whole(prev1[1], full_V))
     out_l[dead] = np.inf
     return GDRun(W, V, prev1[0], prev1[1], rec, out_l, out_1, out_2, dead)
+
+
+def _same_bits(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Per run (axis 0): every entry of A has the same float64 bits as in B (-0.0 != 0.0)."""
+    a = np.ascontiguousarray(A).view(np.int64)
+    return (a == np.ascontiguousarray(B).view(np.int64)).all(axis=(1, 2))
 
 
 def _dist(W, V, W2, V2) -> np.ndarray:
