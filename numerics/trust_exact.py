@@ -95,29 +95,26 @@ def _cho_solve(U: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _pairwise_sum(a: list[float]) -> float:
-    """``np.add.reduce`` of a float64 vector, in Python floats, summed as numpy sums it: the
-    first entry plus numpy's ``pairwise_sum`` of the rest (in order below 8 entries, else eight
-    running sums combined pairwise, then the remainder).  Checked against numpy in
-    ``tests/test_relu_speed.py``."""
+    """``np.add.reduce`` of a float64 vector, in Python floats, summed as numpy's
+    ``pairwise_sum`` sums it: in order below 8 entries, else eight running sums (entries i mod 8)
+    combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the remainder in
+    order.  Checked against numpy in ``tests/test_relu_speed.py``."""
     n = len(a)
-    if n == 0:
-        return 0.0
-    rest, k = a[1:], n - 1
-    if k < 8:
+    if n < 8:
         s = 0.0
-        for x in rest:
+        for x in a:
             s += x
-        return a[0] + s
-    r = rest[:8]
+        return s
+    r = a[:8]
     i = 8
-    while i < k - k % 8:
+    while i < n - n % 8:
         for j in range(8):
-            r[j] += rest[i + j]
+            r[j] += a[i + j]
         i += 8
     s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    for x in rest[i:]:
+    for x in a[i:]:
         s += x
-    return a[0] + s
+    return s
 
 
 def _smallest_singular_value(U: np.ndarray):
