@@ -57,13 +57,19 @@ def gradient(W, V, b, X, Y, scale: float = 0.5):
     return _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)(W, V)
 
 
-def _gradient_map(m: int, n: int, b, X, Y, scale: float):
+def _gradient_map(m: int, n: int, b, X, Y, scale: float, reuse: bool = False):
     """:func:`gradient` as a function of (W, V) alone, for a fixed problem.
 
     The problem's constants (bias, X^T, Y^T, 2 scale) are prepared once, so that GD's inner
     loop pays only for the arithmetic; every product and sum is the same numpy operation on the
-    same operands as in :func:`forward`, so the values agree bit for bit."""
+    same operands as in :func:`forward`, so the values agree bit for bit.
+
+    ``reuse``: every intermediate and the returned arrays live in buffers allocated once per
+    batch size and overwritten by the next call (the same operations, written with ``out=``;
+    for callers that use the result before calling again: GD, the Newton search)."""
     bias, XT, YT, two = _bias(b), X.T, Y.T[None], 2 * scale
+    N = X.shape[0]
+    bufs: dict = {}
 
     def grad(W, V):
         pre = V * XT if n == 1 else V @ XT  # :func:`_mm`
@@ -78,7 +84,28 @@ def _gradient_map(m: int, n: int, b, X, Y, scale: float):
             return e @ act.swapaxes(1, 2), back @ X, e
         return two * e @ act.swapaxes(1, 2), two * back @ X, e
 
-    return grad
+    def grad_reuse(W, V):
+        B = W.shape[0]
+        if bufs.get("B") != B:
+            r = W.shape[2]
+            bufs.update(B=B, pre=np.empty((B, r, N)), act=np.empty((B, r, N)),
+                        e=np.empty((B, m, N)), back=np.empty((B, r, N)),
+                        mask=np.empty((B, r, N), dtype=bool), gW=np.empty((B, m, r)),
+                        gV=np.empty((B, r, n)))
+        pre, act, e, back, mask = (bufs[k] for k in ("pre", "act", "e", "back", "mask"))
+        (np.multiply if n == 1 else np.matmul)(V, XT, out=pre)  # :func:`_mm`
+        pre -= bias
+        np.maximum(pre, 0.0, out=act)
+        np.matmul(W, act, out=e)
+        e -= YT
+        (np.multiply if m == 1 else np.matmul)(W.swapaxes(1, 2), e, out=back)  # :func:`_mm`
+        back *= np.greater(pre, 0, out=mask)
+        if two != 1.0:
+            return two * e @ act.swapaxes(1, 2), two * back @ X, e
+        return (np.matmul(e, act.swapaxes(1, 2), out=bufs["gW"]),
+                np.matmul(back, X, out=bufs["gV"]), e)
+
+    return grad_reuse if reuse else grad
 
 
 def kink_margin(V, b, X) -> np.ndarray:
@@ -179,7 +206,7 @@ def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum
     m, r = W0.shape
     n = V0.shape[1]
 
-    grad = _gradient_map(m, n, b, X, Y, scale)  # :func:`gradient`, prepared once
+    grad = _gradient_map(m, n, b, X, Y, scale, reuse=True)  # :func:`gradient`, prepared once
 
     def fun(theta):
         gW, gV, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
@@ -253,7 +280,7 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     prev1 = prev2 = None
     dead = np.zeros(B, dtype=bool)
     per_run_bias = np.asarray(b).ndim == 2
-    grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)
+    grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale, reuse=True)
     rec_at, any_dead, j = rec.tolist(), False, 0  # Python ints and flags: cheap per step
     active = None  # indices of the runs still in the batch (None: all of them)
     # the full batch: frozen runs' final state (rows of active runs are filled in when read)
@@ -312,7 +339,7 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
                     any_dead = bool(dead.any())
                     grad = _gradient_map(W.shape[1], V.shape[2],
                                          np.asarray(b)[active] if per_run_bias else b, X, Y,
-                                         scale)
+                                         scale, reuse=True)
     if active is not None and active.size == 0:
         # every run froze at step k: the later records are the same point's, distances 0
         for jj in range(j, rec.size):

@@ -145,3 +145,15 @@ def test_gd_all_runs_frozen_fills_the_remaining_records(monkeypatch):
     for field in ("W", "V", "W_prev", "V_prev", "loss", "d1", "d2", "diverged"):
         assert _bits(getattr(fast, field)) == _bits(getattr(slow, field)), field
     assert slow.d1[0, -1] == 0.0
+
+
+def test_gradient_map_with_reused_buffers_is_the_plain_one():
+    rng = np.random.default_rng(9)
+    for m, n in ((1, 1), (2, 1), (1, 2), (2, 2)):
+        for scale in (0.5, 1.0, 0.25):
+            b, X, Y = rng.standard_normal(3), rng.standard_normal((5, n)), rng.standard_normal((5, m))
+            plain = relu._gradient_map(m, n, b, X, Y, scale)
+            reused = relu._gradient_map(m, n, b, X, Y, scale, reuse=True)
+            for B in (4, 4, 1):  # a second call overwrites the buffers; a new batch size
+                W, V = rng.standard_normal((B, m, 3)), rng.standard_normal((B, 3, n))
+                assert all(_bits(u) == _bits(v) for u, v in zip(plain(W, V), reused(W, V)))
