@@ -66,7 +66,8 @@ def _gradient_map(m: int, n: int, b, X, Y, scale: float, reuse: bool = False):
 
     ``reuse``: every intermediate and the returned arrays live in buffers allocated once per
     batch size and overwritten by the next call (the same operations, written with ``out=``;
-    for callers that use the result before calling again: GD, the Newton search)."""
+    for callers that use the result before calling again: GD, the Newton search); gW and gV
+    are then views of one (B, m r + r n) array, ``grad.buffers["g"]``."""
     bias, XT, YT, two = _bias(b), X.T, Y.T[None], 2 * scale
     N = X.shape[0]
     bufs: dict = {}
@@ -88,10 +89,11 @@ def _gradient_map(m: int, n: int, b, X, Y, scale: float, reuse: bool = False):
         B = W.shape[0]
         if bufs.get("B") != B:
             r = W.shape[2]
+            g = np.empty((B, m * r + r * n))  # (gW, gV) flattened per run, as in flatten
             bufs.update(B=B, pre=np.empty((B, r, N)), act=np.empty((B, r, N)),
                         e=np.empty((B, m, N)), back=np.empty((B, r, N)),
-                        mask=np.empty((B, r, N), dtype=bool), gW=np.empty((B, m, r)),
-                        gV=np.empty((B, r, n)))
+                        mask=np.empty((B, r, N), dtype=bool), g=g,
+                        gW=g[:, : m * r].reshape(B, m, r), gV=g[:, m * r:].reshape(B, r, n))
         pre, act, e, back, mask = (bufs[k] for k in ("pre", "act", "e", "back", "mask"))
         (np.multiply if n == 1 else np.matmul)(V, XT, out=pre)  # :func:`_mm`
         pre -= bias
@@ -100,11 +102,13 @@ def _gradient_map(m: int, n: int, b, X, Y, scale: float, reuse: bool = False):
         e -= YT
         (np.multiply if m == 1 else np.matmul)(W.swapaxes(1, 2), e, out=back)  # :func:`_mm`
         back *= np.greater(pre, 0, out=mask)
-        if two != 1.0:
-            return two * e @ act.swapaxes(1, 2), two * back @ X, e
+        if two != 1.0:  # (two * e) @ act^T and (two * back) @ X, as in ``grad``
+            return (np.matmul(two * e, act.swapaxes(1, 2), out=bufs["gW"]),
+                    np.matmul(two * back, X, out=bufs["gV"]), e)
         return (np.matmul(e, act.swapaxes(1, 2), out=bufs["gW"]),
                 np.matmul(back, X, out=bufs["gV"]), e)
 
+    grad_reuse.buffers = bufs  # GD steps all parameters at once through bufs["g"]
     return grad_reuse if reuse else grad
 
 
@@ -272,19 +276,29 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     records of a frozen run (loss at the same point, distances 0 to the same bits) and the
     result are those the full loop gives, bit for bit.
     """
-    B = W.shape[0]
-    W, V = W.copy(), V.copy()
-    d = np.asarray(deltas, dtype=float)[:, None, None]
+    B, m, r = W.shape
+    n = V.shape[2]
+    # The state of every run is one row (W.ravel(), V.ravel()) of ``theta``: GD's update and
+    # its divergence test are then one operation each on all parameters, elementwise the same
+    # as on W and V apart (the per-run max of |theta| is the max of those of |W| and |V|).
+    theta = np.concatenate([W.reshape(B, -1), V.reshape(B, -1)], axis=1)
+
+    def split(t):
+        """(W, V) of a state, as C-contiguous arrays (the records' arithmetic is unchanged)."""
+        return (np.ascontiguousarray(t[:, : m * r].reshape(-1, m, r)),
+                np.ascontiguousarray(t[:, m * r:].reshape(-1, r, n)))
+
+    d = np.asarray(deltas, dtype=float)[:, None]
     rec = np.unique(np.concatenate([np.geomspace(1, steps, n_records).astype(int), [steps]]))
     out_l, out_1, out_2 = (np.full((B, rec.size), np.nan) for _ in range(3))
     prev1 = prev2 = None
     dead = np.zeros(B, dtype=bool)
     per_run_bias = np.asarray(b).ndim == 2
-    grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale, reuse=True)
+    grad = _gradient_map(m, n, b, X, Y, scale, reuse=True)
     rec_at, any_dead, j = rec.tolist(), False, 0  # Python ints and flags: cheap per step
     active = None  # indices of the runs still in the batch (None: all of them)
     # the full batch: frozen runs' final state (rows of active runs are filled in when read)
-    full_W, full_V, full_dead = W, V, dead
+    full, full_dead = theta, dead
 
     def whole(part, full):
         """The full batch of ``part`` (the active runs), frozen runs from ``full``."""
@@ -294,6 +308,9 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
         out[active] = part
         return out
 
+    def dist(t, t2):
+        return _dist(*split(t), *split(t2))
+
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             if drop is not None and k == drop[0]:
@@ -301,62 +318,54 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
             check = k % FREEZE_EVERY == 0 and (drop is None or k >= drop[0])
             if check:
                 dead_before = dead.copy()
-            gW, gV, _ = grad(W, V)
-            step = np.where(dead[:, None, None], 0.0, d) if any_dead else d
-            # W and V are rebound to new arrays below, never written in place: no copies
-            prev2, prev1 = prev1, (W, V)
-            W = W - step * gW
-            V = V - step * gV
+            grad(theta[:, : m * r].reshape(-1, m, r), theta[:, m * r:].reshape(-1, r, n))
+            g = grad.buffers["g"]  # (gW, gV) of every run
+            g *= np.where(dead[:, None], 0.0, d) if any_dead else d  # step * gradient
+            # theta is rebound to a new array below, never written in place: no copies
+            prev2, prev1 = prev1, theta
+            theta = theta - g
             # one whole-batch test first: the max is nan or inf exactly when some entry is
-            if not (np.abs(W).max() < bound and np.abs(V).max() < bound):
-                bad = ~(np.isfinite(W).all(axis=(1, 2)) & np.isfinite(V).all(axis=(1, 2))
-                        & (np.abs(W).max(axis=(1, 2)) < bound)
-                        & (np.abs(V).max(axis=(1, 2)) < bound))
-                W[bad], V[bad] = prev1[0][bad], prev1[1][bad]
+            if not np.abs(theta).max() < bound:
+                bad = ~(np.isfinite(theta).all(axis=1) & (np.abs(theta).max(axis=1) < bound))
+                theta[bad] = prev1[bad]
                 dead |= bad
                 any_dead = bool(dead.any())
             if k == rec_at[j]:
-                Wf, Vf = whole(W, full_W), whole(V, full_V)
-                out_l[:, j] = loss(Wf, Vf, b, X, Y, scale)
-                out_1[:, j] = _dist(Wf, Vf, whole(prev1[0], full_W), whole(prev1[1], full_V))
+                now = whole(theta, full)
+                out_l[:, j] = loss(*split(now), b, X, Y, scale)
+                out_1[:, j] = dist(now, whole(prev1, full))
                 if prev2 is not None:
-                    out_2[:, j] = _dist(Wf, Vf, whole(prev2[0], full_W),
-                                        whole(prev2[1], full_V))
+                    out_2[:, j] = dist(now, whole(prev2, full))
                 j += 1
             if check:
-                still = (_same_bits(W, prev1[0]) & _same_bits(V, prev1[1])
-                         & (dead == dead_before))
+                still = _same_bits(theta, prev1) & (dead == dead_before)
                 if still.any():
-                    full_W, full_V = whole(W, full_W), whole(V, full_V)
-                    full_dead = whole(dead, full_dead)
+                    full, full_dead = whole(theta, full), whole(dead, full_dead)
                     keep = ~still
                     active = (np.arange(B) if active is None else active)[keep]
                     if active.size == 0:
                         break
-                    W, V, d, dead = W[keep], V[keep], d[keep], dead[keep]
-                    prev1 = (prev1[0][keep], prev1[1][keep])
-                    prev2 = (prev2[0][keep], prev2[1][keep])
+                    theta, d, dead = theta[keep], d[keep], dead[keep]
+                    prev1, prev2 = prev1[keep], prev2[keep]
                     any_dead = bool(dead.any())
-                    grad = _gradient_map(W.shape[1], V.shape[2],
-                                         np.asarray(b)[active] if per_run_bias else b, X, Y,
-                                         scale, reuse=True)
+                    grad = _gradient_map(m, n, np.asarray(b)[active] if per_run_bias else b,
+                                         X, Y, scale, reuse=True)
     if active is not None and active.size == 0:
         # every run froze at step k: the later records are the same point's, distances 0
         for jj in range(j, rec.size):
-            out_l[:, jj] = loss(full_W, full_V, b, X, Y, scale)
-            out_1[:, jj] = out_2[:, jj] = _dist(full_W, full_V, full_W, full_V)
-        W, V, dead, prev1 = full_W, full_V, full_dead, (full_W, full_V)
+            out_l[:, jj] = loss(*split(full), b, X, Y, scale)
+            out_1[:, jj] = out_2[:, jj] = dist(full, full)
+        theta, dead, prev1 = full, full_dead, full
     else:
-        W, V, dead = whole(W, full_W), whole(V, full_V), whole(dead, full_dead)
-        prev1 = (whole(prev1[0], full_W), whole(prev1[1], full_V))
+        theta, dead, prev1 = whole(theta, full), whole(dead, full_dead), whole(prev1, full)
     out_l[dead] = np.inf
-    return GDRun(W, V, prev1[0], prev1[1], rec, out_l, out_1, out_2, dead)
+    return GDRun(*split(theta), *split(prev1), rec, out_l, out_1, out_2, dead)
 
 
 def _same_bits(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Per run (axis 0): every entry of A has the same float64 bits as in B (-0.0 != 0.0)."""
+    """Per run (row): every entry of A has the same float64 bits as in B (-0.0 != 0.0)."""
     a = np.ascontiguousarray(A).view(np.int64)
-    return (a == np.ascontiguousarray(B).view(np.int64)).all(axis=(1, 2))
+    return (a == np.ascontiguousarray(B).view(np.int64)).all(axis=1)
 
 
 def _dist(W, V, W2, V2) -> np.ndarray:
