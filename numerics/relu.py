@@ -213,8 +213,9 @@ def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum
     grad = _gradient_map(m, n, b, X, Y, scale, reuse=True)  # :func:`gradient`, prepared once
 
     def fun(theta):
-        gW, gV, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
-        return scale * float(np.sum(e * e)), np.concatenate([gW.ravel(), gV.ravel()])
+        _, _, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
+        # (gW.ravel(), gV.ravel()) is the row of the gradient buffer: copied out
+        return scale * float(np.sum(e * e)), grad.buffers["g"][0].copy()
 
     def hess(theta):
         W, V = unflatten(theta, m, r, n)
