@@ -257,7 +257,7 @@ class _Subproblem:
                                  lambda_lb + UPDATE_COEFF * (lambda_ub - lambda_lb))
         return lambda_initial, lambda_lb, lambda_ub
 
-    def solve(self, tr_radius):  # noqa: C901 -- SciPy's IterativeSubproblem.solve, as it is
+    def solve(self, tr_radius):  # SciPy's IterativeSubproblem.solve, branch for branch
         if self.hess is None:
             self._prepare()
         potrf = _routines()[0]
@@ -297,7 +297,9 @@ class _Subproblem:
                     lambda_ub = lambda_current
                     lambda_lb = max(lambda_lb, lambda_current - s_min**2)
                     H = self.hess + lambda_new * eye
-                    c, info = potrf(H, lower=False, overwrite_a=False, clean=True)
+                    # SciPy discards this factor and, with already_factorized, goes on with the
+                    # previous U at the new lambda: kept as it is (the same iterates)
+                    _, info = potrf(H, lower=False, overwrite_a=False, clean=True)
                     if info == 0:
                         lambda_current = lambda_new
                         already_factorized = True
