@@ -26,7 +26,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
-from numerics.trust_exact import minimize as _trust_exact
+from scipy.optimize import minimize as _scipy_minimize
 
 
 def _bias(b: np.ndarray) -> np.ndarray:
@@ -205,8 +205,7 @@ class Minimum:
 
 
 def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum:
-    """Newton trust-region with the exact per-pattern gradient/Hessian: SciPy's ``trust-exact``
-    (``gtol = 1e-12``), run bit for bit by :func:`numerics.trust_exact.minimize`."""
+    """Newton trust-region (scipy ``trust-exact``) with the exact per-pattern gradient/Hessian."""
     m, r = W0.shape
     n = V0.shape[1]
 
@@ -221,21 +220,12 @@ def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum
         W, V = unflatten(theta, m, r, n)
         return hessian(W, V, b, X, Y, scale)
 
-    # The Hessian is certainly finite where every factor of its entries is below 1e100 (their
-    # sums then stay far below the float64 range): |theta|, |X| < 1e50 bound the activations
-    # and the Jacobian, f / scale < 1e200 bounds the error.  Elsewhere it is made and checked
-    # at once, as SciPy does (see :func:`numerics.trust_exact.minimize`).
-    data_small = bool(np.abs(X).max(initial=0.0) < 1e50 and np.abs(b).max(initial=0.0) < 1e50)
-
-    def hess_finite(theta, f):
-        return data_small and f < 1e200 * scale and np.abs(theta).max() < 1e50
-
-    x, f, _, success = _trust_exact(fun, hess, flatten(W0, V0), gtol=1e-12, maxiter=maxiter,
-                                    hess_finite=hess_finite)
-    W, V = unflatten(x, m, r, n)
-    g = fun(x)[1]
-    return Minimum(W, V, float(f), float(np.linalg.norm(g)),
-                   float(kink_margin(V[None], b, X)[0]), bool(success))
+    res = _scipy_minimize(fun, flatten(W0, V0), jac=True, hess=hess, method="trust-exact",
+                          options={"maxiter": maxiter, "gtol": 1e-12})
+    W, V = unflatten(res.x, m, r, n)
+    g = fun(res.x)[1]
+    return Minimum(W, V, float(res.fun), float(np.linalg.norm(g)),
+                   float(kink_margin(V[None], b, X)[0]), bool(res.success))
 
 
 @dataclass(frozen=True)
