@@ -25,6 +25,7 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
+
 from scipy.optimize import minimize as _scipy_minimize
 
 
@@ -56,13 +57,20 @@ def gradient(W, V, b, X, Y, scale: float = 0.5):
     return _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)(W, V)
 
 
-def _gradient_map(m: int, n: int, b, X, Y, scale: float):
+def _gradient_map(m: int, n: int, b, X, Y, scale: float, reuse: bool = False):
     """:func:`gradient` as a function of (W, V) alone, for a fixed problem.
 
     The problem's constants (bias, X^T, Y^T, 2 scale) are prepared once, so that GD's inner
     loop pays only for the arithmetic; every product and sum is the same numpy operation on the
-    same operands as in :func:`forward`, so the values agree bit for bit."""
+    same operands as in :func:`forward`, so the values agree bit for bit.
+
+    ``reuse``: every intermediate and the returned arrays live in buffers allocated once per
+    batch size and overwritten by the next call (the same operations, written with ``out=``;
+    for callers that use the result before calling again: GD, the Newton search); gW and gV
+    are then views of one (B, m r + r n) array, ``grad.buffers["g"]``."""
     bias, XT, YT, two = _bias(b), X.T, Y.T[None], 2 * scale
+    N = X.shape[0]
+    bufs: dict = {}
 
     def grad(W, V):
         pre = V * XT if n == 1 else V @ XT  # :func:`_mm`
@@ -77,7 +85,31 @@ def _gradient_map(m: int, n: int, b, X, Y, scale: float):
             return e @ act.swapaxes(1, 2), back @ X, e
         return two * e @ act.swapaxes(1, 2), two * back @ X, e
 
-    return grad
+    def grad_reuse(W, V):
+        B = W.shape[0]
+        if bufs.get("B") != B:
+            r = W.shape[2]
+            g = np.empty((B, m * r + r * n))  # (gW, gV) flattened per run, as in flatten
+            bufs.update(B=B, pre=np.empty((B, r, N)), act=np.empty((B, r, N)),
+                        e=np.empty((B, m, N)), back=np.empty((B, r, N)),
+                        mask=np.empty((B, r, N), dtype=bool), g=g,
+                        gW=g[:, : m * r].reshape(B, m, r), gV=g[:, m * r:].reshape(B, r, n))
+        pre, act, e, back, mask = (bufs[k] for k in ("pre", "act", "e", "back", "mask"))
+        (np.multiply if n == 1 else np.matmul)(V, XT, out=pre)  # :func:`_mm`
+        pre -= bias
+        np.maximum(pre, 0.0, out=act)
+        np.matmul(W, act, out=e)
+        e -= YT
+        (np.multiply if m == 1 else np.matmul)(W.swapaxes(1, 2), e, out=back)  # :func:`_mm`
+        back *= np.greater(pre, 0, out=mask)
+        if two != 1.0:  # (two * e) @ act^T and (two * back) @ X, as in ``grad``
+            return (np.matmul(two * e, act.swapaxes(1, 2), out=bufs["gW"]),
+                    np.matmul(two * back, X, out=bufs["gV"]), e)
+        return (np.matmul(e, act.swapaxes(1, 2), out=bufs["gW"]),
+                np.matmul(back, X, out=bufs["gV"]), e)
+
+    grad_reuse.buffers = bufs  # GD steps all parameters at once through bufs["g"]
+    return grad_reuse if reuse else grad
 
 
 def kink_margin(V, b, X) -> np.ndarray:
@@ -88,7 +120,10 @@ def kink_margin(V, b, X) -> np.ndarray:
 def theorem4_quantity(W, V, b, X) -> np.ndarray:
     """``max_i ||x_i|| ||f_hat(x_i)||`` (Theorem 4's left-hand side), shape (B,)."""
     out = forward(W, V, b, X)[2]
-    return np.max(np.linalg.norm(X, axis=1)[None] * np.linalg.norm(out, axis=1), axis=1)
+    # np.linalg.norm(., axis=1) of a real array is sqrt(add.reduce(x * x, axis=(1,))): written
+    # out, without the wrapper (the adversarial search evaluates this some 90 000 times a run)
+    xn = np.sqrt(np.add.reduce(X * X, axis=(1,)))
+    return (xn[None] * np.sqrt(np.add.reduce(out * out, axis=(1,)))).max(axis=1)
 
 
 def flatten(W: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -129,7 +164,7 @@ def _jacobian_parts(W, V, b, X):
     act, G = np.maximum(pre, 0.0), (pre > 0).astype(float)
     JW = np.einsum("kq,il->ikql", _eye(m), act).reshape(N * m, m * r)
     JV = np.einsum("kl,il,ip->iklp", W, G, X).reshape(N * m, r * n)
-    return np.hstack([JW, JV]), pre, act, G
+    return np.concatenate((JW, JV), axis=1), pre, act, G  # np.hstack of two matrices
 
 
 def hessian(W, V, b, X, Y, scale: float = 0.5, parts: tuple | None = None) -> np.ndarray:
@@ -147,7 +182,8 @@ def hessian(W, V, b, X, Y, scale: float = 0.5, parts: tuple | None = None) -> np
     H = J.T @ J
     H[: m * r, m * r:] += cross
     H[m * r:, : m * r] += cross.T
-    return 2 * scale * H
+    two = 2 * scale
+    return H if two == 1.0 else two * H  # multiplying by 1 is exact: skipped
 
 
 def gauss_newton(W, V, b, X, scale: float = 0.5) -> np.ndarray:
@@ -173,11 +209,12 @@ def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum
     m, r = W0.shape
     n = V0.shape[1]
 
-    grad = _gradient_map(m, n, b, X, Y, scale)  # :func:`gradient`, prepared once
+    grad = _gradient_map(m, n, b, X, Y, scale, reuse=True)  # :func:`gradient`, prepared once
 
     def fun(theta):
-        gW, gV, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
-        return scale * float(np.sum(e * e)), np.concatenate([gW.ravel(), gV.ravel()])
+        _, _, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
+        # (gW.ravel(), gV.ravel()) is the row of the gradient buffer: copied out
+        return scale * float(np.sum(e * e)), grad.buffers["g"][0].copy()
 
     def hess(theta):
         W, V = unflatten(theta, m, r, n)
@@ -210,6 +247,9 @@ class GDRun:
     diverged: np.ndarray
 
 
+FREEZE_EVERY = 64  # gd: how often runs that stopped moving are taken out of the batch
+
+
 def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 60,
        drop: tuple[int, float] | None = None, bound: float = 1e8) -> GDRun:
     """Full-batch GD on every network at once, each with its own step size.
@@ -218,41 +258,105 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
         deltas: (B,) step sizes.
         drop: ``(k, factor)`` divides every step size by ``factor`` from iteration ``k`` on.
         bound: a run whose parameters exceed this (or stop being finite) is frozen as diverged.
+
+    A run whose float64 iterate did not change in a step, bit for bit, with the same step size
+    and the same diverged flag as all later steps will have, is at a fixed point of its own
+    (deterministic, per-run) update: every later iterate is the same bits.  Every
+    ``FREEZE_EVERY`` steps such runs are taken out of the batch (its cost grows with the number
+    of runs: numpy multiplies the stacked small matrices one by one) and kept as they are; the
+    records of a frozen run (loss at the same point, distances 0 to the same bits) and the
+    result are those the full loop gives, bit for bit.
     """
-    W, V = W.copy(), V.copy()
-    d = np.asarray(deltas, dtype=float)[:, None, None]
+    B, m, r = W.shape
+    n = V.shape[2]
+    # The state of every run is one row (W.ravel(), V.ravel()) of ``theta``: GD's update and
+    # its divergence test are then one operation each on all parameters, elementwise the same
+    # as on W and V apart (the per-run max of |theta| is the max of those of |W| and |V|).
+    theta = np.concatenate([W.reshape(B, -1), V.reshape(B, -1)], axis=1)
+
+    def split(t):
+        """(W, V) of a state, as C-contiguous arrays (the records' arithmetic is unchanged)."""
+        return (np.ascontiguousarray(t[:, : m * r].reshape(-1, m, r)),
+                np.ascontiguousarray(t[:, m * r:].reshape(-1, r, n)))
+
+    d = np.asarray(deltas, dtype=float)[:, None]
     rec = np.unique(np.concatenate([np.geomspace(1, steps, n_records).astype(int), [steps]]))
-    out_l, out_1, out_2 = (np.full((W.shape[0], rec.size), np.nan) for _ in range(3))
+    out_l, out_1, out_2 = (np.full((B, rec.size), np.nan) for _ in range(3))
     prev1 = prev2 = None
-    dead = np.zeros(W.shape[0], dtype=bool)
-    grad = _gradient_map(W.shape[1], V.shape[2], b, X, Y, scale)
+    dead = np.zeros(B, dtype=bool)
+    per_run_bias = np.asarray(b).ndim == 2
+    grad = _gradient_map(m, n, b, X, Y, scale, reuse=True)
     rec_at, any_dead, j = rec.tolist(), False, 0  # Python ints and flags: cheap per step
+    active = None  # indices of the runs still in the batch (None: all of them)
+    # the full batch: frozen runs' final state (rows of active runs are filled in when read)
+    full, full_dead = theta, dead
+
+    def whole(part, full):
+        """The full batch of ``part`` (the active runs), frozen runs from ``full``."""
+        if active is None:
+            return part
+        out = full.copy()
+        out[active] = part
+        return out
+
+    def dist(t, t2):
+        return _dist(*split(t), *split(t2))
+
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             if drop is not None and k == drop[0]:
                 d = d / drop[1]
-            gW, gV, _ = grad(W, V)
-            step = np.where(dead[:, None, None], 0.0, d) if any_dead else d
-            # W and V are rebound to new arrays below, never written in place: no copies
-            prev2, prev1 = prev1, (W, V)
-            W = W - step * gW
-            V = V - step * gV
+            check = k % FREEZE_EVERY == 0 and (drop is None or k >= drop[0])
+            if check:
+                dead_before = dead.copy()
+            grad(theta[:, : m * r].reshape(-1, m, r), theta[:, m * r:].reshape(-1, r, n))
+            g = grad.buffers["g"]  # (gW, gV) of every run
+            g *= np.where(dead[:, None], 0.0, d) if any_dead else d  # step * gradient
+            # theta is rebound to a new array below, never written in place: no copies
+            prev2, prev1 = prev1, theta
+            theta = theta - g
             # one whole-batch test first: the max is nan or inf exactly when some entry is
-            if not (np.abs(W).max() < bound and np.abs(V).max() < bound):
-                bad = ~(np.isfinite(W).all(axis=(1, 2)) & np.isfinite(V).all(axis=(1, 2))
-                        & (np.abs(W).max(axis=(1, 2)) < bound)
-                        & (np.abs(V).max(axis=(1, 2)) < bound))
-                W[bad], V[bad] = prev1[0][bad], prev1[1][bad]
+            if not np.abs(theta).max() < bound:
+                bad = ~(np.isfinite(theta).all(axis=1) & (np.abs(theta).max(axis=1) < bound))
+                theta[bad] = prev1[bad]
                 dead |= bad
                 any_dead = bool(dead.any())
             if k == rec_at[j]:
-                out_l[:, j] = loss(W, V, b, X, Y, scale)
-                out_1[:, j] = _dist(W, V, *prev1)
+                now = whole(theta, full)
+                out_l[:, j] = loss(*split(now), b, X, Y, scale)
+                out_1[:, j] = dist(now, whole(prev1, full))
                 if prev2 is not None:
-                    out_2[:, j] = _dist(W, V, *prev2)
+                    out_2[:, j] = dist(now, whole(prev2, full))
                 j += 1
+            if check:
+                still = _same_bits(theta, prev1) & (dead == dead_before)
+                if still.any():
+                    full, full_dead = whole(theta, full), whole(dead, full_dead)
+                    keep = ~still
+                    active = (np.arange(B) if active is None else active)[keep]
+                    if active.size == 0:
+                        break
+                    theta, d, dead = theta[keep], d[keep], dead[keep]
+                    prev1, prev2 = prev1[keep], prev2[keep]
+                    any_dead = bool(dead.any())
+                    grad = _gradient_map(m, n, np.asarray(b)[active] if per_run_bias else b,
+                                         X, Y, scale, reuse=True)
+    if active is not None and active.size == 0:
+        # every run froze at step k: the later records are the same point's, distances 0
+        for jj in range(j, rec.size):
+            out_l[:, jj] = loss(*split(full), b, X, Y, scale)
+            out_1[:, jj] = out_2[:, jj] = dist(full, full)
+        theta, dead, prev1 = full, full_dead, full
+    else:
+        theta, dead, prev1 = whole(theta, full), whole(dead, full_dead), whole(prev1, full)
     out_l[dead] = np.inf
-    return GDRun(W, V, prev1[0], prev1[1], rec, out_l, out_1, out_2, dead)
+    return GDRun(*split(theta), *split(prev1), rec, out_l, out_1, out_2, dead)
+
+
+def _same_bits(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Per run (row): every entry of A has the same float64 bits as in B (-0.0 != 0.0)."""
+    a = np.ascontiguousarray(A).view(np.int64)
+    return (a == np.ascontiguousarray(B).view(np.int64)).all(axis=1)
 
 
 def _dist(W, V, W2, V2) -> np.ndarray:

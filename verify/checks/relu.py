@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 
 import mpmath
 import numpy as np
@@ -243,15 +244,19 @@ def _null_space(A: np.ndarray) -> np.ndarray:
     that ``scipy.linalg.svd`` picks (gesdd, full matrices), with the same work size, and the
     same rank cut; without the per-call validation and dispatch (the search calls it some ten
     thousand times on 6 x 12 matrices, where that overhead was most of the cost)."""
-    if not np.isfinite(A).all():
+    # a finite sum proves every entry finite; the entries are tested only when it is not
+    if not math.isfinite(np.add.reduce(A, axis=None)) and not np.isfinite(A).all():
         raise ValueError("array must not contain infs or NaNs")  # null_space's own error
     gesdd, lwork = _gesdd(A.shape)
     _, s, vh, info = gesdd(A, compute_uv=True, lwork=lwork, full_matrices=True,
                            overwrite_a=False)
     if info != 0:
         raise np.linalg.LinAlgError(f"gesdd failed (info = {info})")
-    tol = np.amax(s, initial=0.0) * np.finfo(s.dtype).eps * max(A.shape)
-    return vh[np.sum(s > tol, dtype=int):, :].T.conj()
+    tol = s.max(initial=0.0) * _EPS * max(A.shape)  # np.amax, np.finfo(float64).eps
+    return vh[int(np.count_nonzero(s > tol)):, :].T.conj()  # np.sum(s > tol)
+
+
+_EPS = float(np.finfo(np.float64).eps)
 
 
 @functools.cache
