@@ -219,7 +219,7 @@ def _hessian_and_product(W: Sequence[np.ndarray], R: np.ndarray
     ch = _chain_table(W)
     A = [ch(j + 1, L, dims[j]) for j in range(1, L + 1)]  # W_L ... W_{j+1}
     B = [ch(1, j - 1, dims[0]) for j in range(1, L + 1)]  # W_{j-1} ... W_1
-    vals = np.concatenate([np.ravel(x) for x in A + B])
+    vals = np.concatenate([np.asarray(x).ravel() for x in A + B])
     J = vals[ia] * vals[ib]
     H = np.ascontiguousarray(np.dot(J.T, J))  # so that reshape(-1) below is a view
     P = ch(1, L, 0)
@@ -229,8 +229,8 @@ def _hessian_and_product(W: Sequence[np.ndarray], R: np.ndarray
         for j in range(2, L + 1):
             AtE = np.dot(A[j - 1].T, E)
             for i in range(1, j):
-                G.append(np.ravel(np.dot(AtE, B[i - 1].T)))  # n_j x n_{i-1}
-                M.append(np.ravel(ch(i + 1, j - 1, dims[i])))  # n_{j-1} x n_i
+                G.append(np.dot(AtE, B[i - 1].T).ravel())  # n_j x n_{i-1}
+                M.append(np.asarray(ch(i + 1, j - 1, dims[i])).ravel())  # n_{j-1} x n_i
         # each entry of an off-diagonal block gets its one term G[a,d] M[b,c] added
         Hf = H.reshape(-1)
         Hf[pos] += np.concatenate(G)[ig] * np.concatenate(M)[im]
