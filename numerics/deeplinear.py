@@ -34,19 +34,6 @@ def _t(a: np.ndarray) -> np.ndarray:
     return a.swapaxes(-1, -2)  # a method, so torch tensors (numerics.accel) work too
 
 
-def _tmat(a, b_rows: int, b_cols: int):
-    """``_t(a)`` as the left or right factor of a product with a stack whose matrices are
-    ``b_rows`` x ``b_cols``: copied C-contiguous for float64 numpy stacks whose product
-    dimensions are all at least 2, where numpy's matmul takes BLAS's fast path for it and the
-    products are the same to the bit (checked in tests/test_deeplinear_speed.py); the view
-    otherwise (vector shapes take other BLAS routines, torch tensors and object arrays stay)."""
-    t = _t(a)
-    if (isinstance(t, np.ndarray) and t.dtype == np.float64
-            and min(t.shape[-2:]) >= 2 and min(b_rows, b_cols) >= 2):
-        return np.ascontiguousarray(t)
-    return t
-
-
 def check_stack(ws: Sequence[np.ndarray]) -> None:
     """Raise ValueError unless ``ws`` is a stack of L >= 1 batched layers that chain."""
     if len(ws) == 0:
@@ -140,9 +127,9 @@ def gradient_and_error(ws: Sequence[np.ndarray], R: np.ndarray) -> tuple[Weights
     grads: Weights = [np.empty(0)] * L
     a = e  # a = (W_L ... W_{j+1})^T E, starting at j = L
     for j in range(L - 1, -1, -1):  # 0-based layer index: G for ws[j]
-        grads[j] = a @ _tmat(pre[j - 1], *a.shape[-2:]) if j > 0 else a
+        grads[j] = a @ _t(pre[j - 1]) if j > 0 else a
         if j > 0:
-            a = _tmat(ws[j], *a.shape[-2:]) @ a
+            a = _t(ws[j]) @ a
     if grads[0].shape != ws[0].shape:  # R broadcast larger than the batch: not allowed
         raise ValueError(f"R of shape {tuple(R.shape)} does not match the batch {ws[0].shape}")
     return grads, e

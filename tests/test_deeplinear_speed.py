@@ -1,17 +1,17 @@
 """The faster deep-linear engines (issue 19) give the numbers of what they replaced, bit for bit.
 
 numerics.factorisations.hessian (partial products once, blocks by index gathers), the search's
-factoriser (R's SVD once), numerics.deeplinear.gradient (transposed factors laid out
-contiguously), deeplinear.gd's bound test and the raw orbit of linear_rate_precise: each test
-runs the new code and a reference (the replaced code: block-by-block Hessian, matmul on
-transposed views, the max-based bound test, mpf orbits) and compares with exact equality.
+factoriser (R's SVD once), deeplinear.gd's bound test and the raw orbit of linear_rate_precise:
+each test runs the new code and a reference (the replaced code: block-by-block Hessian, the
+max-based bound test, mpf orbits) and compares with exact equality.  (Matmul on a transposed
+view and on its contiguous copy agree on 2 x 2 stacks but not on 20 x 20 ones: BLAS's kernels
+differ, so the gradient keeps its views.)
 """
 
 from __future__ import annotations
 
 import mpmath
 import numpy as np
-import pytest
 
 from numerics import deeplinear as dl
 from numerics import factorisations as fz
@@ -84,25 +84,6 @@ def test_ratio_and_the_search_factoriser_are_the_plain_formulas():
         assert all(a.tobytes() == b.tobytes() for a, b in zip(W, plain))
         lam = np.linalg.eigvalsh(_reference_hessian(W, R))[-1]
         assert fz.ratio(W, R) == float(lam / fz.thm1_denominator(W))
-
-
-@pytest.mark.parametrize("dims", [(2, 2, 2), (2, 2, 2, 2), (4, 4, 4, 4), (3, 2, 4),
-                                  (2, 1, 2), (1, 2, 2, 1), (3, 3, 1, 3)])
-def test_gradient_equals_matmul_on_transposed_views(dims):
-    rng = np.random.default_rng(3)
-    for batch in (1, 7, 300):
-        ws = dl.random_weights(dims, batch, rng, near_identity=True)
-        R = rng.standard_normal((batch, dims[-1], dims[0]))
-        pre = [ws[0]]
-        for w in ws[1:]:
-            pre.append(w @ pre[-1])
-        a, ref = pre[-1] - R, [None] * len(ws)
-        for j in range(len(ws) - 1, -1, -1):
-            ref[j] = a @ pre[j - 1].swapaxes(-1, -2) if j > 0 else a
-            if j > 0:
-                a = ws[j].swapaxes(-1, -2) @ a
-        got = dl.gradient(ws, R)
-        assert all(g.tobytes() == r.tobytes() for g, r in zip(got, ref)), (dims, batch)
 
 
 def test_gd_bound_test_freezes_the_runs_the_max_test_froze():
