@@ -212,7 +212,8 @@ def gd(
             lk = 0.5 * np.sum(e * e, axis=(1, 2))
             ok = np.isfinite(lk)
             for w in cur:
-                ok &= np.max(np.abs(w), axis=(1, 2)) <= bound  # False for NaN too
+                # max |entry| <= bound, exactly (NaN fails either way), without the max
+                ok &= (np.abs(w) <= bound).all(axis=(1, 2))
             dead = alive & ~ok
             if dead.any():
                 alive &= ok

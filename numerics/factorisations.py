@@ -19,6 +19,7 @@ them), which is how :func:`hessian` gives a high-precision Hessian; call those i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import mpmath
@@ -140,30 +141,118 @@ def f_operator(W: Sequence[np.ndarray]) -> np.ndarray:
     return out
 
 
+def _chain_table(W: Sequence[np.ndarray]):
+    """``chain(W, lo, hi, n)`` for every (lo, hi), each product formed once: ``W_hi ... W_lo``
+    as W_hi (W_{hi-1} ... W_lo), the same matmuls in the same order as :func:`chain` does them,
+    so the same numbers (float64 or mpmath) at a fraction of the calls."""
+    L = len(W)
+    table: dict = {}
+    for lo in range(1, L + 1):
+        out = table[lo, lo] = W[lo - 1]
+        for hi in range(lo + 1, L + 1):
+            out = table[lo, hi] = np.dot(W[hi - 1], out)
+    eyes: dict = {}
+
+    def get(lo: int, hi: int, n: int) -> np.ndarray:
+        if hi >= lo:
+            return table[lo, hi]
+        if n not in eyes:
+            eyes[n] = chain(W, lo, hi, n)
+        return eyes[n]
+
+    return get
+
+
+@functools.lru_cache(maxsize=64)
+def _hessian_plan(dims: tuple[int, ...]) -> tuple:
+    """Where each entry of :func:`hessian`'s J and residual term comes from, for widths
+    ``dims = (n_0, ..., n_L)``: index arrays into the flattened factors, so that the Kronecker
+    blocks and the blocks S[(a,b),(c,d)] = G[a,d] M[b,c] are formed by two gathers and one
+    multiplication each (the same single products as block by block)."""
+    L, n0, nL = len(dims) - 1, dims[0], dims[-1]
+    sizes = [dims[j] * dims[j - 1] for j in range(1, L + 1)]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    P = int(offs[-1])
+    # J block j = kron(A_j, B_j^T): [a n_0 + b, c n_{j-1} + e] = A_j[a, c] B_j[e, b], with
+    # A_j (n_L x n_j) and B_j (n_{j-1} x n_0) stored one after another in that order
+    ia, ib, at = [], [], 0
+    a_at = []
+    for j in range(1, L + 1):
+        a_at.append(at)
+        at += nL * dims[j]
+    b_at = []
+    for j in range(1, L + 1):
+        b_at.append(at)
+        at += dims[j - 1] * n0
+    for j in range(1, L + 1):
+        a, b, c, e = np.meshgrid(np.arange(nL), np.arange(n0), np.arange(dims[j]),
+                                 np.arange(dims[j - 1]), indexing="ij")
+        ia.append((a_at[j - 1] + a * dims[j] + c).reshape(nL * n0, sizes[j - 1]))
+        ib.append((b_at[j - 1] + e * n0 + b).reshape(nL * n0, sizes[j - 1]))
+    ia, ib = np.concatenate(ia, axis=1), np.concatenate(ib, axis=1)
+    # residual blocks, i < j, in the order (j, i) of the loops; G_ji (n_j x n_{i-1}) and
+    # M_ji (n_{j-1} x n_i) stored one after another in two vectors
+    pos, ig, im, g_at, m_at = [], [], [], 0, 0
+    for j in range(2, L + 1):
+        for i in range(1, j):
+            a, b, c, d = np.meshgrid(np.arange(dims[j]), np.arange(dims[j - 1]),
+                                     np.arange(dims[i]), np.arange(dims[i - 1]), indexing="ij")
+            row = offs[j - 1] + a * dims[j - 1] + b
+            col = offs[i - 1] + c * dims[i - 1] + d
+            pos.append(np.stack([row * P + col, col * P + row]).ravel())
+            gi = (g_at + a * dims[i - 1] + d).ravel()
+            mi = (m_at + b * dims[i] + c).ravel()
+            ig.append(np.concatenate([gi, gi]))
+            im.append(np.concatenate([mi, mi]))
+            g_at += dims[j] * dims[i - 1]
+            m_at += dims[j - 1] * dims[i]
+    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=int))
+    plan = (ia, ib, cat(pos), cat(ig), cat(im))
+    for a in plan:
+        a.setflags(write=False)  # shared by every call with these widths
+    return plan
+
+
+def _hessian_and_product(W: Sequence[np.ndarray], R: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hessian` and the product W_L ... W_1 it forms on the way."""
+    L = len(W)
+    dims = (_width_in(W, 1),) + tuple(np.shape(w)[0] for w in W)
+    ia, ib, pos, ig, im = _hessian_plan(dims)
+    ch = _chain_table(W)
+    A = [ch(j + 1, L, dims[j]) for j in range(1, L + 1)]  # W_L ... W_{j+1}
+    B = [ch(1, j - 1, dims[0]) for j in range(1, L + 1)]  # W_{j-1} ... W_1
+    vals = np.concatenate([np.asarray(x).ravel() for x in A + B])
+    J = vals[ia] * vals[ib]
+    H = np.ascontiguousarray(np.dot(J.T, J))  # so that reshape(-1) below is a view
+    P = ch(1, L, 0)
+    E = P - R
+    if L > 1:
+        G, M = [], []
+        for j in range(2, L + 1):
+            AtE = np.dot(A[j - 1].T, E)
+            for i in range(1, j):
+                G.append(np.dot(AtE, B[i - 1].T).ravel())  # n_j x n_{i-1}
+                M.append(np.asarray(ch(i + 1, j - 1, dims[i])).ravel())  # n_{j-1} x n_i
+        # each entry of an off-diagonal block gets its one term G[a,d] M[b,c] added
+        Hf = H.reshape(-1)
+        Hf[pos] += np.concatenate(G)[ig] * np.concatenate(M)[im]
+    return H, P
+
+
 def hessian(W: Sequence[np.ndarray], R: np.ndarray) -> np.ndarray:
     """The full Hessian of 0.5 ||W_L ... W_1 - R||_F^2 at W: J^T J plus the residual term.
 
     The second-order term is <E, D^2 P[V, V']>, with E = W_L ... W_1 - R; for layers i < j its
     block is S[(j, a, b), (i, c, d)] = G_{ad} M_{bc}, G = (W_L..W_{j+1})^T E (W_{i-1}..W_1)^T,
     M = W_{j-1} ... W_{i+1}.  Float arrays give float64; object arrays of mpf give mpmath.
+
+    Every partial product W_hi ... W_lo is formed once (:func:`_chain_table`) with the
+    arithmetic of forming it where it is used, and the Kronecker and residual blocks are
+    gathered by index (:func:`_hessian_plan`): the same products and sums as block by block,
+    so the same Hessian to the last bit (tests/test_deeplinear_speed.py).
     """
-    L, n0 = len(W), _width_in(W, 1)
-    J = product_jacobian(W)
-    H = np.dot(J.T, J)
-    E = end_to_end(W) - R
-    sizes = [np.shape(w)[0] * np.shape(w)[1] for w in W]
-    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-    for j in range(2, L + 1):
-        for i in range(1, j):
-            A = chain(W, j + 1, L, np.shape(W[j - 1])[0])
-            B = chain(W, 1, i - 1, n0)
-            G = np.dot(np.dot(A.T, E), B.T)  # n_j x n_{i-1}
-            M = chain(W, i + 1, j - 1, np.shape(W[i - 1])[0])  # n_{j-1} x n_i
-            # S[(a,b),(c,d)] = G[a,d] M[b,c]
-            S = np.einsum("ad,bc->abcd", G, M).reshape(sizes[j - 1], sizes[i - 1])
-            H[offs[j - 1]:offs[j], offs[i - 1]:offs[i]] += S
-            H[offs[i - 1]:offs[i], offs[j - 1]:offs[j]] += S.T
-    return H
+    return _hessian_and_product(W, R)[0]
 
 
 def to_mp(a) -> np.ndarray:
@@ -218,14 +307,23 @@ def factorise(R: np.ndarray, r: int, cores: Sequence[np.ndarray]) -> Net:
     width-r network; for r = rank R, R itself).  Every such minimiser with full-rank layers is
     of this form.  L = len(cores) + 1 >= 2.
     """
+    return _factoriser(R, r)(cores)
+
+
+def _factoriser(R: np.ndarray, r: int):
+    """:func:`factorise` for one (R, r) and any cores, R's SVD taken once (a search calls it
+    thousands of times with the same R): the same numbers as :func:`factorise`."""
     U, s, Vt = np.linalg.svd(np.asarray(R, dtype=float))
     Ur, Sr, Vr = U[:, :r], np.diag(s[:r]), Vt[:r].T
-    cores = [np.asarray(c, dtype=float) for c in cores]
-    M = np.eye(r)
-    for c in cores:
-        M = c @ M
-    W = [cores[0] @ Vr.T] + cores[1:] + [Ur @ Sr @ np.linalg.inv(M)]
-    return W
+
+    def make(cores: Sequence[np.ndarray]) -> Net:
+        cores = [np.asarray(c, dtype=float) for c in cores]
+        M = np.eye(r)
+        for c in cores:
+            M = c @ M
+        return [cores[0] @ Vr.T] + cores[1:] + [Ur @ Sr @ np.linalg.inv(M)]
+
+    return make
 
 
 def balanced(R: np.ndarray, L: int, r: int | None = None) -> Net:
@@ -255,8 +353,10 @@ def random_cores(r: int, L: int, rng: np.random.Generator, spread: float = 1.0) 
 
 def ratio(W: Sequence[np.ndarray], R: np.ndarray) -> float:
     """lambda_max(H) / sum p_{j-1}^2 q_{j+1}^2 at W (float64, dense Hessian)."""
-    lam = np.linalg.eigvalsh(hessian(W, R))[-1]
-    return float(lam / thm1_denominator(W))
+    H, P = _hessian_and_product(W, R)
+    lam = np.linalg.eigvalsh(H)[-1]
+    u, v, _ = top_singular(P)  # of W_L ... W_1, as thm1_denominator(W) takes it
+    return float(lam / thm1_denominator(W, u, v))
 
 
 def search_min_ratio(R: np.ndarray, r: int, L: int, rng: np.random.Generator,
@@ -268,11 +368,12 @@ def search_min_ratio(R: np.ndarray, r: int, L: int, rng: np.random.Generator,
     """
     target = ratio if target is None else target
     best_W, best = None, np.inf
+    make = _factoriser(R, r)
 
     def obj(theta: np.ndarray) -> float:
         cores = [c for c in theta.reshape(L - 1, r, r)]
         try:
-            W = factorise(R, r, cores)
+            W = make(cores)
             val = target(W, R)
         except np.linalg.LinAlgError:
             return 1e6
@@ -284,7 +385,7 @@ def search_min_ratio(R: np.ndarray, r: int, L: int, rng: np.random.Generator,
                        options={"maxiter": maxiter, "xatol": 1e-10, "fatol": 1e-14})
         if res.fun < best:
             best = float(res.fun)
-            best_W = factorise(R, r, list(res.x.reshape(L - 1, r, r)))
+            best_W = make(list(res.x.reshape(L - 1, r, r)))
     return best_W, best
 
 

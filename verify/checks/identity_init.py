@@ -117,7 +117,8 @@ def _raw(x) -> tuple:
     return (+x if isinstance(x, mpmath.mpf) else mpmath.mpf(x))._mpf_
 
 
-def _orbit(lam, delta, L: int, steps: int, dps: int, escape: float = 1e30) -> list:
+def _orbit(lam, delta, L: int, steps: int, dps: int, escape: float = 1e30,
+           raw: bool = False) -> list:
     """:func:`numerics.scalar_chain.orbit_precise` from w[0] = 1, the same mpf values bit for
     bit, at a fraction of the cost.
 
@@ -127,7 +128,8 @@ def _orbit(lam, delta, L: int, steps: int, dps: int, escape: float = 1e30) -> li
     iterate repeats an earlier one, w[k] = w[j], the orbit is periodic from j on (period k - j;
     a fixed point has period 1) and its remaining iterates are copied, not recomputed.
     The escape test (``|w| > escape`` or not finite) is the one of
-    :func:`numerics.precise.iterate`.
+    :func:`numerics.precise.iterate`.  With ``raw``, the raw libmp values (a periodic tail
+    repeating the same objects), for callers that read them raw anyway.
     """
     with mpmath.workdps(dps):
         prec = mpmath.mp.prec
@@ -148,6 +150,8 @@ def _orbit(lam, delta, L: int, steps: int, dps: int, escape: float = 1e30) -> li
             if j != k:  # w[k] = w[j]: w[i] = w[j + (i - j) mod (k - j)] for every i > k
                 out += [out[j + (i - j) % (k - j)] for i in range(k + 1, steps + 1)]
                 break
+        if raw:
+            return out
         make = mpmath.mp.make_mpf
         return [make(v) for v in out]
 
@@ -238,14 +242,16 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
 def _offsets(orbit: list, r, side0, floor) -> tuple[list, list]:
     """Per k: ``|w[k] - r|`` and whether ``(w[k] - r) side0 < floor`` (False when side0 = 0),
     each the value the mpf expression gives (mpmath's operations, precision and rounding on
-    raw values; each distinct iterate once, a periodic orbit repeating the same objects)."""
+    raw values; each distinct iterate once, a periodic orbit repeating the same objects).
+    The orbit may be given as mpf or as raw values (``_orbit(..., raw=True)``)."""
     prec = mpmath.mp.prec
     R, S, F = r._mpf_, side0._mpf_, floor and floor._mpf_
+    sided = side0 != 0  # the same for every k: compared once, not per iterate
     memo = {}
     for v in orbit:
         if id(v) not in memo:
-            diff = libmp.mpf_sub(v._mpf_, R, prec, _RND)
-            memo[id(v)] = (libmp.mpf_abs(diff, prec, _RND), side0 != 0 and libmp.mpf_lt(
+            diff = libmp.mpf_sub(v if type(v) is tuple else v._mpf_, R, prec, _RND)
+            memo[id(v)] = (libmp.mpf_abs(diff, prec, _RND), sided and libmp.mpf_lt(
                 libmp.mpf_mul(diff, S, prec, _RND), F))
     return [memo[id(v)][0] for v in orbit], [memo[id(v)][1] for v in orbit]
 
@@ -538,26 +544,28 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                 for v in sorted(set(spec)):
                     lam = mpmath.mpf(v)
                     r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
-                    orbit = _orbit(lam, delta, L, steps, ctx.dps)
+                    orbit = _orbit(lam, delta, L, steps, ctx.dps, raw=True)
                     raw = _offsets(orbit, r, mpmath.mpf(0), None)[0]
-                    errs = [mpmath.mp.make_mpf(e) for e in raw]
+                    # the errors e[k] as mpf where they are read: the last two and e[K]
+                    # (float(mpf) is to_float at the context's rounding, as below for all k)
+                    err = mpmath.mp.make_mpf
                     floor = mpmath.mpf(10) ** (-(ctx.dps // 2))
                     last = max(k for k, e in enumerate(raw) if libmp.mpf_gt(e, floor._mpf_)
                                or k == 0)
-                    ratio = errs[last] / errs[last - 1] if last >= 1 else mpmath.mpf(0)
+                    ratio = err(raw[last]) / err(raw[last - 1]) if last >= 1 else mpmath.mpf(0)
                     rate = sc.asymptotic_rate(delta, lam, L)
                     tag = f"L={L}, spectrum {_label(spec)}, lam={v:g}"
                     if lam > 0:
-                        reached = last < len(errs) - 1
+                        reached = last < len(raw) - 1
                         numbers[tag] = (
                             f"e below 1e-{ctx.dps // 2} at k={last + 1}" if reached else
-                            f"e[K] = {dec(errs[-1], 4)}") + (
+                            f"e[K] = {dec(err(raw[-1]), 4)}") + (
                             f", last ratio {dec(ratio, 10)}, root derivative {dec(rate, 10)}")
                         if not reached and abs(ratio - rate) > mpmath.mpf("1e-6"):
                             return Finding(Outcome.UNDECIDED, f"{tag}: ratio not settled",
                                            numbers)
                         continue
-                    ef = np.array([float(x) for x in errs])
+                    ef = np.array([libmp.to_float(x, rnd=_RND) for x in raw])  # = float(mpf)
                     power = sc.fit_power(ef, steps // 4)
                     expected = -1.0 / (2 * L - 2)
                     numbers[tag] = (f"ratio e[K]/e[K-1] = 1 - {dec(1 - ratio, 6)} (K={steps}), "
@@ -576,7 +584,7 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                                 at={"L": str(L), "lam": "0", "delta": dec(delta, 20),
                                     "k": str(steps)},
                                 observed=f"e[k+1]/e[k] = {dec(ratio, 20)}, e[k] = "
-                                         f"{dec(errs[-1], 12)} ~ k^({power:.4f})",
+                                         f"{dec(err(raw[-1]), 12)} ~ k^({power:.4f})",
                                 claimed="e[k] <= C beta^k with beta < 1 (linear rate)",
                                 tol="0", margin=dec(1 - ratio, 12), dps=ctx.dps,
                                 note=("W_i -> R^(1/L) but along the kernel of R the weights "
