@@ -64,27 +64,46 @@ def two_cycles(dims: Sequence[int], R: np.ndarray, delta: float, rng: np.random.
     def F(w):
         return gd_map(gd_map(w, dims, R, delta), dims, R, delta) - w
 
+    ih = 1j * 1e-30 * eye  # row k: the complex step i h e_k
+
     def jac(w):  # complex step: F is a polynomial, so Im F(w + i h e_k) / h is exact to rounding
-        h = 1e-30
-        return np.stack([F(w + 1j * h * eye[k]).imag / h for k in range(P)], axis=2)
+        # all P directions of every row in one batch (rows are independent: the same numbers
+        # as one call per direction, with P times fewer calls)
+        B = w.shape[0]
+        Fz = F((w[:, None, :] + ih[None]).reshape(B * P, P)).imag / 1e-30
+        return Fz.reshape(B, P, P).transpose(0, 2, 1)
+
+    def newton(w):  # one damped least-squares Newton pass on the rows w
+        # rows already non-finite stay NaN whatever J is: their Jacobian is skipped
+        ok = np.all(np.isfinite(w), axis=1)
+        J = np.full((w.shape[0], P, P), np.nan)
+        if ok.any():
+            J[ok] = jac(w[ok])
+        ok &= np.all(np.isfinite(J), axis=(1, 2))
+        step = np.zeros_like(w)
+        if ok.any():
+            step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok], rcond=1e-10), F(w[ok]))
+        norm = np.linalg.norm(step, axis=1, keepdims=True)
+        step = np.where(norm > 1, step / np.maximum(norm, 1e-300), step)  # damped far away
+        return np.where(ok[:, None] & (np.abs(w).max(axis=1, keepdims=True) < 50), w + step,
+                        np.nan)
 
     with np.errstate(all="ignore"):
+        live = np.arange(x.shape[0])  # rows still moving
         for _ in range(iters):
-            J = jac(x)
-            ok = np.all(np.isfinite(J), axis=(1, 2)) & np.all(np.isfinite(x), axis=1)
-            step = np.zeros_like(x)
-            if ok.any():
-                step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok], rcond=1e-10),
-                                      F(x[ok]))
-            norm = np.linalg.norm(step, axis=1, keepdims=True)
-            step = np.where(norm > 1, step / np.maximum(norm, 1e-300), step)  # damped far away
-            x = np.where(ok[:, None] & (np.abs(x).max(axis=1, keepdims=True) < 50), x + step,
-                         np.nan)
+            if live.size == 0:
+                break
+            old = x[live]
+            new = newton(old)
+            x[live] = new
+            # a row that came back bit for bit is a fixed point of this (row-wise,
+            # deterministic) pass: every later pass would return it unchanged
+            live = live[~fz.same_bits(new, old)]
         res = np.abs(F(x)).max(axis=1)
         moved = np.abs(gd_map(x, dims, R, delta) - x).max(axis=1)
     out: list[tuple[np.ndarray, float]] = []
     for b in np.flatnonzero((res < 1e-10) & (moved > 1e-4)):
-        if any(np.abs(p - x[b]).max() < 1e-6 for p, _ in out):
+        if out and np.any(np.abs(np.array([p for p, _ in out]) - x[b]).max(axis=1) < 1e-6):
             continue
         ev = np.linalg.eigvals(jac(x[b:b + 1])[0] + eye)
         out.append((x[b].copy(), free_radius(ev, 1e-7)))
