@@ -244,13 +244,8 @@ def gd_final(
     return gd_dropping(ws, R, delta, steps, bound)[0]
 
 
-def gd_dropping(
-    ws: Sequence[np.ndarray],
-    R: np.ndarray,
-    delta: float | np.ndarray,
-    steps: int,
-    bound: float = 1e100,
-) -> tuple[Weights, np.ndarray]:
+def gd_dropping(ws: Sequence[np.ndarray], R: np.ndarray, delta: float | np.ndarray, steps: int,
+                bound: float = 1e100) -> tuple[Weights, np.ndarray]:
     """:func:`gd`'s final weights and loss history, bit for bit, dropping every run from the
     batch once it is frozen (as :func:`gd_final`; a dropped run's history is NaN from its
     freezing on, as in :func:`gd`).  Each chunk's history starts with the loss the previous
