@@ -15,6 +15,8 @@ Hand values used below, for the scalar chain L = 2, lam = 1 on the balanced ray 
 
 from __future__ import annotations
 
+import itertools
+
 import mpmath
 import numpy as np
 import pytest
@@ -266,7 +268,7 @@ def test_scalar_two_cycles_freezing_settled_rows_changes_nothing(L, frac):
 def _plain_two_cycles(dims, R, delta, rng, starts, scale=1.5, iters=60):
     """no.two_cycles written plainly (every row through every pass, one complex-step call per
     direction, pairwise de-duplication): the reference for its batched form."""
-    P = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+    P = sum(a * b for a, b in itertools.pairwise(dims))
     x = rng.standard_normal((starts, P)) * rng.uniform(0.2, scale, (starts, 1))
     eye = np.eye(P)
 
