@@ -242,16 +242,27 @@ def gd_final(
     runs diverge within a few steps (large step sizes), the remaining steps cost only the
     runs still alive.
     """
+    return gd_dropping(ws, R, delta, steps, bound)[0]
+
+
+def gd_dropping(ws: Sequence[np.ndarray], R: np.ndarray, delta: float | np.ndarray, steps: int,
+                bound: float = 1e100) -> tuple[Weights, np.ndarray]:
+    """:func:`gd`'s final weights and loss history, bit for bit, dropping every run from the
+    batch once it is frozen (as :func:`gd_final`; a dropped run's history is NaN from its
+    freezing on, as in :func:`gd`).  Each chunk's history starts with the loss the previous
+    chunk ended with (the same weights): the chunks' histories join end to end."""
     d = gd_step_sizes(ws, delta, steps)
     R = np.asarray(R, dtype=float)
     per_run = R.ndim == 3
     out = [np.full(np.shape(w), np.nan) for w in ws]
+    history = np.full((steps + 1, d.size), np.nan)
     idx = np.arange(d.size)
     cur = [np.asarray(w, dtype=float) for w in ws]
     done, chunk = 0, 8
     while True:
         n = min(chunk, steps - done)
         cur, hist = gd(cur, R[idx] if per_run else R, d[idx], n, bound)
+        history[done:done + n + 1, idx] = hist
         done += n
         alive = np.isfinite(hist[-1])
         idx, cur = idx[alive], [w[alive] for w in cur]
@@ -260,7 +271,7 @@ def gd_final(
         chunk *= 2
     for o, w in zip(out, cur):
         o[idx] = w
-    return out
+    return out, history
 
 
 def hvp(ws: Sequence[np.ndarray], R: np.ndarray, vs: Sequence[np.ndarray]) -> Weights:

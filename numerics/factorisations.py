@@ -445,9 +445,33 @@ def chain_step(w: np.ndarray, lam: float, delta: float) -> np.ndarray:
     """One GD step on 0.5 (w_1 ... w_L - lam)^2 for rows w of shape (B, L)."""
     L = w.shape[1]
     # prod_{j != i} w_j without dividing (w_i may be 0)
-    others = np.stack([np.prod(np.delete(w, i, axis=1), axis=1) for i in range(L)], axis=1)
+    # (the columns np.delete(w, i, axis=1) would keep, by indexing: the same products)
+    others = np.stack([np.prod(w[:, [j for j in range(L) if j != i]], axis=1)
+                       for i in range(L)], axis=1)
     e = np.prod(w, axis=1, keepdims=True) - lam
     return w - delta * others * e
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` and ``b`` (float64, same shape) that are identical bit for bit (NaN and the
+    sign of zero included, unlike ``==``)."""
+    return np.all(a.view(np.int64) == b.view(np.int64), axis=1)
+
+
+def _newton_pass(F, w: np.ndarray, h: float) -> np.ndarray:
+    """One least-squares Newton pass of :func:`two_cycles` on the rows ``w`` (B, L), central
+    differences for the Jacobian: every row and direction in one call of ``F`` (F acts row by
+    row, so these are the numbers of one call per direction)."""
+    B, L = w.shape
+    e = h * np.eye(L)
+    Fpm = F(np.concatenate([(w[:, None, :] + e[None]).reshape(B * L, L),
+                            (w[:, None, :] - e[None]).reshape(B * L, L)]))
+    J = ((Fpm[:B * L] - Fpm[B * L:]) / (2 * h)).reshape(B, L, L).transpose(0, 2, 1)
+    ok = np.all(np.isfinite(J), axis=(1, 2)) & np.all(np.isfinite(w), axis=1)
+    step = np.zeros_like(w)
+    if ok.any():  # least-squares Newton step, batched through the pseudo-inverse
+        step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok]), F(w[ok]))
+    return np.where(ok[:, None] & (np.abs(w) < 1e3), w + step, np.nan)
 
 
 def two_cycles(L: int, lam: float, delta: float, rng: np.random.Generator, starts: int,
@@ -464,19 +488,21 @@ def two_cycles(L: int, lam: float, delta: float, rng: np.random.Generator, start
     w = rng.uniform(-box, box, (starts, L))
     h = 1e-7
     with np.errstate(all="ignore"):
+        live = np.arange(starts)  # rows still moving
         for _ in range(iters):
-            J = np.stack([(F(w + h * np.eye(L)[i]) - F(w - h * np.eye(L)[i])) / (2 * h)
-                          for i in range(L)], axis=2)
-            ok = np.all(np.isfinite(J), axis=(1, 2)) & np.all(np.isfinite(w), axis=1)
-            step = np.zeros_like(w)
-            if ok.any():  # least-squares Newton step, batched through the pseudo-inverse
-                step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok]), F(w[ok]))
-            w = np.where(ok[:, None] & (np.abs(w) < 1e3), w + step, np.nan)
+            if live.size == 0:
+                break
+            old = w[live]
+            new = _newton_pass(F, old, h)
+            w[live] = new
+            # a row that came back bit for bit is a fixed point of this (row-wise,
+            # deterministic) iteration: every later pass would return it unchanged
+            live = live[~same_bits(new, old)]
         res = np.abs(F(w)).max(axis=1)
         moved = np.abs(chain_step(w, lam, delta) - w).max(axis=1)
     out: list[tuple[np.ndarray, float]] = []
     for b in np.flatnonzero((res < 1e-11) & (moved > 1e-6)):
-        if any(np.abs(p - w[b]).max() < 1e-6 for p, _ in out):
+        if out and np.any(np.abs(np.array([p for p, _ in out]) - w[b]).max(axis=1) < 1e-6):
             continue
         J = np.stack([(F(w[b:b + 1] + h * np.eye(L)[i]) - F(w[b:b + 1] - h * np.eye(L)[i]))[0]
                       / (2 * h) for i in range(L)], axis=1) + np.eye(L)

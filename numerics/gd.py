@@ -91,14 +91,22 @@ def classify_tail(tail: np.ndarray, rtol: float = 1e-9, atol: float = 1e-12,
     """
     kind = np.full(tail.shape[:-1], UNDECIDED, dtype=np.int8)
     period = np.zeros(tail.shape[:-1], dtype=np.int16)
-    diverged = np.any(~np.isfinite(tail), axis=-1)
-    kind[diverged] = DIVERGED
-    scale = atol + rtol * np.nanmax(np.abs(np.nan_to_num(tail)), axis=-1)
+    rows = tail.reshape(-1, tail.shape[-1])
+    finite = np.isfinite(rows).all(axis=-1)
+    kind.reshape(-1)[~finite] = DIVERGED
+    # Only finite runs can be p-cycles, and a run leaves the test at its least period: each p
+    # looks at the runs still undecided only (most are fixed points, settled at p = 1).  On a
+    # finite tail nan_to_num is the identity and nanmax is max: the same scale.
+    left = np.flatnonzero(finite)  # flat indices of the undecided runs
+    scale = atol + rtol * np.max(np.abs(rows[left]), axis=-1)
     for p in range(1, min(max_period, tail.shape[-1] - 1) + 1):
-        gap = np.max(np.abs(tail[..., p:] - tail[..., :-p]), axis=-1)
-        hit = (kind == UNDECIDED) & (gap <= scale)
-        kind[hit] = FIXED if p == 1 else CYCLE
-        period[hit] = p
+        if left.size == 0:
+            break
+        sub = rows[left]
+        hit = np.max(np.abs(sub[:, p:] - sub[:, :-p]), axis=-1) <= scale
+        kind.reshape(-1)[left[hit]] = FIXED if p == 1 else CYCLE
+        period.reshape(-1)[left[hit]] = p
+        left, scale = left[~hit], scale[~hit]
     return kind, period
 
 

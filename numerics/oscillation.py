@@ -64,27 +64,46 @@ def two_cycles(dims: Sequence[int], R: np.ndarray, delta: float, rng: np.random.
     def F(w):
         return gd_map(gd_map(w, dims, R, delta), dims, R, delta) - w
 
+    ih = 1j * 1e-30 * eye  # row k: the complex step i h e_k
+
     def jac(w):  # complex step: F is a polynomial, so Im F(w + i h e_k) / h is exact to rounding
-        h = 1e-30
-        return np.stack([F(w + 1j * h * eye[k]).imag / h for k in range(P)], axis=2)
+        # all P directions of every row in one batch (rows are independent: the same numbers
+        # as one call per direction, with P times fewer calls)
+        B = w.shape[0]
+        Fz = F((w[:, None, :] + ih[None]).reshape(B * P, P)).imag / 1e-30
+        return Fz.reshape(B, P, P).transpose(0, 2, 1)
+
+    def newton(w):  # one damped least-squares Newton pass on the rows w
+        # rows already non-finite stay NaN whatever J is: their Jacobian is skipped
+        ok = np.all(np.isfinite(w), axis=1)
+        J = np.full((w.shape[0], P, P), np.nan)
+        if ok.any():
+            J[ok] = jac(w[ok])
+        ok &= np.all(np.isfinite(J), axis=(1, 2))
+        step = np.zeros_like(w)
+        if ok.any():
+            step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok], rcond=1e-10), F(w[ok]))
+        norm = np.linalg.norm(step, axis=1, keepdims=True)
+        step = np.where(norm > 1, step / np.maximum(norm, 1e-300), step)  # damped far away
+        return np.where(ok[:, None] & (np.abs(w).max(axis=1, keepdims=True) < 50), w + step,
+                        np.nan)
 
     with np.errstate(all="ignore"):
+        live = np.arange(x.shape[0])  # rows still moving
         for _ in range(iters):
-            J = jac(x)
-            ok = np.all(np.isfinite(J), axis=(1, 2)) & np.all(np.isfinite(x), axis=1)
-            step = np.zeros_like(x)
-            if ok.any():
-                step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok], rcond=1e-10),
-                                      F(x[ok]))
-            norm = np.linalg.norm(step, axis=1, keepdims=True)
-            step = np.where(norm > 1, step / np.maximum(norm, 1e-300), step)  # damped far away
-            x = np.where(ok[:, None] & (np.abs(x).max(axis=1, keepdims=True) < 50), x + step,
-                         np.nan)
+            if live.size == 0:
+                break
+            old = x[live]
+            new = newton(old)
+            x[live] = new
+            # a row that came back bit for bit is a fixed point of this (row-wise,
+            # deterministic) pass: every later pass would return it unchanged
+            live = live[~fz.same_bits(new, old)]
         res = np.abs(F(x)).max(axis=1)
         moved = np.abs(gd_map(x, dims, R, delta) - x).max(axis=1)
     out: list[tuple[np.ndarray, float]] = []
     for b in np.flatnonzero((res < 1e-10) & (moved > 1e-4)):
-        if any(np.abs(p - x[b]).max() < 1e-6 for p, _ in out):
+        if out and np.any(np.abs(np.array([p for p, _ in out]) - x[b]).max(axis=1) < 1e-6):
             continue
         ev = np.linalg.eigvals(jac(x[b:b + 1])[0] + eye)
         out.append((x[b].copy(), free_radius(ev, 1e-7)))
@@ -278,6 +297,55 @@ def sharpness(W: Sequence[np.ndarray]) -> float:
     return float(np.linalg.eigvalsh((F + F.T) / 2)[-1])
 
 
+def _chain_many(Ws: Sequence[np.ndarray], lo: int, hi: int, n: int) -> np.ndarray:
+    """:func:`numerics.factorisations.chain` on stacks (B, n, n): the same products in the
+    same order, the identity (broadcast) when hi < lo."""
+    out = None
+    for j in range(lo, hi + 1):
+        out = Ws[j - 1] if out is None else Ws[j - 1] @ out
+    return np.broadcast_to(np.eye(n), Ws[0].shape[:1] + (n, n)) if out is None else out
+
+
+def sharpness_many(X: np.ndarray, R: np.ndarray, L: int) -> np.ndarray:
+    """``sharpness(optimum_from_free(x, R, L))`` for every row x of ``X`` at once, inf where
+    that is not finite or raises LinAlgError (what :func:`local_min_sharpness` minimises).
+
+    The same operations in the same order as the one-network functions, batched: LAPACK and
+    BLAS factor each matrix of a stack on its own, so every value is the one-network value
+    bit for bit (tests/test_remark1.py compares them).
+    """
+    B, n = X.shape[0], R.shape[0]
+    try:
+        with np.errstate(all="ignore"):
+            Ws = [X[:, k * n * n:(k + 1) * n * n].reshape(B, n, n) for k in range(L - 1)]
+            P = np.broadcast_to(np.eye(n), (B, n, n))
+            for W in Ws:
+                P = W @ P
+            Ws = Ws + [R @ np.linalg.inv(P)]
+            F = 0
+            for i in range(1, L + 1):  # fz.f_operator: sum_i kron(Pa Pa^T, (Pb^T Pb)^T)
+                Pa = _chain_many(Ws, i + 1, L, n)
+                Pb = _chain_many(Ws, 1, i - 1, n)
+                a = Pa @ Pa.swapaxes(1, 2)
+                b = (Pb.swapaxes(1, 2) @ Pb).swapaxes(1, 2)
+                F = F + (a[:, :, None, :, None] * b[:, None, :, None, :]).reshape(
+                    B, n * n, n * n)
+            v = np.linalg.eigvalsh((F + F.swapaxes(1, 2)) / 2)[:, -1]
+    except np.linalg.LinAlgError:  # one singular or failed matrix: each on its own
+        return np.array([_sharpness_or_inf(x, R, L) for x in X])
+    return np.where(np.isfinite(v), v, np.inf)
+
+
+def _sharpness_or_inf(x: np.ndarray, R: np.ndarray, L: int) -> float:
+    """The top Hessian eigenvalue at the optimum parametrised by ``x``, inf where it fails."""
+    with np.errstate(all="ignore"):
+        try:
+            v = sharpness(optimum_from_free(x, R, L))
+        except np.linalg.LinAlgError:
+            return np.inf
+    return v if np.isfinite(v) else np.inf
+
+
 def local_min_sharpness(R: np.ndarray, L: int, x0: np.ndarray, rng: np.random.Generator,
                         tries: int = 400, scales=(1e-1, 1e-2, 1e-3, 1e-4, 1e-5)) -> tuple:
     """A local minimum of the top Hessian eigenvalue over the optimum set, from ``x0``.
@@ -288,23 +356,24 @@ def local_min_sharpness(R: np.ndarray, L: int, x0: np.ndarray, rng: np.random.Ge
     """
     from scipy.optimize import minimize
 
-    def s(x):
-        with np.errstate(all="ignore"):
-            try:
-                v = sharpness(optimum_from_free(x, R, L))
-            except np.linalg.LinAlgError:
-                return np.inf
-        return v if np.isfinite(v) else np.inf
-
-    res = minimize(s, x0, method="Nelder-Mead",
+    res = minimize(_sharpness_or_inf, x0, args=(R, L), method="Nelder-Mead",
                    options={"maxiter": 4000, "xatol": 1e-10, "fatol": 1e-13})
     x, f = res.x, res.fun
     for eps in scales:
-        for _ in range(tries):
-            y = x + eps * rng.standard_normal(x.size)
-            fy = s(y)
-            if fy < f:
-                x, f = y, fy
+        # the tries draws of x.size normals in one block (the same stream), evaluated a chunk
+        # at a time from the current x: the first that is lower is kept and the rest of the
+        # chunk redone from it, so each y is the one the one-at-a-time loop would try
+        Z = rng.standard_normal((tries, x.size))
+        k, chunk = 0, 8
+        while k < tries:
+            Y = x + eps * Z[k:k + chunk]
+            lower = np.flatnonzero(sharpness_many(Y, R, L) < f)
+            if lower.size:
+                j = lower[0]
+                x, f = Y[j], _sharpness_or_inf(Y[j], R, L)
+                k, chunk = k + j + 1, 8
+            else:
+                k, chunk = k + chunk, min(2 * chunk, 256)
     return f, x
 
 

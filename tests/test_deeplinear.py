@@ -251,6 +251,9 @@ def test_gd_final_is_gd_bit_for_bit(per_run_target):
         new, hist = dl.gd(ws, R, deltas, steps, bound=1e6)
         final = dl.gd_final(ws, R, deltas, steps, bound=1e6)
         assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(new, final))
+        dropped, hist_dropped = dl.gd_dropping(ws, R, deltas, steps, bound=1e6)
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(new, dropped))
+        np.testing.assert_array_equal(hist_dropped, hist)  # NaN where gd's is NaN
     assert 0 < np.isnan(hist[-1]).sum() < 40  # both kinds of run were exercised
 
 

@@ -396,3 +396,28 @@ def test_a_sweep_of_ten_million_starts_stays_under_one_gigabyte():
 
     got = measure(10**7)
     assert got["peak_mb"] < LIMIT_MB and got["cycles"] + got["undecided"] > 0, got
+
+
+def test_classify_tail_is_the_plain_formula():
+    """classify_tail tests each period on the runs still undecided only: the same kinds and
+    periods as the formula over every run (NaN / inf tails, fixed points, cycles, neither)."""
+    rng = np.random.default_rng(4)
+    starts, deltas = rng.uniform(-2, 2, 400), np.linspace(0.1, 1.6, 12)
+    tail = iterate_scalar(lambda x, d: x - d * (x ** 3 - x) * (1 + 0.1 * x * x), starts, deltas,
+                          300, 24)
+    tail[0, :3, 5], tail[1, :3, 9] = np.inf, np.nan
+    for rtol, atol, max_period in ((1e-9, 1e-12, 8), (1e-10, 1e-12, 3), (1e-6, 0.0, 8)):
+        kind = np.full(tail.shape[:-1], UNDECIDED, dtype=np.int8)
+        period = np.zeros(tail.shape[:-1], dtype=np.int16)
+        kind[np.any(~np.isfinite(tail), axis=-1)] = DIVERGED
+        scale = atol + rtol * np.nanmax(np.abs(np.nan_to_num(tail)), axis=-1)
+        for p in range(1, min(max_period, tail.shape[-1] - 1) + 1):
+            with np.errstate(invalid="ignore"):
+                gap = np.max(np.abs(tail[..., p:] - tail[..., :-p]), axis=-1)
+            hit = (kind == UNDECIDED) & (gap <= scale)
+            kind[hit] = FIXED if p == 1 else CYCLE
+            period[hit] = p
+        got = classify_tail(tail, rtol, atol, max_period)
+        assert {FIXED, CYCLE, DIVERGED} <= set(np.unique(kind).tolist())
+        np.testing.assert_array_equal(got[0], kind)
+        np.testing.assert_array_equal(got[1], period)

@@ -15,6 +15,8 @@ Hand values used below, for the scalar chain L = 2, lam = 1 on the balanced ray 
 
 from __future__ import annotations
 
+import itertools
+
 import mpmath
 import numpy as np
 import pytest
@@ -202,3 +204,110 @@ def test_l2_two_cycles_by_hand():
              for s, sols in r["rays"].items()}
     assert discs == {1: [sp.simplify((d - 1) / d)], -1: [sp.simplify(-(d + 1) / d)]}
     assert co._l2_classified()
+
+
+# --- the batched evaluations are the one-at-a-time ones, bit for bit ---------------------------
+
+
+def _bits(a) -> np.ndarray:
+    return np.asarray(a, dtype=float).view(np.int64)
+
+
+@pytest.mark.parametrize("rows, L", [(((1.0, 0.0), (0.0, 0.4)), 2),
+                                     (((0.3, -1.1), (0.7, 0.5)), 3),
+                                     (((0.3, -1.1), (0.7, 0.5)), 4)])
+def test_sharpness_many_is_sharpness_bit_for_bit(rows, L):
+    R = np.array(rows)
+    rng = np.random.default_rng(L)
+    X = np.concatenate([rng.standard_normal((40, 4 * (L - 1))) * s for s in (1e-3, 1.0, 30.0)])
+    X[3] = 0.0  # singular product: inf, through the one-at-a-time fallback
+    one = [no._sharpness_or_inf(x, R, L) for x in X]
+    assert one[3] == np.inf and np.isfinite(one[0])
+    np.testing.assert_array_equal(_bits(no.sharpness_many(X, R, L)), _bits(one))
+    np.testing.assert_array_equal(_bits(no.sharpness_many(X[4:], R, L)), _bits(one[4:]))
+    x = X[5]
+    assert no._sharpness_or_inf(x, R, L) == no.sharpness(no.optimum_from_free(x, R, L))
+
+
+def _plain_scalar_two_cycles(L, lam, delta, rng, starts, box=3.0, iters=60):
+    """The search of fz.two_cycles written plainly: every row through every pass, one call of
+    F per direction (the reference its batched form must reproduce bit for bit)."""
+    def F(w):
+        return fz.chain_step(fz.chain_step(w, lam, delta), lam, delta) - w
+
+    w = rng.uniform(-box, box, (starts, L))
+    h = 1e-7
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            J = np.stack([(F(w + h * np.eye(L)[i]) - F(w - h * np.eye(L)[i])) / (2 * h)
+                          for i in range(L)], axis=2)
+            ok = np.all(np.isfinite(J), axis=(1, 2)) & np.all(np.isfinite(w), axis=1)
+            step = np.zeros_like(w)
+            step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok]), F(w[ok]))
+            w = np.where(ok[:, None] & (np.abs(w) < 1e3), w + step, np.nan)
+    return w
+
+
+@pytest.mark.parametrize("L, frac", [(2, 0.9), (2, 1.1), (3, 1.1)])
+def test_scalar_two_cycles_freezing_settled_rows_changes_nothing(L, frac):
+    delta = frac * 2 / L
+    w = _plain_scalar_two_cycles(L, 1.0, delta, np.random.default_rng(7), 300)
+    got = fz.two_cycles(L, 1.0, delta, np.random.default_rng(7), 300)
+    with np.errstate(all="ignore"):
+        F = fz.chain_step(fz.chain_step(w, 1.0, delta), 1.0, delta) - w
+        moved = np.abs(fz.chain_step(w, 1.0, delta) - w).max(axis=1)
+    keep = np.flatnonzero((np.abs(F).max(axis=1) < 1e-11) & (moved > 1e-6))
+    assert got and all(any(np.array_equal(p, w[b]) for b in keep) for p, _ in got)
+    firsts = []  # the plain de-duplication, in row order
+    for b in keep:
+        if not any(np.abs(w[c] - w[b]).max() < 1e-6 for c in firsts):
+            firsts.append(b)
+    np.testing.assert_array_equal(np.array([p for p, _ in got]), w[firsts])
+
+
+def _plain_two_cycles(dims, R, delta, rng, starts, scale=1.5, iters=60):
+    """no.two_cycles written plainly (every row through every pass, one complex-step call per
+    direction, pairwise de-duplication): the reference for its batched form."""
+    P = sum(a * b for a, b in itertools.pairwise(dims))
+    x = rng.standard_normal((starts, P)) * rng.uniform(0.2, scale, (starts, 1))
+    eye = np.eye(P)
+
+    def F(w):
+        return no.gd_map(no.gd_map(w, dims, R, delta), dims, R, delta) - w
+
+    def jac(w):
+        return np.stack([F(w + 1j * 1e-30 * eye[k]).imag / 1e-30 for k in range(P)], axis=2)
+
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            J = jac(x)
+            ok = np.all(np.isfinite(J), axis=(1, 2)) & np.all(np.isfinite(x), axis=1)
+            step = np.zeros_like(x)
+            step[ok] = -np.einsum("bij,bj->bi", np.linalg.pinv(J[ok], rcond=1e-10), F(x[ok]))
+            norm = np.linalg.norm(step, axis=1, keepdims=True)
+            step = np.where(norm > 1, step / np.maximum(norm, 1e-300), step)
+            x = np.where(ok[:, None] & (np.abs(x).max(axis=1, keepdims=True) < 50), x + step,
+                         np.nan)
+        res = np.abs(F(x)).max(axis=1)
+        moved = np.abs(no.gd_map(x, dims, R, delta) - x).max(axis=1)
+    out = []
+    for b in np.flatnonzero((res < 1e-10) & (moved > 1e-4)):
+        if any(np.abs(p - x[b]).max() < 1e-6 for p, _ in out):
+            continue
+        out.append((x[b].copy(), no.free_radius(np.linalg.eigvals(jac(x[b:b + 1])[0] + eye),
+                                                1e-7)))
+    return out
+
+
+@pytest.mark.parametrize("dims, rows", [((1, 1, 1), ((1.0,),)),
+                                        ((2, 2, 2), ((0.3, -1.1), (0.7, 0.5)))])
+def test_two_cycles_is_the_plain_search_bit_for_bit(dims, rows):
+    # (1, 1, 1): most Newton rows settle exactly and leave the batch early
+    R = np.array(rows)
+    delta = 0.9 * 2 / fz.cor1_denominator(float(np.linalg.norm(R, 2)), len(dims) - 1)
+    got = no.two_cycles(dims, R, delta, np.random.default_rng(2), 60)
+    ref = _plain_two_cycles(dims, R, delta, np.random.default_rng(2), 60)
+    assert got and len(got) == len(ref)
+    for (p, r), (q, s) in zip(got, ref):
+        np.testing.assert_array_equal(_bits(p), _bits(q))
+        assert r == s

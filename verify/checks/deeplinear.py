@@ -832,14 +832,22 @@ def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Che
         for L in depths:
             R = np.diag([1.0, 0.5])
             Wb = fz.balanced(R, L)
+            starts = []  # drawn in the order of one frac at a time
             for frac in fracs:
-                delta = frac * 2 / fz.cor1_denominator(1.0, L)
                 ws = dl.random_weights((2,) * (L + 1), B, rng, scale=1.5)
                 for k, t in enumerate((3.0, 10.0)):
                     Wt = fz.rescale(Wb, [t, 1 / t] + [1.0] * (L - 2))
                     for j, w in enumerate(Wt):
                         ws[j][k::8] = w + 1e-3 * rng.standard_normal(ws[j][k::8].shape)
-                end = dl.gd_final(ws, R, delta, steps, bound=1e6)  # most diverge early
+                starts.append(ws)
+            # every frac of this depth in one GD batch (independent rows: the same numbers as
+            # one batch per frac); most runs diverge early and leave it
+            ends = dl.gd_final([np.concatenate(layer) for layer in zip(*starts)], R,
+                               np.repeat([frac * 2 / fz.cor1_denominator(1.0, L)
+                                          for frac in fracs], B), steps, bound=1e6)
+            for i, frac in enumerate(fracs):
+                delta = frac * 2 / fz.cor1_denominator(1.0, L)
+                end = [w[i * B:(i + 1) * B] for w in ends]
                 fin = np.all(np.isfinite(end[0]), axis=(1, 2))
                 orbit = [end]
                 for _ in range(8):

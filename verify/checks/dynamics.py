@@ -586,14 +586,25 @@ def converged_rho(depths: tuple[int, ...] = (2, 3, 4), deltas: tuple[float, ...]
         numbers, pts = {}, ([], [])
         worst = -np.inf
         for L in depths:
+            # the draws in the order of one (L, delta) at a time; then every delta of this L
+            # in one batch (runs are independent rows: the same numbers as one GD per delta)
+            draws = []
             for delta in deltas:
                 bound = (2 / (L * delta)) ** (L / (2 * L - 2))
                 Rs = rng.standard_normal((B, n, n))
                 scale = bound * rng.uniform(0.5, 1.5, B) / np.linalg.norm(Rs, 2, axis=(1, 2))
                 Rs *= scale[:, None, None]
-                ws = dl.random_weights((n,) * (L + 1), B, rng, scale=0.3, near_identity=True)
-                mid, _ = dl.gd(ws, Rs, delta, steps - 100)
-                end, hist = dl.gd(mid, Rs, delta, 100)
+                draws.append((Rs, dl.random_weights((n,) * (L + 1), B, rng, scale=0.3,
+                                                    near_identity=True)))
+            Rall = np.concatenate([Rs for Rs, _ in draws])
+            dall = np.repeat(np.asarray(deltas, dtype=float), B)
+            mid = dl.gd_final([np.concatenate(layer) for layer in zip(*(w for _, w in draws))],
+                              Rall, dall, steps - 100)
+            ends, hists = dl.gd(mid, Rall, dall, 100)
+            for i, delta in enumerate(deltas):
+                bound = (2 / (L * delta)) ** (L / (2 * L - 2))
+                Rs, rows = draws[i][0], slice(i * B, (i + 1) * B)
+                end, hist = [w[rows] for w in ends], hists[:, rows]
                 P = dl.product(end)
                 finite = np.isfinite(P).all(axis=(1, 2))
                 with np.errstate(all="ignore"):

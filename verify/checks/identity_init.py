@@ -332,13 +332,14 @@ def haar(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
                  targets_w: np.ndarray | None, targets_prod: np.ndarray,
-                 bound: float = 1e12) -> dict[str, np.ndarray]:
+                 bound: float = 1e12, comm: bool = True) -> dict[str, np.ndarray]:
     """Batched GD from ``W_i = I`` on 1/2 ||W_L ... W_1 - R||_F^2 with per-step diagnostics.
 
     Returns (steps + 1, B) histories: ``w_err`` (max_i ||W_i - targets_w||_F, when given),
     ``prod_err`` (||W_L ... W_1 - targets_prod||_F), ``asym`` (max_i ||W_i - W_i^T||_F) and
     ``comm`` (max_i ||W_i R - R W_i||_F), and ``final_min_eig`` (B,), the smallest eigenvalue
     of the symmetric part of the final product.  Diverged runs are NaN from then on.
+    ``comm=False`` leaves ``comm`` NaN, not computed (a diagnostic only: the run is the same).
     """
     B, n, _ = Rs.shape
     # the L layers as one (L, B, n, n) array, so each diagnostic is one batched operation over
@@ -362,7 +363,8 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
             if targets_w is not None:
                 out["w_err"][k] = np.where(alive, fro(W - targets_w).max(0), np.nan)
             out["asym"][k] = np.where(alive, fro(W - W.swapaxes(-1, -2)).max(0), np.nan)
-            out["comm"][k] = np.where(alive, fro(W @ Rs - Rs @ W).max(0), np.nan)
+            if comm:
+                out["comm"][k] = np.where(alive, fro(W @ Rs - Rs @ W).max(0), np.nan)
             if k < steps:
                 W -= d3 * np.array(dl.gradient(ws, Rs))
                 W[:, ~alive] = np.nan
@@ -375,19 +377,19 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
 
 
 def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod,
-               extra: tuple | None = None) -> list[dict]:
+               extra: tuple | None = None, comm: bool = True) -> list[dict]:
     """:func:`identity_run` for every rel (``deltas[r]``: the step sizes of rel r, one per
     target) as one batch, split back into one history per rel.  Every operation of
     identity_run is per network, so each run's numbers are those of the run alone.
     ``extra`` = (Rs, deltas, targets_prod) adds one more group of runs to the batch (its
-    history comes last; only without ``targets_w``)."""
+    history comes last; only without ``targets_w``); ``comm`` as in identity_run."""
     groups = [(Rs, d, targets_w, targets_prod) for d in deltas]
     if extra is not None:
         groups.append((extra[0], extra[1], None, extra[2]))
     every = identity_run(np.concatenate([g[0] for g in groups]), L,
                          np.concatenate([g[1] for g in groups]), steps,
                          None if targets_w is None else np.concatenate([g[2] for g in groups]),
-                         np.concatenate([g[3] for g in groups]))
+                         np.concatenate([g[3] for g in groups]), comm=comm)
     ends = np.cumsum([0] + [len(g[0]) for g in groups])
     return [{key: v[..., a:b] for key, v in every.items()}
             for a, b in itertools.pairwise(ends)]
@@ -1173,7 +1175,7 @@ def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                                extra=(np.array([np.diag(e) for e in eigs]), np.array(
                                    [sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs]),
                                       np.array([np.diag(limit(e)) for e in eigs]))
-                               if drawn else None)
+                               if drawn else None, comm=False)  # comm: not used here
             for rel, h in zip(rels, every):
                 deltas = np.array([rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
                                    for e in eigs])
@@ -1256,8 +1258,12 @@ def _precise_limit(eig: np.ndarray, delta: float, L: int, steps: int, dps: int,
     """None when every eigen-direction's product reaches the claimed limit or still approaches
     it at every step of the last quarter (mpmath)."""
     target = limit(np.asarray(eig, float))
+    done = set()  # a spectrum padded by repetition repeats its directions: each done once
     with mpmath.workdps(dps):
         for v, t in zip(eig, target):
+            if (float(v), float(t)) in done:
+                continue
+            done.add((float(v), float(t)))
             orbit = _orbit(repr(float(v)), repr(delta), L, steps, dps)
             if len(orbit) <= steps:
                 return f"lam={v:g}: diverges"
@@ -1301,12 +1307,15 @@ def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[flo
                 dl.random_weights((n,) * (L + 1), m, rng, scale=s) for _ in taus for s in scales]
             sizes = [len(ws[0]) for ws in starts]
             deltas = [tau * b4 for tau in taus] + [tau * b4 for tau in taus for _ in scales]
-            _, every = dl.gd([np.concatenate([ws[j] for ws in starts]) for j in range(L)], R,
-                             np.repeat(deltas, sizes), steps)
-            hists = np.split(every, np.cumsum(sizes)[:-1], axis=1)
+            # only the final loss is read: gd's last history entry is the loss of its final
+            # weights (NaN for a frozen run), which gd_final gives bit for bit
+            end = dl.gd_final([np.concatenate([ws[j] for ws in starts]) for j in range(L)], R,
+                              np.repeat(deltas, sizes), steps)
+            with np.errstate(all="ignore"):
+                lasts = np.split(dl.loss(end, R), np.cumsum(sizes)[:-1])
             for i, tau in enumerate(taus):
-                h = hists[i]
-                if not h[-1, 0] < 1e-10:
+                last = lasts[i][0]
+                if not last < 1e-10:
                     fate = _precise_fate(tuple(float(v) for v in lam), float(tau * b4), L, steps,
                                      ctx.dps)
                     if fate is not None:
@@ -1314,18 +1323,18 @@ def init_comparison(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[flo
                                        "identity does not converge", numbers, Counterexample(
                                            at={"L": str(L), "tau": repr(tau)}, observed=fate,
                                            claimed="converges from the identity", tol="1e-10",
-                                           margin=f"{h[-1, 0]:.3g}", dps=ctx.dps,
+                                           margin=f"{last:.3g}", dps=ctx.dps,
                                            replay={"L": str(L), "tau": repr(tau)}))
                 parts = []
                 for j, s in enumerate(scales):
-                    hr = hists[len(taus) + i * len(scales) + j]
-                    ok = np.nan_to_num(hr[-1], nan=np.inf) < 1e-10
-                    div = np.isnan(hr[-1])
+                    final = lasts[len(taus) + i * len(scales) + j]
+                    ok = np.nan_to_num(final, nan=np.inf) < 1e-10
+                    div = np.isnan(final)
                     parts.append(f"scale {s:g}: reached {ok.mean():.2f}, diverged {div.mean():.2f}")
                     if tau == max(taus) and not ok.all():
                         random_fails = True
                 numbers[f"L={L}, delta={tau:g} x (4)"] = (
-                    f"identity: loss {h[-1, 0]:.1e}; random ({m} each): " + "; ".join(parts))
+                    f"identity: loss {last:.1e}; random ({m} each): " + "; ".join(parts))
         if not random_fails:
             return Finding(Outcome.UNDECIDED, "random initialisations converge as well at the "
                            "largest step size: no contrast to explain", numbers)

@@ -193,7 +193,7 @@ def double_experiment() -> Check:
         R, _, _ = rs.random_targets(n, B, rng, -1.5, 1.5)
         ds = np.array([1e-5, 1e-4, 1e-3])
         RR, dd = np.repeat(R, 3, axis=0), np.tile(ds, B)
-        _, h1 = dl.gd(rs.identity_stack(n, L, 3 * B), RR, dd, steps)
+        _, h1 = dl.gd_dropping(rs.identity_stack(n, L, 3 * B), RR, dd, steps)  # = dl.gd's
         _, _, h2 = rs.double_gd(rs.identity_stack(n, L, 3 * B), rs.identity_stack(n, L, 3 * B),
                                 RR, dd, steps)
         r1, r2 = h1[-1] / h1[0], h2[-1] / h2[0]
