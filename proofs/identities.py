@@ -1,4 +1,4 @@
-"""Proving identities and sign conditions exactly: a proof, or ``None`` when SymPy cannot tell."""
+"""Proving identities exactly: a proof, or ``None`` when SymPy cannot tell."""
 
 from __future__ import annotations
 
@@ -19,12 +19,3 @@ def prove_zero(expr: sp.Expr) -> bool | None:
             return False
     return None
 
-
-def prove_positive(expr: sp.Expr) -> bool | None:
-    """True when SymPy's assumptions show ``expr > 0``; False when ``expr <= 0``; else None."""
-    reduced = sp.simplify(expr)
-    if reduced.is_positive:
-        return True
-    if reduced.is_nonpositive:
-        return False
-    return None

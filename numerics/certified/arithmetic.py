@@ -226,10 +226,6 @@ def _arb_intersect(a: flint.arb, b: flint.arb) -> flint.arb:
     return _arb_signed(out, 1 if (a >= 0 or b >= 0) else -1 if (a <= 0 or b <= 0) else 0)
 
 
-def _arb_float(x: flint.arb) -> float:
-    return float(x.mid()) if x.is_finite() else float("nan")
-
-
 def _arb_low(x: flint.arb) -> float:
     return float(x.lower()) if x.is_finite() else float("-inf")
 
