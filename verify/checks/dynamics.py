@@ -594,16 +594,15 @@ def converged_rho(depths: tuple[int, ...] = (2, 3, 4), deltas: tuple[float, ...]
                 Rs = rng.standard_normal((B, n, n))
                 scale = bound * rng.uniform(0.5, 1.5, B) / np.linalg.norm(Rs, 2, axis=(1, 2))
                 Rs *= scale[:, None, None]
-                draws.append((Rs, dl.random_weights((n,) * (L + 1), B, rng, scale=0.3,
-                                                    near_identity=True)))
-            Rall = np.concatenate([Rs for Rs, _ in draws])
+                draws.append((bound, Rs, dl.random_weights((n,) * (L + 1), B, rng, scale=0.3,
+                                                           near_identity=True)))
+            Rall = np.concatenate([Rs for _, Rs, _ in draws])
             dall = np.repeat(np.asarray(deltas, dtype=float), B)
-            mid = dl.gd_final([np.concatenate(layer) for layer in zip(*(w for _, w in draws))],
+            mid = dl.gd_final([np.concatenate(layer) for layer in zip(*(w for _, _, w in draws))],
                               Rall, dall, steps - 100)
             ends, hists = dl.gd(mid, Rall, dall, 100)
             for i, delta in enumerate(deltas):
-                bound = (2 / (L * delta)) ** (L / (2 * L - 2))
-                Rs, rows = draws[i][0], slice(i * B, (i + 1) * B)
+                (bound, Rs, _), rows = draws[i], slice(i * B, (i + 1) * B)
                 end, hist = [w[rows] for w in ends], hists[:, rows]
                 P = dl.product(end)
                 finite = np.isfinite(P).all(axis=(1, 2))

@@ -45,17 +45,19 @@ def offsets(spec: ClaimSpec) -> dict[str, sp.Expr]:
             for name, low in spec.unbounded.items()}
 
 
-def _forms(e: sp.Expr) -> list[sp.Expr]:
+def _forms(e: sp.Expr):
     """Sound rewritings of ``e`` (no ``force``: a power is combined only where the symbols'
-    assumptions allow), cheapest first."""
-    out = [sp.piecewise_fold(e.doit())]
+    assumptions allow), cheapest first and made one at a time, so that a later (costlier)
+    one is made only when the earlier ones did not decide."""
+    first = last = sp.piecewise_fold(e.doit())
+    yield first
     for rewrite in (sp.expand, sp.simplify,
                     lambda f: sp.powsimp(sp.expand_power_base(f)), sp.factor):
         try:  # a rewriting SymPy cannot do (a PolynomialError in factor) is just not tried
-            out.append(rewrite(out[-1] if rewrite is not sp.expand else out[0]))
+            last = rewrite(first if rewrite is sp.expand else last)
         except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
             continue
-    return out
+        yield last
 
 
 def _branches(e: sp.Expr) -> list[sp.Expr]:

@@ -239,10 +239,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     if kind not in ("inequality", "identity") and not has_loss:
         raise _Bad("loss", f"missing required key (kind {kind!r} needs a loss or a model)")
 
-    params = _params(table.get("params", {}), kind)
-    integers = _integers(table.get("integers", {}), params, kind)
-    unbounded = _unbounded(table.get("integers", {}))
-    rays = _rays(table.get("params", {}), kind)
+    params, rays = _params(table.get("params", {}), kind)
+    integers, unbounded = _integers(table.get("integers", {}), params, kind)
     step = _step(table, params, required=has_loss and kind != "identity")
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
@@ -488,11 +486,15 @@ def _check_name(name: Any, key: str, what: str, kind: str) -> str:
     return name
 
 
-def _params(value: Any, kind: str) -> dict[str, tuple[str, str] | str]:
+def _params(value: Any, kind: str) -> tuple[dict[str, tuple[str, str] | str], dict[str, str]]:
+    """The parameters (name -> [lo, hi] as exact decimal strings, or a pinned value) and those
+    declared on a half-line (name -> the half-line as text; its entry in the first dict is the
+    interval drawn in it, see :func:`_ray`)."""
     if not isinstance(value, dict):
         raise _Bad("params", f"must be a table (name = [lo, hi] or name = value), "
                              f"got {_describe(value)}")
     params: dict[str, tuple[str, str] | str] = {}
+    rays: dict[str, str] = {}
     for name, box in value.items():
         _check_name(name, "params", "parameter", kind)
         if isinstance(box, list):
@@ -505,10 +507,10 @@ def _params(value: Any, kind: str) -> dict[str, tuple[str, str] | str]:
                                      "(lo > hi)")
             params[name] = (lo, hi)
         elif isinstance(box, str) and box.strip()[:1] in ("<", ">"):
-            params[name] = _ray(name, box, kind)[1]
+            rays[name], params[name] = _ray(name, box, kind)
         else:
             params[name] = _number(box, f"parameter {name!r}")
-    return params
+    return params, rays
 
 
 RAY_KINDS = ("identity", "inequality")
@@ -543,12 +545,6 @@ def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
     else:
         box = (min(a - gap - RAY_WIDTH, -1), a - gap)
     return f"{op} {end}", (str(box[0]), str(box[1]))
-
-
-def _rays(value: Any, kind: str) -> dict[str, str]:
-    """The parameters declared on a half-line (already validated by :func:`_params`)."""
-    return {name: _ray(name, box, kind)[0] for name, box in value.items()
-            if isinstance(box, str) and box.strip()[:1] in ("<", ">")}
 
 
 def _number(value: Any, what: str) -> str:
@@ -635,20 +631,24 @@ def _flatten(value: list) -> list:
     return out
 
 
-def _integers(value: Any, params: dict[str, Any], kind: str) -> dict[str, tuple[int, ...]]:
+def _integers(value: Any, params: dict[str, Any], kind: str
+              ) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
     """``integers = { L = [2, 6] }`` (every integer from 2 to 6), ``{ L = 3 }``, or
-    ``{ L = ">= 2" }`` (every integer from 2 on: its instances are 2..6, see
-    :func:`_unbounded`)."""
+    ``{ L = ">= 2" }`` (every integer from 2 on): each parameter's instances (2..6 for
+    ``">= 2"``), and the parameters declared ``">= n"`` (name -> n).  The symbolic tier proves
+    such a claim for every n, n + 1, ... where SymPy can
+    (:mod:`verify.userclaims.every_integer`); the other checks run on the instances n..n+4."""
     if not isinstance(value, dict):
         raise _Bad("integers", f"must be a table (name = [lo, hi], name = n or name = \">= n\"), "
                                f"got {_describe(value)}")
     out: dict[str, tuple[int, ...]] = {}
+    unbounded: dict[str, int] = {}
     for name, box in value.items():
         _check_name(name, "integers", "integer parameter", kind)
         if name in params:
             raise _Bad("integers", f"{name!r} is declared in params too")
         if isinstance(box, str):
-            low = _unbounded_end(name, box)
+            unbounded[name] = low = _unbounded_end(name, box)
             out[name] = tuple(range(low, low + UNBOUNDED_INSTANCES))
             continue
         ends = box if isinstance(box, list) else [box, box]
@@ -661,7 +661,7 @@ def _integers(value: Any, params: dict[str, Any], kind: str) -> dict[str, tuple[
     if math.prod(len(v) for v in out.values()) > MAX_INSTANCES:
         raise _Bad("integers", f"at most {MAX_INSTANCES} instances in all (each is checked "
                                "exactly)")
-    return out
+    return out, unbounded
 
 
 def _unbounded_end(name: str, text: str) -> int:
@@ -674,14 +674,6 @@ def _unbounded_end(name: str, text: str) -> int:
                                f"(every integer from n on) with an integer 1 <= n <= "
                                f"{MAX_INTEGER - UNBOUNDED_INSTANCES + 1}, got {_short(text)}")
     return low
-
-
-def _unbounded(value: Any) -> dict[str, int]:
-    """The integer parameters declared ``">= n"`` (already validated by :func:`_integers`):
-    name -> n.  The symbolic tier proves such a claim for every n, n + 1, ... where SymPy can
-    (:mod:`verify.userclaims.every_integer`); the other checks run on the instances n..n+4."""
-    return {name: _unbounded_end(name, box) for name, box in value.items()
-            if isinstance(box, str)}
 
 
 def instances(integers: dict[str, tuple[int, ...]]) -> list[dict[str, int]]:
