@@ -51,7 +51,7 @@ def _outside(model: Model, values: dict) -> str | None:
         if model.pin(a).subs(values) is not sp.true:
             return "an assumption does not hold"
     start = [model.pin(e).subs(values) for e in model.start]
-    for kind, value in model._exceptions:
+    for kind, value in model.exception_sets:
         if kind == "relation" and value.subs(values) is not sp.false:
             return "in the exception set"
         if kind == "point" and all(prove_zero(s - p.subs(values)) is True

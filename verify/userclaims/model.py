@@ -253,7 +253,7 @@ class Model:
         return assumptions_hold(pinned, values)
 
     @functools.cached_property
-    def _exceptions(self) -> list:
+    def exception_sets(self) -> list:
         """The ``except`` entries: ("relation", the pinned relation) or ("point", exprs)."""
         out = []
         for entry in self.spec.exceptions:
@@ -267,7 +267,7 @@ class Model:
         """The ``except`` entry whose set holds the start of ``point`` (a parameter point), or
         None.  A relation is decided exactly at the rational point (as ``assume``); a point
         entry holds when the start equals it to 45 digits (evaluated at 60)."""
-        for (kind, value), text in zip(self._exceptions, self.spec.exceptions):
+        for (kind, value), text in zip(self.exception_sets, self.spec.exceptions):
             if kind == "relation":
                 try:
                     holds = assumptions_hold([value], point)
