@@ -13,6 +13,7 @@ from verify.userclaims.checks import checks_for
 from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
+from verify.userclaims.scalar import contraction_family
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import (
     Check,
@@ -138,7 +139,8 @@ def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
                                            if c.name == name], spec.integers) for name in names)
     scope = {k: v for k, v in per[0][1].scope.items() if k not in spec.integers}
     scope.update(integer_scope(spec.integers))
-    return combined, dict(sorted(scope.items()))
+    # checks that take the integer as a symbol: every member of its family at once
+    return contraction_family(spec) + combined, dict(sorted(scope.items()))
 
 
 def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:

@@ -51,7 +51,8 @@ COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params",
 KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
-    "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except"),
+    "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
+                    "except_preimages"),
     "inequality": ("lhs", "rhs", "relation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -301,6 +302,11 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         else:
             fields["target"] = _point(target, "target", ctx)
         fields["exceptions"] = _exceptions(table, ctx)
+        fields["except_preimages"] = _optional_bool(table, "except_preimages", False)
+        if fields["except_preimages"] and (target != "cycle" or not any(
+                isinstance(e, tuple) for e in fields["exceptions"])):
+            raise _Bad("except_preimages", "goes with target = \"cycle\" and start points in "
+                                           "except (the starts whose path lands on one)")
         otherwise = table.get("otherwise")
         if otherwise is not None and otherwise != "diverges":
             raise _Bad("otherwise", f"must be \"diverges\" (or absent), got {_short(otherwise)}")
@@ -575,7 +581,8 @@ def _flatten(value: list) -> list:
 
 
 def _integers(value: Any, params: dict[str, Any], kind: str) -> dict[str, tuple[int, ...]]:
-    """``integers = { L = [2, 6] }`` (every integer from 2 to 6) or ``{ L = 3 }``."""
+    """``integers = { L = [2, 6] }`` (every integer from 2 to 6), ``{ L = [4, 10, 2] }``
+    (every second one: 4, 6, 8, 10) or ``{ L = 3 }``."""
     if not isinstance(value, dict):
         raise _Bad("integers", f"must be a table (name = [lo, hi] or name = n), "
                                f"got {_describe(value)}")
@@ -585,12 +592,13 @@ def _integers(value: Any, params: dict[str, Any], kind: str) -> dict[str, tuple[
         if name in params:
             raise _Bad("integers", f"{name!r} is declared in params too")
         ends = box if isinstance(box, list) else [box, box]
-        if (len(ends) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in ends)
-                or not 1 <= ends[0] <= ends[1] <= MAX_INTEGER):
-            raise _Bad("integers", f"integer parameter {name!r}: write n or [lo, hi] with "
-                                   f"integers 1 <= lo <= hi <= {MAX_INTEGER}, got "
-                                   f"{_describe(box)}")
-        out[name] = tuple(range(ends[0], ends[1] + 1))
+        if (len(ends) not in (2, 3)
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in ends)
+                or not 1 <= ends[0] <= ends[1] <= MAX_INTEGER or min(ends[2:], default=1) < 1):
+            raise _Bad("integers", f"integer parameter {name!r}: write n, [lo, hi] or [lo, hi, "
+                                   f"step] with integers 1 <= lo <= hi <= {MAX_INTEGER}, step >= "
+                                   f"1, got {_describe(box)}")
+        out[name] = tuple(range(ends[0], ends[1] + 1, *ends[2:]))
     if math.prod(len(v) for v in out.values()) > MAX_INSTANCES:
         raise _Bad("integers", f"at most {MAX_INSTANCES} instances in all (each is checked "
                                "exactly)")
