@@ -912,8 +912,9 @@ def checks_for(model: Model) -> tuple[Check, ...]:
             return (*scalar.cycle_global_symbolic(model),
                     cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
                                              _finish, _point_text, GD_WORK),
-                    *scalar.cycle_certified_checks(model))
-        return (*scalar.contraction_symbolic(model), convergence_search(model))
+                    *scalar.cycle_certified_checks(model), *scalar.cycle_basins(model))
+        return (*scalar.contraction_symbolic(model), convergence_search(model),
+                *scalar.condition_sweep(model))
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate" and model.spec.order:
