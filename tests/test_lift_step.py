@@ -141,6 +141,16 @@ def test_example1_exception_set_must_be_s(exc, pre):
     assert _ex1(exc=exc, pre=pre).outcome is Outcome.UNDECIDED
 
 
+def test_example1_sweep_refutes_a_wrong_cycle_and_replays_its_point():
+    finding = _ex1("delta**2/3", name="cycle_basins")
+    assert finding.outcome is Outcome.REFUTES and finding.figures
+    cx = finding.counterexample
+    again = next(c for c in claim_from_spec(parse_claims(EX1.format(
+        p="delta**2/3", exc=S, pre="true"))[0]).checks if c.name == "cycle_basins")
+    replayed = again.run(CheckContext(seed=0, quick=True, at=cx.replay))
+    assert replayed.outcome is Outcome.REFUTES and replayed.counterexample.at == cx.at
+
+
 def test_except_preimages_needs_a_cycle_target_and_points():
     bad = parse_claims(EX1.format(p="delta**2/4", exc='["x0 == 0"]', pre="true"))[0]
     assert bad.key == "except_preimages"
@@ -195,6 +205,12 @@ def test_example2_instances_and_the_boundary_cycle():
                                      ("x0**(L-2)", "4/(L*delta)")])
 def test_example2_wrong_conditions_are_not_proven(lhs, rhs):
     assert _ex2(lhs, rhs).outcome is Outcome.UNDECIDED
+
+
+def test_example2_sweep_refutes_a_wrong_boundary():
+    finding = _ex2("x0**(L-2)", "4/(L*delta)", ints="[4, 6, 2]", name="condition_sweep")
+    assert finding.outcome is Outcome.REFUTES
+    assert finding.counterexample.observed == "diverges"
 
 
 def test_example2_family_must_exclude_l_equal_two():
