@@ -122,11 +122,14 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                 orbit = orbit_fn(model, start(args), args, steps, dps, deadline)
                 pts = [c(args) for c in claimed] or None
                 seen = cycle_behaviour(orbit, k, pts, dps, behaviour, *helpers)
-                marks = [f(args) for f in landings]
-                near = mpmath.mpf(10) ** (10 - dps)
-                landed = any(helpers[0](x, m) <= near * (1 + max(map(abs, m)))
-                             for x in orbit if None not in x for m in marks)
-                return holds, seen, slack, orbit[-1], landed
+                landed = landings and (wrong(holds, seen) or seen == "undefined") and lands(
+                    orbit, [f(args) for f in landings], dps)
+                return holds, seen, slack, orbit[-1], bool(landed)
+
+        def lands(orbit, marks, dps):
+            near = mpmath.mpf(10) ** (10 - dps)
+            return any(helpers[0](x, m) <= near * (1 + max(map(abs, m)))
+                       for x in orbit if None not in x for m in marks)
 
         def wrong(holds, seen):
             return seen in VIOLATIONS if holds else (spec.otherwise == "diverges"
