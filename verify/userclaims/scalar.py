@@ -39,31 +39,15 @@ from proofs.identities import prove_zero
 from proofs.symmetric_cycle import prove_symmetric_cycle
 from verify.checks.certified import basin_cover_certified, cycle_certified
 from verify.checks.common import (
-    EVERY_STEP,
-    ScalarProblem,
-    dec,
-    decs,
-    mpmath_map,
-    numpy_map,
-    replay,
-    set_text,
+    EVERY_STEP, ScalarProblem, dec, decs, mpmath_map, numpy_map, replay, set_text,
 )
 from verify.checks.thresholds import orbit_diagram
 from verify.userclaims.budget import budgeted, in_child
 from verify.userclaims.model import Model
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Figure,
-    Finding,
-    Outcome,
-    RefLine,
-    Scope,
-    Series,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
+    Series, Tier,
 )
 
 EVERY_START = "(-oo, oo)"  # the class "every real start x0", as coverage and scope text
@@ -85,6 +69,13 @@ def _scalar(model: Model) -> tuple[sp.Symbol, sp.Symbol, sp.Symbol] | None:
 
 def _class(step: sp.Symbol, x0: sp.Symbol) -> dict[str, str]:
     return {step.name: EVERY_STEP, x0.name: EVERY_START}
+
+
+def _problem(model: Model) -> ScalarProblem:
+    """The claim's loss as the shared engines' :class:`ScalarProblem` (pinned values fixed)."""
+    spec = model.spec
+    return ScalarProblem(spec.loss, var=spec.variables[0], step=spec.step,
+                         fixed={k: str(v) for k, v in model.box.pinned.items()})
 
 
 def _symbolic(name: str, run, what: str) -> Check:
@@ -115,8 +106,8 @@ def cycle_global_symbolic(model: Model) -> tuple[Check, ...]:
     excluded, and S is countable: the proof's preimages of 0).  Supports with coverage every
     step and every start; undecided otherwise."""
     spec, form = model.spec, _scalar(model)
-    if form is None or spec.period != 2 or len(spec.points) != 2:
-        return ()
+    if form is None or spec.period != 2 or len(spec.points) != 2 or spec.otherwise:
+        return ()  # (the proof shows GD never diverges: no "otherwise diverges" to prove)
     x, step, x0 = form
 
     def run(ctx: CheckContext) -> Finding:
@@ -171,8 +162,7 @@ def cycle_certified_checks(model: Model) -> tuple[Check, ...]:
     lo, hi = model.box.free[step.name]
     if lo <= 0:
         return ()  # the Krawczyk cover needs a step range away from 0
-    problem = ScalarProblem(spec.loss, var=spec.variables[0], step=spec.step,
-                            fixed={k: str(v) for k, v in model.box.pinned.items()})
+    problem = _problem(model)
     points = tuple(str(model.pin(model.expr(p[0]))) for p in spec.points)
     at = _short_rational(lo, hi)
     # stability is not claimed (a neutral cycle may attract too): the orbit alone is certified
@@ -204,8 +194,7 @@ def cycle_basins(model: Model) -> tuple[Check, ...]:
     if form is None or not spec.points:
         return ()
     _, step, x0 = form
-    problem = ScalarProblem(spec.loss, var=spec.variables[0], step=spec.step,
-                            fixed={k: str(v) for k, v in model.box.pinned.items()})
+    problem = _problem(model)
     points = [model.pin(model.expr(p[0])) for p in spec.points]
     period = len(points)
     lo, hi = (float(v) for v in model.box.free[step.name])
@@ -438,8 +427,7 @@ def condition_sweep(model: Model) -> tuple[Check, ...]:
     if lo <= 0:
         return ()
     deltas = tuple(float(f"{d:.3g}") for d in np.geomspace(lo, hi, 3))
-    problem = ScalarProblem(spec.loss, var=spec.variables[0], step=spec.step,
-                            fixed={k: str(v) for k, v in model.box.pinned.items()})
+    problem = _problem(model)
 
     def run(ctx: CheckContext) -> Finding:
         sides = _sides(model, lambda text: model.pin(model.expr(text)))
