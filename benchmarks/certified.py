@@ -9,8 +9,7 @@ Table 1, at 200 and 1000 digits, N steps (10^4, 10^3 with ``--quick``), best of 
 steps/s of the centred (mean-value) ball iteration, the naive ball iteration and mpmath, the
 ratios, each ball's final relative radius, and the first step whose ball straddles 0 (a sign
 undecided).  Table 2, the issue's targets: the Example 1 cycle proven on [0.01, 1] (boxes,
-seconds, widest enclosure), the slides' thresholds, the 10^5-step orbit at 200 digits (10^4
-with ``--quick``), and the cover of starts in [-10, 10].
+seconds, widest enclosure), the slides' thresholds and the cover of starts in [-10, 10].
 
 Usage: ``python benchmarks/certified.py [--quick]``.  Prints; asserts nothing.
 """
@@ -30,7 +29,7 @@ from benchmarks import common  # noqa: E402
 from numerics import certified as cert  # noqa: E402
 from proofs.compile import to_mpmath  # noqa: E402
 from verify.checks.certified import (  # noqa: E402
-    ball_map, basin_cover_certified, cycle_certified, long_orbit_certified,
+    ball_map, basin_cover_certified, cycle_certified,
     threshold_crossing_certified,
 )
 from verify.checks.common import ScalarProblem, scalar_gd  # noqa: E402
@@ -156,12 +155,6 @@ def table_targets(quick: bool) -> list[common.Target]:
                            ("crossing enclosure", "boxes", "working precision (bits)"))
         targets.append(common.Target(f"certified: slides threshold {t} at x* = {x_star}",
                                      outcome, "supports", outcome == "supports"))
-    steps = 10_000 if quick else 100_000
-    outcome, _ = timed(f"Ex.1 orbit, {steps} steps at 200 digits",
-          long_orbit_certified(PROBLEM, "7/3", "1/3", steps, 200, CYCLE),
-          ("final radius", "undecided signs", "distance to the cycle (upper bound)"))
-    targets.append(common.Target(f"certified: {steps}-step Ex.1 orbit at 200 digits, signs decided",
-                                 outcome, "supports", outcome == "supports"))
     timed("Ex.1 starts in [-10, 10], delta = 1/2",
           basin_cover_certified(PROBLEM, CYCLE, "1/2", ("-10", "10")),
           ("boxes", "open pieces", "open length (upper bound)"))

@@ -1,6 +1,6 @@
 """Peak memory of a large orbit sweep (issue 19: a 10^7-start sweep under 1 GB resident).
 
-The sweep is the one ``orbit_basins`` runs: Example 1's map 2|x|^{3/2}/3 from uniform starts
+The sweep the former ``orbit_basins`` check ran: Example 1's map 2|x|^{3/2}/3 from uniform starts
 in [-10, 10] at step size 0.5, iterated, its tail classified (fixed point / p-cycle /
 diverged) and the last 2 iterates kept, through :func:`numerics.gd.run_scalar` with the
 suite's engine.  It runs in a fresh process so that its peak resident set (``VmHWM`` of

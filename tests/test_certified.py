@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from numerics import certified as cert
 from verify.checks.certified import (
     ball_map, basin_cover_certified, chain_threshold_certified, cycle_certified,
-    long_orbit_certified, threshold_crossing_certified,
+    threshold_crossing_certified,
 )
 from verify.checks.common import ScalarProblem
 from verify.vocabulary import CheckContext, Outcome
@@ -341,12 +341,11 @@ def test_threshold_rejects_non_critical_point():
         _run(threshold_crossing_certified(SLIDES, "3/2", "1/2"))
 
 
-def test_long_orbit_keeps_digits_where_naive_balls_lose_them():
-    f = _run(long_orbit_certified(EX1, "7/3", "1/3", 3000, 60, EX1_CYCLE))
-    assert f.outcome is Outcome.SUPPORTS, f.detail
-    assert float(f.numbers["final radius"]) < 1e-55
-    assert float(f.numbers["distance to the cycle (upper bound)"]) < 1e-50
+def test_centred_balls_keep_digits_where_naive_balls_lose_them():
     bm, _ = ball_map(EX1)
+    centred = cert.iterate(bm, flint.fmpq(7, 3), flint.fmpq(1, 3), 3000, cert.bits_for(60))
+    assert centred.undecided_signs == 0 and centred.steps == 3000
+    assert centred.final.rad() < 1e-55
     naive = cert.iterate(bm, flint.fmpq(7, 3), flint.fmpq(1, 3), 3000, cert.bits_for(60),
                          centred=False)
     assert naive.undecided_signs > 0  # the naive ball loses every digit within 3000 steps
@@ -379,17 +378,6 @@ def test_kinks_not_located_are_undecided():
     f = _run(cycle_certified(ScalarProblem("Max(x, 0)**2 + x**2"), ("0",), ("1/10", "1/2"),
                              stable=None))
     assert f.outcome is Outcome.UNDECIDED and "kinks" in f.detail
-
-
-def test_long_orbit_wrong_cycle_refuted_and_S_member_undecided():
-    f = _run(long_orbit_certified(EX1, "7/3", "1/3", 500, 40, ("delta**2/3", "-delta**2/3")))
-    assert f.outcome is Outcome.REFUTES
-    # x0 = delta^2 is in S: g(1/4) = 1/4 - (1/2)(1/2) = 0 exactly, and 0 is a fixed point, so
-    # the orbit never enters the cycle's trapping region: never certified.
-    f = _run(long_orbit_certified(EX1, "1/4", "1/2", 500, 40, EX1_CYCLE))
-    assert f.outcome is Outcome.UNDECIDED
-    assert f.numbers["final radius"] == "0"
-
 
 
 @FAST

@@ -4,7 +4,7 @@ cover exactly that class; the engines behind the new class proofs fail on wrong 
 
 Hand values: Example 1 scales by x = (delta^2/4) y to h(y) = y - 2 sqrt(y) (y > 0), i.e.
 q(s) = s^2 - 2s with s = sqrt(y): root s0 = 2 (y = 4 = delta^2 lands on 0), min q = -1 at
-s = 1, s^2 - q = 2s >= 4 beyond s0.  Example 2 with L = 2m + 2: u = delta L x^(2m).  The
+s = 1, s^2 - q = 2s >= 4 beyond s0.  Example 2 with L = 2m + 4: u = delta L x^(2m + 2).  The
 slides' polynomial has critical points 1 (f'' = 4), 2 (f'' = 10) and one root of
 3x^3 - 6x^2 + 4x - 3 in (3/2, 5/3) where f'' < 0.
 """
@@ -17,23 +17,21 @@ import sympy as sp
 from proofs.critical_points import equilibrium_multipliers
 from proofs.symmetric_cycle import prove_symmetric_cycle
 from verify.checks.chains import chain_hessian_general
-from verify.checks.common import scalar_gd
-from verify.checks.conditions import condition_contraction_even
-from verify.checks.global_cycle import global_cycle_symbolic
 from verify.checks.thresholds import sole_attractor_exact
-from verify.papers import nar2018slides, nar2018step
-from verify.registry import paper_files
-from verify.userclaims.build import claims_from_paper
+from verify.papers import nar2018slides
 from verify.papers.nar2018slides import CHAIN_BOUND, SLIDES_POLY
-from verify.papers.nar2018step import ABS_THREE_HALVES, EX1_CYCLE
+from verify.registry import paper_files
+from verify.userclaims.build import claim_from_spec, claims_from_paper
+from verify.userclaims.parse import parse_claims
 from verify.vocabulary import (
     CheckContext, Outcome, Scope, Status, Strength, Tier,
 )
 
 QUICK = CheckContext(seed=0, quick=True)
 # The controls data file (verify/papers/controls.toml) moved from controls.py.
-CONTROLS = next(claims_from_paper(str(p)) for p in paper_files() if p.stem == "controls")
-MINE = tuple(nar2018step.CLAIMS) + tuple(nar2018slides.CLAIMS) + CONTROLS
+CONTROLS, STEP = (next(claims_from_paper(str(p)) for p in paper_files() if p.stem == key)
+                  for key in ("controls", "nar2018step"))
+MINE = STEP + tuple(nar2018slides.CLAIMS) + CONTROLS
 LIFTED = ("nar2018step.ex1", "nar2018step.ex2", "nar2018slides.example",
           "nar2018slides.proposition_amended")
 
@@ -77,11 +75,40 @@ def test_controls_stay_refuted(quick_results):
 
 
 # --- Example 1: the global cycle proof ---------------------------------------------------
+# The convergence kind's scalar routes (verify.userclaims.scalar) on the paper's data and on
+# variants of it written as claim-file tables.
+
+EX1 = """
+[[claim]]
+id = "v.ex1"
+kind = "convergence"
+loss = "2*Abs(x)**Rational(3, 2)/3"
+variables = ["x"]
+step = "delta"
+params = {{ delta = ["1/100", 2], x0 = [-10, 10] }}
+start = ["x0"]
+target = "cycle"
+period = 2
+points = [["{p}"], ["-({p})"]]
+except = {exc}
+except_preimages = {pre}
+"""
+S = '[["0"], ["delta**2"], ["-delta**2"]]'
+
+
+def _finding(text: str, name: str):
+    claim = claim_from_spec(parse_claims(text)[0])
+    return next(c for c in claim.checks if c.name == name).run(QUICK)
+
+
+def _ex1(point="delta**2/4", exc=S, pre="true", name="cycle_global_symbolic"):
+    return _finding(EX1.format(p=point, exc=exc, pre=pre), name)
 
 
 def test_example1_global_proof_facts():
-    gd = scalar_gd(ABS_THREE_HALVES)
-    proof = prove_symmetric_cycle(gd.gd_map, gd.x, gd.step, gd.step ** 2 / 4)
+    x, d = sp.Symbol("x", real=True), sp.Symbol("delta", positive=True)
+    g = x - d * sp.diff(2 * sp.Abs(x) ** sp.Rational(3, 2) / 3, x)
+    proof = prove_symmetric_cycle(g, x, d, d ** 2 / 4)
     assert proof.holds is True
     assert proof.facts["q(s) = h(s^2)"] == "s**2 - 2*s"
     assert proof.facts["s0 (q(s0) = 0: lands on 0)"] == "2"
@@ -89,19 +116,44 @@ def test_example1_global_proof_facts():
     assert proof.facts["min (s^2 - q) on [s0, oo)"] == "4"
 
 
+def test_example1_data_proof_covers_every_step_and_start():
+    finding = _ex1()
+    assert finding.outcome is Outcome.SUPPORTS, finding.detail
+    assert finding.coverage.covers == {"delta": "(0, oo)", "x0": "(-oo, oo)"}
+    assert finding.numbers["g^k(delta**2) = 0"] == "k = 1"
+    assert finding.numbers["multiplier g'(P) g'(-P)"] == "0"
+
+
 @pytest.mark.parametrize("point", ["delta**2/3", "delta**2/2", "delta**2", "delta/4"])
 def test_example1_wrong_cycles_are_not_proven(point):
-    gd = scalar_gd(ABS_THREE_HALVES)
-    p = sp.sympify(point, locals={"delta": gd.step})
-    assert prove_symmetric_cycle(gd.gd_map, gd.x, gd.step, p).holds is not True
-    finding = global_cycle_symbolic(ABS_THREE_HALVES, (point, f"-({point})"),
-                                    ("delta**2",)).run(QUICK)
+    x, d = sp.Symbol("x", real=True), sp.Symbol("delta", positive=True)
+    g = x - d * sp.diff(2 * sp.Abs(x) ** sp.Rational(3, 2) / 3, x)
+    assert prove_symmetric_cycle(g, x, d, sp.sympify(point, locals={"delta": d})).holds \
+        is not True
+    finding = _ex1(point)
     assert finding.outcome is Outcome.UNDECIDED and finding.coverage is None
 
 
-def test_example1_wrong_member_of_s_is_not_proven():
-    finding = global_cycle_symbolic(ABS_THREE_HALVES, EX1_CYCLE, ("delta**2/2",)).run(QUICK)
-    assert finding.outcome is Outcome.UNDECIDED
+@pytest.mark.parametrize("exc,pre", [('[["0"], ["delta**2/2"]]', "true"),  # not in S
+                                     ('[["delta**2"]]', "true"),  # 0 itself not excluded
+                                     (S, "false")])  # S's deeper preimages not excluded
+def test_example1_exception_set_must_be_s(exc, pre):
+    assert _ex1(exc=exc, pre=pre).outcome is Outcome.UNDECIDED
+
+
+def test_example1_sweep_refutes_a_wrong_cycle_and_replays_its_point():
+    finding = _ex1("delta**2/3", name="cycle_basins")
+    assert finding.outcome is Outcome.REFUTES and finding.figures
+    cx = finding.counterexample
+    again = next(c for c in claim_from_spec(parse_claims(EX1.format(
+        p="delta**2/3", exc=S, pre="true"))[0]).checks if c.name == "cycle_basins")
+    replayed = again.run(CheckContext(seed=0, quick=True, at=cx.replay))
+    assert replayed.outcome is Outcome.REFUTES and replayed.counterexample.at == cx.at
+
+
+def test_except_preimages_needs_a_cycle_target_and_points():
+    bad = parse_claims(EX1.format(p="delta**2/4", exc='["x0 == 0"]', pre="true"))[0]
+    assert bad.key == "except_preimages"
 
 
 def test_not_odd_map_is_not_proven():
@@ -112,27 +164,58 @@ def test_not_odd_map_is_not_proven():
 
 # --- Example 2: every even L > 2 ---------------------------------------------------------
 
+EX2 = """
+[[claim]]
+id = "v.ex2"
+kind = "convergence"
+loss = "x**L"
+variables = ["x"]
+integers = {{ L = {ints} }}
+step = "delta"
+params = {{ delta = ["1/100", 1], x0 = [-3, 3] }}
+start = ["x0"]
+condition = "{lhs} < {rhs}"
+target = ["0"]
+otherwise = "diverges"
+except = ["{lhs} == {rhs}"]
+"""
+
+
+def _ex2(lhs="x0**(L - 2)", rhs="2/(L*delta)", ints="[4, 10, 2]",
+         name="contraction_family_symbolic"):
+    return _finding(EX2.format(lhs=lhs, rhs=rhs, ints=ints), name)
+
 
 def test_example2_family_proof_covers_every_even_power():
-    finding = condition_contraction_even("x**L", "L", 2, "x0**(L-2)", "2/(L*delta)").run(QUICK)
-    assert finding.outcome is Outcome.SUPPORTS
-    assert finding.coverage.covers == {"L": "even, > 2", "delta": "(0, oo)"}
-    assert finding.numbers["u(x) = 1 - g(x)/x"] == "2*delta*x**(2*m)*(m + 1)"
+    finding = _ex2()
+    assert finding.outcome is Outcome.SUPPORTS, finding.detail
+    assert finding.coverage.covers == {"L": "even, >= 4", "delta": "(0, oo)",
+                                       "x0": "(-oo, oo)"}
+    assert finding.numbers["u(x) = 1 - g(x)/x"] == "2*delta*x**(2*m + 2)*(m + 2)"
+
+
+def test_example2_instances_and_the_boundary_cycle():
+    finding = _ex2(name="contraction_symbolic")
+    assert finding.outcome is Outcome.SUPPORTS, finding.detail
+    assert finding.coverage.covers["L"] == "{4, 6, 8, 10}"
+    assert finding.numbers["at equality [L = 4]"] == "2-cycle +-r, multiplier 25"
 
 
 @pytest.mark.parametrize("lhs,rhs", [("x0**(L-1)", "2/(L*delta)"), ("x0**(L-2)", "1/(L*delta)"),
                                      ("x0**(L-2)", "4/(L*delta)")])
 def test_example2_wrong_conditions_are_not_proven(lhs, rhs):
-    finding = condition_contraction_even("x**L", "L", 2, lhs, rhs).run(QUICK)
-    assert finding.outcome is Outcome.UNDECIDED
+    assert _ex2(lhs, rhs).outcome is Outcome.UNDECIDED
+
+
+def test_example2_sweep_refutes_a_wrong_boundary():
+    finding = _ex2("x0**(L-2)", "4/(L*delta)", ints="[4, 6, 2]", name="condition_sweep")
+    assert finding.outcome is Outcome.REFUTES
+    assert finding.counterexample.observed == "diverges"
 
 
 def test_example2_family_must_exclude_l_equal_two():
-    # L = 2m (m >= 1) includes L = 2, where u = 2 delta is constant: no proof
-    finding = condition_contraction_even("x**L", "L", 0, "x0**(L-2)", "2/(L*delta)").run(QUICK)
-    assert finding.outcome is Outcome.UNDECIDED
-    with pytest.raises(ValueError):
-        condition_contraction_even("x**L", "L", 1, "x0**(L-2)", "2/(L*delta)")
+    # L = 2, 4, ... includes L = 2, where u = 2 delta is constant: no proof
+    assert _ex2(ints="[2, 8, 2]").outcome is Outcome.UNDECIDED
 
 
 # --- the slides' example: the sole attractor at 0.3 --------------------------------------

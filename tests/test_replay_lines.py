@@ -83,6 +83,7 @@ POINT_REPLAYS = [
     ("controls.lemma2_nonsymmetric", "rayleigh_bound_psd_form"),
     ("controls.slides_x2_at_03", "threshold_crossing"),
     ("controls.slides_x2_at_03", "threshold_search"),
+    ("controls.ex2_wrong_power", "condition_sweep"),
 ]
 
 

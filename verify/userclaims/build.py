@@ -14,6 +14,7 @@ from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
+from verify.userclaims.scalar import contraction_family
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import (
     Check,
@@ -119,6 +120,9 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out[key] = str([list(v) if isinstance(v, tuple) else v for v in value])
+    if spec.exceptions:  # the starts the claim leaves out (with the ones landing on them)
+        out["except"] = str([list(v) if isinstance(v, tuple) else v for v in spec.exceptions]) \
+            + (" and their preimages" if spec.except_preimages else "")
     return out
 
 
@@ -146,9 +150,11 @@ def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
                                            if c.name == name], spec.integers) for name in names)
     scope = {k: v for k, v in per[0][1].scope.items() if k not in spec.integers}
     scope.update(integer_scope(spec.integers))
-    # ``L = ">= n"``: the class is every integer from n on; the proof for all of them first
+    # ``L = ">= n"``: the class is every integer from n on; the proof for all of them first;
+    # then checks that take the integer as a symbol: every member of its family at once
     scope.update({name: f">= {low}" for name, low in spec.unbounded.items()})
-    return every_integer_checks(spec, _boxed_symbols) + combined, dict(sorted(scope.items()))
+    return (every_integer_checks(spec, _boxed_symbols) + contraction_family(spec) + combined,
+            dict(sorted(scope.items())))
 
 
 def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:

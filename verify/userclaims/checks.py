@@ -926,17 +926,21 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (cycle_symbolic(model), *certified_checks(model), cycle_search(model))
     if kind == "threshold":
         return (threshold_symbolic(model), *certified_checks(model), threshold_search(model))
-    if kind == "convergence" and model.spec.period:
+    if kind == "convergence":
+        from verify.userclaims import scalar
         from verify.userclaims.cycles import cycle_convergence_search
 
-        return (cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
-                                         _finish, _point_text, GD_WORK),)
-    if kind == "convergence" and model.spec.exact_orbit:
-        from verify.userclaims.landing import convergence_exact
+        if model.spec.period:
+            return (*scalar.cycle_global_symbolic(model),
+                    cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
+                                             _finish, _point_text, GD_WORK),
+                    *scalar.cycle_certified_checks(model), *scalar.cycle_basins(model))
+        if model.spec.exact_orbit:
+            from verify.userclaims.landing import convergence_exact
 
-        return (convergence_exact(model, _wrong), convergence_search(model))
-    if kind == "convergence":
-        return (convergence_search(model),)
+            return (convergence_exact(model, _wrong), convergence_search(model))
+        return (*scalar.contraction_symbolic(model), convergence_search(model),
+                *scalar.condition_sweep(model))
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate" and model.spec.order:

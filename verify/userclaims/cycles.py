@@ -105,6 +105,9 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
         start = model.mp_point(model.start)
         claimed = [model.mp_point([model.expr(e) for e in p]) for p in spec.points]
         cond = model.pin(model.expr(spec.condition)) if spec.condition else None
+        # except_preimages: a path landing on an excluded start point is excluded too
+        landings = [model.mp_point([model.expr(e) for e in p]) for p in spec.exceptions
+                    if spec.except_preimages and isinstance(p, tuple)]
         slack_fn = model.mp(cond.lhs - cond.rhs) if cond is not None else None
         steps = 300 if ctx.quick else 1500
         examples = min(40 if ctx.quick else 200, work[ctx.quick] // steps)
@@ -119,16 +122,23 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                 orbit = orbit_fn(model, start(args), args, steps, dps, deadline)
                 pts = [c(args) for c in claimed] or None
                 seen = cycle_behaviour(orbit, k, pts, dps, behaviour, *helpers)
-                return holds, seen, slack, orbit[-1]
+                landed = landings and (wrong(holds, seen) or seen == "undefined") and lands(
+                    orbit, [f(args) for f in landings], dps)
+                return holds, seen, slack, orbit[-1], bool(landed)
+
+        def lands(orbit, marks, dps):
+            near = mpmath.mpf(10) ** (10 - dps)
+            return any(helpers[0](x, m) <= near * (1 + max(map(abs, m)))
+                       for x in orbit if None not in x for m in marks)
 
         def wrong(holds, seen):
             return seen in VIOLATIONS if holds else (spec.otherwise == "diverges"
                                                      and seen in NOT_DIVERGING)
 
         def evaluate(point):
-            holds, seen, slack, _ = classify(point, ctx.dps)
+            holds, seen, slack, _, landed = classify(point, ctx.dps)
             tally[seen] += 1
-            bad = wrong(holds, seen) or seen == "undefined"
+            bad = (wrong(holds, seen) or seen == "undefined") and not landed
             guide = -abs(float(slack)) if cond is not None else 0.0
             return Probe(-1.0 if bad else 1.0, {"condition": holds, "observed": seen}, guide)
 
@@ -142,8 +152,8 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                                  key=lambda r: r[:2])
             if settled is None:
                 return swamped(point_text(point))
-            holds, seen, slack, last = settled.value
-            if not wrong(holds, seen):
+            holds, seen, slack, last, landed = settled.value
+            if landed or not wrong(holds, seen):
                 if seen == "undefined":
                     return Finding(Outcome.UNDECIDED, (
                         f"at {point_text(point)} an iterate of GD is not real and finite: "

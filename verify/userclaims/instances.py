@@ -95,6 +95,7 @@ def over_instances(name: str, runs: list[tuple[dict[str, int], Check]],
         numbers = {f"{k} [{_label(i)}]": v for (i, _), f in zip(runs, supports)
                    for k, v in f.numbers.items()}
         return Finding(Outcome.SUPPORTS, f"every instance ({', '.join(_label(i) for i, _ in runs)})"
-                       f": {supports[-1].detail}", numbers, coverage=coverage)
+                       f": {supports[-1].detail}", numbers, coverage=coverage,
+                       figures=tuple(f for s in supports for f in s.figures))
 
     return dataclasses.replace(first, run=run)

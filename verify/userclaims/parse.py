@@ -53,7 +53,7 @@ KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
-                    "exact_orbit"),
+                    "exact_orbit", "except_preimages"),
     "inequality": ("lhs", "rhs", "relation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -314,6 +314,11 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                                       or optimizer.get("method", "gd") != "gd"):
             raise _Bad("exact_orbit", "the exact orbit is plain GD with a constant step to a "
                                       "point or the minimisers (no cycle, schedule, momentum)")
+        fields["except_preimages"] = _optional_bool(table, "except_preimages", False)
+        if fields["except_preimages"] and (target != "cycle" or not any(
+                isinstance(e, tuple) for e in fields["exceptions"])):
+            raise _Bad("except_preimages", "goes with target = \"cycle\" and start points in "
+                                           "except (the starts whose path lands on one)")
         otherwise = table.get("otherwise")
         if otherwise is not None and otherwise not in OTHERWISE:
             raise _Bad("otherwise", f"must be \"diverges\" or \"does not converge\" (or "
@@ -637,7 +642,8 @@ def _integers(value: Any, params: dict[str, Any], kind: str
     ``{ L = ">= 2" }`` (every integer from 2 on): each parameter's instances (2..6 for
     ``">= 2"``), and the parameters declared ``">= n"`` (name -> n).  The symbolic tier proves
     such a claim for every n, n + 1, ... where SymPy can
-    (:mod:`verify.userclaims.every_integer`); the other checks run on the instances n..n+4."""
+    (:mod:`verify.userclaims.every_integer`); the other checks run on the instances n..n+4.
+    ``{ L = [4, 10, 2] }`` is every second integer from 4 to 10 (4, 6, 8, 10)."""
     if not isinstance(value, dict):
         raise _Bad("integers", f"must be a table (name = [lo, hi], name = n or name = \">= n\"), "
                                f"got {_describe(value)}")
@@ -652,12 +658,14 @@ def _integers(value: Any, params: dict[str, Any], kind: str
             out[name] = tuple(range(low, low + UNBOUNDED_INSTANCES))
             continue
         ends = box if isinstance(box, list) else [box, box]
-        if (len(ends) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in ends)
-                or not 1 <= ends[0] <= ends[1] <= MAX_INTEGER):
-            raise _Bad("integers", f"integer parameter {name!r}: write n or [lo, hi] with "
-                                   f"integers 1 <= lo <= hi <= {MAX_INTEGER} (or \">= n\": "
-                                   f"every integer from n on), got {_describe(box)}")
-        out[name] = tuple(range(ends[0], ends[1] + 1))
+        if (len(ends) not in (2, 3)
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in ends)
+                or not 1 <= ends[0] <= ends[1] <= MAX_INTEGER or min(ends[2:], default=1) < 1):
+            raise _Bad("integers", f"integer parameter {name!r}: write n, [lo, hi] or [lo, hi, "
+                                   f"step] with integers 1 <= lo <= hi <= {MAX_INTEGER}, step >= "
+                                   f"1 (or \">= n\": every integer from n on), "
+                                   f"got {_describe(box)}")
+        out[name] = tuple(range(ends[0], ends[1] + 1, *ends[2:]))
     if math.prod(len(v) for v in out.values()) > MAX_INSTANCES:
         raise _Bad("integers", f"at most {MAX_INSTANCES} instances in all (each is checked "
                                "exactly)")

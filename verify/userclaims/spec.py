@@ -85,6 +85,8 @@ class ClaimSpec:
             (:mod:`verify.userclaims.landing`).
         exceptions: ``convergence``: starts excluded from the claim (the key ``except``), each
             a relation in the parameters (a string) or a start point (a tuple of coordinates).
+        except_preimages: ``convergence`` to a cycle: the excluded set also holds every start
+            whose path lands exactly on an excluded start point (their preimages under GD).
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
             the claim holds when every part does.
     """
@@ -132,6 +134,7 @@ class ClaimSpec:
     eventually: int | None = None
     period: int = 0
     exceptions: tuple = ()
+    except_preimages: bool = False
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
