@@ -939,8 +939,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
             from verify.userclaims.landing import convergence_exact
 
             return (convergence_exact(model, _wrong), convergence_search(model))
-        return (*scalar.contraction_symbolic(model), convergence_search(model),
-                *scalar.condition_sweep(model))
+        # a scalar "converges if C, diverges if not": sweeps around C's boundary (both
+        # tiers) stand in for the guided search (scalar.condition_sweep says why)
+        sweeps = scalar.condition_sweep(model)
+        return (*scalar.contraction_symbolic(model), *(sweeps or (convergence_search(model),)))
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate" and model.spec.order:

@@ -411,14 +411,27 @@ def _precise_run(problem: ScalarProblem, x0: float, delta: float, dps: int) -> i
     return int(_observed(mags[:, None], np.array([x0]))[0])
 
 
+# The sweeps' samples per step size (Nar & Sastry's Example 2 as checked before the claim became
+# data): the 40 starts at relative offsets 10^-1..10^-10 around +-r and 2 x this many random ones.
+_RANDOM_STARTS = {Tier.EMPIRICAL: 40, Tier.PRECISE: 6}
+
+
 def condition_sweep(model: Model) -> tuple[Check, ...]:
-    """Empirical: float64 GD (2000 steps) from starts at relative offsets 10^-1..10^-10 on
-    both sides of the condition's boundary +-r and from random magnitudes r [0.05, 20] (those
-    in the start interval), at
+    """Precise and empirical: GD from starts at relative offsets 10^-1..10^-10 on both sides
+    of the condition's boundary +-r and from random magnitudes r [0.05, 20] (those in the
+    start interval; 40 near and 80 random per step size, 40 and 12 in the precise tier), at
     three step sizes spread over the step's interval; "converging" is |x| at least halved and
-    still shrinking, "diverged" |x| > 1e40.  A run on the wrong side of the prediction is
-    replayed at ``ctx.dps`` digits and refutes only when the replay agrees.  Draws |x_k| from
-    just below and just above the boundary."""
+    still shrinking, "diverged" |x| > 1e40, anything else undecided (counted, not judged).
+    The empirical tier runs all starts at once in float64 (2000 steps), the precise tier each
+    start at ``ctx.dps`` digits (300 steps).  A run on the wrong side of the prediction is
+    replayed at high precision (``ctx.dps`` digits after a float64 run, ``ctx.dps + 20``
+    after a precise one) and refutes only when the replay agrees.  The empirical tier draws
+    |x_k| from just below and just above the boundary.
+
+    These starts are where the condition changes its verdict, at a known cost: they stand in
+    for the convergence kind's guided search (:func:`verify.userclaims.checks.
+    convergence_search`), whose runs to 0 on x^L crawl (x_k ~ k^(-1/(L-2))) and would spend
+    its budget extending them."""
     spec, form = model.spec, _scalar(model)
     if form is None or not _condition_form(spec):
         return ()
@@ -429,46 +442,61 @@ def condition_sweep(model: Model) -> tuple[Check, ...]:
     deltas = tuple(float(f"{d:.3g}") for d in np.geomspace(lo, hi, 3))
     problem = _problem(model)
 
-    def run(ctx: CheckContext) -> Finding:
-        sides = _sides(model, lambda text: model.pin(model.expr(text)))
-        if sides is None:
-            return Finding(Outcome.UNDECIDED, "the condition is not a strict inequality")
-        lhs_fn, rhs_fn = (to_numpy(e, [x0, step]) for e in sides)
-        rng, step_fn, checked, numbers = ctx.rng(), numpy_map(problem), 0, {}
-        box = [float(v) for v in model.box.free[x0.name]]
-        replay_at = (None if ctx.at is None else  # a replay: that one start at that one step
-                     (float(ctx.at[step.name]), np.array([float(ctx.at[x0.name])])))
-        for delta in deltas if replay_at is None else replay_at[:1]:
-            r = _boundary(lhs_fn, rhs_fn, delta)
-            starts = (_starts(r if np.isfinite(r) else 1.0, rng, 40) if replay_at is None
-                      else replay_at[1])
-            starts = starts[(starts >= box[0]) & (starts <= box[1])]  # the claim's starts only
-            with np.errstate(all="ignore"):
-                predicted = np.where(lhs_fn(starts, delta) < rhs_fn(starts, delta), 1, -1)
-            observed = _observed(_float_runs(step_fn, starts, delta, 2000), starts)
-            checked += starts.size
-            for i in np.flatnonzero((observed != 0) & (observed != predicted)):
-                if _precise_run(problem, float(starts[i]), delta, ctx.dps) != observed[i]:
-                    continue
-                word = {1: "converges", -1: "diverges"}
-                at = {x0.name: repr(float(starts[i])), step.name: repr(delta)}
-                return Finding(Outcome.REFUTES, (
-                    f"from x0 = {float(starts[i])!r} with {step} = {delta} GD "
-                    f"{word[observed[i]]} (confirmed at {ctx.dps} digits) although the "
-                    f"condition predicts it {word[predicted[i]]}"), numbers, Counterexample(
-                        at=at, observed=word[observed[i]], claimed=word[predicted[i]],
-                        tol="none", margin="-", dps=ctx.dps,
-                        note=f"condition {spec.condition} gives the wrong side", replay=at))
-            numbers[f"{step} = {delta}"] = (f"boundary {r:.12g}; {starts.size} starts; "
-                                            f"{int(np.count_nonzero(observed == 0))} undecided")
-        return Finding(Outcome.SUPPORTS, f"{checked} starts on both sides of the boundary "
-                       "behave as the condition predicts", numbers, None,
-                       (_curves_figure(problem, step_fn, r, deltas[-1]),),
-                       coverage=Coverage(Scope.SAMPLE, {step.name: set_text(deltas)},
-                                         points=checked))
+    def sweep(tier: Tier) -> Check:
+        def observe(starts: np.ndarray, delta: float, ctx: CheckContext) -> np.ndarray:
+            if tier is Tier.EMPIRICAL:
+                return _observed(_float_runs(numpy_map(problem), starts, delta, 2000), starts)
+            return np.array([_precise_run(problem, float(s), delta, ctx.dps) for s in starts],
+                            dtype=int)
 
-    return (Check("condition_sweep", Tier.EMPIRICAL, budgeted(run),
-                  f"float64, starts near the boundary, step sizes {deltas}"),)
+        def run(ctx: CheckContext) -> Finding:
+            sides = _sides(model, lambda text: model.pin(model.expr(text)))
+            if sides is None:
+                return Finding(Outcome.UNDECIDED, "the condition is not a strict inequality")
+            lhs_fn, rhs_fn = (to_numpy(e, [x0, step]) for e in sides)
+            rng, checked, numbers = ctx.rng(), 0, {}
+            box = [float(v) for v in model.box.free[x0.name]]
+            replay_at = (None if ctx.at is None else  # a replay: that one start at that one step
+                         (float(ctx.at[step.name]), np.array([float(ctx.at[x0.name])])))
+            confirm_dps = ctx.dps if tier is Tier.EMPIRICAL else ctx.dps + 20
+            for delta in deltas if replay_at is None else replay_at[:1]:
+                r = _boundary(lhs_fn, rhs_fn, delta)
+                starts = (_starts(r if np.isfinite(r) else 1.0, rng, _RANDOM_STARTS[tier])
+                          if replay_at is None else replay_at[1])
+                starts = starts[(starts >= box[0]) & (starts <= box[1])]  # the claim's starts
+                with np.errstate(all="ignore"):
+                    predicted = np.where(lhs_fn(starts, delta) < rhs_fn(starts, delta), 1, -1)
+                observed = observe(starts, delta, ctx)
+                checked += starts.size
+                for i in np.flatnonzero((observed != 0) & (observed != predicted)):
+                    if _precise_run(problem, float(starts[i]), delta, confirm_dps) != observed[i]:
+                        continue
+                    word = {1: "converges", -1: "diverges"}
+                    at = {x0.name: repr(float(starts[i])), step.name: repr(delta)}
+                    return Finding(Outcome.REFUTES, (
+                        f"from x0 = {float(starts[i])!r} with {step} = {delta} GD "
+                        f"{word[observed[i]]} (confirmed at {confirm_dps} digits) although the "
+                        f"condition predicts it {word[predicted[i]]}"), numbers, Counterexample(
+                            at=at, observed=word[observed[i]], claimed=word[predicted[i]],
+                            tol="none", margin="-", dps=confirm_dps,
+                            note=f"condition {spec.condition} gives the wrong side", replay=at))
+                numbers[f"{step} = {delta}"] = (f"boundary {r:.12g}; {starts.size} starts; "
+                                                f"{int(np.count_nonzero(observed == 0))} "
+                                                "undecided")
+            figures = ((_curves_figure(problem, numpy_map(problem), r, deltas[-1]),)
+                       if tier is Tier.EMPIRICAL else ())
+            return Finding(Outcome.SUPPORTS, f"{checked} starts on both sides of the boundary "
+                           f"behave as the condition predicts ({tier.value} tier)", numbers,
+                           None, figures, coverage=Coverage(
+                               Scope.SAMPLE, {step.name: set_text(deltas)}, points=checked))
+
+        name = "condition_sweep" + ("_precise" if tier is Tier.PRECISE else "")
+        how = ("float64, 2000 steps" if tier is Tier.EMPIRICAL
+               else "mpmath at the run's digits, 300 steps")
+        return Check(name, tier, budgeted(run),
+                     f"{how}, starts near the boundary, step sizes {deltas}")
+
+    return (sweep(Tier.PRECISE), sweep(Tier.EMPIRICAL))
 
 
 def _curves_figure(problem: ScalarProblem, step_fn, r: float, delta: float) -> Figure:
