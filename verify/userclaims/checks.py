@@ -222,6 +222,7 @@ def threshold_search(model: Model) -> Check:
 GD_WORK = {True: 300_000, False: 1_500_000}
 _ESCAPE = mpmath.mpf(10) ** 40  # relative to the start: an iterate this far out has escaped
 _CHUNK = 1000  # GD steps between two looks at the deadline
+_REPEAT = 8  # the longest exact period of an orbit that _orbit recognises
 
 
 def _real(v):
@@ -247,6 +248,10 @@ def _orbit(model: Model, start, args, steps: int, dps: int, deadline: Deadline |
         out = [x]
         escape = _escape(x)
         step = model.stepper(args)
+        # plain GD with a constant step maps x alone: once an iterate equals one of the last
+        # _REPEAT exactly, every later one repeats that period (copied, not recomputed: the
+        # same values the steps would give)
+        autonomous = model.method == "gd" and model.mp_schedule is None
         for k in range(steps):
             if None in x or any(abs(v) > escape for v in x):
                 break
@@ -257,6 +262,12 @@ def _orbit(model: Model, start, args, steps: int, dps: int, deadline: Deadline |
             except EVALUATION_ERRORS:
                 x = [None] * len(x)
             out.append(x)
+            period = autonomous and None not in x and next(
+                (p for p in range(1, min(_REPEAT, len(out) - 1) + 1) if out[-1 - p] == x), 0)
+            if period:
+                for _ in range(steps - k - 1):
+                    out.append(list(out[-period]))
+                break
         return out
 
 
