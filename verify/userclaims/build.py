@@ -120,6 +120,11 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out[key] = str([list(v) if isinstance(v, tuple) else v for v in value])
+    if spec.long_orbit:
+        at, steps, digits = spec.long_orbit
+        out["long orbit"] = (f"{steps} steps at {digits} digits from "
+                             + ", ".join(f"{name} = {value}" for name, value in at)
+                             + " (certified)")
     if spec.exceptions:  # the starts the claim leaves out (with the ones landing on them)
         out["except"] = str([list(v) if isinstance(v, tuple) else v for v in spec.exceptions]) \
             + (" and their preimages" if spec.except_preimages else "")

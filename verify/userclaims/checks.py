@@ -945,7 +945,8 @@ def checks_for(model: Model) -> tuple[Check, ...]:
             return (*scalar.cycle_global_symbolic(model),
                     cycle_convergence_search(model, _orbit, _behaviour, (_dist, _tail, _escape),
                                              _finish, _point_text, GD_WORK),
-                    *scalar.cycle_certified_checks(model), *scalar.cycle_basins(model))
+                    *scalar.cycle_certified_checks(model), *scalar.long_orbit_checks(model),
+                    *scalar.cycle_basins(model))
         if model.spec.exact_orbit:
             from verify.userclaims.landing import convergence_exact
 

@@ -53,7 +53,7 @@ KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
-                    "exact_orbit", "except_preimages"),
+                    "exact_orbit", "except_preimages", "long_orbit"),
     "inequality": ("lhs", "rhs", "relation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -319,6 +319,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                 isinstance(e, tuple) for e in fields["exceptions"])):
             raise _Bad("except_preimages", "goes with target = \"cycle\" and start points in "
                                            "except (the starts whose path lands on one)")
+        if "long_orbit" in table:
+            fields["long_orbit"] = _long_orbit(table["long_orbit"], params, fields)
         otherwise = table.get("otherwise")
         if otherwise is not None and otherwise not in OTHERWISE:
             raise _Bad("otherwise", f"must be \"diverges\" or \"does not converge\" (or "
@@ -670,6 +672,46 @@ def _integers(value: Any, params: dict[str, Any], kind: str
         raise _Bad("integers", f"at most {MAX_INSTANCES} instances in all (each is checked "
                                "exactly)")
     return out, unbounded
+
+
+LONG_ORBIT_DIGITS = (30, 1000)  # the working digits a certified long orbit may ask for
+
+
+def _long_orbit(value: Any, params: dict[str, Any], fields: dict[str, Any]
+                ) -> tuple[tuple[tuple[str, str], ...], int, int]:
+    """``long_orbit = { at = { delta = "1/3", x0 = "7/3" }, steps = 100000, digits = 200 }``
+    (a convergence claim to a cycle with its points): one orbit certified in Arb balls
+    (:func:`verify.userclaims.scalar.long_orbit_checks`).  ``at`` names every parameter with
+    an interval, each a rational number inside it; ``digits`` is optional (200).  Returns
+    (the point as (name, text) pairs, steps, digits)."""
+    if not fields.get("period") or not fields.get("points"):
+        raise _Bad("long_orbit", "goes with target = \"cycle\" and its points (the orbit is "
+                                 "shown to end in a trap around them)")
+    if not isinstance(value, dict) or set(value) - {"at", "steps", "digits"} or not {
+            "at", "steps"} <= set(value):
+        raise _Bad("long_orbit", "write { at = { NAME = VALUE, ... }, steps = N } (digits = D "
+                                 f"optional), got {_describe(value)}")
+    at, steps, digits = value["at"], value["steps"], value.get("digits", 200)
+    free = {name: box for name, box in params.items() if isinstance(box, tuple)}
+    if not isinstance(at, dict) or set(at) != set(free):
+        raise _Bad("long_orbit", f"at must set exactly the parameters with an interval "
+                                 f"({', '.join(sorted(free)) or 'none'}), got {_describe(at)}")
+    point = []
+    for name, box in free.items():
+        try:
+            text = _number(at[name], f"long_orbit.at.{name}")
+        except _Bad as bad:
+            raise _Bad("long_orbit", bad.problem) from None
+        if not sp.Rational(box[0]) <= sp.Rational(text) <= sp.Rational(box[1]):
+            raise _Bad("long_orbit", f"at.{name} = {text} is outside its interval "
+                                     f"[{box[0]}, {box[1]}]")
+        point.append((name, text))
+    for key, number, (lo, hi) in (("steps", steps, (1, MAX_STEPS)),
+                                  ("digits", digits, LONG_ORBIT_DIGITS)):
+        if isinstance(number, bool) or not isinstance(number, int) or not lo <= number <= hi:
+            raise _Bad("long_orbit", f"{key} must be an integer {lo}..{hi}, got "
+                                     f"{_describe(number)}")
+    return tuple(point), steps, digits
 
 
 def _unbounded_end(name: str, text: str) -> int:

@@ -10,8 +10,9 @@ routes settle it exactly, for any loss a claim file gives:
   (``except`` lists 0, ``except_preimages = true``) and every listed one is shown to land on 0.
   Nar & Sastry (2018), Example 1 is this form.  Certified side checks: a Krawczyk cover of the
   claimed orbit over the step's interval, and a certified cover of the start interval at one
-  step (:func:`cycle_certified_checks`); an empirical float64 sweep with the orbit diagram
-  (:func:`cycle_basins`).
+  step (:func:`cycle_certified_checks`), and on request (``long_orbit``) one long orbit in Arb
+  balls ending in a trap of the cycle (:func:`long_orbit_checks`); an empirical float64 sweep
+  with the orbit diagram (:func:`cycle_basins`).
 * a target point 0 with ``condition`` "lhs < rhs" and ``otherwise = "diverges"``:
   :func:`contraction_symbolic` writes g(x) = x (1 - u(x)) and proves u = c x^k (c > 0, k even)
   and rhs - lhs a positive multiple of 2 - u(x0); :func:`contraction_family` does the same with
@@ -37,7 +38,9 @@ from numerics import precise
 from proofs.compile import to_numpy
 from proofs.identities import prove_zero
 from proofs.symmetric_cycle import prove_symmetric_cycle
-from verify.checks.certified import basin_cover_certified, cycle_certified
+from verify.checks.certified import (
+    basin_cover_certified, cycle_certified, long_orbit_certified,
+)
 from verify.checks.common import (
     EVERY_STEP, ScalarProblem, dec, decs, mpmath_map, numpy_map, replay, set_text,
 )
@@ -180,6 +183,32 @@ def cycle_certified_checks(model: Model) -> tuple[Check, ...]:
                                   tuple(map(str, model.box.free[x0.name])))
     return (dataclasses.replace(orbit, attempt=True, run=budgeted(in_child(declared(orbit.run)))),
             dataclasses.replace(cover, run=budgeted(in_child(cover.run))))
+
+
+def long_orbit_checks(model: Model) -> tuple[Check, ...]:
+    """Certified, when the claim asks for it (``long_orbit = { at = {...}, steps = N, digits
+    = D }``): the orbit from that one start at that one step, N GD steps in Arb balls at D
+    digits, every sign decided and the last ball inside a proven contracting trap of the
+    claimed cycle (:func:`~verify.checks.certified.long_orbit_certified`; ``--quick`` runs at
+    most 10^4 steps).  One orbit: a side fact of the claim (coverage that one instance).
+    Undecided where the claim is not of this module's scalar form."""
+    spec = model.spec
+    if not spec.long_orbit:
+        return ()
+    form = _scalar(model)
+    if form is None or not spec.points:
+        def unfit(ctx: CheckContext) -> Finding:
+            return Finding(Outcome.UNDECIDED, "a certified long orbit needs a one-variable "
+                           "loss, plain GD, and the step and the start as the only free "
+                           "parameters")
+
+        return (Check("long_orbit_certified", Tier.CERTIFIED, unfit, "Arb balls"),)
+    _, step, x0 = form
+    at, steps, digits = dict(spec.long_orbit[0]), *spec.long_orbit[1:]
+    points = tuple(str(model.pin(model.expr(p[0]))) for p in spec.points)
+    check = long_orbit_certified(_problem(model), at[x0.name], at[step.name], steps, digits,
+                                 points)
+    return (dataclasses.replace(check, run=budgeted(in_child(check.run))),)
 
 
 def cycle_basins(model: Model) -> tuple[Check, ...]:

@@ -87,6 +87,9 @@ class ClaimSpec:
             a relation in the parameters (a string) or a start point (a tuple of coordinates).
         except_preimages: ``convergence`` to a cycle: the excluded set also holds every start
             whose path lands exactly on an excluded start point (their preimages under GD).
+        long_orbit: ``convergence`` to a cycle with points: ((name, value), ...) the one
+            parameter point, the number of steps and the working digits of an orbit certified
+            in Arb balls to end in a trap of the claimed cycle (empty: none asked for).
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
             the claim holds when every part does.
     """
@@ -135,6 +138,7 @@ class ClaimSpec:
     period: int = 0
     exceptions: tuple = ()
     except_preimages: bool = False
+    long_orbit: tuple = ()
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
