@@ -156,6 +156,68 @@ def test_except_preimages_needs_a_cycle_target_and_points():
     assert bad.key == "except_preimages"
 
 
+# long_orbit: one orbit certified in Arb balls (optional; Example 1 asks for 100000 steps)
+LONG = 'long_orbit = {{ at = {{ delta = "1/3", x0 = "7/3" }}, steps = {n}, digits = 60 }}\n'
+
+
+def _long(point="delta**2/4", n=2000, extra=""):
+    return _finding(EX1.format(p=point, exc=S, pre="true") + LONG.format(n=n) + extra,
+                    "long_orbit_certified")
+
+
+def test_long_orbit_ends_in_the_cycles_trap():
+    finding = _long()
+    assert finding.outcome is Outcome.SUPPORTS, finding.detail
+    assert finding.numbers["steps"] == "2000" and finding.numbers["undecided signs"] == "0"
+    assert finding.coverage.scope is Scope.INSTANCES and not finding.coverage.decides
+    assert finding.coverage.covers == {"delta": "= 1/3", "x[0]": "= 7/3"}
+
+
+def test_long_orbit_of_a_wrong_cycle_is_refuted():
+    finding = _long("delta**2/3", n=50)
+    assert finding.outcome is Outcome.REFUTES, finding.detail
+
+
+def test_long_orbit_is_optional_and_on_the_paper_claim():
+    plain = claim_from_spec(parse_claims(EX1.format(p="delta**2/4", exc=S, pre="true"))[0])
+    assert "long_orbit_certified" not in {c.name for c in plain.checks}
+    ex1 = next(c for c in STEP if c.id == "nar2018step.ex1")
+    assert "long_orbit_certified" in {c.name for c in ex1.checks}
+    assert ex1.hypotheses["long orbit"] == "100000 steps at 200 digits from delta = 1/3, " \
+                                           "x0 = 7/3 (certified)"
+
+
+@pytest.mark.parametrize("table,why", [
+    ('{ at = { delta = "1/3" }, steps = 10 }', "exactly the parameters"),
+    ('{ at = { delta = "1/3", x0 = "7/3", L = 2 }, steps = 10 }', "exactly the parameters"),
+    ('{ at = { delta = "3", x0 = "7/3" }, steps = 10 }', "outside its interval"),
+    ('{ at = { delta = "1/3", x0 = "abc" }, steps = 10 }', "not a rational number"),
+    ('{ at = { delta = "1/3", x0 = "7/3" }, steps = 0 }', "steps must be an integer"),
+    ('{ at = { delta = "1/3", x0 = "7/3" }, steps = 10, digits = 5000 }', "digits must be"),
+    ('{ at = { delta = "1/3", x0 = "7/3" } }', "write { at ="),
+    ('"7/3"', "write { at ="),
+])
+def test_long_orbit_bad_tables_name_the_field(table, why):
+    bad = parse_claims(EX1.format(p="delta**2/4", exc=S, pre="true")
+                       + f"long_orbit = {table}\n")[0]
+    assert bad.key == "long_orbit" and why in bad.message, bad.message
+
+
+def test_long_orbit_needs_a_cycle_with_points():
+    text = EX2.format(lhs="x0**(L - 2)", rhs="2/(L*delta)", ints="[4, 6, 2]") + \
+        'long_orbit = { at = { delta = "1/3", x0 = "1" }, steps = 10 }\n'
+    bad = parse_claims(text)[0]
+    assert bad.key == "long_orbit" and "target = \"cycle\"" in bad.message
+
+
+def test_long_orbit_on_a_claim_not_of_the_scalar_form_is_undecided():
+    two = EX1.format(p="delta**2/4", exc=S, pre="true").replace(
+        'x0 = [-10, 10] }', 'x0 = [-10, 10], c = [1, 2] }').replace(
+        '"2*Abs(x)', '"c*2*Abs(x)') + LONG.format(n=10).replace('x0 = "7/3"', 'x0 = "7/3", c = 1')
+    finding = _finding(two, "long_orbit_certified")
+    assert finding.outcome is Outcome.UNDECIDED and "one-variable" in finding.detail
+
+
 def test_not_odd_map_is_not_proven():
     x, d = sp.Symbol("x", real=True), sp.Symbol("delta", positive=True)
     skewed = x - d * sp.sign(x) * sp.sqrt(sp.Abs(x)) + d * x ** 2
@@ -211,6 +273,28 @@ def test_example2_sweep_refutes_a_wrong_boundary():
     finding = _ex2("x0**(L-2)", "4/(L*delta)", ints="[4, 6, 2]", name="condition_sweep")
     assert finding.outcome is Outcome.REFUTES
     assert finding.counterexample.observed == "diverges"
+
+
+def test_example2_precise_sweep_refutes_a_wrong_boundary_and_replays_it():
+    text = EX2.format(lhs="x0**(L-2)", rhs="4/(L*delta)", ints="[4, 6, 2]")
+    finding = _ex2("x0**(L-2)", "4/(L*delta)", ints="[4, 6, 2]", name="condition_sweep_precise")
+    assert finding.outcome is Outcome.REFUTES and finding.counterexample.dps == QUICK.dps + 20
+    cx = finding.counterexample
+    again = next(c for c in claim_from_spec(parse_claims(text)[0]).checks
+                 if c.name == "condition_sweep_precise")
+    replayed = again.run(CheckContext(seed=0, quick=True, at=cx.replay))
+    assert replayed.outcome is Outcome.REFUTES and replayed.counterexample.at == cx.at
+
+
+def test_example2_sweeps_sample_as_before_the_move():
+    ex2 = next(c for c in STEP if c.id == "nar2018step.ex2")
+    names = {c.name for c in ex2.checks}
+    assert {"condition_sweep", "condition_sweep_precise"} <= names
+    assert "convergence_search" not in names  # the sweeps stand in for it (scalar.py)
+    # 4 powers x 3 step sizes x (40 starts near +-r, 80 random): all inside the box
+    finding = next(c for c in ex2.checks if c.name == "condition_sweep").run(QUICK)
+    assert finding.outcome is Outcome.SUPPORTS and finding.coverage.points == 1440
+    assert finding.coverage.covers["delta"] == "{0.01, 0.1, 1.0}"
 
 
 def test_example2_family_must_exclude_l_equal_two():
