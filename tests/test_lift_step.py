@@ -290,11 +290,24 @@ def test_example2_sweeps_sample_as_before_the_move():
     ex2 = next(c for c in STEP if c.id == "nar2018step.ex2")
     names = {c.name for c in ex2.checks}
     assert {"condition_sweep", "condition_sweep_precise"} <= names
-    assert "convergence_search" not in names  # the sweeps stand in for it (scalar.py)
+    assert "convergence_search" in names
     # 4 powers x 3 step sizes x (40 starts near +-r, 80 random): all inside the box
     finding = next(c for c in ex2.checks if c.name == "condition_sweep").run(QUICK)
     assert finding.outcome is Outcome.SUPPORTS and finding.coverage.points == 1440
     assert finding.coverage.covers["delta"] == "{0.01, 0.1, 1.0}"
+
+
+def test_example2_search_is_a_cross_check_only_where_the_argument_proves_the_class():
+    proven = _ex2(ints="[4, 6, 2]", name="convergence_search")
+    assert proven.outcome is Outcome.SUPPORTS and proven.detail.count("a cross-check of") == 1
+    assert proven.numbers["step budget [L = 4]"] == "300 (a cross-check: not extended)"
+    # 10 drawn points (quick) besides the box's edges, per instance
+    assert proven.coverage.scope is Scope.SAMPLE and int(proven.numbers["examples [L = 4]"]) < 25
+    # no exact argument (the boundary is not excluded): the full search
+    text = EX2.format(lhs="x0**(L - 2)", rhs="2/(L*delta)", ints="[4, 6, 2]").replace(
+        'except = ["x0**(L - 2) == 2/(L*delta)"]\n', "")
+    full = _finding(text, "convergence_search")
+    assert "cross-check" not in full.detail and int(full.numbers["examples [L = 4]"]) > 40
 
 
 def test_example2_family_must_exclude_l_equal_two():

@@ -70,7 +70,8 @@ def test_certified_tier_applies_to_scalar_cycle_and_tight_threshold_claims(examp
     assert cx.at["delta"] == "1/100" and float(cx.margin) != 0
 
 
-@pytest.mark.parametrize("check_name", ["condition_sweep_precise", "condition_sweep"])
+@pytest.mark.parametrize("check_name", ["convergence_search", "condition_sweep_precise",
+                                        "condition_sweep"])
 def test_false_condition_counterexample(example_results, check_name):
     cx = _cx(example_results["example.ex2-wrong-power"], check_name)
     x0, delta = float(cx.at["x0"]), float(cx.at["delta"])

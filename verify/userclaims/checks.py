@@ -377,18 +377,23 @@ def _wrong(holds: bool, seen: str, otherwise: str | None) -> bool:
     return otherwise == "diverges" and seen in _NOT_DIVERGING
 
 
-def convergence_search(model: Model) -> Check:
+def convergence_search(model: Model, proven=None) -> Check:
     """Precise search over the box (step included): GD from the claimed start at ``ctx.dps``
     digits, its behaviour compared with the condition.  Guided towards the condition's
     boundary.  Refutes with a point where the condition holds but GD diverges, settles at
     another point or cycles (or, with ``otherwise``, fails and GD does not diverge, or with
     ``otherwise = "does not converge"`` fails and GD converges to the target), after the
     orbit is recomputed at ``ctx.dps + 20`` digits and behaves the same.  A run that stalls
-    away from the target makes the check undecided, never supporting."""
+    away from the target makes the check undecided, never supporting.
+
+    ``proven(ctx)``, where given, is an exact argument for the claim's whole class (its
+    conclusion, or None where it does not prove it): when it proves it, the search is a
+    cross-check of :data:`CROSS_CHECK` points without extended runs, and says so."""
     spec = model.spec
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
+        argument = proven(ctx) if proven is not None else None
         start = model.mp_point(model.start)
         limits = spec.target * len(model.vars) if spec.target_every else spec.target
         target = model.mp_point([model.expr(e) for e in limits])
@@ -397,12 +402,15 @@ def convergence_search(model: Model) -> Check:
         slack_fn = model.mp(cond.lhs - cond.rhs)
         steps = 300 if ctx.quick else 1500
         examples = min(_examples(ctx), GD_WORK[ctx.quick] // steps)
+        if argument:  # the class is proven: a cross-check of fewer points
+            examples = min(examples, CROSS_CHECK[ctx.quick])
         seen_kinds = dict.fromkeys(("converges", "diverges", "elsewhere", "cycle", "stalls",
                                     "slow", "undefined"), 0)
         deadline = Deadline(ctx)
         # Runs still converging at the budget are rerun with twice the steps, up to EXTEND
         # times the budget, while the extension work (GD steps) lasts: deterministic.
-        extension = {"left": GD_WORK[ctx.quick], "runs": 0, "longest": steps}
+        extension = {"left": 0 if argument else GD_WORK[ctx.quick], "runs": 0,
+                     "longest": steps}
 
         def classify(point, dps):
             with mpmath.workdps(dps):
@@ -473,9 +481,14 @@ def convergence_search(model: Model) -> Check:
                         exclude=exclude)
         finding = with_exceptions(with_tally(_finish(result, model, "the convergence condition",
                                                      refute), seen_kinds, steps), model, result)
+        if argument:
+            finding = dataclasses.replace(finding, detail=(
+                f"a cross-check of {result.examples} points, runs not extended (the class is "
+                f"proven exactly: {argument}): {finding.detail}"))
         return dataclasses.replace(finding, numbers={
-            **finding.numbers, "step budget": f"{steps}, doubled up to {EXTEND * steps} for a "
-            f"run still converging (extension work {GD_WORK[ctx.quick]} GD steps)",
+            **finding.numbers, "step budget": f"{steps} (a cross-check: not extended)" if argument
+            else f"{steps}, doubled up to {EXTEND * steps} for a run still converging "
+                 f"(extension work {GD_WORK[ctx.quick]} GD steps)",
             "runs extended": f"{extension['runs']} (longest {extension['longest']} steps)"})
 
     return Check("convergence_search", Tier.PRECISE, run,
@@ -483,6 +496,7 @@ def convergence_search(model: Model) -> Check:
 
 
 EXTEND = 16  # a convergence run still converging at its budget may run up to 16x as long
+CROSS_CHECK = {True: 10, False: 40}  # the search's points where an exact argument proves the class
 
 
 def still_converging(orbit) -> bool:
@@ -951,10 +965,11 @@ def checks_for(model: Model) -> tuple[Check, ...]:
             from verify.userclaims.landing import convergence_exact
 
             return (convergence_exact(model, _wrong), convergence_search(model))
-        # a scalar "converges if C, diverges if not": sweeps around C's boundary (both
-        # tiers) stand in for the guided search (scalar.condition_sweep says why)
-        sweeps = scalar.condition_sweep(model)
-        return (*scalar.contraction_symbolic(model), *(sweeps or (convergence_search(model),)))
+        # a scalar "converges if C, diverges if not": the guided search is a cross-check
+        # where the contraction argument proves the class, and sweeps around C's boundary
+        return (*scalar.contraction_symbolic(model),
+                convergence_search(model, scalar.contraction_proven(model)),
+                *scalar.condition_sweep(model))
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate" and model.spec.order:

@@ -49,8 +49,8 @@ from verify.userclaims.budget import budgeted, in_child
 from verify.userclaims.model import Model
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
-    Series, Tier,
+    BudgetExhausted, Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome,
+    RefLine, Scope, Series, Tier,
 )
 
 EVERY_START = "(-oo, oo)"  # the class "every real start x0", as coverage and scope text
@@ -344,13 +344,11 @@ _ARGUMENT = ("below the boundary |x| and u decrease and x -> 0 (a positive limit
              "be contracted further), above it |x| grows by a factor >= u(x0) - 1 > 1 per step")
 
 
-def contraction_symbolic(model: Model) -> tuple[Check, ...]:
-    """Symbolic, one instance: the contraction argument (module docstring) for every step > 0
-    and every start; also the exact orbit on the boundary |x0| = r (a 2-cycle +-r and its
-    multiplier).  The boundary must be excluded (``except``: the relation lhs == rhs)."""
+def _contraction_run(model: Model):
+    """The contraction argument's check function for one instance (None: not this form)."""
     spec, form = model.spec, _scalar(model)
     if form is None or not _condition_form(spec):
-        return ()
+        return None
     x, step, x0 = form
 
     def run(ctx: CheckContext) -> Finding:
@@ -382,7 +380,35 @@ def contraction_symbolic(model: Model) -> tuple[Check, ...]:
             f"orbit is a {equality} with multiplier {mult}"), numbers,
             coverage=Coverage(Scope.CLASS, _class(step, x0)))
 
-    return (_symbolic("contraction_symbolic", run, "exact, every step size and every start"),)
+    return run
+
+
+def contraction_symbolic(model: Model) -> tuple[Check, ...]:
+    """Symbolic, one instance: the contraction argument (module docstring) for every step > 0
+    and every start; also the exact orbit on the boundary |x0| = r (a 2-cycle +-r and its
+    multiplier).  The boundary must be excluded (``except``: the relation lhs == rhs)."""
+    run = _contraction_run(model)
+    return () if run is None else (
+        _symbolic("contraction_symbolic", run, "exact, every step size and every start"),)
+
+
+def contraction_proven(model: Model):
+    """For the guided search (:func:`verify.userclaims.checks.convergence_search`): a function
+    of the check context giving the contraction argument's conclusion where it proves this
+    instance for every step and start (the same argument as :func:`contraction_symbolic`, in
+    a child process), else None; None itself where the claim is not of this form."""
+    run = _contraction_run(model)
+    if run is None:
+        return None
+
+    def proven(ctx: CheckContext) -> str | None:
+        try:
+            finding = in_child(run)(ctx)
+        except BudgetExhausted:
+            return None
+        return finding.detail if finding.outcome is Outcome.SUPPORTS else None
+
+    return proven
 
 
 def _boundary(lhs_fn, rhs_fn, delta: float) -> float:
