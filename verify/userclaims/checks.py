@@ -275,6 +275,28 @@ def _dist(p, q):
     return mpmath.sqrt(sum((a - b) ** 2 for a, b in zip(p, q)))
 
 
+class Lazy:
+    """The values fn(0), ..., fn(n - 1), each computed when first read (a classification of
+    an orbit of thousands of steps reads a few dozen of its distances): the same values as the
+    list, read inside the same working precision."""
+
+    def __init__(self, n: int, fn):
+        self._n, self._fn, self._memo = n, fn, {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._n))]
+        k = k + self._n if k < 0 else k
+        if not 0 <= k < self._n:
+            raise IndexError(k)
+        if k not in self._memo:
+            self._memo[k] = self._fn(k)
+        return self._memo[k]
+
+
 def _tail(steps: list) -> mpmath.mpf:
     """How far the orbit may still travel, extrapolated from its last step lengths: the larger
     of a geometric tail s_T r/(1 - r) and a power-law tail s_T T/(alpha - 1) (slow, sublinear
@@ -316,10 +338,11 @@ def _behaviour(orbit, target, dps: int, residual=None) -> str:
         tol = mpmath.mpf(10) ** (-(dps // 2))
         scale = 1 + max(abs(v) for v in list(last) + list(target))
         # A set of minimisers: the residual (zero exactly on the set) stands for the distance.
-        dist = [residual(p) if residual else _dist(p, target) for p in orbit]
+        dist = Lazy(len(orbit), lambda k: residual(orbit[k]) if residual
+                    else _dist(orbit[k], target))
         if dist[-1] <= tol * scale:
             return "converges"
-        steps = [_dist(orbit[k + 1], orbit[k]) for k in range(len(orbit) - 1)]
+        steps = Lazy(len(orbit) - 1, lambda k: _dist(orbit[k + 1], orbit[k]))
         if len(steps) <= 20:
             return "slow"  # too few steps to extrapolate anything
         tail = _tail(steps)
@@ -336,7 +359,7 @@ def _behaviour(orbit, target, dps: int, residual=None) -> str:
             if dist[-1] <= dist[0] / 2 and max(ratios) < 1:
                 # ... all the way to 0: its extrapolated remaining drop must reach it.  A residual
                 # falling towards a positive limit (an orbit drawn to a saddle) is not support.
-                drops = [dist[k] - dist[k + 1] for k in range(len(dist) - 1)]
+                drops = Lazy(len(dist) - 1, lambda k: dist[k] - dist[k + 1])
                 return "converges" if _tail(drops) >= dist[-1] * mpmath.mpf("0.9") else "stalls"
             if dist[-1] >= 2 * dist[0] and min(ratios) > 1:
                 return "diverges"  # the residual grows geometrically: it moves away from the set

@@ -31,7 +31,7 @@ import mpmath
 
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
-from verify.userclaims.checks import with_exceptions, with_tally
+from verify.userclaims.checks import Lazy, with_exceptions, with_tally
 from verify.userclaims.model import Model
 from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
@@ -68,7 +68,7 @@ def cycle_behaviour(orbit, period: int, points, dps: int, behaviour, dist, tail,
         tol = mpmath.mpf(10) ** (-(dps // 2))
         scale = 1 + max(abs(v) for v in last)
         sub = subs[0]
-        steps = [dist(sub[k + 1], sub[k]) for k in range(len(sub) - 1)]
+        steps = Lazy(len(sub) - 1, lambda k: dist(sub[k + 1], sub[k]))
         if len(steps) <= 20:
             return "slow"
         rounding = mpmath.mpf(10) ** (5 - dps) * max(abs(v) for v in last)
