@@ -143,11 +143,6 @@ def phi_main(L, norm_phi) -> sp.Expr:
     return sp.Max(2 * norm_phi, 3 / sp.sqrt(L), 1)
 
 
-def phi_appendix(L, norm_phi) -> sp.Expr:
-    """phi recalled in the proof of Theorem 4.3 (Appendix A.3): max{2 ||Phi||_F, e/sqrt(L), 1}."""
-    return sp.Max(2 * norm_phi, sp.E / sp.sqrt(L), 1)
-
-
 def eta_bound(L, phi) -> sp.Expr:
     """The step-size condition of Theorem 4.3: min{(4 L^3 phi^6)^{-1}, (144 L^2 phi^4)^{-1}}."""
     return sp.Min(1 / (4 * L ** 3 * phi ** 6), 1 / (144 * L ** 2 * phi ** 4))
