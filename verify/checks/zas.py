@@ -20,7 +20,7 @@ from numerics import mpmat as mm
 from proofs import derivation as dv
 from proofs import zas as pz
 from proofs import zas_general as pzg
-from verify.checks.common import dec, decs, smallest_nonzero_point
+from verify.checks.common import dec, decs, set_text
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
@@ -443,59 +443,26 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
 # --- symbolic and exact checks -------------------------------------------------------------
 
 
-def _set_text(values) -> str:
-    """A finite set in the claims' notation: "{2, 3, 4}"."""
-    return "{" + ", ".join(str(v) for v in values) + "}"
-
-
-def gradient_formula(printed: bool, cases: tuple[tuple[int, int], ...] = ((2, 2), (3, 2))) -> Check:
+def gradient_formula(cases: tuple[tuple[int, int], ...] = ((2, 2), (3, 2))) -> Check:
     """Symbolic: dR/dW_l of (2.3), differentiated entry by entry on symbolic d x d matrices,
-    minus the formula of Section 2 (as printed, or corrected to W_{L:1}, W_{l-1:1}).
-
-    Proves the corrected formula for the listed (L, d); refutes the printed reading with an
-    exact integer point where the residual is nonzero.
-    """
+    minus the corrected formula of Section 2 (W_{L:1}, W_{l-1:1}); proves it for the listed
+    (L, d) when the residual is identically zero, else undecided (the printed reading is a
+    data claim, refuted at a point by its search)."""
     def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
         numbers = {}
-        grid = cases
-        if ctx.at:  # a replay: one (L, d) and every entry of the layers and Phi
-            grid = [(int(ctx.at["L"]), int(ctx.at["d"]))]
-            if not (1 <= grid[0][0] <= 6 and 1 <= grid[0][1] <= 4):
-                raise ReplayError("--at: L in 1..6 and d in 1..4")
-        for L, d in grid:  # smallest (L, d) first
-            res = pz.gradient_formula_residual(L, d, printed)
-            nonzero = [e for e in res if e != 0]
+        for L, d in cases:  # smallest (L, d) first
+            nonzero = [e for e in pz.gradient_formula_residual(L, d) if e != 0]
             numbers[f"L={L}, d={d}: nonzero residual entries"] = str(len(nonzero))
-            if not nonzero:
-                continue
-            syms = pz.symbols_of_gradient(L, d)
-            if ctx.at:
-                point = {s: sp.Rational(ctx.at[str(s)]) for s in syms}
-                if all(e.subs(point) == 0 for e in res):
-                    return Finding(Outcome.UNDECIDED, "the residual is 0 at the replayed point",
-                                   numbers)
-            else:
-                point = smallest_nonzero_point(res, syms, rng)
-            if point is not None:
-                vals = [e.subs(point) for e in res]
-                worst = max(vals, key=abs)
-                replay = {"L": str(L), "d": str(d)} | {str(k): str(v) for k, v in point.items()}
-                cx = Counterexample(
-                    at=replay, observed=f"dR/dW - formula has an entry {worst}", claimed="0",
-                    tol="0", margin=str(worst), dps=ctx.dps, replay=replay,
-                    note="exact integers: the formula as printed is not the gradient")
-                return Finding(Outcome.REFUTES, f"L={L}, d={d}: the printed formula differs "
-                               "from the gradient", numbers, cx)
-            return Finding(Outcome.UNDECIDED, "residual nonzero symbolically but no integer "
-                           "point found", numbers)
+            if nonzero:
+                return Finding(Outcome.UNDECIDED, f"L={L}, d={d}: the residual is not zero",
+                               numbers)
         return Finding(Outcome.SUPPORTS, "residual identically zero: the formula is the "
                        "gradient for every entry", numbers,
                        coverage=Coverage(Scope.INSTANCES,
-                                         {"(L, d)": _set_text(f"({L}, {d})" for L, d in grid)}))
+                                         {"(L, d)": set_text(f"({L}, {d})" for L, d in cases)}))
 
-    return Check("gradient_formula_printed" if printed else "gradient_formula", Tier.SYMBOLIC,
-                 run, f"exact, symbolic d x d matrices, (L, d) in {cases}")
+    return Check("gradient_formula", Tier.SYMBOLIC, run,
+                 f"exact, symbolic d x d matrices, (L, d) in {cases}")
 
 
 def gradient_fd(dims_list=((3, 3, 3, 3), (2, 4, 5, 3), (3,) * 7)) -> Check:
@@ -521,76 +488,48 @@ def gradient_fd(dims_list=((3, 3, 3, 3), (2, 4, 5, 3), (3,) * 7)) -> Check:
         numbers = {"max relative error": f"{worst:.2e}", "widths": str(dims_list)}
         if worst < 1e-6:
             return Finding(Outcome.SUPPORTS, "gradient matches finite differences", numbers,
-                           coverage=Coverage(Scope.SAMPLE, {"widths": _set_text(dims_list)},
+                           coverage=Coverage(Scope.SAMPLE, {"widths": set_text(dims_list)},
                                              2 * len(dims_list)))
         return Finding(Outcome.UNDECIDED, "finite differences disagree beyond 1e-6", numbers)
 
     return Check("gradient_fd", Tier.EMPIRICAL, run, f"central differences, widths {dims_list}")
 
 
-def invariance_identity(depths: tuple[int, ...] = (2, 3, 4, 5)) -> Check:
-    """Symbolic (non-commutative MatrixSymbols, any width): grad_l R W_l^T = W_{l+1}^T
-    grad_{l+1} R for every l < L (Lemma 4.2's proof; Lemma A.5's invariance condition), hence
-    dD_l/dt = 0 along (4.1).  Proves it for the listed depths."""
+def _every_layer(name: str, residual: Callable, depths: tuple[int, ...], holds: str,
+                 detail: str, scope: str) -> Check:
+    """Symbolic (non-commutative MatrixSymbols, any width): ``residual(L, l)`` is the zero
+    matrix for every l < L and every listed depth L; a nonzero residual is undecided."""
     def run(ctx: CheckContext) -> Finding:
         numbers = {}
         for L in depths:
             for l in range(1, L):
-                r = pz.invariance_residual(L, l)
+                r = residual(L, l)
                 if r != sp.ZeroMatrix(*r.shape) and r != 0:
-                    return Finding(Outcome.UNDECIDED, f"L={L}, l={l}: residual {r}", numbers)
-            numbers[f"L={L}"] = "grad_l W_l^T - W_{l+1}^T grad_{l+1} = 0 for every l"
-        return Finding(Outcome.SUPPORTS, "identity holds for every width (non-commutative "
-                       "algebra)", numbers,
-                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(depths), "d": ">= 1"}))
+                    return Finding(Outcome.UNDECIDED, f"L={L}, l={l}: residual {r}"[:300],
+                                   numbers)
+            numbers[f"L={L}"] = holds
+        return Finding(Outcome.SUPPORTS, detail, numbers, coverage=Coverage(
+            Scope.INSTANCES, {"L": set_text(depths), "d": ">= 1"}))
 
-    return Check("invariance_identity", Tier.SYMBOLIC, run, f"exact, any width, L in {depths}")
+    return Check(name, Tier.SYMBOLIC, run, scope)
 
 
-def one_step_expansion(printed: bool, depths: tuple[int, ...] = (2, 3, 4)) -> Check:
-    """Symbolic (non-commutative): D_l after one GD step (Lemma A.5's proof) against the
-    printed expansion D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] or the re-derived
-    D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T].  A wrong expansion is refuted at an exact
-    width-1 rational point."""
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        grid = [(L, l) for L in depths for l in range(1, L)]  # smallest depth first
-        if ctx.at:  # a replay: one (L, l) at the width-1 point w, Phi, eta
-            grid = [(int(ctx.at["L"]), int(ctx.at["l"]))]
-            given = [sp.Rational(v) for v in ctx.at["w"].split(";")]
-            if not (1 <= grid[0][1] < grid[0][0] <= 8 and len(given) == grid[0][0]):
-                raise ReplayError("--at: 1 <= l < L <= 8 and w lists L entries (w1;...;wL)")
-        for L, l in grid:
-            r = pz.one_step_invariant_residual(L, l, printed)
-            if r == sp.ZeroMatrix(*r.shape) or r == 0:
-                continue
-            ws = [sp.Rational(3, 2)] * (L - 1) + [sp.Rational(1, 2)]
-            phi, eta = sp.Integer(-1), sp.Rational(1, 10)
-            if ctx.at:
-                ws, phi, eta = given, sp.Rational(ctx.at["Phi"]), sp.Rational(ctx.at["eta"])
-            actual, pr, rederived = pz.one_step_scalar(ws, phi, eta, l)
-            claimed = pr if printed else rederived
-            numbers[f"L={L}, l={l}: residual"] = str(r)[:200]
-            if actual != claimed:
-                cx = Counterexample(
-                    at={"L": str(L), "l": str(l), "w": str([str(w) for w in ws]),
-                        "Phi": str(phi), "eta": str(eta), "d": "1"},
-                    observed=f"D_l^+ - D_l = {actual}", claimed=f"{claimed}", tol="0",
-                    margin=str(actual - claimed), dps=ctx.dps,
-                    note="exact rationals: the expansion's eta^2 term has the wrong sign",
-                    replay={"L": str(L), "l": str(l), "w": ";".join(str(w) for w in ws),
-                            "Phi": str(phi), "eta": str(eta)})
-                return Finding(Outcome.REFUTES, f"L={L}, l={l}: expansion differs by "
-                               f"{r}"[:300], numbers, cx)
-            return Finding(Outcome.UNDECIDED, "nonzero residual, equal at the test point",
-                           numbers)
-        numbers.update({f"L={L}": "D_l^+ - expansion = 0 for every l" for L, _ in grid})
-        return Finding(Outcome.SUPPORTS, "the expansion holds identically (any width)", numbers,
-                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(sorted({L for L, _ in grid})),
-                                                           "d": ">= 1"}))
+def invariance_identity(depths: tuple[int, ...] = (2, 3, 4, 5)) -> Check:
+    """grad_l R W_l^T = W_{l+1}^T grad_{l+1} R for every l < L (Lemma 4.2's proof; Lemma A.5's
+    invariance condition), hence dD_l/dt = 0 along (4.1), for the listed depths."""
+    return _every_layer("invariance_identity", pz.invariance_residual, depths,
+                        "grad_l W_l^T - W_{l+1}^T grad_{l+1} = 0 for every l",
+                        "identity holds for every width (non-commutative algebra)",
+                        f"exact, any width, L in {depths}")
 
-    return Check("one_step_expansion_printed" if printed else "one_step_expansion",
-                 Tier.SYMBOLIC, run, f"exact, non-commutative, L in {depths}")
+
+def one_step_expansion(depths: tuple[int, ...] = (2, 3, 4)) -> Check:
+    """D_l after one GD step (Lemma A.5's proof) equals the re-derived expansion
+    D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T], for the listed depths."""
+    return _every_layer("one_step_expansion", pz.one_step_invariant_residual, depths,
+                        "D_l^+ - expansion = 0 for every l",
+                        "the expansion holds identically (any width)",
+                        f"exact, non-commutative, L in {depths}")
 
 
 # Every depth and every width: the identities of proofs.zas_general hold in the free algebra of
@@ -761,7 +700,7 @@ def flow_rate(cases: tuple[dict, ...], figure: str | None = None, rate: float = 
         if worst <= 1e-6:
             return Finding(Outcome.SUPPORTS, "R(t) stays below the bound in every case",
                            numbers, figures=figs, coverage=Coverage(
-                               Scope.SAMPLE, {"L": _set_text(sorted({c["L"] for c in run_cases})),
+                               Scope.SAMPLE, {"L": set_text(sorted({c["L"] for c in run_cases})),
                                               "t": f"[0, {tgrid[-1]:g}]"}, len(run_cases)))
         return Finding(Outcome.UNDECIDED, "the bound is exceeded beyond the integrator guard "
                        "(float evidence only)", numbers, figures=figs)
@@ -855,7 +794,7 @@ def gd_rate(factors: tuple[float, ...] = (1, 10, 100, 1e3, 1e4, 3e4, 1e5, 3e5, 1
         if bad is None:
             return Finding(Outcome.SUPPORTS, "rate holds at the printed step size in every "
                            "case", numbers, figures=(fig,), coverage=Coverage(
-                               Scope.SAMPLE, {"L": _set_text(sorted({c[0] for c in cases})),
+                               Scope.SAMPLE, {"L": set_text(sorted({c[0] for c in cases})),
                                               "d": "{1, 2, 3}", "t": f"<= {steps}"},
                                len(cases)))
         L, d, s, Phi, eta = bad
@@ -955,7 +894,7 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
         if settled:
             return Finding(Outcome.SUPPORTS, "the ratios stay bounded (below 1/2 and 1, "
                            "increments shrinking) up to L = 10^12", numbers,
-                           coverage=Coverage(Scope.SAMPLE, {"L": _set_text(
+                           coverage=Coverage(Scope.SAMPLE, {"L": set_text(
                                f"10^{k}" for k in range(1, len(Ls) + 1)), "Phi": "= -1"},
                                len(Ls)))
         return Finding(Outcome.UNDECIDED, "ratios not settled", numbers)
@@ -1009,7 +948,7 @@ def manifold_flow() -> Check:
                     return Finding(Outcome.UNDECIDED, "a flow on M did not approach O", numbers)
         return Finding(Outcome.SUPPORTS, "M is invariant and its flow converges to the saddle "
                        "O (L = 2..8 exactly; flows sampled)", numbers,
-                       coverage=Coverage(Scope.INSTANCES, {"L": _set_text(range(2, 9))}))
+                       coverage=Coverage(Scope.INSTANCES, {"L": set_text(range(2, 9))}))
 
     return Check("manifold_flow", Tier.SYMBOLIC, run, "exact for L = 2..8; LSODA samples")
 
@@ -1472,7 +1411,7 @@ def near_zas_rate() -> Check:
         numbers["worst"] = f"{worst:.2e}"
         if worst <= 1e-12:
             return Finding(Outcome.SUPPORTS, "near-ZAS starts meeting (4.6) keep the rate",
-                           numbers, coverage=Coverage(Scope.SAMPLE, {"(L, d)": _set_text(
+                           numbers, coverage=Coverage(Scope.SAMPLE, {"(L, d)": set_text(
                                f"({L}, {d})" for L, d in pairs)}, len(pairs)))
         return Finding(Outcome.UNDECIDED, "rate exceeded (float)", numbers)
 
@@ -1562,7 +1501,7 @@ def mzas_vs_xavier() -> Check:
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
                        "mZAS beats Xavier at every depth; Xavier blows up when deep" if ok
                        else "mZAS does not beat Xavier everywhere", numbers,
-                       coverage=Coverage(Scope.SAMPLE, {"L": _set_text(depths)}, 2 * len(depths)))
+                       coverage=Coverage(Scope.SAMPLE, {"L": set_text(depths)}, 2 * len(depths)))
 
     return Check("mzas_vs_xavier", Tier.EMPIRICAL, run,
                  "synthetic data, ReLU ResNet (6.1), L = 10, 50, 200, 60 GD steps, tuned lr")
@@ -1590,7 +1529,7 @@ def small_init_plateau(depths: tuple[int, ...] = (2, 3, 4), sigma: float = 0.1) 
         return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
                        "small starts linger near O, ZAS does not" if ok else
                        "a small start escaped quickly", numbers,
-                       coverage=Coverage(Scope.SAMPLE, {"L": _set_text(depths)}, 6 * len(depths)))
+                       coverage=Coverage(Scope.SAMPLE, {"L": set_text(depths)}, 6 * len(depths)))
 
     return Check("small_init_plateau", Tier.EMPIRICAL, run,
                  f"LSODA gradient flow, L in {depths}, 5 starts each, t <= 50")
