@@ -108,17 +108,22 @@ def test_relu_resnet_gradient_and_mzas():
     rng = np.random.default_rng(5)
     X, Y = rng.standard_normal((3, 7)), rng.standard_normal((2, 7))
     p = rn.relu_resnet_init("xavier", 3, 4, 5, 3, 2, rng)
-    loss, g = rn.relu_resnet_loss_grad(p, X, Y)
+    def lg(p):  # one network as a batch of one
+        loss, gV, gU = rn.relu_resnet_loss_grad([v[None] for v in p["V"]],
+                                                [u[None] for u in p["U"]], X, Y)
+        return loss[0], {"V": [g[0] for g in gV], "U": [g[0] for g in gU]}
+
+    loss, g = lg(p)
     h = 1e-6
     for key, l, idx in (("V", 0, (1, 2)), ("V", 2, (0, 3)), ("U", 1, (2, 1)), ("U", 3, (1, 0))):
         p[key][l][idx] += h
-        lp, _ = rn.relu_resnet_loss_grad(p, X, Y)
+        lp, _ = lg(p)
         p[key][l][idx] -= 2 * h
-        lm, _ = rn.relu_resnet_loss_grad(p, X, Y)
+        lm, _ = lg(p)
         p[key][l][idx] += h
         assert np.isclose((lp - lm) / (2 * h), g[key][l][idx], rtol=1e-5, atol=1e-9)
     z = rn.relu_resnet_init("mzas", 3, 4, 5, 3, 2, rng)
-    assert np.isclose(rn.relu_resnet_loss_grad(z, X, Y)[0], 0.5 * np.sum(Y ** 2) / 7)
+    assert np.isclose(lg(z)[0], 0.5 * np.sum(Y ** 2) / 7)
 
 
 # --- proofs.zas ----------------------------------------------------------------------------
@@ -230,7 +235,6 @@ def test_flow_rate_check_and_a_wrong_rate():
 
 def test_paper_claims_registered():
     from verify.papers import wu2019zas as paper
-
     from verify.registry import select
 
     ids = {c.id for c in select(["wu2019zas"])}  # the module's claims and the data file's
@@ -399,7 +403,7 @@ def test_every_supporting_finding_declares_coverage(quick_results):
                 assert e.coverage is not None, (claim.id, e.check)
 
 
-# --- the fast engines of verify.checks.zas against the engines they replace ----------------------
+# --- the fast engines of numerics.linear_resnet against the engines they replace ----------------------
 
 
 def test_reduced_zas_gd_counts_equal_the_matrix_gd():
@@ -414,22 +418,24 @@ def test_reduced_zas_gd_counts_equal_the_matrix_gd():
             W0 = np.repeat(np.stack(rn.zas(L, Phi.shape[0]), axis=1), etas_c.size, axis=0)
             for first in (False, True):
                 want = rn.iterations_to(W0, Phi, etas_c / L, 1e-8, 400, first=first)
-                got = cz.zas_iterations(L, Phi, etas_c / L, 1e-8, 400, first=first)
+                got = rn.zas_iterations(L, Phi, etas_c / L, 1e-8, 400, first=first)
                 assert np.array_equal(got, want), (Phi, L, first)
     with pytest.raises(ValueError):
-        cz.zas_iterations(1, -np.eye(1), np.array([0.1]), 1e-8, 10)
+        rn.zas_iterations(1, -np.eye(1), np.array([0.1]), 1e-8, 10)
 
 
-def test_batched_relu_resnet_equals_one_run_at_a_time():
+def test_relu_resnet_finals_blow_up_and_batch():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((3, 20))
     Y = np.tanh(rng.standard_normal((2, 3)) @ X)
     lrs = [3.0, 0.1, 0.01]  # the first blows up
     inits = [rn.relu_resnet_init(kind, 3, 4, 5, 4, 2, np.random.default_rng(s))
              for kind, s in (("mzas", 0), ("xavier", 1), ("xavier", 2))]
-    want = [rn.relu_resnet_gd(p, X, Y, lr, 15)[-1] for p in inits for lr in lrs]
-    got = cz.relu_resnet_finals([p for p in inits for _ in lrs], X, Y, lrs * 3, 15)
-    assert np.array_equal(got, np.array(want)) and np.isinf(got[0])
+    got = rn.relu_resnet_finals([p for p in inits for _ in lrs], X, Y, lrs * 3, 15)
+    # a network's run does not depend on the batch it is in (a run that leaves it included)
+    alone = [rn.relu_resnet_finals([p], X, Y, [lr], 15)[0] for p in inits for lr in lrs]
+    assert np.array_equal(got, np.array(alone)) and np.isinf(got[0])
+    assert np.isfinite(got[1]) and np.isfinite(got[2])  # mZAS at the smaller rates
 
 
 def test_free_algebra_decides_like_matrix_expressions():
@@ -447,9 +453,9 @@ def test_free_algebra_decides_like_matrix_expressions():
 def test_chunked_escape_steps_equal_the_whole_history():
     # chunks of 37 steps, runs leaving the batch once below the level, against one history
     for level in (0.3, 1e-2):
-        hz, hn = cz._zas_and_near_identity(4, 3, 6, np.random.default_rng(5), 0.05, 300)
+        hz, hn = rn.zas_and_near_identity_losses(4, 3, 6, np.random.default_rng(5), 0.05, 300)
         h = np.concatenate([hz, hn], axis=1)
         want = [int(np.argmax(c < level)) if (c < level).any() else 301 for c in h.T]
-        got = cz._escape_steps(4, 3, 6, np.random.default_rng(5), 0.05, 300, level, chunk=37)
+        got = rn.escape_steps(4, 3, 6, np.random.default_rng(5), 0.05, 300, level, chunk=37)
         assert got.tolist() == want
         assert level == 1e-2 or 301 > min(want) > 0  # the coarse level: escapes mid-chunk

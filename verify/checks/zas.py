@@ -16,7 +16,6 @@ import sympy as sp
 
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
-from numerics import mpmat as mm
 from proofs import derivation as dv
 from proofs import zas as pz
 from proofs import zas_general as pzg
@@ -1005,71 +1004,6 @@ def _fit(Ls, its):
     return slope, slope - half, slope + half, intercept
 
 
-def zas_iterations(L: int, Phi: np.ndarray, etas: np.ndarray, eps: float, max_steps: int,
-                   blowup: float = 1e8, first: bool = False) -> np.ndarray:
-    """:func:`numerics.linear_resnet.iterations_to` from ZAS (3.1), for a square target, by
-    the exact reduction of GD (2.4) from ZAS to d pairs of scalars: O(1) work per step and run
-    instead of O(L log L) matrix products.
-
-    With Phi = U diag(s) V^T (SVD), every GD iterate from ZAS is W_l = V diag(a) V^T (l < L),
-    W_L = U diag(w) V^T, where each pair (a_i, w_i) runs GD on the d = 1 loss
-    (w a^{L-1} - s_i)^2 / 2 with all hidden layers equal:
-    a <- a - eta w a^{L-2} e, w <- w - eta a^{L-1} e, e = w a^{L-1} - s_i (from a_i = 1,
-    w_i = 0).  Induction on the gradient of Section 2 (corrected): with the iterate of that
-    form, W_{L:1} - Phi = U diag(e) V^T, the gradient of a hidden layer l is
-    (W_{L:l+1})^T U diag(e) V^T (W_{l-1:1})^T = V diag(w a^{L-1-l} e a^{l-1}) V^T and that of
-    W_L is U diag(e a^{L-1}) V^T, so the next iterate has the same form; and
-    R = ||diag(e)||_F^2 / 2.  Same contract as ``iterations_to`` (one run per step size, the
-    same stopping, divergence and ``first`` rules); the counts agree with the matrix engine
-    (:func:`depth_sweep` compares them at small depths; the refutation replays full
-    matrices in mpmath).
-    """
-    if L < 2:
-        raise ValueError("the reduction needs a hidden layer: L >= 2")
-    s = np.linalg.svd(np.asarray(Phi, dtype=float), compute_uv=False)
-    eta = np.asarray(etas, dtype=float).reshape(-1, 1)
-    a, w = np.ones((eta.size, s.size)), np.zeros((eta.size, s.size))
-    out = np.full(eta.size, -1)
-    live = np.ones(eta.size, dtype=bool)
-    with np.errstate(all="ignore"):
-        for k in range(max_steps + 1):
-            p = a ** (L - 2)  # a^{L-2}; a^{L-1} = p a
-            e = w * p * a - s
-            R = 0.5 * np.sum(e * e, axis=1)
-            hit = live & (R <= eps)
-            out[hit] = k
-            live &= ~hit & np.isfinite(R) & (R < blowup)
-            if not live.any() or k == max_steps or (first and hit.any()):
-                break
-            a, w = a - eta * (w * p * e), w - eta * (p * a * e)
-    return out
-
-
-def _mp_count(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int | None:
-    """Steps GD from ZAS needs to reach R <= eps, in mpmath (call inside workdps), with
-    prefix products and the left factors (W_{L:l+1})^T E accumulated from the top, so a step
-    costs 3L - 1 matrix products (:mod:`numerics.mpmat`: the numbers of ``mpmath.matrix``
-    without its objects)."""
-    d = Phi.shape[0]
-    eye = mm.eye(d)
-    ws = [mm.raw(np.asarray(w[0], dtype=float).tolist()) for w in rn.zas(L, d)]
-    P, e = mm.raw(np.asarray(Phi, dtype=float).tolist()), mpmath.mpf(eta)
-    for k in range(cap + 1):
-        pre = [eye]
-        for w in ws:
-            pre.append(mm.mul(w, pre[-1]))
-        E = mm.sub(pre[-1], P)
-        if _MP.fro2(mm.matrix(E)) / 2 <= eps:
-            return k
-        new, left = [None] * len(ws), E  # left = (W_{L:l+1})^T E, from l = L down (1-based)
-        for l in range(len(ws) - 1, -1, -1):  # 0-based layer l: grad = left W_{l:1}^T
-            new[l] = mm.sub(ws[l], mm.scale(e, mm.mul(left, mm.T(pre[l]))))
-            if l:
-                left = mm.mul(mm.T(ws[l]), left)
-        ws = new
-    return None
-
-
 def _depth_sweep_at(ctx: CheckContext, gammas: Mapping[str, float], eps: float, tol: float
                     ) -> Finding:
     """The replay of :func:`depth_sweep`: iteration counts in mpmath (30 digits) at two depths
@@ -1084,7 +1018,7 @@ def _depth_sweep_at(ctx: CheckContext, gammas: Mapping[str, float], eps: float, 
     if Phi.shape[0] != Phi.shape[1] or not 1 <= Ls[0] < Ls[1] <= 256 or min(etas) <= 0:
         raise ReplayError("--at: square Phi, depths 1 <= L0 < L1 <= 256, step sizes > 0")
     with mpmath.workdps(30):
-        counts = [_mp_count(L, Phi, e, eps, 20000) for L, e in zip(Ls, etas)]
+        counts = [rn.zas_iterations_mp(L, Phi, e, eps, 20000) for L, e in zip(Ls, etas)]
     numbers = {"mpmath counts": str(dict(zip(Ls, counts)))}
     if None in counts or 0 in counts:
         return Finding(Outcome.UNDECIDED, "a replayed run did not reach R <= eps", numbers)
@@ -1127,7 +1061,7 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
     the run's seed; --quick stops at L = 128 with a 16-point grid and one Gaussian draw.
 
     The runs use the exact reduction of GD from ZAS to d pairs of scalars
-    (:func:`zas_iterations`); at L <= 16 the full matrix GD runs too and must give the same
+    (:func:`numerics.linear_resnet.zas_iterations`); at L <= 16 the full matrix GD runs too and must give the same
     counts for every step size (else undecided), and a refutation's counts are replayed
     with full matrices in mpmath.
     """
@@ -1149,7 +1083,7 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
             for label, Phi in phis:
                 its, etas = [], []
                 for L in depths:
-                    k = zas_iterations(L, Phi, cgrid / L, eps, 20000, first=True)
+                    k = rn.zas_iterations(L, Phi, cgrid / L, eps, 20000, first=True)
                     if L <= _MATRIX_CHECK_DEPTH:  # the reduction against the matrix engine
                         W0 = np.repeat(np.stack(rn.zas(L, Phi.shape[0]), axis=1), len(cgrid), 0)
                         km = rn.iterations_to(W0, Phi, cgrid / L, eps, 20000, first=True)
@@ -1211,7 +1145,7 @@ def depth_sweep(targets: tuple[tuple[str, float], ...] = (("negI", 0.5), ("gauss
         with mpmath.workdps(30):
             for L in pair:
                 j = allL.index(L)
-                replayed[L] = _mp_count(L, Phi, alleta[j], eps, allit[j] + 2)
+                replayed[L] = rn.zas_iterations_mp(L, Phi, alleta[j], eps, allit[j] + 2)
         if any(replayed[L] != allit[allL.index(L)] for L in replayed):
             return Finding(Outcome.UNDECIDED, "float counts not reproduced in mpmath",
                            numbers | {"mpmath counts": str(replayed)}, figures=figs)
@@ -1280,40 +1214,6 @@ def residual_equivalence() -> Check:
     return Check("residual_equivalence", Tier.SYMBOLIC, run, "exact for L=3, d=2; GD L=5, d=3")
 
 
-def _zas_and_near_identity_starts(L: int, d: int, B: int, rng: np.random.Generator) -> list:
-    """ZAS and B near-identity starts (5.1) as one batch of B + 1 networks, ZAS first (the
-    networks of a batch do not interact, and each one's products are the same BLAS calls as
-    alone)."""
-    return [np.concatenate([z, n]) for z, n in zip(rn.zas(L, d), rn.near_identity(L, d, B, rng))]
-
-
-def _zas_and_near_identity(L: int, d: int, B: int, rng: np.random.Generator, eta: float,
-                           steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Loss histories of GD on Phi = -I_d from ZAS, (steps + 1, 1), and from B near-identity
-    starts, (steps + 1, B), run as one batch."""
-    _, h = dl.gd(_zas_and_near_identity_starts(L, d, B, rng), -np.eye(d), eta, steps)
-    return h[:, :1], h[:, 1:]
-
-
-def _escape_steps(L: int, d: int, B: int, rng: np.random.Generator, eta: float, steps: int,
-                  level: float = 1e-2, chunk: int = 250) -> np.ndarray:
-    """The first step with R < ``level`` of GD on Phi = -I_d from ZAS (entry 0) and from B
-    near-identity starts (entries 1..B); ``steps + 1`` for a run that does not get there.
-    GD runs ``chunk`` steps at a time and a run leaves the batch once it has escaped (GD
-    continues from the weights it returns, and the other networks' iterates do not depend on
-    the batch), so every count is that of the whole history."""
-    ws = _zas_and_near_identity_starts(L, d, B, rng)
-    esc, idx, done = np.full(B + 1, steps + 1), np.arange(B + 1), 0
-    while done < steps and idx.size:
-        n = min(chunk, steps - done)
-        ws, h = dl.gd(ws, -np.eye(d), eta, n)  # rows: steps done .. done + n
-        below = h < level
-        hit = below.any(axis=0)
-        esc[idx[hit]] = done + np.argmax(below[:, hit], axis=0)
-        ws, idx, done = [w[~hit] for w in ws], idx[~hit], done + n
-    return esc
-
-
 def near_identity_vs_zas(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
     """Empirical (Section 5.2, Figure 3): GD with eta = 0.01, L = 6, Phi = -I_d from ZAS and
     from near-identity (5.1) (many seeds).  Measured: steps spent near the saddle levels
@@ -1324,7 +1224,7 @@ def near_identity_vs_zas(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         B, steps = (10, 2000) if ctx.quick else (40, 6000)
-        hz, hn = _zas_and_near_identity(L, d, B, rng, eta, steps)
+        hz, hn = rn.zas_and_near_identity_losses(L, d, B, rng, eta, steps)
         band = lambda h: np.sum((h >= 0.45) & (h <= 1.05), axis=0)  # noqa: E731
         bz, bn = int(band(hz)[0]), band(hn)
         mono = bool(np.all(np.diff(hz[:, 0]) <= 1e-12))
@@ -1363,7 +1263,7 @@ def escape_fraction(d: int = 10, L: int = 6, eta: float = 0.01) -> Check:
     def run(ctx: CheckContext) -> Finding:
         rng = ctx.rng()
         B, steps = (12, 6000) if ctx.quick else (40, 6000)
-        z, *esc = _escape_steps(L, d, B, rng, eta, steps).tolist()
+        z, *esc = rn.escape_steps(L, d, B, rng, eta, steps).tolist()
         esc = np.array(esc)
         N = float(np.quantile(esc, 0.4))
         numbers = {"budget N with P(escape <= N) = 0.4": f"{N:.0f}",
@@ -1418,56 +1318,6 @@ def near_zas_rate() -> Check:
     return Check("near_zas_rate", Tier.EMPIRICAL, run, "8 near-ZAS starts per (L, d), 300 steps")
 
 
-def _relu_resnet_loss_grad(V, U, X, Y):
-    """:func:`numerics.linear_resnet.relu_resnet_loss_grad` for a batch of networks (each
-    parameter a stack (B, rows, cols)): the losses (B,) and the gradients, with the same
-    per-network operations (each matrix product is one BLAS call per network), so every
-    network's numbers are those of the unbatched function."""
-    L, n = len(V) - 1, X.shape[1]
-    zs, pre = [V[0] @ X], []
-    for l in range(1, L + 1):
-        pre.append(V[l] @ zs[-1])
-        zs.append(zs[-1] + U[l - 1] @ np.maximum(pre[-1], 0))
-    err = (U[L] @ zs[-1] - Y) / n
-    loss = 0.5 * n * np.sum(err * err, axis=(1, 2))
-    gU, gV = [None] * (L + 1), [None] * (L + 1)
-    gU[L] = err @ dl._t(zs[-1])
-    gz = dl._t(U[L]) @ err
-    for l in range(L, 0, -1):
-        gU[l - 1] = gz @ dl._t(np.maximum(pre[l - 1], 0))
-        ga = (dl._t(U[l - 1]) @ gz) * (pre[l - 1] > 0)
-        gV[l] = ga @ dl._t(zs[l - 1])
-        gz = gz + dl._t(V[l]) @ ga
-    gV[0] = gz @ X.T
-    return loss, gV, gU
-
-
-def relu_resnet_finals(inits: list[dict], X: np.ndarray, Y: np.ndarray, lrs, steps: int
-                       ) -> np.ndarray:
-    """``relu_resnet_gd(inits[b], X, Y, lrs[b], steps)[-1]`` for every b, as one batch: the
-    final loss, inf for a run whose loss stopped being finite or exceeded 1e12 (such a run
-    leaves the batch)."""
-    V = [np.stack(ws) for ws in zip(*(p["V"] for p in inits))]
-    U = [np.stack(ws) for ws in zip(*(p["U"] for p in inits))]
-    lr = np.asarray(lrs, dtype=float)[:, None, None]
-    idx, final = np.arange(len(inits)), np.full(len(inits), np.inf)
-    with np.errstate(all="ignore"):
-        for k in range(steps + 1):
-            loss, gV, gU = _relu_resnet_loss_grad(V, U, X, Y)
-            ok = np.isfinite(loss) & (loss <= 1e12)
-            if k == steps:
-                final[idx[ok]] = loss[ok]
-                break
-            if not ok.all():
-                idx, lr = idx[ok], lr[ok]
-                V, U, gV, gU = ([w[ok] for w in ws] for ws in (V, U, gV, gU))
-            if idx.size == 0:
-                break
-            for w, g in zip(V + U, gV + gU):
-                w -= lr * g
-    return final
-
-
 def mzas_vs_xavier() -> Check:
     """Reduced check for Section 6 (Fashion-MNIST is not available offline): the residual
     network (6.1) with ReLU on synthetic data (n = 100, d = 8, D = m = 16, targets tanh(T x)),
@@ -1489,7 +1339,7 @@ def mzas_vs_xavier() -> Check:
                                          np.random.default_rng(int(rng.integers(2 ** 31))))
                      for kind in kinds]
             # every (kind, lr) run of this depth in one batch
-            finals = relu_resnet_finals([p for p in inits for _ in lrs], X, Y, lrs * len(kinds),
+            finals = rn.relu_resnet_finals([p for p in inits for _ in lrs], X, Y, lrs * len(kinds),
                                         60).reshape(len(kinds), len(lrs))
             for kind, row in zip(kinds, finals):
                 best[(L, kind)] = min(row.tolist())
