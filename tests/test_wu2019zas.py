@@ -179,7 +179,7 @@ def test_lemma_a4_terms_are_tight_at_aligned_inputs():
     # W_l = I (alpha = 1), W_L = b: grad_l^2 = b^2 (2R) and phi^2 = max(1/L, b^2/2).
     b, L = 3.0, 4
     s = {"ws": [np.eye(1)] * (L - 1) + [np.array([[b]])], "Phi": np.array([[0.0]])}
-    terms = cz.a4_terms(cz._NP, s)
+    terms = cz.a4_terms(s)
     R = b ** 2 / 2
     assert np.isclose(terms[0][1], b ** 2 * 2 * R) and np.isclose(terms[0][2], 4 * (b ** 2 / 2) * R)
 
@@ -301,14 +301,14 @@ def test_a6_proof_terms_add_up():
     # consistent with a direct one-step computation.
     rng = np.random.default_rng(8)
     s = cz.sample_balanced(rng, "a6")
-    terms = dict((label, lhs) for label, lhs, _ in cz.a6_step_terms(cz._NP, s))
+    terms = dict((label, lhs) for label, lhs, _ in cz.a6_step_terms(s))
     I1 = terms["I_1 = -eta sum ||grad_l||^2 <= -eta R"]
     I2, I3 = terms["I_2 <= eta R / 4"], terms["I_3 <= eta R / 4"]
-    g, R, _ = cz._grads(cz._NP, s["ws"], s["Phi"])
+    g, R, _ = cz._grads(s["ws"], s["Phi"])
     L = len(s["ws"])
-    _, phi, _ = cz._hyp_a6p(cz._NP, s)
+    _, phi, _ = cz._hyp_a6p(s)
     eta = min(1 / (64 * L ** 2 * phi ** 3 * np.sqrt(R)), 1 / (144 * L ** 2 * phi ** 4))
-    _, Rp, _ = cz._grads(cz._NP, [w - eta * gi for w, gi in zip(s["ws"], g)], s["Phi"])
+    _, Rp, _ = cz._grads([w - eta * gi for w, gi in zip(s["ws"], g)], s["Phi"])
     assert np.isclose(I1 + I2 + I3, Rp - R, rtol=1e-6, atol=1e-11 * R)  # R^+ - R cancels
     assert np.isclose(I1, -eta * sum(np.sum(x * x) for x in g))
 

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from numerics import deeplinear as dl
+from numerics import factorisations as fz
 from numerics import linear_resnet as rn
 from proofs import derivation as dv
 from proofs import zas as pz
@@ -26,266 +27,239 @@ from verify.vocabulary import (
     Series, Tier,
 )
 
-# --- linear algebra on one network, in numpy or in mpmath ---------------------------------
+# --- linear algebra on one network: float64 arrays, or object arrays of mpmath numbers -------
+# The same code runs both (as in numerics.factorisations: chains by fz.chain); only the norms and
+# the constants look at which kind a value is.  The mpmath kind is called inside workdps.
 
 
-class _NP:
-    """float64 operations on single matrices."""
-
-    @staticmethod
-    def arr(a):
-        return np.asarray(a, dtype=float)
-
-    mm = staticmethod(lambda a, b: a @ b)
-    T = staticmethod(lambda a: a.T)
-    eye = staticmethod(np.eye)
-    # np.linalg.norm(a, 2) is this (the largest singular value), without its axis handling
-    n2 = staticmethod(lambda a: float(np.linalg.svd(a, compute_uv=False).max()))
-    fro2 = staticmethod(lambda a: float(np.sum(a * a)))
-    lmin = staticmethod(lambda s: float(np.linalg.eigvalsh((s + s.T) / 2)[0]))
-    num = staticmethod(float)
+def _num(like, v):
+    """``v`` as a number of ``like``'s kind: an mpf (``like`` an mpf or an object array of
+    them), else a float."""
+    return mpmath.mpf(v) if np.asarray(like).dtype == object else float(v)
 
 
-class _MP:
-    """mpmath operations (call inside ``mpmath.workdps``)."""
-
-    @staticmethod
-    def arr(a):
-        return mpmath.matrix(np.asarray(a, dtype=float).tolist())
-
-    mm = staticmethod(lambda a, b: a * b)
-    T = staticmethod(lambda a: a.T)
-    eye = staticmethod(mpmath.eye)
-
-    @staticmethod
-    def n2(a):
-        return max(mpmath.svd_r(a, compute_uv=False))
-
-    @staticmethod
-    def fro2(a):
-        return mpmath.fsum(x ** 2 for x in a)
-
-    @staticmethod
-    def lmin(s):
-        return min(mpmath.eigsy((s + s.T) / 2, eigvals_only=True))
-
-    num = staticmethod(mpmath.mpf)
+def _n2(a):
+    """||a||_2, the largest singular value (np.linalg.norm(a, 2) without its axis handling)."""
+    if a.dtype == object:
+        return max(mpmath.svd_r(mpmath.matrix(a.tolist()), compute_uv=False))
+    return float(np.linalg.svd(a, compute_uv=False).max())
 
 
-def _chain(xp, ws, a: int, b: int, d: int):
-    """W_{b:a} = W_b ... W_a (1-based), identity when b < a."""
-    out = xp.eye(d)
-    for i in range(a, b + 1):
-        out = xp.mm(ws[i - 1], out)
-    return out
+def _fro2(a):
+    return mpmath.fsum(x ** 2 for x in a.flat) if a.dtype == object else float(np.sum(a * a))
 
 
-def _grads(xp, ws, Phi):
-    """Gradients of eq. (2.3) (corrected Section 2 formula) and the loss."""
-    L, d = len(ws), ws[0].rows if xp is _MP else ws[0].shape[0]
-    E = _chain(xp, ws, 1, L, d) - Phi
-    g = [xp.mm(xp.mm(xp.T(_chain(xp, ws, l + 1, L, d)), E), xp.T(_chain(xp, ws, 1, l - 1, d)))
-         for l in range(1, L + 1)]
-    return g, xp.fro2(E) / 2, d
+def _lmin(s):
+    """The smallest eigenvalue of the symmetric part of ``s``."""
+    s = (s + s.T) / 2
+    if s.dtype == object:
+        return min(mpmath.eigsy(mpmath.matrix(s.tolist()), eigvals_only=True))
+    return float(np.linalg.eigvalsh(s)[0])
 
 
-def _D(xp, ws):
-    return [xp.mm(xp.T(ws[l + 1]), ws[l + 1]) - xp.mm(ws[l], xp.T(ws[l]))
-            for l in range(len(ws) - 1)]
+def _grads(ws, Phi):
+    """Gradients of eq. (2.3) (corrected Section 2 formula), the loss and the width."""
+    L, d = len(ws), ws[0].shape[0]
+    E = fz.chain(ws, 1, L, d) - Phi
+    g = [fz.chain(ws, l + 1, L, d).T @ E @ fz.chain(ws, 1, l - 1, d).T for l in range(1, L + 1)]
+    return g, _fro2(E) / 2, d
+
+
+def _D(ws):
+    return [ws[l + 1].T @ ws[l + 1] - ws[l] @ ws[l].T for l in range(len(ws) - 1)]
 
 
 # --- the lemmas as functions of one input -------------------------------------------------
-# Each returns a list of (label, lhs, rhs) meaning lhs <= rhs, evaluated with backend xp from
-# a sample {"ws": [...], "Phi": ..., "eta": ...}; hypotheses parameters are the tightest ones
-# the sample allows (the edge of the lemma's hypotheses).
+# Each returns a list of (label, lhs, rhs) meaning lhs <= rhs, evaluated from a sample
+# {"ws": [...], "Phi": ..., "eta": ...} in float64 or mpmath (the kind of its arrays);
+# hypotheses parameters are the tightest ones the sample allows (the edge of the hypotheses).
 
 
-def _alpha(xp, ws):
-    return max([xp.n2(w) for w in ws[:-1]] + [xp.num(1)])
+def _alpha(ws):
+    return max([_n2(w) for w in ws[:-1]] + [_num(ws[0], 1)])
 
 
-def a1_terms(xp, s):
+def a1_terms(s):
     """Lemma A.1 (A.1) and each step (A.2) of its induction, with alpha, delta the actual
     max ||W_l||_2 (l < L) and max ||D_l||_2 (l <= L-2)."""
     ws = s["ws"]
-    L, d = len(ws), np.shape(s["ws"][0])[0] if xp is _NP else ws[0].rows
-    alpha = max(xp.n2(w) for w in ws[:-1])
-    D = _D(xp, ws)
-    delta = max([xp.n2(x) for x in D[:L - 2]] + [xp.num(0)])
+    L, d, one = len(ws), ws[0].shape[0], _num(ws[0], 1)
+    alpha = max(_n2(w) for w in ws[:-1])
+    D = _D(ws)
+    delta = max([_n2(x) for x in D[:L - 2]] + [0 * one])
     out = []
     for l in range(1, L):
-        P = _chain(xp, ws, 1, l, d)
-        Q = xp.mm(ws[l - 1], xp.T(ws[l - 1]))
-        Ql = xp.eye(d)
+        P = fz.chain(ws, 1, l, d)
+        Q = ws[l - 1] @ ws[l - 1].T
+        Ql = np.eye(d)
         for _ in range(l):
-            Ql = xp.mm(Ql, Q)
-        lhs = xp.n2(xp.mm(P, xp.T(P)) - Ql)
-        out.append((f"(A.2) l={l}", lhs, xp.num(l * (l - 1)) / 2 * alpha ** (2 * (l - 1)) * delta))
+            Ql = Ql @ Q
+        lhs = _n2(P @ P.T - Ql)
+        out.append((f"(A.2) l={l}", lhs, one * (l * (l - 1)) / 2 * alpha ** (2 * (l - 1)) * delta))
         if l == L - 1:
-            out.append(("(A.1)", lhs, xp.num(L) ** 2 / 2 * alpha ** (2 * (L - 2)) * delta))
+            out.append(("(A.1)", lhs, (one * L) ** 2 / 2 * alpha ** (2 * (L - 2)) * delta))
     return out
 
 
-def _hyp_a2(xp, s):
+def _hyp_a2(s):
     """alpha, delta, eps, and whether a phi exists for Lemma A.2's hypotheses."""
     ws = s["ws"]
     L = len(ws)
-    D = _D(xp, ws)
-    d = ws[0].rows if xp is _MP else ws[0].shape[0]
-    alpha = _alpha(xp, ws)
-    delta = max([xp.n2(x) for x in D[:L - 2]] + [xp.num(0)])
-    eps = xp.n2(xp.eye(d) + D[L - 2])
+    D, d, one = _D(ws), ws[0].shape[0], _num(ws[0], 1)
+    alpha = _alpha(ws)
+    delta = max([_n2(x) for x in D[:L - 2]] + [0 * one])
+    eps = _n2(np.eye(d) + D[L - 2])
     # phi^2 must lie in (alpha^{2(L-1)}/L, 1/(2 L^3 delta)]: it exists iff the interval is open.
-    ok = eps <= xp.num(1) / (4 * L ** 2) and (
-        delta == 0 or alpha ** (2 * (L - 1)) / L < 1 / (2 * xp.num(L) ** 3 * delta))
+    ok = eps <= one / (4 * L ** 2) and (
+        delta == 0 or alpha ** (2 * (L - 1)) / L < 1 / (2 * (one * L) ** 3 * delta))
     return alpha, delta, eps, ok
 
 
-def a2_terms(xp, s):
+def a2_terms(s):
     """Lemma A.2: R <= ||grad_L R||_F^2 (and the proof's 2 lambda_min(...) R >= R)."""
     ws, Phi = s["ws"], s["Phi"]
-    g, R, d = _grads(xp, ws, Phi)
+    g, R, d = _grads(ws, Phi)
     L = len(ws)
-    P = _chain(xp, ws, 1, L - 1, d)
-    return [("||grad_L R||^2 >= R", R, xp.fro2(g[-1])),
-            ("proof: 2 lambda_min(W W^T) R >= R", R, 2 * xp.lmin(xp.mm(P, xp.T(P))) * R)]
+    P = fz.chain(ws, 1, L - 1, d)
+    return [("||grad_L R||^2 >= R", R, _fro2(g[-1])),
+            ("proof: 2 lambda_min(W W^T) R >= R", R, 2 * _lmin(P @ P.T) * R)]
 
 
-def _phi_a3(xp, ws):
-    d = ws[0].rows if xp is _MP else ws[0].shape[0]
-    L = len(ws)
-    e = mpmath.e if xp is _MP else np.e
-    return max(xp.n2(_chain(xp, ws, 1, L, d)), e / xp.num(L) ** 0.5 if xp is _NP
-               else e / mpmath.sqrt(L), xp.num(1))
+def _phi_a3(ws):
+    d, L, one = ws[0].shape[0], len(ws), _num(ws[0], 1)
+    middle = np.e / float(L) ** 0.5 if isinstance(one, float) else mpmath.e / mpmath.sqrt(L)
+    return max(_n2(fz.chain(ws, 1, L, d)), middle, one)
 
 
-def _hyp_a3(xp, s):
+def _hyp_a3(s):
     ws = s["ws"]
     L = len(ws)
-    alpha, delta, eps, _ = _hyp_a2(xp, s)
-    phi = _phi_a3(xp, ws)
-    ok = delta <= 1 / (2 * xp.num(L) ** 3 * phi ** 2) and eps <= xp.num(1) / (4 * L ** 2)
+    alpha, delta, eps, _ = _hyp_a2(s)
+    phi, one = _phi_a3(ws), _num(ws[0], 1)
+    ok = delta <= 1 / (2 * (one * L) ** 3 * phi ** 2) and eps <= one / (4 * L ** 2)
     return alpha, phi, ok
 
 
-def a3_terms(xp, s):
+def a3_terms(s):
     """Lemma A.3: alpha^{2(L-1)} < L phi^2 and alpha^{2(L-1)} beta^2 < 2 phi^2."""
     ws = s["ws"]
     L = len(ws)
-    alpha, phi, _ = _hyp_a3(xp, s)
-    beta = xp.n2(ws[-1])
+    alpha, phi, _ = _hyp_a3(s)
+    beta = _n2(ws[-1])
     return [("alpha^{2(L-1)} < L phi^2", alpha ** (2 * (L - 1)), L * phi ** 2),
             ("alpha^{2(L-1)} beta^2 < 2 phi^2", alpha ** (2 * (L - 1)) * beta ** 2,
              2 * phi ** 2)]
 
 
-def _phi_a4(xp, ws):
+def _phi_a4(ws):
     """The smallest phi allowed by Lemma A.4's hypotheses (strict: times 1 + 1e-12)."""
     L = len(ws)
-    alpha, beta = _alpha(xp, ws), xp.n2(ws[-1])
+    alpha, beta, one = _alpha(ws), _n2(ws[-1]), _num(ws[0], 1)
     a = alpha ** (2 * (L - 1))
-    return (max(a / L, a * beta ** 2 / 2) * (1 + xp.num(10) ** -12)) ** xp.num(0.5)
+    return (max(a / L, a * beta ** 2 / 2) * (1 + (10 * one) ** -12)) ** (one / 2)
 
 
-def a4_terms(xp, s):
+def a4_terms(s):
     """Lemma A.4: ||grad_l R||^2 <= 4 phi^2 R (l < L), ||grad_L R||^2 <= 2 L phi^2 R."""
     ws, Phi = s["ws"], s["Phi"]
-    g, R, _ = _grads(xp, ws, Phi)
-    L, phi = len(ws), _phi_a4(xp, ws)
-    out = [(f"||grad_{l} R||^2 <= 4 phi^2 R", xp.fro2(g[l - 1]), 4 * phi ** 2 * R)
+    g, R, _ = _grads(ws, Phi)
+    L, phi = len(ws), _phi_a4(ws)
+    out = [(f"||grad_{l} R||^2 <= 4 phi^2 R", _fro2(g[l - 1]), 4 * phi ** 2 * R)
            for l in range(1, L)]
-    return out + [("||grad_L R||^2 <= 2 L phi^2 R", xp.fro2(g[-1]), 2 * L * phi ** 2 * R)]
+    return out + [("||grad_L R||^2 <= 2 L phi^2 R", _fro2(g[-1]), 2 * L * phi ** 2 * R)]
 
 
-def a5_terms(xp, s):
+def a5_terms(s):
     """Lemma A.5: ||D_l^+ - D_l||_2 <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}||_2 <=
     2 eta^2 (L+2) phi^2 R, for the step size ``s["eta"]``."""
     ws, Phi = s["ws"], s["Phi"]
-    eta = xp.num(s["eta"])
-    g, R, _ = _grads(xp, ws, Phi)
-    L, phi = len(ws), _phi_a4(xp, ws)
+    eta = _num(ws[0], s["eta"])
+    g, R, _ = _grads(ws, Phi)
+    L, phi = len(ws), _phi_a4(ws)
     up = [w - eta * gi for w, gi in zip(ws, g)]
-    D, Dp = _D(xp, ws), _D(xp, up)
-    out = [(f"||D_{l}^+ - D_{l}|| <= 8 eta^2 phi^2 R", xp.n2(Dp[l - 1] - D[l - 1]),
+    D, Dp = _D(ws), _D(up)
+    out = [(f"||D_{l}^+ - D_{l}|| <= 8 eta^2 phi^2 R", _n2(Dp[l - 1] - D[l - 1]),
             8 * eta ** 2 * phi ** 2 * R) for l in range(1, L - 1)]
-    return out + [("||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R", xp.n2(Dp[-1] - D[-1]),
+    return out + [("||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R", _n2(Dp[-1] - D[-1]),
                    2 * eta ** 2 * (L + 2) * phi ** 2 * R)]
 
 
-def _eta_a6(xp, L: int, phi, R):
+def _eta_a6(L: int, phi, R):
     """Lemma A.6's step-size bound min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}."""
-    return min(1 / (64 * xp.num(L) ** 2 * phi ** 3 * R ** xp.num(0.5)),
-               1 / (144 * xp.num(L) ** 2 * phi ** 4))
+    one = _num(phi, 1)
+    return min(1 / (64 * (one * L) ** 2 * phi ** 3 * R ** (one / 2)),
+               1 / (144 * (one * L) ** 2 * phi ** 4))
 
 
-def a6_eta(xp, s):
+def a6_eta(s):
     """The largest step size Lemma A.6 allows for this input, with the smallest phi that
     Lemma A.2's hypotheses allow (phi^2 just above alpha^{2(L-1)}/L)."""
     ws, Phi = s["ws"], s["Phi"]
     L = len(ws)
-    alpha = _alpha(xp, ws)
-    _, R, _ = _grads(xp, ws, Phi)
-    phi = (alpha ** (2 * (L - 1)) / L * (1 + xp.num(10) ** -12)) ** xp.num(0.5)
-    return _eta_a6(xp, L, phi, R)
+    alpha, one = _alpha(ws), _num(ws[0], 1)
+    _, R, _ = _grads(ws, Phi)
+    phi = (alpha ** (2 * (L - 1)) / L * (1 + (10 * one) ** -12)) ** (one / 2)
+    return _eta_a6(L, phi, R)
 
 
-def a6_terms(xp, s):
+def a6_terms(s):
     """Lemma A.6: R - R^+ >= (eta/2) R (i.e. R^+ <= (1 - eta/2) R) at the largest allowed
     eta; ``s["rate"]`` multiplies the promised decrease (a deliberately wrong variant)."""
     ws, Phi = s["ws"], s["Phi"]
-    eta = a6_eta(xp, s)
-    g, R, _ = _grads(xp, ws, Phi)
-    _, Rp, _ = _grads(xp, [w - eta * gi for w, gi in zip(ws, g)], Phi)
-    return [("R^+ <= (1 - eta/2) R", xp.num(s.get("rate", 1)) * eta * R / 2, R - Rp)]
+    eta = a6_eta(s)
+    g, R, _ = _grads(ws, Phi)
+    _, Rp, _ = _grads([w - eta * gi for w, gi in zip(ws, g)], Phi)
+    return [("R^+ <= (1 - eta/2) R", _num(ws[0], s.get("rate", 1)) * eta * R / 2, R - Rp)]
 
 
-def _hyp_a6p(xp, s):
+def _hyp_a6p(s):
     """Lemma A.2's hypotheses plus Lemma A.4's alpha^{2(L-1)} beta^2 < 2 phi^2 (which the proof
     of Lemma A.6 uses through Lemma A.4), with the smallest phi both allow."""
     ws = s["ws"]
     L = len(ws)
-    alpha, delta, eps, _ = _hyp_a2(xp, s)
-    phi = _phi_a4(xp, ws)
-    ok = eps <= xp.num(1) / (4 * L ** 2) and delta <= 1 / (2 * xp.num(L) ** 3 * phi ** 2)
+    alpha, delta, eps, _ = _hyp_a2(s)
+    phi, one = _phi_a4(ws), _num(ws[0], 1)
+    ok = eps <= one / (4 * L ** 2) and delta <= 1 / (2 * (one * L) ** 3 * phi ** 2)
     return alpha, phi, ok
 
 
-def a6_step_terms(xp, s):
+def a6_step_terms(s):
     """Each displayed bound of Lemma A.6's proof at eta = its bound (phi as in _hyp_a6p):
     the B_k and A_k tails of W^+_{L-1:1} and W^+_{L:1}, and I_1, I_2, I_3."""
     ws, Phi = s["ws"], s["Phi"]
     L = len(ws)
-    alpha, phi, _ = _hyp_a6p(xp, s)
-    g, R, d = _grads(xp, ws, Phi)
-    rt = R ** xp.num(0.5)
-    eta = _eta_a6(xp, L, phi, R)
+    alpha, phi, _ = _hyp_a6p(s)
+    g, R, d = _grads(ws, Phi)
+    one = _num(ws[0], 1)
+    rt = R ** (one / 2)
+    eta = _eta_a6(L, phi, R)
     up = [w - eta * gi for w, gi in zip(ws, g)]
-    B0, Bp = _chain(xp, ws, 1, L - 1, d), _chain(xp, up, 1, L - 1, d)
-    B1 = sum((xp.mm(xp.mm(_chain(xp, ws, l + 1, L - 1, d), g[l - 1]),
-                    _chain(xp, ws, 1, l - 1, d)) for l in range(1, L)), 0 * B0)
-    A0, Ap = _chain(xp, ws, 1, L, d), _chain(xp, up, 1, L, d)
-    A1 = sum((xp.mm(xp.mm(_chain(xp, ws, l + 1, L, d), g[l - 1]), _chain(xp, ws, 1, l - 1, d))
+    B0, Bp = fz.chain(ws, 1, L - 1, d), fz.chain(up, 1, L - 1, d)
+    B1 = sum((fz.chain(ws, l + 1, L - 1, d) @ g[l - 1] @ fz.chain(ws, 1, l - 1, d)
+              for l in range(1, L)), 0 * B0)
+    A0, Ap = fz.chain(ws, 1, L, d), fz.chain(up, 1, L, d)
+    A1 = sum((fz.chain(ws, l + 1, L, d) @ g[l - 1] @ fz.chain(ws, 1, l - 1, d)
               for l in range(1, L + 1)), 0 * A0)
     E = A0 - Phi
-    dot = (lambda a, b: float(np.sum(a * b))) if xp is _NP else (
-        lambda a, b: mpmath.fsum(x * y for x, y in zip(a, b)))
-    fro = lambda a: xp.fro2(a) ** xp.num(0.5)  # noqa: E731
+    dot = (lambda a, b: float(np.sum(a * b))) if isinstance(one, float) else (
+        lambda a, b: mpmath.fsum(x * y for x, y in zip(a.flat, b.flat)))
+    fro = lambda a: _fro2(a) ** (one / 2)  # noqa: E731
     tailA2 = Ap - A0 + eta * A1
     I1 = -eta * dot(A1, E)
     I2 = dot(tailA2, E)
-    I3 = xp.fro2(Ap - A0) / 2
-    two = xp.num(2)
+    I3 = _fro2(Ap - A0) / 2
+    two = 2 * one
     return [
-        ("2 eta phi sqrt(R) <= alpha / L^2", 2 * eta * phi * rt, alpha / xp.num(L) ** 2),
-        ("||sum_k eta^k B_k||_2 <= 2 alpha^{L-1}", xp.n2(Bp), 2 * alpha ** (L - 1)),
+        ("2 eta phi sqrt(R) <= alpha / L^2", 2 * eta * phi * rt, alpha / (one * L) ** 2),
+        ("||sum_k eta^k B_k||_2 <= 2 alpha^{L-1}", _n2(Bp), 2 * alpha ** (L - 1)),
         ("||sum_{k>=1} eta^k B_k||_F <= 4 eta L alpha^{L-2} phi sqrt(R)", fro(Bp - B0),
          4 * eta * L * alpha ** (L - 2) * phi * rt),
         ("||sum_{k>=2} eta^k B_k||_F <= 4 eta^2 L^2 alpha^{L-3} phi^2 R",
          fro(Bp - B0 + eta * B1), 4 * eta ** 2 * L ** 2 * alpha ** (L - 3) * phi ** 2 * R),
         ("||sum_{k>=1} eta^k A_k||_F <= 6 eta L phi^2 sqrt(2R)", fro(Ap - A0),
-         6 * eta * L * phi ** 2 * (two * R) ** xp.num(0.5)),
+         6 * eta * L * phi ** 2 * (two * R) ** (one / 2)),
         ("||sum_{k>=2} eta^k A_k||_F <= 8 sqrt2 eta^2 L^2 phi^3 R", fro(tailA2),
-         8 * two ** xp.num(0.5) * eta ** 2 * L ** 2 * phi ** 3 * R),
+         8 * two ** (one / 2) * eta ** 2 * L ** 2 * phi ** 3 * R),
         ("I_1 = -eta sum ||grad_l||^2 <= -eta R", I1, -eta * R),
         ("I_2 <= 16 eta^2 L^2 phi^3 R^{3/2}", I2, 16 * eta ** 2 * L ** 2 * phi ** 3 * R * rt),
         ("I_3 <= 36 eta^2 L^2 phi^4 R", I3, 36 * eta ** 2 * L ** 2 * phi ** 4 * R),
@@ -354,13 +328,13 @@ def sample_free(rng: np.random.Generator) -> dict:
 LEMMA_SAMPLE_BOX = {"L": "{2, 3, 4, 6, 10}", "d": "{1, 2, 3}"}
 
 HYPOTHESES: Mapping[str, Callable] = {
-    "a1": lambda xp, s: True,
-    "a2": lambda xp, s: _hyp_a2(xp, s)[3],
-    "a3": lambda xp, s: _hyp_a3(xp, s)[2],
-    "a4": lambda xp, s: True,
-    "a5": lambda xp, s: True,
-    "a6": lambda xp, s: _hyp_a2(xp, s)[3],
-    "a6p": lambda xp, s: _hyp_a6p(xp, s)[2],
+    "a1": lambda s: True,
+    "a2": lambda s: _hyp_a2(s)[3],
+    "a3": lambda s: _hyp_a3(s)[2],
+    "a4": lambda s: True,
+    "a5": lambda s: True,
+    "a6": lambda s: _hyp_a2(s)[3],
+    "a6p": lambda s: _hyp_a6p(s)[2],
 }
 TERMS: Mapping[str, Callable] = {"a1": a1_terms, "a2": a2_terms, "a3": a3_terms,
                                  "a4": a4_terms, "a5": a5_terms, "a6": a6_terms,
@@ -373,11 +347,11 @@ def _sample(lemma: str, rng):
     return sample_balanced(rng, "a6" if lemma == "a6p" else lemma)
 
 
-def _margins(xp, lemma, s):
+def _margins(lemma, s):
     """(label, relative slack) of every inequality of the lemma at this input."""
     out = []
-    for label, lhs, rhs in TERMS[lemma](xp, s):
-        scale = max(abs(lhs), abs(rhs), xp.num(10) ** -300)
+    for label, lhs, rhs in TERMS[lemma](s):
+        scale = max(abs(lhs), abs(rhs), _num(lhs, 10) ** -300)
         out.append((label, (rhs - lhs) / scale))
     return out
 
@@ -401,10 +375,10 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
         for _ in range(n):
             s = _sample(lemma, rng)
             s["rate"] = rate
-            if not HYPOTHESES[lemma](_NP, s):
+            if not HYPOTHESES[lemma](s):
                 rejected += 1
                 continue
-            for label, m in _margins(_NP, lemma, s):
+            for label, m in _margins(lemma, s):
                 worst[label] = min(worst.get(label, np.inf), m)
                 violated = m < -1e-9 or (strict and m <= 0)
                 if violated and bad is None:
@@ -419,9 +393,9 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
                            coverage=Coverage(Scope.SAMPLE, LEMMA_SAMPLE_BOX, n - rejected))
         s, label = bad
         with mpmath.workdps(ctx.dps):
-            smp = {**s, "ws": [_MP.arr(w) for w in s["ws"]], "Phi": _MP.arr(s["Phi"])}
-            hyp = HYPOTHESES[lemma](_MP, smp)
-            ms = dict(_margins(_MP, lemma, smp))
+            smp = {**s, "ws": [fz.to_mp(w) for w in s["ws"]], "Phi": fz.to_mp(s["Phi"])}
+            hyp = HYPOTHESES[lemma](smp)
+            ms = dict(_margins(lemma, smp))
             m = ms[label]
             if not hyp or (m > 0 if strict else m >= 0):
                 return Finding(Outcome.UNDECIDED, "a float64 violation did not survive the "
@@ -798,13 +772,13 @@ def gd_rate(factors: tuple[float, ...] = (1, 10, 100, 1e3, 1e4, 3e4, 1e5, 3e5, 1
                                len(cases)))
         L, d, s, Phi, eta = bad
         with mpmath.workdps(ctx.dps):  # replay in mpmath: scalar chain or d x d products
-            ws = [_MP.arr(w[0]) for w in rn.zas(L, d)]
-            P = _MP.arr(Phi)
+            ws = [fz.to_mp(w[0]) for w in rn.zas(L, d)]
+            P = fz.to_mp(Phi)
             e = mpmath.mpf(eta)
-            g, R0, _ = _grads(_MP, ws, P)
+            g, R0, _ = _grads(ws, P)
             for k in range(1, steps + 1):
                 ws = [w - e * gi for w, gi in zip(ws, g)]
-                g, Rk, _ = _grads(_MP, ws, P)
+                g, Rk, _ = _grads(ws, P)
                 b = (1 - rate * e / 2) ** k * R0
                 if Rk > b:
                     cx = Counterexample(at={"L": str(L), "d": str(d), "Phi": s, "eta": dec(eta),
@@ -858,7 +832,7 @@ def orders_47(printed: bool, growth: float = 100.0) -> Check:
                     f"L ||W_L||^2/log L = {mpmath.nstr(rows[-1][2], 6)}, "
                     f"sqrt(L) ||W_L|| = {mpmath.nstr(rows[-1][3], 6)}")
             if printed:
-                w0 = _MP.n2(_MP.arr(rn.zas(2, 1)[0][0]))  # ||W_{L-1}(0)||_2 at ZAS
+                w0 = _n2(fz.to_mp(rn.zas(2, 1)[0][0]))  # ||W_{L-1}(0)||_2 at ZAS
                 at0 = [mpmath.sqrt(L) * w0 for L in Ls]
                 at_limit = [r[4] for r in rows]
                 grows = all(seq[-1] >= growth * seq[0] and all(
