@@ -260,6 +260,27 @@ def test_exact_claims(cid, expected):
     assert [ch.run(CTX).outcome for ch in claim.checks] == [expected] * len(claim.checks)
 
 
+# The printed claims held as data (verify/papers/wu2019zas.toml): each refuted at a point its
+# replay line names, and the checks the data replaced are gone from the module.
+@pytest.mark.parametrize("cid, check", [
+    ("wu2019zas.phi_def", "inequality_search"), ("wu2019zas.thm4_3_proof", "r0.inequality_search"),
+    ("wu2019zas.thm4_3_proof", "d_last.inequality_search"),
+    ("wu2019zas.sec2_grad", "identity_search"), ("wu2019zas.lemma_a5_proof", "identity_search"),
+])
+def test_data_claims_refuted_at_a_point(cid, check):
+    from verify.papers import wu2019zas as paper
+    from verify.registry import select
+    from verify.runner import run_claim
+    from verify.vocabulary import Status
+
+    assert cid not in {c.id for c in paper.CLAIMS}
+    (claim,) = select([cid])
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    ev = next(e for e in result.evidence if e.check == check)
+    assert result.status is Status.REFUTED and ev.outcome is Outcome.REFUTES
+    assert " --at " in ev.reproduce and ev.counterexample.replay
+
+
 def test_depth_sweep_against_wrong_exponents():
     # -I (d = 1), quick depths 2, 4, ..., 128: the fitted exponent is about 0.28 (counts 8, 8,
     # 9, 11, 14, 18, 24), so gamma = 0.3 is supported and gamma = 2 is refuted, with the
