@@ -12,17 +12,22 @@ reused here.  What this module adds:
   ``scipy.integrate.solve_ivp`` (LSODA/Radau, tight tolerance);
 * a fast GD for many depths and step sizes at once (Section 5.1): prefix and suffix products
   by a parallel (Hillis-Steele) scan over the depth axis, 2 log2 L batched matmuls per step
-  instead of the 3L of :func:`numerics.deeplinear.gradient`.
+  instead of the 3L of :func:`numerics.deeplinear.gradient`; GD from ZAS reduced exactly to
+  d pairs of scalars (:func:`zas_iterations`), its mpmath replay, and the near-identity runs
+  of Section 5.2;
+* the ReLU residual network (6.1) of Section 6, batched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import mpmath
 import numpy as np
 from scipy.integrate import solve_ivp
 
 from numerics import deeplinear as dl
+from numerics import mpmat as mm
 
 Weights = list[np.ndarray]
 
@@ -225,6 +230,105 @@ def iterations_to(Ws0: np.ndarray, Phi: np.ndarray, etas: np.ndarray, eps: float
 # --- inputs near the hypotheses of Lemmas A.1-A.6 ------------------------------------------
 
 
+def zas_iterations(L: int, Phi: np.ndarray, etas: np.ndarray, eps: float, max_steps: int,
+                   blowup: float = 1e8, first: bool = False) -> np.ndarray:
+    """:func:`iterations_to` from ZAS (3.1), for a square target, by
+    the exact reduction of GD (2.4) from ZAS to d pairs of scalars: O(1) work per step and run
+    instead of O(L log L) matrix products.
+
+    With Phi = U diag(s) V^T (SVD), every GD iterate from ZAS is W_l = V diag(a) V^T (l < L),
+    W_L = U diag(w) V^T, where each pair (a_i, w_i) runs GD on the d = 1 loss
+    (w a^{L-1} - s_i)^2 / 2 with all hidden layers equal:
+    a <- a - eta w a^{L-2} e, w <- w - eta a^{L-1} e, e = w a^{L-1} - s_i (from a_i = 1,
+    w_i = 0).  Induction on the gradient of Section 2 (corrected): with the iterate of that
+    form, W_{L:1} - Phi = U diag(e) V^T, the gradient of a hidden layer l is
+    (W_{L:l+1})^T U diag(e) V^T (W_{l-1:1})^T = V diag(w a^{L-1-l} e a^{l-1}) V^T and that of
+    W_L is U diag(e a^{L-1}) V^T, so the next iterate has the same form; and
+    R = ||diag(e)||_F^2 / 2.  Same contract as ``iterations_to`` (one run per step size, the
+    same stopping, divergence and ``first`` rules); the counts agree with the matrix engine
+    (:func:`verify.checks.zas.depth_sweep` compares them at small depths; the refutation replays full
+    matrices in mpmath).
+    """
+    if L < 2:
+        raise ValueError("the reduction needs a hidden layer: L >= 2")
+    s = np.linalg.svd(np.asarray(Phi, dtype=float), compute_uv=False)
+    eta = np.asarray(etas, dtype=float).reshape(-1, 1)
+    a, w = np.ones((eta.size, s.size)), np.zeros((eta.size, s.size))
+    out = np.full(eta.size, -1)
+    live = np.ones(eta.size, dtype=bool)
+    with np.errstate(all="ignore"):
+        for k in range(max_steps + 1):
+            p = a ** (L - 2)  # a^{L-2}; a^{L-1} = p a
+            e = w * p * a - s
+            R = 0.5 * np.sum(e * e, axis=1)
+            hit = live & (R <= eps)
+            out[hit] = k
+            live &= ~hit & np.isfinite(R) & (R < blowup)
+            if not live.any() or k == max_steps or (first and hit.any()):
+                break
+            a, w = a - eta * (w * p * e), w - eta * (p * a * e)
+    return out
+
+
+def zas_iterations_mp(L: int, Phi: np.ndarray, eta: float, eps: float, cap: int) -> int | None:
+    """Steps GD from ZAS needs to reach R <= eps, in mpmath (call inside workdps), with
+    prefix products and the left factors (W_{L:l+1})^T E accumulated from the top, so a step
+    costs 3L - 1 matrix products (:mod:`numerics.mpmat`: the numbers of ``mpmath.matrix``
+    without its objects)."""
+    d = Phi.shape[0]
+    eye = mm.eye(d)
+    ws = [mm.raw(np.asarray(w[0], dtype=float).tolist()) for w in zas(L, d)]
+    P, e = mm.raw(np.asarray(Phi, dtype=float).tolist()), mpmath.mpf(eta)
+    for k in range(cap + 1):
+        pre = [eye]
+        for w in ws:
+            pre.append(mm.mul(w, pre[-1]))
+        E = mm.sub(pre[-1], P)
+        if mpmath.fsum(x ** 2 for x in mm.matrix(E)) / 2 <= eps:
+            return k
+        new, left = [None] * len(ws), E  # left = (W_{L:l+1})^T E, from l = L down (1-based)
+        for l in range(len(ws) - 1, -1, -1):  # 0-based layer l: grad = left W_{l:1}^T
+            new[l] = mm.sub(ws[l], mm.scale(e, mm.mul(left, mm.T(pre[l]))))
+            if l:
+                left = mm.mul(mm.T(ws[l]), left)
+        ws = new
+    return None
+
+
+def zas_and_near_identity(L: int, d: int, B: int, rng: np.random.Generator) -> list:
+    """ZAS and B near-identity starts (5.1) as one batch of B + 1 networks, ZAS first (the
+    networks of a batch do not interact, and each one's products are the same BLAS calls as
+    alone)."""
+    return [np.concatenate([z, n]) for z, n in zip(zas(L, d), near_identity(L, d, B, rng))]
+
+
+def zas_and_near_identity_losses(L: int, d: int, B: int, rng: np.random.Generator, eta: float,
+                           steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Loss histories of GD on Phi = -I_d from ZAS, (steps + 1, 1), and from B near-identity
+    starts, (steps + 1, B), run as one batch."""
+    _, h = dl.gd(zas_and_near_identity(L, d, B, rng), -np.eye(d), eta, steps)
+    return h[:, :1], h[:, 1:]
+
+
+def escape_steps(L: int, d: int, B: int, rng: np.random.Generator, eta: float, steps: int,
+                  level: float = 1e-2, chunk: int = 250) -> np.ndarray:
+    """The first step with R < ``level`` of GD on Phi = -I_d from ZAS (entry 0) and from B
+    near-identity starts (entries 1..B); ``steps + 1`` for a run that does not get there.
+    GD runs ``chunk`` steps at a time and a run leaves the batch once it has escaped (GD
+    continues from the weights it returns, and the other networks' iterates do not depend on
+    the batch), so every count is that of the whole history."""
+    ws = zas_and_near_identity(L, d, B, rng)
+    esc, idx, done = np.full(B + 1, steps + 1), np.arange(B + 1), 0
+    while done < steps and idx.size:
+        n = min(chunk, steps - done)
+        ws, h = dl.gd(ws, -np.eye(d), eta, n)  # rows: steps done .. done + n
+        below = h < level
+        hit = below.any(axis=0)
+        esc[idx[hit]] = done + np.argmax(below[:, hit], axis=0)
+        ws, idx, done = [w[~hit] for w in ws], idx[~hit], done + n
+    return esc
+
+
 def _psd_sqrt(M: np.ndarray) -> np.ndarray:
     lam, V = np.linalg.eigh((M + M.T) / 2)
     return (V * np.sqrt(np.clip(lam, 0.0, None))) @ V.T
@@ -295,46 +399,50 @@ def relu_resnet_init(kind: str, d: int, D: int, m: int, L: int, d_out: int,
     return {"V": V, "U": U}
 
 
-def relu_resnet_loss_grad(p: dict, X: np.ndarray, Y: np.ndarray) -> tuple[float, dict]:
-    """Loss (1/2n) ||f(X) - Y||_F^2 of (6.1) (columns of X are samples) and its gradient."""
-    V, U = p["V"], p["U"]
-    L = len(V) - 1
-    n = X.shape[1]
-    zs = [V[0] @ X]
-    pre = []
+def relu_resnet_loss_grad(V, U, X, Y):
+    """The loss (1/2n) ||f(X) - Y||_F^2 of (6.1) (columns of X are samples) and its gradient
+    for a batch of networks (each parameter a stack (B, rows, cols)): the losses (B,) and the
+    gradients gV, gU (lists of stacks); each matrix product is one BLAS call per network."""
+    L, n = len(V) - 1, X.shape[1]
+    zs, pre = [V[0] @ X], []
     for l in range(1, L + 1):
-        a = V[l] @ zs[-1]
-        pre.append(a)
-        zs.append(zs[-1] + U[l - 1] @ np.maximum(a, 0))
+        pre.append(V[l] @ zs[-1])
+        zs.append(zs[-1] + U[l - 1] @ np.maximum(pre[-1], 0))
     err = (U[L] @ zs[-1] - Y) / n
-    loss = 0.5 * n * float(np.sum(err * err))
-    gU = [None] * (L + 1)
-    gV = [None] * (L + 1)
-    gU[L] = err @ zs[-1].T
-    gz = U[L].T @ err
+    loss = 0.5 * n * np.sum(err * err, axis=(1, 2))
+    gU, gV = [None] * (L + 1), [None] * (L + 1)
+    gU[L] = err @ dl._t(zs[-1])
+    gz = dl._t(U[L]) @ err
     for l in range(L, 0, -1):
-        h = np.maximum(pre[l - 1], 0)
-        gU[l - 1] = gz @ h.T
-        ga = (U[l - 1].T @ gz) * (pre[l - 1] > 0)
-        gV[l] = ga @ zs[l - 1].T
-        gz = gz + V[l].T @ ga
+        gU[l - 1] = gz @ dl._t(np.maximum(pre[l - 1], 0))
+        ga = (dl._t(U[l - 1]) @ gz) * (pre[l - 1] > 0)
+        gV[l] = ga @ dl._t(zs[l - 1])
+        gz = gz + dl._t(V[l]) @ ga
     gV[0] = gz @ X.T
-    return loss, {"V": gV, "U": gU}
+    return loss, gV, gU
 
 
-def relu_resnet_gd(p: dict, X: np.ndarray, Y: np.ndarray, lr: float, steps: int) -> np.ndarray:
-    """Full-batch GD on (6.1); the loss before every step and after the last (inf once it
-    stops being finite)."""
-    p = {k: [w.copy() for w in v] for k, v in p.items()}
-    out = np.full(steps + 1, np.inf)
+def relu_resnet_finals(inits: list[dict], X: np.ndarray, Y: np.ndarray, lrs, steps: int
+                       ) -> np.ndarray:
+    """Full-batch GD on (6.1) from ``inits[b]`` with learning rate ``lrs[b]`` for ``steps``
+    steps, every b as one batch: the final loss, inf for a run whose loss stopped being finite
+    or exceeded 1e12 (such a run leaves the batch)."""
+    V = [np.stack(ws) for ws in zip(*(p["V"] for p in inits))]
+    U = [np.stack(ws) for ws in zip(*(p["U"] for p in inits))]
+    lr = np.asarray(lrs, dtype=float)[:, None, None]
+    idx, final = np.arange(len(inits)), np.full(len(inits), np.inf)
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
-            loss, g = relu_resnet_loss_grad(p, X, Y)
-            if not np.isfinite(loss) or loss > 1e12:
+            loss, gV, gU = relu_resnet_loss_grad(V, U, X, Y)
+            ok = np.isfinite(loss) & (loss <= 1e12)
+            if k == steps:
+                final[idx[ok]] = loss[ok]
                 break
-            out[k] = loss
-            if k < steps:
-                for key in ("V", "U"):
-                    for w, gw in zip(p[key], g[key]):
-                        w -= lr * gw
-    return out
+            if not ok.all():
+                idx, lr = idx[ok], lr[ok]
+                V, U, gV, gU = ([w[ok] for w in ws] for ws in (V, U, gV, gU))
+            if idx.size == 0:
+                break
+            for w, g in zip(V + U, gV + gU):
+                w -= lr * g
+    return final

@@ -13,7 +13,10 @@ the tree is then *interpreted* node by node against a white list:
 * ``w[i]`` / ``A[0, 1]`` on a declared indexed or matrix symbol (``w[i]`` also on a declared
   n x 1 matrix, a vector);
 * inside ``Piecewise``: ``(value, condition)`` pairs, the condition ``True`` for the last one;
-  inside ``Sum``: ``(k, lo, hi)`` with a fresh bound name ``k``.
+  inside ``Sum`` and ``Product``: ``(k, lo, hi)`` with a fresh bound name ``k`` and integer
+  limits: numbers with at most :data:`MAX_TERMS` terms between them, or linear in the names
+  with small integer coefficients (``L``, ``L - 1``, ``2*L``), so that no limit can ask for
+  10**9 terms once an instance is substituted.
 
 Everything else (attribute access, subscripts, strings, lambdas, comprehensions, keyword
 arguments, starred arguments, ``^``, boolean operators, conditional expressions, ...) is refused
@@ -38,7 +41,7 @@ ALLOWED_FUNCTIONS = {
     name: getattr(sp, name)
     for name in (
         "Abs", "sqrt", "exp", "log", "sin", "cos", "tanh", "Max", "Min", "Rational",
-        "Piecewise", "sign", "Heaviside", "cosh", "sinh", "atan", "Sum", "Eq",
+        "Piecewise", "sign", "Heaviside", "cosh", "sinh", "atan", "Sum", "Product", "Eq",
     )
 }
 # Constants a user expression may name.
@@ -47,6 +50,8 @@ ALLOWED_CONSTANTS = {"pi": sp.pi, "E": sp.E}
 MAX_LENGTH = 20_000  # characters of one expression
 MAX_NODES = 5_000  # syntax-tree nodes of one expression
 MAX_DIGITS = 4_000  # an exact number with more digits than this is refused (e.g. 9**9**9)
+MAX_TERMS = 10_000  # terms of one Sum/Product between numeric limits
+MAX_LIMIT_COEFFICIENT = 16  # |integer coefficient| of a name in a symbolic Sum/Product limit
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq,
@@ -58,7 +63,7 @@ _NODE_NAMES = {
     ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
     ast.IfExp: "conditional expressions (a if c else b)", ast.BoolOp: "and/or",
     ast.NamedExpr: "assignment (:=)", ast.Starred: "starred arguments", ast.List: "lists",
-    ast.Dict: "dicts", ast.Set: "sets", ast.Tuple: "tuples outside Piecewise/Sum",
+    ast.Dict: "dicts", ast.Set: "sets", ast.Tuple: "tuples outside Piecewise/Sum/Product",
     ast.JoinedStr: "strings", ast.FormattedValue: "strings", ast.Await: "await",
     ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
 }
@@ -218,8 +223,8 @@ class _Interpreter:
             raise ExpressionError(f"{name}() needs arguments")
         if name == "Piecewise":
             return sp.Piecewise(*(self._piece(a) for a in node.args))
-        if name == "Sum":
-            return self._sum(node.args)
+        if name in ("Sum", "Product"):
+            return self._sum(name, node.args)
         args = [self.value(a) for a in node.args]
         if name == "Rational":
             if len(args) not in (1, 2) or not all(a.is_Rational for a in args):
@@ -261,17 +266,55 @@ class _Interpreter:
             return value, sp.true
         return value, self.value(cond_node)
 
-    def _sum(self, args: list[ast.AST]) -> sp.Basic:
+    def _sum(self, name: str, args: list[ast.AST]) -> sp.Basic:
+        """``Sum(term, (k, lo, hi))`` or ``Product(term, (k, lo, hi))``, limits checked."""
         if len(args) != 2 or not isinstance(args[1], ast.Tuple) or len(args[1].elts) != 3:
-            raise ExpressionError("Sum takes (summand, (k, lo, hi))")
+            raise ExpressionError(f"{name} takes (term, (k, lo, hi))")
         index_node, lo_node, hi_node = args[1].elts
         if not isinstance(index_node, ast.Name):
-            raise ExpressionError("Sum's index must be a name")
+            raise ExpressionError(f"{name}'s index must be a name")
         index = self.symbols.get(index_node.id, sp.Symbol(index_node.id, integer=True))
         if not isinstance(index, sp.Symbol):
-            raise ExpressionError(f"Sum's index {index_node.id} is not a symbol")
+            raise ExpressionError(f"{name}'s index {index_node.id} is not a symbol")
         inner = _Interpreter(self.text, {**self.symbols, index_node.id: index})
-        return sp.Sum(inner.value(args[0]), (index, self.value(lo_node), self.value(hi_node)))
+        lo, hi = self.value(lo_node), self.value(hi_node)
+        _check_limits(name, lo, hi)
+        return getattr(sp, name)(inner.value(args[0]), (index, lo, hi))
+
+
+def _check_limits(name: str, lo: sp.Basic, hi: sp.Basic) -> None:
+    """Refuse limits that are not integers or that could ask for a huge number of terms.
+
+    A numeric pair may span at most :data:`MAX_TERMS` terms; a symbolic limit must be linear in
+    its names with integer coefficients of size at most :data:`MAX_LIMIT_COEFFICIENT` and a
+    constant within :data:`MAX_TERMS` (integer parameters are small, so every instance stays
+    small).  A work unit decided before any computation, not a time-out."""
+    for limit in (lo, hi):
+        if not isinstance(limit, sp.Expr):
+            raise ExpressionError(f"{name}'s limits must be expressions, not relations")
+        if limit.is_number:
+            if not limit.is_Integer:
+                raise ExpressionError(f"{name}'s limit {limit} is not an integer")
+            if abs(limit) > MAX_TERMS:
+                raise ExpressionError(f"{name}'s limit {limit} is larger than {MAX_TERMS}")
+            continue
+        names = sorted(limit.free_symbols, key=str)
+        if not all(n.is_integer for n in names):
+            raise ExpressionError(f"{name}'s limit {limit} uses a name that is not an integer "
+                                  "(declare it under integers)")
+        poly = sp.Poly(limit, *names) if limit.is_polynomial(*names) else None
+        if poly is None or poly.total_degree() > 1 or not all(
+                c.is_Integer for c in poly.coeffs()):
+            raise ExpressionError(f"{name}'s limit {limit} must be an integer or linear in "
+                                  "names with integer coefficients (L, L - 1, 2*L)")
+        constant = poly.coeff_monomial(1)
+        if abs(constant) > MAX_TERMS or any(
+                abs(c) > MAX_LIMIT_COEFFICIENT for m, c in poly.terms() if sum(m)):
+            raise ExpressionError(f"{name}'s limit {limit} has a coefficient larger than "
+                                  f"{MAX_LIMIT_COEFFICIENT} or a constant larger than "
+                                  f"{MAX_TERMS}")
+    if lo.is_number and hi.is_number and hi - lo + 1 > MAX_TERMS:
+        raise ExpressionError(f"{name} from {lo} to {hi} has more than {MAX_TERMS} terms")
 
 
 def _check_power(base: sp.Basic, exponent: sp.Basic) -> None:

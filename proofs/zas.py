@@ -1,10 +1,10 @@
 """Exact algebra for Wu, Wang & Ma (2019), deep linear residual networks (SymPy only).
 
 * Section 2: the gradient formula, by differentiating the loss (2.3) entry by entry on explicit
-  symbolic matrices, against the formula as printed and as corrected.
+  symbolic matrices, against the corrected formula.
 * Lemma 4.2 and Lemma A.5: non-commutative algebra on ``MatrixSymbol`` s (no entries, any
   width): the invariance identity ``grad_l W_l^T = W_{l+1}^T grad_{l+1}`` and the one-step
-  update of the invariant matrices D_l, compared with the printed expansion.
+  update of the invariant matrices D_l, compared with the re-derived expansion.
 * Scalar inequalities stated in the appendix, evaluated in exact rationals.
 
 Every function returns exact SymPy values; the callers decide what they prove.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs import deeplinear as pdl
 from proofs import zas_general as pzg
 
 
@@ -24,42 +25,21 @@ def _chain(ws, a: int, b: int, d):
     return sp.MatMul(*[ws[i - 1] for i in range(b, a - 1, -1)])
 
 
-def _chain_explicit(ws, a: int, b: int, d: int) -> sp.Matrix:
-    out = sp.eye(d)
-    for i in range(a, b + 1):
-        out = ws[i - 1] * out
-    return out
-
-
-def gradient_formula_residual(L: int, d: int, printed: bool) -> sp.Matrix:
-    """Entry-wise dR/dW_l minus the formula of Section 2, for every layer, stacked.
-
-    With ``printed`` the formula is read as printed, ``W_{L:l+1}^T (W_{L:l} - Phi)
-    W_{l-1:l}^T`` (``W_{l-1:l}`` an empty product, I); otherwise as corrected,
-    ``W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T``.  Returns the symbolic residual (all layers
-    stacked vertically): exactly zero when the formula is right.
+def gradient_formula_residual(L: int, d: int) -> sp.Matrix:
+    """Entry-wise dR/dW_l minus the corrected formula of Section 2,
+    ``W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T``, for every layer, stacked vertically: exactly
+    zero when the formula is right.
     """
     ws = [sp.Matrix(d, d, lambda i, j, l=l: sp.Symbol(f"w{l}_{i}{j}")) for l in range(1, L + 1)]
     Phi = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"phi_{i}{j}"))
-    E = _chain_explicit(ws, 1, L, d) - Phi
+    E = pdl.chain(ws, 1, L, d) - Phi
     R = sp.Rational(1, 2) * sum(e ** 2 for e in E)
     blocks = []
     for l in range(1, L + 1):
         exact = ws[l - 1].applyfunc(lambda w: sp.diff(R, w))
-        left = _chain_explicit(ws, l + 1, L, d).T
-        if printed:
-            formula = left * (_chain_explicit(ws, l, L, d) - Phi)  # W_{l-1:l} = I (empty)
-        else:
-            formula = left * E * _chain_explicit(ws, 1, l - 1, d).T
+        formula = pdl.chain(ws, l + 1, L, d).T * E * pdl.chain(ws, 1, l - 1, d).T
         blocks.append((exact - formula).applyfunc(sp.expand))
     return sp.Matrix.vstack(*blocks)
-
-
-def symbols_of_gradient(L: int, d: int) -> list[sp.Symbol]:
-    """The entry symbols used by :func:`gradient_formula_residual`, weights then target."""
-    out = [sp.Symbol(f"w{l}_{i}{j}") for l in range(1, L + 1) for i in range(d)
-           for j in range(d)]
-    return out + [sp.Symbol(f"phi_{i}{j}") for i in range(d) for j in range(d)]
 
 
 def matrix_chain(L: int, n: str = "n"):
@@ -79,16 +59,12 @@ def invariance_residual(L: int, l: int) -> sp.MatrixExpr:
     return pzg.expanded(g[l - 1] * ws[l - 1].T - ws[l].T * g[l])
 
 
-def one_step_invariant_residual(L: int, l: int, printed: bool) -> sp.MatrixExpr:
-    """D_l^+ minus its expansion after one GD step of size eta (Lemma A.5), expanded.
-
-    ``printed``: the expansion as printed, ``D_l + eta^2 [grad_{l+1}^T grad_{l+1} +
-    grad_l grad_l^T]``; otherwise the re-derived ``D_l + eta^2 [grad_{l+1}^T grad_{l+1} -
-    grad_l grad_l^T]``.  Zero when the expansion is right.
-    """
+def one_step_invariant_residual(L: int, l: int) -> sp.MatrixExpr:
+    """D_l^+ minus the re-derived expansion D_l + eta^2 [grad_{l+1}^T grad_{l+1} -
+    grad_l grad_l^T] after one GD step of size eta (Lemma A.5), expanded: zero when the
+    expansion holds for every width."""
     eta = sp.Symbol("eta", positive=True)
     ws, _, g = matrix_chain(L)
-    sign = 1 if printed else -1
 
     def residual(ws, wts, g, gts):
         """The same expression over matrices or over their free-algebra images."""
@@ -96,7 +72,7 @@ def one_step_invariant_residual(L: int, l: int, printed: bool) -> sp.MatrixExpr:
         upt = [w - eta * gr for w, gr in zip(wts, gts)]
         D = wts[l] * ws[l] - ws[l - 1] * wts[l - 1]
         Dp = upt[l] * up[l] - up[l - 1] * upt[l - 1]
-        return Dp - (D + eta ** 2 * (gts[l] * g[l] + sign * g[l - 1] * gts[l - 1]))
+        return Dp - (D + eta ** 2 * (gts[l] * g[l] - g[l - 1] * gts[l - 1]))
 
     # transposes by SymPy (pushed down to the symbols), then the arithmetic and the expansion
     # in the free algebra, which decides quickly; a nonzero residual is recomputed as a
@@ -105,18 +81,6 @@ def one_step_invariant_residual(L: int, l: int, printed: bool) -> sp.MatrixExpr:
     if sp.expand(residual(*[[pzg.free_algebra(x) for x in xs] for xs in blocks])) == 0:
         return sp.ZeroMatrix(*ws[0].shape)
     return residual(*blocks).expand().doit()
-
-
-def one_step_scalar(ws: list[sp.Rational], phi: sp.Rational, eta: sp.Rational, l: int):
-    """Width 1, exact rationals: (D_l^+ - D_l, printed eta^2 (g_{l+1}^2 + g_l^2),
-    re-derived eta^2 (g_{l+1}^2 - g_l^2)) after one GD step (Lemma A.5)."""
-    L = len(ws)
-    prod = sp.Mul(*ws)
-    g = [(prod - phi) * sp.Mul(*(ws[:i] + ws[i + 1:])) for i in range(L)]
-    up = [w - eta * gi for w, gi in zip(ws, g)]
-    D = ws[l] ** 2 - ws[l - 1] ** 2
-    Dp = up[l] ** 2 - up[l - 1] ** 2
-    return (Dp - D, eta ** 2 * (g[l] ** 2 + g[l - 1] ** 2), eta ** 2 * (g[l] ** 2 - g[l - 1] ** 2))
 
 
 def binomial_bounds(L: int) -> dict[str, sp.Rational]:
@@ -141,11 +105,6 @@ def binomial_bounds(L: int) -> dict[str, sp.Rational]:
 def phi_main(L, norm_phi) -> sp.Expr:
     """phi of Theorem 4.3: max{2 ||Phi||_F, 3 L^{-1/2}, 1}."""
     return sp.Max(2 * norm_phi, 3 / sp.sqrt(L), 1)
-
-
-def phi_appendix(L, norm_phi) -> sp.Expr:
-    """phi recalled in the proof of Theorem 4.3 (Appendix A.3): max{2 ||Phi||_F, e/sqrt(L), 1}."""
-    return sp.Max(2 * norm_phi, sp.E / sp.sqrt(L), 1)
 
 
 def eta_bound(L, phi) -> sp.Expr:

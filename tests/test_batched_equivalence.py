@@ -13,7 +13,6 @@ from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
 from numerics import residual as rs
 from verify.checks import identity_init as ii
-from verify.checks import zas
 
 
 def _pair_reference(P, x, y, steps, lr=0.05, mom=0.9):
@@ -65,7 +64,7 @@ def test_nesterov_pairs_equals_one_pair_at_a_time():
 
 
 def _mp_count_reference(L, Phi, eta, eps, cap):
-    """Section 5.1's replay with mpmath matrices (the code _mp_count replaced)."""
+    """Section 5.1's replay with mpmath matrices (the code zas_iterations_mp replaced)."""
     d = Phi.shape[0]
     ws = [mpmath.matrix(np.asarray(w[0], float).tolist()) for w in rn.zas(L, d)]
     P, e = mpmath.matrix(np.asarray(Phi, float).tolist()), mpmath.mpf(eta)
@@ -89,7 +88,7 @@ def test_mp_count_equals_mpmath_matrices():
     with mpmath.workdps(30):
         for L, Phi, eta, eps, cap in [(2, -np.eye(1), 0.3, 1e-10, 60), (8, G, 0.05, 1e-10, 80),
                                       (8, G, 0.05, 1e-3, 80), (4, -np.eye(1), 0.1, 1e-10, 5)]:
-            assert zas._mp_count(L, Phi, eta, eps, cap) == \
+            assert rn.zas_iterations_mp(L, Phi, eta, eps, cap) == \
                 _mp_count_reference(L, Phi, eta, eps, cap)
 
 

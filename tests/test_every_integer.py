@@ -72,6 +72,36 @@ def test_every_l_proof_sums_in_closed_form():
     assert ev.outcome is Outcome.SUPPORTS and ev.coverage.covers["L"] == ">= 1"
 
 
+PRODUCT = ('kind = "identity"\nvariables = ["w"]\nparams = {{ r = [2, 3] }}\n'
+           'lhs = "Product(w*r**k, (k, 1, L))"\nrhs = "{rhs}"')
+
+
+def test_every_l_proof_of_a_product_over_layers():
+    """Product over k = 1..L in closed form: w^L r^(L(L+1)/2) for every L; a wrong power of r
+    is refuted at a concrete depth by the instances, never by the every-L attempt."""
+    ev = _every_l(_claim(PRODUCT.format(rhs="w**L*r**(L*(L + 1)/2)"), '{ L = ">= 1" }'))
+    assert ev.outcome is Outcome.SUPPORTS and ev.coverage.covers["L"] == ">= 1"
+    wrong = _claim(PRODUCT.format(rhs="w**L*r**(L**2/2)"), '{ L = ">= 1" }')
+    assert _every_l(wrong).outcome is Outcome.UNDECIDED
+    claim = claim_from_spec(wrong)
+    refuted = [run_check(claim, c, seed=0, quick=True, dps=30) for c in claim.checks[1:]]
+    cx = [e.counterexample for e in refuted if e.outcome is Outcome.REFUTES]
+    assert cx and cx[0].at["L"] == "1"
+
+
+@pytest.mark.parametrize("limits, says", [
+    ("(k, 1, 10**9)", "larger than 10000"), ("(k, 1, 10**9*L)", "coefficient larger"),
+    ("(k, 1, L**2)", "linear in names"), ("(k, 1, r)", "not an integer"),
+    ("(k, 1, 1/2)", "not an integer"), ("(k, -9000, 9000)", "more than 10000 terms")])
+def test_hostile_sum_limits_name_the_field(limits, says):
+    """A Sum or Product whose limits could ask for billions of terms is refused before any
+    computation, with a message naming the field (it used to run past every budget)."""
+    for op in ("Sum", "Product"):
+        body = PRODUCT.format(rhs="w").replace("Product(w*r**k, (k, 1, L))", f"{op}(k, {limits})")
+        spec = _claim(body, '{ L = ">= 1" }')
+        assert isinstance(spec, BadClaim) and spec.key == "lhs" and says in spec.message
+
+
 THRESHOLD = ('kind = "threshold"\nloss = "(w**L - r)**2/(2*L)"\nvariables = ["w"]\n'
              'step = "delta"\nparams = {{ delta = ["1/100", 2], r = ["1/2", 2] }}\n'
              'equilibrium = ["r**(1/L)"]\nbound = "{bound}"\ntight = true')

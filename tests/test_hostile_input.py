@@ -224,7 +224,7 @@ def test_replay_lines_are_shell_quoted(tmp_path):
 
 _DANGEROUS_NAMES = ["open", "__import__", "exec", "eval", "getattr", "Symbol", "sympify", "os",
                     "__builtins__", "__class__", "globals", "S", "Function", "x", "delta",
-                    "sqrt", "Abs", "Piecewise", "Sum", "Rational", "pi"]
+                    "sqrt", "Abs", "Piecewise", "Sum", "Product", "Rational", "pi"]
 
 
 def _expressions(sentinel: str) -> st.SearchStrategy[str]:

@@ -108,34 +108,34 @@ def test_relu_resnet_gradient_and_mzas():
     rng = np.random.default_rng(5)
     X, Y = rng.standard_normal((3, 7)), rng.standard_normal((2, 7))
     p = rn.relu_resnet_init("xavier", 3, 4, 5, 3, 2, rng)
-    loss, g = rn.relu_resnet_loss_grad(p, X, Y)
+    def lg(p):  # one network as a batch of one
+        loss, gV, gU = rn.relu_resnet_loss_grad([v[None] for v in p["V"]],
+                                                [u[None] for u in p["U"]], X, Y)
+        return loss[0], {"V": [g[0] for g in gV], "U": [g[0] for g in gU]}
+
+    loss, g = lg(p)
     h = 1e-6
     for key, l, idx in (("V", 0, (1, 2)), ("V", 2, (0, 3)), ("U", 1, (2, 1)), ("U", 3, (1, 0))):
         p[key][l][idx] += h
-        lp, _ = rn.relu_resnet_loss_grad(p, X, Y)
+        lp, _ = lg(p)
         p[key][l][idx] -= 2 * h
-        lm, _ = rn.relu_resnet_loss_grad(p, X, Y)
+        lm, _ = lg(p)
         p[key][l][idx] += h
         assert np.isclose((lp - lm) / (2 * h), g[key][l][idx], rtol=1e-5, atol=1e-9)
     z = rn.relu_resnet_init("mzas", 3, 4, 5, 3, 2, rng)
-    assert np.isclose(rn.relu_resnet_loss_grad(z, X, Y)[0], 0.5 * np.sum(Y ** 2) / 7)
+    assert np.isclose(lg(z)[0], 0.5 * np.sum(Y ** 2) / 7)
 
 
 # --- proofs.zas ----------------------------------------------------------------------------
 
 
 def test_gradient_formula_symbolic():
-    assert all(e == 0 for e in pz.gradient_formula_residual(2, 2, printed=False))
-    assert any(e != 0 for e in pz.gradient_formula_residual(2, 1, printed=True))
+    assert all(e == 0 for e in pz.gradient_formula_residual(2, 2))
+    assert all(e == 0 for e in pz.gradient_formula_residual(3, 1))
 
 
-def test_one_step_invariant_by_hand():
-    # L = 2, d = 1, w = (1, 2), Phi = 0, eta = 1/2: g1 = (w1 w2) w2 = 4, g2 = (w1 w2) w1 = 2;
-    # w+ = (1 - 2, 2 - 1) = (-1, 1): D+ - D = (1 - 1) - (4 - 1) = -3 = eta^2 (g2^2 - g1^2).
-    actual, printed, rederived = pz.one_step_scalar([sp.Integer(1), sp.Integer(2)], 0,
-                                                    sp.Rational(1, 2), 1)
-    assert actual == -3 and rederived == -3 and printed == 5
-    r = pz.one_step_invariant_residual(3, 1, printed=False)
+def test_one_step_invariant_residual_vanishes():
+    r = pz.one_step_invariant_residual(3, 1)
     assert r == 0 or r == sp.ZeroMatrix(*r.shape)
 
 
@@ -147,16 +147,20 @@ def test_binomial_bounds_exact():
 # --- checks against wrong variants ---------------------------------------------------------
 
 
-def test_gradient_formula_checks():
-    assert cz.gradient_formula(False, ((2, 2),)).run(CTX).outcome is Outcome.SUPPORTS
-    f = cz.gradient_formula(True, ((2, 1),)).run(CTX)
-    assert f.outcome is Outcome.REFUTES and f.counterexample is not None
+def test_gradient_formula_checks(monkeypatch):
+    assert cz.gradient_formula(((2, 2),)).run(CTX).outcome is Outcome.SUPPORTS
+    # a formula that is not the gradient (a nonzero residual entry) is not supported
+    monkeypatch.setattr(pz, "gradient_formula_residual", lambda L, d: sp.Matrix([0, L]))
+    assert cz.gradient_formula(((2, 1),)).run(CTX).outcome is Outcome.UNDECIDED
 
 
-def test_one_step_expansion_checks():
-    assert cz.one_step_expansion(False, (2, 3)).run(CTX).outcome is Outcome.SUPPORTS
-    f = cz.one_step_expansion(True, (2,)).run(CTX)
-    assert f.outcome is Outcome.REFUTES and "eta" in f.counterexample.at
+def test_one_step_expansion_checks(monkeypatch):
+    assert cz.one_step_expansion((2, 3)).run(CTX).outcome is Outcome.SUPPORTS
+    # a wrong expansion (a nonzero residual) is not supported
+    d = sp.Symbol("n", integer=True, positive=True)
+    monkeypatch.setattr(pz, "one_step_invariant_residual",
+                        lambda L, l: sp.MatrixSymbol("A", d, d))
+    assert cz.one_step_expansion((2,)).run(CTX).outcome is Outcome.UNDECIDED
 
 
 @pytest.mark.parametrize("lemma", ["a1", "a2", "a3", "a4", "a5", "a6", "a6p"])
@@ -175,7 +179,7 @@ def test_lemma_a4_terms_are_tight_at_aligned_inputs():
     # W_l = I (alpha = 1), W_L = b: grad_l^2 = b^2 (2R) and phi^2 = max(1/L, b^2/2).
     b, L = 3.0, 4
     s = {"ws": [np.eye(1)] * (L - 1) + [np.array([[b]])], "Phi": np.array([[0.0]])}
-    terms = cz.a4_terms(cz._NP, s)
+    terms = cz.a4_terms(s)
     R = b ** 2 / 2
     assert np.isclose(terms[0][1], b ** 2 * 2 * R) and np.isclose(terms[0][2], 4 * (b ** 2 / 2) * R)
 
@@ -231,10 +235,11 @@ def test_flow_rate_check_and_a_wrong_rate():
 
 def test_paper_claims_registered():
     from verify.papers import wu2019zas as paper
+    from verify.registry import select
 
-    ids = {c.id for c in paper.CLAIMS}
+    ids = {c.id for c in select(["wu2019zas"])}  # the module's claims and the data file's
     for cid in ("wu2019zas.thm4_1", "wu2019zas.thm4_3", "wu2019zas.lemma_a6",
-                "wu2019zas.sec5_1", "wu2019zas.sec6"):
+                "wu2019zas.sec5_1", "wu2019zas.sec6", "wu2019zas.phi_def"):
         assert cid in ids
     for c in paper.CLAIMS:
         if c.amends:
@@ -242,8 +247,7 @@ def test_paper_claims_registered():
 
 
 @pytest.mark.parametrize("cid, expected", [
-    ("wu2019zas.phi_def", Outcome.REFUTES), ("wu2019zas.phi_def_amended", Outcome.SUPPORTS),
-    ("wu2019zas.thm4_3_proof", Outcome.REFUTES),
+    ("wu2019zas.phi_def_amended", Outcome.SUPPORTS),
     ("wu2019zas.thm4_3_proof_amended", Outcome.SUPPORTS),
     ("wu2019zas.lemma_a3_proof", Outcome.REFUTES),
     ("wu2019zas.lemma_a3_proof_amended", Outcome.SUPPORTS),
@@ -254,6 +258,27 @@ def test_exact_claims(cid, expected):
 
     claim = next(c for c in paper.CLAIMS if c.id == cid)
     assert [ch.run(CTX).outcome for ch in claim.checks] == [expected] * len(claim.checks)
+
+
+# The printed claims held as data (verify/papers/wu2019zas.toml): each refuted at a point its
+# replay line names, and the checks the data replaced are gone from the module.
+@pytest.mark.parametrize("cid, check", [
+    ("wu2019zas.phi_def", "inequality_search"), ("wu2019zas.thm4_3_proof", "r0.inequality_search"),
+    ("wu2019zas.thm4_3_proof", "d_last.inequality_search"),
+    ("wu2019zas.sec2_grad", "identity_search"), ("wu2019zas.lemma_a5_proof", "identity_search"),
+])
+def test_data_claims_refuted_at_a_point(cid, check):
+    from verify.papers import wu2019zas as paper
+    from verify.registry import select
+    from verify.runner import run_claim
+    from verify.vocabulary import Status
+
+    assert cid not in {c.id for c in paper.CLAIMS}
+    (claim,) = select([cid])
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    ev = next(e for e in result.evidence if e.check == check)
+    assert result.status is Status.REFUTED and ev.outcome is Outcome.REFUTES
+    assert " --at " in ev.reproduce and ev.counterexample.replay
 
 
 def test_depth_sweep_against_wrong_exponents():
@@ -297,14 +322,14 @@ def test_a6_proof_terms_add_up():
     # consistent with a direct one-step computation.
     rng = np.random.default_rng(8)
     s = cz.sample_balanced(rng, "a6")
-    terms = dict((label, lhs) for label, lhs, _ in cz.a6_step_terms(cz._NP, s))
+    terms = dict((label, lhs) for label, lhs, _ in cz.a6_step_terms(s))
     I1 = terms["I_1 = -eta sum ||grad_l||^2 <= -eta R"]
     I2, I3 = terms["I_2 <= eta R / 4"], terms["I_3 <= eta R / 4"]
-    g, R, _ = cz._grads(cz._NP, s["ws"], s["Phi"])
+    g, R, _ = cz._grads(s["ws"], s["Phi"])
     L = len(s["ws"])
-    _, phi, _ = cz._hyp_a6p(cz._NP, s)
+    _, phi, _ = cz._hyp_a6p(s)
     eta = min(1 / (64 * L ** 2 * phi ** 3 * np.sqrt(R)), 1 / (144 * L ** 2 * phi ** 4))
-    _, Rp, _ = cz._grads(cz._NP, [w - eta * gi for w, gi in zip(s["ws"], g)], s["Phi"])
+    _, Rp, _ = cz._grads([w - eta * gi for w, gi in zip(s["ws"], g)], s["Phi"])
     assert np.isclose(I1 + I2 + I3, Rp - R, rtol=1e-6, atol=1e-11 * R)  # R^+ - R cancels
     assert np.isclose(I1, -eta * sum(np.sum(x * x) for x in g))
 
@@ -399,7 +424,7 @@ def test_every_supporting_finding_declares_coverage(quick_results):
                 assert e.coverage is not None, (claim.id, e.check)
 
 
-# --- the fast engines of verify.checks.zas against the engines they replace ----------------------
+# --- the fast engines of numerics.linear_resnet against the engines they replace ----------------------
 
 
 def test_reduced_zas_gd_counts_equal_the_matrix_gd():
@@ -414,22 +439,24 @@ def test_reduced_zas_gd_counts_equal_the_matrix_gd():
             W0 = np.repeat(np.stack(rn.zas(L, Phi.shape[0]), axis=1), etas_c.size, axis=0)
             for first in (False, True):
                 want = rn.iterations_to(W0, Phi, etas_c / L, 1e-8, 400, first=first)
-                got = cz.zas_iterations(L, Phi, etas_c / L, 1e-8, 400, first=first)
+                got = rn.zas_iterations(L, Phi, etas_c / L, 1e-8, 400, first=first)
                 assert np.array_equal(got, want), (Phi, L, first)
     with pytest.raises(ValueError):
-        cz.zas_iterations(1, -np.eye(1), np.array([0.1]), 1e-8, 10)
+        rn.zas_iterations(1, -np.eye(1), np.array([0.1]), 1e-8, 10)
 
 
-def test_batched_relu_resnet_equals_one_run_at_a_time():
+def test_relu_resnet_finals_blow_up_and_batch():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((3, 20))
     Y = np.tanh(rng.standard_normal((2, 3)) @ X)
     lrs = [3.0, 0.1, 0.01]  # the first blows up
     inits = [rn.relu_resnet_init(kind, 3, 4, 5, 4, 2, np.random.default_rng(s))
              for kind, s in (("mzas", 0), ("xavier", 1), ("xavier", 2))]
-    want = [rn.relu_resnet_gd(p, X, Y, lr, 15)[-1] for p in inits for lr in lrs]
-    got = cz.relu_resnet_finals([p for p in inits for _ in lrs], X, Y, lrs * 3, 15)
-    assert np.array_equal(got, np.array(want)) and np.isinf(got[0])
+    got = rn.relu_resnet_finals([p for p in inits for _ in lrs], X, Y, lrs * 3, 15)
+    # a network's run does not depend on the batch it is in (a run that leaves it included)
+    alone = [rn.relu_resnet_finals([p], X, Y, [lr], 15)[0] for p in inits for lr in lrs]
+    assert np.array_equal(got, np.array(alone)) and np.isinf(got[0])
+    assert np.isfinite(got[1]) and np.isfinite(got[2])  # mZAS at the smaller rates
 
 
 def test_free_algebra_decides_like_matrix_expressions():
@@ -441,16 +468,15 @@ def test_free_algebra_decides_like_matrix_expressions():
     assert pzg.expanded((A * B).T - B.T * A.T) == sp.ZeroMatrix(d, d)
     assert pzg.expanded(A * B - B * A) != sp.ZeroMatrix(d, d)
     for L, l in ((2, 1), (3, 2)):
-        assert pz.one_step_invariant_residual(L, l, printed=False) == sp.ZeroMatrix(d, d)
-        assert pz.one_step_invariant_residual(L, l, printed=True) != sp.ZeroMatrix(d, d)
+        assert pz.one_step_invariant_residual(L, l) == sp.ZeroMatrix(d, d)
 
 
 def test_chunked_escape_steps_equal_the_whole_history():
     # chunks of 37 steps, runs leaving the batch once below the level, against one history
     for level in (0.3, 1e-2):
-        hz, hn = cz._zas_and_near_identity(4, 3, 6, np.random.default_rng(5), 0.05, 300)
+        hz, hn = rn.zas_and_near_identity_losses(4, 3, 6, np.random.default_rng(5), 0.05, 300)
         h = np.concatenate([hz, hn], axis=1)
         want = [int(np.argmax(c < level)) if (c < level).any() else 301 for c in h.T]
-        got = cz._escape_steps(4, 3, 6, np.random.default_rng(5), 0.05, 300, level, chunk=37)
+        got = rn.escape_steps(4, 3, 6, np.random.default_rng(5), 0.05, 300, level, chunk=37)
         assert got.tolist() == want
         assert level == 1e-2 or 301 > min(want) > 0  # the coarse level: escapes mid-chunk

@@ -29,8 +29,9 @@ NONZERO = "!= 0"  # the class "lam in R, lam != 0" as coverage and scope text
 def _bound_expr(bound: str, L: int, ws, lam) -> sp.Expr:
     """Parse a bound written with ``w[i]``, ``Sum(..., (i, 1, L))``, ``lam`` and ``L``."""
     w, i = sp.IndexedBase("w"), sp.Symbol("i", integer=True)
-    expr = parse(bound, {"w": w, "i": i, "lam": lam, "L": sp.Symbol("L")})
-    expr = expr.subs(sp.Symbol("L"), L).doit()
+    depth = sp.Symbol("L", integer=True, positive=True)  # a Sum's limit must be an integer
+    expr = parse(bound, {"w": w, "i": i, "lam": lam, "L": depth})
+    expr = expr.subs(depth, L).doit()
     return expr.replace(lambda e: isinstance(e, sp.Indexed),
                         lambda e: ws[int(e.indices[0]) - 1])
 

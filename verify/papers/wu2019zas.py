@@ -1,11 +1,14 @@
 """Wu, Wang & Ma, *Global Convergence of Gradient Descent for Deep Linear Residual Networks*,
 NeurIPS 2019.
 
+The claims marked (data) below are in ``wu2019zas.toml`` (the claim language); the others need
+matrix-valued statements, gradient flows, derivations or experiments and are built here.
+
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
 | id | where | statement (short) |
 |---|---|---|
-| wu2019zas.sec2_grad | Section 2 | grad_l R = W_{L:l+1}^T (W_{L:l} - Phi) W_{l-1:l}^T (as printed) |
+| wu2019zas.sec2_grad | Section 2 | grad_l R = W_{L:l+1}^T (W_{L:l} - Phi) W_{l-1:l}^T (as printed) (data) |
 | wu2019zas.sec2_grad_amended | Section 2 | the same with W_{L:1} and W_{l-1:1} |
 | wu2019zas.sec3_residual | Section 3 | ZAS = zero residual blocks and output layer; same dynamics |
 | wu2019zas.sec3_manifold | Section 3 | O is a saddle of (3.2); M = {w_1 = .. = w_L >= 0} is a stable manifold of O |
@@ -16,7 +19,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
 | wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) |
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations |
-| wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) |
+| wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
 | wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 |
 | wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) |
 | wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) |
@@ -31,11 +34,11 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows |
 | wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R |
 | wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
-| wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] |
+| wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] (data) |
 | wu2019zas.lemma_a5_proof_amended | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] |
 | wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} |
 | wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 |
-| wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 |
+| wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 (data) |
 | wu2019zas.thm4_3_proof_amended | Appendix A.3 | R(0) <= phi^2/8 and ||I + D_{L-1}|| <= eta (L+2) phi^4 / 2 < (4L^2)^-1 |
 | wu2019zas.remark_near_zas | Remark after Lemma 4.6 | Theorem 4.3 under near-ZAS starts meeting (4.6) |
 | wu2019zas.sec5_1 | Section 5.1 | iterations ~ L^gamma, gamma ~ 1/2 (-I), ~ 1 (Gaussian); tuned eta decreases with L |
@@ -81,13 +84,6 @@ k_ = sp.Symbol("k", nonnegative=True)
 eta_ = sp.Symbol("eta", positive=True)
 
 
-def _phi_items_printed(*, L, Phi):
-    # the point (L, Phi) is the check's: exact_statements passes it (and a replay's --at)
-    c = Phi
-    return [(f"appendix phi == Theorem 4.3 phi (L={L}, Phi={c})", pz.phi_appendix(L, c), "==",
-             pz.phi_main(L, c), {"L": L, "||Phi||_F": c})]
-
-
 L_ = sp.Symbol("L", positive=True)  # every depth (a real L > 0 covers every integer L >= 1)
 
 
@@ -102,32 +98,6 @@ def _phi_items_amended():
             ("log(L phi^2) >= 2 with L phi^2 >= 9: log 9 >= 2", sp.log(9), ">=", 2, {}),
             ("log(L phi^2) >= 2 with L phi^2 >= e^2: log e^2 >= 2", sp.log(sp.E ** 2), ">=", 2,
              {})]
-
-
-def _thm43_point(L, c):
-    phi = pz.phi_main(L, c)
-    return phi, pz.eta_bound(L, phi)
-
-
-def _thm43_items_printed(*, L, Phi, L2):
-    c, L1 = Phi, L  # d = 1: the first three steps at (L, Phi), the last two at (L2, Phi = 0)
-    phi, _ = _thm43_point(L1, c)
-    R0 = c ** 2 / 2  # ZAS: W_{L:1}(0) = 0
-    L = L2
-    phi1, eta1 = _thm43_point(L, 0)
-    return [
-        (f"R(0) = phi^2/8 (L={L1}, Phi={c})", R0, "==", phi ** 2 / 8, {"L": L1, "Phi": c}),
-        (f"(144 L^2 phi^4)^-1 < (64 L^2 phi^3 sqrt(R))^-1 for R <= phi^2/8 (L={L1}, Phi={c})",
-         1 / (144 * L1 ** 2 * phi ** 4), "<",
-         1 / (64 * L1 ** 2 * phi ** 3 * sp.sqrt(phi ** 2 / 8)), {"L": L1, "Phi": c}),
-        ("||Phi||_F + sqrt(2 R(0)) <= phi", c + sp.sqrt(2 * R0), "<=", phi,
-         {"L": L1, "Phi": c}),
-        ("2 eta phi^4 <= (2 L^3 phi^2)^-1 (L=100, Phi=0, eta = bound)", 2 * eta1 * phi1 ** 4,
-         "<=", 1 / (2 * L ** 3 * phi1 ** 2), {"L": L, "Phi": 0, "eta": eta1}),
-        ("4 eta (L+2) phi^2 < (4 L^2)^-1 (L=100, Phi=0, eta = bound)",
-         4 * eta1 * (L + 2) * phi1 ** 2, "<", sp.Rational(1, 4 * L ** 2),
-         {"L": L, "Phi": 0, "eta": eta1}),
-    ]
 
 
 _c, _p, _q, _r, _s = sp.symbols("c p q r s", nonnegative=True)
@@ -170,7 +140,7 @@ def _iterations_items():
               (3 / sp.sqrt(9 + k_)) ** 2, "<=", 1, {})]
     for c in (sp.Integer(0), sp.Rational(1, 4), sp.Integer(1), sp.Integer(3)):
         for L in (10 ** 3, 10 ** 6, 10 ** 9):
-            phi, eta = _thm43_point(L, c)
+            eta = pz.eta_bound(L, pz.phi_main(L, c))
             items.append((f"eta L^3 = 1/(4 phi^6) at L={L}, ||Phi||_F={c}", eta * L ** 3, "==",
                           1 / (4 * sp.Max(2 * c, 1) ** 6), {"L": L}))
     x, y = sp.Symbol("x", positive=True), sp.Symbol("y", positive=True)
@@ -287,7 +257,7 @@ _A4 = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)",
 
 # The class each claim states, in the paper's notation (short id -> parameter -> set).
 SCOPES: dict[str, dict[str, str]] = {
-    "sec2_grad": _EVERY, "sec2_grad_amended": _EVERY, "sec3_residual": _EVERY,
+    "sec2_grad_amended": _EVERY, "sec3_residual": _EVERY,
     "sec3_manifold": {"L": ">= 2", "w(0)": "M = {w_1 = ... = w_L >= 0}"},
     "fig1": {"L": "= 2", "Phi": "= -1"},
     "lemma4_2": _EVERY,
@@ -298,7 +268,6 @@ SCOPES: dict[str, dict[str, str]] = {
                "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]", "phi": _PHI,
                "t": ">= 0"},
     "thm4_3_iterations": {"L": ">= 1", "||Phi||_F": ">= 0"},
-    "phi_def": {"L": ">= 1", "||Phi||_F": ">= 0"},
     "phi_def_amended": {"L": ">= 1", "||Phi||_F": ">= 0"},
     "eq4_7": {"L": ">= 2", "(4.6)": "holds"}, "eq4_7_amended": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
@@ -312,12 +281,10 @@ SCOPES: dict[str, dict[str, str]] = {
     "lemma_a3_proof": {"L": ">= 2", "alpha": ">= 1"},
     "lemma_a3_proof_amended": {"L": ">= 2", "alpha": ">= 1"},
     "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
-    "lemma_a5_proof": _EVERY, "lemma_a5_proof_amended": _EVERY,
+    "lemma_a5_proof_amended": _EVERY,
     "lemma_a6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "lemma_a6_proof": {**_A2, "y": "[0, x/L^2]",
                        "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
-    "thm4_3_proof": {"L": ">= 2", "Phi": "R^{d x d}", "phi": _PHI,
-                     "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]"},
     "thm4_3_proof_amended": {"L": ">= 2", "Phi": "R^{d x d}", "phi": _PHI,
                              "eta": "(0, (4 L^3 phi^6)^-1]"},
     "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
@@ -364,15 +331,10 @@ _FLOW_CASES = (
 
 def _claims() -> tuple[Claim, ...]:
     return (
-        _claim("sec2_grad", "Section 2",
-               "grad_l R := dR/dW_l = W_{L:l+1}^T (W_{L:l} - Phi) W_{l-1:l}^T, where "
-               "W_{l2:l1} := W_{l2} W_{l2-1} ... W_{l1}.",
-               {"loss": "(2.3)", "reading": "as printed; W_{l-1:l} an empty product (I)"},
-               "dR/dW_l == W_{L:l+1}^T (W_{L:l} - Phi)", [cz.gradient_formula(True)]),
         _claim("sec2_grad_amended", "Section 2",
                "grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T (the form used in Lemma A.4).",
                {"loss": "(2.3)", "widths": "square (symbolic), rectangular (finite differences)"},
-               GRAD, [cz.general_identity("gradient"), cz.gradient_formula(False), cz.gradient_fd()],
+               GRAD, [cz.general_identity("gradient"), cz.gradient_formula(), cz.gradient_fd()],
                amends=f"{KEY}.sec2_grad",
                amend_reason="The subscripts l in W_{L:l} and W_{l-1:l} must read 1 (a likely "
                             "transcription of the subscript 1)."),
@@ -457,14 +419,6 @@ def _claims() -> tuple[Claim, ...]:
                [cz.exact_statements("iteration_order", _iterations_items, "exact: every L >= 36 "
                                     "and every Phi; and at L = 10^3, 10^6, 10^9",
                                     _class("thm4_3_iterations"))]),
-        _claim("phi_def", "Theorem 4.3 and Appendix A.3",
-               "[Theorem 4.3:] phi = max{2||Phi||_F, 3L^{-1/2}, 1}. [Proof of Theorem 4.3:] "
-               "Recall that phi = max{2||Phi||_F, e/sqrt(L), 1}.",
-               {"reading": "the two definitions name the same number"},
-               "max{2||Phi||_F, e/sqrt(L), 1} == max{2||Phi||_F, 3/sqrt(L), 1}",
-               [cz.exact_statements("phi_agree", _phi_items_printed, "exact at L = 4, Phi = 0",
-                                    _at({"L": "= 4", "||Phi||_F": "= 0"}),
-                                    {"L": "4", "Phi": "0"})]),
         _claim("phi_def_amended", "Theorem 4.3 and Appendix A.3",
                "The two definitions differ (3 vs e) when the middle term is the maximum; the "
                "main-text phi is never smaller, and both give log(L phi^2) >= 2, the only "
@@ -584,16 +538,12 @@ def _claims() -> tuple[Claim, ...]:
                " ||D_{L-1}^+ - D_{L-1}||_2 <= 2 eta^2 (L+2) phi^2 R.",
                {**A4_HYP, "eta": "log-uniform in [1e-4, 10]"}, "one-step drift bounds",
                [_proof("a5_proof", zc.lemma_a5, "lemma_a5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma_a5_proof", "Lemma A.5, proof",
-               "D_l^+ = D_l + eta^2 [grad_{l+1}^T R grad_{l+1} R + grad_l R grad_l^T R].",
-               {"algebra": "non-commutative, any width"}, "printed expansion",
-               [cz.one_step_expansion(True)]),
         _claim("lemma_a5_proof_amended", "Lemma A.5, proof",
                "D_l^+ = D_l + eta^2 [grad_{l+1}^T R grad_{l+1} R - grad_l R grad_l^T R] (so "
                "||D_l^+ - D_l|| <= eta^2 max(||grad_{l+1}||^2, ||grad_l||^2) and Lemma A.5's "
                "bounds hold a fortiori).", {"algebra": "non-commutative, any width"},
                "re-derived expansion", [cz.general_identity("one_step"),
-                                        cz.one_step_expansion(False)],
+                                        cz.one_step_expansion()],
                amends=f"{KEY}.lemma_a5_proof",
                amend_reason="The eta^2 term is a difference: the sign of grad_l grad_l^T is "
                             "minus."),
@@ -623,17 +573,6 @@ def _claims() -> tuple[Claim, ...]:
                                     _at({"L": _BINOMIAL_L_TEXT}, decides=False,
                                         part="binomial bounds")),
                 cz.lemma_inequality("a6p", 600, 80)]),
-        _claim("thm4_3_proof", "Appendix A.3, proof of Theorem 4.3",
-               "R(t) <= R(0) = phi^2/8, then eta <= (144L^2 phi^4)^{-1} < (64 L^2 phi^3 "
-               "sqrt(R(t)))^{-1} [...] ||W_{L:1}(t+1)||_F <= ||Phi||_F + sqrt(2R(0)) <= phi "
-               "[...] ||D_l(t+1)||_2 <= 2 eta phi^4 <= 1/(2 L^3 phi^2) since eta <= "
-               "(4 L^3 phi^6)^{-1}. Similarly, ||I + D_{L-1}(t+1)||_2 <= 4 eta (L+2) phi^2 < "
-               "(4L^2)^{-1}.", {"points": "exact: L = 4, Phi = 1/10; L = 100, Phi = 0"},
-               "each numeric step", [cz.exact_statements("proof_steps", _thm43_items_printed,
-                                                         "exact at two points",
-                                                         _at({"L": "{4, 100}"}),
-                                                         {"L": "4", "Phi": "1/10",
-                                                          "L2": "100"})]),
         _claim("thm4_3_proof_amended", "Appendix A.3, proof of Theorem 4.3",
                "R(0) = ||Phi||_F^2 / 2 <= phi^2/8, and summing Lemma A.5's bound gives "
                "||I + D_{L-1}(t+1)||_2 <= 2 eta^2 (L+2) phi^2 phi^2/(4 eta) = eta (L+2) phi^4/2 < "

@@ -58,6 +58,24 @@ class Box:
     pinned: dict[str, sp.Rational]
 
 
+def written_out(e: sp.Expr) -> sp.Expr:
+    """Every ``Product(f(k), (k, lo, hi))`` with integer limits as ``f(lo)*...*f(hi)`` (exact;
+    the parser bounds the number of terms), the outermost limit first (an inner limit may
+    depend on an outer index), until none is left."""
+
+    def one_limit(product: sp.Product) -> sp.Expr:
+        (k, lo, hi), rest = product.limits[-1], product.limits[:-1]
+        inner = sp.Product(product.function, *rest) if rest else product.function
+        return sp.Mul(*(inner.subs(k, i) for i in range(int(lo), int(hi) + 1)))
+
+    def numeric(x) -> bool:
+        return isinstance(x, sp.Product) and all(lim.is_Integer for lim in x.limits[-1][1:])
+
+    while e.has(sp.Product) and any(numeric(x) for x in e.atoms(sp.Product)):
+        e = e.replace(numeric, one_limit)
+    return e
+
+
 class Model:
     """Symbols and exact expressions of one claim (one instance: the integer parameters such as
     a depth L take the values ``ints``), with mpmath evaluators."""
@@ -207,8 +225,9 @@ class Model:
         return value
 
     def pin(self, e: sp.Expr) -> sp.Expr:
-        """Substitute the pinned parameters exactly."""
-        return e.subs({self.params[k]: v for k, v in self.box.pinned.items()})
+        """Substitute the pinned parameters exactly; a Product whose limits became numbers is
+        written out term by term (the numeric printers know Sum but not Product)."""
+        return written_out(e.subs({self.params[k]: v for k, v in self.box.pinned.items()}))
 
     @functools.cached_property
     def gradient(self) -> sp.Matrix:
