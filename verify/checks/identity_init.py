@@ -20,7 +20,6 @@ import sympy as sp
 from mpmath import libmp
 
 from numerics import deeplinear as dl
-from numerics import factorisations as fz
 from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs, instances, lam_fractions, sampled
@@ -271,18 +270,6 @@ def _first_not_decreasing_in_unit(orbit: list) -> int | None:
         if not memo[key]:
             return k
     return None
-
-
-def _min_power(orbit: list, L: int):
-    """``min(w ** L for w in orbit)``, the same mpf (raw powers, each distinct iterate once)."""
-    prec = mpmath.mp.prec
-    memo, low = {}, None
-    for v in orbit:
-        if id(v) not in memo:
-            memo[id(v)] = libmp.mpf_pow_int(v._mpf_, L, prec, _RND)
-            if low is None or libmp.mpf_lt(memo[id(v)], low):  # as min() compares
-                low = memo[id(v)]
-    return mpmath.mp.make_mpf(low)
 
 
 def _power_gaps(orbit: list, L: int, target) -> list:
@@ -1052,93 +1039,6 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
 
     return Check("zero_limit_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
-
-
-def sign_reach_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
-                       forbidden: Callable[[int, float, float], bool], claim: str) -> Check:
-    """Precise: can the estimate's eigenvalue w^L become negative from the identity?
-
-    For lam < 0 and delta = rel / (1 - lam), the scalar orbit (the eigen-direction of lam) is
-    run at ``ctx.dps`` digits; where ``forbidden(L, lam, delta)`` says negative values cannot be
-    attained, the minimum of w[k]^L over the orbit must be >= 0.  Refutes with the first orbit
-    that reaches a negative product, reporting its limit.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        steps = 400 if ctx.quick else 3000
-        numbers = {}
-        cases = [(L, lam, rel) for L in depths for lam in lams for rel in rels]
-        if ctx.at:
-            cases = [(int(ctx.at["L"]), ctx.at["lam"], ctx.at["rel"])]
-        with mpmath.workdps(ctx.dps):
-            for L, lam_s, rel in cases:
-                lam = mpmath.mpf(lam_s)
-                d = mpmath.mpf(rel) / (1 - lam)
-                orbit = _orbit(lam, d, L, steps, ctx.dps)
-                low = _min_power(orbit, L)
-                last = orbit[-1] ** L
-                tag = f"L={L}, lam={lam_s}, delta={rel}/(1-lam)"
-                fate = "diverges" if len(orbit) <= steps else f"w^L -> {dec(last, 10)}"
-                numbers[tag] = f"min_k w[k]^L = {dec(low, 8)}; {fate}"
-                if low < 0 and forbidden(L, float(lam), float(d)):
-                    return Finding(Outcome.REFUTES, (
-                        f"{tag}: the estimate's eigenvalue becomes negative ({fate}, within "
-                        f"(4) = {sc.bound4(abs(float(lam)), L):.4g})"), numbers, Counterexample(
-                            at={"L": str(L), "lam": lam_s, "delta": dec(d, 20), "rel": rel},
-                            observed=f"min_k w[k]^L = {dec(low, 20)}; {fate}",
-                            claimed=claim, tol="0", margin=dec(low, 20), dps=ctx.dps,
-                            note="odd depth: w crosses 0 and the product reaches lam < 0",
-                            replay={"L": str(L), "lam": lam_s, "rel": rel}))
-        return Finding(Outcome.SUPPORTS, f"no orbit where the claim forbids it reaches a "
-                       f"negative product ({len(cases)} cases at {ctx.dps} digits)", numbers,
-                       coverage=sampled(len(cases), L=listed(depths), lam=listed(lams)))
-
-    return Check("sign_reach_precise", Tier.PRECISE, run,
-                 f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
-
-
-def balanced_hessian(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
-                     claimed_fn: Callable[[int, float], float] | None = None) -> Check:
-    """Empirical: at the optimum W_1 = S |Lambda|^(1/L), W_i = |Lambda|^(1/L) (i > 1; S the
-    signs of the eigenvalues) of a symmetric target with negative eigenvalues, lambda_max of
-    the dense Hessian equals L rho^(2(L-1)/L) (so (4) is exactly 2/lambda_max there: tight).
-    Refutes when they differ by more than 1e-8 relative after a recomputation of lambda_max at
-    ``ctx.dps`` digits (:func:`numerics.factorisations.ratio_mp`).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            for spec in spectra:
-                lam = np.array(spec, float)
-                R = np.diag(lam)
-                mag = np.diag(np.abs(lam) ** (1 / L))
-                ws = [np.diag(np.sign(lam)) @ mag] + [mag] * (L - 1)
-                ws = [w[None].copy() for w in ws]
-                lm = float(dl.lambda_max(ws, R, "dense")[0])
-                rho = float(np.abs(lam).max())
-                claimed = (claimed_fn or (lambda L_, r_: L_ * r_ ** (2 * (L_ - 1) / L_)))(
-                    L, rho)
-                numbers[f"L={L}, spectrum {_label(spec)}"] = (
-                    f"lambda_max {lm:.12g}, L rho^(2(L-1)/L) {claimed:.12g}")
-                if abs(lm - claimed) > 1e-8 * claimed:
-                    with mpmath.workdps(ctx.dps):
-                        lp = fz.ratio_mp([w[0] for w in ws], R, ctx.dps)["lam_max"]
-                        gap = lp - mpmath.mpf(claimed)
-                    if abs(gap) > 1e-8 * claimed:
-                        return Finding(Outcome.REFUTES, f"L={L}: lambda_max {lm} is not "
-                                       f"{claimed}", numbers, Counterexample(
-                                           at={"L": str(L), "spectrum": _label(spec)},
-                                           observed=f"lambda_max = {dec(lp, 20)}",
-                                           claimed=repr(claimed), tol="1e-8 relative",
-                                           margin=dec(gap, 20), dps=ctx.dps,
-                                           note="dense Hessian re-evaluated with mpmath"))
-        return Finding(Outcome.SUPPORTS, "at every sign-balanced optimum lambda_max = "
-                       "L rho^(2(L-1)/L): the bound (4) is attained (tight)", numbers,
-                       coverage=sampled(len(depths) * len(spectra), L=listed(depths)))
-
-    return Check("balanced_hessian", Tier.EMPIRICAL, run,
-                 f"numpy float64 dense Hessian, L in {depths}, {len(spectra)} spectra")
 
 
 def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
