@@ -278,3 +278,20 @@ def test_lemma4_edge_is_a_caveat_with_its_own_claim(quick_results):
     assert edge.claim.scope["s"] == ">= 0" and edge.strength is Strength.PROVEN
     assert claim_record(headline)["caveat"] == headline.claim.caveat
     assert claim_record(edge)["caveat"] is None
+
+
+def test_thm3_pre_data_refutes_at_an_odd_depth_above_the_step_condition(quick_results):
+    """The sentence before Theorem 3 as data (nar2018step_identity.toml): its sign part is
+    refuted at an odd L with delta > 1/(1 - lam) (w crosses 0, w^L reaches lam < 0); the
+    amendment (even L, or delta <= 1/(1 - lam)) holds, and both keep the tightness part."""
+    printed = quick_results["nar2018step.thm3_pre"]
+    (bad,) = [e for e in printed.evidence if e.outcome is Outcome.REFUTES]
+    at = bad.counterexample.at
+    assert bad.check == "sign.trajectory_search" and int(at["L"]) % 2 == 1
+    assert float(at["delta"]) * (1 - float(at["lam"])) > 1
+    amended = quick_results["nar2018step.thm3_pre_amended"]
+    assert amended.claim.amends == "nar2018step.thm3_pre"
+    assert amended.strength is Strength.SAMPLED
+    for result in (printed, amended):
+        (tight,) = [e for e in result.evidence if e.check == "tight.trajectory_search"]
+        assert tight.outcome is Outcome.SUPPORTS
