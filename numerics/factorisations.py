@@ -37,7 +37,13 @@ def batched(W: Sequence[np.ndarray]) -> dl.Weights:
 
 
 def chain(W: Sequence[np.ndarray], lo: int, hi: int, n: int) -> np.ndarray:
-    """``W_hi ... W_lo`` (1-based, inclusive); the n x n identity when hi < lo."""
+    """``W_hi ... W_lo`` (1-based, inclusive); the n x n identity when hi < lo.  On stacks
+    (each ``W[j]`` of shape (B, ., .)) the B products of :func:`numerics.deeplinear.product`
+    (the same products in the same order) and the identity broadcast to (B, n, n)."""
+    if np.ndim(W[0]) == 3:
+        if hi < lo:
+            return np.broadcast_to(np.eye(n), np.shape(W[0])[:1] + (n, n))
+        return dl.product(W[lo - 1:hi])
     out = None
     for j in range(lo, hi + 1):
         out = W[j - 1] if out is None else np.dot(W[j - 1], out)

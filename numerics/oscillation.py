@@ -297,15 +297,6 @@ def sharpness(W: Sequence[np.ndarray]) -> float:
     return float(np.linalg.eigvalsh((F + F.T) / 2)[-1])
 
 
-def _chain_many(Ws: Sequence[np.ndarray], lo: int, hi: int, n: int) -> np.ndarray:
-    """:func:`numerics.factorisations.chain` on stacks (B, n, n): the same products in the
-    same order, the identity (broadcast) when hi < lo."""
-    out = None
-    for j in range(lo, hi + 1):
-        out = Ws[j - 1] if out is None else Ws[j - 1] @ out
-    return np.broadcast_to(np.eye(n), Ws[0].shape[:1] + (n, n)) if out is None else out
-
-
 def sharpness_many(X: np.ndarray, R: np.ndarray, L: int) -> np.ndarray:
     """``sharpness(optimum_from_free(x, R, L))`` for every row x of ``X`` at once, inf where
     that is not finite or raises LinAlgError (what :func:`local_min_sharpness` minimises).
@@ -324,8 +315,8 @@ def sharpness_many(X: np.ndarray, R: np.ndarray, L: int) -> np.ndarray:
             Ws = Ws + [R @ np.linalg.inv(P)]
             F = 0
             for i in range(1, L + 1):  # fz.f_operator: sum_i kron(Pa Pa^T, (Pb^T Pb)^T)
-                Pa = _chain_many(Ws, i + 1, L, n)
-                Pb = _chain_many(Ws, 1, i - 1, n)
+                Pa = fz.chain(Ws, i + 1, L, n)
+                Pb = fz.chain(Ws, 1, i - 1, n)
                 a = Pa @ Pa.swapaxes(1, 2)
                 b = (Pb.swapaxes(1, 2) @ Pb).swapaxes(1, 2)
                 F = F + (a[:, :, None, :, None] * b[:, None, :, None, :]).reshape(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mpmath
 import numpy as np
+from mpmath import libmp
 
 from numerics import factorisations as fz
 from numerics import precise
@@ -40,6 +41,54 @@ def orbit_precise(lam, delta, L: int, steps: int, dps: int, w0="1",
     """
     return precise.iterate(lambda w, lam_, d: chain_step(w, lam_, d, L), w0, (lam, delta),
                            steps, dps, escape=escape)
+
+
+_RND = libmp.round_nearest  # mpmath's only rounding for mpf arithmetic
+
+
+def _raw(x) -> tuple:
+    """The raw mpf (libmp tuple) of ``x`` at the working precision, converted as
+    :func:`numerics.precise.iterate` converts its arguments."""
+    return (+x if isinstance(x, mpmath.mpf) else mpmath.mpf(x))._mpf_
+
+
+def fast_orbit(lam, delta, L: int, steps: int, dps: int, escape: float = 1e30,
+               raw: bool = False) -> list:
+    """:func:`orbit_precise` from w[0] = 1, the same mpf values bit for bit, at a fraction of
+    the cost.
+
+    Each step is the same tree of mpmath operations as ``chain_step``
+    (``w - (delta w^(L-1)) (w^L - lam)``) on raw libmp values with the same precision and
+    rounding, so no object is built per operation.  The map depends on w alone, so once an
+    iterate repeats an earlier one, w[k] = w[j], the orbit is periodic from j on (period k - j;
+    a fixed point has period 1) and its remaining iterates are copied, not recomputed.
+    The escape test (``|w| > escape`` or not finite) is the one of
+    :func:`numerics.precise.iterate`.  With ``raw``, the raw libmp values (a periodic tail
+    repeating the same objects), for callers that read them raw anyway.
+    """
+    with mpmath.workdps(dps):
+        prec = mpmath.mp.prec
+        lam_, d = _raw(lam), _raw(delta)
+        esc = libmp.from_float(escape)
+        pow_, mul, sub = libmp.mpf_pow_int, libmp.mpf_mul, libmp.mpf_sub
+        w = _raw("1")
+        out, seen = [w], {w: 0}
+        for k in range(1, steps + 1):
+            w = sub(w, mul(mul(d, pow_(w, L - 1, prec, _RND), prec, _RND),
+                           sub(pow_(w, L, prec, _RND), lam_, prec, _RND), prec, _RND),
+                    prec, _RND)
+            out.append(w)
+            if w in (libmp.finf, libmp.fninf, libmp.fnan) or libmp.mpf_gt(libmp.mpf_abs(w),
+                                                                         esc):
+                break
+            j = seen.setdefault(w, k)
+            if j != k:  # w[k] = w[j]: w[i] = w[j + (i - j) mod (k - j)] for every i > k
+                out += [out[j + (i - j) % (k - j)] for i in range(k + 1, steps + 1)]
+                break
+        if raw:
+            return out
+        make = mpmath.mp.make_mpf
+        return [make(v) for v in out]
 
 
 def orbits(lams: np.ndarray, deltas: np.ndarray, L: int, steps: int,

@@ -187,19 +187,6 @@ def test_zero_limit_refutes_beyond_the_bound():
     assert f.outcome is Outcome.REFUTES
 
 
-def test_sign_reach_printed_vs_amended():
-    f = C.sign_reach_precise((2, 3), ("-1",), ("1.2",), M._never, "never").run(CTX)
-    assert f.outcome is Outcome.REFUTES and f.counterexample.at["L"] == "3"
-    f = C.sign_reach_precise((2, 3), ("-1",), ("1", "1.2"), M._amended_forbids, "x").run(CTX)
-    assert f.outcome is Outcome.SUPPORTS
-
-
-def test_balanced_hessian_refutes_a_wrong_formula():
-    wrong = lambda L, rho: 2 * L * rho ** (2 * (L - 1) / L)
-    assert C.balanced_hessian((2,), ((-1.0, 0.5),), wrong).run(CTX).outcome is Outcome.REFUTES
-    assert C.balanced_hessian((2, 3), ((-1.0, 0.5),)).run(CTX).outcome is Outcome.SUPPORTS
-
-
 def test_projection_limit_refutes_r_itself():
     f = C.projection_limit((2,), ((-1.0, 0.5),), (1.0,), n=2, limit=lambda lam: lam).run(CTX)
     assert f.outcome is Outcome.REFUTES
@@ -250,14 +237,15 @@ EXPECTED = {
     "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
     "nar2018step.lemma4": Status.CONFIRMED,  # on L >= 2; the edge L = 1 is a caveat ...
     "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
-    "nar2018step.thm3_pre": Status.REFUTED,
-    "nar2018step.thm3_pre_amended": Status.CONFIRMED,
     "nar2018step.thm3": Status.CONFIRMED,
 }
 
 
-# this module's claims held as data (verify/papers/nar2018step_depth.toml)
+# this module's claims held as data (verify/papers/nar2018step_depth.toml and
+# nar2018step_identity.toml)
 DATA = {
+    "nar2018step.thm3_pre": Status.REFUTED,
+    "nar2018step.thm3_pre_amended": Status.CONFIRMED,
     "nar2018step.lemma4_depth_one": Status.CONFIRMED,  # ... stated on its own: w -> lam
     "nar2018step.lemma4_proof": Status.REFUTED,
 }
@@ -290,3 +278,20 @@ def test_lemma4_edge_is_a_caveat_with_its_own_claim(quick_results):
     assert edge.claim.scope["s"] == ">= 0" and edge.strength is Strength.PROVEN
     assert claim_record(headline)["caveat"] == headline.claim.caveat
     assert claim_record(edge)["caveat"] is None
+
+
+def test_thm3_pre_data_refutes_at_an_odd_depth_above_the_step_condition(quick_results):
+    """The sentence before Theorem 3 as data (nar2018step_identity.toml): its sign part is
+    refuted at an odd L with delta > 1/(1 - lam) (w crosses 0, w^L reaches lam < 0); the
+    amendment (even L, or delta <= 1/(1 - lam)) holds, and both keep the tightness part."""
+    printed = quick_results["nar2018step.thm3_pre"]
+    (bad,) = [e for e in printed.evidence if e.outcome is Outcome.REFUTES]
+    at = bad.counterexample.at
+    assert bad.check == "sign.trajectory_search" and int(at["L"]) % 2 == 1
+    assert float(at["delta"]) * (1 - float(at["lam"])) > 1
+    amended = quick_results["nar2018step.thm3_pre_amended"]
+    assert amended.claim.amends == "nar2018step.thm3_pre"
+    assert amended.strength is Strength.SAMPLED
+    for result in (printed, amended):
+        (tight,) = [e for e in result.evidence if e.check == "tight.trajectory_search"]
+        assert tight.outcome is Outcome.SUPPORTS

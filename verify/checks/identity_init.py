@@ -20,7 +20,6 @@ import sympy as sp
 from mpmath import libmp
 
 from numerics import deeplinear as dl
-from numerics import factorisations as fz
 from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs, instances, lam_fractions, sampled
@@ -106,54 +105,7 @@ def _witness(expr: sp.Expr):
     return None, None
 
 
-# ---------------------------------------------------------------- the scalar orbit, fast
-
-_RND = libmp.round_nearest  # mpmath's only rounding for mpf arithmetic
-
-
-def _raw(x) -> tuple:
-    """The raw mpf (libmp tuple) of ``x`` at the working precision, converted as
-    :func:`numerics.precise.iterate` converts its arguments."""
-    return (+x if isinstance(x, mpmath.mpf) else mpmath.mpf(x))._mpf_
-
-
-def _orbit(lam, delta, L: int, steps: int, dps: int, escape: float = 1e30,
-           raw: bool = False) -> list:
-    """:func:`numerics.scalar_chain.orbit_precise` from w[0] = 1, the same mpf values bit for
-    bit, at a fraction of the cost.
-
-    Each step is the same tree of mpmath operations as ``scalar_chain.chain_step``
-    (``w - (delta w^(L-1)) (w^L - lam)``) on raw libmp values with the same precision and
-    rounding, so no object is built per operation.  The map depends on w alone, so once an
-    iterate repeats an earlier one, w[k] = w[j], the orbit is periodic from j on (period k - j;
-    a fixed point has period 1) and its remaining iterates are copied, not recomputed.
-    The escape test (``|w| > escape`` or not finite) is the one of
-    :func:`numerics.precise.iterate`.  With ``raw``, the raw libmp values (a periodic tail
-    repeating the same objects), for callers that read them raw anyway.
-    """
-    with mpmath.workdps(dps):
-        prec = mpmath.mp.prec
-        lam_, d = _raw(lam), _raw(delta)
-        esc = libmp.from_float(escape)
-        pow_, mul, sub = libmp.mpf_pow_int, libmp.mpf_mul, libmp.mpf_sub
-        w = _raw("1")
-        out, seen = [w], {w: 0}
-        for k in range(1, steps + 1):
-            w = sub(w, mul(mul(d, pow_(w, L - 1, prec, _RND), prec, _RND),
-                           sub(pow_(w, L, prec, _RND), lam_, prec, _RND), prec, _RND),
-                    prec, _RND)
-            out.append(w)
-            if w in (libmp.finf, libmp.fninf, libmp.fnan) or libmp.mpf_gt(libmp.mpf_abs(w),
-                                                                         esc):
-                break
-            j = seen.setdefault(w, k)
-            if j != k:  # w[k] = w[j]: w[i] = w[j + (i - j) mod (k - j)] for every i > k
-                out += [out[j + (i - j) % (k - j)] for i in range(k + 1, steps + 1)]
-                break
-        if raw:
-            return out
-        make = mpmath.mp.make_mpf
-        return [make(v) for v in out]
+_RND = libmp.round_nearest  # the rounding of numerics.scalar_chain.fast_orbit (raw values)
 
 
 # ---------------------------------------------------------------- Lemma 3 (precise)
@@ -187,7 +139,7 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                 for rel in rel_list:
                     d = dc * mpmath.mpf(rel)
                     b = beta(d, lam, L)
-                    orbit = _orbit(lam, d, L, steps, ctx.dps)
+                    orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
                     e0 = abs(1 - r)
                     side0 = mpmath.sign(1 - r)
                     slacks, crosses, errs = _bound_slacks(orbit, r, abs(b), e0, side0,
@@ -220,7 +172,7 @@ def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                     continue
                 for rel in above:
                     d = dc * mpmath.mpf(rel)
-                    orbit = _orbit(lam, d, L, steps, ctx.dps)
+                    orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
                     last = orbit[-1]
                     side0 = mpmath.sign(1 - r)
                     over = side0 != 0 and any(_offsets(orbit, r, side0, -tol * abs(1 - r))[1])
@@ -243,7 +195,7 @@ def _offsets(orbit: list, r, side0, floor) -> tuple[list, list]:
     """Per k: ``|w[k] - r|`` and whether ``(w[k] - r) side0 < floor`` (False when side0 = 0),
     each the value the mpf expression gives (mpmath's operations, precision and rounding on
     raw values; each distinct iterate once, a periodic orbit repeating the same objects).
-    The orbit may be given as mpf or as raw values (``_orbit(..., raw=True)``)."""
+    The orbit may be given as mpf or as raw values (``sc.fast_orbit(..., raw=True)``)."""
     prec = mpmath.mp.prec
     R, S, F = r._mpf_, side0._mpf_, floor and floor._mpf_
     sided = side0 != 0  # the same for every k: compared once, not per iterate
@@ -271,18 +223,6 @@ def _first_not_decreasing_in_unit(orbit: list) -> int | None:
         if not memo[key]:
             return k
     return None
-
-
-def _min_power(orbit: list, L: int):
-    """``min(w ** L for w in orbit)``, the same mpf (raw powers, each distinct iterate once)."""
-    prec = mpmath.mp.prec
-    memo, low = {}, None
-    for v in orbit:
-        if id(v) not in memo:
-            memo[id(v)] = libmp.mpf_pow_int(v._mpf_, L, prec, _RND)
-            if low is None or libmp.mpf_lt(memo[id(v)], low):  # as min() compares
-                low = memo[id(v)]
-    return mpmath.mp.make_mpf(low)
 
 
 def _power_gaps(orbit: list, L: int, target) -> list:
@@ -497,7 +437,7 @@ def _replay_thm2(ctx, L, eig, delta, bmax, steps, tag, numbers, rel) -> Finding:
         for v in sorted(set(eig.tolist())):
             lam = mpmath.mpf(v)
             r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
-            orbit = _orbit(lam, d, L, steps, ctx.dps)
+            orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
             e0 = abs(1 - r)
             for k, wk in enumerate(orbit):
                 gap = abs(wk - r) - mpmath.mpf(bmax) ** k * e0
@@ -546,7 +486,7 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                 for v in sorted(set(spec)):
                     lam = mpmath.mpf(v)
                     r = sc.root(lam, L) if lam > 0 else mpmath.mpf(0)
-                    orbit = _orbit(lam, delta, L, steps, ctx.dps, raw=True)
+                    orbit = sc.fast_orbit(lam, delta, L, steps, ctx.dps, raw=True)
                     raw = _offsets(orbit, r, mpmath.mpf(0), None)[0]
                     # the errors e[k] as mpf where they are read: the last two and e[K]
                     # (float(mpf) is to_float at the context's rounding, as below for all k)
@@ -819,7 +759,7 @@ def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) ->
     with mpmath.workdps(dps):
         for v in set(spec):
             lam = mpmath.mpf(repr(float(v)))
-            orbit = _orbit(lam, repr(delta), L, steps, dps)
+            orbit = sc.fast_orbit(lam, repr(delta), L, steps, dps)
             if len(orbit) <= steps:
                 return f"lam={v:g}: |w| > 1e30 at k={len(orbit) - 1} (diverges)"
             gaps = _power_gaps(orbit[-(steps // 4):], L, lam)
@@ -1016,7 +956,7 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                 for lam_s in lams:
                     lam = mpmath.mpf(lam_s)
                     for rel, d in lam_fractions(lam, rels):
-                        orbit = _orbit(lam, d, L, steps, ctx.dps)
+                        orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
                         bad = _first_not_decreasing_in_unit(orbit)
                         if bad is not None or len(orbit) <= steps or not orbit[1] < 1:
                             k = bad or 0
@@ -1038,7 +978,7 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
                                 f"{dec(1 + d * lam, 8)})" if L == 2 else
                                 f"power law exponent {power:.4f} (-1/(L-2) = {-1 / (L - 2):.4f})"))
                     for rel, d in lam_fractions(lam, above):
-                        orbit = _orbit(lam, d, L, steps, ctx.dps)
+                        orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
                         last = orbit[-1]
                         fate = ("diverges" if len(orbit) <= steps else
                                 f"w[K] = {dec(last, 8)}, w^L = {dec(last ** L, 8)}")
@@ -1052,93 +992,6 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
 
     return Check("zero_limit_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
-
-
-def sign_reach_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
-                       forbidden: Callable[[int, float, float], bool], claim: str) -> Check:
-    """Precise: can the estimate's eigenvalue w^L become negative from the identity?
-
-    For lam < 0 and delta = rel / (1 - lam), the scalar orbit (the eigen-direction of lam) is
-    run at ``ctx.dps`` digits; where ``forbidden(L, lam, delta)`` says negative values cannot be
-    attained, the minimum of w[k]^L over the orbit must be >= 0.  Refutes with the first orbit
-    that reaches a negative product, reporting its limit.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        steps = 400 if ctx.quick else 3000
-        numbers = {}
-        cases = [(L, lam, rel) for L in depths for lam in lams for rel in rels]
-        if ctx.at:
-            cases = [(int(ctx.at["L"]), ctx.at["lam"], ctx.at["rel"])]
-        with mpmath.workdps(ctx.dps):
-            for L, lam_s, rel in cases:
-                lam = mpmath.mpf(lam_s)
-                d = mpmath.mpf(rel) / (1 - lam)
-                orbit = _orbit(lam, d, L, steps, ctx.dps)
-                low = _min_power(orbit, L)
-                last = orbit[-1] ** L
-                tag = f"L={L}, lam={lam_s}, delta={rel}/(1-lam)"
-                fate = "diverges" if len(orbit) <= steps else f"w^L -> {dec(last, 10)}"
-                numbers[tag] = f"min_k w[k]^L = {dec(low, 8)}; {fate}"
-                if low < 0 and forbidden(L, float(lam), float(d)):
-                    return Finding(Outcome.REFUTES, (
-                        f"{tag}: the estimate's eigenvalue becomes negative ({fate}, within "
-                        f"(4) = {sc.bound4(abs(float(lam)), L):.4g})"), numbers, Counterexample(
-                            at={"L": str(L), "lam": lam_s, "delta": dec(d, 20), "rel": rel},
-                            observed=f"min_k w[k]^L = {dec(low, 20)}; {fate}",
-                            claimed=claim, tol="0", margin=dec(low, 20), dps=ctx.dps,
-                            note="odd depth: w crosses 0 and the product reaches lam < 0",
-                            replay={"L": str(L), "lam": lam_s, "rel": rel}))
-        return Finding(Outcome.SUPPORTS, f"no orbit where the claim forbids it reaches a "
-                       f"negative product ({len(cases)} cases at {ctx.dps} digits)", numbers,
-                       coverage=sampled(len(cases), L=listed(depths), lam=listed(lams)))
-
-    return Check("sign_reach_precise", Tier.PRECISE, run,
-                 f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
-
-
-def balanced_hessian(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
-                     claimed_fn: Callable[[int, float], float] | None = None) -> Check:
-    """Empirical: at the optimum W_1 = S |Lambda|^(1/L), W_i = |Lambda|^(1/L) (i > 1; S the
-    signs of the eigenvalues) of a symmetric target with negative eigenvalues, lambda_max of
-    the dense Hessian equals L rho^(2(L-1)/L) (so (4) is exactly 2/lambda_max there: tight).
-    Refutes when they differ by more than 1e-8 relative after a recomputation of lambda_max at
-    ``ctx.dps`` digits (:func:`numerics.factorisations.ratio_mp`).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            for spec in spectra:
-                lam = np.array(spec, float)
-                R = np.diag(lam)
-                mag = np.diag(np.abs(lam) ** (1 / L))
-                ws = [np.diag(np.sign(lam)) @ mag] + [mag] * (L - 1)
-                ws = [w[None].copy() for w in ws]
-                lm = float(dl.lambda_max(ws, R, "dense")[0])
-                rho = float(np.abs(lam).max())
-                claimed = (claimed_fn or (lambda L_, r_: L_ * r_ ** (2 * (L_ - 1) / L_)))(
-                    L, rho)
-                numbers[f"L={L}, spectrum {_label(spec)}"] = (
-                    f"lambda_max {lm:.12g}, L rho^(2(L-1)/L) {claimed:.12g}")
-                if abs(lm - claimed) > 1e-8 * claimed:
-                    with mpmath.workdps(ctx.dps):
-                        lp = fz.ratio_mp([w[0] for w in ws], R, ctx.dps)["lam_max"]
-                        gap = lp - mpmath.mpf(claimed)
-                    if abs(gap) > 1e-8 * claimed:
-                        return Finding(Outcome.REFUTES, f"L={L}: lambda_max {lm} is not "
-                                       f"{claimed}", numbers, Counterexample(
-                                           at={"L": str(L), "spectrum": _label(spec)},
-                                           observed=f"lambda_max = {dec(lp, 20)}",
-                                           claimed=repr(claimed), tol="1e-8 relative",
-                                           margin=dec(gap, 20), dps=ctx.dps,
-                                           note="dense Hessian re-evaluated with mpmath"))
-        return Finding(Outcome.SUPPORTS, "at every sign-balanced optimum lambda_max = "
-                       "L rho^(2(L-1)/L): the bound (4) is attained (tight)", numbers,
-                       coverage=sampled(len(depths) * len(spectra), L=listed(depths)))
-
-    return Check("balanced_hessian", Tier.EMPIRICAL, run,
-                 f"numpy float64 dense Hessian, L in {depths}, {len(spectra)} spectra")
 
 
 def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
@@ -1264,7 +1117,7 @@ def _precise_limit(eig: np.ndarray, delta: float, L: int, steps: int, dps: int,
             if (float(v), float(t)) in done:
                 continue
             done.add((float(v), float(t)))
-            orbit = _orbit(repr(float(v)), repr(delta), L, steps, dps)
+            orbit = sc.fast_orbit(repr(float(v)), repr(delta), L, steps, dps)
             if len(orbit) <= steps:
                 return f"lam={v:g}: diverges"
             tm = mpmath.mpf(repr(float(t)))

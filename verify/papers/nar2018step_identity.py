@@ -4,7 +4,9 @@ initialisation) and Appendices B and C (Lemmas 3 and 4, proofs of Theorems 2 and
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups the Section 3 claims.  The proof of Lemma 4 as printed
 (``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
-are data: ``verify/papers/nar2018step_depth.toml``.
+are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
+amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) are data:
+``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
@@ -19,8 +21,6 @@ are data: ``verify/papers/nar2018step_depth.toml``.
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
-| nar2018step.thm3_pre | Section 3, sentence before Theorem 3 | (4) tight for some optima; eigenvalues of the estimate cannot become negative from I |
-| nar2018step.thm3_pre_amended | sentence before Theorem 3 (amended) | cannot become negative for even L, or odd L with delta <= 1/(1 - lam_min) |
 | nar2018step.thm3 | Theorem 3 | lam_min(R) < 0, W_i[0] = I, printed delta: W_L...W_1 -> closest PSD matrix |
 """
 
@@ -33,7 +33,6 @@ from proofs import identity_init as P
 from verify.checks import step_general as SG
 from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import (
-    balanced_hessian,
     chain_rate_precise,
     common_basis,
     exact_displays,
@@ -44,7 +43,6 @@ from verify.checks.identity_init import (
     optima_instability,
     projection_limit,
     residual_equivalence,
-    sign_reach_precise,
     zero_limit_precise,
 )
 from verify.papers import claim_builder
@@ -389,63 +387,6 @@ def _lemma4_proof_amended() -> Claim:
     )
 
 
-SIGN_RELS = ("0.5", "1", "1.2", "1.5", "1.9")
-
-
-def _never(L: int, lam: float, delta: float) -> bool:
-    """The printed sentence: from the identity, never negative (no step-size condition)."""
-    return True
-
-
-def _amended_forbids(L: int, lam: float, delta: float) -> bool:
-    """Amended: never negative for even L; for odd L when delta <= 1/(1 - lam)."""
-    return L % 2 == 0 or delta <= 1.0 / (1.0 - lam) * (1 + 1e-15)
-
-
-def _thm3_pre() -> Claim:
-    return _claim(
-        "thm3_pre", "Section 3, sentence before Theorem 3",
-        statement=("When the matrix to be estimated is symmetric but not positive semidefinite, "
-                   "the bound (4) is still tight for some of the global optima. In this case, "
-                   "however, the eigenvalues of the estimate cannot attain negative values if "
-                   "the weight matrices are initialized with the identity."),
-        hypotheses={"optima": "W_1 = sign(Lambda)|Lambda|^(1/L), W_i = |Lambda|^(1/L)",
-                    "L": "2..5", "lam": "-0.5, -1, -3 (eigen-directions of R)",
-                    "delta": f"{SIGN_RELS} x 1/(1 - lam) (the sentence states no condition)"},
-        asserts="lambda_max = L rho^(2(L-1)/L) at those optima; from I, w^L >= 0 for all k",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric, not positive semidefinite"},
-        checks=(
-            balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
-            sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _never,
-                               "w[k]^L >= 0 for every k (identity initialization)"),
-        ),
-    )
-
-
-def _thm3_pre_amended() -> Claim:
-    return _claim(
-        "thm3_pre_amended", "sentence before Theorem 3 (amended)",
-        statement=("(4) is tight for some global optima of a symmetric indefinite R. From the "
-                   "identity the eigenvalues of the estimate cannot attain negative values when "
-                   "L is even (any step size), or when L is odd and delta <= 1/(1 - "
-                   "lam_min(R)); for odd L and larger delta (still below (4)) GD can converge to "
-                   "R itself, negative eigenvalues included."),
-        hypotheses={"L": "2..5", "lam": "-0.5, -1, -3",
-                    "delta": f"{SIGN_RELS} x 1/(1 - lam)"},
-        asserts="w^L >= 0 along the orbit for even L, or odd L with delta <= 1/(1 - lam)",
-        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric, not positive semidefinite"},
-        checks=(
-            balanced_hessian(DEPTHS, ((-1.0, 0.5), (-2.0, 1.0, 0.3))),
-            sign_reach_precise(DEPTHS, ("-0.5", "-1", "-3"), SIGN_RELS, _amended_forbids,
-                               "w[k]^L >= 0 for even L or delta <= 1/(1 - lam)"),
-        ),
-        amends="nar2018step.thm3_pre",
-        amend_reason=("For odd L a step above 1/(1 - lam) sends w below 0, and w^L then "
-                      "converges to the negative eigenvalue lam, so the sentence needs the step "
-                      "condition of Theorem 3 or an even depth."),
-    )
-
-
 def _thm3() -> Claim:
     return _claim(
         "thm3", "Theorem 3",
@@ -476,4 +417,4 @@ def _thm3() -> Claim:
 
 CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
           _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), _lemma4(),
-          _lemma4_proof_amended(), _thm3_pre(), _thm3_pre_amended(), _thm3())
+          _lemma4_proof_amended(), _thm3())

@@ -2,7 +2,8 @@
 (deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2, Lemmas 1 and 2 and the
 displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
 ``nar2018step.sec2_not_isolated`` and ``nar2018step.sec2_not_strongly_convex`` are data
-(``verify/papers/nar2018step_depth.toml``).
+(``verify/papers/nar2018step_depth.toml``), and so are the controls ``controls.thm1_half_bound``,
+``controls.cor2_half`` and ``controls.eq8_skip`` (``verify/papers/controls.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
@@ -29,10 +30,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.lemma1 | Appendix A, Lemma 1 | <A, B> >= 0 for symmetric PSD A, B |
 | nar2018step.lemma2 | Appendix A, Lemma 2 | lambda_max(f) >= sum (u^T A_i u)(v^T B_i v) / (||u||^2 ||v||^2) |
 | controls.lemma2_nonsymmetric | variant of Lemma 2 | Lemma 2 with non-symmetric A_i (x^T A_i x >= 0) |
-| controls.thm1_half_bound | variant of Theorem 1 | delta <= 1 / sum_j p_{j-1}^2 q_{j+1}^2 (half of (3)) |
 | controls.eq5_no_transpose | variant of eq. (5) | W_{i+1}^T...W_L^T E W_{i-1}...W_1 (right factor not transposed) |
-| controls.cor2_half | variant of Corollary 2 | rho(R_hat) <= (1/2)(2/(L delta))^{L/(2L-2)} |
-| controls.eq8_skip | variant of eq. (8) | p_{i-1} q_{i+1} >= rho(R) (a layer left out) |
 """
 
 from __future__ import annotations
@@ -345,24 +343,15 @@ def _control(locator: str, where: str, statement: str, checks) -> Claim:
 
 
 def _controls() -> tuple[Claim, ...]:
-    """Controls the claim language cannot state yet; Lemma 1's are in papers/controls.toml."""
+    """Controls the claim language cannot state yet (an operator's eigenvalue; a matrix product
+    of state matrices); the others are in papers/controls.toml."""
     return (
         _control("lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)",
                  "Lemma 2 for A_i with x^T A_i x >= 0 but not symmetric.",
                  (rayleigh_lower_bound("psd_form"),)),
-        _control("thm1_half_bound", "variant of Theorem 1 (nar2018step)",
-                 "Convergence to {W_j} requires delta <= 1 / sum_j p_{j-1}^2 q_{j+1}^2.",
-                 (hessian_vs_bound("thm1", "1/2"),
-                  hessian_vs_bound("thm1", "1/2", tier=Tier.PRECISE))),
         _control("eq5_no_transpose", "variant of eq. (5) (nar2018step)",
                  "The gradient is W_{i+1}^T ... W_L^T E W_{i-1} ... W_1 (no transpose on the "
                  "right).", (display_symbolic("eq5_no_transpose", ((2, 2, 2),)),)),
-        _control("cor2_half", "variant of Corollary 2 (nar2018step)",
-                 "rho(R_hat) <= (1/2) (2/(L delta))^{L/(2L-2)} for the limit of GD.",
-                 (reached_minima((0.1,), (2,), scale=0.5),)),
-        _control("eq8_skip", "variant of eq. (8) (nar2018step)",
-                 "p_{i-1} q_{i+1} >= rho(R) at every global minimum.",
-                 (proof_inequalities(("skip",)),)),
     )
 
 
