@@ -302,10 +302,9 @@ def layer7_jacobian_nonneg(n: int, m: int, free: tuple[str, ...] = ()) -> bool:
 # --- Section 4: formulas (10)-(12) --------------------------------------------------------------
 
 
-def network10_loss(n: int, L: int, points, labels, printed_output: bool = False):
+def network10_loss(n: int, L: int, points, labels):
     """Loss (11) of network (10a)-(10c) with symbolic W_l (n x n), b_l (n), c (n), d.
 
-    ``printed_output=True`` uses (10c) as printed, f(x) = c^T x (not c^T h_L(x)).
     Returns ``(loss, params)`` with params a dict name -> list of symbols.
     """
     Ws = [sp.Matrix(n, n, lambda i, j, l=l: sp.Symbol(f"W{l}_{i}{j}", real=True))
@@ -317,10 +316,9 @@ def network10_loss(n: int, L: int, points, labels, printed_output: bool = False)
     total = 0
     for x, y in zip(points, labels):
         h = sp.Matrix(x)
-        x0 = h
         for W, b in zip(Ws, bs):
             h = h + W * (h - b).applyfunc(lambda z: sp.Max(z, 0))
-        out = (c.T * (x0 if printed_output else h))[0] + d
+        out = (c.T * h)[0] + d
         total += (out - y) ** 2 / 2
     params = {"W": [list(W) for W in Ws], "b": [list(b) for b in bs], "c": list(c), "d": [d]}
     return total, params

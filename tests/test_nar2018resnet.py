@@ -310,7 +310,6 @@ def test_convexity_checks_refute_free_signs():
 
 
 def test_section4_checks():
-    assert outcome(rc.eq12_printed_output()) is Outcome.REFUTES
     assert outcome(rc.eq12_formulas_exact(1, 2, 3)) is Outcome.SUPPORTS
     assert outcome(rc.eq12_formulas_exact(1, 2, 3, bias_sign=1)) is Outcome.REFUTES
     assert outcome(rc.fig4_exact(claimed_pieces=30)) is Outcome.REFUTES

@@ -36,7 +36,7 @@ state), or they are experiments.
 | nar2018resnet.sec31_example | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
 | nar2018resnet.eq7 | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
 | nar2018resnet.eq8 | eqs. (8a)-(8b) | gradient [1, 1] near 0, incremented by e_j beyond x_j = b_j; V gives the normals, b the distances |
-| nar2018resnet.eq12 | eqs. (10)-(12) as printed | (10c) f = c^T x; optimality conditions (12a)-(12b) |
+| nar2018resnet.eq12 (data) | eqs. (10)-(12) as printed | (10c) f = c^T x; optimality conditions (12a)-(12b) |
 | nar2018resnet.eq12_amended | eqs. (10)-(12) (amended) | with f = c^T h_L(x): (12a), (12b), the bias gradient and c_l^i are exact |
 | nar2018resnet.fig4 | Section 4, Figure 4 | f1 (b in [0, .5]) cannot fit f, has low Lipschitz constant; f2 (b in [0, 1]) fits; 10 segments possible |
 | nar2018resnet.mnist | Section 5 | MNIST: 97.91% train, 97.58% test after 12 epochs, no regularisation |
@@ -327,15 +327,6 @@ CLAIMS = (
                    "jump (W^T c)_j v_j, every width and V"),
         rc.eq8_gradient_exact()],
        scope=EQ8_CLASS),
-    _c("eq12", "eqs. (10a)-(10c), (11), (12a)-(12b) as printed",
-       "h_0(x) = x, h_i(x) = h_{i-1}(x) + W_i[h_{i-1}(x) - b_i]_+, f_hat(x) = c^T x (10c). [...] "
-       "The first order local optimality condition for {W_l*} and c* dictates that sum_i "
-       "c_l^i (f_hat*(x_i) - y_i)(h_{l-1}*(x_i) - b_l*)_+^T = 0 (12a), sum_i (f_hat*(x_i) - y_i) "
-       "h_L*(x_i)^T = 0 (12b).",
-       {"instance": "x = (1, 2), y = (1, 3), n = L = 1, w = 1, b = 1/2"},
-       "stationary points of (11) satisfy (12a)-(12b)",
-       [rc.eq12_printed_output()],
-       scope={"n, L, N": ">= 1"}),
     _c("eq12_amended", "eqs. (10)-(12) and the bias gradient (amended)",
        "With f_hat(x) = c^T h_L(x) (+ d), c_l^i = c^T (I + W~_L^i) ... (I + W~_{l+1}^i) is the "
        "gradient of f_hat with respect to h_l at x_i; the gradients of (11) are sum_i c_l^i e_i "

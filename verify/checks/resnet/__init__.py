@@ -40,7 +40,7 @@ from verify.checks.resnet.general import (
     prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, eq5_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
-    eq12_printed_output, eq12_formulas_exact, fig4_exact, fig4_training, mnist_reduced,
+    eq12_formulas_exact, fig4_exact, fig4_training, mnist_reduced,
 )
 
 __all__ = [
@@ -76,7 +76,6 @@ __all__ = [
     "convexity_conditions",
     "convexity_certificate",
     "eq8_gradient_exact",
-    "eq12_printed_output",
     "eq12_formulas_exact",
     "fig4_exact",
     "fig4_training",
