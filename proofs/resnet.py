@@ -110,23 +110,6 @@ def amgm_product_identity(L: int) -> bool | None:
     return prove_zero(sp.expand(sp.Mul(*terms) - sp.Mul(*ws) ** (2 * (L - 1))))
 
 
-def landing_start(L: int, lam: sp.Expr, delta: sp.Expr):
-    """A start w[0] = (v, ..., v), v != lam^(1/L), that GD maps exactly onto the balanced
-    minimiser (lam^(1/L), ...) in one step (sigma = 1); None when no real such v exists.
-
-    Returns ``(v, w1)`` with w1 the exact image.
-    """
-    v = sp.Symbol("v", real=True)
-    r = sp.root(lam, L)
-    image = v - delta * v ** (L - 1) * (v ** L - lam)
-    roots = [s for s in sp.Poly(sp.expand(image - r), v).real_roots()
-             if sp.simplify(s - r) != 0]
-    if not roots:
-        return None
-    v0 = sp.nsimplify(roots[-1]) if roots[-1].is_Rational else roots[-1]
-    return v0, sp.simplify(image.subs(v, v0))
-
-
 def polynomial_ring(*objs):
     """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
     when there are none.  Exact, canonical arithmetic for the polynomial identities of

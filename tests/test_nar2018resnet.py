@@ -188,8 +188,6 @@ def test_proof_engines_by_hand():
     assert sorted(eigs) == [sp.Rational(1, 2), 1] and list(limit) == [1, c]
     H, g, ws, lam, s = pr.chain_sigma_hessian(3)
     assert sp.expand(H - s * g * g.T) == sp.zeros(3)
-    v, w1 = pr.landing_start(2, sp.Integer(1), sp.Integer(2))
-    assert sp.simplify(v - (sp.sqrt(3) - 1) / 2) == 0 and w1 == 1  # by hand: v(3 - 2v^2) = 1
     e1, t, lam = pr.double_first_error(2)
     assert sp.expand(e1 - lam * (4 * t - 1)) == 0  # (1 + t lam)^2 - (1 - t lam)^2 - lam
     assert pr.theorem3_family(sp.Integer(0))["ratio_limit"] == sp.oo
@@ -223,11 +221,9 @@ def test_sigma_chain_checks_refute_a_halved_bound():
     assert outcome(rc.sigma_chain_empirical((2,), factor=0.5)) is Outcome.REFUTES
 
 
-def test_deltamax_and_landing():
+def test_deltamax_refutes_a_halved_delta_max():
     wrong = lambda L, lam, s: 1 / (s * L * lam ** sp.Rational(2 * (L - 1), L))  # noqa: E731
     assert outcome(rc.deltamax_symbolic((2, 3), wrong)) is Outcome.REFUTES
-    assert outcome(rc.landing_exact(2, "1", "2", "1")) is Outcome.REFUTES
-    assert outcome(rc.landing_exact(2, "1", "1/2", "1")) is Outcome.UNDECIDED
 
 
 def test_unstable_random_starts_wrong_scale_refutes():

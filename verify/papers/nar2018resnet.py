@@ -12,7 +12,7 @@ state), or they are experiments.
 | nar2018resnet.ols (data) | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
 | nar2018resnet.ols_amended | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
 | nar2018resnet.prop1 | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
-| nar2018resnet.prop1_deltamax | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
+| nar2018resnet.prop1_deltamax (data) | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
 | nar2018resnet.prop1_deltamax_amended | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
 | nar2018resnet.prop2 | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
 | nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
@@ -93,18 +93,6 @@ CLAIMS = (
        "asymptotically stable => delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2)",
        [rc.prop1_general(), rc.sigma_chain_symbolic(DEPTHS), rc.sigma_chain_empirical((2, 3, 5))],
        scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> 0"}),
-    _c("prop1_deltamax", "Section 2, paragraph after Proposition 1",
-       "the bound in (1) can become very small for an equilibrium with disproportionate "
-       "parameters such as {kappa lam^(1/L), ..., kappa lam^(1/L), kappa^(1-L) lam^(1/L)} with "
-       "kappa >> 1; and it attains its largest value delta_max = 2/(sigma L lam^(2(L-1)/L)) for "
-       "the equilibria which satisfy |w_i*| = |lam|^(1/L) for all i. If the step size is even "
-       "larger than delta_max, then the gradient descent algorithm cannot converge to any of "
-       "the local optima.",
-       {"L": "2..5", "lam^(2(L-1)/L)": "read as |lam|^(2(L-1)/L)",
-        "edge": "a start that lands exactly on an optimum"},
-       "sup over minimisers of bound (1) = delta_max; delta > delta_max => no convergence",
-       [rc.deltamax_symbolic(DEPTHS), rc.landing_exact(2, "1", "2", "1")],
-       scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0"}),
     _c("prop1_deltamax_amended", "Section 2, paragraph after Proposition 1 (amended)",
        "If delta > delta_max, every local optimum is linearly unstable (an eigenvalue of the GD "
        "Jacobian below -1), so GD converges to one only from a set of starts of measure zero "

@@ -22,7 +22,7 @@ from verify.checks.resnet.least_squares import (
     ols_exact, ols_affine_symbolic, ols_threshold,
 )
 from verify.checks.resnet.chains import (
-    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, landing_exact, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
+    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
 )
 from verify.checks.resnet.gradients import (
     eq5_symbolic, eq5_numeric,
@@ -50,7 +50,6 @@ __all__ = [
     "sigma_chain_symbolic",
     "sigma_chain_empirical",
     "deltamax_symbolic",
-    "landing_exact",
     "unstable_random_starts",
     "prop2_symbolic",
     "prop2_precise",
