@@ -29,9 +29,9 @@ state), or they are experiments.
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
 | nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
-| nar2018resnet.sec31_theorem3 | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
+| nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
 | nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
-| nar2018resnet.sec31_decomposition | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
+| nar2018resnet.sec31_decomposition (data) | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
 | nar2018resnet.sec31_decomposition_amended | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
 | nar2018resnet.sec31_example | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
 | nar2018resnet.eq7 | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
@@ -231,14 +231,6 @@ CLAIMS = (
                                  "1/5")],
        scope={"n": ">= 1", "L": ">= 1", "R": "real eigenvalues, some negative",
               "W_i[0]": "I"}),
-    _c("sec31_theorem3", "Section 3.1, after Theorem 3",
-       "Note that if f : D -> R is a twice differentiable, strictly convex function over a "
-       "bounded domain D, then its gradient grad f satisfies all the conditions of Theorem 3.",
-       {"search family": "f_c(x) = x^4 + c x^2 on [-1, 1], c in {0, 1/10, 1/2, 1}"},
-       "strictly convex + twice differentiable => grad f differentiable, invertible, "
-       "alpha-smooth, Lipschitz inverse, det > 0 somewhere",
-       [rc.theorem3_family_search(("0", "1/10", "1/2", "1"))],
-       scope={"f": "twice differentiable, strictly convex on a bounded D"}),
     _c("sec31_theorem3_amended", "Section 3.1, after Theorem 3 (amended)",
        "If f is strongly convex on the bounded convex domain (Hessian >= m I, m > 0) and its "
        "Hessian is Lipschitz, then grad f satisfies all the conditions of Theorem 3 (inverse "
@@ -253,18 +245,6 @@ CLAIMS = (
        amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
                     "grad f is not Lipschitz.",
        scope=THM3_CLASS),
-    _c("sec31_decomposition", "Section 3.1, decomposition f_k = r - s",
-       "f_k can be written as f_k(x) = r(x) - s(x), where both r and s are strictly convex and "
-       "their gradients at the origin have strictly positive coordinates, e.g., r(x) = alpha/2 "
-       "x^T x + beta^T x + f_k(x), s(x) = alpha/2 x^T x + beta^T x, where beta is a vector with "
-       "positive elements and alpha is a positive constant large enough to make the Hessian of "
-       "r(x) positive definite everywhere in the domain of f_k.",
-       {"cases": "f = -2x (alpha = 1, beta = 1); f = sin(3x) (alpha = 10, beta = 1)",
-        "domain": "[0, 1]"},
-       "beta > 0, alpha large => r, s strictly convex with positive gradients at 0",
-       [rc.decomposition_signs((("-2*x", "1", "1"), ("sin(3*x)", "10", "1")))],
-       scope={"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
-              "beta": "> 0", "alpha": "large enough"}),
     _c("sec31_decomposition_amended", "Section 3.1, decomposition (amended)",
        "With beta_j > max(0, -d f_k/d x_j (0)) and alpha > max(0, -min lambda_min(Hessian of "
        "f_k)), r and s are strictly convex with strictly positive gradients at the origin.",
