@@ -249,10 +249,6 @@ def test_eq5_without_sigma_refutes():
     assert outcome(rc.eq5_symbolic(2, 2, 3, with_sigma=False)) is Outcome.REFUTES
 
 
-def test_minimiser_sharpness_refutes_an_inflated_minimum():
-    assert outcome(rc.minimiser_sharpness("nonnormal", "sigma1", scale=1.5)) is Outcome.REFUTES
-
-
 def test_thm2_precise_nonnormal_refutes_symmetric_supports():
     f = rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4", steps=400).run(ctx(quick=False))
     assert f.outcome is Outcome.REFUTES

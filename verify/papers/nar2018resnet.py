@@ -18,7 +18,7 @@ state), or they are experiments.
 | nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
 | nar2018resnet.eq5 | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
 | nar2018resnet.thm1 (data) | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
-| nar2018resnet.thm1_amended | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
+| nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
 | nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
 | nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
 | nar2018resnet.eq9 | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
@@ -135,23 +135,6 @@ CLAIMS = (
        "gradient of (4) = G_i (F - R) Sigma H_i",
        [rc.eq5_general(), rc.eq5_symbolic(), rc.eq5_numeric()],
        scope={"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}),
-    _c("thm1_amended", "Theorem 1 (amended)",
-       "For every R (Sigma = I), every global minimiser W_L...W_1 = R has lambda_max(Hessian) "
-       ">= L sigma1(R)^(2(L-1)/L) >= L rho(R)^(2(L-1)/L); so for delta > 2/(L sigma1^(2(L-1)/L)) "
-       "no global minimiser is linearly stable and GD converges to one only from a measure-zero "
-       "set of starts.  (Proof: with u, v the top singular vectors of R, the perturbation "
-       "V_i = y_i x_{i-1}^T, y_i = (W_L...W_{i+1})^T u, x_i = W_i...W_1 v, gives a Rayleigh "
-       "quotient sum_i |y_i|^2 |x_{i-1}|^2 >= L sigma1^(2(L-1)/L) by AM-GM and |y_j||x_j| >= "
-       "sigma1.)",
-       {"R": "symmetric and non-normal, eigenvalues in [0.3, 1.8]", "n, L": "(2, 2), (3, 3)",
-        "minimisers": "random, R^(1/L), the one GD reaches from I"},
-       "lambda_max >= L sigma1^(2(L-1)/L) >= L rho^(2(L-1)/L) at every global minimiser",
-       [rc.minimiser_sharpness("nonnormal", use="sigma1"),
-        rc.minimiser_sharpness("normal", use="sigma1")],
-       amends="nar2018resnet.thm1",
-       amend_reason="GD can land exactly on a minimiser (measure zero); the sharper and still "
-                    "valid threshold uses the largest singular value, not the spectral radius.",
-       scope={"n": ">= 1", "L": ">= 1", "R": "any n x n", "W": "any global minimiser"}),
     _c("thm2_amended", "Theorem 2 (amended)",
        "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
        "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "

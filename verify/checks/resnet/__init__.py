@@ -28,7 +28,7 @@ from verify.checks.resnet.gradients import (
     eq5_symbolic, eq5_numeric,
 )
 from verify.checks.resnet.matrix import (
-    minimiser_sharpness, thm2_structure, thm2_precise, symmetric_root_symbolic,
+    thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
     double_reduction_symbolic, double_first_step, double_origin, double_experiment, prop3_symbolic, prop3_precise, negative_eigen_matrix,
@@ -56,7 +56,6 @@ __all__ = [
     "sign_reduction_symbolic",
     "eq5_symbolic",
     "eq5_numeric",
-    "minimiser_sharpness",
     "thm2_structure",
     "thm2_precise",
     "symmetric_root_symbolic",
