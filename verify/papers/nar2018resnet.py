@@ -3,9 +3,25 @@
 Source: ``shared/papers/nar-sastry-2018-resnets-lyapunov-stability.md``.
 
 The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, in the claim
-language (README, "The claim language"); the others are built here, because their proofs cover
-every depth L or width n (a class the language's finite boxes and integer instances cannot
-state), or they are experiments.
+language (README, "The claim language").  The others are built here, because the language cannot
+state them with the same strength, or only at a CPU cost far over their present one:
+
+* proven for every depth L (prop1, prop2, prop2_negative, prop3_amended, eq9,
+  eq9_direction_amended; proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
+  exist only for identity, inequality and threshold claims of expressions without a model; a
+  ``model`` claim (the chain's state w_1..w_L needs a concrete L) is proven-on-instances at best;
+* proven for every size n, N, i, width or function (ols_amended, eq5, eq7, eq8, eq12_amended,
+  sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): the language has no
+  matrices of symbolic size, no undefined functions (f_k) and no model family for the ReLU
+  networks (7), (10);
+* statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
+  closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s) and
+  prop1_deltamax_amended (convergence from random starts above delta_max: 14 s CPU for depth 2
+  alone, measured, against 1.7 s for the whole claim);
+* no kind for them: eq9_origin (instability of a degenerate equilibrium, and "does not converge
+  to this point"), sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
+  convergence target needs every coordinate's limit), double_experiment, fig4, mnist
+  (experiments comparing trained models).
 
 | id | where | statement (short) |
 |---|---|---|
