@@ -110,23 +110,6 @@ def amgm_product_identity(L: int) -> bool | None:
     return prove_zero(sp.expand(sp.Mul(*terms) - sp.Mul(*ws) ** (2 * (L - 1))))
 
 
-def landing_start(L: int, lam: sp.Expr, delta: sp.Expr):
-    """A start w[0] = (v, ..., v), v != lam^(1/L), that GD maps exactly onto the balanced
-    minimiser (lam^(1/L), ...) in one step (sigma = 1); None when no real such v exists.
-
-    Returns ``(v, w1)`` with w1 the exact image.
-    """
-    v = sp.Symbol("v", real=True)
-    r = sp.root(lam, L)
-    image = v - delta * v ** (L - 1) * (v ** L - lam)
-    roots = [s for s in sp.Poly(sp.expand(image - r), v).real_roots()
-             if sp.simplify(s - r) != 0]
-    if not roots:
-        return None
-    v0 = sp.nsimplify(roots[-1]) if roots[-1].is_Rational else roots[-1]
-    return v0, sp.simplify(image.subs(v, v0))
-
-
 def polynomial_ring(*objs):
     """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
     when there are none.  Exact, canonical arithmetic for the polynomial identities of
@@ -302,10 +285,9 @@ def layer7_jacobian_nonneg(n: int, m: int, free: tuple[str, ...] = ()) -> bool:
 # --- Section 4: formulas (10)-(12) --------------------------------------------------------------
 
 
-def network10_loss(n: int, L: int, points, labels, printed_output: bool = False):
+def network10_loss(n: int, L: int, points, labels):
     """Loss (11) of network (10a)-(10c) with symbolic W_l (n x n), b_l (n), c (n), d.
 
-    ``printed_output=True`` uses (10c) as printed, f(x) = c^T x (not c^T h_L(x)).
     Returns ``(loss, params)`` with params a dict name -> list of symbols.
     """
     Ws = [sp.Matrix(n, n, lambda i, j, l=l: sp.Symbol(f"W{l}_{i}{j}", real=True))
@@ -317,10 +299,9 @@ def network10_loss(n: int, L: int, points, labels, printed_output: bool = False)
     total = 0
     for x, y in zip(points, labels):
         h = sp.Matrix(x)
-        x0 = h
         for W, b in zip(Ws, bs):
             h = h + W * (h - b).applyfunc(lambda z: sp.Max(z, 0))
-        out = (c.T * (x0 if printed_output else h))[0] + d
+        out = (c.T * h)[0] + d
         total += (out - y) ** 2 / 2
     params = {"W": [list(W) for W in Ws], "b": [list(b) for b in bs], "c": list(c), "d": [d]}
     return total, params

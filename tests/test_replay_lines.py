@@ -73,8 +73,8 @@ def test_some_paper_replay_lines_work_as_printed(quick_results, tmp_path, capsys
 POINT_REPLAYS = [
     ("nar2018resnet.eq9_direction", "e_closer.trajectory_search"),
     ("nar2018resnet.prop3", "convergence_search"),
-    ("nar2018resnet.sec31_decomposition", "decomposition_signs"),
-    ("nar2018resnet.eq12", "eq12_printed_output"),
+    ("nar2018resnet.sec31_decomposition", "inequality_search"),
+    ("nar2018resnet.eq12", "identity_search"),
     ("nar2018step.thm4", "exact_landing"),
     ("nar2018step.fig1", "oscillatory_convergence_speedup"),
     ("wu2019zas.phi_def", "inequality_search"),

@@ -3,22 +3,38 @@
 Source: ``shared/papers/nar-sastry-2018-resnets-lyapunov-stability.md``.
 
 The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, in the claim
-language (README, "The claim language"); the others are built here, because their proofs cover
-every depth L or width n (a class the language's finite boxes and integer instances cannot
-state), or they are experiments.
+language (README, "The claim language").  The others are built here, because the language cannot
+state them with the same strength, or only at a CPU cost far over their present one:
+
+* proven for every depth L (prop1, prop2, prop2_negative, prop3_amended, eq9,
+  eq9_direction_amended; proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
+  exist only for identity, inequality and threshold claims of expressions without a model; a
+  ``model`` claim (the chain's state w_1..w_L needs a concrete L) is proven-on-instances at best;
+* proven for every size n, N, i, width or function (ols_amended, eq5, eq7, eq8, eq12_amended,
+  sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): the language has no
+  matrices of symbolic size, no undefined functions (f_k) and no model family for the ReLU
+  networks (7), (10);
+* statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
+  closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s) and
+  prop1_deltamax_amended (convergence from random starts above delta_max: 14 s CPU for depth 2
+  alone, measured, against 1.7 s for the whole claim);
+* no kind for them: eq9_origin (instability of a degenerate equilibrium, and "does not converge
+  to this point"), sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
+  convergence target needs every coordinate's limit), double_experiment, fig4, mnist
+  (experiments comparing trained models).
 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018resnet.ols (data) | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
 | nar2018resnet.ols_amended | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
 | nar2018resnet.prop1 | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
-| nar2018resnet.prop1_deltamax | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
+| nar2018resnet.prop1_deltamax (data) | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
 | nar2018resnet.prop1_deltamax_amended | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
 | nar2018resnet.prop2 | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
 | nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
 | nar2018resnet.eq5 | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
 | nar2018resnet.thm1 (data) | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
-| nar2018resnet.thm1_amended | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
+| nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
 | nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
 | nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
 | nar2018resnet.eq9 | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
@@ -29,14 +45,14 @@ state), or they are experiments.
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
 | nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
-| nar2018resnet.sec31_theorem3 | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
+| nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
 | nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
-| nar2018resnet.sec31_decomposition | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
+| nar2018resnet.sec31_decomposition (data) | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
 | nar2018resnet.sec31_decomposition_amended | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
 | nar2018resnet.sec31_example | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
 | nar2018resnet.eq7 | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
 | nar2018resnet.eq8 | eqs. (8a)-(8b) | gradient [1, 1] near 0, incremented by e_j beyond x_j = b_j; V gives the normals, b the distances |
-| nar2018resnet.eq12 | eqs. (10)-(12) as printed | (10c) f = c^T x; optimality conditions (12a)-(12b) |
+| nar2018resnet.eq12 (data) | eqs. (10)-(12) as printed | (10c) f = c^T x; optimality conditions (12a)-(12b) |
 | nar2018resnet.eq12_amended | eqs. (10)-(12) (amended) | with f = c^T h_L(x): (12a), (12b), the bias gradient and c_l^i are exact |
 | nar2018resnet.fig4 | Section 4, Figure 4 | f1 (b in [0, .5]) cannot fit f, has low Lipschitz constant; f2 (b in [0, 1]) fits; 10 segments possible |
 | nar2018resnet.mnist | Section 5 | MNIST: 97.91% train, 97.58% test after 12 epochs, no regularisation |
@@ -93,18 +109,6 @@ CLAIMS = (
        "asymptotically stable => delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2)",
        [rc.prop1_general(), rc.sigma_chain_symbolic(DEPTHS), rc.sigma_chain_empirical((2, 3, 5))],
        scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> 0"}),
-    _c("prop1_deltamax", "Section 2, paragraph after Proposition 1",
-       "the bound in (1) can become very small for an equilibrium with disproportionate "
-       "parameters such as {kappa lam^(1/L), ..., kappa lam^(1/L), kappa^(1-L) lam^(1/L)} with "
-       "kappa >> 1; and it attains its largest value delta_max = 2/(sigma L lam^(2(L-1)/L)) for "
-       "the equilibria which satisfy |w_i*| = |lam|^(1/L) for all i. If the step size is even "
-       "larger than delta_max, then the gradient descent algorithm cannot converge to any of "
-       "the local optima.",
-       {"L": "2..5", "lam^(2(L-1)/L)": "read as |lam|^(2(L-1)/L)",
-        "edge": "a start that lands exactly on an optimum"},
-       "sup over minimisers of bound (1) = delta_max; delta > delta_max => no convergence",
-       [rc.deltamax_symbolic(DEPTHS), rc.landing_exact(2, "1", "2", "1")],
-       scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0"}),
     _c("prop1_deltamax_amended", "Section 2, paragraph after Proposition 1 (amended)",
        "If delta > delta_max, every local optimum is linearly unstable (an eigenvalue of the GD "
        "Jacobian below -1), so GD converges to one only from a set of starts of measure zero "
@@ -147,23 +151,6 @@ CLAIMS = (
        "gradient of (4) = G_i (F - R) Sigma H_i",
        [rc.eq5_general(), rc.eq5_symbolic(), rc.eq5_numeric()],
        scope={"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}),
-    _c("thm1_amended", "Theorem 1 (amended)",
-       "For every R (Sigma = I), every global minimiser W_L...W_1 = R has lambda_max(Hessian) "
-       ">= L sigma1(R)^(2(L-1)/L) >= L rho(R)^(2(L-1)/L); so for delta > 2/(L sigma1^(2(L-1)/L)) "
-       "no global minimiser is linearly stable and GD converges to one only from a measure-zero "
-       "set of starts.  (Proof: with u, v the top singular vectors of R, the perturbation "
-       "V_i = y_i x_{i-1}^T, y_i = (W_L...W_{i+1})^T u, x_i = W_i...W_1 v, gives a Rayleigh "
-       "quotient sum_i |y_i|^2 |x_{i-1}|^2 >= L sigma1^(2(L-1)/L) by AM-GM and |y_j||x_j| >= "
-       "sigma1.)",
-       {"R": "symmetric and non-normal, eigenvalues in [0.3, 1.8]", "n, L": "(2, 2), (3, 3)",
-        "minimisers": "random, R^(1/L), the one GD reaches from I"},
-       "lambda_max >= L sigma1^(2(L-1)/L) >= L rho^(2(L-1)/L) at every global minimiser",
-       [rc.minimiser_sharpness("nonnormal", use="sigma1"),
-        rc.minimiser_sharpness("normal", use="sigma1")],
-       amends="nar2018resnet.thm1",
-       amend_reason="GD can land exactly on a minimiser (measure zero); the sharper and still "
-                    "valid threshold uses the largest singular value, not the spectral radius.",
-       scope={"n": ">= 1", "L": ">= 1", "R": "any n x n", "W": "any global minimiser"}),
     _c("thm2_amended", "Theorem 2 (amended)",
        "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
        "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
@@ -243,14 +230,6 @@ CLAIMS = (
                                  "1/5")],
        scope={"n": ">= 1", "L": ">= 1", "R": "real eigenvalues, some negative",
               "W_i[0]": "I"}),
-    _c("sec31_theorem3", "Section 3.1, after Theorem 3",
-       "Note that if f : D -> R is a twice differentiable, strictly convex function over a "
-       "bounded domain D, then its gradient grad f satisfies all the conditions of Theorem 3.",
-       {"search family": "f_c(x) = x^4 + c x^2 on [-1, 1], c in {0, 1/10, 1/2, 1}"},
-       "strictly convex + twice differentiable => grad f differentiable, invertible, "
-       "alpha-smooth, Lipschitz inverse, det > 0 somewhere",
-       [rc.theorem3_family_search(("0", "1/10", "1/2", "1"))],
-       scope={"f": "twice differentiable, strictly convex on a bounded D"}),
     _c("sec31_theorem3_amended", "Section 3.1, after Theorem 3 (amended)",
        "If f is strongly convex on the bounded convex domain (Hessian >= m I, m > 0) and its "
        "Hessian is Lipschitz, then grad f satisfies all the conditions of Theorem 3 (inverse "
@@ -265,18 +244,6 @@ CLAIMS = (
        amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
                     "grad f is not Lipschitz.",
        scope=THM3_CLASS),
-    _c("sec31_decomposition", "Section 3.1, decomposition f_k = r - s",
-       "f_k can be written as f_k(x) = r(x) - s(x), where both r and s are strictly convex and "
-       "their gradients at the origin have strictly positive coordinates, e.g., r(x) = alpha/2 "
-       "x^T x + beta^T x + f_k(x), s(x) = alpha/2 x^T x + beta^T x, where beta is a vector with "
-       "positive elements and alpha is a positive constant large enough to make the Hessian of "
-       "r(x) positive definite everywhere in the domain of f_k.",
-       {"cases": "f = -2x (alpha = 1, beta = 1); f = sin(3x) (alpha = 10, beta = 1)",
-        "domain": "[0, 1]"},
-       "beta > 0, alpha large => r, s strictly convex with positive gradients at 0",
-       [rc.decomposition_signs((("-2*x", "1", "1"), ("sin(3*x)", "10", "1")))],
-       scope={"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
-              "beta": "> 0", "alpha": "large enough"}),
     _c("sec31_decomposition_amended", "Section 3.1, decomposition (amended)",
        "With beta_j > max(0, -d f_k/d x_j (0)) and alpha > max(0, -min lambda_min(Hessian of "
        "f_k)), r and s are strictly convex with strictly positive gradients at the origin.",
@@ -327,15 +294,6 @@ CLAIMS = (
                    "jump (W^T c)_j v_j, every width and V"),
         rc.eq8_gradient_exact()],
        scope=EQ8_CLASS),
-    _c("eq12", "eqs. (10a)-(10c), (11), (12a)-(12b) as printed",
-       "h_0(x) = x, h_i(x) = h_{i-1}(x) + W_i[h_{i-1}(x) - b_i]_+, f_hat(x) = c^T x (10c). [...] "
-       "The first order local optimality condition for {W_l*} and c* dictates that sum_i "
-       "c_l^i (f_hat*(x_i) - y_i)(h_{l-1}*(x_i) - b_l*)_+^T = 0 (12a), sum_i (f_hat*(x_i) - y_i) "
-       "h_L*(x_i)^T = 0 (12b).",
-       {"instance": "x = (1, 2), y = (1, 3), n = L = 1, w = 1, b = 1/2"},
-       "stationary points of (11) satisfy (12a)-(12b)",
-       [rc.eq12_printed_output()],
-       scope={"n, L, N": ">= 1"}),
     _c("eq12_amended", "eqs. (10)-(12) and the bias gradient (amended)",
        "With f_hat(x) = c^T h_L(x) (+ d), c_l^i = c^T (I + W~_L^i) ... (I + W~_{l+1}^i) is the "
        "gradient of f_hat with respect to h_l at x_i; the gradients of (11) are sum_i c_l^i e_i "

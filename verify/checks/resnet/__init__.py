@@ -22,13 +22,13 @@ from verify.checks.resnet.least_squares import (
     ols_exact, ols_affine_symbolic, ols_threshold,
 )
 from verify.checks.resnet.chains import (
-    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, landing_exact, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
+    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
 )
 from verify.checks.resnet.gradients import (
     eq5_symbolic, eq5_numeric,
 )
 from verify.checks.resnet.matrix import (
-    minimiser_sharpness, thm2_structure, thm2_precise, symmetric_root_symbolic,
+    thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
     double_reduction_symbolic, double_first_step, double_origin, double_experiment, prop3_symbolic, prop3_precise, negative_eigen_matrix,
@@ -40,7 +40,7 @@ from verify.checks.resnet.general import (
     prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, eq5_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
-    eq12_printed_output, eq12_formulas_exact, fig4_exact, fig4_training, mnist_reduced,
+    eq12_formulas_exact, fig4_exact, fig4_training, mnist_reduced,
 )
 
 __all__ = [
@@ -50,14 +50,12 @@ __all__ = [
     "sigma_chain_symbolic",
     "sigma_chain_empirical",
     "deltamax_symbolic",
-    "landing_exact",
     "unstable_random_starts",
     "prop2_symbolic",
     "prop2_precise",
     "sign_reduction_symbolic",
     "eq5_symbolic",
     "eq5_numeric",
-    "minimiser_sharpness",
     "thm2_structure",
     "thm2_precise",
     "symmetric_root_symbolic",
@@ -76,7 +74,6 @@ __all__ = [
     "convexity_conditions",
     "convexity_certificate",
     "eq8_gradient_exact",
-    "eq12_printed_output",
     "eq12_formulas_exact",
     "fig4_exact",
     "fig4_training",

@@ -14,8 +14,7 @@ from mpmath import libmp
 from proofs import identity_init as pii
 from proofs import resnet as pr
 from proofs.identities import prove_zero
-from verify.checks.common import dec
-from verify.checks.resnet._shared import REF, SUP, UND, _at, _cx, _instances, _sample, _set
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -216,37 +215,6 @@ def deltamax_symbolic(depths: tuple[int, ...],
                        coverage=_instances(False, L=_set(depths), lam="!= 0", sigma="> 0"))
 
     return Check("deltamax_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
-
-
-def landing_exact(L: int, lam: str, delta: str, threshold: str) -> Check:
-    """Symbolic (exact): a start (v, ..., v), v != lam^(1/L), that GD (sigma = 1) maps in ONE
-    step exactly onto the balanced minimiser, with delta above the claimed threshold.
-
-    Refutes "if delta > threshold, GD cannot converge to any minimiser" (GD then sits on the
-    minimiser forever).  Undecided when delta <= threshold or no such real v exists.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        lm, d, thr = (sp.Rational(v) for v in (lam, _at(ctx, "delta", delta), threshold))
-        if d <= thr:
-            return Finding(UND, f"delta = {d} is not above the threshold {thr}")
-        out = pr.landing_start(L, lm, d)
-        if out is None:
-            return Finding(UND, "no real landing start for this case")
-        v, w1 = out
-        r = sp.root(lm, L)
-        ok = prove_zero(w1 - r)
-        if not ok:
-            return Finding(UND, "could not verify the landing exactly")
-        return Finding(REF, f"GD from w_i[0] = {v} lands exactly on the minimiser "
-                       f"w_i = {r} in one step and stays: it converges although delta = {d} > "
-                       f"{thr}", {"v": str(v), "v (decimal)": dec(sp.N(v, 30))},
-                       _cx({"L": L, "lam": lm, "delta": d, "w0": v}, f"w[1] = {r} (exact)",
-                           f"no convergence for delta > {thr}", d - thr, ctx.dps,
-                           "exact (SymPy); a measure-zero set of starts, as for every unstable "
-                           "equilibrium", replay={"delta": str(d)}))
-
-    return Check("landing_exact", Tier.SYMBOLIC, run, f"exact, L={L}, lam={lam}, delta={delta}")
 
 
 def unstable_random_starts(depths: tuple[int, ...], lam: float, factors=(1.05, 1.5),

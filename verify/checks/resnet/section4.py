@@ -12,7 +12,6 @@ from numerics import residual as rs
 from proofs import resnet as pr
 from verify.checks.common import decs
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample
-from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -24,47 +23,6 @@ from verify.vocabulary import (
 )
 
 # === Section 4: (10)-(12) and Figure 4 ========================================================
-
-
-def eq12_printed_output() -> Check:
-    """Symbolic (exact): (10c) as printed, f(x) = c^T x, against the optimality condition (12b).
-
-    On x = (1, 2), y = (1, 3) (n = 1, L = 1, w = 1, b = 1/2) the least-squares c = 7/5 is a
-    stationary point of (11) for the printed model (f does not depend on W, b), yet (12b),
-    sum_i e_i h_L(x_i), is -1/10 != 0 there.  Refutes the printed (10c) + (12b); the amended
-    claim reads (10c) as f(x) = c^T h_L(x).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        # two points: the fewest where least squares leaves a residual (one point fits exactly)
-        point = {"x": "1;2", "y": "1;3", "W": "1", "b": "1/2"}
-        if ctx.at:
-            point = {k: ctx.at[k] for k in point}
-        xs, ys = ([sp.Rational(v) for v in point[k].split(";")] for k in ("x", "y"))
-        if len(xs) != len(ys):
-            raise ReplayError("--at: x and y must list the same number of points")
-        pts = [[v] for v in xs]
-        w_v, b_v = sp.Rational(point["W"]), sp.Rational(point["b"])
-        loss, params = pr.network10_loss(1, 1, pts, ys, printed_output=True)
-        c, d = params["c"][0], params["d"][0]
-        at = {params["W"][0][0]: w_v, params["b"][0][0]: b_v, d: 0}
-        cstar = sp.solve(sp.diff(loss.subs(at), c), c)[0]
-        at[c] = cstar
-        stationary = [sp.diff(loss, v).subs(at) for v in (c, params["W"][0][0])]
-        e = [cstar * x[0] - y for x, y in zip(pts, ys)]
-        h = [x[0] + w_v * max(x[0] - b_v, 0) for x in pts]
-        cond = sum(ei * hi for ei, hi in zip(e, h))
-        numbers = {"c*": str(cstar), "dloss/dc, dloss/dW at c*": str(stationary),
-                   "(12b) value": str(cond)}
-        if all(v == 0 for v in stationary) and cond != 0:
-            return Finding(REF, "with (10c) as printed (f = c^T x) the stationary point violates "
-                           "(12b)", numbers, _cx({**point, "c": cstar},
-                                                 f"(12b) = {cond}", "0", cond, ctx.dps,
-                                                 "exact (SymPy)", replay=point))
-        return Finding(SUP, "(12b) holds at the stationary point", numbers,
-                       coverage=_instances(x=point["x"], y=point["y"], **{"n, L": "1, 1"}))
-
-    return Check("eq12_printed_output", Tier.SYMBOLIC, run, "exact, one 1-D instance")
 
 
 def eq12_formulas_exact(n: int = 2, L: int = 2, N: int = 3, bias_sign: int = -1) -> Check:
