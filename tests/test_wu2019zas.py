@@ -248,7 +248,6 @@ def test_paper_claims_registered():
 
 
 @pytest.mark.parametrize("cid, expected", [
-    ("wu2019zas.phi_def_amended", Outcome.SUPPORTS),
     ("wu2019zas.thm4_3_proof_amended", Outcome.SUPPORTS),
     ("wu2019zas.lemma_a3_proof", Outcome.REFUTES),
     ("wu2019zas.lemma_a3_proof_amended", Outcome.SUPPORTS),
@@ -282,6 +281,24 @@ def test_data_claims_refuted_at_a_point(cid, check):
     assert " --at " in ev.reproduce and ev.counterexample.replay
 
 
+# The amended claims held as data: each proven (every part on the class its data states).
+DATA_PROVEN = ["wu2019zas.phi_def_amended"]
+
+
+@pytest.mark.parametrize("cid", DATA_PROVEN)
+def test_data_claims_proven(cid):
+    from verify.papers import wu2019zas as paper
+    from verify.registry import select
+    from verify.runner import run_claim
+    from verify.vocabulary import Status
+
+    assert cid not in {c.id for c in paper.CLAIMS}
+    (claim,) = select([cid])
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    assert result.status is Status.CONFIRMED and result.strength is Strength.PROVEN, \
+        result.strength_basis
+
+
 def test_depth_sweep_against_wrong_exponents():
     # -I (d = 1), quick depths 2, 4, ..., 128: the fitted exponent is about 0.28 (counts 8, 8,
     # 9, 11, 14, 18, 24), so gamma = 0.3 is supported and gamma = 2 is refuted, with the
@@ -306,12 +323,18 @@ _REFUTED = {"sec2_grad", "phi_def", "eq4_7", "lemma4_4", "lemma_a3_proof", "lemm
 _NOT_CHECKABLE = {"sec5_2_runs", "sec6"}
 
 
+def _paper_claims():
+    """Every wu2019zas claim: the module's and the data file's."""
+    from verify.registry import select
+
+    return select(["wu2019zas"])
+
+
 def test_quick_statuses(quick_results):
     """Regression: every wu2019zas claim's status in the shared quick run (seed 0)."""
-    from verify.papers import wu2019zas as paper
     from verify.vocabulary import Status
 
-    for claim in paper.CLAIMS:
+    for claim in _paper_claims():
         short = claim.id.split(".", 1)[1]
         expected = (Status.REFUTED if short in _REFUTED else
                     Status.NOT_CHECKABLE if short in _NOT_CHECKABLE else Status.CONFIRMED)
@@ -382,9 +405,7 @@ _ON_INSTANCES: set[str] = set()
 
 def test_quick_strengths(quick_results):
     """Regression: the lifted claims' strength; every other confirmed claim is sampled."""
-    from verify.papers import wu2019zas as paper
-
-    for claim in paper.CLAIMS:
+    for claim in _paper_claims():
         res = quick_results[claim.id]
         short = claim.id.split(".", 1)[1]
         if res.status.value != "confirmed":
@@ -398,10 +419,9 @@ def test_quick_strengths(quick_results):
 def test_proven_claims_are_covered_exactly(quick_results):
     """Every proven wu2019zas claim rests on a deciding symbolic/certified SUPPORTS whose covers
     equal the claim's stated scope; every claim states a scope."""
-    from verify.papers import wu2019zas as paper
     from verify.vocabulary import Tier
 
-    for claim in paper.CLAIMS:
+    for claim in _paper_claims():
         assert claim.scope, claim.id
         res = quick_results[claim.id]
         if res.strength is not Strength.PROVEN:

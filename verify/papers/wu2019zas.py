@@ -20,7 +20,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) |
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations |
 | wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
-| wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 |
+| wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 (data) |
 | wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) |
 | wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) |
 | wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) |
@@ -86,19 +86,6 @@ eta_ = sp.Symbol("eta", positive=True)
 
 
 L_ = sp.Symbol("L", positive=True)  # every depth (a real L > 0 covers every integer L >= 1)
-
-
-def _phi_items_amended():
-    # max is monotone in each argument, so these cover every L >= 1 and every ||Phi||_F >= 0:
-    # the middle terms compare for every L, and phi >= (middle term) gives L phi^2 >= 9 or e^2.
-    return [("e/sqrt(L) < 3/sqrt(L) for every L > 0 (so the main-text phi >= the appendix phi)",
-             sp.E / sp.sqrt(L_), "<", 3 / sp.sqrt(L_), {}),
-            ("L (3/sqrt(L))^2 = 9 for every L > 0", L_ * (3 / sp.sqrt(L_)) ** 2, "==", 9, {}),
-            ("L (e/sqrt(L))^2 = e^2 for every L > 0", L_ * (sp.E / sp.sqrt(L_)) ** 2, "==",
-             sp.E ** 2, {}),
-            ("log(L phi^2) >= 2 with L phi^2 >= 9: log 9 >= 2", sp.log(9), ">=", 2, {}),
-            ("log(L phi^2) >= 2 with L phi^2 >= e^2: log e^2 >= 2", sp.log(sp.E ** 2), ">=", 2,
-             {})]
 
 
 _c, _p, _q, _r, _s = sp.symbols("c p q r s", nonnegative=True)
@@ -269,7 +256,6 @@ SCOPES: dict[str, dict[str, str]] = {
                "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]", "phi": _PHI,
                "t": ">= 0"},
     "thm4_3_iterations": {"L": ">= 1", "||Phi||_F": ">= 0"},
-    "phi_def_amended": {"L": ">= 1", "||Phi||_F": ">= 0"},
     "eq4_7": {"L": ">= 2", "(4.6)": "holds"}, "eq4_7_amended": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
@@ -420,16 +406,6 @@ def _claims() -> tuple[Claim, ...]:
                [cz.exact_statements("iteration_order", _iterations_items, "exact: every L >= 36 "
                                     "and every Phi; and at L = 10^3, 10^6, 10^9",
                                     _class("thm4_3_iterations"))]),
-        _claim("phi_def_amended", "Theorem 4.3 and Appendix A.3",
-               "The two definitions differ (3 vs e) when the middle term is the maximum; the "
-               "main-text phi is never smaller, and both give log(L phi^2) >= 2, the only "
-               "property of the middle term that the proof of Lemma A.3 uses.",
-               {"L": ">= 1"}, "phi_main >= phi_appendix; log(L phi^2) >= 2",
-               [cz.exact_statements("phi_compatible", _phi_items_amended, "exact, every L > 0",
-                                    _class("phi_def_amended"))],
-               amends=f"{KEY}.phi_def",
-               amend_reason="The appendix recalls phi with e/sqrt(L) where Theorem 4.3 has "
-                            "3/sqrt(L); only log(L phi^2) >= 2 is needed, which both satisfy."),
         _claim("eq4_7", "eq. (4.7)",
                "Weight bounds: ||W_l||_2 = 1 + O(log L / L), l = 1, ..., L-1, and "
                "||W_{L-1}|| = O(L^{-1/2}).",
