@@ -248,7 +248,6 @@ def test_paper_claims_registered():
 
 
 @pytest.mark.parametrize("cid, expected", [
-    ("wu2019zas.thm4_3_proof_amended", Outcome.SUPPORTS),
     ("wu2019zas.lemma_a3_proof", Outcome.REFUTES),
     ("wu2019zas.lemma_a3_proof_amended", Outcome.SUPPORTS),
     ("wu2019zas.thm4_3_iterations", Outcome.SUPPORTS),
@@ -282,7 +281,7 @@ def test_data_claims_refuted_at_a_point(cid, check):
 
 
 # The amended claims held as data: each proven (every part on the class its data states).
-DATA_PROVEN = ["wu2019zas.phi_def_amended"]
+DATA_PROVEN = ["wu2019zas.phi_def_amended", "wu2019zas.thm4_3_proof_amended"]
 
 
 @pytest.mark.parametrize("cid", DATA_PROVEN)

@@ -39,7 +39,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} |
 | wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 |
 | wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 (data) |
-| wu2019zas.thm4_3_proof_amended | Appendix A.3 | R(0) <= phi^2/8 and ||I + D_{L-1}|| <= eta (L+2) phi^4 / 2 < (4L^2)^-1 |
+| wu2019zas.thm4_3_proof_amended | Appendix A.3 | R(0) <= phi^2/8 and ||I + D_{L-1}|| <= eta (L+2) phi^4 / 2 < (4L^2)^-1 (data) |
 | wu2019zas.remark_near_zas | Remark after Lemma 4.6 | Theorem 4.3 under near-ZAS starts meeting (4.6) |
 | wu2019zas.sec5_1 | Section 5.1 | iterations ~ L^gamma, gamma ~ 1/2 (-I), ~ 1 (Gaussian); tuned eta decreases with L |
 | wu2019zas.sec5_2 | Section 5.2 | near-identity is attracted to a saddle region; ZAS never is |
@@ -88,33 +88,7 @@ eta_ = sp.Symbol("eta", positive=True)
 L_ = sp.Symbol("L", positive=True)  # every depth (a real L > 0 covers every integer L >= 1)
 
 
-_c, _p, _q, _r, _s = sp.symbols("c p q r s", nonnegative=True)
-_phi = sp.Symbol("phi", positive=True)
-
-
-def _thm43_items_amended():
-    """Every L >= 2, Phi, phi = max{2||Phi||_F, 3/sqrt(L), 1}, eta in (0, (4 L^3 phi^6)^-1]:
-    each free symbol below is nonnegative and ranges over its whole part of that class."""
-    c = _c  # ||Phi||_F
-    items = [("R(0) = ||Phi||_F^2/2 <= phi^2/8 for every Phi (phi = 2||Phi||_F + p, p >= 0)",
-              c ** 2 / 2, "<=", (2 * c + _p) ** 2 / 8, {}),
-             ("sum_{s<=t} (1 - eta/2)^s = (1 - r)/(eta/2) <= 2/eta (r = (1 - eta/2)^{t+1} >= 0)",
-              (1 - _r) / (eta_ / 2), "<=", 2 / eta_, {}),
-             ("sum of Lemma A.5's bound: 2 eta^2 (L+2) phi^2 * phi^2/(4 eta) = eta (L+2) phi^4 / 2",
-              2 * eta_ ** 2 * (L_ + 2) * _phi ** 2 * _phi ** 2 / (4 * eta_), "==",
-              eta_ * (L_ + 2) * _phi ** 4 / 2, {})]
-    # eta = (4 L^3 phi^6)^-1 / (1 + q), q >= 0: every allowed step size
-    eta = 1 / (4 * L_ ** 3 * _phi ** 6 * (1 + _q))
-    items.append(("eta (L+2) phi^4 / 2 <= (L+2)/(8 L^3 phi^2) for every eta <= (4 L^3 phi^6)^-1",
-                  eta * (L_ + 2) * _phi ** 4 / 2, "<=", (L_ + 2) / (8 * L_ ** 3 * _phi ** 2), {}))
-    # 2 <= L < 9: phi^2 >= 9/L (phi^2 = 9/L + p); L = (2 + 9 s)/(1 + s), s >= 0, is [2, 9)
-    L = (2 + 9 * _s) / (1 + _s)
-    items.append(("(L+2)/(8 L^3 phi^2) < 1/(4 L^2) for 2 <= L < 9, phi^2 >= 9/L",
-                  (L + 2) / (8 * L ** 3 * (9 / L + _p)), "<", 1 / (4 * L ** 2), {}))
-    L = 9 + k_  # L >= 9: phi^2 >= 1 (phi^2 = 1 + p)
-    items.append(("(L+2)/(8 L^3 phi^2) < 1/(4 L^2) for every L >= 9, phi^2 >= 1",
-                  (L + 2) / (8 * L ** 3 * (1 + _p)), "<", 1 / (4 * L ** 2), {}))
-    return items
+_p = sp.Symbol("p", nonnegative=True)
 
 
 def _iterations_items():
@@ -272,8 +246,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "lemma_a6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "lemma_a6_proof": {**_A2, "y": "[0, x/L^2]",
                        "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
-    "thm4_3_proof_amended": {"L": ">= 2", "Phi": "R^{d x d}", "phi": _PHI,
-                             "eta": "(0, (4 L^3 phi^6)^-1]"},
     "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
     "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
     "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
@@ -550,18 +522,6 @@ def _claims() -> tuple[Claim, ...]:
                                     _at({"L": _BINOMIAL_L_TEXT}, decides=False,
                                         part="binomial bounds")),
                 cz.lemma_inequality("a6p", 600, 80)]),
-        _claim("thm4_3_proof_amended", "Appendix A.3, proof of Theorem 4.3",
-               "R(0) = ||Phi||_F^2 / 2 <= phi^2/8, and summing Lemma A.5's bound gives "
-               "||I + D_{L-1}(t+1)||_2 <= 2 eta^2 (L+2) phi^2 phi^2/(4 eta) = eta (L+2) phi^4/2 < "
-               "(4L^2)^{-1} for every L >= 2 under eta <= (4 L^3 phi^6)^{-1}.",
-               {"L": ">= 2", "phi": ">= max(3/sqrt(L), 1)"}, "corrected steps",
-               [cz.exact_statements("proof_steps_fixed", _thm43_items_amended,
-                                    "exact: every L >= 2, phi, eta in the class",
-                                    _class("thm4_3_proof_amended"))],
-               amends=f"{KEY}.thm4_3_proof",
-               amend_reason="R(0) = phi^2/8 only when 2||Phi||_F is the maximum, and the printed "
-                            "4 eta (L+2) phi^2 is not what the sum gives and exceeds (4L^2)^-1 "
-                            "for large L."),
         _claim("remark_near_zas", "Remark after Lemma 4.6",
                "Following the proof sketch, we can actually prove Theorem 4.3 under "
                "'near-ZAS' initialization with perturbation: W_l(0) ~ N(I, sigma^2), "
