@@ -18,7 +18,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
 | wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
 | wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) |
-| wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations |
+| wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations (data) |
 | wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
 | wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 (data) |
 | wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) |
@@ -82,35 +82,6 @@ def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str,
 # --- exact items ---------------------------------------------------------------------------
 
 k_ = sp.Symbol("k", nonnegative=True)
-eta_ = sp.Symbol("eta", positive=True)
-
-
-L_ = sp.Symbol("L", positive=True)  # every depth (a real L > 0 covers every integer L >= 1)
-
-
-_p = sp.Symbol("p", nonnegative=True)
-
-
-def _iterations_items():
-    # every L >= 36 (L = 36 + k) and every Phi (phi = 1 + p >= 1): the first term of the min is
-    # the smaller, so eta L^3 = 1/(4 phi^6); and for L >= 9 (3/sqrt(L) <= 1) phi = max{2||Phi||_F,
-    # 1} does not depend on L: eta = Theta(L^-3).
-    L = 36 + k_
-    items = [("(4 L^3 phi^6)^-1 <= (144 L^2 phi^4)^-1 for every L >= 36, phi >= 1",
-              1 / (4 * L ** 3 * (1 + _p) ** 6), "<=", 1 / (144 * L ** 2 * (1 + _p) ** 4), {}),
-             ("(3/sqrt(L))^2 <= 1 for every L >= 9 (so phi = max{2||Phi||_F, 1})",
-              (3 / sp.sqrt(9 + k_)) ** 2, "<=", 1, {})]
-    for c in (sp.Integer(0), sp.Rational(1, 4), sp.Integer(1), sp.Integer(3)):
-        for L in (10 ** 3, 10 ** 6, 10 ** 9):
-            eta = pz.eta_bound(L, pz.phi_main(L, c))
-            items.append((f"eta L^3 = 1/(4 phi^6) at L={L}, ||Phi||_F={c}", eta * L ** 3, "==",
-                          1 / (4 * sp.Max(2 * c, 1) ** 6), {"L": L}))
-    x, y = sp.Symbol("x", positive=True), sp.Symbol("y", positive=True)
-    # -log(1 - x/2) >= x/2 on (0, 2): equal at 0 and the derivative is positive there
-    # (x = 2y/(1+y) ranges over (0, 2)), so T(eps) <= (2/eta) log(R(0)/eps).
-    slope = sp.diff(-sp.log(1 - x / 2) - x / 2, x).subs(x, 2 * y / (1 + y))
-    items.append(("d/dx [-log(1 - x/2) - x/2] > 0 on (0, 2)", 0, "<", slope, {}))
-    return items
 
 
 def _a3_step_point():
@@ -229,7 +200,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "thm4_3": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}",
                "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]", "phi": _PHI,
                "t": ">= 0"},
-    "thm4_3_iterations": {"L": ">= 1", "||Phi||_F": ">= 0"},
     "eq4_7": {"L": ">= 2", "(4.6)": "holds"}, "eq4_7_amended": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
@@ -370,14 +340,6 @@ def _claims() -> tuple[Claim, ...]:
                {"eta": "the bound itself (the edge) and 10 .. 10^6 times it (beyond)",
                 "L": "1, 2, 3, 5, 10", "Phi": "-I (d=1), Gaussian / d (d = 2, 3)"},
                "R(t) <= (1 - eta/2)^t R(0) at eta = bound", [cz.gd_rate()]),
-        _claim("thm4_3_iterations", "Theorem 4.3",
-               "Since the learning rate eta = O(L^{-3}), the theorem indicates that gradient "
-               "descent can achieve R(t) <= eps in O(L^3 log(1/eps)) iterations.",
-               {"Phi": "||Phi||_F in {0, 1/4, 1, 3}"},
-               "eta L^3 -> 1/(4 phi^6); T(eps) <= (2/eta) log(R(0)/eps)",
-               [cz.exact_statements("iteration_order", _iterations_items, "exact: every L >= 36 "
-                                    "and every Phi; and at L = 10^3, 10^6, 10^9",
-                                    _class("thm4_3_iterations"))]),
         _claim("eq4_7", "eq. (4.7)",
                "Weight bounds: ||W_l||_2 = 1 + O(log L / L), l = 1, ..., L-1, and "
                "||W_{L-1}|| = O(L^{-1/2}).",
