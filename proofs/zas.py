@@ -100,13 +100,3 @@ def binomial_bounds(L: int) -> dict[str, sp.Rational]:
         "x^L+Lx^{L-1}y+L^2x^{L-2}y^2": 1 + L * u + L ** 2 * u ** 2 - p,
         "concavity": 2 * L ** 2 - L * (L - 1) * (1 + u) ** max(L - 2, 0),
     }
-
-
-def phi_main(L, norm_phi) -> sp.Expr:
-    """phi of Theorem 4.3: max{2 ||Phi||_F, 3 L^{-1/2}, 1}."""
-    return sp.Max(2 * norm_phi, 3 / sp.sqrt(L), 1)
-
-
-def eta_bound(L, phi) -> sp.Expr:
-    """The step-size condition of Theorem 4.3: min{(4 L^3 phi^6)^{-1}, (144 L^2 phi^4)^{-1}}."""
-    return sp.Min(1 / (4 * L ** 3 * phi ** 6), 1 / (144 * L ** 2 * phi ** 4))
