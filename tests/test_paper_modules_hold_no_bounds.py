@@ -24,8 +24,6 @@ STILL_COMPUTING = {
     "nar2018step_identity.py": "the exact displays of Lemma 3 and of Lemma 4's proof are SymPy "
                                "items built here, beside class proofs (proofs.general_depth) "
                                "the claim language cannot state",
-    "wu2019zas.py": "the Appendix A lemma bounds (A.3, A.5, A.6, Theorem 4.3's proof) are SymPy "
-                    "expressions over matrix norms: the language has no matrix-valued parameters",
 }
 
 

@@ -49,12 +49,9 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
 from __future__ import annotations
 
-import sympy as sp
-
-from proofs import zas as pz
 from proofs import zas_class as zc
-from proofs import zas_general as pzg
 from verify.checks import zas as cz
+from verify.checks import zas_steps as steps
 from verify.checks.derivation import derivation
 from verify.experiments import wu2019zas as experiments
 from verify.papers import claim_builder
@@ -81,102 +78,8 @@ def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str,
 
 # --- exact items ---------------------------------------------------------------------------
 
-k_ = sp.Symbol("k", nonnegative=True)
-
-
-def _a3_step_point():
-    # W = (sqrt2, sqrt2, 1): alpha^2 = 2, beta = 1, D_1 = 0, I + D_2 = 0, phi = 2; the proof's
-    # bounds taken at their largest allowed values: eps = 1/(4L^2), delta = 0.
-    L, a2, eps, delta = 3, sp.Integer(2), sp.Rational(1, 36), sp.Integer(0)
-    x = 2 * eps + (L - 2) * delta
-    return L, a2, eps, delta, x
-
-
-def _a3_items_printed(*, L, alpha2, eps, delta):
-    a2, x = alpha2, 2 * eps + (L - 2) * delta
-    at = {"L": L, "alpha^2": a2, "eps": eps, "delta": delta}
-    if (L, a2) == (3, 2):
-        at["W"] = "(sqrt(2), sqrt(2), 1)"
-    return [("(alpha^2 - 2 eps - (L-2) delta)^{L-1} >= alpha^{2(L-1)} - (L-1)(2 eps + (L-2) "
-             "delta)", (a2 - x) ** (L - 1), ">=", a2 ** (L - 1) - (L - 1) * x, at)]
-
-
-def _a3_matrix_point():
-    # L = 3, d = 2: W_L = diag(2, 1/2), A = W_{L-1} W_{L-1}^T = I + W_L^T W_L + F with
-    # F = eps [[0, 1], [1, 0]] (||I + D_{L-1}|| = eps = 1/(4L^2)), W_1 = W_2^T (D_1 = 0).
-    eps = sp.Rational(1, 36)
-    WL = sp.diag(2, sp.Rational(1, 2))
-    B = (1 - eps) * sp.eye(2) + WL.T * WL  # I + W_L^T W_L - eps I
-    A = B + eps * sp.Matrix([[1, 1], [1, 1]])
-    return eps, WL, A, B
-
-
-def _lam_2x2(M, sign: int = -1):
-    """The smallest (sign -1) or largest (sign +1) eigenvalue of a symmetric 2 x 2 matrix."""
-    tr, det = M.trace(), M.det()
-    return (tr + sign * sp.sqrt(tr ** 2 - 4 * det)) / 2
-
-
-def _a3_matrix_items_printed(*, L, eps, WL):
-    B = (1 - eps) * sp.eye(2) + WL.T * WL  # as in _a3_matrix_point, at the given eps and W_L
-    A = B + eps * sp.Matrix([[1, 1], [1, 1]])
-    at = {"L": L, "W_L": str(WL.tolist()), "W_{L-1}W_{L-1}^T": str(A.tolist()), "eps": eps,
-          "delta": 0}
-    return [("W_L[(W_{L-1}W_{L-1}^T)^{L-1} - (I + W_L^T W_L - eps I)^{L-1}]W_L^T >= 0 "
-             "(smallest eigenvalue)", 0, "<=",
-             _lam_2x2(WL * (A ** (L - 1) - B ** (L - 1)) * WL.T), at)]
-
-
-def _a3_items_amended_scalar():
-    """The scalar steps for every L >= 2, alpha >= 1: Bernoulli (1 - t)^n >= 1 - n t on
-    [0, 1] by induction (base n = 0; the step's identity and the sign of its remainder), its
-    rescaling t = x / alpha^2 (x <= 1 <= alpha^2 under the lemma's delta, eps), and the
-    constant of the next line."""
-    step, form = pzg.bernoulli_step()
-    n, r, v = sp.symbols("n r v", nonnegative=True)  # v = 1 - t >= 0
-    a = sp.Symbol("alpha", positive=True)
-    x, Ls = sp.Symbol("x", nonnegative=True), sp.Symbol("L", integer=True, positive=True)
-    return [
-        ("Bernoulli, base n = 0: (1 - t)^0 = 1 - 0 t", sp.Integer(1), "==", 1, {}),
-        ("Bernoulli step: (1-t)(1 - n t + r) - (1 - (n+1) t) = (1 - t) r + n t^2", step, "==",
-         form, {}),
-        ("Bernoulli step: (1 - t) r + n t^2 >= 0 (v = 1 - t >= 0, r >= 0)", 0, "<=",
-         v * r + n * (1 - v) ** 2, {}),
-        ("rescaling: alpha^{2(L-1)} (1 - (L-1) x/alpha^2) = alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x",
-         a ** (2 * (Ls - 1)) * (1 - (Ls - 1) * x / a ** 2), "==",
-         a ** (2 * (Ls - 1)) - (Ls - 1) * a ** (2 * (Ls - 2)) * x, {}),
-        ("x = 2 eps + (L-2) delta <= 1/(2L^2) + (L-2)/(2L^3) <= 1 <= alpha^2 for every L >= 2",
-         1 / (2 * (2 + k_) ** 2) + k_ / (2 * (2 + k_) ** 3), "<=", 1, {}),
-        ("(L-1)^2/L^3 + 1/(4L) <= 1/2 for every L >= 2 (L = 2 + k), so alpha^{2(L-1)} - "
-         "alpha^{2(L-2)}[...] >= alpha^{2(L-1)}/2",
-         (1 + k_) ** 2 / (2 + k_) ** 3 + 1 / (4 * (2 + k_)), "<=", sp.Rational(1, 2), {}),
-    ]
-
-
-def _a3_items_amended():
-    L, a2, eps, _, _ = _a3_step_point()
-    _, WL, A, _ = _a3_matrix_point()
-    at = {"L": L, "alpha^2": a2, "eps": eps}
-    return [
-        ("conclusion at the point: alpha^{2(L-1)} = 4 < L phi^2 = 12", 4, "<", 12, at),
-        ("matrix step replaced by the top right singular vector u of W_L: ||W_L A^{L-1} "
-         "W_L^T|| >= beta^2 u^T A^{L-1} u >= beta^2 (u^T A u)^{L-1} (at the 2x2 point)",
-         4 * A[0, 0] ** 2, "<=", _lam_2x2(WL * A ** 2 * WL.T, +1),
-         {"L": 3, "W_L": "diag(2, 1/2)"}),
-        ("conclusion at the point: alpha^{2(L-1)} beta^2 = 4 < 2 phi^2 = 8", 4, "<", 8, at),
-    ]
-
-
-_BINOMIAL_L = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200)
+_BINOMIAL_L = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200)  # Lemma A.6's binomial bounds at these L
 _BINOMIAL_L_TEXT = "{" + ", ".join(map(str, _BINOMIAL_L)) + "}"
-
-
-def _binomial_items():
-    items = []
-    for L in _BINOMIAL_L:
-        for label, slack in pz.binomial_bounds(L).items():
-            items.append((f"L={L}: {label}", 0, "<=", slack, {"L": L}))
-    return items
 
 
 # --- the classes the claims state ---------------------------------------------------------
@@ -411,29 +314,20 @@ def _claims() -> tuple[Claim, ...]:
                           "d = 2, W_L = diag(2, 1/2) (both meet the lemma's hypotheses)"},
                "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x; A >= B => W_L A^2 W_L^T >= "
                "W_L B^2 W_L^T",
-               [cz.exact_statements("a3_step", _a3_items_printed, "exact at one point",
-                                    _at({"L": "= 3", "d": "= 1"}),
-                                    {"L": "3", "alpha2": "2", "eps": "1/36", "delta": "0"}),
-                cz.exact_statements("a3_matrix_step", _a3_matrix_items_printed,
-                                    "exact at one 2 x 2 point meeting the hypotheses",
-                                    _at({"L": "= 3", "d": "= 2"}),
-                                    {"L": "3", "eps": "1/36", "WL": "[[2, 0], [0, 1/2]]"})]),
+               [steps.a3_step_printed(_at({"L": "= 3", "d": "= 1"})),
+                steps.a3_matrix_step_printed(_at({"L": "= 3", "d": "= 2"}))]),
         _claim("lemma_a3_proof_amended", "Lemma A.3, proof",
                "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x, and the next "
                "line's conclusion >= alpha^{2(L-1)} beta^2 / 2 still follows since "
                "(L-1)^2/L^3 + 1/(4L) <= 1/2; the Loewner step is replaced by the top right "
                "singular vector u of W_L (u^T A^k u >= (u^T A u)^k for unit u).", {"L": ">= 2", "alpha": ">= 1"},
                "corrected Bernoulli step; conclusion unchanged",
-               [cz.exact_statements("a3_scalar_steps", _a3_items_amended_scalar,
-                                    "exact; every L >= 2, alpha >= 1",
-                                    _class("lemma_a3_proof_amended", decides=False,
-                                           part="scalar steps")),
+               [steps.a3_scalar_steps(_class("lemma_a3_proof_amended", decides=False,
+                                             part="scalar steps")),
                 derivation("a3_matrix_general", zc.a3_matrix_step,
                            _class("lemma_a3_proof_amended", decides=False, part="matrix step"),
                            "SymPy-checked derivation: every width, every L >= 2"),
-                cz.exact_statements("a3_step_fixed", _a3_items_amended,
-                                    "exact at one 2 x 2 point (L = 3)",
-                                    _at({"L": "= 3", "d": "= 2"}))],
+                steps.a3_step_fixed(_at({"L": "= 3", "d": "= 2"}))],
                amends=f"{KEY}.lemma_a3_proof", parts=("scalar steps", "matrix step"),
                amend_reason="Bernoulli's inequality keeps a factor alpha^{2(L-2)} >= 1 that the "
                             "printed step drops, and A >= B does not give A^k >= B^k."),
@@ -480,9 +374,8 @@ def _claims() -> tuple[Claim, ...]:
                                              "alpha^{2(L-1)} beta^2 < 2 phi^2 (used through "
                                              "Lemma A.4), eta at its bound, smallest phi"},
                "three binomial bounds; every displayed bound of the proof",
-               [cz.exact_statements("binomial_bounds", _binomial_items, "exact rationals",
-                                    _at({"L": _BINOMIAL_L_TEXT}, decides=False,
-                                        part="binomial bounds")),
+               [steps.binomial_bounds(_BINOMIAL_L, _at({"L": _BINOMIAL_L_TEXT}, decides=False,
+                                                       part="binomial bounds")),
                 cz.lemma_inequality("a6p", 600, 80)]),
         _claim("remark_near_zas", "Remark after Lemma 4.6",
                "Following the proof sketch, we can actually prove Theorem 4.3 under "
