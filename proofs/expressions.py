@@ -12,6 +12,11 @@ the tree is then *interpreted* node by node against a white list:
 * one comparison ``< <= > >= == !=`` (``==`` means :class:`sympy.Eq`);
 * ``w[i]`` / ``A[0, 1]`` on a declared indexed or matrix symbol (``w[i]`` also on a declared
   n x 1 matrix, a vector);
+* ``Matrix([[a, b], [c, d]])``: an explicit matrix (at most :data:`MAX_MATRIX_SIZE` rows and
+  columns, scalar entries), with ``+ - *``, ``/`` by a scalar, ``M**k`` for an integer
+  0 <= k <= :data:`MAX_MATRIX_POWER`, and ``det``, ``trace``, ``transpose``; a matrix result may
+  have at most :data:`MAX_MATRIX_NODES` syntax-tree nodes in its entries (a chain of products
+  cannot grow past it), and no other function takes a matrix;
 * inside ``Piecewise``: ``(value, condition)`` pairs, the condition ``True`` for the last one;
   inside ``Sum`` and ``Product``: ``(k, lo, hi)`` with a fresh bound name ``k`` and integer
   limits: numbers with at most :data:`MAX_TERMS` terms between them, or linear in the names
@@ -42,8 +47,11 @@ ALLOWED_FUNCTIONS = {
     for name in (
         "Abs", "sqrt", "exp", "log", "sin", "cos", "tanh", "Max", "Min", "Rational",
         "Piecewise", "sign", "Heaviside", "cosh", "sinh", "atan", "Sum", "Product", "Eq",
+        "Matrix", "det", "trace", "transpose",
     )
 }
+# The functions that take a matrix (every other function takes scalars only).
+MATRIX_FUNCTIONS = ("det", "trace", "transpose")
 # Constants a user expression may name.
 ALLOWED_CONSTANTS = {"pi": sp.pi, "E": sp.E}
 
@@ -52,6 +60,9 @@ MAX_NODES = 5_000  # syntax-tree nodes of one expression
 MAX_DIGITS = 4_000  # an exact number with more digits than this is refused (e.g. 9**9**9)
 MAX_TERMS = 10_000  # terms of one Sum/Product between numeric limits
 MAX_LIMIT_COEFFICIENT = 16  # |integer coefficient| of a name in a symbolic Sum/Product limit
+MAX_MATRIX_SIZE = 4  # rows and columns of a Matrix([[...]]) literal
+MAX_MATRIX_POWER = 8  # the largest k in M**k
+MAX_MATRIX_NODES = 20_000  # syntax-tree nodes of a matrix value's entries, all together
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge, ast.Eq: sp.Eq,
@@ -185,6 +196,8 @@ class _Interpreter:
         for side in (left, right):
             if not isinstance(side, sp.Expr):
                 raise ExpressionError("arithmetic on a relation")
+        if _is_matrix(left) or _is_matrix(right):
+            return _matrix_arithmetic(node.op, left, right)
         if isinstance(node.op, ast.Add):
             return left + right
         if isinstance(node.op, ast.Sub):
@@ -205,6 +218,9 @@ class _Interpreter:
         left, right = self.value(node.left), self.value(node.comparators[0])
         if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
             raise ExpressionError("a comparison of relations")
+        if _is_matrix(left) or _is_matrix(right):
+            raise ExpressionError("a comparison of matrices (compare det(...), trace(...) or "
+                                  "entries)")
         return _COMPARE[op](left, right)
 
     def _Call(self, node: ast.Call) -> sp.Basic:
@@ -225,7 +241,14 @@ class _Interpreter:
             return sp.Piecewise(*(self._piece(a) for a in node.args))
         if name in ("Sum", "Product"):
             return self._sum(name, node.args)
+        if name == "Matrix":
+            return self._matrix(node.args)
         args = [self.value(a) for a in node.args]
+        if name in MATRIX_FUNCTIONS:
+            return _matrix_function(name, args)
+        if any(_is_matrix(a) for a in args):
+            raise ExpressionError(f"{name}(...) of a matrix (only "
+                                  f"{', '.join(MATRIX_FUNCTIONS)} take matrices)")
         if name == "Rational":
             if len(args) not in (1, 2) or not all(a.is_Rational for a in args):
                 raise ExpressionError("Rational(p, q) takes one or two rational numbers")
@@ -257,11 +280,28 @@ class _Interpreter:
             raise ExpressionError(f"{node.value.id}[{i}, {j}] is outside its {rows}x{cols} shape")
         return base[i, j]
 
+    def _matrix(self, args: list[ast.AST]) -> sp.ImmutableMatrix:
+        """``Matrix([[a, b], [c, d]])``: rows of scalar entries, at most MAX_MATRIX_SIZE each way
+        (the lists are read here only: a list anywhere else is still refused)."""
+        rows = args[0].elts if len(args) == 1 and isinstance(args[0], ast.List) else None
+        if not rows or not all(isinstance(r, ast.List) and r.elts for r in rows):
+            raise ExpressionError("Matrix takes one list of rows: Matrix([[a, b], [c, d]])")
+        if len({len(r.elts) for r in rows}) != 1:
+            raise ExpressionError("Matrix rows must have the same length")
+        if len(rows) > MAX_MATRIX_SIZE or len(rows[0].elts) > MAX_MATRIX_SIZE:
+            raise ExpressionError(f"Matrix larger than {MAX_MATRIX_SIZE} x {MAX_MATRIX_SIZE}")
+        entries = [[self.value(e) for e in r.elts] for r in rows]
+        if not all(isinstance(v, sp.Expr) and not _is_matrix(v) for r in entries for v in r):
+            raise ExpressionError("a Matrix entry must be a scalar expression")
+        return _matrix_checked(sp.ImmutableMatrix(entries))
+
     def _piece(self, node: ast.AST) -> tuple[sp.Basic, sp.Basic]:
         if not isinstance(node, ast.Tuple) or len(node.elts) != 2:
             raise ExpressionError("Piecewise takes (value, condition) pairs")
         value_node, cond_node = node.elts
         value = self.value(value_node)
+        if _is_matrix(value):
+            raise ExpressionError("a Piecewise value must be a scalar expression")
         if isinstance(cond_node, ast.Constant) and cond_node.value is True:
             return value, sp.true
         return value, self.value(cond_node)
@@ -279,7 +319,68 @@ class _Interpreter:
         inner = _Interpreter(self.text, {**self.symbols, index_node.id: index})
         lo, hi = self.value(lo_node), self.value(hi_node)
         _check_limits(name, lo, hi)
-        return getattr(sp, name)(inner.value(args[0]), (index, lo, hi))
+        term = inner.value(args[0])
+        if _is_matrix(term):
+            raise ExpressionError(f"a {name} term must be a scalar expression")
+        return getattr(sp, name)(term, (index, lo, hi))
+
+
+def _is_matrix(value: sp.Basic) -> bool:
+    return bool(getattr(value, "is_Matrix", False))
+
+
+def _matrix_arithmetic(op: ast.AST, left: sp.Basic, right: sp.Basic) -> sp.Basic:
+    """``+ - * / **`` where a side is a matrix: shapes must fit, ``/`` only by a scalar, ``**``
+    only a square matrix to an integer 0..MAX_MATRIX_POWER; the result's size is bounded."""
+    lm, rm = _is_matrix(left), _is_matrix(right)
+    if isinstance(op, ast.Pow):
+        if rm or not right.is_Integer or not 0 <= right <= MAX_MATRIX_POWER:
+            raise ExpressionError(f"a matrix power M**k needs an integer 0 <= k <= "
+                                  f"{MAX_MATRIX_POWER}")
+        if left.rows != left.cols:
+            raise ExpressionError(f"power of a {left.rows} x {left.cols} matrix (not square)")
+        return _matrix_checked(left ** int(right))
+    if isinstance(op, ast.Div):
+        if rm:
+            raise ExpressionError("division by a matrix")
+        return _matrix_checked(left / right)
+    if isinstance(op, (ast.Add, ast.Sub)):
+        if lm != rm:
+            raise ExpressionError("a matrix plus a scalar (write c*Matrix([[1, 0], [0, 1]]))")
+        if left.shape != right.shape:
+            raise ExpressionError(f"adding a {left.rows} x {left.cols} and a {right.rows} x "
+                                  f"{right.cols} matrix")
+        return _matrix_checked(left + right if isinstance(op, ast.Add) else left - right)
+    if lm and rm and left.cols != right.rows:
+        raise ExpressionError(f"product of a {left.rows} x {left.cols} and a {right.rows} x "
+                              f"{right.cols} matrix")
+    return _matrix_checked(left * right)
+
+
+def _matrix_function(name: str, args: list[sp.Basic]) -> sp.Basic:
+    """``det(M)``, ``trace(M)`` (square M) and ``transpose(M)``."""
+    if len(args) != 1 or not _is_matrix(args[0]):
+        raise ExpressionError(f"{name}(...) takes one matrix")
+    matrix = args[0]
+    if name != "transpose" and matrix.rows != matrix.cols:
+        raise ExpressionError(f"{name} of a {matrix.rows} x {matrix.cols} matrix (not square)")
+    if name == "transpose":
+        return _matrix_checked(matrix.T)
+    return _checked(matrix.det() if name == "det" else matrix.trace())
+
+
+def _matrix_checked(matrix: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
+    """Refuse a matrix whose entries hold more than MAX_MATRIX_NODES nodes together (counted
+    up to that bound only, so that counting a huge result costs no more than the bound)."""
+    count = 0
+    for entry in matrix:
+        _checked(entry)
+        for _ in sp.preorder_traversal(entry):
+            count += 1
+            if count > MAX_MATRIX_NODES:
+                raise ExpressionError(f"a matrix whose entries have more than "
+                                      f"{MAX_MATRIX_NODES} terms")
+    return sp.ImmutableMatrix(matrix)
 
 
 def _check_limits(name: str, lo: sp.Basic, hi: sp.Basic) -> None:

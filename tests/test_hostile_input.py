@@ -361,3 +361,48 @@ def test_vector_subscripts_are_integers_in_range(text):
     with pytest.raises(ExpressionError):
         parse(text, {"w": w, "k": sp.Symbol("k")})
     assert parse("w[2] - w[2, 0]", {"w": w}) == 0
+
+
+# ---------------------------------------------------------------- matrix literals
+
+_W = "Matrix([[2, 0], [0, 1/2]])"
+
+
+def test_matrix_literals_evaluate_exactly():
+    eps = sp.Symbol("eps", positive=True)
+    assert parse(f"det({_W})", {}) == 1
+    assert parse(f"trace({_W}**2)", {}) == sp.Rational(17, 4)
+    assert parse("transpose(Matrix([[1, 2]]))*Matrix([[1, 2]])", {}) == \
+        sp.ImmutableMatrix([[1, 2], [2, 4]])
+    assert sp.expand(parse("det(Matrix([[1, 0], [0, 1]]) + eps*Matrix([[1, 1], [1, 1]]))",
+                           {"eps": eps})) == 1 + 2 * eps
+    assert parse("det(Matrix([[1, 2], [3, 4]])/2)", {}) == sp.Rational(-1, 2)
+
+
+@pytest.mark.parametrize("text", [
+    "Matrix([[1, 2], [3]])", "Matrix([[1]*5])", "Matrix([1, 2])", "Matrix([[1]], [[2]])",
+    "Matrix([[1, 1, 1, 1, 1]])", "Matrix([[x]])**9", "Matrix([[x]])**x", "Matrix([[x]])**-1",
+    "Matrix([[1, 2]])**2", "2**Matrix([[1]])", "sqrt(Matrix([[1]]))", "Max(Matrix([[1]]), 1)",
+    "Matrix([[1]]) + 1", "Matrix([[1]]) < 2", "Matrix([[Matrix([[1]])]])", "Matrix([[x < 1]])",
+    "det(Matrix([[1, 2]]))", "trace(1)", "det(Matrix([[1]]), Matrix([[1]]))",
+    "Matrix([[1, 2]])*Matrix([[1, 2]])", "Matrix([[1]]) + Matrix([[1, 2]])", "1/Matrix([[1]])",
+    "Sum(Matrix([[k]]), (k, 1, 3))", "Piecewise((Matrix([[1]]), True))",
+    "Matrix([[open('f')]])", "Matrix([[x.__class__]])", "Matrix([[i for i in ()]])",
+    # a chain of products whose entries grow past the bound, refused before anything runs on it
+    "det(" + "*".join(["Matrix([[x, 1, x, 1], [1, x, 1, x], [x, x, 1, 1], [1, 1, x, x]])"] * 40)
+    + ")",
+])
+def test_matrix_literals_are_bounded(text):
+    with pytest.raises(ExpressionError):
+        parse(text, {**SYMBOLS, "k": sp.Symbol("k", integer=True)})
+
+
+def test_a_matrix_is_not_a_scalar_side():
+    table = {**BASE, "kind": "inequality", "params": {"a": [0, 1]}, "lhs": f"a*{_W}",
+             "relation": ">=", "rhs": "0"}
+    table = {k: v for k, v in table.items() if k not in ("loss", "variables", "step")}
+    result = parse_table(table)
+    assert isinstance(result, BadClaim) and result.key == "lhs", result
+    assert "2 x 2 matrix; a scalar is needed" in result.message
+    table["lhs"] = f"det(a*{_W})"
+    assert isinstance(parse_table(table), ClaimSpec)

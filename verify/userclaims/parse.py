@@ -999,6 +999,9 @@ def _expression(value: Any, key: str, symbols: dict[str, Any], ctx: _Context, wh
     if not isinstance(expr, sp.Expr):
         raise _Bad(key, f"{prefix}{value!r} is not an expression (it parses to "
                         f"{type(expr).__name__})")
+    if getattr(expr, "is_Matrix", False):
+        raise _Bad(key, f"{prefix}{value!r} is a {expr.rows} x {expr.cols} matrix; a scalar is "
+                        "needed here (det(...), trace(...) or an entry)")
     if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I):
         raise _Bad(key, f"{prefix}{value!r} is not real and finite (it parses to {expr})")
     return value, expr
