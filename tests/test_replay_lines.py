@@ -78,7 +78,7 @@ POINT_REPLAYS = [
     ("nar2018step.thm4", "exact_landing"),
     ("nar2018step.fig1", "oscillatory_convergence_speedup"),
     ("wu2019zas.phi_def", "inequality_search"),
-    ("wu2019zas.lemma_a3_proof", "a3_matrix_step"),
+    ("wu2019zas.lemma_a3_proof", "matrix_step.inequality_search"),
     ("wu2019zas.lemma_a5_proof", "identity_search"),
     ("controls.lemma2_nonsymmetric", "rayleigh_bound_psd_form"),
     ("controls.slides_x2_at_03", "threshold_crossing"),

@@ -1,8 +1,7 @@
 """Exact statements of proof steps in Wu, Wang & Ma (2019), Appendix A, for the claims that stay
-in :mod:`verify.papers.wu2019zas` because they need matrices (a 2 x 2 point, a derivation for
-every width, sampled matrix bounds) beside their scalar steps, so that the claim language
-cannot state them: the steps of the proof of Lemma A.3 (as printed and amended) and the
-binomial bounds of the proof of Lemma A.6.  Each factory returns a
+in :mod:`verify.papers.wu2019zas` because their scalar steps sit beside checks the claim
+language cannot state (a derivation for every width, sampled matrix bounds): the amended steps
+of the proof of Lemma A.3 and the binomial bounds of the proof of Lemma A.6.  Each factory returns a
 :func:`verify.checks.zas.exact_statements` check; the caller declares what it covers.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``, Appendix A.
@@ -28,15 +27,6 @@ def _a3_step_point():
     return L, a2, eps, delta, x
 
 
-def _a3_items_printed(*, L, alpha2, eps, delta):
-    a2, x = alpha2, 2 * eps + (L - 2) * delta
-    at = {"L": L, "alpha^2": a2, "eps": eps, "delta": delta}
-    if (L, a2) == (3, 2):
-        at["W"] = "(sqrt(2), sqrt(2), 1)"
-    return [(("(alpha^2 - 2 eps - (L-2) delta)^{L-1} >= alpha^{2(L-1)} - (L-1)(2 eps + (L-2) "
-             "delta)"), (a2 - x) ** (L - 1), ">=", a2 ** (L - 1) - (L - 1) * x, at)]
-
-
 def _a3_matrix_point():
     # L = 3, d = 2: W_L = diag(2, 1/2), A = W_{L-1} W_{L-1}^T = I + W_L^T W_L + F with
     # F = eps [[0, 1], [1, 0]] (||I + D_{L-1}|| = eps = 1/(4L^2)), W_1 = W_2^T (D_1 = 0).
@@ -51,16 +41,6 @@ def _lam_2x2(M, sign: int = -1):
     """The smallest (sign -1) or largest (sign +1) eigenvalue of a symmetric 2 x 2 matrix."""
     tr, det = M.trace(), M.det()
     return (tr + sign * sp.sqrt(tr ** 2 - 4 * det)) / 2
-
-
-def _a3_matrix_items_printed(*, L, eps, WL):
-    B = (1 - eps) * sp.eye(2) + WL.T * WL  # as in _a3_matrix_point, at the given eps and W_L
-    A = B + eps * sp.Matrix([[1, 1], [1, 1]])
-    at = {"L": L, "W_L": str(WL.tolist()), "W_{L-1}W_{L-1}^T": str(A.tolist()), "eps": eps,
-          "delta": 0}
-    return [(("W_L[(W_{L-1}W_{L-1}^T)^{L-1} - (I + W_L^T W_L - eps I)^{L-1}]W_L^T >= 0 "
-             "(smallest eigenvalue)"), 0, "<=",
-             _lam_2x2(WL * (A ** (L - 1) - B ** (L - 1)) * WL.T), at)]
 
 
 def _a3_items_amended_scalar():
@@ -114,21 +94,6 @@ def _binomial_items(depths: tuple[int, ...]):
 # --- the checks -----------------------------------------------------------------------------
 
 
-def a3_step_printed(coverage: Coverage) -> Check:
-    """Proof of Lemma A.3 as printed: (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x at the
-    point W = (sqrt 2, sqrt 2, 1), L = 3, eps = 1/(4L^2), delta = 0 (replayable)."""
-    return exact_statements("a3_step", _a3_items_printed, "exact at one point", coverage,
-                            {"L": "3", "alpha2": "2", "eps": "1/36", "delta": "0"})
-
-
-def a3_matrix_step_printed(coverage: Coverage) -> Check:
-    """Proof of Lemma A.3 as printed: A >= B => W_L A^2 W_L^T >= W_L B^2 W_L^T, at the 2 x 2
-    point L = 3, W_L = diag(2, 1/2), eps = 1/36 (replayable)."""
-    return exact_statements("a3_matrix_step", _a3_matrix_items_printed,
-                            "exact at one 2 x 2 point meeting the hypotheses", coverage,
-                            {"L": "3", "eps": "1/36", "WL": "[[2, 0], [0, 1/2]]"})
-
-
 def a3_scalar_steps(coverage: Coverage) -> Check:
     """Proof of Lemma A.3 amended: the scalar steps for every L >= 2, alpha >= 1."""
     return exact_statements("a3_scalar_steps", _a3_items_amended_scalar,
@@ -136,7 +101,8 @@ def a3_scalar_steps(coverage: Coverage) -> Check:
 
 
 def a3_step_fixed(coverage: Coverage) -> Check:
-    """Proof of Lemma A.3 amended, at the 2 x 2 point (L = 3) of :func:`a3_matrix_step_printed`."""
+    """Proof of Lemma A.3 amended, at the 2 x 2 point L = 3, W_L = diag(2, 1/2), eps = 1/36 (the
+    point where the printed claim ``wu2019zas.lemma_a3_proof``, data, fails)."""
     return exact_statements("a3_step_fixed", _a3_items_amended,
                             "exact at one 2 x 2 point (L = 3)", coverage)
 

@@ -30,7 +30,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 |
 | wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R |
 | wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 |
-| wu2019zas.lemma_a3_proof | Lemma A.3, proof | A >= B => W_L A^{L-1} W_L^T >= W_L B^{L-1} W_L^T; (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x |
+| wu2019zas.lemma_a3_proof | Lemma A.3, proof | A >= B => W_L A^{L-1} W_L^T >= W_L B^{L-1} W_L^T; (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x (data) |
 | wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows |
 | wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R |
 | wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
@@ -112,7 +112,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "lemma_a2": _A2,
     "lemma_a3": {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
                  "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
-    "lemma_a3_proof": {"L": ">= 2", "alpha": ">= 1"},
     "lemma_a3_proof_amended": {"L": ">= 2", "alpha": ">= 1"},
     "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
     "lemma_a5_proof_amended": _EVERY,
@@ -306,16 +305,6 @@ def _claims() -> tuple[Claim, ...]:
                {**A2_HYP, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
                "(A.3)", [_proof("a3_proof", zc.lemma_a3, "lemma_a3"),
                          cz.lemma_inequality("a3", 600, 80, strict=True)]),
-        _claim("lemma_a3_proof", "Lemma A.3, proof",
-               "W_L [(W_{L-1}W_{L-1}^T)^{L-1} - ...] W_L^T >= W_L [(I + W_L^T W_L - delta I)^{L-1}"
-               " - ...] W_L^T [...] beta^2 [(alpha^2 - 2eps - (L-2)delta)^{L-1} - ...] >= "
-               "beta^2 [alpha^{2(L-1)} - (L-1)(2eps + (L-2)delta) - ...]",
-               {"points": "W = (sqrt 2, sqrt 2, 1), L = 3, eps = 1/(4L^2), delta = 0; and L = 3, "
-                          "d = 2, W_L = diag(2, 1/2) (both meet the lemma's hypotheses)"},
-               "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x; A >= B => W_L A^2 W_L^T >= "
-               "W_L B^2 W_L^T",
-               [steps.a3_step_printed(_at({"L": "= 3", "d": "= 1"})),
-                steps.a3_matrix_step_printed(_at({"L": "= 3", "d": "= 2"}))]),
         _claim("lemma_a3_proof_amended", "Lemma A.3, proof",
                "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x, and the next "
                "line's conclusion >= alpha^{2(L-1)} beta^2 / 2 still follows since "
