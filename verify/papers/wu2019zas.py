@@ -2,7 +2,9 @@
 NeurIPS 2019.
 
 The claims marked (data) below are in ``wu2019zas.toml`` (the claim language); the others need
-matrix-valued statements, gradient flows, derivations or experiments and are built here.
+statements for every width, gradient flows, sampled matrix bounds or experiments and are built
+here from check factories (the exact proof steps of lemma_a3_proof_amended and lemma_a6_proof
+in :mod:`verify.checks.zas_steps`); this module computes no bound.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
@@ -76,7 +78,7 @@ def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str,
     return _make(id_, where, statement, hypotheses, asserts, checks, scope=SCOPES[id_], **kw)
 
 
-# --- exact items ---------------------------------------------------------------------------
+# --- instances -----------------------------------------------------------------------------
 
 _BINOMIAL_L = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200)  # Lemma A.6's binomial bounds at these L
 _BINOMIAL_L_TEXT = "{" + ", ".join(map(str, _BINOMIAL_L)) + "}"
