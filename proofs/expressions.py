@@ -339,7 +339,12 @@ def _matrix_arithmetic(op: ast.AST, left: sp.Basic, right: sp.Basic) -> sp.Basic
                                   f"{MAX_MATRIX_POWER}")
         if left.rows != left.cols:
             raise ExpressionError(f"power of a {left.rows} x {left.cols} matrix (not square)")
-        return _matrix_checked(left ** int(right))
+        # one product at a time, each checked: SymPy's M**k builds the whole result first, and
+        # a 4 x 4 of symbols to the 8th ran past every budget before any check could refuse it
+        power = sp.ImmutableMatrix(sp.eye(left.rows))
+        for _ in range(int(right)):
+            power = _matrix_checked(power * left)
+        return power
     if isinstance(op, ast.Div):
         if rm:
             raise ExpressionError("division by a matrix")
@@ -366,7 +371,11 @@ def _matrix_function(name: str, args: list[sp.Basic]) -> sp.Basic:
         raise ExpressionError(f"{name} of a {matrix.rows} x {matrix.cols} matrix (not square)")
     if name == "transpose":
         return _matrix_checked(matrix.T)
-    return _checked(matrix.det() if name == "det" else matrix.trace())
+    if name == "trace":
+        return _checked(matrix.trace())
+    # Berkowitz: division-free, a fixed number of products and sums of the entries (the
+    # default Bareiss cancels fractions of the entries, unbounded in their size)
+    return _checked(matrix.det(method="berkowitz"))
 
 
 def _matrix_checked(matrix: sp.ImmutableMatrix) -> sp.ImmutableMatrix:

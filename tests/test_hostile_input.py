@@ -391,6 +391,12 @@ def test_matrix_literals_evaluate_exactly():
     # a chain of products whose entries grow past the bound, refused before anything runs on it
     "det(" + "*".join(["Matrix([[x, 1, x, 1], [1, x, 1, x], [x, x, 1, 1], [1, 1, x, x]])"] * 40)
     + ")",
+    # a power of a 4 x 4 of symbols: each product is checked (SymPy's M**8 in one call ran past
+    # five minutes before the size check could refuse it)
+    "det(Matrix([[x, delta, x, delta], [delta, x, delta, x], [x, x, delta, delta], "
+    "[delta, delta, x, x]])**8)",
+    "trace((Matrix([[x, delta, x, delta], [delta, x, delta, x], [x, x, delta, delta], "
+    "[delta, delta, x, x]])**8)**8)",
 ])
 def test_matrix_literals_are_bounded(text):
     with pytest.raises(ExpressionError):
