@@ -1,7 +1,7 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
-not covered by ``nar2018slides.example`` and ``nar2018slides.proposition`` (the printed
-identity-initialisation claim ``nar2018slides.identity_tight`` is data, in
-``nar2018slides.toml``).
+not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.  The printed
+identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
+scalar chain (``nar2018slides.many_minima``) are data, in ``nar2018slides.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
 slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
@@ -10,7 +10,6 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018slides.many_minima | slide Deep Linear Networks | the cost function has infinitely many local minima |
 | nar2018slides.different_dynamics | slide Deep Linear Networks | different dynamic characteristics at different optima |
 | nar2018slides.disproportionate | slide Lyapunov Stability, after the Proposition | delta needs to be very small for disproportionate {w_i*} |
 | nar2018slides.subset | slide Lyapunov Stability, after the Proposition | for each delta, GD can converge only to a subset of optima |
@@ -77,9 +76,6 @@ def _chain_claim(locator: str, where: str, statement: str, asserts: str, prop: s
 
 
 CLAIMS = (
-    _chain_claim("many_minima", "slide Deep Linear Networks",
-                 "x -> W_L W_{L-1} ... W_2 W_1 x. Cost function has infinitely many local minimum.",
-                 "the minimiser set contains a continuum", "infinite", NETWORK_SCOPE),
     _chain_claim("different_dynamics", "slide Deep Linear Networks",
                  "Different dynamic characteristics at different optima.",
                  "the stability bound 2/sum(lam/w_i)^2 is not constant on the minimiser set",

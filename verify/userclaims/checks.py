@@ -1006,6 +1006,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
 
         return (identity_symbolic(model, _boxed_symbols),
                 identity_search(model, _finish, _point_text))
+    if kind in ("limit", "varies"):
+        from verify.userclaims.limits import limit_checks
+
+        return limit_checks(model, _boxed_symbols)
     if kind == "trajectory":
         from verify.userclaims.trajectory import trajectory_search
 

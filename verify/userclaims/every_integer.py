@@ -133,8 +133,17 @@ def _threshold_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
     return False, f"not for every {every}: {finding.detail}", dict(finding.numbers)
 
 
+def _limit_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
+    """limit / varies: the instance argument (:mod:`verify.userclaims.limits`) run with the
+    integer parameters symbolic (it never refutes here)."""
+    from verify.userclaims.limits import decide
+
+    verdict, detail, numbers = decide(model, boxed, refute=False)
+    return verdict is True, f"{detail} for every {every}", numbers
+
+
 PROOFS = {"identity": _relation_proof, "inequality": _relation_proof,
-          "threshold": _threshold_proof}
+          "threshold": _threshold_proof, "limit": _limit_proof, "varies": _limit_proof}
 
 
 def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
