@@ -1,7 +1,7 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
 not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.  The printed
 identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
-scalar chain (``nar2018slides.many_minima``) are data, in ``nar2018slides.toml``.
+scalar chain (``nar2018slides.many_minima``, ``different_dynamics``) are data, in ``nar2018slides.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
 slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
@@ -10,7 +10,6 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018slides.different_dynamics | slide Deep Linear Networks | different dynamic characteristics at different optima |
 | nar2018slides.disproportionate | slide Lyapunov Stability, after the Proposition | delta needs to be very small for disproportionate {w_i*} |
 | nar2018slides.subset | slide Lyapunov Stability, after the Proposition | for each delta, GD can converge only to a subset of optima |
 | nar2018slides.no_lipschitz | slide Lyapunov Stability, after the Proposition | no finite Lipschitz constant for the gradient on the whole parameter space |
@@ -51,10 +50,8 @@ CHAIN = {"loss": "1/2 (w_L ... w_1 - lam)^2",
 _claim = claim_builder(PAPER)
 
 
-# The class of the Proposition's scalar chains (the slide states lam != 0, deep: L >= 2); the
-# slide "Deep Linear Networks" speaks of matrix networks of any width.
+# The class of the Proposition's scalar chains (the slide states lam != 0, deep: L >= 2).
 CHAIN_SCOPE = {"L": ">= 2", "lam": "!= 0"}
-NETWORK_SCOPE = {**CHAIN_SCOPE, "widths": "any"}
 
 
 def _both_signs() -> dict:
@@ -66,8 +63,7 @@ def _both_signs() -> dict:
 def _chain_claim(locator: str, where: str, statement: str, asserts: str, prop: str,
                  scope: dict) -> Claim:
     every_depth = general_proof(
-        f"chain_family_every_depth_{prop}", _both_signs, {**CHAIN_SCOPE, "widths": "= 1"}
-        if "widths" in scope else CHAIN_SCOPE,
+        f"chain_family_every_depth_{prop}", _both_signs, CHAIN_SCOPE,
         "w(a) = (s a c, c, ..., c/a) is a global minimiser for every a > 0 with threshold "
         "2 / (c^(2L-2) (1/a^2 + L - 2 + a^2)): not constant, -> 0 as a -> 0 or infinity, "
         "positive at a = 1")
@@ -76,10 +72,6 @@ def _chain_claim(locator: str, where: str, statement: str, asserts: str, prop: s
 
 
 CLAIMS = (
-    _chain_claim("different_dynamics", "slide Deep Linear Networks",
-                 "Different dynamic characteristics at different optima.",
-                 "the stability bound 2/sum(lam/w_i)^2 is not constant on the minimiser set",
-                 "varies", NETWORK_SCOPE),
     _chain_claim("disproportionate",
                  "slide Lyapunov Stability of Gradient Descent, after the Proposition",
                  "delta needs to be very small for equilibria with disproportionate {w_i*}.",
