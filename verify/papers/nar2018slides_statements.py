@@ -1,8 +1,8 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
 not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.  The printed
 identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
-scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``) are
-data, in ``nar2018slides.toml``.
+scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
+``subset``) are data, in ``nar2018slides.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
 slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
@@ -11,7 +11,6 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018slides.subset | slide Lyapunov Stability, after the Proposition | for each delta, GD can converge only to a subset of optima |
 | nar2018slides.no_lipschitz | slide Lyapunov Stability, after the Proposition | no finite Lipschitz constant for the gradient on the whole parameter space |
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
 | nar2018slides.ols_contrast | slide Deep Linear Networks, Theorem | contrary to ordinary least squares |
@@ -72,10 +71,6 @@ def _chain_claim(locator: str, where: str, statement: str, asserts: str, prop: s
 
 
 CLAIMS = (
-    _chain_claim("subset",
-                 "slide Lyapunov Stability of Gradient Descent, after the Proposition",
-                 "For each delta, the algorithm can converge only to a subset of optima.",
-                 "for every delta > 0 some optima have bound < delta", "subset", CHAIN_SCOPE),
     _claim(
         "no_lipschitz", "slide Lyapunov Stability of Gradient Descent, after the Proposition",
         statement="No finite Lipschitz constant for the gradient on the whole parameter space.",

@@ -50,10 +50,10 @@ def _end(model: Model) -> tuple[sp.Expr, str]:
 
 
 def _points(model: Model) -> list[sp.Rational]:
-    """Rational points of ``over``'s range: its drawn box's ends and midpoint, and 1 and 2
-    where they lie inside."""
+    """Rational points of ``over``'s range, the simplest first (smaller exact numbers for
+    SymPy): 1 and 2 where they lie inside, then its drawn box's ends and midpoint."""
     lo, hi = model.box.free[model.spec.over]
-    out = [lo, hi, (lo + hi) / 2] + [sp.Integer(v) for v in (1, 2) if lo <= v <= hi]
+    out = [sp.Integer(v) for v in (1, 2) if lo <= v <= hi] + [lo, hi, (lo + hi) / 2]
     return list(dict.fromkeys(out))
 
 
@@ -88,9 +88,9 @@ def decide(model: Model, boxed, refute: bool = True) -> tuple[bool | None, str, 
                           "every parameter of the box"), numbers
         return None, f"SymPy's limit {sp.sstr(value)[:200]} was not shown to equal rhs", numbers
     points = _points(model)
-    for p in points:
-        for q in points:
-            if p < q and any(_signed(e.subs(x, p) - e.subs(x, q), r) for r in ("<", ">")):
+    for i, p in enumerate(points):
+        for q in points[i + 1:]:
+            if any(_signed(e.subs(x, p) - e.subs(x, q), r) for r in ("<", ">")):
                 d = sp.simplify(e.subs(x, p) - e.subs(x, q))
                 return True, (f"SymPy: lhs({spec.over} = {p}) - lhs({spec.over} = {q}) has a "
                               "fixed sign (nonzero) for every other parameter of the box: not "
