@@ -221,12 +221,6 @@ def test_gradient_map_and_hessian_from_given_parts_agree_bit_for_bit():
         assert np.array_equal(H, relu.hessian(W, V, b, X, Y, parts=given))
 
 
-def test_chain_family_undecided_when_not_shown(monkeypatch):
-    a, lam = sp.symbols("a lam", positive=True)
-    monkeypatch.setattr(dy, "_family", lambda L: (a, lam, [a, 1 / a], 1 + 0 * a))
-    assert dy.chain_family((2,), "varies").run(QUICK).outcome is Outcome.UNDECIDED
-
-
 def test_converged_runs_refute_a_stronger_constant():
     assert cr.converged_runs(c=0.01).run(QUICK).outcome is Outcome.REFUTES
 
@@ -257,16 +251,6 @@ def test_sgd_plummet_replays_from_its_seed():
     assert again.counterexample.observed == f.counterexample.observed
     # without gradient noise (full batch) the same schedule shows no plummet
     assert dy.sgd_noise_plummet(batch=4096, noise=0.0).run(QUICK).outcome is not Outcome.REFUTES
-
-
-@pytest.mark.parametrize("prop", ["infinite", "varies", "vanishes", "subset"])
-def test_chain_family(prop):
-    assert dy.chain_family((2, 3), prop).run(QUICK).outcome is Outcome.SUPPORTS
-
-
-def test_chain_family_rejects_unknown_property():
-    with pytest.raises(ValueError):
-        dy.chain_family((2,), "bogus").run(QUICK)
 
 
 def test_slides_exact_statements():

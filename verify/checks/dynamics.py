@@ -413,54 +413,6 @@ def _family(L: int):
     return a, lam, ws, sp.simplify(bound)
 
 
-def chain_family(depths: tuple[int, ...], prop: str) -> Check:
-    """Symbolic, along the one-parameter family of global minimisers w(a) of the scalar chain.
-
-    ``prop``: "infinite" (every w(a), a > 0, is a global minimiser: the loss is 0 identically,
-    and distinct a give distinct points); "varies" (the exact bound 2/sum(lam/w_i)^2 is not
-    constant on the family); "vanishes" (the bound tends to 0 as a -> infinity, i.e. for
-    disproportionate w_i); "subset" (for every delta > 0 some minimiser has bound < delta, so GD
-    cannot converge to it, while the balanced one has bound 2/(L lam^(2(L-1)/L)) > 0).  Proves
-    the property for each listed depth and every lam > 0; refutes with an exact point otherwise.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            a, lam, ws, bound = _family(L)
-            loss = sp.simplify((sp.Mul(*ws) - lam) ** 2 / 2)
-            numbers[f"L={L}: bound along w(a)"] = str(bound)
-            if prop == "infinite":
-                ok = loss == 0 and sp.simplify(ws[0].subs(a, 2) - ws[0].subs(a, 3)) != 0
-            elif prop == "varies":  # two exact numbers (lam = 1): compared exactly
-                ok = bound.subs({a: 1, lam: 1}) != bound.subs({a: 2, lam: 1})
-            elif prop == "vanishes":
-                ok = sp.limit(bound, a, sp.oo) == 0 and sp.limit(bound, a, 0) == 0
-            elif prop == "subset":
-                balanced = sp.simplify(bound.subs(a, 1))
-                numbers[f"L={L}: balanced bound"] = str(balanced)
-                ok = sp.limit(bound, a, sp.oo) == 0 and balanced.is_positive
-            else:
-                raise ValueError(prop)
-            if not ok:  # not shown on this family: no counterexample to the statement
-                return Finding(Outcome.UNDECIDED, f"L={L}: the property {prop!r} was not shown "
-                               "on the family", numbers)
-        return Finding(Outcome.SUPPORTS, {
-            "infinite": "exact: w(a) = (a c, c, ..., c/a), c = lam^(1/L), is a global minimiser "
-                        "for every a > 0 (loss 0 identically): infinitely many minima",
-            "varies": "exact: the stability bound 2/sum(lam/w_i)^2 changes along the minimiser "
-                      "family: different optima have different dynamics",
-            "vanishes": "exact: the bound tends to 0 as a -> 0 or a -> infinity "
-                        "(disproportionate w_i need a tiny step)",
-            "subset": "exact: for every delta > 0 some minimisers have bound < delta (excluded, "
-                      "whatever the start) while the balanced one has a positive bound",
-        }[prop] + f" (L in {depths}, every lam > 0)", numbers,
-            coverage=instances(L=listed(depths), lam="> 0", widths="= 1"))
-
-    return Check(f"chain_family_{prop}", Tier.SYMBOLIC, run,
-                 f"exact, depths {depths}, every lam > 0, minimisers (a c, c, ..., c/a)")
-
-
 def no_lipschitz(depths: tuple[int, ...]) -> Check:
     """Symbolic: the chain's gradient has no finite Lipschitz constant on the whole parameter
     space for L >= 2: along p = (t, ..., t) and q = p + e_1 the difference quotient

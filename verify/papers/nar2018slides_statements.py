@@ -22,21 +22,17 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 from __future__ import annotations
 
-from proofs import general_depth as G
 from verify.checks import step_general as SG
 from verify.checks.dynamics import (
-    chain_family,
     converged_rho,
     no_lipschitz,
     ols_contrast,
     start_on_unstable_minimum,
 )
-from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import claim_builder, nar2018slides
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
-from verify.vocabulary import Claim
 
 PAPER = nar2018slides.PAPER  # the registry reads each paper module's citation
 
@@ -51,23 +47,6 @@ _claim = claim_builder(PAPER)
 
 # The class of the Proposition's scalar chains (the slide states lam != 0, deep: L >= 2).
 CHAIN_SCOPE = {"L": ">= 2", "lam": "!= 0"}
-
-
-def _both_signs() -> dict:
-    """The family's facts for lam > 0 and for lam < 0 (first weight negative)."""
-    return {f"{k} (lam {'>' if sign > 0 else '<'} 0)": v for sign in (1, -1)
-            for k, v in G.chain_family_steps(sign).items()}
-
-
-def _chain_claim(locator: str, where: str, statement: str, asserts: str, prop: str,
-                 scope: dict) -> Claim:
-    every_depth = general_proof(
-        f"chain_family_every_depth_{prop}", _both_signs, CHAIN_SCOPE,
-        "w(a) = (s a c, c, ..., c/a) is a global minimiser for every a > 0 with threshold "
-        "2 / (c^(2L-2) (1/a^2 + L - 2 + a^2)): not constant, -> 0 as a -> 0 or infinity, "
-        "positive at a = 1")
-    return _claim(locator, where, statement, CHAIN, asserts,
-                  (every_depth, chain_family(DEPTHS, prop)), scope=scope)
 
 
 CLAIMS = (
