@@ -320,31 +320,3 @@ def ols_contrast_steps(variant: str = "printed") -> dict[str, bool | None]:
             "balanced threshold is the Proposition's bound": family["balanced positive"],
             "L >= 2: threshold differs at |lam| = 2^L, 3^L":
                 sp.expand_log(sp.log(ratio), force=True).is_positive}
-
-
-def no_lipschitz_steps(variant: str = "printed") -> dict[str, bool | None]:
-    """Slides, after the Proposition: no finite Lipschitz constant of the gradient of
-    1/2 (w_L ... w_1 - lam)^2 on the whole parameter space, every L >= 2, lam != 0.
-
-    At p = (a, s, ..., s) and q = (b, s, ..., s) (a != b) the first gradient component is
-    s^(L-1) (w_1 s^(L-1) - lam), affine in w_1, so ||grad(p) - grad(q)|| / ||p - q|| >=
-    |d_1(p) - d_1(q)| / |a - b| = s^(2L-2), which is unbounded in s for L >= 2 (L = k + 2):
-
-    * ``first component``: d/dw_1 of the loss with the other weights s is s^(L-1)(w_1 s^(L-1)
-      - lam);
-    * ``difference quotient``: (d_1(p) - d_1(q)) / (a - b) = s^(2L-2);
-    * ``unbounded``: s^(2L-2) -> oo as s -> oo (2L - 2 = 2k + 2 > 0).
-
-    ``variant="L = 1"``: the last step at L = 1 (false: the quotient is 1).
-    """
-    w1, a, b, lam = sp.symbols("w_1 a b lam", real=True)
-    s = sp.Symbol("s", positive=True)
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    Pw = sp.Symbol("P", real=True)  # the product of the other L - 1 weights
-    d1 = sp.diff((w1 * Pw - lam) ** 2 / 2, w1).subs(Pw, s ** (L - 1))
-    quotient = sp.simplify((d1.subs(w1, a) - d1.subs(w1, b)) / (a - b))
-    depth = 1 if variant == "L = 1" else k + 2
-    return {"first component": prove_zero(d1 - s ** (L - 1) * (w1 * s ** (L - 1) - lam)),
-            "difference quotient": prove_zero(sp.powsimp(quotient - s ** (2 * L - 2),
-                                                         force=True)),
-            "unbounded": sp.limit(s ** (2 * depth - 2), s, sp.oo) is sp.oo}

@@ -28,7 +28,6 @@ PROOFS = {
     "remark4": (S.remark4_steps, "scaled"),
     "lemma4_proof_amended": (S.lemma4_proof_amended_steps, "even root"),
     "ols_contrast": (S.ols_contrast_steps, "L = 1"),
-    "no_lipschitz": (S.no_lipschitz_steps, "L = 1"),
 }
 LIFTED = ("nar2018step.eq2", "nar2018step.eq5", "nar2018step.eq6", "nar2018step.lemma1",
           "nar2018step.lemma2", "nar2018step.remark4", "nar2018step.lemma4_proof_amended",

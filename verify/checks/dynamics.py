@@ -413,47 +413,6 @@ def _family(L: int):
     return a, lam, ws, sp.simplify(bound)
 
 
-def no_lipschitz(depths: tuple[int, ...]) -> Check:
-    """Symbolic: the chain's gradient has no finite Lipschitz constant on the whole parameter
-    space for L >= 2: along p = (t, ..., t) and q = p + e_1 the difference quotient
-    ||grad f(q) - grad f(p)|| / ||q - p|| is unbounded as t -> infinity.  Also records the L = 1
-    edge (ordinary least squares: Lipschitz with constant 1) and Example 1's (2/3)|x|^{3/2},
-    whose gradient sign(x)|x|^{1/2} has difference quotient h^{-1/2} at 0 (unbounded as h -> 0+,
-    so not even locally Lipschitz).  Undecided if some depth >= 2 has a bounded quotient along
-    this path (that refutes nothing: another path may be unbounded).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        t, h = sp.Symbol("t", positive=True), sp.Symbol("h", positive=True)
-        lam = sp.Symbol("lam", real=True)
-        numbers = {}
-        for L in (1, *depths):
-            ws = sp.symbols(f"w1:{L + 1}", real=True)
-            f = (sp.Mul(*ws) - lam) ** 2 / 2
-            grad = sp.Matrix([sp.diff(f, w) for w in ws])
-            p = {w: t for w in ws}
-            q = {**p, ws[0]: t + 1}
-            quotient = sp.simplify(sp.sqrt(sum(v ** 2 for v in (grad.subs(q) - grad.subs(p)))))
-            lim = sp.limit(quotient, t, sp.oo)
-            numbers[f"L={L}: quotient as t -> infinity"] = str(lim)
-            if L >= 2 and lim != sp.oo:  # bounded along one path: other paths may diverge
-                return Finding(Outcome.UNDECIDED, f"L={L}: the quotient along (t, ..., t) does "
-                               "not diverge", numbers)
-        g = sp.sqrt(h)  # the gradient of (2/3)|x|^{3/2} at x = h > 0; it is 0 at x = 0
-        ex1 = sp.limit(g / h, h, 0, "+")
-        numbers["(2/3)|x|^{3/2}: (g(h) - g(0))/h as h -> 0+"] = str(ex1)
-        if ex1 != sp.oo:
-            return Finding(Outcome.UNDECIDED, "the Example 1 quotient did not diverge", numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"exact: for L in {depths} the gradient's difference quotient along (t, ..., t) grows "
-            "without bound (the Hessian grows like t^(2L-2)); for L = 1 (least squares) the "
-            "quotient is bounded (the statement needs depth >= 2); Example 1's gradient has "
-            "quotient h^(-1/2) at 0"), numbers,
-            coverage=instances(L=listed(depths), widths="= 1"))
-
-    return Check("no_lipschitz", Tier.SYMBOLIC, run, f"exact, depths 1 and {depths}, Example 1")
-
-
 def ols_contrast() -> Check:
     """Symbolic: for L = 1 on whitened data the error obeys E <- (1 - delta) E, so GD converges
     iff 0 < delta < 2 whatever R (the step size does not depend on the target); for L >= 2 the

@@ -50,10 +50,6 @@ PROOFS = {
     "ols_contrast_every_depth": (S.ols_contrast_steps, {"L": ">= 2"},
                                  "L = 1: error multiplier 1 - delta for every target; L >= 2: "
                                  "the balanced threshold 2/(L c^(2L-2)) depends on the target"),
-    # slides, after the Proposition: no global Lipschitz constant
-    "no_lipschitz_every_depth": (S.no_lipschitz_steps, None,
-                                 "the gradient's difference quotient along w_1 at "
-                                 "(., s, ..., s) is s^(2L-2), unbounded in s"),
 }
 
 

@@ -2,7 +2,7 @@
 not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.  The printed
 identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
 scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
-``subset``) are data, in ``nar2018slides.toml``.
+``subset``, ``no_lipschitz``) are data, in ``nar2018slides.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
 slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
@@ -11,7 +11,6 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018slides.no_lipschitz | slide Lyapunov Stability, after the Proposition | no finite Lipschitz constant for the gradient on the whole parameter space |
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
 | nar2018slides.ols_contrast | slide Deep Linear Networks, Theorem | contrary to ordinary least squares |
 | nar2018slides.identity_tight_amended | slide Deep Linear Networks, Symmetric PSD (amended) | the same for rho(R) >= 1 |
@@ -25,7 +24,6 @@ from __future__ import annotations
 from verify.checks import step_general as SG
 from verify.checks.dynamics import (
     converged_rho,
-    no_lipschitz,
     ols_contrast,
     start_on_unstable_minimum,
 )
@@ -36,30 +34,9 @@ from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_c
 
 PAPER = nar2018slides.PAPER  # the registry reads each paper module's citation
 
-DEPTHS = (2, 3, 4, 5)
-CHAIN = {"loss": "1/2 (w_L ... w_1 - lam)^2",
-         "minimisers": "(a c, c, ..., c/a), c = lam^(1/L), a > 0",
-         "L": "2, 3, 4, 5", "lam": "every lam > 0"}
-
-
 _claim = claim_builder(PAPER)
 
-
-# The class of the Proposition's scalar chains (the slide states lam != 0, deep: L >= 2).
-CHAIN_SCOPE = {"L": ">= 2", "lam": "!= 0"}
-
-
 CLAIMS = (
-    _claim(
-        "no_lipschitz", "slide Lyapunov Stability of Gradient Descent, after the Proposition",
-        statement="No finite Lipschitz constant for the gradient on the whole parameter space.",
-        hypotheses={**CHAIN, "L": "1 (edge), 2, 3, 4, 5",
-                    "also": "Example 1's (2/3)|x|^{3/2} (gradient sign(x)|x|^{1/2}) near 0"},
-        asserts="sup ||grad f(p) - grad f(q)|| / ||p - q|| = infinity for L >= 2",
-        scope=CHAIN_SCOPE,
-        checks=(SG.class_proof("no_lipschitz_every_depth", CHAIN_SCOPE),
-                no_lipschitz(DEPTHS)),
-    ),
     _claim(
         "theorem_rho", "slide Deep Linear Networks, Theorem",
         statement=("{x_i} satisfies (1/N) sum x_i x_i^T = I; R is estimated as multiplication of "
