@@ -400,51 +400,7 @@ def convexity_not_the_cause() -> Check:
                  "exact: the two example losses and every convex quadratic in one variable")
 
 
-# ---- the slides' statements on deep scalar chains 1/2 (w_L ... w_1 - lam)^2 -----------------
-
-def _family(L: int):
-    """Minimisers w(a) = (a c, c, ..., c, c/a) of the chain, c = lam^(1/L), and their bound
-    2 / sum_i (lam / w_i)^2 (the talk's Proposition; exact threshold, nar2018slides.proposition)."""
-    a = sp.Symbol("a", positive=True)
-    lam = sp.Symbol("lam", positive=True)
-    c = lam ** sp.Rational(1, L)
-    ws = [a * c] + [c] * (L - 2) + [c / a]
-    bound = 2 / sum((lam / w) ** 2 for w in ws)
-    return a, lam, ws, sp.simplify(bound)
-
-
-def ols_contrast() -> Check:
-    """Symbolic: for L = 1 on whitened data the error obeys E <- (1 - delta) E, so GD converges
-    iff 0 < delta < 2 whatever R (the step size does not depend on the target); for L >= 2 the
-    balanced minimiser's exact threshold 2/(L lam^(2(L-1)/L)) depends on lam.  Supports the
-    slide's "contrary to ordinary least squares"; refutes if the L >= 2 threshold were constant.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        d, lam = sp.Symbol("delta", positive=True), sp.Symbol("lam", positive=True)
-        w = sp.Symbol("w", real=True)
-        f1 = (w - lam) ** 2 / 2
-        mult1 = sp.simplify(sp.diff(w - d * sp.diff(f1, w), w))
-        numbers = {"L=1: multiplier of the error": str(mult1)}
-        dependent = True
-        for L in (2, 3, 4):
-            a_, lam_, _, bound = _family(L)
-            b = sp.simplify(bound.subs(a_, 1))
-            numbers[f"L={L}: balanced threshold"] = str(b)
-            dependent &= sp.simplify(b.subs(lam_, 2) - b.subs(lam_, 3)) != 0
-        if mult1 == 1 - d and dependent:
-            return Finding(Outcome.SUPPORTS, (
-                "exact: L = 1 converges iff |1 - delta| < 1 for every target; for L = 2, 3, 4 "
-                "the threshold depends on lam"), numbers,
-                coverage=instances(L="{2, 3, 4}"))
-        return Finding(Outcome.REFUTES if not dependent else Outcome.UNDECIDED,
-                       "the threshold does not depend on the target", numbers,
-                       Counterexample(at={"lam": "2, 3"}, observed="equal thresholds",
-                                      claimed="target-dependent", tol="0", margin="exact",
-                                      dps=ctx.dps) if not dependent else None)
-
-    return Check("ols_contrast", Tier.SYMBOLIC, run, "exact, L = 1 against L = 2, 3, 4")
-
+# ---- the slides' Theorem on deep linear networks: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) ------
 
 def start_on_unstable_minimum() -> Check:
     """Symbolic: the "almost surely" of the slides' theorem is needed.  GD on the chain with

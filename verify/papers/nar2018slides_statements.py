@@ -2,7 +2,7 @@
 not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.  The printed
 identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
 scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
-``subset``, ``no_lipschitz``) are data, in ``nar2018slides.toml``.
+``subset``, ``no_lipschitz``, ``ols_contrast``) are data, in ``nar2018slides.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
 slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
@@ -12,7 +12,6 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 | id | where | statement (short) |
 |---|---|---|
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
-| nar2018slides.ols_contrast | slide Deep Linear Networks, Theorem | contrary to ordinary least squares |
 | nar2018slides.identity_tight_amended | slide Deep Linear Networks, Symmetric PSD (amended) | the same for rho(R) >= 1 |
 | nar2018slides.most_optima_unstable | slides: "only to a subset of optima", "identity ... largest step size" (Remark 3's wording) | most other global optima are unstable |
 | nar2018slides.relu_theorem | slide Nonlinear Networks, Theorem | two-layer ReLU: if GD converges, max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely |
@@ -21,10 +20,8 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 from __future__ import annotations
 
-from verify.checks import step_general as SG
 from verify.checks.dynamics import (
     converged_rho,
-    ols_contrast,
     start_on_unstable_minimum,
 )
 from verify.checks.identity_init import identity_tightness, optima_instability
@@ -51,14 +48,6 @@ CLAIMS = (
         asserts=("converged => rho(R_hat) <= (2/(L delta))^(L/(2L-2)), except on a null set of "
                  "starts"), scope={"L": ">= 2", "widths": "any"},
         checks=(converged_rho(), start_on_unstable_minimum()),
-    ),
-    _claim(
-        "ols_contrast", "slide Deep Linear Networks, Theorem",
-        statement="Contrary to ordinary-least-squares.",
-        hypotheses={"OLS": "L = 1, whitened data", "deep": "L = 2, 3, 4 balanced minimisers"},
-        asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
-        scope={"L": ">= 2"},
-        checks=(SG.class_proof("ols_contrast_every_depth"), ols_contrast()),
     ),
     _claim(
         "identity_tight_amended", "slide Deep Linear Networks, Symmetric PSD matrices (amended)",
