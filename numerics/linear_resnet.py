@@ -246,8 +246,8 @@ def zas_iterations(L: int, Phi: np.ndarray, etas: np.ndarray, eps: float, max_st
     W_L is U diag(e a^{L-1}) V^T, so the next iterate has the same form; and
     R = ||diag(e)||_F^2 / 2.  Same contract as ``iterations_to`` (one run per step size, the
     same stopping, divergence and ``first`` rules); the counts agree with the matrix engine
-    (:func:`verify.checks.zas.depth_sweep` compares them at small depths; the refutation replays full
-    matrices in mpmath).
+    (:func:`verify.experiments.wu2019zas.depth_sweep` compares them at small depths; the
+    refutation replays full matrices in mpmath).
     """
     if L < 2:
         raise ValueError("the reduction needs a hidden layer: L >= 2")

@@ -20,6 +20,7 @@ from proofs import resnet as pr
 from proofs import resnet_general as prg
 from verify.checks import resnet as rc
 from verify.checks.resnet import convex
+from verify.experiments import nar2018resnet as ex
 from verify.registry import select
 from verify.runner import run_claim
 from verify.vocabulary import CheckContext, Outcome, Scope, Status, Strength, Tier
@@ -304,11 +305,11 @@ def test_convexity_checks_refute_free_signs():
 def test_section4_checks():
     assert outcome(rc.eq12_formulas_exact(1, 2, 3)) is Outcome.SUPPORTS
     assert outcome(rc.eq12_formulas_exact(1, 2, 3, bias_sign=1)) is Outcome.REFUTES
-    assert outcome(rc.fig4_exact(claimed_pieces=30)) is Outcome.REFUTES
+    assert outcome(ex.fig4_exact(claimed_pieces=30)) is Outcome.REFUTES
 
 
 def test_mnist_reduced_gap_threshold_decides():
-    assert outcome(rc.mnist_reduced(max_gap=-1.0)) is Outcome.UNDECIDED
+    assert outcome(ex.mnist_reduced(max_gap=-1.0)) is Outcome.UNDECIDED
 
 
 # --- regression pins of the statuses (quick run) ---------------------------------------------
@@ -420,7 +421,7 @@ def test_train_decomposed_is_the_per_network_loop_bitwise():
     over forward10 / grads10 (Section 5 model), so its weights are bitwise the same."""
     import copy
 
-    from verify.checks.resnet.section4 import _train_decomposed
+    from verify.experiments.nar2018resnet import _train_decomposed
 
     rng = np.random.default_rng(3)
     n, K, L, N, lr, steps = 4, 3, 3, 50, 0.2, 20

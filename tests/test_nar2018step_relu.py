@@ -17,6 +17,7 @@ from numerics import relu
 from proofs import relu as prelu
 from verify.checks import dynamics as dy
 from verify.checks import relu as cr
+from verify.experiments import nar2018step as experiments
 from verify.registry import select
 from verify.vocabulary import CheckContext, Outcome, Status
 
@@ -110,12 +111,12 @@ def test_minimize_reaches_an_exact_interpolating_minimum():
 
 
 def test_fig2_classifier():
-    assert dy._classify(1e-3, 1e-6, False) == "period-2 oscillation"
-    assert dy._classify(1e-3, 2e-3, False) == "still moving (no oscillation)"
-    assert dy._classify(1e-12, 1e-12, False) == "fixed point"
-    assert dy._classify(1.0, 1.0, True) == "diverged"
+    assert experiments._classify(1e-3, 1e-6, False) == "period-2 oscillation"
+    assert experiments._classify(1e-3, 2e-3, False) == "still moving (no oscillation)"
+    assert experiments._classify(1e-12, 1e-12, False) == "fixed point"
+    assert experiments._classify(1.0, 1.0, True) == "diverged"
     x = np.array([0.0, 0.2, 0.5, 0.9])
-    assert np.allclose(dy.fig2_target(x), [0.0, 0.4, 0.5, 0.5 * np.sin(3.6 * np.pi)])
+    assert np.allclose(experiments.fig2_target(x), [0.0, 0.4, 0.5, 0.5 * np.sin(3.6 * np.pi)])
 
 
 # ---- checks: printed numbers and deliberately wrong variants ---------------------------------
@@ -235,22 +236,22 @@ def test_residual_identity_and_tightness():
 
 
 def test_fig1_checks():
-    f = dy.oscillatory_convergence_speedup().run(QUICK)
+    f = experiments.oscillatory_convergence_speedup().run(QUICK)
     assert f.outcome is Outcome.REFUTES
     # a monotone slow mode (delta lambda < 1): dividing the step does slow it down
-    assert dy.oscillatory_convergence_speedup("1/2").run(QUICK).outcome is Outcome.SUPPORTS
-    drop = dy.orbit_drop_plummet().run(QUICK)
+    assert experiments.oscillatory_convergence_speedup("1/2").run(QUICK).outcome is Outcome.SUPPORTS
+    drop = experiments.orbit_drop_plummet().run(QUICK)
     assert drop.numbers["loss ratio before / after the drop"] == "1000"
 
 
 def test_sgd_plummet_replays_from_its_seed():
-    f = dy.sgd_noise_plummet().run(QUICK)
+    f = experiments.sgd_noise_plummet().run(QUICK)
     assert f.outcome is Outcome.REFUTES and f.counterexample.replay
     replay = CheckContext(seed=99, quick=True, at=f.counterexample.replay)
-    again = dy.sgd_noise_plummet().run(replay)
+    again = experiments.sgd_noise_plummet().run(replay)
     assert again.counterexample.observed == f.counterexample.observed
     # without gradient noise (full batch) the same schedule shows no plummet
-    assert dy.sgd_noise_plummet(batch=4096, noise=0.0).run(QUICK).outcome is not Outcome.REFUTES
+    assert experiments.sgd_noise_plummet(batch=4096, noise=0.0).run(QUICK).outcome is not Outcome.REFUTES
 
 
 def test_slides_exact_statements():

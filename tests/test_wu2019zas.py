@@ -13,6 +13,7 @@ from numerics import linear_resnet as rn
 from proofs import zas as pz
 from proofs import zas_general as pzg
 from verify.checks import zas as cz
+from verify.experiments import wu2019zas as ex
 from verify.vocabulary import CheckContext, Coverage, Outcome, Scope, Strength
 
 CTX = CheckContext(seed=3, quick=True)
@@ -285,17 +286,17 @@ def test_depth_sweep_against_wrong_exponents():
     # -I (d = 1), quick depths 2, 4, ..., 128: the fitted exponent is about 0.28 (counts 8, 8,
     # 9, 11, 14, 18, 24), so gamma = 0.3 is supported and gamma = 2 is refuted, with the
     # counts replayed in mpmath.
-    ok = cz.depth_sweep((("negI", 0.3),)).run(CTX)
+    ok = ex.depth_sweep((("negI", 0.3),)).run(CTX)
     assert ok.outcome is Outcome.SUPPORTS, ok.numbers
-    bad = cz.depth_sweep((("negI", 2.0),)).run(CTX)
+    bad = ex.depth_sweep((("negI", 2.0),)).run(CTX)
     assert bad.outcome is Outcome.REFUTES and "mpmath" in bad.counterexample.observed
     assert len(bad.figures) == 2
 
 
 def test_dynamics_checks_quick():
-    for check in (cz.near_identity_vs_zas(), cz.escape_fraction(), cz.near_zas_rate(),
-                  cz.mzas_vs_xavier(), cz.saddle_plateau(), cz.manifold_flow(),
-                  cz.flow_invariants(), cz.residual_equivalence(), cz.small_init_plateau()):
+    for check in (ex.near_identity_vs_zas(), ex.escape_fraction(), cz.near_zas_rate(),
+                  ex.mzas_vs_xavier(), ex.saddle_plateau(), cz.manifold_flow(),
+                  cz.flow_invariants(), cz.residual_equivalence(), ex.small_init_plateau()):
         assert check.run(CTX).outcome is Outcome.SUPPORTS, check.name
 
 

@@ -63,6 +63,7 @@ from __future__ import annotations
 from proofs import resnet_class as rpc
 from verify.checks import resnet as rc
 from verify.checks.derivation import derivation
+from verify.experiments import nar2018resnet as experiments
 from verify.papers import claim_builder
 from verify.vocabulary import Coverage, Scope
 
@@ -205,7 +206,7 @@ CLAIMS = (
        {"n, L": "20, 20 (8, 8 quick)", "matrices": "6 (4 quick)",
         "delta": "1e-5, 1e-4, 1e-3 (not given in the paper)"},
        "double loss < single loss for every matrix; single unstable where double is stable",
-       [rc.double_experiment()],
+       [experiments.double_experiment()],
        scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
     _c("prop3_amended", "Proposition 3 (amended)",
        "For depth L >= 2: lam < 0, w_i[0] = 1 and delta <= 1/(sigma(1 - lam)) give w_i -> 0 "
@@ -319,7 +320,7 @@ CLAIMS = (
         "training": "Nesterov, 50 points, w >= 0 and c > 0 by projection"},
        "f1 affine beyond 0.5 (cannot fit f), Lip(f1) <= Lip(f); f2 can fit f; >= 10 pieces "
        "possible",
-       [rc.fig4_exact(), rc.fig4_training()],
+       [experiments.fig4_exact(), experiments.fig4_training()],
        scope={"f1": "biases U[0, 0.5]", "f2": "biases U[0, 1]", "layers": "10, scalar"}),
     _c("mnist", "Section 5, Figure 5",
        "We trained this network for 12 epochs [...] the training and the test errors were "
@@ -327,7 +328,7 @@ CLAIMS = (
        "training and the test accuracy were 97.91% and 97.58%, respectively.",
        {"data": "reduced: generated 10-class clusters in [0, 1]^8 (MNIST not offline)"},
        "train and test accuracy close without regularisation",
-       [rc.mnist_reduced()],
+       [experiments.mnist_reduced()],
        not_checkable="the MNIST data set and the convolutional feature layer's training setup",
        scope={"data": "MNIST, 12 epochs"}),
 )

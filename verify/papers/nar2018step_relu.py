@@ -19,13 +19,14 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 
 from __future__ import annotations
 
-from verify.checks.dynamics import (
-    FIG2_TARGET, convexity_not_the_cause, fig2_experiment, orbit_drop_plummet,
-    oscillatory_convergence_speedup, sgd_noise_plummet,
-)
+from verify.checks.dynamics import convexity_not_the_cause
 from verify.checks.relu import (
     TIGHTNESS_CLASS, adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
     residual_identity_symbolic, tightness_symbolic,
+)
+from verify.experiments.nar2018step import (
+    FIG2_TARGET, fig2_experiment, orbit_drop_plummet, oscillatory_convergence_speedup,
+    sgd_noise_plummet,
 )
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER

@@ -56,6 +56,7 @@ from proofs import zas_class as zc
 from proofs import zas_general as pzg
 from verify.checks import zas as cz
 from verify.checks.derivation import derivation
+from verify.experiments import wu2019zas as experiments
 from verify.papers import claim_builder
 from verify.vocabulary import Check, Claim, Coverage, Scope
 
@@ -357,8 +358,8 @@ def _claims() -> tuple[Claim, ...]:
                 "near-identity": "(1 - 0.001, 1 + 0.001, 1, 1), L = 4"},
                "O critical, not an extremum; flow on M stays on M and tends to O",
                [_proof("manifold_proof", zc.stable_manifold, "sec3_manifold"),
-                cz.manifold_flow(), cz.saddle_plateau(L=4, figure=False),
-                cz.small_init_plateau()]),
+                cz.manifold_flow(), experiments.saddle_plateau(L=4, figure=False),
+                experiments.small_init_plateau()]),
         _claim("fig1", "Figure 1",
                "The near-identity initialization (blue curve) spends long time escaping the "
                "saddle region, while the ZAS initialization (red curve) converges to the "
@@ -366,7 +367,7 @@ def _claims() -> tuple[Claim, ...]:
                {"L": "2", "Phi": "-1", "starts": "(1 - 0.001, 1 + 0.001) and (1, 0)",
                 "dynamics": "gradient flow (the figure's step size is not printed)"},
                "near-identity plateau at R = 1/2 >= 10x ZAS's, passing near O",
-               [cz.saddle_plateau()]),
+               [experiments.saddle_plateau()]),
         _claim("lemma4_2", "Lemma 4.2",
                "The invariant matrices (4.3) are indeed invariances under continuous-time "
                "gradient descent (4.1), i.e., D_l(t) = D_l(0) for l = 1, ..., L-1 and t >= 0.",
@@ -605,7 +606,8 @@ def _claims() -> tuple[Claim, ...]:
                 "reading": "gamma as the growth exponent (two-sided); as an upper bound "
                            "O(L^gamma) a smaller measured exponent is consistent",
                 "targets": "-I with d = 1 (identical to d = 100 under ZAS); Gaussian d = 2"},
-               "fitted gamma ~ printed gamma; tuned eta decreasing in L", [cz.depth_sweep()]),
+               "fitted gamma ~ printed gamma; tuned eta decreasing in L",
+               [experiments.depth_sweep()]),
         _claim("sec5_2", "Section 5.2 and Figure 3",
                "Gradient descent with the near-identity initialization is attracted to a "
                "saddle region, spends a long time escaping that region, and then converges "
@@ -614,14 +616,14 @@ def _claims() -> tuple[Claim, ...]:
                "optimization process.",
                {"L": "6", "Phi": "-I", "eta": "0.01", "d": "10 (not printed; [18] used 25)"},
                "near-identity lingers at R = 1/2-type plateaus; ZAS monotone, no plateau",
-               [cz.near_identity_vs_zas()]),
+               [experiments.near_identity_vs_zas()]),
         _claim("sec5_2_runs", "Figure 3",
                "GD with the near-identity successfully escape the saddle region only 2 of 5 "
                "times in the given number of iterations, while the ZAS does not suffer from the "
                "attraction of saddle point at all.",
                {"L": "6", "Phi": "-I", "eta": "0.01", "d": "10"},
                "2 of 5 escape within the budget; ZAS converged",
-               [cz.escape_fraction()],
+               [experiments.escape_fraction()],
                not_checkable="the iteration budget of Figure 3 (the figure is not in the "
                              "source text) and its 5 random seeds"),
         _claim("sec6", "Section 6 and Figure 4",
@@ -630,7 +632,7 @@ def _claims() -> tuple[Claim, ...]:
                {"data": "Fashion-MNIST, 1000 samples (not available offline)",
                 "reduced": "synthetic regression, ReLU ResNet (6.1), L = 10, 50, 200"},
                "mZAS best loss < Xavier best loss at every depth",
-               [cz.mzas_vs_xavier()],
+               [experiments.mzas_vs_xavier()],
                not_checkable="Fashion-MNIST (no network access) and the paper's widths and "
                              "training budget"),
     )

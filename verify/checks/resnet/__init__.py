@@ -4,8 +4,9 @@ Decomposition* (paper key ``nar2018resnet``).
 Section 2 (stability): least squares, scalar chains with sigma, deep linear matrix networks from
 the identity (Theorems 1 and 2, with targets whose eigenvectors are not orthogonal).  Section 3:
 the double network (9a)-(9b), Proposition 3, the convexity of (7a)-(7c), the decomposition of
-Section 3.1 and the implication to Theorem 3's hypotheses.  Section 4: formulas (10)-(12) and
-the Figure 4 statements (exact kink counting).  Engines: :mod:`numerics.residual`,
+Section 3.1 and the implication to Theorem 3's hypotheses.  Section 4: formulas (10)-(12).
+The experiments (Section 3.2's double network, Figure 4, MNIST) are in
+:mod:`verify.experiments.nar2018resnet`.  Engines: :mod:`numerics.residual`,
 :mod:`numerics.deeplinear`, :mod:`proofs.resnet`.
 
 Every factory's docstring says what it can prove, what it can only refute, and over which scope.
@@ -31,7 +32,7 @@ from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
-    double_reduction_symbolic, double_first_step, double_origin, double_experiment, prop3_symbolic, prop3_precise, negative_eigen_matrix,
+    double_reduction_symbolic, double_first_step, double_origin, prop3_symbolic, prop3_precise, negative_eigen_matrix,
 )
 from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
@@ -40,7 +41,7 @@ from verify.checks.resnet.general import (
     prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, eq5_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
-    eq12_formulas_exact, fig4_exact, fig4_training, mnist_reduced,
+    eq12_formulas_exact,
 )
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
     "double_reduction_symbolic",
     "double_first_step",
     "double_origin",
-    "double_experiment",
     "prop3_symbolic",
     "prop3_precise",
     "negative_eigen_matrix",
@@ -75,9 +75,6 @@ __all__ = [
     "convexity_certificate",
     "eq8_gradient_exact",
     "eq12_formulas_exact",
-    "fig4_exact",
-    "fig4_training",
-    "mnist_reduced",
     "prop1_general",
     "prop2_general",
     "prop3_general",

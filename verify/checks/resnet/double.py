@@ -4,23 +4,18 @@ Proposition 3, with the Section 3.2 sentence."""
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import sympy as sp
 from mpmath import libmp
 
-from numerics import deeplinear as dl
-from numerics import residual as rs
 from proofs import resnet as pr
-from verify.checks.common import decs, lam_grid
+from verify.checks.common import lam_grid
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
 from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,
     CheckContext,
-    Figure,
     Finding,
-    Series,
     Tier,
 )
 
@@ -174,64 +169,6 @@ def double_origin(depths: tuple[int, ...], lams: tuple[float, ...],
 
     return Check("double_origin", Tier.PRECISE, run,
                  f"exact escape sign + mpmath orbits, depths {depths}, lam {lams}")
-
-
-def double_experiment() -> Check:
-    """Empirical: the 20 x 20, L = 20 experiment of Section 3.2 (8 x 8, L = 8 with --quick).
-
-    R = M diag(U[-1.5, 1.5]) M^-1 with Gaussian M; single network W_L...W_1 and double network
-    W_L...W_1 - Z_L...Z_1, all from the identity, plain GD at three step sizes (the paper
-    gives none).  Supports "the double network's training error is consistently lower" when
-    at the last step the double loss is below the single loss for every (R, delta) where the
-    single run is finite, and records where each run diverges or stalls.  A contrary case is
-    undecided (no high-precision replay at this size), never a refutation.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        n, L, B, steps = (8, 8, 4, 600) if ctx.quick else (20, 20, 6, 2000)
-        R, _, _ = rs.random_targets(n, B, rng, -1.5, 1.5)
-        ds = np.array([1e-5, 1e-4, 1e-3])
-        RR, dd = np.repeat(R, 3, axis=0), np.tile(ds, B)
-        _, h1 = dl.gd_dropping(rs.identity_stack(n, L, 3 * B), RR, dd, steps)  # = dl.gd's
-        _, _, h2 = rs.double_gd(rs.identity_stack(n, L, 3 * B), rs.identity_stack(n, L, 3 * B),
-                                RR, dd, steps)
-        r1, r2 = h1[-1] / h1[0], h2[-1] / h2[0]
-        both = np.isfinite(r1)
-        better = np.where(both, r2 < r1, True)
-        s1 = rs.spectral_data(R)[1]
-        numbers = {"largest singular values of R": str(decs(s1, 4))}
-        for k in range(3 * B):
-            numbers[f"R{k // 3}, delta={dd[k]:g}"] = \
-                f"final/initial loss: single {r1[k]:.3g}, double {r2[k]:.3g}"
-        single_bad = ~np.isfinite(r1) | (r1 > 0.5)
-        numbers["single diverged or stalled (loss > 0.5 x initial)"] = str(int(single_bad.sum()))
-        numbers["double diverged"] = str(int((~np.isfinite(r2)).sum()))
-        numbers["single bad while double finite and < 0.1"] = str(int(np.sum(
-            single_bad & np.isfinite(r2) & (r2 < 0.1))))
-        numbers["both diverged"] = str(int(np.sum(~np.isfinite(r1) & ~np.isfinite(r2))))
-        j = int(np.argmax(np.isfinite(r2)))  # first matrix with a finite double run
-        m = j // 3
-        ks = np.unique(np.linspace(0, steps, 80).astype(int))
-        fig = Figure(id="double-vs-single", title=f"Single vs double network, {n}x{n}, L={L}",
-                     caption=f"Training loss (relative to the initial loss) of GD from the "
-                     f"identity on R{m}, at three step sizes; a missing tail means divergence.",
-                     xlabel="GD step", ylabel="loss / initial loss", yscale="log",
-                     series=tuple(Series(f"{name} delta={ds[i]:g}", decs(ks),
-                                         decs(np.maximum(h[ks, 3 * m + i] / h[0, 3 * m + i],
-                                                         1e-300)))
-                                  for i in range(3) for name, h in (("single", h1),
-                                                                    ("double", h2))))
-        if better.all():
-            return Finding(SUP, f"double loss below single loss in all {int(both.sum())} "
-                           "comparable runs; see the numbers for divergence", numbers, None,
-                           (fig,),
-                       coverage=_sample(3 * B, **{"n, L": f"{n}, {L}"}, delta="{1e-05, 0.0001, 0.001}"))
-        return Finding(UND, f"double not better in {int((~better).sum())} runs", numbers, None,
-                       (fig,))
-
-    return Check("double_experiment", Tier.EMPIRICAL, run,
-                 "numpy float64, 20x20 (8x8 quick), L=20 (8), 6 (4) matrices, 3 step sizes")
 
 
 def prop3_symbolic(depths: tuple[int, ...]) -> Check:
