@@ -1,7 +1,9 @@
 """Check factories for statements about GD dynamics in Nar & Sastry (2018) and its slides: that
-convexity is not the cause of Examples 1 and 2's behaviour (Section 1), and the slides'
-statements on deep scalar chains 1/2 (w_L ... w_1 - lam)^2 (minimiser families, Lipschitz
-constants, the contrast with least squares, converged rho).
+convexity is not the cause of Examples 1 and 2's behaviour (Section 1), and the slides' Theorem
+on deep linear networks (rho of the converged product; a start on an unstable minimiser).  The
+slides' statements on the deep scalar chain 1/2 (w_L ... w_1 - lam)^2 (minimiser families,
+Lipschitz constants, the contrast with least squares) are data, in
+``verify/papers/nar2018slides.toml``.
 
 The Figure 1 and Figure 2 experiments (step-size drops, oscillation signatures) are in
 :mod:`verify.experiments.nar2018step`.
@@ -17,7 +19,6 @@ from verify.checks.common import set_text as listed
 from verify.vocabulary import (
     Check,
     CheckContext,
-    Counterexample,
     Figure,
     Finding,
     Outcome,
