@@ -29,8 +29,7 @@ PROOFS = {
     "lemma4_proof_amended": (S.lemma4_proof_amended_steps, "even root"),
 }
 LIFTED = ("nar2018step.eq2", "nar2018step.eq5", "nar2018step.eq6", "nar2018step.lemma1",
-          "nar2018step.lemma2", "nar2018step.remark4", "nar2018step.lemma4_proof_amended",
-          "nar2018slides.ols_contrast", "nar2018slides.no_lipschitz")
+          "nar2018step.lemma2", "nar2018step.remark4", "nar2018step.lemma4_proof_amended")
 
 
 @pytest.mark.parametrize("name", PROOFS)
