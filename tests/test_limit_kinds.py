@@ -85,6 +85,8 @@ def test_varies_wrong_variant_refuted_and_true_one_proven(tmp_path):
      "belongs to limit"),
     ('kind = "varies"\nparams = { oo = [0, 1] }\nlhs = "oo"\nin = "oo"\n', "params",
      "reserved"),
+    (('kind = "varies"\nparams = { a = [0, 1], b = [0, 1] }\nassume = ["a < b"]\nlhs = "a"\n'
+     'in = "a"\n'), "assume", "narrow those"),
 ])
 def test_bad_tables_are_clear_errors(body, key, words):
     item = _one(body)

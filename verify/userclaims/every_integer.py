@@ -94,7 +94,8 @@ def _zero(e: sp.Expr) -> bool:
     return any(prove_zero(f) is True for f in _forms(e))
 
 
-def _signed(e: sp.Expr, relation: str) -> bool:
+def sign_proven(e: sp.Expr, relation: str) -> bool:
+    """Whether SymPy shows ``e`` relation 0 (``==``: e is 0) in one of its sound rewritings."""
     if relation == "==":
         return _zero(e)
     return any(getattr(f, _SIGN[relation]) is True for f in _forms(e))
@@ -114,7 +115,7 @@ def _relation_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
     require_small(*diffs)
     signs = boxed(model)
     entries = [b for d in diffs for b in _branches(d.subs(signs))]
-    open_ = [i for i, e in enumerate(entries) if not _signed(e, relation)]
+    open_ = [i for i, e in enumerate(entries) if not sign_proven(e, relation)]
     if open_:
         return False, (f"SymPy could not prove lhs {relation} rhs for every {every} (entry "
                        f"{open_[0]}: {sp.sstr(entries[open_[0]])[:200]})"), {

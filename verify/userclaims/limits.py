@@ -30,7 +30,7 @@ import sympy as sp
 
 from proofs.identities import prove_zero
 from verify.userclaims.budget import budgeted, in_child, require_small
-from verify.userclaims.every_integer import _signed
+from verify.userclaims.every_integer import sign_proven
 from verify.userclaims.model import Model
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
@@ -65,7 +65,7 @@ def _claimed(model: Model) -> sp.Expr:
 def _same_limit(value: sp.Expr, claimed: sp.Expr) -> bool:
     if claimed in (sp.oo, -sp.oo) or value in (sp.oo, -sp.oo):
         return value == claimed
-    return _signed(value - claimed, "==")
+    return sign_proven(value - claimed, "==")
 
 
 def decide(model: Model, boxed, refute: bool = True) -> tuple[bool | None, str, dict]:
@@ -90,14 +90,14 @@ def decide(model: Model, boxed, refute: bool = True) -> tuple[bool | None, str, 
     points = _points(model)
     for i, p in enumerate(points):
         for q in points[i + 1:]:
-            if any(_signed(e.subs(x, p) - e.subs(x, q), r) for r in ("<", ">")):
+            if any(sign_proven(e.subs(x, p) - e.subs(x, q), r) for r in ("<", ">")):
                 d = sp.simplify(e.subs(x, p) - e.subs(x, q))
                 return True, (f"SymPy: lhs({spec.over} = {p}) - lhs({spec.over} = {q}) has a "
                               "fixed sign (nonzero) for every other parameter of the box: not "
                               f"constant in {spec.over}"), {"difference": sp.sstr(d)[:300]}
     slope = sp.diff(e, x)
     for p in points:
-        if any(_signed(slope.subs(x, p), r) for r in ("<", ">")):
+        if any(sign_proven(slope.subs(x, p), r) for r in ("<", ">")):
             return True, (f"SymPy: d lhs/d{spec.over} at {spec.over} = {p} has a fixed sign "
                           f"(nonzero) for every other parameter: not constant in {spec.over}"), {
                               "derivative": sp.sstr(slope.subs(x, p))[:300]}

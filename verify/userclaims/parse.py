@@ -1029,6 +1029,9 @@ def _limit(table: dict[str, Any], kind: str, params: dict, rays: dict[str, str],
     half-line, approached from inside); rhs an expression of the other parameters, or "oo" /
     "-oo".  ``varies``: lhs is not constant in the parameter ``in``.  The parameter must range
     over an interval or a half-line (not a pinned value)."""
+    if "assume" in table:  # the claim is for every value of the box: a range is an interval
+        raise _Bad("assume", f"kind {kind!r} is stated for every value of the parameters' "
+                             "intervals and half-lines; narrow those instead of assuming")
     key = "tends" if kind == "limit" else "in"
     name = _required(table, key)
     if not (isinstance(name, str) and isinstance(params.get(name), tuple)
