@@ -20,10 +20,7 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 from __future__ import annotations
 
-from verify.checks.dynamics import (
-    converged_rho,
-    start_on_unstable_minimum,
-)
+from verify.checks.dynamics import converged_rho, start_on_unstable_minimum
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import claim_builder, nar2018slides
