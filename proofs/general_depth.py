@@ -20,7 +20,7 @@ from proofs.identities import prove_zero
 
 L = sp.Symbol("L", integer=True, positive=True)
 j = sp.Symbol("j", integer=True, nonnegative=True)
-w, r, delta, m, a, c, t = sp.symbols("w r delta m a c t", positive=True)
+w, r, delta, m, t = sp.symbols("w r delta m t", positive=True)
 
 
 def _geometric(x: sp.Expr, y: sp.Expr) -> sp.Expr:
@@ -128,35 +128,6 @@ def lemma4_steps() -> dict[str, bool | None]:
         "1^k = 1": prove_zero(sp.Integer(1) ** k - 1),
         "factor <= 1": _is(delta * u ** Lm2 * (u ** (Lm2 + 2) + m), "is_nonnegative"),
         "no positive fixed point": _is(u ** Lm2 * (u ** (Lm2 + 2) + m), "is_positive"),
-    }
-
-
-def chain_family_steps(sign: int = 1) -> dict[str, bool | None]:
-    """The minimisers w(a) = (s a c, c, ..., c, c/a) of 1/2 (w_L ... w_1 - lam)^2, every L >= 2,
-    lam = s c^L (s = ``sign``, c = |lam|^(1/L) > 0), a > 0: the L - 2 middle weights are
-    equal, so sums over them are (L - 2) times one term.
-
-    * ``product``: (s a c) c^(L-2) (c/a) = lam, so every w(a) is a global minimiser (loss 0);
-    * ``distinct``: the first weight differs at a = 2 and a = 3 (infinitely many minimisers);
-    * ``bound``: sum_i (lam / w_i)^2 = c^(2L-2) (1/a^2 + L - 2 + a^2), the Proposition's
-      threshold being 2 / that sum;
-    * ``varies``: the threshold differs at a = 1 and a = 2;
-    * ``vanishes``: the threshold tends to 0 as a -> 0 and as a -> infinity;
-    * ``balanced positive``: at a = 1 it is 2 / (L c^(2L-2)) > 0.
-    """
-    lam = sign * c ** L
-    first, middle, last = sign * a * c, c, c / a
-    total = (lam / first) ** 2 + (L - 2) * (lam / middle) ** 2 + (lam / last) ** 2
-    closed = c ** (2 * L - 2) * (1 / a ** 2 + L - 2 + a ** 2)
-    bound = 2 / closed
-    Lm2 = sp.Symbol("L_minus_2", integer=True, nonnegative=True)
-    return {
-        "product": prove_zero(sp.powsimp(first * middle ** (L - 2) * last - lam, force=True)),
-        "distinct": _is(first.subs(a, 3) - first.subs(a, 2), "is_nonzero"),
-        "bound": prove_zero(sp.simplify(sp.powsimp(sp.expand(total - closed), force=True))),
-        "varies": _is((bound.subs(a, 1) - bound.subs(a, 2)).subs(L, Lm2 + 2), "is_positive"),
-        "vanishes": (sp.limit(bound, a, sp.oo) == 0 and sp.limit(bound, a, 0, "+") == 0),
-        "balanced positive": _is(bound.subs(a, 1).subs(L, Lm2 + 2), "is_positive"),
     }
 
 

@@ -1,5 +1,5 @@
 """Proofs for every depth and every width of displays and lemmas of Nar & Sastry (2018),
-"Step Size Matters in Deep Learning" (Appendix A, Remark 4, Appendix C) and its talk slides.
+"Step Size Matters in Deep Learning" (Appendix A, Remark 4, Appendix C).
 
 Matrix statements are proved in the free algebra of :mod:`proofs.matrix_words`: a product of
 the layers above (``W_L ... W_{i+1}``) or below (``W_{i-1} ... W_1``) layer i is one letter of
@@ -293,58 +293,3 @@ def lemma4_proof_amended_steps(variant: str = "printed") -> dict[str, bool | Non
         "1 + delta lam < 1": (-(delta * lam)).is_positive,
     })
     return facts
-
-
-def ols_contrast_steps(variant: str = "printed") -> dict[str, bool | None]:
-    """Slides, "Deep Linear Networks, Theorem": "contrary to ordinary least squares".
-
-    * ``L = 1``: GD on 1/2 (w - lam)^2 multiplies the error by 1 - delta: convergence iff
-      0 < delta < 2, for every target lam;
-    * ``L >= 2``: the threshold 2/(L c^(2L-2)) of the balanced minimiser (c = |lam|^(1/L), the
-      Proposition's bound, :func:`proofs.general_depth.chain_family_steps` at a = 1) differs
-      between |lam| = 2^L and |lam| = 3^L for every L >= 2 (L = k + 2, k >= 0).
-
-    ``variant="L = 1"``: the L >= 2 fact asked at L = 1 (false: there the threshold is 2).
-    """
-    w, lam = sp.Symbol("w", real=True), sp.Symbol("lam", positive=True)
-    mult = sp.diff(w - delta * sp.diff((w - lam) ** 2 / 2, w), w)
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    cc = sp.Symbol("c", positive=True)
-    bound = 2 / (L * cc ** (2 * L - 2))
-    depth = 1 if variant == "L = 1" else k + 2
-    # the two thresholds differ iff the log of their ratio, (2L - 2) log(3/2), is nonzero
-    ratio = sp.powsimp(sp.simplify((bound.subs(cc, 2) / bound.subs(cc, 3)).subs(L, depth)),
-                       force=True)
-    family = G.chain_family_steps(1)
-    return {"L = 1: error multiplier 1 - delta": prove_zero(mult - (1 - delta)),
-            "balanced threshold is the Proposition's bound": family["balanced positive"],
-            "L >= 2: threshold differs at |lam| = 2^L, 3^L":
-                sp.expand_log(sp.log(ratio), force=True).is_positive}
-
-
-def no_lipschitz_steps(variant: str = "printed") -> dict[str, bool | None]:
-    """Slides, after the Proposition: no finite Lipschitz constant of the gradient of
-    1/2 (w_L ... w_1 - lam)^2 on the whole parameter space, every L >= 2, lam != 0.
-
-    At p = (a, s, ..., s) and q = (b, s, ..., s) (a != b) the first gradient component is
-    s^(L-1) (w_1 s^(L-1) - lam), affine in w_1, so ||grad(p) - grad(q)|| / ||p - q|| >=
-    |d_1(p) - d_1(q)| / |a - b| = s^(2L-2), which is unbounded in s for L >= 2 (L = k + 2):
-
-    * ``first component``: d/dw_1 of the loss with the other weights s is s^(L-1)(w_1 s^(L-1)
-      - lam);
-    * ``difference quotient``: (d_1(p) - d_1(q)) / (a - b) = s^(2L-2);
-    * ``unbounded``: s^(2L-2) -> oo as s -> oo (2L - 2 = 2k + 2 > 0).
-
-    ``variant="L = 1"``: the last step at L = 1 (false: the quotient is 1).
-    """
-    w1, a, b, lam = sp.symbols("w_1 a b lam", real=True)
-    s = sp.Symbol("s", positive=True)
-    k = sp.Symbol("k", integer=True, nonnegative=True)
-    Pw = sp.Symbol("P", real=True)  # the product of the other L - 1 weights
-    d1 = sp.diff((w1 * Pw - lam) ** 2 / 2, w1).subs(Pw, s ** (L - 1))
-    quotient = sp.simplify((d1.subs(w1, a) - d1.subs(w1, b)) / (a - b))
-    depth = 1 if variant == "L = 1" else k + 2
-    return {"first component": prove_zero(d1 - s ** (L - 1) * (w1 * s ** (L - 1) - lam)),
-            "difference quotient": prove_zero(sp.powsimp(quotient - s ** (2 * L - 2),
-                                                         force=True)),
-            "unbounded": sp.limit(s ** (2 * depth - 2), s, sp.oo) is sp.oo}

@@ -58,6 +58,10 @@ EXPECTED = {
     "exceptions.toml": {"exc.double-well": C, "exc.double-well-point": C,
                         "exc.double-well-every-start": R},
     "budget.toml": {"budget.heavy-ball": C, "budget.heavy-ball-wrong-limit": R},
+    "limits.toml": {"lim.bound-vanishes": C, "lim.bound-balanced": R,
+                    "lim.power-unbounded": C, "lim.power-unbounded-depth-one": R,
+                    "lim.sqrt-at-zero": C, "var.bound-depends-on-a": C,
+                    "var.product-depends-on-a": R},
 }
 
 

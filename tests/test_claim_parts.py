@@ -122,8 +122,18 @@ def test_exceptions_belong_to_convergence_only():
     assert "convergence" in result.message
 
 
-def test_paper_file_refuses_a_scope_on_a_multi_part_claim():
-    text = '[paper]\nkey = "p"\ncitation = "c"\n' + (HEAD + THR + CONV).replace(
-        'id = "mine.two"', 'id = "p.two"\nwhere = "Thm 1"\nscope = { eta = "(0, 1]" }')
-    (entry,) = parse_paper(text, "p").claims
-    assert isinstance(entry.item, BadClaim) and entry.item.key == "scope"
+def test_paper_file_scope_on_a_multi_part_claim_states_a_wider_class():
+    """A scope on a multi-part claim states the class the paper speaks of (matrix layers where
+    the parts take scalars: nar2018slides.many_minima); the parts' proofs cover their boxes
+    only, so it is never proven by them.  A malformed scope is still refused."""
+    def paper(scope: str):
+        text = '[paper]\nkey = "p"\ncitation = "c"\n' + (HEAD + THR + CONV).replace(
+            'id = "mine.two"', f'id = "p.two"\nwhere = "Thm 1"\nscope = {scope}')
+        (entry,) = parse_paper(text, "p").claims
+        return entry
+
+    entry = paper('{ eta = "(0, 1]", widths = "any" }')
+    assert not isinstance(entry.item, BadClaim)
+    assert entry.scope == {"eta": "(0, 1]", "widths": "any"}
+    bad = paper('{ eta = 1 }')
+    assert isinstance(bad.item, BadClaim) and bad.item.key == "scope"

@@ -147,6 +147,17 @@ def test_claims_end_to_end():
     assert "{2, 3, 4, 5, 6}" in instances.strength_basis
 
 
+def test_instance_searches_cross_check_a_proof_for_every_depth():
+    """Proven for every L: each instance's search draws 10 points (quick) and says it is a
+    cross-check; with no proof for every L (AM-GM) the instances are searched in full."""
+    proven = run_claim(claim_from_spec(_claim(EVERY)), seed=0, quick=True, dps=30)
+    search = next(e for e in proven.evidence if e.check == "inequality_search")
+    assert "a cross-check (10 draws) of the proof for every L >= 2" in search.detail
+    full = run_claim(claim_from_spec(_claim(AMGM)), seed=0, quick=True, dps=30)
+    search = next(e for e in full.evidence if e.check == "inequality_search")
+    assert "cross-check" not in search.detail and search.coverage.points > 5 * 10
+
+
 PAPER = '''[paper]
 key = "{key}"
 citation = "A paper."

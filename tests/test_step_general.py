@@ -4,7 +4,7 @@ claims they serve are ``proven`` on exactly their stated class.
 
 Hand values: Tr(X Y) = Tr(Y X) and Tr(X^T) = Tr(X) are what proofs/matrix_words.py uses;
 Tr(X^T A Y) = Tr(Y^T A X) holds for symmetric A only; (W + eps X)(P + eps S) has linear term
-X P + W S; the slides' balanced thresholds at |lam| = 2^L, 3^L differ by the factor (9/4)^(L-1).
+X P + W S.
 """
 
 from __future__ import annotations
@@ -27,12 +27,9 @@ PROOFS = {
     "lemma2": (S.lemma2_steps, "nonsymmetric"),
     "remark4": (S.remark4_steps, "scaled"),
     "lemma4_proof_amended": (S.lemma4_proof_amended_steps, "even root"),
-    "ols_contrast": (S.ols_contrast_steps, "L = 1"),
-    "no_lipschitz": (S.no_lipschitz_steps, "L = 1"),
 }
 LIFTED = ("nar2018step.eq2", "nar2018step.eq5", "nar2018step.eq6", "nar2018step.lemma1",
-          "nar2018step.lemma2", "nar2018step.remark4", "nar2018step.lemma4_proof_amended",
-          "nar2018slides.ols_contrast", "nar2018slides.no_lipschitz")
+          "nar2018step.lemma2", "nar2018step.remark4", "nar2018step.lemma4_proof_amended")
 
 
 @pytest.mark.parametrize("name", PROOFS)

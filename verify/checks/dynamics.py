@@ -1,7 +1,9 @@
 """Check factories for statements about GD dynamics in Nar & Sastry (2018) and its slides: that
-convexity is not the cause of Examples 1 and 2's behaviour (Section 1), and the slides'
-statements on deep scalar chains 1/2 (w_L ... w_1 - lam)^2 (minimiser families, Lipschitz
-constants, the contrast with least squares, converged rho).
+convexity is not the cause of Examples 1 and 2's behaviour (Section 1), and the slides' Theorem
+on deep linear networks (rho of the converged product; a start on an unstable minimiser).  The
+slides' statements on the deep scalar chain 1/2 (w_L ... w_1 - lam)^2 (minimiser families,
+Lipschitz constants, the contrast with least squares) are data, in
+``verify/papers/nar2018slides.toml``.
 
 The Figure 1 and Figure 2 experiments (step-size drops, oscillation signatures) are in
 :mod:`verify.experiments.nar2018step`.
@@ -17,7 +19,6 @@ from verify.checks.common import set_text as listed
 from verify.vocabulary import (
     Check,
     CheckContext,
-    Counterexample,
     Figure,
     Finding,
     Outcome,
@@ -65,140 +66,7 @@ def convexity_not_the_cause() -> Check:
                  "exact: the two example losses and every convex quadratic in one variable")
 
 
-# ---- the slides' statements on deep scalar chains 1/2 (w_L ... w_1 - lam)^2 -----------------
-
-def _family(L: int):
-    """Minimisers w(a) = (a c, c, ..., c, c/a) of the chain, c = lam^(1/L), and their bound
-    2 / sum_i (lam / w_i)^2 (the talk's Proposition; exact threshold, nar2018slides.proposition)."""
-    a = sp.Symbol("a", positive=True)
-    lam = sp.Symbol("lam", positive=True)
-    c = lam ** sp.Rational(1, L)
-    ws = [a * c] + [c] * (L - 2) + [c / a]
-    bound = 2 / sum((lam / w) ** 2 for w in ws)
-    return a, lam, ws, sp.simplify(bound)
-
-
-def chain_family(depths: tuple[int, ...], prop: str) -> Check:
-    """Symbolic, along the one-parameter family of global minimisers w(a) of the scalar chain.
-
-    ``prop``: "infinite" (every w(a), a > 0, is a global minimiser: the loss is 0 identically,
-    and distinct a give distinct points); "varies" (the exact bound 2/sum(lam/w_i)^2 is not
-    constant on the family); "vanishes" (the bound tends to 0 as a -> infinity, i.e. for
-    disproportionate w_i); "subset" (for every delta > 0 some minimiser has bound < delta, so GD
-    cannot converge to it, while the balanced one has bound 2/(L lam^(2(L-1)/L)) > 0).  Proves
-    the property for each listed depth and every lam > 0; refutes with an exact point otherwise.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            a, lam, ws, bound = _family(L)
-            loss = sp.simplify((sp.Mul(*ws) - lam) ** 2 / 2)
-            numbers[f"L={L}: bound along w(a)"] = str(bound)
-            if prop == "infinite":
-                ok = loss == 0 and sp.simplify(ws[0].subs(a, 2) - ws[0].subs(a, 3)) != 0
-            elif prop == "varies":  # two exact numbers (lam = 1): compared exactly
-                ok = bound.subs({a: 1, lam: 1}) != bound.subs({a: 2, lam: 1})
-            elif prop == "vanishes":
-                ok = sp.limit(bound, a, sp.oo) == 0 and sp.limit(bound, a, 0) == 0
-            elif prop == "subset":
-                balanced = sp.simplify(bound.subs(a, 1))
-                numbers[f"L={L}: balanced bound"] = str(balanced)
-                ok = sp.limit(bound, a, sp.oo) == 0 and balanced.is_positive
-            else:
-                raise ValueError(prop)
-            if not ok:  # not shown on this family: no counterexample to the statement
-                return Finding(Outcome.UNDECIDED, f"L={L}: the property {prop!r} was not shown "
-                               "on the family", numbers)
-        return Finding(Outcome.SUPPORTS, {
-            "infinite": "exact: w(a) = (a c, c, ..., c/a), c = lam^(1/L), is a global minimiser "
-                        "for every a > 0 (loss 0 identically): infinitely many minima",
-            "varies": "exact: the stability bound 2/sum(lam/w_i)^2 changes along the minimiser "
-                      "family: different optima have different dynamics",
-            "vanishes": "exact: the bound tends to 0 as a -> 0 or a -> infinity "
-                        "(disproportionate w_i need a tiny step)",
-            "subset": "exact: for every delta > 0 some minimisers have bound < delta (excluded, "
-                      "whatever the start) while the balanced one has a positive bound",
-        }[prop] + f" (L in {depths}, every lam > 0)", numbers,
-            coverage=instances(L=listed(depths), lam="> 0", widths="= 1"))
-
-    return Check(f"chain_family_{prop}", Tier.SYMBOLIC, run,
-                 f"exact, depths {depths}, every lam > 0, minimisers (a c, c, ..., c/a)")
-
-
-def no_lipschitz(depths: tuple[int, ...]) -> Check:
-    """Symbolic: the chain's gradient has no finite Lipschitz constant on the whole parameter
-    space for L >= 2: along p = (t, ..., t) and q = p + e_1 the difference quotient
-    ||grad f(q) - grad f(p)|| / ||q - p|| is unbounded as t -> infinity.  Also records the L = 1
-    edge (ordinary least squares: Lipschitz with constant 1) and Example 1's (2/3)|x|^{3/2},
-    whose gradient sign(x)|x|^{1/2} has difference quotient h^{-1/2} at 0 (unbounded as h -> 0+,
-    so not even locally Lipschitz).  Undecided if some depth >= 2 has a bounded quotient along
-    this path (that refutes nothing: another path may be unbounded).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        t, h = sp.Symbol("t", positive=True), sp.Symbol("h", positive=True)
-        lam = sp.Symbol("lam", real=True)
-        numbers = {}
-        for L in (1, *depths):
-            ws = sp.symbols(f"w1:{L + 1}", real=True)
-            f = (sp.Mul(*ws) - lam) ** 2 / 2
-            grad = sp.Matrix([sp.diff(f, w) for w in ws])
-            p = {w: t for w in ws}
-            q = {**p, ws[0]: t + 1}
-            quotient = sp.simplify(sp.sqrt(sum(v ** 2 for v in (grad.subs(q) - grad.subs(p)))))
-            lim = sp.limit(quotient, t, sp.oo)
-            numbers[f"L={L}: quotient as t -> infinity"] = str(lim)
-            if L >= 2 and lim != sp.oo:  # bounded along one path: other paths may diverge
-                return Finding(Outcome.UNDECIDED, f"L={L}: the quotient along (t, ..., t) does "
-                               "not diverge", numbers)
-        g = sp.sqrt(h)  # the gradient of (2/3)|x|^{3/2} at x = h > 0; it is 0 at x = 0
-        ex1 = sp.limit(g / h, h, 0, "+")
-        numbers["(2/3)|x|^{3/2}: (g(h) - g(0))/h as h -> 0+"] = str(ex1)
-        if ex1 != sp.oo:
-            return Finding(Outcome.UNDECIDED, "the Example 1 quotient did not diverge", numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"exact: for L in {depths} the gradient's difference quotient along (t, ..., t) grows "
-            "without bound (the Hessian grows like t^(2L-2)); for L = 1 (least squares) the "
-            "quotient is bounded (the statement needs depth >= 2); Example 1's gradient has "
-            "quotient h^(-1/2) at 0"), numbers,
-            coverage=instances(L=listed(depths), widths="= 1"))
-
-    return Check("no_lipschitz", Tier.SYMBOLIC, run, f"exact, depths 1 and {depths}, Example 1")
-
-
-def ols_contrast() -> Check:
-    """Symbolic: for L = 1 on whitened data the error obeys E <- (1 - delta) E, so GD converges
-    iff 0 < delta < 2 whatever R (the step size does not depend on the target); for L >= 2 the
-    balanced minimiser's exact threshold 2/(L lam^(2(L-1)/L)) depends on lam.  Supports the
-    slide's "contrary to ordinary least squares"; refutes if the L >= 2 threshold were constant.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        d, lam = sp.Symbol("delta", positive=True), sp.Symbol("lam", positive=True)
-        w = sp.Symbol("w", real=True)
-        f1 = (w - lam) ** 2 / 2
-        mult1 = sp.simplify(sp.diff(w - d * sp.diff(f1, w), w))
-        numbers = {"L=1: multiplier of the error": str(mult1)}
-        dependent = True
-        for L in (2, 3, 4):
-            a_, lam_, _, bound = _family(L)
-            b = sp.simplify(bound.subs(a_, 1))
-            numbers[f"L={L}: balanced threshold"] = str(b)
-            dependent &= sp.simplify(b.subs(lam_, 2) - b.subs(lam_, 3)) != 0
-        if mult1 == 1 - d and dependent:
-            return Finding(Outcome.SUPPORTS, (
-                "exact: L = 1 converges iff |1 - delta| < 1 for every target; for L = 2, 3, 4 "
-                "the threshold depends on lam"), numbers,
-                coverage=instances(L="{2, 3, 4}"))
-        return Finding(Outcome.REFUTES if not dependent else Outcome.UNDECIDED,
-                       "the threshold does not depend on the target", numbers,
-                       Counterexample(at={"lam": "2, 3"}, observed="equal thresholds",
-                                      claimed="target-dependent", tol="0", margin="exact",
-                                      dps=ctx.dps) if not dependent else None)
-
-    return Check("ols_contrast", Tier.SYMBOLIC, run, "exact, L = 1 against L = 2, 3, 4")
-
+# ---- the slides' Theorem on deep linear networks: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) ------
 
 def start_on_unstable_minimum() -> Check:
     """Symbolic: the "almost surely" of the slides' theorem is needed.  GD on the chain with

@@ -275,10 +275,25 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
     and every unit 0.01 away from its kink); only penalty-free points are kept.
 
     Refutes with a minimum (Newton-refined at high precision) whose ratio is below 1; otherwise
-    reports the smallest ratio found (an upper bound on the constant, never a proof).
+    reports the smallest ratio found (an upper bound on the constant, never a proof).  The
+    refutation's replay line gives that minimum's problem and weights (``--at X=...,Y=...,b=...,
+    W=...,V=...``): the replay re-evaluates that one point, without the search.
     """
 
+    def replay(ctx: CheckContext) -> Finding:
+        X, Y, b, W, V = (np.array(v, dtype=float) for v in _known_point(ctx, {}))
+        st = relu.precise_state(relu.flatten(W, V), b, X, Y, *W.shape, V.shape[1], ctx.dps)
+        cx = _counterexample((X, Y, b, W, V), st, ctx.dps, "replayed point", c)
+        if cx is None:
+            return Finding(Outcome.UNDECIDED, "the replayed point is not a strict minimum off "
+                           f"the kinks violating the bound with c = {c} at this precision", {})
+        return Finding(Outcome.REFUTES, "the replayed point is a strict non-interpolating "
+                       f"minimum with lambda_max(H) < (2/c) max ||x|| ||f_hat||, c = {c}", {},
+                       dataclasses.replace(cx, replay=_data_replay(X, Y, b, W, V)))
+
     def run(ctx: CheckContext) -> Finding:
+        if ctx.at:
+            return replay(ctx)
         rng = ctx.rng()
         nz = N * m - (m * r + r * n)
 
@@ -330,7 +345,7 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
         if cx is not None:
             return Finding(Outcome.REFUTES, "the search found a strict non-interpolating "
                            f"minimum with lambda_max(H) < (2/c) max ||x|| ||f_hat||, c = {c}",
-                           numbers, cx)
+                           numbers, dataclasses.replace(cx, replay=_data_replay(*case)))
         if best[0] < 1 / c or ratio < 1 / c:  # a violation the replay could not confirm
             return Finding(Outcome.UNDECIDED, (
                 f"the best point has ratio {dec(ratio, 8)} (float64 {dec(best[0], 8)}) against "

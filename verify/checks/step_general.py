@@ -1,4 +1,4 @@
-"""Class proofs (every depth, every width) for Nar & Sastry (2018) and its slides: the checks
+"""Class proofs (every depth, every width) for Nar & Sastry (2018): the checks
 wrapping :mod:`proofs.step_general` (issue 18).  Each covers exactly the class its claim states,
 so the claim is ``proven`` when every step of the proof is; a step SymPy cannot finish leaves
 the check undecided (an attempt: the claim's other checks still decide its status).
@@ -46,14 +46,6 @@ PROOFS = {
                                  "sigma = 1; a real root of w^L = lam only for odd L; the "
                                  "factor lies in [0, 1] on the orbit and is 1 only at w = 0 "
                                  "(L >= 3)"),
-    # slides, Deep Linear Networks, Theorem: "contrary to ordinary least squares"
-    "ols_contrast_every_depth": (S.ols_contrast_steps, {"L": ">= 2"},
-                                 "L = 1: error multiplier 1 - delta for every target; L >= 2: "
-                                 "the balanced threshold 2/(L c^(2L-2)) depends on the target"),
-    # slides, after the Proposition: no global Lipschitz constant
-    "no_lipschitz_every_depth": (S.no_lipschitz_steps, None,
-                                 "the gradient's difference quotient along w_1 at "
-                                 "(., s, ..., s) is s^(2L-2), unbounded in s"),
 }
 
 

@@ -1,7 +1,8 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
-not covered by ``nar2018slides.example`` and ``nar2018slides.proposition`` (the printed
-identity-initialisation claim ``nar2018slides.identity_tight`` is data, in
-``nar2018slides.toml``).
+not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.  The printed
+identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
+scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
+``subset``, ``no_lipschitz``, ``ols_contrast``) are data, in ``nar2018slides.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
 slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
@@ -10,13 +11,7 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018slides.many_minima | slide Deep Linear Networks | the cost function has infinitely many local minima |
-| nar2018slides.different_dynamics | slide Deep Linear Networks | different dynamic characteristics at different optima |
-| nar2018slides.disproportionate | slide Lyapunov Stability, after the Proposition | delta needs to be very small for disproportionate {w_i*} |
-| nar2018slides.subset | slide Lyapunov Stability, after the Proposition | for each delta, GD can converge only to a subset of optima |
-| nar2018slides.no_lipschitz | slide Lyapunov Stability, after the Proposition | no finite Lipschitz constant for the gradient on the whole parameter space |
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
-| nar2018slides.ols_contrast | slide Deep Linear Networks, Theorem | contrary to ordinary least squares |
 | nar2018slides.identity_tight_amended | slide Deep Linear Networks, Symmetric PSD (amended) | the same for rho(R) >= 1 |
 | nar2018slides.most_optima_unstable | slides: "only to a subset of optima", "identity ... largest step size" (Remark 3's wording) | most other global optima are unstable |
 | nar2018slides.relu_theorem | slide Nonlinear Networks, Theorem | two-layer ReLU: if GD converges, max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely |
@@ -25,83 +20,17 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 from __future__ import annotations
 
-from proofs import general_depth as G
-from verify.checks import step_general as SG
-from verify.checks.dynamics import (
-    chain_family,
-    converged_rho,
-    no_lipschitz,
-    ols_contrast,
-    start_on_unstable_minimum,
-)
-from verify.checks.general_depth import general_proof
+from verify.checks.dynamics import converged_rho, start_on_unstable_minimum
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import claim_builder, nar2018slides
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
-from verify.vocabulary import Claim
 
 PAPER = nar2018slides.PAPER  # the registry reads each paper module's citation
 
-DEPTHS = (2, 3, 4, 5)
-CHAIN = {"loss": "1/2 (w_L ... w_1 - lam)^2",
-         "minimisers": "(a c, c, ..., c/a), c = lam^(1/L), a > 0",
-         "L": "2, 3, 4, 5", "lam": "every lam > 0"}
-
-
 _claim = claim_builder(PAPER)
 
-
-# The class of the Proposition's scalar chains (the slide states lam != 0, deep: L >= 2); the
-# slide "Deep Linear Networks" speaks of matrix networks of any width.
-CHAIN_SCOPE = {"L": ">= 2", "lam": "!= 0"}
-NETWORK_SCOPE = {**CHAIN_SCOPE, "widths": "any"}
-
-
-def _both_signs() -> dict:
-    """The family's facts for lam > 0 and for lam < 0 (first weight negative)."""
-    return {f"{k} (lam {'>' if sign > 0 else '<'} 0)": v for sign in (1, -1)
-            for k, v in G.chain_family_steps(sign).items()}
-
-
-def _chain_claim(locator: str, where: str, statement: str, asserts: str, prop: str,
-                 scope: dict) -> Claim:
-    every_depth = general_proof(
-        f"chain_family_every_depth_{prop}", _both_signs, {**CHAIN_SCOPE, "widths": "= 1"}
-        if "widths" in scope else CHAIN_SCOPE,
-        "w(a) = (s a c, c, ..., c/a) is a global minimiser for every a > 0 with threshold "
-        "2 / (c^(2L-2) (1/a^2 + L - 2 + a^2)): not constant, -> 0 as a -> 0 or infinity, "
-        "positive at a = 1")
-    return _claim(locator, where, statement, CHAIN, asserts,
-                  (every_depth, chain_family(DEPTHS, prop)), scope=scope)
-
-
 CLAIMS = (
-    _chain_claim("many_minima", "slide Deep Linear Networks",
-                 "x -> W_L W_{L-1} ... W_2 W_1 x. Cost function has infinitely many local minimum.",
-                 "the minimiser set contains a continuum", "infinite", NETWORK_SCOPE),
-    _chain_claim("different_dynamics", "slide Deep Linear Networks",
-                 "Different dynamic characteristics at different optima.",
-                 "the stability bound 2/sum(lam/w_i)^2 is not constant on the minimiser set",
-                 "varies", NETWORK_SCOPE),
-    _chain_claim("disproportionate",
-                 "slide Lyapunov Stability of Gradient Descent, after the Proposition",
-                 "delta needs to be very small for equilibria with disproportionate {w_i*}.",
-                 "2/sum(lam/w_i)^2 -> 0 as the ratio of the w_i grows", "vanishes", CHAIN_SCOPE),
-    _chain_claim("subset",
-                 "slide Lyapunov Stability of Gradient Descent, after the Proposition",
-                 "For each delta, the algorithm can converge only to a subset of optima.",
-                 "for every delta > 0 some optima have bound < delta", "subset", CHAIN_SCOPE),
-    _claim(
-        "no_lipschitz", "slide Lyapunov Stability of Gradient Descent, after the Proposition",
-        statement="No finite Lipschitz constant for the gradient on the whole parameter space.",
-        hypotheses={**CHAIN, "L": "1 (edge), 2, 3, 4, 5",
-                    "also": "Example 1's (2/3)|x|^{3/2} (gradient sign(x)|x|^{1/2}) near 0"},
-        asserts="sup ||grad f(p) - grad f(q)|| / ||p - q|| = infinity for L >= 2",
-        scope=CHAIN_SCOPE,
-        checks=(SG.class_proof("no_lipschitz_every_depth", CHAIN_SCOPE),
-                no_lipschitz(DEPTHS)),
-    ),
     _claim(
         "theorem_rho", "slide Deep Linear Networks, Theorem",
         statement=("{x_i} satisfies (1/N) sum x_i x_i^T = I; R is estimated as multiplication of "
@@ -116,14 +45,6 @@ CLAIMS = (
         asserts=("converged => rho(R_hat) <= (2/(L delta))^(L/(2L-2)), except on a null set of "
                  "starts"), scope={"L": ">= 2", "widths": "any"},
         checks=(converged_rho(), start_on_unstable_minimum()),
-    ),
-    _claim(
-        "ols_contrast", "slide Deep Linear Networks, Theorem",
-        statement="Contrary to ordinary-least-squares.",
-        hypotheses={"OLS": "L = 1, whitened data", "deep": "L = 2, 3, 4 balanced minimisers"},
-        asserts="for L = 1 the admissible step does not depend on R; for L >= 2 it does",
-        scope={"L": ">= 2"},
-        checks=(SG.class_proof("ols_contrast_every_depth"), ols_contrast()),
     ),
     _claim(
         "identity_tight_amended", "slide Deep Linear Networks, Symmetric PSD matrices (amended)",

@@ -35,6 +35,8 @@ ASSERTS = {
     "rate": "{metric}(x_t) <= {bound} for t <= {steps}",
     "trajectory": "{quantity} along the path: {form}",
     "identity": "{lhs} == {rhs} for every state and parameter",
+    "limit": "{lhs} -> {rhs} as {over} -> {to}, for every other parameter of the box",
+    "varies": "{lhs} is not constant in {over}, for every other parameter of the box",
 }
 
 
@@ -67,7 +69,7 @@ def _asserts(spec: ClaimSpec) -> str:
             else _point(spec.target)),
         otherwise=f"; otherwise {spec.otherwise}" if spec.otherwise else "", lhs=_side(spec.lhs),
         relation=spec.relation, rhs=_side(spec.rhs), metric=spec.metric, steps=spec.steps,
-        quantity=spec.quantity, form=_trajectory_form(spec))
+        quantity=spec.quantity, form=_trajectory_form(spec), over=spec.over, to=spec.to)
 
 
 def _side(value) -> str | None:

@@ -17,6 +17,7 @@ from proofs.identities import prove_zero
 from verify.checks.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small, sympy_size_problem
+from verify.userclaims.every_integer import crossed, search_draws
 from verify.userclaims.model import Model
 from verify.userclaims.search import (EVALUATION_ERRORS, Probe, SearchResult, reevaluate, search,
                                       swamped)
@@ -866,9 +867,10 @@ def inequality_search(model: Model) -> Check:
                                           note=how,
                                           replay=_point_text(point)))
 
-        result = search(model, evaluate, ctx.seed, 200 if ctx.quick else 1000, at=ctx.at,
-                        deadline=Deadline(ctx), confirm=refute)
-        return _finish(result, model, f"lhs {spec.relation} rhs", refute)
+        draws, cross = search_draws(spec, _boxed_symbols, ctx, 200 if ctx.quick else 1000)
+        result = search(model, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
+                        confirm=refute)
+        return crossed(_finish(result, model, f"lhs {spec.relation} rhs", refute), cross)
 
     return Check("inequality_search", Tier.PRECISE, run, "Hypothesis over the box, mpmath")
 
@@ -1005,7 +1007,11 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         from verify.userclaims.identity import identity_search, identity_symbolic
 
         return (identity_symbolic(model, _boxed_symbols),
-                identity_search(model, _finish, _point_text))
+                identity_search(model, _finish, _point_text, _boxed_symbols))
+    if kind in ("limit", "varies"):
+        from verify.userclaims.limits import limit_checks
+
+        return limit_checks(model, _boxed_symbols)
     if kind == "trajectory":
         from verify.userclaims.trajectory import trajectory_search
 

@@ -18,6 +18,8 @@ L.  This check never refutes: a symbolic L gives no point to re-evaluate.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from proofs.identities import prove_zero
@@ -92,7 +94,8 @@ def _zero(e: sp.Expr) -> bool:
     return any(prove_zero(f) is True for f in _forms(e))
 
 
-def _signed(e: sp.Expr, relation: str) -> bool:
+def sign_proven(e: sp.Expr, relation: str) -> bool:
+    """Whether SymPy shows ``e`` relation 0 (``==``: e is 0) in one of its sound rewritings."""
     if relation == "==":
         return _zero(e)
     return any(getattr(f, _SIGN[relation]) is True for f in _forms(e))
@@ -112,7 +115,7 @@ def _relation_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
     require_small(*diffs)
     signs = boxed(model)
     entries = [b for d in diffs for b in _branches(d.subs(signs))]
-    open_ = [i for i, e in enumerate(entries) if not _signed(e, relation)]
+    open_ = [i for i, e in enumerate(entries) if not sign_proven(e, relation)]
     if open_:
         return False, (f"SymPy could not prove lhs {relation} rhs for every {every} (entry "
                        f"{open_[0]}: {sp.sstr(entries[open_[0]])[:200]})"), {
@@ -133,8 +136,55 @@ def _threshold_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
     return False, f"not for every {every}: {finding.detail}", dict(finding.numbers)
 
 
+def _limit_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
+    """limit / varies: the instance argument (:mod:`verify.userclaims.limits`) run with the
+    integer parameters symbolic (it never refutes here)."""
+    from verify.userclaims.limits import decide
+
+    verdict, detail, numbers = decide(model, boxed, refute=False)
+    return verdict is True, f"{detail} for every {every}", numbers
+
+
+# (claim, quick) -> the every-value proof's detail (None: not proven), once per process
+_PROVEN: dict[tuple[ClaimSpec, bool], str | None] = {}
+CROSS_CHECK = (10, 40)  # draws per instance of a search that cross-checks a proof (quick, full)
+
+
+def proven_for_every_value(spec: ClaimSpec, boxed, ctx: CheckContext) -> str | None:
+    """The detail of the proof for every value of the unbounded integer parameters when it
+    proves the claim, else None (no such proof, not proven, a replay).  Its instances then only
+    cross-check it: their searches draw :data:`CROSS_CHECK` points (as the guided convergence
+    search does where the contraction argument proves).  Computed once per claim and process,
+    in a child process under the check's budget."""
+    checks = every_integer_checks(spec, boxed)
+    if not checks or ctx.at is not None:
+        return None
+    key = (spec, ctx.quick)
+    if key not in _PROVEN:
+        finding = checks[0].run(ctx)
+        _PROVEN[key] = finding.detail if finding.outcome is Outcome.SUPPORTS else None
+    return _PROVEN[key]
+
+
+def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int) -> tuple[int, str]:
+    """(draws, prefix of the search's detail): ``draws``, or :data:`CROSS_CHECK` where the
+    proof for every value of the integer parameters holds (:func:`proven_for_every_value`)."""
+    if not spec.unbounded or proven_for_every_value(spec, boxed, ctx) is None:
+        return draws, ""
+    few = CROSS_CHECK[0] if ctx.quick else CROSS_CHECK[1]
+    every = ", ".join(f"{k} >= {v}" for k, v in spec.unbounded.items())
+    return few, f"a cross-check ({few} draws) of the proof for every {every}: "
+
+
+def crossed(finding: Finding, prefix: str) -> Finding:
+    """A search's support with the cross-check's ``prefix`` (from :func:`search_draws`)."""
+    if not prefix or finding.outcome is not Outcome.SUPPORTS:
+        return finding
+    return dataclasses.replace(finding, detail=prefix + finding.detail)
+
+
 PROOFS = {"identity": _relation_proof, "inequality": _relation_proof,
-          "threshold": _threshold_proof}
+          "threshold": _threshold_proof, "limit": _limit_proof, "varies": _limit_proof}
 
 
 def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:

@@ -25,6 +25,7 @@ import sympy as sp
 from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
+from verify.userclaims.every_integer import crossed, search_draws
 from verify.userclaims.model import Box, Model
 from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
@@ -75,9 +76,11 @@ def identity_symbolic(model: Model, boxed) -> Check:
                  attempt=True)
 
 
-def identity_search(model: Model, finish, point_text) -> Check:
+def identity_search(model: Model, finish, point_text, boxed) -> Check:
     """Hypothesis over the box and the state region for an entry where lhs != rhs (see the
-    module docstring for the tolerance and the precision escalation)."""
+    module docstring for the tolerance and the precision escalation); a cross-check of fewer
+    points where the identity is proven for every value of its integer parameters
+    (:func:`verify.userclaims.every_integer.search_draws`)."""
     view = _WithState(model)
 
     @budgeted
@@ -124,9 +127,10 @@ def identity_search(model: Model, finish, point_text) -> Check:
                                     f"of entry {k}; {agreed.note}",
                                replay=point_text(point)))
 
-        result = search(view, evaluate, ctx.seed, 100 if ctx.quick else 500, at=ctx.at,
-                        deadline=Deadline(ctx), confirm=refute)
-        return finish(result, model, "lhs == rhs", refute)
+        draws, cross = search_draws(model.spec, boxed, ctx, 100 if ctx.quick else 500)
+        result = search(view, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
+                        confirm=refute)
+        return crossed(finish(result, model, "lhs == rhs", refute), cross)
 
     return Check("identity_search", Tier.PRECISE, run,
                  "Hypothesis over the box and the state region, mpmath")

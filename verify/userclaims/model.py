@@ -17,7 +17,7 @@ from proofs.compile import to_mpmath
 from proofs.expressions import parse, real_symbol
 from verify.models import FAMILIES
 from verify.models import quantities as Q
-from verify.userclaims.spec import ClaimSpec
+from verify.userclaims.spec import INFINITIES, ClaimSpec
 from verify.vocabulary import Coverage, Scope
 
 
@@ -126,7 +126,8 @@ class Model:
                  *(("points", e) for p in spec.points for e in p),
                  *((k, e) for k in ("equilibrium", "start", "target") for e in getattr(spec, k)),
                  *((k, getattr(spec, k)) for k in ("condition", "metric")),
-                 *((k, getattr(spec, k)) for k in ("lhs", "rhs") if spec.kind != "identity"),
+                 *((k, getattr(spec, k)) for k in ("lhs", "rhs")
+                   if spec.kind != "identity" and getattr(spec, k) not in INFINITIES),
                  *(("exponent", spec.exponent), ("factor", spec.factor))]
         if spec.bound is not None:
             texts.append(("bound", spec.bound))

@@ -5,7 +5,8 @@ A paper file is a claim file (``[[claim]]`` tables, see :mod:`verify.userclaims.
 * a ``[paper]`` table: ``key`` (the file's stem), ``citation``, optional ``url``;
 * per claim, the paper-only keys ``where`` (the paper's own locator, required), ``control``
   (a deliberately false variant), ``amends`` and ``amend_reason`` (the printed claim this one
-  corrects, and why), ``scope`` (the class the claim states, parameter -> set text), ``caveat``
+  corrects, and why), ``scope`` (the class the claim states, parameter -> set text; on a
+  multi-part claim only to state a class wider than its parts' boxes), ``caveat``
   (a degenerate edge the paper's evident scope excludes, stated beside the headline verdict).
 
 Claim ids must start with ``<key>.``.  The paper-only keys are split off before the claim-file
@@ -140,10 +141,10 @@ def _paper_keys_problem(table: dict[str, Any], key: str) -> tuple[str, str] | No
         return "amend_reason", "given without 'amends'"
     if not isinstance(table.get("caveat", ""), str):
         return "caveat", f"must be a string, got {_describe(table['caveat'])}"
+    # a multi-part claim's class is its parts' boxes; a scope states a wider class the paper
+    # speaks of (matrix layers where the parts take scalars): the parts' proofs, covering
+    # their boxes only, then make it proven-on-instances, never proven
     scope = table.get("scope")
-    if scope is not None and "part" in table:
-        return "scope", ("a multi-part claim's class is its parts' boxes (each part proven on "
-                         "its own box proves it on the claim's); remove scope")
     if scope is not None and not (isinstance(scope, dict) and scope and all(
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in scope.items())):
         return "scope", ("must be a table parameter -> the set claimed, as text "

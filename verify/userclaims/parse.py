@@ -34,6 +34,7 @@ from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders
 from verify.userclaims.spec import (
+    INFINITIES,
     KINDS,
     METHODS,
     MONOTONE,
@@ -59,6 +60,8 @@ KIND_KEYS = {
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
     "identity": ("lhs", "rhs", "region"),
+    "limit": ("lhs", "tends", "to", "rhs"),
+    "varies": ("lhs", "in"),
 }
 # A multi-part claim: the keys its parts share (each part may override them) and its limits.
 SHARED_KEYS = ("loss", "variables", "step", "params", "assume", "model", "integers", "optimizer",
@@ -84,7 +87,7 @@ _RESERVED_NAMES = frozenset(
     {"and", "or", "not", "if", "else", "for", "in", "is", "lambda", "None", "True", "False",
      "def", "class", "return", "import", "from", "as", "with", "while", "pass", "del", "global",
      "nonlocal", "assert", "break", "continue", "try", "except", "finally", "raise", "yield",
-     "async", "await", "elif"}
+     "async", "await", "elif", *INFINITIES}
     | set(_expressions.ALLOWED_FUNCTIONS)
 )
 # A rational written as a string: "1/3", "-0.25", "1e-3", "3/4e2" is not accepted (exponent only
@@ -236,7 +239,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             raise _Bad(key, "a claim with a 'model' table takes its loss and state from the "
                             "model; remove this key (or the model table)")
     has_loss = "loss" in table or has_model
-    if kind not in ("inequality", "identity") and not has_loss:
+    if kind not in PARAMETER_KINDS and not has_loss:
         raise _Bad("loss", f"missing required key (kind {kind!r} needs a loss or a model)")
 
     params, rays = _params(table.get("params", {}), kind)
@@ -361,7 +364,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields.update(_trajectory(table, model_spec, ctx))
     elif kind == "identity":
         fields.update(_identity(table, model_spec, ctx, loss_expr))
-    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", "inequality", "identity"):
+    elif kind in ("limit", "varies"):
+        fields.update(_limit(table, kind, params, rays, ctx))
+    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", *PARAMETER_KINDS):
         raise _Bad("optimizer" if optimizer["method"] != "gd" else "schedule",
                    f"kind {kind!r} is about plain GD with a constant step")
 
@@ -520,7 +525,9 @@ def _params(value: Any, kind: str) -> tuple[dict[str, tuple[str, str] | str], di
     return params, rays
 
 
-RAY_KINDS = ("identity", "inequality")
+RAY_KINDS = ("identity", "inequality", "limit", "varies")
+# kinds that speak of expressions of the parameters alone (a loss is optional or unused)
+PARAMETER_KINDS = RAY_KINDS
 RAY_WIDTH = 10  # the searches draw a half-line's parameter from an interval this long in it
 _RAY = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
 
@@ -1016,6 +1023,52 @@ def _hint(message: str, text: str, symbols: dict[str, Any], ctx: _Context,
     if used_vars:
         return f" (only {where} are allowed here, not the variable(s) {', '.join(used_vars)})"
     return f" (allowed symbols: {', '.join(symbols) or 'none'})"
+
+
+def _limit(table: dict[str, Any], kind: str, params: dict, rays: dict[str, str],
+           ctx: _Context) -> dict[str, Any]:
+    """``limit``: lhs -> rhs as the parameter ``tends`` goes to ``to``, an end of its range
+    ("oo" or "-oo" for a half-line "> a" / "< a", else the number ending its interval or
+    half-line, approached from inside); rhs an expression of the other parameters, or "oo" /
+    "-oo".  ``varies``: lhs is not constant in the parameter ``in``.  The parameter must range
+    over an interval or a half-line (not a pinned value)."""
+    if "assume" in table:  # the claim is for every value of the box: a range is an interval
+        raise _Bad("assume", f"kind {kind!r} is stated for every value of the parameters' "
+                             "intervals and half-lines; narrow those instead of assuming")
+    key = "tends" if kind == "limit" else "in"
+    name = _required(table, key)
+    if not (isinstance(name, str) and isinstance(params.get(name), tuple)
+            and sp.Rational(params[name][0]) < sp.Rational(params[name][1])):
+        raise _Bad(key, "must name a parameter that ranges over an interval or a half-line, "
+                        f"got {_short(name)}")
+    fields = {"lhs": _param_expression(_required(table, "lhs"), "lhs", ctx), "over": name}
+    if kind == "varies":
+        return fields
+    to, ray = _required(table, "to"), rays.get(name, "")
+    if to in INFINITIES:
+        if not ray.startswith(">" if to == "oo" else "<"):
+            raise _Bad("to", f"{to} is not an end of {name}'s range (declare {name} = "
+                             f"\"{'>' if to == 'oo' else '<'} a\", a half-line)")
+    else:
+        ends = ([ray.lstrip("<>= ")] if ray else list(params[name]))
+        try:
+            value = sp.Rational(_number(to, "to"))
+        except _Bad:
+            value = None
+        if value is None or value not in [sp.Rational(e) for e in ends]:
+            raise _Bad("to", f"must be an end of {name}'s range ({', '.join(ends)}"
+                             f"{', ' + ('oo' if ray[:1] == '>' else '-oo') if ray else ''}), "
+                             f"got {_short(to)}")
+        to = str(value)
+    rhs = _required(table, "rhs")
+    if rhs not in INFINITIES:
+        others = {k: v for k, v in ctx.params.items() if k != name}
+        try:
+            rhs = _expression(rhs, "rhs", others, ctx, where="the other parameters")[0]
+        except _Bad as exc:
+            raise _Bad("rhs", f"{exc.problem}; the limit is an expression of the parameters "
+                              f"other than {name}, or oo / -oo") from None
+    return {**fields, "to": to, "rhs": rhs}
 
 
 def _param_expression(value: Any, key: str, ctx: _Context, what: str = "") -> str:

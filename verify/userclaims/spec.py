@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory", "identity")
+KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory", "identity",
+         "limit", "varies")
+INFINITIES = ("oo", "-oo")  # ``limit``: the ends ``to`` and the values ``rhs`` beyond the reals
 ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
 MONOTONE = ("nonincreasing", "nondecreasing")
@@ -42,7 +44,7 @@ class ClaimSpec:
         otherwise: ``convergence``: "diverges", "does not converge" (to the target; a
             divergent, cycling or elsewhere-settling run all satisfy it: with a box where the
             condition fails it states "GD converges only if the condition holds") or None.
-        lhs, relation, rhs: ``inequality``.
+        lhs, relation, rhs: ``inequality``; lhs, rhs: ``limit`` (rhs the limit); lhs: ``varies``.
         metric: ``rate``: an expression in the variables (the word ``loss`` means the loss).
         steps: ``rate``: claimed for every t = 0..steps; ``trajectory``: steps run.
         model: the validated ``model`` table (``family`` and the family's keys; None: the
@@ -90,6 +92,11 @@ class ClaimSpec:
         long_orbit: ``convergence`` to a cycle with points: ((name, value), ...) the one
             parameter point, the number of steps and the working digits of an orbit certified
             in Arb balls to end in a trap of the claimed cycle (empty: none asked for).
+        over: ``limit``: the parameter that tends to ``to`` (the key ``tends``); ``varies``:
+            the parameter the claim says ``lhs`` is not constant in (the key ``in``).
+        to: ``limit``: an end of ``over``'s range, "oo", "-oo" or a number (the end of its
+            interval or half-line, approached from inside); ``rhs`` is then the limit, an
+            expression of the other parameters or "oo" / "-oo".
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
             the claim holds when every part does.
     """
@@ -139,6 +146,8 @@ class ClaimSpec:
     exceptions: tuple = ()
     except_preimages: bool = False
     long_orbit: tuple = ()
+    over: str | None = None
+    to: str | None = None
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
