@@ -807,8 +807,11 @@ def inequality_certified(model: Model) -> Check:
 
 def inequality_search(model: Model) -> Check:
     """Precise search: the margin at ``ctx.dps`` digits; a violating point is re-checked
-    exactly (SymPy at the rational point) when the margin is within rounding of 0."""
+    exactly (SymPy at the rational point) when the margin is within rounding of 0; a
+    cross-check of fewer points where a proof covers the whole class
+    (:func:`verify.userclaims.every_integer.search_draws`)."""
     spec = model.spec
+    symbolic = inequality_symbolic(model)
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
@@ -867,7 +870,8 @@ def inequality_search(model: Model) -> Check:
                                           note=how,
                                           replay=_point_text(point)))
 
-        draws, cross = search_draws(spec, _boxed_symbols, ctx, 200 if ctx.quick else 1000)
+        draws, cross = search_draws(spec, _boxed_symbols, ctx, 200 if ctx.quick else 1000,
+                                    symbolic)
         result = search(model, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
                         confirm=refute)
         return crossed(_finish(result, model, f"lhs {spec.relation} rhs", refute), cross)

@@ -146,7 +146,7 @@ def _limit_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
 
 
 # (claim, quick) -> the every-value proof's detail (None: not proven), once per process
-_PROVEN: dict[tuple[ClaimSpec, bool], str | None] = {}
+_PROVEN: dict[tuple, str | None] = {}
 CROSS_CHECK = (10, 40)  # draws per instance of a search that cross-checks a proof (quick, full)
 
 
@@ -166,14 +166,35 @@ def proven_for_every_value(spec: ClaimSpec, boxed, ctx: CheckContext) -> str | N
     return _PROVEN[key]
 
 
-def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int) -> tuple[int, str]:
-    """(draws, prefix of the search's detail): ``draws``, or :data:`CROSS_CHECK` where the
-    proof for every value of the integer parameters holds (:func:`proven_for_every_value`)."""
-    if not spec.unbounded or proven_for_every_value(spec, boxed, ctx) is None:
-        return draws, ""
+def _proven_on_the_box(spec: ClaimSpec, symbolic: Check, ctx: CheckContext) -> bool:
+    """Whether the claim's own SymPy check (``symbolic``) proves it on the whole box (a claim
+    with no integer parameters; the check runs once per claim and process, in its child)."""
+    key = (spec, ctx.quick, symbolic.name)
+    if key not in _PROVEN:
+        finding = symbolic.run(ctx)
+        proven = (finding.outcome is Outcome.SUPPORTS and finding.coverage is not None
+                  and finding.coverage.scope is Scope.CLASS)
+        _PROVEN[key] = finding.detail if proven else None
+    return _PROVEN[key] is not None
+
+
+def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int,
+                 symbolic: Check | None = None) -> tuple[int, str]:
+    """(draws, prefix of the search's detail): ``draws``, or :data:`CROSS_CHECK` where a proof
+    covers the claim's whole class: the proof for every value of the unbounded integer
+    parameters (:func:`proven_for_every_value`), or, for a claim without integer parameters,
+    its own SymPy check (``symbolic``) on the whole box.  The search then cross-checks the
+    proof and cannot change the verdict unless the proof is wrong, which it would show."""
     few = CROSS_CHECK[0] if ctx.quick else CROSS_CHECK[1]
-    every = ", ".join(f"{k} >= {v}" for k, v in spec.unbounded.items())
-    return few, f"a cross-check ({few} draws) of the proof for every {every}: "
+    if spec.unbounded:
+        if proven_for_every_value(spec, boxed, ctx) is None:
+            return draws, ""
+        every = ", ".join(f"{k} >= {v}" for k, v in spec.unbounded.items())
+        return few, f"a cross-check ({few} draws) of the proof for every {every}: "
+    if (symbolic is None or spec.integers or ctx.at is not None
+            or not _proven_on_the_box(spec, symbolic, ctx)):
+        return draws, ""
+    return few, f"a cross-check ({few} draws) of the SymPy proof on the whole box: "
 
 
 def crossed(finding: Finding, prefix: str) -> Finding:

@@ -79,9 +79,10 @@ def identity_symbolic(model: Model, boxed) -> Check:
 def identity_search(model: Model, finish, point_text, boxed) -> Check:
     """Hypothesis over the box and the state region for an entry where lhs != rhs (see the
     module docstring for the tolerance and the precision escalation); a cross-check of fewer
-    points where the identity is proven for every value of its integer parameters
-    (:func:`verify.userclaims.every_integer.search_draws`)."""
+    points where the identity is proven for every value of its integer parameters, or on the
+    whole box (:func:`verify.userclaims.every_integer.search_draws`)."""
     view = _WithState(model)
+    symbolic = identity_symbolic(model, boxed)
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
@@ -127,7 +128,8 @@ def identity_search(model: Model, finish, point_text, boxed) -> Check:
                                     f"of entry {k}; {agreed.note}",
                                replay=point_text(point)))
 
-        draws, cross = search_draws(model.spec, boxed, ctx, 100 if ctx.quick else 500)
+        draws, cross = search_draws(model.spec, boxed, ctx, 100 if ctx.quick else 500,
+                                    symbolic)
         result = search(view, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
                         confirm=refute)
         return crossed(finish(result, model, "lhs == rhs", refute), cross)
