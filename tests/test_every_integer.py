@@ -158,6 +158,33 @@ def test_instance_searches_cross_check_a_proof_for_every_depth():
     assert "cross-check" not in search.detail and search.coverage.points > 5 * 10
 
 
+def _box_claim(body: str):
+    (spec,) = parse_claims(f'[[claim]]\nid = "c"\n{body}')
+    return spec
+
+
+def test_a_search_cross_checks_a_proof_on_the_whole_box():
+    """No integer parameters: where the claim's own SymPy check proves it on the box, the search
+    draws 10 points (quick) and says it is a cross-check; a false twin is searched in full and
+    refuted; a true claim SymPy does not prove (sin a <= a) is searched in full."""
+    true = run_claim(claim_from_spec(_box_claim(
+        'kind = "inequality"\nparams = { a = [0, 1], b = "> 0" }\nlhs = "a**2 + b"\n'
+        'relation = ">="\nrhs = "0"')), seed=0, quick=True, dps=30)
+    search = next(e for e in true.evidence if e.check == "inequality_search")
+    assert "a cross-check (10 draws) of the SymPy proof on the whole box" in search.detail
+    assert true.status is Status.CONFIRMED and true.strength is Strength.PROVEN
+    false = run_claim(claim_from_spec(_box_claim(
+        'kind = "inequality"\nparams = { a = [0, 1], b = "> 0" }\nlhs = "a**2 - b"\n'
+        'relation = ">="\nrhs = "0"')), seed=0, quick=True, dps=30)
+    search = next(e for e in false.evidence if e.check == "inequality_search")
+    assert false.status is Status.REFUTED and "cross-check" not in search.detail
+    unproven = run_claim(claim_from_spec(_box_claim(
+        'kind = "inequality"\nparams = { a = [0, 1] }\nlhs = "sin(a)"\nrelation = "<="\n'
+        'rhs = "a"')), seed=0, quick=True, dps=30)
+    search = next(e for e in unproven.evidence if e.check == "inequality_search")
+    assert "cross-check" not in search.detail and search.coverage.points > 5 * 10
+
+
 PAPER = '''[paper]
 key = "{key}"
 citation = "A paper."
