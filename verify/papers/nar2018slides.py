@@ -7,6 +7,23 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 | nar2018slides.example | slides 2-3, "Gradient Descent: Effect of Step Size" | f = (x^2+1)(x-1)^2(x-2)^2: x1* only if delta <= 0.5, x2* only if delta <= 0.2; converging with delta = 0.3 means x1* |
 | nar2018slides.proposition | slide "Lyapunov Stability ... Proposition" (also Section 2 of the paper) | 1/2 (w_L...w_1 - lam)^2: convergence to {w_i*} needs delta <= 2 / sum (lam/w_i*)^2 |
 | nar2018slides.proposition_amended | the same, amended | the same condition for stability (convergence from almost every start) |
+
+The slides' other claims are data (``nar2018slides.toml``) or in
+:mod:`verify.papers.nar2018slides_statements`.  These three stay here (issue 17) because the
+claim language cannot state them with the evidence they have; this module computes no bound:
+
+* ``example``: its two thresholds are the ``threshold`` kind on a step interval, but the slides
+  speak of every delta > 0 (``threshold_exact``: class (0, oo)), and the kind takes no step
+  half-line.  "If GD converges with delta = 0.3, the solution is x1*" speaks of every
+  convergent run: no kind states it (``convergence`` claims that every start converges; at
+  delta = 3/10 GD diverges from x0 = 3), while ``sole_attractor_exact`` decides it from every
+  real critical point of f.  The basin figure (``basin_fractions``) has no counterpart for
+  thresholds (``cycle_basins`` serves cycle targets only).
+* ``proposition``, ``proposition_amended``: ``chain_hessian_general`` proves the bound for every
+  L >= 2 at every minimiser (H = g g^T on the whole minimiser set).  In the language a
+  threshold's equilibrium lists every coordinate, so a chain's minimiser can be written only at
+  one concrete depth (for an integer L it is refused: "the number of coordinates depends on an
+  integer parameter"): a part per depth and per minimiser, proven-on-instances at best.
 """
 
 from __future__ import annotations
