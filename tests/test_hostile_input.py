@@ -224,7 +224,8 @@ def test_replay_lines_are_shell_quoted(tmp_path):
 
 _DANGEROUS_NAMES = ["open", "__import__", "exec", "eval", "getattr", "Symbol", "sympify", "os",
                     "__builtins__", "__class__", "globals", "S", "Function", "x", "delta",
-                    "sqrt", "Abs", "Piecewise", "Sum", "Product", "Rational", "pi"]
+                    "sqrt", "Abs", "Piecewise", "Sum", "Product", "Rational", "pi", "Matrix",
+                    "det", "trace", "transpose"]
 
 
 def _expressions(sentinel: str) -> st.SearchStrategy[str]:
@@ -248,6 +249,8 @@ def _expressions(sentinel: str) -> st.SearchStrategy[str]:
             inner.map(lambda e: f"[{e} for _ in ()]"),
             inner.map(lambda e: f"({e}, True)"),
             inner.map(lambda e: f"-({e})"),
+            st.lists(st.lists(inner, min_size=1, max_size=3), min_size=1, max_size=3).map(
+                lambda rows: "Matrix([" + ", ".join(f"[{', '.join(r)}]" for r in rows) + "])"),
         )
 
     return st.recursive(atoms, extend, max_leaves=12)
