@@ -418,7 +418,8 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int, client=None
         results.write(data, out)
         index = _render_with_progress(data, out, args.no_progress, figures)
     outcomes = [results.result_from_record(records[i], c) for i, c in enumerate(claims)]
-    _summary(outcomes, index, getattr(args, "verbose", False))
+    # The records as they are: rebuilding them from the outcomes would hash each claim again.
+    _summary([records[i] for i in range(len(claims))], index, getattr(args, "verbose", False))
     if settings.only or settings.at:
         print("note: a partial replay (--check/--at); the statuses above rest on it alone")
     return outcomes
@@ -481,10 +482,10 @@ def _summary(outcomes, index: Path, verbose: bool = False) -> None:
     """Print what a reviewer needs first, in at most 40 lines of at most 100 columns: counts by
     paper and status, each refuted or error claim with its reason, the negative controls in one
     line, and the report's path.  ``--verbose`` prints every claim and every counterexample
-    first."""
+    first.  ``outcomes``: results.json records, or ClaimResults (made into records)."""
     from verify.results import claim_record
 
-    records = [claim_record(o) for o in outcomes]
+    records = [o if isinstance(o, dict) else claim_record(o) for o in outcomes]
     if verbose:
         print("\n".join(_claim_table(records)))
         print("\n".join(_failure_details(records)))
