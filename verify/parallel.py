@@ -7,7 +7,9 @@ none) and rebuild each claim from where it came from (the registry, or its claim
 check closures are never pickled.  At most one claim per worker is handed out at a time,
 longest first, so the claims running when a worker dies are known: they are retried alone, and
 a claim that kills a worker alone is recorded as ``error``.  Worker processes keep the
-environment variables of the forkserver's start (the first pool of this process).
+environment variables of the forkserver's start (the first pool of this process).  Where a run
+surely needs a pool, the forkserver is started before the claims are built
+(:func:`start_early`), so that its imports overlap this process's own.
 
 Library code: never prints; progress and finished claims go to callbacks.
 """
