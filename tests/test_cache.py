@@ -136,6 +136,24 @@ def test_run_claims_hands_on_cached_records_and_runs_the_rest(tmp_path):
     assert done[0]["cached"] is True and not done[1].get("cached")
 
 
+def test_the_pool_starts_at_the_first_claim_not_in_the_cache(tmp_path, monkeypatch):
+    """run_claims starts the pool's processes early (parallel.start_early) once, when the
+    first claim that has to run is found, and not at all when every record is cached."""
+    path = tmp_path / "claims.toml"
+    path.write_text(AM_GM + SQUARE)
+    claims = claims_from_file(path)
+    store = cache.ResultCache(tmp_path / "c")
+    parallel.run_claims(claims, [0, 1], SETTINGS, 1, {}.__setitem__, cache=store)
+    starts = []
+    monkeypatch.setattr(parallel, "start_early", lambda: starts.append(1))
+    monkeypatch.setattr(parallel, "_Pool", lambda *a: type("P", (), {"run": lambda s, o: None})())
+    parallel.run_claims(claims, [0, 1], SETTINGS, 2, {}.__setitem__, cache=store)
+    assert starts == []  # all cached: no pool
+    store = cache.ResultCache(tmp_path / "empty")
+    parallel.run_claims(claims, [0, 1], SETTINGS, 2, {}.__setitem__, cache=store)
+    assert starts == [1]
+
+
 SPEC = {"id": "f1", "title": "orbit", "xlabel": "t", "ylabel": "x",
         "series": [{"label": "x_t", "x": ["0", "1", "2"], "y": ["1", "0.5", "0.25"]}],
         "lines": []}

@@ -78,6 +78,27 @@ def test_longest_claims_are_handed_out_first():
     assert parallel.longest_first(claims, [3, 0], {}) == [0, 3]
 
 
+@pytest.mark.parametrize("argv, early", [
+    (["run", "--no-cache"], True),
+    (["run", "nar2018slides", "controls.eq8_skip", "--no-cache"], True),
+    (["run", "nar2018slides", "--no-cache", "--workers", "2"], True),
+    (["run", "controls.eq8_skip", "--no-cache"], False),  # one claim: no pool
+    (["run", "--no-cache", "--workers", "1"], False),  # runs in this process
+    (["run"], False),  # the cache decides: started at its first miss
+    (["run", "--no-cache", "--resume", "x"], False),
+])
+def test_the_pool_starts_before_the_claims_are_built_where_a_run_needs_it(monkeypatch, argv,
+                                                                          early):
+    from verify import cli
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.delenv("VERIFY_NO_CACHE", raising=False)
+    starts = []
+    monkeypatch.setattr(parallel, "start_early", lambda: starts.append(1))
+    cli._start_workers_early(cli._parser().parse_args(argv))
+    assert starts == ([1] if early else [])
+
+
 def test_workers_must_be_positive(capsys):
     assert main(["run", "controls.eq8_skip", "--workers", "0"]) == 2
     assert "--workers" in capsys.readouterr().err

@@ -700,6 +700,20 @@ def test_log_axis_shows_the_meaningful_range(tmp_path):
     assert f"{MAX_DECADES} decades below the largest value (1e+13); 2 points below" in notes
 
 
+def test_figure_bytes_do_not_depend_on_figures_drawn_before(tmp_path):
+    """The mathtext parses shared between figures (figures._share_mathtext_cache) leave every
+    PNG byte for byte as drawn first: a figure drawn again after others is the same file."""
+    def spec(top: str, title: str) -> dict:
+        return {"id": "f", "yscale": "log", "xscale": "log", "title": title,
+                "series": [{"label": "$\\delta^2$", "x": ["1e-3", "1", "1e3"],
+                            "y": ["1e-9", "1", top]}]}
+
+    first = draw_figure(spec("1e9", "$\\eta < 2/\\lambda$"), tmp_path / "a1.png").path
+    draw_figure(spec("1e20", "other $\\delta$"), tmp_path / "b.png")
+    again = draw_figure(spec("1e9", "$\\eta < 2/\\lambda$"), tmp_path / "a2.png").path
+    assert first.read_bytes() == again.read_bytes()
+
+
 def test_draw_figure_never_raises(tmp_path):
     for spec in (None, {}, {"series": "x"}, {"series": [{"x": [None], "y": [{}]}]},
                  {"series": [{"x": ["1"], "y": ["1"], "label": "$\\frac{"}], "title": "$"}):

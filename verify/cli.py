@@ -148,9 +148,25 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _start_workers_early(args) -> None:
+    """Start the worker pool's processes before the claims are built, where a run surely
+    needs them (every claim runs: no cache; a pool: not one claim, not a replay, not a
+    cluster): they import the suite on the other core meanwhile.  With the cache, they start
+    at the first claim that is not cached (:func:`verify.parallel.run_claims`)."""
+    from verify import parallel
+    from verify.cache import disabled_by_environment as cache_off
+
+    workers = (os.cpu_count() or 1) if args.workers is None else args.workers
+    one_claim = args.command == "run" and len(args.targets) == 1 and "." in args.targets[0]
+    if (workers > 1 and not args.at and args.scheduler is None and args.resume is None
+            and (args.no_cache or cache_off()) and not one_claim):
+        parallel.start_early()
+
+
 def _cmd_run(args) -> int:
     from verify import registry
 
+    _start_workers_early(args)
     try:
         claims = registry.select(args.targets)
     except registry.SelectionError as exc:
@@ -166,6 +182,7 @@ def _cmd_check(args) -> int:
     from verify.userclaims.build import claims_from_file
     from verify.userclaims.spec import ClaimFileError
 
+    _start_workers_early(args)
     try:
         claims = claims_from_file(args.file)
     except ClaimFileError as exc:
@@ -401,7 +418,8 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int, client=None
         results.write(data, out)
         index = _render_with_progress(data, out, args.no_progress, figures)
     outcomes = [results.result_from_record(records[i], c) for i, c in enumerate(claims)]
-    _summary(outcomes, index, getattr(args, "verbose", False))
+    # The records as they are: rebuilding them from the outcomes would hash each claim again.
+    _summary([records[i] for i in range(len(claims))], index, getattr(args, "verbose", False))
     if settings.only or settings.at:
         print("note: a partial replay (--check/--at); the statuses above rest on it alone")
     return outcomes
@@ -464,10 +482,10 @@ def _summary(outcomes, index: Path, verbose: bool = False) -> None:
     """Print what a reviewer needs first, in at most 40 lines of at most 100 columns: counts by
     paper and status, each refuted or error claim with its reason, the negative controls in one
     line, and the report's path.  ``--verbose`` prints every claim and every counterexample
-    first."""
+    first.  ``outcomes``: results.json records, or ClaimResults (made into records)."""
     from verify.results import claim_record
 
-    records = [claim_record(o) for o in outcomes]
+    records = [o if isinstance(o, dict) else claim_record(o) for o in outcomes]
     if verbose:
         print("\n".join(_claim_table(records)))
         print("\n".join(_failure_details(records)))

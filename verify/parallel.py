@@ -7,7 +7,9 @@ none) and rebuild each claim from where it came from (the registry, or its claim
 check closures are never pickled.  At most one claim per worker is handed out at a time,
 longest first, so the claims running when a worker dies are known: they are retried alone, and
 a claim that kills a worker alone is recorded as ``error``.  Worker processes keep the
-environment variables of the forkserver's start (the first pool of this process).
+environment variables of the forkserver's start (the first pool of this process).  Where a run
+surely needs a pool, the forkserver is started before the claims are built
+(:func:`start_early`), so that its imports overlap this process's own.
 
 Library code: never prints; progress and finished claims go to callbacks.
 """
@@ -118,8 +120,10 @@ def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, worke
         if progress:
             progress(i, checks)
 
+    pool = client is None and workers > 1 and len(order) > 1
     if cache is not None:
-        order, finished = _from_cache(claims, order, settings, cache, finished, tick)
+        order, finished = _from_cache(claims, order, settings, cache, finished, tick,
+                                      on_miss=start_early if pool else None)
     if not order:
         return
     if client is not None:
@@ -138,20 +142,25 @@ def run_claims(claims: Sequence, order: Sequence[int], settings: Settings, worke
 
 
 def _from_cache(claims: Sequence, order: Sequence[int], settings: Settings, cache,
-                finished: Finished, tick: Progress) -> tuple[list[int], Finished]:
+                finished: Finished, tick: Progress,
+                on_miss: Callable[[], None] | None = None) -> tuple[list[int], Finished]:
     """Hand on the cached records of ``order``; return the claims left to run and a
-    ``finished`` that also stores their records."""
+    ``finished`` that also stores their records.  ``on_miss`` is called at the first claim
+    that has to run (the pool's processes can start while the other keys are looked up)."""
     keys: dict[int, str] = {}
     rest = []
     for i in order:
         try:
             key = cache.key(claims[i], settings)
         except Exception:  # noqa: BLE001 - a claim whose hash fails just runs, uncached
-            rest.append(i)
-            continue
-        record = cache.get(key, claims[i].id)
+            key, record = None, None
+        else:
+            record = cache.get(key, claims[i].id)
         if record is None:
-            keys[i] = key
+            if on_miss is not None and not rest:
+                on_miss()
+            if key is not None:
+                keys[i] = key
             rest.append(i)
         else:
             tick(i, len(record["evidence"]))
@@ -295,6 +304,18 @@ class _Pool:
 
 
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def start_early() -> None:
+    """Start the pool's ``forkserver`` now (see :func:`_context`), before its first claim is
+    handed out: it imports the suite on one core (a few seconds) while this process does
+    something else on another (builds the claims, looks up the cache).  A no-op where there
+    is no forkserver, or when it runs already; results do not depend on it."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _context():
