@@ -665,6 +665,20 @@ def test_registry_hashes_are_stable_and_transitive():
     assert len(hashes) > 3 and all(re.fullmatch(r"[0-9a-f]{16}", h) for h in hashes)
 
 
+def test_a_captured_module_hashes_by_name_not_by_path():
+    """A check whose closure holds a module (nar2018step.cor1_amended's certified check) hashed
+    the module's repr, which holds the checkout's path: the claim missed the cache in every other
+    folder.  A module is its name."""
+    import types
+
+    from verify.results import _stable
+
+    here, there = types.ModuleType("proofs.x"), types.ModuleType("proofs.x")
+    here.__file__, there.__file__ = "/a/proofs/x.py", "/b/proofs/x.py"
+    assert _stable(here) == _stable(there) == "module proofs.x"
+    assert _stable(here) != _stable(types.ModuleType("proofs.y"))
+
+
 def test_claim_record_carries_hashes_scope_and_source():
     check = _factory((0.1,))
     claim = _demo_claim(check)

@@ -193,6 +193,8 @@ def _stable(value, depth: int = 0) -> str:
         return repr(value)
     if isinstance(value, Enum):
         return f"{type(value).__qualname__}.{value.name}"
+    if isinstance(value, types.ModuleType):  # by name: its repr holds the checkout's path
+        return f"module {value.__name__}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # Fields left out of repr are caches and the like, not what the value means.
         fields = ", ".join(f"{f.name}={_stable(getattr(value, f.name), nxt)}"
