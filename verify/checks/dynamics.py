@@ -16,16 +16,7 @@ import sympy as sp
 
 from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Figure,
-    Finding,
-    Outcome,
-    RefLine,
-    Series,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Figure, Finding, Outcome, RefLine, Series, Tier
 
 # ---- Section 1: convexity is not the cause -------------------------------------------------
 

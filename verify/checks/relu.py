@@ -30,17 +30,8 @@ from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Figure,
-    Finding,
-    Outcome,
-    RefLine,
-    Scope,
-    Series,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
+    Series, Tier,
 )
 
 GRAD_TOL = 1e-9  # a float64 critical point (relative to the loss scale)

@@ -23,15 +23,7 @@ from proofs import zas_general as pzg
 from verify.checks.common import dec, decs, set_text
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Figure,
-    Finding,
-    Outcome,
-    Scope,
-    Series,
+    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, Scope, Series,
     Tier,
 )
 

@@ -4,7 +4,7 @@ one, each a check factory with the paper's locator.
 
 | factory | locator | what runs |
 |---|---|---|
-| ``double_experiment`` | Section 3.2, Figure 3 | single vs double network, 20 x 20, L = 20, from I |
+| ``double_experiment`` | Section 3.2, Figure 3 | single vs double network, 20 x 20, L = 20 |
 | ``fig4_exact`` | Section 4, Figure 4 | exact 10-layer scalar networks: pieces of the map |
 | ``fig4_training`` | Section 4, Figure 4 | Nesterov training of the decomposed pair f = f1 - f2 |
 | ``mnist_reduced`` | Section 5 | a reduced, offline stand-in for the MNIST experiment |
@@ -23,15 +23,7 @@ from numerics import deeplinear as dl
 from numerics import residual as rs
 from verify.checks.common import decs
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _sample
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Figure,
-    Finding,
-    RefLine,
-    Series,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Figure, Finding, RefLine, Series, Tier
 
 
 def _f_target(x):

@@ -23,15 +23,7 @@ from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
 from verify.replay import ReplayError
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Figure,
-    Finding,
-    Outcome,
-    RefLine,
-    Series,
-    Tier,
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
 )
 
 # ---- Figure 2: a 1-20-1 ReLU network, x_i = i/1000 ------------------------------------------

@@ -26,17 +26,8 @@ from numerics import linear_resnet as rn
 from verify.checks.common import dec, decs, set_text
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Figure,
-    Finding,
-    Outcome,
-    RefLine,
-    Scope,
-    Series,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
+    Series, Tier,
 )
 
 

@@ -12,12 +12,7 @@ from verify.checks.common import lam_grid
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
 from verify.replay import ReplayError
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Finding,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Finding, Tier
 
 # === the double network (9a), (9b) and Proposition 3 ========================================
 

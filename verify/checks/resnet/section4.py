@@ -11,12 +11,7 @@ import sympy as sp
 from numerics import residual as rs
 from proofs import resnet as pr
 from verify.checks.resnet._shared import REF, SUP, _cx, _instances
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Finding,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Finding, Tier
 
 # === Section 4: (10)-(12) ======================================================================
 
