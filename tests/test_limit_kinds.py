@@ -126,3 +126,15 @@ def test_varies_with_zero_derivative_but_a_step_is_not_refuted(tmp_path):
                        'lhs = "Piecewise((1, x < 3), (0, x < Rational(7, 2)), (1, True))"\n'
                        'in = "x"\n')
     assert r.status is Status.INCONCLUSIVE
+
+
+@pytest.mark.parametrize("lhs, limit", [("Piecewise((0, x < 1), (1, True))", "0"),
+                                        ("Piecewise((5, x >= 1), (x, True))", "1")])
+def test_piecewise_limit_from_inside(tmp_path, lhs, limit):
+    """x -> 1 from inside [0, 1]: SymPy's limit of a Piecewise took the branch at x = 1 (the
+    true claim was refuted, its false twin proven)."""
+    body = (f'kind = "limit"\nparams = {{ x = [0, 1] }}\nlhs = "{lhs}"\ntends = "x"\nto = 1\n')
+    true = _run(tmp_path, body + f'rhs = "{limit}"\n')
+    assert true.status is Status.CONFIRMED and true.strength is Strength.PROVEN
+    assert _run(tmp_path, body + 'rhs = "5"\n' if limit == "1" else body + 'rhs = "1"\n'
+                ).status is Status.REFUTED

@@ -72,7 +72,18 @@ def _same_limit(value: sp.Expr, claimed: sp.Expr) -> bool:
 
 def _sympy_limit(e: sp.Expr, x: sp.Symbol, end: sp.Expr, side: str) -> sp.Expr | None:
     """SymPy's limit, or None where SymPy gives up (it raises NotImplementedError, TypeError,
-    ... on Max, Min, multivariate Piecewise conditions, signs it cannot decide)."""
+    ... on Max, Min, multivariate Piecewise conditions, signs it cannot decide).  SymPy's limit
+    of a Piecewise ignores the direction (Piecewise((0, x < 1), (1, True)) -> 1 as x -> 1-),
+    so ``x`` is first written as end +- t (or +-1/t), t > 0: the conditions that then hold for
+    every t > 0 pick the branch, and a Piecewise left after that gives None."""
+    if e.has(sp.Piecewise):
+        t = sp.Dummy("t", positive=True)
+        near = (end + t if side == "+" else end - t) if end.is_finite else (
+            1 / t if end is sp.oo else -1 / t)
+        e = sp.piecewise_fold(e.subs(x, near))
+        if e.has(sp.Piecewise):
+            return None
+        x, end, side = t, sp.Integer(0), "+"
     try:
         return sp.limit(e, x, end, side)
     except Exception:  # noqa: BLE001 - SymPy raises many types where it cannot find a limit
@@ -100,7 +111,7 @@ def _uniform(e: sp.Expr, x: sp.Symbol, end: sp.Expr) -> bool:
     var = x if end in (sp.oo, -sp.oo) else y
     try:
         polys = [sp.Poly(part, var) for part in sp.fraction(sp.together(shifted))]
-    except (sp.PolynomialError, sp.GeneratorsNeeded):
+    except Exception:  # noqa: BLE001 - not a polynomial in it (PolynomialError, ...)
         return False
     return all(_nonzero(p.LC() if var is x else p.terms()[-1][1]) for p in polys)
 
