@@ -177,3 +177,39 @@ def test_figures_are_drawn_once_per_figure_data(tmp_path, monkeypatch):
     assert figures.figure_key(changed) != figures.figure_key(SPEC)
     figures.draw_figure_cached(changed, tmp_path / "c" / "f1.png", store)
     assert len(list(store.glob("*.png"))) == 2
+
+
+INNER = '''
+from verify.vocabulary import Check, Finding, Outcome, Tier
+from verify.userclaims.instances import over_instances
+
+def helper(ctx):
+    return Finding(Outcome.SUPPORTS, str(2 {op} 1))
+
+PROOFS = {{"kind": helper}}
+
+def make():
+    def run(ctx):
+        return PROOFS["kind"](ctx)
+    inner = Check("c", Tier.SYMBOLIC, run)
+    return over_instances("c", [({{"L": 2}}, inner), ({{"L": 3}}, inner)], {{"L": (2, 3)}})
+'''
+
+
+def test_code_reached_through_a_table_or_the_instances_changes_the_key(tmp_path, monkeypatch):
+    """A check of a claim with integers runs its instances' checks (held in a list of
+    (instance, check) pairs) and proofs picked from a dict: a change there changed no key, so a
+    stale record was reused (a limit claim with L kept the verdict of older code)."""
+    from verify import results
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(results, "PROJECT_PACKAGES", (*results.PROJECT_PACKAGES, "tmp_inner"))
+    hashes = []
+    for op in ("+", "-"):
+        (tmp_path / "tmp_inner.py").write_text(textwrap.dedent(INNER.format(op=op)))
+        sys.modules.pop("tmp_inner", None)
+        results._source.cache_clear()
+        hashes.append(results.check_hash(importlib.import_module("tmp_inner").make()))
+    sys.modules.pop("tmp_inner", None)
+    results._source.cache_clear()
+    assert hashes[0] != hashes[1]

@@ -415,3 +415,20 @@ def test_a_matrix_is_not_a_scalar_side():
     assert "2 x 2 matrix; a scalar is needed" in result.message
     table["lhs"] = f"det(a*{_W})"
     assert isinstance(parse_table(table), ClaimSpec)
+
+
+def test_a_tiny_constant_difference_of_matrices_is_refuted(tmp_path):
+    """An entry of lhs - rhs that is a nonzero constant (10^-30, below the search's tolerance)
+    refutes exactly: it was confirmed as sampled."""
+    from verify.api import check
+    from verify.vocabulary import Outcome, Status
+
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nid = "t.m"\nkind = "identity"\nparams = { a = [0, 1] }\n'
+                    'lhs = "Matrix([[a, 1], [0, a]])**2"\n'
+                    'rhs = "Matrix([[a**2, 2*a], [0, a**2 + 1/10**30]])"\n')
+    (result,) = check(path, quick=True)
+    assert result.status is Status.REFUTED
+    ev = next(e for e in result.evidence if e.outcome is Outcome.REFUTES)
+    assert ev.check == "identity_symbolic" and ev.counterexample.at == {"a": "1/2"}
+    assert ev.counterexample.observed.startswith("lhs - rhs = -1.0")

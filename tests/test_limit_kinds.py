@@ -91,3 +91,50 @@ def test_varies_wrong_variant_refuted_and_true_one_proven(tmp_path):
 def test_bad_tables_are_clear_errors(body, key, words):
     item = _one(body)
     assert isinstance(item, BadClaim) and item.key == key and words in item.message, item
+
+
+@pytest.mark.parametrize("lhs, params, to, rhs", [
+    # SymPy's limit takes a to be generic: 1 at oo, but the limit is 0 at a = 0
+    ("a*x/(a*x + 1)", 'x = "> 0", a = [0, 1]', '"oo"', '"1"'),
+    # 0 as x -> 0 for a != 1, oo at a = 1 (an interior value of the box)
+    ("x/(x**2 + (a - 1)**2)", "x = [0, 1], a = [0, 2]", "0", '"0"'),
+    # -sign(a) for a > 0, but sign(x) -> 1, not -sign(0) = 0, at a = 0
+    ("sign(x - a)", "x = [0, 1], a = [0, 1]", "0", '"-sign(a)"'),
+    ("Heaviside(x - a)", "x = [0, 1], a = [0, 1]", "0", '"Heaviside(-a)"'),
+])
+def test_limit_for_generic_parameters_is_not_proven(tmp_path, lhs, params, to, rhs):
+    """False claims whose SymPy limit holds only for generic values of the other parameters:
+    never proven (the midpoint probe sees the generic value, so they stay inconclusive)."""
+    r = _run(tmp_path, f'kind = "limit"\nparams = {{ {params} }}\nlhs = "{lhs}"\n'
+                       f'tends = "x"\nto = {to}\nrhs = {rhs}\n')
+    assert r.status is not Status.CONFIRMED
+    assert r.status is Status.INCONCLUSIVE or r.status is Status.REFUTED
+
+
+@pytest.mark.parametrize("lhs", ["Max(a, x)", "Piecewise((1, x < a), (0, True))"])
+def test_limit_sympy_cannot_compute_is_no_error(tmp_path, lhs):
+    """SymPy raises (TypeError, NotImplementedError) on these: an honest outcome, no error."""
+    r = _run(tmp_path, f'kind = "limit"\nparams = {{ x = [0, 1], a = [1, 2] }}\nlhs = "{lhs}"\n'
+                       'tends = "x"\nto = 0\nrhs = "0"\n')
+    assert r.status in (Status.INCONCLUSIVE, Status.REFUTED)
+
+
+def test_varies_with_zero_derivative_but_a_step_is_not_refuted(tmp_path):
+    """0 on [3, 7/2], 1 elsewhere: its derivative is 0 wherever it exists, and it takes the
+    same value at every point the check tries, yet it varies (true claim)."""
+    r = _run(tmp_path, 'kind = "varies"\nparams = { x = [0, 4] }\n'
+                       'lhs = "Piecewise((1, x < 3), (0, x < Rational(7, 2)), (1, True))"\n'
+                       'in = "x"\n')
+    assert r.status is Status.INCONCLUSIVE
+
+
+@pytest.mark.parametrize("lhs, limit", [("Piecewise((0, x < 1), (1, True))", "0"),
+                                        ("Piecewise((5, x >= 1), (x, True))", "1")])
+def test_piecewise_limit_from_inside(tmp_path, lhs, limit):
+    """x -> 1 from inside [0, 1]: SymPy's limit of a Piecewise took the branch at x = 1 (the
+    true claim was refuted, its false twin proven)."""
+    body = (f'kind = "limit"\nparams = {{ x = [0, 1] }}\nlhs = "{lhs}"\ntends = "x"\nto = 1\n')
+    true = _run(tmp_path, body + f'rhs = "{limit}"\n')
+    assert true.status is Status.CONFIRMED and true.strength is Strength.PROVEN
+    assert _run(tmp_path, body + 'rhs = "5"\n' if limit == "1" else body + 'rhs = "1"\n'
+                ).status is Status.REFUTED

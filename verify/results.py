@@ -159,16 +159,28 @@ def _code_refs(fn, seen: set[int], out: list[str]) -> None:
     if not isinstance(fn, types.FunctionType):
         return
     for name in sorted(set(_names(fn.__code__))):
-        target = fn.__globals__.get(name)
-        if isinstance(target, (types.FunctionType, type)) or hasattr(target, "__wrapped__"):
+        for target in _code_in(fn.__globals__.get(name)):
             _code_sources(target, seen, out)
     for cell in fn.__closure__ or ():
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if isinstance(value, types.FunctionType):
-            _code_sources(value, seen, out)
+        for target in _code_in(value):
+            _code_sources(target, seen, out)
+
+
+def _code_in(value, depth: int = 0):
+    """The functions and classes ``value`` holds: itself, a checks' ``run``, or those in a
+    list, tuple or dict (a table of proofs by kind, the (instance, check) pairs of
+    :func:`verify.userclaims.instances.over_instances`), which a check calls through."""
+    if isinstance(value, (types.FunctionType, type)) or hasattr(value, "__wrapped__"):
+        yield value
+    elif depth < 3 and isinstance(value, (list, tuple, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _code_in(item, depth + 1)
+    elif isinstance(getattr(value, "run", None), types.FunctionType) and _in_project(value):
+        yield value.run
 
 
 def check_hash(check: Check) -> str:

@@ -14,7 +14,9 @@ matrix (compared entry by entry).  Two checks:
   violation is re-evaluated at ``ctx.dps``, ``ctx.dps + 20`` (and ``ctx.dps + 40`` when those
   disagree) digits and refutes only when two consecutive precisions agree on the difference
   (else undecided: cancellation).  When SymPy cannot decide and no point differs, the claim is
-  confirmed only as sampled.
+  confirmed only as sampled.  An entry of lhs - rhs that SymPy reduces to a nonzero constant
+  refutes exactly (:func:`identity_symbolic`), however small: the search's tolerance would
+  pass 10^-30.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ def identity_symbolic(model: Model, boxed) -> Check:
                            {"entries": str(len(diffs))}, coverage=model.coverage(Scope.CLASS))
         open_ = [i for i, p in enumerate(proofs) if p is not True]
         constant = [i for i in open_ if proofs[i] is False]
+        if constant:  # a nonzero constant fails everywhere, however small (10^-30 passes the
+            refuted = _constant_refutation(model, diffs, signs, constant[0], ctx)  # search)
+            if refuted is not None:
+                return refuted
         why = (f"entry {constant[0]} of lhs - rhs is the nonzero constant "
                f"{sp.simplify(diffs[constant[0]])}" if constant
                else f"SymPy could not simplify entry {open_[0]} of lhs - rhs to 0")
@@ -74,6 +80,25 @@ def identity_symbolic(model: Model, boxed) -> Check:
 
     return Check("identity_symbolic", Tier.SYMBOLIC, run, "exact, every state and the whole box",
                  attempt=True)
+
+
+def _constant_refutation(model: Model, diffs, signs, k: int, ctx: CheckContext):
+    """Entry ``k`` of lhs - rhs is an exact nonzero constant: the identity fails at every state
+    and parameter, stated at the box's midpoint (None where the claim's assumptions fail there,
+    or the constant is 0 at ``ctx.dps`` digits)."""
+    value = sp.simplify(diffs[k].subs(signs).doit())
+    at = {n: (lo + hi) / 2 for n, (lo, hi) in model.box.free.items()}
+    if (not value.is_number or sp.N(value, ctx.dps) == 0
+            or not model.assumptions_hold({n: mpmath.mpf(v.p) / v.q for n, v in at.items()})):
+        return None
+    at = {n: str(v) for n, v in at.items()}
+    return Finding(Outcome.REFUTES, f"entry {k} of lhs - rhs is the nonzero constant "
+                   f"{sp.sstr(value)[:200]} (SymPy, exact) at every state and parameter", {},
+                   Counterexample(at=at, observed=f"lhs - rhs = {sp.N(value, 25)} (entry {k})",
+                                  claimed="lhs - rhs = 0", tol="0",
+                                  margin=str(sp.N(value, ctx.dps)), dps=ctx.dps,
+                                  note="lhs - rhs simplifies to this constant for every state "
+                                       "and parameter", replay=at))
 
 
 def identity_search(model: Model, finish, point_text, boxed) -> Check:

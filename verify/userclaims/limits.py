@@ -11,14 +11,16 @@ Both are decided by SymPy alone, with the other parameters carrying the signs of
 proof covers the whole box, half-lines included):
 
 * a limit is proven when SymPy's limit of lhs equals rhs (their difference simplifies to 0,
-  or both are the same infinity); it is refuted when SymPy's limit at an exact rational point of
+  or both are the same infinity) and that limit holds for every value of the others, not just
+  generic ones (:func:`_uniform`); it is refuted when SymPy's limit at an exact rational point of
   the box (the midpoint of every other parameter, or the replayed ``--at`` point) is a number
   other than rhs there, exactly; lhs at points approaching the end, in mpmath, is recorded
   beside it;
 * ``varies`` is proven when lhs at two rational points of the parameter's range differs with a
   fixed sign for every value of the others (or its derivative at one point does); it is refuted
-  when the derivative in that parameter simplifies to 0 (lhs is then constant in it for every
-  value of the others), with lhs at those two points at the box's midpoint, in mpmath.
+  when lhs minus its value at one point of the range simplifies to 0 (lhs is then constant in
+  it for every value of the others; a zero derivative is not enough, a Piecewise step has one),
+  with lhs at two points at the box's midpoint, in mpmath.
 
 Anything else is ``undecided``.  With a depth ``L = ">= n"`` the same argument runs with L
 symbolic (:mod:`verify.userclaims.every_integer`, never refuting), else on each instance.
@@ -68,6 +70,52 @@ def _same_limit(value: sp.Expr, claimed: sp.Expr) -> bool:
     return sign_proven(value - claimed, "==")
 
 
+def _sympy_limit(e: sp.Expr, x: sp.Symbol, end: sp.Expr, side: str) -> sp.Expr | None:
+    """SymPy's limit, or None where SymPy gives up (it raises NotImplementedError, TypeError,
+    ... on Max, Min, multivariate Piecewise conditions, signs it cannot decide).  SymPy's limit
+    of a Piecewise ignores the direction (Piecewise((0, x < 1), (1, True)) -> 1 as x -> 1-),
+    so ``x`` is first written as end +- t (or +-1/t), t > 0: the conditions that then hold for
+    every t > 0 pick the branch, and a Piecewise left after that gives None."""
+    if e.has(sp.Piecewise):
+        t = sp.Dummy("t", positive=True)
+        near = (end + t if side == "+" else end - t) if end.is_finite else (
+            1 / t if end is sp.oo else -1 / t)
+        e = sp.piecewise_fold(e.subs(x, near))
+        if e.has(sp.Piecewise):
+            return None
+        x, end, side = t, sp.Integer(0), "+"
+    try:
+        return sp.limit(e, x, end, side)
+    except Exception:  # noqa: BLE001 - SymPy raises many types where it cannot find a limit
+        return None
+
+
+def _nonzero(c: sp.Expr) -> bool:
+    return sign_proven(c, ">") or sign_proven(c, "<")
+
+
+def _uniform(e: sp.Expr, x: sp.Symbol, end: sp.Expr) -> bool:
+    """Whether SymPy's limit of ``e`` (computed for generic values of the other parameters)
+    holds for every value of them: SymPy divides by coefficients it takes to be nonzero (the
+    limit of a x/(a x + 1) at oo is 1, but 0 at a = 0), so the factor of ``e`` that depends on
+    ``x`` must have no other symbol, or be a power x**p with p of a proven sign, or a
+    rational function of x (of x - end at a finite end) whose leading (trailing) coefficients
+    are proven nonzero on the box: its order, hence its limit, is then the same everywhere."""
+    h = e.as_independent(x, as_Add=False)[1]
+    if h.free_symbols <= {x}:
+        return True
+    if h.is_Pow and h.base == x and x not in h.exp.free_symbols:
+        return _nonzero(h.exp)
+    y = sp.Dummy("y")
+    shifted = h if end in (sp.oo, -sp.oo) else h.subs(x, end + y)
+    var = x if end in (sp.oo, -sp.oo) else y
+    try:
+        polys = [sp.Poly(part, var) for part in sp.fraction(sp.together(shifted))]
+    except Exception:  # noqa: BLE001 - not a polynomial in it (PolynomialError, ...)
+        return False
+    return all(_nonzero(p.LC() if var is x else p.terms()[-1][1]) for p in polys)
+
+
 def decide(model: Model, boxed, refute: bool = True) -> tuple[bool | None, str, dict]:
     """(True: proven for every parameter of the box, None: not decided, False: disproven for
     every value of the others (``varies`` only, with ``refute``)), the detail, numbers."""
@@ -78,10 +126,14 @@ def decide(model: Model, boxed, refute: bool = True) -> tuple[bool | None, str, 
     e, x = lhs.subs(signs), signs[model.params[spec.over]]
     if spec.kind == "limit":
         end, side = _end(model)
-        value = sp.limit(e, x, end, side)
+        value = _sympy_limit(e, x, end, side)
         numbers = {"SymPy's limit": sp.sstr(value)[:300]}
-        if value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo):
+        if value is None or value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo):
             return None, f"SymPy could not find the limit as {spec.over} -> {spec.to}", numbers
+        if not _uniform(e, x, end):
+            return None, (f"SymPy's limit {sp.sstr(value)[:200]} is for generic values of the "
+                          "other parameters; not shown to hold for every value of the box"
+                          ), numbers
         claimed = _claimed(model).subs(signs)
         if _same_limit(value, claimed):
             return True, (f"SymPy: lhs -> {sp.sstr(value)} = rhs as {spec.over} -> {spec.to}, "
@@ -101,8 +153,10 @@ def decide(model: Model, boxed, refute: bool = True) -> tuple[bool | None, str, 
             return True, (f"SymPy: d lhs/d{spec.over} at {spec.over} = {p} has a fixed sign "
                           f"(nonzero) for every other parameter: not constant in {spec.over}"), {
                               "derivative": sp.sstr(slope.subs(x, p))[:300]}
-    if refute and prove_zero(sp.simplify(slope)) is True:
-        return False, f"SymPy: d lhs/d{spec.over} simplifies to 0: lhs is constant in it", {}
+    if refute and prove_zero(e - e.subs(x, points[0])) is True:  # a zero derivative is not
+        # enough: a Piecewise step or a jump of atan(1/x) has derivative 0 wherever it exists
+        return False, (f"SymPy: lhs - lhs({spec.over} = {points[0]}) simplifies to 0: lhs is "
+                       "constant in it"), {}
     return None, f"SymPy could not show that lhs depends on {spec.over}", {}
 
 
@@ -125,7 +179,9 @@ def _limit_refutation(model: Model, ctx: CheckContext) -> Finding | None:
     x = model.params[spec.over]
     lhs = _at(model, model.pin(model.expr(spec.lhs)), point)
     end, side = _end(model)
-    value = sp.limit(lhs, x, end, side)
+    value = _sympy_limit(lhs, x, end, side)
+    if value is None:
+        return None
     claimed = _at(model, _claimed(model), point)
     finite = [v for v in (value, claimed) if v not in (sp.oo, -sp.oo)]
     if not (value.is_extended_real and claimed.is_extended_real and all(v.is_number
@@ -156,12 +212,12 @@ def _varies_refutation(model: Model, ctx: CheckContext) -> Finding:
     values = [sp.N(lhs.subs(model.params[spec.over], v), ctx.dps) for v in (p, q)]
     at = {n: str(v) for n, v in point.items()}
     return Finding(Outcome.REFUTES, (
-        f"d lhs/d{spec.over} is 0 identically: lhs is constant in {spec.over} (at {at}: "
+        f"lhs - lhs({spec.over} = {p}) is 0 identically: lhs is constant in {spec.over} (at {at}: "
         f"{sp.N(values[0], 15)} at {spec.over} = {p} and at {q})"), {},
         Counterexample(at=at, observed=f"lhs = {sp.N(values[0], 25)} at {spec.over} = {p} and "
                        f"{sp.N(values[1], 25)} at {spec.over} = {q}",
                        claimed=f"not constant in {spec.over}", tol="0",
-                       margin="exact (the derivative simplifies to 0)", dps=ctx.dps,
+                       margin=f"exact (lhs - lhs({spec.over} = {p}) simplifies to 0)", dps=ctx.dps,
                        note=f"the same value for every {spec.over} of the range", replay=at))
 
 
