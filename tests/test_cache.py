@@ -136,9 +136,10 @@ def test_run_claims_hands_on_cached_records_and_runs_the_rest(tmp_path):
     assert done[0]["cached"] is True and not done[1].get("cached")
 
 
-def test_the_pool_starts_at_the_first_claim_not_in_the_cache(tmp_path, monkeypatch):
+def test_the_pool_starts_at_the_second_claim_not_in_the_cache(tmp_path, monkeypatch):
     """run_claims starts the pool's processes early (parallel.start_early) once, when the
-    first claim that has to run is found, and not at all when every record is cached."""
+    second claim that has to run is found, and not at all when every record is cached or one
+    claim alone must run (it runs in this process: a re-run after editing one claim)."""
     path = tmp_path / "claims.toml"
     path.write_text(AM_GM + SQUARE)
     claims = claims_from_file(path)
@@ -149,6 +150,10 @@ def test_the_pool_starts_at_the_first_claim_not_in_the_cache(tmp_path, monkeypat
     monkeypatch.setattr(parallel, "_Pool", lambda *a: type("P", (), {"run": lambda s, o: None})())
     parallel.run_claims(claims, [0, 1], SETTINGS, 2, {}.__setitem__, cache=store)
     assert starts == []  # all cached: no pool
+    one = cache.ResultCache(tmp_path / "one")
+    parallel.run_claims(claims, [0], SETTINGS, 1, {}.__setitem__, cache=one)
+    parallel.run_claims(claims, [0, 1], SETTINGS, 2, {}.__setitem__, cache=one)
+    assert starts == []  # one claim to run: in this process
     store = cache.ResultCache(tmp_path / "empty")
     parallel.run_claims(claims, [0, 1], SETTINGS, 2, {}.__setitem__, cache=store)
     assert starts == [1]
@@ -208,8 +213,8 @@ def test_code_reached_through_a_table_or_the_instances_changes_the_key(tmp_path,
     for op in ("+", "-"):
         (tmp_path / "tmp_inner.py").write_text(textwrap.dedent(INNER.format(op=op)))
         sys.modules.pop("tmp_inner", None)
-        results._source.cache_clear()
+        results.clear_source_caches()
         hashes.append(results.check_hash(importlib.import_module("tmp_inner").make()))
     sys.modules.pop("tmp_inner", None)
-    results._source.cache_clear()
+    results.clear_source_caches()
     assert hashes[0] != hashes[1]

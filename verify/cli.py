@@ -152,7 +152,7 @@ def _start_workers_early(args) -> None:
     """Start the worker pool's processes before the claims are built, where a run surely
     needs them (every claim runs: no cache; a pool: not one claim, not a replay, not a
     cluster): they import the suite on the other core meanwhile.  With the cache, they start
-    at the first claim that is not cached (:func:`verify.parallel.run_claims`)."""
+    at the second claim that is not cached (:func:`verify.parallel.run_claims`)."""
     from verify import parallel
     from verify.cache import disabled_by_environment as cache_off
 

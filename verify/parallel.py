@@ -145,8 +145,9 @@ def _from_cache(claims: Sequence, order: Sequence[int], settings: Settings, cach
                 finished: Finished, tick: Progress,
                 on_miss: Callable[[], None] | None = None) -> tuple[list[int], Finished]:
     """Hand on the cached records of ``order``; return the claims left to run and a
-    ``finished`` that also stores their records.  ``on_miss`` is called at the first claim
-    that has to run (the pool's processes can start while the other keys are looked up)."""
+    ``finished`` that also stores their records.  ``on_miss`` is called at the second claim
+    that has to run (the pool's processes can start while the other keys are looked up; one
+    claim alone runs in this process, so a re-run after editing one claim starts no pool)."""
     keys: dict[int, str] = {}
     rest = []
     for i in order:
@@ -157,7 +158,7 @@ def _from_cache(claims: Sequence, order: Sequence[int], settings: Settings, cach
         else:
             record = cache.get(key, claims[i].id)
         if record is None:
-            if on_miss is not None and not rest:
+            if on_miss is not None and len(rest) == 1:
                 on_miss()
             if key is not None:
                 keys[i] = key

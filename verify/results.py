@@ -18,7 +18,6 @@ between runs, as asv does for benchmarks.  They are computed when the run is mad
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import inspect
 import json
@@ -123,10 +122,31 @@ def _outermost(fn: types.FunctionType):
     return inspect.unwrap(found) if isinstance(found, types.FunctionType) else fn
 
 
-@functools.lru_cache(maxsize=None)
+_SOURCES: dict = {}
+
+
 def _source(obj) -> str:
     """``module.qualname`` and the source of a function or class (cached: many checks share
-    their helpers, and reading source is the slow part)."""
+    their helpers, and reading source is the slow part).  A function is cached by its code
+    object: the closures one factory makes (a ``run`` per claim) share it, and its source."""
+    key = obj.__code__ if isinstance(obj, types.FunctionType) else obj
+    try:
+        return _SOURCES[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable: not cached
+        return _read_source(obj)
+    _SOURCES[key] = text = _read_source(obj)
+    return text
+
+
+def clear_source_caches() -> None:
+    """Forget the sources and global references read so far (a test that rewrites a module)."""
+    _SOURCES.clear()
+    _GLOBAL_TARGETS.clear()
+
+
+def _read_source(obj) -> str:
     name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', obj)}"
     try:
         return f"{name}\n{inspect.getsource(obj)}"
@@ -155,12 +175,24 @@ def _code_sources(obj, seen: set[int], out: list[str], root: bool = False) -> No
         _code_refs(obj, seen, out)
 
 
+_GLOBAL_TARGETS: dict = {}
+
+
+def _global_targets(fn: types.FunctionType) -> tuple:
+    """The functions and classes ``fn``'s global names hold, in name order (cached by code
+    object and module: the closures one factory makes share both)."""
+    key = (fn.__code__, id(fn.__globals__))
+    if key not in _GLOBAL_TARGETS:
+        _GLOBAL_TARGETS[key] = tuple(target for name in sorted(set(_names(fn.__code__)))
+                                     for target in _code_in(fn.__globals__.get(name)))
+    return _GLOBAL_TARGETS[key]
+
+
 def _code_refs(fn, seen: set[int], out: list[str]) -> None:
     if not isinstance(fn, types.FunctionType):
         return
-    for name in sorted(set(_names(fn.__code__))):
-        for target in _code_in(fn.__globals__.get(name)):
-            _code_sources(target, seen, out)
+    for target in _global_targets(fn):
+        _code_sources(target, seen, out)
     for cell in fn.__closure__ or ():
         try:
             value = cell.cell_contents
