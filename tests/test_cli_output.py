@@ -98,8 +98,10 @@ def test_summary_line_holds_status_and_reason():
 
 def test_verbose_prints_every_claim_and_the_counterexamples(quick_results, capsys):
     from verify.cli import _summary
+    from verify.results import claim_record
 
-    results = [quick_results["nar2018slides.proposition"], quick_results["nar2018step.ex1"]]
+    results = [claim_record(quick_results[i])
+               for i in ("nar2018slides.proposition", "nar2018step.ex1")]
     _summary(results, Path("r/index.html"), verbose=False)
     short = capsys.readouterr().out
     _summary(results, Path("r/index.html"), verbose=True)

@@ -478,14 +478,11 @@ def _progress(total: int, disable: bool):
 SCREEN = (100, 40)  # columns, lines: the summary of a full run fits one terminal of this size
 
 
-def _summary(outcomes, index: Path, verbose: bool = False) -> None:
+def _summary(records: list[dict], index: Path, verbose: bool = False) -> None:
     """Print what a reviewer needs first, in at most 40 lines of at most 100 columns: counts by
     paper and status, each refuted or error claim with its reason, the negative controls in one
     line, and the report's path.  ``--verbose`` prints every claim and every counterexample
-    first.  ``outcomes``: results.json records, or ClaimResults (made into records)."""
-    from verify.results import claim_record
-
-    records = [o if isinstance(o, dict) else claim_record(o) for o in outcomes]
+    first.  ``records``: the run's results.json records."""
     if verbose:
         print("\n".join(_claim_table(records)))
         print("\n".join(_failure_details(records)))

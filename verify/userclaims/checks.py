@@ -17,7 +17,7 @@ from proofs.identities import prove_zero
 from verify.checks.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small, sympy_size_problem
-from verify.userclaims.every_integer import crossed, search_draws
+from verify.userclaims.every_integer import crossed, remembered, search_draws
 from verify.userclaims.model import Model
 from verify.userclaims.search import (EVALUATION_ERRORS, Probe, SearchResult, reevaluate, search,
                                       swamped)
@@ -747,7 +747,9 @@ def inequality_symbolic(model: Model) -> Check:
         return Finding(Outcome.UNDECIDED, f"SymPy could not decide lhs - rhs = {d}",
                        {"lhs - rhs": str(d)})
 
-    return Check("inequality_symbolic", Tier.SYMBOLIC, run, "exact, the whole box", attempt=True)
+    return Check("inequality_symbolic", Tier.SYMBOLIC,
+                 remembered(spec, "inequality_symbolic", run), "exact, the whole box",
+                 attempt=True)
 
 
 def inequality_certified(model: Model) -> Check:

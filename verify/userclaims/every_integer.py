@@ -19,6 +19,7 @@ L.  This check never refutes: a symbolic L gives no point to re-evaluate.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import sympy as sp
 
@@ -145,54 +146,59 @@ def _limit_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
     return verdict is True, f"{detail} for every {every}", numbers
 
 
-# (claim, quick) -> the every-value proof's detail (None: not proven), once per process
+# (claim, quick, check name) -> the detail of a proof of the claim's whole class by that check
+# (None: it did not prove it), once per process: the claim's searches read it
 _PROVEN: dict[tuple, str | None] = {}
 CROSS_CHECK = (10, 40)  # draws per instance of a search that cross-checks a proof (quick, full)
 
 
-def proven_for_every_value(spec: ClaimSpec, boxed, ctx: CheckContext) -> str | None:
-    """The detail of the proof for every value of the unbounded integer parameters when it
-    proves the claim, else None (no such proof, not proven, a replay).  Its instances then only
-    cross-check it: their searches draw :data:`CROSS_CHECK` points (as the guided convergence
-    search does where the contraction argument proves).  Computed once per claim and process,
-    in a child process under the check's budget."""
-    checks = every_integer_checks(spec, boxed)
-    if not checks or ctx.at is not None:
-        return None
-    key = (spec, ctx.quick)
+def _record(spec: ClaimSpec, ctx: CheckContext, name: str, finding: Finding) -> None:
+    proven = (finding.outcome is Outcome.SUPPORTS and finding.coverage is not None
+              and finding.coverage.scope is Scope.CLASS)
+    _PROVEN[(spec, ctx.quick, name)] = finding.detail if proven else None
+
+
+def remembered(spec: ClaimSpec, name: str, run):
+    """``run`` of a proof check ``name`` of the claim (its own SymPy check, its proof for every
+    L), recording whether it proved the whole class: the claim's searches run after it in the
+    same process and read the record (:func:`_proof`) instead of proving it again."""
+
+    @functools.wraps(run)
+    def recorded(ctx: CheckContext) -> Finding:
+        finding = run(ctx)
+        if ctx.at is None:
+            _record(spec, ctx, name, finding)
+        return finding
+
+    return recorded
+
+
+def _proof(spec: ClaimSpec, check: Check, ctx: CheckContext) -> str | None:
+    """The detail of ``check``'s proof of the claim's whole class, else None: its record when it
+    ran in this process, else it runs now (in a child process, under the check's budget)."""
+    key = (spec, ctx.quick, check.name)
     if key not in _PROVEN:
-        finding = checks[0].run(ctx)
-        _PROVEN[key] = finding.detail if finding.outcome is Outcome.SUPPORTS else None
+        _record(spec, ctx, check.name, check.run(ctx))
     return _PROVEN[key]
-
-
-def _proven_on_the_box(spec: ClaimSpec, symbolic: Check, ctx: CheckContext) -> bool:
-    """Whether the claim's own SymPy check (``symbolic``) proves it on the whole box (a claim
-    with no integer parameters; the check runs once per claim and process, in its child)."""
-    key = (spec, ctx.quick, symbolic.name)
-    if key not in _PROVEN:
-        finding = symbolic.run(ctx)
-        proven = (finding.outcome is Outcome.SUPPORTS and finding.coverage is not None
-                  and finding.coverage.scope is Scope.CLASS)
-        _PROVEN[key] = finding.detail if proven else None
-    return _PROVEN[key] is not None
 
 
 def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int,
                  symbolic: Check | None = None) -> tuple[int, str]:
     """(draws, prefix of the search's detail): ``draws``, or :data:`CROSS_CHECK` where a proof
     covers the claim's whole class: the proof for every value of the unbounded integer
-    parameters (:func:`proven_for_every_value`), or, for a claim without integer parameters,
+    parameters (:func:`every_integer_checks`), or, for a claim without integer parameters,
     its own SymPy check (``symbolic``) on the whole box.  The search then cross-checks the
     proof and cannot change the verdict unless the proof is wrong, which it would show."""
     few = CROSS_CHECK[0] if ctx.quick else CROSS_CHECK[1]
+    if ctx.at is not None:  # a replay re-checks its one point
+        return draws, ""
     if spec.unbounded:
-        if proven_for_every_value(spec, boxed, ctx) is None:
+        checks = every_integer_checks(spec, boxed)
+        if not checks or _proof(spec, checks[0], ctx) is None:
             return draws, ""
         every = ", ".join(f"{k} >= {v}" for k, v in spec.unbounded.items())
         return few, f"a cross-check ({few} draws) of the proof for every {every}: "
-    if (symbolic is None or spec.integers or ctx.at is not None
-            or not _proven_on_the_box(spec, symbolic, ctx)):
+    if symbolic is None or spec.integers or _proof(spec, symbolic, ctx) is None:
         return draws, ""
     return few, f"a cross-check ({few} draws) of the SymPy proof on the whole box: "
 
@@ -242,5 +248,6 @@ def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
                        "symbol) and every parameter of the box", numbers,
                        coverage=Coverage(Scope.CLASS, dict(sorted(covers.items()))))
 
-    return (Check(f"{spec.kind}_every_{'_'.join(spec.unbounded)}", Tier.SYMBOLIC, run,
+    name = f"{spec.kind}_every_{'_'.join(spec.unbounded)}"
+    return (Check(name, Tier.SYMBOLIC, remembered(spec, name, run),
                   f"exact, every {every} and the whole box", attempt=True),)

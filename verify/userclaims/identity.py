@@ -27,7 +27,7 @@ import sympy as sp
 from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
-from verify.userclaims.every_integer import crossed, search_draws
+from verify.userclaims.every_integer import crossed, remembered, search_draws
 from verify.userclaims.model import Box, Model
 from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
@@ -78,8 +78,9 @@ def identity_symbolic(model: Model, boxed) -> Check:
         return Finding(Outcome.UNDECIDED, f"{why}; the search decides",
                        {"undecided entries": str(len(open_))})
 
-    return Check("identity_symbolic", Tier.SYMBOLIC, run, "exact, every state and the whole box",
-                 attempt=True)
+    return Check("identity_symbolic", Tier.SYMBOLIC,
+                 remembered(model.spec, "identity_symbolic", run),
+                 "exact, every state and the whole box", attempt=True)
 
 
 def _constant_refutation(model: Model, diffs, signs, k: int, ctx: CheckContext):
