@@ -88,6 +88,10 @@ def real_symbol(name: str, positive: bool = False) -> sp.Symbol:
 def parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
     """Parse ``text`` into an exact SymPy expression (or relation) over ``symbols``.
 
+    Remembered per (text, symbols): the result is an immutable SymPy object, and claim files
+    repeat expressions (a bound in each of a claim's parts, a loss in each of its checks);
+    building the 42 paper data claims parsed 795 texts, 327 of them distinct.
+
     Decimal literals become the exact rational of their digits (``0.3`` means 3/10), so that the
     symbolic tier stays exact.  ``symbols`` maps each allowed name to the object it stands for
     (usually a :class:`sympy.Symbol`; any SymPy expression works, e.g. ``loss``).
@@ -96,6 +100,23 @@ def parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
         ExpressionError: the text does not parse, uses a construct outside the white list, a
             name that is neither declared nor allowed, or asks for a number too large to compute.
     """
+    if isinstance(text, str) and len(_PARSED) < _PARSED_MAX:
+        try:
+            key = (text, frozenset(symbols.items()))
+        except TypeError:  # an unhashable value: parsed afresh
+            key = None
+        if key is not None:
+            if key not in _PARSED:
+                _PARSED[key] = _parse(text, symbols)
+            return _PARSED[key]
+    return _parse(text, symbols)
+
+
+_PARSED: dict = {}
+_PARSED_MAX = 20_000  # a bound on memory, whatever a claim file holds; beyond it, no memo
+
+
+def _parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError(f"expression must be a non-empty string, got {_short(text)}")
     if len(text) > MAX_LENGTH:

@@ -6,6 +6,7 @@ negative controls moved to ``controls.toml`` are refuted with replay lines that 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -16,7 +17,7 @@ from verify import papers
 from verify.cli import main
 from verify.registry import all_claims, paper_files, paper_info, select
 from verify.userclaims.build import claims_from_paper
-from verify.userclaims.paperfile import load_paper, parse_paper
+from verify.userclaims.paperfile import load_paper, load_paper_table, parse_paper
 from verify.userclaims.parse import parse_claims
 from verify.userclaims.spec import BadClaim, ClaimFileError
 from verify.vocabulary import Outcome, Status
@@ -112,6 +113,27 @@ def test_a_missing_locator_or_a_foreign_id_is_a_bad_claim(text, key):
 def test_a_bad_paper_table_makes_the_file_unusable(text, needle):
     with pytest.raises(ClaimFileError, match=needle.replace("[", r"\[").replace("]", r"\]")):
         parse_paper(text, "p")
+
+
+@pytest.mark.parametrize("path", paper_files(), ids=lambda p: p.name)
+def test_the_paper_table_alone_reads_as_the_whole_file_does(path):
+    paper = load_paper(path)
+    assert load_paper_table(path) == {"key": paper.key, "citation": paper.citation,
+                                      "url": paper.url}
+
+
+@pytest.mark.parametrize("text,needle", [
+    (CLAIM, "[paper]"), (HEAD.replace('"p"', '"other"') + CLAIM, "stem"),
+    (HEAD + 'extra = 1\n' + CLAIM, "extra"), ("[paper\n", "TOML"), (b"\xff", "cannot read"),
+])
+def test_a_bad_paper_table_alone_is_refused_naming_it(tmp_path, text, needle):
+    path = tmp_path / "p.toml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(ClaimFileError, match=re.escape(needle)):
+        load_paper_table(path)
 
 
 def test_a_reviewers_claim_file_still_refuses_paper_keys():

@@ -392,6 +392,26 @@ def test_statements_escaped(rendered):
     assert "x &lt;script&gt;alert(&#39;pwn&#39;)&lt;/script&gt; &amp; y" in text
 
 
+def test_kept_conversions_give_the_same_page_and_cannot_inject(tmp_path, rendered):
+    """Formulas typeset by an earlier report are reused (a re-run's report): the page is the
+    same byte for byte, and a doctored store entry is white-listed like a fresh conversion."""
+    results, _, _, text = rendered
+    store = tmp_path / "mathml.json"
+    first = render_report(results, tmp_path / "a", conversions=store).read_text("utf-8")
+    kept = json.loads(store.read_text("utf-8"))
+    assert first == text and kept["entries"]  # written by the first report, page unchanged
+    assert render_report(results, tmp_path / "b", conversions=store).read_text("utf-8") == text
+    for tex in kept["entries"]:
+        kept["entries"][tex] = '<math><script>alert("pwn")</script></math>'
+    store.write_text(json.dumps(kept), "utf-8")
+    doctored = render_report(results, tmp_path / "c", conversions=store).read_text("utf-8")
+    # each doctored entry fails the white list, so its formula is typeset afresh or left as text
+    assert doctored.count("<script") == text.count("<script")  # the page's own, no other
+    assert 'alert("pwn")' not in doctored
+    store.write_text("{not json", "utf-8")  # a damaged store: converted afresh
+    assert render_report(results, tmp_path / "d", conversions=store).read_text("utf-8") == text
+
+
 def test_unparsable_math_stays_text(rendered):
     _, _, _, text = rendered
     table = _section(text, "paper-mine")

@@ -416,7 +416,8 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int, client=None
         info["cached_claims"] = str(sum(1 for r in records.values() if r.get("cached")))
         data = snapshot("complete")
         results.write(data, out)
-        index = _render_with_progress(data, out, args.no_progress, figures)
+        index = _render_with_progress(data, out, args.no_progress, figures,
+                                      None if cache is None else cache_root() / "mathml.json")
     outcomes = [results.result_from_record(records[i], c) for i, c in enumerate(claims)]
     # The records as they are: rebuilding them from the outcomes would hash each claim again.
     _summary([records[i] for i in range(len(claims))], index, getattr(args, "verbose", False))
@@ -450,7 +451,8 @@ def _sigterm_interrupts():
 
 
 def _render_with_progress(data: dict, out: Path, disable: bool,
-                          figure_cache: Path | None = None) -> Path:
+                          figure_cache: Path | None = None,
+                          conversions: Path | None = None) -> Path:
     """Render the report, with a progress bar (drawing figures takes a while on a full run)."""
     from tqdm import tqdm
 
@@ -463,7 +465,8 @@ def _render_with_progress(data: dict, out: Path, disable: bool,
         bar.update(done - bar.n)
 
     try:
-        return runfolder.render(data, out, progress=progress, figure_cache=figure_cache)
+        return runfolder.render(data, out, progress=progress, figure_cache=figure_cache,
+                                conversions=conversions)
     finally:
         bar.close()
 

@@ -52,12 +52,12 @@ def all_claims() -> list[Claim]:
 def paper_info(key: str) -> dict[str, str]:
     """Citation and url of a paper key: its data file's ``[paper]`` table, else its module's
     ``PAPER``; empty for a key with neither (a claim file's own)."""
-    from verify.userclaims.paperfile import load_paper
+    from verify.userclaims.paperfile import load_paper_table
 
     for path in paper_files():
         if path.stem == key:
-            paper = load_paper(path)
-            return {"citation": paper.citation, "url": paper.url}
+            paper = load_paper_table(path)
+            return {"citation": paper["citation"], "url": paper["url"]}
     try:
         info = getattr(importlib.import_module(f"verify.papers.{key}"), "PAPER", {})
     except ImportError:

@@ -243,16 +243,18 @@ def previous_timings(folder: Path, quick: bool) -> dict[str, float]:
     return fallback
 
 
-def render(data: dict, folder: Path, progress=None, figure_cache: Path | None = None) -> Path:
+def render(data: dict, folder: Path, progress=None, figure_cache: Path | None = None,
+           conversions: Path | None = None) -> Path:
     """Render index.html (and figures/) for ``data`` into ``folder``, the page replaced in one
     step (drawn in a hidden folder beside it first); figures drawn earlier are taken from
-    ``figure_cache`` when given."""
+    ``figure_cache`` and formulas typeset earlier from ``conversions`` when given."""
     from verify.report import render_report
 
     folder = Path(folder)
     tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".render-"))
     try:
-        render_report(data, tmp, progress=progress, figure_cache=figure_cache)
+        render_report(data, tmp, progress=progress, figure_cache=figure_cache,
+                      conversions=conversions)
         if (tmp / "figures").is_dir():
             (folder / "figures").mkdir(exist_ok=True)
             for fig in (tmp / "figures").iterdir():

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verify.userclaims.paperfile import load_paper
+from verify.userclaims.paperfile import load_paper_table
 
-_PAPER = load_paper(Path(__file__).with_suffix(".toml"))
-PAPER = {"key": _PAPER.key, "citation": _PAPER.citation, "url": _PAPER.url}
+PAPER = load_paper_table(Path(__file__).with_suffix(".toml"))
 CLAIMS = ()  # Examples 1 and 2 are in the data file

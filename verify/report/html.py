@@ -35,7 +35,7 @@ from markupsafe import Markup
 
 from .diff import ClaimChange, Comparison, EvidenceChange, compare, evidence_keys
 from .figures import FigureResult, draw_figure_cached, figure_filename, predraw
-from .maths import MathRenderer, plain_text
+from .maths import MathRenderer, load_conversions, plain_text, save_conversions
 from .style import CSS, SCRIPT
 from .util import (
     STATUSES, Ids, as_dict, as_float, as_list, badge, present, status_of, text, truthy,
@@ -123,12 +123,13 @@ def _evidence_change_words(e: EvidenceChange) -> list[str]:
 
 class _Renderer:
     def __init__(self, results: object, out_dir: Path, against: object = None,
-                 progress: Progress | None = None, figure_cache: Path | None = None) -> None:
+                 progress: Progress | None = None, figure_cache: Path | None = None,
+                 converted: dict[str, str] | None = None) -> None:
         self.results = as_dict(results)
         self.fig_dir = Path(out_dir) / "figures"
         self.figure_cache = figure_cache
         self.progress = progress
-        self.math = MathRenderer()
+        self.math = MathRenderer(converted)
         self.ids = Ids()
         self.figure_files: set[str] = set()
         for fixed in ("top", "overview", "summary-table", "strength-table", "failures",
@@ -621,7 +622,7 @@ def _workers() -> int:
 
 def render_report(results: dict, out_dir: Path, against: dict | None = None,
                   progress: Progress | None = None, figure_cache: Path | None = None,
-                  workers: int | None = None) -> Path:
+                  workers: int | None = None, conversions: Path | None = None) -> Path:
     """Write ``out_dir/index.html`` and ``out_dir/figures/*.png``; return index.html's path.
 
     Args:
@@ -635,6 +636,9 @@ def render_report(results: dict, out_dir: Path, against: dict | None = None,
             (:func:`~verify.report.figures.draw_figure_cached`); None draws every figure.
         workers: processes that draw the figures first (default: one per core; 1 draws them
             in this process, as the page is written); the page and PNGs do not depend on it.
+        conversions: a file of TeX -> MathML conversions kept from the last report
+            (:func:`~verify.report.maths.load_conversions`), read and then replaced by this
+            report's; None converts every formula.  The page does not depend on it.
 
     Returns:
         The path of the written ``index.html``.
@@ -651,7 +655,11 @@ def render_report(results: dict, out_dir: Path, against: dict | None = None,
                                                                           prefix=".figures-")))
         if store is not None and workers > 1:
             predraw(_figure_specs(results), store, workers)
-        page = _Renderer(results, out_dir, against, progress, store).page()
+        converted = None if conversions is None else load_conversions(conversions)
+        renderer = _Renderer(results, out_dir, against, progress, store, converted)
+        page = renderer.page()
+    if conversions is not None:
+        save_conversions(conversions, renderer.math.conversions)
     index = out_dir / "index.html"
     index.write_text(page, encoding="utf-8", newline="\n")
     return index

@@ -21,9 +21,11 @@ cannot be converted stays escaped plain text.  Each formula keeps its source in 
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from html import escape
+from pathlib import Path
 
 from latex2mathml.converter import convert
 
@@ -275,10 +277,19 @@ ET.register_namespace("", MATHML_NS)
 
 
 class MathRenderer:
-    """Typesets formulas as inline MathML; remembers each conversion (statements repeat)."""
+    """Typesets formulas as inline MathML; remembers each conversion (statements repeat).
 
-    def __init__(self) -> None:
+    ``converted`` holds the converter's raw output for TeX an earlier report typeset (see
+    :func:`load_conversions`): converting is most of the time a report of cached claims takes,
+    and the raw output is white-listed (``_clean``) on every use, so a damaged or doctored
+    entry can put nothing but MathML into a page.  :attr:`conversions` is what this report
+    converted or reused, for the next one.
+    """
+
+    def __init__(self, converted: dict[str, str] | None = None) -> None:
         self._cache: dict[str, str | None] = {}
+        self._earlier = converted or {}
+        self.conversions: dict[str, str] = {}
         self.formulas = 0
         self.failures = 0
 
@@ -294,14 +305,15 @@ class MathRenderer:
         label = escape(label if label is not None else tex, quote=True)
         return f'<math alttext="{label}"' + body[len("<math"):]
 
-    @staticmethod
-    def _convert(tex: str) -> str | None:
+    def _convert(self, tex: str) -> str | None:
         if not tex.strip() or len(tex) > MAX_TEX:
             return None
         try:
-            tree = ET.fromstring(convert(tex, display="inline"))
+            raw = self._earlier.get(tex) or convert(tex, display="inline")
+            tree = ET.fromstring(raw)
         except Exception:  # noqa: BLE001 - the converter raises many kinds; fall back to text
             return None
+        self.conversions[tex] = raw
         clean = _clean(tree)
         if clean is None:
             return None
@@ -349,3 +361,40 @@ class MathRenderer:
         if math:
             return f"{escape(plain_text(lead))}{math}{escape(plain_text(tail))}"
         return escape(plain_text(word))
+
+
+# -- conversions kept between reports
+
+def _converter_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("latex2mathml")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def load_conversions(path: Path) -> dict[str, str]:
+    """The converter's outputs stored at ``path`` by :func:`save_conversions`, if written by
+    this version of the converter; anything unreadable is an empty store, never an error."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        entries = data["entries"] if data.get("converter") == _converter_version() else {}
+        return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return {}
+
+
+def save_conversions(path: Path, conversions: dict[str, str]) -> None:
+    """Store ``conversions`` (one report's: the store never grows past what a report uses),
+    replacing the file in one step; a failure to write is ignored (a cache)."""
+    path = Path(path)
+    text = json.dumps({"converter": _converter_version(), "entries": conversions},
+                      sort_keys=True)
+    from verify.runfolder import write_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    except OSError:
+        pass

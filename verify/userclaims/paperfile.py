@@ -57,11 +57,28 @@ def load_paper(path: str | Path) -> PaperFile:
         ClaimFileError: the file cannot be read or used at all (see :func:`parse_paper`).
     """
     path = Path(path)
+    return parse_paper(_read_text(path), path.name.split(".")[0], source=str(path))
+
+
+def load_paper_table(path: str | Path) -> dict[str, str]:
+    """The ``[paper]`` table of the paper file at ``path`` (``key``, ``citation``, ``url``),
+    validated as :func:`load_paper` does, without parsing its claims (a report needs only the
+    citation; parsing every claim's expressions again cost ~0.6 s a run).
+
+    Raises:
+        ClaimFileError: as :func:`load_paper`, for the file and its ``[paper]`` table.
+    """
+    path = Path(path)
+    document = read_document(_read_text(path), str(path))
+    table = _paper_table(document.get("paper"), path.name.split(".")[0], str(path))
+    return {"key": table["key"], "citation": table["citation"], "url": table.get("url", "")}
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ClaimFileError(f"{path}: cannot read the paper file: {exc}") from None
-    return parse_paper(text, path.name.split(".")[0], source=str(path))
 
 
 def parse_paper(text: str, key: str, source: str = "<string>") -> PaperFile:
