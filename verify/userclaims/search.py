@@ -17,10 +17,6 @@ from typing import Any
 
 import mpmath
 
-from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings, target
-from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
-
 from verify.replay import ReplayError
 from verify.userclaims.budget import BudgetExhausted, Deadline
 from verify.userclaims.model import Model
@@ -264,6 +260,12 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
                 return SearchResult(None, 1, probe.margin, refused=1)
             return SearchResult((point, probe), 1, probe.margin, verdict=verdict)
         return SearchResult((point, probe) if probe.margin < 0 else None, 1, probe.margin)
+    # Hypothesis is imported here, not with the module: every process builds the claims, and
+    # a cached re-run (or a replay) searches nothing; importing it costs ~0.1 s.
+    from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings, target
+    from hypothesis import strategies as st
+    from hypothesis.errors import Unsatisfiable
+
     box = model.box.free
     strategy = st.fixed_dictionaries({
         n: st.floats(float(box[n][0]), float(box[n][1]), allow_nan=False, allow_infinity=False)
