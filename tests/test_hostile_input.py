@@ -432,3 +432,34 @@ def test_a_tiny_constant_difference_of_matrices_is_refuted(tmp_path):
     ev = next(e for e in result.evidence if e.outcome is Outcome.REFUTES)
     assert ev.check == "identity_symbolic" and ev.counterexample.at == {"a": "1/2"}
     assert ev.counterexample.observed.startswith("lhs - rhs = -1.0")
+
+
+@pytest.mark.parametrize("lhs,rhs,refuted", [
+    ("a", "a*(1 + 10**-30)", True),  # off by 10^-30 a: below the search's tolerance
+    ("sin(x)*a", "sin(x)*a + 10**-30*a**2*x", True),  # with a state coordinate
+    ("sin(a)**2 + cos(a)**2", "1 + 10**-30*a", True),
+    # true, and SymPy cannot show it (prove_zero undecided): no exact point may refute them
+    ("atan(a + 1) + atan(1/(a + 1))", "pi/2", False),
+    ("sqrt(a**2 + 2*a + 1)", "a + 1", False),
+    ("tanh(a)", "(exp(2*a) - 1)/(exp(2*a) + 1)", False),
+])
+def test_a_tiny_difference_that_varies_is_refuted_at_an_exact_point(tmp_path, lhs, rhs,
+                                                                     refuted):
+    """lhs - rhs that SymPy cannot show to be 0, nonzero but below the search's tolerance
+    (relative 10^-20 at its 30 digits): it was confirmed as sampled.  The symbolic check now
+    evaluates the difference at exact rational points (two precisions that agree)."""
+    from verify.api import check
+    from verify.vocabulary import Outcome, Status
+
+    path = tmp_path / "c.toml"
+    state = 'variables = ["x"]\nloss = "x**2"\nstep = "eta"\n' if "x" in lhs else ""
+    params = '{ a = [0, 1], eta = [0.1, 1] }' if state else '{ a = [0, 1] }'
+    path.write_text(f'[[claim]]\nid = "t.m"\nkind = "identity"\n{state}params = {params}\n'
+                    f'lhs = "{lhs}"\nrhs = "{rhs}"\n')
+    (result,) = check(path, quick=True)
+    refutes = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+    if refuted:
+        assert result.status is Status.REFUTED
+        assert refutes[0].check == "identity_symbolic" and refutes[0].counterexample.at["a"]
+    else:
+        assert not refutes and result.status is Status.CONFIRMED

@@ -16,7 +16,8 @@ matrix (compared entry by entry).  Two checks:
   (else undecided: cancellation).  When SymPy cannot decide and no point differs, the claim is
   confirmed only as sampled.  An entry of lhs - rhs that SymPy reduces to a nonzero constant
   refutes exactly (:func:`identity_symbolic`), however small: the search's tolerance would
-  pass 10^-30.
+  pass 10^-30; so does one that SymPy cannot simplify and that is nonzero at an exact rational
+  point of the box (:func:`_pointwise_refutation`: ``a`` against ``a (1 + 10^-30)``).
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ def identity_symbolic(model: Model, boxed) -> Check:
             refuted = _constant_refutation(model, diffs, signs, constant[0], ctx)  # search)
             if refuted is not None:
                 return refuted
+        else:  # a difference below the search's tolerance, seen at an exact point
+            refuted = _pointwise_refutation(model, diffs, open_, ctx)
+            if refuted is not None:
+                return refuted
         why = (f"entry {constant[0]} of lhs - rhs is the nonzero constant "
                f"{sp.simplify(diffs[constant[0]])}" if constant
                else f"SymPy could not simplify entry {open_[0]} of lhs - rhs to 0")
@@ -100,6 +105,56 @@ def _constant_refutation(model: Model, diffs, signs, k: int, ctx: CheckContext):
                                   margin=str(sp.N(value, ctx.dps)), dps=ctx.dps,
                                   note="lhs - rhs simplifies to this constant for every state "
                                        "and parameter", replay=at))
+
+
+def _exact_points(model: Model):
+    """Rational points of the parameter box and the state region: the midpoint, then the
+    points at 1/3 and at 2/3 of every interval."""
+    lo, hi = (sp.Rational(v) for v in model.spec.region)
+    intervals = {**model.box.free, **{label: (lo, hi) for label in model.state.labels}}
+    for frac in (sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(2, 3)):
+        yield {n: a + (b - a) * frac for n, (a, b) in intervals.items()}
+
+
+def _pointwise_refutation(model: Model, diffs, entries: list[int], ctx: CheckContext):
+    """The entries SymPy could not simplify, at the rational points of :func:`_exact_points`:
+    substituted exactly, then evaluated at ``ctx.dps``, +20, +40 digits until two precisions
+    agree (:func:`verify.userclaims.search.reevaluate`); a nonzero value refutes, however small
+    (the search's relative tolerance, 10^-20 at its 30 digits, passes a + 10^-30 a).  A point
+    where the claim's assumptions fail, or an entry that is not real there, refutes nothing;
+    a value that is all rounding noise never agrees with itself (None)."""
+    symbols = {**model.params, **{c.name: c for c in model.state.coords}}
+    for point in _exact_points(model):
+        if not model.assumptions_hold({n: mpmath.mpf(point[n].p) / point[n].q
+                                       for n in model.free_names}):
+            continue
+        exact = {symbols[n]: v for n, v in point.items()}
+        for k in entries:
+            value = diffs[k].xreplace(exact).doit()
+            if not value.is_number:
+                continue
+            agreed = reevaluate(lambda dps, value=value: _real_at(value, dps), ctx.dps)
+            if agreed is None or agreed.value is None or agreed.value == 0:
+                continue
+            at = {n: str(v) for n, v in point.items()}
+            return Finding(Outcome.REFUTES, (
+                f"at {at}: entry {k} of lhs - rhs is {dec(agreed.value, 15)} (exact point, "
+                f"{agreed.note})"), {},
+                Counterexample(at=at, observed=f"lhs - rhs = {dec(agreed.value, 25)} (entry {k})",
+                               claimed="lhs - rhs = 0", tol="0", margin=dec(agreed.value, 20),
+                               dps=agreed.dps, note="the difference at this exact rational "
+                               "point, evaluated by SymPy at two precisions that agree",
+                               replay=at))
+    return None
+
+
+def _real_at(value: sp.Expr, dps: int):
+    """``value`` at ``dps`` digits as an mpf, or None where it is not a finite real number."""
+    number = sp.N(value, dps)
+    if not (number.is_Number and number.is_real and number.is_finite):
+        return None
+    with mpmath.workdps(dps):
+        return mpmath.mpf(str(number))
 
 
 def identity_search(model: Model, finish, point_text, boxed) -> Check:
