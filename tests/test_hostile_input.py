@@ -463,3 +463,17 @@ def test_a_tiny_difference_that_varies_is_refuted_at_an_exact_point(tmp_path, lh
         assert refutes[0].check == "identity_symbolic" and refutes[0].counterexample.at["a"]
     else:
         assert not refutes and result.status is Status.CONFIRMED
+
+
+def test_a_certified_refutation_names_the_difference_it_prints(tmp_path):
+    """Branch and bound prints the claim's margin (rhs - lhs for <=): it was labelled lhs - rhs,
+    with the opposite sign."""
+    from verify.api import check
+    from verify.vocabulary import Outcome
+
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nid = "t.q"\nkind = "inequality"\nparams = { a = ["1/2", 1] }\n'
+                    'lhs = "a"\nrelation = "<="\nrhs = "a*(1 - 10**-30)"\n')
+    (result,) = check(path, quick=True)
+    ev = next(e for e in result.evidence if e.check == "inequality_certified")
+    assert ev.outcome is Outcome.REFUTES and "rhs - lhs = -3/4" in ev.detail

@@ -793,7 +793,8 @@ def inequality_certified(model: Model) -> Check:
             if not model.assumptions_hold(at):  # the bisection knows the box, not `assume`
                 return Finding(Outcome.UNDECIDED, f"branch and bound found a violation at {at}, "
                                "where the claim's assumptions fail; the search decides", numbers)
-            return Finding(Outcome.REFUTES, f"at {at}: lhs - rhs = {proof.value}, so lhs "
+            signed = "rhs - lhs" if spec.relation in ("<=", "<") else "lhs - rhs"  # _signed
+            return Finding(Outcome.REFUTES, f"at {at}: {signed} = {proof.value}, so lhs "
                            f"{spec.relation} rhs fails (re-checked)", numbers,
                            Counterexample(at=at, observed=f"margin {proof.value}",
                                           claimed=f"lhs {spec.relation} rhs", tol="0",
