@@ -75,7 +75,11 @@ def _sympy_limit(e: sp.Expr, x: sp.Symbol, end: sp.Expr, side: str) -> sp.Expr |
     ... on Max, Min, multivariate Piecewise conditions, signs it cannot decide).  SymPy's limit
     of a Piecewise ignores the direction (Piecewise((0, x < 1), (1, True)) -> 1 as x -> 1-),
     so ``x`` is first written as end +- t (or +-1/t), t > 0: the conditions that then hold for
-    every t > 0 pick the branch, and a Piecewise left after that gives None."""
+    every t > 0 pick the branch, and a Piecewise left after that gives None.  Heaviside and
+    sign are written as the Piecewise they are first (SymPy's limit of Heaviside(x - 1/2) as
+    x -> 0+ ran past every budget)."""
+    if e.has(sp.Heaviside, sp.sign):  # SymPy's limit hangs on Heaviside(x - 1/2) at 0
+        e = e.rewrite(sp.Piecewise)
     if e.has(sp.Piecewise):
         t = sp.Dummy("t", positive=True)
         near = (end + t if side == "+" else end - t) if end.is_finite else (
@@ -172,10 +176,46 @@ def _at(model: Model, e: sp.Expr, point: dict[str, sp.Rational]) -> sp.Expr:
     return e.subs({model.params[n]: v for n, v in point.items()})
 
 
+def _probes(model: Model, ctx: CheckContext) -> list[dict[str, sp.Rational]]:
+    """The exact points a limit's refutation is sought at: the replayed ``--at`` point alone,
+    else the midpoint, then each other parameter at either end of its box (the rest at their
+    midpoints), then every parameter at its lower and at its upper end: a limit that fails
+    only at an end of the box (a x/(a x + 1) -> 1 as x -> oo, false at a = 0) is refuted
+    there, where the claim's assumptions hold."""
+    middle = _probe(model, ctx)
+    if ctx.at:
+        points = [middle]
+    else:
+        ends = {n: lo_hi for n, lo_hi in model.box.free.items() if n != model.spec.over}
+        points = [middle, *({**middle, n: end} for n, (lo, hi) in ends.items()
+                            for end in (lo, hi)),
+                  {n: lo for n, (lo, _) in ends.items()}, {n: hi for n, (_, hi) in ends.items()}]
+    unique = list({tuple(sorted(p.items())): p for p in points}.values())
+    return [p for p in unique if _assumed(model, p)]
+
+
+def _assumed(model: Model, point: dict[str, sp.Rational]) -> bool:
+    """Whether the claim's assumptions hold at ``point`` (exactly); one that still speaks of
+    the limit's variable cannot be decided there: no refutation at that point."""
+    try:
+        return model.assumptions_hold(point)
+    except TypeError:
+        return False
+
+
 def _limit_refutation(model: Model, ctx: CheckContext) -> Finding | None:
-    """SymPy's limit at the exact probe point, when it is a number other than rhs there."""
+    """SymPy's limit at an exact probe point (:func:`_probes`), the first where it is a number
+    other than rhs there."""
+    for point in _probes(model, ctx):
+        refuted = _limit_refutation_at(model, point, ctx)
+        if refuted is not None:
+            return refuted
+    return None
+
+
+def _limit_refutation_at(model: Model, point: dict[str, sp.Rational],
+                         ctx: CheckContext) -> Finding | None:
     spec = model.spec
-    point = _probe(model, ctx)
     x = model.params[spec.over]
     lhs = _at(model, model.pin(model.expr(spec.lhs)), point)
     end, side = _end(model)
