@@ -477,3 +477,36 @@ def test_a_certified_refutation_names_the_difference_it_prints(tmp_path):
     (result,) = check(path, quick=True)
     ev = next(e for e in result.evidence if e.check == "inequality_certified")
     assert ev.outcome is Outcome.REFUTES and "rhs - lhs = -3/4" in ev.detail
+
+
+@pytest.mark.parametrize("bound,side", [("1/5 - 10**-30", "above"), ("1/5 + 10**-30", "below")])
+def test_a_threshold_off_by_less_than_the_windows_width_is_refuted_at_a_printed_step(
+        tmp_path, bound, side):
+    """The threshold of x* = 2 on the slides' polynomial is 1/5; a bound off by 10^-30 is
+    false.  The certified crossing encloses the crossing in t -+ 10^-12 t and said "supports"
+    (it cannot tell t from the crossing): now undecided.  The search refutes at a step printed
+    with the digits the gap needs (it printed 0.2, where the claim holds) and the replay of
+    that printed step refutes again."""
+    from verify.api import check
+    from verify.vocabulary import Outcome, Status
+
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nid = "t.th"\nkind = "threshold"\n'
+                    'loss = "(x**2 + 1)*(x - 1)**2*(x - 2)**2"\nvariables = ["x"]\n'
+                    'step = "delta"\nparams = { delta = [0.01, 1] }\nequilibrium = ["2"]\n'
+                    f'bound = "{bound}"\ntight = true\n')
+    (result,) = check(path, quick=True)
+    by_check = {e.check: e for e in result.evidence}
+    assert result.status is Status.REFUTED
+    assert by_check["threshold_crossing"].outcome is Outcome.UNDECIDED
+    found = by_check["threshold_search"]
+    assert found.outcome is Outcome.REFUTES and f"the step {side} the bound" in found.detail
+    step = found.counterexample.replay["delta"]
+    assert len(step) > 30 and step.startswith("0.19" if side == "above" else "0.20")
+    from verify.cli import main
+
+    out = tmp_path / "replay"
+    main(["check", str(path), "--quick", "--no-cache", "--no-progress", "--out", str(out),
+          "--check", "threshold_search", "--at", f"delta={step}"])
+    (claim,) = json.loads((out / "results.json").read_text(encoding="utf-8"))["claims"]
+    assert claim["status"] == "refuted" and step in claim["evidence"][0]["detail"]

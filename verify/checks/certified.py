@@ -413,7 +413,9 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
     ``attracting_below`` also 1 - g' > 0 there: x* attracts) and 1 + g' < 0 on [t + eps, hi]
     (x* repels), and that d/d delta (1 + g') < 0 on [t - eps, t + eps], so the multiplier
     passes -1 exactly once and inside that window.  ``delta_range`` defaults to [t/10, 2t].
-    Refutes with a certified step size on the wrong side (re-evaluated with mpmath).
+    Supports only where, besides, the multiplier at delta = t is -1 exactly (SymPy): the window
+    alone would pass a threshold off by less than eps.  Refutes with a certified step size on
+    the wrong side (re-evaluated with mpmath).
     Coverage: the step range; ``part`` as in :func:`verify.checks.common.declared`.
     """
 
@@ -493,6 +495,15 @@ def threshold_crossing_certified(problem: ScalarProblem, equilibrium: str, thres
                         note="Arb certifies the sign of the stability margin on a piece "
                              "holding this step" + (", where it is exact" if short else ""),
                         replay={gd.step.name: shown}))
+        exact = prove_zero(margin.subs(gd.step, t))
+        if result.enclosed and (below_ok is None or below_ok.proved) and exact is not True:
+            # the window t -+ eps holds the crossing, but the claim puts it at t itself: a
+            # bound off by less than eps (1/5 - 10^-30) would be "proven" by the window alone
+            return Finding(Outcome.UNDECIDED, (
+                f"Arb encloses the one crossing of -1 in t -+ eps (t = {t}, eps = {eps}), but "
+                f"the multiplier at {gd.step} = {t} is not provably -1 exactly (1 + g' = "
+                f"{sp.sstr(sp.simplify(margin.subs(gd.step, t)))[:80]}): the crossing may lie "
+                "beside t, inside the window"), numbers)
         if result.enclosed and (below_ok is None or below_ok.proved):
             return Finding(Outcome.SUPPORTS, (
                 f"Arb proves: the multiplier {mult} of x* = {equilibrium} is "

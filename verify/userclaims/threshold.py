@@ -136,20 +136,22 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
             above = sides == "attracts"
             if given is not None and (d > probe.info["bound"]) is not above:
                 return None  # the replayed step lies on the side where the claim holds
-            at = {**point_text(point), spec.step: dec(d, 20)}
+            step = info["delta"] if isinstance(info.get("delta"), str) else dec(d, 20)
+            at = {**point_text(point), spec.step: step}
             claimed = ("does not attract at step = bound (strict)" if probe.info.get("at bound")
                        and above else "attracts at step = bound" if probe.info.get("at bound")
                        else "repels above the bound" if above else "attracts below the bound")
             where = "at" if probe.info.get("at bound") else "above" if above else "below"
             return Finding(Outcome.REFUTES, (
                 f"at {at}: the optimiser map's spectral radius is {dec(radius, 15)} "
-                f"({sides}) with the step {where} the bound {dec(probe.info['bound'], 15)}"), {},
+                f"(radius - 1 = {dec(radius - 1, 3)}, {sides}) with the step {where} the bound "
+                f"{dec(probe.info['bound'], 15)}"), {},
                 Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)} ({sides})",
                                claimed=claimed, tol=dec(tol, 3), margin=dec(radius - 1, 20),
                                dps=settled.dps, note=f"{how}; critical step "
                                + dec(probe.info.get("critical step", "inf"), 20),
                                replay=point_text(point) | (
-                                   {spec.step: dec(d, 20)} if spec.step in model.box.free
+                                   {spec.step: step} if spec.step in model.box.free
                                    and not probe.info.get("at bound") else {})))
 
         result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
@@ -175,10 +177,13 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
 
 def _gap(lo, hi, info: dict, guide) -> Probe:
     """A violation: the steps (lo, hi) contradict the claim; probe the shortest decimal in
-    their middle half (a simple step size for the counterexample), else the midpoint."""
+    their middle half (a simple step size for the counterexample), as text: the step every
+    re-evaluation, the report and the replay line use is that decimal, however many digits a
+    narrow gap needs (1/5 - 10^-30 < step < 1/5 printed as 0.2 was a point where the claim
+    holds)."""
     mid, quarter = (lo + hi) / 2, (hi - lo) / 4
-    step = next((c for c in (mpmath.mpf(mpmath.nstr(mid, k)) for k in range(1, 16))
-                 if abs(c - mid) < quarter), mid)
+    step = next((text for text in (mpmath.nstr(mid, k) for k in range(1, mpmath.mp.dps + 1))
+                 if abs(mpmath.mpf(text) - mid) < quarter), mpmath.nstr(mid, mpmath.mp.dps))
     return Probe(float(-(hi - lo)), {**info, "delta": step}, float(guide))
 
 
