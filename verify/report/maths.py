@@ -22,7 +22,9 @@ cannot be converted stays escaped plain text.  Each formula keeps its source in 
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 from html import escape
 from pathlib import Path
@@ -391,10 +393,11 @@ def save_conversions(path: Path, conversions: dict[str, str]) -> None:
     path = Path(path)
     text = json.dumps({"converter": _converter_version(), "entries": conversions},
                       sort_keys=True)
-    from verify.runfolder import write_atomic
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+    try:  # in one step, so two runs at once never leave half a file (the report's layering
+        path.parent.mkdir(parents=True, exist_ok=True)  # keeps verify.runfolder out of here)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                         prefix=f".{path.name}.", delete=False) as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, path)
     except OSError:
         pass
