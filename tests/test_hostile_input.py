@@ -510,3 +510,58 @@ def test_a_threshold_off_by_less_than_the_windows_width_is_refuted_at_a_printed_
           "--check", "threshold_search", "--at", f"delta={step}"])
     (claim,) = json.loads((out / "results.json").read_text(encoding="utf-8"))["claims"]
     assert claim["status"] == "refuted" and step in claim["evidence"][0]["detail"]
+
+
+_RATE = ('[[claim]]\nid = "t.r"\nkind = "rate"\nloss = "a*x**2/2"\nvariables = ["x"]\n'
+         'step = "delta"\nparams = { delta = [0.01, 0.5], a = [0.5, 2], x0 = [-2, 2] }\n'
+         'start = ["x0"]\nmetric = "loss"\nsteps = 50\n')
+_CONVERGE = ('[[claim]]\nid = "t.c"\nkind = "convergence"\nvariables = ["x"]\nstep = "delta"\n'
+             'params = { delta = [0.01, 0.9], x0 = [-3, 3] }\nstart = ["x0"]\n'
+             'condition = "delta < 1"\n')
+
+
+@pytest.mark.parametrize("text,refuted,by", [
+    # the bound is exact for GD on a quadratic: tight at every t, true
+    (_RATE + 'bound = "metric0*(1 - a*delta)**(2*t)"\n', False, None),
+    # ... times 1 - 10^-30: false at every t (the search's tolerance hid it)
+    (_RATE + 'bound = "metric0*(1 - a*delta)**(2*t)*(1 - 10**-30)"\n', True, "rate_search"),
+    (_CONVERGE + 'loss = "(x - 1/3)**2"\ntarget = ["1/3"]\n', False, None),
+    # GD converges to 10^-30, not to the claimed 0
+    (_CONVERGE + 'loss = "(x - 10**-30)**2"\ntarget = ["0"]\n', True, "target_critical"),
+])
+def test_a_violation_below_a_searchs_tolerance_is_found(tmp_path, text, refuted, by):
+    """Off by 10^-30: a rate bound (the search's margins carry a 10^-20 tolerance; the point
+    closest to failing is re-evaluated at high precision at the end) and a convergence target
+    that is not a critical point (exact gradient at rational points); their true twins, tight
+    everywhere or exactly at a minimiser, stay confirmed."""
+    from verify.api import check
+    from verify.vocabulary import Outcome, Status
+
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    (result,) = check(path, quick=True)
+    refutes = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+    if refuted:
+        assert result.status is Status.REFUTED and refutes[0].check == by, result
+    else:
+        assert result.status is Status.CONFIRMED and not refutes, result
+
+
+@pytest.mark.parametrize("bound,refuted", [("a*x0**2/2", False),
+                                           ("a*x0**2/2*(1 - 10**-30)", True)])
+def test_a_trajectory_bound_off_by_less_than_the_tolerance_is_refuted(tmp_path, bound,
+                                                                      refuted):
+    """loss_t <= loss_0 along GD on a quadratic (tight at t = 0), and the same bound times
+    1 - 10^-30: the search's margins are clipped at 0 within 10^-20 (rounding), so the false
+    twin held everywhere; the point closest to failing is now re-evaluated at the end."""
+    from verify.api import check
+    from verify.vocabulary import Status
+
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nid = "t.t"\nkind = "trajectory"\nloss = "a*x**2/2"\n'
+                    'variables = ["x"]\nstep = "eta"\n'
+                    'params = { eta = [0.01, 0.5], a = [0.5, 2], x0 = [-2, 2] }\n'
+                    f'start = ["x0"]\nquantity = "loss"\nrelation = "<="\nbound = "{bound}"\n'
+                    'steps = 20\n')
+    (result,) = check(path, quick=True)
+    assert result.status is (Status.REFUTED if refuted else Status.CONFIRMED), result

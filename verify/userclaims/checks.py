@@ -682,13 +682,14 @@ def rate_search(model: Model) -> Check:
                     f"at {_point_text(point)}, t = {k}: GD escapes or the metric/bound is not "
                     f"real and finite (metric {value}, bound {b}) before any violation: cannot "
                     "decide"), {})
-            if not slack < -tol:
+            if not slack < 0:  # agreed at two precisions: a value, not rounding noise
                 return None
             return Finding(Outcome.REFUTES, f"at {_point_text(point)}, t = {k}: metric "
-                           f"{dec(value, 15)} exceeds the bound {dec(b, 15)}", {},
+                           f"{dec(value, 15)} exceeds the bound {dec(b, 15)} (relative slack "
+                           f"{dec(slack, 3)})", {},
                            Counterexample(at={**_point_text(point), "t": str(k)},
                                           observed=dec(value, 25), claimed=f"<= {dec(b, 25)}",
-                                          tol=str(tol), margin=dec(slack, 20),
+                                          tol="0", margin=dec(slack, 20),
                                           dps=settled.dps, note="relative slack (bound - "
                                           f"metric)/(1 + |bound|); {settled.note}",
                                           replay=_point_text(point)))
@@ -993,13 +994,16 @@ def checks_for(model: Model) -> tuple[Check, ...]:
                                              _finish, _point_text, GD_WORK),
                     *scalar.cycle_certified_checks(model), *scalar.long_orbit_checks(model),
                     *scalar.cycle_basins(model))
+        from verify.userclaims.fixed_points import target_critical
+
         if model.spec.exact_orbit:
             from verify.userclaims.landing import convergence_exact
 
-            return (convergence_exact(model, _wrong), convergence_search(model))
+            return (convergence_exact(model, _wrong), *target_critical(model),
+                    convergence_search(model))
         # a scalar "converges if C, diverges if not": the guided search is a cross-check
         # where the contraction argument proves the class, and sweeps around C's boundary
-        return (*scalar.contraction_symbolic(model),
+        return (*scalar.contraction_symbolic(model), *target_critical(model),
                 convergence_search(model, scalar.contraction_proven(model)),
                 *scalar.condition_sweep(model))
     if kind == "inequality":

@@ -29,6 +29,7 @@ from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
 from verify.userclaims.every_integer import crossed, remembered, search_draws
+from verify.userclaims.exact_points import nonzero_value, rational_points
 from verify.userclaims.model import Box, Model
 from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
@@ -107,34 +108,22 @@ def _constant_refutation(model: Model, diffs, signs, k: int, ctx: CheckContext):
                                        "and parameter", replay=at))
 
 
-def _exact_points(model: Model):
-    """Rational points of the parameter box and the state region: the midpoint, then the
-    points at 1/3 and at 2/3 of every interval."""
+def _pointwise_refutation(model: Model, diffs, entries: list[int], ctx: CheckContext):
+    """The entries SymPy could not simplify, at the rational points of the parameter box and
+    the state region (:func:`verify.userclaims.exact_points.rational_points`), substituted
+    exactly: a value two precisions agree is nonzero refutes, however small (the search's
+    relative tolerance, 10^-20 at its 30 digits, passes a + 10^-30 a).  A point where the
+    claim's assumptions fail, or an entry that is not real there, refutes nothing."""
     lo, hi = (sp.Rational(v) for v in model.spec.region)
     intervals = {**model.box.free, **{label: (lo, hi) for label in model.state.labels}}
-    for frac in (sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(2, 3)):
-        yield {n: a + (b - a) * frac for n, (a, b) in intervals.items()}
-
-
-def _pointwise_refutation(model: Model, diffs, entries: list[int], ctx: CheckContext):
-    """The entries SymPy could not simplify, at the rational points of :func:`_exact_points`:
-    substituted exactly, then evaluated at ``ctx.dps``, +20, +40 digits until two precisions
-    agree (:func:`verify.userclaims.search.reevaluate`); a nonzero value refutes, however small
-    (the search's relative tolerance, 10^-20 at its 30 digits, passes a + 10^-30 a).  A point
-    where the claim's assumptions fail, or an entry that is not real there, refutes nothing;
-    a value that is all rounding noise never agrees with itself (None)."""
     symbols = {**model.params, **{c.name: c for c in model.state.coords}}
-    for point in _exact_points(model):
-        if not model.assumptions_hold({n: mpmath.mpf(point[n].p) / point[n].q
-                                       for n in model.free_names}):
+    for point in rational_points(intervals):
+        if not model.assumptions_hold({n: point[n] for n in model.free_names}):
             continue
         exact = {symbols[n]: v for n, v in point.items()}
         for k in entries:
-            value = diffs[k].xreplace(exact).doit()
-            if not value.is_number:
-                continue
-            agreed = reevaluate(lambda dps, value=value: _real_at(value, dps), ctx.dps)
-            if agreed is None or agreed.value is None or agreed.value == 0:
+            agreed = nonzero_value(diffs[k].xreplace(exact).doit(), ctx.dps)
+            if agreed is None:
                 continue
             at = {n: str(v) for n, v in point.items()}
             return Finding(Outcome.REFUTES, (
@@ -146,15 +135,6 @@ def _pointwise_refutation(model: Model, diffs, entries: list[int], ctx: CheckCon
                                "point, evaluated by SymPy at two precisions that agree",
                                replay=at))
     return None
-
-
-def _real_at(value: sp.Expr, dps: int):
-    """``value`` at ``dps`` digits as an mpf, or None where it is not a finite real number."""
-    number = sp.N(value, dps)
-    if not (number.is_Number and number.is_real and number.is_finite):
-        return None
-    with mpmath.workdps(dps):
-        return mpmath.mpf(str(number))
 
 
 def identity_search(model: Model, finish, point_text, boxed) -> Check:

@@ -102,7 +102,7 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
             if settled is None:
                 return swamped(str(point_text(point)))
             margin, k, value, limit, _complete = settled.value
-            if not margin < -_TOL:
+            if not margin < 0:  # agreed at two precisions: a value, not rounding noise
                 if probe.info.get("open"):
                     return Finding(Outcome.UNDECIDED, (
                         f"at {point_text(point)} the path escapes or leaves the loss's domain "
@@ -117,9 +117,10 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
                 claimed = f"{what} {dec(limit, 20)}"
             return Finding(Outcome.REFUTES, (
                 f"at {point_text(point)}, t = {k + (1 if spec.monotone else 0)}: "
-                f"{spec.quantity} = {dec(value, 15)} breaks {claimed}"), {},
+                f"{spec.quantity} = {dec(value, 15)} breaks {claimed} (relative margin "
+                f"{dec(margin, 3)})"), {},
                 Counterexample(at={**point_text(point), "t": str(k)}, observed=dec(value, 25),
-                               claimed=claimed, tol=dec(_TOL, 3), margin=dec(margin, 20),
+                               claimed=claimed, tol="0", margin=dec(margin, 20),
                                dps=settled.dps, note=f"relative margin; the path {settled.note}",
                                replay=point_text(point)))
 
