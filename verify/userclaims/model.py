@@ -127,7 +127,8 @@ class Model:
                  *((k, e) for k in ("equilibrium", "start", "target") for e in getattr(spec, k)),
                  *((k, getattr(spec, k)) for k in ("condition", "metric")),
                  *((k, getattr(spec, k)) for k in ("lhs", "rhs")
-                   if spec.kind != "identity" and getattr(spec, k) not in INFINITIES),
+                   if spec.kind != "identity" and not spec.at
+                   and getattr(spec, k) not in INFINITIES),
                  *(("exponent", spec.exponent), ("factor", spec.factor))]
         if spec.bound is not None:
             texts.append(("bound", spec.bound))
@@ -139,6 +140,10 @@ class Model:
             value = self.expr(text, extra, check=False)
             allowed = self._declared | set(extra.values())
             self._foreign(key, text, value, allowed)
+        if spec.at:  # quantities at the minimisers: the quantity names besides the declared
+            for key in ("lhs", "rhs"):
+                value, used, _, _ = self._quantity_parts(getattr(spec, key))
+                self._foreign(key, getattr(spec, key), value, self._declared | set(used))
         if spec.kind == "identity":
             extra = self.identity_names
             for key in ("lhs", "rhs"):
