@@ -22,6 +22,8 @@ from finitely many of its points.
 
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import numpy as np
 
@@ -63,6 +65,19 @@ def _margin(relation: str, lhs, rhs):
     return -abs(d) if relation == "==" else _SIGN[relation] * d
 
 
+def _finite(v):
+    """``v`` (a number a compiled expression returns) as a finite real mpf, else None."""
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0:
+            return None
+        v = v.real
+    try:
+        v = mpmath.mpf(v)
+    except (TypeError, ValueError):
+        return None
+    return v if mpmath.isfinite(v) else None
+
+
 def _mp_matrix(value, d: int) -> np.ndarray:
     """A d x d object array of mpf from what a compiled matrix returns (nested or flat)."""
     flat = [v for row in value for v in (row if isinstance(row, list) else [row])]
@@ -75,11 +90,15 @@ def minimiser_search(model: Model) -> Check:
     R_sym, offset = model.family.minimiser_factors(model.family_spec, model.state, model.params)
     L = model.family.depth(model.family_spec, model.state)
     d = R_sym.rows
-    R_np = model.np_matrix(R_sym)
-    R_mp = model.mp(R_sym)
-    sides_np = [model.quantity_numpy(spec.lhs), model.quantity_numpy(spec.rhs)]
-    sides_mp = [model.quantity(spec.lhs), model.quantity(spec.rhs)]
     names = model.free_names
+
+    @functools.cache
+    def compiled():
+        """(R in float64, R in mpmath, the sides in float64, in mpmath): built on the first
+        run, not when the claim is registered (a symbolic Hessian costs seconds)."""
+        return (model.np_matrix(R_sym), model.mp(R_sym),
+                [model.quantity_numpy(spec.lhs), model.quantity_numpy(spec.rhs)],
+                [model.quantity(spec.lhs), model.quantity(spec.rhs)])
 
     def state(W, one) -> list:
         return [x for w in W for x in (w - offset * one).ravel()]
@@ -87,6 +106,7 @@ def minimiser_search(model: Model) -> Check:
     def build_mp(point: dict, k: int, seed: int) -> tuple[list, list]:
         """(state, args) of minimiser k at the working precision."""
         args = [mpmath.mpf(repr(float(point[n]))) for n in names]
+        R_mp = compiled()[1]
         R = _mp_matrix(R_mp(*[0] * len(model.vars), *args), d)
         cores = [fz.to_mp(G) for G in _cores(k, L, d, seed)]
         inv = lambda G: np.array(mpmath.inverse(mpmath.matrix(G.tolist())).tolist(),
@@ -99,8 +119,8 @@ def minimiser_search(model: Model) -> Check:
     def at_precision(point: dict, k: int, seed: int, dps: int):
         with mpmath.workdps(dps):
             x, args = build_mp(point, k, seed)
-            lhs, rhs = (side(x, args) for side in sides_mp)
-            if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in (lhs, rhs)):
+            lhs, rhs = (_finite(side(x, args)) for side in compiled()[3])
+            if lhs is None or rhs is None:
                 return None
             return lhs, rhs, _margin(spec.relation, lhs, rhs)
 
@@ -117,6 +137,7 @@ def minimiser_search(model: Model) -> Check:
         return keep[:1] if not names else keep
 
     def run(ctx: CheckContext) -> Finding:
+        R_np, _, sides_np, _ = compiled()
         count = _count(L, ctx.quick)
         picked = None
         if ctx.at:
