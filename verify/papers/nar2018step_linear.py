@@ -3,8 +3,8 @@
 displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
 ``nar2018step.sec2_not_isolated`` and ``nar2018step.sec2_not_strongly_convex`` are data
 (``verify/papers/nar2018step_depth.toml``), so are ``nar2018step.cor1_amended`` and
-``nar2018step.cor2_amended`` (``verify/papers/nar2018step_minima.toml``: inequalities at every
-minimiser), and so are the controls ``controls.thm1_half_bound``,
+``nar2018step.cor2_amended`` and ``nar2018step.remark2`` (``verify/papers/nar2018step_minima.toml``:
+inequalities at every minimiser), and so are the controls ``controls.thm1_half_bound``,
 ``controls.cor2_half`` and ``controls.eq8_skip`` (``verify/papers/controls.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
@@ -19,7 +19,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
 | nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
-| nar2018step.remark2 | Remark 2 | the step size needed depends on R: larger singular values need smaller steps |
 | nar2018step.cor2 | Corollary 2 | if GD converged, rho(R_hat) <= (2/(L delta))^{L/(2L-2)} |
 | nar2018step.eq2 | Appendix A, proof of Theorem 1 | the cost (2) equals 1/2 trace{(W_L...W_1 - R)^T (W_L...W_1 - R)} |
 | nar2018step.eq5 | Appendix A, eq. (5) | the GD update W_i <- W_i - delta W_{i+1}^T...W_L^T E W_1^T...W_{i-1}^T |
@@ -44,7 +43,6 @@ from verify.checks.deeplinear import (
     gd_near_minima,
     hessian_identities,
     hessian_vs_bound,
-    largest_stable_step,
     minimiser_isolation,
     oscillation_search,
     reached_minima,
@@ -218,19 +216,6 @@ def _cor1() -> Claim:
                 hessian_vs_bound("cor1", tier=Tier.PRECISE)))
 
 
-def _remark2() -> Claim:
-    return _claim(
-        "remark2", "Remark 2",
-        statement=("Corollary 1 shows that, unlike the optimization of the ordinary least squares "
-                   "problem, the step size required for the convergence of the algorithm depends "
-                   "on the parameter to be estimated, R. Consequently, estimating linear mappings "
-                   "with larger singular values requires the use of a smaller step size."),
-        hypotheses={"R": "rho diag(1, 1/2), rho in 0.5, 1, 2, 4", "depths": "1 (OLS), 2, 3, 4"},
-        asserts="max over global optima of the stable step size decreases in rho (L >= 2)",
-        scope=NET2,
-        checks=(largest_stable_step((0.5, 1.0, 2.0, 4.0), (1, 2, 3, 4)),))
-
-
 def _cor2() -> Claim:
     """Corollary 2 as printed; its amendment is data (``nar2018step_minima.toml``)."""
     return _claim(
@@ -329,5 +314,5 @@ def _controls() -> tuple[Claim, ...]:
     )
 
 
-CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _remark2(), _cor2(), *_displays(),
+CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _cor2(), *_displays(),
           *_controls())

@@ -52,7 +52,9 @@ def _asserts(spec: ClaimSpec) -> str:
         after = f"t >= {spec.eventually}" if spec.eventually is not None else "a transient"
         return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
     if spec.kind == "inequality" and spec.at:
-        return f"{spec.lhs} {spec.relation} {spec.rhs} at every minimiser of the model"
+        where = ("the balanced minimiser" if spec.at == "balanced"
+                 else "every minimiser of the model")
+        return f"{spec.lhs} {spec.relation} {spec.rhs} at {where}"
     if spec.kind == "convergence" and spec.period:
         cycle = (" -> ".join(map(_point, spec.points)) if spec.points
                  else f"a {spec.period}-cycle")
@@ -119,7 +121,9 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         if value:
             out["after" if key == "eventually" else key] = str(value)
     if spec.at:
-        out["points"] = ("the model's minimisers: factorisations of its target (balanced, "
+        out["points"] = ("the model's balanced minimiser (factorisation of its target)"
+                         if spec.at == "balanced" else
+                         "the model's minimisers: factorisations of its target (balanced, "
                          "rescaled, conjugated by random cores), sampled")
     if spec.kind == "identity" and (spec.variables or spec.model):
         out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"

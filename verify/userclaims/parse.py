@@ -867,6 +867,7 @@ def _quantity_names(model_spec: dict | None, state: State, ctx: _Context) -> dic
                            has_set, family.name == "quadratic", declared)}
 
 
+AT = ("minimisers", "balanced")  # an inequality's points: every minimiser, or the balanced one
 _STEP_QUANTITIES = re.compile(r"\b(radius|multiplier_\d+)\b")
 
 
@@ -874,9 +875,9 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
                    unbounded: dict[str, int], step: str | None) -> dict[str, Any]:
     """``at = "minimisers"``: lhs and rhs in the quantity names, the parameters and the depth,
     evaluated at the model's minimisers (:mod:`verify.userclaims.minimisers`)."""
-    if table["at"] != "minimisers":
-        raise _Bad("at", f"must be \"minimisers\" (the model's minimisers), got "
-                         f"{_short(table['at'])}")
+    if table["at"] not in AT:
+        raise _Bad("at", f"must be \"minimisers\" (every minimiser of the model) or "
+                         f"\"balanced\" (its balanced minimiser), got {_short(table['at'])}")
     family = FAMILIES[(model_spec or {}).get("family", "expression")]
     factors = getattr(family, "minimiser_factors", None)
     if model_spec is None or factors is None or factors(model_spec, ctx.states[0],
@@ -888,7 +889,7 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
     if unbounded:
         raise _Bad("integers", "an inequality at the minimisers is sampled on each instance: "
                                "list the values (L = [2, 5]), not \">= n\"")
-    fields: dict[str, Any] = {"at": "minimisers"}
+    fields: dict[str, Any] = {"at": table["at"]}
     for key in ("lhs", "rhs"):
         for state in ctx.states:  # every instance's names must make sense of it
             fields[key], _ = _expression(_required(table, key), key,

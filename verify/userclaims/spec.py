@@ -98,8 +98,8 @@ class ClaimSpec:
             interval or half-line, approached from inside); ``rhs`` is then the limit, an
             expression of the other parameters or "oo" / "-oo".
         at: ``inequality``: "minimisers" when lhs and rhs are quantities (``sharpness``,
-            ``sv_1``, ...) claimed at every minimiser of the model (None: at every parameter
-            value; :mod:`verify.userclaims.minimisers`).
+            ``sv_1``, ...) claimed at every minimiser of the model, "balanced" at its balanced
+            minimiser (None: at every parameter value; :mod:`verify.userclaims.minimisers`).
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
             the claim holds when every part does.
     """
