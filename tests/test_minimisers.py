@@ -95,3 +95,25 @@ def test_strict_relation_at_an_equality_is_undecided():
     claim = claim_from_spec(parse_table(_with(relation=">", integers={"L": [2, 2]})))
     finding = claim.checks[0].run(CheckContext(seed=0, quick=True))
     assert finding.outcome is Outcome.UNDECIDED and "equality" in finding.detail
+
+
+def test_balanced_minimiser_attains_corollary_1_and_a_lower_bound_is_refuted():
+    equal = _with(id="t.bal", at="balanced", relation="<=")
+    below = _with(id="t.bal-false", at="balanced", relation="<=",
+                  rhs="99/100*L*sv_1**(2*(L - 1)/L)")
+    results = {r.claim.id: r for r in check([parse_table(equal), parse_table(below)])}
+    assert results["t.bal"].status is Status.CONFIRMED
+    numbers = results["t.bal"].evidence[0].numbers
+    assert {v for k, v in numbers.items() if k.startswith("minimisers per point")} == {"1"}
+    refuted = results["t.bal-false"]
+    assert refuted.status is Status.REFUTED
+    assert refuted.evidence[0].counterexample.replay["minimiser"] == "0"
+
+
+def test_non_integer_minimiser_replay_is_a_usage_error():
+    from verify.replay import ReplayError
+
+    claim = claim_from_spec(parse_table(BASE))
+    ctx = CheckContext(seed=0, quick=True, at={"L": "2", "a": "1", "b": "1", "minimiser": "1.5"})
+    with pytest.raises(ReplayError):
+        claim.checks[0].run(ctx)
