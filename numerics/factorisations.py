@@ -342,6 +342,32 @@ def balanced(R: np.ndarray, L: int, r: int | None = None) -> Net:
     return [root @ Vt[:r]] + [root.copy() for _ in range(L - 2)] + [U[:, :r] @ root]
 
 
+def balanced_mp(R: np.ndarray, L: int) -> Net:
+    """:func:`balanced` (full rank) at the working precision: R an object array of mpf, the
+    SVD by ``mpmath.svd_r`` (call inside ``mpmath.workdps``)."""
+    U, S, V = mpmath.svd_r(mpmath.matrix(np.asarray(R).tolist()))  # R = U diag(S) V
+    n = len(S)
+    mat = lambda M: np.array([[M[i, k] for k in range(M.cols)] for i in range(M.rows)],
+                             dtype=object)
+    root = np.array([[S[i] ** (mpmath.mpf(1) / L) if i == k else mpmath.mpf(0)
+                      for k in range(n)] for i in range(n)], dtype=object)
+    if L == 1:
+        return [np.asarray(R, dtype=object)]
+    return [np.dot(root, mat(V))] + [root.copy() for _ in range(L - 2)] + [np.dot(mat(U), root)]
+
+
+def conjugated(W: Sequence[np.ndarray], cores: Sequence[np.ndarray], inv) -> Net:
+    """{G_j W_j G_{j-1}^{-1}} with G_0 = G_L = I and invertible ``cores`` G_1..G_{L-1}: the
+    same product W_L ... W_1, so a minimiser again (Section 2: with square layers and an
+    invertible product every minimiser is the balanced one conjugated so).  ``inv`` inverts a
+    core (``np.linalg.inv``, or an mpmath inverse for object arrays)."""
+    out = list(W)
+    for j, G in enumerate(cores):
+        out[j] = np.dot(G, out[j])
+        out[j + 1] = np.dot(out[j + 1], inv(G))
+    return out
+
+
 def rescale(W: Sequence[np.ndarray], alphas: Sequence[float]) -> Net:
     """{alpha_i W_i}: a minimiser again when prod alpha_i = 1 (Section 2)."""
     return [a * np.asarray(w, dtype=float) for a, w in zip(alphas, W)]

@@ -58,6 +58,8 @@ EXPECTED = {
     "exceptions.toml": {"exc.double-well": C, "exc.double-well-point": C,
                         "exc.double-well-every-start": R},
     "budget.toml": {"budget.heavy-ball": C, "budget.heavy-ball-wrong-limit": R},
+    "minimisers.toml": {"min.sharpness-cor1": C, "min.sharpness-cor1-one-percent-more": R,
+                        "min.resnet-product": C, "min.resnet-sharpness-bounded": R},
     "limits.toml": {"lim.bound-vanishes": C, "lim.bound-balanced": R,
                     "lim.power-unbounded": C, "lim.power-unbounded-depth-one": R,
                     "lim.sqrt-at-zero": C, "var.bound-depends-on-a": C,

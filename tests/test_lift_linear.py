@@ -45,7 +45,7 @@ def test_proven_claims_rest_on_evidence_covering_their_scope(quick_results, cid)
 
 # relu.hessian_bound is being changed on branch `stability`; certified.py is not this branch's:
 # their coverage is declared by their owners.
-NOT_YET = {"hessian_bound", "minimiser_sharpness_certified"}
+NOT_YET = {"hessian_bound"}
 
 
 @pytest.mark.parametrize("cid", sorted(OWN))

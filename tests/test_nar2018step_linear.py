@@ -225,12 +225,6 @@ def test_reached_minima_supports_printed_refutes_half():
     assert cd.reached_minima((0.1,), (2,), scale=0.5).run(QUICK).outcome is Outcome.REFUTES
 
 
-def test_largest_stable_step_matches_bound_4():
-    f = cd.largest_stable_step((1.0, 2.0), (1, 2)).run(QUICK)
-    assert f.outcome is Outcome.SUPPORTS
-    assert f.numbers["L=2, rho=2"].startswith("largest stable step 0.5,")  # 2/(2*2) = 1/2
-
-
 def test_gd_near_minima_and_f_vs_hessian_support():
     assert cd.gd_near_minima("thm1").run(QUICK).outcome is Outcome.SUPPORTS
     assert cd.f_vs_hessian().run(QUICK).outcome is Outcome.SUPPORTS
@@ -310,9 +304,6 @@ def test_wrong_variants_of_the_remaining_checks_are_refuted():
     assert shifted.outcome is Outcome.REFUTES and shifted.counterexample.margin != "0"
     assert cd.gd_near_minima("thm1", scale=0.5).run(QUICK).outcome is Outcome.REFUTES
     assert cd.singular_at_minima((2,), sign=1).run(QUICK).outcome is Outcome.REFUTES
-    grows = cd.largest_stable_step((1.0, 2.0), (2,), shrinks=False).run(QUICK)
-    assert grows.outcome is Outcome.REFUTES
-    assert float(grows.counterexample.margin) == pytest.approx(0.5 - 1.0)  # (4): 1 -> 1/2
     assert dp.eq6_order(printed=False).run(QUICK).outcome is Outcome.REFUTES
 
 

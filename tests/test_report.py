@@ -686,7 +686,7 @@ def test_registry_hashes_are_stable_and_transitive():
 
 
 def test_a_captured_module_hashes_by_name_not_by_path():
-    """A check whose closure holds a module (nar2018step.cor1_amended's certified check) hashed
+    """A check whose closure holds a module (nar2018step.cor1_amended's former certified check) hashed
     the module's repr, which holds the checkout's path: the claim missed the cache in every other
     folder.  A module is its name."""
     import types

@@ -1,8 +1,9 @@
 """Check factories for deep linear networks with matrix weights: Hessians at factorisations.
 
-Used by Section 2 and Appendix A of Nar & Sastry (2018) (Theorem 1, Corollaries 1 and 2,
-Remarks 1 and 2, eqs. (5)-(9)); the engines are :mod:`numerics.factorisations` (float64 and
-mpmath) and :mod:`proofs.deeplinear` (SymPy).  The lemmas of Appendix A have their own factories
+Used by Section 2 and Appendix A of Nar & Sastry (2018) (Theorem 1, Corollaries 1 and 2 as
+printed, Remark 1, eqs. (5)-(9); the amended Corollaries and Remark 2 are inequalities at the
+minimisers in ``verify/papers/nar2018step_minima.toml``); the engines are
+:mod:`numerics.factorisations` (float64 and mpmath) and :mod:`proofs.deeplinear` (SymPy).  The lemmas of Appendix A have their own factories
 in :mod:`verify.checks.psd`.
 
 Samples of minimisers ("factorisations") are drawn per check from ``ctx.seed``: random
@@ -599,92 +600,7 @@ def singular_at_minima(depths: tuple[int, ...] = (2, 3, 4, 5), sign: int = -1) -
                  f"SymPy scalar chains L in {depths}; mpmath Hessians at sampled minimisers")
 
 
-# --- Remark 2, Corollary 2, Remark 1 --------------------------------------------------------
-
-
-def largest_stable_step(rhos: tuple[float, ...], depths: tuple[int, ...],
-                        shrinks: bool = True) -> Check:
-    """Remark 2: the step size that allows convergence to a global optimum depends on R and
-    shrinks as its largest singular value grows.
-
-    Measures, for R = rho * diag(1, 1/2) and each depth, the largest delta at which some global
-    minimiser is linearly stable, 2 / min_W lambda_max(H(W)), minimising over balanced,
-    random, rescaled and searched minimisers; compares it with (4) (equal when (4) is tight) and
-    checks that it decreases in rho for L >= 2 and does not depend on rho for L = 1 (least
-    squares: H = I).  Symbolic: d/drho of (4) < 0 for L >= 2.  Refutes when the measured step
-    does not decrease (beyond 1e-9 relative) as rho grows with L >= 2 (``shrinks=False``: the
-    wrong variant "grows", refuted when it decreases).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        rho_s, L_s = sp.symbols("rho L", positive=True)
-        d4 = sp.diff(2 / (L_s * rho_s ** (2 * (L_s - 1) / L_s)), rho_s)
-        numbers = {"d(4)/drho": str(sp.simplify(d4))}
-        series, gap4, ols = [], 0.0, None
-
-        def lam_max(W, R):
-            return float(np.linalg.eigvalsh(fz.hessian(W, R))[-1])
-
-        def ok(a, b):
-            return b < a * (1 - 1e-9) if shrinks else b > a * (1 + 1e-9)
-
-        for L in depths:
-            steps, argmins = [], []
-            for rho in rhos:
-                R = rho * np.diag([1.0, 0.5])
-                if L == 1:
-                    cands = [[R]]
-                else:
-                    cands = [fz.balanced(R, L)] + [fz.factorise(R, 2, fz.random_cores(2, L, rng))
-                                                    for _ in range(2 if ctx.quick else 6)]
-                    cands.append(fz.search_min_ratio(R, 2, L, rng, 1, 80 if ctx.quick else 300,
-                                                     target=lam_max)[0])
-                lam, W = min(((lam_max(W, R), W) for W in cands), key=lambda t: t[0])
-                steps.append(2 / lam)
-                argmins.append((W, R))
-                b4 = 2 / fz.cor1_denominator(rho, L)
-                if L >= 2:
-                    gap4 = max(gap4, abs(2 / lam - b4) / b4)
-                numbers[f"L={L}, rho={rho:g}"] = (f"largest stable step {2 / lam:.6g}, "
-                                                  f"(4) = {b4:.6g}")
-            series.append(Series(f"L={L}", decs(rhos), decs(steps), "line"))
-            bad = [k for k, (a, b) in enumerate(zip(steps, steps[1:])) if not ok(a, b)]
-            if L >= 2 and bad:
-                k = bad[0]
-                # re-evaluate both minimisers' lambda_max at ctx.dps digits before refuting
-                s0, s1 = (2 / fz.ratio_mp(W, R, ctx.dps)["lam_max"] for W, R in argmins[k:k + 2])
-                with mpmath.workdps(ctx.dps):
-                    if ok(s0, s1):
-                        return Finding(Outcome.UNDECIDED, f"L={L}: rho={rhos[k]} to "
-                                       f"{rhos[k + 1]} is within float64 noise", numbers)
-                    word = "shrink" if shrinks else "grow"
-                    return Finding(Outcome.REFUTES, f"L={L}: the largest stable step does not "
-                                   f"{word} from rho={rhos[k]} to rho={rhos[k + 1]}", numbers,
-                                   Counterexample(at={"L": str(L), "rho": str(rhos[k + 1])},
-                                                  observed=f"2/lambda_max = {dec(s1, 25)}",
-                                                  claimed=("< " if shrinks else "> ")
-                                                  + dec(s0, 25), tol="1e-9",
-                                                  margin=dec(s1 - s0, 25), dps=ctx.dps))
-            if L == 1:
-                if max(steps) - min(steps) > 1e-12:
-                    return Finding(Outcome.UNDECIDED, "L = 1 threshold varies with rho", numbers)
-                ols = steps[0]
-        numbers["max relative gap to (4), L >= 2"] = f"{gap4:.3e}"
-        fig = Figure(id="stable-step-vs-rho", title="Largest step size with a stable global "
-                     "optimum, against rho(R)", caption="R = rho diag(1, 1/2); y = 2 / min over "
-                     "sampled global minimisers of lambda_max(H).", xlabel="rho(R)",
-                     ylabel="largest stable delta", series=tuple(series), xscale="log",
-                     yscale="log")
-        return Finding(Outcome.SUPPORTS, (
-            f"for L in {[L for L in depths if L >= 2]} the largest step at which a global "
-            f"optimum is stable decreases in rho and matches (4) to {gap4:.1e} (relative)"
-            + (f"; for L = 1 it is {ols:.12g} for every R" if ols is not None else "")),
-            numbers, None, (fig,),
-            coverage=sampled(len(rhos) * len(depths), L=listed(depths), rho=listed(rhos)))
-
-    return Check("largest_stable_step" + ("" if shrinks else "_grows"), Tier.EMPIRICAL, run,
-                 f"float64 Hessians, rho in {rhos}, depths {depths}, 2 x 2 targets")
+# --- Corollary 2, Remark 1 ----------------------------------------------------------------
 
 
 def _stable_beyond_bound(W, R, delta: float, scale: float, dps: int, numbers) -> Finding | None:

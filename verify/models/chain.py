@@ -197,3 +197,16 @@ class Chain:
         if "init" not in spec:
             return None
         return tuple(layer_starts(spec["init"], spec, self.depth(spec, state), symbols))
+
+    # the layers W_j the product multiplies are the state's blocks plus this (linear_resnet: I)
+    layer_offset = 0
+
+    def minimiser_factors(self, spec: dict[str, Any], state,
+                          symbols: dict[str, sp.Basic]) -> tuple[sp.Matrix, int] | None:
+        """The family's parametrisation of (part of) its minimiser set: (R, offset).
+
+        Every factorisation W_L ... W_1 = R into d x d layers is a minimiser (the loss is 0
+        there), and the state is W_j - offset * I; with R invertible these are all of them
+        (Nar & Sastry 2018, Section 2: {G_j W_j G_{j-1}^{-1}} with G_0 = G_L = I).  One
+        family (``double_network``: W - Z = R) overrides this with None."""
+        return as_matrix(spec["target"], spec["width"], symbols), self.layer_offset

@@ -55,6 +55,9 @@ class DoubleNetwork(chain.Chain):
         return (chain.product(chain.layers(state.coords[:half], d), d)
                 - chain.product(chain.layers(state.coords[half:], d), d))
 
+    def minimiser_factors(self, spec, state, symbols):
+        return None  # W - Z = R: no parametrisation as one chain's factorisations
+
     def start(self, spec, state, symbols, ints):
         if "init" not in spec:
             return None

@@ -32,6 +32,7 @@ class LinearResNet(chain.Chain):
     name = "linear_resnet"
     keys = ("depth", "width", "target", "init", "sigma")
     layer_name = "u"
+    layer_offset = 1  # the blocks U_j = W_j - I
 
     def read_init(self, value, spec, symbols):
         if isinstance(value, str) and value.strip().lower() == "zas":

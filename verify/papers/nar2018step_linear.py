@@ -2,7 +2,9 @@
 (deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2, Lemmas 1 and 2 and the
 displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
 ``nar2018step.sec2_not_isolated`` and ``nar2018step.sec2_not_strongly_convex`` are data
-(``verify/papers/nar2018step_depth.toml``), and so are the controls ``controls.thm1_half_bound``,
+(``verify/papers/nar2018step_depth.toml``), so are ``nar2018step.cor1_amended`` and
+``nar2018step.cor2_amended`` and ``nar2018step.remark2`` (``verify/papers/nar2018step_minima.toml``:
+inequalities at every minimiser), and so are the controls ``controls.thm1_half_bound``,
 ``controls.cor2_half`` and ``controls.eq8_skip`` (``verify/papers/controls.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
@@ -17,10 +19,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
 | nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
-| nar2018step.cor1_amended | Corollary 1 (amended) | a global optimum is Lyapunov stable only if delta <= (4); (4) is attained |
-| nar2018step.remark2 | Remark 2 | the step size needed depends on R: larger singular values need smaller steps |
 | nar2018step.cor2 | Corollary 2 | if GD converged, rho(R_hat) <= (2/(L delta))^{L/(2L-2)} |
-| nar2018step.cor2_amended | Corollary 2 (amended) | the same for Lyapunov-stable limits, L >= 2 |
 | nar2018step.eq2 | Appendix A, proof of Theorem 1 | the cost (2) equals 1/2 trace{(W_L...W_1 - R)^T (W_L...W_1 - R)} |
 | nar2018step.eq5 | Appendix A, eq. (5) | the GD update W_i <- W_i - delta W_{i+1}^T...W_L^T E W_1^T...W_{i-1}^T |
 | nar2018step.eq6 | Appendix A, eq. (6) | E[k+1] = E[k] - delta sum_i A_i E B_i + o(E) |
@@ -38,14 +37,12 @@ from __future__ import annotations
 from proofs import general_depth as G
 from proofs import step_class as SC
 from verify.checks import step_general as SG
-from verify.checks.certified import minimiser_sharpness_certified
 from verify.checks.deeplinear import (
     exact_landing,
     f_vs_hessian,
     gd_near_minima,
     hessian_identities,
     hessian_vs_bound,
-    largest_stable_step,
     minimiser_isolation,
     oscillation_search,
     reached_minima,
@@ -209,61 +206,23 @@ def _remark1() -> Claim:
                 two_cycle_witness(), sharpness_landscape()))
 
 
-def _cor1() -> tuple[Claim, Claim]:
-    printed = _claim(
+def _cor1() -> Claim:
+    """Corollary 1 as printed; its amendment is data (``nar2018step_minima.toml``)."""
+    return _claim(
         "cor1", "Corollary 1", statement=COR1,
         hypotheses={**SETTING, "starts": "any"},
         asserts="GD -> global optimum => delta <= 2 / (L rho(R)^{2(L-1)/L})", scope=NET,
         checks=(exact_landing("cor1"), hessian_vs_bound("cor1"),
                 hessian_vs_bound("cor1", tier=Tier.PRECISE)))
-    amended = _claim(
-        "cor1_amended", "Corollary 1 (amended)",
-        statement=("A global optimum of (2) is stable in the sense of Lyapunov only if delta <= "
-                   "(4); for delta > (4) GD converges to a global optimum only from a null set "
-                   "of starts. The bound is attained (balanced factorisation)."),
-        hypotheses=SETTING, asserts="lambda_max(H(W)) >= L rho(R)^{2(L-1)/L} at global minima",
-        scope=NET,
-        checks=(hessian_vs_bound("cor1"), hessian_vs_bound("cor1", tier=Tier.PRECISE),
-                minimiser_sharpness_certified(((2, 2, 2), (2, 3, 2), (2, 2, 2, 2), (1, 2, 2, 1))),
-                lagrange_symbolic(), proof_inequalities(("cs", "eq8", "eq9", "amgm", "prod")),
-                gd_near_minima("cor1")),
-        amends="nar2018step.cor1",
-        amend_reason=("Like Theorem 1, the bound is necessary for Lyapunov stability (almost "
-                      "every start), not for convergence from every start."))
-    return printed, amended
 
 
-def _remark2() -> Claim:
+def _cor2() -> Claim:
+    """Corollary 2 as printed; its amendment is data (``nar2018step_minima.toml``)."""
     return _claim(
-        "remark2", "Remark 2",
-        statement=("Corollary 1 shows that, unlike the optimization of the ordinary least squares "
-                   "problem, the step size required for the convergence of the algorithm depends "
-                   "on the parameter to be estimated, R. Consequently, estimating linear mappings "
-                   "with larger singular values requires the use of a smaller step size."),
-        hypotheses={"R": "rho diag(1, 1/2), rho in 0.5, 1, 2, 4", "depths": "1 (OLS), 2, 3, 4"},
-        asserts="max over global optima of the stable step size decreases in rho (L >= 2)",
-        scope=NET2,
-        checks=(largest_stable_step((0.5, 1.0, 2.0, 4.0), (1, 2, 3, 4)),))
-
-
-def _cor2() -> tuple[Claim, Claim]:
-    printed = _claim(
         "cor2", "Corollary 2", statement=COR2,
         hypotheses={**SETTING, "starts": "any; random (GD runs) and constructed (landing)"},
         asserts="GD -> R_hat => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}", scope=NET,
         checks=(exact_landing("cor2"), reached_minima((0.05, 0.1, 0.2), (2, 3))))
-    amended = _claim(
-        "cor2_amended", "Corollary 2 (amended)",
-        statement=("For L >= 2, if GD with step size delta converges to R_hat from a set of "
-                   "starts of positive measure (R_hat Lyapunov stable), then rho(R_hat) <= "
-                   "(2/(L delta))^{L/(2L-2)}."),
-        hypotheses={**SETTING, "L": ">= 2 (the exponent L/(2L-2) needs it)"},
-        asserts="stable limit => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}", scope=NET2,
-        checks=(reached_minima((0.05, 0.1, 0.2), (2, 3)), hessian_vs_bound("cor1")),
-        amends="nar2018step.cor2",
-        amend_reason=("Corollary 2 inherits the exact-landing counterexample of Corollary 1; it "
-                      "holds for Lyapunov-stable limits, and only for L >= 2."))
-    return printed, amended
 
 
 def _display(eq: str, where: str, statement: str, hypotheses: dict, asserts: str,
@@ -355,5 +314,5 @@ def _controls() -> tuple[Claim, ...]:
     )
 
 
-CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), *_cor1(), _remark2(), *_cor2(), *_displays(),
+CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _cor2(), *_displays(),
           *_controls())

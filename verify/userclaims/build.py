@@ -51,6 +51,10 @@ def _asserts(spec: ClaimSpec) -> str:
                    else f"O(({spec.factor})^t)")
         after = f"t >= {spec.eventually}" if spec.eventually is not None else "a transient"
         return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
+    if spec.kind == "inequality" and spec.at:
+        where = ("the balanced minimiser" if spec.at == "balanced"
+                 else "every minimiser of the model")
+        return f"{spec.lhs} {spec.relation} {spec.rhs} at {where}"
     if spec.kind == "convergence" and spec.period:
         cycle = (" -> ".join(map(_point, spec.points)) if spec.points
                  else f"a {spec.period}-cycle")
@@ -116,6 +120,11 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out["after" if key == "eventually" else key] = str(value)
+    if spec.at:
+        out["points"] = ("the model's balanced minimiser (factorisation of its target)"
+                         if spec.at == "balanced" else
+                         "the model's minimisers: factorisations of its target (balanced, "
+                         "rescaled, conjugated by random cores), sampled")
     if spec.kind == "identity" and (spec.variables or spec.model):
         out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"
     for key in ("points", "equilibrium", "start", "target"):
@@ -172,6 +181,10 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
                 for name, values in item.integers.items()})
     if item.kind == "identity":  # the search draws the state too: a replay names it
         box.update(_state_box(item))
+    if item.at:  # which of a parameter point's minimisers (verify.userclaims.minimisers)
+        from verify.userclaims.minimisers import MAX_MINIMISERS
+
+        box["minimiser"] = ("0", str(MAX_MINIMISERS - 1))
     return box
 
 

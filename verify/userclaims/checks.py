@@ -1006,6 +1006,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (*scalar.contraction_symbolic(model), *target_critical(model),
                 convergence_search(model, scalar.contraction_proven(model)),
                 *scalar.condition_sweep(model))
+    if kind == "inequality" and model.spec.at:
+        from verify.userclaims.minimisers import minimiser_search
+
+        return (minimiser_search(model),)
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate" and model.spec.order:

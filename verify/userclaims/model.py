@@ -46,6 +46,14 @@ def assumptions_hold(relations: list[sp.Basic], values: dict) -> bool:
     return all(bool(r.subs(subs)) for r in relations)
 
 
+def _real_batch(value, m: int) -> np.ndarray:
+    """One lambdified value as a float array (m,): a non-real entry is NaN."""
+    out = np.asarray(value)
+    if np.iscomplexobj(out):
+        out = np.where(out.imag == 0, out.real, np.nan)
+    return np.broadcast_to(out.astype(float), (m,))
+
+
 class ModelError(ValueError):
     """A claim that parsed but cannot be modelled; the message names the claim and the key."""
 
@@ -127,7 +135,8 @@ class Model:
                  *((k, e) for k in ("equilibrium", "start", "target") for e in getattr(spec, k)),
                  *((k, getattr(spec, k)) for k in ("condition", "metric")),
                  *((k, getattr(spec, k)) for k in ("lhs", "rhs")
-                   if spec.kind != "identity" and getattr(spec, k) not in INFINITIES),
+                   if spec.kind != "identity" and not spec.at
+                   and getattr(spec, k) not in INFINITIES),
                  *(("exponent", spec.exponent), ("factor", spec.factor))]
         if spec.bound is not None:
             texts.append(("bound", spec.bound))
@@ -139,6 +148,10 @@ class Model:
             value = self.expr(text, extra, check=False)
             allowed = self._declared | set(extra.values())
             self._foreign(key, text, value, allowed)
+        if spec.at:  # quantities at the minimisers: the quantity names besides the declared
+            for key in ("lhs", "rhs"):
+                value, used, _, _ = self._quantity_parts(getattr(spec, key))
+                self._foreign(key, getattr(spec, key), value, self._declared | set(used))
         if spec.kind == "identity":
             extra = self.identity_names
             for key in ("lhs", "rhs"):
@@ -507,19 +520,21 @@ class Model:
         args = self.vars + [self.params[n] for n in self.free_names]
         f = sp.lambdify(args, self.pin(sp.sympify(e)), modules="numpy")
 
-        def call(X, P):
-            out = np.asarray(f(*X.T, *P.T))
-            if np.iscomplexobj(out):
-                out = np.where(out.imag == 0, out.real, np.nan)
-            return np.broadcast_to(out.astype(float), (X.shape[0],))
-
-        return call
+        return lambda X, P: _real_batch(f(*X.T, *P.T), X.shape[0])
 
     def np_matrix(self, M: sp.Matrix) -> callable:
-        """Like :meth:`np` for a matrix: (X, P) -> array (m, rows, cols)."""
-        entries = [[self.np_fn(M[i, j]) for j in range(M.cols)] for i in range(M.rows)]
-        return lambda X, P: np.stack([np.stack([f(X, P) for f in row], axis=-1)
-                                      for row in entries], axis=-2)
+        """Like :meth:`np_fn` for a matrix: (X, P) -> array (m, rows, cols); one ``lambdify``
+        of all entries with common subexpressions shared (a chain's Hessian entries share
+        their partial products: one function instead of rows x cols)."""
+        args = self.vars + [self.params[n] for n in self.free_names]
+        f = sp.lambdify(args, [self.pin(sp.sympify(e)) for e in M], modules="numpy", cse=True)
+
+        def call(X, P):
+            m = X.shape[0]
+            flat = np.stack([_real_batch(v, m) for v in f(*X.T, *P.T)], axis=-1)
+            return flat.reshape(m, M.rows, M.cols)
+
+        return call
 
     def np_eta(self, t: int, P):
         """The step at iteration t for each parameter point (m,)."""

@@ -55,7 +55,7 @@ KIND_KEYS = {
     "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit"),
-    "inequality": ("lhs", "rhs", "relation"),
+    "inequality": ("lhs", "rhs", "relation", "at"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
@@ -244,7 +244,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     params, rays = _params(table.get("params", {}), kind)
     integers, unbounded = _integers(table.get("integers", {}), params, kind)
-    step = _step(table, params, required=has_loss and kind != "identity")
+    step = _step(table, params, required=has_loss and kind not in ("identity", "inequality"))
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
     param_symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
@@ -333,6 +333,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         if otherwise is not None and "condition" not in fields:
             raise _Bad("otherwise", "goes with a condition (what GD does when it fails)")
         fields["otherwise"] = otherwise
+    elif kind == "inequality" and "at" in table:
+        fields.update(_at_minimisers(table, model_spec, ctx, unbounded, step))
     elif kind == "inequality":
         fields["lhs"] = _param_expression(_required(table, "lhs"), "lhs", ctx)
         fields["rhs"] = _param_expression(_required(table, "rhs"), "rhs", ctx)
@@ -817,15 +819,8 @@ def _start(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -> tup
 def _trajectory(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -> dict:
     """A quantity along the path: a bound after T steps, monotone, or a bounded drift."""
     fields: dict[str, Any] = {"start": _start(table, model_spec, ctx)}
-    family = FAMILIES[(model_spec or {}).get("family", "expression")]
     for state in ctx.states:  # every instance's names must make sense of it
-        product = family.product(model_spec, state) if model_spec else None
-        has_set = model_spec is not None and family.residual(model_spec, state,
-                                                              ctx.params) is not None
-        declared = set(ctx.params) | set(state.names)
-        names = {**ctx.params, **state.names,
-                 **placeholders(len(state.coords), product.rows if product is not None else 0,
-                                has_set, family.name == "quadratic", declared)}
+        names = _quantity_names(model_spec, state, ctx)
         fields["quantity"], _ = _expression(_required(table, "quantity"), "quantity", names,
                                             ctx, where="the state, the parameters and the "
                                                        "quantity names (loss, sharpness, ...)")
@@ -856,6 +851,58 @@ def _trajectory(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -
         fields["monotone"] = table["monotone"]
     if "drift" in table:
         fields["drift"] = _param_expression(table["drift"], "drift", ctx)
+    return fields
+
+
+def _quantity_names(model_spec: dict | None, state: State, ctx: _Context) -> dict[str, Any]:
+    """The names a quantity may use at one instance's state: the parameters, the state's
+    names and the quantity names the family defines (:mod:`verify.models.quantities`)."""
+    family = FAMILIES[(model_spec or {}).get("family", "expression")]
+    product = family.product(model_spec, state) if model_spec else None
+    has_set = model_spec is not None and family.residual(model_spec, state,
+                                                          ctx.params) is not None
+    declared = set(ctx.params) | set(state.names)
+    return {**ctx.params, **state.names,
+            **placeholders(len(state.coords), product.rows if product is not None else 0,
+                           has_set, family.name == "quadratic", declared)}
+
+
+AT = ("minimisers", "balanced")  # an inequality's points: every minimiser, or the balanced one
+_STEP_QUANTITIES = re.compile(r"\b(radius|multiplier_\d+)\b")
+
+
+def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
+                   unbounded: dict[str, int], step: str | None) -> dict[str, Any]:
+    """``at = "minimisers"``: lhs and rhs in the quantity names, the parameters and the depth,
+    evaluated at the model's minimisers (:mod:`verify.userclaims.minimisers`)."""
+    if table["at"] not in AT:
+        raise _Bad("at", f"must be \"minimisers\" (every minimiser of the model) or "
+                         f"\"balanced\" (its balanced minimiser), got {_short(table['at'])}")
+    family = FAMILIES[(model_spec or {}).get("family", "expression")]
+    factors = getattr(family, "minimiser_factors", None)
+    if model_spec is None or factors is None or factors(model_spec, ctx.states[0],
+                                                        ctx.params) is None:
+        known = ", ".join(n for n, f in FAMILIES.items() if hasattr(f, "minimiser_factors")
+                          and n != "double_network")
+        raise _Bad("at", f"the {family.name!r} family has no parametrisation of its minimisers "
+                         f"(families with one: {known}); give a model table")
+    if unbounded:
+        raise _Bad("integers", "an inequality at the minimisers is sampled on each instance: "
+                               "list the values (L = [2, 5]), not \">= n\"")
+    fields: dict[str, Any] = {"at": table["at"]}
+    for key in ("lhs", "rhs"):
+        for state in ctx.states:  # every instance's names must make sense of it
+            fields[key], _ = _expression(_required(table, key), key,
+                                         _quantity_names(model_spec, state, ctx), ctx,
+                                         where="the parameters and the quantity names "
+                                               "(sharpness, sv_1, ...)")
+        if step is None and _STEP_QUANTITIES.search(fields[key]):
+            raise _Bad(key, "radius and multiplier_K are the GD map's: declare the step "
+                            "(step = \"eta\", a parameter)")
+    relation = _required(table, "relation")
+    if relation not in ("<=", "<", ">=", ">"):
+        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
+    fields["relation"] = relation
     return fields
 
 

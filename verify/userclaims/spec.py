@@ -97,6 +97,9 @@ class ClaimSpec:
         to: ``limit``: an end of ``over``'s range, "oo", "-oo" or a number (the end of its
             interval or half-line, approached from inside); ``rhs`` is then the limit, an
             expression of the other parameters or "oo" / "-oo".
+        at: ``inequality``: "minimisers" when lhs and rhs are quantities (``sharpness``,
+            ``sv_1``, ...) claimed at every minimiser of the model, "balanced" at its balanced
+            minimiser (None: at every parameter value; :mod:`verify.userclaims.minimisers`).
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
             the claim holds when every part does.
     """
@@ -148,6 +151,7 @@ class ClaimSpec:
     long_orbit: tuple = ()
     over: str | None = None
     to: str | None = None
+    at: str | None = None
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
