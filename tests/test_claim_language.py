@@ -259,13 +259,18 @@ def test_weakest_part_decides_the_strength():
     assert "thr: proven" in result.strength_basis and "conv: sampled" in result.strength_basis
 
 
+def _search(result):
+    """The convergence search's evidence (beside the exact target_critical attempt)."""
+    return next(e for e in result.evidence if e.check == "convergence_search")
+
+
 def test_exception_set_is_excluded_and_stated(quick0):
     for cid in ("exc.double-well", "exc.double-well-point"):
-        (ev,) = quick0["exceptions.toml"][cid].evidence
+        ev = _search(quick0["exceptions.toml"][cid])
         assert ev.outcome is Outcome.SUPPORTS
         assert "exception set (starts excluded)" in ev.numbers
         assert int(ev.numbers["points in the exception set (not run)"]) > 0  # x0 = 0 is an edge
-    (ev,) = quick0["exceptions.toml"]["exc.double-well-every-start"].evidence
+    ev = _search(quick0["exceptions.toml"]["exc.double-well-every-start"])
     assert ev.counterexample.at["x0"] == "0.0" and ev.counterexample.observed == "elsewhere"
 
 
@@ -280,11 +285,11 @@ def test_a_replay_inside_the_exception_set_never_refutes():
 
 
 def test_budget_is_extended_only_for_runs_still_converging(quick0):
-    (ev,) = quick0["budget.toml"]["budget.heavy-ball"].evidence
+    ev = _search(quick0["budget.toml"]["budget.heavy-ball"])
     assert ev.outcome is Outcome.SUPPORTS and int(ev.numbers["runs that slow"]) == 0
     assert int(ev.numbers["runs extended"].split()[0]) > 0
     assert "up to 4800" in ev.numbers["step budget"]
-    (ev,) = quick0["budget.toml"]["budget.heavy-ball-wrong-limit"].evidence
+    ev = _search(quick0["budget.toml"]["budget.heavy-ball-wrong-limit"])
     # the extended run settled at 1/10: refuted by a run longer than the 300-step budget
     assert ev.outcome is Outcome.REFUTES and ev.counterexample.observed == "elsewhere"
     assert "300 steps" not in ev.detail and " steps)" in ev.detail

@@ -27,8 +27,10 @@ def _outcomes(result):
     return {e.check: e.outcome for e in result.evidence}
 
 
-def _refutation(result):
-    (ev,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+def _refutation(result, check: str | None = None):
+    """The counterexample of the one refuting check (of ``check`` where several refute)."""
+    (ev,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES
+             and (check is None or e.check == check)]
     return ev.counterexample
 
 
@@ -39,8 +41,10 @@ def test_convergence_to_another_point_is_refuted():
                   params={"delta": [0.1, 0.5], "x0": [3, 4]}, start=["x0"],
                   condition="delta < 1", target=["0"])
     assert result.status is Status.REFUTED
-    cx = _refutation(result)
+    cx = _refutation(result, "convergence_search")
     assert cx.observed == "elsewhere" and cx.dps == 70
+    # and exactly: grad f(0) = -2 is not 0, so 0 is no limit of GD (target_critical)
+    assert _refutation(result, "target_critical").observed == "grad f(target)[0] = -2.0"
     # GD on (x-1)^2 contracts to 1 at rate |1 - 2 delta|, far from the claimed 0.
     assert abs(1 - 2 * float(cx.at["delta"])) < 1
 
@@ -170,7 +174,7 @@ def test_search_deadline_gives_undecided():
     spec = claim(id="robust.deadline", kind="convergence", loss="x**4", **ONE,
                  params={"delta": [0.01, 1.0], "x0": [-3, 3]}, start=["x0"],
                  condition="x0**2 < 2/(4*delta)", target=["0"])
-    (chk,) = claim_from_spec(spec).checks
+    chk = next(c for c in claim_from_spec(spec).checks if c.name == "convergence_search")
     finding = chk.run(CheckContext(seed=0, quick=True, budget_s=0.0))
     assert finding.outcome is Outcome.UNDECIDED and finding.detail.startswith("budget exhausted")
 
