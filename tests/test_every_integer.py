@@ -185,6 +185,24 @@ def test_a_search_cross_checks_a_proof_on_the_whole_box():
     assert "cross-check" not in search.detail and search.coverage.points > 5 * 10
 
 
+def test_a_search_cross_checks_an_arb_proof_of_each_instance():
+    """Listed integer instances, each proven by Arb branch and bound (SymPy cannot): each
+    instance's search is a cross-check of that instance's proof (nar2018step.remark2's third
+    part spent ~9 s in full searches of proven instances)."""
+    body = ('kind = "inequality"\nintegers = { L = [2, 3] }\nparams = { a = [0, 1] }\n'
+            'lhs = "sin(a) + L"\nrelation = "<="\nrhs = "RHS"')
+    true = run_claim(claim_from_spec(_box_claim(body.replace("RHS", "a + L + 1/2"))), seed=0,
+                     quick=True, dps=30)
+    by = {e.check: e for e in true.evidence}
+    assert by["inequality_certified"].outcome is Outcome.SUPPORTS
+    assert "a cross-check (10 draws) of the Arb proof on the whole box" in \
+        by["inequality_search"].detail
+    false = run_claim(claim_from_spec(_box_claim(body.replace("RHS", "a + L - 1/2"))), seed=0,
+                      quick=True, dps=30)
+    search = next(e for e in false.evidence if e.check == "inequality_search")
+    assert false.status is Status.REFUTED and "cross-check" not in search.detail
+
+
 PAPER = '''[paper]
 key = "{key}"
 citation = "A paper."

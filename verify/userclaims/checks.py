@@ -17,7 +17,7 @@ from proofs.identities import prove_zero
 from verify.checks.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small, sympy_size_problem
-from verify.userclaims.every_integer import crossed, remembered, search_draws
+from verify.userclaims.every_integer import crossed, instance_key, remembered, search_draws
 from verify.userclaims.model import Model
 from verify.userclaims.search import (EVALUATION_ERRORS, Probe, SearchResult, reevaluate, search,
                                       swamped)
@@ -749,8 +749,8 @@ def inequality_symbolic(model: Model) -> Check:
                        {"lhs - rhs": str(d)})
 
     return Check("inequality_symbolic", Tier.SYMBOLIC,
-                 remembered(spec, "inequality_symbolic", run), "exact, the whole box",
-                 attempt=True)
+                 remembered(spec, "inequality_symbolic", run, instance_key(model)),
+                 "exact, the whole box", attempt=True)
 
 
 def inequality_certified(model: Model) -> Check:
@@ -805,7 +805,8 @@ def inequality_certified(model: Model) -> Check:
         return Finding(Outcome.UNDECIDED, f"branch and bound left {proof.remaining_count} "
                        f"boxes open ({proof.reason})", numbers)
 
-    return Check("inequality_certified", Tier.CERTIFIED, run,
+    return Check("inequality_certified", Tier.CERTIFIED,
+                 remembered(spec, "inequality_certified", run, instance_key(model)),
                  "Arb branch and bound over the whole box", attempt=True)
 
 
@@ -815,7 +816,7 @@ def inequality_search(model: Model) -> Check:
     cross-check of fewer points where a proof covers the whole class
     (:func:`verify.userclaims.every_integer.search_draws`)."""
     spec = model.spec
-    symbolic = inequality_symbolic(model)
+    proofs = (inequality_symbolic(model), inequality_certified(model))
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
@@ -875,7 +876,7 @@ def inequality_search(model: Model) -> Check:
                                           replay=_point_text(point)))
 
         draws, cross = search_draws(spec, _boxed_symbols, ctx, 200 if ctx.quick else 1000,
-                                    symbolic)
+                                    proofs, instance_key(model))
         result = search(model, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
                         confirm=refute)
         return crossed(_finish(result, model, f"lhs {spec.relation} rhs", refute), cross)

@@ -152,43 +152,53 @@ _PROVEN: dict[tuple, str | None] = {}
 CROSS_CHECK = (10, 40)  # draws per instance of a search that cross-checks a proof (quick, full)
 
 
-def _record(spec: ClaimSpec, ctx: CheckContext, name: str, finding: Finding) -> None:
+def _record(key: tuple, finding: Finding) -> None:
     proven = (finding.outcome is Outcome.SUPPORTS and finding.coverage is not None
               and finding.coverage.scope is Scope.CLASS)
-    _PROVEN[(spec, ctx.quick, name)] = finding.detail if proven else None
+    _PROVEN[key] = finding.detail if proven else None
 
 
-def remembered(spec: ClaimSpec, name: str, run):
-    """``run`` of a proof check ``name`` of the claim (its own SymPy check, its proof for every
-    L), recording whether it proved the whole class: the claim's searches run after it in the
-    same process and read the record (:func:`_proof`) instead of proving it again."""
+def remembered(spec: ClaimSpec, name: str, run, instance: tuple = ()):
+    """``run`` of a proof check ``name`` of the claim (its own SymPy or Arb check on one
+    ``instance`` of its integer parameters, its proof for every L), recording whether it proved
+    the whole class: the claim's searches run after it in the same process and read the record
+    (:func:`_proof`) instead of proving it again."""
 
     @functools.wraps(run)
     def recorded(ctx: CheckContext) -> Finding:
         finding = run(ctx)
         if ctx.at is None:
-            _record(spec, ctx, name, finding)
+            _record((spec, instance, ctx.quick, name), finding)
         return finding
 
     return recorded
 
 
-def _proof(spec: ClaimSpec, check: Check, ctx: CheckContext) -> str | None:
+def _proof(spec: ClaimSpec, check: Check, ctx: CheckContext, instance: tuple = ()) -> str | None:
     """The detail of ``check``'s proof of the claim's whole class, else None: its record when it
     ran in this process, else it runs now (in a child process, under the check's budget)."""
-    key = (spec, ctx.quick, check.name)
+    key = (spec, instance, ctx.quick, check.name)
     if key not in _PROVEN:
-        _record(spec, ctx, check.name, check.run(ctx))
+        _record(key, check.run(ctx))
     return _PROVEN[key]
 
 
+PROVER = {Tier.SYMBOLIC: "SymPy", Tier.CERTIFIED: "Arb"}
+
+
+def instance_key(model) -> tuple:
+    """The integer instance a model is (``L = 3``: ``(("L", 3),)``): a record's key part."""
+    return tuple(sorted(model.ints.items()))
+
+
 def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int,
-                 symbolic: Check | None = None) -> tuple[int, str]:
+                 proofs: tuple[Check, ...] = (), instance: tuple = ()) -> tuple[int, str]:
     """(draws, prefix of the search's detail): ``draws``, or :data:`CROSS_CHECK` where a proof
     covers the claim's whole class: the proof for every value of the unbounded integer
-    parameters (:func:`every_integer_checks`), or, for a claim without integer parameters,
-    its own SymPy check (``symbolic``) on the whole box.  The search then cross-checks the
-    proof and cannot change the verdict unless the proof is wrong, which it would show."""
+    parameters (:func:`every_integer_checks`), or one of the claim's own proof checks
+    (``proofs``: its SymPy check, its Arb branch and bound) on the whole box of its integer
+    ``instance``.  The search then cross-checks the proof and cannot change the verdict unless
+    the proof is wrong, which it would show."""
     few = CROSS_CHECK[0] if ctx.quick else CROSS_CHECK[1]
     if ctx.at is not None:  # a replay re-checks its one point
         return draws, ""
@@ -198,9 +208,13 @@ def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int,
             return draws, ""
         every = ", ".join(f"{k} >= {v}" for k, v in spec.unbounded.items())
         return few, f"a cross-check ({few} draws) of the proof for every {every}: "
-    if symbolic is None or spec.integers or _proof(spec, symbolic, ctx) is None:
+    if spec.integers and not instance:
         return draws, ""
-    return few, f"a cross-check ({few} draws) of the SymPy proof on the whole box: "
+    proving = next((c for c in proofs if _proof(spec, c, ctx, instance) is not None), None)
+    if proving is None:
+        return draws, ""
+    return few, (f"a cross-check ({few} draws) of the {PROVER.get(proving.tier, 'exact')} "
+                 "proof on the whole box: ")
 
 
 def crossed(finding: Finding, prefix: str) -> Finding:

@@ -28,7 +28,7 @@ import sympy as sp
 from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
-from verify.userclaims.every_integer import crossed, remembered, search_draws
+from verify.userclaims.every_integer import crossed, instance_key, remembered, search_draws
 from verify.userclaims.exact_points import nonzero_value, rational_points
 from verify.userclaims.model import Box, Model
 from verify.userclaims.search import Probe, reevaluate, search, swamped
@@ -85,7 +85,7 @@ def identity_symbolic(model: Model, boxed) -> Check:
                        {"undecided entries": str(len(open_))})
 
     return Check("identity_symbolic", Tier.SYMBOLIC,
-                 remembered(model.spec, "identity_symbolic", run),
+                 remembered(model.spec, "identity_symbolic", run, instance_key(model)),
                  "exact, every state and the whole box", attempt=True)
 
 
@@ -190,7 +190,7 @@ def identity_search(model: Model, finish, point_text, boxed) -> Check:
                                replay=point_text(point)))
 
         draws, cross = search_draws(model.spec, boxed, ctx, 100 if ctx.quick else 500,
-                                    symbolic)
+                                    (symbolic,), instance_key(model))
         result = search(view, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
                         confirm=refute)
         return crossed(finish(result, model, "lhs == rhs", refute), cross)
