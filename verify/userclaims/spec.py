@@ -97,6 +97,10 @@ class ClaimSpec:
         to: ``limit``: an end of ``over``'s range, "oo", "-oo" or a number (the end of its
             interval or half-line, approached from inside); ``rhs`` is then the limit, an
             expression of the other parameters or "oo" / "-oo".
+        matrices: ``identity`` / ``inequality`` over matrices of free size: (name, shape) in
+            file order, the shape ``"rows x cols"`` with an optional ``symmetric`` or ``psd``
+            (:mod:`verify.userclaims.matrices`); ``loss``, ``variables`` and ``step`` are then a
+            scalar of them, the matrices ``grad_X`` / ``gd_X`` are taken in, and the step.
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
             the claim holds when every part does.
     """
@@ -148,6 +152,7 @@ class ClaimSpec:
     long_orbit: tuple = ()
     over: str | None = None
     to: str | None = None
+    matrices: tuple[tuple[str, str], ...] = ()
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
