@@ -6,6 +6,7 @@ as a replay names it.  A symmetric matrix is drawn as M + M^T, a PSD one as G G^
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -44,28 +45,58 @@ def draw(space: Space, sizes: Mapping[str, int], rng: np.random.Generator,
 
 
 def evaluate(value, mats: Mapping[str, sp.Matrix], subs: Mapping) -> sp.Matrix | sp.Expr:
-    """A value at integer matrices and exact scalars (``subs``: parameter and size symbols)."""
+    """A value at exact matrices and scalars (``subs``: parameter and size symbols).  Products
+    of integer matrices run on Python integers with one common denominator for the rational
+    coefficients (exact, and far faster than SymPy's); a coefficient that is not rational, or
+    a matrix that is not an integer one, goes through SymPy."""
     if _scalar(value):
         return sp.sympify(value).subs(subs)
     space = value.space
+    arrays = _integers(mats)
+    fast = arrays is not None
+    source = arrays if fast else mats
 
-    def word_matrix(word: Word, n: int) -> sp.Matrix:
-        out = sp.eye(n)
+    def word_matrix(word: Word, n: int):
+        out = np.identity(n, dtype=object) if fast else sp.eye(n)
         for x in word:
-            out = out * (mats[x[:-len(T_SUFFIX)]].T if x.endswith(T_SUFFIX) else mats[x])
+            out = out @ (source[x[:-len(T_SUFFIX)]].T if x.endswith(T_SUFFIX) else source[x])
         return out
+
+    def rows_of(word: Word) -> int:
+        return mats_size(space, space.algebra.shapes[word[0]][0], mats)
 
     if isinstance(value, Mat):
         n = mats_size(space, value.rows, mats)
-        total = sp.zeros(n, mats_size(space, value.cols, mats))
-        for w, c in value.terms.items():
-            total += word_matrix(w, n) * sp.sympify(c).subs(subs)
-        return total
-    total = sp.sympify(value.const).subs(subs)
-    for w, c in value.terms.items():
-        total += word_matrix(w, mats_size(space, space.algebra.shapes[w[0]][0], mats)).trace() \
-            * sp.sympify(c).subs(subs)
-    return total
+        other = sp.zeros(n, mats_size(space, value.cols, mats))
+        items = [(word_matrix(w, n), c) for w, c in value.terms.items()]
+    else:
+        other = sp.sympify(value.const).subs(subs)
+        items = [(_trace(word_matrix(w, rows_of(w))), c) for w, c in value.terms.items()]
+    numerator, denominator = 0, 1  # the rational part: numerator / denominator
+    for m, c in items:
+        c = sp.sympify(c).subs(subs)
+        if fast and c.is_Rational:
+            q = int(c.q)
+            common = denominator * q // math.gcd(denominator, q)
+            numerator = numerator * (common // denominator) + m * (int(c.p) * (common // q))
+            denominator = common
+        else:
+            other += (sp.Matrix(m.tolist()) if isinstance(m, np.ndarray) else sp.sympify(m)) * c
+    part = (sp.Matrix(numerator.tolist()) if isinstance(numerator, np.ndarray)
+            else sp.Integer(numerator))
+    return other + part / denominator
+
+
+def _integers(mats: Mapping[str, sp.Matrix]) -> dict[str, np.ndarray] | None:
+    """The matrices as arrays of Python integers, or None when an entry is not an integer."""
+    if not all(v.is_Integer for M in mats.values() for v in M):
+        return None
+    return {name: np.array([[int(v) for v in M.row(i)] for i in range(M.rows)],
+                           dtype=object).reshape(M.shape) for name, M in mats.items()}
+
+
+def _trace(m):
+    return sum(m[i, i] for i in range(m.shape[0]))
 
 
 def mats_size(space: Space, name: str, mats: Mapping[str, sp.Matrix]) -> int:
@@ -80,9 +111,10 @@ def mats_size(space: Space, name: str, mats: Mapping[str, sp.Matrix]) -> int:
     raise KeyError(name)
 
 
-def sizes_of(space: Space, mats: Mapping[str, sp.Matrix]) -> dict[str, int]:
-    """Each size's value in an instance; ValueError when the letters disagree on one, or a
-    symmetric or PSD letter is not."""
+def sizes_of(space: Space, mats: Mapping[str, sp.Matrix], structure: bool = True
+             ) -> dict[str, int]:
+    """Each size's value in an instance; ValueError when the letters disagree on one, or (with
+    ``structure``: a replayed instance) a symmetric or PSD letter is not."""
     sizes: dict[str, int] = {}
     for name, (r, c) in space.shapes.items():
         M = mats[name]
@@ -91,6 +123,8 @@ def sizes_of(space: Space, mats: Mapping[str, sp.Matrix]) -> dict[str, int]:
                 raise ValueError(f"{name} is {M.rows} x {M.cols}, but its shape is {r} x {c} "
                                  f"and {s} = {sizes.get(s, 1)} elsewhere")
         kind = space.kinds[name]
+        if not structure:
+            continue
         if kind != "general" and M != M.T:
             raise ValueError(f"{name} must be symmetric")
         if kind == "psd" and not M.is_positive_semidefinite:
@@ -167,8 +201,10 @@ def matrix_text(M: sp.Matrix) -> str:
 
 def check_at(st: Statement, mats: Mapping[str, sp.Matrix], scalars: Mapping[sp.Symbol, sp.Expr],
              dps: int) -> Witness | None:
-    """The statement at one instance, exactly: a :class:`Witness` when it fails there."""
-    sizes = sizes_of(st.space, mats)
+    """The statement at one instance, exactly: a :class:`Witness` when it fails there (the
+    instance's structure is the caller's: drawn by :func:`draw`, or checked by
+    :func:`sizes_of`)."""
+    sizes = sizes_of(st.space, mats, structure=False)
     subs = {**scalars, **{st.space.sizes[s]: n for s, n in sizes.items()}}
     lhs, rhs = (evaluate(v, mats, subs) for v in (st.lhs, st.rhs))
     if isinstance(lhs, sp.MatrixBase) and lhs.shape == (1, 1) and not isinstance(
@@ -181,6 +217,14 @@ def check_at(st: Statement, mats: Mapping[str, sp.Matrix], scalars: Mapping[sp.S
     if why is None:
         return None
     return Witness(dict(mats), {s.name: v for s, v in scalars.items()}, sizes, lhs, rhs, why)
+
+
+def _simplest(lo: sp.Rational, hi: sp.Rational) -> sp.Rational:
+    """A short rational in [lo, hi] (1, -1, 1/2, 2, ...; else the midpoint): a readable point."""
+    for c in (1, -1, sp.Rational(1, 2), 2, sp.Rational(-1, 2), -2, 0):
+        if lo <= c <= hi:
+            return sp.Integer(c) if isinstance(c, int) else c
+    return (lo + hi) / 2
 
 
 def search(st: Statement, free: Mapping[sp.Symbol, tuple[sp.Rational, sp.Rational]],
@@ -196,9 +240,9 @@ def search(st: Statement, free: Mapping[sp.Symbol, tuple[sp.Rational, sp.Rationa
         sizes = plans[k % len(plans)]
         point = dict(pinned)
         for s, (lo, hi) in free.items():
-            choice = k % 4
-            point[s] = (lo, hi, (lo + hi) / 2,
-                        lo + (hi - lo) * sp.Rational(int(rng.integers(1, 16)), 16))[choice]
+            # the simplest point first at each of the first sizes, then the box's ends
+            point[s] = (_simplest(lo, hi), lo, hi, (lo + hi) / 2,
+                        lo + (hi - lo) * sp.Rational(int(rng.integers(1, 16)), 16))[(k // 3) % 5]
         if not accept(point):
             continue
         mats = draw(st.space, sizes, rng)

@@ -151,3 +151,50 @@ def test_an_undecided_claim_is_inconclusive_never_guessed():
     result = results["mat.square-of-difference"]
     assert result.status is Status.INCONCLUSIVE
     assert all(e.outcome is Outcome.UNDECIDED for e in result.evidence)
+
+
+# The paper claims written over matrices of free size (verify/papers/*.toml).
+MOVED = ("nar2018step.eq2", "nar2018step.eq5", "nar2018step.eq6", "nar2018step.lemma1",
+         "nar2018step.lemma2", "nar2018step.remark4")
+
+
+@pytest.mark.parametrize("cid", MOVED)
+def test_paper_claims_over_free_sizes_are_proven_on_their_class(cid):
+    from verify.registry import all_claims
+    from verify.runner import run_claim
+
+    claim = next(c for c in all_claims() if c.id == cid)
+    assert all(ch.name != "claim_file" for ch in claim.checks)
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    assert result.status is Status.CONFIRMED and result.strength is Strength.PROVEN, \
+        result.strength_basis
+    assert any(">= 1 (matrix sizes)" in v for v in claim.scope.values())
+
+
+def test_the_untransposed_gradient_control_is_refuted_with_a_replay(tmp_path):
+    from verify.registry import all_claims
+    from verify.runner import run_claim
+
+    claim = next(c for c in all_claims() if c.id == "controls.eq5_no_transpose")
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    (ev,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+    at = ",".join(f"{k}={v}" for k, v in ev.counterexample.replay.items())
+    assert main(["run", claim.id, "--check", ev.check, "--quick", "--no-progress", "--no-cache",
+                 "--out", str(tmp_path / "r"), "--at", at]) == 1
+
+
+def test_a_multi_part_claim_file_over_free_sizes(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text('[[claim]]\nid = "parts.m"\nmatrices = { W = "m x n", V = "n x k" }\n'
+                    '[[claim.part]]\nname = "t"\nkind = "identity"\n'
+                    'lhs = "transpose(W*V)"\nrhs = "transpose(V)*transpose(W)"\n'
+                    '[[claim.part]]\nname = "f"\nkind = "identity"\n'
+                    'lhs = "transpose(W*V)"\nrhs = "transpose(W)*transpose(V)"\n')
+    bad = parse_claims(path.read_text())[0]  # part f: k x m against n x ... (shapes differ)
+    assert isinstance(bad, BadClaim) and bad.key == "part.f.rhs" and "shape" in bad.message
+    (result,) = check(path, quick=True)
+    assert result.status is Status.ERROR
+    path.write_text(path.read_text().replace('rhs = "transpose(W)*transpose(V)"',
+                                             'rhs = "transpose(V)*transpose(W)*2"'))
+    (result,) = check(path, quick=True)
+    assert result.status is Status.REFUTED

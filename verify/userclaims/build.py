@@ -12,7 +12,7 @@ from verify.models import FAMILIES
 from verify.userclaims.checks import _boxed_symbols, checks_for
 from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
-from verify.userclaims.matrices import matrix_checks
+from verify.userclaims.matrices import MATRIX, matrix_checks
 from verify.userclaims.matrices import replay_box as matrices_replay_box
 from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
@@ -269,6 +269,9 @@ def _parts_claim(item: ClaimSpec, source: str | None) -> Claim:
     box: dict[str, tuple[str, str]] = {}
     for _, part in item.parts:  # a name two parts share replays over the hull of their boxes
         for key, (lo, hi) in _replay_box(part).items():
+            if lo == MATRIX:  # a matrix of free size: any matrix value (its part checks it)
+                box[key] = (lo, hi)
+                continue
             old = box.get(key, (lo, hi))
             box[key] = (min(old[0], lo, key=sp.Rational), max(old[1], hi, key=sp.Rational))
     hypotheses = {f"{name}: {k}": v for name, part in item.parts
