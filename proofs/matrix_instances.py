@@ -82,9 +82,10 @@ def evaluate(value, mats: Mapping[str, sp.Matrix], subs: Mapping) -> sp.Matrix |
             denominator = common
         else:
             other += (sp.Matrix(m.tolist()) if isinstance(m, np.ndarray) else sp.sympify(m)) * c
-    part = (sp.Matrix(numerator.tolist()) if isinstance(numerator, np.ndarray)
-            else sp.Integer(numerator))
-    return other + part / denominator
+    if isinstance(numerator, np.ndarray):
+        return other + sp.Matrix(numerator.tolist()) / denominator
+    return other if isinstance(other, sp.MatrixBase) else other + sp.Rational(numerator,
+                                                                               denominator)
 
 
 def _integers(mats: Mapping[str, sp.Matrix]) -> dict[str, np.ndarray] | None:

@@ -155,7 +155,9 @@ def test_an_undecided_claim_is_inconclusive_never_guessed():
 
 # The paper claims written over matrices of free size (verify/papers/*.toml).
 MOVED = ("nar2018step.eq2", "nar2018step.eq5", "nar2018step.eq6", "nar2018step.lemma1",
-         "nar2018step.lemma2", "nar2018step.remark4")
+         "nar2018step.lemma2", "nar2018step.remark4", "nar2018resnet.eq5",
+         "wu2019zas.sec2_grad_amended", "wu2019zas.sec3_residual", "wu2019zas.lemma4_2",
+         "wu2019zas.lemma_a5_proof_amended")
 
 
 @pytest.mark.parametrize("cid", MOVED)
@@ -198,3 +200,28 @@ def test_a_multi_part_claim_file_over_free_sizes(tmp_path):
                                              'rhs = "transpose(V)*transpose(W)*2"'))
     (result,) = check(path, quick=True)
     assert result.status is Status.REFUTED
+
+
+def test_the_resnet_update_without_sigma_is_refuted(tmp_path):
+    """nar2018resnet.eq5 with Sigma dropped from the update (un-whitened data): a false twin."""
+    path = tmp_path / "claims.toml"
+    path.write_text('[[claim]]\nid = "eq5.no-sigma"\nkind = "identity"\n'
+                    'matrices = { A = "n x n", W = "n x n", B = "n x n", R = "n x n", '
+                    'S = "n x n symmetric" }\n'
+                    'loss = "trace((A*W*B - R)*S*transpose(A*W*B - R))/2"\nvariables = ["W"]\n'
+                    'lhs = "grad_W"\nrhs = "transpose(A)*(A*W*B - R)*transpose(B)"\n')
+    (result,) = check(path, quick=True)
+    assert result.status is Status.REFUTED
+
+
+def test_a_side_that_cancels_to_the_zero_matrix(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text('[[claim]]\nid = "zero.ok"\nkind = "identity"\n'
+                    'matrices = { W = "m x n", V = "n x m" }\n'
+                    'lhs = "W*V - W*V"\nrhs = "0"\n'
+                    '[[claim]]\nid = "zero.bad"\nkind = "identity"\n'
+                    'matrices = { W = "m x n", V = "n x m" }\n'
+                    'lhs = "W*V - W*V"\nrhs = "W*V"\n')
+    results = {r.claim.id: r for r in check(path, quick=True)}
+    assert results["zero.ok"].strength is Strength.PROVEN
+    assert results["zero.bad"].status is Status.REFUTED
