@@ -326,7 +326,15 @@ def gradient(loss, letter: str, space: Space) -> Mat:
 
 
 def _zero(c: sp.Expr, signs: Mapping) -> bool | None:
-    return prove_zero(sp.sympify(c).subs(signs))
+    """Whether a coefficient is 0 for every value of its symbols: a polynomial is decided by
+    its expansion (exact, and far cheaper than simplify); anything else by
+    :func:`proofs.identities.prove_zero`."""
+    c = sp.expand(sp.sympify(c).subs(signs))
+    if c == 0:
+        return True
+    if c.is_polynomial():
+        return False
+    return prove_zero(c)
 
 
 def _not_a_number(m: Mat) -> bool:

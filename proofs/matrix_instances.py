@@ -138,10 +138,7 @@ def violated(lhs_value, rhs_value, relation: str, dps: int) -> str | None:
     """Why ``lhs relation rhs`` fails at exact values (None: it holds), decided exactly for
     rationals and at ``dps`` and ``dps + 30`` digits otherwise (both must agree)."""
     if isinstance(lhs_value, sp.MatrixBase) or isinstance(rhs_value, sp.MatrixBase):
-        lhs_value = lhs_value if isinstance(lhs_value, sp.MatrixBase) else \
-            sp.eye(rhs_value.rows) * lhs_value
-        rhs_value = rhs_value if isinstance(rhs_value, sp.MatrixBase) else \
-            sp.eye(lhs_value.rows) * rhs_value
+        lhs_value, rhs_value = _as_matrix(lhs_value, rhs_value), _as_matrix(rhs_value, lhs_value)
         for k, d in enumerate(lhs_value - rhs_value):
             if _sign(d, dps) not in (0, None):
                 i, j = divmod(k, lhs_value.cols)
@@ -151,6 +148,13 @@ def violated(lhs_value, rhs_value, relation: str, dps: int) -> str | None:
     fails = {"==": s not in (0, None), ">=": s == -1, ">": s in (-1, 0), "<=": s == 1,
              "<": s in (1, 0)}[relation]
     return f"lhs {lhs_value} {relation} rhs {rhs_value} fails" if fails else None
+
+
+def _as_matrix(value, other: sp.MatrixBase) -> sp.MatrixBase:
+    """A number against a matrix: 0 is the zero matrix of its shape, c is c I (square)."""
+    if isinstance(value, sp.MatrixBase):
+        return value
+    return sp.zeros(*other.shape) if value == 0 else sp.eye(other.rows) * value
 
 
 def _sign(d: sp.Expr, dps: int) -> int | None:

@@ -194,8 +194,6 @@ def test_edges_at_depth_one_refute_and_depth_two_supports():
     depth_one = cd.rescaled_bound((1, 2)).run(QUICK)
     assert depth_one.outcome is Outcome.REFUTES and depth_one.counterexample.margin == "2"
     assert cd.rescaled_bound((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
-    assert cd.minimiser_isolation((1, 2)).run(QUICK).outcome is Outcome.REFUTES
-    assert cd.minimiser_isolation((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
 
 
 def test_singular_at_minima():

@@ -1,9 +1,10 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 2 and Appendix A
 (deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2 and the displayed steps
 of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
-``nar2018step.sec2_not_isolated`` and ``nar2018step.sec2_not_strongly_convex`` are data
-(``verify/papers/nar2018step_depth.toml``), and so are the controls ``controls.thm1_half_bound``,
-``controls.cor2_half``, ``controls.eq8_skip`` and ``controls.eq5_no_transpose``
+``nar2018step.sec2_not_isolated``, its amendment (every width) and
+``nar2018step.sec2_not_strongly_convex`` are data (``verify/papers/nar2018step_depth.toml``),
+and so are the controls ``controls.thm1_half_bound``, ``controls.cor2_half``,
+``controls.eq8_skip`` and ``controls.eq5_no_transpose``
 (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2), (5), (6) are proven for every
 size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
 
@@ -15,7 +16,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
 | nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
 | nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
-| nar2018step.sec2_not_isolated_amended | Section 2, before Theorem 1 (amended) | the same for L >= 2 |
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
 | nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
@@ -31,7 +31,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 from __future__ import annotations
 
-from proofs import general_depth as G
 from proofs import step_class as SC
 from verify.checks.certified import minimiser_sharpness_certified
 from verify.checks.deeplinear import (
@@ -41,7 +40,6 @@ from verify.checks.deeplinear import (
     hessian_identities,
     hessian_vs_bound,
     largest_stable_step,
-    minimiser_isolation,
     oscillation_search,
     reached_minima,
     rescaled_bound,
@@ -53,7 +51,6 @@ from verify.checks.deeplinear_proofs import (
     proof_inequalities,
 )
 from verify.checks.derivation import derivation
-from verify.checks.general_depth import general_proof
 from verify.checks.oscillation import (
     near_optimum_exclusion,
     sharpness_landscape,
@@ -133,10 +130,6 @@ def _thm1_text() -> tuple[Claim, ...]:
              "the bound in (3) can be arbitrarily small for some of the local optima. Therefore, "
              "given a fixed step size delta, the gradient descent can converge to only a subset "
              "of the local optima.")
-    isolated = ("If the point {W_i} is a local minimum, then {alpha_i W_i} is also a local minimum "
-                "for every set of scalars satisfying alpha_1 ... alpha_L = 1. Consequently, "
-                "independent of the function L, none of the local optima is isolated in the "
-                "parameter space.")
     return (
         _claim("thm1_small", "Section 2, after Theorem 1",
                statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
@@ -149,16 +142,6 @@ def _thm1_text() -> tuple[Claim, ...]:
                rescaled_bound((2, 3, 5))),
               "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
               "with (3) = 2."),
-        _deep("sec2_not_isolated", "Section 2, before Theorem 1", isolated,
-              {"depths": "2, 3, 5"}, "no local minimiser is isolated (L >= 2)",
-              {**ANY_LOSS, "L": ">= 2"},
-              (general_proof("isolation_every_depth", G.rescaling_invariance,
-                             {**ANY_LOSS, "L": ">= 2"},
-                             "(t W_1, W_2 / t, W_3, ...) has the product of W for every t != 0 "
-                             "(non-commuting matrix symbols): a curve of equal loss through "
-                             "every point, so no minimiser is isolated"),
-               minimiser_isolation((2, 3, 5))),
-              "For L = 1 the least-squares loss has Hessian I and a unique, isolated minimiser."),
         _claim("sec2_not_strongly_convex_amended", "Section 2, before Theorem 1 (amended)",
                statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
                           "so the cost is not strongly convex at (or near) any optimum."),
