@@ -9,7 +9,6 @@ derivation, each returned as an expression that is zero exactly when the display
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Sequence
 
 import sympy as sp
@@ -55,29 +54,10 @@ def frob(A: sp.Matrix, B: sp.Matrix) -> sp.Expr:
     return sum((A[k] * B[k] for k in range(len(A))), sp.Integer(0))
 
 
-def sign_data(n: int) -> sp.Matrix:
-    """All 2^n sign vectors as columns: (1/N) X X^T = I exactly (whitened, Theorem 1)."""
-    cols = [list(s) for s in itertools.product((1, -1), repeat=n)]
-    return sp.Matrix(cols).T
-
-
-def data_loss(Ws, R, X) -> sp.Expr:
-    """The cost (2): 1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2."""
-    N = X.cols
-    D = (R - product(Ws)) * X
-    return sp.Rational(1, 2 * N) * frob(D, D)
-
-
 def trace_loss(Ws, R) -> sp.Expr:
     """The proof's form of (2): 1/2 trace{(W_L ... W_1 - R)^T (W_L ... W_1 - R)}."""
     E = product(Ws) - R
     return sp.Rational(1, 2) * (E.T * E).trace()
-
-
-def printed_gradient(Ws, R, i: int) -> sp.Matrix:
-    """Eq. (5) as printed: W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T."""
-    E = product(Ws) - R
-    return above(Ws, i).T * E * below(Ws, i).T
 
 
 def derived_gradient(Ws, R, i: int) -> sp.Matrix:
@@ -97,25 +77,6 @@ def B_(Ws, i):
     """B_i as printed: W_1^T ... W_{i-1}^T W_{i-1} ... W_1."""
     P = below(Ws, i)
     return P.T * P
-
-
-def eq6_remainder(dims: Sequence[int]) -> tuple[sp.Expr, sp.Symbol]:
-    """E[k+1] - (E - delta sum_i A_i E B_i) with R = W_L...W_1 - E, E scaled by t.
-
-    Returns (remainder as a polynomial in t, t): eq. (6) is right to first order exactly when
-    the coefficients of t^0 and t^1 vanish identically.
-    """
-    Ws = net(dims)
-    t = sp.Symbol("t")
-    delta = sp.Symbol("delta", positive=True)
-    E = matrix(dims[-1], dims[0], "e") * t
-    R = product(Ws) - E
-    new = [W - delta * printed_gradient(Ws, R, i) for i, W in enumerate(Ws, start=1)]
-    E_next = product(new) - R
-    lin = E - delta * sum((A_(Ws, i) * E * B_(Ws, i) for i in range(1, len(Ws) + 1)),
-                          sp.zeros(*E.shape))
-    rem = (E_next - lin).applyfunc(sp.expand)
-    return rem, t
 
 
 def vec(M: sp.Matrix) -> sp.Matrix:
@@ -170,16 +131,6 @@ def rayleigh_gap(dims: Sequence[int], shift: int = 0) -> sp.Expr:
         a, b = above(Ws, i).T * u, chain(Ws, 1, i - 1 + shift, dims[0]) * v
         terms += frob(a, a) * frob(b, b)
     return sp.expand(frob(X, fX) - terms)
-
-
-def lemma1_gap(n: int) -> sp.Expr:
-    """trace(M M^T N N^T) - ||M^T N||_F^2 (zero identically): Lemma 1 for A = M M^T, B = N N^T.
-
-    Every symmetric PSD matrix is such a Gram matrix, so this proves <A, B> >= 0 for size n.
-    """
-    M, N = matrix(n, n, "m"), matrix(n, n, "k")
-    G = M.T * N
-    return sp.expand((M * M.T * N * N.T).trace() - frob(G, G))
 
 
 def lemma2_gap(m: int, n: int, L: int) -> sp.Expr:

@@ -85,12 +85,15 @@ def real_symbol(name: str, positive: bool = False) -> sp.Symbol:
     return sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
 
 
-def parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
+def parse(text: str, symbols: dict[str, sp.Basic], interpreter: type | None = None) -> sp.Basic:
     """Parse ``text`` into an exact SymPy expression (or relation) over ``symbols``.
 
-    Remembered per (text, symbols): the result is an immutable SymPy object, and claim files
-    repeat expressions (a bound in each of a claim's parts, a loss in each of its checks);
-    building the 42 paper data claims parsed 795 texts, 327 of them distinct.
+    Remembered per (text, symbols) with the default interpreter: the result is an immutable
+    SymPy object, and claim files repeat expressions (a bound in each of a claim's parts, a loss
+    in each of its checks); building the 42 paper data claims parsed 795 texts, 327 distinct.
+
+    ``interpreter``: a subclass of the white-list interpreter for a richer value type (the
+    free-size matrices of :mod:`proofs.matrix_claims`); the limits here apply to it too.
 
     Decimal literals become the exact rational of their digits (``0.3`` means 3/10), so that the
     symbolic tier stays exact.  ``symbols`` maps each allowed name to the object it stands for
@@ -100,7 +103,7 @@ def parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
         ExpressionError: the text does not parse, uses a construct outside the white list, a
             name that is neither declared nor allowed, or asks for a number too large to compute.
     """
-    if isinstance(text, str) and len(_PARSED) < _PARSED_MAX:
+    if interpreter is None and isinstance(text, str) and len(_PARSED) < _PARSED_MAX:
         try:
             key = (text, frozenset(symbols.items()))
         except TypeError:  # an unhashable value: parsed afresh
@@ -109,14 +112,15 @@ def parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
             if key not in _PARSED:
                 _PARSED[key] = _parse(text, symbols)
             return _PARSED[key]
-    return _parse(text, symbols)
+    return _parse(text, symbols, interpreter)
 
 
 _PARSED: dict = {}
 _PARSED_MAX = 20_000  # a bound on memory, whatever a claim file holds; beyond it, no memo
 
 
-def _parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
+def _parse(text: str, symbols: dict[str, sp.Basic], interpreter: type | None = None
+           ) -> sp.Basic:
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError(f"expression must be a non-empty string, got {_short(text)}")
     if len(text) > MAX_LENGTH:
@@ -132,7 +136,7 @@ def _parse(text: str, symbols: dict[str, sp.Basic]) -> sp.Basic:
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError(f"{_short(text)} is too large (more than {MAX_NODES} terms)")
     try:
-        return _Interpreter(text.strip(), symbols).value(tree.body)
+        return (interpreter or _Interpreter)(text.strip(), symbols).value(tree.body)
     except ExpressionError as exc:
         raise ExpressionError(f"{_short(text)}: {exc}") from None
     except RecursionError:
@@ -213,19 +217,22 @@ class _Interpreter:
         if type(node.op) not in _BINARY:
             hint = " (write ** for powers)" if isinstance(node.op, ast.BitXor) else ""
             raise ExpressionError(f"operator {_op_text(node.op)} not allowed{hint}")
-        left, right = self.value(node.left), self.value(node.right)
+        return self._binary(node.op, self.value(node.left), self.value(node.right))
+
+    def _binary(self, op: ast.AST, left: sp.Basic, right: sp.Basic) -> sp.Basic:
+        """``left op right`` of two values already interpreted."""
         for side in (left, right):
             if not isinstance(side, sp.Expr):
                 raise ExpressionError("arithmetic on a relation")
         if _is_matrix(left) or _is_matrix(right):
-            return _matrix_arithmetic(node.op, left, right)
-        if isinstance(node.op, ast.Add):
+            return _matrix_arithmetic(op, left, right)
+        if isinstance(op, ast.Add):
             return left + right
-        if isinstance(node.op, ast.Sub):
+        if isinstance(op, ast.Sub):
             return left - right
-        if isinstance(node.op, ast.Mult):
+        if isinstance(op, ast.Mult):
             return _checked(left * right)
-        if isinstance(node.op, ast.Div):
+        if isinstance(op, ast.Div):
             return _checked(left / right)
         _check_power(left, right)
         return _checked(left**right)
@@ -264,7 +271,10 @@ class _Interpreter:
             return self._sum(name, node.args)
         if name == "Matrix":
             return self._matrix(node.args)
-        args = [self.value(a) for a in node.args]
+        return self._apply(name, [self.value(a) for a in node.args])
+
+    def _apply(self, name: str, args: list[sp.Basic]) -> sp.Basic:
+        """The allowed function ``name`` of arguments already interpreted."""
         if name in MATRIX_FUNCTIONS:
             return _matrix_function(name, args)
         if any(_is_matrix(a) for a in args):

@@ -4,8 +4,8 @@ The scalar chain ``1/2 (w_L ... w_1 - lam)^2`` with equal weights gives displays
 dependence on L is through powers ``w^L`` and geometric sums ``sum_{j<L} w^j r^(L-1-j)``; SymPy
 sums those in closed form, so each step of the proofs of Lemma 3 (Appendix B) and Lemma 4
 (Appendix C) is an identity or a sign condition in (L, w, r, delta) checked once for all L.
-The rescaling argument of Section 2 ("no optimum is isolated") is an identity between
-non-commuting matrix symbols, so it holds for every width as well.
+(The rescaling argument of Section 2, "no optimum is isolated", is an identity over matrices
+of free size: ``verify/papers/nar2018step_depth.toml``.)
 
 Every function returns a dict ``fact -> True | False | None`` (proven, disproven, SymPy could
 not decide); the caller treats None as undecided, never as proven.  The logical glue between
@@ -128,24 +128,4 @@ def lemma4_steps() -> dict[str, bool | None]:
         "1^k = 1": prove_zero(sp.Integer(1) ** k - 1),
         "factor <= 1": _is(delta * u ** Lm2 * (u ** (Lm2 + 2) + m), "is_nonnegative"),
         "no positive fixed point": _is(u ** Lm2 * (u ** (Lm2 + 2) + m), "is_positive"),
-    }
-
-
-def rescaling_invariance() -> dict[str, bool | None]:
-    """Section 2, every depth L >= 2 and every width: with non-commuting matrix symbols W_1, W_2
-    and M = W_L ... W_3 (the identity when L = 2), M (W_2 / t) (t W_1) = M W_2 W_1 for every
-    scalar t != 0, and more generally M (W_2 / a_2)(a_1 W_1) = (a_1 / a_2) M W_2 W_1.
-
-    So every loss of the product is constant along t -> (t W_1, W_2 / t, W_3, ...): the map is
-    a loss-preserving homeomorphism of parameter space (local minima go to local minima), and
-    the curve through a minimiser is not constant unless W_1 = W_2 = 0 (then every W_2 + X keeps
-    the product 0).  No local minimiser is isolated.
-    """
-    W1, W2, M = sp.symbols("W_1 W_2 M", commutative=False)
-    a1, a2 = sp.symbols("a_1 a_2", nonzero=True)
-    return {
-        "curve keeps the product": prove_zero(sp.expand(M * (W2 / t) * (t * W1) - M * W2 * W1)),
-        "scalars factor out": prove_zero(sp.expand(M * (W2 * a2) * (a1 * W1)
-                                                   - a1 * a2 * M * W2 * W1)),
-        "W_1 = W_2 = 0: W_2 free": prove_zero(sp.expand(M * (0 * W2 + t * W2) * (0 * W1))),
     }

@@ -1,5 +1,4 @@
-"""Exact derivations behind Lemmas 3 and 4 (Appendices B and C of Nar & Sastry 2018) and
-Remark 4 (identity initialisation = zero initialisation of a linear residual network).
+"""Exact derivations behind Lemmas 3 and 4 (Appendices B and C of Nar & Sastry 2018).
 
 The target is written ``lam = r^L`` with ``r > 0`` the positive L-th root, so that every
 statement becomes a polynomial identity or a sign condition on polynomials in (w, r, delta).
@@ -127,31 +126,6 @@ def real_roots_of(L: int, value: int) -> list[sp.Expr]:
 def lemma4_factor(L: int) -> sp.Expr:
     """The contraction factor of Lemma 4 with sigma = 1: ``1 - delta w^(L-2) (w^L - lam)``."""
     return 1 - delta * w ** (L - 2) * (w ** L - lam)
-
-
-def residual_gradients_match(n: int, L: int) -> bool | None:
-    """Remark 4, exactly: with ``W_i = I + A_i`` the gradient of 1/2 ||W_L...W_1 - R||_F^2 in
-    A_i equals its gradient in W_i evaluated at I + A_i, for generic symbolic n x n matrices."""
-    As = [sp.Matrix(n, n, lambda a, b, i=i: sp.Symbol(f"a{i}_{a}{b}", real=True))
-          for i in range(L)]
-    Ws = [sp.Matrix(n, n, lambda a, b, i=i: sp.Symbol(f"x{i}_{a}{b}", real=True))
-          for i in range(L)]
-    R = sp.Matrix(n, n, lambda a, b: sp.Symbol(f"R{a}{b}", real=True))
-
-    def loss(ms):
-        p = sp.eye(n)
-        for m in ms:
-            p = m * p
-        e = p - R
-        return sp.Rational(1, 2) * sum(v ** 2 for v in e)
-
-    lw = loss(Ws)
-    la = loss([sp.eye(n) + a for a in As])
-    at = {Ws[i][a, b]: (sp.eye(n) + As[i])[a, b] for i in range(L) for a in range(n)
-          for b in range(n)}
-    return _all_proven(
-        prove_zero(sp.expand(sp.diff(la, As[i][a, b]) - sp.diff(lw, Ws[i][a, b]).subs(at)))
-        for i in range(L) for a in range(n) for b in range(n))
 
 
 def lemma4_lower_gap(L: int) -> tuple[sp.Expr, sp.Expr]:

@@ -138,7 +138,7 @@ def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
     eq. (5) with Sigma = I, every entry an expanded polynomial.
 
     One exact step of eq. (5) (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
-    W_1)^T``, :func:`proofs.deeplinear.printed_gradient`) when the entries of ``Ws``, ``R`` and
+    W_1)^T``) when the entries of ``Ws``, ``R`` and
     ``delta`` are polynomials: the arithmetic runs in :func:`polynomial_ring` (SymPy
     ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial exactly when it
     is returned as 0 (no per-entry ``simplify``, which took seconds at L = 3).

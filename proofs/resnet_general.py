@@ -227,22 +227,6 @@ def double_first_step() -> dict[str, bool | None]:
     return out
 
 
-# --- eq. (5) --------------------------------------------------------------------------------------
-
-
-def eq5_gradient() -> bool | None:
-    """For every width n, depth L, layer i and data: d/dW_i (1/2)|(W_L...W_1 - R) x|^2 =
-    G_i (F - R) x x^T H_i, with A = W_L...W_{i+1} (A^T = G_i), B = W_{i-1}...W_1 (B^T = H_i);
-    averaging over the points gives (5) with Sigma = (1/N) sum x x^T (the derivative is linear).
-    A, B are arbitrary n x n matrices (products of any number of layers, I at the ends)."""
-    n = sp.Symbol("n", integer=True, positive=True)
-    A, B, W, R = (sp.MatrixSymbol(c, n, n) for c in "ABWR")
-    x = sp.MatrixSymbol("x", n, 1)
-    E = A * W * B - R
-    grad = sp.diff((x.T * E.T * E * x) / 2, W)
-    return _is_zero_matrix(sp.expand(grad - A.T * E * x * x.T * B.T))
-
-
 # --- Section 3.1 ----------------------------------------------------------------------------------
 
 

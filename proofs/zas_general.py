@@ -8,10 +8,12 @@ l and every width (rectangular included): a specialisation A = I (l = L) or B = 
 free identity is still an identity.  Gradients are taken with SymPy's matrix calculus
 (``Trace(E^T E)/2`` differentiated with respect to a ``MatrixSymbol``), not typed in.
 
+These are the steps of the derivations of :mod:`proofs.zas_class` (the claims of Section 2,
+Section 3, Lemma 4.2 and Lemma A.5's proof themselves are data over matrices of free size,
+``verify/papers/wu2019zas.toml``):
+
 * Section 2: grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T.
-* Section 3: with W_l = I + U_l, dR/dU_l = dR/dW_l and GD in U moves W exactly as GD in W.
-* Lemma 4.2 (and Lemma A.5's "invariance condition"): grad_l W_l^T = W_{l+1}^T grad_{l+1}, so
-  dD_l/dt = 0 along the gradient flow (4.1).
+* Lemma 4.2: dD_l/dt = 0 along the gradient flow (4.1).
 * Lemma A.5, proof: D_l^+ - D_l after one GD step, against the printed and re-derived
   expansions.
 * Bernoulli's inequality (1 - t)^n >= 1 - n t on 0 <= t <= 1, by induction on n (the step is
@@ -111,39 +113,6 @@ def gradient_residual() -> sp.MatrixExpr:
     A, W, B, Phi = one_layer()
     E = A * W * B - Phi
     return expanded(_loss(E).diff(W) - A.T * E * B.T)
-
-
-def gradient_residual_printed() -> sp.MatrixExpr:
-    """dR/dW_l - W_{L:l+1}^T (W_{L:l} - Phi) (W_{l-1:l} = I), the formula as printed; for
-    square layers (the reading needs W_{L:l} and Phi of one shape)."""
-    d = _DIMS[0]
-    A, W, B = (sp.MatrixSymbol(s, d, d) for s in ("A", "W_l", "B"))
-    Phi = sp.MatrixSymbol("Phi", d, d)
-    E = A * W * B - Phi
-    return expanded(_loss(E).diff(W) - A.T * (A * W - Phi))
-
-
-def residual_parametrisation() -> tuple[sp.MatrixExpr, sp.MatrixExpr]:
-    """Section 3 with W_l = I + U_l (square layer, any width): (dR/dU_l - (dR/dW_l at
-    W_l = I + U_l), W_l^+ - (I + U_l^+)) where W^+ = W - eta dR/dW and U^+ = U - eta dR/dU;
-    both zero when the residual parametrisation runs the same GD."""
-    n, d, p = _DIMS[0], _DIMS[1], _DIMS[2]
-    A = sp.MatrixSymbol("A", p, d)
-    U = sp.MatrixSymbol("U_l", d, d)
-    W = sp.MatrixSymbol("W_l", d, d)
-    B = sp.MatrixSymbol("B", d, n)
-    Phi = sp.MatrixSymbol("Phi", p, n)
-    eta = sp.Symbol("eta", positive=True)
-    I = sp.Identity(d)
-    gU = _loss(A * (I + U) * B - Phi).diff(U)
-    gW = _loss(A * W * B - Phi).diff(W).subs(W, I + U)
-    return (expanded(gU - gW), expanded((I + U - eta * gW) - (I + (U - eta * gU))))
-
-
-def invariance_residual() -> sp.MatrixExpr:
-    """grad_l W_l^T - W_{l+1}^T grad_{l+1} for every L and l < L, expanded (Lemma 4.2)."""
-    (_, W2, W1, _, _), g1, g2 = two_layers()
-    return expanded(g1 * W1.T - W2.T * g2)
 
 
 def flow_derivative_of_invariant() -> sp.MatrixExpr:

@@ -64,6 +64,12 @@ EXPECTED = {
                     "lim.power-unbounded": C, "lim.power-unbounded-depth-one": R,
                     "lim.sqrt-at-zero": C, "var.bound-depends-on-a": C,
                     "var.product-depends-on-a": R},
+    "matrices.toml": {"mat.gradient": C, "mat.gradient-untransposed": R,
+                      "mat.balance-after-gd": C, "mat.balance-after-gd-plus": R,
+                      "mat.trace-cyclic": C, "mat.trace-swapped": R,
+                      "mat.psd-inner-product": C, "mat.symmetric-inner-product": R,
+                      "mat.rayleigh": C, "mat.trace-identity": C,
+                      "mat.square-of-difference": I},
 }
 
 

@@ -246,10 +246,6 @@ def test_sign_reduction_even_parity_refutes():
     assert f.counterexample.at["v"] == str(pr.SIGN_WITNESS["v"])  # the exact witness point
 
 
-def test_eq5_without_sigma_refutes():
-    assert outcome(rc.eq5_symbolic(2, 2, 3, with_sigma=False)) is Outcome.REFUTES
-
-
 def test_thm2_precise_nonnormal_refutes_symmetric_supports():
     f = rc.thm2_precise(((1, 2), (0, 2)), 2, "1/4", steps=400).run(ctx(quick=False))
     assert f.outcome is Outcome.REFUTES
@@ -347,7 +343,7 @@ def test_convexity_conditions_pattern():
 def test_general_proofs_prove_every_step():
     assert prg.symmetric_gradients(double=True) and prg.symmetric_gradients(double=False)
     assert prg.rank_one_hessian() and prg.odd_sign_reduction()
-    assert prg.eq5_gradient() and prg.decomposition_general() and prg.example_1d_slopes()
+    assert prg.decomposition_general() and prg.example_1d_slopes()
     for steps in (prg.prop2_chain(), prg.prop3_chain(), prg.double_first_step()):
         assert all(v is True for v in steps.values()), steps
 
@@ -363,13 +359,13 @@ def test_general_proofs_do_not_prove_wrong_thresholds():
 
 # claim -> the check that proves it for its whole stated class
 LIFTED = {"nar2018resnet.prop1": "prop1_general", "nar2018resnet.prop2": "prop2_general_ones",
-          "nar2018resnet.prop2_negative": "prop2_general_odd", "nar2018resnet.eq5": "eq5_general",
+          "nar2018resnet.prop2_negative": "prop2_general_odd",
           "nar2018resnet.eq9": "eq9_general",
           "nar2018resnet.eq9_direction_amended": "eq9_direction_general",
           "nar2018resnet.prop3_amended": "prop3_general",
           "nar2018resnet.sec31_decomposition_amended": "decomposition_general",
           "nar2018resnet.sec31_example": "example_1d_general"}
-HEAVY = {"nar2018resnet.prop1", "nar2018resnet.prop2", "nar2018resnet.eq5"}
+HEAVY = {"nar2018resnet.prop1", "nar2018resnet.prop2"}
 # claim -> its SymPy-checked derivation over the whole class (proofs/resnet_class.py)
 DERIVED = {"nar2018resnet.ols_amended": "ols_proof", "nar2018resnet.eq7": "convexity_proof",
            "nar2018resnet.eq8": "eq8_gradient_proof",

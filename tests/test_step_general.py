@@ -1,6 +1,7 @@
-"""Issue 18, Nar & Sastry (2018) and its slides: the class proofs of proofs/step_general.py
-(every depth, every width) prove the printed statements and fail on wrong variants, and the
-claims they serve are ``proven`` on exactly their stated class.
+"""Issue 18, Nar & Sastry (2018) and its slides: the class proof of proofs/step_general.py
+(every depth) proves the printed statement and fails on a wrong variant, the free-algebra
+decisions of proofs/matrix_words.py, and the claim it serves is ``proven`` on exactly its
+stated class.
 
 Hand values: Tr(X Y) = Tr(Y X) and Tr(X^T) = Tr(X) are what proofs/matrix_words.py uses;
 Tr(X^T A Y) = Tr(Y^T A X) holds for symmetric A only; (W + eps X)(P + eps S) has linear term
@@ -10,7 +11,6 @@ X P + W S.
 from __future__ import annotations
 
 import pytest
-import sympy as sp
 
 from proofs import step_general as S
 from proofs.matrix_words import Algebra, equal, trace_equal
@@ -20,16 +20,11 @@ from verify.vocabulary import Scope, Status, Strength
 
 # (steps, a wrong variant that must not be proven)
 PROOFS = {
-    "eq2": (S.eq2_steps, "unscaled"),
-    "eq5": (S.eq5_steps, "sign"),
-    "eq6": (S.eq6_steps, "sign"),
-    "lemma1": (S.lemma1_steps, "not psd"),
-    "lemma2": (S.lemma2_steps, "nonsymmetric"),
-    "remark4": (S.remark4_steps, "scaled"),
     "lemma4_proof_amended": (S.lemma4_proof_amended_steps, "even root"),
 }
-LIFTED = ("nar2018step.eq2", "nar2018step.eq5", "nar2018step.eq6", "nar2018step.lemma1",
-          "nar2018step.lemma2", "nar2018step.remark4", "nar2018step.lemma4_proof_amended")
+# The matrix statements of Appendix A and Remark 4 are data (nar2018step_appendix.toml); their
+# claims: tests/test_matrix_claims.py.
+LIFTED = ("nar2018step.lemma4_proof_amended",)
 
 
 @pytest.mark.parametrize("name", PROOFS)
@@ -90,9 +85,3 @@ def test_lifted_claims_are_proven_on_exactly_their_class(cid):
     proofs = [e for e in result.evidence if e.coverage is not None
               and e.coverage.scope is Scope.CLASS and e.coverage.decides]
     assert any(dict(e.coverage.covers) == dict(claim.scope) for e in proofs)
-
-
-def test_sum_of_squares_step_is_a_real_check():
-    i = sp.Symbol("i", integer=True)
-    assert sp.Sum(-sp.Function("m", real=True)(i) ** 2, (i, 0, 3)).is_nonnegative is not True
-    assert S._sum_of_squares_nonnegative() is True

@@ -12,7 +12,7 @@ must be finite.  Accepted values:
 
 Commas inside brackets do not split pairs, so a matrix value needs no quoting beyond the shell's.
 For a claim with a declared box (claim files), every name must be one of its free parameters and
-every value must lie in its interval.
+every value must lie in its interval (a declared matrix of free size takes a matrix value).
 """
 
 from __future__ import annotations
@@ -79,6 +79,11 @@ def check_in_box(point: Mapping[str, str], box: Mapping[str, tuple[str, str]]) -
             known = ", ".join(sorted(box)) or "none"
             raise ReplayError(f"--at: {name} is not a free parameter of this claim "
                               f"(free parameters: {known})")
+        if box[name][0] == "matrix":  # a matrix of a claim over matrices of free size
+            if not value.startswith("["):
+                raise ReplayError(f"--at: {name} is declared {box[name][1]}: give it as a "
+                                  "matrix [[a, b], [c, d]]")
+            continue
         lo, hi = (sp.Rational(v) for v in box[name])
         number = _exact(value)
         if number is None:

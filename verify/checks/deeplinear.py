@@ -503,56 +503,6 @@ def rescaled_bound(depths: tuple[int, ...], ts: tuple[float, ...] = (1.0, 1e-1, 
                  f"SymPy limits for scalar chains, depths {depths}; float64 matrix minimisers")
 
 
-def minimiser_isolation(depths: tuple[int, ...]) -> Check:
-    """Section 2: "none of the local optima is isolated" (any loss of W_L ... W_1).
-
-    Symbolic: for L >= 2, P(t W_1, W_2 / t, ...) = P(W) exactly, and the curve is not constant
-    unless W_1 = W_2 = 0 (then W_2 alone can move), so no minimiser is isolated.  Empirical: at
-    sampled minimisers, the Hessian kernel dimension against the dimension of the minimiser
-    set.  Depth 1 refutes exactly: 1/2 ||W_1 - R||^2 has Hessian I (exact), a strict, isolated
-    minimiser.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        if 1 in depths:
-            H, _ = pd.hessian_at_global_minimum((2, 2))
-            if H != sp.eye(4):
-                return Finding(Outcome.UNDECIDED, "L = 1 Hessian not reduced to I", numbers)
-            return Finding(Outcome.REFUTES, (
-                "L = 1, widths (2, 2): the Hessian of 1/2 ||W_1 - R||^2 is exactly I_4, so the "
-                "minimiser W_1 = R is strict and isolated"), numbers, Counterexample(
-                    at={"L": "1", "widths": "(2, 2)"}, observed="Hessian = I (exact)",
-                    claimed="no isolated local optimum", tol="0", margin="1", dps=ctx.dps,
-                    note="the least-squares minimiser is unique", replay={"L": "1"}))
-        t = sp.Symbol("t", positive=True)
-        for L in depths:
-            Ws = pd.net((2,) * (L + 1))
-            moved = [Ws[0] * t, Ws[1] / t, *Ws[2:]]
-            if (pd.product(moved) - pd.product(Ws)).applyfunc(sp.simplify) != sp.zeros(2, 2):
-                return Finding(Outcome.UNDECIDED, f"L={L}: product not invariant", numbers)
-        numbers["symbolic"] = f"P(t W_1, W_2/t, ...) = P(W) for L in {depths} (2x2 layers)"
-        kern = []
-        for s in samples(ctx, search=False):
-            if s.L not in depths:
-                continue
-            ev = np.linalg.eigvalsh(fz.hessian(list(s.W), s.R))
-            k = int(np.sum(np.abs(ev) < 1e-9 * ev[-1]))
-            kern.append(k)
-        numbers["Hessian kernel dimension at sampled minimisers (min, max)"] = (
-            f"{min(kern)}, {max(kern)} over {len(kern)}")
-        if min(kern) < 1:
-            return Finding(Outcome.UNDECIDED, "a sampled minimiser has a regular Hessian",
-                           numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"depths {depths}: every minimiser lies on the curve t -> (t W_1, W_2 / t, ...) of "
-            "minimisers (exact); sampled Hessians are singular"), numbers,
-            coverage=instances(L=listed(depths), widths="= 2"))
-
-    return Check("minimiser_isolation", Tier.SYMBOLIC, run,
-                 f"SymPy for depths {depths} (2x2 layers); float64 Hessians at samples")
-
-
 def singular_at_minima(depths: tuple[int, ...] = (2, 3, 4, 5), sign: int = -1) -> Check:
     """Amended Section 2: at every local minimiser with L >= 2 the Hessian is singular (so the
     loss is not strongly convex at any optimum).

@@ -1,5 +1,5 @@
 """Check factories for identity initialisation of deep linear networks (Nar & Sastry 2018,
-Section 3, Appendices B and C: Lemmas 3 and 4, Theorems 2 and 3, Remarks 3 and 4).
+Section 3, Appendices B and C: Lemmas 3 and 4, Theorems 2 and 3, Remark 3; Remark 4 is data).
 
 Two engines are used side by side.  The scalar recurrence ``w <- w - delta w^(L-1) (w^L - lam)``
 (:mod:`numerics.scalar_chain`) at high precision is the exact dynamics of every eigen-direction
@@ -24,8 +24,16 @@ from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
 from verify.checks.common import dec, decs, instances, lam_fractions, sampled
 from verify.checks.common import set_text as listed
-from verify.vocabulary import (Check, CheckContext, Counterexample, Figure, Finding, Outcome,
-                               Series, Tier)
+from verify.vocabulary import (
+    Check,
+    CheckContext,
+    Counterexample,
+    Figure,
+    Finding,
+    Outcome,
+    Series,
+    Tier,
+)
 
 Spectrum = tuple[float, ...]
 
@@ -838,102 +846,6 @@ def _gauge(root: np.ndarray, L: int, spread: float, m: int, rng) -> list[np.ndar
         for i in range(L):
             layers[i][b] = G[i + 1] @ root @ np.linalg.inv(G[i])
     return layers
-
-
-# ---------------------------------------------------------------- Remark 4
-
-def residual_equivalence(depths: tuple[int, ...], n: int = 3, scale: float = 1.0) -> Check:
-    """Empirical with exact replay: GD on the residual parametrisation W_i = I + scale A_i from
-    A_i = 0 against GD on W_i from I, same step size.
-
-    The A-gradient is computed independently of the W-gradient (complex step on the loss in A,
-    all directions batched).  Supports when ``I + scale A_i[k]`` and ``W_i[k]`` agree to 1e-12
-    (relative) for every k; refutes when they differ, after an exact one-step comparison in
-    rational arithmetic (n = 2).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        steps = 60 if ctx.quick else 300
-        numbers, worst = {}, 0.0
-        for L in depths:
-            U = haar(n, rng)
-            R = U @ np.diag(rng.uniform(-1.0, 2.0, n)) @ U.T + 0.3 * rng.standard_normal((n, n))
-            delta = 0.5 * sc.thm2_bound(np.linalg.norm(R, 2), L)
-            ws = [np.eye(n)[None].copy() for _ in range(L)]
-            As = [np.zeros((1, n, n)) for _ in range(L)]
-            gap = 0.0
-            for _ in range(steps):
-                g = dl.gradient(ws, R)
-                ga = _grad_A(As, R, scale)
-                ws = [w - delta * x for w, x in zip(ws, g)]
-                As = [a - delta * x for a, x in zip(As, ga)]
-                gap = max(gap, max(float(np.abs(w - np.eye(n) - scale * a).max())
-                                   for w, a in zip(ws, As)))
-            numbers[f"L={L}: max |W_i[k] - (I + {scale:g} A_i[k])| over k <= {steps}"] = \
-                f"{gap:.2e}"
-            worst = max(worst, gap)
-            if gap > 1e-10:
-                exact = _exact_first_step(L, scale)
-                if exact == 0:
-                    return Finding(Outcome.UNDECIDED, "float64 gap but exact step agrees",
-                                   numbers)
-                return Finding(Outcome.REFUTES, f"L={L}: the iterates differ", numbers,
-                               Counterexample(
-                                   at={"L": str(L), "n": "2", "R": "[[2,1],[1,3]]",
-                                       "delta": "1/10", "scale": repr(scale)},
-                                   observed=f"max |W_i[1] - I - s A_i[1]| = {exact}",
-                                   claimed="0", tol="0", margin=str(exact), dps=ctx.dps,
-                                   note="one exact GD step already separates the two",
-                                   replay={"L": str(L)}))
-        return Finding(Outcome.SUPPORTS, (
-            f"W_i[k] = I + A_i[k] along GD for L in {depths} (max gap {worst:.1e}, rounding)"),
-            numbers, coverage=sampled(len(depths), L=listed(depths), n=f"= {n}"))
-
-    return Check("residual_equivalence", Tier.EMPIRICAL, run,
-                 f"numpy float64, n={n}, L in {depths}, W = I + {scale:g} A")
-
-
-def _grad_A(As: list[np.ndarray], R: np.ndarray, scale: float) -> list[np.ndarray]:
-    """Gradient of 1/2 ||prod (I + s A_i) - R||^2 in the A_i by complex step (batched)."""
-    L, n = len(As), As[0].shape[1]
-    P = L * n * n
-    h = 1e-30
-    basis = np.eye(P).reshape(P, L, n, n)
-    layers = [np.eye(n) + scale * (As[i][0] + 1j * h * basis[:, i]) for i in range(L)]
-    prod = layers[0]
-    for w in layers[1:]:
-        prod = w @ prod
-    e = prod - R
-    loss = 0.5 * np.sum(e * e, axis=(1, 2))  # analytic in the complex step (no conjugate)
-    g = (loss.imag / h).reshape(L, n, n)
-    return [g[i][None] for i in range(L)]
-
-
-def _exact_first_step(L: int, scale: float):
-    """max |W_i[1] - I - s A_i[1]| after one exact GD step (n = 2, R = [[2,1],[1,3]], 1/10)."""
-    n, d, s = 2, sp.Rational(1, 10), sp.nsimplify(scale)
-    R = sp.Matrix([[2, 1], [1, 3]])
-    syms = [sp.Matrix(n, n, lambda a, b, i=i: sp.Symbol(f"a{i}{a}{b}")) for i in range(L)]
-
-    def loss(ms):
-        p = sp.eye(n)
-        for mtx in ms:
-            p = mtx * p
-        return sp.Rational(1, 2) * sum(v ** 2 for v in (p - R))
-
-    zero = {x: 0 for m in syms for x in m}
-    lw, la = loss(syms), loss([sp.eye(n) + s * m for m in syms])
-    ident = {syms[i][a, b]: (1 if a == b else 0) for i in range(L) for a in range(n)
-             for b in range(n)}
-    gaps = []
-    for i in range(L):
-        for a in range(n):
-            for b in range(n):
-                w1 = ident[syms[i][a, b]] - d * sp.diff(lw, syms[i][a, b]).subs(ident)
-                a1 = -d * sp.diff(la, syms[i][a, b]).subs(zero)
-                gaps.append(abs(w1 - ident[syms[i][a, b]] - s * a1))
-    return max(gaps)
 
 
 # ---------------------------------------------------------------- Lemma 4 and Theorem 3

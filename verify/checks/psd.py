@@ -1,5 +1,7 @@
-"""Check factories for matrix inequalities with definiteness hypotheses (Lemmas 1 and 2 of
-Appendix A of Nar & Sastry (2018)), run on the printed hypothesis class and on its edges.
+"""Check factories for matrix inequalities with definiteness hypotheses (Lemma 2 of Appendix A
+of Nar & Sastry (2018) on a hypothesis class other than the printed one: the negative control
+``controls.lemma2_nonsymmetric``; the printed Lemmas 1 and 2 are proven for every size as data,
+``verify/papers/nar2018step_appendix.toml``).
 
 Classes of matrices (``cls``): ``"symmetric_psd"`` (as printed), ``"symmetric"`` (indefinite
 allowed), ``"psd_form"`` (x^T A x >= 0 for all x but A not symmetric), ``"indefinite"``.
@@ -9,7 +11,6 @@ violation found is a counterexample as it stands.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import mpmath
@@ -39,79 +40,6 @@ def _draw(cls: str, n: int, rng: np.random.Generator, rank: int | None = None) -
         return K + K.T
     # indefinite: the last diagonal entry pushed to -1 (e_n^T A e_n < 0)
     return S - sp.diag(*([0] * (n - 1) + [S[n - 1, n - 1] + 1]))
-
-
-def in_class(A: sp.Matrix, cls: str) -> bool:
-    """Exact membership test."""
-    sym = A == A.T
-    S = (A + A.T) / 2
-    # PSD exactly: every principal minor (not only the leading ones) is >= 0
-    psd = all(S.extract(list(idx), list(idx)).det() >= 0
-              for k in range(1, S.rows + 1) for idx in itertools.combinations(range(S.rows), k))
-    return {"symmetric_psd": sym and psd, "symmetric": sym, "psd_form": psd and not sym,
-            "indefinite": sym and not psd}[cls]
-
-
-_CONSTRUCTED = {
-    "psd_form": [(sp.Matrix([[1, 2], [-2, 1]]), sp.Matrix([[1, -2], [2, 1]]))],
-    "symmetric_psd": [(sp.Matrix([[1, 0], [0, 0]]), sp.Matrix([[0, 0], [0, 1]]))],
-    "indefinite": [(sp.Matrix([[1, 0], [0, -1]]), sp.Matrix([[0, 0], [0, 1]]))],
-    "symmetric": [(sp.Matrix([[1, 0], [0, -1]]), sp.Matrix([[0, 0], [0, 1]]))],
-}
-
-
-def psd_inner_product(cls: str = "symmetric_psd", strict: bool = False) -> Check:
-    """Lemma 1's <A, B> >= 0 (``strict``: > 0 for nonzero A, B) for A, B of class ``cls``.
-
-    Symbolic part (``symmetric_psd``, non-strict): trace(M M^T N N^T) = ||M^T N||_F^2 exactly for
-    n = 2, 3, which proves the lemma there (every PSD matrix is a Gram matrix).  Search part:
-    constructed edge cases and random integer pairs (full rank and semidefinite), evaluated
-    exactly; refutes on the first violation.  Replay: ``--at A=..,B=..`` (SymPy lists).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        if ctx.at and {"A", "B"} <= set(ctx.at):
-            pairs = [(parse_matrix(ctx.at["A"]), parse_matrix(ctx.at["B"]))]
-        else:
-            pairs = list(_CONSTRUCTED.get(cls, []))
-            for _ in range(40 if ctx.quick else 400):
-                n = int(rng.integers(2, 4))
-                r1, r2 = (int(rng.integers(1, n + 1)) for _ in range(2))
-                pairs.append((_draw(cls, n, rng, r1), _draw(cls, n, rng, r2)))
-        numbers, tried, smallest = {}, 0, None
-        for A, B in pairs:
-            if not (in_class(A, cls) and in_class(B, cls)) or A.is_zero_matrix or B.is_zero_matrix:
-                continue
-            tried += 1
-            ip = pd.frob(A, B)
-            smallest = ip if smallest is None else min(smallest, ip)
-            if ip < 0 or (strict and ip == 0):
-                return Finding(Outcome.REFUTES, (
-                    f"A = {A.tolist()}, B = {B.tolist()} ({cls}): <A, B> = {ip}"), numbers,
-                    Counterexample(at={"A": str(A.tolist()), "B": str(B.tolist())},
-                                   observed=f"<A, B> = {ip}",
-                                   claimed="> 0" if strict else ">= 0", tol="0",
-                                   margin=str(ip), dps=ctx.dps, note="exact rationals",
-                                   replay={"A": str(A.tolist()), "B": str(B.tolist())}))
-        numbers.update({"pairs evaluated exactly": str(tried), "smallest <A, B>": str(smallest)})
-        if tried == 0:
-            return Finding(Outcome.UNDECIDED, f"no pair of class {cls} to evaluate", numbers)
-        if cls == "symmetric_psd" and not strict:
-            for n in (2, 3):
-                if prove_zero(pd.lemma1_gap(n)) is not True:
-                    return Finding(Outcome.UNDECIDED, f"n={n}: Gram identity not reduced",
-                                   numbers)
-            numbers["symbolic"] = "trace(M M^T N N^T) = ||M^T N||_F^2 for n = 2, 3"
-            return Finding(Outcome.SUPPORTS, (
-                "proved for n = 2, 3 (A = M M^T, B = N N^T gives <A, B> = ||M^T N||^2 >= 0) "
-                f"and no violation in {tried} exact pairs (equality reached: {smallest == 0})"),
-                numbers, coverage=sampled(tried, n="{2, 3}"))
-        return Finding(Outcome.SUPPORTS, f"no violation in {tried} exact pairs of class {cls}",
-                       numbers, coverage=sampled(tried, n="{2, 3}"))
-
-    return Check(f"inner_product_{cls}" + ("_strict" if strict else ""), Tier.PRECISE, run,
-                 f"exact rationals, sizes 2-3, class {cls}")
 
 
 def _f_spectrum_max(As, Bs, dps: int):

@@ -1,7 +1,8 @@
 """Check factories for Wu, Wang & Ma (2019), deep linear residual networks and ZAS.
 
-Symbolic checks re-derive the paper's identities (Section 2, Lemma 4.2, Lemma A.5) with SymPy;
-``lemma_inequality`` samples inputs that meet a lemma's hypotheses at their edges and counts
+The paper's identities for every depth and width (Sections 2 and 3, Lemma 4.2, Lemma A.5) are
+data over matrices of free size (``verify/papers/wu2019zas.toml``); ``exact_statements``
+decides exact items; ``lemma_inequality`` samples inputs that meet a lemma's hypotheses at their edges and counts
 violations (a violation is re-evaluated in mpmath before it refutes); the dynamics checks run
 gradient flow (``solve_ivp``, tight tolerance) and GD from the paper's initialisations.
 """
@@ -18,12 +19,18 @@ from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import linear_resnet as rn
 from proofs import derivation as dv
-from proofs import zas as pz
-from proofs import zas_general as pzg
 from verify.checks.common import dec, decs, set_text
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, Scope, Series,
+    Check,
+    CheckContext,
+    Counterexample,
+    Coverage,
+    Figure,
+    Finding,
+    Outcome,
+    Scope,
+    Series,
     Tier,
 )
 
@@ -243,7 +250,7 @@ def a6_step_terms(s):
     E = A0 - Phi
     dot = (lambda a, b: float(np.sum(a * b))) if isinstance(one, float) else (
         lambda a, b: mpmath.fsum(x * y for x, y in zip(a.flat, b.flat)))
-    fro = lambda a: _fro2(a) ** (one / 2)  # noqa: E731
+    fro = lambda a: _fro2(a) ** (one / 2)
     tailA2 = Ap - A0 + eta * A1
     I1 = -eta * dot(A1, E)
     I2 = dot(tailA2, E)
@@ -416,138 +423,6 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
 # --- symbolic and exact checks -------------------------------------------------------------
 
 
-def gradient_formula(cases: tuple[tuple[int, int], ...] = ((2, 2), (3, 2))) -> Check:
-    """Symbolic: dR/dW_l of (2.3), differentiated entry by entry on symbolic d x d matrices,
-    minus the corrected formula of Section 2 (W_{L:1}, W_{l-1:1}); proves it for the listed
-    (L, d) when the residual is identically zero, else undecided (the printed reading is a
-    data claim, refuted at a point by its search)."""
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L, d in cases:  # smallest (L, d) first
-            nonzero = [e for e in pz.gradient_formula_residual(L, d) if e != 0]
-            numbers[f"L={L}, d={d}: nonzero residual entries"] = str(len(nonzero))
-            if nonzero:
-                return Finding(Outcome.UNDECIDED, f"L={L}, d={d}: the residual is not zero",
-                               numbers)
-        return Finding(Outcome.SUPPORTS, "residual identically zero: the formula is the "
-                       "gradient for every entry", numbers,
-                       coverage=Coverage(Scope.INSTANCES,
-                                         {"(L, d)": set_text(f"({L}, {d})" for L, d in cases)}))
-
-    return Check("gradient_formula", Tier.SYMBOLIC, run,
-                 f"exact, symbolic d x d matrices, (L, d) in {cases}")
-
-
-def gradient_fd(dims_list=((3, 3, 3, 3), (2, 4, 5, 3), (3,) * 7)) -> Check:
-    """Empirical: the corrected Section 2 gradient (numerics.deeplinear.gradient) against
-    central finite differences of the loss (2.3), square and rectangular widths."""
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        worst = 0.0
-        for dims in dims_list:
-            ws = dl.random_weights(dims, 2, rng, near_identity=True)
-            Phi = rng.standard_normal((dims[-1], dims[0]))
-            g = dl.gradient(ws, Phi)
-            h = 1e-6
-            for j, w in enumerate(ws):
-                for idx in np.ndindex(w.shape[1:]):
-                    p = [x.copy() for x in ws]
-                    m = [x.copy() for x in ws]
-                    p[j][(slice(None),) + idx] += h
-                    m[j][(slice(None),) + idx] -= h
-                    fd = (dl.loss(p, Phi) - dl.loss(m, Phi)) / (2 * h)
-                    err = np.abs(fd - g[j][(slice(None),) + idx]) / (1 + np.abs(fd))
-                    worst = max(worst, float(err.max()))
-        numbers = {"max relative error": f"{worst:.2e}", "widths": str(dims_list)}
-        if worst < 1e-6:
-            return Finding(Outcome.SUPPORTS, "gradient matches finite differences", numbers,
-                           coverage=Coverage(Scope.SAMPLE, {"widths": set_text(dims_list)},
-                                             2 * len(dims_list)))
-        return Finding(Outcome.UNDECIDED, "finite differences disagree beyond 1e-6", numbers)
-
-    return Check("gradient_fd", Tier.EMPIRICAL, run, f"central differences, widths {dims_list}")
-
-
-def _every_layer(name: str, residual: Callable, depths: tuple[int, ...], holds: str,
-                 detail: str, scope: str) -> Check:
-    """Symbolic (non-commutative MatrixSymbols, any width): ``residual(L, l)`` is the zero
-    matrix for every l < L and every listed depth L; a nonzero residual is undecided."""
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            for l in range(1, L):
-                r = residual(L, l)
-                if r != sp.ZeroMatrix(*r.shape) and r != 0:
-                    return Finding(Outcome.UNDECIDED, f"L={L}, l={l}: residual {r}"[:300],
-                                   numbers)
-            numbers[f"L={L}"] = holds
-        return Finding(Outcome.SUPPORTS, detail, numbers, coverage=Coverage(
-            Scope.INSTANCES, {"L": set_text(depths), "d": ">= 1"}))
-
-    return Check(name, Tier.SYMBOLIC, run, scope)
-
-
-def invariance_identity(depths: tuple[int, ...] = (2, 3, 4, 5)) -> Check:
-    """grad_l R W_l^T = W_{l+1}^T grad_{l+1} R for every l < L (Lemma 4.2's proof; Lemma A.5's
-    invariance condition), hence dD_l/dt = 0 along (4.1), for the listed depths."""
-    return _every_layer("invariance_identity", pz.invariance_residual, depths,
-                        "grad_l W_l^T - W_{l+1}^T grad_{l+1} = 0 for every l",
-                        "identity holds for every width (non-commutative algebra)",
-                        f"exact, any width, L in {depths}")
-
-
-def one_step_expansion(depths: tuple[int, ...] = (2, 3, 4)) -> Check:
-    """D_l after one GD step (Lemma A.5's proof) equals the re-derived expansion
-    D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T], for the listed depths."""
-    return _every_layer("one_step_expansion", pz.one_step_invariant_residual, depths,
-                        "D_l^+ - expansion = 0 for every l",
-                        "the expansion holds identically (any width)",
-                        f"exact, non-commutative, L in {depths}")
-
-
-# Every depth and every width: the identities of proofs.zas_general hold in the free algebra of
-# the layers concerned, W_{L:l+1}, W_{l-1:1} and Phi with free dimensions (see that module).
-EVERY_DEPTH_WIDTH = {"L": ">= 1", "d": ">= 1"}
-
-# name -> (what is proven, the residuals that must vanish)
-_GENERAL: Mapping[str, tuple[str, Callable[[], tuple]]] = {
-    "gradient": ("dR/dW_l = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T",
-                 lambda: (pzg.gradient_residual(),)),
-    "invariance": ("grad_l W_l^T = W_{l+1}^T grad_{l+1}, hence dD_l/dt = 0 along (4.1)",
-                   lambda: (pzg.invariance_residual(), pzg.flow_derivative_of_invariant())),
-    "one_step": ("D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T]",
-                 lambda: (pzg.one_step_residual(False),)),
-    "residual": ("with W_l = I + U_l: dR/dU_l = dR/dW_l and W_l^+ = I + U_l^+",
-                 lambda: pzg.residual_parametrisation()),
-}
-
-
-def general_identity(which: str) -> Check:
-    """Symbolic, every depth L and width: one identity of :mod:`proofs.zas_general` (``which``
-    in gradient / invariance / one_step / residual), proven in the free non-commutative algebra
-    of the layers it involves with the rest of the chain as free factors (gradients by SymPy's
-    matrix calculus).  Supports with a CLASS coverage (every L >= 1, every d; for L = 1 the
-    invariants D_l do not exist and their statements are vacuous) when every residual expands
-    to zero; a nonzero residual is undecided here (the per-instance checks refute with points).
-    """
-    statement, residuals = _GENERAL[which]
-
-    def run(ctx: CheckContext) -> Finding:
-        res = residuals()
-        zero = [pzg.is_zero(r) for r in res]
-        numbers = {"identity": statement,
-                   "residuals (expanded)": ", ".join("0" if z else str(r)[:120]
-                                                     for z, r in zip(zero, res)),
-                   "symbols": "W_{L:l+1}, W_l (and W_{l+1}), W_{l-1:1}, Phi: free dimensions"}
-        if all(zero):
-            return Finding(Outcome.SUPPORTS, "identity of the free algebra: every depth, every "
-                           "width", numbers, coverage=Coverage(Scope.CLASS, EVERY_DEPTH_WIDTH))
-        return Finding(Outcome.UNDECIDED, "a residual does not vanish", numbers)
-
-    return Check(f"general_{which}", Tier.SYMBOLIC, run,
-                 "exact, non-commutative symbols with free dimensions: every L, every width")
-
-
 def exact_statements(name: str, items: Callable[..., list], scope: str,
                      coverage: Coverage, point: Mapping[str, str] | None = None) -> Check:
     """Symbolic/exact: each item ``(label, lhs, rel, rhs, at)`` (``rel`` in ``<=``, ``<``,
@@ -680,40 +555,6 @@ def flow_rate(cases: tuple[dict, ...], figure: str | None = None, rate: float = 
 
     return Check("flow_rate", Tier.EMPIRICAL, run,
                  "LSODA rtol 1e-10, atol 1e-12, t in [0, 10], cases " + str(len(cases)))
-
-
-def flow_invariants() -> Check:
-    """Empirical: ||D_l(t) - D_l(0)||_2 along gradient flow (4.1) (LSODA, tight tolerance)
-    from ZAS and from random starts, against the scale of D_l(0) (Lemma 4.2); supports when the
-    drift stays below 1e-7 relative to max(1, ||W||^2)."""
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        t = np.linspace(0, 4 if ctx.quick else 8, 41)
-        series, numbers, worst = [], {}, 0.0
-        for name, ws in (("ZAS L=4 d=3", rn.zas(4, 3)),
-                         ("random L=4 d=3", dl.random_weights((3,) * 5, 1, rng, 0.5, True)),
-                         ("random L=6 widths 2-5", dl.random_weights((2, 4, 5, 3, 4, 5, 2), 1,
-                                                                     rng, 0.5, True))):
-            Phi = rng.standard_normal((dl.widths(ws)[-1], dl.widths(ws)[0]))
-            out = rn.flow(ws, Phi, t)
-            scale = max(1.0, max(np.linalg.norm(w[0], 2) ** 2 for w in out["ws_end"]))
-            dr = out["drift"][:, 0, :] / scale
-            worst = max(worst, float(dr.max()))
-            numbers[f"{name}: max relative drift"] = f"{dr.max():.2e}"
-            for l in range(dr.shape[1]):
-                series.append(Series(f"{name}, l={l + 1}", decs(t), decs(np.maximum(dr[:, l],
-                                                                                      1e-17))))
-        fig = Figure("drift", "||D_l(t) - D_l(0)||_2 along gradient flow (Lemma 4.2)",
-                     "Invariant matrices along LSODA gradient flow (rtol 1e-10); the drift is "
-                     "integrator error.", "t", "relative drift", tuple(series), yscale="log")
-        numbers["worst"] = f"{worst:.2e}"
-        outcome = Outcome.SUPPORTS if worst < 1e-7 else Outcome.UNDECIDED
-        return Finding(outcome, "D_l(t) constant to the integrator's accuracy"
-                       if worst < 1e-7 else "drift above 1e-7", numbers, figures=(fig,),
-                       coverage=Coverage(Scope.SAMPLE, {"L": "{4, 6}", "t": f"[0, {t[-1]:g}]"},
-                                         3))
-
-    return Check("flow_invariants", Tier.EMPIRICAL, run, "LSODA, ZAS and random starts")
 
 
 def phi_of(L: int, Phi: np.ndarray) -> float:
@@ -924,49 +765,6 @@ def manifold_flow() -> Check:
                        coverage=Coverage(Scope.INSTANCES, {"L": set_text(range(2, 9))}))
 
     return Check("manifold_flow", Tier.SYMBOLIC, run, "exact for L = 2..8; LSODA samples")
-
-
-def residual_equivalence() -> Check:
-    """Symbolic + numeric (Section 3): with W_l = I + U_l, dR/dU_l = dR/dW_l (exact, SymPy, on
-    a 2 x 2, L = 3 chain), and GD in the U parametrisation from U_l = W_L = 0 produces the
-    same iterates as GD from ZAS (float64, 50 steps, L = 5, d = 3)."""
-    def run(ctx: CheckContext) -> Finding:
-        d, L = 2, 3
-        U = [sp.Matrix(d, d, lambda i, j, l=l: sp.Symbol(f"u{l}_{i}{j}")) for l in range(L - 1)]
-        WL = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"v_{i}{j}"))
-        Phi = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"p_{i}{j}"))
-        Wsym = [sp.Matrix(d, d, lambda i, j, l=l: sp.Symbol(f"w{l}_{i}{j}")) for l in range(L - 1)]
-        P = WL * (sp.eye(d) + U[1]) * (sp.eye(d) + U[0])
-        R = sp.Rational(1, 2) * sum(e ** 2 for e in P - Phi)
-        Pw = WL * Wsym[1] * Wsym[0]
-        Rw = sp.Rational(1, 2) * sum(e ** 2 for e in Pw - Phi)
-        sub = {Wsym[l][i, j]: sp.KroneckerDelta(i, j) + U[l][i, j]
-               for l in range(L - 1) for i in range(d) for j in range(d)}
-        for l in range(L - 1):
-            for i in range(d):
-                for j in range(d):
-                    diff = sp.expand(sp.diff(R, U[l][i, j]) - sp.diff(Rw, Wsym[l][i, j]).subs(sub))
-                    if diff != 0:
-                        return Finding(Outcome.UNDECIDED, "dR/dU != dR/dW", {})
-        rng = ctx.rng()
-        Phin = rng.standard_normal((3, 3))
-        _, h1 = dl.gd(rn.zas(5, 3), Phin, 0.05, 50)
-        Us = [np.zeros((1, 3, 3)) for _ in range(5)]
-        for _ in range(50):
-            ws = [np.eye(3) + u for u in Us[:-1]] + [Us[-1]]
-            g = dl.gradient(ws, Phin)
-            Us = [u - 0.05 * gi for u, gi in zip(Us, g)]
-        ws = [np.eye(3) + u for u in Us[:-1]] + [Us[-1]]
-        gap = abs(float(dl.loss(ws, Phin)[0] - h1[-1, 0]))
-        numbers = {"symbolic": "dR/dU_l = dR/dW_l (L=3, d=2)",
-                   "loss gap after 50 steps": f"{gap:.1e}"}
-        ok = gap < 1e-12
-        # exact only at L = 3, d = 2 (the iterates are compared in float at L = 5, d = 3)
-        return Finding(Outcome.SUPPORTS if ok else Outcome.UNDECIDED,
-                       "ZAS is GD on the residual network from zero", numbers,
-                       coverage=Coverage(Scope.INSTANCES, {"L": "= 3", "d": "= 2"}))
-
-    return Check("residual_equivalence", Tier.SYMBOLIC, run, "exact for L=3, d=2; GD L=5, d=3")
 
 
 def near_zas_rate() -> Check:

@@ -10,10 +10,11 @@ state them with the same strength, or only at a CPU cost far over their present 
   eq9_direction_amended; proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
   exist only for identity, inequality and threshold claims of expressions without a model; a
   ``model`` claim (the chain's state w_1..w_L needs a concrete L) is proven-on-instances at best;
-* proven for every size n, N, i, width or function (ols_amended, eq5, eq7, eq8, eq12_amended,
-  sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): the language has no
-  matrices of symbolic size, no undefined functions (f_k) and no model family for the ReLU
-  networks (7), (10);
+* proven for every size n, N, width or function (ols_amended, eq7, eq8, eq12_amended,
+  sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): derivations with named
+  premises (the spectral theorem for ols_amended), undefined functions (f_k) and the ReLU
+  networks (7), (10), which the language has no family for (eq5 is data: an identity over
+  matrices of free size);
 * statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
   closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s) and
   prop1_deltamax_amended (convergence from random starts above delta_max: 14 s CPU for depth 2
@@ -32,7 +33,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.prop1_deltamax_amended | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
 | nar2018resnet.prop2 | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
 | nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
-| nar2018resnet.eq5 | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
+| nar2018resnet.eq5 (data) | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
 | nar2018resnet.thm1 (data) | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
 | nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
 | nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
@@ -144,14 +145,6 @@ CLAIMS = (
         rc.prop2_precise((2, 3, 4, 5), ("-1/10", "-1/2", "-2", "-7"), signs="odd")],
        scope={"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
               "w_i[0]": "+-1, an odd number of -1"}),
-    _c("eq5", "eq. (5)",
-       "the update rule for W_i is W_i[k+1] = W_i[k] - delta (G_i[k](F[k] - R) Sigma H_i[k]), "
-       "where G_i = W_{i+1}^T ... W_L^T, F = W_L ... W_1, H_i = W_1^T ... W_{i-1}^T, Sigma = "
-       "(1/N) sum_i x_i x_i^T.",
-       {"n, L, N": "2, 3, 3 (symbolic); 4, 5, 7 (numeric)", "data": "not whitened"},
-       "gradient of (4) = G_i (F - R) Sigma H_i",
-       [rc.eq5_general(), rc.eq5_symbolic(), rc.eq5_numeric()],
-       scope={"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}),
     _c("thm2_amended", "Theorem 2 (amended)",
        "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
        "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "

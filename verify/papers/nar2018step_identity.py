@@ -5,7 +5,8 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 ``nar2018step``; this module only groups the Section 3 claims.  The proof of Lemma 4 as printed
 (``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
 are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
-amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) are data:
+amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
+(``nar2018step.remark4``, proven for every width) are data:
 ``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
@@ -17,7 +18,6 @@ amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) are data:
 | nar2018step.sec3_opening | Section 3, opening paragraph | (4) not tight for every problem; for SPD R GD can converge with delta close to (4) |
 | nar2018step.sec3_opening_amended | Section 3, opening (amended) | from the identity: every delta up to 0.99 x (4) converges when rho(R) >= 1 |
 | nar2018step.remark3 | Remark 3 | Theorem 2 gives a case where (4) is tight; most other optima unstable; identity's limit most stable |
-| nar2018step.remark4 | Remark 4 | identity init of W_i = zero init of the linear residual network W_i = I + A_i |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
@@ -42,7 +42,6 @@ from verify.checks.identity_init import (
     linear_rate_precise,
     optima_instability,
     projection_limit,
-    residual_equivalence,
     zero_limit_precise,
 )
 from verify.papers import claim_builder
@@ -267,33 +266,6 @@ def _remark3() -> Claim:
     )
 
 
-def _remark4() -> Claim:
-    return _claim(
-        "remark4", "Remark 4",
-        statement=("The fact that the identity initialization allows convergence to a global "
-                   "optimum even for large step sizes is remarkable. Given that the identity "
-                   "initialization on deep linear networks is equivalent to the zero "
-                   "initialization of linear residual networks (Hardt & Ma, 2016), Theorem 2 "
-                   "provides an explanation for the exceptional performance of residual networks "
-                   "as well."),
-        hypotheses={"residual network": "W_i = I + A_i, A_i[0] = 0, same loss and step",
-                    "checked": "equivalence of parametrisations and GD iterates; the "
-                               "explanation of ResNets' performance needs ResNet experiments "
-                               "(not run)",
-                    "n": "2 (symbolic), 3 (GD)", "L": "2, 3 (symbolic), 2..5 (GD)"},
-        asserts="grad_A = grad_W at W = I + A, hence A_i[k] = W_i[k] - I for every k",
-        scope={"L": ">= 1", "n": ">= 1"},
-        checks=(
-            SG.class_proof("remark4_every_size"),
-            exact_displays("residual_gradients", lambda L: [
-                ("grad in A_i = grad in W_i at W = I + A (n = 2)",
-                 P.residual_gradients_match(2, L))], (2, 3),
-                "exact SymPy, generic 2 x 2 matrices, L = 2, 3", {"n": "= 2"}),
-            residual_equivalence(DEPTHS),
-        ),
-    )
-
-
 def _remark4_explanation() -> Claim:
     return _claim(
         "remark4_explanation", "Remark 4, second sentence",
@@ -416,5 +388,5 @@ def _thm3() -> Claim:
 
 
 CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
-          _sec3_opening_amended(), _remark3(), _remark4(), _remark4_explanation(), _lemma4(),
+          _sec3_opening_amended(), _remark3(), _remark4_explanation(), _lemma4(),
           _lemma4_proof_amended(), _thm3())

@@ -1,11 +1,13 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 2 and Appendix A
-(deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2, Lemmas 1 and 2 and the
-displayed steps of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
-``nar2018step.sec2_not_isolated`` and ``nar2018step.sec2_not_strongly_convex`` are data
-(``verify/papers/nar2018step_depth.toml``), so are ``nar2018step.cor1_amended`` and
-``nar2018step.cor2_amended`` and ``nar2018step.remark2`` (``verify/papers/nar2018step_minima.toml``:
-inequalities at every minimiser), and so are the controls ``controls.thm1_half_bound``,
-``controls.cor2_half`` and ``controls.eq8_skip`` (``verify/papers/controls.toml``).
+(deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2 and the displayed steps
+of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
+``nar2018step.sec2_not_isolated``, its amendment (every width) and
+``nar2018step.sec2_not_strongly_convex`` are data (``verify/papers/nar2018step_depth.toml``),
+so are ``nar2018step.cor1_amended``, ``nar2018step.cor2_amended`` and ``nar2018step.remark2``
+(``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), and so are the
+controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
+``controls.eq5_no_transpose`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
+(5), (6) are proven for every size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
@@ -15,35 +17,25 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
 | nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
 | nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
-| nar2018step.sec2_not_isolated_amended | Section 2, before Theorem 1 (amended) | the same for L >= 2 |
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
 | nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
 | nar2018step.cor2 | Corollary 2 | if GD converged, rho(R_hat) <= (2/(L delta))^{L/(2L-2)} |
-| nar2018step.eq2 | Appendix A, proof of Theorem 1 | the cost (2) equals 1/2 trace{(W_L...W_1 - R)^T (W_L...W_1 - R)} |
-| nar2018step.eq5 | Appendix A, eq. (5) | the GD update W_i <- W_i - delta W_{i+1}^T...W_L^T E W_1^T...W_{i-1}^T |
-| nar2018step.eq6 | Appendix A, eq. (6) | E[k+1] = E[k] - delta sum_i A_i E B_i + o(E) |
 | nar2018step.eq7 | Appendix A, eq. (7) | stability requires f(E) = sum A_i E B_i to have no real eigenvalue above 2/delta |
 | nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
 | nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
-| nar2018step.lemma1 | Appendix A, Lemma 1 | <A, B> >= 0 for symmetric PSD A, B |
-| nar2018step.lemma2 | Appendix A, Lemma 2 | lambda_max(f) >= sum (u^T A_i u)(v^T B_i v) / (||u||^2 ||v||^2) |
 | controls.lemma2_nonsymmetric | variant of Lemma 2 | Lemma 2 with non-symmetric A_i (x^T A_i x >= 0) |
-| controls.eq5_no_transpose | variant of eq. (5) | W_{i+1}^T...W_L^T E W_{i-1}...W_1 (right factor not transposed) |
 """
 
 from __future__ import annotations
 
-from proofs import general_depth as G
 from proofs import step_class as SC
-from verify.checks import step_general as SG
 from verify.checks.deeplinear import (
     exact_landing,
     f_vs_hessian,
     gd_near_minima,
     hessian_identities,
     hessian_vs_bound,
-    minimiser_isolation,
     oscillation_search,
     reached_minima,
     rescaled_bound,
@@ -51,20 +43,16 @@ from verify.checks.deeplinear import (
     two_cycle_stability,
 )
 from verify.checks.deeplinear_proofs import (
-    display_symbolic,
-    eq6_order,
-    gradient_fd,
     lagrange_symbolic,
     proof_inequalities,
 )
 from verify.checks.derivation import derivation
-from verify.checks.general_depth import general_proof
 from verify.checks.oscillation import (
     near_optimum_exclusion,
     sharpness_landscape,
     two_cycle_witness,
 )
-from verify.checks.psd import psd_inner_product, rayleigh_lower_bound
+from verify.checks.psd import rayleigh_lower_bound
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Check, Claim, Coverage, Scope, Tier
@@ -138,10 +126,6 @@ def _thm1_text() -> tuple[Claim, ...]:
              "the bound in (3) can be arbitrarily small for some of the local optima. Therefore, "
              "given a fixed step size delta, the gradient descent can converge to only a subset "
              "of the local optima.")
-    isolated = ("If the point {W_i} is a local minimum, then {alpha_i W_i} is also a local minimum "
-                "for every set of scalars satisfying alpha_1 ... alpha_L = 1. Consequently, "
-                "independent of the function L, none of the local optima is isolated in the "
-                "parameter space.")
     return (
         _claim("thm1_small", "Section 2, after Theorem 1",
                statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
@@ -154,16 +138,6 @@ def _thm1_text() -> tuple[Claim, ...]:
                rescaled_bound((2, 3, 5))),
               "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
               "with (3) = 2."),
-        _deep("sec2_not_isolated", "Section 2, before Theorem 1", isolated,
-              {"depths": "2, 3, 5"}, "no local minimiser is isolated (L >= 2)",
-              {**ANY_LOSS, "L": ">= 2"},
-              (general_proof("isolation_every_depth", G.rescaling_invariance,
-                             {**ANY_LOSS, "L": ">= 2"},
-                             "(t W_1, W_2 / t, W_3, ...) has the product of W for every t != 0 "
-                             "(non-commuting matrix symbols): a curve of equal loss through "
-                             "every point, so no minimiser is isolated"),
-               minimiser_isolation((2, 3, 5))),
-              "For L = 1 the least-squares loss has Hessian I and a unique, isolated minimiser."),
         _claim("sec2_not_strongly_convex_amended", "Section 2, before Theorem 1 (amended)",
                statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
                           "so the cost is not strongly convex at (or near) any optimum."),
@@ -225,32 +199,8 @@ def _cor2() -> Claim:
         checks=(exact_landing("cor2"), reached_minima((0.05, 0.1, 0.2), (2, 3))))
 
 
-def _display(eq: str, where: str, statement: str, hypotheses: dict, asserts: str,
-             *more: Check) -> Claim:
-    """A displayed step of Appendix A over the whole class NET: its proof for every width
-    (:mod:`proofs.step_general`), the display at symbolic sizes, and ``more``."""
-    return _claim(eq, where, statement, hypotheses, asserts,
-                  (SG.class_proof(f"{eq}_every_width"), display_symbolic(eq), *more), scope=NET)
-
-
 def _displays() -> tuple[Claim, ...]:
     return (
-        _display("eq2", "Appendix A, proof of Theorem 1 (cost (2) as a trace)",
-                 ("The cost function (2) in Theorem 1 can be written as 1/2 trace{(W_L ... W_1 - "
-                  "R)^T (W_L ... W_1 - R)}."),
-                 {"data": "all 2^{n_0} sign vectors (exactly whitened)"},
-                 "(2) = 1/2 ||W_L ... W_1 - R||_F^2"),
-        _display("eq5", "Appendix A, eq. (5)",
-                 ("W_i[k+1] = W_i[k] - delta W_{i+1}^T ... W_L^T E W_1^T ... W_{i-1}^T for all i "
-                  "in [L]."),
-                 {"widths": "symbolic up to L = 3; random up to L = 4 (float)"},
-                 "the update direction is the gradient of 1/2 ||E||_F^2", gradient_fd()),
-        _display("eq6", "Appendix A, eq. (6)",
-                 ("E[k+1] = E[k] - delta sum_{i=1}^L A_i[k] E[k] B_i[k] + o(E[k]), with A_i = "
-                  "W_L ... W_{i+1} W_{i+1}^T ... W_L^T, B_i = W_1^T ... W_{i-1}^T W_{i-1} ... "
-                  "W_1."),
-                 {"widths": "symbolic up to L = 3; mpmath near minimisers"},
-                 "remainder has no term of order 0 or 1 in E", eq6_order()),
         _claim("eq7", "Appendix A, eq. (7)",
                statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
                           "Lyapunov only if [the linearised system] does not have any eigenvalue "
@@ -277,41 +227,16 @@ def _displays() -> tuple[Claim, ...]:
                scope=NET,
                checks=(_derived("eq9_every_depth", SC.eq9, NET),
                        proof_inequalities(("eq9", "amgm", "prod")))),
-        _claim("lemma1", "Appendix A, Lemma 1",
-               statement=("Let A, B in R^{n x n} be symmetric and positive semidefinite. Then, "
-                          "<A, B> >= 0."),
-               hypotheses={"sizes": "2, 3 (symbolic); 2-3 (exact search)"},
-               asserts="trace(A^T B) >= 0", scope={"n": ">= 1"},
-               checks=(SG.class_proof("lemma1_every_size"), psd_inner_product())),
-        _claim("lemma2", "Appendix A, Lemma 2",
-               statement=("Let f(X) = sum_{i=1}^L A_i X B_i with A_i, B_i symmetric positive "
-                          "semidefinite. Then, for every nonzero u and v, lambda_max(f) >= "
-                          "1/(||u||^2 ||v||^2) sum_i (u^T A_i u)(v^T B_i v)."),
-               hypotheses={"sizes": "m, n in 1..3, L in 1..3"},
-               asserts="lambda_max(f) >= Rayleigh quotient at u v^T",
-               scope={"L": ">= 1", "m, n": ">= 1"},
-               checks=(SG.class_proof("lemma2_every_size"), rayleigh_lower_bound())),
     )
-
-
-_control_claim = claim_builder({"key": "controls"})
-
-
-def _control(locator: str, where: str, statement: str, checks) -> Claim:
-    return _control_claim(locator, where, statement, {}, statement, checks, control=True)
 
 
 def _controls() -> tuple[Claim, ...]:
-    """Controls the claim language cannot state yet (an operator's eigenvalue; a matrix product
-    of state matrices); the others are in papers/controls.toml."""
-    return (
-        _control("lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)",
-                 "Lemma 2 for A_i with x^T A_i x >= 0 but not symmetric.",
-                 (rayleigh_lower_bound("psd_form"),)),
-        _control("eq5_no_transpose", "variant of eq. (5) (nar2018step)",
-                 "The gradient is W_{i+1}^T ... W_L^T E W_{i-1} ... W_1 (no transpose on the "
-                 "right).", (display_symbolic("eq5_no_transpose", ((2, 2, 2),)),)),
-    )
+    """The control the claim language cannot state yet (an operator's eigenvalue); the others
+    are in papers/controls.toml."""
+    statement = "Lemma 2 for A_i with x^T A_i x >= 0 but not symmetric."
+    return (claim_builder({"key": "controls"})(
+        "lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)", statement, {}, statement,
+        (rayleigh_lower_bound("psd_form"),), control=True),)
 
 
 CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _cor2(), *_displays(),

@@ -1,8 +1,9 @@
 """Wu, Wang & Ma, *Global Convergence of Gradient Descent for Deep Linear Residual Networks*,
 NeurIPS 2019.
 
-The claims marked (data) below are in ``wu2019zas.toml`` (the claim language); the others need
-statements for every width, gradient flows, sampled matrix bounds or experiments and are built
+The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; the identities
+for every depth and width over matrices of free size among them); the others need matrix norm
+bounds, gradient flows, sampled matrix bounds or experiments and are built
 here from check factories (the exact proof steps of lemma_a3_proof_amended and lemma_a6_proof
 in :mod:`verify.checks.zas_steps`); this module computes no bound.
 
@@ -11,11 +12,11 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | id | where | statement (short) |
 |---|---|---|
 | wu2019zas.sec2_grad | Section 2 | grad_l R = W_{L:l+1}^T (W_{L:l} - Phi) W_{l-1:l}^T (as printed) (data) |
-| wu2019zas.sec2_grad_amended | Section 2 | the same with W_{L:1} and W_{l-1:1} |
-| wu2019zas.sec3_residual | Section 3 | ZAS = zero residual blocks and output layer; same dynamics |
+| wu2019zas.sec2_grad_amended | Section 2 | the same with W_{L:1} and W_{l-1:1} (data) |
+| wu2019zas.sec3_residual | Section 3 | ZAS = zero residual blocks and output layer; same dynamics (data) |
 | wu2019zas.sec3_manifold | Section 3 | O is a saddle of (3.2); M = {w_1 = .. = w_L >= 0} is a stable manifold of O |
 | wu2019zas.fig1 | Figure 1 | L = 2, Phi = -1: near-identity lingers near the saddle, ZAS does not |
-| wu2019zas.lemma4_2 | Lemma 4.2 | D_l(t) = D_l(0) along gradient flow |
+| wu2019zas.lemma4_2 | Lemma 4.2 | D_l(t) = D_l(0) along gradient flow (data) |
 | wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 |
 | wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
 | wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
@@ -37,7 +38,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R |
 | wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
 | wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] (data) |
-| wu2019zas.lemma_a5_proof_amended | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] |
+| wu2019zas.lemma_a5_proof_amended | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] (data) |
 | wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} |
 | wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 |
 | wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 (data) |
@@ -86,7 +87,6 @@ _BINOMIAL_L_TEXT = "{" + ", ".join(map(str, _BINOMIAL_L)) + "}"
 
 # --- the classes the claims state ---------------------------------------------------------
 
-_EVERY = cz.EVERY_DEPTH_WIDTH  # every depth L >= 1, every width d (Section 2: W_l in R^{d x d})
 _PHI = "max{2||Phi||_F, 3/sqrt(L), 1}"
 _A2 = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)", "delta": "[0, (2 L^3 phi^2)^-1]",
        "eps": "[0, (4 L^2)^-1]"}
@@ -95,10 +95,8 @@ _A4 = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)",
 
 # The class each claim states, in the paper's notation (short id -> parameter -> set).
 SCOPES: dict[str, dict[str, str]] = {
-    "sec2_grad_amended": _EVERY, "sec3_residual": _EVERY,
     "sec3_manifold": {"L": ">= 2", "w(0)": "M = {w_1 = ... = w_L >= 0}"},
     "fig1": {"L": "= 2", "Phi": "= -1"},
-    "lemma4_2": _EVERY,
     "thm4_1": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}", "t": ">= 0"},
     "thm4_1_remark1": {"L": ">= 1", "widths": "d_l >= d_0 (l < L)", "t": ">= 0"},
     "thm4_1_remark2": {"L": ">= 1", "X": "lambda_min(X^T X) > 0", "t": ">= 0"},
@@ -116,7 +114,6 @@ SCOPES: dict[str, dict[str, str]] = {
                  "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
     "lemma_a3_proof_amended": {"L": ">= 2", "alpha": ">= 1"},
     "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
-    "lemma_a5_proof_amended": _EVERY,
     "lemma_a6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "lemma_a6_proof": {**_A2, "y": "[0, x/L^2]",
                        "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
@@ -146,7 +143,6 @@ def _at(covers: dict[str, str], decides: bool = True, part: str = "") -> Coverag
 
 # --- claims --------------------------------------------------------------------------------
 
-GRAD = "grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T"
 A2_HYP = {"W_l": "||W_l||_2 <= alpha (l < L), 1 <= alpha^{2(L-1)} < L phi^2",
           "D_l": "||D_l||_2 <= delta <= (2 L^3 phi^2)^-1 (l <= L-2), ||I + D_{L-1}||_2 <= eps "
                  "<= (4 L^2)^-1",
@@ -164,19 +160,6 @@ _FLOW_CASES = (
 
 def _claims() -> tuple[Claim, ...]:
     return (
-        _claim("sec2_grad_amended", "Section 2",
-               "grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l-1:1}^T (the form used in Lemma A.4).",
-               {"loss": "(2.3)", "widths": "square (symbolic), rectangular (finite differences)"},
-               GRAD, [cz.general_identity("gradient"), cz.gradient_formula(), cz.gradient_fd()],
-               amends=f"{KEY}.sec2_grad",
-               amend_reason="The subscripts l in W_{L:l} and W_{l-1:l} must read 1 (a likely "
-                            "transcription of the subscript 1)."),
-        _claim("sec3_residual", "Section 3",
-               "Since dR/dU_l = dR/dW_l, the dynamics will be the same as ZAS if we initialize "
-               "U_l(0) = W_L(0) = 0. Therefore, ZAS is equivalent to initializing all the "
-               "residual blocks and the output layer with zero in a linear residual network.",
-               {"parametrisation": "W_l = I + U_l, l < L"}, "dR/dU_l = dR/dW_l; same iterates",
-               [cz.general_identity("residual"), cz.residual_equivalence()]),
         _claim("sec3_manifold", "Section 3",
                "The origin O(0, ..., 0) is a saddle point of R [(3.2)], so gradient descent with "
                "small initialization, e.g., Xavier initialization, will spend long time "
@@ -200,12 +183,6 @@ def _claims() -> tuple[Claim, ...]:
                 "dynamics": "gradient flow (the figure's step size is not printed)"},
                "near-identity plateau at R = 1/2 >= 10x ZAS's, passing near O",
                [experiments.saddle_plateau()]),
-        _claim("lemma4_2", "Lemma 4.2",
-               "The invariant matrices (4.3) are indeed invariances under continuous-time "
-               "gradient descent (4.1), i.e., D_l(t) = D_l(0) for l = 1, ..., L-1 and t >= 0.",
-               {"D_l": "W_{l+1}^T W_{l+1} - W_l W_l^T", "starts": "any (ZAS and random)"},
-               "d/dt D_l = 0", [cz.general_identity("invariance"), cz.invariance_identity(),
-                                 cz.flow_invariants()]),
         _claim("thm4_1", "Theorem 4.1",
                "For the deep linear network (2.3), the continuous-time gradient descent (4.1) "
                "with the zero-asymmetric initialization (3.1) satisfies R(t) <= e^{-2t} R(0), "
@@ -334,15 +311,6 @@ def _claims() -> tuple[Claim, ...]:
                " ||D_{L-1}^+ - D_{L-1}||_2 <= 2 eta^2 (L+2) phi^2 R.",
                {**A4_HYP, "eta": "log-uniform in [1e-4, 10]"}, "one-step drift bounds",
                [_proof("a5_proof", zc.lemma_a5, "lemma_a5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma_a5_proof_amended", "Lemma A.5, proof",
-               "D_l^+ = D_l + eta^2 [grad_{l+1}^T R grad_{l+1} R - grad_l R grad_l^T R] (so "
-               "||D_l^+ - D_l|| <= eta^2 max(||grad_{l+1}||^2, ||grad_l||^2) and Lemma A.5's "
-               "bounds hold a fortiori).", {"algebra": "non-commutative, any width"},
-               "re-derived expansion", [cz.general_identity("one_step"),
-                                        cz.one_step_expansion()],
-               amends=f"{KEY}.lemma_a5_proof",
-               amend_reason="The eta^2 term is a difference: the sign of grad_l grad_l^T is "
-                            "minus."),
         _claim("lemma_a6", "Lemma A.6",
                "Under the same conditions as Lemma A.2, for learning rate eta <= min{(64 L^2 "
                "phi^3 sqrt(R))^{-1}, (144 L^2 phi^4)^{-1}}, the decrease of the loss function in "

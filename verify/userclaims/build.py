@@ -12,6 +12,8 @@ from verify.models import FAMILIES
 from verify.userclaims.checks import _boxed_symbols, checks_for
 from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
+from verify.userclaims.matrices import MATRIX, matrix_checks
+from verify.userclaims.matrices import replay_box as matrices_replay_box
 from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
 from verify.userclaims.scalar import contraction_family
@@ -46,6 +48,9 @@ def _point(values: tuple[str, ...]) -> str:
 
 def _asserts(spec: ClaimSpec) -> str:
     """The relation the checks test, in one line, from the kind's keys."""
+    if spec.matrices:
+        box = " and every parameter of the box" if spec.params else ""
+        return f"{spec.lhs} {spec.relation or '=='} {spec.rhs} for matrices of every size{box}"
     if spec.kind == "rate" and spec.order:
         claimed = (f"O(t^-({spec.exponent}))" if spec.order == "sublinear"
                    else f"O(({spec.factor})^t)")
@@ -96,6 +101,8 @@ def _trajectory_form(spec: ClaimSpec) -> str:
 
 def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     out = {"kind": spec.kind}
+    if spec.matrices:
+        out["matrices"] = ", ".join(f"{name}: {shape}" for name, shape in spec.matrices)
     if spec.loss:
         out.update(loss=spec.loss, variables=", ".join(spec.variables), step=spec.step or "")
     if spec.model:
@@ -156,6 +163,8 @@ def _parts(spec: ClaimSpec) -> tuple[str, ...]:
 
 def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
     """The claim's checks and the class it states; one exact model per integer instance."""
+    if spec.matrices:
+        return matrix_checks(spec)
     if not spec.integers:
         model = Model(spec)
         return checks_for(model), model.scope
@@ -175,6 +184,8 @@ def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
 
 def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
     """The names a replay (``--at``) may set, with their intervals."""
+    if item.matrices:
+        return matrices_replay_box(item)
     box = {name: value for name, value in item.params.items()
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     box.update({name: (str(min(values)), str(max(values)))
@@ -271,6 +282,9 @@ def _parts_claim(item: ClaimSpec, source: str | None) -> Claim:
     box: dict[str, tuple[str, str]] = {}
     for _, part in item.parts:  # a name two parts share replays over the hull of their boxes
         for key, (lo, hi) in _replay_box(part).items():
+            if lo == MATRIX:  # a matrix of free size: any matrix value (its part checks it)
+                box[key] = (lo, hi)
+                continue
             old = box.get(key, (lo, hi))
             box[key] = (min(old[0], lo, key=sp.Rational), max(old[1], hi, key=sp.Rational))
     hypotheses = {f"{name}: {k}": v for name, part in item.parts

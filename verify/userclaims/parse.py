@@ -30,6 +30,8 @@ from sympy.logic.boolalg import BooleanAtom
 
 from proofs import expressions as _expressions
 from proofs.expressions import ExpressionError, parse, real_symbol
+from proofs.matrix_claims import MatrixError
+from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders
@@ -49,7 +51,7 @@ from verify.userclaims.spec import (
 MAX_STEPS = 10**6
 
 COMMON_KEYS = ("id", "statement", "kind", "loss", "variables", "step", "params", "assume",
-               "model", "integers", "optimizer", "schedule")
+               "model", "integers", "optimizer", "schedule", "matrices")
 KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
@@ -65,7 +67,10 @@ KIND_KEYS = {
 }
 # A multi-part claim: the keys its parts share (each part may override them) and its limits.
 SHARED_KEYS = ("loss", "variables", "step", "params", "assume", "model", "integers", "optimizer",
-               "schedule")
+               "schedule", "matrices")
+# A claim over matrices of free size (key ``matrices``) takes only these keys.
+MATRIX_KEYS = ("id", "statement", "kind", "matrices", "params", "assume", "loss", "variables",
+               "step", "lhs", "rhs")
 MAX_PARTS = 8
 _PART_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}\Z")
 MAX_EXCEPTIONS = 16  # entries of a convergence claim's ``except`` list
@@ -221,6 +226,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     kind = table["kind"]
     if not isinstance(kind, str) or kind not in KINDS:
         raise _Bad("kind", f"unknown kind {_short(kind)}; expected one of {', '.join(KINDS)}")
+    if "matrices" in table:
+        return _matrix_claim(table, claim_id, kind)
     allowed = set(COMMON_KEYS) | set(KIND_KEYS[kind])
     for key in table:
         if key not in allowed:
@@ -428,6 +435,66 @@ def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                        exc.problem) from None
         out.append((name, spec))
     return ClaimSpec(id=claim_id, kind="parts", statement=statement, parts=tuple(out))
+
+
+def _matrix_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
+    """An identity or inequality over matrices of free size (:mod:`verify.userclaims.
+    matrices`): ``matrices`` (name -> "rows x cols", optionally symmetric or psd), ``lhs``,
+    ``rhs`` (and ``relation``), optional ``params``, ``assume``, and ``loss`` with
+    ``variables`` (letters) and ``step`` for the names ``loss``, ``grad_X``, ``gd_X``."""
+    if kind not in ("identity", "inequality"):
+        raise _Bad("matrices", "matrices of free size go with kind \"identity\" or "
+                               f"\"inequality\", not {kind!r}")
+    allowed = set(MATRIX_KEYS) | ({"relation"} if kind == "inequality" else set())
+    for key in table:
+        if key not in allowed:
+            raise _Bad(key, "not used by a claim over matrices of free size; allowed keys: "
+                            f"{', '.join(sorted(allowed))}")
+    statement = table.get("statement", "")
+    if not isinstance(statement, str):
+        raise _Bad("statement", f"must be a string, got {_describe(statement)}")
+    declared = table["matrices"]
+    if not isinstance(declared, dict):
+        raise _Bad("matrices", f"must be a table name = \"rows x cols\", got "
+                               f"{_describe(declared)}")
+    for name in declared:
+        _check_name(name, "matrices", "matrix", kind)
+    params, rays = _params(table.get("params", {}), kind)
+    step = _step(table, params, required=False)
+    variables = tuple(_list(table.get("variables", []), "variables"))
+    if not all(isinstance(v, str) for v in variables) or len(set(variables)) < len(variables):
+        raise _Bad("variables", "must list distinct names of declared matrices")
+    symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
+    ctx = _Context(symbols, {})
+    assume = tuple(_relation(text, "assume", ctx, f"entry {i}")
+                   for i, text in enumerate(_list(table.get("assume", []), "assume"), start=1))
+    relation = "=="
+    if kind == "inequality":
+        relation = _required(table, "relation")
+        if not isinstance(relation, str) or relation not in RELATIONS:
+            raise _Bad("relation", f"must be one of {', '.join(map(repr, RELATIONS))}, got "
+                                   f"{_short(relation)}")
+    sides = {key: _text(_required(table, key), key) for key in ("lhs", "rhs")}
+    loss = _text(table["loss"], "loss") if "loss" in table else None
+    try:
+        matrix_statement(declared, symbols, sides["lhs"], sides["rhs"], relation, loss,
+                         variables, step)
+    except MatrixError as exc:
+        raise _Bad(exc.key, exc.problem) from None
+    return ClaimSpec(id=claim_id, kind=kind, statement=statement, loss=loss,
+                     variables=variables, step=step, params=params, assume=assume, rays=rays,
+                     lhs=sides["lhs"], rhs=sides["rhs"],
+                     relation=relation if kind == "inequality" else None,
+                     matrices=tuple(declared.items()))
+
+
+def _text(value: Any, key: str) -> str:
+    """An expression as text (a TOML number is its decimal)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise _Bad(key, f"expected an expression string, got {_describe(value)}")
+    return value
 
 
 def _exceptions(table: dict[str, Any], ctx: _Context) -> tuple:

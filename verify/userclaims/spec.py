@@ -100,6 +100,10 @@ class ClaimSpec:
         at: ``inequality``: "minimisers" when lhs and rhs are quantities (``sharpness``,
             ``sv_1``, ...) claimed at every minimiser of the model, "balanced" at its balanced
             minimiser (None: at every parameter value; :mod:`verify.userclaims.minimisers`).
+        matrices: ``identity`` / ``inequality`` over matrices of free size: (name, shape) in
+            file order, the shape ``"rows x cols"`` with an optional ``symmetric`` or ``psd``
+            (:mod:`verify.userclaims.matrices`); ``loss``, ``variables`` and ``step`` are then a
+            scalar of them, the matrices ``grad_X`` / ``gd_X`` are taken in, and the step.
         parts: kind ``"parts"`` (a multi-part claim): (name, the part's own spec) in file order;
             the claim holds when every part does.
     """
@@ -152,6 +156,7 @@ class ClaimSpec:
     over: str | None = None
     to: str | None = None
     at: str | None = None
+    matrices: tuple[tuple[str, str], ...] = ()
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:

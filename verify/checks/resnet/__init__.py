@@ -2,7 +2,8 @@
 Decomposition* (paper key ``nar2018resnet``).
 
 Section 2 (stability): least squares, scalar chains with sigma, deep linear matrix networks from
-the identity (Theorems 1 and 2, with targets whose eigenvectors are not orthogonal).  Section 3:
+the identity (Theorems 1 and 2, with targets whose eigenvectors are not orthogonal; eq. (5) is
+data over matrices of free size, ``verify/papers/nar2018resnet.toml``).  Section 3:
 the double network (9a)-(9b), Proposition 3, the convexity of (7a)-(7c), the decomposition of
 Section 3.1 and the implication to Theorem 3's hypotheses.  Section 4: formulas (10)-(12).
 The experiments (Section 3.2's double network, Figure 4, MNIST) are in
@@ -12,7 +13,7 @@ The experiments (Section 3.2's double network, Figure 4, MNIST) are in
 Every factory's docstring says what it can prove, what it can only refute, and over which scope.
 Refutations carry a counterexample re-evaluated exactly (SymPy / Fractions) or with mpmath.
 
-Modules: :mod:`.least_squares`, :mod:`.chains`, :mod:`.gradients`, :mod:`.matrix`, :mod:`.double`,
+Modules: :mod:`.least_squares`, :mod:`.chains`, :mod:`.matrix`, :mod:`.double`,
 :mod:`.convex`, :mod:`.section4` (one per part of the paper), :mod:`.general` (proofs for every
 depth and width; :mod:`._shared` holds helpers).
 """
@@ -25,9 +26,6 @@ from verify.checks.resnet.least_squares import (
 from verify.checks.resnet.chains import (
     sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
 )
-from verify.checks.resnet.gradients import (
-    eq5_symbolic, eq5_numeric,
-)
 from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
@@ -38,7 +36,7 @@ from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
 )
 from verify.checks.resnet.general import (
-    prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, eq5_general, decomposition_general, example_1d_general,
+    prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_formulas_exact,
@@ -55,8 +53,6 @@ __all__ = [
     "prop2_symbolic",
     "prop2_precise",
     "sign_reduction_symbolic",
-    "eq5_symbolic",
-    "eq5_numeric",
     "thm2_structure",
     "thm2_precise",
     "symmetric_root_symbolic",
@@ -80,7 +76,6 @@ __all__ = [
     "prop3_general",
     "eq9_general",
     "eq9_direction_general",
-    "eq5_general",
     "decomposition_general",
     "example_1d_general",
 ]

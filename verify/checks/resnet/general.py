@@ -23,7 +23,6 @@ PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delt
 PROP3_CLASS = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 EQ9_CLASS = {"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}
 EQ9_DIRECTION_CLASS = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
-EQ5_CLASS = {"n": ">= 1", "L": ">= 1", "i": "1..L", "N": ">= 1", "data": "any"}
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
                        "alpha": "> max(0, -min lambda_min(Hess f_k))"}
@@ -114,15 +113,6 @@ def eq9_direction_general() -> Check:
     return _general("eq9_direction_general", prg.double_first_step, EQ9_DIRECTION_CLASS,
                     "for every L and lam < 0: w[1] < 1 < z[1] for every delta sigma > 0, and "
                     "|e[1]| < |e[0]| exactly for delta sigma < t*(L, lam)")
-
-
-def eq5_general() -> Check:
-    """Symbolic, every n, L, i and data: eq. (5) is the gradient of (4)
-    (:func:`proofs.resnet_general.eq5_gradient`, MatrixSymbol of symbolic size)."""
-    return _general("eq5_general", lambda: {"d/dW_i = G_i (F - R) x x^T H_i":
-                                            prg.eq5_gradient()}, EQ5_CLASS,
-                    "for every n, L, i: the gradient of (4) with respect to W_i is "
-                    "G_i (F - R) Sigma H_i")
 
 
 def decomposition_general() -> Check:
