@@ -26,8 +26,6 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
-from scipy.optimize import minimize as _scipy_minimize
-
 
 def _bias(b: np.ndarray) -> np.ndarray:
     b = np.asarray(b, dtype=float)
@@ -66,7 +64,7 @@ def _gradient_map(m: int, n: int, b, X, Y, scale: float, reuse: bool = False):
 
     ``reuse``: every intermediate and the returned arrays live in buffers allocated once per
     batch size and overwritten by the next call (the same operations, written with ``out=``;
-    for callers that use the result before calling again: GD, the Newton search); gW and gV
+    for callers that use the result before calling again: GD); gW and gV
     are then views of one (B, m r + r n) array, ``grad.buffers["g"]``."""
     bias, XT, YT, two = _bias(b), X.T, Y.T[None], 2 * scale
     N = X.shape[0]
@@ -193,39 +191,71 @@ def gauss_newton(W, V, b, X, scale: float = 0.5) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Minimum:
-    """A local minimum found by the second-order search."""
+class Minima:
+    """Where :func:`minimize` stopped, one row per start: ``W`` (B, m, r), ``V`` (B, r, n),
+    ``loss``, ``grad_norm`` and ``kink_margin`` (B,)."""
 
     W: np.ndarray
     V: np.ndarray
-    loss: float
-    grad_norm: float
-    kink_margin: float
-    success: bool
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    kink_margin: np.ndarray
 
 
-def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum:
-    """Newton trust-region (scipy ``trust-exact``) with the exact per-pattern gradient/Hessian."""
-    m, r = W0.shape
-    n = V0.shape[1]
+def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 200,
+             gtol: float = 1e-12) -> Minima:
+    """Damped Newton with the exact per-pattern Hessian, every start of one problem at once.
 
-    grad = _gradient_map(m, n, b, X, Y, scale, reuse=True)  # :func:`gradient`, prepared once
+    Each iteration takes the Levenberg-Marquardt step ``-(H + s I)^(-1) g`` of every run,
+    written with the eigenvalues ``lam`` of :func:`hessian`: ``s = max(0, -lam_min) + mu
+    max |lam|`` (so ``H + s I`` is positive definite and the step descends), and accepts it only
+    where the loss decreases (the loss itself, across pattern boundaries); ``mu`` is divided by
+    4 after an accepted step (pure Newton near a strict minimum: quadratic convergence) and
+    multiplied by 8 after a rejected one.  A run stops when its gradient norm is below
+    ``gtol`` (a start already there is returned unchanged), when ``mu`` exceeds 1e6 (no
+    decrease left: a kink, or the rounding floor of the loss) or after ``maxiter`` iterations.
+    Runs are independent: each row's iterates are those it would have alone.
+    """
+    B, m, r = W0.shape
+    n = V0.shape[2]
+    grad = _gradient_map(m, n, b, X, Y, scale)
 
-    def fun(theta):
-        _, _, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
-        # (gW.ravel(), gV.ravel()) is the row of the gradient buffer: copied out
-        return scale * float(np.sum(e * e)), grad.buffers["g"][0].copy()
+    def split(t):
+        return t[:, : m * r].reshape(-1, m, r), t[:, m * r:].reshape(-1, r, n)
 
-    def hess(theta):
-        W, V = unflatten(theta, m, r, n)
-        return hessian(W, V, b, X, Y, scale)
+    def evaluate(t):
+        gW, gV, e = grad(*split(t))
+        return (scale * np.sum(e * e, axis=(1, 2)),
+                np.concatenate([gW.reshape(len(t), -1), gV.reshape(len(t), -1)], axis=1))
 
-    res = _scipy_minimize(fun, flatten(W0, V0), jac=True, hess=hess, method="trust-exact",
-                          options={"maxiter": maxiter, "gtol": 1e-12})
-    W, V = unflatten(res.x, m, r, n)
-    g = fun(res.x)[1]
-    return Minimum(W, V, float(res.fun), float(np.linalg.norm(g)),
-                   float(kink_margin(V[None], b, X)[0]), bool(res.success))
+    theta = np.concatenate([W0.reshape(B, -1), V0.reshape(B, -1)], axis=1)
+    f, g = evaluate(theta)
+    gnorm = np.linalg.norm(g, axis=1)
+    mu = np.full(B, 1e-3)
+    active = np.flatnonzero(gnorm >= gtol)
+    with np.errstate(all="ignore"):  # a diverging trial point is rejected, not reported
+        for _ in range(maxiter):
+            if active.size == 0:
+                break
+            t = theta[active]
+            Wa, Va = split(t)
+            lam, Q = np.linalg.eigh(np.stack([hessian(Wa[i], Va[i], b, X, Y, scale)
+                                              for i in range(active.size)]))
+            shift = (np.maximum(-lam[:, 0], 0.0)
+                     + mu[active] * np.abs(lam).max(axis=1))[:, None]
+            step = -np.einsum("bij,bj->bi", Q, np.einsum("bji,bj->bi", Q, g[active])
+                              / (lam + shift))
+            trial = t + step
+            f_new, g_new = evaluate(trial)
+            ok = f_new < f[active]  # False for nan
+            up = active[ok]
+            theta[up], f[up], g[up] = trial[ok], f_new[ok], g_new[ok]
+            gnorm[up] = np.linalg.norm(g_new[ok], axis=1)
+            mu[up] /= 4
+            mu[active[~ok]] *= 8
+            active = active[(gnorm[active] >= gtol) & (mu[active] <= 1e6)]
+    W, V = split(theta)
+    return Minima(W, V, f, gnorm, kink_margin(V, b, X))
 
 
 @dataclass(frozen=True)
