@@ -26,6 +26,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
+from numerics import relu_kernel
+
 
 def _bias(b: np.ndarray) -> np.ndarray:
     b = np.asarray(b, dtype=float)
@@ -296,6 +298,11 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     of runs: numpy multiplies the stacked small matrices one by one) and kept as they are; the
     records of a frozen run (loss at the same point, distances 0 to the same bits) and the
     result are those the full loop gives, bit for bit.
+
+    Small networks (``r N <= relu_kernel.MAX_RN``, where numpy's per-call overhead is most of
+    the cost), given a C compiler, go through :mod:`numerics.relu_kernel` (every step in C, the
+    same operations in index order: the results agree with this numpy loop to rounding, not bit
+    for bit); ``STEPSIZE_VERIFY_BACKEND=numpy`` keeps the numpy loop.
     """
     B, m, r = W.shape
     n = V.shape[2]
@@ -309,8 +316,14 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
         return (np.ascontiguousarray(t[:, : m * r].reshape(-1, m, r)),
                 np.ascontiguousarray(t[:, m * r:].reshape(-1, r, n)))
 
-    d = np.asarray(deltas, dtype=float)[:, None]
     rec = np.unique(np.concatenate([np.geomspace(1, steps, n_records).astype(int), [steps]]))
+    if r * X.shape[0] <= relu_kernel.MAX_RN and relu_kernel.kernel() is not None:
+        # every step in C (agrees with the loop below to rounding)
+        bias = np.broadcast_to(np.asarray(b, dtype=float), (B, r))
+        theta, prev, *records, dead = relu_kernel.gd(theta, bias, X, Y, deltas, steps, scale,
+                                                     drop, bound, rec)
+        return GDRun(*split(theta), *split(prev), rec, *records, dead)
+    d = np.asarray(deltas, dtype=float)[:, None]
     out_l, out_1, out_2 = (np.full((B, rec.size), np.nan) for _ in range(3))
     prev1 = prev2 = None
     dead = np.zeros(B, dtype=bool)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics import relu
+from numerics import relu, relu_kernel
 from verify.checks.relu import _problem
 
 
@@ -73,6 +73,7 @@ def test_gd_freezing_fixed_runs_changes_no_bit(monkeypatch, per_run_bias, drop):
     b = rng.standard_normal((B, r)) if per_run_bias else rng.standard_normal(r)
     W0, V0 = rng.standard_normal((B, m, r)), rng.standard_normal((B, r, 1))
     d = np.array([(0.05, 0.2, 0.4, 50.0)[i % 4] for i in range(B)])
+    monkeypatch.setattr(relu_kernel, "kernel", lambda: None)  # the numpy loop's freezing
     fast = relu.gd(W0, V0, b, X, Y, d, 1500, drop=drop)
     monkeypatch.setattr(relu, "FREEZE_EVERY", 10 ** 9)
     slow = relu.gd(W0, V0, b, X, Y, d, 1500, drop=drop)
@@ -87,6 +88,7 @@ def test_gd_all_runs_frozen_fills_the_remaining_records(monkeypatch):
     # and the later records are filled in: they must be those of the full loop
     X, Y, b = np.array([[1.0]]), np.array([[0.5]]), np.array([0.0])
     W0, V0 = np.array([[[1.0]]]), np.array([[[1.0]]])
+    monkeypatch.setattr(relu_kernel, "kernel", lambda: None)  # the numpy loop's freezing
     fast = relu.gd(W0, V0, b, X, Y, np.array([0.1]), 5000)
     monkeypatch.setattr(relu, "FREEZE_EVERY", 10 ** 9)
     slow = relu.gd(W0, V0, b, X, Y, np.array([0.1]), 5000)
