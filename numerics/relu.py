@@ -299,10 +299,9 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     records of a frozen run (loss at the same point, distances 0 to the same bits) and the
     result are those the full loop gives, bit for bit.
 
-    Small networks (``r N <= relu_kernel.MAX_RN``, where numpy's per-call overhead is most of
-    the cost), given a C compiler, go through :mod:`numerics.relu_kernel` (every step in C, the
-    same operations in index order: the results agree with this numpy loop to rounding, not bit
-    for bit); ``STEPSIZE_VERIFY_BACKEND=numpy`` keeps the numpy loop.
+    Given a C compiler the runs go through :mod:`numerics.relu_kernel` (every step in C, the
+    same operations: the results agree with this numpy loop to rounding, not bit for bit);
+    ``STEPSIZE_VERIFY_BACKEND=numpy`` keeps the numpy loop.
     """
     B, m, r = W.shape
     n = V.shape[2]
@@ -317,8 +316,7 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
                 np.ascontiguousarray(t[:, m * r:].reshape(-1, r, n)))
 
     rec = np.unique(np.concatenate([np.geomspace(1, steps, n_records).astype(int), [steps]]))
-    if r * X.shape[0] <= relu_kernel.MAX_RN and relu_kernel.kernel() is not None:
-        # every step in C (agrees with the loop below to rounding)
+    if relu_kernel.kernel() is not None:  # all steps in C (agrees with the loop below to rounding)
         bias = np.broadcast_to(np.asarray(b, dtype=float), (B, r))
         theta, prev, *records, dead = relu_kernel.gd(theta, bias, X, Y, deltas, steps, scale,
                                                      drop, bound, rec)

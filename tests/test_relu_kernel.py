@@ -85,14 +85,3 @@ def test_without_the_kernel_gd_is_the_numpy_loop(monkeypatch):
         assert np.array_equal(run.W, W - gW * 0.01) and np.array_equal(run.V, V - gV * 0.01)
     finally:
         relu_kernel.kernel.cache_clear()
-
-
-def test_large_networks_keep_the_numpy_loop(monkeypatch):
-    # above MAX_RN (the Figure 2 experiment) the kernel is not asked for
-    calls = []
-    monkeypatch.setattr(relu_kernel, "gd", lambda *a: calls.append(a))
-    rng = np.random.default_rng(5)
-    N = relu_kernel.MAX_RN // 2 + 1
-    W, V, b, X, Y = _problem(rng, 1, 1, 2, 1, N, False)
-    relu.gd(W, V, b, X, Y, np.array([1e-4]), 2)
-    assert calls == []
