@@ -119,7 +119,11 @@ def kink_margin(V, b, X) -> np.ndarray:
 
 def theorem4_quantity(W, V, b, X) -> np.ndarray:
     """``max_i ||x_i|| ||f_hat(x_i)||`` (Theorem 4's left-hand side), shape (B,)."""
-    out = forward(W, V, b, X)[2]
+    return theorem4_of_outputs(forward(W, V, b, X)[2], X)
+
+
+def theorem4_of_outputs(out: np.ndarray, X) -> np.ndarray:
+    """:func:`theorem4_quantity` from the outputs ``out`` (B, m, N) at the rows of ``X``."""
     # np.linalg.norm(., axis=1) of a real array is sqrt(add.reduce(x * x, axis=(1,))): written
     # out, without the wrapper (the adversarial search evaluates this some 90 000 times a run)
     xn = np.sqrt(np.add.reduce(X * X, axis=(1,)))

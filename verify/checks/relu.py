@@ -219,7 +219,8 @@ def _critical_from_residual(v, m, r, n, N, with_jacobian: bool = False):
 
     With ``with_jacobian`` the Jacobian and the pattern it was built from are appended (what
     ``relu._jacobian_parts`` returns: the null space is that of J^T, and the Hessian needs them
-    again, so they are computed once)."""
+    again, so they are computed once), then the outputs f_hat(x_i) (N, m) that Y was built
+    from (the search's max ||x|| ||f_hat|| reads them instead of a second forward pass)."""
     i = 0
     W = v[i:i + m * r].reshape(m, r); i += m * r
     V = v[i:i + r * n].reshape(r, n); i += r * n
@@ -231,8 +232,9 @@ def _critical_from_residual(v, m, r, n, N, with_jacobian: bool = False):
     if basis.shape[1] < z.size:
         return None
     e = (basis[:, : z.size] @ z).reshape(N, m)
-    out = (W, V, b, X, act @ W.T - e, np.abs(pre).min())
-    return (*out, parts) if with_jacobian else out
+    f_hat = act @ W.T
+    out = (W, V, b, X, f_hat - e, np.abs(pre).min())
+    return (*out, parts, f_hat) if with_jacobian else out
 
 
 def _null_space(A: np.ndarray) -> np.ndarray:
@@ -297,9 +299,9 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
             built = _critical_from_residual(v, m, r, n, N, with_jacobian=True)
             if built is None:
                 return 10.0
-            W, V, b, X, Y, margin, parts = built
+            W, V, b, X, Y, margin, parts, f_hat = built
             ev = np.linalg.eigvalsh(relu.hessian(W, V, b, X, Y, parts=parts))
-            q = relu.theorem4_quantity(W[None], V[None], b, X)[0]
+            q = relu.theorem4_of_outputs(f_hat.T[None], X)[0]
             if not np.isfinite(ev[-1]) or q <= 0 or ev[-1] <= 0:
                 return 10.0
             penalty = (100 * max(0.0, 1e-3 * ev[-1] - ev[0]) / ev[-1]
