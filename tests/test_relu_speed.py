@@ -107,3 +107,20 @@ def test_gradient_map_with_reused_buffers_is_the_plain_one():
             for B in (4, 4, 1):  # a second call overwrites the buffers; a new batch size
                 W, V = rng.standard_normal((B, m, 3)), rng.standard_normal((B, 3, n))
                 assert all(_bits(u) == _bits(v) for u, v in zip(plain(W, V), reused(W, V)))
+
+
+def test_adversarial_score_reads_the_same_quantity_bit_for_bit():
+    # the search takes max ||x|| ||f_hat|| from the outputs its critical point was built from:
+    # the same bits as a fresh forward pass (relu.theorem4_quantity)
+    from verify.checks.relu import _critical_from_residual
+
+    rng = np.random.default_rng(13)
+    m, r, n, N = 2, 2, 1, 6
+    for _ in range(2000):
+        v = rng.standard_normal(m * r + r * n + r + N * n + N * m - (m * r + r * n))
+        built = _critical_from_residual(v, m, r, n, N, with_jacobian=True)
+        if built is None:
+            continue
+        W, V, b, X, f_hat = built[0], built[1], built[2], built[3], built[-1]
+        assert _bits(relu.theorem4_of_outputs(f_hat.T[None], X)) == _bits(
+            relu.theorem4_quantity(W[None], V[None], b, X))
