@@ -35,6 +35,11 @@ _SOURCE = r"""
 /* sum_i a[i] c[i] in 8 interleaved partial sums (lane i mod 8), added lane by lane: the loop
    vectorises without reassociating anything; for N <= 8 it is the plain sum in index order */
 static double dot8(const double *a, const double *c, long N) {
+    if (N <= 8) {  /* the same sum (the lanes hold one term each), without the lanes */
+        double s = 0.0;
+        for (long i = 0; i < N; i++) s += a[i] * c[i];
+        return s;
+    }
     double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     long i = 0;
     for (; i + 8 <= N; i += 8)
