@@ -124,3 +124,18 @@ def test_adversarial_score_reads_the_same_quantity_bit_for_bit():
         W, V, b, X, f_hat = built[0], built[1], built[2], built[3], built[-1]
         assert _bits(relu.theorem4_of_outputs(f_hat.T[None], X)) == _bits(
             relu.theorem4_quantity(W[None], V[None], b, X))
+
+
+def test_hessian_cross_block_is_the_einsum_with_the_identity_bit_for_bit():
+    rng = np.random.default_rng(14)
+    for _ in range(300):
+        m, r, n, N = (int(rng.integers(1, k)) for k in (4, 4, 3, 8))
+        W, V = rng.standard_normal((m, r)), rng.standard_normal((r, n))
+        b, X, Y = rng.standard_normal(r), rng.uniform(-2, 2, (N, n)), rng.standard_normal((N, m))
+        J, _, act, G = relu._jacobian_parts(W, V, b, X)
+        C = np.einsum("ik,il,ip->klp", act @ W.T - Y, G, X)
+        cross = np.einsum("klp,lq->klqp", C, np.eye(r)).reshape(m * r, r * n)
+        H = J.T @ J
+        H[: m * r, m * r:] += cross
+        H[m * r:, : m * r] += cross.T
+        assert _bits(relu.hessian(W, V, b, X, Y, scale=0.5)) == _bits(H)
