@@ -157,18 +157,24 @@ def build(c_expression: str, fma: bool = False) -> CompiledScalarMap | None:
     iterates differ from the IEEE expression order's in the last bits); else :data:`FLAGS`.
     Built libraries are cached by the hash of their source and flags.
     """
+    source = _KERNEL % {"expr": c_expression}
+    library = load(source, FMA_FLAGS if fma else FLAGS)
+    return None if library is None else CompiledScalarMap(library, source)
+
+
+def load(source: str, flags: list[str], prefix: str = "gd") -> ctypes.CDLL | None:
+    """The shared library built from the C ``source`` with ``flags`` (cached by the hash of
+    source, flags and compiler), or None when there is no compiler or the build fails."""
     cc = compiler()
     if cc is None:
         return None
-    flags = FMA_FLAGS if fma else FLAGS
-    source = _KERNEL % {"expr": c_expression}
     key = hashlib.sha256((source + " ".join(flags) + cc).encode()).hexdigest()[:20]
     directory = _cache_dir()
-    library = directory / f"gd_{key}.so"
+    library = directory / f"{prefix}_{key}.so"
     if not library.exists():
-        src = directory / f"gd_{key}.c"
+        src = directory / f"{prefix}_{key}.c"
         src.write_text(source)
-        partial = directory / f"gd_{key}.{os.getpid()}.so"
+        partial = directory / f"{prefix}_{key}.{os.getpid()}.so"
         try:
             subprocess.run([cc, *flags, "-o", str(partial), str(src), "-lm"], check=True,
                            capture_output=True, timeout=60)
@@ -176,7 +182,7 @@ def build(c_expression: str, fma: bool = False) -> CompiledScalarMap | None:
         except (OSError, subprocess.SubprocessError):
             return None
     try:
-        return CompiledScalarMap(ctypes.CDLL(str(library)), source)
+        return ctypes.CDLL(str(library))
     except OSError:
         return None
 

@@ -26,7 +26,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
-from scipy.optimize import minimize as _scipy_minimize
+from numerics import relu_kernel
 
 
 def _bias(b: np.ndarray) -> np.ndarray:
@@ -66,7 +66,7 @@ def _gradient_map(m: int, n: int, b, X, Y, scale: float, reuse: bool = False):
 
     ``reuse``: every intermediate and the returned arrays live in buffers allocated once per
     batch size and overwritten by the next call (the same operations, written with ``out=``;
-    for callers that use the result before calling again: GD, the Newton search); gW and gV
+    for callers that use the result before calling again: GD); gW and gV
     are then views of one (B, m r + r n) array, ``grad.buffers["g"]``."""
     bias, XT, YT, two = _bias(b), X.T, Y.T[None], 2 * scale
     N = X.shape[0]
@@ -119,7 +119,11 @@ def kink_margin(V, b, X) -> np.ndarray:
 
 def theorem4_quantity(W, V, b, X) -> np.ndarray:
     """``max_i ||x_i|| ||f_hat(x_i)||`` (Theorem 4's left-hand side), shape (B,)."""
-    out = forward(W, V, b, X)[2]
+    return theorem4_of_outputs(forward(W, V, b, X)[2], X)
+
+
+def theorem4_of_outputs(out: np.ndarray, X) -> np.ndarray:
+    """:func:`theorem4_quantity` from the outputs ``out`` (B, m, N) at the rows of ``X``."""
     # np.linalg.norm(., axis=1) of a real array is sqrt(add.reduce(x * x, axis=(1,))): written
     # out, without the wrapper (the adversarial search evaluates this some 90 000 times a run)
     xn = np.sqrt(np.add.reduce(X * X, axis=(1,)))
@@ -178,7 +182,9 @@ def hessian(W, V, b, X, Y, scale: float = 0.5, parts: tuple | None = None) -> np
     J, _, act, G = _jacobian_parts(W, V, b, X) if parts is None else parts
     e = act @ W.T - Y  # (N, m)
     C = np.einsum("ik,il,ip->klp", e, G, X)  # the W-V cross block of sum_i e_i d^2 f_hat(x_i)
-    cross = np.einsum("klp,lq->klqp", C, _eye(r)).reshape(m * r, r * n)
+    cross = np.zeros((m, r, r, n))  # C_klp on the diagonal l = q (an einsum with I_r, bit
+    np.einsum("kllp->klp", cross)[...] = C  # for bit, in a third of the time)
+    cross = cross.reshape(m * r, r * n)
     H = J.T @ J
     H[: m * r, m * r:] += cross
     H[m * r:, : m * r] += cross.T
@@ -193,39 +199,71 @@ def gauss_newton(W, V, b, X, scale: float = 0.5) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Minimum:
-    """A local minimum found by the second-order search."""
+class Minima:
+    """Where :func:`minimize` stopped, one row per start: ``W`` (B, m, r), ``V`` (B, r, n),
+    ``loss``, ``grad_norm`` and ``kink_margin`` (B,)."""
 
     W: np.ndarray
     V: np.ndarray
-    loss: float
-    grad_norm: float
-    kink_margin: float
-    success: bool
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    kink_margin: np.ndarray
 
 
-def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 500) -> Minimum:
-    """Newton trust-region (scipy ``trust-exact``) with the exact per-pattern gradient/Hessian."""
-    m, r = W0.shape
-    n = V0.shape[1]
+def minimize(W0, V0, b, X, Y, scale: float = 0.5, maxiter: int = 200,
+             gtol: float = 1e-12) -> Minima:
+    """Damped Newton with the exact per-pattern Hessian, every start of one problem at once.
 
-    grad = _gradient_map(m, n, b, X, Y, scale, reuse=True)  # :func:`gradient`, prepared once
+    Each iteration takes the Levenberg-Marquardt step ``-(H + s I)^(-1) g`` of every run,
+    written with the eigenvalues ``lam`` of :func:`hessian`: ``s = max(0, -lam_min) + mu
+    max |lam|`` (so ``H + s I`` is positive definite and the step descends), and accepts it only
+    where the loss decreases (the loss itself, across pattern boundaries); ``mu`` is divided by
+    4 after an accepted step (pure Newton near a strict minimum: quadratic convergence) and
+    multiplied by 8 after a rejected one.  A run stops when its gradient norm is below
+    ``gtol`` (a start already there is returned unchanged), when ``mu`` exceeds 1e6 (no
+    decrease left: a kink, or the rounding floor of the loss) or after ``maxiter`` iterations.
+    Runs are independent: each row's iterates are those it would have alone.
+    """
+    B, m, r = W0.shape
+    n = V0.shape[2]
+    grad = _gradient_map(m, n, b, X, Y, scale)
 
-    def fun(theta):
-        _, _, e = grad(theta[: m * r].reshape(1, m, r), theta[m * r:].reshape(1, r, n))
-        # (gW.ravel(), gV.ravel()) is the row of the gradient buffer: copied out
-        return scale * float(np.sum(e * e)), grad.buffers["g"][0].copy()
+    def split(t):
+        return t[:, : m * r].reshape(-1, m, r), t[:, m * r:].reshape(-1, r, n)
 
-    def hess(theta):
-        W, V = unflatten(theta, m, r, n)
-        return hessian(W, V, b, X, Y, scale)
+    def evaluate(t):
+        gW, gV, e = grad(*split(t))
+        return (scale * np.sum(e * e, axis=(1, 2)),
+                np.concatenate([gW.reshape(len(t), -1), gV.reshape(len(t), -1)], axis=1))
 
-    res = _scipy_minimize(fun, flatten(W0, V0), jac=True, hess=hess, method="trust-exact",
-                          options={"maxiter": maxiter, "gtol": 1e-12})
-    W, V = unflatten(res.x, m, r, n)
-    g = fun(res.x)[1]
-    return Minimum(W, V, float(res.fun), float(np.linalg.norm(g)),
-                   float(kink_margin(V[None], b, X)[0]), bool(res.success))
+    theta = np.concatenate([W0.reshape(B, -1), V0.reshape(B, -1)], axis=1)
+    f, g = evaluate(theta)
+    gnorm = np.linalg.norm(g, axis=1)
+    mu = np.full(B, 1e-3)
+    active = np.flatnonzero(gnorm >= gtol)
+    with np.errstate(all="ignore"):  # a diverging trial point is rejected, not reported
+        for _ in range(maxiter):
+            if active.size == 0:
+                break
+            t = theta[active]
+            Wa, Va = split(t)
+            lam, Q = np.linalg.eigh(np.stack([hessian(Wa[i], Va[i], b, X, Y, scale)
+                                              for i in range(active.size)]))
+            shift = (np.maximum(-lam[:, 0], 0.0)
+                     + mu[active] * np.abs(lam).max(axis=1))[:, None]
+            step = -np.einsum("bij,bj->bi", Q, np.einsum("bji,bj->bi", Q, g[active])
+                              / (lam + shift))
+            trial = t + step
+            f_new, g_new = evaluate(trial)
+            ok = f_new < f[active]  # False for nan
+            up = active[ok]
+            theta[up], f[up], g[up] = trial[ok], f_new[ok], g_new[ok]
+            gnorm[up] = np.linalg.norm(g_new[ok], axis=1)
+            mu[up] /= 4
+            mu[active[~ok]] *= 8
+            active = active[(gnorm[active] >= gtol) & (mu[active] <= 1e6)]
+    W, V = split(theta)
+    return Minima(W, V, f, gnorm, kink_margin(V, b, X))
 
 
 @dataclass(frozen=True)
@@ -266,6 +304,10 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
     of runs: numpy multiplies the stacked small matrices one by one) and kept as they are; the
     records of a frozen run (loss at the same point, distances 0 to the same bits) and the
     result are those the full loop gives, bit for bit.
+
+    Given a C compiler the runs go through :mod:`numerics.relu_kernel` (every step in C, the
+    same operations: the results agree with this numpy loop to rounding, not bit for bit);
+    ``STEPSIZE_VERIFY_BACKEND=numpy`` keeps the numpy loop.
     """
     B, m, r = W.shape
     n = V.shape[2]
@@ -279,8 +321,13 @@ def gd(W, V, b, X, Y, deltas, steps: int, scale: float = 0.5, n_records: int = 6
         return (np.ascontiguousarray(t[:, : m * r].reshape(-1, m, r)),
                 np.ascontiguousarray(t[:, m * r:].reshape(-1, r, n)))
 
-    d = np.asarray(deltas, dtype=float)[:, None]
     rec = np.unique(np.concatenate([np.geomspace(1, steps, n_records).astype(int), [steps]]))
+    if relu_kernel.kernel() is not None:  # all steps in C (agrees with the loop below to rounding)
+        bias = np.broadcast_to(np.asarray(b, dtype=float), (B, r))
+        theta, prev, *records, dead = relu_kernel.gd(theta, bias, X, Y, deltas, steps, scale,
+                                                     drop, bound, rec)
+        return GDRun(*split(theta), *split(prev), rec, *records, dead)
+    d = np.asarray(deltas, dtype=float)[:, None]
     out_l, out_1, out_2 = (np.full((B, rec.size), np.nan) for _ in range(3))
     prev1 = prev2 = None
     dead = np.zeros(B, dtype=bool)

@@ -106,8 +106,8 @@ def test_minimize_reaches_an_exact_interpolating_minimum():
     W, V, b, X, _ = _small(rng, m=1, r=2, n=1, N=2)
     Wt, Vt = rng.standard_normal((1, 2)), rng.standard_normal((2, 1))
     Y = relu.forward(Wt[None], Vt[None], b, X)[2][0].T
-    mn = relu.minimize(W, V, b, X, Y)
-    assert mn.loss < 1e-20 or mn.kink_margin < 1e-6
+    mn = relu.minimize(W[None], V[None], b, X, Y)
+    assert mn.loss[0] < 1e-20 or mn.kink_margin[0] < 1e-6
 
 
 def test_fig2_classifier():

@@ -43,7 +43,7 @@ THM4 = ("Given a set of points {x_i} in R^n, let a function f: R^n -> R^m be est
 RELU_HYP = {"network": "f_hat(x) = W g(V x - b), b fixed",
             "loss": "1/2 sum_i ||f_hat(x_i) - y_i||^2",
             "m": "1 and 2 (output dimension)", "minima": "interpolating and non-interpolating, "
-            "found by GD and by Newton trust-region; units at a kink excluded and counted",
+            "found by GD and by damped Newton; units at a kink excluded and counted",
             "adversarial": "m = 2, r = 2, n = 1, N = 6 critical points built from the residual"}
 RELU_SCOPE = {"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"}
 
