@@ -218,3 +218,41 @@ def test_code_reached_through_a_table_or_the_instances_changes_the_key(tmp_path,
     sys.modules.pop("tmp_inner", None)
     results.clear_source_caches()
     assert hashes[0] != hashes[1]
+
+
+ENGINE = '''
+def step(x):
+    return x {op} 1
+'''
+
+CALLER = '''
+import tmp_engine
+from verify.vocabulary import Check, Finding, Outcome, Tier
+
+def make():
+    def run(ctx):
+        return Finding(Outcome.SUPPORTS, str(tmp_engine.step(1)))
+    return Check("c", Tier.EMPIRICAL, run)
+'''
+
+
+def test_code_reached_through_a_module_attribute_changes_the_key(tmp_path, monkeypatch):
+    """A check calling ``engine.step`` (a project module held as a global): an edit of step
+    changed no key (the ReLU checks call ``relu.gd``), so a stale record was reused."""
+    from verify import results
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(results, "PROJECT_PACKAGES",
+                        (*results.PROJECT_PACKAGES, "tmp_engine", "tmp_caller"))
+    (tmp_path / "tmp_caller.py").write_text(textwrap.dedent(CALLER))
+    hashes = []
+    for op in ("+", "-"):
+        (tmp_path / "tmp_engine.py").write_text(textwrap.dedent(ENGINE.format(op=op)))
+        for name in ("tmp_engine", "tmp_caller"):
+            sys.modules.pop(name, None)
+        results.clear_source_caches()
+        hashes.append(results.check_hash(importlib.import_module("tmp_caller").make()))
+    for name in ("tmp_engine", "tmp_caller"):
+        sys.modules.pop(name, None)
+    results.clear_source_caches()
+    assert hashes[0] != hashes[1]

@@ -256,13 +256,23 @@ _GLOBAL_TARGETS: dict = {}
 
 
 def _global_targets(fn: types.FunctionType) -> tuple:
-    """The functions and classes ``fn``'s global names hold, in name order (cached by code
-    object and module: the closures one factory makes share both)."""
+    """The functions and classes ``fn``'s global names hold, in name order, and those it reaches
+    through a project module it holds (``relu.gd``: the attribute's name is among the code's
+    names too; an edit of numerics/relu.py left the checks calling ``relu.gd`` cached).
+    Cached by code object and module: the closures one factory makes share both."""
     key = (fn.__code__, id(fn.__globals__))
     if key not in _GLOBAL_TARGETS:
-        _GLOBAL_TARGETS[key] = tuple(target for name in sorted(set(_names(fn.__code__)))
-                                     for target in _code_in(fn.__globals__.get(name)))
+        names = sorted(set(_names(fn.__code__)))
+        values = [fn.__globals__.get(name) for name in names]
+        modules = [v for v in values if isinstance(v, types.ModuleType) and _in_project_module(v)]
+        through = [getattr(module, name, None) for module in modules for name in names]
+        _GLOBAL_TARGETS[key] = tuple(target for value in values + through
+                                     for target in _code_in(value))
     return _GLOBAL_TARGETS[key]
+
+
+def _in_project_module(module: types.ModuleType) -> bool:
+    return module.__name__.split(".")[0] in PROJECT_PACKAGES
 
 
 def _code_refs(fn, seen: set[int], out: list[str]) -> None:
