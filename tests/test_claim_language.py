@@ -62,6 +62,10 @@ EXPECTED = {
                     "lim.power-unbounded": C, "lim.power-unbounded-depth-one": R,
                     "lim.sqrt-at-zero": C, "var.bound-depends-on-a": C,
                     "var.product-depends-on-a": R},
+    "every_step.toml": {"every.x1-only-below-half": C, "every.x1-only-below-one": C,
+                        "every.x2-tight": C, "every.x2-only-below-tenth": R,
+                        "every.sole-limit-at-three-tenths": C,
+                        "every.sole-limit-at-one-tenth": R},
 }
 
 

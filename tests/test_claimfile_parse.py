@@ -167,8 +167,55 @@ DOUBLE = '{{ family = "double_network", {} }}'
 RELU = '{{ family = "two_layer_relu", {} }}'
 
 
+THRESH = dict(kind='"threshold"', points=None, loss='"(x - 1)**2"', equilibrium='["1"]',
+              bound='"1"')
+SOLE = dict(kind='"sole_limit"', points=None, loss='"(x - 1)**2"', equilibrium='["1"]',
+            params='{ delta = "1/2" }')
+
 MALFORMED = {
     # name: (toml table, expected BadClaim.id, expected key, extra words in the message)
+    # the step half-line (threshold) and the sole_limit kind (issue 17)
+    "step half-line below 0": (claim(**THRESH, params='{ delta = "> -1" }'), "c1", "params",
+                               "must lie in (0, oo)"),
+    "step half-line from 0 closed": (claim(**THRESH, params='{ delta = ">= 0" }'), "c1",
+                                     "params", "must lie in (0, oo)"),
+    "step half-line pointing down": (claim(**THRESH, params='{ delta = "< 3" }'), "c1",
+                                     "params", "must lie in (0, oo)"),
+    "step half-line nan": (claim(**THRESH, params='{ delta = "> nan" }'), "c1", "params",
+                           "not a rational"),
+    "step half-line inf": (claim(**THRESH, params='{ delta = "> inf" }'), "c1", "params",
+                           "not a rational"),
+    "step half-line code": (claim(**THRESH, params='{ delta = "> __import__(\'os\')" }'), "c1",
+                            "params", "not a rational"),
+    "half-line on a threshold's other parameter": (claim(
+        **{**THRESH, "loss": '"a*(x - 1)**2"'}, params='{ delta = "> 0", a = "> 1" }'), "c1",
+        "params", "its step ('delta') only"),
+    "half-line step of a cycle": (claim(params='{ delta = "> 0" }'), "c1", "params",
+                                  "half-line"),
+    "bound depends on a step half-line": (claim(**{**THRESH, "bound": '"delta"'},
+                                                params='{ delta = "> 0" }'), "c1", "bound",
+                                          "must not depend on it"),
+    "sole_limit two variables": (claim(**{**SOLE, "loss": '"x**2 + y**2"'},
+                                       variables='["x", "y"]'), "c1", "variables",
+                                 "one scalar variable"),
+    "sole_limit vector variable": (claim(**{**SOLE, "loss": '"w[0]**2"'},
+                                         variables='["w[2]"]'), "c1", "variables",
+                                   "one scalar variable"),
+    "sole_limit free parameter": (claim(**{**SOLE, "loss": '"a*(x - 1)**2"',
+                                           "params": '{ delta = "1/2", a = [1, 2] }'}), "c1",
+                                  "params", "pin every parameter"),
+    "sole_limit integers": (claim(**SOLE, integers="{ L = [2, 3] }"), "c1", "integers",
+                            "no integers"),
+    "sole_limit momentum": (claim(**SOLE, optimizer='{ method = "heavy_ball", beta = "1/2" }'),
+                            "c1", "optimizer", "plain GD"),
+    "sole_limit two coordinates": (claim(**{**SOLE, "equilibrium": '["1", "2"]'}), "c1",
+                                   "equilibrium", "coordinate"),
+    "sole_limit region inverted": (claim(**SOLE, region="[3, 0]"), "c1", "region", "empty"),
+    "sole_limit region code": (claim(**SOLE, region='["__import__(\'os\')", 1]'), "c1",
+                               "region", "not a rational"),
+    "sole_limit step half-line": (claim(**{**SOLE, "params": '{ delta = "> 0" }'}), "c1",
+                                  "params", "half-line"),
+    "sole_limit bound key": (claim(**SOLE, bound='"1"'), "c1", "bound", "threshold"),
     "missing id": (claim(id=None), "claim #1", "id", "missing"),
     "empty id": (claim(id='""'), "claim #1", "id", "non-empty"),
     "unknown kind": (claim(kind='"cycles"'), "c1", "kind", "cycles"),

@@ -17,9 +17,8 @@ import sympy as sp
 from proofs.critical_points import equilibrium_multipliers
 from proofs.symmetric_cycle import prove_symmetric_cycle
 from verify.checks.chains import chain_hessian_general
-from verify.checks.thresholds import sole_attractor_exact
 from verify.papers import nar2018slides
-from verify.papers.nar2018slides import CHAIN_BOUND, SLIDES_POLY
+from verify.papers.nar2018slides import CHAIN_BOUND
 from verify.registry import paper_files
 from verify.userclaims.build import claim_from_spec, claims_from_paper
 from verify.userclaims.parse import parse_claims
@@ -31,7 +30,11 @@ QUICK = CheckContext(seed=0, quick=True)
 # The controls data file (verify/papers/controls.toml) moved from controls.py.
 CONTROLS, STEP = (next(claims_from_paper(str(p)) for p in paper_files() if p.stem == key)
                   for key in ("controls", "nar2018step"))
-MINE = STEP + tuple(nar2018slides.CLAIMS) + CONTROLS
+# the slides' example is data (verify/papers/nar2018slides.toml); its other claims there are not
+# this issue's
+SLIDES_DATA = tuple(c for p in paper_files() if p.stem == "nar2018slides"
+                    for c in claims_from_paper(str(p)) if c.id == "nar2018slides.example")
+MINE = STEP + tuple(nar2018slides.CLAIMS) + SLIDES_DATA + CONTROLS
 LIFTED = ("nar2018step.ex1", "nar2018step.ex2", "nar2018slides.example",
           "nar2018slides.proposition_amended")
 
@@ -329,15 +332,35 @@ def test_critical_points_of_the_slides_polynomial():
     assert equilibrium_multipliers(f, x, sp.Rational(1, 5))[2][2] == "neutral"
 
 
+SOLE = """
+[[claim]]
+id = "sole"
+kind = "sole_limit"
+loss = "(x**2 + 1)*(x - 1)**2*(x - 2)**2"
+variables = ["x"]
+step = "delta"
+params = {{ delta = "{delta}" }}
+equilibrium = ["{point}"]
+region = [0, 3]
+"""
+
+
+def test_sole_limit_proven_at_three_tenths():
+    finding = _finding(SOLE.format(delta="3/10", point="1"), "sole_limit_symbolic")
+    assert finding.outcome is Outcome.SUPPORTS, finding.detail
+    assert finding.coverage.scope is Scope.CLASS and finding.coverage.covers == {
+        "delta": "= 3/10"}
+
+
 @pytest.mark.parametrize("delta,point", [("1/10", "1"), ("3/10", "2"), ("1/2", "1")])
-def test_sole_attractor_fails_where_it_should(delta, point):
-    finding = sole_attractor_exact(SLIDES_POLY, delta, point).run(QUICK)
+def test_sole_limit_fails_where_it_should(delta, point):
+    finding = _finding(SOLE.format(delta=delta, point=point), "sole_limit_symbolic")
     assert finding.outcome is Outcome.UNDECIDED
 
 
-def test_sole_attractor_rejects_a_non_critical_point():
-    with pytest.raises(ValueError):
-        sole_attractor_exact(SLIDES_POLY, "3/10", "3/2").run(QUICK)
+def test_sole_limit_rejects_a_non_critical_point():
+    with pytest.raises(ValueError, match="key 'equilibrium'.*not a critical point"):
+        _finding(SOLE.format(delta="3/10", point="3/2"), "sole_limit_symbolic")
 
 
 # --- the slides' Proposition: every depth ------------------------------------------------

@@ -66,7 +66,8 @@ def test_the_template_parses_when_copied_to_a_paper_file(tmp_path):
     paper = load_paper(target)
     kinds = {entry.item.kind for entry in paper.claims if not isinstance(entry.item, BadClaim)}
     assert [e for e in paper.claims if isinstance(e.item, BadClaim)] == []
-    assert kinds == {"cycle", "threshold", "convergence", "inequality", "rate", "trajectory"}
+    assert kinds == {"cycle", "threshold", "convergence", "inequality", "rate", "trajectory",
+                     "sole_limit"}
     claims = claims_from_paper(str(target))
     assert {c.ref.paper for c in claims} == {"mypaper"}
     assert claims[0].scope == {"delta": "(0, oo)"}  # stated

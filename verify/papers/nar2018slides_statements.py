@@ -4,10 +4,7 @@ identity-initialisation claim ``nar2018slides.identity_tight`` and the statement
 scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
 ``subset``, ``no_lipschitz``, ``ols_contrast``) are data, in ``nar2018slides.toml``.
 
-Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
-slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
-delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
-``basin_fractions``) and is not repeated here.
+Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 
 | id | where | statement (short) |
 |---|---|---|

@@ -37,6 +37,7 @@ ASSERTS = {
     "identity": "{lhs} == {rhs} for every state and parameter",
     "limit": "{lhs} -> {rhs} as {over} -> {to}, for every other parameter of the box",
     "varies": "{lhs} is not constant in {over}, for every other parameter of the box",
+    "sole_limit": "every GD run that converges ends at {equilibrium} (almost every start)",
 }
 
 
@@ -116,7 +117,7 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out["after" if key == "eventually" else key] = str(value)
-    if spec.kind == "identity" and (spec.variables or spec.model):
+    if spec.kind in ("identity", "sole_limit") and (spec.variables or spec.model):
         out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"
     for key in ("points", "equilibrium", "start", "target"):
         value = getattr(spec, key)
@@ -170,7 +171,7 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     box.update({name: (str(min(values)), str(max(values)))
                 for name, values in item.integers.items()})
-    if item.kind == "identity":  # the search draws the state too: a replay names it
+    if item.kind in ("identity", "sole_limit"):  # the search draws the state: a replay names it
         box.update(_state_box(item))
     return box
 

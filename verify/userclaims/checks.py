@@ -1022,4 +1022,8 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         from verify.userclaims.trajectory import trajectory_search
 
         return (trajectory_search(model, _orbit, _finish, _point_text, GD_WORK),)
+    if kind == "sole_limit":
+        from verify.userclaims.sole_limit import sole_limit_checks
+
+        return sole_limit_checks(model)
     raise ValueError(f"unknown kind {kind!r}")

@@ -62,6 +62,7 @@ KIND_KEYS = {
     "identity": ("lhs", "rhs", "region"),
     "limit": ("lhs", "tends", "to", "rhs"),
     "varies": ("lhs", "in"),
+    "sole_limit": ("equilibrium", "region"),
 }
 # A multi-part claim: the keys its parts share (each part may override them) and its limits.
 SHARED_KEYS = ("loss", "variables", "step", "params", "assume", "model", "integers", "optimizer",
@@ -244,7 +245,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     params, rays = _params(table.get("params", {}), kind)
     integers, unbounded = _integers(table.get("integers", {}), params, kind)
-    step = _step(table, params, required=has_loss and kind != "identity")
+    step = _step(table, params, required=has_loss and kind != "identity", rays=rays)
+    if kind in STEP_RAY_KINDS:
+        _step_ray(rays, step, kind)
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
     param_symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
@@ -286,6 +289,12 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     elif kind == "threshold":
         fields["equilibrium"] = _point(_required(table, "equilibrium"), "equilibrium", ctx)
         fields["bound"] = _param_expression(_required(table, "bound"), "bound", ctx)
+        if step in rays:  # the proof covers the half-line only when nothing depends on the step
+            for key in ("equilibrium", "bound"):
+                texts = fields[key] if key == "equilibrium" else (fields[key],)
+                if any(param_symbols[step] in parse(t, ctx.params).free_symbols for t in texts):
+                    raise _Bad(key, f"with the step {step!r} on a half-line "
+                                    f"({rays[step]!r}), the {key} must not depend on it")
         fields["tight"] = _optional_bool(table, "tight", False)
         fields["strict"] = _optional_bool(table, "strict", None)
     elif kind == "convergence":
@@ -366,7 +375,10 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields.update(_identity(table, model_spec, ctx, loss_expr))
     elif kind in ("limit", "varies"):
         fields.update(_limit(table, kind, params, rays, ctx))
-    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", *PARAMETER_KINDS):
+    elif kind == "sole_limit":
+        fields.update(_sole_limit(table, params, step, variables, integers, assume, ctx))
+    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", "sole_limit",
+                                                               *PARAMETER_KINDS):
         raise _Bad("optimizer" if optimizer["method"] != "gd" else "schedule",
                    f"kind {kind!r} is about plain GD with a constant step")
 
@@ -426,6 +438,28 @@ def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                        exc.problem) from None
         out.append((name, spec))
     return ClaimSpec(id=claim_id, kind="parts", statement=statement, parts=tuple(out))
+
+
+def _sole_limit(table: dict[str, Any], params: dict[str, Any], step: str | None,
+                variables: tuple[str, ...], integers: dict, assume: tuple,
+                ctx: _Context) -> dict[str, Any]:
+    """``sole_limit``: a loss in one scalar variable, every parameter but the step pinned, no
+    integers or assumptions; ``equilibrium`` (one coordinate) and ``region`` (the search's
+    starts)."""
+    if "model" in table or len(variables) != 1 or "[" in variables[0]:
+        raise _Bad("model" if "model" in table else "variables",
+                   "kind 'sole_limit' is about a loss in one scalar variable (variables = "
+                   "[\"x\"]); its exact route enumerates the critical points of f(x)")
+    for key, value in (("integers", integers), ("assume", assume)):
+        if value:
+            raise _Bad(key, "kind 'sole_limit' takes no integers or assumptions (one loss, "
+                            "its parameters pinned)")
+    free = [name for name, box in params.items() if isinstance(box, tuple) and name != step]
+    if free:
+        raise _Bad("params", f"kind 'sole_limit': pin every parameter but the step "
+                             f"({', '.join(map(repr, free))} is an interval)")
+    return {"equilibrium": _point(_required(table, "equilibrium"), "equilibrium", ctx),
+            "region": _region(table)}
 
 
 def _exceptions(table: dict[str, Any], ctx: _Context) -> tuple:
@@ -525,9 +559,11 @@ def _params(value: Any, kind: str) -> tuple[dict[str, tuple[str, str] | str], di
     return params, rays
 
 
-RAY_KINDS = ("identity", "inequality", "limit", "varies")
 # kinds that speak of expressions of the parameters alone (a loss is optional or unused)
-PARAMETER_KINDS = RAY_KINDS
+PARAMETER_KINDS = ("identity", "inequality", "limit", "varies")
+# kinds whose step alone may be a half-line (``delta = "> 0"``: every step size)
+STEP_RAY_KINDS = ("threshold",)
+RAY_KINDS = PARAMETER_KINDS + STEP_RAY_KINDS
 RAY_WIDTH = 10  # the searches draw a half-line's parameter from an interval this long in it
 _RAY = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
 
@@ -542,7 +578,8 @@ def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
     match = _RAY.match(text)
     if kind not in RAY_KINDS:
         raise _Bad("params", f"parameter {name!r}: a half-line ({text!r}) is for kinds "
-                             f"{' and '.join(RAY_KINDS)}; give an interval [lo, hi]")
+                             f"{', '.join(PARAMETER_KINDS)} and the step of "
+                             f"{' and '.join(STEP_RAY_KINDS)}; give an interval [lo, hi]")
     if not match:
         raise _Bad("params", f"parameter {name!r}: a half-line is \"> a\", \">= a\", \"< a\" "
                              f"or \"<= a\" with a rational a, got {_short(text)}")
@@ -588,7 +625,16 @@ def _number(value: Any, what: str) -> str:
                          f"got {_describe(value)}")
 
 
-def _step(table: dict[str, Any], params: dict[str, Any], required: bool) -> str | None:
+def _step_ray(rays: dict[str, str], step: str | None, kind: str) -> None:
+    """A kind of :data:`STEP_RAY_KINDS` takes a half-line for its step only."""
+    for name in rays:
+        if name != step:
+            raise _Bad("params", f"parameter {name!r}: kind {kind!r} takes a half-line for its "
+                                 f"step ({step!r}) only; give an interval [lo, hi]")
+
+
+def _step(table: dict[str, Any], params: dict[str, Any], required: bool,
+          rays: dict[str, str] | None = None) -> str | None:
     if "step" not in table:
         if required:
             raise _Bad("step", "missing required key (the step-size parameter's name)")
@@ -602,6 +648,12 @@ def _step(table: dict[str, Any], params: dict[str, Any], required: bool) -> str 
                            f"declared: {declared})")
     box = params[step]
     lo = box[0] if isinstance(box, tuple) else box
+    ray = (rays or {}).get(step)
+    if ray is not None and (not ray.startswith(">") or sp.Rational(ray.split()[1]) < 0
+                            or (ray.startswith(">=") and sp.Rational(ray.split()[1]) == 0)):
+        raise _Bad("params", f"parameter {step!r} is the step size (key 'step'): a half-line "
+                             f"for it must lie in (0, oo) (\"> 0\", \"> a\" or \">= a\" with "
+                             f"a > 0), got {ray!r}")
     if sp.Rational(lo) <= 0:
         shape = f"interval [{box[0]}, {box[1]}]" if isinstance(box, tuple) else f"value {box}"
         raise _Bad("params", f"parameter {step!r} is the step size (key 'step'): its {shape} "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory", "identity",
-         "limit", "varies")
+         "limit", "varies", "sole_limit")
 INFINITIES = ("oo", "-oo")  # ``limit``: the ends ``to`` and the values ``rhs`` beyond the reals
 ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
@@ -35,7 +35,8 @@ class ClaimSpec:
         assume: relations the parameters must satisfy (SymPy syntax), e.g. "delta < 1".
         points: ``cycle``: the orbit's points in order, one tuple per point (len = len(variables)).
         stable: ``cycle``: claimed attracting (True), repelling (False), or not claimed (None).
-        equilibrium: ``threshold``: the equilibrium point (len = len(variables)).
+        equilibrium: ``threshold``: the equilibrium point (len = len(variables));
+            ``sole_limit``: the one limit of every convergent run.
         bound: ``threshold``: the step-size bound; ``rate``: the bound in t, params, metric0.
         tight: ``threshold``: also claims attraction for every step below the bound.
         start: ``convergence`` / ``rate``: start point, expressions in the parameters.
@@ -74,7 +75,8 @@ class ClaimSpec:
         lhs, rhs: ``identity``: each side a string (a scalar or matrix-valued expression) or a
             tuple of rows (tuples of strings; a vector is a column of 1-entry rows).
         region: ``identity``: the interval each state coordinate is drawn from by the search
-            (the identity itself is claimed for every real state).
+            (the identity itself is claimed for every real state); ``sole_limit``: the
+            interval the search draws its starts from (the claim speaks of every start).
         order: ``rate``: "linear" or "sublinear" (None: the explicit ``bound`` form).
         exponent: ``rate``, sublinear: p in metric_t = O(t^-p), an expression of the parameters.
         factor: ``rate``, linear: c in metric_t <= C c^t, an expression of the parameters.

@@ -324,12 +324,24 @@ def _sign_on_box(e: sp.Expr, model: Model, boxed: dict, strict: bool) -> bool:
     return True
 
 
+def _above_critical(model: Model, H: sp.Matrix, b: sp.Expr, boxed: dict) -> int | None:
+    """An index i with bound > 0 and bound*H[i, i] >= 2 proven on the whole box (then
+    lambda_max(H) >= H[i, i] >= 2/bound, H symmetric: the bound is at or above the critical
+    step 2/lambda_max), else None."""
+    if not _sign_on_box(b, model, boxed, strict=True):
+        return None
+    return next((i for i in range(H.rows)
+                 if _sign_on_box(b * H[i, i] - 2, model, boxed, strict=False)), None)
+
+
 def symbolic_threshold(model: Model, eq, boxed: dict) -> Finding:
     """Plain GD, any number of variables, over the whole box (every parameter at once).
 
     With H = Hessian at x* and b = the bound (pinned values substituted): det(2I - bH) = 0
     identically means some multiplier 1 - b lambda is exactly -1 everywhere, so for every step
-    above b that multiplier is below -1 and x* repels (an "only if" claim holds).  ``tight``
+    above b that multiplier is below -1 and x* repels (an "only if" claim holds); a bound above
+    the critical step proves it too (b > 0 and b H[i, i] >= 2 for some i, see
+    :func:`_above_critical`; not ``tight``, not ``strict``).  ``tight``
     also needs attraction below b: H positive definite (leading principal minors > 0) and
     2I - bH positive semidefinite (every principal minor >= 0), so that every multiplier is in
     (-1, 1) for steps in (0, b).  ``strict`` (the equality case step = b): decided exactly for an
@@ -345,6 +357,15 @@ def symbolic_threshold(model: Model, eq, boxed: dict) -> Finding:
     numbers = {"Hessian at x*": str(H.tolist() if n > 1 else H[0, 0]), "bound": str(b)}
     M = 2 * sp.eye(n) - b * H
     if not _zero(M.det()):
+        if not spec.tight and not spec.strict:
+            above = _above_critical(model, H, b, boxed)
+            if above is not None:
+                numbers["H[i, i] with bound*H[i, i] >= 2"] = str(H[above, above])
+                return Finding(Outcome.SUPPORTS, (
+                    f"SymPy: bound*H(x*)[{above}, {above}] >= 2 and bound > 0 on the whole box, "
+                    "so lambda_max(H(x*)) >= 2/bound and for every step above the bound a "
+                    "multiplier is below -1: x* repels"), numbers,
+                    coverage=model.coverage(Scope.CLASS))
         return Finding(Outcome.UNDECIDED, "SymPy could not prove det(2I - bound*H(x*)) = 0 "
                        "identically (a multiplier exactly -1 at step = bound on the whole box)",
                        numbers)
