@@ -173,7 +173,20 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
                 for name, values in item.integers.items()})
     if item.kind in ("identity", "sole_limit"):  # the search draws the state: a replay names it
         box.update(_state_box(item))
+    if item.kind == "threshold" and item.to_set:  # ... or the minimiser's free coordinates
+        box.update(_coordinate_box(item))
     return box
+
+
+def _coordinate_box(spec: ClaimSpec) -> dict[str, tuple[str, str]]:
+    """Every instance's free minimiser coordinates, each over the search's draws."""
+    from verify.userclaims.minimiser_set import COORDS, free_coordinates
+
+    try:
+        return {label: COORDS for ints in instances(spec.integers)
+                for label in free_coordinates(Model(spec, ints))}
+    except Exception:  # noqa: BLE001 - the claim's checks report what is wrong with it
+        return {}
 
 
 def _part_checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str], tuple[str, ...]]:

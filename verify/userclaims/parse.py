@@ -33,6 +33,7 @@ from proofs.expressions import ExpressionError, parse, real_symbol
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders
+from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
     INFINITIES,
     KINDS,
@@ -246,8 +247,6 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     params, rays = _params(table.get("params", {}), kind)
     integers, unbounded = _integers(table.get("integers", {}), params, kind)
     step = _step(table, params, required=has_loss and kind != "identity", rays=rays)
-    if kind in STEP_RAY_KINDS:
-        _step_ray(rays, step, kind)
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
     param_symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
@@ -287,16 +286,20 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             _point(p, "points", ctx, f"point {i}") for i, p in enumerate(points, start=1))
         fields["stable"] = _optional_bool(table, "stable", None)
     elif kind == "threshold":
-        fields["equilibrium"] = _point(_required(table, "equilibrium"), "equilibrium", ctx)
-        fields["bound"] = _param_expression(_required(table, "bound"), "bound", ctx)
-        if step in rays:  # the proof covers the half-line only when nothing depends on the step
-            for key in ("equilibrium", "bound"):
-                texts = fields[key] if key == "equilibrium" else (fields[key],)
-                if any(param_symbols[step] in parse(t, ctx.params).free_symbols for t in texts):
-                    raise _Bad(key, f"with the step {step!r} on a half-line "
-                                    f"({rays[step]!r}), the {key} must not depend on it")
+        if _required(table, "equilibrium") == "minimisers":
+            fields.update(_minimiser_threshold(table, model_spec, states, ctx, integers))
+        else:
+            fields["equilibrium"] = _point(table["equilibrium"], "equilibrium", ctx)
+            fields["bound"] = _param_expression(_required(table, "bound"), "bound", ctx)
         fields["tight"] = _optional_bool(table, "tight", False)
         fields["strict"] = _optional_bool(table, "strict", None)
+        if step in rays:
+            _free_of_step(fields, step, rays[step], ctx)
+        if fields.get("to_set") and (fields["strict"] is not None
+                                     or optimizer.get("method", "gd") != "gd"):
+            raise _Bad("strict" if fields["strict"] is not None else "optimizer",
+                       "a threshold at a minimiser set is for plain GD, without strict (at "
+                       "step = bound the set's multiplier is -1: higher-order terms decide)")
     elif kind == "convergence":
         fields["start"] = _start(table, model_spec, ctx)
         target = table.get("target")
@@ -440,6 +443,48 @@ def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     return ClaimSpec(id=claim_id, kind="parts", statement=statement, parts=tuple(out))
 
 
+def _free_of_step(fields: dict[str, Any], step: str, ray: str, ctx: _Context) -> None:
+    """A threshold with its step on a half-line: a proof covers the half-line only when the
+    equilibrium and the bound do not depend on the step."""
+    symbols = {**ctx.params, **index_symbols("w")} if fields.get("to_set") else ctx.params
+    for key in ("equilibrium", "bound"):
+        texts = fields.get(key, ()) if key == "equilibrium" else (fields[key],)
+        if any(ctx.params[step] in parse(t, symbols).free_symbols for t in texts):
+            raise _Bad(key, f"with the step {step!r} on a half-line ({ray!r}), the {key} must "
+                            "not depend on it")
+
+
+def _minimiser_threshold(table: dict[str, Any], model_spec: dict | None, states: list,
+                         ctx: _Context, integers: dict) -> dict[str, Any]:
+    """``equilibrium = "minimisers"``: every point of the model's minimiser set, where the
+    family writes it in closed form; the bound may name the minimiser's coordinates as a
+    pattern, ``w[k]`` or ``w[i]`` inside ``Sum(..., (i, 1, L))``
+    (:mod:`verify.userclaims.minimiser_set`)."""
+    family = FAMILIES[(model_spec or {}).get("family", "expression")]
+    closed = getattr(family, "minimiser_point", None)
+    if model_spec is None or closed is None or closed(model_spec, states[0],
+                                                      ctx.params) is None:
+        raise _Bad("equilibrium", "\"minimisers\" needs a model whose minimiser set is known "
+                                  "in closed form (deep_linear of width 1); otherwise list "
+                                  "every coordinate")
+    layer = family.layer_name
+    extra = index_symbols(layer)
+    taken = sorted(set(extra) & set(ctx.params))
+    if taken:
+        raise _Bad("params", f"{', '.join(map(repr, taken))} name the minimiser's coordinates "
+                             "and their index in the bound here; rename the parameter")
+    text, value = _expression(_required(table, "bound"), "bound", {**ctx.params, **extra}, ctx,
+                              where=f"the parameters, {layer}[k] and {INDEX}")
+    depth = model_spec["depth"]
+    symbol = ctx.params[depth] if isinstance(depth, str) else sp.Integer(depth)
+    lowest = min(integers[depth]) if isinstance(depth, str) else depth
+    problem = pattern_problem(value, layer, symbol, lowest)
+    if problem:
+        raise _Bad("bound", f"{problem} (the minimiser's coordinates are {layer}[1] .. "
+                            f"{layer}[{depth}])")
+    return {"to_set": True, "bound": text}
+
+
 def _sole_limit(table: dict[str, Any], params: dict[str, Any], step: str | None,
                 variables: tuple[str, ...], integers: dict, assume: tuple,
                 ctx: _Context) -> dict[str, Any]:
@@ -561,7 +606,8 @@ def _params(value: Any, kind: str) -> tuple[dict[str, tuple[str, str] | str], di
 
 # kinds that speak of expressions of the parameters alone (a loss is optional or unused)
 PARAMETER_KINDS = ("identity", "inequality", "limit", "varies")
-# kinds whose step alone may be a half-line (``delta = "> 0"``: every step size)
+# kinds of GD whose parameters, the step included (``delta = "> 0"``: every step size), may be
+# half-lines
 STEP_RAY_KINDS = ("threshold",)
 RAY_KINDS = PARAMETER_KINDS + STEP_RAY_KINDS
 RAY_WIDTH = 10  # the searches draw a half-line's parameter from an interval this long in it
@@ -578,8 +624,7 @@ def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
     match = _RAY.match(text)
     if kind not in RAY_KINDS:
         raise _Bad("params", f"parameter {name!r}: a half-line ({text!r}) is for kinds "
-                             f"{', '.join(PARAMETER_KINDS)} and the step of "
-                             f"{' and '.join(STEP_RAY_KINDS)}; give an interval [lo, hi]")
+                             f"{', '.join(RAY_KINDS)}; give an interval [lo, hi]")
     if not match:
         raise _Bad("params", f"parameter {name!r}: a half-line is \"> a\", \">= a\", \"< a\" "
                              f"or \"<= a\" with a rational a, got {_short(text)}")
@@ -623,14 +668,6 @@ def _number(value: Any, what: str) -> str:
         return text
     raise _Bad("params", f"{what}: expected a number or an interval [lo, hi], "
                          f"got {_describe(value)}")
-
-
-def _step_ray(rays: dict[str, str], step: str | None, kind: str) -> None:
-    """A kind of :data:`STEP_RAY_KINDS` takes a half-line for its step only."""
-    for name in rays:
-        if name != step:
-            raise _Bad("params", f"parameter {name!r}: kind {kind!r} takes a half-line for its "
-                                 f"step ({step!r}) only; give an interval [lo, hi]")
 
 
 def _step(table: dict[str, Any], params: dict[str, Any], required: bool,

@@ -51,8 +51,9 @@ class ClaimSpec:
         model: the validated ``model`` table (``family`` and the family's keys; None: the
             ``expression`` family of ``loss`` and ``variables``).
         integers: integer parameters (a depth L): name -> the values, each checked exactly.
-        rays: the real parameters declared on a half-line (``lam = "< 0"``, identity and
-            inequality only): name -> the half-line as text.  ``params`` then holds the finite
+        rays: the real parameters declared on a half-line (``lam = "< 0"``; identity,
+            inequality, limit, varies and threshold, whose step may be one): name -> the
+            half-line as text.  ``params`` then holds the finite
             interval inside it that the searches draw from (a proof covers the half-line).
         unbounded: the integer parameters declared for every integer from a lower end on
             (``L = ">= 2"``): name -> that end.  ``integers`` then holds the instances checked
@@ -63,7 +64,9 @@ class ClaimSpec:
         strict: ``threshold``: True: x* attracts only if step < bound (at step = bound it
             does not); False: only if step <= bound, and with ``tight`` it attracts at
             step = bound too; None (absent): no claim at step = bound itself.
-        to_set: ``convergence``: the target is the model's set of minimisers.
+        to_set: ``convergence``: the target is the model's set of minimisers; ``threshold``:
+            the equilibrium is every point of it (``equilibrium = "minimisers"``), and
+            ``bound`` may name the minimiser's coordinates ``w[k]``, ``w[i]`` in a Sum.
         target_every: ``convergence``: ``target`` is one expression (the key written as a
             string, ``target = "0"``) that every state coordinate tends to; the number of
             coordinates may then depend on an integer parameter (a depth L).
