@@ -15,6 +15,12 @@ definite, and repels above it.  What linearisation cannot decide is said so:
 
 Every refutation is re-evaluated by :func:`verify.userclaims.search.reevaluate` (two consecutive
 precisions must agree on the side: attracts, repels, neutral), or exactly.
+
+At a model's minimiser set (``equilibrium = "minimisers"``, :mod:`verify.userclaims.
+minimiser_set`) the search also draws the minimiser's free coordinates, and the directions along
+the set (Hessian eigenvalue 0, multiplier 1: one per free coordinate) drop out of the
+multipliers: "attracts" means across the set.  Where a proof covers the claim's whole class
+(every value of an integer parameter ``">= n"``) the search is a cross-check of fewer points.
 """
 
 from __future__ import annotations
