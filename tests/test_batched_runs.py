@@ -9,38 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import deeplinear as dl
-from verify.checks import chains, deeplinear
-from verify.papers.nar2018slides import CHAIN_BOUND
-from verify.vocabulary import CheckContext, Outcome
+from verify.checks import deeplinear
+from verify.vocabulary import CheckContext
 
 QUICK = CheckContext(seed=0, quick=True)
-
-
-def test_stability_runs_equal_one_stays_per_minimiser():
-    depths, lams = (2, 3), (-2.0, 0.5)
-    rng, rel, steps = QUICK.rng(), np.linspace(0.9, 1.1, 161), 1500
-    reference = []
-    for L in depths:
-        _, bound_fn, _ = chains._numeric(L, CHAIN_BOUND)
-        for lam in lams:
-            for w_star in chains.minimisers(L, lam).values():
-                b = float(bound_fn(*w_star, lam))
-                reference.append(chains._stays(L, CHAIN_BOUND, w_star, lam, rel * b, steps,
-                                               1e-7, rng))
-    batched = chains._stability_runs(0, True, depths, lams, CHAIN_BOUND)
-    assert len(batched) == len(reference)
-    assert all(np.array_equal(a, b) for a, (b, _) in zip(reference, batched))
-    assert any(r.any() and not r.all() for r in reference)  # both sides of the threshold
-
-
-def test_minimiser_stability_supports_the_bound_and_refutes_a_smaller_one():
-    # 1.9 / sum: runs up to 2 / sum stay, above 1.9 / sum by more than 0.5%: refuted (the
-    # replay draws from the generator where the one-by-one runs left it)
-    check = chains.minimiser_stability((2,), (3.0,), CHAIN_BOUND)
-    assert check.run(QUICK).outcome is Outcome.SUPPORTS
-    small = chains.minimiser_stability((2,), (3.0,), "1.9/Sum((lam/w[i])**2, (i, 1, L))")
-    found = small.run(QUICK)
-    assert found.outcome is Outcome.REFUTES and float(found.counterexample.margin) > 0
 
 
 def test_reached_runs_equal_one_gd_per_step_size():

@@ -31,7 +31,7 @@ from screenshot import Watched, chromium, find_chromium  # noqa: E402
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install "
                                                   "'.[test]')")
 STATUSES = ("confirmed", "refuted", "inconclusive", "not-checkable", "error")
-FAST_CLAIMS = ("nar2018slides.proposition_amended", "controls.chain_half_bound")  # ~1 s, a figure
+FAST_CLAIMS = ("nar2018resnet.thm2_amended", "controls.chain_half_bound")  # ~1 s, figures
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from numerics import certified as cert
 from verify.checks.certified import (
-    ball_map, basin_cover_certified, chain_threshold_certified, cycle_certified,
+    ball_map, basin_cover_certified, cycle_certified,
     threshold_crossing_certified,
 )
 from verify.checks.common import ScalarProblem
@@ -27,7 +27,6 @@ EX1 = ScalarProblem("2*Abs(x)**Rational(3,2)/3")
 EX1_CYCLE = ("delta**2/4", "-delta**2/4")
 SLIDES = ScalarProblem("(x**2 + 1)*(x - 1)**2*(x - 2)**2")
 QUARTIC = ScalarProblem("x**L", fixed={"L": "4"})
-CHAIN_BOUND = "2/Sum((lam/w[i])**2, (i, 1, L))"
 CTX = CheckContext(seed=0, quick=True, dps=50)
 fractions = st.fractions
 
@@ -363,15 +362,6 @@ def test_basin_cover_honest_about_S():
     assert f.outcome is Outcome.SUPPORTS
     f = _run(basin_cover_certified(EX1, ("delta**2/3", "-delta**2/3"), "1/2", ("3/10", "3/5")))
     assert f.outcome is Outcome.REFUTES
-
-
-def test_chain_threshold_certified_and_half_bound_refuted():
-    f = _run(chain_threshold_certified((2, 3), ("-2", "3"), CHAIN_BOUND))
-    assert f.outcome is Outcome.SUPPORTS, f.detail
-    f = _run(chain_threshold_certified((2, 3), ("3",), "1/Sum((lam/w[i])**2, (i, 1, L))"))
-    assert f.outcome is Outcome.REFUTES
-    # L=2, lam=3, balanced: lambda_max = 2 lam = 6, claimed b = 1/6: delta = (1/6 + 1/3)/2
-    assert f.counterexample.at["delta"].startswith("0.25")
 
 
 def test_kinks_not_located_are_undecided():

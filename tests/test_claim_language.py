@@ -70,6 +70,11 @@ EXPECTED = {
                       "mat.psd-inner-product": C, "mat.symmetric-inner-product": R,
                       "mat.rayleigh": C, "mat.trace-identity": C,
                       "mat.square-of-difference": I},
+    "every_step.toml": {"every.x1-only-below-half": C, "every.x1-only-below-one": C,
+                        "every.x2-tight": C, "every.x2-only-below-tenth": R,
+                        "every.sole-limit-at-three-tenths": C,
+                        "every.sole-limit-at-one-tenth": R, "every.chain-minimisers": C,
+                        "every.chain-minimisers-half": R},
 }
 
 

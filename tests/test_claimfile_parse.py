@@ -167,8 +167,91 @@ DOUBLE = '{{ family = "double_network", {} }}'
 RELU = '{{ family = "two_layer_relu", {} }}'
 
 
+THRESH = dict(kind='"threshold"', points=None, loss='"(x - 1)**2"', equilibrium='["1"]',
+              bound='"1"')
+SOLE = dict(kind='"sole_limit"', points=None, loss='"(x - 1)**2"', equilibrium='["1"]',
+            params='{ delta = "1/2" }')
+
+CHAIN = dict(kind='"threshold"', points=None, loss=None, variables=None,
+             model='{ family = "deep_linear", depth = "L", width = 1, target = "lam" }',
+             integers='{ L = [2, 3] }', params='{ delta = "> 0", lam = "> 0" }',
+             equilibrium='"minimisers"', bound='"2/Sum((lam/w[i])**2, (i, 1, L))"')
+
+
+
+def chain(**changes: str | None) -> str:
+    return claim(**{**CHAIN, **changes})
+
+
 MALFORMED = {
     # name: (toml table, expected BadClaim.id, expected key, extra words in the message)
+    # the step half-line (threshold) and the sole_limit kind (issue 17)
+    "step half-line below 0": (claim(**THRESH, params='{ delta = "> -1" }'), "c1", "params",
+                               "must lie in (0, oo)"),
+    "step half-line from 0 closed": (claim(**THRESH, params='{ delta = ">= 0" }'), "c1",
+                                     "params", "must lie in (0, oo)"),
+    "step half-line pointing down": (claim(**THRESH, params='{ delta = "< 3" }'), "c1",
+                                     "params", "must lie in (0, oo)"),
+    "step half-line nan": (claim(**THRESH, params='{ delta = "> nan" }'), "c1", "params",
+                           "not a rational"),
+    "step half-line inf": (claim(**THRESH, params='{ delta = "> inf" }'), "c1", "params",
+                           "not a rational"),
+    "step half-line code": (claim(**THRESH, params='{ delta = "> __import__(\'os\')" }'), "c1",
+                            "params", "not a rational"),
+    "half-line step of a cycle": (claim(params='{ delta = "> 0" }'), "c1", "params",
+                                  "half-line"),
+    "bound depends on a step half-line": (claim(**{**THRESH, "bound": '"delta"'},
+                                                params='{ delta = "> 0" }'), "c1", "bound",
+                                          "must not depend on it"),
+    "sole_limit two variables": (claim(**{**SOLE, "loss": '"x**2 + y**2"'},
+                                       variables='["x", "y"]'), "c1", "variables",
+                                 "one scalar variable"),
+    "sole_limit vector variable": (claim(**{**SOLE, "loss": '"w[0]**2"'},
+                                         variables='["w[2]"]'), "c1", "variables",
+                                   "one scalar variable"),
+    "sole_limit free parameter": (claim(**{**SOLE, "loss": '"a*(x - 1)**2"',
+                                           "params": '{ delta = "1/2", a = [1, 2] }'}), "c1",
+                                  "params", "pin every parameter"),
+    "sole_limit integers": (claim(**SOLE, integers="{ L = [2, 3] }"), "c1", "integers",
+                            "no integers"),
+    "sole_limit momentum": (claim(**SOLE, optimizer='{ method = "heavy_ball", beta = "1/2" }'),
+                            "c1", "optimizer", "plain GD"),
+    "sole_limit two coordinates": (claim(**{**SOLE, "equilibrium": '["1", "2"]'}), "c1",
+                                   "equilibrium", "coordinate"),
+    "sole_limit region inverted": (claim(**SOLE, region="[3, 0]"), "c1", "region", "empty"),
+    "sole_limit region code": (claim(**SOLE, region='["__import__(\'os\')", 1]'), "c1",
+                               "region", "not a rational"),
+    "sole_limit step half-line": (claim(**{**SOLE, "params": '{ delta = "> 0" }'}), "c1",
+                                  "params", "half-line"),
+    "sole_limit bound key": (claim(**SOLE, bound='"1"'), "c1", "bound", "threshold"),
+    # a threshold at a model's minimiser set, its bound a pattern over the coordinates
+    "pattern unknown index": (chain(bound='"2/Sum((lam/w[j])**2, (i, 1, L))"'), "c1",
+                              "bound", "undeclared symbol(s): j"),
+    "pattern index 0": (chain(bound='"2/w[0]**2"'), "c1", "bound", "1..2"),
+    "pattern index past the depth": (chain(bound='"2/w[3]**2"'), "c1", "bound", "1..2"),
+    "pattern index outside a Sum": (chain(bound='"2/w[i]**2"'), "c1", "bound",
+                                    "outside Sum"),
+    "pattern free index": (chain(bound='"2/(i*lam**2)"'), "c1", "bound",
+                           "outside Sum"),
+    "pattern Sum from 0": (chain(bound='"2/Sum((lam/w[i])**2, (i, 0, L))"'), "c1",
+                           "bound", "runs over Sum(..., (i, 1, L)) only"),
+    "pattern two indices": (chain(bound='"2/Sum(w[i, i]**2, (i, 1, L))"'), "c1",
+                            "bound", "one index"),
+    "pattern bare layer": (chain(bound='"2/w**2"'), "c1", "bound", "without an index"),
+    "pattern code": (chain(bound='"w[__import__(\'os\')]"'), "c1", "bound", ""),
+    "minimisers of a loss expression": (claim(**{**THRESH, "equilibrium": '"minimisers"'}), "c1",
+                                        "equilibrium", "closed form"),
+    "minimisers of matrix layers": (claim(**{**CHAIN, "model": CHAIN["model"].replace(
+        "width = 1", "width = 2").replace('target = "lam"', 'target = [["lam", "0"], ["0", '
+                                          '"lam"]]')}), "c1", "equilibrium", "closed form"),
+    "minimisers strict": (chain(strict="true"), "c1", "strict", "plain GD"),
+    "minimisers momentum": (chain(optimizer='{ method = "heavy_ball", beta = "1/2" }'),
+                            "c1", "optimizer", "plain GD"),
+    "minimisers parameter named w": (claim(**{**CHAIN, "params": '{ delta = "> 0", '
+                                                               'lam = "> 0", w = 1 }'}),
+                                     "c1", "params", "rename the parameter"),
+    "minimisers bound on the step half-line": (chain(bound='"delta*w[1]"'), "c1",
+                                               "bound", "must not depend on it"),
     "missing id": (claim(id=None), "claim #1", "id", "missing"),
     "empty id": (claim(id='""'), "claim #1", "id", "non-empty"),
     "unknown kind": (claim(kind='"cycles"'), "c1", "kind", "cycles"),

@@ -74,14 +74,13 @@ def test_python_m_verify_entry_point():
 
 def test_run_replay_exits_1_while_the_counterexample_still_refutes(tmp_path, capsys):
     """The replay line printed for a refutation re-checks exactly that point."""
-    argv = ["run", "nar2018slides.proposition", "--check", "exact_landing_thm1", "--quick",
-            "--no-progress"]
-    assert main(argv + ["--at", "w1=1,w2=2,delta=1/2", "--out", str(tmp_path / "a")]) == 1
+    argv = ["run", "nar2018slides.proposition", "--check", "landing.convergence_exact",
+            "--quick", "--no-progress"]
+    assert main(argv + ["--at", "delta=1/2", "--out", str(tmp_path / "a")]) == 1
     data = json.loads((tmp_path / "a" / "results.json").read_text())
     (claim,) = data["claims"]
     assert claim["status"] == "refuted"
     (ev,) = claim["evidence"]
-    assert ev["counterexample"]["at"] == {"w1": "1", "w2": "2", "delta": "1/2", "lam": "-1",
-                                          "L": "2"}
+    assert ev["counterexample"]["at"] == {"delta": "1/2"}  # L = 2, lam = -1, start (1, 2)
     # A plain run (no --at) exits 0 although papers hold refuted claims.
     assert main(argv + ["--out", str(tmp_path / "b")]) == 0

@@ -83,10 +83,13 @@ KIND_FIELDS = {
     "convergence": {"start": ["1"], "condition": "delta < 2", "target": ["0"]},
     "inequality": {"lhs": "delta**2", "relation": "<=", "rhs": "delta"},
     "rate": {"start": ["1"], "metric": "loss", "bound": "metric0", "steps": 10},
+    "sole_limit": {"equilibrium": ["0"], "region": [0, 1]},
 }
 POINT_FIELDS = {"points", "equilibrium", "start", "target"}
+# (sole_limit pins every parameter but the step: it takes no assumptions)
 FIELDS = [(kind, key) for kind, keys in KIND_FIELDS.items()
-          for key in list(keys) + ["assume"] if key not in ("relation", "steps")]
+          for key in list(keys) + ["assume"] * (kind != "sole_limit")
+          if key not in ("relation", "steps")]
 FIELDS.append(("cycle", "loss"))
 
 

@@ -68,7 +68,7 @@ def test_the_template_parses_when_copied_to_a_paper_file(tmp_path):
     kinds = {entry.item.kind for entry in paper.claims if not isinstance(entry.item, BadClaim)}
     assert [e for e in paper.claims if isinstance(e.item, BadClaim)] == []
     assert kinds == {"cycle", "threshold", "convergence", "inequality", "rate", "trajectory",
-                     "identity"}
+                     "identity", "sole_limit"}
     assert any(entry.item.matrices for entry in paper.claims)  # matrices of free size
     claims = claims_from_paper(str(target))
     assert {c.ref.paper for c in claims} == {"mypaper"}

@@ -37,22 +37,26 @@ def test_not_checkable_is_kept_unless_refuted():
     assert verdict(claim, [_ev(Outcome.REFUTES)]) is Status.REFUTED
 
 
-@pytest.mark.parametrize("cid", ["nar2018step.ex1", "nar2018step.ex2", "nar2018slides.example",
-                                 "nar2018slides.proposition_amended"])
-def test_paper_claims_regression(quick_results, cid):
+@pytest.mark.parametrize("cid, tiers", [
+    ("nar2018step.ex1", {Tier.SYMBOLIC, Tier.EMPIRICAL}),
+    ("nar2018step.ex2", {Tier.SYMBOLIC, Tier.EMPIRICAL}),
+    ("nar2018slides.example", {Tier.SYMBOLIC, Tier.EMPIRICAL}),
+    # data: the proof for every L and mpmath multipliers at drawn minimisers
+    ("nar2018slides.proposition_amended", {Tier.SYMBOLIC, Tier.PRECISE})])
+def test_paper_claims_regression(quick_results, cid, tiers):
     """Regression pins on computed statuses (the checks compute them; this guards changes)."""
     result = quick_results[cid]
     assert result.status is Status.CONFIRMED, [(e.check, e.outcome, e.detail)
                                                for e in result.evidence]
-    assert {e.tier for e in result.evidence} >= {Tier.SYMBOLIC, Tier.EMPIRICAL}
+    assert {e.tier for e in result.evidence} >= tiers
 
 
 def test_slides_proposition_as_printed_falls_to_an_exact_landing(quick_results):
     """No condition on the start: one exact GD step lands on an excluded minimiser."""
     res = quick_results["nar2018slides.proposition"]
     assert res.status is Status.REFUTED
-    cx = _refutation(res, "exact_landing_thm1")
-    assert {"w1", "w2", "delta"} <= set(cx.at)
+    cx = _refutation(res, "landing.convergence_exact")  # from (1, 2) onto (-2, 1/2)
+    assert cx.at == {"delta": "1/2"} and cx.observed.startswith("converges: x[1] = ")
 
 
 def _refutation(result, check):

@@ -2,8 +2,6 @@
 
 Each factory's docstring says what its check can prove, what it can only refute, and over
 which scope.  Modules: :mod:`.common` (problems, decimal strings, re-evaluation helpers),
-:mod:`.orbits` (periodic orbits and exceptional sets), :mod:`.thresholds` (stability
-thresholds and basins), :mod:`.conditions` (convergence conditions on the start),
 :mod:`.chains` (deep scalar chains), :mod:`.certified` (ball-arithmetic proofs over ranges of
 step sizes: Krawczyk orbit covers, threshold crossings, long orbits, trapping covers).
 """

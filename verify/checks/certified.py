@@ -10,7 +10,7 @@ widest enclosure and the working precision.
 
 Used by Nar & Sastry (2018), "Step Size Matters": Example 1 (the 2-cycle +-delta^2/4 of GD on
 (2/3)|x|^{3/2}), Example 2 (the repelling 2-cycle on x0^{L-2} = 2/(L delta) of GD on x^L), the
-talk slides' thresholds 0.5 and 0.2, and the slides' Proposition (the scalar chain).
+talk slides' thresholds 0.5 and 0.2 (the threshold kind's crossing check).
 """
 
 from __future__ import annotations
@@ -25,12 +25,10 @@ from numerics import certified as cert
 from numerics.balls import certify_positive
 from numerics.certified.crossing import window_ends
 from numerics.certified.prec import decimal, upper_decimal
-from proofs.chains import hessian_at_minimisers
 from proofs.compile import exact_to_arb, to_arb, to_mpmath
 from proofs.identities import prove_zero
-from verify.checks.chains import _bound_expr
 from verify.checks.common import (
-    ScalarProblem, dec, declared, expr_in, mpmath_map, scalar_gd, set_text,
+    ScalarProblem, dec, declared, expr_in, mpmath_map, scalar_gd,
 )
 from verify.replay import ReplayError
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
@@ -672,90 +670,3 @@ def basin_cover_certified(problem: ScalarProblem, points: tuple[str, ...], delta
                  attempt=attempt)
 
 
-def chain_threshold_certified(depths: tuple[int, ...], lams: tuple[str, ...], bound: str,
-                              factors: tuple[str, ...] = ("1", "2", "5"),
-                              rel_eps: str = "1/1000000000000") -> Check:
-    """Certified: at exact minimisers of 1/2 (w_L...w_1 - lam)^2, the Hessian's lambda_max is
-    enclosed (Arb eigenvalues) and the claimed bound b is certified to satisfy
-    b (1 + rel_eps) lambda_max > 2, i.e. every delta >= b (1 + rel_eps) makes the minimiser
-    linearly unstable (GD's Jacobian I - delta H has the eigenvalue 1 - delta lambda_max < -1).
-
-    Scope: depths ``depths``, lam in ``lams``, minimisers w_1 = s a |lam|^(1/L),
-    w_L = |lam|^(1/L)/a, the others |lam|^(1/L) (s the sign of lam, a in ``factors``).
-    Refutes when b lambda_max < 2 is certified (the minimiser is stable for delta between b
-    and 2/lambda_max), with the eigenvalue re-evaluated by mpmath.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers, worst, cases, methods, widest = {}, None, 0, {}, 0.0
-        eps = sp.Rational(rel_eps)
-        for L in depths:
-            H, _, ws, lam = hessian_at_minimisers(L)
-            for lam_text in lams:
-                lam_v = sp.Rational(lam_text)
-                for a_text in factors:
-                    a = sp.Rational(a_text)
-                    root = sp.Abs(lam_v) ** sp.Rational(1, L)
-                    w = [root] * L
-                    if L == 1:
-                        w = [lam_v]
-                    else:
-                        w[0], w[-1] = sp.sign(lam_v) * a * root, root / a
-                    sub = dict(zip(ws, w))
-                    Hs = H.subs(sub)
-                    b = _bound_expr(bound, L, ws, lam).subs({**sub, lam: lam_v})
-                    entries = [[exact_to_arb(Hs[i, j], 256) for j in range(L)] for i in range(L)]
-                    spec = cert.symmetric_spectrum(entries, prec=256)
-                    with cert.working_prec(256):
-                        b_ball = exact_to_arb(b, 256)  # exact b: never a rounded stand-in
-                        product = b_ball * (1 + flint.arb(_fmpq(eps))) * spec.lam_max
-                        above = cert.less(flint.arb(2), product)
-                        below = cert.less(b_ball * spec.lam_max, flint.arb(2))
-                    label = f"L={L}, lam={lam_text}, a={a_text}"
-                    cases += 1
-                    methods[spec.method] = methods.get(spec.method, 0) + 1
-                    widest = max(widest, float(spec.lam_max.rad() / abs(spec.lam_max.mid())))
-                    if L == depths[-1] and lam_text == lams[-1]:
-                        numbers[label] = (f"lambda_max in {spec.lam_max.str(15)}, b*lambda_max "
-                                          f"in {(b_ball * spec.lam_max).str(15)}")
-                    if below:
-                        with mpmath.workdps(ctx.dps):
-                            Hm = mpmath.matrix([[mpmath.mpf(sp.N(Hs[i, j], ctx.dps + 10))
-                                                 for j in range(L)] for i in range(L)])
-                            lam_max = max(mpmath.eigsy(Hm, eigvals_only=True))
-                            bm = mpmath.mpf(sp.N(b, ctx.dps + 10))
-                            at_delta = (bm + 2 / lam_max) / 2
-                            margin = at_delta * lam_max - 2
-                        return Finding(Outcome.REFUTES, (
-                            f"{label}: certified b*lambda_max < 2, so for delta in "
-                            f"(b, 2/lambda_max) the minimiser is linearly stable although "
-                            f"delta exceeds the claimed bound"), numbers, Counterexample(
-                                at={"L": str(L), "lam": lam_text, "a": a_text,
-                                    "delta": dec(at_delta, 30)},
-                                observed=f"lambda_max {dec(lam_max, 30)}: 1 - delta*lambda_max "
-                                         f"= {dec(1 - at_delta * lam_max, 30)}",
-                                claimed=f"no convergence for delta > b = {dec(bm, 30)}",
-                                tol="0 (ball enclosure decides)", margin=dec(margin, 30),
-                                dps=ctx.dps,
-                                note="delta*lambda_max < 2: every eigenvalue of I - delta H "
-                                     "lies in (-1, 1]"))
-                    if above is not True:
-                        worst = label
-        numbers.update({"range covered": f"every delta >= b(1 + {rel_eps}), {cases} minimisers",
-                        "boxes": str(cases), "working precision (bits)": "256",
-                        "widest enclosure (relative, lambda_max)": f"{widest:.3g}",
-                        "eigenvalue method": ", ".join(f"{k}: {v}" for k, v in methods.items())})
-        if worst is not None:
-            return Finding(Outcome.UNDECIDED, f"{worst}: b(1+eps)*lambda_max > 2 not certified",
-                           numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"at {cases} exact minimisers (depths {depths}, lam in {lams}) Arb certifies "
-            f"b(1 + {rel_eps}) lambda_max > 2: every delta >= b(1 + {rel_eps}) makes the "
-            "minimiser linearly unstable"), numbers, coverage=declared(
-                Scope.INSTANCES, {"L": set_text(depths), "lam": set_text(lams),
-                                  "w*": "balanced, w_1 and w_L scaled by a, 1/a, a in "
-                                        + set_text(factors),
-                                  "delta": f">= b (1 + {rel_eps})"}))
-
-    return Check("chain_threshold_certified", Tier.CERTIFIED, run,
-                 f"Arb eigenvalues at exact minimisers, depths {depths}, lam in {lams}")

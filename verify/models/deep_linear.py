@@ -17,6 +17,8 @@ an expression (times the identity) or a d x d matrix, in the parameters, the lay
 
 from __future__ import annotations
 
+import sympy as sp
+
 from verify.models import chain
 from verify.models.base import FamilyError
 
@@ -30,6 +32,16 @@ class DeepLinear(chain.Chain):
 
     def product(self, spec, state):
         return chain.product(chain.layers(state.coords, spec["width"]), spec["width"])
+
+    def minimiser_point(self, spec, state, symbols):
+        """Every minimiser of the scalar chain (width 1, no ``sigma``) with R != 0: the first
+        weight solved from the product, (R/(w_2 ... w_L), w_2, ..., w_L) for nonzero
+        w_2..w_L (Nar & Sastry 2018, talk slides, Proposition); None for matrix layers."""
+        if spec["width"] != 1 or spec.get("sigma") is not None:
+            return None
+        target = chain.as_matrix(spec["target"], 1, symbols)[0, 0]
+        rest = state.coords[1:]
+        return (target / sp.Mul(*rest), *rest)
 
 
 __all__ = ["DeepLinear", "FamilyError"]

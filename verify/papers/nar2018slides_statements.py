@@ -1,13 +1,11 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018 talk slides: the statements
-not covered by ``nar2018slides.example`` and ``nar2018slides.proposition``.  The printed
+the claim language does not state.  The slides' example and Proposition
+(``nar2018slides.example``, ``proposition``, ``proposition_amended``), the printed
 identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
 scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
 ``subset``, ``no_lipschitz``, ``ols_contrast``) are data, in ``nar2018slides.toml``.
 
-Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.  The figure of the
-slides' thresholds with measured convergence (fractions of starts reaching x1* and x2* against
-delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
-``basin_fractions``) and is not repeated here.
+Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 
 | id | where | statement (short) |
 |---|---|---|
@@ -20,13 +18,17 @@ delta, with 0.5 and 0.2 marked) is produced by ``nar2018slides.example`` (check
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from verify.checks.dynamics import converged_rho, start_on_unstable_minimum
 from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
-from verify.papers import claim_builder, nar2018slides
+from verify.papers import claim_builder
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
+from verify.userclaims.paperfile import load_paper
 
-PAPER = nar2018slides.PAPER  # the registry reads each paper module's citation
+_DATA = load_paper(Path(__file__).with_name("nar2018slides.toml"))
+PAPER = {"key": _DATA.key, "citation": _DATA.citation, "url": _DATA.url}  # the data file's
 
 _claim = claim_builder(PAPER)
 

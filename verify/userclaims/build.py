@@ -39,6 +39,7 @@ ASSERTS = {
     "identity": "{lhs} == {rhs} for every state and parameter",
     "limit": "{lhs} -> {rhs} as {over} -> {to}, for every other parameter of the box",
     "varies": "{lhs} is not constant in {over}, for every other parameter of the box",
+    "sole_limit": "every GD run that converges ends at {equilibrium} (almost every start)",
 }
 
 
@@ -132,7 +133,7 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
                          if spec.at == "balanced" else
                          "the model's minimisers: factorisations of its target (balanced, "
                          "rescaled, conjugated by random cores), sampled")
-    if spec.kind == "identity" and (spec.variables or spec.model):
+    if spec.kind in ("identity", "sole_limit") and (spec.variables or spec.model):
         out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"
     for key in ("points", "equilibrium", "start", "target"):
         value = getattr(spec, key)
@@ -190,13 +191,26 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     box.update({name: (str(min(values)), str(max(values)))
                 for name, values in item.integers.items()})
-    if item.kind == "identity":  # the search draws the state too: a replay names it
+    if item.kind in ("identity", "sole_limit"):  # the search draws the state: a replay names it
         box.update(_state_box(item))
     if item.at:  # which of a parameter point's minimisers (verify.userclaims.minimisers)
         from verify.userclaims.minimisers import MAX_MINIMISERS
 
         box["minimiser"] = ("0", str(MAX_MINIMISERS - 1))
+    if item.kind == "threshold" and item.to_set:  # ... or the minimiser's free coordinates
+        box.update(_coordinate_box(item))
     return box
+
+
+def _coordinate_box(spec: ClaimSpec) -> dict[str, tuple[str, str]]:
+    """Every instance's free minimiser coordinates, each over the search's draws."""
+    from verify.userclaims.minimiser_set import COORDS, free_coordinates
+
+    try:
+        return {label: COORDS for ints in instances(spec.integers)
+                for label in free_coordinates(Model(spec, ints))}
+    except Exception:  # noqa: BLE001 - the claim's checks report what is wrong with it
+        return {}
 
 
 def _part_checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str], tuple[str, ...]]:

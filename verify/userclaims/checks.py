@@ -176,7 +176,12 @@ def cycle_search(model: Model) -> Check:
 
 
 def _require_critical(model: Model) -> list[sp.Expr]:
-    eq = [model.pin(model.expr(e)) for e in model.spec.equilibrium]
+    if model.spec.to_set:  # every minimiser: the family's closed form, free coordinates
+        from verify.userclaims.minimiser_set import minimiser_point
+
+        eq = list(minimiser_point(model))
+    else:
+        eq = [model.pin(model.expr(e)) for e in model.spec.equilibrium]
     grad = model.pin(model.gradient.subs(dict(zip(model.vars, eq))))
     for j, g in enumerate(grad):
         small = sympy_size_problem(g) is None  # a huge one goes to the numeric test alone
@@ -201,9 +206,23 @@ def threshold_symbolic(model: Model) -> Check:
 
     @budgeted
     @in_child
-    def run(ctx: CheckContext) -> Finding:
-        require_small(model.loss, model.expr(model.spec.bound))
+    def prove(ctx: CheckContext) -> Finding:
+        require_small(model.loss, model.threshold_bound)
         return symbolic_threshold(model, _require_critical(model), _boxed_symbols(model))
+
+    def run(ctx: CheckContext) -> Finding:
+        spec = model.spec
+        if spec.to_set and spec.unbounded and ctx.at is None:
+            # a minimiser set's SymPy determinant grows fast with L (14 s at L = 6): where the
+            # proof for every L holds, no depth is proven again
+            from verify.userclaims.every_integer import every_integer_checks, proven_class
+
+            every = every_integer_checks(spec, _boxed_symbols)
+            if every and proven_class(spec, every[0], ctx) is not None:
+                return Finding(Outcome.UNDECIDED, "not repeated at this depth: the proof for "
+                               f"every {', '.join(spec.unbounded)} (check {every[0].name}) "
+                               "covers it")
+        return prove(ctx)
 
     return Check("threshold_symbolic", Tier.SYMBOLIC, run, "exact, the whole box", attempt=True)
 
@@ -422,8 +441,8 @@ def convergence_search(model: Model, proven=None) -> Check:
         limits = spec.target * len(model.vars) if spec.target_every else spec.target
         target = model.mp_point([model.expr(e) for e in limits])
         residual = model.mp(model.residual) if spec.to_set else None
-        cond = model.pin(model.expr(spec.condition))
-        slack_fn = model.mp(cond.lhs - cond.rhs)
+        cond = model.expr(spec.condition)  # not pinned: with every parameter pinned the
+        slack_fn = model.mp(cond.lhs - cond.rhs)  # relation would be True or False already
         steps = 300 if ctx.quick else 1500
         examples = min(_examples(ctx), GD_WORK[ctx.quick] // steps)
         if argument:  # the class is proven: a cross-check of fewer points
@@ -920,7 +939,7 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
         points = tuple(_exact_text(model, p[0]) for p in spec.points)
         check = cycle_certified(problem, points, (str(lo), str(hi)), stable=spec.stable)
     elif spec.kind == "threshold" and spec.tight:
-        bound = model.pin(model.expr(spec.bound))
+        bound = model.threshold_bound
         if not (bound.is_Rational and bound > 0):
             return ()  # the crossing check needs one exact threshold
         curv = sp.simplify(model.pin(model.hessian[0, 0].subs(
@@ -1032,4 +1051,8 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         from verify.userclaims.trajectory import trajectory_search
 
         return (trajectory_search(model, _orbit, _finish, _point_text, GD_WORK),)
+    if kind == "sole_limit":
+        from verify.userclaims.sole_limit import sole_limit_checks
+
+        return sole_limit_checks(model)
     raise ValueError(f"unknown kind {kind!r}")

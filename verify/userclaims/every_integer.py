@@ -130,7 +130,7 @@ def _threshold_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
     from verify.userclaims.checks import _require_critical
     from verify.userclaims.threshold import symbolic_threshold
 
-    require_small(model.loss, model.expr(model.spec.bound))
+    require_small(model.loss, model.threshold_bound)
     finding = symbolic_threshold(model, _require_critical(model), boxed(model))
     if finding.outcome is Outcome.SUPPORTS:
         return True, f"for every {every}: {finding.detail}", dict(finding.numbers)
@@ -172,6 +172,13 @@ def remembered(spec: ClaimSpec, name: str, run, instance: tuple = ()):
         return finding
 
     return recorded
+
+
+def proven_class(spec: ClaimSpec, check: Check, ctx: CheckContext,
+                 instance: tuple = ()) -> str | None:
+    """The detail of ``check``'s proof of the claim's whole class, else None (see
+    :func:`_proof`)."""
+    return _proof(spec, check, ctx, instance)
 
 
 def _proof(spec: ClaimSpec, check: Check, ctx: CheckContext, instance: tuple = ()) -> str | None:
@@ -228,11 +235,30 @@ PROOFS = {"identity": _relation_proof, "inequality": _relation_proof,
           "threshold": _threshold_proof, "limit": _limit_proof, "varies": _limit_proof}
 
 
+def _minimiser_set_proof(spec: ClaimSpec, boxed, ends: dict[str, str]) -> Finding:
+    """A threshold at a model's minimiser set for every depth: the family's rank-one argument
+    (:func:`verify.userclaims.minimiser_set.every_depth_proof`); the parameters carry the signs
+    of their boxes (read from the first instance, whose parameters are the claim's)."""
+    from verify.userclaims.minimiser_set import every_depth_proof
+
+    first = Model(spec, {name: low for name, low in spec.unbounded.items()})
+    signs = boxed(first)
+    symbols = {name: signs.get(first.params[name], first.params[name])
+               for name in first.params if name not in spec.unbounded}
+    symbols.update({name: v for name, v in first.box.pinned.items()
+                    if name not in spec.unbounded})
+    scope = {k: v for k, v in first.scope.items() if k not in ends}
+    scope.update(ends)
+    (_, depth), = offsets(spec).items()
+    return every_depth_proof(spec, ends, depth, symbols, scope)
+
+
 def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
     """The proof for every value of the unbounded integer parameters, where it applies (an
     identity, inequality or plain-GD threshold of expressions whose integer parameters are all
     unbounded); ``boxed(model)`` gives the free parameters the signs of their box."""
-    if (not spec.unbounded or spec.kind not in PROOFS or spec.model
+    chain = spec.kind == "threshold" and spec.to_set  # a minimiser set: the family's proof
+    if (not spec.unbounded or spec.kind not in PROOFS or (spec.model and not chain)
             or set(spec.integers) != set(spec.unbounded)
             or spec.optimizer.get("method", "gd") != "gd"):
         return ()
@@ -246,6 +272,8 @@ def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
         if ctx.at is not None:  # a replay names one instance: the instances' checks re-check it
             return Finding(Outcome.UNDECIDED, "a replay checks one instance, not every "
                            f"{names}")
+        if chain:
+            return _minimiser_set_proof(spec, boxed, ends)
         model = Model(spec, offsets(spec))
         try:
             proven, detail, numbers = PROOFS[spec.kind](model, boxed, every)

@@ -138,8 +138,8 @@ class Model:
                    if spec.kind != "identity" and not spec.at
                    and getattr(spec, k) not in INFINITIES),
                  *(("exponent", spec.exponent), ("factor", spec.factor))]
-        if spec.bound is not None:
-            texts.append(("bound", spec.bound))
+        if spec.bound is not None and not (spec.kind == "threshold" and spec.to_set):
+            texts.append(("bound", spec.bound))  # (a minimiser's pattern: checked by parse)
         rate = {"t": sp.Symbol("t"), "metric0": sp.Symbol("metric0")}
         for key, text in texts:
             if text is None:
@@ -242,6 +242,16 @@ class Model:
         """Substitute the pinned parameters exactly; a Product whose limits became numbers is
         written out term by term (the numeric printers know Sum but not Product)."""
         return written_out(e.subs({self.params[k]: v for k, v in self.box.pinned.items()}))
+
+    @functools.cached_property
+    def threshold_bound(self) -> sp.Expr:
+        """A threshold's bound, pinned values substituted; at a minimiser set, at the generic
+        minimiser (:func:`verify.userclaims.minimiser_set.bound_at`)."""
+        if self.spec.to_set:
+            from verify.userclaims.minimiser_set import bound_at
+
+            return bound_at(self)
+        return self.pin(self.expr(self.spec.bound))
 
     @functools.cached_property
     def gradient(self) -> sp.Matrix:

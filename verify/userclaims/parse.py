@@ -35,6 +35,7 @@ from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders
+from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
     INFINITIES,
     KINDS,
@@ -64,6 +65,7 @@ KIND_KEYS = {
     "identity": ("lhs", "rhs", "region"),
     "limit": ("lhs", "tends", "to", "rhs"),
     "varies": ("lhs", "in"),
+    "sole_limit": ("equilibrium", "region"),
 }
 # A multi-part claim: the keys its parts share (each part may override them) and its limits.
 SHARED_KEYS = ("loss", "variables", "step", "params", "assume", "model", "integers", "optimizer",
@@ -251,7 +253,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     params, rays = _params(table.get("params", {}), kind)
     integers, unbounded = _integers(table.get("integers", {}), params, kind)
-    step = _step(table, params, required=has_loss and kind not in ("identity", "inequality"))
+    step = _step(table, params, required=has_loss and kind not in ("identity", "inequality"),
+                 rays=rays)
     variables = () if has_model else _variables(table, params, kind, required=has_loss)
 
     param_symbols = {name: real_symbol(name, positive=(name == step)) for name in params}
@@ -291,10 +294,20 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             _point(p, "points", ctx, f"point {i}") for i, p in enumerate(points, start=1))
         fields["stable"] = _optional_bool(table, "stable", None)
     elif kind == "threshold":
-        fields["equilibrium"] = _point(_required(table, "equilibrium"), "equilibrium", ctx)
-        fields["bound"] = _param_expression(_required(table, "bound"), "bound", ctx)
+        if _required(table, "equilibrium") == "minimisers":
+            fields.update(_minimiser_threshold(table, model_spec, states, ctx, integers))
+        else:
+            fields["equilibrium"] = _point(table["equilibrium"], "equilibrium", ctx)
+            fields["bound"] = _param_expression(_required(table, "bound"), "bound", ctx)
         fields["tight"] = _optional_bool(table, "tight", False)
         fields["strict"] = _optional_bool(table, "strict", None)
+        if step in rays:
+            _free_of_step(fields, step, rays[step], ctx)
+        if fields.get("to_set") and (fields["strict"] is not None
+                                     or optimizer.get("method", "gd") != "gd"):
+            raise _Bad("strict" if fields["strict"] is not None else "optimizer",
+                       "a threshold at a minimiser set is for plain GD, without strict (at "
+                       "step = bound the set's multiplier is -1: higher-order terms decide)")
     elif kind == "convergence":
         fields["start"] = _start(table, model_spec, ctx)
         target = table.get("target")
@@ -375,7 +388,10 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields.update(_identity(table, model_spec, ctx, loss_expr))
     elif kind in ("limit", "varies"):
         fields.update(_limit(table, kind, params, rays, ctx))
-    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", *PARAMETER_KINDS):
+    elif kind == "sole_limit":
+        fields.update(_sole_limit(table, params, step, variables, integers, assume, ctx))
+    if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", "sole_limit",
+                                                               *PARAMETER_KINDS):
         raise _Bad("optimizer" if optimizer["method"] != "gd" else "schedule",
                    f"kind {kind!r} is about plain GD with a constant step")
 
@@ -497,6 +513,70 @@ def _text(value: Any, key: str) -> str:
     return value
 
 
+def _free_of_step(fields: dict[str, Any], step: str, ray: str, ctx: _Context) -> None:
+    """A threshold with its step on a half-line: a proof covers the half-line only when the
+    equilibrium and the bound do not depend on the step."""
+    symbols = {**ctx.params, **index_symbols("w")} if fields.get("to_set") else ctx.params
+    for key in ("equilibrium", "bound"):
+        texts = fields.get(key, ()) if key == "equilibrium" else (fields[key],)
+        if any(ctx.params[step] in parse(t, symbols).free_symbols for t in texts):
+            raise _Bad(key, f"with the step {step!r} on a half-line ({ray!r}), the {key} must "
+                            "not depend on it")
+
+
+def _minimiser_threshold(table: dict[str, Any], model_spec: dict | None, states: list,
+                         ctx: _Context, integers: dict) -> dict[str, Any]:
+    """``equilibrium = "minimisers"``: every point of the model's minimiser set, where the
+    family writes it in closed form; the bound may name the minimiser's coordinates as a
+    pattern, ``w[k]`` or ``w[i]`` inside ``Sum(..., (i, 1, L))``
+    (:mod:`verify.userclaims.minimiser_set`)."""
+    family = FAMILIES[(model_spec or {}).get("family", "expression")]
+    closed = getattr(family, "minimiser_point", None)
+    if model_spec is None or closed is None or closed(model_spec, states[0],
+                                                      ctx.params) is None:
+        raise _Bad("equilibrium", "\"minimisers\" needs a model whose minimiser set is known "
+                                  "in closed form (deep_linear of width 1); otherwise list "
+                                  "every coordinate")
+    layer = family.layer_name
+    extra = index_symbols(layer)
+    taken = sorted(set(extra) & set(ctx.params))
+    if taken:
+        raise _Bad("params", f"{', '.join(map(repr, taken))} name the minimiser's coordinates "
+                             "and their index in the bound here; rename the parameter")
+    text, value = _expression(_required(table, "bound"), "bound", {**ctx.params, **extra}, ctx,
+                              where=f"the parameters, {layer}[k] and {INDEX}")
+    depth = model_spec["depth"]
+    symbol = ctx.params[depth] if isinstance(depth, str) else sp.Integer(depth)
+    lowest = min(integers[depth]) if isinstance(depth, str) else depth
+    problem = pattern_problem(value, layer, symbol, lowest)
+    if problem:
+        raise _Bad("bound", f"{problem} (the minimiser's coordinates are {layer}[1] .. "
+                            f"{layer}[{depth}])")
+    return {"to_set": True, "bound": text}
+
+
+def _sole_limit(table: dict[str, Any], params: dict[str, Any], step: str | None,
+                variables: tuple[str, ...], integers: dict, assume: tuple,
+                ctx: _Context) -> dict[str, Any]:
+    """``sole_limit``: a loss in one scalar variable, every parameter but the step pinned, no
+    integers or assumptions; ``equilibrium`` (one coordinate) and ``region`` (the search's
+    starts)."""
+    if "model" in table or len(variables) != 1 or "[" in variables[0]:
+        raise _Bad("model" if "model" in table else "variables",
+                   "kind 'sole_limit' is about a loss in one scalar variable (variables = "
+                   "[\"x\"]); its exact route enumerates the critical points of f(x)")
+    for key, value in (("integers", integers), ("assume", assume)):
+        if value:
+            raise _Bad(key, "kind 'sole_limit' takes no integers or assumptions (one loss, "
+                            "its parameters pinned)")
+    free = [name for name, box in params.items() if isinstance(box, tuple) and name != step]
+    if free:
+        raise _Bad("params", f"kind 'sole_limit': pin every parameter but the step "
+                             f"({', '.join(map(repr, free))} is an interval)")
+    return {"equilibrium": _point(_required(table, "equilibrium"), "equilibrium", ctx),
+            "region": _region(table)}
+
+
 def _exceptions(table: dict[str, Any], ctx: _Context) -> tuple:
     """``except``: starts excluded from a convergence claim, each a relation in the
     parameters (a string, ``"x0 == 0"``) or a start point (a list of coordinates)."""
@@ -594,9 +674,12 @@ def _params(value: Any, kind: str) -> tuple[dict[str, tuple[str, str] | str], di
     return params, rays
 
 
-RAY_KINDS = ("identity", "inequality", "limit", "varies")
 # kinds that speak of expressions of the parameters alone (a loss is optional or unused)
-PARAMETER_KINDS = RAY_KINDS
+PARAMETER_KINDS = ("identity", "inequality", "limit", "varies")
+# kinds of GD whose parameters, the step included (``delta = "> 0"``: every step size), may be
+# half-lines
+STEP_RAY_KINDS = ("threshold",)
+RAY_KINDS = PARAMETER_KINDS + STEP_RAY_KINDS
 RAY_WIDTH = 10  # the searches draw a half-line's parameter from an interval this long in it
 _RAY = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
 
@@ -611,7 +694,7 @@ def _ray(name: str, text: str, kind: str) -> tuple[str, tuple[str, str]]:
     match = _RAY.match(text)
     if kind not in RAY_KINDS:
         raise _Bad("params", f"parameter {name!r}: a half-line ({text!r}) is for kinds "
-                             f"{' and '.join(RAY_KINDS)}; give an interval [lo, hi]")
+                             f"{', '.join(RAY_KINDS)}; give an interval [lo, hi]")
     if not match:
         raise _Bad("params", f"parameter {name!r}: a half-line is \"> a\", \">= a\", \"< a\" "
                              f"or \"<= a\" with a rational a, got {_short(text)}")
@@ -657,7 +740,8 @@ def _number(value: Any, what: str) -> str:
                          f"got {_describe(value)}")
 
 
-def _step(table: dict[str, Any], params: dict[str, Any], required: bool) -> str | None:
+def _step(table: dict[str, Any], params: dict[str, Any], required: bool,
+          rays: dict[str, str] | None = None) -> str | None:
     if "step" not in table:
         if required:
             raise _Bad("step", "missing required key (the step-size parameter's name)")
@@ -671,6 +755,12 @@ def _step(table: dict[str, Any], params: dict[str, Any], required: bool) -> str 
                            f"declared: {declared})")
     box = params[step]
     lo = box[0] if isinstance(box, tuple) else box
+    ray = (rays or {}).get(step)
+    if ray is not None and (not ray.startswith(">") or sp.Rational(ray.split()[1]) < 0
+                            or (ray.startswith(">=") and sp.Rational(ray.split()[1]) == 0)):
+        raise _Bad("params", f"parameter {step!r} is the step size (key 'step'): a half-line "
+                             f"for it must lie in (0, oo) (\"> 0\", \"> a\" or \">= a\" with "
+                             f"a > 0), got {ray!r}")
     if sp.Rational(lo) <= 0:
         shape = f"interval [{box[0]}, {box[1]}]" if isinstance(box, tuple) else f"value {box}"
         raise _Bad("params", f"parameter {step!r} is the step size (key 'step'): its {shape} "

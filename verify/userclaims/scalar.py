@@ -42,9 +42,9 @@ from verify.checks.certified import (
     basin_cover_certified, cycle_certified, long_orbit_certified,
 )
 from verify.checks.common import (
-    EVERY_STEP, ScalarProblem, dec, decs, mpmath_map, numpy_map, replay, set_text,
+    EVERY_STEP, ScalarProblem, dec, decs, expr_in, mpmath_map, numpy_map, replay, scalar_gd,
+    set_text,
 )
-from verify.checks.thresholds import orbit_diagram
 from verify.userclaims.budget import budgeted, in_child
 from verify.userclaims.model import Model
 from verify.userclaims.spec import ClaimSpec
@@ -291,6 +291,37 @@ def cycle_basins(model: Model) -> tuple[Check, ...]:
 
     return (Check("cycle_basins", Tier.EMPIRICAL, budgeted(run),
                   f"numpy float64, uniform starts, step sizes {deltas}"),)
+
+
+def orbit_diagram(problem: ScalarProblem, window: tuple[float, float],
+                  span: tuple[float, float], rng: np.random.Generator,
+                  curves: tuple[str, ...] = (), vlines: tuple[tuple[str, str], ...] = ()) -> Figure:
+    """Orbit (bifurcation) diagram: the last iterates from random starts against the step size.
+
+    ``curves`` are claimed orbit points (expressions in the step) drawn as lines; ``vlines``
+    are (label, value) pairs drawn as vertical reference lines (claimed thresholds).
+    """
+    gd = scalar_gd(problem)
+    deltas = np.linspace(*window, 160)
+    n_starts, n_tail, steps = 12, 8, 500
+    runs = batch.run_scalar(numpy_map(problem), rng.uniform(*span, n_starts), deltas,
+                            steps=steps, n_tail=n_tail)
+    xs = np.repeat(deltas, n_starts * n_tail)
+    ys = runs.tail.reshape(-1)
+    keep = np.isfinite(ys)
+    lines = tuple(
+        Series(f"claimed {p}", decs(deltas), decs([float(sp.N(expr_in(problem, p).subs(
+            gd.step, sp.Float(d)))) for d in deltas]), "line") for p in curves)
+    return Figure(
+        id="orbit-diagram",
+        title=f"Orbit diagram of GD on {problem.label()}",
+        caption=(f"Iterates {steps}..{steps + n_tail - 1} of {n_starts} random starts in {span} "
+                 f"for 160 step sizes in {window} (diverged runs omitted)"
+                 + ("; lines: the claimed orbit points" if curves else "")
+                 + ("; dashed: claimed thresholds" if vlines else "") + "."),
+        xlabel="step size delta", ylabel=f"x[k], k = {steps}..{steps + n_tail - 1}",
+        series=(Series("iterates", decs(xs[keep]), decs(ys[keep]), "points"),) + lines,
+        lines=tuple(RefLine(label, "x", value) for label, value in vlines))
 
 
 # ---------------------------------------------------------------- the contraction condition

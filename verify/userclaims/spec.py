@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory", "identity",
-         "limit", "varies")
+         "limit", "varies", "sole_limit")
 INFINITIES = ("oo", "-oo")  # ``limit``: the ends ``to`` and the values ``rhs`` beyond the reals
 ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
@@ -35,7 +35,8 @@ class ClaimSpec:
         assume: relations the parameters must satisfy (SymPy syntax), e.g. "delta < 1".
         points: ``cycle``: the orbit's points in order, one tuple per point (len = len(variables)).
         stable: ``cycle``: claimed attracting (True), repelling (False), or not claimed (None).
-        equilibrium: ``threshold``: the equilibrium point (len = len(variables)).
+        equilibrium: ``threshold``: the equilibrium point (len = len(variables));
+            ``sole_limit``: the one limit of every convergent run.
         bound: ``threshold``: the step-size bound; ``rate``: the bound in t, params, metric0.
         tight: ``threshold``: also claims attraction for every step below the bound.
         start: ``convergence`` / ``rate``: start point, expressions in the parameters.
@@ -50,8 +51,9 @@ class ClaimSpec:
         model: the validated ``model`` table (``family`` and the family's keys; None: the
             ``expression`` family of ``loss`` and ``variables``).
         integers: integer parameters (a depth L): name -> the values, each checked exactly.
-        rays: the real parameters declared on a half-line (``lam = "< 0"``, identity and
-            inequality only): name -> the half-line as text.  ``params`` then holds the finite
+        rays: the real parameters declared on a half-line (``lam = "< 0"``; identity,
+            inequality, limit, varies and threshold, whose step may be one): name -> the
+            half-line as text.  ``params`` then holds the finite
             interval inside it that the searches draw from (a proof covers the half-line).
         unbounded: the integer parameters declared for every integer from a lower end on
             (``L = ">= 2"``): name -> that end.  ``integers`` then holds the instances checked
@@ -62,7 +64,9 @@ class ClaimSpec:
         strict: ``threshold``: True: x* attracts only if step < bound (at step = bound it
             does not); False: only if step <= bound, and with ``tight`` it attracts at
             step = bound too; None (absent): no claim at step = bound itself.
-        to_set: ``convergence``: the target is the model's set of minimisers.
+        to_set: ``convergence``: the target is the model's set of minimisers; ``threshold``:
+            the equilibrium is every point of it (``equilibrium = "minimisers"``), and
+            ``bound`` may name the minimiser's coordinates ``w[k]``, ``w[i]`` in a Sum.
         target_every: ``convergence``: ``target`` is one expression (the key written as a
             string, ``target = "0"``) that every state coordinate tends to; the number of
             coordinates may then depend on an integer parameter (a depth L).
@@ -74,7 +78,8 @@ class ClaimSpec:
         lhs, rhs: ``identity``: each side a string (a scalar or matrix-valued expression) or a
             tuple of rows (tuples of strings; a vector is a column of 1-entry rows).
         region: ``identity``: the interval each state coordinate is drawn from by the search
-            (the identity itself is claimed for every real state).
+            (the identity itself is claimed for every real state); ``sole_limit``: the
+            interval the search draws its starts from (the claim speaks of every start).
         order: ``rate``: "linear" or "sublinear" (None: the explicit ``bound`` form).
         exponent: ``rate``, sublinear: p in metric_t = O(t^-p), an expression of the parameters.
         factor: ``rate``, linear: c in metric_t <= C c^t, an expression of the parameters.

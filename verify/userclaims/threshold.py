@@ -15,10 +15,17 @@ definite, and repels above it.  What linearisation cannot decide is said so:
 
 Every refutation is re-evaluated by :func:`verify.userclaims.search.reevaluate` (two consecutive
 precisions must agree on the side: attracts, repels, neutral), or exactly.
+
+At a model's minimiser set (``equilibrium = "minimisers"``, :mod:`verify.userclaims.
+minimiser_set`) the search also draws the minimiser's free coordinates, and the directions along
+the set (Hessian eigenvalue 0, multiplier 1: one per free coordinate) drop out of the
+multipliers: "attracts" means across the set.  Where a proof covers the claim's whole class
+(every value of an integer parameter ``">= n"``) the search is a cross-check of fewer points.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import mpmath
@@ -28,6 +35,8 @@ from proofs.identities import prove_zero
 from verify.checks.common import dec
 from verify.models.quantities import hessian_eigenvalues, multipliers
 from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.every_integer import crossed, search_draws
+from verify.userclaims.minimiser_set import COORDS, WithCoordinates, free_coordinates
 from verify.userclaims.model import Model
 from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
@@ -36,9 +45,16 @@ from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outc
 def threshold_search(model: Model, require_critical, finish, examples, point_text) -> Check:
     """Precise search over the non-step parameters (see the module docstring)."""
     spec = model.spec
-    names = [n for n in model.free_names if n != spec.step]
+    # at a minimiser set the search draws the minimiser's free coordinates too
+    coords = free_coordinates(model) if spec.to_set else []
+    view = WithCoordinates(model, coords) if coords else model
+    names = [n for n in model.free_names if n != spec.step] + coords
     lo_step, hi_step = model.box.free.get(spec.step, (model.box.pinned.get(spec.step),) * 2)
-    n = len(model.vars)
+
+    def state(point) -> list:
+        """The state arguments of the claim's functions: the drawn coordinates, else 0."""
+        return [mpmath.mpf(repr(float(point[label]))) if label in coords else 0
+                for label in model.state.labels]
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
@@ -46,7 +62,7 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
         hess = model.mp(model.hessian.subs(dict(zip(model.vars, eq))))
         flip = flip_coefficient(model, eq) if spec.strict is not None else None
         flip_fn = model.mp(flip) if flip is not None else None
-        bound_fn = model.mp(model.expr(spec.bound))
+        bound_fn = model.mp(model.threshold_bound)
         undecided = {"singular": 0, "neutral": 0}
 
         def linear(point, dps):
@@ -54,18 +70,20 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
             with mpmath.workdps(dps):
                 full = {**point, **({spec.step: float(lo_step)} if spec.step in model.box.free
                                     else {})}
-                args = model.numbers(full)
+                args, x = model.numbers(full), state(point)
                 if model.mp_beta is not None:
-                    beta = model.mp_beta(*[0] * n, *args)
+                    beta = model.mp_beta(*x, *args)
                     if not 0 <= beta < 1:
                         raise ValueError(f"the momentum beta = {beta} is outside [0, 1)")
-                H = mpmath.matrix(hess(*[0] * n, *args))
+                H = mpmath.matrix(hess(*x, *args))
                 eig = hessian_eigenvalues(H)
-                return args, H, eig[-1], eig[0], bound_fn(*[0] * n, *args)
+                if coords:  # a minimiser set: its tangent directions (eigenvalue 0) drop out
+                    eig = sorted(sorted(eig, key=abs)[len(coords):], reverse=True)
+                return args, H, eig[-1], eig[0], bound_fn(*x, *args), eig
 
         def evaluate(point):
             dps = ctx.dps
-            args, H, lmin, lmax, b = linear(point, dps)
+            args, H, lmin, lmax, b, _ = linear(point, dps)
             with mpmath.workdps(dps):
                 lo, hi = mpmath.mpf(str(lo_step)), mpmath.mpf(str(hi_step))
                 tol = mpmath.mpf(10) ** (-(dps - 10))
@@ -95,7 +113,7 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                         return Probe(float(lmin), {**info, "delta": lo})
                     undecided["singular"] += abs(lmin) <= tol
                 if spec.strict is not None and lo <= b <= hi:
-                    c = flip_fn(*[0] * n, *args) if flip_fn is not None else None
+                    c = flip_fn(*state(point), *args) if flip_fn is not None else None
                     probe = _at_bound(model, H, b, args, c, tol, undecided, info)
                     if probe is not None:
                         return probe
@@ -103,11 +121,13 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
 
         def side(point, info, dps):
             """(side, spectral radius, step, tol) of the optimiser map at ``dps`` digits."""
-            args, H, *_ = linear(point, dps)
+            args, H, *_, normal = linear(point, dps)
             with mpmath.workdps(dps):
-                d = bound_fn(*[0] * n, *args) if info.get("at bound") else \
+                d = bound_fn(*state(point), *args) if info.get("at bound") else \
                     mpmath.mpf(info["delta"])
-                radius = multipliers(model.map_jacobian(H, d, args))[0]
+                # at a minimiser set, GD's multipliers 1 - d lambda across the set (normal)
+                radius = max(abs(1 - d * e) for e in normal) if coords else \
+                    multipliers(model.map_jacobian(H, d, args))[0]
                 tol = mpmath.mpf(10) ** (-(dps - 10))
                 return ("attracts" if radius < 1 - tol else "repels" if radius > 1 + tol
                         else "neutral"), radius, d, tol
@@ -142,8 +162,9 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                        and above else "attracts at step = bound" if probe.info.get("at bound")
                        else "repels above the bound" if above else "attracts below the bound")
             where = "at" if probe.info.get("at bound") else "above" if above else "below"
+            across = " across the minimiser set" if coords else ""
             return Finding(Outcome.REFUTES, (
-                f"at {at}: the optimiser map's spectral radius is {dec(radius, 15)} "
+                f"at {at}: the optimiser map's spectral radius{across} is {dec(radius, 15)} "
                 f"(radius - 1 = {dec(radius - 1, 3)}, {sides}) with the step {where} the bound "
                 f"{dec(probe.info['bound'], 15)}"), {},
                 Counterexample(at=at, observed=f"spectral radius {dec(radius, 20)} ({sides})",
@@ -154,9 +175,17 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
                                    {spec.step: step} if spec.step in model.box.free
                                    and not probe.info.get("at bound") else {})))
 
-        result = search(model, evaluate, ctx.seed, examples(ctx), names=names, at=ctx.at,
+        from verify.userclaims.checks import _boxed_symbols
+
+        # a cross-check of fewer points where the proof for every L holds
+        draws, prefix = search_draws(spec, _boxed_symbols, ctx, examples(ctx))
+        result = search(view, evaluate, ctx.seed, draws, names=names, at=ctx.at,
                         deadline=Deadline(ctx), confirm=refute)
-        finding = finish(result, model, "the step-size threshold", refute)
+        finding = crossed(finish(result, model, "the step-size threshold", refute), prefix)
+        if coords:  # the coordinates the minimisers were drawn at
+            finding = dataclasses.replace(finding, numbers={
+                **finding.numbers, "minimiser coordinates drawn": f"{', '.join(coords)} in "
+                f"[{COORDS[0]}, {COORDS[1]}]"})
         if finding.outcome is Outcome.SUPPORTS and (undecided["singular"] or undecided["neutral"]):
             why = []
             if undecided["singular"]:
@@ -219,7 +248,7 @@ def _flip_side(model: Model, point: dict[str, float], eq, flip) -> str | None:
         return None
     subs = {model.params[k]: sp.Rational(repr(float(v))) for k, v in point.items()}
     H = model.pin(model.hessian.subs(dict(zip(model.vars, eq)))).subs(subs)
-    b = model.pin(model.expr(model.spec.bound)).subs(subs)
+    b = model.threshold_bound.subs(subs)
     if not prove_zero(2 - b * H[0, 0]):
         return None
     c = sp.simplify(flip.subs(subs))
@@ -231,7 +260,7 @@ def _unit_multiplier(model: Model, point: dict[str, float], eq) -> bool:
     eigenvalue -1 or 1, i.e. det(I + J) = 0 or det(I - J) = 0."""
     subs = {model.params[k]: sp.Rational(repr(float(v))) for k, v in point.items()}
     H = model.pin(model.hessian.subs(dict(zip(model.vars, eq)))).subs(subs)
-    b = model.pin(model.expr(model.spec.bound)).subs(subs)
+    b = model.threshold_bound.subs(subs)
     n = H.rows
     A = sp.eye(n) - b * H
     if model.method == "gd":
@@ -262,7 +291,7 @@ def flip_coefficient(model: Model, eq) -> sp.Expr | None:
     if len(model.vars) != 1 or model.method != "gd" or model.loss is None:
         return None
     x = model.vars[0]
-    b = model.pin(model.expr(model.spec.bound))
+    b = model.threshold_bound
     f3, f4 = (model.pin(sp.diff(model.loss, x, k).subs(x, eq[0])) for k in (3, 4))
     c = b * f4 / 3 - b**2 * f3**2 / 2
     if c.has(sp.DiracDelta, sp.Heaviside, sp.sign, sp.Abs, sp.Piecewise, sp.Derivative,
@@ -291,6 +320,8 @@ def _sign_on_box(e: sp.Expr, model: Model, boxed: dict, strict: bool) -> bool:
     signed = sp.simplify(e.subs(boxed))
     if (signed.is_positive if strict else signed.is_nonnegative):
         return True
+    if any(model.params[n] in e.free_symbols for n in model.spec.rays):
+        return False  # the bisection below covers the interval drawn in a half-line only
     names = {model.params[n]: sp.Symbol(n, real=True) for n in model.free_names}
     box = {n: model.box.free[n] for n in model.free_names}
     folded = sp.piecewise_fold(e.rewrite(sp.Piecewise)).subs(names)
@@ -329,12 +360,45 @@ def _sign_on_box(e: sp.Expr, model: Model, boxed: dict, strict: bool) -> bool:
     return True
 
 
+def _det_zero(M: sp.Matrix) -> bool:
+    """det(M) == 0 identically, M's entries rational functions: each row times its entries'
+    common denominator (nonzero), then the determinant exactly in the polynomial ring of the
+    symbols (a minimiser set's generic point: 1.3 s at L = 6, where Matrix.det and a
+    simplification of the result ran past 300 s)."""
+    from sympy.polys.matrices import DomainMatrix
+
+    try:
+        rows = []
+        for i in range(M.rows):
+            row = [sp.together(e) for e in M.row(i)]
+            den = sp.lcm([sp.fraction(e)[1] for e in row])
+            rows.append([sp.cancel(e * den) for e in row])
+        matrix = DomainMatrix.from_Matrix(sp.Matrix(rows))
+        if matrix.domain.is_PolynomialRing or matrix.domain.is_Field:
+            return matrix.det() == matrix.domain.zero
+    except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
+        pass
+    return _zero(M.det())
+
+
+def _above_critical(model: Model, H: sp.Matrix, b: sp.Expr, boxed: dict) -> int | None:
+    """An index i with bound > 0 and bound*H[i, i] >= 2 proven on the whole box (then
+    lambda_max(H) >= H[i, i] >= 2/bound, H symmetric: the bound is at or above the critical
+    step 2/lambda_max), else None."""
+    if not _sign_on_box(b, model, boxed, strict=True):
+        return None
+    return next((i for i in range(H.rows)
+                 if _sign_on_box(b * H[i, i] - 2, model, boxed, strict=False)), None)
+
+
 def symbolic_threshold(model: Model, eq, boxed: dict) -> Finding:
     """Plain GD, any number of variables, over the whole box (every parameter at once).
 
     With H = Hessian at x* and b = the bound (pinned values substituted): det(2I - bH) = 0
     identically means some multiplier 1 - b lambda is exactly -1 everywhere, so for every step
-    above b that multiplier is below -1 and x* repels (an "only if" claim holds).  ``tight``
+    above b that multiplier is below -1 and x* repels (an "only if" claim holds); a bound above
+    the critical step proves it too (b > 0 and b H[i, i] >= 2 for some i, see
+    :func:`_above_critical`; not ``tight``, not ``strict``).  ``tight``
     also needs attraction below b: H positive definite (leading principal minors > 0) and
     2I - bH positive semidefinite (every principal minor >= 0), so that every multiplier is in
     (-1, 1) for steps in (0, b).  ``strict`` (the equality case step = b): decided exactly for an
@@ -346,10 +410,19 @@ def symbolic_threshold(model: Model, eq, boxed: dict) -> Finding:
         return Finding(Outcome.UNDECIDED, "the symbolic threshold is for plain GD")
     n = len(model.vars)
     H = model.pin(model.hessian.subs(dict(zip(model.vars, eq))))
-    b = model.pin(model.expr(spec.bound))
+    b = model.threshold_bound
     numbers = {"Hessian at x*": str(H.tolist() if n > 1 else H[0, 0]), "bound": str(b)}
     M = 2 * sp.eye(n) - b * H
-    if not _zero(M.det()):
+    if not (_det_zero(M) if model.spec.to_set else _zero(M.det())):
+        if not spec.tight and not spec.strict and not spec.to_set:
+            above = _above_critical(model, H, b, boxed)
+            if above is not None:
+                numbers["H[i, i] with bound*H[i, i] >= 2"] = str(H[above, above])
+                return Finding(Outcome.SUPPORTS, (
+                    f"SymPy: bound*H(x*)[{above}, {above}] >= 2 and bound > 0 on the whole box, "
+                    "so lambda_max(H(x*)) >= 2/bound and for every step above the bound a "
+                    "multiplier is below -1: x* repels"), numbers,
+                    coverage=model.coverage(Scope.CLASS))
         return Finding(Outcome.UNDECIDED, "SymPy could not prove det(2I - bound*H(x*)) = 0 "
                        "identically (a multiplier exactly -1 at step = bound on the whole box)",
                        numbers)
