@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
 
 Weights = list[np.ndarray]
 
@@ -395,6 +394,8 @@ def lambda_max(
                    dims: tuple[int, ...] = dims) -> np.ndarray:
             v = np.asarray(v, dtype=float).reshape(1, -1)
             return flatten(hvp(one, Rb, unflatten(v, dims)))[0]
+
+        from scipy.sparse.linalg import LinearOperator, eigsh  # see numerics/__init__
 
         op = LinearOperator((P, P), matvec=matvec, dtype=float)
         vals = eigsh(op, k=1, which="LA", tol=1e-10, v0=rng.standard_normal(P),

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 
 import mpmath
 import numpy as np
-from scipy.optimize import minimize
 
 from numerics import deeplinear as dl
 
@@ -413,6 +412,8 @@ def search_min_ratio(R: np.ndarray, r: int, L: int, rng: np.random.Generator,
 
     for _ in range(starts):
         theta = np.concatenate([c.ravel() for c in random_cores(r, L, rng, 0.5)])
+        from scipy.optimize import minimize  # see numerics/__init__
+
         res = minimize(obj, theta, method="Nelder-Mead",
                        options={"maxiter": maxiter, "xatol": 1e-10, "fatol": 1e-14})
         if res.fun < best:

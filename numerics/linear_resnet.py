@@ -24,7 +24,6 @@ from collections.abc import Sequence
 
 import mpmath
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from numerics import deeplinear as dl
 from numerics import mpmat as mm
@@ -132,6 +131,8 @@ def flow(ws: Sequence[np.ndarray], Phi: np.ndarray | None, t_eval: np.ndarray,
         cur = unpack(y)
         target = data_target(cur, *data) if data is not None else Phi
         return -dl.flatten(dl.gradient(cur, target)).ravel()
+
+    from scipy.integrate import solve_ivp  # see numerics/__init__
 
     sol = solve_ivp(rhs, (float(t_eval[0]), float(t_eval[-1])), dl.flatten(ws).ravel(),
                     method=method, t_eval=t_eval, rtol=rtol, atol=atol)

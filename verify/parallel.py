@@ -332,7 +332,11 @@ def _context():
     ctx = multiprocessing.get_context("forkserver")
     # matplotlib too: the report's module imports it only when a figure is drawn, and every
     # worker draws its claims' figures.
-    ctx.set_forkserver_preload(suite_modules() + ["matplotlib.figure", "matplotlib.style"])
+    # SciPy too: the engines import it where they use it (numerics.SCIPY_MODULES).
+    from numerics import SCIPY_MODULES
+
+    ctx.set_forkserver_preload(suite_modules() + ["matplotlib.figure", "matplotlib.style",
+                                                  *SCIPY_MODULES])
     return ctx
 
 

@@ -19,9 +19,6 @@ import math
 import mpmath
 import numpy as np
 import sympy as sp
-from scipy.linalg import get_lapack_funcs
-from scipy.linalg.lapack import _compute_lwork  # what scipy.linalg.svd sizes work with
-from scipy.optimize import minimize as scipy_minimize
 
 from numerics import relu
 from proofs import relu as prelu
@@ -261,6 +258,9 @@ _EPS = float(np.finfo(np.float64).eps)
 def _gesdd(shape: tuple[int, int]):
     """The routine and work size ``scipy.linalg.svd`` uses for a float64 matrix of ``shape``."""
     probe = np.zeros(shape)
+    from scipy.linalg import get_lapack_funcs  # see numerics/__init__
+    from scipy.linalg.lapack import _compute_lwork  # what scipy.linalg.svd sizes work with
+
     gesdd, gesdd_lwork = get_lapack_funcs(("gesdd", "gesdd_lwork"), (probe,), ilp64="preferred")
     return gesdd, _compute_lwork(gesdd_lwork, shape[0], shape[1], compute_uv=True,
                                  full_matrices=True)
@@ -292,6 +292,8 @@ def adversarial_minimum(m: int = 2, r: int = 2, n: int = 1, N: int = 6, c: float
     def run(ctx: CheckContext) -> Finding:
         if ctx.at:
             return replay(ctx)
+        from scipy.optimize import minimize as scipy_minimize  # see numerics/__init__
+
         rng = ctx.rng()
         nz = N * m - (m * r + r * n)
 

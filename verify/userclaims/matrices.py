@@ -134,7 +134,7 @@ def _instances(spec: ClaimSpec, symbolic: Check) -> Check:
         free, pinned = _box(spec)
         deadline = Deadline(ctx)
         draws, cross = search_draws(spec, None, ctx, DRAWS[0] if ctx.quick else DRAWS[1],
-                                    symbolic)
+                                    (symbolic,))
         found, done = MI.search(
             st, free, pinned, lambda p: assumptions_hold(relations, {
                 s.name: v for s, v in p.items()}), ctx.rng(), draws, ctx.dps,
