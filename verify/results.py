@@ -214,19 +214,22 @@ def _class_spans(filename: str) -> dict[str, tuple[int, int]]:
     except (SyntaxError, ValueError):
         tree = None
 
-    def visit(node, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
+    def visit(statements, prefix: str) -> None:  # statements only: a class is one
+        for child in statements:
             if isinstance(child, ast.ClassDef):
                 first = min([d.lineno for d in child.decorator_list] + [child.lineno])
                 spans.setdefault(prefix + child.name, (first, child.end_lineno))
-                visit(child, f"{prefix}{child.name}.")
-            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                visit(child, f"{prefix}{child.name}.<locals>.")
-            else:
-                visit(child, prefix)
+                visit(child.body, f"{prefix}{child.name}.")
+                continue
+            inner = (f"{prefix}{child.name}.<locals>."
+                     if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else prefix)
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(child, field, None)
+                if isinstance(block, list):
+                    visit(block, inner)
 
     if tree is not None:
-        visit(tree, "")
+        visit(tree.body, "")
     _CLASS_SPANS[filename] = (lines, spans)
     return spans
 
