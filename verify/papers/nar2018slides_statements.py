@@ -25,10 +25,9 @@ from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import claim_builder
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
-from verify.userclaims.paperfile import load_paper
+from verify.userclaims.paperfile import load_paper_table
 
-_DATA = load_paper(Path(__file__).with_name("nar2018slides.toml"))
-PAPER = {"key": _DATA.key, "citation": _DATA.citation, "url": _DATA.url}  # the data file's
+PAPER = load_paper_table(Path(__file__).with_name("nar2018slides.toml"))  # the data file's
 
 _claim = claim_builder(PAPER)
 
