@@ -7,7 +7,8 @@ Layout of a run folder while a run is going on and after it:
 - ``run.json``: the settings the run was started with (what ``--resume`` reuses).
 - ``journal.jsonl``: one line per finished claim, ``{"index": i, "claim": record}``, where
   ``record`` is exactly the claim's entry of results.json and ``i`` its place in the
-  selection; appended, flushed and fsync'ed as each claim finishes.
+  selection; appended, flushed and fsync'ed as each claim finishes (a record reused from the
+  result cache is flushed, not fsync'ed: it is read again as cheaply after a crash).
 - ``results.json`` / ``index.html``: written atomically (a temporary file in the folder, then
   ``os.replace``).  At the start of a run an old results.json is replaced by one marked
   ``"complete": false`` with no claims and the old index.html removed, so a run killed
@@ -207,10 +208,14 @@ class Journal:
         self._file = open(Path(folder) / JOURNAL, "a", encoding="utf-8", newline="\n")
 
     def append(self, index: int, record: dict) -> None:
+        """One finished claim, on disk before the next; a record read from the result cache is
+        flushed only (it costs nothing to read again after a crash, and one fsync per cached
+        claim was ~0.3 s of a re-run's 3.5 s wall time)."""
         self._file.write(json.dumps({"index": index, "claim": record}, ensure_ascii=False)
                          + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if not record.get("cached"):
+            os.fsync(self._file.fileno())
 
     def close(self) -> None:
         self._file.close()
