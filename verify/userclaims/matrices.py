@@ -28,14 +28,7 @@ from verify.userclaims.every_integer import crossed, remembered, search_draws
 from verify.userclaims.model import assumptions_hold, parse_assumptions
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Finding,
-    Outcome,
-    Scope,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Finding, Outcome, Scope, Tier,
 )
 
 DRAWS = (12, 40)  # integer instances of a search that decides (quick, full)

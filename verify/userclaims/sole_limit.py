@@ -33,14 +33,7 @@ from verify.checks.common import ScalarProblem, dec, numpy_map, replay, set_text
 from verify.userclaims.budget import budgeted, in_child
 from verify.userclaims.model import Model
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Finding,
-    Outcome,
-    Scope,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Finding, Outcome, Scope, Tier,
 )
 
 STARTS = {True: 2_000, False: 8_000}  # float64 starts per step size (quick, full)
