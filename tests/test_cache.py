@@ -256,3 +256,33 @@ def test_code_reached_through_a_module_attribute_changes_the_key(tmp_path, monke
         sys.modules.pop(name, None)
     results.clear_source_caches()
     assert hashes[0] != hashes[1]
+
+
+def test_check_hashes_are_remembered_while_the_sources_are_unchanged(tmp_path, monkeypatch):
+    """The check hashes of a key come from the last run's table while no project source has
+    changed: the same key as hashing afresh; a changed source digest hashes afresh; a check
+    whose code lies outside the project is never taken from the table."""
+    from verify import results
+    from verify.vocabulary import Check, Claim, Finding, Outcome, Reference, Tier
+
+    path = tmp_path / "claims.toml"
+    path.write_text(AM_GM)
+    claim = claims_from_file(path)[0]
+    first = cache.ResultCache(tmp_path / "results")
+    key = first.key(claim, SETTINGS)
+    first.save_check_hashes()
+    table = json.loads(next((tmp_path / "check-hashes").glob("*.json")).read_text())
+    assert list(table.values()) == [[results.check_hash(c) for c in claim.checks]]
+
+    calls = []
+    monkeypatch.setattr(results, "check_hash", lambda c: calls.append(c) or "x")
+    assert cache.ResultCache(tmp_path / "results").key(claim, SETTINGS) == key and not calls
+    monkeypatch.setattr(cache, "sources_digest", lambda: "another")  # a source was edited
+    assert cache.ResultCache(tmp_path / "results").key(claim, SETTINGS) != key and calls
+
+    def run(ctx):  # defined here, in a test module: not the project's code
+        return Finding(Outcome.SUPPORTS, "")
+
+    own = Claim("t.own", Reference("t", "here"), "s", {}, "a", (Check("c", Tier.EMPIRICAL, run),))
+    assert not results.project_rooted(own.checks[0])
+    assert all(results.project_rooted(c) for c in claim.checks)

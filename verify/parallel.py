@@ -167,6 +167,8 @@ def _from_cache(claims: Sequence, order: Sequence[int], settings: Settings, cach
             tick(i, len(record["evidence"]))
             finished(i, record)
 
+    cache.save_check_hashes()
+
     def store(i: int, record: dict) -> None:
         if i in keys:
             cache.put(keys[i], record)

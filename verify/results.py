@@ -305,6 +305,15 @@ def _code_in(value, depth: int = 0):
         yield value.run
 
 
+def project_rooted(check: Check) -> bool:
+    """Whether a check's own code (its function and the factory that made it) lies in the
+    project's packages: its hash then follows from the project's sources alone."""
+    run = inspect.unwrap(check.run)
+    if not isinstance(run, types.FunctionType):
+        return _in_project(type(run))
+    return _in_project(run) and _in_project(_outermost(run))
+
+
 def check_hash(check: Check) -> str:
     """Hash of a check's code: its factory and the project code it uses, transitively."""
     run = inspect.unwrap(check.run)
