@@ -12,6 +12,8 @@ decides the record:
 - the Python version, the machine, and the versions of the numerical libraries.
 
 So editing one claim (its data, or the code of one of its checks) re-checks that claim alone.
+The check hashes themselves are remembered per claim while no source file of the project
+changes (:class:`ResultCache`), since hashing every check's code is most of a re-run's work.
 What the hashes cannot see: module-level constants read by a check, and library code outside
 the suite not covered by a version number.  ``--no-cache`` (or ``VERIFY_NO_CACHE=1`` in the
 environment) runs every claim afresh.
