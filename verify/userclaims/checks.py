@@ -17,7 +17,9 @@ from proofs.identities import prove_zero
 from verify.checks.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small, sympy_size_problem
-from verify.userclaims.every_integer import crossed, instance_key, remembered, search_draws
+from verify.userclaims.every_integer import (
+    crossed, every_integer_checks, instance_key, proven_class, remembered, search_draws,
+)
 from verify.userclaims.model import Model
 from verify.userclaims.search import (EVALUATION_ERRORS, Probe, SearchResult, reevaluate, search,
                                       swamped)
@@ -215,8 +217,6 @@ def threshold_symbolic(model: Model) -> Check:
         if spec.to_set and spec.unbounded and ctx.at is None:
             # a minimiser set's SymPy determinant grows fast with L (14 s at L = 6): where the
             # proof for every L holds, no depth is proven again
-            from verify.userclaims.every_integer import every_integer_checks, proven_class
-
             every = every_integer_checks(spec, _boxed_symbols)
             if every and proven_class(spec, every[0], ctx) is not None:
                 return Finding(Outcome.UNDECIDED, "not repeated at this depth: the proof for "

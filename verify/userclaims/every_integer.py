@@ -146,8 +146,8 @@ def _limit_proof(model: Model, boxed, every: str) -> tuple[bool, str, dict]:
     return verdict is True, f"{detail} for every {every}", numbers
 
 
-# (claim, quick, check name) -> the detail of a proof of the claim's whole class by that check
-# (None: it did not prove it), once per process: the claim's searches read it
+# (claim, integer instance, quick, check name) -> the detail of a proof of the claim's whole
+# class by that check (None: it did not prove it), once per process: the claim's searches read it
 _PROVEN: dict[tuple, str | None] = {}
 CROSS_CHECK = (10, 40)  # draws per instance of a search that cross-checks a proof (quick, full)
 
@@ -162,7 +162,7 @@ def remembered(spec: ClaimSpec, name: str, run, instance: tuple = ()):
     """``run`` of a proof check ``name`` of the claim (its own SymPy or Arb check on one
     ``instance`` of its integer parameters, its proof for every L), recording whether it proved
     the whole class: the claim's searches run after it in the same process and read the record
-    (:func:`_proof`) instead of proving it again."""
+    (:func:`proven_class`) instead of proving it again."""
 
     @functools.wraps(run)
     def recorded(ctx: CheckContext) -> Finding:
@@ -176,14 +176,9 @@ def remembered(spec: ClaimSpec, name: str, run, instance: tuple = ()):
 
 def proven_class(spec: ClaimSpec, check: Check, ctx: CheckContext,
                  instance: tuple = ()) -> str | None:
-    """The detail of ``check``'s proof of the claim's whole class, else None (see
-    :func:`_proof`)."""
-    return _proof(spec, check, ctx, instance)
-
-
-def _proof(spec: ClaimSpec, check: Check, ctx: CheckContext, instance: tuple = ()) -> str | None:
-    """The detail of ``check``'s proof of the claim's whole class, else None: its record when it
-    ran in this process, else it runs now (in a child process, under the check's budget)."""
+    """The detail of ``check``'s proof of the claim's whole class (of its integer ``instance``),
+    else None: its record when it ran in this process, else it runs now (in a child process,
+    under the check's budget)."""
     key = (spec, instance, ctx.quick, check.name)
     if key not in _PROVEN:
         _record(key, check.run(ctx))
@@ -211,13 +206,14 @@ def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int,
         return draws, ""
     if spec.unbounded:
         checks = every_integer_checks(spec, boxed)
-        if not checks or _proof(spec, checks[0], ctx) is None:
+        if not checks or proven_class(spec, checks[0], ctx) is None:
             return draws, ""
         every = ", ".join(f"{k} >= {v}" for k, v in spec.unbounded.items())
         return few, f"a cross-check ({few} draws) of the proof for every {every}: "
     if spec.integers and not instance:
         return draws, ""
-    proving = next((c for c in proofs if _proof(spec, c, ctx, instance) is not None), None)
+    proving = next((c for c in proofs if proven_class(spec, c, ctx, instance) is not None),
+                   None)
     if proving is None:
         return draws, ""
     return few, (f"a cross-check ({few} draws) of the {PROVER.get(proving.tier, 'exact')} "
