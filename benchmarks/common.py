@@ -101,6 +101,9 @@ def machine() -> list[str]:
                                   ("numpy", "scipy", "sympy", "mpmath", "flint")),
         f"compiler : {_compiler() if shutil.which('cc') or shutil.which('gcc') else 'none'}",
         f"gpu      : {_gpu()}",
+        "bytecode : whole runs write and reuse .pyc files (Python's default"
+        + ("; this shell's PYTHONDONTWRITEBYTECODE is dropped for them)"
+           if os.environ.get("PYTHONDONTWRITEBYTECODE") else ")"),
     ]
 
 

@@ -87,7 +87,10 @@ def time_run(kind: str, tree: Path, out: Path, cache_home: Path | None = None
     cmd = [sys.executable, "-m", "verify", "run", "--no-progress", "--out", str(out)]
     if kind == "quick":
         cmd.insert(4, "--quick")
-    env = {k: v for k, v in os.environ.items() if k != "VERIFY_NO_CACHE"}
+    # Python's defaults: a shell's PYTHONDONTWRITEBYTECODE is dropped, since a user's second
+    # run would not compile the suite's modules again (benchmarks.common.machine says so)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VERIFY_NO_CACHE", "PYTHONDONTWRITEBYTECODE")}
     env["PYTHONPATH"] = str(tree)
     if cache_home is None:
         env["VERIFY_NO_CACHE"] = "1"

@@ -165,10 +165,12 @@ def _start_workers_early(args) -> None:
 
 def _cmd_run(args) -> int:
     from verify import registry
+    from verify.cache import disabled_by_environment as cache_off
 
     _start_workers_early(args)
     try:
-        claims = registry.select(args.targets)
+        # A cached run builds a data claim only when it has to run (verify.lazyclaims)
+        claims = registry.select(args.targets, lazy=not (args.no_cache or cache_off()))
     except registry.SelectionError as exc:
         raise UsageError(str(exc)) from None
     at = _parse_at(args.at, claims) if args.at else None
@@ -363,8 +365,13 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int, client=None
     todo = [i for i in range(len(claims)) if i not in records]
     if workers > 1 or client is not None:
         todo = parallel.longest_first(claims, todo, previous)
-    total = sum(1 for i in todo for ch in claims[i].checks
-                if not settings.only or ch.name == settings.only)
+    cache = None if args.no_cache or cache_off() else ResultCache()
+
+    def check_names(claim) -> list[str]:  # a cached lazy claim's without building it
+        return cache.check_names(claim) if cache else [ch.name for ch in claim.checks]
+
+    total = sum(1 for i in todo for name in check_names(claims[i])
+                if not settings.only or name == settings.only)
     bar = _progress(total, disable=args.no_progress)
     journal = runfolder.Journal(out)
     stop_after = _interrupt_after()
@@ -380,7 +387,6 @@ def _run_locked(args, claims, out: Path, stored: dict, workers: int, client=None
         bar.set_postfix_str(claims[i].id, refresh=False)
         bar.update(checks)
 
-    cache = None if args.no_cache or cache_off() else ResultCache()
     # The report's figures are drawn where each claim ran, as it ends (by pool workers only,
     # not a cluster's: their folders are not this machine's), into the figure cache or, without
     # one, a folder of this run's own that the report reads and that is removed after it.

@@ -59,14 +59,14 @@ Finished = Callable[[int, dict], None]  # (place of the claim in the selection, 
 
 def record_for(claim, settings: Settings, progress: Callable[[str], None] | None = None) -> dict:
     """Run one claim and return its results.json record; an exception becomes ``error``."""
+    from verify.lazyclaims import resolved
+    from verify.replay import ReplayError, ReplayPoint
     from verify.results import claim_record
     from verify.runner import run_claim
 
-    from verify.replay import ReplayError, ReplayPoint
-
     at = ReplayPoint(settings.at) if settings.at is not None else None
     try:
-        record = claim_record(run_claim(claim, settings.seed, settings.quick, settings.dps,
+        record = claim_record(run_claim(resolved(claim), settings.seed, settings.quick, settings.dps,
                                         settings.only, progress=progress, at=at,
                                         budget_s=settings.budget))
     except ReplayError:
@@ -83,10 +83,11 @@ def record_for(claim, settings: Settings, progress: Callable[[str], None] | None
 
 def failed_record(claim, settings: Settings, reason: str) -> dict:
     """The record of a claim whose checks could not run (each selected check in ``error``)."""
+    from verify.lazyclaims import resolved
     from verify.results import claim_record
     from verify.runner import failed_claim
 
-    return claim_record(failed_claim(claim, settings.seed, settings.quick, settings.only,
+    return claim_record(failed_claim(resolved(claim), settings.seed, settings.quick, settings.only,
                                      reason))
 
 
@@ -368,7 +369,7 @@ def _work(job: _Job, settings: Settings) -> dict:
         if job.source is None:
             from verify.registry import all_claims
 
-            _CLAIMS[None] = all_claims()
+            _CLAIMS[None] = all_claims(lazy=True)  # build only the files of its claims
         else:
             from verify.userclaims.build import claims_from_file
 

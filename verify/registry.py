@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from verify import papers
+from verify.lazyclaims import lazy_claims, paper_key
 from verify.vocabulary import Claim
 
 
@@ -36,16 +37,20 @@ def paper_files() -> list[Path]:
     return sorted(files, key=lambda p: _order(p.stem))
 
 
-def all_claims() -> list[Claim]:
+def all_claims(lazy: bool = False) -> list[Claim]:
     """Every registered claim: papers by name (controls last), a paper's module claims before
-    its data file's, each in its own order."""
+    its data file's, each in its own order.
+
+    With ``lazy``, the claims of a well-formed data file are :class:`verify.lazyclaims.
+    LazyClaim` objects, built when first used beyond their id and paper (a cached run)."""
     from verify.userclaims.build import claims_from_paper
 
     sources: dict[str, list] = {}
     for module in paper_modules():
         sources.setdefault(module.__name__.rsplit(".", 1)[1], []).extend(module.CLAIMS)
     for path in paper_files():
-        sources.setdefault(path.stem, []).extend(claims_from_paper(str(path)))
+        claims = lazy_claims(path) if lazy else None
+        sources.setdefault(path.stem, []).extend(claims or claims_from_paper(str(path)))
     return [claim for name in sorted(sources, key=_order) for claim in sources[name]]
 
 
@@ -65,21 +70,22 @@ def paper_info(key: str) -> dict[str, str]:
     return {"citation": str(info.get("citation", "")), "url": str(info.get("url", ""))}
 
 
-def select(tokens: Iterable[str]) -> list[Claim]:
-    """Claims matching each token (an exact claim id or a paper key); all claims if none.
+def select(tokens: Iterable[str], lazy: bool = False) -> list[Claim]:
+    """Claims matching each token (an exact claim id or a paper key); all claims if none
+    (``lazy``: as :func:`all_claims`).
 
     Raises:
         SelectionError: naming the first token that matches nothing.
     """
-    claims = all_claims()
+    claims = all_claims(lazy)
     tokens = list(tokens)
     if not tokens:
         return claims
     chosen: list[Claim] = []
     for token in tokens:
-        found = [c for c in claims if c.id == token or c.ref.paper == token]
+        found = [c for c in claims if c.id == token or paper_key(c) == token]
         if not found:
-            known = sorted({c.ref.paper for c in claims})
+            known = sorted({paper_key(c) for c in claims})
             raise SelectionError(f"unknown claim id or paper {token!r} (papers: "
                                  f"{', '.join(known)}; 'python -m verify list' shows the ids)")
         chosen.extend(c for c in found if c not in chosen)

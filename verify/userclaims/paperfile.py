@@ -74,6 +74,15 @@ def load_paper_table(path: str | Path) -> dict[str, str]:
     return {"key": table["key"], "citation": table["citation"], "url": table.get("url", "")}
 
 
+def paper_file_key(table: Any, path: Path) -> str | None:
+    """The paper key of a file's ``[paper]`` table, or None when :func:`load_paper` would
+    reject the table (a cheap test: the claims are not parsed)."""
+    try:
+        return _paper_table(table, path.name.split(".")[0], str(path))["key"]
+    except ClaimFileError:
+        return None
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")

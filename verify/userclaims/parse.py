@@ -188,10 +188,15 @@ def claim_tables(document: dict[str, Any], source: str,
     return tables
 
 
+def valid_claim_id(value: Any) -> bool:
+    """Whether ``value`` is a claim id the parser accepts (a string of the id pattern)."""
+    return isinstance(value, str) and _CLAIM_ID.match(value) is not None
+
+
 def _parse_one(table: dict[str, Any], number: int,
                first_use: dict[str, int]) -> ClaimSpec | BadClaim:
     raw_id = table.get("id")
-    valid_id = isinstance(raw_id, str) and _CLAIM_ID.match(raw_id) is not None
+    valid_id = valid_claim_id(raw_id)
     label = f"claim {raw_id!r}" if valid_id else f"claim #{number}"
     bad_id = raw_id if valid_id else f"claim #{number}"
 

@@ -1,0 +1,115 @@
+"""Lazy claims of the paper data files (verify/lazyclaims.py): the same claims as building the
+file, selected without building, keyed by the cache without building while the file and the
+sources are unchanged, and never for a file that is not plainly well formed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from verify import cache, parallel, registry
+from verify.cli import main
+from verify.lazyclaims import LazyClaim, LazyClaimError, lazy_claims, paper_key, resolved
+from verify.userclaims import build
+from verify.userclaims.build import claims_from_paper
+
+SETTINGS = parallel.Settings(seed=0, quick=True, dps=50)
+CHEAP = ["controls.lemma1_strict", "controls.cor2_half"]  # data claims of ~0.1 s each
+
+PAPER = """
+[paper]
+key = "tmppaper"
+citation = "A paper of this test."
+
+[[claim]]
+id = "tmppaper.square"
+where = "Lemma 1"
+statement = "x^2 >= 0."
+kind = "inequality"
+params = { x = [-1, 1] }
+lhs = "x**2"
+relation = ">="
+rhs = "0"
+"""
+
+
+@pytest.mark.parametrize("path", registry.paper_files(), ids=lambda p: p.stem)
+def test_every_paper_files_lazy_claims_are_its_built_claims(path):
+    lazy = lazy_claims(path)
+    built = claims_from_paper(str(path))
+    assert lazy is not None and len(lazy) == len(built)
+    for stand_in, claim in zip(lazy, built):
+        assert (stand_in.id, stand_in.paper) == (claim.id, claim.ref.paper)
+        assert stand_in.resolve() is claim and resolved(stand_in) is claim
+        assert stand_in.statement == claim.statement and paper_key(stand_in) == claim.ref.paper
+
+
+def test_a_lazy_registry_selects_the_same_claims_without_building(monkeypatch):
+    eager = [c.id for c in registry.select(["controls"])]
+    monkeypatch.setattr(build, "claims_from_paper", _no_build)
+    lazy = registry.select(["controls"], lazy=True)
+    assert [c.id for c in lazy] == eager
+    assert any(isinstance(c, LazyClaim) for c in lazy)
+
+
+def _no_build(path):
+    raise AssertionError(f"built {path}")
+
+
+@pytest.mark.parametrize("text", [
+    PAPER.replace('id = "tmppaper.square"', 'id = "bad id!"'),  # not an id
+    PAPER + PAPER.split("[[claim]]")[1].join(["[[claim]]", ""]),  # the id twice
+    PAPER.replace('key = "tmppaper"', 'key = "other"'),  # not the file's paper
+    PAPER + "\n[extra]\nx = 1\n",  # a top-level key of neither kind
+    PAPER.replace("[paper]", "[paper"),  # not TOML
+    PAPER.split("[[claim]]")[0],  # no claims
+])
+def test_a_file_not_plainly_well_formed_is_built_at_once(tmp_path, text):
+    path = tmp_path / "tmppaper.toml"
+    path.write_text(text)
+    assert lazy_claims(path) is None
+
+
+def test_a_lazy_claim_whose_build_disagrees_with_its_index_is_an_error(tmp_path):
+    path = tmp_path / "tmppaper.toml"
+    path.write_text(PAPER)
+    stand_in = LazyClaim("tmppaper.other", "tmppaper", str(path), 0, "digest")
+    with pytest.raises(LazyClaimError, match="indexed as 'tmppaper.other'"):
+        stand_in.resolve()
+
+
+def test_the_cache_keys_a_lazy_claim_by_its_file_without_building(tmp_path, monkeypatch):
+    path = tmp_path / "tmppaper.toml"
+    path.write_text(PAPER)
+    built = claims_from_paper(str(path))[0]
+    first = cache.ResultCache(tmp_path / "results")
+    key = first.key(lazy_claims(path)[0], SETTINGS)
+    assert key == cache.ResultCache(tmp_path / "results").key(built, SETTINGS)  # as built
+    first.save_check_hashes()
+
+    monkeypatch.setattr(build, "claims_from_paper", _no_build)
+    again = cache.ResultCache(tmp_path / "results")
+    assert again.key(lazy_claims(path)[0], SETTINGS) == key
+    assert again.check_names(lazy_claims(path)[0]) == [ch.name for ch in built.checks]
+
+    path.write_text(PAPER.replace("x = [-1, 1]", "x = [-2, 1]"))  # an edit: built afresh
+    with pytest.raises(AssertionError, match="built"):
+        cache.ResultCache(tmp_path / "results").key(lazy_claims(path)[0], SETTINGS)
+    monkeypatch.setattr(cache, "sources_digest", lambda: "another")  # so is a source edit
+    path.write_text(PAPER)
+    with pytest.raises(AssertionError, match="built"):
+        cache.ResultCache(tmp_path / "results").key(lazy_claims(path)[0], SETTINGS)
+
+
+def test_a_cached_rerun_of_paper_data_claims_builds_none_of_them(tmp_path, monkeypatch):
+    monkeypatch.delenv(cache.DISABLE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    args = ["run", *CHEAP, "--quick", "--no-progress", "--workers", "1"]
+    assert main([*args, "--out", str(tmp_path / "1")]) == 0
+    monkeypatch.setattr(build, "claims_from_paper", _no_build)
+    assert main([*args, "--out", str(tmp_path / "2")]) == 0
+    first, second = (json.loads((tmp_path / n / "results.json").read_text())["claims"]
+                     for n in ("1", "2"))
+    assert [c["id"] for c in second] == CHEAP and all(c["cached"] for c in second)
+    assert [{**c, "cached": True} for c in first] == second
