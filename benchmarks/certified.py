@@ -2,7 +2,7 @@
 
 The map: g(x) = x - delta*sign(x)*sqrt(|x|), the GD map of f(x) = 2|x|^(3/2)/3 (Nar & Sastry
 2018, "Step Size Matters", Example 1), built from the same SymPy expression for every engine
-(``verify.checks.certified.ball_map`` on top of ``proofs.compile.to_arb``; ``to_mpmath``).
+(``verify.userclaims.certified.ball_map`` on top of ``proofs.compile.to_arb``; ``to_mpmath``).
 delta = 1/3 (not dyadic, so mpmath never lands exactly on the cycle +-1/36) and x0 = 7/3.
 
 Table 1, at 200 and 1000 digits, N steps (10^4, 10^3 with ``--quick``), best of 3:
@@ -28,7 +28,7 @@ import mpmath  # noqa: E402
 from benchmarks import common  # noqa: E402
 from numerics import certified as cert  # noqa: E402
 from proofs.compile import to_mpmath  # noqa: E402
-from verify.checks.certified import (  # noqa: E402
+from verify.userclaims.certified import (  # noqa: E402
     ball_map, basin_cover_certified, cycle_certified,
     threshold_crossing_certified,
 )
@@ -158,7 +158,7 @@ def table_targets(quick: bool) -> list[common.Target]:
     timed("Ex.1 starts in [-10, 10], delta = 1/2",
           basin_cover_certified(PROBLEM, CYCLE, "1/2", ("-10", "10")),
           ("boxes", "open pieces", "open length (upper bound)"))
-    print("\nTable 2: the issue's targets (each a check of verify/checks/certified.py)")
+    print("\nTable 2: the issue's targets (each a check of verify/userclaims/certified.py)")
     w = max(len(r[0]) for r in rows)
     print(f"{'statement':<{w}} | {'outcome':>9} | {'seconds':>7} | numbers")
     print("-" * (w + 40))

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import certified as cert
-from verify.checks.certified import (
+from verify.userclaims.certified import (
     ball_map, basin_cover_certified, cycle_certified,
     threshold_crossing_certified,
 )
@@ -295,7 +295,7 @@ def test_refutation_needs_the_mpmath_value_to_agree(monkeypatch):
     """A certified wrong side is reported as a refutation only when the high-precision value
     agrees; a disagreeing re-evaluation (forced here) leaves the check undecided, never
     supporting and never refuting."""
-    import verify.checks.certified as vc
+    import verify.userclaims.certified as vc
 
     r = "sqrt(1/(2*delta))"
     monkeypatch.setattr(vc, "_mp_orbit", lambda problem, start, delta, dps: [mpmath.mpf(0)] * 2)

@@ -14,7 +14,7 @@ import sympy as sp
 from proofs.ballcode import UnsupportedExpression
 from proofs.boxprove import BoxInputError, prove_nonnegative
 from proofs.identities import prove_zero
-from verify.checks.certified import cycle_certified, threshold_crossing_certified
+from verify.userclaims.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
 from verify.userclaims.budget import Deadline, budgeted, in_child, require_small, sympy_size_problem
 from verify.userclaims.every_integer import (
@@ -925,9 +925,9 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
     """Certified attempts (Arb balls over the whole step-size interval) where they apply.
 
     ``cycle``: a Krawczyk cover of the claimed orbit for every step size in the box
-    (:func:`verify.checks.certified.cycle_certified`); ``threshold`` with ``tight``: the
+    (:func:`verify.userclaims.certified.cycle_certified`); ``threshold`` with ``tight``: the
     equilibrium's multiplier crosses -1 exactly at the bound
-    (:func:`verify.checks.certified.threshold_crossing_certified`).  Attempts: undecided does
+    (:func:`verify.userclaims.certified.threshold_crossing_certified`).  Attempts: undecided does
     not block a verdict; a certified refutation (re-evaluated with mpmath) does.
     """
     problem = _scalar_problem(model)

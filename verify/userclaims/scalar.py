@@ -38,7 +38,7 @@ from numerics import precise
 from proofs.compile import to_numpy
 from proofs.identities import prove_zero
 from proofs.symmetric_cycle import prove_symmetric_cycle
-from verify.checks.certified import (
+from verify.userclaims.certified import (
     basin_cover_certified, cycle_certified, long_orbit_certified,
 )
 from verify.checks.common import (
@@ -155,9 +155,9 @@ def _short_rational(lo: sp.Rational, hi: sp.Rational) -> sp.Rational:
 
 def cycle_certified_checks(model: Model) -> tuple[Check, ...]:
     """Certified side facts of a claimed cycle of a scalar loss: a Krawczyk cover of the orbit
-    for every step in the box (:func:`~verify.checks.certified.cycle_certified`), and every
+    for every step in the box (:func:`~verify.userclaims.certified.cycle_certified`), and every
     start in the box's start interval entering a contracting trap of the cycle at one step
-    (:func:`~verify.checks.certified.basin_cover_certified`, undecided where S meets it)."""
+    (:func:`~verify.userclaims.certified.basin_cover_certified`, undecided where S meets it)."""
     spec, form = model.spec, _scalar(model)
     if form is None or not spec.points:
         return ()
@@ -189,7 +189,7 @@ def long_orbit_checks(model: Model) -> tuple[Check, ...]:
     """Certified, when the claim asks for it (``long_orbit = { at = {...}, steps = N, digits
     = D }``): the orbit from that one start at that one step, N GD steps in Arb balls at D
     digits, every sign decided and the last ball inside a proven contracting trap of the
-    claimed cycle (:func:`~verify.checks.certified.long_orbit_certified`; ``--quick`` runs at
+    claimed cycle (:func:`~verify.userclaims.certified.long_orbit_certified`; ``--quick`` runs at
     most 10^4 steps).  One orbit: a side fact of the claim (coverage that one instance).
     Undecided where the claim is not of this module's scalar form."""
     spec = model.spec

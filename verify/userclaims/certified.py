@@ -1,14 +1,15 @@
-"""Check factories of the certified tier: statements proven with python-flint ball arithmetic
-over whole ranges (issue 7).
+"""The certified tier of the scalar claim kinds (cycle, threshold, a cycle's basin and long
+orbit): statements proven with python-flint ball arithmetic over whole ranges (issue 7).
 
-Each factory builds the ball callables of a :class:`ScalarProblem` through
+Generic over any scalar loss a claim names (:mod:`verify.userclaims.scalar` and
+:mod:`verify.userclaims.checks` build them from a claim's model).  Each builds the ball callables of a :class:`ScalarProblem` through
 :func:`proofs.compile.to_arb` and calls the engine :mod:`numerics.certified`.  A check supports
 only when every piece of its range is proven, refutes only with an exact step size where a ball
 enclosure decides against the claim (re-evaluated with mpmath at ``ctx.dps`` digits), and is
 undecided otherwise.  The numbers always include the range covered, the number of boxes, the
 widest enclosure and the working precision.
 
-Used by Nar & Sastry (2018), "Step Size Matters": Example 1 (the 2-cycle +-delta^2/4 of GD on
+Paper claims that use them: Nar & Sastry (2018), "Step Size Matters": Example 1 (the 2-cycle +-delta^2/4 of GD on
 (2/3)|x|^{3/2}), Example 2 (the repelling 2-cycle on x0^{L-2} = 2/(L delta) of GD on x^L), the
 talk slides' thresholds 0.5 and 0.2 (the threshold kind's crossing check).
 """
