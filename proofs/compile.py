@@ -96,7 +96,22 @@ def to_torch(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
 
 
 def to_mpmath(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
-    """An mpmath callable; evaluate it inside ``mpmath.workdps`` for the wanted precision."""
+    """An mpmath callable; evaluate it inside ``mpmath.workdps`` for the wanted precision.
+
+    Remembered per (expression, arguments) in this process: the checks of one claim (its
+    parts, instances and tiers) compile the same gradients and Hessians again and again, and a
+    lambdified function is pure, so sharing it changes no number."""
+    frozen = sp.ImmutableMatrix(expr) if isinstance(expr, sp.MatrixBase) else expr
+    try:
+        return _mpmath_callable(frozen, tuple(args), type(expr))
+    except TypeError:  # something unhashable inside: compile it afresh
+        return sp.lambdify(list(args), expr, modules="mpmath")
+
+
+@functools.lru_cache(maxsize=4096)
+def _mpmath_callable(frozen, args: tuple, kind: type) -> Callable:
+    # the original type decides lambdify's output (a Matrix prints as an mpmath matrix)
+    expr = kind(frozen) if kind is not type(frozen) else frozen
     return sp.lambdify(list(args), expr, modules="mpmath")
 
 

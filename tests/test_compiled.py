@@ -49,7 +49,10 @@ def test_compiled_agrees_with_numpy(loss, fma, seed, n, steps):
         # A diverging run (|x| past 1e3, growing like x^6 a step) amplifies the rounding of the
         # expression order by its degree each step: a looser relative tolerance there.
         bounded = finite & (np.abs(b) < 1e3)
-        np.testing.assert_allclose(a[bounded], b[bounded], rtol=1e-9, atol=1e-12)
+        # An iterate near 0 is a cancellation of terms as large as delta |f'(x)| ~ 1e4 earlier
+        # in the run, so its rounding is absolute, ~1e-16 * 1e4 amplified by a few steps
+        # (Hypothesis found 2.5e-10 at seed 386, n 511): atol 1e-8, far below any real error
+        np.testing.assert_allclose(a[bounded], b[bounded], rtol=1e-9, atol=1e-8)
         np.testing.assert_allclose(a[finite & ~bounded], b[finite & ~bounded], rtol=1e-6)
     ka, _ = classify_tail(a)
     kb, _ = classify_tail(b)
