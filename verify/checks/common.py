@@ -81,13 +81,21 @@ def gd_kernel(gd, fma: bool):
 
 
 def _maps(problem: ScalarProblem):
+    backend = compiled.backend_wanted()
+    fma = compiled.fma_wanted() if backend in ("auto", "c") else None
+    # None unless torch sees a GPU and the backend allows it
+    return _maps_for(problem, backend, fma, accel.gpu_device())
+
+
+@functools.lru_cache(maxsize=256)
+def _maps_for(problem: ScalarProblem, backend: str, fma: bool | None, device: str | None):
+    """The maps of ``problem`` under these settings (remembered: a precise sweep asks for
+    them once per start, and lambdifying the map again cost ~3 ms each time)."""
     gd = scalar_gd(problem)
     vectorised = to_numpy(gd.gd_map, [gd.x, gd.step])
-    backend = compiled.backend_wanted()
     kernel = gpu = None
-    if backend in ("auto", "c"):
-        kernel = gd_kernel(gd, compiled.fma_wanted())
-    device = accel.gpu_device()  # None unless torch sees a GPU and the backend allows it
+    if fma is not None:
+        kernel = gd_kernel(gd, fma)
     if device is not None:
         gpu = accel.TorchScalarMap(to_torch(gd.gd_map, [gd.x, gd.step]), device)
     return (compiled.ScalarMap(vectorised, kernel, gpu),
