@@ -30,7 +30,7 @@ from sympy.logic.boolalg import BooleanAtom
 
 from proofs import expressions as _expressions
 from proofs.expressions import ExpressionError, parse, real_symbol
-from proofs.matrix_claims import MatrixError
+from proofs.matrix_claims import SPECTRAL, MatrixError
 from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
@@ -95,7 +95,7 @@ _RESERVED_NAMES = frozenset(
      "def", "class", "return", "import", "from", "as", "with", "while", "pass", "del", "global",
      "nonlocal", "assert", "break", "continue", "try", "except", "finally", "raise", "yield",
      "async", "await", "elif", *INFINITIES}
-    | set(_expressions.ALLOWED_FUNCTIONS)
+    | set(_expressions.ALLOWED_FUNCTIONS) | set(SPECTRAL)
 )
 # A rational written as a string: "1/3", "-0.25", "1e-3", "3/4e2" is not accepted (exponent only
 # on the numerator).  The exponent is capped so that a typo cannot ask for 10**(10**9).
