@@ -4,8 +4,8 @@ NeurIPS 2019.
 The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; the identities
 for every depth and width over matrices of free size among them); the others need matrix norm
 bounds, gradient flows, sampled matrix bounds or experiments and are built
-here from check factories (the exact proof steps of lemma_a3_proof_amended and lemma_a6_proof
-in :mod:`verify.checks.zas_steps`); this module computes no bound.
+here from check factories (the binomial bounds of lemma_a6_proof in
+:mod:`verify.checks.zas_steps`); this module computes no bound.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
@@ -34,7 +34,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R |
 | wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 |
 | wu2019zas.lemma_a3_proof | Lemma A.3, proof | A >= B => W_L A^{L-1} W_L^T >= W_L B^{L-1} W_L^T; (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x (data) |
-| wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows |
+| wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows (data) |
 | wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R |
 | wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
 | wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] (data) |
@@ -112,7 +112,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "lemma_a2": _A2,
     "lemma_a3": {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
                  "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
-    "lemma_a3_proof_amended": {"L": ">= 2", "alpha": ">= 1"},
     "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
     "lemma_a6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "lemma_a6_proof": {**_A2, "y": "[0, x/L^2]",
@@ -284,21 +283,6 @@ def _claims() -> tuple[Claim, ...]:
                {**A2_HYP, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
                "(A.3)", [_proof("a3_proof", zc.lemma_a3, "lemma_a3"),
                          cz.lemma_inequality("a3", 600, 80, strict=True)]),
-        _claim("lemma_a3_proof_amended", "Lemma A.3, proof",
-               "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x, and the next "
-               "line's conclusion >= alpha^{2(L-1)} beta^2 / 2 still follows since "
-               "(L-1)^2/L^3 + 1/(4L) <= 1/2; the Loewner step is replaced by the top right "
-               "singular vector u of W_L (u^T A^k u >= (u^T A u)^k for unit u).", {"L": ">= 2", "alpha": ">= 1"},
-               "corrected Bernoulli step; conclusion unchanged",
-               [steps.a3_scalar_steps(_class("lemma_a3_proof_amended", decides=False,
-                                             part="scalar steps")),
-                derivation("a3_matrix_general", zc.a3_matrix_step,
-                           _class("lemma_a3_proof_amended", decides=False, part="matrix step"),
-                           "SymPy-checked derivation: every width, every L >= 2"),
-                steps.a3_step_fixed(_at({"L": "= 3", "d": "= 2"}))],
-               amends=f"{KEY}.lemma_a3_proof", parts=("scalar steps", "matrix step"),
-               amend_reason="Bernoulli's inequality keeps a factor alpha^{2(L-2)} >= 1 that the "
-                            "printed step drops, and A >= B does not give A^k >= B^k."),
         _claim("lemma_a4", "Lemma A.4",
                "Assume that ||W_l||_2 <= alpha, l = 1, ..., L-1 and ||W_L||_2 <= beta, where "
                "1 <= alpha^{2(L-1)} < L phi^2 and alpha^{2(L-1)} beta^2 < 2 phi^2 for some phi "
