@@ -70,6 +70,8 @@ EXPECTED = {
                       "mat.psd-inner-product": C, "mat.symmetric-inner-product": R,
                       "mat.rayleigh": C, "mat.trace-identity": C,
                       "mat.square-of-difference": I},
+    "states.toml": {"states.balance-bound": C, "states.balance-bound-without-eps": R,
+                    "states.one-step-decrease": C, "states.one-step-halves": R},
     "norms.toml": {"norm.weighted-square": C, "norm.submultiplicative": I,
                    "norm.submultiplicative-half": R, "norm.frobenius-below-operator": R,
                    "norm.rayleigh": I, "norm.rayleigh-below-min": R},

@@ -138,16 +138,10 @@ def test_binomial_bounds_exact():
 # --- checks against wrong variants ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("lemma", ["a1", "a2", "a3", "a4", "a5", "a6", "a6p"])
+@pytest.mark.parametrize("lemma", ["a1", "a2", "a3", "a4", "a5", "a6p"])
 def test_lemma_inequalities_hold(lemma):
     f = cz.lemma_inequality(lemma, 60, 60).run(CTX)
     assert f.outcome is Outcome.SUPPORTS, f.numbers
-
-
-def test_lemma_inequality_refutes_a_wrong_rate():
-    # Lemma A.6 with a promised decrease 10^6 times too large must fail, replayed in mpmath.
-    f = cz.lemma_inequality("a6", 60, 60, rate=1e6).run(CTX)
-    assert f.outcome is Outcome.REFUTES and float(f.counterexample.margin) < 0
 
 
 def test_lemma_a4_terms_are_tight_at_aligned_inputs():

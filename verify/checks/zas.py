@@ -198,27 +198,6 @@ def _eta_a6(L: int, phi, R):
                1 / (144 * (one * L) ** 2 * phi ** 4))
 
 
-def a6_eta(s):
-    """The largest step size Lemma A.6 allows for this input, with the smallest phi that
-    Lemma A.2's hypotheses allow (phi^2 just above alpha^{2(L-1)}/L)."""
-    ws, Phi = s["ws"], s["Phi"]
-    L = len(ws)
-    alpha, one = _alpha(ws), _num(ws[0], 1)
-    _, R, _ = _grads(ws, Phi)
-    phi = (alpha ** (2 * (L - 1)) / L * (1 + (10 * one) ** -12)) ** (one / 2)
-    return _eta_a6(L, phi, R)
-
-
-def a6_terms(s):
-    """Lemma A.6: R - R^+ >= (eta/2) R (i.e. R^+ <= (1 - eta/2) R) at the largest allowed
-    eta; ``s["rate"]`` multiplies the promised decrease (a deliberately wrong variant)."""
-    ws, Phi = s["ws"], s["Phi"]
-    eta = a6_eta(s)
-    g, R, _ = _grads(ws, Phi)
-    _, Rp, _ = _grads([w - eta * gi for w, gi in zip(ws, g)], Phi)
-    return [("R^+ <= (1 - eta/2) R", _num(ws[0], s.get("rate", 1)) * eta * R / 2, R - Rp)]
-
-
 def _hyp_a6p(s):
     """Lemma A.2's hypotheses plus Lemma A.4's alpha^{2(L-1)} beta^2 < 2 phi^2 (which the proof
     of Lemma A.6 uses through Lemma A.4), with the smallest phi both allow."""
@@ -340,12 +319,10 @@ HYPOTHESES: Mapping[str, Callable] = {
     "a3": lambda s: _hyp_a3(s)[2],
     "a4": lambda s: True,
     "a5": lambda s: True,
-    "a6": lambda s: _hyp_a2(s)[3],
     "a6p": lambda s: _hyp_a6p(s)[2],
 }
 TERMS: Mapping[str, Callable] = {"a1": a1_terms, "a2": a2_terms, "a3": a3_terms,
-                                 "a4": a4_terms, "a5": a5_terms, "a6": a6_terms,
-                                 "a6p": a6_step_terms}
+                                 "a4": a4_terms, "a5": a5_terms, "a6p": a6_step_terms}
 
 
 def _sample(lemma: str, rng):
@@ -363,15 +340,13 @@ def _margins(lemma, s):
     return out
 
 
-def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
-                     strict: bool = False) -> Check:
+def lemma_inequality(lemma: str, n_full: int, n_quick: int, strict: bool = False) -> Check:
     """Empirical: sample inputs meeting Lemma ``lemma``'s hypotheses, most at their edges
     (norms equal to the bounds, the smallest phi allowed), count violations of each inequality
     and report the worst relative slack.
 
     A violation (slack < -1e-9) is re-evaluated in mpmath at ``ctx.dps`` digits, hypotheses
     included, before it refutes.  Cannot prove the lemma (finite sample); can refute it.
-    ``rate`` multiplies Lemma A.6's promised decrease (> 1: a deliberately wrong variant).
     Strict inequalities (``strict``) count slack == 0 as a violation.
     """
     def run(ctx: CheckContext) -> Finding:
@@ -381,7 +356,6 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
         violations, rejected, bad = 0, 0, None
         for _ in range(n):
             s = _sample(lemma, rng)
-            s["rate"] = rate
             if not HYPOTHESES[lemma](s):
                 rejected += 1
                 continue

@@ -29,7 +29,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) |
 | wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) |
 | wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R |
-| wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) |
+| wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) (data) |
 | wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 |
 | wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R |
 | wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 |
@@ -39,7 +39,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
 | wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] (data) |
 | wu2019zas.lemma_a5_proof_amended | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] (data) |
-| wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} |
+| wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} (data) |
 | wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 |
 | wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 (data) |
 | wu2019zas.thm4_3_proof_amended | Appendix A.3 | R(0) <= phi^2/8 and ||I + D_{L-1}|| <= eta (L+2) phi^4 / 2 < (4L^2)^-1 (data) |
@@ -107,13 +107,11 @@ SCOPES: dict[str, dict[str, str]] = {
     "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
     "lemma4_5": {**_A4, "eta": "> 0"},
-    "lemma4_6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "lemma_a1": {"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"},
     "lemma_a2": _A2,
     "lemma_a3": {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
                  "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
     "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
-    "lemma_a6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "lemma_a6_proof": {**_A2, "y": "[0, x/L^2]",
                        "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
@@ -256,10 +254,6 @@ def _claims() -> tuple[Claim, ...]:
                "||D_{L-1}(t+1) - D_{L-1}(t)||_2 = O(eta^2 L) R(t).",
                A4_HYP, "explicit constants of Lemma A.5: 8 phi^2 and 2 (L+2) phi^2",
                [_proof("a5_proof", zc.lemma_4_5, "lemma4_5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma4_6", "Lemma 4.6",
-               "If the weight bounds (4.7) and the gradient bound (4.8) hold, and the learning "
-               "rate eta = O(L^{-2}), then the loss function R(t+1) <= (1 - eta/2) R(t).",
-               A2_HYP, "explicit step size of Lemma A.6", [cz.lemma_inequality("a6", 600, 80)]),
         _claim("lemma_a1", "Lemma A.1",
                "Assume that the weight matrices ||W_l||_2 <= alpha, l = 1, ..., L-1 and the "
                "invariant matrices ||D_l||_2 <= delta, l = 1, ..., L-2, then ||W_{L-1:1} "
@@ -295,14 +289,6 @@ def _claims() -> tuple[Claim, ...]:
                " ||D_{L-1}^+ - D_{L-1}||_2 <= 2 eta^2 (L+2) phi^2 R.",
                {**A4_HYP, "eta": "log-uniform in [1e-4, 10]"}, "one-step drift bounds",
                [_proof("a5_proof", zc.lemma_a5, "lemma_a5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma_a6", "Lemma A.6",
-               "Under the same conditions as Lemma A.2, for learning rate eta <= min{(64 L^2 "
-               "phi^3 sqrt(R))^{-1}, (144 L^2 phi^4)^{-1}}, the decrease of the loss function in "
-               "one-step update satisfies R^+ <= (1 - eta/2) R.",
-               {**A2_HYP, "eta": "the bound itself, with the smallest phi allowed",
-                "note": "the proof also uses Lemma A.4's alpha^{2(L-1)} beta^2 < 2 phi^2, which "
-                        "A.2's conditions do not state"},
-               "R^+ <= (1 - eta/2) R", [cz.lemma_inequality("a6", 600, 80)]),
         _claim("lemma_a6_proof", "Lemma A.6, proof",
                "We use the following inequalities for 0 <= y <= x/L^2: (x+y)^L <= 2x^L, "
                "(x+y)^L <= x^L + 2L x^{L-1} y, (x+y)^L <= x^L + L x^{L-1} y + L^2 x^{L-2} y^2. "

@@ -1,0 +1,525 @@
+"""Inequalities at states of a linear chain near its invariant set (``at = "states"``).
+
+Wu, Wang & Ma (2019), Section 4 and Appendix A, state their lemmas for every state W_1..W_L of
+the network (2.3) whose invariants D_l = W_{l+1}^T W_{l+1} - W_l W_l^T (Lemma 4.2) stay near
+their values at the zero-asymmetric start (3.1): D_l = 0 (l <= L-2), I + D_{L-1} = 0 (the
+approximate invariances (4.6)).  A claim names
+
+* ``states``: where the states are drawn: ``family = "linear_resnet"``, ``near = "zas"``,
+  ``depths`` and ``widths`` (lists), ``samples = [full, quick]``, the output layer's norm
+  ``top = [lo, hi]`` and the target's scale ``target = [lo, hi]`` (both log-uniform), and the
+  invariants' budgets ``delta`` (||D_l||_2, l <= L-2) and ``eps`` (||I + D_{L-1}||_2) as
+  expressions in ``L``, ``d``, ``top`` and ``theta`` (drawn as 1 - 10^U(-9, 0): mostly at the
+  edge).  Each state is built from the top (:func:`numerics.linear_resnet.approx_balanced`),
+  the target is ``target`` times a Gaussian matrix;
+* ``define``: named numbers of the state (name -> expression), evaluated in order;
+* ``condition``: relations the state must meet (a state failing one is not counted);
+* ``step`` (optional): a defined number or a parameter; ``next(...)`` is then its argument
+  after one GD step W_l - step grad_l R;
+* ``lhs``, ``relation``, ``rhs``.
+
+Expressions (:func:`compile_expression`, a white list; nothing executes) use ``L``, ``d``,
+``loss`` (R = ||W_L...W_1 - Phi||_F^2/2), ``Phi``, ``W(l)``, ``D(l)``, ``grad(l)``,
+``prod(i, j)`` (W_j ... W_i, the identity when i > j), ``norm2``, ``normF``, ``lambda_max``,
+``lambda_min`` (of the symmetric part), ``transpose``, ``trace``, ``sqrt``, ``log``, ``exp``,
+``Abs``, ``Max``, ``Min``, ``maxover(e, l, lo, hi)`` / ``minover`` / ``sumover`` (over the
+integers lo..hi; an empty range gives 0), ``next(e)``, ``+ - * / **`` (``*`` of two matrices is
+their product, a number plus a square matrix is that multiple of I).
+
+The check screens every state in float64 and re-evaluates the first violation with mpmath at
+the run's digits (conditions included) before it refutes, with the state as its replay point
+(``--at 'W1=[[..]],W2=[[..]],Phi=[[..]]'``).  It cannot prove: the strength is ``sampled``.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from numerics import factorisations as fz
+from numerics import linear_resnet as rn
+from verify.checks.common import set_text
+from verify.replay import ReplayError
+from verify.vocabulary import (
+    Check,
+    CheckContext,
+    Counterexample,
+    Coverage,
+    Finding,
+    Outcome,
+    Scope,
+    Tier,
+)
+
+STATES_KEYS = ("id", "statement", "kind", "at", "states", "define", "condition", "step", "lhs",
+               "relation", "rhs")
+STATES_TABLE = ("family", "near", "depths", "widths", "samples", "top", "target", "delta",
+                "eps")
+MAX_DEPTH, MAX_WIDTH, MAX_SAMPLES, MAX_DEFINES = 16, 4, 5000, 16
+MAX_LENGTH, MAX_NODES = 2000, 400
+MATRIX_FUNCS = {"W": 1, "D": 1, "grad": 1, "prod": 2}
+NUMBER_FUNCS = {"norm2", "normF", "lambda_max", "lambda_min", "transpose", "trace", "sqrt",
+                "log", "exp", "Abs"}
+OVER = ("maxover", "minover", "sumover")
+BASE_NAMES = ("L", "d", "loss", "Phi")
+BUDGET_NAMES = ("L", "d", "top", "theta")
+
+
+class StatesError(ValueError):
+    """A claim table that cannot be used; ``key`` names its key."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(problem)
+        self.key, self.problem = key, problem
+
+
+# --- expressions ------------------------------------------------------------------------------
+
+
+def compile_expression(text, key: str, names: tuple[str, ...], step: bool = False) -> ast.AST:
+    """``text`` parsed and checked against the white list (names, functions, arities).
+
+    Raises:
+        StatesError: naming ``key``.
+    """
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_LENGTH:
+        raise StatesError(key, f"must be an expression string of at most {MAX_LENGTH} "
+                               "characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise StatesError(key, f"{text[:60]!r} is not an expression") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise StatesError(key, f"more than {MAX_NODES} syntax nodes")
+    _check(tree, key, set(names), step)
+    return tree
+
+
+def _check(node: ast.AST, key: str, names: set[str], step: bool) -> None:
+    if isinstance(node, ast.Constant):
+        if not isinstance(node.value, (int, float)) or isinstance(node.value, bool) or \
+                not math.isfinite(node.value) or abs(node.value) > 1e300:
+            raise StatesError(key, f"constant {node.value!r} is not a finite number")
+    elif isinstance(node, ast.Name):
+        if node.id not in names:
+            raise StatesError(key, f"unknown name {node.id!r} (known: "
+                                   f"{', '.join(sorted(names))})")
+    elif isinstance(node, ast.BinOp) and isinstance(
+            node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
+        _check(node.left, key, names, step)
+        _check(node.right, key, names, step)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        _check(node.operand, key, names, step)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        name, args = node.func.id, node.args
+        if name in OVER:
+            if len(args) != 4 or not isinstance(args[1], ast.Name) or args[1].id in names:
+                raise StatesError(key, f"{name}(expr, index, lo, hi) takes an expression, a new "
+                                       "index name and its integer range")
+            for a in (args[2], args[3]):
+                _check(a, key, names, step)
+            _check(args[0], key, names | {args[1].id}, step)
+            return
+        arity = MATRIX_FUNCS.get(name, 1 if name in NUMBER_FUNCS or name == "next" else None)
+        if name in ("Max", "Min") and args:
+            arity = len(args)
+        if arity is None:
+            raise StatesError(key, f"unknown function {name!r}")
+        if len(args) != arity:
+            raise StatesError(key, f"{name}(...) takes {arity} argument(s)")
+        if name == "next" and not step:
+            raise StatesError(key, "next(...) needs the claim's step")
+        for a in args:
+            _check(a, key, names, step)
+    else:
+        raise StatesError(key, f"{ast.dump(node)[:40]}...: not allowed (numbers, names, "
+                               "+ - * / **, the listed functions)")
+
+
+@dataclass
+class State:
+    """One network W_1..W_L and its target Phi, in float64 or as mpmath object arrays."""
+
+    ws: list
+    Phi: np.ndarray
+
+    @property
+    def mp(self) -> bool:
+        return self.Phi.dtype == object
+
+    def num(self, v):
+        return mpmath.mpf(v) if self.mp else float(v)
+
+    def grads(self):
+        if not hasattr(self, "_g"):
+            L, d = len(self.ws), self.ws[0].shape[0]
+            E = fz.chain(self.ws, 1, L, d) - self.Phi
+            self._g = [fz.chain(self.ws, l + 1, L, d).T @ E @ fz.chain(self.ws, 1, l - 1, d).T
+                       for l in range(1, L + 1)]
+            self._loss = _fro2(E) / 2
+        return self._g
+
+    def loss(self):
+        self.grads()
+        return self._loss
+
+
+def _fro2(a):
+    return mpmath.fsum(x ** 2 for x in a.flat) if a.dtype == object else float(np.sum(a * a))
+
+
+def _eig_sym(a):
+    s = (a + a.T) / 2
+    if s.dtype == object:
+        ev = mpmath.eigsy(mpmath.matrix(s.tolist()), eigvals_only=True)
+        return [ev[i] for i in range(len(ev))]
+    return list(np.linalg.eigvalsh(s))
+
+
+def _norm2(a):
+    if a.dtype == object:
+        return max(mpmath.svd_r(mpmath.matrix(a.tolist()), compute_uv=False))
+    return float(np.linalg.svd(a, compute_uv=False).max())
+
+
+class _Eval:
+    """Evaluates compiled expressions at one state (``step``: the next state's step)."""
+
+    def __init__(self, state: State, values: Mapping, step=None):
+        self.s, self.values, self.step = state, dict(values), step
+
+    def value(self, node):
+        s = self.s
+        if isinstance(node, ast.Constant):
+            return s.num(node.value) if not s.mp else mpmath.mpf(repr(node.value))
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name == "L":
+                return s.num(len(s.ws))
+            if name == "d":
+                return s.num(s.ws[0].shape[0])
+            if name == "loss":
+                return s.loss()
+            if name == "Phi":
+                return s.Phi
+            return self.values[name]
+        if isinstance(node, ast.UnaryOp):
+            v = self.value(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.BinOp):
+            return _binary(node.op, self.value(node.left), self.value(node.right), s)
+        return self.call(node.func.id, node.args)
+
+    def index(self, node, lo: int, hi: int, what: str) -> int:
+        v = self.value(node)
+        k = round(float(v))
+        if isinstance(v, np.ndarray) or abs(float(v) - k) > 1e-9 or not lo <= k <= hi:
+            raise ValueError(f"{what}: index {v} is not an integer in {lo}..{hi}")
+        return k
+
+    def call(self, name, args):
+        s, L, d = self.s, len(self.s.ws), self.s.ws[0].shape[0]
+        if name in OVER:
+            lo = round(float(self.value(args[2])))
+            hi = round(float(self.value(args[3])))
+            terms = [_Eval(s, {**self.values, args[1].id: s.num(k)}, self.step).value(args[0])
+                     for k in range(lo, hi + 1)]
+            if not terms:
+                return s.num(0)
+            return (max(terms) if name == "maxover" else min(terms) if name == "minover"
+                    else sum(terms[1:], terms[0]))
+        if name == "next":
+            ws = [w - self.step * g for w, g in zip(s.ws, s.grads())]
+            return _Eval(State(ws, s.Phi), self.values).value(args[0])
+        if name == "W":
+            return s.ws[self.index(args[0], 1, L, "W") - 1]
+        if name == "D":
+            k = self.index(args[0], 1, L - 1, "D")
+            return s.ws[k].T @ s.ws[k] - s.ws[k - 1] @ s.ws[k - 1].T
+        if name == "grad":
+            return s.grads()[self.index(args[0], 1, L, "grad") - 1]
+        if name == "prod":
+            i, j = self.index(args[0], 1, L + 1, "prod"), self.index(args[1], 0, L, "prod")
+            return fz.chain(s.ws, i, j, d)
+        vals = [self.value(a) for a in args]
+        if name in ("Max", "Min"):
+            return max(vals) if name == "Max" else min(vals)
+        (v,) = vals
+        if name in ("norm2", "normF", "lambda_max", "lambda_min", "transpose", "trace"):
+            if not isinstance(v, np.ndarray):
+                raise ValueError(f"{name}(...) of a number")
+            if name == "transpose":
+                return v.T
+            if name == "trace":
+                return sum(v[i, i] for i in range(v.shape[0]))
+            if name == "normF":
+                return _fro2(v) ** s.num(0.5)
+            if name == "norm2":
+                return _norm2(v)
+            ev = _eig_sym(v)
+            return max(ev) if name == "lambda_max" else min(ev)
+        if isinstance(v, np.ndarray):
+            raise TypeError(f"{name}(...) of a matrix")
+        lib = mpmath if s.mp else math
+        return {"sqrt": lib.sqrt, "log": lib.log, "exp": lib.exp, "Abs": abs}[name](v)
+
+
+def _binary(op, a, b, s: State):
+    ma, mb = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
+    if isinstance(op, ast.Pow):
+        if mb:
+            raise ValueError("a matrix exponent")
+        if ma:
+            k = round(float(b))
+            out = np.eye(a.shape[0], dtype=a.dtype) if not s.mp else fz.to_mp(np.eye(a.shape[0]))
+            for _ in range(k):
+                out = out @ a
+            return out
+        return a ** b
+    if isinstance(op, ast.Mult):
+        return a @ b if ma and mb else a * b
+    if isinstance(op, ast.Div):
+        if mb:
+            raise ValueError("division by a matrix")
+        return a / b
+    if ma != mb:  # a number plus a square matrix: that multiple of I
+        m, c = (a, b) if ma else (b, a)
+        eye = fz.to_mp(np.eye(m.shape[0])) if s.mp else np.eye(m.shape[0])
+        a, b = (m, c * eye) if ma else (c * eye, m)
+    return a + b if isinstance(op, ast.Add) else a - b
+
+
+# --- the claim ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatesClaim:
+    """The validated keys (texts; compiled again where used)."""
+
+    config: tuple
+    define: tuple[tuple[str, str], ...]
+    condition: tuple[str, ...]
+
+
+RELATIONS = {"<=": ast.LtE, "<": ast.Lt, ">=": ast.GtE, ">": ast.Gt}
+
+
+def read(table: Mapping) -> StatesClaim:
+    """The ``states``, ``define``, ``condition``, ``step`` and sides of a claim table, checked.
+
+    Raises:
+        StatesError: naming the key.
+    """
+    cfg = table.get("states")
+    if not isinstance(cfg, Mapping):
+        raise StatesError("states", "must be a table (family, near, depths, widths, samples, "
+                                    "top, target, delta, eps)")
+    unknown = sorted(set(cfg) - set(STATES_TABLE))
+    if unknown or set(cfg) != set(STATES_TABLE):
+        raise StatesError("states", f"takes exactly the keys {', '.join(STATES_TABLE)}"
+                          + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+    if cfg["family"] != "linear_resnet" or cfg["near"] != "zas":
+        raise StatesError("states", "the states drawn are family = \"linear_resnet\", near = "
+                                    "\"zas\" (the invariant set of the zero-asymmetric start)")
+    for k, top in (("depths", MAX_DEPTH), ("widths", MAX_WIDTH)):
+        v = cfg[k]
+        if not isinstance(v, list) or not v or not all(
+                isinstance(x, int) and not isinstance(x, bool) and (2 if k == "depths" else 1)
+                <= x <= top for x in v):
+            raise StatesError("states", f"{k} must be a list of integers in "
+                                        f"{2 if k == 'depths' else 1}..{top}")
+    n = cfg["samples"]
+    if not (isinstance(n, list) and len(n) == 2 and all(
+            isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= MAX_SAMPLES for x in n)):
+        raise StatesError("states", f"samples = [full, quick], integers in 1..{MAX_SAMPLES}")
+    for k in ("top", "target"):
+        v = cfg[k]
+        if not (isinstance(v, list) and len(v) == 2 and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < 1e6
+                for x in v) and v[0] <= v[1]):
+            raise StatesError("states", f"{k} = [lo, hi] with 0 < lo <= hi < 10^6")
+    for k in ("delta", "eps"):
+        compile_expression(cfg[k], f"states.{k}", BUDGET_NAMES)
+    define = table.get("define", {})
+    if not isinstance(define, Mapping) or len(define) > MAX_DEFINES:
+        raise StatesError("define", f"must be a table of at most {MAX_DEFINES} name = "
+                                    "expression")
+    names = list(BASE_NAMES)
+    for name, text in define.items():
+        if not name.isidentifier() or name in names or name in MATRIX_FUNCS or \
+                name in NUMBER_FUNCS or name in OVER or name in ("next", "Max", "Min"):
+            raise StatesError("define", f"{name!r} is not a new name")
+        compile_expression(text, f"define.{name}", tuple(names))
+        names.append(name)
+    step = table.get("step")
+    if step is not None and step not in define:
+        raise StatesError("step", "must name a defined number")
+    conditions = table.get("condition", [])
+    if not isinstance(conditions, list):
+        raise StatesError("condition", "must be a list of relations")
+    for i, text in enumerate(conditions, 1):
+        _relation(text, f"condition entry {i}", tuple(names))
+    for k in ("lhs", "rhs"):
+        compile_expression(table.get(k), k, tuple(names), step is not None)
+    if table.get("relation") not in RELATIONS:
+        raise StatesError("relation", f"must be one of {', '.join(RELATIONS)}")
+    frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(cfg.items()))
+    return StatesClaim(frozen, tuple(define.items()), tuple(conditions))
+
+
+def _relation(text, key: str, names: tuple[str, ...]):
+    if not isinstance(text, str):
+        raise StatesError("condition", f"{key}: must be a relation string")
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise StatesError("condition", f"{key}: {text[:60]!r} is not a relation") from None
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in
+            RELATIONS.values()):
+        raise StatesError("condition", f"{key}: one relation a <= b (<, >=, >)")
+    for side in (node.left, node.comparators[0]):
+        compile_expression(ast.unparse(side), "condition", names)
+    return node
+
+
+def _holds(rel, lhs, rhs, strict_zero: bool = False) -> bool:
+    return {ast.LtE: lhs <= rhs, ast.Lt: lhs < rhs, ast.GtE: lhs >= rhs,
+            ast.Gt: lhs > rhs}[rel]
+
+
+class Compiled:
+    """A claim's expressions, compiled once."""
+
+    def __init__(self, spec):
+        sc: StatesClaim = spec.states
+        self.cfg = dict(sc.config)
+        self.budget = {k: compile_expression(self.cfg[k], k, BUDGET_NAMES)
+                       for k in ("delta", "eps")}
+        names = list(BASE_NAMES)
+        self.define = []
+        for name, text in sc.define:
+            self.define.append((name, compile_expression(text, name, tuple(names))))
+            names.append(name)
+        self.conditions = [_relation(t, "condition", tuple(names)) for t in sc.condition]
+        self.step = spec.step
+        self.lhs = compile_expression(spec.lhs, "lhs", tuple(names), True)
+        self.rhs = compile_expression(spec.rhs, "rhs", tuple(names), True)
+        self.rel = RELATIONS[spec.relation]
+
+    def margin(self, state: State):
+        """(None when a condition fails, else the relative slack of the relation: >= 0 holds)."""
+        values: dict = {}
+        for name, node in self.define:
+            values[name] = _Eval(state, values).value(node)
+        ev = _Eval(state, values)
+        for c in self.conditions:
+            if not _holds(type(c.ops[0]), ev.value(c.left), ev.value(c.comparators[0])):
+                return None
+        ev = _Eval(state, values, values.get(self.step))
+        lhs, rhs = ev.value(self.lhs), ev.value(self.rhs)
+        if isinstance(lhs, np.ndarray) or isinstance(rhs, np.ndarray):
+            raise TypeError("lhs and rhs must be numbers (take a norm or a trace)")
+        gap = rhs - lhs if self.rel in (ast.LtE, ast.Lt) else lhs - rhs
+        return gap / max(abs(lhs), abs(rhs), state.num(10) ** -300)
+
+    def draw(self, rng: np.random.Generator) -> State:
+        c = self.cfg
+        L, d = int(rng.choice(c["depths"])), int(rng.choice(c["widths"]))
+        top = float(10 ** rng.uniform(*np.log10(c["top"])))
+        theta = 1 - 10 ** rng.uniform(-9, 0)  # the fraction of the budget: often ~1
+        rank_one = bool(rng.random() < 0.5)
+        env = State([np.eye(d)] * L, np.eye(d))
+        scalars = {"top": top, "theta": theta}
+        delta, eps = (float(_Eval(env, scalars).value(self.budget[k])) for k in ("delta", "eps"))
+        ws = rn.approx_balanced(L, d, rng, top, delta, eps, rank_one)
+        Phi = float(10 ** rng.uniform(*np.log10(c["target"]))) * rng.standard_normal((d, d))
+        return State(ws, Phi)
+
+
+def states_checks(spec) -> tuple[tuple[Check, ...], dict[str, str]]:
+    """The claim's one check and the class it states (the drawn depths and widths)."""
+    cfg = dict(spec.states.config)
+    scope = {"L": set_text(sorted(cfg["depths"])), "d": set_text(sorted(cfg["widths"])),
+             "states": "near the ZAS invariant set (states.delta, states.eps)"}
+    strict = spec.relation in ("<", ">")
+
+    def run(ctx: CheckContext) -> Finding:
+        comp = Compiled(spec)
+        if ctx.at is not None:
+            return _replayed(comp, ctx, strict, scope)
+        rng = ctx.rng()
+        n = cfg["samples"][1 if ctx.quick else 0]
+        worst, rejected, bad = math.inf, 0, None
+        for _ in range(n):
+            state = comp.draw(rng)
+            m = comp.margin(state)
+            if m is None:
+                rejected += 1
+                continue
+            worst = min(worst, m)
+            if bad is None and (m < -1e-9 or (strict and m <= 0)):
+                bad = state
+        numbers = {"states": str(n), "rejected (condition not met)": str(rejected),
+                   "worst relative slack": f"{worst:.3e}"}
+        if bad is None:
+            return Finding(Outcome.SUPPORTS, f"{n - rejected} states meeting the conditions "
+                           "(most at the invariants' budgets): no violation", numbers,
+                           coverage=Coverage(Scope.SAMPLE, scope, n - rejected))
+        return _refute(comp, bad, ctx, strict, numbers)
+
+    return (Check("states_search", Tier.EMPIRICAL, run,
+                  "float64 screen of drawn states, a violation re-checked with mpmath"),), scope
+
+
+def _refute(comp: Compiled, state: State, ctx: CheckContext, strict: bool, numbers) -> Finding:
+    with mpmath.workdps(ctx.dps):
+        m = comp.margin(State([fz.to_mp(w) for w in state.ws], fz.to_mp(state.Phi)))
+        if m is None or (m > 0 if strict else m >= 0):
+            return Finding(Outcome.UNDECIDED, "a float64 violation did not survive the mpmath "
+                           "re-evaluation", numbers)
+        at = {f"W{l}": _text(w) for l, w in enumerate(state.ws, 1)}
+        at["Phi"] = _text(state.Phi)
+        cx = Counterexample(at={"L": str(len(state.ws)), "d": str(state.Phi.shape[0]), **at},
+                            observed=f"relative slack {mpmath.nstr(m, 12)}",
+                            claimed=">= 0" if not strict else "> 0", tol="0",
+                            margin=mpmath.nstr(m, 15), dps=ctx.dps,
+                            note="the relation fails at this state (mpmath)", replay=at)
+    return Finding(Outcome.REFUTES, "the relation fails at a drawn state", numbers, cx)
+
+
+def _text(m: np.ndarray) -> str:
+    return "[" + ", ".join("[" + ", ".join(repr(float(x)) for x in row) + "]" for row in m) + "]"
+
+
+def _replayed(comp: Compiled, ctx: CheckContext, strict: bool, scope) -> Finding:
+    try:
+        Ls = sorted(int(k[1:]) for k in ctx.at if k.startswith("W"))
+        if not Ls or Ls != list(range(1, len(Ls) + 1)):
+            raise ReplayError("--at: give W1, W2, ... (every layer) and Phi")
+        ws = [np.array(ast.literal_eval(ctx.at[f"W{k}"]), dtype=float) for k in Ls]
+        Phi = np.array(ast.literal_eval(ctx.at["Phi"]), dtype=float)
+    except (ValueError, SyntaxError, KeyError) as exc:
+        raise ReplayError(f"--at: {exc}") from None
+    d = Phi.shape[0] if Phi.ndim == 2 else 0
+    if len(ws) < 2 or any(w.shape != (d, d) for w in ws) or Phi.shape != (d, d) or d < 1:
+        raise ReplayError("--at: W1..WL and Phi must be square matrices of one size")
+    numbers = {"states": "1 (replayed)"}
+    state = State(ws, Phi)
+    found = _refute(comp, state, ctx, strict, numbers)
+    if found.outcome is Outcome.REFUTES:
+        return found
+    return Finding(Outcome.SUPPORTS, "the relation holds at the replayed state (mpmath)",
+                   numbers, coverage=Coverage(Scope.SAMPLE, scope, 1))
+
+
+def replay_box(spec) -> dict[str, tuple[str, str]]:
+    """``W1`` .. ``W<max depth>`` and ``Phi``, each a matrix."""
+    top = max(dict(spec.states.config)["depths"])
+    box = {f"W{k}": ("matrix", "d x d") for k in range(1, top + 1)}
+    box["Phi"] = ("matrix", "d x d")
+    return box
