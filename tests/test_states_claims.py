@@ -37,6 +37,9 @@ HOSTILE = {
     STATES + 'lhs = "open(1)"\nrelation = "<="\nrhs = "2"': "lhs",
     STATES + 'lhs = "x"\nrelation = "<="\nrhs = "2"': "lhs",
     STATES + 'lhs = "1"\nrelation = "=="\nrhs = "2"': "relation",
+    STATES + 'relations = ["1 <= 2"]\nlhs = "1"': "relations",
+    STATES + 'relations = ["1 == 2"]': "relations",
+    STATES + 'relations = []': "relations",
     STATES + 'define = { loss = "1" }\nlhs = "1"\nrelation = "<="\nrhs = "2"': "define",
     STATES + 'define = { a = "b", b = "1" }\nlhs = "a"\nrelation = "<="\nrhs = "2"':
         "define.a",

@@ -51,7 +51,7 @@ def _asserts(spec: ClaimSpec) -> str:
     """The relation the checks test, in one line, from the kind's keys."""
     if spec.states:
         where = "; ".join(spec.states.condition)
-        return (f"{spec.lhs} {spec.relation} {spec.rhs} at drawn states of the linear "
+        return (f"{'; '.join(spec.states.relations)} at drawn states of the linear "
                 f"residual network near the ZAS invariant set" + (f" where {where}" if where
                                                                   else ""))
     if spec.matrices:

@@ -525,8 +525,7 @@ def _states_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
     except st.StatesError as exc:
         raise _Bad(exc.key, exc.problem) from None
     return ClaimSpec(id=claim_id, kind=kind, statement=statement, step=table.get("step"),
-                     lhs=table["lhs"], rhs=table["rhs"], relation=table["relation"],
-                     at="states", states=claim)
+                     lhs="; ".join(claim.relations), at="states", states=claim)
 
 
 def _text(value: Any, key: str) -> str:

@@ -16,7 +16,8 @@ approximate invariances (4.6)).  A claim names
 * ``condition``: relations the state must meet (a state failing one is not counted);
 * ``step`` (optional): a defined number or a parameter; ``next(...)`` is then its argument
   after one GD step W_l - step grad_l R;
-* ``lhs``, ``relation``, ``rhs``.
+* ``lhs``, ``relation``, ``rhs``; or ``relations``, a list of relations ``"a <= b"`` checked at
+  the same states (each reported on its own).
 
 Expressions (:func:`compile_expression`, a white list; nothing executes) use ``L``, ``d``,
 ``loss`` (R = ||W_L...W_1 - Phi||_F^2/2), ``Phi``, ``W(l)``, ``D(l)``, ``grad(l)``,
@@ -57,7 +58,8 @@ from verify.vocabulary import (
 )
 
 STATES_KEYS = ("id", "statement", "kind", "at", "states", "define", "condition", "step", "lhs",
-               "relation", "rhs")
+               "relation", "rhs", "relations")
+MAX_RELATIONS = 16
 STATES_TABLE = ("family", "near", "depths", "widths", "samples", "top", "target", "delta",
                 "eps")
 MAX_DEPTH, MAX_WIDTH, MAX_SAMPLES, MAX_DEFINES = 16, 4, 5000, 16
@@ -168,6 +170,13 @@ class State:
         self.grads()
         return self._loss
 
+    def cached(self, key, make):
+        """A value of this state computed once (products, invariants, the next state)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
 
 def _fro2(a):
     return mpmath.fsum(x ** 2 for x in a.flat) if a.dtype == object else float(np.sum(a * a))
@@ -234,18 +243,20 @@ class _Eval:
             return (max(terms) if name == "maxover" else min(terms) if name == "minover"
                     else sum(terms[1:], terms[0]))
         if name == "next":
-            ws = [w - self.step * g for w, g in zip(s.ws, s.grads())]
-            return _Eval(State(ws, s.Phi), self.values).value(args[0])
+            step = self.step
+            after = s.cached(("next", step), lambda: State(
+                [w - step * g for w, g in zip(s.ws, s.grads())], s.Phi))
+            return _Eval(after, self.values).value(args[0])
         if name == "W":
             return s.ws[self.index(args[0], 1, L, "W") - 1]
         if name == "D":
             k = self.index(args[0], 1, L - 1, "D")
-            return s.ws[k].T @ s.ws[k] - s.ws[k - 1] @ s.ws[k - 1].T
+            return s.cached(("D", k), lambda: s.ws[k].T @ s.ws[k] - s.ws[k - 1] @ s.ws[k - 1].T)
         if name == "grad":
             return s.grads()[self.index(args[0], 1, L, "grad") - 1]
         if name == "prod":
             i, j = self.index(args[0], 1, L + 1, "prod"), self.index(args[1], 0, L, "prod")
-            return fz.chain(s.ws, i, j, d)
+            return s.cached(("prod", i, j), lambda: fz.chain(s.ws, i, j, d))
         vals = [self.value(a) for a in args]
         if name in ("Max", "Min"):
             return max(vals) if name == "Max" else min(vals)
@@ -304,6 +315,7 @@ class StatesClaim:
     config: tuple
     define: tuple[tuple[str, str], ...]
     condition: tuple[str, ...]
+    relations: tuple[str, ...]
 
 
 RELATIONS = {"<=": ast.LtE, "<": ast.Lt, ">=": ast.GtE, ">": ast.Gt}
@@ -349,45 +361,55 @@ def read(table: Mapping) -> StatesClaim:
     if not isinstance(define, Mapping) or len(define) > MAX_DEFINES:
         raise StatesError("define", f"must be a table of at most {MAX_DEFINES} name = "
                                     "expression")
+    step = table.get("step")
+    if step is not None and step not in define:
+        raise StatesError("step", "must name a defined number")
     names = list(BASE_NAMES)
     for name, text in define.items():
         if not name.isidentifier() or name in names or name in MATRIX_FUNCS or \
                 name in NUMBER_FUNCS or name in OVER or name in ("next", "Max", "Min"):
             raise StatesError("define", f"{name!r} is not a new name")
-        compile_expression(text, f"define.{name}", tuple(names))
+        compile_expression(text, f"define.{name}", tuple(names), step in names)
         names.append(name)
-    step = table.get("step")
-    if step is not None and step not in define:
-        raise StatesError("step", "must name a defined number")
     conditions = table.get("condition", [])
     if not isinstance(conditions, list):
         raise StatesError("condition", "must be a list of relations")
     for i, text in enumerate(conditions, 1):
-        _relation(text, f"condition entry {i}", tuple(names))
-    for k in ("lhs", "rhs"):
-        compile_expression(table.get(k), k, tuple(names), step is not None)
-    if table.get("relation") not in RELATIONS:
-        raise StatesError("relation", f"must be one of {', '.join(RELATIONS)}")
+        _relation(text, "condition", f"entry {i}", tuple(names))
+    if "relations" in table:
+        texts = table["relations"]
+        if any(k in table for k in ("lhs", "relation", "rhs")) or not isinstance(
+                texts, list) or not 1 <= len(texts) <= MAX_RELATIONS:
+            raise StatesError("relations", f"a list of 1..{MAX_RELATIONS} relations \"a <= b\" "
+                                           "(instead of lhs, relation, rhs)")
+    else:
+        for k in ("lhs", "rhs"):
+            compile_expression(table.get(k), k, tuple(names), step is not None)
+        if table.get("relation") not in RELATIONS:
+            raise StatesError("relation", f"must be one of {', '.join(RELATIONS)}")
+        texts = [f"{table['lhs']} {table['relation']} {table['rhs']}"]
+    for i, text in enumerate(texts, 1):
+        _relation(text, "relations", f"entry {i}", tuple(names), step is not None)
     frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(cfg.items()))
-    return StatesClaim(frozen, tuple(define.items()), tuple(conditions))
+    return StatesClaim(frozen, tuple(define.items()), tuple(conditions), tuple(texts))
 
 
-def _relation(text, key: str, names: tuple[str, ...]):
-    if not isinstance(text, str):
-        raise StatesError("condition", f"{key}: must be a relation string")
+def _relation(text, key: str, where: str, names: tuple[str, ...], step: bool = False):
+    if not isinstance(text, str) or len(text) > MAX_LENGTH:
+        raise StatesError(key, f"{where}: must be a relation string")
     try:
         node = ast.parse(text.strip(), mode="eval").body
     except SyntaxError:
-        raise StatesError("condition", f"{key}: {text[:60]!r} is not a relation") from None
+        raise StatesError(key, f"{where}: {text[:60]!r} is not a relation") from None
     if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in
             RELATIONS.values()):
-        raise StatesError("condition", f"{key}: one relation a <= b (<, >=, >)")
+        raise StatesError(key, f"{where}: one relation a <= b (<, >=, >)")
     for side in (node.left, node.comparators[0]):
-        compile_expression(ast.unparse(side), "condition", names)
+        compile_expression(ast.unparse(side), key, names, step)
     return node
 
 
-def _holds(rel, lhs, rhs, strict_zero: bool = False) -> bool:
+def _holds(rel, lhs, rhs) -> bool:
     return {ast.LtE: lhs <= rhs, ast.Lt: lhs < rhs, ast.GtE: lhs >= rhs,
             ast.Gt: lhs > rhs}[rel]
 
@@ -403,29 +425,35 @@ class Compiled:
         names = list(BASE_NAMES)
         self.define = []
         for name, text in sc.define:
-            self.define.append((name, compile_expression(text, name, tuple(names))))
+            self.define.append((name, compile_expression(text, name, tuple(names), True)))
             names.append(name)
-        self.conditions = [_relation(t, "condition", tuple(names)) for t in sc.condition]
+        self.conditions = [_relation(t, "condition", "", tuple(names)) for t in sc.condition]
         self.step = spec.step
-        self.lhs = compile_expression(spec.lhs, "lhs", tuple(names), True)
-        self.rhs = compile_expression(spec.rhs, "rhs", tuple(names), True)
-        self.rel = RELATIONS[spec.relation]
+        self.relations = [(t, _relation(t, "relations", "", tuple(names), True))
+                          for t in sc.relations]
 
-    def margin(self, state: State):
-        """(None when a condition fails, else the relative slack of the relation: >= 0 holds)."""
+    def margins(self, state: State) -> list[tuple[str, object, bool]] | None:
+        """None when a condition fails, else (relation, relative slack, strict) for each
+        relation: a slack >= 0 (> 0 if strict) holds."""
         values: dict = {}
         for name, node in self.define:
-            values[name] = _Eval(state, values).value(node)
+            values[name] = _Eval(state, values, values.get(self.step)).value(node)
         ev = _Eval(state, values)
         for c in self.conditions:
             if not _holds(type(c.ops[0]), ev.value(c.left), ev.value(c.comparators[0])):
                 return None
         ev = _Eval(state, values, values.get(self.step))
-        lhs, rhs = ev.value(self.lhs), ev.value(self.rhs)
-        if isinstance(lhs, np.ndarray) or isinstance(rhs, np.ndarray):
-            raise TypeError("lhs and rhs must be numbers (take a norm or a trace)")
-        gap = rhs - lhs if self.rel in (ast.LtE, ast.Lt) else lhs - rhs
-        return gap / max(abs(lhs), abs(rhs), state.num(10) ** -300)
+        out = []
+        for text, node in self.relations:
+            lhs, rhs = ev.value(node.left), ev.value(node.comparators[0])
+            if isinstance(lhs, np.ndarray) or isinstance(rhs, np.ndarray):
+                raise TypeError("the sides of a relation must be numbers (take a norm or a "
+                                "trace)")
+            rel = type(node.ops[0])
+            gap = rhs - lhs if rel in (ast.LtE, ast.Lt) else lhs - rhs
+            out.append((text, gap / max(abs(lhs), abs(rhs), state.num(10) ** -300),
+                        rel in (ast.Lt, ast.Gt)))
+        return out
 
     def draw(self, rng: np.random.Generator) -> State:
         c = self.cfg
@@ -446,57 +474,65 @@ def states_checks(spec) -> tuple[tuple[Check, ...], dict[str, str]]:
     cfg = dict(spec.states.config)
     scope = {"L": set_text(sorted(cfg["depths"])), "d": set_text(sorted(cfg["widths"])),
              "states": "near the ZAS invariant set (states.delta, states.eps)"}
-    strict = spec.relation in ("<", ">")
 
     def run(ctx: CheckContext) -> Finding:
         comp = Compiled(spec)
         if ctx.at is not None:
-            return _replayed(comp, ctx, strict, scope)
+            return _replayed(comp, ctx, scope)
         rng = ctx.rng()
         n = cfg["samples"][1 if ctx.quick else 0]
-        worst, rejected, bad = math.inf, 0, None
+        worst: dict[str, float] = {}
+        rejected, bad = 0, None
         for _ in range(n):
             state = comp.draw(rng)
-            m = comp.margin(state)
-            if m is None:
+            ms = comp.margins(state)
+            if ms is None:
                 rejected += 1
                 continue
-            worst = min(worst, m)
-            if bad is None and (m < -1e-9 or (strict and m <= 0)):
-                bad = state
-        numbers = {"states": str(n), "rejected (condition not met)": str(rejected),
-                   "worst relative slack": f"{worst:.3e}"}
+            for text, m, strict in ms:
+                worst[text] = min(worst.get(text, math.inf), m)
+                if bad is None and _violated(m, strict, -1e-9):
+                    bad = state
+        numbers = {"states": str(n), "rejected (condition not met)": str(rejected)}
+        numbers.update({f"worst relative slack: {k}": f"{v:.3e}" for k, v in worst.items()})
         if bad is None:
             return Finding(Outcome.SUPPORTS, f"{n - rejected} states meeting the conditions "
                            "(most at the invariants' budgets): no violation", numbers,
                            coverage=Coverage(Scope.SAMPLE, scope, n - rejected))
-        return _refute(comp, bad, ctx, strict, numbers)
+        return _refute(comp, bad, ctx, numbers)
 
     return (Check("states_search", Tier.EMPIRICAL, run,
                   "float64 screen of drawn states, a violation re-checked with mpmath"),), scope
 
 
-def _refute(comp: Compiled, state: State, ctx: CheckContext, strict: bool, numbers) -> Finding:
+def _violated(m, strict: bool, tol) -> bool:
+    return m < tol or (strict and m <= 0)
+
+
+def _refute(comp: Compiled, state: State, ctx: CheckContext, numbers) -> Finding:
     with mpmath.workdps(ctx.dps):
-        m = comp.margin(State([fz.to_mp(w) for w in state.ws], fz.to_mp(state.Phi)))
-        if m is None or (m > 0 if strict else m >= 0):
-            return Finding(Outcome.UNDECIDED, "a float64 violation did not survive the mpmath "
-                           "re-evaluation", numbers)
+        ms = comp.margins(State([fz.to_mp(w) for w in state.ws], fz.to_mp(state.Phi)))
+        noise = -mpmath.mpf(10) ** -(ctx.dps // 2)  # rounding at the run's digits: undecided
+        failed = [(t, m, strict) for t, m, strict in ms or [] if _violated(m, strict, noise)]
+        if not failed:
+            return Finding(Outcome.UNDECIDED, "no violation at this state with mpmath (a "
+                           "float64 one did not survive, or the conditions fail)", numbers)
+        text, m, strict = failed[0]
         at = {f"W{l}": _text(w) for l, w in enumerate(state.ws, 1)}
         at["Phi"] = _text(state.Phi)
         cx = Counterexample(at={"L": str(len(state.ws)), "d": str(state.Phi.shape[0]), **at},
                             observed=f"relative slack {mpmath.nstr(m, 12)}",
                             claimed=">= 0" if not strict else "> 0", tol="0",
                             margin=mpmath.nstr(m, 15), dps=ctx.dps,
-                            note="the relation fails at this state (mpmath)", replay=at)
-    return Finding(Outcome.REFUTES, "the relation fails at a drawn state", numbers, cx)
+                            note=f"{text} fails at this state (mpmath)", replay=at)
+    return Finding(Outcome.REFUTES, f"{text} fails at a drawn state", numbers, cx)
 
 
 def _text(m: np.ndarray) -> str:
     return "[" + ", ".join("[" + ", ".join(repr(float(x)) for x in row) + "]" for row in m) + "]"
 
 
-def _replayed(comp: Compiled, ctx: CheckContext, strict: bool, scope) -> Finding:
+def _replayed(comp: Compiled, ctx: CheckContext, scope) -> Finding:
     try:
         Ls = sorted(int(k[1:]) for k in ctx.at if k.startswith("W"))
         if not Ls or Ls != list(range(1, len(Ls) + 1)):
@@ -510,7 +546,7 @@ def _replayed(comp: Compiled, ctx: CheckContext, strict: bool, scope) -> Finding
         raise ReplayError("--at: W1..WL and Phi must be square matrices of one size")
     numbers = {"states": "1 (replayed)"}
     state = State(ws, Phi)
-    found = _refute(comp, state, ctx, strict, numbers)
+    found = _refute(comp, state, ctx, numbers)
     if found.outcome is Outcome.REFUTES:
         return found
     return Finding(Outcome.SUPPORTS, "the relation holds at the replayed state (mpmath)",
