@@ -104,3 +104,21 @@ def test_a_wrong_index_is_an_error_not_a_verdict():
     with pytest.raises(TypeError, match="matrix"):
         _value("sqrt(W(1))", state)
     assert isinstance(ast.parse("1", mode="eval"), ast.Expression)
+
+
+def _check_text(tmp_path, body: str):
+    from verify.api import check
+
+    path = tmp_path / "claims.toml"
+    path.write_text(f'[[claim]]\nid = "h.one"\n{BODY}{STATES}{body}\n')
+    (result,) = check(path, quick=True)
+    return result
+
+
+def test_values_that_are_not_numbers_or_no_state_decide_nothing(tmp_path):
+    from verify.vocabulary import Status
+
+    nan = _check_text(tmp_path, 'lhs = "log(-1 - loss)"\nrelation = "<="\nrhs = "1"')
+    assert nan.status is not Status.CONFIRMED
+    none = _check_text(tmp_path, 'condition = ["loss < 0"]\nlhs = "1"\nrelation = "<="\nrhs = "2"')
+    assert none.status is Status.INCONCLUSIVE

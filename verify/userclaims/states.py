@@ -482,19 +482,27 @@ def states_checks(spec) -> tuple[tuple[Check, ...], dict[str, str]]:
         rng = ctx.rng()
         n = cfg["samples"][1 if ctx.quick else 0]
         worst: dict[str, float] = {}
-        rejected, bad = 0, None
-        for _ in range(n):
-            state = comp.draw(rng)
-            ms = comp.margins(state)
-            if ms is None:
-                rejected += 1
-                continue
-            for text, m, strict in ms:
-                worst[text] = min(worst.get(text, math.inf), m)
-                if bad is None and _violated(m, strict, -1e-9):
-                    bad = state
-        numbers = {"states": str(n), "rejected (condition not met)": str(rejected)}
+        rejected, bad, nan = 0, None, 0
+        with np.errstate(all="ignore"):
+            for _ in range(n):
+                state = comp.draw(rng)
+                ms = comp.margins(state)
+                if ms is None:
+                    rejected += 1
+                    continue
+                for text, m, strict in ms:
+                    if not math.isfinite(m):  # a side not a finite number: decides nothing
+                        nan += 1
+                        continue
+                    worst[text] = min(worst.get(text, math.inf), m)
+                    if bad is None and _violated(m, strict, -1e-9):
+                        bad = state
+        numbers = {"states": str(n), "rejected (condition not met)": str(rejected),
+                   "relations not finite": str(nan)}
         numbers.update({f"worst relative slack: {k}": f"{v:.3e}" for k, v in worst.items()})
+        if bad is None and (nan or rejected == n):
+            return Finding(Outcome.UNDECIDED, "no state met the conditions" if rejected == n
+                           else f"{nan} relation values were not finite numbers", numbers)
         if bad is None:
             return Finding(Outcome.SUPPORTS, f"{n - rejected} states meeting the conditions "
                            "(most at the invariants' budgets): no violation", numbers,
