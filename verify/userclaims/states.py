@@ -526,9 +526,10 @@ def _refute(comp: Compiled, state: State, ctx: CheckContext, numbers) -> Finding
             return Finding(Outcome.UNDECIDED, "no violation at this state with mpmath (a "
                            "float64 one did not survive, or the conditions fail)", numbers)
         text, m, strict = failed[0]
-        at = {f"W{l}": _text(w) for l, w in enumerate(state.ws, 1)}
+        at = {"L": str(len(state.ws)), "d": str(state.Phi.shape[0])}
+        at.update({f"W{l}": _text(w) for l, w in enumerate(state.ws, 1)})
         at["Phi"] = _text(state.Phi)
-        cx = Counterexample(at={"L": str(len(state.ws)), "d": str(state.Phi.shape[0]), **at},
+        cx = Counterexample(at=at,
                             observed=f"relative slack {mpmath.nstr(m, 12)}",
                             claimed=">= 0" if not strict else "> 0", tol="0",
                             margin=mpmath.nstr(m, 15), dps=ctx.dps,
@@ -552,6 +553,9 @@ def _replayed(comp: Compiled, ctx: CheckContext, scope) -> Finding:
     d = Phi.shape[0] if Phi.ndim == 2 else 0
     if len(ws) < 2 or any(w.shape != (d, d) for w in ws) or Phi.shape != (d, d) or d < 1:
         raise ReplayError("--at: W1..WL and Phi must be square matrices of one size")
+    for name, value in (("L", len(ws)), ("d", d)):  # optional, but then consistent
+        if name in ctx.at and ctx.at[name] != str(value):
+            raise ReplayError(f"--at: {name}={ctx.at[name]}, but the matrices give {value}")
     numbers = {"states": "1 (replayed)"}
     state = State(ws, Phi)
     found = _refute(comp, state, ctx, numbers)
@@ -562,8 +566,11 @@ def _replayed(comp: Compiled, ctx: CheckContext, scope) -> Finding:
 
 
 def replay_box(spec) -> dict[str, tuple[str, str]]:
-    """``W1`` .. ``W<max depth>`` and ``Phi``, each a matrix."""
-    top = max(dict(spec.states.config)["depths"])
-    box = {f"W{k}": ("matrix", "d x d") for k in range(1, top + 1)}
+    """``L``, ``d`` (read off the matrices), ``W1`` .. ``W<max depth>`` and ``Phi``."""
+    cfg = dict(spec.states.config)
+    top = max(cfg["depths"])
+    box = {"L": (str(min(cfg["depths"])), str(top)),
+           "d": (str(min(cfg["widths"])), str(max(cfg["widths"])))}
+    box.update({f"W{k}": ("matrix", "d x d") for k in range(1, top + 1)})
     box["Phi"] = ("matrix", "d x d")
     return box
