@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from verify.userclaims import states as st
+from verify.userclaims import state_values as sv
 from verify.userclaims.parse import parse_claims
 from verify.userclaims.spec import BadClaim
 
@@ -66,8 +66,8 @@ def test_at_states_goes_with_an_inequality():
 
 
 def _value(text, state, values=None, step=None):
-    names = tuple(st.BASE_NAMES) + tuple(values or {})
-    return st._Eval(state, values or {}, step).value(st.compile_expression(text, "lhs", names,
+    names = tuple(sv.BASE_NAMES) + tuple(values or {})
+    return sv._Eval(state, values or {}, step).value(sv.compile_expression(text, "lhs", names,
                                                                            step is not None))
 
 
@@ -75,7 +75,7 @@ def test_the_evaluator_agrees_with_direct_linear_algebra():
     rng = np.random.default_rng(3)
     ws = [rng.standard_normal((2, 2)) for _ in range(3)]
     Phi = rng.standard_normal((2, 2))
-    state = st.State(ws, Phi)
+    state = sv.State(ws, Phi)
     P = ws[2] @ ws[1] @ ws[0]
     E = P - Phi
     assert np.isclose(_value("loss", state), np.sum(E * E) / 2)
@@ -93,12 +93,12 @@ def test_the_evaluator_agrees_with_direct_linear_algebra():
     E1 = nxt[2] @ nxt[1] @ nxt[0] - Phi
     assert np.isclose(_value("next(loss)", state, {"eta": eta}, eta), np.sum(E1 * E1) / 2)
     with mpmath.workdps(30):  # the mpmath kind gives the same numbers
-        mp = st.State([st.fz.to_mp(w) for w in ws], st.fz.to_mp(Phi))
+        mp = sv.State([sv.fz.to_mp(w) for w in ws], sv.fz.to_mp(Phi))
         assert abs(float(_value("norm2(prod(1, 3))", mp)) - np.linalg.norm(P, 2)) < 1e-12
 
 
 def test_a_wrong_index_is_an_error_not_a_verdict():
-    state = st.State([np.eye(2)] * 2, np.eye(2))
+    state = sv.State([np.eye(2)] * 2, np.eye(2))
     with pytest.raises(ValueError, match="index"):
         _value("norm2(W(3))", state)
     with pytest.raises(TypeError, match="matrix"):
