@@ -133,20 +133,6 @@ def rayleigh_gap(dims: Sequence[int], shift: int = 0) -> sp.Expr:
     return sp.expand(frob(X, fX) - terms)
 
 
-def lemma2_gap(m: int, n: int, L: int) -> sp.Expr:
-    """<u v^T, sum_i A_i u v^T B_i> - sum_i (u^T A_i u)(v^T B_i v) for symbolic A_i, B_i.
-
-    Zero identically (no symmetry or definiteness used): the last equality of Lemma 2's proof.
-    """
-    u, v = matrix(m, 1, "u"), matrix(n, 1, "v")
-    X = u * v.T
-    gap = 0
-    for i in range(L):
-        A, B = matrix(m, m, f"a{i}"), matrix(n, n, f"b{i}")
-        gap += frob(X, A * X * B) - (u.T * A * u)[0] * (v.T * B * v)[0]
-    return sp.expand(gap)
-
-
 def lagrange_gap(n: int) -> sp.Expr:
     """||a||^2 ||b||^2 - (a.b)^2 - sum_{k<l} (a_k b_l - a_l b_k)^2 (zero): Cauchy-Schwarz,
     the first display of the proof of Corollary 1 with a = (W_L..W_{i+1})^T u, b = W_i..W_1 v."""

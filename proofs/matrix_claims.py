@@ -9,6 +9,12 @@ square matrix is that multiple of the identity (``1 + U`` is I + U), and a size 
 positive integer (``trace(1 + U) == n + trace(U)``).  Shapes are checked as the expression is
 read, so ``W*W`` of a non-square W is refused with the shapes named.
 
+Spectral numbers of a matrix expression (:data:`SPECTRAL`): ``norm2(M)`` (the largest singular
+value, the operator norm), ``normF(M)`` (Frobenius), ``lambda_max(M)`` / ``lambda_min(M)`` (the
+largest / smallest real part of an eigenvalue of a square M).  Each is an opaque number for the
+proofs (a symbol, nonnegative for the norms), so a claim proven with it holds for every value it
+can take; on an instance it is computed exactly (:mod:`proofs.matrix_instances`).
+
 A value is a :class:`Mat` (an expanded polynomial in the letters and their transposes: word ->
 commutative coefficient, with its shape) or a :class:`Trace` (a linear combination of traces
 of square words plus a scalar).  A 1 x 1 product such as ``transpose(u)*A*u`` is a matrix and,
@@ -54,6 +60,8 @@ MAX_TERMS = 2_000  # words of one expanded matrix polynomial
 MAX_WORD = 40  # letters of one word
 MAX_POWER = 8  # the largest k in M**k
 SHAPES = ("general", "symmetric", "psd")
+# Spectral numbers of a matrix: name -> whether the number is >= 0 (the proofs' assumption).
+SPECTRAL = {"norm2": True, "normF": True, "lambda_max": False, "lambda_min": False}
 _SHAPE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|1)\s+x\s+([A-Za-z_][A-Za-z0-9_]*|1)"
                     r"(?:\s+(symmetric|psd))?\s*\Z")
 Word = tuple[str, ...]
@@ -96,6 +104,24 @@ class Space:
         symmetric = frozenset(n for n, k in self.kinds.items() if k != "general")
         self.algebra = Algebra(dict(shapes), symmetric)
         self.shapes = shapes
+        # spectral numbers met while reading (symbol -> (function name, its matrix argument))
+        self.atoms: dict[sp.Symbol, tuple[str, Mat]] = {}
+
+    def atom(self, name: str, m: Mat) -> sp.Symbol:
+        """The symbol standing for ``name(m)`` (one symbol for equal arguments)."""
+        if name.startswith("lambda") and m.rows != m.cols:
+            raise ex.ExpressionError(f"{name}(...) of a matrix of shape {m.shape} (not square)")
+        if any(sp.sympify(c).free_symbols & set(self.atoms) for c in m.terms.values()):
+            raise ex.ExpressionError(f"{name}(...) of an expression holding another spectral "
+                                     "number (write the nested one as its own side)")
+        key = (name, m.rows, m.cols, frozenset(m.terms.items()))
+        for symbol, (other, arg) in self.atoms.items():
+            if (other, arg.rows, arg.cols, frozenset(arg.terms.items())) == key:
+                return symbol
+        symbol = sp.Symbol(f"{name}[{len(self.atoms) + 1}]", real=True,
+                           nonnegative=SPECTRAL[name] or None)
+        self.atoms[symbol] = (name, m)
+        return symbol
 
     def letter(self, name: str) -> Mat:
         rows, cols = self.shapes[name]
@@ -270,6 +296,14 @@ class _Interpreter(ex._Interpreter):
         if isinstance(left, (Mat, Trace)) or isinstance(right, (Mat, Trace)):
             return combine(op, left, right)
         return super()._binary(op, left, right)
+
+    def _Call(self, node):
+        if isinstance(node.func, ast.Name) and node.func.id in SPECTRAL:
+            args = [self.value(a) for a in node.args]
+            if len(args) != 1 or node.keywords or not isinstance(args[0], Mat):
+                raise ex.ExpressionError(f"{node.func.id}(...) takes one matrix expression")
+            return args[0].space.atom(node.func.id, args[0])
+        return super()._Call(node)
 
     def _apply(self, name, args):
         if name in ("transpose", "trace"):
@@ -482,6 +516,9 @@ def statement(matrices: Mapping[str, str], scalars: Mapping[str, sp.Symbol], lhs
                                 **{n: space.letter(n) for n in space.shapes}}
     if loss is not None:
         names["loss"] = _read(loss, "loss", names)
+        if space.atoms:
+            raise MatrixError("loss", f"{', '.join(SPECTRAL)} are not differentiated: a loss "
+                                      "is traces and products of the matrices")
         if isinstance(names["loss"], Mat) and (names["loss"].rows, names["loss"].cols) != (
                 "1", "1"):
             raise MatrixError("loss", "the loss is a number, got a matrix of shape "
@@ -496,6 +533,8 @@ def statement(matrices: Mapping[str, str], scalars: Mapping[str, sp.Symbol], lhs
         if step is not None:
             names[f"gd_{x}"] = space.letter(x).plus(-names[f"grad_{x}"].scaled(scalars[step]))
     sides = {key: _read(text, key, names) for key, text in (("lhs", lhs), ("rhs", rhs))}
+    if space.atoms and all(_scalar(v) for v in sides.values()):
+        sides["lhs"] = Trace(space, {}, sides["lhs"])  # numbers of the matrices: a trace's scalar
     try:
         diff = difference(sides["lhs"], sides["rhs"])
     except ex.ExpressionError as exc:

@@ -1,7 +1,12 @@
 """Integer instances of claims over matrices of free size (:mod:`proofs.matrix_claims`): both
 sides evaluated exactly on integer matrices of small sizes and rational parameters, the first
 counterexample found (smallest sizes first) shrunk entry by entry, and one instance re-checked
-as a replay names it.  A symmetric matrix is drawn as M + M^T, a PSD one as G G^T."""
+as a replay names it.  A symmetric matrix is drawn as M + M^T, a PSD one as G G^T.  A spectral
+number (``norm2``, ``normF``, ``lambda_max``, ``lambda_min`` of a matrix expression) is computed
+exactly from the expression's rational value: square roots and roots of its characteristic
+polynomial (SymPy ``CRootOf``), compared at two precisions by :func:`violated`; the real part
+of a complex eigenvalue is the QR eigenvalues' at two precisions that must agree (else the
+instance decides nothing)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -34,12 +40,14 @@ class Witness:
 def draw(space: Space, sizes: Mapping[str, int], rng: np.random.Generator,
          spread: int = 2) -> dict[str, sp.Matrix]:
     """Integer matrices of the given sizes, entries in -spread..spread (symmetric: M + M^T;
-    PSD: G G^T with an integer square G)."""
+    PSD: G G^T with an integer n x r G, its rank r <= n drawn too: semidefinite edges)."""
     out = {}
     for name, (r, c) in space.shapes.items():
         n, m = (1 if s == "1" else sizes[s] for s in (r, c))
-        M = sp.Matrix(rng.integers(-spread, spread + 1, size=(n, m)).tolist())
         kind = space.kinds[name]
+        if kind == "psd":
+            m = int(rng.integers(1, n + 1))
+        M = sp.Matrix(rng.integers(-spread, spread + 1, size=(n, m)).tolist())
         out[name] = M + M.T if kind == "symmetric" else M * M.T if kind == "psd" else M
     return out
 
@@ -86,6 +94,44 @@ def evaluate(value, mats: Mapping[str, sp.Matrix], subs: Mapping) -> sp.Matrix |
         return other + sp.Matrix(numerator.tolist()) / denominator
     return other if isinstance(other, sp.MatrixBase) else other + sp.Rational(numerator,
                                                                                denominator)
+
+
+def spectral(name: str, m: sp.Matrix, dps: int) -> sp.Expr:
+    """``name`` (:data:`proofs.matrix_claims.SPECTRAL`) of a rational matrix, exactly: normF
+    from the sum of squares, norm2 from the largest eigenvalue of M^T M, lambda_max / lambda_min
+    the largest / smallest real part of an eigenvalue (real roots of the characteristic
+    polynomial exactly; complex ones at dps + 50 digits, checked at dps + 20).
+
+    Raises:
+        Unsettled: a complex eigenvalue's real part not settled by the two precisions.
+    """
+    if name == "normF":
+        return sp.sqrt(sum((v ** 2 for v in m), sp.Integer(0)))
+    x = sp.Dummy("x")
+    if name == "norm2":
+        return sp.sqrt((m.T * m).charpoly(x).as_poly().real_roots()[-1]) if m.rows * m.cols else 0
+    poly = m.charpoly(x).as_poly()
+    if m == m.T:  # real roots, sorted
+        roots = poly.real_roots()
+        return roots[-1] if name == "lambda_max" else roots[0]
+    # complex roots: SymPy refines them far too slowly (seconds a root at 80 digits); the QR
+    # eigenvalues at two precisions instead, which must agree to dps digits
+    pick = max if name == "lambda_max" else min
+    low, high = (pick(_real_parts(m, digits)) for digits in (dps + 20, dps + 50))
+    if abs(high - low) > mpmath.mpf(10) ** -dps * max(1, abs(high)):
+        raise Unsettled(f"{name}: the real parts at {dps + 20} and {dps + 50} digits differ")
+    return sp.Float(high, dps + 50)
+
+
+class Unsettled(ArithmeticError):
+    """A spectral number whose two precisions disagree (an ill-conditioned eigenvalue): the
+    instance decides nothing."""
+
+
+def _real_parts(m: sp.Matrix, digits: int) -> list:
+    with mpmath.workdps(digits):
+        rows = [[mpmath.mpf(int(v.p)) / int(v.q) for v in m.row(i)] for i in range(m.rows)]
+        return [mpmath.re(e) for e in mpmath.eig(mpmath.matrix(rows), left=False, right=False)]
 
 
 def _integers(mats: Mapping[str, sp.Matrix]) -> dict[str, np.ndarray] | None:
@@ -147,7 +193,8 @@ def violated(lhs_value, rhs_value, relation: str, dps: int) -> str | None:
     s = _sign(lhs_value - rhs_value, dps)
     fails = {"==": s not in (0, None), ">=": s == -1, ">": s in (-1, 0), "<=": s == 1,
              "<": s in (1, 0)}[relation]
-    return f"lhs {lhs_value} {relation} rhs {rhs_value} fails" if fails else None
+    shown = [v if sp.sympify(v).is_Rational else sp.N(v, 20) for v in (lhs_value, rhs_value)]
+    return f"lhs {shown[0]} {relation} rhs {shown[1]} fails" if fails else None
 
 
 def _as_matrix(value, other: sp.MatrixBase) -> sp.MatrixBase:
@@ -211,12 +258,19 @@ def check_at(st: Statement, mats: Mapping[str, sp.Matrix], scalars: Mapping[sp.S
     :func:`sizes_of`)."""
     sizes = sizes_of(st.space, mats, structure=False)
     subs = {**scalars, **{st.space.sizes[s]: n for s, n in sizes.items()}}
+    try:
+        for symbol, (name, arg) in st.space.atoms.items():  # no atom holds another: any order
+            subs[symbol] = spectral(name, evaluate(arg, mats, subs), dps)
+    except Unsettled:
+        return None
     lhs, rhs = (evaluate(v, mats, subs) for v in (st.lhs, st.rhs))
-    if isinstance(lhs, sp.MatrixBase) and lhs.shape == (1, 1) and not isinstance(
-            rhs, sp.MatrixBase):
+    # a 1 x 1 side is the number it is against a number, and in every inequality
+    numbers = st.relation != "=="
+    if isinstance(lhs, sp.MatrixBase) and lhs.shape == (1, 1) and (numbers or not isinstance(
+            rhs, sp.MatrixBase)):
         lhs = lhs[0, 0]
-    if isinstance(rhs, sp.MatrixBase) and rhs.shape == (1, 1) and not isinstance(
-            lhs, sp.MatrixBase):
+    if isinstance(rhs, sp.MatrixBase) and rhs.shape == (1, 1) and (numbers or not isinstance(
+            lhs, sp.MatrixBase)):
         rhs = rhs[0, 0]
     why = violated(lhs, rhs, st.relation, dps)
     if why is None:

@@ -104,6 +104,16 @@ HOSTILE = {  # body -> (key at fault, part of the message)
     'matrices = { S = "n x n" }\nlhs = "trace(S)/0"\nrhs = "trace(S)"': ("lhs", "finite"),
     'matrices = { S = "n x n" }\nlhs = "trace(S) < 1"\nrhs = "trace(S)"': ("lhs", "comparison"),
     'matrices = { S = "n x n" }\nlhs = "trace(S)*9**9**9"\nrhs = "trace(S)"': ("lhs", "digits"),
+    'matrices = { S = "n x n" }\nlhs = "norm2(2)"\nrhs = "trace(S)"': ("lhs", "one matrix"),
+    'matrices = { S = "n x n" }\nlhs = "normF(S, S)"\nrhs = "trace(S)"': ("lhs", "one matrix"),
+    'matrices = { S = "n x n" }\nlhs = "norm2(trace(S))"\nrhs = "trace(S)"': ("lhs", "one matrix"),
+    'matrices = { W = "m x n" }\nlhs = "lambda_max(W)"\nrhs = "0"': ("lhs", "not square"),
+    'matrices = { S = "n x n" }\nlhs = "norm2(normF(S)*S)"\nrhs = "0"': ("lhs", "another"),
+    'matrices = { S = "n x n" }\nloss = "normF(S)"\nvariables = ["S"]\nlhs = "grad_S"\nrhs = "S"':
+        ("loss", "not differentiated"),
+    'matrices = { S = "n x n" }\nlhs = "norm2(S) < 1"\nrhs = "0"': ("lhs", "comparison"),
+    'matrices = { S = "n x n" }\nlhs = "sqrt(norm2)"\nrhs = "0"': ("lhs", "undeclared"),
+    'matrices = { normF = "n x n" }\nlhs = "normF"\nrhs = "0"': ("matrices", "reserved"),
 }
 
 
@@ -223,3 +233,23 @@ def test_the_resnet_update_without_sigma_is_refuted_and_zero_sides_compare(tmp_p
     assert results["eq5.no-sigma"].status is Status.REFUTED
     assert results["zero.ok"].strength is Strength.PROVEN
     assert results["zero.bad"].status is Status.REFUTED
+
+
+# ---------------------------------------------------------------- spectral numbers
+
+
+def test_spectral_numbers_are_exact_on_instances():
+    A = sp.Matrix([[3, 0], [4, 0]])
+    assert MI.spectral("normF", A, 50) == 5 and MI.spectral("norm2", A, 50) == 5
+    S = sp.Matrix([[2, 1], [1, 2]])
+    assert (MI.spectral("lambda_max", S, 50), MI.spectral("lambda_min", S, 50)) == (3, 1)
+    J = sp.Matrix([[1, -2], [2, 1]])  # eigenvalues 1 +- 2i
+    assert abs(MI.spectral("lambda_max", J, 50) - 1) < sp.Float(10) ** -60
+
+
+def test_one_symbol_per_spectral_number_and_its_sign():
+    st = M.statement({"A": "m x n"}, {}, "norm2(A) + normF(A)", "norm2(A)", ">=")
+    assert len(st.space.atoms) == 2 and M.proven(st, {})[0] is True  # normF(A) >= 0
+    st = M.statement({"S": "n x n"}, {}, "lambda_min(S)", "0", ">=")
+    assert M.proven(st, {})[0] is None  # an eigenvalue has no sign
+

@@ -19,7 +19,6 @@ from numerics import factorisations as fz
 from proofs import deeplinear as pd
 from verify.checks import deeplinear as cd
 from verify.checks import deeplinear_proofs as dp
-from verify.checks import psd
 from verify.vocabulary import CheckContext, Outcome, Tier
 
 QUICK = CheckContext(seed=11, quick=True)
@@ -150,7 +149,7 @@ def test_scalar_landing_by_hand():
 
 
 def test_symbolic_gaps_vanish():
-    assert pd.lagrange_gap(3) == 0 and pd.lemma2_gap(2, 1, 2) == 0
+    assert pd.lagrange_gap(3) == 0
     assert pd.rayleigh_gap((2, 2, 2)) == 0
 
 
@@ -226,13 +225,6 @@ def test_proof_inequalities_and_wrong_step():
     ok = dp.proof_inequalities(("cs", "eq8", "eq9", "amgm", "prod")).run(QUICK)
     assert ok.outcome is Outcome.SUPPORTS
     assert dp.proof_inequalities(("skip",)).run(QUICK).outcome is Outcome.REFUTES
-
-
-def test_lemma2_and_its_edges():
-    assert psd.rayleigh_lower_bound().run(QUICK).outcome is Outcome.SUPPORTS
-    assert psd.rayleigh_lower_bound("symmetric").run(QUICK).outcome is Outcome.SUPPORTS
-    bad = psd.rayleigh_lower_bound("psd_form").run(QUICK)
-    assert bad.outcome is Outcome.REFUTES and float(bad.counterexample.margin) == pytest.approx(-1)
 
 
 def test_two_cycles_of_the_scalar_chain_by_hand():

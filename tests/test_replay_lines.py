@@ -80,7 +80,7 @@ POINT_REPLAYS = [
     ("wu2019zas.phi_def", "inequality_search"),
     ("wu2019zas.lemma_a3_proof", "matrix_step.inequality_search"),
     ("wu2019zas.lemma_a5_proof", "identity_search"),
-    ("controls.lemma2_nonsymmetric", "rayleigh_bound_psd_form"),
+    ("controls.lemma2_nonsymmetric", "inequality_integer_matrices"),
     ("controls.slides_x2_at_03", "threshold_crossing"),
     ("controls.slides_x2_at_03", "threshold_search"),
     ("controls.ex2_wrong_power", "condition_sweep"),

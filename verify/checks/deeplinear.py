@@ -3,8 +3,8 @@
 Used by Section 2 and Appendix A of Nar & Sastry (2018) (Theorem 1, Corollaries 1 and 2 as
 printed, Remark 1, eqs. (5)-(9); the amended Corollaries and Remark 2 are inequalities at the
 minimisers in ``verify/papers/nar2018step_minima.toml``); the engines are
-:mod:`numerics.factorisations` (float64 and mpmath) and :mod:`proofs.deeplinear` (SymPy).  The lemmas of Appendix A have their own factories
-in :mod:`verify.checks.psd`.
+:mod:`numerics.factorisations` (float64 and mpmath) and :mod:`proofs.deeplinear` (SymPy).  The lemmas of Appendix A are
+data over matrices of free size (``verify/papers/nar2018step_appendix.toml``).
 
 Samples of minimisers ("factorisations") are drawn per check from ``ctx.seed``: random
 (random invertible cores), balanced, rescaled ({alpha_i W_i}, prod alpha_i = 1), found by a

@@ -1,10 +1,11 @@
 """Check factories for Wu, Wang & Ma (2019), deep linear residual networks and ZAS.
 
 The paper's identities for every depth and width (Sections 2 and 3, Lemma 4.2, Lemma A.5) are
-data over matrices of free size (``verify/papers/wu2019zas.toml``); ``exact_statements``
-decides exact items; ``lemma_inequality`` samples inputs that meet a lemma's hypotheses at their edges and counts
-violations (a violation is re-evaluated in mpmath before it refutes); the dynamics checks run
-gradient flow (``solve_ivp``, tight tolerance) and GD from the paper's initialisations.
+data over matrices of free size, and Lemma A.6, Lemma 4.6 and the proof of Lemma A.6 are
+inequalities at states (``verify/papers/wu2019zas.toml``); ``lemma_inequality`` samples inputs
+that meet the hypotheses of Lemmas A.1-A.5 at their edges and counts violations (a violation is
+re-evaluated in mpmath before it refutes); the dynamics checks run gradient flow (``solve_ivp``,
+tight tolerance) and GD from the paper's initialisations.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import linear_resnet as rn
-from proofs import derivation as dv
 from verify.checks.common import dec, decs, set_text
-from verify.replay import ReplayError, parse_matrix
+from verify.replay import ReplayError
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -191,90 +191,6 @@ def a5_terms(s):
                    2 * eta ** 2 * (L + 2) * phi ** 2 * R)]
 
 
-def _eta_a6(L: int, phi, R):
-    """Lemma A.6's step-size bound min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}."""
-    one = _num(phi, 1)
-    return min(1 / (64 * (one * L) ** 2 * phi ** 3 * R ** (one / 2)),
-               1 / (144 * (one * L) ** 2 * phi ** 4))
-
-
-def a6_eta(s):
-    """The largest step size Lemma A.6 allows for this input, with the smallest phi that
-    Lemma A.2's hypotheses allow (phi^2 just above alpha^{2(L-1)}/L)."""
-    ws, Phi = s["ws"], s["Phi"]
-    L = len(ws)
-    alpha, one = _alpha(ws), _num(ws[0], 1)
-    _, R, _ = _grads(ws, Phi)
-    phi = (alpha ** (2 * (L - 1)) / L * (1 + (10 * one) ** -12)) ** (one / 2)
-    return _eta_a6(L, phi, R)
-
-
-def a6_terms(s):
-    """Lemma A.6: R - R^+ >= (eta/2) R (i.e. R^+ <= (1 - eta/2) R) at the largest allowed
-    eta; ``s["rate"]`` multiplies the promised decrease (a deliberately wrong variant)."""
-    ws, Phi = s["ws"], s["Phi"]
-    eta = a6_eta(s)
-    g, R, _ = _grads(ws, Phi)
-    _, Rp, _ = _grads([w - eta * gi for w, gi in zip(ws, g)], Phi)
-    return [("R^+ <= (1 - eta/2) R", _num(ws[0], s.get("rate", 1)) * eta * R / 2, R - Rp)]
-
-
-def _hyp_a6p(s):
-    """Lemma A.2's hypotheses plus Lemma A.4's alpha^{2(L-1)} beta^2 < 2 phi^2 (which the proof
-    of Lemma A.6 uses through Lemma A.4), with the smallest phi both allow."""
-    ws = s["ws"]
-    L = len(ws)
-    alpha, delta, eps, _ = _hyp_a2(s)
-    phi, one = _phi_a4(ws), _num(ws[0], 1)
-    ok = eps <= one / (4 * L ** 2) and delta <= 1 / (2 * (one * L) ** 3 * phi ** 2)
-    return alpha, phi, ok
-
-
-def a6_step_terms(s):
-    """Each displayed bound of Lemma A.6's proof at eta = its bound (phi as in _hyp_a6p):
-    the B_k and A_k tails of W^+_{L-1:1} and W^+_{L:1}, and I_1, I_2, I_3."""
-    ws, Phi = s["ws"], s["Phi"]
-    L = len(ws)
-    alpha, phi, _ = _hyp_a6p(s)
-    g, R, d = _grads(ws, Phi)
-    one = _num(ws[0], 1)
-    rt = R ** (one / 2)
-    eta = _eta_a6(L, phi, R)
-    up = [w - eta * gi for w, gi in zip(ws, g)]
-    B0, Bp = fz.chain(ws, 1, L - 1, d), fz.chain(up, 1, L - 1, d)
-    B1 = sum((fz.chain(ws, l + 1, L - 1, d) @ g[l - 1] @ fz.chain(ws, 1, l - 1, d)
-              for l in range(1, L)), 0 * B0)
-    A0, Ap = fz.chain(ws, 1, L, d), fz.chain(up, 1, L, d)
-    A1 = sum((fz.chain(ws, l + 1, L, d) @ g[l - 1] @ fz.chain(ws, 1, l - 1, d)
-              for l in range(1, L + 1)), 0 * A0)
-    E = A0 - Phi
-    dot = (lambda a, b: float(np.sum(a * b))) if isinstance(one, float) else (
-        lambda a, b: mpmath.fsum(x * y for x, y in zip(a.flat, b.flat)))
-    fro = lambda a: _fro2(a) ** (one / 2)
-    tailA2 = Ap - A0 + eta * A1
-    I1 = -eta * dot(A1, E)
-    I2 = dot(tailA2, E)
-    I3 = _fro2(Ap - A0) / 2
-    two = 2 * one
-    return [
-        ("2 eta phi sqrt(R) <= alpha / L^2", 2 * eta * phi * rt, alpha / (one * L) ** 2),
-        ("||sum_k eta^k B_k||_2 <= 2 alpha^{L-1}", _n2(Bp), 2 * alpha ** (L - 1)),
-        ("||sum_{k>=1} eta^k B_k||_F <= 4 eta L alpha^{L-2} phi sqrt(R)", fro(Bp - B0),
-         4 * eta * L * alpha ** (L - 2) * phi * rt),
-        ("||sum_{k>=2} eta^k B_k||_F <= 4 eta^2 L^2 alpha^{L-3} phi^2 R",
-         fro(Bp - B0 + eta * B1), 4 * eta ** 2 * L ** 2 * alpha ** (L - 3) * phi ** 2 * R),
-        ("||sum_{k>=1} eta^k A_k||_F <= 6 eta L phi^2 sqrt(2R)", fro(Ap - A0),
-         6 * eta * L * phi ** 2 * (two * R) ** (one / 2)),
-        ("||sum_{k>=2} eta^k A_k||_F <= 8 sqrt2 eta^2 L^2 phi^3 R", fro(tailA2),
-         8 * two ** (one / 2) * eta ** 2 * L ** 2 * phi ** 3 * R),
-        ("I_1 = -eta sum ||grad_l||^2 <= -eta R", I1, -eta * R),
-        ("I_2 <= 16 eta^2 L^2 phi^3 R^{3/2}", I2, 16 * eta ** 2 * L ** 2 * phi ** 3 * R * rt),
-        ("I_3 <= 36 eta^2 L^2 phi^4 R", I3, 36 * eta ** 2 * L ** 2 * phi ** 4 * R),
-        ("I_2 <= eta R / 4", I2, eta * R / 4),
-        ("I_3 <= eta R / 4", I3, eta * R / 4),
-    ]
-
-
 # --- samplers ------------------------------------------------------------------------------
 
 
@@ -283,7 +199,7 @@ def _target(rng, d, scale):
 
 
 def sample_balanced(rng: np.random.Generator, lemma: str) -> dict:
-    """An input near the edge of Lemma A.1/A.2/A.3/A.6's hypotheses (see approx_balanced)."""
+    """An input near the edge of Lemma A.1/A.2/A.3's hypotheses (see approx_balanced)."""
     L = int(rng.choice([2, 3, 4, 6, 10]))
     d = int(rng.choice([1, 2, 3]))
     beta = float(10 ** rng.uniform(-2, 0.5))
@@ -340,18 +256,15 @@ HYPOTHESES: Mapping[str, Callable] = {
     "a3": lambda s: _hyp_a3(s)[2],
     "a4": lambda s: True,
     "a5": lambda s: True,
-    "a6": lambda s: _hyp_a2(s)[3],
-    "a6p": lambda s: _hyp_a6p(s)[2],
 }
 TERMS: Mapping[str, Callable] = {"a1": a1_terms, "a2": a2_terms, "a3": a3_terms,
-                                 "a4": a4_terms, "a5": a5_terms, "a6": a6_terms,
-                                 "a6p": a6_step_terms}
+                                 "a4": a4_terms, "a5": a5_terms}
 
 
 def _sample(lemma: str, rng):
     if lemma in ("a4", "a5"):
         return sample_free(rng)
-    return sample_balanced(rng, "a6" if lemma == "a6p" else lemma)
+    return sample_balanced(rng, lemma)
 
 
 def _margins(lemma, s):
@@ -363,15 +276,13 @@ def _margins(lemma, s):
     return out
 
 
-def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
-                     strict: bool = False) -> Check:
+def lemma_inequality(lemma: str, n_full: int, n_quick: int, strict: bool = False) -> Check:
     """Empirical: sample inputs meeting Lemma ``lemma``'s hypotheses, most at their edges
     (norms equal to the bounds, the smallest phi allowed), count violations of each inequality
     and report the worst relative slack.
 
     A violation (slack < -1e-9) is re-evaluated in mpmath at ``ctx.dps`` digits, hypotheses
     included, before it refutes.  Cannot prove the lemma (finite sample); can refute it.
-    ``rate`` multiplies Lemma A.6's promised decrease (> 1: a deliberately wrong variant).
     Strict inequalities (``strict``) count slack == 0 as a violation.
     """
     def run(ctx: CheckContext) -> Finding:
@@ -381,7 +292,6 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
         violations, rejected, bad = 0, 0, None
         for _ in range(n):
             s = _sample(lemma, rng)
-            s["rate"] = rate
             if not HYPOTHESES[lemma](s):
                 rejected += 1
                 continue
@@ -418,60 +328,6 @@ def lemma_inequality(lemma: str, n_full: int, n_quick: int, rate: float = 1.0,
     return Check(f"lemma_{lemma}_inequality", Tier.EMPIRICAL, run,
                  f"random inputs meeting Lemma {lemma.upper()[0]}.{lemma[1]}'s hypotheses at "
                  "their edges; L in {2,3,4,6,10}, d in {1,2,3}")
-
-
-# --- symbolic and exact checks -------------------------------------------------------------
-
-
-def exact_statements(name: str, items: Callable[..., list], scope: str,
-                     coverage: Coverage, point: Mapping[str, str] | None = None) -> Check:
-    """Symbolic/exact: each item ``(label, lhs, rel, rhs, at)`` (``rel`` in ``<=``, ``<``,
-    ``>=``, ``>``, ``==``) is decided in exact arithmetic from the sign of rhs - lhs (SymPy
-    assumptions: symbols in an item carry them, e.g. ``k`` nonnegative for "every L >= 9").
-    Every item is evaluated; the first false one refutes with its point and exact margin; an
-    item SymPy cannot decide makes the check undecided.
-
-    ``coverage``: what the items together establish when all hold (the caller builds the items,
-    so it states their class: INSTANCES for items at points, CLASS only when symbols with
-    assumptions carry every member of the class).
-
-    ``point``: the items' parameters (name -> exact text: a number or a matrix), passed to
-    ``items`` as keywords; a refutation replays them (``--at``), and a replay evaluates the
-    items at the point it gives.
-    """
-    def run(ctx: CheckContext) -> Finding:
-        numbers, first_false, undecided = {}, None, None
-        given = {k: (ctx.at or point)[k] for k in point} if point is not None else None
-        listed = items(**{k: _exact_value(v) for k, v in given.items()}) if given else items()
-        for label, lhs, rel, rhs, at in listed:
-            truth, m = dv.decide(sp.sympify(lhs), rel, sp.sympify(rhs))
-            shown = sp.N(m, 12) if m.is_number else m
-            numbers[label] = f"{truth} (margin {shown})"
-            if truth is False and first_false is None:
-                first_false = (label, lhs, rel, rhs, at, m)
-            if truth is None and undecided is None:
-                undecided = label
-        if first_false:
-            label, lhs, rel, rhs, at, m = first_false
-            cx = Counterexample(at={k: str(v) for k, v in at.items()},
-                                observed=str(sp.N(lhs, 20)), claimed=f"{rel} {sp.N(rhs, 20)}",
-                                tol="0", margin=str(sp.N(m, ctx.dps)), dps=ctx.dps,
-                                note=f"{label} is false here (exact arithmetic)",
-                                replay=given)
-            return Finding(Outcome.REFUTES, f"{label}: false", numbers, cx)
-        if undecided:
-            return Finding(Outcome.UNDECIDED, f"{undecided}: undecided", numbers)
-        covers = (Coverage(Scope.INSTANCES, {k: f"= {v}" for k, v in given.items()})
-                  if ctx.at else coverage)  # a replay covers the replayed point only
-        return Finding(Outcome.SUPPORTS, "every statement holds exactly", numbers,
-                       coverage=covers)
-
-    return Check(name, Tier.SYMBOLIC, run, scope)
-
-
-def _exact_value(text: str):
-    """A replay value as an exact SymPy number or matrix."""
-    return parse_matrix(text) if text.lstrip().startswith("[") else sp.Rational(text)
 
 
 # --- dynamics ------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
 ``nar2018step.sec2_not_strongly_convex`` are data (``verify/papers/nar2018step_depth.toml``),
 so are ``nar2018step.cor1_amended``, ``nar2018step.cor2_amended`` and ``nar2018step.remark2``
 (``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), and so are the
-controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
-``controls.eq5_no_transpose`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
+controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip``,
+``controls.eq5_no_transpose`` and ``controls.lemma2_nonsymmetric`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
 (5), (6) are proven for every size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
@@ -24,7 +24,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 | nar2018step.eq7 | Appendix A, eq. (7) | stability requires f(E) = sum A_i E B_i to have no real eigenvalue above 2/delta |
 | nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
 | nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
-| controls.lemma2_nonsymmetric | variant of Lemma 2 | Lemma 2 with non-symmetric A_i (x^T A_i x >= 0) |
 """
 
 from __future__ import annotations
@@ -52,7 +51,6 @@ from verify.checks.oscillation import (
     sharpness_landscape,
     two_cycle_witness,
 )
-from verify.checks.psd import rayleigh_lower_bound
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Check, Claim, Coverage, Scope, Tier
@@ -230,14 +228,4 @@ def _displays() -> tuple[Claim, ...]:
     )
 
 
-def _controls() -> tuple[Claim, ...]:
-    """The control the claim language cannot state yet (an operator's eigenvalue); the others
-    are in papers/controls.toml."""
-    statement = "Lemma 2 for A_i with x^T A_i x >= 0 but not symmetric."
-    return (claim_builder({"key": "controls"})(
-        "lemma2_nonsymmetric", "variant of Lemma 2 (nar2018step)", statement, {}, statement,
-        (rayleigh_lower_bound("psd_form"),), control=True),)
-
-
-CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _cor2(), *_displays(),
-          *_controls())
+CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _cor2(), *_displays())

@@ -4,8 +4,7 @@ NeurIPS 2019.
 The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; the identities
 for every depth and width over matrices of free size among them); the others need matrix norm
 bounds, gradient flows, sampled matrix bounds or experiments and are built
-here from check factories (the exact proof steps of lemma_a3_proof_amended and lemma_a6_proof
-in :mod:`verify.checks.zas_steps`); this module computes no bound.
+here from check factories; this module computes no bound.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
@@ -29,18 +28,18 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) |
 | wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) |
 | wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R |
-| wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) |
+| wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) (data) |
 | wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 |
 | wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R |
 | wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 |
 | wu2019zas.lemma_a3_proof | Lemma A.3, proof | A >= B => W_L A^{L-1} W_L^T >= W_L B^{L-1} W_L^T; (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x (data) |
-| wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows |
+| wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows (data) |
 | wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R |
 | wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
 | wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] (data) |
 | wu2019zas.lemma_a5_proof_amended | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] (data) |
-| wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} |
-| wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 |
+| wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} (data) |
+| wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 (data) |
 | wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 (data) |
 | wu2019zas.thm4_3_proof_amended | Appendix A.3 | R(0) <= phi^2/8 and ||I + D_{L-1}|| <= eta (L+2) phi^4 / 2 < (4L^2)^-1 (data) |
 | wu2019zas.remark_near_zas | Remark after Lemma 4.6 | Theorem 4.3 under near-ZAS starts meeting (4.6) |
@@ -54,7 +53,6 @@ from __future__ import annotations
 
 from proofs import zas_class as zc
 from verify.checks import zas as cz
-from verify.checks import zas_steps as steps
 from verify.checks.derivation import derivation
 from verify.experiments import wu2019zas as experiments
 from verify.papers import claim_builder
@@ -79,12 +77,6 @@ def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str,
     return _make(id_, where, statement, hypotheses, asserts, checks, scope=SCOPES[id_], **kw)
 
 
-# --- instances -----------------------------------------------------------------------------
-
-_BINOMIAL_L = (1, 2, 3, 4, 5, 10, 20, 50, 100, 200)  # Lemma A.6's binomial bounds at these L
-_BINOMIAL_L_TEXT = "{" + ", ".join(map(str, _BINOMIAL_L)) + "}"
-
-
 # --- the classes the claims state ---------------------------------------------------------
 
 _PHI = "max{2||Phi||_F, 3/sqrt(L), 1}"
@@ -107,16 +99,11 @@ SCOPES: dict[str, dict[str, str]] = {
     "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
     "lemma4_5": {**_A4, "eta": "> 0"},
-    "lemma4_6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "lemma_a1": {"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"},
     "lemma_a2": _A2,
     "lemma_a3": {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
                  "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
-    "lemma_a3_proof_amended": {"L": ">= 2", "alpha": ">= 1"},
     "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
-    "lemma_a6": {**_A2, "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
-    "lemma_a6_proof": {**_A2, "y": "[0, x/L^2]",
-                       "eta": "(0, min{(64 L^2 phi^3 sqrt(R))^-1, (144 L^2 phi^4)^-1}]"},
     "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
     "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
     "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
@@ -134,11 +121,6 @@ def _proof(name: str, build, short: str) -> Check:
     """A derivation (:mod:`proofs.zas_class`) for claim ``short``'s whole stated class."""
     return derivation(name, build, _class(short), "SymPy-checked derivation: every L, every "
                       "width, the whole parameter class; textbook premises named")
-
-
-def _at(covers: dict[str, str], decides: bool = True, part: str = "") -> Coverage:
-    """Exact items at the listed instances only."""
-    return Coverage(Scope.INSTANCES, covers, decides=decides, part=part)
 
 
 # --- claims --------------------------------------------------------------------------------
@@ -257,10 +239,6 @@ def _claims() -> tuple[Claim, ...]:
                "||D_{L-1}(t+1) - D_{L-1}(t)||_2 = O(eta^2 L) R(t).",
                A4_HYP, "explicit constants of Lemma A.5: 8 phi^2 and 2 (L+2) phi^2",
                [_proof("a5_proof", zc.lemma_4_5, "lemma4_5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma4_6", "Lemma 4.6",
-               "If the weight bounds (4.7) and the gradient bound (4.8) hold, and the learning "
-               "rate eta = O(L^{-2}), then the loss function R(t+1) <= (1 - eta/2) R(t).",
-               A2_HYP, "explicit step size of Lemma A.6", [cz.lemma_inequality("a6", 600, 80)]),
         _claim("lemma_a1", "Lemma A.1",
                "Assume that the weight matrices ||W_l||_2 <= alpha, l = 1, ..., L-1 and the "
                "invariant matrices ||D_l||_2 <= delta, l = 1, ..., L-2, then ||W_{L-1:1} "
@@ -284,21 +262,6 @@ def _claims() -> tuple[Claim, ...]:
                {**A2_HYP, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
                "(A.3)", [_proof("a3_proof", zc.lemma_a3, "lemma_a3"),
                          cz.lemma_inequality("a3", 600, 80, strict=True)]),
-        _claim("lemma_a3_proof_amended", "Lemma A.3, proof",
-               "(alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) alpha^{2(L-2)} x, and the next "
-               "line's conclusion >= alpha^{2(L-1)} beta^2 / 2 still follows since "
-               "(L-1)^2/L^3 + 1/(4L) <= 1/2; the Loewner step is replaced by the top right "
-               "singular vector u of W_L (u^T A^k u >= (u^T A u)^k for unit u).", {"L": ">= 2", "alpha": ">= 1"},
-               "corrected Bernoulli step; conclusion unchanged",
-               [steps.a3_scalar_steps(_class("lemma_a3_proof_amended", decides=False,
-                                             part="scalar steps")),
-                derivation("a3_matrix_general", zc.a3_matrix_step,
-                           _class("lemma_a3_proof_amended", decides=False, part="matrix step"),
-                           "SymPy-checked derivation: every width, every L >= 2"),
-                steps.a3_step_fixed(_at({"L": "= 3", "d": "= 2"}))],
-               amends=f"{KEY}.lemma_a3_proof", parts=("scalar steps", "matrix step"),
-               amend_reason="Bernoulli's inequality keeps a factor alpha^{2(L-2)} >= 1 that the "
-                            "printed step drops, and A >= B does not give A^k >= B^k."),
         _claim("lemma_a4", "Lemma A.4",
                "Assume that ||W_l||_2 <= alpha, l = 1, ..., L-1 and ||W_L||_2 <= beta, where "
                "1 <= alpha^{2(L-1)} < L phi^2 and alpha^{2(L-1)} beta^2 < 2 phi^2 for some phi "
@@ -311,31 +274,6 @@ def _claims() -> tuple[Claim, ...]:
                " ||D_{L-1}^+ - D_{L-1}||_2 <= 2 eta^2 (L+2) phi^2 R.",
                {**A4_HYP, "eta": "log-uniform in [1e-4, 10]"}, "one-step drift bounds",
                [_proof("a5_proof", zc.lemma_a5, "lemma_a5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma_a6", "Lemma A.6",
-               "Under the same conditions as Lemma A.2, for learning rate eta <= min{(64 L^2 "
-               "phi^3 sqrt(R))^{-1}, (144 L^2 phi^4)^{-1}}, the decrease of the loss function in "
-               "one-step update satisfies R^+ <= (1 - eta/2) R.",
-               {**A2_HYP, "eta": "the bound itself, with the smallest phi allowed",
-                "note": "the proof also uses Lemma A.4's alpha^{2(L-1)} beta^2 < 2 phi^2, which "
-                        "A.2's conditions do not state"},
-               "R^+ <= (1 - eta/2) R", [cz.lemma_inequality("a6", 600, 80)]),
-        _claim("lemma_a6_proof", "Lemma A.6, proof",
-               "We use the following inequalities for 0 <= y <= x/L^2: (x+y)^L <= 2x^L, "
-               "(x+y)^L <= x^L + 2L x^{L-1} y, (x+y)^L <= x^L + L x^{L-1} y + L^2 x^{L-2} y^2. "
-               "[...] ||sum_k eta^k B_k||_2 <= 2 alpha^{L-1}, ||sum_{k>=1} eta^k B_k||_F <= "
-               "4 eta L alpha^{L-2} phi sqrt(R), ||sum_{k>=2} eta^k B_k||_F <= 4 eta^2 L^2 "
-               "alpha^{L-3} phi^2 R [...] ||sum_{k>=1} eta^k A_k||_F <= 6 eta L phi^2 sqrt(2R), "
-               "||sum_{k>=2} eta^k A_k||_F <= 8 sqrt2 eta^2 L^2 phi^3 R. So I_2 <= 16 eta^2 L^2 "
-               "phi^3 R^{3/2}, I_3 <= 36 eta^2 L^2 phi^4 R [...] I_2 <= eta R/4 and I_3 <= "
-               "eta R/4.",
-               {"L (binomial)": "1..5, 10, 20, 50, 100, 200 (worst case y = x/L^2, exact)",
-                "inputs (displayed bounds)": "Lemma A.2's hypotheses plus Lemma A.4's "
-                                             "alpha^{2(L-1)} beta^2 < 2 phi^2 (used through "
-                                             "Lemma A.4), eta at its bound, smallest phi"},
-               "three binomial bounds; every displayed bound of the proof",
-               [steps.binomial_bounds(_BINOMIAL_L, _at({"L": _BINOMIAL_L_TEXT}, decides=False,
-                                                       part="binomial bounds")),
-                cz.lemma_inequality("a6p", 600, 80)]),
         _claim("remark_near_zas", "Remark after Lemma 4.6",
                "Following the proof sketch, we can actually prove Theorem 4.3 under "
                "'near-ZAS' initialization with perturbation: W_l(0) ~ N(I, sigma^2), "

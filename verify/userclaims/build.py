@@ -49,6 +49,11 @@ def _point(values: tuple[str, ...]) -> str:
 
 def _asserts(spec: ClaimSpec) -> str:
     """The relation the checks test, in one line, from the kind's keys."""
+    if spec.states:
+        where = "; ".join(spec.states.condition)
+        return (f"{'; '.join(spec.states.relations)} at drawn states of the linear "
+                f"residual network near the ZAS invariant set" + (f" where {where}" if where
+                                                                  else ""))
     if spec.matrices:
         box = " and every parameter of the box" if spec.params else ""
         return f"{spec.lhs} {spec.relation or '=='} {spec.rhs} for matrices of every size{box}"
@@ -102,6 +107,9 @@ def _trajectory_form(spec: ClaimSpec) -> str:
 
 def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     out = {"kind": spec.kind}
+    if spec.states:
+        out.update({f"states: {k}": str(v) for k, v in spec.states.config})
+        out.update({f"define {k}": v for k, v in spec.states.define})
     if spec.matrices:
         out["matrices"] = ", ".join(f"{name}: {shape}" for name, shape in spec.matrices)
     if spec.loss:
@@ -166,6 +174,10 @@ def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
     """The claim's checks and the class it states; one exact model per integer instance."""
     if spec.matrices:
         return matrix_checks(spec)
+    if spec.states:
+        from verify.userclaims.states import states_checks
+
+        return states_checks(spec)
     if not spec.integers:
         model = Model(spec)
         return checks_for(model), model.scope
@@ -187,6 +199,10 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
     """The names a replay (``--at``) may set, with their intervals."""
     if item.matrices:
         return matrices_replay_box(item)
+    if item.states:
+        from verify.userclaims.states import replay_box
+
+        return replay_box(item)
     box = {name: value for name, value in item.params.items()
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     box.update({name: (str(min(values)), str(max(values)))

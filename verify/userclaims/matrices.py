@@ -157,11 +157,16 @@ def _refutation(st: M.Statement, w: MI.Witness, ctx: CheckContext) -> Finding:
                                   margin=w.what, dps=ctx.dps,
                                   note="exact arithmetic: integer matrices, rational parameters"
                                        + ("; a PSD matrix drawn as G G^T"
-                                          if "psd" in st.space.kinds.values() else ""),
+                                          if "psd" in st.space.kinds.values() else "")
+                                       + ("; spectral numbers exact (roots), complex "
+                                          "eigenvalues' real parts at two precisions that agree"
+                                          if st.space.atoms else ""),
                                   replay=at))
 
 
 def _short(value) -> str:
+    if isinstance(value, sp.Expr) and not value.is_Rational:  # a root, a spectral number
+        value = sp.N(value, 30)
     text = MI.matrix_text(value) if isinstance(value, sp.MatrixBase) else str(value)
     return text if len(text) <= 300 else text[:297] + "..."
 

@@ -30,7 +30,7 @@ from sympy.logic.boolalg import BooleanAtom
 
 from proofs import expressions as _expressions
 from proofs.expressions import ExpressionError, parse, real_symbol
-from proofs.matrix_claims import MatrixError
+from proofs.matrix_claims import SPECTRAL, MatrixError
 from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
@@ -95,7 +95,7 @@ _RESERVED_NAMES = frozenset(
      "def", "class", "return", "import", "from", "as", "with", "while", "pass", "del", "global",
      "nonlocal", "assert", "break", "continue", "try", "except", "finally", "raise", "yield",
      "async", "await", "elif", *INFINITIES}
-    | set(_expressions.ALLOWED_FUNCTIONS)
+    | set(_expressions.ALLOWED_FUNCTIONS) | set(SPECTRAL)
 )
 # A rational written as a string: "1/3", "-0.25", "1e-3", "3/4e2" is not accepted (exponent only
 # on the numerator).  The exponent is capped so that a typo cannot ask for 10**(10**9).
@@ -235,6 +235,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         raise _Bad("kind", f"unknown kind {_short(kind)}; expected one of {', '.join(KINDS)}")
     if "matrices" in table:
         return _matrix_claim(table, claim_id, kind)
+    if table.get("at") == "states":
+        return _states_claim(table, claim_id, kind)
     allowed = set(COMMON_KEYS) | set(KIND_KEYS[kind])
     for key in table:
         if key not in allowed:
@@ -507,6 +509,28 @@ def _matrix_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
                      lhs=sides["lhs"], rhs=sides["rhs"],
                      relation=relation if kind == "inequality" else None,
                      matrices=tuple(declared.items()))
+
+
+def _states_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
+    """An inequality at drawn states of a linear chain near an invariant set
+    (:mod:`verify.userclaims.states`)."""
+    from verify.userclaims import states as st
+
+    if kind != "inequality":
+        raise _Bad("at", f"at = \"states\" goes with kind \"inequality\", not {kind!r}")
+    for key in table:
+        if key not in st.STATES_KEYS:
+            raise _Bad(key, "not used by an inequality at states; allowed keys: "
+                            f"{', '.join(sorted(st.STATES_KEYS))}")
+    statement = table.get("statement", "")
+    if not isinstance(statement, str):
+        raise _Bad("statement", f"must be a string, got {_describe(statement)}")
+    try:
+        claim = st.read(table)
+    except st.StatesError as exc:
+        raise _Bad(exc.key, exc.problem) from None
+    return ClaimSpec(id=claim_id, kind=kind, statement=statement, step=table.get("step"),
+                     lhs="; ".join(claim.relations), at="states", states=claim)
 
 
 def _text(value: Any, key: str) -> str:

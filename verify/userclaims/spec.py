@@ -162,6 +162,7 @@ class ClaimSpec:
     to: str | None = None
     at: str | None = None
     matrices: tuple[tuple[str, str], ...] = ()
+    states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
