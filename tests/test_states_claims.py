@@ -106,6 +106,20 @@ def test_a_wrong_index_is_an_error_not_a_verdict():
     assert isinstance(ast.parse("1", mode="eval"), ast.Expression)
 
 
+def test_work_beyond_the_units_is_an_error_at_once_not_a_wrong_value():
+    """A matrix power that is not a small integer (W**0.5 once rounded to W**0 silently) and a
+    range of a billion terms name the problem instead of computing for hours."""
+    state = sv.State([np.eye(2)] * 2, np.eye(2))
+    for text in ("norm2(W(1)**0.5)", "norm2(W(1)**100000000)", "norm2(W(1)**(-1))"):
+        start = time.perf_counter()
+        with pytest.raises(ValueError, match="matrix power"):
+            _value(text, state)
+        assert time.perf_counter() - start < 1
+    with pytest.raises(ValueError, match="more than"):
+        _value("sumover(L, l, 1, 10**12)", state)
+    assert float(_value("norm2(W(1)**3)", state)) == 1.0
+
+
 def _check_text(tmp_path, body: str):
     from verify.api import check
 

@@ -26,6 +26,9 @@ import numpy as np
 from numerics import factorisations as fz
 
 MAX_LENGTH, MAX_NODES = 2000, 400
+# Work units of one evaluation: a hostile claim could otherwise ask for W(1)**(10**9) (a loop
+# of matrix products) or sumover(..., 1, 10**12) and hold its check until the safety net
+MAX_MATRIX_POWER, MAX_TERMS = 64, 10_000
 MATRIX_FUNCS = {"W": 1, "D": 1, "grad": 1, "prod": 2}
 NUMBER_FUNCS = {"norm2", "normF", "lambda_max", "lambda_min", "transpose", "trace", "sqrt",
                 "log", "exp", "Abs"}
@@ -196,6 +199,8 @@ class _Eval:
         if name in OVER:
             lo = round(float(self.value(args[2])))
             hi = round(float(self.value(args[3])))
+            if hi - lo + 1 > MAX_TERMS:
+                raise ValueError(f"{name}(...) over {lo}..{hi}: more than {MAX_TERMS} terms")
             terms = [_Eval(s, {**self.values, args[1].id: s.num(k)}, self.step).value(args[0])
                      for k in range(lo, hi + 1)]
             if not terms:
@@ -247,6 +252,9 @@ def _binary(op, a, b, s: State):
             raise ValueError("a matrix exponent")
         if ma:
             k = round(float(b))
+            if float(b) != k or not 0 <= k <= MAX_MATRIX_POWER:
+                raise ValueError(f"a matrix power {b}: the exponent must be an integer in "
+                                 f"0..{MAX_MATRIX_POWER}")
             out = np.eye(a.shape[0], dtype=a.dtype) if not s.mp else fz.to_mp(np.eye(a.shape[0]))
             for _ in range(k):
                 out = out @ a
