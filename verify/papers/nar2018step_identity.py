@@ -6,8 +6,8 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 (``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
 are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
 amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
-(``nar2018step.remark4``, proven for every width) are data:
-``verify/papers/nar2018step_identity.toml``.
+(``nar2018step.remark4``, proven for every width) and the Section 3 opening paragraph as printed
+(``nar2018step.sec3_opening``) are data: ``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
@@ -15,7 +15,6 @@ amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remar
 | nar2018step.thm2_proof | Proof of Theorem 2 (Appendix B) | one U diagonalises R and every iterate; delta_c decreasing in lam |
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
 | nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
-| nar2018step.sec3_opening | Section 3, opening paragraph | (4) not tight for every problem; for SPD R GD can converge with delta close to (4) |
 | nar2018step.sec3_opening_amended | Section 3, opening (amended) | from the identity: every delta up to 0.99 x (4) converges when rho(R) >= 1 |
 | nar2018step.remark3 | Remark 3 | Theorem 2 gives a case where (4) is tight; most other optima unstable; identity's limit most stable |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
@@ -200,26 +199,6 @@ RHO_SPECTRA = ((0.1,), (0.3,), (0.5,), (1.0, 1e-3), (2.0, 0.01), (10.0, 0.5, 3.0
 RHO_GE1 = ((1.0, 1e-3), (1.0, 0.5), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0, 1.0))
 
 
-def _sec3_opening() -> Claim:
-    return _claim(
-        "sec3_opening", "Section 3, opening paragraph",
-        statement=("Corollary 1 provides only a necessary condition for the convergence of the "
-                   "algorithm, and the bound (4) is not tight for every estimation problem. "
-                   "However, if the matrix to be estimated is symmetric and positive definite, "
-                   "the algorithm can converge to a solution with step sizes close to (4), which "
-                   "requires a specific initialization of the weight parameters."),
-        hypotheses={"initialization": "the identity (the section's Theorem 2); from a point "
-                                      "at the balanced optimum convergence below (4) is local "
-                                      "stability and holds for every R",
-                    "'close to (4)'": "every delta up to one half of (4) (Theorem 2's own "
-                                      "fraction when rho >= 1)",
-                    "R": "SPD spectra " + str(RHO_SPECTRA), "L": "2, 3, 5, 10, 20"},
-        asserts="R SPD => GD from I converges for every delta <= 0.5 x (4)",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite"},
-        checks=(identity_tightness((2, 3, 5, 10, 20), RHO_SPECTRA, 0.5),),
-    )
-
-
 def _sec3_opening_amended() -> Claim:
     return _claim(
         "sec3_opening_amended", "Section 3, opening paragraph (amended)",
@@ -387,6 +366,6 @@ def _thm3() -> Claim:
     )
 
 
-CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
+CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(),
           _sec3_opening_amended(), _remark3(), _remark4_explanation(), _lemma4(),
           _lemma4_proof_amended(), _thm3())
