@@ -58,7 +58,7 @@ KIND_KEYS = {
     "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit"),
-    "inequality": ("lhs", "rhs", "relation", "at"),
+    "inequality": ("lhs", "rhs", "relation", "at", "fraction"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
@@ -356,6 +356,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     elif kind == "inequality" and "at" in table:
         fields.update(_at_minimisers(table, model_spec, ctx, unbounded, step))
     elif kind == "inequality":
+        if "fraction" in table:
+            raise _Bad("fraction", "goes with at = \"minimisers\" (a share of the sampled "
+                                   "minimisers)")
         fields["lhs"] = _param_expression(_required(table, "lhs"), "lhs", ctx)
         fields["rhs"] = _param_expression(_required(table, "rhs"), "rhs", ctx)
         relation = _required(table, "relation")
@@ -1060,7 +1063,25 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
     if relation not in ("<=", "<", ">=", ">"):
         raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
     fields["relation"] = relation
+    if "fraction" in table:
+        fields["fraction"] = _fraction(table["fraction"], table["at"])
     return fields
+
+
+def _fraction(value: Any, at: str) -> str:
+    """``fraction``: a rational 0 <= f < 1, the share of the sampled minimisers the relation
+    must hold at (more than f of them), with ``at = "minimisers"`` only."""
+    if at != "minimisers":
+        raise _Bad("fraction", "goes with at = \"minimisers\" (the balanced minimiser alone has "
+                               "no share)")
+    try:
+        text = _number(value, "fraction")
+    except _Bad as bad:
+        raise _Bad("fraction", bad.problem.removeprefix("fraction: ")) from None
+    if not 0 <= sp.Rational(text) < 1:
+        raise _Bad("fraction", f"must be a number 0 <= f < 1 (the relation holds at more than "
+                               f"f of the sampled minimisers), got {_short(value)}")
+    return text
 
 
 def _steps(table: dict[str, Any], lo: int = 1) -> int:
