@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics import deeplinear as dl
 from numerics import scalar_chain as sc
 from proofs import identity_init as P
 from verify.checks import identity_init as C
@@ -75,7 +74,6 @@ def test_lemma3_displays_derive(L):
     f = C.exact_displays("lemma3_displays", M._lemma3_items, (L,), "test").run(CTX)
     assert f.outcome is Outcome.SUPPORTS
     assert set(f.numbers.values()) <= {"identical", "proven"}
-    assert all(P.delta_c_decreasing(L).values())
     assert P.one_step_landing(L)
 
 
@@ -180,34 +178,10 @@ def test_init_comparison_refutes_when_the_identity_fails():
     assert f.outcome is Outcome.SUPPORTS
 
 
-def test_common_basis_cannot_refute_only_support():
-    f = C.common_basis((3,), n=3).run(CTX)
-    assert f.outcome is Outcome.SUPPORTS
-    assert any("non-symmetric" in k for k in f.numbers)
-
-
-@pytest.mark.parametrize("factor", [1e3, "asym"])
-def test_common_basis_is_undecided_when_gd_breaks_the_invariance(monkeypatch, factor):
-    # a gradient 1000 times too large diverges (NaN histories must not pass as rounding); one
-    # with an asymmetric factor leaves the symmetric set
-    exact = dl.gradient
-
-    def wrong(ws, R):
-        gs = exact(ws, R)
-        if factor == "asym":
-            return [g @ np.triu(np.ones(g.shape[1:])) for g in gs]
-        return [factor * g for g in gs]
-
-    monkeypatch.setattr(C.dl, "gradient", wrong)
-    f = C.common_basis((3,), n=3, nonsymmetric=()).run(CTX)
-    assert f.outcome is Outcome.UNDECIDED and "above rounding" in f.detail
-
-
 # ---------------------------------------------------------------- the claims (regression)
 
 EXPECTED = {
     "nar2018step.lemma3": Status.CONFIRMED,
-    "nar2018step.thm2_proof": Status.CONFIRMED,
     "nar2018step.thm2": Status.REFUTED,
     "nar2018step.thm2_amended": Status.CONFIRMED,
     "nar2018step.sec3_opening_amended": Status.CONFIRMED,
@@ -227,6 +201,7 @@ DATA = {
     "nar2018step.thm3_pre_amended": Status.CONFIRMED,
     "nar2018step.lemma4_depth_one": Status.CONFIRMED,  # ... stated on its own: w -> lam
     "nar2018step.lemma4_proof": Status.REFUTED,
+    "nar2018step.thm2_proof": Status.CONFIRMED,
     "nar2018step.sec3_opening": Status.REFUTED,  # r = 1/10, L = 2 diverges at 0.499 x (4)
 }
 

@@ -556,65 +556,6 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                  f"mpmath, L in {depths}, {len(spectra)} spectra, delta = {rel} x bound")
 
 
-def common_basis(depths: tuple[int, ...], n: int = 4,
-                 nonsymmetric: tuple[str, ...] = ("upper", "rotation")) -> Check:
-    """Empirical: along GD from the identity with a symmetric PSD target every W_i stays
-    symmetric and commutes with R (so one orthogonal U diagonalises R and all iterates: proof
-    of Theorem 2).  Max asymmetry and commutator over every step must stay at rounding
-    (1e-12 relative).  Reported, not judged: an indefinite symmetric target (rounding errors
-    off the symmetric set grow where w -> 0 on a negative eigenvalue, a saddle for L = 2) and
-    non-symmetric targets (outside the hypotheses).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        steps = 300 if ctx.quick else 2000
-        numbers = {}
-        worst = 0.0
-        for L in depths:
-            Rs, _, eigs = _targets(((0.3, 1.0, 2.5, 0.0), (0.05, 0.2, 1.5, 3.0),
-                                    (-0.7, 0.2, 1.5, 3.0)), n, rng)
-            deltas = np.array([0.9 * sc.thm3_bound(min(min(e), 0), max(abs(e)), L)
-                               for e in eigs])
-            others = []  # the non-symmetric targets, drawn in the order of the loop below
-            for kind in nonsymmetric:
-                if kind == "upper":
-                    R = np.eye(n) + np.triu(rng.standard_normal((n, n)), 1)
-                else:
-                    R = np.eye(n)
-                    R[:2, :2] = [[0.0, -1.0], [1.0, 0.0]]
-                others.append((R, 0.9 * sc.thm2_bound(np.linalg.norm(R, 2), L)))
-            # one batch for all of them (identity_run treats each network on its own)
-            every = _runs_over((1.0,), Rs, L, [deltas], steps, None, Rs, extra=(
-                np.array([R for R, _ in others]).reshape(-1, n, n), np.array(
-                    [d for _, d in others]), np.array([R for R, _ in others]).reshape(-1, n, n)))
-            h, rest = every
-            scale = max(1.0, np.linalg.norm(Rs, axis=(1, 2)).max())
-            # a diverged run is NaN from then on: counted as a failure, not skipped
-            a = np.max(h["asym"][:, :2]) / scale
-            c = np.max(h["comm"][:, :2]) / scale ** 2
-            worst = max(worst, a, c) if np.isfinite([a, c]).all() else np.inf
-            numbers[f"L={L}, symmetric PSD: max asymmetry, commutator (relative)"] = (
-                f"{a:.2e}, {c:.2e} over {steps} steps")
-            numbers[f"L={L}, symmetric indefinite: max asymmetry, commutator (relative)"] = (
-                f"{np.nanmax(h['asym'][:, 2]) / scale:.2e}, "
-                f"{np.nanmax(h['comm'][:, 2]) / scale ** 2:.2e}")
-            for j, kind in enumerate(nonsymmetric):
-                hn = {key: v[..., j:j + 1] for key, v in rest.items()}
-                numbers[f"L={L}, non-symmetric ({kind}): max asymmetry, final ||W..W - R||"] = (
-                    f"{np.nanmax(hn['asym']):.3g}, {hn['prod_err'][-1, 0]:.3g}")
-        if worst > 1e-12:
-            return Finding(Outcome.UNDECIDED, f"asymmetry/commutator {worst:.2e} above rounding "
-                           "(float64 cannot refute an exact invariance)", numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"symmetric PSD targets: W_i symmetric and commuting with R at every step (max "
-            f"{worst:.1e}); indefinite and non-symmetric targets reported"), numbers,
-            coverage=sampled(len(depths), L=listed(depths), n=f"= {n}"))
-
-    return Check("common_basis", Tier.EMPIRICAL, run,
-                 f"numpy float64, n={n}, L in {depths}")
-
-
 # ---------------------------------------------------------------- tightness of (4)
 
 def identity_tightness(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],

@@ -6,13 +6,13 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 (``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
 are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
 amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
-(``nar2018step.remark4``, proven for every width) and the Section 3 opening paragraph as printed
-(``nar2018step.sec3_opening``) are data: ``verify/papers/nar2018step_identity.toml``.
+(``nar2018step.remark4``, proven for every width), the Section 3 opening paragraph as printed
+(``nar2018step.sec3_opening``) and the proof of Theorem 2 (``nar2018step.thm2_proof``) are
+data: ``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018step.lemma3 | Lemma 3 (Appendix B) | w_i[0] = 1, lam > 0, delta <= delta_c: |w_i[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)| |
-| nar2018step.thm2_proof | Proof of Theorem 2 (Appendix B) | one U diagonalises R and every iterate; delta_c decreasing in lam |
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
 | nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
 | nar2018step.sec3_opening_amended | Section 3, opening (amended) | from the identity: every delta up to 0.99 x (4) converges when rho(R) >= 1 |
@@ -33,7 +33,6 @@ from verify.checks import step_general as SG
 from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import (
     chain_rate_precise,
-    common_basis,
     exact_displays,
     identity_gd_psd,
     identity_tightness,
@@ -109,34 +108,6 @@ def _lemma3() -> Claim:
                            "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)",
                            {"lam": "> 0", "delta": "(0, delta_c]"}),
             chain_rate_precise(CHAIN_DEPTHS, POSITIVE_LAMS, ("1", "0.5", "0.01")),
-        ),
-    )
-
-
-def _thm2_proof_items(L: int) -> list:
-    facts = P.delta_c_decreasing(L)
-    return [(f"delta_c: {k}", v) for k, v in facts.items()]
-
-
-def _thm2_proof() -> Claim:
-    return _claim(
-        "thm2_proof", "Proof of Theorem 2 (Appendix B)",
-        statement=("There exists a common invertible matrix U that can diagonalize all the "
-                   "matrices in the system created by the gradient descent: R = U Lambda_R U^T, "
-                   "W_i = U Lambda_Wi U^T for all i. [...] Since delta_c in Lemma 3 is "
-                   "monotonically decreasing in lam, the bound for the maximum eigenvalue of R "
-                   "guarantees linear convergence."),
-        hypotheses={"R": "symmetric (random eigenbasis, n = 4, eigenvalues incl. 0 and < 0)",
-                    "non-symmetric probes": "I + strictly upper triangular; 90-degree rotation "
-                                            "block (outside the hypotheses, reported)",
-                    "L": "2..5 (GD), 2..8 (delta_c symbolic)"},
-        asserts="W_i[k] symmetric and commuting with R for every k; delta_c decreasing in lam",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric"},
-        checks=(
-            exact_displays("delta_c_monotone", _thm2_proof_items, (2, 3, 4, 5, 8),
-                           "exact SymPy, L in (2, 3, 4, 5, 8), every lam > 0", {"lam": "> 0"},
-                           decides=False),  # only the delta_c step; the common basis is GD
-            common_basis(DEPTHS),
         ),
     )
 
@@ -366,6 +337,6 @@ def _thm3() -> Claim:
     )
 
 
-CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(),
+CLAIMS = (_lemma3(), _thm2(), _thm2_amended(),
           _sec3_opening_amended(), _remark3(), _remark4_explanation(), _lemma4(),
           _lemma4_proof_amended(), _thm3())
