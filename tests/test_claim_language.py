@@ -58,6 +58,7 @@ EXPECTED = {
     "exceptions.toml": {"exc.double-well": C, "exc.double-well-point": C,
                         "exc.double-well-every-start": R},
     "budget.toml": {"budget.heavy-ball": C, "budget.heavy-ball-wrong-limit": R},
+    "sweep.toml": {"sweep.identity-tight": C, "sweep.identity-tight-small-r": R},
     "minimisers.toml": {"min.sharpness-cor1": C, "min.sharpness-cor1-one-percent-more": R,
                         "min.resnet-product": C, "min.resnet-sharpness-bounded": R,
                         "min.most-unstable": C, "min.most-unstable-95-percent": I},
