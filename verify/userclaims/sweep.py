@@ -32,6 +32,7 @@ from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outc
 
 STEPS = 4000  # float64 steps of a run (a quarter with --quick)
 DRAWS = 50  # points are drawn (n at a time) until n hold or 50 n were drawn
+EVERY = 50  # steps between the removals of runs that reached the target
 REPLAYS = 8  # float64 failures replayed at high precision, at most
 PRECISE_STEPS, PRECISE_CAP = 1500, 24000
 _COMPARE = {sp.LessThan: np.less_equal, sp.StrictLessThan: np.less,
@@ -39,54 +40,79 @@ _COMPARE = {sp.LessThan: np.less_equal, sp.StrictLessThan: np.less,
 _NOT_CONVERGING = ("diverges", "elsewhere", "cycle")
 
 
+def _holding(model: Model, P: np.ndarray, relations: list) -> np.ndarray:
+    """Which rows of P satisfy every relation, in float64 (a relation numpy cannot compare is
+    evaluated by the model at 30 digits, row by row)."""
+    zeros, ok = np.zeros((P.shape[0], len(model.vars))), np.ones(P.shape[0], bool)
+    for rel in relations:
+        if type(rel) in _COMPARE:
+            ok &= _COMPARE[type(rel)](model.np_fn(rel.lhs - rel.rhs)(zeros, P), 0)
+        else:
+            ok &= np.array([model.assumptions_hold({k: mpmath.mpf(repr(float(v))) for k, v in zip(
+                model.free_names, row)}) for row in P], bool)
+    return ok
+
+
 def _points(model: Model, ctx: CheckContext, n: int) -> tuple[np.ndarray, int]:
     """(P, dropped): up to n points of the box (the replayed one with ``--at``) where the
-    assumptions and the condition hold, as an (m, p) array in ``free_names`` order, and how
-    many drawn points did not."""
+    assumptions and the condition hold in float64, as an (m, p) array in ``free_names`` order,
+    and how many drawn points did not.  (A float64 failure is replayed only where both hold
+    at high precision.)"""
     names = model.free_names
     if ctx.at:
         return np.array([[float(ctx.at[k]) for k in names]]), 0
     lo = np.array([float(model.box.free[k][0]) for k in names])
     hi = np.array([float(model.box.free[k][1]) for k in names])
-    cond = model.expr(model.spec.condition)
-    slack = model.np_fn(cond.lhs - cond.rhs)
+    relations = [model.expr(model.spec.condition), *model.assume]
     rng, kept, drawn = ctx.rng(), [], 0
     while sum(len(k) for k in kept) < n and drawn < DRAWS * n:
         P = rng.uniform(lo, hi, (n, len(names)))
         drawn += n
-        P = P[_COMPARE[type(cond)](slack(np.zeros((n, len(model.vars))), P), 0)]
-        kept.append(P[[model.assumptions_hold({k: mpmath.mpf(repr(float(v))) for k, v in zip(
-            names, row)}) for row in P]] if model.spec.assume else P)
+        kept.append(P[_holding(model, P, relations)])
     P = np.concatenate(kept)[:n]
     return P, drawn - len(P)
 
 
 def _float_runs(model: Model, P: np.ndarray, steps: int) -> np.ndarray:
-    """Whether each run converges (module docstring), float64, all runs as one batch."""
+    """Whether each run converges (module docstring), float64, all runs as one batch; a run
+    leaves the batch once it reached the target (or escaped), checked every
+    :data:`EVERY` steps."""
     m, n = P.shape[0], len(model.vars)
     zeros = np.zeros((m, n))
     X = np.stack([model.np_fn(e)(zeros, P) for e in model.start], axis=1)
     step = model.np_matrix(model.gd_map)
     if model.spec.to_set:
         residual = model.np_fn(model.residual)
-        dist = lambda X: residual(X, P)
+        dist = lambda X, rows: residual(X, P[rows])
     else:
         spec = model.spec
         limits = spec.target * n if spec.target_every else spec.target
         T = np.stack([model.np_fn(model.expr(e))(zeros, P) for e in limits], axis=1)
-        dist = lambda X: np.linalg.norm(X - T, axis=1)
+        dist = lambda X, rows: np.linalg.norm(X - T[rows], axis=1)
     escape = 1e12 * (1 + np.abs(X).max(axis=1, initial=0))
-    quarter = np.empty((steps // 4 + 1, m))
+    reached = np.zeros(m, bool)
+    rows = np.arange(m)
+    first = steps - steps // 4
+    quarter, mid = np.full((steps // 4 + 1, m), np.nan), np.full(m, np.nan)
     with np.errstate(all="ignore"):
         for k in range(1, steps + 1):
-            X = step(X, P).reshape(m, n)
-            X[~(np.isfinite(X).all(axis=1) & (np.abs(X).max(axis=1) < escape))] = np.nan
-            if k == steps // 2:
-                mid = dist(X)
-            if k >= steps - steps // 4:
-                quarter[k - (steps - steps // 4)] = dist(X)
+            X = step(X, P[rows]).reshape(len(rows), n)
+            X[~(np.isfinite(X).all(axis=1) & (np.abs(X).max(axis=1) < escape[rows]))] = np.nan
+            if k == steps // 2 or k >= first or k % EVERY == 0:
+                d = dist(X, rows)
+                if k == steps // 2:
+                    mid[rows] = d
+                if k >= first:
+                    quarter[k - first, rows] = d
+                if k % EVERY == 0 and k < first:  # reached: done; escaped (NaN): failed
+                    hit = d <= 1e-9 * (1 + np.abs(X).max(axis=1))
+                    reached[rows[hit]] = True
+                    keep = ~hit & np.isfinite(d)
+                    rows, X = rows[keep], X[keep]
+                    if not len(rows):
+                        break
         end = quarter[-1]
-        reached = end <= 1e-9 * (1 + np.abs(X).max(axis=1))
+        reached |= end <= 1e-9 * (1 + np.abs(np.nan_to_num(end)))
         falling = (np.diff(quarter, axis=0) < 0).all(axis=0) & (end <= 0.9 * mid)
     return reached | falling
 
@@ -127,8 +153,19 @@ def convergence_sweep(model: Model, orbit_fn, behaviour, point_text) -> Check:
                                    "outside the assumptions or the condition dropped)",
                    "runs that converged in float64": str(int(ok.sum()))}
         artefacts, open_ = 0, []
-        for row in np.flatnonzero(~ok)[:REPLAYS]:
+        cond = model.expr(spec.condition)
+        slack = model.mp(cond.lhs - cond.rhs)
+        inside = outside = 0
+        for row in np.flatnonzero(~ok):
+            if inside == REPLAYS:
+                break
             point = dict(zip(model.free_names, (float(v) for v in P[row])))
+            args = model.numbers(point)
+            if not (model.assumptions_hold(dict(zip(model.free_names, args))) and cond.func(
+                    slack(*[0] * len(model.vars), *args), 0)):
+                outside += 1  # float64 put it inside; exactly it is not: no claim there
+                continue
+            inside += 1
             seen, k = classify(point, ctx.dps)
             if seen == "converges":
                 artefacts += 1
@@ -145,15 +182,16 @@ def convergence_sweep(model: Model, orbit_fn, behaviour, point_text) -> Check:
                                         "precision from the claimed start",
                                    replay=point_text(point)))
             open_.append(f"{point_text(point)}: {seen}")
+        failed = int((~ok).sum())
+        unreplayed = failed - inside - outside
         numbers["float64 failures replayed"] = (
-            f"{min(int((~ok).sum()), REPLAYS)} of {int((~ok).sum())}; {artefacts} converge at "
-            f"{ctx.dps} digits (float64 artefacts)")
-        if open_ or (~ok).sum() > REPLAYS:
+            f"{inside} of {failed} ({outside} outside the condition or the assumptions when "
+            f"evaluated exactly); {artefacts} converge at {ctx.dps} digits (float64 artefacts)")
+        if open_ or unreplayed:
             return Finding(Outcome.UNDECIDED, (
                 "float64 runs that do not converge and that the replay cannot decide: "
                 + "; ".join(open_) if open_ else
-                f"{int((~ok).sum())} float64 runs fail, more than the {REPLAYS} replayed"),
-                numbers)
+                f"{failed} float64 runs fail, more than the {REPLAYS} replayed"), numbers)
         return Finding(Outcome.SUPPORTS, (
             f"{len(P)} float64 runs from the claimed start converge where the condition holds "
             f"({artefacts} float64 failures converge when replayed at {ctx.dps} digits)"),
