@@ -7,7 +7,7 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
 amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
 (``nar2018step.remark4``, proven for every width), the Section 3 opening paragraph as printed
-(``nar2018step.sec3_opening``) and the proof of Theorem 2 (``nar2018step.thm2_proof``) are
+(``nar2018step.sec3_opening``) and its amendment, and the proof of Theorem 2 (``nar2018step.thm2_proof``) are
 data: ``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
@@ -15,7 +15,6 @@ data: ``verify/papers/nar2018step_identity.toml``.
 | nar2018step.lemma3 | Lemma 3 (Appendix B) | w_i[0] = 1, lam > 0, delta <= delta_c: |w_i[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)| |
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
 | nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
-| nar2018step.sec3_opening_amended | Section 3, opening (amended) | from the identity: every delta up to 0.99 x (4) converges when rho(R) >= 1 |
 | nar2018step.remark3 | Remark 3 | Theorem 2 gives a case where (4) is tight; most other optima unstable; identity's limit most stable |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
@@ -166,30 +165,6 @@ def _thm2_amended() -> Claim:
     )
 
 
-RHO_SPECTRA = ((0.1,), (0.3,), (0.5,), (1.0, 1e-3), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0,))
-RHO_GE1 = ((1.0, 1e-3), (1.0, 0.5), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0, 1.0))
-
-
-def _sec3_opening_amended() -> Claim:
-    return _claim(
-        "sec3_opening_amended", "Section 3, opening paragraph (amended)",
-        statement=("If R is symmetric positive definite with rho(R) >= 1, GD from the identity "
-                   "converges to a global optimum for every delta up to 0.99 x (4); for "
-                   "rho(R) < 1/2 it can fail already at a small fraction of (4) (e.g. rho = 0.1: "
-                   "about 0.06 to 0.22 of (4))."),
-        hypotheses={"R": "SPD spectra with rho >= 1, incl. tiny eigenvalues " + str(RHO_GE1),
-                    "L": "2, 3, 5, 10, 20", "delta": "grid of 200 in (0, 0.99] x (4)"},
-        asserts="rho(R) >= 1 => GD from I converges for every delta <= 0.99 x (4)",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite, rho(R) >= 1",
-               "delta": "(0, 0.99 x (4)]"},
-        checks=(identity_tightness((2, 3, 5, 10, 20), RHO_GE1, 0.99),),
-        amends="nar2018step.sec3_opening",
-        amend_reason=("From the identity, a small spectral radius makes the first step "
-                      "1 - delta(1 - lam) overshoot far past 0 when delta is a fixed fraction of "
-                      "(4) = 2/(L rho^(2(L-1)/L)), so 'close to (4)' needs rho(R) bounded below."),
-    )
-
-
 def _remark3() -> Claim:
     return _claim(
         "remark3", "Remark 3",
@@ -337,6 +312,5 @@ def _thm3() -> Claim:
     )
 
 
-CLAIMS = (_lemma3(), _thm2(), _thm2_amended(),
-          _sec3_opening_amended(), _remark3(), _remark4_explanation(), _lemma4(),
+CLAIMS = (_lemma3(), _thm2(), _thm2_amended(), _remark3(), _remark4_explanation(), _lemma4(),
           _lemma4_proof_amended(), _thm3())
