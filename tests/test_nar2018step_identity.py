@@ -184,7 +184,6 @@ EXPECTED = {
     "nar2018step.lemma3": Status.CONFIRMED,
     "nar2018step.thm2": Status.REFUTED,
     "nar2018step.thm2_amended": Status.CONFIRMED,
-    "nar2018step.remark3": Status.CONFIRMED,
     "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
     "nar2018step.lemma4": Status.CONFIRMED,  # on L >= 2; the edge L = 1 is a caveat ...
     "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
@@ -202,6 +201,9 @@ DATA = {
     "nar2018step.lemma4_proof": Status.REFUTED,
     "nar2018step.thm2_proof": Status.CONFIRMED,
     "nar2018step.sec3_opening_amended": Status.CONFIRMED,
+    "nar2018step.remark3": Status.CONFIRMED,
+    "nar2018slides.most_optima_unstable": Status.CONFIRMED,
+    "nar2018slides.identity_tight_amended": Status.CONFIRMED,
     "nar2018step.sec3_opening": Status.REFUTED,  # r = 1/10, L = 2 diverges at 0.499 x (4)
 }
 

@@ -7,7 +7,8 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
 amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
 (``nar2018step.remark4``, proven for every width), the Section 3 opening paragraph as printed
-(``nar2018step.sec3_opening``) and its amendment, and the proof of Theorem 2 (``nar2018step.thm2_proof``) are
+(``nar2018step.sec3_opening``) and its amendment, Remark 3 (``nar2018step.remark3``) and the proof
+of Theorem 2 (``nar2018step.thm2_proof``) are
 data: ``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
@@ -15,7 +16,6 @@ data: ``verify/papers/nar2018step_identity.toml``.
 | nar2018step.lemma3 | Lemma 3 (Appendix B) | w_i[0] = 1, lam > 0, delta <= delta_c: |w_i[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)| |
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
 | nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
-| nar2018step.remark3 | Remark 3 | Theorem 2 gives a case where (4) is tight; most other optima unstable; identity's limit most stable |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
@@ -34,10 +34,8 @@ from verify.checks.identity_init import (
     chain_rate_precise,
     exact_displays,
     identity_gd_psd,
-    identity_tightness,
     init_comparison,
     linear_rate_precise,
-    optima_instability,
     projection_limit,
     zero_limit_precise,
 )
@@ -165,32 +163,6 @@ def _thm2_amended() -> Claim:
     )
 
 
-def _remark3() -> Claim:
-    return _claim(
-        "remark3", "Remark 3",
-        statement=("Theorem 2 shows that the algorithm converges to a global optimum despite "
-                   "the nonconvexity of the optimization, and it provides a case where the bound "
-                   "(4) is tight. The tightness of the bound implies that for the same step "
-                   "size, most of the other global optima are unstable in the sense of Lyapunov, "
-                   "and therefore, the algorithm cannot converge to them independent of the "
-                   "initialization. Consequently, using identity initialization allows "
-                   "convergence to a solution which is most likely to be stable in the sense of "
-                   "Lyapunov for an arbitrarily chosen step size."),
-        hypotheses={"tight": "GD from I converges for every delta up to 0.99 x (4) (rho >= 1)",
-                    "'most'": "optima G_i R^(1/L) G_(i-1)^-1, G_i = expm(s N), spreads 0.3, 1; "
-                              "fraction with lambda_max > 2/delta at delta = 0.99 x (4) above 1/2 "
-                              "(also reported at 0.5 and 0.9 x (4))",
-                    "n": "2 (Hessians)", "L": "2, 3, 4"},
-        asserts="sup convergent delta from I = (4); most optima unstable near (4); R^(1/L) has "
-                "the smallest lambda_max",
-        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric positive semidefinite"},
-        checks=(
-            identity_tightness((2, 3, 5, 10), ((1.0, 0.5), (2.0,), (10.0, 0.1)), 0.99),
-            optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),
-        ),
-    )
-
-
 def _remark4_explanation() -> Claim:
     return _claim(
         "remark4_explanation", "Remark 4, second sentence",
@@ -312,5 +284,5 @@ def _thm3() -> Claim:
     )
 
 
-CLAIMS = (_lemma3(), _thm2(), _thm2_amended(), _remark3(), _remark4_explanation(), _lemma4(),
+CLAIMS = (_lemma3(), _thm2(), _thm2_amended(), _remark4_explanation(), _lemma4(),
           _lemma4_proof_amended(), _thm3())
