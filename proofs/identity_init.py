@@ -120,12 +120,3 @@ def lemma4_boundary(L: int, lam_value: int = -1) -> tuple[sp.Expr, sp.Expr]:
     d = sp.Rational(1, 1 - lam_value)
     w1 = printed_recurrence(L).subs({w: 1, lam: lam_value, delta: d})
     return w1, lemma4_factor(L).subs({lam: lam_value, delta: d, w: w1})
-
-
-def thm3_first_term_redundant(L: int) -> bool:
-    """Exact: L rho^(2(L-1)/L) >= 1 + rho for rho >= 1 (rho = (1+t)^L, t >= 0: a polynomial in
-    t with nonnegative coefficients), so min{1/L, 1/(L rho^(2(L-1)/L))} <= 1/(1 - lam_min)
-    whenever |lam_min| <= rho (for rho <= 1: 1/L <= 1/2 <= 1/(1 + |lam_min|))."""
-    t = sp.Symbol("t", nonnegative=True)
-    poly = sp.Poly(sp.expand(L * (1 + t) ** (2 * L - 2) - 1 - (1 + t) ** L), t)
-    return L >= 2 and all(c >= 0 for c in poly.all_coeffs())

@@ -1,5 +1,8 @@
 """Check factories for identity initialisation of deep linear networks (Nar & Sastry 2018,
-Section 3, Appendices B and C: Lemmas 3 and 4, Theorems 2 and 3, Remark 3; Remark 4 is data).
+Section 3, Appendices B and C): the exact displays and orbit checks of Lemmas 3 and 4, the rate
+checks of Theorem 2 and Remark 4's reduced experiment.  The other Section 3 claims (Theorem 3,
+Remark 3, the opening paragraph, the proof of Theorem 2) are data, in
+``verify/papers/nar2018step_identity.toml``.
 
 Two engines are used side by side.  The scalar recurrence ``w <- w - delta w^(L-1) (w^L - lam)``
 (:mod:`numerics.scalar_chain`) at high precision is the exact dynamics of every eigen-direction
@@ -324,20 +327,15 @@ def identity_run(Rs: np.ndarray, L: int, deltas: np.ndarray, steps: int,
     return out
 
 
-def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod,
-               extra: tuple | None = None, comm: bool = True) -> list[dict]:
+def _runs_over(rels, Rs, L, deltas, steps, targets_w, targets_prod) -> list[dict]:
     """:func:`identity_run` for every rel (``deltas[r]``: the step sizes of rel r, one per
     target) as one batch, split back into one history per rel.  Every operation of
-    identity_run is per network, so each run's numbers are those of the run alone.
-    ``extra`` = (Rs, deltas, targets_prod) adds one more group of runs to the batch (its
-    history comes last; only without ``targets_w``); ``comm`` as in identity_run."""
+    identity_run is per network, so each run's numbers are those of the run alone."""
     groups = [(Rs, d, targets_w, targets_prod) for d in deltas]
-    if extra is not None:
-        groups.append((extra[0], extra[1], None, extra[2]))
     every = identity_run(np.concatenate([g[0] for g in groups]), L,
                          np.concatenate([g[1] for g in groups]), steps,
                          None if targets_w is None else np.concatenate([g[2] for g in groups]),
-                         np.concatenate([g[3] for g in groups]), comm=comm)
+                         np.concatenate([g[3] for g in groups]))
     ends = np.cumsum([0] + [len(g[0]) for g in groups])
     return [{key: v[..., a:b] for key, v in every.items()}
             for a, b in itertools.pairwise(ends)]
@@ -556,152 +554,6 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                  f"mpmath, L in {depths}, {len(spectra)} spectra, delta = {rel} x bound")
 
 
-# ---------------------------------------------------------------- tightness of (4)
-
-def identity_tightness(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
-                       fraction: float, grid: int = 200) -> Check:
-    """Empirical with precise replay: from the identity, does GD reach a global optimum for
-    every delta up to ``fraction`` x the necessary bound (4), 2/(L rho^(2(L-1)/L))?
-
-    Each spectrum is run eigen-direction by eigen-direction (exact for symmetric targets from
-    the identity) on a grid of delta/(4) in (0, fraction]; a run reaches the optimum when every
-    |w^L - lam| < 1e-9 max(1, lam).  The smallest failing fraction is replayed at ``ctx.dps``
-    digits and refutes when the replay also fails to reach the optimum.  Reports, per case, the
-    measured supremum of the converging fractions (tightness of (4)).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        steps = 3000 if ctx.quick else 12000
-        grid_n = max(grid // 2, 10) if ctx.quick else grid
-        taus = np.linspace(fraction / grid_n, fraction, grid_n)
-        numbers = {}
-        cases = [(L, s) for L in depths for s in spectra]
-        if ctx.at:
-            cases = [(int(ctx.at["L"]), tuple(float(v) for v in ctx.at["spectrum"].split(";")))]
-            taus = np.array([float(ctx.at["tau"])])
-        batches = {}  # L -> converging flags of every (spectrum, eigenvalue, tau) of depth L
-        for L, spec in cases:
-            rho = max(spec)
-            b4 = sc.bound4(rho, L)
-            if L not in batches:
-                batches[L] = _tightness_batch(L, [s for L_, s in cases if L_ == L], taus, steps)
-            ok = np.ones(taus.size, bool)
-            for v in set(spec):
-                ok &= batches[L][(spec, v)]
-            first = taus[~ok].min() if (~ok).any() else None
-            tag = f"L={L}, spectrum {_label(spec)}"
-            numbers[tag] = (f"(4) = {b4:.6g}; converges for every delta/(4) on the grid up to "
-                            f"{fraction}" if first is None else
-                            f"(4) = {b4:.6g}; first failure at delta/(4) = {first:.4f}")
-            if first is not None:
-                tau = float(first)
-                fate = _precise_fate(spec, tau * b4, L, steps, ctx.dps)
-                if fate is None:
-                    numbers[tag] += " (precise replay converges: float64 artefact)"
-                    continue
-                return Finding(Outcome.REFUTES, (
-                    f"{tag}: GD from the identity with delta = {tau:.4f} x (4) does not reach a "
-                    f"global optimum ({fate})"), numbers, Counterexample(
-                        at={"L": str(L), "spectrum": ";".join(f"{v:g}" for v in spec),
-                            "delta": repr(tau * b4), "tau": repr(tau)},
-                        observed=fate, claimed=f"converges for delta <= {fraction} x (4)",
-                        tol="1e-9", margin=f"delta/(4) = {tau:.6g} < {fraction}", dps=ctx.dps,
-                        note="identity initialisation fails well inside the necessary bound",
-                        replay={"L": str(L), "spectrum": ";".join(f"{v:g}" for v in spec),
-                                "tau": repr(tau)}))
-        return Finding(Outcome.SUPPORTS, (
-            f"every case converges from the identity for delta up to {fraction} x (4) "
-            f"(grid of {grid})"), numbers,
-            coverage=sampled(len(depths) * len(spectra) * grid, L=listed(depths)))
-
-    return Check("identity_tightness", Tier.EMPIRICAL, run,
-                 f"numpy float64 + mpmath replay, L in {depths}, {len(spectra)} spectra, "
-                 f"delta/(4) up to {fraction}")
-
-
-def _converging(gap: np.ndarray, tol: float, shrink: float = 1.0) -> np.ndarray:
-    """Runs (columns) that reached ``tol``, or whose gap still falls at every step of the last
-    quarter (slow but converging) and has shrunk by ``shrink`` over the second half; diverged
-    (NaN), oscillating and stalled runs are not converging."""
-    n = gap.shape[0]
-    return _converging_rows(gap[-(n // 4):], gap[n // 2], tol, shrink)
-
-
-def _converging_rows(q: np.ndarray, mid: np.ndarray, tol: float,
-                     shrink: float = 1.0) -> np.ndarray:
-    """:func:`_converging` from the rows it reads: ``q`` the last quarter of the gap (n // 4
-    rows of n), ``mid`` its row n // 2."""
-    with np.errstate(invalid="ignore"):
-        falling = np.all(np.diff(q, axis=0) < 0, axis=0) & np.all(np.isfinite(q), axis=0)
-        falling &= q[-1] <= shrink * mid
-        return (q[-1] < tol) | falling
-
-
-def _tightness_batch(L: int, spectra, taus: np.ndarray, steps: int) -> dict:
-    """``(spectrum, eigenvalue) -> converging flags over taus`` for every eigenvalue of the
-    spectra at depth L (delta = tau x (4) of its spectrum), as
-    ``_converging(|sc.orbits(v, taus (4), L, steps)^L - v|, 1e-9 max(1, v))`` would give:
-    the orbits are elementwise, so all of them run as one batch (:func:`_orbit_rows`)."""
-    keys = list(dict.fromkeys((spec, v) for spec in spectra for v in set(spec)))
-    lams = np.repeat([v for _, v in keys], taus.size)
-    deltas = np.concatenate([taus * sc.bound4(max(spec), L) for spec, _ in keys])
-    n = steps + 1
-    mid, q = _orbit_rows(lams, deltas, L, steps, n // 2, n - n // 4)
-    ok = _converging_rows(np.abs(q ** L - lams), np.abs(mid ** L - lams),
-                          np.repeat([1e-9 * max(1.0, v) for _, v in keys], taus.size))
-    return {key: ok[i * taus.size:(i + 1) * taus.size] for i, key in enumerate(keys)}
-
-
-def _orbit_rows(lams: np.ndarray, deltas: np.ndarray, L: int, steps: int, mid: int,
-                first: int, bound: float = 1e30, every: int = 16):
-    """Row ``mid`` and rows ``first..steps`` of ``sc.orbits(lams, deltas, L, steps)`` (1-d
-    batch), the same float64 values: each run is advanced by the same ``sc.chain_step`` and
-    NaN rule, and a run stops being advanced once its value is fixed (w[k] = w[k-1] bit for
-    bit, or NaN, which stays NaN) or alternates (w[k] = w[k-2]): its remaining rows are then
-    known exactly.  Checked every ``every`` steps."""
-    B = lams.size
-    tail = np.empty((steps + 1 - first, B))
-    mid_row = np.empty(B)
-    w, prev = np.ones(B), np.full(B, np.nan)
-    idx, lam_a, d_a = np.arange(B), lams, deltas
-
-    def fill(k, cols, even, odd):  # rows k + 1, k + 2, ... get even, odd, even, ...
-        rows = np.arange(steps + 1)
-        for at, out, base in ((rows[mid:mid + 1], mid_row[None], mid), (rows[first:], tail,
-                                                                           first)):
-            at = at[at > k]
-            if at.size:
-                out[np.ix_(at - base, cols)] = np.where(((at - k) % 2 == 1)[:, None], even,
-                                                        odd)
-
-    if mid == 0:
-        mid_row[:] = w
-    if first == 0:
-        tail[0] = w
-    with np.errstate(all="ignore"):
-        for k in range(1, steps + 1):
-            new = sc.chain_step(w, lam_a, d_a, L)
-            new = np.where(np.isfinite(new) & (np.abs(new) <= bound), new, np.nan)
-            if k == mid:
-                mid_row[idx] = new
-            if k >= first:
-                tail[k - first, idx] = new
-            if k % every == 0 and k < steps:
-                fixed = (new.view(np.int64) == w.view(np.int64)) | np.isnan(new)
-                flip = (new.view(np.int64) == prev.view(np.int64)) & ~fixed
-                done = fixed | flip
-                if done.any():
-                    # fixed: w[k + j] = new for all j; flip: w[k + 1] = w, w[k + 2] = new ...
-                    fill(k, idx[done], np.where(fixed, new, w)[done], new[done])
-                    keep = ~done
-                    idx, lam_a, d_a, new, w = idx[keep], lam_a[keep], d_a[keep], new[keep], \
-                        w[keep]
-                    if idx.size == 0:
-                        break
-            prev, w = w, new
-    return mid_row, tail
-
-
 def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) -> str | None:
     """None when every eigen-direction reaches w^L = lam at ``dps`` digits or still approaches
     it at every step of the last quarter; else what happens (divergence or oscillation)."""
@@ -719,74 +571,6 @@ def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) ->
             return (f"lam={v:g}: |w^L - lam| = {dec(gaps[-1], 6)} at k={steps}, not "
                     f"decreasing (w[K-1], w[K] = {dec(orbit[-2], 6)}, {dec(orbit[-1], 6)})")
     return None
-
-
-def optima_instability(depths: tuple[int, ...], spectrum: Spectrum, taus: tuple[float, ...],
-                       spreads: tuple[float, ...], n: int = 2, samples: int = 60) -> Check:
-    """Empirical: at delta = tau x (4), which global optima are linearly unstable?
-
-    Optima are the balanced R^(1/L) moved along the symmetry orbit, W_i -> G_i W_i G_(i-1)^-1
-    with G_0 = G_L = I and G_i = expm(s N_i) (N_i Gaussian, spread s); lambda_max of the dense
-    Hessian decides: lambda_max > 2/delta means the linearisation has an eigenvalue below -1,
-    hence instability (Lyapunov's indirect method).  Supports when, for every spread, the
-    balanced optimum (the identity's limit) has the smallest lambda_max of all samples, equal
-    to L rho^(2(L-1)/L), and the unstable fraction at the largest tau exceeds 1/2.  Reports the
-    fractions at every tau: "most" depends on the sampling measure, which the paper leaves open.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        m = samples // 5 if ctx.quick else samples
-        numbers = {}
-        lam = np.array([spectrum[i % len(spectrum)] for i in range(n)])
-        R = np.diag(lam)
-        rho = float(np.max(np.abs(lam)))
-        for L in depths:
-            root = np.diag(lam ** (1 / L))
-            bal = [root[None].copy() for _ in range(L)]
-            lm_bal = float(dl.lambda_max(bal, R, "dense")[0])
-            claimed = L * rho ** (2 * (L - 1) / L)
-            numbers[f"L={L}: lambda_max at R^(1/L)"] = f"{lm_bal:.10g} (L rho^(2(L-1)/L) = " \
-                                                       f"{claimed:.10g})"
-            if abs(lm_bal - claimed) > 1e-8 * claimed:
-                return Finding(Outcome.UNDECIDED, f"L={L}: balanced lambda_max {lm_bal} is not "
-                               f"{claimed}", numbers)
-            for s in spreads:
-                ws = _gauge(root, L, s, m, rng)
-                lm = dl.lambda_max(ws, R, "dense")
-                if lm.min() < lm_bal * (1 - 1e-9):
-                    return Finding(Outcome.UNDECIDED, f"L={L}, spread {s}: an optimum has a "
-                                   f"smaller lambda_max ({lm.min():.6g}) than R^(1/L)", numbers)
-                fr = {tau: float(np.mean(lm > 2 / (tau * sc.bound4(rho, L)))) for tau in taus}
-                numbers[f"L={L}, spread {s}: unstable fraction at tau"] = ", ".join(
-                    f"{t:g}: {f:.2f}" for t, f in fr.items())
-                if fr[max(taus)] <= 0.5:
-                    return Finding(Outcome.UNDECIDED, (
-                        f"L={L}, spread {s}: only {fr[max(taus)]:.2f} of the sampled optima are "
-                        f"unstable at delta = {max(taus)} x (4)"), numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"R^(1/L) (the identity's limit) minimises lambda_max = L rho^(2(L-1)/L) over every "
-            f"sample; at delta = {max(taus)} x (4) most sampled optima are unstable for every "
-            "spread (fractions at smaller tau reported: they depend on the measure)"), numbers,
-            coverage=sampled(len(depths) * len(spreads) * len(taus), L=listed(depths),
-                             n="= 2"))
-
-    return Check("optima_instability", Tier.EMPIRICAL, run,
-                 f"numpy float64 dense Hessians, n={n}, L in {depths}, spreads {spreads}")
-
-
-def _gauge(root: np.ndarray, L: int, spread: float, m: int, rng) -> list[np.ndarray]:
-    """m optima G_i W G_(i-1)^-1 with random invertible G_i = expm(spread N_i)."""
-    from scipy.linalg import expm
-
-    n = root.shape[0]
-    layers = [np.empty((m, n, n)) for _ in range(L)]
-    for b in range(m):
-        G = [np.eye(n)] + [expm(spread * rng.standard_normal((n, n))) for _ in range(L - 1)]
-        G.append(np.eye(n))
-        for i in range(L):
-            layers[i][b] = G[i + 1] @ root @ np.linalg.inv(G[i])
-    return layers
 
 
 # ---------------------------------------------------------------- Lemma 4 and Theorem 3
@@ -845,140 +629,6 @@ def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tup
 
     return Check("zero_limit_precise", Tier.PRECISE, run,
                  f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
-
-
-def projection_limit(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
-                     rels: tuple[float, ...], n: int = 4,
-                     limit: Callable[[np.ndarray], np.ndarray] | None = None) -> Check:
-    """Empirical with precise replay: Theorem 3, GD from the identity on rotated symmetric
-    targets with a negative eigenvalue at ``rel`` x the printed bound (rel > 1 is reported,
-    not judged).
-
-    The default limit, U max(Lambda, 0) U^T, is certified as the Frobenius projection onto the
-    PSD cone by its optimality conditions (X >= 0, X - R >= 0, <X, X - R> = 0); a limit that
-    fails them makes the check undecided.  A run supports when ||W_L...W_1 - limit||_F ends
-    below 1e-9 ||R||_F or still falls at every step of the last quarter and by 10% over the
-    second half (negative directions converge only as a power of k for L >= 3, ker R as 1/k).  Any other run is replayed at
-    ``ctx.dps`` digits eigen-direction by eigen-direction (the exact dynamics from the
-    identity): it refutes when the replay misses the limit too, and is counted as a float64
-    escape from the symmetric set when the replay reaches it (the limit is a saddle: rounding
-    errors grow there).  Draws the distance to the limit against iteration.
-    """
-    limit = limit or (lambda lam: np.maximum(lam, 0.0))
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        steps = 800 if ctx.quick else 6000
-        numbers, series, escapes, worst_kkt = {}, [], 0, 0.0
-        for L in depths:
-            Rs, Us, eigs = _targets(spectra, n, rng)
-            lims = np.array([U @ np.diag(limit(e)) @ U.T for U, e in zip(Us, eigs)])
-            # the figure's runs (diagonal targets, where float64 GD keeps every W_i diagonal
-            # exactly, delta at the bound) join the same batch
-            drawn = L in (depths[0], depths[-1])
-            every = _runs_over(rels, Rs, L, [[rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
-                                              for e in eigs] for rel in rels], steps, None, lims,
-                               extra=(np.array([np.diag(e) for e in eigs]), np.array(
-                                   [sc.thm3_bound(min(e), np.abs(e).max(), L) for e in eigs]),
-                                      np.array([np.diag(limit(e)) for e in eigs]))
-                               if drawn else None, comm=False)  # comm: not used here
-            for rel, h in zip(rels, every):
-                deltas = np.array([rel * sc.thm3_bound(min(e), np.abs(e).max(), L)
-                                   for e in eigs])
-                for b, spec in enumerate(spectra):
-                    dist = h["prod_err"][:, b]
-                    tag = f"L={L}, spectrum {_label(spec)}, delta={rel:g} x bound"
-                    kkt = _projection_kkt(lims[b], Rs[b])
-                    scale = np.linalg.norm(Rs[b])
-                    worst_kkt = max(worst_kkt, kkt / scale)
-                    power = sc.fit_power(dist, steps // 4)
-                    numbers[tag] = (f"delta={deltas[b]:.5g}, final distance {dist[-1]:.3g}, "
-                                    f"power fit {power:.3f}, smallest eigenvalue of the "
-                                    f"estimate {h['final_min_eig'][b]:.4g}")
-                    ok = bool(np.isfinite(dist).all() and _converging(
-                        dist[:, None], 1e-9 * scale, shrink=0.9)[0])
-                    if not ok and rel <= 1:  # beyond the printed bound: reported only
-                        fate = _precise_limit(eigs[b], float(deltas[b]), L, min(steps, 2000),
-                                              ctx.dps, limit)
-                        if fate is None:
-                            numbers[tag] += (" (float64 left the symmetric set: asymmetry "
-                                             f"{np.nanmax(h['asym'][:, b]):.2g}; the exact "
-                                             "dynamics, replayed at high precision, reach "
-                                             "the limit)")
-                            escapes += 1
-                            continue
-                        return Finding(Outcome.REFUTES, f"{tag}: the estimate does not reach "
-                                       "the claimed limit", numbers, Counterexample(
-                                           at={"L": str(L), "spectrum": _label(spec),
-                                               "delta": repr(float(deltas[b]))},
-                                           observed=fate, claimed="W_L...W_1 -> claimed limit",
-                                           tol="1e-9 ||R||", margin=f"{dist[-1]:.3g}",
-                                           dps=ctx.dps, note="diagonal replay at high precision",
-                                           replay={"L": str(L)}))
-            # The figure: diagonal targets, where float64 GD keeps every W_i diagonal exactly.
-            if drawn:
-                hd = every[-1]
-                for b, spec in enumerate(spectra):
-                    # clipped at 1e-16: below rounding the curve carries no information
-                    dist = np.maximum(hd["prod_err"][1:, b], 1e-16)
-                    k = np.arange(1, dist.size + 1)
-                    keep = np.isfinite(dist) & (dist > 0)
-                    idx = np.unique(np.geomspace(1, keep.sum(), 120).astype(int)) - 1
-                    series.append(Series(f"L={L} {_label(spec)}", decs(k[keep][idx]),
-                                         decs(dist[keep][idx])))
-        numbers["float64 runs on rotated targets that left the symmetric set"] = str(escapes)
-        numbers["largest projection KKT residual / ||R||_F"] = f"{worst_kkt:.1e}"
-        if worst_kkt > 1e-9:
-            return Finding(Outcome.UNDECIDED, "the limit compared with is not the Frobenius "
-                           f"projection onto the PSD cone (KKT residual {worst_kkt:.1e})",
-                           numbers)
-        fig = Figure(
-            id="thm3-distance", title="Theorem 3: distance of the estimate to R_+",
-            caption=(f"n={n}, diagonal symmetric targets with negative eigenvalues (float64 keeps "
-                     "them exactly decoupled), delta at the printed bound; ||W_L...W_1 - "
-                     "P_+(R)||_F against iteration, P_+(R) = max(Lambda, 0). L = 2 falls "
-                     "linearly (as 1/k along ker R); L >= 3 as a power (w ~ k^(-1/(L-2)) on "
-                     "the negative directions)."),
-            xlabel="iteration k", ylabel="||W_L...W_1 - P_+(R)||_F", series=tuple(series),
-            xscale="log", yscale="log")
-        return Finding(Outcome.SUPPORTS, (
-            "every run approaches the projection of R onto the PSD cone (certified by its "
-            "optimality conditions)"), numbers, None, (fig,),
-            coverage=sampled(len(depths) * len(spectra) * len(rels), L=listed(depths),
-                             n=f"= {n}"))
-
-    return Check("projection_limit", Tier.EMPIRICAL, run,
-                 f"numpy float64 + mpmath replay, n={n}, L in {depths}, {len(spectra)} spectra, "
-                 f"delta = {rels} x bound")
-
-
-def _projection_kkt(X: np.ndarray, R: np.ndarray) -> float:
-    """Residual of the optimality conditions of X = argmin_{Y PSD} ||Y - R||_F."""
-    ev = np.linalg.eigvalsh((X + X.T) / 2)
-    ev2 = np.linalg.eigvalsh(((X - R) + (X - R).T) / 2)
-    return float(max(-ev.min(), -ev2.min(), abs(np.sum(X * (X - R))), 0.0))
-
-
-def _precise_limit(eig: np.ndarray, delta: float, L: int, steps: int, dps: int,
-                   limit) -> str | None:
-    """None when every eigen-direction's product reaches the claimed limit or still approaches
-    it at every step of the last quarter (mpmath)."""
-    target = limit(np.asarray(eig, float))
-    done = set()  # a spectrum padded by repetition repeats its directions: each done once
-    with mpmath.workdps(dps):
-        for v, t in zip(eig, target):
-            if (float(v), float(t)) in done:
-                continue
-            done.add((float(v), float(t)))
-            orbit = sc.fast_orbit(repr(float(v)), repr(delta), L, steps, dps)
-            if len(orbit) <= steps:
-                return f"lam={v:g}: diverges"
-            tm = mpmath.mpf(repr(float(t)))
-            gaps = _power_gaps(orbit[-(steps // 4):], L, tm)
-            if gaps[-1] > mpmath.mpf("1e-9") * max(1, abs(v)) and not all(
-                    b < a for a, b in zip(gaps, gaps[1:])):
-                return f"lam={v:g}: |w^L - {t:g}| = {dec(gaps[-1], 8)} at k={steps}, not falling"
-    return None
 
 
 # ---------------------------------------------------------------- Remark 4's explanation

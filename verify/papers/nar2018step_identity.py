@@ -7,9 +7,9 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
 amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
 (``nar2018step.remark4``, proven for every width), the Section 3 opening paragraph as printed
-(``nar2018step.sec3_opening``) and its amendment, Remark 3 (``nar2018step.remark3``) and the proof
-of Theorem 2 (``nar2018step.thm2_proof``) are
-data: ``verify/papers/nar2018step_identity.toml``.
+(``nar2018step.sec3_opening``) and its amendment, Remark 3 (``nar2018step.remark3``), Theorem 3
+(``nar2018step.thm3``) and the proof of Theorem 2 (``nar2018step.thm2_proof``) are data:
+``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
@@ -19,7 +19,6 @@ data: ``verify/papers/nar2018step_identity.toml``.
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
-| nar2018step.thm3 | Theorem 3 | lam_min(R) < 0, W_i[0] = I, printed delta: W_L...W_1 -> closest PSD matrix |
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ from verify.checks.identity_init import (
     identity_gd_psd,
     init_comparison,
     linear_rate_precise,
-    projection_limit,
     zero_limit_precise,
 )
 from verify.papers import claim_builder
@@ -50,7 +48,6 @@ POSITIVE_LAMS = ("1e-6", "0.1", "0.5", "0.999", "1", "1.001", "2", "10", "10000"
 DEFINITE = ((1.0, 1.0), (0.3, 2.0), (0.05, 0.5, 0.9), (1.5, 4.0, 9.0))
 SINGULAR = ((0.0, 1.0), (0.0, 0.0, 2.5))
 NEGATIVE_LAMS = ("-0.01", "-1", "-10")
-INDEFINITE = ((-1.0, 0.5), (-3.0, 0.2, 1.5), (-0.4, -0.1, 0.0, 2.0), (-2.0, -0.5))
 
 
 def _lemma3_items(L: int) -> list:
@@ -256,33 +253,5 @@ def _lemma4_proof_amended() -> Claim:
     )
 
 
-def _thm3() -> Claim:
-    return _claim(
-        "thm3", "Theorem 3",
-        statement=("Let R in Theorem 2 be a symmetric matrix such that the minimum eigenvalue "
-                   "of R, lam_min(R), is negative. If the weight parameters are initialized as "
-                   "W_i[0] = I for all i and the step size satisfies delta <= min{1/(1 - "
-                   "lam_min(R)), 1/L, 1/(L rho(R)^(2(L-1)/L))}, then the estimate R^ = W^_L ... "
-                   "W^_1 converges to the closest positive semidefinite matrix to R in "
-                   "Frobenius norm."),
-        hypotheses={"R": "rotated, n = 4, spectra " + str(INDEFINITE)
-                         + " (rho = |lam_min| and rho = lam_max, zero eigenvalue, negative "
-                           "definite)",
-                    "L": str(DEPTHS), "delta": "1 (equality), 0.5 x the printed bound (judged); "
-                                               "2 x (reported)"},
-        asserts="W_L...W_1 -> U max(Lambda, 0) U^T",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric, lam_min(R) < 0",
-               "delta": "(0, min{1/(1 - lam_min(R)), 1/L, 1/(L rho(R)^(2(L-1)/L))}]"},
-        checks=(
-            exact_displays("thm3_condition", lambda L: [
-                ("1/(1 - lam_min) >= min{1/L, 1/(L rho^(2(L-1)/L))} (first term never binds)",
-                 P.thm3_first_term_redundant(L))], (2, 3, 4, 5, 10, 20),
-                "exact SymPy, L in (2, 3, 4, 5, 10, 20), every |lam_min| <= rho",
-                decides=False),  # a side fact: which term of the step condition binds
-            projection_limit(DEPTHS, INDEFINITE, (1.0, 0.5, 2.0)),
-        ),
-    )
-
-
 CLAIMS = (_lemma3(), _thm2(), _thm2_amended(), _remark4_explanation(), _lemma4(),
-          _lemma4_proof_amended(), _thm3())
+          _lemma4_proof_amended())
