@@ -96,8 +96,32 @@ def to_torch(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
 
 
 def to_mpmath(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
-    """An mpmath callable; evaluate it inside ``mpmath.workdps`` for the wanted precision."""
-    return sp.lambdify(list(args), expr, modules="mpmath")
+    """An mpmath callable; evaluate it inside ``mpmath.workdps`` for the wanted precision.
+
+    Compiled once per process for the same expression and arguments (:func:`compiled_once`)."""
+    return compiled_once((expr, tuple(args), "mpmath"),
+                         lambda: sp.lambdify(list(args), expr, modules="mpmath"))
+
+
+_COMPILED: dict = {}
+_MAX_COMPILED = 256
+
+
+def compiled_once(key: tuple, build: Callable[[], object]) -> object:
+    """``build()``, remembered under ``key`` (a matrix in it compared by its entries) for the
+    rest of the process: the parts of a claim, and claims, that share a model (the same loss,
+    Hessian, symbols) share their compiled functions instead of compiling each again (a 2 x 2
+    chain of depth 4 takes seconds).  A pure function of the key; at most 256 are kept."""
+    key = tuple(sp.ImmutableMatrix(k) if isinstance(k, sp.MatrixBase) else k for k in key)
+    try:
+        found = _COMPILED.get(key)
+    except TypeError:  # an unhashable part (a list of expressions): not remembered
+        return build()
+    if found is None:
+        if len(_COMPILED) >= _MAX_COMPILED:
+            _COMPILED.clear()
+        found = _COMPILED[key] = build()
+    return found
 
 
 def _arb_sign(a: flint.arb) -> flint.arb:
