@@ -30,7 +30,7 @@ from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
-STEPS = 4000  # float64 steps of a run (a quarter with --quick)
+STEPS = 2000  # float64 steps of a run (a quarter with --quick)
 DRAWS = 50  # points are drawn (n at a time) until n hold or 50 n were drawn
 EVERY = 50  # steps between the removals of runs that reached the target
 REPLAYS = 8  # float64 failures replayed at high precision, at most
