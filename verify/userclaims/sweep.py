@@ -7,7 +7,9 @@ are dropped and counted), every run advanced by the
 model's GD map compiled for numpy, :data:`STEPS` steps (a quarter with ``--quick``, and N / 4
 runs).  A run converges when its distance to the target (for ``target = "minimisers"``: the
 model's residual, zero exactly on the set) ends below 10^-9 (1 + |x|), or still falls at every
-step of its last quarter and by 10% since its middle (a slow but converging run).  Every other
+step of its last quarter and by 10% since its middle, its decrements extrapolated (geometric or
+power-law tail, the larger) covering at least 0.9 of what is left (a slow but converging run;
+one slowing towards another point stops short).  Every other
 run (diverged, cycling, stalled, settled elsewhere) is replayed with the precise search's own
 classification at ``ctx.dps`` and ``ctx.dps + 20`` digits (1500 steps, doubled while it is still
 too slow to tell, up to 24000): it refutes when both precisions see a divergence, another limit or
@@ -114,7 +116,24 @@ def _float_runs(model: Model, P: np.ndarray, steps: int) -> np.ndarray:
         end = quarter[-1]
         reached |= end <= 1e-9 * (1 + np.abs(np.nan_to_num(end)))
         falling = (np.diff(quarter, axis=0) < 0).all(axis=0) & (end <= 0.9 * mid)
+        # ... and its decrements, extrapolated, still cover what is left (a run slowing towards
+        # another point falls too, but stops short of the target): the larger of a geometric
+        # and a power-law tail, as the precise search's classification extrapolates
+        falling &= _tail(quarter, steps) >= 0.9 * end
     return reached | falling
+
+
+def _tail(quarter: np.ndarray, steps: int) -> np.ndarray:
+    """How far each run's distance may still fall, from its decrements over the last quarter
+    (rows steps - steps // 4 .. steps): the larger of a geometric tail s q / (1 - q) (q the
+    decrement ratio over the last 10 steps) and a power-law tail s T / (alpha - 1) (decrements
+    ~ k^-alpha between the quarter's first step and its last); s the last decrement."""
+    s, first = quarter[-2] - quarter[-1], quarter[0] - quarter[1]
+    q = (s / (quarter[-12] - quarter[-11])) ** 0.1
+    geometric = np.where(q < 1, s * q / (1 - q), np.inf)
+    alpha = np.log(first / s) / np.log(steps / (steps - steps // 4))
+    power = np.where(alpha > 1, s * steps / (alpha - 1), np.inf)
+    return np.maximum(geometric, power)
 
 
 def convergence_sweep(model: Model, orbit_fn, behaviour, point_text) -> Check:
