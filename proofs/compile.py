@@ -98,21 +98,30 @@ def to_torch(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
 def to_mpmath(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
     """An mpmath callable; evaluate it inside ``mpmath.workdps`` for the wanted precision.
 
-    Remembered per (expression, arguments) in this process: the checks of one claim (its
-    parts, instances and tiers) compile the same gradients and Hessians again and again, and a
-    lambdified function is pure, so sharing it changes no number."""
-    frozen = sp.ImmutableMatrix(expr) if isinstance(expr, sp.MatrixBase) else expr
+    Compiled once per process for the same expression and arguments (:func:`compiled_once`)."""
+    return compiled_once((expr, tuple(args), "mpmath"),
+                         lambda: sp.lambdify(list(args), expr, modules="mpmath"))
+
+
+_COMPILED: dict = {}
+_MAX_COMPILED = 256
+
+
+def compiled_once(key: tuple, build: Callable[[], object]) -> object:
+    """``build()``, remembered under ``key`` (a matrix in it compared by its entries) for the
+    rest of the process: the parts of a claim, and claims, that share a model (the same loss,
+    Hessian, symbols) share their compiled functions instead of compiling each again (a 2 x 2
+    chain of depth 4 takes seconds).  A pure function of the key; at most 256 are kept."""
+    key = tuple(sp.ImmutableMatrix(k) if isinstance(k, sp.MatrixBase) else k for k in key)
     try:
-        return _mpmath_callable(frozen, tuple(args), type(expr))
-    except TypeError:  # something unhashable inside: compile it afresh
-        return sp.lambdify(list(args), expr, modules="mpmath")
-
-
-@functools.lru_cache(maxsize=4096)
-def _mpmath_callable(frozen, args: tuple, kind: type) -> Callable:
-    # the original type decides lambdify's output (a Matrix prints as an mpmath matrix)
-    expr = kind(frozen) if kind is not type(frozen) else frozen
-    return sp.lambdify(list(args), expr, modules="mpmath")
+        found = _COMPILED.get(key)
+    except TypeError:  # an unhashable part (a list of expressions): not remembered
+        return build()
+    if found is None:
+        if len(_COMPILED) >= _MAX_COMPILED:
+            _COMPILED.clear()
+        found = _COMPILED[key] = build()
+    return found
 
 
 def _arb_sign(a: flint.arb) -> flint.arb:

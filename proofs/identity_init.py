@@ -89,28 +89,6 @@ def printed_beta(L: int) -> dict[str, sp.Expr]:
             "lam < 1": 1 - delta * L * lam_r ** sp.Rational(2 * (L - 1), L)}
 
 
-def delta_c_decreasing(L: int) -> dict[str, bool]:
-    """Exact: delta_c is decreasing on each branch and continuous at lam = 1 (value 1/L).
-
-    On (0, 1) delta_c = 1 / (1 + r + ... + r^(L-1)); on [1, inf) it is r^(-2(L-1)) / L; both are
-    decreasing in r, and r = lam^(1/L) increases with lam.
-    """
-    dc = printed_delta_c(L)
-    low = sp.cancel(dc["lam < 1"])
-    series = sum(r ** m for m in range(L))
-    geometric = 1 / series
-    d_high = sp.diff(dc["lam >= 1"], r)
-    d_series = sp.Poly(sp.diff(series, r), r)
-    return {
-        "low branch = 1/sum r^m": prove_zero(sp.cancel(low - geometric)),
-        # d/dr sum r^m nonzero with positive coefficients: sum r^m increasing in r > 0
-        "low branch decreasing": bool(not d_series.is_zero
-                                      and all(c > 0 for c in d_series.coeffs())),
-        "high branch decreasing": bool(sp.simplify(d_high * r ** (2 * L - 1)) < 0),
-        "continuous at lam = 1": prove_zero(sp.limit(low, r, 1) - dc["lam >= 1"].subs(r, 1)),
-    }
-
-
 def one_step_landing(L: int) -> bool:
     """Exact: for lam < 1 at delta = delta_c the first step lands on r = lam^(1/L)."""
     d = printed_delta_c(L)["lam < 1"]
@@ -142,12 +120,3 @@ def lemma4_boundary(L: int, lam_value: int = -1) -> tuple[sp.Expr, sp.Expr]:
     d = sp.Rational(1, 1 - lam_value)
     w1 = printed_recurrence(L).subs({w: 1, lam: lam_value, delta: d})
     return w1, lemma4_factor(L).subs({lam: lam_value, delta: d, w: w1})
-
-
-def thm3_first_term_redundant(L: int) -> bool:
-    """Exact: L rho^(2(L-1)/L) >= 1 + rho for rho >= 1 (rho = (1+t)^L, t >= 0: a polynomial in
-    t with nonnegative coefficients), so min{1/L, 1/(L rho^(2(L-1)/L))} <= 1/(1 - lam_min)
-    whenever |lam_min| <= rho (for rho <= 1: 1/L <= 1/2 <= 1/(1 + |lam_min|))."""
-    t = sp.Symbol("t", nonnegative=True)
-    poly = sp.Poly(sp.expand(L * (1 + t) ** (2 * L - 2) - 1 - (1 + t) ** L), t)
-    return L >= 2 and all(c >= 0 for c in poly.all_coeffs())

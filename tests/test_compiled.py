@@ -124,3 +124,26 @@ def test_horner_map_leaves_huge_powers_unexpanded():
     small = x - delta * sp.diff((x - 1) ** 6, x)  # a modest power still gets Horner's form
     assert horner_map(small, x, delta) != small
     assert sp.expand(horner_map(small, x, delta) - small) == 0
+
+
+def test_compiled_once_shares_a_build_per_key():
+    """proofs.compile.compiled_once: one build per (expression, arguments) in a process (a
+    matrix compared by its entries); the Hessian a model hands out is a copy of the shared one."""
+    from proofs.compile import compiled_once, to_mpmath
+    from verify.userclaims.model import Model
+    from verify.userclaims.parse import parse_table
+
+    x, y = sp.symbols("x y", real=True)
+    builds = []
+    first = compiled_once((sp.Matrix([[x * y]]), (x, y), "test"), lambda: builds.append(1) or 1)
+    again = compiled_once((sp.Matrix([[x * y]]), (x, y), "test"), lambda: builds.append(1) or 2)
+    assert first == again == 1 and builds == [1]
+    assert to_mpmath(x * y, [x, y]) is to_mpmath(x * y, [x, y])
+    assert to_mpmath(x * y, [x, y])(2, 3) == 6
+    table = {"id": "t.h", "kind": "trajectory", "loss": "x**2*y**2", "variables": ["x", "y"],
+             "step": "eta", "params": {"eta": [0.1, 0.2]}, "start": ["1", "1"],
+             "quantity": "sharpness", "bound": "100", "steps": 2}
+    a, b = (Model(parse_table(table)) for _ in range(2))
+    H = a.hessian
+    H[0, 0] = 0  # a caller's change stays its own
+    assert b.hessian[0, 0] != 0 and a.hessian is not b.hessian

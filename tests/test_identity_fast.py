@@ -64,21 +64,6 @@ def test_orbit_quantities_equal_the_mpf_expressions():
                  if not (0 <= orbit[k + 1] <= orbit[k] <= 1)), None)
 
 
-def test_orbit_rows_equal_the_rows_of_orbits():
-    rng = np.random.default_rng(1)
-    for L in (2, 3, 20):
-        lams = np.repeat([0.1, 1e-3, 4.0, 0.0, -1.0, 1.0], 20)
-        deltas = rng.uniform(0, 2.5, lams.size) * np.array(
-            [sc.bound4(max(abs(v), 1e-9), L) for v in lams])
-        for steps in (7, 400):
-            full = sc.orbits(lams, deltas, L, steps)
-            n = steps + 1
-            for mid, first in ((n // 2, n - n // 4), (0, 0), (3, 5)):
-                m, t = ii._orbit_rows(lams, deltas, L, steps, mid, first, every=4)
-                assert np.array_equal(full[mid].view(np.int64), m.view(np.int64))
-                assert np.array_equal(full[first:].view(np.int64), t.view(np.int64))
-
-
 def _identity_run_reference(Rs, L, deltas, steps, targets_w, targets_prod, bound=1e12):
     """identity_run as it was: per-layer lists and np.linalg.norm."""
     B, n, _ = Rs.shape
@@ -122,15 +107,3 @@ def test_identity_run_equals_the_per_layer_reference():
         ref = _identity_run_reference(Rs, L, deltas, 120, roots, 0.9 * Rs)
         for key in ref:
             assert np.array_equal(new[key].view(np.int64), ref[key].view(np.int64)), key
-
-
-def test_runs_over_extra_group_equals_its_run_alone():
-    rng = np.random.default_rng(4)
-    Rs, _, eigs = ii._targets(((1.0, -0.5), (2.0, 0.0)), 3, rng)
-    diag = np.array([np.diag(e) for e in eigs])
-    lims = np.array([np.diag(np.maximum(e, 0)) for e in eigs])
-    every = ii._runs_over((1.0,), Rs, 3, [[0.1, 0.05]], 40, None, Rs,
-                          extra=(diag, np.array([0.2, 0.1]), lims))
-    alone = ii.identity_run(diag, 3, np.array([0.2, 0.1]), 40, None, lims)
-    for key in alone:
-        assert np.array_equal(every[-1][key], alone[key], equal_nan=True), key

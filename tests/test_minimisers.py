@@ -37,6 +37,14 @@ HOSTILE = {
     "rhs": _with(rhs="__import__('os').system('true')"),
     "relation": _with(relation="=="),
     "integers": _with(integers={"L": ">= 2"}),
+    "fraction": _with(fraction="1"),
+    "fraction.negative": _with(fraction=-0.5),
+    "fraction.text": _with(fraction="most"),
+    "fraction.bool": _with(fraction=True),
+    "fraction.code": _with(fraction="__import__('os')"),
+    "fraction.balanced": _with(at="balanced", fraction="1/2"),
+    "fraction.plain": _with(at=None, model=None, integers=None, lhs="a", rhs="b",
+                            fraction="1/2"),
 }
 
 
@@ -117,3 +125,21 @@ def test_non_integer_minimiser_replay_is_a_usage_error():
     ctx = CheckContext(seed=0, quick=True, at={"L": "2", "a": "1", "b": "1", "minimiser": "1.5"})
     with pytest.raises(ReplayError):
         claim.checks[0].run(ctx)
+
+
+def test_share_of_minimisers_supports_or_is_undecided_never_refuted():
+    """``fraction``: more than f of each point's sampled minimisers; a share of a sample
+    depends on the sampling, so a share at or below f is undecided, not a refutation."""
+    unstable = _with(id="t.share", integers={"L": [2, 2]}, relation=">",
+                     rhs="L*sv_1**(2*(L - 1)/L)/(99/100)", fraction="1/2")
+    every = _with(id="t.share-95", integers={"L": [2, 2]}, relation=">",
+                  rhs="L*sv_1**(2*(L - 1)/L)/(99/100)", fraction="95/100")
+    results = {r.claim.id: r for r in check([parse_table(unstable), parse_table(every)],
+                                            quick=True)}
+    ok = results["t.share"]
+    assert ok.status is Status.CONFIRMED and ok.strength is Strength.SAMPLED
+    assert "more than 1/2 of the sampled minimisers" in ok.evidence[0].detail
+    short = results["t.share-95"]
+    assert short.status is Status.INCONCLUSIVE
+    assert short.evidence[0].outcome is Outcome.UNDECIDED
+    assert short.evidence[0].counterexample is None and "does not refute" in short.evidence[0].detail

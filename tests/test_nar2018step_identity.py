@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics import deeplinear as dl
 from numerics import scalar_chain as sc
 from proofs import identity_init as P
 from verify.checks import identity_init as C
@@ -75,7 +74,6 @@ def test_lemma3_displays_derive(L):
     f = C.exact_displays("lemma3_displays", M._lemma3_items, (L,), "test").run(CTX)
     assert f.outcome is Outcome.SUPPORTS
     assert set(f.numbers.values()) <= {"identical", "proven"}
-    assert all(P.delta_c_decreasing(L).values())
     assert P.one_step_landing(L)
 
 
@@ -85,10 +83,6 @@ def test_lemma4_facts():
     assert P.lemma4_boundary(3) == (0, 1)
     lhs, rhs = P.lemma4_lower_gap(4)
     assert sp.expand(lhs - rhs) == 0
-
-
-def test_redundancy():
-    assert all(P.thm3_first_term_redundant(L) for L in (2, 3, 7))
 
 
 def test_identity_run_symmetric_stays_commuting():
@@ -149,26 +143,8 @@ def test_linear_rate_refutes_on_a_kernel_only():
     assert f.outcome is Outcome.UNDECIDED and "does not follow" in f.detail
 
 
-def test_tightness_refutes_small_rho_and_supports_large():
-    f = C.identity_tightness((2,), ((0.1,),), 0.5, grid=40).run(CTX)
-    assert f.outcome is Outcome.REFUTES and "diverges" in f.counterexample.observed
-    f = C.identity_tightness((2, 3), ((2.0, 0.01),), 0.99, grid=40).run(CTX)
-    assert f.outcome is Outcome.SUPPORTS
-
-
-def test_optima_instability_is_undecided_far_below_4():
-    # At delta = (4)/2 with a small spread most sampled optima are stable: "most" fails there.
-    f = C.optima_instability((2,), (0.5, 2.0), (0.5,), (0.1,), samples=30).run(CTX)
-    assert f.outcome is Outcome.UNDECIDED
-
-
 def test_zero_limit_refutes_beyond_the_bound():
     f = C.zero_limit_precise((3,), ("-1",), ("1.5",), above=()).run(CTX)
-    assert f.outcome is Outcome.REFUTES
-
-
-def test_projection_limit_refutes_r_itself():
-    f = C.projection_limit((2,), ((-1.0, 0.5),), (1.0,), n=2, limit=lambda lam: lam).run(CTX)
     assert f.outcome is Outcome.REFUTES
 
 
@@ -180,43 +156,15 @@ def test_init_comparison_refutes_when_the_identity_fails():
     assert f.outcome is Outcome.SUPPORTS
 
 
-def test_common_basis_cannot_refute_only_support():
-    f = C.common_basis((3,), n=3).run(CTX)
-    assert f.outcome is Outcome.SUPPORTS
-    assert any("non-symmetric" in k for k in f.numbers)
-
-
-@pytest.mark.parametrize("factor", [1e3, "asym"])
-def test_common_basis_is_undecided_when_gd_breaks_the_invariance(monkeypatch, factor):
-    # a gradient 1000 times too large diverges (NaN histories must not pass as rounding); one
-    # with an asymmetric factor leaves the symmetric set
-    exact = dl.gradient
-
-    def wrong(ws, R):
-        gs = exact(ws, R)
-        if factor == "asym":
-            return [g @ np.triu(np.ones(g.shape[1:])) for g in gs]
-        return [factor * g for g in gs]
-
-    monkeypatch.setattr(C.dl, "gradient", wrong)
-    f = C.common_basis((3,), n=3, nonsymmetric=()).run(CTX)
-    assert f.outcome is Outcome.UNDECIDED and "above rounding" in f.detail
-
-
 # ---------------------------------------------------------------- the claims (regression)
 
 EXPECTED = {
     "nar2018step.lemma3": Status.CONFIRMED,
-    "nar2018step.thm2_proof": Status.CONFIRMED,
     "nar2018step.thm2": Status.REFUTED,
     "nar2018step.thm2_amended": Status.CONFIRMED,
-    "nar2018step.sec3_opening": Status.REFUTED,
-    "nar2018step.sec3_opening_amended": Status.CONFIRMED,
-    "nar2018step.remark3": Status.CONFIRMED,
     "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
     "nar2018step.lemma4": Status.CONFIRMED,  # on L >= 2; the edge L = 1 is a caveat ...
     "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
-    "nar2018step.thm3": Status.CONFIRMED,
 }
 
 
@@ -228,6 +176,13 @@ DATA = {
     "nar2018step.thm3_pre_amended": Status.CONFIRMED,
     "nar2018step.lemma4_depth_one": Status.CONFIRMED,  # ... stated on its own: w -> lam
     "nar2018step.lemma4_proof": Status.REFUTED,
+    "nar2018step.thm2_proof": Status.CONFIRMED,
+    "nar2018step.sec3_opening_amended": Status.CONFIRMED,
+    "nar2018step.remark3": Status.CONFIRMED,
+    "nar2018step.thm3": Status.CONFIRMED,
+    "nar2018slides.most_optima_unstable": Status.CONFIRMED,
+    "nar2018slides.identity_tight_amended": Status.CONFIRMED,
+    "nar2018step.sec3_opening": Status.REFUTED,  # r = 1/10, L = 2 diverges at 0.499 x (4)
 }
 
 

@@ -3,15 +3,14 @@ the claim language does not state.  The slides' example and Proposition
 (``nar2018slides.example``, ``proposition``, ``proposition_amended``), the printed
 identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
 scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
-``subset``, ``no_lipschitz``, ``ols_contrast``) are data, in ``nar2018slides.toml``.
+``subset``, ``no_lipschitz``, ``ols_contrast``), ``nar2018slides.most_optima_unstable`` and
+``nar2018slides.identity_tight_amended`` are data, in ``nar2018slides.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
-| nar2018slides.identity_tight_amended | slide Deep Linear Networks, Symmetric PSD (amended) | the same for rho(R) >= 1 |
-| nar2018slides.most_optima_unstable | slides: "only to a subset of optima", "identity ... largest step size" (Remark 3's wording) | most other global optima are unstable |
 | nar2018slides.relu_theorem | slide Nonlinear Networks, Theorem | two-layer ReLU: if GD converges, max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely |
 | nar2018slides.relu_theorem_amended | same slide (amended) | 1/delta at interpolating minima or m = 1; only 2/delta in general |
 """
@@ -21,7 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from verify.checks.dynamics import converged_rho, start_on_unstable_minimum
-from verify.checks.identity_init import identity_tightness, optima_instability
 from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import claim_builder
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
@@ -46,33 +44,6 @@ CLAIMS = (
         asserts=("converged => rho(R_hat) <= (2/(L delta))^(L/(2L-2)), except on a null set of "
                  "starts"), scope={"L": ">= 2", "widths": "any"},
         checks=(converged_rho(), start_on_unstable_minimum()),
-    ),
-    _claim(
-        "identity_tight_amended", "slide Deep Linear Networks, Symmetric PSD matrices (amended)",
-        statement=("For symmetric PSD R with rho(R) >= 1, GD from the identity converges for every "
-                   "step size up to (just below) the bound (4), the largest any start allows."),
-        hypotheses={"R": "spectra (1,), (2,), (10, 0.1), (4, 0)", "L": "2, 3, 5"},
-        asserts="from W_i = I, convergence for every delta <= 0.99 x (4) when rho(R) >= 1",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite, rho(R) >= 1"},
-        checks=(identity_tightness((2, 3, 5), ((1.0,), (2.0,), (10.0, 0.1), (4.0, 0.0)), 0.99),),
-        amends="nar2018slides.identity_tight",
-        amend_reason=("For small rho(R) the bound (4) exceeds 2/L and GD from the identity fails "
-                      "well below it (e.g. rho = 1/4)."),
-    ),
-    _claim(
-        "most_optima_unstable",
-        "slides Deep Linear Networks: 'only to a subset of optima' and 'identity "
-        "initialization allows convergence with the largest step size' (the words "
-        "'most other global optima are unstable' are Remark 3's)",
-        statement=("For each delta, the algorithm can converge only to a subset of optima; "
-                   "identity initialization allows convergence with the largest step size: for "
-                   "the same step size, most of the other global optima are unstable."),
-        hypotheses={"R": "spectrum (0.5, 2)", "L": "2, 3, 4",
-                    "optima": "balanced R^(1/L) moved along the symmetry orbit (spreads 0.3, 1)",
-                    "delta": "0.5, 0.9, 0.99 x (4)"},
-        asserts="at delta near (4) most sampled optima have lambda_max > 2/delta",
-        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric positive semidefinite"},
-        checks=(optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),),
     ),
     _claim(
         "relu_theorem", "slide Nonlinear Networks, Theorem",

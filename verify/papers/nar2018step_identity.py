@@ -6,22 +6,19 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 (``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
 are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
 amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
-(``nar2018step.remark4``, proven for every width) are data:
+(``nar2018step.remark4``, proven for every width), the Section 3 opening paragraph as printed
+(``nar2018step.sec3_opening``) and its amendment, Remark 3 (``nar2018step.remark3``), Theorem 3
+(``nar2018step.thm3``) and the proof of Theorem 2 (``nar2018step.thm2_proof``) are data:
 ``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018step.lemma3 | Lemma 3 (Appendix B) | w_i[0] = 1, lam > 0, delta <= delta_c: |w_i[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)| |
-| nar2018step.thm2_proof | Proof of Theorem 2 (Appendix B) | one U diagonalises R and every iterate; delta_c decreasing in lam |
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
 | nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
-| nar2018step.sec3_opening | Section 3, opening paragraph | (4) not tight for every problem; for SPD R GD can converge with delta close to (4) |
-| nar2018step.sec3_opening_amended | Section 3, opening (amended) | from the identity: every delta up to 0.99 x (4) converges when rho(R) >= 1 |
-| nar2018step.remark3 | Remark 3 | Theorem 2 gives a case where (4) is tight; most other optima unstable; identity's limit most stable |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
-| nar2018step.thm3 | Theorem 3 | lam_min(R) < 0, W_i[0] = I, printed delta: W_L...W_1 -> closest PSD matrix |
 """
 
 from __future__ import annotations
@@ -34,14 +31,10 @@ from verify.checks import step_general as SG
 from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import (
     chain_rate_precise,
-    common_basis,
     exact_displays,
     identity_gd_psd,
-    identity_tightness,
     init_comparison,
     linear_rate_precise,
-    optima_instability,
-    projection_limit,
     zero_limit_precise,
 )
 from verify.papers import claim_builder
@@ -55,7 +48,6 @@ POSITIVE_LAMS = ("1e-6", "0.1", "0.5", "0.999", "1", "1.001", "2", "10", "10000"
 DEFINITE = ((1.0, 1.0), (0.3, 2.0), (0.05, 0.5, 0.9), (1.5, 4.0, 9.0))
 SINGULAR = ((0.0, 1.0), (0.0, 0.0, 2.5))
 NEGATIVE_LAMS = ("-0.01", "-1", "-10")
-INDEFINITE = ((-1.0, 0.5), (-3.0, 0.2, 1.5), (-0.4, -0.1, 0.0, 2.0), (-2.0, -0.5))
 
 
 def _lemma3_items(L: int) -> list:
@@ -114,34 +106,6 @@ def _lemma3() -> Claim:
     )
 
 
-def _thm2_proof_items(L: int) -> list:
-    facts = P.delta_c_decreasing(L)
-    return [(f"delta_c: {k}", v) for k, v in facts.items()]
-
-
-def _thm2_proof() -> Claim:
-    return _claim(
-        "thm2_proof", "Proof of Theorem 2 (Appendix B)",
-        statement=("There exists a common invertible matrix U that can diagonalize all the "
-                   "matrices in the system created by the gradient descent: R = U Lambda_R U^T, "
-                   "W_i = U Lambda_Wi U^T for all i. [...] Since delta_c in Lemma 3 is "
-                   "monotonically decreasing in lam, the bound for the maximum eigenvalue of R "
-                   "guarantees linear convergence."),
-        hypotheses={"R": "symmetric (random eigenbasis, n = 4, eigenvalues incl. 0 and < 0)",
-                    "non-symmetric probes": "I + strictly upper triangular; 90-degree rotation "
-                                            "block (outside the hypotheses, reported)",
-                    "L": "2..5 (GD), 2..8 (delta_c symbolic)"},
-        asserts="W_i[k] symmetric and commuting with R for every k; delta_c decreasing in lam",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric"},
-        checks=(
-            exact_displays("delta_c_monotone", _thm2_proof_items, (2, 3, 4, 5, 8),
-                           "exact SymPy, L in (2, 3, 4, 5, 8), every lam > 0", {"lam": "> 0"},
-                           decides=False),  # only the delta_c step; the common basis is GD
-            common_basis(DEPTHS),
-        ),
-    )
-
-
 THM2_STATEMENT = (
     "Assume that R in R^{n x n} is a symmetric positive semidefinite matrix, and given a set of "
     "points {x_i} which satisfy (1/N) sum_i x_i x_i^T = I, the matrix R is estimated as a "
@@ -193,76 +157,6 @@ def _thm2_amended() -> Claim:
         amend_reason=("A zero eigenvalue of R gives the recurrence w <- w - delta w^(2L-1), "
                       "which converges to 0 only as k^(-1/(2L-2)), so the linear rate needs R "
                       "positive definite (as the paper's contribution list says)."),
-    )
-
-
-RHO_SPECTRA = ((0.1,), (0.3,), (0.5,), (1.0, 1e-3), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0,))
-RHO_GE1 = ((1.0, 1e-3), (1.0, 0.5), (2.0, 0.01), (10.0, 0.5, 3.0), (100.0, 1.0))
-
-
-def _sec3_opening() -> Claim:
-    return _claim(
-        "sec3_opening", "Section 3, opening paragraph",
-        statement=("Corollary 1 provides only a necessary condition for the convergence of the "
-                   "algorithm, and the bound (4) is not tight for every estimation problem. "
-                   "However, if the matrix to be estimated is symmetric and positive definite, "
-                   "the algorithm can converge to a solution with step sizes close to (4), which "
-                   "requires a specific initialization of the weight parameters."),
-        hypotheses={"initialization": "the identity (the section's Theorem 2); from a point "
-                                      "at the balanced optimum convergence below (4) is local "
-                                      "stability and holds for every R",
-                    "'close to (4)'": "every delta up to one half of (4) (Theorem 2's own "
-                                      "fraction when rho >= 1)",
-                    "R": "SPD spectra " + str(RHO_SPECTRA), "L": "2, 3, 5, 10, 20"},
-        asserts="R SPD => GD from I converges for every delta <= 0.5 x (4)",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite"},
-        checks=(identity_tightness((2, 3, 5, 10, 20), RHO_SPECTRA, 0.5),),
-    )
-
-
-def _sec3_opening_amended() -> Claim:
-    return _claim(
-        "sec3_opening_amended", "Section 3, opening paragraph (amended)",
-        statement=("If R is symmetric positive definite with rho(R) >= 1, GD from the identity "
-                   "converges to a global optimum for every delta up to 0.99 x (4); for "
-                   "rho(R) < 1/2 it can fail already at a small fraction of (4) (e.g. rho = 0.1: "
-                   "about 0.06 to 0.22 of (4))."),
-        hypotheses={"R": "SPD spectra with rho >= 1, incl. tiny eigenvalues " + str(RHO_GE1),
-                    "L": "2, 3, 5, 10, 20", "delta": "grid of 200 in (0, 0.99] x (4)"},
-        asserts="rho(R) >= 1 => GD from I converges for every delta <= 0.99 x (4)",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric positive definite, rho(R) >= 1",
-               "delta": "(0, 0.99 x (4)]"},
-        checks=(identity_tightness((2, 3, 5, 10, 20), RHO_GE1, 0.99),),
-        amends="nar2018step.sec3_opening",
-        amend_reason=("From the identity, a small spectral radius makes the first step "
-                      "1 - delta(1 - lam) overshoot far past 0 when delta is a fixed fraction of "
-                      "(4) = 2/(L rho^(2(L-1)/L)), so 'close to (4)' needs rho(R) bounded below."),
-    )
-
-
-def _remark3() -> Claim:
-    return _claim(
-        "remark3", "Remark 3",
-        statement=("Theorem 2 shows that the algorithm converges to a global optimum despite "
-                   "the nonconvexity of the optimization, and it provides a case where the bound "
-                   "(4) is tight. The tightness of the bound implies that for the same step "
-                   "size, most of the other global optima are unstable in the sense of Lyapunov, "
-                   "and therefore, the algorithm cannot converge to them independent of the "
-                   "initialization. Consequently, using identity initialization allows "
-                   "convergence to a solution which is most likely to be stable in the sense of "
-                   "Lyapunov for an arbitrarily chosen step size."),
-        hypotheses={"tight": "GD from I converges for every delta up to 0.99 x (4) (rho >= 1)",
-                    "'most'": "optima G_i R^(1/L) G_(i-1)^-1, G_i = expm(s N), spreads 0.3, 1; "
-                              "fraction with lambda_max > 2/delta at delta = 0.99 x (4) above 1/2 "
-                              "(also reported at 0.5 and 0.9 x (4))",
-                    "n": "2 (Hessians)", "L": "2, 3, 4"},
-        asserts="sup convergent delta from I = (4); most optima unstable near (4); R^(1/L) has "
-                "the smallest lambda_max",
-        scope={"L": ">= 2", "n": ">= 1", "R": "symmetric positive semidefinite"},
-        checks=(
-            identity_tightness((2, 3, 5, 10), ((1.0, 0.5), (2.0,), (10.0, 0.1)), 0.99),
-            optima_instability((2, 3, 4), (0.5, 2.0), (0.5, 0.9, 0.99), (0.3, 1.0)),
-        ),
     )
 
 
@@ -359,34 +253,5 @@ def _lemma4_proof_amended() -> Claim:
     )
 
 
-def _thm3() -> Claim:
-    return _claim(
-        "thm3", "Theorem 3",
-        statement=("Let R in Theorem 2 be a symmetric matrix such that the minimum eigenvalue "
-                   "of R, lam_min(R), is negative. If the weight parameters are initialized as "
-                   "W_i[0] = I for all i and the step size satisfies delta <= min{1/(1 - "
-                   "lam_min(R)), 1/L, 1/(L rho(R)^(2(L-1)/L))}, then the estimate R^ = W^_L ... "
-                   "W^_1 converges to the closest positive semidefinite matrix to R in "
-                   "Frobenius norm."),
-        hypotheses={"R": "rotated, n = 4, spectra " + str(INDEFINITE)
-                         + " (rho = |lam_min| and rho = lam_max, zero eigenvalue, negative "
-                           "definite)",
-                    "L": str(DEPTHS), "delta": "1 (equality), 0.5 x the printed bound (judged); "
-                                               "2 x (reported)"},
-        asserts="W_L...W_1 -> U max(Lambda, 0) U^T",
-        scope={"L": ">= 1", "n": ">= 1", "R": "symmetric, lam_min(R) < 0",
-               "delta": "(0, min{1/(1 - lam_min(R)), 1/L, 1/(L rho(R)^(2(L-1)/L))}]"},
-        checks=(
-            exact_displays("thm3_condition", lambda L: [
-                ("1/(1 - lam_min) >= min{1/L, 1/(L rho^(2(L-1)/L))} (first term never binds)",
-                 P.thm3_first_term_redundant(L))], (2, 3, 4, 5, 10, 20),
-                "exact SymPy, L in (2, 3, 4, 5, 10, 20), every |lam_min| <= rho",
-                decides=False),  # a side fact: which term of the step condition binds
-            projection_limit(DEPTHS, INDEFINITE, (1.0, 0.5, 2.0)),
-        ),
-    )
-
-
-CLAIMS = (_lemma3(), _thm2_proof(), _thm2(), _thm2_amended(), _sec3_opening(),
-          _sec3_opening_amended(), _remark3(), _remark4_explanation(), _lemma4(),
-          _lemma4_proof_amended(), _thm3())
+CLAIMS = (_lemma3(), _thm2(), _thm2_amended(), _remark4_explanation(), _lemma4(),
+          _lemma4_proof_amended())

@@ -1021,6 +1021,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
 
             return (convergence_exact(model, _wrong), *target_critical(model),
                     convergence_search(model))
+        if model.spec.sweep:
+            from verify.userclaims.sweep import convergence_sweep
+
+            return (convergence_sweep(model, _orbit, _behaviour, _point_text),)
         # a scalar "converges if C, diverges if not": the guided search is a cross-check
         # where the contraction argument proves the class, and sweeps around C's boundary
         return (*scalar.contraction_symbolic(model), *target_critical(model),

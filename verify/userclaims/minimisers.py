@@ -176,6 +176,9 @@ def minimiser_search(model: Model) -> Check:
             1 if picked is not None else count), "minimisers": minimiser_labels(L),
             "smallest relative margin (float64)": f"{rel[order[0]]:.6g}"}
         tol = mpmath.mpf(10) ** (-(ctx.dps // 2))
+        if spec.fraction is not None:
+            return _share(rel, rows, pts, spec, numbers, lambda p, k: at_precision(
+                p, k, ctx.seed, ctx.dps), tol, model)
         worst, open_ = None, []
         for i in confirm:
             p, k = rows[i]
@@ -216,3 +219,35 @@ def minimiser_search(model: Model) -> Check:
 
     return Check("minimisers_search", Tier.PRECISE, run,
                  "float64 screen, mpmath re-evaluation, at sampled minimisers of the model")
+
+
+def _share(rel: np.ndarray, rows: list, pts: list, spec, numbers: dict, precise, tol,
+           model: Model) -> Finding:
+    """``fraction = f``: at each parameter point the relation holds at more than f of its
+    sampled minimisers.  A minimiser counts when its float64 margin exceeds 10^-9 (relative)
+    and, for the :data:`CONFIRM` counted margins nearest 0, its margin at ``ctx.dps`` digits
+    exceeds 10^-(dps/2) too.  A share is a property of the sample (balanced, rescaled and
+    random-core minimisers), not of the minimiser set: a share at or below f leaves the check
+    undecided, never refuted."""
+    holds = rel > 1e-9
+    for i in [i for i in np.argsort(np.where(holds, rel, np.inf))[:CONFIRM] if holds[i]]:
+        found = precise(*rows[i])
+        if found is None or found[2] <= tol * (1 + abs(found[0]) + abs(found[1])):
+            return Finding(Outcome.UNDECIDED, f"minimiser {rows[i][1]} at {rows[i][0]}: the "
+                           "float64 margin is not confirmed at high precision", numbers)
+    shares = [float(np.mean([holds[j] for j, row in enumerate(rows) if row[0] is p]))
+              for p in pts]
+    f = float(mpmath.mpf(spec.fraction))  # exact enough: shares are multiples of 1/count
+    numbers["share of the sampled minimisers where the relation holds, per point"] = ", ".join(
+        f"{v:.3g}" for v in shares)
+    low = int(np.argmin(shares))
+    if shares[low] <= f:
+        return Finding(Outcome.UNDECIDED, (
+            f"at {pts[low]} the relation holds at {shares[low]:.3g} of the sampled minimisers, "
+            f"not more than {spec.fraction}: a share of a sample depends on how the minimisers "
+            "are drawn, so it does not refute"), numbers)
+    return Finding(Outcome.SUPPORTS, (
+        f"lhs {spec.relation} rhs at more than {spec.fraction} of the sampled minimisers at "
+        f"each of {len(pts)} parameter points (smallest share {shares[low]:.3g}; "
+        f"{len(rows)} minimisers)"), numbers,
+        coverage=model.coverage(Scope.SAMPLE, points=len(rows)))

@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from proofs.compile import to_mpmath
+from proofs.compile import compiled_once, to_mpmath
 from proofs.expressions import parse, real_symbol
 from verify.models import FAMILIES
 from verify.models import quantities as Q
@@ -268,8 +268,10 @@ class Model:
 
     @functools.cached_property
     def hessian(self) -> sp.Matrix:
-        return sp.hessian(self.loss, self.vars).applyfunc(
-            lambda e: e.replace(sp.DiracDelta, lambda *a: 0))
+        # once per process for the same loss and variables (parts sharing a model)
+        return compiled_once((self.loss, tuple(self.vars), "hessian"), lambda: sp.hessian(
+            self.loss, self.vars).applyfunc(lambda e: e.replace(sp.DiracDelta, lambda *a: 0))
+                             ).copy()
 
     @functools.cached_property
     def free_names(self) -> list[str]:
@@ -537,7 +539,9 @@ class Model:
         of all entries with common subexpressions shared (a chain's Hessian entries share
         their partial products: one function instead of rows x cols)."""
         args = self.vars + [self.params[n] for n in self.free_names]
-        f = sp.lambdify(args, [self.pin(sp.sympify(e)) for e in M], modules="numpy", cse=True)
+        entries = tuple(self.pin(sp.sympify(e)) for e in M)
+        f = compiled_once((entries, tuple(args), "numpy-cse"), lambda: sp.lambdify(
+            args, list(entries), modules="numpy", cse=True))
 
         def call(X, P):
             m = X.shape[0]

@@ -57,8 +57,8 @@ KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
-                    "exact_orbit", "except_preimages", "long_orbit"),
-    "inequality": ("lhs", "rhs", "relation", "at"),
+                    "exact_orbit", "except_preimages", "long_orbit", "sweep"),
+    "inequality": ("lhs", "rhs", "relation", "at", "fraction"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
@@ -360,9 +360,14 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         if otherwise is not None and "condition" not in fields:
             raise _Bad("otherwise", "goes with a condition (what GD does when it fails)")
         fields["otherwise"] = otherwise
+        if "sweep" in table:
+            fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
     elif kind == "inequality" and "at" in table:
         fields.update(_at_minimisers(table, model_spec, ctx, unbounded, step))
     elif kind == "inequality":
+        if "fraction" in table:
+            raise _Bad("fraction", "goes with at = \"minimisers\" (a share of the sampled "
+                                   "minimisers)")
         fields["lhs"] = _param_expression(_required(table, "lhs"), "lhs", ctx)
         fields["rhs"] = _param_expression(_required(table, "rhs"), "rhs", ctx)
         relation = _required(table, "relation")
@@ -1089,7 +1094,45 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
     if relation not in ("<=", "<", ">=", ">"):
         raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
     fields["relation"] = relation
+    if "fraction" in table:
+        fields["fraction"] = _fraction(table["fraction"], table["at"])
     return fields
+
+
+MAX_SWEEP = 20_000  # float64 runs of a convergence sweep
+
+
+def _sweep(table: dict[str, Any], fields: dict, optimizer: dict, schedule, target) -> int:
+    """``sweep = N``: the convergence claim is checked by N batched float64 runs
+    (:mod:`verify.userclaims.sweep`); plain GD with a constant step to a point or the
+    minimisers, a condition, no ``otherwise``, exceptions or exact / long orbits."""
+    n = table["sweep"]
+    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_SWEEP:
+        raise _Bad("sweep", f"must be an integer 10..{MAX_SWEEP} (float64 runs), got "
+                            f"{_describe(n)}")
+    if (target == "cycle" or schedule or optimizer.get("method", "gd") != "gd"
+            or fields.get("otherwise") or fields.get("exceptions") or fields.get("exact_orbit")
+            or fields.get("long_orbit") or "condition" not in fields):
+        raise _Bad("sweep", "a sweep checks plain GD with a constant step converging to a point "
+                            "or the minimisers under a condition (no cycle, schedule, momentum, "
+                            "otherwise, except, exact_orbit or long_orbit)")
+    return n
+
+
+def _fraction(value: Any, at: str) -> str:
+    """``fraction``: a rational 0 <= f < 1, the share of the sampled minimisers the relation
+    must hold at (more than f of them), with ``at = "minimisers"`` only."""
+    if at != "minimisers":
+        raise _Bad("fraction", "goes with at = \"minimisers\" (the balanced minimiser alone has "
+                               "no share)")
+    try:
+        text = _number(value, "fraction")
+    except _Bad as bad:
+        raise _Bad("fraction", bad.problem.removeprefix("fraction: ")) from None
+    if not 0 <= sp.Rational(text) < 1:
+        raise _Bad("fraction", f"must be a number 0 <= f < 1 (the relation holds at more than "
+                               f"f of the sampled minimisers), got {_short(value)}")
+    return text
 
 
 def _steps(table: dict[str, Any], lo: int = 1) -> int:

@@ -105,6 +105,11 @@ class ClaimSpec:
         at: ``inequality``: "minimisers" when lhs and rhs are quantities (``sharpness``,
             ``sv_1``, ...) claimed at every minimiser of the model, "balanced" at its balanced
             minimiser (None: at every parameter value; :mod:`verify.userclaims.minimisers`).
+        sweep: ``convergence``: the number of batched float64 runs that check it instead of
+            the precise search (0: the search; :mod:`verify.userclaims.sweep`).
+        fraction: ``inequality`` at "minimisers": the relation is claimed at more than this
+            share (a rational string, 0 <= f < 1) of the sampled minimisers of each parameter
+            point, not at every one (None: at every one).
         matrices: ``identity`` / ``inequality`` over matrices of free size: (name, shape) in
             file order, the shape ``"rows x cols"`` with an optional ``symmetric`` or ``psd``
             (:mod:`verify.userclaims.matrices`); ``loss``, ``variables`` and ``step`` are then a
@@ -161,6 +166,8 @@ class ClaimSpec:
     over: str | None = None
     to: str | None = None
     at: str | None = None
+    fraction: str | None = None
+    sweep: int = 0
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
