@@ -12,7 +12,6 @@ import functools
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
 
 R_ = sp.Rational
@@ -63,51 +62,6 @@ def ols_singular_example():
     assert prove_zero(sp.expand((wk.subs(k, k + 1) - A * wk - d * X * y).norm() ** 2))
     limit = wk.applyfunc(lambda e: sp.limit(e, k, sp.oo))
     return list(A.eigenvals()), wk, limit, k, c
-
-
-# --- Proposition 1 and the paragraph after it -----------------------------------------------
-
-
-@functools.lru_cache(maxsize=16)
-def chain_sigma_hessian(L: int):
-    """Prop. 1's loss (1/2N) sum (w_L...w_1 x_i - lam x_i)^2 = (sigma/2)(prod w - lam)^2.
-
-    Returns ``(H, g, ws, lam, sigma)``: the Hessian on the minimiser set prod w = lam and g =
-    grad(prod w); the caller proves H = sigma g g^T, so lambda_max = sigma |g|^2 =
-    sigma sum_i prod_{j!=i} w_j^2 and 2/lambda_max is exactly bound (1).
-    """
-    H, g, ws, lam = hessian_at_minimisers(L)
-    sigma = sp.Symbol("sigma", positive=True)
-    return sigma * H, g, ws, lam, sigma
-
-
-def leave_one_out_sum(ws) -> sp.Expr:
-    """sum_i prod_{j != i} w_j^2, the sum in bound (1)."""
-    ws = list(ws)
-    return sp.Add(*[sp.Mul(*[v ** 2 for j, v in enumerate(ws) if j != i])
-                    for i in range(len(ws))])
-
-
-def disproportionate_sum(L: int):
-    """The sum of bound (1) at {kappa a, ..., kappa a, kappa^(1-L) a}, a = lam^(1/L) > 0.
-
-    Returns ``(S, kappa, a, closed)`` with closed = a^(2(L-1)) ((L-1)/kappa^2 + kappa^(2(L-1)))
-    (the caller proves S = closed, and that bound (1) -> 0 as kappa -> oo).
-    """
-    kappa, a = sp.symbols("kappa a", positive=True)
-    ws = [kappa * a] * (L - 1) + [kappa ** (1 - L) * a]
-    S = leave_one_out_sum(ws)
-    closed = a ** (2 * (L - 1)) * ((L - 1) / kappa ** 2 + kappa ** (2 * (L - 1)))
-    return sp.simplify(S), kappa, a, closed
-
-
-def amgm_product_identity(L: int) -> bool | None:
-    """prod_i prod_{j!=i} w_j^2 = (prod w)^(2(L-1)): with AM-GM, sum_i prod_{j!=i} w_j^2 >=
-    L |prod w|^(2(L-1)/L), equality iff all |w_i| are equal (so delta_max is the largest
-    bound (1) over the minimisers, attained exactly at |w_i| = |lam|^(1/L))."""
-    ws = sp.symbols(f"w1:{L + 1}", real=True)
-    terms = [sp.Mul(*[v ** 2 for v in ws if v is not w]) for w in ws]
-    return prove_zero(sp.expand(sp.Mul(*terms) - sp.Mul(*ws) ** (2 * (L - 1))))
 
 
 def polynomial_ring(*objs):

@@ -74,7 +74,8 @@ EXPECTED = {
                         "every.x2-tight": C, "every.x2-only-below-tenth": R,
                         "every.sole-limit-at-three-tenths": C,
                         "every.sole-limit-at-one-tenth": R, "every.chain-minimisers": C,
-                        "every.chain-minimisers-half": R},
+                        "every.chain-minimisers-half": R, "every.chain-delta-max": C,
+                        "every.chain-delta-max-half": R},
 }
 
 

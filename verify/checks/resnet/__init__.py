@@ -24,7 +24,7 @@ from verify.checks.resnet.least_squares import (
     ols_exact, ols_affine_symbolic, ols_threshold,
 )
 from verify.checks.resnet.chains import (
-    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
+    prop2_symbolic, prop2_precise, sign_reduction_symbolic,
 )
 from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
@@ -36,7 +36,7 @@ from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
 )
 from verify.checks.resnet.general import (
-    prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, decomposition_general, example_1d_general,
+    prop2_general, prop3_general, eq9_general, eq9_direction_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_formulas_exact,
@@ -46,10 +46,6 @@ __all__ = [
     "ols_exact",
     "ols_affine_symbolic",
     "ols_threshold",
-    "sigma_chain_symbolic",
-    "sigma_chain_empirical",
-    "deltamax_symbolic",
-    "unstable_random_starts",
     "prop2_symbolic",
     "prop2_precise",
     "sign_reduction_symbolic",
@@ -71,7 +67,6 @@ __all__ = [
     "convexity_certificate",
     "eq8_gradient_exact",
     "eq12_formulas_exact",
-    "prop1_general",
     "prop2_general",
     "prop3_general",
     "eq9_general",

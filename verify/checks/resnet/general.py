@@ -16,7 +16,6 @@ from verify.checks.resnet._shared import SUP, UND
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tier
 
 # The classes the proofs cover, in the paper's notation (the claims' scopes must equal these).
-PROP1_CLASS = {"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> 0"}
 PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
 PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
                    "w_i[0]": "+-1, an odd number of -1"}
@@ -48,17 +47,6 @@ def _general(name: str, steps, covers: dict[str, str], what: str) -> Check:
 
     where = ", ".join(f"{k} {v}" for k, v in covers.items())
     return Check(name, Tier.SYMBOLIC, run, f"SymPy, every member: {where}")
-
-
-def prop1_general() -> Check:
-    """Symbolic, every L: Proposition 1's bound is 2/lambda_max of the Hessian sigma g g^T at
-    every minimiser (:func:`proofs.resnet_general.rank_one_hessian`); above it the GD Jacobian
-    has the eigenvalue 1 - delta lambda_max < -1 and the equilibrium is unstable (Lyapunov's
-    indirect method)."""
-    return _general("prop1_general", lambda: {"rank-one Hessian, bound = 2/lambda_max":
-                                              prg.rank_one_hessian()}, PROP1_CLASS,
-                    "for every L: the Hessian at each minimiser is sigma g g^T, lambda_max = "
-                    "sigma sum_i prod_{j!=i} w_j^2, so linear stability needs delta <= bound (1)")
 
 
 def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
