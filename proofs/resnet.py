@@ -175,14 +175,6 @@ def double_first_error(L: int):
     return sp.expand(w1 ** L - z1 ** L - lam), t, lam
 
 
-def double_escape_increment(L: int) -> sp.Expr:
-    """z' - z on the axis w = 0 near the origin of (9a), (9b) with lam = -m < 0 (m > 0):
-    delta sigma z^(L-1)(m - z^L), positive for 0 < z < m^(1/L): the origin repels."""
-    z, m, d, s = sp.symbols("z m delta sigma", positive=True)
-    e = -z ** L + m
-    return sp.factor(s * d * z ** (L - 1) * e)
-
-
 # --- Section 3.1 -----------------------------------------------------------------------------
 
 

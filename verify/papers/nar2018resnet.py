@@ -17,8 +17,7 @@ state them with the same strength, or only at a CPU cost far over their present 
   matrices of free size);
 * statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
   closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s);
-* no kind for them: eq9_origin (instability of a degenerate equilibrium, and "does not converge
-  to this point"), sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
+* no kind for them: sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
   convergence target needs every coordinate's limit), double_experiment, fig4, mnist
   (experiments comparing trained models).
 
@@ -39,7 +38,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.eq9 | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
 | nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
 | nar2018resnet.eq9_direction_amended | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
-| nar2018resnet.eq9_origin | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
+| nar2018resnet.eq9_origin (data) | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
@@ -157,14 +156,6 @@ CLAIMS = (
        amend_reason="For large delta sigma the first step overshoots: e.g. L = 2, lam = -1, "
                     "delta sigma = 1 gives e[1] = -3.",
        scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
-    _c("eq9_origin", "Section 3.2, after (9b)",
-       "Even though the origin w* = z* = 0 is still an equilibrium, it is unstable and "
-       "(w[k], z[k]) cannot converge to it.",
-       {"start": "w = z = 1 (the paper's)", "L": "2, 3, 4", "lam": "-1.5, -0.5, 0.5, 1.5",
-        "delta sigma": "0.01, 0.05, 0.2, 0.5"},
-       "origin Lyapunov unstable; the orbit from (1, 1) does not converge to it",
-       [rc.double_origin((2, 3, 4), (-1.5, -0.5, 0.5, 1.5))],
-       scope={"L": ">= 1", "lam": "!= 0", "delta sigma": "> 0", "start": "w = z = 1"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "

@@ -30,7 +30,7 @@ from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
-    double_reduction_symbolic, double_first_step, double_origin, prop3_symbolic, prop3_precise, negative_eigen_matrix,
+    double_reduction_symbolic, double_first_step, prop3_symbolic, prop3_precise, negative_eigen_matrix,
 )
 from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
@@ -54,7 +54,6 @@ __all__ = [
     "symmetric_root_symbolic",
     "double_reduction_symbolic",
     "double_first_step",
-    "double_origin",
     "prop3_symbolic",
     "prop3_precise",
     "negative_eigen_matrix",
