@@ -8,8 +8,14 @@ state them with the same strength, or only at a CPU cost far over their present 
 
 * proven for every depth L (prop2, prop2_negative, prop3_amended, eq9,
   eq9_direction_amended; proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
-  exist only for identity, inequality and threshold claims of expressions without a model; a
-  ``model`` claim (the chain's state w_1..w_L needs a concrete L) is proven-on-instances at best;
+  exist for identity, inequality, limit and threshold claims of expressions and for thresholds
+  at a chain's minimiser set (prop1, prop1_deltamax_amended are data so); a trajectory or
+  convergence claim on a ``model`` (the chain's state w_1..w_L needs a concrete L) is
+  proven-on-instances at best.  These proofs are the paper's own inductions along the orbit
+  from the symmetric start (Proposition 2's factor mu(w) decreasing with the printed delta_c,
+  Proposition 3's factor phi(w), the first step's Q(s) = (1 + s)^L - (1 - s)^L), not routes a
+  kind could apply to another loss; eq9 needs an identity at the symmetric state (w_i = w,
+  z_i = z) for a symbolic L, which no kind states yet;
 * proven for every size n, N, width or function (ols_amended, eq7, eq8, eq12_amended,
   sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): derivations with named
   premises (the spectral theorem for ols_amended), undefined functions (f_k) and the ReLU
