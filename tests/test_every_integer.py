@@ -305,3 +305,38 @@ def sp_rational(text: str):
     import sympy as sp
 
     return sp.Rational(text)
+
+
+# --- a threshold at the chain's minimiser set with one bound for the whole set (delta_max) ---
+
+CHAIN_SET = ('kind = "threshold"\nmodel = {{ family = "deep_linear", depth = "L", width = 1, '
+             'target = "lam" }}\nstep = "delta"\nparams = {{ delta = "> 0", lam = "{lam}" }}\n'
+             'equilibrium = "minimisers"\nbound = "{bound}"')
+DELTA_MAX = "2/(L*Abs(lam)**(2*(L - 1)/L))"
+
+
+@pytest.mark.parametrize("lam, bound, ratio", [
+    ("> 0", DELTA_MAX, "1"), ("< 0", DELTA_MAX, "1"),
+    ("> 0", "2/(L*lam**(2*(L - 1)/L))", "1"), ("< 0", f"3*{DELTA_MAX}", "3")])
+def test_a_bound_for_the_whole_minimiser_set_is_proven_against_delta_max(lam, bound, ratio):
+    """Nar & Sastry (2018), the paragraph after Proposition 1: above delta_max every minimiser
+    repels (AM-GM); a bound at or above it is proven for every L >= 1."""
+    found = _every_l(_claim(CHAIN_SET.format(lam=lam, bound=bound), '{ L = ">= 1" }'))
+    assert found.outcome is Outcome.SUPPORTS and found.coverage.covers["L"] == ">= 1"
+    assert found.numbers["bound / (2 / (L |R|^(2(L-1)/L)))"] == ratio
+    assert found.numbers["prod_i (lam/w_i)^2 = lam^(2(L-1)) on the minimisers"] == "True"
+
+
+@pytest.mark.parametrize("bound", [
+    f"{DELTA_MAX}/2", "0", "-1", "2/(L**2*Abs(lam)**(2*(L - 1)/L))", "2/(L*lam**2)",
+    "1/delta"])
+def test_a_bound_below_delta_max_or_not_a_constant_multiple_is_never_proven(bound):
+    """Half of delta_max, 0, a negative bound, one that falls below it as L grows, one whose
+    ratio depends on lam, one naming the step: the every-L attempt stays undecided (the
+    instances decide; it never refutes) or the claim is refused with a message naming the
+    key, never a proof."""
+    spec = _claim(CHAIN_SET.format(lam="> 0", bound=bound), '{ L = ">= 1" }')
+    if isinstance(spec, BadClaim):
+        assert spec.key == "bound"
+        return
+    assert _every_l(spec).outcome is Outcome.UNDECIDED
