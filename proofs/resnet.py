@@ -153,20 +153,6 @@ def prop3_factor_slope(L: int) -> sp.Expr:
 # --- the double network (9a), (9b) ----------------------------------------------------------
 
 
-def double_reduction(L: int) -> bool | None:
-    """From w_i = w, z_i = z (all i), one GD step of the double chain keeps them equal and
-    follows (9a), (9b) with e = w^L - z^L - lam."""
-    w, z, lam, d, s = sp.symbols("w z lam delta sigma", real=True)
-    W = sp.symbols(f"a1:{L + 1}", real=True)
-    Z = sp.symbols(f"b1:{L + 1}", real=True)
-    loss = s * (sp.Mul(*W) - sp.Mul(*Z) - lam) ** 2 / 2
-    at = {**{a: w for a in W}, **{b: z for b in Z}}
-    e = w ** L - z ** L - lam
-    res = [(sp.diff(loss, a).subs(at) - s * w ** (L - 1) * e) for a in W]
-    res += [(sp.diff(loss, b).subs(at) + s * z ** (L - 1) * e) for b in Z]
-    return prove_zero(sp.expand(sum(r ** 2 for r in res)))
-
-
 def double_first_error(L: int):
     """e[1] after one step of (9a), (9b) from w = z = 1, as a polynomial in t = delta sigma and
     lam; returns ``(e1, t, lam)`` (e[0] = -lam)."""

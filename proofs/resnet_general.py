@@ -31,27 +31,21 @@ def _nonneg_terms(expr: sp.Expr) -> bool:
     return all(sp.powsimp(t).is_nonnegative for t in terms)
 
 
-# --- the scalar chain: gradients at the symmetric point (Props. 2, 3; eqs. (9a), (9b)) ---------
+# --- the scalar chain: gradients at the symmetric point (Props. 2, 3) -------------------------
 
 
-def symmetric_gradients(double: bool) -> bool | None:
-    """GD on (sigma/2)(prod w - prod z - lam)^2 (``double``) or (sigma/2)(prod w - lam)^2 keeps
-    w_i = w, z_i = z for every L: d/dw_i = sigma e w^(L-1), d/dz_i = -sigma e z^(L-1) with
-    e = w^L - z^L - lam.
+def symmetric_gradients() -> bool | None:
+    """GD on (sigma/2)(prod w - lam)^2 keeps w_i = w for every L: d/dw_i = sigma e w^(L-1)
+    with e = w^L - lam.
 
     w_i enters the loss only through w_i P_i, P_i = prod_{j!=i} w_j (= w^(L-1) at the symmetric
-    point), so the derivative is taken in the model (a P - Q - lam) with the others fixed.
+    point), so the derivative is taken in the model (a P - lam) with the others fixed.  (The
+    double chain's eqs. (9a), (9b) are data: an identity at the double_network's symmetric
+    states, verify/papers/nar2018resnet.toml.)
     """
-    w, z, lam, s, a, P, Q = sp.symbols("w z lam sigma a P Q", real=True)
-    zL = z ** L if double else 0
-    e = w ** L - zL - lam
-    gw = sp.diff(s * (a * P - Q - lam) ** 2 / 2, a).subs({a: w, P: w ** (L - 1), Q: zL})
-    ok = prove_zero(sp.powsimp(sp.expand(gw - s * e * w ** (L - 1))))
-    if not double:
-        return ok
-    Pw = sp.Symbol("Pw", real=True)  # the w-product, w^L at the symmetric point
-    gz = sp.diff(s * (Pw - a * Q - lam) ** 2 / 2, a).subs({a: z, Q: z ** (L - 1), Pw: w ** L})
-    return ok and prove_zero(sp.powsimp(sp.expand(gz + s * e * z ** (L - 1))))
+    w, lam, s, a, P = sp.symbols("w lam sigma a P", real=True)
+    gw = sp.diff(s * (a * P - lam) ** 2 / 2, a).subs({a: w, P: w ** (L - 1)})
+    return prove_zero(sp.powsimp(sp.expand(gw - s * (w ** L - lam) * w ** (L - 1))))
 
 
 # --- Proposition 2 (and the lam < 0 remark) ------------------------------------------------------

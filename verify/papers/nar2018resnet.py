@@ -6,16 +6,16 @@ The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, 
 language (README, "The claim language").  The others are built here, because the language cannot
 state them with the same strength, or only at a CPU cost far over their present one:
 
-* proven for every depth L (prop2, prop2_negative, prop3_amended, eq9,
-  eq9_direction_amended; proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
+* proven for every depth L (prop2, prop2_negative, prop3_amended, eq9_direction_amended;
+  proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
   exist for identity, inequality, limit and threshold claims of expressions and for thresholds
-  at a chain's minimiser set (prop1, prop1_deltamax_amended are data so); a trajectory or
+  at a chain's minimiser set (prop1, prop1_deltamax_amended are data so) and identities at a
+  chain's symmetric states (eq9); a trajectory or
   convergence claim on a ``model`` (the chain's state w_1..w_L needs a concrete L) is
   proven-on-instances at best.  These proofs are the paper's own inductions along the orbit
   from the symmetric start (Proposition 2's factor mu(w) decreasing with the printed delta_c,
   Proposition 3's factor phi(w), the first step's Q(s) = (1 + s)^L - (1 - s)^L), not routes a
-  kind could apply to another loss; eq9 needs an identity at the symmetric state (w_i = w,
-  z_i = z) for a symbolic L, which no kind states yet;
+  kind could apply to another loss;
 * proven for every size n, N, width or function (ols_amended, eq7, eq8, eq12_amended,
   sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): derivations with named
   premises (the spectral theorem for ols_amended), undefined functions (f_k) and the ReLU
@@ -41,7 +41,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
 | nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
 | nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
-| nar2018resnet.eq9 | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
+| nar2018resnet.eq9 (data) | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
 | nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
 | nar2018resnet.eq9_direction_amended | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
 | nar2018resnet.eq9_origin (data) | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
@@ -141,12 +141,6 @@ CLAIMS = (
                     "at all).",
        scope={"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
               "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}),
-    _c("eq9", "eqs. (9a), (9b)",
-       "If w_i[0] = z_i[0] = 1 for all i, we obtain w[k+1] = w[k] - delta sigma w^(L-1)[k] e[k], "
-       "z[k+1] = z[k] + delta sigma z^(L-1)[k] e[k], where e[0] = -lam.",
-       {"L": "2..5"}, "GD on the double chain from ones = (9a), (9b)",
-       [rc.eq9_general(), rc.double_reduction_symbolic(DEPTHS)],
-       scope={"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}),
     _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
        "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
        "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "

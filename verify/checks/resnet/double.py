@@ -17,26 +17,6 @@ from verify.vocabulary import Check, CheckContext, Finding, Tier
 # === the double network (9a), (9b) and Proposition 3 ========================================
 
 
-def double_reduction_symbolic(depths: tuple[int, ...]) -> Check:
-    """Symbolic: from w_i = w, z_i = z the gradient of (sigma/2)(prod w - prod z - lam)^2 with
-    respect to every w_i is sigma w^(L-1) e and to every z_i is -sigma z^(L-1) e: GD keeps the
-    symmetry and follows (9a), (9b).  Refutes if SymPy finds the identity false."""
-
-    def run(ctx: CheckContext) -> Finding:
-        for L in depths:
-            ok = pr.double_reduction(L)
-            if ok is False:
-                return Finding(REF, f"L={L}: (9a), (9b) are not the reduced GD", {},
-                               _cx({"L": L}, "nonzero residual", "0", "nonzero", ctx.dps,
-                                   "SymPy"))
-            if ok is None:
-                return Finding(UND, f"L={L}: not proved")
-        return Finding(SUP, f"(9a), (9b) are exactly GD from w_i = z_i = 1, L in {depths}",
-                       coverage=_instances(L=_set(depths)))
-
-    return Check("double_reduction_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
-
-
 def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...], t_max: str) -> Check:
     """Symbolic (exact): one step of (9a), (9b) from w = z = 1 with lam < 0: w[1] = 1 + t lam
     < 1, z[1] = 1 - t lam > 1 for every t = delta sigma > 0, and e[1] is an exact polynomial in

@@ -20,7 +20,6 @@ PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]
 PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
                    "w_i[0]": "+-1, an odd number of -1"}
 PROP3_CLASS = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
-EQ9_CLASS = {"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}
 EQ9_DIRECTION_CLASS = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
@@ -57,7 +56,7 @@ def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
 
     def steps():
         out = prg.prop2_chain(scale)
-        out["symmetric start stays symmetric"] = prg.symmetric_gradients(double=False)
+        out["symmetric start stays symmetric"] = prg.symmetric_gradients()
         if signs == "odd":
             out["odd signs reduce to the |lam| chain"] = prg.odd_sign_reduction()
         return out
@@ -80,19 +79,11 @@ def prop3_general(scale: str = "1") -> Check:
 
     def steps():
         return {**prg.prop3_chain(sc),
-                "symmetric start stays symmetric": prg.symmetric_gradients(double=False)}
+                "symmetric start stays symmetric": prg.symmetric_gradients()}
 
     return _general("prop3_general", steps, covers,
                     "for every L >= 2: w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1]: "
                     "w[k] decreases monotonically to 0")
-
-
-def eq9_general() -> Check:
-    """Symbolic, every L: from w_i = w, z_i = z the double-chain gradients are sigma e w^(L-1)
-    and -sigma e z^(L-1), so GD from w_i = z_i = 1 is (9a), (9b) at every step (induction)."""
-    return _general("eq9_general", lambda: {"symmetric gradients":
-                                            prg.symmetric_gradients(double=True)}, EQ9_CLASS,
-                    "for every L: GD keeps w_i = w, z_i = z and follows (9a), (9b)")
 
 
 def eq9_direction_general() -> Check:
