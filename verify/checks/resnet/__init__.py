@@ -1,10 +1,10 @@
 """Check factories for Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex
 Decomposition* (paper key ``nar2018resnet``).
 
-Section 2 (stability): least squares, scalar chains with sigma, deep linear matrix networks from
-the identity (Theorems 1 and 2, with targets whose eigenvectors are not orthogonal; eq. (5) is
-data over matrices of free size, ``verify/papers/nar2018resnet.toml``).  Section 3:
-the double network (9a)-(9b), Proposition 3, the convexity of (7a)-(7c), the decomposition of
+Section 2 (stability): least squares, scalar chains from the identity (Proposition 2), deep
+linear matrix networks from the identity (Theorem 2 amended; eq. (5), Proposition 1 and the
+paragraph after it are data, ``verify/papers/nar2018resnet.toml``).  Section 3: the first step
+of the double network (9a)-(9b) (the equations themselves are data), Proposition 3, the convexity of (7a)-(7c), the decomposition of
 Section 3.1 and the implication to Theorem 3's hypotheses.  Section 4: formulas (10)-(12).
 The experiments (Section 3.2's double network, Figure 4, MNIST) are in
 :mod:`verify.experiments.nar2018resnet`.  Engines: :mod:`numerics.residual`,

@@ -1,5 +1,6 @@
-"""Check factories for Nar & Sastry (2018), *Residual Networks*: the double network (9a), (9b) and
-Proposition 3, with the Section 3.2 sentence."""
+"""Check factories for Nar & Sastry (2018), *Residual Networks*: the first step of the double
+network (9a), (9b), Proposition 3, and the Section 3.2 sentence on negative eigenvalues ((9a),
+(9b) themselves and the origin's sentence are data, ``verify/papers/nar2018resnet.toml``)."""
 
 from __future__ import annotations
 
