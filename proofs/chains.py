@@ -53,3 +53,33 @@ def rank_one_facts() -> dict[str, bool]:
         "(g g^T) g = |g|^2 g": bool((g * g.T * g - g * (g.T * g)).doit().is_ZeroMatrix),
         "(g g^T) v = g (g^T v)": bool((g * g.T * v - g * (g.T * v)).doit().is_ZeroMatrix),
     }
+
+
+def balanced_sup_facts() -> dict[str, bool]:
+    """The facts that make 2/(L |lam|^(2(L-1)/L)) the largest stability threshold
+    2/sum_i (lam/w_i)^2 over the minimiser set w_L ... w_1 = lam, for every depth L >= 1 at
+    once (Nar & Sastry 2018, Section 2, the paragraph after Proposition 1: delta_max).
+
+    The L terms (lam/w_i)^2 are positive with product lam^(2L)/(w_1 ... w_L)^2 = lam^(2(L-1))
+    (checked with L an integer symbol), so by the AM-GM inequality (the named premise)
+    sum_i (lam/w_i)^2 >= L |lam|^(2(L-1)/L), with equality at |w_i| = |lam|^(1/L) (every term
+    then equals |lam|^(2(L-1)/L), checked).
+    """
+    L = sp.Symbol("L", integer=True, positive=True)
+    i = sp.Symbol("i", integer=True)
+    lam = sp.Symbol("lam", real=True, nonzero=True)
+    w = sp.IndexedBase("w")
+    product = sp.Product((lam / w[i]) ** 2, (i, 1, L)).doit()  # lam^(2L) prod_i w_i^(-2)
+    # prod_i w_i^k = (prod_i w_i)^k = lam^k on the minimisers (k an integer)
+    at_set = product.replace(
+        lambda e: isinstance(e, sp.Product) and e.function.is_Pow and e.function.base == w[i]
+        and e.function.exp.is_Integer, lambda e: lam ** e.function.exp)
+    balanced = (lam / sp.Abs(lam) ** (1 / L)) ** 2
+    return {
+        "prod_i (lam/w_i)^2 = lam^(2(L-1)) on the minimisers":
+            not at_set.has(sp.Product)
+            and bool(prove_zero(sp.powsimp(at_set - lam ** (2 * L - 2)))),
+        "(lam/w_i)^2 = |lam|^(2(L-1)/L) at |w_i| = |lam|^(1/L)":
+            bool(prove_zero(sp.powsimp(sp.expand_power_base(balanced, force=False)
+                                       - sp.Abs(lam) ** (2 * (L - 1) / L), force=False))),
+    }

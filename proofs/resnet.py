@@ -12,7 +12,6 @@ import functools
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
 
 R_ = sp.Rational
@@ -63,51 +62,6 @@ def ols_singular_example():
     assert prove_zero(sp.expand((wk.subs(k, k + 1) - A * wk - d * X * y).norm() ** 2))
     limit = wk.applyfunc(lambda e: sp.limit(e, k, sp.oo))
     return list(A.eigenvals()), wk, limit, k, c
-
-
-# --- Proposition 1 and the paragraph after it -----------------------------------------------
-
-
-@functools.lru_cache(maxsize=16)
-def chain_sigma_hessian(L: int):
-    """Prop. 1's loss (1/2N) sum (w_L...w_1 x_i - lam x_i)^2 = (sigma/2)(prod w - lam)^2.
-
-    Returns ``(H, g, ws, lam, sigma)``: the Hessian on the minimiser set prod w = lam and g =
-    grad(prod w); the caller proves H = sigma g g^T, so lambda_max = sigma |g|^2 =
-    sigma sum_i prod_{j!=i} w_j^2 and 2/lambda_max is exactly bound (1).
-    """
-    H, g, ws, lam = hessian_at_minimisers(L)
-    sigma = sp.Symbol("sigma", positive=True)
-    return sigma * H, g, ws, lam, sigma
-
-
-def leave_one_out_sum(ws) -> sp.Expr:
-    """sum_i prod_{j != i} w_j^2, the sum in bound (1)."""
-    ws = list(ws)
-    return sp.Add(*[sp.Mul(*[v ** 2 for j, v in enumerate(ws) if j != i])
-                    for i in range(len(ws))])
-
-
-def disproportionate_sum(L: int):
-    """The sum of bound (1) at {kappa a, ..., kappa a, kappa^(1-L) a}, a = lam^(1/L) > 0.
-
-    Returns ``(S, kappa, a, closed)`` with closed = a^(2(L-1)) ((L-1)/kappa^2 + kappa^(2(L-1)))
-    (the caller proves S = closed, and that bound (1) -> 0 as kappa -> oo).
-    """
-    kappa, a = sp.symbols("kappa a", positive=True)
-    ws = [kappa * a] * (L - 1) + [kappa ** (1 - L) * a]
-    S = leave_one_out_sum(ws)
-    closed = a ** (2 * (L - 1)) * ((L - 1) / kappa ** 2 + kappa ** (2 * (L - 1)))
-    return sp.simplify(S), kappa, a, closed
-
-
-def amgm_product_identity(L: int) -> bool | None:
-    """prod_i prod_{j!=i} w_j^2 = (prod w)^(2(L-1)): with AM-GM, sum_i prod_{j!=i} w_j^2 >=
-    L |prod w|^(2(L-1)/L), equality iff all |w_i| are equal (so delta_max is the largest
-    bound (1) over the minimisers, attained exactly at |w_i| = |lam|^(1/L))."""
-    ws = sp.symbols(f"w1:{L + 1}", real=True)
-    terms = [sp.Mul(*[v ** 2 for v in ws if v is not w]) for w in ws]
-    return prove_zero(sp.expand(sp.Mul(*terms) - sp.Mul(*ws) ** (2 * (L - 1))))
 
 
 def polynomial_ring(*objs):
@@ -199,34 +153,12 @@ def prop3_factor_slope(L: int) -> sp.Expr:
 # --- the double network (9a), (9b) ----------------------------------------------------------
 
 
-def double_reduction(L: int) -> bool | None:
-    """From w_i = w, z_i = z (all i), one GD step of the double chain keeps them equal and
-    follows (9a), (9b) with e = w^L - z^L - lam."""
-    w, z, lam, d, s = sp.symbols("w z lam delta sigma", real=True)
-    W = sp.symbols(f"a1:{L + 1}", real=True)
-    Z = sp.symbols(f"b1:{L + 1}", real=True)
-    loss = s * (sp.Mul(*W) - sp.Mul(*Z) - lam) ** 2 / 2
-    at = {**{a: w for a in W}, **{b: z for b in Z}}
-    e = w ** L - z ** L - lam
-    res = [(sp.diff(loss, a).subs(at) - s * w ** (L - 1) * e) for a in W]
-    res += [(sp.diff(loss, b).subs(at) + s * z ** (L - 1) * e) for b in Z]
-    return prove_zero(sp.expand(sum(r ** 2 for r in res)))
-
-
 def double_first_error(L: int):
     """e[1] after one step of (9a), (9b) from w = z = 1, as a polynomial in t = delta sigma and
     lam; returns ``(e1, t, lam)`` (e[0] = -lam)."""
     t, lam = sp.symbols("t lam", real=True)
     w1, z1 = 1 + t * lam, 1 - t * lam  # e[0] = -lam
     return sp.expand(w1 ** L - z1 ** L - lam), t, lam
-
-
-def double_escape_increment(L: int) -> sp.Expr:
-    """z' - z on the axis w = 0 near the origin of (9a), (9b) with lam = -m < 0 (m > 0):
-    delta sigma z^(L-1)(m - z^L), positive for 0 < z < m^(1/L): the origin repels."""
-    z, m, d, s = sp.symbols("z m delta sigma", positive=True)
-    e = -z ** L + m
-    return sp.factor(s * d * z ** (L - 1) * e)
 
 
 # --- Section 3.1 -----------------------------------------------------------------------------

@@ -31,63 +31,21 @@ def _nonneg_terms(expr: sp.Expr) -> bool:
     return all(sp.powsimp(t).is_nonnegative for t in terms)
 
 
-# --- the scalar chain: gradients at the symmetric point (Props. 2, 3; eqs. (9a), (9b)) ---------
+# --- the scalar chain: gradients at the symmetric point (Props. 2, 3) -------------------------
 
 
-def symmetric_gradients(double: bool) -> bool | None:
-    """GD on (sigma/2)(prod w - prod z - lam)^2 (``double``) or (sigma/2)(prod w - lam)^2 keeps
-    w_i = w, z_i = z for every L: d/dw_i = sigma e w^(L-1), d/dz_i = -sigma e z^(L-1) with
-    e = w^L - z^L - lam.
+def symmetric_gradients() -> bool | None:
+    """GD on (sigma/2)(prod w - lam)^2 keeps w_i = w for every L: d/dw_i = sigma e w^(L-1)
+    with e = w^L - lam.
 
     w_i enters the loss only through w_i P_i, P_i = prod_{j!=i} w_j (= w^(L-1) at the symmetric
-    point), so the derivative is taken in the model (a P - Q - lam) with the others fixed.
+    point), so the derivative is taken in the model (a P - lam) with the others fixed.  (The
+    double chain's eqs. (9a), (9b) are data: an identity at the double_network's symmetric
+    states, verify/papers/nar2018resnet.toml.)
     """
-    w, z, lam, s, a, P, Q = sp.symbols("w z lam sigma a P Q", real=True)
-    zL = z ** L if double else 0
-    e = w ** L - zL - lam
-    gw = sp.diff(s * (a * P - Q - lam) ** 2 / 2, a).subs({a: w, P: w ** (L - 1), Q: zL})
-    ok = prove_zero(sp.powsimp(sp.expand(gw - s * e * w ** (L - 1))))
-    if not double:
-        return ok
-    Pw = sp.Symbol("Pw", real=True)  # the w-product, w^L at the symmetric point
-    gz = sp.diff(s * (Pw - a * Q - lam) ** 2 / 2, a).subs({a: z, Q: z ** (L - 1), Pw: w ** L})
-    return ok and prove_zero(sp.powsimp(sp.expand(gz + s * e * z ** (L - 1))))
-
-
-# --- Proposition 1: the Hessian on the minimiser set -------------------------------------------
-
-
-def rank_one_hessian() -> bool | None:
-    """For every L: at a minimiser of (sigma/2)(p(w) - lam)^2 (p = lam) the Hessian is
-    sigma g g^T, g = grad p, g_i = prod_{j!=i} w_j; its eigenvalues are sigma |g|^2 (eigenvector
-    g) and 0, so |1 - delta lambda_max| <= 1 iff delta <= 2/(sigma sum_i prod_{j!=i} w_j^2).
-
-    Checked: the second derivatives of (sigma/2)(p - lam)^2 for a generic p (entries i != j
-    and i = j) at p = lam; d(w_i P_i)/dw_i = P_i; (g g^T) g = |g|^2 g and (g g^T) v = 0 for
-    v orthogonal to g (coordinates of an arbitrary pair of vectors in symbolic dimension are
-    not needed: g g^T v = g (g^T v)); |1 - x| <= 1 <=> 0 <= x <= 2 for x = delta lambda_max.
-    """
-    wi, wj, lam, s, P = sp.symbols("w_i w_j lam sigma P", real=True)
-    p = sp.Function("p")(wi, wj)
-    f = s * (p - lam) ** 2 / 2
-    H = sp.hessian(f, (wi, wj))
-    g = sp.Matrix([sp.diff(p, wi), sp.diff(p, wj)])
-    at_min = (H - s * g * g.T).subs(p, lam)  # the (p - lam) p'' terms vanish on p = lam
-    ok = all(prove_zero(sp.expand(e.doit())) for e in at_min)
-    ok = ok and prove_zero(sp.diff(wi * P, wi) - P)
-    n = sp.Symbol("n", integer=True, positive=True)
-    gv, v = sp.MatrixSymbol("g", n, 1), sp.MatrixSymbol("v", n, 1)
-    ok = ok and _is_zero_matrix(sp.expand((gv * gv.T) * v - gv * (gv.T * v)))
-    x = sp.Symbol("x", real=True)
-    # for x = delta lambda_max > 0: |1 - x| <= 1 exactly when x <= 2
-    ok = ok and sp.solveset(sp.Abs(1 - x) <= 1, x, sp.Interval.open(0, sp.oo)) == \
-        sp.Interval.Lopen(0, 2)
-    return ok
-
-
-def _is_zero_matrix(e) -> bool:
-    """A matrix expression SymPy expanded to zero (it may come back as 0 or as a ZeroMatrix)."""
-    return e == 0 or isinstance(e, sp.ZeroMatrix)
+    w, lam, s, a, P = sp.symbols("w lam sigma a P", real=True)
+    gw = sp.diff(s * (a * P - lam) ** 2 / 2, a).subs({a: w, P: w ** (L - 1)})
+    return prove_zero(sp.powsimp(sp.expand(gw - s * (w ** L - lam) * w ** (L - 1))))
 
 
 # --- Proposition 2 (and the lam < 0 remark) ------------------------------------------------------

@@ -44,7 +44,8 @@ EXPECTED = {
                    "depth.balanced-threshold": I},
     "identity.toml": {"id.balance-under-gd": C, "id.balance-conserved-by-gd": R,
                       "id.chain-balance-every-depth": C, "id.chain-gradients-equal": R,
-                      "id.determinant-gradient": C, "id.determinant-gradient-adjugate": R},
+                      "id.determinant-gradient": C, "id.determinant-gradient-adjugate": R,
+                      "id.double-chain-symmetric": C, "id.double-chain-symmetric-power": R},
     "rate.toml": {"rate.quartic-sublinear": C, "rate.quartic-sublinear-too-fast": R,
                   "rate.quartic-iterate": C, "rate.quartic-iterate-linear": R,
                   "rate.two-mode-linear": C, "rate.two-mode-linear-fast-mode": R},
@@ -81,7 +82,8 @@ EXPECTED = {
                         "every.x2-tight": C, "every.x2-only-below-tenth": R,
                         "every.sole-limit-at-three-tenths": C,
                         "every.sole-limit-at-one-tenth": R, "every.chain-minimisers": C,
-                        "every.chain-minimisers-half": R},
+                        "every.chain-minimisers-half": R, "every.chain-delta-max": C,
+                        "every.chain-delta-max-half": R},
 }
 
 

@@ -305,3 +305,96 @@ def sp_rational(text: str):
     import sympy as sp
 
     return sp.Rational(text)
+
+
+# --- a threshold at the chain's minimiser set with one bound for the whole set (delta_max) ---
+
+CHAIN_SET = ('kind = "threshold"\nmodel = {{ family = "deep_linear", depth = "L", width = 1, '
+             'target = "lam" }}\nstep = "delta"\nparams = {{ delta = "> 0", lam = "{lam}" }}\n'
+             'equilibrium = "minimisers"\nbound = "{bound}"')
+DELTA_MAX = "2/(L*Abs(lam)**(2*(L - 1)/L))"
+
+
+@pytest.mark.parametrize("lam, bound, ratio", [
+    ("> 0", DELTA_MAX, "1"), ("< 0", DELTA_MAX, "1"),
+    ("> 0", "2/(L*lam**(2*(L - 1)/L))", "1"), ("< 0", f"3*{DELTA_MAX}", "3")])
+def test_a_bound_for_the_whole_minimiser_set_is_proven_against_delta_max(lam, bound, ratio):
+    """Nar & Sastry (2018), the paragraph after Proposition 1: above delta_max every minimiser
+    repels (AM-GM); a bound at or above it is proven for every L >= 1."""
+    found = _every_l(_claim(CHAIN_SET.format(lam=lam, bound=bound), '{ L = ">= 1" }'))
+    assert found.outcome is Outcome.SUPPORTS and found.coverage.covers["L"] == ">= 1"
+    assert found.numbers["bound / (2 / (L |R|^(2(L-1)/L)))"] == ratio
+    assert found.numbers["prod_i (lam/w_i)^2 = lam^(2(L-1)) on the minimisers"] == "True"
+
+
+@pytest.mark.parametrize("bound", [
+    f"{DELTA_MAX}/2", "0", "-1", "2/(L**2*Abs(lam)**(2*(L - 1)/L))", "2/(L*lam**2)",
+    "1/delta"])
+def test_a_bound_below_delta_max_or_not_a_constant_multiple_is_never_proven(bound):
+    """Half of delta_max, 0, a negative bound, one that falls below it as L grows, one whose
+    ratio depends on lam, one naming the step: the every-L attempt stays undecided (the
+    instances decide; it never refutes) or the claim is refused with a message naming the
+    key, never a proof."""
+    spec = _claim(CHAIN_SET.format(lam="> 0", bound=bound), '{ L = ">= 1" }')
+    if isinstance(spec, BadClaim):
+        assert spec.key == "bound"
+        return
+    assert _every_l(spec).outcome is Outcome.UNDECIDED
+
+
+# --- an identity at a layered model's symmetric states (at = "symmetric") ---------------------
+
+SYMMETRIC = ('kind = "identity"\nmodel = {{ {model} }}\nat = {at}\n{step}\n'
+             'params = {{ delta = "> 0", {params} }}\nlhs = "{lhs}"\nrhs = "{rhs}"')
+CHAIN = 'family = "deep_linear", depth = "L", target = "r"'
+PROP2_MAP = "w - delta*w**(L - 1)*(w**L - r)"
+
+
+@pytest.mark.parametrize("model, lhs, rhs", [
+    (CHAIN, "gd_w", PROP2_MAP),
+    ('family = "linear_resnet", depth = "L", target = "r"', "gd_u",
+     "u - delta*(1 + u)**(L - 1)*((1 + u)**L - r)")])
+def test_symmetric_identity_is_proven_for_every_depth(model, lhs, rhs):
+    spec = _claim(SYMMETRIC.format(model=model, at='"symmetric"', step='step = "delta"',
+                                   params="r = [1, 2]", lhs=lhs, rhs=rhs), '{ L = ">= 1" }')
+    found = _every_l(spec)
+    assert found.outcome is Outcome.SUPPORTS and found.coverage.covers["L"] == ">= 1"
+    result = run_claim(claim_from_spec(spec), seed=0, quick=True, dps=30)
+    assert result.status is Status.CONFIRMED and result.strength is Strength.PROVEN
+
+
+def test_symmetric_identity_wrong_power_is_refuted_at_a_depth_with_a_replay():
+    spec = _claim(SYMMETRIC.format(model=CHAIN, at='"symmetric"', step='step = "delta"',
+                                   params="r = [1, 2]", lhs="gd_w",
+                                   rhs="w - delta*w**L*(w**L - r)"), '{ L = ">= 1" }')
+    assert _every_l(spec).outcome is Outcome.UNDECIDED
+    claim = claim_from_spec(spec)
+    found = run_check(claim, claim.checks[1], seed=0, quick=True, dps=30)
+    cx = found.counterexample
+    assert found.outcome is Outcome.REFUTES and cx.at["L"] == "1" and cx.margin != "0"
+    again = run_check(claim, claim.checks[1], seed=0, quick=True, dps=30, at=cx.replay)
+    assert again.outcome is Outcome.REFUTES
+
+
+@pytest.mark.parametrize("model, at, step, params, lhs, key", [
+    (CHAIN, '"bogus"', 'step = "delta"', "r = 1", "gd_w", "at"),
+    (CHAIN, "[1]", 'step = "delta"', "r = 1", "gd_w", "at"),
+    ('family = "deep_linear", depth = "L", width = 2, target = [["r", "0"], ["0", "r"]]',
+     '"symmetric"', 'step = "delta"', "r = 1", "gd_w", "at"),
+    ('family = "quadratic", A = [["r"]]', '"symmetric"', 'step = "delta"', "r = 1", "gd_w",
+     "at"),
+    (CHAIN, '"symmetric"', "", "r = 1", "gd_w", "step"),
+    (CHAIN, '"symmetric"', 'step = "delta"', "r = 1, w = [1, 2]", "gd_w", "params"),
+    (CHAIN, '"symmetric"', 'step = "delta"', "r = 1", "gd_w1", "lhs"),
+    (CHAIN, '"symmetric"', 'step = "delta"', "r = 1", "gd_z", "lhs"),
+    (CHAIN, '"symmetric"', 'step = "delta"', "r = 1", '__import__(\\"os\\")', "lhs")])
+def test_hostile_symmetric_identity_names_the_key(model, at, step, params, lhs, key):
+    spec = _claim(SYMMETRIC.format(model=model, at=at, step=step, params=params, lhs=lhs,
+                                   rhs="w"), '{ L = ">= 1" }')
+    assert isinstance(spec, BadClaim) and spec.key == key, spec
+
+
+def test_symmetric_at_is_refused_without_a_model():
+    spec = _claim('kind = "identity"\nloss = "x**2"\nvariables = ["x"]\nat = "symmetric"\n'
+                  'step = "delta"\nparams = { delta = "> 0" }\nlhs = "gd_x"\nrhs = "x"')
+    assert isinstance(spec, BadClaim) and spec.key == "at"

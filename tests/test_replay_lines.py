@@ -73,6 +73,8 @@ def test_some_paper_replay_lines_work_as_printed(quick_results, tmp_path, capsys
 POINT_REPLAYS = [
     ("nar2018resnet.eq9_direction", "e_closer.trajectory_search"),
     ("nar2018resnet.prop3", "convergence_search"),
+    ("nar2018resnet.eq9_origin", "never.convergence_search"),
+    ("nar2018resnet.prop1_deltamax", "landing.convergence_exact"),
     ("nar2018resnet.sec31_decomposition", "inequality_search"),
     ("nar2018resnet.eq12", "identity_search"),
     ("nar2018step.thm4", "exact_landing"),

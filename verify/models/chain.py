@@ -201,6 +201,35 @@ class Chain:
     # the layers W_j the product multiplies are the state's blocks plus this (linear_resnet: I)
     layer_offset = 0
 
+    @property
+    def chain_names(self) -> tuple[str, ...]:
+        """What a claim calls each chain's common value at a symmetric state (width 1)."""
+        return (self.layer_name,)
+
+    def symmetric_updates(self, spec: dict[str, Any], values: dict[str, sp.Expr],
+                          depth: sp.Expr, step: sp.Expr,
+                          symbols: dict[str, sp.Basic]) -> dict[str, sp.Expr]:
+        """GD's update of every layer of each chain (width 1) at the state whose layers of
+        chain c all equal ``values[c]``, for a depth that may be a symbol (L = n + N).
+
+        Layer i of chain c enters the loss only through the chain's product, which is
+        (x_i + offset) (v_c + offset)^(L-1) for every i (scalar layers commute): the loss of
+        the two-layer chains [x_i, (v + offset)^(L-1) - offset] is the loss of the L-layer one,
+        and its derivative in x_i at x_i = v_c is the partial derivative of the L-layer loss
+        there.  So every layer of a chain has one update, GD keeps the state symmetric, and
+        this is that update (Nar & Sastry 2018, eqs. (9a), (9b), Propositions 2, 3)."""
+        a = sp.Dummy("a", real=True)
+        out = {}
+        for varied in self.chain_names:
+            coords = []
+            for c in self.chain_names:
+                v = values[c]
+                coords += [a if c == varied else v,
+                           (v + self.layer_offset) ** (depth - 1) - self.layer_offset]
+            loss = self.loss(spec, State(tuple(coords)), symbols)
+            out[varied] = values[varied] - step * sp.diff(loss, a).subs(a, values[varied])
+        return out
+
     def minimiser_factors(self, spec: dict[str, Any], state,
                           symbols: dict[str, sp.Basic]) -> tuple[sp.Matrix, int] | None:
         """The family's parametrisation of (part of) its minimiser set: (R, offset).

@@ -32,6 +32,7 @@ class DoubleNetwork(chain.Chain):
     name = "double_network"
     keys = ("depth", "width", "target", "init", "sigma")
     chains = 2
+    chain_names = ("w", "z")  # the chains' common values at a symmetric state (width 1)
 
     def read_init(self, value, spec, symbols):
         """One value for both chains, or ``{ w = ..., z = ... }``: kept as the pair."""

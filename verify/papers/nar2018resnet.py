@@ -6,21 +6,24 @@ The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, 
 language (README, "The claim language").  The others are built here, because the language cannot
 state them with the same strength, or only at a CPU cost far over their present one:
 
-* proven for every depth L (prop1, prop2, prop2_negative, prop3_amended, eq9,
-  eq9_direction_amended; proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
-  exist only for identity, inequality and threshold claims of expressions without a model; a
-  ``model`` claim (the chain's state w_1..w_L needs a concrete L) is proven-on-instances at best;
+* proven for every depth L (prop2, prop2_negative, prop3_amended, eq9_direction_amended;
+  proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
+  exist for identity, inequality, limit and threshold claims of expressions and for thresholds
+  at a chain's minimiser set (prop1, prop1_deltamax_amended are data so) and identities at a
+  chain's symmetric states (eq9); a trajectory or
+  convergence claim on a ``model`` (the chain's state w_1..w_L needs a concrete L) is
+  proven-on-instances at best.  These proofs are the paper's own inductions along the orbit
+  from the symmetric start (Proposition 2's factor mu(w) decreasing with the printed delta_c,
+  Proposition 3's factor phi(w), the first step's Q(s) = (1 + s)^L - (1 - s)^L), not routes a
+  kind could apply to another loss;
 * proven for every size n, N, width or function (ols_amended, eq7, eq8, eq12_amended,
   sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): derivations with named
   premises (the spectral theorem for ols_amended), undefined functions (f_k) and the ReLU
   networks (7), (10), which the language has no family for (eq5 is data: an identity over
   matrices of free size);
 * statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
-  closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s) and
-  prop1_deltamax_amended (convergence from random starts above delta_max: 14 s CPU for depth 2
-  alone, measured, against 1.7 s for the whole claim);
-* no kind for them: eq9_origin (instability of a degenerate equilibrium, and "does not converge
-  to this point"), sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
+  closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s);
+* no kind for them: sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
   convergence target needs every coordinate's limit), double_experiment, fig4, mnist
   (experiments comparing trained models).
 
@@ -28,9 +31,9 @@ state them with the same strength, or only at a CPU cost far over their present 
 |---|---|---|
 | nar2018resnet.ols (data) | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
 | nar2018resnet.ols_amended | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
-| nar2018resnet.prop1 | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
+| nar2018resnet.prop1 (data) | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
 | nar2018resnet.prop1_deltamax (data) | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
-| nar2018resnet.prop1_deltamax_amended | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
+| nar2018resnet.prop1_deltamax_amended (data) | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
 | nar2018resnet.prop2 | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
 | nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
 | nar2018resnet.eq5 (data) | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
@@ -38,10 +41,10 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
 | nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
 | nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
-| nar2018resnet.eq9 | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
+| nar2018resnet.eq9 (data) | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
 | nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
 | nar2018resnet.eq9_direction_amended | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
-| nar2018resnet.eq9_origin | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
+| nar2018resnet.eq9_origin (data) | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
@@ -102,27 +105,6 @@ CLAIMS = (
        amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "
                     "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1.",
        scope={"X": "any real n x N", "delta": "> 0"}),
-    _c("prop1", "Proposition 1",
-       "Then an equilibrium {w_j*} with w_L* ... w_1* = lambda is asymptotically stable only if "
-       "the step size delta satisfies delta <= 2 / (sigma sum_{i=1}^L prod_{j != i} (w_j*)^2) "
-       "where sigma = sum_i x_i^2 / N.",
-       {"loss": "(1/2N) sum (w_L...w_1 x_i - lam x_i)^2", "L": "2..5", "sigma": "any > 0",
-        "lam": "!= 0 (empirical: -1.5, 0.7, 2)"},
-       "asymptotically stable => delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2)",
-       [rc.prop1_general(), rc.sigma_chain_symbolic(DEPTHS), rc.sigma_chain_empirical((2, 3, 5))],
-       scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> 0"}),
-    _c("prop1_deltamax_amended", "Section 2, paragraph after Proposition 1 (amended)",
-       "If delta > delta_max, every local optimum is linearly unstable (an eigenvalue of the GD "
-       "Jacobian below -1), so GD converges to one only from a set of starts of measure zero "
-       "(such as exact landings); random starts do not converge.",
-       {"L": "2, 3, 5", "lam": "1.5", "starts": "U[-2, 2]^L"},
-       "delta > delta_max => every optimum unstable; random starts do not converge",
-       [rc.deltamax_symbolic(DEPTHS), rc.sigma_chain_symbolic(DEPTHS, decides=False),
-        rc.unstable_random_starts((2, 3, 5), 1.5)],
-       amends="nar2018resnet.prop1_deltamax",
-       amend_reason="GD does converge above delta_max from starts that land exactly on an "
-                    "optimum (a measure-zero set).",
-       scope={"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> delta_max"}),
     _c("prop2", "Proposition 2",
        "Assume that lam > 0 and w_i[0] = 1 for all i. If the step size delta is chosen to be "
        "less than or equal to delta_c = (L sigma)^-1 lam^(-2(L-1)/L) if lam in [1, oo), "
@@ -159,12 +141,6 @@ CLAIMS = (
                     "at all).",
        scope={"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
               "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}),
-    _c("eq9", "eqs. (9a), (9b)",
-       "If w_i[0] = z_i[0] = 1 for all i, we obtain w[k+1] = w[k] - delta sigma w^(L-1)[k] e[k], "
-       "z[k+1] = z[k] + delta sigma z^(L-1)[k] e[k], where e[0] = -lam.",
-       {"L": "2..5"}, "GD on the double chain from ones = (9a), (9b)",
-       [rc.eq9_general(), rc.double_reduction_symbolic(DEPTHS)],
-       scope={"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}),
     _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
        "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
        "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "
@@ -180,14 +156,6 @@ CLAIMS = (
        amend_reason="For large delta sigma the first step overshoots: e.g. L = 2, lam = -1, "
                     "delta sigma = 1 gives e[1] = -3.",
        scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
-    _c("eq9_origin", "Section 3.2, after (9b)",
-       "Even though the origin w* = z* = 0 is still an equilibrium, it is unstable and "
-       "(w[k], z[k]) cannot converge to it.",
-       {"start": "w = z = 1 (the paper's)", "L": "2, 3, 4", "lam": "-1.5, -0.5, 0.5, 1.5",
-        "delta sigma": "0.01, 0.05, 0.2, 0.5"},
-       "origin Lyapunov unstable; the orbit from (1, 1) does not converge to it",
-       [rc.double_origin((2, 3, 4), (-1.5, -0.5, 0.5, 1.5))],
-       scope={"L": ">= 1", "lam": "!= 0", "delta sigma": "> 0", "start": "w = z = 1"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "

@@ -62,6 +62,8 @@ def _asserts(spec: ClaimSpec) -> str:
                    else f"O(({spec.factor})^t)")
         after = f"t >= {spec.eventually}" if spec.eventually is not None else "a transient"
         return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
+    if spec.kind == "identity" and spec.at:
+        return f"{spec.lhs} == {spec.rhs} at every symmetric state (each chain's layers equal)"
     if spec.kind == "inequality" and spec.at:
         where = ("the balanced minimiser" if spec.at == "balanced"
                  else "every minimiser of the model")
@@ -136,12 +138,14 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out["after" if key == "eventually" else key] = str(value)
-    if spec.at:
+    if spec.at == "symmetric":
+        out["points"] = "every state whose layers of each chain are equal"
+    elif spec.at:
         out["points"] = ("the model's balanced minimiser (factorisation of its target)"
                          if spec.at == "balanced" else
                          "the model's minimisers: factorisations of its target (balanced, "
                          "rescaled, conjugated by random cores), sampled")
-    if spec.kind in ("identity", "sole_limit") and (spec.variables or spec.model):
+    if spec.kind in ("identity", "sole_limit") and (spec.variables or spec.model) and not spec.at:
         out["state region"] = f"[{spec.region[0]}, {spec.region[1]}] (the search's draws)"
     for key in ("points", "equilibrium", "start", "target"):
         value = getattr(spec, key)
@@ -207,9 +211,11 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     box.update({name: (str(min(values)), str(max(values)))
                 for name, values in item.integers.items()})
-    if item.kind in ("identity", "sole_limit"):  # the search draws the state: a replay names it
+    if item.at == "symmetric":  # the chains' common values (verify.userclaims.symmetric)
+        box.update({c: tuple(item.region) for c in FAMILIES[item.model["family"]].chain_names})
+    elif item.kind in ("identity", "sole_limit"):  # the search draws the state: a replay names it
         box.update(_state_box(item))
-    if item.at:  # which of a parameter point's minimisers (verify.userclaims.minimisers)
+    if item.at in ("minimisers", "balanced"):  # which of a parameter point's minimisers
         from verify.userclaims.minimisers import MAX_MINIMISERS
 
         box["minimiser"] = ("0", str(MAX_MINIMISERS - 1))

@@ -1042,6 +1042,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (fitted_rate_search(model, _orbit, _finish, _point_text, GD_WORK),)
     if kind == "rate":
         return (rate_search(model),)
+    if kind == "identity" and model.spec.at:
+        from verify.userclaims.symmetric import symmetric_identity
+
+        return (symmetric_identity(model),)
     if kind == "identity":
         from verify.userclaims.identity import identity_search, identity_symbolic
 

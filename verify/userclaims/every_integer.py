@@ -232,10 +232,15 @@ PROOFS = {"identity": _relation_proof, "inequality": _relation_proof,
 
 
 def _minimiser_set_proof(spec: ClaimSpec, boxed, ends: dict[str, str]) -> Finding:
-    """A threshold at a model's minimiser set for every depth: the family's rank-one argument
-    (:func:`verify.userclaims.minimiser_set.every_depth_proof`); the parameters carry the signs
-    of their boxes (read from the first instance, whose parameters are the claim's)."""
-    from verify.userclaims.minimiser_set import every_depth_proof
+    """A model claim for every depth: a threshold at its minimiser set (the family's rank-one
+    argument, :func:`verify.userclaims.minimiser_set.every_depth_proof`) or an identity at its
+    symmetric states (:func:`verify.userclaims.symmetric.every_depth_proof`); the parameters
+    carry the signs of their boxes (read from the first instance, whose parameters are the
+    claim's)."""
+    if spec.kind == "identity":
+        from verify.userclaims.symmetric import every_depth_proof
+    else:
+        from verify.userclaims.minimiser_set import every_depth_proof
 
     first = Model(spec, {name: low for name, low in spec.unbounded.items()})
     signs = boxed(first)
@@ -253,7 +258,9 @@ def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
     """The proof for every value of the unbounded integer parameters, where it applies (an
     identity, inequality or plain-GD threshold of expressions whose integer parameters are all
     unbounded); ``boxed(model)`` gives the free parameters the signs of their box."""
-    chain = spec.kind == "threshold" and spec.to_set  # a minimiser set: the family's proof
+    # a minimiser set, or an identity at the symmetric states: the family's proof
+    chain = (spec.kind == "threshold" and spec.to_set) or (spec.kind == "identity"
+                                                           and spec.at == "symmetric")
     if (not spec.unbounded or spec.kind not in PROOFS or (spec.model and not chain)
             or set(spec.integers) != set(spec.unbounded)
             or spec.optimizer.get("method", "gd") != "gd"):

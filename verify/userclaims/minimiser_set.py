@@ -16,7 +16,10 @@ Sum only).
   minimiser set H = g g^T with g_i = R/w_i (:func:`proofs.chains.rank_one_facts`), whose one
   nonzero eigenvalue is sum_i (R/w_i)^2, so above 2/sum_i (R/w_i)^2 GD's Jacobian has an
   eigenvalue below -1; the claimed bound, L = n + N symbolic, is compared with that threshold
-  (equal, or a constant >= 1 times it for a claim neither tight nor strict).  H is singular for
+  (equal, or a constant >= 1 times it for a claim neither tight nor strict).  A bound free of
+  the coordinates (one step for the whole set) is compared with the largest threshold over the
+  set, 2/(L |R|^(2(L-1)/L)) at |w_i| = |R|^(1/L) (AM-GM, :func:`proofs.chains.
+  balanced_sup_facts`; Nar & Sastry's delta_max, the paragraph after Proposition 1).  H is singular for
   L >= 2, so ``tight`` and ``strict`` (attraction below the bound, the equality case) are left
   undecided: linearisation cannot decide them.
 """
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs.chains import rank_one_facts
+from proofs.chains import balanced_sup_facts, rank_one_facts
 from proofs.expressions import parse
 from verify.userclaims.model import Box
 from verify.vocabulary import Coverage, Finding, Outcome, Scope
@@ -117,8 +120,17 @@ def every_depth_proof(spec, ends: dict[str, str], depth: sp.Expr, symbols: dict,
     w, i = sp.IndexedBase(layer), sp.Symbol(INDEX, integer=True)
     threshold = 2 / sp.Sum((target / w[i]) ** 2, (i, 1, depth))
     claimed = parse(spec.bound, symbols)
+    uniform = not claimed.has(sp.Indexed)  # one bound for the whole set: its supremum decides
+    if uniform:
+        sup = balanced_sup_facts()
+        numbers.update({k: str(ok) for k, ok in sup.items()})
+        if not all(sup.values()):
+            return Finding(Outcome.UNDECIDED, "SymPy did not prove "
+                           + ", ".join(k for k, ok in sup.items() if not ok), numbers)
+        threshold = 2 / (depth * sp.Abs(target) ** (2 * (depth - 1) / depth))
     ratio = sp.simplify(claimed / threshold)
-    numbers["bound / (2 / sum_i (R/w_i)^2)"] = str(ratio)
+    numbers["bound / (2 / (L |R|^(2(L-1)/L)))" if uniform
+            else "bound / (2 / sum_i (R/w_i)^2)"] = str(ratio)
     if spec.tight or spec.strict:
         return Finding(Outcome.UNDECIDED, "H = g g^T is singular on the minimiser set (L >= "
                        "2): attraction below the bound (tight) or at it (strict) is not decided "
@@ -127,12 +139,16 @@ def every_depth_proof(spec, ends: dict[str, str], depth: sp.Expr, symbols: dict,
         return Finding(Outcome.UNDECIDED, f"bound / (2/sum_i (R/w_i)^2) = {ratio} is not "
                        "proven >= 1 (a constant)", numbers)
     every = " and ".join(f"{k} {v}" for k, v in ends.items())
+    times = "equal to" if ratio == 1 else f"{ratio} times"
+    above = (f"{times} the largest of them, 2/(L |R|^(2(L-1)/L)) (AM-GM: the L terms "
+             "(R/w_i)^2 have the product R^(2(L-1)); equality at |w_i| = |R|^(1/L))"
+             if uniform else f"{times} 2/lambda_max")
     return Finding(Outcome.SUPPORTS, (
         f"for every {every} ({name} = n + N, N a nonnegative integer symbol) and every "
         "parameter of the box, at every minimiser: H = g g^T with g_i = R/w_i (second "
         "derivatives of 1/2 (w_i w_j Q - R)^2), its largest eigenvalue sum_i (R/w_i)^2; for "
-        "every step above the bound, " + ("equal to" if ratio == 1 else f"{ratio} times")
-        + " 2/lambda_max, I - step H has an eigenvalue below -1: the minimiser repels"),
+        f"every step above the bound, {above}, I - step H has an eigenvalue below -1: the "
+        "minimiser repels"),
         numbers, coverage=Coverage(Scope.CLASS, dict(sorted(scope.items()))))
 
 

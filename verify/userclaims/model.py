@@ -148,11 +148,12 @@ class Model:
             value = self.expr(text, extra, check=False)
             allowed = self._declared | set(extra.values())
             self._foreign(key, text, value, allowed)
-        if spec.at:  # quantities at the minimisers: the quantity names besides the declared
+        if spec.at and spec.kind == "inequality":  # quantities at the minimisers: the
+            # quantity names besides the declared
             for key in ("lhs", "rhs"):
                 value, used, _, _ = self._quantity_parts(getattr(spec, key))
                 self._foreign(key, getattr(spec, key), value, self._declared | set(used))
-        if spec.kind == "identity":
+        if spec.kind == "identity" and not spec.at:  # (at = "symmetric": its own names)
             extra = self.identity_names
             for key in ("lhs", "rhs"):
                 value = self.side(getattr(spec, key), check=False)

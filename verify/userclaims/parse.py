@@ -62,7 +62,7 @@ KIND_KEYS = {
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
-    "identity": ("lhs", "rhs", "region"),
+    "identity": ("lhs", "rhs", "region", "at"),
     "limit": ("lhs", "tends", "to", "rhs"),
     "varies": ("lhs", "in"),
     "sole_limit": ("equilibrium", "region"),
@@ -1198,6 +1198,8 @@ def _identity(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
     family = FAMILIES[(model_spec or {}).get("family", "expression")]
     spec = model_spec or {"variables": (), "loss": None}
     step = ctx.params.get(table.get("step")) if isinstance(table.get("step"), str) else None
+    if "at" in table:
+        return {**fields, **_identity_symmetric(table, model_spec, family, step, ctx)}
     for state in ctx.states:  # every instance's names must make sense of it
         loss = family.loss(spec, state, ctx.params) if model_spec is not None else loss_expr
         declared = set(ctx.params) | set(state.names)
@@ -1205,15 +1207,46 @@ def _identity(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
                  **derivative_names(loss, state.names, step, declared)}
         where = ("the state, the parameters" + (", loss, grad_NAME" if loss is not None else "")
                  + (", gd_NAME" if loss is not None and step is not None else ""))
-        shapes = {}
-        for key in ("lhs", "rhs"):
-            fields[key], matrix = _side(_required(table, key), key, names, ctx, where)
-            shapes[key] = matrix.shape
-        if shapes["lhs"] != shapes["rhs"] and not (shapes["rhs"] == (1, 1)
-                                                   and fields["rhs"] == "0"):
-            raise _Bad("rhs", f"shape {shapes['rhs'][0]} x {shapes['rhs'][1]} differs from "
-                              f"lhs's {shapes['lhs'][0]} x {shapes['lhs'][1]}")
+        fields.update(_sides(table, names, ctx, where))
     return fields
+
+
+def _sides(table: dict[str, Any], names: dict[str, Any], ctx: _Context, where: str) -> dict:
+    """An identity's lhs and rhs, of one shape (a scalar 0 on the right: the zero matrix)."""
+    fields, shapes = {}, {}
+    for key in ("lhs", "rhs"):
+        fields[key], matrix = _side(_required(table, key), key, names, ctx, where)
+        shapes[key] = matrix.shape
+    if shapes["lhs"] != shapes["rhs"] and not (shapes["rhs"] == (1, 1) and fields["rhs"] == "0"):
+        raise _Bad("rhs", f"shape {shapes['rhs'][0]} x {shapes['rhs'][1]} differs from "
+                          f"lhs's {shapes['lhs'][0]} x {shapes['lhs'][1]}")
+    return fields
+
+
+def _identity_symmetric(table: dict[str, Any], model_spec: dict | None, family, step,
+                        ctx: _Context) -> dict:
+    """``at = "symmetric"``: lhs == rhs at the states whose layers of each chain are equal, the
+    chains' values named ``w`` (``z``), their layers' GD update ``gd_w`` (``gd_z``)
+    (:mod:`verify.userclaims.symmetric`)."""
+    from verify.userclaims import symmetric
+
+    if table["at"] != symmetric.AT:
+        raise _Bad("at", f"an identity takes at = \"{symmetric.AT}\" (every state whose layers "
+                         f"of each chain are equal), got {_short(table['at'])}")
+    if (model_spec is None or not hasattr(family, "symmetric_updates")
+            or model_spec["width"] != 1):
+        raise _Bad("at", "at = \"symmetric\" needs a model table of a layered family of "
+                         "width 1 (deep_linear, linear_resnet, double_network)")
+    if step is None:
+        raise _Bad("step", "at = \"symmetric\" speaks of GD's update gd_NAME: declare the step "
+                           "(step = \"delta\", a parameter)")
+    own = symmetric.names(family)
+    clash = sorted(set(own) & set(ctx.params))
+    if clash:
+        raise _Bad("params", f"at = \"symmetric\" names the chains' common values and updates "
+                             f"{', '.join(own)}: rename the parameter {clash[0]!r}")
+    return {"at": symmetric.AT, **_sides(table, {**ctx.params, **own}, ctx,
+                                          f"the parameters, {', '.join(own)}")}
 
 
 def _side(value: Any, key: str, names: dict[str, Any], ctx: _Context,

@@ -1,10 +1,10 @@
 """Check factories for Nar & Sastry (2018), *Residual Networks: Lyapunov Stability and Convex
 Decomposition* (paper key ``nar2018resnet``).
 
-Section 2 (stability): least squares, scalar chains with sigma, deep linear matrix networks from
-the identity (Theorems 1 and 2, with targets whose eigenvectors are not orthogonal; eq. (5) is
-data over matrices of free size, ``verify/papers/nar2018resnet.toml``).  Section 3:
-the double network (9a)-(9b), Proposition 3, the convexity of (7a)-(7c), the decomposition of
+Section 2 (stability): least squares, scalar chains from the identity (Proposition 2), deep
+linear matrix networks from the identity (Theorem 2 amended; eq. (5), Proposition 1 and the
+paragraph after it are data, ``verify/papers/nar2018resnet.toml``).  Section 3: the first step
+of the double network (9a)-(9b) (the equations themselves are data), Proposition 3, the convexity of (7a)-(7c), the decomposition of
 Section 3.1 and the implication to Theorem 3's hypotheses.  Section 4: formulas (10)-(12).
 The experiments (Section 3.2's double network, Figure 4, MNIST) are in
 :mod:`verify.experiments.nar2018resnet`.  Engines: :mod:`numerics.residual`,
@@ -24,19 +24,19 @@ from verify.checks.resnet.least_squares import (
     ols_exact, ols_affine_symbolic, ols_threshold,
 )
 from verify.checks.resnet.chains import (
-    sigma_chain_symbolic, sigma_chain_empirical, deltamax_symbolic, unstable_random_starts, prop2_symbolic, prop2_precise, sign_reduction_symbolic,
+    prop2_symbolic, prop2_precise, sign_reduction_symbolic,
 )
 from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
-    double_reduction_symbolic, double_first_step, double_origin, prop3_symbolic, prop3_precise, negative_eigen_matrix,
+    double_first_step, prop3_symbolic, prop3_precise, negative_eigen_matrix,
 )
 from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
 )
 from verify.checks.resnet.general import (
-    prop1_general, prop2_general, prop3_general, eq9_general, eq9_direction_general, decomposition_general, example_1d_general,
+    prop2_general, prop3_general, eq9_direction_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_formulas_exact,
@@ -46,19 +46,13 @@ __all__ = [
     "ols_exact",
     "ols_affine_symbolic",
     "ols_threshold",
-    "sigma_chain_symbolic",
-    "sigma_chain_empirical",
-    "deltamax_symbolic",
-    "unstable_random_starts",
     "prop2_symbolic",
     "prop2_precise",
     "sign_reduction_symbolic",
     "thm2_structure",
     "thm2_precise",
     "symmetric_root_symbolic",
-    "double_reduction_symbolic",
     "double_first_step",
-    "double_origin",
     "prop3_symbolic",
     "prop3_precise",
     "negative_eigen_matrix",
@@ -71,10 +65,8 @@ __all__ = [
     "convexity_certificate",
     "eq8_gradient_exact",
     "eq12_formulas_exact",
-    "prop1_general",
     "prop2_general",
     "prop3_general",
-    "eq9_general",
     "eq9_direction_general",
     "decomposition_general",
     "example_1d_general",

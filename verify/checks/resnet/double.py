@@ -1,5 +1,6 @@
-"""Check factories for Nar & Sastry (2018), *Residual Networks*: the double network (9a), (9b) and
-Proposition 3, with the Section 3.2 sentence."""
+"""Check factories for Nar & Sastry (2018), *Residual Networks*: the first step of the double
+network (9a), (9b), Proposition 3, and the Section 3.2 sentence on negative eigenvalues ((9a),
+(9b) themselves and the origin's sentence are data, ``verify/papers/nar2018resnet.toml``)."""
 
 from __future__ import annotations
 
@@ -15,26 +16,6 @@ from verify.replay import ReplayError
 from verify.vocabulary import Check, CheckContext, Finding, Tier
 
 # === the double network (9a), (9b) and Proposition 3 ========================================
-
-
-def double_reduction_symbolic(depths: tuple[int, ...]) -> Check:
-    """Symbolic: from w_i = w, z_i = z the gradient of (sigma/2)(prod w - prod z - lam)^2 with
-    respect to every w_i is sigma w^(L-1) e and to every z_i is -sigma z^(L-1) e: GD keeps the
-    symmetry and follows (9a), (9b).  Refutes if SymPy finds the identity false."""
-
-    def run(ctx: CheckContext) -> Finding:
-        for L in depths:
-            ok = pr.double_reduction(L)
-            if ok is False:
-                return Finding(REF, f"L={L}: (9a), (9b) are not the reduced GD", {},
-                               _cx({"L": L}, "nonzero residual", "0", "nonzero", ctx.dps,
-                                   "SymPy"))
-            if ok is None:
-                return Finding(UND, f"L={L}: not proved")
-        return Finding(SUP, f"(9a), (9b) are exactly GD from w_i = z_i = 1, L in {depths}",
-                       coverage=_instances(L=_set(depths)))
-
-    return Check("double_reduction_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
 
 
 def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...], t_max: str) -> Check:
@@ -88,82 +69,6 @@ def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...], t_max: str
                                             **{"delta sigma": f"(0, {t_max}]"})))
 
     return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
-
-
-def _double_orbit(L, lam, d, start, K):
-    """K steps of (9a), (9b) (sigma = 1) from ``start`` at the working precision, stopping when
-    |w| or |z| passes 1e10; returns (w, z).
-
-    The mpf expressions ``e = w^L - z^L - lam``, ``w - d w^(L-1) e``, ``z + d z^(L-1) e``
-    evaluated with the libmp calls their operators make (at the context's precision and
-    rounding), on raw tuples: the same numbers without the object bookkeeping."""
-    prec, rnd = mpmath.mp._prec_rounding
-    mul, pw = libmp.mpf_mul, libmp.mpf_pow_int
-    w, z = mpmath.mpf(start[0])._mpf_, mpmath.mpf(start[1])._mpf_
-    lam_, d_, big = lam._mpf_, d._mpf_, libmp.from_float(1e10)
-    for _ in range(K):
-        e = libmp.mpf_sub(libmp.mpf_sub(pw(w, L, prec, rnd), pw(z, L, prec, rnd), prec, rnd),
-                          lam_, prec, rnd)
-        w, z = (libmp.mpf_sub(w, mul(mul(d_, pw(w, L - 1, prec, rnd), prec, rnd), e, prec, rnd),
-                              prec, rnd),
-                libmp.mpf_add(z, mul(mul(d_, pw(z, L - 1, prec, rnd), prec, rnd), e, prec, rnd),
-                              prec, rnd))
-        if (libmp.mpf_gt(libmp.mpf_abs(w, prec, rnd), big)
-                or libmp.mpf_gt(libmp.mpf_abs(z, prec, rnd), big)):
-            break
-    return mpmath.mp.make_mpf(w), mpmath.mp.make_mpf(z)
-
-
-def double_origin(depths: tuple[int, ...], lams: tuple[float, ...],
-                  start: tuple[float, float] = (1.0, 1.0)) -> Check:
-    """Symbolic + precise: the origin of (9a), (9b) repels and GD from w = z = 1 never goes to it.
-
-    Symbolic: on the axis w = 0 (resp. z = 0 for lam > 0) the increment of the other coordinate
-    is delta sigma z^(L-1)(|lam| - z^L) > 0 for 0 < z < |lam|^(1/L): orbits from arbitrarily
-    close to the origin move away monotonically (Lyapunov unstable).  Precise: mpmath orbits
-    of (9a), (9b) from ``start`` on a grid of delta; refutes when one converges to (0, 0)
-    (replayable).  Reports what each orbit converges to.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            inc = pr.double_escape_increment(L)
-            z, m = sp.symbols("z m", positive=True)
-            sub = inc.subs(z, m ** sp.Rational(1, L) * sp.Symbol("q", positive=True))
-            q = sp.Symbol("q", positive=True)
-            # positive for 0 < q < 1: factor (1 - q^L) > 0 and the rest positive
-            if not sp.simplify(sub.subs(q, sp.Rational(1, 2))).is_positive:
-                return Finding(UND, f"L={L}: escape increment not positive")
-        K = 400 if ctx.quick else 1500
-        deltas = ("0.01", "0.05", "0.2", "0.5")
-        if ctx.at:
-            grid = [(int(ctx.at["L"]), float(ctx.at["lam"]), ctx.at["delta"])]
-        else:
-            grid = [(L, lam, d) for L in depths for lam in lams for d in deltas]
-        with mpmath.workdps(ctx.dps):
-            for L, lam, d_s in grid:
-                w, zz = _double_orbit(L, mpmath.mpf(lam), mpmath.mpf(d_s), start, K)
-                lm = mpmath.mpf(lam)
-                e = w ** L - zz ** L - lm
-                kind = ("diverged" if abs(w) > 1e10 or abs(zz) > 1e10 else
-                        "origin" if abs(w) + abs(zz) < 1e-8 else
-                        "e -> 0" if abs(e) < 1e-12 else "not settled")
-                numbers[f"L={L}, lam={lam}, delta={d_s}"] = \
-                    f"{kind}: w = {mpmath.nstr(w, 8)}, z = {mpmath.nstr(zz, 8)}"
-                if kind == "origin":
-                    return Finding(REF, f"L={L}, lam={lam}, delta={d_s}: the orbit converges to "
-                                   "the origin", numbers,
-                                   _cx({"L": L, "lam": lam, "delta": d_s, "start": start},
-                                       f"|w| + |z| = {mpmath.nstr(abs(w) + abs(zz), 5)}",
-                                       "cannot converge to (0, 0)", "0", ctx.dps, "mpmath orbit",
-                                       replay={"L": str(L), "lam": str(lam), "delta": d_s}))
-        return Finding(SUP, "the origin repels (exact sign of the escape increment) and no "
-                       "orbit from (1, 1) converged to it", numbers,
-                       coverage=_sample(len(grid), L=_set(depths), lam=_set(lams), delta=_set(deltas)))
-
-    return Check("double_origin", Tier.PRECISE, run,
-                 f"exact escape sign + mpmath orbits, depths {depths}, lam {lams}")
 
 
 def prop3_symbolic(depths: tuple[int, ...]) -> Check:

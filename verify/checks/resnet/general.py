@@ -16,12 +16,10 @@ from verify.checks.resnet._shared import SUP, UND
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tier
 
 # The classes the proofs cover, in the paper's notation (the claims' scopes must equal these).
-PROP1_CLASS = {"L": ">= 1", "lam": "!= 0", "sigma": "> 0", "delta": "> 0"}
 PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
 PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
                    "w_i[0]": "+-1, an odd number of -1"}
 PROP3_CLASS = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
-EQ9_CLASS = {"L": ">= 1", "lam": "real", "sigma": "> 0", "delta": "> 0"}
 EQ9_DIRECTION_CLASS = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
@@ -50,17 +48,6 @@ def _general(name: str, steps, covers: dict[str, str], what: str) -> Check:
     return Check(name, Tier.SYMBOLIC, run, f"SymPy, every member: {where}")
 
 
-def prop1_general() -> Check:
-    """Symbolic, every L: Proposition 1's bound is 2/lambda_max of the Hessian sigma g g^T at
-    every minimiser (:func:`proofs.resnet_general.rank_one_hessian`); above it the GD Jacobian
-    has the eigenvalue 1 - delta lambda_max < -1 and the equilibrium is unstable (Lyapunov's
-    indirect method)."""
-    return _general("prop1_general", lambda: {"rank-one Hessian, bound = 2/lambda_max":
-                                              prg.rank_one_hessian()}, PROP1_CLASS,
-                    "for every L: the Hessian at each minimiser is sigma g g^T, lambda_max = "
-                    "sigma sum_i prod_{j!=i} w_j^2, so linear stability needs delta <= bound (1)")
-
-
 def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
     """Symbolic, every L >= 1: Proposition 2's proof (:func:`proofs.resnet_general.prop2_chain`)
     for lam > 0 and delta <= dc_scale x delta_c; ``signs="odd"`` adds the reduction of an odd
@@ -69,7 +56,7 @@ def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
 
     def steps():
         out = prg.prop2_chain(scale)
-        out["symmetric start stays symmetric"] = prg.symmetric_gradients(double=False)
+        out["symmetric start stays symmetric"] = prg.symmetric_gradients()
         if signs == "odd":
             out["odd signs reduce to the |lam| chain"] = prg.odd_sign_reduction()
         return out
@@ -92,19 +79,11 @@ def prop3_general(scale: str = "1") -> Check:
 
     def steps():
         return {**prg.prop3_chain(sc),
-                "symmetric start stays symmetric": prg.symmetric_gradients(double=False)}
+                "symmetric start stays symmetric": prg.symmetric_gradients()}
 
     return _general("prop3_general", steps, covers,
                     "for every L >= 2: w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1]: "
                     "w[k] decreases monotonically to 0")
-
-
-def eq9_general() -> Check:
-    """Symbolic, every L: from w_i = w, z_i = z the double-chain gradients are sigma e w^(L-1)
-    and -sigma e z^(L-1), so GD from w_i = z_i = 1 is (9a), (9b) at every step (induction)."""
-    return _general("eq9_general", lambda: {"symmetric gradients":
-                                            prg.symmetric_gradients(double=True)}, EQ9_CLASS,
-                    "for every L: GD keeps w_i = w, z_i = z and follows (9a), (9b)")
 
 
 def eq9_direction_general() -> Check:
