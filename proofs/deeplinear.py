@@ -154,17 +154,3 @@ def lagrange_gap(n: int) -> sp.Expr:
     sos = sum(((a[k] * b[m] - a[m] * b[k]) ** 2 for k in range(n) for m in range(k + 1, n)),
               sp.Integer(0))
     return sp.expand(frob(a, a) * frob(b, b) - frob(a, b) ** 2 - sos)
-
-
-def scalar_landing(w1, w2, delta) -> dict[str, sp.Rational]:
-    """A target lam for which one GD step on 1/2 (w_2 w_1 - lam)^2 from (w1, w2) lands exactly on
-    a global minimiser (w1' w2' = lam).
-
-    With e = w1 w2 - lam, w1' w2' = w1 w2 - delta e (w1^2 + w2^2) + delta^2 e^2 w1 w2, which
-    equals lam for e != 0 iff e = (delta (w1^2 + w2^2) - 1) / (delta^2 w1 w2).  Exact rationals.
-    """
-    w1, w2, delta = sp.Rational(w1), sp.Rational(w2), sp.Rational(delta)
-    e = (delta * (w1 ** 2 + w2 ** 2) - 1) / (delta ** 2 * w1 * w2)
-    lam = w1 * w2 - e
-    n1, n2 = w1 - delta * w2 * e, w2 - delta * w1 * e
-    return {"lam": lam, "w1": n1, "w2": n2, "e": e}

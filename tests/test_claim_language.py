@@ -75,6 +75,7 @@ EXPECTED = {
                         "every.sole-limit-at-three-tenths": C,
                         "every.sole-limit-at-one-tenth": R, "every.chain-minimisers": C,
                         "every.chain-minimisers-half": R},
+    "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
 }
 
 

@@ -5,12 +5,10 @@ wrong variant of its claim (verify.checks.deeplinear, deeplinear_proofs, psd).
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 import mpmath
 import numpy as np
 import pytest
-import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -142,13 +140,6 @@ def test_leaves_many_is_leaves_one_by_one():
 # --- symbolic engine -----------------------------------------------------------------------
 
 
-def test_scalar_landing_by_hand():
-    # e = (delta (w1^2 + w2^2) - 1) / (delta^2 w1 w2) = (3/4 * 17/4 - 1) / (9/16) = 35/9
-    got = pd.scalar_landing(2, "1/2", "3/4")
-    assert got["e"] == sp.Rational(35, 9) and got["lam"] == sp.Rational(-26, 9)
-    assert got["w1"] * got["w2"] == got["lam"]
-
-
 def test_symbolic_gaps_vanish():
     assert pd.lagrange_gap(3) == 0 and pd.lemma2_gap(2, 1, 2) == 0
     assert pd.rayleigh_gap((2, 2, 2)) == 0
@@ -173,23 +164,6 @@ def test_hessian_vs_bound_figure_is_a_scatter_with_the_diagonal():
     assert fig.lines[0].axis == "diag"
 
 
-def test_exact_landing_counterexample_replays_in_fractions():
-    f = cd.exact_landing("thm1").run(QUICK)
-    assert f.outcome is Outcome.REFUTES
-    at = f.counterexample.at
-    w1, w2, d, lam = (Fraction(at[k]) for k in ("w1", "w2", "delta", "lam"))
-    e = w1 * w2 - lam
-    n1, n2 = w1 - d * w2 * e, w2 - d * w1 * e
-    assert n1 * n2 == lam and (n1, n2) != (w1, w2)  # lands on a minimiser, from elsewhere
-    assert d > Fraction(2) / (n1 ** 2 + n2 ** 2)  # which the bound (3) excludes
-
-
-def test_exact_landing_undecided_where_the_bound_holds():
-    # start on a minimiser: e = 0, nothing to land on
-    ctx = CheckContext(seed=0, quick=True, at={"w1": "1", "w2": "1", "delta": "1"})
-    assert cd.exact_landing("thm1").run(ctx).outcome is Outcome.UNDECIDED
-
-
 def test_edges_at_depth_one_refute_and_depth_two_supports():
     depth_one = cd.rescaled_bound((1, 2)).run(QUICK)
     assert depth_one.outcome is Outcome.REFUTES and depth_one.counterexample.margin == "2"
@@ -198,11 +172,6 @@ def test_edges_at_depth_one_refute_and_depth_two_supports():
 
 def test_singular_at_minima():
     assert cd.singular_at_minima((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
-
-
-def test_reached_minima_supports_printed_refutes_half():
-    assert cd.reached_minima((0.1, 0.2), (2,)).run(QUICK).outcome is Outcome.SUPPORTS
-    assert cd.reached_minima((0.1,), (2,), scale=0.5).run(QUICK).outcome is Outcome.REFUTES
 
 
 def test_gd_near_minima_and_f_vs_hessian_support():

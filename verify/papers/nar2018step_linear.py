@@ -4,7 +4,9 @@ of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
 ``nar2018step.sec2_not_isolated``, its amendment (every width) and
 ``nar2018step.sec2_not_strongly_convex`` are data (``verify/papers/nar2018step_depth.toml``),
 so are ``nar2018step.cor1_amended``, ``nar2018step.cor2_amended`` and ``nar2018step.remark2``
-(``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), and so are the
+(``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), Theorem 1 and
+Corollaries 1 and 2 as printed (``verify/papers/nar2018step_landing.toml``: refuted by exact
+one-step landings), and so are the
 controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
 ``controls.eq5_no_transpose`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
 (5), (6) are proven for every size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
@@ -13,14 +15,11 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.thm1 | Theorem 1 | GD can converge to {W_j} only if delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2 (3) |
 | nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
 | nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
 | nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
-| nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
-| nar2018step.cor2 | Corollary 2 | if GD converged, rho(R_hat) <= (2/(L delta))^{L/(2L-2)} |
 | nar2018step.eq7 | Appendix A, eq. (7) | stability requires f(E) = sum A_i E B_i to have no real eigenvalue above 2/delta |
 | nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
 | nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
@@ -31,13 +30,11 @@ from __future__ import annotations
 
 from proofs import step_class as SC
 from verify.checks.deeplinear import (
-    exact_landing,
     f_vs_hessian,
     gd_near_minima,
     hessian_identities,
     hessian_vs_bound,
     oscillation_search,
-    reached_minima,
     rescaled_bound,
     singular_at_minima,
     two_cycle_stability,
@@ -62,19 +59,6 @@ SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_
                    "0.5 ||W_L ... W_1 - R||_F^2",
            "minimisers": "n x n targets (n = 2..4), inner widths r (r < n: bottleneck), "
                          "L = 2, 3, 5; random, balanced, rescaled, searched"}
-THM1 = ("Given a nonzero matrix R and points {x_i} with (1/N) sum x_i x_i^T = I, assume that R is "
-        "estimated as a multiplication of the matrices {W_j} by minimizing the squared error "
-        "loss (2). Then the gradient descent algorithm can converge to a solution {W_j} only if "
-        "the step size delta satisfies delta <= 2 / sum_{j=1}^L p_{j-1}^2 q_{j+1}^2 (3), where "
-        "p_j = ||W_j ... W_1 v||, q_j = ||u^T W_L ... W_j||, and u and v are the left and right "
-        "singular vectors of R_hat = W_L ... W_1 corresponding to its largest singular value.")
-COR1 = ("For the minimization problem in Theorem 1, the gradient descent with step size delta "
-        "cannot converge to a global optimum unless the step size delta satisfies "
-        "delta <= 2 / (L rho(R)^{2(L-1)/L}) (4), where rho(R) is the largest singular value of R.")
-COR2 = ("Assume that the gradient descent with step size delta has converged to a local optimum "
-        "R_hat = W_L ... W_1 for the minimization problem in Theorem 1. Then the largest "
-        "singular value of R_hat satisfies rho(R_hat) <= (2/(L delta))^{L/(2L-2)}.")
-
 # The classes the claims state (Claim.scope): every depth, every width; "widths" are the layer
 # widths d_0, ..., d_L, bottlenecks included.
 NET = {"L": ">= 1", "widths": "any", "R": "!= 0"}
@@ -88,14 +72,9 @@ def _derived(name: str, build, scope: dict[str, str]) -> Check:
                       "every depth, every width (free-algebra letters); textbook premises named")
 
 
-def _thm1() -> tuple[Claim, Claim]:
-    printed = _claim(
-        "thm1", "Theorem 1", statement=THM1,
-        hypotheses={**SETTING, "starts": "any (the theorem puts no condition on them)"},
-        asserts="GD -> {W_j} => delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2", scope=NET,
-        checks=(hessian_identities(), exact_landing("thm1"), hessian_vs_bound("thm1"),
-                hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")))
-    amended = _claim(
+def _thm1_amended() -> Claim:
+    """Theorem 1 amended; the printed theorem is data (``nar2018step_landing.toml``)."""
+    return _claim(
         "thm1_amended", "Theorem 1 (amended)",
         statement=("A minimiser {W_j} of (2) (global, or of a network with a bottleneck width) is "
                    "stable in the sense of Lyapunov only if delta <= (3); for delta > (3) the "
@@ -109,7 +88,6 @@ def _thm1() -> tuple[Claim, Claim]:
         amend_reason=("GD started on a preimage of an excluded minimiser reaches it exactly, so "
                       "'can converge only if' holds for Lyapunov stability (almost every start), "
                       "which is what the proof shows."))
-    return printed, amended
 
 
 def _deep(locator: str, where: str, statement: str, hypotheses: dict, asserts: str,
@@ -180,25 +158,6 @@ def _remark1() -> Claim:
                 two_cycle_witness(), sharpness_landscape()))
 
 
-def _cor1() -> Claim:
-    """Corollary 1 as printed; its amendment is data (``nar2018step_minima.toml``)."""
-    return _claim(
-        "cor1", "Corollary 1", statement=COR1,
-        hypotheses={**SETTING, "starts": "any"},
-        asserts="GD -> global optimum => delta <= 2 / (L rho(R)^{2(L-1)/L})", scope=NET,
-        checks=(exact_landing("cor1"), hessian_vs_bound("cor1"),
-                hessian_vs_bound("cor1", tier=Tier.PRECISE)))
-
-
-def _cor2() -> Claim:
-    """Corollary 2 as printed; its amendment is data (``nar2018step_minima.toml``)."""
-    return _claim(
-        "cor2", "Corollary 2", statement=COR2,
-        hypotheses={**SETTING, "starts": "any; random (GD runs) and constructed (landing)"},
-        asserts="GD -> R_hat => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}", scope=NET,
-        checks=(exact_landing("cor2"), reached_minima((0.05, 0.1, 0.2), (2, 3))))
-
-
 def _displays() -> tuple[Claim, ...]:
     return (
         _claim("eq7", "Appendix A, eq. (7)",
@@ -239,5 +198,5 @@ def _controls() -> tuple[Claim, ...]:
         (rayleigh_lower_bound("psd_form"),), control=True),)
 
 
-CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _cor2(), *_displays(),
+CLAIMS = (_thm1_amended(), *_thm1_text(), _remark1(), *_displays(),
           *_controls())
