@@ -18,7 +18,7 @@ from proofs import deeplinear as pd
 from verify.checks import deeplinear as cd
 from verify.checks import deeplinear_proofs as dp
 from verify.checks import psd
-from verify.vocabulary import CheckContext, Outcome, Tier
+from verify.vocabulary import CheckContext, Outcome
 
 QUICK = CheckContext(seed=11, quick=True)
 
@@ -148,22 +148,6 @@ def test_symbolic_gaps_vanish():
 # --- checks: printed claims and deliberately wrong variants --------------------------------
 
 
-def test_hessian_vs_bound_supports_printed_and_refutes_half_bound():
-    assert cd.hessian_vs_bound("thm1").run(QUICK).outcome is Outcome.SUPPORTS
-    bad = cd.hessian_vs_bound("thm1", "1/2", tier=Tier.PRECISE).run(QUICK)
-    assert bad.outcome is Outcome.REFUTES
-    cx = bad.counterexample
-    assert float(cx.margin) < 0 and cx.replay["sample"]
-    replay = CheckContext(seed=11, quick=True, at=dict(cx.replay))
-    assert cd.hessian_vs_bound("thm1", "1/2").run(replay).outcome is Outcome.REFUTES
-
-
-def test_hessian_vs_bound_figure_is_a_scatter_with_the_diagonal():
-    fig = cd.hessian_vs_bound("cor1").run(QUICK).figures[0]
-    assert all(s.style == "points" for s in fig.series)
-    assert fig.lines[0].axis == "diag"
-
-
 def test_edges_at_depth_one_refute_and_depth_two_supports():
     depth_one = cd.rescaled_bound((1, 2)).run(QUICK)
     assert depth_one.outcome is Outcome.REFUTES and depth_one.counterexample.margin == "2"
@@ -172,18 +156,6 @@ def test_edges_at_depth_one_refute_and_depth_two_supports():
 
 def test_singular_at_minima():
     assert cd.singular_at_minima((2, 3)).run(QUICK).outcome is Outcome.SUPPORTS
-
-
-def test_gd_near_minima_and_f_vs_hessian_support():
-    assert cd.gd_near_minima("thm1").run(QUICK).outcome is Outcome.SUPPORTS
-    assert cd.f_vs_hessian().run(QUICK).outcome is Outcome.SUPPORTS
-
-
-def test_gd_near_minima_undecided_when_the_controls_fail(monkeypatch):
-    # every run diverges: nothing stays below 2/lambda_max, so GD shows nothing
-    monkeypatch.setattr(fz, "leaves_many",
-                        lambda cases, *a: [np.full(len(ds), np.nan) for _, _, ds in cases])
-    assert cd.gd_near_minima("thm1").run(QUICK).outcome is Outcome.UNDECIDED
 
 
 def test_oscillation_search_never_refutes():
@@ -220,10 +192,6 @@ def test_two_cycles_of_the_scalar_chain_by_hand():
 
 
 def test_wrong_variants_of_the_remaining_checks_are_refuted():
-    assert cd.hessian_identities(((2, 2, 2),)).run(QUICK).outcome is Outcome.SUPPORTS
-    shifted = cd.hessian_identities(((2, 2, 2),), shift=1).run(QUICK)
-    assert shifted.outcome is Outcome.REFUTES and shifted.counterexample.margin != "0"
-    assert cd.gd_near_minima("thm1", scale=0.5).run(QUICK).outcome is Outcome.REFUTES
     assert cd.singular_at_minima((2,), sign=1).run(QUICK).outcome is Outcome.REFUTES
 
 

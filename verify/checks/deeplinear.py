@@ -1,15 +1,15 @@
 """Check factories for deep linear networks with matrix weights: Hessians at factorisations.
 
-Used by Section 2 and Appendix A of Nar & Sastry (2018) (Theorem 1, Corollaries 1 and 2 as
-printed, Remark 1, eqs. (5)-(9); the amended Corollaries and Remark 2 are inequalities at the
-minimisers in ``verify/papers/nar2018step_minima.toml``); the engines are
-:mod:`numerics.factorisations` (float64 and mpmath) and :mod:`proofs.deeplinear` (SymPy).  The lemmas of Appendix A have their own factories
-in :mod:`verify.checks.psd`.
+Used by Section 2 of Nar & Sastry (2018) (the text after Theorem 1, the amended strong
+convexity sentence, Remark 1); Theorem 1, Corollaries 1 and 2, Remark 2 and eq. (7) are data
+(``verify/papers/nar2018step_landing.toml``, ``nar2018step_minima.toml``).  The engines are
+:mod:`numerics.factorisations` (float64 and mpmath) and :mod:`proofs.chains` (SymPy).  The
+lemmas of Appendix A have their own factories in :mod:`verify.checks.psd`.
 
 Samples of minimisers ("factorisations") are drawn per check from ``ctx.seed``: random
-(random invertible cores), balanced, rescaled ({alpha_i W_i}, prod alpha_i = 1), found by a
-search minimising lambda_max(H) / sum_j p_{j-1}^2 q_{j+1}^2, and rank-r minimisers of networks
-with a bottleneck width r < rank R (their product is the best rank-r approximation, not R).
+(random invertible cores), balanced, rescaled ({alpha_i W_i}, prod alpha_i = 1), and rank-r
+minimisers of networks with a bottleneck width r < rank R (their product is the best rank-r
+approximation, not R).
 """
 
 from __future__ import annotations
@@ -24,18 +24,16 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import oscillation as osc
-from proofs import deeplinear as pd
 from proofs.chains import hessian_at_minimisers
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs, instances, sampled
+from verify.checks.common import dec, instances, sampled
 from verify.checks.common import set_text as listed
-from verify.vocabulary import (Check, CheckContext, Counterexample, Figure, Finding, Outcome,
-                               RefLine, Series, Tier)
+from verify.vocabulary import (Check, CheckContext, Counterexample, Finding, Outcome,
+                               Tier)
 
 # (n, r, L): n x n targets, inner widths r (r < n: bottleneck), depth L
 CASES = ((2, 2, 2), (3, 3, 2), (2, 2, 3), (3, 3, 3), (2, 2, 5), (3, 1, 2), (3, 2, 3), (4, 2, 3))
 QUICK_CASES = ((2, 2, 2), (3, 3, 3), (3, 2, 3))
-FLOAT_GUARD = 1e-9  # relative float64 margin below which a point is re-evaluated at mpmath
 
 
 @dataclass(frozen=True)
@@ -61,21 +59,20 @@ def _target(n: int, rng: np.random.Generator) -> np.ndarray:
     return q1 @ np.diag(np.sort(rng.uniform(0.3, 3.0, n))[::-1]) @ q2
 
 
-def samples(ctx: CheckContext, search: bool = True) -> tuple[Sample, ...]:
+def samples(ctx: CheckContext) -> tuple[Sample, ...]:
     """Minimisers of every family, drawn from ``ctx.seed`` (smaller with ``ctx.quick``).
 
-    Drawn once per (seed, quick, search) in a process and shared: a dozen checks use the same
-    samples, and the search (Nelder-Mead over the cores) is most of each one's cost.  The
-    arrays are read-only, so no check can change what the others see."""
-    return _samples(ctx.seed, ctx.quick, search)
+    Drawn once per (seed, quick) in a process and shared between the checks.  The arrays are
+    read-only, so no check can change what the others see."""
+    return _samples(ctx.seed, ctx.quick)
 
 
 @functools.lru_cache(maxsize=8)
-def _samples(seed: int, quick: bool, search: bool) -> tuple[Sample, ...]:
+def _samples(seed: int, quick: bool) -> tuple[Sample, ...]:
     ctx = CheckContext(seed=seed, quick=quick)
     rng = ctx.rng()
     out = []
-    n_random, n_search = (2, 1) if ctx.quick else (6, 2)
+    n_random = 2 if ctx.quick else 6
     for n, r, L in (QUICK_CASES if ctx.quick else CASES):
         R = _target(n, rng)
         tag = f"n{n}-r{r}-L{L}"
@@ -89,10 +86,6 @@ def _samples(seed: int, quick: bool, search: bool) -> tuple[Sample, ...]:
         add("balanced", Wb)
         for k, t in enumerate((0.25, 4.0) if ctx.quick else (0.1, 0.5, 2.0, 10.0)):
             add("rescaled", fz.rescale(Wb, [t, 1 / t] + [1.0] * (L - 2)), k)
-        if search:
-            W, _ = fz.search_min_ratio(R, r, L, rng, starts=n_search,
-                                       maxiter=120 if ctx.quick else 400)
-            add("searched", W)
     for s in out:
         for a in (*s.W, s.R):
             a.setflags(write=False)
@@ -106,14 +99,6 @@ def _pick(ctx: CheckContext, found: list[Sample]) -> list[Sample]:
         if not found:
             raise ValueError(f"no sample labelled {ctx.at['sample']!r} for this seed")
     return found
-
-
-def _den(s: Sample, which: str) -> float:
-    """2 / (claimed bound) at the sample: (3) for "thm1", (4) for "cor1"."""
-    if which == "thm1":
-        return float(fz.thm1_denominator(list(s.W)))
-    rho = np.linalg.svd(fz.end_to_end(list(s.W)), compute_uv=False)[0]
-    return fz.cor1_denominator(rho, s.L)
 
 
 def _mp_point(s: Sample, dps: int) -> tuple[list, np.ndarray]:
@@ -138,213 +123,6 @@ def _projector(P: np.ndarray) -> np.ndarray:
     cols = [k for k in range(len(S)) if S[k] > tol * max(S)]
     Uk = np.array([[U[a, k] for k in cols] for a in range(U.rows)], dtype=object)
     return np.dot(Uk, Uk.T)
-
-
-def hessian_vs_bound(which: str, scale: str = "1", tier: Tier = Tier.EMPIRICAL) -> Check:
-    """lambda_max(H) against 2 / (claimed bound) over sampled minimisers (Theorem 1 or Cor. 1).
-
-    The claim "GD can converge to W (be Lyapunov stable there) only if delta <= b" holds at W
-    exactly when b >= 2 / lambda_max(H(W)): above 2/lambda_max the linearisation I - delta H
-    has an eigenvalue below -1.  The claimed bound is ``scale`` times (3) (``which="thm1"``)
-    or (4) (``"cor1"``).  Empirical tier: float64 dense Hessians at every sample, a point with
-    lambda_max < 2/b by more than 1e-9 (relative) is re-evaluated at ``ctx.dps`` digits (as an
-    exact critical point) and refutes only if the deficit survives.  Precise tier: the same, and
-    the eight smallest ratios are always re-evaluated at ``ctx.dps`` digits.  Can refute, or
-    support on the samples; never proves.
-    """
-    k = sp.Rational(scale)
-
-    def run(ctx: CheckContext) -> Finding:
-        found = _pick(ctx, samples(ctx))
-        xs, ys, rows = [], [], []
-        for s in found:
-            lam = float(np.linalg.eigvalsh(fz.hessian(list(s.W), s.R))[-1])
-            den = _den(s, which) / float(k)  # 2 / claimed bound
-            xs.append(den)
-            ys.append(lam)
-            rows.append((lam / den, s))
-        rows.sort(key=lambda t: t[0])
-        numbers = {"samples": str(len(found)),
-                   "min lambda_max * b / 2": f"{rows[0][0]:.15g} ({rows[0][1].label})"}
-        for kind in ("random", "balanced", "rescaled", "searched"):
-            rs = [r for r, s in rows if s.kind == kind]
-            if rs:
-                numbers[f"min ratio, {kind}"] = f"{min(rs):.12g}"
-        bott = [r for r, s in rows if s.r < s.n]
-        if bott:
-            numbers["min ratio, bottleneck minima"] = f"{min(bott):.12g}"
-        recheck = [t for t in rows if t[0] < 1 - FLOAT_GUARD]
-        if tier is Tier.PRECISE:
-            recheck = rows[:8]
-        worst_mp = None
-        for r, s in recheck:
-            Wm, Rm = _mp_point(s, ctx.dps)
-            with mpmath.workdps(ctx.dps):
-                res = fz.ratio_mp(Wm, Rm, ctx.dps)
-                den = (res["den3"] if which == "thm1" else
-                       s.L * res["rho"] ** (mpmath.mpf(2 * (s.L - 1)) / s.L)) / mpmath.mpf(
-                           sp.N(k, ctx.dps))
-                mp_ratio = res["lam_max"] / den
-                worst_mp = mp_ratio if worst_mp is None else min(worst_mp, mp_ratio)
-                if mp_ratio < 1 - mpmath.mpf(10) ** (-(ctx.dps // 2)):
-                    thr, claimed = 2 / res["lam_max"], 2 / den
-                    return Finding(Outcome.REFUTES, (
-                        f"{s.label}: lambda_max(H) = {dec(res['lam_max'], 15)} < 2/b = "
-                        f"{dec(den, 15)}: the minimiser is linearly stable for every delta < "
-                        f"2/lambda_max = {dec(thr, 15)}, above the claimed bound "
-                        f"{dec(claimed, 15)}"), numbers, Counterexample(
-                            at={"sample": s.label, "delta": dec((thr + claimed) / 2, 20),
-                                "W": str([np.asarray(w).tolist() for w in s.W])},
-                            observed=f"2/lambda_max(H) = {dec(thr, 25)}",
-                            claimed=f"no convergence for delta > {dec(claimed, 25)}", tol="0",
-                            margin=dec(claimed - thr, 25), dps=ctx.dps,
-                            note="a minimiser that is stable at step sizes the bound excludes",
-                            replay={"sample": s.label}))
-        if worst_mp is not None:
-            numbers[f"min ratio re-evaluated at {ctx.dps} digits"] = dec(worst_mp, 30)
-        label = "(3)" if which == "thm1" else "(4)"
-        fig = Figure(
-            id=f"lambda-vs-bound-{which}", title=f"lambda_max(H) against the bound {label}",
-            caption=(f"{len(found)} minimisers (random, balanced, rescaled, searched; "
-                     "bottleneck widths included). x = 2/b with b the printed bound "
-                     f"{label}" + ("" if k == 1 else f" times {k}") + ", y = lambda_max of the "
-                     "loss Hessian. The claim holds where points lie on or above y = x."),
-            xlabel=f"2 / bound {label}", ylabel="lambda_max(H)",
-            series=tuple(Series(kind, decs([x for x, s in zip(xs, found) if s.kind == kind]),
-                                decs([y for y, s in zip(ys, found) if s.kind == kind]),
-                                "points")
-                         for kind in ("random", "balanced", "rescaled", "searched")
-                         if any(s.kind == kind for s in found)),
-            xscale="log", yscale="log", lines=(RefLine("y = x", "diag"),))
-        return Finding(Outcome.SUPPORTS, (
-            f"at all {len(found)} minimisers lambda_max(H) >= 2/b (smallest ratio "
-            f"{rows[0][0]:.12g}, at {rows[0][1].label}): no minimiser is linearly stable above "
-            "the bound"), numbers, None, (fig,) if tier is Tier.EMPIRICAL else (),
-            coverage=sampled(len(found), **{"(n, r, L)": listed(QUICK_CASES if ctx.quick
-                                                                else CASES)}))
-
-    scope = (f"{'mpmath' if tier is Tier.PRECISE else 'float64'} Hessians at sampled minimisers "
-             f"of cases (n, r, L) in {CASES}")
-    return Check(f"hessian_vs_bound_{which}" + ("_precise" if tier is Tier.PRECISE else ""),
-                 tier, run, scope)
-
-
-def hessian_identities(dims_list: tuple[tuple[int, ...], ...] = ((2, 2, 2), (2, 3, 2),
-                                                                 (2, 2, 2, 2), (1, 2, 2, 1)),
-                       shift: int = 0) -> Check:
-    """Symbolic: at every global minimum, H = J^T J, J J^T = f of eq. (7), and
-    <u v^T, f(u v^T)> = sum_i ||(W_L..W_{i+1})^T u||^2 ||W_{i-1}..W_1 v||^2 for all u, v.
-
-    Together with the Rayleigh quotient (f is symmetric) this proves lambda_max(H) >=
-    sum_j p_{j-1}^2 q_{j+1}^2 (unit u, v), i.e. instability above (3), at every global minimum
-    of the listed widths.  Undecided when SymPy cannot reduce a difference to zero; refutes
-    with an integer point when the Rayleigh identity is false (``shift = 1``: p_i in place of
-    p_{i-1}, a wrong variant).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for dims in dims_list:
-            H, J = pd.hessian_at_global_minimum(dims)
-            Ws = pd.net(dims)
-            checks = {"H - J^T J": (H - J.T * J), "J J^T - f": (J * J.T - pd.f_matrix(Ws))}
-            for name, M in checks.items():
-                if M.applyfunc(sp.expand) != sp.zeros(*M.shape):
-                    return Finding(Outcome.UNDECIDED, f"{dims}: {name} not reduced to 0",
-                                   numbers)
-            gap = pd.rayleigh_gap(dims, shift)
-            proved = prove_zero(gap)
-            if proved is False or (proved is None and gap.free_symbols):
-                point = {x: sp.Integer(k % 3 + 1) for k, x in
-                         enumerate(sorted(gap.free_symbols, key=str))}
-                val = gap.subs(point)
-                if val != 0:
-                    return Finding(Outcome.REFUTES, (
-                        f"widths {dims}: <u v^T, f(u v^T)> differs from the claimed sum by "
-                        f"{val} at an integer point"), numbers, Counterexample(
-                            at={"widths": str(dims), "point": "entry k of the sorted symbols "
-                                "= k mod 3 + 1"}, observed=f"difference {val}", claimed="0",
-                            tol="0", margin=str(val), dps=ctx.dps, note="exact integers"))
-            if proved is not True:
-                return Finding(Outcome.UNDECIDED, f"{dims}: Rayleigh identity not reduced",
-                               numbers)
-            numbers[f"widths {dims}"] = "H = J^T J, J J^T = f, Rayleigh identity: exact"
-        return Finding(Outcome.SUPPORTS, (
-            "exact for widths " + ", ".join(map(str, dims_list)) + ": at a global minimum the "
-            "nonzero spectrum of H is that of f (7), and f's Rayleigh quotient at u v^T is "
-            "sum_j p_{j-1}^2 q_{j+1}^2, so lambda_max(H) >= that sum"), numbers,
-            coverage=instances(widths=listed(dims_list), minimisers="global"))
-
-    return Check("hessian_identities" + ("" if shift == 0 else f"_shift{shift}"), Tier.SYMBOLIC,
-                 run,
-                 f"SymPy, symbolic weights of widths {dims_list}, every global minimum")
-
-
-# --- GD next to minimisers ------------------------------------------------------------------
-
-
-def gd_near_minima(which: str = "thm1", scale: float = 1.0) -> Check:
-    """Empirical: GD from W + 1e-7 noise at delta = c * 2/lambda_max(H), c in {0.97, 1.03}, and at
-    1.03 times the claimed bound (``scale`` times (3) or (4)).
-
-    Measures whether runs stay within 1e-4 of W (converge next to it) after 1000 steps (600
-    quick).  Refutes when a run with delta above the claimed bound stays and the mpmath
-    Hessian at W confirms lambda_max < 2/b; otherwise supports (the linear prediction holds on
-    both sides).  Cannot prove.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = np.random.default_rng(ctx.seed + 1)
-        # random minimisers 0-1, balanced and two rescaled ones per case
-        found = [s for s in _pick(ctx, samples(ctx, search=False))
-                 if s.label.endswith(("-0", "-1"))]
-        steps = 600 if ctx.quick else 1000
-        tally = {"stays below 2/lambda_max": 0, "leaves above 2/lambda_max": 0,
-                 "leaves above bound": 0}
-        bad, cases = [], []
-        for s in found:
-            W = list(s.W)
-            lam = float(np.linalg.eigvalsh(fz.hessian(W, s.R))[-1])
-            b = scale * 2 / _den(s, which)
-            cases.append((W, s.R, np.array([0.97 * 2 / lam, 1.03 * 2 / lam, 1.03 * b])))
-        # every sample's runs in one batched GD per layer shape (the same runs as one by one)
-        for s, dist in zip(found, fz.leaves_many(cases, steps, 1e-7, rng)):
-            stays = np.isfinite(dist) & (dist < 1e-4)
-            tally["stays below 2/lambda_max"] += int(stays[0])
-            tally["leaves above 2/lambda_max"] += int(not stays[1])
-            tally["leaves above bound"] += int(not stays[2])
-            if stays[2]:
-                bad.append(s)
-        numbers = {k: f"{v} of {len(found)}" for k, v in tally.items()}
-        for s in bad:
-            Wm, Rm = _mp_point(s, ctx.dps)
-            res = fz.ratio_mp(Wm, Rm, ctx.dps)
-            with mpmath.workdps(ctx.dps):
-                den = mpmath.mpf(_den(s, which)) / mpmath.mpf(scale)
-                if res["lam_max"] < den * (1 - mpmath.mpf(10) ** -20):
-                    return Finding(Outcome.REFUTES, f"{s.label}: GD above the bound stays and "
-                                   "lambda_max(H) < 2/b at high precision", numbers,
-                                   Counterexample(
-                                       at={"sample": s.label}, observed=dec(res["lam_max"], 20),
-                                       claimed=f">= {dec(den, 20)}", tol="1e-20",
-                                       margin=dec(res["lam_max"] - den, 20), dps=ctx.dps,
-                                       replay={"sample": s.label}))
-        if bad:
-            numbers["runs above the bound that stayed (not confirmed by the Hessian)"] = str(
-                len(bad))
-            return Finding(Outcome.UNDECIDED, "some runs above the bound stayed within 1e-4 "
-                           "although the Hessian predicts instability (too few steps?)", numbers)
-        if min(tally["stays below 2/lambda_max"], tally["leaves above 2/lambda_max"]) < len(found):
-            return Finding(Outcome.UNDECIDED, "the linear prediction failed on a control (a run "
-                           "left below 2/lambda_max or stayed above it): GD here says nothing",
-                           numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"{len(found)} minimisers: GD stays at 0.97 * 2/lambda_max, leaves at 1.03 * "
-            "2/lambda_max and at 1.03 * the bound (linear prediction confirmed)"), numbers,
-            coverage=sampled(3 * len(found)))
-
-    return Check(f"gd_near_minima_{which}", Tier.EMPIRICAL, run,
-                 "numpy float64 GD, sampled minimisers (no search), noise 1e-7")
 
 
 # --- the text of Section 2: rescaled optima, isolation, strong convexity --------------------
@@ -388,7 +166,7 @@ def rescaled_bound(depths: tuple[int, ...], ts: tuple[float, ...] = (1.0, 1e-1, 
                 return Finding(Outcome.UNDECIDED, f"L={L}: limit not shown to be 0", numbers)
             numbers[f"L={L}: sum in (3) at t"] = str(den)
         rows = []
-        for s in samples(ctx, search=False):
+        for s in samples(ctx):
             if s.kind != "balanced":
                 continue
             for tt in ts:
@@ -434,7 +212,7 @@ def singular_at_minima(depths: tuple[int, ...] = (2, 3, 4, 5), sign: int = -1) -
                 return Finding(Outcome.UNDECIDED, f"L={L}: H = g g^T not shown", numbers)
         numbers["symbolic"] = f"H = g g^T (rank 1) on prod w = lam, L in {depths}"
         worst = mpmath.mpf(0)
-        found = samples(ctx, search=False)
+        found = samples(ctx)
         for s in found[: 6 if ctx.quick else 24]:
             Wm, Rm = _mp_point(s, ctx.dps)
             with mpmath.workdps(ctx.dps):
@@ -568,57 +346,6 @@ def _periodic_mp(W: list, R: np.ndarray, delta: float, p: int, dps: int, steps: 
         def gap(a, b):
             return max(abs(x - y) for u, v in zip(a, b) for x, y in zip(u.ravel(), v.ravel()))
         return gap(orbit[-1], orbit[-2]), gap(orbit[-1], orbit[-1 - p])
-
-
-def f_vs_hessian() -> Check:
-    """The step at eq. (7): "stable only if f has no real eigenvalue larger than 2/delta" needs
-    lambda_max(f) <= lambda_max(H) at the minimiser.  At global minima the two are equal
-    (exactly: see :func:`hessian_identities`); at bottleneck minima (R_hat != R) the Hessian has
-    a residual term and the proof's linearisation of E around R_hat - R is not the Hessian.
-
-    Empirical: lambda_max(f) / lambda_max(H) over sampled minimisers and a search maximising it
-    over bottleneck minimisers; a value above 1 + 1e-9 is re-evaluated at ``ctx.dps`` digits and
-    refutes if it survives.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        rng = np.random.default_rng(ctx.seed + 7)
-        found = list(_pick(ctx, samples(ctx, search=False)))
-        for n, r, L in ((3, 2, 2), (3, 2, 3), (4, 2, 3)):
-            R = _target(n, rng)
-            W, _ = fz.search_min_ratio(R, r, L, rng, 1, 100 if ctx.quick else 300,
-                                       target=lambda W, R: -fz.lambda_max_f_over_h(W, R))
-            found.append(Sample(f"n{n}-r{r}-L{L}-max-f-over-H", "searched", n, r, tuple(W), R))
-        rows = sorted(((fz.lambda_max_f_over_h(list(s.W), s.R), s) for s in found),
-                      key=lambda t: -t[0])
-        numbers = {"samples": str(len(rows)),
-                   "max lambda_max(f)/lambda_max(H)": f"{rows[0][0]:.15g} ({rows[0][1].label})"}
-        bott = [x for x, s in rows if s.r < s.n]
-        numbers["max at bottleneck minima"] = f"{max(bott):.15g}" if bott else "none"
-        for x, s in rows:
-            if x <= 1 + FLOAT_GUARD:
-                break
-            Wm, Rm = _mp_point(s, ctx.dps)
-            with mpmath.workdps(ctx.dps):
-                F = fz.f_operator(Wm)
-                lf = max(mpmath.eigsy(mpmath.matrix(F.tolist()), eigvals_only=True))
-                lh = fz.ratio_mp(Wm, Rm, ctx.dps)["lam_max"]
-                if lf > lh * (1 + mpmath.mpf(10) ** -20):
-                    return Finding(Outcome.REFUTES, (
-                        f"{s.label}: lambda_max(f) = {dec(lf, 12)} > lambda_max(H) = "
-                        f"{dec(lh, 12)}: for delta between 2/lambda_max(f) and 2/lambda_max(H) "
-                        "the minimiser is stable though f has an eigenvalue above 2/delta"),
-                        numbers, Counterexample(
-                            at={"sample": s.label}, observed=dec(lf, 25),
-                            claimed=f"<= lambda_max(H) = {dec(lh, 25)}", tol="1e-20",
-                            margin=dec(lf - lh, 25), dps=ctx.dps, replay={"sample": s.label}))
-        return Finding(Outcome.SUPPORTS, (
-            f"lambda_max(f) <= lambda_max(H) at all {len(rows)} minimisers (largest ratio "
-            f"{rows[0][0]:.12g}), bottleneck minima and a search maximising the ratio included"),
-            numbers, coverage=sampled(len(rows)))
-
-    return Check("f_vs_hessian", Tier.EMPIRICAL, run,
-                 "float64 spectra at sampled minimisers and searched bottleneck minimisers")
 
 
 def two_cycle_stability(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Check:

@@ -49,7 +49,7 @@ def proof_inequalities(names: tuple[str, ...]) -> Check:
     """
 
     def run(ctx: CheckContext) -> Finding:
-        found = [s for s in _pick(ctx, samples(ctx, search=False)) if s.r == s.n]
+        found = [s for s in _pick(ctx, samples(ctx)) if s.r == s.n]
         worst = {n: None for n in names}
         for s in found:
             Wm, Rm = _mp_point(s, ctx.dps)

@@ -6,7 +6,8 @@ of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
 so are ``nar2018step.cor1_amended``, ``nar2018step.cor2_amended`` and ``nar2018step.remark2``
 (``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), Theorem 1 and
 Corollaries 1 and 2 as printed (``verify/papers/nar2018step_landing.toml``: refuted by exact
-one-step landings), and so are the
+one-step landings) and ``nar2018step.thm1_amended`` and ``nar2018step.eq7`` (inequalities at
+every minimiser, ``nar2018step_minima.toml``), and so are the
 controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
 ``controls.eq5_no_transpose`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
 (5), (6) are proven for every size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
@@ -15,12 +16,10 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
 | nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
 | nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
 | nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
-| nar2018step.eq7 | Appendix A, eq. (7) | stability requires f(E) = sum A_i E B_i to have no real eigenvalue above 2/delta |
 | nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
 | nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
 | controls.lemma2_nonsymmetric | variant of Lemma 2 | Lemma 2 with non-symmetric A_i (x^T A_i x >= 0) |
@@ -30,10 +29,6 @@ from __future__ import annotations
 
 from proofs import step_class as SC
 from verify.checks.deeplinear import (
-    f_vs_hessian,
-    gd_near_minima,
-    hessian_identities,
-    hessian_vs_bound,
     oscillation_search,
     rescaled_bound,
     singular_at_minima,
@@ -52,7 +47,7 @@ from verify.checks.oscillation import (
 from verify.checks.psd import rayleigh_lower_bound
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
-from verify.vocabulary import Check, Claim, Coverage, Scope, Tier
+from verify.vocabulary import Check, Claim, Coverage, Scope
 
 _claim = claim_builder(PAPER)
 SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
@@ -70,24 +65,6 @@ def _derived(name: str, build, scope: dict[str, str]) -> Check:
     """A derivation (:mod:`proofs.step_class`) covering exactly ``scope``, the claim's class."""
     return derivation(name, build, Coverage(Scope.CLASS, scope), "SymPy-checked derivation: "
                       "every depth, every width (free-algebra letters); textbook premises named")
-
-
-def _thm1_amended() -> Claim:
-    """Theorem 1 amended; the printed theorem is data (``nar2018step_landing.toml``)."""
-    return _claim(
-        "thm1_amended", "Theorem 1 (amended)",
-        statement=("A minimiser {W_j} of (2) (global, or of a network with a bottleneck width) is "
-                   "stable in the sense of Lyapunov only if delta <= (3); for delta > (3) the "
-                   "linearisation of GD there has an eigenvalue below -1, so GD converges to "
-                   "{W_j} only from a Lebesgue-null set of starts."),
-        hypotheses=SETTING, asserts="lambda_max(H(W)) >= sum_j p_{j-1}^2 q_{j+1}^2 at minimisers",
-        scope={**NET, "minimisers": "global, or of a bottleneck network"},
-        checks=(hessian_identities(), hessian_vs_bound("thm1"),
-                hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")),
-        amends="nar2018step.thm1",
-        amend_reason=("GD started on a preimage of an excluded minimiser reaches it exactly, so "
-                      "'can converge only if' holds for Lyapunov stability (almost every start), "
-                      "which is what the proof shows."))
 
 
 def _deep(locator: str, where: str, statement: str, hypotheses: dict, asserts: str,
@@ -160,15 +137,6 @@ def _remark1() -> Claim:
 
 def _displays() -> tuple[Claim, ...]:
     return (
-        _claim("eq7", "Appendix A, eq. (7)",
-               statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
-                          "Lyapunov only if [the linearised system] does not have any eigenvalue "
-                          "larger than 1 in magnitude, which requires that the mapping f(E) = "
-                          "sum_i A_i E B_i (7) does not have any real eigenvalue larger than "
-                          "(2/delta)."),
-               hypotheses={**SETTING}, asserts="lambda_max(f) <= lambda_max(H) at minimisers",
-               scope=NET,
-               checks=(hessian_identities(), f_vs_hessian())),
         _claim("eq8", "Appendix A, proof of Corollary 1, eq. (8)",
                statement=("q_{i+1} p_i = ||u^T W_L ... W_{i+1}|| ||W_i ... W_1 v|| >= ||u^T W_L "
                           "... W_1 v|| = rho(R). [...] p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2 / p_i^2) "
@@ -198,5 +166,5 @@ def _controls() -> tuple[Claim, ...]:
         (rayleigh_lower_bound("psd_form"),), control=True),)
 
 
-CLAIMS = (_thm1_amended(), *_thm1_text(), _remark1(), *_displays(),
+CLAIMS = (*_thm1_text(), _remark1(), *_displays(),
           *_controls())
