@@ -5,8 +5,7 @@ Learning": the quantities p_j, q_j of Theorem 1 and the bound (3), the bound (4)
 Corollary 1, the operator f of eq. (7) (= J J^T, J the Jacobian of the product map), the
 Gauss-Newton matrix J^T J (the exact Hessian at a global minimum), the full Hessian at any point
 (float64 or mpmath, same code), parametrised families of minima (random, balanced, rescaled,
-rank-r "bottleneck" minima), and a search for the factorisation minimising
-lambda_max(H) / sum_j p_{j-1}^2 q_{j+1}^2.
+rank-r "bottleneck" minima).
 
 A network here is one list ``W = [W_1, ..., W_L]`` of 2-D arrays (``W_j`` is n_j x n_{j-1});
 :func:`batched` turns it into the batched stacks of :mod:`numerics.deeplinear`.  Parameters are
