@@ -19,16 +19,12 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
-import sympy as sp
 
 from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import oscillation as osc
-from proofs.chains import hessian_at_minimisers
-from proofs.identities import prove_zero
-from verify.checks.common import dec, instances, sampled
-from verify.checks.common import set_text as listed
-from verify.vocabulary import (Check, CheckContext, Counterexample, Finding, Outcome,
+from verify.checks.common import dec, sampled
+from verify.vocabulary import (Check, CheckContext, Finding, Outcome,
                                Tier)
 
 # (n, r, L): n x n targets, inner widths r (r < n: bottleneck), depth L
@@ -125,122 +121,7 @@ def _projector(P: np.ndarray) -> np.ndarray:
     return np.dot(Uk, Uk.T)
 
 
-# --- the text of Section 2: rescaled optima, isolation, strong convexity --------------------
-
-
-def rescaled_bound(depths: tuple[int, ...], ts: tuple[float, ...] = (1.0, 1e-1, 1e-2, 1e-3)
-                   ) -> Check:
-    """Theorem 1's text: over {alpha_i W_i} with prod alpha_i = 1 the bound (3) gets arbitrarily
-    small.
-
-    Symbolic: for scalar chains of each depth, the sum of (3) at (t w_1, w_2 / t, w_3, ...) is
-    exactly c_1 / t^2 + c_2 t^2 + rest (c_1 = (prod_{j>1} w_j)^2 > 0), so (3) -> 0 as t -> 0.
-    Empirical: the same rescaling of sampled matrix minimisers, bound (3) and lambda_max(H)
-    at each t.  Depth 1 (where prod alpha = 1 forces alpha_1 = 1) refutes exactly: the only
-    minimiser is W_1 = R and (3) = 2 there.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        t = sp.Symbol("t", positive=True)
-        for L in depths:
-            ws = sp.symbols(f"w1:{L + 1}", positive=True)
-            # L = 1: prod alpha_i = 1 forces alpha_1 = 1, nothing to rescale
-            scaled = [ws[0] * t, ws[1] / t, *ws[2:]] if L >= 2 else list(ws)
-            prod = sp.Mul(*scaled)
-            den = sp.simplify(sum((prod / w) ** 2 for w in scaled))  # p_{j-1} q_{j+1} = prod/w_j
-            if L == 1 and not den.free_symbols:
-                R = _target(2, ctx.rng())  # the only minimiser is W_1 = R: (3) there in float64
-                b_float = 2 / float(fz.thm1_denominator([R]))
-                return Finding(Outcome.REFUTES, (
-                    f"L = 1: prod alpha_i = 1 forces alpha_1 = 1; the sum in (3) is exactly {den} "
-                    f"(p_0 = q_2 = 1), so (3) = {2 / den} at the single minimiser W_1 = R "
-                    f"(float64 at a random 2 x 2 R: {b_float:.15g}): it cannot be made small"),
-                    numbers, Counterexample(
-                        at={"L": "1", "R": str(R.tolist())},
-                        observed=f"bound (3) = {2 / den} at every rescaling",
-                        claimed="arbitrarily small for some optimum", tol="0",
-                        margin=str(2 / den), dps=ctx.dps, note="exact: a single optimum",
-                        replay={"L": "1"}))
-            if sp.limit(2 / den, t, 0) != 0:
-                return Finding(Outcome.UNDECIDED, f"L={L}: limit not shown to be 0", numbers)
-            numbers[f"L={L}: sum in (3) at t"] = str(den)
-        rows = []
-        for s in samples(ctx):
-            if s.kind != "balanced":
-                continue
-            for tt in ts:
-                W = fz.rescale(list(s.W), [tt, 1 / tt] + [1.0] * (s.L - 2))
-                b = 2 / float(fz.thm1_denominator(W))
-                lam = float(np.linalg.eigvalsh(fz.hessian(W, s.R))[-1])
-                rows.append((s.label, tt, b, lam))
-        for label, tt, b, lam in rows:
-            if tt == ts[-1]:
-                numbers[f"{label}, t={tt:g}"] = f"bound (3) = {b:.3e}, 2/lambda_max = {2 / lam:.3e}"
-        shrinks = all(b2 < b1 for (l1, _, b1, _), (l2, _, b2, _) in zip(rows, rows[1:])
-                      if l1 == l2)
-        if not shrinks:
-            return Finding(Outcome.UNDECIDED, "bound (3) did not shrink monotonically with t",
-                           numbers)
-        return Finding(Outcome.SUPPORTS, (
-            f"depths {depths}: the sum in (3) at (t W_1, W_2 / t, ...) grows like 1/t^2 "
-            "(exact for scalar chains; measured for matrix minimisers, down to t = "
-            f"{ts[-1]:g}); 2/lambda_max(H) <= (3) shrinks with it"), numbers,
-            # exact only for scalar chains (width 1); matrix minimisers are sampled
-            coverage=instances(L=listed(depths), widths="= 1"))
-
-    return Check("rescaled_bound", Tier.SYMBOLIC, run,
-                 f"SymPy limits for scalar chains, depths {depths}; float64 matrix minimisers")
-
-
-def singular_at_minima(depths: tuple[int, ...] = (2, 3, 4, 5), sign: int = -1) -> Check:
-    """Amended Section 2: at every local minimiser with L >= 2 the Hessian is singular (so the
-    loss is not strongly convex at any optimum).
-
-    Symbolic: for scalar chains the Hessian on prod w = lam is g g^T (rank one) for each depth.
-    Precise: at sampled matrix minimisers (bottleneck included), H t = 0 for the rescaling
-    tangent t = (W_1, -W_2, 0, ...) at ``ctx.dps`` digits.  Refutes if ||H t|| / ||t|| exceeds
-    1e-30 there (then the minimiser set is not what the argument says); ``sign = +1`` uses
-    (W_1, +W_2, 0, ...), not a tangent (a wrong variant).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            H, g, _, _ = hessian_at_minimisers(L)
-            if not prove_zero(sp.expand(H - g * g.T).norm() ** 2):
-                return Finding(Outcome.UNDECIDED, f"L={L}: H = g g^T not shown", numbers)
-        numbers["symbolic"] = f"H = g g^T (rank 1) on prod w = lam, L in {depths}"
-        worst = mpmath.mpf(0)
-        found = samples(ctx)
-        for s in found[: 6 if ctx.quick else 24]:
-            Wm, Rm = _mp_point(s, ctx.dps)
-            with mpmath.workdps(ctx.dps):
-                H = fz.hessian(Wm, Rm)
-                tv = np.concatenate([np.asarray(Wm[0]).ravel(),
-                                     sign * np.asarray(Wm[1]).ravel()]
-                                    + [np.zeros(np.size(w), dtype=object) for w in Wm[2:]])
-                Ht = np.dot(H, tv)
-                rel = mpmath.sqrt(np.dot(Ht, Ht) / np.dot(tv, tv))
-                worst = max(worst, rel)
-                if rel > mpmath.mpf(10) ** -30:
-                    return Finding(Outcome.REFUTES, f"{s.label}: ||H t|| / ||t|| = "
-                                   f"{dec(rel, 10)}", numbers, Counterexample(
-                                       at={"sample": s.label}, observed=dec(rel, 20),
-                                       claimed="0", tol="1e-30", margin=dec(rel, 20),
-                                       dps=ctx.dps, replay={"sample": s.label}))
-        numbers[f"max ||H t|| / ||t|| at {ctx.dps} digits"] = dec(worst, 5)
-        return Finding(Outcome.SUPPORTS, (
-            "the Hessian annihilates the rescaling direction at every sampled minimiser "
-            f"(largest ||H t||/||t|| = {dec(worst, 3)}) and is rank one for scalar chains"),
-            numbers, coverage=sampled(min(len(found), 6 if ctx.quick else 24),
-                                      L=listed(sorted({s.L for s in found}))))
-
-    return Check("singular_at_minima" + ("" if sign == -1 else "_plus"), Tier.PRECISE, run,
-                 f"SymPy scalar chains L in {depths}; mpmath Hessians at sampled minimisers")
-
-
-# --- Corollary 2, Remark 1 ----------------------------------------------------------------
+# --- Remark 1 ------------------------------------------------------------------------------
 
 
 def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Check:

@@ -6,8 +6,9 @@ of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
 so are ``nar2018step.cor1_amended``, ``nar2018step.cor2_amended`` and ``nar2018step.remark2``
 (``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), Theorem 1 and
 Corollaries 1 and 2 as printed (``verify/papers/nar2018step_landing.toml``: refuted by exact
-one-step landings) and ``nar2018step.thm1_amended`` and ``nar2018step.eq7`` (inequalities at
-every minimiser, ``nar2018step_minima.toml``), and so are the
+one-step landings), ``nar2018step.thm1_amended`` and ``nar2018step.eq7`` (inequalities at
+every minimiser, ``nar2018step_minima.toml``), ``nar2018step.thm1_small``, its amendment and
+``nar2018step.sec2_not_strongly_convex_amended`` (``nar2018step_section2.toml``), and so are the
 controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
 ``controls.eq5_no_transpose`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
 (5), (6) are proven for every size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
@@ -16,9 +17,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
-| nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
-| nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
 | nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
 | nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
@@ -30,8 +28,6 @@ from __future__ import annotations
 from proofs import step_class as SC
 from verify.checks.deeplinear import (
     oscillation_search,
-    rescaled_bound,
-    singular_at_minima,
     two_cycle_stability,
 )
 from verify.checks.deeplinear_proofs import (
@@ -58,52 +54,12 @@ SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_
 # widths d_0, ..., d_L, bottlenecks included.
 NET = {"L": ">= 1", "widths": "any", "R": "!= 0"}
 NET2 = {**NET, "L": ">= 2"}
-ANY_LOSS = {"L": ">= 1", "widths": "any", "loss": "any function of W_L ... W_1"}
 
 
 def _derived(name: str, build, scope: dict[str, str]) -> Check:
     """A derivation (:mod:`proofs.step_class`) covering exactly ``scope``, the claim's class."""
     return derivation(name, build, Coverage(Scope.CLASS, scope), "SymPy-checked derivation: "
                       "every depth, every width (free-algebra letters); textbook premises named")
-
-
-def _deep(locator: str, where: str, statement: str, hypotheses: dict, asserts: str,
-          scope: dict, checks: tuple, reason: str) -> Claim:
-    """The amendment that restricts a printed sentence to deep networks: "For L >= 2: " and
-    the sentence, registered as ``<locator>_amended``."""
-    return _claim(f"{locator}_amended", f"{where} (amended)", "For L >= 2: " + statement,
-                  hypotheses, asserts, checks, scope=scope, amends=f"nar2018step.{locator}",
-                  amend_reason=reason)
-
-
-def _thm1_text() -> tuple[Claim, ...]:
-    small = ("Considering all the solutions {alpha_i W_i} that satisfy alpha_1 ... alpha_L = 1, "
-             "the bound in (3) can be arbitrarily small for some of the local optima. Therefore, "
-             "given a fixed step size delta, the gradient descent can converge to only a subset "
-             "of the local optima.")
-    return (
-        _claim("thm1_small", "Section 2, after Theorem 1",
-               statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
-               asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0", scope=NET,
-               checks=(rescaled_bound((1, 2, 3, 5)),)),
-        _deep("thm1_small", "Section 2, after Theorem 1", small,
-              {**SETTING, "depths": "2, 3, 5"},
-              "inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)", NET2,
-              (_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
-               rescaled_bound((2, 3, 5))),
-              "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
-              "with (3) = 2."),
-        _claim("sec2_not_strongly_convex_amended", "Section 2, before Theorem 1 (amended)",
-               statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
-                          "so the cost is not strongly convex at (or near) any optimum."),
-               hypotheses={**SETTING, "scalar chains": "L = 2..5"},
-               asserts="H t = 0 for the rescaling tangent t at every minimiser", scope=NET2,
-               checks=(_derived("singular_every_depth", SC.not_strongly_convex, NET2),
-                       singular_at_minima()), amends="nar2018step.sec2_not_strongly_convex",
-               amend_reason="Away from the optima the Hessian can be positive definite "
-                            "(0.5 (w2 w1 - 1)^2 at (3/4, 3/4)); what holds is singularity at "
-                            "the optima."),
-    )
 
 
 def _remark1() -> Claim:
@@ -166,5 +122,5 @@ def _controls() -> tuple[Claim, ...]:
         (rayleigh_lower_bound("psd_form"),), control=True),)
 
 
-CLAIMS = (*_thm1_text(), _remark1(), *_displays(),
+CLAIMS = (_remark1(), *_displays(),
           *_controls())
