@@ -78,12 +78,3 @@ def lemma2_gap(m: int, n: int, L: int) -> sp.Expr:
         A, B = matrix(m, m, f"a{i}"), matrix(n, n, f"b{i}")
         gap += frob(X, A * X * B) - (u.T * A * u)[0] * (v.T * B * v)[0]
     return sp.expand(gap)
-
-
-def lagrange_gap(n: int) -> sp.Expr:
-    """||a||^2 ||b||^2 - (a.b)^2 - sum_{k<l} (a_k b_l - a_l b_k)^2 (zero): Cauchy-Schwarz,
-    the first display of the proof of Corollary 1 with a = (W_L..W_{i+1})^T u, b = W_i..W_1 v."""
-    a, b = matrix(n, 1, "a"), matrix(n, 1, "b")
-    sos = sum(((a[k] * b[m] - a[m] * b[k]) ** 2 for k in range(n) for m in range(k + 1, n)),
-              sp.Integer(0))
-    return sp.expand(frob(a, a) * frob(b, b) - frob(a, b) ** 2 - sos)

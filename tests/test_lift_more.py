@@ -14,8 +14,6 @@ from verify.registry import select
 from verify.vocabulary import CheckContext, Outcome
 
 TRUE = {
-    "nar2018step (8)": sc.eq8,
-    "nar2018step (9) and AM-GM": sc.eq9,
     "wu2019zas Lemma 4.4 (amended), orders": zc.lemma_4_4_orders,
     "wu2019zas Lemma 4.4 (amended)": zc.lemma_4_4,
     "nar2018resnet (7): convexity": rpc.convex_network,
@@ -25,8 +23,6 @@ TRUE = {
 }
 
 FALSE = {
-    "(8) with a layer skipped: p_{i-1} q_{i+1} >= rho": lambda: sc.eq8("skip"),
-    "AM-GM with 2 L rho^{2(L-1)/L}": lambda: sc.eq9(factor=2),
     "||W_l|| - 1 <= phi^2 log(L phi^2) / L": lambda: zc.lemma_4_4_orders(const_up=1),
     "1 - ||W_l|| <= 1/(8L)": lambda: zc.lemma_4_4_orders(const_low=sp.Rational(1, 8)),
     "Lemma 4.4 with the upper constant 1": lambda: zc.lemma_4_4(const_up=1),
@@ -58,8 +54,6 @@ def test_cauchy_schwarz_identity_needs_the_cross_term():
 
 
 @pytest.mark.parametrize("cid, check", [
-    ("nar2018step.eq8", "eq8_every_depth"),
-    ("nar2018step.eq9", "eq9_every_depth"),
     ("wu2019zas.lemma4_4_amended", "lemma4_4_proof"),
     ("nar2018resnet.eq7", "convexity_proof"),
     ("nar2018resnet.eq8", "eq8_gradient_proof"),

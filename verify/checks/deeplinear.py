@@ -1,21 +1,13 @@
-"""Check factories for deep linear networks with matrix weights: Hessians at factorisations.
+"""Check factories for Remark 1 of Nar & Sastry (2018), Section 2: searches for an attracting
+oscillation of GD around an optimum that violates the bound (3) (float64 GD on 2 x 2 layers,
+Newton on scalar chains), each verified at high precision before it counts.
 
-Used by Section 2 of Nar & Sastry (2018) (the text after Theorem 1, the amended strong
-convexity sentence, Remark 1); Theorem 1, Corollaries 1 and 2, Remark 2 and eq. (7) are data
-(``verify/papers/nar2018step_landing.toml``, ``nar2018step_minima.toml``).  The engines are
-:mod:`numerics.factorisations` (float64 and mpmath) and :mod:`proofs.chains` (SymPy).  The
-lemmas of Appendix A have their own factories in :mod:`verify.checks.psd`.
-
-Samples of minimisers ("factorisations") are drawn per check from ``ctx.seed``: random
-(random invertible cores), balanced, rescaled ({alpha_i W_i}, prod alpha_i = 1), and rank-r
-minimisers of networks with a bottleneck width r < rank R (their product is the best rank-r
-approximation, not R).
+The other claims of Section 2 and Appendix A are data (``verify/papers/nar2018step_*.toml``).
+The engines are :mod:`numerics.deeplinear`, :mod:`numerics.factorisations` and
+:mod:`numerics.oscillation`.
 """
 
 from __future__ import annotations
-
-import functools
-from dataclasses import dataclass
 
 import mpmath
 import numpy as np
@@ -24,104 +16,7 @@ from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import oscillation as osc
 from verify.checks.common import dec, sampled
-from verify.vocabulary import (Check, CheckContext, Finding, Outcome,
-                               Tier)
-
-# (n, r, L): n x n targets, inner widths r (r < n: bottleneck), depth L
-CASES = ((2, 2, 2), (3, 3, 2), (2, 2, 3), (3, 3, 3), (2, 2, 5), (3, 1, 2), (3, 2, 3), (4, 2, 3))
-QUICK_CASES = ((2, 2, 2), (3, 3, 3), (3, 2, 3))
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One minimiser W of 0.5 ||W_L ... W_1 - R||^2 (r < n: a bottleneck network)."""
-
-    label: str
-    kind: str
-    n: int
-    r: int
-    W: tuple
-    R: np.ndarray
-
-    @property
-    def L(self) -> int:
-        return len(self.W)
-
-
-def _target(n: int, rng: np.random.Generator) -> np.ndarray:
-    """A random n x n target with singular values spread over [0.3, 3]."""
-    q1, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    return q1 @ np.diag(np.sort(rng.uniform(0.3, 3.0, n))[::-1]) @ q2
-
-
-def samples(ctx: CheckContext) -> tuple[Sample, ...]:
-    """Minimisers of every family, drawn from ``ctx.seed`` (smaller with ``ctx.quick``).
-
-    Drawn once per (seed, quick) in a process and shared between the checks.  The arrays are
-    read-only, so no check can change what the others see."""
-    return _samples(ctx.seed, ctx.quick)
-
-
-@functools.lru_cache(maxsize=8)
-def _samples(seed: int, quick: bool) -> tuple[Sample, ...]:
-    ctx = CheckContext(seed=seed, quick=quick)
-    rng = ctx.rng()
-    out = []
-    n_random = 2 if ctx.quick else 6
-    for n, r, L in (QUICK_CASES if ctx.quick else CASES):
-        R = _target(n, rng)
-        tag = f"n{n}-r{r}-L{L}"
-
-        def add(kind, W, k=0):
-            out.append(Sample(f"{tag}-{kind}-{k}", kind, n, r, tuple(W), R))
-
-        for k in range(n_random):
-            add("random", fz.factorise(R, r, fz.random_cores(r, L, rng)), k)
-        Wb = fz.balanced(R, L, r)
-        add("balanced", Wb)
-        for k, t in enumerate((0.25, 4.0) if ctx.quick else (0.1, 0.5, 2.0, 10.0)):
-            add("rescaled", fz.rescale(Wb, [t, 1 / t] + [1.0] * (L - 2)), k)
-    for s in out:
-        for a in (*s.W, s.R):
-            a.setflags(write=False)
-    return tuple(out)
-
-
-def _pick(ctx: CheckContext, found: list[Sample]) -> list[Sample]:
-    """With a replay point (``--at sample=LABEL``), only that sample."""
-    if ctx.at and "sample" in ctx.at:
-        found = [s for s in found if s.label == ctx.at["sample"]]
-        if not found:
-            raise ValueError(f"no sample labelled {ctx.at['sample']!r} for this seed")
-    return found
-
-
-def _mp_point(s: Sample, dps: int) -> tuple[list, np.ndarray]:
-    """The sample as an exact critical point at ``dps`` digits: W as given, R replaced by
-    R_hat = W_L ... W_1 plus the part of R orthogonal to R_hat's column and row spaces (the
-    same R to rounding; for r = n, R_hat itself)."""
-    with mpmath.workdps(dps):
-        Wm = [fz.to_mp(w) for w in s.W]
-        P = fz.end_to_end(Wm)
-        if s.r == s.n:
-            return Wm, P
-        eye = np.array([[mpmath.mpf(int(a == b)) for b in range(s.n)] for a in range(s.n)],
-                       dtype=object)
-        Rperp = np.dot(np.dot(eye - _projector(P), fz.to_mp(s.R)), eye - _projector(P.T))
-        return Wm, P + Rperp
-
-
-def _projector(P: np.ndarray) -> np.ndarray:
-    """Orthogonal projector onto the column space of P (mpmath SVD, numerical rank)."""
-    U, S, _ = mpmath.svd_r(mpmath.matrix(P.tolist()))
-    tol = mpmath.mpf(10) ** (-(mpmath.mp.dps // 2))
-    cols = [k for k in range(len(S)) if S[k] > tol * max(S)]
-    Uk = np.array([[U[a, k] for k in cols] for a in range(U.rows)], dtype=object)
-    return np.dot(Uk, Uk.T)
-
-
-# --- Remark 1 ------------------------------------------------------------------------------
+from verify.vocabulary import Check, CheckContext, Finding, Outcome, Tier
 
 
 def oscillation_search(depths: tuple[int, ...], fracs: tuple[float, ...]) -> Check:

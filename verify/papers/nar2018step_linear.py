@@ -1,40 +1,31 @@
-"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 2 and Appendix A
-(deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2 and the displayed steps
-of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
-``nar2018step.sec2_not_isolated``, its amendment (every width) and
-``nar2018step.sec2_not_strongly_convex`` are data (``verify/papers/nar2018step_depth.toml``),
-so are ``nar2018step.cor1_amended``, ``nar2018step.cor2_amended`` and ``nar2018step.remark2``
-(``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), Theorem 1 and
-Corollaries 1 and 2 as printed (``verify/papers/nar2018step_landing.toml``: refuted by exact
-one-step landings), ``nar2018step.thm1_amended`` and ``nar2018step.eq7`` (inequalities at
-every minimiser, ``nar2018step_minima.toml``), ``nar2018step.thm1_small``, its amendment and
-``nar2018step.sec2_not_strongly_convex_amended`` (``nar2018step_section2.toml``), and so are the
-controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
-``controls.eq5_no_transpose`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
-(5), (6) are proven for every size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
+"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Remark 1 (Section 2),
+the one claim of Section 2 and Appendix A that is still Python, and the control the claim
+language cannot state yet.  Registered under ``nar2018step`` (``PAPER`` is that paper's).
+
+The others are data: ``nar2018step.sec2_not_isolated``, its amendment and
+``nar2018step.sec2_not_strongly_convex`` (``verify/papers/nar2018step_depth.toml``); Theorem 1
+and Corollaries 1 and 2 as printed (``nar2018step_landing.toml``: refuted by exact one-step
+landings); Theorem 1, Corollaries 1 and 2 amended, Remark 2 and eq. (7) (``nar2018step_minima
+.toml``: inequalities at every minimiser); ``nar2018step.thm1_small``, its amendment and
+``nar2018step.sec2_not_strongly_convex_amended`` (``nar2018step_section2.toml``); Lemmas 1 and
+2 and eqs. (2), (5), (6), (8), (9) (``nar2018step_appendix.toml``, over matrices of free size);
+the controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
+``controls.eq5_no_transpose`` (``verify/papers/controls.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
-| nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
-| nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
 | controls.lemma2_nonsymmetric | variant of Lemma 2 | Lemma 2 with non-symmetric A_i (x^T A_i x >= 0) |
 """
 
 from __future__ import annotations
 
-from proofs import step_class as SC
 from verify.checks.deeplinear import (
     oscillation_search,
     two_cycle_stability,
 )
-from verify.checks.deeplinear_proofs import (
-    lagrange_symbolic,
-    proof_inequalities,
-)
-from verify.checks.derivation import derivation
 from verify.checks.oscillation import (
     near_optimum_exclusion,
     sharpness_landscape,
@@ -43,23 +34,12 @@ from verify.checks.oscillation import (
 from verify.checks.psd import rayleigh_lower_bound
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
-from verify.vocabulary import Check, Claim, Coverage, Scope
+from verify.vocabulary import Claim
 
 _claim = claim_builder(PAPER)
-SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
-                   "0.5 ||W_L ... W_1 - R||_F^2",
-           "minimisers": "n x n targets (n = 2..4), inner widths r (r < n: bottleneck), "
-                         "L = 2, 3, 5; random, balanced, rescaled, searched"}
-# The classes the claims state (Claim.scope): every depth, every width; "widths" are the layer
-# widths d_0, ..., d_L, bottlenecks included.
-NET = {"L": ">= 1", "widths": "any", "R": "!= 0"}
-NET2 = {**NET, "L": ">= 2"}
-
-
-def _derived(name: str, build, scope: dict[str, str]) -> Check:
-    """A derivation (:mod:`proofs.step_class`) covering exactly ``scope``, the claim's class."""
-    return derivation(name, build, Coverage(Scope.CLASS, scope), "SymPy-checked derivation: "
-                      "every depth, every width (free-algebra letters); textbook premises named")
+LOSS = ("1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
+        "0.5 ||W_L ... W_1 - R||_F^2")
+NET2 = {"L": ">= 2", "widths": "any", "R": "!= 0"}  # every depth >= 2, every width
 
 
 def _remark1() -> Claim:
@@ -69,7 +49,7 @@ def _remark1() -> Claim:
                    "solution. [...] It might be the case, for example, that the algorithm "
                    "converges to an oscillation around a local optimum which violates (3) even "
                    "though there are some other local optima which satisfy (3)."),
-        hypotheses={"loss": SETTING["loss"],
+        hypotheses={"loss": LOSS,
                     "witness sought": ("a period-2 orbit of GD attracting an open set of "
                                        "starts, around an optimum violating (3), at a delta "
                                        "<= (4) (so the balanced optimum satisfies (3))"),
@@ -91,28 +71,6 @@ def _remark1() -> Claim:
                 two_cycle_witness(), sharpness_landscape()))
 
 
-def _displays() -> tuple[Claim, ...]:
-    return (
-        _claim("eq8", "Appendix A, proof of Corollary 1, eq. (8)",
-               statement=("q_{i+1} p_i = ||u^T W_L ... W_{i+1}|| ||W_i ... W_1 v|| >= ||u^T W_L "
-                          "... W_1 v|| = rho(R). [...] p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2 / p_i^2) "
-                          "rho(R)^2 (8)."),
-               hypotheses={**SETTING}, asserts="Cauchy-Schwarz and (8) at every global minimum",
-               scope=NET,
-               checks=(_derived("eq8_every_depth", SC.eq8, NET), lagrange_symbolic(),
-                       proof_inequalities(("cs", "eq8")))),
-        _claim("eq9", "Appendix A, proof of Corollary 1, eq. (9)",
-               statement=("Using inequality (8), the bound in Theorem 1 can be relaxed as delta "
-                          "<= 2 (sum_i p_{i-1}^2/p_i^2 rho(R)^2)^{-1} (9). Since prod_i (p_i / "
-                          "p_{i-1}) = rho(R), sum_i p_{i-1}^2/p_i^2 rho(R)^2 >= "
-                          "L rho(R)^{2(L-1)/L}."),
-               hypotheses={**SETTING}, asserts="sum (3) >= sum (9) >= L rho^{2(L-1)/L}; prod = rho",
-               scope=NET,
-               checks=(_derived("eq9_every_depth", SC.eq9, NET),
-                       proof_inequalities(("eq9", "amgm", "prod")))),
-    )
-
-
 def _controls() -> tuple[Claim, ...]:
     """The control the claim language cannot state yet (an operator's eigenvalue); the others
     are in papers/controls.toml."""
@@ -122,5 +80,5 @@ def _controls() -> tuple[Claim, ...]:
         (rayleigh_lower_bound("psd_form"),), control=True),)
 
 
-CLAIMS = (_remark1(), *_displays(),
+CLAIMS = (_remark1(),
           *_controls())
