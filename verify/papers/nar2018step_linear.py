@@ -5,10 +5,11 @@ language cannot state yet.  Registered under ``nar2018step`` (``PAPER`` is that 
 The others are data: ``nar2018step.sec2_not_isolated``, its amendment and
 ``nar2018step.sec2_not_strongly_convex`` (``verify/papers/nar2018step_depth.toml``); Theorem 1
 and Corollaries 1 and 2 as printed (``nar2018step_landing.toml``: refuted by exact one-step
-landings); Theorem 1, Corollaries 1 and 2 amended, Remark 2 and eq. (7) (``nar2018step_minima
-.toml``: inequalities at every minimiser); ``nar2018step.thm1_small``, its amendment and
-``nar2018step.sec2_not_strongly_convex_amended`` (``nar2018step_section2.toml``); Lemmas 1 and
-2 and eqs. (2), (5), (6), (8), (9) (``nar2018step_appendix.toml``, over matrices of free size);
+landings); Corollaries 1 and 2 amended and Remark 2 (``nar2018step_minima.toml``: inequalities
+at every minimiser); ``nar2018step.thm1_small``, its amendment and
+``nar2018step.sec2_not_strongly_convex_amended`` (``nar2018step_section2.toml``); Theorem 1
+amended, Lemmas 1 and 2 and eqs. (2), (5)-(9) (``nar2018step_appendix.toml``, over matrices of
+free size);
 the controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip`` and
 ``controls.eq5_no_transpose`` (``verify/papers/controls.toml``).
 
