@@ -44,6 +44,7 @@ from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outc
 MAX_STEPS = 8  # exact GD steps per corner (algebraic numbers grow with each)
 MAX_CORNERS = 16  # 2^4: at most four free parameters
 GRID = 8  # ``land``: the simplest rationals of each other parameter's interval
+MAX_GRID = 4096  # ``land``: grid points at most (fewer values per parameter when many)
 MAX_LANDINGS = 32  # ``land``: landing points whose orbit is decided, simplest first
 MAX_DEGREE = 8  # ``land``: the landing equation's degree in the solved parameter
 
@@ -62,12 +63,15 @@ def _height(q: sp.Rational) -> int:
     return max(abs(q.p), q.q)
 
 
-def _simplest(lo: sp.Rational, hi: sp.Rational) -> list[sp.Rational]:
-    """The :data:`GRID` simplest rationals p/q (q = 1, 2, 4) in [lo, hi], simplest first."""
+def _simplest(lo: sp.Rational, hi: sp.Rational, count: int = GRID) -> list[sp.Rational]:
+    """The ``count`` simplest rationals p/q (q = 1, 2, 4) in [lo, hi], simplest first (near
+    the point of the interval closest to 0: at most 65 numerators per denominator)."""
+    near = min(max(sp.Integer(0), lo), hi)
     found = {sp.Rational(p, q) for q in (1, 2, 4)
-             for p in range(int(sp.floor(lo * q)), int(sp.ceiling(hi * q)) + 1)}
+             for p in range(int(sp.ceiling(max(lo * q, near * q - 32))),
+                            int(sp.floor(min(hi * q, near * q + 32))) + 1)}
     inside = sorted((v for v in found if lo <= v <= hi), key=lambda v: (_height(v), -v))
-    return inside[:GRID]
+    return inside[:count]
 
 
 def _landings(model: Model):
@@ -95,7 +99,8 @@ def _landings(model: Model):
     if len(coeffs) > MAX_DEGREE + 1:
         return
     others = [n for n in model.free_names if n != name]
-    grids = [_simplest(*model.box.free[n]) for n in others]
+    per = max(1, min(GRID, int(MAX_GRID ** (1 / max(1, len(others))))))
+    grids = [_simplest(*model.box.free[n], per) for n in others]
     lo, hi = model.box.free[name]
     found = 0
     for combo in sorted(itertools.product(*grids), key=lambda c: sum(_height(v) for v in c)):
