@@ -213,3 +213,21 @@ def test_land_finds_the_simplest_exact_landing_and_replays_it():
     stays = exact.run(CheckContext(seed=0, quick=True, dps=50,
                                    at={"a": "1", "b": "1", "lam": "1"}))  # starts on a minimiser
     assert stays.outcome is Outcome.SUPPORTS  # (3) = 1 there: delta = 1/2 satisfies it
+
+
+def test_land_on_a_wide_box_is_bounded():
+    """A hostile box (a and b over +-10^9) still tries at most MAX_GRID points: the check
+    ends and, the simplest starts lying near 0, finds the same landing."""
+    import time
+
+    from verify.userclaims.build import claim_from_spec
+    from verify.vocabulary import CheckContext
+
+    wide = {**LANDING, "params": {**LANDING["params"], "a": [-10**9, 10**9],
+                                  "b": [-10**9, 10**9]}}
+    spec = claim(id="k.wide", **wide)
+    exact = next(c for c in claim_from_spec(spec).checks if c.name == "convergence_exact")
+    began = time.monotonic()
+    found = exact.run(CheckContext(seed=0, quick=True, dps=50))
+    assert time.monotonic() - began < 60
+    assert found.outcome is Outcome.REFUTES
