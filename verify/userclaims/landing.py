@@ -90,8 +90,8 @@ def _landings(model: Model):
         target = [model.pin(model.expr(e)) for e in (
             spec.target * len(model.vars) if spec.target_every else spec.target)]
         gap = sum((v - t) ** 2 for v, t in zip(model.vars, target))
-    num = sp.fraction(sp.together(sp.expand(gap.subs(x1))))[0]
-    require_small(num)
+    num, den = sp.fraction(sp.together(sp.expand(gap.subs(x1))))
+    require_small(num, den)
     try:  # the landing equation, once: a polynomial in NAME over the other parameters
         coeffs = sp.Poly(num, lam).all_coeffs()
     except sp.PolynomialError:
@@ -110,7 +110,8 @@ def _landings(model: Model):
             continue
         for root in sorted(poly.ground_roots(), key=_height):
             at = {**values, lam: root}
-            if lo <= root <= hi and not all(prove_zero(g.subs(at)) is True for g in grad):
+            if (lo <= root <= hi and den.subs(at) != 0  # a pole is no landing
+                    and not all(prove_zero(g.subs(at)) is True for g in grad)):
                 yield {**dict(zip(others, combo)), name: root}
                 found += 1
                 if found >= MAX_LANDINGS:
