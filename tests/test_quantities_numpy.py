@@ -96,3 +96,33 @@ def test_sv_grad_is_the_sum_of_bound_3_and_gn_sharpness_the_hessians_at_a_minimu
     xb = [mpmath.mpf(v) for w in fz.balanced(R, 3) for v in w.ravel()]
     gap = model.quantity("gn_sharpness - sharpness")
     assert abs(gap(xb, args)) < 1e-12 and abs(gap(x, args)) > 1e-3
+
+
+@pytest.mark.parametrize("rhs, words", [
+    ("sv_grad_3**2", "undeclared symbol(s): sv_grad_3"),  # a 2 x 2 product has two
+    ("sv_grad_0", "undeclared symbol(s): sv_grad_0"),
+    ("gn_sharpness(1)", "not a function"),
+    ("sv_grad_1.__class__", "attribute access"),
+])
+def test_product_quantities_refuse_bad_names_naming_the_key(rhs, words):
+    from verify.userclaims.parse import parse_table
+    from verify.userclaims.spec import BadClaim
+
+    table = {"id": "k.q", "kind": "inequality", "at": "minimisers", "params": {"a": [1, 2]},
+             "model": {"family": "deep_linear", "depth": 2, "width": 2,
+                       "target": [["a", "0"], ["0", "1"]]},
+             "lhs": "sharpness", "relation": ">=", "rhs": rhs}
+    result = parse_table(table)
+    assert isinstance(result, BadClaim) and result.key == "rhs" and words in result.message
+
+
+def test_gn_sharpness_needs_a_product():
+    from verify.userclaims.parse import parse_table
+    from verify.userclaims.spec import BadClaim
+
+    result = parse_table({"id": "k.q2", "kind": "trajectory", "step": "eta",
+                          "model": {"family": "quadratic", "A": [["1", "0"], ["0", "2"]],
+                                    "b": ["0", "0"]}, "params": {"eta": [0.1, 1]},
+                          "start": ["1", "1"], "quantity": "gn_sharpness", "relation": "<=",
+                          "bound": "1", "steps": 3})
+    assert isinstance(result, BadClaim) and result.key == "quantity"
