@@ -5,8 +5,7 @@ Learning": the quantities p_j, q_j of Theorem 1 and the bound (3), the bound (4)
 Corollary 1, the operator f of eq. (7) (= J J^T, J the Jacobian of the product map), the
 Gauss-Newton matrix J^T J (the exact Hessian at a global minimum), the full Hessian at any point
 (float64 or mpmath, same code), parametrised families of minima (random, balanced, rescaled,
-rank-r "bottleneck" minima), and a search for the factorisation minimising
-lambda_max(H) / sum_j p_{j-1}^2 q_{j+1}^2.
+rank-r "bottleneck" minima).
 
 A network here is one list ``W = [W_1, ..., W_L]`` of 2-D arrays (``W_j`` is n_j x n_{j-1});
 :func:`batched` turns it into the batched stacks of :mod:`numerics.deeplinear`.  Parameters are
@@ -281,28 +280,6 @@ def top_singular_mp(P: np.ndarray) -> tuple[np.ndarray, np.ndarray, mpmath.mpf]:
     return u, v, S[k]
 
 
-def ratio_mp(W: Sequence[np.ndarray], R: np.ndarray, dps: int) -> dict:
-    """lambda_max(H) and sum p_{j-1}^2 q_{j+1}^2 at ``dps`` digits, W and R taken exactly
-    (floats are converted exactly; mpmath object arrays are used as they are).
-
-    The top singular pair is computed at ``dps`` digits as well (mpmath ``svd_r``).
-    Returns mpf values: ``lam_max``, ``den3`` (Theorem 1), ``rho``, ``lam_min``.
-    """
-    with mpmath.workdps(dps):
-        Wm = [to_mp(w) for w in W]
-        Rm = to_mp(R)
-        H = hessian(Wm, Rm)
-        ev = mpmath.eigsy(mpmath.matrix(H.tolist()), eigvals_only=True)
-        vals = sorted(ev[k] for k in range(len(ev)))
-        u, v, rho = top_singular_mp(end_to_end(Wm))
-        p, q = pq(Wm, u, v)
-        den = mpmath.fsum(p[j - 1] ** 2 * q[j + 1] ** 2 for j in range(1, len(W) + 1))
-        return {"lam_max": vals[-1], "lam_min": vals[0], "den3": den, "rho": rho}
-
-
-# --- families of minima --------------------------------------------------------------------
-
-
 def factorise(R: np.ndarray, r: int, cores: Sequence[np.ndarray]) -> Net:
     """A global minimiser of a network of inner widths r for target R (rank-r truncation).
 
@@ -388,90 +365,6 @@ def ratio(W: Sequence[np.ndarray], R: np.ndarray) -> float:
     lam = np.linalg.eigvalsh(H)[-1]
     u, v, _ = top_singular(P)  # of W_L ... W_1, as thm1_denominator(W) takes it
     return float(lam / thm1_denominator(W, u, v))
-
-
-def search_min_ratio(R: np.ndarray, r: int, L: int, rng: np.random.Generator,
-                     starts: int = 2, maxiter: int = 400, target=None) -> tuple[Net, float]:
-    """Minimise ``target(W, R)`` (default :func:`ratio`) over minimisers :func:`factorise`.
-
-    Nelder-Mead over the entries of the cores from ``starts`` random starts; returns the best
-    minimiser and its value.  A search, not a proof: it can only find small values.
-    """
-    target = ratio if target is None else target
-    best_W, best = None, np.inf
-    make = _factoriser(R, r)
-
-    def obj(theta: np.ndarray) -> float:
-        cores = [c for c in theta.reshape(L - 1, r, r)]
-        try:
-            W = make(cores)
-            val = target(W, R)
-        except np.linalg.LinAlgError:
-            return 1e6
-        return val if np.isfinite(val) else 1e6
-
-    for _ in range(starts):
-        theta = np.concatenate([c.ravel() for c in random_cores(r, L, rng, 0.5)])
-        from scipy.optimize import minimize  # see numerics/__init__
-
-        res = minimize(obj, theta, method="Nelder-Mead",
-                       options={"maxiter": maxiter, "xatol": 1e-10, "fatol": 1e-14})
-        if res.fun < best:
-            best = float(res.fun)
-            best_W = make(list(res.x.reshape(L - 1, r, r)))
-    return best_W, best
-
-
-def lambda_max_f_over_h(W: Sequence[np.ndarray], R: np.ndarray) -> float:
-    """lambda_max(f) / lambda_max(H): the proof's eq. (7) step needs this <= 1."""
-    lf = np.linalg.eigvalsh(f_operator(W))[-1]
-    lh = np.linalg.eigvalsh(hessian(W, R))[-1]
-    return float(lf / lh)
-
-
-# --- GD near a minimiser -------------------------------------------------------------------
-
-
-def leaves(W: Sequence[np.ndarray], R: np.ndarray, deltas: np.ndarray, steps: int,
-           noise: float, rng: np.random.Generator) -> np.ndarray:
-    """For each delta: distance from W after ``steps`` GD steps from W + noise (NaN: diverged).
-
-    Batched over the step sizes with :func:`numerics.deeplinear.gd`.
-    """
-    return leaves_many([(W, R, deltas)], steps, noise, rng)[0]
-
-
-def leaves_many(cases: Sequence[tuple], steps: int, noise: float,
-                rng: np.random.Generator) -> list[np.ndarray]:
-    """:func:`leaves` for each (W, R, deltas) of ``cases``, as if called on them in turn (the
-    same noise from ``rng``, in the same order), with one batched GD per layer shape: GD runs
-    are independent rows of :func:`numerics.deeplinear.gd`, so batching changes no run."""
-    starts = []
-    for W, R, deltas in cases:
-        ws = [np.repeat(np.asarray(w, dtype=float)[None], len(deltas), 0) for w in W]
-        starts.append([w + noise * rng.standard_normal(w.shape) for w in ws])
-    groups: dict[tuple, list[int]] = {}
-    for k, (W, _, _) in enumerate(cases):
-        groups.setdefault(tuple(np.shape(w) for w in W), []).append(k)
-    out: list = [None] * len(cases)
-    for ks in groups.values():
-        ws = [np.concatenate([starts[k][j] for k in ks]) for j in range(len(starts[ks[0]]))]
-        R = np.concatenate([np.broadcast_to(np.asarray(cases[k][1], dtype=float),
-                                            (len(cases[k][2]),) + np.shape(cases[k][1]))
-                            for k in ks])
-        deltas = np.concatenate([np.asarray(cases[k][2], dtype=float) for k in ks])
-        end, _ = dl.gd(ws, R, deltas, steps, bound=1e6)
-        row = 0
-        for k in ks:
-            W, B = cases[k][0], len(cases[k][2])
-            d2 = sum(np.sum((e[row:row + B] - np.asarray(w)[None]) ** 2, axis=(1, 2))
-                     for e, w in zip(end, W))
-            out[k] = np.sqrt(d2)
-            row += B
-    return out
-
-
-# --- scalar chains: period-2 orbits (Remark 1) ---------------------------------------------
 
 
 def chain_step(w: np.ndarray, lam: float, delta: float) -> np.ndarray:

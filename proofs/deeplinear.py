@@ -8,7 +8,6 @@ derivation, each returned as an expression that is zero exactly when the display
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import sympy as sp
@@ -65,92 +64,3 @@ def derived_gradient(Ws, R, i: int) -> sp.Matrix:
     loss = trace_loss(Ws, R)
     W = Ws[i - 1]
     return sp.Matrix(W.rows, W.cols, lambda a, b: sp.diff(loss, W[a, b]))
-
-
-def A_(Ws, i):
-    """A_i as printed in Appendix A: W_L ... W_{i+1} W_{i+1}^T ... W_L^T."""
-    P = above(Ws, i)
-    return P * P.T
-
-
-def B_(Ws, i):
-    """B_i as printed: W_1^T ... W_{i-1}^T W_{i-1} ... W_1."""
-    P = below(Ws, i)
-    return P.T * P
-
-
-def vec(M: sp.Matrix) -> sp.Matrix:
-    """Row-major vec."""
-    return sp.Matrix([M[a, b] for a in range(M.rows) for b in range(M.cols)])
-
-
-def params(Ws) -> list[sp.Symbol]:
-    """Parameters in the order of numerics.deeplinear.flatten (layer 1 first, row-major)."""
-    return [W[a, b] for W in Ws for a in range(W.rows) for b in range(W.cols)]
-
-
-def jacobian(Ws) -> sp.Matrix:
-    """J = d vec(W_L ... W_1) / d params."""
-    return vec(product(Ws)).jacobian(params(Ws))
-
-
-def f_matrix(Ws) -> sp.Matrix:
-    """The map (7) f(X) = sum_i A_i X B_i as a matrix on row-major vec(X)."""
-    m, n = Ws[-1].rows, Ws[0].cols
-    X = matrix(m, n, "x")
-    fX = sum((A_(Ws, i) * X * B_(Ws, i) for i in range(1, len(Ws) + 1)), sp.zeros(m, n))
-    return vec(fX).jacobian(list(vec(X)))
-
-
-@functools.lru_cache(maxsize=8)
-def hessian_at_global_minimum(dims: tuple[int, ...]) -> tuple[sp.Matrix, sp.Matrix]:
-    """(H, J): the Hessian of 1/2 ||P(W) - R||^2 with R := P(W) substituted after
-    differentiating (every point is then a global minimum of its own target), and J."""
-    Ws = net(dims)
-    R = matrix(dims[-1], dims[0], "r")
-    ps = params(Ws)
-    H = sp.hessian(trace_loss(Ws, R), ps)
-    sub = dict(zip(list(R), list(product(Ws))))
-    return H.subs(sub), jacobian(Ws)
-
-
-def rayleigh_gap(dims: Sequence[int], shift: int = 0) -> sp.Expr:
-    """<u v^T, f(u v^T)> - sum_i ||(W_L..W_{i+1})^T u||^2 ||W_{i-1}..W_1 v||^2 (any u, v).
-
-    Zero identically: the last display of the proof of Theorem 1 (Lemma 2 with u, v), i.e.
-    the Rayleigh quotient at u v^T is sum_i p_{i-1}^2 q_{i+1}^2 when ||u|| = ||v|| = 1.
-    ``shift = 1`` puts p_i in place of p_{i-1} (a wrong variant, for negative controls).
-    """
-    Ws = net(dims)
-    u, v = matrix(dims[-1], 1, "u"), matrix(dims[0], 1, "v")
-    X = u * v.T
-    fX = sum((A_(Ws, i) * X * B_(Ws, i) for i in range(1, len(Ws) + 1)),
-             sp.zeros(*X.shape))
-    terms = 0
-    for i in range(1, len(Ws) + 1):
-        a, b = above(Ws, i).T * u, chain(Ws, 1, i - 1 + shift, dims[0]) * v
-        terms += frob(a, a) * frob(b, b)
-    return sp.expand(frob(X, fX) - terms)
-
-
-def lagrange_gap(n: int) -> sp.Expr:
-    """||a||^2 ||b||^2 - (a.b)^2 - sum_{k<l} (a_k b_l - a_l b_k)^2 (zero): Cauchy-Schwarz,
-    the first display of the proof of Corollary 1 with a = (W_L..W_{i+1})^T u, b = W_i..W_1 v."""
-    a, b = matrix(n, 1, "a"), matrix(n, 1, "b")
-    sos = sum(((a[k] * b[m] - a[m] * b[k]) ** 2 for k in range(n) for m in range(k + 1, n)),
-              sp.Integer(0))
-    return sp.expand(frob(a, a) * frob(b, b) - frob(a, b) ** 2 - sos)
-
-
-def scalar_landing(w1, w2, delta) -> dict[str, sp.Rational]:
-    """A target lam for which one GD step on 1/2 (w_2 w_1 - lam)^2 from (w1, w2) lands exactly on
-    a global minimiser (w1' w2' = lam).
-
-    With e = w1 w2 - lam, w1' w2' = w1 w2 - delta e (w1^2 + w2^2) + delta^2 e^2 w1 w2, which
-    equals lam for e != 0 iff e = (delta (w1^2 + w2^2) - 1) / (delta^2 w1 w2).  Exact rationals.
-    """
-    w1, w2, delta = sp.Rational(w1), sp.Rational(w2), sp.Rational(delta)
-    e = (delta * (w1 ** 2 + w2 ** 2) - 1) / (delta ** 2 * w1 * w2)
-    lam = w1 * w2 - e
-    n1, n2 = w1 - delta * w2 * e, w2 - delta * w1 * e
-    return {"lam": lam, "w1": n1, "w2": n2, "e": e}

@@ -4,6 +4,8 @@ tests/test_claim_language.py asserts on the example files."""
 
 from __future__ import annotations
 
+import pytest
+
 from verify.api import check, claim
 from verify.vocabulary import Outcome, Status, Strength
 
@@ -155,3 +157,77 @@ def test_exact_orbit_skips_corners_outside_the_claim():
     found = exact.run(CheckContext(seed=0, quick=True, dps=50))
     assert found.outcome is Outcome.UNDECIDED and "no corner" in found.detail
     assert all("skipped" in v for v in found.numbers.values())
+
+
+LANDING = {"kind": "convergence", "step": "delta",
+           "params": {"delta": "1/2", "a": [-2, 3], "b": [-2, 3], "lam": [-4, 4]},
+           "model": {"family": "deep_linear", "depth": 2, "width": 1, "target": "lam"},
+           "start": ["a", "b"], "condition": "delta <= 2/(w1**2 + w2**2)",
+           "otherwise": "does not converge", "target": "minimisers", "exact_orbit": True,
+           "land": "lam"}
+
+
+@pytest.mark.parametrize("change, key, words", [
+    ({"exact_orbit": False}, "land", "exact_orbit"),
+    ({"land": "delta"}, "land", "interval"),
+    ({"land": "mu"}, "land", "interval"),
+    ({"land": 3}, "land", "interval"),
+    ({"land": "__import__('os')"}, "land", "interval"),
+    ({"otherwise": "diverges"}, "condition", "does not converge"),
+    ({"otherwise": None}, "condition", "does not converge"),
+    ({"condition": "delta <= 2/(w1**2 + w3**2)"}, "condition", "state variables"),
+    ({"condition": "w1 + w2"}, "condition", "not a relation"),
+])
+def test_land_and_a_condition_at_the_limit_refuse_bad_input(change, key, words):
+    """``land`` names an interval parameter and needs the exact orbit; a condition naming the
+    state (the limit) needs otherwise = "does not converge"; each problem names its key."""
+    from verify.userclaims.parse import parse_table
+    from verify.userclaims.spec import BadClaim
+
+    table = {"id": "k.bad", **LANDING, **change}
+    table = {k: v for k, v in table.items() if v is not None}
+    result = parse_table(table)
+    assert isinstance(result, BadClaim) and result.key == key, result
+    assert words in result.message and "Traceback" not in result.message
+
+
+def test_land_finds_the_simplest_exact_landing_and_replays_it():
+    """Nar & Sastry's Theorem 1 on 0.5 (w2 w1 - lam)^2 at delta = 1/2: from (1, 2) the target
+    lam = -1 makes one exact step land on the minimiser (-2, 1/2), where (3) = 8/17 < 1/2; the
+    replay of that point refutes again, and a point with no landing stays undecided."""
+    from fractions import Fraction
+
+    from verify.userclaims.build import claim_from_spec
+    from verify.vocabulary import CheckContext
+
+    spec = claim(id="k.thm1", **LANDING)
+    exact = next(c for c in claim_from_spec(spec).checks if c.name == "convergence_exact")
+    found = exact.run(CheckContext(seed=0, quick=True, dps=50))
+    assert found.outcome is Outcome.REFUTES
+    assert found.counterexample.replay == {"a": "1", "b": "2", "lam": "-1"}
+    a, b, lam, d = Fraction(1), Fraction(2), Fraction(-1), Fraction(1, 2)
+    w1, w2 = a - d * b * (a * b - lam), b - d * a * (a * b - lam)
+    assert w1 * w2 == lam and d > 2 / (w1 ** 2 + w2 ** 2)  # lands on an excluded minimiser
+    again = exact.run(CheckContext(seed=0, quick=True, dps=50, at=found.counterexample.replay))
+    assert again.outcome is Outcome.REFUTES
+    stays = exact.run(CheckContext(seed=0, quick=True, dps=50,
+                                   at={"a": "1", "b": "1", "lam": "1"}))  # starts on a minimiser
+    assert stays.outcome is Outcome.SUPPORTS  # (3) = 1 there: delta = 1/2 satisfies it
+
+
+def test_land_on_a_wide_box_is_bounded():
+    """A hostile box (a and b over +-10^9) still tries at most MAX_GRID points: the check
+    ends and, the simplest starts lying near 0, finds the same landing."""
+    import time
+
+    from verify.userclaims.build import claim_from_spec
+    from verify.vocabulary import CheckContext
+
+    wide = {**LANDING, "params": {**LANDING["params"], "a": [-10**9, 10**9],
+                                  "b": [-10**9, 10**9]}}
+    spec = claim(id="k.wide", **wide)
+    exact = next(c for c in claim_from_spec(spec).checks if c.name == "convergence_exact")
+    began = time.monotonic()
+    found = exact.run(CheckContext(seed=0, quick=True, dps=50))
+    assert time.monotonic() - began < 60
+    assert found.outcome is Outcome.REFUTES

@@ -62,7 +62,9 @@ EXPECTED = {
     "sweep.toml": {"sweep.identity-tight": C, "sweep.identity-tight-small-r": R},
     "minimisers.toml": {"min.sharpness-cor1": C, "min.sharpness-cor1-one-percent-more": R,
                         "min.resnet-product": C, "min.resnet-sharpness-bounded": R,
-                        "min.most-unstable": C, "min.most-unstable-95-percent": I},
+                        "min.most-unstable": C, "min.most-unstable-95-percent": I,
+                        "min.sharpness-thm1": C, "min.sharpness-thm1-twice": R,
+                        "min.gauss-newton": C, "min.gauss-newton-one-percent-less": R},
     "limits.toml": {"lim.bound-vanishes": C, "lim.bound-balanced": R,
                     "lim.power-unbounded": C, "lim.power-unbounded-depth-one": R,
                     "lim.sqrt-at-zero": C, "var.bound-depends-on-a": C,
@@ -84,6 +86,7 @@ EXPECTED = {
                         "every.sole-limit-at-one-tenth": R, "every.chain-minimisers": C,
                         "every.chain-minimisers-half": R, "every.chain-delta-max": C,
                         "every.chain-delta-max-half": R},
+    "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
 }
 
 

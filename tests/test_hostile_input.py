@@ -326,7 +326,14 @@ DOUBLE = {**CHAIN, "model": {"family": "double_network", "depth": 2, "target": "
                             "init": {"w": "1", "z": "1"}}}
 RELU = {**CHAIN, "model": {"family": "two_layer_relu", "width": 1, "x": ["1"], "y": ["1"],
                           "bias": "0", "init": {"a": "1", "w": "1"}}}
+LANDING = {"id": "c1", "kind": "convergence", "step": "delta",
+           "params": {"delta": "1/2", "a": [-2, 3], "b": [-2, 3], "lam": [-4, 4]},
+           "model": {"family": "deep_linear", "depth": 2, "width": 1, "target": "lam"},
+           "start": ["a", "b"], "condition": "delta <= 2/(w1**2 + w2**2)",
+           "otherwise": "does not converge", "target": "minimisers", "exact_orbit": True,
+           "land": "lam"}
 LANGUAGE_FIELDS = {
+    "condition": lambda p: {**LANDING, "condition": f"w1**2 <= {p}"},
     "model.A": lambda p: {**QUAD, "model": {**QUAD["model"], "A": [[p, "0"], ["0", "2"]]}},
     "model.b": lambda p: {**QUAD, "model": {**QUAD["model"], "b": [p, "0"]}},
     "model.target": lambda p: {**CHAIN, "model": {**CHAIN["model"], "target": p}},

@@ -42,7 +42,7 @@ QUANTITIES = {
                   "multiplier_2", "residual", "distance", "loss/(1 + grad_norm**2)"],
     "quadratic-singular": ["distance", "residual", "lambda_min", "radius"],
     "deep-linear": ["loss", "grad_norm", "sharpness", "hessian_eig_3", "residual", "sv_1",
-                    "sv_2", "radius"],
+                    "sv_2", "radius", "sv_grad_1", "sv_grad_2", "gn_sharpness"],
     "expression-heavy-ball": ["loss", "grad_norm", "sharpness", "lambda_min", "radius",
                               "multiplier_4"],
     "expression-nesterov": ["radius", "multiplier_1", "sharpness"],
@@ -76,3 +76,53 @@ def test_numpy_and_mpmath_agree(family, quantity):
         # noise in float64, so 1e-10 of the state's scale bounds it there)
         assert abs(batched[i] - want) <= 1e-10 * max(abs(want), 1.0), (quantity, i, batched[i],
                                                                          want)
+
+
+def test_sv_grad_is_the_sum_of_bound_3_and_gn_sharpness_the_hessians_at_a_minimum():
+    """Nar & Sastry (2018), Theorem 1 and eq. (7): sv_grad_1**2 = sum_j p_{j-1}^2 q_{j+1}^2 at
+    any layers (the engine's own formula), and gn_sharpness = sharpness at a global minimiser
+    (H = J^T J there) but not away from it."""
+    from numerics import factorisations as fz
+
+    spec, ints = MODELS["deep-linear"]
+    model = Model(spec, ints)
+    rng = np.random.default_rng(3)
+    W = [rng.standard_normal((2, 2)) for _ in range(3)]
+    x = [mpmath.mpf(v) for w in W for v in w.ravel()]
+    args = [mpmath.mpf(1)] * len(model.free_names)
+    got = model.quantity("sv_grad_1**2")(x, args)
+    assert float(got) == pytest.approx(float(fz.thm1_denominator(W)), rel=1e-12)
+    R = np.diag([1.0, 1.0])  # r = 1 at the parameter point: W_L ... W_1 = R at the balanced one
+    xb = [mpmath.mpf(v) for w in fz.balanced(R, 3) for v in w.ravel()]
+    gap = model.quantity("gn_sharpness - sharpness")
+    assert abs(gap(xb, args)) < 1e-12 and abs(gap(x, args)) > 1e-3
+
+
+@pytest.mark.parametrize("rhs, words", [
+    ("sv_grad_3**2", "undeclared symbol(s): sv_grad_3"),  # a 2 x 2 product has two
+    ("sv_grad_0", "undeclared symbol(s): sv_grad_0"),
+    ("gn_sharpness(1)", "not a function"),
+    ("sv_grad_1.__class__", "attribute access"),
+])
+def test_product_quantities_refuse_bad_names_naming_the_key(rhs, words):
+    from verify.userclaims.parse import parse_table
+    from verify.userclaims.spec import BadClaim
+
+    table = {"id": "k.q", "kind": "inequality", "at": "minimisers", "params": {"a": [1, 2]},
+             "model": {"family": "deep_linear", "depth": 2, "width": 2,
+                       "target": [["a", "0"], ["0", "1"]]},
+             "lhs": "sharpness", "relation": ">=", "rhs": rhs}
+    result = parse_table(table)
+    assert isinstance(result, BadClaim) and result.key == "rhs" and words in result.message
+
+
+def test_gn_sharpness_needs_a_product():
+    from verify.userclaims.parse import parse_table
+    from verify.userclaims.spec import BadClaim
+
+    result = parse_table({"id": "k.q2", "kind": "trajectory", "step": "eta",
+                          "model": {"family": "quadratic", "A": [["1", "0"], ["0", "2"]],
+                                    "b": ["0", "0"]}, "params": {"eta": [0.1, 1]},
+                          "start": ["1", "1"], "quantity": "gn_sharpness", "relation": "<=",
+                          "bound": "1", "steps": 3})
+    assert isinstance(result, BadClaim) and result.key == "quantity"

@@ -19,6 +19,12 @@ residual       a quantity vanishing exactly on the model's minimiser set (|grad|
                quadratic, |W_L...W_1 - R|_F for a deep linear chain)
 distance       the Euclidean distance to the minimiser set (quadratic family: exact)
 sv_K           the K-th largest singular value of the end-to-end product (deep linear)
+sv_grad_K      |grad sv_K|: the Euclidean norm of the gradient of sv_K in the state; for a
+               chain, sv_grad_1**2 = sum_j p_(j-1)^2 q_(j+1)^2, the sum in Nar & Sastry's
+               bound (3) (Theorem 1: d sv_1/dW_j = (W_L..W_(j+1))^T u v^T (W_(j-1)..W_1)^T)
+gn_sharpness   lambda_max of the Gauss-Newton matrix J^T J, J the Jacobian of the end-to-end
+               product in the state: the largest eigenvalue of f(E) = sum_i A_i E B_i of Nar &
+               Sastry's eq. (7) (f = J J^T), the Hessian's at a global minimiser
 ============== ==========================================================================
 
 A name the claim declares itself (a variable or a parameter) keeps the claim's meaning.
@@ -51,6 +57,8 @@ def placeholders(n: int, product_dim: int, has_residual: bool, has_distance: boo
     names += [f"hessian_eig_{k}" for k in range(1, n + 1)]
     names += [f"multiplier_{k}" for k in range(1, 2 * n + 1)]
     names += [f"sv_{k}" for k in range(1, product_dim + 1)]
+    names += [f"sv_grad_{k}" for k in range(1, product_dim + 1)]
+    names += ["gn_sharpness"] if product_dim else []
     return {name: sp.Symbol(name, real=True) for name in names if name not in declared}
 
 
@@ -82,6 +90,22 @@ def singular_values(P: mpmath.matrix) -> list:
     if P.rows == P.cols == 1:
         return [abs(P[0, 0])]
     return sorted(mpmath.svd_r(P, compute_uv=False), reverse=True)
+
+
+def product_quantities(P: mpmath.matrix, J: mpmath.matrix) -> dict:
+    """``sv_grad_K`` and ``gn_sharpness`` from the end-to-end product P and its Jacobian J in
+    the state (rows: P's entries, row by row): grad sv_K = J^T vec(u_K v_K^T), with u_K, v_K
+    the K-th singular vectors (sv_K simple; a repeated one has no gradient and its value is
+    then one of the directional ones), and lambda_max(J^T J)."""
+    U, S, V = mpmath.svd_r(P)
+    order = sorted(range(len(S)), key=lambda k: -S[k])
+    out = {}
+    for rank, k in enumerate(order, start=1):
+        vec = mpmath.matrix([U[a, k] * V[k, b] for a in range(P.rows) for b in range(P.cols)])
+        out[f"sv_grad_{rank}"] = mpmath.norm(J.T * vec)
+    small = J * J.T if J.rows <= J.cols else J.T * J
+    out["gn_sharpness"] = hessian_eigenvalues(small)[0]
+    return out
 
 
 def distance_to_affine(A: mpmath.matrix, g: mpmath.matrix) -> mpmath.mpf:
@@ -141,6 +165,18 @@ def np_multipliers(J: np.ndarray) -> np.ndarray:
 def np_singular_values(P: np.ndarray) -> np.ndarray:
     """Singular values of a batch of matrices (m, r, c), largest first."""
     return np.linalg.svd(P, compute_uv=False)
+
+
+def np_product_quantities(P: np.ndarray, J: np.ndarray) -> dict:
+    """:func:`product_quantities` for a batch: P (m, r, c), J (m, r c, n)."""
+    U, S, Vh = np.linalg.svd(P)
+    out = {}
+    for k in range(S.shape[1]):
+        vec = np.einsum("ma,mb->mab", U[:, :, k], Vh[:, k, :]).reshape(len(P), -1)
+        out[f"sv_grad_{k + 1}"] = np.linalg.norm(np.einsum("mrn,mr->mn", J, vec), axis=-1)
+    small = J @ np.swapaxes(J, 1, 2) if J.shape[1] <= J.shape[2] else np.swapaxes(J, 1, 2) @ J
+    out["gn_sharpness"] = np.linalg.eigvalsh(small)[:, -1]
+    return out
 
 
 def np_distance_to_affine(A: np.ndarray, g: np.ndarray) -> np.ndarray:

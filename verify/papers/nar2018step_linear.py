@@ -1,152 +1,40 @@
-"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 2 and Appendix A
-(deep linear networks: Theorem 1, Corollaries 1 and 2, Remarks 1 and 2 and the displayed steps
-of the proofs).  Registered under ``nar2018step`` (``PAPER`` is that paper's);
-``nar2018step.sec2_not_isolated``, its amendment (every width) and
-``nar2018step.sec2_not_strongly_convex`` are data (``verify/papers/nar2018step_depth.toml``),
-so are ``nar2018step.cor1_amended``, ``nar2018step.cor2_amended`` and ``nar2018step.remark2``
-(``verify/papers/nar2018step_minima.toml``: inequalities at every minimiser), and so are the
-controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip``,
-``controls.eq5_no_transpose`` and ``controls.lemma2_nonsymmetric`` (``verify/papers/controls.toml``); Lemmas 1 and 2 and eqs. (2),
-(5), (6) are proven for every size of their matrices in ``verify/papers/nar2018step_appendix.toml``.
+"""Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Remark 1 (Section 2),
+the one claim of Section 2 and Appendix A that is still Python.  Registered under
+``nar2018step`` (``PAPER`` is that paper's).
+
+The others are data: ``nar2018step.sec2_not_isolated``, its amendment and
+``nar2018step.sec2_not_strongly_convex`` (``verify/papers/nar2018step_depth.toml``); Theorem 1
+and Corollaries 1 and 2 as printed (``nar2018step_landing.toml``: refuted by exact one-step
+landings); Corollaries 1 and 2 amended and Remark 2 (``nar2018step_minima.toml``: inequalities
+at every minimiser); ``nar2018step.thm1_small``, its amendment and
+``nar2018step.sec2_not_strongly_convex_amended`` (``nar2018step_section2.toml``); Theorem 1
+amended, Lemmas 1 and 2 and eqs. (2), (5)-(9) (``nar2018step_appendix.toml``, over matrices of
+free size);
+the controls ``controls.thm1_half_bound``, ``controls.cor2_half``, ``controls.eq8_skip``,
+``controls.eq5_no_transpose`` and ``controls.lemma2_nonsymmetric``
+(``verify/papers/controls.toml``).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.thm1 | Theorem 1 | GD can converge to {W_j} only if delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2 (3) |
-| nar2018step.thm1_amended | Theorem 1 (amended) | a minimiser is Lyapunov stable only if delta <= (3); above (3) GD converges to it from a null set only |
-| nar2018step.thm1_small | Section 2, after Theorem 1 | over {alpha_i W_i}, prod alpha_i = 1, the bound (3) can be arbitrarily small |
-| nar2018step.thm1_small_amended | Section 2, after Theorem 1 (amended) | the same for L >= 2 |
-| nar2018step.sec2_not_strongly_convex_amended | Section 2 (amended) | the Hessian is singular at every local optimum (L >= 2) |
 | nar2018step.remark1 | Remark 1 | GD might converge to an oscillation around an optimum violating (3) while others satisfy (3) |
-| nar2018step.cor1 | Corollary 1 | GD cannot converge to a global optimum unless delta <= 2/(L rho(R)^{2(L-1)/L}) (4) |
-| nar2018step.cor2 | Corollary 2 | if GD converged, rho(R_hat) <= (2/(L delta))^{L/(2L-2)} |
-| nar2018step.eq7 | Appendix A, eq. (7) | stability requires f(E) = sum A_i E B_i to have no real eigenvalue above 2/delta |
-| nar2018step.eq8 | Appendix A, proof of Corollary 1, eq. (8) | q_{i+1} p_i >= rho(R); p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2/p_i^2) rho(R)^2 |
-| nar2018step.eq9 | Appendix A, proof of Corollary 1, eq. (9) | (9) relaxes (3); sum (p_{i-1}/p_i)^2 rho^2 >= L rho^{2(L-1)/L} |
 """
 
 from __future__ import annotations
 
-from proofs import step_class as SC
-from verify.checks.deeplinear import (
-    exact_landing,
-    f_vs_hessian,
-    gd_near_minima,
-    hessian_identities,
-    hessian_vs_bound,
-    oscillation_search,
-    reached_minima,
-    rescaled_bound,
-    singular_at_minima,
-    two_cycle_stability,
-)
-from verify.checks.deeplinear_proofs import (
-    lagrange_symbolic,
-    proof_inequalities,
-)
-from verify.checks.derivation import derivation
+from verify.checks.deeplinear import oscillation_search, two_cycle_stability
 from verify.checks.oscillation import (
-    near_optimum_exclusion,
-    sharpness_landscape,
-    two_cycle_witness,
+    near_optimum_exclusion, sharpness_landscape, two_cycle_witness,
 )
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
-from verify.vocabulary import Check, Claim, Coverage, Scope, Tier
+from verify.vocabulary import Claim
 
 _claim = claim_builder(PAPER)
-SETTING = {"loss": "1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
-                   "0.5 ||W_L ... W_1 - R||_F^2",
-           "minimisers": "n x n targets (n = 2..4), inner widths r (r < n: bottleneck), "
-                         "L = 2, 3, 5; random, balanced, rescaled, searched"}
-THM1 = ("Given a nonzero matrix R and points {x_i} with (1/N) sum x_i x_i^T = I, assume that R is "
-        "estimated as a multiplication of the matrices {W_j} by minimizing the squared error "
-        "loss (2). Then the gradient descent algorithm can converge to a solution {W_j} only if "
-        "the step size delta satisfies delta <= 2 / sum_{j=1}^L p_{j-1}^2 q_{j+1}^2 (3), where "
-        "p_j = ||W_j ... W_1 v||, q_j = ||u^T W_L ... W_j||, and u and v are the left and right "
-        "singular vectors of R_hat = W_L ... W_1 corresponding to its largest singular value.")
-COR1 = ("For the minimization problem in Theorem 1, the gradient descent with step size delta "
-        "cannot converge to a global optimum unless the step size delta satisfies "
-        "delta <= 2 / (L rho(R)^{2(L-1)/L}) (4), where rho(R) is the largest singular value of R.")
-COR2 = ("Assume that the gradient descent with step size delta has converged to a local optimum "
-        "R_hat = W_L ... W_1 for the minimization problem in Theorem 1. Then the largest "
-        "singular value of R_hat satisfies rho(R_hat) <= (2/(L delta))^{L/(2L-2)}.")
-
-# The classes the claims state (Claim.scope): every depth, every width; "widths" are the layer
-# widths d_0, ..., d_L, bottlenecks included.
-NET = {"L": ">= 1", "widths": "any", "R": "!= 0"}
-NET2 = {**NET, "L": ">= 2"}
-ANY_LOSS = {"L": ">= 1", "widths": "any", "loss": "any function of W_L ... W_1"}
-
-
-def _derived(name: str, build, scope: dict[str, str]) -> Check:
-    """A derivation (:mod:`proofs.step_class`) covering exactly ``scope``, the claim's class."""
-    return derivation(name, build, Coverage(Scope.CLASS, scope), "SymPy-checked derivation: "
-                      "every depth, every width (free-algebra letters); textbook premises named")
-
-
-def _thm1() -> tuple[Claim, Claim]:
-    printed = _claim(
-        "thm1", "Theorem 1", statement=THM1,
-        hypotheses={**SETTING, "starts": "any (the theorem puts no condition on them)"},
-        asserts="GD -> {W_j} => delta <= 2 / sum_j p_{j-1}^2 q_{j+1}^2", scope=NET,
-        checks=(hessian_identities(), exact_landing("thm1"), hessian_vs_bound("thm1"),
-                hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")))
-    amended = _claim(
-        "thm1_amended", "Theorem 1 (amended)",
-        statement=("A minimiser {W_j} of (2) (global, or of a network with a bottleneck width) is "
-                   "stable in the sense of Lyapunov only if delta <= (3); for delta > (3) the "
-                   "linearisation of GD there has an eigenvalue below -1, so GD converges to "
-                   "{W_j} only from a Lebesgue-null set of starts."),
-        hypotheses=SETTING, asserts="lambda_max(H(W)) >= sum_j p_{j-1}^2 q_{j+1}^2 at minimisers",
-        scope={**NET, "minimisers": "global, or of a bottleneck network"},
-        checks=(hessian_identities(), hessian_vs_bound("thm1"),
-                hessian_vs_bound("thm1", tier=Tier.PRECISE), gd_near_minima("thm1")),
-        amends="nar2018step.thm1",
-        amend_reason=("GD started on a preimage of an excluded minimiser reaches it exactly, so "
-                      "'can converge only if' holds for Lyapunov stability (almost every start), "
-                      "which is what the proof shows."))
-    return printed, amended
-
-
-def _deep(locator: str, where: str, statement: str, hypotheses: dict, asserts: str,
-          scope: dict, checks: tuple, reason: str) -> Claim:
-    """The amendment that restricts a printed sentence to deep networks: "For L >= 2: " and
-    the sentence, registered as ``<locator>_amended``."""
-    return _claim(f"{locator}_amended", f"{where} (amended)", "For L >= 2: " + statement,
-                  hypotheses, asserts, checks, scope=scope, amends=f"nar2018step.{locator}",
-                  amend_reason=reason)
-
-
-def _thm1_text() -> tuple[Claim, ...]:
-    small = ("Considering all the solutions {alpha_i W_i} that satisfy alpha_1 ... alpha_L = 1, "
-             "the bound in (3) can be arbitrarily small for some of the local optima. Therefore, "
-             "given a fixed step size delta, the gradient descent can converge to only a subset "
-             "of the local optima.")
-    return (
-        _claim("thm1_small", "Section 2, after Theorem 1",
-               statement=small, hypotheses={**SETTING, "depths": "1, 2, 3, 5"},
-               asserts="inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0", scope=NET,
-               checks=(rescaled_bound((1, 2, 3, 5)),)),
-        _deep("thm1_small", "Section 2, after Theorem 1", small,
-              {**SETTING, "depths": "2, 3, 5"},
-              "inf over prod alpha = 1 of (3) at {alpha_i W_i} is 0 (L >= 2)", NET2,
-              (_derived("rescaled_bound_every_depth", SC.rescaled_bound, NET2),
-               rescaled_bound((2, 3, 5))),
-              "With L = 1 the only rescaling is alpha_1 = 1 and the optimum W_1 = R is unique, "
-              "with (3) = 2."),
-        _claim("sec2_not_strongly_convex_amended", "Section 2, before Theorem 1 (amended)",
-               statement=("For L >= 2 the Hessian of the cost is singular at every local optimum, "
-                          "so the cost is not strongly convex at (or near) any optimum."),
-               hypotheses={**SETTING, "scalar chains": "L = 2..5"},
-               asserts="H t = 0 for the rescaling tangent t at every minimiser", scope=NET2,
-               checks=(_derived("singular_every_depth", SC.not_strongly_convex, NET2),
-                       singular_at_minima()), amends="nar2018step.sec2_not_strongly_convex",
-               amend_reason="Away from the optima the Hessian can be positive definite "
-                            "(0.5 (w2 w1 - 1)^2 at (3/4, 3/4)); what holds is singularity at "
-                            "the optima."),
-    )
+LOSS = ("1/(2N) sum_i ||R x_i - W_L ... W_1 x_i||^2, (1/N) sum x_i x_i^T = I, so "
+        "0.5 ||W_L ... W_1 - R||_F^2")
+NET2 = {"L": ">= 2", "widths": "any", "R": "!= 0"}  # every depth >= 2, every width
 
 
 def _remark1() -> Claim:
@@ -156,7 +44,7 @@ def _remark1() -> Claim:
                    "solution. [...] It might be the case, for example, that the algorithm "
                    "converges to an oscillation around a local optimum which violates (3) even "
                    "though there are some other local optima which satisfy (3)."),
-        hypotheses={"loss": SETTING["loss"],
+        hypotheses={"loss": LOSS,
                     "witness sought": ("a period-2 orbit of GD attracting an open set of "
                                        "starts, around an optimum violating (3), at a delta "
                                        "<= (4) (so the balanced optimum satisfies (3))"),
@@ -178,54 +66,4 @@ def _remark1() -> Claim:
                 two_cycle_witness(), sharpness_landscape()))
 
 
-def _cor1() -> Claim:
-    """Corollary 1 as printed; its amendment is data (``nar2018step_minima.toml``)."""
-    return _claim(
-        "cor1", "Corollary 1", statement=COR1,
-        hypotheses={**SETTING, "starts": "any"},
-        asserts="GD -> global optimum => delta <= 2 / (L rho(R)^{2(L-1)/L})", scope=NET,
-        checks=(exact_landing("cor1"), hessian_vs_bound("cor1"),
-                hessian_vs_bound("cor1", tier=Tier.PRECISE)))
-
-
-def _cor2() -> Claim:
-    """Corollary 2 as printed; its amendment is data (``nar2018step_minima.toml``)."""
-    return _claim(
-        "cor2", "Corollary 2", statement=COR2,
-        hypotheses={**SETTING, "starts": "any; random (GD runs) and constructed (landing)"},
-        asserts="GD -> R_hat => rho(R_hat) <= (2/(L delta))^{L/(2L-2)}", scope=NET,
-        checks=(exact_landing("cor2"), reached_minima((0.05, 0.1, 0.2), (2, 3))))
-
-
-def _displays() -> tuple[Claim, ...]:
-    return (
-        _claim("eq7", "Appendix A, eq. (7)",
-               statement=("An equilibrium {W_j} with W_L ... W_1 = R_hat is stable in the sense of "
-                          "Lyapunov only if [the linearised system] does not have any eigenvalue "
-                          "larger than 1 in magnitude, which requires that the mapping f(E) = "
-                          "sum_i A_i E B_i (7) does not have any real eigenvalue larger than "
-                          "(2/delta)."),
-               hypotheses={**SETTING}, asserts="lambda_max(f) <= lambda_max(H) at minimisers",
-               scope=NET,
-               checks=(hessian_identities(), f_vs_hessian())),
-        _claim("eq8", "Appendix A, proof of Corollary 1, eq. (8)",
-               statement=("q_{i+1} p_i = ||u^T W_L ... W_{i+1}|| ||W_i ... W_1 v|| >= ||u^T W_L "
-                          "... W_1 v|| = rho(R). [...] p_{i-1}^2 q_{i+1}^2 >= (p_{i-1}^2 / p_i^2) "
-                          "rho(R)^2 (8)."),
-               hypotheses={**SETTING}, asserts="Cauchy-Schwarz and (8) at every global minimum",
-               scope=NET,
-               checks=(_derived("eq8_every_depth", SC.eq8, NET), lagrange_symbolic(),
-                       proof_inequalities(("cs", "eq8")))),
-        _claim("eq9", "Appendix A, proof of Corollary 1, eq. (9)",
-               statement=("Using inequality (8), the bound in Theorem 1 can be relaxed as delta "
-                          "<= 2 (sum_i p_{i-1}^2/p_i^2 rho(R)^2)^{-1} (9). Since prod_i (p_i / "
-                          "p_{i-1}) = rho(R), sum_i p_{i-1}^2/p_i^2 rho(R)^2 >= "
-                          "L rho(R)^{2(L-1)/L}."),
-               hypotheses={**SETTING}, asserts="sum (3) >= sum (9) >= L rho^{2(L-1)/L}; prod = rho",
-               scope=NET,
-               checks=(_derived("eq9_every_depth", SC.eq9, NET),
-                       proof_inequalities(("eq9", "amgm", "prod")))),
-    )
-
-
-CLAIMS = (*_thm1(), *_thm1_text(), _remark1(), _cor1(), _cor2(), *_displays())
+CLAIMS = (_remark1(),)

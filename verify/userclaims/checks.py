@@ -460,8 +460,7 @@ def convergence_search(model: Model, proven=None) -> Check:
                 args = _args(model, point)
                 zeros = [0] * len(model.vars)
                 x0, tg = start(args), target(args)
-                slack = slack_fn(*zeros, *args)
-                holds = bool(cond.func(slack, 0))
+                slack = slack_fn(*zeros, *args) if not spec.at_limit else mpmath.mpf(0)
                 dist = (lambda p: residual(*p, *args)) if residual else None
                 n = steps
                 orbit = _orbit(model, x0, args, n, dps, deadline)
@@ -472,6 +471,14 @@ def convergence_search(model: Model, proven=None) -> Check:
                     extension["left"] -= n
                     orbit = _orbit(model, x0, args, n, dps, deadline)
                     seen = _behaviour(orbit, tg, dps, dist)
+                if spec.at_limit and seen != "converges":
+                    holds = False  # no limit: "does not converge" is all the claim says
+                elif spec.at_limit:  # at the limit, its last iterate: rounding never refutes
+                    slack = slack_fn(*orbit[-1], *args)
+                    holds = bool(cond.func(slack, 0)) or abs(slack) <= mpmath.mpf(10) ** (
+                        -(dps // 2))
+                else:
+                    holds = bool(cond.func(slack, 0))
                 if n > steps:
                     extension["runs"] += 1
                     extension["longest"] = max(extension["longest"], n)
@@ -564,7 +571,7 @@ def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
     converges when eta < c"), which a sampled search can miss when the band between c and
     the true threshold is narrow (seen: a quick seed that never drew eta in [1, 6/5))."""
     step = model.spec.step
-    if step not in model.box.free:
+    if step not in model.box.free or model.spec.at_limit:  # at_limit: no edge in the box
         return ()
     lo, hi = (float(v) for v in model.box.free[step])
     others = [n for n in model.free_names if n != step]

@@ -476,6 +476,16 @@ class Model:
             n.startswith(("hessian_eig_", "multiplier_")) for n in needs)
 
     @staticmethod
+    def _needs_product_jacobian(needs: set[str]) -> bool:
+        return "gn_sharpness" in needs or any(n.startswith("sv_grad_") for n in needs)
+
+    @functools.cached_property
+    def product_jacobian(self) -> sp.Matrix:
+        """d vec(P)/dx: the end-to-end product's entries (row by row) in the state."""
+        product = self.family.product(self.family_spec, self.state)
+        return sp.Matrix(list(product)).jacobian(self.vars)
+
+    @staticmethod
     def _needs_multipliers(needs: set[str]) -> bool:
         return "radius" in needs or any(n.startswith("multiplier_") for n in needs)
 
@@ -484,14 +494,15 @@ class Model:
         precision (see :mod:`verify.models.quantities` for the names)."""
         expr, used, needs, product = self._quantity_parts(text)
         fn = to_mpmath(expr, self.vars + [self.params[n] for n in self.free_names] + used)
-        product_fn = self.mp(product) if product is not None and any(
-            n.startswith("sv_") for n in needs) else None
+        product_fn = self.mp(product) if product is not None and (any(
+            n.startswith("sv_") for n in needs) or self._needs_product_jacobian(needs)) else None
         residual_fn = self.mp(self.residual) if "residual" in needs else None
         matrices = None
         if "distance" in needs:
             A, b = self.family.matrices(self.family_spec, self.params)
             matrices = (self.mp(A), self.mp(b))
         loss_fn = self.mp(self.loss) if "loss" in needs else None
+        jac_fn = self.mp(self.product_jacobian) if self._needs_product_jacobian(needs) else None
 
         def evaluate(x, args, t=0):
             values = {}
@@ -515,8 +526,11 @@ class Model:
                 g = A * mpmath.matrix(x) + mpmath.matrix(matrices[1](*x, *args))
                 values["distance"] = Q.distance_to_affine(A, g)
             if product_fn is not None:
-                sv = Q.singular_values(mpmath.matrix(product_fn(*x, *args)))
-                values.update({f"sv_{k + 1}": v for k, v in enumerate(sv)})
+                Pm = mpmath.matrix(product_fn(*x, *args))
+                values.update({f"sv_{k + 1}": v
+                               for k, v in enumerate(Q.singular_values(Pm))})
+                if jac_fn is not None:
+                    values.update(Q.product_quantities(Pm, mpmath.matrix(jac_fn(*x, *args))))
             missing = [n for n in needs if n not in values]
             if missing:
                 raise ValueError(f"{', '.join(missing)} not defined for this model")
@@ -585,8 +599,10 @@ class Model:
         grad_fn = self.np_matrix(self.gradient) if "grad_norm" in needs else None
         hess_fn = self.np_matrix(self.hessian) if self._needs_hessian(needs) else None
         residual_fn = self.np_fn(self.residual) if "residual" in needs else None
-        product_fn = self.np_matrix(product) if product is not None and any(
-            n.startswith("sv_") for n in needs) else None
+        product_fn = self.np_matrix(product) if product is not None and (any(
+            n.startswith("sv_") for n in needs) or self._needs_product_jacobian(needs)) else None
+        jac_fn = (self.np_matrix(self.product_jacobian)
+                  if product is not None and self._needs_product_jacobian(needs) else None)
         matrices = None
         if "distance" in needs:
             A, b = self.family.matrices(self.family_spec, self.params)
@@ -616,8 +632,11 @@ class Model:
                 g = np.einsum("mij,mj->mi", A, X) + matrices[1](X, P)[..., 0]
                 values["distance"] = Q.np_distance_to_affine(A, g)
             if product_fn is not None:
-                sv = Q.np_singular_values(product_fn(X, P))
+                Pn = product_fn(X, P)
+                sv = Q.np_singular_values(Pn)
                 values.update({f"sv_{k + 1}": sv[:, k] for k in range(sv.shape[1])})
+                if jac_fn is not None:
+                    values.update(Q.np_product_quantities(Pn, jac_fn(X, P)))
             missing = [n for n in needs if n not in values]
             if missing:
                 raise ValueError(f"{', '.join(missing)} not defined for this model")

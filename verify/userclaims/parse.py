@@ -57,7 +57,7 @@ KIND_KEYS = {
     "cycle": ("points", "stable"),
     "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
-                    "exact_orbit", "except_preimages", "long_orbit", "sweep"),
+                    "exact_orbit", "except_preimages", "long_orbit", "sweep", "land"),
     "inequality": ("lhs", "rhs", "relation", "at", "fraction"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -319,7 +319,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["start"] = _start(table, model_spec, ctx)
         target = table.get("target")
         if target != "cycle" or "condition" in table:  # a cycle target may go without one
-            fields["condition"] = _relation(_required(table, "condition"), "condition", ctx)
+            fields.update(_limit_condition(table, ctx))
         target = _required(table, "target")
         if target != "cycle":
             for key in ("period", "points"):
@@ -344,6 +344,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                                       or optimizer.get("method", "gd") != "gd"):
             raise _Bad("exact_orbit", "the exact orbit is plain GD with a constant step to a "
                                       "point or the minimisers (no cycle, schedule, momentum)")
+        if "land" in table:
+            fields["land"] = _land(table, params, fields)
         fields["except_preimages"] = _optional_bool(table, "except_preimages", False)
         if fields["except_preimages"] and (target != "cycle" or not any(
                 isinstance(e, tuple) for e in fields["exceptions"])):
@@ -359,6 +361,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             raise _Bad("otherwise", "a cycle target takes otherwise = \"diverges\" only")
         if otherwise is not None and "condition" not in fields:
             raise _Bad("otherwise", "goes with a condition (what GD does when it fails)")
+        if fields.get("at_limit") and otherwise != "does not converge":
+            raise _Bad("condition", "a condition naming the state variables (the limit GD "
+                                    "converged to) needs otherwise = \"does not converge\"")
         fields["otherwise"] = otherwise
         if "sweep" in table:
             fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
@@ -1402,6 +1407,37 @@ def _point(value: Any, key: str, ctx: _Context, what: str = "") -> tuple[str, ..
     return tuple(
         _param_expression(v, key, ctx, what=f"{prefix}coordinate {i}")
         for i, v in enumerate(value, start=1))
+
+
+def _limit_condition(table: dict[str, Any], ctx: _Context) -> dict[str, Any]:
+    """A convergence condition: in the parameters, or also in the state variables (then they
+    stand for the limit GD converged to: ``at_limit``)."""
+    value = _required(table, "condition")
+    try:
+        return {"condition": _relation(value, "condition", ctx)}
+    except _Bad:
+        names = ctx.states[0].names if len(ctx.states) == 1 else {}
+        if not names or not isinstance(value, str):
+            raise
+        try:
+            text = _relation(value, "condition", _Context({**ctx.params, **names}, {}))
+        except _Bad as exc:
+            raise _Bad("condition", f"{exc.problem} (the parameters, or the state variables "
+                                    "standing for the limit)") from None
+        return {"condition": text, "at_limit": True}
+
+
+def _land(table: dict[str, Any], params: dict, fields: dict[str, Any]) -> str:
+    """``land``: a free parameter (an interval) the exact orbit solves for, so that one GD
+    step from the start lands exactly on the target."""
+    name = table["land"]
+    if not fields["exact_orbit"]:
+        raise _Bad("land", "goes with exact_orbit = true (the landing is decided exactly)")
+    if not (isinstance(name, str) and isinstance(params.get(name), tuple)
+            and sp.Rational(params[name][0]) < sp.Rational(params[name][1])):
+        raise _Bad("land", "must name a parameter that ranges over an interval, got "
+                           f"{_short(name)}")
+    return name
 
 
 def _relation(value: Any, key: str, ctx: _Context, what: str = "") -> str:

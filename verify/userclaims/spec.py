@@ -90,6 +90,11 @@ class ClaimSpec:
         exact_orbit: ``convergence``: also run GD exactly (SymPy) at the box's corners, so
             that a start landing exactly on a critical point is decided
             (:mod:`verify.userclaims.landing`).
+        land: ``convergence`` with ``exact_orbit``: a free parameter the exact check solves for
+            (rational roots) so that one GD step from the start lands exactly on the target, at
+            simple rational points of the other parameters (None: the box's corners only).
+        at_limit: ``convergence``: the condition names state variables, which stand for the
+            limit GD converged to (only with ``otherwise = "does not converge"``).
         exceptions: ``convergence``: starts excluded from the claim (the key ``except``), each
             a relation in the parameters (a string) or a start point (a tuple of coordinates).
         except_preimages: ``convergence`` to a cycle: the excluded set also holds every start
@@ -150,6 +155,8 @@ class ClaimSpec:
     to_set: bool = False
     target_every: bool = False
     exact_orbit: bool = False
+    land: str | None = None
+    at_limit: bool = False
     quantity: str | None = None
     after: int = 0
     monotone: str | None = None
