@@ -4,8 +4,8 @@
 once instead of the precise search: points drawn uniformly from the box (seeded; the assumptions
 and the condition must hold there: points are drawn until N do or 50 N were drawn, the others
 are dropped and counted), every run advanced by the
-model's GD map compiled for numpy, :data:`STEPS` steps (a quarter with ``--quick``, and N / 4
-runs).  A run converges when its distance to the target (for ``target = "minimisers"``: the
+model's GD map compiled for numpy, :data:`STEPS` steps (with ``--quick`` too, and N / 4
+runs: fewer steps would leave more slow runs to replay at high precision, the costly part).  A run converges when its distance to the target (for ``target = "minimisers"``: the
 model's residual, zero exactly on the set) ends below 10^-9 (1 + |x|), or still falls at every
 step of its last quarter and by 10% since its middle, its decrements extrapolated (geometric or
 power-law tail, the larger) covering at least 0.9 of what is left (a slow but converging run;
@@ -32,7 +32,7 @@ from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
-STEPS = 2000  # float64 steps of a run (a quarter with --quick)
+STEPS = 2000  # float64 steps of a run (--quick too: fewer steps only leave more to replay)
 DRAWS = 50  # points are drawn (n at a time) until n hold or 50 n were drawn
 EVERY = 50  # steps between the removals of runs that reached the target
 REPLAYS = 8  # float64 failures replayed at high precision, at most
@@ -144,7 +144,7 @@ def convergence_sweep(model: Model, orbit_fn, behaviour, point_text) -> Check:
     @budgeted
     def run(ctx: CheckContext) -> Finding:
         n = max(spec.sweep // 4, 10) if ctx.quick else spec.sweep
-        steps = STEPS // 4 if ctx.quick else STEPS
+        steps = STEPS  # float64 runs are cheap; fewer steps would only leave more to replay
         P, dropped = _points(model, ctx, n)
         if not len(P):
             return Finding(Outcome.UNDECIDED, f"none of the {n} points drawn satisfies the "
