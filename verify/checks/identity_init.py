@@ -28,14 +28,7 @@ from proofs.identities import prove_zero
 from verify.checks.common import dec, decs, instances, lam_fractions, sampled
 from verify.checks.common import set_text as listed
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Figure,
-    Finding,
-    Outcome,
-    Series,
-    Tier,
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, Series, Tier,
 )
 
 Spectrum = tuple[float, ...]

@@ -22,16 +22,7 @@ from numerics import linear_resnet as rn
 from verify.checks.common import dec, decs, set_text
 from verify.replay import ReplayError
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Figure,
-    Finding,
-    Outcome,
-    Scope,
-    Series,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, Scope, Series, Tier,
 )
 
 # --- linear algebra on one network: float64 arrays, or object arrays of mpmath numbers -------

@@ -18,14 +18,7 @@ import sympy as sp
 
 from proofs.expressions import parse
 from verify.models.base import (
-    MAX_COORDS,
-    FamilyError,
-    State,
-    coordinates,
-    expression,
-    integer_or_name,
-    matrix,
-    parsed_matrix,
+    MAX_COORDS, FamilyError, State, coordinates, expression, integer_or_name, matrix, parsed_matrix,
     resolve,
 )
 

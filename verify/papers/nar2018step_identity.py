@@ -30,11 +30,7 @@ from proofs import identity_init as P
 from verify.checks import step_general as SG
 from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import (
-    chain_rate_precise,
-    exact_displays,
-    identity_gd_psd,
-    init_comparison,
-    linear_rate_precise,
+    chain_rate_precise, exact_displays, identity_gd_psd, init_comparison, linear_rate_precise,
     zero_limit_precise,
 )
 from verify.papers import claim_builder

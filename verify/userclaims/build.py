@@ -18,16 +18,7 @@ from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
 from verify.userclaims.scalar import contraction_family
 from verify.userclaims.spec import BadClaim, ClaimSpec
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Claim,
-    Finding,
-    Outcome,
-    Reference,
-    Scope,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Scope, Tier
 
 ASSERTS = {
     "cycle": "GD cycles through {points} (each point to the next){stable}",

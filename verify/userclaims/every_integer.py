@@ -28,14 +28,7 @@ from verify.userclaims.budget import budgeted, in_child, require_small
 from verify.userclaims.model import Model
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import (
-    BudgetExhausted,
-    Check,
-    CheckContext,
-    Coverage,
-    Finding,
-    Outcome,
-    Scope,
-    Tier,
+    BudgetExhausted, Check, CheckContext, Coverage, Finding, Outcome, Scope, Tier,
 )
 
 _SIGN = {"<=": "is_nonpositive", "<": "is_negative", ">=": "is_nonnegative",

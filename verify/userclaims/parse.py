@@ -37,15 +37,7 @@ from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders
 from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
-    INFINITIES,
-    KINDS,
-    METHODS,
-    MONOTONE,
-    ORDERS,
-    OTHERWISE,
-    RELATIONS,
-    BadClaim,
-    ClaimFileError,
+    INFINITIES, KINDS, METHODS, MONOTONE, ORDERS, OTHERWISE, RELATIONS, BadClaim, ClaimFileError,
     ClaimSpec,
 )
 

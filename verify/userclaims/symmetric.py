@@ -26,14 +26,7 @@ from proofs.expressions import parse
 from proofs.identities import prove_zero
 from verify.models import FAMILIES
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Finding,
-    Outcome,
-    Scope,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Finding, Outcome, Scope, Tier,
 )
 
 AT = "symmetric"

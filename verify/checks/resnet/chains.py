@@ -13,12 +13,7 @@ from proofs import identity_init as pii
 from proofs import resnet as pr
 from proofs.identities import prove_zero
 from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
-from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Finding,
-    Tier,
-)
+from verify.vocabulary import Check, CheckContext, Finding, Tier
 
 
 def _fprod_raw(xs, prec, rnd):
