@@ -271,15 +271,6 @@ def to_mp(a) -> np.ndarray:
     return out
 
 
-def top_singular_mp(P: np.ndarray) -> tuple[np.ndarray, np.ndarray, mpmath.mpf]:
-    """(u, v, rho) of an mpmath matrix at the working precision (call inside workdps)."""
-    U, S, V = mpmath.svd_r(mpmath.matrix(np.asarray(P).tolist()))
-    k = max(range(len(S)), key=lambda t: S[t])
-    u = np.array([U[r, k] for r in range(U.rows)], dtype=object)
-    v = np.array([V[k, c] for c in range(V.cols)], dtype=object)
-    return u, v, S[k]
-
-
 def factorise(R: np.ndarray, r: int, cores: Sequence[np.ndarray]) -> Net:
     """A global minimiser of a network of inner widths r for target R (rank-r truncation).
 

@@ -202,14 +202,3 @@ def instances(decides: bool = True, **covers: str) -> Coverage:
 def sampled(points: int, decides: bool = True, **covers: str) -> Coverage:
     """Float or mpmath evidence: ``points`` evaluated points of the listed sets."""
     return Coverage(Scope.SAMPLE, dict(covers), points=points, decides=decides)
-
-
-def smallest_nonzero_point(exprs, symbols, rng) -> dict | None:
-    """An integer point of ``symbols`` where some expression of ``exprs`` is not 0, the
-    smallest found (a refutation's counterexample should be simple): all ones, then entries in
-    {-1, 0, 1}, then in {-2, ..., 2} (50 seeded draws each); None when none is found."""
-    free = sorted(symbols, key=str)
-    draws = [{s: sp.Integer(1) for s in free}]
-    for k in (1, 2):
-        draws += [{s: sp.Integer(int(rng.integers(-k, k + 1))) for s in free} for _ in range(50)]
-    return next((p for p in draws if any(e.subs(p) != 0 for e in exprs)), None)
