@@ -105,7 +105,8 @@ class ResultCache:
         self._versions = _versions()
         self._memo: dict[str, dict] | None = None  # read on first use
         self._new: dict[str, dict] = {"checks": {}, "claims": {}}
-        self._identities: dict[int, tuple] = {}  # id(claim) -> (claim, its identity)
+        # id(claim) -> (claim, its identity); the claim is kept so that its id is not reused
+        self._identities: dict[int, tuple] = {}
 
     def _memo_path(self) -> Path:
         versions = hashlib.sha256(self._versions.encode()).hexdigest()[:12]
@@ -157,7 +158,7 @@ class ResultCache:
 
     def _identity_of(self, claim) -> tuple[str, str, list[tuple[str, str]]]:
         from verify.lazyclaims import LazyClaim
-        from verify.results import claim_hash, project_rooted
+        from verify.results import check_hash, claim_hash, project_rooted
 
         memo_key = claim.memo_key if isinstance(claim, LazyClaim) else None
         known = self._known("claims").get(memo_key) if memo_key else None
@@ -165,8 +166,6 @@ class ResultCache:
             return known[0], known[1], list(zip(known[2::2], known[3::2]))
         source, digest = str(claim.source), claim_hash(claim)
         if not all(project_rooted(ch) for ch in claim.checks):  # a user's own Python check
-            from verify.results import check_hash
-
             return source, digest, [(ch.name, check_hash(ch)) for ch in claim.checks]
         names = [ch.name for ch in claim.checks]
         checks = list(zip(names, self._check_hashes(claim, f"{source}|{digest}")))
