@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 
 import mpmath
+import numpy as np
 import pytest
 
 from verify.api import check, claim
-from verify.runner import run_claim
+from verify.runner import run_claim, wall_clock_net
 from verify.userclaims import budget
 from verify.userclaims.build import claim_from_spec, claims_from_file
 from verify.userclaims.search import Probe, _guide
 from verify.userclaims.spec import ClaimSpec
-from verify.vocabulary import CheckContext, Finding, Outcome, Status
+from verify.vocabulary import BudgetExhausted, CheckContext, Finding, Outcome, Status
 
 ONE = dict(variables=["x"], step="delta")
 
@@ -150,16 +153,78 @@ def test_million_step_rate_claim_is_undecided_at_once():
     assert result.evidence[0].detail.startswith("budget exhausted")
 
 
-def test_symbolic_child_is_killed_at_the_deadline():
+def test_symbolic_work_is_stopped_at_the_deadline():
     def slow(ctx):
         time.sleep(30)
         return Finding(Outcome.SUPPORTS, "never")
 
-    run = budget.budgeted(budget.in_child(slow))
+    run = budget.budgeted(budget.under_deadline(slow))
     start = time.perf_counter()
     finding = run(CheckContext(seed=0, quick=True, budget_s=0.5))
     assert time.perf_counter() - start < 10
     assert finding.outcome is Outcome.UNDECIDED and "budget exhausted" in finding.detail
+
+
+def test_a_deadline_is_not_swallowed_by_except_exception():
+    def stubborn(ctx):
+        while True:
+            try:
+                time.sleep(30)
+            except Exception:  # noqa: BLE001, S110 - what SymPy's own code does in places
+                pass
+
+    run = budget.budgeted(budget.under_deadline(stubborn))
+    start = time.perf_counter()
+    finding = run(CheckContext(seed=0, quick=True, budget_s=0.3))
+    assert time.perf_counter() - start < 10
+    assert finding.outcome is Outcome.UNDECIDED and "budget exhausted" in finding.detail
+
+
+def test_the_enclosing_safety_net_keeps_its_remaining_time():
+    def quick(ctx):
+        return Finding(Outcome.SUPPORTS, "done")
+
+    with wall_clock_net(30):
+        budget.under_deadline(quick)(CheckContext(seed=0, quick=True, budget_s=1.0))
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+    assert 25 < left <= 30
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0  # and the net disarms as before
+
+
+def test_an_enclosing_timer_that_ends_first_still_fires():
+    def slow(ctx):
+        time.sleep(30)
+
+    start = time.perf_counter()
+    with pytest.raises(BudgetExhausted, match="safety net"), wall_clock_net(0.3):
+        budget.under_deadline(slow)(CheckContext(seed=0, quick=True, budget_s=20))
+    assert time.perf_counter() - start < 10
+
+
+def test_precision_and_numpy_error_state_are_restored():
+    def leaky(ctx):
+        mpmath.mp.dps = 400
+        np.seterr(all="raise")
+        return Finding(Outcome.SUPPORTS, "done")
+
+    prec, errors = mpmath.mp.prec, np.geterr()
+    budget.under_deadline(leaky)(CheckContext(seed=0, quick=True))
+    assert mpmath.mp.prec == prec and np.geterr() == errors
+
+
+def test_off_the_main_thread_a_child_process_is_stopped_at_the_deadline():
+    def slow(ctx):
+        time.sleep(30)
+        return Finding(Outcome.SUPPORTS, "never")
+
+    found = []
+    thread = threading.Thread(target=lambda: found.append(budget.budgeted(
+        budget.under_deadline(slow))(CheckContext(seed=0, quick=True, budget_s=0.5))))
+    start = time.perf_counter()
+    thread.start()
+    thread.join(20)
+    assert time.perf_counter() - start < 10
+    assert found[0].outcome is Outcome.UNDECIDED and "budget exhausted" in found[0].detail
 
 
 def test_child_exceptions_are_re_raised():
@@ -167,7 +232,7 @@ def test_child_exceptions_are_re_raised():
         raise ValueError("key 'equilibrium': not critical")
 
     with pytest.raises(ValueError, match="not critical"):
-        budget.in_child(bad)(CheckContext(seed=0, quick=True))
+        budget.under_deadline(bad)(CheckContext(seed=0, quick=True))
 
 
 def test_search_deadline_gives_undecided():

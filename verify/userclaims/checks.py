@@ -16,7 +16,7 @@ from proofs.boxprove import BoxInputError, prove_nonnegative
 from proofs.identities import prove_zero
 from verify.userclaims.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
-from verify.userclaims.budget import Deadline, budgeted, in_child, require_small, sympy_size_problem
+from verify.userclaims.budget import Deadline, budgeted, under_deadline, require_small, sympy_size_problem
 from verify.userclaims.every_integer import (
     crossed, every_integer_checks, instance_key, proven_class, remembered, search_draws,
 )
@@ -83,7 +83,7 @@ def cycle_symbolic(model: Model) -> Check:
     substituted).  Proves the orbit part of the claim; leaves stability to the search."""
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         pts = [[model.pin(model.expr(e)) for e in p] for p in model.spec.points]
         require_small(model.loss, *[e for p in pts for e in p])
@@ -207,7 +207,7 @@ def threshold_symbolic(model: Model) -> Check:
     from verify.userclaims.threshold import symbolic_threshold
 
     @budgeted
-    @in_child
+    @under_deadline
     def prove(ctx: CheckContext) -> Finding:
         require_small(model.loss, model.threshold_bound)
         return symbolic_threshold(model, _require_critical(model), _boxed_symbols(model))
@@ -760,7 +760,7 @@ def inequality_symbolic(model: Model) -> Check:
     spec = model.spec
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         d = model.pin(model.expr(spec.lhs) - model.expr(spec.rhs))
         require_small(d)
@@ -787,7 +787,7 @@ def inequality_certified(model: Model) -> Check:
     spec = model.spec
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         if spec.relation == "==":
             return Finding(Outcome.UNDECIDED, "an equality is decided symbolically, not by "
@@ -965,7 +965,7 @@ def certified_checks(model: Model) -> tuple[Check, ...]:
                 else model.coverage(Scope.CLASS))
     # In a child killed at the deadline: the engine's SymPy steps (kinks, simplify) and its
     # bisection cannot be interrupted otherwise.
-    run = budgeted(in_child(_declaring(check.run, coverage, model)))
+    run = budgeted(under_deadline(_declaring(check.run, coverage, model)))
     return (dataclasses.replace(check, attempt=True, run=run),)
 
 

@@ -24,7 +24,7 @@ import functools
 import sympy as sp
 
 from proofs.identities import prove_zero
-from verify.userclaims.budget import budgeted, in_child, require_small
+from verify.userclaims.budget import budgeted, under_deadline, require_small
 from verify.userclaims.model import Model
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import (
@@ -263,7 +263,7 @@ def every_integer_checks(spec: ClaimSpec, boxed) -> tuple[Check, ...]:
     every = " and ".join(f"{name} {end}" for name, end in ends.items())
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         if ctx.at is not None:  # a replay names one instance: the instances' checks re-check it
             return Finding(Outcome.UNDECIDED, "a replay checks one instance, not every "

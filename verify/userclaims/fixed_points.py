@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 
 from verify.checks.common import dec
-from verify.userclaims.budget import budgeted, in_child, require_small
+from verify.userclaims.budget import budgeted, under_deadline, require_small
 from verify.userclaims.exact_points import nonzero_value, rational_points
 from verify.userclaims.model import Model
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
@@ -42,7 +42,7 @@ def target_critical(model: Model) -> tuple[Check, ...]:
     spec = model.spec
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         gradient = model.pin(model.gradient)
         if gradient.has(*KINKS):

@@ -27,7 +27,7 @@ import sympy as sp
 
 from proofs.identities import prove_zero
 from verify.checks.common import dec
-from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
+from verify.userclaims.budget import Deadline, budgeted, under_deadline, require_small
 from verify.userclaims.every_integer import crossed, instance_key, remembered, search_draws
 from verify.userclaims.exact_points import nonzero_value, rational_points
 from verify.userclaims.model import Box, Model
@@ -58,7 +58,7 @@ def identity_symbolic(model: Model, boxed) -> Check:
     signs their box implies).  A proof covers every real state and the whole parameter box."""
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         diffs = [a - b for a, b in model.identity_differences]
         require_small(*diffs)

@@ -37,7 +37,7 @@ import itertools
 import sympy as sp
 
 from proofs.identities import prove_zero
-from verify.userclaims.budget import budgeted, in_child, require_small
+from verify.userclaims.budget import budgeted, under_deadline, require_small
 from verify.userclaims.model import Model
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
@@ -152,7 +152,7 @@ def convergence_exact(model: Model, wrong) -> Check:
     spec = model.spec
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         corners = _corners(model, ctx)
         if isinstance(corners, list) and len(corners) > MAX_CORNERS:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import sympy as sp
 
 from proofs.identities import prove_zero
-from verify.userclaims.budget import budgeted, in_child, require_small
+from verify.userclaims.budget import budgeted, under_deadline, require_small
 from verify.userclaims.every_integer import sign_proven
 from verify.userclaims.model import Model
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
@@ -266,7 +266,7 @@ def limit_checks(model: Model, boxed) -> tuple[Check, ...]:
     kind = model.spec.kind
 
     @budgeted
-    @in_child
+    @under_deadline
     def run(ctx: CheckContext) -> Finding:
         verdict, detail, numbers = decide(model, boxed)
         if verdict is True:

@@ -23,7 +23,7 @@ from proofs import matrix_claims as M
 from proofs import matrix_instances as MI
 from proofs.expressions import real_symbol
 from verify.replay import ReplayError, parse_matrix
-from verify.userclaims.budget import Deadline, budgeted, in_child, require_small
+from verify.userclaims.budget import Deadline, budgeted, under_deadline, require_small
 from verify.userclaims.every_integer import crossed, remembered, search_draws
 from verify.userclaims.model import assumptions_hold, parse_assumptions
 from verify.userclaims.spec import ClaimSpec
@@ -93,7 +93,7 @@ def matrix_checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
     kind = spec.kind
 
     @budgeted
-    @in_child
+    @under_deadline
     def prove(ctx: CheckContext) -> Finding:
         st = read(spec)
         coefficients = list(st.diff.terms.values())

@@ -45,7 +45,7 @@ from verify.checks.common import (
     EVERY_STEP, ScalarProblem, dec, decs, expr_in, mpmath_map, numpy_map, replay, scalar_gd,
     set_text,
 )
-from verify.userclaims.budget import budgeted, in_child
+from verify.userclaims.budget import budgeted, under_deadline
 from verify.userclaims.model import Model
 from verify.userclaims.spec import ClaimSpec
 from verify.vocabulary import (
@@ -82,7 +82,7 @@ def _problem(model: Model) -> ScalarProblem:
 
 
 def _symbolic(name: str, run, what: str) -> Check:
-    return Check(name, Tier.SYMBOLIC, budgeted(in_child(run)), what, attempt=True)
+    return Check(name, Tier.SYMBOLIC, budgeted(under_deadline(run)), what, attempt=True)
 
 
 # ---------------------------------------------------------------- convergence to +-P
@@ -181,8 +181,8 @@ def cycle_certified_checks(model: Model) -> tuple[Check, ...]:
 
     cover = basin_cover_certified(problem, points, str(at),
                                   tuple(map(str, model.box.free[x0.name])))
-    return (dataclasses.replace(orbit, attempt=True, run=budgeted(in_child(declared(orbit.run)))),
-            dataclasses.replace(cover, run=budgeted(in_child(cover.run))))
+    return (dataclasses.replace(orbit, attempt=True, run=budgeted(under_deadline(declared(orbit.run)))),
+            dataclasses.replace(cover, run=budgeted(under_deadline(cover.run))))
 
 
 def long_orbit_checks(model: Model) -> tuple[Check, ...]:
@@ -208,7 +208,7 @@ def long_orbit_checks(model: Model) -> tuple[Check, ...]:
     points = tuple(str(model.pin(model.expr(p[0]))) for p in spec.points)
     check = long_orbit_certified(_problem(model), at[x0.name], at[step.name], steps, digits,
                                  points)
-    return (dataclasses.replace(check, run=budgeted(in_child(check.run))),)
+    return (dataclasses.replace(check, run=budgeted(under_deadline(check.run))),)
 
 
 def cycle_basins(model: Model) -> tuple[Check, ...]:
@@ -434,7 +434,7 @@ def contraction_proven(model: Model):
 
     def proven(ctx: CheckContext) -> str | None:
         try:
-            finding = in_child(run)(ctx)
+            finding = under_deadline(run)(ctx)
         except BudgetExhausted:
             return None
         return finding.detail if finding.outcome is Outcome.SUPPORTS else None

@@ -30,7 +30,7 @@ from numerics import gd as batch
 from proofs.critical_points import equilibrium_multipliers
 from proofs.identities import prove_zero
 from verify.checks.common import ScalarProblem, dec, numpy_map, replay, set_text
-from verify.userclaims.budget import budgeted, in_child
+from verify.userclaims.budget import budgeted, under_deadline
 from verify.userclaims.model import Model
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Coverage, Finding, Outcome, Scope, Tier,
@@ -95,7 +95,7 @@ def sole_limit_symbolic(model: Model) -> Check:
             "(countably many starts: g is a nonconstant polynomial)"), numbers,
             coverage=model.coverage(Scope.CLASS))
 
-    return Check("sole_limit_symbolic", Tier.SYMBOLIC, budgeted(in_child(run)),
+    return Check("sole_limit_symbolic", Tier.SYMBOLIC, budgeted(under_deadline(run)),
                  "exact, every real critical point at the step", attempt=True)
 
 
