@@ -113,3 +113,19 @@ def test_a_cached_rerun_of_paper_data_claims_builds_none_of_them(tmp_path, monke
                      for n in ("1", "2"))
     assert [c["id"] for c in second] == CHEAP and all(c["cached"] for c in second)
     assert [{**c, "cached": True} for c in first] == second
+
+
+def test_an_uncached_pool_run_builds_no_data_claim_in_this_process(tmp_path, monkeypatch):
+    # The pool's workers build the claims they run; this process only hands out ids (the bar
+    # counts claims), so a build here would only double the work.
+    args = ["run", *CHEAP, "--quick", "--no-progress", "--no-cache"]
+    assert main([*args, "--workers", "1", "--out", str(tmp_path / "1")]) == 0
+    monkeypatch.setattr(build, "claims_from_paper", _no_build)
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "2")]) == 0
+    first, second = ([{k: v for k, v in c.items() if k != "seconds"}
+                      for c in json.loads((tmp_path / n / "results.json").read_text())["claims"]]
+                     for n in ("1", "2"))
+    for claims in (first, second):
+        for c in claims:
+            c["evidence"] = [{k: v for k, v in e.items() if k != "seconds"} for e in c["evidence"]]
+    assert [c["id"] for c in second] == CHEAP and first == second

@@ -36,6 +36,9 @@ class LazyClaim:
     path: str
     index: int
     digest: str
+    # A paper file's claims come from the registry, not from a claim file (a pool's job names
+    # its source without building the claim).
+    source = None
 
     def resolve(self) -> Claim:
         """The built claim (its file is parsed and built on the first call, then cached)."""
