@@ -29,7 +29,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) |
 | wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R |
 | wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) (data) |
-| wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 |
+| wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 (data, cites a derivation) |
 | wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R |
 | wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 |
 | wu2019zas.lemma_a3_proof | Lemma A.3, proof | A >= B => W_L A^{L-1} W_L^T >= W_L B^{L-1} W_L^T; (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x (data) |
@@ -99,7 +99,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
     "lemma4_5": {**_A4, "eta": "> 0"},
-    "lemma_a1": {"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"},
     "lemma_a2": _A2,
     "lemma_a3": {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
                  "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
@@ -239,15 +238,6 @@ def _claims() -> tuple[Claim, ...]:
                "||D_{L-1}(t+1) - D_{L-1}(t)||_2 = O(eta^2 L) R(t).",
                A4_HYP, "explicit constants of Lemma A.5: 8 phi^2 and 2 (L+2) phi^2",
                [_proof("a5_proof", zc.lemma_4_5, "lemma4_5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma_a1", "Lemma A.1",
-               "Assume that the weight matrices ||W_l||_2 <= alpha, l = 1, ..., L-1 and the "
-               "invariant matrices ||D_l||_2 <= delta, l = 1, ..., L-2, then ||W_{L-1:1} "
-               "W_{L-1:1}^T - (W_{L-1} W_{L-1}^T)^{L-1}||_2 <= (1/2) L^2 alpha^{2(L-2)} delta "
-               "(A.1); by induction (A.2) with l(l-1)/2 alpha^{2(l-1)} delta for every l.",
-               {"alpha, delta": "the actual max norms (the tightest allowed)",
-                "delta": "10^-4 .. 0.3", "samples": "L in {2,3,4,6,10}, d in {1,2,3}"},
-               "(A.1) and (A.2)", [_proof("a1_proof", zc.lemma_a1, "lemma_a1"),
-                                    cz.lemma_inequality("a1", 600, 80)]),
         _claim("lemma_a2", "Lemma A.2",
                "Assume [...] ||W_l||_2 <= alpha, 1 <= alpha^{2(L-1)} < L phi^2 [...] ||D_l||_2 <= "
                "delta [...] ||I + D_{L-1}||_2 <= eps, where delta <= (2L^3 phi^2)^{-1} and "

@@ -100,6 +100,10 @@ def _trajectory_form(spec: ClaimSpec) -> str:
 
 def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     out = {"kind": spec.kind}
+    if spec.derivation:
+        from verify.userclaims.cite import summary
+
+        out["derivation"] = summary(spec.derivation)
     if spec.states:
         out.update({f"states: {k}": str(v) for k, v in spec.states.config})
         out.update({f"define {k}": v for k, v in spec.states.define})
@@ -167,6 +171,10 @@ def _parts(spec: ClaimSpec) -> tuple[str, ...]:
 
 def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
     """The claim's checks and the class it states; one exact model per integer instance."""
+    if spec.derivation:  # the cited derivation's check first; the class is its statement's
+        from verify.userclaims.cite import cited
+
+        return cited(spec, _checks(replace(spec, derivation=None)))
     if spec.matrices:
         return matrix_checks(spec)
     if spec.states:

@@ -55,7 +55,7 @@ from verify.vocabulary import (
 )
 
 STATES_KEYS = ("id", "statement", "kind", "at", "states", "define", "condition", "step", "lhs",
-               "relation", "rhs", "relations")
+               "relation", "rhs", "relations", "derivation")
 MAX_RELATIONS = 16
 STATES_TABLE = ("family", "near", "depths", "widths", "samples", "top", "target", "delta",
                 "eps")
