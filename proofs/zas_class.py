@@ -629,9 +629,11 @@ DERIVATIONS = (
         lemma_4_5, "Lemma A.5's constants 8 phi^2 (O(eta^2) R) and 2 (L+2) phi^2 <= 4 L phi^2 "
         "(O(eta^2 L) R)"),
     Derivation(
-        "wu2019zas.lemma4_4_orders", "Wu, Wang & Ma (2019), Lemma 4.4 (amended (4.7))",
-        _states(_A3_SCOPE, ORDERS_RELATIONS, _A3_DEFINE, _A3_ASSUME), lemma_4_4_orders,
-        "alpha^2 < (L phi^2)^{1/(L-1)} = e^y <= 1 + y e^y with y e^y <= 4 phi^2 log(L phi^2) / L; "
-        "||W_l||^2 >= 1 - eps - (L-2) delta; beta^2 <= alpha^2 - 1 + eps: ||W_l|| = 1 + "
+        "wu2019zas.lemma4_4", "Wu, Wang & Ma (2019), Lemma 4.4 (amended)",
+        _states({**_A2_SCOPE, "phi": _A3_SCOPE["phi"]},
+                (A2_RELATION, *A3_RELATIONS, *ORDERS_RELATIONS), _A3_DEFINE, _A3_ASSUME),
+        lemma_4_4, "Lemma A.3 (its phi meets Lemma A.2's hypotheses), Lemma A.2 for (4.8), then "
+        "alpha^2 < (L phi^2)^{1/(L-1)} = e^y <= 1 + y e^y with y e^y <= 4 phi^2 log(L phi^2) / L, "
+        "||W_l||^2 >= 1 - eps - (L-2) delta and beta^2 <= alpha^2 - 1 + eps: ||W_l|| = 1 + "
         "O(log L / L), ||W_L|| = O(sqrt(log L / L))"),
 )
