@@ -595,6 +595,13 @@ def _states(scope, relations, define=(), assume=(), step=None) -> Statement:
 
 DERIVATIONS = (
     Derivation(
+        "wu2019zas.bernoulli", "Wu, Wang & Ma (2019), Appendix A (Bernoulli's inequality, used "
+        "in Lemmas A.3 and 4.4)",
+        Statement("inequality", {"L": ">= 1", "s": ">= 0"}, ("(1 + s)**L >= 1 + L*s",),
+                  params={"s": ">= 0"}, integers={"L": ">= 1"}),
+        power_at_least_one, "induction on the exponent: (1 + s)(1 + n s + r) - (1 + (n + 1) s) "
+        "= (1 + s) r + n s^2 >= 0"),
+    Derivation(
         "wu2019zas.lemma_a1", "Wu, Wang & Ma (2019), Lemma A.1",
         _states({"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"}, (A1_RELATION,),
                 (("alpha", "maxover(norm2(W(l)), l, 1, L - 1)"), ("delta", _DELTA))),

@@ -124,14 +124,62 @@ def _states_body(st) -> str:
     return body + "relations = [" + ", ".join(f'"{t}"' for t in st.relations) + "]\n"
 
 
+def _box_body(st) -> str:
+    ranges = ", ".join(f'{k} = "{v}"' for k, v in st.params.items())
+    body = f'kind = "{st.kind}"\nparams = {{ {ranges} }}\n'
+    if st.integers:
+        body += "integers = { " + ", ".join(f'{k} = "{v}"' for k, v in st.integers.items()) + " }\n"
+    if st.assume:
+        body += "assume = [" + ", ".join(f'"{t}"' for t in st.assume) + "]\n"
+    lhs, rel, rhs = _split(st.relations[0])
+    return body + f'lhs = "{lhs}"\nrelation = "{rel}"\nrhs = "{rhs}"\n'
+
+
+def _split(text: str) -> tuple[str, str, str]:
+    for rel in ("<=", ">=", "==", "<", ">"):
+        if f" {rel} " in text:
+            lhs, rhs = text.split(f" {rel} ")
+            return lhs, rel, rhs
+    raise AssertionError(text)
+
+
+BERNOULLI = ('kind = "inequality"\nintegers = { L = ">= 1" }\nparams = { s = ">= 0" }\n'
+             'lhs = "(1 + s)**L"\nrelation = ">="\nrhs = "1 + L*s"\n')
+BOX_MISMATCH = {
+    "range": BERNOULLI.replace('s = ">= 0"', "s = [0, 10]"),
+    "depths": BERNOULLI.replace('L = ">= 1"', 'L = ">= 2"'),
+    "assumption": BERNOULLI + 'assume = ["s <= 5"]\n',
+    "relation": BERNOULLI.replace('">="', '">"'),
+    "side": BERNOULLI.replace('"1 + L*s"', '"1 + L*s/2"'),
+}
+
+
+@pytest.mark.parametrize("what", list(BOX_MISMATCH))
+def test_a_box_claim_that_differs_borrows_nothing(what):
+    spec = _one(BOX_MISMATCH[what] + 'derivation = "wu2019zas.bernoulli"')
+    assert isinstance(spec, ClaimSpec), spec
+    assert problems(spec, registry.lookup("wu2019zas.bernoulli"))
+
+
+def test_a_box_claim_citing_a_statement_at_states_borrows_nothing():
+    spec = _one(BERNOULLI + 'derivation = "wu2019zas.lemma_a1"')
+    assert problems(spec, registry.lookup("wu2019zas.lemma_a1")) == [
+        "the derivation states a relation at states, the claim one over a box"]
+    spec = _one(A1 + 'derivation = "wu2019zas.bernoulli"')
+    assert "over a parameter box" in problems(spec, registry.lookup("wu2019zas.bernoulli"))[0]
+
+
+def test_a_box_claim_may_write_the_sides_differently():
+    body = BERNOULLI.replace('"(1 + s)**L"', '"(s + 1)**L - L*s"').replace('"1 + L*s"', '"1"')
+    spec = _one(body + 'derivation = "wu2019zas.bernoulli"')
+    assert not problems(spec, registry.lookup("wu2019zas.bernoulli"))
+
+
 @pytest.mark.parametrize("name", sorted(registry.registry()))
 def test_every_registered_statement_is_claim_language_and_proven(name):
     d = registry.lookup(name)
     assert d.name == name and d.where and d.summary
-    if d.statement.at == "states":
-        body = _states_body(d.statement)
-    else:
-        pytest.skip("a statement over a box: tested with its example")
+    body = _states_body(d.statement) if d.statement.at == "states" else _box_body(d.statement)
     spec, result, ev = _verdict(body + f'derivation = "{name}"')
     assert not problems(spec, d)
     assert ev["derivation"].outcome is Outcome.SUPPORTS, ev["derivation"].detail
@@ -154,6 +202,8 @@ def test_the_example_cites_proven_and_borrows_nothing_otherwise():
                                         / "derivations.toml", quick=True, seed=0)}
     assert out["cite.lemma-a1"].strength is Strength.PROVEN
     assert out["cite.lemma-a1-doubled"].strength is Strength.SAMPLED
+    assert out["cite.bernoulli"].strength is Strength.PROVEN  # SymPy alone: instances only
+    assert out["cite.bernoulli-square"].status is Status.REFUTED
     twin = out["cite.lemma-a1-without-l2"]
     assert twin.status is Status.REFUTED
     refuting = [e for e in twin.evidence if e.outcome is Outcome.REFUTES]
