@@ -169,12 +169,12 @@ def _parts(spec: ClaimSpec) -> tuple[str, ...]:
     return ("orbit", "stability") if spec.kind == "cycle" and spec.stable is not None else ()
 
 
-def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
+def _checks(spec: ClaimSpec, cite: bool = True) -> tuple[tuple[Check, ...], dict[str, str]]:
     """The claim's checks and the class it states; one exact model per integer instance."""
-    if spec.derivation:  # the cited derivation's check first; the class is its statement's
+    if spec.derivation and cite:  # the cited derivation's check first; its statement's class
         from verify.userclaims.cite import cited
 
-        return cited(spec, _checks(replace(spec, derivation=None)))
+        return cited(spec, _checks(spec, cite=False))
     if spec.matrices:
         return matrix_checks(spec)
     if spec.states:

@@ -34,6 +34,7 @@ import sympy as sp
 from proofs import derivation as dv
 from proofs.expressions import parse, real_symbol
 from proofs.registry import Derivation, Statement, lookup, registry
+from verify.userclaims.every_integer import proven_class, remembered
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Outcome, Scope, Tier
 
 _AT_LEAST = re.compile(r"\s*>=\s*(\d{1,3})\s*\Z")
@@ -155,7 +156,8 @@ def problems(spec, d: Derivation) -> list[str]:
 
 def derivation_check(spec) -> Check:
     """Symbolic: the claim states the cited derivation's statement, and every step of the
-    derivation holds; supports with the statement's class (the claim's) as coverage."""
+    derivation holds; supports with the statement's class (the claim's) as coverage.  Its
+    finding is recorded for the claim's searches (:func:`proves`)."""
     d = lookup(spec.derivation)
 
     def run(ctx: CheckContext) -> Finding:
@@ -176,8 +178,17 @@ def derivation_check(spec) -> Check:
                        "stated, not machine-checked", numbers,
                        coverage=Coverage(Scope.CLASS, dict(d.statement.scope)))
 
-    return Check("derivation", Tier.SYMBOLIC, run, f"the cited derivation {d.name}: the "
-                 "statement compared, then every step checked by SymPy", attempt=True)
+    return Check("derivation", Tier.SYMBOLIC, remembered(spec, "derivation", run),
+                 f"the cited derivation {d.name}: the statement compared, then every step "
+                 "checked by SymPy", attempt=True)
+
+
+def proves(spec, ctx: CheckContext) -> bool:
+    """Whether the claim's cited derivation proves it (the derivation check's record in this
+    process, else it runs now): its searches are then a cross-check and say so."""
+    if not spec.derivation or ctx.at is not None:
+        return False
+    return proven_class(spec, derivation_check(spec), ctx) is not None
 
 
 def cited(spec, own: tuple[tuple[Check, ...], dict[str, str]]):
