@@ -209,3 +209,30 @@ def test_the_example_cites_proven_and_borrows_nothing_otherwise():
     refuting = [e for e in twin.evidence if e.outcome is Outcome.REFUTES]
     assert [e.check for e in refuting] == ["states_search"]
     assert refuting[0].counterexample.at["L"] in ("3", "4") and "--at" in refuting[0].reproduce
+
+
+def test_facts_of_a_proof_for_every_depth_are_steps_too(monkeypatch):
+    real = registry.lookup("wu2019zas.bernoulli")
+    for facts, outcome in (({"a": True, "b": True}, Outcome.SUPPORTS),
+                           ({"a": True, "b": None}, Outcome.UNDECIDED),
+                           ({"a": False}, Outcome.UNDECIDED)):
+        fake = replace(real, steps=lambda facts=facts: facts)
+        monkeypatch.setattr("verify.userclaims.cite.lookup", lambda name, fake=fake: fake)
+        _, _, ev = _verdict(BERNOULLI + 'derivation = "wu2019zas.bernoulli"')
+        assert ev["derivation"].outcome is outcome, ev["derivation"].detail
+
+
+def test_a_part_cites_a_derivation_and_the_claim_is_as_strong_as_its_parts():
+    body = ('[[claim.part]]\nname = "bern"\n' + BERNOULLI + 'derivation = "wu2019zas.bernoulli"\n'
+            '[[claim.part]]\nname = "square"\nkind = "inequality"\nparams = { s = [0, 2] }\n'
+            'lhs = "s**2"\nrelation = ">="\nrhs = "0"\n')
+    spec = _one(body)
+    assert isinstance(spec, ClaimSpec), spec
+    result = run_claim(claim_from_spec(spec), seed=0, quick=True, dps=50)
+    ev = {e.check: e for e in result.evidence}
+    assert ev["bern.derivation"].outcome is Outcome.SUPPORTS
+    assert result.status is Status.CONFIRMED and result.strength is Strength.PROVEN
+    bad = _one(body.replace('"1 + L*s"', '"1 + 2*L*s"'))
+    result = run_claim(claim_from_spec(bad), seed=0, quick=True, dps=50)
+    assert {e.check: e for e in result.evidence}["bern.derivation"].outcome is Outcome.UNDECIDED
+    assert result.status is Status.REFUTED  # (1 + s)^L >= 1 + 2 L s fails at L = 1

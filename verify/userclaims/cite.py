@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 
 import sympy as sp
 
@@ -154,6 +155,18 @@ def problems(spec, d: Derivation) -> list[str]:
     return _states_problems(spec, st) if spec.states else _box_problems(spec, st)
 
 
+def _run(steps) -> dv.Outcome:
+    """Every step checked: a list of :class:`proofs.derivation.Step`, or the facts of a proof
+    for every depth (:mod:`proofs.general_depth`: fact -> True / False / None)."""
+    if not isinstance(steps, Mapping):
+        return dv.run(steps)
+    tags = {True: "holds", False: "FAILS", None: "undecided"}
+    failed = next((f"{k}: {'false' if v is False else 'undecided'}" for k, v in steps.items()
+                   if v is not True), "")
+    return dv.Outcome(not failed, failed, tuple(f"[{tags[v]}] {k}" for k, v in steps.items()),
+                      ())
+
+
 def derivation_check(spec) -> Check:
     """Symbolic: the claim states the cited derivation's statement, and every step of the
     derivation holds; supports with the statement's class (the claim's) as coverage.  Its
@@ -167,7 +180,7 @@ def derivation_check(spec) -> Check:
             numbers.update({f"differs {j + 1}": text for j, text in enumerate(differ)})
             return Finding(Outcome.UNDECIDED, f"the claim does not state {d.name}'s statement "
                            f"({differ[0]}); its proof is not borrowed", numbers)
-        out = dv.run(d.steps())
+        out = _run(d.steps())
         numbers.update({f"step {j + 1}": line for j, line in enumerate(out.lines)})
         numbers["premises"] = str(len(out.premises))
         if not out.proved:
