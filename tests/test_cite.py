@@ -190,7 +190,9 @@ def test_list_shows_the_cited_derivation(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     block = out[out.index("wu2019zas.lemma_a1 "):].splitlines()[:4]
-    assert block[3].startswith("    proof: wu2019zas.lemma_a1 (")
+    assert block[3].startswith("    proof: wu2019zas.lemma_a1: Wu, Wang & Ma (2019), Lemma A.1:")
+    claim = claim_from_spec(_one(A1 + 'derivation = "wu2019zas.lemma_a1"'))
+    assert claim.hypotheses["derivation wu2019zas.lemma_a1"].startswith("Wu, Wang & Ma")
 
 
 def test_the_example_cites_proven_and_borrows_nothing_otherwise():

@@ -151,9 +151,11 @@ def _cmd_list(args) -> int:
 
 
 def _cited(claim) -> list[str]:
-    """The cited derivations of a claim (its ``derivation`` hypotheses, a part's included)."""
+    """The cited derivations of a claim (its ``derivation NAME`` hypotheses, a part's
+    ``PART: derivation NAME`` included), each as ``NAME: where: route``."""
     hyp = claim.hypotheses if isinstance(claim.hypotheses, dict) else {}
-    return [v for k, v in hyp.items() if k == "derivation" or k.endswith(": derivation")]
+    return [f"{k.split('derivation ', 1)[1]}: {v}" for k, v in hyp.items()
+            if k.startswith("derivation ") or ": derivation " in k]
 
 
 def _start_workers_early(args) -> None:

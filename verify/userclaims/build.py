@@ -103,7 +103,7 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     if spec.derivation:
         from verify.userclaims.cite import summary
 
-        out["derivation"] = summary(spec.derivation)
+        out[f"derivation {spec.derivation}"] = summary(spec.derivation)
     if spec.states:
         out.update({f"states: {k}": str(v) for k, v in spec.states.config})
         out.update({f"define {k}": v for k, v in spec.states.define})

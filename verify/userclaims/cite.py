@@ -54,9 +54,10 @@ def name_problem(value: object) -> str | None:
 
 
 def summary(name: str) -> str:
-    """One line for the claim's hypotheses: the derivation, its locator and its route."""
+    """One line for the claim's hypotheses (under the key ``derivation NAME``: the name stays
+    out of the typeset text): the derivation's locator and its route."""
     d = lookup(name)
-    return f"{d.name} ({d.where}): {d.summary}"
+    return f"{d.where}: {d.summary}"
 
 
 def _tree(text: str) -> str:
