@@ -238,3 +238,16 @@ def test_a_part_cites_a_derivation_and_the_claim_is_as_strong_as_its_parts():
     result = run_claim(claim_from_spec(bad), seed=0, quick=True, dps=50)
     assert {e.check: e for e in result.evidence}["bern.derivation"].outcome is Outcome.UNDECIDED
     assert result.status is Status.REFUTED  # (1 + s)^L >= 1 + 2 L s fails at L = 1
+
+
+def test_the_result_cache_follows_the_cited_proof_code(monkeypatch):
+    from verify.results import check_hash
+
+    def derivation_hash():
+        claim = claim_from_spec(_one(A1 + 'derivation = "wu2019zas.lemma_a1"'))
+        return check_hash(next(c for c in claim.checks if c.name == "derivation"))
+
+    before = derivation_hash()
+    other = replace(registry.lookup("wu2019zas.lemma_a1"), steps=zc.lemma_a2)
+    monkeypatch.setattr("verify.userclaims.cite.lookup", lambda name: other)
+    assert derivation_hash() != before

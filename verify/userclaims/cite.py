@@ -173,6 +173,7 @@ def derivation_check(spec) -> Check:
     derivation holds; supports with the statement's class (the claim's) as coverage.  Its
     finding is recorded for the claim's searches (:func:`proves`)."""
     d = lookup(spec.derivation)
+    steps = d.steps  # a cell of its own: the result cache hashes the proof's code through it
 
     def run(ctx: CheckContext) -> Finding:
         numbers = {"derivation": f"{d.name} ({d.where})"}
@@ -181,7 +182,7 @@ def derivation_check(spec) -> Check:
             numbers.update({f"differs {j + 1}": text for j, text in enumerate(differ)})
             return Finding(Outcome.UNDECIDED, f"the claim does not state {d.name}'s statement "
                            f"({differ[0]}); its proof is not borrowed", numbers)
-        out = _run(d.steps())
+        out = _run(steps())
         numbers.update({f"step {j + 1}": line for j, line in enumerate(out.lines)})
         numbers["premises"] = str(len(out.premises))
         if not out.proved:
