@@ -20,6 +20,7 @@ import sympy as sp
 
 from proofs import zas_general as pzg
 from proofs.derivation import Step, identity, inequality, premise
+from proofs.registry import Derivation, Statement
 
 _nc = {"commutative": False}
 
@@ -548,3 +549,98 @@ def lemma_4_4(const_up=4) -> list[Step]:
     beta^2 < 2 phi^2 for alpha = max ||W_l|| v 1 (:func:`lemma_a3`), and the amended weight
     bounds (:func:`lemma_4_4_orders`); every L >= 2, every width."""
     return lemma_a2() + lemma_a3() + lemma_4_4_orders(const_up)
+
+
+# --- the statements a claim file cites (proofs.registry) --------------------------------------
+# At states of the chain (verify.userclaims.states): alpha, beta, delta and eps are the state's
+# own (the tightest the hypotheses allow), phi the smallest one a lemma allows.
+
+_ALPHA = "Max(1, maxover(norm2(W(l)), l, 1, L - 1))"
+_DELTA = "maxover(norm2(D(l)), l, 1, L - 2)"
+_EPS = "norm2(1 + D(L - 1))"
+_PHI_A2 = "sqrt(alpha**(2*(L - 1))/L*(1 + 10**-12))"
+_PHI_A4 = "sqrt(Max(alpha**(2*(L - 1))/L, alpha**(2*(L - 1))*beta**2/2)*(1 + 10**-12))"
+_A2_ASSUME = ("eps <= 1/(4*L**2)", "delta <= 1/(2*L**3*phi**2)")
+_A2_SCOPE = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)",
+             "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"}
+_A4_SCOPE = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)",
+             "alpha^{2(L-1)} beta^2": "[0, 2 phi^2)"}
+A1_RELATION = ("norm2(prod(1, L - 1)*transpose(prod(1, L - 1)) - (W(L - 1)*transpose(W(L - 1)))"
+               "**(L - 1)) <= L**2*alpha**(2*(L - 2))*delta/2")
+A2_RELATION = "normF(grad(L))**2 >= loss"
+A4_RELATIONS = ("maxover(normF(grad(l))**2, l, 1, L - 1) <= 4*phi**2*loss",
+                "normF(grad(L))**2 <= 2*L*phi**2*loss")
+
+
+_A2_DEFINE = (("alpha", _ALPHA), ("delta", _DELTA), ("eps", _EPS), ("phi", _PHI_A2))
+_A3_DEFINE = (("alpha", _ALPHA), ("beta", "norm2(W(L))"), ("delta", _DELTA), ("eps", _EPS),
+              ("phi", "Max(norm2(prod(1, L)), exp(1)/sqrt(L), 1)"))
+_A3_ASSUME = ("delta <= 1/(2*L**3*phi**2)", "eps <= 1/(4*L**2)")
+_A3_SCOPE = {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
+             "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"}
+A3_RELATIONS = ("alpha**(2*(L - 1)) < L*phi**2", "alpha**(2*(L - 1))*beta**2 < 2*phi**2")
+_A4_DEFINE = (("alpha", _ALPHA), ("beta", "norm2(W(L))"), ("phi", _PHI_A4))
+A5_RELATIONS = ("maxover(norm2(next(D(l)) - D(l)), l, 1, L - 2) <= 8*eta**2*phi**2*loss",
+                "norm2(next(D(L - 1)) - D(L - 1)) <= 2*eta**2*(L + 2)*phi**2*loss")
+LEMMA4_5_RELATION = "norm2(next(D(L - 1)) - D(L - 1)) <= 4*L*eta**2*phi**2*loss"
+ORDERS_RELATIONS = ("alpha - 1 < 4*phi**2*log(L*phi**2)/L",
+                    "1 - minover(norm2(W(l)), l, 1, L - 1) <= 3/(8*L)",
+                    "beta**2 <= alpha**2 - 1 + eps")
+
+
+def _states(scope, relations, define=(), assume=(), step=None) -> Statement:
+    return Statement("inequality", scope, tuple(relations), at="states", define=tuple(define),
+                     assume=tuple(assume), step=step)
+
+
+DERIVATIONS = (
+    Derivation(
+        "wu2019zas.bernoulli", "Wu, Wang & Ma (2019), Appendix A (Bernoulli's inequality, used "
+        "in Lemmas A.3 and 4.4)",
+        Statement("inequality", {"L": ">= 1", "s": ">= 0"}, ("(1 + s)**L >= 1 + L*s",),
+                  params={"s": ">= 0"}, integers={"L": ">= 1"}),
+        power_at_least_one, "induction on the exponent: (1 + s)(1 + n s + r) - (1 + (n + 1) s) "
+        "= (1 + s) r + n s^2 >= 0"),
+    Derivation(
+        "wu2019zas.lemma_a1", "Wu, Wang & Ma (2019), Lemma A.1",
+        _states({"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"}, (A1_RELATION,),
+                (("alpha", "maxover(norm2(W(l)), l, 1, L - 1)"), ("delta", _DELTA))),
+        lemma_a1, "(A.2) by induction on l (push-through W (W^T W)^n = (W W^T)^n W, "
+        "A^{j+1} - B^{j+1} = A (A^j - B^j) + (A - B) B^j), then (A.1) from (A.2) at l = L-1"),
+    Derivation(
+        "wu2019zas.lemma_a2", "Wu, Wang & Ma (2019), Lemma A.2",
+        _states(_A2_SCOPE, (A2_RELATION,), _A2_DEFINE, _A2_ASSUME), lemma_a2,
+        "lambda_min(W_{L-1:1} W_{L-1:1}^T) >= (1 - eps)^{L-1} - (1/2) L^2 alpha^{2(L-2)} delta "
+        "(Lemma A.1, Weyl, Bernoulli) >= 1/2 on the whole box, so ||grad_L R||_F^2 >= 2 "
+        "lambda_min R >= R"),
+    Derivation(
+        "wu2019zas.lemma_a3", "Wu, Wang & Ma (2019), Lemma A.3",
+        _states(_A3_SCOPE, A3_RELATIONS, _A3_DEFINE, _A3_ASSUME), lemma_a3,
+        "the amended route: the top right singular vector of W_L, Jensen for t^{L-1}, Lemma A.1 "
+        "and Bernoulli with the factor alpha^{2(L-2)} give ||W_{L:1}||^2 > alpha^{2(L-1)} "
+        "beta^2 / 2; alpha^{2(L-1)} >= L phi^2 would force ||W_{L:1}|| > phi"),
+    Derivation(
+        "wu2019zas.lemma_a4", "Wu, Wang & Ma (2019), Lemma A.4",
+        _states(_A4_SCOPE, A4_RELATIONS, _A4_DEFINE), lemma_a4,
+        "grad_l R = W_{L:l+1}^T E W_{l-1:1}^T and submultiplicativity: beta^2 alpha^{2(L-2)} 2R "
+        "(l < L) and alpha^{2(L-1)} 2R (l = L), bounded with the hypotheses on phi"),
+    Derivation(
+        "wu2019zas.lemma_a5", "Wu, Wang & Ma (2019), Lemma A.5",
+        _states({**_A4_SCOPE, "eta": "> 0"}, A5_RELATIONS, _A4_DEFINE, ("eta > 0",), "eta"),
+        lemma_a5, "the amended expansion D_l^+ - D_l = eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] "
+        "(exact, every L, l, width), ||P - Q|| <= max(||P||, ||Q||) for P, Q >= 0, and Lemma A.4"),
+    Derivation(
+        "wu2019zas.lemma4_5", "Wu, Wang & Ma (2019), Lemma 4.5",
+        _states({**_A4_SCOPE, "eta": "> 0"}, (A5_RELATIONS[0], LEMMA4_5_RELATION), _A4_DEFINE,
+                ("eta > 0",), "eta"),
+        lemma_4_5, "Lemma A.5's constants 8 phi^2 (O(eta^2) R) and 2 (L+2) phi^2 <= 4 L phi^2 "
+        "(O(eta^2 L) R)"),
+    Derivation(
+        "wu2019zas.lemma4_4", "Wu, Wang & Ma (2019), Lemma 4.4 (amended)",
+        _states({**_A2_SCOPE, "phi": _A3_SCOPE["phi"]},
+                (A2_RELATION, *A3_RELATIONS, *ORDERS_RELATIONS), _A3_DEFINE, _A3_ASSUME),
+        lemma_4_4, "Lemma A.3 (its phi meets Lemma A.2's hypotheses), Lemma A.2 for (4.8), then "
+        "alpha^2 < (L phi^2)^{1/(L-1)} = e^y <= 1 + y e^y with y e^y <= 4 phi^2 log(L phi^2) / L, "
+        "||W_l||^2 >= 1 - eps - (L-2) delta and beta^2 <= alpha^2 - 1 + eps: ||W_l|| = 1 + "
+        "O(log L / L), ||W_L|| = O(sqrt(log L / L))"),
+)

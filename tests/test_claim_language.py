@@ -87,6 +87,9 @@ EXPECTED = {
                         "every.chain-minimisers-half": R, "every.chain-delta-max": C,
                         "every.chain-delta-max-half": R},
     "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
+    "derivations.toml": {"cite.lemma-a1": C, "cite.lemma-a1-doubled": C,
+                         "cite.lemma-a1-without-l2": R, "cite.bernoulli": C,
+                         "cite.bernoulli-square": R},
 }
 
 

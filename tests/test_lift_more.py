@@ -54,7 +54,7 @@ def test_cauchy_schwarz_identity_needs_the_cross_term():
 
 
 @pytest.mark.parametrize("cid, check", [
-    ("wu2019zas.lemma4_4_amended", "lemma4_4_proof"),
+    ("wu2019zas.lemma4_4_amended", "derivation"),
     ("nar2018resnet.eq7", "convexity_proof"),
     ("nar2018resnet.eq8", "eq8_gradient_proof"),
     ("nar2018resnet.eq12_amended", "eq12_gradient_proof"),

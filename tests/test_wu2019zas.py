@@ -129,21 +129,6 @@ def test_relu_resnet_gradient_and_mzas():
 # --- checks against wrong variants ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("lemma", ["a1", "a2", "a3", "a4", "a5"])
-def test_lemma_inequalities_hold(lemma):
-    f = cz.lemma_inequality(lemma, 60, 60).run(CTX)
-    assert f.outcome is Outcome.SUPPORTS, f.numbers
-
-
-def test_lemma_a4_terms_are_tight_at_aligned_inputs():
-    # W_l = I (alpha = 1), W_L = b: grad_l^2 = b^2 (2R) and phi^2 = max(1/L, b^2/2).
-    b, L = 3.0, 4
-    s = {"ws": [np.eye(1)] * (L - 1) + [np.array([[b]])], "Phi": np.array([[0.0]])}
-    terms = cz.a4_terms(s)
-    R = b ** 2 / 2
-    assert np.isclose(terms[0][1], b ** 2 * 2 * R) and np.isclose(terms[0][2], 4 * (b ** 2 / 2) * R)
-
-
 def test_gd_rate_refutes_a_too_fast_rate():
     assert cz.gd_rate((1,)).run(CTX).outcome is Outcome.SUPPORTS
     f = cz.gd_rate((1,), rate=1e4).run(CTX)

@@ -132,7 +132,7 @@ def _cmd_list(args) -> int:
         print(json.dumps([{"id": c.id, "paper": c.ref.paper, "where": c.ref.where,
                            "statement": c.statement, "control": c.control,
                            "tiers": sorted({ch.tier.value for ch in c.checks}),
-                           "asserts": c.asserts,
+                           "asserts": c.asserts, "derivations": _cited(c),
                            "checks": [ch.name for ch in c.checks]} for c in claims], indent=1))
         return 0
     from verify.explain import clip, one_line
@@ -145,7 +145,17 @@ def _cmd_list(args) -> int:
         print("    " + clip(one_line(c.statement), SCREEN[0] - 4))
         # The relation the checks test (Claim.asserts), which the prose may only paraphrase.
         print("    checks: " + clip(one_line(c.asserts), SCREEN[0] - 12))
+        for line in _cited(c):  # a cited derivation (claim files: derivation = NAME)
+            print("    proof: " + clip(one_line(line), SCREEN[0] - 11))
     return 0
+
+
+def _cited(claim) -> list[str]:
+    """The cited derivations of a claim (its ``derivation NAME`` hypotheses, a part's
+    ``PART: derivation NAME`` included), each as ``NAME: where: route``."""
+    hyp = claim.hypotheses if isinstance(claim.hypotheses, dict) else {}
+    return [f"{k.split('derivation ', 1)[1]}: {v}" for k, v in hyp.items()
+            if k.startswith("derivation ") or ": derivation " in k]
 
 
 def _start_workers_early(args) -> None:

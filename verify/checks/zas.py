@@ -1,16 +1,13 @@
 """Check factories for Wu, Wang & Ma (2019), deep linear residual networks and ZAS.
 
 The paper's identities for every depth and width (Sections 2 and 3, Lemma 4.2, Lemma A.5) are
-data over matrices of free size, and Lemma A.6, Lemma 4.6 and the proof of Lemma A.6 are
-inequalities at states (``verify/papers/wu2019zas.toml``); ``lemma_inequality`` samples inputs
-that meet the hypotheses of Lemmas A.1-A.5 at their edges and counts violations (a violation is
-re-evaluated in mpmath before it refutes); the dynamics checks run gradient flow (``solve_ivp``,
-tight tolerance) and GD from the paper's initialisations.
+data over matrices of free size, and Lemmas A.1-A.6, 4.4-4.6 and the proof of Lemma A.6 are
+inequalities at states (``verify/papers/wu2019zas.toml``; the lemmas cite their derivations);
+the dynamics checks here run gradient flow (``solve_ivp``, tight tolerance) and GD from the
+paper's initialisations, and the orders of (4.7) along L.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Mapping
 
 import mpmath
 import numpy as np
@@ -30,12 +27,6 @@ from verify.vocabulary import (
 # the constants look at which kind a value is.  The mpmath kind is called inside workdps.
 
 
-def _num(like, v):
-    """``v`` as a number of ``like``'s kind: an mpf (``like`` an mpf or an object array of
-    them), else a float."""
-    return mpmath.mpf(v) if np.asarray(like).dtype == object else float(v)
-
-
 def _n2(a):
     """||a||_2, the largest singular value (np.linalg.norm(a, 2) without its axis handling)."""
     if a.dtype == object:
@@ -47,278 +38,12 @@ def _fro2(a):
     return mpmath.fsum(x ** 2 for x in a.flat) if a.dtype == object else float(np.sum(a * a))
 
 
-def _lmin(s):
-    """The smallest eigenvalue of the symmetric part of ``s``."""
-    s = (s + s.T) / 2
-    if s.dtype == object:
-        return min(mpmath.eigsy(mpmath.matrix(s.tolist()), eigvals_only=True))
-    return float(np.linalg.eigvalsh(s)[0])
-
-
 def _grads(ws, Phi):
     """Gradients of eq. (2.3) (corrected Section 2 formula), the loss and the width."""
     L, d = len(ws), ws[0].shape[0]
     E = fz.chain(ws, 1, L, d) - Phi
     g = [fz.chain(ws, l + 1, L, d).T @ E @ fz.chain(ws, 1, l - 1, d).T for l in range(1, L + 1)]
     return g, _fro2(E) / 2, d
-
-
-def _D(ws):
-    return [ws[l + 1].T @ ws[l + 1] - ws[l] @ ws[l].T for l in range(len(ws) - 1)]
-
-
-# --- the lemmas as functions of one input -------------------------------------------------
-# Each returns a list of (label, lhs, rhs) meaning lhs <= rhs, evaluated from a sample
-# {"ws": [...], "Phi": ..., "eta": ...} in float64 or mpmath (the kind of its arrays);
-# hypotheses parameters are the tightest ones the sample allows (the edge of the hypotheses).
-
-
-def _alpha(ws):
-    return max([_n2(w) for w in ws[:-1]] + [_num(ws[0], 1)])
-
-
-def a1_terms(s):
-    """Lemma A.1 (A.1) and each step (A.2) of its induction, with alpha, delta the actual
-    max ||W_l||_2 (l < L) and max ||D_l||_2 (l <= L-2)."""
-    ws = s["ws"]
-    L, d, one = len(ws), ws[0].shape[0], _num(ws[0], 1)
-    alpha = max(_n2(w) for w in ws[:-1])
-    D = _D(ws)
-    delta = max([_n2(x) for x in D[:L - 2]] + [0 * one])
-    out = []
-    for l in range(1, L):
-        P = fz.chain(ws, 1, l, d)
-        Q = ws[l - 1] @ ws[l - 1].T
-        Ql = np.eye(d)
-        for _ in range(l):
-            Ql = Ql @ Q
-        lhs = _n2(P @ P.T - Ql)
-        out.append((f"(A.2) l={l}", lhs, one * (l * (l - 1)) / 2 * alpha ** (2 * (l - 1)) * delta))
-        if l == L - 1:
-            out.append(("(A.1)", lhs, (one * L) ** 2 / 2 * alpha ** (2 * (L - 2)) * delta))
-    return out
-
-
-def _hyp_a2(s):
-    """alpha, delta, eps, and whether a phi exists for Lemma A.2's hypotheses."""
-    ws = s["ws"]
-    L = len(ws)
-    D, d, one = _D(ws), ws[0].shape[0], _num(ws[0], 1)
-    alpha = _alpha(ws)
-    delta = max([_n2(x) for x in D[:L - 2]] + [0 * one])
-    eps = _n2(np.eye(d) + D[L - 2])
-    # phi^2 must lie in (alpha^{2(L-1)}/L, 1/(2 L^3 delta)]: it exists iff the interval is open.
-    ok = eps <= one / (4 * L ** 2) and (
-        delta == 0 or alpha ** (2 * (L - 1)) / L < 1 / (2 * (one * L) ** 3 * delta))
-    return alpha, delta, eps, ok
-
-
-def a2_terms(s):
-    """Lemma A.2: R <= ||grad_L R||_F^2 (and the proof's 2 lambda_min(...) R >= R)."""
-    ws, Phi = s["ws"], s["Phi"]
-    g, R, d = _grads(ws, Phi)
-    L = len(ws)
-    P = fz.chain(ws, 1, L - 1, d)
-    return [("||grad_L R||^2 >= R", R, _fro2(g[-1])),
-            ("proof: 2 lambda_min(W W^T) R >= R", R, 2 * _lmin(P @ P.T) * R)]
-
-
-def _phi_a3(ws):
-    d, L, one = ws[0].shape[0], len(ws), _num(ws[0], 1)
-    middle = np.e / float(L) ** 0.5 if isinstance(one, float) else mpmath.e / mpmath.sqrt(L)
-    return max(_n2(fz.chain(ws, 1, L, d)), middle, one)
-
-
-def _hyp_a3(s):
-    ws = s["ws"]
-    L = len(ws)
-    alpha, delta, eps, _ = _hyp_a2(s)
-    phi, one = _phi_a3(ws), _num(ws[0], 1)
-    ok = delta <= 1 / (2 * (one * L) ** 3 * phi ** 2) and eps <= one / (4 * L ** 2)
-    return alpha, phi, ok
-
-
-def a3_terms(s):
-    """Lemma A.3: alpha^{2(L-1)} < L phi^2 and alpha^{2(L-1)} beta^2 < 2 phi^2."""
-    ws = s["ws"]
-    L = len(ws)
-    alpha, phi, _ = _hyp_a3(s)
-    beta = _n2(ws[-1])
-    return [("alpha^{2(L-1)} < L phi^2", alpha ** (2 * (L - 1)), L * phi ** 2),
-            ("alpha^{2(L-1)} beta^2 < 2 phi^2", alpha ** (2 * (L - 1)) * beta ** 2,
-             2 * phi ** 2)]
-
-
-def _phi_a4(ws):
-    """The smallest phi allowed by Lemma A.4's hypotheses (strict: times 1 + 1e-12)."""
-    L = len(ws)
-    alpha, beta, one = _alpha(ws), _n2(ws[-1]), _num(ws[0], 1)
-    a = alpha ** (2 * (L - 1))
-    return (max(a / L, a * beta ** 2 / 2) * (1 + (10 * one) ** -12)) ** (one / 2)
-
-
-def a4_terms(s):
-    """Lemma A.4: ||grad_l R||^2 <= 4 phi^2 R (l < L), ||grad_L R||^2 <= 2 L phi^2 R."""
-    ws, Phi = s["ws"], s["Phi"]
-    g, R, _ = _grads(ws, Phi)
-    L, phi = len(ws), _phi_a4(ws)
-    out = [(f"||grad_{l} R||^2 <= 4 phi^2 R", _fro2(g[l - 1]), 4 * phi ** 2 * R)
-           for l in range(1, L)]
-    return out + [("||grad_L R||^2 <= 2 L phi^2 R", _fro2(g[-1]), 2 * L * phi ** 2 * R)]
-
-
-def a5_terms(s):
-    """Lemma A.5: ||D_l^+ - D_l||_2 <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}||_2 <=
-    2 eta^2 (L+2) phi^2 R, for the step size ``s["eta"]``."""
-    ws, Phi = s["ws"], s["Phi"]
-    eta = _num(ws[0], s["eta"])
-    g, R, _ = _grads(ws, Phi)
-    L, phi = len(ws), _phi_a4(ws)
-    up = [w - eta * gi for w, gi in zip(ws, g)]
-    D, Dp = _D(ws), _D(up)
-    out = [(f"||D_{l}^+ - D_{l}|| <= 8 eta^2 phi^2 R", _n2(Dp[l - 1] - D[l - 1]),
-            8 * eta ** 2 * phi ** 2 * R) for l in range(1, L - 1)]
-    return out + [("||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R", _n2(Dp[-1] - D[-1]),
-                   2 * eta ** 2 * (L + 2) * phi ** 2 * R)]
-
-
-# --- samplers ------------------------------------------------------------------------------
-
-
-def _target(rng, d, scale):
-    return scale * rng.standard_normal((d, d))
-
-
-def sample_balanced(rng: np.random.Generator, lemma: str) -> dict:
-    """An input near the edge of Lemma A.1/A.2/A.3's hypotheses (see approx_balanced)."""
-    L = int(rng.choice([2, 3, 4, 6, 10]))
-    d = int(rng.choice([1, 2, 3]))
-    beta = float(10 ** rng.uniform(-2, 0.5))
-    theta = 1 - 10 ** rng.uniform(-9, 0)  # fraction of the allowed budget: often ~1
-    rank_one = bool(rng.random() < 0.5)
-    eps = theta / (4 * L ** 2)
-    if lemma == "a1":  # A.1 has no smallness hypothesis: any delta
-        delta = float(10 ** rng.uniform(-4, -0.5))
-    else:
-        # The exactly balanced base approx_balanced(L, d, rng, beta, 0, 0) sets the budget.
-        # Built from the top with D_l = 0 and I + D_{L-1} = 0, it has W_l W_l^T =
-        # Q^T (I + W_L^T W_L) Q (Q orthogonal) for l < L, so ||W_l||_2 = sqrt(1 + beta^2), and
-        # (W_{L-1:1})(W_{L-1:1})^T = (W_{L-1} W_{L-1}^T)^{L-1} by the balance, so
-        # ||W_{L:1}||_2 = beta (1 + beta^2)^{(L-1)/2}: closed forms (to rounding) instead of
-        # 2L - 1 factorisations.  Only its draws are taken, as it takes them (2L - 1 Gaussian
-        # d x d matrices in a row), so the samples that follow are the same.
-        rng.standard_normal((2 * L - 1) * d * d)
-        alpha = np.sqrt(1 + beta ** 2)  # >= 1
-        if lemma == "a3":
-            phi = max(beta * (1 + beta ** 2) ** ((L - 1) / 2), np.e / np.sqrt(L), 1.0)
-            delta = theta / (2 * L ** 3 * phi ** 2)
-        else:
-            delta = theta / (2 * L ** 2 * alpha ** (2 * (L - 1)))
-    ws = rn.approx_balanced(L, d, rng, beta, delta, eps, rank_one)
-    Phi = _target(rng, d, float(10 ** rng.uniform(-1, 1)))
-    return {"ws": ws, "Phi": Phi}
-
-
-def sample_free(rng: np.random.Generator) -> dict:
-    """An input for Lemma A.4/A.5 (no invariant hypotheses): aligned diagonal layers (where the
-    norm bounds are tight) or Gaussian ones, and a target aligned with the product or random."""
-    L = int(rng.choice([2, 3, 4, 6, 10]))
-    d = int(rng.choice([1, 2, 3]))
-    if rng.random() < 0.5:
-        top = 1 + float(10 ** rng.uniform(-3, 0)) * float(rng.random() < 0.8)
-        ws = [np.diag(np.r_[top, rng.uniform(0, top, d - 1)]) for _ in range(L - 1)]
-        ws.append(np.diag(np.r_[float(10 ** rng.uniform(-2, 1)), rng.uniform(0, 1, d - 1)]))
-        P = dl.product([w[None] for w in ws])[0]
-        Phi = P - float(10 ** rng.uniform(-2, 1)) * np.diag(np.r_[1.0, np.zeros(d - 1)])
-    else:
-        ws = [np.eye(d) + float(10 ** rng.uniform(-2, 0)) * rng.standard_normal((d, d))
-              for _ in range(L - 1)]
-        ws.append(float(10 ** rng.uniform(-2, 1)) * rng.standard_normal((d, d)))
-        Phi = _target(rng, d, float(10 ** rng.uniform(-1, 1)))
-    return {"ws": ws, "Phi": Phi, "eta": float(10 ** rng.uniform(-4, 1))}
-
-
-# what the samplers draw from (sample_balanced, sample_free): the box a lemma sample covers
-LEMMA_SAMPLE_BOX = {"L": "{2, 3, 4, 6, 10}", "d": "{1, 2, 3}"}
-
-HYPOTHESES: Mapping[str, Callable] = {
-    "a1": lambda s: True,
-    "a2": lambda s: _hyp_a2(s)[3],
-    "a3": lambda s: _hyp_a3(s)[2],
-    "a4": lambda s: True,
-    "a5": lambda s: True,
-}
-TERMS: Mapping[str, Callable] = {"a1": a1_terms, "a2": a2_terms, "a3": a3_terms,
-                                 "a4": a4_terms, "a5": a5_terms}
-
-
-def _sample(lemma: str, rng):
-    if lemma in ("a4", "a5"):
-        return sample_free(rng)
-    return sample_balanced(rng, lemma)
-
-
-def _margins(lemma, s):
-    """(label, relative slack) of every inequality of the lemma at this input."""
-    out = []
-    for label, lhs, rhs in TERMS[lemma](s):
-        scale = max(abs(lhs), abs(rhs), _num(lhs, 10) ** -300)
-        out.append((label, (rhs - lhs) / scale))
-    return out
-
-
-def lemma_inequality(lemma: str, n_full: int, n_quick: int, strict: bool = False) -> Check:
-    """Empirical: sample inputs meeting Lemma ``lemma``'s hypotheses, most at their edges
-    (norms equal to the bounds, the smallest phi allowed), count violations of each inequality
-    and report the worst relative slack.
-
-    A violation (slack < -1e-9) is re-evaluated in mpmath at ``ctx.dps`` digits, hypotheses
-    included, before it refutes.  Cannot prove the lemma (finite sample); can refute it.
-    Strict inequalities (``strict``) count slack == 0 as a violation.
-    """
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        n = n_quick if ctx.quick else n_full
-        worst: dict[str, float] = {}
-        violations, rejected, bad = 0, 0, None
-        for _ in range(n):
-            s = _sample(lemma, rng)
-            if not HYPOTHESES[lemma](s):
-                rejected += 1
-                continue
-            for label, m in _margins(lemma, s):
-                worst[label] = min(worst.get(label, np.inf), m)
-                violated = m < -1e-9 or (strict and m <= 0)
-                if violated and bad is None:
-                    bad = (s, label)
-                violations += int(violated)
-        numbers = {"samples": str(n), "rejected (hypotheses not met)": str(rejected),
-                   "violations": str(violations)}
-        numbers.update({f"worst relative slack: {k}": f"{v:.3e}" for k, v in worst.items()})
-        if bad is None:
-            return Finding(Outcome.SUPPORTS, f"{n - rejected} inputs meeting the hypotheses "
-                           f"(most at their edges): no violation", numbers,
-                           coverage=Coverage(Scope.SAMPLE, LEMMA_SAMPLE_BOX, n - rejected))
-        s, label = bad
-        with mpmath.workdps(ctx.dps):
-            smp = {**s, "ws": [fz.to_mp(w) for w in s["ws"]], "Phi": fz.to_mp(s["Phi"])}
-            hyp = HYPOTHESES[lemma](smp)
-            ms = dict(_margins(lemma, smp))
-            m = ms[label]
-            if not hyp or (m > 0 if strict else m >= 0):
-                return Finding(Outcome.UNDECIDED, "a float64 violation did not survive the "
-                               "mpmath re-evaluation", numbers)
-            cx = Counterexample(
-                at={"L": str(len(s["ws"])), "d": str(np.shape(s["Phi"])[0]),
-                    "W": repr([np.asarray(w).tolist() for w in s["ws"]]),
-                    "Phi": repr(np.asarray(s["Phi"]).tolist()), "eta": dec(s.get("eta", 0.0))},
-                observed=f"relative slack {mpmath.nstr(m, 12)}", claimed=">= 0", tol="0",
-                margin=mpmath.nstr(m, 15), dps=ctx.dps, note=f"{label} fails at this input")
-        return Finding(Outcome.REFUTES, f"{violations} violations; {label} fails", numbers, cx)
-
-    return Check(f"lemma_{lemma}_inequality", Tier.EMPIRICAL, run,
-                 f"random inputs meeting Lemma {lemma.upper()[0]}.{lemma[1]}'s hypotheses at "
-                 "their edges; L in {2,3,4,6,10}, d in {1,2,3}")
 
 
 # --- dynamics ------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 NeurIPS 2019.
 
 The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; the identities
-for every depth and width over matrices of free size among them); the others need matrix norm
-bounds, gradient flows, sampled matrix bounds or experiments and are built
-here from check factories; this module computes no bound.
+for every depth and width over matrices of free size among them, and Lemmas A.1-A.5, 4.4 and
+4.5, which cite their derivations in :mod:`proofs.zas_class`); the others need gradient flows,
+orders in L or experiments and are built here from check factories; this module computes no
+bound.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
@@ -26,16 +27,16 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) |
 | wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) |
 | wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) |
-| wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) |
-| wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R |
+| wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) (data, cites a derivation) |
+| wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R (data, cites a derivation) |
 | wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) (data) |
-| wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 |
-| wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R |
-| wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 |
+| wu2019zas.lemma_a1 | Lemma A.1 | ||W_{L-1:1} W^T - (W_{L-1} W_{L-1}^T)^{L-1}|| <= L^2 alpha^{2(L-2)} delta / 2 (data, cites a derivation) |
+| wu2019zas.lemma_a2 | Lemma A.2 | ||grad_L R||_F^2 >= R (data, cites a derivation) |
+| wu2019zas.lemma_a3 | Lemma A.3 | alpha^{2(L-1)} < L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2 (data, cites a derivation) |
 | wu2019zas.lemma_a3_proof | Lemma A.3, proof | A >= B => W_L A^{L-1} W_L^T >= W_L B^{L-1} W_L^T; (alpha^2 - x)^{L-1} >= alpha^{2(L-1)} - (L-1) x (data) |
 | wu2019zas.lemma_a3_proof_amended | Lemma A.3, proof | the step with the factor alpha^{2(L-2)}; the conclusion still follows (data) |
-| wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R |
-| wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R |
+| wu2019zas.lemma_a4 | Lemma A.4 | ||grad_l R||^2 <= 4 phi^2 R, ||grad_L R||^2 <= 2 L phi^2 R (data, cites a derivation) |
+| wu2019zas.lemma_a5 | Lemma A.5 | ||D_l^+ - D_l|| <= 8 eta^2 phi^2 R, ||D_{L-1}^+ - D_{L-1}|| <= 2 eta^2 (L+2) phi^2 R (data, cites a derivation) |
 | wu2019zas.lemma_a5_proof | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} + g_l g_l^T] (data) |
 | wu2019zas.lemma_a5_proof_amended | Lemma A.5, proof | D_l^+ = D_l + eta^2 [g_{l+1}^T g_{l+1} - g_l g_l^T] (data) |
 | wu2019zas.lemma_a6 | Lemma A.6 | R^+ <= (1 - eta/2) R for eta <= min{..} (data) |
@@ -80,10 +81,6 @@ def _claim(id_: str, where: str, statement: str, hypotheses: dict, asserts: str,
 # --- the classes the claims state ---------------------------------------------------------
 
 _PHI = "max{2||Phi||_F, 3/sqrt(L), 1}"
-_A2 = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)", "delta": "[0, (2 L^3 phi^2)^-1]",
-       "eps": "[0, (4 L^2)^-1]"}
-_A4 = {"L": ">= 2", "d": ">= 1", "alpha^{2(L-1)}": "[1, L phi^2)",
-       "alpha^{2(L-1)} beta^2": "[0, 2 phi^2)"}
 
 # The class each claim states, in the paper's notation (short id -> parameter -> set).
 SCOPES: dict[str, dict[str, str]] = {
@@ -97,13 +94,6 @@ SCOPES: dict[str, dict[str, str]] = {
                "t": ">= 0"},
     "eq4_7": {"L": ">= 2", "(4.6)": "holds"}, "eq4_7_amended": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
-    "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
-    "lemma4_5": {**_A4, "eta": "> 0"},
-    "lemma_a1": {"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"},
-    "lemma_a2": _A2,
-    "lemma_a3": {"L": ">= 2", "d": ">= 1", "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}",
-                 "delta": "[0, (2 L^3 phi^2)^-1]", "eps": "[0, (4 L^2)^-1]"},
-    "lemma_a4": _A4, "lemma_a5": {**_A4, "eta": "> 0"},
     "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
     "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
     "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
@@ -124,14 +114,6 @@ def _proof(name: str, build, short: str) -> Check:
 
 
 # --- claims --------------------------------------------------------------------------------
-
-A2_HYP = {"W_l": "||W_l||_2 <= alpha (l < L), 1 <= alpha^{2(L-1)} < L phi^2",
-          "D_l": "||D_l||_2 <= delta <= (2 L^3 phi^2)^-1 (l <= L-2), ||I + D_{L-1}||_2 <= eps "
-                 "<= (4 L^2)^-1",
-          "samples": "L in {2,3,4,6,10}, d in {1,2,3}, norms at the bounds, smallest phi"}
-A4_HYP = {"W_l": "||W_l||_2 <= alpha (l < L), ||W_L||_2 <= beta, 1 <= alpha^{2(L-1)} < L phi^2,"
-                 " alpha^{2(L-1)} beta^2 < 2 phi^2 (phi: the smallest allowed)",
-          "samples": "aligned diagonal layers (tight) and Gaussian ones"}
 
 _FLOW_CASES = (
     {"L": 1, "dims": 2, "target": "gauss"}, {"L": 2, "dims": 1, "target": "negI"},
@@ -222,58 +204,6 @@ def _claims() -> tuple[Claim, ...]:
                "the gradient bound (4.8).",
                {"(4.6)": "||D_l|| = O(L^-3), ||I + D_{L-1}|| = O(L^-2)"},
                "(4.6) => (4.7) and (4.8)", [cz.orders_47(True)]),
-        _claim("lemma4_4_amended", "Lemma 4.4",
-               "(4.6) with the constants of Lemmas A.2 and A.3 implies the amended weight bounds "
-               "(||W_l|| = 1 + O(log L/L), ||W_L|| = O(sqrt(log L / L))) and the gradient bound "
-               "(4.8) ||grad_L R||_F^2 >= R.", A2_HYP,
-               "(4.6) => amended (4.7) and (4.8)",
-               [_proof("lemma4_4_proof", zc.lemma_4_4, "lemma4_4_amended"),
-                cz.lemma_inequality("a2", 600, 80), cz.lemma_inequality("a3", 600, 80),
-                cz.orders_47(False)], amends=f"{KEY}.lemma4_4",
-               amend_reason="(4.7) as printed fails (see eq4_7); the lemma holds with the "
-                            "amended weight bounds."),
-        _claim("lemma4_5", "Lemma 4.5",
-               "If the weight bounds (4.7) hold at iteration t, then the change of invariant "
-               "matrices after one-step update with learning rate eta satisfies "
-               "||D_l(t+1) - D_l(t)||_2 = O(eta^2) R(t), l = 1, ..., L-2, and "
-               "||D_{L-1}(t+1) - D_{L-1}(t)||_2 = O(eta^2 L) R(t).",
-               A4_HYP, "explicit constants of Lemma A.5: 8 phi^2 and 2 (L+2) phi^2",
-               [_proof("a5_proof", zc.lemma_4_5, "lemma4_5"), cz.lemma_inequality("a5", 600, 80)]),
-        _claim("lemma_a1", "Lemma A.1",
-               "Assume that the weight matrices ||W_l||_2 <= alpha, l = 1, ..., L-1 and the "
-               "invariant matrices ||D_l||_2 <= delta, l = 1, ..., L-2, then ||W_{L-1:1} "
-               "W_{L-1:1}^T - (W_{L-1} W_{L-1}^T)^{L-1}||_2 <= (1/2) L^2 alpha^{2(L-2)} delta "
-               "(A.1); by induction (A.2) with l(l-1)/2 alpha^{2(l-1)} delta for every l.",
-               {"alpha, delta": "the actual max norms (the tightest allowed)",
-                "delta": "10^-4 .. 0.3", "samples": "L in {2,3,4,6,10}, d in {1,2,3}"},
-               "(A.1) and (A.2)", [_proof("a1_proof", zc.lemma_a1, "lemma_a1"),
-                                    cz.lemma_inequality("a1", 600, 80)]),
-        _claim("lemma_a2", "Lemma A.2",
-               "Assume [...] ||W_l||_2 <= alpha, 1 <= alpha^{2(L-1)} < L phi^2 [...] ||D_l||_2 <= "
-               "delta [...] ||I + D_{L-1}||_2 <= eps, where delta <= (2L^3 phi^2)^{-1} and "
-               "eps <= (4L^2)^{-1}. Then ||grad_L R||_F^2 >= R.", A2_HYP,
-               "||grad_L R||_F^2 >= R", [_proof("a2_proof", zc.lemma_a2, "lemma_a2"),
-                                          cz.lemma_inequality("a2", 600, 80)]),
-        _claim("lemma_a3", "Lemma A.3",
-               "Let alpha = max ||W_l||_2 v 1, beta = ||W_L||_2 and phi = max{||W_{L:1}||_2, "
-               "e/sqrt(L), 1}. Assume ||D_l||_2 <= delta, ||I + D_{L-1}||_2 <= eps, where "
-               "delta <= (2L^3 phi^2)^{-1} and eps <= (4L^2)^{-1}. Then alpha^{2(L-1)} < "
-               "L phi^2, alpha^{2(L-1)} beta^2 < 2 phi^2.",
-               {**A2_HYP, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
-               "(A.3)", [_proof("a3_proof", zc.lemma_a3, "lemma_a3"),
-                         cz.lemma_inequality("a3", 600, 80, strict=True)]),
-        _claim("lemma_a4", "Lemma A.4",
-               "Assume that ||W_l||_2 <= alpha, l = 1, ..., L-1 and ||W_L||_2 <= beta, where "
-               "1 <= alpha^{2(L-1)} < L phi^2 and alpha^{2(L-1)} beta^2 < 2 phi^2 for some phi "
-               "> 0. Then ||grad_l R||_F^2 <= 4 phi^2 R, l = 1, ..., L-1, ||grad_L R||_F^2 <= "
-               "2 L phi^2 R.", A4_HYP, "gradient bounds", [_proof("a4_proof", zc.lemma_a4, "lemma_a4"),
-                                     cz.lemma_inequality("a4", 600, 80)]),
-        _claim("lemma_a5", "Lemma A.5",
-               "Under the same conditions as Lemma A.4, the change of invariant matrices under "
-               "one-step update satisfies ||D_l^+ - D_l||_2 <= 8 eta^2 phi^2 R, l = 1, ..., L-2,"
-               " ||D_{L-1}^+ - D_{L-1}||_2 <= 2 eta^2 (L+2) phi^2 R.",
-               {**A4_HYP, "eta": "log-uniform in [1e-4, 10]"}, "one-step drift bounds",
-               [_proof("a5_proof", zc.lemma_a5, "lemma_a5"), cz.lemma_inequality("a5", 600, 80)]),
         _claim("remark_near_zas", "Remark after Lemma 4.6",
                "Following the proof sketch, we can actually prove Theorem 4.3 under "
                "'near-ZAS' initialization with perturbation: W_l(0) ~ N(I, sigma^2), "

@@ -100,6 +100,10 @@ def _trajectory_form(spec: ClaimSpec) -> str:
 
 def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     out = {"kind": spec.kind}
+    if spec.derivation:
+        from verify.userclaims.cite import summary
+
+        out[f"derivation {spec.derivation}"] = summary(spec.derivation)
     if spec.states:
         out.update({f"states: {k}": str(v) for k, v in spec.states.config})
         out.update({f"define {k}": v for k, v in spec.states.define})
@@ -165,8 +169,12 @@ def _parts(spec: ClaimSpec) -> tuple[str, ...]:
     return ("orbit", "stability") if spec.kind == "cycle" and spec.stable is not None else ()
 
 
-def _checks(spec: ClaimSpec) -> tuple[tuple[Check, ...], dict[str, str]]:
+def _checks(spec: ClaimSpec, cite: bool = True) -> tuple[tuple[Check, ...], dict[str, str]]:
     """The claim's checks and the class it states; one exact model per integer instance."""
+    if spec.derivation and cite:  # the cited derivation's check first; its statement's class
+        from verify.userclaims.cite import cited
+
+        return cited(spec, _checks(spec, cite=False))
     if spec.matrices:
         return matrix_checks(spec)
     if spec.states:

@@ -197,6 +197,11 @@ def search_draws(spec: ClaimSpec, boxed, ctx: CheckContext, draws: int,
     few = CROSS_CHECK[0] if ctx.quick else CROSS_CHECK[1]
     if ctx.at is not None:  # a replay re-checks its one point
         return draws, ""
+    if spec.derivation:  # a cited derivation (verify.userclaims.cite) that proves the claim
+        from verify.userclaims.cite import proves
+
+        if proves(spec, ctx):
+            return few, f"a cross-check ({few} draws) of the cited derivation {spec.derivation}: "
     if spec.unbounded:
         checks = every_integer_checks(spec, boxed)
         if not checks or proven_class(spec, checks[0], ctx) is None:

@@ -50,11 +50,11 @@ KIND_KEYS = {
     "threshold": ("equilibrium", "bound", "tight", "strict"),
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land"),
-    "inequality": ("lhs", "rhs", "relation", "at", "fraction"),
+    "inequality": ("lhs", "rhs", "relation", "at", "fraction", "derivation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
-    "identity": ("lhs", "rhs", "region", "at"),
+    "identity": ("lhs", "rhs", "region", "at", "derivation"),
     "limit": ("lhs", "tends", "to", "rhs"),
     "varies": ("lhs", "in"),
     "sole_limit": ("equilibrium", "region"),
@@ -285,6 +285,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                    for i, text in enumerate(_list(table.get("assume", []), "assume"), start=1))
 
     fields: dict[str, Any] = {}
+    if "derivation" in table:
+        fields["derivation"] = _derivation(table["derivation"])
     if kind == "cycle":
         points = _list(_required(table, "points"), "points")
         if not points:
@@ -532,7 +534,19 @@ def _states_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
     except st.StatesError as exc:
         raise _Bad(exc.key, exc.problem) from None
     return ClaimSpec(id=claim_id, kind=kind, statement=statement, step=table.get("step"),
-                     lhs="; ".join(claim.relations), at="states", states=claim)
+                     lhs="; ".join(claim.relations), at="states", states=claim,
+                     derivation=_derivation(table["derivation"]) if "derivation" in table
+                     else None)
+
+
+def _derivation(value: Any) -> str:
+    """The ``derivation`` key: the name of a registered derivation (never code)."""
+    from verify.userclaims.cite import name_problem
+
+    problem = name_problem(value)
+    if problem:
+        raise _Bad("derivation", problem)
+    return value
 
 
 def _text(value: Any, key: str) -> str:

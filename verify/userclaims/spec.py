@@ -177,6 +177,7 @@ class ClaimSpec:
     sweep: int = 0
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
+    derivation: str | None = None  # a cited derivation's name (verify.userclaims.cite)
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
