@@ -20,7 +20,6 @@ from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import linear_resnet as rn
 from verify.checks.common import dec, decs, set_text
-from verify.replay import ReplayError
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, Scope, Series, Tier,
 )
@@ -480,88 +479,6 @@ def gd_rate(factors: tuple[float, ...] = (1, 10, 100, 1e3, 1e4, 3e4, 1e5, 3e5, 1
 
     return Check("gd_rate", Tier.EMPIRICAL, run,
                  "GD from ZAS, L in {1,2,3,5,10}, d in {1,2,3}, 400 steps, eta = f x bound")
-
-
-def orders_47(printed: bool, growth: float = 100.0) -> Check:
-    """Precise (mpmath): the orders of (4.7) along ZAS training for Phi = -1 (d = 1), where
-    gradient flow keeps D_l exact and converges to the balanced minimiser w_l^2 = 1 + s
-    (l < L), w_L^2 = s with s (1 + s)^{L-1} = 1 (Theorem 4.1, Lemma 4.2).
-
-    Printed reading: ||W_{L-1}||_2 = O(L^{-1/2}) -- refuted when sqrt(L) ||W_{L-1}||_2, computed
-    at ZAS (t = 0, where W_{L-1} is the same identity layer for every L >= 2) and at the limit
-    point (sqrt(1 + s)), increases along the whole table and grows by at least ``growth`` from
-    the first L to the last (W_{L-1} W_{L-1}^T >= (1 - eps) I whenever (4.6) holds).
-    Amended reading: ||W_l|| = 1 + O(log L / L) and
-    ||W_L|| = O(sqrt(log L / L)), checked by the ratios L(||W_l|| - 1)/log L and
-    L ||W_L||^2 / log L at L = 10..10^12 (bounded, with shrinking increments: they creep up
-    towards 1/2 and 1 as the log log L correction fades); the same table shows that
-    sqrt(L) ||W_L|| grows like sqrt(log L), so ||W_L|| = O(L^{-1/2}) fails as well.
-    """
-    def run(ctx: CheckContext) -> Finding:
-        Ls = [10 ** k for k in range(1, 7 if ctx.quick else 13)]
-        if ctx.at and not printed:
-            raise ReplayError("--at: the amended orders are read off the whole table; replay "
-                              "the printed reading (orders_47_printed)")
-        if ctx.at:  # a replay: the two depths L0 < L1 between which the growth is measured
-            Ls = [int(sp.Rational(ctx.at["L0"])), int(sp.Rational(ctx.at["L1"]))]
-            if not 2 <= Ls[0] < Ls[1] <= 10 ** 15:
-                raise ReplayError("--at: depths 2 <= L0 < L1 <= 10^15")
-        numbers = {}
-        with mpmath.workdps(ctx.dps):
-            rows = []
-            for L in Ls:
-                s = mpmath.findroot(lambda x: mpmath.log(x) + (L - 1) * mpmath.log1p(x),
-                                    mpmath.lambertw(L - 1).real / (L - 1))
-                a = mpmath.sqrt(1 + s)
-                rows.append((L, L * (a - 1) / mpmath.log(L), L * s / mpmath.log(L),
-                             mpmath.sqrt(L * s), mpmath.sqrt(L) * a))
-                numbers[f"L=1e{int(round(mpmath.log10(L)))}"] = (
-                    f"L(||W_l||-1)/log L = {mpmath.nstr(rows[-1][1], 6)}, "
-                    f"L ||W_L||^2/log L = {mpmath.nstr(rows[-1][2], 6)}, "
-                    f"sqrt(L) ||W_L|| = {mpmath.nstr(rows[-1][3], 6)}")
-            if printed:
-                w0 = _n2(fz.to_mp(rn.zas(2, 1)[0][0]))  # ||W_{L-1}(0)||_2 at ZAS
-                at0 = [mpmath.sqrt(L) * w0 for L in Ls]
-                at_limit = [r[4] for r in rows]
-                grows = all(seq[-1] >= growth * seq[0] and all(
-                    x < y for x, y in zip(seq, seq[1:])) for seq in (at0, at_limit))
-                numbers["sqrt(L) ||W_(L-1)||: ZAS, limit, first to last L"] = (
-                    f"{mpmath.nstr(at0[0], 6)} -> {mpmath.nstr(at0[-1], 6)}, "
-                    f"{mpmath.nstr(at_limit[0], 6)} -> {mpmath.nstr(at_limit[-1], 6)}")
-                if not grows:
-                    return Finding(Outcome.UNDECIDED, f"sqrt(L) ||W_(L-1)|| does not grow by "
-                                   f"{growth:g} over the table", numbers)
-                # the smallest table Ls[0] .. L over which both grow by ``growth``
-                k = next(k for k in range(len(Ls)) if at0[k] >= growth * at0[0]
-                         and at_limit[k] >= growth * at_limit[0])
-                L = Ls[k]
-                cx = Counterexample(
-                    at={"L": str(L), "t": "0 and the limit", "init": "ZAS", "Phi": "-1",
-                        "d": "1"}, replay={"L0": str(Ls[0]), "L1": str(L)},
-                    observed=f"sqrt(L) ||W_(L-1)(0)||_2 = {mpmath.nstr(at0[k], 15)}, at the "
-                             f"limit {mpmath.nstr(at_limit[k], 15)}",
-                    claimed="bounded in L (O(L^-1/2))", tol="0",
-                    margin=mpmath.nstr(at_limit[k] / at_limit[0], 15), dps=ctx.dps,
-                    note=f"sqrt(L) ||W_(L-1)||_2 increases over L = {Ls[0]} .. {L} and grows "
-                         f"by >= {growth:g}: ||W_(L-1)||_2 stays >= 1")
-                return Finding(Outcome.REFUTES, "||W_{L-1}|| stays >= 1: not O(L^{-1/2})",
-                               numbers, cx)
-            tail1 = [r[1] for r in rows[-4:]]
-            tail2 = [r[2] for r in rows[-4:]]
-            steps = [y - x for x, y in zip(tail2, tail2[1:])]
-            settled = (max(tail1) < 1 and max(tail2) < 2
-                       and all(abs(b) <= abs(a) for a, b in zip(steps, steps[1:])))
-            numbers["sqrt(L)||W_L|| grows"] = str(rows[-1][3] > rows[0][3])
-        if settled:
-            return Finding(Outcome.SUPPORTS, "the ratios stay bounded (below 1/2 and 1, "
-                           "increments shrinking) up to L = 10^12", numbers,
-                           coverage=Coverage(Scope.SAMPLE, {"L": set_text(
-                               f"10^{k}" for k in range(1, len(Ls) + 1)), "Phi": "= -1"},
-                               len(Ls)))
-        return Finding(Outcome.UNDECIDED, "ratios not settled", numbers)
-
-    return Check("orders_47_printed" if printed else "orders_47", Tier.PRECISE, run,
-                 "mpmath at ctx.dps digits, L = 10 .. 10^12, balanced ZAS limit for Phi = -1")
 
 
 def manifold_flow() -> Check:

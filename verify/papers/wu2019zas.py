@@ -2,7 +2,8 @@
 NeurIPS 2019.
 
 The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; the identities
-for every depth and width over matrices of free size among them); the others need matrix norm
+for every depth and width over matrices of free size among them), (data, orders) in
+``wu2019zas_orders.toml`` (orders in L read off a table of depths); the others need matrix norm
 bounds, gradient flows, sampled matrix bounds or experiments and are built
 here from check factories; this module computes no bound.
 
@@ -23,9 +24,9 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations (data) |
 | wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
 | wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 (data) |
-| wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) |
-| wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) |
-| wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) |
+| wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) (data, orders) |
+| wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) (data, orders) |
+| wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) (data, orders) |
 | wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) |
 | wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R |
 | wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) (data) |
@@ -51,11 +52,14 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from proofs import zas_class as zc
 from verify.checks import zas as cz
 from verify.checks.derivation import derivation
 from verify.experiments import wu2019zas as experiments
 from verify.papers import claim_builder
+from verify.userclaims.build import claims_from_paper
 from verify.vocabulary import Check, Claim, Coverage, Scope
 
 PAPER = {
@@ -95,8 +99,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "thm4_3": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}",
                "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]", "phi": _PHI,
                "t": ">= 0"},
-    "eq4_7": {"L": ">= 2", "(4.6)": "holds"}, "eq4_7_amended": {"L": ">= 2", "(4.6)": "holds"},
-    "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
     "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
     "lemma4_5": {**_A4, "eta": "> 0"},
     "lemma_a1": {"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"},
@@ -121,6 +123,13 @@ def _proof(name: str, build, short: str) -> Check:
     """A derivation (:mod:`proofs.zas_class`) for claim ``short``'s whole stated class."""
     return derivation(name, build, _class(short), "SymPy-checked derivation: every L, every "
                       "width, the whole parameter class; textbook premises named")
+
+
+def _data_checks(short: str) -> tuple[Check, ...]:
+    """The checks of claim ``short`` of ``wu2019zas_orders.toml`` (orders in L read off a table
+    of depths), for a claim here that concludes the same orders."""
+    path = Path(__file__).with_name("wu2019zas_orders.toml")
+    return next(c.checks for c in claims_from_paper(str(path)) if c.id == f"{KEY}.{short}")
 
 
 # --- claims --------------------------------------------------------------------------------
@@ -203,25 +212,6 @@ def _claims() -> tuple[Claim, ...]:
                {"eta": "the bound itself (the edge) and 10 .. 10^6 times it (beyond)",
                 "L": "1, 2, 3, 5, 10", "Phi": "-I (d=1), Gaussian / d (d = 2, 3)"},
                "R(t) <= (1 - eta/2)^t R(0) at eta = bound", [cz.gd_rate()]),
-        _claim("eq4_7", "eq. (4.7)",
-               "Weight bounds: ||W_l||_2 = 1 + O(log L / L), l = 1, ..., L-1, and "
-               "||W_{L-1}|| = O(L^{-1/2}).",
-               {"setting": "along GD/gradient flow from ZAS, (4.6) holding"},
-               "sqrt(L) ||W_{L-1}|| bounded in L", [cz.orders_47(True)]),
-        _claim("eq4_7_amended", "eq. (4.7)",
-               "||W_l||_2 = 1 + O(log L / L) for l < L and ||W_L||_2 = O(sqrt(log L / L)) (not "
-               "O(L^{-1/2})), as Lemma A.3 gives: alpha^2 < (L phi^2)^{1/(L-1)}, beta^2 <= "
-               "alpha^2 - 1 + eps + (L-2) delta.",
-               {"setting": "the ZAS limit point for Phi = -1 (d = 1), L = 10 .. 10^12"},
-               "L (||W_l|| - 1) / log L and L ||W_L||^2 / log L bounded",
-               [cz.orders_47(False)], amends=f"{KEY}.eq4_7",
-               amend_reason="||W_{L-1}|| >= sqrt(1 - eps) under (4.6), and even ||W_L|| is of "
-                            "order sqrt(log L / L), not L^{-1/2}."),
-        _claim("lemma4_4", "Lemma 4.4",
-               "The approximate invariances condition (4.6) implies the weight bounds (4.7) and "
-               "the gradient bound (4.8).",
-               {"(4.6)": "||D_l|| = O(L^-3), ||I + D_{L-1}|| = O(L^-2)"},
-               "(4.6) => (4.7) and (4.8)", [cz.orders_47(True)]),
         _claim("lemma4_4_amended", "Lemma 4.4",
                "(4.6) with the constants of Lemmas A.2 and A.3 implies the amended weight bounds "
                "(||W_l|| = 1 + O(log L/L), ||W_L|| = O(sqrt(log L / L))) and the gradient bound "
@@ -229,7 +219,7 @@ def _claims() -> tuple[Claim, ...]:
                "(4.6) => amended (4.7) and (4.8)",
                [_proof("lemma4_4_proof", zc.lemma_4_4, "lemma4_4_amended"),
                 cz.lemma_inequality("a2", 600, 80), cz.lemma_inequality("a3", 600, 80),
-                cz.orders_47(False)], amends=f"{KEY}.lemma4_4",
+                *_data_checks("eq4_7_amended")], amends=f"{KEY}.lemma4_4",
                amend_reason="(4.7) as printed fails (see eq4_7); the lemma holds with the "
                             "amended weight bounds."),
         _claim("lemma4_5", "Lemma 4.5",

@@ -229,6 +229,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         return _matrix_claim(table, claim_id, kind)
     if table.get("at") == "states":
         return _states_claim(table, claim_id, kind)
+    if kind == "order":
+        return _order_claim(table, claim_id)
     allowed = set(COMMON_KEYS) | set(KIND_KEYS[kind])
     for key in table:
         if key not in allowed:
@@ -524,15 +526,30 @@ def _states_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
         if key not in st.STATES_KEYS:
             raise _Bad(key, "not used by an inequality at states; allowed keys: "
                             f"{', '.join(sorted(st.STATES_KEYS))}")
+    statement, claim = _own_keys(table, st.read, st.StatesError)
+    return ClaimSpec(id=claim_id, kind=kind, statement=statement, step=table.get("step"),
+                     lhs="; ".join(claim.relations), at="states", states=claim)
+
+
+def _order_claim(table: dict[str, Any], claim_id: str) -> ClaimSpec:
+    """A quantity's order in an integer L read off a table of L (:mod:`verify.userclaims.
+    orders`)."""
+    from verify.userclaims import orders
+
+    statement, claim = _own_keys(table, orders.read, orders.OrderError)
+    return ClaimSpec(id=claim_id, kind="order", statement=statement, order_table=claim)
+
+
+def _own_keys(table: dict[str, Any], read, error: type) -> tuple[str, Any]:
+    """(statement, read(table)) of a claim whose module reads its own keys; its ``error``
+    (with ``key`` and ``problem``) names the key at fault."""
     statement = table.get("statement", "")
     if not isinstance(statement, str):
         raise _Bad("statement", f"must be a string, got {_describe(statement)}")
     try:
-        claim = st.read(table)
-    except st.StatesError as exc:
+        return statement, read(table)
+    except error as exc:
         raise _Bad(exc.key, exc.problem) from None
-    return ClaimSpec(id=claim_id, kind=kind, statement=statement, step=table.get("step"),
-                     lhs="; ".join(claim.relations), at="states", states=claim)
 
 
 def _text(value: Any, key: str) -> str:

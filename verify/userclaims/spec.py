@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory", "identity",
-         "limit", "varies", "sole_limit")
+         "limit", "varies", "sole_limit", "order")
 INFINITIES = ("oo", "-oo")  # ``limit``: the ends ``to`` and the values ``rhs`` beyond the reals
 ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
@@ -177,6 +177,7 @@ class ClaimSpec:
     sweep: int = 0
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
+    order_table: object = None  # kind "order": a verify.userclaims.orders.OrderClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:
