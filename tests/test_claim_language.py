@@ -88,6 +88,7 @@ EXPECTED = {
                         "every.chain-delta-max-half": R},
     "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
     "orders.toml": {"order.lambert-log": C, "order.lambert-squared-log": R},
+    "rate_sweep.toml": {"sweep.quadratic-rate": C, "sweep.quadratic-rate-too-fast": R},
 }
 
 

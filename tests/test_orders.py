@@ -136,19 +136,26 @@ def test_paper_orders_of_eq_4_7(capsys):
     capsys.readouterr()
 
 
-def test_example_file_true_claim_and_false_twin(capsys):
+@pytest.mark.parametrize("name, true_id, twin_id, replay", [
+    ("orders.toml", "order.lambert-log", "order.lambert-squared-log", {"L", "first"}),
+    ("rate_sweep.toml", "sweep.quadratic-rate", "sweep.quadratic-rate-too-fast",
+     {"a", "delta", "x0"}),
+])
+def test_example_files_true_claim_and_false_twin(name, true_id, twin_id, replay, capsys):
+    """The example files of this kind and of rate sweeps: the true claim confirmed, its twin
+    refuted with a counterexample whose replay line, as printed, re-checks it (exit 1)."""
     from pathlib import Path
 
     from verify.api import check
     from verify.vocabulary import Status
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "orders.toml"
+    path = Path(__file__).resolve().parents[1] / "examples" / name
     results = {r.claim.id: r for r in check(path, quick=True, seed=0)}
-    assert results["order.lambert-log"].status is Status.CONFIRMED
-    twin = results["order.lambert-squared-log"]
+    assert results[true_id].status is Status.CONFIRMED
+    twin = results[twin_id]
     assert twin.status is Status.REFUTED
-    (ev,) = twin.evidence
-    assert ev.counterexample.replay == {"L": "100000000", "first": "10"}
+    (ev,) = [e for e in twin.evidence if e.outcome is Outcome.REFUTES]
+    assert set(ev.counterexample.replay) == replay
     with tempfile.TemporaryDirectory() as out:
         assert main([*shlex.split(ev.reproduce)[3:], "--no-progress", "--out", out]) == 1
     capsys.readouterr()

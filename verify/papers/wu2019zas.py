@@ -3,7 +3,8 @@ NeurIPS 2019.
 
 The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; the identities
 for every depth and width over matrices of free size among them), (data, orders) in
-``wu2019zas_orders.toml`` (orders in L read off a table of depths); the others need matrix norm
+``wu2019zas_orders.toml`` (orders in L read off a table of depths), (data, rates) in
+``wu2019zas_rates.toml`` (a rate bound along GD, batched float64 runs); the others need matrix norm
 bounds, gradient flows, sampled matrix bounds or experiments and are built
 here from check factories; this module computes no bound.
 
@@ -20,7 +21,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 |
 | wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
 | wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
-| wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) |
+| wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) (data, rates) |
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations (data) |
 | wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
 | wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 (data) |
@@ -96,9 +97,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "thm4_1": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}", "t": ">= 0"},
     "thm4_1_remark1": {"L": ">= 1", "widths": "d_l >= d_0 (l < L)", "t": ">= 0"},
     "thm4_1_remark2": {"L": ">= 1", "X": "lambda_min(X^T X) > 0", "t": ">= 0"},
-    "thm4_3": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}",
-               "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]", "phi": _PHI,
-               "t": ">= 0"},
     "lemma4_4_amended": {**_A2, "phi": "max{||W_{L:1}||_2, e/sqrt(L), 1}"},
     "lemma4_5": {**_A4, "eta": "> 0"},
     "lemma_a1": {"L": ">= 2", "d": ">= 1", "alpha": "> 0", "delta": ">= 0"},
@@ -204,14 +202,6 @@ def _claims() -> tuple[Claim, ...]:
                 cz.flow_rate(({"L": 3, "dims": (4, 4, 4, 2), "target": "data", "n": 3},
                               {"L": 3, "dims": (3, 3, 3, 3), "target": "data", "n": 3},
                               {"L": 4, "dims": (5, 5, 5, 5, 1), "target": "data", "n": 2}))]),
-        _claim("thm4_3", "Theorem 4.3",
-               "For deep linear network (2.3) with the zero-asymmetric initialization (3.1) and "
-               "discrete-time gradient descent (2.4), if the learning rate satisfies eta <= "
-               "min{(4 L^3 phi^6)^{-1}, (144 L^2 phi^4)^{-1}} where phi = max{2||Phi||_F, "
-               "3 L^{-1/2}, 1}, then we have linear convergence R(t) <= (1 - eta/2)^t R(0).",
-               {"eta": "the bound itself (the edge) and 10 .. 10^6 times it (beyond)",
-                "L": "1, 2, 3, 5, 10", "Phi": "-I (d=1), Gaussian / d (d = 2, 3)"},
-               "R(t) <= (1 - eta/2)^t R(0) at eta = bound", [cz.gd_rate()]),
         _claim("lemma4_4_amended", "Lemma 4.4",
                "(4.6) with the constants of Lemmas A.2 and A.3 implies the amended weight bounds "
                "(||W_l|| = 1 + O(log L/L), ||W_L|| = O(sqrt(log L / L))) and the gradient bound "

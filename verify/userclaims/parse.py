@@ -51,7 +51,8 @@ KIND_KEYS = {
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land"),
     "inequality": ("lhs", "rhs", "relation", "at", "fraction"),
-    "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
+    "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
+             "sweep"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
     "identity": ("lhs", "rhs", "region", "at"),
@@ -382,6 +383,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             _required(table, "metric"), "metric", metric_symbols, ctx,
             where="the variables, the parameters and `loss`")
         if "order" in table:
+            if "sweep" in table:
+                raise _Bad("sweep", "goes with a bound (metric <= bound for every t), not with "
+                                    "a fitted order")
             fields.update(_fitted_rate(table, ctx))
         else:
             for key in ("exponent", "factor", "after"):
@@ -393,6 +397,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             fields["bound"], _ = _expression(_required(table, "bound"), "bound", bound_symbols,
                                              ctx, where="t, metric0 and the parameters")
             fields["steps"] = _steps(table)
+            if "sweep" in table:
+                fields["sweep"] = _rate_sweep(table, optimizer)
     elif kind == "trajectory":
         fields.update(_trajectory(table, model_spec, ctx))
     elif kind == "identity":
@@ -1120,16 +1126,31 @@ def _sweep(table: dict[str, Any], fields: dict, optimizer: dict, schedule, targe
     """``sweep = N``: the convergence claim is checked by N batched float64 runs
     (:mod:`verify.userclaims.sweep`); plain GD with a constant step to a point or the
     minimisers, a condition, no ``otherwise``, exceptions or exact / long orbits."""
-    n = table["sweep"]
-    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_SWEEP:
-        raise _Bad("sweep", f"must be an integer 10..{MAX_SWEEP} (float64 runs), got "
-                            f"{_describe(n)}")
+    n = _sweep_count(table)
     if (target == "cycle" or schedule or optimizer.get("method", "gd") != "gd"
             or fields.get("otherwise") or fields.get("exceptions") or fields.get("exact_orbit")
             or fields.get("long_orbit") or "condition" not in fields):
         raise _Bad("sweep", "a sweep checks plain GD with a constant step converging to a point "
                             "or the minimisers under a condition (no cycle, schedule, momentum, "
                             "otherwise, except, exact_orbit or long_orbit)")
+    return n
+
+
+def _sweep_count(table: dict[str, Any]) -> int:
+    n = table["sweep"]
+    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_SWEEP:
+        raise _Bad("sweep", f"must be an integer 10..{MAX_SWEEP} (float64 runs), got "
+                            f"{_describe(n)}")
+    return n
+
+
+def _rate_sweep(table: dict[str, Any], optimizer: dict) -> int:
+    """``sweep = N`` on a rate claim with a bound: N batched float64 GD runs, failures replayed
+    at high precision (:mod:`verify.userclaims.rate_sweep`); plain GD (a schedule may set the
+    step)."""
+    n = _sweep_count(table)
+    if optimizer.get("method", "gd") != "gd":
+        raise _Bad("sweep", "a rate sweep runs plain GD (a schedule may set the step)")
     return n
 
 
