@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from proofs.compile import compiled_once
+from proofs.expressions import parse
 from verify.models.chain import as_matrix
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.model import Model
@@ -43,10 +45,8 @@ def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     loss_grad = _loss_gradient(model, P)
     # the metric "loss" is the family's own loss: no symbolic expression compiled
     metric = None if spec.metric.strip() == "loss" else model.np_fn(model.expr(spec.metric))
-    free = [model.params[k] for k in model.free_names]
-    bound = sp.lambdify([t, m0, *free], model.pin(model.expr(spec.bound, {"t": t, "metric0": m0})),
-                        modules="numpy")
-    eta = _eta(model, t, free)
+    bound = _parameter_function(model, spec.bound, {"t": t, "metric0": m0})
+    eta = _eta(model, t)
     worst, at = np.full(m, np.inf), np.zeros(m, int)
     with np.errstate(all="ignore"):
         for k in range(spec.steps + 1):
@@ -54,7 +54,7 @@ def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             value = loss if metric is None else metric(X, P)
             if k == 0:
                 base = value
-            b = np.broadcast_to(bound(k, base, *P.T), (m,))
+            b = np.broadcast_to(bound(k, base, P=P), (m,))
             slack = (b - value) / (1 + np.abs(b))
             slack = np.where(np.isfinite(slack), slack, np.where(worst < -GUARD, worst, np.nan))
             lower = ~(slack >= worst)  # NaN (not finite) sticks
@@ -80,14 +80,24 @@ def _loss_gradient(model: Model, P: np.ndarray):
     return lambda X: fast(X, R)
 
 
-def _eta(model: Model, t: sp.Symbol, free: list):
+def _eta(model: Model, t: sp.Symbol):
     """eta_t for each parameter point: (t, P) -> (m,) (the schedule, or the constant step)."""
-    if model.spec.schedule:
-        e = model.pin(model.expr(model.spec.schedule, {"t": t}))
-    else:
-        e = model.pin(sp.sympify(model.step))
-    f = sp.lambdify([t, *free], e, modules="numpy")
-    return lambda k, P: np.asarray(f(k, *P.T), dtype=float)
+    f = _parameter_function(model, model.spec.schedule or model.spec.step, {"t": t})
+    return lambda k, P: np.asarray(f(k, P=P), dtype=float)
+
+
+def _parameter_function(model: Model, text: str, extra: dict[str, sp.Symbol]):
+    """``text`` (in the parameters and ``extra``; validated by the parser) for numpy, called as
+    f(*extra values, P=P): compiled once for every instance of the claim, the pinned values
+    (an instance's depth among them) passed as numbers rather than substituted (SymPy
+    re-evaluates every Max and Min on substitution)."""
+    e = parse(text, {**model.params, **extra})
+    pinned = sorted(model.box.pinned)
+    args = [*extra.values(), *(model.params[k] for k in model.free_names),
+            *(model.params[k] for k in pinned)]
+    f = compiled_once((e, tuple(args), "numpy"), lambda: sp.lambdify(args, e, modules="numpy"))
+    values = [float(model.box.pinned[k]) for k in pinned]
+    return lambda *a, P: f(*a, *P.T, *values)
 
 
 def rate_sweep(model: Model, refutation, point_text) -> Check:
