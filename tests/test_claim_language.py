@@ -90,6 +90,8 @@ EXPECTED = {
     "derivations.toml": {"cite.lemma-a1": C, "cite.lemma-a1-doubled": C,
                          "cite.lemma-a1-without-l2": R, "cite.bernoulli": C,
                          "cite.bernoulli-square": R},
+    "orders.toml": {"order.lambert-log": C, "order.lambert-squared-log": R},
+    "rate_sweep.toml": {"sweep.quadratic-rate": C, "sweep.quadratic-rate-too-fast": R},
 }
 
 

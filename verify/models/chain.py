@@ -14,6 +14,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from proofs.expressions import parse
@@ -193,6 +194,31 @@ class Chain:
 
     # the layers W_j the product multiplies are the state's blocks plus this (linear_resnet: I)
     layer_offset = 0
+
+    def np_loss_gradient(self, spec: dict[str, Any], depth: int):
+        """The loss and its gradient for a batch of states, numerically: (X (m, n),
+        R (m, d, d)) -> (loss (m,), gradient (m, n)), loss ||E||_F^2 / 2 and grad_j = W_(L:j+1)^T E W_(j-1:1)^T with E = W_L ... W_1 - R (the layers
+        W_j = block j + ``layer_offset`` I; Wu, Wang & Ma (2019), Section 2, with W_(j-1:1)).
+        None where the loss is not that one (a covariance ``sigma``, several chains): the
+        symbolic gradient serves there."""
+        if spec.get("sigma") is not None or self.chains != 1:
+            return None
+        d, offset = spec["width"], self.layer_offset
+
+        def grad(X: np.ndarray, R: np.ndarray) -> np.ndarray:
+            m = X.shape[0]
+            W = X.reshape(m, depth, d, d) + offset * np.eye(d)
+            eye = np.broadcast_to(np.eye(d), (m, d, d))
+            below, above = [eye], [eye]  # W_(j-1) ... W_1 and W_L ... W_(L-k+1)
+            for j in range(depth - 1):
+                below.append(W[:, j] @ below[-1])
+                above.append(above[-1] @ W[:, depth - 1 - j])
+            E = W[:, depth - 1] @ below[depth - 1] - R
+            g = [np.swapaxes(above[depth - 1 - j], 1, 2) @ E @ np.swapaxes(below[j], 1, 2)
+                 for j in range(depth)]
+            return np.sum(E * E, axis=(1, 2)) / 2, np.stack(g, axis=1).reshape(m, -1)
+
+        return grad
 
     @property
     def chain_names(self) -> tuple[str, ...]:

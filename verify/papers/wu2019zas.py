@@ -3,9 +3,10 @@ NeurIPS 2019.
 
 The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; the identities
 for every depth and width over matrices of free size among them, and Lemmas A.1-A.5, 4.4 and
-4.5, which cite their derivations in :mod:`proofs.zas_class`); the others need gradient flows,
-orders in L or experiments and are built here from check factories; this module computes no
-bound.
+4.5, which cite their derivations in :mod:`proofs.zas_class`), (data, orders) in
+``wu2019zas_orders.toml`` (orders in L read off a table of depths), (data, rates) in
+``wu2019zas_rates.toml`` (a rate bound along GD, batched float64 runs); the others need gradient
+flows or experiments and are built here from check factories; this module computes no bound.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
@@ -20,13 +21,13 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 |
 | wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
 | wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
-| wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) |
+| wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) (data, rates) |
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations (data) |
 | wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
 | wu2019zas.phi_def_amended | Theorem 4.3 / Appendix A.3 | main-text phi >= appendix phi; both give log(L phi^2) >= 2 (data) |
-| wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) |
-| wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) |
-| wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) |
+| wu2019zas.eq4_7 | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_{L-1}|| = O(L^-1/2) (data, orders) |
+| wu2019zas.eq4_7_amended | eq. (4.7) | ||W_l|| = 1 + O(log L / L), ||W_L|| = O(sqrt(log L / L)) (data, orders) |
+| wu2019zas.lemma4_4 | Lemma 4.4 | (4.6) implies (4.7) and (4.8) (data, orders) |
 | wu2019zas.lemma4_4_amended | Lemma 4.4 | (4.6) (constants of A.2, A.3) implies amended (4.7) and (4.8) (data, cites a derivation) |
 | wu2019zas.lemma4_5 | Lemma 4.5 | one-step change of D_l is O(eta^2) R, O(eta^2 L) R (data, cites a derivation) |
 | wu2019zas.lemma4_6 | Lemma 4.6 | R(t+1) <= (1 - eta/2) R(t) (data) |
@@ -89,11 +90,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "thm4_1": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}", "t": ">= 0"},
     "thm4_1_remark1": {"L": ">= 1", "widths": "d_l >= d_0 (l < L)", "t": ">= 0"},
     "thm4_1_remark2": {"L": ">= 1", "X": "lambda_min(X^T X) > 0", "t": ">= 0"},
-    "thm4_3": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}",
-               "eta": "(0, min{(4 L^3 phi^6)^-1, (144 L^2 phi^4)^-1}]", "phi": _PHI,
-               "t": ">= 0"},
-    "eq4_7": {"L": ">= 2", "(4.6)": "holds"}, "eq4_7_amended": {"L": ">= 2", "(4.6)": "holds"},
-    "lemma4_4": {"L": ">= 2", "(4.6)": "holds"},
     "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
     "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
     "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
@@ -177,33 +173,6 @@ def _claims() -> tuple[Claim, ...]:
                 cz.flow_rate(({"L": 3, "dims": (4, 4, 4, 2), "target": "data", "n": 3},
                               {"L": 3, "dims": (3, 3, 3, 3), "target": "data", "n": 3},
                               {"L": 4, "dims": (5, 5, 5, 5, 1), "target": "data", "n": 2}))]),
-        _claim("thm4_3", "Theorem 4.3",
-               "For deep linear network (2.3) with the zero-asymmetric initialization (3.1) and "
-               "discrete-time gradient descent (2.4), if the learning rate satisfies eta <= "
-               "min{(4 L^3 phi^6)^{-1}, (144 L^2 phi^4)^{-1}} where phi = max{2||Phi||_F, "
-               "3 L^{-1/2}, 1}, then we have linear convergence R(t) <= (1 - eta/2)^t R(0).",
-               {"eta": "the bound itself (the edge) and 10 .. 10^6 times it (beyond)",
-                "L": "1, 2, 3, 5, 10", "Phi": "-I (d=1), Gaussian / d (d = 2, 3)"},
-               "R(t) <= (1 - eta/2)^t R(0) at eta = bound", [cz.gd_rate()]),
-        _claim("eq4_7", "eq. (4.7)",
-               "Weight bounds: ||W_l||_2 = 1 + O(log L / L), l = 1, ..., L-1, and "
-               "||W_{L-1}|| = O(L^{-1/2}).",
-               {"setting": "along GD/gradient flow from ZAS, (4.6) holding"},
-               "sqrt(L) ||W_{L-1}|| bounded in L", [cz.orders_47(True)]),
-        _claim("eq4_7_amended", "eq. (4.7)",
-               "||W_l||_2 = 1 + O(log L / L) for l < L and ||W_L||_2 = O(sqrt(log L / L)) (not "
-               "O(L^{-1/2})), as Lemma A.3 gives: alpha^2 < (L phi^2)^{1/(L-1)}, beta^2 <= "
-               "alpha^2 - 1 + eps + (L-2) delta.",
-               {"setting": "the ZAS limit point for Phi = -1 (d = 1), L = 10 .. 10^12"},
-               "L (||W_l|| - 1) / log L and L ||W_L||^2 / log L bounded",
-               [cz.orders_47(False)], amends=f"{KEY}.eq4_7",
-               amend_reason="||W_{L-1}|| >= sqrt(1 - eps) under (4.6), and even ||W_L|| is of "
-                            "order sqrt(log L / L), not L^{-1/2}."),
-        _claim("lemma4_4", "Lemma 4.4",
-               "The approximate invariances condition (4.6) implies the weight bounds (4.7) and "
-               "the gradient bound (4.8).",
-               {"(4.6)": "||D_l|| = O(L^-3), ||I + D_{L-1}|| = O(L^-2)"},
-               "(4.6) => (4.7) and (4.8)", [cz.orders_47(True)]),
         _claim("remark_near_zas", "Remark after Lemma 4.6",
                "Following the proof sketch, we can actually prove Theorem 4.3 under "
                "'near-ZAS' initialization with perturbation: W_l(0) ~ N(I, sigma^2), "

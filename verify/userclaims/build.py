@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from verify.checks.common import set_text
 from verify.models import FAMILIES
 from verify.userclaims.checks import _boxed_symbols, checks_for
 from verify.userclaims.every_integer import every_integer_checks
@@ -45,6 +46,10 @@ def _asserts(spec: ClaimSpec) -> str:
         return (f"{'; '.join(spec.states.relations)} at drawn states of the linear "
                 f"residual network near the ZAS invariant set" + (f" where {where}" if where
                                                                   else ""))
+    if spec.order_table:
+        o = spec.order_table
+        return (f"|{o.quantity}| <= {o.constant} |{o.big_o}|, i.e. O({o.big_o}) as "
+                f"{o.variable} -> oo, read off {o.variable} in {set_text(o.depths)}")
     if spec.matrices:
         box = " and every parameter of the box" if spec.params else ""
         return f"{spec.lhs} {spec.relation or '=='} {spec.rhs} for matrices of every size{box}"
@@ -107,6 +112,11 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     if spec.states:
         out.update({f"states: {k}": str(v) for k, v in spec.states.config})
         out.update({f"define {k}": v for k, v in spec.states.define})
+    if spec.order_table:
+        o = spec.order_table
+        out["roots"] = "; ".join(f"{name}: {eq} = 0 in ({lo}, {hi})"
+                                 for name, eq, lo, hi in o.roots) or "none"
+        out["growth"] = f"refuted when the ratio rises steadily by {o.growth}"
     if spec.matrices:
         out["matrices"] = ", ".join(f"{name}: {shape}" for name, shape in spec.matrices)
     if spec.loss:
@@ -177,6 +187,10 @@ def _checks(spec: ClaimSpec, cite: bool = True) -> tuple[tuple[Check, ...], dict
         return cited(spec, _checks(spec, cite=False))
     if spec.matrices:
         return matrix_checks(spec)
+    if spec.order_table:
+        from verify.userclaims.orders import order_checks
+
+        return order_checks(spec)
     if spec.states:
         from verify.userclaims.states import states_checks
 
@@ -202,6 +216,10 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
     """The names a replay (``--at``) may set, with their intervals."""
     if item.matrices:
         return matrices_replay_box(item)
+    if item.order_table:
+        from verify.userclaims.orders import replay_box as order_box
+
+        return order_box(item)
     if item.states:
         from verify.userclaims.states import replay_box
 

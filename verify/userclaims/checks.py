@@ -13,6 +13,7 @@ import sympy as sp
 
 from proofs.ballcode import UnsupportedExpression
 from proofs.boxprove import BoxInputError, prove_nonnegative
+from proofs.compile import to_mpmath
 from proofs.identities import prove_zero
 from verify.userclaims.certified import cycle_certified, threshold_crossing_certified
 from verify.checks.common import ScalarProblem, dec
@@ -643,23 +644,83 @@ _SEEN = {"converges": "converges to the target (or the set)", "diverges": "diver
          "slow": "has not settled", "undefined": "leaves the loss's domain"}
 
 
+def _rate_functions(model: Model):
+    """(start, metric, bound) of a rate claim in mpmath, compiled once per model."""
+    if "_rate_functions" not in model.__dict__:
+        spec = model.spec
+        t, m0 = sp.Symbol("t"), sp.Symbol("metric0")
+        bound = model.pin(model.expr(spec.bound, {"t": t, "metric0": m0}))
+        model.__dict__["_rate_functions"] = (
+            model.mp_point(model.start), model.mp(model.expr(spec.metric)),
+            to_mpmath(bound, [t, m0, *[model.params[n] for n in model.free_names]]))
+    return model.__dict__["_rate_functions"]
+
+
+def rate_slack(model: Model, point: dict, dps: int, deadline: Deadline | None = None):
+    """(slack, t, metric, bound) at the worst t of a rate claim's path from ``point`` at
+    ``dps`` digits; slack None: GD escaped, or the metric or the bound is not real and finite,
+    before any violation."""
+    spec = model.spec
+    start, metric, bound = _rate_functions(model)
+    with mpmath.workdps(dps):
+        args = _args(model, point)
+        orbit = _orbit(model, start(args), args, spec.steps, dps, deadline)
+        base = _real(metric(*orbit[0], *args)) if None not in orbit[0] else None
+        worst = (mpmath.inf, 0, 0, 0)
+        for k, x in enumerate(orbit):
+            value = _real(metric(*x, *args)) if None not in x and base is not None else None
+            b = _real(bound(k, base, *args)) if base is not None else None
+            if value is None or b is None:  # a violation before it still counts
+                return worst if worst[0] < 0 else (None, k, value, b)
+            slack = (b - value) / (1 + abs(b))
+            if slack < worst[0]:
+                worst = (slack, k, value, b)
+        if len(orbit) < spec.steps + 1 and worst[0] >= 0:
+            return None, len(orbit) - 1, worst[2], worst[3]  # escaped within the bound
+        return worst
+
+
+def rate_refutation(model: Model, point: dict, ctx: CheckContext,
+                    deadline: Deadline | None = None) -> Finding | None:
+    """A rate claim's violation at ``point`` re-evaluated at ``ctx.dps`` digits and 20 more
+    (the slack must agree): a refutation, an undecided finding (escape, not real) or None (no
+    violation there)."""
+    # the slack must agree, not its t: a plateau's worst t is a tie within rounding
+    settled = reevaluate(lambda dps: rate_slack(model, point, dps, deadline), ctx.dps,
+                         key=lambda r: r[0])
+    if settled is None:
+        return swamped(str(_point_text(point)))
+    slack, k, value, b = settled.value
+    if slack is None:
+        return Finding(Outcome.UNDECIDED, (
+            f"at {_point_text(point)}, t = {k}: GD escapes or the metric/bound is not "
+            f"real and finite (metric {value}, bound {b}) before any violation: cannot "
+            "decide"), {})
+    if not slack < 0:  # agreed at two precisions: a value, not rounding noise
+        return None
+    return Finding(Outcome.REFUTES, f"at {_point_text(point)}, t = {k}: metric "
+                   f"{dec(value, 15)} exceeds the bound {dec(b, 15)} (relative slack "
+                   f"{dec(slack, 3)})", {},
+                   Counterexample(at={**_point_text(point), "t": str(k)},
+                                  observed=dec(value, 25), claimed=f"<= {dec(b, 25)}",
+                                  tol="0", margin=dec(slack, 20),
+                                  dps=settled.dps, note="relative slack (bound - "
+                                  f"metric)/(1 + |bound|); {settled.note}",
+                                  replay=_point_text(point)))
+
+
 def rate_search(model: Model) -> Check:
     """Search over the box: GD from the start for ``steps`` steps, metric(x_t) against
-    bound(t) for every t.  Runs at 30 digits during the search and re-evaluates a violation at
-    ``ctx.dps`` digits before refuting.  A diverging orbit is compared at the iterate where it
-    escaped (1e40 times the start's size): there the metric exceeds any moderate bound; a
-    metric or bound that is not real and finite there leaves the point undecided.  At most
-    :data:`GD_WORK` GD steps in all (fewer than 3 points fit: undecided, "budget exhausted")."""
+    bound(t) for every t (:func:`rate_slack`).  Runs at 30 digits during the search and
+    re-evaluates a violation at ``ctx.dps`` digits before refuting.  A diverging orbit is
+    compared at the iterate where it escaped (1e40 times the start's size): there the metric
+    exceeds any moderate bound; a metric or bound that is not real and finite there leaves the
+    point undecided.  At most :data:`GD_WORK` GD steps in all (fewer than 3 points fit:
+    undecided, "budget exhausted")."""
     spec = model.spec
-    t, m0 = sp.Symbol("t"), sp.Symbol("metric0")
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
-        start = model.mp_point(model.start)
-        metric = model.mp(model.expr(spec.metric))
-        bound_expr = model.pin(model.expr(spec.bound, {"t": t, "metric0": m0}))
-        bound = sp.lambdify([t, m0, *[model.params[n] for n in model.free_names]], bound_expr,
-                            modules="mpmath")
         examples = min(20 if ctx.quick else 80, GD_WORK[ctx.quick] // (spec.steps + 1))
         if examples < 3:
             return Finding(Outcome.UNDECIDED, (
@@ -667,62 +728,19 @@ def rate_search(model: Model) -> Check:
                 f"the {GD_WORK[ctx.quick]} steps one search may take)"),
                 {"steps": str(spec.steps), "work budget (GD steps)": str(GD_WORK[ctx.quick])})
         deadline = Deadline(ctx)
-
-        def worst_slack(point, dps):
-            """(slack, t, metric, bound) at the worst t; slack None: not real and finite."""
-            with mpmath.workdps(dps):
-                args = _args(model, point)
-                orbit = _orbit(model, start(args), args, spec.steps, dps, deadline)
-                base = _real(metric(*orbit[0], *args)) if None not in orbit[0] else None
-                worst = (mpmath.inf, 0, 0, 0)
-                for k, x in enumerate(orbit):
-                    value = _real(metric(*x, *args)) if None not in x and base is not None \
-                        else None
-                    b = _real(bound(k, base, *args)) if base is not None else None
-                    if value is None or b is None:  # a violation before it still counts
-                        return worst if worst[0] < 0 else (None, k, value, b)
-                    slack = (b - value) / (1 + abs(b))
-                    if slack < worst[0]:
-                        worst = (slack, k, value, b)
-                if len(orbit) < spec.steps + 1 and worst[0] >= 0:
-                    return None, len(orbit) - 1, worst[2], worst[3]  # escaped within the bound
-                return worst
-
         tol = 1e-20
 
         def evaluate(point):
-            slack, k, value, b = worst_slack(point, 30)
+            slack, k, value, b = rate_slack(model, point, 30, deadline)
             if slack is None:
                 return Probe(-1.0, {"t": k, "metric": value, "bound": b, "open": True})
             return Probe(max(float(slack), -1e300) + tol, {"t": k, "metric": value, "bound": b})
 
-        def refute(point, probe):
-            # the slack must agree, not its t: a plateau's worst t is a tie within rounding
-            settled = reevaluate(lambda dps: worst_slack(point, dps), ctx.dps,
-                                 key=lambda r: r[0])
-            if settled is None:
-                return swamped(str(_point_text(point)))
-            slack, k, value, b = settled.value
-            if slack is None:
-                return Finding(Outcome.UNDECIDED, (
-                    f"at {_point_text(point)}, t = {k}: GD escapes or the metric/bound is not "
-                    f"real and finite (metric {value}, bound {b}) before any violation: cannot "
-                    "decide"), {})
-            if not slack < 0:  # agreed at two precisions: a value, not rounding noise
-                return None
-            return Finding(Outcome.REFUTES, f"at {_point_text(point)}, t = {k}: metric "
-                           f"{dec(value, 15)} exceeds the bound {dec(b, 15)} (relative slack "
-                           f"{dec(slack, 3)})", {},
-                           Counterexample(at={**_point_text(point), "t": str(k)},
-                                          observed=dec(value, 25), claimed=f"<= {dec(b, 25)}",
-                                          tol="0", margin=dec(slack, 20),
-                                          dps=settled.dps, note="relative slack (bound - "
-                                          f"metric)/(1 + |bound|); {settled.note}",
-                                          replay=_point_text(point)))
-
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute)
-        return _finish(result, model, f"the rate bound for t <= {spec.steps}", refute)
+                        confirm=lambda point, probe: rate_refutation(model, point, ctx,
+                                                                     deadline))
+        return _finish(result, model, f"the rate bound for t <= {spec.steps}",
+                       lambda point, probe: rate_refutation(model, point, ctx, deadline))
 
     return Check("rate_search", Tier.PRECISE, run, "Hypothesis over the box, GD in mpmath")
 
@@ -1047,6 +1065,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         from verify.userclaims.rates import fitted_rate_search
 
         return (fitted_rate_search(model, _orbit, _finish, _point_text, GD_WORK),)
+    if kind == "rate" and model.spec.sweep:
+        from verify.userclaims.rate_sweep import rate_sweep
+
+        return (rate_sweep(model, rate_refutation, _point_text),)
     if kind == "rate":
         return (rate_search(model),)
     if kind == "identity" and model.spec.at:

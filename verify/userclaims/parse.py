@@ -51,7 +51,8 @@ KIND_KEYS = {
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land"),
     "inequality": ("lhs", "rhs", "relation", "at", "fraction", "derivation"),
-    "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after"),
+    "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
+             "sweep"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift"),
     "identity": ("lhs", "rhs", "region", "at", "derivation"),
@@ -229,6 +230,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         return _matrix_claim(table, claim_id, kind)
     if table.get("at") == "states":
         return _states_claim(table, claim_id, kind)
+    if kind == "order":
+        return _order_claim(table, claim_id)
     allowed = set(COMMON_KEYS) | set(KIND_KEYS[kind])
     for key in table:
         if key not in allowed:
@@ -382,6 +385,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             _required(table, "metric"), "metric", metric_symbols, ctx,
             where="the variables, the parameters and `loss`")
         if "order" in table:
+            if "sweep" in table:
+                raise _Bad("sweep", "goes with a bound (metric <= bound for every t), not with "
+                                    "a fitted order")
             fields.update(_fitted_rate(table, ctx))
         else:
             for key in ("exponent", "factor", "after"):
@@ -393,6 +399,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             fields["bound"], _ = _expression(_required(table, "bound"), "bound", bound_symbols,
                                              ctx, where="t, metric0 and the parameters")
             fields["steps"] = _steps(table)
+            if "sweep" in table:
+                fields["sweep"] = _rate_sweep(table, optimizer)
     elif kind == "trajectory":
         fields.update(_trajectory(table, model_spec, ctx))
     elif kind == "identity":
@@ -526,17 +534,32 @@ def _states_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
         if key not in st.STATES_KEYS:
             raise _Bad(key, "not used by an inequality at states; allowed keys: "
                             f"{', '.join(sorted(st.STATES_KEYS))}")
-    statement = table.get("statement", "")
-    if not isinstance(statement, str):
-        raise _Bad("statement", f"must be a string, got {_describe(statement)}")
-    try:
-        claim = st.read(table)
-    except st.StatesError as exc:
-        raise _Bad(exc.key, exc.problem) from None
+    statement, claim = _own_keys(table, st.read, st.StatesError)
     return ClaimSpec(id=claim_id, kind=kind, statement=statement, step=table.get("step"),
                      lhs="; ".join(claim.relations), at="states", states=claim,
                      derivation=_derivation(table["derivation"]) if "derivation" in table
                      else None)
+
+
+def _order_claim(table: dict[str, Any], claim_id: str) -> ClaimSpec:
+    """A quantity's order in an integer L read off a table of L (:mod:`verify.userclaims.
+    orders`)."""
+    from verify.userclaims import orders
+
+    statement, claim = _own_keys(table, orders.read, orders.OrderError)
+    return ClaimSpec(id=claim_id, kind="order", statement=statement, order_table=claim)
+
+
+def _own_keys(table: dict[str, Any], read, error: type) -> tuple[str, Any]:
+    """(statement, read(table)) of a claim whose module reads its own keys; its ``error``
+    (with ``key`` and ``problem``) names the key at fault."""
+    statement = table.get("statement", "")
+    if not isinstance(statement, str):
+        raise _Bad("statement", f"must be a string, got {_describe(statement)}")
+    try:
+        return statement, read(table)
+    except error as exc:
+        raise _Bad(exc.key, exc.problem) from None
 
 
 def _derivation(value: Any) -> str:
@@ -1117,16 +1140,31 @@ def _sweep(table: dict[str, Any], fields: dict, optimizer: dict, schedule, targe
     """``sweep = N``: the convergence claim is checked by N batched float64 runs
     (:mod:`verify.userclaims.sweep`); plain GD with a constant step to a point or the
     minimisers, a condition, no ``otherwise``, exceptions or exact / long orbits."""
-    n = table["sweep"]
-    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_SWEEP:
-        raise _Bad("sweep", f"must be an integer 10..{MAX_SWEEP} (float64 runs), got "
-                            f"{_describe(n)}")
+    n = _sweep_count(table)
     if (target == "cycle" or schedule or optimizer.get("method", "gd") != "gd"
             or fields.get("otherwise") or fields.get("exceptions") or fields.get("exact_orbit")
             or fields.get("long_orbit") or "condition" not in fields):
         raise _Bad("sweep", "a sweep checks plain GD with a constant step converging to a point "
                             "or the minimisers under a condition (no cycle, schedule, momentum, "
                             "otherwise, except, exact_orbit or long_orbit)")
+    return n
+
+
+def _sweep_count(table: dict[str, Any]) -> int:
+    n = table["sweep"]
+    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_SWEEP:
+        raise _Bad("sweep", f"must be an integer 10..{MAX_SWEEP} (float64 runs), got "
+                            f"{_describe(n)}")
+    return n
+
+
+def _rate_sweep(table: dict[str, Any], optimizer: dict) -> int:
+    """``sweep = N`` on a rate claim with a bound: N batched float64 GD runs, failures replayed
+    at high precision (:mod:`verify.userclaims.rate_sweep`); plain GD (a schedule may set the
+    step)."""
+    n = _sweep_count(table)
+    if optimizer.get("method", "gd") != "gd":
+        raise _Bad("sweep", "a rate sweep runs plain GD (a schedule may set the step)")
     return n
 
 

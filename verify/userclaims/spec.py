@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory", "identity",
-         "limit", "varies", "sole_limit")
+         "limit", "varies", "sole_limit", "order")
 INFINITIES = ("oo", "-oo")  # ``limit``: the ends ``to`` and the values ``rhs`` beyond the reals
 ORDERS = ("linear", "sublinear")
 METHODS = ("gd", "heavy_ball", "nesterov")
@@ -178,6 +178,7 @@ class ClaimSpec:
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
     derivation: str | None = None  # a cited derivation's name (verify.userclaims.cite)
+    order_table: object = None  # kind "order": a verify.userclaims.orders.OrderClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
 
     def __hash__(self) -> int:

@@ -65,7 +65,8 @@ def _points(model: Model, ctx: CheckContext, n: int) -> tuple[np.ndarray, int]:
         return np.array([[float(ctx.at[k]) for k in names]]), 0
     lo = np.array([float(model.box.free[k][0]) for k in names])
     hi = np.array([float(model.box.free[k][1]) for k in names])
-    relations = [model.expr(model.spec.condition), *model.assume]
+    condition = model.spec.condition  # none for a rate claim's sweep
+    relations = [*([model.expr(condition)] if condition else []), *model.assume]
     rng, kept, drawn = ctx.rng(), [], 0
     while sum(len(k) for k in kept) < n and drawn < DRAWS * n:
         P = rng.uniform(lo, hi, (n, len(names)))

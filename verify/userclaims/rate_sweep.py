@@ -1,0 +1,155 @@
+"""The rate kind's bound checked by a batched float64 sweep (``sweep = N``).
+
+"metric(x_t) <= bound(t) for every t <= steps" from the claimed start, checked by N runs at once
+instead of the precise search: points drawn uniformly from the box where the assumptions hold
+(:func:`verify.userclaims.sweep._points`), each advanced ``steps`` steps of GD
+x_(t+1) = x_t - eta_t grad f(x_t) (the model's gradient compiled for numpy; eta_t the constant
+step or the schedule), the metric compared with the bound at every t in float64.  A run whose
+relative slack (bound - metric)/(1 + |bound|) falls below -10^-9 at some t, or whose metric or
+bound stops being finite, is replayed from its point by the precise rate check
+(:func:`verify.userclaims.checks.rate_refutation`: the path in mpmath at the run's digits and 20
+more, which must agree): it refutes with that point as its replay line; a replay without a
+violation counts as a float64 artefact; one that escapes or is not real leaves the check
+undecided.  At most :data:`REPLAYS` runs are replayed (more failures: undecided).  Coverage: the
+runs (``sampled``); N / 4 runs with ``--quick``.
+
+Made for long paths of models with many coordinates, where the precise search would spend its
+budget on a handful of points: Wu, Wang & Ma (2019), Theorem 4.3 (gradient descent from the
+zero-asymmetric start at the printed step size, ``verify/papers/wu2019zas_rates.toml``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from proofs.compile import compiled_once
+from proofs.expressions import parse
+from verify.models.chain import as_matrix
+from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.model import Model
+from verify.userclaims.sweep import _points
+from verify.vocabulary import Check, CheckContext, Finding, Outcome, Scope, Tier
+
+REPLAYS = 4
+GUARD = 1e-9  # float64 relative slack below which a run is replayed
+
+
+def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(worst relative slack, its t) of every run, float64; NaN where a value stopped being
+    finite before any violation."""
+    spec, m, n = model.spec, P.shape[0], len(model.vars)
+    t, m0 = sp.Symbol("t", real=True), sp.Symbol("metric0")
+    zeros = np.zeros((m, n))
+    X = model.np_matrix(sp.Matrix(model.start))(zeros, P).reshape(m, n)
+    loss_grad = _loss_gradient(model, P)
+    # the metric "loss" is the family's own loss: no symbolic expression compiled
+    metric = None if spec.metric.strip() == "loss" else model.np_fn(model.expr(spec.metric))
+    bound = _parameter_function(model, spec.bound, {"t": t, "metric0": m0})
+    eta = _eta(model, t)
+    worst, at = np.full(m, np.inf), np.zeros(m, int)
+    with np.errstate(all="ignore"):
+        for k in range(spec.steps + 1):
+            loss, grad = loss_grad(X)
+            value = loss if metric is None else metric(X, P)
+            if k == 0:
+                base = value
+            b = np.broadcast_to(bound(k, base, P=P), (m,))
+            slack = (b - value) / (1 + np.abs(b))
+            slack = np.where(np.isfinite(slack), slack, np.where(worst < -GUARD, worst, np.nan))
+            lower = ~(slack >= worst)  # NaN (not finite) sticks
+            worst, at = np.where(lower, slack, worst), np.where(lower, k, at)
+            if k < spec.steps:
+                X = X - np.broadcast_to(eta(k, P), (m,))[:, None] * grad
+    return worst, at
+
+
+def _loss_gradient(model: Model, P: np.ndarray):
+    """X -> (loss, gradient) at each run ((m,), (m, n)): the family's numeric ones where it has
+    them (a chain: products of the layers, Section 2 of Wu et al.), else the symbolic ones
+    compiled for numpy."""
+    table = model.spec.model or {}
+    numeric = getattr(model.family, "np_loss_gradient", None)
+    fast = numeric(table, len(model.vars) // table["width"] ** 2) if numeric else None
+    if fast is None:
+        loss, grad = model.np_fn(model.loss), model.np_matrix(model.gradient)
+        return lambda X: (loss(X, P), grad(X, P).reshape(X.shape))
+    d, zeros = table["width"], np.zeros((P.shape[0], len(model.vars)))
+    target = as_matrix(table["target"], d, model.params)
+    R = model.np_matrix(sp.Matrix(target).reshape(d * d, 1))(zeros, P).reshape(-1, d, d)
+    return lambda X: fast(X, R)
+
+
+def _eta(model: Model, t: sp.Symbol):
+    """eta_t for each parameter point: (t, P) -> (m,) (the schedule, or the constant step)."""
+    f = _parameter_function(model, model.spec.schedule or model.spec.step, {"t": t})
+    return lambda k, P: np.asarray(f(k, P=P), dtype=float)
+
+
+def _parameter_function(model: Model, text: str, extra: dict[str, sp.Symbol]):
+    """``text`` (in the parameters and ``extra``; validated by the parser) for numpy, called as
+    f(*extra values, P=P): compiled once for every instance of the claim, the pinned values
+    (an instance's depth among them) passed as numbers rather than substituted (SymPy
+    re-evaluates every Max and Min on substitution)."""
+    e = parse(text, {**model.params, **extra})
+    pinned = sorted(model.box.pinned)
+    args = [*extra.values(), *(model.params[k] for k in model.free_names),
+            *(model.params[k] for k in pinned)]
+    f = compiled_once((e, tuple(args), "numpy"), lambda: sp.lambdify(args, e, modules="numpy"))
+    values = [float(model.box.pinned[k]) for k in pinned]
+    return lambda *a, P: f(*a, *P.T, *values)
+
+
+def rate_sweep(model: Model, refutation, point_text) -> Check:
+    """The sweep check (module docstring); ``refutation(model, point, ctx, deadline)`` is the
+    precise rate check's re-evaluation of one point."""
+    spec = model.spec
+
+    @budgeted
+    def run(ctx: CheckContext) -> Finding:
+        deadline = Deadline(ctx)
+        if ctx.at:  # a replay: the precise check at that point alone
+            point = {k: float(ctx.at[k]) for k in model.free_names}
+            found = refutation(model, point, ctx, deadline)
+            if found is not None:
+                return found
+            return Finding(Outcome.SUPPORTS, f"no violation at {point_text(point)} (replayed "
+                           f"at {ctx.dps} digits)", {},
+                           coverage=model.coverage(Scope.SAMPLE, points=1))
+        n = max(spec.sweep // 4, 10) if ctx.quick else spec.sweep
+        P, dropped = _points(model, ctx, n)
+        if not len(P):
+            return Finding(Outcome.UNDECIDED, f"none of the {n} points drawn satisfies the "
+                           "assumptions")
+        worst, at = _float_slacks(model, P)
+        failed = np.flatnonzero(~(worst >= -GUARD))
+        numbers = {"float64 runs": f"{len(P)} ({spec.steps} steps each; {dropped} drawn points "
+                                   "outside the assumptions dropped)",
+                   "smallest relative slack (float64)": f"{np.nanmin(worst):.3e}"
+                   if np.isfinite(worst).any() else "n/a",
+                   "float64 runs below the bound by more than 1e-9 or not finite":
+                       str(len(failed))}
+        artefacts, open_ = 0, []
+        for row in failed[:REPLAYS]:
+            point = dict(zip(model.free_names, (float(v) for v in P[row])))
+            found = refutation(model, point, ctx, deadline)
+            if found is None:
+                artefacts += 1
+            elif found.outcome is Outcome.REFUTES:
+                return Finding(Outcome.REFUTES, f"{found.detail} (a float64 run of the sweep at "
+                               f"t = {at[row]}, replayed at high precision)",
+                               {**numbers, **found.numbers}, found.counterexample)
+            else:
+                open_.append(found.detail)
+        numbers["float64 failures replayed"] = (f"{min(len(failed), REPLAYS)} of {len(failed)}; "
+                                                f"{artefacts} hold at {ctx.dps} digits")
+        if open_ or len(failed) > REPLAYS:
+            return Finding(Outcome.UNDECIDED, "; ".join(open_) if open_ else (
+                f"{len(failed)} float64 runs fail, more than the {REPLAYS} replayed"), numbers)
+        return Finding(Outcome.SUPPORTS, (
+            f"{len(P)} float64 runs from the claimed start stay below the bound for t <= "
+            f"{spec.steps} ({artefacts} float64 failures hold when replayed)"), numbers,
+            coverage=model.coverage(Scope.SAMPLE, points=len(P)))
+
+    return Check("rate_sweep", Tier.EMPIRICAL, run,
+                 f"{spec.sweep} batched float64 runs over the box, failures replayed in mpmath")
