@@ -16,9 +16,9 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import factorisations as fz
 from numerics import linear_resnet as rn
-from verify.checks.common import dec, decs, set_text
+from verify.checks.common import decs, set_text
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, Scope, Series, Tier,
+    Check, CheckContext, Coverage, Figure, Finding, Outcome, Scope, Series, Tier,
 )
 
 # --- linear algebra on one network: float64 arrays, or object arrays of mpmath numbers -------
