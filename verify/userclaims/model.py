@@ -13,6 +13,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from numerics import factorisations as fz
 from proofs.compile import compiled_once, to_mpmath
 from proofs.expressions import parse, real_symbol
 from verify.models import FAMILIES
@@ -368,8 +369,50 @@ class Model:
         return self.mp_vector(self.gradient)
 
     @functools.cached_property
+    def _layers(self) -> tuple[sp.Matrix, int, int] | None:
+        """(R, offset, d) where the family gives its Hessian in closed form
+        (``hessian_target``: the state is L d x d blocks, the layers block_j + offset * I),
+        else None (the symbolic Hessian)."""
+        known = getattr(self.family, "hessian_target", None)
+        found = known(self.family_spec, self.state, self.params) if known else None
+        return None if found is None else (*found, found[0].rows)
+
+    @staticmethod
+    def _layer_list(x: np.ndarray, offset: int, d: int) -> list[np.ndarray]:
+        """The layers W_1..W_L of one state (floats, or mpf in an object array)."""
+        return [w + offset * np.eye(d, dtype=int) for w in x.reshape(-1, d, d)]
+
+    @functools.cached_property
     def mp_hessian(self):
-        return self.mp(self.hessian)
+        """The Hessian at (x, args) in mpmath: the family's closed form where it has one
+        (:attr:`_layers`), else the symbolic Hessian compiled."""
+        if self._layers is None:
+            return self.mp(self.hessian)
+        R_sym, offset, d = self._layers
+        target, n = self.mp(R_sym), len(self.vars)
+
+        def hessian(*a):
+            R = np.array([mpmath.mpf(v) for v in mpmath.matrix(target(*a))],
+                         dtype=object).reshape(d, d)
+            x = np.array([mpmath.mpf(v) for v in a[:n]], dtype=object)
+            return fz.hessian(self._layer_list(x, offset, d), R).tolist()
+
+        return hessian
+
+    @functools.cached_property
+    def np_hessian(self):
+        """The batched Hessian (X, P) -> (m, n, n) in float64, as :attr:`mp_hessian`."""
+        if self._layers is None:
+            return self.np_matrix(self.hessian)
+        R_sym, offset, d = self._layers
+        target = self.np_matrix(R_sym)
+
+        def hessian(X, P):
+            X, n = np.asarray(X, dtype=float), len(self.vars)
+            return np.array([fz.hessian(self._layer_list(x, offset, d), r)
+                             for x, r in zip(X, target(X, P))]).reshape(len(X), n, n)
+
+        return hessian
 
     @functools.cached_property
     def method(self) -> str:
@@ -597,7 +640,7 @@ class Model:
         fn = sp.lambdify(args, expr, modules="numpy")
         loss_fn = self.np_fn(self.loss) if "loss" in needs else None
         grad_fn = self.np_matrix(self.gradient) if "grad_norm" in needs else None
-        hess_fn = self.np_matrix(self.hessian) if self._needs_hessian(needs) else None
+        hess_fn = self.np_hessian if self._needs_hessian(needs) else None
         residual_fn = self.np_fn(self.residual) if "residual" in needs else None
         product_fn = self.np_matrix(product) if product is not None and (any(
             n.startswith("sv_") for n in needs) or self._needs_product_jacobian(needs)) else None
