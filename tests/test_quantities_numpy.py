@@ -167,3 +167,20 @@ def test_families_without_the_closed_form_keep_the_symbolic_hessian():
     model falls back to the symbolic Hessian there."""
     assert _chain_model("linear_resnet", 2, 2, sigma=[["2", "0"], ["0", "1"]])._layers is None
     assert _chain_model("double_network", 2, 1)._layers is None
+
+
+def test_np_matrix_fills_real_entries_and_marks_non_real_ones_nan():
+    """Model.np_matrix: real entries (arrays and constants) come back as they are; a complex
+    entry is NaN where its imaginary part is not 0 (and its real part elsewhere)."""
+    import sympy as sp
+
+    spec, ints = MODELS["expression-heavy-ball"]
+    model = Model(spec, ints)
+    x, y = model.vars
+    X = np.array([[4.0, 1.0], [2.0, -1.0]])
+    P = np.zeros((2, len(model.free_names)))
+    got = model.np_matrix(sp.Matrix([[x * y, 3], [x + y, 1]]))(X, P)
+    np.testing.assert_array_equal(got, [[[4.0, 3.0], [5.0, 1.0]], [[-2.0, 3.0], [1.0, 1.0]]])
+    mixed = model.np_matrix(sp.Matrix([[sp.I * (x - 4) + y, x]]))(X, P)
+    assert mixed[0, 0, 0] == 1.0 and np.isnan(mixed[1, 0, 0])
+    np.testing.assert_array_equal(mixed[:, 0, 1], [4.0, 2.0])

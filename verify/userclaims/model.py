@@ -47,6 +47,9 @@ def assumptions_hold(relations: list[sp.Basic], values: dict) -> bool:
     return all(bool(r.subs(subs)) for r in relations)
 
 
+_FLOAT = np.dtype(float)
+
+
 def _real_batch(value, m: int) -> np.ndarray:
     """One lambdified value as a float array (m,): a non-real entry is NaN."""
     out = np.asarray(value)
@@ -602,8 +605,14 @@ class Model:
             args, list(entries), modules="numpy", cse=True))
 
         def call(X, P):
-            m = X.shape[0]
-            flat = np.stack([_real_batch(v, m) for v in f(*X.T, *P.T)], axis=-1)
+            m, values = X.shape[0], f(*X.T, *P.T)
+            if any(isinstance(v, complex) or getattr(v, "dtype", _FLOAT).kind == "c"
+                   for v in values):
+                flat = np.stack([_real_batch(v, m) for v in values], axis=-1)
+            else:  # real: the same floats, filled in place (a sweep calls this every step)
+                flat = np.empty((m, len(values)))
+                for k, v in enumerate(values):
+                    flat[:, k] = v
             return flat.reshape(m, M.rows, M.cols)
 
         return call
