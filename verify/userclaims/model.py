@@ -282,14 +282,16 @@ class Model:
     def free_names(self) -> list[str]:
         return sorted(self.box.free)
 
-    def mp(self, e) -> callable:
-        """An mpmath function of (variables..., free parameters...) with pinned values inserted."""
+    def mp(self, e, cse: bool = False) -> callable:
+        """An mpmath function of (variables..., free parameters...) with pinned values inserted
+        (``cse``: common subexpressions once, for the maps evaluated at every step)."""
         args = self.vars + [self.params[n] for n in self.free_names]
-        return to_mpmath(self.pin(sp.sympify(e)), args)
+        return to_mpmath(self.pin(sp.sympify(e)), args, cse=cse)
 
     def mp_vector(self, m: sp.Matrix) -> callable:
-        """Like :meth:`mp` for a column vector: returns a flat list."""
-        fn = self.mp(m)
+        """Like :meth:`mp` for a column vector: returns a flat list (common subexpressions
+        computed once: the GD map and the gradient, evaluated at every step of an orbit)."""
+        fn = self.mp(m, cse=True)
         return lambda *a: [v for row in fn(*a) for v in (row if isinstance(row, list) else [row])]
 
     @functools.cached_property
