@@ -593,7 +593,10 @@ class Model:
         and P the free parameters (m, p) in ``free_names`` order: ``sympy.lambdify`` of the
         trusted SymPy object (never of text), pinned values inserted, float64."""
         args = self.vars + [self.params[n] for n in self.free_names]
-        f = sp.lambdify(args, self.pin(sp.sympify(e)), modules="numpy")
+        expr = self.pin(sp.sympify(e))
+        # once per process (a sweep asks for its condition and start at every batch of draws)
+        f = compiled_once((expr, tuple(args), "numpy"),
+                          lambda: sp.lambdify(args, expr, modules="numpy"))
 
         return lambda X, P: _real_batch(f(*X.T, *P.T), X.shape[0])
 
