@@ -147,3 +147,28 @@ def test_compiled_once_shares_a_build_per_key():
     H = a.hessian
     H[0, 0] = 0  # a caller's change stays its own
     assert b.hessian[0, 0] != 0 and a.hessian is not b.hessian
+
+
+def test_mpmath_gd_map_with_common_subexpressions_matches_the_plain_one():
+    """Model.mp_step (the GD map, compiled with cse=True: the chain's error and partial
+    products once) equals the plain mpmath compilation to the working precision, and is cached
+    apart from it."""
+    import mpmath
+
+    from proofs.compile import to_mpmath
+    from verify.api import claim
+    from verify.userclaims.model import Model
+
+    spec = claim(id="cse.map", kind="convergence", step="delta",
+                 model={"family": "double_network", "depth": 3, "target": "lam", "init": "1"},
+                 params={"delta": ["1/100", "1/2"], "lam": ["-3/2", "-1/2"]},
+                 condition="delta > 1", otherwise="does not converge", target="0")
+    model = Model(spec)
+    args = model.vars + [model.params[n] for n in model.free_names]
+    plain = to_mpmath(model.pin(model.gd_map), args)
+    assert plain is not to_mpmath(model.pin(model.gd_map), args, cse=True)
+    with mpmath.workdps(50):
+        x = [mpmath.mpf(k + 1) / 7 for k in range(6)] + [mpmath.mpf("0.3"), mpmath.mpf("-1.1")]
+        got = model.mp_step(*x)
+        want = [v for v in mpmath.matrix(plain(*x))]
+        assert all(abs(a - b) <= mpmath.mpf(10) ** -45 * (1 + abs(b)) for a, b in zip(got, want))

@@ -126,3 +126,61 @@ def test_gn_sharpness_needs_a_product():
                           "start": ["1", "1"], "quantity": "gn_sharpness", "relation": "<=",
                           "bound": "1", "steps": 3})
     assert isinstance(result, BadClaim) and result.key == "quantity"
+
+
+def _chain_model(family: str, L: int, d: int, sigma=None):
+    rows = [["r", "1/3", "0"], ["-1/2", "1", "1/5"], ["0", "2", "-1"]]
+    target = "r" if d == 1 else [row[:d] for row in rows[:d]]
+    table = {"family": family, "depth": "L", "width": d, "target": target, "init": "1/2"}
+    if sigma is not None:
+        table["sigma"] = sigma
+    spec = claim(id="h.np", model=table, integers={"L": L},
+                 params={"eta": [0.01, 0.1], "r": [0.5, 1.5]}, quantity="loss",
+                 **{**_COMMON, "relation": "<="})
+    return Model(spec, {"L": L})
+
+
+@pytest.mark.parametrize("family, L, d", [("deep_linear", L, d) for L in (1, 2, 3, 4)
+                                          for d in (1, 2)]
+                         + [("deep_linear", 2, 3), ("linear_resnet", 3, 2),
+                            ("linear_resnet", 2, 1)])
+def test_closed_form_hessian_is_the_symbolic_one(family, L, d):
+    """A chain family's Hessian in closed form (Model.np_hessian / mp_hessian through
+    numerics.factorisations.hessian) equals the symbolic Hessian's value at random states and
+    parameter points, in float64 and at 40 digits."""
+    model = _chain_model(family, L, d)
+    assert model._layers is not None
+    X, P = _random_points(model, 6, np.random.default_rng(L * 10 + d))
+    symbolic_np = model.np_matrix(model.hessian)(X, P)
+    np.testing.assert_allclose(model.np_hessian(X, P), symbolic_np, rtol=1e-12, atol=1e-12)
+    symbolic_mp = model.mp(model.hessian)
+    with mpmath.workdps(40):
+        for x, p in zip(X, P):
+            a = [mpmath.mpf(v) for v in (*x, *p)]
+            got, want = mpmath.matrix(model.mp_hessian(*a)), mpmath.matrix(symbolic_mp(*a))
+            assert mpmath.mnorm(got - want, 1) < mpmath.mpf(10) ** -35 * (1 + mpmath.mnorm(
+                want, 1))
+
+
+def test_families_without_the_closed_form_keep_the_symbolic_hessian():
+    """A covariance sigma, or two chains (double_network), are not 0.5 |W_L..W_1 - R|^2: the
+    model falls back to the symbolic Hessian there."""
+    assert _chain_model("linear_resnet", 2, 2, sigma=[["2", "0"], ["0", "1"]])._layers is None
+    assert _chain_model("double_network", 2, 1)._layers is None
+
+
+def test_np_matrix_fills_real_entries_and_marks_non_real_ones_nan():
+    """Model.np_matrix: real entries (arrays and constants) come back as they are; a complex
+    entry is NaN where its imaginary part is not 0 (and its real part elsewhere)."""
+    import sympy as sp
+
+    spec, ints = MODELS["expression-heavy-ball"]
+    model = Model(spec, ints)
+    x, y = model.vars
+    X = np.array([[4.0, 1.0], [2.0, -1.0]])
+    P = np.zeros((2, len(model.free_names)))
+    got = model.np_matrix(sp.Matrix([[x * y, 3], [x + y, 1]]))(X, P)
+    np.testing.assert_array_equal(got, [[[4.0, 3.0], [5.0, 1.0]], [[-2.0, 3.0], [1.0, 1.0]]])
+    mixed = model.np_matrix(sp.Matrix([[sp.I * (x - 4) + y, x]]))(X, P)
+    assert mixed[0, 0, 0] == 1.0 and np.isnan(mixed[1, 0, 0])
+    np.testing.assert_array_equal(mixed[:, 0, 1], [4.0, 2.0])

@@ -228,3 +228,24 @@ def test_a_certified_violation_outside_the_assumptions_does_not_refute(tmp_path)
     assert certified.outcome is Outcome.UNDECIDED, certified.detail
     assert "assumptions fail" in certified.detail
     assert result.status is not Status.REFUTED
+
+
+def test_quick_searches_try_the_corners_and_the_centre_of_a_large_box():
+    """verify.userclaims.search.EDGES: a full search tries the 81-point grid of the box's ends
+    and zeros (4 parameters); --quick tries its 16 corners and the centre, every end of every
+    interval among them; 2 parameters keep their whole 9-point grid either way."""
+    from verify.userclaims.model import Model
+    from verify.userclaims.search import EDGES, edge_points
+
+    four = claim(id="edges.four", kind="inequality", params={n: [-1, 2] for n in "abcd"},
+                 lhs="a + b + c + d", relation="<=", rhs="8")
+    model = Model(four)
+    full, quick = (edge_points(model, model.free_names, n) for n in EDGES)
+    assert len(full) == 81 and len(quick) == 17
+    corners = {tuple(p.values()) for p in quick[:-1]}
+    assert corners == {(a, b, c, d) for a in (-1.0, 2.0) for b in (-1.0, 2.0)
+                       for c in (-1.0, 2.0) for d in (-1.0, 2.0)}
+    assert quick[-1] == {n: 0.0 for n in "abcd"}
+    two = Model(claim(id="edges.two", kind="inequality", params={"a": [-1, 2], "b": [1, 3]},
+                      lhs="a", relation="<=", rhs="b + 3"))
+    assert [len(edge_points(two, two.free_names, n)) for n in EDGES] == [9, 9]

@@ -249,6 +249,17 @@ class Chain:
             out[varied] = values[varied] - step * sp.diff(loss, a).subs(a, values[varied])
         return out
 
+    def hessian_target(self, spec: dict[str, Any], state,
+                       symbols: dict[str, sp.Basic]) -> tuple[sp.Matrix, int] | None:
+        """(R, offset) when the loss is 0.5 |W_L ... W_1 - R|_F^2 in the layers W_j = block_j +
+        offset * I: then the model's Hessian is evaluated in closed form
+        (:func:`numerics.factorisations.hessian`, float64 or mpmath) instead of through the
+        symbolic one (Nar & Sastry 2018, Appendix A: J^T J plus the residual term); None with a
+        covariance ``sigma`` (double_network overrides it too)."""
+        if spec.get("sigma") is not None:
+            return None
+        return as_matrix(spec["target"], spec["width"], symbols), self.layer_offset
+
     def minimiser_factors(self, spec: dict[str, Any], state,
                           symbols: dict[str, sp.Basic]) -> tuple[sp.Matrix, int] | None:
         """The family's parametrisation of (part of) its minimiser set: (R, offset).

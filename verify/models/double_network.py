@@ -56,6 +56,9 @@ class DoubleNetwork(chain.Chain):
         return (chain.product(chain.layers(state.coords[:half], d), d)
                 - chain.product(chain.layers(state.coords[half:], d), d))
 
+    def hessian_target(self, spec, state, symbols):
+        return None  # two chains: the symbolic Hessian
+
     def minimiser_factors(self, spec, state, symbols):
         return None  # W - Z = R: no parametrisation as one chain's factorisations
 

@@ -168,7 +168,7 @@ def cycle_search(model: Model) -> Check:
                                           replay=_point_text(point)))
 
         result = search(model, lambda point: measure(point, ctx.dps), ctx.seed, _examples(ctx),
-                        at=ctx.at, deadline=Deadline(ctx), confirm=refute)
+                        at=ctx.at, deadline=Deadline(ctx), confirm=refute, quick=ctx.quick)
         return _finish(result, model, "the orbit" + (" and its stability" if spec.stable
                                                       is not None else ""), refute)
 
@@ -529,7 +529,7 @@ def convergence_search(model: Model, proven=None) -> Check:
         exclude = model.excluded if spec.exceptions else None
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
                         confirm=refute, extra=condition_edges(model, slack_fn),
-                        exclude=exclude)
+                        exclude=exclude, quick=ctx.quick)
         finding = with_exceptions(with_tally(_finish(result, model, "the convergence condition",
                                                      refute), seen_kinds, steps), model, result)
         if argument:
@@ -738,7 +738,8 @@ def rate_search(model: Model) -> Check:
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
                         confirm=lambda point, probe: rate_refutation(model, point, ctx,
-                                                                     deadline))
+                                                                     deadline),
+                        quick=ctx.quick)
         return _finish(result, model, f"the rate bound for t <= {spec.steps}",
                        lambda point, probe: rate_refutation(model, point, ctx, deadline))
 
@@ -922,7 +923,7 @@ def inequality_search(model: Model) -> Check:
         draws, cross = search_draws(spec, _boxed_symbols, ctx, 200 if ctx.quick else 1000,
                                     proofs, instance_key(model))
         result = search(model, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
-                        confirm=refute)
+                        confirm=refute, quick=ctx.quick)
         return crossed(_finish(result, model, f"lhs {spec.relation} rhs", refute), cross)
 
     return Check("inequality_search", Tier.PRECISE, run, "Hypothesis over the box, mpmath")

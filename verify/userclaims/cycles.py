@@ -173,7 +173,7 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                                replay=point_text(point)))
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute, exclude=exclude)
+                        confirm=refute, exclude=exclude, quick=ctx.quick)
         return with_exceptions(with_tally(finish(result, model, f"convergence to a {k}-cycle",
                                                  refute), tally, steps), model, result)
 

@@ -192,7 +192,7 @@ def identity_search(model: Model, finish, point_text, boxed) -> Check:
         draws, cross = search_draws(model.spec, boxed, ctx, 100 if ctx.quick else 500,
                                     (symbolic,), instance_key(model))
         result = search(view, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
-                        confirm=refute)
+                        confirm=refute, quick=ctx.quick)
         return crossed(finish(result, model, "lhs == rhs", refute), cross)
 
     return Check("identity_search", Tier.PRECISE, run,

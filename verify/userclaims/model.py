@@ -13,6 +13,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from numerics import factorisations as fz
 from proofs.compile import compiled_once, to_mpmath
 from proofs.expressions import parse, real_symbol
 from verify.models import FAMILIES
@@ -44,6 +45,9 @@ def assumptions_hold(relations: list[sp.Basic], values: dict) -> bool:
     subs = {by_name[k]: sp.Integer(v) if isinstance(v, int) else sp.Rational(str(v))
             for k, v in values.items() if k in by_name}
     return all(bool(r.subs(subs)) for r in relations)
+
+
+_FLOAT = np.dtype(float)
 
 
 def _real_batch(value, m: int) -> np.ndarray:
@@ -278,14 +282,16 @@ class Model:
     def free_names(self) -> list[str]:
         return sorted(self.box.free)
 
-    def mp(self, e) -> callable:
-        """An mpmath function of (variables..., free parameters...) with pinned values inserted."""
+    def mp(self, e, cse: bool = False) -> callable:
+        """An mpmath function of (variables..., free parameters...) with pinned values inserted
+        (``cse``: common subexpressions once, for the maps evaluated at every step)."""
         args = self.vars + [self.params[n] for n in self.free_names]
-        return to_mpmath(self.pin(sp.sympify(e)), args)
+        return to_mpmath(self.pin(sp.sympify(e)), args, cse=cse)
 
     def mp_vector(self, m: sp.Matrix) -> callable:
-        """Like :meth:`mp` for a column vector: returns a flat list."""
-        fn = self.mp(m)
+        """Like :meth:`mp` for a column vector: returns a flat list (common subexpressions
+        computed once: the GD map and the gradient, evaluated at every step of an orbit)."""
+        fn = self.mp(m, cse=True)
         return lambda *a: [v for row in fn(*a) for v in (row if isinstance(row, list) else [row])]
 
     @functools.cached_property
@@ -368,8 +374,50 @@ class Model:
         return self.mp_vector(self.gradient)
 
     @functools.cached_property
+    def _layers(self) -> tuple[sp.Matrix, int, int] | None:
+        """(R, offset, d) where the family gives its Hessian in closed form
+        (``hessian_target``: the state is L d x d blocks, the layers block_j + offset * I),
+        else None (the symbolic Hessian)."""
+        known = getattr(self.family, "hessian_target", None)
+        found = known(self.family_spec, self.state, self.params) if known else None
+        return None if found is None else (*found, found[0].rows)
+
+    @staticmethod
+    def _layer_list(x: np.ndarray, offset: int, d: int) -> list[np.ndarray]:
+        """The layers W_1..W_L of one state (floats, or mpf in an object array)."""
+        return [w + offset * np.eye(d, dtype=int) for w in x.reshape(-1, d, d)]
+
+    @functools.cached_property
     def mp_hessian(self):
-        return self.mp(self.hessian)
+        """The Hessian at (x, args) in mpmath: the family's closed form where it has one
+        (:attr:`_layers`), else the symbolic Hessian compiled."""
+        if self._layers is None:
+            return self.mp(self.hessian)
+        R_sym, offset, d = self._layers
+        target, n = self.mp(R_sym), len(self.vars)
+
+        def hessian(*a):
+            R = np.array([mpmath.mpf(v) for v in mpmath.matrix(target(*a))],
+                         dtype=object).reshape(d, d)
+            x = np.array([mpmath.mpf(v) for v in a[:n]], dtype=object)
+            return fz.hessian(self._layer_list(x, offset, d), R).tolist()
+
+        return hessian
+
+    @functools.cached_property
+    def np_hessian(self):
+        """The batched Hessian (X, P) -> (m, n, n) in float64, as :attr:`mp_hessian`."""
+        if self._layers is None:
+            return self.np_matrix(self.hessian)
+        R_sym, offset, d = self._layers
+        target = self.np_matrix(R_sym)
+
+        def hessian(X, P):
+            X, n = np.asarray(X, dtype=float), len(self.vars)
+            return np.array([fz.hessian(self._layer_list(x, offset, d), r)
+                             for x, r in zip(X, target(X, P))]).reshape(len(X), n, n)
+
+        return hessian
 
     @functools.cached_property
     def method(self) -> str:
@@ -545,7 +593,10 @@ class Model:
         and P the free parameters (m, p) in ``free_names`` order: ``sympy.lambdify`` of the
         trusted SymPy object (never of text), pinned values inserted, float64."""
         args = self.vars + [self.params[n] for n in self.free_names]
-        f = sp.lambdify(args, self.pin(sp.sympify(e)), modules="numpy")
+        expr = self.pin(sp.sympify(e))
+        # once per process (a sweep asks for its condition and start at every batch of draws)
+        f = compiled_once((expr, tuple(args), "numpy"),
+                          lambda: sp.lambdify(args, expr, modules="numpy"))
 
         return lambda X, P: _real_batch(f(*X.T, *P.T), X.shape[0])
 
@@ -559,8 +610,14 @@ class Model:
             args, list(entries), modules="numpy", cse=True))
 
         def call(X, P):
-            m = X.shape[0]
-            flat = np.stack([_real_batch(v, m) for v in f(*X.T, *P.T)], axis=-1)
+            m, values = X.shape[0], f(*X.T, *P.T)
+            if any(isinstance(v, complex) or getattr(v, "dtype", _FLOAT).kind == "c"
+                   for v in values):
+                flat = np.stack([_real_batch(v, m) for v in values], axis=-1)
+            else:  # real: the same floats, filled in place (a sweep calls this every step)
+                flat = np.empty((m, len(values)))
+                for k, v in enumerate(values):
+                    flat[:, k] = v
             return flat.reshape(m, M.rows, M.cols)
 
         return call
@@ -597,7 +654,7 @@ class Model:
         fn = sp.lambdify(args, expr, modules="numpy")
         loss_fn = self.np_fn(self.loss) if "loss" in needs else None
         grad_fn = self.np_matrix(self.gradient) if "grad_norm" in needs else None
-        hess_fn = self.np_matrix(self.hessian) if self._needs_hessian(needs) else None
+        hess_fn = self.np_hessian if self._needs_hessian(needs) else None
         residual_fn = self.np_fn(self.residual) if "residual" in needs else None
         product_fn = self.np_matrix(product) if product is not None and (any(
             n.startswith("sv_") for n in needs) or self._needs_product_jacobian(needs)) else None

@@ -196,7 +196,7 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                                f"{dec(claimed, 8)})"}
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute)
+                        confirm=refute, quick=ctx.quick)
         finding = finish(result, model, f"the {order} rate (fitted over the tail)", refute)
         numbers = {**finding.numbers, "points too fast to fit": str(counts["too fast to fit"])}
         numbers.update({"points below the claim but not settled":

@@ -160,7 +160,13 @@ def parse_at(names: list[str], at: dict[str, str]) -> dict[str, float]:
         raise ReplayError(f"--at values must be numbers, got {dict(at)}") from None
 
 
-def edge_points(model: Model, names: list[str], limit: int = 81) -> list[dict[str, float]]:
+# Edge points a search tries before its draws (full run, --quick): with more parameters than
+# the grid holds, the box's corners (as many as fit) and its centre.  Quick keeps every end of
+# every interval (the corners) and drops the mixed zero/midpoint levels of 4+ parameters.
+EDGES = (81, 17)
+
+
+def edge_points(model: Model, names: list[str], limit: int = EDGES[0]) -> list[dict[str, float]]:
     """The box's edges, tried before any random point: every combination of each interval's
     ends and its zero (or midpoint, when 0 is outside); only the corners and the centre when
     that grid would pass ``limit`` points.  Hypothesis alone may miss a measure-zero edge."""
@@ -227,7 +233,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
            confirm: Callable[[dict[str, float], Probe], Finding | None] | None = None,
            extra: tuple[dict[str, float], ...] = (),
            exclude: Callable[[dict[str, float]], Any] | None = None,
-           ) -> SearchResult:
+           quick: bool = False) -> SearchResult:
     """Search ``names`` (default: every free parameter) of the box for a negative margin.
 
     ``evaluate`` may raise :class:`BudgetExhausted` (its own work limit or the deadline); the
@@ -320,7 +326,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
                 return
             raise _Violation(point, result, verdict)
 
-    for point in [*edge_points(model, names), *extra]:  # extra: a kind's own edges
+    for point in [*edge_points(model, names, EDGES[quick]), *extra]:  # extra: a kind's edges
         if exclude is not None and exclude(point):
             seen["excluded"] += 1  # an edge in the exception set is not probed
             continue

@@ -180,7 +180,7 @@ def threshold_search(model: Model, require_critical, finish, examples, point_tex
         # a cross-check of fewer points where the proof for every L holds
         draws, prefix = search_draws(spec, _boxed_symbols, ctx, examples(ctx))
         result = search(view, evaluate, ctx.seed, draws, names=names, at=ctx.at,
-                        deadline=Deadline(ctx), confirm=refute)
+                        deadline=Deadline(ctx), confirm=refute, quick=ctx.quick)
         finding = crossed(finish(result, model, "the step-size threshold", refute), prefix)
         if coords:  # the coordinates the minimisers were drawn at
             finding = dataclasses.replace(finding, numbers={

@@ -125,7 +125,7 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
                                replay=point_text(point)))
 
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute)
+                        confirm=refute, quick=ctx.quick)
         finding = finish(result, model, f"the trajectory claim for t = {spec.after}.."
                                         f"{spec.steps}", refute)
         if finding.outcome is Outcome.SUPPORTS and ties["n"]:
