@@ -143,13 +143,6 @@ def sign_reduction(L: int, signs: tuple[int, ...]) -> bool | None:
     return proved
 
 
-def prop3_factor_slope(L: int) -> sp.Expr:
-    """d/dw of w^(L-2)(w^L - lam) at lam = -m: Prop. 3's factor 1 - delta sigma w^(L-2)(w^L - lam)
-    decreases on (0, 1] when this is >= 0 there (w, m > 0)."""
-    w, m = sp.symbols("w m", positive=True)
-    return sp.expand(sp.diff(w ** (L - 2) * (w ** L + m), w))
-
-
 # --- the double network (9a), (9b) ----------------------------------------------------------
 
 

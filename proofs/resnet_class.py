@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs.derivation import Step, identity, inequality, premise
+from proofs import resnet_general as prg
+from proofs.derivation import Step, checked, identity, inequality, premise
 from proofs.matrix_words import Algebra
+from proofs.registry import Derivation, Statement
 from proofs.step_class import cauchy_schwarz, trace_residual
 
 
@@ -231,3 +233,57 @@ def strongly_convex_gradient(factor=1) -> list[Step]:
                    m ** (n + 1)),
         inequality("m^n > 0", m ** n, ">", 0),
     ]
+
+
+# --- the every-L proofs of proofs.resnet_general as derivations ----------------------------------
+
+
+def _facts(decide_all, labels: dict[str, str]) -> list[Step]:
+    """One ``checked`` step per fact of ``decide_all()`` (a dict fact -> True/False/None, run
+    once, when the first of its steps is checked); ``labels`` maps each fact to its line."""
+    memo: dict[str, bool | None] = {}
+
+    def fact(name: str):
+        def decide():
+            if not memo:
+                memo.update(decide_all())
+            return memo.get(name)
+        return decide
+
+    return [checked(label, fact(name)) for name, label in labels.items()]
+
+
+def prop3_amended(scale=1) -> list[Step]:
+    """Proposition 3 (amended) for every L >= 2, lam < 0 and delta sigma in (0, 1/(1 - lam)]
+    (:func:`proofs.resnet_general.prop3_chain`; sigma = 1: delta stands for delta sigma).
+    ``scale`` multiplies the bound (a wrong bound is not proved)."""
+    return [
+        checked("GD from w_i = 1 stays symmetric: d/dw_i = sigma (w^L - lam) w^(L-1) for every "
+                "L", prg.symmetric_gradients),
+        premise("so w_i[k] = w[k] with w[k+1] = w[k] phi(w[k]), phi(w) = 1 - t w^(L-2) (w^L - "
+                "lam), t = delta sigma"),
+        *_facts(lambda: prg.prop3_chain(sp.Rational(scale)), {
+            "phi decreasing": "phi decreases on (0, 1]: d/dw [w^(L-2)(w^L - lam)] has "
+                              "nonnegative terms (L = K + 2)",
+            "phi < 1": "phi < 1 on (0, 1]: t w^(L-2)(w^L - lam) > 0",
+            "phi(1)": "phi(1) = 1 - t (1 - lam) >= 0 exactly for t <= 1/(1 - lam)"}),
+        premise("so 0 <= w[k+1] = w[k] phi(w[k]) < w[k]: w[k] decreases in [0, 1] to a fixed "
+                "point of the continuous map, and w phi(w) = w has no root in (0, 1]: w[k] -> 0"),
+    ]
+
+
+PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
+
+DERIVATIONS = (
+    Derivation(
+        "nar2018resnet.prop3_amended", "Nar & Sastry (2018), Proposition 3 (amended)",
+        Statement("trajectory", PROP3_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},
+                  integers={"L": ">= 2"},
+                  keys={"model": {"family": "deep_linear", "depth": "L", "width": 1,
+                                  "target": "lam", "init": "1"}, "step": "delta",
+                        "assume": ["delta <= 1/(1 - lam)"], "quantity": "w1",
+                        "monotone": "nonincreasing", "steps": 30}),
+        prop3_amended, "the symmetric orbit w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1] "
+        "for delta sigma <= 1/(1 - lam) (the paper's induction), every L >= 2: w_i[k] "
+        "decreases (the statement's data) to 0"),
+)

@@ -88,7 +88,8 @@ EXPECTED = {
                         "every.chain-delta-max-half": R},
     "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
     "derivations.toml": {"cite.lemma-a1": C, "cite.lemma-a1-doubled": C,
-                         "cite.lemma-a1-without-l2": R},
+                         "cite.lemma-a1-without-l2": R, "cite.prop3-decreasing": C,
+                         "cite.prop3-any-step": R},
 }
 
 

@@ -243,10 +243,6 @@ def test_double_checks():
     assert outcome(rc.double_first_step((2,), ("-1",), t_max="1")) is Outcome.REFUTES
 
 
-def test_prop3_checks():
-    assert outcome(rc.prop3_precise((2, 3), ("-1",), scale="4")) is Outcome.REFUTES
-
-
 def test_negative_eigen_wrong_target_refutes():
     """'The smallest eigenvalue's estimate goes to 0' for an R with positive eigenvalues."""
     assert outcome(rc.negative_eigen_matrix((((1, 2), (0, 2)),), 2, "1/5")) is Outcome.REFUTES
@@ -331,14 +327,12 @@ def test_general_proofs_do_not_prove_wrong_thresholds():
     assert prg.prop2_chain(sp.Integer(2))["delta_c, lam < 1"] is not True
     assert prg.prop3_chain(sp.Integer(2))["phi(1)"] is not True
     assert outcome(rc.prop2_general(dc_scale="2")) is Outcome.UNDECIDED
-    assert outcome(rc.prop3_general(scale="2")) is Outcome.UNDECIDED
 
 
 # claim -> the check that proves it for its whole stated class
 LIFTED = {"nar2018resnet.prop2": "prop2_general_ones",
           "nar2018resnet.prop2_negative": "prop2_general_odd",
           "nar2018resnet.eq9_direction_amended": "eq9_direction_general",
-          "nar2018resnet.prop3_amended": "prop3_general",
           "nar2018resnet.sec31_decomposition_amended": "decomposition_general",
           "nar2018resnet.sec31_example": "example_1d_general"}
 HEAVY = {"nar2018resnet.prop2"}
@@ -346,7 +340,8 @@ HEAVY = {"nar2018resnet.prop2"}
 DERIVED = {"nar2018resnet.ols_amended": "ols_proof", "nar2018resnet.eq7": "convexity_proof",
            "nar2018resnet.eq8": "eq8_gradient_proof",
            "nar2018resnet.eq12_amended": "eq12_gradient_proof",
-           "nar2018resnet.sec31_theorem3_amended": "theorem3_conditions_proof"}
+           "nar2018resnet.sec31_theorem3_amended": "theorem3_conditions_proof",
+           "nar2018resnet.prop3_amended": "derivation"}
 # data claims (nar2018resnet.toml) -> the claim language's proof (every depth, every size)
 # their first part rests on
 DATA_PROVEN = {"nar2018resnet.prop1": "positive: proven (positive.threshold_every_L",

@@ -6,7 +6,7 @@ The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, 
 language (README, "The claim language").  The others are built here, because the language cannot
 state them with the same strength, or only at a CPU cost far over their present one:
 
-* proven for every depth L (prop2, prop2_negative, prop3_amended, eq9_direction_amended;
+* proven for every depth L (prop2, prop2_negative, eq9_direction_amended;
   proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
   exist for identity, inequality, limit and threshold claims of expressions and for thresholds
   at a chain's minimiser set (prop1, prop1_deltamax_amended are data so) and identities at a
@@ -47,7 +47,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.eq9_origin (data) | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
-| nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
+| nar2018resnet.prop3_amended (data) | Proposition 3 (amended) | the same for L >= 2 |
 | nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
 | nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
 | nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
@@ -169,17 +169,6 @@ CLAIMS = (
        "double loss < single loss for every matrix; single unstable where double is stable",
        [experiments.double_experiment()],
        scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
-    _c("prop3_amended", "Proposition 3 (amended)",
-       "For depth L >= 2: lam < 0, w_i[0] = 1 and delta <= 1/(sigma(1 - lam)) give w_i -> 0 "
-       "(monotonically).",
-       {"L": "2..8 symbolic; 2, 3, 5 precise", "lam": "-1/10, -1, -5"},
-       "L >= 2, delta <= 1/(sigma(1 - lam)) => w_i decreases to 0",
-       [rc.prop3_general(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8)),
-        rc.prop3_precise((2, 3, 5), ("-1/10", "-1", "-5"))],
-       amends="nar2018resnet.prop3",
-       amend_reason="At depth L = 1 the chain is plain least squares and w converges to lam, "
-                    "not 0.",
-       scope={"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}),
     _c("sec32_negative", "Section 3.2, first paragraph",
        "if all the weight matrices are initialized as the identity, then the diagonal elements "
        "corresponding to the negative eigenvalues converge to 0, not to a negative value",

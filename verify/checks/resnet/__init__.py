@@ -4,7 +4,7 @@ Decomposition* (paper key ``nar2018resnet``).
 Section 2 (stability): least squares, scalar chains from the identity (Proposition 2), deep
 linear matrix networks from the identity (Theorem 2 amended; eq. (5), Proposition 1 and the
 paragraph after it are data, ``verify/papers/nar2018resnet.toml``).  Section 3: the first step
-of the double network (9a)-(9b) (the equations themselves are data), Proposition 3, the convexity of (7a)-(7c), the decomposition of
+of the double network (9a)-(9b) (the equations themselves are data; Proposition 3 is too), the convexity of (7a)-(7c), the decomposition of
 Section 3.1 and the implication to Theorem 3's hypotheses.  Section 4: formulas (10)-(12).
 The experiments (Section 3.2's double network, Figure 4, MNIST) are in
 :mod:`verify.experiments.nar2018resnet`.  Engines: :mod:`numerics.residual`,
@@ -30,13 +30,13 @@ from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
-    double_first_step, prop3_symbolic, prop3_precise, negative_eigen_matrix,
+    double_first_step, negative_eigen_matrix,
 )
 from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
 )
 from verify.checks.resnet.general import (
-    prop2_general, prop3_general, eq9_direction_general, decomposition_general, example_1d_general,
+    prop2_general, eq9_direction_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_formulas_exact,
@@ -53,8 +53,6 @@ __all__ = [
     "thm2_precise",
     "symmetric_root_symbolic",
     "double_first_step",
-    "prop3_symbolic",
-    "prop3_precise",
     "negative_eigen_matrix",
     "theorem3_family_search",
     "strongly_convex_inverse",
@@ -66,7 +64,6 @@ __all__ = [
     "eq8_gradient_exact",
     "eq12_formulas_exact",
     "prop2_general",
-    "prop3_general",
     "eq9_direction_general",
     "decomposition_general",
     "example_1d_general",

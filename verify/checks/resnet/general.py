@@ -19,7 +19,6 @@ from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tie
 PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
 PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
                    "w_i[0]": "+-1, an odd number of -1"}
-PROP3_CLASS = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 EQ9_DIRECTION_CLASS = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
@@ -68,22 +67,6 @@ def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
                     "for every L: w' - r = mu(w)(w - r), mu decreasing, 0 <= mu <= rho(delta) "
                     "on the segment between 1 and lam^(1/L) for delta <= delta_c; by induction "
                     "|w_i[k] - r| <= rho^k |1 - r|")
-
-
-def prop3_general(scale: str = "1") -> Check:
-    """Symbolic, every L >= 2: Proposition 3's induction (:func:`proofs.resnet_general.
-    prop3_chain`): 0 <= phi(w) < 1 on (0, 1], so w[k] decreases to 0."""
-    sc = sp.Rational(scale)
-    covers = PROP3_CLASS if sc == 1 else {**PROP3_CLASS,
-                                          "delta": f"(0, {scale}/(sigma (1 - lam))]"}
-
-    def steps():
-        return {**prg.prop3_chain(sc),
-                "symmetric start stays symmetric": prg.symmetric_gradients()}
-
-    return _general("prop3_general", steps, covers,
-                    "for every L >= 2: w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1]: "
-                    "w[k] decreases monotonically to 0")
 
 
 def eq9_direction_general() -> Check:
