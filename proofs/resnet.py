@@ -143,17 +143,6 @@ def sign_reduction(L: int, signs: tuple[int, ...]) -> bool | None:
     return proved
 
 
-# --- the double network (9a), (9b) ----------------------------------------------------------
-
-
-def double_first_error(L: int):
-    """e[1] after one step of (9a), (9b) from w = z = 1, as a polynomial in t = delta sigma and
-    lam; returns ``(e1, t, lam)`` (e[0] = -lam)."""
-    t, lam = sp.symbols("t lam", real=True)
-    w1, z1 = 1 + t * lam, 1 - t * lam  # e[0] = -lam
-    return sp.expand(w1 ** L - z1 ** L - lam), t, lam
-
-
 # --- Section 3.1 -----------------------------------------------------------------------------
 
 

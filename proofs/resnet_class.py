@@ -272,6 +272,44 @@ def prop3_amended(scale=1) -> list[Step]:
     ]
 
 
+def eq9_direction_amended() -> list[Step]:
+    """Section 3.2 after (9b) (amended), every L >= 1, lam < 0, t = delta sigma > 0
+    (:func:`proofs.resnet_general.double_first_step`): one step of (9a), (9b) from w = z = 1
+    gives w[1] = 1 - t m < 1 < 1 + t m = z[1] (m = -lam) and e[1] = m - Q(t m),
+    Q(s) = (1 + s)^L - (1 - s)^L increasing from Q(0) = 0, so |e[1]| < |e[0]| = m exactly when
+    Q(t m) < 2 m."""
+    return [
+        premise("GD from w_i = z_i = 1 stays symmetric and follows (9a), (9b) (eq9, data)"),
+        *_facts(prg.double_first_step, {
+            "w[1] < 1 < z[1]": "w[1] = 1 + t lam < 1 < 1 - t lam = z[1] (t > 0, lam < 0)",
+            "e[1] = m - Q(tm)": "e[1] = w[1]^L - z[1]^L - lam = m - Q(t m), m = -lam",
+            "Q(0) = 0": "Q(0) = 0",
+            "Q' formula": "Q'(s) = L ((1 + s)^(L-1) + (1 - s)^(L-1))",
+            "Q' > 0 on (0, 1]": "Q' > 0 on (0, 1]",
+            "Q' > 0 on (1, oo)": "Q' > 0 on (1, oo) (L = 1: Q' = 2; L = K + 2: (2 + u)^(K+1) "
+                                 "> u^(K+1))"}),
+        premise("so Q(t m) > 0 for t > 0, and |e[1]| = |m - Q(t m)| < m exactly when "
+                "Q(t m) < 2 m"),
+    ]
+
+
+_DOUBLE = {"model": {"family": "double_network", "depth": "L", "target": "lam", "init": "1"},
+           "step": "delta", "after": 1, "steps": 1}
+EQ9_SCOPE = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
+EQ9_CLOSER = "(1 + delta*Abs(lam))**L - (1 - delta*Abs(lam))**L < 2*Abs(lam)"
+
+
+def _eq9(part: str, keys: dict) -> Derivation:
+    return Derivation(
+        f"nar2018resnet.eq9_direction_amended.{part}",
+        "Nar & Sastry (2018), Section 3.2 after (9b) (amended)",
+        Statement("trajectory", EQ9_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},
+                  integers={"L": ">= 1"}, keys={**_DOUBLE, **keys}),
+        eq9_direction_amended, "one step of (9a), (9b) from w = z = 1: w[1] = 1 + t lam, "
+        "z[1] = 1 - t lam, e[1] = -lam - Q(-t lam) with Q(s) = (1 + s)^L - (1 - s)^L "
+        "increasing from 0, every L >= 1")
+
+
 PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 
 DERIVATIONS = (
@@ -286,4 +324,8 @@ DERIVATIONS = (
         prop3_amended, "the symmetric orbit w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1] "
         "for delta sigma <= 1/(1 - lam) (the paper's induction), every L >= 2: w_i[k] "
         "decreases (the statement's data) to 0"),
+    _eq9("w_decreases", {"quantity": "w1", "relation": "<", "bound": "1"}),
+    _eq9("z_increases", {"quantity": "z1", "relation": ">", "bound": "1"}),
+    _eq9("e_closer", {"assume": [EQ9_CLOSER], "quantity": "residual", "relation": "<",
+                      "bound": "Abs(lam)"}),
 )

@@ -6,7 +6,7 @@ The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, 
 language (README, "The claim language").  The others are built here, because the language cannot
 state them with the same strength, or only at a CPU cost far over their present one:
 
-* proven for every depth L (prop2, prop2_negative, eq9_direction_amended;
+* proven for every depth L (prop2, prop2_negative;
   proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
   exist for identity, inequality, limit and threshold claims of expressions and for thresholds
   at a chain's minimiser set (prop1, prop1_deltamax_amended are data so) and identities at a
@@ -43,7 +43,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
 | nar2018resnet.eq9 (data) | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
 | nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
-| nar2018resnet.eq9_direction_amended | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
+| nar2018resnet.eq9_direction_amended (data) | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
 | nar2018resnet.eq9_origin (data) | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
@@ -141,21 +141,6 @@ CLAIMS = (
                     "at all).",
        scope={"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
               "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}),
-    _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
-       "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
-       "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "
-       "e[1]^2 = lam^2 (t* = 1/2 for L = 2); in particular for delta sigma <= 1/20 in the "
-       "tested cases.",
-       {"L": "every L >= 1 (general proof); 2..5 exact", "lam": "< 0; -1/2, -1, -3/2 exact",
-        "delta sigma": "> 0; <= 1/20 exact"},
-       "lam < 0: w[1] < 1 < z[1] for every delta sigma > 0; |e[1]| < |e[0]| <=> delta sigma "
-       "< t*(L, lam)",
-       [rc.eq9_direction_general(),
-        rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"), t_max="1/20")],
-       amends="nar2018resnet.eq9_direction",
-       amend_reason="For large delta sigma the first step overshoots: e.g. L = 2, lam = -1, "
-                    "delta sigma = 1 gives e[1] = -3.",
-       scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "

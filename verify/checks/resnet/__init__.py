@@ -30,13 +30,13 @@ from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
 )
 from verify.checks.resnet.double import (
-    double_first_step, negative_eigen_matrix,
+    negative_eigen_matrix,
 )
 from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
 )
 from verify.checks.resnet.general import (
-    prop2_general, eq9_direction_general, decomposition_general, example_1d_general,
+    prop2_general, decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_formulas_exact,
@@ -52,7 +52,6 @@ __all__ = [
     "thm2_structure",
     "thm2_precise",
     "symmetric_root_symbolic",
-    "double_first_step",
     "negative_eigen_matrix",
     "theorem3_family_search",
     "strongly_convex_inverse",
@@ -64,7 +63,6 @@ __all__ = [
     "eq8_gradient_exact",
     "eq12_formulas_exact",
     "prop2_general",
-    "eq9_direction_general",
     "decomposition_general",
     "example_1d_general",
 ]

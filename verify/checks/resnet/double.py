@@ -1,72 +1,17 @@
-"""Check factories for Nar & Sastry (2018), *Residual Networks*: the first step of the double
-network (9a), (9b) and the Section 3.2 sentence on negative eigenvalues ((9a),
-(9b) themselves and the origin's sentence are data, ``verify/papers/nar2018resnet.toml``)."""
+"""Check factories for Nar & Sastry (2018), *Residual Networks*: the Section 3.2 sentence on
+negative eigenvalues ((9a), (9b), their first step and the origin's sentence are data,
+``verify/papers/nar2018resnet.toml``)."""
 
 from __future__ import annotations
 
 import mpmath
 import sympy as sp
 
-from proofs import resnet as pr
-from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
-from verify.replay import ReplayError
 from verify.vocabulary import Check, CheckContext, Finding, Tier
 
-# === the double network (9a), (9b) ================================================================
-
-
-def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...], t_max: str) -> Check:
-    """Symbolic (exact): one step of (9a), (9b) from w = z = 1 with lam < 0: w[1] = 1 + t lam
-    < 1, z[1] = 1 - t lam > 1 for every t = delta sigma > 0, and e[1] is an exact polynomial in
-    t; |e[1]| < |e[0]| = |lam| holds exactly for 0 < t < t*, t* the first positive root of
-    e[1]^2 = lam^2 (computed exactly).
-
-    Tests the amended claim "for delta sigma <= t_max": supports when t_max <= t* for every
-    case (exact on the listed (L, lam) over the whole step range (0, t_max]), refutes
-    otherwise.  (The printed sentence, with no step-size condition, is the data claim
-    nar2018resnet.eq9_direction.)
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        grid = [(int(ctx.at["L"]), [ctx.at["lam"]])] if ctx.at else [(L, lams) for L in depths]
-        for L, lam_list in grid:  # smallest depth and |lam| first: the first failure is minimal
-            if L < 1 or sp.Rational(lam_list[0]) >= 0:
-                raise ReplayError("--at: the sentence is about L >= 1 and lam < 0")
-            e1, t, lam = pr.double_first_error(L)
-            for lam_s in lam_list:
-                lv = sp.Rational(lam_s)
-                poly = sp.Poly(sp.expand(e1.subs(lam, lv) ** 2 - lv ** 2), t)
-                roots = sorted(r for r in poly.real_roots() if r > 0)
-                tstar = roots[0]
-                numbers[f"L={L}, lam={lam_s}"] = f"t* = {sp.N(tstar, 12)}"
-                probe = sp.Rational(t_max)
-                if ctx.at:
-                    probe = sp.Rational(ctx.at["t"])
-                e_at = e1.subs({lam: lv, t: probe})
-                if probe <= tstar and sp.Abs(e_at) < sp.Abs(lv):
-                    continue
-                e_at = sp.nsimplify(e_at) if e_at.is_Rational else e_at
-                if sp.Abs(e_at) >= sp.Abs(lv):
-                    return Finding(REF, f"L={L}, lam={lam_s}, delta sigma = {sp.N(probe, 8)}: "
-                                   f"|e[1]| = {sp.N(sp.Abs(e_at), 12)} >= |e[0]| = {abs(lv)}",
-                                   numbers, _cx({"L": L, "lam": lv, "delta*sigma": probe},
-                                                f"e[1] = {sp.N(e_at, 20)}",
-                                                f"|e[1]| < {abs(lv)}",
-                                                sp.N(sp.Abs(e_at) - abs(lv), 20), ctx.dps,
-                                                "exact polynomial e[1](t) (SymPy); t = delta "
-                                                "sigma",
-                                                replay={"L": str(L), "lam": str(lv),
-                                                        "t": str(probe)}))
-        return Finding(SUP, "w decreases, z increases, and |e[1]| < |e[0]| on the tested "
-                       "step range", numbers,
-                       coverage=(_sample(1, L=str(grid[0][0]), lam=grid[0][1][0],
-                                         **{"delta sigma": str(probe)}) if ctx.at else
-                                 _instances(L=_set(depths), lam=_set(lams),
-                                            **{"delta sigma": f"(0, {t_max}]"})))
-
-    return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
+# === Section 3.2: negative eigenvalues ======================================================
 
 
 def _escape_step(losses, record):

@@ -19,7 +19,6 @@ from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tie
 PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
 PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
                    "w_i[0]": "+-1, an odd number of -1"}
-EQ9_DIRECTION_CLASS = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
                        "alpha": "> max(0, -min lambda_min(Hess f_k))"}
@@ -67,14 +66,6 @@ def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
                     "for every L: w' - r = mu(w)(w - r), mu decreasing, 0 <= mu <= rho(delta) "
                     "on the segment between 1 and lam^(1/L) for delta <= delta_c; by induction "
                     "|w_i[k] - r| <= rho^k |1 - r|")
-
-
-def eq9_direction_general() -> Check:
-    """Symbolic, every L: the first step of (9a), (9b) for lam < 0
-    (:func:`proofs.resnet_general.double_first_step`)."""
-    return _general("eq9_direction_general", prg.double_first_step, EQ9_DIRECTION_CLASS,
-                    "for every L and lam < 0: w[1] < 1 < z[1] for every delta sigma > 0, and "
-                    "|e[1]| < |e[0]| exactly for delta sigma < t*(L, lam)")
 
 
 def decomposition_general() -> Check:
