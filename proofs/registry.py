@@ -39,7 +39,7 @@ class Statement:
             ``"[0, 1]"``; an integer parameter ``">= 2"`` under ``integers``).  For a kind of
             GD on a model or loss (``keys`` given) the class each parameter is drawn from: the
             citing claim's intervals must lie in it.
-        keys: for a kind of GD on a model or loss (``convergence``, ``trajectory``): the
+        keys: for a kind of GD on a model or loss (``convergence``, ``trajectory``, ``rate``): the
             claim's other keys as a claim file writes them (``model``, ``step``, ``condition``,
             ``target``, ``quantity``, ...); the citing claim must have exactly these.
     """

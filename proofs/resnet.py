@@ -110,39 +110,6 @@ def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
     return comms
 
 
-# --- Proposition 2, its lambda < 0 remark, Proposition 3 -------------------------------------
-
-
-def mu_identity(L: int) -> bool | None:
-    """Proof of Prop. 2: w - delta sigma w^(L-1)(w^L - r^L) - r = mu(w)(w - r) with
-    mu(w) = 1 - delta sigma w^(L-1) sum_j w^j r^(L-1-j)  (r = lam^(1/L))."""
-    w, r, d, s = sp.symbols("w r delta sigma", positive=True)
-    mu = 1 - d * s * w ** (L - 1) * sp.Add(*[w ** j * r ** (L - 1 - j) for j in range(L)])
-    return prove_zero(sp.expand(w - d * s * w ** (L - 1) * (w ** L - r ** L) - r - mu * (w - r)))
-
-
-SIGN_WITNESS = {"v": R_(3, 2), "m": 2, "delta": R_(1, 7), "sigma": 1}
-"""The exact point at which :func:`sign_reduction` evaluates a residual it cannot prove zero."""
-
-
-def sign_reduction(L: int, signs: tuple[int, ...]) -> bool | None:
-    """With w_i = s_i v (s_i = +-1, prod s = -1) and lam = -m (m > 0), one GD step of the chain
-    gives w_i' = s_i v' with v' = v - delta sigma v^(L-1)(v^L - m): the chain for |lam|."""
-    v, m, d, s = sp.symbols("v m delta sigma", positive=True)
-    ws = [si * v for si in signs]
-    e = sp.Mul(*ws) + m
-    v_next = v - d * s * v ** (L - 1) * (v ** L - m)
-    res = [w - d * s * e * sp.Mul(*[u for j, u in enumerate(ws) if j != i]) - si * v_next
-           for i, (w, si) in enumerate(zip(ws, signs))]
-    total = sp.expand(sum(r ** 2 for r in res))
-    proved = prove_zero(total)
-    if proved is None:  # a nonzero value at an exact point disproves the identity
-        witness = total.subs({v: SIGN_WITNESS["v"], m: SIGN_WITNESS["m"],
-                              d: SIGN_WITNESS["delta"], s: SIGN_WITNESS["sigma"]})
-        return False if witness != 0 else None
-    return proved
-
-
 # --- Section 3.1 -----------------------------------------------------------------------------
 
 

@@ -310,6 +310,56 @@ def _eq9(part: str, keys: dict) -> Derivation:
         "increasing from 0, every L >= 1")
 
 
+def prop2(signs: str = "ones", dc_scale=1) -> list[Step]:
+    """Proposition 2 for every L >= 1, lam > 0, delta in (0, delta_c]
+    (:func:`proofs.resnet_general.prop2_chain`; sigma = 1: delta stands for delta sigma);
+    ``signs="odd"``: the remark after it, lam < 0 with an odd number of w_i[0] = -1, reduced to
+    the |lam| chain.  ``dc_scale`` multiplies delta_c (a wrong threshold is not proved)."""
+    odd = [checked("odd signs: w_i = s_i v with prod s_i = -1 and lam = -m give w_i' = s_i v' "
+                   "with v' the Proposition 2 chain for m = |lam|", prg.odd_sign_reduction)]
+    return [
+        checked("GD from a symmetric start stays symmetric: d/dw_i = sigma (w^L - lam) "
+                "w^(L-1) for every L", prg.symmetric_gradients),
+        *(odd if signs == "odd" else []),
+        *_facts(lambda: prg.prop2_chain(sp.Rational(dc_scale)), {
+            "telescoping": "S(w)(w - r) = w^L - r^L, r = lam^(1/L) (every L)",
+            "recursion": "w' - r = mu(w)(w - r), mu(w) = 1 - t w^(L-1) S(w)",
+            "mu decreasing": "mu decreases on w > 0 (d/dw [w^(L-1) S(w)] has nonnegative terms)",
+            "delta_c, lam >= 1": "lam >= 1: mu(r) = 1 - delta/delta_c >= 0",
+            "delta_c, lam < 1": "lam < 1: mu(1) = 1 - delta/delta_c >= 0",
+            "rho, lam > 1": "lam > 1: mu(1) = rho(delta)",
+            "rho, lam < 1": "lam < 1: mu(r) = rho(delta)"}),
+        premise("by induction w[k] stays between 1 and r, 0 <= mu(w[k]) <= rho and |w[k+1] - r| "
+                "<= rho |w[k] - r|, so |w[k] - r| <= rho^k |1 - r| (lam = 1: w[k] = 1 = r)"),
+    ]
+
+
+PROP2_SCOPE = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
+PROP2_NEG_SCOPE = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
+                   "w_i[0]": "+-1, an odd number of -1"}
+_A = "Abs(lam)**(1/L)"
+_BELOW = (f"delta <= (1 - {_A})/(1 - Abs(lam))", f"(1 - delta*L*({_A})**(2*(L - 1)))**t*metric0")
+_ABOVE = (f"delta <= 1/(L*({_A})**(2*(L - 1)))", f"(1 - delta*(Abs(lam) - 1)/({_A} - 1))**t*metric0")
+
+
+def _prop2(name: str, signs: str, lam: str, case: tuple[str, str]) -> Derivation:
+    odd = signs == "odd"
+    init = "Piecewise((-1, Eq(j, 1)), (1, True))" if odd else "1"
+    return Derivation(
+        f"nar2018resnet.{name}", "Nar & Sastry (2018), Proposition 2" + (
+            " and the remark after it" if odd else ""),
+        Statement("rate", PROP2_NEG_SCOPE if odd else PROP2_SCOPE, (),
+                  params={"delta": "> 0", "lam": lam}, integers={"L": ">= 1"},
+                  keys={"model": {"family": "deep_linear", "depth": "L", "width": 1,
+                                  "target": "lam", "init": init},
+                        "step": "delta", "assume": [case[0]],
+                        "metric": f"Abs(w1 {'+' if odd else '-'} {_A})", "bound": case[1],
+                        "steps": 10}),
+        lambda: prop2(signs), "w' - r = mu(w)(w - r) with mu decreasing and 0 <= mu <= rho(delta) "
+        "on the segment between 1 and r = |lam|^(1/L) for delta <= delta_c (the paper's "
+        "induction), every L >= 1" + ("; odd signs reduce to the |lam| chain" if odd else ""))
+
+
 PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 
 DERIVATIONS = (
@@ -324,6 +374,10 @@ DERIVATIONS = (
         prop3_amended, "the symmetric orbit w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1] "
         "for delta sigma <= 1/(1 - lam) (the paper's induction), every L >= 2: w_i[k] "
         "decreases (the statement's data) to 0"),
+    _prop2("prop2.lam_below_1", "ones", "(0, 1)", _BELOW),
+    _prop2("prop2.lam_above_1", "ones", "> 1", _ABOVE),
+    _prop2("prop2_negative.lam_above_minus_1", "odd", "(-1, 0)", _BELOW),
+    _prop2("prop2_negative.lam_below_minus_1", "odd", "< -1", _ABOVE),
     _eq9("w_decreases", {"quantity": "w1", "relation": "<", "bound": "1"}),
     _eq9("z_increases", {"quantity": "z1", "relation": ">", "bound": "1"}),
     _eq9("e_closer", {"assume": [EQ9_CLOSER], "quantity": "residual", "relation": "<",

@@ -189,10 +189,6 @@ def test_proof_engines_by_hand():
     assert sorted(eigs) == [sp.Rational(1, 2), 1] and list(limit) == [1, c]
     assert pr.theorem3_family(sp.Integer(0))["ratio_limit"] == sp.oo
     assert pr.theorem3_family(sp.Rational(1, 2))["ratio_limit"] == 1  # 1/f''(0) = 1/(2c)
-    assert pr.mu_identity(4) is True
-    assert outcome(rc.prop2_symbolic((2, 3))) is Outcome.SUPPORTS
-    assert pr.sign_reduction(3, (1, 1, -1)) is True
-    assert pr.sign_reduction(2, (1, 1)) is False  # even parity: not the |lam| chain
 
 
 # --- check factories: printed variants and deliberately wrong ones ----------------------------
@@ -206,20 +202,6 @@ def test_ols_exact_refutes_singular_supports_nonsingular():
 def test_ols_threshold_wrong_factor_refutes():
     assert outcome(rc.ols_threshold()) is Outcome.SUPPORTS
     assert outcome(rc.ols_threshold(factor=0.5)) is Outcome.REFUTES
-
-
-def test_prop2_precise_refutes_a_doubled_delta_c():
-    assert outcome(rc.prop2_precise((3,), ("1/2", "2"))) is Outcome.SUPPORTS
-    f = rc.prop2_precise((3,), ("1/2", "2"), dc_scale="2").run(ctx())
-    assert f.outcome is Outcome.REFUTES and f.counterexample.replay is not None
-    again = rc.prop2_precise((3,), ("1/2",), dc_scale="2").run(ctx(at=f.counterexample.replay))
-    assert again.outcome is Outcome.REFUTES
-
-
-def test_sign_reduction_even_parity_refutes():
-    f = rc.sign_reduction_symbolic((2, 3), parity="even").run(ctx())
-    assert f.outcome is Outcome.REFUTES
-    assert f.counterexample.at["v"] == str(pr.SIGN_WITNESS["v"])  # the exact witness point
 
 
 def test_thm2_precise_nonnormal_refutes_symmetric_supports():
@@ -319,15 +301,16 @@ def test_general_proofs_do_not_prove_wrong_thresholds():
     assert prg.prop2_chain(sp.Integer(2))["delta_c, lam >= 1"] is not True
     assert prg.prop2_chain(sp.Integer(2))["delta_c, lam < 1"] is not True
     assert prg.prop3_chain(sp.Integer(2))["phi(1)"] is not True
-    assert outcome(rc.prop2_general(dc_scale="2")) is Outcome.UNDECIDED
+    from proofs import derivation as dv
+    from proofs import resnet_class as rcl
+
+    assert not dv.run(rcl.prop2("ones", dc_scale=2)).proved
 
 
 # claim -> the check that proves it for its whole stated class
-LIFTED = {"nar2018resnet.prop2": "prop2_general_ones",
-          "nar2018resnet.prop2_negative": "prop2_general_odd",
-          "nar2018resnet.sec31_decomposition_amended": "decomposition_general",
+LIFTED = {"nar2018resnet.sec31_decomposition_amended": "decomposition_general",
           "nar2018resnet.sec31_example": "example_1d_general"}
-HEAVY = {"nar2018resnet.prop2"}
+HEAVY: set[str] = set()
 # claim -> its SymPy-checked derivation over the whole class (proofs/resnet_class.py)
 DERIVED = {"nar2018resnet.ols_amended": "ols_proof", "nar2018resnet.eq7": "convexity_proof",
            "nar2018resnet.eq8": "eq8_gradient_proof",
@@ -335,7 +318,10 @@ DERIVED = {"nar2018resnet.ols_amended": "ols_proof", "nar2018resnet.eq7": "conve
            "nar2018resnet.sec31_theorem3_amended": "theorem3_conditions_proof",
            "nar2018resnet.prop3_amended": "derivation"}
 # data claims whose every part cites a derivation -> the first part's proof
-CITED_PARTS = {"nar2018resnet.eq9_direction_amended": "w_decreases: proven (w_decreases.derivation"}
+CITED_PARTS = {"nar2018resnet.eq9_direction_amended": "w_decreases: proven (w_decreases.derivation",
+               "nar2018resnet.prop2": "lam_below_1: proven (lam_below_1.derivation",
+               "nar2018resnet.prop2_negative":
+                   "lam_above_minus_1: proven (lam_above_minus_1.derivation"}
 # data claims (nar2018resnet.toml) -> the claim language's proof (every depth, every size)
 # their first part rests on
 DATA_PROVEN = {"nar2018resnet.prop1": "positive: proven (positive.threshold_every_L",

@@ -16,7 +16,8 @@ claim language's own parsers:
   and the claim's relation is one of the statement's with the same relation sign and
   lhs - rhs equal to the statement's (SymPy simplifies the difference to 0).
 
-* of GD on a model or loss (``convergence``, ``trajectory``; the statement gives ``keys``):
+* of GD on a model or loss (``convergence``, ``trajectory``, ``rate``; the statement gives
+  ``keys``):
   every key of the claim but its parameters' boxes is the statement's (both parsed by the
   claim language: the same model, step, condition, target, quantity, ...), the claim has the
   statement's parameters, each interval (or value) inside the statement's range for it, and

@@ -13,7 +13,7 @@ The experiments (Section 3.2's double network, Figure 4, MNIST) are in
 Every factory's docstring says what it can prove, what it can only refute, and over which scope.
 Refutations carry a counterexample re-evaluated exactly (SymPy / Fractions) or with mpmath.
 
-Modules: :mod:`.least_squares`, :mod:`.chains`, :mod:`.matrix`, :mod:`.double`,
+Modules: :mod:`.least_squares`, :mod:`.matrix`, :mod:`.double`,
 :mod:`.convex`, :mod:`.section4` (one per part of the paper), :mod:`.general` (proofs for every
 depth and width; :mod:`._shared` holds helpers).
 """
@@ -22,9 +22,6 @@ from __future__ import annotations
 
 from verify.checks.resnet.least_squares import (
     ols_exact, ols_affine_symbolic, ols_threshold,
-)
-from verify.checks.resnet.chains import (
-    prop2_symbolic, prop2_precise, sign_reduction_symbolic,
 )
 from verify.checks.resnet.matrix import (
     thm2_structure, thm2_precise, symmetric_root_symbolic,
@@ -36,7 +33,7 @@ from verify.checks.resnet.convex import (
     theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
 )
 from verify.checks.resnet.general import (
-    prop2_general, decomposition_general, example_1d_general,
+    decomposition_general, example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_formulas_exact,
@@ -46,9 +43,6 @@ __all__ = [
     "ols_exact",
     "ols_affine_symbolic",
     "ols_threshold",
-    "prop2_symbolic",
-    "prop2_precise",
-    "sign_reduction_symbolic",
     "thm2_structure",
     "thm2_precise",
     "symmetric_root_symbolic",
@@ -62,7 +56,6 @@ __all__ = [
     "convexity_certificate",
     "eq8_gradient_exact",
     "eq12_formulas_exact",
-    "prop2_general",
     "decomposition_general",
     "example_1d_general",
 ]

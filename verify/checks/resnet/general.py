@@ -9,16 +9,11 @@ leaves a step unproved), so each claim keeps its exact or precise checks that ca
 
 from __future__ import annotations
 
-import sympy as sp
-
 from proofs import resnet_general as prg
 from verify.checks.resnet._shared import SUP, UND
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tier
 
 # The classes the proofs cover, in the paper's notation (the claims' scopes must equal these).
-PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
-PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
-                   "w_i[0]": "+-1, an odd number of -1"}
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
                        "alpha": "> max(0, -min lambda_min(Hess f_k))"}
@@ -44,28 +39,6 @@ def _general(name: str, steps, covers: dict[str, str], what: str) -> Check:
 
     where = ", ".join(f"{k} {v}" for k, v in covers.items())
     return Check(name, Tier.SYMBOLIC, run, f"SymPy, every member: {where}")
-
-
-def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
-    """Symbolic, every L >= 1: Proposition 2's proof (:func:`proofs.resnet_general.prop2_chain`)
-    for lam > 0 and delta <= dc_scale x delta_c; ``signs="odd"`` adds the reduction of an odd
-    sign pattern with lam < 0 to the |lam| chain (the remark after Proposition 2)."""
-    scale = sp.Rational(dc_scale)
-
-    def steps():
-        out = prg.prop2_chain(scale)
-        out["symmetric start stays symmetric"] = prg.symmetric_gradients()
-        if signs == "odd":
-            out["odd signs reduce to the |lam| chain"] = prg.odd_sign_reduction()
-        return out
-
-    covers = PROP2_NEG_CLASS if signs == "odd" else PROP2_CLASS
-    if scale != 1:  # a different threshold is a different class
-        covers = {**covers, "delta": f"(0, {dc_scale} delta_c]"}
-    return _general(f"prop2_general_{signs}", steps, covers,
-                    "for every L: w' - r = mu(w)(w - r), mu decreasing, 0 <= mu <= rho(delta) "
-                    "on the segment between 1 and lam^(1/L) for delta <= delta_c; by induction "
-                    "|w_i[k] - r| <= rho^k |1 - r|")
 
 
 def decomposition_general() -> Check:
