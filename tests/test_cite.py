@@ -207,6 +207,45 @@ def test_a_gd_claim_stating_the_statement_is_proven():
     assert dict(claim.scope) == dict(registry.lookup("nar2018resnet.prop3_amended").statement.scope)
 
 
+def _toml(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value) if isinstance(value, int) else f'"{value}"'
+
+
+def _inside_box(text: str) -> list[str]:
+    """An interval inside a class range ("> 1", "< 0", "(0, 1)")."""
+    import sympy as sp
+
+    if text[0] in "([":
+        a, b = (sp.Rational(v) for v in text[1:-1].split(","))
+        return [str(a + (b - a) / 10), str(b - (b - a) / 10)]
+    end = sp.Rational(text.lstrip("<>= "))
+    return [str(end + sp.Rational(1, 10)), str(end + 2)] if text[0] == ">" else \
+        [str(end - 2), str(end - sp.Rational(1, 10))]
+
+
+GD_CITED = sorted(n for n, d in registry.registry().items() if d.statement.keys)
+
+
+@pytest.mark.parametrize("name", GD_CITED)
+def test_every_gd_statement_is_claim_language_and_proven(name):
+    from proofs import derivation as dv
+
+    st = registry.lookup(name).statement
+    low = {k: int(v.lstrip(">= ")) for k, v in st.integers.items()}
+    body = "".join(f"{k} = {_toml(v)}\n" for k, v in st.keys.items())
+    body += f'kind = "{st.kind}"\nderivation = "{name}"\n'
+    body += "params = " + _toml({k: _inside_box(v) for k, v in st.params.items()}) + "\n"
+    body += "integers = " + _toml({k: [v, v + 1] for k, v in low.items()}) + "\n"
+    spec = _one(body)
+    assert isinstance(spec, ClaimSpec), spec
+    assert not problems(spec, registry.lookup(name))
+    assert dv.run(registry.lookup(name).steps()).proved
+
+
 def test_a_wrong_bound_is_not_proved():
     from proofs import derivation as dv
     from proofs import resnet_class as rcl
