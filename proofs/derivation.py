@@ -8,6 +8,9 @@ A step is one of
   with the hypothesis (``subs`` of a contiguous product) and the power law X^{n+1} = X^n X.
 * ``inequality``: ``lhs rel rhs`` over a class given by the symbols' assumptions (a symbol
   ``k >= 0`` with L = 2 + k covers every L >= 2), decided by :func:`decide`.
+* ``checked``: a named check of a proof module (a function of :mod:`proofs` that decides one
+  fact for the whole class with SymPy and returns True, False or None), run when the step is
+  checked; for the older every-L proofs that are written as such functions.
 * ``premise``: a named textbook fact the derivation rests on (the spectral theorem, the
   triangle inequality of a norm, ...).  It is not checked; it is listed with the result so a
   reader sees exactly what the proof assumes.
@@ -29,7 +32,7 @@ RELATIONS = ("<=", "<", ">=", ">", "==")
 
 @dataclass(frozen=True)
 class Step:
-    """One step: ``kind`` identity / inequality / premise, with its payload."""
+    """One step: ``kind`` identity / inequality / checked / premise, with its payload."""
 
     label: str
     kind: str
@@ -48,6 +51,11 @@ def inequality(label: str, lhs, rel: str, rhs) -> Step:
 
 def premise(label: str) -> Step:
     return Step(label, "premise")
+
+
+def checked(label: str, decide_fact) -> Step:
+    """A step decided by ``decide_fact()`` (a SymPy check: True, False or None)."""
+    return Step(label, "checked", decide_fact)
 
 
 def decide(lhs, rel: str, rhs, margin: bool = True) -> tuple[bool | None, sp.Expr | None]:
@@ -110,6 +118,9 @@ def check(step: Step) -> bool | None:
         return True
     if step.kind == "identity":
         return _is_zero(step.expr)
+    if step.kind == "checked":
+        out = step.expr()
+        return out if out is True or out is False else None
     lhs, rel, rhs = step.expr
     return decide(lhs, rel, rhs, margin=False)[0]
 

@@ -36,7 +36,12 @@ class Statement:
         relations: the relations proved (``"lhs <= rhs"``; an identity ``"lhs == rhs"``).
         step: at states: the defined number ``next(...)`` steps with (None: no step).
         params: without ``at``: parameter -> its range as a claim file writes it (``"> 0"``,
-            ``"[0, 1]"``; an integer parameter ``">= 2"`` under ``integers``).
+            ``"[0, 1]"``; an integer parameter ``">= 2"`` under ``integers``).  For a kind of
+            GD on a model or loss (``keys`` given) the class each parameter is drawn from: the
+            citing claim's intervals must lie in it.
+        keys: for a kind of GD on a model or loss (``convergence``, ``trajectory``, ``rate``): the
+            claim's other keys as a claim file writes them (``model``, ``step``, ``condition``,
+            ``target``, ``quantity``, ...); the citing claim must have exactly these.
     """
 
     kind: str
@@ -48,6 +53,7 @@ class Statement:
     step: str | None = None
     params: Mapping[str, str] = field(default_factory=dict)
     integers: Mapping[str, str] = field(default_factory=dict)
+    keys: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class Derivation:
 
 
 # the modules whose ``DERIVATIONS`` are collected (proof modules, not paper keys)
-_MODULES = ("proofs.zas_class",)
+_MODULES = ("proofs.zas_class", "proofs.resnet_class")
 
 
 @lru_cache(maxsize=1)

@@ -110,57 +110,6 @@ def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
     return comms
 
 
-# --- Proposition 2, its lambda < 0 remark, Proposition 3 -------------------------------------
-
-
-def mu_identity(L: int) -> bool | None:
-    """Proof of Prop. 2: w - delta sigma w^(L-1)(w^L - r^L) - r = mu(w)(w - r) with
-    mu(w) = 1 - delta sigma w^(L-1) sum_j w^j r^(L-1-j)  (r = lam^(1/L))."""
-    w, r, d, s = sp.symbols("w r delta sigma", positive=True)
-    mu = 1 - d * s * w ** (L - 1) * sp.Add(*[w ** j * r ** (L - 1 - j) for j in range(L)])
-    return prove_zero(sp.expand(w - d * s * w ** (L - 1) * (w ** L - r ** L) - r - mu * (w - r)))
-
-
-SIGN_WITNESS = {"v": R_(3, 2), "m": 2, "delta": R_(1, 7), "sigma": 1}
-"""The exact point at which :func:`sign_reduction` evaluates a residual it cannot prove zero."""
-
-
-def sign_reduction(L: int, signs: tuple[int, ...]) -> bool | None:
-    """With w_i = s_i v (s_i = +-1, prod s = -1) and lam = -m (m > 0), one GD step of the chain
-    gives w_i' = s_i v' with v' = v - delta sigma v^(L-1)(v^L - m): the chain for |lam|."""
-    v, m, d, s = sp.symbols("v m delta sigma", positive=True)
-    ws = [si * v for si in signs]
-    e = sp.Mul(*ws) + m
-    v_next = v - d * s * v ** (L - 1) * (v ** L - m)
-    res = [w - d * s * e * sp.Mul(*[u for j, u in enumerate(ws) if j != i]) - si * v_next
-           for i, (w, si) in enumerate(zip(ws, signs))]
-    total = sp.expand(sum(r ** 2 for r in res))
-    proved = prove_zero(total)
-    if proved is None:  # a nonzero value at an exact point disproves the identity
-        witness = total.subs({v: SIGN_WITNESS["v"], m: SIGN_WITNESS["m"],
-                              d: SIGN_WITNESS["delta"], s: SIGN_WITNESS["sigma"]})
-        return False if witness != 0 else None
-    return proved
-
-
-def prop3_factor_slope(L: int) -> sp.Expr:
-    """d/dw of w^(L-2)(w^L - lam) at lam = -m: Prop. 3's factor 1 - delta sigma w^(L-2)(w^L - lam)
-    decreases on (0, 1] when this is >= 0 there (w, m > 0)."""
-    w, m = sp.symbols("w m", positive=True)
-    return sp.expand(sp.diff(w ** (L - 2) * (w ** L + m), w))
-
-
-# --- the double network (9a), (9b) ----------------------------------------------------------
-
-
-def double_first_error(L: int):
-    """e[1] after one step of (9a), (9b) from w = z = 1, as a polynomial in t = delta sigma and
-    lam; returns ``(e1, t, lam)`` (e[0] = -lam)."""
-    t, lam = sp.symbols("t lam", real=True)
-    w1, z1 = 1 + t * lam, 1 - t * lam  # e[0] = -lam
-    return sp.expand(w1 ** L - z1 ** L - lam), t, lam
-
-
 # --- Section 3.1 -----------------------------------------------------------------------------
 
 

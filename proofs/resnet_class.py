@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs.derivation import Step, identity, inequality, premise
+from proofs import resnet_general as prg
+from proofs.derivation import Step, checked, identity, inequality, premise
 from proofs.matrix_words import Algebra
+from proofs.registry import Derivation, Statement
 from proofs.step_class import cauchy_schwarz, trace_residual
 
 
@@ -231,3 +233,153 @@ def strongly_convex_gradient(factor=1) -> list[Step]:
                    m ** (n + 1)),
         inequality("m^n > 0", m ** n, ">", 0),
     ]
+
+
+# --- the every-L proofs of proofs.resnet_general as derivations ----------------------------------
+
+
+def _facts(decide_all, labels: dict[str, str]) -> list[Step]:
+    """One ``checked`` step per fact of ``decide_all()`` (a dict fact -> True/False/None, run
+    once, when the first of its steps is checked); ``labels`` maps each fact to its line."""
+    memo: dict[str, bool | None] = {}
+
+    def fact(name: str):
+        def decide():
+            if not memo:
+                memo.update(decide_all())
+            return memo.get(name)
+        return decide
+
+    return [checked(label, fact(name)) for name, label in labels.items()]
+
+
+def prop3_amended(scale=1) -> list[Step]:
+    """Proposition 3 (amended) for every L >= 2, lam < 0 and delta sigma in (0, 1/(1 - lam)]
+    (:func:`proofs.resnet_general.prop3_chain`; sigma = 1: delta stands for delta sigma).
+    ``scale`` multiplies the bound (a wrong bound is not proved)."""
+    return [
+        checked("GD from w_i = 1 stays symmetric: d/dw_i = sigma (w^L - lam) w^(L-1) for every "
+                "L", prg.symmetric_gradients),
+        premise("so w_i[k] = w[k] with w[k+1] = w[k] phi(w[k]), phi(w) = 1 - t w^(L-2) (w^L - "
+                "lam), t = delta sigma"),
+        *_facts(lambda: prg.prop3_chain(sp.Rational(scale)), {
+            "phi decreasing": "phi decreases on (0, 1]: d/dw [w^(L-2)(w^L - lam)] has "
+                              "nonnegative terms (L = K + 2)",
+            "phi < 1": "phi < 1 on (0, 1]: t w^(L-2)(w^L - lam) > 0",
+            "phi(1)": "phi(1) = 1 - t (1 - lam) >= 0 exactly for t <= 1/(1 - lam)"}),
+        premise("so 0 <= w[k+1] = w[k] phi(w[k]) < w[k]: w[k] decreases in [0, 1] to a fixed "
+                "point of the continuous map, and w phi(w) = w has no root in (0, 1]: w[k] -> 0"),
+    ]
+
+
+def eq9_direction_amended() -> list[Step]:
+    """Section 3.2 after (9b) (amended), every L >= 1, lam < 0, t = delta sigma > 0
+    (:func:`proofs.resnet_general.double_first_step`): one step of (9a), (9b) from w = z = 1
+    gives w[1] = 1 - t m < 1 < 1 + t m = z[1] (m = -lam) and e[1] = m - Q(t m),
+    Q(s) = (1 + s)^L - (1 - s)^L increasing from Q(0) = 0, so |e[1]| < |e[0]| = m exactly when
+    Q(t m) < 2 m."""
+    return [
+        premise("GD from w_i = z_i = 1 stays symmetric and follows (9a), (9b) (eq9, data)"),
+        *_facts(prg.double_first_step, {
+            "w[1] < 1 < z[1]": "w[1] = 1 + t lam < 1 < 1 - t lam = z[1] (t > 0, lam < 0)",
+            "e[1] = m - Q(tm)": "e[1] = w[1]^L - z[1]^L - lam = m - Q(t m), m = -lam",
+            "Q(0) = 0": "Q(0) = 0",
+            "Q' formula": "Q'(s) = L ((1 + s)^(L-1) + (1 - s)^(L-1))",
+            "Q' > 0 on (0, 1]": "Q' > 0 on (0, 1]",
+            "Q' > 0 on (1, oo)": "Q' > 0 on (1, oo) (L = 1: Q' = 2; L = K + 2: (2 + u)^(K+1) "
+                                 "> u^(K+1))"}),
+        premise("so Q(t m) > 0 for t > 0, and |e[1]| = |m - Q(t m)| < m exactly when "
+                "Q(t m) < 2 m"),
+    ]
+
+
+_DOUBLE = {"model": {"family": "double_network", "depth": "L", "target": "lam", "init": "1"},
+           "step": "delta", "after": 1, "steps": 1}
+EQ9_SCOPE = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
+EQ9_CLOSER = "(1 + delta*Abs(lam))**L - (1 - delta*Abs(lam))**L < 2*Abs(lam)"
+
+
+def _eq9(part: str, keys: dict) -> Derivation:
+    return Derivation(
+        f"nar2018resnet.eq9_direction_amended.{part}",
+        "Nar & Sastry (2018), Section 3.2 after (9b) (amended)",
+        Statement("trajectory", EQ9_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},
+                  integers={"L": ">= 1"}, keys={**_DOUBLE, **keys}),
+        eq9_direction_amended, "one step of (9a), (9b) from w = z = 1: w[1] = 1 + t lam, "
+        "z[1] = 1 - t lam, e[1] = -lam - Q(-t lam) with Q(s) = (1 + s)^L - (1 - s)^L "
+        "increasing from 0, every L >= 1")
+
+
+def prop2(signs: str = "ones", dc_scale=1) -> list[Step]:
+    """Proposition 2 for every L >= 1, lam > 0, delta in (0, delta_c]
+    (:func:`proofs.resnet_general.prop2_chain`; sigma = 1: delta stands for delta sigma);
+    ``signs="odd"``: the remark after it, lam < 0 with an odd number of w_i[0] = -1, reduced to
+    the |lam| chain.  ``dc_scale`` multiplies delta_c (a wrong threshold is not proved)."""
+    odd = [checked("odd signs: w_i = s_i v with prod s_i = -1 and lam = -m give w_i' = s_i v' "
+                   "with v' the Proposition 2 chain for m = |lam|", prg.odd_sign_reduction)]
+    return [
+        checked("GD from a symmetric start stays symmetric: d/dw_i = sigma (w^L - lam) "
+                "w^(L-1) for every L", prg.symmetric_gradients),
+        *(odd if signs == "odd" else []),
+        *_facts(lambda: prg.prop2_chain(sp.Rational(dc_scale)), {
+            "telescoping": "S(w)(w - r) = w^L - r^L, r = lam^(1/L) (every L)",
+            "recursion": "w' - r = mu(w)(w - r), mu(w) = 1 - t w^(L-1) S(w)",
+            "mu decreasing": "mu decreases on w > 0 (d/dw [w^(L-1) S(w)] has nonnegative terms)",
+            "delta_c, lam >= 1": "lam >= 1: mu(r) = 1 - delta/delta_c >= 0",
+            "delta_c, lam < 1": "lam < 1: mu(1) = 1 - delta/delta_c >= 0",
+            "rho, lam > 1": "lam > 1: mu(1) = rho(delta)",
+            "rho, lam < 1": "lam < 1: mu(r) = rho(delta)"}),
+        premise("by induction w[k] stays between 1 and r, 0 <= mu(w[k]) <= rho and |w[k+1] - r| "
+                "<= rho |w[k] - r|, so |w[k] - r| <= rho^k |1 - r| (lam = 1: w[k] = 1 = r)"),
+    ]
+
+
+PROP2_SCOPE = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
+PROP2_NEG_SCOPE = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
+                   "w_i[0]": "+-1, an odd number of -1"}
+_A = "Abs(lam)**(1/L)"
+_BELOW = (f"delta <= (1 - {_A})/(1 - Abs(lam))", f"(1 - delta*L*({_A})**(2*(L - 1)))**t*metric0")
+_ABOVE = (f"delta <= 1/(L*({_A})**(2*(L - 1)))", f"(1 - delta*(Abs(lam) - 1)/({_A} - 1))**t*metric0")
+
+
+def _prop2(name: str, signs: str, lam: str, case: tuple[str, str]) -> Derivation:
+    odd = signs == "odd"
+    init = "Piecewise((-1, Eq(j, 1)), (1, True))" if odd else "1"
+    return Derivation(
+        f"nar2018resnet.{name}", "Nar & Sastry (2018), Proposition 2" + (
+            " and the remark after it" if odd else ""),
+        Statement("rate", PROP2_NEG_SCOPE if odd else PROP2_SCOPE, (),
+                  params={"delta": "> 0", "lam": lam}, integers={"L": ">= 1"},
+                  keys={"model": {"family": "deep_linear", "depth": "L", "width": 1,
+                                  "target": "lam", "init": init},
+                        "step": "delta", "assume": [case[0]],
+                        "metric": f"Abs(w1 {'+' if odd else '-'} {_A})", "bound": case[1],
+                        "steps": 10}),
+        lambda: prop2(signs), "w' - r = mu(w)(w - r) with mu decreasing and 0 <= mu <= rho(delta) "
+        "on the segment between 1 and r = |lam|^(1/L) for delta <= delta_c (the paper's "
+        "induction), every L >= 1" + ("; odd signs reduce to the |lam| chain" if odd else ""))
+
+
+PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
+
+DERIVATIONS = (
+    Derivation(
+        "nar2018resnet.prop3_amended", "Nar & Sastry (2018), Proposition 3 (amended)",
+        Statement("trajectory", PROP3_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},
+                  integers={"L": ">= 2"},
+                  keys={"model": {"family": "deep_linear", "depth": "L", "width": 1,
+                                  "target": "lam", "init": "1"}, "step": "delta",
+                        "assume": ["delta <= 1/(1 - lam)"], "quantity": "w1",
+                        "monotone": "nonincreasing", "steps": 30}),
+        prop3_amended, "the symmetric orbit w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1] "
+        "for delta sigma <= 1/(1 - lam) (the paper's induction), every L >= 2: w_i[k] "
+        "decreases (the statement's data) to 0"),
+    _prop2("prop2.lam_below_1", "ones", "(0, 1)", _BELOW),
+    _prop2("prop2.lam_above_1", "ones", "> 1", _ABOVE),
+    _prop2("prop2_negative.lam_above_minus_1", "odd", "(-1, 0)", _BELOW),
+    _prop2("prop2_negative.lam_below_minus_1", "odd", "< -1", _ABOVE),
+    _eq9("w_decreases", {"quantity": "w1", "relation": "<", "bound": "1"}),
+    _eq9("z_increases", {"quantity": "z1", "relation": ">", "bound": "1"}),
+    _eq9("e_closer", {"assume": [EQ9_CLOSER], "quantity": "residual", "relation": "<",
+                      "bound": "Abs(lam)"}),
+)

@@ -211,6 +211,12 @@ def test_the_example_cites_proven_and_borrows_nothing_otherwise():
     refuting = [e for e in twin.evidence if e.outcome is Outcome.REFUTES]
     assert [e.check for e in refuting] == ["states_search"]
     assert refuting[0].counterexample.at["L"] in ("3", "4") and "--at" in refuting[0].reproduce
+    assert out["cite.prop3-decreasing"].strength is Strength.PROVEN
+    twin = out["cite.prop3-any-step"]
+    assert twin.status is Status.REFUTED
+    assert {e.check: e.outcome for e in twin.evidence}["derivation"] is Outcome.UNDECIDED
+    refuting = [e for e in twin.evidence if e.outcome is Outcome.REFUTES]
+    assert [e.check for e in refuting] == ["trajectory_search"] and "--at" in refuting[0].reproduce
 
 
 def test_facts_of_a_proof_for_every_depth_are_steps_too(monkeypatch):
@@ -251,3 +257,90 @@ def test_the_result_cache_follows_the_cited_proof_code(monkeypatch):
     other = replace(registry.lookup("wu2019zas.lemma_a1"), steps=zc.lemma_a2)
     monkeypatch.setattr("verify.userclaims.cite.lookup", lambda name: other)
     assert derivation_hash() != before
+
+
+# --- a claim of GD on a model (trajectory / convergence) citing a derivation -------------------
+
+PROP3 = ('kind = "trajectory"\nderivation = "nar2018resnet.prop3_amended"\n'
+         'model = { family = "deep_linear", depth = "L", width = 1, target = "lam", init = "1" }\n'
+         'integers = { L = [2, 3] }\nstep = "delta"\n'
+         'params = { delta = ["1/100", 1], lam = [-5, "-1/10"] }\n'
+         'assume = ["delta <= 1/(1 - lam)"]\nquantity = "w1"\nmonotone = "nonincreasing"\n'
+         'steps = 30\n')
+
+GD_MISMATCH = {
+    "box outside the class": (PROP3.replace('lam = [-5, "-1/10"]', 'lam = [-5, "1/2"]'),
+                              "params.lam"),
+    "depth outside the class": (PROP3.replace("L = [2, 3]", "L = [1, 3]"), "integers.L"),
+    "another model": (PROP3.replace('init = "1"', 'init = "1/2"'), "model"),
+    "another quantity": (PROP3.replace('quantity = "w1"', 'quantity = "w2"'), "quantity"),
+    "another assumption": (PROP3.replace("1/(1 - lam)", "2/(1 - lam)"), "assume"),
+    "a parameter more": (PROP3.replace('lam = [-5, "-1/10"]', 'lam = [-5, "-1/10"], s = 1'),
+                         "params"),
+    "another kind": (PROP3.replace('kind = "trajectory"', 'kind = "convergence"').replace(
+        'quantity = "w1"\nmonotone = "nonincreasing"\nsteps = 30\n',
+        'condition = "delta <= 1/(1 - lam)"\ntarget = "0"\n'), "kind"),
+}
+
+
+@pytest.mark.parametrize("what", list(GD_MISMATCH))
+def test_a_gd_claim_that_differs_borrows_nothing(what):
+    body, key = GD_MISMATCH[what]
+    spec = _one(body)
+    assert isinstance(spec, ClaimSpec), spec
+    found = problems(spec, registry.lookup("nar2018resnet.prop3_amended"))
+    assert found and found[0].startswith(key), found
+
+
+def test_a_gd_claim_stating_the_statement_is_proven():
+    spec = _one(PROP3)
+    assert not problems(spec, registry.lookup("nar2018resnet.prop3_amended"))
+    claim = claim_from_spec(spec)
+    assert dict(claim.scope) == dict(registry.lookup("nar2018resnet.prop3_amended").statement.scope)
+
+
+def _toml(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value) if isinstance(value, int) else f'"{value}"'
+
+
+def _inside_box(text: str) -> list[str]:
+    """An interval inside a class range ("> 1", "< 0", "(0, 1)")."""
+    import sympy as sp
+
+    if text[0] in "([":
+        a, b = (sp.Rational(v) for v in text[1:-1].split(","))
+        return [str(a + (b - a) / 10), str(b - (b - a) / 10)]
+    end = sp.Rational(text.lstrip("<>= "))
+    return [str(end + sp.Rational(1, 10)), str(end + 2)] if text[0] == ">" else \
+        [str(end - 2), str(end - sp.Rational(1, 10))]
+
+
+GD_CITED = sorted(n for n, d in registry.registry().items() if d.statement.keys)
+
+
+@pytest.mark.parametrize("name", GD_CITED)
+def test_every_gd_statement_is_claim_language_and_proven(name):
+    from proofs import derivation as dv
+
+    st = registry.lookup(name).statement
+    low = {k: int(v.lstrip(">= ")) for k, v in st.integers.items()}
+    body = "".join(f"{k} = {_toml(v)}\n" for k, v in st.keys.items())
+    body += f'kind = "{st.kind}"\nderivation = "{name}"\n'
+    body += "params = " + _toml({k: _inside_box(v) for k, v in st.params.items()}) + "\n"
+    body += "integers = " + _toml({k: [v, v + 1] for k, v in low.items()}) + "\n"
+    spec = _one(body)
+    assert isinstance(spec, ClaimSpec), spec
+    assert not problems(spec, registry.lookup(name))
+    assert dv.run(registry.lookup(name).steps()).proved
+
+
+def test_a_wrong_bound_is_not_proved():
+    from proofs import derivation as dv
+    from proofs import resnet_class as rcl
+
+    assert dv.run(rcl.prop3_amended()).proved
+    assert not dv.run(rcl.prop3_amended(scale=2)).proved

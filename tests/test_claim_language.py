@@ -89,7 +89,8 @@ EXPECTED = {
     "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
     "derivations.toml": {"cite.lemma-a1": C, "cite.lemma-a1-doubled": C,
                          "cite.lemma-a1-without-l2": R, "cite.bernoulli": C,
-                         "cite.bernoulli-square": R},
+                         "cite.bernoulli-square": R, "cite.prop3-decreasing": C,
+                         "cite.prop3-any-step": R},
     "orders.toml": {"order.lambert-log": C, "order.lambert-squared-log": R},
     "rate_sweep.toml": {"sweep.quadratic-rate": C, "sweep.quadratic-rate-too-fast": R},
 }

@@ -150,17 +150,6 @@ def lam_fractions(lam, rels, scale: str = "1") -> list[tuple[str, mpmath.mpf]]:
     return [(rel, mpmath.mpf(sp.Rational(rel) * sp.Rational(scale)) / (1 - lam)) for rel in rels]
 
 
-def lam_grid(depths, lams, rels, scale: str = "1"):
-    """(L, lam text, lam, rel, delta) over depths x lams x rels, lam exact from its text and
-    delta from :func:`lam_fractions`, at the working precision (iterate inside
-    ``mpmath.workdps``)."""
-    for L in depths:
-        for lam_s in lams:
-            lam = mpmath.mpf(sp.Rational(lam_s))
-            for rel, d in lam_fractions(lam, rels, scale):
-                yield L, lam_s, lam, rel, d
-
-
 def replay(problem: ScalarProblem, x0, delta, steps: int, dps: int,
            max_period: int = 8) -> PreciseOrbit:
     """Replay one start at ``dps`` digits and classify its tail (tolerance 10^(-dps/2))."""

@@ -6,16 +6,9 @@ The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, 
 language (README, "The claim language").  The others are built here, because the language cannot
 state them with the same strength, or only at a CPU cost far over their present one:
 
-* proven for every depth L (prop2, prop2_negative, prop3_amended, eq9_direction_amended;
-  proofs/resnet_general.py): every-L proofs (``integers = ">= n"``)
-  exist for identity, inequality, limit and threshold claims of expressions and for thresholds
-  at a chain's minimiser set (prop1, prop1_deltamax_amended are data so) and identities at a
-  chain's symmetric states (eq9); a trajectory or
-  convergence claim on a ``model`` (the chain's state w_1..w_L needs a concrete L) is
-  proven-on-instances at best.  These proofs are the paper's own inductions along the orbit
-  from the symmetric start (Proposition 2's factor mu(w) decreasing with the printed delta_c,
-  Proposition 3's factor phi(w), the first step's Q(s) = (1 + s)^L - (1 - s)^L), not routes a
-  kind could apply to another loss;
+* (prop2, prop2_negative, prop3_amended and eq9_direction_amended are data: rate and
+  trajectory claims on the deep_linear / double_network families that cite the paper's
+  every-L inductions, registered in proofs/resnet_class.py);
 * proven for every size n, N, width or function (ols_amended, eq7, eq8, eq12_amended,
   sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): derivations with named
   premises (the spectral theorem for ols_amended), undefined functions (f_k) and the ReLU
@@ -34,8 +27,8 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.prop1 (data) | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
 | nar2018resnet.prop1_deltamax (data) | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
 | nar2018resnet.prop1_deltamax_amended (data) | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
-| nar2018resnet.prop2 | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
-| nar2018resnet.prop2_negative | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
+| nar2018resnet.prop2 (data) | Proposition 2 | lam > 0, w_i[0] = 1, delta <= delta_c: |w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| |
+| nar2018resnet.prop2_negative (data) | Section 2, after Proposition 2 | the same for lam < 0 with an odd number of -1 initial weights |
 | nar2018resnet.eq5 (data) | eq. (5) | the GD update W_i <- W_i - delta G_i (F - R) Sigma H_i |
 | nar2018resnet.thm1 (data) | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
 | nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
@@ -43,11 +36,11 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
 | nar2018resnet.eq9 (data) | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
 | nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
-| nar2018resnet.eq9_direction_amended | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
+| nar2018resnet.eq9_direction_amended (data) | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
 | nar2018resnet.eq9_origin (data) | Section 3.2, after (9b) | the origin is an unstable equilibrium; (w, z) cannot converge to it |
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
-| nar2018resnet.prop3_amended | Proposition 3 (amended) | the same for L >= 2 |
+| nar2018resnet.prop3_amended (data) | Proposition 3 (amended) | the same for L >= 2 |
 | nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
 | nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
 | nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
@@ -105,28 +98,6 @@ CLAIMS = (
        amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "
                     "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1.",
        scope={"X": "any real n x N", "delta": "> 0"}),
-    _c("prop2", "Proposition 2",
-       "Assume that lam > 0 and w_i[0] = 1 for all i. If the step size delta is chosen to be "
-       "less than or equal to delta_c = (L sigma)^-1 lam^(-2(L-1)/L) if lam in [1, oo), "
-       "sigma^-1 (1 - lam)^-1 (1 - lam^(1/L)) if lam in (0, 1), then |w_i[k] - lam^(1/L)| <= "
-       "rho(delta)^k |1 - lam^(1/L)| for all i, where rho(delta) = 1 - delta sigma (lam - 1)"
-       "(lam^(1/L) - 1)^-1 if lam in (1, oo), 1 - delta sigma L lam^(2(L-1)/L) if lam in (0, 1).",
-       {"L": "2..6 symbolic; 2, 3, 5, 8 precise", "lam": "1/10, 1/2, 1, 2, 7 (lam = 1: rho := 0)",
-        "sigma": "1, 5/2", "delta": "delta_c (equality edge) and delta_c/2"},
-       "|w_i[k] - lam^(1/L)| <= rho(delta)^k |1 - lam^(1/L)| for every k",
-       [rc.prop2_general(), rc.prop2_symbolic((2, 3, 4, 5, 6)),
-        rc.prop2_precise((2, 3, 5, 8), ("1/10", "1/2", "1", "2", "7"))],
-       scope={"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}),
-    _c("prop2_negative", "Section 2, after Proposition 2",
-       "The identical result also holds for lam < 0 if |w_i[0]| = 1 for all i and the "
-       "cardinality of the set {i : w_i[0] = -1} is odd.",
-       {"reading": "lam^(1/L) read as s_i |lam|^(1/L) (s_i = w_i[0]); delta_c, rho at |lam|",
-        "L": "2..5 symbolic; 2, 3, 4, 5 precise", "lam": "-1/10, -1/2, -2, -7"},
-       "|w_i[k] - s_i |lam|^(1/L)| <= rho(delta)^k |1 - |lam|^(1/L)|",
-       [rc.prop2_general("odd"), rc.sign_reduction_symbolic(DEPTHS),
-        rc.prop2_precise((2, 3, 4, 5), ("-1/10", "-1/2", "-2", "-7"), signs="odd")],
-       scope={"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
-              "w_i[0]": "+-1, an odd number of -1"}),
     _c("thm2_amended", "Theorem 2 (amended)",
        "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
        "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
@@ -141,21 +112,6 @@ CLAIMS = (
                     "at all).",
        scope={"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
               "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}),
-    _c("eq9_direction_amended", "Section 3.2, after (9b) (amended)",
-       "If lam < 0, w decreases and z increases at the first step for every delta > 0, and "
-       "|e[1]| < |e[0]| exactly when delta sigma < t*(L, lam), the first positive root of "
-       "e[1]^2 = lam^2 (t* = 1/2 for L = 2); in particular for delta sigma <= 1/20 in the "
-       "tested cases.",
-       {"L": "every L >= 1 (general proof); 2..5 exact", "lam": "< 0; -1/2, -1, -3/2 exact",
-        "delta sigma": "> 0; <= 1/20 exact"},
-       "lam < 0: w[1] < 1 < z[1] for every delta sigma > 0; |e[1]| < |e[0]| <=> delta sigma "
-       "< t*(L, lam)",
-       [rc.eq9_direction_general(),
-        rc.double_first_step(DEPTHS, ("-1/2", "-1", "-3/2"), t_max="1/20")],
-       amends="nar2018resnet.eq9_direction",
-       amend_reason="For large delta sigma the first step overshoots: e.g. L = 2, lam = -1, "
-                    "delta sigma = 1 gives e[1] = -3.",
-       scope={"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "
@@ -169,17 +125,6 @@ CLAIMS = (
        "double loss < single loss for every matrix; single unstable where double is stable",
        [experiments.double_experiment()],
        scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
-    _c("prop3_amended", "Proposition 3 (amended)",
-       "For depth L >= 2: lam < 0, w_i[0] = 1 and delta <= 1/(sigma(1 - lam)) give w_i -> 0 "
-       "(monotonically).",
-       {"L": "2..8 symbolic; 2, 3, 5 precise", "lam": "-1/10, -1, -5"},
-       "L >= 2, delta <= 1/(sigma(1 - lam)) => w_i decreases to 0",
-       [rc.prop3_general(), rc.prop3_symbolic((2, 3, 4, 5, 6, 7, 8)),
-        rc.prop3_precise((2, 3, 5), ("-1/10", "-1", "-5"))],
-       amends="nar2018resnet.prop3",
-       amend_reason="At depth L = 1 the chain is plain least squares and w converges to lam, "
-                    "not 0.",
-       scope={"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}),
     _c("sec32_negative", "Section 3.2, first paragraph",
        "if all the weight matrices are initialized as the identity, then the diagonal elements "
        "corresponding to the negative eigenvalues converge to 0, not to a negative value",

@@ -16,6 +16,14 @@ claim language's own parsers:
   and the claim's relation is one of the statement's with the same relation sign and
   lhs - rhs equal to the statement's (SymPy simplifies the difference to 0).
 
+* of GD on a model or loss (``convergence``, ``trajectory``, ``rate``; the statement gives
+  ``keys``):
+  every key of the claim but its parameters' boxes is the statement's (both parsed by the
+  claim language: the same model, step, condition, target, quantity, ...), the claim has the
+  statement's parameters, each interval (or value) inside the statement's range for it, and
+  its integer instances inside the statement's class (``">= 2"``): the claim's boxes are where
+  its own checks sample the class the derivation proves.
+
 Only when the claim states exactly that does the check run the derivation's steps (each checked
 by SymPy, :mod:`proofs.derivation`); it supports with the statement's class as coverage (the
 claim's class: a claim citing a derivation states its class), so the claim is ``proven`` only
@@ -27,6 +35,7 @@ refute.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -148,11 +157,62 @@ def _same_range(spec, name: str, text: str) -> bool:
                                   for a, b in zip(value, ends))
 
 
+_HALF = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
+_INTERVAL = re.compile(r"\s*([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])\s*\Z")
+# the fields a claim of GD compares with its statement's keys (not its boxes, names or text)
+_OWN = {"id", "statement", "derivation", "params", "integers", "unbounded", "rays", "parts"}
+
+
+def _inside(box, text: str) -> bool:
+    """Whether the interval (lo, hi) or the value ``box`` lies in the range ``text`` (a
+    half-line ``"> 0"`` or an interval ``"[a, b]"``, ``"(a, b]"``, ...)."""
+    lo, hi = (sp.Rational(v) for v in (box if isinstance(box, tuple) else (box, box)))
+    half, interval = _HALF.match(text), _INTERVAL.match(text)
+    if half:
+        sign, end = half.group(1), sp.Rational(half.group(2))
+        return {">": lo > end, ">=": lo >= end, "<": hi < end, "<=": hi <= end}[sign]
+    if interval:
+        a, b = sp.Rational(interval.group(2)), sp.Rational(interval.group(3))
+        return bool((lo >= a if interval.group(1) == "[" else lo > a)
+                    and (hi <= b if interval.group(4) == "]" else hi < b))
+    return False
+
+
+def _gd_problems(spec, st: Statement) -> list[str]:
+    from verify.userclaims.parse import _Bad, _validate
+
+    if set(spec.params) != set(st.params) or set(spec.integers) != set(st.integers):
+        mine, theirs = sorted({**spec.params, **spec.integers}), sorted({**st.params,
+                                                                         **st.integers})
+        return [f"params: the claim's {mine}, the derivation's {theirs}"]
+    out = [f"params.{name}: {spec.params[name]} is not inside the derivation's class {text!r}"
+           for name, text in st.params.items() if not _inside(spec.params[name], text)]
+    for name, text in st.integers.items():
+        low = _lowest(text)
+        if low is None or min(spec.integers[name]) < low:
+            out.append(f"integers.{name}: {list(spec.integers[name])} leave the derivation's "
+                       f"class {text!r}")
+    boxes = {n: list(b) if isinstance(b, tuple) else b for n, b in spec.params.items()}
+    ints = {n: [min(v), max(v)] for n, v in spec.integers.items()}
+    try:
+        theirs = _validate({**st.keys, "kind": st.kind, "params": boxes, "integers": ints},
+                           spec.id)
+    except _Bad as bad:  # a statement the language refuses is a registry bug: no proof lent
+        return out + [f"the derivation's keys do not parse ({bad.key}: {bad.problem})"]
+    for f in dataclasses.fields(spec):
+        if f.name not in _OWN and getattr(spec, f.name) != getattr(theirs, f.name):
+            out.append(f"{f.name}: the derivation's is {getattr(theirs, f.name)!r}, the "
+                       f"claim's {getattr(spec, f.name)!r}")
+    return out
+
+
 def problems(spec, d: Derivation) -> list[str]:
     """How the claim differs from the derivation's statement (empty: it states exactly it)."""
     st = d.statement
     if spec.kind != st.kind:
         return [f"kind: the derivation states an {st.kind}, the claim an {spec.kind}"]
+    if st.keys:
+        return _gd_problems(spec, st)
     return _states_problems(spec, st) if spec.states else _box_problems(spec, st)
 
 

@@ -1,147 +1,17 @@
-"""Check factories for Nar & Sastry (2018), *Residual Networks*: the first step of the double
-network (9a), (9b), Proposition 3, and the Section 3.2 sentence on negative eigenvalues ((9a),
-(9b) themselves and the origin's sentence are data, ``verify/papers/nar2018resnet.toml``)."""
+"""Check factories for Nar & Sastry (2018), *Residual Networks*: the Section 3.2 sentence on
+negative eigenvalues ((9a), (9b), their first step and the origin's sentence are data,
+``verify/papers/nar2018resnet.toml``)."""
 
 from __future__ import annotations
 
 import mpmath
 import sympy as sp
-from mpmath import libmp
 
-from proofs import resnet as pr
-from verify.checks.common import lam_grid
-from verify.checks.resnet._shared import REF, SUP, UND, _cx, _instances, _sample, _set
+from verify.checks.resnet._shared import REF, SUP, UND, _cx, _sample, _set
 from verify.checks.resnet.matrix import _gd2x2_mp
-from verify.replay import ReplayError
 from verify.vocabulary import Check, CheckContext, Finding, Tier
 
-# === the double network (9a), (9b) and Proposition 3 ========================================
-
-
-def double_first_step(depths: tuple[int, ...], lams: tuple[str, ...], t_max: str) -> Check:
-    """Symbolic (exact): one step of (9a), (9b) from w = z = 1 with lam < 0: w[1] = 1 + t lam
-    < 1, z[1] = 1 - t lam > 1 for every t = delta sigma > 0, and e[1] is an exact polynomial in
-    t; |e[1]| < |e[0]| = |lam| holds exactly for 0 < t < t*, t* the first positive root of
-    e[1]^2 = lam^2 (computed exactly).
-
-    Tests the amended claim "for delta sigma <= t_max": supports when t_max <= t* for every
-    case (exact on the listed (L, lam) over the whole step range (0, t_max]), refutes
-    otherwise.  (The printed sentence, with no step-size condition, is the data claim
-    nar2018resnet.eq9_direction.)
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        grid = [(int(ctx.at["L"]), [ctx.at["lam"]])] if ctx.at else [(L, lams) for L in depths]
-        for L, lam_list in grid:  # smallest depth and |lam| first: the first failure is minimal
-            if L < 1 or sp.Rational(lam_list[0]) >= 0:
-                raise ReplayError("--at: the sentence is about L >= 1 and lam < 0")
-            e1, t, lam = pr.double_first_error(L)
-            for lam_s in lam_list:
-                lv = sp.Rational(lam_s)
-                poly = sp.Poly(sp.expand(e1.subs(lam, lv) ** 2 - lv ** 2), t)
-                roots = sorted(r for r in poly.real_roots() if r > 0)
-                tstar = roots[0]
-                numbers[f"L={L}, lam={lam_s}"] = f"t* = {sp.N(tstar, 12)}"
-                probe = sp.Rational(t_max)
-                if ctx.at:
-                    probe = sp.Rational(ctx.at["t"])
-                e_at = e1.subs({lam: lv, t: probe})
-                if probe <= tstar and sp.Abs(e_at) < sp.Abs(lv):
-                    continue
-                e_at = sp.nsimplify(e_at) if e_at.is_Rational else e_at
-                if sp.Abs(e_at) >= sp.Abs(lv):
-                    return Finding(REF, f"L={L}, lam={lam_s}, delta sigma = {sp.N(probe, 8)}: "
-                                   f"|e[1]| = {sp.N(sp.Abs(e_at), 12)} >= |e[0]| = {abs(lv)}",
-                                   numbers, _cx({"L": L, "lam": lv, "delta*sigma": probe},
-                                                f"e[1] = {sp.N(e_at, 20)}",
-                                                f"|e[1]| < {abs(lv)}",
-                                                sp.N(sp.Abs(e_at) - abs(lv), 20), ctx.dps,
-                                                "exact polynomial e[1](t) (SymPy); t = delta "
-                                                "sigma",
-                                                replay={"L": str(L), "lam": str(lv),
-                                                        "t": str(probe)}))
-        return Finding(SUP, "w decreases, z increases, and |e[1]| < |e[0]| on the tested "
-                       "step range", numbers,
-                       coverage=(_sample(1, L=str(grid[0][0]), lam=grid[0][1][0],
-                                         **{"delta sigma": str(probe)}) if ctx.at else
-                                 _instances(L=_set(depths), lam=_set(lams),
-                                            **{"delta sigma": f"(0, {t_max}]"})))
-
-    return Check("double_first_step", Tier.SYMBOLIC, run, f"exact, depths {depths}, lam {lams}")
-
-
-def prop3_symbolic(depths: tuple[int, ...]) -> Check:
-    """Symbolic: for L >= 2 and lam = -m < 0, d/dw [w^(L-2)(w^L + m)] >= 0 on w > 0 (a
-    polynomial with nonnegative coefficients), so the factor 1 - delta sigma w^(L-2)(w^L - lam)
-    is smallest at w = 1, where it is 1 - delta sigma (1 - lam) >= 0 for delta <= bound: by
-    induction 0 <= w[k+1] <= w[k] and the limit is the only fixed point in [0, 1], 0.
-    Undecided if a coefficient is negative."""
-
-    def run(ctx: CheckContext) -> Finding:
-        numbers = {}
-        for L in depths:
-            slope = pr.prop3_factor_slope(L)
-            w = sp.Symbol("w", positive=True)
-            ok = slope == 0 or all(c >= 0 for c in sp.Poly(slope, w).coeffs())
-            numbers[f"L={L}"] = f"slope {slope}: nonnegative coefficients {ok}"
-            if not ok:
-                return Finding(UND, f"L={L}: monotonicity not shown", numbers)
-        return Finding(SUP, f"L in {depths}: the induction of the proof holds", numbers,
-                       coverage=_instances(L=_set(depths), lam="< 0", sigma="> 0", delta="(0, 1/(sigma (1 - lam))]"))
-
-    return Check("prop3_symbolic", Tier.SYMBOLIC, run, f"exact, depths {depths}")
-
-
-def _prop3_orbit(L, lam, d, K):
-    """w[k+1] = w[k] (1 - d w[k]^(L-2) (w[k]^L - lam)) from w[0] = 1 at the working precision,
-    for at most K steps, stopping at the first k where 0 <= w[k+1] <= w[k] fails; returns
-    (w, whether it held throughout).
-
-    The mpf expression evaluated with the libmp calls its operators make (``mpf_pow_int``,
-    ``mpf_sub``, ``mpf_mul`` at the context's precision and rounding, ``mpf_ge``/``mpf_le``
-    for the comparisons), on raw tuples: the same numbers without the object bookkeeping."""
-    prec, rnd = mpmath.mp._prec_rounding
-    one, lam_, d_ = libmp.from_int(1), lam._mpf_, d._mpf_
-    w = prev = one
-    mono = True
-    for _ in range(K):
-        t = libmp.mpf_mul(libmp.mpf_mul(d_, libmp.mpf_pow_int(w, L - 2, prec, rnd), prec, rnd),
-                          libmp.mpf_sub(libmp.mpf_pow_int(w, L, prec, rnd), lam_, prec, rnd),
-                          prec, rnd)
-        w = libmp.mpf_mul(w, libmp.mpf_sub(one, t, prec, rnd), prec, rnd)
-        mono &= libmp.mpf_ge(w, libmp.fzero) and libmp.mpf_le(w, prev)
-        prev = w
-        if not mono:
-            break
-    return mpmath.mp.make_mpf(w), mono
-
-
-def prop3_precise(depths: tuple[int, ...], lams: tuple[str, ...], scale: str = "1") -> Check:
-    """Precise (mpmath): w[k] from w[0] = 1 for delta = f x scale / (sigma (1 - lam)),
-    f in {1, 1/2, 1/10}, sigma = 1 (delta sigma is what matters): supports when every orbit
-    stays in [0, w[k]] for K steps (the proof's induction; a monotone sequence in [0, 1] whose
-    only fixed point there is 0 converges to 0; the decay is polynomial for L >= 3, so w[K]
-    is reported, not thresholded).  Refutes when an orbit leaves [0, w[k]]."""
-
-    def run(ctx: CheckContext) -> Finding:
-        K = 2000 if ctx.quick else 6000
-        numbers = {}
-        with mpmath.workdps(ctx.dps):
-            for L, lam_s, lam, f, d in lam_grid(depths, lams, ("1", "1/2", "1/10"), scale):
-                w, mono = _prop3_orbit(L, lam, d, K)
-                numbers[f"L={L}, lam={lam_s}, f={f}"] = f"w[K] = {mpmath.nstr(w, 6)}"
-                if not mono:
-                    return Finding(REF, f"L={L}, lam={lam_s}: the orbit leaves [0, w[k]]",
-                                   numbers, _cx({"L": L, "lam": lam_s, "delta": d},
-                                                mpmath.nstr(w, 15), "0 <= w[k+1] <= w[k]",
-                                                mpmath.nstr(w, 15), ctx.dps, "mpmath"))
-                if not w < 1:
-                    return Finding(UND, f"L={L}, lam={lam_s}: w did not move", numbers)
-        return Finding(SUP, "every orbit decreases monotonically towards 0", numbers,
-                       coverage=_sample(len(depths) * len(lams) * 3, L=_set(depths), lam=_set(lams), delta="{1, 1/2, 1/10} x 1/(1 - lam)"))
-
-    return Check("prop3_precise", Tier.PRECISE, run, f"mpmath, depths {depths}, lam {lams}")
+# === Section 3.2: negative eigenvalues ======================================================
 
 
 def _escape_step(losses, record):

@@ -9,18 +9,11 @@ leaves a step unproved), so each claim keeps its exact or precise checks that ca
 
 from __future__ import annotations
 
-import sympy as sp
-
 from proofs import resnet_general as prg
 from verify.checks.resnet._shared import SUP, UND
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tier
 
 # The classes the proofs cover, in the paper's notation (the claims' scopes must equal these).
-PROP2_CLASS = {"L": ">= 1", "lam": "> 0", "sigma": "> 0", "delta": "(0, delta_c]"}
-PROP2_NEG_CLASS = {"L": ">= 1", "lam": "< 0", "sigma": "> 0", "delta": "(0, delta_c(|lam|)]",
-                   "w_i[0]": "+-1, an odd number of -1"}
-PROP3_CLASS = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
-EQ9_DIRECTION_CLASS = {"L": ">= 1", "lam": "< 0", "delta sigma": "> 0"}
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
                        "alpha": "> max(0, -min lambda_min(Hess f_k))"}
@@ -46,52 +39,6 @@ def _general(name: str, steps, covers: dict[str, str], what: str) -> Check:
 
     where = ", ".join(f"{k} {v}" for k, v in covers.items())
     return Check(name, Tier.SYMBOLIC, run, f"SymPy, every member: {where}")
-
-
-def prop2_general(signs: str = "ones", dc_scale: str = "1") -> Check:
-    """Symbolic, every L >= 1: Proposition 2's proof (:func:`proofs.resnet_general.prop2_chain`)
-    for lam > 0 and delta <= dc_scale x delta_c; ``signs="odd"`` adds the reduction of an odd
-    sign pattern with lam < 0 to the |lam| chain (the remark after Proposition 2)."""
-    scale = sp.Rational(dc_scale)
-
-    def steps():
-        out = prg.prop2_chain(scale)
-        out["symmetric start stays symmetric"] = prg.symmetric_gradients()
-        if signs == "odd":
-            out["odd signs reduce to the |lam| chain"] = prg.odd_sign_reduction()
-        return out
-
-    covers = PROP2_NEG_CLASS if signs == "odd" else PROP2_CLASS
-    if scale != 1:  # a different threshold is a different class
-        covers = {**covers, "delta": f"(0, {dc_scale} delta_c]"}
-    return _general(f"prop2_general_{signs}", steps, covers,
-                    "for every L: w' - r = mu(w)(w - r), mu decreasing, 0 <= mu <= rho(delta) "
-                    "on the segment between 1 and lam^(1/L) for delta <= delta_c; by induction "
-                    "|w_i[k] - r| <= rho^k |1 - r|")
-
-
-def prop3_general(scale: str = "1") -> Check:
-    """Symbolic, every L >= 2: Proposition 3's induction (:func:`proofs.resnet_general.
-    prop3_chain`): 0 <= phi(w) < 1 on (0, 1], so w[k] decreases to 0."""
-    sc = sp.Rational(scale)
-    covers = PROP3_CLASS if sc == 1 else {**PROP3_CLASS,
-                                          "delta": f"(0, {scale}/(sigma (1 - lam))]"}
-
-    def steps():
-        return {**prg.prop3_chain(sc),
-                "symmetric start stays symmetric": prg.symmetric_gradients()}
-
-    return _general("prop3_general", steps, covers,
-                    "for every L >= 2: w[k+1] = w[k] phi(w[k]) with 0 <= phi < 1 on (0, 1]: "
-                    "w[k] decreases monotonically to 0")
-
-
-def eq9_direction_general() -> Check:
-    """Symbolic, every L: the first step of (9a), (9b) for lam < 0
-    (:func:`proofs.resnet_general.double_first_step`)."""
-    return _general("eq9_direction_general", prg.double_first_step, EQ9_DIRECTION_CLASS,
-                    "for every L and lam < 0: w[1] < 1 < z[1] for every delta sigma > 0, and "
-                    "|e[1]| < |e[0]| exactly for delta sigma < t*(L, lam)")
 
 
 def decomposition_general() -> Check:
