@@ -87,6 +87,7 @@ EXPECTED = {
                         "every.chain-minimisers-half": R, "every.chain-delta-max": C,
                         "every.chain-delta-max-half": R},
     "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
+    "at_state.toml": {"state.relu-bound-strict": C, "state.relu-bound-attained": R},
 }
 
 

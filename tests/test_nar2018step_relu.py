@@ -238,13 +238,10 @@ def test_converged_runs_refute_a_stronger_constant():
     assert cr.converged_runs(c=0.01).run(QUICK).outcome is Outcome.REFUTES
 
 
-def test_residual_identity_and_tightness():
+def test_residual_identity():
     ident = cr.residual_identity_symbolic().run(QUICK)
     assert ident.outcome is Outcome.SUPPORTS
     assert ident.numbers["m=2: some entry differs at a rational point"] == "True"
-    t = cr.tightness_symbolic().run(QUICK)
-    assert t.outcome is Outcome.SUPPORTS and t.numbers["lambda_max - 2 x |f_hat|"] in (
-        "(a - w*x)**2", "(-a + w*x)**2")
 
 
 def test_fig1_checks():

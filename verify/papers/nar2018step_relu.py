@@ -1,5 +1,6 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 4 (two-layer ReLU
 networks, Theorem 4, Appendix D, Figure 2) and the paper's explanation of Figure 1 (Section 1).
+``nar2018step.thm4_tight`` is data, in ``nar2018step_relu.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups these claims.
@@ -10,7 +11,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.thm4_amended | Theorem 4 (amended) | almost every start; 1/delta at interpolating minima or m = 1, only 2/delta in general |
 | nar2018step.thm4_remark | Section 4, after Theorem 4 | converging with a large step => f_hat(x) small for large ||x|| |
 | nar2018step.thm4_remark_amended | Section 4, after Theorem 4 (amended) | the same at the training points x_i only |
-| nar2018step.thm4_tight | Section 4, "not necessarily tight" | the bound of Theorem 4 is not necessarily tight |
 | nar2018step.fig2 | Section 4 and Figure 2 | 1-20-1 ReLU net, x_i = i/1000: delta = 2e-4 converges, 3e-4 oscillates f_hat_odd / f_hat_even |
 | nar2018step.fig1 | Figure 1 caption and Section 1 | the plummet after a step-size drop can only be explained by oscillation around a local optimum |
 | nar2018step.fig1_amended | Figure 1 caption and Section 1 (amended) | oscillation around an optimum is one cause of the plummet, not the only one |
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from verify.checks.dynamics import convexity_not_the_cause
 from verify.checks.relu import (
-    TIGHTNESS_CLASS, adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
-    residual_identity_symbolic, tightness_symbolic,
+    adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
+    residual_identity_symbolic,
 )
 from verify.experiments.nar2018step import (
     FIG2_TARGET, fig2_experiment, orbit_drop_plummet, oscillatory_convergence_speedup,
@@ -123,18 +123,6 @@ def _thm4_remark_amended() -> Claim:
     )
 
 
-def _thm4_tight() -> Claim:
-    return _claim(
-        "thm4_tight", "Section 4, after Theorem 4",
-        statement=("Similar to Corollary 1, the bound given by Theorem 4 is not necessarily "
-                   "tight."),
-        hypotheses={"exact": "n = m = r = 1, N = 1 (every point of the minimum set)"},
-        asserts="2/lambda_max(H) < 1/max ||x|| ||f_hat|| at some minima (and = at others)",
-        scope=TIGHTNESS_CLASS,
-        checks=(tightness_symbolic(),),
-    )
-
-
 def _fig2() -> Claim:
     return _claim(
         "fig2", "Section 4 and Figure 2",
@@ -218,5 +206,5 @@ def _sec1_convexity() -> Claim:
     )
 
 
-CLAIMS = (_thm4(), _thm4_amended(), _thm4_remark(), _thm4_remark_amended(), _thm4_tight(),
+CLAIMS = (_thm4(), _thm4_amended(), _thm4_remark(), _thm4_remark_amended(),
           _fig2(), _fig1(), _fig1_amended(), _sec1_convexity())
