@@ -87,7 +87,8 @@ EXPECTED = {
                         "every.chain-minimisers-half": R, "every.chain-delta-max": C,
                         "every.chain-delta-max-half": R},
     "landing.toml": {"lan.limit-product": C, "lan.limit-product-cor2": R},
-    "at_state.toml": {"state.relu-bound-strict": C, "state.relu-bound-attained": R},
+    "at_state.toml": {"state.relu-bound-strict": C, "state.relu-bound-attained": R,
+                      "state.relu-two-outputs": C, "state.relu-two-outputs-three": R},
 }
 
 

@@ -465,8 +465,29 @@ MALFORMED = {
                           "model.x", "missing"),
     "relu init keys": (claim(**MODEL, _model=RELU.format(
         'width = 1, x = [1], y = ["1"], init = { a = "1" }')), "c1", "model.init", "a, w"),
-    "relu bias a list": (claim(**MODEL, _model=RELU.format(
-        'width = 1, x = [1], y = ["1"], bias = [1]')), "c1", "model.bias", "expression"),
+    "relu bias a table": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = { b = 1 }')), "c1", "model.bias", "expression"),
+    "relu bias list too long": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = [1, 2]')), "c1", "model.bias", "one entry per"),
+    "relu bias list with a parameter width": (claim(**MODEL, integers="{ m = [1, 2] }",
+                                                    _model=RELU.format(
+        'width = "m", x = [1], y = ["1"], bias = [1]')), "c1", "model.bias", "literal width"),
+    "relu bias list entry unparseable": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = ["1 +"]')), "c1", "model.bias", "unit 0"),
+    "relu inputs mixed": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1, [2]], y = ["1", "2"]')), "c1", "model.x", "same length"),
+    "relu labels of two lengths": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1, 2], y = [["1", "2"], ["1"]]')), "c1", "model.y", "same length"),
+    "relu input vector too long": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [[1, 2, 3, 4, 5, 6, 7, 8, 9]], y = ["1"]')), "c1", "model.x",
+        "1..8"),
+    "relu input vector entry a parameter": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [[1, "delta"]], y = ["1"]')), "c1", "model.x", "input 0"),
+    "relu empty label vector": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = [[]]')), "c1", "model.y", "1..8"),
+    "relu too many coordinates": (claim(**MODEL, _model=RELU.format(
+        'width = 8, x = [[1, 2, 3]], y = [["1", "2", "3"]]')), "c1", "model.width",
+        "coordinates"),
     "at state without a model": (claim(**{**INEQ, "at": '"state"', "state": '["1"]'}), "c1",
                                  "at", "model table"),
     "at state wrong length": (at_state(state='["c"]'), "c1", "state",
