@@ -117,7 +117,7 @@ def test_relu_vector_inputs_labels_and_a_fixed_bias_vector():
     # hidden units at x_0 = (1, 2): relu(-2 - r), relu(1 + 1); at x_1 = (-1, 0): relu(-r), relu(0)
     h0 = [sp.Piecewise((-2 - r, -2 - r > 0), (0, True)), 2]
     h1 = [sp.Piecewise((-r, -r > 0), (0, True)), 0]
-    out = lambda h: [h[1], h[0] + 2 * h[1]]  # noqa: E731 - a = [[0, 1], [1, 2]]
+    out = lambda h: [h[1], h[0] + 2 * h[1]]  # a = [[0, 1], [1, 2]]
     expected = sum((o - y) ** 2 for h, ys in ((h0, [r, 0]), (h1, [1, r]))
                    for o, y in zip(out(h), ys)) / 2
     f = family.loss(spec, state, symbols).subs(at)
