@@ -68,3 +68,22 @@ rhs = "20"
     (result,) = check(path, quick=True)
     assert result.status is Status.ERROR
     assert "lhs" in result.evidence[0].detail and "radicals" in result.evidence[0].detail
+
+
+def test_a_loss_expression_takes_at_state_too():
+    """Nar & Sastry's Example 1 loss (2/3)|x|^{3/2} is convex away from 0: its Hessian there is
+    1/(2 sqrt|x|) (nar2018step.sec1_convexity); at the state x = s the quantities are exact."""
+    (spec,) = parse_claims("""[[claim]]
+id = "s.ex1"
+kind = "inequality"
+loss = "2*Abs(x)**Rational(3, 2)/3"
+variables = ["x"]
+params = { s = [0.25, 4] }
+at = "state"
+state = ["s"]
+lhs = "lambda_min"
+relation = ">"
+rhs = "0"
+""")
+    plain = reduced(spec)
+    assert sp.simplify(sp.sympify(plain.lhs) - 1 / (2 * sp.sqrt(sp.Symbol("s")))) == 0

@@ -489,7 +489,7 @@ MALFORMED = {
         'width = 8, x = [[1, 2, 3]], y = [["1", "2", "3"]]')), "c1", "model.width",
         "coordinates"),
     "at state without a model": (claim(**{**INEQ, "at": '"state"', "state": '["1"]'}), "c1",
-                                 "at", "model table"),
+                                 "at", "model table or a loss"),
     "at state wrong length": (at_state(state='["c"]'), "c1", "state",
                               "1 coordinate(s) but there are 2"),
     "at state unknown symbol": (at_state(state='["c", "q"]'), "c1", "state", "q"),

@@ -1,6 +1,7 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 4 (two-layer ReLU
 networks, Theorem 4, Appendix D, Figure 2) and the paper's explanation of Figure 1 (Section 1).
-``nar2018step.thm4_tight`` is data, in ``nar2018step_relu.toml``.
+``nar2018step.thm4_tight`` and ``nar2018step.sec1_convexity`` are data, in
+``nar2018step_relu.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups these claims.
@@ -14,12 +15,10 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | nar2018step.fig2 | Section 4 and Figure 2 | 1-20-1 ReLU net, x_i = i/1000: delta = 2e-4 converges, 3e-4 oscillates f_hat_odd / f_hat_even |
 | nar2018step.fig1 | Figure 1 caption and Section 1 | the plummet after a step-size drop can only be explained by oscillation around a local optimum |
 | nar2018step.fig1_amended | Figure 1 caption and Section 1 (amended) | oscillation around an optimum is one cause of the plummet, not the only one |
-| nar2018step.sec1_convexity | Section 1, after Examples 1 and 2 | the behaviours are consequences of the nonlinear dynamics, not of (non)convexity |
 """
 
 from __future__ import annotations
 
-from verify.checks.dynamics import convexity_not_the_cause
 from verify.checks.relu import (
     adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
     residual_identity_symbolic,
@@ -189,22 +188,5 @@ def _fig1_amended() -> Claim:
     )
 
 
-def _sec1_convexity() -> Claim:
-    return _claim(
-        "sec1_convexity", "Section 1, after Examples 1 and 2",
-        statement=("Note that these are consequences of the nonlinear dynamics of the algorithm "
-                   "and not of the (non)convexity of the function to be minimized. While both of "
-                   "the functions used in the examples are convex, the identical behaviors are "
-                   "observed during the minimization of nonconvex cost functions of neural "
-                   "networks as well."),
-        hypotheses={"convex examples": "(2/3)|x|^{3/2}, x^L (L = 4, 6, 8)",
-                    "linear dynamics": "every convex quadratic a x^2/2"},
-        asserts="the behaviours occur on convex losses and never with linear GD dynamics",
-        scope={"examples": "Example 1, Example 2 (every even L > 2)",
-               "linear dynamics": "every convex quadratic"},
-        checks=(convexity_not_the_cause(),),
-    )
-
-
 CLAIMS = (_thm4(), _thm4_amended(), _thm4_remark(), _thm4_remark_amended(),
-          _fig2(), _fig1(), _fig1_amended(), _sec1_convexity())
+          _fig2(), _fig1(), _fig1_amended())

@@ -1107,8 +1107,9 @@ def _at_state(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
     per coordinate; :mod:`verify.userclaims.at_state`)."""
     from verify.userclaims.at_state import QUANTITIES
 
-    if model_spec is None:
-        raise _Bad("at", "at = \"state\" needs a model table (the quantities are the model's)")
+    if model_spec is None and not table.get("loss"):
+        raise _Bad("at", "at = \"state\" needs a model table or a loss (the quantities are "
+                         "the model's)")
     if integers:
         raise _Bad("integers", "an inequality at a state takes no integer parameters")
     if "fraction" in table:
