@@ -50,8 +50,9 @@ def test_the_paper_witness_is_proven(tmp_path):
 
 
 def test_eigenvalues_without_radicals_are_an_error_naming_the_side(tmp_path):
-    """A 5 x 5 Hessian whose characteristic polynomial has no roots in radicals."""
-    A = [["2", "1", "0", "0", "0"], ["1", "3", "1", "0", "0"], ["0", "1", "5", "1", "0"],
+    """A 5 x 5 Hessian depending on a parameter, whose characteristic polynomial has no roots
+    in radicals (a Hessian of numbers has exact CRootOf eigenvalues instead: below)."""
+    A = [["2 + s", "1", "0", "0", "0"], ["1", "3", "1", "0", "0"], ["0", "1", "5", "1", "0"],
          ["0", "0", "1", "7", "1"], ["0", "0", "0", "1", "11"]]
     path = tmp_path / "c.toml"
     path.write_text(f"""[[claim]]
@@ -87,3 +88,57 @@ rhs = "0"
 """)
     plain = reduced(spec)
     assert sp.simplify(sp.sympify(plain.lhs) - 1 / (2 * sp.sqrt(sp.Symbol("s")))) == 0
+
+
+# An exact strict non-interpolating minimum with two outputs (Nar & Sastry 2018, Theorem 4 and
+# Appendix D): the float64 point verify.checks.relu.M2_COUNTEREXAMPLE rounded to three decimals
+# (X, b, W, V) with the residual e projected exactly onto the null space of J^T, so that the
+# gradient J^T e vanishes exactly, and Y = f_hat - e.  Its Hessian (6 x 6, rational) has no
+# eigenvalues in radicals: they are CRootOf, compared exactly by SymPy.
+M2_X = ("-9/40", "3581/1000", "-599/500", "-459/500", "-227/1000", "-453/1000")
+M2_C = ("451/1000", "399/1000")  # our bias: relu(w x + c), c = -b
+M2_STATE = ("1127/1000", "-61/1000", "21/100", "183/250", "509/500", "3/500")  # a[o, i], w[i]
+M2_Y = (
+    ("-3607566245332961/13285077069000000",
+     "1111930251036903601/398552312070000000"),
+    ("13701830440993373773/2989142340525000000",
+     "108215451604260813079/89674270215750000000"),
+    ("-455226569469698246381/512866455914250000000",
+     "192966764217544998679/384649841935687500000"),
+    ("257749247/250000000",
+     "-6185241/62500000"),
+    ("21489679/25000000",
+     "-714686761/250000000"),
+    ("-174586601/500000000",
+     "145884803/125000000"),
+)
+
+
+def _m2_claim(cid: str, constant: str) -> str:
+    out = lambda o, x: " + ".join(  # f_hat_o(x) in the state's names
+        f"a[{o}, {i}]*Max(w[{i}]*({x}) + {M2_C[i]}, 0)" for i in range(2))
+    q = ", ".join(f"Abs({x})*sqrt(({out(0, x)})**2 + ({out(1, x)})**2)" for x in M2_X)
+    pre = ", ".join(f"Abs(w[{i}]*({x}) + {M2_C[i]})" for x in M2_X for i in range(2))
+    y = ", ".join(f'["{a}", "{b}"]' for a, b in M2_Y)
+    parts = (("critical", "grad_norm", "<=", "0"), ("strict", "lambda_min", ">", "0"),
+             ("off_kinks", f"Min({pre})", ">", "0"),
+             ("bound", "sharpness", ">=", f"{constant}*Max({q})"))
+    return (f'[[claim]]\nid = "{cid}"\nmodel = {{ family = "two_layer_relu", width = 2, '
+            f'x = {list(M2_X)}, y = [{y}], bias = {list(M2_C)} }}\n'.replace("'", '"')
+            + "".join(f'\n[[claim.part]]\nname = "{n}"\nkind = "inequality"\nat = "state"\n'
+                      f'state = {list(M2_STATE)}\nlhs = "{lhs}"\nrelation = "{rel}"\n'
+                      f'rhs = "{rhs}"\n'.replace("'", '"') for n, lhs, rel, rhs in parts))
+
+
+def test_an_exact_two_output_minimum_breaks_appendix_d(tmp_path):
+    """lambda_max(H) < 2 max_i |x_i| ||f_hat(x_i)|| at a strict minimum off the kinks (ratio
+    0.99968): Theorem 4 as printed fails for m = 2 (nar2018step.thm4, known_minimum), while
+    lambda_max >= max |x| ||f_hat|| (the amended 2/delta) holds there, both decided exactly."""
+    path = tmp_path / "m2.toml"
+    path.write_text(_m2_claim("m2.appendix-d", "2") + "\n" + _m2_claim("m2.amended", "1"))
+    printed, amended = check(path, quick=True)
+    assert printed.status is Status.REFUTED
+    (refuting,) = [e for e in printed.evidence if e.outcome.value == "refutes"]
+    assert refuting.check.startswith("bound.") and refuting.counterexample.margin.startswith(
+        "-0.01073608")
+    assert amended.status is Status.CONFIRMED and amended.strength is Strength.PROVEN

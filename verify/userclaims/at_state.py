@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import mpmath
 import sympy as sp
 
 from verify.models.quantities import placeholders
@@ -44,11 +45,18 @@ def _signed(model: Model) -> dict[sp.Symbol, sp.Symbol]:
 
 
 def _eigenvalues(H: sp.Matrix, key: str) -> list[sp.Expr]:
-    roots = H.eigenvals(multiple=True, rational=True)
-    if not roots or any(r.has(sp.CRootOf) for r in roots):
+    """The Hessian's eigenvalues in closed form: radicals, or (a Hessian of numbers) the exact
+    roots ``CRootOf`` of its rational characteristic polynomial, which SymPy compares exactly
+    (isolating intervals) and evaluates to any precision."""
+    try:
+        roots = H.eigenvals(multiple=True, rational=True)
+    except sp.matrices.exceptions.MatrixError:  # symbolic and of degree 5 or more
+        roots = []
+    if not roots or (H.free_symbols and any(r.has(sp.CRootOf) for r in roots)):
         raise ModelError(f"{key}: the Hessian at this state has eigenvalues SymPy cannot write "
-                         "in radicals; sharpness and lambda_min need them in closed form")
-    return [sp.simplify(r) for r in roots]
+                         "in radicals; sharpness and lambda_min need them in closed form (or "
+                         "a Hessian of numbers: a state and parameters of numbers)")
+    return [r if r.has(sp.CRootOf) else sp.simplify(r) for r in roots]
 
 
 def closed_forms(model: Model, used: set[str], key: str) -> dict[str, sp.Expr]:
@@ -75,9 +83,33 @@ def closed_forms(model: Model, used: set[str], key: str) -> dict[str, sp.Expr]:
     return {k: sp.simplify(v).subs(back) for k, v in out.items()}
 
 
+class _Exact(Model):
+    """The reduced claim's model: its sides are the exact values computed here (an algebraic
+    root ``CRootOf`` has no text the claim parser reads back, and no numeric printer: a side
+    holding one, a number, is evaluated by SymPy at the working precision)."""
+
+    def __init__(self, spec: ClaimSpec, sides: dict[str, sp.Expr]):
+        self._sides = sides  # before Model's own parsing, which calls expr
+        super().__init__(spec)
+
+    def expr(self, text: str, extra=None, check: bool = True) -> sp.Expr:
+        return self._sides[text] if text in self._sides else super().expr(text, extra, check)
+
+    def mp(self, e) -> callable:
+        e = self.pin(sp.sympify(e))
+        if not e.has(sp.CRootOf) or e.free_symbols:
+            return super().mp(e)
+        return lambda *args: mpmath.mpf(str(sp.N(e, mpmath.mp.dps)))
+
+
 def reduced(spec: ClaimSpec) -> ClaimSpec:
     """The claim as a plain inequality in the parameters: every quantity name and state name
     of lhs and rhs replaced by its exact value at the state."""
+    return _reduction(spec)[0]
+
+
+def _reduction(spec: ClaimSpec) -> tuple[ClaimSpec, dict[str, sp.Expr]]:
+    """(the plain spec, its sides' exact values by their text)."""
     model = Model(spec)
     marks = placeholders(len(model.vars), 0, model.residual is not None, False,
                          set(model.symbols))
@@ -88,14 +120,15 @@ def reduced(spec: ClaimSpec) -> ClaimSpec:
         marked = {s: s.name for s in expr.free_symbols if s.name in marks}
         values = closed_forms(model, set(marked.values()), key)
         point = dict(zip(model.vars, (model.expr(t) for t in spec.point)))
-        sides[key] = str(expr.subs({s: values[n] for s, n in marked.items()}).subs(point))
-    return dataclasses.replace(spec, model=None, loss=None, variables=(), at=None, point=(),
-                               lhs=sides["lhs"], rhs=sides["rhs"])
+        sides[key] = expr.subs({s: values[n] for s, n in marked.items()}).subs(point)
+    plain = dataclasses.replace(spec, model=None, loss=None, variables=(), at=None, point=(),
+                                lhs=str(sides["lhs"]), rhs=str(sides["rhs"]))
+    return plain, {plain.lhs: sides["lhs"], plain.rhs: sides["rhs"]}
 
 
 def state_checks(spec: ClaimSpec):
     """The checks of the reduced plain inequality, and its class (the box)."""
     from verify.userclaims.checks import checks_for
 
-    model = Model(reduced(spec))
+    model = _Exact(*_reduction(spec))
     return checks_for(model), model.scope
