@@ -121,12 +121,6 @@ def test_fig2_classifier():
 
 # ---- checks: printed numbers and deliberately wrong variants ---------------------------------
 
-def test_exact_landing_refutes_printed_thm4_exactly():
-    f = cr.exact_landing().run(QUICK)
-    assert f.outcome is Outcome.REFUTES
-    assert f.counterexample.margin == "3" and f.numbers["gradient at (w, v) = (2, 1)"] == "[0, 0]"
-
-
 def test_hessian_bound_supports_thm4_and_refutes_a_stronger_constant():
     assert cr.hessian_bound(ms=(1,)).run(QUICK).outcome is Outcome.SUPPORTS
     wrong = cr.hessian_bound(ms=(1,), c=0.25).run(QUICK)  # claims max ||x|| ||f|| <= 1/(4 delta)

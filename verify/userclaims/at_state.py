@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import mpmath
 import sympy as sp
 
 from verify.models.quantities import placeholders
@@ -31,6 +30,7 @@ from verify.userclaims.spec import ClaimSpec
 
 AT = "state"
 QUANTITIES = ("loss", "grad_norm", "sharpness", "lambda_min", "residual")
+DIGITS = 150  # an algebraic eigenvalue (CRootOf) in the numeric evaluators
 
 
 def _signed(model: Model) -> dict[sp.Symbol, sp.Symbol]:
@@ -96,10 +96,11 @@ class _Exact(Model):
         return self._sides[text] if text in self._sides else super().expr(text, extra, check)
 
     def mp(self, e) -> callable:
+        """Each algebraic root as a number of DIGITS digits (far beyond any working precision
+        here: the search's exact re-check at a point still takes the root itself)."""
         e = self.pin(sp.sympify(e))
-        if not e.has(sp.CRootOf) or e.free_symbols:
-            return super().mp(e)
-        return lambda *args: mpmath.mpf(str(sp.N(e, mpmath.mp.dps)))
+        return super().mp(e.xreplace({r: sp.Float(r.evalf(DIGITS), DIGITS)
+                                      for r in e.atoms(sp.CRootOf)}))
 
 
 def reduced(spec: ClaimSpec) -> ClaimSpec:
