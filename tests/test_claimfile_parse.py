@@ -165,6 +165,14 @@ THRESH = dict(kind='"threshold"', points=None, equilibrium='["0"]', bound='"2"')
 RESNET = '{{ family = "linear_resnet", {} }}'
 DOUBLE = '{{ family = "double_network", {} }}'
 RELU = '{{ family = "two_layer_relu", {} }}'
+AT_STATE = dict(kind='"inequality"', loss=None, variables=None, step=None, points=None,
+                params="{ c = [0.5, 1], p = [1, 2] }", at='"state"', state='["c", "p"]',
+                model='{ family = "two_layer_relu", width = 1, x = [1], y = ["c*p"] }',
+                lhs='"sharpness"', relation='">"', rhs='"0"')
+
+
+def at_state(**changes: str | None) -> str:
+    return claim(**{**AT_STATE, **changes})
 
 
 THRESH = dict(kind='"threshold"', points=None, loss='"(x - 1)**2"', equilibrium='["1"]',
@@ -457,8 +465,44 @@ MALFORMED = {
                           "model.x", "missing"),
     "relu init keys": (claim(**MODEL, _model=RELU.format(
         'width = 1, x = [1], y = ["1"], init = { a = "1" }')), "c1", "model.init", "a, w"),
-    "relu bias a list": (claim(**MODEL, _model=RELU.format(
-        'width = 1, x = [1], y = ["1"], bias = [1]')), "c1", "model.bias", "expression"),
+    "relu bias a table": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = { b = 1 }')), "c1", "model.bias", "expression"),
+    "relu bias list too long": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = [1, 2]')), "c1", "model.bias", "one entry per"),
+    "relu bias list with a parameter width": (claim(**MODEL, integers="{ m = [1, 2] }",
+                                                    _model=RELU.format(
+        'width = "m", x = [1], y = ["1"], bias = [1]')), "c1", "model.bias", "literal width"),
+    "relu bias list entry unparseable": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = ["1"], bias = ["1 +"]')), "c1", "model.bias", "unit 0"),
+    "relu inputs mixed": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1, [2]], y = ["1", "2"]')), "c1", "model.x", "same length"),
+    "relu labels of two lengths": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1, 2], y = [["1", "2"], ["1"]]')), "c1", "model.y", "same length"),
+    "relu input vector too long": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [[1, 2, 3, 4, 5, 6, 7, 8, 9]], y = ["1"]')), "c1", "model.x",
+        "1..8"),
+    "relu input vector entry a parameter": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [[1, "delta"]], y = ["1"]')), "c1", "model.x", "input 0"),
+    "relu empty label vector": (claim(**MODEL, _model=RELU.format(
+        'width = 1, x = [1], y = [[]]')), "c1", "model.y", "1..8"),
+    "relu too many coordinates": (claim(**MODEL, _model=RELU.format(
+        'width = 8, x = [[1, 2, 3]], y = [["1", "2", "3"]]')), "c1", "model.width",
+        "coordinates"),
+    "at state without a model": (claim(**{**INEQ, "at": '"state"', "state": '["1"]'}), "c1",
+                                 "at", "model table or a loss"),
+    "at state wrong length": (at_state(state='["c"]'), "c1", "state",
+                              "1 coordinate(s) but there are 2"),
+    "at state unknown symbol": (at_state(state='["c", "q"]'), "c1", "state", "q"),
+    "at state not a list": (at_state(state='"c"'), "c1", "state", "list"),
+    "at state missing": (at_state(state=None), "c1", "state", "missing"),
+    "at state unknown quantity": (at_state(lhs='"sv_1"'), "c1", "lhs", "sv_1"),
+    "at state step quantity": (at_state(lhs='"radius"'), "c1", "lhs", "radius"),
+    "at state fraction": (at_state(fraction='"1/2"'), "c1", "fraction",
+                          "minimisers"),
+    "at state integers": (at_state(integers="{ L = [2, 3] }"), "c1", "integers",
+                          "no integer"),
+    "state without at": (at_state(at=None), "c1", "state", "at = \"state\""),
+    "at state relation": (at_state(relation='"=="'), "c1", "relation", "one of"),
     "relu data not fitted": (claim(**{**CONV, "target": '"minimisers"', "loss": None,
                                       "variables": None, "start": None, "model": RELU.format(
                                           'width = 2, x = [1, 2], y = ["1", "3"], '

@@ -98,3 +98,29 @@ def test_convergence_to_a_saddle_is_not_support():
                  params={"eta": [0.01, 0.03], "r": [-0.9, -0.5]}, condition="eta <= 1/(1 - r)")
     (result,) = check(spec)
     assert result.status is not Status.CONFIRMED
+
+
+def test_relu_vector_inputs_labels_and_a_fixed_bias_vector():
+    """Nar & Sastry (2018), Theorem 4's network f_hat(x) = W g(V x - b): x in R^2, f_hat in
+    R^2, two units with the fixed bias vector b (ours is -b)."""
+    family, spec, state, symbols = _model(
+        {"family": "two_layer_relu", "width": 2, "x": [[1, 2], [-1, 0]],
+         "y": [["r", "0"], ["1", "r"]], "bias": ["-r", "1"],
+         "init": {"a": "o + i", "w": "i - j"}})
+    assert state.labels == ("a_0_0", "a_0_1", "a_1_0", "a_1_1",
+                            "w_0_0", "w_0_1", "w_1_0", "w_1_1")
+    assert state.names["a"].shape == (2, 2) and state.names["w"].shape == (2, 2)
+    start = family.start(spec, state, symbols, {})
+    assert start == (0, 1, 1, 2, 0, -1, 1, 0)  # a[o, i] = o + i, w[i, j] = i - j
+    r = symbols["r"]
+    at = dict(zip(state.coords, start))
+    # hidden units at x_0 = (1, 2): relu(-2 - r), relu(1 + 1); at x_1 = (-1, 0): relu(-r), relu(0)
+    h0 = [sp.Piecewise((-2 - r, -2 - r > 0), (0, True)), 2]
+    h1 = [sp.Piecewise((-r, -r > 0), (0, True)), 0]
+    out = lambda h: [h[1], h[0] + 2 * h[1]]  # a = [[0, 1], [1, 2]]
+    expected = sum((o - y) ** 2 for h, ys in ((h0, [r, 0]), (h1, [1, r]))
+                   for o, y in zip(out(h), ys)) / 2
+    f = family.loss(spec, state, symbols).subs(at)
+    for value in (-3, sp.Rational(1, 2), 2):
+        assert sp.simplify((f - expected).subs(r, value)) == 0
+    assert family.residual(spec, state, symbols) is None  # vectors: no exact-fit construction

@@ -121,12 +121,6 @@ def test_fig2_classifier():
 
 # ---- checks: printed numbers and deliberately wrong variants ---------------------------------
 
-def test_exact_landing_refutes_printed_thm4_exactly():
-    f = cr.exact_landing().run(QUICK)
-    assert f.outcome is Outcome.REFUTES
-    assert f.counterexample.margin == "3" and f.numbers["gradient at (w, v) = (2, 1)"] == "[0, 0]"
-
-
 def test_hessian_bound_supports_thm4_and_refutes_a_stronger_constant():
     assert cr.hessian_bound(ms=(1,)).run(QUICK).outcome is Outcome.SUPPORTS
     wrong = cr.hessian_bound(ms=(1,), c=0.25).run(QUICK)  # claims max ||x|| ||f|| <= 1/(4 delta)
@@ -238,13 +232,10 @@ def test_converged_runs_refute_a_stronger_constant():
     assert cr.converged_runs(c=0.01).run(QUICK).outcome is Outcome.REFUTES
 
 
-def test_residual_identity_and_tightness():
+def test_residual_identity():
     ident = cr.residual_identity_symbolic().run(QUICK)
     assert ident.outcome is Outcome.SUPPORTS
     assert ident.numbers["m=2: some entry differs at a rational point"] == "True"
-    t = cr.tightness_symbolic().run(QUICK)
-    assert t.outcome is Outcome.SUPPORTS and t.numbers["lambda_max - 2 x |f_hat|"] in (
-        "(a - w*x)**2", "(-a + w*x)**2")
 
 
 def test_fig1_checks():
@@ -271,7 +262,6 @@ def test_slides_exact_statements():
     start = dy.start_on_unstable_minimum().run(QUICK)
     assert start.outcome is Outcome.SUPPORTS and start.numbers["lambda_max(H)"] == "18"
     assert start.numbers["rho(R_hat)"] == "9" and start.numbers["(2/(L delta))^(L/(2L-2))"] == "1"
-    assert dy.convexity_not_the_cause().run(QUICK).outcome is Outcome.SUPPORTS
 
 
 def test_registered_statuses(quick_results):

@@ -1,6 +1,7 @@
-"""Check factories for statements about GD dynamics in Nar & Sastry (2018) and its slides: that
-convexity is not the cause of Examples 1 and 2's behaviour (Section 1), and the slides' Theorem
-on deep linear networks (rho of the converged product; a start on an unstable minimiser).  The
+"""Check factories for statements about GD dynamics in Nar & Sastry (2018) and its slides: the
+slides' Theorem on deep linear networks (rho of the converged product; a start on an unstable
+minimiser).  Section 1's "convexity is not the cause" (``nar2018step.sec1_convexity``) is data,
+in ``verify/papers/nar2018step_relu.toml``.  The
 slides' statements on the deep scalar chain 1/2 (w_L ... w_1 - lam)^2 (minimiser families,
 Lipschitz constants, the contrast with least squares) are data, in
 ``verify/papers/nar2018slides.toml``.
@@ -17,45 +18,6 @@ import sympy as sp
 from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
 from verify.vocabulary import Check, CheckContext, Figure, Finding, Outcome, RefLine, Series, Tier
-
-# ---- Section 1: convexity is not the cause -------------------------------------------------
-
-
-def convexity_not_the_cause() -> Check:
-    """Symbolic: both examples' losses are convex (f'' >= 0 away from 0 and f' nondecreasing),
-    while on a convex quadratic (linear GD dynamics) none of the three behaviours occurs: GD
-    converges to a minimiser from every start when delta < 2/a and diverges from every start
-    off the minimiser when delta > 2/a (no orbit, no dependence on the start).  Supports "these
-    are consequences of the nonlinear dynamics and not of the (non)convexity".
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        x = sp.Symbol("x", real=True)
-        xp = sp.Symbol("xp", positive=True)
-        c1 = sp.diff(sp.Rational(2, 3) * xp ** sp.Rational(3, 2), xp, 2)  # same on x < 0 (even)
-        deriv_monotone = sp.simplify(sp.diff(sp.sqrt(xp), xp)).is_positive
-        k = sp.Symbol("k", integer=True, positive=True)
-        c2 = [sp.diff(x ** Lv, x, 2) for Lv in (4, 6, 8)]
-        convex2 = all(c.is_nonnegative for c in c2)
-        a, d, x0 = sp.symbols("a delta x0", positive=True)
-        xk = (1 - d * a) ** k * x0  # GD on a x^2 / 2 from x0
-        numbers = {"(2/3)|x|^{3/2}: f'' for x != 0": str(c1), "f' = sign(x) sqrt|x| nondecreasing":
-                   str(deriv_monotone), "x^L: f'' for L = 4, 6, 8": str(c2),
-                   "quadratic a x^2/2: x[k]": str(xk)}
-        linear_ok = sp.simplify(xk.subs(k, k + 1) - (xk - d * a * xk)) == 0
-        if c1.is_positive and deriv_monotone and convex2 and linear_ok:
-            return Finding(Outcome.SUPPORTS, (
-                "exact: both example losses are convex, yet GD shows an orbit and a start-"
-                "dependent basin on them; on a convex quadratic x[k] = (1 - delta a)^k x0, so "
-                "convergence is decided by |1 - delta a| < 1 alone, for every start, and the "
-                "only limit is the minimiser: the behaviours come from the nonlinearity of the "
-                "GD map, not from (non)convexity"), numbers,
-                coverage=instances(examples="Example 1, Example 2 with L in {4, 6, 8}"))
-        return Finding(Outcome.UNDECIDED, "could not establish every identity", numbers)
-
-    return Check("convexity_not_the_cause", Tier.SYMBOLIC, run,
-                 "exact: the two example losses and every convex quadratic in one variable")
-
 
 # ---- the slides' Theorem on deep linear networks: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) ------
 

@@ -27,8 +27,7 @@ from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
 from verify.replay import ReplayError, parse_matrix
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Coverage, Figure, Finding, Outcome, RefLine, Scope,
-    Series, Tier,
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
 )
 
 GRAD_TOL = 1e-9  # a float64 critical point (relative to the loss scale)
@@ -413,53 +412,6 @@ def residual_identity_symbolic() -> Check:
                  "exact, per activation pattern, r = 2, n = 1, N = 2, symbolic data, m = 1, 2")
 
 
-def exact_landing() -> Check:
-    """Symbolic: GD started exactly on an interpolating minimum stays there (the gradient is
-    exactly zero), whatever delta, so "GD converges to (W, V)" holds for a start of measure zero
-    even when max ||x|| ||f_hat|| > 1/delta.  Refutes the unqualified "if GD converges" reading;
-    says nothing about almost every start.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        # n = m = r = N = 1 (the smallest network), small integers: f_hat(1) = w relu(v + 1) =
-        # 2 * 2 = 4 at (w, v) = (2, 1)
-        given = {"delta": "1", "w0": "2", "v0": "1", "x": "1", "y": "4", "b": "-1"}
-        if ctx.at:
-            given = {k: ctx.at[k] for k in given}
-        delta, w0, v0, x, y, b_v = (sp.Rational(given[k]) for k in given)
-        if delta <= 0:
-            raise ReplayError("--at: delta must be positive")
-        X, Y, b = [[x]], [[y]], [b_v]
-        pre = v0 * x - b_v  # the unit's input: its pattern is locally constant only off 0
-        if pre == 0:
-            return Finding(Outcome.UNDECIDED, "the start sits on the unit's kink", {})
-        pl = prelu.pattern_loss(X, Y, b, [[1 if pre > 0 else 0]])
-        point = dict(zip(pl.params, (w0, v0)))
-        grad = prelu.gradient(pl).subs(point)
-        q = abs(X[0][0]) * abs(pl.outputs[0][0].subs(point))  # ||x|| ||f_hat(x)||, n = m = 1
-        numbers = {f"gradient at (w, v) = ({w0}, {v0})": str(list(grad)),
-                   "max ||x|| ||f_hat||": str(q),
-                   "1/delta": str(1 / delta),
-                   "lambda_max(H)": str(max(prelu.hessian(pl).subs(point).eigenvals()))}
-        if all(g == 0 for g in grad) and q > 1 / delta:
-            return Finding(Outcome.REFUTES, (
-                f"n = m = r = 1, x = {x}, y = {y}, b = {b_v}: (w, v) = ({w0}, {v0}) is a "
-                f"critical point, the gradient is exactly 0, so GD with delta = {delta} started "
-                f"there converges (it never moves) although max ||x|| ||f_hat|| = {q} > "
-                f"1/delta = {1 / delta}; the theorem holds only for almost every start (the "
-                "slides add 'almost surely')"), numbers,
-                Counterexample(at=given, replay=given,
-                               observed=f"GD iterates constant at ({w0}, {v0}): converged",
-                               claimed=f"max ||x_i|| ||f_hat(x_i)|| = {q} <= 1/delta = "
-                                       f"{1 / delta}",
-                               tol="0", margin=str(q - 1 / delta), dps=ctx.dps,
-                               note="exact (SymPy rationals): a start on a repelling minimum"))
-        return Finding(Outcome.UNDECIDED, "the constructed point is not as expected", numbers)
-
-    return Check("exact_landing", Tier.SYMBOLIC, run,
-                 "exact, one constructed start on a minimum (measure-zero edge)")
-
-
 def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data: bool = False,
                    c: float = 1.0) -> Check:
     """Empirical: batched GD from random starts on random 1-D problems (m = 1 and 2); for every
@@ -593,46 +545,6 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
 
     return Check("converged_runs" + ("_off_data" if off_data else ""), Tier.EMPIRICAL, run,
                  f"float64 GD, r = 4, N = 6, m = 1, 2, delta in {deltas}")
-
-
-# The class of the existential statement "the bound is not necessarily tight".
-TIGHTNESS_CLASS = {"exists": "a two-layer ReLU problem with a minimum where 2/lambda_max(H) < "
-                             "1/max_i ||x_i|| ||f_hat(x_i)||"}
-
-
-def tightness_symbolic() -> Check:
-    """Symbolic: for n = m = r = 1 and one point x > 0 with pre-activation a = v x - b > 0 the
-    minimum set is w a = y, H = J^T J with J = (a, w x), lambda_max = a^2 + w^2 x^2 and
-    lambda_max - 2 x |f_hat(x)| = (a - |w| x)^2.  So the bound is attained where a = |w| x and
-    strict (not tight) everywhere else on the same minimum set.  Supports "not necessarily
-    tight"; refutes if the identity failed (the bound would then be violated or always tight).
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        w = sp.Symbol("w", positive=True)
-        a, x = sp.symbols("a x", positive=True)
-        bias = sp.Symbol("b", real=True)
-        pl = prelu.pattern_loss([[x]], [[w * a]], [bias], [[1]])  # target y = w a
-        W1, V1 = pl.params
-        at = {W1: w, V1: (a + bias) / x}  # pre-activation v x - b = a > 0: interpolates y
-        H = sp.simplify(prelu.hessian(pl).subs(at))
-        lam_max = sp.simplify(H.trace())  # rank one: the only nonzero eigenvalue is the trace
-        rank_one = sp.simplify(H.det()) == 0
-        f_hat = sp.simplify(pl.outputs[0][0].subs(at))
-        gap = sp.factor(lam_max - 2 * x * sp.Abs(f_hat))
-        numbers = {"lambda_max(H)": str(lam_max), "lambda_max - 2 x |f_hat|": str(gap),
-                   "H singular (rank one)": str(rank_one)}
-        if rank_one and sp.simplify(gap - (a - w * x) ** 2) == 0:
-            return Finding(Outcome.SUPPORTS, (
-                "exact: 2/lambda_max = 1/(x |f_hat|) exactly when a = |w| x and is strictly "
-                "smaller otherwise, e.g. (a, w, x) = (2, 1, 1): lambda_max = 5 > 4"), numbers,
-                # "not necessarily tight" is existential: one exact witness proves all of it
-                coverage=Coverage(Scope.CLASS, dict(TIGHTNESS_CLASS)))
-        # a failed identity is no counterexample to "not necessarily tight"
-        return Finding(Outcome.UNDECIDED, "the identity lambda_max - 2 x |f_hat| = (a - w x)^2 "
-                       "was not shown", numbers)
-
-    return Check("tightness_symbolic", Tier.SYMBOLIC, run, "exact, n = m = r = 1, one point")
 
 
 # A strict non-interpolating minimum (m = 2, r = 2, n = 1, N = 6) found by adversarial_minimum

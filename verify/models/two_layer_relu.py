@@ -1,21 +1,30 @@
-"""The ``two_layer_relu`` family: a two-layer ReLU network with m hidden units and scalar input,
-trained on a small data set (x_k, y_k) given in the model table:
+"""The ``two_layer_relu`` family: a two-layer ReLU network with m hidden units, trained on a
+small data set (x_k, y_k) given in the model table:
 
     f = 1/2 sum_k ( sum_i a[i] relu(w[i] x_k + b[i]) - y_k )^2 .
+
+Inputs and labels may be vectors (Nar & Sastry's f_hat(x) = W g(V x - b), x in R^n, f_hat in
+R^p): inputs written as lists of n numbers make ``w`` an m x n matrix (``w[i, j]``), labels
+written as lists of p expressions make ``a`` a p x m matrix (``a[o, i]``), and
+
+    f = 1/2 sum_k sum_o ( sum_i a[o, i] relu(sum_j w[i, j] x_kj + b[i]) - y_ko )^2 .
 
 Nar & Sastry, "Step size matters in deep learning" (2018), Sec. 4, Theorem 4: the same squared
 error over W g(V x - b) with the bias b fixed (there b enters with a minus sign: their b is our
 -b); here the biases are absent (``bias = false``, the default), trained (``bias = true``: the
 coordinates ``b[i]``) or fixed (an expression in the unit index ``i`` and the parameters, e.g.
-``bias = "-1"``).
+``bias = "-1"``), or a list of m expressions of the parameters: the fixed bias vector of
+Theorem 4, one entry per unit (``width`` then a literal).
 
     model = { family = "two_layer_relu", width = 2, x = [1, -1], y = ["p", "q"],
               init = { a = "1", w = "1 - 2*i" } }
 
-``width`` m is an integer 1..8 or an integer parameter.  ``x`` are numbers (constants), ``y``
-expressions of the parameters, at most 12 points.  The state is ``a[i]``, ``w[i]`` (and
+``width`` m is an integer 1..8 or an integer parameter.  ``x`` are numbers (constants) or lists
+of n numbers, ``y`` expressions of the parameters or lists of p of them (n, p <= 8), at most 12
+points.  The state is ``a[i]``, ``w[i]`` (and
 ``b[i]``), i = 0 .. m-1.  ``init`` (optional) is a table of expressions in ``i``, ``m`` (when it
-is a parameter) and the parameters, one per vector (``b`` only with trained biases).
+is a parameter) and the parameters, one per vector (``b`` only with trained biases); for a
+matrix ``a`` also in its row ``o``, for a matrix ``w`` in its column ``j``.
 
 relu(z) is written Piecewise((z, z > 0), (0, True)): its derivative at the kink z = 0 is 0 (the
 convention of PyTorch), and its second derivative is 0 away from the kinks.
@@ -26,7 +35,7 @@ building an exact interpolant and checking f = 0 at it in SymPy: with trained bi
 piecewise-linear interpolant through the sorted distinct x (one constant unit w = 0, b = 1 and
 one unit relu(x - x_k) per kink: m >= number of distinct x); without biases the network is
 x -> alpha x (x > 0), beta x (x < 0), 0 at x = 0, fitted by two units (or one when one side is
-0).  Otherwise (fixed biases, too few units, data not fittable) the residual is None: a claim
+0).  Otherwise (fixed biases, vector inputs or labels, too few units, data not fittable) the residual is None: a claim
 about "the minimisers" of such a model is refused rather than guessed.
 """
 
@@ -67,13 +76,13 @@ class TwoLayerReLU:
         width = integer_or_name(table["width"], "model.width", integers, 1, MAX_SIZE)
         bias = table.get("bias", False)
         trained = bias is True
-        if not isinstance(bias, bool):
+        if isinstance(bias, list):
+            bias = self._bias_vector(bias, width, symbols)
+        elif not isinstance(bias, bool):
             unit = {**symbols, "i": sp.Symbol("i", integer=True, nonnegative=True),
                     **({width: symbols[width]} if isinstance(width, str) else {})}
             expression(bias, "model.bias", unit, what="a fixed bias in the unit index i")
             bias = bias if isinstance(bias, str) else repr(bias)
-        if (3 if trained else 2) * max(integers.get(width, (width,))) > MAX_COORDS:
-            raise FamilyError("model.width", f"at most {MAX_COORDS} coordinates")
         xs, ys = table.get("x"), table.get("y")
         for key, value in (("x", xs), ("y", ys)):
             if value is None:
@@ -84,17 +93,29 @@ class TwoLayerReLU:
                                                   f"got {value!r:.60}")
         if len(xs) != len(ys):
             raise FamilyError("model.y", f"{len(ys)} labels for {len(xs)} inputs x")
-        x = [expression(v, "model.x", {}, what=f"input {k} (a constant)")
-             for k, v in enumerate(xs)]
-        for k, v in enumerate(ys):
-            expression(v, "model.y", symbols, what=f"label {k}")
-        spec = {"width": width, "x": [str(v) for v in x],
-                "y": [v if isinstance(v, str) else repr(v) for v in ys], "bias": bias}
+        x = _entries(xs, "x", {}, "input {k} (a constant)")
+        y = _entries(ys, "y", symbols, "label {k}")
+        spec = {"width": width, "x": x, "y": y, "bias": bias}
+        n, p = _size(x), _size(y)
+        units = max(integers.get(width, (width,)))
+        if units * (p + n + trained) > MAX_COORDS:
+            raise FamilyError("model.width", f"at most {MAX_COORDS} coordinates (m (p + n) "
+                                             "weights, and m trained biases)")
         if "init" in table:
             spec["init"] = self._read_init(table["init"], spec, symbols)
         # The smallest width at which the data are fitted exactly (None: not known to be).
         spec["exact_fit_width"] = self._exact_fit_width(spec, symbols)
         return spec
+
+    @staticmethod
+    def _bias_vector(bias: list, width, symbols) -> list[str]:
+        """A fixed bias vector: one expression of the parameters per unit."""
+        if not isinstance(width, int) or len(bias) != width:
+            raise FamilyError("model.bias", f"a bias list needs a literal width and one entry "
+                                            f"per unit ({width!r} units), got {len(bias)}")
+        for i, v in enumerate(bias):
+            expression(v, "model.bias", symbols, what=f"bias of unit {i}")
+        return [v if isinstance(v, str) else repr(v) for v in bias]
 
     def _read_init(self, init, spec, symbols) -> dict[str, str]:
         vectors = ("a", "w", "b") if spec["bias"] is True else ("a", "w")
@@ -102,12 +123,15 @@ class TwoLayerReLU:
             raise FamilyError("model.init", f"must be a table with exactly the keys "
                                             f"{', '.join(vectors)} (expressions in the unit "
                                             f"index i), got {init!r:.60}")
-        unit = {**symbols, "i": sp.Symbol("i", integer=True, nonnegative=True),
+        unit = {**symbols, **{k: sp.Symbol(k, integer=True, nonnegative=True)
+                              for k in ("i", "o", "j")},
                 **({spec["width"]: symbols[spec["width"]]}
                    if isinstance(spec["width"], str) else {})}
         out = {}
         for key in vectors:
-            expression(init[key], f"model.init.{key}", unit)
+            expression(init[key], f"model.init.{key}", unit,
+                       what="an expression in the unit index i (o: the row of a matrix a, "
+                            "j: the column of a matrix w)")
             out[key] = init[key] if isinstance(init[key], str) else repr(init[key])
         return out
 
@@ -116,24 +140,36 @@ class TwoLayerReLU:
     def _units(self, spec, ints: dict[str, int]) -> int:
         return resolve(spec["width"], ints)
 
+    @staticmethod
+    def _shapes(spec, m: int) -> dict[str, tuple[int, ...]]:
+        """The state's vectors and matrices: a (m,) or (p, m), w (m,) or (m, n), b (m,)."""
+        p, n = _size(spec["y"]), _size(spec["x"])
+        shapes = {"a": (p, m) if _vectors(spec["y"]) else (m,),
+                  "w": (m, n) if _vectors(spec["x"]) else (m,)}
+        return {**shapes, "b": (m,)} if spec["bias"] is True else shapes
+
     def state(self, spec: dict[str, Any], ints: dict[str, int]) -> State:
         m = self._units(spec, ints)
         coords, names = [], {}
-        for name in ("a", "w", "b") if spec["bias"] is True else ("a", "w"):
-            syms, obj = coordinates(name, (m,))
+        for name, shape in self._shapes(spec, m).items():
+            syms, obj = coordinates(name, shape)
             coords += syms
             names[name] = obj
         return State(tuple(coords), names)
 
     def _split(self, spec, coords, symbols) -> tuple[list, list, list]:
-        """a, w, b (the biases: coordinates, fixed expressions or zeros) of a state."""
-        trained = spec["bias"] is True
-        m = len(coords) // (3 if trained else 2)
-        a, w = list(coords[:m]), list(coords[m:2 * m])
-        if trained:
-            b = list(coords[2 * m:])
+        """a (p rows of m), w (m rows of n) and b (the biases: coordinates, fixed expressions or
+        zeros) of a state."""
+        p, n = _size(spec["y"]), _size(spec["x"])
+        m = len(coords) // (p + n + (spec["bias"] is True))
+        a = [list(coords[o * m:(o + 1) * m]) for o in range(p)]
+        w = [list(coords[p * m + i * n:p * m + (i + 1) * n]) for i in range(m)]
+        if spec["bias"] is True:
+            b = list(coords[(p + n) * m:])
         elif spec["bias"] is False:
             b = [sp.Integer(0)] * m
+        elif isinstance(spec["bias"], list):
+            b = [parse(v, symbols) for v in spec["bias"]]
         else:
             b = [parse(spec["bias"], self._unit_symbols(spec, symbols, i, m)) for i in range(m)]
         return a, w, b
@@ -145,10 +181,11 @@ class TwoLayerReLU:
     def _loss_at(self, spec, coords, symbols) -> sp.Expr:
         a, w, b = self._split(spec, coords, symbols)
         total = sp.Integer(0)
-        for xk, yk in zip(spec["x"], spec["y"]):
-            x = parse(xk, {})
-            out = sum(ai * relu(wi * x + bi) for ai, wi, bi in zip(a, w, b))
-            total += (out - parse(yk, symbols)) ** 2
+        for xk, yk in zip(_rows(spec["x"]), _rows(spec["y"])):
+            x = [parse(v, {}) for v in xk]
+            hidden = [relu(sum(wij * xj for wij, xj in zip(wi, x)) + bi) for wi, bi in zip(w, b)]
+            for ao, yo in zip(a, yk):
+                total += (sum(ai * h for ai, h in zip(ao, hidden)) - parse(yo, symbols)) ** 2
         return total / 2
 
     def loss(self, spec: dict[str, Any], state: State, symbols: dict[str, sp.Basic]) -> sp.Expr:
@@ -167,15 +204,26 @@ class TwoLayerReLU:
         if "init" not in spec:
             return None
         m = self._units(spec, ints)
-        return tuple(parse(spec["init"][key], self._unit_symbols(spec, symbols, i, m))
-                     for key in spec["init"] for i in range(m))
+        out = []
+        for key, shape in self._shapes(spec, m).items():
+            # (unit i, row o of a, column j of w) of each coordinate, in the state's order
+            if key == "a" and len(shape) == 2:
+                where = [(i, o, 0) for o in range(shape[0]) for i in range(m)]
+            elif key == "w" and len(shape) == 2:
+                where = [(i, 0, j) for i in range(m) for j in range(shape[1])]
+            else:
+                where = [(i, 0, 0) for i in range(m)]
+            out += [parse(spec["init"][key], {**self._unit_symbols(spec, symbols, i, m),
+                                              "o": sp.Integer(o), "j": sp.Integer(j)})
+                    for i, o, j in where]
+        return tuple(out)
 
     # ------------------------------------------------- exact fit: is the minimum of f zero?
 
     def _exact_fit_width(self, spec, symbols) -> int | None:
         """The fewest units with an exact interpolant, verified by f = 0 there (None: no
         construction applies, or SymPy cannot show that f vanishes at it)."""
-        if spec["bias"] not in (True, False):
+        if spec["bias"] not in (True, False) or _vectors(spec["x"]) or _vectors(spec["y"]):
             return None
         points: dict[sp.Expr, sp.Expr] = {}
         for xk, yk in zip(spec["x"], spec["y"]):
@@ -216,3 +264,37 @@ class TwoLayerReLU:
         if neg:
             units.append((-y[neg[0]] / neg[0], sp.Integer(-1)))
         return units
+
+
+def _vectors(data: list) -> bool:
+    """Whether the data are written as vectors (lists) rather than numbers."""
+    return isinstance(data[0], list)
+
+
+def _size(data: list) -> int:
+    return len(data[0]) if _vectors(data) else 1
+
+
+def _rows(data: list) -> list[list[str]]:
+    return data if _vectors(data) else [[v] for v in data]
+
+
+def _entries(values: list, key: str, symbols: dict, what: str) -> list:
+    """The points of ``x`` (constants, normalised) or ``y`` (expressions, kept as written) as
+    text: every entry a number/expression, or every one a list of one length 1..MAX_SIZE."""
+    vectors = isinstance(values[0], list)
+    size = len(values[0]) if vectors else 1
+    out = []
+    for k, v in enumerate(values):
+        if isinstance(v, list) != vectors or (vectors and len(v) != size):
+            raise FamilyError(f"model.{key}", f"entry {k}: write every entry as a number or "
+                                              "expression, or every one as a list of the same "
+                                              f"length, got {v!r:.60}")
+        if not 1 <= size <= MAX_SIZE:
+            raise FamilyError(f"model.{key}", f"entry {k}: a vector of 1..{MAX_SIZE} entries")
+        text = []
+        for e in v if vectors else [v]:
+            expr = expression(e, f"model.{key}", symbols, what=what.format(k=k))
+            text.append(str(expr) if key == "x" else e if isinstance(e, str) else repr(e))
+        out.append(text if vectors else text[0])
+    return out

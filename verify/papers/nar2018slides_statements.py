@@ -4,14 +4,14 @@ the claim language does not state.  The slides' example and Proposition
 identity-initialisation claim ``nar2018slides.identity_tight`` and the statements on the deep
 scalar chain (``nar2018slides.many_minima``, ``different_dynamics``, ``disproportionate``,
 ``subset``, ``no_lipschitz``, ``ols_contrast``), ``nar2018slides.most_optima_unstable`` and
-``nar2018slides.identity_tight_amended`` are data, in ``nar2018slides.toml``.
+``nar2018slides.identity_tight_amended`` are data, in ``nar2018slides.toml``; the printed
+``nar2018slides.relu_theorem`` in ``nar2018slides_relu.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018slides.theorem_rho | slide Deep Linear Networks, Theorem | random init, converged: rho(R_hat) <= (2/(L delta))^(L/(2L-2)) almost surely; step size bounds the Lipschitz constant |
-| nar2018slides.relu_theorem | slide Nonlinear Networks, Theorem | two-layer ReLU: if GD converges, max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely |
 | nar2018slides.relu_theorem_amended | same slide (amended) | 1/delta at interpolating minima or m = 1; only 2/delta in general |
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from verify.checks.dynamics import converged_rho, start_on_unstable_minimum
-from verify.checks.relu import adversarial_minimum, converged_runs, hessian_bound, known_minimum
 from verify.papers import claim_builder
 from verify.papers.nar2018step_relu import AMEND_REASON, AMENDED_THM4, amended_checks
 from verify.userclaims.paperfile import load_paper_table
@@ -44,17 +43,6 @@ CLAIMS = (
         asserts=("converged => rho(R_hat) <= (2/(L delta))^(L/(2L-2)), except on a null set of "
                  "starts"), scope={"L": ">= 2", "widths": "any"},
         checks=(converged_rho(), start_on_unstable_minimum()),
-    ),
-    _claim(
-        "relu_theorem", "slide Nonlinear Networks, Theorem",
-        statement=("Let f: R^n -> R^m be estimated by min_{W,V} 1/2 sum_i ||W(V x_i - b)_+ - "
-                   "f(x_i)||^2. If the algorithm converges, then the estimate f_hat(x_i) "
-                   "satisfies max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta almost surely."),
-        hypotheses={"network": "f_hat(x) = W (V x - b)_+, b fixed", "m": "1 and 2",
-                    "minima": "interpolating and not; units at a kink excluded and counted"},
-        asserts="converged (almost every start) => max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta",
-        scope={"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"},
-        checks=(known_minimum(), hessian_bound(), adversarial_minimum(), converged_runs()),
     ),
     _claim(
         "relu_theorem_amended", "slide Nonlinear Networks, Theorem (amended)",

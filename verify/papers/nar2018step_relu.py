@@ -1,28 +1,25 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 4 (two-layer ReLU
 networks, Theorem 4, Appendix D, Figure 2) and the paper's explanation of Figure 1 (Section 1).
+``nar2018step.thm4`` (as printed), ``thm4_tight`` and ``sec1_convexity`` are data, in
+``nar2018step_relu.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups these claims.
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.thm4 | Theorem 4 | GD with step delta converges to (W, V) only if max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta |
 | nar2018step.thm4_amended | Theorem 4 (amended) | almost every start; 1/delta at interpolating minima or m = 1, only 2/delta in general |
 | nar2018step.thm4_remark | Section 4, after Theorem 4 | converging with a large step => f_hat(x) small for large ||x|| |
 | nar2018step.thm4_remark_amended | Section 4, after Theorem 4 (amended) | the same at the training points x_i only |
-| nar2018step.thm4_tight | Section 4, "not necessarily tight" | the bound of Theorem 4 is not necessarily tight |
 | nar2018step.fig2 | Section 4 and Figure 2 | 1-20-1 ReLU net, x_i = i/1000: delta = 2e-4 converges, 3e-4 oscillates f_hat_odd / f_hat_even |
 | nar2018step.fig1 | Figure 1 caption and Section 1 | the plummet after a step-size drop can only be explained by oscillation around a local optimum |
 | nar2018step.fig1_amended | Figure 1 caption and Section 1 (amended) | oscillation around an optimum is one cause of the plummet, not the only one |
-| nar2018step.sec1_convexity | Section 1, after Examples 1 and 2 | the behaviours are consequences of the nonlinear dynamics, not of (non)convexity |
 """
 
 from __future__ import annotations
 
-from verify.checks.dynamics import convexity_not_the_cause
 from verify.checks.relu import (
-    TIGHTNESS_CLASS, adversarial_minimum, converged_runs, exact_landing, hessian_bound, known_minimum,
-    residual_identity_symbolic, tightness_symbolic,
+    adversarial_minimum, converged_runs, hessian_bound, known_minimum, residual_identity_symbolic,
 )
 from verify.experiments.nar2018step import (
     FIG2_TARGET, fig2_experiment, orbit_drop_plummet, oscillatory_convergence_speedup,
@@ -33,31 +30,12 @@ from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim
 
 _claim = claim_builder(PAPER)
-THM4 = ("Given a set of points {x_i} in R^n, let a function f: R^n -> R^m be estimated by a "
-        "two-layer neural network with ReLU activations by minimizing the squared error loss "
-        "min_{W,V} 1/2 sum_i ||W g(V x_i - b) - f(x_i)||_2^2, where g is the ReLU function, b in "
-        "R^r is the fixed bias vector, and the optimization is only over W in R^{m x r} and V in "
-        "R^{r x n}. If the gradient descent algorithm with step size delta converges to a "
-        "solution (W_hat, V_hat), then the estimate f_hat(x) = W_hat g(V_hat x - b) satisfies "
-        "max_i ||x_i||_2 ||f_hat(x_i)||_2 <= 1/delta.")
 RELU_HYP = {"network": "f_hat(x) = W g(V x - b), b fixed",
             "loss": "1/2 sum_i ||f_hat(x_i) - y_i||^2",
             "m": "1 and 2 (output dimension)", "minima": "interpolating and non-interpolating, "
             "found by GD and by damped Newton; units at a kink excluded and counted",
             "adversarial": "m = 2, r = 2, n = 1, N = 6 critical points built from the residual"}
 RELU_SCOPE = {"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"}
-
-
-def _thm4() -> Claim:
-    return _claim(
-        "thm4", "Theorem 4",
-        statement=THM4,
-        hypotheses=RELU_HYP,
-        asserts="GD -> (W_hat, V_hat) => max_i ||x_i|| ||f_hat(x_i)|| <= 1/delta",
-        scope=RELU_SCOPE,
-        checks=(exact_landing(), known_minimum(), residual_identity_symbolic(), hessian_bound(),
-                adversarial_minimum(), converged_runs()),
-    )
 
 
 AMENDED_THM4 = ("For almost every start: GD with step delta converges to a minimum (W_hat, V_hat) "
@@ -120,18 +98,6 @@ def _thm4_remark_amended() -> Claim:
         amends="nar2018step.thm4_remark",
         amend_reason=("Theorem 4 bounds f_hat only at the training points; a converged network "
                       "can be large at a large x outside the data."),
-    )
-
-
-def _thm4_tight() -> Claim:
-    return _claim(
-        "thm4_tight", "Section 4, after Theorem 4",
-        statement=("Similar to Corollary 1, the bound given by Theorem 4 is not necessarily "
-                   "tight."),
-        hypotheses={"exact": "n = m = r = 1, N = 1 (every point of the minimum set)"},
-        asserts="2/lambda_max(H) < 1/max ||x|| ||f_hat|| at some minima (and = at others)",
-        scope=TIGHTNESS_CLASS,
-        checks=(tightness_symbolic(),),
     )
 
 
@@ -201,22 +167,5 @@ def _fig1_amended() -> Claim:
     )
 
 
-def _sec1_convexity() -> Claim:
-    return _claim(
-        "sec1_convexity", "Section 1, after Examples 1 and 2",
-        statement=("Note that these are consequences of the nonlinear dynamics of the algorithm "
-                   "and not of the (non)convexity of the function to be minimized. While both of "
-                   "the functions used in the examples are convex, the identical behaviors are "
-                   "observed during the minimization of nonconvex cost functions of neural "
-                   "networks as well."),
-        hypotheses={"convex examples": "(2/3)|x|^{3/2}, x^L (L = 4, 6, 8)",
-                    "linear dynamics": "every convex quadratic a x^2/2"},
-        asserts="the behaviours occur on convex losses and never with linear GD dynamics",
-        scope={"examples": "Example 1, Example 2 (every even L > 2)",
-               "linear dynamics": "every convex quadratic"},
-        checks=(convexity_not_the_cause(),),
-    )
-
-
-CLAIMS = (_thm4(), _thm4_amended(), _thm4_remark(), _thm4_remark_amended(), _thm4_tight(),
-          _fig2(), _fig1(), _fig1_amended(), _sec1_convexity())
+CLAIMS = (_thm4_amended(), _thm4_remark(), _thm4_remark_amended(),
+          _fig2(), _fig1(), _fig1_amended())

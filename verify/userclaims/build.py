@@ -60,6 +60,8 @@ def _asserts(spec: ClaimSpec) -> str:
         return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
     if spec.kind == "identity" and spec.at:
         return f"{spec.lhs} == {spec.rhs} at every symmetric state (each chain's layers equal)"
+    if spec.kind == "inequality" and spec.at == "state":
+        return f"{spec.lhs} {spec.relation} {spec.rhs} at the state {_point(spec.point)}"
     if spec.kind == "inequality" and spec.at:
         where = ("the balanced minimiser" if spec.at == "balanced"
                  else "every minimiser of the model")
@@ -145,6 +147,8 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
             out["after" if key == "eventually" else key] = str(value)
     if spec.at == "symmetric":
         out["points"] = "every state whose layers of each chain are equal"
+    elif spec.at == "state":
+        out["points"] = "the state " + _point(spec.point) + " (quantities in closed form there)"
     elif spec.at:
         out["points"] = ("the model's balanced minimiser (factorisation of its target)"
                          if spec.at == "balanced" else
@@ -195,6 +199,10 @@ def _checks(spec: ClaimSpec, cite: bool = True) -> tuple[tuple[Check, ...], dict
         from verify.userclaims.states import states_checks
 
         return states_checks(spec)
+    if spec.at == "state":
+        from verify.userclaims.at_state import state_checks
+
+        return state_checks(spec)
     if not spec.integers:
         model = Model(spec)
         return checks_for(model), model.scope

@@ -51,7 +51,7 @@ KIND_KEYS = {
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land",
                     "derivation"),
-    "inequality": ("lhs", "rhs", "relation", "at", "fraction", "derivation"),
+    "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
              "sweep", "derivation"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -365,6 +365,10 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["otherwise"] = otherwise
         if "sweep" in table:
             fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
+    elif kind == "inequality" and table.get("at") == "state":
+        fields.update(_at_state(table, model_spec, ctx, integers))
+    elif kind == "inequality" and "state" in table:
+        raise _Bad("state", "goes with at = \"state\" (the state the quantities are taken at)")
     elif kind == "inequality" and "at" in table:
         fields.update(_at_minimisers(table, model_spec, ctx, unbounded, step))
     elif kind == "inequality":
@@ -1131,6 +1135,36 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
     fields["relation"] = relation
     if "fraction" in table:
         fields["fraction"] = _fraction(table["fraction"], table["at"])
+    return fields
+
+
+def _at_state(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
+              integers: dict) -> dict[str, Any]:
+    """``at = "state"``: lhs and rhs in the quantity names (:data:`at_state.QUANTITIES`), the
+    state's names and the parameters, at the state ``state`` (one expression of the parameters
+    per coordinate; :mod:`verify.userclaims.at_state`)."""
+    from verify.userclaims.at_state import QUANTITIES
+
+    if model_spec is None and not table.get("loss"):
+        raise _Bad("at", "at = \"state\" needs a model table or a loss (the quantities are "
+                         "the model's)")
+    if integers:
+        raise _Bad("integers", "an inequality at a state takes no integer parameters")
+    if "fraction" in table:
+        raise _Bad("fraction", "goes with at = \"minimisers\"")
+    fields: dict[str, Any] = {"at": "state",
+                              "point": _point(_required(table, "state"), "state", ctx)}
+    names = _quantity_names(model_spec, ctx.states[0], ctx)
+    allowed = {k: v for k, v in names.items() if k in QUANTITIES or k in ctx.params
+               or k in ctx.states[0].names}
+    for key in ("lhs", "rhs"):
+        fields[key], _ = _expression(_required(table, key), key, allowed, ctx,
+                                     where="the parameters, the state's names and "
+                                           f"{', '.join(QUANTITIES)}")
+    relation = _required(table, "relation")
+    if relation not in ("<=", "<", ">=", ">"):
+        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
+    fields["relation"] = relation
     return fields
 
 

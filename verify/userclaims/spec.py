@@ -110,6 +110,8 @@ class ClaimSpec:
         at: ``inequality``: "minimisers" when lhs and rhs are quantities (``sharpness``,
             ``sv_1``, ...) claimed at every minimiser of the model, "balanced" at its balanced
             minimiser (None: at every parameter value; :mod:`verify.userclaims.minimisers`).
+        point: ``inequality`` at "state": the state, one expression of the parameters per
+            coordinate (the key ``state``; :mod:`verify.userclaims.at_state`).
         sweep: ``convergence``: the number of batched float64 runs that check it instead of
             the precise search (0: the search; :mod:`verify.userclaims.sweep`).
         fraction: ``inequality`` at "minimisers": the relation is claimed at more than this
@@ -174,6 +176,7 @@ class ClaimSpec:
     to: str | None = None
     at: str | None = None
     fraction: str | None = None
+    point: tuple[str, ...] = ()
     sweep: int = 0
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
