@@ -4,7 +4,6 @@ minimiser set.  (Their claims are checked in tests/test_claim_language.py.)"""
 
 from __future__ import annotations
 
-import pytest
 import sympy as sp
 
 from proofs.expressions import real_symbol
