@@ -175,7 +175,8 @@ def test_a_box_claim_may_write_the_sides_differently():
     assert not problems(spec, registry.lookup("wu2019zas.bernoulli"))
 
 
-@pytest.mark.parametrize("name", sorted(registry.registry()))
+@pytest.mark.parametrize("name", sorted(n for n, d in registry.registry().items()
+                                         if not d.statement.keys))  # GD ones: further below
 def test_every_registered_statement_is_claim_language_and_proven(name):
     d = registry.lookup(name)
     assert d.name == name and d.where and d.summary
