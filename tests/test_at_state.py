@@ -142,3 +142,35 @@ def test_an_exact_two_output_minimum_breaks_appendix_d(tmp_path):
     assert refuting.check.startswith("bound.") and refuting.counterexample.margin.startswith(
         "-0.01073608")
     assert amended.status is Status.CONFIRMED and amended.strength is Strength.PROVEN
+
+
+def _state_specs():
+    from pathlib import Path
+
+    from verify.registry import paper_files
+    from verify.userclaims.paperfile import load_paper
+
+    root = Path(__file__).resolve().parents[1]
+    items = [e.item for p in paper_files() for e in load_paper(str(p)).claims]
+    items += list(parse_claims((root / "examples" / "at_state.toml").read_text()))
+    for spec in items:
+        for sub in [spec, *(part for _, part in spec.parts)]:
+            if sub.at == "state":
+                yield sub
+
+
+def test_building_defers_the_reduction_and_names_the_same_checks():
+    # a claim at a state is built without its closed forms (seconds of SymPy for a ReLU
+    # Hessian); its checks, made when one first runs, are those the outline named
+    from verify.userclaims import at_state
+
+    specs = list(_state_specs())
+    assert len(specs) >= 10
+    for spec in specs:
+        at_state._REDUCED.pop(spec, None)  # an earlier test in this process may have run it
+        outline, scope = at_state.state_checks(spec)
+        assert spec not in at_state._REDUCED
+        real = at_state._reduced_checks(spec)
+        assert [(c.name, c.tier, c.scope, c.attempt) for c in outline] == [
+            (c.name, c.tier, c.scope, c.attempt) for c in real.values()]
+        assert scope == at_state._Exact(*at_state._reduction(spec)).scope
