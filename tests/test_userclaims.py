@@ -233,7 +233,8 @@ def test_a_certified_violation_outside_the_assumptions_does_not_refute(tmp_path)
 def test_quick_searches_try_the_corners_and_the_centre_of_a_large_box():
     """verify.userclaims.search.EDGES: a full search tries the 81-point grid of the box's ends
     and zeros (4 parameters); --quick tries its 16 corners and the centre, every end of every
-    interval among them; 2 parameters keep their whole 9-point grid either way."""
+    interval among them; 2 parameters keep their whole 9-point grid either way, and 6 the same
+    80 corners and centre (quick drops no corner a full run tries)."""
     from verify.userclaims.model import Model
     from verify.userclaims.search import EDGES, edge_points
 
@@ -249,3 +250,7 @@ def test_quick_searches_try_the_corners_and_the_centre_of_a_large_box():
     two = Model(claim(id="edges.two", kind="inequality", params={"a": [-1, 2], "b": [1, 3]},
                       lhs="a", relation="<=", rhs="b + 3"))
     assert [len(edge_points(two, two.free_names, n)) for n in EDGES] == [9, 9]
+    six = Model(claim(id="edges.six", kind="inequality", params={n: [-1, 2] for n in "abcdef"},
+                      lhs="a", relation="<=", rhs="2"))
+    full, quick = (edge_points(six, six.free_names, n) for n in EDGES)
+    assert len(full) == 65 and quick == full  # 64 corners and the centre

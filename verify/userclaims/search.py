@@ -160,27 +160,27 @@ def parse_at(names: list[str], at: dict[str, str]) -> dict[str, float]:
         raise ReplayError(f"--at values must be numbers, got {dict(at)}") from None
 
 
-# Edge points a search tries before its draws (full run, --quick): with more parameters than
-# the grid holds, the box's corners (as many as fit) and its centre.  Quick keeps every end of
-# every interval (the corners) and drops the mixed zero/midpoint levels of 4+ parameters.
+# Edge points a search tries before its draws: the full grid of each interval's ends and zero
+# (or midpoint) while it has at most EDGES[quick] points (full run, --quick), else the box's
+# corners (at most CORNERS - 1 of them, in product order) and its centre.  So --quick keeps
+# every corner a full run tries and drops the mixed zero/midpoint levels of 3 and 4 parameters.
 EDGES = (81, 17)
+CORNERS = 81
 
 
-def edge_points(model: Model, names: list[str], limit: int = EDGES[0]) -> list[dict[str, float]]:
+def edge_points(model: Model, names: list[str], grid: int = EDGES[0]) -> list[dict[str, float]]:
     """The box's edges, tried before any random point: every combination of each interval's
     ends and its zero (or midpoint, when 0 is outside); only the corners and the centre when
-    that grid would pass ``limit`` points.  Hypothesis alone may miss a measure-zero edge."""
+    that grid would pass ``grid`` points.  Hypothesis alone may miss a measure-zero edge."""
     levels = {}
     for n in names:
         lo, hi = (float(v) for v in model.box.free[n])
         inner = 0.0 if lo < 0 < hi else (lo + hi) / 2
         levels[n] = [lo, hi, inner]
-    if 3 ** len(names) > limit:
-        grid = [dict(zip(names, c)) for c in itertools.product(*[v[:2] for v in levels.values()])]
-        grid = grid[: limit - 1] + [{n: v[2] for n, v in levels.items()}]
-    else:
-        grid = [dict(zip(names, c)) for c in itertools.product(*levels.values())]
-    return grid
+    if 3 ** len(names) > grid:
+        out = [dict(zip(names, c)) for c in itertools.product(*[v[:2] for v in levels.values()])]
+        return out[: CORNERS - 1] + [{n: v[2] for n, v in levels.items()}]
+    return [dict(zip(names, c)) for c in itertools.product(*levels.values())]
 
 
 def _confirmed(confirm, point: dict[str, float], probe: Probe) -> Finding | None:
