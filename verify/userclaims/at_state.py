@@ -64,11 +64,11 @@ def closed_forms(model: Model, used: set[str], key: str) -> dict[str, sp.Expr]:
     parameter symbols (the signed ones are swapped back)."""
     signed = _signed(model)
     back = {v: k for k, v in signed.items() if isinstance(v, sp.Symbol)}
-    point = {c: sp.sympify(model.expr(t)).subs(signed)
+    point = {c: sp.sympify(model.expr(t)).xreplace(signed)
              for c, t in zip(model.vars, model.spec.point)}
 
-    def at(e: sp.Expr) -> sp.Expr:
-        return sp.simplify(sp.piecewise_fold(model.pin(e).subs(signed).subs(point)))
+    def at(e: sp.Expr) -> sp.Expr:  # symbols for values: xreplace (subs matches patterns)
+        return sp.simplify(sp.piecewise_fold(model.pin(e).xreplace(signed).xreplace(point)))
 
     out: dict[str, sp.Expr] = {}
     if "loss" in used:
@@ -80,7 +80,7 @@ def closed_forms(model: Model, used: set[str], key: str) -> dict[str, sp.Expr]:
         out["sharpness"], out["lambda_min"] = sp.Max(*eig), sp.Min(*eig)
     if "residual" in used:
         out["residual"] = at(model.residual)
-    return {k: sp.simplify(v).subs(back) for k, v in out.items()}
+    return {k: sp.simplify(v).xreplace(back) for k, v in out.items()}
 
 
 class _Exact(Model):
@@ -121,7 +121,9 @@ def _reduction(spec: ClaimSpec) -> tuple[ClaimSpec, dict[str, sp.Expr]]:
         marked = {s: s.name for s in expr.free_symbols if s.name in marks}
         values = closed_forms(model, set(marked.values()), key)
         point = dict(zip(model.vars, (model.expr(t) for t in spec.point)))
-        sides[key] = expr.subs({s: values[n] for s, n in marked.items()}).subs(point)
+        # symbols for values: xreplace, not subs (subs matches patterns through expressions
+        # holding algebraic roots: ~1 s a side)
+        sides[key] = expr.xreplace({s: values[n] for s, n in marked.items()}).xreplace(point)
     plain = _plain(spec, str(sides["lhs"]), str(sides["rhs"]))
     return plain, {plain.lhs: sides["lhs"], plain.rhs: sides["rhs"]}
 
