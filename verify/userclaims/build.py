@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -13,8 +14,7 @@ from verify.models import FAMILIES
 from verify.userclaims.checks import _boxed_symbols, checks_for
 from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
-from verify.userclaims.matrices import MATRIX, matrix_checks
-from verify.userclaims.matrices import replay_box as matrices_replay_box
+from verify.userclaims.matrices import MATRIX
 from verify.userclaims.model import Model, ModelError
 from verify.userclaims.parse import instances
 from verify.userclaims.scalar import contraction_family
@@ -183,26 +183,37 @@ def _parts(spec: ClaimSpec) -> tuple[str, ...]:
     return ("orbit", "stability") if spec.kind == "cycle" and spec.stable is not None else ()
 
 
+# Claims in a form of their own, whose module reads its keys and makes their checks (a function
+# returning the checks and the class) and replay box (None: the parameters' box, as for the rest).
+_FORMS = {
+    "matrices": ("verify.userclaims.matrices", "matrix_checks", "replay_box"),
+    "orders": ("verify.userclaims.orders", "order_checks", "replay_box"),
+    "states": ("verify.userclaims.states", "states_checks", "replay_box"),
+    "at_state": ("verify.userclaims.at_state", "state_checks", None),
+}
+
+
+def _own_form(spec: ClaimSpec, what: str):
+    """The function of the claim's own form that gives ``what`` ("checks" or "replay_box"), or
+    None (a claim of no such form, or a form without one)."""
+    form = ("matrices" if spec.matrices else "orders" if spec.order_table else
+            "states" if spec.states else "at_state" if spec.at == "state" else None)
+    if form is None:
+        return None
+    module, checks, replay_box = _FORMS[form]
+    name = checks if what == "checks" else replay_box
+    return None if name is None else getattr(importlib.import_module(module), name)
+
+
 def _checks(spec: ClaimSpec, cite: bool = True) -> tuple[tuple[Check, ...], dict[str, str]]:
     """The claim's checks and the class it states; one exact model per integer instance."""
     if spec.derivation and cite:  # the cited derivation's check first; its statement's class
         from verify.userclaims.cite import cited
 
         return cited(spec, _checks(spec, cite=False))
-    if spec.matrices:
-        return matrix_checks(spec)
-    if spec.order_table:
-        from verify.userclaims.orders import order_checks
-
-        return order_checks(spec)
-    if spec.states:
-        from verify.userclaims.states import states_checks
-
-        return states_checks(spec)
-    if spec.at == "state":
-        from verify.userclaims.at_state import state_checks
-
-        return state_checks(spec)
+    own = _own_form(spec, "checks")
+    if own is not None:
+        return own(spec)
     if not spec.integers:
         model = Model(spec)
         return checks_for(model), model.scope
@@ -222,16 +233,9 @@ def _checks(spec: ClaimSpec, cite: bool = True) -> tuple[tuple[Check, ...], dict
 
 def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
     """The names a replay (``--at``) may set, with their intervals."""
-    if item.matrices:
-        return matrices_replay_box(item)
-    if item.order_table:
-        from verify.userclaims.orders import replay_box as order_box
-
-        return order_box(item)
-    if item.states:
-        from verify.userclaims.states import replay_box
-
-        return replay_box(item)
+    own = _own_form(item, "replay_box")
+    if own is not None:
+        return own(item)
     box = {name: value for name, value in item.params.items()
            if isinstance(value, tuple) and sp.Rational(value[0]) != sp.Rational(value[1])}
     box.update({name: (str(min(values)), str(max(values)))
