@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 
 import sympy as sp
 
@@ -127,7 +128,9 @@ def _parse(text: str, symbols: dict[str, sp.Basic], interpreter: type | None = N
         raise ExpressionError(f"expression is {len(text)} characters long "
                               f"(at most {MAX_LENGTH})")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "1if x" warns before failing: the error says it all
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse {_short(text)}: {exc.msg}") from None
     except (ValueError, MemoryError, RecursionError) as exc:  # e.g. huge literals, deep nesting

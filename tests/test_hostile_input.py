@@ -575,3 +575,14 @@ def test_a_trajectory_bound_off_by_less_than_the_tolerance_is_refuted(tmp_path, 
                     'steps = 20\n')
     (result,) = check(path, quick=True)
     assert result.status is (Status.REFUTED if refuted else Status.CONFIRMED), result
+
+
+@pytest.mark.parametrize("text", ["1if x", "0x1for", "2else 3"])
+def test_a_bad_literal_is_one_clear_error_without_a_python_warning(text):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(ExpressionError, match="cannot parse"):
+            parse(text, {"x": sp.Symbol("x")})
+    assert not [w for w in seen if issubclass(w.category, SyntaxWarning)]  # nothing printed
