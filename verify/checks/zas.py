@@ -3,47 +3,22 @@
 The paper's identities for every depth and width (Sections 2 and 3, Lemma 4.2, Lemma A.5) are
 data over matrices of free size, and Lemmas A.1-A.6, 4.4-4.6 and the proof of Lemma A.6 are
 inequalities at states (``verify/papers/wu2019zas.toml``; the lemmas cite their derivations);
-the dynamics checks here run gradient flow (``solve_ivp``, tight tolerance) and GD from the
-paper's initialisations, and the orders of (4.7) along L.
+the orders of (4.7) and Theorem 4.3's rate are data too (``wu2019zas_orders.toml``,
+``wu2019zas_rates.toml``).  The dynamics checks here run gradient flow (``solve_ivp``, tight
+tolerance) and GD from the paper's initialisations.
 """
 
 from __future__ import annotations
 
-import mpmath
 import numpy as np
 import sympy as sp
 
 from numerics import deeplinear as dl
-from numerics import factorisations as fz
 from numerics import linear_resnet as rn
 from verify.checks.common import decs, set_text
 from verify.vocabulary import (
     Check, CheckContext, Coverage, Figure, Finding, Outcome, Scope, Series, Tier,
 )
-
-# --- linear algebra on one network: float64 arrays, or object arrays of mpmath numbers -------
-# The same code runs both (as in numerics.factorisations: chains by fz.chain); only the norms and
-# the constants look at which kind a value is.  The mpmath kind is called inside workdps.
-
-
-def _n2(a):
-    """||a||_2, the largest singular value (np.linalg.norm(a, 2) without its axis handling)."""
-    if a.dtype == object:
-        return max(mpmath.svd_r(mpmath.matrix(a.tolist()), compute_uv=False))
-    return float(np.linalg.svd(a, compute_uv=False).max())
-
-
-def _fro2(a):
-    return mpmath.fsum(x ** 2 for x in a.flat) if a.dtype == object else float(np.sum(a * a))
-
-
-def _grads(ws, Phi):
-    """Gradients of eq. (2.3) (corrected Section 2 formula), the loss and the width."""
-    L, d = len(ws), ws[0].shape[0]
-    E = fz.chain(ws, 1, L, d) - Phi
-    g = [fz.chain(ws, l + 1, L, d).T @ E @ fz.chain(ws, 1, l - 1, d).T for l in range(1, L + 1)]
-    return g, _fro2(E) / 2, d
-
 
 # --- dynamics ------------------------------------------------------------------------------
 
