@@ -114,16 +114,20 @@ def _reduction(spec: ClaimSpec) -> tuple[ClaimSpec, dict[str, sp.Expr]]:
     model = Model(spec)
     marks = placeholders(len(model.vars), 0, model.residual is not None, False,
                          set(model.symbols))
-    sides = {}
-    for key in ("lhs", "rhs"):
-        expr = model.expr(getattr(spec, key), extra=marks)
-        # by name: a parse may hand back an equal placeholder object of an earlier call
-        marked = {s: s.name for s in expr.free_symbols if s.name in marks}
-        values = closed_forms(model, set(marked.values()), key)
-        point = dict(zip(model.vars, (model.expr(t) for t in spec.point)))
-        # symbols for values: xreplace, not subs (subs matches patterns through expressions
-        # holding algebraic roots: ~1 s a side)
-        sides[key] = expr.xreplace({s: values[n] for s, n in marked.items()}).xreplace(point)
+    exprs = {key: model.expr(getattr(spec, key), extra=marks) for key in ("lhs", "rhs")}
+    # by name: a parse may hand back an equal placeholder object of an earlier call
+    marked = {key: {s: s.name for s in e.free_symbols if s.name in marks}
+              for key, e in exprs.items()}
+    used = {key: set(m.values()) for key, m in marked.items()}
+    # the closed forms once for both sides; an eigenvalue problem names the first side using it
+    eigen = {"sharpness", "lambda_min"}
+    values = closed_forms(model, used["lhs"] | used["rhs"],
+                          "lhs" if used["lhs"] & eigen or not used["rhs"] & eigen else "rhs")
+    point = dict(zip(model.vars, (model.expr(t) for t in spec.point)))
+    # symbols for values: xreplace, not subs (subs matches patterns through expressions holding
+    # algebraic roots: ~1 s a side)
+    sides = {key: e.xreplace({s: values[n] for s, n in marked[key].items()}).xreplace(point)
+             for key, e in exprs.items()}
     plain = _plain(spec, str(sides["lhs"]), str(sides["rhs"]))
     return plain, {plain.lhs: sides["lhs"], plain.rhs: sides["rhs"]}
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import flint
 import mpmath
 import numpy as np
 import sympy as sp
 
 from numerics import factorisations as fz
+from numerics.certified.arithmetic import FLINT
+from proofs.ballcode import UnsupportedExpression, compile_ball
 from proofs.compile import compiled_once, to_mpmath
 from proofs.expressions import parse, real_symbol
 from verify.models import FAMILIES
@@ -70,9 +73,6 @@ _ORIENTED = {sp.StrictGreaterThan: (1, True), sp.GreaterThan: (1, False),
 def _ball_form(relation: sp.Basic):
     """(strict, ball function of the difference, its argument names) or None (not an order
     relation, or a node the ball compiler does not take)."""
-    from numerics.certified.arithmetic import FLINT
-    from proofs.ballcode import UnsupportedExpression, compile_ball
-
     oriented = _ORIENTED.get(type(relation))
     if oriented is None:
         return None
@@ -88,10 +88,6 @@ def _ball_form(relation: sp.Basic):
 
 def _ball_decides(relation: sp.Basic, values: dict) -> bool | None:
     """The relation's truth at the point by a ball enclosure, or None when it cannot say."""
-    import flint
-
-    from numerics.certified.arithmetic import FLINT
-
     form = _ball_form(relation)
     if form is None:
         return None
