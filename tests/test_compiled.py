@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics import compiled
@@ -18,6 +18,24 @@ needs_cc = pytest.mark.skipif(compiled.compiler() is None,
                               reason="no C compiler on this machine: the numpy engine is used")
 
 
+def _amplification(gd_map, loss, starts, deltas, steps, n_tail):
+    """The product of max(1, |g'(x_k)|) along numpy's run up to each recorded iterate, shape
+    (m, n, n_tail) as :func:`iterate_scalar`'s tail (inf where the derivative is)."""
+    gd = scalar_gd(ScalarProblem(loss))
+    # sign(x)' = DiracDelta(x) in |x|^(3/2)'s map: 0 away from x = 0, where the runs are
+    slope = to_numpy(sp.diff(gd.gd_map, gd.x).replace(sp.DiracDelta, lambda *_: sp.S.Zero),
+                     [gd.x, gd.step])
+    x = np.broadcast_to(starts, (deltas.size, starts.size)).copy()
+    d, amp, tail = deltas[:, None], np.ones_like(x), []
+    with np.errstate(all="ignore"):
+        for k in range(steps + n_tail):
+            if k >= steps:
+                tail.append(amp)
+            amp = amp * np.maximum(1.0, np.abs(slope(x, d)))
+            x = gd_map(x, d)
+    return np.nan_to_num(np.stack(tail, axis=-1), nan=np.inf)
+
+
 def _pair(loss, fma=False):
     gd = scalar_gd(ScalarProblem(loss))
     return to_numpy(gd.gd_map, [gd.x, gd.step]), gd_kernel(gd, fma)
@@ -28,6 +46,7 @@ def _pair(loss, fma=False):
 @pytest.mark.parametrize("loss", LOSSES)
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 1500), steps=st.integers(0, 300))
+@example(seed=359951, n=398, steps=4)  # rounding amplified 2.9e7 times (see below)
 def test_compiled_agrees_with_numpy(loss, fma, seed, n, steps):
     """The IEEE build and the default FMA build (Horner form, fused multiply-adds: it rounds
     differently, by the same order of magnitude) against numpy, with the same tolerances."""
@@ -46,14 +65,15 @@ def test_compiled_agrees_with_numpy(loss, fma, seed, n, steps):
     flipped = np.any(np.isnan(a) != np.isnan(b), axis=-1)
     assert np.sum(flipped) <= 2 + 0.03 * flipped.size
     if steps <= 5:  # before chaotic runs amplify rounding differences
-        # A diverging run (|x| past 1e3, growing like x^6 a step) amplifies the rounding of the
-        # expression order by its degree each step: a looser relative tolerance there.
-        bounded = finite & (np.abs(b) < 1e3)
-        # An iterate near 0 is a cancellation of terms as large as delta |f'(x)| ~ 1e4 earlier
-        # in the run, so its rounding is absolute, ~1e-16 * 1e4 amplified by a few steps
-        # (Hypothesis found 2.5e-10 at seed 386, n 511): atol 1e-8, far below any real error
-        np.testing.assert_allclose(a[bounded], b[bounded], rtol=1e-9, atol=1e-8)
-        np.testing.assert_allclose(a[finite & ~bounded], b[finite & ~bounded], rtol=1e-6)
+        # The two builds order the expression's operations differently, so each step rounds
+        # differently (~1e-16 relative), and the run multiplies an earlier difference by |g'(x)|
+        # a step (g the GD map): Hypothesis found 1.1e-8 at seed 359951 (n 398, steps 4) on an
+        # iterate 154 of the degree-6 map, after an amplification of 2.9e7.  So each entry is
+        # compared to 1e-13 times the amplification along numpy's run (at least 1e-9); an iterate
+        # near 0 is a cancellation of terms as large as delta |f'(x)| ~ 1e4 earlier in the run,
+        # so its rounding is absolute (Hypothesis found 2.5e-10 at seed 386, n 511): atol 1e-8.
+        rtol = np.maximum(1e-9, 1e-13 * _amplification(vectorised, loss, starts, deltas, steps, 6))
+        assert np.all(np.abs(a - b)[finite] <= 1e-8 + (rtol * np.abs(b))[finite])
     ka, _ = classify_tail(a)
     kb, _ = classify_tail(b)
     assert np.sum(ka != kb) <= 2 + 0.03 * ka.size
