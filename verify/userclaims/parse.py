@@ -35,6 +35,7 @@ from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders
+from verify.userclaims.draws import DrawError, expand_model
 from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
     INFINITIES, KINDS, METHODS, MONOTONE, ORDERS, OTHERWISE, RELATIONS, BadClaim, ClaimFileError,
@@ -51,7 +52,8 @@ KIND_KEYS = {
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land",
                     "derivation"),
-    "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation"),
+    "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation",
+                   "limits"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
              "sweep", "derivation"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -365,6 +367,10 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["otherwise"] = otherwise
         if "sweep" in table:
             fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
+    elif kind == "inequality" and table.get("at") == "limits":
+        fields.update(_at_limits(table, model_spec, ctx, integers, params, step))
+    elif kind == "inequality" and "limits" in table:
+        raise _Bad("limits", "goes with at = \"limits\" (the runs whose limits are checked)")
     elif kind == "inequality" and table.get("at") == "state":
         fields.update(_at_state(table, model_spec, ctx, integers))
     elif kind == "inequality" and "state" in table:
@@ -988,8 +994,8 @@ def _model(value: Any, symbols: dict[str, sp.Basic],
             raise _Bad(f"model.{key}", f"unknown key for family {family!r}; allowed: "
                                        f"{', '.join(fam.keys)}")
     try:
-        spec = fam.read(value, symbols, integers)
-    except FamilyError as exc:
+        spec = fam.read(expand_model(value), symbols, integers)
+    except (FamilyError, DrawError) as exc:
         raise _Bad(exc.key, exc.problem) from None
     return {"family": family, **spec}
 
@@ -1161,6 +1167,34 @@ def _at_state(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
         fields[key], _ = _expression(_required(table, key), key, allowed, ctx,
                                      where="the parameters, the state's names and "
                                            f"{', '.join(QUANTITIES)}")
+    relation = _required(table, "relation")
+    if relation not in ("<=", "<", ">=", ">"):
+        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
+    fields["relation"] = relation
+    return fields
+
+
+def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, integers: dict,
+               params: dict, step: str | None) -> dict[str, Any]:
+    """``at = "limits"``: lhs and rhs in the quantity names, the state's names and the
+    parameters, at the limits of seeded GD runs (:mod:`verify.userclaims.gd_limits`)."""
+    from verify.userclaims import gd_limits
+
+    if step is None:
+        raise _Bad("step", "at = \"limits\" runs GD: declare the step (step = \"delta\", a "
+                           "parameter)")
+    if integers or "fraction" in table:
+        raise _Bad("integers" if integers else "fraction", "not taken by at = \"limits\"")
+    try:
+        limits = gd_limits.read(_required(table, "limits"), params)
+    except DrawError as exc:
+        raise _Bad(exc.key, exc.problem) from None
+    fields: dict[str, Any] = {"at": gd_limits.AT, "limits": limits}
+    names = _quantity_names(model_spec, ctx.states[0], ctx)
+    for key in ("lhs", "rhs"):
+        fields[key], _ = _expression(_required(table, key), key, names, ctx,
+                                     where="the parameters, the state's names and the quantity "
+                                           "names (loss, sharpness, ...)")
     relation = _required(table, "relation")
     if relation not in ("<=", "<", ">=", ">"):
         raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
