@@ -15,7 +15,7 @@ from verify.userclaims.draws import model_datum
 from verify.userclaims.gd_limits import draws
 from verify.userclaims.model import Model
 from verify.userclaims.parse import parse_claims
-from verify.userclaims.spec import BadClaim
+from verify.userclaims.spec import BadClaim, ClaimFileError
 from verify.vocabulary import Outcome, Status
 
 WELL = """[[claim]]
@@ -102,7 +102,7 @@ def test_model_data_drawn_are_numbers_of_the_shape_asked():
 ])
 def test_hostile_limits_name_their_key(limits, key):
     if key is None:
-        with pytest.raises(Exception):
+        with pytest.raises(ClaimFileError):
             parse_claims(WELL.format(limits=limits, lhs="Abs(x)"))
         return
     bad = _bad(WELL.format(limits=limits, lhs="Abs(x)"))
@@ -140,3 +140,30 @@ def test_the_false_twin_is_refuted_and_its_replay_reproduces_the_run(tmp_path):
     bad_run = [*args[3:args.index("--at") + 1], "run=99", "--no-progress", "--out",
                str(tmp_path / "out2")]
     assert main(bad_run) != 0  # a run the file does not draw: a clear error, not a verdict
+
+
+def test_starts_are_the_init_plus_noise_on_each_listed_depth():
+    (spec,) = parse_claims("""[[claim]]
+id = "t.chain"
+kind = "inequality"
+at = "limits"
+model = { family = "deep_linear", depth = "L", width = 2, init = "1", target = [["r", "0"], ["0", "r"]] }
+integers = { L = [2, 3] }
+step = "delta"
+params = { delta = [0.05, 0.2], r = [0.5, 1] }
+limits = { runs = 8, steps = 50, start = "uniform(-0.01, 0.01)" }
+lhs = "sv_1"
+relation = "<="
+rhs = "(2/(L*delta))**(L/(2*L - 2))"
+""")
+    model = Model(spec, {"L": 3})
+    _, X0 = draws(model, spec.limits)
+    assert X0.shape == (8, 12)
+    eye = np.tile([1.0, 0.0, 0.0, 1.0], 3)
+    assert np.abs(X0 - eye).max() <= 0.01 and np.abs(X0 - eye).max() > 0
+
+
+def test_unbounded_integers_are_refused():
+    text = WELL.format(limits=LIMITS, lhs="Abs(x)").replace(
+        'params = {', 'integers = { L = ">= 2" }\nparams = {')
+    assert _bad(text).key == "integers"

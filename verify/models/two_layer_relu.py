@@ -209,28 +209,23 @@ class TwoLayerReLU:
         return sp.Matrix([sum(wij * parse(xj, {}) for wij, xj in zip(wi, xk)) + bi
                           for xk in _rows(spec["x"]) for wi, bi in zip(w, b)])
 
-    def batched_gd(self, spec, state, symbols, free_names):
+    def batched_gd(self, spec, state, symbols, values):
         """GD on many runs at once by :func:`numerics.relu.gd` (the same loss, our bias b its
         -b), for fixed biases: ``(X0, P, eta, steps) -> (X, last move, diverged)`` with the
-        runs' starts X0 and parameters P (``free_names`` order); None for trained biases."""
+        runs' starts X0 and parameters P (``values(exprs)`` evaluates expressions of the
+        parameters at P, (B, k)); None for trained biases."""
         if spec["bias"] is True or not isinstance(spec["width"], int):
             return None
         from numerics import relu as nrelu
 
         m, p, n = spec["width"], _size(spec["y"]), _size(spec["x"])
         data = np.array([[float(parse(v, {})) for v in row] for row in _rows(spec["x"])])
-        args = [symbols[k] for k in free_names]
-        labels = sp.lambdify(args, [parse(v, symbols) for row in _rows(spec["y"]) for v in row],
-                             "numpy")
-        biases = sp.lambdify(args, self._split(spec, state.coords, symbols)[2], "numpy")
-
-        def column(values, B):
-            return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (B,)) for v in values],
-                            axis=1)
+        labels = values([parse(v, symbols) for row in _rows(spec["y"]) for v in row])
+        biases = values(self._split(spec, state.coords, symbols)[2])
 
         def run(X0, P, eta, steps):
             B = len(X0)
-            Y, bias = column(labels(*P.T), B), column(biases(*P.T), B)
+            Y, bias = labels(P), biases(P)
             X, moved, dead = np.empty_like(X0), np.empty(B), np.empty(B, bool)
             groups = np.unique(Y, axis=0, return_inverse=True)[1].ravel()
             for g in np.unique(groups):  # one batch per problem (the runs share its labels)

@@ -7,13 +7,15 @@ the slides' Theorem on deep linear networks ("GD with random initialization has 
 R_hat. Then rho(R_hat) <= ... almost surely").
 
 The runs are drawn from the file's seed alone (``limits.seed``, :mod:`verify.userclaims.draws`):
-every coordinate of the start from ``limits.start`` (default ``"normal(0, 1)"``), each parameter
+every coordinate of the start is the model's ``init`` (0 without one) plus noise from
+``limits.start`` (default ``"normal(0, 1)"``), each parameter
 from its ``limits.draw`` entry (a distribution, redrawn until it falls in the parameter's
 interval, or a list of values taken in turn: run k takes entry k mod its length) or uniformly
 from its interval.  ``limits.runs`` runs (a quarter with ``--quick``: the first ones of the same
 draws) are advanced ``limits.steps`` GD steps (a quarter with ``--quick``) in float64, all at
 once: by the family's own batched GD where it has one (``two_layer_relu`` with fixed biases:
-:func:`numerics.relu.gd`), else by the model's GD map compiled for numpy.  A run converged when
+:func:`numerics.relu.gd`; ``deep_linear``: :func:`numerics.deeplinear.gd_final`), else on the
+model's gradient compiled for numpy.  A run converged when
 its last step moved it by at most 10^-12 (1 + |x|); where the family names kinks (a ReLU unit at
 0 at a data point) a limit within 10^-6 of one is left out and counted (the loss is not smooth
 there, so neither the Hessian nor Newton's method describes GD near it).
@@ -41,7 +43,8 @@ import numpy as np
 from verify.checks.common import dec
 from verify.replay import ReplayError
 from verify.userclaims.draws import DrawError, distribution, sample, seed
-from verify.userclaims.model import Model
+from verify.userclaims.model import Model, ModelError
+from verify.userclaims.rate_sweep import loss_gradient
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 AT = "limits"
@@ -112,7 +115,8 @@ def read(value, params: dict) -> Limits:
 
 
 def draws(model: Model, lim: Limits) -> tuple[np.ndarray, np.ndarray]:
-    """(P, X0): every run's free parameters (``free_names`` order) and start, from the seed."""
+    """(P, X0): every run's free parameters (``free_names`` order) and start (the model's init,
+    if it has one, plus the drawn noise), from the seed."""
     rng = np.random.default_rng(lim.seed)
     X0 = sample(lim.start, rng, (lim.runs, len(model.vars)))
     own = dict(lim.draw)
@@ -132,33 +136,53 @@ def draws(model: Model, lim: Limits) -> tuple[np.ndarray, np.ndarray]:
                     break
                 col[out] = sample(d, rng, int(out.sum()))
             P[:, j] = np.clip(col, lo, hi)
-    return P, X0
+    return P, _starts(model, lim, P, X0)
 
 
 def _compiled_gd(model: Model, X0: np.ndarray, P: np.ndarray, steps: int):
-    """(X, moved, diverged) after ``steps`` steps of the model's compiled GD map; runs that
-    stopped moving (bit for bit) leave the batch (every later step gives the same bits)."""
-    step = model.np_matrix(model.gd_map)
+    """(X, last move, diverged) after ``steps`` GD steps on the model's gradient (the family's
+    numeric one where it has it, a chain's layer products; else the symbolic one compiled);
+    runs that stopped moving, bit for bit, leave the batch (every later step is the same)."""
+    eta = model.np_fn(model.step)(np.zeros_like(X0), P)
     X, moved = X0.copy(), np.full(len(X0), np.inf)
     dead = np.zeros(len(X0), bool)
     rows = np.arange(len(X0))
+    grad = loss_gradient(model, P)
     with np.errstate(all="ignore"):
         for k in range(steps):
-            new = step(X[rows], P[rows]).reshape(len(rows), -1)
+            new = X[rows] - eta[rows, None] * grad(X[rows])[1]
             bad = ~np.isfinite(new).all(axis=1) | (np.abs(new).max(axis=1) > 1e8)
             moved[rows] = np.linalg.norm(new - X[rows], axis=1)
             dead[rows[bad]] = True
             X[rows[~bad]] = new[~bad]
             if k % 64 == 63:
-                rows = rows[~dead[rows] & (moved[rows] > 0)]
-                if not len(rows):
-                    break
+                keep = ~dead[rows] & (moved[rows] > 0)
+                if not keep.all():
+                    rows = rows[keep]
+                    if not len(rows):
+                        break
+                    grad = loss_gradient(model, P[rows])
     return X, moved, dead
 
 
+def _starts(model: Model, lim: Limits, P: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """The model's init at each run's parameters (0 without one) plus the drawn noise."""
+    try:
+        init = model.start
+    except ModelError:
+        return noise
+    zeros = np.zeros_like(noise)
+    return noise + np.stack([model.np_fn(e)(zeros, P) for e in init], axis=1)
+
+
 def _gd(model: Model, X0: np.ndarray, P: np.ndarray, steps: int):
+    def values(exprs):
+        fns = [model.np_fn(e) for e in exprs]
+        return lambda P: np.stack([f(np.zeros((len(P), len(model.vars))), P) for f in fns],
+                                  axis=1)
+
     own = getattr(model.family, "batched_gd", None)
-    fast = own(model.family_spec, model.state, model.params, model.free_names) if own else None
+    fast = own(model.family_spec, model.state, model.params, values) if own else None
     if fast is not None:
         eta = model.np_fn(model.step)(np.zeros_like(X0), P)
         return fast(X0, P, eta, steps)

@@ -368,7 +368,7 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         if "sweep" in table:
             fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
     elif kind == "inequality" and table.get("at") == "limits":
-        fields.update(_at_limits(table, model_spec, ctx, integers, params, step))
+        fields.update(_at_limits(table, model_spec, ctx, unbounded, params, step))
     elif kind == "inequality" and "limits" in table:
         raise _Bad("limits", "goes with at = \"limits\" (the runs whose limits are checked)")
     elif kind == "inequality" and table.get("at") == "state":
@@ -1174,7 +1174,7 @@ def _at_state(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
     return fields
 
 
-def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, integers: dict,
+def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, unbounded: dict,
                params: dict, step: str | None) -> dict[str, Any]:
     """``at = "limits"``: lhs and rhs in the quantity names, the state's names and the
     parameters, at the limits of seeded GD runs (:mod:`verify.userclaims.gd_limits`)."""
@@ -1183,18 +1183,22 @@ def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, in
     if step is None:
         raise _Bad("step", "at = \"limits\" runs GD: declare the step (step = \"delta\", a "
                            "parameter)")
-    if integers or "fraction" in table:
-        raise _Bad("integers" if integers else "fraction", "not taken by at = \"limits\"")
+    if unbounded:
+        raise _Bad("integers", "the runs of at = \"limits\" are drawn on each instance: list "
+                               "the values (L = [2, 4]), not \">= n\"")
+    if "fraction" in table:
+        raise _Bad("fraction", "goes with at = \"minimisers\"")
     try:
         limits = gd_limits.read(_required(table, "limits"), params)
     except DrawError as exc:
         raise _Bad(exc.key, exc.problem) from None
     fields: dict[str, Any] = {"at": gd_limits.AT, "limits": limits}
-    names = _quantity_names(model_spec, ctx.states[0], ctx)
     for key in ("lhs", "rhs"):
-        fields[key], _ = _expression(_required(table, key), key, names, ctx,
-                                     where="the parameters, the state's names and the quantity "
-                                           "names (loss, sharpness, ...)")
+        for state in ctx.states:  # every instance's names must make sense of it
+            fields[key], _ = _expression(_required(table, key), key,
+                                         _quantity_names(model_spec, state, ctx), ctx,
+                                         where="the parameters, the state's names and the "
+                                               "quantity names (loss, sharpness, ...)")
     relation = _required(table, "relation")
     if relation not in ("<=", "<", ">=", ">"):
         raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
