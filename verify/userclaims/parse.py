@@ -1125,20 +1125,12 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
     if unbounded:
         raise _Bad("integers", "an inequality at the minimisers is sampled on each instance: "
                                "list the values (L = [2, 5]), not \">= n\"")
-    fields: dict[str, Any] = {"at": table["at"]}
+    fields: dict[str, Any] = {"at": table["at"], **_quantity_relation(
+        table, model_spec, ctx, "the parameters and the quantity names (sharpness, sv_1, ...)")}
     for key in ("lhs", "rhs"):
-        for state in ctx.states:  # every instance's names must make sense of it
-            fields[key], _ = _expression(_required(table, key), key,
-                                         _quantity_names(model_spec, state, ctx), ctx,
-                                         where="the parameters and the quantity names "
-                                               "(sharpness, sv_1, ...)")
         if step is None and _STEP_QUANTITIES.search(fields[key]):
             raise _Bad(key, "radius and multiplier_K are the GD map's: declare the step "
                             "(step = \"eta\", a parameter)")
-    relation = _required(table, "relation")
-    if relation not in ("<=", "<", ">=", ">"):
-        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
-    fields["relation"] = relation
     if "fraction" in table:
         fields["fraction"] = _fraction(table["fraction"], table["at"])
     return fields
@@ -1192,13 +1184,20 @@ def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, un
         limits = gd_limits.read(_required(table, "limits"), params)
     except DrawError as exc:
         raise _Bad(exc.key, exc.problem) from None
-    fields: dict[str, Any] = {"at": gd_limits.AT, "limits": limits}
+    return {"at": gd_limits.AT, "limits": limits, **_quantity_relation(
+        table, model_spec, ctx, "the parameters, the state's names and the quantity names "
+                                "(loss, sharpness, ...)")}
+
+
+def _quantity_relation(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
+                       where: str) -> dict[str, str]:
+    """lhs, rhs (in the quantity names of every instance's state) and the relation."""
+    fields = {}
     for key in ("lhs", "rhs"):
         for state in ctx.states:  # every instance's names must make sense of it
             fields[key], _ = _expression(_required(table, key), key,
                                          _quantity_names(model_spec, state, ctx), ctx,
-                                         where="the parameters, the state's names and the "
-                                               "quantity names (loss, sharpness, ...)")
+                                         where=where)
     relation = _required(table, "relation")
     if relation not in ("<=", "<", ">=", ">"):
         raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
