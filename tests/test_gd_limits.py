@@ -167,3 +167,27 @@ def test_unbounded_integers_are_refused():
     text = WELL.format(limits=LIMITS, lhs="Abs(x)").replace(
         'params = {', 'integers = { L = ">= 2" }\nparams = {')
     assert _bad(text).key == "integers"
+
+
+def test_a_shared_check_is_seeded_by_its_key_and_runs_once_per_process():
+    """Check.share (verify.runner.run_check): two claims running the same computation (the
+    paper's theorem and the slides' copy) get one finding, computed once."""
+    import dataclasses
+
+    from verify.runner import run_check
+    from verify.vocabulary import Check, Claim, Finding, Reference, Tier
+
+    calls = []
+
+    def run(ctx):
+        calls.append(ctx.seed)
+        return Finding(Outcome.SUPPORTS, f"seed {ctx.seed}")
+
+    check = Check("probe", Tier.EMPIRICAL, run, "probe", share="t.shared-key-1")
+    claims = [Claim(id=f"t.claim{k}", ref=Reference("t", "x"), statement="s",
+                    hypotheses={}, asserts="a", checks=(check,)) for k in (1, 2)]
+    first, second = (run_check(c, check, 0, True, 50) for c in claims)
+    assert first.detail == second.detail and len(calls) == 1
+    unshared = dataclasses.replace(check, share="")
+    a, b = (run_check(c, unshared, 0, True, 50) for c in claims)
+    assert a.detail != b.detail and len(calls) == 3  # seeded by the claim ids: two runs

@@ -16,6 +16,8 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 
 from __future__ import annotations
 
+import dataclasses
+
 from verify.checks.relu import (
     adversarial_minimum, converged_runs, hessian_bound, known_minimum, residual_identity_symbolic,
 )
@@ -48,12 +50,14 @@ AMEND_REASON = ("A start exactly on a violating minimum stays there, and for m >
 
 
 def amended_checks():
-    """The checks of the amended Theorem 4 (also used for the slides' version)."""
-    return (residual_identity_symbolic(),
-            hessian_bound(ms=(1, 2), interp=(True,)),
-            hessian_bound(ms=(1,), interp=(False,)),
-            hessian_bound(ms=(2,), interp=(False,), c=2.0),
-            known_minimum(c=2.0), adversarial_minimum(c=2.0), converged_runs(c=2.0))
+    """The checks of the amended Theorem 4, shared with the slides' version (the same statement,
+    ``nar2018slides.relu_theorem_amended``): one computation, seeded by this claim's id."""
+    checks = (residual_identity_symbolic(),
+              hessian_bound(ms=(1, 2), interp=(True,)),
+              hessian_bound(ms=(1,), interp=(False,)),
+              hessian_bound(ms=(2,), interp=(False,), c=2.0),
+              known_minimum(c=2.0), adversarial_minimum(c=2.0), converged_runs(c=2.0))
+    return tuple(dataclasses.replace(c, share="nar2018step.thm4_amended") for c in checks)
 
 
 def _thm4_amended() -> Claim:

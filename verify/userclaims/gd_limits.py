@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+import sympy as sp
 
 from verify.checks.common import dec
 from verify.replay import ReplayError
@@ -176,10 +177,9 @@ def _starts(model: Model, lim: Limits, P: np.ndarray, noise: np.ndarray) -> np.n
 
 
 def _gd(model: Model, X0: np.ndarray, P: np.ndarray, steps: int):
-    def values(exprs):
-        fns = [model.np_fn(e) for e in exprs]
-        return lambda P: np.stack([f(np.zeros((len(P), len(model.vars))), P) for f in fns],
-                                  axis=1)
+    def values(exprs):  # one compiled function for all of them
+        fn = model.np_matrix(sp.Matrix(exprs))
+        return lambda P: fn(np.zeros((len(P), len(model.vars))), P).reshape(len(P), -1)
 
     own = getattr(model.family, "batched_gd", None)
     fast = own(model.family_spec, model.state, model.params, values) if own else None
@@ -208,11 +208,10 @@ def limits_search(model: Model) -> Check:
 
     @functools.cache
     def precise():
-        """The sides, the kinks and the step in mpmath, the family's Newton (or None): built
-        only when a limit is refined."""
-        own, found = getattr(model.family, "precise_limit", None), compiled()[2]
-        return ([model.quantity(spec.lhs), model.quantity(spec.rhs)],
-                model.mp(found) if found is not None else None, model.mp(model.step),
+        """The sides and the step in mpmath, the family's Newton (or None): built only when a
+        limit is refined."""
+        own = getattr(model.family, "precise_limit", None)
+        return ([model.quantity(spec.lhs), model.quantity(spec.rhs)], model.mp(model.step),
                 own(model.family_spec, model.state, model.params, names) if own else None)
 
     def refined(x, p, dps: int):
@@ -220,9 +219,9 @@ def limits_search(model: Model) -> Check:
         why it is not a limit GD reaches."""
         with mpmath.workdps(dps):
             args = [mpmath.mpf(repr(float(v))) for v in p]
-            own = precise()[3]
+            own = precise()[2]
             x, g, eig, kink = (own or _newton)(list(x), args, dps)
-            eta = precise()[2](*x, *args)
+            eta = precise()[1](*x, *args)
             tiny = mpmath.mpf(10) ** (-(dps // 2))
             if g > tiny:
                 return "Newton's method did not reach a critical point"
@@ -246,8 +245,9 @@ def limits_search(model: Model) -> Check:
             x = x - mpmath.lu_solve(H + mu * mpmath.eye(len(x)), g)
         g = mpmath.norm(mpmath.matrix(model.mp_grad(*x, *args)))
         eig = sorted(mpmath.eigsy(mpmath.matrix(model.mp_hessian(*x, *args)))[0])
-        kink = precise()[1]
-        margin = min(abs(v) for v in _flat(kink(*x, *args))) if kink else mpmath.inf
+        found = compiled()[2]  # the kinks (None: the loss is smooth)
+        margin = (min(abs(v) for v in _flat(model.mp(found)(*x, *args))) if found is not None
+                  else mpmath.inf)
         return list(x), g, eig, margin
 
     def sides(x, args, dps: int):
