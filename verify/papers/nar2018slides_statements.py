@@ -13,6 +13,9 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters-slides.md``.
 | id | where | statement (short) |
 |---|---|---|
 | nar2018slides.relu_theorem_amended | same slide (amended) | 1/delta at interpolating minima or m = 1; only 2/delta in general |
+
+``relu_theorem_amended`` states ``nar2018step.thm4_amended``: its checks are that claim's, shared
+(``Check.share``: one computation, seeded by that claim's id).
 """
 
 from __future__ import annotations
