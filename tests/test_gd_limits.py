@@ -191,3 +191,15 @@ def test_a_shared_check_is_seeded_by_its_key_and_runs_once_per_process():
     unshared = dataclasses.replace(check, share="")
     a, b = (run_check(c, unshared, 0, True, 50) for c in claims)
     assert a.detail != b.detail and len(calls) == 3  # seeded by the claim ids: two runs
+
+
+def test_claims_stating_the_same_runs_share_them(tmp_path):
+    from verify.userclaims import gd_limits
+
+    gd_limits._RUNS.clear()
+    path = tmp_path / "c.toml"
+    path.write_text(WELL.format(limits=LIMITS, lhs="Abs(x)")
+                    + WELL.format(limits=LIMITS, lhs="x**2").replace("t.well", "t.well2"))
+    first, second = check(path, quick=True)
+    assert first.status is second.status is Status.CONFIRMED
+    assert len(gd_limits._RUNS) == 1  # one set of runs, read at two points
