@@ -95,6 +95,8 @@ EXPECTED = {
     "rate_sweep.toml": {"sweep.quadratic-rate": C, "sweep.quadratic-rate-too-fast": R},
     "at_state.toml": {"state.relu-bound-strict": C, "state.relu-bound-attained": R,
                       "state.relu-two-outputs": C, "state.relu-two-outputs-three": R},
+    "gd_limits.toml": {"limits.double-well-bounded": C, "limits.double-well-right": R,
+                       "limits.relu-theorem4-m1": C, "limits.relu-far-from-data": R},
 }
 
 

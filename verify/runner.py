@@ -75,16 +75,24 @@ def reproduce_line(claim: Claim, check: Check, seed: int, quick: bool,
     return line + (" --quick" if quick else "")
 
 
+_SHARED: dict[tuple, Finding] = {}  # the findings of shared checks (Check.share) in this process
+
+
 def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
               at: dict[str, str] | None = None, budget_s: float | None = None) -> Evidence:
     """Run one check; any exception becomes an ``error`` outcome naming it (never a pass), and a
-    check past its safety net (:func:`wall_clock_net`) is ``undecided``."""
-    ctx = CheckContext(seed=derive_seed(seed, claim.id, check.name), quick=quick, dps=dps, at=at,
-                       budget_s=budget_s)
+    check past its safety net (:func:`wall_clock_net`) is ``undecided``.  A shared check
+    (``check.share``) is seeded by its key, not the claim id, and run once per process for a
+    run's seed, mode and precision (a replay ``at`` always runs)."""
+    ctx = CheckContext(seed=derive_seed(seed, check.share or claim.id, check.name), quick=quick,
+                       dps=dps, at=at, budget_s=budget_s)
+    shared = (check.share, check.name, check.scope, ctx.seed, quick, dps, budget_s)
     start = time.perf_counter()
     try:
         with wall_clock_net(NET_FACTOR * ctx.budget):
-            finding = check.run(ctx)
+            finding = _SHARED.get(shared) if check.share and not at else None
+            if finding is None:
+                finding = check.run(ctx)
         if not isinstance(finding, Finding):
             raise TypeError(f"check returned {type(finding).__name__}, not Finding")
         if finding.outcome is Outcome.REFUTES and finding.counterexample is None:
@@ -97,6 +105,8 @@ def run_check(claim: Claim, check: Check, seed: int, quick: bool, dps: int,
     except Exception as exc:  # one failing check never stops the run
         finding = Finding(Outcome.ERROR, f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - start
+    if check.share and not at and finding.outcome is not Outcome.ERROR:
+        _SHARED[shared] = finding
     figures = tuple(replace(f, id=f"{claim.id}--{check.name}--{f.id}") for f in finding.figures)
     return Evidence(check=check.name, tier=check.tier, outcome=finding.outcome,
                     detail=finding.detail, numbers=dict(finding.numbers),

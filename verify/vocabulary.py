@@ -221,6 +221,10 @@ class Check:
         scope: what the check covers, in one sentence (shown in the report).
         attempt: an opportunistic proof attempt (symbolic or certified) whose ``undecided`` does
             not make the claim inconclusive when the other checks support it.
+        share: a key naming one computation that several claims run alike (the same check of
+            the same statement, e.g. a paper's theorem and the slides' copy of it): its seed is
+            derived from this key instead of the claim id, so they compute the same finding,
+            and a process computes it once (:func:`verify.runner.run_check`).
     """
 
     name: str
@@ -228,6 +232,7 @@ class Check:
     run: Callable[[CheckContext], Finding]
     scope: str = ""
     attempt: bool = False  # a try at a stronger proof: when undecided it does not block a verdict
+    share: str = ""  # one computation for every claim naming this key (seeded by the key)
 
 
 @dataclass(frozen=True)

@@ -412,13 +412,11 @@ def residual_identity_symbolic() -> Check:
                  "exact, per activation pattern, r = 2, n = 1, N = 2, symbolic data, m = 1, 2")
 
 
-def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data: bool = False,
-                   c: float = 1.0) -> Check:
+def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), c: float = 1.0) -> Check:
     """Empirical: batched GD from random starts on random 1-D problems (m = 1 and 2); for every
     run that converged (||theta_k - theta_k-1|| < 1e-12), max_i ||x_i|| ||f_hat(x_i)|| against
-    1/delta.  With ``off_data`` also evaluates ||x|| ||f_hat(x)|| at x = 10 max ||x_i|| (away
-    from the training points) and refutes the reading "for every x" when it exceeds 1/delta at a
-    converged run whose limit is a strict minimum (Newton-refined at high precision).
+    c/delta.  (The same at any model's GD limits, written as data: ``at = "limits"``,
+    :mod:`verify.userclaims.gd_limits`; Section 4's remarks after Theorem 4.)
     """
 
     def search(ctx: CheckContext):
@@ -426,7 +424,7 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
         rng = ctx.rng()
         B = 24 if ctx.quick else 96
         steps = 3000 if ctx.quick else 12000
-        pts, numbers, viol, offv = {}, {}, [], []
+        pts, numbers, viol = {}, {}, []
         for m in (1, 2):
             r, n, N = 4, 1, 6
             X = np.linspace(0.25, 1.5, N)[:, None]
@@ -437,21 +435,12 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
             res = relu.gd(W0, V0, b, X, Y, d, steps)
             conv = (~res.diverged) & (res.d1[:, -1] < 1e-12)
             q = relu.theorem4_quantity(res.W, res.V, b, X)
-            xfar = np.array([[10 * X.max()]])
-            out_far = relu.forward(res.W, res.V, b, xfar)[2]
-            far = 10 * X.max() * np.linalg.norm(out_far, axis=1)[:, 0]
             numbers[f"m={m}: converged runs"] = f"{int(conv.sum())} of {B}"
             numbers[f"m={m}: max over converged of delta * max||x|| ||f||"] = (
                 dec(np.max(d[conv] * q[conv]), 8) if conv.any() else "none")
             pts[f"m={m}"] = (1 / d[conv], q[conv])
             viol += [(d[i] * q[i], m, X, Y, b[i], res.W[i], res.V[i], d[i])
                      for i in np.flatnonzero(conv & (q > c / d))]
-            if off_data:
-                key = (f"m={m}: max over converged of delta * ||x|| ||f_hat(x)|| at x = "
-                       f"{10 * X.max():g}")
-                numbers[key] = dec(np.max(d[conv] * far[conv]), 8) if conv.any() else "none"
-                offv += [(far[i] * d[i], m, X, Y, b[i], res.W[i], res.V[i], d[i])
-                         for i in np.flatnonzero(conv & (far > 1 / d))]
         fig = Figure(
             id="relu-converged",
             title="Converged GD runs: max ||x_i|| ||f_hat(x_i)|| against 1/delta",
@@ -461,16 +450,15 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
             xlabel="1/delta", ylabel="max ||x_i|| ||f_hat(x_i)||",
             series=tuple(Series(k, decs(x), decs(y), "points") for k, (x, y) in pts.items()),
             xscale="log", yscale="log", lines=(RefLine("y = x (Theorem 4)", "diag"),))
-        return pts, numbers, viol, offv, (fig,)
+        return pts, numbers, viol, (fig,)
 
     def run(ctx: CheckContext) -> Finding:
         if ctx.at:  # a replay: the one limit (W, V) of a run on (X, Y, b) at delta
             X, Y, bb, W, V = (np.array(v, dtype=float) for v in _known_point(ctx, {}))
             cand = (0.0, W.shape[0], X, Y, bb, W, V, float(sp.Rational(ctx.at["delta"])))
-            pts, numbers, viol, offv, figs = {}, {}, [], [], ()
-            (offv if off_data else viol).append(cand)
+            pts, numbers, viol, figs = {}, {}, [cand], ()
         else:
-            pts, numbers, viol, offv, figs = search(ctx)
+            pts, numbers, viol, figs = search(ctx)
 
         def stable_minimum(X, Y, bb, W, V, dd):
             """The Newton-refined limit, or None unless it is a PSD critical point off the
@@ -505,34 +493,6 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
             return Finding(Outcome.UNDECIDED, (
                 f"{len(viol)} converged float64 runs exceed the bound, but no high-precision "
                 "replay confirmed a stable minimum there"), numbers, None, figs)
-        if off_data and offv:
-            offv.sort(key=lambda t: -t[0])
-            for _, m, X, Y, bb, W, V, dd in offv[:3]:
-                st = stable_minimum(X, Y, bb, W, V, dd)
-                if st is None:
-                    continue
-                xf = 10 * X.max()  # a float: exact in mpmath
-                out = relu.precise_outputs(st["theta"], bb, [[xf]], m, W.shape[1], 1, ctx.dps)[0]
-                with mpmath.workdps(ctx.dps):
-                    xf = mpmath.mpf(xf)
-                    val = xf * mpmath.sqrt(sum(o * o for o in out))
-                    if val <= 1 / mpmath.mpf(dd):
-                        continue
-                    return Finding(Outcome.REFUTES, (
-                        f"a converged run (m={m}, delta={dd}) has ||x|| ||f_hat(x)|| = "
-                        f"{dec(val, 12)} > 1/delta at x = {float(xf):g}, outside the data: the "
-                        "bound constrains f_hat only at the training points"), numbers,
-                        Counterexample(
-                            at={"delta": repr(float(dd)), "x": dec(xf, 20), "m": str(m),
-                                "X": str(X.tolist()), "Y": str(Y.tolist()), "b": str(bb.tolist()),
-                                "W": str(W.tolist()), "V": str(V.tolist())},
-                            observed=f"||x|| ||f_hat(x)|| = {dec(val, 25)}",
-                            claimed=f"small: <= 1/delta = {dec(1 / mpmath.mpf(dd), 25)}",
-                            tol="0", margin=dec(val - 1 / mpmath.mpf(dd), 25), dps=ctx.dps,
-                            note=("the limit is a minimum (PSD Hessian) refined at high precision, "
-                                  "linearly stable at this delta (delta lambda_max < 2)"),
-                            replay=_data_replay(X, Y, bb, W, V, delta=repr(float(dd)))),
-                        figs)
         if ctx.at:
             return Finding(Outcome.UNDECIDED, "the replayed limit is not a linearly stable "
                            "minimum over the bound at high precision", numbers)
@@ -543,7 +503,7 @@ def converged_runs(deltas: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2), off_data:
             None, figs, coverage=sampled(sum(len(x) for x, _ in pts.values()),
                                            delta=listed(deltas)))
 
-    return Check("converged_runs" + ("_off_data" if off_data else ""), Tier.EMPIRICAL, run,
+    return Check("converged_runs", Tier.EMPIRICAL, run,
                  f"float64 GD, r = 4, N = 6, m = 1, 2, delta in {deltas}")
 
 

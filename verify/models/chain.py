@@ -220,6 +220,34 @@ class Chain:
 
         return grad
 
+    def batched_gd(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic], values):
+        """GD on many runs at once by :func:`numerics.deeplinear.gd_final` (0.5 |W_L ... W_1 -
+        R|_F^2, the layers the state's blocks): ``(X0, P, eta, steps) -> (X, last move,
+        diverged)`` for starts X0 and parameters P; ``values(exprs)`` evaluates expressions of
+        the parameters at P, (B, k).  None where the loss is another (a covariance, several
+        chains, layers offset from the blocks)."""
+        if spec.get("sigma") is not None or self.chains != 1 or self.layer_offset:
+            return None
+        from numerics import deeplinear as dl
+
+        d, depth = spec["width"], self.depth(spec, state)
+        target = values(list(as_matrix(spec["target"], d, symbols)))
+
+        def run(X0, P, eta, steps):
+            B = len(X0)
+            R = target(P).reshape(B, d, d)
+            ws = dl.gd_final(list(np.swapaxes(X0.reshape(B, depth, d, d), 0, 1)), R, eta,
+                             max(steps - 1, 0))
+            with np.errstate(all="ignore"):
+                last = [w - e[:, None, None] * g for w, g, e in zip(
+                    ws, dl.gradient(ws, R), [eta] * depth)]
+            X = np.stack(last, axis=1).reshape(B, -1)
+            moved = np.linalg.norm(X - np.stack(ws, axis=1).reshape(B, -1), axis=1)
+            dead = ~np.isfinite(X).all(axis=1) | (np.abs(X).max(axis=1) > 1e8)
+            return X, moved, dead
+
+        return run
+
     @property
     def chain_names(self) -> tuple[str, ...]:
         """What a claim calls each chain's common value at a symmetric state (width 1)."""

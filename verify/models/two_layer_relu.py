@@ -43,6 +43,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import mpmath
+import numpy as np
 import sympy as sp
 
 from proofs.expressions import parse
@@ -199,6 +201,70 @@ class TwoLayerReLU:
 
     def product(self, spec, state):
         return None
+
+    def kinks(self, spec, state, symbols) -> sp.Matrix:
+        """Every unit's pre-activation at every data point: the loss is smooth where none is 0
+        (``at = "limits"`` leaves limits near a kink out)."""
+        _, w, b = self._split(spec, state.coords, symbols)
+        return sp.Matrix([sum(wij * parse(xj, {}) for wij, xj in zip(wi, xk)) + bi
+                          for xk in _rows(spec["x"]) for wi, bi in zip(w, b)])
+
+    def batched_gd(self, spec, state, symbols, values):
+        """GD on many runs at once by :func:`numerics.relu.gd` (the same loss, our bias b its
+        -b), for fixed biases: ``(X0, P, eta, steps) -> (X, last move, diverged)`` with the
+        runs' starts X0 and parameters P (``values(exprs)`` evaluates expressions of the
+        parameters at P, (B, k)); None for trained biases."""
+        if spec["bias"] is True or not isinstance(spec["width"], int):
+            return None
+        from numerics import relu as nrelu
+
+        m, p, n = spec["width"], _size(spec["y"]), _size(spec["x"])
+        data = np.array([[float(parse(v, {})) for v in row] for row in _rows(spec["x"])])
+        labels = values([parse(v, symbols) for row in _rows(spec["y"]) for v in row])
+        biases = values(self._split(spec, state.coords, symbols)[2])
+
+        def run(X0, P, eta, steps):
+            B = len(X0)
+            Y, bias = labels(P), biases(P)
+            X, moved, dead = np.empty_like(X0), np.empty(B), np.empty(B, bool)
+            groups = np.unique(Y, axis=0, return_inverse=True)[1].ravel()
+            for g in np.unique(groups):  # one batch per problem (the runs share its labels)
+                rows = np.flatnonzero(groups == g)
+                res = nrelu.gd(X0[rows, :p * m].reshape(-1, p, m),
+                               X0[rows, p * m:].reshape(-1, m, n), -bias[rows], data,
+                               Y[rows[0]].reshape(-1, p), eta[rows], steps, n_records=2)
+                X[rows] = np.concatenate([res.W.reshape(len(rows), -1),
+                                          res.V.reshape(len(rows), -1)], axis=1)
+                moved[rows], dead[rows] = res.d1[:, -1], res.diverged
+            return X, moved, dead
+
+        return run
+
+    def precise_limit(self, spec, state, symbols, free_names):
+        """Newton's method at the working precision from a float64 limit, in closed form
+        (:func:`numerics.relu.precise_state`, within the limit's activation pattern): ``(x,
+        args, dps) -> (x, |grad|, Hessian eigenvalues ascending, kink margin)``; None for
+        trained biases."""
+        if spec["bias"] is True or not isinstance(spec["width"], int):
+            return None
+        from numerics import relu as nrelu
+
+        m, p, n = spec["width"], _size(spec["y"]), _size(spec["x"])
+        data = [[parse(v, {}) for v in row] for row in _rows(spec["x"])]
+        args = [symbols[k] for k in free_names]
+        labels = sp.lambdify(args, [parse(v, symbols) for row in _rows(spec["y"]) for v in row],
+                             "mpmath")
+        biases = sp.lambdify(args, self._split(spec, state.coords, symbols)[2], "mpmath")
+
+        def refine(x, values, dps):
+            X = [[mpmath.mpf(v.p) / v.q for v in row] for row in data]
+            Y = np.array(labels(*values), dtype=object).reshape(-1, p).tolist()
+            b = [-mpmath.mpf(v) for v in np.broadcast_to(
+                np.array(biases(*values), dtype=object), (m,))]
+            st = nrelu.precise_state(list(x), b, X, Y, p, m, n, dps, newton_steps=6)
+            return st["theta"], st["grad_norm"], st["eigenvalues"], st["kink_margin"]
+
+        return refine
 
     def start(self, spec, state, symbols, ints):
         if "init" not in spec:

@@ -1,7 +1,7 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 4 (two-layer ReLU
 networks, Theorem 4, Appendix D, Figure 2) and the paper's explanation of Figure 1 (Section 1).
-``nar2018step.thm4`` (as printed), ``thm4_tight`` and ``sec1_convexity`` are data, in
-``nar2018step_relu.toml``.
+``nar2018step.thm4`` (as printed), ``thm4_tight``, ``sec1_convexity``, ``thm4_remark`` and
+``thm4_remark_amended`` are data, in ``nar2018step_relu.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups these claims.
@@ -9,14 +9,14 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018step.thm4_amended | Theorem 4 (amended) | almost every start; 1/delta at interpolating minima or m = 1, only 2/delta in general |
-| nar2018step.thm4_remark | Section 4, after Theorem 4 | converging with a large step => f_hat(x) small for large ||x|| |
-| nar2018step.thm4_remark_amended | Section 4, after Theorem 4 (amended) | the same at the training points x_i only |
 | nar2018step.fig2 | Section 4 and Figure 2 | 1-20-1 ReLU net, x_i = i/1000: delta = 2e-4 converges, 3e-4 oscillates f_hat_odd / f_hat_even |
 | nar2018step.fig1 | Figure 1 caption and Section 1 | the plummet after a step-size drop can only be explained by oscillation around a local optimum |
 | nar2018step.fig1_amended | Figure 1 caption and Section 1 (amended) | oscillation around an optimum is one cause of the plummet, not the only one |
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from verify.checks.relu import (
     adversarial_minimum, converged_runs, hessian_bound, known_minimum, residual_identity_symbolic,
@@ -50,12 +50,14 @@ AMEND_REASON = ("A start exactly on a violating minimum stays there, and for m >
 
 
 def amended_checks():
-    """The checks of the amended Theorem 4 (also used for the slides' version)."""
-    return (residual_identity_symbolic(),
-            hessian_bound(ms=(1, 2), interp=(True,)),
-            hessian_bound(ms=(1,), interp=(False,)),
-            hessian_bound(ms=(2,), interp=(False,), c=2.0),
-            known_minimum(c=2.0), adversarial_minimum(c=2.0), converged_runs(c=2.0))
+    """The checks of the amended Theorem 4, shared with the slides' version (the same statement,
+    ``nar2018slides.relu_theorem_amended``): one computation, seeded by this claim's id."""
+    checks = (residual_identity_symbolic(),
+              hessian_bound(ms=(1, 2), interp=(True,)),
+              hessian_bound(ms=(1,), interp=(False,)),
+              hessian_bound(ms=(2,), interp=(False,), c=2.0),
+              known_minimum(c=2.0), adversarial_minimum(c=2.0), converged_runs(c=2.0))
+    return tuple(dataclasses.replace(c, share="nar2018step.thm4_amended") for c in checks)
 
 
 def _thm4_amended() -> Claim:
@@ -68,36 +70,6 @@ def _thm4_amended() -> Claim:
         scope=RELU_SCOPE, checks=amended_checks(),
         amends="nar2018step.thm4",
         amend_reason=AMEND_REASON,
-    )
-
-
-def _thm4_remark() -> Claim:
-    return _claim(
-        "thm4_remark", "Section 4, sentence after Theorem 4",
-        statement=("Theorem 4 shows that if the algorithm is able to converge with a large step "
-                   "size, then the estimate f_hat(x) must have a small magnitude for large values "
-                   "of ||x||."),
-        hypotheses={"reading": "||x|| ||f_hat(x)|| <= 1/delta at every x (the bound of Theorem 4 "
-                               "read as a property of the function f_hat)",
-                    "runs": "r = 4, N = 6 points in [0.25, 1.5], x = 15 off the data"},
-        asserts="GD converged with step delta => ||x|| ||f_hat(x)|| <= 1/delta for large ||x||",
-        scope=RELU_SCOPE,
-        checks=(converged_runs((0.05, 0.1, 0.2, 0.4), off_data=True),),
-    )
-
-
-def _thm4_remark_amended() -> Claim:
-    return _claim(
-        "thm4_remark_amended", "Section 4, sentence after Theorem 4 (amended)",
-        statement=("If GD converges with step size delta (from almost every start), the estimate "
-                   "is small at the training points with large norm: ||f_hat(x_i)|| <= "
-                   "1/(delta ||x_i||) for every i; away from the data f_hat is not constrained."),
-        hypotheses={"runs": "r = 4, N = 6 points in [0.25, 1.5], m = 1 and 2"},
-        asserts="||f_hat(x_i)|| <= 1/(delta ||x_i||) at every training point", scope=RELU_SCOPE,
-        checks=(converged_runs((0.05, 0.1, 0.2, 0.4)),),
-        amends="nar2018step.thm4_remark",
-        amend_reason=("Theorem 4 bounds f_hat only at the training points; a converged network "
-                      "can be large at a large x outside the data."),
     )
 
 
@@ -167,5 +139,4 @@ def _fig1_amended() -> Claim:
     )
 
 
-CLAIMS = (_thm4_amended(), _thm4_remark(), _thm4_remark_amended(),
-          _fig2(), _fig1(), _fig1_amended())
+CLAIMS = (_thm4_amended(), _fig2(), _fig1(), _fig1_amended())

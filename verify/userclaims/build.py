@@ -62,6 +62,8 @@ def _asserts(spec: ClaimSpec) -> str:
         return f"{spec.lhs} == {spec.rhs} at every symmetric state (each chain's layers equal)"
     if spec.kind == "inequality" and spec.at == "state":
         return f"{spec.lhs} {spec.relation} {spec.rhs} at the state {_point(spec.point)}"
+    if spec.kind == "inequality" and spec.at == "limits":
+        return f"{spec.lhs} {spec.relation} {spec.rhs} at every limit of GD (step {spec.step})"
     if spec.kind == "inequality" and spec.at:
         where = ("the balanced minimiser" if spec.at == "balanced"
                  else "every minimiser of the model")
@@ -149,6 +151,8 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         out["points"] = "every state whose layers of each chain are equal"
     elif spec.at == "state":
         out["points"] = "the state " + _point(spec.point) + " (quantities in closed form there)"
+    elif spec.at == "limits":
+        out["points"] = "the limits of " + spec.limits.text()
     elif spec.at:
         out["points"] = ("the model's balanced minimiser (factorisation of its target)"
                          if spec.at == "balanced" else
@@ -244,6 +248,8 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
         box.update({c: tuple(item.region) for c in FAMILIES[item.model["family"]].chain_names})
     elif item.kind in ("identity", "sole_limit"):  # the search draws the state: a replay names it
         box.update(_state_box(item))
+    if item.at == "limits":  # which of the seeded runs
+        box["run"] = ("0", str(item.limits.runs - 1))
     if item.at in ("minimisers", "balanced"):  # which of a parameter point's minimisers
         from verify.userclaims.minimisers import MAX_MINIMISERS
 

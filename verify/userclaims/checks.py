@@ -1056,6 +1056,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (*scalar.contraction_symbolic(model), *target_critical(model),
                 convergence_search(model, scalar.contraction_proven(model)),
                 *scalar.condition_sweep(model))
+    if kind == "inequality" and model.spec.at == "limits":
+        from verify.userclaims.gd_limits import limits_search
+
+        return (limits_search(model),)
     if kind == "inequality" and model.spec.at:
         from verify.userclaims.minimisers import minimiser_search
 

@@ -35,6 +35,7 @@ from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders
+from verify.userclaims.draws import DrawError, expand_model
 from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
     INFINITIES, KINDS, METHODS, MONOTONE, ORDERS, OTHERWISE, RELATIONS, BadClaim, ClaimFileError,
@@ -51,7 +52,8 @@ KIND_KEYS = {
     "convergence": ("start", "condition", "target", "otherwise", "period", "points", "except",
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land",
                     "derivation"),
-    "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation"),
+    "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation",
+                   "limits"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
              "sweep", "derivation"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -365,6 +367,10 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["otherwise"] = otherwise
         if "sweep" in table:
             fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
+    elif kind == "inequality" and table.get("at") == "limits":
+        fields.update(_at_limits(table, model_spec, ctx, unbounded, params, step))
+    elif kind == "inequality" and "limits" in table:
+        raise _Bad("limits", "goes with at = \"limits\" (the runs whose limits are checked)")
     elif kind == "inequality" and table.get("at") == "state":
         fields.update(_at_state(table, model_spec, ctx, integers))
     elif kind == "inequality" and "state" in table:
@@ -988,8 +994,8 @@ def _model(value: Any, symbols: dict[str, sp.Basic],
             raise _Bad(f"model.{key}", f"unknown key for family {family!r}; allowed: "
                                        f"{', '.join(fam.keys)}")
     try:
-        spec = fam.read(value, symbols, integers)
-    except FamilyError as exc:
+        spec = fam.read(expand_model(value), symbols, integers)
+    except (FamilyError, DrawError) as exc:
         raise _Bad(exc.key, exc.problem) from None
     return {"family": family, **spec}
 
@@ -1119,20 +1125,12 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
     if unbounded:
         raise _Bad("integers", "an inequality at the minimisers is sampled on each instance: "
                                "list the values (L = [2, 5]), not \">= n\"")
-    fields: dict[str, Any] = {"at": table["at"]}
+    fields: dict[str, Any] = {"at": table["at"], **_quantity_relation(
+        table, model_spec, ctx, "the parameters and the quantity names (sharpness, sv_1, ...)")}
     for key in ("lhs", "rhs"):
-        for state in ctx.states:  # every instance's names must make sense of it
-            fields[key], _ = _expression(_required(table, key), key,
-                                         _quantity_names(model_spec, state, ctx), ctx,
-                                         where="the parameters and the quantity names "
-                                               "(sharpness, sv_1, ...)")
         if step is None and _STEP_QUANTITIES.search(fields[key]):
             raise _Bad(key, "radius and multiplier_K are the GD map's: declare the step "
                             "(step = \"eta\", a parameter)")
-    relation = _required(table, "relation")
-    if relation not in ("<=", "<", ">=", ">"):
-        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
-    fields["relation"] = relation
     if "fraction" in table:
         fields["fraction"] = _fraction(table["fraction"], table["at"])
     return fields
@@ -1161,6 +1159,45 @@ def _at_state(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
         fields[key], _ = _expression(_required(table, key), key, allowed, ctx,
                                      where="the parameters, the state's names and "
                                            f"{', '.join(QUANTITIES)}")
+    relation = _required(table, "relation")
+    if relation not in ("<=", "<", ">=", ">"):
+        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
+    fields["relation"] = relation
+    return fields
+
+
+def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, unbounded: dict,
+               params: dict, step: str | None) -> dict[str, Any]:
+    """``at = "limits"``: lhs and rhs in the quantity names, the state's names and the
+    parameters, at the limits of seeded GD runs (:mod:`verify.userclaims.gd_limits`)."""
+    from verify.userclaims import gd_limits
+
+    if step is None:
+        raise _Bad("step", "at = \"limits\" runs GD: declare the step (step = \"delta\", a "
+                           "parameter)")
+    if unbounded:
+        raise _Bad("integers", "the runs of at = \"limits\" are drawn on each instance: list "
+                               "the values (L = [2, 4]), not \">= n\"")
+    if "fraction" in table:
+        raise _Bad("fraction", "goes with at = \"minimisers\"")
+    try:
+        limits = gd_limits.read(_required(table, "limits"), params)
+    except DrawError as exc:
+        raise _Bad(exc.key, exc.problem) from None
+    return {"at": gd_limits.AT, "limits": limits, **_quantity_relation(
+        table, model_spec, ctx, "the parameters, the state's names and the quantity names "
+                                "(loss, sharpness, ...)")}
+
+
+def _quantity_relation(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
+                       where: str) -> dict[str, str]:
+    """lhs, rhs (in the quantity names of every instance's state) and the relation."""
+    fields = {}
+    for key in ("lhs", "rhs"):
+        for state in ctx.states:  # every instance's names must make sense of it
+            fields[key], _ = _expression(_required(table, key), key,
+                                         _quantity_names(model_spec, state, ctx), ctx,
+                                         where=where)
     relation = _required(table, "relation")
     if relation not in ("<=", "<", ">=", ">"):
         raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")

@@ -42,7 +42,7 @@ def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     t, m0 = sp.Symbol("t", real=True), sp.Symbol("metric0")
     zeros = np.zeros((m, n))
     X = model.np_matrix(sp.Matrix(model.start))(zeros, P).reshape(m, n)
-    loss_grad = _loss_gradient(model, P)
+    loss_grad = loss_gradient(model, P)
     # the metric "loss" is the family's own loss: no symbolic expression compiled
     metric = None if spec.metric.strip() == "loss" else model.np_fn(model.expr(spec.metric))
     bound = _parameter_function(model, spec.bound, {"t": t, "metric0": m0})
@@ -64,7 +64,7 @@ def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return worst, at
 
 
-def _loss_gradient(model: Model, P: np.ndarray):
+def loss_gradient(model: Model, P: np.ndarray):
     """X -> (loss, gradient) at each run ((m,), (m, n)): the family's numeric ones where it has
     them (a chain: products of the layers, Section 2 of Wu et al.), else the symbolic ones
     compiled for numpy."""

@@ -178,6 +178,7 @@ class ClaimSpec:
     fraction: str | None = None
     point: tuple[str, ...] = ()
     sweep: int = 0
+    limits: object = None  # at = "limits": a verify.userclaims.gd_limits.Limits
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
     derivation: str | None = None  # a cited derivation's name (verify.userclaims.cite)
