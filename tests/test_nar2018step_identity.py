@@ -111,13 +111,13 @@ def test_identity_gd_refutes_a_too_fast_rate():
 
 
 def test_linear_rate_refutes_on_a_kernel_only():
-    f = C.linear_rate_precise((2,), ((0.0, 1.0),), zero_is_linear=True).run(CTX)
+    f = C.linear_rate_precise((2,), ((0.0, 1.0),)).run(CTX)
     assert f.outcome is Outcome.REFUTES and f.counterexample.at["lam"] == "0"
-    f = C.linear_rate_precise((2,), ((0.3, 1.0),), zero_is_linear=True).run(CTX)
+    f = C.linear_rate_precise((2,), ((0.3, 1.0),)).run(CTX)
     assert f.outcome is Outcome.SUPPORTS
     # a kernel direction that does not decay as k^(-1/(2L-2)) (here it diverges: delta = 2.5)
     # is no evidence of sublinear convergence: not refuted
-    f = C.linear_rate_precise((2,), ((0.0, 1.0),), zero_is_linear=True, rel=5.0).run(CTX)
+    f = C.linear_rate_precise((2,), ((0.0, 1.0),), rel=5.0).run(CTX)
     assert f.outcome is Outcome.UNDECIDED and "does not follow" in f.detail
 
 
@@ -133,7 +133,6 @@ def test_init_comparison_refutes_when_the_identity_fails():
 
 EXPECTED = {
     "nar2018step.thm2": Status.REFUTED,
-    "nar2018step.thm2_amended": Status.CONFIRMED,
     "nar2018step.remark4_explanation": Status.NOT_CHECKABLE,
     "nar2018step.lemma4_proof_amended": Status.CONFIRMED,
 }
@@ -144,6 +143,7 @@ EXPECTED = {
 DATA = {
     "nar2018step.lemma3": Status.CONFIRMED,  # cites the derivation for every L >= 1
     "nar2018step.lemma4": Status.CONFIRMED,  # on L >= 2; the edge L = 1 is a caveat ...
+    "nar2018step.thm2_amended": Status.CONFIRMED,  # sampled: three bounds in t, float64 sweeps
     "nar2018step.remark4": Status.CONFIRMED,  # proven for every width (matrices of free size)
     "nar2018step.thm3_pre": Status.REFUTED,
     "nar2018step.thm3_pre_amended": Status.CONFIRMED,
@@ -265,4 +265,50 @@ def test_lemma_data_true_and_false_twins(tmp_path, lemma, assume, depths, printe
     (bad,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
     assert {"L", "delta", "lam"} <= set(bad.counterexample.replay)
     out = str(tmp_path / "replay")  # the replay line as printed re-checks that one point
+    assert main([*shlex.split(bad.reproduce)[3:], "--no-progress", "--out", out]) == 1
+
+
+_KERNEL = """
+[[claim]]
+id = "t.kernel"
+kind = "{kind}"
+model = {{ family = "deep_linear", depth = "L", width = 1, target = "0", init = "1" }}
+integers = {{ L = [2, 3] }}
+step = "delta"
+params = {{ delta = ["1/100", "1/2"] }}
+{keys}
+steps = 40
+"""
+# along ker R (Theorem 2 amended): w' = w (1 - delta w^(2L-2)) stays above the lower envelope;
+# a geometric bound (a linear rate) fails, and so does the envelope without its (1 - delta)
+# factor, which is no lower bound
+_ENVELOPE = "(1 + (2*L - 2)*delta*(1 - delta)**(1 - 2*L)*t)**(-1/(2*L - 2))"
+
+
+@pytest.mark.parametrize("kind, keys, holds", [
+    ("trajectory", f'quantity = "w1"\nrelation = ">="\nbound = "{_ENVELOPE}"', True),
+    ("trajectory", 'quantity = "w1"\nrelation = ">="\n'
+                   'bound = "(1 + (2*L - 2)*delta*t/2)**(-1/(2*L - 2))"', False),
+    ("rate", f'metric = "-w1"\nbound = "-{_ENVELOPE}"\nsweep = 40', True),
+    ("rate", 'metric = "Abs(w1)"\nbound = "(1 - delta/2)**t"\nsweep = 40', False),
+])
+def test_kernel_power_law_bounds_in_t(tmp_path, kind, keys, holds):
+    """A bound in t (trajectory, and rate with a sweep): the power-law envelopes of
+    nar2018step.thm2_amended hold; a geometric bound and a too-low envelope are refuted with a
+    counterexample whose replay line re-checks the point."""
+    import shlex
+
+    from verify.api import check
+    from verify.cli import main
+
+    path = tmp_path / "kernel.toml"
+    path.write_text(_KERNEL.format(kind=kind, keys=keys))
+    (result,) = check(str(path), quick=True)
+    if holds:
+        assert result.status is Status.CONFIRMED, [e.detail for e in result.evidence]
+        return
+    assert result.status is Status.REFUTED
+    (bad,) = [e for e in result.evidence if e.outcome is Outcome.REFUTES]
+    assert "delta" in bad.counterexample.replay
+    out = str(tmp_path / "replay")
     assert main([*shlex.split(bad.reproduce)[3:], "--no-progress", "--out", out]) == 1

@@ -3,8 +3,9 @@ initialisation) and Appendices B and C (Lemmas 3 and 4, proofs of Theorems 2 and
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups the Section 3 claims.  Lemmas 3 and 4
-(``nar2018step.lemma3``, ``nar2018step.lemma4``) are data citing the derivations of
-:mod:`proofs.general_depth`: ``verify/papers/nar2018step_identity.toml``.  The proof of Lemma 4
+(``nar2018step.lemma3``, ``nar2018step.lemma4``, citing the derivations of
+:mod:`proofs.general_depth`) and Theorem 2 amended (``nar2018step.thm2_amended``) are data:
+``verify/papers/nar2018step_identity.toml``.  The proof of Lemma 4
 as printed (``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1
 (``nar2018step.lemma4_depth_one``) are data: ``verify/papers/nar2018step_depth.toml``; the
 sentence before Theorem 3 and its amendment (``nar2018step.thm3_pre``,
@@ -16,7 +17,6 @@ Theorem 2 (``nar2018step.thm2_proof``) are data: ``verify/papers/nar2018step_ide
 | id | where | statement (short) |
 |---|---|---|
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
-| nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 """
@@ -68,32 +68,8 @@ def _thm2() -> Claim:
         scope=THM2_SCOPE,
         checks=(
             identity_gd_psd(DEPTHS, DEFINITE + SINGULAR, (0.5, 1.0, 1.9)),
-            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=True),
+            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR),
         ),
-    )
-
-
-def _thm2_amended() -> Claim:
-    return _claim(
-        "thm2_amended", "Theorem 2 (amended)",
-        statement=("As Theorem 2. If R is positive definite, each W_i converges to R^(1/L) "
-                   "linearly, with ||W_i[k] - R^(1/L)||_F <= beta_max^k ||I - R^(1/L)||_F, "
-                   "beta_max the largest Lemma 3 rate over the eigenvalues. If R is singular "
-                   "(L >= 2), W_i still converges to R^(1/L), but along ker R only as "
-                   "k^(-1/(2L-2)): no linear rate."),
-        hypotheses={"R": "rotated, n = 4, definite spectra " + str(DEFINITE)
-                         + "; singular " + str(SINGULAR) + " for the power law",
-                    "L": str(DEPTHS), "delta": "0.5, 1 x the printed bound"},
-        asserts="R > 0: linear with beta_max; R singular: power law k^(-1/(2L-2)) on ker R",
-        scope={**THM2_SCOPE, "L": ">= 2"},
-        checks=(
-            identity_gd_psd(DEPTHS, DEFINITE, (0.5, 1.0)),
-            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=False),
-        ),
-        amends="nar2018step.thm2",
-        amend_reason=("A zero eigenvalue of R gives the recurrence w <- w - delta w^(2L-1), "
-                      "which converges to 0 only as k^(-1/(2L-2)), so the linear rate needs R "
-                      "positive definite (as the paper's contribution list says)."),
     )
 
 
@@ -151,4 +127,4 @@ def _lemma4_proof_amended() -> Claim:
     )
 
 
-CLAIMS = (_thm2(), _thm2_amended(), _remark4_explanation(), _lemma4_proof_amended())
+CLAIMS = (_thm2(), _remark4_explanation(), _lemma4_proof_amended())
