@@ -287,8 +287,8 @@ _ENVELOPE = "(1 + (2*L - 2)*delta*(1 - delta)**(1 - 2*L)*t)**(-1/(2*L - 2))"
 
 @pytest.mark.parametrize("kind, keys, holds", [
     ("trajectory", f'quantity = "w1"\nrelation = ">="\nbound = "{_ENVELOPE}"', True),
-    ("trajectory", 'quantity = "w1"\nrelation = ">="\n'
-                   'bound = "(1 + (2*L - 2)*delta*t/2)**(-1/(2*L - 2))"', False),
+    ("trajectory", ('quantity = "w1"\nrelation = ">="\n'
+                    'bound = "(1 + (2*L - 2)*delta*t/2)**(-1/(2*L - 2))"'), False),
     ("rate", f'metric = "-w1"\nbound = "-{_ENVELOPE}"\nsweep = 40', True),
     ("rate", 'metric = "Abs(w1)"\nbound = "(1 - delta/2)**t"\nsweep = 40', False),
 ])
