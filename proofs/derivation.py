@@ -58,6 +58,14 @@ def checked(label: str, decide_fact) -> Step:
     return Step(label, "checked", decide_fact)
 
 
+def from_facts(facts, *glue: str) -> list[Step]:
+    """The facts of a proof (``facts``: fact -> True / False / None, as
+    :mod:`proofs.general_depth` returns them), one checked step each, then the reasoning that
+    joins them (``glue``: premises, stated, not machine-checked)."""
+    return [*(checked(name, lambda v=value: v) for name, value in facts.items()),
+            *(premise(line) for line in glue)]
+
+
 def decide(lhs, rel: str, rhs, margin: bool = True) -> tuple[bool | None, sp.Expr | None]:
     """The truth of ``lhs rel rhs`` for every value the symbols' assumptions allow (None when
     SymPy cannot decide), and the margin (rhs - lhs, or lhs - rhs for >, >=).  A rational

@@ -14,9 +14,13 @@ the facts (an induction, a monotone limit) is written out in each docstring.
 
 from __future__ import annotations
 
+from functools import cache
+
 import sympy as sp
 
+from proofs.derivation import Step, from_facts
 from proofs.identities import prove_zero
+from proofs.registry import Derivation, Statement
 
 L = sp.Symbol("L", integer=True, positive=True)
 j = sp.Symbol("j", integer=True, nonnegative=True)
@@ -42,6 +46,7 @@ def _equal_weight_gradient() -> tuple[sp.Expr, sp.Symbol]:
     return sp.diff((wi * P - lam) ** 2 / 2, wi).subs({wi: w, P: w ** (L - 1)}), lam
 
 
+@cache  # a dict of facts, read only: the derivations of both cases of Lemma 3 share it
 def lemma3_steps() -> dict[str, bool | None]:
     """Lemma 3 for every L >= 1, lam = r^L > 0 (r = lam^(1/L)), 0 < delta <= delta_c.
 
@@ -95,6 +100,7 @@ def lemma3_steps() -> dict[str, bool | None]:
     }
 
 
+@cache  # read only: the derivations of Lemma 4's parts share it
 def lemma4_steps() -> dict[str, bool | None]:
     """Lemma 4 for every L >= 2, lam = -m < 0, 0 < delta <= 1/(1 - lam), w[0] = 1.
 
@@ -129,3 +135,58 @@ def lemma4_steps() -> dict[str, bool | None]:
         "factor <= 1": _is(delta * u ** Lm2 * (u ** (Lm2 + 2) + m), "is_nonnegative"),
         "no positive fixed point": _is(u ** Lm2 * (u ** (Lm2 + 2) + m), "is_positive"),
     }
+
+
+# --- the derivations a claim file cites (proofs/registry.py) ------------------------------
+
+_CHAIN = {"family": "deep_linear", "depth": "L", "width": 1, "target": "lam", "init": "1"}
+LEMMA3_SCOPE = {"L": ">= 1", "lam": "> 0", "delta": "(0, delta_c]"}
+LEMMA4_SCOPE = {"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
+_LEMMA3_CASES = {  # part -> (lam's class, delta <= delta_c, beta(delta)^t |1 - lam^(1/L)|)
+    "lam_below_1": ("(0, 1)", "delta <= (1 - lam**(1/L))/(1 - lam)",
+                    "(1 - delta*L*lam**(2*(L - 1)/L))**t*metric0"),
+    "lam_above_1": ("> 1", "delta <= lam**(-2*(L - 1)/L)/L",
+                    "(1 - delta*(lam - 1)/(lam**(1/L) - 1))**t*metric0"),
+}
+
+
+def lemma3_derivation() -> list[Step]:
+    """:func:`lemma3_steps` as derivation steps, with the induction that joins them."""
+    return from_facts(lemma3_steps(), "induction: if w[k] lies between 1 and r, then 0 <= "
+                      "mu(far end) <= mu(w[k]) <= mu(near end) = beta <= 1, so w[k+1] stays "
+                      "between 1 and r and |w[k+1] - r| <= beta |w[k] - r|; from w[0] = 1, "
+                      "|w[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)| (lam = 1: w[k] = 1 = r)")
+
+
+def _lemma3(part: str) -> Derivation:
+    lam, assume, bound = _LEMMA3_CASES[part]
+    return Derivation(
+        f"nar2018step.lemma3.{part}", "Nar & Sastry (2018), Lemma 3 (Appendix B)",
+        Statement("rate", LEMMA3_SCOPE, (), params={"delta": "> 0", "lam": lam},
+                  integers={"L": ">= 1"},
+                  keys={"model": _CHAIN, "step": "delta", "assume": [assume],
+                        "metric": "Abs(w1 - lam**(1/L))", "bound": bound, "steps": 10}),
+        lemma3_derivation, "w[k+1] - lam^(1/L) = mu(w[k]) (w[k] - lam^(1/L)) with mu "
+        "decreasing and 0 <= mu <= beta <= 1 between 1 and lam^(1/L) for delta <= delta_c (the paper's "
+        "induction), every L >= 1")
+
+
+def lemma4_derivation() -> list[Step]:
+    """:func:`lemma4_steps` as derivation steps, with the induction that joins them."""
+    return from_facts(lemma4_steps(), "induction: w[0] = 1 and w in [0, 1] give w[k+1] = w[k] "
+                      "factor in [0, w[k]], so w[k] is nonincreasing in [0, 1] and converges to "
+                      "some w* in [0, 1] with w* (factor(w*) - 1) = 0; w*^(L-2) (w*^L - lam) has "
+                      "no root w* > 0, so w[k] -> 0")
+
+
+LEMMA4 = Derivation(
+    "nar2018step.lemma4", "Nar & Sastry (2018), Lemma 4 (Appendix C)",
+    Statement("trajectory", LEMMA4_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},
+              integers={"L": ">= 2"},
+              keys={"model": _CHAIN, "step": "delta", "assume": ["delta <= 1/(1 - lam)"],
+                    "quantity": "Abs(w1)", "monotone": "nonincreasing", "steps": 20}),
+    lemma4_derivation, "the GD map is w (1 - delta w^(L-2) (w^L - lam)) with the factor in "
+    "[0, 1] on [0, 1] for delta <= 1/(1 - lam) (the paper's induction), so w[k] decreases in "
+    "[0, 1] to a fixed point, which is 0; every L >= 2")
+
+DERIVATIONS = (_lemma3("lam_below_1"), _lemma3("lam_above_1"), LEMMA4)

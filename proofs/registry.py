@@ -68,7 +68,7 @@ class Derivation:
 
 
 # the modules whose ``DERIVATIONS`` are collected (proof modules, not paper keys)
-_MODULES = ("proofs.zas_class", "proofs.resnet_class")
+_MODULES = ("proofs.zas_class", "proofs.resnet_class", "proofs.general_depth")
 
 
 @lru_cache(maxsize=1)

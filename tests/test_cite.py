@@ -218,6 +218,23 @@ def test_the_example_cites_proven_and_borrows_nothing_otherwise():
     assert {e.check: e.outcome for e in twin.evidence}["derivation"] is Outcome.UNDECIDED
     refuting = [e for e in twin.evidence if e.outcome is Outcome.REFUTES]
     assert [e.check for e in refuting] == ["trajectory_search"] and "--at" in refuting[0].reproduce
+    assert out["cite.lemma3-rate"].strength is Strength.PROVEN  # depths 1..10: a progression
+    twin = out["cite.lemma3-rate-doubled"]
+    assert twin.status is Status.REFUTED
+    assert {e.check: e.outcome for e in twin.evidence}["derivation"] is Outcome.UNDECIDED
+    refuting = [e for e in twin.evidence if e.outcome is Outcome.REFUTES]
+    assert [e.check for e in refuting] == ["rate_search"] and "--at" in refuting[0].reproduce
+
+
+def test_from_facts_makes_each_fact_a_checked_step_and_the_glue_a_premise():
+    from proofs.derivation import from_facts, run
+
+    out = run(from_facts({"a": True, "b": True}, "so the claim"))
+    assert out.proved and out.premises == ("so the claim",) and len(out.lines) == 3
+    for facts in ({"a": True, "b": None}, {"a": False}):
+        out = run(from_facts(facts, "glue"))
+        assert not out.proved and out.failed.startswith(next(k for k, v in facts.items()
+                                                             if v is not True))
 
 
 def test_facts_of_a_proof_for_every_depth_are_steps_too(monkeypatch):

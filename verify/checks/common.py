@@ -142,14 +142,6 @@ class PreciseOrbit:
     points: tuple  # the final p points (mpf), for fixed/cycle
 
 
-def lam_fractions(lam, rels, scale: str = "1") -> list[tuple[str, mpmath.mpf]]:
-    """(rel, delta) with delta = rel x scale / (1 - lam) at the working precision, for exact
-    fractions ``rels`` (decimal or p/q strings): the step sizes at and below the bound 1/(1 - lam)
-    of Nar & Sastry (2018) Lemma 4 (Appendix C) and of its residual-network twin, Proposition 3
-    of *Residual Networks: Lyapunov Stability and Convex Decomposition* (lam < 0)."""
-    return [(rel, mpmath.mpf(sp.Rational(rel) * sp.Rational(scale)) / (1 - lam)) for rel in rels]
-
-
 def replay(problem: ScalarProblem, x0, delta, steps: int, dps: int,
            max_period: int = 8) -> PreciseOrbit:
     """Replay one start at ``dps`` digits and classify its tail (tolerance 10^(-dps/2))."""

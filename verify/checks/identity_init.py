@@ -1,7 +1,7 @@
 """Check factories for identity initialisation of deep linear networks (Nar & Sastry 2018,
-Section 3, Appendices B and C): the exact displays and orbit checks of Lemmas 3 and 4, the rate
-checks of Theorem 2 and Remark 4's reduced experiment.  The other Section 3 claims (Theorem 3,
-Remark 3, the opening paragraph, the proof of Theorem 2) are data, in
+Section 3, Appendices B and C): the exact displays of the proof of Lemma 4 (amended), the rate
+checks of Theorem 2 and Remark 4's reduced experiment.  The other Section 3 claims (Lemmas 3 and
+4, Theorem 3, Remark 3, the opening paragraph, the proof of Theorem 2) are data, in
 ``verify/papers/nar2018step_identity.toml``.
 
 Two engines are used side by side.  The scalar recurrence ``w <- w - delta w^(L-1) (w^L - lam)``
@@ -25,7 +25,7 @@ from mpmath import libmp
 from numerics import deeplinear as dl
 from numerics import scalar_chain as sc
 from proofs.identities import prove_zero
-from verify.checks.common import dec, decs, instances, lam_fractions, sampled
+from verify.checks.common import dec, decs, instances, sampled
 from verify.checks.common import set_text as listed
 from verify.vocabulary import (
     Check, CheckContext, Counterexample, Figure, Finding, Outcome, Series, Tier,
@@ -112,89 +112,6 @@ def _witness(expr: sp.Expr):
 _RND = libmp.round_nearest  # the rounding of numerics.scalar_chain.fast_orbit (raw values)
 
 
-# ---------------------------------------------------------------- Lemma 3 (precise)
-
-def chain_rate_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
-                       delta_c: Callable = sc.delta_c, beta: Callable = sc.beta,
-                       above: tuple[str, ...] = ("1.001", "1.5")) -> Check:
-    """Precise: Lemma 3's bound ``|w[k] - lam^(1/L)| <= beta(delta)^k |1 - lam^(1/L)|`` and its
-    monotone approach, for every k of the orbit, at ``ctx.dps`` digits.
-
-    Step sizes are ``rel * delta_c`` (rel = 1 is the equality case).  Refutes at the first
-    (L, lam, delta, k) where the bound fails by more than 10^(-dps/2) relative, or where the
-    orbit crosses lam^(1/L).  Beyond delta_c (``above``) nothing is claimed: the orbit's fate
-    and whether it overshoots are reported.  The fitted rate of the orbit's tail (least squares
-    on log error) is compared with the derivative 1 - delta L lam^(2(L-1)/L) at the root.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        steps = 120 if ctx.quick else 600
-        numbers, worst = {}, -np.inf
-        with mpmath.workdps(ctx.dps):
-            tol = mpmath.mpf(10) ** (-(ctx.dps // 2))
-            cases = [(L, lam) for L in depths for lam in lams]
-            if ctx.at:
-                cases = [(int(ctx.at["L"]), ctx.at["lam"])]
-            for L, lam_s in cases:
-                lam = mpmath.mpf(lam_s)
-                r = sc.root(lam, L)
-                dc = delta_c(lam, L)
-                rel_list = (ctx.at["rel"],) if ctx.at else rels
-                for rel in rel_list:
-                    d = dc * mpmath.mpf(rel)
-                    b = beta(d, lam, L)
-                    orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
-                    e0 = abs(1 - r)
-                    side0 = mpmath.sign(1 - r)
-                    slacks, crosses, errs = _bound_slacks(orbit, r, abs(b), e0, side0,
-                                                          -tol * e0)
-                    for k, wk in enumerate(orbit):
-                        slack = slacks[k]
-                        worst = max(worst, float(slack))
-                        crossed = crosses[k]
-                        if slack > tol or crossed or len(orbit) <= steps:
-                            err, bound = errs[k], abs(b) ** k * e0
-                            what = ("crosses lam^(1/L)" if crossed else "escapes"
-                                    if len(orbit) <= steps else "exceeds beta^k |1 - r|")
-                            return Finding(Outcome.REFUTES, (
-                                f"L={L}, lam={lam_s}, delta = {rel} delta_c: w[{k}] {what}"),
-                                numbers, Counterexample(
-                                    at={"L": str(L), "lam": lam_s, "delta": dec(d, 25),
-                                        "k": str(k)},
-                                    observed=f"|w[k] - lam^(1/L)| = {dec(err, 20)}",
-                                    claimed=f"<= beta^k |1 - lam^(1/L)| = {dec(bound, 20)}",
-                                    tol=dec(tol, 3), margin=dec(err - bound, 20), dps=ctx.dps,
-                                    note=f"Lemma 3's bound fails at delta = {rel} delta_c",
-                                    replay={"L": str(L), "lam": lam_s, "rel": rel}))
-                    errs = np.array([float(v) for v in errs])
-                    tail = _tail_window(errs, e0)
-                    fitted = sc.fit_rate(errs, *tail) if tail else float("nan")
-                    numbers[f"L={L}, lam={lam_s}, delta={rel} delta_c"] = (
-                        f"delta_c={dec(dc, 8)}, beta={dec(b, 8)}, fitted tail rate "
-                        f"{fitted:.8g} vs root derivative {dec(sc.asymptotic_rate(d, lam, L), 8)}")
-                if ctx.at:
-                    continue
-                for rel in above:
-                    d = dc * mpmath.mpf(rel)
-                    orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
-                    last = orbit[-1]
-                    side0 = mpmath.sign(1 - r)
-                    over = side0 != 0 and any(_offsets(orbit, r, side0, -tol * abs(1 - r))[1])
-                    fate = ("escapes" if len(orbit) <= steps else
-                            f"|w - r| = {dec(abs(last - r), 4)} at k={steps}")
-                    numbers[f"L={L}, lam={lam_s}, delta={rel} delta_c (beyond)"] = (
-                        f"{fate}, overshoots r: {over}")
-        numbers["largest (err - bound)/|1 - r| over every k"] = f"{worst:.3g}"
-        return Finding(Outcome.SUPPORTS, (
-            f"at {ctx.dps} digits, every orbit ({len(depths)} depths x {len(lams)} targets x "
-            f"delta/delta_c in {rels}) stays within beta^k |1 - r| and never crosses r"),
-            numbers, coverage=sampled(len(depths) * len(lams) * len(rels), L=listed(depths),
-                                      lam=listed(lams)))
-
-    return Check("chain_rate_precise", Tier.PRECISE, run,
-                 f"mpmath, L in {depths}, lam in {lams}, delta = {rels} x delta_c")
-
-
 def _offsets(orbit: list, r, side0, floor) -> tuple[list, list]:
     """Per k: ``|w[k] - r|`` and whether ``(w[k] - r) side0 < floor`` (False when side0 = 0),
     each the value the mpf expression gives (mpmath's operations, precision and rounding on
@@ -212,23 +129,6 @@ def _offsets(orbit: list, r, side0, floor) -> tuple[list, list]:
     return [memo[id(v)][0] for v in orbit], [memo[id(v)][1] for v in orbit]
 
 
-def _first_not_decreasing_in_unit(orbit: list) -> int | None:
-    """The first k where ``0 <= w[k+1] <= w[k] <= 1`` fails (None: never), compared on raw
-    values (each distinct pair of iterates once: a periodic orbit repeats the same objects)."""
-    zero, one = libmp.fzero, libmp.fone
-    memo = {}
-    for k in range(len(orbit) - 1):
-        a, b = orbit[k], orbit[k + 1]
-        key = (id(a), id(b))
-        if key not in memo:
-            x, y = a._mpf_, b._mpf_
-            memo[key] = (libmp.mpf_le(zero, y) and libmp.mpf_le(y, x)
-                         and libmp.mpf_le(x, one))
-        if not memo[key]:
-            return k
-    return None
-
-
 def _power_gaps(orbit: list, L: int, target) -> list:
     """``[abs(w ** L - target) for w in orbit]``, the same mpf values (raw operations, each
     distinct iterate once)."""
@@ -239,20 +139,6 @@ def _power_gaps(orbit: list, L: int, target) -> list:
             memo[id(v)] = make(libmp.mpf_abs(libmp.mpf_sub(libmp.mpf_pow_int(
                 v._mpf_, L, prec, _RND), T, prec, _RND), prec, _RND))
     return [memo[id(v)] for v in orbit]
-
-
-def _bound_slacks(orbit: list, r, beta_abs, e0, side0, floor) -> tuple[list, list, list]:
-    """Per k of the orbit: ``(|w[k] - r| - beta_abs^k e0) / (e0 or 1)``, whether
-    ``(w[k] - r) side0 < floor`` and ``|w[k] - r|`` (see :func:`_offsets`)."""
-    prec = mpmath.mp.prec
-    B, E0 = beta_abs._mpf_, e0._mpf_
-    D = E0 if e0 else libmp.from_int(1)
-    errs, crossed = _offsets(orbit, r, side0, floor)
-    make = mpmath.mp.make_mpf
-    slacks = [make(libmp.mpf_div(libmp.mpf_sub(err, libmp.mpf_mul(
-        libmp.mpf_pow_int(B, k, prec, _RND), E0, prec, _RND), prec, _RND), D, prec, _RND))
-        for k, err in enumerate(errs)]
-    return slacks, crossed, [make(e) for e in errs]
 
 
 def _tail_window(errs: np.ndarray, e0) -> tuple[int, int] | None:
@@ -460,16 +346,16 @@ def _replay_thm2(ctx, L, eig, delta, bmax, steps, tag, numbers, rel) -> Finding:
 
 
 def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
-                        zero_is_linear: bool = True, rel: float = 1.0) -> Check:
+                        rel: float = 1.0) -> Check:
     """Precise: is the convergence of every eigen-direction linear?  At ``ctx.dps`` digits.
 
     For each eigenvalue the scalar orbit from 1 at ``delta = rel x`` Theorem 2's bound is run;
     the one-step ratio ``e[k+1]/e[k]`` at the end is compared with 1.  For lam = 0 the ratio is
     exactly ``1 - delta w[k]^(2L-2)`` with w[k] decreasing to 0, so it tends to 1 and no
-    linear rate exists (L >= 2); the fitted power law is compared with -1/(2L-2).
-    ``zero_is_linear`` (the printed claim) refutes on such a direction when the computed orbit
-    follows that power law within 2% (sublinear: every beta < 1 is eventually beaten), else is
-    undecided; with False (amended claim) the direction must follow the power law within 2%.
+    linear rate exists (L >= 2); the fitted power law is compared with -1/(2L-2).  The printed
+    claim is refuted on such a direction when the computed orbit follows that power law within
+    2% (sublinear: every beta < 1 is eventually beaten), else the check is undecided.  (The
+    amended claim, nar2018step.thm2_amended, brackets the power law as data.)
     """
 
     def run(ctx: CheckContext) -> Finding:
@@ -512,35 +398,25 @@ def linear_rate_precise(depths: tuple[int, ...], spectra: tuple[Spectrum, ...],
                     numbers[tag] = (f"ratio e[K]/e[K-1] = 1 - {dec(1 - ratio, 6)} (K={steps}), "
                                     f"power-law exponent {power:.5f} vs -1/(2L-2) = "
                                     f"{expected:.5f}")
-                    follows_power = abs(power - expected) <= 0.02 * abs(expected)
-                    if zero_is_linear and not follows_power:
+                    if not abs(power - expected) <= 0.02 * abs(expected):  # NaN: no fit
                         return Finding(Outcome.UNDECIDED, f"{tag}: the zero eigen-direction "
                                        f"does not follow k^({expected:.4f}) (fit {power:.4f})",
                                        numbers)
-                    if zero_is_linear:
-                        return Finding(Outcome.REFUTES, (
-                            f"{tag}: the zero eigen-direction converges sublinearly: "
-                            f"e[k+1]/e[k] = 1 - delta w[k]^(2L-2) -> 1"), numbers,
-                            Counterexample(
-                                at={"L": str(L), "lam": "0", "delta": dec(delta, 20),
-                                    "k": str(steps)},
-                                observed=f"e[k+1]/e[k] = {dec(ratio, 20)}, e[k] = "
-                                         f"{dec(err(raw[-1]), 12)} ~ k^({power:.4f})",
-                                claimed="e[k] <= C beta^k with beta < 1 (linear rate)",
-                                tol="0", margin=dec(1 - ratio, 12), dps=ctx.dps,
-                                note=("W_i -> R^(1/L) but along the kernel of R the weights "
-                                      "decay like k^(-1/(2L-2)): every beta < 1 is beaten"),
-                                replay={"L": str(L), "lam": "0"}))
-                    if not follows_power:
-                        return Finding(Outcome.REFUTES, f"{tag}: power {power:.4f} is not "
-                                       f"{expected:.4f}", numbers, Counterexample(
-                                           at={"L": str(L), "lam": "0", "delta": dec(delta)},
-                                           observed=f"{power:.6f}", claimed=f"{expected:.6f}",
-                                           tol="2%", margin=f"{power - expected:.3g}",
-                                           dps=ctx.dps, replay={"L": str(L), "lam": "0"}))
-        kind = ("linear in every direction" if zero_is_linear else
-                "linear for lam > 0, power law k^(-1/(2L-2)) for lam = 0")
-        return Finding(Outcome.SUPPORTS, f"at {ctx.dps} digits: {kind}", numbers,
+                    return Finding(Outcome.REFUTES, (
+                        f"{tag}: the zero eigen-direction converges sublinearly: "
+                        f"e[k+1]/e[k] = 1 - delta w[k]^(2L-2) -> 1"), numbers,
+                        Counterexample(
+                            at={"L": str(L), "lam": "0", "delta": dec(delta, 20),
+                                "k": str(steps)},
+                            observed=f"e[k+1]/e[k] = {dec(ratio, 20)}, e[k] = "
+                                     f"{dec(err(raw[-1]), 12)} ~ k^({power:.4f})",
+                            claimed="e[k] <= C beta^k with beta < 1 (linear rate)",
+                            tol="0", margin=dec(1 - ratio, 12), dps=ctx.dps,
+                            note=("W_i -> R^(1/L) but along the kernel of R the weights "
+                                  "decay like k^(-1/(2L-2)): every beta < 1 is beaten"),
+                            replay={"L": str(L), "lam": "0"}))
+        return Finding(Outcome.SUPPORTS, f"at {ctx.dps} digits: linear in every direction",
+                       numbers,
                        coverage=sampled(len(depths) * len(spectra), L=listed(depths)))
 
     return Check("linear_rate_precise", Tier.PRECISE, run,
@@ -564,64 +440,6 @@ def _precise_fate(spec: Spectrum, delta: float, L: int, steps: int, dps: int) ->
             return (f"lam={v:g}: |w^L - lam| = {dec(gaps[-1], 6)} at k={steps}, not "
                     f"decreasing (w[K-1], w[K] = {dec(orbit[-2], 6)}, {dec(orbit[-1], 6)})")
     return None
-
-
-# ---------------------------------------------------------------- Lemma 4 and Theorem 3
-
-def zero_limit_precise(depths: tuple[int, ...], lams: tuple[str, ...], rels: tuple[str, ...],
-                       above: tuple[str, ...] = ("1.01", "1.5")) -> Check:
-    """Precise: Lemma 4, lam < 0, w[0] = 1, delta = rel / (1 - lam) (rel <= 1).
-
-    Proves convergence to 0 on each listed case from the computed orbit: at ``ctx.dps`` digits
-    0 <= w[k+1] <= w[k] <= 1 for every k and w[1] < 1, so w decreases to a fixed point in
-    [0, 1), and the only one is 0 (w^L - lam > 0 there).  Refutes when an orbit leaves [0, 1] or
-    increases.  Beyond the bound (``above``) the limit is reported by parity of L.
-    """
-
-    def run(ctx: CheckContext) -> Finding:
-        steps = 300 if ctx.quick else 3000
-        numbers = {}
-        with mpmath.workdps(ctx.dps):
-            for L in depths:
-                for lam_s in lams:
-                    lam = mpmath.mpf(lam_s)
-                    for rel, d in lam_fractions(lam, rels):
-                        orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
-                        bad = _first_not_decreasing_in_unit(orbit)
-                        if bad is not None or len(orbit) <= steps or not orbit[1] < 1:
-                            k = bad or 0
-                            return Finding(Outcome.REFUTES, f"L={L}, lam={lam_s}, delta={rel}/"
-                                           f"(1-lam): w leaves [0, 1] decreasing at k={k}",
-                                           numbers, Counterexample(
-                                               at={"L": str(L), "lam": lam_s, "rel": rel,
-                                                   "k": str(k)},
-                                               observed=f"w[k+1] = {dec(orbit[k + 1], 15)}",
-                                               claimed="0 <= w[k+1] <= w[k] <= 1", tol="0",
-                                               margin=dec(orbit[k + 1] - orbit[k], 15),
-                                               dps=ctx.dps))
-                        ef = np.array([float(v) for v in orbit])
-                        power = sc.fit_power(ef, steps // 4) if L > 2 else float("nan")
-                        rate = sc.fit_rate(ef, steps // 4) if L == 2 else float("nan")
-                        numbers[f"L={L}, lam={lam_s}, delta={rel}/(1-lam)"] = (
-                            f"w[K] = {dec(orbit[-1], 6)}; " + (
-                                f"linear rate {rate:.8g} (1 - delta|lam| = "
-                                f"{dec(1 + d * lam, 8)})" if L == 2 else
-                                f"power law exponent {power:.4f} (-1/(L-2) = {-1 / (L - 2):.4f})"))
-                    for rel, d in lam_fractions(lam, above):
-                        orbit = sc.fast_orbit(lam, d, L, steps, ctx.dps)
-                        last = orbit[-1]
-                        fate = ("diverges" if len(orbit) <= steps else
-                                f"w[K] = {dec(last, 8)}, w^L = {dec(last ** L, 8)}")
-                        numbers[f"L={L} ({'odd' if L % 2 else 'even'}), lam={lam_s}, "
-                                f"delta={rel}/(1-lam) (beyond)"] = fate
-        return Finding(Outcome.SUPPORTS, (
-            f"at {ctx.dps} digits every orbit with delta <= 1/(1-lam) decreases monotonically in "
-            "[0, 1] to 0 (exactly 0 after one step at delta = 1/(1-lam))"), numbers,
-            coverage=sampled(len(depths) * len(lams) * len(rels), L=listed(depths),
-                             lam=listed(lams)))
-
-    return Check("zero_limit_precise", Tier.PRECISE, run,
-                 f"mpmath, L in {depths}, lam in {lams}, delta = {rels}/(1 - lam)")
 
 
 # ---------------------------------------------------------------- Remark 4's explanation

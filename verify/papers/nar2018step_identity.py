@@ -2,22 +2,22 @@
 initialisation) and Appendices B and C (Lemmas 3 and 4, proofs of Theorems 2 and 3).
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
-``nar2018step``; this module only groups the Section 3 claims.  The proof of Lemma 4 as printed
-(``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1 (``nar2018step.lemma4_depth_one``)
-are data: ``verify/papers/nar2018step_depth.toml``; the sentence before Theorem 3 and its
-amendment (``nar2018step.thm3_pre``, ``nar2018step.thm3_pre_amended``) and Remark 4
-(``nar2018step.remark4``, proven for every width), the Section 3 opening paragraph as printed
-(``nar2018step.sec3_opening``) and its amendment, Remark 3 (``nar2018step.remark3``), Theorem 3
-(``nar2018step.thm3``) and the proof of Theorem 2 (``nar2018step.thm2_proof``) are data:
-``verify/papers/nar2018step_identity.toml``.
+``nar2018step``; this module only groups the Section 3 claims.  Lemmas 3 and 4
+(``nar2018step.lemma3``, ``nar2018step.lemma4``, citing the derivations of
+:mod:`proofs.general_depth`) and Theorem 2 amended (``nar2018step.thm2_amended``) are data:
+``verify/papers/nar2018step_identity.toml``.  The proof of Lemma 4
+as printed (``nar2018step.lemma4_proof``) and Lemma 4 at its edge L = 1
+(``nar2018step.lemma4_depth_one``) are data: ``verify/papers/nar2018step_depth.toml``; the
+sentence before Theorem 3 and its amendment (``nar2018step.thm3_pre``,
+``nar2018step.thm3_pre_amended``) and Remark 4 (``nar2018step.remark4``, proven for every
+width), the Section 3 opening paragraph as printed (``nar2018step.sec3_opening``) and its
+amendment, Remark 3 (``nar2018step.remark3``), Theorem 3 (``nar2018step.thm3``) and the proof of
+Theorem 2 (``nar2018step.thm2_proof``) are data: ``verify/papers/nar2018step_identity.toml``.
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.lemma3 | Lemma 3 (Appendix B) | w_i[0] = 1, lam > 0, delta <= delta_c: |w_i[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)| |
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
-| nar2018step.thm2_amended | Theorem 2 (amended) | linear for R positive definite; along ker R only k^(-1/(2L-2)) |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
-| nar2018step.lemma4 | Lemma 4 (Appendix C) | L >= 2, lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(1 - lam); caveat L = 1 |
 | nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 """
 
@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs import general_depth as G
 from proofs import identity_init as P
 from verify.checks import step_general as SG
-from verify.checks.general_depth import general_proof
 from verify.checks.identity_init import (
-    chain_rate_precise, exact_displays, identity_gd_psd, init_comparison, linear_rate_precise,
-    zero_limit_precise,
+    exact_displays,
+    identity_gd_psd,
+    init_comparison,
+    linear_rate_precise,
 )
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
@@ -39,67 +39,8 @@ from verify.vocabulary import Claim
 
 _claim = claim_builder(PAPER)
 DEPTHS = (2, 3, 4, 5)
-CHAIN_DEPTHS = (2, 3, 4, 7, 50)
-POSITIVE_LAMS = ("1e-6", "0.1", "0.5", "0.999", "1", "1.001", "2", "10", "10000")
 DEFINITE = ((1.0, 1.0), (0.3, 2.0), (0.05, 0.5, 0.9), (1.5, 4.0, 9.0))
 SINGULAR = ((0.0, 1.0), (0.0, 0.0, 2.5))
-NEGATIVE_LAMS = ("-0.01", "-1", "-10")
-
-
-def _lemma3_items(L: int) -> list:
-    ends = P.endpoint_bounds(L)
-    dc, bt = P.printed_delta_c(L), P.printed_beta(L)
-    return [
-        ("w[k+1] = w - delta w^(L-1) (w^L - lam) for equal weights", P.printed_recurrence(L),
-         P.equal_weight_recurrence(L)),
-        ("equal weights stay equal", P.recurrence_matches(L)),
-        ("w[k+1] - lam^(1/L) = mu(w) (w - lam^(1/L))",
-         sp.expand(P.printed_recurrence(L).subs(P.lam, P.r ** L) - P.r),
-         sp.expand(P.mu(L) * (P.w - P.r))),
-        ("mu decreasing in w > 0", P.mu_decreasing(L)),
-        ("delta_c (lam >= 1) = root of mu(lam^(1/L))", sp.cancel(dc["lam >= 1"]),
-         sp.cancel(ends["delta: mu(r)=0"])),
-        ("delta_c (lam < 1) = root of mu(1)", sp.cancel(dc["lam < 1"]),
-         sp.cancel(ends["delta: mu(1)=0"])),
-        ("beta (lam > 1) = mu(1)", sp.cancel(bt["lam > 1"]), sp.cancel(ends["mu(1)"])),
-        ("beta (lam < 1) = mu(lam^(1/L))", bt["lam < 1"], ends["mu(r)"]),
-        ("lam < 1, delta = delta_c: w[1] = lam^(1/L) exactly", P.one_step_landing(L)),
-    ]
-
-
-LEMMA3_SCOPE = {"L": ">= 1", "lam": "> 0", "delta": "(0, delta_c]"}
-
-
-def _lemma3() -> Claim:
-    return _claim(
-        "lemma3", "Lemma 3",
-        statement=("Let lam > 0 be estimated as a multiplication of the scalar parameters {w_i} "
-                   "by minimizing 1/2 (w_L ... w_2 w_1 - lam)^2 via gradient descent. Assume "
-                   "that w_i[0] = 1 for all i. If the step size delta is chosen to be less than "
-                   "or equal to delta_c = L^-1 lam^(-2(L-1)/L) if lam in [1, inf), "
-                   "(1 - lam)^-1 (1 - lam^(1/L)) if lam in (0, 1), then |w_i[k] - lam^(1/L)| <= "
-                   "beta(delta)^k |1 - lam^(1/L)| for all i, where beta(delta) = 1 - delta "
-                   "(lam - 1)(lam^(1/L) - 1)^-1 if lam in (1, inf), 1 - delta L lam^(2(L-1)/L) "
-                   "if lam in (0, 1). [Proof: w[k+1] = w[k] - delta w^(L-1)[k](w^L[k] - lam); "
-                   "w[k+1] - lam^(1/L) = mu(w[k])(w[k] - lam^(1/L)), mu(w) = 1 - delta w^(L-1) "
-                   "sum_j w^j lam^((L-1-j)/L); mu is monotonic, so (10) at w = 1 and lam^(1/L) "
-                   "gives delta_c and beta.]"),
-        hypotheses={"L": f"{CHAIN_DEPTHS} (precise), 2..6 (symbolic, every lam > 0)",
-                    "lam": f"{POSITIVE_LAMS} (lam -> 0+, lam = 1 +- 1e-3, large lam)",
-                    "delta": "delta_c (equality), 0.5, 0.01 x delta_c; beyond: 1.001, 1.5 "
-                             "x delta_c (reported)"},
-        asserts="delta <= delta_c => |w[k] - lam^(1/L)| <= beta^k |1 - lam^(1/L)|, monotone",
-        scope=LEMMA3_SCOPE,
-        checks=(
-            general_proof("lemma3_every_depth", G.lemma3_steps, LEMMA3_SCOPE,
-                          "w[k+1] - lam^(1/L) = mu(w[k]) (w[k] - lam^(1/L)) with 0 <= mu <= "
-                          "beta <= 1 on the orbit (induction), hence the rate beta^k"),
-            exact_displays("lemma3_displays", _lemma3_items, (2, 3, 4, 5, 6),
-                           "exact SymPy, L = 2..6, every lam > 0 and delta (lam = r^L)",
-                           {"lam": "> 0", "delta": "(0, delta_c]"}),
-            chain_rate_precise(CHAIN_DEPTHS, POSITIVE_LAMS, ("1", "0.5", "0.01")),
-        ),
-    )
 
 
 THM2_STATEMENT = (
@@ -127,32 +68,8 @@ def _thm2() -> Claim:
         scope=THM2_SCOPE,
         checks=(
             identity_gd_psd(DEPTHS, DEFINITE + SINGULAR, (0.5, 1.0, 1.9)),
-            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=True),
+            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR),
         ),
-    )
-
-
-def _thm2_amended() -> Claim:
-    return _claim(
-        "thm2_amended", "Theorem 2 (amended)",
-        statement=("As Theorem 2. If R is positive definite, each W_i converges to R^(1/L) "
-                   "linearly, with ||W_i[k] - R^(1/L)||_F <= beta_max^k ||I - R^(1/L)||_F, "
-                   "beta_max the largest Lemma 3 rate over the eigenvalues. If R is singular "
-                   "(L >= 2), W_i still converges to R^(1/L), but along ker R only as "
-                   "k^(-1/(2L-2)): no linear rate."),
-        hypotheses={"R": "rotated, n = 4, definite spectra " + str(DEFINITE)
-                         + "; singular " + str(SINGULAR) + " for the power law",
-                    "L": str(DEPTHS), "delta": "0.5, 1 x the printed bound"},
-        asserts="R > 0: linear with beta_max; R singular: power law k^(-1/(2L-2)) on ker R",
-        scope={**THM2_SCOPE, "L": ">= 2"},
-        checks=(
-            identity_gd_psd(DEPTHS, DEFINITE, (0.5, 1.0)),
-            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR, zero_is_linear=False),
-        ),
-        amends="nar2018step.thm2",
-        amend_reason=("A zero eigenvalue of R gives the recurrence w <- w - delta w^(2L-1), "
-                      "which converges to 0 only as k^(-1/(2L-2)), so the linear rate needs R "
-                      "positive definite (as the paper's contribution list says)."),
     )
 
 
@@ -171,45 +88,6 @@ def _remark4_explanation() -> Claim:
         not_checkable=("the performance of nonlinear residual networks (He et al., 2016) needs "
                        "ResNet training runs on image data, not available offline"),
     )
-
-
-def _lemma4_items(L: int) -> list:
-    lhs, rhs = P.lemma4_lower_gap(L)
-    return [("factor - (1 - delta(1 - lam)) = delta[(1 - w^(2L-2)) + |lam|(1 - w^(L-2))] "
-             "(>= 0 on [0, 1])", lhs, rhs)]
-
-
-LEMMA4 = ("Assume that lam < 0 and w_i[0] = 1 is used for all i to initialize the gradient "
-          "descent algorithm to solve min 1/2 (w_L ... w_2 w_1 - lam)^2. Then, each w_i "
-          "converges to 0 unless delta > (1 - lam)^-1.")
-LEMMA4_HYP = {"L": "2, 3, 4, 5, 10 (both parities)", "lam": str(NEGATIVE_LAMS),
-              "delta": "1 (equality), 0.5, 0.01 x 1/(1 - lam); beyond: 1.01, 1.5 "
-                       "(reported by parity)"}
-LEMMA4_SCOPE = {"lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
-
-
-def _lemma4() -> Claim:
-    """Lemma 4 on its intended scope (deep chains, L >= 2), with the edge L = 1 as a caveat
-    and a claim of its own (issue 17's edge rule: the paper speaks of deep networks, so L = 1
-    does not refute the headline; what holds there is stated and checked separately, as data:
-    ``nar2018step.lemma4_depth_one`` in nar2018step_depth.toml)."""
-    induction = exact_displays("lemma4_induction", _lemma4_items, (2, 3, 4, 5, 10),
-                               "exact SymPy, L in (2, 3, 4, 5, 10), every lam < 0, delta",
-                               {"lam": "< 0"}, decides=False)  # the induction identity only
-    zero = zero_limit_precise((2, 3, 4, 5, 10), NEGATIVE_LAMS, ("1", "0.5", "0.01"))
-    scope = {"L": ">= 2", **LEMMA4_SCOPE}
-    headline = _claim(
-        "lemma4", "Lemma 4", statement=LEMMA4, hypotheses=LEMMA4_HYP,
-        asserts="L >= 2, delta <= 1/(1 - lam) => w_i[k] -> 0", scope=scope,
-        checks=(general_proof("lemma4_every_depth", G.lemma4_steps, scope,
-                              "the factor 1 - delta w^(L-2) (w^L - lam) lies in [0, 1] on "
-                              "[0, 1] (induction), so w[k] decreases to a fixed point, which "
-                              "is 0"), induction, zero),
-        caveat=("The lemma is about deep chains; at L = 1 (a single weight) it fails: GD is "
-                "w <- w - delta (w - lam), which converges to lam < 0, not to 0, for every "
-                "delta in (0, 1/(1 - lam)] (nar2018step.lemma4_depth_one); the proof's factor "
-                "w^(L-2) needs L >= 2."))
-    return headline
 
 
 def _lemma4_proof_amended_items(L: int) -> list:
@@ -249,5 +127,4 @@ def _lemma4_proof_amended() -> Claim:
     )
 
 
-CLAIMS = (_lemma3(), _thm2(), _thm2_amended(), _remark4_explanation(), _lemma4(),
-          _lemma4_proof_amended())
+CLAIMS = (_thm2(), _remark4_explanation(), _lemma4_proof_amended())

@@ -736,12 +736,15 @@ def rate_search(model: Model) -> Check:
                 return Probe(-1.0, {"t": k, "metric": value, "bound": b, "open": True})
             return Probe(max(float(slack), -1e300) + tol, {"t": k, "metric": value, "bound": b})
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+        # a cross-check of fewer points where a cited derivation proves the claim
+        draws, prefix = search_draws(spec, None, ctx, examples)
+        result = search(model, evaluate, ctx.seed, draws, at=ctx.at, deadline=deadline,
                         confirm=lambda point, probe: rate_refutation(model, point, ctx,
                                                                      deadline),
                         quick=ctx.quick)
-        return _finish(result, model, f"the rate bound for t <= {spec.steps}",
-                       lambda point, probe: rate_refutation(model, point, ctx, deadline))
+        return crossed(_finish(result, model, f"the rate bound for t <= {spec.steps}",
+                               lambda point, probe: rate_refutation(model, point, ctx,
+                                                                    deadline)), prefix)
 
     return Check("rate_search", Tier.PRECISE, run, "Hypothesis over the box, GD in mpmath")
 

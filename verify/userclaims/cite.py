@@ -193,7 +193,9 @@ def _gd_problems(spec, st: Statement) -> list[str]:
             out.append(f"integers.{name}: {list(spec.integers[name])} leave the derivation's "
                        f"class {text!r}")
     boxes = {n: list(b) if isinstance(b, tuple) else b for n, b in spec.params.items()}
-    ints = {n: [min(v), max(v)] for n, v in spec.integers.items()}
+    # the claim's own progression (lo, hi, step): at most as many instances as the claim's
+    ints = {n: [v[0], v[-1], v[1] - v[0]] if len(v) > 1 else v[0]
+            for n, v in spec.integers.items()}
     try:
         theirs = _validate({**st.keys, "kind": st.kind, "params": boxes, "integers": ints},
                            spec.id)

@@ -209,6 +209,8 @@ class Model:
             if text is None:
                 continue
             extra = rate if spec.kind == "rate" and key == "bound" else {}
+            if spec.kind == "trajectory" and key == "bound":  # a bound in t (parse allows it)
+                extra = {"t": rate["t"]}
             value = self.expr(text, extra, check=False)
             allowed = self._declared | set(extra.values())
             self._foreign(key, text, value, allowed)

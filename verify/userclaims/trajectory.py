@@ -22,6 +22,7 @@ import sympy as sp
 from proofs.compile import to_mpmath
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.every_integer import crossed, search_draws
 from verify.userclaims.model import Model
 from verify.userclaims.search import Probe, reevaluate, search, swamped
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Tier
@@ -124,10 +125,12 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
                                dps=settled.dps, note=f"relative margin; the path {settled.note}",
                                replay=point_text(point)))
 
-        result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
+        # a cross-check of fewer points where a cited derivation proves the claim
+        draws, prefix = search_draws(spec, None, ctx, examples)
+        result = search(model, evaluate, ctx.seed, draws, at=ctx.at, deadline=deadline,
                         confirm=refute, quick=ctx.quick)
-        finding = finish(result, model, f"the trajectory claim for t = {spec.after}.."
-                                        f"{spec.steps}", refute)
+        finding = crossed(finish(result, model, f"the trajectory claim for t = {spec.after}.."
+                                                f"{spec.steps}", refute), prefix)
         if finding.outcome is Outcome.SUPPORTS and ties["n"]:
             return Finding(Outcome.UNDECIDED, f"no violation, but at {ties['n']} points the "
                            f"quantity equals the bound within rounding: the strict relation "
