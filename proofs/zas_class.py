@@ -593,7 +593,29 @@ def _states(scope, relations, define=(), assume=(), step=None) -> Statement:
                      assume=tuple(assume), step=step)
 
 
+def _flow_rate(name: str, where: str, width: int, steps, bound: str, scope: dict) -> Derivation:
+    """Theorem 4.1 (or a remark) for the claim file's part of width ``width``: the gradient
+    flow ((4.1), ``optimizer = { method = "flow" }``) of the linear residual network from ZAS
+    (3.1) with every target entry free, checked every h time units."""
+    entries = [[f"p{width * a + b + 1}" for b in range(width)] for a in range(width)]
+    return Derivation(
+        f"{name}.width{width}", f"Wu, Wang & Ma (2019), {where}",
+        Statement("rate", scope, (), params={"h": "> 0", **{e: "real" for row in entries
+                                                             for e in row}},
+                  integers={"L": ">= 1"},
+                  keys={"model": {"family": "linear_resnet", "depth": "L", "width": width,
+                                  "target": entries if width > 1 else "p1", "init": "zas"},
+                        "optimizer": {"method": "flow"}, "step": "h", "metric": "loss",
+                        "bound": bound, "steps": 60, "sweep": 1}),
+        steps, "Lemma 4.2 and ZAS give P P^T = (I + W_L^T W_L)^{L-1} >= I (P = W_{L-1:1}), so "
+        "||grad_L R||_F^2 >= 2R, R' <= -2R and Gronwall, every L >= 1 and width")
+
+
+THM4_1_SCOPE = {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}", "t": ">= 0"}
+
 DERIVATIONS = (
+    *(_flow_rate("wu2019zas.thm4_1", "Theorem 4.1", w, theorem_4_1, "metric0*exp(-2*t)",
+                 THM4_1_SCOPE) for w in (1, 2, 3)),
     Derivation(
         "wu2019zas.bernoulli", "Wu, Wang & Ma (2019), Appendix A (Bernoulli's inequality, used "
         "in Lemmas A.3 and 4.4)",

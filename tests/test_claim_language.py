@@ -93,6 +93,7 @@ EXPECTED = {
                          "cite.prop3-any-step": R},
     "orders.toml": {"order.lambert-log": C, "order.lambert-squared-log": R},
     "rate_sweep.toml": {"sweep.quadratic-rate": C, "sweep.quadratic-rate-too-fast": R},
+    "flow.toml": {"flow.quadratic-rate": C, "flow.quadratic-rate-too-fast": R},
     "at_state.toml": {"state.relu-bound-strict": C, "state.relu-bound-attained": R,
                       "state.relu-two-outputs": C, "state.relu-two-outputs-three": R},
 }

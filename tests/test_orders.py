@@ -140,6 +140,7 @@ def test_paper_orders_of_eq_4_7(capsys):
     ("orders.toml", "order.lambert-log", "order.lambert-squared-log", {"L", "first"}),
     ("rate_sweep.toml", "sweep.quadratic-rate", "sweep.quadratic-rate-too-fast",
      {"a", "delta", "x0"}),
+    ("flow.toml", "flow.quadratic-rate", "flow.quadratic-rate-too-fast", {"a", "x0"}),
 ])
 def test_example_files_true_claim_and_false_twin(name, true_id, twin_id, replay, capsys):
     """The example files of this kind and of rate sweeps: the true claim confirmed, its twin

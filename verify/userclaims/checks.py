@@ -659,24 +659,36 @@ def _rate_functions(model: Model):
 def rate_slack(model: Model, point: dict, dps: int, deadline: Deadline | None = None):
     """(slack, t, metric, bound) at the worst t of a rate claim's path from ``point`` at
     ``dps`` digits; slack None: GD escaped, or the metric or the bound is not real and finite,
-    before any violation."""
+    before any violation.  Gradient flow (:mod:`verify.userclaims.flow`): the path at
+    t = 0, h, ..., steps * h (h the step), t the time, integrated up to the first violation
+    only (each instant costs a Taylor integration at ``dps`` digits)."""
     spec = model.spec
     start, metric, bound = _rate_functions(model)
     with mpmath.workdps(dps):
         args = _args(model, point)
-        orbit = _orbit(model, start(args), args, spec.steps, dps, deadline)
-        base = _real(metric(*orbit[0], *args)) if None not in orbit[0] else None
-        worst = (mpmath.inf, 0, 0, 0)
-        for k, x in enumerate(orbit):
+        h, flow = 1, model.method == "flow"
+        if flow:
+            from verify.userclaims.flow import mp_path
+
+            h = model.eta(0, args)
+            orbit = mp_path(model, start(args), args, spec.steps, h, deadline)
+        else:
+            orbit = iter(_orbit(model, start(args), args, spec.steps, dps, deadline))
+        x0 = next(orbit)
+        base = _real(metric(*x0, *args)) if None not in x0 else None
+        worst, k = (mpmath.inf, 0, 0, 0), -1
+        for k, x in enumerate(itertools.chain([x0], orbit)):
             value = _real(metric(*x, *args)) if None not in x and base is not None else None
-            b = _real(bound(k, base, *args)) if base is not None else None
+            b = _real(bound(k * h, base, *args)) if base is not None else None
             if value is None or b is None:  # a violation before it still counts
-                return worst if worst[0] < 0 else (None, k, value, b)
+                return worst if worst[0] < 0 else (None, k * h, value, b)
             slack = (b - value) / (1 + abs(b))
             if slack < worst[0]:
-                worst = (slack, k, value, b)
-        if len(orbit) < spec.steps + 1 and worst[0] >= 0:
-            return None, len(orbit) - 1, worst[2], worst[3]  # escaped within the bound
+                worst = (slack, k * h, value, b)
+            if slack < 0 and flow:  # a flow: its first violation
+                return worst
+        if k < spec.steps and worst[0] >= 0:
+            return None, k * h, worst[2], worst[3]  # escaped within the bound
         return worst
 
 

@@ -27,6 +27,8 @@ from proofs.compile import compiled_once
 from proofs.expressions import parse
 from verify.models.chain import as_matrix
 from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.flow import INTEGRATOR as FLOW_INTEGRATOR
+from verify.userclaims.flow import float_path
 from verify.userclaims.model import Model
 from verify.userclaims.sweep import _points
 from verify.vocabulary import Check, CheckContext, Finding, Outcome, Scope, Tier
@@ -46,22 +48,41 @@ def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # the metric "loss" is the family's own loss: no symbolic expression compiled
     metric = None if spec.metric.strip() == "loss" else model.np_fn(model.expr(spec.metric))
     bound = _parameter_function(model, spec.bound, {"t": t, "metric0": m0})
-    eta = _eta(model, t)
+    h = _flow_step(model)
     worst, at = np.full(m, np.inf), np.zeros(m, int)
     with np.errstate(all="ignore"):
-        for k in range(spec.steps + 1):
-            loss, grad = loss_grad(X)
-            value = loss if metric is None else metric(X, P)
+        for k, (state, loss) in enumerate(_path(model, loss_grad, X, P, h)):
+            value = loss if metric is None else metric(state, P)
             if k == 0:
                 base = value
-            b = np.broadcast_to(bound(k, base, P=P), (m,))
+            b = np.broadcast_to(bound(k * (h or 1), base, P=P), (m,))
             slack = (b - value) / (1 + np.abs(b))
             slack = np.where(np.isfinite(slack), slack, np.where(worst < -GUARD, worst, np.nan))
             lower = ~(slack >= worst)  # NaN (not finite) sticks
             worst, at = np.where(lower, slack, worst), np.where(lower, k, at)
-            if k < spec.steps:
-                X = X - np.broadcast_to(eta(k, P), (m,))[:, None] * grad
     return worst, at
+
+
+def _flow_step(model: Model) -> float | None:
+    """The time between checked instants of a gradient flow (its step, one number); None for
+    GD."""
+    return float(model.box.pinned[model.spec.step]) if model.method == "flow" else None
+
+
+def _path(model: Model, loss_grad, X: np.ndarray, P: np.ndarray, h: float | None):
+    """(state, loss) of every run at t = 0..steps: GD's iterates, or the gradient flow's states
+    every h time units (:func:`verify.userclaims.flow.float_path`)."""
+    steps = model.spec.steps
+    if h is not None:
+        for Y in float_path(loss_grad, X, h, steps):
+            yield Y, loss_grad(Y)[0]
+        return
+    eta = _eta(model, sp.Symbol("t", real=True))
+    for k in range(steps + 1):
+        loss, grad = loss_grad(X)
+        yield X, loss
+        if k < steps:
+            X = X - np.broadcast_to(eta(k, P), (P.shape[0],))[:, None] * grad
 
 
 def _loss_gradient(model: Model, P: np.ndarray):
@@ -116,15 +137,19 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
             return Finding(Outcome.SUPPORTS, f"no violation at {point_text(point)} (replayed "
                            f"at {ctx.dps} digits)", {},
                            coverage=model.coverage(Scope.SAMPLE, points=1))
-        n = max(spec.sweep // 4, 10) if ctx.quick else spec.sweep
+        n = min(spec.sweep, max(spec.sweep // 4, 10)) if ctx.quick else spec.sweep
         P, dropped = _points(model, ctx, n)
         if not len(P):
             return Finding(Outcome.UNDECIDED, f"none of the {n} points drawn satisfies the "
                            "assumptions")
         worst, at = _float_slacks(model, P)
         failed = np.flatnonzero(~(worst >= -GUARD))
-        numbers = {"float64 runs": f"{len(P)} ({spec.steps} steps each; {dropped} drawn points "
+        h = _flow_step(model)
+        span = (f"gradient flow to t = {spec.steps * h:g}, checked every {h:g}" if h else
+                f"{spec.steps} steps each")
+        numbers = {"float64 runs": f"{len(P)} ({span}; {dropped} drawn points "
                                    "outside the assumptions dropped)",
+                   **({"integrator (float64)": FLOW_INTEGRATOR} if h else {}),
                    "smallest relative slack (float64)": f"{np.nanmin(worst):.3e}"
                    if np.isfinite(worst).any() else "n/a",
                    "float64 runs below the bound by more than 1e-9 or not finite":
@@ -137,7 +162,7 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
                 artefacts += 1
             elif found.outcome is Outcome.REFUTES:
                 return Finding(Outcome.REFUTES, f"{found.detail} (a float64 run of the sweep at "
-                               f"t = {at[row]}, replayed at high precision)",
+                               f"t = {at[row] * (h or 1):g}, replayed at high precision)",
                                {**numbers, **found.numbers}, found.counterexample)
             else:
                 open_.append(found.detail)
@@ -148,8 +173,12 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
                 f"{len(failed)} float64 runs fail, more than the {REPLAYS} replayed"), numbers)
         return Finding(Outcome.SUPPORTS, (
             f"{len(P)} float64 runs from the claimed start stay below the bound for t <= "
-            f"{spec.steps} ({artefacts} float64 failures hold when replayed)"), numbers,
+            f"{spec.steps * (h or 1):g} ({artefacts} float64 failures hold when replayed)"),
+            numbers,
             coverage=model.coverage(Scope.SAMPLE, points=len(P)))
 
+    if model.method == "flow":
+        return Check("rate_sweep", Tier.EMPIRICAL, run, f"{spec.sweep} gradient flows over the "
+                     f"box ({FLOW_INTEGRATOR}), failures replayed with mpmath.odefun")
     return Check("rate_sweep", Tier.EMPIRICAL, run,
                  f"{spec.sweep} batched float64 runs over the box, failures replayed in mpmath")

@@ -1,0 +1,74 @@
+"""Gradient flow (``optimizer = { method = "flow" }``, verify.userclaims.flow): hostile keys,
+the float64 path against the closed form, Theorem 4.1 as data (wu2019zas_flow.toml: the cited
+derivation proves it; a faster rate is refuted with a replay at high precision).  The example
+file's true claim and false twin: tests/test_orders.py and tests/test_claim_language.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from verify.userclaims.parse import parse_claims
+from verify.userclaims.spec import BadClaim
+from verify.vocabulary import CheckContext, Outcome
+
+FLOW = ('kind = "rate"\nloss = "a*x**2/2"\nvariables = ["x"]\noptimizer = { method = "flow" }\n'
+        'step = "h"\nparams = { h = "1/4", a = [0.5, 1.5], x0 = [-2, 2] }\nstart = ["x0"]\n'
+        'metric = "loss"\nbound = "metric0*exp(-2*a*t)"\nsteps = 20\n')
+
+
+def _claim(body: str):
+    return parse_claims(f'[[claim]]\nid = "f.one"\n{body}')[0]
+
+
+@pytest.mark.parametrize("body, key", [
+    (FLOW, "optimizer"),  # no sweep: the flow is checked by a rate sweep only
+    (FLOW + "sweep = 0\n", "sweep"),
+    (FLOW + "sweep = 2.5\n", "sweep"),
+    (FLOW.replace('"1/4"', "[0.1, 0.2]") + "sweep = 2\n", "step"),
+    (FLOW + 'sweep = 2\nschedule = "h/(1 + t)"\n', "schedule"),
+    (FLOW.replace('"flow" }', '"flow", beta = "1/2" }') + "sweep = 2\n", "optimizer"),
+    (FLOW.replace('"flow" }', '"Flow" }') + "sweep = 2\n", "optimizer"),
+    (FLOW.replace('kind = "rate"', 'kind = "trajectory"').replace(
+        'metric = "loss"\nbound = "metric0*exp(-2*a*t)"', 'quantity = "loss"\n'
+        'monotone = "nonincreasing"'), "optimizer"),
+    (FLOW.replace('bound = "metric0*exp(-2*a*t)"', 'order = "linear"\nfactor = "1/2"'),
+     "optimizer"),
+])
+def test_hostile_flow_names_the_key(body, key):
+    out = _claim(body)
+    assert isinstance(out, BadClaim) and out.key == key, out
+
+
+def test_float_path_follows_the_closed_form():
+    """x' = -a x: the float64 states at t = k h are x0 e^{-a k h} within the tolerances."""
+    from verify.userclaims.flow import float_path
+
+    a, x0 = np.array([[0.5], [1.5]]), np.array([[2.0], [-1.0]])
+    path = list(float_path(lambda X: (a[:, 0] * X[:, 0] ** 2 / 2, a * X), x0, 0.25, 20))
+    exact = [x0 * np.exp(-a * 0.25 * k) for k in range(21)]
+    assert np.allclose(np.array(path), np.array(exact), rtol=1e-8, atol=1e-10)
+
+
+def test_theorem_4_1_as_data():
+    """wu2019zas.thm4_1: every part cites the derivation of the paper's proof (proven, the
+    statement's class) and its flows stay below e^{-2t} R(0); the same flows with the rate 3
+    are refuted, the violation replayed with mpmath.odefun at two precisions."""
+    from verify.registry import select
+    from verify.userclaims.build import claim_from_spec
+
+    (claim,) = select(["wu2019zas.thm4_1"])
+    ctx = CheckContext(seed=0, quick=True)
+    assert [c.name for c in claim.checks] == [
+        f"width{w}.{c}" for w in (1, 2, 3) for c in ("derivation", "rate_sweep")]
+    found = claim.checks[0].run(ctx)
+    assert found.outcome is Outcome.SUPPORTS and found.coverage.covers["L"] == ">= 1"
+    assert claim.checks[3].run(ctx).outcome is Outcome.SUPPORTS
+    wrong = _claim('kind = "rate"\nmodel = { family = "linear_resnet", depth = 2, width = 1, '
+                   'target = "p1", init = "zas" }\noptimizer = { method = "flow" }\n'
+                   'step = "h"\nparams = { h = "1/6", p1 = [-2, 2] }\nmetric = "loss"\n'
+                   'bound = "metric0*exp(-3*t)"\nsteps = 60\nsweep = 1\n')
+    (check,) = claim_from_spec(wrong).checks
+    found = check.run(ctx)
+    assert found.outcome is Outcome.REFUTES and float(found.counterexample.margin) < 0
+    assert "70 digits" in found.counterexample.note
