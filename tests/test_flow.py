@@ -72,3 +72,18 @@ def test_theorem_4_1_as_data():
     found = check.run(ctx)
     assert found.outcome is Outcome.REFUTES and float(found.counterexample.margin) < 0
     assert "70 digits" in found.counterexample.note
+
+
+def test_remark_2_as_data():
+    """wu2019zas.thm4_1_remark2: the un-whitened loss as a covariance X X^T; each part cites
+    the derivation of the remark (proven for its class) and its flows keep the rate."""
+    from verify.registry import select
+
+    (claim,) = select(["wu2019zas.thm4_1_remark2"])
+    ctx = CheckContext(seed=0, quick=True)
+    assert [c.name for c in claim.checks] == [
+        f"width{w}.{c}" for w in (2, 3) for c in ("derivation", "rate_sweep")]
+    found = claim.checks[0].run(ctx)
+    assert found.outcome is Outcome.SUPPORTS and "X" in found.coverage.covers
+    assert claim.checks[3].run(ctx).outcome is Outcome.SUPPORTS
+

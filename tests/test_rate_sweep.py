@@ -34,10 +34,14 @@ def test_hostile_sweep_names_the_key(body):
     assert isinstance(out, BadClaim) and out.key == "sweep", out
 
 
-@pytest.mark.parametrize("family, offset", [("linear_resnet", 1.0), ("deep_linear", 0.0)])
-def test_numeric_chain_loss_and_gradient_match_the_symbolic_ones(family, offset):
+@pytest.mark.parametrize("family, offset, sigma", [
+    ("linear_resnet", 1.0, ""), ("deep_linear", 0.0, ""),
+    # a covariance: tr(E Sigma E^T) / 2 (Wu et al.'s (2.2) with Sigma = X X^T)
+    ("linear_resnet", 1.0, ', sigma = [["2", "1"], ["1", "1"]]'),
+])
+def test_numeric_chain_loss_and_gradient_match_the_symbolic_ones(family, offset, sigma):
     spec = _claim(f'kind = "rate"\nmodel = {{ family = "{family}", depth = 3, width = 2, '
-                  'target = [["a", "1"], ["0", "-1"]], init = "1/2" }\nstep = "eta"\n'
+                  f'target = [["a", "1"], ["0", "-1"]], init = "1/2"{sigma} }}\nstep = "eta"\n'
                   'params = { eta = 0.01, a = [-1, 1] }\nmetric = "loss"\nbound = "metric0"\n'
                   'steps = 3\n')
     model = Model(spec)

