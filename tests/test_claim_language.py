@@ -94,6 +94,7 @@ EXPECTED = {
     "orders.toml": {"order.lambert-log": C, "order.lambert-squared-log": R},
     "rate_sweep.toml": {"sweep.quadratic-rate": C, "sweep.quadratic-rate-too-fast": R},
     "flow.toml": {"flow.quadratic-rate": C, "flow.quadratic-rate-too-fast": R},
+    "near.toml": {"near.loss-never-rises": C, "near.loss-halves": R},
     "at_state.toml": {"state.relu-bound-strict": C, "state.relu-bound-attained": R,
                       "state.relu-two-outputs": C, "state.relu-two-outputs-three": R},
 }

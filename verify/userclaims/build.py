@@ -16,7 +16,7 @@ from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.matrices import MATRIX
 from verify.userclaims.model import Model, ModelError
-from verify.userclaims.parse import instances
+from verify.userclaims.parse import MAX_SWEEP, instances
 from verify.userclaims.scalar import contraction_family
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Scope, Tier
@@ -244,6 +244,8 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
         box.update({c: tuple(item.region) for c in FAMILIES[item.model["family"]].chain_names})
     elif item.kind in ("identity", "sole_limit"):  # the search draws the state: a replay names it
         box.update(_state_box(item))
+    if item.near:  # which run's perturbed start (verify.userclaims.near)
+        box["run"] = ("0", str(MAX_SWEEP - 1))
     if item.at in ("minimisers", "balanced"):  # which of a parameter point's minimisers
         from verify.userclaims.minimisers import MAX_MINIMISERS
 

@@ -53,7 +53,7 @@ KIND_KEYS = {
                     "derivation"),
     "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
-             "sweep", "derivation"),
+             "sweep", "derivation", "near"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift", "derivation"),
     "identity": ("lhs", "rhs", "region", "at", "derivation"),
@@ -406,6 +406,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             fields["steps"] = _steps(table)
             if "sweep" in table:
                 fields["sweep"] = _rate_sweep(table, optimizer)
+            if "near" in table:
+                fields["near"] = _near(table, model_spec)
     elif kind == "trajectory":
         fields.update(_trajectory(table, model_spec, ctx))
     elif kind == "identity":
@@ -1204,6 +1206,21 @@ def _rate_sweep(table: dict[str, Any], optimizer: dict) -> int:
         raise _Bad("sweep", "a rate sweep runs plain GD (a schedule may set the step) or "
                             "gradient flow")
     return n
+
+
+def _near(table: dict[str, Any], model_spec: dict | None) -> tuple:
+    """``near = { sigma = "1", until = [...] }``: each run of a rate sweep starts at a seeded
+    Gaussian perturbation of the model's start meeting the relations
+    (:mod:`verify.userclaims.near`)."""
+    from verify.userclaims import near
+    from verify.userclaims.state_values import StatesError
+
+    if "sweep" not in table:
+        raise _Bad("near", "perturbed starts are drawn by a rate sweep (sweep = N)")
+    try:
+        return near.read(table["near"], model_spec)
+    except StatesError as bad:
+        raise _Bad("near", bad.problem) from None
 
 
 def _flow(table: dict[str, Any], fields: dict, params: dict, step: str | None, schedule,

@@ -26,6 +26,7 @@ import sympy as sp
 from proofs.compile import compiled_once
 from proofs.expressions import parse
 from verify.models.chain import as_matrix
+from verify.userclaims import near
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.flow import INTEGRATOR as FLOW_INTEGRATOR
 from verify.userclaims.flow import float_path
@@ -37,13 +38,25 @@ REPLAYS = 4
 GUARD = 1e-9  # float64 relative slack below which a run is replayed
 
 
-def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(worst relative slack, its t) of every run, float64; NaN where a value stopped being
-    finite before any violation."""
-    spec, m, n = model.spec, P.shape[0], len(model.vars)
+def starts(model: Model, P: np.ndarray) -> np.ndarray:
+    """The claimed start of every run (rows), float64."""
+    m, n = P.shape[0], len(model.vars)
+    return model.np_matrix(sp.Matrix(model.start))(np.zeros((m, n)), P).reshape(m, n)
+
+
+def targets(model: Model, P: np.ndarray) -> np.ndarray:
+    """A chain model's target R at every run, (m, d, d) float64."""
+    d = model.spec.model["width"]
+    target = as_matrix(model.spec.model["target"], d, model.params)
+    zeros = np.zeros((P.shape[0], len(model.vars)))
+    return model.np_matrix(sp.Matrix(target).reshape(d * d, 1))(zeros, P).reshape(-1, d, d)
+
+
+def _float_slacks(model: Model, P: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(worst relative slack, its t) of every run from its start (rows of ``X``), float64;
+    NaN where a value stopped being finite before any violation."""
+    spec, m = model.spec, P.shape[0]
     t, m0 = sp.Symbol("t", real=True), sp.Symbol("metric0")
-    zeros = np.zeros((m, n))
-    X = model.np_matrix(sp.Matrix(model.start))(zeros, P).reshape(m, n)
     loss_grad = _loss_gradient(model, P)
     # the metric "loss" is the family's own loss: no symbolic expression compiled
     metric = None if spec.metric.strip() == "loss" else model.np_fn(model.expr(spec.metric))
@@ -95,9 +108,7 @@ def _loss_gradient(model: Model, P: np.ndarray):
     if fast is None:
         loss, grad = model.np_fn(model.loss), model.np_matrix(model.gradient)
         return lambda X: (loss(X, P), grad(X, P).reshape(X.shape))
-    d, zeros = table["width"], np.zeros((P.shape[0], len(model.vars)))
-    target = as_matrix(table["target"], d, model.params)
-    R = model.np_matrix(sp.Matrix(target).reshape(d * d, 1))(zeros, P).reshape(-1, d, d)
+    R = targets(model, P)
     return lambda X: fast(X, R)
 
 
@@ -131,6 +142,8 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
         deadline = Deadline(ctx)
         if ctx.at:  # a replay: the precise check at that point alone
             point = {k: float(ctx.at[k]) for k in model.free_names}
+            if spec.near:
+                point["run"] = int(ctx.at["run"])
             found = refutation(model, point, ctx, deadline)
             if found is not None:
                 return found
@@ -142,7 +155,18 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
         if not len(P):
             return Finding(Outcome.UNDECIDED, f"none of the {n} points drawn satisfies the "
                            "assumptions")
-        worst, at = _float_slacks(model, P)
+        X, runs, near_numbers = starts(model, P), list(range(len(P))), {}
+        if spec.near:  # perturbed starts meeting the relations (verify.userclaims.near)
+            X, runs, sizes = near.starts(model, X, targets(model, P), ctx.seed)
+            near_numbers = {"near starts": (
+                f"{len(runs)} of {len(P)} runs (sigma {spec.near[0]} halved until the "
+                f"relations hold: s in [{min(sizes, default=0):.2e}, "
+                f"{max(sizes, default=0):.2e}])")}
+            P = P[runs]
+            if not len(P):
+                return Finding(Outcome.UNDECIDED, "no perturbed start meets the relations",
+                               near_numbers)
+        worst, at = _float_slacks(model, P, X)
         failed = np.flatnonzero(~(worst >= -GUARD))
         h = _flow_step(model)
         span = (f"gradient flow to t = {spec.steps * h:g}, checked every {h:g}" if h else
@@ -153,10 +177,12 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
                    "smallest relative slack (float64)": f"{np.nanmin(worst):.3e}"
                    if np.isfinite(worst).any() else "n/a",
                    "float64 runs below the bound by more than 1e-9 or not finite":
-                       str(len(failed))}
+                       str(len(failed)), **near_numbers}
         artefacts, open_ = 0, []
         for row in failed[:REPLAYS]:
             point = dict(zip(model.free_names, (float(v) for v in P[row])))
+            if spec.near:
+                point["run"] = runs[row]
             found = refutation(model, point, ctx, deadline)
             if found is None:
                 artefacts += 1

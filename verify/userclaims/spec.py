@@ -185,6 +185,7 @@ class ClaimSpec:
     derivation: str | None = None  # a cited derivation's name (verify.userclaims.cite)
     order_table: object = None  # kind "order": a verify.userclaims.orders.OrderClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
+    near: tuple = ()  # rate sweeps: (sigma, until relations), verify.userclaims.near
 
     def __hash__(self) -> int:
         return hash(self.id)
