@@ -3,9 +3,11 @@
 The paper's identities for every depth and width (Sections 2 and 3, Lemma 4.2, Lemma A.5) are
 data over matrices of free size, and Lemmas A.1-A.6, 4.4-4.6 and the proof of Lemma A.6 are
 inequalities at states (``verify/papers/wu2019zas.toml``; the lemmas cite their derivations);
-the orders of (4.7) and Theorem 4.3's rate are data too (``wu2019zas_orders.toml``,
-``wu2019zas_rates.toml``).  The dynamics checks here run gradient flow (``solve_ivp``, tight
-tolerance) and GD from the paper's initialisations.
+the orders of (4.7), Theorem 4.3's rate and its near-ZAS remark are data too
+(``wu2019zas_orders.toml``, ``wu2019zas_rates.toml``), and so are Theorem 4.1 and its Remark (2)
+(``wu2019zas_flow.toml``, gradient flow).  The dynamics checks here run gradient flow
+(``solve_ivp``, tight tolerance) from the paper's initialisations: Remark (1)'s rectangular
+widths and Section 3's stable manifold.
 """
 
 from __future__ import annotations
@@ -103,17 +105,6 @@ def flow_rate(cases: tuple[dict, ...], figure: str | None = None, rate: float = 
                  "LSODA rtol 1e-10, atol 1e-12, t in [0, 10], cases " + str(len(cases)))
 
 
-def phi_of(L: int, Phi: np.ndarray) -> float:
-    """phi of Theorem 4.3: max{2 ||Phi||_F, 3 L^{-1/2}, 1}."""
-    return max(2 * np.linalg.norm(Phi), 3 / np.sqrt(L), 1.0)
-
-
-def eta_of(L: int, Phi: np.ndarray) -> float:
-    """The largest step size of Theorem 4.3."""
-    p = phi_of(L, Phi)
-    return min(1 / (4 * L ** 3 * p ** 6), 1 / (144 * L ** 2 * p ** 4))
-
-
 def manifold_flow() -> Check:
     """Symbolic + numeric (Section 3): for (3.2), on M = {w_1 = ... = w_L = w >= 0} the
     gradient field is (-(w^L + 1) w^{L-1}) (1, ..., 1), tangent to M, and w' = -(w^L+1)w^{L-1}
@@ -162,45 +153,3 @@ def manifold_flow() -> Check:
                        coverage=Coverage(Scope.INSTANCES, {"L": set_text(range(2, 9))}))
 
     return Check("manifold_flow", Tier.SYMBOLIC, run, "exact for L = 2..8; LSODA samples")
-
-
-def near_zas_rate() -> Check:
-    """Empirical (Remark after Lemma 4.6): near-ZAS starts W_l ~ N(I, s^2), W_L ~ N(0, s^2)
-    with s chosen so that (4.6) holds at t = 0 with Lemma A.3's constants (||D_l|| <=
-    1/(4 L^3 phi^2), ||I + D_{L-1}|| <= 1/(8 L^2): half the budget); GD at half Theorem 4.3's
-    step size must satisfy R(t) <= (1 - eta/2)^t R(0).  Cannot prove; a float violation (or no
-    sigma meeting (4.6)) makes it undecided, never refuted."""
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        numbers, worst = {}, -np.inf
-        pairs = ((2, 2), (3, 2), (5, 3)) if ctx.quick else ((2, 2), (3, 2), (5, 3), (8, 2))
-        for L, d in pairs:
-            Phi = rng.standard_normal((d, d)) / d
-            phi = phi_of(L, Phi)
-            sigma = 1.0
-            for _ in range(60):  # shrink sigma until (4.6) holds with half of A.3's budget
-                ws = rn.near_zas(L, d, 8, rng, sigma)
-                D = rn.invariants(ws)
-                dl_ = max([rn.spectral(x).max() for x in D[:-1]] + [0.0])
-                de = rn.spectral(np.eye(d) + D[-1]).max()
-                if dl_ <= 1 / (4 * L ** 3 * phi ** 2) and de <= 1 / (8 * L ** 2):
-                    break
-                sigma /= 2
-            else:
-                return Finding(Outcome.UNDECIDED, f"L={L}, d={d}: no sigma met (4.6)", numbers)
-            eta = eta_of(L, Phi) / 2
-            _, hist = dl.gd(ws, Phi, eta, 300)
-            bound = (1 - eta / 2) ** np.arange(301)[:, None] * hist[0]
-            ratio = float(np.max((hist - bound) / bound))
-            worst = max(worst, ratio)
-            numbers[f"L={L}, d={d}: sigma, max (R - bound)/bound"] = f"{sigma:.2e}, {ratio:.2e}"
-        numbers["worst"] = f"{worst:.2e}"
-        if worst <= 1e-12:
-            return Finding(Outcome.SUPPORTS, "near-ZAS starts meeting (4.6) keep the rate",
-                           numbers, coverage=Coverage(Scope.SAMPLE, {"(L, d)": set_text(
-                               f"({L}, {d})" for L, d in pairs)}, len(pairs)))
-        return Finding(Outcome.UNDECIDED, "rate exceeded (float)", numbers)
-
-    return Check("near_zas_rate", Tier.EMPIRICAL, run, "8 near-ZAS starts per (L, d), 300 steps")
-
-
