@@ -1,6 +1,8 @@
 """Gradient flow (``optimizer = { method = "flow" }``, verify.userclaims.flow): hostile keys,
-the float64 path against the closed form, Theorem 4.1 as data (wu2019zas_flow.toml: the cited
-derivation proves it; a faster rate is refuted with a replay at high precision).  The example
+the float64 path against the closed form, Theorem 4.1 and its remarks as data
+(wu2019zas_flow.toml: the cited derivation proves it; a faster rate is refuted with a replay at
+high precision); rectangular layers (deep_linear with ``widths``: hostile keys, the numeric
+loss and gradient against the symbolic ones).  The example
 file's true claim and false twin: tests/test_orders.py and tests/test_claim_language.py."""
 
 from __future__ import annotations
@@ -87,3 +89,51 @@ def test_remark_2_as_data():
     assert found.outcome is Outcome.SUPPORTS and "X" in found.coverage.covers
     assert claim.checks[3].run(ctx).outcome is Outcome.SUPPORTS
 
+
+
+RECT = ('kind = "rate"\nmodel = { family = "deep_linear", depth = 3, widths = [2, 3, 4, 3], '
+        'target = [["a", "1"], ["0", "-1"], ["1", "a"]], init = "zas" }\n'
+        'optimizer = { method = "flow" }\nstep = "h"\nparams = { h = "1/6", a = [-1, 1] }\n'
+        'metric = "loss"\nbound = "metric0*exp(-2*t)"\nsteps = 20\nsweep = 1\n')
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ("widths = [2, 3, 4, 3]", "widths = [2, 3, 4, 3], width = 2", "model.widths"),
+    ("widths = [2, 3, 4, 3]", 'widths = "2, 3"', "model.widths"),
+    ("widths = [2, 3, 4, 3]", "widths = [2, 3, 0, 3]", "model.widths"),
+    ("widths = [2, 3, 4, 3]", "widths = [2, 3, 4, true]", "model.widths"),
+    ("widths = [2, 3, 4, 3]", "widths = [2, 8, 8, 3]", "model.widths"),  # 104 coordinates
+    ("depth = 3", "depth = 2", "model.depth"),
+    ("depth = 3", 'depth = "L"', "model.depth"),
+    ('["1", "a"]]', '["1", "a"], ["0", "0"]]', "model.target"),
+    ('init = "zas"', 'init = "1"', "model.init"),
+    ("deep_linear", "linear_resnet", "model.widths"),
+])
+def test_hostile_widths_name_the_key(old, new, key):
+    out = _claim(RECT.replace(old, new))
+    assert isinstance(out, BadClaim) and out.key == key, out
+
+
+def test_rectangular_chain_numeric_loss_and_gradient_match_the_symbolic_ones():
+    from verify.userclaims.model import Model
+
+    spec = _claim(RECT)
+    model = Model(spec)
+    assert model.start == [1, 0, 0, 1, 0, 0] + [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0] + [0] * 12
+    rng = np.random.default_rng(0)
+    X, P = rng.standard_normal((4, len(model.vars))), rng.uniform(-1, 1, (4, 1))
+    R = np.stack([np.array([[a, 1], [0, -1], [1, a]], dtype=float) for a in P[:, 0]])
+    loss, grad = model.family.np_loss_gradient(spec.model, 3)(X, R)
+    assert np.allclose(loss, model.np_fn(model.loss)(X, P), rtol=1e-12)
+    assert np.allclose(grad, model.np_matrix(model.gradient)(X, P).reshape(X.shape), rtol=1e-10)
+
+
+def test_remark_1_as_data():
+    """wu2019zas.thm4_1_remark1: one flow per rectangular width list of the remark."""
+    from verify.registry import select
+
+    (claim,) = select(["wu2019zas.thm4_1_remark1"])
+    assert [c.name for c in claim.checks] == [
+        f"widths_{w}.rate_sweep" for w in ("2_3_4_3", "2_5_2_4", "1_3_3_3_2", "3_3_4_1")]
+    found = claim.checks[1].run(CheckContext(seed=0, quick=True))
+    assert found.outcome is Outcome.SUPPORTS

@@ -174,8 +174,12 @@ class Chain:
         coords, names = layer_coords(self.layer_name, depth_of(spec, ints), spec["width"])
         return State(tuple(coords), names)
 
+    def target_matrix(self, spec: dict[str, Any], symbols: dict[str, sp.Basic]) -> sp.Matrix:
+        """The target R as a matrix (an expression stands for that multiple of I)."""
+        return as_matrix(spec["target"], spec["width"], symbols)
+
     def _twice(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
-        E = self.product(spec, state) - as_matrix(spec["target"], spec["width"], symbols)
+        E = self.product(spec, state) - self.target_matrix(spec, symbols)
         return squared_error(E, spec.get("sigma"), spec["width"])
 
     def loss(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:

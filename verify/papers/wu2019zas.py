@@ -19,7 +19,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.fig1 | Figure 1 | L = 2, Phi = -1: near-identity lingers near the saddle, ZAS does not |
 | wu2019zas.lemma4_2 | Lemma 4.2 | D_l(t) = D_l(0) along gradient flow (data) |
 | wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 (data, flow) |
-| wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
+| wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 (data, flow) |
 | wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) (data, flow) |
 | wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) (data, rates) |
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations (data) |
@@ -87,7 +87,6 @@ _PHI = "max{2||Phi||_F, 3/sqrt(L), 1}"
 SCOPES: dict[str, dict[str, str]] = {
     "sec3_manifold": {"L": ">= 2", "w(0)": "M = {w_1 = ... = w_L >= 0}"},
     "fig1": {"L": "= 2", "Phi": "= -1"},
-    "thm4_1_remark1": {"L": ">= 1", "widths": "d_l >= d_0 (l < L)", "t": ">= 0"},
     "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
     "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
     "sec6": {"L": "{100, 200, 2000, 10000}", "data": "Fashion-MNIST (1000 samples)"},
@@ -133,16 +132,6 @@ def _claims() -> tuple[Claim, ...]:
                 "dynamics": "gradient flow (the figure's step size is not printed)"},
                "near-identity plateau at R = 1/2 >= 10x ZAS's, passing near O",
                [experiments.saddle_plateau()]),
-        _claim("thm4_1_remark1", "Remark (1) after Theorem 4.1",
-               "For rectangular weight matrices W_l in R^{d_l x d_{l-1}}, if d_l >= d_0 = d_x, "
-               "l = 1, ..., L-1, we can always ignore the redundant nodes by initializing "
-               "W_L = 0 and W_l = [[I_{d_0}, 0], [0, 0]], then the proof of Theorem 4.1 still "
-               "holds.", {"widths": "(2,3,4,3), (2,5,2,4), (1,3,3,3,2), (3,3,4,1)"},
-               "R(t) <= exp(-2t) R(0)",
-               [cz.flow_rate(({"L": 3, "dims": (2, 3, 4, 3), "target": "gauss"},
-                              {"L": 3, "dims": (2, 5, 2, 4), "target": "gauss"},
-                              {"L": 4, "dims": (1, 3, 3, 3, 2), "target": "gauss"},
-                              {"L": 3, "dims": (3, 3, 4, 1), "target": "gauss"}))]),
         _claim("sec5_1", "Section 5.1 and Figure 2",
                "We manually tune the optimal learning rate for each L. [...] we numerically find "
                "that the optimal learning rate decrease with L. [...] the number of iterations "

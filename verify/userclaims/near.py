@@ -39,9 +39,10 @@ def read(value: Any, model: Mapping | None) -> tuple[str, tuple[str, ...]]:
     if not isinstance(value, Mapping) or set(value) - {"sigma", "until"} or "sigma" not in value:
         raise StatesError("near", "must be a table { sigma = \"1\", until = [\"...\"] } (the "
                                   "perturbation's first size, the relations its start meets)")
-    if (model or {}).get("family") not in FAMILIES or "init" not in model:
-        raise StatesError("near", "perturbs the start of a chain model (family deep_linear or "
-                                  "linear_resnet with init)")
+    if ((model or {}).get("family") not in FAMILIES or "init" not in model
+            or model.get("width") is None):
+        raise StatesError("near", "perturbs the start of a chain model of square layers "
+                                  "(family deep_linear or linear_resnet with init)")
     compile_expression(value["sigma"], "near", BASE_NAMES)  # its value is checked per run
     until = value.get("until", [])
     if not isinstance(until, list) or len(until) > MAX_UNTIL:

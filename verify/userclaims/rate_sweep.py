@@ -25,7 +25,6 @@ import sympy as sp
 
 from proofs.compile import compiled_once
 from proofs.expressions import parse
-from verify.models.chain import as_matrix
 from verify.userclaims import near
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.flow import INTEGRATOR as FLOW_INTEGRATOR
@@ -45,11 +44,11 @@ def starts(model: Model, P: np.ndarray) -> np.ndarray:
 
 
 def targets(model: Model, P: np.ndarray) -> np.ndarray:
-    """A chain model's target R at every run, (m, d, d) float64."""
-    d = model.spec.model["width"]
-    target = as_matrix(model.spec.model["target"], d, model.params)
+    """A chain model's target R at every run, (m, rows, cols) float64."""
+    target = model.family.target_matrix(model.spec.model, model.params)
     zeros = np.zeros((P.shape[0], len(model.vars)))
-    return model.np_matrix(sp.Matrix(target).reshape(d * d, 1))(zeros, P).reshape(-1, d, d)
+    column = sp.Matrix(target).reshape(target.rows * target.cols, 1)
+    return model.np_matrix(column)(zeros, P).reshape(-1, target.rows, target.cols)
 
 
 def _float_slacks(model: Model, P: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +103,7 @@ def _loss_gradient(model: Model, P: np.ndarray):
     compiled for numpy."""
     table = model.spec.model or {}
     numeric = getattr(model.family, "np_loss_gradient", None)
-    fast = numeric(table, len(model.vars) // table["width"] ** 2) if numeric else None
+    fast = numeric(table, model.family.depth(table, model.state)) if numeric else None
     if fast is None:
         loss, grad = model.np_fn(model.loss), model.np_matrix(model.gradient)
         return lambda X: (loss(X, P), grad(X, P).reshape(X.shape))
