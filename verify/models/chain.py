@@ -215,15 +215,16 @@ class Chain:
         def grad(X: np.ndarray, R: np.ndarray) -> np.ndarray:
             m = X.shape[0]
             W = X.reshape(m, depth, d, d) + offset * np.eye(d)
-            eye = np.broadcast_to(np.eye(d), (m, d, d))
-            below, above = [eye], [eye]  # W_(j-1) ... W_1 and W_L ... W_(L-k+1)
-            for j in range(depth - 1):
+            below = [None, W[:, 0]]  # below[j] = W_j ... W_1 (below[0] = I is not formed)
+            for j in range(1, depth):
                 below.append(W[:, j] @ below[-1])
-                above.append(above[-1] @ W[:, depth - 1 - j])
-            E = W[:, depth - 1] @ below[depth - 1] - R
+            E = below[depth] - R
             ES = E if S is None else E @ S
-            g = [np.swapaxes(above[depth - 1 - j], 1, 2) @ ES @ np.swapaxes(below[j], 1, 2)
-                 for j in range(depth)]
+            a, g = ES, [None] * depth  # a = W_L^T ... W_(j+2)^T E Sigma, from the top
+            for j in range(depth - 1, -1, -1):  # 3L - 2 products in all
+                g[j] = a @ np.swapaxes(below[j], 1, 2) if j else a
+                if j:
+                    a = np.swapaxes(W[:, j], 1, 2) @ a
             return np.sum(ES * E, axis=(1, 2)) / 2, np.stack(g, axis=1).reshape(m, -1)
 
         return grad
