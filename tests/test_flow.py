@@ -27,6 +27,8 @@ def _claim(body: str):
     (FLOW, "optimizer"),  # no sweep: the flow is checked by a rate sweep only
     (FLOW + "sweep = 0\n", "sweep"),
     (FLOW + "sweep = 2.5\n", "sweep"),
+    (FLOW + "sweep = 65\n", "sweep"),  # at most 64 flows per instance
+    (FLOW.replace("steps = 20", "steps = 1001") + "sweep = 2\n", "steps"),
     (FLOW.replace('"1/4"', "[0.1, 0.2]") + "sweep = 2\n", "step"),
     (FLOW + 'sweep = 2\nschedule = "h/(1 + t)"\n', "schedule"),
     (FLOW.replace('"flow" }', '"flow", beta = "1/2" }') + "sweep = 2\n", "optimizer"),
@@ -47,9 +49,19 @@ def test_float_path_follows_the_closed_form():
     from verify.userclaims.flow import float_path
 
     a, x0 = np.array([[0.5], [1.5]]), np.array([[2.0], [-1.0]])
-    path = list(float_path(lambda X: (a[:, 0] * X[:, 0] ** 2 / 2, a * X), x0, 0.25, 20))
+    path = float_path(lambda X: (a[:, 0] * X[:, 0] ** 2 / 2, a * X), x0, 0.25, 20)
     exact = [x0 * np.exp(-a * 0.25 * k) for k in range(21)]
-    assert np.allclose(np.array(path), np.array(exact), rtol=1e-8, atol=1e-10)
+    assert np.allclose(path, np.array(exact), rtol=1e-8, atol=1e-10)
+
+
+def test_flows_integrated_in_groups_keep_the_closed_form_rate():
+    """20 runs (three groups of at most 8 integrated as one system each): every flow of
+    a x^2/2 keeps loss(t) = e^{-2 a t} loss(0) within the guard."""
+    from verify.userclaims.build import claim_from_spec
+
+    (check,) = claim_from_spec(_claim(FLOW + "sweep = 20\n")).checks
+    found = check.run(CheckContext(seed=0, quick=False))
+    assert found.outcome is Outcome.SUPPORTS and found.numbers["float64 runs"].startswith("20 (")
 
 
 def test_theorem_4_1_as_data():

@@ -5,8 +5,10 @@ The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; th
 for every depth and width over matrices of free size among them, and Lemmas A.1-A.5, 4.4 and
 4.5, which cite their derivations in :mod:`proofs.zas_class`), (data, orders) in
 ``wu2019zas_orders.toml`` (orders in L read off a table of depths), (data, rates) in
-``wu2019zas_rates.toml`` (a rate bound along GD, batched float64 runs); the others need gradient
-flows or experiments and are built here from check factories; this module computes no bound.
+``wu2019zas_rates.toml`` (a rate bound along GD, batched float64 runs, near-ZAS starts among
+them), (data, flow) in ``wu2019zas_flow.toml`` (a rate bound along the gradient flow; Theorem
+4.1 and Remark (2) cite their derivations); the others (Section 3's stable manifold and the
+experiments) are built here from check factories; this module computes no bound.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 

@@ -15,8 +15,6 @@ checked at: t = 0, step, ..., steps * step.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import mpmath
 import numpy as np
 
@@ -24,23 +22,28 @@ from verify.userclaims.budget import Deadline
 
 RTOL, ATOL = 1e-10, 1e-12
 INTEGRATOR = f"solve_ivp LSODA, rtol {RTOL:g}, atol {ATOL:g}"
+# A hostile claim must not ask for a huge system (LSODA's stiff mode forms a dense Jacobian) or
+# a huge table of states: runs are integrated GROUP at a time, and a flow claim states at most
+# MAX_RUNS runs per instance and MAX_STEPS instants.
+GROUP, MAX_RUNS, MAX_STEPS = 8, 64, 1000
 
 
-def float_path(loss_grad, X: np.ndarray, h: float, steps: int) -> Iterator[np.ndarray]:
-    """The states of every run (rows of ``X``) at t = 0, h, ..., steps * h (float64; NaN
-    after a failed integration)."""
+def float_path(loss_grad, X: np.ndarray, h: float, steps: int) -> np.ndarray:
+    """The states of the runs (rows of ``X``, integrated as one system) at t = 0, h, ...,
+    steps * h: (steps + 1, m, n) float64, NaN after a failed integration."""
     from scipy.integrate import solve_ivp  # imported where a flow runs (see numerics/__init__)
 
     shape = X.shape
     times = h * np.arange(steps + 1)
     sol = solve_ivp(lambda _t, y: -loss_grad(y.reshape(shape))[1].ravel(), (0.0, times[-1]),
                     X.ravel(), method="LSODA", t_eval=times, rtol=RTOL, atol=ATOL)
-    for k in range(steps + 1):
-        yield sol.y[:, k].reshape(shape) if k < sol.y.shape[1] else np.full(shape, np.nan)
+    out = np.full((steps + 1, *shape), np.nan)
+    out[:sol.y.shape[1]] = sol.y.T.reshape(-1, *shape)
+    return out
 
 
 def mp_path(model, start: list, args: list, steps: int, h,
-            deadline: Deadline | None = None) -> Iterator[list]:
+            deadline: Deadline | None = None):
     """The flow from ``start`` at t = 0, h, ..., steps * h at the working precision
     (``mpmath.odefun``), each state integrated when it is read; a state the integration
     cannot reach is a list of None (and the last)."""

@@ -1237,6 +1237,14 @@ def _flow(table: dict[str, Any], fields: dict, params: dict, step: str | None, s
     if not isinstance(params.get(step), str):
         raise _Bad("step", "with gradient flow the step is the time between the instants the "
                            "bound is checked at: one positive number, not an interval")
+    from verify.userclaims.flow import MAX_RUNS, MAX_STEPS
+
+    if fields["sweep"] > MAX_RUNS:
+        raise _Bad("sweep", f"a gradient flow sweep takes at most {MAX_RUNS} runs (each "
+                            f"integration costs hundreds of gradients), got {fields['sweep']}")
+    if fields["steps"] > MAX_STEPS:
+        raise _Bad("steps", f"a gradient flow is checked at most at {MAX_STEPS} instants after "
+                            f"t = 0 (make the step longer), got {fields['steps']}")
 
 
 def _fraction(value: Any, at: str) -> str:

@@ -27,6 +27,7 @@ from proofs.compile import compiled_once
 from proofs.expressions import parse
 from verify.userclaims import near
 from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.flow import GROUP as FLOW_GROUP
 from verify.userclaims.flow import INTEGRATOR as FLOW_INTEGRATOR
 from verify.userclaims.flow import float_path
 from verify.userclaims.model import Model
@@ -85,8 +86,11 @@ def _path(model: Model, loss_grad, X: np.ndarray, P: np.ndarray, h: float | None
     """(state, loss) of every run at t = 0..steps: GD's iterates, or the gradient flow's states
     every h time units (:func:`verify.userclaims.flow.float_path`)."""
     steps = model.spec.steps
-    if h is not None:
-        for Y in float_path(loss_grad, X, h, steps):
+    if h is not None:  # the runs integrated FLOW_GROUP at a time
+        groups = [slice(a, a + FLOW_GROUP) for a in range(0, len(P), FLOW_GROUP)]
+        states = np.concatenate([float_path(_loss_gradient(model, P[g]), X[g], h, steps)
+                                 for g in groups], axis=1)
+        for Y in states:
             yield Y, loss_grad(Y)[0]
         return
     eta = _eta(model, sp.Symbol("t", real=True))
