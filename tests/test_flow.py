@@ -28,6 +28,9 @@ def _claim(body: str):
     (FLOW + "sweep = 0\n", "sweep"),
     (FLOW + "sweep = 2.5\n", "sweep"),
     (FLOW + "sweep = 65\n", "sweep"),  # at most 64 flows per instance
+    (FLOW + "sweep = 2\nfigure = 1\n", "figure"),
+    (FLOW.replace('{ method = "flow" }', '{ method = "gd" }').replace('"1/4"', "[0.1, 0.2]")
+     + "figure = true\n", "figure"),  # a figure of a sweep's runs
     (FLOW.replace("steps = 20", "steps = 1001") + "sweep = 2\n", "steps"),
     (FLOW.replace('"1/4"', "[0.1, 0.2]") + "sweep = 2\n", "step"),
     (FLOW + 'sweep = 2\nschedule = "h/(1 + t)"\n', "schedule"),
@@ -77,7 +80,9 @@ def test_theorem_4_1_as_data():
         f"width{w}.{c}" for w in (1, 2, 3) for c in ("derivation", "rate_sweep")]
     found = claim.checks[0].run(ctx)
     assert found.outcome is Outcome.SUPPORTS and found.coverage.covers["L"] == ">= 1"
-    assert claim.checks[3].run(ctx).outcome is Outcome.SUPPORTS
+    found = claim.checks[3].run(ctx)
+    assert found.outcome is Outcome.SUPPORTS  # figure = true: R(t) against the bound
+    assert [f.id for f in found.figures] == ["rate_L1", "rate_L10"]
     wrong = _claim('kind = "rate"\nmodel = { family = "linear_resnet", depth = 2, width = 1, '
                    'target = "p1", init = "zas" }\noptimizer = { method = "flow" }\n'
                    'step = "h"\nparams = { h = "1/6", p1 = [-2, 2] }\nmetric = "loss"\n'

@@ -161,7 +161,8 @@ def _same_range(spec, name: str, text: str) -> bool:
 _HALF = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
 _INTERVAL = re.compile(r"\s*([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])\s*\Z")
 # the fields a claim of GD compares with its statement's keys (not its boxes, names or text)
-_OWN = {"id", "statement", "derivation", "params", "integers", "unbounded", "rays", "parts"}
+_OWN = {"id", "statement", "derivation", "params", "integers", "unbounded", "rays", "parts",
+        "figure"}
 
 
 def _inside(box, text: str) -> bool:

@@ -53,7 +53,7 @@ KIND_KEYS = {
                     "derivation"),
     "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
-             "sweep", "derivation", "near"),
+             "sweep", "derivation", "near", "figure"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift", "derivation"),
     "identity": ("lhs", "rhs", "region", "at", "derivation"),
@@ -408,6 +408,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                 fields["sweep"] = _rate_sweep(table, optimizer)
             if "near" in table:
                 fields["near"] = _near(table, model_spec)
+            fields["figure"] = _optional_bool(table, "figure", False)
+            if fields["figure"] and "sweep" not in table:
+                raise _Bad("figure", "draws the runs of a rate sweep (sweep = N)")
     elif kind == "trajectory":
         fields.update(_trajectory(table, model_spec, ctx))
     elif kind == "identity":

@@ -25,6 +25,7 @@ import sympy as sp
 
 from proofs.compile import compiled_once
 from proofs.expressions import parse
+from verify.checks.common import decs
 from verify.userclaims import near
 from verify.userclaims.budget import Deadline, budgeted
 from verify.userclaims.flow import GROUP as FLOW_GROUP
@@ -32,9 +33,10 @@ from verify.userclaims.flow import INTEGRATOR as FLOW_INTEGRATOR
 from verify.userclaims.flow import float_path
 from verify.userclaims.model import Model
 from verify.userclaims.sweep import _points
-from verify.vocabulary import Check, CheckContext, Finding, Outcome, Scope, Tier
+from verify.vocabulary import Check, CheckContext, Figure, Finding, Outcome, Scope, Series, Tier
 
 REPLAYS = 4
+TRACED = 3  # runs drawn against the bound (figure = true)
 GUARD = 1e-9  # float64 relative slack below which a run is replayed
 
 
@@ -52,9 +54,11 @@ def targets(model: Model, P: np.ndarray) -> np.ndarray:
     return model.np_matrix(column)(zeros, P).reshape(-1, target.rows, target.cols)
 
 
-def _float_slacks(model: Model, P: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _float_slacks(model: Model, P: np.ndarray, X: np.ndarray,
+                  trace: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(worst relative slack, its t) of every run from its start (rows of ``X``), float64;
-    NaN where a value stopped being finite before any violation."""
+    NaN where a value stopped being finite before any violation.  ``trace`` (a list) receives
+    (metric, bound) of the first :data:`TRACED` runs at every t."""
     spec, m = model.spec, P.shape[0]
     t, m0 = sp.Symbol("t", real=True), sp.Symbol("metric0")
     loss_grad = _loss_gradient(model, P)
@@ -69,6 +73,8 @@ def _float_slacks(model: Model, P: np.ndarray, X: np.ndarray) -> tuple[np.ndarra
             if k == 0:
                 base = value
             b = np.broadcast_to(bound(k * (h or 1), base, P=P), (m,))
+            if trace is not None:
+                trace.append((value[:TRACED], b[:TRACED]))
             slack = (b - value) / (1 + np.abs(b))
             slack = np.where(np.isfinite(slack), slack, np.where(worst < -GUARD, worst, np.nan))
             lower = ~(slack >= worst)  # NaN (not finite) sticks
@@ -135,6 +141,23 @@ def _parameter_function(model: Model, text: str, extra: dict[str, sp.Symbol]):
     return lambda *a, P: f(*a, *P.T, *values)
 
 
+def _figure(model: Model, h: float | None, trace: list) -> tuple[Figure, ...]:
+    """``figure = true``: the metric of the sweep's first runs against their bounds (log)."""
+    t = decs((h or 1) * np.arange(len(trace)))
+    values, bounds = (np.array([row[i] for row in trace]) for i in (0, 1))
+    series = []
+    for r in range(values.shape[1]):
+        series += [Series(f"{model.spec.metric}, run {r}", t, decs(np.maximum(values[:, r],
+                                                                               1e-300))),
+                   Series(f"bound, run {r}", t, decs(np.maximum(bounds[:, r], 1e-300)))]
+    where = "".join(f"_{k}{v}" for k, v in sorted(model.ints.items()))
+    path = f"the gradient flow ({FLOW_INTEGRATOR})" if h else "the GD path"
+    return (Figure(f"rate{where}", "the metric against the claimed bound"
+                   + "".join(f", {k} = {v}" for k, v in sorted(model.ints.items())),
+                   f"{model.spec.metric} along {path} and the bound, the sweep's first runs",
+                   "t", model.spec.metric, tuple(series), yscale="log"),)
+
+
 def rate_sweep(model: Model, refutation, point_text) -> Check:
     """The sweep check (module docstring); ``refutation(model, point, ctx, deadline)`` is the
     precise rate check's re-evaluation of one point."""
@@ -169,9 +192,9 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
             if not len(P):
                 return Finding(Outcome.UNDECIDED, "no perturbed start meets the relations",
                                near_numbers)
-        worst, at = _float_slacks(model, P, X)
+        h, trace = _flow_step(model), []
+        worst, at = _float_slacks(model, P, X, trace if spec.figure else None)
         failed = np.flatnonzero(~(worst >= -GUARD))
-        h = _flow_step(model)
         span = (f"gradient flow to t = {spec.steps * h:g}, checked every {h:g}" if h else
                 f"{spec.steps} steps each")
         numbers = {"float64 runs": f"{len(P)} ({span}; {dropped} drawn points "
@@ -203,7 +226,7 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
         return Finding(Outcome.SUPPORTS, (
             f"{len(P)} float64 runs from the claimed start stay below the bound for t <= "
             f"{spec.steps * (h or 1):g} ({artefacts} float64 failures hold when replayed)"),
-            numbers,
+            numbers, figures=_figure(model, h, trace) if spec.figure else (),
             coverage=model.coverage(Scope.SAMPLE, points=len(P)))
 
     if model.method == "flow":

@@ -186,6 +186,7 @@ class ClaimSpec:
     order_table: object = None  # kind "order": a verify.userclaims.orders.OrderClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
     near: tuple = ()  # rate sweeps: (sigma, until relations), verify.userclaims.near
+    figure: bool = False  # rate sweeps: draw the first runs against the bound
 
     def __hash__(self) -> int:
         return hash(self.id)
