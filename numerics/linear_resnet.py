@@ -7,7 +7,8 @@ products and gradients (Section 2, ``grad_l R = W_{L:l+1}^T (W_{L:1} - Phi) W_{l
 reused here.  What this module adds:
 
 * the initialisations of the paper: ZAS (3.1) (also rectangular, Remark (1) after Theorem 4.1),
-  near-ZAS (Remark after Lemma 4.6), near-identity (5.1);
+  near-identity (5.1) (near-ZAS starts are the claim language's ``near``,
+  :mod:`verify.userclaims.near`);
 * the invariant matrices D_l (4.3) and their drift along gradient flow (4.1), integrated by
   ``scipy.integrate.solve_ivp`` (LSODA/Radau, tight tolerance);
 * a fast GD for many depths and step sizes at once (Section 5.1): prefix and suffix products
@@ -56,12 +57,6 @@ def zas(L: int, dims: int | Sequence[int], batch: int = 1) -> Weights:
             w[:, np.arange(d0), np.arange(d0)] = 1.0
         ws.append(w)
     return ws
-
-
-def near_zas(L: int, d: int, batch: int, rng: np.random.Generator, sigma: float) -> Weights:
-    """Near-ZAS (Remark after Lemma 4.6): W_l ~ N(I, sigma^2) (l < L), W_L ~ N(0, sigma^2)."""
-    ws = zas(L, d, batch)
-    return [w + sigma * rng.standard_normal(w.shape) for w in ws]
 
 
 def near_identity(L: int, d: int, batch: int, rng: np.random.Generator,

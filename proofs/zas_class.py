@@ -191,6 +191,11 @@ def theorem_4_1(rate=2, data: bool = False) -> list[Step]:
     return steps
 
 
+def theorem_4_1_data() -> list[Step]:
+    """Remark (2) after Theorem 4.1: :func:`theorem_4_1` for the loss (2.2) of data X."""
+    return theorem_4_1(data=True)
+
+
 # --- Section 3: the stable manifold M of the origin for (3.2) ---------------------------------
 
 
@@ -593,7 +598,40 @@ def _states(scope, relations, define=(), assume=(), step=None) -> Statement:
                      assume=tuple(assume), step=step)
 
 
+def _flow_rate(name: str, where: str, width: int, steps, bound: str, scope: dict,
+               sigma=None) -> Derivation:
+    """Theorem 4.1 (or a remark) for the claim file's part of width ``width``: the gradient
+    flow ((4.1), ``optimizer = { method = "flow" }``) of the linear residual network from ZAS
+    (3.1) with every target entry free, checked every h time units; ``sigma``: the data's
+    X X^T (the loss (2.2) with Y = R X)."""
+    entries = [[f"p{width * a + b + 1}" for b in range(width)] for a in range(width)]
+    data = {} if sigma is None else {"sigma": sigma}
+    return Derivation(
+        f"{name}.width{width}", f"Wu, Wang & Ma (2019), {where}",
+        Statement("rate", scope, (), params={"h": "> 0", **{e: "real" for row in entries
+                                                             for e in row}},
+                  integers={"L": ">= 1"},
+                  keys={"model": {"family": "linear_resnet", "depth": "L", "width": width,
+                                  "target": entries if width > 1 else "p1", "init": "zas",
+                                  **data},
+                        "optimizer": {"method": "flow"}, "step": "h", "metric": "loss",
+                        "bound": bound, "steps": 60, "sweep": 1}),
+        steps, "Lemma 4.2 and ZAS give P P^T = (I + W_L^T W_L)^{L-1} >= I (P = W_{L-1:1}), so "
+        "||grad_L R||_F^2 >= 2R, R' <= -2R and Gronwall, every L >= 1 and width")
+
+
+THM4_1_SCOPE = {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}", "t": ">= 0"}
+REMARK2_SCOPE = {"L": ">= 1", "X": "lambda_min(X^T X) > 0", "t": ">= 0"}
+# Remark (2)'s data, X X^T of X = [[2, 1], [0, 1]] (lambda_min(X^T X) = 3 - sqrt(5)) and of
+# X = [[1, 1], [0, 1], [1, 0]] (n = 2 < d_x = 3: X^T X has eigenvalues 1 and 3)
+REMARK2_DATA = ((2, [["5", "1"], ["1", "1"]], "metric0*exp(-2*(3 - sqrt(5))*t)"),
+                (3, [["2", "1", "1"], ["1", "1", "0"], ["1", "0", "1"]], "metric0*exp(-2*t)"))
+
 DERIVATIONS = (
+    *(_flow_rate("wu2019zas.thm4_1", "Theorem 4.1", w, theorem_4_1, "metric0*exp(-2*t)",
+                 THM4_1_SCOPE) for w in (1, 2, 3)),
+    *(_flow_rate("wu2019zas.thm4_1_remark2", "Remark (2) after Theorem 4.1", w,
+                 theorem_4_1_data, bound, REMARK2_SCOPE, sigma) for w, sigma, bound in REMARK2_DATA),
     Derivation(
         "wu2019zas.bernoulli", "Wu, Wang & Ma (2019), Appendix A (Bernoulli's inequality, used "
         "in Lemmas A.3 and 4.4)",

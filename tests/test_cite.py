@@ -326,9 +326,11 @@ def _toml(value) -> str:
 
 
 def _inside_box(text: str) -> list[str]:
-    """An interval inside a class range ("> 1", "< 0", "(0, 1)")."""
+    """An interval inside a class range ("> 1", "< 0", "(0, 1)", "real")."""
     import sympy as sp
 
+    if text == "real":
+        return ["-1", "1"]
     if text[0] in "([":
         a, b = (sp.Rational(v) for v in text[1:-1].split(","))
         return [str(a + (b - a) / 10), str(b - (b - a) / 10)]
@@ -348,7 +350,10 @@ def test_every_gd_statement_is_claim_language_and_proven(name):
     low = {k: int(v.lstrip(">= ")) for k, v in st.integers.items()}
     body = "".join(f"{k} = {_toml(v)}\n" for k, v in st.keys.items())
     body += f'kind = "{st.kind}"\nderivation = "{name}"\n'
-    body += "params = " + _toml({k: _inside_box(v) for k, v in st.params.items()}) + "\n"
+    # a gradient flow's step is one number (the time between checked instants)
+    flow = st.keys.get("optimizer", {}).get("method") == "flow"
+    body += "params = " + _toml({k: _inside_box(v)[0] if flow and k == st.keys["step"] else
+                                 _inside_box(v) for k, v in st.params.items()}) + "\n"
     body += "integers = " + _toml({k: [v, v + 1] for k, v in low.items()}) + "\n"
     spec = _one(body)
     assert isinstance(spec, ClaimSpec), spec

@@ -140,6 +140,9 @@ def test_paper_orders_of_eq_4_7(capsys):
     ("orders.toml", "order.lambert-log", "order.lambert-squared-log", {"L", "first"}),
     ("rate_sweep.toml", "sweep.quadratic-rate", "sweep.quadratic-rate-too-fast",
      {"a", "delta", "x0"}),
+    ("flow.toml", "flow.quadratic-rate", "flow.quadratic-rate-too-fast", {"a", "x0"}),
+    ("flow.toml", "flow.rectangular-zas", "flow.rectangular-zas-too-fast", {"r"}),
+    ("near.toml", "near.loss-never-rises", "near.loss-halves", {"p1", "p2", "p3", "p4", "run"}),
 ])
 def test_example_files_true_claim_and_false_twin(name, true_id, twin_id, replay, capsys):
     """The example files of this kind and of rate sweeps: the true claim confirmed, its twin

@@ -3,9 +3,10 @@
 The paper's identities for every depth and width (Sections 2 and 3, Lemma 4.2, Lemma A.5) are
 data over matrices of free size, and Lemmas A.1-A.6, 4.4-4.6 and the proof of Lemma A.6 are
 inequalities at states (``verify/papers/wu2019zas.toml``; the lemmas cite their derivations);
-the orders of (4.7) and Theorem 4.3's rate are data too (``wu2019zas_orders.toml``,
-``wu2019zas_rates.toml``).  The dynamics checks here run gradient flow (``solve_ivp``, tight
-tolerance) and GD from the paper's initialisations.
+the orders of (4.7), Theorem 4.3's rate and its near-ZAS remark are data too
+(``wu2019zas_orders.toml``, ``wu2019zas_rates.toml``), and so are Theorem 4.1 and its Remarks
+(``wu2019zas_flow.toml``, gradient flow).  The check here is Section 3's stable manifold:
+SymPy on M, and gradient flows (``solve_ivp``, tight tolerance) from points of M.
 """
 
 from __future__ import annotations
@@ -13,105 +14,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
-from verify.checks.common import decs, set_text
-from verify.vocabulary import (
-    Check, CheckContext, Coverage, Figure, Finding, Outcome, Scope, Series, Tier,
-)
+from verify.checks.common import set_text
+from verify.vocabulary import Check, CheckContext, Coverage, Finding, Outcome, Scope, Tier
 
 # --- dynamics ------------------------------------------------------------------------------
-
-
-def _figure_rate(fid, title, t, curves, refs, xlabel, caption):
-    series = []
-    for (label, y), (rlabel, ry) in zip(curves, refs):
-        series.append(Series(label, decs(t), decs(np.maximum(y, 1e-300))))
-        series.append(Series(rlabel, decs(t), decs(np.maximum(ry, 1e-300)), "step"))
-    return Figure(fid, title, caption, xlabel, "loss", tuple(series), yscale="log")
-
-
-def flow_rate(cases: tuple[dict, ...], figure: str | None = None, rate: float = 1.0) -> Check:
-    """Empirical (tight-tolerance LSODA): gradient flow (4.1) from ZAS (3.1) (square or
-    rectangular) with target Phi (2.3) or data (X, Y) (2.2); checks R(t) <= e^{-2 lam t} R(0)
-    on a time grid, lam = 1 (whitened) or lam_X = lambda_min(X^T X) (Remark (2)), up to a
-    relative guard of 1e-6 (the integrator's accuracy where R has decayed by e^-20; L = 1 is
-    the equality case R(t) = e^{-2t} R(0)).  Also reports the drift of the
-    invariants D_l and the proof's identity W_{L-1:1} W_{L-1:1}^T = (I + W_L^T W_L)^{L-1}.
-
-    Each case: {"L", "dims" (int or widths), "target": "gauss"|"negI"|"data", "n" (data)}.
-    ``rate`` multiplies lam (> 1: a deliberately wrong variant).  Cannot prove the theorem, and
-    cannot refute it either (float integration): a bound exceeded beyond the guard is undecided.
-    """
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        numbers, curves, refs = {}, [], []
-        worst, tgrid = -np.inf, np.linspace(0, 6 if ctx.quick else 10, 61)
-        run_cases = cases[:3] if ctx.quick else cases
-        for c in run_cases:
-            L, dims = c["L"], c["dims"]
-            ws = rn.zas(L, dims)
-            widths = dl.widths(ws)
-            d0, dL = widths[0], widths[-1]
-            data, Phi, lam = None, None, 1.0
-            if c["target"] == "data":
-                X = rng.standard_normal((d0, c["n"]))
-                Y = 2 * rng.standard_normal((dL, c["n"]))
-                lam = float(np.linalg.eigvalsh(X.T @ X)[0])
-                data = (X, Y)
-            elif c["target"] == "negI":
-                Phi = -np.eye(dL, d0)
-            else:
-                Phi = 2 * rng.standard_normal((dL, d0))
-            out = rn.flow(ws, Phi, tgrid, data=data)
-            R = out["loss"][:, 0]
-            bound = np.exp(-2 * rate * lam * out["t"]) * R[0]
-            ok = R > 1e-20 * R[0]
-            ratio = np.max((R[ok] - bound[ok]) / bound[ok])
-            label = f"L={L}, widths={widths}, {c['target']}"
-            numbers[label + ": max (R - bound)/bound"] = f"{ratio:.2e}"
-            if out["drift"].size:
-                numbers[label + ": max ||D_l(t) - D_l(0)||"] = f"{np.max(out['drift']):.1e}"
-            if c["target"] != "data" and L >= 2 and isinstance(dims, int):
-                w = out["ws_end"]
-                P = dl.product(w[:-1])[0]
-                rhs = np.linalg.matrix_power(np.eye(dims) + w[-1][0].T @ w[-1][0], L - 1)
-                numbers[label + ": identity error at t_end"] = \
-                    f"{np.linalg.norm(P @ P.T - rhs) / np.linalg.norm(rhs):.1e}"
-            if data is not None:
-                numbers[label + ": lambda_X"] = f"{lam:.4g}"
-            worst = max(worst, ratio)
-            if len(curves) < 4:
-                curves.append((f"R(t) {label}", R))
-                refs.append((f"bound, {label}", bound))
-            if not out["ok"]:
-                return Finding(Outcome.UNDECIDED, f"{label}: integrator failed", numbers)
-        figs = ()
-        if figure:
-            figs = (_figure_rate("rate", figure, tgrid, curves, refs, "t",
-                                 "gradient flow from ZAS (solid) against the claimed bound"),)
-        numbers["worst (R - bound)/bound"] = f"{worst:.2e}"
-        if worst <= 1e-6:
-            return Finding(Outcome.SUPPORTS, "R(t) stays below the bound in every case",
-                           numbers, figures=figs, coverage=Coverage(
-                               Scope.SAMPLE, {"L": set_text(sorted({c["L"] for c in run_cases})),
-                                              "t": f"[0, {tgrid[-1]:g}]"}, len(run_cases)))
-        return Finding(Outcome.UNDECIDED, "the bound is exceeded beyond the integrator guard "
-                       "(float evidence only)", numbers, figures=figs)
-
-    return Check("flow_rate", Tier.EMPIRICAL, run,
-                 "LSODA rtol 1e-10, atol 1e-12, t in [0, 10], cases " + str(len(cases)))
-
-
-def phi_of(L: int, Phi: np.ndarray) -> float:
-    """phi of Theorem 4.3: max{2 ||Phi||_F, 3 L^{-1/2}, 1}."""
-    return max(2 * np.linalg.norm(Phi), 3 / np.sqrt(L), 1.0)
-
-
-def eta_of(L: int, Phi: np.ndarray) -> float:
-    """The largest step size of Theorem 4.3."""
-    p = phi_of(L, Phi)
-    return min(1 / (4 * L ** 3 * p ** 6), 1 / (144 * L ** 2 * p ** 4))
 
 
 def manifold_flow() -> Check:
@@ -162,45 +69,3 @@ def manifold_flow() -> Check:
                        coverage=Coverage(Scope.INSTANCES, {"L": set_text(range(2, 9))}))
 
     return Check("manifold_flow", Tier.SYMBOLIC, run, "exact for L = 2..8; LSODA samples")
-
-
-def near_zas_rate() -> Check:
-    """Empirical (Remark after Lemma 4.6): near-ZAS starts W_l ~ N(I, s^2), W_L ~ N(0, s^2)
-    with s chosen so that (4.6) holds at t = 0 with Lemma A.3's constants (||D_l|| <=
-    1/(4 L^3 phi^2), ||I + D_{L-1}|| <= 1/(8 L^2): half the budget); GD at half Theorem 4.3's
-    step size must satisfy R(t) <= (1 - eta/2)^t R(0).  Cannot prove; a float violation (or no
-    sigma meeting (4.6)) makes it undecided, never refuted."""
-    def run(ctx: CheckContext) -> Finding:
-        rng = ctx.rng()
-        numbers, worst = {}, -np.inf
-        pairs = ((2, 2), (3, 2), (5, 3)) if ctx.quick else ((2, 2), (3, 2), (5, 3), (8, 2))
-        for L, d in pairs:
-            Phi = rng.standard_normal((d, d)) / d
-            phi = phi_of(L, Phi)
-            sigma = 1.0
-            for _ in range(60):  # shrink sigma until (4.6) holds with half of A.3's budget
-                ws = rn.near_zas(L, d, 8, rng, sigma)
-                D = rn.invariants(ws)
-                dl_ = max([rn.spectral(x).max() for x in D[:-1]] + [0.0])
-                de = rn.spectral(np.eye(d) + D[-1]).max()
-                if dl_ <= 1 / (4 * L ** 3 * phi ** 2) and de <= 1 / (8 * L ** 2):
-                    break
-                sigma /= 2
-            else:
-                return Finding(Outcome.UNDECIDED, f"L={L}, d={d}: no sigma met (4.6)", numbers)
-            eta = eta_of(L, Phi) / 2
-            _, hist = dl.gd(ws, Phi, eta, 300)
-            bound = (1 - eta / 2) ** np.arange(301)[:, None] * hist[0]
-            ratio = float(np.max((hist - bound) / bound))
-            worst = max(worst, ratio)
-            numbers[f"L={L}, d={d}: sigma, max (R - bound)/bound"] = f"{sigma:.2e}, {ratio:.2e}"
-        numbers["worst"] = f"{worst:.2e}"
-        if worst <= 1e-12:
-            return Finding(Outcome.SUPPORTS, "near-ZAS starts meeting (4.6) keep the rate",
-                           numbers, coverage=Coverage(Scope.SAMPLE, {"(L, d)": set_text(
-                               f"({L}, {d})" for L, d in pairs)}, len(pairs)))
-        return Finding(Outcome.UNDECIDED, "rate exceeded (float)", numbers)
-
-    return Check("near_zas_rate", Tier.EMPIRICAL, run, "8 near-ZAS starts per (L, d), 300 steps")
-
-

@@ -174,8 +174,12 @@ class Chain:
         coords, names = layer_coords(self.layer_name, depth_of(spec, ints), spec["width"])
         return State(tuple(coords), names)
 
+    def target_matrix(self, spec: dict[str, Any], symbols: dict[str, sp.Basic]) -> sp.Matrix:
+        """The target R as a matrix (an expression stands for that multiple of I)."""
+        return as_matrix(spec["target"], spec["width"], symbols)
+
     def _twice(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
-        E = self.product(spec, state) - as_matrix(spec["target"], spec["width"], symbols)
+        E = self.product(spec, state) - self.target_matrix(spec, symbols)
         return squared_error(E, spec.get("sigma"), spec["width"])
 
     def loss(self, spec: dict[str, Any], state, symbols: dict[str, sp.Basic]) -> sp.Expr:
@@ -199,24 +203,29 @@ class Chain:
         """The loss and its gradient for a batch of states, numerically: (X (m, n),
         R (m, d, d)) -> (loss (m,), gradient (m, n)), loss ||E||_F^2 / 2 and grad_j = W_(L:j+1)^T E W_(j-1:1)^T with E = W_L ... W_1 - R (the layers
         W_j = block j + ``layer_offset`` I; Wu, Wang & Ma (2019), Section 2, with W_(j-1:1)).
-        None where the loss is not that one (a covariance ``sigma``, several chains): the
-        symbolic gradient serves there."""
-        if spec.get("sigma") is not None or self.chains != 1:
+        With a covariance ``sigma`` the loss is tr(E Sigma E^T) / 2 and E becomes E Sigma in
+        the gradient (their (2.2) with Sigma = X X^T).  None for several chains: the symbolic
+        gradient serves there."""
+        if self.chains != 1:
             return None
         d, offset = spec["width"], self.layer_offset
+        sigma = spec.get("sigma")
+        S = None if sigma is None else np.array(as_matrix(sigma, d, {}), dtype=float)
 
         def grad(X: np.ndarray, R: np.ndarray) -> np.ndarray:
             m = X.shape[0]
             W = X.reshape(m, depth, d, d) + offset * np.eye(d)
-            eye = np.broadcast_to(np.eye(d), (m, d, d))
-            below, above = [eye], [eye]  # W_(j-1) ... W_1 and W_L ... W_(L-k+1)
-            for j in range(depth - 1):
+            below = [None, W[:, 0]]  # below[j] = W_j ... W_1 (below[0] = I is not formed)
+            for j in range(1, depth):
                 below.append(W[:, j] @ below[-1])
-                above.append(above[-1] @ W[:, depth - 1 - j])
-            E = W[:, depth - 1] @ below[depth - 1] - R
-            g = [np.swapaxes(above[depth - 1 - j], 1, 2) @ E @ np.swapaxes(below[j], 1, 2)
-                 for j in range(depth)]
-            return np.sum(E * E, axis=(1, 2)) / 2, np.stack(g, axis=1).reshape(m, -1)
+            E = below[depth] - R
+            ES = E if S is None else E @ S
+            a, g = ES, [None] * depth  # a = W_L^T ... W_(j+2)^T E Sigma, from the top
+            for j in range(depth - 1, -1, -1):  # 3L - 2 products in all
+                g[j] = a @ np.swapaxes(below[j], 1, 2) if j else a
+                if j:
+                    a = np.swapaxes(W[:, j], 1, 2) @ a
+            return np.sum(ES * E, axis=(1, 2)) / 2, np.stack(g, axis=1).reshape(m, -1)
 
         return grad
 

@@ -5,8 +5,10 @@ The claims marked (data) below are in ``wu2019zas.toml`` (the claim language; th
 for every depth and width over matrices of free size among them, and Lemmas A.1-A.5, 4.4 and
 4.5, which cite their derivations in :mod:`proofs.zas_class`), (data, orders) in
 ``wu2019zas_orders.toml`` (orders in L read off a table of depths), (data, rates) in
-``wu2019zas_rates.toml`` (a rate bound along GD, batched float64 runs); the others need gradient
-flows or experiments and are built here from check factories; this module computes no bound.
+``wu2019zas_rates.toml`` (a rate bound along GD, batched float64 runs, near-ZAS starts among
+them), (data, flow) in ``wu2019zas_flow.toml`` (a rate bound along the gradient flow; Theorem
+4.1 and Remark (2) cite their derivations); the others (Section 3's stable manifold and the
+experiments) are built here from check factories; this module computes no bound.
 
 Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 
@@ -18,9 +20,9 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.sec3_manifold | Section 3 | O is a saddle of (3.2); M = {w_1 = .. = w_L >= 0} is a stable manifold of O |
 | wu2019zas.fig1 | Figure 1 | L = 2, Phi = -1: near-identity lingers near the saddle, ZAS does not |
 | wu2019zas.lemma4_2 | Lemma 4.2 | D_l(t) = D_l(0) along gradient flow (data) |
-| wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 |
-| wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 |
-| wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) |
+| wu2019zas.thm4_1 | Theorem 4.1 | gradient flow from ZAS: R(t) <= e^{-2t} R(0), any Phi, L >= 1 (data, flow) |
+| wu2019zas.thm4_1_remark1 | Remark (1) after Theorem 4.1 | same for rectangular widths d_l >= d_0 (data, flow) |
+| wu2019zas.thm4_1_remark2 | Remark (2) after Theorem 4.1 | un-whitened data: R~(t) <= e^{-2 lam_X t} R~(0) (data, flow) |
 | wu2019zas.thm4_3 | Theorem 4.3 | GD from ZAS, eta <= min{..}: R(t) <= (1 - eta/2)^t R(0) (data, rates) |
 | wu2019zas.thm4_3_iterations | Theorem 4.3 | eta = O(L^-3): O(L^3 log(1/eps)) iterations (data) |
 | wu2019zas.phi_def | Theorem 4.3 / Appendix A.3 | phi = max{2||Phi||_F, 3 L^-1/2, 1} is the phi "recalled" in A.3 (e/sqrt(L)) (data) |
@@ -44,7 +46,7 @@ Source: ``shared/papers/wu-wang-ma-2019-zas-deep-linear-resnets.md``.
 | wu2019zas.lemma_a6_proof | Lemma A.6, proof | (x+y)^L bounds for 0 <= y <= x/L^2; each displayed bound on B_k, A_k, I_1, I_2, I_3 (data) |
 | wu2019zas.thm4_3_proof | Appendix A.3 | the numeric inequalities of the proof of Theorem 4.3 (data) |
 | wu2019zas.thm4_3_proof_amended | Appendix A.3 | R(0) <= phi^2/8 and ||I + D_{L-1}|| <= eta (L+2) phi^4 / 2 < (4L^2)^-1 (data) |
-| wu2019zas.remark_near_zas | Remark after Lemma 4.6 | Theorem 4.3 under near-ZAS starts meeting (4.6) |
+| wu2019zas.remark_near_zas | Remark after Lemma 4.6 | Theorem 4.3 under near-ZAS starts meeting (4.6) (data, rates) |
 | wu2019zas.sec5_1 | Section 5.1 | iterations ~ L^gamma, gamma ~ 1/2 (-I), ~ 1 (Gaussian); tuned eta decreases with L |
 | wu2019zas.sec5_2 | Section 5.2 | near-identity is attracted to a saddle region; ZAS never is |
 | wu2019zas.sec5_2_runs | Figure 3 | near-identity escapes only 2 of 5 times in the given iterations |
@@ -87,10 +89,6 @@ _PHI = "max{2||Phi||_F, 3/sqrt(L), 1}"
 SCOPES: dict[str, dict[str, str]] = {
     "sec3_manifold": {"L": ">= 2", "w(0)": "M = {w_1 = ... = w_L >= 0}"},
     "fig1": {"L": "= 2", "Phi": "= -1"},
-    "thm4_1": {"L": ">= 1", "d": ">= 1", "Phi": "R^{d x d}", "t": ">= 0"},
-    "thm4_1_remark1": {"L": ">= 1", "widths": "d_l >= d_0 (l < L)", "t": ">= 0"},
-    "thm4_1_remark2": {"L": ">= 1", "X": "lambda_min(X^T X) > 0", "t": ">= 0"},
-    "remark_near_zas": {"L": ">= 1", "sigma": "small enough that (4.6) holds at t = 0"},
     "sec5_1": {"L": "{2, 4, ..., 1024}", "Phi": "-I or Gaussian", "eps": "= 1e-10"},
     "sec5_2": {"L": "= 6", "Phi": "= -I"}, "sec5_2_runs": {"L": "= 6", "Phi": "= -I"},
     "sec6": {"L": "{100, 200, 2000, 10000}", "data": "Fashion-MNIST (1000 samples)"},
@@ -110,13 +108,6 @@ def _proof(name: str, build, short: str) -> Check:
 
 
 # --- claims --------------------------------------------------------------------------------
-
-_FLOW_CASES = (
-    {"L": 1, "dims": 2, "target": "gauss"}, {"L": 2, "dims": 1, "target": "negI"},
-    {"L": 5, "dims": 3, "target": "gauss"}, {"L": 3, "dims": 2, "target": "negI"},
-    {"L": 10, "dims": 2, "target": "gauss"}, {"L": 20, "dims": 1, "target": "negI"},
-)
-
 
 def _claims() -> tuple[Claim, ...]:
     return (
@@ -143,45 +134,6 @@ def _claims() -> tuple[Claim, ...]:
                 "dynamics": "gradient flow (the figure's step size is not printed)"},
                "near-identity plateau at R = 1/2 >= 10x ZAS's, passing near O",
                [experiments.saddle_plateau()]),
-        _claim("thm4_1", "Theorem 4.1",
-               "For the deep linear network (2.3), the continuous-time gradient descent (4.1) "
-               "with the zero-asymmetric initialization (3.1) satisfies R(t) <= e^{-2t} R(0), "
-               "t >= 0, for any Phi in R^{d x d} and L >= 1.",
-               {"Phi": "Gaussian and -I", "L": "1, 2, 3, 5, 10, 20", "d": "1, 2, 3"},
-               "R(t) <= exp(-2t) R(0)", [_proof("flow_proof", zc.theorem_4_1, "thm4_1"),
-                                         cz.flow_rate(_FLOW_CASES,
-                                                      "Theorem 4.1: R(t) against e^{-2t} R(0)")]),
-        _claim("thm4_1_remark1", "Remark (1) after Theorem 4.1",
-               "For rectangular weight matrices W_l in R^{d_l x d_{l-1}}, if d_l >= d_0 = d_x, "
-               "l = 1, ..., L-1, we can always ignore the redundant nodes by initializing "
-               "W_L = 0 and W_l = [[I_{d_0}, 0], [0, 0]], then the proof of Theorem 4.1 still "
-               "holds.", {"widths": "(2,3,4,3), (2,5,2,4), (1,3,3,3,2), (3,3,4,1)"},
-               "R(t) <= exp(-2t) R(0)",
-               [cz.flow_rate(({"L": 3, "dims": (2, 3, 4, 3), "target": "gauss"},
-                              {"L": 3, "dims": (2, 5, 2, 4), "target": "gauss"},
-                              {"L": 4, "dims": (1, 3, 3, 3, 2), "target": "gauss"},
-                              {"L": 3, "dims": (3, 3, 4, 1), "target": "gauss"}))]),
-        _claim("thm4_1_remark2", "Remark (2) after Theorem 4.1",
-               "For the general square loss R~ in (2.2) with un-whitened data X, if lambda_X := "
-               "lambda_min(X^T X) > 0, following the similar proof, we will have ||grad_L R~||_F^2"
-               " >= 2 lambda_X R~, and R~(t) <= e^{-2 lambda_X t} R~(0).",
-               {"X": "d_x x n Gaussian with n <= d_x (lambda_min(X^T X) > 0 needs n <= d_x; "
-                     "for n > d_x lambda_X = 0 and the bound is vacuous)",
-                "widths": "(4,4,4,2), (3,3,3,3), (5,5,5,5,1)"},
-               "R~(t) <= exp(-2 lambda_X t) R~(0)",
-               [_proof("flow_proof_data", lambda: zc.theorem_4_1(data=True), "thm4_1_remark2"),
-                cz.flow_rate(({"L": 3, "dims": (4, 4, 4, 2), "target": "data", "n": 3},
-                              {"L": 3, "dims": (3, 3, 3, 3), "target": "data", "n": 3},
-                              {"L": 4, "dims": (5, 5, 5, 5, 1), "target": "data", "n": 2}))]),
-        _claim("remark_near_zas", "Remark after Lemma 4.6",
-               "Following the proof sketch, we can actually prove Theorem 4.3 under "
-               "'near-ZAS' initialization with perturbation: W_l(0) ~ N(I, sigma^2), "
-               "l = 1, ..., L-1 and W_L(0) ~ N(0, sigma^2), where sigma is sufficiently small "
-               "such that the approximate invariances condition (4.6) holds at the "
-               "initialization.",
-               {"sigma": "halved until (4.6) holds with half of Lemma A.3's budget",
-                "eta": "half of Theorem 4.3's bound"}, "R(t) <= (1 - eta/2)^t R(0)",
-               [cz.near_zas_rate()]),
         _claim("sec5_1", "Section 5.1 and Figure 2",
                "We manually tune the optimal learning rate for each L. [...] we numerically find "
                "that the optimal learning rate decrease with L. [...] the number of iterations "

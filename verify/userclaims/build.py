@@ -16,7 +16,7 @@ from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.matrices import MATRIX
 from verify.userclaims.model import Model, ModelError
-from verify.userclaims.parse import instances
+from verify.userclaims.parse import MAX_SWEEP, instances
 from verify.userclaims.scalar import contraction_family
 from verify.userclaims.spec import BadClaim, ClaimSpec
 from verify.vocabulary import Check, CheckContext, Claim, Finding, Outcome, Reference, Scope, Tier
@@ -41,6 +41,10 @@ def _point(values: tuple[str, ...]) -> str:
 
 def _asserts(spec: ClaimSpec) -> str:
     """The relation the checks test, in one line, from the kind's keys."""
+    if spec.near:  # seeded starts near the model's start (verify.userclaims.near)
+        sigma, until = spec.near
+        return (_asserts(replace(spec, near=())) + f", from starts x_0 + s G with s = {sigma} "
+                f"halved until {'; '.join(until) or 'the first try'}")
     if spec.states:
         where = "; ".join(spec.states.condition)
         return (f"{'; '.join(spec.states.relations)} at drawn states of the linear "
@@ -58,6 +62,10 @@ def _asserts(spec: ClaimSpec) -> str:
                    else f"O(({spec.factor})^t)")
         after = f"t >= {spec.eventually}" if spec.eventually is not None else "a transient"
         return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
+    if spec.kind == "rate" and spec.optimizer.get("method") == "flow":  # t is the time
+        step = spec.params[spec.step]
+        return (f"{spec.metric}(x(t)) <= {spec.bound} along the gradient flow, at t = k {step}, "
+                f"k = 0..{spec.steps}")
     if spec.kind == "identity" and spec.at:
         return f"{spec.lhs} == {spec.rhs} at every symmetric state (each chain's layers equal)"
     if spec.kind == "inequality" and spec.at == "state":
@@ -250,6 +258,8 @@ def _replay_box(item: ClaimSpec) -> dict[str, tuple[str, str]]:
         box.update(_state_box(item))
     if item.at == "limits":  # which of the seeded runs
         box["run"] = ("0", str(item.limits.runs - 1))
+    if item.near:  # which run's perturbed start (verify.userclaims.near)
+        box["run"] = ("0", str(MAX_SWEEP - 1))
     if item.at in ("minimisers", "balanced"):  # which of a parameter point's minimisers
         from verify.userclaims.minimisers import MAX_MINIMISERS
 

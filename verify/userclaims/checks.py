@@ -36,7 +36,8 @@ def _mpf(v) -> mpmath.mpf:
 
 
 def _point_text(point: dict[str, float]) -> dict[str, str]:
-    return {k: repr(float(v)) for k, v in point.items()}
+    # an integer (a perturbed start's run, verify.userclaims.near) stays one
+    return {k: repr(v if isinstance(v, int) else float(v)) for k, v in point.items()}
 
 
 def _args(model: Model, point: dict[str, float]) -> list:
@@ -656,27 +657,42 @@ def _rate_functions(model: Model):
     return model.__dict__["_rate_functions"]
 
 
-def rate_slack(model: Model, point: dict, dps: int, deadline: Deadline | None = None):
+def rate_slack(model: Model, point: dict, dps: int, deadline: Deadline | None = None,
+               x_start: list | None = None):
     """(slack, t, metric, bound) at the worst t of a rate claim's path from ``point`` at
     ``dps`` digits; slack None: GD escaped, or the metric or the bound is not real and finite,
-    before any violation."""
+    before any violation.  Gradient flow (:mod:`verify.userclaims.flow`): the path at
+    t = 0, h, ..., steps * h (h the step), t the time, integrated up to the first violation
+    only (each instant costs a Taylor integration at ``dps`` digits).  ``x_start``: the
+    path's start instead of the claimed one (a perturbed start, :mod:`verify.userclaims.near`)."""
     spec = model.spec
     start, metric, bound = _rate_functions(model)
     with mpmath.workdps(dps):
         args = _args(model, point)
-        orbit = _orbit(model, start(args), args, spec.steps, dps, deadline)
-        base = _real(metric(*orbit[0], *args)) if None not in orbit[0] else None
-        worst = (mpmath.inf, 0, 0, 0)
-        for k, x in enumerate(orbit):
+        h, flow = 1, model.method == "flow"
+        x0 = start(args) if x_start is None else [mpmath.mpf(v) for v in x_start]
+        if flow:
+            from verify.userclaims.flow import mp_path
+
+            h = model.eta(0, args)
+            orbit = mp_path(model, x0, args, spec.steps, h, deadline)
+        else:
+            orbit = iter(_orbit(model, x0, args, spec.steps, dps, deadline))
+        x0 = next(orbit)
+        base = _real(metric(*x0, *args)) if None not in x0 else None
+        worst, k = (mpmath.inf, 0, 0, 0), -1
+        for k, x in enumerate(itertools.chain([x0], orbit)):
             value = _real(metric(*x, *args)) if None not in x and base is not None else None
-            b = _real(bound(k, base, *args)) if base is not None else None
+            b = _real(bound(k * h, base, *args)) if base is not None else None
             if value is None or b is None:  # a violation before it still counts
-                return worst if worst[0] < 0 else (None, k, value, b)
+                return worst if worst[0] < 0 else (None, k * h, value, b)
             slack = (b - value) / (1 + abs(b))
             if slack < worst[0]:
-                worst = (slack, k, value, b)
-        if len(orbit) < spec.steps + 1 and worst[0] >= 0:
-            return None, len(orbit) - 1, worst[2], worst[3]  # escaped within the bound
+                worst = (slack, k * h, value, b)
+            if slack < 0 and flow:  # a flow: its first violation
+                return worst
+        if k < spec.steps and worst[0] >= 0:
+            return None, k * h, worst[2], worst[3]  # escaped within the bound
         return worst
 
 
@@ -685,9 +701,18 @@ def rate_refutation(model: Model, point: dict, ctx: CheckContext,
     """A rate claim's violation at ``point`` re-evaluated at ``ctx.dps`` digits and 20 more
     (the slack must agree): a refutation, an undecided finding (escape, not real) or None (no
     violation there)."""
+    x_start = None
+    if model.spec.near:  # the run's perturbed start, meeting the relations at ctx.dps
+        from verify.userclaims.near import exact_start
+
+        x_start = exact_start(model, point, ctx.seed, ctx.dps)
+        if x_start is None:
+            return Finding(Outcome.UNDECIDED, f"at {_point_text(point)}: the perturbed start "
+                           f"does not meet the relations at {ctx.dps} digits: no "
+                           "counterexample", {})
     # the slack must agree, not its t: a plateau's worst t is a tie within rounding
-    settled = reevaluate(lambda dps: rate_slack(model, point, dps, deadline), ctx.dps,
-                         key=lambda r: r[0])
+    settled = reevaluate(lambda dps: rate_slack(model, point, dps, deadline, x_start),
+                         ctx.dps, key=lambda r: r[0])
     if settled is None:
         return swamped(str(_point_text(point)))
     slack, k, value, b = settled.value

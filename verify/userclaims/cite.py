@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -160,12 +161,15 @@ def _same_range(spec, name: str, text: str) -> bool:
 _HALF = re.compile(r"\s*(>=|<=|>|<)\s*(\S+)\s*\Z")
 _INTERVAL = re.compile(r"\s*([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])\s*\Z")
 # the fields a claim of GD compares with its statement's keys (not its boxes, names or text)
-_OWN = {"id", "statement", "derivation", "params", "integers", "unbounded", "rays", "parts"}
+_OWN = {"id", "statement", "derivation", "params", "integers", "unbounded", "rays", "parts",
+        "figure"}
 
 
 def _inside(box, text: str) -> bool:
     """Whether the interval (lo, hi) or the value ``box`` lies in the range ``text`` (a
-    half-line ``"> 0"`` or an interval ``"[a, b]"``, ``"(a, b]"``, ...)."""
+    half-line ``"> 0"``, an interval ``"[a, b]"``, ``"(a, b]"``, ..., or ``"real"``)."""
+    if text.strip() == "real":  # the whole line: every interval and value lies in it
+        return True
     lo, hi = (sp.Rational(v) for v in (box if isinstance(box, tuple) else (box, box)))
     half, interval = _HALF.match(text), _INTERVAL.match(text)
     if half:
@@ -176,6 +180,16 @@ def _inside(box, text: str) -> bool:
         return bool((lo >= a if interval.group(1) == "[" else lo > a)
                     and (hi <= b if interval.group(4) == "]" else hi < b))
     return False
+
+
+def _integer_range(values) -> list[int]:
+    """The claim's instances as a claim file writes them: one number alone, ``[lo, hi, step]``
+    when they are evenly spaced (``[2, 12, 10]``: 2 and 12), else ``[lo, hi]``."""
+    v = sorted(values)
+    if len(v) == 1:
+        return v[0]
+    gaps = {b - a for a, b in itertools.pairwise(v)}
+    return [v[0], v[-1], gaps.pop()] if len(gaps) == 1 else [v[0], v[-1]]
 
 
 def _gd_problems(spec, st: Statement) -> list[str]:
@@ -193,9 +207,7 @@ def _gd_problems(spec, st: Statement) -> list[str]:
             out.append(f"integers.{name}: {list(spec.integers[name])} leave the derivation's "
                        f"class {text!r}")
     boxes = {n: list(b) if isinstance(b, tuple) else b for n, b in spec.params.items()}
-    # the claim's own progression (lo, hi, step): at most as many instances as the claim's
-    ints = {n: [v[0], v[-1], v[1] - v[0]] if len(v) > 1 else v[0]
-            for n, v in spec.integers.items()}
+    ints = {n: _integer_range(v) for n, v in spec.integers.items()}
     try:
         theirs = _validate({**st.keys, "kind": st.kind, "params": boxes, "integers": ints},
                            spec.id)
@@ -216,6 +228,11 @@ def problems(spec, d: Derivation) -> list[str]:
     if st.keys:
         return _gd_problems(spec, st)
     return _states_problems(spec, st) if spec.states else _box_problems(spec, st)
+
+
+# the outcome of each proof function run in this process: the parts of one claim (a width
+# each) cite derivations that share one proof, checked once
+_OUTCOMES: dict = {}
 
 
 def _run(steps) -> dv.Outcome:
@@ -244,7 +261,9 @@ def derivation_check(spec) -> Check:
             numbers.update({f"differs {j + 1}": text for j, text in enumerate(differ)})
             return Finding(Outcome.UNDECIDED, f"the claim does not state {d.name}'s statement "
                            f"({differ[0]}); its proof is not borrowed", numbers)
-        out = _run(steps())
+        if steps not in _OUTCOMES:
+            _OUTCOMES[steps] = _run(steps())
+        out = _OUTCOMES[steps]
         numbers.update({f"step {j + 1}": line for j, line in enumerate(out.lines)})
         numbers["premises"] = str(len(out.premises))
         if not out.proved:

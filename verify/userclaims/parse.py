@@ -55,7 +55,7 @@ KIND_KEYS = {
     "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation",
                    "limits"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
-             "sweep", "derivation"),
+             "sweep", "derivation", "near", "figure"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift", "derivation"),
     "identity": ("lhs", "rhs", "region", "at", "derivation"),
@@ -412,6 +412,11 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             fields["steps"] = _steps(table)
             if "sweep" in table:
                 fields["sweep"] = _rate_sweep(table, optimizer)
+            if "near" in table:
+                fields["near"] = _near(table, model_spec)
+            fields["figure"] = _optional_bool(table, "figure", False)
+            if fields["figure"] and "sweep" not in table:
+                raise _Bad("figure", "draws the runs of a rate sweep (sweep = N)")
     elif kind == "trajectory":
         fields.update(_trajectory(table, model_spec, ctx))
     elif kind == "identity":
@@ -420,6 +425,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields.update(_limit(table, kind, params, rays, ctx))
     elif kind == "sole_limit":
         fields.update(_sole_limit(table, params, step, variables, integers, assume, ctx))
+    if optimizer["method"] == "flow":
+        _flow(table, fields, params, step, schedule, kind)
     if (optimizer["method"] != "gd" or schedule) and kind in ("cycle", "sole_limit",
                                                                *PARAMETER_KINDS):
         raise _Bad("optimizer" if optimizer["method"] != "gd" else "schedule",
@@ -1031,10 +1038,10 @@ def _optimizer(value: Any, ctx: _Context, kind: str) -> dict[str, str]:
     if extra:
         raise _Bad("optimizer", f"unknown key(s) {', '.join(map(repr, extra))} "
                                 "(allowed: method, beta)")
-    if method == "gd":
+    if method in ("gd", "flow"):
         if "beta" in value:
-            raise _Bad("optimizer", "plain gd takes no beta (use heavy_ball or nesterov)")
-        return {"method": "gd"}
+            raise _Bad("optimizer", f"{method} takes no beta (use heavy_ball or nesterov)")
+        return {"method": method}
     if "beta" not in value:
         raise _Bad("optimizer", f"{method} needs beta, the momentum (an expression of the "
                                 "parameters in [0, 1))")
@@ -1222,10 +1229,10 @@ def _sweep(table: dict[str, Any], fields: dict, optimizer: dict, schedule, targe
     return n
 
 
-def _sweep_count(table: dict[str, Any]) -> int:
+def _sweep_count(table: dict[str, Any], lo: int = 10) -> int:
     n = table["sweep"]
-    if isinstance(n, bool) or not isinstance(n, int) or not 10 <= n <= MAX_SWEEP:
-        raise _Bad("sweep", f"must be an integer 10..{MAX_SWEEP} (float64 runs), got "
+    if isinstance(n, bool) or not isinstance(n, int) or not lo <= n <= MAX_SWEEP:
+        raise _Bad("sweep", f"must be an integer {lo}..{MAX_SWEEP} (float64 runs), got "
                             f"{_describe(n)}")
     return n
 
@@ -1233,11 +1240,51 @@ def _sweep_count(table: dict[str, Any]) -> int:
 def _rate_sweep(table: dict[str, Any], optimizer: dict) -> int:
     """``sweep = N`` on a rate claim with a bound: N batched float64 GD runs, failures replayed
     at high precision (:mod:`verify.userclaims.rate_sweep`); plain GD (a schedule may set the
-    step)."""
-    n = _sweep_count(table)
-    if optimizer.get("method", "gd") != "gd":
-        raise _Bad("sweep", "a rate sweep runs plain GD (a schedule may set the step)")
+    step), or gradient flow (1..N runs: each integration costs hundreds of gradients)."""
+    n = _sweep_count(table, 1 if optimizer.get("method") == "flow" else 10)
+    if optimizer.get("method", "gd") not in ("gd", "flow"):
+        raise _Bad("sweep", "a rate sweep runs plain GD (a schedule may set the step) or "
+                            "gradient flow")
     return n
+
+
+def _near(table: dict[str, Any], model_spec: dict | None) -> tuple:
+    """``near = { sigma = "1", until = [...] }``: each run of a rate sweep starts at a seeded
+    Gaussian perturbation of the model's start meeting the relations
+    (:mod:`verify.userclaims.near`)."""
+    from verify.userclaims import near
+    from verify.userclaims.state_values import StatesError
+
+    if "sweep" not in table:
+        raise _Bad("near", "perturbed starts are drawn by a rate sweep (sweep = N)")
+    try:
+        return near.read(table["near"], model_spec)
+    except StatesError as bad:
+        raise _Bad("near", bad.problem) from None
+
+
+def _flow(table: dict[str, Any], fields: dict, params: dict, step: str | None, schedule,
+          kind: str) -> None:
+    """``optimizer = { method = "flow" }``: gradient flow x' = -grad f(x), checked by a rate
+    sweep (:mod:`verify.userclaims.flow`); ``step`` is the time between the instants the bound
+    is checked at (t = 0, step, ..., steps * step), one number."""
+    if kind != "rate" or "sweep" not in fields:
+        raise _Bad("optimizer", "gradient flow (method = \"flow\") is checked by a rate sweep: "
+                                "kind = \"rate\" with a bound and sweep = N")
+    if schedule is not None:
+        raise _Bad("schedule", "gradient flow has no step sizes (step is the time between "
+                               "the instants the bound is checked at)")
+    if not isinstance(params.get(step), str):
+        raise _Bad("step", "with gradient flow the step is the time between the instants the "
+                           "bound is checked at: one positive number, not an interval")
+    from verify.userclaims.flow import MAX_RUNS, MAX_STEPS
+
+    if fields["sweep"] > MAX_RUNS:
+        raise _Bad("sweep", f"a gradient flow sweep takes at most {MAX_RUNS} runs (each "
+                            f"integration costs hundreds of gradients), got {fields['sweep']}")
+    if fields["steps"] > MAX_STEPS:
+        raise _Bad("steps", f"a gradient flow is checked at most at {MAX_STEPS} instants after "
+                            f"t = 0 (make the step longer), got {fields['steps']}")
 
 
 def _fraction(value: Any, at: str) -> str:

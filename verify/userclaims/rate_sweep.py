@@ -25,43 +25,86 @@ import sympy as sp
 
 from proofs.compile import compiled_once
 from proofs.expressions import parse
-from verify.models.chain import as_matrix
+from verify.checks.common import decs
+from verify.userclaims import near
 from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.flow import GROUP as FLOW_GROUP
+from verify.userclaims.flow import INTEGRATOR as FLOW_INTEGRATOR
+from verify.userclaims.flow import float_path
 from verify.userclaims.model import Model
 from verify.userclaims.sweep import _points
-from verify.vocabulary import Check, CheckContext, Finding, Outcome, Scope, Tier
+from verify.vocabulary import Check, CheckContext, Figure, Finding, Outcome, Scope, Series, Tier
 
 REPLAYS = 4
+TRACED = 3  # runs drawn against the bound (figure = true)
 GUARD = 1e-9  # float64 relative slack below which a run is replayed
 
 
-def _float_slacks(model: Model, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(worst relative slack, its t) of every run, float64; NaN where a value stopped being
-    finite before any violation."""
-    spec, m, n = model.spec, P.shape[0], len(model.vars)
+def starts(model: Model, P: np.ndarray) -> np.ndarray:
+    """The claimed start of every run (rows), float64."""
+    m, n = P.shape[0], len(model.vars)
+    return model.np_matrix(sp.Matrix(model.start))(np.zeros((m, n)), P).reshape(m, n)
+
+
+def targets(model: Model, P: np.ndarray) -> np.ndarray:
+    """A chain model's target R at every run, (m, rows, cols) float64."""
+    target = model.family.target_matrix(model.spec.model, model.params)
+    zeros = np.zeros((P.shape[0], len(model.vars)))
+    column = sp.Matrix(target).reshape(target.rows * target.cols, 1)
+    return model.np_matrix(column)(zeros, P).reshape(-1, target.rows, target.cols)
+
+
+def _float_slacks(model: Model, P: np.ndarray, X: np.ndarray,
+                  trace: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(worst relative slack, its t) of every run from its start (rows of ``X``), float64;
+    NaN where a value stopped being finite before any violation.  ``trace`` (a list) receives
+    (metric, bound) of the first :data:`TRACED` runs at every t."""
+    spec, m = model.spec, P.shape[0]
     t, m0 = sp.Symbol("t", real=True), sp.Symbol("metric0")
-    zeros = np.zeros((m, n))
-    X = model.np_matrix(sp.Matrix(model.start))(zeros, P).reshape(m, n)
     loss_grad = loss_gradient(model, P)
     # the metric "loss" is the family's own loss: no symbolic expression compiled
     metric = None if spec.metric.strip() == "loss" else model.np_fn(model.expr(spec.metric))
     bound = _parameter_function(model, spec.bound, {"t": t, "metric0": m0})
-    eta = _eta(model, t)
+    h = _flow_step(model)
     worst, at = np.full(m, np.inf), np.zeros(m, int)
     with np.errstate(all="ignore"):
-        for k in range(spec.steps + 1):
-            loss, grad = loss_grad(X)
-            value = loss if metric is None else metric(X, P)
+        for k, (state, loss) in enumerate(_path(model, loss_grad, X, P, h)):
+            value = loss if metric is None else metric(state, P)
             if k == 0:
                 base = value
-            b = np.broadcast_to(bound(k, base, P=P), (m,))
+            b = np.broadcast_to(bound(k * (h or 1), base, P=P), (m,))
+            if trace is not None:
+                trace.append((value[:TRACED], b[:TRACED]))
             slack = (b - value) / (1 + np.abs(b))
             slack = np.where(np.isfinite(slack), slack, np.where(worst < -GUARD, worst, np.nan))
             lower = ~(slack >= worst)  # NaN (not finite) sticks
             worst, at = np.where(lower, slack, worst), np.where(lower, k, at)
-            if k < spec.steps:
-                X = X - np.broadcast_to(eta(k, P), (m,))[:, None] * grad
     return worst, at
+
+
+def _flow_step(model: Model) -> float | None:
+    """The time between checked instants of a gradient flow (its step, one number); None for
+    GD."""
+    return float(model.box.pinned[model.spec.step]) if model.method == "flow" else None
+
+
+def _path(model: Model, loss_grad, X: np.ndarray, P: np.ndarray, h: float | None):
+    """(state, loss) of every run at t = 0..steps: GD's iterates, or the gradient flow's states
+    every h time units (:func:`verify.userclaims.flow.float_path`)."""
+    steps = model.spec.steps
+    if h is not None:  # the runs integrated FLOW_GROUP at a time
+        groups = [slice(a, a + FLOW_GROUP) for a in range(0, len(P), FLOW_GROUP)]
+        states = np.concatenate([float_path(loss_gradient(model, P[g]), X[g], h, steps)
+                                 for g in groups], axis=1)
+        for Y in states:
+            yield Y, loss_grad(Y)[0]
+        return
+    eta = _eta(model, sp.Symbol("t", real=True))
+    for k in range(steps + 1):
+        loss, grad = loss_grad(X)
+        yield X, loss
+        if k < steps:
+            X = X - np.broadcast_to(eta(k, P), (P.shape[0],))[:, None] * grad
 
 
 def loss_gradient(model: Model, P: np.ndarray):
@@ -70,13 +113,11 @@ def loss_gradient(model: Model, P: np.ndarray):
     compiled for numpy."""
     table = model.spec.model or {}
     numeric = getattr(model.family, "np_loss_gradient", None)
-    fast = numeric(table, len(model.vars) // table["width"] ** 2) if numeric else None
+    fast = numeric(table, model.family.depth(table, model.state)) if numeric else None
     if fast is None:
         loss, grad = model.np_fn(model.loss), model.np_matrix(model.gradient)
         return lambda X: (loss(X, P), grad(X, P).reshape(X.shape))
-    d, zeros = table["width"], np.zeros((P.shape[0], len(model.vars)))
-    target = as_matrix(table["target"], d, model.params)
-    R = model.np_matrix(sp.Matrix(target).reshape(d * d, 1))(zeros, P).reshape(-1, d, d)
+    R = targets(model, P)
     return lambda X: fast(X, R)
 
 
@@ -100,6 +141,23 @@ def _parameter_function(model: Model, text: str, extra: dict[str, sp.Symbol]):
     return lambda *a, P: f(*a, *P.T, *values)
 
 
+def _figure(model: Model, h: float | None, trace: list) -> tuple[Figure, ...]:
+    """``figure = true``: the metric of the sweep's first runs against their bounds (log)."""
+    t = decs((h or 1) * np.arange(len(trace)))
+    values, bounds = (np.array([row[i] for row in trace]) for i in (0, 1))
+    series = []
+    for r in range(values.shape[1]):
+        series += [Series(f"{model.spec.metric}, run {r}", t, decs(np.maximum(values[:, r],
+                                                                               1e-300))),
+                   Series(f"bound, run {r}", t, decs(np.maximum(bounds[:, r], 1e-300)))]
+    where = "".join(f"_{k}{v}" for k, v in sorted(model.ints.items()))
+    path = f"the gradient flow ({FLOW_INTEGRATOR})" if h else "the GD path"
+    return (Figure(f"rate{where}", "the metric against the claimed bound"
+                   + "".join(f", {k} = {v}" for k, v in sorted(model.ints.items())),
+                   f"{model.spec.metric} along {path} and the bound, the sweep's first runs",
+                   "t", model.spec.metric, tuple(series), yscale="log"),)
+
+
 def rate_sweep(model: Model, refutation, point_text) -> Check:
     """The sweep check (module docstring); ``refutation(model, point, ctx, deadline)`` is the
     precise rate check's re-evaluation of one point."""
@@ -110,34 +168,53 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
         deadline = Deadline(ctx)
         if ctx.at:  # a replay: the precise check at that point alone
             point = {k: float(ctx.at[k]) for k in model.free_names}
+            if spec.near:
+                point["run"] = int(ctx.at["run"])
             found = refutation(model, point, ctx, deadline)
             if found is not None:
                 return found
             return Finding(Outcome.SUPPORTS, f"no violation at {point_text(point)} (replayed "
                            f"at {ctx.dps} digits)", {},
                            coverage=model.coverage(Scope.SAMPLE, points=1))
-        n = max(spec.sweep // 4, 10) if ctx.quick else spec.sweep
+        n = min(spec.sweep, max(spec.sweep // 4, 10)) if ctx.quick else spec.sweep
         P, dropped = _points(model, ctx, n)
         if not len(P):
             return Finding(Outcome.UNDECIDED, f"none of the {n} points drawn satisfies the "
                            "assumptions")
-        worst, at = _float_slacks(model, P)
+        X, runs, near_numbers = starts(model, P), list(range(len(P))), {}
+        if spec.near:  # perturbed starts meeting the relations (verify.userclaims.near)
+            X, runs, sizes = near.starts(model, X, targets(model, P), ctx.seed)
+            near_numbers = {"near starts": (
+                f"{len(runs)} of {len(P)} runs (sigma {spec.near[0]} halved until the "
+                f"relations hold: s in [{min(sizes, default=0):.2e}, "
+                f"{max(sizes, default=0):.2e}])")}
+            P = P[runs]
+            if not len(P):
+                return Finding(Outcome.UNDECIDED, "no perturbed start meets the relations",
+                               near_numbers)
+        h, trace = _flow_step(model), []
+        worst, at = _float_slacks(model, P, X, trace if spec.figure else None)
         failed = np.flatnonzero(~(worst >= -GUARD))
-        numbers = {"float64 runs": f"{len(P)} ({spec.steps} steps each; {dropped} drawn points "
+        span = (f"gradient flow to t = {spec.steps * h:g}, checked every {h:g}" if h else
+                f"{spec.steps} steps each")
+        numbers = {"float64 runs": f"{len(P)} ({span}; {dropped} drawn points "
                                    "outside the assumptions dropped)",
+                   **({"integrator (float64)": FLOW_INTEGRATOR} if h else {}),
                    "smallest relative slack (float64)": f"{np.nanmin(worst):.3e}"
                    if np.isfinite(worst).any() else "n/a",
                    "float64 runs below the bound by more than 1e-9 or not finite":
-                       str(len(failed))}
+                       str(len(failed)), **near_numbers}
         artefacts, open_ = 0, []
         for row in failed[:REPLAYS]:
             point = dict(zip(model.free_names, (float(v) for v in P[row])))
+            if spec.near:
+                point["run"] = runs[row]
             found = refutation(model, point, ctx, deadline)
             if found is None:
                 artefacts += 1
             elif found.outcome is Outcome.REFUTES:
                 return Finding(Outcome.REFUTES, f"{found.detail} (a float64 run of the sweep at "
-                               f"t = {at[row]}, replayed at high precision)",
+                               f"t = {at[row] * (h or 1):g}, replayed at high precision)",
                                {**numbers, **found.numbers}, found.counterexample)
             else:
                 open_.append(found.detail)
@@ -148,8 +225,12 @@ def rate_sweep(model: Model, refutation, point_text) -> Check:
                 f"{len(failed)} float64 runs fail, more than the {REPLAYS} replayed"), numbers)
         return Finding(Outcome.SUPPORTS, (
             f"{len(P)} float64 runs from the claimed start stay below the bound for t <= "
-            f"{spec.steps} ({artefacts} float64 failures hold when replayed)"), numbers,
+            f"{spec.steps * (h or 1):g} ({artefacts} float64 failures hold when replayed)"),
+            numbers, figures=_figure(model, h, trace) if spec.figure else (),
             coverage=model.coverage(Scope.SAMPLE, points=len(P)))
 
+    if model.method == "flow":
+        return Check("rate_sweep", Tier.EMPIRICAL, run, f"{spec.sweep} gradient flows over the "
+                     f"box ({FLOW_INTEGRATOR}), failures replayed with mpmath.odefun")
     return Check("rate_sweep", Tier.EMPIRICAL, run,
                  f"{spec.sweep} batched float64 runs over the box, failures replayed in mpmath")

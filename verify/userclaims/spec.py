@@ -12,7 +12,7 @@ KINDS = ("cycle", "threshold", "convergence", "inequality", "rate", "trajectory"
          "limit", "varies", "sole_limit", "order")
 INFINITIES = ("oo", "-oo")  # ``limit``: the ends ``to`` and the values ``rhs`` beyond the reals
 ORDERS = ("linear", "sublinear")
-METHODS = ("gd", "heavy_ball", "nesterov")
+METHODS = ("gd", "heavy_ball", "nesterov", "flow")  # flow: gradient flow (rate sweeps)
 MONOTONE = ("nonincreasing", "nondecreasing")
 RELATIONS = ("<=", "<", ">=", ">", "==")
 OTHERWISE = ("diverges", "does not converge")  # convergence: what GD does when the condition fails
@@ -58,7 +58,9 @@ class ClaimSpec:
         unbounded: the integer parameters declared for every integer from a lower end on
             (``L = ">= 2"``): name -> that end.  ``integers`` then holds the instances checked
             when no proof covers every value (the end and the next four).
-        optimizer: ``method`` ("gd", "heavy_ball", "nesterov") and ``beta`` (an expression).
+        optimizer: ``method`` ("gd", "heavy_ball", "nesterov", "flow": gradient flow
+            x' = -grad f(x), sampled every ``step`` time units, rate sweeps only) and ``beta``
+            (an expression).
         schedule: the step at iteration t, an expression of t and the parameters (None: the
             constant ``step``).
         strict: ``threshold``: True: x* attracts only if step < bound (at step = bound it
@@ -184,6 +186,8 @@ class ClaimSpec:
     derivation: str | None = None  # a cited derivation's name (verify.userclaims.cite)
     order_table: object = None  # kind "order": a verify.userclaims.orders.OrderClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()
+    near: tuple = ()  # rate sweeps: (sigma, until relations), verify.userclaims.near
+    figure: bool = False  # rate sweeps: draw the first runs against the bound
 
     def __hash__(self) -> int:
         return hash(self.id)
