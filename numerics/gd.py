@@ -92,22 +92,40 @@ def classify_tail(tail: np.ndarray, rtol: float = 1e-9, atol: float = 1e-12,
     kind = np.full(tail.shape[:-1], UNDECIDED, dtype=np.int8)
     period = np.zeros(tail.shape[:-1], dtype=np.int16)
     rows = tail.reshape(-1, tail.shape[-1])
+    # A cache-sized block of runs at a time (as in iterate_scalar): the temporaries of each
+    # test stay in cache instead of streaming the whole tail through memory once per
+    # operation.  Runs are independent and every operation is exact, so the result does not
+    # depend on the block size.
+    flat_kind, flat_period = kind.reshape(-1), period.reshape(-1)
+    for j in range(0, rows.shape[0], CHUNK):
+        _classify_rows(rows[j:j + CHUNK], flat_kind[j:j + CHUNK], flat_period[j:j + CHUNK],
+                       rtol, atol, max_period)
+    return kind, period
+
+
+def _classify_rows(rows: np.ndarray, kind: np.ndarray, period: np.ndarray, rtol: float,
+                   atol: float, max_period: int) -> None:
+    """:func:`classify_tail` of the runs ``rows`` (n, n_tail), into ``kind`` and ``period``."""
     finite = np.isfinite(rows).all(axis=-1)
-    kind.reshape(-1)[~finite] = DIVERGED
+    kind[~finite] = DIVERGED
     # Only finite runs can be p-cycles, and a run leaves the test at its least period: each p
     # looks at the runs still undecided only (most are fixed points, settled at p = 1).  On a
     # finite tail nan_to_num is the identity and nanmax is max: the same scale.
-    left = np.flatnonzero(finite)  # flat indices of the undecided runs
-    scale = atol + rtol * np.max(np.abs(rows[left]), axis=-1)
-    for p in range(1, min(max_period, tail.shape[-1] - 1) + 1):
+    left = np.flatnonzero(finite)  # indices of the undecided runs
+    scale = atol + rtol * np.max(np.abs(_undecided(rows, left)), axis=-1)
+    for p in range(1, min(max_period, rows.shape[-1] - 1) + 1):
         if left.size == 0:
             break
-        sub = rows[left]
+        sub = _undecided(rows, left)
         hit = np.max(np.abs(sub[:, p:] - sub[:, :-p]), axis=-1) <= scale
-        kind.reshape(-1)[left[hit]] = FIXED if p == 1 else CYCLE
-        period.reshape(-1)[left[hit]] = p
+        kind[left[hit]] = FIXED if p == 1 else CYCLE
+        period[left[hit]] = p
         left, scale = left[~hit], scale[~hit]
-    return kind, period
+
+
+def _undecided(rows: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """``rows[left]`` (``left`` increasing), without a copy while every row is left."""
+    return rows if left.size == rows.shape[0] else rows[left]
 
 
 SWEEP_CHUNK = 1 << 17

@@ -95,6 +95,31 @@ def test_overflowing_runs_are_nan_and_diverged_without_warnings(loss, minimiser,
     assert np.all(kind[:, -1] == FIXED) and np.all(period[:, -1] == 1)
 
 
+def test_classify_tail_by_blocks_equals_the_definition():
+    """classify_tail works through cache-sized blocks of runs: over several blocks (fixed
+    points, cycles of every period, runs that settle on none, NaN and inf), each run gets the
+    least p whose shifted tail matches within atol + rtol*max|x|, as the docstring defines."""
+    from numerics.gd import CHUNK, CYCLE
+
+    rng = np.random.default_rng(7)
+    n, T, rtol, atol = 2 * CHUNK + 123, 10, 1e-9, 1e-12
+    per = rng.integers(1, 12, n)  # > max_period: no cycle found
+    tail = (np.take_along_axis(rng.standard_normal((n, 12)), np.arange(T)[None] % per[:, None], 1)
+            * 10.0 ** rng.integers(-5, 5, (n, 1)))
+    tail += rng.standard_normal((n, T)) * 10.0 ** rng.integers(-17, -7, (n, 1))
+    tail[rng.random((n, T)) < 0.002] = np.nan
+    tail[rng.random((n, T)) < 0.002] = np.inf
+    kind, period = classify_tail(tail, rtol, atol)
+    for row, k, p in zip(tail, kind.ravel(), period.ravel()):
+        if not np.isfinite(row).all():
+            assert (k, p) == (DIVERGED, 0)
+            continue
+        scale = atol + rtol * np.max(np.abs(row))
+        least = next((q for q in range(1, 9) if np.max(np.abs(row[q:] - row[:-q])) <= scale), 0)
+        assert p == least and k == (UNDECIDED if not least else FIXED if least == 1 else CYCLE)
+    assert set(np.unique(kind)) == {UNDECIDED, FIXED, CYCLE, DIVERGED}
+
+
 @pytest.mark.parametrize("bad", [[0.0], [-1.0], [np.nan], [np.inf], [0.1, -0.1], [0.1, np.nan]])
 def test_iterate_scalar_rejects_bad_step_sizes(bad):
     with pytest.raises(ValueError):

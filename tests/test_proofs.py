@@ -14,6 +14,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from proofs import expressions
 from proofs.chains import hessian_at_minimisers, scalar_chain
 from proofs.expressions import ExpressionError, parse, real_symbol
 from proofs.identities import prove_zero
@@ -123,6 +124,23 @@ def test_parse_unknown_function_is_named_in_the_error(text, name):
     with pytest.raises(ExpressionError) as info:
         parse(text, SYMS)
     assert name in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["Max(x, 0, x - 1)", "Min(1/2, Max(x, 1), 1/3)",
+                                  "Max(Abs(x - 1), Abs(2*x + 1), 1/(1 + x**2))",
+                                  "Min(delta, Max(2*x, 3/sqrt(delta), 1))"])
+def test_parse_max_min_remembered_equal_sympys_own(text):
+    """Max/Min are remembered in SymPy's cache (proofs.expressions._lattice): a parse with
+    the cache warm, and one after clear_cache, give the tree SymPy builds itself."""
+    from sympy.core.cache import clear_cache
+
+    direct = sp.sympify(text, locals={"x": X, "delta": DELTA})
+    for _ in range(2):
+        assert expressions._parse(text, SYMS) == direct
+        assert expressions._parse(f"1 + {text}", SYMS) == 1 + direct
+    clear_cache()
+    assert expressions._lattice.cache_info().currsize == 0
+    assert expressions._parse(text, SYMS) == direct
 
 
 # ---------------------------------------------------------------- ScalarGD: Example 1

@@ -748,6 +748,21 @@ def test_figure_bytes_do_not_depend_on_figures_drawn_before(tmp_path):
     assert first.read_bytes() == again.read_bytes()
 
 
+def test_png_compression_keeps_the_pixels(tmp_path, monkeypatch):
+    """The fast zlib level (figures.PNG_COMPRESSION) draws the same pixels as PIL's default."""
+    import matplotlib.image
+
+    from verify.report import figures
+
+    spec = {"id": "f", "yscale": "log", "title": "$\\eta < 2/\\lambda$",
+            "series": [{"label": "s", "x": ["1", "2", "3"], "y": ["1e-9", "1", "1e9"]}]}
+    fast = draw_figure(spec, tmp_path / "fast.png").path
+    monkeypatch.setattr(figures, "PNG_COMPRESSION", 6)
+    default = draw_figure(spec, tmp_path / "default.png").path
+    assert fast.read_bytes() != default.read_bytes()
+    assert (matplotlib.image.imread(fast) == matplotlib.image.imread(default)).all()
+
+
 def test_draw_figure_never_raises(tmp_path):
     for spec in (None, {}, {"series": "x"}, {"series": [{"x": [None], "y": [{}]}]},
                  {"series": [{"x": ["1"], "y": ["1"], "label": "$\\frac{"}], "title": "$"}):

@@ -5,8 +5,9 @@ one exact model per check: about 10 ms a claim, and most of a cached re-run's wo
 papers are data.  A cached run needs of a claim only its id and paper key (to select it) and its
 cache key, which the result cache remembers per file contents (:class:`verify.cache.
 ResultCache`).  So a cached run's registry hands out a :class:`LazyClaim` per table of a
-well-formed paper file, and the file's claims are built (all of them, once:
-:func:`verify.userclaims.build.claims_from_paper`) on the first use of anything else.
+well-formed paper file, and a claim is built (alone, once: :func:`verify.userclaims.build.
+claim_from_paper`) on the first use of anything else; a pool's worker so builds only the
+claims it runs, not every claim of their files.
 
 A file that is not plainly well formed (TOML that does not parse, a key other than ``[paper]``
 and ``[[claim]]``, a claim without a valid id, an id used twice) is built at once, so its errors
@@ -41,11 +42,14 @@ class LazyClaim:
     source = None
 
     def resolve(self) -> Claim:
-        """The built claim (its file is parsed and built on the first call, then cached)."""
-        from verify.userclaims.build import claims_from_paper
+        """The built claim (built alone on the first call, then cached: the file's other
+        claims are not built, :func:`verify.userclaims.build.claim_from_paper`)."""
+        from verify.userclaims.build import claim_from_paper
 
-        claims = claims_from_paper(self.path)
-        claim = claims[self.index] if self.index < len(claims) else None
+        try:
+            claim = claim_from_paper(self.path, self.index, self.digest)
+        except IndexError:
+            claim = None
         if claim is None or claim.id != self.id or claim.ref.paper != self.paper:
             raise LazyClaimError(f"{self.path}: claim #{self.index + 1} was indexed as "
                                  f"{self.id!r} ({self.paper}) but built as "

@@ -14,7 +14,11 @@ Options: ``--verify-quick`` (smaller search budgets), ``--verify-seed N`` (defau
 
 from __future__ import annotations
 
-import pytest
+import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
 
 DEFAULT_PATTERN = "claims_*.toml"
 DPS = 50  # mpmath digits, as the command line's default
@@ -35,48 +39,58 @@ def pytest_collect_file(file_path, parent: pytest.Collector):
     # Path.match compares from the right: "claims_*.toml" tests the name, "review/*.toml" the
     # folder too.
     if any(file_path.match(p) for p in patterns):
-        return ClaimFile.from_parent(parent, path=file_path)
+        return _classes()[0].from_parent(parent, path=file_path)
     return None
-
-
-class ClaimFile(pytest.File):
-    """A claim file: one :class:`ClaimItem` per ``[[claim]]`` table."""
-
-    def collect(self):
-        from verify.userclaims.build import claims_from_file
-        from verify.userclaims.spec import ClaimFileError
-
-        try:
-            claims = claims_from_file(self.path)
-        except ClaimFileError as exc:  # shown as its message alone, without a traceback
-            raise self.CollectError(str(exc)) from None
-        for claim in claims:
-            yield ClaimItem.from_parent(self, name=claim.id, claim=claim)
 
 
 class ClaimNotConfirmed(AssertionError):
     """A claim that is not confirmed; the message is its evidence."""
 
 
-class ClaimItem(pytest.Item):
-    def __init__(self, *, claim, **kwargs):
-        super().__init__(**kwargs)
-        self.claim = claim
+@functools.cache
+def _classes() -> tuple[type, type]:
+    """(ClaimFile, ClaimItem), made on the first claim file pytest collects.
 
-    def runtest(self) -> None:
-        from verify.explain import explain
-        from verify.runner import run_claim
-        from verify.vocabulary import Status
+    pytest is imported here, not with the module: every process of a run imports the whole
+    suite (:func:`verify.parallel.load_suite`), and pytest would add ~0.13 s to the start of
+    each run, before its first claim."""
+    import pytest
 
-        opt = self.config.getoption
-        result = run_claim(self.claim, opt("verify_seed"), opt("verify_quick"), DPS)
-        if result.status is not Status.CONFIRMED:
-            raise ClaimNotConfirmed(explain(result))
+    class ClaimFile(pytest.File):
+        """A claim file: one :class:`ClaimItem` per ``[[claim]]`` table."""
 
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, ClaimNotConfirmed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style)
+        def collect(self):
+            from verify.userclaims.build import claims_from_file
+            from verify.userclaims.spec import ClaimFileError
 
-    def reportinfo(self):
-        return self.path, None, f"claim {self.name}"
+            try:
+                claims = claims_from_file(self.path)
+            except ClaimFileError as exc:  # shown as its message alone, without a traceback
+                raise self.CollectError(str(exc)) from None
+            for claim in claims:
+                yield ClaimItem.from_parent(self, name=claim.id, claim=claim)
+
+    class ClaimItem(pytest.Item):
+        def __init__(self, *, claim, **kwargs):
+            super().__init__(**kwargs)
+            self.claim = claim
+
+        def runtest(self) -> None:
+            from verify.explain import explain
+            from verify.runner import run_claim
+            from verify.vocabulary import Status
+
+            opt = self.config.getoption
+            result = run_claim(self.claim, opt("verify_seed"), opt("verify_quick"), DPS)
+            if result.status is not Status.CONFIRMED:
+                raise ClaimNotConfirmed(explain(result))
+
+        def repr_failure(self, excinfo, style=None):
+            if isinstance(excinfo.value, ClaimNotConfirmed):
+                return str(excinfo.value)
+            return super().repr_failure(excinfo, style)
+
+        def reportinfo(self):
+            return self.path, None, f"claim {self.name}"
+
+    return ClaimFile, ClaimItem

@@ -39,6 +39,8 @@ from importlib import metadata
 DPI = 150
 """Pixels per inch of the PNG (a 6.4 x 4.2 in figure is 960 x 630 pixels, shown at 640 x 420)."""
 FIGSIZE = (6.4, 4.2)
+PNG_COMPRESSION = 1
+"""zlib level of the PNG files (lossless at every level: only the file size and time vary)."""
 MAX_DECADES = 30
 """A log axis spans at most this many decades below the largest value."""
 UNDERFLOW = sys.float_info.min
@@ -369,7 +371,10 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
         # whole figure once more (without output) before drawing it: a third of the time.
         fig.set_layout_engine(None)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+        # zlib level 1: the same pixels as the default level 6 in ~15 % less drawing time
+        # (the encoder is a fifth of it), for files ~15 % larger.
+        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": PNG_COMPRESSION})
     finally:
         fig.clear()
     return notes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import sympy as sp
@@ -400,14 +400,32 @@ def claims_from_paper(path: str) -> tuple[Claim, ...]:
     from verify.userclaims.paperfile import load_paper
 
     paper = load_paper(path)
-    out = []
-    for entry in paper.claims:
-        claim = claim_from_spec(entry.item)
-        ref = Reference(paper.key, entry.where or "paper file (bad table)", paper.url)
-        if isinstance(entry.item, BadClaim):
-            out.append(replace(claim, ref=ref))
-            continue
-        out.append(replace(claim, ref=ref, control=entry.control, amends=entry.amends,
-                           amend_reason=entry.amend_reason, caveat=entry.caveat,
-                           scope=dict(entry.scope) if entry.scope is not None else claim.scope))
-    return tuple(out)
+    return tuple(_paper_claim(paper.key, paper.url, entry) for entry in paper.claims)
+
+
+@cache
+def claim_from_paper(path: str, index: int, digest: str) -> Claim:
+    """Claim ``index`` of a paper data file whose claim ids are valid and distinct and whose
+    bytes hash to ``digest``, built alone: the claim ``claims_from_paper(path)[index]`` would
+    be, without building the file's others (a pool's worker builds only the claims it runs; a
+    paper file holds up to 23).
+
+    Raises:
+        ClaimFileError: the file cannot be used at all, or changed (see
+            :func:`verify.userclaims.paperfile.load_paper_claim`).
+        IndexError: the file has no claim ``index``.
+    """
+    from verify.userclaims.paperfile import load_paper_claim
+
+    return _paper_claim(*load_paper_claim(path, index, digest))
+
+
+def _paper_claim(key: str, url: str, entry) -> Claim:
+    """The claim of a paper file's parsed table ``entry``, referenced as the paper's own."""
+    claim = claim_from_spec(entry.item)
+    ref = Reference(key, entry.where or "paper file (bad table)", url)
+    if isinstance(entry.item, BadClaim):
+        return replace(claim, ref=ref)
+    return replace(claim, ref=ref, control=entry.control, amends=entry.amends,
+                   amend_reason=entry.amend_reason, caveat=entry.caveat,
+                   scope=dict(entry.scope) if entry.scope is not None else claim.scope)

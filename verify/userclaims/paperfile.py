@@ -16,6 +16,8 @@ becomes a :class:`BadClaim` exactly as in a claim file (the registry test assert
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,43 @@ def parse_paper(text: str, key: str, source: str = "<string>") -> PaperFile:
                    for number, table in enumerate(tables, start=1))
     return PaperFile(key=key, citation=paper["citation"], url=paper.get("url", ""),
                      claims=claims)
+
+
+def load_paper_claim(path: str | Path, index: int, digest: str) -> tuple[str, str, PaperClaim]:
+    """(key, url, claim) of the ``index``-th ``[[claim]]`` table of the paper file at
+    ``path`` whose bytes hash (SHA-256) to ``digest``, parsed alone: ``load_paper(path).
+    claims[index]`` for a file whose claim ids are valid and distinct
+    (:func:`verify.lazyclaims.lazy_claims` checks that before it indexes a file; a duplicate
+    id is what makes a table depend on those before it).  The file is read once per process
+    and digest.
+
+    Raises:
+        ClaimFileError: as :func:`load_paper`, for the file and its ``[paper]`` table, or the
+            file's bytes are not those of ``digest`` any more.
+        IndexError: the file has no table ``index``.
+    """
+    key, url, tables = _claim_tables(str(path), digest)
+    return key, url, _paper_claim(tables[index], index + 1, {}, key)
+
+
+@functools.cache
+def _claim_tables(path: str, digest: str) -> tuple[str, str, list]:
+    """(key, url, the ``[[claim]]`` tables) of the paper file at ``path`` (see
+    :func:`load_paper_claim`)."""
+    source = Path(path)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise ClaimFileError(f"{path}: cannot read the paper file: {exc}") from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise ClaimFileError(f"{path}: the paper file changed while the run used it")
+    try:
+        document = read_document(data.decode("utf-8"), path)
+    except UnicodeDecodeError as exc:
+        raise ClaimFileError(f"{path}: cannot read the paper file: {exc}") from None
+    tables = claim_tables(document, path, top=("paper", "claim"))
+    paper = _paper_table(document.get("paper"), source.name.split(".")[0], path)
+    return paper["key"], paper.get("url", ""), tables
 
 
 def _paper_table(table: Any, key: str, source: str) -> dict[str, str]:
