@@ -17,6 +17,8 @@ def iterate(step: Callable, x0, params: Sequence, steps: int, dps: int,
     with mpmath.workdps(dps):
         x = mpmath.mpf(x0) if not isinstance(x0, mpmath.mpf) else +x0
         ps = [mpmath.mpf(p) if not isinstance(p, mpmath.mpf) else +p for p in params]
+        if isinstance(escape, float):  # converted once, exactly (a float compared converts anew)
+            escape = mpmath.mpf(escape)
         orbit = [x]
         for _ in range(steps):
             x = step(x, *ps)
@@ -32,6 +34,8 @@ def iterate_vector(step: Callable, w0: Sequence, params: Sequence, steps: int, d
     with mpmath.workdps(dps):
         w = [mpmath.mpf(v) for v in w0]
         ps = [mpmath.mpf(p) for p in params]
+        if isinstance(escape, float):  # converted once, exactly (a float compared converts anew)
+            escape = mpmath.mpf(escape)
         orbit = [w]
         for _ in range(steps):
             w = [mpmath.mpf(v) for v in step(*w, *ps)]

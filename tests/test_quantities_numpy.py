@@ -184,3 +184,36 @@ def test_np_matrix_fills_real_entries_and_marks_non_real_ones_nan():
     mixed = model.np_matrix(sp.Matrix([[sp.I * (x - 4) + y, x]]))(X, P)
     assert mixed[0, 0, 0] == 1.0 and np.isnan(mixed[1, 0, 0])
     np.testing.assert_array_equal(mixed[:, 0, 1], [4.0, 2.0])
+
+
+@pytest.mark.parametrize("n", [3, 5, 9, 16])
+@pytest.mark.parametrize("dps", [30, 50, 90])
+def test_flint_eigenvalues_agree_with_eigsy_to_the_working_precision(n, dps):
+    """hessian_eigenvalues (n >= 3) runs Arb's QR at dps + guard bits: the same values as
+    mpmath's eigsy to the working precision, repeated eigenvalues included."""
+    from verify.models.quantities import _flint_eigenvalues, hessian_eigenvalues
+
+    rng = np.random.default_rng(n * dps)
+    with mpmath.workdps(dps):
+        G = rng.uniform(-3, 3, (n, n))
+        H = mpmath.matrix((G + G.T).tolist()) / 7
+        Q, _ = np.linalg.qr(rng.normal(size=(n, n)))  # an exact double eigenvalue, rotated
+        D = mpmath.matrix(Q.tolist()) * mpmath.diag([1, 1] + [k for k in range(n - 2)])
+        for M in (H, D * mpmath.matrix(Q.T.tolist())):
+            M = (M + M.T) / 2
+            assert _flint_eigenvalues(M) is not None
+            ours = hessian_eigenvalues(M)
+            ref = sorted(mpmath.eigsy(M, eigvals_only=True), reverse=True)
+            scale = 1 + mpmath.mnorm(M, 1)
+            assert all(abs(a - b) <= mpmath.ldexp(scale * n, 8 - mpmath.mp.prec)
+                       for a, b in zip(ours, ref))
+
+
+def test_flint_eigenvalues_decline_what_they_cannot_take():
+    """Not finite or not real: None, and hessian_eigenvalues keeps eigsy's answer."""
+    from verify.models.quantities import _flint_eigenvalues
+
+    for bad in (mpmath.nan, mpmath.inf, mpmath.mpc(1, 1)):
+        H = mpmath.diag([1, 2, 3])
+        H[0, 1] = H[1, 0] = bad
+        assert _flint_eigenvalues(H) is None

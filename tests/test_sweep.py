@@ -74,3 +74,21 @@ def test_true_claim_is_sampled_and_false_twin_refuted_with_a_replay():
     claim = claim_from_spec(parse_table(false))
     again = claim.checks[0].run(CheckContext(seed=0, quick=True, at=dict(cx.replay)))
     assert again.outcome is Outcome.REFUTES
+
+
+def test_float_runs_classify_each_run_by_its_own_step():
+    """GD on x^2/2 from 1 with step delta: x_k = (1 - delta)^k. The batched float64 runs
+    converge exactly where |1 - delta| < 1 (rows leave the batch as they reach the target;
+    the others escape, or are 1 for ever at delta = 2, and stay NaN or fail)."""
+    import numpy as np
+
+    from verify.userclaims.model import Model
+    from verify.userclaims.sweep import _float_runs
+
+    spec = parse_table({"id": "t.scalar", "kind": "convergence", "loss": "x**2/2",
+                        "variables": ["x"], "step": "delta", "params": {"delta": ["1/100", 4]},
+                        "start": ["1"], "target": ["0"], "condition": "delta < 4",
+                        "sweep": 10})
+    deltas = np.array([0.5, 1.0, 1.9, 2.0, 2.1, 3.9, 1.5, 0.05])
+    ok = _float_runs(Model(spec), deltas[:, None], 400)
+    assert ok.tolist() == [True, True, True, False, False, False, True, True]

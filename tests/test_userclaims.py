@@ -254,3 +254,46 @@ def test_quick_searches_try_the_corners_and_the_centre_of_a_large_box():
                       lhs="a", relation="<=", rhs="2"))
     full, quick = (edge_points(six, six.free_names, n) for n in EDGES)
     assert len(full) == 65 and quick == full  # 64 corners and the centre
+
+
+def test_edges_run_before_the_draws_in_hypothesis_order_and_leave_the_draws_alone():
+    """verify.userclaims.search.search runs the edges itself, the last given first (the order
+    Hypothesis ran them as explicit examples); the first violating one is reported, and the
+    random draws that follow are the ones Hypothesis makes without edges (its engine never saw
+    explicit examples)."""
+    from hypothesis import HealthCheck, Phase, given, seed, settings
+    from hypothesis import strategies as st
+
+    from verify.userclaims.model import Model
+    from verify.userclaims.search import Probe, edge_points, search
+
+    model = Model(claim(id="edges.order", kind="inequality", params={"a": [-1, 2], "b": [1, 3]},
+                        lhs="a", relation="<=", rhs="b + 3"))
+    seen = []
+
+    def evaluate(point):
+        seen.append(dict(point))
+        return Probe(-1.0 if point["a"] == 2.0 else 1.0, {})
+
+    extra = ({"a": 2.0, "b": 2.0},)
+    found = search(model, evaluate, 0, 5, extra=extra, quick=True)
+    assert found.violation[0] == extra[0] and seen == [extra[0]]
+    seen.clear()
+    result = search(model, lambda p: evaluate({**p, "a": 0.0}), 3, 7, quick=True)
+    edges = edge_points(model, model.free_names)
+    assert result.violation is None and seen[:len(edges)] == [{**p, "a": 0.0}
+                                                                for p in reversed(edges)]
+    draws = []
+
+    @seed(3)
+    @settings(max_examples=7, deadline=None, database=None, print_blob=False,
+              suppress_health_check=list(HealthCheck),
+              phases=[Phase.generate, Phase.target, Phase.shrink])
+    @given(st.fixed_dictionaries({n: st.floats(float(lo), float(hi), allow_nan=False,
+                                               allow_infinity=False)
+                                  for n, (lo, hi) in model.box.free.items()}))
+    def plain(point):
+        draws.append({**point, "a": 0.0})
+
+    plain()
+    assert seen[len(edges):] == draws

@@ -129,7 +129,7 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
         def lands(orbit, marks, dps):
             near = mpmath.mpf(10) ** (10 - dps)
             return any(helpers[0](x, m) <= near * (1 + max(map(abs, m)))
-                       for x in orbit if None not in x for m in marks)
+                       for x in orbit if all(v is not None for v in x) for m in marks)
 
         def wrong(holds, seen):
             return seen in VIOLATIONS if holds else (spec.otherwise == "diverges"

@@ -677,13 +677,14 @@ class Model:
 
         def call(X, P):
             m, values = X.shape[0], f(*X.T, *P.T)
-            if any(isinstance(v, complex) or getattr(v, "dtype", _FLOAT).kind == "c"
-                   for v in values):
-                flat = np.stack([_real_batch(v, m) for v in values], axis=-1)
-            else:  # real: the same floats, filled in place (a sweep calls this every step)
-                flat = np.empty((m, len(values)))
-                for k, v in enumerate(values):
-                    flat[:, k] = v
+            # real: the same floats, filled in place (a sweep calls this every step); a
+            # non-real entry anywhere: every entry through _real_batch instead
+            flat = np.empty((m, len(values)))
+            for k, v in enumerate(values):
+                if isinstance(v, complex) or getattr(v, "dtype", _FLOAT).kind == "c":
+                    flat = np.stack([_real_batch(v, m) for v in values], axis=-1)
+                    break
+                flat[:, k] = v
             return flat.reshape(m, M.rows, M.cols)
 
         return call

@@ -123,7 +123,7 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                 orbit = orbit_fn(model, start(args), args, spec.steps, dps, deadline)
                 values = []
                 for x in orbit:
-                    if None in x:
+                    if any(v is None for v in x):  # not `None in x`: mpf == None is slow
                         break
                     v = metric(*x, *args)
                     if not (mpmath.isfinite(v) and mpmath.im(v) == 0):

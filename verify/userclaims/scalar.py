@@ -493,7 +493,8 @@ def _precise_run(problem: ScalarProblem, x0: float, delta: float, dps: int) -> i
     if len(orbit) < 301:
         return -1
     with mpmath.workdps(dps):
-        mags = np.array([float(abs(v)) if abs(v) < 1e300 else np.inf for v in orbit])
+        big = mpmath.mpf(1e300)  # exact, converted once
+        mags = np.array([float(m) if m < big else np.inf for m in map(abs, orbit)])
     return int(_observed(mags[:, None], np.array([x0]))[0])
 
 

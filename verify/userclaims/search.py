@@ -268,7 +268,7 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         return SearchResult((point, probe) if probe.margin < 0 else None, 1, probe.margin)
     # Hypothesis is imported here, not with the module: every process builds the claims, and
     # a cached re-run (or a replay) searches nothing; importing it costs ~0.1 s.
-    from hypothesis import HealthCheck, Phase, assume, example, given, seed, settings, target
+    from hypothesis import HealthCheck, Phase, assume, given, seed, settings, target
     from hypothesis import strategies as st
     from hypothesis.errors import Unsatisfiable
 
@@ -280,14 +280,9 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
 
     stop: dict[str, str | None] = {"why": None}
 
-    # report_multiple_bugs=False: one failure (never an ExceptionGroup of several).
-    @seed(run_seed)
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), print_blob=False,
-              report_multiple_bugs=False,
-              phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink])
-    @given(strategy)
-    def probe(point):
+    def trial(point, steer) -> bool:
+        """One point: False where the assumptions or ``exclude`` drop it; a violation raises
+        :class:`_Violation` (``steer``: Hypothesis' ``target``, None for an edge)."""
         if stop["why"] is None and deadline is not None:
             try:
                 deadline.check("search")
@@ -295,10 +290,11 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
                 stop["why"] = str(exc)
         if stop["why"] is not None:
             raise BudgetExhausted(stop["why"])  # every later call too: nothing else is reported
-        assume(model.assumptions_hold(point))
+        if not model.assumptions_hold(point):
+            return False
         if exclude is not None and exclude(point):
             seen["excluded"] += 1
-            assume(False)
+            return False
         try:
             result = _checked(evaluate, point)
         except BudgetExhausted as exc:
@@ -313,8 +309,8 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
         rank = (result.margin, -guide if guide is not None else 0.0)
         if seen.get("closest") is None or rank < seen["closest"][0]:
             seen["closest"] = (rank, dict(point), result)
-        if guide is not None:
-            target(guide, label="violation")
+        if guide is not None and steer is not None:
+            steer(guide, label="violation")
         if result.margin < 0:
             try:
                 verdict = _confirmed(confirm, point, result) if confirm is not None else None
@@ -323,15 +319,33 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
                 raise
             if confirm is not None and verdict is None:
                 seen["refused"] += 1  # held at high precision: not a violation
-                return
+                return True
             raise _Violation(point, result, verdict)
+        return True
 
+    # report_multiple_bugs=False: one failure (never an ExceptionGroup of several).
+    @seed(run_seed)
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), print_blob=False,
+              report_multiple_bugs=False,
+              phases=[Phase.generate, Phase.target, Phase.shrink])
+    @given(strategy)
+    def probe(point):
+        assume(trial(point, target))
+
+    # The edges first, in the order Hypothesis ran them as explicit examples (the last one
+    # given first) and as it did (a violation or a failure stops the search); run here, they
+    # skip Hypothesis' per-example set-up and printing (~0.4 ms each).  The draws that follow
+    # do not depend on them (explicit examples never reach Hypothesis' engine).
+    edges = []
     for point in [*edge_points(model, names, EDGES[quick]), *extra]:  # extra: a kind's edges
         if exclude is not None and exclude(point):
             seen["excluded"] += 1  # an edge in the exception set is not probed
             continue
-        probe = example(point)(probe)
+        edges.append(point)
     try:
+        for point in reversed(edges):
+            trial(point, None)
         with without_local_constants():
             probe()
     except _Violation as found:

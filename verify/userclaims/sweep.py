@@ -86,23 +86,29 @@ def _float_runs(model: Model, P: np.ndarray, steps: int) -> np.ndarray:
     step = model.np_matrix(model.gd_map)
     if model.spec.to_set:
         residual = model.np_fn(model.residual)
-        dist = lambda X, rows: residual(X, P[rows])
+        dist = lambda X, Pr, Tr: residual(X, Pr)
     else:
         spec = model.spec
         limits = spec.target * n if spec.target_every else spec.target
         T = np.stack([model.np_fn(model.expr(e))(zeros, P) for e in limits], axis=1)
-        dist = lambda X, rows: np.linalg.norm(X - T[rows], axis=1)
+        dist = lambda X, Pr, Tr: np.linalg.norm(X - Tr, axis=1)
     escape = 1e12 * (1 + np.abs(X).max(axis=1, initial=0))
     reached = np.zeros(m, bool)
-    rows = np.arange(m)
+    # the rows still running, and their parameters, escape bounds and targets (taken anew
+    # only when rows leave: every step uses them)
+    rows, Pr, bound = np.arange(m), P, escape
+    Tr = None if model.spec.to_set else T
     first = steps - steps // 4
     quarter, mid = np.full((steps // 4 + 1, m), np.nan), np.full(m, np.nan)
     with np.errstate(all="ignore"):
         for k in range(1, steps + 1):
-            X = step(X, P[rows]).reshape(len(rows), n)
-            X[~(np.isfinite(X).all(axis=1) & (np.abs(X).max(axis=1) < escape[rows]))] = np.nan
+            X = step(X, Pr).reshape(len(rows), n)
+            # escaped or not finite (a NaN or an inf compares False): NaN from here on
+            out = ~(np.abs(X).max(axis=1) < bound)
+            if out.any():
+                X[out] = np.nan
             if k == steps // 2 or k >= first or k % EVERY == 0:
-                d = dist(X, rows)
+                d = dist(X, Pr, Tr)
                 if k == steps // 2:
                     mid[rows] = d
                 if k >= first:
@@ -111,7 +117,10 @@ def _float_runs(model: Model, P: np.ndarray, steps: int) -> np.ndarray:
                     hit = d <= 1e-9 * (1 + np.abs(X).max(axis=1))
                     reached[rows[hit]] = True
                     keep = ~hit & np.isfinite(d)
-                    rows, X = rows[keep], X[keep]
+                    if not keep.all():
+                        rows, X = rows[keep], X[keep]
+                        Pr, bound = P[rows], escape[rows]
+                        Tr = None if Tr is None else T[rows]
                     if not len(rows):
                         break
         end = quarter[-1]

@@ -59,7 +59,7 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
                 orbit = orbit_fn(model, start(args), args, spec.steps, dps, deadline)
                 values = []
                 for k, x in enumerate(orbit):
-                    if None in x:
+                    if any(v is None for v in x):  # not `None in x`: mpf == None is slow
                         break
                     values.append(quantity(x, args, k))
                 out = (mpmath.inf, None, None, None)
