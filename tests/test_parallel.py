@@ -129,3 +129,25 @@ def test_a_claim_that_kills_its_worker_is_an_error_and_the_others_still_run(tmp_
     assert {i: r["status"] for i, r in got.items()} == {0: "confirmed", 1: "error",
                                                          2: "confirmed"}
     assert all("died" in ev["detail"] for ev in got[1]["evidence"])
+
+
+def test_a_claim_sharing_a_computation_waits_for_the_claim_running_it():
+    """Check.share: the pool holds back a claim whose shared check is being computed by a
+    running claim (so the worker that computed it can take it), and hands out the others."""
+    from types import SimpleNamespace
+
+    def claim(*keys):
+        return SimpleNamespace(checks=[SimpleNamespace(share=k) for k in (*keys, "")])
+
+    claims = [claim("thm"), claim("thm"), claim(), claim("other", "thm")]
+    assert parallel.next_free(claims, [1, 2, 3], running=[]) == 0
+    assert parallel.next_free(claims, [1, 2, 3], running=[0]) == 1  # claim 2 shares nothing
+    assert parallel.next_free(claims, [1, 3], running=[0]) is None  # both wait for claim 0
+    assert parallel.next_free(claims, [3], running=[2]) == 0
+    assert parallel.next_free(claims, [], running=[]) is None
+    # a lazy paper claim is never built to ask (the claim language states no shared check)
+    from verify.lazyclaims import LazyClaim
+
+    lazy = LazyClaim("p.c", "p", "/nonexistent.toml", 0, "0" * 64)
+    assert parallel.shared_keys(lazy) == frozenset()
+    assert parallel.next_free([claims[0], lazy], [1], running=[0]) == 0

@@ -6,7 +6,8 @@ Workers are forked from a ``forkserver`` that has imported the suite (``spawn`` 
 none) and rebuild each claim from where it came from (the registry, or its claim file) by id:
 check closures are never pickled.  At most one claim per worker is handed out at a time,
 longest first, so the claims running when a worker dies are known: they are retried alone, and
-a claim that kills a worker alone is recorded as ``error``.  Worker processes keep the
+a claim that kills a worker alone is recorded as ``error``.  A claim sharing a computation with a
+running claim (``Check.share``) is held back until that claim ends (:func:`next_free`).  Worker processes keep the
 environment variables of the forkserver's start (the first pool of this process).  Where a run
 surely needs a pool, the forkserver is started before the claims are built
 (:func:`start_early`), so that its imports overlap this process's own.
@@ -214,6 +215,29 @@ def load_suite() -> None:
             pass
 
 
+def shared_keys(claim) -> frozenset[str]:
+    """The keys of the computations ``claim``'s checks share with other claims (``Check.
+    share``); empty for a lazy paper claim (the claim language states no shared check, and
+    asking would build it here)."""
+    from verify.lazyclaims import LazyClaim
+
+    if isinstance(claim, LazyClaim):
+        return frozenset()
+    return frozenset(c.share for c in claim.checks if c.share)
+
+
+def next_free(claims: Sequence, queue: Sequence[int], running) -> int | None:
+    """The place in ``queue`` of the first claim that shares no computation with a running
+    claim (None: every one left does).  A shared check is computed once per process
+    (:func:`verify.runner.run_check`): a claim held back until the claim it shares with ends
+    is taken by the worker that just computed it, when the other workers are busy.  Which
+    worker takes it changes its time only, never its result (the check is seeded by its key)."""
+    busy = frozenset().union(*(shared_keys(claims[j]) for j in running))
+    if not busy:
+        return 0 if queue else None
+    return next((k for k, i in enumerate(queue) if not shared_keys(claims[i]) & busy), None)
+
+
 def _job(claims: Sequence, i: int) -> _Job:
     """How a worker finds ``claims[i]`` again.  A selection takes every claim with a given id
     or none, so counting within it counts within the claim's source."""
@@ -250,19 +274,24 @@ class _Pool:
             self._stop()
 
     def _submit(self, queue: deque) -> None:
-        """Hand out claims while a worker is free; a suspect only to an otherwise idle pool."""
+        """Hand out claims while a worker is free; a suspect only to an otherwise idle pool;
+        a claim sharing a computation with a running one only after it (:func:`next_free`)."""
         while queue and len(self.running) < self.workers:
             alone = queue[0] in self.suspects
             if alone and self.running:
                 return
+            place = 0 if alone else next_free(self.claims, queue, self.running.values())
+            if place is None:
+                return  # every claim left waits for one running
             if self.executor is None:
                 self.executor = ProcessPoolExecutor(self.workers, mp_context=_context(),
                                                     initializer=_init_worker)
-            i = queue.popleft()
+            i = queue[place]
+            del queue[place]
             try:
                 future = self.executor.submit(_work, _job(self.claims, i), self.settings)
             except BrokenProcessPool:  # a worker died; its claim's future is not in yet
-                queue.appendleft(i)
+                queue.insert(place, i)
                 if self.running:
                     return  # collecting that future marks the suspects and starts a new pool
                 self._replace()  # died with nothing to run: nobody to blame
