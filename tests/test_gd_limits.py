@@ -203,3 +203,27 @@ def test_claims_stating_the_same_runs_share_them(tmp_path):
     first, second = check(path, quick=True)
     assert first.status is second.status is Status.CONFIRMED
     assert len(gd_limits._RUNS) == 1  # one set of runs, read at two points
+
+
+RECTANGULAR = """[[claim]]
+id = "t.rect"
+kind = "inequality"
+at = "limits"
+model = { family = "deep_linear", depth = 2, widths = [2, 3, 1], target = [["p1", "p2"]] }
+step = "eta"
+params = { eta = [0.05, 0.2], p1 = [-1, 1], p2 = [-1, 1] }
+limits = { runs = 16, steps = 2000, seed = 0 }
+lhs = "loss"
+relation = "<="
+rhs = "RHS"
+"""
+
+
+@pytest.mark.parametrize("rhs, status", [("1e-6", Status.CONFIRMED), ("-1", Status.REFUTED)])
+def test_a_rectangular_chain_runs_on_the_compiled_gradient(tmp_path, rhs, status):
+    """A chain of rectangular layers (widths) has no square-layer batched GD: its runs take the
+    family's numeric gradient (it used to fail in the square-layer fast path)."""
+    path = tmp_path / "c.toml"
+    path.write_text(RECTANGULAR.replace("RHS", rhs))
+    (result,) = check(path, quick=True)
+    assert result.status is status, result.evidence

@@ -234,13 +234,14 @@ class Chain:
         R|_F^2, the layers the state's blocks): ``(X0, P, eta, steps) -> (X, last move,
         diverged)`` for starts X0 and parameters P; ``values(exprs)`` evaluates expressions of
         the parameters at P, (B, k).  None where the loss is another (a covariance, several
-        chains, layers offset from the blocks)."""
-        if spec.get("sigma") is not None or self.chains != 1 or self.layer_offset:
+        chains, layers offset from the blocks) or the layers are not square (``widths``)."""
+        if (spec.get("sigma") is not None or self.chains != 1 or self.layer_offset
+                or spec.get("width") is None):
             return None
         from numerics import deeplinear as dl
 
         d, depth = spec["width"], self.depth(spec, state)
-        target = values(list(as_matrix(spec["target"], d, symbols)))
+        target = values(list(self.target_matrix(spec, symbols)))
 
         def run(X0, P, eta, steps):
             B = len(X0)
