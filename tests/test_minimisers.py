@@ -10,7 +10,7 @@ import pytest
 
 from verify.api import check
 from verify.userclaims.build import claim_from_spec
-from verify.userclaims.parse import parse_table
+from verify.userclaims.parse import parse_claims, parse_table
 from verify.userclaims.spec import BadClaim
 from verify.vocabulary import CheckContext, Outcome, Scope, Status, Strength
 
@@ -143,3 +143,20 @@ def test_share_of_minimisers_supports_or_is_undecided_never_refuted():
     assert short.status is Status.INCONCLUSIVE
     assert short.evidence[0].outcome is Outcome.UNDECIDED
     assert short.evidence[0].counterexample is None and "does not refute" in short.evidence[0].detail
+
+
+def test_a_chain_of_rectangular_layers_has_no_minimisers_to_sample():
+    """Its family parametrises the minimisers of square chains only: the error says this
+    model has none (not that the family has none)."""
+    (spec,) = parse_claims('''[[claim]]
+id = "t.rect"
+kind = "inequality"
+at = "minimisers"
+model = { family = "deep_linear", depth = 2, widths = [2, 3, 1], target = [["p1", "p2"]] }
+params = { p1 = [-1, 1], p2 = [-1, 1] }
+lhs = "sharpness"
+relation = ">="
+rhs = "0"
+''')
+    assert isinstance(spec, BadClaim) and spec.key == "at"
+    assert "this model has no parametrisation of its minimisers" in spec.message

@@ -1127,8 +1127,10 @@ def _at_minimisers(table: dict[str, Any], model_spec: dict | None, ctx: _Context
                                                         ctx.params) is None:
         known = ", ".join(n for n, f in FAMILIES.items() if hasattr(f, "minimiser_factors")
                           and n != "double_network")
-        raise _Bad("at", f"the {family.name!r} family has no parametrisation of its minimisers "
-                         f"(families with one: {known}); give a model table")
+        which = ("this model" if model_spec is not None and factors is not None
+                 else f"the {family.name!r} family")  # e.g. a chain of rectangular layers
+        raise _Bad("at", f"{which} has no parametrisation of its minimisers (families with "
+                         f"one, for square layers: {known}); give a model table")
     if unbounded:
         raise _Bad("integers", "an inequality at the minimisers is sampled on each instance: "
                                "list the values (L = [2, 5]), not \">= n\"")
