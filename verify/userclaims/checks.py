@@ -21,7 +21,7 @@ from verify.userclaims.budget import Deadline, budgeted, under_deadline, require
 from verify.userclaims.every_integer import (
     crossed, every_integer_checks, instance_key, proven_class, remembered, search_draws,
 )
-from verify.userclaims.model import Model
+from verify.userclaims.model import Model, assumptions_hold
 from verify.userclaims.search import (EVALUATION_ERRORS, Probe, SearchResult, reevaluate, search,
                                       swamped)
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
@@ -449,6 +449,11 @@ def convergence_search(model: Model, proven=None) -> Check:
         residual = model.mp(model.residual) if spec.to_set else None
         cond = model.expr(spec.condition)  # not pinned: with every parameter pinned the
         slack_fn = model.mp(cond.lhs - cond.rhs)  # relation would be True or False already
+        # The condition itself is decided exactly at the point's rational values (as assume
+        # is): on its boundary (a non-strict condition's equality, the point condition_edges
+        # adds) rounding must not decide which side GD's run counts for.
+        # (With at_limit the condition names the state: it is decided at the limit.)
+        at_zero = [] if spec.at_limit else [model.pin(cond).subs({v: 0 for v in model.vars})]
         steps = 300 if ctx.quick else 1500
         examples = min(_examples(ctx), GD_WORK[ctx.quick] // steps)
         if argument:  # the class is proven: a cross-check of fewer points
@@ -484,7 +489,7 @@ def convergence_search(model: Model, proven=None) -> Check:
                     holds = bool(cond.func(slack, 0)) or abs(slack) <= mpmath.mpf(10) ** (
                         -(dps // 2))
                 else:
-                    holds = bool(cond.func(slack, 0))
+                    holds = assumptions_hold(at_zero, point)
                 if n > steps:
                     extension["runs"] += 1
                     extension["longest"] = max(extension["longest"], n)
@@ -533,7 +538,7 @@ def convergence_search(model: Model, proven=None) -> Check:
 
         exclude = model.excluded if spec.exceptions else None
         result = search(model, evaluate, ctx.seed, examples, at=ctx.at, deadline=deadline,
-                        confirm=refute, extra=condition_edges(model, slack_fn),
+                        confirm=refute, extra=condition_edges(model, slack_fn, *at_zero),
                         exclude=exclude, quick=ctx.quick)
         finding = with_exceptions(with_tally(_finish(result, model, "the convergence condition",
                                                      refute), seen_kinds, steps), model, result)
@@ -571,22 +576,29 @@ def still_converging(orbit) -> bool:
     return all(b < a for a, b in itertools.pairwise(peaks)) and peaks[-1] <= peaks[0] * 0.99
 
 
-def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
-    """Points just either side of where the convergence condition flips along the step, the
-    other parameters at the box's centre and at its lower corner: the claim's own edge ("GD
-    converges when eta < c"), which a sampled search can miss when the band between c and
-    the true threshold is narrow (seen: a quick seed that never drew eta in [1, 6/5))."""
+def condition_edges(model: Model, slack_fn, relation=None) -> tuple[dict[str, float], ...]:
+    """Points on and just either side of where the convergence condition flips along the step,
+    the other parameters at the box's centre, its lower and its upper corner: the claim's own
+    edge ("GD converges when eta < c"), which a sampled search can miss when the band between
+    c and the true threshold is narrow (seen: a quick seed that never drew eta in [1, 6/5)).
+
+    On the edge itself: where the flip lies at a short decimal (eta = 2/a at a = 5/4 is 1.6)
+    and ``relation`` (the condition at the zero state, pinned) is an equality there exactly,
+    that point is tried too, so a non-strict condition ("eta <= 2/a") is probed at its
+    equality case, where GD on a quadratic cycles.  An edge at no short decimal (2/3) has no
+    float point on it: only the points either side are tried."""
     step = model.spec.step
     if step not in model.box.free or model.spec.at_limit:  # at_limit: no edge in the box
         return ()
     lo, hi = (float(v) for v in model.box.free[step])
     others = [n for n in model.free_names if n != step]
-    corners = []
-    for pick in (lambda a, b: 0.0 if a < 0 < b else (a + b) / 2, lambda a, b: a):
-        corners.append({n: pick(*(float(v) for v in model.box.free[n])) for n in others})
+    levels = {n: _levels(*(float(v) for v in model.box.free[n])) for n in others}
+    # each base costs up to three precise GD runs: three bases, not the grid of their mixes
+    bases = [{n: v[2] for n, v in levels.items()}, {n: v[0] for n, v in levels.items()},
+             {n: v[1] for n, v in levels.items()}]
     zeros = [0] * len(model.vars)
-    out = []
-    for base in corners:
+    out: list[dict[str, float]] = []
+    for base in bases:
         def slack(d, base=base):
             point = {**base, step: d}
             with mpmath.workdps(30):
@@ -605,8 +617,39 @@ def condition_edges(model: Model, slack_fn) -> tuple[dict[str, float], ...]:
         except (ArithmeticError, ValueError, TypeError):
             continue
         eps = 1e-3 * (hi - lo)
-        out += [{**base, step: v} for v in (x - eps, y + eps) if lo <= v <= hi]
+        points = [{**base, step: v} for v in (x - eps, y + eps) if lo <= v <= hi]
+        on_edge = _decimal_root(relation, base, step, x, y) if relation is not None else None
+        if on_edge is not None:
+            points.append({**base, step: on_edge})
+        out += [p for p in points if p not in out]
     return tuple(out)
+
+
+def _levels(lo: float, hi: float) -> tuple[float, float, float]:
+    """A parameter's lower end, upper end and centre (0 where the interval holds it)."""
+    return lo, hi, 0.0 if lo < 0 < hi else (lo + hi) / 2
+
+
+def _decimal_root(relation, base: dict[str, float], step: str, x: float,
+                  y: float) -> float | None:
+    """The shortest decimal in [x, y] (a bisection's bracket of the relation's flip along
+    ``step``) at which lhs == rhs exactly (the values taken as the rationals their decimals
+    denote, as :func:`assumptions_hold` takes them), or None."""
+    names = {s.name: s for s in relation.free_symbols}
+    known = {names[k]: sp.Rational(repr(float(v))) for k, v in base.items() if k in names}
+    if step not in names:
+        return None
+    gap = relation.lhs - relation.rhs
+    for digits in range(1, 18):
+        v = float(f"{(x + y) / 2:.{digits}g}")
+        if not x - 2 * abs(y - x) <= v <= y + 2 * abs(y - x):
+            continue
+        try:
+            if gap.subs({**known, names[step]: sp.Rational(repr(v))}) == 0:
+                return v
+        except (ArithmeticError, TypeError, ValueError):
+            return None
+    return None
 
 
 def with_exceptions(finding: Finding, model: Model, result: SearchResult) -> Finding:

@@ -1,0 +1,57 @@
+"""A convergence claim's non-strict condition is probed at its equality case.
+
+"GD on a x^2/2 from x = 1 converges for every eta <= 2/a" fails exactly on eta = 2/a, where
+GD is x -> -x (a 2-cycle); the band is a curve in the (eta, a) box, which random draws never
+hit.  The search tries the condition's edge itself where it lies at a short decimal (a = 5/4:
+eta = 8/5), decides the condition there exactly (not by a rounded slack), and refutes with a
+replay line; the strict twin "eta < 2/a" stays confirmed.  Both confirmed before."""
+
+import sympy as sp
+
+from verify.userclaims.build import claim_from_spec
+from verify.userclaims.checks import _decimal_root
+from verify.userclaims.parse import parse_claims
+from verify.vocabulary import CheckContext, Outcome
+
+CLAIM = '''
+[[claim]]
+id = "edge.quadratic"
+statement = "GD on a x^2/2 from x = 1 converges to 0 for every eta {rel} 2/a."
+kind = "convergence"
+model = {{ family = "quadratic", A = [["a"]] }}
+step = "eta"
+params = {{ eta = [0.01, 3], a = [0.5, 2] }}
+start = ["1"]
+condition = "eta {rel} 2/a"
+target = "minimisers"
+'''
+
+
+def _search(rel: str):
+    claim = claim_from_spec(parse_claims(CLAIM.format(rel=rel))[0])
+    return next(c for c in claim.checks if c.name == "convergence_search")
+
+
+def test_non_strict_condition_is_refuted_on_its_equality_case():
+    finding = _search("<=").run(CheckContext(seed=0, quick=True))
+    assert finding.outcome is Outcome.REFUTES, finding.detail
+    cx = finding.counterexample
+    a, eta = sp.Rational(cx.at["a"]), sp.Rational(cx.at["eta"])
+    assert eta * a == 2  # exactly on the edge: GD is x -> -x
+    assert cx.observed == "cycle"
+    replay = _search("<=").run(CheckContext(seed=0, quick=True, at=cx.replay))
+    assert replay.outcome is Outcome.REFUTES, replay.detail
+
+
+def test_strict_twin_is_not_refuted():
+    for quick in (True, False):
+        finding = _search("<").run(CheckContext(seed=0, quick=quick))
+        assert finding.outcome is Outcome.SUPPORTS, finding.detail
+
+
+def test_decimal_root_only_where_the_edge_is_a_short_decimal():
+    eta, a = sp.symbols("eta a")
+    relation = sp.Le(eta, 2 / a)
+    assert _decimal_root(relation, {"a": 1.25}, "eta", 1.5999999999999999, 1.6) == 1.6
+    third = 2 / 1.5  # 4/3 has no decimal: no point on the edge
+    assert _decimal_root(relation, {"a": 1.5}, "eta", third, third) is None
