@@ -1,4 +1,4 @@
-"""A convergence claim's non-strict condition is probed at its equality case.
+"""A claim's non-strict condition or assumption is probed at its equality case.
 
 "GD on a x^2/2 from x = 1 converges for every eta <= 2/a" fails exactly on eta = 2/a, where
 GD is x -> -x (a 2-cycle); the band is a curve in the (eta, a) box, which random draws never
@@ -9,8 +9,8 @@ replay line; the strict twin "eta < 2/a" stays confirmed.  Both confirmed before
 import sympy as sp
 
 from verify.userclaims.build import claim_from_spec
-from verify.userclaims.checks import _decimal_root
 from verify.userclaims.parse import parse_claims
+from verify.userclaims.search import decimal_root
 from verify.vocabulary import CheckContext, Outcome
 
 CLAIM = '''
@@ -52,6 +52,36 @@ def test_strict_twin_is_not_refuted():
 def test_decimal_root_only_where_the_edge_is_a_short_decimal():
     eta, a = sp.symbols("eta a")
     relation = sp.Le(eta, 2 / a)
-    assert _decimal_root(relation, {"a": 1.25}, "eta", 1.5999999999999999, 1.6) == 1.6
+    assert decimal_root(relation, {"a": 1.25}, "eta", 1.5999999999999999, 1.6) == 1.6
     third = 2 / 1.5  # 4/3 has no decimal: no point on the edge
-    assert _decimal_root(relation, {"a": 1.5}, "eta", third, third) is None
+    assert decimal_root(relation, {"a": 1.5}, "eta", third, third) is None
+
+
+ASSUMED = '''
+[[claim]]
+id = "edge.assumed"
+statement = "eta lam {rel} 1/2 whenever eta <= 1/(2 lam)."
+kind = "inequality"
+lhs = "eta*lam"
+relation = "{rel}"
+rhs = "1/2"
+params = {{ eta = [0.01, 1], lam = [0.3, 4] }}
+assume = ["eta <= 1/(2*lam)"]
+'''
+
+
+def _inequality(rel: str):
+    claim = claim_from_spec(parse_claims(ASSUMED.format(rel=rel))[0])
+    return next(c for c in claim.checks if c.name == "inequality_search")
+
+
+def test_assumption_edge_refutes_a_claim_false_only_on_it():
+    """eta lam < 1/2 fails only on eta = 1/(2 lam), inside the box (no corner is on it)."""
+    finding = _inequality("<").run(CheckContext(seed=0, quick=True))
+    assert finding.outcome is Outcome.REFUTES, finding.detail
+    at = finding.counterexample.at
+    assert sp.Rational(at["eta"]) * sp.Rational(at["lam"]) == sp.Rational(1, 2)
+    replay = _inequality("<").run(CheckContext(seed=0, quick=True,
+                                               at=finding.counterexample.replay))
+    assert replay.outcome is Outcome.REFUTES, replay.detail
+    assert _inequality("<=").run(CheckContext(seed=0, quick=True)).outcome is Outcome.SUPPORTS

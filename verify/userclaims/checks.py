@@ -22,8 +22,9 @@ from verify.userclaims.every_integer import (
     crossed, every_integer_checks, instance_key, proven_class, remembered, search_draws,
 )
 from verify.userclaims.model import Model, assumptions_hold
-from verify.userclaims.search import (EVALUATION_ERRORS, Probe, SearchResult, reevaluate, search,
-                                      swamped)
+from verify.userclaims.search import (
+    EVALUATION_ERRORS, Probe, SearchResult, flip_points, reevaluate, search, swamped,
+)
 from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
 
 
@@ -577,79 +578,23 @@ def still_converging(orbit) -> bool:
 
 
 def condition_edges(model: Model, slack_fn, relation=None) -> tuple[dict[str, float], ...]:
-    """Points on and just either side of where the convergence condition flips along the step,
-    the other parameters at the box's centre, its lower and its upper corner: the claim's own
-    edge ("GD converges when eta < c"), which a sampled search can miss when the band between
-    c and the true threshold is narrow (seen: a quick seed that never drew eta in [1, 6/5)).
-
-    On the edge itself: where the flip lies at a short decimal (eta = 2/a at a = 5/4 is 1.6)
-    and ``relation`` (the condition at the zero state, pinned) is an equality there exactly,
-    that point is tried too, so a non-strict condition ("eta <= 2/a") is probed at its
-    equality case, where GD on a quadratic cycles.  An edge at no short decimal (2/3) has no
-    float point on it: only the points either side are tried."""
+    """Points on and just either side of where the convergence condition flips along the step
+    (:func:`~verify.userclaims.search.flip_points`): the claim's own edge ("GD converges when
+    eta < c"), which a sampled search can miss when the band between c and the true threshold
+    is narrow (seen: a quick seed that never drew eta in [1, 6/5)).  The point on the flip
+    (where ``relation``, the condition at the zero state, is an equality at a short decimal:
+    eta = 2/a at a = 5/4 is 1.6) probes a non-strict condition ("eta <= 2/a") at its equality
+    case, where GD on a quadratic cycles."""
     step = model.spec.step
-    if step not in model.box.free or model.spec.at_limit:  # at_limit: no edge in the box
-        return ()
-    lo, hi = (float(v) for v in model.box.free[step])
-    others = [n for n in model.free_names if n != step]
-    levels = {n: _levels(*(float(v) for v in model.box.free[n])) for n in others}
-    # each base costs up to three precise GD runs: three bases, not the grid of their mixes
-    bases = [{n: v[2] for n, v in levels.items()}, {n: v[0] for n, v in levels.items()},
-             {n: v[1] for n, v in levels.items()}]
+    if step not in model.box.free or model.spec.at_limit or relation is None:
+        return ()  # at_limit: the condition names the limit, no edge in the box
     zeros = [0] * len(model.vars)
-    out: list[dict[str, float]] = []
-    for base in bases:
-        def slack(d, base=base):
-            point = {**base, step: d}
-            with mpmath.workdps(30):
-                return slack_fn(*zeros, *_args(model, point))
-        try:
-            a, b = slack(lo), slack(hi)
-            if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or (a < 0) == (b < 0):
-                continue
-            x, y = lo, hi
-            for _ in range(60):  # bisection to float resolution
-                mid = (x + y) / 2
-                if (slack(mid) < 0) == (a < 0):
-                    x = mid
-                else:
-                    y = mid
-        except (ArithmeticError, ValueError, TypeError):
-            continue
-        eps = 1e-3 * (hi - lo)
-        points = [{**base, step: v} for v in (x - eps, y + eps) if lo <= v <= hi]
-        on_edge = _decimal_root(relation, base, step, x, y) if relation is not None else None
-        if on_edge is not None:
-            points.append({**base, step: on_edge})
-        out += [p for p in points if p not in out]
-    return tuple(out)
 
+    def slack(point):
+        with mpmath.workdps(30):
+            return slack_fn(*zeros, *_args(model, point))
 
-def _levels(lo: float, hi: float) -> tuple[float, float, float]:
-    """A parameter's lower end, upper end and centre (0 where the interval holds it)."""
-    return lo, hi, 0.0 if lo < 0 < hi else (lo + hi) / 2
-
-
-def _decimal_root(relation, base: dict[str, float], step: str, x: float,
-                  y: float) -> float | None:
-    """The shortest decimal in [x, y] (a bisection's bracket of the relation's flip along
-    ``step``) at which lhs == rhs exactly (the values taken as the rationals their decimals
-    denote, as :func:`assumptions_hold` takes them), or None."""
-    names = {s.name: s for s in relation.free_symbols}
-    known = {names[k]: sp.Rational(repr(float(v))) for k, v in base.items() if k in names}
-    if step not in names:
-        return None
-    gap = relation.lhs - relation.rhs
-    for digits in range(1, 18):
-        v = float(f"{(x + y) / 2:.{digits}g}")
-        if not x - 2 * abs(y - x) <= v <= y + 2 * abs(y - x):
-            continue
-        try:
-            if gap.subs({**known, names[step]: sp.Rational(repr(v))}) == 0:
-                return v
-        except (ArithmeticError, TypeError, ValueError):
-            return None
-    return None
+    return tuple(flip_points(model, step, model.free_names, slack, relation))
 
 
 def with_exceptions(finding: Finding, model: Model, result: SearchResult) -> Finding:

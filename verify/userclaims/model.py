@@ -361,14 +361,14 @@ class Model:
         return self.mp_vector(self.gd_map)
 
     @functools.cached_property
-    def _pinned_assumptions(self) -> list[sp.Basic]:
+    def pinned_assumptions(self) -> list[sp.Basic]:
         return [a.subs({self.params[k]: v for k, v in self.box.pinned.items()})
                 for a in self.assume]
 
     def assumptions_hold(self, values: dict[str, mpmath.mpf]) -> bool:
         """Whether the ``assume`` relations hold at a parameter point (exactly: see
         :func:`assumptions_hold`)."""
-        return assumptions_hold(self._pinned_assumptions, values)
+        return assumptions_hold(self.pinned_assumptions, values)
 
     @functools.cached_property
     def exception_sets(self) -> list:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mpmath
+import sympy as sp
 
 from verify.replay import ReplayError
 from verify.userclaims.budget import BudgetExhausted, Deadline
@@ -183,6 +184,102 @@ def edge_points(model: Model, names: list[str], grid: int = EDGES[0]) -> list[di
     return [dict(zip(names, c)) for c in itertools.product(*levels.values())]
 
 
+def levels(lo: float, hi: float) -> tuple[float, float, float]:
+    """A parameter's centre (0 where the interval holds it), lower end and upper end."""
+    return 0.0 if lo < 0 < hi else (lo + hi) / 2, lo, hi
+
+
+def flip_points(model: Model, along: str, names: list[str], slack, relation) -> list[dict]:
+    """Points on and just either side of where ``slack(point)`` (an mpf) changes sign along
+    parameter ``along``, the other ``names`` at the box's centre, its lower and its upper
+    corner (three bases: each point costs the kind one evaluation).  The flip is bracketed
+    by bisection to float resolution; the points either side are 10^-3 of the interval away;
+    the point on the flip is :func:`decimal_root` of ``relation`` (lhs == rhs exactly there),
+    where it lies at a short decimal (an edge at 4/3 has no float point on it)."""
+    lo, hi = (float(v) for v in model.box.free[along])
+    grid = {n: levels(*(float(v) for v in model.box.free[n])) for n in names if n != along}
+    out: list[dict[str, float]] = []
+    for k in range(3):
+        base = {n: v[k] for n, v in grid.items()}
+        try:
+            a, b = slack({**base, along: lo}), slack({**base, along: hi})
+            if not (mpmath.isfinite(a) and mpmath.isfinite(b)) or (a < 0) == (b < 0):
+                continue
+            x, y = lo, hi
+            for _ in range(60):  # bisection to float resolution
+                mid = (x + y) / 2
+                if (slack({**base, along: mid}) < 0) == (a < 0):
+                    x = mid
+                else:
+                    y = mid
+        except EVALUATION_ERRORS:
+            continue
+        eps = 1e-3 * (hi - lo)
+        points = [{**base, along: v} for v in (x - eps, y + eps) if lo <= v <= hi]
+        on_edge = decimal_root(relation, base, along, x, y,
+                               near=lambda v, base=base: abs(slack({**base, along: v})) < 1e-20)
+        if on_edge is not None:
+            points.append({**base, along: on_edge})
+        out += [q for q in points if q not in out]
+    return out
+
+
+def decimal_root(relation, base: dict[str, float], along: str, x: float, y: float,
+                 near=None) -> float | None:
+    """The shortest decimal near [x, y] (a bisection's bracket of the relation's flip along
+    ``along``) at which lhs == rhs exactly, the values taken as the rationals their decimals
+    denote (as :func:`verify.userclaims.model.assumptions_hold` takes them), or None.
+    ``near(v)``, where given, screens a candidate numerically before SymPy decides it."""
+    names = {s.name: s for s in relation.free_symbols}
+    if along not in names:
+        return None
+    known = {names[k]: sp.Rational(repr(float(v))) for k, v in base.items() if k in names}
+    gap = relation.lhs - relation.rhs
+    tried = set()
+    for digits in range(1, 18):
+        v = float(f"{(x + y) / 2:.{digits}g}")
+        if v in tried or not x - 2 * abs(y - x) <= v <= y + 2 * abs(y - x):
+            continue
+        tried.add(v)
+        try:
+            if near is not None and not near(v):
+                continue
+            if gap.subs({**known, names[along]: sp.Rational(repr(v))}) == 0:
+                return v
+        except EVALUATION_ERRORS:
+            return None
+    return None
+
+
+def assumption_edges(model, names: list[str]) -> list[dict[str, float]]:
+    """The edges of the claim's ``assume`` relations inside the box: for each relation and
+    each searched parameter in it, :func:`flip_points` along that parameter.  A claim can fail
+    exactly where a non-strict assumption is an equality ("eta lam < 1/2 whenever
+    eta <= 1/(2 lam)"), a curve in the box that random draws never hit.  ``model`` is the
+    search's view of the claim: the claim's :class:`Model` or a view that adds coordinates to
+    the box and keeps the claim's model as ``.model`` (the assumptions are that model's)."""
+    claim = getattr(model, "model", model)
+    centre = {n: levels(*(float(v) for v in claim.box.free[n]))[0] for n in claim.free_names}
+    zeros = [0] * len(claim.vars)
+    out: list[dict[str, float]] = []
+    for relation in claim.pinned_assumptions:
+        if not isinstance(relation, sp.core.relational.Relational):
+            continue
+        symbols = {s.name for s in relation.free_symbols}
+        if not symbols or not symbols <= set(names):
+            continue
+        slack_fn = claim.mp(relation.lhs - relation.rhs)
+
+        def slack(point, slack_fn=slack_fn):
+            with mpmath.workdps(30):
+                return slack_fn(*zeros, *claim.numbers({**centre, **{
+                    n: v for n, v in point.items() if n in centre}}))
+
+        for along in sorted(symbols):
+            out += [q for q in flip_points(model, along, names, slack, relation) if q not in out]
+    return out
+
+
 def _confirmed(confirm, point: dict[str, float], probe: Probe) -> Finding | None:
     """``confirm(point, probe)``: the violation's high-precision re-evaluation (a refutation,
     an undecided finding, or None when the point holds after all)."""
@@ -338,7 +435,8 @@ def search(model: Model, evaluate: Callable[[dict[str, float]], Probe], run_seed
     # skip Hypothesis' per-example set-up and printing (~0.4 ms each).  The draws that follow
     # do not depend on them (explicit examples never reach Hypothesis' engine).
     edges = []
-    for point in [*edge_points(model, names, EDGES[quick]), *extra]:  # extra: a kind's edges
+    for point in [*edge_points(model, names, EDGES[quick]), *assumption_edges(model, names),
+                  *extra]:  # extra: a kind's edges
         if exclude is not None and exclude(point):
             seen["excluded"] += 1  # an edge in the exception set is not probed
             continue
