@@ -380,15 +380,15 @@ def example_1d() -> list[Step]:
 
 _NET = {"n": ">= 1", "L": ">= 1", "m": ">= 1"}
 _EQ7_PARAMS = {"W": ">= 0", "V": ">= 0", "b": ">= 0", "c": "> 0", "d": "real", "x": "real"}
-_EX1D = dict(scope={"w1, w2, b1, b2": "> 0", "f'(0)": "> 0", "f(0)": "real"},
-             params={"W": "> 0", "V": "I", "b": "> 0", "c": "> 0", "d": "real", "x": "real"},
-             integers={"n": "1", "L": "2", "m": "n"}, at="networks")
+_EX1D = {"scope": {"w1, w2, b1, b2": "> 0", "f'(0)": "> 0", "f(0)": "real"},
+         "params": {"W": "> 0", "V": "I", "b": "> 0", "c": "> 0", "d": "real", "x": "real"},
+         "integers": {"n": "1", "L": "2", "m": "n"}, "at": "networks"}
 EQ12_RELATIONS = (
     "grad_h(l, x) == transpose(prodover(1 + W(k)*D(k, x), k, l + 1, L))*c",
-    "grad_W(l) == sumover(transpose(prodover(1 + W(k)*D(k, xs(i)), k, l + 1, L))*c*(f(xs(i)) "
-    "- ys(i))*transpose(relu(h(l - 1, xs(i)) - b(l))), i, 1, N)",
-    "grad_b(l) == -sumover(D(l, xs(i))*transpose(W(l))*transpose(prodover(1 + W(k)*D(k, "
-    "xs(i)), k, l + 1, L))*c*(f(xs(i)) - ys(i)), i, 1, N)",
+    ("grad_W(l) == sumover(transpose(prodover(1 + W(k)*D(k, xs(i)), k, l + 1, L))*c*(f(xs(i)) "
+     "- ys(i))*transpose(relu(h(l - 1, xs(i)) - b(l))), i, 1, N)"),
+    ("grad_b(l) == -sumover(D(l, xs(i))*transpose(W(l))*transpose(prodover(1 + W(k)*D(k, "
+     "xs(i)), k, l + 1, L))*c*(f(xs(i)) - ys(i)), i, 1, N)"),
     "grad_c == sumover((f(xs(i)) - ys(i))*h(L, xs(i)), i, 1, N)")
 _NETWORKS = (
     Derivation(

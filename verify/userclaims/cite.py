@@ -240,8 +240,8 @@ def _networks_problems(spec, st: Statement) -> list[str]:
     from verify.userclaims.networks import block_range
 
     if st.at != "networks" or not spec.networks:
-        return ["the derivation and the claim differ in form: one states a relation over "
-                "networks (at = \"networks\"), the other not"]
+        return [("the derivation and the claim differ in form: one states a relation over "
+                 "networks (at = \"networks\"), the other not")]
     cfg = dict(spec.networks.config)
     out = []
     for name, key in _NET_SIZES.items():

@@ -48,7 +48,14 @@ from verify.checks.common import set_text
 from verify.replay import ReplayError, parse_matrix
 from verify.userclaims.state_values import MAX_TERMS, StatesError, compile_expression
 from verify.vocabulary import (
-    Check, CheckContext, Counterexample, Coverage, Finding, Outcome, Scope, Tier,
+    Check,
+    CheckContext,
+    Counterexample,
+    Coverage,
+    Finding,
+    Outcome,
+    Scope,
+    Tier,
 )
 
 NetworksError = StatesError  # a bad key: ``key`` names it, ``problem`` says why
@@ -502,7 +509,7 @@ class Compiled:
                             dtype=object).reshape(shape)
 
         x_box = block_range(c["x"], "x")
-        pt = lambda: np.array([_draw(rng, *x_box) for _ in range(n)], dtype=object  # noqa: E731
+        pt = lambda: np.array([_draw(rng, *x_box) for _ in range(n)], dtype=object
                               ).reshape(n, 1)
         net = Net([block("W", (n, m)) for m in ms], [block("V", (n, m)) for m in ms],
                   [block("b", (m, 1)) for m in ms], block("c", (n, 1)),
