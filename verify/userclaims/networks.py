@@ -47,6 +47,7 @@ import numpy as np
 from verify.checks.common import set_text
 from verify.replay import ReplayError, parse_matrix
 from verify.userclaims.state_values import MAX_TERMS, StatesError, compile_expression
+from verify.userclaims.states import listed_relations
 from verify.vocabulary import (
     Check,
     CheckContext,
@@ -159,13 +160,8 @@ def read(table: Mapping, kind: str) -> NetworksClaim:
     for i, text in enumerate(conditions, 1):
         _relation(text, "condition", f"entry {i}", ("<=", "<", ">=", ">"))
     allowed = ("==",) if kind == "identity" else ("<=", "<", ">=", ">")
-    if "relations" in table:
-        texts = table["relations"]
-        if any(k in table for k in ("lhs", "relation", "rhs")) or not isinstance(
-                texts, list) or not 1 <= len(texts) <= MAX_RELATIONS:
-            raise NetworksError("relations", f"a list of 1..{MAX_RELATIONS} relations "
-                                             "(instead of lhs, relation, rhs)")
-    else:
+    texts = listed_relations(table, MAX_RELATIONS)
+    if texts is None:
         relation = table.get("relation", "==" if kind == "identity" else None)
         if relation not in allowed:
             raise NetworksError("relation", f"must be one of {', '.join(allowed)}")
