@@ -535,11 +535,14 @@ def _text(v) -> str:
 def networks_checks(spec) -> tuple[tuple[Check, ...], dict[str, str]]:
     """The claim's one check and the class it samples (the listed sizes, the ranges)."""
     cfg = dict(spec.networks.config)
+    # the sizes, t and d are named by a replay; a block's entries and the points' coordinates
+    # are drawn from their ranges
     scope = {"n": set_text(cfg["inputs"]), "L": set_text(cfg["depths"]),
-             "m_i": "n" if cfg["widths"] == "n" else set_text(cfg["widths"])}
-    scope.update({k: str(cfg[k]) for k in (*BLOCKS, "x")})
+             "m_i": "n" if cfg["widths"] == "n" else f"each in {set_text(cfg['widths'])}"}
+    scope.update({k: f"entries {_range_text(cfg[k])}" for k in BLOCKS if k != "d"})
+    scope.update(d=str(cfg["d"]), t="[0, 1]", **{"x, y": f"coordinates {_range_text(cfg['x'])}"})
     if "data" in cfg:
-        scope.update(N=set_text(cfg["data"]), y=str(cfg["y"]))
+        scope.update(N=set_text(cfg["data"]), y_i=f"in {cfg['y']}")
 
     def run(ctx: CheckContext) -> Finding:
         comp = Compiled(spec.networks)
@@ -564,7 +567,7 @@ def networks_checks(spec) -> tuple[tuple[Check, ...], dict[str, str]]:
             if failed is None:
                 rejected += 1
             elif failed:
-                return _refute(net, failed, ctx)
+                return _refute(*_shrink(comp, net), ctx)
         numbers = {"networks": str(count), "condition not met": str(rejected),
                    "at a kink (a derivative asked there)": str(kinks)}
         counted = count - rejected - kinks
@@ -578,6 +581,74 @@ def networks_checks(spec) -> tuple[tuple[Check, ...], dict[str, str]]:
                   "drawn networks, exact rational arithmetic"),), scope
 
 
+MAX_SHRINK = 400  # exact re-evaluations spent on simplifying one counterexample
+
+
+def _shrink(comp: Compiled, net: Net) -> tuple[Net, list]:
+    """A simpler network where a relation still fails (exactly): top layers dropped while the
+    depth stays listed, then each drawn entry replaced by 0, +-1 or a coarser rational of its
+    range (p/q, q = 1, 2, 4, 16) when one keeps a violation."""
+    budget = [MAX_SHRINK]
+
+    def fails(candidate: Net) -> list:
+        budget[0] -= 1
+        candidate.memo = {}
+        try:
+            return comp.failures(candidate) or []
+        except (Kink, ValueError, ZeroDivisionError):
+            return []
+
+    found = fails(net)
+    while len(net.ws) - 1 in comp.cfg["depths"] and budget[0] > 0:
+        top = Net(net.ws[:-1], net.vs[:-1], net.bs[:-1], net.c, net.d, net.x, net.y, net.t,
+                  net.X, net.Y)
+        out = fails(top)
+        if not out:
+            break
+        net, found = top, out
+    boxes = [(a, comp.cfg[k]) for k, arrays in (("W", net.ws), ("V", net.vs), ("b", net.bs),
+                                                ("c", [net.c]), ("x", [net.x, net.y, *net.X]))
+             for a in arrays]
+    cells = [(a, idx, block_range(r, "")) for a, r in boxes for idx in np.ndindex(a.shape)]
+    scalars = [("d", None, block_range(comp.cfg["d"], "")),
+               ("t", None, (Fraction(0), Fraction(1)))]
+    for a, idx, r in cells + scalars:
+        if r == "I" or r[0] == r[1] or budget[0] <= 0:
+            continue
+        old = getattr(net, a) if isinstance(a, str) else a[idx]
+        for v in _simpler(old, r):
+            _put(net, a, idx, v)
+            out = fails(net)
+            if out:
+                found = out
+                break
+            _put(net, a, idx, old)
+    net.memo = {}
+    return net, found
+
+
+def _put(net: Net, a, idx, v) -> None:
+    if isinstance(a, str):
+        setattr(net, a, v)
+    else:
+        a[idx] = v
+
+
+def _simpler(v: Fraction, r: tuple[Fraction, Fraction]) -> list[Fraction]:
+    """Values of the range simpler than v (smaller denominator, or as small and nearer 0)."""
+    out = [Fraction(0), Fraction(1), Fraction(-1), (r[0] + r[1]) / 2]
+    out += [Fraction(round(v * q), q) for q in (1, 2, 4, 16)]
+    def size(u: Fraction) -> tuple:
+        return u.denominator, abs(u)
+
+    return sorted({u for u in out if r[0] <= u <= r[1] and size(u) < size(v)}, key=size)
+
+
+def _range_text(text) -> str:
+    r = block_range(text, "")
+    return "I" if r == "I" else f"in {text}" if r[0] != r[1] else f"= {text}"
+
+
 def _refute(net: Net, failed, ctx: CheckContext) -> Finding:
     text, lhs, rhs = failed[0]
     at = _replay_point(net)
@@ -589,7 +660,7 @@ def _refute(net: Net, failed, ctx: CheckContext) -> Finding:
 
 
 def _replay_point(net: Net) -> dict[str, str]:
-    at = {}
+    at = {"n": str(net.n), "L": str(len(net.ws)), **({"N": str(len(net.X))} if net.X else {})}
     for k in range(len(net.ws)):
         at.update({f"W{k + 1}": _text(net.ws[k]), f"V{k + 1}": _text(net.vs[k]),
                    f"b{k + 1}": _text(net.bs[k])})
@@ -627,6 +698,9 @@ def _replayed(comp: Compiled, ctx: CheckContext, scope) -> Finding:
                  and x.shape == y.shape == (n, 1) and X.shape[0] == n and Y.shape == (1, X.shape[1])
                  and all(w.shape == v.shape and w.shape[0] == n and b.shape == (w.shape[1], 1)
                          for w, v, b in zip(ws, vs, bs)))
+    for name, value in (("n", n), ("L", L), ("N", X.shape[1])):  # optional, but consistent
+        if name in ctx.at and ctx.at[name] != str(value):
+            raise ReplayError(f"--at: {name}={ctx.at[name]}, but the matrices give {value}")
     if not shapes_ok:
         raise ReplayError("--at: the sizes do not fit the claim (n, L listed; W_k, V_k n x m_k, "
                           "b_k m_k x 1, c, x, y n x 1, X n x N, Y 1 x N)")
@@ -662,6 +736,8 @@ def replay_box(spec) -> dict[str, tuple[str, str]]:
            for k in range(1, max(cfg["depths"]) + 1)}
     box.update({k: ("matrix", "n x 1") for k in ("c", "x", "y")})
     box.update(X=("matrix", "n x N"), Y=("matrix", "1 x N"), t=("0", "1"))
+    box.update({k: (str(min(cfg[key])), str(max(cfg[key]))) for k, key in (
+        ("n", "inputs"), ("L", "depths"), ("N", "data")) if key in cfg})
     d = block_range(cfg["d"], "d")
     box["d"] = (str(d[0]), str(d[1]))
     return box
