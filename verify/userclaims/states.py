@@ -47,25 +47,11 @@ from numerics import linear_resnet as rn
 from verify.checks.common import set_text
 from verify.replay import ReplayError
 from verify.userclaims.state_values import (
-    BASE_NAMES,
-    MATRIX_FUNCS,
-    MAX_LENGTH,
-    NUMBER_FUNCS,
-    OVER,
-    State,
-    StatesError,
-    _Eval,
+    BASE_NAMES, MATRIX_FUNCS, MAX_LENGTH, NUMBER_FUNCS, OVER, State, StatesError, _Eval,
     compile_expression,
 )
 from verify.vocabulary import (
-    Check,
-    CheckContext,
-    Counterexample,
-    Coverage,
-    Finding,
-    Outcome,
-    Scope,
-    Tier,
+    Check, CheckContext, Counterexample, Coverage, Finding, Outcome, Scope, Tier,
 )
 
 STATES_KEYS = ("id", "statement", "kind", "at", "states", "define", "condition", "step", "lhs",
