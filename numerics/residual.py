@@ -218,22 +218,6 @@ def relu(z):
     return np.where(z > 0, z, 0 * z)
 
 
-def forward7(X, Ws, Vs, bs, c, d=0):
-    """Network (7a)-(7c): ``h_i = h_{i-1} + W_i [V_i^T h_{i-1} - b_i]_+``, ``f = c^T h_L + d``.
-
-    Args:
-        X: points as columns, shape (n, N) (float, or object arrays of Fractions for exact).
-        Ws, Vs: L matrices each, shape (n, m_i); bs: L vectors (m_i,); c: (n,); d: scalar.
-
-    Returns:
-        The outputs, shape (N,).
-    """
-    h = X
-    for W, V, b in zip(Ws, Vs, bs):
-        h = h + W @ relu(V.T @ h - np.asarray(b)[:, None])
-    return np.asarray(c) @ h + d
-
-
 def forward10(X, Ws, bs):
     """Network (10a)-(10b) (V_i = I): the hidden states ``[h_0, ..., h_L]``, each (n, N)."""
     hs = [X]

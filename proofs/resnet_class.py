@@ -360,9 +360,97 @@ def _prop2(name: str, signs: str, lam: str, case: tuple[str, str]) -> Derivation
         "induction), every L >= 1" + ("; odd signs reduce to the |lam| chain" if odd else ""))
 
 
+# --- (7), (8), (10)-(12) and Section 3.1's example as statements over networks ------------------
+# (at = "networks", verify.userclaims.networks: h_i = h_(i-1) + W_i [V_i^T h_(i-1) - b_i]_+,
+# f = c^T h_L + d; params: each parameter block's class, integers: the sizes n, L, m_i, N)
+
+
+def example_1d() -> list[Step]:
+    """Section 3.1's two-layer univariate example, every w_1, w_2, b_1, b_2 > 0 and f'(0) > 0
+    (f_hat = f(0) + f'(0) h_2: the network with c = f'(0), d = f(0); f enters only so)."""
+    return [
+        checked("on each linear piece the slope is f'(0)(1 + a_1 w_1)(1 + a_2 w_2) > 0, a_1 = "
+                "1{x > b_1}, a_2 = 1{h_1(x) > b_2} (all four patterns); beyond both kinks "
+                "(1 + w_1)(1 + w_2) f'(0)", prg.example_1d_slopes),
+        premise("f_hat is continuous and piecewise linear with positive slopes, so strictly "
+                "increasing; h_1 increases, so a_1 and a_2 switch from 0 to 1 once as x grows "
+                "and the slope never decreases"),
+    ]
+
+
+_NET = {"n": ">= 1", "L": ">= 1", "m": ">= 1"}
+_EQ7_PARAMS = {"W": ">= 0", "V": ">= 0", "b": ">= 0", "c": "> 0", "d": "real", "x": "real"}
+_EX1D = {"scope": {"w1, w2, b1, b2": "> 0", "f'(0)": "> 0", "f(0)": "real"},
+         "params": {"W": "> 0", "V": "I", "b": "> 0", "c": "> 0", "d": "real", "x": "real"},
+         "integers": {"n": "1", "L": "2", "m": "n"}, "at": "networks"}
+EQ12_RELATIONS = (
+    "grad_h(l, x) == transpose(prodover(1 + W(k)*D(k, x), k, l + 1, L))*c",
+    ("grad_W(l) == sumover(transpose(prodover(1 + W(k)*D(k, xs(i)), k, l + 1, L))*c*(f(xs(i)) "
+     "- ys(i))*transpose(relu(h(l - 1, xs(i)) - b(l))), i, 1, N)"),
+    ("grad_b(l) == -sumover(D(l, xs(i))*transpose(W(l))*transpose(prodover(1 + W(k)*D(k, "
+     "xs(i)), k, l + 1, L))*c*(f(xs(i)) - ys(i)), i, 1, N)"),
+    "grad_c == sumover((f(xs(i)) - ys(i))*h(L, xs(i)), i, 1, N)")
+_NETWORKS = (
+    Derivation(
+        "nar2018resnet.eq7", "Nar & Sastry (2018), eqs. (7a)-(7c)",
+        Statement("inequality", {"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0",
+                                 "d": "real", "x, y": "R^n", "t": "[0, 1]"},
+                  ("f(t*x + (1 - t)*y) <= t*f(x) + (1 - t)*f(y)",), at="networks",
+                  params=_EQ7_PARAMS, integers=_NET),
+        convex_network, "the convexity inequality kept by each operation of (7b)-(7c) "
+        "(nonnegative combinations, affine shifts, [.]_+), induction on the layers: every n, "
+        "L, m_i"),
+    Derivation(
+        "nar2018resnet.eq8.printed", "Nar & Sastry (2018), eqs. (8a)-(8b)",
+        Statement("identity", {"n, m_1": "2", "L": "1", "W_1, V_1": "I", "c": "[1, 1]",
+                               "b_1, b_2": "> 0", "x": "R^2"},
+                  ("grad(x) == c + D(1, x)*c",), at="networks",
+                  params={"W": "I", "V": "I", "b": "> 0", "c": "1", "d": "0", "x": "real"},
+                  integers={"n": "2", "L": "1", "m": "n"}),
+        gradient_jumps, "on each activation region the gradient is c + V D W^T c (D = "
+        "diag(1{V^T x - b >= 0})); W = V = I, c = [1 1]^T: [1 1]^T plus e_j where x_j >= b_j"),
+    Derivation(
+        "nar2018resnet.eq8.general", "Nar & Sastry (2018), the paragraph after (8a)-(8b)",
+        Statement("identity", {"n, m_1": ">= 1", "L": "1", "V_1, W_1, b_1, c, d": "real",
+                               "x, y": "R^n"},
+                  ("grad(x) == c + V(1)*D(1, x)*transpose(W(1))*c",
+                   "grad(x) - grad(y) == V(1)*(D(1, x) - D(1, y))*transpose(W(1))*c"),
+                  at="networks", params={k: "real" for k in ("W", "V", "b", "c", "d", "x")},
+                  integers={"n": ">= 1", "L": "1", "m": ">= 1"}),
+        gradient_jumps, "the gradient c + V D W^T c on each activation region, so crossing "
+        "v_j^T x = b_j changes it by (W^T c)_j v_j: every width and V"),
+    Derivation(
+        "nar2018resnet.eq12_amended", "Nar & Sastry (2018), eqs. (10)-(12) (amended)",
+        Statement("identity", {"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0", "V_l": "I",
+                               "d, x, y_i": "real"},
+                  EQ12_RELATIONS, at="networks",
+                  params={"W": ">= 0", "V": "I", "b": ">= 0", "c": "> 0", "d": "real",
+                          "x": "real", "y": "real"},
+                  integers={"n": ">= 1", "L": ">= 1", "m": "n", "N": ">= 1"}),
+        eq12_gradients, "per-sample directional derivatives in the free algebra (every n), the "
+        "layers above as one letter U (every L), summed over the samples (every N)"),
+    Derivation(
+        "nar2018resnet.sec31_example.slopes", "Nar & Sastry (2018), Section 3.1, example",
+        Statement("identity", relations=("grad(x) == c*(1 + W(1)*D(1, x))*(1 + W(2)*D(2, x))",),
+                  **_EX1D),
+        example_1d, "the slope of each of the four activation patterns, differentiated"),
+    Derivation(
+        "nar2018resnet.sec31_example.increasing", "Nar & Sastry (2018), Section 3.1, example",
+        Statement("inequality", relations=("f(x) < f(y)", "grad(x) > 0", "grad(x) <= grad(y)"),
+                  assume=("x < y",), **_EX1D),
+        example_1d, "positive slopes that switch on once as x grows"),
+    Derivation(
+        "nar2018resnet.sec31_example.final_slope", "Nar & Sastry (2018), Section 3.1, example",
+        Statement("identity", relations=("grad(x) == (1 + W(1))*(1 + W(2))*c",),
+                  assume=("x > b(1)", "x > b(2)"), **_EX1D),
+        example_1d, "beyond both kinks (x > b_1, h_1(x) >= x > b_2) both units are active"),
+)
+
+
 PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 
 DERIVATIONS = (
+    *_NETWORKS,
     Derivation(
         "nar2018resnet.prop3_amended", "Nar & Sastry (2018), Proposition 3 (amended)",
         Statement("trajectory", PROP3_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},

@@ -135,6 +135,28 @@ def _box_body(st) -> str:
     return body + f'lhs = "{lhs}"\nrelation = "{rel}"\nrhs = "{rhs}"\n'
 
 
+_SIZE_KEYS = {"n": "inputs", "L": "depths", "m": "widths", "N": "data"}
+_RANGES = {">= 0": "[0, 1]", "> 0": "[1/10, 1]", "real": "[-1, 1]"}
+
+
+def _networks_body(st) -> str:
+    """A claim over networks inside the statement's class (sizes from its lowest, ranges
+    inside its half-lines), stating its conditions and relations."""
+    sizes = {}
+    for name, text in st.integers.items():
+        low = text.strip().lstrip(">= ")
+        sizes[_SIZE_KEYS[name]] = '"n"' if low == "n" else f"[{low}, {int(low) + 1}]" \
+            if text.startswith(">=") else f"[{low}]"
+    blocks = {k: _RANGES.get(v, v) for k, v in st.params.items()}
+    table = ", ".join([*(f"{k} = {v}" for k, v in sizes.items()),
+                       *(f'{k} = "{v}"' for k, v in blocks.items())])
+    body = (f'kind = "{st.kind}"\nat = "networks"\nnetworks = {{ family = "relu_resnet", '
+            f'samples = [20, 10], {table} }}\n')
+    if st.assume:
+        body += "condition = [" + ", ".join(f'"{t}"' for t in st.assume) + "]\n"
+    return body + "relations = [" + ", ".join(f'"{t}"' for t in st.relations) + "]\n"
+
+
 def _split(text: str) -> tuple[str, str, str]:
     for rel in ("<=", ">=", "==", "<", ">"):
         if f" {rel} " in text:
@@ -180,7 +202,8 @@ def test_a_box_claim_may_write_the_sides_differently():
 def test_every_registered_statement_is_claim_language_and_proven(name):
     d = registry.lookup(name)
     assert d.name == name and d.where and d.summary
-    body = _states_body(d.statement) if d.statement.at == "states" else _box_body(d.statement)
+    body = {"states": _states_body, "networks": _networks_body}.get(
+        d.statement.at, _box_body)(d.statement)
     spec, result, ev = _verdict(body + f'derivation = "{name}"')
     assert not problems(spec, d)
     assert ev["derivation"].outcome is Outcome.SUPPORTS, ev["derivation"].detail

@@ -99,6 +99,8 @@ EXPECTED = {
     "near.toml": {"near.loss-never-rises": C, "near.loss-halves": R},
     "at_state.toml": {"state.relu-bound-strict": C, "state.relu-bound-attained": R,
                       "state.relu-two-outputs": C, "state.relu-two-outputs-three": R},
+    "networks.toml": {"net.convex": C, "net.convex-any-w": R, "net.gradient": C,
+                      "net.gradient-swapped": R},
     "gd_limits.toml": {"limits.double-well-bounded": C, "limits.double-well-right": R,
                        "limits.relu-theorem4-m1": C, "limits.relu-far-from-data": R},
 }

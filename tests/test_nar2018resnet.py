@@ -19,7 +19,6 @@ from numerics import residual as rs
 from proofs import resnet as pr
 from proofs import resnet_general as prg
 from verify.checks import resnet as rc
-from verify.checks.resnet import convex
 from verify.experiments import nar2018resnet as ex
 from verify.registry import select
 from verify.runner import run_claim
@@ -171,16 +170,6 @@ def test_grads10_against_finite_differences_and_cs():
     assert cs[0][2, 5] == pytest.approx(fd, rel=1e-5)
 
 
-def test_forward7_exact_equals_float():
-    rng = np.random.default_rng(5)
-    Ws, Vs, bs, c = convex._random_net7(rng, 3, 2, 4, "none")
-    X = rng.uniform(0, 2, (3, 5))
-    exact = rs.forward7(convex._exact(X), [convex._exact(w) for w in Ws], [convex._exact(v) for v in Vs],
-                        [convex._exact(b) for b in bs], convex._exact(c))
-    np.testing.assert_allclose([float(v) for v in exact], rs.forward7(X, Ws, Vs, bs, c),
-                               rtol=1e-14)
-
-
 # --- proofs/resnet.py ------------------------------------------------------------------------
 
 
@@ -231,23 +220,9 @@ def test_section31_checks():
     assert outcome(rc.decomposition_signs((("-2*x", "1", "1"),))) is Outcome.REFUTES
     assert outcome(rc.decomposition_signs((("-2*x", "1", "1/10"),), "shifted")) \
         is Outcome.SUPPORTS
-    assert outcome(rc.example_1d_exact("(1+w1+w2)")) is Outcome.REFUTES
 
 
-def test_convexity_checks_refute_free_signs():
-    assert outcome(rc.midpoint_convexity("W")) is Outcome.REFUTES
-    assert outcome(rc.midpoint_convexity("V_later")) is Outcome.REFUTES
-    assert outcome(rc.convexity_certificate("W")) is Outcome.REFUTES
-    assert outcome(rc.convexity_certificate()) is Outcome.SUPPORTS
-    assert pr.layer7_jacobian_nonneg(2, 2) is True
-    assert pr.layer7_jacobian_nonneg(2, 2, ("W",)) is False  # no proof without W >= 0
-    assert pr.layer7_jacobian_nonneg(2, 2, ("V",)) is False
-    assert outcome(rc.eq8_gradient_exact((2, 1))) is Outcome.REFUTES
-
-
-def test_section4_checks():
-    assert outcome(rc.eq12_formulas_exact(1, 2, 3)) is Outcome.SUPPORTS
-    assert outcome(rc.eq12_formulas_exact(1, 2, 3, bias_sign=1)) is Outcome.REFUTES
+def test_fig4_exact_wrong_piece_count_refutes():
     assert outcome(ex.fig4_exact(claimed_pieces=30)) is Outcome.REFUTES
 
 
@@ -281,10 +256,6 @@ def test_every_claim_status_quick():
     assert got["nar2018resnet.thm2_amended"] is Status.CONFIRMED
 
 
-def test_convexity_conditions_pattern():
-    assert outcome(rc.convexity_conditions()) is Outcome.SUPPORTS
-
-
 # --- proofs for every depth (proofs/resnet_general.py) and the claims they lift ---------------
 
 
@@ -308,17 +279,17 @@ def test_general_proofs_do_not_prove_wrong_thresholds():
 
 
 # claim -> the check that proves it for its whole stated class
-LIFTED = {"nar2018resnet.sec31_decomposition_amended": "decomposition_general",
-          "nar2018resnet.sec31_example": "example_1d_general"}
+LIFTED = {"nar2018resnet.sec31_decomposition_amended": "decomposition_general"}
 HEAVY: set[str] = set()
 # claim -> its SymPy-checked derivation over the whole class (proofs/resnet_class.py)
-DERIVED = {"nar2018resnet.ols_amended": "ols_proof", "nar2018resnet.eq7": "convexity_proof",
-           "nar2018resnet.eq8": "eq8_gradient_proof",
-           "nar2018resnet.eq12_amended": "eq12_gradient_proof",
+DERIVED = {"nar2018resnet.ols_amended": "ols_proof", "nar2018resnet.eq7": "derivation",
+           "nar2018resnet.eq12_amended": "derivation",
            "nar2018resnet.sec31_theorem3_amended": "theorem3_conditions_proof",
            "nar2018resnet.prop3_amended": "derivation"}
 # data claims whose every part cites a derivation -> the first part's proof
 CITED_PARTS = {"nar2018resnet.eq9_direction_amended": "w_decreases: proven (w_decreases.derivation",
+               "nar2018resnet.eq8": "printed: proven (printed.derivation",
+               "nar2018resnet.sec31_example": "slopes: proven (slopes.derivation",
                "nar2018resnet.prop2": "lam_below_1: proven (lam_below_1.derivation",
                "nar2018resnet.prop2_negative":
                    "lam_above_minus_1: proven (lam_above_minus_1.derivation"}

@@ -9,11 +9,13 @@ state them with the same strength, or only at a CPU cost far over their present 
 * (prop2, prop2_negative, prop3_amended and eq9_direction_amended are data: rate and
   trajectory claims on the deep_linear / double_network families that cite the paper's
   every-L inductions, registered in proofs/resnet_class.py);
-* proven for every size n, N, width or function (ols_amended, eq7, eq8, eq12_amended,
-  sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): derivations with named
-  premises (the spectral theorem for ols_amended), undefined functions (f_k) and the ReLU
-  networks (7), (10), which the language has no family for (eq5 is data: an identity over
-  matrices of free size);
+* (eq7, eq8, eq12_amended and sec31_example are data, nar2018resnet_convex.toml: relations
+  over the residual ReLU networks (7), (10) of every listed size, at = "networks", citing the
+  derivations of proofs/resnet_class.py);
+* proven for every size n, N or function (ols_amended, sec31_theorem3_amended,
+  sec31_decomposition_amended): derivations with named premises (the spectral theorem for
+  ols_amended) and undefined functions f_k (eq5 is data: an identity over matrices of free
+  size);
 * statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
   closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s);
 * no kind for them: sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
@@ -46,11 +48,11 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
 | nar2018resnet.sec31_decomposition (data) | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
 | nar2018resnet.sec31_decomposition_amended | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
-| nar2018resnet.sec31_example | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
-| nar2018resnet.eq7 | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
-| nar2018resnet.eq8 | eqs. (8a)-(8b) | gradient [1, 1] near 0, incremented by e_j beyond x_j = b_j; V gives the normals, b the distances |
+| nar2018resnet.sec31_example (data) | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
+| nar2018resnet.eq7 (data) | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
+| nar2018resnet.eq8 (data) | eqs. (8a)-(8b) | gradient [1, 1] near 0, incremented by e_j beyond x_j = b_j; V gives the normals, b the distances |
 | nar2018resnet.eq12 (data) | eqs. (10)-(12) as printed | (10c) f = c^T x; optimality conditions (12a)-(12b) |
-| nar2018resnet.eq12_amended | eqs. (10)-(12) (amended) | with f = c^T h_L(x): (12a), (12b), the bias gradient and c_l^i are exact |
+| nar2018resnet.eq12_amended (data) | eqs. (10)-(12) (amended) | with f = c^T h_L(x): (12a), (12b), the bias gradient and c_l^i are exact |
 | nar2018resnet.fig4 | Section 4, Figure 4 | f1 (b in [0, .5]) cannot fit f, has low Lipschitz constant; f2 (b in [0, 1]) fits; 10 segments possible |
 | nar2018resnet.mnist | Section 5 | MNIST: 97.91% train, 97.58% test after 12 epochs, no regularisation |
 """
@@ -72,10 +74,7 @@ PAPER = {
 }
 
 DEPTHS = (2, 3, 4, 5)
-EQ7_CLASS = {"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}
 THM3_CLASS = {"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}
-EQ8_CLASS = {"b1, b2": "> 0", "V": "any (general part)"}
-EQ12_CLASS = {"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}
 
 
 _c = claim_builder(PAPER)
@@ -166,55 +165,6 @@ CLAIMS = (
        scope={"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
               "beta_j": "> max(0, -d_j f_k(0))",
               "alpha": "> max(0, -min lambda_min(Hess f_k))"}),
-    _c("sec31_example", "Section 3.1, two-layer univariate example",
-       "h_1(x) = x + w_1(x - b_1)_+, h_2(x) = h_1(x) + w_2(h_1(x) - b_2)_+, f_hat(x) = f(0) + "
-       "f'(0) h_2(x) [...] The estimate f_hat is strictly increasing, and as x gets large, the "
-       "derivative of the estimate gradually increases to (1 + w_2)(1 + w_1) f'(0), provided "
-       "that b_1 and b_2 are not too large.",
-       {"w, b": "random positive rationals", "f'(0)": "> 0", "M": "beyond both kinks"},
-       "every slope > 0; last slope = (1 + w1)(1 + w2) f'(0)",
-       [rc.example_1d_general(), rc.example_1d_exact()],
-       scope={"w1, w2, b1, b2": "> 0", "f'(0)": "> 0"}),
-    _c("eq7", "eqs. (7a)-(7c)",
-       "where all of W_i, V_i, b_i have nonnegative elements, c has positive elements, and "
-       "d in R. The function described by (7a)-(7c) is convex because for each i, every "
-       "coordinate of h_i(x) is obtained by taking nonnegative combination and pointwise maximum "
-       "of the coordinates of h_{i-1}(x), both of which are operations that preserve convexity.",
-       {"networks": "n = 3, L = 3, m = 4, uniform nonnegative parameters",
-        "domain": "[0, 2]^3", "conditions probed": "W, later V, first V, b of free sign"},
-       "sign conditions => f convex (midpoint convexity; certificate)",
-       [derivation("convexity_proof", rpc.convex_network, Coverage(Scope.CLASS, EQ7_CLASS),
-                   "SymPy-checked derivation: the convexity inequality kept by each operation "
-                   "of (7b)-(7c); every n, L, m_i"),
-        rc.midpoint_convexity("none"), rc.convexity_certificate(), rc.convexity_conditions()],
-       scope=EQ7_CLASS),
-    _c("eq8", "eqs. (8a)-(8b), Figure 2",
-       "Gradient of f_hat near the origin is [1 1]^T, and when [1 0] x - b_1 >= 0 or "
-       "[0 1] x - b_2 >= 0 holds, the gradient gets an increment of [1 0]^T or [0 1]^T, "
-       "respectively. [...] the columns of V determine the normals of the lines beyond which the "
-       "gradient is incremented, while the elements of b determine the distance of these lines "
-       "to the origin.",
-       {"b": "(1/2, 3/4)", "general V": "random, W >= 0, c > 0"},
-       "grad = [1, 1] + e_j 1{x_j > b_j}; jumps (W^T c)_j v_j across v_j^T x = b_j",
-       [derivation("eq8_gradient_proof", rpc.gradient_jumps, Coverage(Scope.CLASS, EQ8_CLASS),
-                   "SymPy-checked derivation: gradient c + V D W^T c on each activation region, "
-                   "jump (W^T c)_j v_j, every width and V"),
-        rc.eq8_gradient_exact()],
-       scope=EQ8_CLASS),
-    _c("eq12_amended", "eqs. (10)-(12) and the bias gradient (amended)",
-       "With f_hat(x) = c^T h_L(x) (+ d), c_l^i = c^T (I + W~_L^i) ... (I + W~_{l+1}^i) is the "
-       "gradient of f_hat with respect to h_l at x_i; the gradients of (11) are sum_i c_l^i e_i "
-       "(h_{l-1}(x_i) - b_l)_+^T (W_l), sum_i e_i h_L(x_i) (c) and -sum_i diag(1{h_{l-1}(x_i) - "
-       "b_l >= 0}) W_l^T c_l^i e_i (b_l).",
-       {"n, L, N": "2, 2, 3 (exact); random rationals, W, b >= 0, c > 0"},
-       "(12a), (12b), the bias gradient are the exact derivatives",
-       [derivation("eq12_gradient_proof", rpc.eq12_gradients, Coverage(Scope.CLASS, EQ12_CLASS),
-                   "SymPy-checked derivation: per-sample directional derivatives in the free "
-                   "algebra (every n), layers above as one letter (every L), summed (every N)"),
-        rc.eq12_formulas_exact(), rc.eq12_formulas_exact(n=1, L=3, N=4)],
-       amends="nar2018resnet.eq12",
-       amend_reason="(10c) is printed as c^T x; the formulas (12a)-(12b) need c^T h_L(x).",
-       scope=EQ12_CLASS),
     _c("fig4", "Section 4, Figure 4",
        "Initialized with a larger range for the bias parameters, f_2 fits all the data points. "
        "The estimate f_1, on the other hand, fails to fit the data perfectly even though the "

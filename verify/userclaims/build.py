@@ -50,6 +50,10 @@ def _asserts(spec: ClaimSpec) -> str:
         return (f"{'; '.join(spec.states.relations)} at drawn states of the linear "
                 f"residual network near the ZAS invariant set" + (f" where {where}" if where
                                                                   else ""))
+    if spec.networks:
+        where = "; ".join(spec.networks.condition)
+        return (f"{'; '.join(spec.networks.relations)} at drawn residual ReLU networks "
+                f"h_i = h_(i-1) + W_i [V_i^T h_(i-1) - b_i]_+, f = c^T h_L + d" + (f" where {where}" if where else ""))
     if spec.order_table:
         o = spec.order_table
         return (f"|{o.quantity}| <= {o.constant} |{o.big_o}|, i.e. O({o.big_o}) as "
@@ -124,6 +128,8 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
     if spec.states:
         out.update({f"states: {k}": str(v) for k, v in spec.states.config})
         out.update({f"define {k}": v for k, v in spec.states.define})
+    if spec.networks:
+        out.update({f"networks: {k}": str(v) for k, v in spec.networks.config})
     if spec.order_table:
         o = spec.order_table
         out["roots"] = "; ".join(f"{name}: {eq} = 0 in ({lo}, {hi})"
@@ -201,6 +207,7 @@ _FORMS = {
     "matrices": ("verify.userclaims.matrices", "matrix_checks", "replay_box"),
     "orders": ("verify.userclaims.orders", "order_checks", "replay_box"),
     "states": ("verify.userclaims.states", "states_checks", "replay_box"),
+    "networks": ("verify.userclaims.networks", "networks_checks", "replay_box"),
     "at_state": ("verify.userclaims.at_state", "state_checks", None),
 }
 
@@ -209,7 +216,8 @@ def _own_form(spec: ClaimSpec, what: str):
     """The function of the claim's own form that gives ``what`` ("checks" or "replay_box"), or
     None (a claim of no such form, or a form without one)."""
     form = ("matrices" if spec.matrices else "orders" if spec.order_table else
-            "states" if spec.states else "at_state" if spec.at == "state" else None)
+            "states" if spec.states else "networks" if spec.networks else
+            "at_state" if spec.at == "state" else None)
     if form is None:
         return None
     module, checks, replay_box = _FORMS[form]

@@ -39,6 +39,7 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Mapping
+from fractions import Fraction
 
 import sympy as sp
 
@@ -220,11 +221,65 @@ def _gd_problems(spec, st: Statement) -> list[str]:
     return out
 
 
+# the sizes of a network claim (verify.userclaims.networks) and the statement's names for them
+_NET_SIZES = {"n": "inputs", "L": "depths", "m": "widths", "N": "data"}
+
+
+def _sizes_inside(values, text: str) -> bool:
+    """Whether the claim's sizes (a list, or "n") lie in the statement's ``">= k"``, ``"k"`` or
+    ``"n"``."""
+    if values == "n" or text.strip() == "n":
+        return values == text.strip()
+    if text.strip().isdigit():
+        return set(values) == {int(text)}
+    low = _lowest(text)
+    return low is not None and min(values) >= low
+
+
+def _networks_problems(spec, st: Statement) -> list[str]:
+    from verify.userclaims.networks import block_range
+
+    if st.at != "networks" or not spec.networks:
+        return [("the derivation and the claim differ in form: one states a relation over "
+                 "networks (at = \"networks\"), the other not")]
+    cfg = dict(spec.networks.config)
+    out = []
+    for name, key in _NET_SIZES.items():
+        text, mine = st.integers.get(name), cfg.get(key)
+        if (text is None) != (mine is None) or (text and not _sizes_inside(mine, text)):
+            out.append(f"networks.{key}: {mine!r} is not inside the derivation's class "
+                       f"{name} {text!r}")
+    for key in ("W", "V", "b", "c", "d", "x", "y"):
+        text = st.params.get(key)
+        if (text is None) != (key not in cfg):
+            out.append(f"networks.{key}: the claim's {cfg.get(key)!r}, the derivation's "
+                       f"{text!r}")
+            continue
+        if text is None:
+            continue
+        r = block_range(cfg[key], key)
+        fixed = text.strip().lstrip("-").replace("/", "").isdigit()
+        ok = (r == "I" if text.strip() == "I" else r != "I" and (
+            r[0] == r[1] == Fraction(text.strip()) if fixed else _inside(tuple(map(str, r)), text)))
+        if not ok:
+            out.append(f"networks.{key}: {cfg[key]!r} is not inside the derivation's class "
+                       f"{text!r}")
+    conditions = {_tree(t) for t in spec.networks.condition}
+    out += [f"condition: the derivation assumes {t!r}, the claim does not"
+            for t in st.assume if _tree(t) not in conditions]
+    stated = {_tree(t) for t in st.relations}
+    out += [f"relation {t!r} is not one the derivation proves ({'; '.join(st.relations)})"
+            for t in spec.networks.relations if _tree(t) not in stated]
+    return out
+
+
 def problems(spec, d: Derivation) -> list[str]:
     """How the claim differs from the derivation's statement (empty: it states exactly it)."""
     st = d.statement
     if spec.kind != st.kind:
         return [f"kind: the derivation states an {st.kind}, the claim an {spec.kind}"]
+    if spec.networks or st.at == "networks":
+        return _networks_problems(spec, st)
     if st.keys:
         return _gd_problems(spec, st)
     return _states_problems(spec, st) if spec.states else _box_problems(spec, st)

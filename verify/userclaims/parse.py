@@ -65,7 +65,7 @@ KIND_KEYS = {
 }
 # A multi-part claim: the keys its parts share (each part may override them) and its limits.
 SHARED_KEYS = ("loss", "variables", "step", "params", "assume", "model", "integers", "optimizer",
-               "schedule", "matrices")
+               "schedule", "matrices", "networks")
 # A claim over matrices of free size (key ``matrices``) takes only these keys.
 MATRIX_KEYS = ("id", "statement", "kind", "matrices", "params", "assume", "loss", "variables",
                "step", "lhs", "rhs")
@@ -233,6 +233,8 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         return _matrix_claim(table, claim_id, kind)
     if table.get("at") == "states":
         return _states_claim(table, claim_id, kind)
+    if table.get("at") == "networks":
+        return _networks_claim(table, claim_id, kind)
     if kind == "order":
         return _order_claim(table, claim_id)
     allowed = set(COMMON_KEYS) | set(KIND_KEYS[kind])
@@ -566,6 +568,25 @@ def _order_claim(table: dict[str, Any], claim_id: str) -> ClaimSpec:
 
     statement, claim = _own_keys(table, orders.read, orders.OrderError)
     return ClaimSpec(id=claim_id, kind="order", statement=statement, order_table=claim)
+
+
+def _networks_claim(table: dict[str, Any], claim_id: str, kind: str) -> ClaimSpec:
+    """An identity or inequality over drawn residual ReLU networks of listed sizes
+    (:mod:`verify.userclaims.networks`)."""
+    from verify.userclaims import networks as nw
+
+    if kind not in ("identity", "inequality"):
+        raise _Bad("at", f"at = \"networks\" goes with kind \"identity\" or \"inequality\", "
+                         f"not {kind!r}")
+    for key in table:
+        if key not in nw.NETWORKS_KEYS:
+            raise _Bad(key, "not used by a claim over networks; allowed keys: "
+                            f"{', '.join(sorted(nw.NETWORKS_KEYS))}")
+    statement, claim = _own_keys(table, lambda t: nw.read(t, kind), nw.NetworksError)
+    return ClaimSpec(id=claim_id, kind=kind, statement=statement,
+                     lhs="; ".join(claim.relations), at="networks", networks=claim,
+                     derivation=_derivation(table["derivation"]) if "derivation" in table
+                     else None)
 
 
 def _own_keys(table: dict[str, Any], read, error: type) -> tuple[str, Any]:

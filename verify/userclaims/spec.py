@@ -183,6 +183,7 @@ class ClaimSpec:
     limits: object = None  # at = "limits": a verify.userclaims.gd_limits.Limits
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
+    networks: object = None  # at = "networks": a verify.userclaims.networks.NetworksClaim
     derivation: str | None = None  # a cited derivation's name (verify.userclaims.cite)
     order_table: object = None  # kind "order": a verify.userclaims.orders.OrderClaim
     parts: tuple[tuple[str, ClaimSpec], ...] = ()

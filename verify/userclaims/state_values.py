@@ -46,8 +46,10 @@ class StatesError(ValueError):
 # --- expressions ------------------------------------------------------------------------------
 
 
-def compile_expression(text, key: str, names: tuple[str, ...], step: bool = False) -> ast.AST:
-    """``text`` parsed and checked against the white list (names, functions, arities).
+def compile_expression(text, key: str, names: tuple[str, ...], step: bool = False,
+                       funcs: dict[str, int] | None = None) -> ast.AST:
+    """``text`` parsed and checked against the white list (names, functions, arities;
+    ``funcs``: another vocabulary's functions and arities, ``*over`` taking an index).
 
     Raises:
         StatesError: naming ``key``.
@@ -61,11 +63,11 @@ def compile_expression(text, key: str, names: tuple[str, ...], step: bool = Fals
         raise StatesError(key, f"{text[:60]!r} is not an expression") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise StatesError(key, f"more than {MAX_NODES} syntax nodes")
-    _check(tree, key, set(names), step)
+    _check(tree, key, set(names), step, funcs)
     return tree
 
 
-def _check(node: ast.AST, key: str, names: set[str], step: bool) -> None:
+def _check(node: ast.AST, key: str, names: set[str], step: bool, funcs=None) -> None:
     if isinstance(node, ast.Constant):
         if not isinstance(node.value, (int, float)) or isinstance(node.value, bool) or \
                 not math.isfinite(node.value) or abs(node.value) > 1e300:
@@ -76,21 +78,22 @@ def _check(node: ast.AST, key: str, names: set[str], step: bool) -> None:
                                    f"{', '.join(sorted(names))})")
     elif isinstance(node, ast.BinOp) and isinstance(
             node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
-        _check(node.left, key, names, step)
-        _check(node.right, key, names, step)
+        _check(node.left, key, names, step, funcs)
+        _check(node.right, key, names, step, funcs)
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        _check(node.operand, key, names, step)
+        _check(node.operand, key, names, step, funcs)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name, args = node.func.id, node.args
-        if name in OVER:
+        if name in (OVER if funcs is None else [k for k in funcs if k.endswith("over")]):
             if len(args) != 4 or not isinstance(args[1], ast.Name) or args[1].id in names:
                 raise StatesError(key, f"{name}(expr, index, lo, hi) takes an expression, a new "
                                        "index name and its integer range")
             for a in (args[2], args[3]):
-                _check(a, key, names, step)
-            _check(args[0], key, names | {args[1].id}, step)
+                _check(a, key, names, step, funcs)
+            _check(args[0], key, names | {args[1].id}, step, funcs)
             return
-        arity = MATRIX_FUNCS.get(name, 1 if name in NUMBER_FUNCS or name == "next" else None)
+        arity = (MATRIX_FUNCS.get(name, 1 if name in NUMBER_FUNCS or name == "next" else None)
+                 if funcs is None else funcs.get(name))
         if name in ("Max", "Min") and args:
             arity = len(args)
         if arity is None:
@@ -100,7 +103,7 @@ def _check(node: ast.AST, key: str, names: set[str], step: bool) -> None:
         if name == "next" and not step:
             raise StatesError(key, "next(...) needs the claim's step")
         for a in args:
-            _check(a, key, names, step)
+            _check(a, key, names, step, funcs)
     else:
         raise StatesError(key, f"{ast.dump(node)[:40]}...: not allowed (numbers, names, "
                                "+ - * / **, the listed functions)")

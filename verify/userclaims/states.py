@@ -134,13 +134,8 @@ def read(table: Mapping) -> StatesClaim:
         raise StatesError("condition", "must be a list of relations")
     for i, text in enumerate(conditions, 1):
         _relation(text, "condition", f"entry {i}", tuple(names))
-    if "relations" in table:
-        texts = table["relations"]
-        if any(k in table for k in ("lhs", "relation", "rhs")) or not isinstance(
-                texts, list) or not 1 <= len(texts) <= MAX_RELATIONS:
-            raise StatesError("relations", f"a list of 1..{MAX_RELATIONS} relations \"a <= b\" "
-                                           "(instead of lhs, relation, rhs)")
-    else:
+    texts = listed_relations(table, MAX_RELATIONS)
+    if texts is None:
         for k in ("lhs", "rhs"):
             compile_expression(table.get(k), k, tuple(names), step is not None)
         if table.get("relation") not in RELATIONS:
@@ -150,6 +145,23 @@ def read(table: Mapping) -> StatesClaim:
         _relation(text, "relations", f"entry {i}", tuple(names), step is not None)
     frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(cfg.items()))
     return StatesClaim(frozen, tuple(define.items()), tuple(conditions), tuple(texts))
+
+
+def listed_relations(table: Mapping, most: int) -> list | None:
+    """A claim table's ``relations`` list (1..most entries, instead of lhs, relation, rhs), or
+    None when it has none.
+
+    Raises:
+        StatesError: naming the key.
+    """
+    if "relations" not in table:
+        return None
+    texts = table["relations"]
+    if any(k in table for k in ("lhs", "relation", "rhs")) or not isinstance(
+            texts, list) or not 1 <= len(texts) <= most:
+        raise StatesError("relations", f"a list of 1..{most} relations \"a <= b\" (instead "
+                                       "of lhs, relation, rhs)")
+    return texts
 
 
 def _relation(text, key: str, where: str, names: tuple[str, ...], step: bool = False):

@@ -17,7 +17,6 @@ from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tie
 DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
                        "beta_j": "> max(0, -d_j f_k(0))",
                        "alpha": "> max(0, -min lambda_min(Hess f_k))"}
-EXAMPLE_1D_CLASS = {"w1, w2, b1, b2": "> 0", "f'(0)": "> 0"}
 
 
 def _proved(steps: dict[str, bool | None]) -> list[str]:
@@ -50,13 +49,3 @@ def decomposition_general() -> Check:
                     "grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha I + "
                     "Hess f_k, Hess s = alpha I: the amended conditions make both strictly "
                     "convex with positive gradients at 0")
-
-
-def example_1d_general() -> Check:
-    """Symbolic, every positive w1, w2, b1, b2 and f'(0) > 0: the slopes of Section 3.1's
-    two-layer example (:func:`proofs.resnet_general.example_1d_slopes`).  The slope never
-    decreases in x: a1 = 1{x > b1} and a2 = 1{h1(x) > b2} switch on once (h1 increases)."""
-    return _general("example_1d_general", lambda: {"slopes on every piece":
-                                                   prg.example_1d_slopes()}, EXAMPLE_1D_CLASS,
-                    "every slope is f'(0)(1 + a1 w1)(1 + a2 w2) > 0; beyond both kinks it is "
-                    "(1 + w1)(1 + w2) f'(0)")
