@@ -189,4 +189,24 @@ LEMMA4 = Derivation(
     "[0, 1] on [0, 1] for delta <= 1/(1 - lam) (the paper's induction), so w[k] decreases in "
     "[0, 1] to a fixed point, which is 0; every L >= 2")
 
-DERIVATIONS = (_lemma3("lam_below_1"), _lemma3("lam_above_1"), LEMMA4)
+# The proof of Lemma 4 (amended): the factor 1 - delta w^(L-2) (w^L - lam) of the GD map stays
+# in [0, 1] along the orbit, written |1 - 2 delta w^(L-2) (w^L - lam)| <= 1 (= |2 factor - 1|).
+# Lemma 4's facts prove it: factor >= 1 - delta (1 - lam) >= 0 and factor <= 1 on [0, 1]
+# (gap, w^k <= 1, factor <= 1), and the orbit stays in [0, 1] (the induction).
+LEMMA4_FACTOR = Derivation(
+    "nar2018step.lemma4_proof_amended.factor", "Nar & Sastry (2018), proof of Lemma 4 "
+    "(Appendix C), amended",
+    Statement("trajectory", LEMMA4_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},
+              integers={"L": ">= 2"},
+              keys={"model": _CHAIN, "step": "delta", "assume": ["delta <= 1/(1 - lam)"],
+                    "quantity": "Abs(1 - 2*delta*w1**(L - 2)*(w1**L - lam))",
+                    "relation": "<=", "bound": "1", "steps": 20}),
+    lambda: from_facts(lemma4_steps(), "induction: w[0] = 1, and w[k] in [0, 1] gives the "
+                       "factor f = 1 - delta w[k]^(L-2) (w[k]^L - lam) in [1 - delta (1 - lam), "
+                       "1] (gap, w^k <= 1 on [0, 1], factor <= 1), a subset of [0, 1] for "
+                       "delta <= 1/(1 - lam), so w[k+1] = w[k] f lies in [0, w[k]]: along the "
+                       "orbit 0 <= f <= 1, i.e. |2 f - 1| <= 1"),
+    "the factor of the GD map lies in [1 - delta (1 - lam), 1] on [0, 1] and the orbit from "
+    "w = 1 stays in [0, 1] (the paper's induction, Lemma 4's steps), every L >= 2")
+
+DERIVATIONS = (_lemma3("lam_below_1"), _lemma3("lam_above_1"), LEMMA4, LEMMA4_FACTOR)

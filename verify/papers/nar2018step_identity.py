@@ -18,17 +18,11 @@ Theorem 2 (``nar2018step.thm2_proof``) are data: ``verify/papers/nar2018step_ide
 |---|---|---|
 | nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
-| nar2018step.lemma4_proof_amended | Proof of Lemma 4 (amended) | sigma = 1; lam^(1/L) real only for odd L; factor in [0, 1], = 1 only once w = 0 |
 """
 
 from __future__ import annotations
 
-import sympy as sp
-
-from proofs import identity_init as P
-from verify.checks import step_general as SG
 from verify.checks.identity_init import (
-    exact_displays,
     identity_gd_psd,
     init_comparison,
     linear_rate_precise,
@@ -90,41 +84,4 @@ def _remark4_explanation() -> Claim:
     )
 
 
-def _lemma4_proof_amended_items(L: int) -> list:
-    w1, factor = P.lemma4_boundary(L)
-    return [
-        ("the display with sigma = 1 is the GD map", P.w * P.lemma4_factor(L),
-         P.equal_weight_recurrence(L)),
-        ("real solutions of w^L = -1: one for odd L, none for even L",
-         len(P.real_roots_of(L, -1)) == L % 2),
-        ("at delta = 1/(1 - lam): w[1] = 0 and the factor is 1 (L >= 3) or 1 + delta lam "
-         "(L = 2)", w1 == 0 and factor == (sp.Rational(1, 2) if L == 2 else 1)),
-    ]
-
-
-LEMMA4_PROOF_AMENDED_SCOPE = {"L": ">= 2", "lam": "< 0", "delta": "(0, 1/(1 - lam)]"}
-
-
-def _lemma4_proof_amended() -> Claim:
-    return _claim(
-        "lemma4_proof_amended", "Proof of Lemma 4 (amended)",
-        statement=("w[k+1] = w[k](1 - delta w^(L-2)[k](w^L[k] - lam)) (sigma = 1); its real "
-                   "equilibria are 0 and, for odd L only, lam^(1/L); for 0 < delta <= 1/(1 - lam) "
-                   "and w[0] = 1, 0 <= 1 - delta w^(L-2)[k](w^L[k] - lam) <= 1 for all k, with "
-                   "equality at 1 only once w[k] = 0 (delta = 1/(1 - lam), L >= 3)."),
-        hypotheses={"L": "2, 3, 4, 5", "lam": "-1 (exact) and every lam < 0 (induction "
-                                              "identity in nar2018step.lemma4)"},
-        asserts="sigma = 1; lam^(1/L) real iff L odd; factor in [0, 1]",
-        scope=LEMMA4_PROOF_AMENDED_SCOPE,
-        checks=(SG.class_proof("lemma4_proof_every_depth", LEMMA4_PROOF_AMENDED_SCOPE),
-                exact_displays("lemma4_proof_displays", _lemma4_proof_amended_items,
-                               (2, 3, 4, 5), "exact SymPy, L = 2..5, lam = -1",
-                               {"lam": "= -1", "delta": "= 1/(1 - lam)"}),),
-        amends="nar2018step.lemma4_proof",
-        amend_reason=("For even L a negative lam has no real L-th root, and at delta = "
-                      "1/(1 - lam) the first step lands on w = 0 where the factor is exactly 1 "
-                      "(L >= 3), so the strict '< 1' fails while the conclusion w -> 0 holds."),
-    )
-
-
-CLAIMS = (_thm2(), _remark4_explanation(), _lemma4_proof_amended())
+CLAIMS = (_thm2(), _remark4_explanation())
