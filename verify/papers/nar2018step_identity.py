@@ -16,17 +16,12 @@ Theorem 2 (``nar2018step.thm2_proof``) are data: ``verify/papers/nar2018step_ide
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.thm2 | Theorem 2 | R symmetric PSD, W_i[0] = I, delta <= min{1/L, 1/(L rho^(2(L-1)/L))}: W_i -> R^(1/L) linearly |
 | nar2018step.remark4_explanation | Remark 4, second sentence | Theorem 2 explains the performance of residual networks (not checkable; reduced check) |
 """
 
 from __future__ import annotations
 
-from verify.checks.identity_init import (
-    identity_gd_psd,
-    init_comparison,
-    linear_rate_precise,
-)
+from verify.checks.identity_init import init_comparison
 from verify.papers import claim_builder
 from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim
@@ -35,36 +30,6 @@ _claim = claim_builder(PAPER)
 DEPTHS = (2, 3, 4, 5)
 DEFINITE = ((1.0, 1.0), (0.3, 2.0), (0.05, 0.5, 0.9), (1.5, 4.0, 9.0))
 SINGULAR = ((0.0, 1.0), (0.0, 0.0, 2.5))
-
-
-THM2_STATEMENT = (
-    "Assume that R in R^{n x n} is a symmetric positive semidefinite matrix, and given a set of "
-    "points {x_i} which satisfy (1/N) sum_i x_i x_i^T = I, the matrix R is estimated as a "
-    "multiplication of the square matrices {W_j} by minimizing (1/2N) sum_i ||R x_i - W_L ... "
-    "W_1 x_i||^2. If the weight parameters are initialized as W_i[0] = I for all i and the step "
-    "size satisfies delta <= min{1/L, 1/(L rho(R)^(2(L-1)/L))}, then each W_i converges to "
-    "R^(1/L) with a linear rate.")
-
-THM2_SCOPE = {"L": ">= 1", "n": ">= 1", "R": "symmetric positive semidefinite",
-              "delta": "(0, min{1/L, 1/(L rho(R)^(2(L-1)/L))}]"}
-
-
-def _thm2() -> Claim:
-    return _claim(
-        "thm2", "Theorem 2",
-        statement=THM2_STATEMENT,
-        hypotheses={"R": "rotated, n = 4, spectra " + str(DEFINITE + SINGULAR)
-                         + " (definite and semidefinite, rho < 1, = 1, > 1)",
-                    "L": str(DEPTHS), "delta": "0.5, 1 x the printed bound (judged); 1.9 x "
-                                               "(reported)",
-                    "whitened data": "loss in closed form 1/2 ||W_L...W_1 - R||_F^2"},
-        asserts="W_i[k] -> R^(1/L) with ||W_i[k] - R^(1/L)|| <= C beta^k, beta < 1",
-        scope=THM2_SCOPE,
-        checks=(
-            identity_gd_psd(DEPTHS, DEFINITE + SINGULAR, (0.5, 1.0, 1.9)),
-            linear_rate_precise(DEPTHS, DEFINITE + SINGULAR),
-        ),
-    )
 
 
 def _remark4_explanation() -> Claim:
@@ -84,4 +49,4 @@ def _remark4_explanation() -> Claim:
     )
 
 
-CLAIMS = (_thm2(), _remark4_explanation())
+CLAIMS = (_remark4_explanation(),)

@@ -59,7 +59,7 @@ def _asserts(spec: ClaimSpec) -> str:
         return f"{spec.lhs} {spec.relation or '=='} {spec.rhs} for matrices of every size{box}"
     if spec.kind == "rate" and spec.order:
         claimed = (f"O(t^-({spec.exponent}))" if spec.order == "sublinear"
-                   else f"O(({spec.factor})^t)")
+                   else f"O(({spec.factor})^t)" if spec.factor else "O(c^t) for some c < 1")
         after = f"t >= {spec.eventually}" if spec.eventually is not None else "a transient"
         return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
     if spec.kind == "rate" and spec.optimizer.get("method") == "flow":  # t is the time
@@ -155,6 +155,9 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out["after" if key == "eventually" else key] = str(value)
+    if spec.witness:
+        out["witness"] = (f"{spec.metric} >= {spec.witness[0]} for every t "
+                          f"({spec.witness[1].derivation})")
     if spec.at == "symmetric":
         out["points"] = "every state whose layers of each chain are equal"
     elif spec.at == "state":
