@@ -431,4 +431,5 @@ def _paper_claim(key: str, url: str, entry) -> Claim:
         return replace(claim, ref=ref)
     return replace(claim, ref=ref, control=entry.control, amends=entry.amends,
                    amend_reason=entry.amend_reason, caveat=entry.caveat,
+                   not_checkable=entry.not_checkable or None,
                    scope=dict(entry.scope) if entry.scope is not None else claim.scope)
