@@ -1359,7 +1359,8 @@ def _witness(table: dict[str, Any], ctx: _Context, claim_id: str, metric: str) -
     missing = [k for k in _WITNESS_KEYS if k not in value]
     if unknown or missing:
         raise _Bad("witness", f"takes exactly {', '.join(_WITNESS_KEYS)}"
-                              + (f"; unknown: {', '.join(map(repr, unknown))}" if unknown else "")
+                              + (f"; unknown: {', '.join(map(_short, unknown))}" if unknown
+                                 else "")
                               + (f"; missing: {', '.join(missing)}" if missing else ""))
     lower, _ = _expression(value["lower"], "witness.lower", {**ctx.params, "t": real_symbol("t")},
                            ctx, where="t and the parameters")
