@@ -189,4 +189,92 @@ LEMMA4 = Derivation(
     "[0, 1] on [0, 1] for delta <= 1/(1 - lam) (the paper's induction), so w[k] decreases in "
     "[0, 1] to a fixed point, which is 0; every L >= 2")
 
-DERIVATIONS = (_lemma3("lam_below_1"), _lemma3("lam_above_1"), LEMMA4)
+# The proof of Lemma 4 (amended): the factor 1 - delta w^(L-2) (w^L - lam) of the GD map stays
+# in [0, 1] along the orbit, written |1 - 2 delta w^(L-2) (w^L - lam)| <= 1 (= |2 factor - 1|).
+# Lemma 4's facts prove it: factor >= 1 - delta (1 - lam) >= 0 and factor <= 1 on [0, 1]
+# (gap, w^k <= 1, factor <= 1), and the orbit stays in [0, 1] (the induction).
+LEMMA4_FACTOR = Derivation(
+    "nar2018step.lemma4_proof_amended.factor", "Nar & Sastry (2018), proof of Lemma 4 "
+    "(Appendix C), amended",
+    Statement("trajectory", LEMMA4_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},
+              integers={"L": ">= 2"},
+              keys={"model": _CHAIN, "step": "delta", "assume": ["delta <= 1/(1 - lam)"],
+                    "quantity": "Abs(1 - 2*delta*w1**(L - 2)*(w1**L - lam))",
+                    "relation": "<=", "bound": "1", "steps": 20}),
+    lambda: from_facts(lemma4_steps(), "induction: w[0] = 1, and w[k] in [0, 1] gives the "
+                       "factor f = 1 - delta w[k]^(L-2) (w[k]^L - lam) in [1 - delta (1 - lam), "
+                       "1] (gap, w^k <= 1 on [0, 1], factor <= 1), a subset of [0, 1] for "
+                       "delta <= 1/(1 - lam), so w[k+1] = w[k] f lies in [0, w[k]]: along the "
+                       "orbit 0 <= f <= 1, i.e. |2 f - 1| <= 1"),
+    "the factor of the GD map lies in [1 - delta (1 - lam), 1] on [0, 1] and the orbit from "
+    "w = 1 stays in [0, 1] (the paper's induction, Lemma 4's steps), every L >= 2")
+
+@cache  # read only
+def kernel_lower_steps() -> dict[str, bool | None]:
+    """Along a zero eigenvalue (lam = 0) from w[0] = 1, for every L >= 2 (m = 2L - 2 >= 2) and
+    0 < delta <= 1/L: w[k] >= (1 + m delta (1 - delta)^-(m+1) k)^(-1/m) for every k.
+
+    Facts (each for symbolic L; y stands for 1 - x > 0, x = delta w^m):
+
+    * ``gradient``: with all weights equal to w and lam = 0 the GD map is w (1 - delta w^m);
+    * ``factor in [1 - delta, 1)``: 1 - delta w^m - (1 - delta) = delta (1 - w^m) >= 0 on
+      (0, 1] (w^m <= 1 there: w^k nondecreasing, 1^k = 1) and delta w^m > 0, so w stays in
+      (0, 1] (1 - delta >= 1 - 1/L > 0);
+    * ``u step``: u = w^-m moves to (w (1 - x))^-m = u (1 - x)^-m;
+    * ``convex``: f(x) = (1 - x)^-m has f' = m (1 - x)^-(m+1) and f'' >= 0 on [0, 1);
+    * ``u x = delta``: w^-m delta w^m = delta.
+
+    Induction: f convex gives f(x) <= f(0) + x f'(x) = 1 + x m (1 - x)^-(m+1), and f' is
+    nondecreasing with x = delta w^m <= delta, so u[k+1] <= u[k] (1 + x m (1 - delta)^-(m+1))
+    = u[k] + m delta (1 - delta)^-(m+1); from u[0] = 1, u[k] <= 1 + m delta (1 - delta)^-(m+1)
+    k, and w = u^(-1/m) (decreasing in u > 0) gives the bound.
+    """
+    grad, lam = _equal_weight_gradient()
+    Lm2 = sp.Symbol("L_minus_2", integer=True, nonnegative=True)
+    mm = 2 * Lm2 + 2  # m = 2L - 2 with L = Lm2 + 2
+    x, y, u = sp.symbols("x y u", positive=True)
+    step = (w - delta * grad.subs(lam, 0)).subs(L, Lm2 + 2)
+    f = (1 - x) ** -mm
+    return {
+        "gradient": prove_zero(sp.powsimp(sp.expand(step - w * (1 - delta * w ** mm)),
+                                          force=True)),
+        "factor - (1 - delta) = delta (1 - w^m)": prove_zero(sp.expand(
+            (1 - delta * w ** mm) - (1 - delta) - delta * (1 - w ** mm))),
+        "w^k nondecreasing in w > 0": _is(sp.diff(u ** mm, u), "is_nonnegative"),
+        "1^k = 1": prove_zero(sp.Integer(1) ** mm - 1),
+        "delta w^m > 0": _is(delta * w ** mm, "is_positive"),
+        "1 - delta >= 1 - 1/L > 0": _is(1 - 1 / (Lm2 + 2), "is_positive"),
+        "u step": prove_zero(sp.powsimp((w * y) ** -mm - w ** -mm * y ** -mm, force=True)),
+        "f'": prove_zero(sp.diff(f, x).subs(x, 1 - y) - mm * y ** (-mm - 1)),
+        "f'' >= 0": _is(sp.diff(f, x, 2).subs(x, 1 - y), "is_nonnegative"),
+        "u x = delta": prove_zero(sp.powsimp(w ** -mm * delta * w ** mm) - delta),
+    }
+
+
+def kernel_lower_derivation() -> list[Step]:
+    """:func:`kernel_lower_steps` as derivation steps, with the argument that joins them."""
+    return from_facts(kernel_lower_steps(),
+                      "convexity: f(x) <= f(0) + x f'(x) for convex f (the tangent at x lies "
+                      "below f at 0), and f' nondecreasing with x = delta w^m <= delta (w <= 1)",
+                      "induction: u[k+1] <= u[k] + m delta (1 - delta)^-(m+1), u[0] = 1, so "
+                      "w[k] = u[k]^(-1/m) >= (1 + m delta (1 - delta)^-(m+1) k)^(-1/m)")
+
+
+# Theorem 2 along the kernel of R (R = 0, n = 1; every zero eigenvalue of a PSD R from the
+# identity runs this chain, nar2018step.thm2_proof): the proven lower envelope, written as the
+# rate claim "-|w1| <= -envelope" a witness cites (verify.userclaims.rates.witness_check)
+KERNEL_LOWER = Derivation(
+    "nar2018step.thm2.kernel_lower", "Nar & Sastry (2018), Theorem 2 (Appendix B): the "
+    "zero eigenvalue",
+    Statement("rate", {"L": ">= 2", "lam": "= 0", "delta": "(0, 1/L]"}, (),
+              params={"delta": "> 0"}, integers={"L": ">= 2"},
+              keys={"model": {**_CHAIN, "target": "0"}, "step": "delta",
+                    "assume": ["delta <= 1/L"], "metric": "-(Abs(w1))",
+                    "bound": "-((1 + (2*L - 2)*delta*(1 - delta)**(1 - 2*L)*t)**(-1/(2*L - 2)))",
+                    "steps": 40}),
+    kernel_lower_derivation, "u = w^-(2L-2) grows by at most (2L - 2) delta (1 - delta)^(1-2L) "
+    "a step (convexity of (1 - x)^-(2L-2)), so w[k] >= (1 + (2L - 2) delta (1 - delta)^(1-2L) "
+    "k)^(-1/(2L-2)); every L >= 2, delta <= 1/L")
+
+DERIVATIONS = (_lemma3("lam_below_1"), _lemma3("lam_above_1"), LEMMA4, LEMMA4_FACTOR,
+               KERNEL_LOWER)

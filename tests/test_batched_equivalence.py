@@ -12,7 +12,6 @@ import numpy as np
 from numerics import deeplinear as dl
 from numerics import linear_resnet as rn
 from numerics import residual as rs
-from verify.checks import identity_init as ii
 
 
 def _pair_reference(P, x, y, steps, lr=0.05, mom=0.9):
@@ -105,17 +104,6 @@ def test_flow_diagnostics_equal_a_loop_over_times():
             drift = np.stack([rn.spectral(a - b) for a, b in zip(rn.invariants(cur), D0)], -1)
             assert np.array_equal(out["loss"][k], loss)
             assert np.array_equal(out["drift"][k], drift)
-
-
-def test_identity_runs_over_rels_equal_one_run_per_rel():
-    rng = np.random.default_rng(2)
-    Rs, _, _ = ii._targets(((1.0, -0.5), (2.0, 0.0)), 3, rng)
-    deltas = [[0.1 * r, 0.05 * r] for r in (1.0, 0.5)]
-    every = ii._runs_over((1.0, 0.5), Rs, 3, deltas, 30, None, Rs)
-    for d, h in zip(deltas, every):
-        alone = ii.identity_run(Rs, 3, np.array(d), 30, None, Rs)
-        for k in alone:
-            assert np.array_equal(alone[k], h[k], equal_nan=True), k
 
 
 def _gd2x2_reference(Rs, L, delta, K, dps, record):

@@ -49,6 +49,7 @@ EXPECTED = {
     "rate.toml": {"rate.quartic-sublinear": C, "rate.quartic-sublinear-too-fast": R,
                   "rate.quartic-iterate": C, "rate.quartic-iterate-linear": R,
                   "rate.two-mode-linear": C, "rate.two-mode-linear-fast-mode": R},
+    "witness.toml": {"witness.quadratic-some-linear": C, "witness.kernel-some-linear": R},
     "cycle_convergence.toml": {"cyc.two-cycle-points": C, "cyc.two-cycle-points-third": R,
                                "cyc.two-cycle": C, "cyc.four-cycle": R,
                                "cyc.quadratic-two-cycle": R},

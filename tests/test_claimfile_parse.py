@@ -396,8 +396,9 @@ MALFORMED = {
     "sublinear without exponent": (claim(**{**FIT, "exponent": None}), "c1", "exponent",
                                    "missing"),
     "sublinear with a factor": (claim(**FIT, factor='"1/2"'), "c1", "factor", "exponent"),
-    "linear without factor": (claim(**{**FIT, "order": '"linear"', "exponent": None}), "c1",
-                              "factor", "missing"),
+    # (linear without a factor is "some c < 1": tests/test_rate_witness.py)
+    "linear with an exponent": (claim(**{**FIT, "order": '"linear"'}), "c1", "exponent",
+                                "factor"),
     "exponent uses the state": (claim(**{**FIT, "exponent": '"x"'}), "c1", "exponent", "x"),
     "fitted rate too few steps": (claim(**{**FIT, "steps": "10"}), "c1", "steps", "tail"),
     "fitted rate after too late": (claim(**FIT, after="95"), "c1", "after", "0..90"),

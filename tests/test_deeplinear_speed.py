@@ -15,8 +15,6 @@ import numpy as np
 
 from numerics import deeplinear as dl
 from numerics import factorisations as fz
-from numerics import scalar_chain as sc
-from verify.checks import identity_init as ii
 
 
 def _reference_hessian(W, R):
@@ -111,16 +109,3 @@ def test_gd_bound_test_freezes_the_runs_the_max_test_froze():
     assert 0 < alive.sum() < 198
     assert np.array_equal(np.isfinite(hist[-1]), alive)
     assert all(a[alive].tobytes() == b[alive].tobytes() for a, b in zip(end, cur))
-
-
-def test_raw_orbit_and_its_offsets_are_those_of_the_mpf_orbit():
-    with mpmath.workdps(50):
-        for L, lam, d in ((2, "0", "0.5"), (3, "1", "0.25"), (2, "0.5", "1.9"), (3, "2", "3")):
-            orbit = sc.fast_orbit(lam, d, L, 300, 50)
-            raw = sc.fast_orbit(lam, d, L, 300, 50, raw=True)
-            assert raw == [w._mpf_ for w in orbit]
-            r, side = mpmath.mpf("0.3"), mpmath.mpf(-1)
-            floor = -mpmath.mpf(10) ** -20
-            assert ii._offsets(raw, r, side, floor) == ii._offsets(orbit, r, side, floor)
-            assert ii._offsets(raw, r, mpmath.mpf(0), None) == ii._offsets(
-                orbit, r, mpmath.mpf(0), None)

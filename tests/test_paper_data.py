@@ -16,6 +16,7 @@ import pytest
 from verify import papers
 from verify.cli import main
 from verify.registry import all_claims, paper_files, paper_info, select
+from verify.runner import run_claim
 from verify.userclaims.build import claims_from_paper
 from verify.userclaims.paperfile import load_paper, load_paper_table, parse_paper
 from verify.userclaims.parse import parse_claims
@@ -84,12 +85,27 @@ def test_paper_only_keys_are_read():
         True, "p.b", "why", {"a": "R"}, "fails at L = 1")
 
 
+def test_a_not_checkable_claim_keeps_its_reduced_check(tmp_path):
+    """not_checkable: the claim is not-checkable whatever its checks find (they are the
+    reduced check), and a reviewer's claim file refuses the key."""
+    path = tmp_path / "p.toml"
+    path.write_text(HEAD + CLAIM + 'not_checkable = "training runs on image data"\n')
+    (claim,) = claims_from_paper(str(path))
+    assert claim.not_checkable == "training runs on image data"
+    result = run_claim(claim, seed=0, quick=True, dps=50)
+    assert result.status is Status.NOT_CHECKABLE
+    assert result.evidence and all(e.outcome is not Outcome.ERROR for e in result.evidence)
+    (item,) = parse_claims(CLAIM.replace('where = "Lemma 1"\n', "") + 'not_checkable = "x"\n')
+    assert isinstance(item, BadClaim) and item.key == "not_checkable"
+
+
 @pytest.mark.parametrize("extra,key", [
     ('control = "yes"\n', "control"),
     ('amends = "p.b"\n', "amend_reason"),
     ('amend_reason = "why"\n', "amend_reason"),
     ('scope = { a = 1 }\n', "scope"),
     ('caveat = 1\n', "caveat"),
+    ('not_checkable = ["data"]\n', "not_checkable"),
     ('bogus = 1\n', "bogus"),
 ])
 def test_a_bad_paper_key_is_a_bad_claim_naming_it(extra, key):

@@ -20,11 +20,7 @@ MATH_MODULES = {"sp", "sympy", "np", "numpy", "mpmath", "math", "flint"}
 ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow, ast.MatMult)
 
 # Modules that still hold bounds, and why (closing notes of issue 17 give the details).
-STILL_COMPUTING = {
-    "nar2018step_identity.py": "the exact displays of Lemma 3 and of Lemma 4's proof are SymPy "
-                               "items built here, beside class proofs (proofs.general_depth) "
-                               "the claim language cannot state",
-}
+STILL_COMPUTING: dict[str, str] = {}
 
 
 def _is_prose(node: ast.AST) -> bool:

@@ -63,9 +63,12 @@ def _asserts(spec: ClaimSpec) -> str:
         return f"{spec.lhs} {spec.relation or '=='} {spec.rhs} for matrices of every size{box}"
     if spec.kind == "rate" and spec.order:
         claimed = (f"O(t^-({spec.exponent}))" if spec.order == "sublinear"
-                   else f"O(({spec.factor})^t)")
+                   else f"O(({spec.factor})^t)" if spec.factor else "O(c^t) for some c < 1")
         after = f"t >= {spec.eventually}" if spec.eventually is not None else "a transient"
-        return f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
+        against = (f"; a proven {spec.metric} >= {spec.witness[0]} refutes it" if spec.witness
+                   else "")
+        return (f"{spec.metric}(x_t) = {claimed} after {after} (fitted over t <= {spec.steps})"
+                + against)
     if spec.kind == "rate" and spec.optimizer.get("method") == "flow":  # t is the time
         step = spec.params[spec.step]
         return (f"{spec.metric}(x(t)) <= {spec.bound} along the gradient flow, at t = k {step}, "
@@ -161,6 +164,12 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         value = getattr(spec, key)
         if value:
             out["after" if key == "eventually" else key] = str(value)
+    if spec.witness:  # its derivation is listed as a cited one (verify list: a proof line)
+        from verify.userclaims.cite import summary
+
+        name = spec.witness[1].derivation
+        out["witness"] = f"{spec.metric} >= {spec.witness[0]} for every t ({name})"
+        out[f"derivation {name}"] = summary(name)
     if spec.at == "symmetric":
         out["points"] = "every state whose layers of each chain are equal"
     elif spec.at == "state":
@@ -436,4 +445,5 @@ def _paper_claim(key: str, url: str, entry) -> Claim:
         return replace(claim, ref=ref)
     return replace(claim, ref=ref, control=entry.control, amends=entry.amends,
                    amend_reason=entry.amend_reason, caveat=entry.caveat,
+                   not_checkable=entry.not_checkable or None,
                    scope=dict(entry.scope) if entry.scope is not None else claim.scope)

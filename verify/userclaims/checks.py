@@ -1089,9 +1089,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
     if kind == "inequality":
         return (inequality_symbolic(model), inequality_certified(model), inequality_search(model))
     if kind == "rate" and model.spec.order:
-        from verify.userclaims.rates import fitted_rate_search
+        from verify.userclaims.rates import fitted_rate_search, witness_check
 
-        return (fitted_rate_search(model, _orbit, _finish, _point_text, GD_WORK),)
+        witness = (witness_check(model, _orbit, _point_text),) if model.spec.witness else ()
+        return (*witness, fitted_rate_search(model, _orbit, _finish, _point_text, GD_WORK))
     if kind == "rate" and model.spec.sweep:
         from verify.userclaims.rate_sweep import rate_sweep
 

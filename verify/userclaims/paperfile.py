@@ -7,7 +7,9 @@ A paper file is a claim file (``[[claim]]`` tables, see :mod:`verify.userclaims.
   (a deliberately false variant), ``amends`` and ``amend_reason`` (the printed claim this one
   corrects, and why), ``scope`` (the class the claim states, parameter -> set text; on a
   multi-part claim only to state a class wider than its parts' boxes), ``caveat``
-  (a degenerate edge the paper's evident scope excludes, stated beside the headline verdict).
+  (a degenerate edge the paper's evident scope excludes, stated beside the headline verdict),
+  ``not_checkable`` (what data the claim as printed needs that is not available offline: the
+  claim is ``not-checkable`` whatever its checks, which are the reduced check done).
 
 Claim ids must start with ``<key>.``.  The paper-only keys are split off before the claim-file
 parser sees a table, so a reviewer's claim file still refuses them as unknown keys.  A bad table
@@ -26,7 +28,8 @@ from verify.userclaims.parse import _CLAIM_ID, _describe, _parse_one, claim_tabl
 from verify.userclaims.spec import BadClaim, ClaimFileError, ClaimSpec
 
 PAPER_TABLE_KEYS = ("key", "citation", "url")
-PAPER_CLAIM_KEYS = ("where", "control", "amends", "amend_reason", "scope", "caveat")
+PAPER_CLAIM_KEYS = ("where", "control", "amends", "amend_reason", "scope", "caveat",
+                    "not_checkable")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class PaperClaim:
     amend_reason: str = ""
     scope: dict[str, str] | None = None  # None: the box the claim-file builder derives
     caveat: str = ""
+    not_checkable: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,8 @@ def _paper_claim(table: dict[str, Any], number: int, first_use: dict[str, int],
                                    message=f"claim {item.id!r}: key {name!r}: {message}"))
     return PaperClaim(item, where=table["where"], control=table.get("control", False),
                       amends=table.get("amends"), amend_reason=table.get("amend_reason", ""),
-                      scope=table.get("scope"), caveat=table.get("caveat", ""))
+                      scope=table.get("scope"), caveat=table.get("caveat", ""),
+                      not_checkable=table.get("not_checkable", ""))
 
 
 def _paper_keys_problem(table: dict[str, Any], key: str) -> tuple[str, str] | None:
@@ -204,8 +209,9 @@ def _paper_keys_problem(table: dict[str, Any], key: str) -> tuple[str, str] | No
         return "amend_reason", "an amendment needs its reason (a non-empty string)"
     if reason and amends is None:
         return "amend_reason", "given without 'amends'"
-    if not isinstance(table.get("caveat", ""), str):
-        return "caveat", f"must be a string, got {_describe(table['caveat'])}"
+    for name in ("caveat", "not_checkable"):
+        if not isinstance(table.get(name, ""), str):
+            return name, f"must be a string, got {_describe(table[name])}"
     # a multi-part claim's class is its parts' boxes; a scope states a wider class the paper
     # speaks of (matrix layers where the parts take scalars): the parts' proofs, covering
     # their boxes only, then make it proven-on-instances, never proven

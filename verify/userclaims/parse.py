@@ -55,7 +55,7 @@ KIND_KEYS = {
     "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation",
                    "limits"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
-             "sweep", "derivation", "near", "figure"),
+             "witness", "sweep", "derivation", "near", "figure"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
                    "drift", "derivation"),
     "identity": ("lhs", "rhs", "region", "at", "derivation"),
@@ -401,9 +401,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
             if "sweep" in table:
                 raise _Bad("sweep", "goes with a bound (metric <= bound for every t), not with "
                                     "a fitted order")
-            fields.update(_fitted_rate(table, ctx))
+            fields.update(_fitted_rate(table, ctx, claim_id, fields["metric"]))
         else:
-            for key in ("exponent", "factor", "after"):
+            for key in ("exponent", "factor", "after", "witness"):
                 if key in table:
                     raise _Bad(key, "goes with order (\"linear\" or \"sublinear\": an eventual "
                                     "rate with a fitted exponent)")
@@ -1335,9 +1335,10 @@ def _steps(table: dict[str, Any], lo: int = 1) -> int:
     return steps
 
 
-def _fitted_rate(table: dict[str, Any], ctx: _Context) -> dict:
-    """``order = "sublinear"`` with ``exponent`` p, or ``order = "linear"`` with ``factor`` c;
-    ``after`` (optional) where the tail starts."""
+def _fitted_rate(table: dict[str, Any], ctx: _Context, claim_id: str, metric: str) -> dict:
+    """``order = "sublinear"`` with ``exponent`` p, or ``order = "linear"`` with ``factor`` c
+    (without it: some c < 1); ``after`` (optional) where the tail starts; ``witness``
+    (optional) a proven lower bound that refutes the order."""
     order = table["order"]
     if order not in ORDERS:
         raise _Bad("order", f"must be one of {', '.join(map(repr, ORDERS))}, got {_short(order)}")
@@ -1348,7 +1349,8 @@ def _fitted_rate(table: dict[str, Any], ctx: _Context) -> dict:
     if other in table:
         raise _Bad(other, f"not used by order = {order!r} (it takes {need})")
     fields: dict[str, Any] = {"order": order}
-    fields[need] = _param_expression(_required(table, need), need, ctx)
+    if order == "sublinear" or need in table:  # a linear order without factor: some c < 1
+        fields[need] = _param_expression(_required(table, need), need, ctx)
     fields["steps"] = steps = _steps(table, lo=2 * MIN_FIT_POINTS)
     if "after" in table:
         after = table["after"]
@@ -1357,7 +1359,45 @@ def _fitted_rate(table: dict[str, Any], ctx: _Context) -> dict:
             raise _Bad("after", f"must be an integer 0..{top} (steps - {MIN_FIT_POINTS}: the "
                                 f"tail must hold {MIN_FIT_POINTS} steps), got {_describe(after)}")
         fields["eventually"] = after
+    if "witness" in table:
+        fields["witness"] = _witness(table, ctx, claim_id, metric)
     return fields
+
+
+_WITNESS_KEYS = ("lower", "derivation")
+
+
+def _witness(table: dict[str, Any], ctx: _Context, claim_id: str, metric: str) -> tuple:
+    """``witness = { lower = "...", derivation = "..." }``: metric(x_t) >= lower(t) for every t,
+    proven by the named derivation, whose statement is the rate claim "-(metric) <= -(lower)"
+    with the claim's other keys (that claim is built here, and compared with the statement by
+    :mod:`verify.userclaims.cite`)."""
+    value = table["witness"]
+    if not isinstance(value, dict):
+        raise _Bad("witness", "must be a table { lower = \"...\", derivation = \"...\" }, got "
+                              f"{_describe(value)}")
+    unknown = sorted(set(value) - set(_WITNESS_KEYS))
+    missing = [k for k in _WITNESS_KEYS if k not in value]
+    if unknown or missing:
+        raise _Bad("witness", f"takes exactly {', '.join(_WITNESS_KEYS)}"
+                              + (f"; unknown: {', '.join(map(_short, unknown))}" if unknown
+                                 else "")
+                              + (f"; missing: {', '.join(missing)}" if missing else ""))
+    lower, _ = _expression(value["lower"], "witness.lower", {**ctx.params, "t": real_symbol("t")},
+                           ctx, where="t and the parameters")
+    try:
+        name = _derivation(value["derivation"])
+    except _Bad as bad:
+        raise _Bad("witness.derivation", bad.problem) from None
+    drop = ("order", "exponent", "factor", "after", "witness", "statement")
+    stated = {k: v for k, v in table.items() if k not in drop}
+    stated.update({"metric": f"-({metric})", "bound": f"-({lower})", "derivation": name})
+    try:
+        bound = _validate(stated, claim_id)
+    except _Bad as bad:
+        raise _Bad("witness", f"the lower bound as a rate claim: {bad.key}: "
+                              f"{bad.problem}") from None
+    return lower, bound
 
 
 def _cycle_target(table: dict[str, Any], ctx: _Context, optimizer: dict,

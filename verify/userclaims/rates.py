@@ -40,10 +40,15 @@ undecided.
 
 from __future__ import annotations
 
-import mpmath
+import dataclasses
 
+import mpmath
+import sympy as sp
+
+from proofs.compile import to_mpmath
 from verify.checks.common import dec
 from verify.userclaims.budget import Deadline, budgeted
+from verify.userclaims.every_integer import CROSS_CHECK
 from verify.userclaims.model import Model
 from verify.userclaims.parse import MIN_FIT_POINTS as MIN_POINTS
 from verify.userclaims.search import Probe, reevaluate, search, swamped
@@ -93,19 +98,38 @@ def fits(values: list, t0: int, t1: int, order: str):
 
 
 def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -> Check:
-    """The eventual-rate check (see the module docstring)."""
+    """The eventual-rate check (see the module docstring).  Where the claim's witness refutes
+    the order (:func:`witness_check`), it fits a cross-check of a few points."""
     spec = model.spec
+    instance = tuple(sorted(model.ints.items()))
+
+    def witness_refutes(ctx: CheckContext) -> bool:
+        key = (spec, instance, ctx.quick)
+        if key not in _REFUTED:
+            witness_check(model, orbit_fn, point_text).run(ctx)
+        return _REFUTED[key]
+
     order = spec.order
     claimed_text = spec.exponent if order == "sublinear" else spec.factor
+    some = claimed_text is None  # order = "linear" alone: some factor c < 1
     what = "exponent" if order == "sublinear" else "decay -log(factor)"
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
+        if spec.witness is None or ctx.at is not None or not witness_refutes(ctx):
+            return fitted(ctx, crossed=False)
+        found = fitted(ctx, crossed=True)  # the proven witness decides; the fit cross-checks
+        return dataclasses.replace(found, detail=f"a cross-check beside the witness, which "
+                                                 f"refutes the order: {found.detail}")
+
+    def fitted(ctx: CheckContext, crossed: bool) -> Finding:
         start = model.mp_point(model.start)
         metric = model.mp(model.expr(spec.metric))
-        claimed_fn = model.mp(model.expr(claimed_text))
+        claimed_fn = None if some else model.mp(model.expr(claimed_text))
         zeros = [0] * len(model.vars)
         examples = min(20 if ctx.quick else 80, work[ctx.quick] // (spec.steps + 1))
+        if crossed:
+            examples = min(examples, CROSS_CHECK[0] if ctx.quick else CROSS_CHECK[1])
         if examples < 3:
             return Finding(Outcome.UNDECIDED, f"budget exhausted ({spec.steps} steps per point: "
                            f"fewer than 3 points fit the {work[ctx.quick]} steps of one search)")
@@ -118,8 +142,9 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
             (escaped) or 'fast' (no window) instead of a number when there is nothing to fit."""
             with mpmath.workdps(dps):
                 args = model.numbers(point)
-                value = claimed_fn(*zeros, *args)
-                claimed = value if order == "sublinear" else -mpmath.log(value)
+                value = None if some else claimed_fn(*zeros, *args)
+                claimed = (None if some else value if order == "sublinear"
+                           else -mpmath.log(value))
                 orbit = orbit_fn(model, start(args), args, spec.steps, dps, deadline)
                 values = []
                 for x in orbit:
@@ -137,6 +162,12 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                 if t1 - max(t0, 1) + 1 < MIN_POINTS:
                     return None, "fast", claimed, (t0, t1), None, False
                 whole, early, late = fits(values, t0, t1, order)
+                if some:  # a decay > 0 not slowing down is a factor < 1 (a power law's local
+                    # decay falls by ~30 % from the early half to the late one); a fit never
+                    # refutes "some c < 1"
+                    settled = late > 0 and late >= (1 - SLACK[order]) * early
+                    return (late / (1 + late) if settled else mpmath.mpf(-1), late, late,
+                            (t0, t1), (whole, early, late), settled)
                 margin = (late - (claimed - SLACK[order] * abs(claimed))) / (1 + abs(claimed))
                 settled = abs(late - early) <= SLACK[order] * abs(claimed) / 5
                 return margin, late, claimed, (t0, t1), (whole, early, late), settled
@@ -188,6 +219,9 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                                replay=point_text(point)))
 
         def _shown(fitted, claimed) -> dict[str, str]:
+            if some:
+                return {"fitted": f"factor {dec(mpmath.exp(-fitted), 10)}",
+                        "claimed": "some factor < 1"}
             if order == "sublinear":
                 return {"fitted": f"exponent {dec(fitted, 8)}", "claimed": f"exponent "
                         f"{dec(claimed, 8)}"}
@@ -213,6 +247,11 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
                 return Finding(Outcome.UNDECIDED, f"no violation, but at most points the metric "
                                f"reached rounding level before {MIN_POINTS} tail steps: too fast "
                                "to fit", numbers)
+            if counts["below the claim but not settled"] and some:
+                return Finding(Outcome.UNDECIDED, (
+                    f"at {counts['below the claim but not settled']} points the fitted decay is "
+                    "not steady and positive over the window's halves (no factor c < 1 seen; "
+                    f"a finite fit never refutes 'some c < 1'); {lowest}"), numbers)
             if counts["below the claim but not settled"]:
                 return Finding(Outcome.UNDECIDED, (
                     f"no settled violation, but at {counts['below the claim but not settled']} "
@@ -225,3 +264,127 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
 
     return Check("rate_fit_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath, least-squares rate over the tail")
+
+
+# ------------------------------------------------------------------ a proven sublinear witness
+
+# whether a claim's witness refuted its order, per (spec, instance, quick), in this process: the
+# fit then runs as a cross-check (fitted_rate_search)
+_REFUTED: dict = {}
+
+
+def _witness_point(model: Model, at: dict[str, str] | None) -> dict[str, sp.Rational] | None:
+    """The exact parameter point of a witness where the assumptions hold: the replay's, else
+    the first of the box's centre, lower and upper corner (None: no such point)."""
+    free = model.box.free
+    if at:
+        if not all(n in at for n in free):
+            return None
+        picks = [{n: sp.Rational(str(at[n])) for n in free}]
+    else:
+        picks = [{n: pick(lo, hi) for n, (lo, hi) in free.items()} for pick in (
+            lambda lo, hi: (lo + hi) / 2, lambda lo, hi: lo, lambda lo, hi: hi)]
+    return next((point for point in picks if model.assumptions_hold(point)), None)
+
+
+def _order_bound(model: Model, exact: dict, t: sp.Symbol) -> sp.Expr | None:
+    """The claimed order's bound at the exact point: c^t (a factor), t^-p (an exponent), None
+    (some factor c < 1)."""
+    spec = model.spec
+    if spec.order == "linear" and spec.factor is None:
+        return None
+    if spec.order == "linear":
+        return model.pin(model.expr(spec.factor)).subs(exact) ** t
+    return t ** -model.pin(model.expr(spec.exponent)).subs(exact)
+
+
+def _too_slow(lower: sp.Expr, bound: sp.Expr | None, t: sp.Symbol) -> bool:
+    """Whether ``lower`` (a function of t alone) is, exactly, positive for large t and
+    eventually above every bound the order allows: lower(t+1)/lower(t) -> 1 (some factor
+    c < 1: every C c^t falls below it), else lower/bound -> oo."""
+    if lower.is_positive is not True:  # a bound at or below 0 bounds nothing
+        return False
+    if bound is None:
+        return sp.limit(sp.simplify(lower.subs(t, t + 1) / lower), t, sp.oo) == 1
+    return sp.limit(lower / bound, t, sp.oo) is sp.oo
+
+
+def witness_check(model: Model, orbit_fn, point_text) -> Check:
+    """Refutes the claimed order from a proven lower bound (``witness``): metric(x_t) >=
+    lower(t) for every t, proven by the cited derivation (its statement is the rate claim
+    "-metric <= -lower", compared key by key, :mod:`verify.userclaims.cite`), and lower too
+    slow for the order, decided exactly at an exact point of the box (its centre, or a corner,
+    where the assumptions hold; a replay's point): lower(t+1)/lower(t) -> 1 for some factor
+    c < 1, lower/c^t -> oo for a factor c, lower t^p -> oo for an exponent p (SymPy's limit
+    in t, lower > 0 there).  The path from that point is then run at the run's digits for
+    ``steps`` steps and must stay above lower (a consistency check of the proof: a path
+    below it leaves the check undecided).  Without a proof, or where SymPy cannot take the
+    limit, undecided; it never supports (a fitted rate does that)."""
+    spec = model.spec
+    lower_text, stated = spec.witness
+    t = sp.Symbol("t", positive=True)
+
+    def run(ctx: CheckContext) -> Finding:
+        finding = decide(ctx)
+        if ctx.at is None:  # read by the fit (a cross-check where the witness refutes)
+            _REFUTED[(spec, tuple(sorted(model.ints.items())), ctx.quick)] = (
+                finding.outcome is Outcome.REFUTES)
+        return finding
+
+    def decide(ctx: CheckContext) -> Finding:
+        from verify.userclaims.cite import derivation_check
+
+        proof = derivation_check(stated).run(ctx)
+        numbers = {"lower bound": lower_text,
+                   **{f"proof: {k}": v for k, v in proof.numbers.items()}}
+        if proof.outcome is not Outcome.SUPPORTS:
+            return Finding(Outcome.UNDECIDED, f"the witness is not proven: {proof.detail}",
+                           numbers)
+        point = _witness_point(model, ctx.at)
+        if point is None:
+            return Finding(Outcome.UNDECIDED, "no witness point: the replay's point, or the "
+                           "box's centre and corners, fail the assumptions", numbers)
+        exact = {model.params[n]: v for n, v in point.items()}
+        lower = model.pin(model.expr(lower_text, {"t": t})).subs(exact)
+        bound = _order_bound(model, exact, t)
+        if lower.free_symbols - {t} or not _too_slow(lower, bound, t):
+            return Finding(Outcome.UNDECIDED, f"SymPy does not show that {lower_text} decays "
+                           f"more slowly than the claimed order at {point}", numbers)
+        with mpmath.workdps(ctx.dps):
+            args = [mpmath.mpf(point[n].p) / point[n].q for n in model.free_names]
+            path = orbit_fn(model, model.mp_point(model.start)(args), args, spec.steps, ctx.dps)
+            metric, low = model.mp(model.expr(spec.metric)), to_mpmath(lower, [t])
+            values = [metric(*x, *args) for x in path if all(v is not None for v in x)]
+            end = len(values) - 1
+            if end < spec.steps:
+                return Finding(Outcome.UNDECIDED, f"at {point}: the path stops at t = {end} "
+                               "(escaped or not real)", numbers)
+            gaps = [v - low(k) for k, v in enumerate(values)]
+            worst = min(range(end + 1), key=gaps.__getitem__)
+            ratio = values[end] / values[end - 1]
+            numbers.update({"point": ", ".join(f"{n} = {v}" for n, v in point.items()),
+                            f"metric, lower at t = {end}": f"{dec(values[end], 12)}, "
+                                                           f"{dec(low(end), 12)}",
+                            "last one-step ratio": dec(ratio, 12)})
+            if gaps[worst] < -mpmath.mpf(10) ** (-(ctx.dps // 2)) * (1 + abs(low(worst))):
+                return Finding(Outcome.UNDECIDED, (
+                    f"at {point} the path falls below the proven lower bound at t = {worst} "
+                    f"({dec(values[worst], 12)} < {dec(low(worst), 12)}): the derivation does "
+                    "not describe this path"), numbers)
+        claimed = "C c^t for some c < 1" if bound is None else f"O({bound})"
+        why = "lower(t+1)/lower(t) -> 1" if bound is None else f"lower(t)/({bound}) -> oo"
+        replay = {n: str(v) for n, v in point.items()}
+        return Finding(Outcome.REFUTES, (
+            f"at {replay}: {spec.metric} >= {lower_text} for every t (proven: "
+            f"{stated.derivation}) and {why} (SymPy, exact): {spec.metric} = {claimed} fails"),
+            numbers, Counterexample(
+                at=replay, observed=f"{spec.metric} >= {lower_text} for every t; at t = {end}: "
+                                    f"{dec(values[end], 12)}, one-step ratio {dec(ratio, 12)}",
+                claimed=f"{spec.metric} <= {claimed}", tol="0", margin=dec(gaps[end], 12),
+                dps=ctx.dps, note=f"the lower bound is proven by {stated.derivation} for every "
+                                  f"t and, exactly, {why}; the path run at {ctx.dps} digits "
+                                  f"for t <= {end} stays above it", replay=replay))
+
+    return Check("witness", Tier.SYMBOLIC, run,
+                 f"the cited derivation {stated.derivation} ({spec.metric} >= {lower_text} for "
+                 "every t), SymPy's limit in t at a point of the box, the path at the run's digits")

@@ -84,7 +84,11 @@ class ClaimSpec:
             interval the search draws its starts from (the claim speaks of every start).
         order: ``rate``: "linear" or "sublinear" (None: the explicit ``bound`` form).
         exponent: ``rate``, sublinear: p in metric_t = O(t^-p), an expression of the parameters.
-        factor: ``rate``, linear: c in metric_t <= C c^t, an expression of the parameters.
+        factor: ``rate``, linear: c in metric_t <= C c^t, an expression of the parameters
+            (None with ``order = "linear"``: some c < 1, an existential linear rate).
+        witness: ``rate`` with ``order``: a proven lower bound that refutes the order, as
+            (``lower``, the rate claim "-metric <= -lower for every t" citing its derivation,
+            a ClaimSpec); None without one (:func:`verify.userclaims.rates.witness_check`).
         eventually: ``rate`` with ``order``: the tail starts at t = this (the key ``after``;
             None: after a detected transient).
         period: ``convergence`` with ``target = "cycle"``: the claimed period k (0: not a cycle
@@ -169,6 +173,7 @@ class ClaimSpec:
     order: str | None = None
     exponent: str | None = None
     factor: str | None = None
+    witness: tuple | None = None
     eventually: int | None = None
     period: int = 0
     exceptions: tuple = ()
