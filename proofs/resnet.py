@@ -113,36 +113,6 @@ def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
 # --- Section 3.1 -----------------------------------------------------------------------------
 
 
-def theorem3_family(c: sp.Expr):
-    """f_c(x) = x^4 + c x^2 on [-1, 1] (the search family for Section 3.1's implication).
-
-    Returns a dict of exact facts: ``strictly_convex`` (f'' >= 0 and not identically 0: a
-    polynomial's zeros are isolated), ``min_f2`` (min of f'' on [-1, 1]), ``inverse_lipschitz``
-    (f' has a Lipschitz inverse, i.e. min f'' > 0), ``ratio_limit`` (the limit of
-    |(f')^-1(a) - (f')^-1(0)| / |a| as a -> 0+ along a = f'(t)).  Twice differentiability and
-    alpha-smoothness hold for every member (a polynomial).
-    """
-    x, t = sp.symbols("x t", real=True)
-    f = x ** 4 + c * x ** 2
-    f2 = sp.diff(f, x, 2)
-    crit = [p for p in sp.solve(sp.diff(f2, x), x) if p.is_real and -1 <= p <= 1]
-    min_f2 = sp.Min(*[f2.subs(x, p) for p in crit + [-1, 1]])
-    g = sp.diff(f, x)
-    ratio = sp.limit(t / g.subs(x, t), t, 0, "+")
-    return {"f": f, "min_f2": min_f2,
-            "strictly_convex": bool(min_f2 >= 0) and f2 != 0,
-            "inverse_lipschitz": bool(min_f2 > 0), "ratio_limit": ratio}
-
-
-def decomposition_gradients(f: sp.Expr, xs, alpha: sp.Expr, beta) -> tuple:
-    """r = alpha/2 x^T x + beta^T x + f, s = alpha/2 x^T x + beta^T x (Section 3.1): their
-    gradients at the origin and their Hessians."""
-    alpha = sp.sympify(alpha)
-    q = alpha / 2 * sum(v ** 2 for v in xs) + sum(b * v for b, v in zip(beta, xs))
-    r, s = q + f, q
-    at0 = {v: 0 for v in xs}
-    grad = lambda e: [sp.diff(e, v).subs(at0) for v in xs]  # noqa: E731
-    return grad(r), grad(s), sp.hessian(r, xs), sp.hessian(s, xs)
 
 
 def layer7_jacobian_nonneg(n: int, m: int, free: tuple[str, ...] = ()) -> bool:

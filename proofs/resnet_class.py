@@ -235,6 +235,62 @@ def strongly_convex_gradient(factor=1) -> list[Step]:
     ]
 
 
+# Section 3.1 (amended) over the quantities its proof speaks of: r = |x - y| > 0, p = (grad f(x)
+# - grad f(y))^T (x - y) and q = |grad f(x) - grad f(y)|; the premises (the chain rule and the
+# fundamental theorem of calculus on the segment, Cauchy-Schwarz) give m r^2 <= p <= q r.
+THEOREM3_SCOPE = {"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D",
+                  "x, y": "in D, x != y"}
+THEOREM3 = Derivation(
+    "nar2018resnet.sec31_theorem3_amended", "Nar & Sastry (2018), Section 3.1 after Theorem 3 "
+    "(amended)",
+    Statement("inequality", THEOREM3_SCOPE, ("r <= q/m", "q > 0"),
+              params={"m": "real", "r": "real", "p": "real", "q": "real"},
+              assume=("m > 0", "r > 0", "p >= m*r**2", "p <= q*r")),
+    strongly_convex_gradient, "strong monotonicity m |x - y|^2 <= (grad f(x) - grad f(y))^T "
+    "(x - y) (Hessian >= m I on the segment) and Cauchy-Schwarz give |x - y| <= |grad f(x) - "
+    "grad f(y)|/m; the determinant of the Hessian is >= m^n > 0; every dimension n")
+
+
+def decomposition_amended() -> list[Step]:
+    """Section 3.1, the decomposition f_k = r - s (amended), every n and every twice
+    differentiable f_k: grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha I +
+    Hess f_k, Hess s = alpha I (:func:`proofs.resnet_general.decomposition_general`); with
+    g = d_j f_k(0), beta_j = max(0, -g) + e and h = min lambda_min(Hess f_k), alpha =
+    max(0, -h) + a (e, a > 0) both gradients and both Hessians' eigenvalues are positive."""
+    e, a, up = sp.symbols("e a u", positive=True)  # the slacks; u = |g| (or |h|) when negative
+    u0, v = sp.Symbol("u0", nonnegative=True), sp.Symbol("v", real=True)
+    return [
+        checked("grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha I + Hess "
+                "f_k, Hess s = alpha I (a generic f of an arbitrary coordinate pair: every "
+                "entry, every n)", prg.decomposition_general),
+        premise("the eigenvalues of alpha I + H are alpha + those of H: lambda_min(Hess r(x)) "
+                "= alpha + lambda_min(Hess f_k(x)) >= alpha + h on the domain"),
+        inequality("g >= 0: beta + g = e + g > 0 (beta = max(0, -g) + e = e)", e + u0, ">", 0),
+        inequality("g = -u < 0: beta + g = (u + e) - u > 0", (up + e) - up, ">", 0),
+        inequality("beta = max(0, -g) + e > 0 for every real g", sp.Max(0, -v) + e, ">", 0),
+        inequality("h >= 0: alpha + h = a + h > 0", a + u0, ">", 0),
+        inequality("h = -u < 0: alpha + h = (u + a) - u > 0", (up + a) - up, ">", 0),
+        inequality("alpha = max(0, -h) + a > 0 for every real h", sp.Max(0, -v) + a, ">", 0),
+        premise("so Hess r, Hess s are positive definite on the domain (r, s strictly convex) "
+                "and every coordinate of grad r(0), grad s(0) is positive"),
+    ]
+
+
+DECOMPOSITION_SCOPE = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
+                       "beta_j": "> max(0, -d_j f_k(0))",
+                       "alpha": "> max(0, -min lambda_min(Hess f_k))"}
+DECOMPOSITION = Derivation(
+    "nar2018resnet.sec31_decomposition_amended", "Nar & Sastry (2018), Section 3.1, the "
+    "decomposition f_k = r - s (amended)",
+    Statement("inequality", DECOMPOSITION_SCOPE,
+              ("beta + g > 0", "beta > 0", "alpha + h > 0", "alpha > 0"),
+              params={"g": "real", "beta": "real", "h": "real", "alpha": "real"},
+              assume=("beta > Max(0, -g)", "alpha > Max(0, -h)")),
+    decomposition_amended, "grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha "
+    "I + Hess f_k, Hess s = alpha I (every n, every f_k), so the amended beta and alpha make "
+    "both gradients at 0 and both Hessians positive")
+
+
 # --- the every-L proofs of proofs.resnet_general as derivations ----------------------------------
 
 
@@ -363,6 +419,8 @@ def _prop2(name: str, signs: str, lam: str, case: tuple[str, str]) -> Derivation
 PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 
 DERIVATIONS = (
+    THEOREM3,
+    DECOMPOSITION,
     Derivation(
         "nar2018resnet.prop3_amended", "Nar & Sastry (2018), Proposition 3 (amended)",
         Statement("trajectory", PROP3_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},

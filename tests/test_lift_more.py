@@ -58,7 +58,6 @@ def test_cauchy_schwarz_identity_needs_the_cross_term():
     ("nar2018resnet.eq7", "convexity_proof"),
     ("nar2018resnet.eq8", "eq8_gradient_proof"),
     ("nar2018resnet.eq12_amended", "eq12_gradient_proof"),
-    ("nar2018resnet.sec31_theorem3_amended", "theorem3_conditions_proof"),
 ])
 def test_claim_carries_the_class_derivation_with_its_own_scope(cid, check):
     [claim] = select([cid])

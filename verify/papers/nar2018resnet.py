@@ -43,9 +43,9 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.prop3_amended (data) | Proposition 3 (amended) | the same for L >= 2 |
 | nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
 | nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
-| nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
+| nar2018resnet.sec31_theorem3_amended (data) | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
 | nar2018resnet.sec31_decomposition (data) | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
-| nar2018resnet.sec31_decomposition_amended | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
+| nar2018resnet.sec31_decomposition_amended (data) | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
 | nar2018resnet.sec31_example | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
 | nar2018resnet.eq7 | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
 | nar2018resnet.eq8 | eqs. (8a)-(8b) | gradient [1, 1] near 0, incremented by e_j beyond x_j = b_j; V gives the normals, b the distances |
@@ -73,7 +73,6 @@ PAPER = {
 
 DEPTHS = (2, 3, 4, 5)
 EQ7_CLASS = {"n, L, m_i": ">= 1", "W_i, V_i, b_i": ">= 0", "c": "> 0", "d": "real"}
-THM3_CLASS = {"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}
 EQ8_CLASS = {"b1, b2": "> 0", "V": "any (general part)"}
 EQ12_CLASS = {"n, L, N": ">= 1", "W_l, b_l": ">= 0", "c": "> 0"}
 
@@ -137,35 +136,6 @@ CLAIMS = (
                                  "1/5")],
        scope={"n": ">= 1", "L": ">= 1", "R": "real eigenvalues, some negative",
               "W_i[0]": "I"}),
-    _c("sec31_theorem3_amended", "Section 3.1, after Theorem 3 (amended)",
-       "If f is strongly convex on the bounded convex domain (Hessian >= m I, m > 0) and its "
-       "Hessian is Lipschitz, then grad f satisfies all the conditions of Theorem 3 (inverse "
-       "Lipschitz with constant 1/m).",
-       {"family": "x^4 + c x^2, c in {1/10, 1/2, 1}; logsumexp(A x) + (m/2)|x|^2 on [0, 1]^3"},
-       "Hessian >= m I => ||x - y|| <= ||grad f(x) - grad f(y)|| / m",
-       [derivation("theorem3_conditions_proof", rpc.strongly_convex_gradient,
-                   Coverage(Scope.CLASS, THM3_CLASS), "SymPy-checked derivation: strong "
-                   "monotonicity, Cauchy-Schwarz (every n), the determinant; textbook premises"),
-        rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
-       amends="nar2018resnet.sec31_theorem3",
-       amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
-                    "grad f is not Lipschitz.",
-       scope=THM3_CLASS),
-    _c("sec31_decomposition_amended", "Section 3.1, decomposition (amended)",
-       "With beta_j > max(0, -d f_k/d x_j (0)) and alpha > max(0, -min lambda_min(Hessian of "
-       "f_k)), r and s are strictly convex with strictly positive gradients at the origin.",
-       {"cases": "f = -2x, sin(3x), x^3 - 4x, -x^2 on [0, 1]; beta = max(0, -f'(0)) + 1/10"},
-       "beta_j > max(0, -d_j f(0)) => r'(0), s'(0) > 0",
-       [rc.decomposition_general(),
-        rc.decomposition_signs((("-2*x", "1", "1/10"), ("sin(3*x)", "10", "1/10"),
-                                ("x**3 - 4*x", "1", "1/10"), ("-x**2", "3", "1/10")),
-                               beta_rule="shifted")],
-       amends="nar2018resnet.sec31_decomposition",
-       amend_reason="r'(0) = beta + f_k'(0) is not positive when f_k'(0) <= -beta, so beta must "
-                    "exceed -grad f_k(0).",
-       scope={"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
-              "beta_j": "> max(0, -d_j f_k(0))",
-              "alpha": "> max(0, -min lambda_min(Hess f_k))"}),
     _c("sec31_example", "Section 3.1, two-layer univariate example",
        "h_1(x) = x + w_1(x - b_1)_+, h_2(x) = h_1(x) + w_2(h_1(x) - b_2)_+, f_hat(x) = f(0) + "
        "f'(0) h_2(x) [...] The estimate f_hat is strictly increasing, and as x gets large, the "

@@ -30,10 +30,10 @@ from verify.checks.resnet.double import (
     negative_eigen_matrix,
 )
 from verify.checks.resnet.convex import (
-    theorem3_family_search, strongly_convex_inverse, decomposition_signs, example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
+    example_1d_exact, midpoint_convexity, convexity_conditions, convexity_certificate, eq8_gradient_exact,
 )
 from verify.checks.resnet.general import (
-    decomposition_general, example_1d_general,
+    example_1d_general,
 )
 from verify.checks.resnet.section4 import (
     eq12_formulas_exact,
@@ -47,15 +47,11 @@ __all__ = [
     "thm2_precise",
     "symmetric_root_symbolic",
     "negative_eigen_matrix",
-    "theorem3_family_search",
-    "strongly_convex_inverse",
-    "decomposition_signs",
     "example_1d_exact",
     "midpoint_convexity",
     "convexity_conditions",
     "convexity_certificate",
     "eq8_gradient_exact",
     "eq12_formulas_exact",
-    "decomposition_general",
     "example_1d_general",
 ]

@@ -14,9 +14,6 @@ from verify.checks.resnet._shared import SUP, UND
 from verify.vocabulary import Check, CheckContext, Coverage, Finding, Scope, Tier
 
 # The classes the proofs cover, in the paper's notation (the claims' scopes must equal these).
-DECOMPOSITION_CLASS = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
-                       "beta_j": "> max(0, -d_j f_k(0))",
-                       "alpha": "> max(0, -min lambda_min(Hess f_k))"}
 EXAMPLE_1D_CLASS = {"w1, w2, b1, b2": "> 0", "f'(0)": "> 0"}
 
 
@@ -40,16 +37,6 @@ def _general(name: str, steps, covers: dict[str, str], what: str) -> Check:
     where = ", ".join(f"{k} {v}" for k, v in covers.items())
     return Check(name, Tier.SYMBOLIC, run, f"SymPy, every member: {where}")
 
-
-def decomposition_general() -> Check:
-    """Symbolic, every n and f_k: the gradients at 0 and the Hessians of r and s
-    (:func:`proofs.resnet_general.decomposition_general`)."""
-    return _general("decomposition_general", lambda: {"gradients and Hessians of r, s":
-                                                      prg.decomposition_general()},
-                    DECOMPOSITION_CLASS,
-                    "grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha I + "
-                    "Hess f_k, Hess s = alpha I: the amended conditions make both strictly "
-                    "convex with positive gradients at 0")
 
 
 def example_1d_general() -> Check:
