@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 
 import sympy as sp
-from sympy.polys.matrices import DomainMatrix
 
 from proofs.identities import prove_zero
 
@@ -64,50 +63,7 @@ def ols_singular_example():
     return list(A.eigenvals()), wk, limit, k, c
 
 
-def polynomial_ring(*objs):
-    """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
-    when there are none.  Exact, canonical arithmetic for the polynomial identities of
-    eq. (5): an element is the zero polynomial exactly when it compares equal to 0."""
-    gens = sorted(set().union(*(sp.sympify(o).free_symbols for o in objs)),
-                  key=lambda v: v.name)
-    return sp.QQ[tuple(gens)] if gens else sp.QQ
 
-
-def in_ring(M: sp.Matrix, ring) -> DomainMatrix:
-    """``M`` (polynomial entries) as a DomainMatrix over ``ring``."""
-    return DomainMatrix.from_Matrix(M).convert_to(ring)
-
-
-def ring_chain(mats, n: int, ring) -> DomainMatrix:
-    """``mats[-1] ... mats[0]`` (the last factor leftmost); the n x n identity when empty."""
-    out = DomainMatrix.eye(n, ring)
-    for M in mats:
-        out = M * out
-    return out
-
-
-def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
-                           delta: sp.Expr) -> list[sp.Matrix]:
-    """``W_i' R - R W_i'`` for the layers ``W_i'`` (square, n x n) after one exact step of
-    eq. (5) with Sigma = I, every entry an expanded polynomial.
-
-    One exact step of eq. (5) (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
-    W_1)^T``) when the entries of ``Ws``, ``R`` and
-    ``delta`` are polynomials: the arithmetic runs in :func:`polynomial_ring` (SymPy
-    ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial exactly when it
-    is returned as 0 (no per-entry ``simplify``, which took seconds at L = 3).
-    """
-    ring = polynomial_ring(R, delta, *Ws)
-    Rd, Wd = in_ring(R, ring), [in_ring(W, ring) for W in Ws]
-    d = ring.from_sympy(sp.sympify(delta))
-    E = ring_chain(Wd, R.rows, ring) - Rd
-    comms = []
-    for i, W in enumerate(Wd):
-        grad = (ring_chain(Wd[i + 1:], R.rows, ring).transpose() * E
-                * ring_chain(Wd[:i], R.rows, ring).transpose())
-        new = W - grad * d
-        comms.append((new * Rd - Rd * new).to_Matrix())
-    return comms
 
 
 # --- Section 3.1 -----------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs import general_depth as gd
 from proofs import resnet_general as prg
-from proofs.derivation import Step, checked, identity, inequality, premise
+from proofs.derivation import Step, checked, from_facts, identity, inequality, premise
 from proofs.matrix_words import Algebra
 from proofs.registry import Derivation, Statement
 from proofs.step_class import cauchy_schwarz, trace_residual
@@ -416,9 +417,88 @@ def _prop2(name: str, signs: str, lam: str, case: tuple[str, str]) -> Derivation
         "induction), every L >= 1" + ("; odd signs reduce to the |lam| chain" if odd else ""))
 
 
+def thm2_amended() -> list[Step]:
+    """Theorem 2 (amended: R symmetric) for every n, every L >= 1 and every 0 < delta <= (1/L)
+    min{1, rho(R)^(-2(L-1)/L)}, the paper's proof (Appendix B of *Step Size Matters*): from
+    W_i[0] = I the layers stay equal, symmetric and in R's orthonormal eigenbasis, so each
+    eigenvalue lam_j runs Lemma 3's scalar chain from 1 (:func:`proofs.general_depth.lemma3_steps`,
+    every L), the printed step is at most every delta_c(lam_j), and the Frobenius distance
+    combines the per-eigenvalue rates with beta_max = max_j beta(lam_j)."""
+    i, k = sp.Symbol("i", integer=True, positive=True), sp.Symbol("k", integer=True,
+                                                                    nonnegative=True)
+    Lp = sp.Symbol("L_minus_1", integer=True, nonnegative=True)  # L >= 1: L = Lp + 1
+    u, lam = sp.Symbol("u", positive=True), sp.Symbol("lam", positive=True)
+    L = gd.L
+    return [
+        premise("spectral theorem: R = U diag(lam_j) U^T with U orthogonal, lam_j > 0"),
+        premise("if W_1 = ... = W_L = W = U diag(w_j) U^T, then W^T = W (U orthogonal: where R "
+                "is not symmetric, W^T leaves R's eigenbasis and the argument fails), G_i = "
+                "W^(L-i), H_i = W^(i-1), F = W^L, and eq. (5)'s step G_i (F - R) H_i is U "
+                "diag(w_j^(L-i) (w_j^L - lam_j) w_j^(i-1)) U^T"),
+        identity("diagonal entries commute: w^(L-i) (w^L - lam) w^(i-1) = w^(L-1) (w^L - lam) "
+                 "for every layer i: every layer takes the same step, so the layers stay equal "
+                 "and in R's eigenbasis; from W_i[0] = I (w_j = 1) by induction every iterate "
+                 "does", u ** (L - i) * (u ** L - lam) * u ** (i - 1) - u ** (L - 1) * (u ** L - lam)),
+        checked("that step is the scalar chain's GD step on 1/2 (w_L ... w_1 - lam)^2 at equal "
+                "weights (every L)", prg.symmetric_gradients),
+        *from_facts({f"Lemma 3: {name}": value for name, value in gd.lemma3_steps().items()},
+                    "so for each eigenvalue lam_j with delta <= delta_c(lam_j), |w_j[k] - "
+                    "lam_j^(1/L)| <= beta(lam_j)^k |1 - lam_j^(1/L)| with 0 <= beta(lam_j) <= 1 "
+                    "(Lemma 3's induction)"),
+        inequality("lam_j >= 1: s = lam_j^(1/L) has d/ds s^(2L-2) >= 0, so delta_c(lam_j) = "
+                   "1/(L s^(2L-2)) >= 1/(L rho^(2(L-1)/L)) for lam_j <= rho",
+                   sp.diff(u ** (2 * Lp), u), ">=", 0),
+        identity("lam_j < 1: delta_c(lam_j) = (1 - s)/(1 - s^L) = 1/S, S = sum_{j<L} s^j (the "
+                 "geometric sum)", gd._geometric(u, sp.Integer(1)) * (1 - u) - (1 - u ** L)),
+        inequality("... each s^j <= 1 on (0, 1]: d/ds s^j >= 0", sp.diff(u ** k, u), ">=", 0),
+        identity("... and 1^j = 1; so S <= L and delta_c(lam_j) >= 1/L", sp.Integer(1) ** k - 1),
+        premise("so delta <= (1/L) min{1, rho^(-2(L-1)/L)} <= delta_c(lam_j) for every "
+                "eigenvalue 0 < lam_j <= rho (lam_j = 1: w_j[k] = 1 = lam_j^(1/L))"),
+        premise("||W_i[k] - R^(1/L)||_F^2 = sum_j (w_j[k] - lam_j^(1/L))^2 (U orthogonal) <= "
+                "sum_j beta(lam_j)^(2k) (1 - lam_j^(1/L))^2 <= beta_max^(2k) ||I - R^(1/L)||_F^2 "
+                "(0 <= beta(lam_j) <= beta_max): every W_i converges to R^(1/L) linearly, every n"),
+    ]
+
+
+# Theorem 2 (amended) as a claim file states it: width 2, R = Q diag(a, b) Q^T with Q the
+# rotation by th (every symmetric 2 x 2 R with positive eigenvalues), R^(1/L) in closed form
+_ROT = ("{a}*cos(th)**2 + {b}*sin(th)**2", "({a} - {b})*sin(th)*cos(th)",
+        "{a}*sin(th)**2 + {b}*cos(th)**2")
+_ROOT = {"a": "a**(1/L)", "b": "b**(1/L)"}
+
+
+def _beta(x: str) -> str:
+    return (f"Piecewise((1 - delta*L*{x}**(2*(L - 1)/L), {x} <= 1), (1 - delta*({x} - 1)/"
+            f"({x}**(1/L) - 1), True))")
+
+
+THM2_SCOPE = {"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
+              "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}
+_P, _O, _Q = (t.format(**_ROOT) for t in _ROT)
+_R = tuple(t.format(a="a", b="b") for t in _ROT)
+THM2 = Derivation(
+    "nar2018resnet.thm2_amended", "Nar & Sastry (2018), Theorem 2 (amended)",
+    Statement("rate", THM2_SCOPE, (), params={"delta": "> 0", "a": "> 0", "b": "> 0",
+                                              "th": "real"},
+              integers={"L": ">= 1"},
+              keys={"model": {"family": "deep_linear", "depth": "L", "width": 2,
+                              "target": [[_R[0], _R[1]], [_R[1], _R[2]]],
+                              "init": "1"},
+                    "step": "delta",
+                    "assume": ["delta <= Min(1/L, 1/(L*Max(a, b)**(2*(L - 1)/L)))"],
+                    "metric": f"sqrt((W1[0, 0] - ({_P}))**2 + (W1[0, 1] - ({_O}))**2 + "
+                              f"(W1[1, 0] - ({_O}))**2 + (W1[1, 1] - ({_Q}))**2)",
+                    "bound": f"Max({_beta('a')}, {_beta('b')})**t*metric0",
+                    "steps": 30, "sweep": 200}),
+    thm2_amended, "from W_i = I the layers stay equal, symmetric and in R's orthonormal "
+    "eigenbasis (R symmetric), each eigenvalue runs Lemma 3's chain, the printed step is at most "
+    "every delta_c, and the Frobenius distance is at most beta_max^k times the first; every n, L")
+
+
 PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 
 DERIVATIONS = (
+    THM2,
     THEOREM3,
     DECOMPOSITION,
     Derivation(

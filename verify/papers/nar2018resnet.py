@@ -33,7 +33,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.thm1 (data) | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
 | nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
 | nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
-| nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
+| nar2018resnet.thm2_amended (data) | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
 | nar2018resnet.eq9 (data) | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
 | nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
 | nar2018resnet.eq9_direction_amended (data) | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
@@ -97,20 +97,6 @@ CLAIMS = (
        amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "
                     "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1.",
        scope={"X": "any real n x N", "delta": "> 0"}),
-    _c("thm2_amended", "Theorem 2 (amended)",
-       "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
-       "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
-       "R^(1/L) exponentially fast.",
-       {"R": "Q diag(U[0.5, 2]) Q^T; exact 2 x 2 R = [[3/2, 1/2], [1/2, 3/2]]"},
-       "W_i[k] -> R^(1/L) for symmetric R",
-       [rc.symmetric_root_symbolic(3), rc.thm2_precise(((3, 1), (1, 3)), 2, "1/8"),
-        rc.thm2_structure(orthogonal=True)],
-       amends="nar2018resnet.thm2",
-       amend_reason="With non-orthogonal eigenvectors W_i^T is not diagonal in R's eigenbasis, "
-                    "so the iterates leave the proof's structure and converge elsewhere (or not "
-                    "at all).",
-       scope={"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
-              "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "

@@ -23,9 +23,6 @@ from __future__ import annotations
 from verify.checks.resnet.least_squares import (
     ols_exact, ols_affine_symbolic, ols_threshold,
 )
-from verify.checks.resnet.matrix import (
-    thm2_structure, thm2_precise, symmetric_root_symbolic,
-)
 from verify.checks.resnet.double import (
     negative_eigen_matrix,
 )
@@ -43,9 +40,6 @@ __all__ = [
     "ols_exact",
     "ols_affine_symbolic",
     "ols_threshold",
-    "thm2_structure",
-    "thm2_precise",
-    "symmetric_root_symbolic",
     "negative_eigen_matrix",
     "example_1d_exact",
     "midpoint_convexity",
