@@ -7,7 +7,6 @@ objects; the check factories in ``verify/checks/resnet/`` decide what they mean.
 
 from __future__ import annotations
 
-import functools
 
 import sympy as sp
 
@@ -18,30 +17,6 @@ R_ = sp.Rational
 
 # --- Section 2: ordinary least squares ------------------------------------------------------
 
-
-@functools.lru_cache(maxsize=4)
-def ols_error_identity(n: int = 2, N: int = 3) -> bool | None:
-    """w[k+1] - w* = (I - delta X X^T)(w[k] - w*) for any w* with X X^T w* = X y (symbolic X,
-    y, w, w*, delta): the GD map on the OLS problem is affine with linear part I - delta X X^T.
-
-    Both sides are polynomial vectors: the identity holds exactly when every entry of their
-    difference expands to 0 (the squared norm of real entries is 0 exactly then; expanding it
-    took most of the time).  Cached: the same question for every claim that asks it."""
-    X = sp.Matrix(n, N, lambda i, j: sp.Symbol(f"x{i}{j}", real=True))
-    y = sp.Matrix(N, 1, lambda i, _: sp.Symbol(f"y{i}", real=True))
-    w = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"w{i}", real=True))
-    ws = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"s{i}", real=True))
-    d = sp.Symbol("delta", positive=True)
-    loss = (X.T * w - y).dot(X.T * w - y) / 2
-    grad = sp.Matrix([sp.diff(loss, v) for v in w])
-    step = w - d * grad
-    assert all(prove_zero(sp.expand(e))
-               for e in step - (sp.eye(n) - d * X * X.T) * w - d * X * y)
-    # Subtract the equilibrium equation ws = ws - delta (X X^T ws - X y), which holds at w*.
-    diff = step - ws - (sp.eye(n) - d * X * X.T) * (w - ws) - d * (X * y - X * X.T * ws)
-    entries = [prove_zero(sp.expand(e)) for e in diff]
-    return True if all(v is True for v in entries) else (
-        False if any(v is False for v in entries) else None)
 
 
 def ols_singular_example():

@@ -56,6 +56,47 @@ def ols_amended(threshold=2) -> list[Step]:
     ]
 
 
+# The amended least squares claim as a claim file states it for n = 2: X X^T = Q diag(l1, l2) Q^T
+# (Q the rotation by th, l1 >= l2 >= 0: every PSD 2 x 2 matrix) and X y = X X^T c (X y lies in
+# range(X X^T)), so the loss is the quadratic family's x^T A x / 2 + b^T x with A = X X^T,
+# b = -A c (up to a constant), a minimiser c and q_max = (cos th, sin th), q_null = (-sin th,
+# cos th) the eigenvectors of l1, l2.
+_A = ("l1*cos(th)**2 + l2*sin(th)**2", "(l1 - l2)*sin(th)*cos(th)",
+      "l1*sin(th)**2 + l2*cos(th)**2")
+_OLS_MODEL = {"family": "quadratic", "A": [[_A[0], _A[1]], [_A[1], _A[2]]],
+              "b": [f"-({_A[0]})*c1 - ({_A[1]})*c2", f"-({_A[1]})*c1 - ({_A[2]})*c2"]}
+_OLS_CLASS = {"delta": "> 0", "l1": "> 0", "th": "real", "c1": "real", "c2": "real",
+              "u1": "real", "u2": "real"}
+OLS_SCOPE = {"X": "any real n x N", "delta": "> 0"}
+_OLS_PARTS = {  # part -> (l2's class, its other keys)
+    "converges": (">= 0", {"assume": ["l2 <= l1"], "start": ["u1", "u2"],
+                           "condition": "delta < 2/l1", "target": "minimisers", "sweep": 200}),
+    "top_direction": (">= 0", {"assume": ["l2 <= l1", "delta >= 2/l1"],
+                               "start": ["c1 + cos(th)", "c2 + sin(th)"],
+                               "quantity": "Abs(cos(th)*(x[0] - c1) + sin(th)*(x[1] - c2))",
+                               "relation": ">=", "bound": "1", "steps": 10}),
+    "null_kept": ("[0, 0]", {"assume": ["delta < 2/l1"], "start": ["u1", "u2"],
+                             "quantity": "-sin(th)*x[0] + cos(th)*x[1]", "drift": "0",
+                             "steps": 10}),
+    "nonsingular_attracts": ("> 0", {"assume": ["l2 <= l1"], "start": ["u1", "u2"],
+                                     "condition": "delta < 2/l1", "target": ["c1", "c2"],
+                                     "sweep": 200}),
+}
+
+
+def _ols(part: str) -> Derivation:
+    l2, keys = _OLS_PARTS[part]
+    kind = "convergence" if "condition" in keys else "trajectory"
+    return Derivation(
+        f"nar2018resnet.ols_amended.{part}", "Nar & Sastry (2018), Section 2, least squares "
+        "(amended)",
+        Statement(kind, OLS_SCOPE, (), params={**_OLS_CLASS, "l2": l2},
+                  keys={"model": _OLS_MODEL, "step": "delta", **keys}),
+        ols_amended, "w[k+1] - w* = (I - delta X X^T)(w[k] - w*) for every equilibrium; along "
+        "each eigenvector of X X^T the error is multiplied by 1 - delta lambda_i: every start "
+        "converges iff delta < 2/lambda_max, the null(X^T) part stays; every real X (n x N)")
+
+
 def convex_network(w_sign=1) -> list[Step]:
     """(7a)-(7c) (Section 3.1): f_hat = c^T h_L + d is convex for every n, L, m_i when W_i, V_i,
     b_i >= 0 and c > 0, by induction on the layer i over the convexity inequality: at z =
@@ -498,6 +539,7 @@ THM2 = Derivation(
 PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 
 DERIVATIONS = (
+    *(_ols(part) for part in _OLS_PARTS),
     THM2,
     THEOREM3,
     DECOMPOSITION,

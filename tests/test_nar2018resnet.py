@@ -184,16 +184,6 @@ def test_proof_engines_by_hand():
 # --- check factories: printed variants and deliberately wrong ones ----------------------------
 
 
-def test_ols_exact_refutes_singular_supports_nonsingular():
-    assert outcome(rc.ols_exact(((1,), (0,)), (1,), "1/2", (0, 1))) is Outcome.REFUTES
-    assert outcome(rc.ols_exact(((1, 0), (0, 2)), (1, 1), "1/4", (0, 1))) is Outcome.SUPPORTS
-
-
-def test_ols_threshold_wrong_factor_refutes():
-    assert outcome(rc.ols_threshold()) is Outcome.SUPPORTS
-    assert outcome(rc.ols_threshold(factor=0.5)) is Outcome.REFUTES
-
-
 def test_negative_eigen_wrong_target_refutes():
     """'The smallest eigenvalue's estimate goes to 0' for an R with positive eigenvalues."""
     assert outcome(rc.negative_eigen_matrix((((1, 2), (0, 2)),), 2, "1/5")) is Outcome.REFUTES
@@ -280,12 +270,13 @@ def test_general_proofs_do_not_prove_wrong_thresholds():
 LIFTED = {"nar2018resnet.sec31_example": "example_1d_general"}
 HEAVY: set[str] = set()
 # claim -> its SymPy-checked derivation over the whole class (proofs/resnet_class.py)
-DERIVED = {"nar2018resnet.ols_amended": "ols_proof", "nar2018resnet.eq7": "convexity_proof",
+DERIVED = {"nar2018resnet.eq7": "convexity_proof",
            "nar2018resnet.eq8": "eq8_gradient_proof",
            "nar2018resnet.eq12_amended": "eq12_gradient_proof",
            "nar2018resnet.prop3_amended": "derivation", "nar2018resnet.thm2_amended": "derivation"}
 # data claims whose every part cites a derivation -> the first part's proof
 CITED_PARTS = {"nar2018resnet.eq9_direction_amended": "w_decreases: proven (w_decreases.derivation",
+               "nar2018resnet.ols_amended": "converges: proven (converges.derivation",
                "nar2018resnet.sec31_theorem3_amended":
                    "inverse_lipschitz: proven (inverse_lipschitz.derivation",
                "nar2018resnet.sec31_decomposition_amended":
@@ -417,3 +408,43 @@ def test_thm2_amended_is_proven_and_a_faster_rate_is_refuted():
     found = {e.check: e for e in result.evidence}
     assert found["derivation"].outcome is Outcome.UNDECIDED
     assert found["rate_sweep"].counterexample.at["L"] in ("1", "4")
+
+
+def _cited_body(name: str, kind: str, params: str, **change) -> str:
+    """A claim citing the registered derivation ``name`` with its statement's keys (some
+    changed), on the boxes ``params``."""
+    from test_cite import _toml
+
+    from proofs import registry
+
+    keys = {**registry.lookup(name).statement.keys, **change}
+    body = "".join(f"{k} = {_toml(v)}\n" for k, v in keys.items())
+    return (f'[[claim]]\nid = "c.twin"\nkind = "{kind}"\nderivation = "{name}"\n'
+            f"params = {params}\n" + body)
+
+
+OLS_BOX = ('{ delta = ["1/100", 8], l1 = ["1/2", 4], l2 = [0, 4], th = [0, 3], c1 = [-2, 2], '
+           'c2 = [-2, 2], u1 = [-2, 2], u2 = [-2, 2] }')
+
+
+def test_ols_amended_threshold_twice_as_large_is_refuted_with_a_working_replay(tmp_path):
+    """The amended least squares claim's part "converges" with 4/lambda_max for 2/lambda_max
+    borrows nothing from the derivation, and its sweep refutes it; the replay line re-checks
+    the point as printed (exit 1: refuted again)."""
+    import shlex
+
+    from verify.api import check
+    from verify.cli import main
+
+    path = tmp_path / "twin.toml"
+    path.write_text(_cited_body("nar2018resnet.ols_amended.converges", "convergence", OLS_BOX,
+                                condition="delta < 4/l1"))
+    [result] = check(path)
+    assert result.status is Status.REFUTED
+    found = {e.check: e for e in result.evidence}
+    assert found["derivation"].outcome is Outcome.UNDECIDED
+    cx = found["convergence_sweep"].counterexample
+    assert 2 <= float(cx.at["delta"]) * float(cx.at["l1"]) < 4
+    argv = shlex.split(found["convergence_sweep"].reproduce)
+    assert argv[:3] == ["python", "-m", "verify"] and "--at" in argv
+    assert main([*argv[3:], "--no-progress", "--out", str(tmp_path / "out")]) == 1

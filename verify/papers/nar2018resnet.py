@@ -23,7 +23,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018resnet.ols (data) | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
-| nar2018resnet.ols_amended | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
+| nar2018resnet.ols_amended (data) | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
 | nar2018resnet.prop1 (data) | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
 | nar2018resnet.prop1_deltamax (data) | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
 | nar2018resnet.prop1_deltamax_amended (data) | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
@@ -81,22 +81,6 @@ _c = claim_builder(PAPER)
 
 
 CLAIMS = (
-    _c("ols_amended", "Section 2, ordinary least squares example (amended)",
-       "GD converges from every start iff delta < 2/lambda_max(X X^T) (the eigenvalue 1 of "
-       "I - delta X X^T on null(X^T) is harmless); the equilibria are asymptotically stable iff "
-       "in addition X X^T is nonsingular.",
-       {"X": "random 5 x 9 (full rank) and 6 x 3 (rank deficient)"},
-       "convergence <=> delta < 2/lambda_max; asymptotic stability <=> X X^T nonsingular",
-       [derivation("ols_proof", rpc.ols_amended,
-                   Coverage(Scope.CLASS, {"X": "any real n x N", "delta": "> 0"}),
-                   "SymPy-checked derivation: every real X, every delta > 0; spectral theorem "
-                   "named"),
-        rc.ols_affine_symbolic(), rc.ols_threshold(),
-        rc.ols_exact(((1, 0), (0, 2)), (1, 1), "1/4", (0, 1))],
-       amends="nar2018resnet.ols",
-       amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "
-                    "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1.",
-       scope={"X": "any real n x N", "delta": "> 0"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "
