@@ -184,11 +184,6 @@ def test_proof_engines_by_hand():
 # --- check factories: printed variants and deliberately wrong ones ----------------------------
 
 
-def test_negative_eigen_wrong_target_refutes():
-    """'The smallest eigenvalue's estimate goes to 0' for an R with positive eigenvalues."""
-    assert outcome(rc.negative_eigen_matrix((((1, 2), (0, 2)),), 2, "1/5")) is Outcome.REFUTES
-
-
 def test_section31_checks():
     assert outcome(rc.example_1d_exact("(1+w1+w2)")) is Outcome.REFUTES
 
@@ -446,5 +441,45 @@ def test_ols_amended_threshold_twice_as_large_is_refuted_with_a_working_replay(t
     cx = found["convergence_sweep"].counterexample
     assert 2 <= float(cx.at["delta"]) * float(cx.at["l1"]) < 4
     argv = shlex.split(found["convergence_sweep"].reproduce)
+    assert argv[:3] == ["python", "-m", "verify"] and "--at" in argv
+    assert main([*argv[3:], "--no-progress", "--out", str(tmp_path / "out")]) == 1
+
+
+SEC32 = '''[[claim]]
+id = "c.sec32"
+kind = "rate"
+model = { family = "deep_linear", depth = "L", width = 2, target = [["a*cos(th)**2 + b*sin(th)**2", "(a - b)*sin(th)*cos(th)"], ["(a - b)*sin(th)*cos(th)", "a*sin(th)**2 + b*cos(th)**2"]], init = "1" }
+integers = { L = [2, 2] }
+step = "delta"
+params = { delta = ["1/100", 1], a = ["1/10", 3], b = [-2, "-1/10"], th = [0, 3] }
+assume = ["delta <= 1/(1 - b)", "delta <= Min(1/L, 1/(L*a**(2*(L - 1)/L)))"]
+metric = "METRIC"
+bound = "(1 + delta*b)**t"
+steps = 40
+sweep = 200
+'''
+NEGATIVE = "sin(th)**2*W1[0, 0] - sin(th)*cos(th)*(W1[0, 1] + W1[1, 0]) + cos(th)**2*W1[1, 1]"
+POSITIVE = "cos(th)**2*W1[0, 0] + sin(th)*cos(th)*(W1[0, 1] + W1[1, 0]) + sin(th)**2*W1[1, 1]"
+
+
+def test_sec32_negative_element_tends_to_zero_and_the_positive_one_does_not(tmp_path):
+    """Section 3.2's sentence as data (L = 2 part): the element of W_1 along R's negative
+    eigenvalue stays under (1 + delta b)^t -> 0; the same envelope for the element along the
+    positive eigenvalue (it tends to a^(1/2), not 0) is refuted, and its replay line re-checks
+    the point as printed (exit 1)."""
+    import shlex
+
+    from verify.api import check
+    from verify.cli import main
+
+    path = tmp_path / "sec32.toml"
+    path.write_text(SEC32.replace("METRIC", NEGATIVE))
+    [result] = check(path)
+    assert result.status is Status.CONFIRMED and result.strength is Strength.SAMPLED
+    path.write_text(SEC32.replace("METRIC", POSITIVE))
+    [result] = check(path)
+    assert result.status is Status.REFUTED
+    ev = next(e for e in result.evidence if e.outcome is Outcome.REFUTES)
+    argv = shlex.split(ev.reproduce)
     assert argv[:3] == ["python", "-m", "verify"] and "--at" in argv
     assert main([*argv[3:], "--no-progress", "--out", str(tmp_path / "out")]) == 1

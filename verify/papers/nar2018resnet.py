@@ -41,7 +41,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended (data) | Proposition 3 (amended) | the same for L >= 2 |
-| nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
+| nar2018resnet.sec32_negative (data) | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
 | nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
 | nar2018resnet.sec31_theorem3_amended (data) | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
 | nar2018resnet.sec31_decomposition (data) | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
@@ -94,18 +94,6 @@ CLAIMS = (
        "double loss < single loss for every matrix; single unstable where double is stable",
        [experiments.double_experiment()],
        scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
-    _c("sec32_negative", "Section 3.2, first paragraph",
-       "if all the weight matrices are initialized as the identity, then the diagonal elements "
-       "corresponding to the negative eigenvalues converge to 0, not to a negative value",
-       {"R": "exact 2 x 2 R = [[1, -3/2], [0, -1/2]] (eigenvalues 1, -1/2, eigenvectors not "
-             "orthogonal) and symmetric [[1/2, 1], [1, -1/4]]", "L": "2",
-        "arithmetic": "exact GD, approximated by mpmath at two precisions",
-        "delta": "1/5 (Theorem 2's bound is 1/2, Prop. 3's 2/3)"},
-       "the estimate of a negative eigenvalue -> 0",
-       [rc.negative_eigen_matrix((((1, "-3/2"), (0, "-1/2")), (("1/2", 1), (1, "-1/4"))), 2,
-                                 "1/5")],
-       scope={"n": ">= 1", "L": ">= 1", "R": "real eigenvalues, some negative",
-              "W_i[0]": "I"}),
     _c("sec31_example", "Section 3.1, two-layer univariate example",
        "h_1(x) = x + w_1(x - b_1)_+, h_2(x) = h_1(x) + w_2(h_1(x) - b_2)_+, f_hat(x) = f(0) + "
        "f'(0) h_2(x) [...] The estimate f_hat is strictly increasing, and as x gets large, the "
