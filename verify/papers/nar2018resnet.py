@@ -8,17 +8,15 @@ state them with the same strength, or only at a CPU cost far over their present 
 
 * (prop2, prop2_negative, prop3_amended and eq9_direction_amended are data: rate and
   trajectory claims on the deep_linear / double_network families that cite the paper's
-  every-L inductions, registered in proofs/resnet_class.py);
-* proven for every size n, N, width or function (ols_amended, eq7, eq8, eq12_amended,
-  sec31_theorem3_amended, sec31_decomposition_amended, sec31_example): derivations with named
-  premises (the spectral theorem for ols_amended), undefined functions (f_k) and the ReLU
-  networks (7), (10), which the language has no family for (eq5 is data: an identity over
-  matrices of free size);
-* statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
-  closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s);
-* no kind for them: sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
-  convergence target needs every coordinate's limit), double_experiment, fig4, mnist
-  (experiments comparing trained models).
+  every-L inductions, registered in proofs/resnet_class.py; so are ols_amended (the quadratic
+  family over every 2 x 2 problem), thm2_amended (width 2, every symmetric R), both citing
+  derivations for every size, sec31_theorem3_amended and sec31_decomposition_amended
+  (inequalities over the numbers their proofs speak of, citing derivations for every f) and
+  sec32_negative (rate sweeps on the element along a negative eigenvalue));
+* proven for every size n, N, width or function (eq7, eq8, eq12_amended, sec31_example):
+  derivations with named premises and the ReLU networks (7), (10), which the language has no
+  family for (eq5 is data: an identity over matrices of free size);
+* no kind for them: double_experiment, fig4, mnist (experiments comparing trained models).
 
 | id | where | statement (short) |
 |---|---|---|
