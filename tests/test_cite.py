@@ -195,6 +195,15 @@ def test_a_statement_on_the_whole_line_holds_every_interval_of_the_claim():
     assert sp.Rational(cx.at["beta"]) + sp.Rational(cx.at["g"]) <= 0
 
 
+@pytest.mark.parametrize("value", ['"real"', '"Real"', '["real", 1]', '"-oo"', '[-1e400, 1]'])
+def test_the_whole_line_is_the_statement_s_not_a_claim_file_s(value):
+    """A claim file draws from an interval or a half-line: "real" there (and other ways of
+    writing an unbounded range) is one clear error naming params."""
+    out = _one(DECOMPOSITION.replace("g = [-5, 5]", f"g = {value}"))
+    assert isinstance(out, BadClaim) and out.key == "params", out
+    assert "Traceback" not in out.message and "'g'" in out.message
+
+
 def test_a_statement_range_is_still_compared_when_it_is_not_the_whole_line():
     body = DECOMPOSITION.replace("g = [-5, 5]", 'g = ">= 0"')
     spec = _one(body)
