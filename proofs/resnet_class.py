@@ -325,7 +325,8 @@ DECOMPOSITION = Derivation(
     "nar2018resnet.sec31_decomposition_amended", "Nar & Sastry (2018), Section 3.1, the "
     "decomposition f_k = r - s (amended)",
     Statement("inequality", DECOMPOSITION_SCOPE,
-              ("beta + g > 0", "beta > 0", "alpha + h > 0", "alpha > 0"),
+              ("beta + g > 0", "beta > 0", "alpha + h > 0", "alpha > 0",
+               "Min(beta + g, beta) > 0", "Min(alpha + h, alpha) > 0"),
               params={"g": "real", "beta": "real", "h": "real", "alpha": "real"},
               assume=("beta > Max(0, -g)", "alpha > Max(0, -h)")),
     decomposition_amended, "grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha "

@@ -268,14 +268,13 @@ HEAVY: set[str] = set()
 DERIVED = {"nar2018resnet.eq7": "convexity_proof",
            "nar2018resnet.eq8": "eq8_gradient_proof",
            "nar2018resnet.eq12_amended": "eq12_gradient_proof",
-           "nar2018resnet.prop3_amended": "derivation", "nar2018resnet.thm2_amended": "derivation"}
+           "nar2018resnet.prop3_amended": "derivation", "nar2018resnet.thm2_amended": "derivation",
+           "nar2018resnet.sec31_theorem3_amended": "derivation"}
 # data claims whose every part cites a derivation -> the first part's proof
 CITED_PARTS = {"nar2018resnet.eq9_direction_amended": "w_decreases: proven (w_decreases.derivation",
                "nar2018resnet.ols_amended": "converges: proven (converges.derivation",
-               "nar2018resnet.sec31_theorem3_amended":
-                   "inverse_lipschitz: proven (inverse_lipschitz.derivation",
                "nar2018resnet.sec31_decomposition_amended":
-                   "r_gradient: proven (r_gradient.derivation",
+                   "gradients: proven (gradients.derivation",
                "nar2018resnet.prop2": "lam_below_1: proven (lam_below_1.derivation",
                "nar2018resnet.prop2_negative":
                    "lam_above_minus_1: proven (lam_above_minus_1.derivation"}
