@@ -7,7 +7,6 @@ objects; the check factories in ``verify/checks/resnet/`` decide what they mean.
 
 from __future__ import annotations
 
-
 import sympy as sp
 
 from proofs.identities import prove_zero
