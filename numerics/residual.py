@@ -169,28 +169,6 @@ def random_targets(n: int, B: int, rng: np.random.Generator, low: float, high: f
     return diagonalisable(eigs, M), M, eigs
 
 
-def root_of(R: np.ndarray, L: int) -> np.ndarray:
-    """The principal ``R^{1/L} = M diag(lam^{1/L}) M^{-1}`` of a diagonalisable R with positive
-    eigenvalues (batched), the limit Theorem 2 asserts."""
-    lam, M = np.linalg.eig(R)
-    if np.any(np.abs(lam.imag) > 1e-9) or np.any(lam.real <= 0):
-        raise ValueError("R^{1/L} needs real positive eigenvalues")
-    return diagonalisable(lam.real ** (1.0 / L), M.real)
-
-
-def commutator_distance(ws: Sequence[np.ndarray], R: np.ndarray) -> np.ndarray:
-    """``max_i ||W_i R - R W_i||_F / (||W_i||_F ||R||_F)`` per network.
-
-    For R with distinct eigenvalues, W commutes with R exactly when it is diagonal in R's
-    eigenbasis, i.e. shares R's eigenspaces (the structure Theorems 1 and 2 rely on).
-    """
-    R = np.asarray(R, dtype=float)
-    out = 0.0
-    for w in ws:
-        c = w @ R - R @ w
-        den = np.linalg.norm(w, axis=(1, 2)) * np.linalg.norm(R, axis=(-2, -1))
-        out = np.maximum(out, np.linalg.norm(c, axis=(1, 2)) / den)
-    return out
 
 
 def spectral_data(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,15 +177,6 @@ def spectral_data(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.max(np.abs(np.linalg.eigvals(R)), axis=-1),
             np.linalg.norm(R, ord=2, axis=(-2, -1)))
 
-
-def balance_gap(ws: Sequence[np.ndarray]) -> np.ndarray:
-    """``max_i ||W_{i+1}^T W_{i+1} - W_i W_i^T||_F`` per network (0 at W_i = I; conserved by
-    gradient flow, nearly by GD): a minimiser GD reaches from I is nearly balanced."""
-    out = np.zeros(ws[0].shape[0])
-    for a, b in zip(ws[:-1], ws[1:]):
-        gap = b.swapaxes(1, 2) @ b - a @ a.swapaxes(1, 2)
-        out = np.maximum(out, np.linalg.norm(gap, axis=(1, 2)))
-    return out
 
 
 # --- ReLU residual networks (7a)-(7c), (10a)-(10c) -------------------------------------------

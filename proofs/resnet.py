@@ -7,10 +7,8 @@ objects; the check factories in ``verify/checks/resnet/`` decide what they mean.
 
 from __future__ import annotations
 
-import functools
 
 import sympy as sp
-from sympy.polys.matrices import DomainMatrix
 
 from proofs.identities import prove_zero
 
@@ -18,31 +16,6 @@ R_ = sp.Rational
 
 
 # --- Section 2: ordinary least squares ------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=4)
-def ols_error_identity(n: int = 2, N: int = 3) -> bool | None:
-    """w[k+1] - w* = (I - delta X X^T)(w[k] - w*) for any w* with X X^T w* = X y (symbolic X,
-    y, w, w*, delta): the GD map on the OLS problem is affine with linear part I - delta X X^T.
-
-    Both sides are polynomial vectors: the identity holds exactly when every entry of their
-    difference expands to 0 (the squared norm of real entries is 0 exactly then; expanding it
-    took most of the time).  Cached: the same question for every claim that asks it."""
-    X = sp.Matrix(n, N, lambda i, j: sp.Symbol(f"x{i}{j}", real=True))
-    y = sp.Matrix(N, 1, lambda i, _: sp.Symbol(f"y{i}", real=True))
-    w = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"w{i}", real=True))
-    ws = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"s{i}", real=True))
-    d = sp.Symbol("delta", positive=True)
-    loss = (X.T * w - y).dot(X.T * w - y) / 2
-    grad = sp.Matrix([sp.diff(loss, v) for v in w])
-    step = w - d * grad
-    assert all(prove_zero(sp.expand(e))
-               for e in step - (sp.eye(n) - d * X * X.T) * w - d * X * y)
-    # Subtract the equilibrium equation ws = ws - delta (X X^T ws - X y), which holds at w*.
-    diff = step - ws - (sp.eye(n) - d * X * X.T) * (w - ws) - d * (X * y - X * X.T * ws)
-    entries = [prove_zero(sp.expand(e)) for e in diff]
-    return True if all(v is True for v in entries) else (
-        False if any(v is False for v in entries) else None)
 
 
 def ols_singular_example():
@@ -64,82 +37,5 @@ def ols_singular_example():
     return list(A.eigenvals()), wk, limit, k, c
 
 
-def polynomial_ring(*objs):
-    """QQ[symbols of ``objs``] (SymPy matrices or expressions), symbols sorted by name; QQ
-    when there are none.  Exact, canonical arithmetic for the polynomial identities of
-    eq. (5): an element is the zero polynomial exactly when it compares equal to 0."""
-    gens = sorted(set().union(*(sp.sympify(o).free_symbols for o in objs)),
-                  key=lambda v: v.name)
-    return sp.QQ[tuple(gens)] if gens else sp.QQ
-
-
-def in_ring(M: sp.Matrix, ring) -> DomainMatrix:
-    """``M`` (polynomial entries) as a DomainMatrix over ``ring``."""
-    return DomainMatrix.from_Matrix(M).convert_to(ring)
-
-
-def ring_chain(mats, n: int, ring) -> DomainMatrix:
-    """``mats[-1] ... mats[0]`` (the last factor leftmost); the n x n identity when empty."""
-    out = DomainMatrix.eye(n, ring)
-    for M in mats:
-        out = M * out
-    return out
-
-
-def commutators_after_step(Ws: list[sp.Matrix], R: sp.Matrix,
-                           delta: sp.Expr) -> list[sp.Matrix]:
-    """``W_i' R - R W_i'`` for the layers ``W_i'`` (square, n x n) after one exact step of
-    eq. (5) with Sigma = I, every entry an expanded polynomial.
-
-    One exact step of eq. (5) (gradient ``(W_L ... W_(i+1))^T E (W_(i-1) ...
-    W_1)^T``) when the entries of ``Ws``, ``R`` and
-    ``delta`` are polynomials: the arithmetic runs in :func:`polynomial_ring` (SymPy
-    ``DomainMatrix``), exact and canonical, so an entry is the zero polynomial exactly when it
-    is returned as 0 (no per-entry ``simplify``, which took seconds at L = 3).
-    """
-    ring = polynomial_ring(R, delta, *Ws)
-    Rd, Wd = in_ring(R, ring), [in_ring(W, ring) for W in Ws]
-    d = ring.from_sympy(sp.sympify(delta))
-    E = ring_chain(Wd, R.rows, ring) - Rd
-    comms = []
-    for i, W in enumerate(Wd):
-        grad = (ring_chain(Wd[i + 1:], R.rows, ring).transpose() * E
-                * ring_chain(Wd[:i], R.rows, ring).transpose())
-        new = W - grad * d
-        comms.append((new * Rd - Rd * new).to_Matrix())
-    return comms
-
-
 # --- Section 3.1 -----------------------------------------------------------------------------
 
-
-def theorem3_family(c: sp.Expr):
-    """f_c(x) = x^4 + c x^2 on [-1, 1] (the search family for Section 3.1's implication).
-
-    Returns a dict of exact facts: ``strictly_convex`` (f'' >= 0 and not identically 0: a
-    polynomial's zeros are isolated), ``min_f2`` (min of f'' on [-1, 1]), ``inverse_lipschitz``
-    (f' has a Lipschitz inverse, i.e. min f'' > 0), ``ratio_limit`` (the limit of
-    |(f')^-1(a) - (f')^-1(0)| / |a| as a -> 0+ along a = f'(t)).  Twice differentiability and
-    alpha-smoothness hold for every member (a polynomial).
-    """
-    x, t = sp.symbols("x t", real=True)
-    f = x ** 4 + c * x ** 2
-    f2 = sp.diff(f, x, 2)
-    crit = [p for p in sp.solve(sp.diff(f2, x), x) if p.is_real and -1 <= p <= 1]
-    min_f2 = sp.Min(*[f2.subs(x, p) for p in crit + [-1, 1]])
-    g = sp.diff(f, x)
-    ratio = sp.limit(t / g.subs(x, t), t, 0, "+")
-    return {"f": f, "min_f2": min_f2,
-            "strictly_convex": bool(min_f2 >= 0) and f2 != 0,
-            "inverse_lipschitz": bool(min_f2 > 0), "ratio_limit": ratio}
-
-
-def decomposition_gradients(f: sp.Expr, xs, alpha: sp.Expr, beta) -> tuple:
-    """r = alpha/2 x^T x + beta^T x + f, s = alpha/2 x^T x + beta^T x (Section 3.1): their
-    gradients at the origin and their Hessians."""
-    alpha = sp.sympify(alpha)
-    q = alpha / 2 * sum(v ** 2 for v in xs) + sum(b * v for b, v in zip(beta, xs))
-    r, s = q + f, q
-    at0 = {v: 0 for v in xs}
-    grad = lambda e: [sp.diff(e, v).subs(at0) for v in xs]  # noqa: E731
-    return grad(r), grad(s), sp.hessian(r, xs), sp.hessian(s, xs)

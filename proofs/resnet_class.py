@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs import general_depth as gd
 from proofs import resnet_general as prg
-from proofs.derivation import Step, checked, identity, inequality, premise
+from proofs.derivation import Step, checked, from_facts, identity, inequality, premise
 from proofs.matrix_words import Algebra
 from proofs.registry import Derivation, Statement
 from proofs.step_class import cauchy_schwarz, trace_residual
@@ -53,6 +54,47 @@ def ols_amended(threshold=2) -> list[Step]:
                 "is an equilibrium, 2/0 read as oo); asymptotic stability needs also every "
                 "lambda_i > 0, i.e. X X^T nonsingular"),
     ]
+
+
+# The amended least squares claim as a claim file states it for n = 2: X X^T = Q diag(l1, l2) Q^T
+# (Q the rotation by th, l1 >= l2 >= 0: every PSD 2 x 2 matrix) and X y = X X^T c (X y lies in
+# range(X X^T)), so the loss is the quadratic family's x^T A x / 2 + b^T x with A = X X^T,
+# b = -A c (up to a constant), a minimiser c and q_max = (cos th, sin th), q_null = (-sin th,
+# cos th) the eigenvectors of l1, l2.
+_A = ("l1*cos(th)**2 + l2*sin(th)**2", "(l1 - l2)*sin(th)*cos(th)",
+      "l1*sin(th)**2 + l2*cos(th)**2")
+_OLS_MODEL = {"family": "quadratic", "A": [[_A[0], _A[1]], [_A[1], _A[2]]],
+              "b": [f"-({_A[0]})*c1 - ({_A[1]})*c2", f"-({_A[1]})*c1 - ({_A[2]})*c2"]}
+_OLS_CLASS = {"delta": "> 0", "l1": "> 0", "th": "real", "c1": "real", "c2": "real",
+              "u1": "real", "u2": "real"}
+OLS_SCOPE = {"X": "any real n x N", "delta": "> 0"}
+_OLS_PARTS = {  # part -> (l2's class, its other keys)
+    "converges": (">= 0", {"assume": ["l2 <= l1"], "start": ["u1", "u2"],
+                           "condition": "delta < 2/l1", "target": "minimisers", "sweep": 200}),
+    "top_direction": (">= 0", {"assume": ["l2 <= l1", "delta >= 2/l1"],
+                               "start": ["c1 + cos(th)", "c2 + sin(th)"],
+                               "quantity": "Abs(cos(th)*(x[0] - c1) + sin(th)*(x[1] - c2))",
+                               "relation": ">=", "bound": "1", "steps": 10}),
+    "null_kept": ("[0, 0]", {"assume": ["delta < 2/l1"], "start": ["u1", "u2"],
+                             "quantity": "-sin(th)*x[0] + cos(th)*x[1]", "drift": "0",
+                             "steps": 10}),
+    "nonsingular_attracts": ("> 0", {"assume": ["l2 <= l1"], "start": ["u1", "u2"],
+                                     "condition": "delta < 2/l1", "target": ["c1", "c2"],
+                                     "sweep": 200}),
+}
+
+
+def _ols(part: str) -> Derivation:
+    l2, keys = _OLS_PARTS[part]
+    kind = "convergence" if "condition" in keys else "trajectory"
+    return Derivation(
+        f"nar2018resnet.ols_amended.{part}", "Nar & Sastry (2018), Section 2, least squares "
+        "(amended)",
+        Statement(kind, OLS_SCOPE, (), params={**_OLS_CLASS, "l2": l2},
+                  keys={"model": _OLS_MODEL, "step": "delta", **keys}),
+        ols_amended, "w[k+1] - w* = (I - delta X X^T)(w[k] - w*) for every equilibrium; along "
+        "each eigenvector of X X^T the error is multiplied by 1 - delta lambda_i: every start "
+        "converges iff delta < 2/lambda_max, the null(X^T) part stays; every real X (n x N)")
 
 
 def convex_network(w_sign=1) -> list[Step]:
@@ -233,6 +275,63 @@ def strongly_convex_gradient(factor=1) -> list[Step]:
                    m ** (n + 1)),
         inequality("m^n > 0", m ** n, ">", 0),
     ]
+
+
+# Section 3.1 (amended) over the quantities its proof speaks of: r = |x - y| > 0, p = (grad f(x)
+# - grad f(y))^T (x - y) and q = |grad f(x) - grad f(y)|; the premises (the chain rule and the
+# fundamental theorem of calculus on the segment, Cauchy-Schwarz) give m r^2 <= p <= q r.
+THEOREM3_SCOPE = {"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D",
+                  "x, y": "in D, x != y"}
+THEOREM3 = Derivation(
+    "nar2018resnet.sec31_theorem3_amended", "Nar & Sastry (2018), Section 3.1 after Theorem 3 "
+    "(amended)",
+    Statement("inequality", THEOREM3_SCOPE, ("r <= q/m", "q > 0"),
+              params={"m": "real", "r": "real", "p": "real", "q": "real"},
+              assume=("m > 0", "r > 0", "p >= m*r**2", "p <= q*r")),
+    strongly_convex_gradient, "strong monotonicity m |x - y|^2 <= (grad f(x) - grad f(y))^T "
+    "(x - y) (Hessian >= m I on the segment) and Cauchy-Schwarz give |x - y| <= |grad f(x) - "
+    "grad f(y)|/m; the determinant of the Hessian is >= m^n > 0; every dimension n")
+
+
+def decomposition_amended() -> list[Step]:
+    """Section 3.1, the decomposition f_k = r - s (amended), every n and every twice
+    differentiable f_k: grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha I +
+    Hess f_k, Hess s = alpha I (:func:`proofs.resnet_general.decomposition_general`); with
+    g = d_j f_k(0), beta_j = max(0, -g) + e and h = min lambda_min(Hess f_k), alpha =
+    max(0, -h) + a (e, a > 0) both gradients and both Hessians' eigenvalues are positive."""
+    e, a, up = sp.symbols("e a u", positive=True)  # the slacks; u = |g| (or |h|) when negative
+    u0, v = sp.Symbol("u0", nonnegative=True), sp.Symbol("v", real=True)
+    return [
+        checked("grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha I + Hess "
+                "f_k, Hess s = alpha I (a generic f of an arbitrary coordinate pair: every "
+                "entry, every n)", prg.decomposition_general),
+        premise("the eigenvalues of alpha I + H are alpha + those of H: lambda_min(Hess r(x)) "
+                "= alpha + lambda_min(Hess f_k(x)) >= alpha + h on the domain"),
+        inequality("g >= 0: beta + g = e + g > 0 (beta = max(0, -g) + e = e)", e + u0, ">", 0),
+        inequality("g = -u < 0: beta + g = (u + e) - u > 0", (up + e) - up, ">", 0),
+        inequality("beta = max(0, -g) + e > 0 for every real g", sp.Max(0, -v) + e, ">", 0),
+        inequality("h >= 0: alpha + h = a + h > 0", a + u0, ">", 0),
+        inequality("h = -u < 0: alpha + h = (u + a) - u > 0", (up + a) - up, ">", 0),
+        inequality("alpha = max(0, -h) + a > 0 for every real h", sp.Max(0, -v) + a, ">", 0),
+        premise("so Hess r, Hess s are positive definite on the domain (r, s strictly convex) "
+                "and every coordinate of grad r(0), grad s(0) is positive"),
+    ]
+
+
+DECOMPOSITION_SCOPE = {"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
+                       "beta_j": "> max(0, -d_j f_k(0))",
+                       "alpha": "> max(0, -min lambda_min(Hess f_k))"}
+DECOMPOSITION = Derivation(
+    "nar2018resnet.sec31_decomposition_amended", "Nar & Sastry (2018), Section 3.1, the "
+    "decomposition f_k = r - s (amended)",
+    Statement("inequality", DECOMPOSITION_SCOPE,
+              ("beta + g > 0", "beta > 0", "alpha + h > 0", "alpha > 0",
+               "Min(beta + g, beta) > 0", "Min(alpha + h, alpha) > 0"),
+              params={"g": "real", "beta": "real", "h": "real", "alpha": "real"},
+              assume=("beta > Max(0, -g)", "alpha > Max(0, -h)")),
+    decomposition_amended, "grad r(0) = beta + grad f_k(0), grad s(0) = beta, Hess r = alpha "
+    "I + Hess f_k, Hess s = alpha I (every n, every f_k), so the amended beta and alpha make "
+    "both gradients at 0 and both Hessians positive")
 
 
 # --- the every-L proofs of proofs.resnet_general as derivations ----------------------------------
@@ -447,10 +546,92 @@ _NETWORKS = (
 )
 
 
+def thm2_amended() -> list[Step]:
+    """Theorem 2 (amended: R symmetric) for every n, every L >= 1 and every 0 < delta <= (1/L)
+    min{1, rho(R)^(-2(L-1)/L)}, the paper's proof (Appendix B of *Step Size Matters*): from
+    W_i[0] = I the layers stay equal, symmetric and in R's orthonormal eigenbasis, so each
+    eigenvalue lam_j runs Lemma 3's scalar chain from 1 (:func:`proofs.general_depth.lemma3_steps`,
+    every L), the printed step is at most every delta_c(lam_j), and the Frobenius distance
+    combines the per-eigenvalue rates with beta_max = max_j beta(lam_j)."""
+    i, k = sp.Symbol("i", integer=True, positive=True), sp.Symbol("k", integer=True,
+                                                                    nonnegative=True)
+    Lp = sp.Symbol("L_minus_1", integer=True, nonnegative=True)  # L >= 1: L = Lp + 1
+    u, lam = sp.Symbol("u", positive=True), sp.Symbol("lam", positive=True)
+    L = gd.L
+    return [
+        premise("spectral theorem: R = U diag(lam_j) U^T with U orthogonal, lam_j > 0"),
+        premise("if W_1 = ... = W_L = W = U diag(w_j) U^T, then W^T = W (U orthogonal: where R "
+                "is not symmetric, W^T leaves R's eigenbasis and the argument fails), G_i = "
+                "W^(L-i), H_i = W^(i-1), F = W^L, and eq. (5)'s step G_i (F - R) H_i is U "
+                "diag(w_j^(L-i) (w_j^L - lam_j) w_j^(i-1)) U^T"),
+        identity("diagonal entries commute: w^(L-i) (w^L - lam) w^(i-1) = w^(L-1) (w^L - lam) "
+                 "for every layer i: every layer takes the same step, so the layers stay equal "
+                 "and in R's eigenbasis; from W_i[0] = I (w_j = 1) by induction every iterate "
+                 "does", u ** (L - i) * (u ** L - lam) * u ** (i - 1) - u ** (L - 1) * (u ** L - lam)),
+        checked("that step is the scalar chain's GD step on 1/2 (w_L ... w_1 - lam)^2 at equal "
+                "weights (every L)", prg.symmetric_gradients),
+        *from_facts({f"Lemma 3: {name}": value for name, value in gd.lemma3_steps().items()},
+                    "so for each eigenvalue lam_j with delta <= delta_c(lam_j), |w_j[k] - "
+                    "lam_j^(1/L)| <= beta(lam_j)^k |1 - lam_j^(1/L)| with 0 <= beta(lam_j) <= 1 "
+                    "(Lemma 3's induction)"),
+        inequality("lam_j >= 1: s = lam_j^(1/L) has d/ds s^(2L-2) >= 0, so delta_c(lam_j) = "
+                   "1/(L s^(2L-2)) >= 1/(L rho^(2(L-1)/L)) for lam_j <= rho",
+                   sp.diff(u ** (2 * Lp), u), ">=", 0),
+        identity("lam_j < 1: delta_c(lam_j) = (1 - s)/(1 - s^L) = 1/S, S = sum_{j<L} s^j (the "
+                 "geometric sum)", gd._geometric(u, sp.Integer(1)) * (1 - u) - (1 - u ** L)),
+        inequality("... each s^j <= 1 on (0, 1]: d/ds s^j >= 0", sp.diff(u ** k, u), ">=", 0),
+        identity("... and 1^j = 1; so S <= L and delta_c(lam_j) >= 1/L", sp.Integer(1) ** k - 1),
+        premise("so delta <= (1/L) min{1, rho^(-2(L-1)/L)} <= delta_c(lam_j) for every "
+                "eigenvalue 0 < lam_j <= rho (lam_j = 1: w_j[k] = 1 = lam_j^(1/L))"),
+        premise("||W_i[k] - R^(1/L)||_F^2 = sum_j (w_j[k] - lam_j^(1/L))^2 (U orthogonal) <= "
+                "sum_j beta(lam_j)^(2k) (1 - lam_j^(1/L))^2 <= beta_max^(2k) ||I - R^(1/L)||_F^2 "
+                "(0 <= beta(lam_j) <= beta_max): every W_i converges to R^(1/L) linearly, every n"),
+    ]
+
+
+# Theorem 2 (amended) as a claim file states it: width 2, R = Q diag(a, b) Q^T with Q the
+# rotation by th (every symmetric 2 x 2 R with positive eigenvalues), R^(1/L) in closed form
+_ROT = ("{a}*cos(th)**2 + {b}*sin(th)**2", "({a} - {b})*sin(th)*cos(th)",
+        "{a}*sin(th)**2 + {b}*cos(th)**2")
+_ROOT = {"a": "a**(1/L)", "b": "b**(1/L)"}
+
+
+def _beta(x: str) -> str:
+    return (f"Piecewise((1 - delta*L*{x}**(2*(L - 1)/L), {x} <= 1), (1 - delta*({x} - 1)/"
+            f"({x}**(1/L) - 1), True))")
+
+
+THM2_SCOPE = {"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
+              "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}
+_P, _O, _Q = (t.format(**_ROOT) for t in _ROT)
+_R = tuple(t.format(a="a", b="b") for t in _ROT)
+THM2 = Derivation(
+    "nar2018resnet.thm2_amended", "Nar & Sastry (2018), Theorem 2 (amended)",
+    Statement("rate", THM2_SCOPE, (), params={"delta": "> 0", "a": "> 0", "b": "> 0",
+                                              "th": "real"},
+              integers={"L": ">= 1"},
+              keys={"model": {"family": "deep_linear", "depth": "L", "width": 2,
+                              "target": [[_R[0], _R[1]], [_R[1], _R[2]]],
+                              "init": "1"},
+                    "step": "delta",
+                    "assume": ["delta <= Min(1/L, 1/(L*Max(a, b)**(2*(L - 1)/L)))"],
+                    "metric": f"sqrt((W1[0, 0] - ({_P}))**2 + (W1[0, 1] - ({_O}))**2 + "
+                              f"(W1[1, 0] - ({_O}))**2 + (W1[1, 1] - ({_Q}))**2)",
+                    "bound": f"Max({_beta('a')}, {_beta('b')})**t*metric0",
+                    "steps": 30, "sweep": 200}),
+    thm2_amended, "from W_i = I the layers stay equal, symmetric and in R's orthonormal "
+    "eigenbasis (R symmetric), each eigenvalue runs Lemma 3's chain, the printed step is at most "
+    "every delta_c, and the Frobenius distance is at most beta_max^k times the first; every n, L")
+
+
 PROP3_SCOPE = {"L": ">= 2", "lam": "< 0", "sigma": "> 0", "delta": "(0, 1/(sigma (1 - lam))]"}
 
 DERIVATIONS = (
     *_NETWORKS,
+    *(_ols(part) for part in _OLS_PARTS),
+    THM2,
+    THEOREM3,
+    DECOMPOSITION,
     Derivation(
         "nar2018resnet.prop3_amended", "Nar & Sastry (2018), Proposition 3 (amended)",
         Statement("trajectory", PROP3_SCOPE, (), params={"delta": "> 0", "lam": "< 0"},

@@ -106,37 +106,3 @@ def test_flow_diagnostics_equal_a_loop_over_times():
             assert np.array_equal(out["drift"][k], drift)
 
 
-def _gd2x2_reference(Rs, L, delta, K, dps, record):
-    """nar2018resnet's 2 x 2 high-precision GD with mpmath matrices (the code replaced)."""
-    import sympy as sp
-    with mpmath.workdps(dps):
-        Rm, d = mpmath.matrix(Rs.tolist()), mpmath.mpf(sp.Rational(delta))
-        Ws, losses, moved = [mpmath.eye(2) for _ in range(L)], [], mpmath.mpf(0)
-        for k in range(K):
-            F = mpmath.eye(2)
-            for W in Ws:
-                F = W * F
-            E = F - Rm
-            if k % record == 0:
-                losses.append(mpmath.norm(E) ** 2 / 2)
-            new = []
-            for i in range(L):
-                G, H = mpmath.eye(2), mpmath.eye(2)
-                for W in Ws[i + 1:]:
-                    G = G * W.T
-                for W in Ws[:i]:
-                    H = H * W.T
-                new.append(Ws[i] - d * G * E * H)
-            moved = max(mpmath.mnorm(a - b, "f") for a, b in zip(new, Ws))
-            Ws = new
-        return Ws, moved, losses
-
-
-def test_gd2x2_mp_equals_mpmath_matrices():
-    from verify.checks.resnet.matrix import _gd2x2_mp
-
-    Rs = np.array([[2.0, 0.5], [0.25, 1.5]])
-    Ws, _, moved, losses = _gd2x2_mp(Rs, 3, "3/10", 25, 40, record=6)
-    ref_ws, ref_moved, ref_losses = _gd2x2_reference(Rs, 3, "3/10", 25, 40, 6)
-    assert moved == ref_moved and losses == ref_losses
-    assert all(a[i, j] == b[i, j] for a, b in zip(Ws, ref_ws) for i in range(2) for j in range(2))

@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 
 import pytest
+import sympy as sp
 
 from proofs import registry
 from proofs import zas_class as zc
@@ -125,7 +126,9 @@ def _states_body(st) -> str:
 
 
 def _box_body(st) -> str:
-    ranges = ", ".join(f'{k} = "{v}"' for k, v in st.params.items())
+    # a statement's "real" (the whole line) holds any interval: [-1, 1] here
+    ranges = ", ".join(f'{k} = [-1, 1]' if v == "real" else f'{k} = "{v}"'
+                       for k, v in st.params.items())
     body = f'kind = "{st.kind}"\nparams = {{ {ranges} }}\n'
     if st.integers:
         body += "integers = { " + ", ".join(f'{k} = "{v}"' for k, v in st.integers.items()) + " }\n"
@@ -189,6 +192,47 @@ def test_a_box_claim_citing_a_statement_at_states_borrows_nothing():
         "the derivation states a relation at states, the claim one over a box"]
     spec = _one(A1 + 'derivation = "wu2019zas.bernoulli"')
     assert "over a parameter box" in problems(spec, registry.lookup("wu2019zas.bernoulli"))[0]
+
+
+DECOMPOSITION = ('kind = "inequality"\nparams = { g = [-5, 5], beta = [0, 10], h = [-5, 5], '
+                 'alpha = [0, 10] }\nassume = ["beta > Max(0, -g)", "alpha > Max(0, -h)"]\n'
+                 'lhs = "beta + g"\nrelation = ">"\nrhs = "0"\n'
+                 'derivation = "nar2018resnet.sec31_decomposition_amended"\n')
+
+
+def test_a_statement_on_the_whole_line_holds_every_interval_of_the_claim():
+    """A box statement's parameter "real" matches any interval the claim draws from: the
+    amended decomposition is proven; the printed condition (beta > 0 alone) borrows nothing
+    and is refuted by its search (the false twin fails whatever "real" means)."""
+    spec, result, ev = _verdict(DECOMPOSITION)
+    assert not problems(spec, registry.lookup("nar2018resnet.sec31_decomposition_amended"))
+    assert result.status is Status.CONFIRMED and result.strength is Strength.PROVEN
+    printed = DECOMPOSITION.replace('"beta > Max(0, -g)"', '"beta > 0"')
+    spec, result, ev = _verdict(printed)
+    assert any("assume" in p for p in problems(spec, registry.lookup(
+        "nar2018resnet.sec31_decomposition_amended")))
+    assert ev["derivation"].outcome is Outcome.UNDECIDED
+    assert result.status is Status.REFUTED
+    cx = next(e for e in result.evidence if e.counterexample).counterexample
+    assert sp.Rational(cx.at["beta"]) + sp.Rational(cx.at["g"]) <= 0
+
+
+@pytest.mark.parametrize("value", ['"real"', '"Real"', '["real", 1]', '"-oo"', '[-1e400, 1]'])
+def test_the_whole_line_is_the_statement_s_not_a_claim_file_s(value):
+    """A claim file draws from an interval or a half-line: "real" there (and other ways of
+    writing an unbounded range) is one clear error naming params."""
+    out = _one(DECOMPOSITION.replace("g = [-5, 5]", f"g = {value}"))
+    assert isinstance(out, BadClaim) and out.key == "params", out
+    assert "Traceback" not in out.message and "'g'" in out.message
+
+
+def test_a_statement_range_is_still_compared_when_it_is_not_the_whole_line():
+    body = DECOMPOSITION.replace("g = [-5, 5]", 'g = ">= 0"')
+    spec = _one(body)
+    assert isinstance(spec, ClaimSpec), spec
+    assert not problems(spec, registry.lookup("nar2018resnet.sec31_decomposition_amended"))
+    spec = _one(BERNOULLI.replace('s = ">= 0"', "s = [-1, 1]") + 'derivation = "wu2019zas.bernoulli"')
+    assert problems(spec, registry.lookup("wu2019zas.bernoulli"))
 
 
 def test_a_box_claim_may_write_the_sides_differently():

@@ -60,7 +60,6 @@ def test_cauchy_schwarz_identity_needs_the_cross_term():
     ("nar2018resnet.eq8", "general.derivation"),
     ("nar2018resnet.eq12_amended", "derivation"),
     ("nar2018resnet.sec31_example", "increasing.derivation"),
-    ("nar2018resnet.sec31_theorem3_amended", "theorem3_conditions_proof"),
 ])
 def test_claim_carries_the_class_derivation_with_its_own_scope(cid, check):
     [claim] = select([cid])

@@ -22,8 +22,18 @@ import sympy as sp
 from numerics import deeplinear as dl
 from numerics import residual as rs
 from verify.checks.common import decs
-from verify.checks.resnet._shared import REF, SUP, UND, _cx, _sample
-from verify.vocabulary import Check, CheckContext, Figure, Finding, RefLine, Series, Tier
+from verify.checks.common import sampled as _sample
+from verify.vocabulary import (
+    Check, CheckContext, Counterexample, Figure, Finding, Outcome, RefLine, Series, Tier,
+)
+
+SUP, REF, UND = Outcome.SUPPORTS, Outcome.REFUTES, Outcome.UNDECIDED
+
+
+def _cx(at, observed, claimed, margin, dps, note, replay=None, tol="0") -> Counterexample:
+    return Counterexample(at={k: str(v) for k, v in at.items()}, observed=str(observed),
+                          claimed=str(claimed), tol=tol, margin=str(margin), dps=dps, note=note,
+                          replay=replay)
 
 
 def _f_target(x):

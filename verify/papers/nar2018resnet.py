@@ -2,30 +2,26 @@
 
 Source: ``shared/papers/nar-sastry-2018-resnets-lyapunov-stability.md``.
 
-The claims marked (data) are held in ``nar2018resnet.toml`` beside this module, in the claim
-language (README, "The claim language").  The others are built here, because the language cannot
-state them with the same strength, or only at a CPU cost far over their present one:
+The claims marked (data) are held in ``nar2018resnet.toml`` and ``nar2018resnet_convex.toml``
+beside this module, in the claim language (README, "The claim language").  Only the experiments
+comparing trained models are built here (``verify/experiments/nar2018resnet.py``):
+double_experiment, fig4, mnist.
 
-* (prop2, prop2_negative, prop3_amended and eq9_direction_amended are data: rate and
-  trajectory claims on the deep_linear / double_network families that cite the paper's
-  every-L inductions, registered in proofs/resnet_class.py);
-* (eq7, eq8, eq12_amended and sec31_example are data, nar2018resnet_convex.toml: relations
-  over the residual ReLU networks (7), (10) of every listed size, at = "networks", citing the
-  derivations of proofs/resnet_class.py);
-* proven for every size n, N or function (ols_amended, sec31_theorem3_amended,
-  sec31_decomposition_amended): derivations with named premises (the spectral theorem for
-  ols_amended) and undefined functions f_k (eq5 is data: an identity over matrices of free
-  size);
-* statable but costly: thm2_amended (convergence of the width-2 deep_linear family to the
-  closed-form symmetric square root: 67 s CPU for its search, measured, against 0.6 s);
-* no kind for them: sec32_negative (the limit of one diagonal entry in R's eigenbasis; a
-  convergence target needs every coordinate's limit), double_experiment, fig4, mnist
-  (experiments comparing trained models).
+* prop2, prop2_negative, prop3_amended and eq9_direction_amended: rate and trajectory claims
+  on the deep_linear / double_network families citing the paper's every-L inductions
+  (proofs/resnet_class.py); ols_amended (the quadratic family over every 2 x 2 problem) and
+  thm2_amended (width 2, every symmetric R), both citing derivations for every size;
+  sec31_theorem3_amended and sec31_decomposition_amended (inequalities over the numbers their
+  proofs speak of, citing derivations for every f); sec32_negative (rate sweeps on the element
+  along a negative eigenvalue);
+* eq7, eq8, eq12_amended, sec31_example (nar2018resnet_convex.toml): relations over the
+  residual ReLU networks (7), (10) of every listed size, at = "networks", citing the
+  derivations of proofs/resnet_class.py; eq5 is an identity over matrices of free size.
 
 | id | where | statement (short) |
 |---|---|---|
 | nar2018resnet.ols (data) | Section 2, least squares example | every equilibrium asymptotically stable; GD converges only if every eigenvalue of I - delta X X^T has magnitude < 1 |
-| nar2018resnet.ols_amended | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
+| nar2018resnet.ols_amended (data) | Section 2 (amended) | converges iff delta < 2/lambda_max(X X^T); asymptotically stable iff X X^T nonsingular |
 | nar2018resnet.prop1 (data) | Proposition 1 | convergence to {w_i*} needs delta <= 2/(sigma sum_i prod_{j!=i} w_j*^2) |
 | nar2018resnet.prop1_deltamax (data) | Section 2, after Proposition 1 | the bound is tiny at disproportionate equilibria, largest (delta_max) at balanced ones; above delta_max GD cannot converge to any optimum |
 | nar2018resnet.prop1_deltamax_amended (data) | Section 2 (amended) | above delta_max every optimum is linearly unstable; random starts never converge |
@@ -35,7 +31,7 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.thm1 (data) | Theorem 1 | delta > 2/(L rho(R)^(2(L-1)/L)): no equilibrium with W_L...W_1 = R stable, GD cannot converge |
 | nar2018resnet.thm1_amended (data) | Theorem 1 (amended) | every global minimiser has lambda_max >= L sigma1(R)^(2(L-1)/L) >= L rho^(2(L-1)/L) |
 | nar2018resnet.thm2 (data) | Theorem 2 | R diagonalisable, eigenvalues > 0, W_i[0] = I, delta <= (1/L) min{1, rho^(-2(L-1)/L)}: W_i -> R^(1/L) |
-| nar2018resnet.thm2_amended | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
+| nar2018resnet.thm2_amended (data) | Theorem 2 (amended) | the same for symmetric R (orthogonal eigenvectors) |
 | nar2018resnet.eq9 (data) | eqs. (9a), (9b) | from w_i = z_i = 1, GD on the double chain is (9a), (9b) |
 | nar2018resnet.eq9_direction (data) | Section 3.2, after (9b) | lam < 0: w decreases, z increases initially, bringing e closer to zero |
 | nar2018resnet.eq9_direction_amended (data) | Section 3.2 (amended) | the same for delta sigma below an exact t*(L, lam) |
@@ -43,11 +39,11 @@ state them with the same strength, or only at a CPU cost far over their present 
 | nar2018resnet.double_experiment | Section 3.2, Figure 3 | 20x20, L = 20: the double network converges faster; single unstable for some R |
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended (data) | Proposition 3 (amended) | the same for L >= 2 |
-| nar2018resnet.sec32_negative | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
+| nar2018resnet.sec32_negative (data) | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
 | nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
-| nar2018resnet.sec31_theorem3_amended | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
+| nar2018resnet.sec31_theorem3_amended (data) | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
 | nar2018resnet.sec31_decomposition (data) | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |
-| nar2018resnet.sec31_decomposition_amended | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
+| nar2018resnet.sec31_decomposition_amended (data) | Section 3.1 (amended) | the same with beta_j > max(0, -d_j f_k(0)) |
 | nar2018resnet.sec31_example (data) | Section 3.1, two-layer 1-D example | f_hat strictly increasing, slope -> (1 + w2)(1 + w1) f'(0) |
 | nar2018resnet.eq7 (data) | eqs. (7a)-(7c) | W, V, b >= 0, c > 0: the network is convex |
 | nar2018resnet.eq8 (data) | eqs. (8a)-(8b) | gradient [1, 1] near 0, incremented by e_j beyond x_j = b_j; V gives the normals, b the distances |
@@ -59,12 +55,8 @@ state them with the same strength, or only at a CPU cost far over their present 
 
 from __future__ import annotations
 
-from proofs import resnet_class as rpc
-from verify.checks import resnet as rc
-from verify.checks.derivation import derivation
 from verify.experiments import nar2018resnet as experiments
 from verify.papers import claim_builder
-from verify.vocabulary import Coverage, Scope
 
 PAPER = {
     "key": "nar2018resnet",
@@ -73,44 +65,11 @@ PAPER = {
     "url": "https://arxiv.org/abs/1803.08203",
 }
 
-DEPTHS = (2, 3, 4, 5)
-THM3_CLASS = {"f": "Hessian >= m I (m > 0), Lipschitz Hessian, bounded convex D"}
-
 
 _c = claim_builder(PAPER)
 
 
 CLAIMS = (
-    _c("ols_amended", "Section 2, ordinary least squares example (amended)",
-       "GD converges from every start iff delta < 2/lambda_max(X X^T) (the eigenvalue 1 of "
-       "I - delta X X^T on null(X^T) is harmless); the equilibria are asymptotically stable iff "
-       "in addition X X^T is nonsingular.",
-       {"X": "random 5 x 9 (full rank) and 6 x 3 (rank deficient)"},
-       "convergence <=> delta < 2/lambda_max; asymptotic stability <=> X X^T nonsingular",
-       [derivation("ols_proof", rpc.ols_amended,
-                   Coverage(Scope.CLASS, {"X": "any real n x N", "delta": "> 0"}),
-                   "SymPy-checked derivation: every real X, every delta > 0; spectral theorem "
-                   "named"),
-        rc.ols_affine_symbolic(), rc.ols_threshold(),
-        rc.ols_exact(((1, 0), (0, 2)), (1, 1), "1/4", (0, 1))],
-       amends="nar2018resnet.ols",
-       amend_reason="With X X^T singular (n > N) GD still converges, to a stable but not "
-                    "asymptotically stable equilibrium, while I - delta X X^T has eigenvalue 1.",
-       scope={"X": "any real n x N", "delta": "> 0"}),
-    _c("thm2_amended", "Theorem 2 (amended)",
-       "If R is symmetric with positive eigenvalues (orthogonal eigenvectors), Sigma = I, "
-       "W_i[0] = I and delta <= (1/L) min{1, rho(R)^(-2(L-1)/L)}, then each W_i converges to "
-       "R^(1/L) exponentially fast.",
-       {"R": "Q diag(U[0.5, 2]) Q^T; exact 2 x 2 R = [[3/2, 1/2], [1/2, 3/2]]"},
-       "W_i[k] -> R^(1/L) for symmetric R",
-       [rc.symmetric_root_symbolic(3), rc.thm2_precise(((3, 1), (1, 3)), 2, "1/8"),
-        rc.thm2_structure(orthogonal=True)],
-       amends="nar2018resnet.thm2",
-       amend_reason="With non-orthogonal eigenvectors W_i^T is not diagonal in R's eigenbasis, "
-                    "so the iterates leave the proof's structure and converge elsewhere (or not "
-                    "at all).",
-       scope={"n": ">= 1", "L": ">= 1", "R": "symmetric, eigenvalues > 0",
-              "delta": "(0, (1/L) min{1, rho(R)^(-2(L-1)/L)}]"}),
     _c("double_experiment", "Section 3.2, Figure 3",
        "we generated a set of random diagonalizable matrices in R^(20x20) with random "
        "eigenvectors drawn from N(0, I) and random eigenvalues drawn from U[-1.5, 1.5]. We "
@@ -124,47 +83,6 @@ CLAIMS = (
        "double loss < single loss for every matrix; single unstable where double is stable",
        [experiments.double_experiment()],
        scope={"n, L": "20, 20", "R": "random diagonalizable, eigenvalues U[-1.5, 1.5]"}),
-    _c("sec32_negative", "Section 3.2, first paragraph",
-       "if all the weight matrices are initialized as the identity, then the diagonal elements "
-       "corresponding to the negative eigenvalues converge to 0, not to a negative value",
-       {"R": "exact 2 x 2 R = [[1, -3/2], [0, -1/2]] (eigenvalues 1, -1/2, eigenvectors not "
-             "orthogonal) and symmetric [[1/2, 1], [1, -1/4]]", "L": "2",
-        "arithmetic": "exact GD, approximated by mpmath at two precisions",
-        "delta": "1/5 (Theorem 2's bound is 1/2, Prop. 3's 2/3)"},
-       "the estimate of a negative eigenvalue -> 0",
-       [rc.negative_eigen_matrix((((1, "-3/2"), (0, "-1/2")), (("1/2", 1), (1, "-1/4"))), 2,
-                                 "1/5")],
-       scope={"n": ">= 1", "L": ">= 1", "R": "real eigenvalues, some negative",
-              "W_i[0]": "I"}),
-    _c("sec31_theorem3_amended", "Section 3.1, after Theorem 3 (amended)",
-       "If f is strongly convex on the bounded convex domain (Hessian >= m I, m > 0) and its "
-       "Hessian is Lipschitz, then grad f satisfies all the conditions of Theorem 3 (inverse "
-       "Lipschitz with constant 1/m).",
-       {"family": "x^4 + c x^2, c in {1/10, 1/2, 1}; logsumexp(A x) + (m/2)|x|^2 on [0, 1]^3"},
-       "Hessian >= m I => ||x - y|| <= ||grad f(x) - grad f(y)|| / m",
-       [derivation("theorem3_conditions_proof", rpc.strongly_convex_gradient,
-                   Coverage(Scope.CLASS, THM3_CLASS), "SymPy-checked derivation: strong "
-                   "monotonicity, Cauchy-Schwarz (every n), the determinant; textbook premises"),
-        rc.theorem3_family_search(("1/10", "1/2", "1")), rc.strongly_convex_inverse()],
-       amends="nar2018resnet.sec31_theorem3",
-       amend_reason="Strict convexity allows a singular Hessian (x^4 at 0), where the inverse of "
-                    "grad f is not Lipschitz.",
-       scope=THM3_CLASS),
-    _c("sec31_decomposition_amended", "Section 3.1, decomposition (amended)",
-       "With beta_j > max(0, -d f_k/d x_j (0)) and alpha > max(0, -min lambda_min(Hessian of "
-       "f_k)), r and s are strictly convex with strictly positive gradients at the origin.",
-       {"cases": "f = -2x, sin(3x), x^3 - 4x, -x^2 on [0, 1]; beta = max(0, -f'(0)) + 1/10"},
-       "beta_j > max(0, -d_j f(0)) => r'(0), s'(0) > 0",
-       [rc.decomposition_general(),
-        rc.decomposition_signs((("-2*x", "1", "1/10"), ("sin(3*x)", "10", "1/10"),
-                                ("x**3 - 4*x", "1", "1/10"), ("-x**2", "3", "1/10")),
-                               beta_rule="shifted")],
-       amends="nar2018resnet.sec31_decomposition",
-       amend_reason="r'(0) = beta + f_k'(0) is not positive when f_k'(0) <= -beta, so beta must "
-                    "exceed -grad f_k(0).",
-       scope={"n": ">= 1", "f_k": "twice differentiable on [0, M_1] x ... x [0, M_n]",
-              "beta_j": "> max(0, -d_j f_k(0))",
-              "alpha": "> max(0, -min lambda_min(Hess f_k))"}),
     _c("fig4", "Section 4, Figure 4",
        "Initialized with a larger range for the bias parameters, f_2 fits all the data points. "
        "The estimate f_1, on the other hand, fails to fit the data perfectly even though the "
