@@ -34,7 +34,7 @@ from proofs.matrix_claims import SPECTRAL, MatrixError
 from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
-from verify.models.quantities import derivative_names, placeholders
+from verify.models.quantities import derivative_names, placeholders, second_order_names
 from verify.userclaims.draws import DrawError, expand_model
 from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
@@ -1373,9 +1373,15 @@ def _identity(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
     for state in ctx.states:  # every instance's names must make sense of it
         loss = family.loss(spec, state, ctx.params) if model_spec is not None else loss_expr
         declared = set(ctx.params) | set(state.names)
+        outputs = getattr(family, "outputs", None) if model_spec is not None else None
         names = {**ctx.params, **state.names,
-                 **derivative_names(loss, state.names, step, declared)}
-        where = ("the state, the parameters" + (", loss, grad_NAME" if loss is not None else "")
+                 **derivative_names(loss, state.names, step, declared),
+                 **second_order_names(loss, state.coords,
+                                      outputs and outputs(spec, state, ctx.params),
+                                      [table.get("lhs"), table.get("rhs")], declared)}
+        where = ("the state, the parameters" + (", loss, grad_NAME, hessian" if loss is not None
+                                                else "")
+                 + (", outputs, gauss_newton" if outputs is not None else "")
                  + (", gd_NAME" if loss is not None and step is not None else ""))
         fields.update(_sides(table, names, ctx, where))
     return fields
