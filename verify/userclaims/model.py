@@ -214,7 +214,7 @@ class Model:
             value = self.expr(text, extra, check=False)
             allowed = self._declared | set(extra.values())
             self._foreign(key, text, value, allowed)
-        if spec.at and spec.kind == "inequality":  # quantities at the minimisers: the
+        if spec.at and spec.at != "minima" and spec.kind == "inequality":  # quantities: the
             # quantity names besides the declared
             for key in ("lhs", "rhs"):
                 value, used, _, _ = self._quantity_parts(getattr(spec, key))

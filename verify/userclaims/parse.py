@@ -36,6 +36,7 @@ from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
 from verify.models.quantities import derivative_names, placeholders, second_order_names
 from verify.userclaims.draws import DrawError, expand_model
+from verify.userclaims.minima import is_vary
 from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
     INFINITIES, KINDS, METHODS, MONOTONE, ORDERS, OTHERWISE, RELATIONS, BadClaim, ClaimFileError,
@@ -53,7 +54,7 @@ KIND_KEYS = {
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land",
                     "derivation"),
     "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation",
-                   "limits"),
+                   "limits", "minima"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
              "sweep", "derivation", "near", "figure"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -266,6 +267,11 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     param_symbols.update({name: sp.Symbol(name, integer=True, positive=True)
                           for name in integers})
     model_spec = _model(table["model"], param_symbols, integers) if has_model else None
+    if model_spec and "vary" in model_spec and not (kind == "inequality"
+                                                    and table.get("at") == "minima"):
+        raise _Bad(f"model.{next(iter(model_spec['vary']))}",
+                   "a varied datum ({ vary, shape }) goes with kind = \"inequality\", at = "
+                   "\"minima\" (the search over the minima of every such problem)")
     states = _states(model_spec, variables, integers)
     var_symbols = {name: obj for state in states for name, obj in state.names.items()}
     all_symbols = {**param_symbols, **var_symbols}
@@ -367,6 +373,10 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["otherwise"] = otherwise
         if "sweep" in table:
             fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
+    elif kind == "inequality" and table.get("at") == "minima":
+        fields.update(_at_minima(table, model_spec, ctx, integers))
+    elif kind == "inequality" and "minima" in table:
+        raise _Bad("minima", "goes with at = \"minima\" (the search over the model's minima)")
     elif kind == "inequality" and table.get("at") == "limits":
         fields.update(_at_limits(table, model_spec, ctx, unbounded, params, step))
     elif kind == "inequality" and "limits" in table:
@@ -1004,7 +1014,8 @@ def _model(value: Any, symbols: dict[str, sp.Basic],
         spec = fam.read(expand_model(value), symbols, integers)
     except (FamilyError, DrawError) as exc:
         raise _Bad(exc.key, exc.problem) from None
-    return {"family": family, **spec}
+    varied = {k: v for k, v in value.items() if is_vary(v)}
+    return {"family": family, **spec, **({"vary": varied} if varied else {})}
 
 
 def _states(model_spec: dict | None, variables: tuple[str, ...],
@@ -1196,6 +1207,39 @@ def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, un
     return {"at": gd_limits.AT, "limits": limits, **_quantity_relation(
         table, model_spec, ctx, "the parameters, the state's names and the quantity names "
                                 "(loss, sharpness, ...)")}
+
+
+def _at_minima(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
+               integers: dict) -> dict[str, Any]:
+    """``at = "minima"``: lhs and rhs in the quantity names, x_norm_K, out_norm_K and the
+    state's names, at the strict minima of every problem whose data vary in the model table
+    (:mod:`verify.userclaims.minima`)."""
+    from verify.userclaims import minima
+
+    if integers:
+        raise _Bad("integers", "at = \"minima\" takes no integer parameters (a literal width)")
+    if ctx.params:
+        raise _Bad("params", "at = \"minima\" varies the model's data itself: declare no "
+                             "parameters (the search chooses x, y and the biases)")
+    for key in ("fraction", "step"):
+        if key in table:
+            raise _Bad(key, f"does not go with at = \"minima\"")
+    try:
+        prob = minima.problem(model_spec)
+        found = minima.read(_required(table, "minima"))
+    except DrawError as exc:
+        raise _Bad(exc.key, exc.problem) from None
+    fields: dict[str, Any] = {"at": minima.AT, "minima": found}
+    allowed = minima.names(prob, ctx.states[0])
+    where = ("the state's names, " + ", ".join(minima.QUANTITIES)
+             + f", x_norm_K and out_norm_K (K = 0..{prob.N - 1})")
+    for key in ("lhs", "rhs"):
+        fields[key], _ = _expression(_required(table, key), key, allowed, ctx, where=where)
+    relation = _required(table, "relation")
+    if relation not in ("<=", "<", ">=", ">"):
+        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
+    fields["relation"] = relation
+    return fields
 
 
 def _quantity_relation(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
