@@ -166,8 +166,6 @@ def problem(model_spec: dict | None) -> Problem:
     m = model_spec["width"]
     if not isinstance(m, int) or bs != [m]:
         raise DrawError("model.bias.shape", f"must be [width] with a literal width, got {bs}")
-    if xs[0] != ys[0]:
-        raise DrawError("model.y.shape", f"{ys[0]} labels for {xs[0]} inputs")
     out = Problem(xs[0], xs[1] if len(xs) == 2 else 1, ys[1] if len(ys) == 2 else 1, m, xr,
                   br, yr)
     if out.labels == "any" and out.residual < 1:
@@ -330,9 +328,12 @@ def minima_search(model) -> Check:
         X, Y, bias, W, V = point
         at = {"x": _matrix(X), "y": _matrix(Y), "bias": _matrix([bias]), "a": _matrix(W),
               "w": _matrix(V)}
+        which = ("a strict minimum" if strict else "a minimum") + (
+            f" (Newton-refined at {ctx.dps} digits: |grad| < 1e-{ctx.dps // 2}, "
+            + ("lambda_min > 0" if strict else "loss < 1e-{}".format(ctx.dps // 2))
+            + ", no unit at its kink)")
         return Finding(Outcome.REFUTES, (
-            f"{how} a strict minimum (Newton-refined at {ctx.dps} digits: |grad| < "
-            f"1e-{ctx.dps // 2}, lambda_min > 0, no unit at its kink) where lhs = "
+            f"{how} {which} where lhs = "
             f"{dec(lhs, 12)} and rhs = {dec(rhs, 12)}: lhs {spec.relation} rhs fails"), numbers,
             Counterexample(at=at, observed=f"lhs = {dec(lhs, 25)}",
                            claimed=f"{spec.relation} rhs = {dec(rhs, 25)}", tol=dec(tol, 3),
