@@ -8,6 +8,7 @@ tests/test_claim_language.py (examples/minima.toml)."""
 from __future__ import annotations
 
 import pytest
+from test_gd_limits import _bad, _one  # the same parse helpers
 
 from numerics import relu
 from verify.userclaims.build import claim_from_spec
@@ -35,47 +36,37 @@ M = "{ seed = 0, starts = 2, evaluations = 300 }"
 
 
 def _text(**kw) -> str:
-    base = dict(x=X6, y=Y6, bias=B2, minima=M, lhs="sharpness", rhs=N6)
+    base = {"x": X6, "y": Y6, "bias": B2, "minima": M, "lhs": "sharpness", "rhs": N6}
     return MINIMA.format(**{**base, **kw})
 
 
-def _one(text: str):
-    (spec,) = parse_claims(text)
-    return spec
-
-
-def _bad(text: str) -> BadClaim:
-    spec = _one(text)
-    assert isinstance(spec, BadClaim), spec
-    return spec
 
 
 @pytest.mark.parametrize("kw, key", [
-    (dict(x="{ vary = [4, -4], shape = [6, 1] }"), "model.x.vary"),
-    (dict(x="{ vary = [-4, nan], shape = [6, 1] }"), "model.x.vary"),
-    (dict(x="{ vary = [-4, 1e9], shape = [6, 1] }"), "model.x.vary"),
-    (dict(x="{ vary = \"any\", shape = [6, 1] }"), "model.x.vary"),
-    (dict(x="{ vary = [-4, 4], shape = [6, 1, 1] }"), "model.x.shape"),
-    (dict(x="{ vary = [-4, 4], shape = [6, 1], seed = 1 }"), "model.x"),
-    (dict(x="{ vary = \"__import__('os').system('x')\", shape = [6, 1] }"), "model.x.vary"),
-    (dict(y='{ vary = "some", shape = [6, 2] }'), "model.y.vary"),
-    (dict(y="{ vary = [0, 1], shape = [6, 2] }"), "model.y.vary"),
-    (dict(y='{ vary = "any", shape = [6] }', x="{ vary = [-4, 4], shape = [6, 1] }",
-          minima=M), None),  # one output: 6 labels > 4 weights, accepted
-    (dict(y='{ vary = "any", shape = [2, 2] }', x="{ vary = [-4, 4], shape = [2, 1] }"),
+    ({"x": "{ vary = [4, -4], shape = [6, 1] }"}, "model.x.vary"),
+    ({"x": "{ vary = [-4, nan], shape = [6, 1] }"}, "model.x.vary"),
+    ({"x": "{ vary = [-4, 1e9], shape = [6, 1] }"}, "model.x.vary"),
+    ({"x": "{ vary = \"any\", shape = [6, 1] }"}, "model.x.vary"),
+    ({"x": "{ vary = [-4, 4], shape = [6, 1, 1] }"}, "model.x.shape"),
+    ({"x": "{ vary = [-4, 4], shape = [6, 1], seed = 1 }"}, "model.x"),
+    ({"x": "{ vary = \"__import__('os').system('x')\", shape = [6, 1] }"}, "model.x.vary"),
+    ({"y": '{ vary = "some", shape = [6, 2] }'}, "model.y.vary"),
+    ({"y": "{ vary = [0, 1], shape = [6, 2] }"}, "model.y.vary"),
+    ({"y": '{ vary = "any", shape = [6] }'}, None),  # one output: 6 labels > 4 weights
+    ({"y": '{ vary = "any", shape = [2, 2] }', "x": "{ vary = [-4, 4], shape = [2, 1] }"},
      "model.y.vary"),  # 4 labels, 6 weights: every critical point fits
-    (dict(y='{ vary = "any", shape = [5, 2] }'), "model.y"),
-    (dict(bias="[0, 0]"), "model.bias"),
-    (dict(bias="{ vary = [-4, 4], shape = [3] }"), "model.bias"),
-    (dict(minima="{ starts = 0, evaluations = 10 }"), "minima.starts"),
-    (dict(minima="{ starts = 2, evaluations = 1000000000 }"), "minima.evaluations"),
-    (dict(minima="{ starts = true, evaluations = 10 }"), "minima.starts"),
-    (dict(minima="{ starts = 2, evaluations = 10, seed = -1 }"), "minima.seed"),
-    (dict(minima="{ starts = 2 }"), "minima"),
-    (dict(minima="{ starts = 2, evaluations = 10, code = 1 }"), "minima"),
-    (dict(lhs="sharpness + x_norm_6"), "lhs"),
-    (dict(lhs="hessian"), "lhs"),
-    (dict(rhs="__import__('os')"), "rhs"),
+    ({"y": '{ vary = "any", shape = [5, 2] }'}, "model.y"),
+    ({"bias": "[0, 0]"}, "model.bias"),
+    ({"bias": "{ vary = [-4, 4], shape = [3] }"}, "model.bias"),
+    ({"minima": "{ starts = 0, evaluations = 10 }"}, "minima.starts"),
+    ({"minima": "{ starts = 2, evaluations = 1000000000 }"}, "minima.evaluations"),
+    ({"minima": "{ starts = true, evaluations = 10 }"}, "minima.starts"),
+    ({"minima": "{ starts = 2, evaluations = 10, seed = -1 }"}, "minima.seed"),
+    ({"minima": "{ starts = 2 }"}, "minima"),
+    ({"minima": "{ starts = 2, evaluations = 10, code = 1 }"}, "minima"),
+    ({"lhs": "sharpness + x_norm_6"}, "lhs"),
+    ({"lhs": "hessian"}, "lhs"),
+    ({"rhs": "__import__('os')"}, "rhs"),
 ])
 def test_hostile_minima_name_their_key(kw, key):
     spec = _one(_text(**kw))

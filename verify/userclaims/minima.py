@@ -330,7 +330,7 @@ def minima_search(model) -> Check:
               "w": _matrix(V)}
         which = ("a strict minimum" if strict else "a minimum") + (
             f" (Newton-refined at {ctx.dps} digits: |grad| < 1e-{ctx.dps // 2}, "
-            + ("lambda_min > 0" if strict else "loss < 1e-{}".format(ctx.dps // 2))
+            + ("lambda_min > 0" if strict else f"loss < 1e-{ctx.dps // 2}")
             + ", no unit at its kink)")
         return Finding(Outcome.REFUTES, (
             f"{how} {which} where lhs = "

@@ -39,7 +39,15 @@ from verify.userclaims.draws import DrawError, expand_model
 from verify.userclaims.minima import is_vary
 from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
-    INFINITIES, KINDS, METHODS, MONOTONE, ORDERS, OTHERWISE, RELATIONS, BadClaim, ClaimFileError,
+    INFINITIES,
+    KINDS,
+    METHODS,
+    MONOTONE,
+    ORDERS,
+    OTHERWISE,
+    RELATIONS,
+    BadClaim,
+    ClaimFileError,
     ClaimSpec,
 )
 
@@ -1223,7 +1231,7 @@ def _at_minima(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
                              "parameters (the search chooses x, y and the biases)")
     for key in ("fraction", "step"):
         if key in table:
-            raise _Bad(key, f"does not go with at = \"minima\"")
+            raise _Bad(key, "does not go with at = \"minima\"")
     try:
         prob = minima.problem(model_spec)
         found = minima.read(_required(table, "minima"))
