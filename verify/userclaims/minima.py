@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from dataclasses import dataclass
 
 import mpmath
@@ -195,6 +196,7 @@ def minima_search(model) -> Check:
     N, n, p, m = prob.N, prob.n, prob.p, prob.m
     sign = _SIGN[spec.relation]
     strict = prob.labels == "any"  # fitted labels: loss 0, a global minimum, strict or not
+    needs_grad = "grad_norm" in f"{spec.lhs} {spec.rhs}"  # |J^T e| only where a side names it
 
     @functools.cache
     def sides():
@@ -213,10 +215,10 @@ def minima_search(model) -> Check:
         X = v[i:i + N * n].reshape(N, n); i += N * n
         return W, V, bias, X, v[i:]
 
-    def outside(bias, X) -> float:
-        (xl, xh), (bl, bh) = prob.x, prob.bias
-        return float(np.maximum(X - xh, 0).sum() + np.maximum(xl - X, 0).sum()
-                     + np.maximum(bias - bh, 0).sum() + np.maximum(bl - bias, 0).sum())
+    # the data's entries of v (biases, then inputs) and their intervals, for the box penalty
+    first, last = prob.weights, prob.weights + m + N * n
+    lows = np.array([prob.bias[0]] * m + [prob.x[0]] * (N * n))
+    highs = np.array([prob.bias[1]] * m + [prob.x[1]] * (N * n))
 
     def evaluate(v):
         """(relative margin, penalty, point) at the critical point v stands for, or None."""
@@ -225,24 +227,27 @@ def minima_search(model) -> Check:
         if built is None:
             return None
         Y, margin, parts, f_hat = built
-        H = relu.hessian(W, V, -bias, X, Y, parts=parts)
-        ev = np.linalg.eigvalsh(H)
+        ev = np.linalg.eigvalsh(relu.hessian(W, V, -bias, X, Y, parts=parts))
         if not np.isfinite(ev).all() or ev[-1] <= 0:
             return None
         e = (f_hat - Y).ravel()
-        q = [ev[-1], ev[0], 0.5 * float(e @ e), float(np.linalg.norm(parts[0].T @ e))]
-        q += list(np.sqrt((X * X).sum(axis=1))) + list(np.sqrt((f_hat * f_hat).sum(axis=1)))
+        grad = math.sqrt(float(np.square(parts[0].T @ e).sum())) if needs_grad else 0.0
         try:
-            lhs, rhs = sides()[0](*q, *W.ravel(), *V.ravel())
+            lhs, rhs = sides()[0](ev[-1], ev[0], 0.5 * float(e @ e), grad,
+                                  *np.sqrt(np.add.reduce(X * X, axis=1)),
+                                  *np.sqrt(np.add.reduce(f_hat * f_hat, axis=1)), *W.ravel(),
+                                  *V.ravel())
         except (ValueError, ZeroDivisionError, OverflowError):
             return None
         size = abs(lhs) + abs(rhs)
-        if not np.isfinite(size):
+        if not math.isfinite(size):
             return None
         rel = sign * (lhs - rhs) / size if size > 0 else 0.0
         floor = STRICT * ev[-1] if strict else -1e-9 * ev[-1]  # fitted: PSD suffices
+        data = v[first:last]
+        outside = float(np.add.reduce(np.maximum(np.maximum(data - highs, lows - data), 0.0)))
         penalty = (100 * max(0.0, floor - ev[0]) / ev[-1]
-                   + 10 * max(0.0, KINK - margin) + 10 * outside(bias, X))
+                   + 10 * max(0.0, KINK - margin) + 10 * outside)
         return rel, penalty, (X, Y, bias, W, V)
 
     def search(ctx: CheckContext):
