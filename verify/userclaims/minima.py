@@ -50,7 +50,9 @@ import sympy as sp
 from verify.checks.common import dec
 from verify.replay import ReplayError, parse_matrix
 from verify.userclaims.draws import MAX_ENTRIES, DrawError, seed
-from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outcome, Scope, Tier
+from verify.vocabulary import (
+    Check, CheckContext, Counterexample, Coverage, Finding, Outcome, Scope, Tier,
+)
 
 AT = "minima"
 STRICT = 1e-3  # a kept point has lambda_min >= STRICT * lambda_max
@@ -390,7 +392,11 @@ def minima_search(model) -> Check:
             f"off the kinks); the smallest relative margin {best[0]:.6g} was refined and "
             f"re-evaluated at {ctx.dps} digits, where the relation holds"
             + (" (the float64 violation there is rounding)" if best[0] < -1e-9 else "")),
-            numbers, coverage=model.coverage(Scope.SAMPLE, points=None))
+            numbers, coverage=Coverage(Scope.SAMPLE, {
+                "p, m, n, N (outputs, units, inputs, points)": f"= {p}, {m}, {n}, {N}",
+                "x": f"[{prob.x[0]:g}, {prob.x[1]:g}]", "bias": f"[{prob.bias[0]:g}, "
+                f"{prob.bias[1]:g}]", "y": "= every label" if strict else "= fitted (loss 0)"},
+                points=len(seen)))
 
     return Check("minima_search", Tier.EMPIRICAL, run,
                  f"{spec.minima.text()} over critical points (data varied, labels "
