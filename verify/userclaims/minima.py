@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 
@@ -71,6 +72,7 @@ class Minima:
     seed: int
     starts: int
     evaluations: int
+    key: str = ""  # the search's share key (:func:`search_key`)
 
     def text(self) -> str:
         return (f"Nelder-Mead from {self.starts} seeded starts (seed {self.seed}), "
@@ -112,7 +114,30 @@ def placeholder(value: dict, key: str) -> list:
     return [["0"] * shape[1] for _ in range(shape[0])] if len(shape) == 2 else ["0"] * shape[0]
 
 
-def read(value) -> Minima:
+def search_key(table: dict) -> str | None:
+    """The key of the search a claim (or part) table states, from its text alone: two tables
+    with the same model, sides and ``minima`` state one search (``Check.share``), and a pool
+    can tell so without building the claim (:func:`verify.lazyclaims.lazy_claims`)."""
+    if table.get("kind") != "inequality" or table.get("at") != AT:
+        return None
+    text = json.dumps([table.get(k) for k in ("model", "lhs", "relation", "rhs", "minima")],
+                      sort_keys=True, default=repr)
+    return "minima:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def table_keys(table: dict) -> frozenset[str]:
+    """The searches a claim table states (its parts' included), by :func:`search_key`."""
+    from verify.userclaims.parse import SHARED_KEYS, merged_part
+
+    parts = table.get("part")
+    if not isinstance(parts, list):
+        return frozenset(k for k in (search_key(table),) if k)
+    shared = {k: table[k] for k in SHARED_KEYS if k in table}
+    found = (search_key(merged_part(shared, p)) for p in parts if isinstance(p, dict))
+    return frozenset(k for k in found if k)
+
+
+def read(value, share: str | None = None) -> Minima:
     if not isinstance(value, dict) or set(value) - {"seed", "starts", "evaluations"} or not {
             "starts", "evaluations"} <= set(value):
         raise DrawError("minima", "write { starts = K, evaluations = E, seed = S } (seed "
@@ -124,7 +149,7 @@ def read(value) -> Minima:
             raise DrawError(f"minima.{key}", f"must be an integer 1..{top}, got "
                                              f"{str(v)[:60]!r}")
         out.append(v)
-    return Minima(seed(value.get("seed", 0), "minima.seed"), *out)
+    return Minima(seed(value.get("seed", 0), "minima.seed"), *out, key=share or "")
 
 
 @dataclass(frozen=True)
@@ -182,11 +207,6 @@ def names(prob: Problem, state) -> dict[str, sp.Basic]:
     """What the sides may name: the quantities, x_norm_K, out_norm_K and the state's names."""
     qs = list(QUANTITIES) + [f"{q}_{k}" for q in ("x_norm", "out_norm") for k in range(prob.N)]
     return {**{q: sp.Symbol(q, real=True) for q in qs}, **state.names}
-
-
-def _share_key(spec) -> str:
-    text = repr((spec.model, spec.lhs, spec.relation, spec.rhs, spec.minima))
-    return "minima:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def minima_search(model) -> Check:
@@ -404,7 +424,7 @@ def minima_search(model) -> Check:
     return Check("minima_search", Tier.EMPIRICAL, run,
                  f"{spec.minima.text()} over critical points (data varied, labels "
                  f"{prob.labels}); the best refined by Newton in mpmath",
-                 share=_share_key(spec))
+                 share=spec.minima.key)
 
 
 def _matrix(rows) -> str:

@@ -457,6 +457,19 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                      schedule=schedule, **fields)
 
 
+def merged_part(shared: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """A part's table with the claim's shared keys it does not replace (a part's ``model``
+    replaces a shared ``loss``/``variables`` and the other way round)."""
+    merged = dict(shared)
+    if "model" in part:
+        merged.pop("loss", None)
+        merged.pop("variables", None)
+    if "loss" in part or "variables" in part:
+        merged.pop("model", None)
+    merged.update({k: v for k, v in part.items() if k != "name"})
+    return merged
+
+
 def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     """A claim of several relations: ``[[claim.part]]`` tables, each a complete claim body
     (``name``, ``kind`` and the kind's keys) that shares the claim's keys in
@@ -492,15 +505,8 @@ def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         for key in ("id", "statement", "part"):
             if key in part:
                 raise _Bad(f"part.{name}.{key}", "belongs to the claim, not to one part")
-        merged = dict(shared)
-        if "model" in part:
-            merged.pop("loss", None)
-            merged.pop("variables", None)
-        if "loss" in part or "variables" in part:
-            merged.pop("model", None)
-        merged.update({k: v for k, v in part.items() if k != "name"})
         try:
-            spec = _validate(merged, f"{claim_id}:{name}")
+            spec = _validate(merged_part(shared, part), f"{claim_id}:{name}")
         except _Bad as exc:
             raise _Bad(f"part.{name}.{exc.key}" if exc.key else f"part.{name}",
                        exc.problem) from None
@@ -1234,7 +1240,7 @@ def _at_minima(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
             raise _Bad(key, "does not go with at = \"minima\"")
     try:
         prob = minima.problem(model_spec)
-        found = minima.read(_required(table, "minima"))
+        found = minima.read(_required(table, "minima"), minima.search_key(table))
     except DrawError as exc:
         raise _Bad(exc.key, exc.problem) from None
     fields: dict[str, Any] = {"at": minima.AT, "minima": found}
