@@ -493,3 +493,57 @@ def _mp_grad_hess(th, b, X, Y, m, r, n, c):
                 H[k * r + l, m * r + l * n + p] += v
                 H[m * r + l * n + p, k * r + l] += v
     return [g[i] for i in range(P)], H * (2 * c), parts
+
+
+def critical_from_residual(W, V, b, X, z, fitted: bool = False):
+    """Labels that make (W, V) a critical point of the problem (X, Y, b), by construction.
+
+    The gradient is J^T e with e = f_hat - Y (stacked as in :func:`jacobian`), so every e in the
+    null space of J^T gives one: e = (orthonormal null-space basis)[:, :len(z)] @ z and
+    Y = f_hat - e.  ``fitted``: e = 0 (Y = f_hat, an interpolating minimum; ``z`` unused).
+    Returns (Y, kink margin, Jacobian parts, f_hat) or None when the null space is smaller than
+    ``z``.  Every critical point of every problem with these inputs, biases and weights is
+    reached so (the adversarial search over minima, :mod:`verify.userclaims.minima`).
+    """
+    parts = J, pre, act, _ = _jacobian_parts(W, V, b, X)
+    f_hat = act @ W.T
+    margin = np.abs(pre).min()
+    if fitted:
+        return f_hat, margin, parts, f_hat
+    basis = null_space(J.T)  # gradient = J^T e = 0
+    if basis.shape[1] < z.size:
+        return None
+    e = (basis[:, : z.size] @ z).reshape(f_hat.shape)
+    return f_hat - e, margin, parts, f_hat
+
+
+def null_space(A: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.null_space(A)`` for a float64 matrix, bit for bit: the same LAPACK routine
+    that ``scipy.linalg.svd`` picks (gesdd, full matrices), with the same work size, and the
+    same rank cut; without the per-call validation and dispatch (the search calls it some ten
+    thousand times on 6 x 12 matrices, where that overhead was most of the cost)."""
+    # a finite sum proves every entry finite; the entries are tested only when it is not
+    if not np.isfinite(np.add.reduce(A, axis=None)) and not np.isfinite(A).all():
+        raise ValueError("array must not contain infs or NaNs")  # null_space's own error
+    gesdd, lwork = _gesdd(A.shape)
+    _, s, vh, info = gesdd(A, compute_uv=True, lwork=lwork, full_matrices=True,
+                           overwrite_a=False)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"gesdd failed (info = {info})")
+    tol = s.max(initial=0.0) * _EPS * max(A.shape)  # np.amax, np.finfo(float64).eps
+    return vh[int(np.count_nonzero(s > tol)):, :].T.conj()  # np.sum(s > tol)
+
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+@functools.cache
+def _gesdd(shape: tuple[int, int]):
+    """The routine and work size ``scipy.linalg.svd`` uses for a float64 matrix of ``shape``."""
+    probe = np.zeros(shape)
+    from scipy.linalg import get_lapack_funcs  # see numerics/__init__
+    from scipy.linalg.lapack import _compute_lwork  # what scipy.linalg.svd sizes work with
+
+    gesdd, gesdd_lwork = get_lapack_funcs(("gesdd", "gesdd_lwork"), (probe,), ilp64="preferred")
+    return gesdd, _compute_lwork(gesdd_lwork, shape[0], shape[1], compute_uv=True,
+                                 full_matrices=True)

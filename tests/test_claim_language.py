@@ -105,6 +105,8 @@ EXPECTED = {
                       "net.gradient-swapped": R},
     "gd_limits.toml": {"limits.double-well-bounded": C, "limits.double-well-right": R,
                        "limits.relu-theorem4-m1": C, "limits.relu-far-from-data": R},
+    "minima.toml": {"minima.residual-block-one-output": C, "minima.residual-block-each-output": R,
+                    "minima.fitted-theorem4": C, "minima.fitted-three-times": R},
 }
 
 

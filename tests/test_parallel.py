@@ -145,9 +145,28 @@ def test_a_claim_sharing_a_computation_waits_for_the_claim_running_it():
     assert parallel.next_free(claims, [1, 3], running=[0]) is None  # both wait for claim 0
     assert parallel.next_free(claims, [3], running=[2]) == 0
     assert parallel.next_free(claims, [], running=[]) is None
-    # a lazy paper claim is never built to ask (the claim language states no shared check)
+    # a lazy paper claim is never built to ask: its table states what it shares
     from verify.lazyclaims import LazyClaim
 
     lazy = LazyClaim("p.c", "p", "/nonexistent.toml", 0, "0" * 64)
     assert parallel.shared_keys(lazy) == frozenset()
     assert parallel.next_free([claims[0], lazy], [1], running=[0]) == 0
+    sharing = LazyClaim("p.d", "p", "/nonexistent.toml", 1, "0" * 64, frozenset({"thm"}))
+    assert parallel.next_free([claims[0], sharing], [1], running=[0]) is None
+
+
+def test_lazy_paper_claims_state_the_searches_they_share():
+    """The amended Theorem 4 of the paper and of the slides state the same at = "minima"
+    searches: read off their tables (unbuilt) as the built claims' Check.share keys."""
+    from pathlib import Path
+
+    from verify.lazyclaims import lazy_claims
+
+    papers = Path(__file__).resolve().parents[1] / "verify" / "papers"
+    (step,) = [c for c in lazy_claims(papers / "nar2018step_relu.toml")
+               if c.id == "nar2018step.thm4_amended"]
+    (slides,) = [c for c in lazy_claims(papers / "nar2018slides_relu.toml")
+                 if c.id == "nar2018slides.relu_theorem_amended"]
+    assert len(step.shares) == 4 and step.shares == slides.shares
+    assert {c.share for c in step.resolve().checks if c.share} == step.shares
+    assert parallel.next_free([step, slides], [1], running=[0]) is None

@@ -17,8 +17,6 @@ SEEDS = range(5)
 # the checks whose outcome depended on the seed or the mode before issue 15
 FLIPPED = {
     "nar2018resnet.fig4": "fig4_training",
-    "nar2018step.thm4_amended": "hessian_bound",
-    "nar2018slides.relu_theorem_amended": "hessian_bound",
     "wu2019zas.sec5_1": "depth_sweep",
 }
 
@@ -33,7 +31,9 @@ def _statuses(claim, only=None, seeds=SEEDS, full_seed0=False):
 
 
 @pytest.mark.parametrize("cid", [
-    "nar2018step.thm4_amended", "nar2018slides.relu_theorem_amended", "wu2019zas.sec5_1",
+    # (nar2018step.thm4_amended and its slides twin flipped in hessian_bound; as data their
+    # searches and runs draw from the file's seeds alone, so no run seed enters them)
+    "wu2019zas.sec5_1",
     # about 50 s for the five seeds (each trains at least three networks): slow
     pytest.param("nar2018resnet.fig4", marks=pytest.mark.slow),
 ])

@@ -37,6 +37,10 @@ class LazyClaim:
     path: str
     index: int
     digest: str
+    # The computations its checks share with other claims (Check.share), read off its table
+    # without building it: the at = "minima" searches it states (a pool holds back a claim
+    # sharing one with a running claim, verify.parallel.next_free).
+    shares: frozenset = frozenset()
     # A paper file's claims come from the registry, not from a claim file (a pool's job names
     # its source without building the claim).
     source = None
@@ -101,4 +105,7 @@ def lazy_claims(path: Path) -> tuple[LazyClaim, ...] | None:
     if key is None:
         return None
     digest = hashlib.sha256(data).hexdigest()
-    return tuple(LazyClaim(i, key, str(path), k, digest) for k, i in enumerate(ids))
+    from verify.userclaims.minima import table_keys
+
+    return tuple(LazyClaim(i, key, str(path), k, digest, table_keys(t))
+                 for k, (i, t) in enumerate(zip(ids, tables)))

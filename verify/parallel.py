@@ -217,12 +217,12 @@ def load_suite() -> None:
 
 def shared_keys(claim) -> frozenset[str]:
     """The keys of the computations ``claim``'s checks share with other claims (``Check.
-    share``); empty for a lazy paper claim (the claim language states no shared check, and
-    asking would build it here)."""
+    share``); for a lazy paper claim those its table states (``LazyClaim.shares``: asking its
+    checks would build it here)."""
     from verify.lazyclaims import LazyClaim
 
     if isinstance(claim, LazyClaim):
-        return frozenset()
+        return claim.shares
     return frozenset(c.share for c in claim.checks if c.share)
 
 

@@ -31,7 +31,13 @@ A name the claim declares itself (a variable or a parameter) keeps the claim's m
 
 An ``identity`` claim speaks of exact expressions instead (:func:`derivative_names`): ``loss``,
 ``grad_NAME`` (the gradient with respect to the state variable NAME, of NAME's shape) and
-``gd_NAME`` (NAME after one GD step, NAME - step * grad_NAME).
+``gd_NAME`` (NAME after one GD step, NAME - step * grad_NAME); where it names them
+(:func:`second_order_names`), ``hessian`` (the loss's Hessian in the state, rows and columns in
+the state's order) and, for a family of least squares (a method ``outputs``: the network's
+outputs F and labels Y at the data, loss = |F - Y|^2/2), ``outputs`` (F, a row per data point)
+and ``gauss_newton`` (J^T J, J the Jacobian of the entries of F in the state): the Hessian's
+Gauss-Newton part, hessian - gauss_newton its residual term sum_k (F - Y)_k Hessian(F_k) (Nar &
+Sastry, Appendix D: the error terms the proof of Theorem 4 drops).
 """
 
 from __future__ import annotations
@@ -184,6 +190,30 @@ def derivative_names(loss: sp.Expr | None, names: dict[str, sp.Basic], step: sp.
         if step is not None:
             out[f"gd_{name}"] = obj - step * grad
     return {k: v for k, v in out.items() if k not in declared}
+
+
+SECOND_ORDER = ("hessian", "gauss_newton", "outputs")
+_SECOND_ORDER = re.compile(r"\b(hessian|gauss_newton|outputs)\b")
+
+
+def second_order_names(loss: sp.Expr | None, coords, outputs, texts, declared: set[str]
+                       ) -> dict[str, sp.Basic]:
+    """``hessian``, ``gauss_newton`` and ``outputs`` as exact matrices, each only where one of
+    ``texts`` (the claim's sides) names it (a Hessian costs n^2 derivatives: no other claim
+    pays for it).  ``outputs`` is the family's ``(F, Y)`` (None: not least squares; then only
+    ``hessian``)."""
+    wanted = {m.group(1) for t in texts for m in _SECOND_ORDER.finditer(str(t))} - declared
+    if loss is None or not wanted:
+        return {}
+    out: dict[str, sp.Basic] = {}
+    if "hessian" in wanted:
+        out["hessian"] = sp.ImmutableMatrix(sp.hessian(loss, coords))
+    if outputs is not None and wanted & {"gauss_newton", "outputs"}:
+        F = outputs[0]
+        out["outputs"] = sp.ImmutableMatrix(F)
+        J = sp.Matrix([[sp.diff(f, c) for c in coords] for f in F])
+        out["gauss_newton"] = sp.ImmutableMatrix(J.T * J)
+    return out
 
 
 # ---------------------------------------------------------------- batched (numpy) twins

@@ -180,15 +180,24 @@ class TwoLayerReLU:
         return {**symbols, "i": sp.Integer(i),
                 **({spec["width"]: sp.Integer(m)} if isinstance(spec["width"], str) else {})}
 
-    def _loss_at(self, spec, coords, symbols) -> sp.Expr:
+    def _outputs_at(self, spec, coords, symbols) -> tuple[sp.Matrix, sp.Matrix]:
         a, w, b = self._split(spec, coords, symbols)
-        total = sp.Integer(0)
+        F, Y = [], []
         for xk, yk in zip(_rows(spec["x"]), _rows(spec["y"])):
             x = [parse(v, {}) for v in xk]
             hidden = [relu(sum(wij * xj for wij, xj in zip(wi, x)) + bi) for wi, bi in zip(w, b)]
-            for ao, yo in zip(a, yk):
-                total += (sum(ai * h for ai, h in zip(ao, hidden)) - parse(yo, symbols)) ** 2
-        return total / 2
+            F.append([sum(ai * h for ai, h in zip(ao, hidden)) for ao in a])
+            Y.append([parse(yo, symbols) for yo in yk])
+        return sp.Matrix(F), sp.Matrix(Y)
+
+    def _loss_at(self, spec, coords, symbols) -> sp.Expr:
+        F, Y = self._outputs_at(spec, coords, symbols)
+        return sum((f - y) ** 2 for f, y in zip(F, Y)) / 2
+
+    def outputs(self, spec, state, symbols) -> tuple[sp.Matrix, sp.Matrix]:
+        """The network's outputs F at the data (row k: f_hat(x_k)) and the labels Y (N x p):
+        the loss is |F - Y|^2/2 (an identity's ``outputs`` and ``gauss_newton``)."""
+        return self._outputs_at(spec, state.coords, symbols)
 
     def loss(self, spec: dict[str, Any], state: State, symbols: dict[str, sp.Basic]) -> sp.Expr:
         return self._loss_at(spec, state.coords, symbols)

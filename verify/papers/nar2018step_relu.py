@@ -1,14 +1,13 @@
 """Nar & Sastry, *Step Size Matters in Deep Learning*, NeurIPS 2018: Section 4 (two-layer ReLU
 networks, Theorem 4, Appendix D, Figure 2) and the paper's explanation of Figure 1 (Section 1).
-``nar2018step.thm4`` (as printed), ``thm4_tight``, ``sec1_convexity``, ``thm4_remark`` and
-``thm4_remark_amended`` are data, in ``nar2018step_relu.toml``.
+``nar2018step.thm4`` (as printed), ``thm4_amended``, ``thm4_tight``, ``sec1_convexity``,
+``thm4_remark`` and ``thm4_remark_amended`` are data, in ``nar2018step_relu.toml``.
 
 Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the paper key
 ``nar2018step``; this module only groups these claims.
 
 | id | where | statement (short) |
 |---|---|---|
-| nar2018step.thm4_amended | Theorem 4 (amended) | almost every start; 1/delta at interpolating minima or m = 1, only 2/delta in general |
 | nar2018step.fig2 | Section 4 and Figure 2 | 1-20-1 ReLU net, x_i = i/1000: delta = 2e-4 converges, 3e-4 oscillates f_hat_odd / f_hat_even |
 | nar2018step.fig1 | Figure 1 caption and Section 1 | the plummet after a step-size drop can only be explained by oscillation around a local optimum |
 | nar2018step.fig1_amended | Figure 1 caption and Section 1 (amended) | oscillation around an optimum is one cause of the plummet, not the only one |
@@ -16,11 +15,6 @@ Source: ``shared/papers/nar-sastry-2018-step-size-matters.md``.  Claims use the 
 
 from __future__ import annotations
 
-import dataclasses
-
-from verify.checks.relu import (
-    adversarial_minimum, converged_runs, hessian_bound, known_minimum, residual_identity_symbolic,
-)
 from verify.experiments.nar2018step import (
     FIG2_TARGET, fig2_experiment, orbit_drop_plummet, oscillatory_convergence_speedup,
     sgd_noise_plummet,
@@ -30,47 +24,6 @@ from verify.papers.nar2018step import PAPER
 from verify.vocabulary import Claim
 
 _claim = claim_builder(PAPER)
-RELU_HYP = {"network": "f_hat(x) = W g(V x - b), b fixed",
-            "loss": "1/2 sum_i ||f_hat(x_i) - y_i||^2",
-            "m": "1 and 2 (output dimension)", "minima": "interpolating and non-interpolating, "
-            "found by GD and by damped Newton; units at a kink excluded and counted",
-            "adversarial": "m = 2, r = 2, n = 1, N = 6 critical points built from the residual"}
-RELU_SCOPE = {"n, m, r": ">= 1", "b": "any fixed bias", "{x_i}": "any"}
-
-
-AMENDED_THM4 = ("For almost every start: GD with step delta converges to a minimum (W_hat, V_hat) "
-                "at which no unit sits at its kink at a data point only if max_i ||x_i|| "
-                "||f_hat(x_i)|| <= 1/delta when the minimum interpolates the data or m = 1, and "
-                "only if max_i ||x_i|| ||f_hat(x_i)|| <= 2/delta in general (m >= 2, "
-                "non-interpolating).")
-AMEND_REASON = ("A start exactly on a violating minimum stays there, and for m >= 2 a strict "
-                "non-interpolating minimum with lambda_max(H) < 2 max ||x|| ||f_hat|| attracts GD "
-                "for some delta > 1/max ||x|| ||f_hat||: Appendix D drops the error terms of the "
-                "Hessian, which vanish only at interpolating minima or for m = 1.")
-
-
-def amended_checks():
-    """The checks of the amended Theorem 4, shared with the slides' version (the same statement,
-    ``nar2018slides.relu_theorem_amended``): one computation, seeded by this claim's id."""
-    checks = (residual_identity_symbolic(),
-              hessian_bound(ms=(1, 2), interp=(True,)),
-              hessian_bound(ms=(1,), interp=(False,)),
-              hessian_bound(ms=(2,), interp=(False,), c=2.0),
-              known_minimum(c=2.0), adversarial_minimum(c=2.0), converged_runs(c=2.0))
-    return tuple(dataclasses.replace(c, share="nar2018step.thm4_amended") for c in checks)
-
-
-def _thm4_amended() -> Claim:
-    return _claim(
-        "thm4_amended", "Theorem 4 (amended)",
-        statement=AMENDED_THM4,
-        hypotheses=RELU_HYP,
-        asserts=("interpolating or m = 1: lambda_max(H) >= 2 max ||x|| ||f_hat||; in general "
-                 "lambda_max(H) >= max ||x|| ||f_hat||"),
-        scope=RELU_SCOPE, checks=amended_checks(),
-        amends="nar2018step.thm4",
-        amend_reason=AMEND_REASON,
-    )
 
 
 def _fig2() -> Claim:
@@ -139,4 +92,4 @@ def _fig1_amended() -> Claim:
     )
 
 
-CLAIMS = (_thm4_amended(), _fig2(), _fig1(), _fig1_amended())
+CLAIMS = (_fig2(), _fig1(), _fig1_amended())

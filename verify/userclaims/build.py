@@ -79,6 +79,9 @@ def _asserts(spec: ClaimSpec) -> str:
         return f"{spec.lhs} {spec.relation} {spec.rhs} at the state {_point(spec.point)}"
     if spec.kind == "inequality" and spec.at == "limits":
         return f"{spec.lhs} {spec.relation} {spec.rhs} at every limit of GD (step {spec.step})"
+    if spec.kind == "inequality" and spec.at == "minima":
+        return (f"{spec.lhs} {spec.relation} {spec.rhs} at every strict minimum of every "
+                "problem whose data vary as the model states")
     if spec.kind == "inequality" and spec.at:
         where = ("the balanced minimiser" if spec.at == "balanced"
                  else "every minimiser of the model")
@@ -176,6 +179,9 @@ def _hypotheses(spec: ClaimSpec) -> dict[str, str]:
         out["points"] = "the state " + _point(spec.point) + " (quantities in closed form there)"
     elif spec.at == "limits":
         out["points"] = "the limits of " + spec.limits.text()
+    elif spec.at == "minima":
+        out["points"] = ("strict minima off the kinks of problems with varied data, searched: "
+                         + spec.minima.text())
     elif spec.at:
         out["points"] = ("the model's balanced minimiser (factorisation of its target)"
                          if spec.at == "balanced" else
@@ -215,6 +221,7 @@ def _parts(spec: ClaimSpec) -> tuple[str, ...]:
 _FORMS = {
     "matrices": ("verify.userclaims.matrices", "matrix_checks", "replay_box"),
     "orders": ("verify.userclaims.orders", "order_checks", "replay_box"),
+    "minima": ("verify.userclaims.minima", None, "replay_box"),
     "states": ("verify.userclaims.states", "states_checks", "replay_box"),
     "networks": ("verify.userclaims.networks", "networks_checks", "replay_box"),
     "at_state": ("verify.userclaims.at_state", "state_checks", None),
@@ -226,7 +233,7 @@ def _own_form(spec: ClaimSpec, what: str):
     None (a claim of no such form, or a form without one)."""
     form = ("matrices" if spec.matrices else "orders" if spec.order_table else
             "states" if spec.states else "networks" if spec.networks else
-            "at_state" if spec.at == "state" else None)
+            "at_state" if spec.at == "state" else "minima" if spec.at == "minima" else None)
     if form is None:
         return None
     module, checks, replay_box = _FORMS[form]

@@ -1078,6 +1078,10 @@ def checks_for(model: Model) -> tuple[Check, ...]:
         return (*scalar.contraction_symbolic(model), *target_critical(model),
                 convergence_search(model, scalar.contraction_proven(model)),
                 *scalar.condition_sweep(model))
+    if kind == "inequality" and model.spec.at == "minima":
+        from verify.userclaims.minima import minima_search
+
+        return (minima_search(model),)
     if kind == "inequality" and model.spec.at == "limits":
         from verify.userclaims.gd_limits import limits_search
 

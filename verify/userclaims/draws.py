@@ -82,5 +82,10 @@ def model_datum(value: dict, key: str) -> Any:
 
 
 def expand_model(table: dict) -> dict:
-    """The model table with every drawn datum replaced by its numbers."""
-    return {k: model_datum(v, f"model.{k}") if is_draw(v) else v for k, v in table.items()}
+    """The model table with every drawn datum replaced by its numbers, and every varied one
+    (``{ vary, shape }``, :mod:`verify.userclaims.minima`) by zeros of its shape: the family
+    reads a model of the right size; the search chooses the data."""
+    from verify.userclaims.minima import is_vary, placeholder
+
+    return {k: model_datum(v, f"model.{k}") if is_draw(v) else
+            placeholder(v, f"model.{k}") if is_vary(v) else v for k, v in table.items()}

@@ -214,7 +214,7 @@ class Model:
             value = self.expr(text, extra, check=False)
             allowed = self._declared | set(extra.values())
             self._foreign(key, text, value, allowed)
-        if spec.at and spec.kind == "inequality":  # quantities at the minimisers: the
+        if spec.at and spec.at != "minima" and spec.kind == "inequality":  # quantities: the
             # quantity names besides the declared
             for key in ("lhs", "rhs"):
                 value, used, _, _ = self._quantity_parts(getattr(spec, key))
@@ -238,7 +238,12 @@ class Model:
     @functools.cached_property
     def identity_names(self) -> dict[str, sp.Basic]:
         """``loss``, ``grad_NAME``, ``gd_NAME`` as exact expressions (an identity's names)."""
-        return Q.derivative_names(self.loss, self.state.names, self.step, set(self.symbols))
+        outputs = getattr(self.family, "outputs", None)
+        return {**Q.derivative_names(self.loss, self.state.names, self.step, set(self.symbols)),
+                **Q.second_order_names(
+                    self.loss, self.vars, outputs and outputs(self.family_spec, self.state,
+                                                              self.params),
+                    _texts(self.spec.lhs, self.spec.rhs), set(self.symbols))}
 
     def side(self, value, check: bool = True) -> sp.Matrix:
         """One side of an identity as a matrix (a scalar is 1 x 1; a vector a column)."""
@@ -768,3 +773,14 @@ class Model:
             return np.broadcast_to(np.asarray(out, dtype=float), (X.shape[0],))
 
         return evaluate
+
+
+def _texts(*sides) -> list[str]:
+    """Every expression of an identity's sides (a text, or rows of texts), flattened."""
+    out: list[str] = []
+    for side in sides:
+        if isinstance(side, (tuple, list)):
+            out += _texts(*side)
+        elif side is not None:
+            out.append(str(side))
+    return out

@@ -34,11 +34,20 @@ from proofs.matrix_claims import SPECTRAL, MatrixError
 from proofs.matrix_claims import statement as matrix_statement
 from verify.models import FAMILIES, FamilyError
 from verify.models.base import MAX_COORDS, State, shaped_name
-from verify.models.quantities import derivative_names, placeholders
+from verify.models.quantities import derivative_names, placeholders, second_order_names
 from verify.userclaims.draws import DrawError, expand_model
+from verify.userclaims.minima import is_vary
 from verify.userclaims.minimiser_set import INDEX, index_symbols, pattern_problem
 from verify.userclaims.spec import (
-    INFINITIES, KINDS, METHODS, MONOTONE, ORDERS, OTHERWISE, RELATIONS, BadClaim, ClaimFileError,
+    INFINITIES,
+    KINDS,
+    METHODS,
+    MONOTONE,
+    ORDERS,
+    OTHERWISE,
+    RELATIONS,
+    BadClaim,
+    ClaimFileError,
     ClaimSpec,
 )
 
@@ -53,7 +62,7 @@ KIND_KEYS = {
                     "exact_orbit", "except_preimages", "long_orbit", "sweep", "land",
                     "derivation"),
     "inequality": ("lhs", "rhs", "relation", "at", "fraction", "state", "derivation",
-                   "limits"),
+                   "limits", "minima"),
     "rate": ("start", "metric", "bound", "steps", "order", "exponent", "factor", "after",
              "witness", "sweep", "derivation", "near", "figure"),
     "trajectory": ("start", "quantity", "steps", "after", "relation", "bound", "monotone",
@@ -268,6 +277,11 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     param_symbols.update({name: sp.Symbol(name, integer=True, positive=True)
                           for name in integers})
     model_spec = _model(table["model"], param_symbols, integers) if has_model else None
+    if model_spec and "vary" in model_spec and not (kind == "inequality"
+                                                    and table.get("at") == "minima"):
+        raise _Bad(f"model.{next(iter(model_spec['vary']))}",
+                   "a varied datum ({ vary, shape }) goes with kind = \"inequality\", at = "
+                   "\"minima\" (the search over the minima of every such problem)")
     states = _states(model_spec, variables, integers)
     var_symbols = {name: obj for state in states for name, obj in state.names.items()}
     all_symbols = {**param_symbols, **var_symbols}
@@ -369,6 +383,10 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         fields["otherwise"] = otherwise
         if "sweep" in table:
             fields["sweep"] = _sweep(table, fields, optimizer, schedule, target)
+    elif kind == "inequality" and table.get("at") == "minima":
+        fields.update(_at_minima(table, model_spec, ctx, integers))
+    elif kind == "inequality" and "minima" in table:
+        raise _Bad("minima", "goes with at = \"minima\" (the search over the model's minima)")
     elif kind == "inequality" and table.get("at") == "limits":
         fields.update(_at_limits(table, model_spec, ctx, unbounded, params, step))
     elif kind == "inequality" and "limits" in table:
@@ -441,6 +459,19 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                      schedule=schedule, **fields)
 
 
+def merged_part(shared: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """A part's table with the claim's shared keys it does not replace (a part's ``model``
+    replaces a shared ``loss``/``variables`` and the other way round)."""
+    merged = dict(shared)
+    if "model" in part:
+        merged.pop("loss", None)
+        merged.pop("variables", None)
+    if "loss" in part or "variables" in part:
+        merged.pop("model", None)
+    merged.update({k: v for k, v in part.items() if k != "name"})
+    return merged
+
+
 def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
     """A claim of several relations: ``[[claim.part]]`` tables, each a complete claim body
     (``name``, ``kind`` and the kind's keys) that shares the claim's keys in
@@ -476,15 +507,8 @@ def _validate_parts(table: dict[str, Any], claim_id: str) -> ClaimSpec:
         for key in ("id", "statement", "part"):
             if key in part:
                 raise _Bad(f"part.{name}.{key}", "belongs to the claim, not to one part")
-        merged = dict(shared)
-        if "model" in part:
-            merged.pop("loss", None)
-            merged.pop("variables", None)
-        if "loss" in part or "variables" in part:
-            merged.pop("model", None)
-        merged.update({k: v for k, v in part.items() if k != "name"})
         try:
-            spec = _validate(merged, f"{claim_id}:{name}")
+            spec = _validate(merged_part(shared, part), f"{claim_id}:{name}")
         except _Bad as exc:
             raise _Bad(f"part.{name}.{exc.key}" if exc.key else f"part.{name}",
                        exc.problem) from None
@@ -1025,7 +1049,8 @@ def _model(value: Any, symbols: dict[str, sp.Basic],
         spec = fam.read(expand_model(value), symbols, integers)
     except (FamilyError, DrawError) as exc:
         raise _Bad(exc.key, exc.problem) from None
-    return {"family": family, **spec}
+    varied = {k: v for k, v in value.items() if is_vary(v)}
+    return {"family": family, **spec, **({"vary": varied} if varied else {})}
 
 
 def _states(model_spec: dict | None, variables: tuple[str, ...],
@@ -1217,6 +1242,39 @@ def _at_limits(table: dict[str, Any], model_spec: dict | None, ctx: _Context, un
     return {"at": gd_limits.AT, "limits": limits, **_quantity_relation(
         table, model_spec, ctx, "the parameters, the state's names and the quantity names "
                                 "(loss, sharpness, ...)")}
+
+
+def _at_minima(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
+               integers: dict) -> dict[str, Any]:
+    """``at = "minima"``: lhs and rhs in the quantity names, x_norm_K, out_norm_K and the
+    state's names, at the strict minima of every problem whose data vary in the model table
+    (:mod:`verify.userclaims.minima`)."""
+    from verify.userclaims import minima
+
+    if integers:
+        raise _Bad("integers", "at = \"minima\" takes no integer parameters (a literal width)")
+    if ctx.params:
+        raise _Bad("params", "at = \"minima\" varies the model's data itself: declare no "
+                             "parameters (the search chooses x, y and the biases)")
+    for key in ("fraction", "step"):
+        if key in table:
+            raise _Bad(key, "does not go with at = \"minima\"")
+    try:
+        prob = minima.problem(model_spec)
+        found = minima.read(_required(table, "minima"), minima.search_key(table))
+    except DrawError as exc:
+        raise _Bad(exc.key, exc.problem) from None
+    fields: dict[str, Any] = {"at": minima.AT, "minima": found}
+    allowed = minima.names(prob, ctx.states[0])
+    where = ("the state's names, " + ", ".join(minima.QUANTITIES)
+             + f", x_norm_K and out_norm_K (K = 0..{prob.N - 1})")
+    for key in ("lhs", "rhs"):
+        fields[key], _ = _expression(_required(table, key), key, allowed, ctx, where=where)
+    relation = _required(table, "relation")
+    if relation not in ("<=", "<", ">=", ">"):
+        raise _Bad("relation", f"must be one of '<=', '<', '>=', '>', got {_short(relation)}")
+    fields["relation"] = relation
+    return fields
 
 
 def _quantity_relation(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
@@ -1434,9 +1492,15 @@ def _identity(table: dict[str, Any], model_spec: dict | None, ctx: _Context,
     for state in ctx.states:  # every instance's names must make sense of it
         loss = family.loss(spec, state, ctx.params) if model_spec is not None else loss_expr
         declared = set(ctx.params) | set(state.names)
+        outputs = getattr(family, "outputs", None) if model_spec is not None else None
         names = {**ctx.params, **state.names,
-                 **derivative_names(loss, state.names, step, declared)}
-        where = ("the state, the parameters" + (", loss, grad_NAME" if loss is not None else "")
+                 **derivative_names(loss, state.names, step, declared),
+                 **second_order_names(loss, state.coords,
+                                      outputs and outputs(spec, state, ctx.params),
+                                      [table.get("lhs"), table.get("rhs")], declared)}
+        where = ("the state, the parameters" + (", loss, grad_NAME, hessian" if loss is not None
+                                                else "")
+                 + (", outputs, gauss_newton" if outputs is not None else "")
                  + (", gd_NAME" if loss is not None and step is not None else ""))
         fields.update(_sides(table, names, ctx, where))
     return fields

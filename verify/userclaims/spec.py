@@ -186,6 +186,7 @@ class ClaimSpec:
     point: tuple[str, ...] = ()
     sweep: int = 0
     limits: object = None  # at = "limits": a verify.userclaims.gd_limits.Limits
+    minima: object = None  # at = "minima": a verify.userclaims.minima.Minima
     matrices: tuple[tuple[str, str], ...] = ()
     states: object = None  # at = "states": a verify.userclaims.states.StatesClaim
     networks: object = None  # at = "networks": a verify.userclaims.networks.NetworksClaim
