@@ -27,9 +27,14 @@ target = "minimisers"
 '''
 
 
+def _check(template: str, rel: str, name: str):
+    """The check ``name`` of the claim ``template`` with its relation ``rel``."""
+    claim = claim_from_spec(parse_claims(template.format(rel=rel))[0])
+    return next(c for c in claim.checks if c.name == name)
+
+
 def _search(rel: str):
-    claim = claim_from_spec(parse_claims(CLAIM.format(rel=rel))[0])
-    return next(c for c in claim.checks if c.name == "convergence_search")
+    return _check(CLAIM, rel, "convergence_search")
 
 
 def test_non_strict_condition_is_refuted_on_its_equality_case():
@@ -71,8 +76,7 @@ assume = ["eta <= 1/(2*lam)"]
 
 
 def _inequality(rel: str):
-    claim = claim_from_spec(parse_claims(ASSUMED.format(rel=rel))[0])
-    return next(c for c in claim.checks if c.name == "inequality_search")
+    return _check(ASSUMED, rel, "inequality_search")
 
 
 def test_assumption_edge_refutes_a_claim_false_only_on_it():
