@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.userclaims.model import _ball_decides, assumptions_hold
+from verify.userclaims.model import _ball_decides, assumptions_hold, decide_at
 
 x, y = sp.symbols("x y", real=True)
 L = sp.Symbol("L", integer=True, positive=True)
@@ -21,10 +21,18 @@ EDGES = [0, 1, 2, -1, 0.5, 0.1, 1 / 3, 1.0]
 
 
 def _exact(relation, values) -> bool:
+    """The reference: lhs - rhs at the exact point, its sign at 100 digits (exactly 0 only
+    where SymPy reduces it to 0).  Not SymPy's own evaluation of the substituted relation,
+    which compares at about two digits (it says log(1 + 10^-12) <= 0)."""
     by_name = {s.name: s for s in relation.free_symbols}
     subs = {by_name[k]: sp.Integer(v) if isinstance(v, int) else sp.Rational(str(v))
             for k, v in values.items() if k in by_name}
-    return bool(relation.subs(subs))
+    if not isinstance(relation, sp.core.relational.Relational) or isinstance(relation, sp.Eq):
+        return bool(relation.subs(subs))
+    d = (relation.lhs - relation.rhs).subs(subs)
+    value = 0 if d == 0 else sp.N(d, 100)
+    return bool({sp.LessThan: value <= 0, sp.StrictLessThan: value < 0,
+                 sp.GreaterThan: value >= 0, sp.StrictGreaterThan: value > 0}[type(relation)])
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -52,3 +60,15 @@ def test_equality_cases_and_poles_go_to_the_exact_route():
     third = mpmath.mpf(1) / 3  # an mpf is its decimal text too, as before
     assert assumptions_hold([x < sp.Rational(1, 3)], {"x": third}) == _exact(
         x < sp.Rational(1, 3), {"x": third})
+
+
+def test_the_exact_route_does_not_trust_sympys_two_digit_comparison():
+    """SymPy 1.14 evaluates log(1 + x^2) <= 0 at x = 1.47e-6 to True (the sides compared at
+    about two digits); the exact route decides the difference's sign (found by the property
+    test above, whose reference used SymPy's comparison)."""
+    relation = sp.log(1 + x**2) <= y
+    assert decide_at(relation, {x: sp.Rational("1.47e-6"), y: 0}) is False
+    assert assumptions_hold([relation], {"x": 1.47e-6, "y": 0.0}) is False
+    assert _exact(relation, {"x": 1.47e-6, "y": 0.0}) is False
+    assert decide_at(x <= sp.Rational(1, 10), {x: sp.Rational(1, 10)}) is True
+    assert decide_at(x < sp.Rational(1, 10), {x: sp.Rational(1, 10)}) is False

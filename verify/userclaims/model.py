@@ -58,10 +58,37 @@ def assumptions_hold(relations: list[sp.Basic], values: dict) -> bool:
             if subs is None:
                 subs = {by_name[k]: sp.Integer(v) if isinstance(v, int) else sp.Rational(str(v))
                         for k, v in values.items() if k in by_name}
-            holds = bool(r.subs(subs))
+            holds = decide_at(r, subs)
         if not holds:
             return False
     return True
+
+
+def decide_at(relation: sp.Basic, subs: dict) -> bool:
+    """An order relation's truth at an exact point, never by SymPy's own evaluation of the
+    substituted relation: that compares the sides' values at about two digits (SymPy 1.14
+    says log(1 + 10^-12) <= 0 is True).  The difference's sign is decided exactly where it is
+    a rational number, else by SymPy's assumptions (is_positive / is_zero, exact where SymPy
+    can reason), else at 60 digits where its size clears 10^-40; a difference below that, or
+    a non-real one, raises TypeError (undecidable here, as SymPy itself does).  A relation that
+    is not an order relation (Eq, a boolean) keeps SymPy's exact substitution."""
+    oriented = _ORIENTED.get(type(relation))
+    if oriented is None:
+        return bool(relation.subs(subs))
+    sign, strict = oriented
+    d = (sign * (relation.lhs - relation.rhs)).subs(subs)
+    if d.is_Rational:
+        return bool(d > 0) if strict else bool(d >= 0)
+    if d.is_zero:
+        return not strict
+    if d.is_positive:
+        return True
+    if d.is_negative:
+        return False
+    value = sp.N(d, 60)
+    if value.is_real and value.is_Number and abs(value) > sp.Float("1e-40", 60):
+        return bool(value > 0)
+    raise TypeError(f"cannot decide the sign of {d} at 60 digits")
 
 
 # lhs - rhs (> and >=) or rhs - lhs (< and <=) must be positive (strict) or nonnegative
