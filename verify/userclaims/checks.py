@@ -28,7 +28,7 @@ from verify.vocabulary import Check, CheckContext, Counterexample, Finding, Outc
 
 
 def _examples(ctx: CheckContext) -> int:
-    return 20 if ctx.quick else 200
+    return 40 if ctx.quick else 200
 
 
 def _mpf(v) -> mpmath.mpf:
@@ -752,7 +752,7 @@ def rate_search(model: Model) -> Check:
 
     @budgeted
     def run(ctx: CheckContext) -> Finding:
-        examples = min(10 if ctx.quick else 80, GD_WORK[ctx.quick] // (spec.steps + 1))
+        examples = min(20 if ctx.quick else 80, GD_WORK[ctx.quick] // (spec.steps + 1))
         if examples < 3:
             return Finding(Outcome.UNDECIDED, (
                 f"budget exhausted ({spec.steps} GD steps per point: fewer than 3 points fit "
@@ -954,7 +954,7 @@ def inequality_search(model: Model) -> Check:
                                           note=how,
                                           replay=_point_text(point)))
 
-        draws, cross = search_draws(spec, _boxed_symbols, ctx, 100 if ctx.quick else 1000,
+        draws, cross = search_draws(spec, _boxed_symbols, ctx, 200 if ctx.quick else 1000,
                                     proofs, instance_key(model))
         result = search(model, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
                         confirm=refute, quick=ctx.quick)

@@ -110,7 +110,7 @@ def cycle_convergence_search(model: Model, orbit_fn, behaviour, helpers, finish,
                     if spec.except_preimages and isinstance(p, tuple)]
         slack_fn = model.mp(cond.lhs - cond.rhs) if cond is not None else None
         steps = 300 if ctx.quick else 1500
-        examples = min(20 if ctx.quick else 200, work[ctx.quick] // steps)
+        examples = min(40 if ctx.quick else 200, work[ctx.quick] // steps)
         tally = dict.fromkeys(SEEN, 0)
         deadline = Deadline(ctx)
 

@@ -189,7 +189,7 @@ def identity_search(model: Model, finish, point_text, boxed) -> Check:
                                     f"of entry {k}; {agreed.note}",
                                replay=point_text(point)))
 
-        draws, cross = search_draws(model.spec, boxed, ctx, 50 if ctx.quick else 500,
+        draws, cross = search_draws(model.spec, boxed, ctx, 100 if ctx.quick else 500,
                                     (symbolic,), instance_key(model))
         result = search(view, evaluate, ctx.seed, draws, at=ctx.at, deadline=Deadline(ctx),
                         confirm=refute, quick=ctx.quick)

@@ -105,7 +105,7 @@ def fitted_rate_search(model: Model, orbit_fn, finish, point_text, work: dict) -
         metric = model.mp(model.expr(spec.metric))
         claimed_fn = model.mp(model.expr(claimed_text))
         zeros = [0] * len(model.vars)
-        examples = min(10 if ctx.quick else 80, work[ctx.quick] // (spec.steps + 1))
+        examples = min(20 if ctx.quick else 80, work[ctx.quick] // (spec.steps + 1))
         if examples < 3:
             return Finding(Outcome.UNDECIDED, f"budget exhausted ({spec.steps} steps per point: "
                            f"fewer than 3 points fit the {work[ctx.quick]} steps of one search)")

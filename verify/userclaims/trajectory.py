@@ -45,7 +45,7 @@ def trajectory_search(model: Model, orbit_fn, finish, point_text, work: dict) ->
         bound = (to_mpmath(model.pin(model.expr(spec.bound, {"t": t})), [t] + free)
                  if spec.bound else None)
         drift = model.mp(model.expr(spec.drift)) if spec.drift else None
-        examples = min(10 if ctx.quick else 60, work[ctx.quick] // (spec.steps + 1))
+        examples = min(20 if ctx.quick else 60, work[ctx.quick] // (spec.steps + 1))
         if examples < 3:
             return Finding(Outcome.UNDECIDED, f"budget exhausted ({spec.steps} steps per point: "
                            f"fewer than 3 points fit the {work[ctx.quick]} steps of one search)")
