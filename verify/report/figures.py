@@ -60,6 +60,7 @@ def _matplotlib():
     import matplotlib
 
     matplotlib.use("Agg")  # harmless when pyplot is never imported; keeps any later use headless
+    import matplotlib.backends.backend_agg
     import matplotlib.figure
     import matplotlib.style
 
@@ -240,7 +241,13 @@ def _draw(spec: dict, path: Path, plain: bool) -> list[str]:
 
     xscale = _scale(spec, "xscale", notes)
     yscale = _scale(spec, "yscale", notes)
-    fig = _matplotlib().figure.Figure(figsize=FIGSIZE, dpi=DPI)
+    mpl = _matplotlib()
+    fig = mpl.figure.Figure(figsize=FIGSIZE, dpi=DPI)
+    # An Agg canvas of its own: tight_layout then measures the texts with the renderer that
+    # savefig draws with, whose text-size cache (per renderer) serves the drawing.  On the
+    # default canvas each took a renderer of its own and every tick label, title and legend
+    # entry was measured twice.  The same pixels (the renderer is cleared before drawing).
+    mpl.backends.backend_agg.FigureCanvasAgg(fig)
     try:
         ax = fig.add_subplot()
         has_label = False
