@@ -332,8 +332,13 @@ LANDING = {"id": "c1", "kind": "convergence", "step": "delta",
            "start": ["a", "b"], "condition": "delta <= 2/(w1**2 + w2**2)",
            "otherwise": "does not converge", "target": "minimisers", "exact_orbit": True,
            "land": "lam"}
+ZERO = {**LANDING, "target": {"zero": ["w1"]}}
+for _key in ("otherwise", "exact_orbit", "land"):
+    ZERO.pop(_key)
+ZERO["condition"] = "delta <= 1"
 LANGUAGE_FIELDS = {
     "condition": lambda p: {**LANDING, "condition": f"w1**2 <= {p}"},
+    "target.zero": lambda p: {**ZERO, "target": {"zero": [f"w1 - ({p})"]}},
     "model.A": lambda p: {**QUAD, "model": {**QUAD["model"], "A": [[p, "0"], ["0", "2"]]}},
     "model.b": lambda p: {**QUAD, "model": {**QUAD["model"], "b": [p, "0"]}},
     "model.target": lambda p: {**CHAIN, "model": {**CHAIN["model"], "target": p}},
@@ -365,6 +370,20 @@ def test_payload_in_every_language_field_is_refused(key, index, sentinel):
 def test_language_tables_are_valid_without_a_payload():
     for key, build in LANGUAGE_FIELDS.items():
         assert isinstance(parse_table(build("1/2")), ClaimSpec), key
+
+
+@pytest.mark.parametrize("target, needle", [
+    ({}, "target"), ({"zero": ["w1"], "where": "x"}, "target"), ({"zero": []}, "target.zero"),
+    ({"zero": "w1"}, "target.zero"), ({"zero": ["w1"] * 9}, "target.zero"),
+    ({"zero": ["lam"]}, "target.zero"), ({"zero": ["w3"]}, "target.zero"),
+    ({"zero": [True]}, "target.zero"), ({"zero": [float("nan")]}, "target.zero"),
+    ({"zero": ["w1/0"]}, "target.zero"), ({"zero": [["w1"]]}, "target.zero")])
+def test_a_bad_target_set_is_one_line_naming_the_key(target, needle):
+    """target = { zero = [...] }: every bad value is a one-line error naming the field."""
+    result = parse_table({**ZERO, "target": target})
+    assert isinstance(result, BadClaim), result
+    assert result.key == needle and "\n" not in result.message, result.message
+    assert "Traceback" not in result.message
 
 
 @pytest.mark.parametrize("text", ["w[1.5]", "w[k]", "w[3]", "w[-1]", "w[0, 1]", "w[0][0]",

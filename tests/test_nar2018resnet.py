@@ -188,7 +188,9 @@ FAST = {"nar2018resnet.ols": Status.REFUTED, "nar2018resnet.ols_amended": Status
         "nar2018resnet.thm2": Status.REFUTED, "nar2018resnet.eq9_direction": Status.REFUTED,
         "nar2018resnet.prop3": Status.REFUTED, "nar2018resnet.sec31_theorem3": Status.REFUTED,
         "nar2018resnet.sec31_decomposition": Status.REFUTED, "nar2018resnet.eq7":
-            Status.CONFIRMED, "nar2018resnet.eq12": Status.REFUTED}
+            Status.CONFIRMED, "nar2018resnet.eq12": Status.REFUTED,
+        "nar2018resnet.sec32_negative": Status.REFUTED,
+        "nar2018resnet.sec32_negative_amended": Status.CONFIRMED}
 
 
 @pytest.mark.parametrize("cid", sorted(FAST))
@@ -405,7 +407,7 @@ POSITIVE = "cos(th)**2*W1[0, 0] + sin(th)*cos(th)*(W1[0, 1] + W1[1, 0]) + sin(th
 
 
 def test_sec32_negative_element_tends_to_zero_and_the_positive_one_does_not(tmp_path):
-    """Section 3.2's sentence as data (L = 2 part): the element of W_1 along R's negative
+    """Section 3.2's sentence for symmetric R (sec32_negative_amended, L = 2 part): the element of W_1 along R's negative
     eigenvalue stays under (1 + delta b)^t -> 0; the same envelope for the element along the
     positive eigenvalue (it tends to a^(1/2), not 0) is refuted, and its replay line re-checks
     the point as printed (exit 1)."""
@@ -424,4 +426,25 @@ def test_sec32_negative_element_tends_to_zero_and_the_positive_one_does_not(tmp_
     ev = next(e for e in result.evidence if e.outcome is Outcome.REFUTES)
     argv = shlex.split(ev.reproduce)
     assert argv[:3] == ["python", "-m", "verify"] and "--at" in argv
+    assert main([*argv[3:], "--no-progress", "--out", str(tmp_path / "out")]) == 1
+
+
+def test_sec32_negative_as_printed_is_refuted_by_layer_elements_off_zero(tmp_path):
+    """Section 3.2's sentence over diagonalisable R (non-orthogonal eigenvectors): GD from the
+    identity settles (at 50 and 70 digits) where the layers' diagonal elements along the negative
+    eigenvalue are far from 0, one of them negative; the replay line re-checks the point."""
+    import re
+    import shlex
+
+    from verify.cli import main
+
+    record = run_claim(select(["nar2018resnet.sec32_negative"])[0], seed=0, quick=True, dps=50)
+    assert record.status is Status.REFUTED
+    ev = next(e for e in record.evidence if e.outcome is Outcome.REFUTES)
+    assert ev.check == "convergence_search" and ev.counterexample.observed == "elsewhere"
+    values = [float(v) for v in re.findall(r"W\d\[1, 1\] = (-?[0-9.]+)",
+                                                  ev.counterexample.note.split("last iterate")[1])]
+    assert len(values) == 3 and min(abs(v) for v in values) > 0.5 and min(values) < -0.5
+    argv = shlex.split(ev.reproduce)
+    assert "--at" in argv
     assert main([*argv[3:], "--no-progress", "--out", str(tmp_path / "out")]) == 1

@@ -73,6 +73,7 @@ def test_some_paper_replay_lines_work_as_printed(quick_results, tmp_path, capsys
 POINT_REPLAYS = [
     ("nar2018resnet.eq9_direction", "e_closer.trajectory_search"),
     ("nar2018resnet.prop3", "convergence_search"),
+    ("nar2018resnet.sec32_negative", "convergence_search"),
     ("nar2018resnet.eq9_origin", "never.convergence_search"),
     ("nar2018resnet.prop1_deltamax", "landing.convergence_exact"),
     ("nar2018resnet.sec31_decomposition", "inequality_search"),

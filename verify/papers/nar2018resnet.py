@@ -12,8 +12,10 @@ double_experiment, fig4, mnist.
   (proofs/resnet_class.py); ols_amended (the quadratic family over every 2 x 2 problem) and
   thm2_amended (width 2, every symmetric R), both citing derivations for every size;
   sec31_theorem3_amended and sec31_decomposition_amended (inequalities over the numbers their
-  proofs speak of, citing derivations for every f); sec32_negative (rate sweeps on the element
-  along a negative eigenvalue);
+  proofs speak of, citing derivations for every f); sec32_negative as printed (convergence to
+  the set where the layers' diagonal elements along a negative eigenvalue vanish, target =
+  { zero = [...] }, for a diagonalisable R: refuted) and sec32_negative_amended (symmetric R:
+  rate sweeps on the element along a negative eigenvalue);
 * eq7, eq8, eq12_amended, sec31_example (nar2018resnet_convex.toml): relations over the
   residual ReLU networks (7), (10) of every listed size, at = "networks", citing the
   derivations of proofs/resnet_class.py; eq5 is an identity over matrices of free size.
@@ -40,6 +42,7 @@ double_experiment, fig4, mnist.
 | nar2018resnet.prop3 (data) | Proposition 3 | lam < 0, w_i[0] = 1: w_i -> 0 unless delta > 1/(sigma(1 - lam)) |
 | nar2018resnet.prop3_amended (data) | Proposition 3 (amended) | the same for L >= 2 |
 | nar2018resnet.sec32_negative (data) | Section 3.2, first paragraph | from the identity, the diagonal elements for negative eigenvalues go to 0 |
+| nar2018resnet.sec32_negative_amended (data) | Section 3.2 (amended) | the same for symmetric R |
 | nar2018resnet.sec31_theorem3 (data) | Section 3.1 | f strictly convex, twice differentiable => grad f meets Theorem 3's hypotheses |
 | nar2018resnet.sec31_theorem3_amended (data) | Section 3.1 (amended) | the same for f strongly convex (Hessian >= m I) with Lipschitz Hessian |
 | nar2018resnet.sec31_decomposition (data) | Section 3.1 | f_k = r - s with beta > 0, alpha large: r, s strictly convex, gradients > 0 at 0 |

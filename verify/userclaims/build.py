@@ -11,7 +11,7 @@ import sympy as sp
 
 from verify.checks.common import set_text
 from verify.models import FAMILIES
-from verify.userclaims.checks import _boxed_symbols, checks_for
+from verify.userclaims.checks import _boxed_symbols, checks_for, set_words
 from verify.userclaims.every_integer import every_integer_checks
 from verify.userclaims.instances import integer_scope, over_instances
 from verify.userclaims.matrices import MATRIX
@@ -99,7 +99,7 @@ def _asserts(spec: ClaimSpec) -> str:
         step=spec.step or "step", bound=spec.bound, tight=" (tight)" if spec.tight else "",
         le="<" if spec.strict else "<=", condition=spec.condition,
         start=_point(spec.start) if spec.start else "its start",
-        target="the set of minimisers" if spec.to_set else (
+        target=set_words(spec) if spec.to_set else (
             f"{spec.target[0]} in every coordinate" if spec.target_every
             else _point(spec.target)),
         otherwise=f"; otherwise {spec.otherwise}" if spec.otherwise else "", lhs=_side(spec.lhs),

@@ -447,7 +447,7 @@ def convergence_search(model: Model, proven=None) -> Check:
         start = model.mp_point(model.start)
         limits = spec.target * len(model.vars) if spec.target_every else spec.target
         target = model.mp_point([model.expr(e) for e in limits])
-        residual = model.mp(model.residual) if spec.to_set else None
+        residual = model.mp(model.target_residual) if spec.to_set else None
         cond = model.expr(spec.condition)  # not pinned: with every parameter pinned the
         slack_fn = model.mp(cond.lhs - cond.rhs)  # relation would be True or False already
         # The condition itself is decided exactly at the point's rational values (as assume
@@ -496,7 +496,7 @@ def convergence_search(model: Model, proven=None) -> Check:
                     extension["longest"] = max(extension["longest"], n)
                 if seen == "elsewhere" and below_precision(model, orbit, args, dps):
                     seen = "slow"
-                return holds, seen, slack, (x0, tg), n
+                return holds, seen, slack, (x0, tg, orbit[-1]), n
 
         def evaluate(point):
             holds, seen, slack, *_ = classify(point, ctx.dps)
@@ -513,7 +513,7 @@ def convergence_search(model: Model, proven=None) -> Check:
                                  key=lambda r: r[:2])
             if settled is None:  # the behaviour changes with the precision
                 return swamped(str(_point_text(point)))
-            holds, seen, slack, (x0, tg), n = settled.value
+            holds, seen, slack, (x0, tg, last), n = settled.value
             if not _wrong(holds, seen, spec.otherwise):
                 if seen == "undefined":
                     return Finding(Outcome.UNDECIDED, (
@@ -534,7 +534,8 @@ def convergence_search(model: Model, proven=None) -> Check:
                                margin=f"condition slack {dec(slack, 20)}", dps=settled.dps,
                                note=f"GD from the claimed start {[dec(v, 15) for v in x0]} "
                                     f"{_SEEN[seen]} (target "
-                                    f"{[dec(v, 15) for v in tg] or 'the minimiser set'})",
+                                    f"{[dec(v, 15) for v in tg] or set_words(spec)})"
+                                    + _zero_values(model, last, point, settled.dps),
                                replay=_point_text(point)))
 
         exclude = model.excluded if spec.exceptions else None
@@ -555,6 +556,25 @@ def convergence_search(model: Model, proven=None) -> Check:
 
     return Check("convergence_search", Tier.PRECISE, run,
                  "Hypothesis over the box, GD in mpmath from the claimed start")
+
+
+def _zero_values(model: Model, last, point, dps: int) -> str:
+    """For a target set written by equations, their values at GD's last iterate (what keeps
+    it off the set)."""
+    if not model.spec.target_zero or None in last:
+        return ""
+    with mpmath.workdps(dps):
+        args = _args(model, point)
+        return "; at its last iterate " + ", ".join(
+            f"{e} = {dec(model.mp(model.pin(model.expr(e)))(*last, *args), 15)}"
+            for e in model.spec.target_zero)
+
+
+def set_words(spec) -> str:
+    """A convergence claim's target set in words."""
+    if spec.target_zero:
+        return "the set where " + ", ".join(spec.target_zero) + " = 0"
+    return "the set of minimisers"
 
 
 EXTEND = 16  # a convergence run still converging at its budget may run up to 16x as long

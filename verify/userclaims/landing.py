@@ -85,7 +85,7 @@ def _landings(model: Model):
     grad = [model.pin(g).subs(dict(zip(model.vars, start))) for g in model.gradient]
     x1 = dict(zip(model.vars, [a - model.pin(model.step) * g for a, g in zip(start, grad)]))
     if spec.to_set:
-        gap = model.pin(model.residual) ** 2
+        gap = model.pin(model.target_residual) ** 2
     else:
         target = [model.pin(model.expr(e)) for e in (
             spec.target * len(model.vars) if spec.target_every else spec.target)]
@@ -164,7 +164,7 @@ def convergence_exact(model: Model, wrong) -> Check:
         target = None if spec.to_set else [
             model.pin(model.expr(e)) for e in (spec.target * len(model.vars)
                                                if spec.target_every else spec.target)]
-        residual = model.pin(model.residual) if spec.to_set else None
+        residual = model.pin(model.target_residual) if spec.to_set else None
         numbers, open_, skipped, count = {}, [], 0, 0
         for corner in corners:
             count += 1

@@ -468,6 +468,14 @@ class Model:
         return self.family.residual(self.family_spec, self.state, self.params)
 
     @functools.cached_property
+    def target_residual(self) -> sp.Expr | None:
+        """Vanishes exactly on a convergence claim's target set: the Euclidean norm of the
+        ``target = { zero = [...] }`` expressions, else the minimiser set's residual."""
+        if self.spec.target_zero:
+            return sp.sqrt(sum(self.pin(self.expr(e)) ** 2 for e in self.spec.target_zero))
+        return self.residual
+
+    @functools.cached_property
     def mp_grad(self):
         return self.mp_vector(self.gradient)
 

@@ -349,6 +349,9 @@ def _validate(table: dict[str, Any], claim_id: str) -> ClaimSpec:
                 raise _Bad("target", f"the {family.name!r} family has no known set of "
                                      "minimisers; give the limit point")
             fields["to_set"] = True
+        elif isinstance(target, dict):  # a set written by equations in the state
+            fields["target_zero"] = _zero_set(target, ctx)
+            fields["to_set"] = True
         elif isinstance(target, str):  # one value every coordinate tends to (any depth)
             fields["target"] = (_param_expression(target, "target", ctx),)
             fields["target_every"] = True
@@ -1141,6 +1144,33 @@ def _trajectory(table: dict[str, Any], model_spec: dict | None, ctx: _Context) -
     if "drift" in table:
         fields["drift"] = _param_expression(table["drift"], "drift", ctx)
     return fields
+
+
+MAX_ZERO = 8  # equations of a convergence target written as a set
+
+
+def _zero_set(table: dict[str, Any], ctx: _Context) -> tuple[str, ...]:
+    """``target = { zero = ["e1", ...] }``: the set of states where every expression (in the
+    state's names and the parameters, at every instance) vanishes."""
+    if set(table) != {"zero"}:
+        raise _Bad("target", "a target table is { zero = [\"EXPR\", ...] } (the set where every "
+                             f"expression vanishes), got keys {sorted(map(str, table))}")
+    zero = table["zero"]
+    if not (isinstance(zero, list) and 1 <= len(zero) <= MAX_ZERO):
+        raise _Bad("target.zero", f"must be a list of 1..{MAX_ZERO} expressions, got "
+                                  f"{_describe(zero)}")
+    out = []
+    for k, value in enumerate(zero):
+        for state in ctx.states:  # every instance's names must make sense of it
+            text, expr = _expression(value, "target.zero", {**ctx.params, **state.names}, ctx,
+                                     where="the state's names and the parameters",
+                                     what=f"entry {k}")
+            if not expr.free_symbols & set(state.coords):
+                raise _Bad("target.zero", f"entry {k}: {text!r} does not name the state (a set "
+                                          "of states is written by expressions in its "
+                                          "coordinates)")
+        out.append(text)
+    return tuple(out)
 
 
 def _quantity_names(model_spec: dict | None, state: State, ctx: _Context) -> dict[str, Any]:

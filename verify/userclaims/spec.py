@@ -69,6 +69,9 @@ class ClaimSpec:
         to_set: ``convergence``: the target is the model's set of minimisers; ``threshold``:
             the equilibrium is every point of it (``equilibrium = "minimisers"``), and
             ``bound`` may name the minimiser's coordinates ``w[k]``, ``w[i]`` in a Sum.
+        target_zero: ``convergence`` (with ``to_set``): the target is the set of states where
+            these expressions (in the state's names and the parameters) all vanish
+            (``target = { zero = [...] }``); empty: the model's set of minimisers.
         target_every: ``convergence``: ``target`` is one expression (the key written as a
             string, ``target = "0"``) that every state coordinate tends to; the number of
             coordinates may then depend on an integer parameter (a depth L).
@@ -161,6 +164,7 @@ class ClaimSpec:
     schedule: str | None = None
     strict: bool | None = None
     to_set: bool = False
+    target_zero: tuple[str, ...] = ()
     target_every: bool = False
     exact_orbit: bool = False
     land: str | None = None

@@ -85,7 +85,7 @@ def _float_runs(model: Model, P: np.ndarray, steps: int) -> np.ndarray:
     X = np.stack([model.np_fn(e)(zeros, P) for e in model.start], axis=1)
     step = _gd_step(model, P)
     if model.spec.to_set:
-        residual = model.np_fn(model.residual)
+        residual = model.np_fn(model.target_residual)
         dist = lambda X, Pr, Tr: residual(X, Pr)
     else:
         spec = model.spec
@@ -187,7 +187,7 @@ def convergence_sweep(model: Model, orbit_fn, behaviour, point_text) -> Check:
         start = model.mp_point(model.start)
         limits = spec.target * len(model.vars) if spec.target_every else spec.target
         target = model.mp_point([model.expr(e) for e in limits])
-        residual = model.mp(model.residual) if spec.to_set else None
+        residual = model.mp(model.target_residual) if spec.to_set else None
 
         def classify(point: dict, dps: int) -> tuple[str, int]:
             with mpmath.workdps(dps):
