@@ -209,6 +209,30 @@ class Model:
         self.box = Box(free, pinned)
         self.assume = [self.expr(a, check=False) for a in spec.assume]
         self._check_symbols()
+        self._check_momentum()
+
+    def _check_momentum(self) -> None:
+        """A momentum written as a number or as one parameter must lie in [0, 1) over its whole
+        range (the optimisers' thresholds and stability tests are stated there); an expression
+        of several parameters is checked at each point instead.
+
+        Raises:
+            ModelError: naming optimizer.beta and the range it leaves [0, 1) with.
+        """
+        text = (self.spec.optimizer or {}).get("beta")
+        if not text:
+            return
+        beta = self.pin(self.expr(text))
+        if beta.is_Number:
+            lo = hi = sp.Rational(beta)
+        elif isinstance(beta, sp.Symbol) and beta.name in self.box.free:
+            lo, hi = self.box.free[beta.name]
+        else:
+            return
+        if not (0 <= lo and hi < 1):
+            span = str(lo) if lo == hi else f"[{lo}, {hi}]"
+            raise ModelError(f"claim {self.spec.id!r}: optimizer beta: the momentum must lie in "
+                             f"[0, 1) (0 <= beta < 1), but it ranges over {span}")
 
     def _check_symbols(self) -> None:
         """Every expression of the claim uses only the declared symbol objects.
