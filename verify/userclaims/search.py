@@ -173,20 +173,21 @@ def edge_points(model: Model, names: list[str], grid: int = EDGES[0]) -> list[di
     """The box's edges, tried before any random point: every combination of each interval's
     ends and its zero (or midpoint, when 0 is outside); only the corners and the centre when
     that grid would pass ``grid`` points.  Hypothesis alone may miss a measure-zero edge."""
-    levels = {}
+    grid_levels = {n: [lo, hi, inner] for n, (inner, lo, hi) in box_levels(model, names).items()}
+    if 3 ** len(names) > grid:
+        out = [dict(zip(names, c))
+               for c in itertools.product(*[v[:2] for v in grid_levels.values()])]
+        return out[: CORNERS - 1] + [{n: v[2] for n, v in grid_levels.items()}]
+    return [dict(zip(names, c)) for c in itertools.product(*grid_levels.values())]
+
+
+def box_levels(model, names) -> dict[str, tuple[float, float, float]]:
+    """Each named parameter's centre (0 where its interval holds it), lower end and upper end."""
+    out = {}
     for n in names:
         lo, hi = (float(v) for v in model.box.free[n])
-        inner = 0.0 if lo < 0 < hi else (lo + hi) / 2
-        levels[n] = [lo, hi, inner]
-    if 3 ** len(names) > grid:
-        out = [dict(zip(names, c)) for c in itertools.product(*[v[:2] for v in levels.values()])]
-        return out[: CORNERS - 1] + [{n: v[2] for n, v in levels.items()}]
-    return [dict(zip(names, c)) for c in itertools.product(*levels.values())]
-
-
-def levels(lo: float, hi: float) -> tuple[float, float, float]:
-    """A parameter's centre (0 where the interval holds it), lower end and upper end."""
-    return 0.0 if lo < 0 < hi else (lo + hi) / 2, lo, hi
+        out[n] = (0.0 if lo < 0 < hi else (lo + hi) / 2, lo, hi)
+    return out
 
 
 def flip_points(model: Model, along: str, names: list[str], slack, relation) -> list[dict]:
@@ -197,7 +198,7 @@ def flip_points(model: Model, along: str, names: list[str], slack, relation) -> 
     the point on the flip is :func:`decimal_root` of ``relation`` (lhs == rhs exactly there),
     where it lies at a short decimal (an edge at 4/3 has no float point on it)."""
     lo, hi = (float(v) for v in model.box.free[along])
-    grid = {n: levels(*(float(v) for v in model.box.free[n])) for n in names if n != along}
+    grid = box_levels(model, [n for n in names if n != along])
     out: list[dict[str, float]] = []
     for k in range(3):
         base = {n: v[k] for n, v in grid.items()}
@@ -259,7 +260,7 @@ def assumption_edges(model, names: list[str]) -> list[dict[str, float]]:
     search's view of the claim: the claim's :class:`Model` or a view that adds coordinates to
     the box and keeps the claim's model as ``.model`` (the assumptions are that model's)."""
     claim = getattr(model, "model", model)
-    centre = {n: levels(*(float(v) for v in claim.box.free[n]))[0] for n in claim.free_names}
+    centre = {n: v[0] for n, v in box_levels(claim, claim.free_names).items()}
     zeros = [0] * len(claim.vars)
     out: list[dict[str, float]] = []
     for relation in claim.pinned_assumptions:
